@@ -1,0 +1,36 @@
+import { Dim, DType, Node, Tensor } from '../ir/types';
+
+/** What shape inference knows about one value. */
+export interface ValueType {
+  dtype: DType;
+  shape: Dim[] | null;
+}
+
+export interface OpContext {
+  node: Node;
+  /** Default-domain opset version of the model (attribute vs input forms differ by version). */
+  opset: number;
+  /** Types of the node's inputs, aligned with node.inputs (undefined for omitted optional inputs). */
+  inputs: (ValueType | undefined)[];
+  /** Constant values of inputs where known (initializers or folded), aligned with node.inputs. */
+  consts: (Tensor | undefined)[];
+}
+
+/** How the int8 TFLite Micro back end treats an op. */
+export type TflmSupport =
+  | 'int8' // lowered to an int8 TFLM builtin
+  | 'folded' // disappears before lowering (constant/shape folding, fused into a neighbour, layout-only)
+  | 'none'; // no int8 lowering: compile stops naming the node
+
+export interface OpDef {
+  opType: string;
+  /** Shape/type inference; throws EdgelockError (E_ONNX_SHAPE / E_ONNX_INVALID_NODE) naming the node. */
+  infer(ctx: OpContext): ValueType[];
+  /** Reference evaluation on constant inputs, for constant folding. Omitted when an op never folds. */
+  evaluate?(ctx: OpContext, inputs: (Tensor | undefined)[]): Tensor[];
+  /** Multiply-accumulates per inference given inferred types (0 when not meaningful). */
+  macs?(ctx: OpContext, outputs: ValueType[]): number;
+  tflm: TflmSupport;
+  /** One line shown by `inspect` next to the support flag (e.g. "→ CONV_2D / DEPTHWISE_CONV_2D"). */
+  tflmNote: string;
+}
