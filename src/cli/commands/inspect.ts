@@ -1,0 +1,40 @@
+import { Command } from 'commander';
+import { EdgelockError } from '../../errors';
+import { detectFormat } from '../../formats/detect';
+import { readFileBytes } from '../../formats/load';
+import { formatOnnxReport, graphDump, inspectOnnx } from '../../inspect/onnx';
+import { readOnnx } from '../../onnx/reader';
+import { printJson } from '../output';
+import { INSPECTORS } from '../../inspect/registry';
+
+interface InspectOptions {
+  json?: boolean;
+  graph?: boolean;
+}
+
+export function register(program: Command): Command {
+  return program
+    .command('inspect <file>')
+    .description('describe an ONNX model, a TFLite model or an edgelock package (format detected from the bytes)')
+    .option('--json', 'print one JSON object')
+    .option('--graph', 'print the deterministic text dump of the graph IR (ONNX)')
+    .action((file: string, opts: InspectOptions) => {
+      const bytes = readFileBytes(file);
+      const fmt = detectFormat(bytes);
+      if (fmt === 'onnx') {
+        const { report, inferred } = inspectOnnx(readOnnx(bytes, file));
+        if (opts.graph) process.stdout.write(graphDump(inferred));
+        else if (opts.json) printJson(report);
+        else process.stdout.write(formatOnnxReport(report, file) + '\n');
+        return;
+      }
+      const inspector = INSPECTORS[fmt];
+      if (!inspector) {
+        throw new EdgelockError('E_FORMAT_UNKNOWN', `'${file}' is not an ONNX model, a TFLite model or an edgelock package`, { file });
+      }
+      if (opts.graph) throw new EdgelockError('E_USAGE', `--graph applies to ONNX models; '${file}' is ${fmt}`);
+      const report = inspector.inspect(bytes, file);
+      if (opts.json) printJson(report);
+      else process.stdout.write(inspector.format(report, file) + '\n');
+    });
+}

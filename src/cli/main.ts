@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { asEdgelockError, EdgelockError } from '../errors';
+import { COMMANDS } from './commands';
+import { VERSION } from '../version';
+
+function debugEnabled(argv: string[]): boolean {
+  return argv.includes('--debug') || process.env.EDGELOCK_DEBUG === '1';
+}
+
+function report(err: unknown, argv: string[]): number {
+  if (err instanceof CommanderError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+    process.stderr.write(`error E_USAGE: ${err.message.replace(/^error:\s*/, '')}\n`);
+    return 2;
+  }
+  const e: EdgelockError = asEdgelockError(err);
+  process.stderr.write(e.toLine() + '\n');
+  if (debugEnabled(argv) && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
+  return 1;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('edgelock')
+    .description('Compile, key-lock and watermark neural networks for microcontrollers')
+    .version(VERSION)
+    .option('--debug', 'print stack traces of errors')
+    .exitOverride()
+    .configureOutput({ outputError: () => undefined })
+    .showHelpAfterError(false);
+  for (const register of COMMANDS) register(program);
+  const quiet = (cmd: Command): void => {
+    for (const sub of cmd.commands) {
+      sub.exitOverride().configureOutput({ outputError: () => undefined });
+      quiet(sub);
+    }
+  };
+  quiet(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    return report(err, argv);
+  }
+}
+
+if (require.main === module) {
+  const argv = process.argv.slice(2);
+  process.on('unhandledRejection', (e) => {
+    process.exit(report(e, argv));
+  });
+  main(argv).then((code) => {
+    process.exitCode = code;
+  });
+}

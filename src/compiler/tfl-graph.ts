@@ -1,0 +1,95 @@
+/**
+ * The back end's own graph: TFLite operators on NHWC tensors, before serialisation.
+ *
+ * Flow: lower (ONNX IR → float TflGraph, layout converted, activations fused)
+ *     → quantize (float TflGraph + calibrated ranges → int8 TflGraph)  [int8 only]
+ *     → serialize (TflGraph → .tflite bytes through src/tflite/builder.ts)
+ */
+
+export type TflDType = 'float32' | 'int8' | 'uint8' | 'int16' | 'int32' | 'int64';
+
+export type TflTensorData = Float32Array | Int8Array | Uint8Array | Int16Array | Int32Array | BigInt64Array;
+
+export interface TflQuant {
+  scale: number[];
+  zeroPoint: number[];
+  /** Quantised dimension for per-axis (per-channel) parameters. */
+  axis?: number;
+  min?: number[];
+  max?: number[];
+}
+
+export interface TflTensor {
+  id: number;
+  name: string;
+  shape: number[];
+  dtype: TflDType;
+  /** Constant data (weights, biases, shape operands); undefined for activations. */
+  data?: TflTensorData;
+  quant?: TflQuant;
+  /**
+   * For activations: the ONNX value whose calibrated range this tensor has (the same range
+   * survives layout changes, reshapes and fused activations). For constants: undefined.
+   */
+  source?: string;
+  /** For weight tensors: how quantize must treat them. */
+  role?: 'conv-weight' | 'depthwise-weight' | 'fc-weight' | 'bias' | 'const-operand' | 'shape';
+}
+
+export type FusedActivation = 'NONE' | 'RELU' | 'RELU_N1_TO_1' | 'RELU6' | 'TANH';
+
+export type Padding = 'SAME' | 'VALID';
+
+/** Builtin options per operator, named after the TFLite option tables' fields. */
+export type TflOptions =
+  | { kind: 'Conv2D'; padding: Padding; strideW: number; strideH: number; dilationW: number; dilationH: number; fusedActivation: FusedActivation }
+  | { kind: 'DepthwiseConv2D'; padding: Padding; strideW: number; strideH: number; depthMultiplier: number; dilationW: number; dilationH: number; fusedActivation: FusedActivation }
+  | { kind: 'FullyConnected'; fusedActivation: FusedActivation; keepNumDims: boolean }
+  | { kind: 'Pool2D'; padding: Padding; strideW: number; strideH: number; filterW: number; filterH: number; fusedActivation: FusedActivation }
+  | { kind: 'Add' | 'Sub' | 'Mul' | 'Div'; fusedActivation: FusedActivation }
+  | { kind: 'Concatenation'; axis: number; fusedActivation: FusedActivation }
+  | { kind: 'Reshape'; newShape: number[] }
+  | { kind: 'Softmax'; beta: number }
+  | { kind: 'Reducer'; keepDims: boolean }
+  | { kind: 'LeakyRelu'; alpha: number }
+  | { kind: 'Transpose' }
+  | { kind: 'Pad' }
+  | { kind: 'MaximumMinimum' }
+  | { kind: 'HardSwish' }
+  | { kind: 'Quantize' }
+  | { kind: 'Dequantize' }
+  | { kind: 'Squeeze'; squeezeDims: number[] }
+  | { kind: 'None' };
+
+export interface TflOp {
+  /** TFLite BuiltinOperator name, e.g. 'CONV_2D'. */
+  op: string;
+  /** Tensor ids; -1 marks an omitted optional input. */
+  inputs: number[];
+  outputs: number[];
+  options: TflOptions;
+  /** The ONNX node this op came from (for error messages and debugging). */
+  onnxNode: string;
+}
+
+export interface TflGraph {
+  tensors: TflTensor[];
+  ops: TflOp[];
+  inputs: number[];
+  outputs: number[];
+  /** How each graph input is laid out relative to the ONNX input (for documentation and for feeding data). */
+  inputLayouts: ('nhwc' | 'nchw' | 'plain')[];
+  /** How each graph output relates to the ONNX output (outputs are always delivered in ONNX logical order). */
+  description: string;
+  metadata: Record<string, Uint8Array>;
+}
+
+export function addTensor(g: TflGraph, t: Omit<TflTensor, 'id'>): number {
+  const id = g.tensors.length;
+  g.tensors.push({ ...t, id });
+  return id;
+}
+
+export function emptyGraph(): TflGraph {
+  return { tensors: [], ops: [], inputs: [], outputs: [], inputLayouts: [], description: '', metadata: {} };
+}
