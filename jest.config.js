@@ -6,4 +6,5 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: 'tsconfig.test.json' }] },
   testTimeout: 120000,
   maxWorkers: 2,
+  globalSetup: '<rootDir>/test/global-setup.js',
 };

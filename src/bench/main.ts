@@ -1,0 +1,19 @@
+import { formatTable } from '../cli/output';
+import { BENCHMARKS } from './registry';
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  const selected = only.length ? BENCHMARKS.filter((b) => only.includes(b.name)) : BENCHMARKS;
+  process.stdout.write(`edgelock benchmarks — node ${process.version}, ${new Date().toISOString()}\n\n`);
+  for (const b of selected) {
+    const t = await b.run();
+    process.stdout.write(`## ${t.title}\n\n${formatTable(t.header, t.rows)}\n`);
+    for (const n of t.notes ?? []) process.stdout.write(`note: ${n}\n`);
+    process.stdout.write('\n');
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench failed: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,5 @@
+import { importPasses } from './import-passes';
+import { Benchmark } from './types';
+
+/** Every benchmark `npm run bench` runs, in order. `npm run bench -- <name>` runs one. */
+export const BENCHMARKS: Benchmark[] = [importPasses];

@@ -1,0 +1,23 @@
+import { spawnSync } from 'child_process';
+import { resolve } from 'path';
+
+export const ROOT = resolve(__dirname, '..', '..');
+export const CLI = resolve(ROOT, 'dist', 'cli', 'main.js');
+
+export interface CliResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built edgelock CLI as a user would. */
+export function runCli(args: string[], opts: { cwd?: string; input?: string; env?: Record<string, string> } = {}): CliResult {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: opts.cwd ?? ROOT,
+    input: opts.input,
+    encoding: 'utf8',
+    env: { ...process.env, ...(opts.env ?? {}) },
+    timeout: 300000,
+  });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
