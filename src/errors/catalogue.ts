@@ -36,6 +36,27 @@ export const ERROR_CATALOGUE = {
   E_CALIB_DATA: { summary: 'calibration data is missing or does not match the model input' },
   E_QUANT_RANGE: { summary: 'a tensor has no usable quantisation range' },
 
+  // --- boards and the device protocol (statuses map here via src/protocol/definition.ts)
+  E_BOARD_UNKNOWN: { summary: 'no such board', hint: 'boards: qemu-mps2-an386, host-sim' },
+  E_BOARD_TOOL_MISSING: { summary: 'a tool needed to build or run the board is not installed', hint: 'apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm make gcc' },
+  E_BOARD_BUILD: { summary: 'the board firmware failed to build' },
+  E_BOARD_START: { summary: 'the board did not start or did not report its serial port' },
+  E_BOARD_NOT_RUNNING: { summary: 'no running board matches that pid or port', hint: 'list boards with `edgelock board list`' },
+  E_DEVICE_PORT: { summary: 'the serial port could not be opened or was closed', hint: 'check the port path and that the board is running' },
+  E_DEVICE_TIMEOUT: { summary: 'the device did not answer, even after retries' },
+  E_DEVICE_FRAME: { summary: 'the device answered with a malformed response' },
+  E_DEVICE_VERSION: { summary: 'the device speaks another protocol version', hint: 'rebuild the firmware from this edgelock version' },
+  E_DEVICE_UNKNOWN_COMMAND: { summary: 'the device firmware does not implement this command', hint: 'update the firmware' },
+  E_DEVICE_BAD_REQUEST: { summary: 'the device rejected the request as malformed or out of range' },
+  E_DEVICE_KEY_CONFLICT: { summary: 'the device already holds a different key; keys are write-once' },
+  E_DEVICE_KEY_EMPTY: { summary: 'the device has no key provisioned', hint: 'provision it first' },
+  E_DEVICE_MODEL_TOO_LARGE: { summary: 'the model does not fit the device model slot' },
+  E_DEVICE_MODEL_SEQUENCE: { summary: 'the model upload went out of order on the device' },
+  E_DEVICE_MODEL_HASH: { summary: 'the model stored on the device does not have the expected SHA-256' },
+  E_DEVICE_MODEL_INVALID: { summary: 'the device model runtime rejected the model' },
+  E_DEVICE_STORAGE: { summary: 'the device persistent storage failed' },
+  E_DEVICE_INTERNAL: { summary: 'the device reported an internal error' },
+
   // --- CLI usage
   E_USAGE: { summary: 'the command line is invalid' },
   E_INTERNAL: { summary: 'an internal error occurred', hint: 'rerun with --debug and report it' },

@@ -1,0 +1,15 @@
+/* Handlers of the core commands (see el_dispatch.h for the handler contract). */
+#ifndef EL_COMMANDS_H
+#define EL_COMMANDS_H
+#include <stdint.h>
+#include "el_protocol.h"
+
+uint8_t el_cmd_ping(const uint8_t *req, uint16_t req_len, uint8_t *rsp, uint16_t *rsp_len);
+uint8_t el_cmd_info(const uint8_t *req, uint16_t req_len, uint8_t *rsp, uint16_t *rsp_len);
+uint8_t el_cmd_reset(const uint8_t *req, uint16_t req_len, uint8_t *rsp, uint16_t *rsp_len);
+uint8_t el_cmd_key_write(const uint8_t *req, uint16_t req_len, uint8_t *rsp, uint16_t *rsp_len);
+uint8_t el_cmd_key_check(const uint8_t *req, uint16_t req_len, uint8_t *rsp, uint16_t *rsp_len);
+uint8_t el_cmd_model_load_begin(const uint8_t *req, uint16_t req_len, uint8_t *rsp, uint16_t *rsp_len);
+uint8_t el_cmd_model_load_chunk(const uint8_t *req, uint16_t req_len, uint8_t *rsp, uint16_t *rsp_len);
+uint8_t el_cmd_model_load_end(const uint8_t *req, uint16_t req_len, uint8_t *rsp, uint16_t *rsp_len);
+#endif

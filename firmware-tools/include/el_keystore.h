@@ -1,0 +1,19 @@
+/*
+ * Key store with one-time-programmable semantics: a slot is written once, never read out; only HMACs computed
+ * with the key leave this module. Persistence through el_record (two copies).
+ */
+#ifndef EL_KEYSTORE_H
+#define EL_KEYSTORE_H
+#include <stddef.h>
+#include <stdint.h>
+#include "el_protocol.h"
+
+void el_keystore_init(void);
+/* Bit n set: slot n is provisioned. */
+uint8_t el_keystore_mask(void);
+/* EL_ST_OK (written), EL_ST_OK_UNCHANGED (same key already there), EL_ST_ERR_KEY_CONFLICT, EL_ST_ERR_KEY_SLOT,
+ * EL_ST_ERR_STORAGE. */
+uint8_t el_keystore_write(uint8_t slot, const uint8_t key[EL_KEY_SIZE]);
+/* HMAC-SHA256(key[slot], msg). EL_ST_OK, EL_ST_ERR_KEY_EMPTY or EL_ST_ERR_KEY_SLOT. */
+uint8_t el_keystore_hmac(uint8_t slot, const uint8_t *msg, size_t len, uint8_t out[32]);
+#endif

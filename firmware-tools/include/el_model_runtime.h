@@ -1,0 +1,22 @@
+/*
+ * Hook for a model runtime (the on-device int8 interpreter lives in firmware-tools/runtime/, built separately).
+ * A runtime registers itself once at start-up; the model store then calls prepare() whenever a slot becomes
+ * READY (after a development load, and at boot for slots already READY), so validation happens once, at load.
+ * The runtime adds its own protocol commands (e.g. RUN in the 0x30..0x3F range) with el_dispatch_register().
+ */
+#ifndef EL_MODEL_RUNTIME_H
+#define EL_MODEL_RUNTIME_H
+#include <stdint.h>
+
+typedef struct {
+  const char *name;
+  /* Validates and prepares the model of a slot; returns EL_ST_OK or EL_ST_ERR_MODEL_INVALID. */
+  uint8_t (*prepare)(uint8_t slot, const uint8_t *model, uint32_t size);
+  /* Forgets a slot's prepared state (the slot is being overwritten). */
+  void (*release)(uint8_t slot);
+} el_model_runtime_t;
+
+void el_model_runtime_register(const el_model_runtime_t *runtime);
+/* The registered runtime or NULL. */
+const el_model_runtime_t *el_model_runtime(void);
+#endif

@@ -1,0 +1,18 @@
+/* The core command table: id, request length bounds (from the generated layouts), handler. */
+#include "el_commands.h"
+#include "el_dispatch.h"
+
+#define EXACT(NAME) EL_##NAME##_REQ_FIXED_SIZE, EL_##NAME##_REQ_FIXED_SIZE
+#define TAIL(NAME) EL_##NAME##_REQ_FIXED_SIZE, EL_MAX_PAYLOAD
+
+const el_command_t el_core_commands[] = {
+  { EL_CMD_PING, TAIL(PING), el_cmd_ping },
+  { EL_CMD_INFO, EXACT(INFO), el_cmd_info },
+  { EL_CMD_RESET, EXACT(RESET), el_cmd_reset },
+  { EL_CMD_KEY_WRITE, EXACT(KEY_WRITE), el_cmd_key_write },
+  { EL_CMD_KEY_CHECK, EXACT(KEY_CHECK), el_cmd_key_check },
+  { EL_CMD_MODEL_LOAD_BEGIN, EXACT(MODEL_LOAD_BEGIN), el_cmd_model_load_begin },
+  { EL_CMD_MODEL_LOAD_CHUNK, TAIL(MODEL_LOAD_CHUNK), el_cmd_model_load_chunk },
+  { EL_CMD_MODEL_LOAD_END, EXACT(MODEL_LOAD_END), el_cmd_model_load_end },
+};
+const size_t el_core_command_count = sizeof el_core_commands / sizeof el_core_commands[0];

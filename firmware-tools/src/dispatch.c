@@ -1,0 +1,91 @@
+#include "el_dispatch.h"
+#include "el_board.h"
+#include <string.h>
+
+extern const el_command_t el_core_commands[];
+extern const size_t el_core_command_count;
+
+static struct {
+  const el_command_t *table;
+  size_t count;
+} g_tables[EL_DISPATCH_MAX_TABLES];
+static size_t g_table_count;
+
+/* The repeat cache: the last request's identity and the wire bytes of its answer. */
+static struct {
+  bool valid;
+  uint8_t type;
+  uint16_t seq;
+  uint32_t crc;
+  size_t len;
+  uint8_t wire[EL_MAX_ENCODED_FRAME];
+} g_cache;
+
+static uint8_t g_rsp[EL_MAX_PAYLOAD];
+static uint8_t g_scratch[EL_MAX_RAW_FRAME];
+static uint32_t g_executed, g_dropped;
+static bool g_reset_requested;
+
+int el_dispatch_register(const el_command_t *table, size_t count) {
+  if (g_table_count >= EL_DISPATCH_MAX_TABLES) return 0;
+  g_tables[g_table_count].table = table;
+  g_tables[g_table_count].count = count;
+  g_table_count++;
+  return 1;
+}
+
+void el_dispatch_init(void) {
+  memset(&g_cache, 0, sizeof g_cache);
+  g_executed = g_dropped = 0;
+  g_reset_requested = false;
+}
+
+static const el_command_t *find(uint8_t id) {
+  for (size_t i = 0; i < el_core_command_count; i++)
+    if (el_core_commands[i].id == id) return &el_core_commands[i];
+  for (size_t t = 0; t < g_table_count; t++)
+    for (size_t i = 0; i < g_tables[t].count; i++)
+      if (g_tables[t].table[i].id == id) return &g_tables[t].table[i];
+  return NULL;
+}
+
+static uint16_t execute(const el_frame_t *f) {
+  uint16_t rsp_len = 1;
+  if (f->version != EL_PROTOCOL_VERSION) {
+    g_rsp[0] = EL_ST_ERR_VERSION;
+    return rsp_len;
+  }
+  const el_command_t *c = (f->type & EL_RESPONSE_FLAG) ? NULL : find(f->type);
+  if (!c) {
+    g_rsp[0] = EL_ST_ERR_UNKNOWN_COMMAND;
+  } else if (f->len < c->min_len || f->len > c->max_len) {
+    g_rsp[0] = EL_ST_ERR_BAD_LENGTH;
+  } else {
+    g_executed++;
+    g_rsp[0] = c->handler(f->payload, f->len, g_rsp, &rsp_len);
+  }
+  return rsp_len;
+}
+
+void el_dispatch_frame(const el_frame_t *f) {
+  if (g_cache.valid && g_cache.seq == f->seq && g_cache.type == f->type && g_cache.crc == f->crc) {
+    board_serial_write(g_cache.wire, g_cache.len);
+    return;
+  }
+  uint16_t rsp_len = execute(f);
+  g_cache.valid = true;
+  g_cache.seq = f->seq;
+  g_cache.type = f->type;
+  g_cache.crc = f->crc;
+  g_cache.len = el_frame_encode((uint8_t)(f->type | EL_RESPONSE_FLAG), f->seq, g_rsp, rsp_len, g_scratch, g_cache.wire);
+  board_serial_write(g_cache.wire, g_cache.len);
+  if (g_reset_requested) {
+    g_reset_requested = false;
+    board_reset();
+  }
+}
+
+uint32_t el_dispatch_executed(void) { return g_executed; }
+uint32_t el_dispatch_dropped(void) { return g_dropped; }
+void el_dispatch_count_drop(void) { g_dropped++; }
+void el_dispatch_request_reset(void) { g_reset_requested = true; }

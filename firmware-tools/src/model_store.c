@@ -1,0 +1,122 @@
+#include "el_model_store.h"
+#include "el_board.h"
+#include "el_bytes.h"
+#include "el_model_runtime.h"
+#include "el_record.h"
+#include "el_sha256.h"
+#include <string.h>
+
+/* Slot table record body: EL_MODEL_SLOTS x MODEL_SLOT_INFO (the same layout INFO reports). */
+#define INFO_SIZE EL_MODEL_SLOT_INFO_FIXED_SIZE
+#define BODY_LEN (EL_MODEL_SLOTS * INFO_SIZE)
+
+static const el_record_def_t k_def = { { EL_REGION_SLOTS_A, EL_REGION_SLOTS_B }, 0x31534C45u /* "ELS1" */, BODY_LEN };
+static uint8_t g_table[BODY_LEN];
+static el_record_state_t g_state;
+
+/* The upload in progress (RAM only: a reset abandons it and the slot stays LOADING). */
+static struct {
+  bool active;
+  uint8_t slot;
+  uint32_t size;
+  uint32_t next;
+} g_load;
+
+static uint8_t *info(uint8_t slot) { return g_table + (size_t)slot * INFO_SIZE; }
+
+static void prepare_ready_slot(uint8_t slot) {
+  const el_model_runtime_t *rt = el_model_runtime();
+  uint32_t size;
+  const uint8_t *m = el_model_get(slot, &size);
+  if (rt && rt->prepare && m) (void)rt->prepare(slot, m, size);
+}
+
+void el_model_store_init(void) {
+  memset(&g_load, 0, sizeof g_load);
+  if (!el_record_load(&k_def, g_table, &g_state)) memset(g_table, 0, sizeof g_table);
+  for (uint8_t s = 0; s < EL_MODEL_SLOTS; s++)
+    if (info(s)[EL_MODEL_SLOT_INFO_STATE_OFF] == EL_SLOT_STATE_READY) prepare_ready_slot(s);
+}
+
+void el_model_slot_info(uint8_t slot, uint8_t out[INFO_SIZE]) { memcpy(out, info(slot), INFO_SIZE); }
+
+static bool set_slot(uint8_t slot, uint8_t state, uint32_t size, const uint8_t *sha) {
+  uint8_t next[BODY_LEN];
+  memcpy(next, g_table, sizeof next);
+  uint8_t *p = next + (size_t)slot * INFO_SIZE;
+  p[EL_MODEL_SLOT_INFO_STATE_OFF] = state;
+  el_put_u32(p + EL_MODEL_SLOT_INFO_SIZE_OFF, size);
+  if (sha) memcpy(p + EL_MODEL_SLOT_INFO_SHA256_OFF, sha, EL_SHA256_SIZE);
+  else memset(p + EL_MODEL_SLOT_INFO_SHA256_OFF, 0, EL_SHA256_SIZE);
+  if (!el_record_store(&k_def, next, &g_state)) return false;
+  memcpy(g_table, next, sizeof g_table);
+  return true;
+}
+
+uint8_t el_model_begin(uint8_t slot, uint32_t size) {
+  if (slot >= EL_MODEL_SLOTS) return EL_ST_ERR_MODEL_SLOT;
+  el_region_t r = EL_REGION_MODEL(slot);
+  uint32_t cap = board_storage_size(r);
+  if (cap > EL_MODEL_SLOT_SIZE) cap = EL_MODEL_SLOT_SIZE;
+  if (size == 0) return EL_ST_ERR_BAD_ARGUMENT;
+  if (size > cap) return EL_ST_ERR_MODEL_TOO_LARGE;
+  g_load.active = false;
+  const el_model_runtime_t *rt = el_model_runtime();
+  if (rt && rt->release) rt->release(slot);
+  /* Mark the slot LOADING before touching its bytes, so a power loss never leaves a READY slot half erased. */
+  if (!set_slot(slot, EL_SLOT_STATE_LOADING, size, NULL) || !board_storage_erase(r)) return EL_ST_ERR_STORAGE;
+  g_load.active = true;
+  g_load.slot = slot;
+  g_load.size = size;
+  g_load.next = 0;
+  return EL_ST_OK;
+}
+
+uint8_t el_model_chunk(uint8_t slot, uint32_t offset, const uint8_t *data, uint32_t len, uint32_t *next_offset) {
+  *next_offset = g_load.active && g_load.slot == slot ? g_load.next : 0;
+  if (slot >= EL_MODEL_SLOTS) return EL_ST_ERR_MODEL_SLOT;
+  if (!g_load.active || g_load.slot != slot || offset != g_load.next) return EL_ST_ERR_MODEL_SEQUENCE;
+  if (len == 0 || len > g_load.size - offset) return EL_ST_ERR_BAD_ARGUMENT;
+  if (!board_storage_program(EL_REGION_MODEL(slot), offset, data, len)) return EL_ST_ERR_STORAGE;
+  g_load.next += len;
+  *next_offset = g_load.next;
+  return EL_ST_OK;
+}
+
+static bool hash_region(el_region_t r, uint32_t size, uint8_t out[EL_SHA256_SIZE]) {
+  el_sha256_t c;
+  el_sha256_init(&c);
+  const uint8_t *mapped = board_storage_map(r);
+  if (mapped) {
+    el_sha256_update(&c, mapped, size);
+  } else {
+    uint8_t buf[256];
+    for (uint32_t off = 0; off < size; off += sizeof buf) {
+      uint32_t n = size - off < sizeof buf ? size - off : (uint32_t)sizeof buf;
+      if (!board_storage_read(r, off, buf, n)) return false;
+      el_sha256_update(&c, buf, n);
+    }
+  }
+  el_sha256_final(&c, out);
+  return true;
+}
+
+uint8_t el_model_end(uint8_t slot, const uint8_t sha256[EL_SHA256_SIZE]) {
+  if (slot >= EL_MODEL_SLOTS) return EL_ST_ERR_MODEL_SLOT;
+  if (!g_load.active || g_load.slot != slot || g_load.next != g_load.size) return EL_ST_ERR_MODEL_SEQUENCE;
+  g_load.active = false;
+  uint8_t got[EL_SHA256_SIZE];
+  if (!hash_region(EL_REGION_MODEL(slot), g_load.size, got)) return EL_ST_ERR_STORAGE;
+  if (!el_ct_equal(got, sha256, EL_SHA256_SIZE)) return EL_ST_ERR_MODEL_HASH;
+  const el_model_runtime_t *rt = el_model_runtime();
+  const uint8_t *mapped = board_storage_map(EL_REGION_MODEL(slot));
+  if (rt && rt->prepare && (!mapped || rt->prepare(slot, mapped, g_load.size) != EL_ST_OK)) return EL_ST_ERR_MODEL_INVALID;
+  if (!set_slot(slot, EL_SLOT_STATE_READY, g_load.size, got)) return EL_ST_ERR_STORAGE;
+  return EL_ST_OK;
+}
+
+const uint8_t *el_model_get(uint8_t slot, uint32_t *size) {
+  if (slot >= EL_MODEL_SLOTS || info(slot)[EL_MODEL_SLOT_INFO_STATE_OFF] != EL_SLOT_STATE_READY) return NULL;
+  *size = el_get_u32(info(slot) + EL_MODEL_SLOT_INFO_SIZE_OFF);
+  return board_storage_map(EL_REGION_MODEL(slot));
+}

@@ -1,0 +1,41 @@
+/** Builds test/firmware/c/el_tool.c with the firmware core (host gcc, ASan+UBSan) and runs it in batch. */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+
+export const ROOT = path.resolve(__dirname, '../..');
+const OUT = path.join(ROOT, 'build', 'test', 'el_tool');
+
+let built = false;
+
+export function buildTool(): string {
+  if (built) return OUT;
+  const core = path.join(ROOT, 'firmware-tools');
+  const sources = [
+    ...fs.readdirSync(path.join(core, 'src')).filter((f) => f.endsWith('.c')).map((f) => path.join(core, 'src', f)),
+    ...fs.readdirSync(path.join(__dirname, 'c')).filter((f) => f.endsWith('.c')).map((f) => path.join(__dirname, 'c', f)),
+  ];
+  fs.mkdirSync(path.dirname(OUT), { recursive: true });
+  const tmp = `${OUT}.${process.pid}`;
+  execFileSync('gcc', ['-std=c99', '-O1', '-g', '-Wall', '-Wextra', '-Wpedantic', '-Werror', '-fsanitize=address,undefined',
+    '-fno-sanitize-recover=all', '-I', path.join(core, 'include'), '-I', path.join(__dirname, 'c'), ...sources, '-o', tmp],
+  { stdio: 'pipe' });
+  fs.renameSync(tmp, OUT); // atomic: parallel jest workers never run a half-written binary
+  built = true;
+  return OUT;
+}
+
+/** Sends the lines to one tool process and returns its output lines (one per input line). */
+export function runTool(lines: string[]): string[] {
+  const out = execFileSync(buildTool(), [], { input: lines.join('\n') + '\n', maxBuffer: 64 << 20, env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0' } })
+    .toString()
+    .trimEnd()
+    .split('\n');
+  if (out.length !== lines.length) throw new Error(`el_tool answered ${out.length} lines for ${lines.length}`);
+  return out;
+}
+
+export const hex = (b: Uint8Array | string): string => {
+  const buf = typeof b === 'string' ? Buffer.from(b, 'latin1') : Buffer.from(b);
+  return buf.length === 0 ? '-' : buf.toString('hex');
+};
