@@ -1,0 +1,64 @@
+import { EdgelockError } from '../errors';
+import { Model, Node, Tensor } from '../ir/types';
+import { shapeSize } from '../ir/tensor';
+import { getOpDef } from '../ops/registry';
+import { OpContext } from '../ops/types';
+import { editable, graphOutputSet, isDefaultDomain, opsetOf } from './graph-edit';
+import { Pass } from './types';
+
+/** Results larger than this are only materialised when they are no bigger than the constants they consume. */
+export const MAX_FOLDED_ELEMENTS = 1 << 20;
+
+/**
+ * Evaluates every node whose inputs are all constants (initializers, or results folded earlier in
+ * the same sweep) with its op's reference `evaluate`, and replaces it by initializers. Nodes that
+ * write a graph output, ops without `evaluate` and results that would blow up the model are kept.
+ */
+function run(model: Model): Model {
+  const g = model.graph;
+  const opset = opsetOf(model);
+  const graphOutputs = graphOutputSet(g);
+  const consts = new Map<string, Tensor>(g.initializers);
+  const folded = new Set<Node>();
+  for (const node of g.nodes) {
+    const def = isDefaultDomain(node) ? getOpDef(node.opType) : undefined;
+    if (!def || !def.evaluate) continue;
+    if (node.outputs.some((o) => graphOutputs.has(o))) continue;
+    const present = node.inputs.filter((i) => i !== '');
+    if (!present.every((i) => consts.has(i))) continue;
+    const inputs = node.inputs.map((i) => (i === '' ? undefined : consts.get(i)));
+    const ctx: OpContext = {
+      node,
+      opset,
+      inputs: inputs.map((t) => (t ? { dtype: t.dtype, shape: [...t.shape] } : undefined)),
+      consts: inputs,
+    };
+    const outputs = def.evaluate(ctx, inputs);
+    if (outputs.length < node.outputs.filter((o) => o !== '').length) {
+      throw new EdgelockError('E_PASS_FAILED', `evaluating ${node.opType} gave ${outputs.length} results`, { node: node.name, op: node.opType });
+    }
+    const inElements = inputs.reduce((s: number, t) => s + (t ? shapeSize(t.shape) : 0), 0);
+    const outElements = outputs.reduce((s: number, t) => s + shapeSize(t.shape), 0);
+    // A Constant's value is already stored in the model, so moving it to an initializer never grows it.
+    if (node.opType !== 'Constant' && outElements > MAX_FOLDED_ELEMENTS && outElements > inElements) continue;
+    node.outputs.forEach((o, k) => o !== '' && consts.set(o, outputs[k]));
+    folded.add(node);
+  }
+  if (folded.size === 0) return model;
+  const out = editable(model);
+  out.graph.nodes = g.nodes.filter((n) => !folded.has(n));
+  for (const n of folded) {
+    n.outputs.forEach((o) => {
+      if (o === '') return;
+      out.graph.initializers.set(o, consts.get(o) as Tensor);
+      out.graph.valueInfo.delete(o);
+    });
+  }
+  return out;
+}
+
+export const constantFolding: Pass = {
+  name: 'constant-folding',
+  description: 'replaces nodes whose inputs are all constants by their evaluated results',
+  run,
+};
