@@ -33,4 +33,19 @@ export interface OpDef {
   tflm: TflmSupport;
   /** One line shown by `inspect` next to the support flag (e.g. "→ CONV_2D / DEPTHWISE_CONV_2D"). */
   tflmNote: string;
+  /**
+   * Optional per-node refinement of `tflm`/`tflmNote` once attributes and constant inputs are known
+   * (e.g. Div by a constant → MUL; Clip(0,6) → RELU6, other Clip ranges → none). Falls back to the op's flag.
+   */
+  tflmFor?(ctx: OpContext): TflmVerdict;
+  /**
+   * Optional: outputs computable from the input *types* alone, even when the input values are unknown
+   * (Shape of a statically shaped tensor). Returns undefined when the types are not static enough.
+   */
+  foldFromTypes?(ctx: OpContext): Tensor[] | undefined;
+}
+
+export interface TflmVerdict {
+  support: TflmSupport;
+  note: string;
 }

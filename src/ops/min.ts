@@ -1,0 +1,7 @@
+import { OpDef } from './types';
+import { elementwiseOp } from './support/elementwise';
+
+export const min: OpDef = elementwiseOp('Min', Infinity, () => (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b)), {
+  tflm: 'int8',
+  tflmNote: '→ MINIMUM (two inputs)',
+});

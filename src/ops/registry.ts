@@ -1,0 +1,128 @@
+/**
+ * The one table of operators edgelock understands (default ONNX domain, opsets 11-18).
+ * An op is supported exactly when it has an entry here; shape inference rejects anything else.
+ *
+ * MACs convention (`OpDef.macs`): multiply-accumulates of the compute-bound ops only — Conv
+ * (output elements × Cin/group × kernel elements), Gemm and MatMul (batch × M × N × K). Elementwise,
+ * pooling, normalisation and data-movement ops count 0, as MLPerf Tiny and TFLM profilers report MACs.
+ *
+ * To add an op: write src/ops/<op>.ts exporting an OpDef, add it to OPS below, and add cases to
+ * test/ops/ops.test.ts (checked against onnxruntime).
+ */
+import { OpDef } from './types';
+import { add } from './add';
+import { averagePool } from './average-pool';
+import { batchNormalization } from './batch-normalization';
+import { cast } from './cast';
+import { clip } from './clip';
+import { concat } from './concat';
+import { constantOfShape } from './constant-of-shape';
+import { constant } from './constant';
+import { conv } from './conv';
+import { div } from './div';
+import { dropout } from './dropout';
+import { equal } from './equal';
+import { erf } from './erf';
+import { exp } from './exp';
+import { expand } from './expand';
+import { flatten } from './flatten';
+import { gather } from './gather';
+import { gemm } from './gemm';
+import { globalAveragePool } from './global-average-pool';
+import { hardSigmoid } from './hard-sigmoid';
+import { hardSwish } from './hard-swish';
+import { identity } from './identity';
+import { leakyRelu } from './leaky-relu';
+import { log } from './log';
+import { matMul } from './mat-mul';
+import { maxPool } from './max-pool';
+import { max } from './max';
+import { min } from './min';
+import { mul } from './mul';
+import { neg } from './neg';
+import { pad } from './pad';
+import { pow } from './pow';
+import { range } from './range';
+import { reduceMax } from './reduce-max';
+import { reduceMean } from './reduce-mean';
+import { reduceSum } from './reduce-sum';
+import { relu } from './relu';
+import { reshape } from './reshape';
+import { shape } from './shape';
+import { sigmoid } from './sigmoid';
+import { slice } from './slice';
+import { softmax } from './softmax';
+import { split } from './split';
+import { sqrt } from './sqrt';
+import { squeeze } from './squeeze';
+import { sub } from './sub';
+import { sum } from './sum';
+import { tanh } from './tanh';
+import { transpose } from './transpose';
+import { unsqueeze } from './unsqueeze';
+import { where } from './where';
+
+const OPS: readonly OpDef[] = [
+  add,
+  averagePool,
+  batchNormalization,
+  cast,
+  clip,
+  concat,
+  constantOfShape,
+  constant,
+  conv,
+  div,
+  dropout,
+  equal,
+  erf,
+  exp,
+  expand,
+  flatten,
+  gather,
+  gemm,
+  globalAveragePool,
+  hardSigmoid,
+  hardSwish,
+  identity,
+  leakyRelu,
+  log,
+  matMul,
+  maxPool,
+  max,
+  min,
+  mul,
+  neg,
+  pad,
+  pow,
+  range,
+  reduceMax,
+  reduceMean,
+  reduceSum,
+  relu,
+  reshape,
+  shape,
+  sigmoid,
+  slice,
+  softmax,
+  split,
+  sqrt,
+  squeeze,
+  sub,
+  sum,
+  tanh,
+  transpose,
+  unsqueeze,
+  where,
+];
+
+export const OP_TABLE: ReadonlyMap<string, OpDef> = new Map(OPS.map((op) => [op.opType, op]));
+
+/** The definition of a default-domain op, or undefined when edgelock does not support it. */
+export function getOpDef(opType: string): OpDef | undefined {
+  return OP_TABLE.get(opType);
+}
+
+export function supportedOps(): string[] {
+  return [...OP_TABLE.keys()].sort();
+}
