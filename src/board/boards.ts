@@ -1,0 +1,54 @@
+import * as path from 'path';
+
+/** Repository root (this file lives in src/board or dist/board). */
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+export interface LaunchSpec {
+  command: string;
+  args: string[];
+  /** working directory of the board process */
+  cwd: string;
+}
+
+export interface BoardDef {
+  name: string;
+  description: string;
+  /** tools that must be on PATH to build and run */
+  tools: string[];
+  /** board source folder (has a Makefile taking BUILD_DIR) */
+  sourceDir: string;
+  /** the built artefact, relative to the build directory */
+  artefact: string;
+  launch(artefact: string, stateDir: string): LaunchSpec;
+  /** matches the line the running board prints with its serial port; group 1 is the path */
+  portPattern: RegExp;
+}
+
+/** Every board edgelock can build and start. */
+export const BOARDS: readonly BoardDef[] = [
+  {
+    name: 'qemu-mps2-an386',
+    description: 'Cortex-M4 (QEMU mps2-an386), CMSDK UART on a pty, state through semihosting files',
+    tools: ['make', 'arm-none-eabi-gcc', 'qemu-system-arm'],
+    sourceDir: 'boards/qemu-mps2-an386',
+    artefact: 'firmware.elf',
+    // -icount shift=0: one instruction per virtual ns, so SysTick counts deterministically (1 tick = 40 instructions).
+    // Semihosting file names are relative to QEMU's working directory: the state directory.
+    launch: (elf, stateDir) => ({
+      command: 'qemu-system-arm',
+      args: ['-M', 'mps2-an386', '-cpu', 'cortex-m4', '-display', 'none', '-monitor', 'none', '-serial', 'pty',
+        '-semihosting-config', 'enable=on,target=native', '-icount', 'shift=0', '-kernel', elf],
+      cwd: stateDir,
+    }),
+    portPattern: /char device redirected to (\/dev\/[^\s]+)/,
+  },
+  {
+    name: 'host-sim',
+    description: 'the firmware built natively for Linux on a pseudo-terminal (fast tests, sanitizers, fuzzing)',
+    tools: ['make', 'gcc'],
+    sourceDir: 'boards/host-sim',
+    artefact: 'edgelock-host-sim',
+    launch: (bin, stateDir) => ({ command: bin, args: ['--state', stateDir], cwd: stateDir }),
+    portPattern: /edgelock-host-sim: serial port (\/dev\/[^\s]+)/,
+  },
+];

@@ -1,0 +1,8 @@
+export { BOARDS } from './boards';
+export type { BoardDef } from './boards';
+export { boardByName, ensureBuilt } from './build';
+export { DEFAULT_BOARD, startBoard, stopBoard } from './lifecycle';
+export type { StartOptions } from './lifecycle';
+export { listBoards } from './registry';
+export type { RunningBoard } from './registry';
+export { deviceInfo } from '../device/client';

@@ -1,0 +1,154 @@
+import { createHash } from 'crypto';
+import { EdgelockError } from '../errors';
+import { LIMITS, RECORDS, SLOT_STATES, commandByName, fixedSize, statusByValue } from '../protocol/definition';
+import { Values, decodeFields, encodeFields } from '../protocol/payload';
+import { openSerialLink } from './serial-link';
+import { Transport, TransportOptions } from './transport';
+
+export type SlotState = 'empty' | 'loading' | 'ready';
+
+export interface ModelSlotInfo {
+  slot: number;
+  state: SlotState;
+  size: number;
+  sha256: string;
+}
+
+export interface DeviceInfo {
+  board: string;
+  protocolVersion: number;
+  firmwareVersion: string;
+  uid: string;
+  maxPayload: number;
+  keySlots: number;
+  keyProvisioned: boolean;
+  keysProvisioned: boolean[];
+  executed: number;
+  rxDropped: number;
+  modelSlots: ModelSlotInfo[];
+}
+
+export type KeyWriteResult = 'written' | 'unchanged';
+
+const SLOT_STATE_NAMES: Readonly<Record<number, SlotState>> = Object.fromEntries(
+  Object.entries(SLOT_STATES).map(([k, v]) => [v, k.toLowerCase() as SlotState]));
+
+/** The device's result of a command: status name plus the decoded response fields. */
+export interface CallResult {
+  status: string;
+  fields: Values;
+}
+
+/** Typed commands over a Transport. Every non-success status becomes the EdgelockError its definition names. */
+export class DeviceClient {
+  constructor(readonly transport: Transport, readonly port = '') {}
+
+  static async open(port: string, opts?: TransportOptions): Promise<DeviceClient> {
+    return new DeviceClient(new Transport(await openSerialLink(port), opts), port);
+  }
+
+  async call(name: string, values: Values = {}): Promise<CallResult> {
+    const cmd = commandByName(name);
+    const { status, body } = await this.transport.request(cmd, encodeFields(cmd.request, values));
+    const st = statusByValue(status);
+    if (!st) throw new EdgelockError('E_DEVICE_FRAME', `${name}: unknown status 0x${status.toString(16)}`);
+    if (!st.ok) {
+      const err = new EdgelockError(st.error!, `${name} refused by the device${this.port ? ` on ${this.port}` : ''}: ${st.name} (${st.doc})`);
+      (err as EdgelockError & { fields?: Values }).fields = decodeFields(cmd.response, body);
+      throw err;
+    }
+    const fields = decodeFields(cmd.response, body);
+    if (!fields) throw new EdgelockError('E_DEVICE_FRAME', `${name}: the answer has ${body.length} bytes, not the expected layout`);
+    return { status: st.name, fields };
+  }
+
+  async ping(data: Buffer = Buffer.alloc(0)): Promise<Buffer> {
+    const r = await this.call('PING', { data });
+    const echo = r.fields.data as Buffer;
+    if (!echo.equals(data)) throw new EdgelockError('E_DEVICE_FRAME', 'PING: the echo differs from the request');
+    return echo;
+  }
+
+  async info(): Promise<DeviceInfo> {
+    const f = (await this.call('INFO')).fields;
+    const rec = RECORDS.MODEL_SLOT_INFO;
+    const recSize = fixedSize(rec);
+    const slotsBytes = f.slots as Buffer;
+    const count = f.model_slots as number;
+    if (slotsBytes.length !== count * recSize) throw new EdgelockError('E_DEVICE_FRAME', `INFO: ${slotsBytes.length} bytes of slot records for ${count} slots`);
+    const modelSlots: ModelSlotInfo[] = [];
+    for (let i = 0; i < count; i++) {
+      const s = decodeFields(rec, slotsBytes.subarray(i * recSize, (i + 1) * recSize))!;
+      modelSlots.push({ slot: i, state: SLOT_STATE_NAMES[s.state as number] ?? 'empty', size: s.size as number, sha256: (s.sha256 as Buffer).toString('hex') });
+    }
+    const mask = f.key_mask as number;
+    const keySlots = f.key_slots as number;
+    const keysProvisioned = Array.from({ length: keySlots }, (_, i) => (mask & (1 << i)) !== 0);
+    const name = f.board_name as Buffer;
+    const end = name.indexOf(0);
+    return {
+      board: name.subarray(0, end < 0 ? name.length : end).toString('latin1'),
+      protocolVersion: f.protocol_version as number,
+      firmwareVersion: `${f.fw_major}.${f.fw_minor}.${f.fw_patch}`,
+      uid: (f.uid as Buffer).toString('hex'),
+      maxPayload: f.max_payload as number,
+      keySlots,
+      keyProvisioned: keysProvisioned.some(Boolean),
+      keysProvisioned,
+      executed: f.executed as number,
+      rxDropped: f.rx_dropped as number,
+      modelSlots,
+    };
+  }
+
+  /** Writes a key once: 'written' the first time, 'unchanged' for the same key again, E_DEVICE_KEY_CONFLICT otherwise. */
+  async keyWrite(key: Buffer, slot = 0): Promise<KeyWriteResult> {
+    const r = await this.call('KEY_WRITE', { slot, key });
+    return r.status === 'OK_UNCHANGED' ? 'unchanged' : 'written';
+  }
+
+  /** HMAC-SHA256(key, "check") computed on the device. */
+  async keyCheck(slot = 0): Promise<Buffer> {
+    return (await this.call('KEY_CHECK', { slot })).fields.kcv as Buffer;
+  }
+
+  /** Development-only upload of a model into a slot (no authentication: the factory flow uses packages). */
+  async loadModelDev(model: Buffer, slot = 0, onProgress?: (done: number, total: number) => void): Promise<{ sha256: string; chunks: number }> {
+    if (model.length > LIMITS.modelSlotSize) throw new EdgelockError('E_DEVICE_MODEL_TOO_LARGE', `the model has ${model.length} bytes, a slot holds ${LIMITS.modelSlotSize}`);
+    const sha = createHash('sha256').update(model).digest();
+    const chunkSize = LIMITS.maxPayload - fixedSize(commandByName('MODEL_LOAD_CHUNK').request);
+    await this.call('MODEL_LOAD_BEGIN', { slot, size: model.length });
+    let chunks = 0;
+    for (let off = 0; off < model.length; off += chunkSize) {
+      const data = model.subarray(off, Math.min(model.length, off + chunkSize));
+      const r = await this.call('MODEL_LOAD_CHUNK', { slot, offset: off, data });
+      if (r.fields.next_offset !== off + data.length) throw new EdgelockError('E_DEVICE_MODEL_SEQUENCE', `MODEL_LOAD_CHUNK: device expects offset ${r.fields.next_offset}, host sent up to ${off + data.length}`);
+      chunks++;
+      onProgress?.(off + data.length, model.length);
+    }
+    await this.call('MODEL_LOAD_END', { slot, sha256: sha });
+    return { sha256: sha.toString('hex'), chunks };
+  }
+
+  async reset(): Promise<void> {
+    await this.call('RESET');
+  }
+
+  close(): Promise<void> {
+    return this.transport.close();
+  }
+}
+
+/** Opens a port, runs fn with a client, always closes. */
+export async function withDevice<T>(port: string, fn: (c: DeviceClient) => Promise<T>, opts?: TransportOptions): Promise<T> {
+  const c = await DeviceClient.open(port, opts);
+  try {
+    return await fn(c);
+  } finally {
+    await c.close();
+  }
+}
+
+export async function deviceInfo(port: string, opts?: TransportOptions): Promise<DeviceInfo> {
+  return withDevice(port, (c) => c.info(), opts);
+}

@@ -1,0 +1,36 @@
+import { SerialPort } from 'serialport';
+import { EdgelockError } from '../errors';
+import { ByteLink } from './link';
+
+/** Opens a serial port (a real UART or an emulator's pseudo-terminal) in raw mode and discards stale input. */
+export async function openSerialLink(path: string, baudRate = 115200): Promise<ByteLink> {
+  const port = new SerialPort({ path, baudRate, autoOpen: false, lock: false });
+  await new Promise<void>((resolve, reject) =>
+    port.open((err) => (err ? reject(new EdgelockError('E_DEVICE_PORT', `cannot open ${path}: ${err.message}`)) : resolve())));
+  await new Promise<void>((resolve) => port.flush(() => resolve()));
+  let closing = false;
+  let onClose: ((err?: Error) => void) | undefined;
+  port.on('close', (err?: Error) => {
+    if (!closing) onClose?.(err);
+  });
+  port.on('error', (err: Error) => {
+    if (!closing) onClose?.(err);
+  });
+  return {
+    write: (bytes) =>
+      new Promise((resolve, reject) =>
+        port.write(bytes, (err) => (err ? reject(new EdgelockError('E_DEVICE_PORT', `write to ${path} failed: ${err.message}`)) : resolve()))),
+    onData: (cb) => {
+      port.on('data', cb);
+    },
+    onClose: (cb) => {
+      onClose = cb;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        closing = true;
+        if (!port.isOpen) return resolve();
+        port.close(() => resolve());
+      }),
+  };
+}
