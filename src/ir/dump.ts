@@ -1,6 +1,7 @@
 import { createHash } from 'crypto';
-import { Attr, Dim, Graph, Model, Node, Tensor, ValueInfo } from './types';
+import { Attr, Dim, Model, Node, Tensor, ValueInfo } from './types';
 import { tensorBytes } from './tensor';
+import { topologicalSort } from './graph-utils';
 
 /**
  * A deterministic text form of a model: the same graph always prints the same text, whatever the
@@ -20,7 +21,7 @@ export function dumpGraph(model: Model): string {
     lines.push(`init ${name}: ${tensorSummary(g.initializers.get(name) as Tensor)}`);
   }
   const declared = new Set([...g.inputs, ...g.outputs].map((v) => v.name));
-  for (const n of topologicalOrder(g)) {
+  for (const n of topologicalSort(g)) {
     lines.push(`node ${n.name}: ${n.domain ? `${n.domain}.` : ''}${n.opType}(${n.inputs.join(', ')}) -> (${n.outputs.join(', ')})${attrsText(n)}`);
     for (const o of n.outputs) {
       const vi = g.valueInfo.get(o);
@@ -73,32 +74,4 @@ function attrText(a: Attr): string {
 function attrsText(n: Node): string {
   const keys = Object.keys(n.attrs).sort();
   return keys.length === 0 ? '' : ' ' + keys.map((k) => `${k}=${attrText(n.attrs[k])}`).join(' ');
-}
-
-/**
- * Nodes in a topological order that depends only on the graph: among ready nodes the one listed
- * first goes first. Nodes caught in a cycle (a malformed graph) are appended in listed order.
- */
-function topologicalOrder(g: Graph): Node[] {
-  const producer = new Map<string, number>();
-  g.nodes.forEach((n, i) => n.outputs.forEach((o) => o !== '' && producer.set(o, i)));
-  const pending = g.nodes.map((n) => new Set(n.inputs.filter((x) => x !== '' && producer.has(x)).map((x) => producer.get(x) as number)));
-  const readers = g.nodes.map(() => [] as number[]);
-  pending.forEach((deps, i) => deps.forEach((d) => readers[d].push(i)));
-  const done = new Array<boolean>(g.nodes.length).fill(false);
-  const ready: number[] = [];
-  pending.forEach((deps, i) => deps.size === 0 && ready.push(i));
-  const order: Node[] = [];
-  while (ready.length > 0) {
-    ready.sort((a, b) => a - b);
-    const i = ready.shift() as number;
-    done[i] = true;
-    order.push(g.nodes[i]);
-    for (const r of readers[i]) {
-      pending[r].delete(i);
-      if (pending[r].size === 0 && !done[r]) ready.push(r);
-    }
-  }
-  g.nodes.forEach((n, i) => !done[i] && order.push(n));
-  return order;
 }

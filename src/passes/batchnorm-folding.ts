@@ -1,7 +1,7 @@
 import { Graph, Model, Node, Tensor } from '../ir/types';
 import { makeTensor, shapeSize, toFloat32 } from '../ir/tensor';
 import { BatchNormAffine, batchNormAffine } from './batchnorm-params';
-import { consumerMap, constOf, editable, isDefaultDomain, NameAllocator, onlyFeeds, producerMap, replaceNode } from './graph-edit';
+import { consumerMap, constOf, editable, isDefaultDomain, NameGenerator, nameGenerator, onlyFeeds, producerMap, replaceNode } from './graph-edit';
 import { Pass } from './types';
 import { rankOf, valueTypes } from './value-types';
 import { ValueInfo } from '../ir/types';
@@ -34,7 +34,7 @@ interface Fold {
   inits: [string, Tensor][];
 }
 
-type Folder = (g: Graph, p: Node, bn: Node, bnAffine: BatchNormAffine, names: NameAllocator, types: Map<string, ValueInfo>) => Fold | undefined;
+type Folder = (g: Graph, p: Node, bn: Node, bnAffine: BatchNormAffine, names: NameGenerator, types: Map<string, ValueInfo>) => Fold | undefined;
 
 const convFolder: Folder = (g, conv, bn, a, names) => {
   const w = constOf(g, conv.inputs[1]);
@@ -44,8 +44,8 @@ const convFolder: Folder = (g, conv, bn, a, names) => {
   const oldBias = b ? toFloat32(b) : new Float32Array(a.channels);
   const bias = new Float32Array(a.channels);
   for (let c = 0; c < a.channels; c++) bias[c] = oldBias[c] * a.scale[c] + a.shift[c];
-  const wName = names.fresh(`${conv.inputs[1]}_bn`);
-  const bName = names.fresh(`${conv.inputs[2] || conv.name + '_bias'}_bn`);
+  const wName = names(`${conv.inputs[1]}_bn`);
+  const bName = names(`${conv.inputs[2] || conv.name + '_bias'}_bn`);
   const folded: Node = { ...conv, inputs: [conv.inputs[0], wName, bName], outputs: [bn.outputs[0]] };
   return { remove: [conv, bn], insert: [folded], inits: [[wName, scaleAlong(w, 0, a.scale)], [bName, makeTensor('float32', [a.channels], bias)]] };
 };
@@ -73,8 +73,8 @@ const gemmFolder: Folder = (g, gemm, bn, a, names) => {
   const beta = floatAttr(gemm, 'beta', 1);
   const bias = new Float32Array(a.channels);
   for (let j = 0; j < a.channels; j++) bias[j] = beta * oldBias[j] * a.scale[j] + a.shift[j];
-  const wName = names.fresh(`${gemm.inputs[1]}_bn`);
-  const bName = names.fresh(`${cName || gemm.name + '_bias'}_bn`);
+  const wName = names(`${gemm.inputs[1]}_bn`);
+  const bName = names(`${cName || gemm.name + '_bias'}_bn`);
   const folded: Node = {
     ...gemm,
     inputs: [gemm.inputs[0], wName, bName],
@@ -85,7 +85,7 @@ const gemmFolder: Folder = (g, gemm, bn, a, names) => {
 };
 
 /** MatMul(A[M,K], W[K,N]) → BN, or MatMul → Add(bias) → BN: W scaled per column, bias re-derived. */
-function matmulFold(g: Graph, mm: Node, add: Node | undefined, bn: Node, a: BatchNormAffine, names: NameAllocator, types: Map<string, ValueInfo>): Fold | undefined {
+function matmulFold(g: Graph, mm: Node, add: Node | undefined, bn: Node, a: BatchNormAffine, names: NameGenerator, types: Map<string, ValueInfo>): Fold | undefined {
   const w = constOf(g, mm.inputs[1]);
   if (!w || w.dtype !== 'float32' || w.shape.length !== 2 || w.shape[1] !== a.channels) return undefined;
   if (rankOf(types.get(mm.inputs[0])) !== 2) return undefined;
@@ -99,12 +99,12 @@ function matmulFold(g: Graph, mm: Node, add: Node | undefined, bn: Node, a: Batc
   }
   const bias = new Float32Array(a.channels);
   for (let j = 0; j < a.channels; j++) bias[j] = oldBias[j] * a.scale[j] + a.shift[j];
-  const wName = names.fresh(`${mm.inputs[1]}_bn`);
-  const bName = names.fresh(`${mm.name}_bias_bn`);
-  const mmOut = names.fresh(`${mm.outputs[0]}_bn`);
+  const wName = names(`${mm.inputs[1]}_bn`);
+  const bName = names(`${mm.name}_bias_bn`);
+  const mmOut = names(`${mm.outputs[0]}_bn`);
   const newMm: Node = { ...mm, inputs: [mm.inputs[0], wName], outputs: [mmOut] };
   const newAdd: Node = {
-    name: add ? add.name : names.fresh(`${bn.name}_bias`),
+    name: add ? add.name : names(`${bn.name}_bias`),
     opType: 'Add',
     domain: '',
     inputs: [mmOut, bName],
@@ -159,7 +159,7 @@ function run(model: Model): Model {
       const p = a ? foldableProducer(g, bn) : undefined;
       if (a && p) {
         types = types ?? valueTypes(model);
-        fold = FOLDERS[p.opType](g, p, bn, a, new NameAllocator(g), types);
+        fold = FOLDERS[p.opType](g, p, bn, a, nameGenerator(g), types);
       }
       if (fold) break;
       skipped.add(bn);

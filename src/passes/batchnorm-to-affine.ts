@@ -2,7 +2,7 @@ import { Model, Node } from '../ir/types';
 import { makeTensor } from '../ir/tensor';
 import { batchNormAffine } from './batchnorm-params';
 import { foldableProducer } from './batchnorm-folding';
-import { editable, NameAllocator, replaceNode } from './graph-edit';
+import { editable, NameGenerator, nameGenerator, replaceNode } from './graph-edit';
 import { Pass } from './types';
 import { rankOf, valueTypes } from './value-types';
 
@@ -23,15 +23,15 @@ function run(model: Model): Model {
     out = out ?? editable(model);
     const eg = out.graph;
     const a = batchNormAffine(g, bn)!;
-    const names = new NameAllocator(eg);
+    const names = nameGenerator(eg);
     const paramShape = [a.channels, ...new Array<number>(rank - 2).fill(1)];
-    const scaleName = names.fresh(`${bn.name}_scale`);
-    const shiftName = names.fresh(`${bn.name}_shift`);
-    const scaled = names.fresh(`${bn.outputs[0]}_scaled`);
+    const scaleName = names(`${bn.name}_scale`);
+    const shiftName = names(`${bn.name}_shift`);
+    const scaled = names(`${bn.outputs[0]}_scaled`);
     eg.initializers.set(scaleName, makeTensor('float32', paramShape, Float32Array.from(a.scale)));
     eg.initializers.set(shiftName, makeTensor('float32', paramShape, Float32Array.from(a.shift)));
-    const mul: Node = { name: names.fresh(`${bn.name}_mul`), opType: 'Mul', domain: '', inputs: [bn.inputs[0], scaleName], outputs: [scaled], attrs: {} };
-    const add: Node = { name: names.fresh(`${bn.name}_add`), opType: 'Add', domain: '', inputs: [scaled, shiftName], outputs: [bn.outputs[0]], attrs: {} };
+    const mul: Node = { name: names(`${bn.name}_mul`), opType: 'Mul', domain: '', inputs: [bn.inputs[0], scaleName], outputs: [scaled], attrs: {} };
+    const add: Node = { name: names(`${bn.name}_add`), opType: 'Add', domain: '', inputs: [scaled, shiftName], outputs: [bn.outputs[0]], attrs: {} };
     replaceNode(eg, bn, [mul, add]);
   }
   return out ?? model;

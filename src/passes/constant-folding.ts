@@ -3,7 +3,7 @@ import { Model, Node, Tensor } from '../ir/types';
 import { shapeSize } from '../ir/tensor';
 import { getOpDef } from '../ops/registry';
 import { OpContext } from '../ops/types';
-import { editable, graphOutputSet, isDefaultDomain, opsetOf } from './graph-edit';
+import { editable, graphOutputNames, isDefaultDomain, opsetVersion } from './graph-edit';
 import { Pass } from './types';
 
 /** Results larger than this are only materialised when they are no bigger than the constants they consume. */
@@ -16,8 +16,8 @@ export const MAX_FOLDED_ELEMENTS = 1 << 20;
  */
 function run(model: Model): Model {
   const g = model.graph;
-  const opset = opsetOf(model);
-  const graphOutputs = graphOutputSet(g);
+  const opset = opsetVersion(model);
+  const graphOutputs = graphOutputNames(g);
   const consts = new Map<string, Tensor>(g.initializers);
   const folded = new Set<Node>();
   for (const node of g.nodes) {

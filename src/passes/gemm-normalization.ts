@@ -1,7 +1,7 @@
 import { Graph, Model, Node, Tensor, ValueInfo } from '../ir/types';
 import { makeTensor, toFloat32 } from '../ir/tensor';
 import { columnBias } from './batchnorm-folding';
-import { consumerMap, constOf, editable, isDefaultDomain, NameAllocator, onlyFeeds, replaceNode } from './graph-edit';
+import { consumerMap, constOf, editable, isDefaultDomain, NameGenerator, nameGenerator, onlyFeeds, replaceNode } from './graph-edit';
 import { Pass } from './types';
 import { rankOf, valueTypes } from './value-types';
 
@@ -55,7 +55,7 @@ function isCanonical(g: Graph, n: Node): boolean {
 
 type Rewrite = { remove: Node[]; insert: Node[]; inits: [string, Tensor][] };
 
-function gemmRewrite(g: Graph, n: Node, names: NameAllocator): Rewrite | undefined {
+function gemmRewrite(g: Graph, n: Node, names: NameGenerator): Rewrite | undefined {
   const b = constOf(g, n.inputs[1]);
   if (!b || b.dtype !== 'float32' || b.shape.length !== 2 || isCanonical(g, n)) return undefined;
   const transB = num(n, 'transB', 0) !== 0;
@@ -71,19 +71,19 @@ function gemmRewrite(g: Graph, n: Node, names: NameAllocator): Rewrite | undefin
   let a = n.inputs[0];
   if (num(n, 'transA', 0) !== 0) {
     const aConst = constOf(g, a);
-    const aT = names.fresh(`${a}_T`);
+    const aT = names(`${a}_T`);
     if (aConst && aConst.dtype === 'float32') inits.push([aT, canonicalWeight(aConst, false, 1)]);
-    else insert.push({ name: names.fresh(`${n.name}_transpose_a`), opType: 'Transpose', domain: '', inputs: [a], outputs: [aT], attrs: { perm: { kind: 'ints', value: [1, 0] } } });
+    else insert.push({ name: names(`${n.name}_transpose_a`), opType: 'Transpose', domain: '', inputs: [a], outputs: [aT], attrs: { perm: { kind: 'ints', value: [1, 0] } } });
     a = aT;
   }
-  const wName = names.fresh(`${n.inputs[1]}_nk`);
-  const bName = names.fresh(`${cName || n.name + '_bias'}_n`);
+  const wName = names(`${n.inputs[1]}_nk`);
+  const bName = names(`${cName || n.name + '_bias'}_n`);
   inits.push([wName, w], [bName, makeTensor('float32', [N], beta === 1 ? bias : bias.map((v) => v * beta))]);
   insert.push({ ...n, inputs: [a, wName, bName], attrs: { ...n.attrs, ...CANONICAL_GEMM_ATTRS } });
   return { remove: [n], insert, inits };
 }
 
-function matmulRewrite(g: Graph, mm: Node, names: NameAllocator, types: Map<string, ValueInfo>): Rewrite | undefined {
+function matmulRewrite(g: Graph, mm: Node, names: NameGenerator, types: Map<string, ValueInfo>): Rewrite | undefined {
   const w = constOf(g, mm.inputs[1]);
   if (!w || w.dtype !== 'float32' || w.shape.length !== 2 || rankOf(types.get(mm.inputs[0])) !== 2) return undefined;
   const N = w.shape[1];
@@ -97,8 +97,8 @@ function matmulRewrite(g: Graph, mm: Node, names: NameAllocator, types: Map<stri
     bias = c ? columnBias(c, N) : undefined;
     if (bias) add = next[0];
   }
-  const wName = names.fresh(`${mm.inputs[1]}_nk`);
-  const bName = names.fresh(`${mm.name}_bias`);
+  const wName = names(`${mm.inputs[1]}_nk`);
+  const bName = names(`${mm.name}_bias`);
   const gemm: Node = {
     name: mm.name,
     opType: 'Gemm',
@@ -123,8 +123,8 @@ function run(model: Model): Model {
     let rw: Rewrite | undefined;
     for (const n of g.nodes) {
       if (skipped.has(n) || !isDefaultDomain(n)) continue;
-      if (n.opType === 'Gemm') rw = gemmRewrite(g, n, new NameAllocator(g));
-      else if (n.opType === 'MatMul') rw = matmulRewrite(g, n, new NameAllocator(g), (types = types ?? valueTypes(model)));
+      if (n.opType === 'Gemm') rw = gemmRewrite(g, n, nameGenerator(g));
+      else if (n.opType === 'MatMul') rw = matmulRewrite(g, n, nameGenerator(g), (types = types ?? valueTypes(model)));
       if (rw) break;
       skipped.add(n);
     }

@@ -1,5 +1,7 @@
 import { Graph, Model, Node, Tensor } from '../ir/types';
-import { defaultOpset } from '../onnx/opsets';
+import { graphOutputNames } from '../ir/graph-utils';
+
+export { consumerMap, graphOutputNames, isDefaultDomain, nameGenerator, opsetVersion, producerMap } from '../ir/graph-utils';
 
 /**
  * Copy-on-write helpers the passes share. A pass works on `editable(model)`: a new Model with new
@@ -23,42 +25,9 @@ export function editable(model: Model): Model {
   };
 }
 
-export function opsetOf(model: Model): number {
-  return defaultOpset(model.opsetImports) ?? 13;
-}
-
-export function isDefaultDomain(n: Node): boolean {
-  return n.domain === '' || n.domain === 'ai.onnx';
-}
-
-/** value name → the nodes reading it (a node appears once per input slot that reads the value). */
-export function consumerMap(g: Graph): Map<string, Node[]> {
-  const m = new Map<string, Node[]>();
-  for (const n of g.nodes) {
-    for (const i of n.inputs) {
-      if (i === '') continue;
-      const list = m.get(i);
-      if (list) list.push(n);
-      else m.set(i, [n]);
-    }
-  }
-  return m;
-}
-
-/** value name → the node producing it. */
-export function producerMap(g: Graph): Map<string, Node> {
-  const m = new Map<string, Node>();
-  for (const n of g.nodes) for (const o of n.outputs) if (o !== '') m.set(o, n);
-  return m;
-}
-
-export function graphOutputSet(g: Graph): Set<string> {
-  return new Set(g.outputs.map((v) => v.name));
-}
-
 /** A value no one but `reader` reads, and that is not a graph output. */
 export function onlyFeeds(g: Graph, consumers: Map<string, Node[]>, value: string, reader: Node): boolean {
-  if (graphOutputSet(g).has(value)) return false;
+  if (graphOutputNames(g).has(value)) return false;
   const c = consumers.get(value) ?? [];
   return c.length > 0 && c.every((n) => n === reader);
 }
@@ -67,29 +36,7 @@ export function constOf(g: Graph, name: string): Tensor | undefined {
   return name === '' ? undefined : g.initializers.get(name);
 }
 
-/** Every value and node name in the graph, for minting fresh ones. */
-export class NameAllocator {
-  private readonly used = new Set<string>();
-
-  constructor(g: Graph) {
-    for (const v of g.inputs) this.used.add(v.name);
-    for (const v of g.outputs) this.used.add(v.name);
-    for (const k of g.initializers.keys()) this.used.add(k);
-    for (const k of g.valueInfo.keys()) this.used.add(k);
-    for (const n of g.nodes) {
-      this.used.add(n.name);
-      for (const o of n.outputs) this.used.add(o);
-      for (const i of n.inputs) this.used.add(i);
-    }
-  }
-
-  fresh(base: string): string {
-    let name = base;
-    for (let k = 1; this.used.has(name); k++) name = `${base}_${k}`;
-    this.used.add(name);
-    return name;
-  }
-}
+export type NameGenerator = (base: string) => string;
 
 /** Makes every node input reading `from` read `to` instead (new node objects where something changes). */
 export function replaceUses(g: Graph, from: string, to: string): void {

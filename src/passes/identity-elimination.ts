@@ -1,7 +1,7 @@
 import { Model, Node } from '../ir/types';
 import { toNumbers } from '../ir/tensor';
 import { dtypeFromOnnx } from '../onnx/dtypes';
-import { consumerMap, constOf, editable, graphOutputSet, isDefaultDomain, producerMap, renameValue, replaceUses } from './graph-edit';
+import { consumerMap, constOf, editable, graphOutputNames, isDefaultDomain, producerMap, renameValue, replaceUses } from './graph-edit';
 import { Pass } from './types';
 import { valueTypes } from './value-types';
 import { Graph } from '../ir/types';
@@ -43,7 +43,7 @@ function run(model: Model): Model {
   for (;;) {
     const g = (out ?? model).graph;
     const readers = consumerMap(g);
-    const graphOutputs = graphOutputSet(g);
+    const graphOutputs = graphOutputNames(g);
     const producers = producerMap(g);
     const graphInputs = new Set(g.inputs.map((v) => v.name));
     const victim = g.nodes.find((n) => {

@@ -1,6 +1,6 @@
 import { Dim, Model, Node, Tensor } from '../ir/types';
 import { makeTensor, toNumbers } from '../ir/tensor';
-import { constOf, editable, graphOutputSet, isDefaultDomain, opsetOf, producerMap } from './graph-edit';
+import { constOf, editable, graphOutputNames, isDefaultDomain, opsetVersion, producerMap } from './graph-edit';
 import { Pass } from './types';
 import { valueTypes } from './value-types';
 
@@ -32,7 +32,7 @@ function run(model: Model): Model {
   const candidates = g.nodes.filter((n) => isDefaultDomain(n) && (n.opType === 'Shape' || n.opType === 'Size' || n.opType === 'Gather'));
   if (candidates.length === 0) return model;
   const types = valueTypes(model);
-  const graphOutputs = graphOutputSet(g);
+  const graphOutputs = graphOutputNames(g);
   const producers = producerMap(g);
   const answers = new Map<Node, Tensor>();
   for (const n of candidates) {
