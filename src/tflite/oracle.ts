@@ -105,6 +105,7 @@ function installNodeShims(wasmDir: string): void {
 async function loadRuntime(): Promise<Runtime> {
   const wasmDir = wasmDirectory();
   installNodeShims(wasmDir);
+  installLogTap();
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const tf = require('@tensorflow/tfjs-core') as TfCore;
   require('@tensorflow/tfjs-backend-cpu');
@@ -148,17 +149,41 @@ function messageOf(e: unknown): string {
   return text.split('\n')[0];
 }
 
-/** Runs `fn` with console.warn's per-call "converting 'int32' to 'int8'" notices dropped. */
-function withoutConversionWarnings<T>(fn: () => T): T {
-  const warn = console.warn;
+/*
+ * The runtime reports its reasons ("Didn't find op for builtin opcode ...") through console.warn
+ * (Emscripten binds console.warn when its glue is evaluated), while the thrown error only says
+ * "Can't initialize model". A permanent tap, installed before the glue loads, lets each load/run
+ * collect those lines and put them into the E_RUNTIME message. Routine notices are dropped.
+ */
+const ROUTINE_NOTICES = [/^WARNING: converting '/, /^INFO: Created TensorFlow Lite XNNPACK delegate/];
+let logSink: string[] | null = null;
+
+function installLogTap(): void {
+  const g = globalThis as Record<string, unknown>;
+  if (g.__edgelockTfliteLogTap) return;
+  g.__edgelockTfliteLogTap = true;
+  const original = console.warn;
   console.warn = (...args: unknown[]) => {
-    if (typeof args[0] === 'string' && args[0].startsWith('WARNING: converting')) return;
-    warn(...args);
+    const text = args.map(String).join(' ');
+    if (ROUTINE_NOTICES.some((re) => re.test(text))) return;
+    if (logSink) logSink.push(text);
+    else original.apply(console, args);
   };
+}
+
+/** Runs `fn` collecting the runtime's log lines; on failure they become part of the E_RUNTIME message. */
+async function withRuntimeLog<T>(what: string, fn: () => Promise<T> | T): Promise<T> {
+  const previous = logSink;
+  const lines: string[] = [];
+  logSink = lines;
   try {
-    return fn();
+    return await fn();
+  } catch (e) {
+    if (e instanceof EdgelockError) throw e;
+    const reasons = lines.filter((l) => /^ERROR:/.test(l)).map((l) => l.replace(/^ERROR:\s*/, '').trim());
+    throw new EdgelockError('E_RUNTIME', [`${what}: ${messageOf(e)}`, ...reasons].join('; '));
   } finally {
-    console.warn = warn;
+    logSink = previous;
   }
 }
 
@@ -179,12 +204,9 @@ export class TfliteOracle {
   static async load(modelBytes: Uint8Array): Promise<TfliteOracle> {
     const rt = await runtime();
     const exact = modelBytes.buffer.slice(modelBytes.byteOffset, modelBytes.byteOffset + modelBytes.byteLength) as ArrayBuffer;
-    let model: TfliteModelHandle;
-    try {
-      model = await withoutMessageChannel(() => rt.tflite.loadTFLiteModel(exact, { numThreads: 1 }));
-    } catch (e) {
-      throw new EdgelockError('E_RUNTIME', `the TFLite runtime rejected the model: ${messageOf(e)}`);
-    }
+    const model = await withRuntimeLog('the TFLite runtime rejected the model', () =>
+      withoutMessageChannel(() => rt.tflite.loadTFLiteModel(exact, { numThreads: 1 })),
+    );
     const runner = model.modelRunner;
     const inputDtypes = runner ? runner.getInputs().map((t) => t.dataType) : model.inputs.map((t) => t.dtype);
     const outputDtypes = runner ? runner.getOutputs().map((t) => t.dataType) : model.outputs.map((t) => t.dtype);
@@ -222,7 +244,7 @@ export class TfliteOracle {
         }
         tensors.push(tf.tensor(input.data, input.shape, integer ? 'int32' : 'float32'));
       });
-      const result = withoutConversionWarnings(() => this.model.predict(tensors.length === 1 ? tensors[0] : tensors));
+      const result = withRuntimeLogSync(() => this.model.predict(tensors.length === 1 ? tensors[0] : tensors));
       const byName: Record<string, TfTensor> = isTensor(result) ? { [this.model.outputs[0].name]: result } : result;
       const produced = Object.values(byName);
       try {
@@ -254,6 +276,21 @@ export class TfliteOracle {
     if (this.disposed) return;
     this.disposed = true;
     this.model.modelRunner?.cleanUp?.();
+  }
+}
+
+/** Synchronous variant of withRuntimeLog for inference. */
+function withRuntimeLogSync<T>(fn: () => T): T {
+  const previous = logSink;
+  const lines: string[] = [];
+  logSink = lines;
+  try {
+    return fn();
+  } catch (e) {
+    const reasons = lines.filter((l) => /^ERROR:/.test(l)).map((l) => l.replace(/^ERROR:\s*/, '').trim());
+    throw new EdgelockError('E_RUNTIME', [`the TFLite runtime failed: ${messageOf(e)}`, ...reasons].join('; '));
+  } finally {
+    logSink = previous;
   }
 }
 
