@@ -32,7 +32,16 @@ export interface TflTensor {
    * survives layout changes, reshapes and fused activations). For constants: undefined.
    */
   source?: string;
-  /** For weight tensors: how quantize must treat them. */
+  /**
+   * For constant tensors: how quantize must treat them.
+   * - conv-weight: CONV_2D filter [Cout, kH, kW, Cin] (per-channel axis 0)
+   * - depthwise-weight: DEPTHWISE_CONV_2D filter [1, kH, kW, Cout] (per-channel axis 3)
+   * - fc-weight: FULLY_CONNECTED weights [N, K] (per-channel axis 0)
+   * - bias: float32 bias [Cout] of the op that consumes it (becomes int32, scale = in × weight)
+   * - const-operand: a float operand of an elementwise op, CONCATENATION or the PADV2 pad value
+   *   (quantised like an activation, from its own values)
+   * - shape: int32 operands that stay int32 (RESHAPE shape, MEAN axes, PAD paddings, TRANSPOSE perm)
+   */
   role?: 'conv-weight' | 'depthwise-weight' | 'fc-weight' | 'bias' | 'const-operand' | 'shape';
 }
 
@@ -54,6 +63,7 @@ export type TflOptions =
   | { kind: 'LeakyRelu'; alpha: number }
   | { kind: 'Transpose' }
   | { kind: 'Pad' }
+  | { kind: 'PadV2' }
   | { kind: 'MaximumMinimum' }
   | { kind: 'HardSwish' }
   | { kind: 'Quantize' }
@@ -82,6 +92,8 @@ export interface TflGraph {
   /** How each graph output relates to the ONNX output (outputs are always delivered in ONNX logical order). */
   description: string;
   metadata: Record<string, Uint8Array>;
+  /** Things the lowering decided that a user should know (e.g. a symbolic batch pinned to 1). */
+  notes?: string[];
 }
 
 export function addTensor(g: TflGraph, t: Omit<TflTensor, 'id'>): number {

@@ -1,0 +1,52 @@
+/** The float32 compile driver: ONNX bytes → prepared model → lowered TflGraph with provenance. */
+import { createHash } from 'crypto';
+import { Model } from '../ir/types';
+import { readOnnx } from '../onnx/reader';
+import { VERSION } from '../version';
+import { InputLayout, lowerModel } from './lower/lower-model';
+import { prepareModel } from './prepare';
+import { TflGraph } from './tfl-graph';
+
+export interface CompileFloatOptions {
+  inputLayout?: InputLayout;
+  /** For error messages. */
+  file?: string;
+}
+
+export interface CompiledFloat {
+  graph: TflGraph;
+  /** The optimised, shape-inferred model that was lowered (calibrate on this one). */
+  model: Model;
+  sourceSha256: string;
+  notes: string[];
+}
+
+export const METADATA_KEY = 'edgelock';
+
+/** What the "edgelock" metadata entry holds (JSON). */
+export interface EdgelockMetadata {
+  version: string;
+  sourceSha256: string;
+  inputLayouts: string[];
+  precision: 'float32' | 'int8';
+}
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export function compileFloat(onnxBytes: Uint8Array, opts: CompileFloatOptions = {}): CompiledFloat {
+  const prepared = prepareModel(readOnnx(onnxBytes, opts.file));
+  const graph = lowerModel(prepared.model, { inputLayout: opts.inputLayout ?? 'nhwc' });
+  const sourceSha256 = sha256Hex(onnxBytes);
+  graph.notes = [...(graph.notes ?? []), ...prepared.notes];
+  stampProvenance(graph, sourceSha256, 'float32');
+  return { graph, model: prepared.model, sourceSha256, notes: graph.notes };
+}
+
+/** Writes the description and the "edgelock" metadata entry (version, source hash, input layouts). */
+export function stampProvenance(graph: TflGraph, sourceSha256: string, precision: EdgelockMetadata['precision']): void {
+  const meta: EdgelockMetadata = { version: VERSION, sourceSha256, inputLayouts: [...graph.inputLayouts], precision };
+  graph.description = `edgelock ${VERSION} ${precision}; source ONNX sha256 ${sourceSha256}`;
+  graph.metadata = { ...graph.metadata, [METADATA_KEY]: new TextEncoder().encode(JSON.stringify(meta)) };
+}

@@ -1,0 +1,63 @@
+/** The lowering of every ONNX op the TFLite back end supports: one entry per op type. */
+import { Node } from '../../ir/types';
+import { LowerContext } from './context';
+import { lowerAdd } from './ops/add';
+import { lowerAveragePool } from './ops/average-pool';
+import { lowerClip } from './ops/clip';
+import { lowerConcat } from './ops/concat';
+import { lowerConv } from './ops/conv';
+import { lowerDiv } from './ops/div';
+import { lowerGemm } from './ops/gemm';
+import { lowerGlobalAveragePool } from './ops/global-average-pool';
+import { lowerHardSwish } from './ops/hard-swish';
+import { lowerIdentity } from './ops/identity';
+import { lowerLeakyRelu } from './ops/leaky-relu';
+import { lowerMatMul } from './ops/mat-mul';
+import { lowerMax } from './ops/max';
+import { lowerMaxPool } from './ops/max-pool';
+import { lowerMin } from './ops/min';
+import { lowerMul } from './ops/mul';
+import { lowerPad } from './ops/pad';
+import { lowerReduceMean } from './ops/reduce-mean';
+import { lowerRelu } from './ops/relu';
+import { lowerReshape } from './ops/reshape';
+import { lowerSigmoid } from './ops/sigmoid';
+import { lowerSoftmax } from './ops/softmax';
+import { lowerSub } from './ops/sub';
+import { lowerTanh } from './ops/tanh';
+import { lowerTranspose } from './ops/transpose';
+
+/** Lowers one ONNX node (its inputs are already lowered) by emitting TFLite ops into the context. */
+export type Lowering = (node: Node, ctx: LowerContext) => void;
+
+export const LOWERINGS: Readonly<Record<string, Lowering>> = {
+  Add: lowerAdd,
+  AveragePool: lowerAveragePool,
+  Clip: lowerClip,
+  Concat: lowerConcat,
+  Conv: lowerConv,
+  Div: lowerDiv,
+  Dropout: lowerIdentity,
+  Flatten: lowerReshape,
+  Gemm: lowerGemm,
+  GlobalAveragePool: lowerGlobalAveragePool,
+  HardSwish: lowerHardSwish,
+  Identity: lowerIdentity,
+  LeakyRelu: lowerLeakyRelu,
+  MatMul: lowerMatMul,
+  Max: lowerMax,
+  MaxPool: lowerMaxPool,
+  Min: lowerMin,
+  Mul: lowerMul,
+  Pad: lowerPad,
+  ReduceMean: lowerReduceMean,
+  Relu: lowerRelu,
+  Reshape: lowerReshape,
+  Sigmoid: lowerSigmoid,
+  Softmax: lowerSoftmax,
+  Squeeze: lowerReshape,
+  Sub: lowerSub,
+  Tanh: lowerTanh,
+  Transpose: lowerTranspose,
+  Unsqueeze: lowerReshape,
+};
