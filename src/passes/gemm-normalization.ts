@@ -1,6 +1,6 @@
 import { Graph, Model, Node, Tensor, ValueInfo } from '../ir/types';
 import { makeTensor, toFloat32 } from '../ir/tensor';
-import { columnBias } from './batchnorm-folding';
+import { columnBias } from './weight-math';
 import { consumerMap, constOf, editable, isDefaultDomain, NameGenerator, nameGenerator, onlyFeeds, replaceNode } from './graph-edit';
 import { Pass } from './types';
 import { rankOf, valueTypes } from './value-types';

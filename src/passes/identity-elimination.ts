@@ -1,10 +1,9 @@
-import { Model, Node } from '../ir/types';
+import { Graph, Model, Node, ValueInfo } from '../ir/types';
 import { toNumbers } from '../ir/tensor';
 import { dtypeFromOnnx } from '../onnx/dtypes';
 import { consumerMap, constOf, editable, graphOutputNames, isDefaultDomain, producerMap, renameValue, replaceUses } from './graph-edit';
 import { Pass } from './types';
 import { valueTypes } from './value-types';
-import { Graph } from '../ir/types';
 
 /** Whether a node passes its first input through unchanged at inference time. */
 function isPassThrough(g: Graph, n: Node, dtypeOf: (v: string) => string | undefined, graphOutputs: Set<string>, readers: Map<string, Node[]>): boolean {
@@ -37,8 +36,9 @@ function isPassThrough(g: Graph, n: Node, dtypeOf: (v: string) => string | undef
  * output, the input's producer is renamed so graph outputs keep their names.
  */
 function run(model: Model): Model {
-  const types = valueTypes(model);
-  const dtypeOf = (v: string) => types.get(v)?.dtype;
+  // Types come from shape inference, run only if a Cast needs its input dtype.
+  let types: Map<string, ValueInfo> | undefined;
+  const dtypeOf = (v: string) => (types = types ?? valueTypes(model)).get(v)?.dtype;
   let out: Model | undefined;
   for (;;) {
     const g = (out ?? model).graph;
