@@ -92,7 +92,8 @@ export interface CommandDef {
   request: Field[];
   /** response fields after the leading status byte (present only when the status is ok) */
   response: Field[];
-  /** how long the host waits for one answer before it retries */
+  /** how long the host waits for one answer before it retries. QEMU's UART moves one byte per emulator main-loop
+   * iteration (roughly 5-20 KB/s), and QEMU reads a pty only after noticing the host opened it (up to 1 s). */
   timeoutMs: number;
   /** development-only command (not for production provisioning) */
   development?: boolean;
@@ -100,13 +101,13 @@ export interface CommandDef {
 
 export const COMMANDS: readonly CommandDef[] = [
   {
-    name: 'PING', id: 0x01, timeoutMs: 500,
+    name: 'PING', id: 0x01, timeoutMs: 2000,
     doc: 'Echoes its payload; used for liveness and to measure protocol efficiency.',
     request: [{ name: 'data', type: 'rest' }],
     response: [{ name: 'data', type: 'rest' }],
   },
   {
-    name: 'INFO', id: 0x02, timeoutMs: 500,
+    name: 'INFO', id: 0x02, timeoutMs: 2000,
     doc: 'Board identity and state. Followed by `model_slots` records of MODEL_SLOT_INFO.',
     request: [],
     response: [
@@ -126,13 +127,13 @@ export const COMMANDS: readonly CommandDef[] = [
     ],
   },
   {
-    name: 'RESET', id: 0x03, timeoutMs: 500,
+    name: 'RESET', id: 0x03, timeoutMs: 2000,
     doc: 'Answers, then restarts the firmware (RAM state, including the repeat cache, is lost).',
     request: [],
     response: [],
   },
   {
-    name: 'KEY_WRITE', id: 0x10, timeoutMs: 2000,
+    name: 'KEY_WRITE', id: 0x10, timeoutMs: 3000,
     doc: 'Writes a key slot once. The same key again answers OK_UNCHANGED; a different key ERR_KEY_CONFLICT.',
     request: [
       { name: 'slot', type: 'u8' },
@@ -141,7 +142,7 @@ export const COMMANDS: readonly CommandDef[] = [
     response: [],
   },
   {
-    name: 'KEY_CHECK', id: 0x11, timeoutMs: 1000,
+    name: 'KEY_CHECK', id: 0x11, timeoutMs: 2000,
     doc: 'Returns the key-check value HMAC-SHA256(key, "check"); the key itself never leaves the device.',
     request: [{ name: 'slot', type: 'u8' }],
     response: [{ name: 'kcv', type: 'bytes', size: LIMITS.kcvSize }],
@@ -156,7 +157,7 @@ export const COMMANDS: readonly CommandDef[] = [
     response: [],
   },
   {
-    name: 'MODEL_LOAD_CHUNK', id: 0x21, timeoutMs: 2000, development: true,
+    name: 'MODEL_LOAD_CHUNK', id: 0x21, timeoutMs: 5000, development: true,
     doc: 'Development-only: programs `data` at `offset` (must equal the next expected offset). Answers the next expected offset, also on ERR_MODEL_SEQUENCE.',
     request: [
       { name: 'slot', type: 'u8' },

@@ -1,0 +1,28 @@
+/* Silent until the host speaks: bytes sent before the host opens the pty would be lost. */
+#include "el_firmware.h"
+#include "cmsdk.h"
+#include "emu_storage.h"
+#include "uart.h"
+
+void board_cycles_init(void);
+
+int main(void) {
+  board_cycles_init();
+  uart_init();
+  if (!emu_storage_init()) {
+    for (;;) wait_for_interrupt(); /* no usable state directory: never answer rather than lose keys */
+  }
+  el_firmware_init();
+  static uint8_t buf[512];
+  for (;;) {
+    irq_disable();
+    if (uart_rx_empty()) {
+      wait_for_interrupt(); /* wakes on a pending interrupt even with PRIMASK set */
+      irq_enable();
+      continue;
+    }
+    irq_enable();
+    size_t n = uart_read(buf, sizeof buf);
+    el_firmware_rx(buf, n);
+  }
+}

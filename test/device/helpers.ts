@@ -1,0 +1,27 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { RunningBoard, listBoards, startBoard, stopBoard } from '../../src/board';
+
+/** Per-test-file registry and state directories, so parallel jest workers never share a board. */
+const RUN_ROOT = fs.mkdtempSync(path.join(os.tmpdir(), 'edgelock-test-'));
+process.env.EDGELOCK_RUN_DIR = path.join(RUN_ROOT, 'run');
+
+export const BOARD_NAMES = ['host-sim', 'qemu-mps2-an386'] as const;
+
+export function freshStateDir(label: string): string {
+  return fs.mkdtempSync(path.join(RUN_ROOT, `${label}-`));
+}
+
+export async function startTestBoard(board: string, stateDir = freshStateDir(board)): Promise<RunningBoard> {
+  return startBoard({ board, stateDir });
+}
+
+/** Stops every board this test file started (safe to call twice). */
+export async function stopAllBoards(): Promise<void> {
+  for (const b of listBoards()) await stopBoard(b.pid).catch(() => undefined);
+}
+
+export function removeRunRoot(): void {
+  fs.rmSync(RUN_ROOT, { recursive: true, force: true });
+}
