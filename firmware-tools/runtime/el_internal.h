@@ -1,0 +1,117 @@
+/* Runtime internals shared by the model loader and the kernels (not part of the public API). */
+#ifndef EL_INTERNAL_H
+#define EL_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "el_flatbuffer.h"
+#include "el_runtime.h"
+
+typedef struct el_tensor {
+  uint8_t type;      /* el_type */
+  uint8_t rank;
+  uint8_t is_const;  /* data lives in the flatbuffer (or an override) */
+  uint8_t has_quant;
+  int32_t dims[EL_MAX_DIMS];
+  uint32_t count;    /* elements */
+  size_t bytes;
+  void *data;
+  float scale;       /* first scale */
+  int32_t zero_point;/* first zero point */
+  uint32_t nscales;  /* 1: per tensor; >1: per channel along qdim */
+  uint32_t qdim;
+  const uint8_t *scales; /* little-endian float[nscales] inside the flatbuffer */
+  /* planning */
+  int32_t first_use, last_use;
+  size_t offset;
+  uint8_t placed;
+  uint8_t is_graph_input;
+} el_tensor;
+
+struct el_kernel;
+
+typedef struct el_node {
+  const struct el_kernel *kernel;
+  uint32_t n_in, n_out;
+  el_tensor **in;  /* NULL entries for omitted optional inputs */
+  el_tensor **out;
+  void *data;      /* kernel's prepared data (in the arena) */
+} el_node;
+
+typedef struct el_prepare_ctx {
+  el_model *m;
+  const el_fb *fb;
+  el_fbt options;  /* the operator's builtin options (absent table: defaults) */
+  int32_t version;
+  uint8_t *head;   /* persistent allocations grow upward from here */
+  uint8_t *end;
+  size_t needed;   /* bytes the persistent allocations asked for in total */
+  uint64_t macs;   /* set by prepare: work per invoke of this node */
+} el_prepare_ctx;
+
+typedef el_status (*el_prepare_fn)(el_prepare_ctx *c, el_node *n);
+typedef void (*el_eval_fn)(const el_node *n);
+
+typedef struct el_kernel {
+  int32_t code;         /* TFLite BuiltinOperator */
+  const char *name;
+  int32_t max_version;  /* versions 1..max_version accepted */
+  uint8_t options_type; /* BuiltinOptions union tag, 0: none */
+  el_prepare_fn prepare;
+  el_eval_fn eval;
+} el_kernel;
+
+/* Registry (el_kernels.c). */
+const el_kernel *el_find_kernel(int32_t code);
+uint32_t el_kernel_count(void);
+const el_kernel *el_kernel_at(uint32_t i);
+
+/* Persistent arena allocation (16-byte aligned); NULL when the arena is exhausted. */
+void *el_alloc(el_prepare_ctx *c, size_t bytes);
+
+/* Common Prepare checks. */
+el_status el_expect_io(const el_node *n, uint32_t min_in, uint32_t max_in, uint32_t n_out);
+el_status el_expect_int8(const el_tensor *t);           /* int8, per-tensor quantised */
+el_status el_expect_type(const el_tensor *t, el_type type);
+int el_same_shape(const el_tensor *a, const el_tensor *b);
+int32_t el_dim(const el_tensor *t, int i);              /* negative i counts from the end */
+el_status el_activation_range(uint8_t fused, const el_tensor *out, int32_t *mn, int32_t *mx);
+el_status el_padding(uint8_t padding, int32_t in, int32_t filter, int32_t stride, int32_t dilation,
+                     int32_t out, int32_t *pad);
+float el_channel_scale(const el_tensor *t, uint32_t c);
+/* Reads a constant int32 tensor element (axis/perm/pad tensors). */
+el_status el_const_i32(const el_tensor *t, uint32_t i, int32_t *v);
+
+#define EL_TRY(expr)                  \
+  do {                                \
+    el_status el_try_s_ = (expr);     \
+    if (el_try_s_ != EL_OK) return el_try_s_; \
+  } while (0)
+#define EL_ENSURE(cond, status) \
+  do {                          \
+    if (!(cond)) return (status); \
+  } while (0)
+
+#define EL_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define EL_MAX(a, b) ((a) > (b) ? (a) : (b))
+
+/* Builtin operator codes (TFLite schema). */
+enum {
+  EL_OP_ADD = 0, EL_OP_AVERAGE_POOL_2D = 1, EL_OP_CONCATENATION = 2, EL_OP_CONV_2D = 3,
+  EL_OP_DEPTHWISE_CONV_2D = 4, EL_OP_DEQUANTIZE = 6, EL_OP_FULLY_CONNECTED = 9,
+  EL_OP_LOGISTIC = 14, EL_OP_MAX_POOL_2D = 17, EL_OP_MUL = 18, EL_OP_RELU = 19, EL_OP_RELU6 = 21,
+  EL_OP_RESHAPE = 22, EL_OP_SOFTMAX = 25, EL_OP_TANH = 28, EL_OP_PAD = 34, EL_OP_TRANSPOSE = 39,
+  EL_OP_MEAN = 40, EL_OP_SUB = 41, EL_OP_SQUEEZE = 43, EL_OP_MAXIMUM = 55, EL_OP_MINIMUM = 57,
+  EL_OP_PADV2 = 60, EL_OP_LEAKY_RELU = 98, EL_OP_QUANTIZE = 114, EL_OP_HARD_SWISH = 117
+};
+
+/* BuiltinOptions union tags (TFLite schema). */
+enum {
+  EL_OPT_NONE = 0, EL_OPT_CONV2D = 1, EL_OPT_DEPTHWISE = 2, EL_OPT_POOL2D = 5, EL_OPT_FC = 8,
+  EL_OPT_SOFTMAX = 9, EL_OPT_CONCAT = 10, EL_OPT_ADD = 11, EL_OPT_RESHAPE = 17, EL_OPT_MUL = 21,
+  EL_OPT_PAD = 22, EL_OPT_TRANSPOSE = 26, EL_OPT_REDUCER = 27, EL_OPT_SUB = 28, EL_OPT_SQUEEZE = 30,
+  EL_OPT_DEQUANTIZE = 38, EL_OPT_MAXMIN = 39, EL_OPT_PADV2 = 43, EL_OPT_LEAKY_RELU = 75,
+  EL_OPT_QUANTIZE = 89, EL_OPT_HARD_SWISH = 91
+};
+
+#endif

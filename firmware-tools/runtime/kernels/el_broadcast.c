@@ -1,0 +1,49 @@
+#include "el_broadcast.h"
+
+static void strides_of(const el_tensor *t, const el_bcast *bc, int32_t *stride) {
+  int32_t s = 1;
+  for (int i = EL_MAX_DIMS - 1; i >= 0; i--) {
+    const int src = i - (EL_MAX_DIMS - (int)t->rank);
+    const int32_t d = src >= 0 ? t->dims[src] : 1;
+    stride[i] = (d == 1 && bc->dims[i] != 1) ? 0 : s;
+    s *= d;
+  }
+}
+
+el_status el_bcast_prepare(const el_tensor *a, const el_tensor *b, const el_tensor *out, el_bcast *bc) {
+  EL_ENSURE(a->rank <= out->rank && b->rank <= out->rank, EL_ERR_SHAPE);
+  for (int i = 0; i < EL_MAX_DIMS; i++) {
+    const int k = i - (EL_MAX_DIMS - (int)out->rank);
+    bc->dims[i] = k >= 0 ? out->dims[k] : 1;
+    const int ka = i - (EL_MAX_DIMS - (int)a->rank);
+    const int kb = i - (EL_MAX_DIMS - (int)b->rank);
+    const int32_t da = ka >= 0 ? a->dims[ka] : 1;
+    const int32_t db = kb >= 0 ? b->dims[kb] : 1;
+    EL_ENSURE(da == bc->dims[i] || da == 1, EL_ERR_SHAPE);
+    EL_ENSURE(db == bc->dims[i] || db == 1, EL_ERR_SHAPE);
+    EL_ENSURE(bc->dims[i] == EL_MAX(da, db), EL_ERR_SHAPE);
+  }
+  strides_of(a, bc, bc->stride_a);
+  strides_of(b, bc, bc->stride_b);
+  bc->count = out->count;
+  return EL_OK;
+}
+
+void el_bcast_run(const el_bcast *bc, const int8_t *a, const int8_t *b, int8_t *out, el_binary_fn fn,
+                  const void *params) {
+  int32_t idx[EL_MAX_DIMS] = {0};
+  const int last = EL_MAX_DIMS - 1;
+  const int32_t inner = bc->dims[last], sa = bc->stride_a[last], sb = bc->stride_b[last];
+  for (uint32_t done = 0; done < bc->count; done += (uint32_t)inner) {
+    size_t oa = 0, ob = 0;
+    for (int i = 0; i < last; i++) {
+      oa += (size_t)idx[i] * (size_t)bc->stride_a[i];
+      ob += (size_t)idx[i] * (size_t)bc->stride_b[i];
+    }
+    for (int32_t j = 0; j < inner; j++) *out++ = fn(params, a[oa + (size_t)j * sa], b[ob + (size_t)j * sb]);
+    for (int i = last - 1; i >= 0; i--) {
+      if (++idx[i] < bc->dims[i]) break;
+      idx[i] = 0;
+    }
+  }
+}

@@ -1,0 +1,16 @@
+/* Shared Prepare steps of the convolution-like kernels (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED). */
+#ifndef EL_CONV_COMMON_H
+#define EL_CONV_COMMON_H
+
+#include "../el_internal.h"
+
+/* Weights: constant int8, symmetric, per-tensor or per-channel along `channel_axis` with
+ * `channels` entries; bias (optional): constant int32 [channels]. */
+el_status el_conv_check_weights(const el_tensor *w, const el_tensor *bias, int32_t channels, uint32_t channel_axis);
+
+/* Per-channel multipliers as TFLite's PopulateConvolutionQuantizationParams computes them:
+ * (double)input_scale * (double)filter_scale[c] / (double)output_scale. */
+el_status el_conv_multipliers(el_prepare_ctx *c, const el_tensor *in, const el_tensor *w, const el_tensor *out,
+                              int32_t channels, int32_t **mult, int32_t **shift);
+
+#endif

@@ -1,0 +1,65 @@
+/* MEAN over the spatial axes (1, 2) of an NHWC int8 tensor, keep_dims either way.
+ * Arithmetic of TFLite's reference_integer_ops::Mean: sum of (x - zp_in), MultiplyByQuantizedMultiplier
+ * by in_scale / out_scale, divide by the tap count rounding half away from zero, add zp_out. */
+#include "../el_fixedpoint.h"
+#include "../el_internal.h"
+
+enum { OPT_KEEP_DIMS = 0 };
+
+typedef struct {
+  int32_t mult, in_zp, out_zp;
+  int shift;
+} mean_data;
+
+static el_status prepare(el_prepare_ctx *c, el_node *n) {
+  EL_TRY(el_expect_io(n, 2, 2, 1));
+  const el_tensor *in = n->in[0], *axis = n->in[1], *out = n->out[0];
+  EL_TRY(el_expect_int8(in));
+  EL_TRY(el_expect_int8(out));
+  EL_ENSURE(in->rank == 4, EL_ERR_SHAPE);
+  EL_ENSURE(axis->is_const && axis->type == EL_INT32 && axis->count == 2, EL_ERR_OPTIONS);
+  int32_t a0, a1;
+  EL_TRY(el_const_i32(axis, 0, &a0));
+  EL_TRY(el_const_i32(axis, 1, &a1));
+  if (a0 < 0) a0 += 4;
+  if (a1 < 0) a1 += 4;
+  EL_ENSURE((a0 == 1 && a1 == 2) || (a0 == 2 && a1 == 1), EL_ERR_OPTIONS);
+  uint8_t keep;
+  EL_TRY(el_fbt_u8(&c->options, OPT_KEEP_DIMS, 0, &keep));
+  if (keep) {
+    EL_ENSURE(out->rank == 4 && out->dims[0] == in->dims[0] && out->dims[1] == 1 && out->dims[2] == 1 &&
+                  out->dims[3] == in->dims[3],
+              EL_ERR_SHAPE);
+  } else {
+    EL_ENSURE(out->rank == 2 && out->dims[0] == in->dims[0] && out->dims[1] == in->dims[3], EL_ERR_SHAPE);
+  }
+  mean_data *d = el_alloc(c, sizeof *d);
+  EL_ENSURE(d != NULL, EL_ERR_ARENA_TOO_SMALL);
+  EL_ENSURE(el_quantize_multiplier((double)in->scale / (double)out->scale, &d->mult, &d->shift) == 0,
+            EL_ERR_QUANTIZATION);
+  d->in_zp = in->zero_point;
+  d->out_zp = out->zero_point;
+  n->data = d;
+  c->macs = in->count;
+  return EL_OK;
+}
+
+static void eval(const el_node *n) {
+  const mean_data *d = n->data;
+  const el_tensor *in = n->in[0];
+  const int8_t *x = in->data;
+  int8_t *y = n->out[0]->data;
+  const int32_t batches = in->dims[0], h = in->dims[1], w = in->dims[2], ch = in->dims[3];
+  const int32_t taps = h * w;
+  for (int32_t b = 0; b < batches; b++) {
+    for (int32_t c = 0; c < ch; c++) {
+      int32_t acc = 0;
+      for (int32_t i = 0; i < taps; i++) acc += x[((size_t)b * taps + i) * ch + c] - d->in_zp;
+      acc = el_mbqm(acc, d->mult, d->shift);
+      acc = acc > 0 ? (acc + taps / 2) / taps : (acc - taps / 2) / taps;
+      y[(size_t)b * ch + c] = (int8_t)el_clamp(acc + d->out_zp, -128, 127);
+    }
+  }
+}
+
+const el_kernel el_kernel_mean = {EL_OP_MEAN, "MEAN", 3, EL_OPT_REDUCER, prepare, eval};

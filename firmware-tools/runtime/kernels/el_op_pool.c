@@ -1,0 +1,81 @@
+/* AVERAGE_POOL_2D and MAX_POOL_2D, int8 (TFLite reference_integer_ops::AveragePool / MaxPool:
+ * the average divides by the number of in-bounds taps, rounding half away from zero). */
+#include "../el_fixedpoint.h"
+#include "../el_internal.h"
+
+enum { OPT_PADDING = 0, OPT_STRIDE_W = 1, OPT_STRIDE_H = 2, OPT_FILTER_W = 3, OPT_FILTER_H = 4,
+       OPT_ACTIVATION = 5 };
+
+typedef struct {
+  int32_t stride_w, stride_h, filter_w, filter_h, pad_w, pad_h, act_min, act_max;
+} pool_data;
+
+static el_status prepare(el_prepare_ctx *c, el_node *n) {
+  EL_TRY(el_expect_io(n, 1, 1, 1));
+  const el_tensor *in = n->in[0], *out = n->out[0];
+  EL_TRY(el_expect_int8(in));
+  EL_TRY(el_expect_int8(out));
+  EL_ENSURE(in->rank == 4 && out->rank == 4 && in->dims[0] == out->dims[0] && in->dims[3] == out->dims[3],
+            EL_ERR_SHAPE);
+  EL_ENSURE(in->scale == out->scale && in->zero_point == out->zero_point, EL_ERR_QUANTIZATION);
+  pool_data *d = el_alloc(c, sizeof *d);
+  EL_ENSURE(d != NULL, EL_ERR_ARENA_TOO_SMALL);
+  uint8_t padding, act;
+  EL_TRY(el_fbt_u8(&c->options, OPT_PADDING, 0, &padding));
+  EL_TRY(el_fbt_i32(&c->options, OPT_STRIDE_W, 0, &d->stride_w));
+  EL_TRY(el_fbt_i32(&c->options, OPT_STRIDE_H, 0, &d->stride_h));
+  EL_TRY(el_fbt_i32(&c->options, OPT_FILTER_W, 0, &d->filter_w));
+  EL_TRY(el_fbt_i32(&c->options, OPT_FILTER_H, 0, &d->filter_h));
+  EL_TRY(el_fbt_u8(&c->options, OPT_ACTIVATION, 0, &act));
+  EL_TRY(el_padding(padding, in->dims[1], d->filter_h, d->stride_h, 1, out->dims[1], &d->pad_h));
+  EL_TRY(el_padding(padding, in->dims[2], d->filter_w, d->stride_w, 1, out->dims[2], &d->pad_w));
+  EL_TRY(el_activation_range(act, out, &d->act_min, &d->act_max));
+  n->data = d;
+  c->macs = (uint64_t)out->count * (uint64_t)d->filter_w * (uint64_t)d->filter_h;
+  return EL_OK;
+}
+
+static void pool(const el_node *n, int is_max) {
+  const pool_data *d = n->data;
+  const el_tensor *in = n->in[0], *out = n->out[0];
+  const int8_t *x = in->data;
+  int8_t *y = out->data;
+  const int32_t batches = in->dims[0], ih = in->dims[1], iw = in->dims[2], ch = in->dims[3];
+  const int32_t oh = out->dims[1], ow = out->dims[2];
+  for (int32_t b = 0; b < batches; b++) {
+    for (int32_t oy = 0; oy < oh; oy++) {
+      const int32_t y0 = oy * d->stride_h - d->pad_h;
+      const int32_t fy0 = EL_MAX(0, -y0), fy1 = EL_MIN(d->filter_h, ih - y0);
+      for (int32_t ox = 0; ox < ow; ox++) {
+        const int32_t x0 = ox * d->stride_w - d->pad_w;
+        const int32_t fx0 = EL_MAX(0, -x0), fx1 = EL_MIN(d->filter_w, iw - x0);
+        for (int32_t c = 0; c < ch; c++) {
+          int32_t acc = is_max ? -128 : 0, count = 0;
+          for (int32_t fy = fy0; fy < fy1; fy++) {
+            for (int32_t fx = fx0; fx < fx1; fx++) {
+              const int32_t v = x[(((size_t)b * ih + y0 + fy) * iw + x0 + fx) * ch + c];
+              if (is_max) {
+                acc = v > acc ? v : acc;
+              } else {
+                acc += v;
+              }
+              count++;
+            }
+          }
+          if (!is_max) {
+            if (count == 0) count = 1;
+            acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
+          }
+          y[(((size_t)b * oh + oy) * ow + ox) * ch + c] = (int8_t)el_clamp(acc, d->act_min, d->act_max);
+        }
+      }
+    }
+  }
+}
+
+static void eval_avg(const el_node *n) { pool(n, 0); }
+static void eval_max(const el_node *n) { pool(n, 1); }
+
+const el_kernel el_kernel_average_pool_2d = {EL_OP_AVERAGE_POOL_2D, "AVERAGE_POOL_2D", 3, EL_OPT_POOL2D, prepare,
+                                             eval_avg};
+const el_kernel el_kernel_max_pool_2d = {EL_OP_MAX_POOL_2D, "MAX_POOL_2D", 3, EL_OPT_POOL2D, prepare, eval_max};

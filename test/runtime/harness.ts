@@ -1,0 +1,130 @@
+/**
+ * Builds the C runtime's host harness (firmware-tools/runtime/host/el_run.c) with the host gcc and
+ * runs .tflite models through it and through the official TFLite runtime (the oracle).
+ */
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { TfliteOracle } from '../../src/tflite/oracle';
+
+export const RUNTIME_DIR = path.resolve(__dirname, '../../firmware-tools/runtime');
+
+export function runtimeSources(): string[] {
+  return fs
+    .readFileSync(path.join(RUNTIME_DIR, 'sources.txt'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => path.join(RUNTIME_DIR, l));
+}
+
+export const STRICT_FLAGS = ['-std=c99', '-Wall', '-Wextra', '-Werror', '-pedantic'];
+
+/** Compiles el_run into a fresh temporary directory; `sanitize` adds ASan + UBSan. */
+export function buildHarness(sanitize = false): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'el-runtime-'));
+  const exe = path.join(dir, sanitize ? 'el_run_asan' : 'el_run');
+  const flags = sanitize
+    ? ['-O1', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-fno-omit-frame-pointer']
+    : ['-O2'];
+  execFileSync('gcc', [...STRICT_FLAGS, ...flags, '-o', exe, ...runtimeSources(), path.join(RUNTIME_DIR, 'host/el_run.c'), '-lm'], {
+    stdio: 'pipe',
+  });
+  return exe;
+}
+
+export interface CTensorInfo {
+  type: 'int8' | 'float32' | 'int32';
+  shape: number[];
+  bytes: number;
+  scale: number;
+  zero_point: number;
+}
+
+export interface CRunResult {
+  status: string;
+  code?: number;
+  failed_op?: number;
+  ops?: number;
+  macs?: number;
+  arena_used?: number;
+  inputs?: CTensorInfo[];
+  outputs?: CTensorInfo[];
+  /** Output values (int8 as numbers, float32 as numbers). */
+  values?: (Int8Array | Float32Array)[];
+}
+
+export type RuntimeInput = Int8Array | Float32Array;
+
+function bytesOf(a: RuntimeInput): Buffer {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/** Runs one inference through the C harness. */
+export function runC(exe: string, model: Uint8Array, inputs: RuntimeInput[], arena?: number): CRunResult {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'el-run-'));
+  try {
+    const modelPath = path.join(dir, 'model.tflite');
+    const inPath = path.join(dir, 'in.bin');
+    const outPath = path.join(dir, 'out.bin');
+    fs.writeFileSync(modelPath, model);
+    fs.writeFileSync(inPath, Buffer.concat(inputs.map(bytesOf)));
+    const args = [modelPath, inPath, outPath, ...(arena !== undefined ? ['--arena', String(arena)] : [])];
+    const r = spawnSync(exe, args, { encoding: 'utf8' });
+    if (r.status !== 0 && r.status !== 2) throw new Error(`el_run failed (${r.status}): ${r.stderr}`);
+    const result = JSON.parse(r.stdout.trim().split('\n').pop() as string) as CRunResult;
+    if (result.status === 'ok') {
+      const raw = fs.readFileSync(outPath);
+      let at = 0;
+      result.values = (result.outputs ?? []).map((o) => {
+        const slice = raw.subarray(at, at + o.bytes);
+        at += o.bytes;
+        const copy = new Uint8Array(slice).buffer;
+        return o.type === 'float32' ? new Float32Array(copy) : new Int8Array(copy);
+      });
+    }
+    return result;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Prepares (and, when valid, invokes) many model files in one harness process. */
+export function runBatch(exe: string, files: string[], arena = 1 << 20): { statuses: string[]; stderr: string; exitCode: number | null } {
+  const r = spawnSync(exe, ['--batch', ...files, '--arena', String(arena)], { encoding: 'utf8', maxBuffer: 16 << 20 });
+  const statuses = r.stdout
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => (JSON.parse(l) as { status: string }).status);
+  return { statuses, stderr: r.stderr, exitCode: r.status };
+}
+
+/** Runs the oracle; int8 inputs are passed as Int32Array as the JS API requires. */
+export async function runOracle(model: Uint8Array, inputs: RuntimeInput[], shapes: number[][]): Promise<(Int32Array | Float32Array)[]> {
+  const oracle = await TfliteOracle.load(model);
+  try {
+    const out = oracle.run(inputs.map((x, i) => ({ data: x instanceof Float32Array ? x : Int32Array.from(x), shape: shapes[i] })));
+    return out.map((t) => t.data);
+  } finally {
+    oracle.dispose();
+  }
+}
+
+export interface Comparison {
+  elements: number;
+  differing: number;
+  maxDiff: number;
+}
+
+export function compare(a: ArrayLike<number>, b: ArrayLike<number>): Comparison {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+  let differing = 0;
+  let maxDiff = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    if (d !== 0) differing++;
+    maxDiff = Math.max(maxDiff, d);
+  }
+  return { elements: a.length, differing, maxDiff };
+}

@@ -1,0 +1,92 @@
+/**
+ * Every kernel of the C int8 runtime against the official TFLite runtime (the oracle), on models
+ * built with the project's flatbuffer writer (seeded random weights and quantisation parameters)
+ * and seeded random int8 inputs. Outputs must be bit-exact unless a case says otherwise.
+ */
+import { buildHarness, compare, runC, runOracle } from './harness';
+import * as M from './models';
+
+interface Case {
+  model: () => M.TestModel;
+  /** Largest allowed |C - oracle| (0: bit-exact). */
+  tolerance?: number;
+}
+
+const R = 1; // fused RELU
+const R6 = 3; // fused RELU6
+
+const CASES: Record<string, Case> = {
+  'CONV_2D 3x3 SAME per-channel + RELU': { model: () => M.conv2d(1, { inShape: [1, 9, 9, 3], outC: 8, k: [3, 3], stride: [1, 1], padding: 'SAME', activation: R }) },
+  'CONV_2D 5x5 VALID stride 2 no bias': { model: () => M.conv2d(2, { inShape: [2, 12, 11, 4], outC: 6, k: [5, 5], stride: [2, 2], padding: 'VALID', withBias: false }) },
+  'CONV_2D 3x3 SAME stride 2 dilation 2 + RELU6': { model: () => M.conv2d(3, { inShape: [1, 10, 10, 5], outC: 7, k: [3, 3], stride: [2, 2], dilation: [2, 2], padding: 'SAME', activation: R6 }) },
+  'CONV_2D 1x1 per-tensor': { model: () => M.conv2d(4, { inShape: [1, 6, 6, 16], outC: 12, k: [1, 1], stride: [1, 1], padding: 'VALID', perChannel: false }) },
+  'CONV_2D 2x3 SAME stride 2x1': { model: () => M.conv2d(5, { inShape: [1, 7, 8, 2], outC: 4, k: [2, 3], stride: [2, 1], padding: 'SAME' }) },
+  'DEPTHWISE_CONV_2D 3x3 SAME dm 1 + RELU': { model: () => M.conv2d(6, { inShape: [1, 9, 9, 8], outC: 8, k: [3, 3], stride: [1, 1], padding: 'SAME', activation: R }, true, 1) },
+  'DEPTHWISE_CONV_2D 3x3 VALID stride 2 dm 2': { model: () => M.conv2d(7, { inShape: [2, 11, 10, 3], outC: 6, k: [3, 3], stride: [2, 2], padding: 'VALID' }, true, 2) },
+  'DEPTHWISE_CONV_2D 5x5 SAME dilation 2 no bias': { model: () => M.conv2d(8, { inShape: [1, 12, 12, 4], outC: 4, k: [5, 5], stride: [1, 1], dilation: [2, 2], padding: 'SAME', withBias: false }, true, 1) },
+  'FULLY_CONNECTED per-tensor + bias': { model: () => M.fullyConnected(9, 1, 64, 10, false, true) },
+  'FULLY_CONNECTED per-channel + bias + RELU, batch 3': { model: () => M.fullyConnected(10, 3, 100, 17, true, true, R) },
+  'FULLY_CONNECTED per-channel no bias': { model: () => M.fullyConnected(11, 2, 33, 8, true, false) },
+  'ADD same shape': { model: () => M.binary(12, 'ADD', [1, 5, 5, 8], [1, 5, 5, 8]) },
+  'ADD broadcast channel vector + RELU': { model: () => M.binary(13, 'ADD', [1, 4, 6, 8], [8], R) },
+  'ADD broadcast [1,4,4,1]+[1,1,1,6]': { model: () => M.binary(14, 'ADD', [1, 4, 4, 1], [1, 1, 1, 6]) },
+  'SUB same shape': { model: () => M.binary(15, 'SUB', [2, 3, 4, 5], [2, 3, 4, 5]) },
+  'SUB broadcast scalar + RELU6': { model: () => M.binary(16, 'SUB', [1, 6, 6, 4], [1], R6) },
+  'MUL same shape': { model: () => M.binary(17, 'MUL', [1, 5, 5, 8], [1, 5, 5, 8]) },
+  'MUL broadcast [1,4,4,8]*[1,1,1,8]': { model: () => M.binary(18, 'MUL', [1, 4, 4, 8], [1, 1, 1, 8]) },
+  'MUL broadcast [2,10]*[1] + RELU': { model: () => M.binary(19, 'MUL', [2, 10], [1], R) },
+  'MAXIMUM broadcast': { model: () => M.binary(20, 'MAXIMUM', [1, 4, 4, 6], [1, 1, 1, 6]) },
+  'MINIMUM same shape': { model: () => M.binary(21, 'MINIMUM', [3, 7], [3, 7]) },
+  'AVERAGE_POOL_2D 2x2 stride 2 VALID': { model: () => M.pool(22, 'AVERAGE_POOL_2D', [1, 8, 8, 5], [2, 2], [2, 2], 'VALID') },
+  'AVERAGE_POOL_2D 3x3 stride 1 SAME (edge taps)': { model: () => M.pool(23, 'AVERAGE_POOL_2D', [2, 7, 6, 3], [3, 3], [1, 1], 'SAME') },
+  'MAX_POOL_2D 2x2 stride 2 VALID': { model: () => M.pool(24, 'MAX_POOL_2D', [1, 8, 8, 5], [2, 2], [2, 2], 'VALID') },
+  'MAX_POOL_2D 3x3 stride 2 SAME + RELU': { model: () => M.pool(25, 'MAX_POOL_2D', [1, 9, 9, 4], [3, 3], [2, 2], 'SAME', R) },
+  'MEAN over H,W keep_dims': { model: () => M.mean(26, [1, 7, 7, 16], true) },
+  'MEAN over H,W no keep_dims': { model: () => M.mean(27, [2, 5, 6, 8], false) },
+  RESHAPE: { model: () => M.unary(28, 'RESHAPE', [1, 4, 4, 3], { outShape: [1, 48] }) },
+  'SOFTMAX [1,10]': { model: () => M.unary(29, 'SOFTMAX', [1, 10]) },
+  'SOFTMAX [2,3,7] beta 0.5': { model: () => M.unary(30, 'SOFTMAX', [2, 3, 7], { beta: 0.5 }) },
+  LOGISTIC: { model: () => M.unary(31, 'LOGISTIC', [1, 256]) },
+  TANH: { model: () => M.unary(32, 'TANH', [1, 256]) },
+  RELU: { model: () => M.unary(33, 'RELU', [1, 256]) },
+  RELU6: { model: () => M.unary(34, 'RELU6', [1, 256]) },
+  LEAKY_RELU: { model: () => M.unary(35, 'LEAKY_RELU', [1, 256], { alpha: 0.15 }) },
+  HARD_SWISH: { model: () => M.unary(36, 'HARD_SWISH', [1, 256]) },
+  'CONCATENATION channels': { model: () => M.concatenation(37, [[1, 3, 3, 2], [1, 3, 3, 5], [1, 3, 3, 1]], 3) },
+  'CONCATENATION axis 1': { model: () => M.concatenation(38, [[2, 2, 4], [2, 3, 4]], 1) },
+  PAD: { model: () => M.pad(39, [1, 4, 5, 3], [[0, 0], [1, 2], [2, 1], [0, 0]]) },
+  'TRANSPOSE NHWC->NCHW': { model: () => M.transpose(40, [1, 3, 4, 5], [0, 3, 1, 2]) },
+  'QUANTIZE float->int8, int8->int8, DEQUANTIZE': { model: () => M.quantizeChain(41, [4, 64]) },
+};
+
+const SAMPLES = 4;
+let exe: string;
+
+beforeAll(() => {
+  exe = buildHarness(false);
+});
+
+describe('C int8 runtime vs the TFLite runtime, one model per op variant', () => {
+  for (const [name, c] of Object.entries(CASES)) {
+    test(name, async () => {
+      const m = c.model();
+      const r = M.rng(1000 + name.length);
+      const tally = { elements: 0, differing: 0, maxDiff: 0 };
+      for (let s = 0; s < SAMPLES; s++) {
+        const inputs = M.randomInputs(m, r);
+        const got = runC(exe, m.model, inputs);
+        expect(got.status).toBe('ok');
+        const want = await runOracle(m.model, inputs, m.inputShapes);
+        expect(got.values!.length).toBe(want.length);
+        want.forEach((w, i) => {
+          const cmp = compare(got.values![i], w);
+          tally.elements += cmp.elements;
+          tally.differing += cmp.differing;
+          tally.maxDiff = Math.max(tally.maxDiff, cmp.maxDiff);
+        });
+      }
+      if (tally.differing) console.log(`${name}: ${tally.differing}/${tally.elements} differ, max ${tally.maxDiff}`);
+      expect(tally.maxDiff).toBeLessThanOrEqual(c.tolerance ?? 0);
+    });
+  }
+});
