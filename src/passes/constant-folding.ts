@@ -33,14 +33,17 @@ function run(model: Model): Model {
       inputs: inputs.map((t) => (t ? { dtype: t.dtype, shape: [...t.shape] } : undefined)),
       consts: inputs,
     };
+    const inElements = inputs.reduce((sum: number, t) => sum + (t ? shapeSize(t.shape) : 0), 0);
+    // A Constant's value is already stored in the model, so moving it to an initializer never grows it.
+    const tooBig = (elements: number) => node.opType !== 'Constant' && elements > MAX_FOLDED_ELEMENTS && elements > inElements;
+    // Shapes first (cheap), so a huge broadcast is never computed just to be thrown away.
+    const predicted = def.infer(ctx).reduce((sum: number, t) => sum + (t.shape && t.shape.every((d) => typeof d === 'number') ? shapeSize(t.shape as number[]) : 0), 0);
+    if (tooBig(predicted)) continue;
     const outputs = def.evaluate(ctx, inputs);
     if (outputs.length < node.outputs.filter((o) => o !== '').length) {
       throw new EdgelockError('E_PASS_FAILED', `evaluating ${node.opType} gave ${outputs.length} results`, { node: node.name, op: node.opType });
     }
-    const inElements = inputs.reduce((s: number, t) => s + (t ? shapeSize(t.shape) : 0), 0);
-    const outElements = outputs.reduce((s: number, t) => s + shapeSize(t.shape), 0);
-    // A Constant's value is already stored in the model, so moving it to an initializer never grows it.
-    if (node.opType !== 'Constant' && outElements > MAX_FOLDED_ELEMENTS && outElements > inElements) continue;
+    if (tooBig(outputs.reduce((sum: number, t) => sum + shapeSize(t.shape), 0))) continue;
     node.outputs.forEach((o, k) => o !== '' && consts.set(o, outputs[k]));
     folded.add(node);
   }

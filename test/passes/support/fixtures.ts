@@ -63,16 +63,16 @@ export function shapeChain(): Model {
 
 /**
  * Constant subgraphs: Constant → Cast → Mul into a scale, a transposed weight into MatMul, and an
- * Add of two constants whose broadcast result (2048×1024) is too big to fold; plus live nodes.
+ * Add of two constants whose broadcast result (1025×1024, just over the limit) is too big to fold; plus live nodes.
  */
 export function constChain(): Model {
   return new ModelBuilder(13, 3)
     .input('x', [2, 6])
     .output('y', [2, 4])
-    .output('big', [2048, 1024])
+    .output('big', [1025, 1024])
     .random('w_t', [4, 6])
     .init('two', makeTensor('int64', [], [2]))
-    .random('col', [2048, 1])
+    .random('col', [1025, 1])
     .random('row', [1, 1024])
     .node('Constant', [], ['half'], { value: tensorAttr(makeTensor('float32', [], [0.5])) })
     .node('Cast', ['two'], ['two_f'], { to: int(1) })

@@ -1,5 +1,9 @@
-import { Model } from '../../../src/ir/types';
+import { Model, TensorArray } from '../../../src/ir/types';
 import { randomFeeds, runOrt } from '../../helpers/ort';
+
+function numeric(d: TensorArray): ArrayLike<number> {
+  return d instanceof BigInt64Array ? Array.from(d, Number) : d;
+}
 
 /**
  * Runs both models in onnxruntime on the same seeded random inputs (symbolic dims set to
@@ -15,13 +19,13 @@ export async function expectSameOutputs(before: Model, after: Model, seed = 42, 
     const r = ref[v.name];
     const o = got[v.name];
     expect({ output: v.name, dtype: o.dtype, dims: o.dims }).toEqual({ output: v.name, dtype: r.dtype, dims: r.dims });
-    const rd = Array.from(r.data as ArrayLike<number>, Number);
-    const od = Array.from(o.data as ArrayLike<number>, Number);
+    const rd = numeric(r.data);
+    const od = numeric(o.data);
     let lo = Infinity;
     let hi = -Infinity;
-    for (const x of rd) {
-      lo = Math.min(lo, x);
-      hi = Math.max(hi, x);
+    for (let i = 0; i < rd.length; i++) {
+      if (rd[i] < lo) lo = rd[i];
+      if (rd[i] > hi) hi = rd[i];
     }
     const range = hi > lo ? hi - lo : Math.max(Math.abs(hi), 1);
     let maxDiff = 0;
