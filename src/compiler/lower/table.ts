@@ -18,6 +18,7 @@ import { lowerMaxPool } from './ops/max-pool';
 import { lowerMin } from './ops/min';
 import { lowerMul } from './ops/mul';
 import { lowerPad } from './ops/pad';
+import { lowerPow } from './ops/pow';
 import { lowerReduceMean } from './ops/reduce-mean';
 import { lowerRelu } from './ops/relu';
 import { lowerReshape } from './ops/reshape';
@@ -50,6 +51,7 @@ export const LOWERINGS: Readonly<Record<string, Lowering>> = {
   Min: lowerMin,
   Mul: lowerMul,
   Pad: lowerPad,
+  Pow: lowerPow,
   ReduceMean: lowerReduceMean,
   Relu: lowerRelu,
   Reshape: lowerReshape,

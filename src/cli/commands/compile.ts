@@ -1,0 +1,125 @@
+/**
+ * `edgelock compile <in.onnx> -o <out.tflite> [--float | --int8 --calib <data>] [--io int8|float]
+ *   [--input-layout nhwc|nchw] [--c-array <out.h>] [--calib-method minmax|percentile|mse] [--json]`
+ *
+ * Without --float/--int8 the precision is int8 when --calib is given, float32 otherwise.
+ * Rank-4 model inputs are presented NHWC by default (--input-layout nhwc: feed the image
+ * channels-last, as TFLite models are); --input-layout nchw keeps the ONNX order at the cost of
+ * one TRANSPOSE (free when the input has one channel).
+ */
+import { Command } from 'commander';
+import * as path from 'path';
+import { cArrayHeader } from '../../compiler/c-array';
+import { compileModel, CompileSummary } from '../../compiler/compile';
+import { InputLayout } from '../../compiler/lower/lower-model';
+import { RangeMethod } from '../../compiler/calibrate';
+import { loadDataset } from '../../data/dataset';
+import { EdgelockError } from '../../errors';
+import { writeFileAtomic } from '../../formats/atomic-write';
+import { detectFormat } from '../../formats/detect';
+import { FORMAT_TITLES, readFileBytes } from '../../formats/load';
+import { formatShape, formatTable, humanBytes, printJson } from '../output';
+
+interface CompileFlags {
+  output?: string;
+  float?: boolean;
+  int8?: boolean;
+  calib?: string;
+  io?: string;
+  inputLayout?: string;
+  cArray?: string;
+  calibMethod?: string;
+  json?: boolean;
+}
+
+const IO_MODES = ['int8', 'float'];
+const LAYOUTS = ['nhwc', 'nchw'];
+const METHODS = ['minmax', 'percentile', 'mse'];
+
+function oneOf(flag: string, value: string | undefined, allowed: string[]): void {
+  if (value !== undefined && !allowed.includes(value)) {
+    throw new EdgelockError('E_USAGE', `${flag} must be one of ${allowed.join(', ')}, got '${value}'`);
+  }
+}
+
+function checkFlags(f: CompileFlags): 'float32' | 'int8' {
+  if (!f.output) throw new EdgelockError('E_USAGE', 'missing -o <out.tflite>');
+  if (f.float && f.int8) throw new EdgelockError('E_USAGE', '--float and --int8 exclude each other');
+  oneOf('--io', f.io, IO_MODES);
+  oneOf('--input-layout', f.inputLayout, LAYOUTS);
+  oneOf('--calib-method', f.calibMethod, METHODS);
+  const precision = f.int8 || (!f.float && f.calib) ? 'int8' : 'float32';
+  if (precision === 'float32') {
+    if (f.calib) throw new EdgelockError('E_USAGE', '--calib applies to --int8 compiles');
+    if (f.io) throw new EdgelockError('E_USAGE', '--io applies to --int8 compiles');
+    if (f.calibMethod) throw new EdgelockError('E_USAGE', '--calib-method applies to --int8 compiles');
+  } else if (!f.calib) {
+    throw new EdgelockError('E_USAGE', '--int8 needs --calib <data> (a .npy file of samples, or mnist-train / mnist-test)');
+  }
+  return precision;
+}
+
+export function formatCompileSummary(s: CompileSummary, out: string): string {
+  const lines: string[] = [];
+  lines.push(`wrote ${out}: ${s.precision === 'int8' ? `int8 (${s.io} I/O)` : 'float32'} TFLite model, ${humanBytes(s.modelBytes)} (${s.modelBytes} bytes)`);
+  lines.push('');
+  const quant = (v: { scale?: number; zeroPoint?: number }) => (v.scale !== undefined ? `scale ${v.scale.toPrecision(6)} zp ${v.zeroPoint}` : '');
+  lines.push(
+    formatTable(
+      ['', 'name', 'dtype', 'shape', 'layout', 'quantisation'],
+      [
+        ...s.inputs.map((v) => ['input', v.name, v.dtype, formatShape(v.shape), v.layout ?? '', quant(v)]),
+        ...s.outputs.map((v) => ['output', v.name, v.dtype, formatShape(v.shape), '', quant(v)]),
+      ],
+    ),
+  );
+  lines.push('');
+  lines.push(formatTable(['op', 'version', 'count'], s.ops.map((o) => [o.op, o.version, o.count])));
+  lines.push('');
+  lines.push(`tensors ${s.tensors}, estimated tensor arena ${humanBytes(s.arenaBytes)} (${s.arenaBytes} bytes, greedy plan)`);
+  lines.push(`firmware must register: ${s.register.map((r) => `${r.call}()`).join(', ')}`);
+  for (const note of s.notes) lines.push(`note: ${note}`);
+  return lines.join('\n');
+}
+
+export function register(program: Command): Command {
+  return program
+    .command('compile <model>')
+    .description('compile an ONNX model to a TFLite flatbuffer for TFLite Micro (float32, or int8 calibrated on data)')
+    .option('-o, --output <file>', 'the .tflite file to write')
+    .option('--float', 'float32 model')
+    .option('--int8', 'full-integer int8 model (needs --calib)')
+    .option('--calib <data>', 'calibration samples: a float32 .npy (first dim = samples), or mnist-train / mnist-test')
+    .option('--calib-method <method>', 'activation ranges: minmax (default), percentile or mse')
+    .option('--io <mode>', 'int8 models: int8 (default) or float input/output tensors')
+    .option('--input-layout <layout>', 'how a rank-4 NCHW model input is fed: nhwc (default, channels last) or nchw')
+    .option('--c-array <file>', 'also write the model as a C header (alignas(16) byte array + length)')
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, flags: CompileFlags) => {
+      const precision = checkFlags(flags);
+      const bytes = readFileBytes(file);
+      const fmt = detectFormat(bytes);
+      if (fmt !== 'onnx') {
+        throw new EdgelockError(fmt === 'unknown' ? 'E_FORMAT_UNKNOWN' : 'E_FORMAT_MISMATCH', `'${file}' is ${FORMAT_TITLES[fmt]}; compile needs an ONNX model`, { file });
+      }
+      const data = flags.calib ? loadDataset(flags.calib) : undefined;
+      const result = await compileModel(bytes, {
+        precision,
+        io: flags.io as 'int8' | 'float' | undefined,
+        inputLayout: (flags.inputLayout ?? 'nhwc') as InputLayout,
+        calibration: data ? { data: data.data, count: data.count, sampleShape: data.sampleShape } : undefined,
+        calibrationMethod: flags.calibMethod as RangeMethod | undefined,
+        file,
+      });
+      const out = flags.output!;
+      writeFileAtomic(out, result.bytes);
+      let header: string | undefined;
+      if (flags.cArray) {
+        const name = path.basename(out).replace(/\.[^.]*$/, '') || 'model';
+        writeFileAtomic(flags.cArray, cArrayHeader(result.bytes, `${name}_tflite`, `${path.basename(file)} → ${path.basename(out)}`));
+        header = flags.cArray;
+      }
+      if (flags.json) printJson({ output: out, ...(header ? { cArray: header } : {}), ...result.summary });
+      else process.stdout.write(formatCompileSummary(result.summary, out) + (header ? `\nwrote ${header}` : '') + '\n');
+    });
+}

@@ -1,0 +1,135 @@
+/**
+ * `edgelock inspect` for .tflite files: reads the flatbuffer back through the generated bindings
+ * (src/tflite/reader.ts) and reports inputs/outputs with quantisation, the operators with their
+ * versions and the TFLite-Micro registrations a firmware needs, tensor and parameter counts,
+ * edgelock provenance metadata and a greedy tensor-arena estimate.
+ */
+import { formatShape, formatTable, humanBytes } from '../cli/output';
+import { EdgelockMetadata, METADATA_KEY } from '../compiler/compile-float';
+import { planMemory } from '../compiler/memory-plan';
+import { EdgelockError } from '../errors';
+import { microRegistrations } from '../tflite/opcodes';
+import { readTflite, TfliteTensorInfo } from '../tflite/reader';
+import { Inspector } from './registry';
+
+const DTYPE_BYTES: Record<string, number> = { float32: 4, float16: 2, float64: 8, int8: 1, uint8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, int64: 8, uint64: 8, bool: 1 };
+
+export interface TfliteIo {
+  name: string;
+  dtype: string;
+  shape: number[];
+  quantization?: { scale: number[]; zeroPoint: number[]; axis?: number };
+}
+
+export interface TfliteReport {
+  format: 'tflite';
+  description: string;
+  schemaVersion: number;
+  fileBytes: number;
+  inputs: TfliteIo[];
+  outputs: TfliteIo[];
+  /** Operator name → count. */
+  ops: Record<string, number>;
+  /** Each operator code with its version, count and the TFLite Micro resolver call. */
+  operators: { op: string; version: number; count: number; registration: string | null }[];
+  tensors: number;
+  /** Elements held by constant tensors. */
+  params: number;
+  /** Bytes of all non-empty buffers (constants and metadata). */
+  bufferBytes: number;
+  arenaBytes: number;
+  /** The edgelock provenance entry, when the file was written by edgelock. */
+  edgelock: EdgelockMetadata | null;
+  metadata: string[];
+  subgraphs: number;
+}
+
+function io(t: TfliteTensorInfo): TfliteIo {
+  const q = t.quantization;
+  return {
+    name: t.name,
+    dtype: t.dtype,
+    shape: [...t.shape],
+    ...(q && q.scale.length ? { quantization: { scale: q.scale, zeroPoint: q.zeroPoint, ...(q.scale.length > 1 ? { axis: q.quantizedDimension } : {}) } } : {}),
+  };
+}
+
+function tensorBytes(t: TfliteTensorInfo): number {
+  return t.shape.reduce((a, b) => a * b, 1) * (DTYPE_BYTES[t.dtype] ?? 1);
+}
+
+export function inspectTflite(bytes: Uint8Array, file: string): TfliteReport {
+  const info = readTflite(bytes);
+  const sg = info.subgraphs[0];
+  if (!sg) throw new EdgelockError('E_TFLITE_PARSE', `'${file}' has no subgraph`, { file });
+  const ops: Record<string, number> = {};
+  const operators = new Map<number, { op: string; version: number; count: number; code: number }>();
+  for (const op of sg.operators) {
+    ops[op.op] = (ops[op.op] ?? 0) + 1;
+    const row = operators.get(op.opcodeIndex);
+    if (row) row.count++;
+    else operators.set(op.opcodeIndex, { op: op.op, version: op.version, count: 1, code: op.builtinCode });
+  }
+  const registrations = new Map(microRegistrations([...operators.values()].map((o) => o.code)).map((r) => [r.op, r.call]));
+  const plan = planMemory({
+    tensors: sg.tensors.map((t) => ({ name: t.name, constant: t.constant, bytes: tensorBytes(t) })),
+    ops: sg.operators,
+    inputs: sg.inputs,
+    outputs: sg.outputs,
+  });
+  const metaEntry = info.metadata.find((m) => m.name === METADATA_KEY);
+  let edgelock: EdgelockMetadata | null = null;
+  if (metaEntry?.text) {
+    try {
+      edgelock = JSON.parse(metaEntry.text) as EdgelockMetadata;
+    } catch {
+      edgelock = null;
+    }
+  }
+  return {
+    format: 'tflite',
+    description: info.description,
+    schemaVersion: info.schemaVersion,
+    fileBytes: info.fileSize,
+    inputs: sg.inputs.map((i) => io(sg.tensors[i])),
+    outputs: sg.outputs.map((i) => io(sg.tensors[i])),
+    ops,
+    operators: [...operators.values()].map((o) => ({ op: o.op, version: o.version, count: o.count, registration: registrations.get(o.op) ?? null })),
+    tensors: sg.tensors.length,
+    params: sg.tensors.filter((t) => t.constant).reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0),
+    bufferBytes: info.buffers.reduce((n, b) => n + b.size, 0),
+    arenaBytes: plan.arenaBytes,
+    edgelock,
+    metadata: info.metadata.map((m) => m.name),
+    subgraphs: info.subgraphs.length,
+  };
+}
+
+function quantText(q: TfliteIo['quantization']): string {
+  if (!q) return '';
+  if (q.scale.length === 1) return `scale ${q.scale[0].toPrecision(6)} zp ${q.zeroPoint[0]}`;
+  return `${q.scale.length} scales (axis ${q.axis ?? 0})`;
+}
+
+export function formatTfliteReport(r: TfliteReport, file: string): string {
+  const lines: string[] = [];
+  lines.push(`${file}: TFLite model (schema ${r.schemaVersion}), ${humanBytes(r.fileBytes)}${r.description ? ` — ${r.description}` : ''}`);
+  if (r.edgelock) lines.push(`written by edgelock ${r.edgelock.version} (${r.edgelock.precision}) from ONNX sha256 ${r.edgelock.sourceSha256}`);
+  lines.push('');
+  lines.push(
+    formatTable(
+      ['', 'name', 'dtype', 'shape', 'quantisation'],
+      [...r.inputs.map((v) => ['input', v.name, v.dtype, formatShape(v.shape), quantText(v.quantization)]), ...r.outputs.map((v) => ['output', v.name, v.dtype, formatShape(v.shape), quantText(v.quantization)])],
+    ),
+  );
+  lines.push('');
+  lines.push(formatTable(['op', 'version', 'count', 'TFLM registration'], r.operators.map((o) => [o.op, o.version, o.count, o.registration ?? '(not an edgelock op)'])));
+  lines.push('');
+  lines.push(`tensors ${r.tensors}, parameters ${r.params}, buffers ${humanBytes(r.bufferBytes)}, estimated tensor arena ${humanBytes(r.arenaBytes)} (greedy plan)`);
+  return lines.join('\n');
+}
+
+export const tfliteInspector: Inspector<TfliteReport> = {
+  inspect: inspectTflite,
+  format: formatTfliteReport,
+};

@@ -1,0 +1,67 @@
+import './helpers/realm';
+import * as fs from 'fs';
+import * as path from 'path';
+import { compileFloat } from '../../src/compiler/compile-float';
+import { serialize } from '../../src/compiler/serialize';
+import { EdgelockError } from '../../src/errors';
+import { compareWithOnnx } from './helpers/compare';
+
+/** Every zoo model (models/*.onnx and the PyTorch exports), compiled float32 and run in the official TFLite runtime. */
+const ROOT = path.resolve(__dirname, '../../models');
+const ZOO = [ROOT, path.join(ROOT, 'pytorch')]
+  .filter((d) => fs.existsSync(d))
+  .flatMap((d) => fs.readdirSync(d).filter((f) => f.endsWith('.onnx')).map((f) => path.join(d, f)))
+  .sort();
+
+test('the zoo is present', () => {
+  expect(ZOO.length).toBeGreaterThanOrEqual(2);
+});
+
+/**
+ * Zoo models with an op the TFLite back end has no lowering for: compiling must stop with
+ * E_TFLITE_UNSUPPORTED naming the node and its op.
+ */
+const UNSUPPORTED: Record<string, string> = {
+  // LayerNorm decomposed into ReduceMean/Sub/Pow/Sqrt/Div: no int8 TFLM kernel for Sqrt
+  'pytorch/torch-mlp-opset11.onnx': 'Sqrt',
+  'pytorch/torch-mlp-opset13.onnx': 'Sqrt',
+};
+
+describe.each(Object.entries(UNSUPPORTED))('%s', (name, op) => {
+  test(`stops with E_TFLITE_UNSUPPORTED at its ${op} node`, () => {
+    const bytes = new Uint8Array(fs.readFileSync(path.join(ROOT, name)));
+    let error: unknown;
+    try {
+      compileFloat(bytes);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(EdgelockError);
+    const e = error as EdgelockError;
+    expect(e.code).toBe('E_TFLITE_UNSUPPORTED');
+    expect(e.location.op).toBe(op);
+    expect(e.location.node).toBeTruthy();
+    expect(e.message).toContain(e.location.node);
+  });
+});
+
+const SUPPORTED = ZOO.filter((f) => !(path.relative(ROOT, f) in UNSUPPORTED));
+
+describe.each(SUPPORTED.map((f) => [path.relative(ROOT, f), f]))('%s', (_name, file) => {
+  const bytes = new Uint8Array(fs.readFileSync(file));
+  const compiled = compileFloat(bytes);
+  const tflite = serialize(compiled.graph);
+
+  test('matches onnxruntime within 1e-5 of the output range over 32 random inputs', async () => {
+    const r = await compareWithOnnx(bytes, tflite, compiled.graph, { samples: 32, seed: 11 });
+    expect(r.samples).toBe(32);
+    expect(r.worstRelative).toBeLessThanOrEqual(1e-5);
+  });
+
+  test('a conv network compiles without TRANSPOSE ops', () => {
+    const hasConv = compiled.model.graph.nodes.some((n) => n.opType === 'Conv');
+    const transposes = compiled.graph.ops.filter((o) => o.op === 'TRANSPOSE').length;
+    if (hasConv) expect(transposes).toBe(0);
+    else expect(compiled.graph.ops.length).toBeGreaterThan(0);
+  });
+});
