@@ -1,4 +1,5 @@
 /** Mini-batch training and evaluation of a Sequential classifier with softmax cross-entropy. */
+import { Param } from './layer';
 import { softmaxCrossEntropy } from './loss';
 import { Sequential } from './network';
 import { Optimizer } from './optim/optimizer';
@@ -45,18 +46,51 @@ export interface EpochStats {
   samplesPerSec: number;
 }
 
-export function fit(net: Sequential, data: LabelledData, opts: FitOptions): EpochStats[] {
-  const { batchSize, optimizer } = opts;
+/**
+ * Computes the mean-loss gradient of one mini-batch (samples order[start .. start+n)) into the
+ * parameters' grad arrays, replacing what they held.
+ */
+export interface GradientEngine {
+  readonly params: Param[];
+  gradients(order: Int32Array, start: number, n: number): { loss: number; correct: number };
+}
+
+/** The single-threaded engine: gathers the batch and runs forward/backward on `net`. */
+export function localEngine(net: Sequential, data: LabelledData, batchSize: number): GradientEngine {
   const inSize = net.inputSize;
   const classes = net.outputSize;
-  const rng = new Rng(opts.seed);
-  const order = new Int32Array(data.count);
-  for (let i = 0; i < order.length; i++) order[i] = i;
   const xb = new Float32Array(batchSize * inSize);
   const yb = new Int32Array(batchSize);
   const grad = new Float32Array(batchSize * classes);
-  const params = net.params;
-  const batches = Math.ceil(data.count / batchSize);
+  return {
+    params: net.params,
+    gradients(order, start, n) {
+      for (let i = 0; i < n; i++) {
+        const src = order[start + i];
+        xb.set(data.x.subarray(src * inSize, (src + 1) * inSize), i * inSize);
+        yb[i] = data.labels[src];
+      }
+      const logits = net.forward(xb, n, true);
+      const r = softmaxCrossEntropy(logits, yb, n, classes, grad);
+      net.zeroGrad();
+      net.backward(grad, n);
+      return r;
+    },
+  };
+}
+
+export function fit(net: Sequential, data: LabelledData, opts: FitOptions): EpochStats[] {
+  return fitWith(localEngine(net, data, opts.batchSize), data.count, opts);
+}
+
+/** The epoch loop: shuffling, learning-rate schedule, optimizer steps, progress and stopping. */
+export function fitWith(engine: GradientEngine, count: number, opts: FitOptions): EpochStats[] {
+  const { batchSize, optimizer } = opts;
+  const rng = new Rng(opts.seed);
+  const order = new Int32Array(count);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  const params = engine.params;
+  const batches = Math.ceil(count / batchSize);
   const every = opts.progressEvery ?? 50;
   const baseLr = optimizer.lr;
   const history: EpochStats[] = [];
@@ -70,16 +104,8 @@ export function fit(net: Sequential, data: LabelledData, opts: FitOptions): Epoc
     let stopped = false;
     for (let b = 0; b < batches; b++) {
       const start = b * batchSize;
-      const n = Math.min(batchSize, data.count - start);
-      for (let i = 0; i < n; i++) {
-        const src = order[start + i];
-        xb.set(data.x.subarray(src * inSize, (src + 1) * inSize), i * inSize);
-        yb[i] = data.labels[src];
-      }
-      const logits = net.forward(xb, n, true);
-      const r = softmaxCrossEntropy(logits, yb, n, classes, grad);
-      net.zeroGrad();
-      net.backward(grad, n);
+      const n = Math.min(batchSize, count - start);
+      const r = engine.gradients(order, start, n);
       optimizer.step(params);
       lossSum += r.loss * n;
       correct += r.correct;

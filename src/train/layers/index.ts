@@ -37,7 +37,16 @@ export function makeLayer(spec: LayerSpec): Layer {
   return (LAYER_FACTORIES[spec.kind] as (s: LayerSpec) => Layer)(spec);
 }
 
+const SPECS = new WeakMap<Sequential, LayerSpec[]>();
+
 /** Builds and initialises a network from specs; the seed fixes the initial weights. */
 export function buildNetwork(inputShape: number[], specs: LayerSpec[], seed: number): Sequential {
-  return new Sequential(inputShape, specs.map(makeLayer), seed);
+  const net = new Sequential(inputShape, specs.map(makeLayer), seed);
+  SPECS.set(net, specs);
+  return net;
+}
+
+/** The specs a network was built from (undefined for networks assembled from layer objects). */
+export function specsOf(net: Sequential): LayerSpec[] | undefined {
+  return SPECS.get(net);
 }

@@ -1,0 +1,90 @@
+/** @jest-environment ./test/zoo/ort-environment.js */
+/**
+ * The committed zoo models, checked with onnxruntime-node (the reference): each loads, has the
+ * documented input/output shapes, zoo.json's parameter count equals the initializer element
+ * count, and the trained MNIST models reach their recorded accuracy on the first 1000 test
+ * images (within one point).
+ */
+import * as fs from 'fs';
+import * as ort from 'onnxruntime-node';
+import * as path from 'path';
+import { loadMnist } from '../../src/data/mnist';
+import { readOnnx } from '../../src/onnx/reader';
+import { ZooInfo } from '../../src/zoo/zoo-model';
+
+const MODELS = path.resolve(__dirname, '..', '..', 'models');
+const index = JSON.parse(fs.readFileSync(path.join(MODELS, 'zoo.json'), 'utf8')) as { models: ZooInfo[] };
+
+const SHAPES: Record<string, { input: number[]; output: number[] }> = {
+  'mnist-mlp': { input: [1, 1, 28, 28], output: [1, 10] },
+  'mnist-lenet': { input: [1, 1, 28, 28], output: [1, 10] },
+  'kws-dscnn': { input: [1, 1, 49, 10], output: [1, 12] },
+  'cifar-resnet8': { input: [1, 3, 32, 32], output: [1, 10] },
+};
+
+test('zoo.json lists every zoo model', () => {
+  expect(index.models.map((m) => m.name).sort()).toEqual(Object.keys(SHAPES).sort());
+});
+
+describe.each(index.models.map((m) => [m.name, m] as const))('%s', (name, info) => {
+  const file = path.join(MODELS, `${name}.onnx`);
+  let session: ort.InferenceSession;
+  beforeAll(async () => {
+    session = await ort.InferenceSession.create(file);
+  });
+  afterAll(async () => session?.release());
+
+  test('shapes, opset 13 and the recorded parameter count', async () => {
+    const model = readOnnx(fs.readFileSync(file), file);
+    expect(model.opsetImports).toEqual([{ domain: '', version: 13 }]);
+    let params = 0;
+    for (const t of model.graph.initializers.values()) params += t.data.length;
+    expect(params).toBe(info.params);
+    const shape = SHAPES[name];
+    expect(model.graph.inputs.map((i) => [i.name, i.shape])).toEqual([['input', shape.input]]);
+    const x = new Float32Array(shape.input.reduce((a, b) => a * b, 1)).fill(0.5);
+    const out = await session.run({ input: new ort.Tensor('float32', x, shape.input) });
+    expect(Object.keys(out)).toEqual(['logits']);
+    expect(out.logits.dims).toEqual(shape.output);
+    expect(Array.from(out.logits.data as Float32Array).every(Number.isFinite)).toBe(true);
+  });
+
+  if (info.accuracy !== undefined) {
+    test(`MNIST test accuracy (first 1000 images) ≥ recorded ${(100 * info.accuracy).toFixed(2)}% − 1 point`, async () => {
+      const test = loadMnist('test');
+      let correct = 0;
+      for (let i = 0; i < 1000; i++) {
+        const x = test.images.slice(i * 784, (i + 1) * 784);
+        const out = await session.run({ input: new ort.Tensor('float32', x, [1, 1, 28, 28]) });
+        const logits = out.logits.data as Float32Array;
+        let best = 0;
+        for (let c = 1; c < 10; c++) if (logits[c] > logits[best]) best = c;
+        if (best === test.labels[i]) correct++;
+      }
+      expect(correct / 1000).toBeGreaterThanOrEqual(info.accuracy! - 0.01);
+    });
+  }
+});
+
+describe('PyTorch exports in models/pytorch', () => {
+  const dir = path.join(MODELS, 'pytorch');
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.onnx')).sort();
+
+  test('at least the documented exports exist', () => {
+    expect(files).toEqual(expect.arrayContaining(['torch-cnn-opset11.onnx', 'torch-cnn-opset13.onnx', 'torch-cnn-opset17.onnx', 'torch-mlp-opset13.onnx']));
+  });
+
+  test.each(files)('%s runs in onnxruntime with a [1,10] output and carries its opset', async (f) => {
+    const bytes = fs.readFileSync(path.join(dir, f));
+    const model = readOnnx(bytes, f);
+    expect(model.producerName).toBe('pytorch');
+    expect(model.opsetImports.find((o) => o.domain === '')?.version).toBe(Number(/opset(\d+)/.exec(f)![1]));
+    const input = model.graph.inputs[0];
+    const dims = input.shape!.map(Number);
+    const session = await ort.InferenceSession.create(bytes);
+    const x = new Float32Array(dims.reduce((a, b) => a * b, 1)).map((_, i) => Math.sin(i));
+    const out = await session.run({ [input.name]: new ort.Tensor('float32', x, dims) });
+    expect(out.logits.dims).toEqual([1, 10]);
+    await session.release();
+  });
+});
