@@ -10,6 +10,8 @@ interface ElementwiseOptions {
   tflmNote: string;
   /** Inputs must be float tensors. */
   floatOnly?: boolean;
+  /** Inputs must be float tensors below this opset (integer types were added to the op then). */
+  floatOnlyBefore?: number;
   /** Output dtype when it is not the first input's dtype. */
   outDtype?: DType;
   /** Inputs may have different dtypes (Pow's exponent). */
@@ -18,7 +20,7 @@ interface ElementwiseOptions {
 }
 
 function checkTypes(ctx: OpContext, types: ValueType[], opts: ElementwiseOptions): void {
-  if (opts.floatOnly) {
+  if (opts.floatOnly || (opts.floatOnlyBefore !== undefined && ctx.opset < opts.floatOnlyBefore)) {
     for (const t of types) if (!isFloat(t.dtype)) throw invalidNode(ctx, `${ctx.node.opType} needs float inputs, got ${t.dtype}`);
   }
   if (!opts.mixedTypes) {

@@ -1,7 +1,7 @@
 import { Dim } from '../../ir/types';
 import { OpContext } from '../types';
 import { attrInts, attrString } from './attrs';
-import { invalidNode } from './node-check';
+import { invalidNode, unsupportedForm } from './node-check';
 
 /** Resolved window geometry of a Conv or pooling node along its spatial axes. */
 export interface Window {
@@ -30,10 +30,12 @@ export function resolveWindow(ctx: OpContext, inSpatial: Dim[], kernel: number[]
   if (dilations.length !== n || dilations.some((s) => s < 1)) throw invalidNode(ctx, `dilations [${dilations}] are invalid for ${n} spatial dims`);
   const autoPad = attrString(ctx, 'auto_pad', 'NOTSET');
   if (!AUTO_PADS.has(autoPad)) throw invalidNode(ctx, `auto_pad '${autoPad}' is not one of NOTSET, VALID, SAME_UPPER, SAME_LOWER`);
-  const outSize = (len: number, pad: number, i: number): number => {
+  const outSize = (len: number, pad: number, i: number, padBegin: number): number => {
     const span = len + pad - dilations[i] * (kernel[i] - 1) - 1;
-    const o = ceilMode ? Math.ceil(span / strides[i]) + 1 : Math.floor(span / strides[i]) + 1;
-    return o;
+    if (!ceilMode) return Math.floor(span / strides[i]) + 1;
+    // ceil_mode: a last window that would start beyond the input (in the end padding) is dropped.
+    const o = Math.ceil(span / strides[i]) + 1;
+    return (o - 1) * strides[i] >= len + padBegin ? o - 1 : o;
   };
   const padsBegin: number[] = [];
   const padsEnd: number[] = [];
@@ -46,16 +48,19 @@ export function resolveWindow(ctx: OpContext, inSpatial: Dim[], kernel: number[]
       padsBegin.push(pads[i]);
       padsEnd.push(pads[i + n]);
       const d = inSpatial[i];
-      out.push(typeof d === 'number' ? outSize(d, pads[i] + pads[i + n], i) : null);
+      out.push(typeof d === 'number' ? outSize(d, pads[i] + pads[i + n], i, pads[i]) : null);
     }
   } else if (autoPad === 'VALID') {
     for (let i = 0; i < n; i++) {
       padsBegin.push(0);
       padsEnd.push(0);
       const d = inSpatial[i];
-      out.push(typeof d === 'number' ? outSize(d, 0, i) : null);
+      out.push(typeof d === 'number' ? outSize(d, 0, i, 0) : null);
     }
   } else {
+    if (kind === 'conv' && dilations.some((x) => x !== 1)) {
+      throw unsupportedForm(ctx, `with auto_pad ${autoPad} and dilations is not supported (onnxruntime rejects it too); use explicit pads`);
+    }
     for (let i = 0; i < n; i++) {
       const d = inSpatial[i];
       if (typeof d !== 'number') {
@@ -69,7 +74,7 @@ export function resolveWindow(ctx: OpContext, inSpatial: Dim[], kernel: number[]
       const head = autoPad === 'SAME_UPPER' ? Math.floor(needed / 2) : Math.ceil(needed / 2);
       padsBegin.push(head);
       padsEnd.push(needed - head);
-      out.push(outSize(d, needed, i));
+      out.push(outSize(d, needed, i, head));
     }
   }
   for (const o of out) {

@@ -1,0 +1,137 @@
+/**
+ * Runs ONNX models in onnxruntime-node, the reference every op and pass test is held to.
+ * Sessions are created from bytes (fast, no files); graph optimisations are off by default so the
+ * reference computes the graph exactly as written.
+ */
+import * as ort from 'onnxruntime-node';
+import * as vm from 'vm';
+import { DType, Model, TensorArray } from '../../src/ir/types';
+import { allocArray, shapeSize } from '../../src/ir/tensor';
+import { writeOnnx } from '../../src/onnx/writer';
+
+const TYPED_ARRAYS = ['Float32Array', 'Float64Array', 'Int8Array', 'Uint8Array', 'Int16Array', 'Uint16Array', 'Int32Array', 'BigInt64Array'];
+
+/**
+ * Under jest each test file runs in its own realm, but onnxruntime-node's native binding returns
+ * typed arrays of the host realm, which onnxruntime-common then rejects with `instanceof`. Make this
+ * realm's typed-array constructors also recognise host-realm instances (a no-op outside jest or
+ * when the test environment already shares the host's constructors).
+ */
+function shareHostTypedArrays(): void {
+  const g = globalThis as unknown as Record<string, (new () => unknown) | undefined>;
+  for (const name of TYPED_ARRAYS) {
+    const local = g[name]!;
+    const host = vm.runInThisContext(name) as new () => unknown;
+    if (host === local || Object.prototype.hasOwnProperty.call(local, Symbol.hasInstance)) continue;
+    const isInstance = Function.prototype[Symbol.hasInstance];
+    Object.defineProperty(local, Symbol.hasInstance, { value: (v: unknown) => isInstance.call(local, v) || isInstance.call(host, v) });
+  }
+}
+shareHostTypedArrays();
+
+export interface FeedTensor {
+  dtype: DType;
+  shape: number[];
+  data: TensorArray;
+}
+
+export interface OrtOutput {
+  dtype: DType;
+  dims: number[];
+  data: TensorArray;
+}
+
+export interface RunOrtOptions {
+  /** onnxruntime graph optimisation level (default 'disabled'). */
+  optimization?: 'disabled' | 'basic' | 'extended' | 'all';
+}
+
+const ORT_TYPES: Record<DType, ort.Tensor.Type> = {
+  float32: 'float32',
+  float64: 'float64',
+  float16: 'float16',
+  int8: 'int8',
+  uint8: 'uint8',
+  int16: 'int16',
+  int32: 'int32',
+  int64: 'int64',
+  bool: 'bool',
+};
+
+const DTYPE_OF = new Map<string, DType>(Object.entries(ORT_TYPES).map(([k, v]) => [v, k as DType]));
+
+/** Runs `modelOrBytes` on `feeds` and returns every graph output by name. */
+export async function runOrt(
+  modelOrBytes: Model | Uint8Array,
+  feeds: Record<string, FeedTensor>,
+  options: RunOrtOptions = {},
+): Promise<Record<string, OrtOutput>> {
+  const bytes = modelOrBytes instanceof Uint8Array ? modelOrBytes : writeOnnx(modelOrBytes);
+  const session = await ort.InferenceSession.create(bytes, {
+    graphOptimizationLevel: options.optimization ?? 'disabled',
+    logSeverityLevel: 3,
+  });
+  try {
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const [name, f] of Object.entries(feeds)) {
+      ortFeeds[name] = new ort.Tensor(ORT_TYPES[f.dtype], f.data as ort.Tensor.DataType, f.shape);
+    }
+    const res = await session.run(ortFeeds);
+    const out: Record<string, OrtOutput> = {};
+    for (const [name, t] of Object.entries(res)) {
+      const dtype = DTYPE_OF.get(t.type);
+      if (!dtype) throw new Error(`onnxruntime returned output '${name}' of type ${t.type}`);
+      out[name] = { dtype, dims: [...t.dims], data: t.data as TensorArray };
+    }
+    return out;
+  } finally {
+    await session.release();
+  }
+}
+
+/** mulberry32: a small seeded PRNG returning floats in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface RandomRange {
+  /** Floats are uniform in [min, max) (default [-1, 1)); integers uniform in [min, max] (default [0, 9]). */
+  min?: number;
+  max?: number;
+}
+
+/** A random tensor of the given dtype and static shape. */
+export function randomTensor(dtype: DType, shape: number[], rand: () => number, range: RandomRange = {}): FeedTensor {
+  const n = shapeSize(shape);
+  const data = allocArray(dtype, n);
+  const isFloat = dtype === 'float32' || dtype === 'float64' || dtype === 'float16';
+  const lo = range.min ?? (isFloat ? -1 : 0);
+  const hi = range.max ?? (isFloat ? 1 : 9);
+  for (let i = 0; i < n; i++) {
+    if (dtype === 'int64') (data as BigInt64Array)[i] = BigInt(lo + Math.floor(rand() * (hi - lo + 1)));
+    else if (dtype === 'bool') (data as Uint8Array)[i] = rand() < 0.5 ? 1 : 0;
+    else if (dtype === 'float16') throw new Error('randomTensor: float16 feeds are not supported');
+    else if (isFloat) (data as Float32Array)[i] = lo + rand() * (hi - lo);
+    else (data as Int32Array)[i] = lo + Math.floor(rand() * (hi - lo + 1));
+  }
+  return { dtype, shape: [...shape], data };
+}
+
+/** Seeded random feeds for every graph input; symbolic or unknown dims become `symbolicDim` (default 1). */
+export function randomFeeds(model: Model, seed: number, range: RandomRange = {}, symbolicDim = 1): Record<string, FeedTensor> {
+  const rand = seededRandom(seed);
+  const feeds: Record<string, FeedTensor> = {};
+  for (const v of model.graph.inputs) {
+    if (!v.shape) throw new Error(`randomFeeds: input '${v.name}' has unknown rank`);
+    const shape = v.shape.map((d) => (typeof d === 'number' ? d : symbolicDim));
+    feeds[v.name] = randomTensor(v.dtype, shape, rand, range);
+  }
+  return feeds;
+}
