@@ -111,6 +111,46 @@ export async function runOracle(model: Uint8Array, inputs: RuntimeInput[], shape
   }
 }
 
+/**
+ * The kernels the oracle ran for each node, from its profiler: a builtin name ("SOFTMAX") when the
+ * TFLite kernel ran, "TfLiteXNNPackDelegate" when XNNPACK took the node. XNNPACK's int8 kernels use
+ * their own requantisation arithmetic and are not bit-exact with TFLite's reference kernels.
+ */
+export async function oracleKernels(model: Uint8Array, shapes: number[][], kinds: ('int8' | 'float32')[]): Promise<string[]> {
+  (await TfliteOracle.load(model)).dispose(); // installs the Node shims and loads the runtime once
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const tflite = require('@tensorflow/tfjs-tflite');
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const tf = require('@tensorflow/tfjs-core');
+  const g = globalThis as Record<string, unknown>;
+  const messageChannel = g.MessageChannel;
+  let runner;
+  try {
+    delete g.MessageChannel;
+    const exact = model.buffer.slice(model.byteOffset, model.byteOffset + model.byteLength);
+    runner = await tflite.loadTFLiteModel(exact, { numThreads: 1, enableProfiling: true });
+  } finally {
+    if (messageChannel !== undefined) g.MessageChannel = messageChannel;
+  }
+  const inputs = shapes.map((s, i) => {
+    const n = s.reduce((a, b) => a * b, 1);
+    return kinds[i] === 'float32' ? tf.tensor(new Float32Array(n), s, 'float32') : tf.tensor(new Int32Array(n), s, 'int32');
+  });
+  const warn = console.warn;
+  console.warn = () => undefined;
+  try {
+    runner.predict(inputs.length === 1 ? inputs[0] : inputs);
+  } finally {
+    console.warn = warn;
+  }
+  const kernels = (runner.getProfilingResults() as { nodeType: string }[]).map((p) => p.nodeType);
+  inputs.forEach((t: { dispose(): void }) => t.dispose());
+  runner.modelRunner?.cleanUp?.();
+  return kernels;
+}
+
+export const XNNPACK = 'TfLiteXNNPackDelegate';
+
 export interface Comparison {
   elements: number;
   differing: number;

@@ -318,3 +318,18 @@ export function randomInputs(m: TestModel, r: Rand): (Int8Array | Float32Array)[
       : randomInt8(r, count(s)),
   );
 }
+
+/** A single QUANTIZE (float32 -> int8) or DEQUANTIZE (int8 -> float32) or requantising QUANTIZE. */
+export function convert(seed: number, shape: number[], kind: 'quantize' | 'requantize' | 'dequantize'): TestModel {
+  const c = ctx(seed);
+  const qa = randomQ(c.r, 0.01, 0.05);
+  const qb = randomQ(c.r, 0.02, 0.1);
+  const x = kind === 'quantize' ? c.b.addTensor({ name: 'x', shape, dtype: 'float32' }) : act(c.b, 'x', shape, qa);
+  const y = kind === 'dequantize' ? c.b.addTensor({ name: 'y', shape, dtype: 'float32' }) : act(c.b, 'y', shape, qb);
+  if (kind === 'dequantize') {
+    c.b.addOperator({ op: 'DEQUANTIZE', version: 2, inputs: [x], outputs: [y], options: options(G.DequantizeOptionsT) });
+  } else {
+    c.b.addOperator({ op: 'QUANTIZE', version: 1, inputs: [x], outputs: [y], options: options(G.QuantizeOptionsT) });
+  }
+  return finish(c, `${kind}_${seed}`, [x], [y], [kind === 'quantize' ? 'float32' : 'int8']);
+}
