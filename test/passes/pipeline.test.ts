@@ -1,4 +1,4 @@
-/** @jest-environment ./test/passes/support/ort-environment.js */
+/** @jest-environment ./test/helpers/ort-environment.js */
 import { dumpGraph } from '../../src/ir/dump';
 import { EdgelockError } from '../../src/errors';
 import { readOnnx } from '../../src/onnx/reader';

@@ -1,4 +1,4 @@
-/** @jest-environment ./test/passes/support/ort-environment.js */
+/** @jest-environment ./test/helpers/ort-environment.js */
 import { checkPass, opsOf } from './support/check-pass';
 import { shapeChain, torchFixture } from './support/fixtures';
 

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { register as inspect } from './inspect';
+import { register as optimize } from './optimize';
 
 /** Every CLI command, registered in this one table. */
-export const COMMANDS: ReadonlyArray<(program: Command) => unknown> = [inspect];
+export const COMMANDS: ReadonlyArray<(program: Command) => unknown> = [inspect, optimize];
