@@ -32,6 +32,7 @@ function copyGraph(g: TflGraph): TflGraph {
     inputLayouts: [...g.inputLayouts],
     description: g.description,
     metadata: { ...g.metadata },
+    ...(g.notes ? { notes: [...g.notes] } : {}),
   };
 }
 
