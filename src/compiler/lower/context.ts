@@ -211,8 +211,13 @@ export class LowerContext {
   private transposeTo(v: ActValue, target: Layout, shape: number[], node: Node, source: string | undefined): number {
     const from = canonical(v.layout);
     const to = canonical(target);
+    const direct = permOver(v.layout, v.logical);
     let id: number;
-    if (sameShape(from.dims, to.dims)) {
+    if (direct) {
+      // one TRANSPOSE between two permutations of the logical shape
+      id = this.reshape(v.tensor, permute(v.logical, direct), node, source);
+      id = this.transpose(id, relativePerm(direct, target.perm), node, source);
+    } else if (sameShape(from.dims, to.dims)) {
       id = this.reshape(v.tensor, permute(from.dims, from.perm), node, source);
       id = this.transpose(id, relativePerm(from.perm, to.perm), node, source);
     } else {
