@@ -46,6 +46,7 @@ export interface CRunResult {
   status: string;
   code?: number;
   failed_op?: number;
+  arena_needed?: number;
   ops?: number;
   macs?: number;
   arena_used?: number;

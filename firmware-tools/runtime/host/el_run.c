@@ -85,9 +85,67 @@ static int run_batch(int argc, char **argv, size_t arena_len) {
   return 0;
 }
 
+static int run_one(const uint8_t *model, size_t model_len, const uint8_t *input, size_t input_len, uint8_t *arena,
+                   size_t arena_len, char **argv) {
+  if (model == NULL || input == NULL || arena == NULL) {
+    fprintf(stderr, "el_run: cannot read %s or %s\n", argv[1], argv[2]);
+    return 1;
+  }
+  el_model m;
+  el_status s = el_model_prepare(&m, model, model_len, arena, arena_len);
+  if (s != EL_OK) {
+    print_failure(&m, s);
+    return 2;
+  }
+  size_t need = 0;
+  el_tensor_info t;
+  for (uint32_t i = 0; i < el_model_input_count(&m); i++) {
+    el_model_input(&m, i, &t);
+    need += t.bytes;
+  }
+  if (need != input_len) {
+    fprintf(stderr, "el_run: the model takes %lu input bytes, %s has %lu\n", (unsigned long)need, argv[2],
+            (unsigned long)input_len);
+    return 1;
+  }
+  size_t at = 0;
+  for (uint32_t i = 0; i < el_model_input_count(&m); i++) {
+    el_model_input(&m, i, &t);
+    memcpy(t.data, input + at, t.bytes);
+    at += t.bytes;
+  }
+  s = el_model_invoke(&m);
+  if (s != EL_OK) {
+    print_failure(&m, s);
+    return 2;
+  }
+  FILE *out = fopen(argv[3], "wb");
+  if (out == NULL) return 1;
+  int write_ok = 1;
+  for (uint32_t i = 0; i < el_model_output_count(&m); i++) {
+    el_model_output(&m, i, &t);
+    if (fwrite(t.data, 1, t.bytes, out) != t.bytes) write_ok = 0;
+  }
+  if (fclose(out) != 0 || !write_ok) return 1;
+  printf("{\"status\":\"ok\",\"ops\":%lu,\"macs\":%llu,\"arena_used\":%lu,\"inputs\":[", (unsigned long)m.node_count,
+         (unsigned long long)m.macs, (unsigned long)m.arena_used);
+  for (uint32_t i = 0; i < el_model_input_count(&m); i++) {
+    el_model_input(&m, i, &t);
+    if (i) printf(",");
+    print_tensor(&t);
+  }
+  printf("],\"outputs\":[");
+  for (uint32_t i = 0; i < el_model_output_count(&m); i++) {
+    el_model_output(&m, i, &t);
+    if (i) printf(",");
+    print_tensor(&t);
+  }
+  printf("]}\n");
+  return 0;
+}
+
 int main(int argc, char **argv) {
   size_t arena_len = 4u << 20;
-  int argi = 1;
   for (int i = 1; i + 1 < argc; i++) {
     if (strcmp(argv[i], "--arena") == 0) arena_len = (size_t)strtoul(argv[i + 1], NULL, 10);
   }
@@ -101,70 +159,14 @@ int main(int argc, char **argv) {
                     "       el_run --batch <model>... [--arena BYTES]\n");
     return 1;
   }
-  (void)argi;
   size_t model_len = 0, input_len = 0;
   uint8_t *model = read_file(argv[1], &model_len);
   uint8_t *input = read_file(argv[2], &input_len);
   uint8_t *arena = malloc(arena_len ? arena_len : 1);
-  if (model == NULL || input == NULL || arena == NULL) {
-    fprintf(stderr, "el_run: cannot read %s or %s\n", argv[1], argv[2]);
-    return 1;
-  }
-  el_model m;
-  el_status s = el_model_prepare(&m, model, model_len, arena, arena_len);
-  if (s != EL_OK) {
-    print_failure(&m, s);
-    return 2;
-  }
-  size_t need = 0;
-  for (uint32_t i = 0; i < el_model_input_count(&m); i++) {
-    el_tensor_info t;
-    el_model_input(&m, i, &t);
-    need += t.bytes;
-  }
-  if (need != input_len) {
-    fprintf(stderr, "el_run: the model takes %lu input bytes, %s has %lu\n", (unsigned long)need, argv[2],
-            (unsigned long)input_len);
-    return 1;
-  }
-  size_t at = 0;
-  for (uint32_t i = 0; i < el_model_input_count(&m); i++) {
-    el_tensor_info t;
-    el_model_input(&m, i, &t);
-    memcpy(t.data, input + at, t.bytes);
-    at += t.bytes;
-  }
-  s = el_model_invoke(&m);
-  if (s != EL_OK) {
-    print_failure(&m, s);
-    return 2;
-  }
-  FILE *out = fopen(argv[3], "wb");
-  if (out == NULL) return 1;
-  for (uint32_t i = 0; i < el_model_output_count(&m); i++) {
-    el_tensor_info t;
-    el_model_output(&m, i, &t);
-    if (fwrite(t.data, 1, t.bytes, out) != t.bytes) return 1;
-  }
-  if (fclose(out) != 0) return 1;
-  printf("{\"status\":\"ok\",\"ops\":%lu,\"macs\":%llu,\"arena_used\":%lu,\"inputs\":[", (unsigned long)m.node_count,
-         (unsigned long long)m.macs, (unsigned long)m.arena_used);
-  for (uint32_t i = 0; i < el_model_input_count(&m); i++) {
-    el_tensor_info t;
-    el_model_input(&m, i, &t);
-    if (i) printf(",");
-    print_tensor(&t);
-  }
-  printf("],\"outputs\":[");
-  for (uint32_t i = 0; i < el_model_output_count(&m); i++) {
-    el_tensor_info t;
-    el_model_output(&m, i, &t);
-    if (i) printf(",");
-    print_tensor(&t);
-  }
-  printf("]}\n");
+  int rc = run_one(model, model_len, input, input_len, arena, arena_len, argv);
   free(model);
   free(input);
   free(arena);
-  return 0;
+  return rc;
 }
+
