@@ -99,3 +99,35 @@ export function singleOpModel(spec: SingleOpSpec): Model {
   }
   return model;
 }
+
+export interface NodeSpec {
+  op: string;
+  inputs: string[];
+  outputs: string[];
+  attrs?: Record<string, AttrLike>;
+  name?: string;
+  domain?: string;
+}
+
+export interface GraphSpec {
+  inputs: { name: string; dtype?: DType; shape: Dim[] }[];
+  initializers?: Record<string, Tensor>;
+  nodes: NodeSpec[];
+  outputs: (string | { name: string; dtype?: DType; shape?: Dim[] | null })[];
+  opset?: number;
+}
+
+/** A multi-node model; output dtypes default to float32 and output shapes to unknown. */
+export function graphModel(spec: GraphSpec): Model {
+  const model = emptyModel(spec.opset ?? 13);
+  const g = model.graph;
+  g.inputs = spec.inputs.map((v) => ({ name: v.name, dtype: v.dtype ?? 'float32', shape: v.shape }));
+  for (const [name, t] of Object.entries(spec.initializers ?? {})) g.initializers.set(name, t);
+  g.nodes = spec.nodes.map((n, i) => {
+    const attrs: Record<string, Attr> = {};
+    for (const [k, v] of Object.entries(n.attrs ?? {})) attrs[k] = toAttr(v);
+    return { name: n.name ?? `${n.op.toLowerCase()}_${i}`, opType: n.op, domain: n.domain ?? '', inputs: n.inputs, outputs: n.outputs, attrs };
+  });
+  g.outputs = spec.outputs.map((o) => (typeof o === 'string' ? { name: o, dtype: 'float32' as DType, shape: null } : { name: o.name, dtype: o.dtype ?? 'float32', shape: o.shape ?? null }));
+  return model;
+}
