@@ -28,6 +28,7 @@ export const ERROR_CATALOGUE = {
   E_PASS_FAILED: { summary: 'a graph pass could not be applied' },
   E_PASS_NO_FIXPOINT: { summary: 'the pass pipeline did not reach a fixed point' },
   E_RUNTIME: { summary: 'the reference runtime failed to run the model' },
+  E_TRAIN_UNSUPPORTED: { summary: 'the model is not a graph the trainer can train', hint: 'the trainer takes chains of Conv, Gemm, Relu, MaxPool, AveragePool, GlobalAveragePool and Flatten' },
 
   // --- TFLite back end
   E_TFLITE_PARSE: { summary: 'the TFLite flatbuffer could not be decoded' },
