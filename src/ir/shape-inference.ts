@@ -9,6 +9,8 @@ import { shapeSize } from './tensor';
 import { isDefaultDomain, opsetVersion, topologicalSort } from './graph-utils';
 import { getOpDef } from '../ops/registry';
 import { OpContext, OpDef, ValueType } from '../ops/types';
+import { propagateShapeValue, ShapeValue, shapeValueOfConst } from './shape-values';
+import { fromNumbers } from '../ops/support/tensor-ops';
 
 /** Constant sub-graphs are evaluated during inference while their inputs hold at most this many elements. */
 export const INFER_FOLD_LIMIT = 1 << 16;
@@ -20,6 +22,8 @@ export interface GraphAnalysis {
   types: Map<string, ValueType>;
   /** Values known at compile time: initializers plus everything inference could evaluate. */
   consts: Map<string, Tensor>;
+  /** Shape values with symbolic entries (e.g. Shape of ['batch', 3] → ['batch', 3]). */
+  shapeValues: Map<string, ShapeValue>;
   opset: number;
 }
 
@@ -82,6 +86,9 @@ export function analyzeGraph(model: Model): GraphAnalysis {
     types.set(name, { dtype: t.dtype, shape: [...t.shape] });
     consts.set(name, t);
   }
+  const shapeValues = new Map<string, ShapeValue>();
+  const shapeValueOf = (name: string): ShapeValue | undefined =>
+    name === '' ? undefined : consts.has(name) ? shapeValueOfConst(consts.get(name)) : shapeValues.get(name);
   const declared = new Map<string, ValueInfo>(graph.valueInfo);
   for (const v of graph.outputs) declared.set(v.name, v);
 
@@ -101,6 +108,7 @@ export function analyzeGraph(model: Model): GraphAnalysis {
       opset,
       inputs: node.inputs.map((i) => (i === '' ? undefined : types.get(i))),
       consts: node.inputs.map((i) => (i === '' ? undefined : consts.get(i))),
+      symbolic: node.inputs.map(shapeValueOf),
     };
     const outs = guarded(node, 'shape inference', () => def.infer(ctx));
     const produced = node.outputs.filter((o) => o !== '').length;
@@ -114,6 +122,17 @@ export function analyzeGraph(model: Model): GraphAnalysis {
       values = guarded(node, 'evaluation', () => def.evaluate!(ctx, ctx.consts));
     } else if (def.foldFromTypes) {
       values = guarded(node, 'evaluation', () => def.foldFromTypes!(ctx));
+    }
+    if (!values && node.outputs[0]) {
+      const sv = propagateShapeValue(node, ctx, ctx.symbolic!);
+      const t = outs[0];
+      if (sv && (t.dtype === 'int64' || t.dtype === 'int32') && t.shape && t.shape.length <= 1) {
+        if (sv.every((d): d is number => typeof d === 'number') && (t.shape.length === 0 ? sv.length === 1 : t.shape[0] === sv.length)) {
+          values = [fromNumbers(t.dtype, t.shape as number[], sv)];
+        } else {
+          shapeValues.set(node.outputs[0], sv);
+        }
+      }
     }
 
     node.outputs.forEach((o, k) => {
@@ -131,7 +150,7 @@ export function analyzeGraph(model: Model): GraphAnalysis {
   for (const v of graph.outputs) {
     if (!types.has(v.name)) throw new EdgelockError('E_ONNX_GRAPH', `graph output '${v.name}' is not produced by any node`);
   }
-  return { nodes, types, consts, opset };
+  return { nodes, types, consts, shapeValues, opset };
 }
 
 function info(name: string, t: ValueType): ValueInfo {

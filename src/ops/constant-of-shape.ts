@@ -22,6 +22,8 @@ export const constantOfShape: OpDef = {
     const dtype = fill(ctx).dtype;
     const known = ctx.consts[0];
     if (known) return [{ dtype, shape: toNumbers(known) }];
+    const symbolic = ctx.symbolic?.[0];
+    if (symbolic) return [{ dtype, shape: [...symbolic] }];
     const len = s.shape?.[0];
     return [{ dtype, shape: typeof len === 'number' ? new Array<Dim>(len).fill(null) : null }];
   },

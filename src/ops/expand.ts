@@ -16,6 +16,8 @@ export const expand: OpDef = {
     if (s.dtype !== 'int64') throw invalidNode(ctx, `Expand shape must be int64, got ${s.dtype}`);
     const target = ctx.consts[1];
     if (target) return [{ dtype: x.dtype, shape: broadcastShapes(ctx, [x.shape, toNumbers(target)]) }];
+    const symbolic = ctx.symbolic?.[1];
+    if (symbolic) return [{ dtype: x.dtype, shape: broadcastShapes(ctx, [x.shape, symbolic]) }];
     const len = s.shape?.[0];
     if (!x.shape || typeof len !== 'number') return [{ dtype: x.dtype, shape: null }];
     return [{ dtype: x.dtype, shape: new Array<Dim>(Math.max(len, x.shape.length)).fill(null) }];

@@ -7,13 +7,17 @@ import { dimsQuotient } from './support/dims';
 import { fmtShape, isStatic } from './support/shape';
 import { reshapeTensor } from './support/tensor-ops';
 
-/** Output dims for a Reshape target: 0 copies the input dim (unless allowzero), -1 is inferred. */
-export function reshapeDims(ctx: OpContext, input: Dim[] | null, target: number[]): Dim[] {
+/**
+ * Output dims for a Reshape target: 0 copies the input dim (unless allowzero), -1 is inferred.
+ * Symbolic target entries (from a shape value such as ['batch', -1]) pass through as dims.
+ */
+export function reshapeDims(ctx: OpContext, input: Dim[] | null, target: Dim[]): Dim[] {
   const allowZero = ctx.opset >= 14 && attrInt(ctx, 'allowzero', 0) !== 0;
   const minus = target.filter((d) => d === -1).length;
   if (minus > 1) throw invalidNode(ctx, `Reshape target [${target}] has more than one -1`);
   if (allowZero && minus === 1 && target.includes(0)) throw invalidNode(ctx, 'Reshape with allowzero cannot combine 0 and -1');
   const out: Dim[] = target.map((d, i) => {
+    if (typeof d !== 'number') return d;
     if (d < -1) throw invalidNode(ctx, `Reshape target [${target}] has an invalid dim ${d}`);
     if (d === 0 && !allowZero) {
       if (input && i >= input.length) throw shapeError(ctx, `Reshape target copies dim ${i} of a rank-${input.length} input`);
@@ -53,6 +57,8 @@ export const reshape: OpDef = {
     const s = inputType(ctx, 1);
     if (s.dtype !== 'int64') throw invalidNode(ctx, `Reshape shape must be int64, got ${s.dtype}`);
     const target = ctx.consts[1];
+    const symbolic = ctx.symbolic?.[1];
+    if (!target && symbolic) return [{ dtype: x.dtype, shape: reshapeDims(ctx, x.shape, symbolic) }];
     if (!target) {
       const len = s.shape && s.shape.length === 1 ? s.shape[0] : null;
       return [{ dtype: x.dtype, shape: typeof len === 'number' ? new Array<Dim>(len).fill(null) : null }];

@@ -14,6 +14,12 @@ export interface OpContext {
   inputs: (ValueType | undefined)[];
   /** Constant values of inputs where known (initializers or folded), aligned with node.inputs. */
   consts: (Tensor | undefined)[];
+  /**
+   * Optional: partially known contents of small integer inputs that hold shapes (e.g. the output of
+   * Shape on an input with a symbolic batch dim: ['batch', 3, 8, 8]), aligned with node.inputs.
+   * Filled by shape inference; ops that take a shape input (Reshape, Expand, ConstantOfShape) use it.
+   */
+  symbolic?: (Dim[] | undefined)[];
 }
 
 /** How the int8 TFLite Micro back end treats an op. */

@@ -1,7 +1,7 @@
 import { EdgelockError } from '../../src/errors';
 import { Model, Tensor } from '../../src/ir/types';
 import { makeTensor, toNumbers } from '../../src/ir/tensor';
-import { inferShapes } from '../../src/ir/shape-inference';
+import { analyzeGraph, inferShapes } from '../../src/ir/shape-inference';
 import { readOnnx } from '../../src/onnx/reader';
 import { writeOnnx } from '../../src/onnx/writer';
 import { A, graphModel, singleOpModel } from '../helpers/build';
@@ -223,6 +223,37 @@ describe('graph-level inference', () => {
     });
     expect(inferShapes(m).graph.outputs[0].shape).toEqual([2, 3, 4]);
     await compareWithOrt(m);
+  });
+
+  test('shape chains on a symbolic batch keep the symbol (x.view(x.size(0), -1) and friends)', async () => {
+    const m = graphModel({
+      inputs: [{ name: 'x', shape: ['N', 3, 4, 4] }],
+      initializers: { idx: makeTensor('int64', [], [0]), minus1: i64(-1), zero: i64(0), one: i64(1), big: i64(100) },
+      nodes: [
+        { op: 'Shape', inputs: ['x'], outputs: ['s'] },
+        { op: 'Gather', inputs: ['s', 'idx'], outputs: ['n'], attrs: { axis: 0 } },
+        { op: 'Unsqueeze', inputs: ['n', 'zero'], outputs: ['n1'] },
+        { op: 'Concat', inputs: ['n1', 'minus1'], outputs: ['target'], attrs: { axis: 0 } },
+        { op: 'Reshape', inputs: ['x', 'target'], outputs: ['flat'] },
+        { op: 'Slice', inputs: ['s', 'one', 'big'], outputs: ['chw'] },
+        { op: 'Concat', inputs: ['minus1', 'chw'], outputs: ['t2'], attrs: { axis: 0 } },
+        { op: 'Reshape', inputs: ['flat', 't2'], outputs: ['back'] },
+        { op: 'ConstantOfShape', inputs: ['n1'], outputs: ['ones'], attrs: { value: A.t(makeTensor('float32', [1], [1])) } },
+      ],
+      outputs: ['flat', 'back', 'ones'],
+    });
+    const out = inferShapes(m);
+    expect(out.graph.valueInfo.get('flat')!.shape).toEqual(['N', 48]);
+    expect(out.graph.valueInfo.get('back')!.shape).toEqual(['N', 3, 4, 4]);
+    expect(out.graph.valueInfo.get('ones')!.shape).toEqual(['N']);
+    // The batch-independent part of the chain folds to a constant.
+    expect(out.graph.valueInfo.get('chw')!.shape).toEqual([3]);
+    expect(toNumbers(analyzeGraph(m).consts.get('chw')!)).toEqual([3, 4, 4]);
+    const feeds = randomFeeds(m, 3, {}, 2);
+    const ref = await runOrt(m, feeds);
+    expect(ref.flat.dims).toEqual([2, 48]);
+    expect(ref.back.dims).toEqual([2, 3, 4, 4]);
+    expect(ref.ones.dims).toEqual([2]);
   });
 
   test('symbolic batch dims propagate through a CNN head', () => {
