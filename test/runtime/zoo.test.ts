@@ -1,0 +1,147 @@
+/**
+ * Real compiled models: every ONNX model in models/ (the zoo, once built) and models/pytorch/ compiled
+ * to int8 by edgelock's compiler, run through the C runtime and the official TFLite runtime.
+ *
+ * 1. Operator by operator: each operator is cut out into a one-op model and fed the activations the C
+ *    runtime computed for it (from the model prefix). Bit-exact where the oracle runs TFLite's own
+ *    kernel; within one quantisation step where it runs XNNPACK (asked from the oracle's profiler).
+ * 2. Whole model: outputs on random int8 inputs. A one-step XNNPACK difference in an early layer can
+ *    propagate, so here the measured differences are reported and bounded, not required to be zero.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { compileModel } from '../../src/compiler/compile';
+import { EdgelockError } from '../../src/errors';
+import { activationInputs, extract, graphInputs, operatorCount } from './extract';
+import { buildHarness, compare, oracleKernels, runC, runOracle, RuntimeInput, XNNPACK } from './harness';
+import * as M from './models';
+
+const ROOT = path.resolve(__dirname, '../..');
+const MODEL_FILES = ['models', 'models/pytorch']
+  .map((d) => path.join(ROOT, d))
+  .filter((d) => fs.existsSync(d))
+  .flatMap((d) => fs.readdirSync(d).filter((f) => f.endsWith('.onnx')).map((f) => path.join(d, f)))
+  .sort();
+
+let exe: string;
+const report: string[] = [];
+const compiled = new Map<string, Uint8Array | string>();
+
+beforeAll(() => {
+  exe = buildHarness(false);
+});
+
+afterAll(() => console.log(`zoo models, C runtime vs TFLite runtime:\n${report.join('\n')}`));
+
+async function compileInt8(file: string, io: 'int8' | 'float'): Promise<Uint8Array | string> {
+  const key = `${file}:${io}`;
+  if (compiled.has(key)) return compiled.get(key)!;
+  const onnx = fs.readFileSync(file);
+  let result: Uint8Array | string;
+  try {
+    const probe = await compileModel(onnx, { precision: 'float32' });
+    const s = probe.summary.inputs[0];
+    const onnxShape = s.shape.length === 4 && s.layout ? [s.shape[0], s.shape[3], s.shape[1], s.shape[2]] : s.shape;
+    const r = M.rng(9);
+    const n = M.count(onnxShape);
+    const calibration = { data: Float32Array.from({ length: n * 32 }, () => (r() + r() + r() - 1.5) * 2), count: 32, sampleShape: onnxShape };
+    result = (await compileModel(onnx, { precision: 'int8', calibration, io })).bytes;
+  } catch (e) {
+    if (!(e instanceof EdgelockError)) throw e;
+    result = `${e.code}: ${e.message}`;
+  }
+  compiled.set(key, result);
+  return result;
+}
+
+function randomFor(shape: number[], kind: 'int8' | 'float32', r: M.Rand): RuntimeInput {
+  return kind === 'float32' ? Float32Array.from({ length: M.count(shape) }, () => (r() - 0.5) * 4) : M.randomInt8(r, M.count(shape));
+}
+
+test('there are ONNX models to compile', () => {
+  expect(MODEL_FILES.length).toBeGreaterThan(0);
+});
+
+describe.each(MODEL_FILES.map((f) => [path.relative(ROOT, f), f]))('%s', (rel, file) => {
+  test('operator by operator: exact on TFLite kernels, ±1 on XNNPACK kernels', async () => {
+    const bytes = await compileInt8(file, 'int8');
+    if (typeof bytes === 'string') {
+      report.push(`${rel}: not compiled by edgelock (${bytes}); runtime not exercised`);
+      return;
+    }
+    const r = M.rng(11);
+    const gIn = graphInputs(bytes);
+    const lines: string[] = [];
+    for (let sample = 0; sample < 2; sample++) {
+      const whole = extract(bytes, 0, operatorCount(bytes) - 1);
+      const sampleInputs = new Map<number, RuntimeInput>(gIn.map((t, i) => [t, randomFor(whole.inputShapes[whole.inputs.indexOf(t)] ?? [], 'int8', r)]));
+      for (let i = 0; i < operatorCount(bytes); i++) {
+        const needed = activationInputs(bytes, i);
+        const values = new Map<number, RuntimeInput>();
+        const fromPrefix = needed.filter((t) => !gIn.includes(t));
+        needed.filter((t) => gIn.includes(t)).forEach((t) => values.set(t, sampleInputs.get(t)!));
+        if (fromPrefix.length) {
+          const prefix = extract(bytes, 0, i - 1, fromPrefix);
+          const res = runC(exe, prefix.model, prefix.inputs.map((t) => sampleInputs.get(t)!));
+          expect(res.status).toBe('ok');
+          fromPrefix.forEach((t, k) => values.set(t, res.values![k]));
+        }
+        const one = extract(bytes, i, i);
+        const inputs = one.inputs.map((t) => values.get(t)!);
+        const got = runC(exe, one.model, inputs);
+        expect(got.status).toBe('ok');
+        const want = await runOracle(one.model, inputs, one.inputShapes);
+        const kernel = (await oracleKernels(one.model, one.inputShapes, one.inputKinds)).join(',');
+        want.forEach((w, k) => {
+          const cmp = compare(got.values![k], w);
+          lines.push(`op ${i} ${one.ops[0]} [${kernel}] sample ${sample}: ${cmp.differing}/${cmp.elements} differ, max ${cmp.maxDiff}`);
+          expect(`op ${i} ${one.ops[0]}: max diff ${cmp.maxDiff}`).toBe(`op ${i} ${one.ops[0]}: max diff ${kernel === XNNPACK ? Math.min(cmp.maxDiff, 1) : 0}`);
+        });
+      }
+    }
+    report.push(`${rel} (int8 io), per operator:\n  ${lines.join('\n  ')}`);
+  });
+
+  test.each(['int8', 'float'] as const)('whole model, %s io: C runtime vs TFLite runtime on 8 random inputs', async (io) => {
+    const bytes = await compileInt8(file, io);
+    if (typeof bytes === 'string') return; // reported by the operator test
+    const sub = extract(bytes, 0, operatorCount(bytes) - 1);
+    const r = M.rng(21);
+    const tally = { elements: 0, differing: 0, maxDiff: 0, argmaxAgree: 0, samples: 0 };
+    let step = 1;
+    for (let s = 0; s < 8; s++) {
+      const inputs = sub.inputShapes.map((shape, i) => randomFor(shape, sub.inputKinds[i], r));
+      const got = runC(exe, bytes, inputs);
+      expect(got.status).toBe('ok');
+      if (got.outputs![0].type === 'float32') step = stepOfFloatOutput(bytes);
+      const want = await runOracle(bytes, inputs, sub.inputShapes);
+      want.forEach((w, k) => {
+        const cmp = compare(got.values![k], w);
+        tally.elements += cmp.elements;
+        tally.differing += cmp.differing;
+        tally.maxDiff = Math.max(tally.maxDiff, cmp.maxDiff / step);
+        tally.samples++;
+        if (argmax(got.values![k]) === argmax(w)) tally.argmaxAgree++;
+      });
+    }
+    report.push(`${rel} (${io} io), whole model: ${tally.differing}/${tally.elements} output values differ, max ${+tally.maxDiff.toFixed(3)} step, argmax agrees ${tally.argmaxAgree}/${tally.samples}`);
+    expect(tally.maxDiff).toBeLessThanOrEqual(3.0001);
+    expect(tally.differing / tally.elements).toBeLessThan(0.1);
+  });
+});
+
+function argmax(a: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < a.length; i++) if (a[i] > a[best]) best = i;
+  return best;
+}
+
+/** One step of the int8 tensor a float32 graph output was dequantised from (last DEQUANTIZE input). */
+function stepOfFloatOutput(bytes: Uint8Array): number {
+  const n = operatorCount(bytes);
+  const last = extract(bytes, n - 1, n - 1);
+  const { Model } = require('../../src/tflite/generated') as typeof import('../../src/tflite/generated');
+  const flatbuffers = require('flatbuffers') as typeof import('flatbuffers');
+  const sg = Model.getRootAsModel(new flatbuffers.ByteBuffer(bytes)).unpack().subgraphs[0];
+  return sg.tensors[last.inputs[0]].quantization!.scale[0];
+}
