@@ -136,6 +136,27 @@ const CASES: Case[] = [
     },
     expectOps: { FULLY_CONNECTED: 2, SOFTMAX: 1, RELU: 0 },
   },
+  {
+    name: 'ResNet block: stem MaxPool, residual Add with a strided 1x1 shortcut, fused Relu after the Add',
+    build: (b) => {
+      const x = b.input('x', [1, 3, 16, 16]);
+      const stem = b.node('MaxPool', [b.node('Relu', [conv(b, x, 3, 8)])], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] });
+      const main = conv(b, b.node('Relu', [conv(b, stem, 8, 16, { pads: [1, 1, 1, 1], strides: [2, 2] })]), 16, 16);
+      const shortcut = conv(b, stem, 8, 16, { strides: [2, 2] }, 1);
+      head(b, b.node('Relu', [b.node('Add', [main, shortcut])]));
+    },
+    expectOps: { TRANSPOSE: 0, ADD: 1, RELU: 0 },
+  },
+  {
+    name: 'a flattened NHWC tensor meets a full-size constant (Add) and a non-FC consumer (last-resort TRANSPOSE)',
+    build: (b) => {
+      const h = conv(b, b.input('x', [1, 3, 4, 4]), 3, 2);
+      const flat = b.node('Reshape', [h, b.ints('s2', [1, 32])]);
+      const added = b.node('Add', [flat, b.weight('full', [1, 32])]);
+      b.output(b.node('Softmax', [b.node('Reshape', [added, b.ints('s3', [1, 2, 16])])], { axis: 2 }));
+    },
+    expectOps: { ADD: 1, SOFTMAX: 1 },
+  },
 ];
 
 test.each(CASES.map((c) => [c.name, c]))('%s', async (_n, c) => {

@@ -58,6 +58,15 @@ describe.each(SUPPORTED.map((f) => [path.relative(ROOT, f), f]))('%s', (_name, f
     expect(r.worstRelative).toBeLessThanOrEqual(1e-5);
   });
 
+  test('every activation names the ONNX value whose range it carries; every constant has a role', () => {
+    const g = compiled.model.graph;
+    const values = new Set([...g.inputs.map((v) => v.name), ...g.nodes.flatMap((n) => n.outputs)]);
+    for (const t of compiled.graph.tensors) {
+      if (t.data) expect([t.name, t.role]).toEqual([t.name, expect.stringMatching(/^(conv-weight|depthwise-weight|fc-weight|bias|const-operand|shape)$/)]);
+      else expect([t.name, values.has(t.source ?? '')]).toEqual([t.name, true]);
+    }
+  });
+
   test('a conv network compiles without TRANSPOSE ops', () => {
     const hasConv = compiled.model.graph.nodes.some((n) => n.opType === 'Conv');
     const transposes = compiled.graph.ops.filter((o) => o.op === 'TRANSPOSE').length;

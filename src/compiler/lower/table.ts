@@ -3,6 +3,7 @@ import { Node } from '../../ir/types';
 import { LowerContext } from './context';
 import { lowerAdd } from './ops/add';
 import { lowerAveragePool } from './ops/average-pool';
+import { lowerCast } from './ops/cast';
 import { lowerClip } from './ops/clip';
 import { lowerConcat } from './ops/concat';
 import { lowerConv } from './ops/conv';
@@ -34,6 +35,7 @@ export type Lowering = (node: Node, ctx: LowerContext) => void;
 export const LOWERINGS: Readonly<Record<string, Lowering>> = {
   Add: lowerAdd,
   AveragePool: lowerAveragePool,
+  Cast: lowerCast,
   Clip: lowerClip,
   Concat: lowerConcat,
   Conv: lowerConv,
