@@ -63,7 +63,7 @@ function bytesOf(a: RuntimeInput): Buffer {
 }
 
 /** Runs one inference through the C harness. */
-export function runC(exe: string, model: Uint8Array, inputs: RuntimeInput[], arena?: number): CRunResult {
+export function runC(exe: string, model: Uint8Array, inputs: RuntimeInput[], arena?: number, overrides: { tensor: number; data: Uint8Array }[] = []): CRunResult {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'el-run-'));
   try {
     const modelPath = path.join(dir, 'model.tflite');
@@ -72,6 +72,11 @@ export function runC(exe: string, model: Uint8Array, inputs: RuntimeInput[], are
     fs.writeFileSync(modelPath, model);
     fs.writeFileSync(inPath, Buffer.concat(inputs.map(bytesOf)));
     const args = [modelPath, inPath, outPath, ...(arena !== undefined ? ['--arena', String(arena)] : [])];
+    overrides.forEach((o, i) => {
+      const file = path.join(dir, `override${i}.bin`);
+      fs.writeFileSync(file, o.data);
+      args.push('--override', `${o.tensor}=${file}`);
+    });
     const r = spawnSync(exe, args, { encoding: 'utf8' });
     if (r.status !== 0 && r.status !== 2) throw new Error(`el_run failed (${r.status}): ${r.stderr}`);
     const result = JSON.parse(r.stdout.trim().split('\n').pop() as string) as CRunResult;

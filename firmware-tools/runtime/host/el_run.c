@@ -6,6 +6,8 @@
  *       order) from inputs.bin, invokes once and writes the raw bytes of every output
  *       (concatenated) to outputs.bin. Prints one JSON line: status, operator count, MACs,
  *       arena use and the input/output tensor descriptions.
+ *       --override INDEX=FILE (repeatable): after Prepare, replaces the bytes of constant tensor
+ *       INDEX by FILE's bytes through el_model_set_tensor_data (the unlock hook for sealed weights).
  *   el_run --batch <model>...
  *       Prepares each model (and invokes it on zero inputs when Prepare succeeds); prints one
  *       JSON line per model. Used to feed corrupt models through the runtime under sanitizers.
@@ -85,14 +87,46 @@ static int run_batch(int argc, char **argv, size_t arena_len) {
   return 0;
 }
 
+#define MAX_OVERRIDES 8
+
+static int run_model(const uint8_t *model, size_t model_len, const uint8_t *input, size_t input_len, uint8_t *arena,
+                     size_t arena_len, int argc, char **argv, uint8_t **held, int *nheld);
+
+/* Applies every --override INDEX=FILE; the replacement buffers are returned for freeing. */
+static el_status apply_overrides(el_model *m, int argc, char **argv, uint8_t **held, int *nheld) {
+  for (int i = 4; i + 1 < argc; i++) {
+    if (strcmp(argv[i], "--override") != 0) continue;
+    char *eq = strchr(argv[i + 1], '=');
+    if (eq == NULL || *nheld >= MAX_OVERRIDES) return EL_ERR_ARGUMENT;
+    const unsigned long index = strtoul(argv[i + 1], NULL, 10);
+    size_t len = 0;
+    uint8_t *data = read_file(eq + 1, &len);
+    if (data == NULL) return EL_ERR_ARGUMENT;
+    held[(*nheld)++] = data;
+    el_status s = el_model_set_tensor_data(m, (uint32_t)index, data, len);
+    if (s != EL_OK) return s;
+  }
+  return EL_OK;
+}
+
 static int run_one(const uint8_t *model, size_t model_len, const uint8_t *input, size_t input_len, uint8_t *arena,
-                   size_t arena_len, char **argv) {
+                   size_t arena_len, int argc, char **argv) {
+  uint8_t *held[MAX_OVERRIDES];
+  int nheld = 0;
+  int rc = run_model(model, model_len, input, input_len, arena, arena_len, argc, argv, held, &nheld);
+  for (int i = 0; i < nheld; i++) free(held[i]);
+  return rc;
+}
+
+static int run_model(const uint8_t *model, size_t model_len, const uint8_t *input, size_t input_len, uint8_t *arena,
+                     size_t arena_len, int argc, char **argv, uint8_t **held, int *nheld) {
   if (model == NULL || input == NULL || arena == NULL) {
     fprintf(stderr, "el_run: cannot read %s or %s\n", argv[1], argv[2]);
     return 1;
   }
   el_model m;
   el_status s = el_model_prepare(&m, model, model_len, arena, arena_len);
+  if (s == EL_OK) s = apply_overrides(&m, argc, argv, held, nheld);
   if (s != EL_OK) {
     print_failure(&m, s);
     return 2;
@@ -155,7 +189,7 @@ int main(int argc, char **argv) {
     return run_batch(n, argv + 2, arena_len);
   }
   if (argc < 4) {
-    fprintf(stderr, "usage: el_run <model.tflite> <inputs.bin> <outputs.bin> [--arena BYTES]\n"
+    fprintf(stderr, "usage: el_run <model.tflite> <inputs.bin> <outputs.bin> [--arena BYTES] [--override INDEX=FILE]...\n"
                     "       el_run --batch <model>... [--arena BYTES]\n");
     return 1;
   }
@@ -163,7 +197,7 @@ int main(int argc, char **argv) {
   uint8_t *model = read_file(argv[1], &model_len);
   uint8_t *input = read_file(argv[2], &input_len);
   uint8_t *arena = malloc(arena_len ? arena_len : 1);
-  int rc = run_one(model, model_len, input, input_len, arena, arena_len, argv);
+  int rc = run_one(model, model_len, input, input_len, arena, arena_len, argc, argv);
   free(model);
   free(input);
   free(arena);
