@@ -157,6 +157,15 @@ const CASES: Case[] = [
     },
     expectOps: { ADD: 1, SOFTMAX: 1 },
   },
+  {
+    name: 'HardSigmoid · x (PyTorch hardswish before opset 14) → HARD_SWISH; a lone HardSigmoid → MUL, ADD+RELU6, MUL',
+    build: (b) => {
+      const a = conv(b, b.input('x', [1, 3, 6, 6]), 3, 4);
+      const hs = b.node('Mul', [a, b.node('HardSigmoid', [a], { alpha: 1 / 6, beta: 0.5 })]);
+      head(b, b.node('HardSigmoid', [conv(b, hs, 4, 4)], { alpha: 0.3, beta: 0.4 }));
+    },
+    expectOps: { HARD_SWISH: 1, MUL: 2, ADD: 1 },
+  },
 ];
 
 test.each(CASES.map((c) => [c.name, c]))('%s', async (_n, c) => {

@@ -45,6 +45,8 @@ export class LowerContext {
   readonly uses = new Map<string, number>();
   /** Index in g.ops of the op producing each tensor. */
   readonly producer = new Map<number, number>();
+  /** ONNX nodes already lowered as part of a pattern (lowerModel skips them). */
+  readonly consumed = new Set<string>();
   private readonly names = new Set<string>();
   private readonly materialized = new Map<string, number>();
   private readonly opConsumers = new Map<number, number>();

@@ -44,6 +44,7 @@ export function lowerModel(model: Model, opts: LowerOptions = {}): TflGraph {
   }
 
   for (const node of graph.nodes) {
+    if (ctx.consumed.has(node.name)) continue;
     if (node.domain !== '' && node.domain !== 'ai.onnx') throw unsupported(node, `domain '${node.domain}' has no TFLite lowering`);
     const lowering = LOWERINGS[node.opType];
     if (!lowering) throw unsupported(node, `ONNX op ${node.opType} has no TFLite lowering`);

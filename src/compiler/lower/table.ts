@@ -10,6 +10,7 @@ import { lowerConv } from './ops/conv';
 import { lowerDiv } from './ops/div';
 import { lowerGemm } from './ops/gemm';
 import { lowerGlobalAveragePool } from './ops/global-average-pool';
+import { lowerHardSigmoid } from './ops/hard-sigmoid';
 import { lowerHardSwish } from './ops/hard-swish';
 import { lowerIdentity } from './ops/identity';
 import { lowerLeakyRelu } from './ops/leaky-relu';
@@ -44,6 +45,7 @@ export const LOWERINGS: Readonly<Record<string, Lowering>> = {
   Flatten: lowerReshape,
   Gemm: lowerGemm,
   GlobalAveragePool: lowerGlobalAveragePool,
+  HardSigmoid: lowerHardSigmoid,
   HardSwish: lowerHardSwish,
   Identity: lowerIdentity,
   LeakyRelu: lowerLeakyRelu,
