@@ -1,8 +1,9 @@
 /**
  * MaxPool / AveragePool → MAX_POOL_2D / AVERAGE_POOL_2D on NHWC (1-D pools as 2-D with H = 1).
  * TFLite's SAME pooling ignores out-of-bounds elements, which is ONNX MaxPool's -inf padding and
- * AveragePool's count_include_pad = 0; other pads become an explicit PADV2(-FLT_MAX) for MaxPool
- * or PAD(0) for AveragePool with count_include_pad = 1.
+ * AveragePool's count_include_pad = 0; other pads become an explicit PAD(0) for MaxPool over a
+ * ReLU output (exact: every window holds a real element ≥ 0) or AveragePool with
+ * count_include_pad = 1, else PADV2(-FLT_MAX) for MaxPool.
  */
 import { Node } from '../../../ir/types';
 import { channelsLast } from '../../layout';
@@ -12,6 +13,21 @@ import { padSpatial } from './explicit-pad';
 import { matchPadding, readGeometry, tfliteOutput } from './spatial';
 
 const LOWEST_FLOAT32 = -3.4028234663852886e38;
+
+const NON_NEGATIVE_OPS = new Set(['RELU', 'RELU6', 'LOGISTIC']);
+
+/**
+ * True when the tensor's producer guarantees values ≥ 0 (a ReLU, fused or not): max pooling
+ * may then pad with 0 (PAD, exact in int8 too) instead of -FLT_MAX (PADV2).
+ */
+function nonNegative(ctx: LowerContext, tensor: number): boolean {
+  const i = ctx.producer.get(tensor);
+  if (i === undefined) return false;
+  const op = ctx.g.ops[i];
+  if (NON_NEGATIVE_OPS.has(op.op)) return true;
+  const act = (op.options as { fusedActivation?: string }).fusedActivation;
+  return act === 'RELU' || act === 'RELU6';
+}
 
 export function lowerPool(node: Node, ctx: LowerContext, kind: 'max' | 'average'): void {
   if (node.outputs.length > 1 && node.outputs[1] && ctx.useCount(node.outputs[1]) > 0) {
@@ -38,7 +54,8 @@ export function lowerPool(node: Node, ctx: LowerContext, kind: 'max' | 'average'
     if (includePad && g.end.some((e, i) => e > g.declaredEnd[i])) {
       throw unsupported(node, 'ceil_mode windows past the pads with count_include_pad = 1 have no TFLite lowering');
     }
-    ({ tensor: input, input: spatial } = padSpatial(ctx, node, input, g, kind === 'max' ? LOWEST_FLOAT32 : 0));
+    const padValue = kind === 'max' && !nonNegative(ctx, x.tensor) ? LOWEST_FLOAT32 : 0;
+    ({ tensor: input, input: spatial } = padSpatial(ctx, node, input, g, padValue));
     padding = 'VALID';
   }
   const produced = tfliteOutput(spatial, g, padding);
