@@ -32,6 +32,7 @@ import { globalAveragePool } from './global-average-pool';
 import { hardSigmoid } from './hard-sigmoid';
 import { hardSwish } from './hard-swish';
 import { identity } from './identity';
+import { layerNormalization } from './layer-normalization';
 import { leakyRelu } from './leaky-relu';
 import { log } from './log';
 import { matMul } from './mat-mul';
@@ -85,6 +86,7 @@ const OPS: readonly OpDef[] = [
   hardSigmoid,
   hardSwish,
   identity,
+  layerNormalization,
   leakyRelu,
   log,
   matMul,

@@ -205,6 +205,9 @@ const norm: OpCase[] = [
   { op: 'BatchNormalization', inputs: [[2, 3, 4, 4], w([3]), w([3]), w([3]), w([3], { min: 0.5, max: 2 })] },
   { op: 'BatchNormalization', opset: 15, inputs: [[1, 4, 3, 3], w([4]), w([4]), w([4]), w([4], { min: 0.1, max: 1 })], attrs: { epsilon: 0.001 } },
   { op: 'BatchNormalization', opset: 11, inputs: [[3, 5], w([5]), w([5]), w([5]), w([5], { min: 0.5, max: 2 })], note: '2-D input' },
+  { op: 'LayerNormalization', opset: 17, inputs: [[2, 3, 8], w([8]), w([8])] },
+  { op: 'LayerNormalization', opset: 17, inputs: [[2, 3, 4], w([3, 4])], attrs: { axis: 1, epsilon: 0.001 }, outputs: 3, note: 'mean/inv-std outputs' },
+  { op: 'LayerNormalization', opset: 18, inputs: [[4, 6], w([6]), w([1])], attrs: { axis: -1 }, note: 'broadcast bias' },
   { op: 'BatchNormalization', opset: 14, inputs: [[1, 2, 6], [2], [2], [2], r([2], 'float32', { min: 0.5, max: 2 })], attrs: { training_mode: 0 }, note: 'runtime stats' },
 ];
 
