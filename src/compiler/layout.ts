@@ -113,7 +113,9 @@ export function transposeData<T extends NumArray>(data: T, shape: readonly numbe
   const n = shapeSize(shape);
   const ctor = data.constructor as new (n: number) => T;
   const out = new ctor(n);
-  if (isIdentityPerm(perm)) {
+  const src = data as unknown as { [i: number]: number };
+  const dst = out as unknown as { [i: number]: number };
+  if (isIdentityPerm(perm) || n === 0) {
     (out as unknown as { set(a: T): void }).set(data);
     return out;
   }
@@ -126,15 +128,18 @@ export function transposeData<T extends NumArray>(data: T, shape: readonly numbe
   }
   const outShape = perm.map((p) => shape[p]);
   const strideOfOut = perm.map((p) => inStrides[p]);
-  const idx = new Array<number>(rank).fill(0);
-  let src = 0;
-  for (let o = 0; o < n; o++) {
-    (out as unknown as Record<number, number | bigint>)[o] = (data as unknown as Record<number, number | bigint>)[src];
-    for (let d = rank - 1; d >= 0; d--) {
+  // odometer over the outer output dims, a tight strided loop over the innermost one
+  const inner = outShape[rank - 1];
+  const innerStride = strideOfOut[rank - 1];
+  const idx = new Array<number>(rank - 1).fill(0);
+  let base = 0;
+  for (let o = 0; o < n; o += inner) {
+    for (let k = 0, s = base; k < inner; k++, s += innerStride) dst[o + k] = src[s];
+    for (let d = rank - 2; d >= 0; d--) {
       idx[d]++;
-      src += strideOfOut[d];
+      base += strideOfOut[d];
       if (idx[d] < outShape[d]) break;
-      src -= strideOfOut[d] * outShape[d];
+      base -= strideOfOut[d] * outShape[d];
       idx[d] = 0;
     }
   }
