@@ -4,7 +4,7 @@ import { makeTensor, toNumbers } from '../../src/ir/tensor';
 import { analyzeGraph, inferShapes } from '../../src/ir/shape-inference';
 import { readOnnx } from '../../src/onnx/reader';
 import { writeOnnx } from '../../src/onnx/writer';
-import { A, graphModel, singleOpModel } from '../helpers/build';
+import { A, AttrLike, graphModel, singleOpModel } from '../helpers/build';
 import { randomFeeds, runOrt } from '../helpers/ort';
 import { evaluateModel } from './graph-eval';
 
@@ -288,7 +288,7 @@ describe('graph-level inference', () => {
   });
 
   test.each([13, 18])('decomposed LayerNorm imports, infers and matches onnxruntime (opset %i)', async (opset) => {
-    const axes = opset >= 18 ? { inputs: ['axes'], attrs: {} } : { inputs: [], attrs: { axes: [-1] } };
+    const axes: { inputs: string[]; attrs: Record<string, AttrLike> } = opset >= 18 ? { inputs: ['axes'], attrs: {} } : { inputs: [], attrs: { axes: [-1] } };
     const m = graphModel({
       opset,
       inputs: [{ name: 'x', shape: [2, 5, 8] }],
