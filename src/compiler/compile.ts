@@ -46,6 +46,8 @@ export interface CompileSummary {
   ops: { op: string; version: number; count: number }[];
   tensors: number;
   modelBytes: number;
+  /** Bytes of constant tensor data (weights, biases, shape operands) inside the model. */
+  constantBytes: number;
   arenaBytes: number;
   /** TFLite Micro MicroMutableOpResolver calls the firmware needs, one per operator. */
   register: { op: string; call: string }[];
@@ -102,6 +104,7 @@ export async function compileModel(onnxBytes: Uint8Array, opts: CompileOptions):
       ops,
       tensors: graph.tensors.length,
       modelBytes: bytes.length,
+      constantBytes: graph.tensors.reduce((n, t) => n + (t.data ? t.data.byteLength : 0), 0),
       arenaBytes: planMemory(plannable(graph)).arenaBytes,
       register,
       sourceSha256: float.sourceSha256,

@@ -128,6 +128,16 @@ test('--input-layout nchw: one input TRANSPOSE for C > 1, a free RESHAPE for C =
   }
 });
 
+test('a residual Add of the NCHW-presented input and a conv output transposes the input once, not the conv output', async () => {
+  const b = new GraphBuilder();
+  const x = b.input('x', [1, 3, 6, 6]);
+  const a = b.node('Add', [x, conv(b, x, 3, 3)]);
+  b.output(b.node('Flatten', [b.node('GlobalAveragePool', [a])]));
+  const r = await compileAndCompare(b, { inputLayout: 'nchw' });
+  expect(r.count('TRANSPOSE')).toBe(1);
+  expect(r.comparison.worstRelative).toBeLessThanOrEqual(TOL);
+});
+
 test('default input layout is NHWC', () => {
   const b = new GraphBuilder();
   const x = b.input('x', [1, 3, 6, 6]);

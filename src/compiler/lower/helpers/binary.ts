@@ -5,7 +5,7 @@
  */
 import { shapeSize } from '../../../ir/tensor';
 import { Node } from '../../../ir/types';
-import { iota, permute, toPhysical } from '../../layout';
+import { iota, isIdentityPerm, permute, toPhysical } from '../../layout';
 import { TflOptions } from '../../tfl-graph';
 import { ActValue, ConstValue, constantInLayout, floatData, LowerContext, sameShape } from '../context';
 
@@ -16,7 +16,9 @@ export function lowerBinary(ctx: LowerContext, node: Node, op: string, options: 
   const values: (ActValue | ConstValue)[] = inputs.map((n) => ctx.value(node, n));
   if (!values.some((v) => v.kind === 'act')) values[0] = ctx.act(node, inputs[0]);
   const acts = values.filter((v): v is ActValue => v.kind === 'act');
-  const lead = acts.find((a) => sameShape(a.logical, out)) ?? acts[0];
+  // prefer a full-shape operand already in a non-trivial (e.g. NHWC) order: the others follow it
+  const full = acts.filter((a) => sameShape(a.logical, out));
+  const lead = full.find((a) => !isIdentityPerm(ctx.permOf(a) ?? [0])) ?? full[0] ?? acts[0];
 
   let P = sameShape(lead.logical, out) ? ctx.permOf(lead) : null;
   const operands: number[] = [];

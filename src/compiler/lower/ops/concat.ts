@@ -1,6 +1,6 @@
 /** Concat → CONCATENATION on the physical position of the logical axis (inputs share one layout). */
 import { Node } from '../../../ir/types';
-import { iota, permute } from '../../layout';
+import { iota, isIdentityPerm, permute } from '../../layout';
 import { ActValue, constantInLayout, LowerContext } from '../context';
 import { intAttr, normalizeAxis } from '../helpers/attrs';
 
@@ -11,7 +11,8 @@ export function lowerConcat(node: Node, ctx: LowerContext): void {
   const axis = normalizeAxis(node, intAttr(node, 'axis', 0), rank);
   const names = node.inputs.filter(Boolean);
   const values = names.map((n) => ctx.value(node, n));
-  const lead = values.find((v): v is ActValue => v.kind === 'act');
+  const acts = values.filter((v): v is ActValue => v.kind === 'act');
+  const lead = acts.find((a) => !isIdentityPerm(ctx.permOf(a) ?? [0])) ?? acts[0];
   const P = (lead && ctx.permOf(lead)) ?? iota(rank);
   const operands = values.map((v, i) => {
     if (v.kind === 'act') return ctx.request(v, P, node);
