@@ -1,4 +1,5 @@
 import { FormatName } from '../formats/detect';
+import { tfliteInspector } from './tflite';
 
 export interface Inspector<R = unknown> {
   inspect(bytes: Uint8Array, file: string): R;
@@ -6,4 +7,6 @@ export interface Inspector<R = unknown> {
 }
 
 /** Inspectors for the non-ONNX formats, keyed by detected format (ONNX is handled by inspect/onnx). */
-export const INSPECTORS: Partial<Record<FormatName, Inspector<any>>> = {};
+export const INSPECTORS: Partial<Record<FormatName, Inspector<any>>> = {
+  tflite: tfliteInspector,
+};

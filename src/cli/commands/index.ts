@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { register as inspect } from './inspect';
 import { register as optimize } from './optimize';
+import { register as compile } from './compile';
 
 /** Every CLI command, registered in this one table. */
-export const COMMANDS: ReadonlyArray<(program: Command) => unknown> = [inspect, optimize];
+export const COMMANDS: ReadonlyArray<(program: Command) => unknown> = [inspect, optimize, compile];
