@@ -31,6 +31,9 @@ static inline int32_t el_shl_wrap(int32_t x, int left_shift) {
   return (int32_t)((uint32_t)x << left_shift);
 }
 
+/* int32 addition with two's-complement wrap-around (the reference's int32 add, without UB). */
+static inline int32_t el_add_wrap(int32_t a, int32_t b) { return (int32_t)((uint32_t)a + (uint32_t)b); }
+
 static inline int32_t el_mbqm(int32_t x, int32_t multiplier, int shift) {
   const int left = shift > 0 ? shift : 0;
   const int right = shift > 0 ? 0 : -shift;
@@ -40,6 +43,15 @@ static inline int32_t el_mbqm(int32_t x, int32_t multiplier, int shift) {
 /* MultiplyByQuantizedMultiplierSmallerThanOneExp: `left_shift` <= 0. */
 static inline int32_t el_mbqm_small(int32_t x, int32_t multiplier, int left_shift) {
   return el_rdbpot(el_srdhm(x, multiplier), -left_shift);
+}
+
+/* float -> int32 conversion that saturates to +-2^30 and maps NaN to 0 (C leaves out-of-range
+ * conversions undefined; only hostile quantisation parameters get there). */
+static inline int32_t el_f2i_sat(float f) {
+  if (!(f == f)) return 0;
+  if (f > 1073741824.0f) return 1073741824;
+  if (f < -1073741824.0f) return -1073741824;
+  return (int32_t)f;
 }
 
 /* int16 gemmlowp variants (HARD_SWISH). */

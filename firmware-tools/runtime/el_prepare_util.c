@@ -2,6 +2,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "el_fixedpoint.h"
 #include "el_internal.h"
 
 void *el_alloc(el_prepare_ctx *c, size_t bytes) {
@@ -58,12 +59,12 @@ el_status el_activation_range(uint8_t fused, const el_tensor *out, int32_t *mn, 
       *mn = EL_MAX(-128, zp);
       return EL_OK;
     case 2: /* RELU_N1_TO_1 */
-      *mn = EL_MAX(-128, zp + (int32_t)roundf(-1.0f / s));
-      *mx = EL_MIN(127, zp + (int32_t)roundf(1.0f / s));
+      *mn = EL_MAX(-128, zp + el_f2i_sat(roundf(-1.0f / s)));
+      *mx = EL_MIN(127, zp + el_f2i_sat(roundf(1.0f / s)));
       return EL_OK;
     case 3: /* RELU6 */
       *mn = EL_MAX(-128, zp);
-      *mx = EL_MIN(127, zp + (int32_t)roundf(6.0f / s));
+      *mx = EL_MIN(127, zp + el_f2i_sat(roundf(6.0f / s)));
       return EL_OK;
     default:
       return EL_ERR_OPTIONS;
@@ -76,6 +77,7 @@ el_status el_padding(uint8_t padding, int32_t in, int32_t filter, int32_t stride
   if (stride < 1 || dilation < 1 || filter < 1 || stride > 65535 || dilation > 65535 || filter > 65535)
     return EL_ERR_OPTIONS;
   const int64_t eff = (int64_t)(filter - 1) * dilation + 1;
+  if (eff > (1 << 24)) return EL_ERR_LIMIT;
   int64_t expected;
   if (padding == 0) {
     expected = ((int64_t)in + stride - 1) / stride;

@@ -277,13 +277,19 @@ export function concatenation(seed: number, shapes: number[][], axis: number): T
   return finish(c, `concat_${seed}`, ins, [y]);
 }
 
-export function pad(seed: number, shape: number[], pads: [number, number][]): TestModel {
+/** PAD (pad value: the zero point) or, with `value`, PADV2 with a constant int8 pad value. */
+export function pad(seed: number, shape: number[], pads: [number, number][], value?: number): TestModel {
   const c = ctx(seed);
   const qx = randomQ(c.r);
   const x = act(c.b, 'x', shape, qx);
   const p = c.b.addConstTensor({ name: 'pads', shape: [shape.length, 2], dtype: 'int32', data: Int32Array.from(pads.flat()) });
   const y = act(c.b, 'y', shape.map((d, i) => d + pads[i][0] + pads[i][1]), qx);
-  c.b.addOperator({ op: 'PAD', version: version('PAD', { maxInputRank: shape.length }), inputs: [x, p], outputs: [y], options: options(G.PadOptionsT) });
+  if (value === undefined) {
+    c.b.addOperator({ op: 'PAD', version: version('PAD', { maxInputRank: shape.length }), inputs: [x, p], outputs: [y], options: options(G.PadOptionsT) });
+  } else {
+    const v = c.b.addConstTensor({ name: 'value', shape: [1], dtype: 'int8', data: Int8Array.of(value), quantization: qx });
+    c.b.addOperator({ op: 'PADV2', version: version('PADV2', { maxInputRank: shape.length }), inputs: [x, p, v], outputs: [y], options: options(G.PadV2OptionsT) });
+  }
   return finish(c, `pad_${seed}`, [x], [y]);
 }
 

@@ -53,6 +53,7 @@ const CASES: Record<string, Case> = {
   'CONCATENATION channels': { model: () => M.concatenation(37, [[1, 3, 3, 2], [1, 3, 3, 5], [1, 3, 3, 1]], 3) },
   'CONCATENATION axis 1': { model: () => M.concatenation(38, [[2, 2, 4], [2, 3, 4]], 1) },
   PAD: { model: () => M.pad(39, [1, 4, 5, 3], [[0, 0], [1, 2], [2, 1], [0, 0]]) },
+  'PADV2 value -128': { model: () => M.pad(45, [1, 5, 4, 2], [[0, 0], [2, 0], [1, 1], [0, 0]], -128) },
   'TRANSPOSE NHWC->NCHW': { model: () => M.transpose(40, [1, 3, 4, 5], [0, 3, 1, 2]) },
   'QUANTIZE float32->int8': { model: () => M.convert(41, [4, 64], 'quantize') },
   'QUANTIZE int8->int8 (requantise)': { model: () => M.convert(42, [4, 64], 'requantize') },

@@ -8,6 +8,10 @@
  * `channels` entries; bias (optional): constant int32 [channels]. */
 el_status el_conv_check_weights(const el_tensor *w, const el_tensor *bias, int32_t channels, uint32_t channel_axis);
 
+/* Taps per output (kernel h * w * input depth) above which an int32 accumulator of
+ * int8 x (int8 - zero point) products could overflow: 65536 * 255 * 128 < 2^31. */
+#define EL_MAX_ACCUMULATION 65536
+
 /* Per-channel multipliers as TFLite's PopulateConvolutionQuantizationParams computes them:
  * (double)input_scale * (double)filter_scale[c] / (double)output_scale. */
 el_status el_conv_multipliers(el_prepare_ctx *c, const el_tensor *in, const el_tensor *w, const el_tensor *out,

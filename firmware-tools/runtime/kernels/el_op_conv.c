@@ -23,6 +23,7 @@ static el_status prepare(el_prepare_ctx *c, el_node *n) {
   const int32_t oc = w->dims[0], kh = w->dims[1], kw = w->dims[2], ic = w->dims[3];
   EL_ENSURE(in->dims[3] == ic && out->dims[3] == oc && out->dims[0] == in->dims[0], EL_ERR_SHAPE);
   EL_TRY(el_conv_check_weights(w, bias, oc, 0));
+  EL_ENSURE((int64_t)kh * kw * ic <= EL_MAX_ACCUMULATION, EL_ERR_LIMIT);
 
   uint8_t padding, act;
   conv_data *d = el_alloc(c, sizeof *d);
@@ -73,7 +74,7 @@ static void eval(const el_node *n) {
               for (int32_t i = 0; i < ic; i++) acc += (int32_t)fp[i] * ((int32_t)xp[i] + d->in_offset);
             }
           }
-          if (bias != NULL) acc += bias[o];
+          if (bias != NULL) acc = el_add_wrap(acc, bias[o]);
           acc = el_mbqm(acc, d->mult[o], d->shift[o]) + d->out_offset;
           y[(((size_t)b * oh + oy) * ow + ox) * oc + o] = (int8_t)el_clamp(acc, d->act_min, d->act_max);
         }

@@ -24,6 +24,7 @@ static el_status prepare(el_prepare_ctx *c, el_node *n) {
   EL_ENSURE(w->dims[0] == 1 && out->dims[3] == oc && out->dims[0] == in->dims[0], EL_ERR_SHAPE);
   EL_ENSURE(oc % ic == 0, EL_ERR_SHAPE);
   EL_TRY(el_conv_check_weights(w, bias, oc, 3));
+  EL_ENSURE((int64_t)kh * kw <= EL_MAX_ACCUMULATION, EL_ERR_LIMIT);
 
   dw_data *d = el_alloc(c, sizeof *d);
   EL_ENSURE(d != NULL, EL_ERR_ARENA_TOO_SMALL);
@@ -80,7 +81,7 @@ static void eval(const el_node *n) {
                 acc += fv * (xv + d->in_offset);
               }
             }
-            if (bias != NULL) acc += bias[o];
+            if (bias != NULL) acc = el_add_wrap(acc, bias[o]);
             acc = el_mbqm(acc, d->mult[o], d->shift[o]) + d->out_offset;
             y[(((size_t)b * oh + oy) * ow + ox) * oc + o] = (int8_t)el_clamp(acc, d->act_min, d->act_max);
           }

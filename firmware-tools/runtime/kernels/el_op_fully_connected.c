@@ -24,6 +24,7 @@ static el_status prepare(el_prepare_ctx *c, el_node *n) {
   const int32_t batches = (int32_t)(in->count / (uint32_t)depth);
   EL_ENSURE(out->count == (uint32_t)batches * (uint32_t)units && el_dim(out, -1) == units, EL_ERR_SHAPE);
   EL_TRY(el_conv_check_weights(w, bias, units, 0));
+  EL_ENSURE(depth <= EL_MAX_ACCUMULATION, EL_ERR_LIMIT);
 
   uint8_t act, format, asym;
   EL_TRY(el_fbt_u8(&c->options, OPT_ACTIVATION, 0, &act));
@@ -70,7 +71,7 @@ static void eval(const el_node *n) {
       const int8_t *fo = f + (size_t)o * d->depth;
       int32_t acc = 0;
       for (int32_t k = 0; k < d->depth; k++) acc += (int32_t)fo[k] * ((int32_t)xb[k] + d->in_offset);
-      if (bias != NULL) acc += bias[o];
+      if (bias != NULL) acc = el_add_wrap(acc, bias[o]);
       const int ch = d->per_channel ? o : 0;
       acc = el_mbqm(acc, d->mult[ch], d->shift[ch]) + d->out_offset;
       y[(size_t)b * d->units + o] = (int8_t)el_clamp(acc, d->act_min, d->act_max);

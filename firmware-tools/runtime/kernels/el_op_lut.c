@@ -5,6 +5,7 @@
  */
 #include <math.h>
 
+#include "../el_fixedpoint.h"
 #include "../el_internal.h"
 
 typedef float (*lut_fn)(float);
@@ -24,7 +25,7 @@ static el_status prepare_lut(el_prepare_ctx *c, el_node *n, lut_fn fn) {
   for (int32_t v = -128; v <= 127; v++) {
     const float dequantized = in->scale * (float)(v - in->zero_point);
     const float rescaled = roundf(fn(dequantized) * inverse_scale);
-    int32_t q = (int32_t)(rescaled + (float)out->zero_point);
+    int32_t q = el_f2i_sat(rescaled + (float)out->zero_point);
     table[(uint8_t)(int8_t)v] = (int8_t)(q < -128 ? -128 : (q > 127 ? 127 : q));
   }
   n->data = table;

@@ -17,6 +17,7 @@ static el_status prepare(el_prepare_ctx *c, el_node *n) {
   EL_TRY(el_expect_int8(in));
   EL_TRY(el_expect_int8(out));
   EL_ENSURE(in->rank == 4, EL_ERR_SHAPE);
+  EL_ENSURE((int64_t)in->dims[1] * in->dims[2] <= (1 << 23), EL_ERR_LIMIT); /* int32 sum of 8-bit values */
   EL_ENSURE(axis->is_const && axis->type == EL_INT32 && axis->count == 2, EL_ERR_OPTIONS);
   int32_t a0, a1;
   EL_TRY(el_const_i32(axis, 0, &a0));

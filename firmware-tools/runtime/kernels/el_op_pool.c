@@ -30,6 +30,7 @@ static el_status prepare(el_prepare_ctx *c, el_node *n) {
   EL_TRY(el_padding(padding, in->dims[1], d->filter_h, d->stride_h, 1, out->dims[1], &d->pad_h));
   EL_TRY(el_padding(padding, in->dims[2], d->filter_w, d->stride_w, 1, out->dims[2], &d->pad_w));
   EL_TRY(el_activation_range(act, out, &d->act_min, &d->act_max));
+  EL_ENSURE((int64_t)d->filter_w * d->filter_h <= (1 << 23), EL_ERR_LIMIT); /* int32 sum of 8-bit values */
   n->data = d;
   c->macs = (uint64_t)out->count * (uint64_t)d->filter_w * (uint64_t)d->filter_h;
   return EL_OK;

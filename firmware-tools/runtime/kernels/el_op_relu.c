@@ -22,8 +22,8 @@ static el_status prepare_relu_x(el_prepare_ctx *c, el_node *n, float act_max) {
   EL_ENSURE(el_quantize_multiplier((double)ratio, &d->mult, &d->shift) == 0, EL_ERR_QUANTIZATION);
   d->in_zp = in->zero_point;
   d->out_zp = out->zero_point;
-  d->act_min = EL_MAX(-128, out->zero_point + (int32_t)roundf(0.0f / out->scale));
-  d->act_max = isinf(act_max) ? 127 : EL_MIN(127, out->zero_point + (int32_t)roundf(act_max / out->scale));
+  d->act_min = EL_MAX(-128, out->zero_point + el_f2i_sat(roundf(0.0f / out->scale)));
+  d->act_max = isinf(act_max) ? 127 : EL_MIN(127, out->zero_point + el_f2i_sat(roundf(act_max / out->scale)));
   n->data = d;
   c->macs = in->count;
   return EL_OK;

@@ -8,6 +8,7 @@
  */
 #include <math.h>
 
+#include "../el_fixedpoint.h"
 #include "../el_internal.h"
 
 enum { OPT_BETA = 0 };
@@ -54,7 +55,7 @@ static void eval(const el_node *n) {
     for (int32_t j = 0; j < d->depth; j++) sum += t[x[j]];
     const float inv = 1.0f / (sum * d->out_scale);
     for (int32_t j = 0; j < d->depth; j++) {
-      int32_t q = (int32_t)roundf(t[x[j]] * inv) + d->out_zp;
+      int32_t q = el_f2i_sat(roundf(t[x[j]] * inv)) + d->out_zp;
       y[j] = (int8_t)(q < -128 ? -128 : (q > 127 ? 127 : q));
     }
   }
