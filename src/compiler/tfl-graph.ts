@@ -29,7 +29,9 @@ export interface TflTensor {
   quant?: TflQuant;
   /**
    * For activations: the ONNX value whose calibrated range this tensor has (the same range
-   * survives layout changes, reshapes and fused activations). For constants: undefined.
+   * survives layout changes, reshapes, padding and fused activations). Undefined for an
+   * intermediate no ONNX value describes (only a standalone HardSigmoid's MUL/ADD steps): the
+   * int8 path then stops with E_QUANT_RANGE naming the node. For constants: undefined.
    */
   source?: string;
   /**
@@ -64,6 +66,7 @@ export type TflOptions =
   | { kind: 'Transpose' }
   | { kind: 'Pad' }
   | { kind: 'PadV2' }
+  | { kind: 'Slice' }
   | { kind: 'MaximumMinimum' }
   | { kind: 'HardSwish' }
   | { kind: 'Quantize' }

@@ -61,6 +61,7 @@ const CONVERTERS: { [K in Kind]: (o: Of<K>) => BuiltinOptionsObject | undefined 
   Transpose: () => options(G.TransposeOptionsT),
   Pad: () => options(G.PadOptionsT),
   PadV2: () => options(G.PadV2OptionsT),
+  Slice: () => options(G.SliceOptionsT),
   MaximumMinimum: () => options(G.MaximumMinimumOptionsT),
   HardSwish: () => options(G.HardSwishOptionsT),
   Quantize: () => options(G.QuantizeOptionsT),

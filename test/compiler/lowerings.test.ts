@@ -55,12 +55,12 @@ const CASES: Case[] = [
     expectOps: { CONV_2D: 1, MAX_POOL_2D: 1, TRANSPOSE: 1 },
   },
   {
-    name: 'MaxPool with pads TFLite SAME cannot express → PADV2(-FLT_MAX), or PAD(0) after a ReLU (ResNet stem)',
+    name: 'MaxPool with pads TFLite SAME cannot express → edge replication (SLICE+CONCATENATION), or PAD(0) after a ReLU (ResNet stem)',
     build: (b) => {
       const a = b.node('MaxPool', [conv(b, b.input('x', [1, 3, 16, 16]), 3, 4)], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] });
       head(b, b.node('MaxPool', [b.node('Relu', [conv(b, a, 4, 4)])], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }));
     },
-    expectOps: { PADV2: 1, PAD: 1, MAX_POOL_2D: 2 },
+    expectOps: { PADV2: 0, SLICE: 2, CONCATENATION: 2, PAD: 1, MAX_POOL_2D: 2 },
   },
   {
     name: 'MaxPool ceil_mode and SAME-compatible pads',

@@ -3,22 +3,22 @@
  * TFLite's SAME pooling ignores out-of-bounds elements, which is ONNX MaxPool's -inf padding and
  * AveragePool's count_include_pad = 0; other pads become an explicit PAD(0) for MaxPool over a
  * ReLU output (exact: every window holds a real element ≥ 0) or AveragePool with
- * count_include_pad = 1, else PADV2(-FLT_MAX) for MaxPool.
+ * count_include_pad = 1, else edge replication (SLICE + CONCATENATION) for MaxPool, which equals
+ * -inf padding for max and keeps int8 exact.
  */
 import { Node } from '../../../ir/types';
 import { channelsLast } from '../../layout';
 import { LowerContext, sameShape, unsupported } from '../context';
 import { intAttr, intsAttr } from './attrs';
 import { padSpatial } from './explicit-pad';
+import { replicatePadSpatial } from './replicate-pad';
 import { matchPadding, readGeometry, tfliteOutput } from './spatial';
-
-const LOWEST_FLOAT32 = -3.4028234663852886e38;
 
 const NON_NEGATIVE_OPS = new Set(['RELU', 'RELU6', 'LOGISTIC']);
 
 /**
  * True when the tensor's producer guarantees values ≥ 0 (a ReLU, fused or not): max pooling
- * may then pad with 0 (PAD, exact in int8 too) instead of -FLT_MAX (PADV2).
+ * may then pad with 0 (one PAD op) instead of replicating the edges.
  */
 function nonNegative(ctx: LowerContext, tensor: number): boolean {
   const i = ctx.producer.get(tensor);
@@ -54,8 +54,14 @@ export function lowerPool(node: Node, ctx: LowerContext, kind: 'max' | 'average'
     if (includePad && g.end.some((e, i) => e > g.declaredEnd[i])) {
       throw unsupported(node, 'ceil_mode windows past the pads with count_include_pad = 1 have no TFLite lowering');
     }
-    const padValue = kind === 'max' && !nonNegative(ctx, x.tensor) ? LOWEST_FLOAT32 : 0;
-    ({ tensor: input, input: spatial } = padSpatial(ctx, node, input, g, padValue));
+    if (kind === 'max' && !nonNegative(ctx, x.tensor)) {
+      if (g.begin.some((b, i) => b >= g.kernel[i]) || g.end.some((e, i) => e >= g.kernel[i])) {
+        throw unsupported(node, 'pads as wide as the kernel have no TFLite lowering');
+      }
+      ({ tensor: input, input: spatial } = replicatePadSpatial(ctx, node, input, g));
+    } else {
+      ({ tensor: input, input: spatial } = padSpatial(ctx, node, input, g, 0));
+    }
     padding = 'VALID';
   }
   const produced = tfliteOutput(spatial, g, padding);

@@ -1,0 +1,64 @@
+import './helpers/realm';
+/**
+ * The lowered graphs through the int8 quantizer (src/compiler/quantize) and the TFLite runtime:
+ * every lowering pattern the quantizer must handle (shared-parameter ops, fixed-output ops,
+ * explicit padding, HARD_SWISH) gives outputs within a few quantisation steps of onnxruntime.
+ */
+import { compileModel } from '../../src/compiler/compile';
+import { TfliteOracle } from '../../src/tflite/oracle';
+import { seededRandom } from '../helpers/ort';
+import { GraphBuilder } from './helpers/graph';
+import { readOnnx } from '../../src/onnx/reader';
+import { runOrt } from '../helpers/ort';
+import { transposeData } from '../../src/compiler/layout';
+
+function conv(b: GraphBuilder, x: string, cin: number, cout: number, attrs: Record<string, number[] | number> = { pads: [1, 1, 1, 1] }, k = 3): string {
+  const i = b.model.graph.initializers.size;
+  return b.node('Conv', [x, b.weight(`w${i}`, [cout, cin, k, k]), b.weight(`b${i}`, [cout])], attrs);
+}
+const head = (b: GraphBuilder, x: string) => b.output(b.node('Flatten', [b.node('GlobalAveragePool', [x])]));
+const CASES: [string, (b: GraphBuilder) => void][] = [
+  ['maxpool with non-SAME pads (edge replication)', (b) => head(b, b.node('MaxPool', [conv(b, b.input('x', [1, 3, 16, 16]), 3, 4)], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }))],
+  ['concat', (b) => { const x = b.input('x', [1, 3, 8, 8]); head(b, b.node('Concat', [b.node('Relu', [conv(b, x, 3, 4)]), conv(b, x, 3, 2)], { axis: 1 })); }],
+  ['softmax', (b) => { const x = b.input('x', [1, 8]); b.output(b.node('Softmax', [b.node('Gemm', [x, b.weight('w', [8, 5]), b.weight('c', [5])])], { axis: 1 })); }],
+  ['hardswish+sigmoid+leaky', (b) => { let h = conv(b, b.input('x', [1, 3, 6, 6]), 3, 4); h = b.node('HardSwish', [h]); h = b.node('LeakyRelu', [h], { alpha: 0.2 }); head(b, b.node('Mul', [h, b.node('Sigmoid', [conv(b, h, 4, 4)])])); }],
+  ['clip generic + max/min', (b) => { const x = b.input('x', [1, 3, 6, 6]); const a = conv(b, x, 3, 4); const c = conv(b, x, 3, 4); const lo = b.init('lo', { dtype: 'float32', shape: [], data: Float32Array.of(-0.5) }); const hi = b.init('hi', { dtype: 'float32', shape: [], data: Float32Array.of(0.7) }); head(b, b.node('Max', [b.node('Clip', [a, lo, hi]), b.node('Min', [a, c])])); }],
+  ['avgpool + pad op + hardswish pattern', (b) => { const x = conv(b, b.input('x', [1, 2, 8, 8]), 2, 3); const a = b.node('AveragePool', [x], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [2, 2], count_include_pad: 1 }); const p = b.node('Pad', [a, b.ints('pads', [0, 0, 1, 1, 0, 0, 1, 1])]); head(b, b.node('Mul', [p, b.node('HardSigmoid', [p], { alpha: 1 / 6, beta: 0.5 })])); }],
+];
+
+test.each(CASES)('%s int8', async (_n, build) => {
+  const b = new GraphBuilder(14, 4);
+  build(b);
+  const bytes = b.bytes();
+  const model = readOnnx(bytes);
+  const shape = model.graph.inputs[0].shape as number[];
+  const size = shape.reduce((a, c) => a * c, 1);
+  const rand = seededRandom(1);
+  const n = 64;
+  const data = new Float32Array(n * size).map(() => rand() * 2 - 1);
+  const r = await compileModel(bytes, { precision: 'int8', io: 'float', calibration: { data, count: n, sampleShape: shape } });
+  const oracle = await TfliteOracle.load(r.bytes);
+  let worst = 0;
+  for (let s = 0; s < 8; s++) {
+    const x = data.slice(s * size, (s + 1) * size);
+    const ref = await runOrt(model, { x: { dtype: 'float32', shape, data: x } });
+    const rank4 = shape.length === 4;
+    const got = oracle.run([{ data: rank4 ? transposeData(x, shape, [0, 2, 3, 1]) : x, shape: rank4 ? [shape[0], shape[2], shape[3], shape[1]] : shape }]);
+    const rv = Object.values(ref)[0].data as Float32Array;
+    const span = Math.max(...rv) - Math.min(...rv) || 1;
+    rv.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - got[0].data[i]) / span)));
+  }
+  oracle.dispose();
+  expect(worst).toBeLessThan(0.05);
+});
+
+test('a standalone HardSigmoid compiles to float but stops the int8 path with E_QUANT_RANGE naming it', async () => {
+  const b = new GraphBuilder(14, 4);
+  head(b, b.node('HardSigmoid', [conv(b, b.input('x', [1, 2, 4, 4]), 2, 3)], { alpha: 0.3, beta: 0.4 }, 'hsig'));
+  const data = new Float32Array(4 * 32).map((_, i) => Math.sin(i));
+  await expect(compileModel(b.bytes(), { precision: 'float32' })).resolves.toBeDefined();
+  await expect(compileModel(b.bytes(), { precision: 'int8', calibration: { data, count: 4, sampleShape: [1, 2, 4, 4] } })).rejects.toMatchObject({
+    code: 'E_QUANT_RANGE',
+    location: { node: 'hsig' },
+  });
+});
