@@ -155,7 +155,7 @@ function messageOf(e: unknown): string {
  * "Can't initialize model". A permanent tap, installed before the glue loads, lets each load/run
  * collect those lines and put them into the E_RUNTIME message. Routine notices are dropped.
  */
-const ROUTINE_NOTICES = [/^WARNING: converting '/, /^INFO: Created TensorFlow Lite XNNPACK delegate/];
+const ROUTINE_NOTICES = [/^WARNING: converting '/, /^INFO: Created TensorFlow Lite XNNPACK delegate/, /Hi, looks like you are running TensorFlow.js in Node.js/];
 let logSink: string[] | null = null;
 
 function installLogTap(): void {
