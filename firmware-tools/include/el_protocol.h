@@ -60,6 +60,7 @@
 #define EL_ST_ERR_UNKNOWN_COMMAND                    0x11u /* the command id is not implemented by this firmware */
 #define EL_ST_ERR_BAD_LENGTH                         0x12u /* the payload length does not fit the command */
 #define EL_ST_ERR_BAD_ARGUMENT                       0x13u /* a field of the payload is out of range */
+#define EL_ST_ERR_STALE_SEQ                          0x14u /* the sequence number is behind the last executed request (a late duplicate); not executed. Body: STALE_SEQ record */
 #define EL_ST_ERR_KEY_CONFLICT                       0x20u /* the key slot already holds a different key; it is write-once */
 #define EL_ST_ERR_KEY_EMPTY                          0x21u /* the key slot has not been provisioned */
 #define EL_ST_ERR_KEY_SLOT                           0x22u /* no such key slot */
@@ -134,6 +135,9 @@
 #define EL_MODEL_LOAD_END_REQ_SHA256_LEN             32u
 #define EL_MODEL_LOAD_END_REQ_FIXED_SIZE             33u /* exact size */
 #define EL_MODEL_LOAD_END_RSP_FIXED_SIZE             1u /* exact size */
+/* record STALE_SEQ */
+#define EL_STALE_SEQ_LAST_SEQ_OFF                    0u /* u16: seq of the last executed request; the host continues after it */
+#define EL_STALE_SEQ_FIXED_SIZE                      2u /* exact size */
 /* record MODEL_SLOT_INFO */
 #define EL_MODEL_SLOT_INFO_STATE_OFF                 0u /* u8: SLOT_STATE_* */
 #define EL_MODEL_SLOT_INFO_SIZE_OFF                  1u /* u32 */

@@ -1,5 +1,7 @@
 #include "el_dispatch.h"
 #include "el_board.h"
+#include "el_bytes.h"
+#include "el_cobs.h"
 #include <string.h>
 
 extern const el_command_t el_core_commands[];
@@ -24,6 +26,10 @@ static struct {
 static uint8_t g_rsp[EL_MAX_PAYLOAD];
 static uint8_t g_scratch[EL_MAX_RAW_FRAME];
 static uint32_t g_executed, g_dropped;
+/* The seq of the last executed request: a request behind it is a late duplicate and is not executed. */
+static bool g_have_last;
+static uint16_t g_last_seq;
+static uint8_t g_stale_wire[EL_COBS_MAX_ENCODED(EL_FRAME_HEADER_SIZE + EL_STALE_SEQ_FIXED_SIZE + 1u + EL_FRAME_CRC_SIZE) + 1u];
 static bool g_reset_requested;
 
 int el_dispatch_register(const el_command_t *table, size_t count) {
@@ -38,6 +44,7 @@ void el_dispatch_init(void) {
   memset(&g_cache, 0, sizeof g_cache);
   g_executed = g_dropped = 0;
   g_reset_requested = false;
+  g_have_last = false;
 }
 
 static const el_command_t *find(uint8_t id) {
@@ -72,7 +79,18 @@ void el_dispatch_frame(const el_frame_t *f) {
     board_serial_write(g_cache.wire, g_cache.len);
     return;
   }
+  uint16_t behind = (uint16_t)(g_last_seq - f->seq);
+  if (g_have_last && behind != 0 && behind < 0x8000u) {
+    uint8_t body[1 + EL_STALE_SEQ_FIXED_SIZE];
+    body[0] = EL_ST_ERR_STALE_SEQ;
+    el_put_u16(body + 1 + EL_STALE_SEQ_LAST_SEQ_OFF, g_last_seq);
+    size_t n = el_frame_encode((uint8_t)(f->type | EL_RESPONSE_FLAG), f->seq, body, sizeof body, g_scratch, g_stale_wire);
+    board_serial_write(g_stale_wire, n);
+    return;
+  }
   uint16_t rsp_len = execute(f);
+  g_have_last = true;
+  g_last_seq = f->seq;
   g_cache.valid = true;
   g_cache.seq = f->seq;
   g_cache.type = f->type;

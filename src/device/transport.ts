@@ -1,6 +1,7 @@
 import { randomInt } from 'crypto';
 import { EdgelockError } from '../errors';
-import { CommandDef, LIMITS, PROTOCOL_VERSION, RESPONSE_FLAG } from '../protocol/definition';
+import { CommandDef, LIMITS, PROTOCOL_VERSION, RECORDS, RESPONSE_FLAG, STATUSES } from '../protocol/definition';
+import { decodeFields } from '../protocol/payload';
 import { Frame, FrameDecoder, encodeFrame } from '../protocol/frame';
 import { ByteLink } from './link';
 
@@ -21,6 +22,8 @@ export interface TransportStats {
   framesDropped: number;
   /** valid frames that were not the awaited answer (stale duplicates) */
   framesIgnored: number;
+  /** requests re-sent under a new seq after the device reported ERR_STALE_SEQ */
+  resyncs: number;
 }
 
 export interface RawResponse {
@@ -28,6 +31,9 @@ export interface RawResponse {
   /** response payload after the status byte */
   body: Buffer;
 }
+
+const STALE = STATUSES.find((s) => s.name === 'ERR_STALE_SEQ')!;
+const MAX_RESYNCS = 3;
 
 interface Pending {
   type: number;
@@ -47,7 +53,7 @@ export class Transport {
   private closedError?: EdgelockError;
   private readonly attempts: number;
   private readonly timeoutScale: number;
-  readonly stats: TransportStats = { requests: 0, retries: 0, bytesSent: 0, bytesReceived: 0, payloadBytes: 0, framesDropped: 0, framesIgnored: 0 };
+  readonly stats: TransportStats = { requests: 0, retries: 0, bytesSent: 0, bytesReceived: 0, payloadBytes: 0, framesDropped: 0, framesIgnored: 0, resyncs: 0 };
   private readonly decoder = new FrameDecoder((f) => this.onFrame(f), () => this.stats.framesDropped++);
 
   constructor(private readonly link: ByteLink, opts: TransportOptions = {}) {
@@ -72,11 +78,23 @@ export class Transport {
 
   private async exchange(cmd: CommandDef, payload: Buffer): Promise<RawResponse> {
     if (payload.length > LIMITS.maxPayload) throw new EdgelockError('E_INTERNAL', `${cmd.name} payload of ${payload.length} bytes exceeds ${LIMITS.maxPayload}`);
+    this.stats.requests++;
+    for (let resync = 0; ; resync++) {
+      const r = await this.attempt(cmd, payload);
+      if (r.status !== STALE.value || resync >= MAX_RESYNCS) return r;
+      const stale = decodeFields(RECORDS.STALE_SEQ, r.body);
+      if (!stale) throw new EdgelockError('E_DEVICE_FRAME', `${cmd.name}: malformed ${STALE.name} answer`);
+      this.seq = stale.last_seq as number; // the device executed nothing: continue after its last seq
+      this.stats.resyncs++;
+    }
+  }
+
+  /** One request under a fresh seq, re-sent with that same seq until answered or out of attempts. */
+  private async attempt(cmd: CommandDef, payload: Buffer): Promise<RawResponse> {
     this.seq = (this.seq + 1) & 0xffff;
     const seq = this.seq;
     const wire = encodeFrame({ version: PROTOCOL_VERSION, type: cmd.id, seq, payload });
     const timeout = Math.round(cmd.timeoutMs * this.timeoutScale);
-    this.stats.requests++;
     for (let attempt = 0; attempt < this.attempts; attempt++) {
       if (this.closedError) throw this.closedError;
       if (attempt > 0) this.stats.retries++;

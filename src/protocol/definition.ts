@@ -73,6 +73,7 @@ export const STATUSES: readonly StatusDef[] = [
   { name: 'ERR_UNKNOWN_COMMAND', value: 0x11, ok: false, error: 'E_DEVICE_UNKNOWN_COMMAND', doc: 'the command id is not implemented by this firmware' },
   { name: 'ERR_BAD_LENGTH', value: 0x12, ok: false, error: 'E_DEVICE_BAD_REQUEST', doc: 'the payload length does not fit the command' },
   { name: 'ERR_BAD_ARGUMENT', value: 0x13, ok: false, error: 'E_DEVICE_BAD_REQUEST', doc: 'a field of the payload is out of range' },
+  { name: 'ERR_STALE_SEQ', value: 0x14, ok: false, error: 'E_DEVICE_BAD_REQUEST', doc: 'the sequence number is behind the last executed request (a late duplicate); not executed. Body: STALE_SEQ record' },
   { name: 'ERR_KEY_CONFLICT', value: 0x20, ok: false, error: 'E_DEVICE_KEY_CONFLICT', doc: 'the key slot already holds a different key; it is write-once' },
   { name: 'ERR_KEY_EMPTY', value: 0x21, ok: false, error: 'E_DEVICE_KEY_EMPTY', doc: 'the key slot has not been provisioned' },
   { name: 'ERR_KEY_SLOT', value: 0x22, ok: false, error: 'E_DEVICE_BAD_REQUEST', doc: 'no such key slot' },
@@ -179,6 +180,7 @@ export const COMMANDS: readonly CommandDef[] = [
 
 /** Fixed records carried inside `rest` fields. */
 export const RECORDS: Readonly<Record<string, Field[]>> = {
+  STALE_SEQ: [{ name: 'last_seq', type: 'u16', doc: 'seq of the last executed request; the host continues after it' }],
   MODEL_SLOT_INFO: [
     { name: 'state', type: 'u8', doc: 'SLOT_STATE_*' },
     { name: 'size', type: 'u32' },

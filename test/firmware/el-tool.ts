@@ -15,6 +15,12 @@ export function buildTool(): string {
     ...fs.readdirSync(path.join(core, 'src')).filter((f) => f.endsWith('.c')).map((f) => path.join(core, 'src', f)),
     ...fs.readdirSync(path.join(__dirname, 'c')).filter((f) => f.endsWith('.c')).map((f) => path.join(__dirname, 'c', f)),
   ];
+  const inputs = [...sources, ...[path.join(core, 'include'), path.join(__dirname, 'c')].flatMap((d) => fs.readdirSync(d).map((f) => path.join(d, f)))];
+  const newest = Math.max(...inputs.map((f) => fs.statSync(f).mtimeMs), fs.statSync(__filename).mtimeMs);
+  if (fs.existsSync(OUT) && fs.statSync(OUT).mtimeMs > newest) {
+    built = true;
+    return OUT;
+  }
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
   const tmp = `${OUT}.${process.pid}`;
   execFileSync('gcc', ['-std=c99', '-O1', '-g', '-Wall', '-Wextra', '-Wpedantic', '-Werror', '-fsanitize=address,undefined',

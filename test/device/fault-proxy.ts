@@ -1,0 +1,159 @@
+/**
+ * A fault-injecting proxy between the host and a board's serial port. socat creates a pseudo-terminal pair; the host
+ * opens one end (hostPort), the proxy the other, and the proxy forwards bytes to and from the board's port while
+ * dropping, corrupting, duplicating and delaying bytes, and replaying whole earlier frames, from a seeded PRNG.
+ */
+import { ChildProcess, spawn } from 'child_process';
+import { ByteLink } from '../../src/device/link';
+import { openSerialLink } from '../../src/device/serial-link';
+
+export interface Faults {
+  /** per-byte probabilities */
+  drop?: number;
+  corrupt?: number;
+  duplicate?: number;
+  /** per-chunk probability of holding the direction back by up to delayMs */
+  delay?: number;
+  delayMs?: number;
+  /** per-delimiter probability of sending the previous complete frame once more (host-to-board only) */
+  replay?: number;
+}
+
+export interface FaultStats {
+  bytes: number;
+  dropped: number;
+  corrupted: number;
+  duplicated: number;
+  delayed: number;
+  replayed: number;
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+class Direction {
+  private queue: Buffer[] = [];
+  private until = 0;
+  private timer?: NodeJS.Timeout;
+  private frame: number[] = [];
+  private lastFrame?: Buffer;
+
+  constructor(private readonly out: ByteLink, private readonly faults: Faults, private readonly rnd: () => number,
+    private readonly stats: FaultStats, private readonly replays: boolean) {}
+
+  push(bytes: Buffer): void {
+    const f = this.faults;
+    const out: number[] = [];
+    for (const b0 of bytes) {
+      this.stats.bytes++;
+      let b = b0;
+      if (f.drop && this.rnd() < f.drop) {
+        this.stats.dropped++;
+      } else {
+        if (f.corrupt && this.rnd() < f.corrupt) {
+          b ^= 1 << Math.floor(this.rnd() * 8);
+          this.stats.corrupted++;
+        }
+        out.push(b);
+        if (f.duplicate && this.rnd() < f.duplicate) {
+          out.push(b);
+          this.stats.duplicated++;
+        }
+      }
+      if (!this.replays) continue;
+      this.frame.push(b0);
+      if (b0 !== 0) continue;
+      // after a frame's delimiter, sometimes send the previous complete frame again (as a duplicate frame)
+      if (this.lastFrame && f.replay && this.rnd() < f.replay) {
+        out.push(...this.lastFrame);
+        this.stats.replayed++;
+      }
+      this.lastFrame = Buffer.from(this.frame);
+      this.frame = [];
+    }
+    if (f.delay && this.rnd() < f.delay) {
+      this.until = Math.max(this.until, Date.now() + this.rnd() * (f.delayMs ?? 20));
+      this.stats.delayed++;
+    }
+    this.queue.push(Buffer.from(out));
+    this.flush();
+  }
+
+  private flush(): void {
+    if (this.timer) return;
+    const wait = this.until - Date.now();
+    if (wait > 0) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.flush();
+      }, wait);
+      return;
+    }
+    const data = Buffer.concat(this.queue);
+    this.queue = [];
+    if (data.length) this.out.write(data).catch(() => undefined);
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+  }
+}
+
+export interface FaultProxy {
+  hostPort: string;
+  stats: { toBoard: FaultStats; toHost: FaultStats };
+  stop(): Promise<void>;
+}
+
+function socatPair(): Promise<{ proc: ChildProcess; ptys: [string, string] }> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn('socat', ['-d', '-d', 'pty,raw,echo=0', 'pty,raw,echo=0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const ptys: string[] = [];
+    let text = '';
+    proc.stderr!.on('data', (d: Buffer) => {
+      text += d.toString();
+      const found = [...text.matchAll(/PTY is (\/dev\/\S+)/g)].map((m) => m[1]);
+      if (found.length >= 2 && ptys.length === 0) {
+        ptys.push(found[0], found[1]);
+        resolve({ proc, ptys: [found[0], found[1]] });
+      }
+    });
+    proc.on('error', reject);
+    proc.on('exit', (code) => { if (ptys.length === 0) reject(new Error(`socat exited with ${code}: ${text}`)); });
+  });
+}
+
+export async function startFaultProxy(boardPort: string, toBoard: Faults, toHost: Faults, seed = 1): Promise<FaultProxy> {
+  const { proc, ptys } = await socatPair();
+  const inner = await openSerialLink(ptys[1]);
+  const board = await openSerialLink(boardPort);
+  const rnd = mulberry32(seed);
+  const stats = { toBoard: emptyStats(), toHost: emptyStats() };
+  const down = new Direction(board, toBoard, rnd, stats.toBoard, true);
+  const up = new Direction(inner, toHost, rnd, stats.toHost, false);
+  inner.onData((b) => down.push(b));
+  board.onData((b) => up.push(b));
+  return {
+    hostPort: ptys[0],
+    stats,
+    stop: async () => {
+      down.stop();
+      up.stop();
+      await inner.close();
+      await board.close();
+      proc.kill();
+    },
+  };
+}
+
+function emptyStats(): FaultStats {
+  return { bytes: 0, dropped: 0, corrupted: 0, duplicated: 0, delayed: 0, replayed: 0 };
+}
