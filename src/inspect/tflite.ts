@@ -113,8 +113,10 @@ function quantText(q: TfliteIo['quantization']): string {
 
 export function formatTfliteReport(r: TfliteReport, file: string): string {
   const lines: string[] = [];
-  lines.push(`${file}: TFLite model (schema ${r.schemaVersion}), ${humanBytes(r.fileBytes)}${r.description ? ` — ${r.description}` : ''}`);
-  if (r.edgelock) lines.push(`written by edgelock ${r.edgelock.version} (${r.edgelock.precision}) from ONNX sha256 ${r.edgelock.sourceSha256}`);
+  const about = r.edgelock
+    ? `written by edgelock ${r.edgelock.version} (${r.edgelock.precision}) from ONNX sha256 ${r.edgelock.sourceSha256}`
+    : r.description;
+  lines.push(`${file}: TFLite model (schema ${r.schemaVersion}), ${humanBytes(r.fileBytes)}${about ? ` — ${about}` : ''}`);
   lines.push('');
   lines.push(
     formatTable(
