@@ -1,4 +1,3 @@
-/** @jest-environment ./test/zoo/ort-environment.js */
 /**
  * End to end for every zoo model: compileFloat → calibrate (onnxruntime) → quantizeGraph →
  * serialize, then
@@ -8,9 +7,9 @@
  *   seeded synthetic inputs for the others (calibrated on 300 synthetic inputs of the same
  *   distribution, drawn with another seed);
  * - the --io int8 variant loads, and its dequantised outputs equal the --io float variant's
- *   within one output quantisation step (the two differ only in who quantises the input:
- *   the caller here, the QUANTIZE kernel there, and XNNPACK's int8 kernels may round
- *   differently from the reference kernels);
+ *   within one output quantisation step (the int8 input codes are produced by the runtime's
+ *   own QUANTIZE kernel in a one-op model, so both variants see identical codes; the step of
+ *   tolerance covers XNNPACK's int8 kernels rounding differently from the reference kernels);
  * - the emitted flatbuffer, read back through src/tflite/reader.ts, has every CONV_2D /
  *   DEPTHWISE_CONV_2D / FULLY_CONNECTED weight int8 in [−127, 127] with zero point 0 on the
  *   right axis, and every bias int32 with scale = input scale × weight scale[c] (within the
@@ -22,12 +21,12 @@ import * as path from 'path';
 import { calibrate } from '../../src/compiler/calibrate';
 import { compileFloat } from '../../src/compiler/compile-float';
 import { quantizeGraph } from '../../src/compiler/quantize';
-import { quantizeValue } from '../../src/compiler/quantize/fixed-point';
 import { serialize } from '../../src/compiler/serialize';
 import { TflGraph } from '../../src/compiler/tfl-graph';
 import { loadMnist } from '../../src/data/mnist';
 import { readTflite, tfliteBufferData } from '../../src/tflite/reader';
-import { TfliteOracle } from '../../src/tflite/oracle';
+import { TfliteBuilder } from '../../src/tflite/builder';
+import { TfliteOracle, runTflite } from '../../src/tflite/oracle';
 import { Rng } from '../../src/train/rng';
 import { smoothFields } from '../../src/zoo/synthetic-inputs';
 
@@ -125,15 +124,30 @@ function checkFlatbuffer(bytes: Uint8Array): { weights: number; biases: number }
   return { weights, biases };
 }
 
-describe.each(CASES)('$name int8', ({ name, calib, evaluation, minAgreement }) => {
+/** int8 codes exactly as the runtime's QUANTIZE kernel produces them (a one-op model). */
+async function runtimeQuantize(x: Float32Array, shape: number[], scale: number, zeroPoint: number): Promise<Int32Array> {
+  const b = new TfliteBuilder();
+  const i = b.addTensor({ name: 'x', shape, dtype: 'float32' });
+  const o = b.addTensor({ name: 'q', shape, dtype: 'int8', quantization: { scale: [scale], zeroPoint: [zeroPoint] } });
+  b.addOperator({ op: 'QUANTIZE', version: 1, inputs: [i], outputs: [o] });
+  b.setInputs([i]).setOutputs([o]);
+  const [q] = await runTflite(b.finish(), [{ data: x, shape }]);
+  return q.data as Int32Array;
+}
+
+export function zooInt8Suite(name: string): void {
+  const { calib, evaluation, minAgreement } = CASES.find((c) => c.name === name)!;
+  describe(`${name} int8`, () => {
   const onnxFile = path.join(MODELS, `${name}.onnx`);
   let compiled: ReturnType<typeof compileFloat>;
   let floatIo: TflGraph;
   let int8Io: TflGraph;
   let floatIoBytes: Uint8Array;
   let int8IoBytes: Uint8Array;
+  let evalSet: SampleSet;
 
   beforeAll(async () => {
+    evalSet = evaluation();
     compiled = compileFloat(fs.readFileSync(onnxFile), { file: onnxFile });
     const cal = calib();
     const t0 = Date.now();
@@ -163,7 +177,7 @@ describe.each(CASES)('$name int8', ({ name, calib, evaluation, minAgreement }) =
   });
 
   test(`top-1 agreement with the float ONNX model ≥ ${(100 * minAgreement).toFixed(1)}%`, async () => {
-    const set = evaluation();
+    const set = evalSet;
     const session = await ort.InferenceSession.create(onnxFile);
     const oracle = await TfliteOracle.load(floatIoBytes);
     const size = set.sampleShape.reduce((a, b) => a * b, 1);
@@ -187,7 +201,7 @@ describe.each(CASES)('$name int8', ({ name, calib, evaluation, minAgreement }) =
   });
 
   test('--io int8 runs and its dequantised outputs match --io float within one output step', async () => {
-    const set = evaluation();
+    const set = evalSet;
     const n = Math.min(100, set.count);
     const sg = readTflite(int8IoBytes).subgraphs[0];
     const inQ = sg.tensors[sg.inputs[0]].quantization!;
@@ -203,7 +217,7 @@ describe.each(CASES)('$name int8', ({ name, calib, evaluation, minAgreement }) =
       expect(i8.inputDtypes).toEqual(['int8']);
       for (let i = 0; i < n; i++) {
         const x = toLayout(set.data.slice(i * size, (i + 1) * size), set.sampleShape, layout);
-        const xq = Int32Array.from(x, (v) => quantizeValue(v, sIn, zIn));
+        const xq = await runtimeQuantize(x, i8.inputShapes[0], sIn, zIn);
         const [yq] = i8.run([{ data: xq, shape: i8.inputShapes[0] }]);
         const [yf] = f32.run([{ data: x, shape: f32.inputShapes[0] }]);
         for (let k = 0; k < yf.data.length; k++) worst = Math.max(worst, Math.abs((yq.data[k] - zOut) * sOut - yf.data[k]));
@@ -215,4 +229,5 @@ describe.each(CASES)('$name int8', ({ name, calib, evaluation, minAgreement }) =
     process.stdout.write(`${name}: --io int8 vs --io float worst difference ${(worst / sOut).toFixed(3)} output steps\n`);
     expect(worst).toBeLessThanOrEqual(sOut * (1 + 1e-6));
   });
-});
+  });
+}
