@@ -6,7 +6,8 @@
 #define SMALL_REGION 256u
 #define POOL_SIZE (5u * SMALL_REGION + EL_MODEL_SLOTS * EL_MODEL_SLOT_SIZE)
 
-static uint8_t g_pool[POOL_SIZE];
+/* 16-byte aligned: the model runtime reads .tflite files in place and needs aligned constant buffers. */
+static uint8_t g_pool[POOL_SIZE] __attribute__((aligned(16)));
 static uint8_t *g_mem[EL_REGION_COUNT];
 static int g_file[EL_REGION_COUNT];
 

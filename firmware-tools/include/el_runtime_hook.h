@@ -4,8 +4,8 @@
  * READY (after a development load, and at boot for slots already READY), so validation happens once, at load.
  * The runtime adds its own protocol commands (e.g. RUN in the 0x30..0x3F range) with el_dispatch_register().
  */
-#ifndef EL_MODEL_RUNTIME_H
-#define EL_MODEL_RUNTIME_H
+#ifndef EL_RUNTIME_HOOK_H
+#define EL_RUNTIME_HOOK_H
 #include <stdint.h>
 
 typedef struct {
@@ -14,9 +14,9 @@ typedef struct {
   uint8_t (*prepare)(uint8_t slot, const uint8_t *model, uint32_t size);
   /* Forgets a slot's prepared state (the slot is being overwritten). */
   void (*release)(uint8_t slot);
-} el_model_runtime_t;
+} el_runtime_hook_t;
 
-void el_model_runtime_register(const el_model_runtime_t *runtime);
+void el_runtime_hook_register(const el_runtime_hook_t *runtime);
 /* The registered runtime or NULL. */
-const el_model_runtime_t *el_model_runtime(void);
+const el_runtime_hook_t *el_runtime_hook(void);
 #endif

@@ -4,7 +4,7 @@
 #include "el_bytes.h"
 #include "el_dispatch.h"
 #include "el_keystore.h"
-#include "el_model_store.h"
+#include "el_slots.h"
 #include <string.h>
 
 uint8_t el_cmd_ping(const uint8_t *req, uint16_t req_len, uint8_t *rsp, uint16_t *rsp_len) {
@@ -33,7 +33,7 @@ uint8_t el_cmd_info(const uint8_t *req, uint16_t req_len, uint8_t *rsp, uint16_t
   el_put_u32(rsp + EL_INFO_RSP_RX_DROPPED_OFF, el_dispatch_dropped());
   rsp[EL_INFO_RSP_MODEL_SLOTS_OFF] = EL_MODEL_SLOTS;
   for (uint8_t s = 0; s < EL_MODEL_SLOTS; s++)
-    el_model_slot_info(s, rsp + EL_INFO_RSP_SLOTS_OFF + (size_t)s * EL_MODEL_SLOT_INFO_FIXED_SIZE);
+    el_slot_info(s, rsp + EL_INFO_RSP_SLOTS_OFF + (size_t)s * EL_MODEL_SLOT_INFO_FIXED_SIZE);
   *rsp_len = (uint16_t)(EL_INFO_RSP_FIXED_SIZE + EL_MODEL_SLOTS * EL_MODEL_SLOT_INFO_FIXED_SIZE);
   return EL_ST_OK;
 }

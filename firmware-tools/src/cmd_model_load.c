@@ -1,18 +1,18 @@
 /* Development-only model upload: MODEL_LOAD_BEGIN, MODEL_LOAD_CHUNK, MODEL_LOAD_END. */
 #include "el_commands.h"
 #include "el_bytes.h"
-#include "el_model_store.h"
+#include "el_slots.h"
 
 uint8_t el_cmd_model_load_begin(const uint8_t *req, uint16_t req_len, uint8_t *rsp, uint16_t *rsp_len) {
   (void)req_len;
   (void)rsp;
   (void)rsp_len;
-  return el_model_begin(req[EL_MODEL_LOAD_BEGIN_REQ_SLOT_OFF], el_get_u32(req + EL_MODEL_LOAD_BEGIN_REQ_SIZE_OFF));
+  return el_slot_begin(req[EL_MODEL_LOAD_BEGIN_REQ_SLOT_OFF], el_get_u32(req + EL_MODEL_LOAD_BEGIN_REQ_SIZE_OFF));
 }
 
 uint8_t el_cmd_model_load_chunk(const uint8_t *req, uint16_t req_len, uint8_t *rsp, uint16_t *rsp_len) {
   uint32_t next = 0;
-  uint8_t st = el_model_chunk(req[EL_MODEL_LOAD_CHUNK_REQ_SLOT_OFF], el_get_u32(req + EL_MODEL_LOAD_CHUNK_REQ_OFFSET_OFF),
+  uint8_t st = el_slot_chunk(req[EL_MODEL_LOAD_CHUNK_REQ_SLOT_OFF], el_get_u32(req + EL_MODEL_LOAD_CHUNK_REQ_OFFSET_OFF),
                               req + EL_MODEL_LOAD_CHUNK_REQ_DATA_OFF, (uint32_t)(req_len - EL_MODEL_LOAD_CHUNK_REQ_FIXED_SIZE),
                               &next);
   if (st == EL_ST_OK || st == EL_ST_ERR_MODEL_SEQUENCE) {
@@ -26,5 +26,5 @@ uint8_t el_cmd_model_load_end(const uint8_t *req, uint16_t req_len, uint8_t *rsp
   (void)req_len;
   (void)rsp;
   (void)rsp_len;
-  return el_model_end(req[EL_MODEL_LOAD_END_REQ_SLOT_OFF], req + EL_MODEL_LOAD_END_REQ_SHA256_OFF);
+  return el_slot_end(req[EL_MODEL_LOAD_END_REQ_SLOT_OFF], req + EL_MODEL_LOAD_END_REQ_SHA256_OFF);
 }

@@ -1,16 +1,20 @@
 #include "el_firmware.h"
+#include <stdbool.h>
 #include "el_dispatch.h"
 #include "el_frame.h"
 #include "el_keystore.h"
-#include "el_model_store.h"
+#include "el_slots.h"
 
 static el_frame_rx_t g_rx;
+static bool g_modules_registered;
 
 void el_firmware_init(void) {
+  if (!g_modules_registered && el_firmware_modules_register) el_firmware_modules_register();
+  g_modules_registered = true;
   el_frame_rx_init(&g_rx);
   el_dispatch_init();
   el_keystore_init();
-  el_model_store_init();
+  el_slots_init();
 }
 
 void el_firmware_rx(const uint8_t *data, size_t len) {

@@ -1,7 +1,7 @@
-#include "el_model_runtime.h"
+#include "el_runtime_hook.h"
 #include <stddef.h>
 
-static const el_model_runtime_t *g_runtime;
+static const el_runtime_hook_t *g_runtime;
 
-void el_model_runtime_register(const el_model_runtime_t *runtime) { g_runtime = runtime; }
-const el_model_runtime_t *el_model_runtime(void) { return g_runtime; }
+void el_runtime_hook_register(const el_runtime_hook_t *runtime) { g_runtime = runtime; }
+const el_runtime_hook_t *el_runtime_hook(void) { return g_runtime; }

@@ -1,7 +1,7 @@
-#include "el_model_store.h"
+#include "el_slots.h"
 #include "el_board.h"
 #include "el_bytes.h"
-#include "el_model_runtime.h"
+#include "el_runtime_hook.h"
 #include "el_record.h"
 #include "el_sha256.h"
 #include <string.h>
@@ -25,20 +25,20 @@ static struct {
 static uint8_t *info(uint8_t slot) { return g_table + (size_t)slot * INFO_SIZE; }
 
 static void prepare_ready_slot(uint8_t slot) {
-  const el_model_runtime_t *rt = el_model_runtime();
+  const el_runtime_hook_t *rt = el_runtime_hook();
   uint32_t size;
-  const uint8_t *m = el_model_get(slot, &size);
+  const uint8_t *m = el_slot_model(slot, &size);
   if (rt && rt->prepare && m) (void)rt->prepare(slot, m, size);
 }
 
-void el_model_store_init(void) {
+void el_slots_init(void) {
   memset(&g_load, 0, sizeof g_load);
   if (!el_record_load(&k_def, g_table, &g_state)) memset(g_table, 0, sizeof g_table);
   for (uint8_t s = 0; s < EL_MODEL_SLOTS; s++)
     if (info(s)[EL_MODEL_SLOT_INFO_STATE_OFF] == EL_SLOT_STATE_READY) prepare_ready_slot(s);
 }
 
-void el_model_slot_info(uint8_t slot, uint8_t out[INFO_SIZE]) { memcpy(out, info(slot), INFO_SIZE); }
+void el_slot_info(uint8_t slot, uint8_t out[INFO_SIZE]) { memcpy(out, info(slot), INFO_SIZE); }
 
 static bool set_slot(uint8_t slot, uint8_t state, uint32_t size, const uint8_t *sha) {
   uint8_t next[BODY_LEN];
@@ -53,7 +53,7 @@ static bool set_slot(uint8_t slot, uint8_t state, uint32_t size, const uint8_t *
   return true;
 }
 
-uint8_t el_model_begin(uint8_t slot, uint32_t size) {
+uint8_t el_slot_begin(uint8_t slot, uint32_t size) {
   if (slot >= EL_MODEL_SLOTS) return EL_ST_ERR_MODEL_SLOT;
   el_region_t r = EL_REGION_MODEL(slot);
   uint32_t cap = board_storage_size(r);
@@ -61,7 +61,7 @@ uint8_t el_model_begin(uint8_t slot, uint32_t size) {
   if (size == 0) return EL_ST_ERR_BAD_ARGUMENT;
   if (size > cap) return EL_ST_ERR_MODEL_TOO_LARGE;
   g_load.active = false;
-  const el_model_runtime_t *rt = el_model_runtime();
+  const el_runtime_hook_t *rt = el_runtime_hook();
   if (rt && rt->release) rt->release(slot);
   /* Mark the slot LOADING before touching its bytes, so a power loss never leaves a READY slot half erased. */
   if (!set_slot(slot, EL_SLOT_STATE_LOADING, size, NULL) || !board_storage_erase(r)) return EL_ST_ERR_STORAGE;
@@ -72,7 +72,7 @@ uint8_t el_model_begin(uint8_t slot, uint32_t size) {
   return EL_ST_OK;
 }
 
-uint8_t el_model_chunk(uint8_t slot, uint32_t offset, const uint8_t *data, uint32_t len, uint32_t *next_offset) {
+uint8_t el_slot_chunk(uint8_t slot, uint32_t offset, const uint8_t *data, uint32_t len, uint32_t *next_offset) {
   *next_offset = g_load.active && g_load.slot == slot ? g_load.next : 0;
   if (slot >= EL_MODEL_SLOTS) return EL_ST_ERR_MODEL_SLOT;
   if (!g_load.active || g_load.slot != slot || offset != g_load.next) return EL_ST_ERR_MODEL_SEQUENCE;
@@ -101,21 +101,21 @@ static bool hash_region(el_region_t r, uint32_t size, uint8_t out[EL_SHA256_SIZE
   return true;
 }
 
-uint8_t el_model_end(uint8_t slot, const uint8_t sha256[EL_SHA256_SIZE]) {
+uint8_t el_slot_end(uint8_t slot, const uint8_t sha256[EL_SHA256_SIZE]) {
   if (slot >= EL_MODEL_SLOTS) return EL_ST_ERR_MODEL_SLOT;
   if (!g_load.active || g_load.slot != slot || g_load.next != g_load.size) return EL_ST_ERR_MODEL_SEQUENCE;
   g_load.active = false;
   uint8_t got[EL_SHA256_SIZE];
   if (!hash_region(EL_REGION_MODEL(slot), g_load.size, got)) return EL_ST_ERR_STORAGE;
   if (!el_ct_equal(got, sha256, EL_SHA256_SIZE)) return EL_ST_ERR_MODEL_HASH;
-  const el_model_runtime_t *rt = el_model_runtime();
+  const el_runtime_hook_t *rt = el_runtime_hook();
   const uint8_t *mapped = board_storage_map(EL_REGION_MODEL(slot));
   if (rt && rt->prepare && (!mapped || rt->prepare(slot, mapped, g_load.size) != EL_ST_OK)) return EL_ST_ERR_MODEL_INVALID;
   if (!set_slot(slot, EL_SLOT_STATE_READY, g_load.size, got)) return EL_ST_ERR_STORAGE;
   return EL_ST_OK;
 }
 
-const uint8_t *el_model_get(uint8_t slot, uint32_t *size) {
+const uint8_t *el_slot_model(uint8_t slot, uint32_t *size) {
   if (slot >= EL_MODEL_SLOTS || info(slot)[EL_MODEL_SLOT_INFO_STATE_OFF] != EL_SLOT_STATE_READY) return NULL;
   *size = el_get_u32(info(slot) + EL_MODEL_SLOT_INFO_SIZE_OFF);
   return board_storage_map(EL_REGION_MODEL(slot));

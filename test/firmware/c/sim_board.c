@@ -24,8 +24,7 @@ static uint8_t noise(void) {
 
 void sim_storage_reset(void) {
   for (int r = 0; r < EL_REGION_COUNT; r++) {
-    free(g_mem[r]);
-    g_mem[r] = malloc(el_regions[r].size);
+    if (!g_mem[r]) g_mem[r] = malloc(el_regions[r].size);
     memset(g_mem[r], 0xFF, el_regions[r].size);
   }
   g_budget = -1;
