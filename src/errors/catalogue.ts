@@ -58,6 +58,20 @@ export const ERROR_CATALOGUE = {
   E_DEVICE_STORAGE: { summary: 'the device persistent storage failed' },
   E_DEVICE_INTERNAL: { summary: 'the device reported an internal error' },
 
+  // --- keys and key-locking
+  E_KEY_FILE: { summary: 'a key file is missing, unreadable or not 32 bytes', hint: 'create one with `edgelock keygen -o master.key`' },
+  E_KEY_EXISTS: { summary: 'the key file already exists; keygen never overwrites a key', hint: 'choose another path or remove the old key deliberately' },
+  E_LOCK_KEY_MISMATCH: { summary: 'the key does not match the locked model (key id check failed)', hint: 'use the master key and device uid the model was locked for' },
+  E_LOCK_KEY_REQUIRED: { summary: 'the model is locked; this needs its key', hint: 'pass --key <keyfile> (and --device-uid <uid> for device-bound locks)' },
+  E_LOCK_DESCRIPTOR: { summary: 'the lock descriptor of a locked model is malformed or of an unknown version' },
+  E_LOCK_UNSUPPORTED: { summary: 'the model cannot be locked with this scheme' },
+  E_LOCK_ALREADY: { summary: 'the model is already locked', hint: 'lock the original, unlocked model' },
+
+  // --- watermarking
+  E_WATERMARK_PARAMS: { summary: 'the watermark parameters are missing, invalid or do not fit the model', hint: 'verify an ONNX model written by `edgelock watermark embed`, or pass --triggers/--strength/--positions/--range/--base-count for a file without watermark metadata' },
+  E_WATERMARK_DATA: { summary: 'the base data for the watermark triggers does not fit (count, shape or labels)', hint: 'use the same training data (and labels) that the watermark was embedded with' },
+  E_WATERMARK_NULL: { summary: 'the null-calibration file is missing or malformed', hint: 'create it with `edgelock watermark calibrate`, or pass --null <rate>' },
+
   // --- CLI usage
   E_USAGE: { summary: 'the command line is invalid' },
   E_INTERNAL: { summary: 'an internal error occurred', hint: 'rerun with --debug and report it' },

@@ -1,0 +1,13 @@
+/** The --key / --device-uid flags shared by lock and eval, turned into key material. */
+import { EdgelockError } from '../../errors';
+import { parseDeviceUid } from '../../keys/device-uid';
+import { readKeyFile } from '../../keys/key-file';
+import { KeyMaterial } from '../../lock/key-material';
+
+export function keyMaterialFromFlags(flags: { key?: string; deviceUid?: string }): KeyMaterial | undefined {
+  if (!flags.key) {
+    if (flags.deviceUid) throw new EdgelockError('E_USAGE', '--device-uid needs --key <keyfile>');
+    return undefined;
+  }
+  return { master: readKeyFile(flags.key), ...(flags.deviceUid ? { deviceUid: parseDeviceUid(flags.deviceUid) } : {}) };
+}

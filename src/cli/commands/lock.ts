@@ -1,0 +1,73 @@
+/**
+ * `edgelock lock <in.onnx> -o <locked.onnx> --key <keyfile> (--device-uid <uid> | --model-key)
+ *   [--scheme seal|hpnn] [--json]`
+ */
+import { Command } from 'commander';
+import { EdgelockError } from '../../errors';
+import { writeFileAtomic } from '../../formats/atomic-write';
+import { loadOnnxFile } from '../../formats/load';
+import { writeOnnx } from '../../onnx';
+import { lockModel } from '../../lock/lock-model';
+import { DEFAULT_SCHEME, SCHEMES, schemeByName } from '../../lock/schemes';
+import { formatTable, printJson } from '../output';
+import { keyMaterialFromFlags } from './key-flags';
+
+interface LockFlags {
+  output?: string;
+  key?: string;
+  deviceUid?: string;
+  modelKey?: boolean;
+  scheme?: string;
+  json?: boolean;
+}
+
+export function register(program: Command): Command {
+  return program
+    .command('lock <model>')
+    .description('key-lock an ONNX model to a device (or to a per-model key); the locked model is useless without the key')
+    .option('-o, --output <file>', 'the locked .onnx to write')
+    .option('--key <keyfile>', 'the vendor master key file')
+    .option('--device-uid <uid>', "bind the lock to one device: its unique id in hex (from `edgelock device info`)")
+    .option('--model-key', 'bind the lock to a per-model key, delivered wrapped to each device by its package')
+    .option('--scheme <name>', `locking scheme: ${Object.keys(SCHEMES).join(', ')} (default ${DEFAULT_SCHEME})`)
+    .option('--json', 'print one JSON object')
+    .action((file: string, flags: LockFlags) => {
+      if (!flags.output) throw new EdgelockError('E_USAGE', 'missing -o <locked.onnx>');
+      if (!flags.key) throw new EdgelockError('E_USAGE', 'missing --key <keyfile>');
+      if (!!flags.deviceUid === !!flags.modelKey) throw new EdgelockError('E_USAGE', 'give exactly one of --device-uid <uid> and --model-key');
+      const scheme = schemeByName(flags.scheme ?? DEFAULT_SCHEME);
+      const material = keyMaterialFromFlags(flags)!;
+      const model = loadOnnxFile(file);
+      const { model: locked, descriptor: d } = lockModel(model, material, { scheme: scheme.name, binding: flags.modelKey ? 'model' : 'device' });
+      material.master.fill(0);
+      const bytes = writeOnnx(locked);
+      writeFileAtomic(flags.output, bytes);
+      const lockedValues = d.scheme === 'seal' ? d.entries.length : undefined;
+      const keyBits = scheme.keyBitCount(d);
+      const summary = {
+        output: flags.output,
+        scheme: d.scheme,
+        binding: d.binding,
+        ...(flags.deviceUid ? { deviceUid: flags.deviceUid.toLowerCase() } : {}),
+        lockId: d.lockId,
+        keyId: d.keyId,
+        cipher: d.cipher,
+        entries: d.entries.length,
+        keyBits,
+        bytes: bytes.length,
+      };
+      if (flags.json) {
+        printJson(summary);
+        return;
+      }
+      const rows: (string | number)[][] = [
+        ['scheme', `${d.scheme} — ${scheme.summary}`],
+        ['binding', d.binding === 'device' ? `device ${summary.deviceUid}` : 'per-model key (wrap it to each device in its package)'],
+        ['lock id', d.lockId],
+        ['key id', d.keyId],
+        [d.scheme === 'seal' ? 'sealed tensors' : 'locked layers', lockedValues ?? d.entries.length],
+        ['key bits to guess', keyBits],
+      ];
+      process.stdout.write(`wrote ${flags.output} (${bytes.length} bytes)\n\n${formatTable(['lock', 'value'], rows)}\n`);
+    });
+}

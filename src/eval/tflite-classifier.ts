@@ -1,0 +1,51 @@
+/**
+ * Predicted classes of a .tflite classifier in the official TFLite runtime (the oracle). Float
+ * samples are quantised with the input tensor's scale/zero point for int8 inputs and moved from
+ * NCHW to NHWC when the model takes channels-last images.
+ */
+import { EdgelockError } from '../errors';
+import { TfliteOracle } from '../tflite/oracle';
+import { readTflite } from '../tflite/reader';
+import { argmax, LabelledSet } from './labelled-data';
+
+function toModelLayout(x: Float32Array, sampleShape: number[], modelShape: number[]): Float32Array {
+  if (sampleShape.length !== 3 || modelShape.length !== 4) return x;
+  const [c, h, w] = sampleShape;
+  if (c === 1 || modelShape[1] !== h || modelShape[2] !== w || modelShape[3] !== c) return x;
+  const out = new Float32Array(x.length);
+  for (let ci = 0; ci < c; ci++) for (let i = 0; i < h * w; i++) out[i * c + ci] = x[ci * h * w + i];
+  return out;
+}
+
+export async function predictTflite(bytes: Uint8Array, data: LabelledSet): Promise<Int32Array> {
+  const info = readTflite(bytes);
+  const sg = info.subgraphs[0];
+  if (sg.inputs.length !== 1) throw new EdgelockError('E_DATA_SHAPE', `evaluation needs a model with one input (it has ${sg.inputs.length})`);
+  const inT = sg.tensors[sg.inputs[0]];
+  const size = data.sampleShape.reduce((a, b) => a * b, 1);
+  if (inT.shape.reduce((a, b) => a * b, 1) !== size) {
+    throw new EdgelockError('E_DATA_SHAPE', `samples of shape [${data.sampleShape}] do not fit model input '${inT.name}' [${inT.shape}]`);
+  }
+  const q = inT.quantization;
+  const integer = inT.dtype === 'int8' || inT.dtype === 'uint8';
+  if (integer && (!q || q.scale.length !== 1)) throw new EdgelockError('E_DATA_SHAPE', `input '${inT.name}' is ${inT.dtype} without a per-tensor scale`);
+  const [lo, hi] = inT.dtype === 'int8' ? [-128, 127] : [0, 255];
+  const oracle = await TfliteOracle.load(bytes);
+  const out = new Int32Array(data.count);
+  try {
+    for (let i = 0; i < data.count; i++) {
+      const x = toModelLayout(data.x.subarray(i * size, (i + 1) * size), data.sampleShape, inT.shape);
+      let feed: Float32Array | Int32Array = Float32Array.from(x);
+      if (integer) {
+        const qi = new Int32Array(size);
+        for (let k = 0; k < size; k++) qi[k] = Math.min(hi, Math.max(lo, Math.round(x[k] / q!.scale[0]) + q!.zeroPoint[0]));
+        feed = qi;
+      }
+      const [y] = oracle.run([{ data: feed, shape: inT.shape }]);
+      out[i] = argmax(y.data);
+    }
+  } finally {
+    oracle.dispose();
+  }
+  return out;
+}

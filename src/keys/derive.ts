@@ -1,0 +1,51 @@
+/**
+ * The key hierarchy (all HKDF-SHA256, RFC 5869, via node:crypto):
+ *
+ *   master (32 B, key file)
+ *     └─ device key = HKDF(ikm = master, salt = device uid bytes, info = "edgelock device key v1")
+ *          └─ lock key (device-bound) = HKDF(ikm = device key, salt = lock id, info = "edgelock lock key v1")
+ *     └─ model key (product line) = HKDF(ikm = master, salt = lock id, info = "edgelock model key v1")
+ *
+ * The lock id is 16 random bytes chosen when a model is locked and stored, public, in its lock
+ * descriptor, so every locked model gets its own key. A key id names a key without revealing it:
+ * the first 8 bytes of HMAC-SHA256(key, "edgelock key id"), in hex.
+ */
+import { createHmac, hkdfSync } from 'crypto';
+
+export const LABELS = {
+  deviceKey: 'edgelock device key v1',
+  lockKey: 'edgelock lock key v1',
+  modelKey: 'edgelock model key v1',
+  keyWrap: 'edgelock key wrap v1',
+  keyId: 'edgelock key id',
+} as const;
+
+export const LOCK_ID_BYTES = 16;
+export const KEY_ID_BYTES = 8;
+
+export function hkdf(ikm: Uint8Array, salt: Uint8Array, info: string, length = 32): Buffer {
+  return Buffer.from(hkdfSync('sha256', ikm, salt, Buffer.from(info, 'utf8'), length));
+}
+
+export function deriveDeviceKey(master: Uint8Array, uid: Uint8Array): Buffer {
+  return hkdf(master, uid, LABELS.deviceKey);
+}
+
+/** The lock key of a model locked to one device. */
+export function deriveDeviceLockKey(deviceKey: Uint8Array, lockId: Uint8Array): Buffer {
+  return hkdf(deviceKey, lockId, LABELS.lockKey);
+}
+
+/** The lock key of a model locked for a product line (delivered wrapped to each device). */
+export function deriveModelKey(master: Uint8Array, lockId: Uint8Array): Buffer {
+  return hkdf(master, lockId, LABELS.modelKey);
+}
+
+/** The key that wraps a model key for one device (see docs/security.md, "Model keys"). */
+export function deriveWrapKey(deviceKey: Uint8Array, lockId: Uint8Array): Buffer {
+  return hkdf(deviceKey, lockId, LABELS.keyWrap);
+}
+
+export function keyId(key: Uint8Array): string {
+  return createHmac('sha256', key).update(LABELS.keyId, 'utf8').digest().subarray(0, KEY_ID_BYTES).toString('hex');
+}

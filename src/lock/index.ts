@@ -1,0 +1,6 @@
+export { lockModel, unlockModel, unlockWithKey, requireDescriptor } from './lock-model';
+export { readDescriptor, LockDescriptor, LOCK_METADATA_KEY } from './descriptor';
+export { KeyMaterial, resolveLockKey, lockKeyFor } from './key-material';
+export { sealTfliteGraph, unsealTflite, unsealTfliteWithKey, readTfliteDescriptor } from './tflite-lock';
+export { compileLocked } from './compile-locked';
+export { SCHEMES, DEFAULT_SCHEME, schemeByName } from './schemes';
