@@ -1,0 +1,50 @@
+/**
+ * `edgelock board start [--board <name>] [--state <dir>] [--json]`  builds the firmware if needed, starts the board
+ *   in the background and prints its serial port (--json: {"board","port","pid"}).
+ * `edgelock board stop <pid|port> [--json]`
+ * `edgelock board list [--json]`
+ */
+import { Command } from 'commander';
+import { BOARDS, DEFAULT_BOARD, listBoards, startBoard, stopBoard } from '../../board';
+import { formatTable, printJson } from '../output';
+
+interface StartFlags {
+  board: string;
+  state?: string;
+  json?: boolean;
+}
+
+export function register(program: Command): Command {
+  const board = program.command('board').description('start and stop emulated boards (QEMU Cortex-M4, host simulation)');
+  board
+    .command('start')
+    .description('build the firmware if needed and start a board in the background; prints its serial port')
+    .option('--board <name>', `one of ${BOARDS.map((b) => b.name).join(', ')}`, DEFAULT_BOARD)
+    .option('--state <dir>', 'directory keeping the board\'s persistent state (key store, model slots, unique id)')
+    .option('--json', 'print {"board","port","pid"}')
+    .action(async (f: StartFlags) => {
+      const b = await startBoard({ board: f.board, stateDir: f.state });
+      if (f.json) printJson({ board: b.board, port: b.port, pid: b.pid, state: b.stateDir });
+      else process.stdout.write(`${b.board} running: port ${b.port}  pid ${b.pid}  state ${b.stateDir}\n`);
+    });
+  board
+    .command('stop <pidOrPort>')
+    .description('stop a board started with `board start`, by pid or serial port')
+    .option('--json', 'print {"board","port","pid"}')
+    .action(async (key: string, f: { json?: boolean }) => {
+      const b = await stopBoard(key);
+      if (f.json) printJson({ board: b.board, port: b.port, pid: b.pid, stopped: true });
+      else process.stdout.write(`${b.board} stopped (pid ${b.pid}, port ${b.port})\n`);
+    });
+  board
+    .command('list')
+    .description('list running boards')
+    .option('--json', 'print one JSON array')
+    .action((f: { json?: boolean }) => {
+      const boards = listBoards();
+      if (f.json) printJson(boards.map((b) => ({ board: b.board, port: b.port, pid: b.pid, state: b.stateDir, started: b.started })));
+      else if (boards.length === 0) process.stdout.write('no boards running\n');
+      else process.stdout.write(formatTable(['board', 'port', 'pid', 'state'], boards.map((b) => [b.board, b.port, b.pid, b.stateDir])) + '\n');
+    });
+  return board;
+}

@@ -1,0 +1,43 @@
+import { Command } from 'commander';
+import { register as registerBoard } from '../../src/cli/commands/board';
+import { register as registerDevice } from '../../src/cli/commands/device';
+import { freshStateDir, removeRunRoot, stopAllBoards } from './helpers';
+
+afterAll(async () => {
+  await stopAllBoards();
+  removeRunRoot();
+});
+
+/** Runs `edgelock <args>` against the board/device command handlers and returns what they printed. */
+async function run(args: string[]): Promise<string> {
+  const program = new Command('edgelock').exitOverride();
+  registerBoard(program);
+  registerDevice(program);
+  let out = '';
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
+    out += String(s);
+    return true;
+  });
+  try {
+    await program.parseAsync(args, { from: 'user' });
+  } finally {
+    spy.mockRestore();
+  }
+  return out;
+}
+
+test('board start / device info / board list / board stop (host-sim, --json)', async () => {
+  const state = freshStateDir('cli');
+  const started = JSON.parse(await run(['board', 'start', '--board', 'host-sim', '--state', state, '--json']));
+  expect(started).toMatchObject({ board: 'host-sim', port: expect.stringMatching(/^\/dev\//), pid: expect.any(Number) });
+  const info = JSON.parse(await run(['device', 'info', '--port', started.port, '--json']));
+  expect(info).toMatchObject({ board: 'host-sim', keyProvisioned: false });
+  expect(info.uid).toMatch(/^[0-9a-f]{32}$/);
+  const text = await run(['device', 'info', '--port', started.port]);
+  expect(text).toContain(`unique id         ${info.uid}`);
+  const list = JSON.parse(await run(['board', 'list', '--json']));
+  expect(list.map((b: { pid: number }) => b.pid)).toContain(started.pid);
+  const stopped = JSON.parse(await run(['board', 'stop', started.port, '--json']));
+  expect(stopped).toMatchObject({ pid: started.pid, stopped: true });
+  await expect(run(['board', 'stop', String(started.pid)])).rejects.toMatchObject({ code: 'E_BOARD_NOT_RUNNING' });
+});
