@@ -3,6 +3,7 @@
  * runs .tflite models through it and through the official TFLite runtime (the oracle).
  */
 import { execFileSync, spawnSync } from 'child_process';
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -21,16 +22,25 @@ export function runtimeSources(): string[] {
 
 export const STRICT_FLAGS = ['-std=c99', '-Wall', '-Wextra', '-Werror', '-pedantic'];
 
-/** Compiles el_run into a fresh temporary directory; `sanitize` adds ASan + UBSan. */
+/**
+ * Compiles el_run (`sanitize`: with ASan + UBSan). The binary is cached in the temp directory under a
+ * hash of the sources and flags, so test files share one build; a changed source rebuilds.
+ */
 export function buildHarness(sanitize = false): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'el-runtime-'));
-  const exe = path.join(dir, sanitize ? 'el_run_asan' : 'el_run');
   const flags = sanitize
     ? ['-O1', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-fno-omit-frame-pointer']
     : ['-O2'];
-  execFileSync('gcc', [...STRICT_FLAGS, ...flags, '-o', exe, ...runtimeSources(), path.join(RUNTIME_DIR, 'host/el_run.c'), '-lm'], {
-    stdio: 'pipe',
-  });
+  const sources = [...runtimeSources(), path.join(RUNTIME_DIR, 'host/el_run.c')];
+  const headers = fs.readdirSync(RUNTIME_DIR).filter((f) => f.endsWith('.h')).map((f) => path.join(RUNTIME_DIR, f))
+    .concat(fs.readdirSync(path.join(RUNTIME_DIR, 'kernels')).filter((f) => f.endsWith('.h')).map((f) => path.join(RUNTIME_DIR, 'kernels', f)));
+  const hash = crypto.createHash('sha256');
+  hash.update(JSON.stringify([STRICT_FLAGS, flags]));
+  for (const f of [...sources, ...headers].sort()) hash.update(f).update(fs.readFileSync(f));
+  const exe = path.join(os.tmpdir(), `el_run-${sanitize ? 'asan-' : ''}${hash.digest('hex').slice(0, 16)}`);
+  if (fs.existsSync(exe)) return exe;
+  const tmp = `${exe}.${process.pid}.tmp`;
+  execFileSync('gcc', [...STRICT_FLAGS, ...flags, '-o', tmp, ...sources, '-lm'], { stdio: 'pipe' });
+  fs.renameSync(tmp, exe); // atomic: parallel test workers never see a half-written binary
   return exe;
 }
 
@@ -108,10 +118,16 @@ export function runBatch(exe: string, files: string[], arena = 1 << 20): { statu
 
 /** Runs the oracle; int8 inputs are passed as Int32Array as the JS API requires. */
 export async function runOracle(model: Uint8Array, inputs: RuntimeInput[], shapes: number[][]): Promise<(Int32Array | Float32Array)[]> {
+  return (await runOracleMany(model, [inputs], shapes))[0];
+}
+
+/** Loads the model into the oracle once and runs every input set. */
+export async function runOracleMany(model: Uint8Array, inputSets: RuntimeInput[][], shapes: number[][]): Promise<(Int32Array | Float32Array)[][]> {
   const oracle = await TfliteOracle.load(model);
   try {
-    const out = oracle.run(inputs.map((x, i) => ({ data: x instanceof Float32Array ? x : Int32Array.from(x), shape: shapes[i] })));
-    return out.map((t) => t.data);
+    return inputSets.map((inputs) =>
+      oracle.run(inputs.map((x, i) => ({ data: x instanceof Float32Array ? x : Int32Array.from(x), shape: shapes[i] }))).map((t) => t.data),
+    );
   } finally {
     oracle.dispose();
   }

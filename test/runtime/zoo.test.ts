@@ -13,7 +13,7 @@ import * as path from 'path';
 import { compileModel } from '../../src/compiler/compile';
 import { EdgelockError } from '../../src/errors';
 import { activationInputs, extract, graphInputs, operatorCount } from './extract';
-import { buildHarness, compare, oracleKernels, runC, runOracle, RuntimeInput, XNNPACK } from './harness';
+import { buildHarness, compare, oracleKernels, runC, runOracleMany, RuntimeInput, XNNPACK } from './harness';
 import * as M from './models';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -72,32 +72,34 @@ describe.each(MODEL_FILES.map((f) => [path.relative(ROOT, f), f]))('%s', (rel, f
     const r = M.rng(11);
     const gIn = graphInputs(bytes);
     const lines: string[] = [];
-    for (let sample = 0; sample < 2; sample++) {
-      const whole = extract(bytes, 0, operatorCount(bytes) - 1);
-      const sampleInputs = new Map<number, RuntimeInput>(gIn.map((t, i) => [t, randomFor(whole.inputShapes[whole.inputs.indexOf(t)] ?? [], 'int8', r)]));
-      for (let i = 0; i < operatorCount(bytes); i++) {
-        const needed = activationInputs(bytes, i);
+    const whole = extract(bytes, 0, operatorCount(bytes) - 1);
+    const samples = [0, 1].map(() => new Map<number, RuntimeInput>(gIn.map((t) => [t, randomFor(whole.inputShapes[whole.inputs.indexOf(t)] ?? [], 'int8', r)])));
+    for (let i = 0; i < operatorCount(bytes); i++) {
+      const one = extract(bytes, i, i);
+      const needed = activationInputs(bytes, i);
+      const fromPrefix = needed.filter((t) => !gIn.includes(t));
+      const prefix = fromPrefix.length ? extract(bytes, 0, i - 1, fromPrefix) : null;
+      const inputSets = samples.map((sampleInputs) => {
         const values = new Map<number, RuntimeInput>();
-        const fromPrefix = needed.filter((t) => !gIn.includes(t));
         needed.filter((t) => gIn.includes(t)).forEach((t) => values.set(t, sampleInputs.get(t)!));
-        if (fromPrefix.length) {
-          const prefix = extract(bytes, 0, i - 1, fromPrefix);
+        if (prefix) {
           const res = runC(exe, prefix.model, prefix.inputs.map((t) => sampleInputs.get(t)!));
           expect(res.status).toBe('ok');
           fromPrefix.forEach((t, k) => values.set(t, res.values![k]));
         }
-        const one = extract(bytes, i, i);
-        const inputs = one.inputs.map((t) => values.get(t)!);
+        return one.inputs.map((t) => values.get(t)!);
+      });
+      const wants = await runOracleMany(one.model, inputSets, one.inputShapes);
+      const kernel = (await oracleKernels(one.model, one.inputShapes, one.inputKinds)).join(',');
+      inputSets.forEach((inputs, sample) => {
         const got = runC(exe, one.model, inputs);
         expect(got.status).toBe('ok');
-        const want = await runOracle(one.model, inputs, one.inputShapes);
-        const kernel = (await oracleKernels(one.model, one.inputShapes, one.inputKinds)).join(',');
-        want.forEach((w, k) => {
+        wants[sample].forEach((w, k) => {
           const cmp = compare(got.values![k], w);
           lines.push(`op ${i} ${one.ops[0]} [${kernel}] sample ${sample}: ${cmp.differing}/${cmp.elements} differ, max ${cmp.maxDiff}`);
           expect(`op ${i} ${one.ops[0]}: max diff ${cmp.maxDiff}`).toBe(`op ${i} ${one.ops[0]}: max diff ${kernel === XNNPACK ? Math.min(cmp.maxDiff, 1) : 0}`);
         });
-      }
+      });
     }
     report.push(`${rel} (int8 io), per operator:\n  ${lines.join('\n  ')}`);
   });
@@ -109,13 +111,13 @@ describe.each(MODEL_FILES.map((f) => [path.relative(ROOT, f), f]))('%s', (rel, f
     const r = M.rng(21);
     const tally = { elements: 0, differing: 0, maxDiff: 0, argmaxAgree: 0, samples: 0 };
     let step = 1;
-    for (let s = 0; s < 8; s++) {
-      const inputs = sub.inputShapes.map((shape, i) => randomFor(shape, sub.inputKinds[i], r));
+    const inputSets = Array.from({ length: 8 }, () => sub.inputShapes.map((shape, i) => randomFor(shape, sub.inputKinds[i], r)));
+    const wants = await runOracleMany(bytes, inputSets, sub.inputShapes);
+    inputSets.forEach((inputs, s) => {
       const got = runC(exe, bytes, inputs);
       expect(got.status).toBe('ok');
       if (got.outputs![0].type === 'float32') step = stepOfFloatOutput(bytes);
-      const want = await runOracle(bytes, inputs, sub.inputShapes);
-      want.forEach((w, k) => {
+      wants[s].forEach((w, k) => {
         const cmp = compare(got.values![k], w);
         tally.elements += cmp.elements;
         tally.differing += cmp.differing;
@@ -123,7 +125,7 @@ describe.each(MODEL_FILES.map((f) => [path.relative(ROOT, f), f]))('%s', (rel, f
         tally.samples++;
         if (argmax(got.values![k]) === argmax(w)) tally.argmaxAgree++;
       });
-    }
+    });
     report.push(`${rel} (${io} io), whole model: ${tally.differing}/${tally.elements} output values differ, max ${+tally.maxDiff.toFixed(3)} step, argmax agrees ${tally.argmaxAgree}/${tally.samples}`);
     expect(tally.maxDiff).toBeLessThanOrEqual(3.0001);
     expect(tally.differing / tally.elements).toBeLessThan(0.1);
