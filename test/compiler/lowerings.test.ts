@@ -169,6 +169,24 @@ const CASES: Case[] = [
     },
     expectOps: { HARD_SWISH: 1, MUL: 2, ADD: 1 },
   },
+  {
+    name: 'Relu then Clip(0,6) (PyTorch relu6 export) fuse into one RELU6',
+    build: (b) => {
+      const lo = b.init('zero', { dtype: 'float32', shape: [], data: Float32Array.of(0) });
+      const hi = b.init('six', { dtype: 'float32', shape: [], data: Float32Array.of(6) });
+      head(b, b.node('Clip', [b.node('Relu', [conv(b, b.input('x', [1, 3, 6, 6]), 3, 4)]), lo, hi]));
+    },
+    expectOps: { CONV_2D: 1, RELU: 0, RELU6: 0 },
+  },
+  {
+    name: 'Slice of channels → SLICE on the NHWC tensor',
+    build: (b) => {
+      const x = b.input('x', [1, 3, 6, 6]);
+      const s = b.node('Slice', [conv(b, x, 3, 8), b.ints('st', [2]), b.ints('en', [7]), b.ints('ax', [1])]);
+      head(b, s);
+    },
+    expectOps: { SLICE: 1, TRANSPOSE: 0 },
+  },
 ];
 
 test.each(CASES.map((c) => [c.name, c]))('%s', async (_n, c) => {

@@ -74,3 +74,24 @@ describe.each(SUPPORTED.map((f) => [path.relative(ROOT, f), f]))('%s', (_name, f
     else expect(compiled.graph.ops.length).toBeGreaterThan(0);
   });
 });
+
+describe('a PyTorch export with a symbolic batch (test/compiler/fixtures/torch-dynbatch-opset13.onnx)', () => {
+  const file = path.resolve(__dirname, 'fixtures/torch-dynbatch-opset13.onnx');
+  const bytes = new Uint8Array(fs.readFileSync(file));
+  const compiled = compileFloat(bytes);
+
+  test('pins the batch to 1 with a note and matches onnxruntime', async () => {
+    expect(compiled.notes.join('\n')).toMatch(/input 'x': symbolic batch dimension 'batch' pinned to 1/);
+    const r = await compareWithOnnx(bytes, serialize(compiled.graph), compiled.graph, { samples: 32, seed: 3 });
+    expect(r.worstRelative).toBeLessThanOrEqual(1e-5);
+  });
+
+  test('HardSigmoid·x becomes HARD_SWISH, Relu+Clip one fused RELU6, no TRANSPOSE', () => {
+    const ops = compiled.graph.ops.map((o) => o.op);
+    expect(ops).toContain('HARD_SWISH');
+    expect(ops).not.toContain('TRANSPOSE');
+    expect(ops).not.toContain('RELU6');
+    const dw = compiled.graph.ops.find((o) => o.op === 'DEPTHWISE_CONV_2D')!;
+    expect(dw.options).toMatchObject({ fusedActivation: 'RELU6' });
+  });
+});

@@ -25,6 +25,7 @@ import { lowerReduceMean } from './ops/reduce-mean';
 import { lowerRelu } from './ops/relu';
 import { lowerReshape } from './ops/reshape';
 import { lowerSigmoid } from './ops/sigmoid';
+import { lowerSlice } from './ops/slice';
 import { lowerSoftmax } from './ops/softmax';
 import { lowerSub } from './ops/sub';
 import { lowerTanh } from './ops/tanh';
@@ -60,6 +61,7 @@ export const LOWERINGS: Readonly<Record<string, Lowering>> = {
   Relu: lowerRelu,
   Reshape: lowerReshape,
   Sigmoid: lowerSigmoid,
+  Slice: lowerSlice,
   Softmax: lowerSoftmax,
   Squeeze: lowerReshape,
   Sub: lowerSub,

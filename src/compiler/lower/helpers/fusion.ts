@@ -15,6 +15,17 @@ function hasActivation(o: TflOptions): o is WithActivation {
   return 'fusedActivation' in o;
 }
 
+/**
+ * The single activation equal to applying `next` after `current`, if there is one
+ * (PyTorch exports relu6 as Relu followed by Clip(0, 6)).
+ */
+function compose(current: FusedActivation, next: FusedActivation): FusedActivation | null {
+  if (current === 'NONE') return next;
+  const reluFamily = (a: FusedActivation) => a === 'RELU' || a === 'RELU6';
+  if (reluFamily(current) && reluFamily(next)) return current === 'RELU6' || next === 'RELU6' ? 'RELU6' : 'RELU';
+  return null;
+}
+
 /** Tries to fuse `activation` (the node's effect) into the producer of the node's first input. */
 export function tryFuseActivation(ctx: LowerContext, node: Node, activation: FusedActivation): boolean {
   const inName = node.inputs[0];
@@ -25,8 +36,10 @@ export function tryFuseActivation(ctx: LowerContext, node: Node, activation: Fus
   const opIndex = ctx.producer.get(v.tensor);
   if (opIndex === undefined) return false;
   const op = ctx.g.ops[opIndex];
-  if (!FUSABLE_OPS.has(op.op) || !hasActivation(op.options) || op.options.fusedActivation !== 'NONE') return false;
-  op.options = { ...op.options, fusedActivation: activation };
+  if (!FUSABLE_OPS.has(op.op) || !hasActivation(op.options)) return false;
+  const combined = compose(op.options.fusedActivation, activation);
+  if (!combined) return false;
+  op.options = { ...op.options, fusedActivation: combined };
   const t = ctx.tensor(v.tensor);
   t.name = ctx.uniqueName(node.outputs[0]);
   t.source = node.outputs[0];
