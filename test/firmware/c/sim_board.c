@@ -9,6 +9,7 @@
 #include <string.h>
 
 static uint8_t *g_mem[EL_REGION_COUNT];
+static int g_dirty[EL_REGION_COUNT]; /* only regions written since the last reset need erasing again */
 static long g_budget = -1; /* byte operations left before the cut; -1: no cut armed */
 static int g_cut;
 static uint32_t g_noise = 0x12345678u;
@@ -24,8 +25,12 @@ static uint8_t noise(void) {
 
 void sim_storage_reset(void) {
   for (int r = 0; r < EL_REGION_COUNT; r++) {
-    if (!g_mem[r]) g_mem[r] = malloc(el_regions[r].size);
-    memset(g_mem[r], 0xFF, el_regions[r].size);
+    if (!g_mem[r]) {
+      g_mem[r] = malloc(el_regions[r].size);
+      g_dirty[r] = 1;
+    }
+    if (g_dirty[r]) memset(g_mem[r], 0xFF, el_regions[r].size);
+    g_dirty[r] = 0;
   }
   g_budget = -1;
   g_cut = 0;
@@ -39,7 +44,10 @@ void sim_snapshot(uint8_t **copy) {
 }
 
 void sim_restore(uint8_t *const *copy) {
-  for (int r = 0; r < EL_REGION_COUNT; r++) memcpy(g_mem[r], copy[r], el_regions[r].size);
+  for (int r = 0; r < EL_REGION_COUNT; r++) {
+    memcpy(g_mem[r], copy[r], el_regions[r].size);
+    g_dirty[r] = 1;
+  }
 }
 
 void sim_power_cut_after(long ops) { g_budget = ops; g_cut = 0; }
@@ -84,6 +92,11 @@ bool board_storage_read(el_region_t region, uint32_t offset, void *buf, uint32_t
 }
 
 bool board_storage_erase(el_region_t region) {
+  g_dirty[region] = 1;
+  if (g_budget < 0 && !g_cut) {
+    memset(g_mem[region], 0xFF, el_regions[region].size);
+    return true;
+  }
   for (uint32_t i = 0; i < el_regions[region].size; i++) {
     if (!step(&g_mem[region][i])) return false;
     g_mem[region][i] = 0xFF;
@@ -94,6 +107,7 @@ bool board_storage_erase(el_region_t region) {
 bool board_storage_program(el_region_t region, uint32_t offset, const void *data, uint32_t len) {
   if (offset > el_regions[region].size || len > el_regions[region].size - offset) return false;
   const uint8_t *d = data;
+  g_dirty[region] = 1;
   for (uint32_t i = 0; i < len; i++) {
     if (!step(&g_mem[region][offset + i])) return false;
     g_mem[region][offset + i] &= d[i];
