@@ -1,0 +1,302 @@
+/**
+ * `edgelock watermark embed|verify|calibrate`: Guo-style black-box watermarks (docs/watermark.md).
+ *
+ *   embed <in.onnx> -o <out.onnx> --data <d> [--labels <npy>] --owner <id> --key <keyfile> [--model-id <id>]
+ *         [--triggers N] [--strength s] [--positions P] [--mix f] [--epochs e] [--lr r] [--seed n] [--threads t] [--json]
+ *   verify <model.onnx|model.tflite> --owner <id> --key <keyfile> --data <d> [--labels <npy>]
+ *         [--null <file|rate>] [--alpha a] [--params <watermarked.onnx|record.json>] [--json]
+ *   calibrate <watermarked.onnx> --owner <id> --key <keyfile> --data <d> [--labels <npy>] [-o <null.json>]
+ *         [--models n] [--epochs e] [--samples k] [--clean <files...>] [--test <d>] [--json]
+ *
+ * Ctrl-C during training ends the process before anything is written; outputs are written
+ * atomically (temp file + rename) only after training.
+ */
+import { Command } from 'commander';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Dataset, loadDataset, loadLabels } from '../../data/dataset';
+import { EdgelockError } from '../../errors';
+import { writeFileAtomic } from '../../formats/atomic-write';
+import { detectFormat } from '../../formats/detect';
+import { FORMAT_TITLES, readFileBytes } from '../../formats/load';
+import { readKeyFile } from '../../keys/key-file';
+import { readOnnx } from '../../onnx/reader';
+import { writeOnnx } from '../../onnx/writer';
+import { Progress } from '../../train/fit';
+import { CleanClassifier, calibrateNull, trainCleanModels } from '../../watermark/calibrate';
+import { embedWatermark } from '../../watermark/embed';
+import { WatermarkRecord, parseRecord, recordFromOnnx, recordFromTflite } from '../../watermark/metadata';
+import { defaultNullPath, resolveNull } from '../../watermark/null-rate';
+import { RUNNERS } from '../../watermark/runners';
+import { DEFAULT_ALPHA } from '../../watermark/score';
+import { ownerSignature } from '../../watermark/signature';
+import { BaseData, verifyWithRunner } from '../../watermark/verify';
+import { formatTable, printJson } from '../output';
+
+interface Common {
+  owner?: string;
+  key?: string;
+  data?: string;
+  labels?: string;
+  json?: boolean;
+}
+
+function need<T>(v: T | undefined, flag: string): T {
+  if (v === undefined || v === '') throw new EdgelockError('E_USAGE', `missing ${flag}`);
+  return v;
+}
+
+function num(v: string | undefined, flag: string, integer = false): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) throw new EdgelockError('E_USAGE', `${flag} needs a${integer ? 'n integer' : ' number'}, got '${v}'`);
+  return n;
+}
+
+function signatureOf(o: Common): Uint8Array {
+  return ownerSignature(readKeyFile(need(o.key, '--key <keyfile>')), need(o.owner, '--owner <id>'));
+}
+
+function labelledData(o: Common): BaseData & { set: Dataset } {
+  const set = loadDataset(need(o.data, '--data <npy|mnist-train>'));
+  const labels = o.labels ? loadLabels(o.labels, set.count) : set.labels;
+  if (!labels) throw new EdgelockError('E_USAGE', `'${set.name}' has no labels: pass --labels <npy>`);
+  return { data: set.data, labels, count: set.count, set };
+}
+
+function progressLine(p: Progress, prefix = ''): string {
+  return `${prefix}epoch ${p.epoch + 1}/${p.epochs} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(4)} acc ${(100 * p.accuracy).toFixed(2)}% ${Math.round(p.samplesPerSec)} samples/s`;
+}
+
+function modelFile(file: string): { bytes: Uint8Array; format: 'onnx' | 'tflite' } {
+  const bytes = readFileBytes(file);
+  const format = detectFormat(bytes);
+  if (format !== 'onnx' && format !== 'tflite') {
+    throw new EdgelockError(format === 'unknown' ? 'E_FORMAT_UNKNOWN' : 'E_FORMAT_MISMATCH', `'${file}' is ${FORMAT_TITLES[format]}; watermarks are checked on ONNX or TFLite models`, { file });
+  }
+  return { bytes, format };
+}
+
+function recordOf(file: string, bytes: Uint8Array, format: 'onnx' | 'tflite'): WatermarkRecord | null {
+  return format === 'onnx' ? recordFromOnnx(readOnnx(bytes, file), `'${file}'`) : recordFromTflite(bytes, `'${file}'`);
+}
+
+/** --params: the watermarked ONNX model or a JSON copy of its record. */
+function recordFromParams(file: string): WatermarkRecord {
+  const bytes = readFileBytes(file);
+  if (detectFormat(bytes) === 'onnx') {
+    const r = recordFromOnnx(readOnnx(bytes, file), `'${file}'`);
+    if (!r) throw new EdgelockError('E_WATERMARK_PARAMS', `'${file}' carries no watermark record`, { file });
+    return r;
+  }
+  return parseRecord(Buffer.from(bytes).toString('utf8'), `'${file}'`);
+}
+
+interface EmbedFlags extends Common {
+  output?: string;
+  modelId?: string;
+  triggers?: string;
+  strength?: string;
+  positions?: string;
+  mix?: string;
+  epochs?: string;
+  lr?: string;
+  seed?: string;
+  threads?: string;
+}
+
+async function embedAction(input: string, f: EmbedFlags): Promise<void> {
+  const out = need(f.output, '-o <out.onnx>');
+  const signature = signatureOf(f);
+  const model = readOnnx(readFileBytes(input), input);
+  const data = labelledData(f);
+  const modelId = f.modelId ?? path.basename(out).replace(/\.onnx$/i, '');
+  const t0 = Date.now();
+  const r = await embedWatermark(model, {
+    signature,
+    modelId,
+    data: data.data,
+    labels: data.labels,
+    count: data.count,
+    triggers: num(f.triggers, '--triggers', true),
+    strength: num(f.strength, '--strength'),
+    positions: num(f.positions, '--positions', true),
+    mix: num(f.mix, '--mix'),
+    epochs: num(f.epochs, '--epochs', true),
+    lr: num(f.lr, '--lr'),
+    seed: num(f.seed, '--seed', true),
+    threads: num(f.threads, '--threads', true),
+    onProgress: (p) => process.stderr.write(progressLine(p) + '\n'),
+  });
+  writeFileAtomic(out, writeOnnx(r.model));
+  const summary = {
+    output: out,
+    modelId,
+    commitment: r.record.commitment,
+    triggers: r.record.triggers,
+    positions: r.record.positions,
+    delta: r.record.delta,
+    range: r.record.range,
+    epochs: r.history.length,
+    finalLoss: r.history[r.history.length - 1]?.loss,
+    samplesPerSec: r.history.length ? r.history.reduce((s, h) => s + h.samplesPerSec, 0) / r.history.length : 0,
+    triggerAccuracy: r.triggerAccuracy,
+    seconds: (Date.now() - t0) / 1000,
+  };
+  if (f.json) printJson(summary);
+  else {
+    process.stdout.write(
+      `wrote ${out}: watermark '${modelId}' with ${summary.triggers} triggers (${summary.positions} stamped positions, ±${summary.delta.toPrecision(4)}), ` +
+        `trigger accuracy ${(100 * r.triggerAccuracy).toFixed(1)}% after ${summary.epochs} epoch(s)\ncommitment ${summary.commitment}\n`,
+    );
+  }
+}
+
+interface VerifyFlags extends Common {
+  null?: string;
+  alpha?: string;
+  params?: string;
+}
+
+async function verifyAction(file: string, f: VerifyFlags): Promise<void> {
+  const signature = signatureOf(f);
+  const { bytes, format } = modelFile(file);
+  const record = recordOf(file, bytes, format);
+  const params = record ?? (f.params ? recordFromParams(f.params) : null);
+  if (!params) {
+    throw new EdgelockError('E_WATERMARK_PARAMS', `'${file}' carries no watermark record`, { file }, 'pass --params <the watermarked .onnx> for a model compiled without the record');
+  }
+  const base = labelledData(f);
+  const runner = await RUNNERS[format]!(bytes, file);
+  try {
+    const nullSpec = f.null ?? (fs.existsSync(defaultNullPath(file)) ? defaultNullPath(file) : undefined);
+    const { nullRate, source } = nullSpec ? resolveNull(nullSpec, params.classes) : { nullRate: 1 / params.classes, source: `1/C (uncalibrated)` };
+    const alpha = num(f.alpha, '--alpha') ?? DEFAULT_ALPHA;
+    const r = await verifyWithRunner(runner, { signature, params, record, base, nullRate, alpha });
+    const result = { model: file, format, ...r, nullSource: source };
+    if (f.json) printJson(result);
+    else {
+      process.stdout.write(
+        formatTable(
+          ['check', 'result'],
+          [
+            ['trigger matches', `${r.matches}/${r.triggers}`],
+            ['null match rate', `${r.nullRate.toPrecision(4)} (${source})`],
+            ['p-value (exact binomial)', r.pValue.toExponential(3)],
+            ['commitment', r.commitment],
+            ['base data', r.baseData],
+            ['verdict', `${r.verdict} (alpha ${alpha})`],
+          ],
+        ) + '\n',
+      );
+    }
+  } finally {
+    runner.dispose();
+  }
+}
+
+interface CalibrateFlags extends Common {
+  output?: string;
+  models?: string;
+  epochs?: string;
+  samples?: string;
+  clean?: string[];
+  test?: string;
+  threads?: string;
+  probes?: string;
+}
+
+async function calibrateAction(file: string, f: CalibrateFlags): Promise<void> {
+  const signature = signatureOf(f);
+  const bytes = readFileBytes(file);
+  const model = readOnnx(bytes, file);
+  const params = recordFromOnnx(model, `'${file}'`);
+  if (!params) throw new EdgelockError('E_WATERMARK_PARAMS', `'${file}' carries no watermark record; calibrate takes the watermarked ONNX model`, { file });
+  const base = labelledData(f);
+  const out = f.output ?? defaultNullPath(file);
+  let classifiers: AsyncIterable<CleanClassifier> | Iterable<CleanClassifier>;
+  if (f.clean && f.clean.length) {
+    classifiers = (async function* () {
+      for (const c of f.clean!) {
+        const m = modelFile(c);
+        const runner = await RUNNERS[m.format]!(m.bytes, c);
+        try {
+          yield { name: c, predict: (x, n) => runner.predict(x, n) };
+        } finally {
+          runner.dispose();
+        }
+      }
+    })();
+  } else {
+    const test = f.test ? loadDataset(f.test) : undefined;
+    const models = num(f.models, '--models', true) ?? 10;
+    classifiers = trainCleanModels(model, base, {
+      models,
+      epochs: num(f.epochs, '--epochs', true) ?? 1,
+      samples: num(f.samples, '--samples', true),
+      threads: num(f.threads, '--threads', true),
+      test: test && test.labels ? { data: test.data, labels: test.labels, count: test.count } : undefined,
+      onProgress: (m, p) => process.stderr.write(progressLine(p, `clean model ${m + 1}/${models}: `) + '\n'),
+    });
+  }
+  const n = await calibrateNull(signature, params, base, classifiers, num(f.probes, '--probes', true) ?? 9, (r) =>
+    process.stderr.write(`${r.model}: ${r.matches}/${r.trials} trigger matches${r.accuracy !== undefined ? `, test accuracy ${(100 * r.accuracy).toFixed(2)}%` : ''}\n`),
+  );
+  writeFileAtomic(out, JSON.stringify(n, null, 2) + '\n');
+  if (f.json) printJson({ output: out, ...n });
+  else {
+    process.stdout.write(
+      `wrote ${out}: ${n.models.length} clean models × ${n.signatures} signatures, pooled ${n.pooledMatches}/${n.pooledTrials} matches, ` +
+        `${(100 * n.confidence).toFixed(1)}% upper bound ${n.upperBound.toPrecision(3)}, max model ${n.maxModelRate.toPrecision(3)} → null rate ${n.nullRate.toPrecision(4)}\n`,
+    );
+  }
+}
+
+const common = (c: Command): Command =>
+  c
+    .option('--owner <id>', 'owner id (the HMAC message)')
+    .option('--key <keyfile>', 'the owner key: a 32-byte file (edgelock keygen)')
+    .option('--data <data>', 'base/training samples: a float32 .npy (first dim = samples) or mnist-train')
+    .option('--labels <npy>', 'integer labels for a .npy --data')
+    .option('--json', 'print one JSON object');
+
+export function register(program: Command): Command {
+  const wm = program.command('watermark').description('embed, verify and calibrate black-box ownership watermarks');
+  common(
+    wm
+      .command('embed <in.onnx>')
+      .description('fine-tune the model on its data mixed with signature-derived triggers; write the watermarked ONNX')
+      .option('-o, --output <out.onnx>', 'the watermarked model to write')
+      .option('--model-id <id>', 'model id bound by the commitment (default: the output file name)')
+      .option('--triggers <n>', 'number of triggers (default 100)')
+      .option('--strength <s>', 'stamp amplitude in data standard deviations (default 1.5)')
+      .option('--positions <n>', 'stamped input positions (default 5% of the input)')
+      .option('--mix <f>', 'stamped samples per epoch, as a fraction of the data (default 0.1)')
+      .option('--epochs <n>', 'fine-tuning epochs (default 2)')
+      .option('--lr <r>', 'SGD learning rate (default 0.01, momentum 0.9)')
+      .option('--seed <n>', 'shuffling seed')
+      .option('--threads <n>', 'training threads (default: all cores)'),
+  ).action(embedAction);
+  common(
+    wm
+      .command('verify <model>')
+      .description('query an ONNX or TFLite model with the owner triggers; exact binomial p-value and verdict')
+      .option('--null <file|rate>', 'null match rate: a calibration JSON or a number (default <model>.wm-null.json, else 1/C)')
+      .option('--alpha <a>', `p-value threshold for the verdict (default ${DEFAULT_ALPHA})`)
+      .option('--params <file>', 'watermark record source for models without one: the watermarked .onnx or a record JSON'),
+  ).action(verifyAction);
+  common(
+    wm
+      .command('calibrate <watermarked.onnx>')
+      .description('measure the chance trigger match rate of clean models of the same architecture')
+      .option('-o, --output <null.json>', 'where to write the calibration (default <model>.wm-null.json)')
+      .option('--models <n>', 'clean models to train (default 10)')
+      .option('--epochs <n>', 'epochs per clean model (default 1)')
+      .option('--samples <n>', 'training samples per clean model (default all)')
+      .option('--clean <files...>', 'use these clean model files instead of training')
+      .option('--test <data>', 'labelled test data to report the clean models\' accuracy (e.g. mnist-test)')
+      .option('--probes <n>', 'probe signatures in addition to the owner\'s (default 9)')
+      .option('--threads <n>', 'training threads'),
+  ).action(calibrateAction);
+  return wm;
+}

@@ -1,0 +1,57 @@
+/**
+ * The board path of verification. The host sends the seed material (signature and public
+ * parameters) and the N unstamped base samples; the device regenerates the stamp itself (the
+ * "positions" and "signs" streams of src/watermark/drbg.ts, docs/watermark.md), stamps the bases,
+ * runs its installed model and answers the N predicted labels. Trigger images never travel and
+ * the host keeps the label permutation. A transport implements DeviceTriggerPort (the firmware
+ * side is not built yet; `--port` will use it).
+ */
+import { ClassifierRunner } from './runners';
+import { scoreLabels } from './score';
+import { TriggerParams } from './params';
+import { stamp, triggerPlan } from './triggers';
+import { VerifyReport, VerifyRequest, checkRunnerFits, prepareTriggers, recordChecks, selectedBases } from './verify';
+
+export interface DeviceTriggerRequest {
+  signature: Uint8Array;
+  positions: number;
+  delta: number;
+  range: [number, number];
+  sampleSize: number;
+  /** N base samples in trigger order (unstamped). */
+  bases: Float32Array;
+  count: number;
+}
+
+export interface DeviceTriggerPort {
+  /** Arg-max labels of the installed model on the N triggers the device stamped itself. */
+  runTriggers(req: DeviceTriggerRequest): Promise<Int32Array>;
+}
+
+export function deviceRequest(signature: Uint8Array, params: TriggerParams, bases: Float32Array, count: number): DeviceTriggerRequest {
+  return { signature, positions: params.positions, delta: params.delta, range: params.range, sampleSize: params.sampleSize, bases, count };
+}
+
+export async function verifyOnDevice(port: DeviceTriggerPort, req: VerifyRequest): Promise<VerifyReport> {
+  const { plan, set } = prepareTriggers(req.signature, req.params, req.base);
+  const bases = selectedBases(plan, req.params, req.base.data);
+  const predicted = await port.runTriggers(deviceRequest(req.signature, req.params, bases, plan.bases.length));
+  return { ...scoreLabels(predicted, set.labels, req.nullRate, req.alpha), ...recordChecks(req, plan) };
+}
+
+/**
+ * The device side written on the host: what the firmware must compute, from only what the request
+ * carries. A golden reference for the C port and a stand-in port for host tests.
+ */
+export function hostReferencePort(runner: ClassifierRunner, classes: number): DeviceTriggerPort {
+  return {
+    async runTriggers(r) {
+      const params: TriggerParams = { triggers: 1, positions: r.positions, delta: r.delta, range: r.range, classes, baseCount: 1, sampleSize: r.sampleSize };
+      checkRunnerFits(runner, params);
+      const plan = triggerPlan(r.signature, params); // only positions and signs are used
+      const x = Float32Array.from(r.bases);
+      for (let k = 0; k < r.count; k++) stamp(x.subarray(k * r.sampleSize, (k + 1) * r.sampleSize), plan, params);
+      return runner.predict(x, r.count);
+    },
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * Black-box classifiers for verification: a model file → arg-max labels of a batch of inputs.
+ * One runner per format (a table): ONNX through onnxruntime-node, TFLite (float or int8) through
+ * the official TFLite runtime. Inputs are float samples in the ONNX layout (C order of
+ * `sampleShape`); the TFLite runner quantises them with the input tensor's scale/zero point and
+ * moves channels last when the compiled model takes NHWC.
+ */
+import { EdgelockError } from '../errors';
+import { FormatName } from '../formats/detect';
+import { readOnnx } from '../onnx/reader';
+import { TfliteOracle } from '../tflite/oracle';
+import { readTflite } from '../tflite/reader';
+
+export interface ClassifierRunner {
+  /** Output classes. */
+  readonly classes: number;
+  /** Per-sample input shape in the ONNX (NCHW) convention. */
+  readonly sampleShape: number[];
+  predict(x: Float32Array, count: number): Promise<Int32Array>;
+  dispose(): void;
+}
+
+export function argmaxRows(logits: ArrayLike<number>, count: number, classes: number): Int32Array {
+  const out = new Int32Array(count);
+  for (let s = 0; s < count; s++) {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (logits[s * classes + c] > logits[s * classes + best]) best = c;
+    out[s] = best;
+  }
+  return out;
+}
+
+type Ort = typeof import('onnxruntime-node');
+
+async function onnxRunner(bytes: Uint8Array, file: string): Promise<ClassifierRunner> {
+  const model = readOnnx(bytes, file);
+  const g = model.graph;
+  if (g.inputs.length !== 1 || g.outputs.length < 1) throw new EdgelockError('E_WATERMARK_PARAMS', `verification needs a one-input classifier; '${file}' has ${g.inputs.length} inputs`, { file });
+  const shape = g.inputs[0].shape;
+  if (!shape || shape.slice(1).some((d) => typeof d !== 'number')) throw new EdgelockError('E_ONNX_DYNAMIC_SHAPE', `input '${g.inputs[0].name}' needs a fixed per-sample shape`, { file });
+  const sampleShape = shape.slice(1) as number[];
+  const batched = typeof shape[0] !== 'number';
+  const outShape = g.outputs[0].shape;
+  const classes = outShape && typeof outShape[outShape.length - 1] === 'number' ? (outShape[outShape.length - 1] as number) : NaN;
+  if (!(classes >= 2)) throw new EdgelockError('E_WATERMARK_PARAMS', `output '${g.outputs[0].name}' has no fixed class dimension`, { file });
+  const ort = require('onnxruntime-node') as Ort;
+  const session = await ort.InferenceSession.create(bytes);
+  const inName = g.inputs[0].name;
+  const outName = g.outputs[0].name;
+  const size = sampleShape.reduce((a, b) => a * b, 1);
+  return {
+    classes,
+    sampleShape,
+    async predict(x, count) {
+      const out = new Int32Array(count);
+      const step = batched ? 256 : 1;
+      for (let s = 0; s < count; s += step) {
+        const n = Math.min(step, count - s);
+        const feed = new ort.Tensor('float32', Float32Array.from(x.subarray(s * size, (s + n) * size)), [n, ...sampleShape]);
+        const r = await session.run({ [inName]: feed });
+        out.set(argmaxRows(r[outName].data as Float32Array, n, classes), s);
+      }
+      return out;
+    },
+    dispose() {
+      void session.release();
+    },
+  };
+}
+
+function nchwToNhwc(src: Float32Array, c: number, h: number, w: number): Float32Array {
+  const out = new Float32Array(src.length);
+  for (let ci = 0; ci < c; ci++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[(y * w + x) * c + ci] = src[(ci * h + y) * w + x];
+  return out;
+}
+
+async function tfliteRunner(bytes: Uint8Array, file: string): Promise<ClassifierRunner> {
+  const info = readTflite(bytes);
+  const sg = info.subgraphs[0];
+  if (!sg || sg.inputs.length !== 1 || sg.outputs.length < 1) throw new EdgelockError('E_WATERMARK_PARAMS', `verification needs a one-input classifier ('${file}')`, { file });
+  const input = sg.tensors[sg.inputs[0]];
+  const output = sg.tensors[sg.outputs[0]];
+  const classes = output.shape[output.shape.length - 1];
+  const tflShape = input.shape;
+  // edgelock compiles rank-4 inputs channels-last unless told otherwise (metadata "edgelock".inputLayouts);
+  // samples arrive in the ONNX (NCHW) order and are transposed for an NHWC input.
+  const meta = info.metadata.find((m) => m.name === 'edgelock')?.text;
+  const layout = meta ? (JSON.parse(meta) as { inputLayouts?: string[] }).inputLayouts?.[0] : undefined;
+  const nhwc = tflShape.length === 4 && (layout ?? 'nhwc') === 'nhwc';
+  const sampleShape = nhwc ? [tflShape[3], tflShape[1], tflShape[2]] : tflShape.slice(1);
+  const transpose = nhwc && tflShape[3] > 1;
+  const q = input.quantization;
+  const integer = input.dtype === 'int8' || input.dtype === 'uint8';
+  if (integer && (!q || q.scale.length !== 1)) throw new EdgelockError('E_WATERMARK_PARAMS', `integer input '${input.name}' has no per-tensor scale`, { file });
+  const oracle = await TfliteOracle.load(bytes);
+  const size = tflShape.reduce((a, b) => a * b, 1);
+  const [qmin, qmax] = input.dtype === 'uint8' ? [0, 255] : [-128, 127];
+  return {
+    classes,
+    sampleShape,
+    async predict(x, count) {
+      const out = new Int32Array(count);
+      for (let s = 0; s < count; s++) {
+        let sample = x.subarray(s * size, (s + 1) * size);
+        if (transpose) sample = nchwToNhwc(sample, tflShape[3], tflShape[1], tflShape[2]);
+        let data: Float32Array | Int32Array;
+        if (integer) {
+          const scale = q!.scale[0];
+          const zp = q!.zeroPoint[0];
+          data = new Int32Array(size);
+          for (let i = 0; i < size; i++) {
+            const v = sample[i] / scale;
+            const r = Math.sign(v) * Math.round(Math.abs(v)) + zp; // round half away from zero, as TFLite
+            data[i] = r < qmin ? qmin : r > qmax ? qmax : r;
+          }
+        } else data = Float32Array.from(sample);
+        const [o] = oracle.run([{ data, shape: tflShape }]);
+        out[s] = argmaxRows(o.data, 1, classes)[0];
+      }
+      return out;
+    },
+    dispose() {
+      oracle.dispose();
+    },
+  };
+}
+
+export const RUNNERS: Partial<Record<FormatName, (bytes: Uint8Array, file: string) => Promise<ClassifierRunner>>> = {
+  onnx: onnxRunner,
+  tflite: tfliteRunner,
+};
