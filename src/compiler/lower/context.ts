@@ -249,7 +249,8 @@ export function sameShape(a: readonly number[], b: readonly number[]): boolean {
 
 /** Float32 data of a constant (int constants are converted: they are operands of float ops). */
 export function floatData(t: Tensor): Float32Array {
-  return Float32Array.from(toFloat32(t));
+  const f = toFloat32(t);
+  return f === t.data ? f.slice() : f;
 }
 
 /** A constant broadcast to `rank` (leading 1s) and transposed by P: data and physical shape. */
