@@ -68,7 +68,7 @@ export const ERROR_CATALOGUE = {
   E_LOCK_ALREADY: { summary: 'the model is already locked', hint: 'lock the original, unlocked model' },
 
   // --- watermarking
-  E_WATERMARK_PARAMS: { summary: 'the watermark parameters are missing, invalid or do not fit the model', hint: 'verify an ONNX model written by `edgelock watermark embed`, or pass --triggers/--strength/--positions/--range/--base-count for a file without watermark metadata' },
+  E_WATERMARK_PARAMS: { summary: 'the watermark parameters are missing, invalid or do not fit the model', hint: 'verify a model written by `edgelock watermark embed`; for a file without the record pass --params <the watermarked .onnx>' },
   E_WATERMARK_DATA: { summary: 'the base data for the watermark triggers does not fit (count, shape or labels)', hint: 'use the same training data (and labels) that the watermark was embedded with' },
   E_WATERMARK_NULL: { summary: 'the null-calibration file is missing or malformed', hint: 'create it with `edgelock watermark calibrate`, or pass --null <rate>' },
 
