@@ -27,7 +27,12 @@ function countParams(bytesModel: { graph: { initializers: Map<string, { data: { 
 export async function buildZoo(names: string[] | null, outDir: string, log: (s: string) => void): Promise<ZooInfo[]> {
   fs.mkdirSync(outDir, { recursive: true });
   const indexFile = path.join(outDir, 'zoo.json');
-  const index: { models: ZooInfo[] } = fs.existsSync(indexFile) ? JSON.parse(fs.readFileSync(indexFile, 'utf8')) : { models: [] };
+  const previous: { models?: ZooInfo[] } = fs.existsSync(indexFile) ? JSON.parse(fs.readFileSync(indexFile, 'utf8')) : {};
+  const index = {
+    generator: 'npm run models (node dist/zoo/build.js [--only name,...]); PyTorch exports: /usr/bin/python3 models/pytorch/export.py',
+    node: process.version,
+    models: previous.models ?? [],
+  };
   const built: ZooInfo[] = [];
   for (const builder of ZOO_BUILDERS) {
     if (names && !names.includes(builder.name)) continue;

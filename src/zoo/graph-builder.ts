@@ -21,7 +21,7 @@ export class GraphBuilder {
   readonly outputs: ValueInfo[] = [];
   private readonly counts = new Map<string, number>();
 
-  /** A fresh name `${base}_${k}` (or `base` itself the first time when `exact`). */
+  /** A fresh name `${base}_${k}`, k counting per base. */
   fresh(base: string): string {
     const k = this.counts.get(base) ?? 0;
     this.counts.set(base, k + 1);

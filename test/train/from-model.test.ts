@@ -116,10 +116,18 @@ test.each(['mnist-mlp', 'mnist-lenet'])('zoo %s: the network reproduces onnxrunt
 test('graphs outside the trainable set fail with E_TRAIN_UNSUPPORTED naming the node', () => {
   for (const [name, pattern] of [
     ['kws-dscnn', /BatchNormalization is not trainable/],
-    ['cifar-resnet8', /feeds 2 nodes/],
+    ['cifar-resnet8', /BatchNormalization is not trainable/],
   ] as const) {
     const e = errorOf(() => trainableFromModel(readOnnx(fs.readFileSync(zooFile(name)), name)));
     expect(e.code).toBe('E_TRAIN_UNSUPPORTED');
     expect(e.message).toMatch(pattern);
+    expect(e.location.node).toBeTruthy();
   }
+  // A residual branch (one value feeding two nodes) is not a chain.
+  const b = new GraphBuilder();
+  b.input('x', [1, 4]);
+  const r = b.node('Relu', ['x']);
+  b.node('Add', [r, 'x'], {}, 'y');
+  b.output('y', [1, 4]);
+  expect(errorOf(() => trainableFromModel(b.toModel('r', 'residual'))).message).toMatch(/value 'x' feeds 2 nodes/);
 });

@@ -51,15 +51,15 @@ describe.each(index.models.map((m) => [m.name, m] as const))('%s', (name, info) 
 
   if (info.accuracy !== undefined) {
     test(`MNIST test accuracy (first 1000 images) ≥ recorded ${(100 * info.accuracy).toFixed(2)}% − 1 point`, async () => {
-      const test = loadMnist('test');
+      const mnist = loadMnist('test');
       let correct = 0;
       for (let i = 0; i < 1000; i++) {
-        const x = test.images.slice(i * 784, (i + 1) * 784);
+        const x = mnist.images.slice(i * 784, (i + 1) * 784);
         const out = await session.run({ input: new ort.Tensor('float32', x, [1, 1, 28, 28]) });
         const logits = out.logits.data as Float32Array;
         let best = 0;
         for (let c = 1; c < 10; c++) if (logits[c] > logits[best]) best = c;
-        if (best === test.labels[i]) correct++;
+        if (best === mnist.labels[i]) correct++;
       }
       expect(correct / 1000).toBeGreaterThanOrEqual(info.accuracy! - 0.01);
     });
