@@ -5,12 +5,11 @@
 import { Node } from '../../../ir/types';
 import { FusedActivation } from '../../tfl-graph';
 import { floatData, LowerContext, unsupported } from '../context';
-import { floatAttr } from '../helpers/attrs';
 import { tryFuseActivation } from '../helpers/fusion';
 import { lowerAlias, lowerUnary } from '../helpers/unary';
 
+/** A bound given as an optional constant input (opset ≥ 11, the oldest edgelock reads). */
 function bound(ctx: LowerContext, node: Node, index: number, attr: string, dflt: number): number {
-  if (ctx.opset < 11) return floatAttr(node, attr, dflt);
   const name = node.inputs[index];
   if (!name) return dflt;
   const t = ctx.constOf(name);

@@ -14,7 +14,7 @@ export function lowerGemm(node: Node, ctx: LowerContext): void {
   const transB = intAttr(node, 'transB', 0) === 1;
   const alpha = floatAttr(node, 'alpha', 1);
   const beta = floatAttr(node, 'beta', 1);
-  const [m, k] = a.logical;
+  const k = a.logical[a.logical.length - 1];
   const n = transB ? b.shape[0] : b.shape[1];
   let w = floatData(b);
   if (!transB) w = transposeData(w, b.shape, [1, 0]);
@@ -26,7 +26,8 @@ export function lowerGemm(node: Node, ctx: LowerContext): void {
     if (!c) throw unsupported(node, 'C must be constant (FULLY_CONNECTED bias)');
     const cd = floatData(c);
     const size = shapeSize(c.shape);
-    const perColumn = size === n && (c.shape.length <= 1 || c.shape[c.shape.length - 1] === n) && (c.shape.length < 2 || c.shape[0] === 1 || m === 1);
+    // a per-output bias: [N], [1, N] (or [M, N] with M = 1); a scalar broadcasts
+    const perColumn = size === n && c.shape[c.shape.length - 1] === n;
     if (size === 1) bias.fill(cd[0] * beta);
     else if (perColumn) for (let i = 0; i < n; i++) bias[i] = cd[i] * beta;
     else throw unsupported(node, `C of shape [${c.shape}] is not a per-output bias`);

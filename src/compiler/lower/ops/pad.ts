@@ -2,7 +2,7 @@
 import { Node } from '../../../ir/types';
 import { iota, permute } from '../../layout';
 import { floatData, LowerContext, unsupported } from '../context';
-import { intsAttr, floatAttr, normalizeAxis, stringAttr } from '../helpers/attrs';
+import { normalizeAxis, stringAttr } from '../helpers/attrs';
 
 function constInts(ctx: LowerContext, node: Node, index: number, what: string): number[] | undefined {
   const name = node.inputs[index];
@@ -18,22 +18,16 @@ export function lowerPad(node: Node, ctx: LowerContext): void {
   const x = ctx.act(node, node.inputs[0]);
   const L = x.logical;
   const rank = L.length;
-  let pads: number[];
-  let value: number;
-  if (ctx.opset < 11) {
-    pads = intsAttr(node, 'pads') ?? new Array<number>(2 * rank).fill(0);
-    value = floatAttr(node, 'value', 0);
-  } else {
-    const given = constInts(ctx, node, 1, 'pads');
-    if (!given) throw unsupported(node, 'pads are missing');
-    value = constInts(ctx, node, 2, 'constant_value')?.[0] ?? 0;
-    const axes = constInts(ctx, node, 3, 'axes')?.map((a) => normalizeAxis(node, a, rank)) ?? iota(rank);
-    pads = new Array<number>(2 * rank).fill(0);
-    axes.forEach((a, i) => {
-      pads[a] = given[i];
-      pads[rank + a] = given[axes.length + i];
-    });
-  }
+  // opset ≥ 11 form: pads, constant_value and (opset 18) axes are inputs
+  const given = constInts(ctx, node, 1, 'pads');
+  if (!given) throw unsupported(node, 'pads are missing');
+  const value = constInts(ctx, node, 2, 'constant_value')?.[0] ?? 0;
+  const axes = constInts(ctx, node, 3, 'axes')?.map((a) => normalizeAxis(node, a, rank)) ?? iota(rank);
+  const pads = new Array<number>(2 * rank).fill(0);
+  axes.forEach((a, i) => {
+    pads[a] = given[i];
+    pads[rank + a] = given[axes.length + i];
+  });
   if (pads.some((p) => p < 0)) throw unsupported(node, 'negative pads (cropping) have no PAD lowering');
   const P = ctx.permOf(x) ?? iota(rank);
   const input = ctx.request(x, P, node);

@@ -13,7 +13,6 @@ function constList(ctx: LowerContext, node: Node, index: number, what: string): 
 }
 
 export function lowerSlice(node: Node, ctx: LowerContext): void {
-  if (ctx.opset < 10) throw unsupported(node, 'attribute-form Slice (opset < 10)');
   const x = ctx.act(node, node.inputs[0]);
   const L = x.logical;
   const rank = L.length;
