@@ -34,11 +34,20 @@ static inline int32_t el_shl_wrap(int32_t x, int left_shift) {
 /* int32 addition with two's-complement wrap-around (the reference's int32 add, without UB). */
 static inline int32_t el_add_wrap(int32_t a, int32_t b) { return (int32_t)((uint32_t)a + (uint32_t)b); }
 
+#ifdef EL_SINGLE_ROUNDING
+/* TFLITE_SINGLE_ROUNDING variant: one round-half-up of x * m / 2^(31 - shift). */
+static inline int32_t el_mbqm(int32_t x, int32_t multiplier, int shift) {
+  const int total = 31 - shift;
+  const int64_t r = ((int64_t)x * multiplier + ((int64_t)1 << (total - 1))) >> total;
+  return (int32_t)r;
+}
+#else
 static inline int32_t el_mbqm(int32_t x, int32_t multiplier, int shift) {
   const int left = shift > 0 ? shift : 0;
   const int right = shift > 0 ? 0 : -shift;
   return el_rdbpot(el_srdhm(el_shl_wrap(x, left), multiplier), right);
 }
+#endif
 
 /* MultiplyByQuantizedMultiplierSmallerThanOneExp: `left_shift` <= 0. */
 static inline int32_t el_mbqm_small(int32_t x, int32_t multiplier, int left_shift) {

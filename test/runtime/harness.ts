@@ -26,10 +26,11 @@ export const STRICT_FLAGS = ['-std=c99', '-Wall', '-Wextra', '-Werror', '-pedant
  * Compiles el_run (`sanitize`: with ASan + UBSan). The binary is cached in the temp directory under a
  * hash of the sources and flags, so test files share one build; a changed source rebuilds.
  */
-export function buildHarness(sanitize = false): string {
-  const flags = sanitize
-    ? ['-O1', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-fno-omit-frame-pointer']
-    : ['-O2'];
+export function buildHarness(sanitize = false, defines: string[] = []): string {
+  const flags = [
+    ...(sanitize ? ['-O1', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-fno-omit-frame-pointer'] : ['-O2']),
+    ...defines.map((d) => `-D${d}`),
+  ];
   const sources = [...runtimeSources(), path.join(RUNTIME_DIR, 'host/el_run.c')];
   const headers = fs.readdirSync(RUNTIME_DIR).filter((f) => f.endsWith('.h')).map((f) => path.join(RUNTIME_DIR, f))
     .concat(fs.readdirSync(path.join(RUNTIME_DIR, 'kernels')).filter((f) => f.endsWith('.h')).map((f) => path.join(RUNTIME_DIR, 'kernels', f)));

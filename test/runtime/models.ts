@@ -83,13 +83,18 @@ function weights(c: Ctx, name: string, shape: number[], channels: number, axis: 
   });
 }
 
-function bias(c: Ctx, name: string, n: number, inScale: number, wScales: number[]): number {
+/**
+ * An int32 bias. `quantized: false` omits its quantisation parameters: TFLite's own int8 per-channel
+ * kernels accept that (they use the raw int32 values), XNNPACK refuses such a node, so the oracle
+ * then runs TFLite's kernel instead of XNNPACK's.
+ */
+function bias(c: Ctx, name: string, n: number, inScale: number, wScales: number[], quantized = true): number {
   return c.b.addConstTensor({
     name,
     shape: [n],
     dtype: 'int32',
     data: Int32Array.from({ length: n }, () => randInt(c.r, -3000, 3000)),
-    quantization: { scale: wScales.map((s) => Math.fround(s * inScale)), zeroPoint: wScales.map(() => 0) },
+    ...(quantized ? { quantization: { scale: wScales.map((s) => Math.fround(s * inScale)), zeroPoint: wScales.map(() => 0) } } : {}),
   });
 }
 
@@ -108,6 +113,8 @@ export interface ConvSpec {
   activation?: number;
   perChannel?: boolean;
   withBias?: boolean;
+  /** false: bias without quantisation parameters (keeps the node off XNNPACK in the oracle). */
+  biasQuantized?: boolean;
 }
 
 function convOut(inH: number, inW: number, s: ConvSpec): [number, number] {
@@ -127,7 +134,7 @@ export function conv2d(seed: number, s: ConvSpec, depthwise = false, depthMultip
   const wt = weights(c, 'w', wShape, oc, depthwise ? 3 : 0, s.perChannel ?? true);
   const wScales = c.b.tensor(wt).quantization!.scale;
   const inputs = [x, wt];
-  if (s.withBias ?? true) inputs.push(bias(c, 'b', oc, qin.scale[0], wScales));
+  if (s.withBias ?? true) inputs.push(bias(c, 'b', oc, qin.scale[0], wScales, s.biasQuantized ?? true));
   const [oh, ow] = convOut(h, w, s);
   const k = depthwise ? s.k[0] * s.k[1] : s.k[0] * s.k[1] * ic;
   const y = act(c.b, 'y', [n, oh, ow, oc], q(accScale(qin.scale[0], wScales[0], k), randInt(c.r, -10, 10)));
