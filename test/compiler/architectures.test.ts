@@ -1,4 +1,3 @@
-import './helpers/realm';
 import { compileAndCompare } from './helpers/check';
 import { GraphBuilder } from './helpers/graph';
 

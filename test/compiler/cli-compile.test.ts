@@ -1,4 +1,3 @@
-import './helpers/realm';
 import { Command } from 'commander';
 import * as fs from 'fs';
 import * as os from 'os';

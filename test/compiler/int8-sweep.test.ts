@@ -1,4 +1,3 @@
-import './helpers/realm';
 /**
  * The lowered graphs through the int8 quantizer (src/compiler/quantize) and the TFLite runtime:
  * every lowering pattern the quantizer must handle (shared-parameter ops, fixed-output ops,

@@ -1,4 +1,3 @@
-import './helpers/realm';
 import { compileFloat } from '../../src/compiler/compile-float';
 import { EdgelockError } from '../../src/errors';
 import { compileAndCompare } from './helpers/check';

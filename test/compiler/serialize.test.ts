@@ -1,4 +1,3 @@
-import './helpers/realm';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';

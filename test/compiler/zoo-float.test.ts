@@ -1,4 +1,3 @@
-import './helpers/realm';
 import * as fs from 'fs';
 import * as path from 'path';
 import { compileFloat } from '../../src/compiler/compile-float';
