@@ -36,7 +36,7 @@ describe('npy fixtures written by numpy', () => {
   test('uint8 (2,2,2), float64 scalar, format 2.0 and 3.0', () => {
     const u = readNpy(path.join(FIX, 'u8_2x2x2.npy'));
     expect(u.shape).toEqual([2, 2, 2]);
-    expect(Array.from(u.data)).toEqual([0, 30, 60, 90, 120, 150, 180, 210]);
+    expect(Array.from(u.data as Uint8Array)).toEqual([0, 30, 60, 90, 120, 150, 180, 210]);
     const s = readNpy(path.join(FIX, 'f64_scalar.npy'));
     expect(s.shape).toEqual([]);
     expect(s.dtype).toBe('float64');
