@@ -8,6 +8,7 @@ Weights are random but seeded; the .onnx files are committed, so this runs only 
 import os
 import sys
 
+import numpy as np
 import onnx
 import torch
 import torch.nn as nn
@@ -91,6 +92,12 @@ def export(model, example, name, opset, keep_shape_ops=False):
         training=torch.onnx.TrainingMode.PRESERVE,
         onnx_shape_inference=not keep_shape_ops,
     )
+    # PyTorch's own output on a fixed input, so tests can hold onnxruntime's result on the
+    # exported file against the framework that produced it.
+    with torch.no_grad():
+        expected = model(example)
+    np.save(os.path.join(HERE, name + '.input.npy'), example.numpy().astype(np.float32))
+    np.save(os.path.join(HERE, name + '.output.npy'), expected.numpy().astype(np.float32))
     m = onnx.load(path)
     onnx.checker.check_model(m)
     ops = sorted({n.op_type for n in m.graph.node})
