@@ -112,6 +112,8 @@ export class TfliteBuilder {
   private readonly metadata: { name: string; buffer: number }[] = [];
   private inputs: number[] = [];
   private outputs: number[] = [];
+  /** Vectors already written in the current finish(), keyed by content: identical ones are shared (zero points, shapes). */
+  private vectorCache = new Map<string, flatbuffers.Offset>();
   private description = '';
   private subgraphName = 'main';
 
@@ -221,6 +223,7 @@ export class TfliteBuilder {
 
   /** Serialises the model. The builder can keep being used and finished again. */
   finish(): Uint8Array {
+    this.vectorCache = new Map();
     if (this.inputs.length === 0) fail('the subgraph has no inputs');
     if (this.outputs.length === 0) fail('the subgraph has no outputs');
     const dataBytes = this.buffers.reduce((n, b) => n + (b ? b.length + TFLITE_BUFFER_ALIGNMENT : 0), 0);
@@ -304,6 +307,15 @@ export class TfliteBuilder {
     return this.tensors.length - 1;
   }
 
+  private sharedVector(key: string, create: () => flatbuffers.Offset): flatbuffers.Offset {
+    let off = this.vectorCache.get(key);
+    if (off === undefined) {
+      off = create();
+      this.vectorCache.set(key, off);
+    }
+    return off;
+  }
+
   private checkTensor(index: number, where: string): void {
     if (!Number.isInteger(index) || index < 0 || index >= this.tensors.length) {
       fail(`${where}: tensor index ${index} does not exist`);
@@ -311,7 +323,7 @@ export class TfliteBuilder {
   }
 
   private writeTensor(fb: flatbuffers.Builder, t: TensorRecord): flatbuffers.Offset {
-    const shape = G.Tensor.createShapeVector(fb, t.shape);
+    const shape = this.sharedVector(`shape:${t.shape.join(',')}`, () => G.Tensor.createShapeVector(fb, t.shape));
     const name = fb.createString(t.name);
     let quantization = 0;
     if (t.quantization) {
@@ -319,7 +331,9 @@ export class TfliteBuilder {
       const min = q.min ? G.QuantizationParameters.createMinVector(fb, q.min) : 0;
       const max = q.max ? G.QuantizationParameters.createMaxVector(fb, q.max) : 0;
       const scale = G.QuantizationParameters.createScaleVector(fb, q.scale);
-      const zeroPoint = G.QuantizationParameters.createZeroPointVector(fb, q.zeroPoint.map((z) => BigInt(z)));
+      const zeroPoint = this.sharedVector(`zp:${q.zeroPoint.join(',')}`, () =>
+        G.QuantizationParameters.createZeroPointVector(fb, q.zeroPoint.map((z) => BigInt(z))),
+      );
       G.QuantizationParameters.startQuantizationParameters(fb);
       if (min) G.QuantizationParameters.addMin(fb, min);
       if (max) G.QuantizationParameters.addMax(fb, max);
