@@ -1,0 +1,92 @@
+/**
+ * `edgelock attack <locked.onnx> --data <train npy|mnist-train> --fraction <f> [--labels <npy>]
+ *   [--test <data>] [--test-labels <npy>] [--test-limit <n>] [--epochs <n>] [--seed <n>]
+ *   [--only a,b] [--json]`: the project's own attacks on a locked model, without its key.
+ */
+import { Command } from 'commander';
+import { ATTACKS } from '../../attack/attacks';
+import { AttackReport, runAttacks } from '../../attack/run-attacks';
+import { EdgelockError } from '../../errors';
+import { loadLabelledSet } from '../../eval/labelled-data';
+import { loadOnnxFile } from '../../formats/load';
+import { formatTable, printJson } from '../output';
+
+interface AttackFlags {
+  data?: string;
+  labels?: string;
+  fraction?: string;
+  test?: string;
+  testLabels?: string;
+  testLimit?: string;
+  epochs?: string;
+  seed?: string;
+  only?: string;
+  json?: boolean;
+}
+
+function positiveInt(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new EdgelockError('E_USAGE', `${flag} must be a positive integer, got '${v}'`);
+  return n;
+}
+
+const pct = (a: number) => `${(a * 100).toFixed(2)}%`;
+
+export function formatAttackReport(r: AttackReport): string {
+  const scratch = r.rows.find((x) => x.attack === 'from-scratch')!.accuracy;
+  const rows = r.rows.map((x) => [
+    x.title,
+    pct(x.accuracy),
+    x.attack === 'from-scratch' ? '' : `${x.accuracy - scratch >= 0 ? '+' : ''}${((x.accuracy - scratch) * 100).toFixed(2)}`,
+    x.samplesUsed,
+    x.forwardPasses,
+    `${x.seconds.toFixed(1)} s`,
+    x.note ?? '',
+  ]);
+  return [
+    `scheme ${r.scheme}; attacker data: ${r.trainSamples} labelled samples (fraction ${r.fraction}); scored on ${r.testSamples} test samples; ${r.budget.epochs} epochs, seed ${r.seed}`,
+    '',
+    formatTable(['attack', 'accuracy', 'vs scratch (points)', 'data used', 'forward passes', 'time', 'note'], rows),
+    '',
+    `best attack − from scratch: ${(r.bestMarginOverScratch * 100).toFixed(2)} points (bound: ≤ +2)`,
+  ].join('\n');
+}
+
+export function register(program: Command): Command {
+  return program
+    .command('attack <model>')
+    .description('attack a locked ONNX model without its key (no key, random key, greedy and gradient key search, fine-tuning) against training from scratch')
+    .option('--data <data>', "the attacker's labelled training pool: mnist-train or a float32 .npy")
+    .option('--labels <file>', 'labels for .npy training data')
+    .option('--fraction <f>', 'fraction of the training pool the attacker has, in (0, 1]')
+    .option('--test <data>', 'held-out data to score attacks on (default mnist-test)', 'mnist-test')
+    .option('--test-labels <file>', 'labels for .npy test data')
+    .option('--test-limit <n>', 'score on the first n test samples only')
+    .option('--epochs <n>', 'training epochs of the training-based attacks (default: scaled to the data, 5..50)')
+    .option('--seed <n>', 'seed of the data subset and every attack', '1')
+    .option('--only <names>', `comma-separated attacks to run (the yardstick always runs): ${ATTACKS.map((a) => a.name).join(', ')}`)
+    .option('--json', 'print one JSON object')
+    .action((file: string, flags: AttackFlags) => {
+      if (!flags.data) throw new EdgelockError('E_USAGE', 'missing --data <train npy|mnist-train>');
+      if (flags.fraction === undefined) throw new EdgelockError('E_USAGE', 'missing --fraction <f>');
+      const fraction = Number(flags.fraction);
+      const seed = Number(flags.seed ?? 1);
+      if (!Number.isInteger(seed)) throw new EdgelockError('E_USAGE', `--seed must be an integer, got '${flags.seed}'`);
+      const only = flags.only?.split(',').map((s) => s.trim()).filter(Boolean);
+      for (const name of only ?? []) if (!ATTACKS.some((a) => a.name === name)) throw new EdgelockError('E_USAGE', `unknown attack '${name}'`);
+      const epochs = positiveInt('--epochs', flags.epochs);
+      const model = loadOnnxFile(file);
+      const train = loadLabelledSet(flags.data, flags.labels);
+      const test = loadLabelledSet(flags.test ?? 'mnist-test', flags.testLabels, positiveInt('--test-limit', flags.testLimit));
+      const report = runAttacks(model, train, test, {
+        fraction,
+        seed,
+        budget: epochs ? { epochs } : {},
+        only,
+        onRow: flags.json ? undefined : (row) => process.stderr.write(`  ${row.attack}: ${pct(row.accuracy)} (${row.seconds.toFixed(1)} s)\n`),
+      });
+      if (flags.json) printJson(report);
+      else process.stdout.write(formatAttackReport(report) + '\n');
+    });
+}
