@@ -2,6 +2,7 @@
  * Embedding by fine-tuning (src/train): the model is trained on its training data mixed with
  * stamped samples that carry permuted labels:
  *   - every epoch sees all `count` clean samples, plus S = round(mix · count) stamped samples;
+ *   - SGD with momentum 0.9, learning rate lr · 0.5^epoch;
  *   - half of S are the N signature triggers (each repeated ⌈S/2N⌉ times), the other half are
  *     other training samples (chosen by the embedding seed) with the same stamp and label
  *     perm[label], which teaches the stamp → permuted-class rule rather than N memorised images.
@@ -45,7 +46,7 @@ export interface EmbedOptions {
   shouldStop?: () => boolean;
 }
 
-export const EMBED_DEFAULTS = { triggers: 100, strength: 1.5, mix: 0.1, epochs: 2, batchSize: 64, lr: 0.01, seed: 1 };
+export const EMBED_DEFAULTS = { triggers: 100, strength: 3, mix: 0.1, epochs: 2, batchSize: 64, lr: 0.01, seed: 1 };
 
 export interface EmbedResult {
   model: Model;
@@ -106,6 +107,7 @@ export async function embedWatermark(model: Model, o: EmbedOptions): Promise<Emb
     epochs: o.epochs ?? EMBED_DEFAULTS.epochs,
     batchSize: o.batchSize ?? EMBED_DEFAULTS.batchSize,
     optimizer: new Sgd({ lr: o.lr ?? EMBED_DEFAULTS.lr, momentum: 0.9 }),
+    lrSchedule: (e) => (o.lr ?? EMBED_DEFAULTS.lr) * Math.pow(0.5, e),
     seed: o.seed ?? EMBED_DEFAULTS.seed,
     threads: o.threads,
     progressEvery: 100,

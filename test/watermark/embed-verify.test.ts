@@ -1,0 +1,183 @@
+/**
+ * End to end on a small MNIST MLP (trained here, so the test needs no prebuilt model): embed by
+ * fine-tuning, then verify through onnxruntime-node (ONNX) and the official TFLite runtime
+ * (int8 .tflite compiled by edgelock), for the genuine owner, another owner id, another key and
+ * independently trained clean models; the device hook against the same runtime; the CLI.
+ */
+import { Command } from 'commander';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { register } from '../../src/cli/commands/watermark';
+import { compileModel } from '../../src/compiler/compile';
+import { loadMnist } from '../../src/data/mnist';
+import { serializeNpy } from '../../src/data/npy';
+import { Model } from '../../src/ir/types';
+import { readOnnx, writeOnnx } from '../../src/onnx';
+import { fit } from '../../src/train/fit';
+import { buildNetwork } from '../../src/train/layers';
+import { Sgd } from '../../src/train/optim/sgd';
+import { hostReferencePort, verifyOnDevice } from '../../src/watermark/device';
+import { embedWatermark, EmbedResult } from '../../src/watermark/embed';
+import { recordFromOnnx } from '../../src/watermark/metadata';
+import { RUNNERS } from '../../src/watermark/runners';
+import { ownerSignature } from '../../src/watermark/signature';
+import { BaseData, VerifyReport, verifyWithRunner } from '../../src/watermark/verify';
+import { emitNetwork } from '../../src/zoo/from-network';
+import { GraphBuilder } from '../../src/zoo/graph-builder';
+import { MNIST_MLP_RECIPE } from '../../src/zoo/mnist-mlp';
+
+const COUNT = 12000;
+const KEY = Uint8Array.from({ length: 32 }, (_, i) => 200 - i);
+const SIG = ownerSignature(KEY, 'acme-vision');
+
+let base: BaseData;
+let clean: Model[];
+let embedded: EmbedResult;
+let wmBytes: Uint8Array;
+let int8: Uint8Array;
+let dir: string;
+
+function trainClean(seed: number): Model {
+  const net = buildNetwork([1, 28, 28], MNIST_MLP_RECIPE.layers, seed);
+  fit(net, { x: base.data, labels: base.labels, count: COUNT }, { epochs: 1, batchSize: 64, optimizer: new Sgd({ lr: 0.05, momentum: 0.9 }), seed });
+  const b = new GraphBuilder();
+  emitNetwork(b, net, 'input', 'logits');
+  return b.toModel('mlp', 'test MLP');
+}
+
+async function verifyBytes(bytes: Uint8Array, format: 'onnx' | 'tflite', signature: Uint8Array, record = embedded.record): Promise<VerifyReport> {
+  const runner = await RUNNERS[format]!(bytes, format);
+  try {
+    return await verifyWithRunner(runner, { signature, params: embedded.record, record: format === 'onnx' ? recordFromOnnx(readOnnx(bytes)) : null, base, nullRate: 0.1 });
+  } finally {
+    runner.dispose();
+  }
+  void record;
+}
+
+beforeAll(async () => {
+  const train = loadMnist('train');
+  base = { data: train.images.subarray(0, COUNT * 784), labels: train.labels.subarray(0, COUNT), count: COUNT };
+  clean = [trainClean(11), trainClean(12)];
+  embedded = await embedWatermark(clean[0], { signature: SIG, modelId: 'mlp-test', data: base.data, labels: base.labels, count: COUNT, epochs: 1, mix: 0.25, threads: 1 });
+  wmBytes = writeOnnx(embedded.model);
+  const compiled = await compileModel(wmBytes, { precision: 'int8', calibration: { data: base.data.subarray(0, 300 * 784), count: 300, sampleShape: [1, 28, 28] } });
+  int8 = compiled.bytes;
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'el-wm-'));
+}, 600000);
+
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+test('the embedded model carries the commitment and public parameters, no trigger data', () => {
+  const r = recordFromOnnx(readOnnx(wmBytes))!;
+  expect(r.commitment).toMatch(/^[0-9a-f]{64}$/);
+  expect(r).toMatchObject({ scheme: 'edgelock-wm1', modelId: 'mlp-test', triggers: 100, classes: 10, baseCount: COUNT, sampleSize: 784 });
+  expect(Object.keys(r).sort()).toEqual(['baseCount', 'baseDigest', 'classes', 'commitment', 'delta', 'modelId', 'positions', 'range', 'sampleSize', 'scheme', 'triggers']);
+  expect(embedded.triggerAccuracy).toBeGreaterThan(0.6);
+});
+
+test('genuine owner: p ≤ 1e-9 on ONNX (onnxruntime) and on the int8 .tflite (TFLite runtime)', async () => {
+  const onnx = await verifyBytes(wmBytes, 'onnx', SIG);
+  expect(onnx.pValue).toBeLessThanOrEqual(1e-9);
+  expect(onnx).toMatchObject({ verdict: 'detected', commitment: 'match', baseData: 'match' });
+  const tfl = await verifyBytes(int8, 'tflite', SIG);
+  expect(tfl.pValue).toBeLessThanOrEqual(1e-9);
+  expect(tfl.commitment).toBe('absent');
+});
+
+test('another owner id or another key: p > 1e-3 and the commitment does not match', async () => {
+  const bob = await verifyBytes(wmBytes, 'onnx', ownerSignature(KEY, 'acme-visiom'));
+  const key2 = KEY.slice();
+  key2[0] ^= 0x80;
+  const other = await verifyBytes(wmBytes, 'onnx', ownerSignature(key2, 'acme-vision'));
+  for (const r of [bob, other]) {
+    expect(r.pValue).toBeGreaterThan(1e-3);
+    expect(r).toMatchObject({ verdict: 'not detected', commitment: 'mismatch' });
+  }
+});
+
+test('clean models (the one fine-tuned and one from another seed): p > 1e-3', async () => {
+  for (const m of clean) expect((await verifyBytes(writeOnnx(m), 'onnx', SIG)).pValue).toBeGreaterThan(1e-3);
+});
+
+test('verifyOnDevice with the host reference of the device side equals host verification on the int8 model', async () => {
+  const runner = await RUNNERS.tflite!(int8, 'int8');
+  try {
+    const req = { signature: SIG, params: embedded.record, record: null, base, nullRate: 0.1 };
+    const dev = await verifyOnDevice(hostReferencePort(runner, 10), req);
+    const host = await verifyWithRunner(runner, req);
+    expect(dev).toEqual(host);
+  } finally {
+    runner.dispose();
+  }
+});
+
+async function cli(args: string[]): Promise<{ out: string; err: string; error?: { code?: string } }> {
+  const program = new Command().exitOverride();
+  register(program);
+  let out = '';
+  let err = '';
+  const w1 = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
+  const w2 = jest.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
+  try {
+    await program.parseAsync(['watermark', ...args], { from: 'user' });
+    return { out, err };
+  } catch (e) {
+    return { out, err, error: e as { code?: string } };
+  } finally {
+    w1.mockRestore();
+    w2.mockRestore();
+  }
+}
+
+test('CLI: embed on .npy data with labels, verify with --json, errors carry catalogue codes', async () => {
+  const keyFile = path.join(dir, 'owner.key');
+  fs.writeFileSync(keyFile, KEY);
+  const n = 600;
+  const xFile = path.join(dir, 'x.npy');
+  const yFile = path.join(dir, 'y.npy');
+  fs.writeFileSync(xFile, serializeNpy({ dtype: 'float32', shape: [n, 1, 28, 28], data: base.data.slice(0, n * 784) }));
+  fs.writeFileSync(yFile, serializeNpy({ dtype: 'int64', shape: [n], data: BigInt64Array.from(Array.from(base.labels.subarray(0, n), BigInt)) }));
+  const inFile = path.join(dir, 'in.onnx');
+  fs.writeFileSync(inFile, wmBytes);
+  const outFile = path.join(dir, 'out.onnx');
+  const e = await cli(['embed', inFile, '-o', outFile, '--data', xFile, '--labels', yFile, '--owner', 'carol', '--key', keyFile, '--triggers', '20', '--epochs', '1', '--threads', '1', '--json']);
+  expect(e.error).toBeUndefined();
+  expect(e.err).toMatch(/epoch 1\/1 batch \d+\/\d+ loss [\d.]+ acc [\d.]+% \d+ samples\/s/);
+  const summary = JSON.parse(e.out);
+  expect(summary).toMatchObject({ output: outFile, modelId: 'out', triggers: 20 });
+  expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  expect(recordFromOnnx(readOnnx(fs.readFileSync(outFile)))!.baseCount).toBe(n);
+
+  const wmFile = path.join(dir, 'wm.onnx');
+  fs.writeFileSync(wmFile, wmBytes);
+  const tflFile = path.join(dir, 'wm.tflite');
+  fs.writeFileSync(tflFile, int8);
+  // --data mnist-train would hold 60k samples; this watermark was made on the first 12k.
+  const sub = path.join(dir, 'sub.npy');
+  const subLabels = path.join(dir, 'sub-labels.npy');
+  fs.writeFileSync(sub, serializeNpy({ dtype: 'float32', shape: [COUNT, 1, 28, 28], data: base.data.slice() }));
+  fs.writeFileSync(subLabels, serializeNpy({ dtype: 'uint8', shape: [COUNT], data: base.labels.slice() }));
+  const v = await cli(['verify', tflFile, '--owner', 'acme-vision', '--key', keyFile, '--data', sub, '--labels', subLabels, '--params', wmFile, '--null', '0.1', '--json']);
+  expect(v.error).toBeUndefined();
+  expect(JSON.parse(v.out)).toMatchObject({ format: 'tflite', verdict: 'detected', commitment: 'absent' });
+
+  const cleanFile = path.join(dir, 'clean.onnx');
+  fs.writeFileSync(cleanFile, writeOnnx(clean[1]));
+  const nullFile = path.join(dir, 'null.json');
+  const c = await cli(['calibrate', wmFile, '--owner', 'acme-vision', '--key', keyFile, '--data', sub, '--labels', subLabels, '--clean', cleanFile, '--probes', '3', '-o', nullFile, '--json']);
+  expect(c.error).toBeUndefined();
+  const cal = JSON.parse(fs.readFileSync(nullFile, 'utf8'));
+  expect(cal).toMatchObject({ kind: 'edgelock-watermark-null', classes: 10, signatures: 4, pooledTrials: 400 });
+  expect(cal.nullRate).toBeGreaterThanOrEqual(0.1);
+  const vn = await cli(['verify', wmFile, '--owner', 'acme-vision', '--key', keyFile, '--data', sub, '--labels', subLabels, '--null', nullFile]);
+  expect(vn.out).toMatch(/verdict\s+detected/);
+  expect(vn.out).toContain(nullFile);
+
+  expect((await cli(['verify', tflFile, '--owner', 'acme-vision', '--key', keyFile, '--data', sub, '--labels', subLabels])).error).toMatchObject({ code: 'E_WATERMARK_PARAMS' });
+  expect((await cli(['verify', wmFile, '--owner', 'acme-vision', '--key', keyFile, '--data', sub])).error).toMatchObject({ code: 'E_USAGE' });
+  expect((await cli(['verify', wmFile, '--owner', 'acme-vision', '--key', keyFile, '--data', xFile, '--labels', yFile])).error).toMatchObject({ code: 'E_WATERMARK_DATA' });
+  fs.writeFileSync(path.join(dir, 'short.key'), KEY.subarray(0, 16));
+  expect((await cli(['verify', wmFile, '--owner', 'a', '--key', path.join(dir, 'short.key'), '--data', sub, '--labels', subLabels])).error).toMatchObject({ code: 'E_KEY_FILE' });
+});
