@@ -151,7 +151,7 @@ export async function oracleKernels(model: Uint8Array, shapes: number[][], kinds
   try {
     delete g.MessageChannel;
     const exact = model.buffer.slice(model.byteOffset, model.byteOffset + model.byteLength);
-    runner = await tflite.loadTFLiteModel(exact, { numThreads: 1, enableProfiling: true });
+    runner = await tflite.loadTFLiteModel(exact, { numThreads: 1, enableProfiling: true, maxProfilingBufferEntries: 1 << 20 });
   } finally {
     if (messageChannel !== undefined) g.MessageChannel = messageChannel;
   }
@@ -167,6 +167,7 @@ export async function oracleKernels(model: Uint8Array, shapes: number[][], kinds
     console.warn = warn;
   }
   const kernels = (runner.getProfilingResults() as { nodeType: string }[]).map((p) => p.nodeType);
+  if (kernels.length === 0) throw new Error('the oracle profiler recorded no nodes; cannot tell which kernels ran');
   inputs.forEach((t: { dispose(): void }) => t.dispose());
   runner.modelRunner?.cleanUp?.();
   return kernels;
