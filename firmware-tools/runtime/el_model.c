@@ -167,7 +167,10 @@ static el_status prepare_operator(el_prepare_ctx *c, const el_fbv *opcodes, cons
   EL_TRY(el_fbt_u32(&ot, OP_OPCODE, 0, &opcode_index));
   el_node *n = &m->nodes[i];
   EL_TRY(resolve_kernel(fb, opcodes, opcode_index, &n->kernel, &c->version));
-  if (el_fbt_has(&ot, OP_CUSTOM_OPTIONS) || el_fbt_has(&ot, OP_INTERMEDIATES)) return EL_ERR_OPTIONS;
+  el_fbv custom, intermediates;
+  EL_TRY(el_fbt_vector(&ot, OP_CUSTOM_OPTIONS, 1, &custom));
+  EL_TRY(el_fbt_vector(&ot, OP_INTERMEDIATES, 4, &intermediates));
+  if (custom.n != 0 || intermediates.n != 0) return EL_ERR_OPTIONS; /* empty vectors are harmless */
 
   uint8_t options_type;
   EL_TRY(el_fbt_u8(&ot, OP_OPTIONS_TYPE, 0, &options_type));
