@@ -1,0 +1,30 @@
+/*
+ * The int8 runtime as a firmware module: one prepared el_model per model slot, each with its own
+ * static arena. The firmware core's model store calls the registered hook when a slot becomes READY
+ * (Prepare runs once there); a RUN command handler then only fills inputs, invokes and reads outputs.
+ */
+#ifndef EL_RUNTIME_MODULE_H
+#define EL_RUNTIME_MODULE_H
+
+#include <stdint.h>
+
+#include "el_runtime.h"
+
+/* Arena bytes per model slot (every zoo model needs < 64 KB). */
+#ifndef EL_RUNTIME_ARENA_BYTES
+#define EL_RUNTIME_ARENA_BYTES (96u * 1024u)
+#endif
+
+/* The prepared model of `slot`, or NULL when the slot has none (empty, loading, or rejected). */
+el_model *el_runtime_slot_model(uint8_t slot);
+
+/* Why the last Prepare of `slot` failed (EL_OK when it succeeded or never ran), and on which operator
+ * (UINT32_MAX: not operator-specific). Lets a RUN/INFO handler report a precise reason. */
+el_status el_runtime_slot_status(uint8_t slot, uint32_t *failed_op);
+
+/* Optional, defined by the firmware code that implements the runtime's protocol commands (RUN, ...):
+ * called from el_firmware_modules_register() after the hook is registered, so that code can call
+ * el_dispatch_register() with its command table. */
+void el_runtime_commands_register(void) __attribute__((weak));
+
+#endif
