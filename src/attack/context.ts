@@ -47,8 +47,11 @@ export interface Attack {
   run(ctx: AttackContext): AttackOutcome;
 }
 
-/** Epochs scaled so small subsets get more passes: about `samples` sample-steps, within [min, max]. */
+/**
+ * Epochs scaled so every subset trains to convergence: about 120k sample-steps, within [10, 50]
+ * epochs (600 samples: 50 epochs; 6000: 20; 60000: 10).
+ */
 export function defaultBudget(trainCount: number, overrides: Partial<AttackBudget> = {}): AttackBudget {
-  const epochs = Math.max(5, Math.min(50, Math.ceil(30000 / Math.max(1, trainCount))));
+  const epochs = Math.max(10, Math.min(50, Math.ceil(120000 / Math.max(1, trainCount))));
   return { epochs, batchSize: 32, lr: 0.05, greedySamples: 200, greedySweeps: 3, ...overrides };
 }
