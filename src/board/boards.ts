@@ -20,7 +20,8 @@ export interface BoardDef {
   /** the built artefact, relative to the build directory */
   artefact: string;
   launch(artefact: string, stateDir: string): LaunchSpec;
-  /** matches the line the running board prints with its serial port; group 1 is the path */
+  /** matches the complete line the running board prints with its serial port (group 1: the path); anchored at
+   * the line's end so a log file read while the line is being written never yields a truncated path */
   portPattern: RegExp;
 }
 
@@ -40,7 +41,7 @@ export const BOARDS: readonly BoardDef[] = [
         '-semihosting-config', 'enable=on,target=native', '-icount', 'shift=0', '-kernel', elf],
       cwd: stateDir,
     }),
-    portPattern: /char device redirected to (\/dev\/[^\s]+)/,
+    portPattern: /char device redirected to (\/dev\/\S+) \(label/,
   },
   {
     name: 'host-sim',
@@ -49,6 +50,6 @@ export const BOARDS: readonly BoardDef[] = [
     sourceDir: 'boards/host-sim',
     artefact: 'edgelock-host-sim',
     launch: (bin, stateDir) => ({ command: bin, args: ['--state', stateDir], cwd: stateDir }),
-    portPattern: /edgelock-host-sim: serial port (\/dev\/[^\s]+)/,
+    portPattern: /edgelock-host-sim: serial port (\/dev\/\S+)\n/,
   },
 ];

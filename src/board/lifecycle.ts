@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { EdgelockError } from '../errors';
 import { boardByName, ensureBuilt } from './build';
-import { RunningBoard, forgetBoard, isAlive, listBoards, recordBoard, runDir } from './registry';
+import { RunningBoard, forgetBoard, isAlive, listBoards, processStart, recordBoard, runDir } from './registry';
 
 export interface StartOptions {
   board?: string;
@@ -47,7 +47,7 @@ export async function startBoard(opts: StartOptions = {}): Promise<RunningBoard>
   while (Date.now() < deadline) {
     const m = fs.readFileSync(log, 'utf8').match(def.portPattern);
     if (m && child.pid) {
-      const b: RunningBoard = { board: def.name, port: m[1], pid: child.pid, stateDir, log, started: new Date().toISOString() };
+      const b: RunningBoard = { board: def.name, port: m[1], pid: child.pid, stateDir, log, started: new Date().toISOString(), procStart: processStart(child.pid) };
       recordBoard(b);
       return b;
     }

@@ -10,11 +10,23 @@ export interface RunningBoard {
   stateDir: string;
   log: string;
   started: string;
+  /** kernel start time of the process (Linux /proc), so a recycled pid is never taken for the board */
+  procStart?: string;
 }
 
 /** One JSON file per running board; EDGELOCK_RUN_DIR overrides the location. */
 export function runDir(): string {
   return process.env.EDGELOCK_RUN_DIR ?? path.join(os.tmpdir(), `edgelock-boards-${os.userInfo().uid}`);
+}
+
+/** Start time of a process in clock ticks since boot (field 22 of /proc/<pid>/stat), where available. */
+export function processStart(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
 }
 
 export function isAlive(pid: number): boolean {
@@ -49,7 +61,7 @@ export function listBoards(): RunningBoard[] {
   for (const f of files) {
     try {
       const b = JSON.parse(fs.readFileSync(path.join(runDir(), f), 'utf8')) as RunningBoard;
-      if (isAlive(b.pid)) out.push(b);
+      if (isAlive(b.pid) && (!b.procStart || processStart(b.pid) === b.procStart)) out.push(b);
       else forgetBoard(b.pid);
     } catch {
       // a half-written or foreign file: ignore

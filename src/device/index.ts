@@ -4,3 +4,5 @@ export type { ByteLink } from './link';
 export { openSerialLink } from './serial-link';
 export { Transport } from './transport';
 export type { TransportOptions, TransportStats } from './transport';
+export { measureTransfer } from './transfer-stats';
+export type { TransferStats } from './transfer-stats';

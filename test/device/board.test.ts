@@ -67,8 +67,13 @@ describe.each(BOARD_NAMES)('board %s, real firmware over its serial port', (boar
   });
 
   test('development model load: stored bytes hash to the host SHA-256; bad sequences are refused', async () => {
+    const before = { ...client.transport.stats };
     const r = await client.loadModelDev(model, 1);
     expect(r.sha256).toBe(sha(model));
+    const s = client.transport.stats;
+    const wire = s.bytesSent - before.bytesSent + s.bytesReceived - before.bytesReceived;
+    expect(model.length / wire).toBeGreaterThanOrEqual(0.95); // protocol efficiency target of the issue
+    expect(s.requests - before.requests).toBe(Math.ceil(model.length / (LIMITS.maxPayload - 5)) + 2);
     const slot = (await client.info()).modelSlots[1];
     expect(slot).toEqual({ slot: 1, state: 'ready', size: model.length, sha256: sha(model) });
 
