@@ -84,3 +84,31 @@ describe.each(['host-sim', 'qemu-mps2-an386'])('repeat cache on %s', (board) => 
     expect(after.executed).toBe(2); // the PING and this INFO
   });
 });
+
+describe('malformed requests on host-sim are answered with a status, not executed', () => {
+  test('foreign version, unknown command, response-typed frame, wrong payload length', async () => {
+    const b = await startTestBoard('host-sim');
+    const { link, frames, waitFrames } = await rawLink(b.port);
+    const info = commandByName('INFO').id;
+    const send = [
+      { version: PROTOCOL_VERSION + 1, type: info, seq: 10, payload: Buffer.alloc(0) },
+      { version: PROTOCOL_VERSION, type: 0x7e, seq: 11, payload: Buffer.alloc(0) },
+      { version: PROTOCOL_VERSION, type: info | RESPONSE_FLAG, seq: 12, payload: Buffer.alloc(0) },
+      { version: PROTOCOL_VERSION, type: info, seq: 13, payload: Buffer.alloc(1) },
+      { version: PROTOCOL_VERSION, type: commandByName('KEY_WRITE').id, seq: 14, payload: Buffer.alloc(32) },
+    ];
+    for (const f of send) await link.write(encodeFrame(f));
+    await waitFrames(send.length);
+    await link.close();
+    expect(frames.map((f) => [f.seq, f.version, status(f)])).toEqual([
+      [10, PROTOCOL_VERSION, 'ERR_VERSION'],
+      [11, PROTOCOL_VERSION, 'ERR_UNKNOWN_COMMAND'],
+      [12, PROTOCOL_VERSION, 'ERR_UNKNOWN_COMMAND'],
+      [13, PROTOCOL_VERSION, 'ERR_BAD_LENGTH'],
+      [14, PROTOCOL_VERSION, 'ERR_BAD_LENGTH'],
+    ]);
+    const after = await withDevice(b.port, (c) => c.info());
+    expect(after.executed).toBe(1); // only this INFO
+    expect(after.keyProvisioned).toBe(false);
+  });
+});
