@@ -46,7 +46,8 @@ export function register(program: Command): Command {
         printJson(r);
         return;
       }
-      const state = r.locked ? (r.unlocked ? `locked (${r.scheme}), unlocked with the given key` : `locked (${r.scheme}), run WITHOUT its key`) : 'not locked';
+      const how = flags.keyCheck === false ? "unlocked with the given key, key id check skipped" : "unlocked with the given key";
+      const state = r.locked ? (r.unlocked ? `locked (${r.scheme}), ${how}` : `locked (${r.scheme}), run WITHOUT its key`) : "not locked";
       process.stdout.write(`${file}: ${r.format}, ${state}\naccuracy ${(r.accuracy * 100).toFixed(2)}% on ${r.samples} samples of ${data.name}\n`);
     });
 }
