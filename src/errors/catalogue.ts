@@ -29,6 +29,7 @@ export const ERROR_CATALOGUE = {
   E_PASS_NO_FIXPOINT: { summary: 'the pass pipeline did not reach a fixed point' },
   E_RUNTIME: { summary: 'the reference runtime failed to run the model' },
   E_TRAIN_UNSUPPORTED: { summary: 'the model is not a graph the trainer can train', hint: 'the trainer takes chains of Conv, Gemm, Relu, MaxPool, AveragePool, GlobalAveragePool and Flatten' },
+  E_ZOO_TRAINER_MISSING: { summary: 'the zoo build needs PyTorch (/usr/bin/python3 with torch, onnx, numpy) to train a model', hint: 'apt-get install python3-torch python3-onnx; the committed model is kept meanwhile' },
 
   // --- TFLite back end
   E_TFLITE_PARSE: { summary: 'the TFLite flatbuffer could not be decoded' },

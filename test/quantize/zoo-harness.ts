@@ -4,8 +4,8 @@
  * - the int8 model (--io float) runs in the official TFLite runtime and its top-1 agrees with
  *   the float ONNX model run by onnxruntime: ≥99.5% on all 10,000 MNIST test images for the
  *   MNIST classifiers (calibrated on 500 MNIST training images), ≥99% on 1,000 held-back
- *   seeded synthetic inputs for the others (calibrated on 300 synthetic inputs of the same
- *   distribution, drawn with another seed);
+ *   samples of the synthetic task the others were trained on (calibrated on 300 samples of
+ *   its 'calib' split; src/zoo/synthetic-task.ts);
  * - the --io int8 variant loads, and its dequantised outputs equal the --io float variant's
  *   within one output quantisation step (the int8 input codes are produced by the runtime's
  *   own QUANTIZE kernel in a one-op model, so both variants see identical codes; the step of
@@ -27,8 +27,7 @@ import { loadMnist } from '../../src/data/mnist';
 import { readTflite, tfliteBufferData } from '../../src/tflite/reader';
 import { TfliteBuilder } from '../../src/tflite/builder';
 import { TfliteOracle, runTflite } from '../../src/tflite/oracle';
-import { Rng } from '../../src/train/rng';
-import { smoothFields } from '../../src/zoo/synthetic-inputs';
+import { syntheticTask, TaskSplit } from '../../src/zoo/synthetic-task';
 
 // EDGELOCK_ZOO_DIR points the test at another build of the zoo (e.g. a fresh `npm run models -- --out dir`).
 const MODELS = process.env.EDGELOCK_ZOO_DIR ?? path.resolve(__dirname, '..', '..', 'models');
@@ -41,12 +40,10 @@ interface SampleSet {
   labelsFrom?: 'mnist';
 }
 
-function synthetic(count: number, shape: [number, number, number], lo: number, hi: number, seed: number): SampleSet {
-  const parts = smoothFields(count, shape, lo, hi, new Rng(seed));
-  const size = shape[0] * shape[1] * shape[2];
-  const data = new Float32Array(count * size);
-  parts.forEach((p, i) => data.set(p, i * size));
-  return { data, count, sampleShape: [...shape] };
+/** The model's synthetic task (src/zoo/synthetic-task.ts): 'calib' and the held-back 'test' split. */
+function synthetic(name: string, split: TaskSplit, count: number): SampleSet {
+  const set = syntheticTask(name, split, count);
+  return { data: set.data, count: set.count, sampleShape: set.sampleShape };
 }
 
 function mnist(split: 'train' | 'test', count: number): SampleSet {
@@ -62,13 +59,13 @@ interface Case {
   minAgreement: number;
 }
 
-// Synthetic distributions as the zoo builders draw them (src/zoo/kws-dscnn.ts, cifar-resnet8.ts),
-// with seeds the builders do not use.
+// kws-dscnn and cifar-resnet8 are trained on synthetic tasks: calibrated on the task's 'calib'
+// split and evaluated on its held-back 'test' split (neither is used for training).
 const CASES: Case[] = [
   { name: 'mnist-mlp', calib: () => mnist('train', 500), evaluation: () => mnist('test', 10000), minAgreement: 0.995 },
   { name: 'mnist-lenet', calib: () => mnist('train', 500), evaluation: () => mnist('test', 10000), minAgreement: 0.995 },
-  { name: 'kws-dscnn', calib: () => synthetic(300, [1, 49, 10], -4, 4, 7001), evaluation: () => synthetic(1000, [1, 49, 10], -4, 4, 7002), minAgreement: 0.99 },
-  { name: 'cifar-resnet8', calib: () => synthetic(300, [3, 32, 32], 0, 1, 7003), evaluation: () => synthetic(1000, [3, 32, 32], 0, 1, 7004), minAgreement: 0.99 },
+  { name: 'kws-dscnn', calib: () => synthetic('kws-dscnn', 'calib', 300), evaluation: () => synthetic('kws-dscnn', 'test', 1000), minAgreement: 0.99 },
+  { name: 'cifar-resnet8', calib: () => synthetic('cifar-resnet8', 'calib', 300), evaluation: () => synthetic('cifar-resnet8', 'test', 1000), minAgreement: 0.99 },
 ];
 
 const argmax = (a: ArrayLike<number>) => {

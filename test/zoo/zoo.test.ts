@@ -2,8 +2,9 @@
 /**
  * The committed zoo models, checked with onnxruntime-node (the reference): each loads, has the
  * documented input/output shapes, zoo.json's parameter count equals the initializer element
- * count, and the trained MNIST models reach their recorded accuracy on the first 1000 test
- * images (within one point).
+ * count, the trained MNIST models reach their recorded accuracy on the first 1000 test
+ * images (within one point), and the models trained on a synthetic task reach theirs on the
+ * first 500 samples of that task's held-back test split (within two points).
  */
 import * as fs from 'fs';
 import * as ort from 'onnxruntime-node';
@@ -11,6 +12,7 @@ import * as path from 'path';
 import { loadMnist } from '../../src/data/mnist';
 import { readNpy } from '../../src/data/npy';
 import { readOnnx } from '../../src/onnx/reader';
+import { syntheticTask } from '../../src/zoo/synthetic-task';
 import { ZooInfo } from '../../src/zoo/zoo-model';
 
 const MODELS = path.resolve(__dirname, '..', '..', 'models');
@@ -50,7 +52,23 @@ describe.each(index.models.map((m) => [m.name, m] as const))('%s', (name, info) 
     expect(Array.from(out.logits.data as Float32Array).every(Number.isFinite)).toBe(true);
   });
 
-  if (info.accuracy !== undefined) {
+  if (info.accuracy !== undefined && info.trainedOn?.startsWith('synthetic-')) {
+    test(`${info.trainedOn} held-back test accuracy (first 500 of the test split) ≥ recorded ${(100 * info.accuracy).toFixed(2)}% − 2 points`, async () => {
+      const set = syntheticTask(name, 'test', 500);
+      const size = set.sampleShape.reduce((a, b) => a * b, 1);
+      let correct = 0;
+      for (let i = 0; i < set.count; i++) {
+        const x = set.data.slice(i * size, (i + 1) * size);
+        const out = await session.run({ input: new ort.Tensor('float32', x, [1, ...set.sampleShape]) });
+        const logits = out.logits.data as Float32Array;
+        let best = 0;
+        for (let c = 1; c < logits.length; c++) if (logits[c] > logits[best]) best = c;
+        if (best === set.labels[i]) correct++;
+      }
+      expect(correct / set.count).toBeGreaterThanOrEqual(info.accuracy! - 0.02);
+      expect(info.accuracy!).toBeGreaterThan(0.95);
+    });
+  } else if (info.accuracy !== undefined) {
     test(`MNIST test accuracy (first 1000 images) ≥ recorded ${(100 * info.accuracy).toFixed(2)}% − 1 point`, async () => {
       const mnist = loadMnist('test');
       let correct = 0;
@@ -67,16 +85,31 @@ describe.each(index.models.map((m) => [m.name, m] as const))('%s', (name, info) 
   }
 });
 
-describe('PyTorch exports in models/pytorch', () => {
-  const dir = path.join(MODELS, 'pytorch');
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.onnx')).sort();
+// PyTorch exports: compilable zoo models in models/pytorch, and import-only fixtures (LayerNorm
+// decomposed with Sqrt, which has no TFLite lowering) in test/fixtures/import.
+const IMPORT_FIXTURES = path.resolve(__dirname, '..', 'fixtures', 'import');
+describe('PyTorch exports in models/pytorch and test/fixtures/import', () => {
+  const dirs = [path.join(MODELS, 'pytorch'), IMPORT_FIXTURES];
+  const files = dirs.flatMap((d) => fs.readdirSync(d).filter((f) => f.endsWith('.onnx') && f.startsWith('torch-')).map((f) => path.join(d, f))).sort();
+  const names = files.map((f) => path.relative(path.resolve(MODELS, '..'), f));
 
   test('at least the documented exports exist', () => {
-    expect(files).toEqual(expect.arrayContaining(['torch-cnn-opset11.onnx', 'torch-cnn-opset13.onnx', 'torch-cnn-opset17.onnx', 'torch-mlp-opset13.onnx']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'models/pytorch/torch-cnn-opset11.onnx',
+        'models/pytorch/torch-cnn-opset13.onnx',
+        'models/pytorch/torch-cnn-opset17.onnx',
+        'test/fixtures/import/torch-mlp-opset11.onnx',
+        'test/fixtures/import/torch-mlp-opset13.onnx',
+      ]),
+    );
   });
 
-  test.each(files)('%s: onnxruntime reproduces PyTorch\'s own output; the opset is the one named', async (f) => {
-    const bytes = fs.readFileSync(path.join(dir, f));
+  test.each(names)('%s: onnxruntime reproduces PyTorch\'s own output; the opset is the one named', async (name) => {
+    const file = path.resolve(MODELS, '..', name);
+    const f = path.basename(file);
+    const dir = path.dirname(file);
+    const bytes = fs.readFileSync(file);
     const model = readOnnx(bytes, f);
     expect(model.producerName).toBe('pytorch');
     expect(model.opsetImports.find((o) => o.domain === '')?.version).toBe(Number(/opset(\d+)/.exec(f)![1]));
