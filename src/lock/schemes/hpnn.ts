@@ -92,8 +92,9 @@ function applyBits(model: Model, entries: HpnnEntry[], bits: ArrayLike<number>):
     if (e.bias) {
       const b = initializers.get(e.bias);
       if (!b) throw new EdgelockError('E_LOCK_DESCRIPTOR', `hpnn bias '${e.bias}' is not in the model`);
-      initializers.set(e.bias, negated({ ...b, shape: [b.data.length] }, 0, bits, e.bitOffset));
-      initializers.set(e.bias, { ...initializers.get(e.bias)!, shape: [...b.shape] });
+      // a bias may be stored as [units] or broadcast-shaped ([1, units]); its units are its elements
+      const flipped = negated({ ...b, shape: [b.data.length] }, 0, bits, e.bitOffset);
+      initializers.set(e.bias, { ...flipped, shape: [...b.shape] });
     }
   }
   return { ...model, graph: { ...model.graph, initializers } };
