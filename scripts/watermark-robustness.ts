@@ -1,9 +1,12 @@
 /**
  * Robustness of the watermark on a zoo model (numbers for docs/watermark.md):
- *   npx tsx scripts/watermark-robustness.ts --model models/mnist-lenet.onnx [--epochs 2] [--clean-models 10]
- *     [--clean-samples 20000] [--clean-epochs 1] [--threads 2] [--out /tmp/wm-robustness.json]
- * Embeds with the default parameters on MNIST train (60k), calibrates the null on independently
- * trained clean models of the same architecture, and verifies after each removal attack: magnitude
+ *   npx tsx scripts/watermark-robustness.ts --model models/mnist-lenet.onnx [--epochs 2] [--threads 2]
+ *     [--clean-dir /tmp/wm/clean] [--clean-models 10] [--save /tmp/wm/lenet-wm.onnx | --watermarked <file>]
+ *     [--out /tmp/wm-robustness.json]
+ * Embeds with the default parameters on MNIST train (60k) (or loads --watermarked), calibrates the
+ * null on the independently trained clean models of the same architecture in --clean-dir (made by
+ * scripts/watermark-clean-models.ts; waits until --clean-models files are there), checks those
+ * clean models for false positives, and verifies after each removal attack: magnitude
  * pruning 50/70/90%, fine-tuning 1 and 5 epochs on a random 10% of MNIST train, int8 compilation
  * (TFLite runtime). Prints a Markdown table; writes all numbers as JSON.
  */
@@ -13,15 +16,24 @@ import { compileModel } from '../src/compiler/compile';
 import { loadMnist } from '../src/data/mnist';
 import { Model } from '../src/ir/types';
 import { readOnnx, writeOnnx } from '../src/onnx';
-import { accuracy } from '../src/train/fit';
+import { accuracy, predict } from '../src/train/fit';
 import { trainableFromModel } from '../src/train/from-model';
 import { Rng } from '../src/train/rng';
-import { calibrateNull, CleanClassifier, trainCleanModels } from '../src/watermark/calibrate';
-import { embedWatermark } from '../src/watermark/embed';
+import { calibrateNull, CleanClassifier } from '../src/watermark/calibrate';
+import { embedWatermark, EmbedResult } from '../src/watermark/embed';
+import { recordFromOnnx } from '../src/watermark/metadata';
+import { scoreLabels } from '../src/watermark/score';
 import { fineTune, magnitudePrune } from '../src/watermark/removal';
 import { RUNNERS } from '../src/watermark/runners';
 import { ownerSignature } from '../src/watermark/signature';
-import { BaseData, VerifyReport, verifyWithRunner } from '../src/watermark/verify';
+import { BaseData, prepareTriggers, VerifyReport, verifyWithRunner } from '../src/watermark/verify';
+
+function loadedWatermark(bytes: Uint8Array): EmbedResult {
+  const model = readOnnx(bytes);
+  const record = recordFromOnnx(model);
+  if (!record) throw new Error('--watermarked: the model carries no watermark record');
+  return { model, record, history: [], triggerAccuracy: NaN, stopped: false };
+}
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -34,8 +46,6 @@ async function main(): Promise<void> {
   const epochs = Number(arg('epochs', '2'));
   const threads = Number(arg('threads', '2'));
   const cleanModels = Number(arg('clean-models', '10'));
-  const cleanSamples = Number(arg('clean-samples', '20000'));
-  const cleanEpochs = Number(arg('clean-epochs', '1'));
   const out = arg('out', '/tmp/wm-robustness.json');
   const key = createHash('sha256').update('edgelock watermark robustness demo key').digest();
   const sig = ownerSignature(key, 'acme-vision');
@@ -49,19 +59,38 @@ async function main(): Promise<void> {
   const accOriginal = acc(original);
   log(`${modelFile}: clean test accuracy ${(100 * accOriginal).toFixed(2)}%`);
   const t0 = Date.now();
-  const emb = await embedWatermark(original, {
+  const given = arg('watermarked', '');
+  const emb = given ? loadedWatermark(fs.readFileSync(given)) : await embedWatermark(original, {
     signature: sig, modelId: 'mnist-lenet', data: train.images, labels: train.labels, count: train.count, epochs, threads,
     onProgress: (p) => log(`embed epoch ${p.epoch + 1}/${p.epochs} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(4)} ${Math.round(p.samplesPerSec)} samples/s`),
   });
   const embedSeconds = (Date.now() - t0) / 1000;
   const wm = emb.model;
+  const save = arg('save', '');
+  if (save) fs.writeFileSync(save, writeOnnx(wm));
   const accWm = acc(wm);
   log(`embedded in ${embedSeconds.toFixed(0)} s: accuracy ${(100 * accWm).toFixed(2)}%, trigger accuracy ${emb.triggerAccuracy}`);
 
   const params = emb.record;
-  const nullCal = await calibrateNull(sig, params, base, trainCleanModels(original, base, {
-    models: cleanModels, epochs: cleanEpochs, samples: cleanSamples, threads, test: testData.count ? { data: test.images, labels: test.labels, count: test.count } : undefined,
-  }), 9, (r) => log(`clean ${r.model}: ${r.matches}/${r.trials} matches, accuracy ${((r.accuracy ?? 0) * 100).toFixed(2)}%`));
+  const cleanDir = arg('clean-dir', '/tmp/wm/clean');
+  const cleanFiles = async (): Promise<string[]> => {
+    for (;;) {
+      const files = fs.existsSync(cleanDir) ? fs.readdirSync(cleanDir).filter((f) => f.endsWith('.onnx')).sort() : [];
+      if (files.length >= cleanModels) return files.slice(0, cleanModels).map((f) => `${cleanDir}/${f}`);
+      log(`waiting for ${cleanModels} clean models in ${cleanDir} (${files.length} there)`);
+      await new Promise((r) => setTimeout(r, 30000));
+    }
+  };
+  const files = await cleanFiles();
+  const classifiers: CleanClassifier[] = [];
+  const cleanAcc: Record<string, number> = {};
+  for (const f of files) {
+    const m = readOnnx(fs.readFileSync(f));
+    const net = trainableFromModel(m).net;
+    cleanAcc[f] = accuracy(net, testData);
+    classifiers.push({ name: f, predict: async (xs, n) => predict(net, xs, n), accuracy: cleanAcc[f] });
+  }
+  const nullCal = await calibrateNull(sig, params, base, classifiers, 9, (r) => log(`clean ${r.model}: ${r.matches}/${r.trials} matches, accuracy ${((r.accuracy ?? 0) * 100).toFixed(2)}%`));
   const nullRate = nullCal.nullRate;
   log(`null rate ${nullRate} (pooled ${nullCal.pooledMatches}/${nullCal.pooledTrials}, upper bound ${nullCal.upperBound})`);
 
@@ -75,19 +104,15 @@ async function main(): Promise<void> {
     }
   };
 
-  // Owner-triggers p-values of the clean models themselves (false-positive check).
-  const cleanChecks: Array<{ model: string; pValue: number; matches: number }> = [];
-  const checkClean: CleanClassifier[] = [];
-  for await (const c of trainCleanModels(original, base, { models: cleanModels, epochs: cleanEpochs, samples: cleanSamples, threads, firstSeed: 9001 })) checkClean.push(c);
-  const { prepareTriggers } = await import('../src/watermark/verify');
-  const { scoreLabels } = await import('../src/watermark/score');
+  // Owner-trigger p-values of the clean models (false-positive check; the same models as the calibration).
+  const cleanChecks: Array<{ model: string; pValue: number; matches: number; accuracy?: number }> = [];
   const set = prepareTriggers(sig, params, base).set;
-  for (const c of checkClean) {
+  for (const c of classifiers) {
     const s = scoreLabels(await c.predict(set.x, set.labels.length), set.labels, nullRate);
-    cleanChecks.push({ model: c.name, pValue: s.pValue, matches: s.matches });
+    cleanChecks.push({ model: c.name, pValue: s.pValue, matches: s.matches, accuracy: c.accuracy });
   }
   const origCheck = await verifyModel(original, 'onnx');
-  cleanChecks.push({ model: 'original (pre-embedding)', pValue: origCheck.pValue, matches: origCheck.matches });
+  cleanChecks.push({ model: 'original (pre-embedding)', pValue: origCheck.pValue, matches: origCheck.matches, accuracy: accOriginal });
 
   const rows: Array<{ attack: string; accuracy: number; matches: number; triggers: number; pValue: number; seconds?: number }> = [];
   const add = async (attack: string, m: Model, format: 'onnx' | 'tflite' = 'onnx', bytes?: Uint8Array) => {

@@ -7,7 +7,7 @@
 import { createHash } from 'crypto';
 import { Model } from '../ir/types';
 import { Progress, predict } from '../train/fit';
-import { trainableFromModel } from '../train/from-model';
+import { trainableFromModel, writeBackWeights } from '../train/from-model';
 import { buildNetwork } from '../train/layers';
 import { Sgd } from '../train/optim/sgd';
 import { fitParallel } from '../train/parallel';
@@ -19,6 +19,8 @@ import { BaseData, prepareTriggers } from './verify';
 /** Anything that labels a batch of samples: a trained network or a model file's runner. */
 export interface CleanClassifier {
   name: string;
+  /** The trained model as ONNX (same graph as the template, fresh weights), when trained here. */
+  model?: Model;
   predict(x: Float32Array, count: number): Promise<Int32Array>;
   accuracy?: number;
 }
@@ -44,11 +46,11 @@ export interface CleanTrainingOptions {
 
 /** Trains `models` fresh networks of `model`'s architecture on the data, each from its own seed. */
 export async function* trainCleanModels(model: Model, data: BaseData, o: CleanTrainingOptions): AsyncGenerator<CleanClassifier> {
-  const { net: template, specs } = trainableFromModel(model);
-  const size = template.inputSize;
+  const template = trainableFromModel(model);
+  const size = template.net.inputSize;
   for (let m = 0; m < o.models; m++) {
     const seed = (o.firstSeed ?? 101) + m;
-    const net = buildNetwork(template.inputShape, specs, seed);
+    const net = buildNetwork(template.net.inputShape, template.specs, seed);
     let x = data.data;
     let labels: ArrayLike<number> = data.labels;
     let count = data.count;
@@ -81,7 +83,9 @@ export async function* trainCleanModels(model: Model, data: BaseData, o: CleanTr
       for (let i = 0; i < o.test.count; i++) if (pred[i] === o.test.labels[i]) ok++;
       accuracy = ok / o.test.count;
     }
-    yield { name: `seed ${seed}`, predict: async (xs, n) => predict(net, xs, n), accuracy };
+    // The template's parameters are bound to its initializers: copy the fresh weights in and write them back.
+    template.net.params.forEach((p, i) => p.value.set(net.params[i].value));
+    yield { name: `seed ${seed}`, model: writeBackWeights(model, template), predict: async (xs, n) => predict(net, xs, n), accuracy };
   }
 }
 
