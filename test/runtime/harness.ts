@@ -140,6 +140,15 @@ export async function runOracleMany(model: Uint8Array, inputSets: RuntimeInput[]
  * their own requantisation arithmetic and are not bit-exact with TFLite's reference kernels.
  */
 export async function oracleKernels(model: Uint8Array, shapes: number[][], kinds: ('int8' | 'float32')[]): Promise<string[]> {
+  // The profiler occasionally returns no events for a fresh interpreter; ask again (a few times).
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const kernels = await profileOnce(model, shapes, kinds);
+    if (kernels.length > 0) return kernels;
+  }
+  throw new Error('the oracle profiler recorded no nodes; cannot tell which kernels ran');
+}
+
+async function profileOnce(model: Uint8Array, shapes: number[][], kinds: ('int8' | 'float32')[]): Promise<string[]> {
   (await TfliteOracle.load(model)).dispose(); // installs the Node shims and loads the runtime once
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const tflite = require('@tensorflow/tfjs-tflite');
@@ -162,15 +171,17 @@ export async function oracleKernels(model: Uint8Array, shapes: number[][], kinds
   const warn = console.warn;
   console.warn = () => undefined;
   try {
-    runner.predict(inputs.length === 1 ? inputs[0] : inputs);
+    for (let run = 0; run < 2; run++) {
+      const out = runner.predict(inputs.length === 1 ? inputs[0] : inputs);
+      (Array.isArray(out) ? out : typeof out.dispose === 'function' ? [out] : Object.values(out)).forEach((t: { dispose(): void }) => t.dispose());
+    }
   } finally {
     console.warn = warn;
   }
   const kernels = (runner.getProfilingResults() as { nodeType: string }[]).map((p) => p.nodeType);
-  if (kernels.length === 0) throw new Error('the oracle profiler recorded no nodes; cannot tell which kernels ran');
   inputs.forEach((t: { dispose(): void }) => t.dispose());
   runner.modelRunner?.cleanUp?.();
-  return kernels;
+  return [...new Set(kernels)];
 }
 
 export const XNNPACK = 'TfLiteXNNPackDelegate';
