@@ -14,6 +14,7 @@ import torch
 import torch.nn as nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+IMPORT_FIXTURES = os.path.join(HERE, '..', '..', 'test', 'fixtures', 'import')
 
 
 class SmallCnn(nn.Module):
@@ -63,6 +64,29 @@ class MlpHead(nn.Module):
         return self.fc_out(torch.cat([a, b], dim=1))
 
 
+class MlpHeadCompilable(nn.Module):
+    """The MLP without LayerNorm (whose decomposition needs Sqrt, which has no TFLite lowering):
+    x.view(x.size(0), -1), Linear, Hardswish, Sigmoid/Tanh branches each projected by a Linear,
+    Concat, Linear. (Concatenating the Sigmoid and Tanh outputs directly cannot be int8: TFLite
+    fixes their output scales to different values and int8 CONCATENATION needs equal ones.)"""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(64, 128)
+        self.act = nn.Hardswish()
+        self.branch_a = nn.Linear(128, 64)
+        self.branch_b = nn.Linear(128, 64)
+        self.proj_a = nn.Linear(64, 32)
+        self.proj_b = nn.Linear(64, 32)
+        self.fc_out = nn.Linear(64, 10)
+
+    def forward(self, x):
+        x = self.act(self.fc1(x.view(x.size(0), -1)))
+        a = self.proj_a(torch.sigmoid(self.branch_a(x)))
+        b = self.proj_b(torch.tanh(self.branch_b(x)))
+        return self.fc_out(torch.cat([a, b], dim=1))
+
+
 def randomise_batchnorm(model, gen):
     """Gives BatchNorm layers non-trivial running statistics and affine parameters."""
     for m in model.modules():
@@ -74,13 +98,13 @@ def randomise_batchnorm(model, gen):
             m.bias.data.copy_(torch.randn(n, generator=gen) * 0.1)
 
 
-def export(model, example, name, opset, keep_shape_ops=False):
+def export(model, example, name, opset, keep_shape_ops=False, out_dir=HERE):
     """Exports in inference mode. TrainingMode.PRESERVE (the model is in eval mode) skips the
     exporter's eval peephole, so BatchNormalization nodes stay in the graph instead of being
     folded into the convolutions. keep_shape_ops turns off the exporter's ONNX shape inference
     (a keyword of torch.onnx.utils._export in torch 1.13), which would otherwise replace the
     Shape -> Gather chain of x.view(x.size(0), -1) by constants for a fixed-size input."""
-    path = os.path.join(HERE, name + '.onnx')
+    path = os.path.join(out_dir, name + '.onnx')
     torch.onnx.utils._export(
         model,
         (example,),
@@ -96,8 +120,8 @@ def export(model, example, name, opset, keep_shape_ops=False):
     # exported file against the framework that produced it.
     with torch.no_grad():
         expected = model(example)
-    np.save(os.path.join(HERE, name + '.input.npy'), example.numpy().astype(np.float32))
-    np.save(os.path.join(HERE, name + '.output.npy'), expected.numpy().astype(np.float32))
+    np.save(os.path.join(out_dir, name + '.input.npy'), example.numpy().astype(np.float32))
+    np.save(os.path.join(out_dir, name + '.output.npy'), expected.numpy().astype(np.float32))
     m = onnx.load(path)
     onnx.checker.check_model(m)
     ops = sorted({n.op_type for n in m.graph.node})
@@ -117,8 +141,13 @@ def main():
         export(cnn, image, 'torch-cnn-opset13', 13)
         export(cnn, image, 'torch-cnn-opset11', 11)
         export(cnn, image, 'torch-cnn-opset17', 17)
-        export(mlp, vector, 'torch-mlp-opset13', 13, keep_shape_ops=True)
-        export(mlp, vector, 'torch-mlp-opset11', 11, keep_shape_ops=True)
+        # LayerNorm exports need Sqrt, which the TFLite back end cannot lower: they are import
+        # fixtures (test/fixtures/import), not zoo models.
+        export(mlp, vector, 'torch-mlp-opset13', 13, keep_shape_ops=True, out_dir=IMPORT_FIXTURES)
+        export(mlp, vector, 'torch-mlp-opset11', 11, keep_shape_ops=True, out_dir=IMPORT_FIXTURES)
+        # Made after the others, so adding it left their weights (and files) unchanged.
+        mlp2 = MlpHeadCompilable().eval()
+        export(mlp2, vector, 'torch-mlp-hswish-opset13', 13, keep_shape_ops=True)
     print('torch', torch.__version__, 'onnx', onnx.__version__, file=sys.stderr)
 
 

@@ -9,7 +9,7 @@ export interface ZooInfo {
   seed: number;
   /** How the weights were obtained. */
   howBuilt: string;
-  /** Top-1 accuracy on the MNIST test set (10,000 images), for trained models. */
+  /** Top-1 accuracy on the test set of `trainedOn` (MNIST test, or the synthetic task's held-back split), measured by onnxruntime. */
   accuracy?: number;
   trainedOn?: string;
   training?: Record<string, unknown>;

@@ -99,6 +99,7 @@ describe('PyTorch exports in models/pytorch and test/fixtures/import', () => {
         'models/pytorch/torch-cnn-opset11.onnx',
         'models/pytorch/torch-cnn-opset13.onnx',
         'models/pytorch/torch-cnn-opset17.onnx',
+        'models/pytorch/torch-mlp-hswish-opset13.onnx',
         'test/fixtures/import/torch-mlp-opset11.onnx',
         'test/fixtures/import/torch-mlp-opset13.onnx',
       ]),
