@@ -2,7 +2,26 @@ import { Command } from 'commander';
 import { register as inspect } from './inspect';
 import { register as optimize } from './optimize';
 import { register as compile } from './compile';
+import { register as keygen } from './keygen';
+import { register as lock } from './lock';
+import { register as evaluate } from './eval';
+import { register as attack } from './attack';
+import { register as watermark } from './watermark';
+import { register as board } from './board';
+import { register as device } from './device';
 import { register as demo } from './demo';
 
-/** Every CLI command, registered in this one table. */
-export const COMMANDS: ReadonlyArray<(program: Command) => unknown> = [inspect, optimize, compile, demo];
+/** Every CLI command, registered in this one table (in the order `--help` lists them). */
+export const COMMANDS: ReadonlyArray<(program: Command) => unknown> = [
+  inspect,
+  optimize,
+  compile,
+  keygen,
+  lock,
+  evaluate,
+  attack,
+  watermark,
+  board,
+  device,
+  demo,
+];
