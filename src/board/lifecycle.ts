@@ -72,5 +72,6 @@ export async function stopBoard(pidOrPort: string | number): Promise<RunningBoar
   if (isAlive(b.pid)) process.kill(b.pid, 'SIGKILL');
   for (let i = 0; i < 50 && isAlive(b.pid); i++) await sleep(20);
   forgetBoard(b.pid);
+  fs.rmSync(b.log, { force: true });
   return b;
 }

@@ -147,9 +147,9 @@ export async function startFaultProxy(boardPort: string, toBoard: Faults, toHost
     stop: async () => {
       down.stop();
       up.stop();
+      proc.kill();
       await inner.close();
       await board.close();
-      proc.kill();
     },
   };
 }
