@@ -1,4 +1,4 @@
-/** Seeded conv / batch-norm / dense building blocks for the synthetic-weight zoo models. */
+/** Seeded conv / batch-norm / dense building blocks (initial weights) for the zoo models trained with PyTorch. */
 import { Rng } from '../train/rng';
 import { GraphBuilder } from './graph-builder';
 
@@ -30,8 +30,8 @@ export function conv(b: GraphBuilder, rng: Rng, name: string, x: string, o: Conv
 }
 
 /**
- * BatchNormalization with seeded scale/shift; mean and variance start at 0/1 and are set from
- * measured statistics by calibrateBatchNorms.
+ * BatchNormalization with seeded scale/shift; mean and variance start at 0/1 and become the
+ * training set's statistics when the model is trained (src/zoo/train-torch.ts).
  */
 export function batchNorm(b: GraphBuilder, rng: Rng, name: string, x: string, channels: number): string {
   const scale = b.weight(`${name}.scale`, [channels], rng.uniformArray(channels, 0.7, 1.3));
@@ -41,7 +41,7 @@ export function batchNorm(b: GraphBuilder, rng: Rng, name: string, x: string, ch
   return b.node('BatchNormalization', [x, scale, shift, mean, variance], { epsilon: { float: 1e-3 }, momentum: { float: 0.99 } }, undefined, name);
 }
 
-/** Gemm (transB = 1) with weights N(0, 1/in); the zoo standardises it afterwards. */
+/** Gemm (transB = 1) with weights N(0, 1/in) and zero bias. */
 export function dense(b: GraphBuilder, rng: Rng, name: string, x: string, inF: number, outF: number): string {
   const w = b.weight(`${name}.weight`, [outF, inF], rng.normalArray(outF * inF, Math.sqrt(1 / inF)));
   const bias = b.weight(`${name}.bias`, [outF], new Float32Array(outF));

@@ -36,7 +36,7 @@ export function checkTorch(): string {
   const r = spawnSync(TORCH_PYTHON, ['-c', 'import torch, onnx, numpy; print(torch.__version__)'], { encoding: 'utf8' });
   if (r.status !== 0) {
     const why = r.error ? String(r.error.message) : (r.stderr || '').trim().split('\n').pop();
-    throw new EdgelockError('E_ZOO_TRAINER_MISSING', `${TORCH_PYTHON} cannot import torch, onnx and numpy (${why}); install python3-torch and python3-onnx`);
+    throw new EdgelockError('E_ZOO_TRAINER_MISSING', `${TORCH_PYTHON} cannot import torch, onnx and numpy (${why})`);
   }
   return r.stdout.trim();
 }
