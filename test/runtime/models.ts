@@ -346,3 +346,14 @@ export function convert(seed: number, shape: number[], kind: 'quantize' | 'requa
   }
   return finish(c, `${kind}_${seed}`, [x], [y], [kind === 'quantize' ? 'float32' : 'int8']);
 }
+
+/** SQUEEZE with explicit axes (or all size-1 axes when `axes` is empty). */
+export function squeeze(seed: number, shape: number[], axes: number[]): TestModel {
+  const c = ctx(seed);
+  const qx = randomQ(c.r);
+  const x = act(c.b, 'x', shape, qx);
+  const drop = (d: number, i: number) => (axes.length ? axes.map((a) => (a < 0 ? a + shape.length : a)).includes(i) : d === 1);
+  const y = act(c.b, 'y', shape.filter((d, i) => !drop(d, i)), qx);
+  c.b.addOperator({ op: 'SQUEEZE', version: 1, inputs: [x], outputs: [y], options: options(G.SqueezeOptionsT, { squeezeDims: axes }) });
+  return finish(c, `squeeze_${seed}`, [x], [y]);
+}

@@ -86,3 +86,11 @@ function patchConvPadding(bytes: Uint8Array): Uint8Array {
   G.Model.finishModelBuffer(fb, model.pack(fb));
   return fb.asUint8Array().slice();
 }
+
+test('SQUEEZE whose output shape does not drop the listed axes', () => {
+  const b = new TfliteBuilder();
+  const x = b.addTensor({ name: 'x', shape: [1, 4, 1], dtype: 'int8', quantization: M.q(0.05, 0) });
+  const y = b.addTensor({ name: 'y', shape: [4, 1], dtype: 'int8', quantization: M.q(0.05, 0) });
+  b.addOperator({ op: 'SQUEEZE', version: 1, inputs: [x], outputs: [y], options: options(G.SqueezeOptionsT, { squeezeDims: [2] }) });
+  expect(status(b.setInputs([x]).setOutputs([y]).finish(), 4)).toBe('inconsistent shapes');
+});
