@@ -161,7 +161,7 @@ test('CLI: embed on .npy data with labels, verify with --json, errors carry cata
   fs.writeFileSync(subLabels, serializeNpy({ dtype: 'uint8', shape: [COUNT], data: base.labels.slice() }));
   const v = await cli(['verify', tflFile, '--owner', 'acme-vision', '--key', keyFile, '--data', sub, '--labels', subLabels, '--params', wmFile, '--null', '0.1', '--json']);
   expect(v.error).toBeUndefined();
-  expect(JSON.parse(v.out)).toMatchObject({ format: 'tflite', verdict: 'detected', commitment: 'absent' });
+  expect(JSON.parse(v.out)).toMatchObject({ format: 'tflite', verdict: 'detected', commitment: 'absent', compiledFromParams: 'match' });
 
   const cleanFile = path.join(dir, 'clean.onnx');
   fs.writeFileSync(cleanFile, writeOnnx(clean[1]));

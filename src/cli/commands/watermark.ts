@@ -12,6 +12,7 @@
  * atomically (temp file + rename) only after training.
  */
 import { Command } from 'commander';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Dataset, loadDataset, loadLabels } from '../../data/dataset';
@@ -21,6 +22,7 @@ import { detectFormat } from '../../formats/detect';
 import { FORMAT_TITLES, readFileBytes } from '../../formats/load';
 import { readKeyFile } from '../../keys/key-file';
 import { readOnnx } from '../../onnx/reader';
+import { readTflite } from '../../tflite/reader';
 import { writeOnnx } from '../../onnx/writer';
 import { Progress } from '../../train/fit';
 import { CleanClassifier, calibrateNull, trainCleanModels } from '../../watermark/calibrate';
@@ -81,15 +83,26 @@ function recordOf(file: string, bytes: Uint8Array, format: 'onnx' | 'tflite'): W
   return format === 'onnx' ? recordFromOnnx(readOnnx(bytes, file), `'${file}'`) : recordFromTflite(bytes, `'${file}'`);
 }
 
-/** --params: the watermarked ONNX model or a JSON copy of its record. */
-function recordFromParams(file: string): WatermarkRecord {
+/** --params: the watermarked ONNX model or a JSON copy of its record (with the SHA-256 of an ONNX source). */
+function recordFromParams(file: string): { record: WatermarkRecord; onnxSha256?: string } {
   const bytes = readFileBytes(file);
   if (detectFormat(bytes) === 'onnx') {
     const r = recordFromOnnx(readOnnx(bytes, file), `'${file}'`);
     if (!r) throw new EdgelockError('E_WATERMARK_PARAMS', `'${file}' carries no watermark record`, { file });
-    return r;
+    return { record: r, onnxSha256: createHash('sha256').update(bytes).digest('hex') };
   }
-  return parseRecord(Buffer.from(bytes).toString('utf8'), `'${file}'`);
+  return { record: parseRecord(Buffer.from(bytes).toString('utf8'), `'${file}'`) };
+}
+
+/** Whether a compiled .tflite names the --params ONNX file as its source (edgelock provenance metadata). */
+function compiledFrom(tflite: Uint8Array, onnxSha256: string | undefined): 'match' | 'mismatch' | 'unknown' {
+  const text = readTflite(tflite).metadata.find((m) => m.name === 'edgelock')?.text;
+  if (!text || !onnxSha256) return 'unknown';
+  try {
+    return (JSON.parse(text) as { sourceSha256?: string }).sourceSha256 === onnxSha256 ? 'match' : 'mismatch';
+  } catch {
+    return 'unknown';
+  }
 }
 
 interface EmbedFlags extends Common {
@@ -162,7 +175,8 @@ async function verifyAction(file: string, f: VerifyFlags): Promise<void> {
   const signature = signatureOf(f);
   const { bytes, format } = modelFile(file);
   const record = recordOf(file, bytes, format);
-  const params = record ?? (f.params ? recordFromParams(f.params) : null);
+  const fromParams = !record && f.params ? recordFromParams(f.params) : null;
+  const params = record ?? fromParams?.record ?? null;
   if (!params) {
     throw new EdgelockError('E_WATERMARK_PARAMS', `'${file}' carries no watermark record`, { file }, 'pass --params <the watermarked .onnx> for a model compiled without the record');
   }
@@ -173,7 +187,8 @@ async function verifyAction(file: string, f: VerifyFlags): Promise<void> {
     const { nullRate, source } = nullSpec ? resolveNull(nullSpec, params.classes) : { nullRate: 1 / params.classes, source: `1/C (uncalibrated)` };
     const alpha = num(f.alpha, '--alpha') ?? DEFAULT_ALPHA;
     const r = await verifyWithRunner(runner, { signature, params, record, base, nullRate, alpha });
-    const result = { model: file, format, ...r, nullSource: source };
+    const paramsSource = fromParams && format === 'tflite' ? compiledFrom(bytes, fromParams.onnxSha256) : undefined;
+    const result = { model: file, format, ...r, nullSource: source, ...(paramsSource ? { compiledFromParams: paramsSource } : {}) };
     if (f.json) printJson(result);
     else {
       process.stdout.write(
@@ -185,6 +200,7 @@ async function verifyAction(file: string, f: VerifyFlags): Promise<void> {
             ['p-value (exact binomial)', r.pValue.toExponential(3)],
             ['commitment', r.commitment],
             ['base data', r.baseData],
+            ...(paramsSource ? [['compiled from --params model', paramsSource]] : []),
             ['verdict', `${r.verdict} (alpha ${alpha})`],
           ],
         ) + '\n',
