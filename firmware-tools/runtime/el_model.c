@@ -305,6 +305,7 @@ static el_status prepare(el_model *m, const uint8_t *tflite, size_t len, uint8_t
       return s;
     }
   }
+  if (m->macs > EL_MAX_MACS) return EL_ERR_LIMIT;
   for (uint32_t i = 0; i < m->output_count; i++) {
     el_tensor *t = &m->tensors[m->outputs[i]];
     if (t->first_use < 0) return EL_ERR_GRAPH;

@@ -40,7 +40,7 @@ typedef enum el_status {
   EL_ERR_SHAPE = 10,          /* tensor shapes inconsistent with the op */
   EL_ERR_OPTIONS = 11,        /* operator options invalid or unsupported (padding, activation, ...) */
   EL_ERR_ARENA_TOO_SMALL = 12,/* the arena cannot hold the runtime state and activations */
-  EL_ERR_LIMIT = 13,          /* a compile-time limit (EL_MAX_*) is exceeded */
+  EL_ERR_LIMIT = 13,          /* a compile-time limit (EL_MAX_*, incl. work per invoke) is exceeded */
   EL_ERR_ALIGNMENT = 14,      /* model or constant data not suitably aligned */
   EL_ERR_GRAPH = 15,          /* a tensor is read before it is written, or written twice */
   EL_ERR_STATE = 16           /* API called in the wrong state (e.g. invoke before prepare) */
@@ -59,6 +59,9 @@ typedef enum el_type {
 #endif
 #ifndef EL_MAX_OPS
 #define EL_MAX_OPS 512
+#endif
+#ifndef EL_MAX_MACS
+#define EL_MAX_MACS (1ull << 31) /* work per invoke above which Prepare refuses a model (bounds Eval's time) */
 #endif
 #ifndef EL_MAX_IO
 #define EL_MAX_IO 8 /* graph inputs and outputs, each */

@@ -94,3 +94,8 @@ test('SQUEEZE whose output shape does not drop the listed axes', () => {
   b.addOperator({ op: 'SQUEEZE', version: 1, inputs: [x], outputs: [y], options: options(G.SqueezeOptionsT, { squeezeDims: [2] }) });
   expect(status(b.setInputs([x]).setOutputs([y]).finish(), 4)).toBe('inconsistent shapes');
 });
+
+test('a model whose work per inference exceeds EL_MAX_MACS (a 16000x3 max-pool window over 128 KB)', () => {
+  const m = M.pool(132, 'MAX_POOL_2D', [1, 16000, 4, 2], [16000, 3], [1, 1], 'SAME');
+  expect(status(m.model, 16000 * 4 * 2)).toBe('runtime limit exceeded');
+});

@@ -32,7 +32,8 @@ static el_status prepare(el_prepare_ctx *c, el_node *n) {
   EL_TRY(el_activation_range(act, out, &d->act_min, &d->act_max));
   EL_ENSURE((int64_t)d->filter_w * d->filter_h <= (1 << 23), EL_ERR_LIMIT); /* int32 sum of 8-bit values */
   n->data = d;
-  c->macs = (uint64_t)out->count * (uint64_t)d->filter_w * (uint64_t)d->filter_h;
+  /* taps actually visited: the window is clipped to the input */
+  c->macs = (uint64_t)out->count * (uint64_t)EL_MIN(d->filter_w, in->dims[2]) * (uint64_t)EL_MIN(d->filter_h, in->dims[1]);
   return EL_OK;
 }
 
