@@ -60,11 +60,10 @@ export function selectedBases(plan: TriggerPlan, params: TriggerParams, data: Fl
 export function recordChecks(req: VerifyRequest, plan: TriggerPlan): Pick<VerifyReport, 'commitment' | 'baseData' | 'modelId'> {
   const r = req.record;
   if (!r) return { commitment: 'absent', baseData: 'unchecked' };
-  return {
-    commitment: commitment(req.signature, r.modelId) === r.commitment ? 'match' : 'mismatch',
-    baseData: baseDigest(req.signature, selectedBases(plan, req.params, req.base.data)) === r.baseDigest ? 'match' : 'mismatch',
-    modelId: r.modelId,
-  };
+  // The base digest is keyed by the signature: it can only be checked for the committed signature.
+  if (commitment(req.signature, r.modelId) !== r.commitment) return { commitment: 'mismatch', baseData: 'unchecked', modelId: r.modelId };
+  const digest = baseDigest(req.signature, selectedBases(plan, req.params, req.base.data));
+  return { commitment: 'match', baseData: digest === r.baseDigest ? 'match' : 'mismatch', modelId: r.modelId };
 }
 
 export function checkRunnerFits(runner: ClassifierRunner, params: TriggerParams): void {

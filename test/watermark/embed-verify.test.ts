@@ -93,7 +93,18 @@ test('another owner id or another key: p > 1e-3 and the commitment does not matc
   const other = await verifyBytes(wmBytes, 'onnx', ownerSignature(key2, 'acme-vision'));
   for (const r of [bob, other]) {
     expect(r.pValue).toBeGreaterThan(1e-3);
-    expect(r).toMatchObject({ verdict: 'not detected', commitment: 'mismatch' });
+    expect(r).toMatchObject({ verdict: 'not detected', commitment: 'mismatch', baseData: 'unchecked' });
+  }
+});
+
+test('the genuine owner with other base data of the same size: base data mismatch is reported', async () => {
+  const runner = await RUNNERS.onnx!(wmBytes, 'wm');
+  try {
+    const shifted = base.data.map((v) => Math.min(1, v + 0.01));
+    const r = await verifyWithRunner(runner, { signature: SIG, params: embedded.record, record: embedded.record, base: { ...base, data: shifted }, nullRate: 0.1 });
+    expect(r).toMatchObject({ commitment: 'match', baseData: 'mismatch' });
+  } finally {
+    runner.dispose();
   }
 });
 
