@@ -98,6 +98,37 @@ describe('CLI error handling', () => {
     expectOneLineError(runCli(['inspect', p]), 'E_ONNX_DOMAIN');
   });
 
+  test('a TFLite file where ONNX is required', () => {
+    const tfl = Buffer.alloc(64);
+    tfl.write('TFL3', 4, 'ascii');
+    const p = join(dir, 'model.onnx');
+    writeFileSync(p, tfl);
+    const r = runCli(['optimize', p, '-o', join(dir, 'out.onnx')]);
+    expectOneLineError(r, 'E_FORMAT_MISMATCH');
+    expect(r.stderr).toContain('TFLite');
+    expectOneLineError(runCli(['compile', p, '-o', join(dir, 'out.tflite'), '--float']), 'E_FORMAT_MISMATCH');
+  });
+
+  test('tensors in external data files', () => {
+    const { onnx } = require('onnx-proto');
+    const bytes = onnx.ModelProto.encode(
+      onnx.ModelProto.fromObject({
+        irVersion: 8,
+        opsetImport: [{ domain: '', version: 13 }],
+        graph: {
+          name: 'g',
+          node: [{ name: 'add', opType: 'Add', input: ['x', 'w'], output: ['y'] }],
+          input: [{ name: 'x', type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 4 }] } } } }],
+          output: [{ name: 'y', type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 4 }] } } } }],
+          initializer: [{ name: 'w', dims: [4], dataType: 1, dataLocation: 1, externalData: [{ key: 'location', value: 'w.bin' }] }],
+        },
+      }),
+    ).finish();
+    const p = join(dir, 'external.onnx');
+    writeFileSync(p, bytes);
+    expectOneLineError(runCli(['inspect', p]), 'E_ONNX_EXTERNAL_DATA');
+  });
+
   test('unknown command and option are usage errors', () => {
     expectOneLineError(runCli(['frobnicate']), 'E_USAGE');
     expectOneLineError(runCli(['inspect', good, '--no-such-flag']), 'E_USAGE');
