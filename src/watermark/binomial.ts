@@ -21,13 +21,12 @@ function checkArgs(k: number, n: number, p: number): void {
   if (!(p >= 0 && p <= 1)) throw new RangeError(`p must be in [0, 1], got ${p}`);
 }
 
-/** P[X ≥ k] for X ~ Binomial(n, p). */
-export function binomialTail(k: number, n: number, p: number): number {
+/** ln P[X ≥ k] for X ~ Binomial(n, p) (finite where the probability underflows a double). */
+export function binomialLogTail(k: number, n: number, p: number): number {
   checkArgs(k, n, p);
-  if (k <= 0) return 1;
-  if (k > n) return 0;
-  if (p === 0) return 0;
-  if (p === 1) return 1;
+  if (k <= 0) return 0;
+  if (k > n || p === 0) return -Infinity;
+  if (p === 1) return 0;
   const lnP = Math.log(p);
   const lnQ = Math.log1p(-p);
   let max = -Infinity;
@@ -39,7 +38,12 @@ export function binomialTail(k: number, n: number, p: number): number {
   }
   let sum = 0;
   for (const t of terms) sum += Math.exp(t - max);
-  return Math.min(1, Math.exp(max + Math.log(sum)));
+  return Math.min(0, max + Math.log(sum));
+}
+
+/** P[X ≥ k] for X ~ Binomial(n, p). */
+export function binomialTail(k: number, n: number, p: number): number {
+  return Math.exp(binomialLogTail(k, n, p));
 }
 
 /** P[X ≤ k] for X ~ Binomial(n, p). */

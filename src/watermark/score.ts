@@ -2,7 +2,7 @@
  * Scoring a black-box query: matches between the model's labels on the triggers and the trigger
  * labels, the exact binomial p-value P[X ≥ matches | N, null rate] and the verdict.
  */
-import { binomialTail } from './binomial';
+import { binomialLogTail } from './binomial';
 
 export const DEFAULT_ALPHA = 1e-6;
 
@@ -11,6 +11,8 @@ export interface Score {
   triggers: number;
   nullRate: number;
   pValue: number;
+  /** log10 of the p-value (stays finite when the p-value underflows to 0). */
+  log10PValue: number;
   alpha: number;
   verdict: 'detected' | 'not detected';
 }
@@ -19,6 +21,7 @@ export function scoreLabels(predicted: ArrayLike<number>, expected: ArrayLike<nu
   if (predicted.length !== expected.length) throw new RangeError(`${predicted.length} predictions for ${expected.length} triggers`);
   let matches = 0;
   for (let i = 0; i < expected.length; i++) if (predicted[i] === expected[i]) matches++;
-  const pValue = binomialTail(matches, expected.length, nullRate);
-  return { matches, triggers: expected.length, nullRate, pValue, alpha, verdict: pValue <= alpha ? 'detected' : 'not detected' };
+  const lnP = binomialLogTail(matches, expected.length, nullRate);
+  const pValue = Math.exp(lnP);
+  return { matches, triggers: expected.length, nullRate, pValue, log10PValue: lnP / Math.LN10, alpha, verdict: lnP <= Math.log(alpha) ? 'detected' : 'not detected' };
 }

@@ -2,7 +2,7 @@
  * Binomial tail and Clopper–Pearson bound against exact rational arithmetic (BigInt sums of
  * C(n,i)·a^i·(b−a)^(n−i) / b^n, an independent computation) and hand-computed cases.
  */
-import { binomialCdf, binomialTail, clopperPearsonUpper } from '../../src/watermark/binomial';
+import { binomialCdf, binomialLogTail, binomialTail, clopperPearsonUpper } from '../../src/watermark/binomial';
 import { summariseNull } from '../../src/watermark/null-rate';
 import { scoreLabels } from '../../src/watermark/score';
 
@@ -49,6 +49,13 @@ describe('binomialTail', () => {
     const want = exactTail(k, n, a, b);
     const got = binomialTail(k, n, a / b);
     expect(Math.abs(got - want) / want).toBeLessThan(1e-9);
+  });
+
+  test('the log tail stays finite below the smallest double: P[X ≥ 400 | 400, 0.1] = 10^-400', () => {
+    expect(binomialTail(400, 400, 0.1)).toBe(0);
+    expect(binomialLogTail(400, 400, 0.1) / Math.LN10).toBeCloseTo(-400, 9);
+    expect(scoreLabels(new Int32Array(400), new Int32Array(400), 0.1)).toMatchObject({ pValue: 0, verdict: 'detected' });
+    expect(scoreLabels(new Int32Array(400), new Int32Array(400), 0.1).log10PValue).toBeCloseTo(-400, 9);
   });
 
   test('tail and cdf are complementary', () => {

@@ -149,7 +149,7 @@ test('CLI: embed on .npy data with labels, verify with --json, errors carry cata
   const xFile = path.join(dir, 'x.npy');
   const yFile = path.join(dir, 'y.npy');
   fs.writeFileSync(xFile, serializeNpy({ dtype: 'float32', shape: [n, 1, 28, 28], data: base.data.slice(0, n * 784) }));
-  fs.writeFileSync(yFile, serializeNpy({ dtype: 'int64', shape: [n], data: BigInt64Array.from(Array.from(base.labels.subarray(0, n), BigInt)) }));
+  fs.writeFileSync(yFile, serializeNpy({ dtype: 'int64', shape: [n], data: BigInt64Array.from(Array.from((base.labels as Uint8Array).subarray(0, n), BigInt)) }));
   const inFile = path.join(dir, 'in.onnx');
   fs.writeFileSync(inFile, wmBytes);
   const outFile = path.join(dir, 'out.onnx');
@@ -169,7 +169,7 @@ test('CLI: embed on .npy data with labels, verify with --json, errors carry cata
   const sub = path.join(dir, 'sub.npy');
   const subLabels = path.join(dir, 'sub-labels.npy');
   fs.writeFileSync(sub, serializeNpy({ dtype: 'float32', shape: [COUNT, 1, 28, 28], data: base.data.slice() }));
-  fs.writeFileSync(subLabels, serializeNpy({ dtype: 'uint8', shape: [COUNT], data: base.labels.slice() }));
+  fs.writeFileSync(subLabels, serializeNpy({ dtype: 'uint8', shape: [COUNT], data: (base.labels as Uint8Array).slice() }));
   const v = await cli(['verify', tflFile, '--owner', 'acme-vision', '--key', keyFile, '--data', sub, '--labels', subLabels, '--params', wmFile, '--null', '0.1', '--json']);
   expect(v.error).toBeUndefined();
   expect(JSON.parse(v.out)).toMatchObject({ format: 'tflite', verdict: 'detected', commitment: 'absent', compiledFromParams: 'match' });

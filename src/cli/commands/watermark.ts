@@ -197,7 +197,7 @@ async function verifyAction(file: string, f: VerifyFlags): Promise<void> {
           [
             ['trigger matches', `${r.matches}/${r.triggers}`],
             ['null match rate', `${r.nullRate.toPrecision(4)} (${source})`],
-            ['p-value (exact binomial)', r.pValue.toExponential(3)],
+            ['p-value (exact binomial)', r.pValue > 0 ? r.pValue.toExponential(3) : `10^${r.log10PValue.toFixed(1)}`],
             ['commitment', r.commitment],
             ['base data', r.baseData],
             ...(paramsSource ? [['compiled from --params model', paramsSource]] : []),

@@ -1,0 +1,24 @@
+/** Public API of the watermark scheme (docs/watermark.md). */
+export { ownerSignature, commitment } from './signature';
+export { Sha256Stream, distinctDraws } from './drbg';
+export { derangement } from './derangement';
+export { SCHEME } from './params';
+export type { TriggerParams } from './params';
+export { triggerPlan, stamp, buildTriggers } from './triggers';
+export type { TriggerPlan, TriggerSet } from './triggers';
+export { WATERMARK_METADATA_KEY, recordFromOnnx, recordFromTflite } from './metadata';
+export type { WatermarkRecord } from './metadata';
+export { binomialTail, binomialLogTail, clopperPearsonUpper } from './binomial';
+export { scoreLabels, DEFAULT_ALPHA } from './score';
+export type { Score } from './score';
+export { embedWatermark, EMBED_DEFAULTS } from './embed';
+export type { EmbedOptions, EmbedResult } from './embed';
+export { verifyWithRunner } from './verify';
+export type { VerifyRequest, VerifyReport, BaseData } from './verify';
+export { verifyOnDevice, hostReferencePort } from './device';
+export type { DeviceTriggerPort, DeviceTriggerRequest } from './device';
+export { RUNNERS } from './runners';
+export type { ClassifierRunner } from './runners';
+export { calibrateNull, trainCleanModels, probeSignature } from './calibrate';
+export { readNull, resolveNull, defaultNullPath } from './null-rate';
+export type { NullCalibration } from './null-rate';
