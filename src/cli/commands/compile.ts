@@ -10,7 +10,11 @@
 import { Command } from 'commander';
 import * as path from 'path';
 import { cArrayHeader } from '../../compiler/c-array';
-import { compileModel, CompileSummary } from '../../compiler/compile';
+import { compileModel, CompileOptions, CompileSummary } from '../../compiler/compile';
+import { compileLocked } from '../../lock/compile-locked';
+import { LOCK_METADATA_KEY } from '../../lock/descriptor';
+import { readOnnx } from '../../onnx/reader';
+import { keyMaterialFromFlags } from './key-flags';
 import { InputLayout } from '../../compiler/lower/lower-model';
 import { RangeMethod } from '../../compiler/calibrate';
 import { loadDataset } from '../../data/dataset';
@@ -30,6 +34,8 @@ interface CompileFlags {
   cArray?: string;
   calibMethod?: string;
   json?: boolean;
+  key?: string;
+  deviceUid?: string;
 }
 
 const IO_MODES = ['int8', 'float'];
@@ -94,6 +100,8 @@ export function register(program: Command): Command {
     .option('--io <mode>', 'int8 models: int8 (default) or float input/output tensors')
     .option('--input-layout <layout>', 'how a rank-4 NCHW model input is fed: nhwc (default, channels last) or nchw')
     .option('--c-array <file>', 'also write the model as a C header (alignas(16) byte array + length)')
+    .option('--key <keyfile>', 'locked models: the master key file (the model is unlocked in memory, compiled, and its weights re-sealed)')
+    .option('--device-uid <uid>', 'locked models bound to a device: that device\'s unique id')
     .option('--json', 'print one JSON object')
     .action(async (file: string, flags: CompileFlags) => {
       const precision = checkFlags(flags);
@@ -103,7 +111,14 @@ export function register(program: Command): Command {
         throw new EdgelockError(fmt === 'unknown' ? 'E_FORMAT_UNKNOWN' : 'E_FORMAT_MISMATCH', `'${file}' is ${FORMAT_TITLES[fmt]}; compile needs an ONNX model`, { file });
       }
       const data = flags.calib ? loadDataset(flags.calib) : undefined;
-      const result = await compileModel(bytes, {
+      const locked = LOCK_METADATA_KEY in readOnnx(bytes, file).metadata;
+      const material = keyMaterialFromFlags(flags);
+      if (locked && !material) {
+        throw new EdgelockError('E_USAGE', `'${file}' is a locked model: compile it with --key <keyfile> (and --device-uid <uid> for a device-bound lock)`, { file });
+      }
+      if (!locked && material) throw new EdgelockError('E_USAGE', `--key applies to locked models; '${file}' is not locked`, { file });
+      const compile = locked ? (b: Uint8Array, o: CompileOptions) => compileLocked(b, material!, o) : compileModel;
+      const result = await compile(bytes, {
         precision,
         io: flags.io as 'int8' | 'float' | undefined,
         inputLayout: (flags.inputLayout ?? 'nhwc') as InputLayout,
