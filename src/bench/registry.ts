@@ -1,7 +1,7 @@
 import { importPasses } from './import-passes';
 import { compileBench } from './compile';
-import { trainerThroughput } from '../train/bench';
+import { trainSpeed } from './train-speed';
 import { Benchmark } from './types';
 
 /** Every benchmark `npm run bench` runs, in order. `npm run bench -- <name>` runs one. */
-export const BENCHMARKS: Benchmark[] = [importPasses, compileBench, trainerThroughput];
+export const BENCHMARKS: Benchmark[] = [importPasses, compileBench, trainSpeed];

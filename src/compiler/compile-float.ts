@@ -41,7 +41,20 @@ export function compileFloat(onnxBytes: Uint8Array, opts: CompileFloatOptions = 
   const sourceSha256 = sha256Hex(onnxBytes);
   graph.notes = [...(graph.notes ?? []), ...prepared.notes];
   stampProvenance(graph, sourceSha256, 'float32');
+  carryOnnxMetadata(graph, prepared.model.metadata);
   return { graph, model: prepared.model, sourceSha256, notes: graph.notes };
+}
+
+/**
+ * ONNX metadata entries that travel into the .tflite unchanged (public records only: the
+ * watermark commitment). The lock descriptor is rewritten by the lock path, never copied.
+ */
+export const CARRIED_METADATA_KEYS: readonly string[] = ['edgelock.watermark'];
+
+function carryOnnxMetadata(graph: TflGraph, metadata: Record<string, string>): void {
+  for (const key of CARRIED_METADATA_KEYS) {
+    if (metadata[key] !== undefined) graph.metadata = { ...graph.metadata, [key]: new TextEncoder().encode(metadata[key]) };
+  }
 }
 
 /** Writes the description and the "edgelock" metadata entry (version, source hash, input layouts). */
