@@ -9,7 +9,7 @@ EDGELOCK_SKIP_BUILD=1 npx jest --ci --json --outputFile="$results" "$@"
 status=$?
 set -e
 node -e '
-const r = require(process.argv[1]);
+const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
 const skipped = r.numPendingTests + r.numTodoTests;
 console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
 ' "$results" || true
