@@ -172,7 +172,8 @@ test('CLI: embed on .npy data with labels, verify with --json, errors carry cata
   fs.writeFileSync(subLabels, serializeNpy({ dtype: 'uint8', shape: [COUNT], data: (base.labels as Uint8Array).slice() }));
   const v = await cli(['verify', tflFile, '--owner', 'acme-vision', '--key', keyFile, '--data', sub, '--labels', subLabels, '--params', wmFile, '--null', '0.1', '--json']);
   expect(v.error).toBeUndefined();
-  expect(JSON.parse(v.out)).toMatchObject({ format: 'tflite', verdict: 'detected', commitment: 'absent', compiledFromParams: 'match' });
+  // the compiler carries the watermark record into the .tflite metadata, so the commitment is checked there
+  expect(JSON.parse(v.out)).toMatchObject({ format: 'tflite', verdict: 'detected', commitment: 'match' });
 
   const cleanFile = path.join(dir, 'clean.onnx');
   fs.writeFileSync(cleanFile, writeOnnx(clean[1]));
@@ -186,7 +187,8 @@ test('CLI: embed on .npy data with labels, verify with --json, errors carry cata
   expect(vn.out).toMatch(/verdict\s+detected/);
   expect(vn.out).toContain(nullFile);
 
-  expect((await cli(['verify', tflFile, '--owner', 'acme-vision', '--key', keyFile, '--data', sub, '--labels', subLabels])).error).toMatchObject({ code: 'E_WATERMARK_PARAMS' });
+  // a model without a watermark record and no --params
+  expect((await cli(['verify', cleanFile, '--owner', 'acme-vision', '--key', keyFile, '--data', sub, '--labels', subLabels])).error).toMatchObject({ code: 'E_WATERMARK_PARAMS' });
   expect((await cli(['verify', wmFile, '--owner', 'acme-vision', '--key', keyFile, '--data', sub])).error).toMatchObject({ code: 'E_USAGE' });
   expect((await cli(['verify', wmFile, '--owner', 'acme-vision', '--key', keyFile, '--data', xFile, '--labels', yFile])).error).toMatchObject({ code: 'E_WATERMARK_DATA' });
   fs.writeFileSync(path.join(dir, 'short.key'), KEY.subarray(0, 16));
