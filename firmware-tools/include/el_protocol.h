@@ -32,6 +32,7 @@
 #define EL_MODEL_SLOTS                               2u
 #define EL_MODEL_SLOT_SIZE                           524288u
 #define EL_SHA256_SIZE                               32u
+#define EL_IO_DIMS                                   6u
 #define EL_KCV_MESSAGE                               "check"
 #define EL_KCV_MESSAGE_LEN                           5u
 
@@ -44,11 +45,13 @@
 #define EL_CMD_MODEL_LOAD_BEGIN                      0x20u /* development only */
 #define EL_CMD_MODEL_LOAD_CHUNK                      0x21u /* development only */
 #define EL_CMD_MODEL_LOAD_END                        0x22u /* development only */
+#define EL_CMD_RUN                                   0x30u
+#define EL_CMD_MODEL_IO                              0x31u
 /* reserved command id ranges:
  *   0x04u..0x0Fu further device management
  *   0x12u..0x1Fu key store (e.g. derived keys)
  *   0x23u..0x2Fu further development model commands
- *   0x30u..0x3Fu model runtime (RUN, tensor I/O, cycle counts)
+ *   0x32u..0x3Fu further model runtime commands (tensor I/O, profiling)
  *   0x40u..0x4Fu authenticated packages (FLASH_BEGIN/CHUNK/END/ACTIVATE, resumable)
  *   0x50u..0x5Fu attestation (ATTEST) and watermark checks (WATERMARK)
  */
@@ -69,6 +72,8 @@
 #define EL_ST_ERR_MODEL_SEQUENCE                     0x32u /* chunk or end without a begin, or a chunk at an unexpected offset */
 #define EL_ST_ERR_MODEL_HASH                         0x33u /* the SHA-256 of the stored model differs from the one announced */
 #define EL_ST_ERR_MODEL_INVALID                      0x34u /* the model runtime rejected the model */
+#define EL_ST_ERR_MODEL_EMPTY                        0x35u /* the model slot holds no prepared model (empty, loading, or rejected at load: then the body is a RUN_FAILURE record) */
+#define EL_ST_ERR_RUN                                0x36u /* the model runtime failed to run the model. Body: RUN_FAILURE record */
 #define EL_ST_ERR_STORAGE                            0x40u /* persistent storage failed (read, erase, program or verify) */
 #define EL_ST_ERR_INTERNAL                           0x7Fu /* an internal firmware error */
 #define EL_ST_IS_OK(s)                               ((s) == 0x00u || (s) == 0x01u)
@@ -135,6 +140,22 @@
 #define EL_MODEL_LOAD_END_REQ_SHA256_LEN             32u
 #define EL_MODEL_LOAD_END_REQ_FIXED_SIZE             33u /* exact size */
 #define EL_MODEL_LOAD_END_RSP_FIXED_SIZE             1u /* exact size */
+/* RUN: Runs the prepared model of a slot once. `input` is every model input's int8 bytes, in input order. Answers the cycles of the invoke (board cycle counter; QEMU: SysTick under -icount shift=0) and `output_count` outputs, each a TENSOR_DESC record followed by its `bytes` int8 bytes. A wrong input length answers ERR_BAD_LENGTH; outputs larger than a frame ERR_BAD_ARGUMENT. */
+#define EL_RUN_REQ_SLOT_OFF                          0u /* u8 */
+#define EL_RUN_REQ_INPUT_OFF                         1u /* rest */
+#define EL_RUN_REQ_FIXED_SIZE                        1u /* plus a variable tail */
+#define EL_RUN_RSP_CYCLES_LO_OFF                     1u /* u32: low 32 bits of the invoke's cycle count */
+#define EL_RUN_RSP_CYCLES_HI_OFF                     5u /* u32: high 32 bits */
+#define EL_RUN_RSP_OUTPUT_COUNT_OFF                  9u /* u8 */
+#define EL_RUN_RSP_OUTPUTS_OFF                       10u /* rest: output_count x (TENSOR_DESC, then `bytes` bytes of data) */
+#define EL_RUN_RSP_FIXED_SIZE                        10u /* plus a variable tail */
+/* MODEL_IO: Describes the inputs and outputs of the prepared model of a slot (so the host can quantise inputs with the model's own scale and zero point). */
+#define EL_MODEL_IO_REQ_SLOT_OFF                     0u /* u8 */
+#define EL_MODEL_IO_REQ_FIXED_SIZE                   1u /* exact size */
+#define EL_MODEL_IO_RSP_INPUT_COUNT_OFF              1u /* u8 */
+#define EL_MODEL_IO_RSP_OUTPUT_COUNT_OFF             2u /* u8 */
+#define EL_MODEL_IO_RSP_TENSORS_OFF                  3u /* rest: (input_count + output_count) x TENSOR_DESC, inputs first */
+#define EL_MODEL_IO_RSP_FIXED_SIZE                   3u /* plus a variable tail */
 /* record STALE_SEQ */
 #define EL_STALE_SEQ_LAST_SEQ_OFF                    0u /* u16: seq of the last executed request; the host continues after it */
 #define EL_STALE_SEQ_FIXED_SIZE                      2u /* exact size */
@@ -144,5 +165,19 @@
 #define EL_MODEL_SLOT_INFO_SHA256_OFF                5u /* bytes */
 #define EL_MODEL_SLOT_INFO_SHA256_LEN                32u
 #define EL_MODEL_SLOT_INFO_FIXED_SIZE                37u /* exact size */
+/* record TENSOR_DESC */
+#define EL_TENSOR_DESC_TYPE_OFF                      0u /* u8: TFLite TensorType (9 = int8, 0 = float32, 2 = int32) */
+#define EL_TENSOR_DESC_RANK_OFF                      1u /* u8 */
+#define EL_TENSOR_DESC_DIMS_OFF                      2u /* bytes: ioDims x i32 LE; entries past `rank` are 0 */
+#define EL_TENSOR_DESC_DIMS_LEN                      24u
+#define EL_TENSOR_DESC_SCALE_OFF                     26u /* u32: IEEE-754 float32 bits; 0 for float tensors */
+#define EL_TENSOR_DESC_ZERO_POINT_OFF                30u /* u32: i32, two's complement */
+#define EL_TENSOR_DESC_BYTES_OFF                     34u /* u32: data size in bytes */
+#define EL_TENSOR_DESC_FIXED_SIZE                    38u /* exact size */
+/* record RUN_FAILURE */
+#define EL_RUN_FAILURE_EL_STATUS_OFF                 0u /* u8: the runtime's el_status value (firmware-tools/runtime/el_runtime.h) */
+#define EL_RUN_FAILURE_FAILED_OP_OFF                 1u /* u32: operator index it failed on, 0xFFFFFFFF when not operator-specific */
+#define EL_RUN_FAILURE_NAME_OFF                      5u /* rest: ASCII description of the el_status, from el_status_name() */
+#define EL_RUN_FAILURE_FIXED_SIZE                    5u /* plus a variable tail */
 
 #endif /* EL_PROTOCOL_H */

@@ -30,6 +30,52 @@ export interface DeviceInfo {
 
 export type KeyWriteResult = 'written' | 'unchanged';
 
+/** One input or output tensor of a slot's prepared model, as the device describes it (TENSOR_DESC). */
+export interface TensorDesc {
+  /** TFLite TensorType: 9 int8, 0 float32, 2 int32 */
+  type: number;
+  shape: number[];
+  scale: number;
+  zeroPoint: number;
+  bytes: number;
+}
+
+export interface RunOutput extends TensorDesc {
+  int8: Int8Array;
+}
+
+export interface RunResult {
+  outputs: RunOutput[];
+  /** cycles of the invoke from the board's counter (QEMU: SysTick ticks under -icount shift=0; host-sim: ns) */
+  cycles: number;
+}
+
+/** Records some error statuses carry as their body (see the statuses' docs in the protocol definition). */
+const ERROR_BODIES: Readonly<Record<string, string>> = { ERR_RUN: 'RUN_FAILURE', ERR_MODEL_EMPTY: 'RUN_FAILURE' };
+
+function describeErrorBody(status: string, body: Buffer): string {
+  const rec = ERROR_BODIES[status];
+  if (!rec || body.length < fixedSize(RECORDS[rec])) return '';
+  const f = decodeFields(RECORDS[rec], body);
+  if (!f) return '';
+  const op = f.failed_op as number;
+  return `; runtime status ${(f.name as Buffer).toString('latin1')} (${f.el_status})${op === 0xffffffff ? '' : ` at operator ${op}`}`;
+}
+
+function decodeDesc(b: Buffer): TensorDesc {
+  const f = decodeFields(RECORDS.TENSOR_DESC, b)!;
+  const rank = f.rank as number;
+  const dims = f.dims as Buffer;
+  if (rank > LIMITS.ioDims) throw new EdgelockError('E_DEVICE_FRAME', `tensor rank ${rank} exceeds ${LIMITS.ioDims}`);
+  return {
+    type: f.type as number,
+    shape: Array.from({ length: rank }, (_, i) => dims.readInt32LE(4 * i)),
+    scale: Buffer.from(Uint32Array.of(f.scale as number).buffer).readFloatLE(0),
+    zeroPoint: (f.zero_point as number) | 0,
+    bytes: f.bytes as number,
+  };
+}
+
 const SLOT_STATE_NAMES: Readonly<Record<number, SlotState>> = Object.fromEntries(
   Object.entries(SLOT_STATES).map(([k, v]) => [v, k.toLowerCase() as SlotState]));
 
@@ -53,7 +99,7 @@ export class DeviceClient {
     const st = statusByValue(status);
     if (!st) throw new EdgelockError('E_DEVICE_FRAME', `${name}: unknown status 0x${status.toString(16)}`);
     if (!st.ok) {
-      const err = new EdgelockError(st.error!, `${name} refused by the device${this.port ? ` on ${this.port}` : ''}: ${st.name} (${st.doc})`);
+      const err = new EdgelockError(st.error!, `${name} refused by the device${this.port ? ` on ${this.port}` : ''}: ${st.name} (${st.doc})${describeErrorBody(st.name, body)}`);
       (err as EdgelockError & { fields?: Values }).fields = decodeFields(cmd.response, body);
       throw err;
     }
@@ -128,6 +174,38 @@ export class DeviceClient {
     }
     await this.call('MODEL_LOAD_END', { slot, sha256: sha });
     return { sha256: sha.toString('hex'), chunks };
+  }
+
+  /** The inputs and outputs of the prepared model in `slot`. */
+  async modelIo(slot = 0): Promise<{ inputs: TensorDesc[]; outputs: TensorDesc[] }> {
+    const f = (await this.call('MODEL_IO', { slot })).fields;
+    const size = fixedSize(RECORDS.TENSOR_DESC);
+    const ni = f.input_count as number;
+    const no = f.output_count as number;
+    const t = f.tensors as Buffer;
+    if (t.length !== (ni + no) * size) throw new EdgelockError('E_DEVICE_FRAME', `MODEL_IO: ${t.length} bytes of tensor records for ${ni + no} tensors`);
+    const descs = Array.from({ length: ni + no }, (_, i) => decodeDesc(t.subarray(i * size, (i + 1) * size)));
+    return { inputs: descs.slice(0, ni), outputs: descs.slice(ni) };
+  }
+
+  /** Runs the prepared model in `slot` once on int8 input bytes (all inputs concatenated, in order). */
+  async run(slot: number, input: Int8Array | Buffer): Promise<RunResult> {
+    const bytes = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+    const f = (await this.call('RUN', { slot, input: bytes })).fields;
+    const size = fixedSize(RECORDS.TENSOR_DESC);
+    const rest = f.outputs as Buffer;
+    const outputs: RunOutput[] = [];
+    let off = 0;
+    for (let i = 0; i < (f.output_count as number); i++) {
+      if (off + size > rest.length) throw new EdgelockError('E_DEVICE_FRAME', `RUN: output ${i} is truncated`);
+      const d = decodeDesc(rest.subarray(off, off + size));
+      off += size;
+      if (off + d.bytes > rest.length) throw new EdgelockError('E_DEVICE_FRAME', `RUN: output ${i} data is truncated`);
+      outputs.push({ ...d, int8: Int8Array.from(rest.subarray(off, off + d.bytes), (x) => (x << 24) >> 24) });
+      off += d.bytes;
+    }
+    if (off !== rest.length) throw new EdgelockError('E_DEVICE_FRAME', `RUN: ${rest.length - off} unexpected trailing bytes`);
+    return { outputs, cycles: (f.cycles_hi as number) * 2 ** 32 + (f.cycles_lo as number) };
   }
 
   async reset(): Promise<void> {

@@ -56,6 +56,8 @@ export const ERROR_CATALOGUE = {
   E_DEVICE_MODEL_SEQUENCE: { summary: 'the model upload went out of order on the device' },
   E_DEVICE_MODEL_HASH: { summary: 'the model stored on the device does not have the expected SHA-256' },
   E_DEVICE_MODEL_INVALID: { summary: 'the device model runtime rejected the model' },
+  E_DEVICE_MODEL_EMPTY: { summary: 'the device model slot holds no runnable model', hint: 'load a compiled int8 model into the slot first' },
+  E_DEVICE_RUN: { summary: 'the device model runtime failed to run the model' },
   E_DEVICE_STORAGE: { summary: 'the device persistent storage failed' },
   E_DEVICE_INTERNAL: { summary: 'the device reported an internal error' },
 

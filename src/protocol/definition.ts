@@ -38,6 +38,8 @@ export const LIMITS = {
   modelSlots: 2,
   modelSlotSize: 512 * 1024,
   sha256Size: 32,
+  /** Largest tensor rank a TENSOR_DESC record carries (the runtime's EL_MAX_DIMS). */
+  ioDims: 6,
 } as const;
 
 /** Raw (pre-COBS) frame size bound and encoded bound (COBS adds at most one byte per 254, plus the delimiter). */
@@ -82,6 +84,8 @@ export const STATUSES: readonly StatusDef[] = [
   { name: 'ERR_MODEL_SEQUENCE', value: 0x32, ok: false, error: 'E_DEVICE_MODEL_SEQUENCE', doc: 'chunk or end without a begin, or a chunk at an unexpected offset' },
   { name: 'ERR_MODEL_HASH', value: 0x33, ok: false, error: 'E_DEVICE_MODEL_HASH', doc: 'the SHA-256 of the stored model differs from the one announced' },
   { name: 'ERR_MODEL_INVALID', value: 0x34, ok: false, error: 'E_DEVICE_MODEL_INVALID', doc: 'the model runtime rejected the model' },
+  { name: 'ERR_MODEL_EMPTY', value: 0x35, ok: false, error: 'E_DEVICE_MODEL_EMPTY', doc: 'the model slot holds no prepared model (empty, loading, or rejected at load: then the body is a RUN_FAILURE record)' },
+  { name: 'ERR_RUN', value: 0x36, ok: false, error: 'E_DEVICE_RUN', doc: 'the model runtime failed to run the model. Body: RUN_FAILURE record' },
   { name: 'ERR_STORAGE', value: 0x40, ok: false, error: 'E_DEVICE_STORAGE', doc: 'persistent storage failed (read, erase, program or verify)' },
   { name: 'ERR_INTERNAL', value: 0x7f, ok: false, error: 'E_DEVICE_INTERNAL', doc: 'an internal firmware error' },
 ];
@@ -176,6 +180,30 @@ export const COMMANDS: readonly CommandDef[] = [
     ],
     response: [],
   },
+  {
+    name: 'RUN', id: 0x30, timeoutMs: 20000,
+    doc: 'Runs the prepared model of a slot once. `input` is every model input\'s int8 bytes, in input order. Answers the cycles of the invoke (board cycle counter; QEMU: SysTick under -icount shift=0) and `output_count` outputs, each a TENSOR_DESC record followed by its `bytes` int8 bytes. A wrong input length answers ERR_BAD_LENGTH; outputs larger than a frame ERR_BAD_ARGUMENT.',
+    request: [
+      { name: 'slot', type: 'u8' },
+      { name: 'input', type: 'rest' },
+    ],
+    response: [
+      { name: 'cycles_lo', type: 'u32', doc: 'low 32 bits of the invoke\'s cycle count' },
+      { name: 'cycles_hi', type: 'u32', doc: 'high 32 bits' },
+      { name: 'output_count', type: 'u8' },
+      { name: 'outputs', type: 'rest', doc: 'output_count x (TENSOR_DESC, then `bytes` bytes of data)' },
+    ],
+  },
+  {
+    name: 'MODEL_IO', id: 0x31, timeoutMs: 2000,
+    doc: 'Describes the inputs and outputs of the prepared model of a slot (so the host can quantise inputs with the model\'s own scale and zero point).',
+    request: [{ name: 'slot', type: 'u8' }],
+    response: [
+      { name: 'input_count', type: 'u8' },
+      { name: 'output_count', type: 'u8' },
+      { name: 'tensors', type: 'rest', doc: '(input_count + output_count) x TENSOR_DESC, inputs first' },
+    ],
+  },
 ];
 
 /** Fixed records carried inside `rest` fields. */
@@ -186,6 +214,19 @@ export const RECORDS: Readonly<Record<string, Field[]>> = {
     { name: 'size', type: 'u32' },
     { name: 'sha256', type: 'bytes', size: LIMITS.sha256Size },
   ],
+  TENSOR_DESC: [
+    { name: 'type', type: 'u8', doc: 'TFLite TensorType (9 = int8, 0 = float32, 2 = int32)' },
+    { name: 'rank', type: 'u8' },
+    { name: 'dims', type: 'bytes', size: 4 * LIMITS.ioDims, doc: 'ioDims x i32 LE; entries past `rank` are 0' },
+    { name: 'scale', type: 'u32', doc: 'IEEE-754 float32 bits; 0 for float tensors' },
+    { name: 'zero_point', type: 'u32', doc: 'i32, two\'s complement' },
+    { name: 'bytes', type: 'u32', doc: 'data size in bytes' },
+  ],
+  RUN_FAILURE: [
+    { name: 'el_status', type: 'u8', doc: 'the runtime\'s el_status value (firmware-tools/runtime/el_runtime.h)' },
+    { name: 'failed_op', type: 'u32', doc: 'operator index it failed on, 0xFFFFFFFF when not operator-specific' },
+    { name: 'name', type: 'rest', doc: 'ASCII description of the el_status, from el_status_name()' },
+  ],
 };
 
 export const SLOT_STATES = { EMPTY: 0, LOADING: 1, READY: 2 } as const;
@@ -195,7 +236,7 @@ export const RESERVED_RANGES: readonly { from: number; to: number; purpose: stri
   { from: 0x04, to: 0x0f, purpose: 'further device management' },
   { from: 0x12, to: 0x1f, purpose: 'key store (e.g. derived keys)' },
   { from: 0x23, to: 0x2f, purpose: 'further development model commands' },
-  { from: 0x30, to: 0x3f, purpose: 'model runtime (RUN, tensor I/O, cycle counts)' },
+  { from: 0x32, to: 0x3f, purpose: 'further model runtime commands (tensor I/O, profiling)' },
   { from: 0x40, to: 0x4f, purpose: 'authenticated packages (FLASH_BEGIN/CHUNK/END/ACTIVATE, resumable)' },
   { from: 0x50, to: 0x5f, purpose: 'attestation (ATTEST) and watermark checks (WATERMARK)' },
 ];

@@ -4,6 +4,7 @@ import { DeviceClient, withDevice } from '../../src/device';
 import { EdgelockError } from '../../src/errors';
 import { FIRMWARE_VERSION, LIMITS, PROTOCOL_VERSION } from '../../src/protocol/definition';
 import { BOARD_NAMES, freshStateDir, removeRunRoot, startTestBoard, stopAllBoards } from './helpers';
+import { fcModelOfSize } from './models';
 
 const kcv = (key: Buffer): string => crypto.createHmac('sha256', key).update('check').digest('hex');
 const sha = (b: Buffer): string => crypto.createHash('sha256').update(b).digest('hex');
@@ -22,8 +23,9 @@ describe.each(BOARD_NAMES)('board %s, real firmware over its serial port', (boar
   const stateDir = freshStateDir(boardName);
   const key1 = crypto.randomBytes(LIMITS.keySize);
   const key2 = crypto.randomBytes(LIMITS.keySize);
-  // QEMU's UART is slow (see docs/porting.md): smaller transfers there keep the suite fast.
-  const model = crypto.randomBytes(boardName === 'host-sim' ? 300 * 1024 : 40 * 1024 + 123);
+  // QEMU's UART is slow (see docs/porting.md): smaller transfers there keep the suite fast. The firmware
+  // Prepares every loaded model (the int8 runtime is built in), so the payload is a valid int8 model.
+  const model = fcModelOfSize(boardName === 'host-sim' ? 1 : 2, boardName === 'host-sim' ? 300 * 1024 : 40 * 1024 + 123);
   let client: DeviceClient;
   let uid = '';
 

@@ -2,6 +2,7 @@ import * as crypto from 'crypto';
 import { DeviceClient, withDevice } from '../../src/device';
 import { Faults, startFaultProxy } from './fault-proxy';
 import { removeRunRoot, startTestBoard, stopAllBoards } from './helpers';
+import { fcModelOfSize } from './models';
 
 afterAll(async () => {
   await stopAllBoards();
@@ -52,7 +53,7 @@ describe('fault injection between host and host-sim', () => {
   test.each(SCENARIOS.map((s, i) => [s.name, s, i] as const))('%s: every command completes with the right answer, executed once', async (_n, s, i) => {
     const b = await startTestBoard('host-sim');
     const proxy = await startFaultProxy(b.port, s.toBoard, s.toHost, 1000 + i);
-    const run = await session(proxy.hostPort, crypto.randomBytes(40 * 1024 + i), 60, 0.05).finally(() => proxy.stop());
+    const run = await session(proxy.hostPort, fcModelOfSize(1000 + i, 40 * 1024), 60, 0.05).finally(() => proxy.stop());
     const clean = await withDevice(b.port, (c) => c.info());
     expect(clean.executed).toBe(run.requests + 1);
     const injected = Object.values(proxy.stats).reduce((n, st) => n + st.dropped + st.corrupted + st.duplicated + st.delayed + st.replayed, 0);
@@ -81,7 +82,7 @@ describe('fault injection between host and the QEMU board', () => {
     const proxy = await startFaultProxy(b.port,
       { drop: 5e-5, corrupt: 5e-5, duplicate: 5e-5, replay: 0.2, delay: 0.1, delayMs: 50 },
       { drop: 3e-4, corrupt: 3e-4, duplicate: 3e-4, delay: 0.1, delayMs: 50 }, 99);
-    const run = await session(proxy.hostPort, crypto.randomBytes(6 * 1024), 15, 0.5).finally(() => proxy.stop());
+    const run = await session(proxy.hostPort, fcModelOfSize(99, 6 * 1024), 15, 0.5).finally(() => proxy.stop());
     expect(run.retries).toBeGreaterThan(0);
     const after = await withDevice(b.port, (c) => c.info());
     expect(after.executed - before.executed).toBe(run.requests + 1);

@@ -2,10 +2,15 @@
  * `edgelock device info --port <p> [--json]`  board, firmware, unique id, key provisioned, model slots (over the protocol)
  * `edgelock device load-dev --port <p> <model.tflite> [--slot <n>] [--json]`  development-only model upload
  *   (no authentication; the factory flow flashes signed packages instead)
+ * `edgelock device run --port <p> --input <file.npy> [--slot <n>] [--json]`  runs the slot's model on the board:
+ *   a float32 input is quantised with the model input's scale and zero point as the device reports them (MODEL_IO),
+ *   an int8 input is sent as is; prints raw int8 and dequantised outputs and the invoke's cycle count.
  */
 import { Command } from 'commander';
 import { withDevice } from '../../device';
 import { EdgelockError } from '../../errors';
+import { readNpy } from '../../data/npy';
+import type { RunResult, TensorDesc } from '../../device/client';
 import { readFileBytes } from '../../formats/load';
 import { LIMITS } from '../../protocol/definition';
 import { formatTable, humanBytes, printJson } from '../output';
@@ -13,6 +18,38 @@ import { formatTable, humanBytes, printJson } from '../output';
 function requirePort(port: string | undefined): string {
   if (!port) throw new EdgelockError('E_USAGE', 'missing --port <serial port> (see `edgelock board start`)');
   return port;
+}
+
+function parseSlot(v: string): number {
+  const slot = Number(v);
+  if (!Number.isInteger(slot) || slot < 0 || slot >= LIMITS.modelSlots) throw new EdgelockError('E_USAGE', `--slot must be 0..${LIMITS.modelSlots - 1}`);
+  return slot;
+}
+
+/** TFLite's affine quantisation: round half away from zero, add the zero point, saturate to int8. */
+function quantize(x: ArrayLike<number>, scale: number, zeroPoint: number): Int8Array {
+  return Int8Array.from(x, (v) => {
+    const q = Math.sign(v / scale) * Math.round(Math.abs(v / scale)) + zeroPoint;
+    return Math.min(127, Math.max(-128, q));
+  });
+}
+
+/** The int8 bytes for the model's single int8 input, from a float32 (quantised here) or int8 .npy file. */
+function inputBytes(file: string, input: TensorDesc): Int8Array {
+  const t = readNpy(file);
+  if (t.data.length !== input.bytes) {
+    throw new EdgelockError('E_DATA_SHAPE', `${file} has ${t.data.length} elements (shape [${t.shape}]), the model input [${input.shape}] has ${input.bytes}`, { file });
+  }
+  if (t.dtype === 'int8') return t.data as Int8Array;
+  if (t.dtype === 'float32') return quantize(t.data as Float32Array, input.scale, input.zeroPoint);
+  throw new EdgelockError('E_NPY_INVALID', `${file} holds ${t.dtype}; device run takes float32 (quantised with the model input's scale) or int8`, { file });
+}
+
+function runJson(r: RunResult): unknown {
+  return {
+    outputs: r.outputs.map((o) => ({ shape: o.shape, int8: Array.from(o.int8), values: Array.from(o.int8, (q) => (q - o.zeroPoint) * o.scale), scale: o.scale, zeroPoint: o.zeroPoint })),
+    cycles: r.cycles,
+  };
 }
 
 export function register(program: Command): Command {
@@ -45,14 +82,42 @@ export function register(program: Command): Command {
     .option('--slot <n>', `model slot (0..${LIMITS.modelSlots - 1})`, '0')
     .option('--json', 'print one JSON object')
     .action(async (model: string, f: { port?: string; slot: string; json?: boolean }) => {
-      const slot = Number(f.slot);
-      if (!Number.isInteger(slot) || slot < 0 || slot >= LIMITS.modelSlots) throw new EdgelockError('E_USAGE', `--slot must be 0..${LIMITS.modelSlots - 1}`);
+      const slot = parseSlot(f.slot);
       const bytes = Buffer.from(readFileBytes(model));
       const t0 = Date.now();
       const r = await withDevice(requirePort(f.port), (c) => c.loadModelDev(bytes, slot));
       const seconds = (Date.now() - t0) / 1000;
       if (f.json) printJson({ port: f.port, slot, bytes: bytes.length, sha256: r.sha256, chunks: r.chunks, seconds });
       else process.stdout.write(`loaded ${humanBytes(bytes.length)} into slot ${slot} in ${seconds.toFixed(1)} s (sha256 ${r.sha256}); development load, not authenticated\n`);
+    });
+  device
+    .command('run')
+    .description("run the slot's model once on the board: raw int8 and dequantised outputs, cycles of the invoke")
+    .option('--port <path>', 'serial port of the board')
+    .option('--input <file.npy>', 'input tensor: float32 (quantised with the model input scale/zero point) or int8')
+    .option('--slot <n>', `model slot (0..${LIMITS.modelSlots - 1})`, '0')
+    .option('--json', 'print {outputs:[{shape,int8,values,scale,zeroPoint}], cycles}')
+    .action(async (f: { port?: string; input?: string; slot: string; json?: boolean }) => {
+      const slot = parseSlot(f.slot);
+      if (!f.input) throw new EdgelockError('E_USAGE', 'missing --input <file.npy>');
+      const file = f.input;
+      const r = await withDevice(requirePort(f.port), async (c) => {
+        const io = await c.modelIo(slot);
+        if (io.inputs.length !== 1) throw new EdgelockError('E_USAGE', `the model in slot ${slot} has ${io.inputs.length} inputs; device run feeds one`);
+        return c.run(slot, inputBytes(file, io.inputs[0]));
+      });
+      const out = runJson(r) as { outputs: { shape: number[]; int8: number[]; values: number[]; scale: number; zeroPoint: number }[]; cycles: number };
+      if (f.json) {
+        printJson(out);
+        return;
+      }
+      const lines = out.outputs.flatMap((o, i) => [
+        `output ${i}  shape [${o.shape.join(', ')}]  scale ${o.scale}  zero point ${o.zeroPoint}`,
+        `  int8    ${o.int8.join(' ')}`,
+        `  values  ${o.values.map((v) => Number(v.toPrecision(6))).join(' ')}`,
+      ]);
+      lines.push(`cycles    ${out.cycles}`);
+      process.stdout.write(lines.join('\n') + '\n');
     });
   return device;
 }
