@@ -146,7 +146,7 @@ test('the firmware module (firmware/el_runtime_module.c) builds and links into t
   for (const [board, cc] of boards) {
     const build = fs.mkdtempSync(path.join(os.tmpdir(), `el-board-${board}-`));
     try {
-      // what module.mk computes: libm as an input file, from the board's own compiler
+      // what firmware.mk computes: libm as an input file, from the board's own compiler
       const libm = ['libm.so', 'libm.a']
         .map((f) => execFileSync(cc[0], [...cc.slice(1), `-print-file-name=${f}`], { encoding: 'utf8' }).trim())
         .find((p) => p.startsWith('/'))!;
