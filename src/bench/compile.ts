@@ -9,7 +9,7 @@ import { zooModels } from './zoo-list';
 
 const CALIB_SAMPLES = 300;
 
-function calibrationFor(path: string): { data: Float32Array; count: number; sampleShape: number[] } {
+export function calibrationFor(path: string): { data: Float32Array; count: number; sampleShape: number[] } {
   const model = inferShapes(readOnnx(readFileSync(path), path));
   const shape = (model.graph.inputs[0].shape ?? []).map((d) => (typeof d === 'number' ? d : 1));
   const sampleShape = shape.slice(1);

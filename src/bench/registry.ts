@@ -1,7 +1,8 @@
 import { importPasses } from './import-passes';
 import { compileBench } from './compile';
 import { trainSpeed } from './train-speed';
+import { deviceBench } from './device';
 import { Benchmark } from './types';
 
 /** Every benchmark `npm run bench` runs, in order. `npm run bench -- <name>` runs one. */
-export const BENCHMARKS: Benchmark[] = [importPasses, compileBench, trainSpeed];
+export const BENCHMARKS: Benchmark[] = [importPasses, compileBench, trainSpeed, deviceBench];
