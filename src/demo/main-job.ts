@@ -1,18 +1,18 @@
 import { existsSync, mkdirSync, readFileSync } from 'fs';
-import { join, resolve } from 'path';
-import * as ort from 'onnxruntime-node';
+import { join } from 'path';
+import { MODELS_DIR } from '../bench/zoo-list';
 import { inspectOnnx } from '../inspect/onnx';
 import { readOnnx } from '../onnx/reader';
 import { writeOnnx } from '../onnx/writer';
 import { runPipeline } from '../passes/pipeline';
 import { compileModel } from '../compiler/compile';
 import { loadDataset } from '../data/dataset';
-import { TfliteOracle } from '../tflite/oracle';
+import { predictOnnx } from '../eval/onnx-classifier';
+import { predictTflite } from '../eval/tflite-classifier';
+import { loadLabelledSet } from '../eval/labelled-data';
 import { writeFileAtomic } from '../formats/atomic-write';
 import { formatTable, humanBytes } from '../cli/output';
-import { nchwToNhwc } from './layout';
 
-export const MODELS_DIR = resolve(__dirname, '..', '..', 'models');
 export const DEFAULT_MODEL = join(MODELS_DIR, 'mnist-lenet.onnx');
 
 export interface MainJobOptions {
@@ -29,12 +29,6 @@ export interface MainJobResult {
   agreement: number;
 }
 
-function argmax(v: ArrayLike<number>, off: number, n: number): number {
-  let best = 0;
-  for (let i = 1; i < n; i++) if (v[off + i] > v[off + best]) best = i;
-  return best;
-}
-
 /**
  * The main job on one model, as far as the toolchain reaches today: inspect → optimise → compile
  * (float32 and int8) → check both against the references on MNIST test images.
@@ -45,11 +39,12 @@ export async function runMainJob(opts: MainJobOptions): Promise<MainJobResult> {
   const bytes = readFileSync(opts.model);
   const rows: (string | number)[][] = [];
 
-  const { report } = inspectOnnx(readOnnx(bytes, opts.model));
+  const model = readOnnx(bytes, opts.model);
+  const { report } = inspectOnnx(model);
   log(`inspect   ${opts.model}: ${report.nodes} nodes, ${report.params} parameters, ${report.macs} MACs`);
   rows.push(['inspect', `${report.nodes} nodes, ${report.params} params, ${report.macs} MACs`]);
 
-  const optimized = runPipeline(readOnnx(bytes, opts.model)).model;
+  const optimized = runPipeline(model).model;
   const optPath = join(opts.outDir, 'model.opt.onnx');
   writeFileAtomic(optPath, writeOnnx(optimized));
   log(`optimize  ${report.nodes} → ${optimized.graph.nodes.length} nodes → ${optPath}`);
@@ -62,7 +57,7 @@ export async function runMainJob(opts: MainJobOptions): Promise<MainJobResult> {
     precision: 'int8',
     io: 'int8',
     file: opts.model,
-    calibration: { data: calib.data.subarray(0, calibCount * 784), count: calibCount, sampleShape: calib.sampleShape },
+    calibration: { data: calib.data.subarray(0, calibCount * calib.sampleShape.reduce((a, b) => a * b, 1)), count: calibCount, sampleShape: calib.sampleShape },
   });
   const floatPath = join(opts.outDir, 'model.float.tflite');
   const int8Path = join(opts.outDir, 'model.int8.tflite');
@@ -73,34 +68,17 @@ export async function runMainJob(opts: MainJobOptions): Promise<MainJobResult> {
   rows.push(['compile float32', `${humanBytes(float.summary.modelBytes)}`]);
   rows.push(['compile int8', `${humanBytes(int8.summary.modelBytes)}, arena ${humanBytes(int8.summary.arenaBytes)}, ops ${int8.summary.ops.map((o) => o.op).join(' ')}`]);
 
-  const test = loadDataset('mnist-test');
-  const n = Math.min(opts.samples, test.count);
-  const session = await ort.InferenceSession.create(bytes);
-  const oracle = await TfliteOracle.load(int8.bytes);
-  const inQ = int8.summary.inputs[0];
-  const outQ = int8.summary.outputs[0];
-  const [c, h, w] = test.sampleShape.length === 3 ? test.sampleShape : [1, 28, 28];
+  const test = loadLabelledSet('mnist-test', undefined, opts.samples);
+  const n = test.count;
+  const floatPred = await predictOnnx(model, test);
+  const int8Pred = await predictTflite(int8.bytes, test);
   let floatOk = 0;
   let int8Ok = 0;
   let agree = 0;
-  try {
-    for (let i = 0; i < n; i++) {
-      const x = test.data.subarray(i * 784, (i + 1) * 784);
-      const r = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', x.slice(), [1, c, h, w]) });
-      const logits = r[session.outputNames[0]].data as Float32Array;
-      const pf = argmax(logits, 0, logits.length);
-      const nhwc = nchwToNhwc(x, c, h, w);
-      const q = new Int32Array(nhwc.length);
-      for (let j = 0; j < q.length; j++) q[j] = Math.max(-128, Math.min(127, Math.round(nhwc[j] / inQ.scale!) + inQ.zeroPoint!));
-      const out = oracle.run([{ data: q, shape: inQ.shape }])[0].data;
-      const pq = argmax(out, 0, outQ.shape[outQ.shape.length - 1]);
-      const label = test.labels![i];
-      if (pf === label) floatOk++;
-      if (pq === label) int8Ok++;
-      if (pf === pq) agree++;
-    }
-  } finally {
-    oracle.dispose();
+  for (let i = 0; i < n; i++) {
+    if (floatPred[i] === test.labels[i]) floatOk++;
+    if (int8Pred[i] === test.labels[i]) int8Ok++;
+    if (floatPred[i] === int8Pred[i]) agree++;
   }
   const pct = (k: number) => `${((100 * k) / n).toFixed(2)}%`;
   rows.push([`float ONNX (onnxruntime), ${n} test images`, `accuracy ${pct(floatOk)}`]);
