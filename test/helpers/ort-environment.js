@@ -1,6 +1,6 @@
 // A jest environment whose typed-array constructors are the host realm's: onnxruntime-node builds its
 // output arrays in the host realm and onnxruntime-common checks them with `instanceof`, which fails
-// against the sandbox's own Float32Array. Test files opt in with a @jest-environment docblock.
+// against the sandbox's own Float32Array. jest.config.js makes it the environment of every suite.
 const { TestEnvironment } = require('jest-environment-node');
 
 const SHARED = [

@@ -1,4 +1,3 @@
-/** @jest-environment ./test/helpers/ort-environment.js */
 import { PASS_TABLE } from '../../src/passes/registry';
 import { checkPass, opsOf } from './support/check-pass';
 import { bnConv, bnStandalone } from './support/fixtures';

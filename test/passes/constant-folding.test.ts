@@ -1,4 +1,3 @@
-/** @jest-environment ./test/helpers/ort-environment.js */
 import { PASS_TABLE } from '../../src/passes/registry';
 import { MAX_FOLDED_ELEMENTS } from '../../src/passes/constant-folding';
 import { checkPass, opsOf } from './support/check-pass';

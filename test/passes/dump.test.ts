@@ -1,4 +1,3 @@
-/** @jest-environment ./test/helpers/ort-environment.js */
 import { dumpGraph } from '../../src/ir/dump';
 import { readOnnx } from '../../src/onnx/reader';
 import { writeOnnx } from '../../src/onnx/writer';

@@ -1,4 +1,3 @@
-/** @jest-environment ./test/helpers/ort-environment.js */
 import { Model } from '../../src/ir/types';
 import { PASS_TABLE } from '../../src/passes/registry';
 import { checkPass, opsOf } from './support/check-pass';

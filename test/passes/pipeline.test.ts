@@ -1,4 +1,3 @@
-/** @jest-environment ./test/helpers/ort-environment.js */
 import { dumpGraph } from '../../src/ir/dump';
 import { EdgelockError } from '../../src/errors';
 import { readOnnx } from '../../src/onnx/reader';

@@ -1,4 +1,3 @@
-/** @jest-environment ./test/helpers/ort-environment.js */
 import { checkPass, opsOf } from './support/check-pass';
 import { shapeChain, torchFixture } from './support/fixtures';
 

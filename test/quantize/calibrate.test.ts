@@ -1,4 +1,3 @@
-/** @jest-environment ./test/zoo/ort-environment.js */
 /**
  * Calibration against onnxruntime itself: the ranges of the graph output must equal the extremes
  * of what onnxruntime computes for the unmodified model; batched (symbolic batch) and one-by-one

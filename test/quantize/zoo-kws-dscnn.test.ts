@@ -1,4 +1,3 @@
-/** @jest-environment ./test/zoo/ort-environment.js */
 /** kws-dscnn: int8 end to end against onnxruntime and the TFLite runtime (see zoo-harness.ts). */
 import { zooInt8Suite } from './zoo-harness';
 

@@ -1,4 +1,3 @@
-/** @jest-environment ./test/zoo/ort-environment.js */
 /**
  * IR model → trainable network → trained weights back into the model, checked against
  * onnxruntime: the network computes what ORT computes on the source model, and after training

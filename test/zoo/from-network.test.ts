@@ -1,4 +1,3 @@
-/** @jest-environment ./test/zoo/ort-environment.js */
 /**
  * The trainer's forward pass and its ONNX export agree with onnxruntime (the reference): a
  * random network using every layer kind is written by emitNetwork + writeOnnx and run by ORT.

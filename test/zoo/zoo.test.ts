@@ -1,4 +1,3 @@
-/** @jest-environment ./test/zoo/ort-environment.js */
 /**
  * The committed zoo models, checked with onnxruntime-node (the reference): each loads, has the
  * documented input/output shapes, zoo.json's parameter count equals the initializer element
