@@ -1,4 +1,3 @@
-import { randomBytes } from 'crypto';
 import { DeviceClient } from './client';
 
 export interface TransferStats {
@@ -13,9 +12,13 @@ export interface TransferStats {
   seconds: number;
 }
 
-/** Uploads `size` random bytes into a model slot (development load) and reports protocol efficiency, for benchmarks. */
-export async function measureTransfer(client: DeviceClient, size = 300 * 1024, slot = 1): Promise<TransferStats> {
-  const data = randomBytes(size);
+/**
+ * Uploads a model into a slot (development load) and reports protocol efficiency, for benchmarks.
+ * The firmware validates what it receives, so `model` must be a model its runtime accepts.
+ */
+export async function measureTransfer(client: DeviceClient, model: Uint8Array, slot = 1): Promise<TransferStats> {
+  const data = Buffer.from(model);
+  const size = data.length;
   const s0 = { ...client.transport.stats };
   const t0 = process.hrtime.bigint();
   await client.loadModelDev(data, slot);
