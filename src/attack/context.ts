@@ -19,6 +19,8 @@ export interface AttackBudget {
   greedySamples: number;
   /** Full passes over the key bits in the greedy search. */
   greedySweeps: number;
+  /** Independent from-scratch runs (different seeds) averaged into the yardstick. */
+  scratchSeeds: number;
 }
 
 export interface AttackContext {
@@ -53,5 +55,5 @@ export interface Attack {
  */
 export function defaultBudget(trainCount: number, overrides: Partial<AttackBudget> = {}): AttackBudget {
   const epochs = Math.max(10, Math.min(50, Math.ceil(120000 / Math.max(1, trainCount))));
-  return { epochs, batchSize: 32, lr: 0.05, greedySamples: 200, greedySweeps: 3, ...overrides };
+  return { epochs, batchSize: 32, lr: 0.05, greedySamples: 200, greedySweeps: 3, scratchSeeds: 1, ...overrides };
 }

@@ -2,7 +2,7 @@
  * The full attack table for docs/security.md (too slow for CI): every zoo MNIST model × scheme ×
  * fraction, through the same code as `edgelock attack <locked.onnx> --data mnist-train
  * --fraction <f>`. Run: npx tsx test/attack/attack-table.ts [--models mnist-mlp,mnist-lenet]
- *   [--schemes seal,hpnn] [--fractions 0.01,0.1] [--test-limit n] [--epochs n]
+ *   [--schemes seal,hpnn] [--fractions 0.01,0.1] [--test-limit n] [--epochs n] [--scratch-seeds k]
  * Prints one markdown table per run and a JSON line per run.
  */
 import { formatAttackReport } from '../../src/cli/commands/attack';
@@ -24,6 +24,7 @@ const schemes = arg('schemes', 'seal,hpnn').split(',');
 const fractions = arg('fractions', '0.01,0.1').split(',').map(Number);
 const testLimit = Number(arg('test-limit', '10000'));
 const epochs = process.argv.includes('--epochs') ? Number(arg('epochs', '0')) : undefined;
+const scratchSeeds = Number(arg('scratch-seeds', '1'));
 
 const tr = loadMnist('train');
 const te = loadMnist('test');
@@ -36,7 +37,7 @@ for (const m of models) {
     // A throwaway master key: the attacker never sees it, and nothing here prints it.
     const locked = readOnnx(writeOnnx(lockModel(model, { master: randomBytes(32), deviceUid: Buffer.from('0001020304050607', 'hex') }, { scheme, binding: 'device' }).model));
     for (const fraction of fractions) {
-      const report = runAttacks(locked, train, test, { fraction, budget: epochs ? { epochs } : {}, onRow: (r) => process.stderr.write(`${m} ${scheme} ${fraction} ${r.attack}: ${(r.accuracy * 100).toFixed(2)}% ${r.seconds.toFixed(1)} s\n`) });
+      const report = runAttacks(locked, train, test, { fraction, budget: { ...(epochs ? { epochs } : {}), scratchSeeds }, onRow: (r) => process.stderr.write(`${m} ${scheme} ${fraction} ${r.attack}: ${(r.accuracy * 100).toFixed(2)}% ${r.seconds.toFixed(1)} s\n`) });
       process.stdout.write(`\n### ${m}, ${scheme}, fraction ${fraction}\n\n${formatAttackReport(report)}\n`);
       process.stdout.write(`JSON ${JSON.stringify({ model: m, ...report })}\n`);
     }

@@ -1,7 +1,7 @@
 /**
  * `edgelock attack <locked.onnx> --data <train npy|mnist-train> --fraction <f> [--labels <npy>]
  *   [--test <data>] [--test-labels <npy>] [--test-limit <n>] [--epochs <n>] [--seed <n>]
- *   [--only a,b] [--json]`: the project's own attacks on a locked model, without its key.
+ *   [--scratch-seeds <k>] [--only a,b] [--json]`: the project's own attacks on a locked model, without its key.
  */
 import { Command } from 'commander';
 import { ATTACKS } from '../../attack/attacks';
@@ -21,6 +21,7 @@ interface AttackFlags {
   epochs?: string;
   seed?: string;
   only?: string;
+  scratchSeeds?: string;
   json?: boolean;
 }
 
@@ -65,6 +66,7 @@ export function register(program: Command): Command {
     .option('--test-limit <n>', 'score on the first n test samples only')
     .option('--epochs <n>', 'training epochs of the training-based attacks (default: scaled to the data, 5..50)')
     .option('--seed <n>', 'seed of the data subset and every attack', '1')
+    .option('--scratch-seeds <k>', 'from-scratch runs with independent seeds averaged into the yardstick', '1')
     .option('--only <names>', `comma-separated attacks to run (the yardstick always runs): ${ATTACKS.map((a) => a.name).join(', ')}`)
     .option('--json', 'print one JSON object')
     .action((file: string, flags: AttackFlags) => {
@@ -76,13 +78,14 @@ export function register(program: Command): Command {
       const only = flags.only?.split(',').map((s) => s.trim()).filter(Boolean);
       for (const name of only ?? []) if (!ATTACKS.some((a) => a.name === name)) throw new EdgelockError('E_USAGE', `unknown attack '${name}'`);
       const epochs = positiveInt('--epochs', flags.epochs);
+      const scratchSeeds = positiveInt('--scratch-seeds', flags.scratchSeeds) ?? 1;
       const model = loadOnnxFile(file);
       const train = loadLabelledSet(flags.data, flags.labels);
       const test = loadLabelledSet(flags.test ?? 'mnist-test', flags.testLabels, positiveInt('--test-limit', flags.testLimit));
       const report = runAttacks(model, train, test, {
         fraction,
         seed,
-        budget: epochs ? { epochs } : {},
+        budget: { ...(epochs ? { epochs } : {}), scratchSeeds },
         only,
         onRow: flags.json ? undefined : (row) => process.stderr.write(`  ${row.attack}: ${pct(row.accuracy)} (${row.seconds.toFixed(1)} s)\n`),
       });
