@@ -5,6 +5,7 @@
  */
 import { EdgelockError } from '../errors';
 import { TfliteOracle } from '../tflite/oracle';
+import { nchwToNhwc, quantizeAffine } from '../tflite/affine';
 import { readTflite } from '../tflite/reader';
 import { argmax, LabelledSet } from './labelled-data';
 
@@ -12,9 +13,7 @@ function toModelLayout(x: Float32Array, sampleShape: number[], modelShape: numbe
   if (sampleShape.length !== 3 || modelShape.length !== 4) return x;
   const [c, h, w] = sampleShape;
   if (c === 1 || modelShape[1] !== h || modelShape[2] !== w || modelShape[3] !== c) return x;
-  const out = new Float32Array(x.length);
-  for (let ci = 0; ci < c; ci++) for (let i = 0; i < h * w; i++) out[i * c + ci] = x[ci * h * w + i];
-  return out;
+  return nchwToNhwc(x, c, h, w);
 }
 
 export async function predictTflite(bytes: Uint8Array, data: LabelledSet): Promise<Int32Array> {
@@ -35,12 +34,7 @@ export async function predictTflite(bytes: Uint8Array, data: LabelledSet): Promi
   try {
     for (let i = 0; i < data.count; i++) {
       const x = toModelLayout(data.x.subarray(i * size, (i + 1) * size), data.sampleShape, inT.shape);
-      let feed: Float32Array | Int32Array = Float32Array.from(x);
-      if (integer) {
-        const qi = new Int32Array(size);
-        for (let k = 0; k < size; k++) qi[k] = Math.min(hi, Math.max(lo, Math.round(x[k] / q!.scale[0]) + q!.zeroPoint[0]));
-        feed = qi;
-      }
+      const feed = integer ? quantizeAffine(x, q!.scale[0], q!.zeroPoint[0], lo, hi) : Float32Array.from(x);
       const [y] = oracle.run([{ data: feed, shape: inT.shape }]);
       out[i] = argmax(y.data);
     }

@@ -9,6 +9,7 @@ import { EdgelockError } from '../errors';
 import { FormatName } from '../formats/detect';
 import { readOnnx } from '../onnx/reader';
 import { TfliteOracle } from '../tflite/oracle';
+import { nchwToNhwc, quantizeAffine } from '../tflite/affine';
 import { readTflite } from '../tflite/reader';
 
 export interface ClassifierRunner {
@@ -68,12 +69,6 @@ async function onnxRunner(bytes: Uint8Array, file: string): Promise<ClassifierRu
   };
 }
 
-function nchwToNhwc(src: Float32Array, c: number, h: number, w: number): Float32Array {
-  const out = new Float32Array(src.length);
-  for (let ci = 0; ci < c; ci++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[(y * w + x) * c + ci] = src[(ci * h + y) * w + x];
-  return out;
-}
-
 async function tfliteRunner(bytes: Uint8Array, file: string): Promise<ClassifierRunner> {
   const info = readTflite(bytes);
   const sg = info.subgraphs[0];
@@ -101,19 +96,9 @@ async function tfliteRunner(bytes: Uint8Array, file: string): Promise<Classifier
     async predict(x, count) {
       const out = new Int32Array(count);
       for (let s = 0; s < count; s++) {
-        let sample = x.subarray(s * size, (s + 1) * size);
+        let sample: Float32Array = x.subarray(s * size, (s + 1) * size);
         if (transpose) sample = nchwToNhwc(sample, tflShape[3], tflShape[1], tflShape[2]);
-        let data: Float32Array | Int32Array;
-        if (integer) {
-          const scale = q!.scale[0];
-          const zp = q!.zeroPoint[0];
-          data = new Int32Array(size);
-          for (let i = 0; i < size; i++) {
-            const v = sample[i] / scale;
-            const r = Math.sign(v) * Math.round(Math.abs(v)) + zp; // round half away from zero, as TFLite
-            data[i] = r < qmin ? qmin : r > qmax ? qmax : r;
-          }
-        } else data = Float32Array.from(sample);
+        const data = integer ? quantizeAffine(sample, q!.scale[0], q!.zeroPoint[0], qmin, qmax) : Float32Array.from(sample);
         const [o] = oracle.run([{ data, shape: tflShape }]);
         out[s] = argmaxRows(o.data, 1, classes)[0];
       }

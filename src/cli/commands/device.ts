@@ -13,6 +13,7 @@ import { readNpy } from '../../data/npy';
 import type { RunResult, TensorDesc } from '../../device/client';
 import { readFileBytes } from '../../formats/load';
 import { LIMITS } from '../../protocol/definition';
+import { quantizeAffine } from '../../tflite/affine';
 import { formatTable, humanBytes, printJson } from '../output';
 
 function requirePort(port: string | undefined): string {
@@ -26,14 +27,6 @@ function parseSlot(v: string): number {
   return slot;
 }
 
-/** TFLite's affine quantisation: round half away from zero, add the zero point, saturate to int8. */
-function quantize(x: ArrayLike<number>, scale: number, zeroPoint: number): Int8Array {
-  return Int8Array.from(x, (v) => {
-    const q = Math.sign(v / scale) * Math.round(Math.abs(v / scale)) + zeroPoint;
-    return Math.min(127, Math.max(-128, q));
-  });
-}
-
 /** The int8 bytes for the model's single int8 input, from a float32 (quantised here) or int8 .npy file. */
 function inputBytes(file: string, input: TensorDesc): Int8Array {
   const t = readNpy(file);
@@ -41,7 +34,7 @@ function inputBytes(file: string, input: TensorDesc): Int8Array {
     throw new EdgelockError('E_DATA_SHAPE', `${file} has ${t.data.length} elements (shape [${t.shape}]), the model input [${input.shape}] has ${input.bytes}`, { file });
   }
   if (t.dtype === 'int8') return t.data as Int8Array;
-  if (t.dtype === 'float32') return quantize(t.data as Float32Array, input.scale, input.zeroPoint);
+  if (t.dtype === 'float32') return Int8Array.from(quantizeAffine(t.data as Float32Array, input.scale, input.zeroPoint));
   throw new EdgelockError('E_NPY_INVALID', `${file} holds ${t.dtype}; device run takes float32 (quantised with the model input's scale) or int8`, { file });
 }
 

@@ -1,0 +1,24 @@
+/**
+ * Feeding float samples to a TFLite model: TFLite's affine quantisation (q = round(x / scale) + zero
+ * point, rounding half away from zero as std::round in TFLite's QUANTIZE reference kernel, saturated
+ * to the integer type) and the NCHW → NHWC move for channels-last image inputs. One implementation
+ * for every host path that feeds a model (eval, watermark verification, device run).
+ */
+
+/** Quantises `x` with TFLite's rounding into [qmin, qmax] (int8: -128..127). */
+export function quantizeAffine(x: ArrayLike<number>, scale: number, zeroPoint: number, qmin = -128, qmax = 127): Int32Array {
+  const out = new Int32Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i] / scale;
+    const r = Math.sign(v) * Math.round(Math.abs(v)) + zeroPoint;
+    out[i] = r < qmin ? qmin : r > qmax ? qmax : r;
+  }
+  return out;
+}
+
+/** One sample [c, h, w] in C order → [h, w, c]. */
+export function nchwToNhwc(src: ArrayLike<number>, c: number, h: number, w: number): Float32Array {
+  const out = new Float32Array(c * h * w);
+  for (let ci = 0; ci < c; ci++) for (let i = 0; i < h * w; i++) out[i * c + ci] = src[ci * h * w + i];
+  return out;
+}
