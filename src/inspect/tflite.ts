@@ -8,11 +8,13 @@ import { formatShape, formatTable, humanBytes } from '../cli/output';
 import { EdgelockMetadata, METADATA_KEY } from '../compiler/compile-float';
 import { planMemory } from '../compiler/memory-plan';
 import { EdgelockError } from '../errors';
+import { DTYPE_BYTES } from '../ir/tensor';
 import { microRegistrations } from '../tflite/opcodes';
 import { readTflite, TfliteTensorInfo } from '../tflite/reader';
 import { Inspector } from './registry';
 
-const DTYPE_BYTES: Record<string, number> = { float32: 4, float16: 2, float64: 8, int8: 1, uint8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, int64: 8, uint64: 8, bool: 1 };
+/** Element sizes: the IR's table, plus TFLite tensor types the IR has no dtype for. */
+const TFLITE_ONLY_BYTES: Record<string, number> = { uint16: 2, uint32: 4, uint64: 8 };
 
 export interface TfliteIo {
   name: string;
@@ -55,7 +57,7 @@ function io(t: TfliteTensorInfo): TfliteIo {
 }
 
 function tensorBytes(t: TfliteTensorInfo): number {
-  return t.shape.reduce((a, b) => a * b, 1) * (DTYPE_BYTES[t.dtype] ?? 1);
+  return t.shape.reduce((a, b) => a * b, 1) * ((DTYPE_BYTES as Record<string, number>)[t.dtype] ?? TFLITE_ONLY_BYTES[t.dtype] ?? 1);
 }
 
 export function inspectTflite(bytes: Uint8Array, file: string): TfliteReport {

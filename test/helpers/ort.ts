@@ -1,33 +1,14 @@
 /**
  * Runs ONNX models in onnxruntime-node, the reference every op and pass test is held to.
  * Sessions are created from bytes (fast, no files); graph optimisations are off by default so the
- * reference computes the graph exactly as written.
+ * reference computes the graph exactly as written. (The jest environment test/helpers/ort-environment.js
+ * shares the host realm's typed arrays, which onnxruntime-node's binding returns.)
  */
 import * as ort from 'onnxruntime-node';
-import * as vm from 'vm';
 import { DType, Model, TensorArray } from '../../src/ir/types';
 import { allocArray, shapeSize } from '../../src/ir/tensor';
 import { writeOnnx } from '../../src/onnx/writer';
 
-const TYPED_ARRAYS = ['Float32Array', 'Float64Array', 'Int8Array', 'Uint8Array', 'Int16Array', 'Uint16Array', 'Int32Array', 'BigInt64Array'];
-
-/**
- * Under jest each test file runs in its own realm, but onnxruntime-node's native binding returns
- * typed arrays of the host realm, which onnxruntime-common then rejects with `instanceof`. Make this
- * realm's typed-array constructors also recognise host-realm instances (a no-op outside jest or
- * when the test environment already shares the host's constructors).
- */
-function shareHostTypedArrays(): void {
-  const g = globalThis as unknown as Record<string, (new () => unknown) | undefined>;
-  for (const name of TYPED_ARRAYS) {
-    const local = g[name]!;
-    const host = vm.runInThisContext(name) as new () => unknown;
-    if (host === local || Object.prototype.hasOwnProperty.call(local, Symbol.hasInstance)) continue;
-    const isInstance = Function.prototype[Symbol.hasInstance];
-    Object.defineProperty(local, Symbol.hasInstance, { value: (v: unknown) => isInstance.call(local, v) || isInstance.call(host, v) });
-  }
-}
-shareHostTypedArrays();
 
 export interface FeedTensor {
   dtype: DType;
