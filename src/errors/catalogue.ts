@@ -58,6 +58,7 @@ export const ERROR_CATALOGUE = {
   E_DEVICE_MODEL_INVALID: { summary: 'the device model runtime rejected the model' },
   E_DEVICE_MODEL_EMPTY: { summary: 'the device model slot holds no runnable model', hint: 'load a compiled int8 model into the slot first' },
   E_DEVICE_RUN: { summary: 'the device model runtime failed to run the model' },
+  E_DEVICE_LOCK_RAM: { summary: 'the locked model\'s sealed weights do not fit the device\'s unseal buffer (EL_LOCK_RAM_BYTES)', hint: 'rebuild the firmware with a larger EL_LOCK_RAM_BYTES, or lock a smaller model' },
   E_DEVICE_STORAGE: { summary: 'the device persistent storage failed' },
   E_DEVICE_INTERNAL: { summary: 'the device reported an internal error' },
 
@@ -74,6 +75,22 @@ export const ERROR_CATALOGUE = {
   E_WATERMARK_PARAMS: { summary: 'the watermark parameters are missing, invalid or do not fit the model', hint: 'verify a model written by `edgelock watermark embed`; for a file without the record pass --params <the watermarked .onnx>' },
   E_WATERMARK_DATA: { summary: 'the base data for the watermark triggers does not fit (count, shape or labels)', hint: 'use the same training data (and labels) that the watermark was embedded with' },
   E_WATERMARK_NULL: { summary: 'the null-calibration file is missing or malformed', hint: 'create it with `edgelock watermark calibrate`, or pass --null <rate>' },
+
+  // --- packages, flashing and attestation (statuses 0x50..0x5F map here)
+  E_PACKAGE_INVALID: { summary: 'the package (.elp) is malformed: header, records or model hash', hint: 'rebuild it with `edgelock package`' },
+  E_PACKAGE_AUTH: { summary: 'the package is not authentic for this device (its tag does not verify)', hint: 'package for this board\'s unique id with the master key it was provisioned with' },
+  E_PACKAGE_WRONG_DEVICE: { summary: 'the package was made for another device uid' },
+  E_PACKAGE_ROLLBACK: { summary: 'the package security counter is lower than the board\'s (anti-rollback)', hint: 'package with --security-counter at least the board\'s' },
+  E_FLASH_SEQUENCE: { summary: 'the package upload went out of order on the device (no upload in progress, or a chunk at an unexpected offset)' },
+  E_FLASH_HASH: { summary: 'the package stored on the device does not have the announced SHA-256' },
+
+  // --- factory station: provisioning and its database
+  E_FACTORY_DB: { summary: 'the factory database could not be opened or is not an edgelock factory database', hint: 'pass --db <factory.db>: a new file, or one written by `edgelock provision`' },
+  E_FACTORY_DB_VERSION: { summary: 'the factory database was written by a newer edgelock (schema version)', hint: 'use the edgelock version of the station that created it' },
+  E_FACTORY_DB_BUSY: { summary: 'the factory database is locked by another process', hint: 'wait for the other command or station to finish and retry; no key is written before its attempt is recorded' },
+  E_PROVISION_VERIFY: { summary: 'after writing, the device key does not match the expected key-check value' },
+  E_PROVISION_UNCONFIRMED: { summary: 'the board on this port is not one that was confirmed for provisioning (swapped or not listed)', hint: 'rerun the command and confirm the boards it lists' },
+  E_CONFIRM_DECLINED: { summary: 'the typed confirmation did not match; nothing was written' },
 
   // --- CLI usage
   E_USAGE: { summary: 'the command line is invalid' },
