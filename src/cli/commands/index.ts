@@ -10,6 +10,8 @@ import { register as watermark } from './watermark';
 import { register as board } from './board';
 import { register as device } from './device';
 import { register as demo } from './demo';
+import { register as provision } from './provision';
+import { register as factory } from './factory';
 
 /** Every CLI command, registered in this one table (in the order `--help` lists them). */
 export const COMMANDS: ReadonlyArray<(program: Command) => unknown> = [
@@ -24,4 +26,6 @@ export const COMMANDS: ReadonlyArray<(program: Command) => unknown> = [
   board,
   device,
   demo,
+  provision,
+  factory,
 ];

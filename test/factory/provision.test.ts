@@ -1,0 +1,285 @@
+/**
+ * Provisioning on real firmware: host-sim boards and one QEMU mps2-an386 board, through the built CLI
+ * (as a station runs it) and the library (for the prompt and to read the database's WAL while it is open).
+ * Expected key-check values are computed here from RFC 5869 HKDF (node:crypto) and HMAC, independently
+ * of src/keys.
+ */
+import Database from 'better-sqlite3';
+import { createHmac, hkdfSync } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { PassThrough } from 'stream';
+import { RunningBoard } from '../../src/board';
+import { withDevice } from '../../src/device';
+import { FactoryDb } from '../../src/factory/db';
+import { exitCodeFor } from '../../src/factory/multi-board';
+import { provision, typedConfirmation } from '../../src/factory/provision';
+import { freshStateDir, removeRunRoot, startTestBoard, stopAllBoards } from '../device/helpers';
+import { runCli } from '../helpers/cli';
+
+const work = freshStateDir('provision-work');
+const keyA = path.join(work, 'a.key');
+const keyB = path.join(work, 'b.key');
+let masterA: Buffer;
+let masterB: Buffer;
+
+/** RFC 5869 HKDF-SHA256 with the device-key label of docs/security.md. */
+const deviceKey = (master: Buffer, uid: string) => Buffer.from(hkdfSync('sha256', master, Buffer.from(uid, 'hex'), Buffer.from('edgelock device key v1'), 32));
+const kcv = (key: Buffer) => createHmac('sha256', key).update('check').digest();
+const uidOf = (port: string) => withDevice(port, async (c) => (await c.info()).uid);
+const deviceKcv = (port: string) => withDevice(port, (c) => c.keyCheck(0));
+const provisioned = (port: string) => withDevice(port, async (c) => (await c.info()).keyProvisioned);
+
+function jsonLines(stdout: string): Record<string, any>[] {
+  return stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+function rows(db: string): { outcome: string; port: string; uid: string | null; error_code: string | null; run_id: string; key_id: string | null; station: string; firmware_version: string | null }[] {
+  const d = new Database(db, { readonly: true });
+  try {
+    return d.prepare('SELECT * FROM events ORDER BY seq').all() as any[];
+  } finally {
+    d.close();
+  }
+}
+
+/** Every way a key could be spelled in a file: raw bytes, hex, HEX, base64, base64url. */
+function findKey(bytes: Buffer, key: Buffer): string | undefined {
+  const forms: [string, Buffer][] = [
+    ['raw', key],
+    ['hex', Buffer.from(key.toString('hex'), 'latin1')],
+    ['HEX', Buffer.from(key.toString('hex').toUpperCase(), 'latin1')],
+    ['base64', Buffer.from(key.toString('base64'), 'latin1')],
+    ['base64url', Buffer.from(key.toString('base64url'), 'latin1')],
+  ];
+  return forms.find(([, f]) => bytes.indexOf(f) >= 0)?.[0];
+}
+
+const boards: Record<string, RunningBoard> = {};
+
+beforeAll(async () => {
+  for (const [k, file] of [['a', keyA], ['b', keyB]] as const) {
+    expect(runCli(['keygen', '-o', file]).status).toBe(0);
+    if (k === 'a') masterA = fs.readFileSync(file);
+    else masterB = fs.readFileSync(file);
+  }
+  const started = await Promise.all([
+    startTestBoard('qemu-mps2-an386'),
+    ...['h1', 'h2', 'h3', 'h4', 'h5'].map(() => startTestBoard('host-sim')),
+  ]);
+  ['q', 'h1', 'h2', 'h3', 'h4', 'h5'].forEach((name, i) => (boards[name] = started[i]));
+}, 180000);
+
+afterAll(async () => {
+  await stopAllBoards();
+  removeRunRoot();
+});
+
+describe('edgelock provision', () => {
+  const db = path.join(work, 'factory.db');
+
+  test('two boards (QEMU + host-sim) provisioned concurrently: written, verified by key-check value, one row per event', async () => {
+    const q = boards.q.port;
+    const h = boards.h1.port;
+    const r = runCli(['provision', '--port', q, '--port', h, '--master-key', keyA, '--db', db, '--station', 'line-1', '--yes', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const lines = jsonLines(r.stdout);
+    for (const l of lines) {
+      expect([q, h]).toContain(l.port);
+      expect(typeof l.event).toBe('string');
+    }
+    // concurrency: both boards were connected before either finished
+    const firstResult = lines.findIndex((l) => l.event === 'result');
+    expect(lines.slice(0, firstResult).filter((l) => l.event === 'connect').map((l) => l.port).sort()).toEqual([q, h].sort());
+    const results = lines.filter((l) => l.event === 'result');
+    expect(results).toHaveLength(2);
+    for (const port of [q, h]) {
+      const uid = await uidOf(port);
+      const res = results.find((l) => l.port === port)!.result;
+      expect(res).toMatchObject({ outcome: 'written', uid, board: port === q ? 'qemu-mps2-an386' : 'host-sim' });
+      // the device now answers the key-check value of the device key derived independently here
+      expect((await deviceKcv(port)).equals(kcv(deviceKey(masterA, uid)))).toBe(true);
+      expect(res.keyId).toBe(createHmac('sha256', deviceKey(masterA, uid)).update('edgelock key id').digest().subarray(0, 8).toString('hex'));
+    }
+    const ev = rows(db);
+    expect(ev).toHaveLength(4);
+    for (const port of [q, h]) {
+      const mine = ev.filter((e) => e.port === port);
+      expect(mine.map((e) => e.outcome)).toEqual(['attempt', 'written']);
+      expect(mine[1]).toMatchObject({ station: 'line-1', uid: results.find((l) => l.port === port)!.result.uid, key_id: results.find((l) => l.port === port)!.result.keyId });
+      expect(mine[1].firmware_version).toMatch(/^\d+\.\d+\.\d+$/);
+    }
+    expect(new Set(ev.map((e) => e.run_id)).size).toBe(1);
+  }, 120000);
+
+  test('the same key again is a no-op reported as such', async () => {
+    const before = rows(db).length;
+    const r = runCli(['provision', '--port', boards.h1.port, '--master-key', keyA, '--db', db, '--station', 'line-1', '--yes']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`${boards.h1.port}: ok — already provisioned (no-op)`);
+    const ev = rows(db).slice(before);
+    expect(ev.map((e) => e.outcome)).toEqual(['unchanged']);
+  }, 60000);
+
+  test('a different master key on a provisioned board: refused, recorded, key unchanged; the other board still succeeds; exit code 1', async () => {
+    const taken = boards.h1.port;
+    const fresh = boards.h2.port;
+    const uid = await uidOf(taken);
+    const before = rows(db).length;
+    const r = runCli(['provision', '--port', taken, '--port', fresh, '--master-key', keyB, '--db', db, '--station', 'line-2', '--yes']);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain(`${taken}: FAILED E_DEVICE_KEY_CONFLICT`);
+    expect(r.stdout).toContain(`${fresh}: ok — written and verified`);
+    expect(r.stdout).not.toMatch(/\n\s+at /); // no stack trace
+    expect((await deviceKcv(taken)).equals(kcv(deviceKey(masterA, uid)))).toBe(true);
+    expect((await deviceKcv(fresh)).equals(kcv(deviceKey(masterB, await uidOf(fresh))))).toBe(true);
+    const ev = rows(db).slice(before);
+    expect(ev.filter((e) => e.port === taken).map((e) => [e.outcome, e.error_code])).toEqual([['refused-conflict', 'E_DEVICE_KEY_CONFLICT']]);
+    expect(ev.filter((e) => e.port === fresh).map((e) => e.outcome)).toEqual(['attempt', 'written']);
+  }, 60000);
+
+  test('a port with no board fails and is recorded; the others are unaffected', () => {
+    const before = rows(db).length;
+    const missing = path.join(work, 'no-such-port');
+    const r = runCli(['provision', '--port', missing, '--port', boards.h1.port, '--master-key', keyA, '--db', db, '--yes', '--json']);
+    expect(r.status).toBe(1);
+    const lines = jsonLines(r.stdout);
+    expect(lines.find((l) => l.port === missing && l.event === 'failed').error.code).toBe('E_DEVICE_PORT');
+    expect(lines.find((l) => l.port === boards.h1.port && l.event === 'result').result.outcome).toBe('unchanged');
+    const ev = rows(db).slice(before);
+    expect(ev.find((e) => e.port === missing)).toMatchObject({ outcome: 'failed', error_code: 'E_DEVICE_PORT', uid: null });
+  }, 60000);
+
+  test('--dry-run shows what would be written, records it, and writes nothing', async () => {
+    const port = boards.h3.port;
+    const uid = await uidOf(port);
+    const before = rows(db).length;
+    const r = runCli(['provision', '--port', port, '--master-key', keyA, '--db', db, '--dry-run', '--json']);
+    expect(r.status).toBe(0);
+    const res = jsonLines(r.stdout).find((l) => l.event === 'result')!.result;
+    expect(res).toMatchObject({ outcome: 'dry-run', wouldWrite: true, uid, state: 'empty' });
+    expect(await provisioned(port)).toBe(false);
+    const ev = rows(db).slice(before);
+    expect(ev.map((e) => e.outcome)).toEqual(['dry-run']);
+    const text = runCli(['provision', '--port', port, '--master-key', keyA, '--db', db, '--dry-run']);
+    expect(text.stdout).toContain('dry run: would write');
+    expect(await provisioned(port)).toBe(false);
+  }, 60000);
+
+  test('without a terminal and without --yes: a usage error, nothing written or recorded', async () => {
+    const port = boards.h3.port;
+    const before = rows(db).length;
+    const r = runCli(['provision', '--port', port, '--master-key', keyA, '--db', db], { input: `provision 1\n` });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/^error E_USAGE: .*--yes/);
+    expect(await provisioned(port)).toBe(false);
+    expect(rows(db).length).toBe(before);
+  }, 60000);
+
+  test('factory report prints the log as a table, and as a JSON array of every row', () => {
+    const all = rows(db);
+    const j = runCli(['factory', 'report', '--db', db, '--json']);
+    expect(j.status).toBe(0);
+    const events = JSON.parse(j.stdout);
+    expect(events).toHaveLength(all.length);
+    expect(events.map((e: { outcome: string }) => e.outcome)).toEqual(all.map((e) => e.outcome));
+    const t = runCli(['factory', 'report', '--db', db]);
+    expect(t.status).toBe(0);
+    expect(t.stdout.split('\n')[0]).toMatch(/^time\s+station\s+command\s+port\s+unique id\s+device key id\s+firmware\s+outcome\s+error$/);
+    expect(t.stdout).toContain('refused-conflict');
+    expect(t.stdout).toContain(`${all.length} events:`);
+    expect(runCli(['factory', 'report', '--db', path.join(work, 'none.db')]).stderr).toMatch(/^error E_FILE_NOT_FOUND/);
+  });
+
+  test('the database file holds no key material (raw, hex, HEX, base64), only key ids', async () => {
+    const bytes = Buffer.concat([fs.readFileSync(db), ...['-wal', '-shm'].filter((s) => fs.existsSync(db + s)).map((s) => fs.readFileSync(db + s))]);
+    const uids = await Promise.all(['q', 'h1', 'h2', 'h3'].map((b) => uidOf(boards[b].port)));
+    // the search does find what is there
+    expect(bytes.indexOf(Buffer.from(uids[0], 'latin1'))).toBeGreaterThanOrEqual(0);
+    for (const master of [masterA, masterB]) {
+      expect(findKey(bytes, master)).toBeUndefined();
+      for (const uid of uids) expect(findKey(bytes, deviceKey(master, uid))).toBeUndefined();
+    }
+  }, 60000);
+});
+
+describe('provision (library): the typed confirmation, and the WAL while the database is open', () => {
+  test('a wrong phrase writes nothing; the right phrase writes the confirmed board; WAL holds rows but no key', async () => {
+    const port = boards.h4.port;
+    const file = path.join(work, 'confirm.db');
+    const db = FactoryDb.open(file);
+    const out = new PassThrough();
+    let prompt = '';
+    out.on('data', (d) => (prompt += d));
+    const quiet = { out: new PassThrough(), err: new PassThrough() };
+    try {
+      const wrong = new PassThrough();
+      wrong.end('yes\n');
+      await expect(provision({ ports: [port], master: masterA, db, station: 's', confirm: typedConfirmation(wrong, out), streams: quiet, tty: false }))
+        .rejects.toMatchObject({ code: 'E_CONFIRM_DECLINED' });
+      const uid = await uidOf(port);
+      expect(prompt).toContain(port);
+      expect(prompt).toContain(uid);
+      expect(prompt).toContain(createHmac('sha256', deviceKey(masterA, uid)).update('edgelock key id').digest().subarray(0, 8).toString('hex'));
+      expect(prompt).toContain('Type "provision 1" to continue');
+      expect(await provisioned(port)).toBe(false);
+      expect(db.events()).toHaveLength(0);
+
+      const eof = new PassThrough();
+      eof.end();
+      await expect(provision({ ports: [port], master: masterA, db, station: 's', confirm: typedConfirmation(eof, new PassThrough()), streams: quiet, tty: false }))
+        .rejects.toMatchObject({ code: 'E_CONFIRM_DECLINED' });
+
+      const right = new PassThrough();
+      right.end('provision 1\n');
+      const outcomes = await provision({ ports: [port], master: masterA, db, station: 's', confirm: typedConfirmation(right, new PassThrough()), streams: quiet, tty: false });
+      expect(exitCodeFor(outcomes)).toBe(0);
+      expect(outcomes[0].result!.outcome).toBe('written');
+      expect((await deviceKcv(port)).equals(kcv(deviceKey(masterA, uid)))).toBe(true);
+
+      // while the connection is open the rows live in the -wal file: search it too
+      const wal = fs.readFileSync(file + '-wal');
+      expect(wal.indexOf(Buffer.from(uid, 'latin1'))).toBeGreaterThanOrEqual(0);
+      const all = Buffer.concat([fs.readFileSync(file), wal]);
+      expect(findKey(all, masterA)).toBeUndefined();
+      expect(findKey(all, deviceKey(masterA, uid))).toBeUndefined();
+    } finally {
+      db.close();
+    }
+  }, 60000);
+
+  test('a board swapped after the confirmation is not written', async () => {
+    const [p1, p2] = [boards.h5.port, boards.h3.port];
+    const db = FactoryDb.open(path.join(work, 'swap.db'));
+    try {
+      // the confirmed plan had p1 with its uid and, on p2, a board with another uid: p2's board was swapped
+      const { provisionBoard } = await import('../../src/factory/provision');
+      const uid1 = await uidOf(p1);
+      const ctx = { master: masterA, db, station: 's', runId: 'r', dryRun: false, confirmed: new Map([[p1, uid1], [p2, 'ffff']]) };
+      await expect(provisionBoard(p2, () => undefined, ctx)).rejects.toMatchObject({ code: 'E_PROVISION_UNCONFIRMED' });
+      expect(await provisioned(p2)).toBe(false);
+      expect(db.events().map((e) => [e.port, e.outcome, e.errorCode])).toEqual([[p2, 'failed', 'E_PROVISION_UNCONFIRMED']]);
+      expect((await provisionBoard(p1, () => undefined, ctx)).outcome).toBe('written');
+    } finally {
+      db.close();
+    }
+  }, 60000);
+
+  test('a locked database stops provisioning before any key is written (E_FACTORY_DB_BUSY)', async () => {
+    const port = boards.h3.port;
+    const file = path.join(work, 'busy.db');
+    const db = FactoryDb.open(file, { busyTimeoutMs: 100 });
+    const other = new Database(file);
+    try {
+      other.exec('BEGIN EXCLUSIVE');
+      const outcomes = await provision({ ports: [port], master: masterA, db, station: 's', yes: true, streams: { out: new PassThrough(), err: new PassThrough() }, tty: false });
+      expect(outcomes[0]).toMatchObject({ ok: false, error: { code: 'E_FACTORY_DB_BUSY' } });
+      expect(await provisioned(port)).toBe(false);
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+      db.close();
+    }
+  }, 60000);
+});
