@@ -16,4 +16,8 @@ uint8_t el_keystore_mask(void);
 uint8_t el_keystore_write(uint8_t slot, const uint8_t key[EL_KEY_SIZE]);
 /* HMAC-SHA256(key[slot], msg). EL_ST_OK, EL_ST_ERR_KEY_EMPTY or EL_ST_ERR_KEY_SLOT. */
 uint8_t el_keystore_hmac(uint8_t slot, const uint8_t *msg, size_t len, uint8_t out[32]);
+/* HKDF-SHA256(ikm = key[slot], salt, info = the NUL-terminated string `info`), 32 bytes: derives a key from a stored
+ * key without exposing it (lock keys, wrap keys). EL_ST_OK, EL_ST_ERR_KEY_EMPTY or EL_ST_ERR_KEY_SLOT; on error `out`
+ * is zeroed. */
+uint8_t el_keystore_hkdf(uint8_t slot, const uint8_t *salt, size_t salt_len, const char *info, uint8_t out[32]);
 #endif

@@ -47,13 +47,21 @@
 #define EL_CMD_MODEL_LOAD_END                        0x22u /* development only */
 #define EL_CMD_RUN                                   0x30u
 #define EL_CMD_MODEL_IO                              0x31u
+#define EL_CMD_FLASH_BEGIN                           0x40u
+#define EL_CMD_FLASH_CHUNK                           0x41u
+#define EL_CMD_FLASH_END                             0x42u
+#define EL_CMD_FLASH_STATUS                          0x43u
+#define EL_CMD_ATTEST                                0x50u
+#define EL_CMD_WATERMARK_BEGIN                       0x51u
+#define EL_CMD_WATERMARK_BASES                       0x52u
+#define EL_CMD_WATERMARK_END                         0x53u
 /* reserved command id ranges:
  *   0x04u..0x0Fu further device management
  *   0x12u..0x1Fu key store (e.g. derived keys)
  *   0x23u..0x2Fu further development model commands
  *   0x32u..0x3Fu further model runtime commands (tensor I/O, profiling)
- *   0x40u..0x4Fu authenticated packages (FLASH_BEGIN/CHUNK/END/ACTIVATE, resumable)
- *   0x50u..0x5Fu attestation (ATTEST) and watermark checks (WATERMARK)
+ *   0x44u..0x4Fu further package commands
+ *   0x54u..0x5Fu further watermark checks
  */
 
 /* status codes: first byte of every response payload */
@@ -74,6 +82,17 @@
 #define EL_ST_ERR_MODEL_INVALID                      0x34u /* the model runtime rejected the model */
 #define EL_ST_ERR_MODEL_EMPTY                        0x35u /* the model slot holds no prepared model (empty, loading, or rejected at load: then the body is a RUN_FAILURE record) */
 #define EL_ST_ERR_RUN                                0x36u /* the model runtime failed to run the model. Body: RUN_FAILURE record */
+#define EL_ST_ERR_LOCK_KEY                           0x38u /* the slot holds a locked model and the key the device derives for it (device key, or the wrapped model key set for the slot) is absent or does not have the descriptor's key id; the model does not run */
+#define EL_ST_ERR_LOCK_DESCRIPTOR                    0x39u /* the model's edgelock.lock descriptor is malformed, of an unknown version/scheme/cipher/binding, or names tensors the model does not have; the load is refused */
+#define EL_ST_ERR_LOCK_RAM                           0x3Au /* the locked model's sealed tensors need more RAM than the firmware's unseal buffer (EL_LOCK_RAM_BYTES per slot); the load is refused */
+#define EL_ST_ERR_PKG_INVALID                        0x50u /* the uploaded package is malformed (header, records, bounds, model SHA-256); not activated */
+#define EL_ST_ERR_PKG_AUTH                           0x51u /* the package tag does not verify under this device's package key; not activated */
+#define EL_ST_ERR_PKG_DEVICE                         0x52u /* the package is for another device uid; not activated */
+#define EL_ST_ERR_PKG_ROLLBACK                       0x53u /* the package security counter is below the board's; not activated */
+#define EL_ST_ERR_FLASH_SEQUENCE                     0x54u /* FLASH_CHUNK/FLASH_END without an upload in progress, or a chunk at an unexpected offset (the answer carries the next expected offset) */
+#define EL_ST_ERR_FLASH_HASH                         0x55u /* the SHA-256 of the uploaded package differs from the one FLASH_BEGIN announced; the upload is discarded */
+#define EL_ST_ERR_WATERMARK_PARAMS                   0x60u /* WATERMARK_BEGIN parameters the slot's model or the firmware cannot use: sample size other than the model input's element count, more positions than values or than EL_WM_MAX_SAMPLE, delta/range not finite or empty, channels not dividing the sample, a table for another encoding, or a model that is not a one-input int8/float32 classifier */
+#define EL_ST_ERR_WATERMARK_SEQUENCE                 0x61u /* WATERMARK_BASES without an open check (no WATERMARK_BEGIN, after WATERMARK_END or a reset), at an unexpected offset, or with a partial value (the answer carries the next expected offset) */
 #define EL_ST_ERR_STORAGE                            0x40u /* persistent storage failed (read, erase, program or verify) */
 #define EL_ST_ERR_INTERNAL                           0x7Fu /* an internal firmware error */
 #define EL_ST_IS_OK(s)                               ((s) == 0x00u || (s) == 0x01u)
@@ -105,7 +124,7 @@
 #define EL_INFO_RSP_EXECUTED_OFF                     49u /* u32: requests executed since boot (answers from the repeat cache not counted) */
 #define EL_INFO_RSP_RX_DROPPED_OFF                   53u /* u32: frames dropped since boot (bad COBS, CRC, magic or length) */
 #define EL_INFO_RSP_MODEL_SLOTS_OFF                  57u /* u8 */
-#define EL_INFO_RSP_SLOTS_OFF                        58u /* rest: model_slots x MODEL_SLOT_INFO */
+#define EL_INFO_RSP_SLOTS_OFF                        58u /* rest: model_slots x MODEL_SLOT_INFO, then one PACKAGE_STATE record (absent from firmware older than packages) */
 #define EL_INFO_RSP_FIXED_SIZE                       58u /* plus a variable tail */
 /* RESET: Answers, then restarts the firmware (RAM state, including the repeat cache, is lost). */
 #define EL_RESET_REQ_FIXED_SIZE                      0u /* exact size */
@@ -156,6 +175,79 @@
 #define EL_MODEL_IO_RSP_OUTPUT_COUNT_OFF             2u /* u8 */
 #define EL_MODEL_IO_RSP_TENSORS_OFF                  3u /* rest: (input_count + output_count) x TENSOR_DESC, inputs first */
 #define EL_MODEL_IO_RSP_FIXED_SIZE                   3u /* plus a variable tail */
+/* FLASH_BEGIN: Starts the upload of an authenticated package (docs/package.md) of `size` bytes with SHA-256 `sha256` into the inactive slot (slot 0 when none is active): marks the slot LOADING with that hash (persisted, so FLASH_STATUS finds it after a reset) and erases it. Answers the slot. OK_UNCHANGED (nothing erased) when the active slot already holds this package. ERR_KEY_EMPTY on an unprovisioned board (it could not verify a package). */
+#define EL_FLASH_BEGIN_REQ_SIZE_OFF                  0u /* u32 */
+#define EL_FLASH_BEGIN_REQ_SHA256_OFF                4u /* bytes */
+#define EL_FLASH_BEGIN_REQ_SHA256_LEN                32u
+#define EL_FLASH_BEGIN_REQ_FIXED_SIZE                36u /* exact size */
+#define EL_FLASH_BEGIN_RSP_SLOT_OFF                  1u /* u8 */
+#define EL_FLASH_BEGIN_RSP_FIXED_SIZE                2u /* exact size */
+/* FLASH_CHUNK: Programs `data` at `offset` of the package being uploaded (must equal the next expected offset). Answers the next expected offset, also on ERR_FLASH_SEQUENCE. */
+#define EL_FLASH_CHUNK_REQ_OFFSET_OFF                0u /* u32 */
+#define EL_FLASH_CHUNK_REQ_DATA_OFF                  4u /* rest */
+#define EL_FLASH_CHUNK_REQ_FIXED_SIZE                4u /* plus a variable tail */
+#define EL_FLASH_CHUNK_RSP_NEXT_OFFSET_OFF           1u /* u32 */
+#define EL_FLASH_CHUNK_RSP_FIXED_SIZE                5u /* exact size */
+/* FLASH_END: Checks the uploaded package: SHA-256 as announced, header and records, device uid, tag (HMAC-SHA256 under the package key derived in the key store), security counter >= the board's; prepares its model in place; then makes its slot the active one and stores its counter in one power-safe record. Any failure discards the upload and leaves the previous active model running. */
+#define EL_FLASH_END_REQ_FIXED_SIZE                  0u /* exact size */
+#define EL_FLASH_END_RSP_SLOT_OFF                    1u /* u8 */
+#define EL_FLASH_END_RSP_SECURITY_COUNTER_OFF        2u /* u32 */
+#define EL_FLASH_END_RSP_FIXED_SIZE                  6u /* exact size */
+/* FLASH_STATUS: The upload in progress, if any (also after a reset: the LOADING slot is persisted). `next_offset` is where the host continues: the RAM position, or after a reset one past the last programmed (non-0xFF) byte; `prefix_sha256` is the SHA-256 of the stored bytes before it, so the host resumes only when they equal its own. */
+#define EL_FLASH_STATUS_REQ_FIXED_SIZE               0u /* exact size */
+#define EL_FLASH_STATUS_RSP_LOADING_OFF              1u /* u8: 1 when an upload is in progress */
+#define EL_FLASH_STATUS_RSP_SLOT_OFF                 2u /* u8 */
+#define EL_FLASH_STATUS_RSP_SIZE_OFF                 3u /* u32 */
+#define EL_FLASH_STATUS_RSP_SHA256_OFF               7u /* bytes: the package hash FLASH_BEGIN announced */
+#define EL_FLASH_STATUS_RSP_SHA256_LEN               32u
+#define EL_FLASH_STATUS_RSP_NEXT_OFFSET_OFF          39u /* u32 */
+#define EL_FLASH_STATUS_RSP_PREFIX_SHA256_OFF        43u /* bytes: SHA-256 of stored bytes [0, next_offset) */
+#define EL_FLASH_STATUS_RSP_PREFIX_SHA256_LEN        32u
+#define EL_FLASH_STATUS_RSP_FIXED_SIZE               75u /* exact size */
+/* ATTEST: Challenge-response attestation: answers mac = HMAC-SHA256(device key, nonce || uid || active package SHA-256) computed in the key store, with the uid, the active slot (0xFF: none, then the hash is 32 zero bytes), the package hash, the board's security counter and the active package's version (ASCII). ERR_KEY_EMPTY on an unprovisioned board. */
+#define EL_ATTEST_REQ_NONCE_OFF                      0u /* bytes */
+#define EL_ATTEST_REQ_NONCE_LEN                      32u
+#define EL_ATTEST_REQ_FIXED_SIZE                     32u /* exact size */
+#define EL_ATTEST_RSP_MAC_OFF                        1u /* bytes */
+#define EL_ATTEST_RSP_MAC_LEN                        32u
+#define EL_ATTEST_RSP_UID_OFF                        33u /* bytes */
+#define EL_ATTEST_RSP_UID_LEN                        16u
+#define EL_ATTEST_RSP_ACTIVE_SLOT_OFF                49u /* u8 */
+#define EL_ATTEST_RSP_PACKAGE_SHA256_OFF             50u /* bytes */
+#define EL_ATTEST_RSP_PACKAGE_SHA256_LEN             32u
+#define EL_ATTEST_RSP_SECURITY_COUNTER_OFF           82u /* u32 */
+#define EL_ATTEST_RSP_VERSION_OFF                    86u /* rest */
+#define EL_ATTEST_RSP_FIXED_SIZE                     86u /* plus a variable tail */
+/* WATERMARK_BEGIN: Opens a watermark check of a slot's model (docs/watermark.md, "On the board"). The device derives the stamp (streams `positions` and `signs` of the DRBG seeded by `signature`) into RAM, wipes the signature, and keeps the stamp until WATERMARK_END, the next WATERMARK_BEGIN or a reset. Samples then arrive with WATERMARK_BASES. A new BEGIN replaces an open check. */
+#define EL_WATERMARK_BEGIN_REQ_SLOT_OFF              0u /* u8 */
+#define EL_WATERMARK_BEGIN_REQ_ENCODING_OFF          1u /* u8: how WATERMARK_BASES carries values: 0 float32 LE; 1 one byte per value, an index into `table` */
+#define EL_WATERMARK_BEGIN_REQ_CHANNELS_OFF          2u /* u16: 1: samples are in the model input's own order; C > 1: samples are [C, H, W] (ONNX order, the order `positions` index) and the model input is [.., H, W, C]: values are moved channels-last */
+#define EL_WATERMARK_BEGIN_REQ_SAMPLE_SIZE_OFF       4u /* u32: values per sample; must equal the model input's element count */
+#define EL_WATERMARK_BEGIN_REQ_POSITIONS_OFF         8u /* u32: number of stamped positions P */
+#define EL_WATERMARK_BEGIN_REQ_DELTA_OFF             12u /* u32: stamp amplitude, float32 bits */
+#define EL_WATERMARK_BEGIN_REQ_LO_OFF                16u /* u32: clamp range low end, float32 bits */
+#define EL_WATERMARK_BEGIN_REQ_HI_OFF                20u /* u32: clamp range high end, float32 bits */
+#define EL_WATERMARK_BEGIN_REQ_SIGNATURE_OFF         24u /* bytes: the owner signature HMAC-SHA256(owner key, owner id); kept in RAM only while the stamp is derived */
+#define EL_WATERMARK_BEGIN_REQ_SIGNATURE_LEN         32u
+#define EL_WATERMARK_BEGIN_REQ_TABLE_OFF             56u /* rest: encoding 1: 1..256 float32 LE values; encoding 0: empty */
+#define EL_WATERMARK_BEGIN_REQ_FIXED_SIZE            56u /* plus a variable tail */
+#define EL_WATERMARK_BEGIN_RSP_FIXED_SIZE            1u /* exact size */
+/* WATERMARK_BASES: The next base samples of the open check, as a stream of values (encoding of WATERMARK_BEGIN) starting at value index `offset` (counted over all samples; must equal the next expected index). Every value is stamped where the stamp says (float32 x + sign * delta, clamped to [lo, hi]), quantised with the model input's scale and zero point (round half away from zero, saturated) unless the input is float32, and written into the input tensor; each completed sample is run and its arg-max label answered. A sample may span frames. */
+#define EL_WATERMARK_BASES_REQ_OFFSET_OFF            0u /* u32 */
+#define EL_WATERMARK_BASES_REQ_VALUES_OFF            4u /* rest */
+#define EL_WATERMARK_BASES_REQ_FIXED_SIZE            4u /* plus a variable tail */
+#define EL_WATERMARK_BASES_RSP_NEXT_OFFSET_OFF       1u /* u32: the value index the next WATERMARK_BASES must start at */
+#define EL_WATERMARK_BASES_RSP_CYCLES_LO_OFF         5u /* u32: low 32 bits of the cycles of the invokes of this request (board cycle counter) */
+#define EL_WATERMARK_BASES_RSP_CYCLES_HI_OFF         9u /* u32: high 32 bits */
+#define EL_WATERMARK_BASES_RSP_LABELS_OFF            13u /* rest: u16 LE arg-max label of each sample completed by this request, in order */
+#define EL_WATERMARK_BASES_RSP_FIXED_SIZE            13u /* plus a variable tail */
+/* WATERMARK_END: Closes the open watermark check and wipes its stamp from RAM (also fine when none is open). */
+#define EL_WATERMARK_END_REQ_FIXED_SIZE              0u /* exact size */
+#define EL_WATERMARK_END_RSP_FIXED_SIZE              1u /* exact size */
+/* record PACKAGE_STATE */
+#define EL_PACKAGE_STATE_ACTIVE_SLOT_OFF             0u /* u8: the slot holding the active package, 0xFF when none */
+#define EL_PACKAGE_STATE_SECURITY_COUNTER_OFF        1u /* u32: anti-rollback counter: packages below it are refused */
+#define EL_PACKAGE_STATE_FIXED_SIZE                  5u /* exact size */
 /* record STALE_SEQ */
 #define EL_STALE_SEQ_LAST_SEQ_OFF                    0u /* u16: seq of the last executed request; the host continues after it */
 #define EL_STALE_SEQ_FIXED_SIZE                      2u /* exact size */

@@ -1,5 +1,6 @@
 #include "el_keystore.h"
 #include "el_bytes.h"
+#include "el_hkdf.h"
 #include "el_hmac.h"
 #include "el_record.h"
 #include <string.h>
@@ -38,4 +39,12 @@ uint8_t el_keystore_hmac(uint8_t slot, const uint8_t *msg, size_t len, uint8_t o
   if (!(g_body[0] & (1u << slot))) return EL_ST_ERR_KEY_EMPTY;
   el_hmac_sha256(slot_key(slot), EL_KEY_SIZE, msg, len, out);
   return EL_ST_OK;
+}
+
+uint8_t el_keystore_hkdf(uint8_t slot, const uint8_t *salt, size_t salt_len, const char *info, uint8_t out[32]) {
+  memset(out, 0, 32);
+  if (slot >= EL_KEY_SLOTS) return EL_ST_ERR_KEY_SLOT;
+  if (!(g_body[0] & (1u << slot))) return EL_ST_ERR_KEY_EMPTY;
+  return el_hkdf(salt, salt_len, slot_key(slot), EL_KEY_SIZE, (const uint8_t *)info, strlen(info), out, 32)
+             ? EL_ST_OK : EL_ST_ERR_INTERNAL;
 }

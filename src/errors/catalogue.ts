@@ -75,6 +75,7 @@ export const ERROR_CATALOGUE = {
   E_WATERMARK_PARAMS: { summary: 'the watermark parameters are missing, invalid or do not fit the model', hint: 'verify a model written by `edgelock watermark embed`; for a file without the record pass --params <the watermarked .onnx>' },
   E_WATERMARK_DATA: { summary: 'the base data for the watermark triggers does not fit (count, shape or labels)', hint: 'use the same training data (and labels) that the watermark was embedded with' },
   E_WATERMARK_NULL: { summary: 'the null-calibration file is missing or malformed', hint: 'create it with `edgelock watermark calibrate`, or pass --null <rate>' },
+  E_WATERMARK_DEVICE_SEQUENCE: { summary: 'the board has no watermark check open at that point (WATERMARK_BASES without WATERMARK_BEGIN, out of order, or after a reset)', hint: 'run the check again; the host opens a new one' },
 
   // --- packages, flashing and attestation (statuses 0x50..0x5F map here)
   E_PACKAGE_INVALID: { summary: 'the package (.elp) is malformed: header, records or model hash', hint: 'rebuild it with `edgelock package`' },

@@ -86,6 +86,17 @@ export const STATUSES: readonly StatusDef[] = [
   { name: 'ERR_MODEL_INVALID', value: 0x34, ok: false, error: 'E_DEVICE_MODEL_INVALID', doc: 'the model runtime rejected the model' },
   { name: 'ERR_MODEL_EMPTY', value: 0x35, ok: false, error: 'E_DEVICE_MODEL_EMPTY', doc: 'the model slot holds no prepared model (empty, loading, or rejected at load: then the body is a RUN_FAILURE record)' },
   { name: 'ERR_RUN', value: 0x36, ok: false, error: 'E_DEVICE_RUN', doc: 'the model runtime failed to run the model. Body: RUN_FAILURE record' },
+  { name: 'ERR_LOCK_KEY', value: 0x38, ok: false, error: 'E_LOCK_KEY_MISMATCH', doc: 'the slot holds a locked model and the key the device derives for it (device key, or the wrapped model key set for the slot) is absent or does not have the descriptor\'s key id; the model does not run' },
+  { name: 'ERR_LOCK_DESCRIPTOR', value: 0x39, ok: false, error: 'E_LOCK_DESCRIPTOR', doc: 'the model\'s edgelock.lock descriptor is malformed, of an unknown version/scheme/cipher/binding, or names tensors the model does not have; the load is refused' },
+  { name: 'ERR_LOCK_RAM', value: 0x3a, ok: false, error: 'E_DEVICE_LOCK_RAM', doc: 'the locked model\'s sealed tensors need more RAM than the firmware\'s unseal buffer (EL_LOCK_RAM_BYTES per slot); the load is refused' },
+  { name: 'ERR_PKG_INVALID', value: 0x50, ok: false, error: 'E_PACKAGE_INVALID', doc: 'the uploaded package is malformed (header, records, bounds, model SHA-256); not activated' },
+  { name: 'ERR_PKG_AUTH', value: 0x51, ok: false, error: 'E_PACKAGE_AUTH', doc: 'the package tag does not verify under this device\'s package key; not activated' },
+  { name: 'ERR_PKG_DEVICE', value: 0x52, ok: false, error: 'E_PACKAGE_WRONG_DEVICE', doc: 'the package is for another device uid; not activated' },
+  { name: 'ERR_PKG_ROLLBACK', value: 0x53, ok: false, error: 'E_PACKAGE_ROLLBACK', doc: 'the package security counter is below the board\'s; not activated' },
+  { name: 'ERR_FLASH_SEQUENCE', value: 0x54, ok: false, error: 'E_FLASH_SEQUENCE', doc: 'FLASH_CHUNK/FLASH_END without an upload in progress, or a chunk at an unexpected offset (the answer carries the next expected offset)' },
+  { name: 'ERR_FLASH_HASH', value: 0x55, ok: false, error: 'E_FLASH_HASH', doc: 'the SHA-256 of the uploaded package differs from the one FLASH_BEGIN announced; the upload is discarded' },
+  { name: 'ERR_WATERMARK_PARAMS', value: 0x60, ok: false, error: 'E_WATERMARK_PARAMS', doc: 'WATERMARK_BEGIN parameters the slot\'s model or the firmware cannot use: sample size other than the model input\'s element count, more positions than values or than EL_WM_MAX_SAMPLE, delta/range not finite or empty, channels not dividing the sample, a table for another encoding, or a model that is not a one-input int8/float32 classifier' },
+  { name: 'ERR_WATERMARK_SEQUENCE', value: 0x61, ok: false, error: 'E_WATERMARK_DEVICE_SEQUENCE', doc: 'WATERMARK_BASES without an open check (no WATERMARK_BEGIN, after WATERMARK_END or a reset), at an unexpected offset, or with a partial value (the answer carries the next expected offset)' },
   { name: 'ERR_STORAGE', value: 0x40, ok: false, error: 'E_DEVICE_STORAGE', doc: 'persistent storage failed (read, erase, program or verify)' },
   { name: 'ERR_INTERNAL', value: 0x7f, ok: false, error: 'E_DEVICE_INTERNAL', doc: 'an internal firmware error' },
 ];
@@ -128,7 +139,7 @@ export const COMMANDS: readonly CommandDef[] = [
       { name: 'executed', type: 'u32', doc: 'requests executed since boot (answers from the repeat cache not counted)' },
       { name: 'rx_dropped', type: 'u32', doc: 'frames dropped since boot (bad COBS, CRC, magic or length)' },
       { name: 'model_slots', type: 'u8' },
-      { name: 'slots', type: 'rest', doc: 'model_slots x MODEL_SLOT_INFO' },
+      { name: 'slots', type: 'rest', doc: 'model_slots x MODEL_SLOT_INFO, then one PACKAGE_STATE record (absent from firmware older than packages)' },
     ],
   },
   {
@@ -204,10 +215,104 @@ export const COMMANDS: readonly CommandDef[] = [
       { name: 'tensors', type: 'rest', doc: '(input_count + output_count) x TENSOR_DESC, inputs first' },
     ],
   },
+  {
+    name: 'FLASH_BEGIN', id: 0x40, timeoutMs: 10000,
+    doc: 'Starts the upload of an authenticated package (docs/package.md) of `size` bytes with SHA-256 `sha256` into the inactive slot (slot 0 when none is active): marks the slot LOADING with that hash (persisted, so FLASH_STATUS finds it after a reset) and erases it. Answers the slot. OK_UNCHANGED (nothing erased) when the active slot already holds this package. ERR_KEY_EMPTY on an unprovisioned board (it could not verify a package).',
+    request: [
+      { name: 'size', type: 'u32' },
+      { name: 'sha256', type: 'bytes', size: LIMITS.sha256Size },
+    ],
+    response: [{ name: 'slot', type: 'u8' }],
+  },
+  {
+    name: 'FLASH_CHUNK', id: 0x41, timeoutMs: 5000,
+    doc: 'Programs `data` at `offset` of the package being uploaded (must equal the next expected offset). Answers the next expected offset, also on ERR_FLASH_SEQUENCE.',
+    request: [
+      { name: 'offset', type: 'u32' },
+      { name: 'data', type: 'rest' },
+    ],
+    response: [{ name: 'next_offset', type: 'u32' }],
+  },
+  {
+    name: 'FLASH_END', id: 0x42, timeoutMs: 20000,
+    doc: 'Checks the uploaded package: SHA-256 as announced, header and records, device uid, tag (HMAC-SHA256 under the package key derived in the key store), security counter >= the board\'s; prepares its model in place; then makes its slot the active one and stores its counter in one power-safe record. Any failure discards the upload and leaves the previous active model running.',
+    request: [],
+    response: [
+      { name: 'slot', type: 'u8' },
+      { name: 'security_counter', type: 'u32' },
+    ],
+  },
+  {
+    name: 'FLASH_STATUS', id: 0x43, timeoutMs: 10000,
+    doc: 'The upload in progress, if any (also after a reset: the LOADING slot is persisted). `next_offset` is where the host continues: the RAM position, or after a reset one past the last programmed (non-0xFF) byte; `prefix_sha256` is the SHA-256 of the stored bytes before it, so the host resumes only when they equal its own.',
+    request: [],
+    response: [
+      { name: 'loading', type: 'u8', doc: '1 when an upload is in progress' },
+      { name: 'slot', type: 'u8' },
+      { name: 'size', type: 'u32' },
+      { name: 'sha256', type: 'bytes', size: LIMITS.sha256Size, doc: 'the package hash FLASH_BEGIN announced' },
+      { name: 'next_offset', type: 'u32' },
+      { name: 'prefix_sha256', type: 'bytes', size: LIMITS.sha256Size, doc: 'SHA-256 of stored bytes [0, next_offset)' },
+    ],
+  },
+  {
+    name: 'ATTEST', id: 0x50, timeoutMs: 5000,
+    doc: 'Challenge-response attestation: answers mac = HMAC-SHA256(device key, nonce || uid || active package SHA-256) computed in the key store, with the uid, the active slot (0xFF: none, then the hash is 32 zero bytes), the package hash, the board\'s security counter and the active package\'s version (ASCII). ERR_KEY_EMPTY on an unprovisioned board.',
+    request: [{ name: 'nonce', type: 'bytes', size: 32 }],
+    response: [
+      { name: 'mac', type: 'bytes', size: 32 },
+      { name: 'uid', type: 'bytes', size: LIMITS.uidSize },
+      { name: 'active_slot', type: 'u8' },
+      { name: 'package_sha256', type: 'bytes', size: LIMITS.sha256Size },
+      { name: 'security_counter', type: 'u32' },
+      { name: 'version', type: 'rest' },
+    ],
+  },
+  {
+    name: 'WATERMARK_BEGIN', id: 0x51, timeoutMs: 10000,
+    doc: 'Opens a watermark check of a slot\'s model (docs/watermark.md, "On the board"). The device derives the stamp (streams `positions` and `signs` of the DRBG seeded by `signature`) into RAM, wipes the signature, and keeps the stamp until WATERMARK_END, the next WATERMARK_BEGIN or a reset. Samples then arrive with WATERMARK_BASES. A new BEGIN replaces an open check.',
+    request: [
+      { name: 'slot', type: 'u8' },
+      { name: 'encoding', type: 'u8', doc: 'how WATERMARK_BASES carries values: 0 float32 LE; 1 one byte per value, an index into `table`' },
+      { name: 'channels', type: 'u16', doc: '1: samples are in the model input\'s own order; C > 1: samples are [C, H, W] (ONNX order, the order `positions` index) and the model input is [.., H, W, C]: values are moved channels-last' },
+      { name: 'sample_size', type: 'u32', doc: 'values per sample; must equal the model input\'s element count' },
+      { name: 'positions', type: 'u32', doc: 'number of stamped positions P' },
+      { name: 'delta', type: 'u32', doc: 'stamp amplitude, float32 bits' },
+      { name: 'lo', type: 'u32', doc: 'clamp range low end, float32 bits' },
+      { name: 'hi', type: 'u32', doc: 'clamp range high end, float32 bits' },
+      { name: 'signature', type: 'bytes', size: 32, doc: 'the owner signature HMAC-SHA256(owner key, owner id); kept in RAM only while the stamp is derived' },
+      { name: 'table', type: 'rest', doc: 'encoding 1: 1..256 float32 LE values; encoding 0: empty' },
+    ],
+    response: [],
+  },
+  {
+    name: 'WATERMARK_BASES', id: 0x52, timeoutMs: 60000,
+    doc: 'The next base samples of the open check, as a stream of values (encoding of WATERMARK_BEGIN) starting at value index `offset` (counted over all samples; must equal the next expected index). Every value is stamped where the stamp says (float32 x + sign * delta, clamped to [lo, hi]), quantised with the model input\'s scale and zero point (round half away from zero, saturated) unless the input is float32, and written into the input tensor; each completed sample is run and its arg-max label answered. A sample may span frames.',
+    request: [
+      { name: 'offset', type: 'u32' },
+      { name: 'values', type: 'rest' },
+    ],
+    response: [
+      { name: 'next_offset', type: 'u32', doc: 'the value index the next WATERMARK_BASES must start at' },
+      { name: 'cycles_lo', type: 'u32', doc: 'low 32 bits of the cycles of the invokes of this request (board cycle counter)' },
+      { name: 'cycles_hi', type: 'u32', doc: 'high 32 bits' },
+      { name: 'labels', type: 'rest', doc: 'u16 LE arg-max label of each sample completed by this request, in order' },
+    ],
+  },
+  {
+    name: 'WATERMARK_END', id: 0x53, timeoutMs: 2000,
+    doc: 'Closes the open watermark check and wipes its stamp from RAM (also fine when none is open).',
+    request: [],
+    response: [],
+  },
 ];
 
 /** Fixed records carried inside `rest` fields. */
 export const RECORDS: Readonly<Record<string, Field[]>> = {
+  PACKAGE_STATE: [
+    { name: 'active_slot', type: 'u8', doc: 'the slot holding the active package, 0xFF when none' },
+    { name: 'security_counter', type: 'u32', doc: 'anti-rollback counter: packages below it are refused' },
+  ],
   STALE_SEQ: [{ name: 'last_seq', type: 'u16', doc: 'seq of the last executed request; the host continues after it' }],
   MODEL_SLOT_INFO: [
     { name: 'state', type: 'u8', doc: 'SLOT_STATE_*' },
@@ -237,8 +342,8 @@ export const RESERVED_RANGES: readonly { from: number; to: number; purpose: stri
   { from: 0x12, to: 0x1f, purpose: 'key store (e.g. derived keys)' },
   { from: 0x23, to: 0x2f, purpose: 'further development model commands' },
   { from: 0x32, to: 0x3f, purpose: 'further model runtime commands (tensor I/O, profiling)' },
-  { from: 0x40, to: 0x4f, purpose: 'authenticated packages (FLASH_BEGIN/CHUNK/END/ACTIVATE, resumable)' },
-  { from: 0x50, to: 0x5f, purpose: 'attestation (ATTEST) and watermark checks (WATERMARK)' },
+  { from: 0x44, to: 0x4f, purpose: 'further package commands' },
+  { from: 0x54, to: 0x5f, purpose: 'further watermark checks' },
 ];
 
 export function commandByName(name: string): CommandDef {

@@ -63,3 +63,90 @@ describe('firmware crypto (C) against published test vectors', () => {
     });
   });
 });
+
+describe('firmware ChaCha20 (C) against RFC 8439', () => {
+  const key0to31 = hex(range(0, 31));
+  const zero32 = hex(Buffer.alloc(32));
+  const zero12 = hex(Buffer.alloc(12));
+
+  test('block function: section 2.3.2 and appendix A.1 test vectors 1-5', () => {
+    const out = runTool([
+      `chachablock ${key0to31} 000000090000004a00000000 1`,
+      `chachablock ${zero32} ${zero12} 0`,
+      `chachablock ${zero32} ${zero12} 1`,
+      `chachablock ${'00'.repeat(31)}01 ${zero12} 1`,
+      `chachablock 00ff${'00'.repeat(30)} ${zero12} 2`,
+      `chachablock ${zero32} ${'00'.repeat(11)}02 0`,
+    ]);
+    expect(out).toEqual([
+      '10f1e7e4d13b5915500fdd1fa32071c4c7d1f4c733c068030422aa9ac3d46c4ed2826446079faa0914c2d705d98b02a2b5129cd1de164eb9cbd083e8a2503c4e',
+      '76b8e0ada0f13d90405d6ae55386bd28bdd219b8a08ded1aa836efcc8b770dc7da41597c5157488d7724e03fb8d84a376a43b8f41518a11cc387b669b2ee6586',
+      '9f07e7be5551387a98ba977c732d080dcb0f29a048e3656912c6533e32ee7aed29b721769ce64e43d57133b074d839d531ed1f28510afb45ace10a1f4b794d6f',
+      '3aeb5224ecf849929b9d828db1ced4dd832025e8018b8160b82284f3c949aa5a8eca00bbb4a73bdad192b5c42f73f2fd4e273644c8b36125a64addeb006c13a0',
+      '72d54dfbf12ec44b362692df94137f328fea8da73990265ec1bbbea1ae9af0ca13b25aa26cb4a648cb9b9d1be65b2c0924a66c54d545ec1b7374f4872e99f096',
+      'c2c64d378cd536374ae204b9ef933fcd1a8b2288b3dfa49672ab765b54ee27c78a970e0e955c14f3a88e741b97c286f75f8fc299e8148362fa198a39531bed6d',
+    ]);
+  });
+
+  test('encryption: section 2.4.2 and appendix A.2 test vectors 1 and 3 (in place, as the firmware uses it)', () => {
+    const sunscreen = "Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.";
+    const jabberwocky = "'Twas brillig, and the slithy toves\nDid gyre and gimble in the wabe:\nAll mimsy were the borogoves,\nAnd the mome raths outgrabe.";
+    const out = runTool([
+      `chacha ${key0to31} 000000000000004a00000000 1 ${hex(sunscreen)}`,
+      `chacha ${zero32} ${zero12} 0 ${hex(Buffer.alloc(64))}`,
+      `chacha 1c9240a5eb55d38af333888604f6b5f0473917c1402b80099dca5cbc207075c0 ${'00'.repeat(11)}02 42 ${hex(jabberwocky)}`,
+    ]);
+    expect(out[0]).toBe('6e2e359a2568f98041ba0728dd0d6981e97e7aec1d4360c20a27afccfd9fae0bf91b65c5524733ab8f593dabcd62b3571639d624e65152ab8f530c359f0861d807ca0dbf500d6a6156a38e088a22b65e52bc514d16ccf806818ce91ab77937365af90bbf74a35be6b40b8eedf2785e42874d');
+    expect(out[1]).toBe('76b8e0ada0f13d90405d6ae55386bd28bdd219b8a08ded1aa836efcc8b770dc7da41597c5157488d7724e03fb8d84a376a43b8f41518a11cc387b669b2ee6586');
+    expect(out[2]).toBe('62e6347f95ed87a45ffae7426f27a1df5fb69110044c0d73118effa95b01e5cf166d3df2d721caf9b21e5fb14c616871fd84c54f9d65b283196c7fe4f60553ebf39c6402c42234e32a356b3e764312a61a5532055716ead6962568f87d3f3f7704c6a8d1bcd1bf4d50d6154b6da731b187b58dfd728afa36757a797ac188d1');
+  });
+
+  test('agrees with node:crypto on lengths around the block boundary and on any counter', () => {
+    const cases = [0, 1, 63, 64, 65, 127, 128, 129, 1000, 4099].map((n, i) => ({ key: crypto.randomBytes(32), nonce: crypto.randomBytes(12), counter: [0, 1, 7, 0xfffffffe, 123456][i % 5], data: crypto.randomBytes(n) }));
+    // node's chacha20 carries the counter into the nonce after 2^32 blocks; stay clear of the wrap
+    const out = runTool(cases.map((c) => `chacha ${hex(c.key)} ${hex(c.nonce)} ${c.counter === 0xfffffffe && c.data.length > 128 ? 9 : c.counter} ${hex(c.data)}`));
+    cases.forEach((c, i) => {
+      const counter = c.counter === 0xfffffffe && c.data.length > 128 ? 9 : c.counter;
+      const iv = Buffer.concat([Buffer.from(Uint32Array.of(counter).buffer), c.nonce]);
+      const cipher = crypto.createCipheriv('chacha20', c.key, iv);
+      expect(out[i]).toBe(hex(Buffer.concat([cipher.update(c.data), cipher.final()])));
+    });
+  });
+});
+
+describe('firmware lock keys (C): derived inside the key store, unwrapped model keys', () => {
+  const nodeHkdf = (ikm: Buffer, salt: Buffer, info: string) => Buffer.from(crypto.hkdfSync('sha256', ikm, salt, Buffer.from(info), 32));
+  const keyIdOf = (k: Buffer) => crypto.createHmac('sha256', k).update('edgelock key id').digest().subarray(0, 8).toString('hex');
+
+  test('binding 1 (device), binding 2 (wrapped model key), and the refusals', () => {
+    const deviceKey = crypto.randomBytes(32);
+    const lockId = crypto.randomBytes(16);
+    const modelKey = crypto.randomBytes(32);
+    const wrapKey = nodeHkdf(deviceKey, lockId, 'edgelock key wrap v1');
+    const c = crypto.createCipheriv('chacha20', wrapKey, Buffer.alloc(16));
+    const stream = c.update(Buffer.alloc(32));
+    const wrapped = Buffer.from(modelKey.map((b, i) => b ^ stream[i]));
+    const out = runTool([
+      'wipe',
+      `lockkey 0 1 ${hex(lockId)} -`, // no device key yet
+      `kshkdf ${hex(lockId)} ${hex('edgelock lock key v1')}`,
+      `keywrite ${hex(deviceKey)}`,
+      `kshkdf ${hex(lockId)} ${hex('edgelock lock key v1')}`,
+      `lockkey 0 1 ${hex(lockId)} -`,
+      `lockkey 1 2 ${hex(lockId)} -`, // model key, none set for the slot
+      `lockkey 1 2 ${hex(lockId)} ${hex(wrapped)}`,
+      `lockkey 2 2 ${hex(lockId)} ${hex(wrapped)}`, // no such model slot
+      `lockkey 0 3 ${hex(lockId)} -`, // unknown binding
+    ]);
+    const lockKey = nodeHkdf(deviceKey, lockId, 'edgelock lock key v1');
+    expect(out[1]).toBe('status 21'); // ERR_KEY_EMPTY
+    expect(out[2]).toBe('status 21');
+    expect(out[3]).toBe('00');
+    expect(out[4]).toBe(hex(lockKey));
+    expect(out[5]).toBe(`${hex(lockKey)} ${keyIdOf(lockKey)}`);
+    expect(out[6]).toBe('status 38'); // ERR_LOCK_KEY
+    expect(out[7]).toBe(`${hex(modelKey)} ${keyIdOf(modelKey)}`);
+    expect(out[8]).toBe('status 30'); // ERR_MODEL_SLOT
+    expect(out[9]).toBe('status 38');
+  });
+});

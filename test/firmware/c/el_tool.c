@@ -3,8 +3,13 @@
  *   sha256 <hex> | sha256rep <hex> <count> | hmac <key> <msg> | hkdf <salt> <ikm> <info> <len> | crc32 <hex>
  *   cobs <hex> | uncobs <hex> | frame <type> <seq> <payload> | rx <wire hex> | init | wipe
  *   powerloss-key | powerloss-record <stores>
+ *   chacha <key> <nonce> <counter> <hex> (XOR with the keystream) | chachablock <key> <nonce> <counter>
+ *   keywrite <key> (key slot 0; prints the status) | kshkdf <salt> <info hex> (el_keystore_hkdf on slot 0)
+ *   lockkey <model slot> <binding> <lock id> <wrapped|-> (sets or clears the slot's wrapped key, derives the lock
+ *   key; prints "<key> <key id>" or "status <hex>")
  * Hex "-" is the empty string. Used by the jest tests in test/firmware, which compares against RFC/FIPS vectors and node.
  */
+#include "el_chacha20.h"
 #include "el_cobs.h"
 #include "el_crc32.h"
 #include "el_firmware.h"
@@ -12,6 +17,7 @@
 #include "el_hkdf.h"
 #include "el_hmac.h"
 #include "el_keystore.h"
+#include "el_lock.h"
 #include "el_record.h"
 #include "el_sha256.h"
 #include "sim_board.h"
@@ -134,6 +140,39 @@ int main(void) {
       long s = unhex(a1, A), k = unhex(a2, B), i = unhex(a3, C), L = atol(a4);
       if (!el_hkdf(A, (size_t)s, B, (size_t)k, C, (size_t)i, O, (size_t)L)) printf("error\n");
       else puthex(O, (size_t)L);
+    } else if (strcmp(cmd, "chacha") == 0 || strcmp(cmd, "chachablock") == 0) {
+      long k = unhex(a1, A), nn = unhex(a2, B), n = cmd[6] == 0 ? unhex(a4, C) : 64;
+      if (k != 32 || nn != 12 || n < 0) {
+        printf("error\n");
+      } else if (cmd[6] == 0) {
+        el_chacha20_xor(A, B, (uint32_t)strtoul(a3, NULL, 0), C, C, (size_t)n); /* in place, as the firmware uses it */
+        puthex(C, (size_t)n);
+      } else {
+        el_chacha20_block(A, (uint32_t)strtoul(a3, NULL, 0), B, O);
+        puthex(O, 64);
+      }
+    } else if (strcmp(cmd, "keywrite") == 0) {
+      long k = unhex(a1, A);
+      printf("%02x\n", k == EL_KEY_SIZE ? el_keystore_write(0, A) : 0xff);
+    } else if (strcmp(cmd, "kshkdf") == 0) {
+      long s = unhex(a1, A), i = unhex(a2, C);
+      C[i < 0 ? 0 : i] = 0;
+      uint8_t st = el_keystore_hkdf(0, A, (size_t)s, (const char *)C, O);
+      if (st != EL_ST_OK) printf("status %02x\n", st);
+      else puthex(O, 32);
+    } else if (strcmp(cmd, "lockkey") == 0) {
+      long l = unhex(a3, A), w = unhex(a4, B);
+      uint8_t id[EL_LOCK_KEY_ID_SIZE];
+      el_lock_set_wrapped_key((uint8_t)atoi(a1), w == 32 ? B : NULL);
+      uint8_t st = l == EL_LOCK_ID_SIZE ? el_lock_derive_key((uint8_t)atoi(a1), (uint8_t)atoi(a2), A, O) : 0xff;
+      if (st != EL_ST_OK) {
+        printf("status %02x\n", st);
+      } else {
+        el_lock_key_id(O, id);
+        for (unsigned i = 0; i < 32; i++) printf("%02x", O[i]);
+        printf(" ");
+        puthex(id, sizeof id);
+      }
     } else if (strcmp(cmd, "crc32") == 0) {
       long n = unhex(a1, A);
       printf("%08x\n", el_crc32(0, A, (size_t)n));
