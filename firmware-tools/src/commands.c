@@ -1,6 +1,8 @@
 /* The core command table: id, request length bounds (from the generated layouts), handler. */
 #include "el_commands.h"
 #include "el_dispatch.h"
+#include "el_attest.h"
+#include "el_flash.h"
 
 #define EXACT(NAME) EL_##NAME##_REQ_FIXED_SIZE, EL_##NAME##_REQ_FIXED_SIZE
 #define TAIL(NAME) EL_##NAME##_REQ_FIXED_SIZE, EL_MAX_PAYLOAD
@@ -14,5 +16,10 @@ const el_command_t el_core_commands[] = {
   { EL_CMD_MODEL_LOAD_BEGIN, EXACT(MODEL_LOAD_BEGIN), el_cmd_model_load_begin },
   { EL_CMD_MODEL_LOAD_CHUNK, TAIL(MODEL_LOAD_CHUNK), el_cmd_model_load_chunk },
   { EL_CMD_MODEL_LOAD_END, EXACT(MODEL_LOAD_END), el_cmd_model_load_end },
+  { EL_CMD_FLASH_BEGIN, EXACT(FLASH_BEGIN), el_cmd_flash_begin },
+  { EL_CMD_FLASH_CHUNK, TAIL(FLASH_CHUNK), el_cmd_flash_chunk },
+  { EL_CMD_FLASH_END, EXACT(FLASH_END), el_cmd_flash_end },
+  { EL_CMD_FLASH_STATUS, EXACT(FLASH_STATUS), el_cmd_flash_status },
+  { EL_CMD_ATTEST, EXACT(ATTEST), el_cmd_attest },
 };
 const size_t el_core_command_count = sizeof el_core_commands / sizeof el_core_commands[0];

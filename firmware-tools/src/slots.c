@@ -1,20 +1,24 @@
 #include "el_slots.h"
 #include "el_board.h"
 #include "el_bytes.h"
+#include "el_flash.h"
 #include "el_runtime_hook.h"
 #include "el_record.h"
 #include "el_sha256.h"
 #include <string.h>
 
-/* Slot table record body: EL_MODEL_SLOTS x MODEL_SLOT_INFO (the same layout INFO reports). */
+/* Slot table record body: EL_MODEL_SLOTS x MODEL_SLOT_INFO (the layout INFO reports), EL_MODEL_SLOTS kind bytes,
+ * then PACKAGE_STATE (active slot, security counter). */
 #define INFO_SIZE EL_MODEL_SLOT_INFO_FIXED_SIZE
-#define BODY_LEN (EL_MODEL_SLOTS * INFO_SIZE)
+#define KINDS_OFF (EL_MODEL_SLOTS * INFO_SIZE)
+#define PKG_OFF (KINDS_OFF + EL_MODEL_SLOTS)
+#define BODY_LEN (PKG_OFF + EL_PACKAGE_STATE_FIXED_SIZE)
 
-static const el_record_def_t k_def = { { EL_REGION_SLOTS_A, EL_REGION_SLOTS_B }, 0x31534C45u /* "ELS1" */, BODY_LEN };
+static const el_record_def_t k_def = { { EL_REGION_SLOTS_A, EL_REGION_SLOTS_B }, 0x32534C45u /* "ELS2" */, BODY_LEN };
 static uint8_t g_table[BODY_LEN];
 static el_record_state_t g_state;
 
-/* The upload in progress (RAM only: a reset abandons it and the slot stays LOADING). */
+/* The development upload in progress (RAM only: a reset abandons it and the slot stays LOADING). */
 static struct {
   bool active;
   uint8_t slot;
@@ -24,7 +28,16 @@ static struct {
 
 static uint8_t *info(uint8_t slot) { return g_table + (size_t)slot * INFO_SIZE; }
 
+static void release(uint8_t slot) {
+  const el_runtime_hook_t *rt = el_runtime_hook();
+  if (rt && rt->release) rt->release(slot);
+}
+
 static void prepare_ready_slot(uint8_t slot) {
+  if (g_table[KINDS_OFF + slot] == EL_SLOT_KIND_PACKAGE) {
+    (void)el_flash_prepare_slot(slot);
+    return;
+  }
   const el_runtime_hook_t *rt = el_runtime_hook();
   uint32_t size;
   const uint8_t *m = el_slot_model(slot, &size);
@@ -33,14 +46,26 @@ static void prepare_ready_slot(uint8_t slot) {
 
 void el_slots_init(void) {
   memset(&g_load, 0, sizeof g_load);
-  if (!el_record_load(&k_def, g_table, &g_state)) memset(g_table, 0, sizeof g_table);
+  if (!el_record_load(&k_def, g_table, &g_state)) {
+    memset(g_table, 0, sizeof g_table);
+    g_table[PKG_OFF + EL_PACKAGE_STATE_ACTIVE_SLOT_OFF] = EL_SLOT_NONE;
+  }
   for (uint8_t s = 0; s < EL_MODEL_SLOTS; s++)
     if (info(s)[EL_MODEL_SLOT_INFO_STATE_OFF] == EL_SLOT_STATE_READY) prepare_ready_slot(s);
 }
 
 void el_slot_info(uint8_t slot, uint8_t out[INFO_SIZE]) { memcpy(out, info(slot), INFO_SIZE); }
+void el_slots_package_state(uint8_t out[EL_PACKAGE_STATE_FIXED_SIZE]) { memcpy(out, g_table + PKG_OFF, EL_PACKAGE_STATE_FIXED_SIZE); }
+uint8_t el_slots_active(void) { return g_table[PKG_OFF + EL_PACKAGE_STATE_ACTIVE_SLOT_OFF]; }
+uint32_t el_slots_counter(void) { return el_get_u32(g_table + PKG_OFF + EL_PACKAGE_STATE_SECURITY_COUNTER_OFF); }
+uint8_t el_slot_state(uint8_t slot) { return slot < EL_MODEL_SLOTS ? info(slot)[EL_MODEL_SLOT_INFO_STATE_OFF] : EL_SLOT_STATE_EMPTY; }
+uint8_t el_slot_kind(uint8_t slot) { return slot < EL_MODEL_SLOTS ? g_table[KINDS_OFF + slot] : EL_SLOT_KIND_RAW; }
+uint32_t el_slot_size(uint8_t slot) { return el_get_u32(info(slot) + EL_MODEL_SLOT_INFO_SIZE_OFF); }
+const uint8_t *el_slot_sha256(uint8_t slot) { return info(slot) + EL_MODEL_SLOT_INFO_SHA256_OFF; }
+const uint8_t *el_slot_bytes(uint8_t slot) { return slot < EL_MODEL_SLOTS ? board_storage_map(EL_REGION_MODEL(slot)) : NULL; }
 
-static bool set_slot(uint8_t slot, uint8_t state, uint32_t size, const uint8_t *sha) {
+/* Writes a new table: the slot's state/size/hash/kind, and optionally the active slot and counter (active < 0: keep). */
+static bool set_slot(uint8_t slot, uint8_t state, uint32_t size, const uint8_t *sha, uint8_t kind, int active, const uint32_t *counter) {
   uint8_t next[BODY_LEN];
   memcpy(next, g_table, sizeof next);
   uint8_t *p = next + (size_t)slot * INFO_SIZE;
@@ -48,23 +73,32 @@ static bool set_slot(uint8_t slot, uint8_t state, uint32_t size, const uint8_t *
   el_put_u32(p + EL_MODEL_SLOT_INFO_SIZE_OFF, size);
   if (sha) memcpy(p + EL_MODEL_SLOT_INFO_SHA256_OFF, sha, EL_SHA256_SIZE);
   else memset(p + EL_MODEL_SLOT_INFO_SHA256_OFF, 0, EL_SHA256_SIZE);
+  next[KINDS_OFF + slot] = kind;
+  if (active >= 0) next[PKG_OFF + EL_PACKAGE_STATE_ACTIVE_SLOT_OFF] = (uint8_t)active;
+  if (counter) el_put_u32(next + PKG_OFF + EL_PACKAGE_STATE_SECURITY_COUNTER_OFF, *counter);
   if (!el_record_store(&k_def, next, &g_state)) return false;
   memcpy(g_table, next, sizeof g_table);
   return true;
 }
 
+static uint32_t capacity(uint8_t slot) {
+  uint32_t cap = board_storage_size(EL_REGION_MODEL(slot));
+  return cap > EL_MODEL_SLOT_SIZE ? EL_MODEL_SLOT_SIZE : cap;
+}
+
+/* Overwriting the active slot deactivates it (the counter stays). */
+static int deactivate_if_active(uint8_t slot) { return el_slots_active() == slot ? (int)EL_SLOT_NONE : -1; }
+
 uint8_t el_slot_begin(uint8_t slot, uint32_t size) {
   if (slot >= EL_MODEL_SLOTS) return EL_ST_ERR_MODEL_SLOT;
-  el_region_t r = EL_REGION_MODEL(slot);
-  uint32_t cap = board_storage_size(r);
-  if (cap > EL_MODEL_SLOT_SIZE) cap = EL_MODEL_SLOT_SIZE;
   if (size == 0) return EL_ST_ERR_BAD_ARGUMENT;
-  if (size > cap) return EL_ST_ERR_MODEL_TOO_LARGE;
+  if (size > capacity(slot)) return EL_ST_ERR_MODEL_TOO_LARGE;
   g_load.active = false;
-  const el_runtime_hook_t *rt = el_runtime_hook();
-  if (rt && rt->release) rt->release(slot);
+  release(slot);
   /* Mark the slot LOADING before touching its bytes, so a power loss never leaves a READY slot half erased. */
-  if (!set_slot(slot, EL_SLOT_STATE_LOADING, size, NULL) || !board_storage_erase(r)) return EL_ST_ERR_STORAGE;
+  if (!set_slot(slot, EL_SLOT_STATE_LOADING, size, NULL, EL_SLOT_KIND_RAW, deactivate_if_active(slot), NULL) ||
+      !board_storage_erase(EL_REGION_MODEL(slot)))
+    return EL_ST_ERR_STORAGE;
   g_load.active = true;
   g_load.slot = slot;
   g_load.size = size;
@@ -83,7 +117,8 @@ uint8_t el_slot_chunk(uint8_t slot, uint32_t offset, const uint8_t *data, uint32
   return EL_ST_OK;
 }
 
-static bool hash_region(el_region_t r, uint32_t size, uint8_t out[EL_SHA256_SIZE]) {
+bool el_slot_hash(uint8_t slot, uint32_t size, uint8_t out[EL_SHA256_SIZE]) {
+  el_region_t r = EL_REGION_MODEL(slot);
   el_sha256_t c;
   el_sha256_init(&c);
   const uint8_t *mapped = board_storage_map(r);
@@ -106,17 +141,49 @@ uint8_t el_slot_end(uint8_t slot, const uint8_t sha256[EL_SHA256_SIZE]) {
   if (!g_load.active || g_load.slot != slot || g_load.next != g_load.size) return EL_ST_ERR_MODEL_SEQUENCE;
   g_load.active = false;
   uint8_t got[EL_SHA256_SIZE];
-  if (!hash_region(EL_REGION_MODEL(slot), g_load.size, got)) return EL_ST_ERR_STORAGE;
+  if (!el_slot_hash(slot, g_load.size, got)) return EL_ST_ERR_STORAGE;
   if (!el_ct_equal(got, sha256, EL_SHA256_SIZE)) return EL_ST_ERR_MODEL_HASH;
   const el_runtime_hook_t *rt = el_runtime_hook();
   const uint8_t *mapped = board_storage_map(EL_REGION_MODEL(slot));
   if (rt && rt->prepare && (!mapped || rt->prepare(slot, mapped, g_load.size) != EL_ST_OK)) return EL_ST_ERR_MODEL_INVALID;
-  if (!set_slot(slot, EL_SLOT_STATE_READY, g_load.size, got)) return EL_ST_ERR_STORAGE;
+  if (!set_slot(slot, EL_SLOT_STATE_READY, g_load.size, got, EL_SLOT_KIND_RAW, -1, NULL)) return EL_ST_ERR_STORAGE;
   return EL_ST_OK;
 }
 
 const uint8_t *el_slot_model(uint8_t slot, uint32_t *size) {
-  if (slot >= EL_MODEL_SLOTS || info(slot)[EL_MODEL_SLOT_INFO_STATE_OFF] != EL_SLOT_STATE_READY) return NULL;
+  if (slot >= EL_MODEL_SLOTS || info(slot)[EL_MODEL_SLOT_INFO_STATE_OFF] != EL_SLOT_STATE_READY ||
+      g_table[KINDS_OFF + slot] != EL_SLOT_KIND_RAW)
+    return NULL;
   *size = el_get_u32(info(slot) + EL_MODEL_SLOT_INFO_SIZE_OFF);
   return board_storage_map(EL_REGION_MODEL(slot));
+}
+
+uint8_t el_slot_package_begin(uint8_t slot, uint32_t size, const uint8_t sha256[EL_SHA256_SIZE]) {
+  if (slot >= EL_MODEL_SLOTS) return EL_ST_ERR_MODEL_SLOT;
+  if (size == 0) return EL_ST_ERR_BAD_ARGUMENT;
+  if (size > capacity(slot)) return EL_ST_ERR_MODEL_TOO_LARGE;
+  if (g_load.active && g_load.slot == slot) g_load.active = false;
+  release(slot);
+  if (!set_slot(slot, EL_SLOT_STATE_LOADING, size, sha256, EL_SLOT_KIND_PACKAGE, deactivate_if_active(slot), NULL) ||
+      !board_storage_erase(EL_REGION_MODEL(slot)))
+    return EL_ST_ERR_STORAGE;
+  return EL_ST_OK;
+}
+
+bool el_slot_program(uint8_t slot, uint32_t offset, const uint8_t *data, uint32_t len) {
+  return slot < EL_MODEL_SLOTS && board_storage_program(EL_REGION_MODEL(slot), offset, data, len);
+}
+
+uint8_t el_slot_activate(uint8_t slot, uint32_t security_counter) {
+  if (slot >= EL_MODEL_SLOTS) return EL_ST_ERR_MODEL_SLOT;
+  uint8_t sha[EL_SHA256_SIZE];
+  memcpy(sha, el_slot_sha256(slot), sizeof sha);
+  return set_slot(slot, EL_SLOT_STATE_READY, el_slot_size(slot), sha, EL_SLOT_KIND_PACKAGE, slot, &security_counter)
+             ? EL_ST_OK : EL_ST_ERR_STORAGE;
+}
+
+uint8_t el_slot_discard(uint8_t slot) {
+  if (slot >= EL_MODEL_SLOTS) return EL_ST_ERR_MODEL_SLOT;
+  release(slot);
+  return set_slot(slot, EL_SLOT_STATE_EMPTY, 0, NULL, EL_SLOT_KIND_RAW, deactivate_if_active(slot), NULL) ? EL_ST_OK : EL_ST_ERR_STORAGE;
 }

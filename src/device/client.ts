@@ -26,6 +26,9 @@ export interface DeviceInfo {
   executed: number;
   rxDropped: number;
   modelSlots: ModelSlotInfo[];
+  /** the slot holding the active authenticated package (null: none) and the anti-rollback counter; absent from
+   * firmware older than packages */
+  package?: { activeSlot: number | null; securityCounter: number };
 }
 
 export type KeyWriteResult = 'written' | 'unchanged';
@@ -121,7 +124,10 @@ export class DeviceClient {
     const recSize = fixedSize(rec);
     const slotsBytes = f.slots as Buffer;
     const count = f.model_slots as number;
-    if (slotsBytes.length !== count * recSize) throw new EdgelockError('E_DEVICE_FRAME', `INFO: ${slotsBytes.length} bytes of slot records for ${count} slots`);
+    const pkgSize = fixedSize(RECORDS.PACKAGE_STATE);
+    const hasPkg = slotsBytes.length === count * recSize + pkgSize;
+    if (slotsBytes.length !== count * recSize && !hasPkg) throw new EdgelockError('E_DEVICE_FRAME', `INFO: ${slotsBytes.length} bytes of slot records for ${count} slots`);
+    const pkg = hasPkg ? decodeFields(RECORDS.PACKAGE_STATE, slotsBytes.subarray(count * recSize))! : undefined;
     const modelSlots: ModelSlotInfo[] = [];
     for (let i = 0; i < count; i++) {
       const s = decodeFields(rec, slotsBytes.subarray(i * recSize, (i + 1) * recSize))!;
@@ -144,6 +150,7 @@ export class DeviceClient {
       executed: f.executed as number,
       rxDropped: f.rx_dropped as number,
       modelSlots,
+      ...(pkg ? { package: { activeSlot: pkg.active_slot === 0xff ? null : (pkg.active_slot as number), securityCounter: pkg.security_counter as number } } : {}),
     };
   }
 

@@ -1,5 +1,6 @@
 import { FormatName } from '../formats/detect';
 import { tfliteInspector } from './tflite';
+import { packageInspector } from '../package/inspect';
 
 export interface Inspector<R = unknown> {
   inspect(bytes: Uint8Array, file: string): R;
@@ -9,4 +10,5 @@ export interface Inspector<R = unknown> {
 /** Inspectors for the non-ONNX formats, keyed by detected format (ONNX is handled by inspect/onnx). */
 export const INSPECTORS: Partial<Record<FormatName, Inspector<any>>> = {
   tflite: tfliteInspector,
+  elp: packageInspector,
 };

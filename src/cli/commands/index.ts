@@ -12,6 +12,7 @@ import { register as device } from './device';
 import { register as demo } from './demo';
 import { register as provision } from './provision';
 import { register as factory } from './factory';
+import { register as pkg } from './package';
 
 /** Every CLI command, registered in this one table (in the order `--help` lists them). */
 export const COMMANDS: ReadonlyArray<(program: Command) => unknown> = [
@@ -28,4 +29,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => unknown> = [
   demo,
   provision,
   factory,
+  pkg,
 ];

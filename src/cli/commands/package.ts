@@ -1,0 +1,72 @@
+/**
+ * `edgelock package <model.tflite> -o <pkg.elp> --key <master> --device-uid <uid> --version <semver>
+ *   --security-counter <n> [--json]`  an authenticated package for one board (docs/package.md)
+ */
+import { Command } from 'commander';
+import { EdgelockError } from '../../errors';
+import { writeFileAtomic } from '../../formats/atomic-write';
+import { readFileBytes } from '../../formats/load';
+import { parseDeviceUid } from '../../keys/device-uid';
+import { readKeyFile } from '../../keys/key-file';
+import { buildPackage } from '../../package/build';
+import { decodePackage } from '../../package/decode';
+import { humanBytes, printJson } from '../output';
+
+interface PackageFlags {
+  output?: string;
+  key?: string;
+  deviceUid?: string;
+  version?: string;
+  securityCounter?: string;
+  json?: boolean;
+}
+
+function parseCounter(v: string | undefined): number {
+  if (v === undefined) throw new EdgelockError('E_USAGE', 'missing --security-counter <n>');
+  if (!/^\d+$/.test(v) || Number(v) > 0xffffffff) throw new EdgelockError('E_USAGE', `--security-counter must be an integer 0..4294967295, got '${v}'`);
+  return Number(v);
+}
+
+export function register(program: Command): Command {
+  return program
+    .command('package <model>')
+    .description('wrap a compiled .tflite into an authenticated package (.elp) for one board')
+    .option('-o, --output <file>', 'the package to write (atomically)')
+    .option('--key <keyfile>', 'the vendor master key')
+    .option('--device-uid <uid>', 'the unique id of the board the package is for (hex, as `device info` prints it)')
+    .option('--version <semver>', 'the model version, e.g. 1.0.0')
+    .option('--security-counter <n>', 'anti-rollback counter: boards refuse packages below the counter they hold')
+    .option('--json', 'print one JSON object')
+    .action((model: string, f: PackageFlags) => {
+      if (!f.output) throw new EdgelockError('E_USAGE', 'missing -o <pkg.elp>');
+      if (!f.key) throw new EdgelockError('E_USAGE', 'missing --key <master keyfile>');
+      if (!f.deviceUid) {
+        throw new EdgelockError('E_USAGE', 'missing --device-uid <uid>: packages are per device (their tag is keyed by that board\'s device key; see docs/package.md)');
+      }
+      if (!f.version) throw new EdgelockError('E_USAGE', 'missing --version <semver>');
+      const counter = parseCounter(f.securityCounter);
+      const uid = parseDeviceUid(f.deviceUid);
+      const tflite = readFileBytes(model);
+      const master = readKeyFile(f.key);
+      let built;
+      try {
+        built = buildPackage(tflite, { master, deviceUid: uid, version: f.version, securityCounter: counter, file: model });
+      } finally {
+        master.fill(0);
+      }
+      writeFileAtomic(f.output, built.bytes);
+      const p = decodePackage(built.bytes);
+      const summary = {
+        output: f.output, bytes: p.totalSize, sha256: p.sha256, version: p.version, securityCounter: p.securityCounter,
+        deviceUid: p.deviceUid, modelBytes: p.model.length, modelSha256: p.modelSha256, locked: built.locked, watermarked: built.watermarked,
+        records: p.records.map((r) => r.name),
+      };
+      if (f.json) {
+        printJson(summary);
+        return;
+      }
+      process.stdout.write(`wrote ${f.output}: ${humanBytes(p.totalSize)}, version ${p.version}, security counter ${p.securityCounter}, for device ${p.deviceUid}\n` +
+        `  model ${humanBytes(p.model.length)}${built.locked ? `, locked (${built.locked.scheme}, ${built.locked.binding} binding${built.locked.wrappedKey ? ', model key wrapped to the device' : ''})` : ''}${built.watermarked ? ', watermarked' : ''}\n` +
+        `  package sha256 ${p.sha256}\n`);
+    });
+}

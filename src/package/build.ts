@@ -1,0 +1,65 @@
+/**
+ * `edgelock package`: a compiled .tflite plus the master key and one board's unique id → a package only that
+ * board accepts. The lock descriptor and the watermark commitment are copied from the model's metadata; a
+ * model locked with --model-key gets its model key wrapped to the device (docs/security.md).
+ */
+import { EdgelockError } from '../errors';
+import { deriveDeviceKey, deriveModelKey } from '../keys/derive';
+import { LOCK_METADATA_KEY } from '../lock/descriptor';
+import { readTfliteDescriptor } from '../lock/tflite-lock';
+import { wrapModelKey } from '../lock/wrap-key';
+import { LIMITS } from '../protocol/definition';
+import { isTflite, readTflite } from '../tflite/reader';
+import { recordFromTflite } from '../watermark/metadata';
+import { PackageContents, encodePackage } from './encode';
+import { derivePackageKey } from './keys';
+
+export interface BuildPackageOptions {
+  master: Uint8Array;
+  deviceUid: Uint8Array;
+  version: string;
+  securityCounter: number;
+  file?: string;
+}
+
+export interface BuiltPackage {
+  bytes: Buffer;
+  locked: null | { scheme: string; binding: string; keyId: string; wrappedKey: boolean };
+  watermarked: boolean;
+}
+
+export function buildPackage(tflite: Uint8Array, o: BuildPackageOptions): BuiltPackage {
+  const file = o.file;
+  if (!isTflite(tflite)) throw new EdgelockError('E_FORMAT_MISMATCH', `${file ? `'${file}'` : 'the model'} is not a .tflite model; package a compiled model (edgelock compile)`, file ? { file } : {});
+  if (o.deviceUid.length !== LIMITS.uidSize) {
+    throw new EdgelockError('E_USAGE', `--device-uid must be the board's ${LIMITS.uidSize}-byte unique id (${2 * LIMITS.uidSize} hex digits), got ${o.deviceUid.length} bytes`);
+  }
+  const info = readTflite(tflite);
+  const contents: PackageContents = { model: tflite, version: o.version, securityCounter: o.securityCounter, deviceUid: o.deviceUid };
+  const deviceKey = deriveDeviceKey(o.master, o.deviceUid);
+  let locked: BuiltPackage['locked'] = null;
+  try {
+    const lockMd = info.metadata.find((m) => m.name === LOCK_METADATA_KEY);
+    if (lockMd) {
+      const b = info.buffers[lockMd.buffer];
+      if (!b || b.dataOffset === null) throw new EdgelockError('E_LOCK_DESCRIPTOR', `the ${LOCK_METADATA_KEY} metadata has no data`);
+      contents.lockDescriptor = tflite.subarray(b.dataOffset, b.dataOffset + b.size);
+      const d = readTfliteDescriptor(tflite)!;
+      if (d.binding === 'model') {
+        const lockId = Buffer.from(d.lockId, 'hex');
+        const modelKey = deriveModelKey(o.master, lockId);
+        contents.wrappedModelKey = wrapModelKey(deviceKey, lockId, modelKey);
+        modelKey.fill(0);
+      }
+      locked = { scheme: d.scheme, binding: d.binding, keyId: d.keyId, wrappedKey: contents.wrappedModelKey !== undefined };
+    }
+    const wm = recordFromTflite(tflite, file ? `'${file}'` : 'the model');
+    if (wm) contents.watermarkCommitment = Buffer.from(wm.commitment, 'hex');
+    const packageKey = derivePackageKey(deviceKey);
+    const bytes = encodePackage(contents, packageKey);
+    packageKey.fill(0);
+    return { bytes, locked, watermarked: wm !== null };
+  } finally {
+    deviceKey.fill(0);
+  }
+}

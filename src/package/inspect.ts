@@ -1,0 +1,59 @@
+/** `edgelock inspect` for packages: header, records and what can be said about the tag without a key. */
+import { formatTable, humanBytes } from '../cli/output';
+import type { Inspector } from '../inspect/registry';
+import { decodePackage } from './decode';
+
+export interface PackageReport {
+  format: 'elp';
+  formatVersion: number;
+  totalSize: number;
+  sha256: string;
+  version: string;
+  securityCounter: number;
+  deviceUid: string;
+  modelBytes: number;
+  modelSha256: string;
+  locked: boolean;
+  wrappedModelKey: boolean;
+  watermarkCommitment: string | null;
+  records: { type: number; name: string; offset: number; valueOffset: number; length: number }[];
+  tag: { kind: 'hmac-sha256-device'; valid: 'unknown'; note: string };
+}
+
+export function inspectPackage(bytes: Uint8Array, file: string): PackageReport {
+  const p = decodePackage(bytes, file);
+  return {
+    format: 'elp',
+    formatVersion: p.formatVersion,
+    totalSize: p.totalSize,
+    sha256: p.sha256,
+    version: p.version,
+    securityCounter: p.securityCounter,
+    deviceUid: p.deviceUid,
+    modelBytes: p.model.length,
+    modelSha256: p.modelSha256,
+    locked: p.lockDescriptor !== undefined,
+    wrappedModelKey: p.wrappedModelKey !== undefined,
+    watermarkCommitment: p.watermarkCommitment ?? null,
+    records: p.records.map((r) => ({ type: r.type, name: r.name, offset: r.offset, valueOffset: r.valueOffset, length: r.length })),
+    tag: { kind: 'hmac-sha256-device', valid: 'unknown', note: 'only the board (or the holder of the master key) can check it' },
+  };
+}
+
+export function formatPackageReport(r: PackageReport, file: string): string {
+  return [
+    `${file}: edgelock package, format ${r.formatVersion}, ${humanBytes(r.totalSize)}`,
+    `sha256            ${r.sha256}`,
+    `version           ${r.version}`,
+    `security counter  ${r.securityCounter}`,
+    `device uid        ${r.deviceUid}`,
+    `model             ${humanBytes(r.modelBytes)}, sha256 ${r.modelSha256}`,
+    `locked            ${r.locked ? `yes${r.wrappedModelKey ? ' (model key wrapped to the device)' : ''}` : 'no'}`,
+    `watermark         ${r.watermarkCommitment ? `commitment ${r.watermarkCommitment}` : 'none'}`,
+    `tag               HMAC-SHA256 under the device's package key: validity unknown (${r.tag.note})`,
+    '',
+    formatTable(['type', 'record', 'offset', 'value at', 'bytes'], r.records.map((x) => [x.type, x.name, x.offset, x.valueOffset, x.length])),
+  ].join('\n');
+}
+
+export const packageInspector: Inspector<PackageReport> = { inspect: inspectPackage, format: formatPackageReport };
