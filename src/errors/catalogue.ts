@@ -84,6 +84,7 @@ export const ERROR_CATALOGUE = {
   E_PACKAGE_ROLLBACK: { summary: 'the package security counter is lower than the board\'s (anti-rollback)', hint: 'package with --security-counter at least the board\'s' },
   E_FLASH_SEQUENCE: { summary: 'the package upload went out of order on the device (no upload in progress, or a chunk at an unexpected offset)' },
   E_FLASH_HASH: { summary: 'the package stored on the device does not have the announced SHA-256' },
+  E_VERIFY_FAILED: { summary: 'a board failed verification: not a genuine device, no genuine (authenticated) model active, or no owner watermark' },
 
   // --- factory station: provisioning and its database
   E_FACTORY_DB: { summary: 'the factory database could not be opened or is not an edgelock factory database', hint: 'pass --db <factory.db>: a new file, or one written by `edgelock provision`' },

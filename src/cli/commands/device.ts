@@ -63,6 +63,7 @@ export function register(program: Command): Command {
         `firmware          ${info.firmwareVersion} (protocol ${info.protocolVersion})`,
         `unique id         ${info.uid}`,
         `key provisioned   ${info.keyProvisioned ? 'yes' : 'no'}`,
+        ...(info.package ? [`active package    ${info.package.activeSlot === null ? 'none' : `slot ${info.package.activeSlot}`} (security counter ${info.package.securityCounter})`] : []),
         '',
         formatTable(['slot', 'state', 'size', 'sha256'], info.modelSlots.map((s) => [s.slot, s.state, s.state === 'empty' ? '-' : humanBytes(s.size), s.state === 'ready' ? s.sha256 : '-'])),
       ];
@@ -88,13 +89,14 @@ export function register(program: Command): Command {
     .description("run the slot's model once on the board: raw int8 and dequantised outputs, cycles of the invoke")
     .option('--port <path>', 'serial port of the board')
     .option('--input <file.npy>', 'input tensor: float32 (quantised with the model input scale/zero point) or int8')
-    .option('--slot <n>', `model slot (0..${LIMITS.modelSlots - 1})`, '0')
+    .option('--slot <n>', `model slot (0..${LIMITS.modelSlots - 1}; default: the active package's slot, else 0)`)
     .option('--json', 'print {outputs:[{shape,int8,values,scale,zeroPoint}], cycles}')
-    .action(async (f: { port?: string; input?: string; slot: string; json?: boolean }) => {
-      const slot = parseSlot(f.slot);
+    .action(async (f: { port?: string; input?: string; slot?: string; json?: boolean }) => {
+      const given = f.slot === undefined ? undefined : parseSlot(f.slot);
       if (!f.input) throw new EdgelockError('E_USAGE', 'missing --input <file.npy>');
       const file = f.input;
       const r = await withDevice(requirePort(f.port), async (c) => {
+        const slot = given ?? (await c.info()).package?.activeSlot ?? 0;
         const io = await c.modelIo(slot);
         if (io.inputs.length !== 1) throw new EdgelockError('E_USAGE', `the model in slot ${slot} has ${io.inputs.length} inputs; device run feeds one`);
         return c.run(slot, inputBytes(file, io.inputs[0]));

@@ -13,6 +13,8 @@ import { register as demo } from './demo';
 import { register as provision } from './provision';
 import { register as factory } from './factory';
 import { register as pkg } from './package';
+import { register as flash } from './flash';
+import { register as verify } from './verify';
 
 /** Every CLI command, registered in this one table (in the order `--help` lists them). */
 export const COMMANDS: ReadonlyArray<(program: Command) => unknown> = [
@@ -30,4 +32,6 @@ export const COMMANDS: ReadonlyArray<(program: Command) => unknown> = [
   provision,
   factory,
   pkg,
+  flash,
+  verify,
 ];

@@ -1,0 +1,60 @@
+/**
+ * `edgelock flash --port <p>... <pkg.elp>... [--json]`  uploads authenticated packages to boards concurrently.
+ * Packages are per device: each board gets the package made for its unique id (a single package given for
+ * every board is sent as is, and boards it was not made for refuse it). Skips boards whose active package is
+ * already this one; resumes interrupted uploads; exit code 1 when any board failed.
+ */
+import { Command } from 'commander';
+import { withDevice } from '../../device/client';
+import { EdgelockError } from '../../errors';
+import { FlashResult, flashPort } from '../../factory/flash';
+import { collectPorts, exitCodeFor, runOnBoards } from '../../factory/multi-board';
+import { readFileBytes } from '../../formats/load';
+import { DecodedPackage, decodePackage } from '../../package/decode';
+
+interface Flags {
+  port: string[];
+  json?: boolean;
+}
+
+interface Loaded {
+  file: string;
+  bytes: Uint8Array;
+  pkg: DecodedPackage;
+}
+
+/** The package for a board: the one made for its uid, else the only one given. */
+export function packageFor(uid: string, packages: Loaded[]): Loaded {
+  const mine = packages.find((p) => p.pkg.deviceUid === uid);
+  if (mine) return mine;
+  if (packages.length === 1) return packages[0];
+  throw new EdgelockError('E_PACKAGE_WRONG_DEVICE', `none of the ${packages.length} packages is for device ${uid}`);
+}
+
+function summary(r: FlashResult & { file: string }): string {
+  if (r.skipped) return `${r.file}: version ${r.version} already active in slot ${r.slot}, skipped`;
+  return `${r.file}: version ${r.version} (counter ${r.securityCounter}) active in slot ${r.slot}` +
+    `${r.resumedFrom ? `, resumed at byte ${r.resumedFrom}` : ''}, ${r.bytes} bytes in ${r.seconds.toFixed(1)} s`;
+}
+
+export function register(program: Command): Command {
+  return program
+    .command('flash <packages...>')
+    .description('upload authenticated packages (.elp) to boards: verified and activated by each board, resumable, skipped when already active')
+    .option('--port <path>', 'serial port of a board (repeat for several boards, flashed concurrently)', collectPorts, [])
+    .option('--json', 'one JSON object per line per event')
+    .action(async (files: string[], f: Flags) => {
+      if (f.port.length === 0) throw new EdgelockError('E_USAGE', 'missing --port <serial port> (repeat it for several boards)');
+      const packages: Loaded[] = files.map((file) => {
+        const bytes = readFileBytes(file);
+        return { file, bytes, pkg: decodePackage(bytes, file) };
+      });
+      const outcomes = await runOnBoards(f.port, async (port, emit) => {
+        const uid = await withDevice(port, async (c) => (await c.info()).uid);
+        const p = packageFor(uid, packages);
+        emit({ event: 'package', message: `${p.file} (version ${p.pkg.version}, for device ${p.pkg.deviceUid})`, file: p.file });
+        return { file: p.file, ...(await flashPort(port, p.bytes, emit)) };
+      }, { json: Boolean(f.json), title: 'flash', summary });
+      process.exitCode = exitCodeFor(outcomes);
+    });
+}
