@@ -47,4 +47,5 @@ el_status el_runtime_slot_status(uint8_t slot, uint32_t *failed_op) {
 void el_firmware_modules_register(void) {
   el_runtime_hook_register(&g_hook);
   if (el_runtime_commands_register) el_runtime_commands_register();
+  if (el_watermark_commands_register) el_watermark_commands_register();
 }

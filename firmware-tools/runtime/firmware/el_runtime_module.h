@@ -26,5 +26,7 @@ el_status el_runtime_slot_status(uint8_t slot, uint32_t *failed_op);
  * called from el_firmware_modules_register() after the hook is registered, so that code can call
  * el_dispatch_register() with its command table. */
 void el_runtime_commands_register(void) __attribute__((weak));
+/* Optional likewise: the watermark check commands (firmware/el_watermark_commands.c). */
+void el_watermark_commands_register(void) __attribute__((weak));
 
 #endif
