@@ -2,7 +2,8 @@ import { importPasses } from './import-passes';
 import { compileBench } from './compile';
 import { trainSpeed } from './train-speed';
 import { deviceBench } from './device';
+import { provisionBench } from './provision';
 import { Benchmark } from './types';
 
 /** Every benchmark `npm run bench` runs, in order. `npm run bench -- <name>` runs one. */
-export const BENCHMARKS: Benchmark[] = [importPasses, compileBench, trainSpeed, deviceBench];
+export const BENCHMARKS: Benchmark[] = [importPasses, compileBench, trainSpeed, deviceBench, provisionBench];
