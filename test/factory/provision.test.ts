@@ -5,6 +5,7 @@
  * of src/keys.
  */
 import Database from 'better-sqlite3';
+import { spawnSync } from 'child_process';
 import { createHmac, hkdfSync } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -15,7 +16,7 @@ import { FactoryDb } from '../../src/factory/db';
 import { exitCodeFor } from '../../src/factory/multi-board';
 import { provision, typedConfirmation } from '../../src/factory/provision';
 import { freshStateDir, removeRunRoot, startTestBoard, stopAllBoards } from '../device/helpers';
-import { runCli } from '../helpers/cli';
+import { CLI, runCli } from '../helpers/cli';
 
 const work = freshStateDir('provision-work');
 const keyA = path.join(work, 'a.key');
@@ -55,6 +56,36 @@ function findKey(bytes: Buffer, key: Buffer): string | undefined {
   return forms.find(([, f]) => bytes.indexOf(f) >= 0)?.[0];
 }
 
+/** Runs the CLI on a pseudo-terminal (Python's pty module) and types `answer` when the prompt appears. */
+const PTY_DRIVER = `
+import os, pty, select, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+out, sent, deadline = b'', False, time.time() + 60
+while time.time() < deadline:
+    r, _, _ = select.select([fd], [], [], 0.5)
+    if not r:
+        continue
+    try:
+        data = os.read(fd, 4096)
+    except OSError:
+        break
+    if not data:
+        break
+    out += data
+    if not sent and b'to continue: ' in out:
+        os.write(fd, os.environ['ANSWER'].encode() + b'\\n')
+        sent = True
+_, status = os.waitpid(pid, 0)
+sys.stdout.buffer.write(out)
+sys.exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 99)
+`;
+function onTerminal(args: string[], answer: string): { status: number; output: string } {
+  const r = spawnSync('/usr/bin/python3', ['-c', PTY_DRIVER, process.execPath, CLI, ...args], { encoding: 'utf8', env: { ...process.env, ANSWER: answer }, timeout: 90000 });
+  return { status: r.status ?? -1, output: r.stdout };
+}
+
 const boards: Record<string, RunningBoard> = {};
 
 beforeAll(async () => {
@@ -65,9 +96,9 @@ beforeAll(async () => {
   }
   const started = await Promise.all([
     startTestBoard('qemu-mps2-an386'),
-    ...['h1', 'h2', 'h3', 'h4', 'h5'].map(() => startTestBoard('host-sim')),
+    ...['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map(() => startTestBoard('host-sim')),
   ]);
-  ['q', 'h1', 'h2', 'h3', 'h4', 'h5'].forEach((name, i) => (boards[name] = started[i]));
+  ['q', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6'].forEach((name, i) => (boards[name] = started[i]));
 }, 180000);
 
 afterAll(async () => {
@@ -175,6 +206,24 @@ describe('edgelock provision', () => {
     expect(r.stderr).toMatch(/^error E_USAGE: .*--yes/);
     expect(await provisioned(port)).toBe(false);
     expect(rows(db).length).toBe(before);
+  }, 60000);
+
+  test('on a real terminal: the typed confirmation lists the board; a wrong phrase declines, the right one writes', async () => {
+    const port = boards.h6.port;
+    const uid = await uidOf(port);
+    const declined = onTerminal(['provision', '--port', port, '--master-key', keyA, '--db', db, '--station', 'tty'], 'provision 2');
+    expect(declined.status).toBe(1);
+    expect(declined.output).toContain(uid);
+    expect(declined.output).toContain('Type "provision 1" to continue');
+    expect(declined.output).toMatch(/error E_CONFIRM_DECLINED/);
+    expect(await provisioned(port)).toBe(false);
+    const before = rows(db).length;
+    const ok = onTerminal(['provision', '--port', port, '--master-key', keyA, '--db', db, '--station', 'tty'], 'provision 1');
+    expect(ok.status).toBe(0);
+    expect(ok.output).toContain(`${port}: ok — written and verified`);
+    expect(ok.output).toMatch(/100%/); // the progress bar drawn on the terminal
+    expect((await deviceKcv(port)).equals(kcv(deviceKey(masterA, uid)))).toBe(true);
+    expect(rows(db).slice(before).map((e) => [e.outcome, e.station])).toEqual([['attempt', 'tty'], ['written', 'tty']]);
   }, 60000);
 
   test('factory report prints the log as a table, and as a JSON array of every row', () => {
