@@ -12,5 +12,6 @@ EL_RUNTIME_LIBM = $(firstword $(filter /%,$(shell $(CC) $(ARCH) -print-file-name
 EL_MODULE_SOURCES += $(addprefix $(EL_RUNTIME_DIR)/,$(shell cat $(EL_RUNTIME_DIR)/sources.txt)) \
                      $(EL_RUNTIME_DIR)/firmware/el_runtime_module.c \
                      $(EL_RUNTIME_DIR)/firmware/el_runtime_commands.c \
-                     $(EL_RUNTIME_DIR)/firmware/el_watermark_commands.c $(EL_RUNTIME_LIBM)
+                     $(EL_RUNTIME_DIR)/firmware/el_watermark_commands.c \
+                     $(EL_RUNTIME_DIR)/firmware/el_lock_unseal.c $(EL_RUNTIME_LIBM)
 EL_MODULE_INCLUDE += $(EL_RUNTIME_DIR) $(EL_RUNTIME_DIR)/firmware

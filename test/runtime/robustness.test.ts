@@ -139,7 +139,7 @@ function writeTemp(bytes: Uint8Array): string {
 test('the firmware module (firmware/el_runtime_module.c) builds and links into the host-sim firmware', () => {
   const root = path.resolve(RUNTIME_DIR, '../..');
   const sources = fs.readFileSync(path.join(RUNTIME_DIR, 'sources.txt'), 'utf8').split('\n').filter(Boolean).map((s) => path.join(RUNTIME_DIR, s));
-  sources.push(path.join(RUNTIME_DIR, 'firmware/el_runtime_module.c'));
+  sources.push(path.join(RUNTIME_DIR, 'firmware/el_runtime_module.c'), path.join(RUNTIME_DIR, 'firmware/el_lock_unseal.c'));
   const boards: [string, string[]][] = [
     ['host-sim', ['gcc']],
   ];

@@ -8,6 +8,7 @@
 #include "el_board.h"
 #include "el_bytes.h"
 #include "el_dispatch.h"
+#include "el_lock_unseal.h"
 #include "el_protocol.h"
 #include "el_runtime.h"
 #include "el_runtime_module.h"
@@ -39,6 +40,8 @@ static el_model *slot_model(uint8_t slot, uint8_t *rsp, uint16_t *rsp_len, uint8
   }
   m = el_runtime_slot_model(slot);
   if (m != NULL) return m;
+  *status = el_lock_slot_status(slot); /* a locked model without its key, or with a bad descriptor */
+  if (*status != EL_ST_OK) return NULL;
   *status = EL_ST_ERR_MODEL_EMPTY;
   why = el_runtime_slot_status(slot, &failed_op);
   if (why != EL_OK) put_failure(rsp, rsp_len, why, failed_op);

@@ -15,7 +15,9 @@
 #define EL_RUNTIME_ARENA_BYTES (96u * 1024u)
 #endif
 
-/* The prepared model of `slot`, or NULL when the slot has none (empty, loading, or rejected). */
+/* The prepared model of `slot`, or NULL when the slot has none (empty, loading, or rejected) or holds a locked model
+ * that cannot be unlocked (yet): el_lock_slot_status(slot) (el_lock_unseal.h) then says why. A locked model whose key
+ * was missing at load is unlocked here, at its first use after the key became available. */
 el_model *el_runtime_slot_model(uint8_t slot);
 
 /* Why the last Prepare of `slot` failed (EL_OK when it succeeded or never ran), and on which operator
