@@ -3,14 +3,17 @@
  * parameters) and the N unstamped base samples; the device regenerates the stamp itself (the
  * "positions" and "signs" streams of src/watermark/drbg.ts, docs/watermark.md), stamps the bases,
  * runs its installed model and answers the N predicted labels. Trigger images never travel and
- * the host keeps the label permutation. A transport implements DeviceTriggerPort (the firmware
- * side is not built yet; `--port` will use it).
+ * the host keeps the label permutation. A transport implements DeviceTriggerPort: the serial
+ * protocol (./device-protocol.ts, the firmware's WATERMARK_* commands) or, for host tests, the
+ * device side written on the host (hostReferencePort).
  */
+import { DeviceClient } from '../device/client';
 import { ClassifierRunner } from './runners';
 import { scoreLabels } from './score';
 import { TriggerParams } from './params';
 import { stamp, triggerPlan } from './triggers';
 import { VerifyReport, VerifyRequest, checkRunnerFits, prepareTriggers, recordChecks, selectedBases } from './verify';
+import { ProtocolPortOptions, protocolTriggerPort } from './device-protocol';
 
 export interface DeviceTriggerRequest {
   signature: Uint8Array;
@@ -32,7 +35,16 @@ export function deviceRequest(signature: Uint8Array, params: TriggerParams, base
   return { signature, positions: params.positions, delta: params.delta, range: params.range, sampleSize: params.sampleSize, bases, count };
 }
 
-export async function verifyOnDevice(port: DeviceTriggerPort, req: VerifyRequest): Promise<VerifyReport> {
+export interface DeviceVerifyRequest extends VerifyRequest, Omit<ProtocolPortOptions, 'onProgress'> {
+  onProgress?: ProtocolPortOptions['onProgress'];
+}
+
+/**
+ * Verification with the labels from a device: `target` is a connected board (the WATERMARK_* commands; the model
+ * checked is the one in `req.slot`, default 0) or any DeviceTriggerPort. Same report as verifyWithRunner.
+ */
+export async function verifyOnDevice(target: DeviceClient | DeviceTriggerPort, req: DeviceVerifyRequest): Promise<VerifyReport> {
+  const port = target instanceof DeviceClient ? protocolTriggerPort(target, { slot: req.slot, channels: req.channels, onProgress: req.onProgress }) : target;
   const { plan, set } = prepareTriggers(req.signature, req.params, req.base);
   const bases = selectedBases(plan, req.params, req.base.data);
   const predicted = await port.runTriggers(deviceRequest(req.signature, req.params, bases, plan.bases.length));
