@@ -25,6 +25,9 @@ export function buildProgram(): Command {
     .description('Compile, key-lock and watermark neural networks for microcontrollers')
     .version(VERSION)
     .option('--debug', 'print stack traces of errors')
+    // the program's own options (--version, --debug) only before a command: `package --version <semver>` is the
+    // command's; --debug is honoured anywhere (main() reads it from argv and removes it)
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ outputError: () => undefined })
     .showHelpAfterError(false);
@@ -41,7 +44,7 @@ export function buildProgram(): Command {
 
 export async function main(argv: string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
+    await buildProgram().parseAsync(argv.filter((a) => a !== '--debug'), { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     return report(err, argv);
