@@ -121,7 +121,7 @@ class BarsReporter<R> implements Reporter<R> {
     this.width = Math.max(...ports.map((p) => p.length));
     this.s.out.write(`${this.title}: ${ports.length} board${ports.length === 1 ? '' : 's'}\n`);
     this.multi = new MultiBar(
-      { stream: this.s.err, format: '{port} |{bar}| {percentage}% {step}', hideCursor: true, clearOnComplete: false, gracefulExit: true, barsize: 30 },
+      { stream: this.s.err, format: '{port} |{bar}| {percentage}% {step}', hideCursor: false, clearOnComplete: false, gracefulExit: false, barsize: 30 },
       Presets.shades_classic,
     );
     for (const p of ports) this.bars.set(p, this.multi.create(1, 0, { port: p.padEnd(this.width), step: 'starting' }));

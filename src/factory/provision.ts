@@ -122,7 +122,7 @@ export async function provisionBoard(port: string, emit: Emit, ctx: ProvisionCon
         if (s.state === 'different') {
           const message = `${dry}key slot ${DEVICE_KEY_SLOT} holds a different key (its key-check value is not that of device key ${s.keyId}); keys are write-once, refused`;
           record(ctx.dryRun ? 'dry-run' : 'refused-conflict', { errorCode: 'E_DEVICE_KEY_CONFLICT', message });
-          throw new EdgelockError('E_DEVICE_KEY_CONFLICT', `${port}: ${message}`);
+          throw new EdgelockError('E_DEVICE_KEY_CONFLICT', message);
         }
         if (ctx.dryRun) {
           const message = `dry run: would write device key ${s.keyId} into key slot ${DEVICE_KEY_SLOT}`;
@@ -146,13 +146,13 @@ export async function provisionBoard(port: string, emit: Emit, ctx: ProvisionCon
           if (asEdgelockError(e).code !== 'E_DEVICE_KEY_CONFLICT') throw e;
           const message = `another key was written into key slot ${DEVICE_KEY_SLOT} meanwhile; refused`;
           record('refused-conflict', { errorCode: 'E_DEVICE_KEY_CONFLICT', message });
-          throw new EdgelockError('E_DEVICE_KEY_CONFLICT', `${port}: ${message}`);
+          throw new EdgelockError('E_DEVICE_KEY_CONFLICT', message);
         }
         emit({ event: 'verify', done: 3, total: STEPS });
         if (!sameBytes(await client.keyCheck(DEVICE_KEY_SLOT), expectedKcv(deviceKey))) {
           const message = `the key-check value after writing is not that of device key ${s.keyId}`;
           record('failed', { errorCode: 'E_PROVISION_VERIFY', message });
-          throw new EdgelockError('E_PROVISION_VERIFY', `${port}: ${message}`);
+          throw new EdgelockError('E_PROVISION_VERIFY', message);
         }
         const message = wrote === 'written' ? `device key ${s.keyId} written and verified by key-check value` : `device key ${s.keyId} was already there (no-op), verified`;
         const ev = record(wrote, { message });
