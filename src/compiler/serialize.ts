@@ -2,6 +2,12 @@
  * TflGraph → .tflite bytes through src/tflite/builder.ts (buffer 0 for every activation,
  * 16-byte aligned constant buffers, one OperatorCode per builtin with the version TFLite's rules
  * give for the emitted tensor types).
+ *
+ * Size: only the graph's inputs and outputs carry names (what a caller binds to); internal tensors
+ * are written without one, which the schema allows, and are addressed by index (lock descriptors,
+ * the runtime, inspect and the tests do so). Every bias keeps its quantisation parameters even
+ * where the int8 kernels read only its data: without them TFLite's XNNPACK delegate declines the
+ * node (docs/performance.md, "Where the bytes go").
  */
 import { EdgelockError } from '../errors';
 import { TENSOR_TYPES, TfliteBuilder, TfliteDType } from '../tflite/builder';
@@ -19,10 +25,11 @@ function quantization(t: TflTensor) {
 export function serialize(g: TflGraph): Uint8Array {
   const b = new TfliteBuilder();
   b.setDescription(g.description);
+  const io = new Set([...g.inputs, ...g.outputs]);
   g.tensors.forEach((t, i) => {
     if (t.id !== i) throw new EdgelockError('E_INTERNAL', `tensor ${t.name} has id ${t.id} at index ${i}`);
     if (!(t.dtype in TENSOR_TYPES)) throw new EdgelockError('E_INTERNAL', `tensor ${t.name}: dtype ${t.dtype}`);
-    const spec = { name: t.name, shape: t.shape, dtype: t.dtype as TfliteDType, quantization: quantization(t) };
+    const spec = { name: io.has(i) ? t.name : '', shape: t.shape, dtype: t.dtype as TfliteDType, quantization: quantization(t) };
     if (t.data) b.addConstTensor({ ...spec, data: t.data });
     else b.addTensor(spec);
   });

@@ -6,6 +6,10 @@
  * starts on a 16-byte boundary of the file; one OperatorCode per builtin code (the highest
  * version requested wins) with both `deprecated_builtin_code` and `builtin_code` set;
  * schema version 3 and file identifier "TFL3".
+ *
+ * Size: everything identical is written once and referenced from every user (flatbuffers allow
+ * shared offsets): shape, scale and zero-point vectors, whole QuantizationParameters tables and
+ * builtin options tables; a tensor without a name (allowed by the schema) carries no string.
  */
 import * as flatbuffers from 'flatbuffers';
 import { EdgelockError } from '../errors';
@@ -50,7 +54,8 @@ export interface QuantizationSpec {
 }
 
 export interface TensorSpec {
-  name: string;
+  /** Unique when given; '' (or omitted) writes no name, which the schema allows (TFLite reports it as ""). */
+  name?: string;
   shape: number[];
   dtype: TfliteDType;
   quantization?: QuantizationSpec;
@@ -112,7 +117,7 @@ export class TfliteBuilder {
   private readonly metadata: { name: string; buffer: number }[] = [];
   private inputs: number[] = [];
   private outputs: number[] = [];
-  /** Vectors already written in the current finish(), keyed by content: identical ones are shared (zero points, shapes). */
+  /** Vectors and tables already written in the current finish(), keyed by content: identical ones are shared. */
   private vectorCache = new Map<string, flatbuffers.Offset>();
   private description = '';
   private subgraphName = 'main';
@@ -239,7 +244,7 @@ export class TfliteBuilder {
 
     const tensorOffsets = this.tensors.map((t) => this.writeTensor(fb, t));
     const operatorOffsets = this.operators.map((op) => {
-      const options = op.options ? op.options.pack(fb) : 0;
+      const options = op.options ? this.sharedVector(`options:${op.optionsTag}:${optionsKey(op.options)}`, () => op.options!.pack(fb)) : 0;
       const inputs = G.Operator.createInputsVector(fb, op.inputs);
       const outputs = G.Operator.createOutputsVector(fb, op.outputs);
       G.Operator.startOperator(fb);
@@ -295,14 +300,14 @@ export class TfliteBuilder {
   }
 
   private pushTensor(spec: TensorSpec, buffer: number): number {
-    if (!spec.name) fail('tensors need a name');
-    if (this.tensorNames.has(spec.name)) fail(`duplicate tensor name '${spec.name}'`);
-    if (!(spec.dtype in TENSOR_TYPES)) fail(`tensor '${spec.name}': unsupported dtype ${spec.dtype}`);
+    const label = spec.name ? `'${spec.name}'` : `#${this.tensors.length}`;
+    if (spec.name && this.tensorNames.has(spec.name)) fail(`duplicate tensor name '${spec.name}'`);
+    if (!(spec.dtype in TENSOR_TYPES)) fail(`tensor ${label}: unsupported dtype ${spec.dtype}`);
     if (!spec.shape.every((d) => Number.isInteger(d) && d >= 0)) {
-      fail(`tensor '${spec.name}': shape [${spec.shape}] must hold non-negative integers`);
+      fail(`tensor ${label}: shape [${spec.shape}] must hold non-negative integers`);
     }
-    if (spec.quantization) checkQuantization(spec);
-    this.tensorNames.add(spec.name);
+    if (spec.quantization) checkQuantization(spec, label);
+    if (spec.name) this.tensorNames.add(spec.name);
     this.tensors.push({ ...spec, shape: [...spec.shape], buffer });
     return this.tensors.length - 1;
   }
@@ -324,13 +329,28 @@ export class TfliteBuilder {
 
   private writeTensor(fb: flatbuffers.Builder, t: TensorRecord): flatbuffers.Offset {
     const shape = this.sharedVector(`shape:${t.shape.join(',')}`, () => G.Tensor.createShapeVector(fb, t.shape));
-    const name = fb.createString(t.name);
-    let quantization = 0;
-    if (t.quantization) {
-      const q = t.quantization;
+    const name = t.name ? fb.createString(t.name) : 0;
+    const quantization = t.quantization ? this.writeQuantization(fb, t.quantization) : 0;
+    G.Tensor.startTensor(fb);
+    G.Tensor.addShape(fb, shape);
+    G.Tensor.addType(fb, TENSOR_TYPES[t.dtype].type);
+    G.Tensor.addBuffer(fb, t.buffer);
+    if (name) G.Tensor.addName(fb, name);
+    if (quantization) G.Tensor.addQuantization(fb, quantization);
+    if (t.isVariable) G.Tensor.addIsVariable(fb, true);
+    return G.Tensor.endTensor(fb);
+  }
+
+  /** One QuantizationParameters table per distinct content; its vectors shared by content too. */
+  private writeQuantization(fb: flatbuffers.Builder, q: QuantizationSpec): flatbuffers.Offset {
+    // float32 is what the file stores, so scales equal after rounding to float32 are the same vector
+    const scales = Array.from(Float32Array.from(q.scale));
+    const axis = q.scale.length > 1 ? q.quantizedDimension ?? 0 : 0;
+    const key = JSON.stringify([scales, q.zeroPoint, axis, q.min ?? null, q.max ?? null]);
+    return this.sharedVector(`quant:${key}`, () => {
       const min = q.min ? G.QuantizationParameters.createMinVector(fb, q.min) : 0;
       const max = q.max ? G.QuantizationParameters.createMaxVector(fb, q.max) : 0;
-      const scale = G.QuantizationParameters.createScaleVector(fb, q.scale);
+      const scale = this.sharedVector(`scale:${scales.join(',')}`, () => G.QuantizationParameters.createScaleVector(fb, scales));
       const zeroPoint = this.sharedVector(`zp:${q.zeroPoint.join(',')}`, () =>
         G.QuantizationParameters.createZeroPointVector(fb, q.zeroPoint.map((z) => BigInt(z))),
       );
@@ -339,18 +359,15 @@ export class TfliteBuilder {
       if (max) G.QuantizationParameters.addMax(fb, max);
       G.QuantizationParameters.addScale(fb, scale);
       G.QuantizationParameters.addZeroPoint(fb, zeroPoint);
-      G.QuantizationParameters.addQuantizedDimension(fb, q.scale.length > 1 ? q.quantizedDimension ?? 0 : 0);
-      quantization = G.QuantizationParameters.endQuantizationParameters(fb);
-    }
-    G.Tensor.startTensor(fb);
-    G.Tensor.addShape(fb, shape);
-    G.Tensor.addType(fb, TENSOR_TYPES[t.dtype].type);
-    G.Tensor.addBuffer(fb, t.buffer);
-    G.Tensor.addName(fb, name);
-    if (quantization) G.Tensor.addQuantization(fb, quantization);
-    if (t.isVariable) G.Tensor.addIsVariable(fb, true);
-    return G.Tensor.endTensor(fb);
+      G.QuantizationParameters.addQuantizedDimension(fb, axis);
+      return G.QuantizationParameters.endQuantizationParameters(fb);
+    });
   }
+}
+
+/** Content key of a generated options object (field values; nested arrays such as RESHAPE's new shape included). */
+function optionsKey(o: BuiltinOptionsObject): string {
+  return JSON.stringify(o, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 }
 
 /** Writes a [ubyte] vector whose first data byte is aligned to TFLITE_BUFFER_ALIGNMENT in the file. */
@@ -364,9 +381,9 @@ function elementCount(shape: number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
-function checkQuantization(spec: TensorSpec): void {
+function checkQuantization(spec: TensorSpec, label: string): void {
   const q = spec.quantization!;
-  const where = `tensor '${spec.name}'`;
+  const where = `tensor ${label}`;
   if (q.scale.length === 0) fail(`${where}: quantisation needs at least one scale`);
   if (q.zeroPoint.length !== q.scale.length) fail(`${where}: ${q.scale.length} scales but ${q.zeroPoint.length} zero points`);
   if (!q.scale.every((s) => Number.isFinite(s) && s > 0)) fail(`${where}: scales must be finite and positive`);

@@ -2,7 +2,10 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { compileFloat, METADATA_KEY } from '../../src/compiler/compile-float';
+import * as flatbuffers from 'flatbuffers';
+import { CompileResult, compileModel } from '../../src/compiler/compile';
 import { serialize } from '../../src/compiler/serialize';
+import { Model } from '../../src/tflite/generated';
 import { readTflite, tfliteBufferData } from '../../src/tflite/reader';
 import { TFLITE_OPS, TfliteOpName } from '../../src/tflite/opcodes';
 import { VERSION } from '../../src/version';
@@ -31,9 +34,11 @@ describe('emitted .tflite files', () => {
   test.each(files.map((f) => [f.name, f]))('%s: activations use buffer 0, constants their own buffer with the lowered data', (_n, f) => {
     const sg = f.info.subgraphs[0];
     expect(f.info.buffers[0].size).toBe(0);
+    const io = new Set([...f.compiled.graph.inputs, ...f.compiled.graph.outputs]);
     sg.tensors.forEach((t, i) => {
       const lowered = f.compiled.graph.tensors[i];
-      expect(t.name).toBe(lowered.name);
+      // inputs and outputs keep their names; internal tensors are written without one (addressed by index)
+      expect(t.name).toBe(io.has(i) ? lowered.name : '');
       if (lowered.data) {
         expect(t.buffer).toBeGreaterThan(0);
         const data = tfliteBufferData(f.bytes, f.info, t.buffer);
@@ -59,5 +64,30 @@ describe('emitted .tflite files', () => {
       expect(oc.builtinCode).toBe(TFLITE_OPS[oc.name as TfliteOpName].code);
       expect(oc.version).toBe(1);
     }
+  });
+});
+
+describe('int8 files: shared quantisation, names', () => {
+  const onnx = new Uint8Array(fs.readFileSync(MODEL));
+  let compiled: CompileResult;
+  beforeAll(async () => {
+    const calibration = { data: Float32Array.from({ length: 8 * 3 * 32 * 32 }, (_v, i) => Math.sin(i * 0.37) * 2), count: 8, sampleShape: [3, 32, 32] };
+    compiled = await compileModel(onnx, { precision: 'int8', io: 'int8', calibration });
+  });
+
+  test('identical quantisation tables are written once; only inputs and outputs carry names', () => {
+    const model = Model.getRootAsModel(new flatbuffers.ByteBuffer(compiled.bytes));
+    const sg = model.subgraphs(0)!;
+    const byContent = new Map<string, Set<number>>();
+    for (let i = 0; i < sg.tensorsLength(); i++) {
+      const q = sg.tensors(i)!.quantization();
+      if (!q || q.scaleLength() === 0) continue;
+      const key = JSON.stringify([Array.from(q.scaleArray()!), Array.from({ length: q.zeroPointLength() }, (_v, k) => String(q.zeroPoint(k))), q.quantizedDimension()]);
+      if (!byContent.has(key)) byContent.set(key, new Set());
+      byContent.get(key)!.add(q.bb_pos);
+    }
+    for (const positions of byContent.values()) expect(positions.size).toBe(1);
+    const names = sg.tensorsLength() - [...Array(sg.tensorsLength()).keys()].filter((i) => sg.tensors(i)!.name() === null).length;
+    expect(names).toBe(new Set([...compiled.graph.inputs, ...compiled.graph.outputs]).size);
   });
 });

@@ -157,10 +157,11 @@ describe('quantizeGraph', () => {
     const floatBytes = serialize(quantizeGraph(floatGraph(), RANGES, { io: 'float' }));
     const info = readTflite(int8Bytes);
     const sg = info.subgraphs[0];
-    const w1 = sg.tensors.find((t) => t.name === 'w1')!;
+    // the file keeps the graph's tensor indices (internal tensors are written without names)
+    const w1 = sg.tensors[q.tensors.indexOf(byName(q, 'w1'))];
     expect(w1.dtype).toBe('int8');
     expect(w1.quantization!.quantizedDimension).toBe(0);
-    const b3 = sg.tensors.find((t) => t.name === 'b3')!;
+    const b3 = sg.tensors[q.tensors.indexOf(byName(q, 'b3'))];
     expect(b3.dtype).toBe('int32');
     const inT = sg.tensors[sg.inputs[0]];
     const outT = sg.tensors[sg.outputs[0]];
