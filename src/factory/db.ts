@@ -148,7 +148,7 @@ export class FactoryDb {
       const mode = db.pragma('journal_mode = WAL', { simple: true });
       if (String(mode).toLowerCase() !== 'wal') throw new EdgelockError('E_FACTORY_DB', `the database refused WAL mode (journal_mode is '${mode}')`, { file });
       db.pragma('synchronous = FULL');
-      FactoryDb.migrate(db, file);
+      FactoryDb.migrate(db, file, !opts.mustExist);
       return new FactoryDb(db, file);
     } catch (e) {
       db.close();
@@ -156,13 +156,15 @@ export class FactoryDb {
     }
   }
 
-  private static migrate(db: Database.Database, file: string): void {
+  /** Creates the schema in a new database (only when `create`: a report never turns a file into a factory database). */
+  private static migrate(db: Database.Database, file: string, create: boolean): void {
     const version = db.pragma('user_version', { simple: true }) as number;
     const appId = db.pragma('application_id', { simple: true }) as number;
     if (version > SCHEMA_VERSION) throw new EdgelockError('E_FACTORY_DB_VERSION', `schema version ${version}; this edgelock knows up to ${SCHEMA_VERSION}`, { file });
     if (version === 0) {
       const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number };
       if (tables.n > 0 || appId !== 0) throw new EdgelockError('E_FACTORY_DB', 'the file is a SQLite database of something else', { file });
+      if (!create) throw new EdgelockError('E_FACTORY_DB', 'the file holds no factory events (an empty database)', { file });
       db.transaction(() => {
         db.exec(SCHEMA_V1);
         db.pragma(`application_id = ${APPLICATION_ID}`);

@@ -107,6 +107,13 @@ describe('factory database', () => {
     expect(() => FactoryDb.open(newer)).toThrow(expect.objectContaining({ code: 'E_FACTORY_DB_VERSION' }));
 
     expect(() => FactoryDb.open(path.join(dir, 'missing.db'), { mustExist: true })).toThrow(expect.objectContaining({ code: 'E_FILE_NOT_FOUND' }));
+    // a report (mustExist) never turns an empty file into a factory database
+    const empty = path.join(dir, 'empty.db');
+    fs.writeFileSync(empty, '');
+    expect(() => FactoryDb.open(empty, { mustExist: true })).toThrow(expect.objectContaining({ code: 'E_FACTORY_DB' }));
+    const e = new Database(empty, { readonly: true });
+    expect((e.prepare("SELECT count(*) AS n FROM sqlite_master").get() as { n: number }).n).toBe(0);
+    e.close();
     expect(fs.existsSync(path.join(dir, 'missing.db'))).toBe(false);
   });
 });

@@ -16,7 +16,7 @@ import { FactoryDb } from '../../src/factory/db';
 import { exitCodeFor } from '../../src/factory/multi-board';
 import { provision, typedConfirmation } from '../../src/factory/provision';
 import { freshStateDir, removeRunRoot, startTestBoard, stopAllBoards } from '../device/helpers';
-import { CLI, runCli } from '../helpers/cli';
+import { CLI, CliResult, runCli as runCliRaw } from '../helpers/cli';
 
 const work = freshStateDir('provision-work');
 const keyA = path.join(work, 'a.key');
@@ -83,7 +83,16 @@ sys.exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 99)
 `;
 function onTerminal(args: string[], answer: string): { status: number; output: string } {
   const r = spawnSync('/usr/bin/python3', ['-c', PTY_DRIVER, process.execPath, CLI, ...args], { encoding: 'utf8', env: { ...process.env, ANSWER: answer }, timeout: 90000 });
+  printed.push(r.stdout);
   return { status: r.status ?? -1, output: r.stdout };
+}
+
+/** Everything the CLI printed in this file, searched for keys at the end. */
+const printed: string[] = [];
+function runCli(args: string[], opts?: Parameters<typeof runCliRaw>[1]): CliResult {
+  const r = runCliRaw(args, opts);
+  printed.push(r.stdout, r.stderr);
+  return r;
 }
 
 const boards: Record<string, RunningBoard> = {};
@@ -240,6 +249,16 @@ describe('edgelock provision', () => {
     expect(t.stdout).toContain(`${all.length} events:`);
     expect(runCli(['factory', 'report', '--db', path.join(work, 'none.db')]).stderr).toMatch(/^error E_FILE_NOT_FOUND/);
   });
+
+  test('nothing the CLI printed holds key material', async () => {
+    const text = Buffer.from(printed.join('\n'), 'utf8');
+    expect(text.indexOf(Buffer.from('device key id'))).toBeGreaterThanOrEqual(0);
+    const uids = await Promise.all(['q', 'h1', 'h2', 'h3', 'h6'].map((b) => uidOf(boards[b].port)));
+    for (const master of [masterA, masterB]) {
+      expect(findKey(text, master)).toBeUndefined();
+      for (const uid of uids) expect(findKey(text, deviceKey(master, uid))).toBeUndefined();
+    }
+  }, 60000);
 
   test('the database file holds no key material (raw, hex, HEX, base64), only key ids', async () => {
     const bytes = Buffer.concat([fs.readFileSync(db), ...['-wal', '-shm'].filter((s) => fs.existsSync(db + s)).map((s) => fs.readFileSync(db + s))]);
