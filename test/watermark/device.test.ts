@@ -13,6 +13,7 @@
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { loadDataset } from '../../src/data/dataset';
 import { DeviceClient } from '../../src/device/client';
@@ -28,6 +29,7 @@ import { ownerSignature } from '../../src/watermark/signature';
 import { stamp } from '../../src/watermark/triggers';
 import { prepareTriggers, selectedBases, VerifyRequest } from '../../src/watermark/verify';
 import { removeRunRoot, startTestBoard, stopAllBoards } from '../device/helpers';
+import { runCli } from '../helpers/cli';
 
 const MODEL = fs.readFileSync(path.join(__dirname, 'fixtures', 'mnist-lenet-wm.tflite'));
 const OWNER_KEY = createHash('sha256').update('edgelock watermark robustness demo key').digest();
@@ -187,4 +189,47 @@ describe.each(['host-sim', 'qemu-mps2-an386'])('watermarked LeNet on board %s', 
     await client.call('WATERMARK_END');
     expect(await code(client.call('WATERMARK_BASES', { offset: 784, values: Buffer.alloc(16) }))).toBe('E_WATERMARK_DEVICE_SEQUENCE');
   }, 60_000);
+});
+
+describe('edgelock watermark verify --port (built CLI, host-sim board)', () => {
+  let port = '';
+  let dir = '';
+
+  beforeAll(async () => {
+    const b = await startTestBoard('host-sim');
+    port = b.port;
+    const client = await DeviceClient.open(port);
+    try {
+      await client.loadModelDev(MODEL, 1);
+    } finally {
+      await client.close(); // the CLI opens the port itself
+    }
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgelock-wm-cli-'));
+    fs.writeFileSync(path.join(dir, 'owner.key'), OWNER_KEY);
+  }, 120_000);
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const fixture = path.join(__dirname, 'fixtures', 'mnist-lenet-wm.tflite');
+
+  test('owner detected from the board\'s labels; the slot holds the very file', () => {
+    const r = runCli(['watermark', 'verify', fixture, '--owner', OWNER, '--key', path.join(dir, 'owner.key'), '--data', 'mnist-train', '--port', port, '--slot', '1', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({ matches: 100, triggers: 100, verdict: 'detected', commitment: 'match', baseData: 'match', board: { port, slot: 1, model: 'same as the file' } });
+    expect(j.pValue).toBeLessThanOrEqual(1e-9);
+  });
+
+  test('table output names the board; an empty slot is a catalogue error, --slot without --port a usage error', () => {
+    const args = ['watermark', 'verify', fixture, '--owner', OWNER, '--key', path.join(dir, 'owner.key'), '--data', 'mnist-train'];
+    const ok = runCli([...args, '--port', port, '--slot', '1']);
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/labels from\s+board on .*, slot 1 \(model same as the file\)/);
+    expect(ok.stdout).toMatch(/trigger matches\s+100\/100/);
+    const empty = runCli([...args, '--port', port, '--slot', '0']);
+    expect(empty.status).toBe(1);
+    expect(empty.stderr).toMatch(/^error E_DEVICE_MODEL_EMPTY: /);
+    const usage = runCli([...args, '--slot', '1']);
+    expect(usage.stderr).toMatch(/E_USAGE: --slot needs --port/);
+  });
 });

@@ -4,7 +4,9 @@
  *   embed <in.onnx> -o <out.onnx> --data <d> [--labels <npy>] --owner <id> --key <keyfile> [--model-id <id>]
  *         [--triggers N] [--strength s] [--positions P] [--mix f] [--epochs e] [--lr r] [--seed n] [--threads t] [--json]
  *   verify <model.onnx|model.tflite> --owner <id> --key <keyfile> --data <d> [--labels <npy>]
- *         [--null <file|rate>] [--alpha a] [--params <watermarked.onnx|record.json>] [--json]
+ *         [--null <file|rate>] [--alpha a] [--params <watermarked.onnx|record.json>] [--port <p> [--slot n]] [--json]
+ *         (--port: the labels come from the board's installed model, which regenerates the triggers itself;
+ *          the file still gives the watermark record / parameters)
  *   calibrate <watermarked.onnx> --owner <id> --key <keyfile> --data <d> [--labels <npy>] [-o <null.json>]
  *         [--models n] [--epochs e] [--samples k] [--clean <files...>] [--test <d>] [--json]
  *
@@ -32,7 +34,9 @@ import { defaultNullPath, resolveNull } from '../../watermark/null-rate';
 import { RUNNERS } from '../../watermark/runners';
 import { DEFAULT_ALPHA } from '../../watermark/score';
 import { ownerSignature } from '../../watermark/signature';
-import { BaseData, verifyWithRunner } from '../../watermark/verify';
+import { BaseData, VerifyReport, VerifyRequest, verifyWithRunner } from '../../watermark/verify';
+import { withDevice } from '../../device/client';
+import { verifyOnDevice } from '../../watermark/device';
 import { formatTable, printJson } from '../output';
 
 interface Common {
@@ -169,6 +173,50 @@ interface VerifyFlags extends Common {
   null?: string;
   alpha?: string;
   params?: string;
+  port?: string;
+  slot?: string;
+}
+
+/** Channels C when a .tflite takes its rank-4 input channels-last (edgelock's default), 1 when it takes ONNX order. */
+function tfliteChannels(bytes: Uint8Array): number {
+  const info = readTflite(bytes);
+  const sg = info.subgraphs[0];
+  const shape = sg ? sg.tensors[sg.inputs[0]]?.shape : undefined;
+  if (!shape || shape.length !== 4) return 1;
+  const meta = info.metadata.find((m) => m.name === 'edgelock')?.text;
+  let layout: string | undefined;
+  try {
+    layout = meta ? (JSON.parse(meta) as { inputLayouts?: string[] }).inputLayouts?.[0] : undefined;
+  } catch {
+    layout = undefined;
+  }
+  return (layout ?? 'nhwc') === 'nhwc' ? shape[3] : 1;
+}
+
+interface BoardCheck {
+  report: VerifyReport;
+  port: string;
+  slot: number;
+  /** whether the slot holds exactly the .tflite file given (unknown for an ONNX file) */
+  boardModel: 'same as the file' | 'differs from the file' | 'unknown';
+  slotSha256: string;
+}
+
+async function verifyOnBoard(port: string, slot: number, bytes: Uint8Array, format: 'onnx' | 'tflite', req: VerifyRequest, progress: boolean): Promise<BoardCheck> {
+  return withDevice(port, async (client) => {
+    const info = await client.info();
+    const s = info.modelSlots[slot];
+    if (!s) throw new EdgelockError('E_USAGE', `--slot ${slot}: the board on ${port} has ${info.modelSlots.length} model slots`);
+    const fileSha = createHash('sha256').update(bytes).digest('hex');
+    const boardModel = format === 'tflite' ? (s.sha256 === fileSha ? 'same as the file' : 'differs from the file') : 'unknown';
+    const report = await verifyOnDevice(client, {
+      ...req,
+      slot,
+      channels: format === 'tflite' ? tfliteChannels(bytes) : undefined,
+      onProgress: progress ? (done, total) => process.stderr.write(`\r${port}: ${done}/${total} triggers run on the board${done === total ? '\n' : ''}`) : undefined,
+    });
+    return { report, port, slot, boardModel, slotSha256: s.sha256 };
+  });
 }
 
 async function verifyAction(file: string, f: VerifyFlags): Promise<void> {
@@ -181,20 +229,32 @@ async function verifyAction(file: string, f: VerifyFlags): Promise<void> {
     throw new EdgelockError('E_WATERMARK_PARAMS', `'${file}' carries no watermark record`, { file }, 'pass --params <the watermarked .onnx> for a model compiled without the record');
   }
   const base = labelledData(f);
-  const runner = await RUNNERS[format]!(bytes, file);
+  const slot = num(f.slot, '--slot', true) ?? 0;
+  if (f.slot !== undefined && !f.port) throw new EdgelockError('E_USAGE', '--slot needs --port <p>');
+  const runner = f.port ? null : await RUNNERS[format]!(bytes, file);
   try {
     const nullSpec = f.null ?? (fs.existsSync(defaultNullPath(file)) ? defaultNullPath(file) : undefined);
     const { nullRate, source } = nullSpec ? resolveNull(nullSpec, params.classes) : { nullRate: 1 / params.classes, source: `1/C (uncalibrated)` };
     const alpha = num(f.alpha, '--alpha') ?? DEFAULT_ALPHA;
-    const r = await verifyWithRunner(runner, { signature, params, record, base, nullRate, alpha });
+    const req: VerifyRequest = { signature, params, record, base, nullRate, alpha };
+    const board = f.port ? await verifyOnBoard(f.port, slot, bytes, format, req, !f.json && process.stderr.isTTY === true) : null;
+    const r = board ? board.report : await verifyWithRunner(runner!, req);
     const paramsSource = fromParams && format === 'tflite' ? compiledFrom(bytes, fromParams.onnxSha256) : undefined;
-    const result = { model: file, format, ...r, nullSource: source, ...(paramsSource ? { compiledFromParams: paramsSource } : {}) };
+    const result = {
+      model: file,
+      format,
+      ...r,
+      nullSource: source,
+      ...(paramsSource ? { compiledFromParams: paramsSource } : {}),
+      ...(board ? { board: { port: board.port, slot: board.slot, model: board.boardModel, slotSha256: board.slotSha256 } } : {}),
+    };
     if (f.json) printJson(result);
     else {
       process.stdout.write(
         formatTable(
           ['check', 'result'],
           [
+            ...(board ? [['labels from', `board on ${board.port}, slot ${board.slot} (model ${board.boardModel})`]] : []),
             ['trigger matches', `${r.matches}/${r.triggers}`],
             ['null match rate', `${r.nullRate.toPrecision(4)} (${source})`],
             ['p-value (exact binomial)', r.pValue > 0 ? r.pValue.toExponential(3) : `10^${r.log10PValue.toFixed(1)}`],
@@ -207,7 +267,7 @@ async function verifyAction(file: string, f: VerifyFlags): Promise<void> {
       );
     }
   } finally {
-    runner.dispose();
+    runner?.dispose();
   }
 }
 
@@ -299,7 +359,9 @@ export function register(program: Command): Command {
       .description('query an ONNX or TFLite model with the owner triggers; exact binomial p-value and verdict')
       .option('--null <file|rate>', 'null match rate: a calibration JSON or a number (default <model>.wm-null.json, else 1/C)')
       .option('--alpha <a>', `p-value threshold for the verdict (default ${DEFAULT_ALPHA})`)
-      .option('--params <file>', 'watermark record source for models without one: the watermarked .onnx or a record JSON'),
+      .option('--params <file>', 'watermark record source for models without one: the watermarked .onnx or a record JSON')
+      .option('--port <port>', 'check on a board: its installed model answers the triggers it regenerates itself (the file gives the watermark record)')
+      .option('--slot <n>', 'with --port: the model slot to check (default 0)'),
   ).action(verifyAction);
   common(
     wm
