@@ -2,6 +2,7 @@
 #include "el_board.h"
 #include "el_bytes.h"
 #include "el_flash.h"
+#include "el_lock.h"
 #include "el_runtime_hook.h"
 #include "el_record.h"
 #include "el_sha256.h"
@@ -28,9 +29,11 @@ static struct {
 
 static uint8_t *info(uint8_t slot) { return g_table + (size_t)slot * INFO_SIZE; }
 
+/* Forgets the slot's prepared model and any wrapped model key set for it (the slot is being overwritten). */
 static void release(uint8_t slot) {
   const el_runtime_hook_t *rt = el_runtime_hook();
   if (rt && rt->release) rt->release(slot);
+  el_lock_set_wrapped_key(slot, NULL);
 }
 
 static void prepare_ready_slot(uint8_t slot) {
