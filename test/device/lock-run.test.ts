@@ -14,20 +14,23 @@
  * compared with the plain one: the unseal happens at load, so inference work must not grow (issue bound: +3%).
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { CompileOptions, compileModel } from '../../src/compiler/compile';
 import { loadDataset } from '../../src/data/dataset';
 import { loadMnist } from '../../src/data/mnist';
+import { writeNpy } from '../../src/data/npy';
 import { DeviceClient } from '../../src/device/client';
 import { EdgelockError } from '../../src/errors';
 import { deriveDeviceKey } from '../../src/keys/derive';
 import { compileLocked } from '../../src/lock/compile-locked';
 import { KeyMaterial } from '../../src/lock/key-material';
 import { lockModel, unlockModel } from '../../src/lock/lock-model';
-import { readTfliteDescriptor } from '../../src/lock/tflite-lock';
+import { readTfliteDescriptor, unsealTflite } from '../../src/lock/tflite-lock';
 import { readOnnx, writeOnnx } from '../../src/onnx';
 import { TfliteOracle } from '../../src/tflite/oracle';
 import { readTflite } from '../../src/tflite/reader';
+import { runCli } from '../helpers/cli';
 import { removeRunRoot, startTestBoard, stopAllBoards } from './helpers';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -190,4 +193,57 @@ describe.each([
       await expectCode(client.run(1, new Int8Array(784)), 'E_LOCK_DESCRIPTOR');
     }, 60_000);
   }
+});
+
+/** The user's path on host-sim: `edgelock lock`, `edgelock compile --int8 --key --device-uid`, `device load-dev`, `device run`. */
+describe('CLI on host-sim: lock + compile for one board, device run there and on another board', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'el-lock-cli-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('the owner board runs it (within one step of the TFLite runtime on the unlocked model); another board: error E_LOCK_KEY_MISMATCH, no output', async () => {
+    const [a, b] = await Promise.all([startTestBoard('host-sim'), startTestBoard('host-sim')]);
+    const key = path.join(dir, 'master.key');
+    expect(runCli(['keygen', '-o', key]).status).toBe(0);
+    const master = fs.readFileSync(key);
+    const uid = JSON.parse(runCli(['device', 'info', '--port', a.port, '--json']).stdout).uid as string;
+    const otherUid = JSON.parse(runCli(['device', 'info', '--port', b.port, '--json']).stdout).uid as string;
+    for (const [port, u] of [[a.port, uid], [b.port, otherUid]]) {
+      const c = await DeviceClient.open(port);
+      await c.keyWrite(deriveDeviceKey(master, Buffer.from(u, 'hex'))); // what `edgelock provision` writes
+      await c.close();
+    }
+    const m = loadMnist('test');
+    writeNpy(path.join(dir, 'calib.npy'), { dtype: 'float32', shape: [8, 1, 28, 28], data: m.images.slice(0, 8 * 784) });
+    writeNpy(path.join(dir, 'x.npy'), { dtype: 'float32', shape: [1, 1, 28, 28], data: m.images.slice(0, 784) });
+    const lockedOnnx = path.join(dir, 'mlp.locked.onnx');
+    const tfl = path.join(dir, 'mlp.locked.tflite');
+    expect(runCli(['lock', path.join(ROOT, 'models', 'mnist-mlp.onnx'), '-o', lockedOnnx, '--key', key, '--device-uid', uid]).status).toBe(0);
+    const compiled = runCli(['compile', lockedOnnx, '-o', tfl, '--int8', '--calib', path.join(dir, 'calib.npy'), '--key', key, '--device-uid', uid]);
+    expect(compiled.stderr).toBe('');
+    expect(compiled.status).toBe(0);
+    for (const port of [a.port, b.port]) expect(runCli(['device', 'load-dev', tfl, '--port', port]).status).toBe(0);
+
+    const ok = runCli(['device', 'run', '--port', a.port, '--input', path.join(dir, 'x.npy'), '--json']);
+    expect(ok.status).toBe(0);
+    const dev = JSON.parse(ok.stdout).outputs[0].int8 as number[];
+    const unlocked = unsealTflite(fs.readFileSync(tfl), { master, deviceUid: Buffer.from(uid, 'hex') });
+    const oracle = await TfliteOracle.load(unlocked);
+    try {
+      const io = readTflite(unlocked).subgraphs[0];
+      const inQ = io.tensors[io.inputs[0]].quantization!;
+      const x = mnistInt8(0, inQ.scale[0], inQ.zeroPoint[0]);
+      const ref = oracle.run([{ data: Int32Array.from(x), shape: oracle.inputShapes[0], dtype: 'int8' }])[0].data;
+      expect(dev.length).toBe(ref.length);
+      expect(Math.max(...dev.map((v, k) => Math.abs(v - ref[k])))).toBeLessThanOrEqual(1);
+      expect(dev.indexOf(Math.max(...dev))).toBe(m.labels[0]);
+    } finally {
+      oracle.dispose();
+    }
+
+    const refused = runCli(['device', 'run', '--port', b.port, '--input', path.join(dir, 'x.npy'), '--json']);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toMatch(/^error E_LOCK_KEY_MISMATCH: /);
+    expect(refused.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  }, 180_000);
 });
