@@ -191,10 +191,18 @@ export interface ProvisionOptions {
   transport?: TransportOptions;
 }
 
-/** One line of the plan shown before the confirmation. */
-export type PlanEntry = ReturnType<typeof planOf>[number];
+/** One line of the plan shown before the confirmation ('-' where the board did not answer). */
+export interface PlanEntry {
+  port: string;
+  board: string;
+  uid: string;
+  firmwareVersion: string;
+  keyId: string;
+  /** 'write', or why the board will not be written */
+  action: string;
+}
 
-function planOf(surveys: Awaited<ReturnType<typeof surveyBoards>>) {
+function planOf(surveys: Awaited<ReturnType<typeof surveyBoards>>): PlanEntry[] {
   return surveys.map((s) => 'error' in s
     ? { port: s.port, board: '-', uid: '-', firmwareVersion: '-', keyId: '-', action: `unreachable (${s.error.code}); will not be written` }
     : { port: s.port, board: s.board, uid: s.uid, firmwareVersion: s.firmwareVersion, keyId: s.keyId, action: s.state === 'empty' ? 'write' : s.state === 'same' ? 'no-op (already provisioned)' : 'refuse (holds a different key)' });
