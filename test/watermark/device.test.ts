@@ -26,7 +26,9 @@ import { ENCODING_F32, protocolTriggerPort, tableEncoding } from '../../src/wate
 import { recordFromTflite } from '../../src/watermark/metadata';
 import { TriggerParams } from '../../src/watermark/params';
 import { ownerSignature } from '../../src/watermark/signature';
-import { stamp } from '../../src/watermark/triggers';
+import { stamp, triggerPlan } from '../../src/watermark/triggers';
+import { compileModel } from '../../src/compiler/compile';
+import { syntheticTask } from '../../src/zoo/synthetic-task';
 import { prepareTriggers, selectedBases, VerifyRequest } from '../../src/watermark/verify';
 import { removeRunRoot, startTestBoard, stopAllBoards } from '../device/helpers';
 import { runCli } from '../helpers/cli';
@@ -52,16 +54,17 @@ let base: VerifyRequest['base'];
 let classes: number;
 
 /** The TFLite runtime's labels and logits on triggers stamped on the host (src/watermark), fed as the host feeds it. */
-function reference(x: Float32Array, count: number): Reference {
-  const sg = readTflite(MODEL).subgraphs[0];
+function reference(x: Float32Array, count: number, model: Uint8Array = MODEL, runtime: TfliteOracle = oracle): Reference {
+  const sg = readTflite(model).subgraphs[0];
   const input = sg.tensors[sg.inputs[0]];
   const [, h, w, c] = input.shape;
+  const size = h * w * c;
   const q = input.quantization!;
   const labels = new Int32Array(count);
   const logits: Int32Array[] = [];
   for (let k = 0; k < count; k++) {
-    const sample = nchwToNhwc(x.subarray(k * params.sampleSize, (k + 1) * params.sampleSize), c, h, w);
-    const [o] = oracle.run([{ data: quantizeAffine(sample, q.scale[0], q.zeroPoint[0]), shape: input.shape }]);
+    const sample = nchwToNhwc(x.subarray(k * size, (k + 1) * size), c, h, w);
+    const [o] = runtime.run([{ data: quantizeAffine(sample, q.scale[0], q.zeroPoint[0]), shape: input.shape }]);
     const l = Int32Array.from(o.data);
     logits.push(l);
     labels[k] = l.indexOf(Math.max(...l));
@@ -232,4 +235,47 @@ describe('edgelock watermark verify --port (built CLI, host-sim board)', () => {
     const usage = runCli([...args, '--slot', '1']);
     expect(usage.stderr).toMatch(/E_USAGE: --slot needs --port/);
   });
+});
+
+describe('channels-last input (zoo cifar-resnet8, [3, 32, 32] samples moved to [32, 32, 3] on the board), host-sim', () => {
+  let client: DeviceClient;
+  let model: Uint8Array;
+  let runtime: TfliteOracle;
+  const signature = ownerSignature(OWNER_KEY, 'channels-test');
+  const n = 6;
+  let bases: Float32Array;
+  let cifarParams: TriggerParams;
+
+  beforeAll(async () => {
+    const calib = syntheticTask('cifar-resnet8', 'calib', 16);
+    const compiled = await compileModel(fs.readFileSync(path.join(__dirname, '..', '..', 'models', 'cifar-resnet8.onnx')), {
+      precision: 'int8', io: 'int8', calibration: { data: calib.data, count: calib.count, sampleShape: calib.sampleShape },
+    });
+    model = compiled.bytes;
+    runtime = await TfliteOracle.load(model);
+    const test = syntheticTask('cifar-resnet8', 'test', n);
+    bases = test.data;
+    cifarParams = { triggers: n, positions: 153, delta: 0.6, range: [0, 1], classes: 10, baseCount: n, sampleSize: 3072 };
+    const b = await startTestBoard('host-sim');
+    client = await DeviceClient.open(b.port);
+    await client.loadModelDev(Buffer.from(model), 0);
+  }, 180_000);
+  afterAll(async () => {
+    runtime?.dispose();
+    await client?.close();
+  });
+
+  test.each([
+    ['float32 values, samples spanning frames', (x: Float32Array) => x, 'float32'],
+    ['byte-valued images, table encoding', (x: Float32Array) => x.map((v) => Math.round(Math.min(1, Math.max(0, v)) * 255) / 255), 'table'],
+  ] as const)('%s', async (_name, prepare, encoding) => {
+    const x = prepare(Float32Array.from(bases));
+    const port = protocolTriggerPort(client, { slot: 0 }); // channels from the board's input shape [1, 32, 32, 3]
+    const labels = await port.runTriggers({ signature, positions: cifarParams.positions, delta: cifarParams.delta, range: cifarParams.range, sampleSize: 3072, bases: x, count: n });
+    expect(port.lastRun!.encoding).toBe(encoding);
+    const plan = triggerPlan(signature, cifarParams);
+    const stamped = Float32Array.from(x);
+    for (let k = 0; k < n; k++) stamp(stamped.subarray(k * 3072, (k + 1) * 3072), plan, cifarParams);
+    compareLabels(labels, reference(stamped, n, model, runtime), `host-sim cifar-resnet8, ${encoding}`);
+  }, 120_000);
 });
