@@ -17,7 +17,7 @@ function report(err: unknown, argv: string[]): number {
   const e: EdgelockError = asEdgelockError(err);
   process.stderr.write(e.toLine() + '\n');
   if (debugEnabled(argv) && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
-  return 1;
+  return e.code === 'E_USAGE' ? 2 : 1;
 }
 
 export function buildProgram(): Command {
