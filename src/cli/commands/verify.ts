@@ -1,50 +1,139 @@
 /**
- * `edgelock verify --port <p>... --key <master> [--json]`  checks boards concurrently: genuine device
- * (challenge-response attestation under the device key derived from the master key), genuine model (an
- * authenticated package is active: the board activates nothing else), with its version and security counter.
+ * `edgelock verify --port <p>... --key <master> [--owner <id> --data <base> --params <pkg.elp|model|record.json>
+ *   [--owner-key <file>] [--labels <npy>] [--null <file|rate>] [--alpha a]] [--json]`
+ * checks boards concurrently:
+ *   - genuine device: challenge-response attestation under the device key derived from the master key;
+ *   - genuine model: an authenticated package is active (the board activates nothing else), with its version,
+ *     security counter and package hash;
+ *   - owner watermark present (with --owner): the board runs the owner's triggers on its active model; exact
+ *     binomial p-value against the null match rate.
  * Exit code 1 when any board fails a check.
  */
 import { Command } from 'commander';
+import { loadDataset, loadLabels } from '../../data/dataset';
 import { withDevice } from '../../device/client';
 import { EdgelockError } from '../../errors';
 import { Attestation, attest } from '../../factory/attest';
+import { ownerCheck, watermarkParams } from '../../factory/attest-owner';
 import { collectPorts, exitCodeFor, runOnBoards } from '../../factory/multi-board';
+import { readFileBytes } from '../../formats/load';
 import { readKeyFile } from '../../keys/key-file';
+import { resolveNull } from '../../watermark/null-rate';
+import { DEFAULT_ALPHA } from '../../watermark/score';
+import { ownerSignature } from '../../watermark/signature';
+import { BaseData } from '../../watermark/verify';
 
 interface Flags {
   port: string[];
   key?: string;
+  owner?: string;
+  ownerKey?: string;
+  data?: string;
+  labels?: string;
+  params?: string;
+  null?: string;
+  alpha?: string;
   json?: boolean;
+}
+
+export interface OwnerVerdict {
+  owner: string;
+  detected: boolean;
+  matches: number;
+  triggers: number;
+  pValue: number;
+  log10PValue: number;
+  nullRate: number;
+  nullSource: string;
+  alpha: number;
+  commitment: string;
 }
 
 export interface Verdict extends Attestation {
   verdict: 'genuine' | 'not genuine';
+  watermark?: OwnerVerdict;
+}
+
+function pText(w: OwnerVerdict): string {
+  return w.pValue > 0 ? w.pValue.toExponential(2) : `10^${w.log10PValue.toFixed(1)}`;
 }
 
 function summary(v: Verdict): string {
   return `device ${v.uid}: device ${v.genuineDevice ? 'genuine' : 'NOT genuine'}, model ${v.genuineModel ? `genuine (version ${v.version}, counter ${v.securityCounter}, package ${v.packageSha256!.slice(0, 16)}…)` : 'NOT genuine'}` +
+    (v.watermark ? `, owner '${v.watermark.owner}' watermark ${v.watermark.detected ? 'present' : 'NOT present'} (${v.watermark.matches}/${v.watermark.triggers} triggers, p ${pText(v.watermark)})` : '') +
     (v.reason ? ` — ${v.reason}` : '');
+}
+
+interface OwnerSetup {
+  owner: string;
+  signature: Uint8Array;
+  record: ReturnType<typeof watermarkParams>['record'];
+  base: BaseData;
+  nullRate: number;
+  nullSource: string;
+  alpha: number;
+}
+
+function ownerSetup(f: Flags): OwnerSetup | null {
+  if (!f.owner) {
+    for (const [flag, v] of [['--data', f.data], ['--params', f.params], ['--owner-key', f.ownerKey]] as const) {
+      if (v !== undefined) throw new EdgelockError('E_USAGE', `${flag} applies to the owner watermark check: add --owner <id>`);
+    }
+    return null;
+  }
+  if (!f.data) throw new EdgelockError('E_USAGE', '--owner needs --data <base inputs> (the data the watermark was embedded with)');
+  if (!f.params) throw new EdgelockError('E_USAGE', '--owner needs --params <pkg.elp|model.tflite|model.onnx|record.json> (the watermark\'s public parameters)');
+  const { record } = watermarkParams(readFileBytes(f.params), f.params);
+  const ownerKey = readKeyFile(f.ownerKey ?? f.key!);
+  const signature = ownerSignature(ownerKey, f.owner);
+  ownerKey.fill(0);
+  const set = loadDataset(f.data);
+  const labels = f.labels ? loadLabels(f.labels, set.count) : set.labels;
+  if (!labels) throw new EdgelockError('E_USAGE', `'${set.name}' has no labels: pass --labels <npy>`);
+  const { nullRate, source } = f.null ? resolveNull(f.null, record.classes) : { nullRate: 1 / record.classes, source: '1/C (uncalibrated)' };
+  const alpha = f.alpha === undefined ? DEFAULT_ALPHA : Number(f.alpha);
+  if (!(alpha > 0 && alpha < 1)) throw new EdgelockError('E_USAGE', `--alpha must be in (0, 1), got '${f.alpha}'`);
+  return { owner: f.owner, signature, record, base: { data: set.data, labels, count: set.count }, nullRate, nullSource: source, alpha };
 }
 
 export function register(program: Command): Command {
   return program
     .command('verify')
-    .description('check boards: genuine device (attestation), genuine model (active authenticated package), version and counter')
+    .description('check boards: genuine device (attestation), genuine model (active authenticated package), owner watermark present (--owner)')
     .option('--port <path>', 'serial port of a board (repeat for several boards, checked concurrently)', collectPorts, [])
     .option('--key <keyfile>', 'the vendor master key the boards were provisioned from')
+    .option('--owner <id>', 'also check the owner watermark of the active model (runs the triggers on the board)')
+    .option('--owner-key <keyfile>', 'the watermark owner key (default: --key)')
+    .option('--data <data>', 'the base inputs the watermark was embedded with: a float32 .npy or mnist-train')
+    .option('--labels <npy>', 'integer labels for a .npy --data')
+    .option('--params <file>', 'the watermark parameters: the package (.elp), the .tflite, the watermarked .onnx or a record .json')
+    .option('--null <file|rate>', 'null match rate: a calibration JSON or a number (default 1/C)')
+    .option('--alpha <a>', `significance level (default ${DEFAULT_ALPHA})`)
     .option('--json', 'one JSON object per line per event')
     .action(async (f: Flags) => {
       if (f.port.length === 0) throw new EdgelockError('E_USAGE', 'missing --port <serial port> (repeat it for several boards)');
       if (!f.key) throw new EdgelockError('E_USAGE', 'missing --key <master keyfile>');
+      const owner = ownerSetup(f);
       const master = readKeyFile(f.key);
       try {
-        const outcomes = await runOnBoards(f.port, async (port, emit): Promise<Verdict> => {
+        const outcomes = await runOnBoards(f.port, (port, emit) => withDevice(port, async (client): Promise<Verdict> => {
           emit({ event: 'attest', message: 'challenge-response with a fresh nonce' });
-          const a = await withDevice(port, (c) => attest(c, master));
+          const a = await attest(client, master);
           const v: Verdict = { ...a, verdict: a.genuineDevice && a.genuineModel ? 'genuine' : 'not genuine' };
+          if (owner && a.activeSlot !== null) {
+            emit({ event: 'watermark', message: `running owner '${owner.owner}' triggers on slot ${a.activeSlot}` });
+            const r = await ownerCheck(client, { ...owner, slot: a.activeSlot, onProgress: (done, total) => emit({ event: 'progress', done, total }) });
+            v.watermark = {
+              owner: owner.owner, detected: r.verdict === 'detected', matches: r.matches, triggers: r.triggers, pValue: r.pValue,
+              log10PValue: r.log10PValue, nullRate: r.nullRate, nullSource: owner.nullSource, alpha: r.alpha, commitment: r.commitment,
+            };
+            if (!v.watermark.detected) v.verdict = 'not genuine';
+          } else if (owner) {
+            v.reason = v.reason ?? 'no active model to check the watermark on';
+          }
           if (v.verdict !== 'genuine') throw Object.assign(new EdgelockError('E_VERIFY_FAILED', summary(v)), { verdict: v });
           return v;
-        }, { json: Boolean(f.json), title: 'verify', summary });
+        }), { json: Boolean(f.json), title: 'verify', summary });
         process.exitCode = exitCodeFor(outcomes);
       } finally {
         master.fill(0);
