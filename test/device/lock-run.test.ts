@@ -30,6 +30,7 @@ import { readTfliteDescriptor, unsealTflite } from '../../src/lock/tflite-lock';
 import { readOnnx, writeOnnx } from '../../src/onnx';
 import { TfliteOracle } from '../../src/tflite/oracle';
 import { readTflite } from '../../src/tflite/reader';
+import { graphModel } from '../helpers/build';
 import { runCli } from '../helpers/cli';
 import { removeRunRoot, startTestBoard, stopAllBoards } from './helpers';
 
@@ -178,6 +179,25 @@ describe.each([
       await client.reset();
       const after = await client.run(0, x);
       expect(Array.from(after.outputs[0].int8)).toEqual(Array.from(before.outputs[0].int8));
+    }, 60_000);
+
+    test(`sealed tensors larger than the unseal RAM (${LOCK_RAM_BYTES} B): the load is refused, RUN answers E_DEVICE_LOCK_RAM`, async () => {
+      // one Gemm 784 -> 200: 156,800 int8 weights, more than EL_LOCK_RAM_BYTES
+      const [k, n] = [784, 200];
+      let seed = 1;
+      const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) - 0.5;
+      const big = graphModel({
+        inputs: [{ name: 'x', shape: [1, k] }],
+        initializers: { w: { dtype: 'float32', shape: [k, n], data: Float32Array.from({ length: k * n }, rnd) }, b: { dtype: 'float32', shape: [n], data: Float32Array.from({ length: n }, rnd) } },
+        nodes: [{ op: 'Gemm', inputs: ['x', 'w', 'b'], outputs: ['y'] }],
+        outputs: [{ name: 'y', shape: [1, n] }],
+      });
+      const lockedOnnx = writeOnnx(lockModel(big, material, { binding: 'device' }).model);
+      const calibration = { data: Float32Array.from({ length: 8 * k }, rnd), count: 8, sampleShape: [k] };
+      const locked = await compileLocked(lockedOnnx, material, { precision: 'int8', io: 'int8', calibration });
+      expect(unsealRam(locked.bytes)).toBeGreaterThan(LOCK_RAM_BYTES);
+      await expectCode(client.loadModelDev(Buffer.from(locked.bytes), 1), 'E_DEVICE_MODEL_INVALID');
+      await expectCode(client.run(1, new Int8Array(k)), 'E_DEVICE_LOCK_RAM');
     }, 60_000);
 
     test('a descriptor that names a tensor the model does not have: the load is refused, RUN says why', async () => {
