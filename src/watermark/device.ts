@@ -15,6 +15,9 @@ import { stamp, triggerPlan } from './triggers';
 import { VerifyReport, VerifyRequest, checkRunnerFits, prepareTriggers, recordChecks, selectedBases } from './verify';
 import { ProtocolPortOptions, protocolTriggerPort } from './device-protocol';
 
+export { protocolTriggerPort } from './device-protocol';
+export type { ProtocolTriggerPort, DeviceRunStats } from './device-protocol';
+
 export interface DeviceTriggerRequest {
   signature: Uint8Array;
   positions: number;
