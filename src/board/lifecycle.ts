@@ -11,6 +11,8 @@ export interface StartOptions {
   stateDir?: string;
   /** how long to wait for the board to report its port */
   timeoutMs?: number;
+  /** firmware build flavour (BUILD_FLAVOURS in build.ts); default 'default' */
+  flavour?: string;
 }
 
 export const DEFAULT_BOARD = 'qemu-mps2-an386';
@@ -31,7 +33,7 @@ export async function startBoard(opts: StartOptions = {}): Promise<RunningBoard>
   const stateDir = path.resolve(opts.stateDir ?? path.join('.edgelock-state', def.name));
   const busy = listBoards().find((b) => b.stateDir === stateDir);
   if (busy) throw new EdgelockError('E_BOARD_START', `state directory ${stateDir} is in use by ${busy.board} (pid ${busy.pid}, ${busy.port})`, {}, `stop it first: edgelock board stop ${busy.pid}`);
-  const artefact = ensureBuilt(def);
+  const artefact = ensureBuilt(def, opts.flavour);
   fs.mkdirSync(stateDir, { recursive: true });
   fs.mkdirSync(runDir(), { recursive: true });
   const log = path.join(runDir(), `${def.name}-${Date.now()}-${process.pid}.log`);

@@ -4,8 +4,12 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { calibrationFor } from '../../src/bench/compile';
+import { ZooEntry } from '../../src/bench/zoo-list';
 import { CompileResult, compileModel } from '../../src/compiler/compile';
 import { loadDataset } from '../../src/data/dataset';
+import { Rng } from '../../src/train/rng';
+import { SYNTHETIC_TASK_MODELS, syntheticTask } from '../../src/zoo/synthetic-task';
 import { fullyConnected } from '../runtime/models';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -34,4 +38,54 @@ export function fcModelOfSize(seed: number, bytes: number): Buffer {
   const depth = 64;
   const units = Math.max(1, Math.round(bytes / (depth + 4))); // int8 weights row + int32 bias per unit
   return Buffer.from(fullyConnected(seed, 1, depth, units, false, true).model);
+}
+
+const zooCache = new Map<string, Promise<CompileResult>>();
+
+/** A zoo model compiled to int8 with int8 I/O exactly as `npm run bench -- compile` compiles it (its calibration set). */
+export function compiledZooModel(z: ZooEntry): Promise<CompileResult> {
+  if (!zooCache.has(z.path)) {
+    zooCache.set(z.path, compileModel(fs.readFileSync(z.path), { precision: 'int8', io: 'int8', calibration: calibrationFor(z.path), file: z.path }));
+  }
+  return zooCache.get(z.path)!;
+}
+
+/**
+ * `count` held-out float samples for a zoo model, one ONNX input each ([C, H, W], NCHW): MNIST test images
+ * for the MNIST models, the 'test' split of the synthetic task a zoo model was trained on, standard-normal
+ * samples otherwise (the distribution the bench calibrates those models with).
+ */
+export function zooSamples(z: ZooEntry, count: number): { data: Float32Array; sampleShape: number[] } {
+  const { sampleShape } = calibrationFor(z.path);
+  const per = sampleShape.reduce((a, b) => a * b, 1);
+  const base = path.basename(z.path, '.onnx');
+  if (per === 784) {
+    const m = loadDataset('mnist-test');
+    return { data: m.data.slice(0, count * per), sampleShape };
+  }
+  if (SYNTHETIC_TASK_MODELS.includes(base)) return { data: syntheticTask(base, 'test', count).data, sampleShape };
+  const rng = new Rng(777);
+  return { data: Float32Array.from({ length: count * per }, () => rng.normal()), sampleShape };
+}
+
+/**
+ * Sample `i` of `samples` as the compiled model's int8 input bytes: NCHW → NHWC when the compiled input is
+ * NHWC, then the input's own scale and zero point (round half away from zero, saturated).
+ */
+export function int8Input(samples: { data: Float32Array; sampleShape: number[] }, i: number, input: { shape: number[]; layout?: string; scale?: number; zeroPoint?: number }): Int8Array {
+  const per = samples.sampleShape.reduce((a, b) => a * b, 1);
+  const x = samples.data.subarray(i * per, (i + 1) * per);
+  const [c, h, w] = samples.sampleShape.length === 3 ? samples.sampleShape : [1, 1, per];
+  const nhwc = input.layout === 'nhwc';
+  const out = new Int8Array(per);
+  for (let ch = 0; ch < c; ch++) {
+    for (let y = 0; y < h; y++) {
+      for (let xx = 0; xx < w; xx++) {
+        const v = x[(ch * h + y) * w + xx];
+        const q = Math.sign(v / input.scale!) * Math.round(Math.abs(v / input.scale!)) + input.zeroPoint!;
+        out[nhwc ? (y * w + xx) * c + ch : (ch * h + y) * w + xx] = Math.max(-128, Math.min(127, q));
+      }
+    }
+  }
+  return out;
 }
