@@ -28,6 +28,10 @@ import { TriggerParams } from '../../src/watermark/params';
 import { ownerSignature } from '../../src/watermark/signature';
 import { stamp, triggerPlan } from '../../src/watermark/triggers';
 import { compileModel } from '../../src/compiler/compile';
+import { deriveDeviceKey } from '../../src/keys/derive';
+import { compileLocked } from '../../src/lock/compile-locked';
+import { lockModel } from '../../src/lock/lock-model';
+import { readOnnx, writeOnnx } from '../../src/onnx';
 import { syntheticTask } from '../../src/zoo/synthetic-task';
 import { prepareTriggers, selectedBases, VerifyRequest } from '../../src/watermark/verify';
 import { removeRunRoot, startTestBoard, stopAllBoards } from '../device/helpers';
@@ -277,5 +281,38 @@ describe('channels-last input (zoo cifar-resnet8, [3, 32, 32] samples moved to [
     const stamped = Float32Array.from(x);
     for (let k = 0; k < n; k++) stamp(stamped.subarray(k * 3072, (k + 1) * 3072), plan, cifarParams);
     compareLabels(labels, reference(stamped, n, model, runtime), `host-sim cifar-resnet8, ${encoding}`);
+  }, 120_000);
+});
+
+describe('locked watermarked LeNet (device-bound seal lock) on host-sim', () => {
+  const MASTER = createHash('sha256').update('edgelock watermark device test master key').digest();
+  let client: DeviceClient;
+  let locked: Uint8Array;
+
+  beforeAll(async () => {
+    const b = await startTestBoard('host-sim');
+    client = await DeviceClient.open(b.port);
+    const material = { master: MASTER, deviceUid: Buffer.from((await client.info()).uid, 'hex') };
+    const onnx = readOnnx(fs.readFileSync(path.join(__dirname, 'fixtures', 'mnist-lenet-wm.onnx')));
+    const lockedOnnx = writeOnnx(lockModel(onnx, material, { binding: 'device', scheme: 'seal' }).model);
+    const ds = loadDataset('mnist-train');
+    locked = (await compileLocked(lockedOnnx, material, { precision: 'int8', io: 'int8', calibration: { data: ds.data.subarray(0, 64 * 784), count: 64, sampleShape: ds.sampleShape } })).bytes;
+    await client.loadModelDev(Buffer.from(locked), 0);
+  }, 180_000);
+  afterAll(async () => {
+    await client?.close();
+  });
+
+  test('without the device key the board refuses the check (E_DEVICE_KEY_EMPTY); provisioned, the owner is detected', async () => {
+    const record = recordFromTflite(locked, 'locked');
+    expect(record?.commitment).toBe(recordFromTflite(MODEL, 'fixture')?.commitment); // the lock keeps the watermark record
+    const req = { ...request(OWNER), record, slot: 0 };
+    const e = await verifyOnDevice(client, req).then(() => undefined, (x: EdgelockError) => x);
+    expect(e).toMatchObject({ code: 'E_DEVICE_KEY_EMPTY' });
+    await client.keyWrite(deriveDeviceKey(MASTER, Buffer.from((await client.info()).uid, 'hex')));
+    const report = await verifyOnDevice(client, req);
+    expect(report.pValue).toBeLessThanOrEqual(1e-9);
+    expect(report.commitment).toBe('match');
+    console.log(`host-sim, locked model: owner ${report.matches}/${report.triggers}, p ${report.pValue.toExponential(2)}`);
   }, 120_000);
 });

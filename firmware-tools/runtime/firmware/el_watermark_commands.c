@@ -11,6 +11,7 @@
 #include "el_board.h"
 #include "el_bytes.h"
 #include "el_dispatch.h"
+#include "el_lock_unseal.h"
 #include "el_protocol.h"
 #include "el_runtime.h"
 #include "el_runtime_module.h"
@@ -57,7 +58,10 @@ static uint32_t elem_size(el_type t) { return t == EL_FLOAT32 ? 4u : 1u; }
 static uint8_t wm_model(uint8_t slot, el_model **m, el_tensor_info *in, el_tensor_info *out) {
   if (slot >= EL_MODEL_SLOTS) return EL_ST_ERR_MODEL_SLOT;
   *m = el_runtime_slot_model(slot);
-  if (*m == NULL) return EL_ST_ERR_MODEL_EMPTY;
+  if (*m == NULL) {
+    uint8_t lock = el_lock_slot_status(slot); /* a locked model without its key says so */
+    return lock != EL_ST_OK ? lock : EL_ST_ERR_MODEL_EMPTY;
+  }
   if (el_model_input_count(*m) != 1u || el_model_output_count(*m) < 1u) return EL_ST_ERR_WATERMARK_PARAMS;
   if (el_model_input(*m, 0, in) != EL_OK || el_model_output(*m, 0, out) != EL_OK) return EL_ST_ERR_INTERNAL;
   if ((in->type != EL_INT8 && in->type != EL_FLOAT32) || (out->type != EL_INT8 && out->type != EL_FLOAT32))
