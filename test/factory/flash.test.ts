@@ -165,6 +165,18 @@ describe('flash on host-sim', () => {
     out.forEach((v, i) => expect(Math.abs(v - ref[i])).toBeLessThanOrEqual(1));
   });
 
+  test('a lost link (no reset): reconnecting resumes exactly at the board\'s RAM position', async () => {
+    const next = pkg(modelC, uid, '3.0.1', 10);
+    await client.call('FLASH_BEGIN', { size: next.length, sha256: Buffer.from(decodePackage(next).sha256, 'hex') });
+    let off = 0;
+    for (let i = 0; i < 3; i++) off = (await client.call('FLASH_CHUNK', { offset: off, data: next.subarray(off, off + FLASH_CHUNK_BYTES) })).fields.next_offset as number;
+    await client.close(); // the station drops the link; the board keeps running
+    const r = await flashPort(board.port, next);
+    client = await DeviceClient.open(board.port);
+    expect(r).toMatchObject({ resumedFrom: off, skipped: false, version: '3.0.1' });
+    expect((await client.info()).package!.securityCounter).toBe(10);
+  });
+
   test('a resumed upload whose stored prefix differs from the package starts over', async () => {
     const other = pkg(modelA, uid, '3.1.0', 10);
     const sha = Buffer.from(decodePackage(other).sha256, 'hex');
