@@ -7,12 +7,13 @@
  */
 import { randomBytes } from 'crypto';
 import { RunningBoard } from '../../src/board';
-import { DeviceClient } from '../../src/device/client';
+import { DeviceClient, withDevice } from '../../src/device/client';
 import { attest } from '../../src/factory/attest';
 import { FLASH_CHUNK_BYTES, flashPackage, flashPort } from '../../src/factory/flash';
 import { decodePackage } from '../../src/package/decode';
 import { HEADER_SIZE, RECORD_HEADER_SIZE, TAG_SIZE, pad16 } from '../../src/package/format';
 import { fcModelOfSize } from '../device/models';
+import { startFaultProxy } from '../device/fault-proxy';
 import { removeRunRoot, stopAllBoards } from '../device/helpers';
 import { errorCode, inputOf, killAndRestart, master, oracleOutput, pkg, provisionedBoard, runSlot } from './flash-helpers';
 
@@ -204,4 +205,33 @@ describe('an unprovisioned board', () => {
       await client.close();
     }
   });
+});
+
+describe('flashing through a faulty link (dropped, corrupted, duplicated, replayed and delayed bytes)', () => {
+  test('the package arrives intact, is activated, and every request ran exactly once', async () => {
+    const { board: b, client: c0, uid: id } = await provisionedBoard('host-sim');
+    const before = await c0.info();
+    await c0.close();
+    const proxy = await startFaultProxy(b.port,
+      { drop: 5e-5, corrupt: 5e-5, duplicate: 5e-5, replay: 0.1, delay: 0.1, delayMs: 50 },
+      { drop: 1e-3, corrupt: 1e-3, duplicate: 1e-3, delay: 0.1, delayMs: 50 }, 4242);
+    let requests = 0;
+    let retries = 0;
+    try {
+      const c = await DeviceClient.open(proxy.hostPort, { attempts: 30, timeoutScale: 0.05 });
+      try {
+        const r = await flashPackage(c, pkg(modelC, id, '1.0.0', 1));
+        expect(r).toMatchObject({ slot: 0, skipped: false });
+        ({ requests, retries } = c.transport.stats);
+      } finally {
+        await c.close();
+      }
+    } finally {
+      await proxy.stop();
+    }
+    const after = await withDevice(b.port, (c) => c.info());
+    expect(after.package).toEqual({ activeSlot: 0, securityCounter: 1 });
+    expect(retries).toBeGreaterThan(0);
+    expect(after.executed - before.executed).toBe(requests + 1); // + 1: the INFO that reads `after` counts itself
+  }, 120000);
 });
