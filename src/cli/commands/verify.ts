@@ -13,15 +13,14 @@ import { Command } from 'commander';
 import { loadDataset, loadLabels } from '../../data/dataset';
 import { withDevice } from '../../device/client';
 import { EdgelockError } from '../../errors';
-import { Attestation, attest } from '../../factory/attest';
-import { ownerCheck, watermarkParams } from '../../factory/attest-owner';
+import { watermarkParams } from '../../factory/attest-owner';
+import { OwnerSetup, verdictSummary, verifyBoard } from '../../factory/verify-board';
 import { collectPorts, exitCodeFor, runOnBoards } from '../../factory/multi-board';
 import { readFileBytes } from '../../formats/load';
 import { readKeyFile } from '../../keys/key-file';
 import { resolveNull } from '../../watermark/null-rate';
 import { DEFAULT_ALPHA } from '../../watermark/score';
 import { ownerSignature } from '../../watermark/signature';
-import { BaseData } from '../../watermark/verify';
 
 interface Flags {
   port: string[];
@@ -34,44 +33,6 @@ interface Flags {
   null?: string;
   alpha?: string;
   json?: boolean;
-}
-
-export interface OwnerVerdict {
-  owner: string;
-  detected: boolean;
-  matches: number;
-  triggers: number;
-  pValue: number;
-  log10PValue: number;
-  nullRate: number;
-  nullSource: string;
-  alpha: number;
-  commitment: string;
-}
-
-export interface Verdict extends Attestation {
-  verdict: 'genuine' | 'not genuine';
-  watermark?: OwnerVerdict;
-}
-
-function pText(w: OwnerVerdict): string {
-  return w.pValue > 0 ? w.pValue.toExponential(2) : `10^${w.log10PValue.toFixed(1)}`;
-}
-
-function summary(v: Verdict): string {
-  return `device ${v.uid}: device ${v.genuineDevice ? 'genuine' : 'NOT genuine'}, model ${v.genuineModel ? `genuine (version ${v.version}, counter ${v.securityCounter}, package ${v.packageSha256!.slice(0, 16)}…)` : 'NOT genuine'}` +
-    (v.watermark ? `, owner '${v.watermark.owner}' watermark ${v.watermark.detected ? 'present' : 'NOT present'} (${v.watermark.matches}/${v.watermark.triggers} triggers, p ${pText(v.watermark)})` : '') +
-    (v.reason ? ` — ${v.reason}` : '');
-}
-
-interface OwnerSetup {
-  owner: string;
-  signature: Uint8Array;
-  record: ReturnType<typeof watermarkParams>['record'];
-  base: BaseData;
-  nullRate: number;
-  nullSource: string;
-  alpha: number;
 }
 
 function ownerSetup(f: Flags): OwnerSetup | null {
@@ -116,24 +77,7 @@ export function register(program: Command): Command {
       const owner = ownerSetup(f);
       const master = readKeyFile(f.key);
       try {
-        const outcomes = await runOnBoards(f.port, (port, emit) => withDevice(port, async (client): Promise<Verdict> => {
-          emit({ event: 'attest', message: 'challenge-response with a fresh nonce' });
-          const a = await attest(client, master);
-          const v: Verdict = { ...a, verdict: a.genuineDevice && a.genuineModel ? 'genuine' : 'not genuine' };
-          if (owner && a.activeSlot !== null) {
-            emit({ event: 'watermark', message: `running owner '${owner.owner}' triggers on slot ${a.activeSlot}` });
-            const r = await ownerCheck(client, { ...owner, slot: a.activeSlot, onProgress: (done, total) => emit({ event: 'progress', done, total }) });
-            v.watermark = {
-              owner: owner.owner, detected: r.verdict === 'detected', matches: r.matches, triggers: r.triggers, pValue: r.pValue,
-              log10PValue: r.log10PValue, nullRate: r.nullRate, nullSource: owner.nullSource, alpha: r.alpha, commitment: r.commitment,
-            };
-            if (!v.watermark.detected) v.verdict = 'not genuine';
-          } else if (owner) {
-            v.reason = v.reason ?? 'no active model to check the watermark on';
-          }
-          if (v.verdict !== 'genuine') throw Object.assign(new EdgelockError('E_VERIFY_FAILED', summary(v)), { verdict: v });
-          return v;
-        }), { json: Boolean(f.json), title: 'verify', summary });
+        const outcomes = await runOnBoards(f.port, (port, emit) => withDevice(port, (client) => verifyBoard(client, master, owner, emit)), { json: Boolean(f.json), title: 'verify', summary: verdictSummary });
         process.exitCode = exitCodeFor(outcomes);
       } finally {
         master.fill(0);

@@ -1,0 +1,68 @@
+/**
+ * The per-board part of `edgelock verify`: attestation under the device key derived from the master key
+ * (genuine device; an active authenticated package = genuine model) and, with an owner, the owner watermark
+ * run on the board's active model. Throws E_VERIFY_FAILED (carrying the verdict) when a check fails.
+ */
+import { DeviceClient } from '../device/client';
+import { EdgelockError } from '../errors';
+import { BaseData } from '../watermark/verify';
+import { Attestation, attest } from './attest';
+import { ownerCheck, watermarkParams } from './attest-owner';
+import { Emit } from './multi-board';
+
+export interface OwnerVerdict {
+  owner: string;
+  detected: boolean;
+  matches: number;
+  triggers: number;
+  pValue: number;
+  log10PValue: number;
+  nullRate: number;
+  nullSource: string;
+  alpha: number;
+  commitment: string;
+}
+
+export interface Verdict extends Attestation {
+  verdict: 'genuine' | 'not genuine';
+  watermark?: OwnerVerdict;
+}
+
+export function pText(w: OwnerVerdict): string {
+  return w.pValue > 0 ? w.pValue.toExponential(2) : `10^${w.log10PValue.toFixed(1)}`;
+}
+
+export function verdictSummary(v: Verdict): string {
+  return `device ${v.uid}: device ${v.genuineDevice ? 'genuine' : 'NOT genuine'}, model ${v.genuineModel ? `genuine (version ${v.version}, counter ${v.securityCounter}, package ${v.packageSha256!.slice(0, 16)}…)` : 'NOT genuine'}` +
+    (v.watermark ? `, owner '${v.watermark.owner}' watermark ${v.watermark.detected ? 'present' : 'NOT present'} (${v.watermark.matches}/${v.watermark.triggers} triggers, p ${pText(v.watermark)})` : '') +
+    (v.reason ? ` — ${v.reason}` : '');
+}
+
+export interface OwnerSetup {
+  owner: string;
+  signature: Uint8Array;
+  record: ReturnType<typeof watermarkParams>['record'];
+  base: BaseData;
+  nullRate: number;
+  nullSource: string;
+  alpha: number;
+}
+
+export async function verifyBoard(client: DeviceClient, master: Uint8Array, owner: OwnerSetup | null, emit: Emit = () => undefined): Promise<Verdict> {
+  emit({ event: 'attest', message: 'challenge-response with a fresh nonce' });
+  const a = await attest(client, master);
+  const v: Verdict = { ...a, verdict: a.genuineDevice && a.genuineModel ? 'genuine' : 'not genuine' };
+  if (owner && a.activeSlot !== null) {
+    emit({ event: 'watermark', message: `running owner '${owner.owner}' triggers on slot ${a.activeSlot}` });
+    const r = await ownerCheck(client, { ...owner, slot: a.activeSlot, onProgress: (done, total) => emit({ event: 'progress', done, total }) });
+    v.watermark = {
+      owner: owner.owner, detected: r.verdict === 'detected', matches: r.matches, triggers: r.triggers, pValue: r.pValue,
+      log10PValue: r.log10PValue, nullRate: r.nullRate, nullSource: owner.nullSource, alpha: r.alpha, commitment: r.commitment,
+    };
+    if (!v.watermark.detected) v.verdict = 'not genuine';
+  } else if (owner) {
+    v.reason = v.reason ?? 'no active model to check the watermark on';
+  }
+  if (v.verdict !== 'genuine') throw Object.assign(new EdgelockError('E_VERIFY_FAILED', verdictSummary(v)), { verdict: v });
+  return v;
+}
