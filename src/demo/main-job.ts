@@ -1,91 +1,102 @@
+/**
+ * The main job (the README's first command, `edgelock demo`): the whole chain on the bundled default model —
+ * watermark → lock → compile → (host check) → start boards → provision → package → flash → verify → run —
+ * and a summary table. Keys live in the output folder (created once, mode 0600, never printed).
+ */
 import { existsSync, mkdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { MODELS_DIR } from '../bench/zoo-list';
 import { inspectOnnx } from '../inspect/onnx';
 import { readOnnx } from '../onnx/reader';
-import { writeOnnx } from '../onnx/writer';
-import { runPipeline } from '../passes/pipeline';
-import { compileModel } from '../compiler/compile';
-import { loadDataset } from '../data/dataset';
-import { predictOnnx } from '../eval/onnx-classifier';
-import { predictTflite } from '../eval/tflite-classifier';
 import { loadLabelledSet } from '../eval/labelled-data';
-import { writeFileAtomic } from '../formats/atomic-write';
-import { formatTable, humanBytes } from '../cli/output';
+import { formatTable } from '../cli/output';
+import { createKeyFile, readKeyFile } from '../keys/key-file';
+import { ownerSignature } from '../watermark/signature';
+import { OutputStreams } from '../factory/multi-board';
+import { runModelChain } from './model-chain';
+import { BoardSummary, runFactoryChain } from './factory-chain';
 
 export const DEFAULT_MODEL = join(MODELS_DIR, 'mnist-lenet.onnx');
+export const DEMO_OWNER = 'acme-vision';
 
 export interface MainJobOptions {
   model: string;
   outDir: string;
+  /** MNIST test images for the host accuracy checks */
   samples: number;
+  /** MNIST test images run on each board */
+  runs: number;
+  /** watermark embedding epochs */
+  epochs: number;
+  board: string;
+  json: boolean;
+  streams: OutputStreams;
   log: (line: string) => void;
 }
 
 export interface MainJobResult {
-  rows: (string | number)[][];
-  floatAccuracy: number;
-  int8Accuracy: number;
-  agreement: number;
+  rows: string[][];
+  accuracy: { original: number; watermarked: number; int8WithKey: number; int8NoKey: number };
+  boards: BoardSummary[];
+  artefacts: Record<string, string>;
 }
 
-/**
- * The main job on one model, as far as the toolchain reaches today: inspect → optimise → compile
- * (float32 and int8) → check both against the references on MNIST test images.
- */
+function keyFile(path: string): Buffer {
+  if (!existsSync(path)) createKeyFile(path);
+  return readKeyFile(path);
+}
+
 export async function runMainJob(opts: MainJobOptions): Promise<MainJobResult> {
   const { log } = opts;
   if (!existsSync(opts.outDir)) mkdirSync(opts.outDir, { recursive: true });
-  const bytes = readFileSync(opts.model);
-  const rows: (string | number)[][] = [];
+  const rows: string[][] = [];
+  const row = (step: string, result: string) => rows.push([step, result]);
 
+  const bytes = readFileSync(opts.model);
   const model = readOnnx(bytes, opts.model);
   const { report } = inspectOnnx(model);
   log(`inspect   ${opts.model}: ${report.nodes} nodes, ${report.params} parameters, ${report.macs} MACs`);
-  rows.push(['inspect', `${report.nodes} nodes, ${report.params} params, ${report.macs} MACs`]);
+  row('model', `${opts.model.replace(/^.*\//, '')}: ${report.nodes} nodes, ${report.params} parameters, ${report.macs} MACs`);
 
-  const optimized = runPipeline(model).model;
-  const optPath = join(opts.outDir, 'model.opt.onnx');
-  writeFileAtomic(optPath, writeOnnx(optimized));
-  log(`optimize  ${report.nodes} → ${optimized.graph.nodes.length} nodes → ${optPath}`);
-  rows.push(['optimize', `${report.nodes} → ${optimized.graph.nodes.length} nodes`]);
-
-  const calib = loadDataset('mnist-train');
-  const calibCount = 500;
-  const float = await compileModel(bytes, { precision: 'float32', file: opts.model });
-  const int8 = await compileModel(bytes, {
-    precision: 'int8',
-    io: 'int8',
-    file: opts.model,
-    calibration: { data: calib.data.subarray(0, calibCount * calib.sampleShape.reduce((a, b) => a * b, 1)), count: calibCount, sampleShape: calib.sampleShape },
-  });
-  const floatPath = join(opts.outDir, 'model.float.tflite');
-  const int8Path = join(opts.outDir, 'model.int8.tflite');
-  writeFileAtomic(floatPath, float.bytes);
-  writeFileAtomic(int8Path, int8.bytes);
-  log(`compile   float32 ${humanBytes(float.summary.modelBytes)} → ${floatPath}`);
-  log(`compile   int8 ${humanBytes(int8.summary.modelBytes)}, arena ${humanBytes(int8.summary.arenaBytes)} → ${int8Path}`);
-  rows.push(['compile float32', `${humanBytes(float.summary.modelBytes)}`]);
-  rows.push(['compile int8', `${humanBytes(int8.summary.modelBytes)}, arena ${humanBytes(int8.summary.arenaBytes)}, ops ${int8.summary.ops.map((o) => o.op).join(' ')}`]);
-
-  const test = loadLabelledSet('mnist-test', undefined, opts.samples);
-  const n = test.count;
-  const floatPred = await predictOnnx(model, test);
-  const int8Pred = await predictTflite(int8.bytes, test);
-  let floatOk = 0;
-  let int8Ok = 0;
-  let agree = 0;
-  for (let i = 0; i < n; i++) {
-    if (floatPred[i] === test.labels[i]) floatOk++;
-    if (int8Pred[i] === test.labels[i]) int8Ok++;
-    if (floatPred[i] === int8Pred[i]) agree++;
+  const masterPath = join(opts.outDir, 'master.key');
+  const ownerPath = join(opts.outDir, 'owner.key');
+  const master = keyFile(masterPath);
+  const ownerKey = keyFile(ownerPath);
+  const signature = ownerSignature(ownerKey, DEMO_OWNER);
+  ownerKey.fill(0);
+  try {
+    const test = loadLabelledSet('mnist-test', undefined, opts.samples);
+    const m = await runModelChain({ model, modelBytes: bytes, outDir: opts.outDir, master, ownerSignature: signature, ownerId: DEMO_OWNER, test, epochs: opts.epochs, log, row });
+    const base = loadLabelledSet('mnist-train');
+    const all = loadLabelledSet('mnist-test');
+    // board images: the last `runs` test images (outside the host check's first `samples` when they fit)
+    const from = Math.max(0, all.count - opts.runs);
+    const size = all.sampleShape.reduce((a, b) => a * b, 1);
+    const runs = { ...all, count: all.count - from, x: all.x.subarray(from * size), labels: all.labels.subarray(from) };
+    const f = await runFactoryChain({
+      outDir: opts.outDir, board: opts.board, master, tflite: m.tflite, record: m.record, ownerId: DEMO_OWNER, ownerSignature: signature,
+      base, runs, streams: opts.streams, json: opts.json, log, row,
+    });
+    return {
+      rows,
+      accuracy: m.accuracy,
+      boards: f.boards,
+      artefacts: { masterKey: masterPath, ownerKey: ownerPath, watermarked: join(opts.outDir, 'model.wm.onnx'), locked: join(opts.outDir, 'model.locked.onnx'), tflite: m.tflitePath, db: join(opts.outDir, 'factory.db') },
+    };
+  } finally {
+    master.fill(0);
+    signature.fill(0);
   }
-  const pct = (k: number) => `${((100 * k) / n).toFixed(2)}%`;
-  rows.push([`float ONNX (onnxruntime), ${n} test images`, `accuracy ${pct(floatOk)}`]);
-  rows.push([`int8 TFLite (TFLite runtime), ${n} test images`, `accuracy ${pct(int8Ok)}, top-1 agreement with float ${pct(agree)}`]);
-  return { rows, floatAccuracy: floatOk / n, int8Accuracy: int8Ok / n, agreement: agree / n };
 }
 
 export function formatMainJob(r: MainJobResult): string {
-  return formatTable(['step', 'result'], r.rows);
+  const boards = formatTable(
+    ['board', 'uid', 'provisioned', 'flash', 'verify', 'watermark p', 'on-board runs'],
+    r.boards.map((b) => [
+      b.name, b.uid, b.provisioned ? 'yes' : 'no', b.flash ?? (b.refused ? 'refused' : '-'), b.verdict ?? '-',
+      b.watermarkP === undefined ? '-' : b.watermarkP.toExponential(1),
+      b.runs ? `${b.correct}/${b.runs} correct, ${b.sameTop1}/${b.runs} same class as TFLite runtime` : b.refused ? `copy refused: ${b.refused.split(':')[0]}` : '-',
+    ]),
+  );
+  return `${formatTable(['step', 'result'], r.rows)}\n\n${boards}`;
 }

@@ -1,17 +1,41 @@
-import { existsSync, mkdtempSync } from 'fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { runCli } from '../helpers/cli';
 
-/** The README's main job, end to end through the built CLI (few samples to stay quick). */
-test('demo runs the main job on the default model', () => {
+/**
+ * The README's main job end to end through the built CLI: watermark → lock → compile → start three boards →
+ * provision two → package → flash → verify → run → a copied package on the unprovisioned board. On host-sim
+ * boards (the QEMU board runs the same firmware; the README's command uses it) with a short embedding.
+ */
+test('demo runs the whole chain on the default model', () => {
   const out = mkdtempSync(join(tmpdir(), 'edgelock-demo-'));
-  const r = runCli(['demo', '--out', out, '--samples', '100', '--json']);
+  const r = runCli(['demo', '--out', out, '--board', 'host-sim', '--epochs', '1', '--samples', '300', '--runs', '8', '--json'], { timeout: 600000 });
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   const res = JSON.parse(r.stdout);
-  expect(res.floatAccuracy).toBeGreaterThan(0.95);
-  expect(res.int8Accuracy).toBeGreaterThan(0.95);
-  expect(res.agreement).toBeGreaterThanOrEqual(0.98);
-  for (const f of ['model.opt.onnx', 'model.float.tflite', 'model.int8.tflite']) expect(existsSync(join(out, f))).toBe(true);
-});
+  expect(res.accuracy.original).toBeGreaterThan(0.97);
+  expect(res.accuracy.watermarked).toBeGreaterThan(0.95);
+  expect(res.accuracy.int8WithKey).toBeGreaterThan(0.95);
+  expect(res.accuracy.int8NoKey).toBeLessThan(0.25);
+  const [a, b, c] = res.boards;
+  for (const board of [a, b]) {
+    expect(board.provisioned).toBe(true);
+    expect(board.verdict).toBe('genuine');
+    expect(board.watermarkP).toBeLessThan(1e-9);
+    expect(board.runs).toBe(8);
+    expect(board.sameTop1).toBe(8);
+    expect(board.maxSteps).toBeLessThanOrEqual(1);
+    expect(board.correct).toBeGreaterThanOrEqual(7);
+  }
+  expect(a.uid).not.toBe(b.uid);
+  expect(c.provisioned).toBe(false);
+  expect(c.refused).toMatch(/^E_DEVICE_KEY_EMPTY/);
+  for (const f of Object.values(res.artefacts) as string[]) expect(existsSync(f)).toBe(true);
+  expect(statSync(res.artefacts.masterKey).mode & 0o777).toBe(0o600);
+  // no key material in what the job printed or in the factory database
+  const master = readFileSync(res.artefacts.masterKey);
+  const db = readFileSync(res.artefacts.db);
+  for (const form of [master.toString('hex'), master.toString('base64')]) expect(r.stdout).not.toContain(form);
+  expect(db.includes(master)).toBe(false);
+}, 600000);

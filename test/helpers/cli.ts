@@ -11,13 +11,13 @@ export interface CliResult {
 }
 
 /** Runs the built edgelock CLI as a user would. */
-export function runCli(args: string[], opts: { cwd?: string; input?: string; env?: Record<string, string> } = {}): CliResult {
+export function runCli(args: string[], opts: { cwd?: string; input?: string; env?: Record<string, string>; timeout?: number } = {}): CliResult {
   const r = spawnSync(process.execPath, [CLI, ...args], {
     cwd: opts.cwd ?? ROOT,
     input: opts.input,
     encoding: 'utf8',
     env: { ...process.env, ...(opts.env ?? {}) },
-    timeout: 300000,
+    timeout: opts.timeout ?? 300000,
   });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
