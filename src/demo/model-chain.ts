@@ -60,7 +60,7 @@ export async function runModelChain(c: ModelChainInput): Promise<ModelChainResul
     onProgress: (p) => {
       if (Date.now() - lastLog < 5000) return;
       lastLog = Date.now();
-      log(`  watermark: epoch ${p.epoch}/${p.epochs}, batch ${p.batch}/${p.batches}, loss ${p.loss.toFixed(4)}, ${Math.round(p.samplesPerSec)} samples/s`);
+      log(`  watermark: epoch ${p.epoch + 1}/${p.epochs}, batch ${p.batch}/${p.batches}, loss ${p.loss.toFixed(4)}, ${Math.round(p.samplesPerSec)} samples/s`);
     },
   });
   const wmBytes = writeOnnx(wm.model);
