@@ -41,3 +41,12 @@ test('board start / device info / board list / board stop (host-sim, --json)', a
   expect(stopped).toMatchObject({ pid: started.pid, stopped: true });
   await expect(run(['board', 'stop', String(started.pid)])).rejects.toMatchObject({ code: 'E_BOARD_NOT_RUNNING' });
 });
+
+test('board start --flavour runs the flavour\'s own firmware build; an unknown flavour is a usage error', async () => {
+  const started = JSON.parse(await run(['board', 'start', '--board', 'host-sim', '--flavour', 'single-rounding', '--state', freshStateDir('flavour'), '--json']));
+  const { readFileSync } = await import('fs');
+  const cmdline = readFileSync(`/proc/${started.pid}/cmdline`, 'utf8');
+  expect(cmdline).toContain('build/host-sim-single-rounding/');
+  await run(['board', 'stop', started.port]);
+  await expect(run(['board', 'start', '--board', 'host-sim', '--flavour', 'nope', '--state', freshStateDir('flavour2')])).rejects.toMatchObject({ code: 'E_USAGE' });
+});

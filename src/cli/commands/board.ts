@@ -5,12 +5,13 @@
  * `edgelock board list [--json]`
  */
 import { Command } from 'commander';
-import { BOARDS, DEFAULT_BOARD, listBoards, startBoard, stopBoard } from '../../board';
+import { BOARDS, BUILD_FLAVOURS, DEFAULT_BOARD, listBoards, startBoard, stopBoard } from '../../board';
 import { formatTable, printJson } from '../output';
 
 interface StartFlags {
   board: string;
   state?: string;
+  flavour: string;
   json?: boolean;
 }
 
@@ -21,9 +22,10 @@ export function register(program: Command): Command {
     .description('build the firmware if needed and start a board in the background; prints its serial port')
     .option('--board <name>', `one of ${BOARDS.map((b) => b.name).join(', ')}`, DEFAULT_BOARD)
     .option('--state <dir>', 'directory keeping the board\'s persistent state (key store, model slots, unique id)')
+    .option('--flavour <name>', `firmware build flavour: ${Object.keys(BUILD_FLAVOURS).join(', ')} (single-rounding: int8 outputs bit-exact with the desktop TFLite runtime)`, 'default')
     .option('--json', 'print {"board","port","pid"}')
     .action(async (f: StartFlags) => {
-      const b = await startBoard({ board: f.board, stateDir: f.state });
+      const b = await startBoard({ board: f.board, stateDir: f.state, flavour: f.flavour });
       if (f.json) printJson({ board: b.board, port: b.port, pid: b.pid, state: b.stateDir });
       else process.stdout.write(`${b.board} running: port ${b.port}  pid ${b.pid}  state ${b.stateDir}\n`);
     });
