@@ -32,6 +32,7 @@ import { TfliteOracle } from '../../src/tflite/oracle';
 import { readTflite } from '../../src/tflite/reader';
 import { graphModel } from '../helpers/build';
 import { runCli } from '../helpers/cli';
+import { mnistInt8Options } from './models';
 import { removeRunRoot, startTestBoard, stopAllBoards } from './helpers';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -47,11 +48,7 @@ afterAll(async () => {
   removeRunRoot();
 });
 
-function compileOptions(): CompileOptions {
-  const ds = loadDataset('mnist-train');
-  const per = ds.sampleShape.reduce((a, b) => a * b, 1);
-  return { precision: 'int8', io: 'int8', calibration: { data: ds.data.subarray(0, 8 * per), count: 8, sampleShape: ds.sampleShape } };
-}
+const compileOptions = (): CompileOptions => mnistInt8Options(8);
 
 /** The model locked to `material`'s device with `scheme`, compiled to int8, and the plain int8 compile of the same weights. */
 async function lockedAndPlain(name: ModelName, material: KeyMaterial, scheme: string): Promise<{ locked: Uint8Array; plain: Uint8Array }> {

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { calibrationFor } from '../../src/bench/compile';
 import { ZooEntry } from '../../src/bench/zoo-list';
-import { CompileResult, compileModel } from '../../src/compiler/compile';
+import { CompileOptions, CompileResult, compileModel } from '../../src/compiler/compile';
 import { loadDataset } from '../../src/data/dataset';
 import { Rng } from '../../src/train/rng';
 import { SYNTHETIC_TASK_MODELS, syntheticTask } from '../../src/zoo/synthetic-task';
@@ -15,17 +15,18 @@ import { fullyConnected } from '../runtime/models';
 const ROOT = path.resolve(__dirname, '../..');
 const cache = new Map<string, Promise<CompileResult>>();
 
+/** int8 compile options (int8 inputs and outputs) calibrated on the first `samples` MNIST training images. */
+export function mnistInt8Options(samples = 8): CompileOptions {
+  const ds = loadDataset('mnist-train');
+  const per = ds.sampleShape.reduce((a, b) => a * b, 1);
+  return { precision: 'int8', io: 'int8', calibration: { data: ds.data.subarray(0, samples * per), count: samples, sampleShape: ds.sampleShape } };
+}
+
 /** models/<name>.onnx compiled to int8 with int8 inputs and outputs, calibrated on `samples` MNIST training images. */
 export function compiledMnistModel(name: 'mnist-mlp' | 'mnist-lenet', samples = 8): Promise<CompileResult> {
   const key = `${name}:${samples}`;
   if (!cache.has(key)) {
-    cache.set(key, (async () => {
-      const ds = loadDataset('mnist-train');
-      const per = ds.sampleShape.reduce((a, b) => a * b, 1);
-      const calibration = { data: ds.data.subarray(0, samples * per), count: samples, sampleShape: ds.sampleShape };
-      const onnx = fs.readFileSync(path.join(ROOT, 'models', `${name}.onnx`));
-      return compileModel(onnx, { precision: 'int8', io: 'int8', calibration });
-    })());
+    cache.set(key, compileModel(fs.readFileSync(path.join(ROOT, 'models', `${name}.onnx`)), mnistInt8Options(samples)));
   }
   return cache.get(key)!;
 }

@@ -12,7 +12,7 @@ import { writeNpy } from '../../src/data/npy';
 import { deriveDeviceKey } from '../../src/keys/derive';
 import { fcModelOfSize } from '../device/models';
 import { freshStateDir, removeRunRoot, startTestBoard, stopAllBoards } from '../device/helpers';
-import { runCli } from '../helpers/cli';
+import { jsonLines, runCli } from '../helpers/cli';
 import { inputOf, oracleOutput } from './flash-helpers';
 
 const work = freshStateDir('flash-cli');
@@ -26,10 +26,6 @@ afterAll(async () => {
   await stopAllBoards();
   removeRunRoot();
 });
-
-function jsonLines(stdout: string): Record<string, any>[] {
-  return stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
-}
 
 beforeAll(async () => {
   expect(runCli(['keygen', '-o', keyFile]).status).toBe(0);

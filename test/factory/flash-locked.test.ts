@@ -21,6 +21,7 @@ import { decodePackage } from '../../src/package/decode';
 import { encodePackage } from '../../src/package/encode';
 import { derivePackageKey } from '../../src/package/keys';
 import { removeRunRoot, stopAllBoards } from '../device/helpers';
+import { mnistInt8Options } from '../device/models';
 import { errorCode, master, oracleOutput, pkg, provisionedBoard } from './flash-helpers';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -30,11 +31,7 @@ afterAll(async () => {
   removeRunRoot();
 });
 
-function compileOptions(): CompileOptions {
-  const ds = loadDataset('mnist-train');
-  const per = ds.sampleShape.reduce((a, b) => a * b, 1);
-  return { precision: 'int8', io: 'int8', calibration: { data: ds.data.subarray(0, 8 * per), count: 8, sampleShape: ds.sampleShape } };
-}
+const compileOptions = (): CompileOptions => mnistInt8Options(8);
 
 function mnistInt8(index: number, scale: number, zeroPoint: number): Int8Array {
   const m = loadMnist('test');

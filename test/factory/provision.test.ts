@@ -16,7 +16,7 @@ import { FactoryDb } from '../../src/factory/db';
 import { exitCodeFor } from '../../src/factory/multi-board';
 import { provision, typedConfirmation } from '../../src/factory/provision';
 import { freshStateDir, removeRunRoot, startTestBoard, stopAllBoards } from '../device/helpers';
-import { CLI, CliResult, runCli as runCliRaw } from '../helpers/cli';
+import { CLI, CliResult, jsonLines, runCli as runCliRaw } from '../helpers/cli';
 
 const work = freshStateDir('provision-work');
 const keyA = path.join(work, 'a.key');
@@ -30,10 +30,6 @@ const kcv = (key: Buffer) => createHmac('sha256', key).update('check').digest();
 const uidOf = (port: string) => withDevice(port, async (c) => (await c.info()).uid);
 const deviceKcv = (port: string) => withDevice(port, (c) => c.keyCheck(0));
 const provisioned = (port: string) => withDevice(port, async (c) => (await c.info()).keyProvisioned);
-
-function jsonLines(stdout: string): Record<string, any>[] {
-  return stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
-}
 
 function rows(db: string): { outcome: string; port: string; uid: string | null; error_code: string | null; run_id: string; key_id: string | null; station: string; firmware_version: string | null }[] {
   const d = new Database(db, { readonly: true });
@@ -185,8 +181,8 @@ describe('edgelock provision', () => {
     const r = runCli(['provision', '--port', missing, '--port', boards.h1.port, '--master-key', keyA, '--db', db, '--yes', '--json']);
     expect(r.status).toBe(1);
     const lines = jsonLines(r.stdout);
-    expect(lines.find((l) => l.port === missing && l.event === 'failed').error.code).toBe('E_DEVICE_PORT');
-    expect(lines.find((l) => l.port === boards.h1.port && l.event === 'result').result.outcome).toBe('unchanged');
+    expect(lines.find((l) => l.port === missing && l.event === 'failed')!.error.code).toBe('E_DEVICE_PORT');
+    expect(lines.find((l) => l.port === boards.h1.port && l.event === 'result')!.result.outcome).toBe('unchanged');
     const ev = rows(db).slice(before);
     expect(ev.find((e) => e.port === missing)).toMatchObject({ outcome: 'failed', error_code: 'E_DEVICE_PORT', uid: null });
   }, 60000);

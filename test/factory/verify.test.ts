@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DeviceClient, withDevice } from '../../src/device/client';
 import { freshStateDir, removeRunRoot, startTestBoard, stopAllBoards } from '../device/helpers';
-import { runCli } from '../helpers/cli';
+import { jsonLines, runCli } from '../helpers/cli';
 
 const FIXTURE = path.join(__dirname, '..', 'watermark', 'fixtures', 'mnist-lenet-wm.tflite');
 const work = freshStateDir('verify');
@@ -23,10 +23,6 @@ afterAll(async () => {
   await stopAllBoards();
   removeRunRoot();
 });
-
-function jsonLines(stdout: string): Record<string, any>[] {
-  return stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
-}
 
 beforeAll(async () => {
   expect(runCli(['keygen', '-o', masterFile]).status).toBe(0);

@@ -21,3 +21,8 @@ export function runCli(args: string[], opts: { cwd?: string; input?: string; env
   });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** The JSON objects of a `--json` run that prints one object per line. */
+export function jsonLines(stdout: string): Record<string, any>[] {
+  return stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
