@@ -1,17 +1,30 @@
-/** The GEMM kernels against a naive float64 triple loop, over odd sizes, offsets and accumulation. */
-import { gemmNN, gemmNT, gemmTN } from '../../src/train/gemm';
+/**
+ * The GEMM kernels (plain JavaScript, WebAssembly SIMD, and the per-call dispatch the layers use)
+ * against a naive float64 triple loop, over odd sizes, offsets and accumulation.
+ */
+import * as dispatch from '../../src/train/gemm';
+import * as js from '../../src/train/gemm-js';
+import * as simd from '../../src/train/gemm-wasm';
 import { Rng } from '../../src/train/rng';
 
-type Kernel = typeof gemmNN;
+type Kernel = typeof js.gemmNN;
+type Impl = { gemmNN: Kernel; gemmNT: Kernel; gemmTN: Kernel };
+const IMPLS: Record<string, Impl> = { js, simd, dispatch };
+
 /** Element (r, c) of the left/right operand as each kernel lays it out. */
-const LAYOUT: Record<string, { a: (r: number, p: number, m: number, k: number) => number; b: (p: number, c: number, k: number, n: number) => number; kernel: Kernel }> = {
-  NN: { a: (r, p, _m, k) => r * k + p, b: (p, c, _k, n) => p * n + c, kernel: gemmNN },
-  NT: { a: (r, p, _m, k) => r * k + p, b: (p, c, k) => c * k + p, kernel: gemmNT },
-  TN: { a: (r, p, m) => p * m + r, b: (p, c, _k, n) => p * n + c, kernel: gemmTN },
+const LAYOUT: Record<string, { a: (r: number, p: number, m: number, k: number) => number; b: (p: number, c: number, k: number, n: number) => number; kernel: (impl: Impl) => Kernel }> = {
+  NN: { a: (r, p, _m, k) => r * k + p, b: (p, c, _k, n) => p * n + c, kernel: (i) => i.gemmNN },
+  NT: { a: (r, p, _m, k) => r * k + p, b: (p, c, k) => c * k + p, kernel: (i) => i.gemmNT },
+  TN: { a: (r, p, m) => p * m + r, b: (p, c, _k, n) => p * n + c, kernel: (i) => i.gemmTN },
 };
 
-describe.each(Object.keys(LAYOUT))('gemm%s', (name) => {
-  const { a: ai, b: bi, kernel } = LAYOUT[name];
+test('WebAssembly SIMD is available on Node 20 (else the trainer silently runs the slower JS kernels)', () => {
+  expect(simd.wasmSimdAvailable()).toBe(true);
+});
+
+describe.each(Object.keys(IMPLS).flatMap((impl) => Object.keys(LAYOUT).map((l) => [impl, l])))('%s gemm%s', (impl, name) => {
+  const { a: ai, b: bi } = LAYOUT[name];
+  const kernel = LAYOUT[name].kernel(IMPLS[impl]);
   test.each([
     [1, 1, 1],
     [2, 4, 4],
@@ -19,6 +32,8 @@ describe.each(Object.keys(LAYOUT))('gemm%s', (name) => {
     [5, 9, 6],
     [16, 100, 150],
     [7, 3, 13],
+    [6, 25, 784],
+    [33, 17, 70],
   ])('m=%i n=%i k=%i', (m, n, k) => {
     const rng = new Rng(m * 100 + n * 10 + k);
     const aOff = 3;
