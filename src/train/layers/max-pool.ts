@@ -13,6 +13,8 @@ export class MaxPool implements Layer {
   private y?: Float32Array;
   private argmax = new Int32Array(0);
   private dx?: Float32Array;
+  /** 2×2 windows at stride 2 without padding or dilation (LeNet's pools): a loop without window bounds. */
+  private pair = false;
 
   constructor(readonly spec: WindowSpec, public name = 'maxpool') {}
 
@@ -22,6 +24,7 @@ export class MaxPool implements Layer {
     this.inSize = g.channels * g.height * g.width;
     this.outSize = g.channels * g.outH * g.outW;
     this.outShape = [g.channels, g.outH, g.outW];
+    this.pair = g.kernelH === 2 && g.kernelW === 2 && g.strideH === 2 && g.strideW === 2 && g.padTop === 0 && g.padLeft === 0 && g.dilationH === 1 && g.dilationW === 1 && 2 * g.outH <= g.height && 2 * g.outW <= g.width;
     return this.outShape;
   }
 
@@ -32,6 +35,10 @@ export class MaxPool implements Layer {
     const am = this.argmax;
     const planes = batch * g.channels;
     const hw = g.height * g.width;
+    if (this.pair) {
+      this.forwardPairs(x, planes, y, am);
+      return y;
+    }
     let o = 0;
     for (let p = 0; p < planes; p++) {
       const base = p * hw;
@@ -59,6 +66,41 @@ export class MaxPool implements Layer {
       }
     }
     return y;
+  }
+
+  /** The 2×2 / stride 2 case; same results as the general loop (row-major scan, first maximum wins). */
+  private forwardPairs(x: Float32Array, planes: number, y: Float32Array, am: Int32Array): void {
+    const { height, width, outH, outW } = this.geometry;
+    let o = 0;
+    for (let p = 0; p < planes; p++) {
+      const base = p * height * width;
+      for (let oy = 0; oy < outH; oy++) {
+        let r0 = base + 2 * oy * width;
+        const end = r0 + 2 * outW;
+        for (; r0 < end; r0 += 2) {
+          const r1 = r0 + width;
+          let best = x[r0];
+          let at = r0;
+          const b = x[r0 + 1];
+          if (b > best) {
+            best = b;
+            at = r0 + 1;
+          }
+          const c = x[r1];
+          if (c > best) {
+            best = c;
+            at = r1;
+          }
+          const d = x[r1 + 1];
+          if (d > best) {
+            best = d;
+            at = r1 + 1;
+          }
+          y[o] = best;
+          am[o++] = at;
+        }
+      }
+    }
   }
 
   backward(dy: Float32Array, batch: number, needDx: boolean): Float32Array | null {
