@@ -6,49 +6,57 @@
  * copies cost O(m·k + k·n + m·n) against the product's O(m·n·k).
  *
  * Two kernels cover the three layouts:
- * - `nn`: C[m × 16·nb] (+)= A · B[k × 16·nb] where A's element (i, p) is at a + i·ars + p·acs
+ * - `nn`: C[m × 4·nv] (+)= A · B[k × 4·nv] where A's element (i, p) is at a + i·ars + p·acs
  *   (bytes), so A may be stored row-major (gemmNN) or transposed (gemmTN); each step broadcasts
- *   one A element and multiplies four vectors (16 columns) of a B row.
+ *   one A element and multiplies four vectors (16 columns) of a B row, then single vectors for
+ *   the last columns.
  * - `nt`: C[m × 4·nb] (+)= A[m × 4·kq] · B[4·nb × 4·kq]ᵀ: dot products of rows four floats at a
  *   time, four B rows per A row, then a horizontal sum of each accumulator.
  * Accumulation is in single precision (the JS kernels accumulate in double and round once).
  */
 import { I, T, WasmFunction, wasmModule } from './wasm-asm';
 
-// nn(m, nb, k, a, ars, acs, b, c, acc)
+// nn(m, nv, k, a, ars, acs, b, c, acc): rows of B and C hold nv vectors of four floats
 const NN = (() => {
-  const [m, nb, k, a, ars, acs, b, c, acc] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const [m, nv, k, a, ars, acs, b, c, acc] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
   const [ns, i, jb, p, ap, bp, cp, v0, v1, v2, v3, sa] = [9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20];
-  const vs = [v0, v1, v2, v3];
+  /** One pass over the columns of row i, `vs.length` vectors (4·vs.length columns) per step, while whole steps fit. */
+  const columns = (vs: number[]) => {
+    const width = 16 * vs.length;
+    return [
+      ...I.block, ...I.loop,
+      ...I.get(jb), ...I.i32(width), ...I.i32Add, ...I.get(ns), ...I.i32GtU, ...I.brIf(1),
+      ...I.get(acc), ...I.if,
+      ...vs.flatMap((v, q) => [...I.get(cp), ...I.get(jb), ...I.i32Add, ...I.v128Load(16 * q), ...I.set(v)]),
+      ...I.else,
+      ...vs.flatMap((v) => [...I.v128Zero, ...I.set(v)]),
+      ...I.end,
+      ...I.get(a), ...I.get(i), ...I.get(ars), ...I.i32Mul, ...I.i32Add, ...I.set(ap),
+      ...I.get(b), ...I.get(jb), ...I.i32Add, ...I.set(bp),
+      ...I.get(k), ...I.set(p),
+      ...I.block, ...I.loop,
+      ...I.get(p), ...I.i32Eqz, ...I.brIf(1),
+      ...I.get(ap), ...I.v128Load32Splat(), ...I.set(sa),
+      ...vs.flatMap((v, q) => [...I.get(v), ...I.get(sa), ...I.get(bp), ...I.v128Load(16 * q), ...I.f32x4Mul, ...I.f32x4Add, ...I.set(v)]),
+      ...I.get(ap), ...I.get(acs), ...I.i32Add, ...I.set(ap),
+      ...I.get(bp), ...I.get(ns), ...I.i32Add, ...I.set(bp),
+      ...I.get(p), ...I.i32(1), ...I.i32Sub, ...I.set(p),
+      ...I.br(0),
+      ...I.end, ...I.end,
+      ...vs.flatMap((v, q) => [...I.get(cp), ...I.get(jb), ...I.i32Add, ...I.get(v), ...I.v128Store(16 * q)]),
+      ...I.get(jb), ...I.i32(width), ...I.i32Add, ...I.set(jb),
+      ...I.br(0),
+      ...I.end, ...I.end,
+    ];
+  };
   const body = [
-    ...I.get(nb), ...I.i32(64), ...I.i32Mul, ...I.set(ns),
+    ...I.get(nv), ...I.i32(16), ...I.i32Mul, ...I.set(ns),
     ...I.block, ...I.loop,
     ...I.get(i), ...I.get(m), ...I.i32GeU, ...I.brIf(1),
     ...I.get(c), ...I.get(i), ...I.get(ns), ...I.i32Mul, ...I.i32Add, ...I.set(cp),
     ...I.i32(0), ...I.set(jb),
-    ...I.block, ...I.loop,
-    ...I.get(jb), ...I.get(ns), ...I.i32GeU, ...I.brIf(1),
-    ...I.get(acc), ...I.if,
-    ...vs.flatMap((v, q) => [...I.get(cp), ...I.get(jb), ...I.i32Add, ...I.v128Load(16 * q), ...I.set(v)]),
-    ...I.else,
-    ...vs.flatMap((v) => [...I.v128Zero, ...I.set(v)]),
-    ...I.end,
-    ...I.get(a), ...I.get(i), ...I.get(ars), ...I.i32Mul, ...I.i32Add, ...I.set(ap),
-    ...I.get(b), ...I.get(jb), ...I.i32Add, ...I.set(bp),
-    ...I.get(k), ...I.set(p),
-    ...I.block, ...I.loop,
-    ...I.get(p), ...I.i32Eqz, ...I.brIf(1),
-    ...I.get(ap), ...I.v128Load32Splat(), ...I.set(sa),
-    ...vs.flatMap((v, q) => [...I.get(v), ...I.get(sa), ...I.get(bp), ...I.v128Load(16 * q), ...I.f32x4Mul, ...I.f32x4Add, ...I.set(v)]),
-    ...I.get(ap), ...I.get(acs), ...I.i32Add, ...I.set(ap),
-    ...I.get(bp), ...I.get(ns), ...I.i32Add, ...I.set(bp),
-    ...I.get(p), ...I.i32(1), ...I.i32Sub, ...I.set(p),
-    ...I.br(0),
-    ...I.end, ...I.end,
-    ...vs.flatMap((v, q) => [...I.get(cp), ...I.get(jb), ...I.i32Add, ...I.get(v), ...I.v128Store(16 * q)]),
-    ...I.get(jb), ...I.i32(64), ...I.i32Add, ...I.set(jb),
-    ...I.br(0),
-    ...I.end, ...I.end,
+    ...columns([v0, v1, v2, v3]),
+    ...columns([v0]),
     ...I.get(i), ...I.i32(1), ...I.i32Add, ...I.set(i),
     ...I.br(0),
     ...I.end, ...I.end,
@@ -108,7 +116,7 @@ const NT = (() => {
   return f;
 })();
 
-type NnFn = (m: number, nb: number, k: number, a: number, ars: number, acs: number, b: number, c: number, acc: number) => void;
+type NnFn = (m: number, nv: number, k: number, a: number, ars: number, acs: number, b: number, c: number, acc: number) => void;
 type NtFn = (m: number, nb: number, kq: number, a: number, b: number, c: number, acc: number) => void;
 
 /** The parts of the WebAssembly JS API used here (the project's TypeScript lib has no DOM types). */
@@ -186,7 +194,7 @@ function nnLike(
   A: Float32Array, aOff: number, B: Float32Array, bOff: number, C: Float32Array, cOff: number, accumulate: boolean,
 ): void {
   const kern = load()!;
-  const ns = up(n, 16);
+  const ns = up(n, 4);
   const aAt = 0;
   const bAt = up(m * k, 4);
   const cAt = bAt + k * ns;
@@ -195,7 +203,7 @@ function nnLike(
   putRows(h, bAt, B, bOff, k, n, ns);
   if (accumulate) putRows(h, cAt, C, cOff, m, n, ns);
   const [ars, acs] = transA ? [4, m * 4] : [k * 4, 4];
-  kern.nn(m, ns / 16, k, aAt * 4, ars, acs, bAt * 4, cAt * 4, accumulate ? 1 : 0);
+  kern.nn(m, ns / 4, k, aAt * 4, ars, acs, bAt * 4, cAt * 4, accumulate ? 1 : 0);
   getRows(h, cAt, C, cOff, m, n, ns);
 }
 

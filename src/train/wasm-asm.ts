@@ -59,6 +59,7 @@ export const I = {
   tee: (local: number) => [0x22, ...uleb(local)],
   i32: (v: number) => [0x41, ...sleb(v)],
   i32Eqz: [0x45],
+  i32GtU: [0x4b],
   i32GeU: [0x4f],
   i32Add: [0x6a],
   i32Sub: [0x6b],
