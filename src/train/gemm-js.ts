@@ -1,6 +1,7 @@
 /**
- * Single-precision matrix products on Float32Array row-major matrices addressed by offsets,
- * the kernels every trainable layer reduces to. Loops run along contiguous rows; two output
+ * Matrix products on Float32Array row-major matrices addressed by offsets, in plain JavaScript
+ * (products accumulate in double precision): the fallback of src/train/gemm.ts for runtimes
+ * without WebAssembly SIMD and for products too small to pay for the copies. Loops run along contiguous rows; two output
  * rows share each load of the other operand and the reduction is unrolled by four, so each
  * output element is loaded and stored once per four products. Every output element is computed
  * with the same sequence of operations whatever the blocking, so results do not depend on it.
