@@ -169,10 +169,22 @@ function reserve(k: Kernels, floats: number): Float32Array {
 
 const up = (v: number, to: number) => Math.ceil(v / to) * to;
 
+/** Rows shorter than this are copied by a loop (a subarray per row costs more than the copy). */
+const SHORT_ROW = 64;
+
 /** Copies `rows` rows of `cols` floats (source stride `cols`) to the heap at stride `stride`, zeroing the padding. */
 function putRows(h: Float32Array, at: number, src: Float32Array, off: number, rows: number, cols: number, stride: number): void {
   if (stride === cols) {
     h.set(src.subarray(off, off + rows * cols), at);
+    return;
+  }
+  if (cols < SHORT_ROW) {
+    for (let r = 0; r < rows; r++) {
+      let d = at + r * stride;
+      const s = off + r * cols;
+      for (let c = 0; c < cols; c++) h[d++] = src[s + c];
+      for (const e = at + (r + 1) * stride; d < e; d++) h[d] = 0;
+    }
     return;
   }
   for (let r = 0; r < rows; r++) {
@@ -184,6 +196,14 @@ function putRows(h: Float32Array, at: number, src: Float32Array, off: number, ro
 function getRows(h: Float32Array, at: number, dst: Float32Array, off: number, rows: number, cols: number, stride: number): void {
   if (stride === cols) {
     dst.set(h.subarray(at, at + rows * cols), off);
+    return;
+  }
+  if (cols < SHORT_ROW) {
+    for (let r = 0; r < rows; r++) {
+      const s = at + r * stride;
+      const d = off + r * cols;
+      for (let c = 0; c < cols; c++) dst[d + c] = h[s + c];
+    }
     return;
   }
   for (let r = 0; r < rows; r++) dst.set(h.subarray(at + r * stride, at + r * stride + cols), off + r * cols);
