@@ -6,6 +6,7 @@
 import { ChildProcess, spawn } from 'child_process';
 import { ByteLink } from '../../src/device/link';
 import { openSerialLink } from '../../src/device/serial-link';
+import { rng as mulberry32 } from '../helpers/rng';
 
 export interface Faults {
   /** per-byte probabilities */
@@ -28,16 +29,6 @@ export interface FaultStats {
   replayed: number;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Direction {
   private queue: Buffer[] = [];

@@ -8,6 +8,7 @@ import * as ort from 'onnxruntime-node';
 import { DType, Model, TensorArray } from '../../src/ir/types';
 import { allocArray, shapeSize } from '../../src/ir/tensor';
 import { writeOnnx } from '../../src/onnx/writer';
+import { rng } from './rng';
 
 
 export interface FeedTensor {
@@ -70,17 +71,8 @@ export async function runOrt(
   }
 }
 
-/** mulberry32: a small seeded PRNG returning floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The tests' seeded generator (test/helpers/rng.ts) under the name the op and compiler tests use. */
+export const seededRandom = rng;
 
 export interface RandomRange {
   /** Floats are uniform in [min, max) (default [-1, 1)); integers uniform in [min, max] (default [0, 9]). */

@@ -14,17 +14,8 @@ import { EdgelockError } from '../../src/errors';
 import { makeTensor } from '../../src/ir/tensor';
 import { Dim, Model } from '../../src/ir/types';
 import { writeOnnx } from '../../src/onnx';
+import { rng } from '../helpers/rng';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const gauss = (r: () => number) => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
 
 /** x[N,6] → MatMul → Add → Relu → MatMul → Softmax; batch dimension `batch`. */

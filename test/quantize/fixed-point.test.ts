@@ -17,20 +17,11 @@ import {
 import { TfliteBuilder, options } from '../../src/tflite/builder';
 import { FullyConnectedOptionsT } from '../../src/tflite/generated';
 import { runTflite } from '../../src/tflite/oracle';
+import { rng } from '../helpers/rng';
 
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const randInt32 = (r: () => number) => Math.floor(r() * 2 ** 32) - 2 ** 31;
 
 /** floor(n / d) for BigInt (d > 0). */

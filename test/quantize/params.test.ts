@@ -7,17 +7,8 @@ import { dequantizeValue, quantizeValue } from '../../src/compiler/quantize/fixe
 import { activationParams, biasScale, fixedParams, quantizeInt8 } from '../../src/compiler/quantize/params';
 import { channelAbsMax, quantizeBias, quantizeWeights, weightScales } from '../../src/compiler/quantize/weights';
 import { EdgelockError } from '../../src/errors';
+import { rng } from '../helpers/rng';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('activation parameters', () => {
   test('0.0 is exactly representable and the nudged range spans 255 steps', () => {

@@ -9,17 +9,8 @@ import { TflGraph, TflOp, addTensor, emptyGraph } from '../../src/compiler/tfl-g
 import { EdgelockError } from '../../src/errors';
 import { readTflite } from '../../src/tflite/reader';
 import { TfliteOracle } from '../../src/tflite/oracle';
+import { rng } from '../helpers/rng';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = (n: number, scale: number, r: () => number) => Float32Array.from({ length: n }, () => (r() - 0.5) * 2 * scale);
 
 /** x[1,6,6,2] → CONV_2D 3×3 (RELU) → DEPTHWISE 3×3 (RELU6) → MAX_POOL 2×2 → RESHAPE → FC → SOFTMAX, plus ADD/MAXIMUM with constants. */

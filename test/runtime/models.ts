@@ -6,19 +6,10 @@ import * as G from '../../src/tflite/generated';
 import { TfliteBuilder, options, QuantizationSpec } from '../../src/tflite/builder';
 import { TfliteOpName, TFLITE_OPS } from '../../src/tflite/opcodes';
 import { TensorType } from '../../src/tflite/generated/tflite/tensor-type';
+import { Rand, rng } from '../helpers/rng';
 
-export type Rand = () => number;
-
-export function rng(seed: number): Rand {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
+export type { Rand };
 
 export const randInt = (r: Rand, lo: number, hi: number) => lo + Math.floor((hi - lo + 1) * r());
 export const randScale = (r: Rand, lo: number, hi: number) => Math.fround(lo * Math.pow(hi / lo, r()));

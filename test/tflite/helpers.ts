@@ -1,16 +1,7 @@
 /** Independent arithmetic for checking TFLite outputs (written from the op definitions, not from edgelock code). */
+import { rng } from '../helpers/rng';
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 export function uniform(n: number, lo: number, hi: number, r: () => number): Float32Array {
   return Float32Array.from({ length: n }, () => lo + (hi - lo) * r());
