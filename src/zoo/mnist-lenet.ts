@@ -2,9 +2,7 @@
  * LeNet-5-style MNIST CNN: Conv 6@5x5 pad 2 → Relu → MaxPool 2 → Conv 16@5x5 → Relu → MaxPool 2 →
  * Flatten → Gemm 120 → Relu → Gemm 84 → Relu → Gemm 10, trained by edgelock's trainer.
  */
-import { emitNetwork } from './from-network';
-import { GraphBuilder } from './graph-builder';
-import { MnistRecipe, trainOnMnist } from './train-mnist';
+import { MnistRecipe, mnistZooBuilder } from './train-mnist';
 import { ZooBuilder } from './zoo-model';
 
 export const MNIST_LENET_RECIPE: MnistRecipe = {
@@ -32,26 +30,9 @@ export const MNIST_LENET_RECIPE: MnistRecipe = {
   threads: 2,
 };
 
-export const mnistLenet: ZooBuilder = {
-  name: 'mnist-lenet',
-  description: 'LeNet-5-style MNIST CNN, input [1,1,28,28] in [0,1], output logits [1,10]',
-  seed: MNIST_LENET_RECIPE.seed,
-  async build(ctx) {
-    const { net, testAccuracy, training } = await trainOnMnist(MNIST_LENET_RECIPE, ctx);
-    const b = new GraphBuilder();
-    emitNetwork(b, net, 'input', 'logits');
-    const model = b.toModel('mnist_lenet', this.description, { 'edgelock.zoo': this.name, 'edgelock.mnist_test_accuracy': testAccuracy.toFixed(4) });
-    return {
-      model,
-      info: {
-        name: this.name,
-        description: this.description,
-        seed: this.seed,
-        howBuilt: 'trained on MNIST train (60k) with edgelock\'s TypeScript trainer (src/train), SGD with momentum',
-        accuracy: testAccuracy,
-        trainedOn: 'mnist-train',
-        training,
-      },
-    };
-  },
-};
+export const mnistLenet: ZooBuilder = mnistZooBuilder(
+  'mnist-lenet',
+  'mnist_lenet',
+  'LeNet-5-style MNIST CNN, input [1,1,28,28] in [0,1], output logits [1,10]',
+  MNIST_LENET_RECIPE,
+);

@@ -1,7 +1,5 @@
 /** MNIST MLP 784-128-64-10 (Flatten → Gemm → Relu → Gemm → Relu → Gemm), trained by edgelock's trainer. */
-import { emitNetwork } from './from-network';
-import { GraphBuilder } from './graph-builder';
-import { MnistRecipe, trainOnMnist } from './train-mnist';
+import { MnistRecipe, mnistZooBuilder } from './train-mnist';
 import { ZooBuilder } from './zoo-model';
 
 export const MNIST_MLP_RECIPE: MnistRecipe = {
@@ -23,26 +21,9 @@ export const MNIST_MLP_RECIPE: MnistRecipe = {
   threads: 2,
 };
 
-export const mnistMlp: ZooBuilder = {
-  name: 'mnist-mlp',
-  description: 'MNIST MLP 784-128-64-10, input [1,1,28,28] in [0,1], output logits [1,10]',
-  seed: MNIST_MLP_RECIPE.seed,
-  async build(ctx) {
-    const { net, testAccuracy, training } = await trainOnMnist(MNIST_MLP_RECIPE, ctx);
-    const b = new GraphBuilder();
-    emitNetwork(b, net, 'input', 'logits');
-    const model = b.toModel('mnist_mlp', this.description, { 'edgelock.zoo': this.name, 'edgelock.mnist_test_accuracy': testAccuracy.toFixed(4) });
-    return {
-      model,
-      info: {
-        name: this.name,
-        description: this.description,
-        seed: this.seed,
-        howBuilt: 'trained on MNIST train (60k) with edgelock\'s TypeScript trainer (src/train), SGD with momentum',
-        accuracy: testAccuracy,
-        trainedOn: 'mnist-train',
-        training,
-      },
-    };
-  },
-};
+export const mnistMlp: ZooBuilder = mnistZooBuilder(
+  'mnist-mlp',
+  'mnist_mlp',
+  'MNIST MLP 784-128-64-10, input [1,1,28,28] in [0,1], output logits [1,10]',
+  MNIST_MLP_RECIPE,
+);

@@ -5,7 +5,9 @@ import { LayerSpec, buildNetwork } from '../train/layers';
 import { Sequential } from '../train/network';
 import { Sgd } from '../train/optim/sgd';
 import { fitParallel } from '../train/parallel';
-import { ZooBuildContext } from './zoo-model';
+import { emitNetwork } from './from-network';
+import { GraphBuilder } from './graph-builder';
+import { ZooBuildContext, ZooBuilder } from './zoo-model';
 
 export interface MnistRecipe {
   layers: LayerSpec[];
@@ -68,6 +70,33 @@ export async function trainOnMnist(recipe: MnistRecipe, ctx: ZooBuildContext): P
       trainSeconds: Math.round(trainSeconds * 10) / 10,
       samplesPerSec: Math.round((recipe.epochs * train.count) / trainSeconds),
       finalTrainLoss: Math.round(history[history.length - 1].loss * 1e4) / 1e4,
+    },
+  };
+}
+
+/** A zoo entry trained on MNIST with `recipe` and emitted as an ONNX graph `graphName` (input "input", output "logits"). */
+export function mnistZooBuilder(name: string, graphName: string, description: string, recipe: MnistRecipe): ZooBuilder {
+  return {
+    name,
+    description,
+    seed: recipe.seed,
+    async build(ctx) {
+      const { net, testAccuracy, training } = await trainOnMnist(recipe, ctx);
+      const b = new GraphBuilder();
+      emitNetwork(b, net, 'input', 'logits');
+      const model = b.toModel(graphName, description, { 'edgelock.zoo': name, 'edgelock.mnist_test_accuracy': testAccuracy.toFixed(4) });
+      return {
+        model,
+        info: {
+          name,
+          description,
+          seed: recipe.seed,
+          howBuilt: 'trained on MNIST train (60k) with edgelock\'s TypeScript trainer (src/train), SGD with momentum',
+          accuracy: testAccuracy,
+          trainedOn: 'mnist-train',
+          training,
+        },
+      };
     },
   };
 }
