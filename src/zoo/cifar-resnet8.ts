@@ -9,8 +9,7 @@
 import { Rng } from '../train/rng';
 import { GraphBuilder, samePads } from './graph-builder';
 import { batchNorm, conv, dense } from './layer-helpers';
-import { syntheticTask } from './synthetic-task';
-import { ortAccuracy, trainWithTorch } from './train-torch';
+import { trainSyntheticEntry } from './train-torch';
 import { ZooBuilder } from './zoo-model';
 
 const SEED = 4004;
@@ -56,20 +55,6 @@ export const cifarResnet8: ZooBuilder = {
     b.output('logits', [1, 10]);
     const model = b.toModel('cifar_resnet8', this.description, { 'edgelock.zoo': this.name, 'edgelock.trainedOn': 'synthetic-cifar' });
 
-    const training = trainWithTorch(model, this.name, { trainCount: TRAIN_COUNT, valCount: 1000, epochs: EPOCHS, seed: SEED, log: ctx.log });
-    const accuracy = await ortAccuracy(model, syntheticTask(this.name, 'test', TEST_COUNT));
-    ctx.log(`  synthetic-cifar held-back test accuracy (onnxruntime, ${TEST_COUNT} samples): ${(100 * accuracy).toFixed(2)}%`);
-    return {
-      model,
-      info: {
-        name: this.name,
-        description: this.description,
-        seed: SEED,
-        howBuilt: `seeded He-normal initial weights, trained with PyTorch (models/synthetic/train.py runs the IR graph node by node) on ${TRAIN_COUNT} samples of the synthetic-cifar task (src/zoo/synthetic-task.ts); BatchNormalization statistics averaged over the training set`,
-        accuracy: Math.round(accuracy * 10000) / 10000,
-        trainedOn: 'synthetic-cifar',
-        training: { ...training, testSamples: TEST_COUNT, testSplit: 'syntheticTask(name, "test", n)' },
-      },
-    };
+    return trainSyntheticEntry(model, this.name, this.description, { task: 'synthetic-cifar', seed: SEED, trainCount: TRAIN_COUNT, epochs: EPOCHS, testCount: TEST_COUNT }, ctx);
   },
 };

@@ -8,8 +8,7 @@
 import { Rng } from '../train/rng';
 import { GraphBuilder, samePads } from './graph-builder';
 import { batchNorm, conv, dense } from './layer-helpers';
-import { syntheticTask } from './synthetic-task';
-import { ortAccuracy, trainWithTorch } from './train-torch';
+import { trainSyntheticEntry } from './train-torch';
 import { ZooBuilder } from './zoo-model';
 
 const SEED = 3003;
@@ -46,20 +45,6 @@ export const kwsDscnn: ZooBuilder = {
     b.output('logits', [1, 12]);
     const model = b.toModel('kws_dscnn', this.description, { 'edgelock.zoo': this.name, 'edgelock.trainedOn': 'synthetic-kws' });
 
-    const training = trainWithTorch(model, this.name, { trainCount: TRAIN_COUNT, valCount: 1000, epochs: EPOCHS, seed: SEED, log: ctx.log });
-    const accuracy = await ortAccuracy(model, syntheticTask(this.name, 'test', TEST_COUNT));
-    ctx.log(`  synthetic-kws held-back test accuracy (onnxruntime, ${TEST_COUNT} samples): ${(100 * accuracy).toFixed(2)}%`);
-    return {
-      model,
-      info: {
-        name: this.name,
-        description: this.description,
-        seed: SEED,
-        howBuilt: `seeded He-normal initial weights, trained with PyTorch (models/synthetic/train.py runs the IR graph node by node) on ${TRAIN_COUNT} samples of the synthetic-kws task (src/zoo/synthetic-task.ts); BatchNormalization statistics averaged over the training set`,
-        accuracy: Math.round(accuracy * 10000) / 10000,
-        trainedOn: 'synthetic-kws',
-        training: { ...training, testSamples: TEST_COUNT, testSplit: 'syntheticTask(name, "test", n)' },
-      },
-    };
+    return trainSyntheticEntry(model, this.name, this.description, { task: 'synthetic-kws', seed: SEED, trainCount: TRAIN_COUNT, epochs: EPOCHS, testCount: TEST_COUNT }, ctx);
   },
 };

@@ -19,6 +19,7 @@ import { makeTensor } from '../ir/tensor';
 import { Model } from '../ir/types';
 import { writeOnnx } from '../onnx/writer';
 import { SyntheticSet, syntheticTask } from './synthetic-task';
+import { ZooBuildContext, ZooInfo } from './zoo-model';
 
 export const TORCH_PYTHON = process.env.EDGELOCK_TORCH_PYTHON ?? '/usr/bin/python3';
 const SCRIPT = path.resolve(__dirname, '..', '..', 'models', 'synthetic', 'train.py');
@@ -92,4 +93,38 @@ export async function ortAccuracy(model: Model, set: SyntheticSet): Promise<numb
     await session.release();
   }
   return correct / set.count;
+}
+
+export interface SyntheticRecipe {
+  /** the task's name in the zoo index, e.g. synthetic-kws */
+  task: string;
+  seed: number;
+  trainCount: number;
+  epochs: number;
+  testCount: number;
+}
+
+/**
+ * The rest of a synthetic-task zoo entry once its graph is built: trains `model` on task `name` with PyTorch,
+ * measures held-back accuracy with onnxruntime and describes how it was made.
+ */
+export async function trainSyntheticEntry(
+  model: Model, name: string, description: string, r: SyntheticRecipe, ctx: ZooBuildContext,
+): Promise<{ model: Model; info: Omit<ZooInfo, 'params' | 'buildSeconds'> }> {
+  const task = r.task;
+  const training = trainWithTorch(model, name, { trainCount: r.trainCount, valCount: 1000, epochs: r.epochs, seed: r.seed, log: ctx.log });
+  const accuracy = await ortAccuracy(model, syntheticTask(name, 'test', r.testCount));
+  ctx.log(`  ${task} held-back test accuracy (onnxruntime, ${r.testCount} samples): ${(100 * accuracy).toFixed(2)}%`);
+  return {
+    model,
+    info: {
+      name,
+      description,
+      seed: r.seed,
+      howBuilt: `seeded He-normal initial weights, trained with PyTorch (models/synthetic/train.py runs the IR graph node by node) on ${r.trainCount} samples of the ${task} task (src/zoo/synthetic-task.ts); BatchNormalization statistics averaged over the training set`,
+      accuracy: Math.round(accuracy * 10000) / 10000,
+      trainedOn: task,
+      training: { ...training, testSamples: r.testCount, testSplit: 'syntheticTask(name, "test", n)' },
+    },
+  };
 }
