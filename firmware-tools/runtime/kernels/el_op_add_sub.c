@@ -15,11 +15,8 @@ typedef struct {
 } addsub_data;
 
 static el_status prepare_common(el_prepare_ctx *c, el_node *n) {
-  EL_TRY(el_expect_io(n, 2, 2, 1));
+  EL_TRY(el_expect_binary_int8(n));
   const el_tensor *a = n->in[0], *b = n->in[1], *out = n->out[0];
-  EL_TRY(el_expect_int8(a));
-  EL_TRY(el_expect_int8(b));
-  EL_TRY(el_expect_int8(out));
   addsub_data *d = el_alloc(c, sizeof *d);
   EL_ENSURE(d != NULL, EL_ERR_ARENA_TOO_SMALL);
   EL_TRY(el_bcast_prepare(a, b, out, &d->bc));
