@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { runCommandsInProcess } from '../helpers/cli';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -19,20 +19,8 @@ const MODEL = path.resolve(__dirname, '../../models/pytorch/torch-cnn-opset13.on
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgelock-compile-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-async function run(args: string[]): Promise<string> {
-  const program = new Command('edgelock').exitOverride();
-  register(program);
-  let out = '';
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += chunk.toString();
-    return true;
-  });
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } finally {
-    spy.mockRestore();
-  }
-  return out;
+function run(args: string[]): Promise<string> {
+  return runCommandsInProcess([register], args);
 }
 
 async function runError(args: string[]): Promise<EdgelockError> {

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { runCommandsInProcess } from '../helpers/cli';
 import { register as registerBoard } from '../../src/cli/commands/board';
 import { register as registerDevice } from '../../src/cli/commands/device';
 import { freshStateDir, removeRunRoot, stopAllBoards } from './helpers';
@@ -9,21 +9,8 @@ afterAll(async () => {
 });
 
 /** Runs `edgelock <args>` against the board/device command handlers and returns what they printed. */
-async function run(args: string[]): Promise<string> {
-  const program = new Command('edgelock').exitOverride();
-  registerBoard(program);
-  registerDevice(program);
-  let out = '';
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-    out += String(s);
-    return true;
-  });
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } finally {
-    spy.mockRestore();
-  }
-  return out;
+function run(args: string[]): Promise<string> {
+  return runCommandsInProcess([registerBoard, registerDevice], args);
 }
 
 test('board start / device info / board list / board stop (host-sim, --json)', async () => {

@@ -18,7 +18,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Command } from 'commander';
+import { runCommandsInProcess } from '../helpers/cli';
 import { zooModels } from '../../src/bench/zoo-list';
 import { register as registerDevice } from '../../src/cli/commands/device';
 import { loadMnist } from '../../src/data/mnist';
@@ -266,18 +266,6 @@ describe.each([
 });
 
 /** Runs `edgelock <args>` against the device command handlers and returns what they printed. */
-async function cli(args: string[]): Promise<string> {
-  const program = new Command('edgelock').exitOverride();
-  registerDevice(program);
-  let out = '';
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-    out += String(s);
-    return true;
-  });
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } finally {
-    spy.mockRestore();
-  }
-  return out;
+function cli(args: string[]): Promise<string> {
+  return runCommandsInProcess([registerDevice], args);
 }

@@ -1,5 +1,6 @@
 import { spawnSync } from 'child_process';
 import { resolve } from 'path';
+import { Command } from 'commander';
 
 export const ROOT = resolve(__dirname, '..', '..');
 export const CLI = resolve(ROOT, 'dist', 'cli', 'main.js');
@@ -25,4 +26,24 @@ export function runCli(args: string[], opts: { cwd?: string; input?: string; env
 /** The JSON objects of a `--json` run that prints one object per line. */
 export function jsonLines(stdout: string): Record<string, any>[] {
   return stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+/**
+ * Runs `edgelock <args>` in-process against the given command registrations (commander with exitOverride, so
+ * errors reject instead of exiting) and returns what the commands printed on stdout.
+ */
+export async function runCommandsInProcess(registrations: ReadonlyArray<(program: Command) => unknown>, args: string[]): Promise<string> {
+  const program = new Command('edgelock').exitOverride();
+  for (const register of registrations) register(program);
+  let out = '';
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
+    out += String(s);
+    return true;
+  });
+  try {
+    await program.parseAsync(args, { from: 'user' });
+  } finally {
+    spy.mockRestore();
+  }
+  return out;
 }
