@@ -22,7 +22,7 @@ import { writeFileAtomic } from '../formats/atomic-write';
 import { buildPackage } from '../package/build';
 import { TfliteOracle } from '../tflite/oracle';
 import { unsealTflite } from '../lock/tflite-lock';
-import { nchwToNhwc, quantizeAffine } from '../tflite/affine';
+import { quantizeAffine, toModelLayout } from '../tflite/affine';
 import { humanBytes } from '../cli/output';
 import { WatermarkRecord } from '../watermark/metadata';
 
@@ -71,13 +71,6 @@ function failures<R>(outcomes: BoardOutcome<R>[]): string {
   return outcomes.filter((o) => !o.ok).map((o) => `${o.port}: ${o.error?.code} ${o.error?.message}`).join('; ');
 }
 
-/** int8 input bytes of one image for the board (the host quantises as TFLite's reference QUANTIZE does). */
-function boardInput(x: Float32Array, sampleShape: number[], shape: number[], scale: number, zeroPoint: number): Int8Array {
-  const nhwc = shape.length === 4 && sampleShape.length === 3 && shape[3] === sampleShape[0] && sampleShape[0] > 1;
-  const v = nhwc ? nchwToNhwc(x, sampleShape[0], sampleShape[1], sampleShape[2]) : x;
-  return Int8Array.from(quantizeAffine(v, scale, zeroPoint));
-}
-
 interface RunTally {
   exact: number;
   sameTop1: number;
@@ -92,7 +85,7 @@ async function runImages(client: DeviceClient, slot: number, oracle: TfliteOracl
   const size = set.sampleShape.reduce((a, b) => a * b, 1);
   const t: RunTally = { exact: 0, sameTop1: 0, maxSteps: 0, correct: 0, cycles: 0 };
   for (let i = 0; i < set.count; i++) {
-    const q = boardInput(set.x.subarray(i * size, (i + 1) * size), set.sampleShape, input.shape, input.scale, input.zeroPoint);
+    const q = Int8Array.from(quantizeAffine(toModelLayout(set.x.subarray(i * size, (i + 1) * size), set.sampleShape, input.shape), input.scale, input.zeroPoint));
     const r = await client.run(slot, q);
     const got = Array.from(r.outputs[0].int8);
     const [ref] = oracle.run([{ data: Int32Array.from(q), shape: input.shape }]);

@@ -5,16 +5,9 @@
  */
 import { EdgelockError } from '../errors';
 import { TfliteOracle } from '../tflite/oracle';
-import { nchwToNhwc, quantizeAffine } from '../tflite/affine';
+import { quantizeAffine, toModelLayout } from '../tflite/affine';
 import { readTflite } from '../tflite/reader';
 import { argmax, LabelledSet } from './labelled-data';
-
-function toModelLayout(x: Float32Array, sampleShape: number[], modelShape: number[]): Float32Array {
-  if (sampleShape.length !== 3 || modelShape.length !== 4) return x;
-  const [c, h, w] = sampleShape;
-  if (c === 1 || modelShape[1] !== h || modelShape[2] !== w || modelShape[3] !== c) return x;
-  return nchwToNhwc(x, c, h, w);
-}
 
 export async function predictTflite(bytes: Uint8Array, data: LabelledSet): Promise<Int32Array> {
   const info = readTflite(bytes);

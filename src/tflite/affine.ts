@@ -22,3 +22,14 @@ export function nchwToNhwc(src: ArrayLike<number>, c: number, h: number, w: numb
   for (let ci = 0; ci < c; ci++) for (let i = 0; i < h * w; i++) out[i * c + ci] = src[ci * h * w + i];
   return out;
 }
+
+/**
+ * One float sample in the ONNX layout (`sampleShape`, e.g. [c, h, w]) in the layout of a model input of shape
+ * `modelShape`: moved channels-last when the model takes [1, h, w, c] with c > 1, else returned as is.
+ */
+export function toModelLayout(x: Float32Array, sampleShape: readonly number[], modelShape: readonly number[]): Float32Array {
+  if (sampleShape.length !== 3 || modelShape.length !== 4) return x;
+  const [c, h, w] = sampleShape;
+  if (c === 1 || modelShape[1] !== h || modelShape[2] !== w || modelShape[3] !== c) return x;
+  return nchwToNhwc(x, c, h, w);
+}

@@ -10,7 +10,7 @@ import { TfliteBuilder, options } from '../../src/tflite/builder';
 import { QuantizeOptionsT, TensorType } from '../../src/tflite/generated';
 import { TFLITE_OPS } from '../../src/tflite/opcodes';
 import { runTflite } from '../../src/tflite/oracle';
-import { nchwToNhwc, quantizeAffine } from '../../src/tflite/affine';
+import { nchwToNhwc, quantizeAffine, toModelLayout } from '../../src/tflite/affine';
 
 async function runtimeQuantize(x: Float32Array, scale: number, zeroPoint: number): Promise<number[]> {
   const n = x.length;
@@ -52,4 +52,13 @@ test.each([
 test('nchwToNhwc moves channels last', () => {
   // c=2, h=1, w=3: [[a0 a1 a2], [b0 b1 b2]] -> a0 b0 a1 b1 a2 b2
   expect(Array.from(nchwToNhwc([1, 2, 3, 10, 20, 30], 2, 1, 3))).toEqual([1, 10, 2, 20, 3, 30]);
+});
+
+test('toModelLayout moves channels last only for a channels-last model input', () => {
+  const x = Float32Array.from([1, 2, 3, 10, 20, 30]); // [c=2, h=1, w=3]
+  expect(Array.from(toModelLayout(x, [2, 1, 3], [1, 1, 3, 2]))).toEqual([1, 10, 2, 20, 3, 30]);
+  expect(toModelLayout(x, [2, 1, 3], [1, 2, 1, 3])).toBe(x); // NCHW model input
+  const gray = Float32Array.from([1, 2, 3]);
+  expect(toModelLayout(gray, [1, 1, 3], [1, 1, 3, 1])).toBe(gray); // one channel: same order
+  expect(toModelLayout(gray, [3], [1, 3])).toBe(gray); // not an image
 });
