@@ -7,7 +7,7 @@ import { Rng } from '../train/rng';
 import { readOnnx } from '../onnx/reader';
 import { inferShapes } from '../ir/shape-inference';
 import { Benchmark, BenchTable } from './types';
-import { zooModels } from './zoo-list';
+import { zooModels } from '../zoo/models-dir';
 
 const CALIB_SAMPLES = 300;
 

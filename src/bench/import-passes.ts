@@ -3,7 +3,7 @@ import { inferShapes } from '../ir/shape-inference';
 import { readOnnx } from '../onnx/reader';
 import { writeOnnx } from '../onnx/writer';
 import { runPipeline } from '../passes/pipeline';
-import { zooModels } from './zoo-list';
+import { zooModels } from '../zoo/models-dir';
 import { Benchmark, BenchTable, medianMs } from './types';
 
 export const importPasses: Benchmark = {

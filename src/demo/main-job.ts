@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'fs';
 import { join } from 'path';
-import { MODELS_DIR } from '../bench/zoo-list';
+import { MODELS_DIR } from '../zoo/models-dir';
 import { inspectOnnx } from '../inspect/onnx';
 import { readOnnx } from '../onnx/reader';
 import { loadLabelledSet } from '../eval/labelled-data';

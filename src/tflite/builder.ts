@@ -21,7 +21,6 @@ import { OperatorT } from './generated/tflite/operator';
 import { TFLITE_OPS, TfliteOpName, builtinOptionsName } from './opcodes';
 
 export const TFLITE_SCHEMA_VERSION = 3;
-export const TFLITE_FILE_IDENTIFIER = 'TFL3';
 /** Byte alignment of every constant buffer's data inside the file. */
 export const TFLITE_BUFFER_ALIGNMENT = 16;
 
