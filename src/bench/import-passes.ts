@@ -1,5 +1,5 @@
 import { readFileSync } from 'fs';
-import { inferShapes } from '../ir/shape-inference';
+import { inferShapes } from '../ops/shape-inference';
 import { readOnnx } from '../onnx/reader';
 import { writeOnnx } from '../onnx/writer';
 import { runPipeline } from '../passes/pipeline';
