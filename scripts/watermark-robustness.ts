@@ -23,7 +23,7 @@ import { calibrateNull, CleanClassifier } from '../src/watermark/calibrate';
 import { embedWatermark, EmbedResult } from '../src/watermark/embed';
 import { recordFromOnnx } from '../src/watermark/metadata';
 import { scoreLabels } from '../src/watermark/score';
-import { fineTune, magnitudePrune } from '../src/watermark/removal';
+import { fineTune, magnitudePrune } from '../src/attack/watermark-removal';
 import { RUNNERS } from '../src/watermark/runners';
 import { ownerSignature } from '../src/watermark/signature';
 import { BaseData, prepareTriggers, VerifyReport, verifyWithRunner } from '../src/watermark/verify';

@@ -95,23 +95,7 @@ el_status el_const_i32(const el_tensor *t, uint32_t i, int32_t *v);
 #define EL_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define EL_MAX(a, b) ((a) > (b) ? (a) : (b))
 
-/* Builtin operator codes (TFLite schema). */
-enum {
-  EL_OP_ADD = 0, EL_OP_AVERAGE_POOL_2D = 1, EL_OP_CONCATENATION = 2, EL_OP_CONV_2D = 3,
-  EL_OP_DEPTHWISE_CONV_2D = 4, EL_OP_DEQUANTIZE = 6, EL_OP_FULLY_CONNECTED = 9,
-  EL_OP_LOGISTIC = 14, EL_OP_MAX_POOL_2D = 17, EL_OP_MUL = 18, EL_OP_RELU = 19, EL_OP_RELU6 = 21,
-  EL_OP_RESHAPE = 22, EL_OP_SOFTMAX = 25, EL_OP_TANH = 28, EL_OP_PAD = 34, EL_OP_TRANSPOSE = 39,
-  EL_OP_MEAN = 40, EL_OP_SUB = 41, EL_OP_SQUEEZE = 43, EL_OP_MAXIMUM = 55, EL_OP_MINIMUM = 57,
-  EL_OP_PADV2 = 60, EL_OP_LEAKY_RELU = 98, EL_OP_QUANTIZE = 114, EL_OP_HARD_SWISH = 117
-};
-
-/* BuiltinOptions union tags (TFLite schema). */
-enum {
-  EL_OPT_NONE = 0, EL_OPT_CONV2D = 1, EL_OPT_DEPTHWISE = 2, EL_OPT_POOL2D = 5, EL_OPT_FC = 8,
-  EL_OPT_SOFTMAX = 9, EL_OPT_CONCAT = 10, EL_OPT_ADD = 11, EL_OPT_RESHAPE = 17, EL_OPT_MUL = 21,
-  EL_OPT_PAD = 22, EL_OPT_TRANSPOSE = 26, EL_OPT_REDUCER = 27, EL_OPT_SUB = 28, EL_OPT_SQUEEZE = 30,
-  EL_OPT_DEQUANTIZE = 38, EL_OPT_MAXMIN = 39, EL_OPT_PADV2 = 43, EL_OPT_LEAKY_RELU = 75,
-  EL_OPT_QUANTIZE = 89, EL_OPT_HARD_SWISH = 91
-};
+/* EL_OP_* builtin codes, EL_OPT_* options tags and the EL_RUNTIME_OPS list: generated from src/tflite/builtins.ts. */
+#include "el_ops.h"
 
 #endif

@@ -1,6 +1,6 @@
 import { DTYPE_BYTES, shapeSize } from '../ir/tensor';
 import { Model, Tensor, ValueInfo } from '../ir/types';
-import { defaultOpset } from '../onnx/opsets';
+import { defaultOpset } from '../ir/opsets';
 import { OP_TABLE } from '../ops/registry';
 import { OpContext, TflmSupport, ValueType } from '../ops/types';
 

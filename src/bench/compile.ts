@@ -5,9 +5,9 @@ import { loadDataset } from '../data/dataset';
 import { Model } from '../tflite/generated';
 import { Rng } from '../train/rng';
 import { readOnnx } from '../onnx/reader';
-import { inferShapes } from '../ir/shape-inference';
+import { inferShapes } from '../ops/shape-inference';
 import { Benchmark, BenchTable } from './types';
-import { zooModels } from './zoo-list';
+import { zooModels } from '../zoo/models-dir';
 
 const CALIB_SAMPLES = 300;
 

@@ -7,7 +7,7 @@ import { DeviceClient } from '../device/client';
 import { measureTransfer } from '../device/transfer-stats';
 import { calibrationFor } from './compile';
 import { Benchmark, BenchTable } from './types';
-import { zooModels } from './zoo-list';
+import { zooModels } from '../zoo/models-dir';
 
 /** SysTick on mps2-an386 under `-icount shift=0`: one tick per 40 guest instructions. */
 const INSTRUCTIONS_PER_TICK = 40;

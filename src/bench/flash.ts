@@ -16,7 +16,7 @@ import { deriveDeviceKey } from '../keys/derive';
 import { buildPackage } from '../package/build';
 import { calibrationFor } from './compile';
 import { Benchmark, BenchTable } from './types';
-import { zooModels } from './zoo-list';
+import { zooModels } from '../zoo/models-dir';
 
 const BOARDS = ['host-sim', 'qemu-mps2-an386'];
 

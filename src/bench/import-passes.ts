@@ -1,9 +1,9 @@
 import { readFileSync } from 'fs';
-import { inferShapes } from '../ir/shape-inference';
+import { inferShapes } from '../ops/shape-inference';
 import { readOnnx } from '../onnx/reader';
 import { writeOnnx } from '../onnx/writer';
 import { runPipeline } from '../passes/pipeline';
-import { zooModels } from './zoo-list';
+import { zooModels } from '../zoo/models-dir';
 import { Benchmark, BenchTable, medianMs } from './types';
 
 export const importPasses: Benchmark = {

@@ -1,4 +1,4 @@
-import { formatTable } from '../cli/output';
+import { formatTable } from '../text/table';
 import { BENCHMARKS } from './registry';
 
 async function main(): Promise<void> {

@@ -5,7 +5,8 @@
  */
 import { performance } from 'perf_hooks';
 import { EdgelockError } from '../errors';
-import { microRegistrations, TFLITE_OPS, TfliteOpName } from '../tflite/opcodes';
+import { TFLITE_OPS, TfliteOpName } from '../tflite/builtins';
+import { microRegistrations } from '../tflite/opcodes';
 import { calibrate, CalibrationSamples, RangeMethod } from './calibrate';
 import { compileFloat, stampProvenance } from './compile-float';
 import { InputLayout } from './lower/lower-model';

@@ -1,6 +1,6 @@
 /** The facts TFLite's op-version rules look at, read off a TflGraph operator. */
 import { TENSOR_TYPES } from '../tflite/builder';
-import { OpSignature, TFLITE_OPS, TfliteOpName } from '../tflite/opcodes';
+import { OpSignature, TFLITE_OPS, TfliteOpName } from '../tflite/builtins';
 import { TflGraph, TflOp } from './tfl-graph';
 
 const BINARY = new Set(['ADD', 'SUB', 'MUL', 'DIV', 'MAXIMUM', 'MINIMUM']);

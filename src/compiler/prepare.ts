@@ -4,7 +4,7 @@
  * Calibration must run on this same model: TflGraph tensor sources name its values.
  */
 import { EdgelockError } from '../errors';
-import { inferShapes } from '../ir/shape-inference';
+import { inferShapes } from '../ops/shape-inference';
 import { Model, ValueInfo } from '../ir/types';
 import { runPipeline } from '../passes/pipeline';
 

@@ -11,10 +11,10 @@
  */
 import { EdgelockError } from '../errors';
 import { TENSOR_TYPES, TfliteBuilder, TfliteDType } from '../tflite/builder';
-import { TFLITE_OPS, TfliteOpName } from '../tflite/opcodes';
+import { TFLITE_OPS, TfliteOpName } from '../tflite/builtins';
 import { opVersion } from './op-signature';
 import { TflGraph, TflTensor } from './tfl-graph';
-import { toFlatbufferOptions } from './tflite-options';
+import { writeOptions } from '../tflite/options';
 
 function quantization(t: TflTensor) {
   if (!t.quant) return undefined;
@@ -40,7 +40,7 @@ export function serialize(g: TflGraph): Uint8Array {
       version: opVersion(g, op),
       inputs: op.inputs,
       outputs: op.outputs,
-      options: toFlatbufferOptions(op.options),
+      options: writeOptions(op.options),
     });
   }
   b.setInputs(g.inputs);

@@ -47,32 +47,9 @@ export interface TflTensor {
   role?: 'conv-weight' | 'depthwise-weight' | 'fc-weight' | 'bias' | 'const-operand' | 'shape';
 }
 
-export type FusedActivation = 'NONE' | 'RELU' | 'RELU_N1_TO_1' | 'RELU6' | 'TANH';
+import type { TflOptions } from '../tflite/options';
 
-export type Padding = 'SAME' | 'VALID';
-
-/** Builtin options per operator, named after the TFLite option tables' fields. */
-export type TflOptions =
-  | { kind: 'Conv2D'; padding: Padding; strideW: number; strideH: number; dilationW: number; dilationH: number; fusedActivation: FusedActivation }
-  | { kind: 'DepthwiseConv2D'; padding: Padding; strideW: number; strideH: number; depthMultiplier: number; dilationW: number; dilationH: number; fusedActivation: FusedActivation }
-  | { kind: 'FullyConnected'; fusedActivation: FusedActivation; keepNumDims: boolean }
-  | { kind: 'Pool2D'; padding: Padding; strideW: number; strideH: number; filterW: number; filterH: number; fusedActivation: FusedActivation }
-  | { kind: 'Add' | 'Sub' | 'Mul' | 'Div'; fusedActivation: FusedActivation }
-  | { kind: 'Concatenation'; axis: number; fusedActivation: FusedActivation }
-  | { kind: 'Reshape'; newShape: number[] }
-  | { kind: 'Softmax'; beta: number }
-  | { kind: 'Reducer'; keepDims: boolean }
-  | { kind: 'LeakyRelu'; alpha: number }
-  | { kind: 'Transpose' }
-  | { kind: 'Pad' }
-  | { kind: 'PadV2' }
-  | { kind: 'Slice' }
-  | { kind: 'MaximumMinimum' }
-  | { kind: 'HardSwish' }
-  | { kind: 'Quantize' }
-  | { kind: 'Dequantize' }
-  | { kind: 'Squeeze'; squeezeDims: number[] }
-  | { kind: 'None' };
+export type { FusedActivation, Padding, TflOptions } from '../tflite/options';
 
 export interface TflOp {
   /** TFLite BuiltinOperator name, e.g. 'CONV_2D'. */

@@ -23,7 +23,7 @@ import { buildPackage } from '../package/build';
 import { TfliteOracle } from '../tflite/oracle';
 import { unsealTflite } from '../lock/tflite-lock';
 import { quantizeAffine, toModelLayout } from '../tflite/affine';
-import { humanBytes } from '../cli/output';
+import { humanBytes } from '../text/bytes';
 import { WatermarkRecord } from '../watermark/metadata';
 
 export interface FactoryChainInput {

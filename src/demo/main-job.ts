@@ -5,11 +5,11 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'fs';
 import { join } from 'path';
-import { MODELS_DIR } from '../bench/zoo-list';
+import { MODELS_DIR } from '../zoo/models-dir';
 import { inspectOnnx } from '../inspect/onnx';
 import { readOnnx } from '../onnx/reader';
 import { loadLabelledSet } from '../eval/labelled-data';
-import { formatTable } from '../cli/output';
+import { formatTable } from '../text/table';
 import { createKeyFile, readKeyFile } from '../keys/key-file';
 import { ownerSignature } from '../watermark/signature';
 import { OutputStreams } from '../factory/multi-board';

@@ -15,7 +15,7 @@ import { Model } from '../ir/types';
 import { writeOnnx } from '../onnx/writer';
 import { embedWatermark } from '../watermark/embed';
 import { WatermarkRecord } from '../watermark/metadata';
-import { humanBytes } from '../cli/output';
+import { humanBytes } from '../text/bytes';
 import { keyId } from '../keys/derive';
 
 export interface ModelChainInput {

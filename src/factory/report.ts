@@ -1,5 +1,5 @@
 /** `edgelock factory report`: the factory database's log as a table, with per-outcome counts and unfinished attempts. */
-import { formatTable } from '../cli/output';
+import { formatTable } from '../text/table';
 import { FactoryEvent, OUTCOMES } from './db';
 
 /**

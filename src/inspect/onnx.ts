@@ -1,9 +1,11 @@
 import { modelStats, ModelStats } from '../analysis/stats';
-import { formatShape, formatTable, humanBytes } from '../cli/output';
+import { humanBytes } from '../text/bytes';
+import { formatShape } from '../text/shape';
+import { formatTable } from '../text/table';
 import { dumpGraph } from '../ir/dump';
-import { inferShapes } from '../ir/shape-inference';
+import { inferShapes } from '../ops/shape-inference';
 import { Model, ValueInfo } from '../ir/types';
-import { defaultOpset } from '../onnx/opsets';
+import { defaultOpset } from '../ir/opsets';
 
 export interface OnnxReport {
   format: 'onnx';

@@ -4,14 +4,16 @@
  * versions and the TFLite-Micro registrations a firmware needs, tensor and parameter counts,
  * edgelock provenance metadata and a greedy tensor-arena estimate.
  */
-import { formatShape, formatTable, humanBytes } from '../cli/output';
+import { humanBytes } from '../text/bytes';
+import { formatShape } from '../text/shape';
+import { formatTable } from '../text/table';
 import { EdgelockMetadata, METADATA_KEY } from '../compiler/compile-float';
 import { planMemory } from '../compiler/memory-plan';
 import { EdgelockError } from '../errors';
 import { DTYPE_BYTES } from '../ir/tensor';
 import { microRegistrations } from '../tflite/opcodes';
 import { readTflite, TfliteTensorInfo } from '../tflite/reader';
-import { Inspector } from './registry';
+import { Inspector } from './inspector';
 
 /** Element sizes: the IR's table, plus TFLite tensor types the IR has no dtype for. */
 const TFLITE_ONLY_BYTES: Record<string, number> = { uint16: 2, uint32: 4, uint64: 8 };

@@ -4,7 +4,7 @@
  */
 import { EdgelockError } from '../errors';
 import { Graph, Model, Node, ValueInfo } from './types';
-import { defaultOpset } from '../onnx/opsets';
+import { defaultOpset } from './opsets';
 
 /** Default-domain opset version of a model; E_ONNX_OPSET when it imports none. */
 export function opsetVersion(model: Model): number {

@@ -3,7 +3,7 @@ import { EdgelockError } from '../errors';
 import { Attr, Dim, DType, Graph, Model, Node, Tensor, ValueInfo } from '../ir/types';
 import { allocArray, makeTensor, shapeSize, tensorFromBytes } from '../ir/tensor';
 import { dtypeFromOnnx, onnxDtypeName } from './dtypes';
-import { checkOpsets } from './opsets';
+import { checkOpsets } from '../ir/opsets';
 
 type LongLike = number | string | { toString(): string; toNumber?: () => number } | null | undefined;
 

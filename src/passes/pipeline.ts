@@ -1,5 +1,5 @@
 import { EdgelockError, isEdgelockError } from '../errors';
-import { inferShapes } from '../ir/shape-inference';
+import { inferShapes } from '../ops/shape-inference';
 import { Model } from '../ir/types';
 import { structuralHash } from './fingerprint';
 import { PASS_TABLE, PIPELINES } from './registry';

@@ -1,4 +1,4 @@
-import { analyzeGraph } from '../ir/shape-inference';
+import { analyzeGraph } from '../ops/shape-inference';
 import { Model, ValueInfo } from '../ir/types';
 
 /** dtype and shape of every value (graph inputs, initializers, node outputs) as shape inference derives them. */

@@ -18,15 +18,16 @@ import { BuiltinOperator } from './generated/tflite/builtin-operator';
 import { BuiltinOptions } from './generated/tflite/builtin-options';
 import { TensorType } from './generated/tflite/tensor-type';
 import { OperatorT } from './generated/tflite/operator';
-import { TFLITE_OPS, TfliteOpName, builtinOptionsName } from './opcodes';
+import { TFLITE_OPS, TfliteOpName } from './builtins';
+import { builtinOptionsName } from './opcodes';
+import { BuiltinOptionsObject } from './options';
+
+export { options } from './options';
+export type { BuiltinOptionsObject } from './options';
 
 export const TFLITE_SCHEMA_VERSION = 3;
-export const TFLITE_FILE_IDENTIFIER = 'TFL3';
 /** Byte alignment of every constant buffer's data inside the file. */
 export const TFLITE_BUFFER_ALIGNMENT = 16;
-
-/** Any BuiltinOptions union member in object form (e.g. `Conv2DOptionsT`). */
-export type BuiltinOptionsObject = NonNullable<OperatorT['builtinOptions']>;
 
 /** Tensor element types edgelock writes, by the names the IR uses. */
 export const TENSOR_TYPES = {
@@ -69,7 +70,7 @@ export interface ConstTensorSpec extends TensorSpec {
 
 export interface OperatorSpec {
   op: TfliteOpName;
-  /** Op version (see opcodes.ts `TFLITE_OPS[op].version(signature)`). */
+  /** Op version (see builtins.ts `TFLITE_OPS[op].version(signature)`). */
   version: number;
   /** Tensor indices; -1 marks an omitted optional input. */
   inputs: number[];
@@ -87,10 +88,6 @@ for (const [name, tag] of Object.entries(BuiltinOptions)) {
   OPTIONS_TAG.set(cls, tag);
 }
 
-/** Builds an options object with typed field overrides, e.g. `options(Conv2DOptionsT, { strideW: 2 })`. */
-export function options<T extends BuiltinOptionsObject>(cls: new () => T, fields: Partial<Omit<T, 'pack'>> = {}): T {
-  return Object.assign(new cls(), fields);
-}
 
 interface TensorRecord extends TensorSpec {
   buffer: number;

@@ -19,8 +19,10 @@ import { ActivationFunctionType } from './generated/tflite/activation-function-t
 import { FullyConnectedOptionsWeightsFormat } from './generated/tflite/fully-connected-options-weights-format';
 import { QuantizationDetails } from './generated/tflite/quantization-details';
 import { builtinOperatorName, builtinOptionsName } from './opcodes';
+import { TFLITE_FILE_IDENTIFIER, isTflite } from './file-identifier';
 
-export const TFLITE_IDENTIFIER = 'TFL3';
+export { isTflite } from './file-identifier';
+
 
 export interface TfliteQuantization {
   scale: number[];
@@ -110,12 +112,6 @@ export interface TfliteModelInfo {
   metadata: TfliteMetadataInfo[];
 }
 
-/** True when the bytes carry the TFLite file identifier "TFL3" at offset 4. */
-export function isTflite(bytes: Uint8Array): boolean {
-  if (bytes.length < 8) return false;
-  for (let i = 0; i < 4; i++) if (bytes[4 + i] !== TFLITE_IDENTIFIER.charCodeAt(i)) return false;
-  return true;
-}
 
 class OutOfBounds extends Error {}
 
@@ -192,7 +188,7 @@ function list<T>(length: number, at: (i: number) => T | null): T[] {
 /** Decodes and validates a .tflite file. Throws EdgelockError E_TFLITE_PARSE on any defect. */
 export function readTflite(bytes: Uint8Array): TfliteModelInfo {
   if (bytes.length < 8) throw parseError(`file too short for a TFLite model (${bytes.length} bytes)`);
-  if (!isTflite(bytes)) throw parseError('not a TFLite model: the "TFL3" identifier is missing at bytes 4..8');
+  if (!isTflite(bytes)) throw parseError(`not a TFLite model: the "${TFLITE_FILE_IDENTIFIER}" identifier is missing at bytes 4..8`);
   let info: TfliteModelInfo;
   try {
     info = decode(new CheckedByteBuffer(bytes.slice()));

@@ -12,7 +12,7 @@
 import { DeviceClient } from '../device/client';
 import { EdgelockError } from '../errors';
 import { LIMITS, commandByName, fixedSize } from '../protocol/definition';
-import type { DeviceTriggerPort, DeviceTriggerRequest } from './device';
+import type { DeviceTriggerPort, DeviceTriggerRequest } from './device-port';
 
 export const ENCODING_F32 = 0;
 export const ENCODING_TABLE = 1;

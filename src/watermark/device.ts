@@ -14,25 +14,11 @@ import { TriggerParams } from './params';
 import { stamp, triggerPlan } from './triggers';
 import { VerifyReport, VerifyRequest, checkRunnerFits, prepareTriggers, recordChecks, selectedBases } from './verify';
 import { ProtocolPortOptions, protocolTriggerPort } from './device-protocol';
+import { DeviceTriggerPort, DeviceTriggerRequest } from './device-port';
 
 export { protocolTriggerPort } from './device-protocol';
 export type { ProtocolTriggerPort, DeviceRunStats } from './device-protocol';
-
-export interface DeviceTriggerRequest {
-  signature: Uint8Array;
-  positions: number;
-  delta: number;
-  range: [number, number];
-  sampleSize: number;
-  /** N base samples in trigger order (unstamped). */
-  bases: Float32Array;
-  count: number;
-}
-
-export interface DeviceTriggerPort {
-  /** Arg-max labels of the installed model on the N triggers the device stamped itself. */
-  runTriggers(req: DeviceTriggerRequest): Promise<Int32Array>;
-}
+export type { DeviceTriggerPort, DeviceTriggerRequest } from './device-port';
 
 export function deviceRequest(signature: Uint8Array, params: TriggerParams, bases: Float32Array, count: number): DeviceTriggerRequest {
   return { signature, positions: params.positions, delta: params.delta, range: params.range, sampleSize: params.sampleSize, bases, count };

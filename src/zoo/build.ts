@@ -5,18 +5,14 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { writeFileAtomic } from '../formats/atomic-write';
 import { writeOnnx } from '../onnx/writer';
 import { asEdgelockError } from '../errors';
 import { ZOO_BUILDERS } from './index';
 import { ZooInfo } from './zoo-model';
+import { MODELS_DIR } from './models-dir';
 
-const DEFAULT_OUT = path.resolve(__dirname, '..', '..', 'models');
-
-function writeAtomic(file: string, bytes: Uint8Array | string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, bytes);
-  fs.renameSync(tmp, file);
-}
+const DEFAULT_OUT = MODELS_DIR;
 
 function countParams(bytesModel: { graph: { initializers: Map<string, { data: { length: number } }> } }): number {
   let n = 0;
@@ -50,13 +46,13 @@ export async function buildZoo(names: string[] | null, outDir: string, log: (s: 
     }
     const { model, info } = result;
     const bytes = writeOnnx(model);
-    writeAtomic(path.join(outDir, `${builder.name}.onnx`), bytes);
+    writeFileAtomic(path.join(outDir, `${builder.name}.onnx`), bytes);
     const entry: ZooInfo = { ...info, params: countParams(model), buildSeconds: Math.round((Date.now() - t0) / 100) / 10 };
     built.push(entry);
     log(`  wrote ${builder.name}.onnx: ${bytes.length} bytes, ${entry.params} params, ${entry.buildSeconds}s`);
     const others = index.models.filter((m) => m.name !== builder.name);
     index.models = [...others, entry].sort((a, b) => ZOO_BUILDERS.findIndex((z) => z.name === a.name) - ZOO_BUILDERS.findIndex((z) => z.name === b.name));
-    writeAtomic(indexFile, JSON.stringify(index, null, 2) + '\n');
+    writeFileAtomic(indexFile, JSON.stringify(index, null, 2) + '\n');
   }
   return built;
 }

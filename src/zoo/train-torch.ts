@@ -20,9 +20,10 @@ import { Model } from '../ir/types';
 import { writeOnnx } from '../onnx/writer';
 import { SyntheticSet, syntheticTask } from './synthetic-task';
 import { ZooBuildContext, ZooInfo } from './zoo-model';
+import { MODELS_DIR } from './models-dir';
 
 export const TORCH_PYTHON = process.env.EDGELOCK_TORCH_PYTHON ?? '/usr/bin/python3';
-const SCRIPT = path.resolve(__dirname, '..', '..', 'models', 'synthetic', 'train.py');
+const SCRIPT = path.join(MODELS_DIR, 'synthetic', 'train.py');
 
 export interface TorchTrainOptions {
   trainCount: number;

@@ -7,7 +7,7 @@ import { CompileResult, compileModel } from '../../src/compiler/compile';
 import { serialize } from '../../src/compiler/serialize';
 import { Model } from '../../src/tflite/generated';
 import { readTflite, tfliteBufferData } from '../../src/tflite/reader';
-import { TFLITE_OPS, TfliteOpName } from '../../src/tflite/opcodes';
+import { TFLITE_OPS, TfliteOpName } from '../../src/tflite/builtins';
 import { VERSION } from '../../src/version';
 import { GraphBuilder } from './helpers/graph';
 

@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { calibrationFor } from '../../src/bench/compile';
-import { ZooEntry } from '../../src/bench/zoo-list';
+import { ZooEntry } from '../../src/zoo/models-dir';
 import { CompileOptions, CompileResult, compileModel } from '../../src/compiler/compile';
 import { loadDataset } from '../../src/data/dataset';
 import { Rng } from '../../src/train/rng';

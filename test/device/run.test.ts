@@ -19,7 +19,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { runCommandsInProcess } from '../helpers/cli';
-import { zooModels } from '../../src/bench/zoo-list';
+import { zooModels } from '../../src/zoo/models-dir';
 import { register as registerDevice } from '../../src/cli/commands/device';
 import { loadMnist } from '../../src/data/mnist';
 import { writeNpy } from '../../src/data/npy';

@@ -1,6 +1,6 @@
 /** Builders for small IR models in tests (single-op models above all). */
 import { Attr, Dim, DType, Model, Node, Tensor, ValueInfo } from '../../src/ir/types';
-import { inferShapes } from '../../src/ir/shape-inference';
+import { inferShapes } from '../../src/ops/shape-inference';
 
 export type AttrLike = Attr | number | number[] | string | string[] | Tensor;
 

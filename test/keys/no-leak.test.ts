@@ -3,15 +3,10 @@
  * capture everything printed and every file written, and search all of it for the master key,
  * the device key and the lock key (raw bytes, hex in either case, base64).
  */
-import { Command } from 'commander';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { register as registerEval } from '../../src/cli/commands/eval';
-import { register as registerKeygen } from '../../src/cli/commands/keygen';
-import { register as registerLock } from '../../src/cli/commands/lock';
 import { loadMnist } from '../../src/data/mnist';
-import { asEdgelockError } from '../../src/errors';
 import { deriveDeviceKey } from '../../src/keys/derive';
 import { readKeyFile } from '../../src/keys/key-file';
 import { compileLocked } from '../../src/lock/compile-locked';
@@ -20,29 +15,18 @@ import { lockKeyFor } from '../../src/lock/key-material';
 import { readOnnx } from '../../src/onnx';
 import { writeNpy } from '../../src/data/npy';
 import { makeTensor } from '../../src/ir/tensor';
+import { ROOT, runCli } from '../helpers/cli';
 
 const UID = '00a1b2c3d4e5f607';
 const dir = mkdtempSync(join(tmpdir(), 'edgelock-noleak-'));
 const keyFile = join(dir, 'master.key');
 const printed: string[] = [];
 
-async function cli(args: string[]): Promise<void> {
-  const program = new Command('edgelock').exitOverride().configureOutput({ writeOut: (s) => printed.push(s), writeErr: (s) => printed.push(s) });
-  registerKeygen(program);
-  registerLock(program);
-  registerEval(program);
-  for (const c of program.commands) c.exitOverride();
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => (printed.push(String(s)), true));
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => (printed.push(String(s)), true));
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } catch (e) {
-    const ee = asEdgelockError(e);
-    printed.push(ee.toLine(), JSON.stringify(ee.toJSON()));
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
+/** Runs the built CLI as a user would and keeps everything it printed (stdout and stderr, error lines included). */
+function cli(args: string[]): number {
+  const r = runCli(args);
+  printed.push(r.stdout, r.stderr);
+  return r.status;
 }
 
 function forms(key: Buffer): { what: string; bytes: Buffer }[] {
@@ -60,15 +44,15 @@ test('no key material in anything printed or written', async () => {
   writeNpy(join(dir, 'x.npy'), makeTensor('float32', [20, 1, 28, 28], m.images.slice(0, 20 * 784)));
   writeNpy(join(dir, 'y.npy'), makeTensor('int32', [20], Array.from(m.labels.subarray(0, 20))));
 
-  await cli(['keygen', '-o', keyFile]);
-  await cli(['keygen', '-o', keyFile, '--json']); // refused: exists
-  const model = join(__dirname, '..', '..', 'models', 'mnist-mlp.onnx');
-  await cli(['lock', model, '-o', join(dir, 'seal.onnx'), '--key', keyFile, '--device-uid', UID]);
-  await cli(['lock', model, '-o', join(dir, 'hpnn.onnx'), '--key', keyFile, '--device-uid', UID, '--scheme', 'hpnn', '--json']);
-  await cli(['lock', model, '-o', join(dir, 'model.onnx'), '--key', keyFile, '--model-key', '--json']);
+  expect(cli(['keygen', '-o', keyFile])).toBe(0);
+  expect(cli(['keygen', '-o', keyFile, '--json'])).toBe(1); // refused: exists
+  const model = join(ROOT, 'models', 'mnist-mlp.onnx');
+  expect(cli(['lock', model, '-o', join(dir, 'seal.onnx'), '--key', keyFile, '--device-uid', UID])).toBe(0);
+  expect(cli(['lock', model, '-o', join(dir, 'hpnn.onnx'), '--key', keyFile, '--device-uid', UID, '--scheme', 'hpnn', '--json'])).toBe(0);
+  expect(cli(['lock', model, '-o', join(dir, 'model.onnx'), '--key', keyFile, '--model-key', '--json'])).toBe(0);
   for (const f of ['seal.onnx', 'hpnn.onnx']) {
-    await cli(['eval', join(dir, f), '--data', join(dir, 'x.npy'), '--labels', join(dir, 'y.npy'), '--key', keyFile, '--device-uid', UID, '--json']);
-    await cli(['eval', join(dir, f), '--data', join(dir, 'x.npy'), '--labels', join(dir, 'y.npy'), '--key', keyFile, '--device-uid', 'ffff']);
+    expect(cli(['eval', join(dir, f), '--data', join(dir, 'x.npy'), '--labels', join(dir, 'y.npy'), '--key', keyFile, '--device-uid', UID, '--json'])).toBe(0);
+    expect(cli(['eval', join(dir, f), '--data', join(dir, 'x.npy'), '--labels', join(dir, 'y.npy'), '--key', keyFile, '--device-uid', 'ffff'])).toBe(1);
   }
   const master = readKeyFile(keyFile);
   const lockedBytes = readFileSync(join(dir, 'seal.onnx'));

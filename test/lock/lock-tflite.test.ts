@@ -80,6 +80,8 @@ describe.each(ZOO)('%s int8', (name) => {
       const lockedTensors = new Set(d.entries.map((e) => e.tensor));
       const unsealed = unsealTflite(locked, DEVICE);
       const u = readTflite(unsealed);
+      expect(lockedTensors.size).toBeGreaterThan(0);
+      expect([...lockedTensors].every((i) => a.subgraphs[0].tensors[i].constant)).toBe(true);
       a.subgraphs[0].tensors.forEach((t, i) => {
         if (!t.constant) return;
         const want = Buffer.from(tfliteBufferData(plain, a, t.buffer));

@@ -6,7 +6,7 @@
 import { readFileSync } from 'fs';
 import * as path from 'path';
 import { toNumbers } from '../../src/ir/tensor';
-import { inferShapes } from '../../src/ir/shape-inference';
+import { inferShapes } from '../../src/ops/shape-inference';
 import { readOnnx } from '../../src/onnx/reader';
 import { randomFeeds, runOrt } from '../helpers/ort';
 import { evaluateModel } from './graph-eval';

@@ -1,6 +1,6 @@
 /** Whole-graph reference evaluation with edgelock's own op definitions (for tests). */
 import { Model, Tensor } from '../../src/ir/types';
-import { analyzeGraph } from '../../src/ir/shape-inference';
+import { analyzeGraph } from '../../src/ops/shape-inference';
 import { FeedTensor } from '../helpers/ort';
 
 /**

@@ -4,7 +4,7 @@
  */
 import { DType, Tensor } from '../../src/ir/types';
 import { makeTensor, toNumbers } from '../../src/ir/tensor';
-import { inferShapes } from '../../src/ir/shape-inference';
+import { inferShapes } from '../../src/ops/shape-inference';
 import { OP_TABLE } from '../../src/ops/registry';
 import { OpContext } from '../../src/ops/types';
 import { AttrLike, InputSpec, OutputSpec, singleOpModel } from '../helpers/build';

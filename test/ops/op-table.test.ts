@@ -1,6 +1,6 @@
 import { Node } from '../../src/ir/types';
 import { makeTensor } from '../../src/ir/tensor';
-import { analyzeGraph } from '../../src/ir/shape-inference';
+import { analyzeGraph } from '../../src/ops/shape-inference';
 import { consumerMap, nameGenerator, producerMap, topologicalSort, uniqueName } from '../../src/ir/graph-utils';
 import { OP_TABLE } from '../../src/ops/registry';
 import { OpContext, TflmVerdict } from '../../src/ops/types';

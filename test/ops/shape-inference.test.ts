@@ -1,7 +1,7 @@
 import { EdgelockError } from '../../src/errors';
 import { Model, Tensor } from '../../src/ir/types';
 import { makeTensor, toNumbers } from '../../src/ir/tensor';
-import { analyzeGraph, inferShapes } from '../../src/ir/shape-inference';
+import { analyzeGraph, inferShapes } from '../../src/ops/shape-inference';
 import { readOnnx } from '../../src/onnx/reader';
 import { writeOnnx } from '../../src/onnx/writer';
 import { A, AttrLike, graphModel, singleOpModel } from '../helpers/build';

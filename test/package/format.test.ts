@@ -11,7 +11,7 @@ import { decodePackage, verifyPackageTag } from '../../src/package/decode';
 import { encodePackage } from '../../src/package/encode';
 import { HEADER_SIZE, RECORD_HEADER_SIZE, TAG_SIZE } from '../../src/package/format';
 import { derivePackageKey } from '../../src/package/keys';
-import { inspectPackage } from '../../src/package/inspect';
+import { inspectPackage } from '../../src/inspect/package';
 import { detectFormat } from '../../src/formats/detect';
 import { fcModelOfSize } from '../device/models';
 

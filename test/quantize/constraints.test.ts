@@ -10,7 +10,7 @@
 import { QUANT_RULES } from '../../src/compiler/quantize/constraints';
 import { TfliteBuilder, options } from '../../src/tflite/builder';
 import { ConcatenationOptionsT, MaximumMinimumOptionsT, PadOptionsT, Pool2DOptionsT, ReshapeOptionsT, SoftmaxOptionsT } from '../../src/tflite/generated';
-import { TfliteOpName } from '../../src/tflite/opcodes';
+import { TfliteOpName } from '../../src/tflite/builtins';
 import { runTflite } from '../../src/tflite/oracle';
 
 const X_SCALE = 0.05;

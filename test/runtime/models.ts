@@ -4,7 +4,7 @@
  */
 import * as G from '../../src/tflite/generated';
 import { TfliteBuilder, options, QuantizationSpec } from '../../src/tflite/builder';
-import { TfliteOpName, TFLITE_OPS } from '../../src/tflite/opcodes';
+import { TfliteOpName, TFLITE_OPS } from '../../src/tflite/builtins';
 import { TensorType } from '../../src/tflite/generated/tflite/tensor-type';
 import { Rand, rng } from '../helpers/rng';
 

@@ -12,7 +12,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { compileModel } from '../../src/compiler/compile';
-import { EdgelockError } from '../../src/errors';
 import { activationInputs, extract, graphInputs, operatorCount } from './extract';
 import { buildHarness, compare, oracleKernels, runC, runOracleMany, RuntimeInput, XNNPACK } from './harness';
 import * as M from './models';
@@ -27,7 +26,7 @@ const MODEL_FILES = ['models', 'models/pytorch']
 let exe: string;
 let exeSingle: string;
 const report: string[] = [];
-const compiled = new Map<string, Uint8Array | string>();
+const compiled = new Map<string, Uint8Array>();
 
 beforeAll(() => {
   exe = buildHarness(false);
@@ -36,23 +35,18 @@ beforeAll(() => {
 
 afterAll(() => console.log(`zoo models, C runtime vs TFLite runtime:\n${report.join('\n')}`));
 
-async function compileInt8(file: string, io: 'int8' | 'float'): Promise<Uint8Array | string> {
+/** Every model in models/ must compile to int8: a compile error fails the model's tests. */
+async function compileInt8(file: string, io: 'int8' | 'float'): Promise<Uint8Array> {
   const key = `${file}:${io}`;
   if (compiled.has(key)) return compiled.get(key)!;
   const onnx = fs.readFileSync(file);
-  let result: Uint8Array | string;
-  try {
-    const probe = await compileModel(onnx, { precision: 'float32' });
-    const s = probe.summary.inputs[0];
-    const onnxShape = s.shape.length === 4 && s.layout ? [s.shape[0], s.shape[3], s.shape[1], s.shape[2]] : s.shape;
-    const r = M.rng(9);
-    const n = M.count(onnxShape);
-    const calibration = { data: Float32Array.from({ length: n * 32 }, () => (r() + r() + r() - 1.5) * 2), count: 32, sampleShape: onnxShape };
-    result = (await compileModel(onnx, { precision: 'int8', calibration, io })).bytes;
-  } catch (e) {
-    if (!(e instanceof EdgelockError)) throw e;
-    result = `${e.code}: ${e.message}`;
-  }
+  const probe = await compileModel(onnx, { precision: 'float32' });
+  const s = probe.summary.inputs[0];
+  const onnxShape = s.shape.length === 4 && s.layout ? [s.shape[0], s.shape[3], s.shape[1], s.shape[2]] : s.shape;
+  const r = M.rng(9);
+  const n = M.count(onnxShape);
+  const calibration = { data: Float32Array.from({ length: n * 32 }, () => (r() + r() + r() - 1.5) * 2), count: 32, sampleShape: onnxShape };
+  const result = (await compileModel(onnx, { precision: 'int8', calibration, io })).bytes;
   compiled.set(key, result);
   return result;
 }
@@ -68,10 +62,6 @@ test('there are ONNX models to compile', () => {
 describe.each(MODEL_FILES.map((f) => [path.relative(ROOT, f), f]))('%s', (rel, file) => {
   test('operator by operator: bit-exact in one rounding variant, ±1 only where XNNPACK ran', async () => {
     const bytes = await compileInt8(file, 'int8');
-    if (typeof bytes === 'string') {
-      report.push(`${rel}: not compiled by edgelock (${bytes}); runtime not exercised`);
-      return;
-    }
     const r = M.rng(11);
     const gIn = graphInputs(bytes);
     const lines: string[] = [];
@@ -124,7 +114,6 @@ describe.each(MODEL_FILES.map((f) => [path.relative(ROOT, f), f]))('%s', (rel, f
 
   test.each(['int8', 'float'] as const)('whole model, %s io: both C builds vs TFLite runtime on 8 random inputs', async (io) => {
     const bytes = await compileInt8(file, io);
-    if (typeof bytes === 'string') return; // reported by the operator test
     const sub = extract(bytes, 0, operatorCount(bytes) - 1);
     const r = M.rng(21);
     const inputSets = Array.from({ length: 8 }, () => sub.inputShapes.map((shape, i) => randomFor(shape, sub.inputKinds[i], r)));

@@ -8,7 +8,7 @@
  */
 import { TfliteBuilder, options } from '../../src/tflite/builder';
 import { QuantizeOptionsT, TensorType } from '../../src/tflite/generated';
-import { TFLITE_OPS } from '../../src/tflite/opcodes';
+import { TFLITE_OPS } from '../../src/tflite/builtins';
 import { runTflite } from '../../src/tflite/oracle';
 import { nchwToNhwc, quantizeAffine, toModelLayout } from '../../src/tflite/affine';
 

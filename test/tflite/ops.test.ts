@@ -9,7 +9,7 @@ import {
   PadOptionsT, TransposeOptionsT, HardSwishOptionsT, MaximumMinimumOptionsT, QuantizeOptionsT, DequantizeOptionsT,
   Padding, TensorType,
 } from '../../src/tflite/generated';
-import { TFLITE_OPS } from '../../src/tflite/opcodes';
+import { TFLITE_OPS } from '../../src/tflite/builtins';
 import { runTflite } from '../../src/tflite/oracle';
 import { rng, uniform, maxAbsDiff, quantize } from './helpers';
 

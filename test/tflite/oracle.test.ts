@@ -9,7 +9,7 @@ import {
   AddOptionsT, Conv2DOptionsT, FullyConnectedOptionsT, ReshapeOptionsT, SoftmaxOptionsT, ReducerOptionsT,
   ActivationFunctionType, Padding, TensorType,
 } from '../../src/tflite/generated';
-import { TFLITE_OPS } from '../../src/tflite/opcodes';
+import { TFLITE_OPS } from '../../src/tflite/builtins';
 import { TfliteOracle, runTflite } from '../../src/tflite/oracle';
 import { EdgelockError } from '../../src/errors';
 import { rng, uniform, randInt, roundHalfAway, clampInt8, quantize, maxAbsDiff, conv2dAccumulate, Conv2DParams } from './helpers';

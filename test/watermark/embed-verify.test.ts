@@ -4,11 +4,9 @@
  * (int8 .tflite compiled by edgelock), for the genuine owner, another owner id, another key and
  * independently trained clean models; the device hook against the same runtime; the CLI.
  */
-import { Command } from 'commander';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { register } from '../../src/cli/commands/watermark';
 import { compileModel } from '../../src/compiler/compile';
 import { loadMnist } from '../../src/data/mnist';
 import { serializeNpy } from '../../src/data/npy';
@@ -26,6 +24,7 @@ import { BaseData, VerifyReport, verifyWithRunner } from '../../src/watermark/ve
 import { emitNetwork } from '../../src/zoo/from-network';
 import { GraphBuilder } from '../../src/zoo/graph-builder';
 import { MNIST_MLP_RECIPE } from '../../src/zoo/mnist-mlp';
+import { runCli } from '../helpers/cli';
 
 const COUNT = 12000;
 const KEY = Uint8Array.from({ length: 32 }, (_, i) => 200 - i);
@@ -124,22 +123,10 @@ test('verifyOnDevice with the host reference of the device side equals host veri
   }
 });
 
-async function cli(args: string[]): Promise<{ out: string; err: string; error?: { code?: string } }> {
-  const program = new Command().exitOverride();
-  register(program);
-  let out = '';
-  let err = '';
-  const w1 = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const w2 = jest.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    await program.parseAsync(['watermark', ...args], { from: 'user' });
-    return { out, err };
-  } catch (e) {
-    return { out, err, error: e as { code?: string } };
-  } finally {
-    w1.mockRestore();
-    w2.mockRestore();
-  }
+/** `edgelock watermark <args>` through the built CLI, as a user runs it; `code` is the catalogue code of the error line. */
+function cli(args: string[]): { status: number; out: string; err: string; code?: string } {
+  const r = runCli(['watermark', ...args]);
+  return { status: r.status, out: r.stdout, err: r.stderr, code: /^error (E_[A-Z0-9_]+)/m.exec(r.stderr)?.[1] };
 }
 
 test('CLI: embed on .npy data with labels, verify with --json, errors carry catalogue codes', async () => {
@@ -153,8 +140,8 @@ test('CLI: embed on .npy data with labels, verify with --json, errors carry cata
   const inFile = path.join(dir, 'in.onnx');
   fs.writeFileSync(inFile, wmBytes);
   const outFile = path.join(dir, 'out.onnx');
-  const e = await cli(['embed', inFile, '-o', outFile, '--data', xFile, '--labels', yFile, '--owner', 'carol', '--key', keyFile, '--triggers', '20', '--epochs', '1', '--threads', '1', '--json']);
-  expect(e.error).toBeUndefined();
+  const e = cli(['embed', inFile, '-o', outFile, '--data', xFile, '--labels', yFile, '--owner', 'carol', '--key', keyFile, '--triggers', '20', '--epochs', '1', '--threads', '1', '--json']);
+  expect(e.status).toBe(0);
   expect(e.err).toMatch(/epoch 1\/1 batch \d+\/\d+ loss [\d.]+ acc [\d.]+% \d+ samples\/s/);
   const summary = JSON.parse(e.out);
   expect(summary).toMatchObject({ output: outFile, modelId: 'out', triggers: 20 });
@@ -170,27 +157,27 @@ test('CLI: embed on .npy data with labels, verify with --json, errors carry cata
   const subLabels = path.join(dir, 'sub-labels.npy');
   fs.writeFileSync(sub, serializeNpy({ dtype: 'float32', shape: [COUNT, 1, 28, 28], data: base.data.slice() }));
   fs.writeFileSync(subLabels, serializeNpy({ dtype: 'uint8', shape: [COUNT], data: (base.labels as Uint8Array).slice() }));
-  const v = await cli(['verify', tflFile, '--owner', 'acme-vision', '--key', keyFile, '--data', sub, '--labels', subLabels, '--params', wmFile, '--null', '0.1', '--json']);
-  expect(v.error).toBeUndefined();
+  const v = cli(['verify', tflFile, '--owner', 'acme-vision', '--key', keyFile, '--data', sub, '--labels', subLabels, '--params', wmFile, '--null', '0.1', '--json']);
+  expect(v.status).toBe(0);
   // the compiler carries the watermark record into the .tflite metadata, so the commitment is checked there
   expect(JSON.parse(v.out)).toMatchObject({ format: 'tflite', verdict: 'detected', commitment: 'match' });
 
   const cleanFile = path.join(dir, 'clean.onnx');
   fs.writeFileSync(cleanFile, writeOnnx(clean[1]));
   const nullFile = path.join(dir, 'null.json');
-  const c = await cli(['calibrate', wmFile, '--owner', 'acme-vision', '--key', keyFile, '--data', sub, '--labels', subLabels, '--clean', cleanFile, '--probes', '3', '-o', nullFile, '--json']);
-  expect(c.error).toBeUndefined();
+  const c = cli(['calibrate', wmFile, '--owner', 'acme-vision', '--key', keyFile, '--data', sub, '--labels', subLabels, '--clean', cleanFile, '--probes', '3', '-o', nullFile, '--json']);
+  expect(c.status).toBe(0);
   const cal = JSON.parse(fs.readFileSync(nullFile, 'utf8'));
   expect(cal).toMatchObject({ kind: 'edgelock-watermark-null', classes: 10, signatures: 4, pooledTrials: 400 });
   expect(cal.nullRate).toBeGreaterThanOrEqual(0.1);
-  const vn = await cli(['verify', wmFile, '--owner', 'acme-vision', '--key', keyFile, '--data', sub, '--labels', subLabels, '--null', nullFile]);
+  const vn = cli(['verify', wmFile, '--owner', 'acme-vision', '--key', keyFile, '--data', sub, '--labels', subLabels, '--null', nullFile]);
   expect(vn.out).toMatch(/verdict\s+detected/);
   expect(vn.out).toContain(nullFile);
 
   // a model without a watermark record and no --params
-  expect((await cli(['verify', cleanFile, '--owner', 'acme-vision', '--key', keyFile, '--data', sub, '--labels', subLabels])).error).toMatchObject({ code: 'E_WATERMARK_PARAMS' });
-  expect((await cli(['verify', wmFile, '--owner', 'acme-vision', '--key', keyFile, '--data', sub])).error).toMatchObject({ code: 'E_USAGE' });
-  expect((await cli(['verify', wmFile, '--owner', 'acme-vision', '--key', keyFile, '--data', xFile, '--labels', yFile])).error).toMatchObject({ code: 'E_WATERMARK_DATA' });
+  expect(cli(['verify', cleanFile, '--owner', 'acme-vision', '--key', keyFile, '--data', sub, '--labels', subLabels]).code).toBe('E_WATERMARK_PARAMS');
+  expect(cli(['verify', wmFile, '--owner', 'acme-vision', '--key', keyFile, '--data', sub]).code).toBe('E_USAGE');
+  expect(cli(['verify', wmFile, '--owner', 'acme-vision', '--key', keyFile, '--data', xFile, '--labels', yFile]).code).toBe('E_WATERMARK_DATA');
   fs.writeFileSync(path.join(dir, 'short.key'), KEY.subarray(0, 16));
-  expect((await cli(['verify', wmFile, '--owner', 'a', '--key', path.join(dir, 'short.key'), '--data', sub, '--labels', subLabels])).error).toMatchObject({ code: 'E_KEY_FILE' });
+  expect(cli(['verify', wmFile, '--owner', 'a', '--key', path.join(dir, 'short.key'), '--data', sub, '--labels', subLabels]).code).toBe('E_KEY_FILE');
 });

@@ -59,4 +59,4 @@ static void eval(const el_node *n) {
   }
 }
 
-const el_kernel el_kernel_concatenation = {EL_OP_CONCATENATION, "CONCATENATION", 4, EL_OPT_CONCAT, prepare, eval};
+const el_kernel el_kernel_concatenation = {EL_OP_CONCATENATION, "CONCATENATION", 4, EL_OPT_CONCATENATION, prepare, eval};

@@ -83,4 +83,4 @@ static void eval(const el_node *n) {
   }
 }
 
-const el_kernel el_kernel_conv_2d = {EL_OP_CONV_2D, "CONV_2D", 3, EL_OPT_CONV2D, prepare, eval};
+const el_kernel el_kernel_conv_2d = {EL_OP_CONV_2D, "CONV_2D", 3, EL_OPT_CONV_2D, prepare, eval};

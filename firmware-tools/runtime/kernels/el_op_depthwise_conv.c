@@ -91,5 +91,5 @@ static void eval(const el_node *n) {
   }
 }
 
-const el_kernel el_kernel_depthwise_conv_2d = {EL_OP_DEPTHWISE_CONV_2D, "DEPTHWISE_CONV_2D", 7, EL_OPT_DEPTHWISE,
+const el_kernel el_kernel_depthwise_conv_2d = {EL_OP_DEPTHWISE_CONV_2D, "DEPTHWISE_CONV_2D", 7, EL_OPT_DEPTHWISE_CONV_2D,
                                                prepare, eval};

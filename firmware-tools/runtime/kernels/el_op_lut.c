@@ -44,5 +44,5 @@ static void eval(const el_node *n) {
   for (uint32_t i = 0; i < count; i++) y[i] = table[(uint8_t)x[i]];
 }
 
-const el_kernel el_kernel_logistic = {EL_OP_LOGISTIC, "LOGISTIC", 3, EL_OPT_NONE, prepare_logistic, eval};
-const el_kernel el_kernel_tanh = {EL_OP_TANH, "TANH", 3, EL_OPT_NONE, prepare_tanh, eval};
+const el_kernel el_kernel_logistic = {EL_OP_LOGISTIC, "LOGISTIC", 3, EL_OPT_LOGISTIC, prepare_logistic, eval};
+const el_kernel el_kernel_tanh = {EL_OP_TANH, "TANH", 3, EL_OPT_TANH, prepare_tanh, eval};

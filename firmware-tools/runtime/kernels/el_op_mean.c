@@ -63,4 +63,4 @@ static void eval(const el_node *n) {
   }
 }
 
-const el_kernel el_kernel_mean = {EL_OP_MEAN, "MEAN", 3, EL_OPT_REDUCER, prepare, eval};
+const el_kernel el_kernel_mean = {EL_OP_MEAN, "MEAN", 3, EL_OPT_MEAN, prepare, eval};

@@ -78,6 +78,6 @@ static void pool(const el_node *n, int is_max) {
 static void eval_avg(const el_node *n) { pool(n, 0); }
 static void eval_max(const el_node *n) { pool(n, 1); }
 
-const el_kernel el_kernel_average_pool_2d = {EL_OP_AVERAGE_POOL_2D, "AVERAGE_POOL_2D", 3, EL_OPT_POOL2D, prepare,
+const el_kernel el_kernel_average_pool_2d = {EL_OP_AVERAGE_POOL_2D, "AVERAGE_POOL_2D", 3, EL_OPT_AVERAGE_POOL_2D, prepare,
                                              eval_avg};
-const el_kernel el_kernel_max_pool_2d = {EL_OP_MAX_POOL_2D, "MAX_POOL_2D", 3, EL_OPT_POOL2D, prepare, eval_max};
+const el_kernel el_kernel_max_pool_2d = {EL_OP_MAX_POOL_2D, "MAX_POOL_2D", 3, EL_OPT_MAX_POOL_2D, prepare, eval_max};

@@ -43,5 +43,5 @@ static void eval(const el_node *n) {
   }
 }
 
-const el_kernel el_kernel_relu = {EL_OP_RELU, "RELU", 3, EL_OPT_NONE, prepare_relu, eval};
-const el_kernel el_kernel_relu6 = {EL_OP_RELU6, "RELU6", 3, EL_OPT_NONE, prepare_relu6, eval};
+const el_kernel el_kernel_relu = {EL_OP_RELU, "RELU", 3, EL_OPT_RELU, prepare_relu, eval};
+const el_kernel el_kernel_relu6 = {EL_OP_RELU6, "RELU6", 3, EL_OPT_RELU6, prepare_relu6, eval};

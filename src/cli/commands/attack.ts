@@ -9,7 +9,8 @@ import { AttackReport, runAttacks } from '../../attack/run-attacks';
 import { EdgelockError } from '../../errors';
 import { loadLabelledSet } from '../../eval/labelled-data';
 import { loadOnnxFile } from '../../formats/load';
-import { formatTable, printJson } from '../output';
+import { printJson } from '../output';
+import { formatTable } from '../../text/table';
 
 interface AttackFlags {
   data?: string;

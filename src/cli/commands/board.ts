@@ -6,7 +6,8 @@
  */
 import { Command } from 'commander';
 import { BOARDS, BUILD_FLAVOURS, DEFAULT_BOARD, listBoards, startBoard, stopBoard } from '../../board';
-import { formatTable, printJson } from '../output';
+import { printJson } from '../output';
+import { formatTable } from '../../text/table';
 
 interface StartFlags {
   board: string;

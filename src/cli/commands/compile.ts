@@ -22,7 +22,10 @@ import { EdgelockError } from '../../errors';
 import { writeFileAtomic } from '../../formats/atomic-write';
 import { detectFormat } from '../../formats/detect';
 import { FORMAT_TITLES, readFileBytes } from '../../formats/load';
-import { formatShape, formatTable, humanBytes, printJson } from '../output';
+import { printJson } from '../output';
+import { humanBytes } from '../../text/bytes';
+import { formatShape } from '../../text/shape';
+import { formatTable } from '../../text/table';
 
 interface CompileFlags {
   output?: string;

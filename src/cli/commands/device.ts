@@ -14,7 +14,9 @@ import type { RunResult, TensorDesc } from '../../device/client';
 import { readFileBytes } from '../../formats/load';
 import { LIMITS } from '../../protocol/definition';
 import { quantizeAffine } from '../../tflite/affine';
-import { formatTable, humanBytes, printJson } from '../output';
+import { printJson } from '../output';
+import { humanBytes } from '../../text/bytes';
+import { formatTable } from '../../text/table';
 
 function requirePort(port: string | undefined): string {
   if (!port) throw new EdgelockError('E_USAGE', 'missing --port <serial port> (see `edgelock board start`)');

@@ -9,7 +9,8 @@ import { loadOnnxFile } from '../../formats/load';
 import { writeOnnx } from '../../onnx';
 import { lockModel } from '../../lock/lock-model';
 import { DEFAULT_SCHEME, SCHEMES, schemeByName } from '../../lock/schemes';
-import { formatTable, printJson } from '../output';
+import { printJson } from '../output';
+import { formatTable } from '../../text/table';
 import { keyMaterialFromFlags } from './key-flags';
 
 interface LockFlags {

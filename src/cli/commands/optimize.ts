@@ -1,10 +1,11 @@
 import { Command } from 'commander';
 import { loadOnnxFile } from '../../formats/load';
 import { writeFileAtomic } from '../../formats/atomic-write';
-import { inferShapes } from '../../ir/shape-inference';
+import { inferShapes } from '../../ops/shape-inference';
 import { writeOnnx } from '../../onnx/writer';
 import { runPipeline } from '../../passes/pipeline';
-import { formatTable, printJson } from '../output';
+import { printJson } from '../output';
+import { formatTable } from '../../text/table';
 
 interface OptimizeOptions {
   output: string;

@@ -10,7 +10,8 @@ import { parseDeviceUid } from '../../keys/device-uid';
 import { readKeyFile } from '../../keys/key-file';
 import { buildPackage } from '../../package/build';
 import { decodePackage } from '../../package/decode';
-import { humanBytes, printJson } from '../output';
+import { printJson } from '../output';
+import { humanBytes } from '../../text/bytes';
 
 interface PackageFlags {
   output?: string;

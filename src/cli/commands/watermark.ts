@@ -37,7 +37,8 @@ import { ownerSignature } from '../../watermark/signature';
 import { BaseData, VerifyReport, VerifyRequest, verifyWithRunner } from '../../watermark/verify';
 import { withDevice } from '../../device/client';
 import { verifyOnDevice } from '../../watermark/device';
-import { formatTable, printJson } from '../output';
+import { printJson } from '../output';
+import { formatTable } from '../../text/table';
 
 interface Common {
   owner?: string;

@@ -7,7 +7,7 @@
  */
 import { EdgelockError } from '../../errors';
 import { Model } from '../../ir/types';
-import { defaultOpset } from '../../onnx/opsets';
+import { defaultOpset } from '../../ir/opsets';
 import { channelsLast, identityLayout, permute } from '../layout';
 import { pruneTensors } from '../prune';
 import { emptyGraph, TflGraph } from '../tfl-graph';

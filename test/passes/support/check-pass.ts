@@ -1,5 +1,5 @@
 import { dumpGraph } from '../../../src/ir/dump';
-import { inferShapes } from '../../../src/ir/shape-inference';
+import { inferShapes } from '../../../src/ops/shape-inference';
 import { Model } from '../../../src/ir/types';
 import { PASS_TABLE } from '../../../src/passes/registry';
 import { expectGolden } from './golden';

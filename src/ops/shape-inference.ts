@@ -4,13 +4,13 @@
  * the like) so that shapes computed by exporters at run time become static when the inputs are.
  */
 import { EdgelockError, isEdgelockError } from '../errors';
-import { Dim, Graph, Model, Node, Tensor, ValueInfo } from './types';
-import { shapeSize } from './tensor';
-import { isDefaultDomain, opsetVersion, topologicalSort } from './graph-utils';
-import { getOpDef } from '../ops/registry';
-import { OpContext, OpDef, ValueType } from '../ops/types';
+import { Dim, Graph, Model, Node, Tensor, ValueInfo } from '../ir/types';
+import { shapeSize } from '../ir/tensor';
+import { isDefaultDomain, opsetVersion, topologicalSort } from '../ir/graph-utils';
+import { getOpDef } from './registry';
+import { OpContext, OpDef, ValueType } from './types';
 import { propagateShapeValue, ShapeValue, shapeValueOfConst } from './shape-values';
-import { fromNumbers } from '../ops/support/tensor-ops';
+import { fromNumbers } from './support/tensor-ops';
 
 /** Constant sub-graphs are evaluated during inference while their inputs hold at most this many elements. */
 export const INFER_FOLD_LIMIT = 1 << 16;

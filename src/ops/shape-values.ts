@@ -3,10 +3,10 @@
  * what exporters compute from them) when some entries are symbolic dims such as 'batch'. Tracking
  * them lets `Reshape(x, Concat(Gather(Shape(x), 0), [-1]))` infer ['batch', 48] instead of [?, ?].
  */
-import { Dim, Node, Tensor } from './types';
-import { toNumbers } from './tensor';
-import { OpContext } from '../ops/types';
-import { sliceAxis } from '../ops/slice';
+import { Dim, Node, Tensor } from '../ir/types';
+import { toNumbers } from '../ir/tensor';
+import { OpContext } from './types';
+import { sliceAxis } from './slice';
 
 /** Contents of a value as dims: a small int constant, or a tracked symbolic shape value. */
 export type ShapeValue = Dim[];

@@ -6,6 +6,7 @@ export interface ZooEntry {
   path: string;
 }
 
+/** The repository's models/ directory: the zoo's ONNX files, zoo.json and the synthetic tasks' scripts. */
 export const MODELS_DIR = resolve(__dirname, '..', '..', 'models');
 
 /** The zoo models present in models/ (and models/pytorch/), in a stable order. */

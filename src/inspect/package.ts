@@ -1,7 +1,8 @@
 /** `edgelock inspect` for packages: header, records and what can be said about the tag without a key. */
-import { formatTable, humanBytes } from '../cli/output';
-import type { Inspector } from '../inspect/registry';
-import { decodePackage } from './decode';
+import { humanBytes } from '../text/bytes';
+import { formatTable } from '../text/table';
+import type { Inspector } from './inspector';
+import { decodePackage } from '../package/decode';
 
 export interface PackageReport {
   format: 'elp';

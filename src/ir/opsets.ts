@@ -1,5 +1,5 @@
 import { EdgelockError } from '../errors';
-import { OpsetImport } from '../ir/types';
+import { OpsetImport } from './types';
 
 /** Default-domain opset versions whose operator semantics edgelock implements. */
 export const MIN_OPSET = 11;

@@ -1,2 +1,0 @@
-export { OP_TABLE, getOpDef, supportedOps } from './registry';
-export type { OpDef, OpContext, ValueType, TflmSupport, TflmVerdict } from './types';
