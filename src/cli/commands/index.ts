@@ -15,6 +15,7 @@ import { register as factory } from './factory';
 import { register as pkg } from './package';
 import { register as flash } from './flash';
 import { register as verify } from './verify';
+import { register as report } from './report';
 
 /** Every CLI command, registered in this one table (in the order `--help` lists them). */
 export const COMMANDS: ReadonlyArray<(program: Command) => unknown> = [
@@ -34,4 +35,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => unknown> = [
   pkg,
   flash,
   verify,
+  report,
 ];

@@ -1,0 +1,141 @@
+/**
+ * The protections `edgelock report` knows, each described along the six aspects of the IP-protection
+ * survey the project follows (application scenario, method, size of the protected object, category,
+ * function, target models), with what it stops and what it does not (docs/security.md's threat model).
+ * Pure data: which protections an artefact actually carries is decided in ./artefact.ts.
+ */
+
+export type ProtectionId = 'lock' | 'watermark' | 'package' | 'attestation' | 'fingerprint' | 'query-limit';
+
+export interface Aspects {
+  /** where the protection applies: white-box (the file), black-box (queries), on the device */
+  scenario: string;
+  method: string;
+  /** what is protected and how big it is (filled per artefact where it depends on it) */
+  size: string;
+  /** proactive (prevents use) or reactive (proves ownership after the fact) */
+  category: string;
+  /** access control, integrity, ownership verification, authenticity, traceability */
+  function: string;
+  targets: string;
+}
+
+export interface ProtectionInfo {
+  id: ProtectionId;
+  title: string;
+  aspects: Aspects;
+  stops: string[];
+  doesNotStop: string[];
+  docs: string;
+}
+
+export const PROTECTIONS: Readonly<Record<ProtectionId, ProtectionInfo>> = {
+  lock: {
+    id: 'lock',
+    title: 'Key-locked weights',
+    aspects: {
+      scenario: 'white-box: the model file, a flash dump or a package',
+      method: 'every learned tensor XORed with a ChaCha20 keystream under a lock key derived from a device or model key (seal); or HPNN sign locking (baseline)',
+      size: 'all weights and biases of the model',
+      category: 'proactive (prevents use without the key)',
+      function: 'access control (authorisation of the device that may compute the model)',
+      targets: 'any int8 TFLite model edgelock compiles (FULLY_CONNECTED, CONV_2D, DEPTHWISE_CONV_2D … constants)',
+    },
+    stops: [
+      'using a model copied out of flash, a firmware file or a package (chance accuracy without the key)',
+      'running a cloned image on another board (the device key differs; the key id check refuses it)',
+      'fine-tuning the stolen sealed weights (no better than training the architecture from scratch)',
+    ],
+    doesNotStop: [
+      'distillation from an unlocked board\'s answers (the lock protects weights, not the function)',
+      'reading plaintext weights from RAM of a compromised running board without a secure world',
+      'learning the architecture and the per-channel quantisation scales (public by the int8 spec)',
+    ],
+    docs: 'docs/security.md',
+  },
+  watermark: {
+    id: 'watermark',
+    title: 'Owner watermark (trigger set)',
+    aspects: {
+      scenario: 'black-box: queries to a model file or a board',
+      method: 'owner signature → seeded trigger inputs with deranged labels, learned by fine-tuning (Guo & Potkonjak); binomial test against a calibrated null',
+      size: 'the whole model\'s input–output behaviour on the triggers',
+      category: 'reactive (proves ownership of a found copy)',
+      function: 'ownership verification',
+      targets: 'classifiers with a fixed input shape',
+    },
+    stops: [
+      'denying ownership of a copy that keeps the weights (verbatim, int8 re-quantised, pruned or lightly fine-tuned)',
+    ],
+    doesNotStop: [
+      'a copy distilled from clean queries (students do not learn the triggers)',
+      'use of the model itself (it only proves who owns it)',
+    ],
+    docs: 'docs/watermark.md',
+  },
+  package: {
+    id: 'package',
+    title: 'Authenticated package (anti-rollback)',
+    aspects: {
+      scenario: 'on the device, at installation',
+      method: 'HMAC-SHA256 over the package under a key derived from the device key; device uid record; monotonic security counter',
+      size: 'the model file, its lock descriptor, wrapped key and version',
+      category: 'proactive (the board refuses what the vendor did not package for it)',
+      function: 'integrity and authenticity of the installed model',
+      targets: 'any model edgelock packages',
+    },
+    stops: [
+      'installing a modified, forged, replayed or older package',
+      'installing another board\'s package (the tag and the uid record are per device)',
+    ],
+    doesNotStop: ['reading the package (its model is sealed by the lock, not by the package)'],
+    docs: 'docs/package.md',
+  },
+  attestation: {
+    id: 'attestation',
+    title: 'Device attestation',
+    aspects: {
+      scenario: 'on the device, challenged by the host (edgelock verify)',
+      method: 'challenge-response: HMAC(device key, nonce ‖ uid ‖ active package hash)',
+      size: 'the device identity and the active package',
+      category: 'reactive (detects counterfeit boards and unauthorised models)',
+      function: 'authenticity of the board and of what it runs',
+      targets: 'boards running edgelock firmware',
+    },
+    stops: ['a counterfeit board passing as genuine', 'a board claiming to run a package it does not run'],
+    doesNotStop: ['a genuine board being queried for distillation'],
+    docs: 'docs/security.md',
+  },
+  fingerprint: {
+    id: 'fingerprint',
+    title: 'Extraction-resistant fingerprint / per-device traceability',
+    aspects: {
+      scenario: 'black-box queries to a suspect model',
+      method: 'not applied to this artefact',
+      size: '-',
+      category: 'reactive',
+      function: 'ownership verification of distilled copies; tracing a leak to a board',
+      targets: 'classifiers',
+    },
+    stops: [],
+    doesNotStop: ['(not applied)'],
+    docs: 'docs/security.md',
+  },
+  'query-limit': {
+    id: 'query-limit',
+    title: 'On-device query limits',
+    aspects: {
+      scenario: 'on the device',
+      method: 'not applied to this artefact',
+      size: '-',
+      category: 'proactive',
+      function: 'raising the cost of extraction',
+      targets: 'boards running edgelock firmware',
+    },
+    stops: [],
+    doesNotStop: ['(not applied)'],
+    docs: 'docs/security.md',
+  },
+};
+
+export const PROTECTION_ORDER: readonly ProtectionId[] = ['lock', 'watermark', 'package', 'attestation', 'fingerprint', 'query-limit'];
