@@ -60,6 +60,8 @@ export interface BoardSummary {
   maxSteps?: number;
   correct?: number;
   runs?: number;
+  /** the board's counter for one inference (QEMU: SysTick ticks, 40 instructions each; host-sim: ns) */
+  cycles?: number;
   refused?: string;
 }
 
@@ -169,7 +171,7 @@ export async function runFactoryChain(c: FactoryChainInput): Promise<FactoryChai
           const info = await client.info();
           return runImages(client, info.package!.activeSlot!, oracle, c.runs);
         });
-        Object.assign(summaries[i], { exact: r.exact, sameTop1: r.sameTop1, maxSteps: r.maxSteps, correct: r.correct, runs: c.runs.count });
+        Object.assign(summaries[i], { exact: r.exact, sameTop1: r.sameTop1, maxSteps: r.maxSteps, correct: r.correct, runs: c.runs.count, cycles: r.cycles });
         log(`run       ${names[i]}: ${r.correct}/${c.runs.count} correct; vs the TFLite runtime: same class ${r.sameTop1}/${c.runs.count}, identical outputs ${r.exact}/${c.runs.count}, max ${r.maxSteps} step(s); ${r.cycles} cycles per inference`);
       }
     } finally {

@@ -15,6 +15,7 @@ import { ownerSignature } from '../watermark/signature';
 import { OutputStreams } from '../factory/multi-board';
 import { runModelChain } from './model-chain';
 import { BoardSummary, runFactoryChain } from './factory-chain';
+import { writeDemoReport } from './report';
 
 export const DEFAULT_MODEL = join(MODELS_DIR, 'mnist-lenet.onnx');
 export const DEMO_OWNER = 'acme-vision';
@@ -77,11 +78,17 @@ export async function runMainJob(opts: MainJobOptions): Promise<MainJobResult> {
       outDir: opts.outDir, board: opts.board, master, tflite: m.tflite, record: m.record, ownerId: DEMO_OWNER, ownerSignature: signature,
       base, runs, streams: opts.streams, json: opts.json, log, row,
     });
+    const reportPath = join(opts.outDir, 'report.html');
+    await writeDemoReport({
+      outDir: opts.outDir, reportPath, board: opts.board, master, ownerId: DEMO_OWNER, signature, test: m.test, base, boards: f.boards, macs: report.macs,
+    });
+    log(`report    ${reportPath}`);
+    row('report', `${reportPath}: protections, what each stops, evidence and plots (edgelock report)`);
     return {
       rows,
       accuracy: m.accuracy,
       boards: f.boards,
-      artefacts: { masterKey: masterPath, ownerKey: ownerPath, watermarked: join(opts.outDir, 'model.wm.onnx'), locked: join(opts.outDir, 'model.locked.onnx'), tflite: m.tflitePath, db: join(opts.outDir, 'factory.db') },
+      artefacts: { masterKey: masterPath, ownerKey: ownerPath, watermarked: join(opts.outDir, 'model.wm.onnx'), locked: join(opts.outDir, 'model.locked.onnx'), tflite: m.tflitePath, db: join(opts.outDir, 'factory.db'), report: join(opts.outDir, 'report.html') },
     };
   } finally {
     master.fill(0);

@@ -39,6 +39,8 @@ export interface ModelChainResult {
   record: WatermarkRecord;
   accuracy: { original: number; watermarked: number; int8WithKey: number; int8NoKey: number };
   triggerAccuracy: number;
+  /** the held-out images the accuracy checks used */
+  test: LabelledSet;
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
@@ -96,6 +98,7 @@ export async function runModelChain(c: ModelChainInput): Promise<ModelChainResul
     tflitePath,
     record: wm.record,
     triggerAccuracy: wm.triggerAccuracy,
+    test: c.test,
     accuracy: { original: original.accuracy, watermarked: watermarked.accuracy, int8WithKey: withKey.accuracy, int8NoKey: noKey.accuracy },
   };
 }

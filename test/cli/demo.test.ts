@@ -38,4 +38,10 @@ test('demo runs the whole chain on the default model', () => {
   const db = readFileSync(res.artefacts.db);
   for (const form of [master.toString('hex'), master.toString('base64')]) expect(r.stdout).not.toContain(form);
   expect(db.includes(master)).toBe(false);
+  // the report page the job writes: every protection the package carries, the board evidence, no key
+  const page = readFileSync(res.artefacts.report, 'utf8');
+  expect(page).not.toContain(master.toString('hex'));
+  for (const id of ['lock', 'watermark', 'package', 'attestation']) expect(page).toContain(`data-protection="${id}" data-applied="true"`);
+  for (const chart of ['accuracy', 'size', 'boards']) expect(page).toContain(`data-chart="${chart}"`);
+  expect(page).toMatch(/owner proven/);
 }, 600000);
