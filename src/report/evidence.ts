@@ -15,7 +15,7 @@ import { readTfliteDescriptor, unsealTflite } from '../lock/tflite-lock';
 import { writeOnnx } from '../onnx';
 import { LabelledData } from '../train/fit';
 import { WatermarkRecord } from '../watermark/metadata';
-import { fineTune, magnitudePrune } from '../watermark/removal';
+import { fineTune, magnitudePrune } from '../attack/watermark-removal';
 import { RUNNERS } from '../watermark/runners';
 import { BaseData, verifyWithRunner } from '../watermark/verify';
 import { ArtefactFacts } from './artefact';

@@ -19,6 +19,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['lock'],
   ['attack', 'eval', 'package'],
   ['inspect', 'factory'],
+  ['report'],
   ['bench', 'demo'],
   ['cli'],
 ];
