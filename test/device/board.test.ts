@@ -78,7 +78,7 @@ describe.each(BOARD_NAMES)('board %s, real firmware over its serial port', (boar
     expect(model.length / wire).toBeGreaterThanOrEqual(0.95); // protocol efficiency target of the issue
     expect(s.requests - before.requests).toBe(Math.ceil(model.length / (LIMITS.maxPayload - 5)) + 2);
     const slot = (await client.info()).modelSlots[1];
-    expect(slot).toEqual({ slot: 1, state: 'ready', size: model.length, sha256: sha(model) });
+    expect(slot).toEqual({ slot: 1, state: 'ready', size: model.length, sha256: sha(model), source: 'development' });
 
     await expectCode(client.call('MODEL_LOAD_CHUNK', { slot: 0, offset: 0, data: Buffer.alloc(8) }), 'E_DEVICE_MODEL_SEQUENCE');
     await expectCode(client.call('MODEL_LOAD_BEGIN', { slot: 0, size: LIMITS.modelSlotSize + 1 }), 'E_DEVICE_MODEL_TOO_LARGE');
