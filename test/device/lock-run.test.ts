@@ -224,6 +224,16 @@ describe.each([
       await expectCode(client.loadModelDev(bad, 1), 'E_DEVICE_MODEL_INVALID');
       await expectCode(client.run(1, new Int8Array(784)), 'E_LOCK_DESCRIPTOR');
     }, 60_000);
+
+    test('a version-1 descriptor (a lock not bound to its model) is refused at load', async () => {
+      const v1 = Buffer.from(built.get(models[0])!.locked);
+      const info = readTflite(v1);
+      const at = info.buffers[info.metadata.find((e) => e.name === 'edgelock.lock')!.buffer].dataOffset! + 4;
+      expect(v1[at]).toBe(2);
+      v1[at] = 1;
+      await expectCode(client.loadModelDev(v1, 1), 'E_DEVICE_MODEL_INVALID');
+      await expectCode(client.run(1, new Int8Array(784)), 'E_LOCK_DESCRIPTOR');
+    }, 60_000);
   }
 });
 
