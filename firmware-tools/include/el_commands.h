@@ -12,4 +12,6 @@ uint8_t el_cmd_key_check(const uint8_t *req, uint16_t req_len, uint8_t *rsp, uin
 uint8_t el_cmd_model_load_begin(const uint8_t *req, uint16_t req_len, uint8_t *rsp, uint16_t *rsp_len);
 uint8_t el_cmd_model_load_chunk(const uint8_t *req, uint16_t req_len, uint8_t *rsp, uint16_t *rsp_len);
 uint8_t el_cmd_model_load_end(const uint8_t *req, uint16_t req_len, uint8_t *rsp, uint16_t *rsp_len);
+/* What a production firmware (built without EL_DEV_UPLOAD) answers to MODEL_LOAD_*: ERR_DEVELOPMENT_ONLY. */
+uint8_t el_cmd_development_only(const uint8_t *req, uint16_t req_len, uint8_t *rsp, uint16_t *rsp_len);
 #endif

@@ -12,6 +12,8 @@ void el_firmware_modules_register(void) __attribute__((weak));
 
 /* (Re)initialises all core state from persistent storage. Call at boot and after a host-sim reset. */
 void el_firmware_init(void);
+/* EL_FIRMWARE_FLAG_* of this build (EL_DEV_UPLOAD: development upload compiled in; EL_SINGLE_ROUNDING). */
+uint8_t el_firmware_flags(void);
 /* Feeds received serial bytes; answers are written with board_serial_write() before this returns. */
 void el_firmware_rx(const uint8_t *data, size_t len);
 #endif

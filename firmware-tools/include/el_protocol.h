@@ -72,6 +72,7 @@
 #define EL_ST_ERR_BAD_LENGTH                         0x12u /* the payload length does not fit the command */
 #define EL_ST_ERR_BAD_ARGUMENT                       0x13u /* a field of the payload is out of range */
 #define EL_ST_ERR_STALE_SEQ                          0x14u /* the sequence number is behind the last executed request (a late duplicate); not executed. Body: STALE_SEQ record */
+#define EL_ST_ERR_DEVELOPMENT_ONLY                   0x15u /* a development-only command (MODEL_LOAD_*) sent to a production firmware, which has no development upload; models arrive in authenticated packages (FLASH_*) */
 #define EL_ST_ERR_KEY_CONFLICT                       0x20u /* the key slot already holds a different key; it is write-once */
 #define EL_ST_ERR_KEY_EMPTY                          0x21u /* the key slot has not been provisioned */
 #define EL_ST_ERR_KEY_SLOT                           0x22u /* no such key slot */
@@ -84,6 +85,7 @@
 #define EL_ST_ERR_RUN                                0x36u /* the model runtime failed to run the model. Body: RUN_FAILURE record */
 #define EL_ST_ERR_LOCK_KEY                           0x38u /* the slot holds a locked model and the key the device derives for it (device key, or the wrapped model key set for the slot) is absent or does not have the descriptor's key id; the model does not run */
 #define EL_ST_ERR_LOCK_DESCRIPTOR                    0x39u /* the model's edgelock.lock descriptor is malformed, of an unknown version/scheme/cipher/binding, or names tensors the model does not have; the load is refused */
+#define EL_ST_ERR_LOCK_SOURCE                        0x3Bu /* the slot holds a locked model that did not arrive in a package whose tag this device verified (a development upload): the device derives no lock key for it and the model does not run */
 #define EL_ST_ERR_LOCK_RAM                           0x3Au /* the locked model's sealed tensors need more RAM than the firmware's unseal buffer (EL_LOCK_RAM_BYTES per slot); the load is refused */
 #define EL_ST_ERR_PKG_INVALID                        0x50u /* the uploaded package is malformed (header, records, bounds, model SHA-256); not activated */
 #define EL_ST_ERR_PKG_AUTH                           0x51u /* the package tag does not verify under this device's package key; not activated */
@@ -101,6 +103,8 @@
 #define EL_SLOT_STATE_EMPTY                          0u
 #define EL_SLOT_STATE_LOADING                        1u
 #define EL_SLOT_STATE_READY                          2u
+#define EL_FIRMWARE_FLAG_DEV_UPLOAD                  1u
+#define EL_FIRMWARE_FLAG_SINGLE_ROUNDING             2u
 
 /* payload layouts: byte offsets (responses start with the status byte at offset 0) */
 /* PING: Echoes its payload; used for liveness and to measure protocol efficiency. */
@@ -124,7 +128,7 @@
 #define EL_INFO_RSP_EXECUTED_OFF                     49u /* u32: requests executed since boot (answers from the repeat cache not counted) */
 #define EL_INFO_RSP_RX_DROPPED_OFF                   53u /* u32: frames dropped since boot (bad COBS, CRC, magic or length) */
 #define EL_INFO_RSP_MODEL_SLOTS_OFF                  57u /* u8 */
-#define EL_INFO_RSP_SLOTS_OFF                        58u /* rest: model_slots x MODEL_SLOT_INFO, then one PACKAGE_STATE record (absent from firmware older than packages) */
+#define EL_INFO_RSP_SLOTS_OFF                        58u /* rest: model_slots x MODEL_SLOT_INFO, then one PACKAGE_STATE record (absent from firmware older than packages), then one FIRMWARE_STATE record (absent from firmware older than build flavours) */
 #define EL_INFO_RSP_FIXED_SIZE                       58u /* plus a variable tail */
 /* RESET: Answers, then restarts the firmware (RAM state, including the repeat cache, is lost). */
 #define EL_RESET_REQ_FIXED_SIZE                      0u /* exact size */
@@ -204,7 +208,7 @@
 #define EL_FLASH_STATUS_RSP_PREFIX_SHA256_OFF        43u /* bytes: SHA-256 of stored bytes [0, next_offset) */
 #define EL_FLASH_STATUS_RSP_PREFIX_SHA256_LEN        32u
 #define EL_FLASH_STATUS_RSP_FIXED_SIZE               75u /* exact size */
-/* ATTEST: Challenge-response attestation: answers mac = HMAC-SHA256(device key, nonce || uid || active package SHA-256) computed in the key store, with the uid, the active slot (0xFF: none, then the hash is 32 zero bytes), the package hash, the board's security counter and the active package's version (ASCII). ERR_KEY_EMPTY on an unprovisioned board. */
+/* ATTEST: Challenge-response attestation: answers mac = HMAC-SHA256(device key, nonce || uid || active package SHA-256 || firmware_flags || dev_models) computed in the key store, with the uid, the active slot (0xFF: none, then the hash is 32 zero bytes), the package hash, the board's security counter, the firmware's build flags (FIRMWARE_FLAG_*), the number of slots holding a ready development upload, and the active package's version (ASCII). ERR_KEY_EMPTY on an unprovisioned board. */
 #define EL_ATTEST_REQ_NONCE_OFF                      0u /* bytes */
 #define EL_ATTEST_REQ_NONCE_LEN                      32u
 #define EL_ATTEST_REQ_FIXED_SIZE                     32u /* exact size */
@@ -216,8 +220,10 @@
 #define EL_ATTEST_RSP_PACKAGE_SHA256_OFF             50u /* bytes */
 #define EL_ATTEST_RSP_PACKAGE_SHA256_LEN             32u
 #define EL_ATTEST_RSP_SECURITY_COUNTER_OFF           82u /* u32 */
-#define EL_ATTEST_RSP_VERSION_OFF                    86u /* rest */
-#define EL_ATTEST_RSP_FIXED_SIZE                     86u /* plus a variable tail */
+#define EL_ATTEST_RSP_FIRMWARE_FLAGS_OFF             86u /* u8: FIRMWARE_FLAG_* of this build (covered by the mac) */
+#define EL_ATTEST_RSP_DEV_MODELS_OFF                 87u /* u8: slots holding a ready development upload (MODEL_LOAD_*), not a package (covered by the mac) */
+#define EL_ATTEST_RSP_VERSION_OFF                    88u /* rest */
+#define EL_ATTEST_RSP_FIXED_SIZE                     88u /* plus a variable tail */
 /* WATERMARK_BEGIN: Opens a watermark check of a slot's model (docs/watermark.md, "On the board"). The device derives the stamp (streams `positions` and `signs` of the DRBG seeded by `signature`) into RAM, wipes the signature, and keeps the stamp until WATERMARK_END, the next WATERMARK_BEGIN or a reset. Samples then arrive with WATERMARK_BASES. A new BEGIN replaces an open check. */
 #define EL_WATERMARK_BEGIN_REQ_SLOT_OFF              0u /* u8 */
 #define EL_WATERMARK_BEGIN_REQ_ENCODING_OFF          1u /* u8: how WATERMARK_BASES carries values: 0 float32 LE; 1 one byte per value, an index into `table` */
@@ -248,6 +254,11 @@
 #define EL_PACKAGE_STATE_ACTIVE_SLOT_OFF             0u /* u8: the slot holding the active package, 0xFF when none */
 #define EL_PACKAGE_STATE_SECURITY_COUNTER_OFF        1u /* u32: anti-rollback counter: packages below it are refused */
 #define EL_PACKAGE_STATE_FIXED_SIZE                  5u /* exact size */
+/* record FIRMWARE_STATE */
+#define EL_FIRMWARE_STATE_FLAGS_OFF                  0u /* u8: FIRMWARE_FLAG_* of this build: which flavour the board runs */
+#define EL_FIRMWARE_STATE_SLOT_KINDS_OFF             1u /* bytes: per model slot: 0 a development upload (or empty), 1 a package whose tag the board verified (FLASH_END or boot) */
+#define EL_FIRMWARE_STATE_SLOT_KINDS_LEN             2u
+#define EL_FIRMWARE_STATE_FIXED_SIZE                 3u /* exact size */
 /* record STALE_SEQ */
 #define EL_STALE_SEQ_LAST_SEQ_OFF                    0u /* u16: seq of the last executed request; the host continues after it */
 #define EL_STALE_SEQ_FIXED_SIZE                      2u /* exact size */

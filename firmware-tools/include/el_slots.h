@@ -18,6 +18,10 @@ void el_slots_init(void);
 void el_slot_info(uint8_t slot, uint8_t out[EL_MODEL_SLOT_INFO_FIXED_SIZE]);
 /* Writes the PACKAGE_STATE record (active slot, security counter). */
 void el_slots_package_state(uint8_t out[EL_PACKAGE_STATE_FIXED_SIZE]);
+/* Writes the FIRMWARE_STATE record (build flags, which slots hold an authenticated package). */
+void el_slots_firmware_state(uint8_t out[EL_FIRMWARE_STATE_FIXED_SIZE]);
+/* Slots holding a READY development upload (always 0 on a production firmware). */
+uint8_t el_slots_dev_models(void);
 uint8_t el_slot_begin(uint8_t slot, uint32_t size);
 uint8_t el_slot_chunk(uint8_t slot, uint32_t offset, const uint8_t *data, uint32_t len, uint32_t *next_offset);
 uint8_t el_slot_end(uint8_t slot, const uint8_t sha256[EL_SHA256_SIZE]);

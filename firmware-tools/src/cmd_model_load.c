@@ -1,4 +1,6 @@
-/* Development-only model upload: MODEL_LOAD_BEGIN, MODEL_LOAD_CHUNK, MODEL_LOAD_END. */
+/* Development-only model upload: MODEL_LOAD_BEGIN, MODEL_LOAD_CHUNK, MODEL_LOAD_END. Registered only in the development
+ * flavour (EL_DEV_UPLOAD, `board start --flavour dev`); a production firmware answers el_cmd_development_only. A slot
+ * loaded this way never gets a lock key (el_lock.h): a locked model in it does not run. */
 #include "el_commands.h"
 #include "el_bytes.h"
 #include "el_slots.h"
@@ -27,4 +29,12 @@ uint8_t el_cmd_model_load_end(const uint8_t *req, uint16_t req_len, uint8_t *rsp
   (void)rsp;
   (void)rsp_len;
   return el_slot_end(req[EL_MODEL_LOAD_END_REQ_SLOT_OFF], req + EL_MODEL_LOAD_END_REQ_SHA256_OFF);
+}
+
+uint8_t el_cmd_development_only(const uint8_t *req, uint16_t req_len, uint8_t *rsp, uint16_t *rsp_len) {
+  (void)req;
+  (void)req_len;
+  (void)rsp;
+  (void)rsp_len;
+  return EL_ST_ERR_DEVELOPMENT_ONLY;
 }

@@ -25,3 +25,14 @@ void el_firmware_rx(const uint8_t *data, size_t len) {
     else if (r == EL_RX_DROPPED) el_dispatch_count_drop();
   }
 }
+
+uint8_t el_firmware_flags(void) {
+  uint8_t f = 0;
+#ifdef EL_DEV_UPLOAD
+  f |= EL_FIRMWARE_FLAG_DEV_UPLOAD;
+#endif
+#ifdef EL_SINGLE_ROUNDING
+  f |= EL_FIRMWARE_FLAG_SINGLE_ROUNDING;
+#endif
+  return f;
+}

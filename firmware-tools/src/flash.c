@@ -44,7 +44,7 @@ static uint32_t position(uint8_t slot) {
 
 static uint8_t prepare(uint8_t slot, const el_package_t *p) {
   const el_runtime_hook_t *rt = el_runtime_hook();
-  el_lock_set_wrapped_key(slot, p->wrapped_key);
+  el_lock_set_package(slot, p->wrapped_key); /* its tag verified (el_package_verify) */
   if (!rt || !rt->prepare) return EL_ST_OK;
   return rt->prepare(slot, p->model, p->model_size);
 }

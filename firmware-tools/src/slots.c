@@ -1,6 +1,7 @@
 #include "el_slots.h"
 #include "el_board.h"
 #include "el_bytes.h"
+#include "el_firmware.h"
 #include "el_flash.h"
 #include "el_lock.h"
 #include "el_runtime_hook.h"
@@ -33,7 +34,7 @@ static uint8_t *info(uint8_t slot) { return g_table + (size_t)slot * INFO_SIZE; 
 static void release(uint8_t slot) {
   const el_runtime_hook_t *rt = el_runtime_hook();
   if (rt && rt->release) rt->release(slot);
-  el_lock_set_wrapped_key(slot, NULL);
+  el_lock_clear(slot);
 }
 
 static void prepare_ready_slot(uint8_t slot) {
@@ -41,10 +42,15 @@ static void prepare_ready_slot(uint8_t slot) {
     (void)el_flash_prepare_slot(slot);
     return;
   }
+#ifdef EL_DEV_UPLOAD
   const el_runtime_hook_t *rt = el_runtime_hook();
   uint32_t size;
   const uint8_t *m = el_slot_model(slot, &size);
   if (rt && rt->prepare && m) (void)rt->prepare(slot, m, size);
+#else
+  /* A production firmware keeps no development upload (one left by a development firmware): the slot is emptied. */
+  (void)el_slot_discard(slot);
+#endif
 }
 
 void el_slots_init(void) {
@@ -58,6 +64,23 @@ void el_slots_init(void) {
 }
 
 void el_slot_info(uint8_t slot, uint8_t out[INFO_SIZE]) { memcpy(out, info(slot), INFO_SIZE); }
+
+static bool ready_of_kind(uint8_t slot, uint8_t kind) {
+  return info(slot)[EL_MODEL_SLOT_INFO_STATE_OFF] == EL_SLOT_STATE_READY && g_table[KINDS_OFF + slot] == kind;
+}
+
+void el_slots_firmware_state(uint8_t out[EL_FIRMWARE_STATE_FIXED_SIZE]) {
+  memset(out, 0, EL_FIRMWARE_STATE_FIXED_SIZE);
+  out[EL_FIRMWARE_STATE_FLAGS_OFF] = el_firmware_flags();
+  for (uint8_t s = 0; s < EL_MODEL_SLOTS && s < EL_FIRMWARE_STATE_SLOT_KINDS_LEN; s++)
+    out[EL_FIRMWARE_STATE_SLOT_KINDS_OFF + s] = ready_of_kind(s, EL_SLOT_KIND_PACKAGE) ? 1u : 0u;
+}
+
+uint8_t el_slots_dev_models(void) {
+  uint8_t n = 0;
+  for (uint8_t s = 0; s < EL_MODEL_SLOTS; s++) n = (uint8_t)(n + (ready_of_kind(s, EL_SLOT_KIND_RAW) ? 1u : 0u));
+  return n;
+}
 void el_slots_package_state(uint8_t out[EL_PACKAGE_STATE_FIXED_SIZE]) { memcpy(out, g_table + PKG_OFF, EL_PACKAGE_STATE_FIXED_SIZE); }
 uint8_t el_slots_active(void) { return g_table[PKG_OFF + EL_PACKAGE_STATE_ACTIVE_SLOT_OFF]; }
 uint32_t el_slots_counter(void) { return el_get_u32(g_table + PKG_OFF + EL_PACKAGE_STATE_SECURITY_COUNTER_OFF); }

@@ -14,7 +14,7 @@ const INSTRUCTIONS_PER_TICK = 40;
 
 async function withBoard<T>(board: string, fn: (c: DeviceClient) => Promise<T>): Promise<T> {
   const state = mkdtempSync(join(tmpdir(), `edgelock-bench-${board}-`));
-  const b = await startBoard({ board, stateDir: state });
+  const b = await startBoard({ board, stateDir: state, flavour: 'dev' }); // models go in by development upload
   try {
     const c = await DeviceClient.open(b.port);
     try {

@@ -14,24 +14,42 @@ function hasTool(tool: string): boolean {
 }
 
 /**
- * Build flavours of the firmware: extra C flags (the Makefiles' EXTRA_CFLAGS), each built into its own
- * directory. 'single-rounding' makes the int8 runtime requantise with one rounding (TFLite's
- * TFLITE_SINGLE_ROUNDING), the arithmetic of the desktop TFLite runtime's optimised kernels; the default
- * rounds like TFLite's reference kernels and TFLite Micro (docs/runtime.md, "Bit-exactness").
+ * Build flavours of the firmware: extra C flags (the Makefiles' EXTRA_CFLAGS), each combination built into its own
+ * directory. 'single-rounding' makes the int8 runtime requantise with one rounding (TFLite's TFLITE_SINGLE_ROUNDING),
+ * the arithmetic of the desktop TFLite runtime's optimised kernels; the default rounds like TFLite's reference kernels
+ * and TFLite Micro (docs/runtime.md, "Bit-exactness"). 'dev' adds the development model upload (MODEL_LOAD_*, `device
+ * load-dev`); every build without it is a production firmware, which takes models only in authenticated packages
+ * (docs/security.md, "The decryption oracle"). A flavour is a comma-separated list: `dev`, `single-rounding,dev`.
  */
 export const BUILD_FLAVOURS: Readonly<Record<string, readonly string[]>> = {
   default: [],
   'single-rounding': ['-DEL_SINGLE_ROUNDING'],
+  dev: ['-DEL_DEV_UPLOAD'],
 };
 
+/** The flavours of a comma-separated list, known, without 'default' and duplicates, in BUILD_FLAVOURS order. */
+export function flavourParts(flavour = 'default'): string[] {
+  const parts = flavour.split(',').map((x) => x.trim());
+  const unknown = parts.filter((x) => !BUILD_FLAVOURS[x]);
+  if (unknown.length || parts.some((x) => x === '')) {
+    throw new EdgelockError('E_USAGE', `unknown firmware build flavour '${unknown[0] ?? flavour}'`, {}, `flavours: ${Object.keys(BUILD_FLAVOURS).join(', ')}; combine with commas, e.g. single-rounding,dev`);
+  }
+  return Object.keys(BUILD_FLAVOURS).filter((k) => k !== 'default' && parts.includes(k));
+}
+
+/** The canonical name of a flavour list ('default', 'dev', 'single-rounding+dev', ...). */
+export function flavourName(flavour = 'default'): string {
+  const parts = flavourParts(flavour);
+  return parts.length ? parts.join('+') : 'default';
+}
+
 function flavourFlags(flavour: string): readonly string[] {
-  const flags = BUILD_FLAVOURS[flavour];
-  if (!flags) throw new EdgelockError('E_USAGE', `unknown firmware build flavour '${flavour}'`, {}, `flavours: ${Object.keys(BUILD_FLAVOURS).join(', ')}`);
-  return flags;
+  return flavourParts(flavour).flatMap((f) => BUILD_FLAVOURS[f]);
 }
 
 export function buildDir(board: BoardDef, flavour = 'default'): string {
-  return path.join(REPO_ROOT, 'build', flavour === 'default' ? board.name : `${board.name}-${flavour}`);
+  const name = flavourName(flavour);
+  return path.join(REPO_ROOT, 'build', name === 'default' ? board.name : `${board.name}-${name}`);
 }
 
 /** Builds the board firmware (in `flavour`) if its sources changed (make decides) and returns the artefact path. */

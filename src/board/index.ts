@@ -1,6 +1,6 @@
 export { BOARDS } from './boards';
 export type { BoardDef } from './boards';
-export { BUILD_FLAVOURS, boardByName, ensureBuilt } from './build';
+export { BUILD_FLAVOURS, boardByName, ensureBuilt, flavourName, flavourParts } from './build';
 export { DEFAULT_BOARD, startBoard, stopBoard } from './lifecycle';
 export type { StartOptions } from './lifecycle';
 export { listBoards } from './registry';

@@ -1,6 +1,6 @@
 import { createHash } from 'crypto';
 import { EdgelockError } from '../errors';
-import { LIMITS, RECORDS, SLOT_STATES, commandByName, fixedSize, statusByValue } from '../protocol/definition';
+import { FIRMWARE_FLAGS, LIMITS, RECORDS, SLOT_STATES, commandByName, fixedSize, statusByValue } from '../protocol/definition';
 import { Values, decodeFields, encodeFields } from '../protocol/payload';
 import { openSerialLink } from './serial-link';
 import { Transport, TransportOptions } from './transport';
@@ -12,6 +12,23 @@ export interface ModelSlotInfo {
   state: SlotState;
   size: number;
   sha256: string;
+  /** where a ready slot's model came from: an authenticated package (its tag verified) or a development upload;
+   * absent from firmware older than build flavours */
+  source?: 'package' | 'development' | null;
+}
+
+/** Which build of the firmware a board runs (INFO's FIRMWARE_STATE). */
+export interface FirmwareBuild {
+  /** 'default', 'dev', 'single-rounding', 'single-rounding+dev' (the `board start --flavour` it was built with) */
+  flavour: string;
+  /** the development upload (MODEL_LOAD_*, `device load-dev`) is compiled in: not a production firmware */
+  devUpload: boolean;
+}
+
+/** The flavour name of FIRMWARE_FLAG_* bits (same names as src/board/build.ts BUILD_FLAVOURS). */
+export function flavourOfFlags(flags: number): FirmwareBuild {
+  const parts = [...(flags & FIRMWARE_FLAGS.SINGLE_ROUNDING ? ['single-rounding'] : []), ...(flags & FIRMWARE_FLAGS.DEV_UPLOAD ? ['dev'] : [])];
+  return { flavour: parts.length ? parts.join('+') : 'default', devUpload: (flags & FIRMWARE_FLAGS.DEV_UPLOAD) !== 0 };
 }
 
 export interface DeviceInfo {
@@ -29,6 +46,8 @@ export interface DeviceInfo {
   /** the slot holding the active authenticated package (null: none) and the anti-rollback counter; absent from
    * firmware older than packages */
   package?: { activeSlot: number | null; securityCounter: number };
+  /** the firmware build; absent from firmware older than build flavours */
+  firmware?: FirmwareBuild;
 }
 
 export type KeyWriteResult = 'written' | 'unchanged';
@@ -125,13 +144,19 @@ export class DeviceClient {
     const slotsBytes = f.slots as Buffer;
     const count = f.model_slots as number;
     const pkgSize = fixedSize(RECORDS.PACKAGE_STATE);
-    const hasPkg = slotsBytes.length === count * recSize + pkgSize;
+    const fwSize = fixedSize(RECORDS.FIRMWARE_STATE);
+    const hasFw = slotsBytes.length === count * recSize + pkgSize + fwSize;
+    const hasPkg = hasFw || slotsBytes.length === count * recSize + pkgSize;
     if (slotsBytes.length !== count * recSize && !hasPkg) throw new EdgelockError('E_DEVICE_FRAME', `INFO: ${slotsBytes.length} bytes of slot records for ${count} slots`);
-    const pkg = hasPkg ? decodeFields(RECORDS.PACKAGE_STATE, slotsBytes.subarray(count * recSize))! : undefined;
+    const pkg = hasPkg ? decodeFields(RECORDS.PACKAGE_STATE, slotsBytes.subarray(count * recSize, count * recSize + pkgSize))! : undefined;
+    const fw = hasFw ? decodeFields(RECORDS.FIRMWARE_STATE, slotsBytes.subarray(count * recSize + pkgSize))! : undefined;
     const modelSlots: ModelSlotInfo[] = [];
     for (let i = 0; i < count; i++) {
       const s = decodeFields(rec, slotsBytes.subarray(i * recSize, (i + 1) * recSize))!;
-      modelSlots.push({ slot: i, state: SLOT_STATE_NAMES[s.state as number] ?? 'empty', size: s.size as number, sha256: (s.sha256 as Buffer).toString('hex') });
+      const state = SLOT_STATE_NAMES[s.state as number] ?? 'empty';
+      const slot: ModelSlotInfo = { slot: i, state, size: s.size as number, sha256: (s.sha256 as Buffer).toString('hex') };
+      if (fw) slot.source = state !== 'ready' ? null : (fw.slot_kinds as Buffer)[i] === 1 ? 'package' : 'development';
+      modelSlots.push(slot);
     }
     const mask = f.key_mask as number;
     const keySlots = f.key_slots as number;
@@ -151,6 +176,7 @@ export class DeviceClient {
       rxDropped: f.rx_dropped as number,
       modelSlots,
       ...(pkg ? { package: { activeSlot: pkg.active_slot === 0xff ? null : (pkg.active_slot as number), securityCounter: pkg.security_counter as number } } : {}),
+      ...(fw ? { firmware: flavourOfFlags(fw.flags as number) } : {}),
     };
   }
 

@@ -5,6 +5,8 @@
  *     └─ device key = HKDF(ikm = master, salt = device uid bytes, info = "edgelock device key v1")
  *          └─ lock key (device-bound) = HKDF(ikm = device key, salt = lock id, info = "edgelock lock key v1")
  *     └─ model key (product line) = HKDF(ikm = master, salt = lock id, info = "edgelock model key v1")
+ *   .tflite lock key = HKDF(ikm = lock key or model key (the root), salt = the model's binding hash,
+ *                           info = "edgelock tflite lock key v2")   (src/lock/model-binding.ts)
  *
  * The lock id is 16 random bytes chosen when a model is locked and stored, public, in its lock
  * descriptor, so every locked model gets its own key. A key id names a key without revealing it:
@@ -17,6 +19,7 @@ export const LABELS = {
   lockKey: 'edgelock lock key v1',
   modelKey: 'edgelock model key v1',
   keyWrap: 'edgelock key wrap v1',
+  tfliteLockKey: 'edgelock tflite lock key v2',
   keyId: 'edgelock key id',
 } as const;
 
@@ -39,6 +42,11 @@ export function deriveDeviceLockKey(deviceKey: Uint8Array, lockId: Uint8Array): 
 /** The lock key of a model locked for a product line (delivered wrapped to each device). */
 export function deriveModelKey(master: Uint8Array, lockId: Uint8Array): Buffer {
   return hkdf(master, lockId, LABELS.modelKey);
+}
+
+/** The key that seals a compiled .tflite: bound to its model by the binding hash (src/lock/model-binding.ts). */
+export function deriveTfliteLockKey(rootKey: Uint8Array, bindingHash: Uint8Array): Buffer {
+  return hkdf(rootKey, bindingHash, LABELS.tfliteLockKey);
 }
 
 /** The key that wraps a model key for one device (see docs/security.md, "Model keys"). */

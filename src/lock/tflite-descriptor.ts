@@ -4,12 +4,12 @@
  *
  *   off size field
  *     0    4 magic "ELK1"
- *     4    1 version (1)
+ *     4    1 version (2: the lock key is bound to the model, src/lock/model-binding.ts; 1 is refused)
  *     5    1 scheme (1 = seal, 2 = hpnn)
  *     6    1 cipher (1 = ChaCha20, RFC 8439)
  *     7    1 binding (1 = device-bound lock key, 2 = model key)
  *     8   16 lock id (HKDF salt of the lock key)
- *    24    8 key id (HMAC-SHA256(lock key, "edgelock key id")[0..8))
+ *    24    8 key id (HMAC-SHA256(lock key, "edgelock key id")[0..8)); zero while the binding hash is computed
  *    32    8 salt (first 8 bytes of every ChaCha20 nonce of this lock)
  *    40    4 entry count n
  *    44 16·n entries: u32 tensor index | u8 kind | u8 axis | u16 0 | u32 a | u32 b
@@ -21,6 +21,8 @@ import { EdgelockError } from '../errors';
 import { Binding } from './descriptor';
 
 export const TFLITE_LOCK_MAGIC = 'ELK1';
+/** Descriptor version: 2 = lock key bound to the model (binding hash). Version 1 (unbound) is refused. */
+export const TFLITE_LOCK_VERSION = 2;
 export const HEADER_BYTES = 44;
 export const ENTRY_BYTES = 16;
 
@@ -57,7 +59,7 @@ function bad(msg: string): never {
 export function encodeTfliteDescriptor(d: TfliteLockDescriptor): Uint8Array {
   const out = Buffer.alloc(HEADER_BYTES + ENTRY_BYTES * d.entries.length);
   out.write(TFLITE_LOCK_MAGIC, 0, 'latin1');
-  out[4] = 1;
+  out[4] = TFLITE_LOCK_VERSION;
   out[5] = SCHEME_CODES[d.scheme] ?? bad(`scheme '${d.scheme}' has no code`);
   out[6] = CIPHER_CHACHA20;
   out[7] = BINDING_CODES[d.binding];
@@ -79,7 +81,8 @@ export function encodeTfliteDescriptor(d: TfliteLockDescriptor): Uint8Array {
 export function decodeTfliteDescriptor(bytes: Uint8Array): TfliteLockDescriptor {
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (b.length < HEADER_BYTES || b.toString('latin1', 0, 4) !== TFLITE_LOCK_MAGIC) bad('bad magic or truncated header');
-  if (b[4] !== 1) bad(`version ${b[4]} is not supported`);
+  if (b[4] === 1) bad('version 1 (a lock not bound to its model, refused by the firmware since the oracle fix); compile the locked ONNX again');
+  if (b[4] !== TFLITE_LOCK_VERSION) bad(`version ${b[4]} is not supported (this edgelock reads version ${TFLITE_LOCK_VERSION})`);
   const scheme = Object.keys(SCHEME_CODES).find((k) => SCHEME_CODES[k] === b[5]) ?? bad(`unknown scheme code ${b[5]}`);
   if (b[6] !== CIPHER_CHACHA20) bad(`unknown cipher code ${b[6]}`);
   const binding = (Object.keys(BINDING_CODES) as Binding[]).find((k) => BINDING_CODES[k] === b[7]) ?? bad(`unknown binding code ${b[7]}`);

@@ -1,6 +1,6 @@
 import {
   COMMANDS, FIRMWARE_VERSION, FRAME_DELIMITER, FRAME_LAYOUT, Field, KCV_MESSAGE, LIMITS, MAX_ENCODED_FRAME,
-  MAX_RAW_FRAME, PROTOCOL_MAGIC, PROTOCOL_VERSION, RECORDS, RESERVED_RANGES, RESPONSE_FLAG, SLOT_STATES, STATUSES,
+  FIRMWARE_FLAGS, MAX_RAW_FRAME, PROTOCOL_MAGIC, PROTOCOL_VERSION, RECORDS, RESERVED_RANGES, RESPONSE_FLAG, SLOT_STATES, STATUSES,
   fieldSize, fixedSize,
 } from './definition';
 
@@ -68,6 +68,7 @@ export function renderCHeader(): string {
     '',
     '/* model slot states */',
     ...Object.entries(SLOT_STATES).map(([k, v]) => def(`EL_SLOT_STATE_${k}`, `${v}u`)),
+    ...Object.entries(FIRMWARE_FLAGS).map(([k, v]) => def(`EL_FIRMWARE_FLAG_${k}`, `${v}u`)),
     '',
     '/* payload layouts: byte offsets (responses start with the status byte at offset 0) */',
   ];

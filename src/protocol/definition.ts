@@ -76,6 +76,7 @@ export const STATUSES: readonly StatusDef[] = [
   { name: 'ERR_BAD_LENGTH', value: 0x12, ok: false, error: 'E_DEVICE_BAD_REQUEST', doc: 'the payload length does not fit the command' },
   { name: 'ERR_BAD_ARGUMENT', value: 0x13, ok: false, error: 'E_DEVICE_BAD_REQUEST', doc: 'a field of the payload is out of range' },
   { name: 'ERR_STALE_SEQ', value: 0x14, ok: false, error: 'E_DEVICE_BAD_REQUEST', doc: 'the sequence number is behind the last executed request (a late duplicate); not executed. Body: STALE_SEQ record' },
+  { name: 'ERR_DEVELOPMENT_ONLY', value: 0x15, ok: false, error: 'E_DEVICE_DEV_ONLY', doc: 'a development-only command (MODEL_LOAD_*) sent to a production firmware, which has no development upload; models arrive in authenticated packages (FLASH_*)' },
   { name: 'ERR_KEY_CONFLICT', value: 0x20, ok: false, error: 'E_DEVICE_KEY_CONFLICT', doc: 'the key slot already holds a different key; it is write-once' },
   { name: 'ERR_KEY_EMPTY', value: 0x21, ok: false, error: 'E_DEVICE_KEY_EMPTY', doc: 'the key slot has not been provisioned' },
   { name: 'ERR_KEY_SLOT', value: 0x22, ok: false, error: 'E_DEVICE_BAD_REQUEST', doc: 'no such key slot' },
@@ -88,6 +89,7 @@ export const STATUSES: readonly StatusDef[] = [
   { name: 'ERR_RUN', value: 0x36, ok: false, error: 'E_DEVICE_RUN', doc: 'the model runtime failed to run the model. Body: RUN_FAILURE record' },
   { name: 'ERR_LOCK_KEY', value: 0x38, ok: false, error: 'E_LOCK_KEY_MISMATCH', doc: 'the slot holds a locked model and the key the device derives for it (device key, or the wrapped model key set for the slot) is absent or does not have the descriptor\'s key id; the model does not run' },
   { name: 'ERR_LOCK_DESCRIPTOR', value: 0x39, ok: false, error: 'E_LOCK_DESCRIPTOR', doc: 'the model\'s edgelock.lock descriptor is malformed, of an unknown version/scheme/cipher/binding, or names tensors the model does not have; the load is refused' },
+  { name: 'ERR_LOCK_SOURCE', value: 0x3b, ok: false, error: 'E_LOCK_NOT_PACKAGED', doc: 'the slot holds a locked model that did not arrive in a package whose tag this device verified (a development upload): the device derives no lock key for it and the model does not run' },
   { name: 'ERR_LOCK_RAM', value: 0x3a, ok: false, error: 'E_DEVICE_LOCK_RAM', doc: 'the locked model\'s sealed tensors need more RAM than the firmware\'s unseal buffer (EL_LOCK_RAM_BYTES per slot); the load is refused' },
   { name: 'ERR_PKG_INVALID', value: 0x50, ok: false, error: 'E_PACKAGE_INVALID', doc: 'the uploaded package is malformed (header, records, bounds, model SHA-256); not activated' },
   { name: 'ERR_PKG_AUTH', value: 0x51, ok: false, error: 'E_PACKAGE_AUTH', doc: 'the package tag does not verify under this device\'s package key; not activated' },
@@ -139,7 +141,7 @@ export const COMMANDS: readonly CommandDef[] = [
       { name: 'executed', type: 'u32', doc: 'requests executed since boot (answers from the repeat cache not counted)' },
       { name: 'rx_dropped', type: 'u32', doc: 'frames dropped since boot (bad COBS, CRC, magic or length)' },
       { name: 'model_slots', type: 'u8' },
-      { name: 'slots', type: 'rest', doc: 'model_slots x MODEL_SLOT_INFO, then one PACKAGE_STATE record (absent from firmware older than packages)' },
+      { name: 'slots', type: 'rest', doc: 'model_slots x MODEL_SLOT_INFO, then one PACKAGE_STATE record (absent from firmware older than packages), then one FIRMWARE_STATE record (absent from firmware older than build flavours)' },
     ],
   },
   {
@@ -257,7 +259,7 @@ export const COMMANDS: readonly CommandDef[] = [
   },
   {
     name: 'ATTEST', id: 0x50, timeoutMs: 5000,
-    doc: 'Challenge-response attestation: answers mac = HMAC-SHA256(device key, nonce || uid || active package SHA-256) computed in the key store, with the uid, the active slot (0xFF: none, then the hash is 32 zero bytes), the package hash, the board\'s security counter and the active package\'s version (ASCII). ERR_KEY_EMPTY on an unprovisioned board.',
+    doc: 'Challenge-response attestation: answers mac = HMAC-SHA256(device key, nonce || uid || active package SHA-256 || firmware_flags || dev_models) computed in the key store, with the uid, the active slot (0xFF: none, then the hash is 32 zero bytes), the package hash, the board\'s security counter, the firmware\'s build flags (FIRMWARE_FLAG_*), the number of slots holding a ready development upload, and the active package\'s version (ASCII). ERR_KEY_EMPTY on an unprovisioned board.',
     request: [{ name: 'nonce', type: 'bytes', size: 32 }],
     response: [
       { name: 'mac', type: 'bytes', size: 32 },
@@ -265,6 +267,8 @@ export const COMMANDS: readonly CommandDef[] = [
       { name: 'active_slot', type: 'u8' },
       { name: 'package_sha256', type: 'bytes', size: LIMITS.sha256Size },
       { name: 'security_counter', type: 'u32' },
+      { name: 'firmware_flags', type: 'u8', doc: 'FIRMWARE_FLAG_* of this build (covered by the mac)' },
+      { name: 'dev_models', type: 'u8', doc: 'slots holding a ready development upload (MODEL_LOAD_*), not a package (covered by the mac)' },
       { name: 'version', type: 'rest' },
     ],
   },
@@ -313,6 +317,10 @@ export const RECORDS: Readonly<Record<string, Field[]>> = {
     { name: 'active_slot', type: 'u8', doc: 'the slot holding the active package, 0xFF when none' },
     { name: 'security_counter', type: 'u32', doc: 'anti-rollback counter: packages below it are refused' },
   ],
+  FIRMWARE_STATE: [
+    { name: 'flags', type: 'u8', doc: 'FIRMWARE_FLAG_* of this build: which flavour the board runs' },
+    { name: 'slot_kinds', type: 'bytes', size: LIMITS.modelSlots, doc: 'per model slot: 0 a development upload (or empty), 1 a package whose tag the board verified (FLASH_END or boot)' },
+  ],
   STALE_SEQ: [{ name: 'last_seq', type: 'u16', doc: 'seq of the last executed request; the host continues after it' }],
   MODEL_SLOT_INFO: [
     { name: 'state', type: 'u8', doc: 'SLOT_STATE_*' },
@@ -335,6 +343,10 @@ export const RECORDS: Readonly<Record<string, Field[]>> = {
 };
 
 export const SLOT_STATES = { EMPTY: 0, LOADING: 1, READY: 2 } as const;
+
+/** Build flags a firmware reports (INFO's FIRMWARE_STATE, ATTEST): DEV_UPLOAD = the development flavour, which has
+ * MODEL_LOAD_*; SINGLE_ROUNDING = the single-rounding requantisation flavour. */
+export const FIRMWARE_FLAGS = { DEV_UPLOAD: 0x01, SINGLE_ROUNDING: 0x02 } as const;
 
 /** Command id ranges kept free for later issues, so ids never have to be renumbered. */
 export const RESERVED_RANGES: readonly { from: number; to: number; purpose: string }[] = [

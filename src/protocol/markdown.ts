@@ -1,6 +1,6 @@
 import {
   COMMANDS, FRAME_LAYOUT, Field, KCV_MESSAGE, LIMITS, MAX_ENCODED_FRAME, PROTOCOL_MAGIC, PROTOCOL_VERSION, RECORDS,
-  RESERVED_RANGES, RESPONSE_FLAG, SLOT_STATES, STATUSES, fieldSize,
+  FIRMWARE_FLAGS, RESERVED_RANGES, RESPONSE_FLAG, SLOT_STATES, STATUSES, fieldSize,
 } from './definition';
 
 const hex = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
@@ -94,6 +94,7 @@ export function renderProtocolMarkdown(): string {
   out.push('## Records', '');
   for (const [name, fields] of Object.entries(RECORDS)) out.push(`### ${name}`, '', ...table(fields, 0));
   out.push('Slot states: ' + Object.entries(SLOT_STATES).map(([k, v]) => `${v} = ${k}`).join(', ') + '.', '');
+  out.push('Firmware flags (FIRMWARE_STATE, ATTEST): ' + Object.entries(FIRMWARE_FLAGS).map(([k, v]) => `0x${v.toString(16).padStart(2, '0')} = ${k}`).join(', ') + '.', '');
   out.push('## Reserved command ids', '', '| ids | purpose |', '|---|---|',
     ...RESERVED_RANGES.map((r) => `| ${hex(r.from)}..${hex(r.to)} | ${r.purpose} |`), '');
   return out.join('\n');

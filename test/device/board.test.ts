@@ -3,7 +3,7 @@ import { listBoards, stopBoard } from '../../src/board';
 import { DeviceClient, withDevice } from '../../src/device';
 import { EdgelockError } from '../../src/errors';
 import { FIRMWARE_VERSION, LIMITS, PROTOCOL_VERSION } from '../../src/protocol/definition';
-import { BOARD_NAMES, freshStateDir, removeRunRoot, startTestBoard, stopAllBoards } from './helpers';
+import { BOARD_NAMES, DEV, freshStateDir, removeRunRoot, startTestBoard, stopAllBoards } from './helpers';
 import { fcModelOfSize } from './models';
 
 const kcv = (key: Buffer): string => crypto.createHmac('sha256', key).update('check').digest('hex');
@@ -30,7 +30,7 @@ describe.each(BOARD_NAMES)('board %s, real firmware over its serial port', (boar
   let uid = '';
 
   beforeAll(async () => {
-    const b = await startTestBoard(boardName, stateDir);
+    const b = await startTestBoard(boardName, stateDir, DEV); // uploads raw models: the development flavour
     client = await DeviceClient.open(b.port);
   });
   afterAll(async () => {
@@ -47,6 +47,7 @@ describe.each(BOARD_NAMES)('board %s, real firmware over its serial port', (boar
     expect(info.keyProvisioned).toBe(false);
     expect(info.maxPayload).toBe(LIMITS.maxPayload);
     expect(info.modelSlots.map((s) => s.state)).toEqual(Array(LIMITS.modelSlots).fill('empty'));
+    expect(info.firmware).toEqual({ flavour: 'dev', devUpload: true });
     uid = info.uid;
   });
 
@@ -77,7 +78,7 @@ describe.each(BOARD_NAMES)('board %s, real firmware over its serial port', (boar
     expect(model.length / wire).toBeGreaterThanOrEqual(0.95); // protocol efficiency target of the issue
     expect(s.requests - before.requests).toBe(Math.ceil(model.length / (LIMITS.maxPayload - 5)) + 2);
     const slot = (await client.info()).modelSlots[1];
-    expect(slot).toEqual({ slot: 1, state: 'ready', size: model.length, sha256: sha(model) });
+    expect(slot).toEqual({ slot: 1, state: 'ready', size: model.length, sha256: sha(model), source: 'development' });
 
     await expectCode(client.call('MODEL_LOAD_CHUNK', { slot: 0, offset: 0, data: Buffer.alloc(8) }), 'E_DEVICE_MODEL_SEQUENCE');
     await expectCode(client.call('MODEL_LOAD_BEGIN', { slot: 0, size: LIMITS.modelSlotSize + 1 }), 'E_DEVICE_MODEL_TOO_LARGE');
@@ -102,12 +103,12 @@ describe.each(BOARD_NAMES)('board %s, real firmware over its serial port', (boar
     const before = listBoards().find((b) => b.stateDir === stateDir)!;
     await stopBoard(before.port);
     expect(listBoards().find((b) => b.stateDir === stateDir)).toBeUndefined();
-    const b = await startTestBoard(boardName, stateDir);
+    const b = await startTestBoard(boardName, stateDir, DEV);
     client = await DeviceClient.open(b.port);
     const info = await client.info();
     expect(info.uid).toBe(uid);
     expect(info.keyProvisioned).toBe(true);
-    expect(info.modelSlots[1]).toEqual({ slot: 1, state: 'ready', size: model.length, sha256: sha(model) });
+    expect(info.modelSlots[1]).toEqual({ slot: 1, state: 'ready', size: model.length, sha256: sha(model), source: 'development' });
     expect((await client.keyCheck()).toString('hex')).toBe(kcv(key1));
     await expectCode(client.keyWrite(key2), 'E_DEVICE_KEY_CONFLICT');
     expect(await client.keyWrite(key1)).toBe('unchanged');
@@ -120,6 +121,32 @@ describe.each(BOARD_NAMES)('board %s, real firmware over its serial port', (boar
     expect(info.keyProvisioned).toBe(false);
     await stopBoard(other.pid);
   });
+});
+
+describe.each(BOARD_NAMES)('production firmware on %s (the default flavour)', (boardName) => {
+  test('no development upload: MODEL_LOAD_* answer E_DEVICE_DEV_ONLY; INFO says default flavour; a development upload left by a dev firmware is dropped at boot', async () => {
+    const stateDir = freshStateDir(`${boardName}-prod`);
+    const model = fcModelOfSize(1, 4 * 1024);
+    let b = await startTestBoard(boardName, stateDir, DEV);
+    await withDevice(b.port, (c) => c.loadModelDev(model, 0));
+    expect((await withDevice(b.port, (c) => c.info())).modelSlots[0]).toMatchObject({ state: 'ready', source: 'development' });
+    await stopBoard(b.pid);
+    b = await startTestBoard(boardName, stateDir); // the same board, now on production firmware
+    const c = await DeviceClient.open(b.port);
+    try {
+      const info = await c.info();
+      expect(info.firmware).toEqual({ flavour: 'default', devUpload: false });
+      expect(info.modelSlots[0]).toMatchObject({ state: 'empty', source: null });
+      await expectCode(c.call('MODEL_LOAD_BEGIN', { slot: 0, size: 16 }), 'E_DEVICE_DEV_ONLY');
+      await expectCode(c.call('MODEL_LOAD_CHUNK', { slot: 0, offset: 0, data: Buffer.alloc(8) }), 'E_DEVICE_DEV_ONLY');
+      await expectCode(c.call('MODEL_LOAD_END', { slot: 0, sha256: Buffer.alloc(32) }), 'E_DEVICE_DEV_ONLY');
+      await expectCode(c.loadModelDev(model, 1), 'E_DEVICE_DEV_ONLY');
+      await expectCode(c.run(0, new Int8Array(4)), 'E_DEVICE_MODEL_EMPTY');
+    } finally {
+      await c.close();
+      await stopBoard(b.pid);
+    }
+  }, 120_000);
 });
 
 describe('board lifecycle errors', () => {

@@ -1,7 +1,7 @@
 import * as crypto from 'crypto';
 import { DeviceClient, withDevice } from '../../src/device';
 import { Faults, startFaultProxy } from './fault-proxy';
-import { removeRunRoot, startTestBoard, stopAllBoards } from './helpers';
+import { DEV, removeRunRoot, startTestBoard, stopAllBoards } from './helpers';
 import { fcModelOfSize } from './models';
 
 afterAll(async () => {
@@ -51,7 +51,7 @@ async function session(port: string, model: Buffer, pings: number, timeoutScale:
 
 describe('fault injection between host and host-sim', () => {
   test.each(SCENARIOS.map((s, i) => [s.name, s, i] as const))('%s: every command completes with the right answer, executed once', async (_n, s, i) => {
-    const b = await startTestBoard('host-sim');
+    const b = await startTestBoard('host-sim', undefined, DEV);
     const proxy = await startFaultProxy(b.port, s.toBoard, s.toHost, 1000 + i);
     const run = await session(proxy.hostPort, fcModelOfSize(1000 + i, 40 * 1024), 60, 0.05).finally(() => proxy.stop());
     const clean = await withDevice(b.port, (c) => c.info());
@@ -62,7 +62,7 @@ describe('fault injection between host and host-sim', () => {
   });
 
   test('a dead link fails with a clear E_DEVICE_TIMEOUT, not a wrong answer', async () => {
-    const b = await startTestBoard('host-sim');
+    const b = await startTestBoard('host-sim', undefined, DEV);
     const proxy = await startFaultProxy(b.port, { drop: 1 }, {}, 7);
     try {
       const c = await DeviceClient.open(proxy.hostPort, { attempts: 3, timeoutScale: 0.05 });
@@ -76,7 +76,7 @@ describe('fault injection between host and host-sim', () => {
 
 describe('fault injection between host and the QEMU board', () => {
   test('mixed faults: commands complete with the right answers, each executed once', async () => {
-    const b = await startTestBoard('qemu-mps2-an386');
+    const b = await startTestBoard('qemu-mps2-an386', undefined, DEV);
     await withDevice(b.port, (c) => c.info()); // QEMU attaches to the pty lazily; settle before measuring
     const before = await withDevice(b.port, (c) => c.info());
     const proxy = await startFaultProxy(b.port,

@@ -13,8 +13,11 @@ export function freshStateDir(label: string): string {
   return fs.mkdtempSync(path.join(RUN_ROOT, `${label}-`));
 }
 
-export async function startTestBoard(board: string, stateDir = freshStateDir(board)): Promise<RunningBoard> {
-  return startBoard({ board, stateDir });
+/** The development flavour (MODEL_LOAD_*, `device load-dev`): boards of tests that upload raw models start with it. */
+export const DEV = 'dev';
+
+export async function startTestBoard(board: string, stateDir = freshStateDir(board), flavour = 'default'): Promise<RunningBoard> {
+  return startBoard({ board, stateDir, flavour });
 }
 
 /** Stops every board this test file started (safe to call twice). */

@@ -1,15 +1,17 @@
 /**
  * Locked models on real firmware (issue #5, device side): a zoo model is locked to one board's device key
  * (`lockModel` + `compileLocked`, what `edgelock lock --device-uid` and `edgelock compile --int8 --key --device-uid` run),
- * loaded into that board, and run. The firmware reads the descriptor in place, derives the lock key inside its key
- * store, checks the key id and unseals the weights into RAM (firmware-tools/runtime/firmware/el_lock_unseal.c).
+ * packaged for that board, flashed, and run. The firmware reads the descriptor in place, computes the model's binding
+ * hash, derives the lock key inside its key store, checks the key id and unseals the weights into RAM
+ * (firmware-tools/runtime/firmware/el_lock_unseal.c). A development upload of the same locked model never runs.
  *
  * References nobody here wrote: the official TFLite runtime on the unlocked model (within one quantisation step, the
  * rounding note in test/device/run.test.ts), and the same firmware running the plain int8 compile of the same model in
  * another slot (bit-exact: same kernels, same constants once unsealed).
  *
- * Refusals: no key provisioned -> E_DEVICE_KEY_EMPTY, and the model becomes runnable as soon as the key is written
- * (unlock at first use); another device (its own key from the same master) -> E_LOCK_KEY_MISMATCH; no output either way.
+ * Refusals: no key provisioned -> no package is taken (E_DEVICE_KEY_EMPTY); a development upload of the locked model ->
+ * E_LOCK_NOT_PACKAGED, before and after provisioning; another device (its own key from the same master, the model in an
+ * authentic package for that device) -> E_LOCK_KEY_MISMATCH; no output in any case.
  * On QEMU the RUN cycle count (SysTick under -icount shift=0: 40 guest instructions per tick) of the locked model is
  * compared with the plain one: the unseal happens at load, so inference work must not grow (issue bound: +3%).
  */
@@ -23,7 +25,9 @@ import { writeNpy } from '../../src/data/npy';
 import { DeviceClient } from '../../src/device/client';
 import { EdgelockError } from '../../src/errors';
 import { deriveDeviceKey } from '../../src/keys/derive';
+import { flashPackage } from '../../src/factory/flash';
 import { compileLocked } from '../../src/lock/compile-locked';
+import { buildPackage } from '../../src/package/build';
 import { KeyMaterial } from '../../src/lock/key-material';
 import { lockModel, unlockModel } from '../../src/lock/lock-model';
 import { readTfliteDescriptor, unsealTflite } from '../../src/lock/tflite-lock';
@@ -33,7 +37,7 @@ import { readTflite } from '../../src/tflite/reader';
 import { graphModel } from '../helpers/build';
 import { runCli } from '../helpers/cli';
 import { mnistInt8Options } from './models';
-import { removeRunRoot, startTestBoard, stopAllBoards } from './helpers';
+import { DEV, removeRunRoot, startTestBoard, stopAllBoards } from './helpers';
 
 const ROOT = path.resolve(__dirname, '../..');
 const MASTER = Buffer.from('6c6f636b2d6f6e2d626f6172642d6d61737465722d6b65792d33322d62797465', 'hex');
@@ -78,22 +82,29 @@ function unsealRam(locked: Uint8Array): number {
   return d.entries.reduce((n, e) => n + Math.ceil(info.buffers[info.subgraphs[0].tensors[e.tensor].buffer].size / 16) * 16, 0);
 }
 
+/** The locked model in a package for the board of `uid` (what `edgelock package --device-uid` writes). */
+function packageFor(locked: Uint8Array, uid: Uint8Array): Buffer {
+  return buildPackage(locked, { master: MASTER, deviceUid: uid, version: '1.0.0', securityCounter: 1 }).bytes;
+}
+
 /**
- * Loads the locked model into slot 0 and the plain one into slot 1 and runs IMAGES on both: bit-exact between the two,
- * within one step of the TFLite runtime on the plain model. Returns the RUN cycles (locked, plain) per image.
+ * Flashes the locked model's package (it becomes the active slot) and uploads the plain one into the other slot, and
+ * runs IMAGES on both: bit-exact between the two, within one step of the TFLite runtime on the plain model. Returns
+ * the RUN cycles (locked, plain) per image.
  */
-async function compareOnBoard(client: DeviceClient, m: { locked: Uint8Array; plain: Uint8Array }, loadLocked = true): Promise<{ locked: number[]; plain: number[] }> {
-  if (loadLocked) await client.loadModelDev(Buffer.from(m.locked), 0);
-  await client.loadModelDev(Buffer.from(m.plain), 1);
+async function compareOnBoard(client: DeviceClient, m: { locked: Uint8Array; plain: Uint8Array }): Promise<{ locked: number[]; plain: number[] }> {
+  const s = (await flashPackage(client, packageFor(m.locked, Buffer.from((await client.info()).uid, 'hex')))).slot;
+  const p = 1 - s;
+  await client.loadModelDev(Buffer.from(m.plain), p);
   const oracle = await TfliteOracle.load(m.plain);
   const cycles = { locked: [] as number[], plain: [] as number[] };
   try {
-    const io = await client.modelIo(0);
-    expect(await client.modelIo(1)).toEqual(io);
+    const io = await client.modelIo(s);
+    expect(await client.modelIo(p)).toEqual(io);
     for (const i of IMAGES) {
       const x = mnistInt8(i, io.inputs[0].scale, io.inputs[0].zeroPoint);
-      const a = await client.run(0, x);
-      const b = await client.run(1, x);
+      const a = await client.run(s, x);
+      const b = await client.run(p, x);
       expect(Array.from(a.outputs[0].int8)).toEqual(Array.from(b.outputs[0].int8));
       const ref = oracle.run([{ data: Int32Array.from(x), shape: oracle.inputShapes[0], dtype: 'int8' }])[0].data;
       const dev = a.outputs[0].int8;
@@ -119,7 +130,8 @@ describe.each([
   const built = new Map<string, { locked: Uint8Array; plain: Uint8Array }>();
 
   beforeAll(async () => {
-    const [a, b] = await Promise.all([startTestBoard(boardName), startTestBoard(boardName)]);
+    // development flavour: the plain reference model goes into the other slot by development upload
+    const [a, b] = await Promise.all([startTestBoard(boardName, undefined, DEV), startTestBoard(boardName, undefined, DEV)]);
     client = await DeviceClient.open(a.port);
     other = await DeviceClient.open(b.port);
     const uid = Buffer.from((await client.info()).uid, 'hex');
@@ -132,14 +144,16 @@ describe.each([
     await other?.close();
   });
 
-  test(`${models[0]}: no key provisioned -> E_DEVICE_KEY_EMPTY; after KEY_WRITE it runs, bit-exact with the plain model`, async () => {
+  test(`${models[0]}: a development upload never runs (E_LOCK_NOT_PACKAGED); no key -> no package; provisioned, the package runs bit-exact with the plain model`, async () => {
     const m = built.get(models[0])!;
     expect(unsealRam(m.locked)).toBeLessThanOrEqual(LOCK_RAM_BYTES);
-    await client.loadModelDev(Buffer.from(m.locked), 0); // the load itself succeeds: the key may come later
-    await expectCode(client.run(0, new Int8Array(784)), 'E_DEVICE_KEY_EMPTY');
-    await expectCode(client.modelIo(0), 'E_DEVICE_KEY_EMPTY');
+    await client.loadModelDev(Buffer.from(m.locked), 0); // the load itself succeeds (the descriptor is well formed)
+    await expectCode(client.run(0, new Int8Array(784)), 'E_LOCK_NOT_PACKAGED');
+    await expectCode(client.modelIo(0), 'E_LOCK_NOT_PACKAGED');
+    await expectCode(flashPackage(client, packageFor(m.locked, material.deviceUid!)), 'E_DEVICE_KEY_EMPTY');
     await client.keyWrite(deriveDeviceKey(material.master, material.deviceUid!));
-    const cycles = await compareOnBoard(client, m, false);
+    await expectCode(client.run(0, new Int8Array(784)), 'E_LOCK_NOT_PACKAGED'); // the key is there; still no unseal
+    const cycles = await compareOnBoard(client, m);
     if (boardName === 'qemu-mps2-an386') {
       // deterministic instruction counts: the locked model does the same work per inference as the plain one
       cycles.locked.forEach((c, k) => expect(c).toBeLessThanOrEqual(cycles.plain[k] * 1.03));
@@ -157,9 +171,10 @@ describe.each([
   test('another device (its own key from the same master) refuses the model: E_LOCK_KEY_MISMATCH, no output', async () => {
     const m = built.get('mnist-lenet') ?? built.get(models[0])!;
     await other.keyWrite(otherKey);
-    await other.loadModelDev(Buffer.from(m.locked), 0);
-    await expectCode(other.run(0, new Int8Array(784)), 'E_LOCK_KEY_MISMATCH');
-    await expectCode(other.run(0, new Int8Array(784)), 'E_LOCK_KEY_MISMATCH'); // and stays refused
+    // an authentic package for the other board (the vendor's mistake, or a replay of the model into it)
+    const slot = (await flashPackage(other, packageFor(m.locked, Buffer.from((await other.info()).uid, 'hex')))).slot;
+    await expectCode(other.run(slot, new Int8Array(784)), 'E_LOCK_KEY_MISMATCH');
+    await expectCode(other.run(slot, new Int8Array(784)), 'E_LOCK_KEY_MISMATCH'); // and stays refused
   }, 120_000);
 
   if (boardName === 'host-sim') {
@@ -169,12 +184,12 @@ describe.each([
 
     test('after a reset the board unseals the stored model again at boot', async () => {
       const m = built.get(models[0])!;
-      await client.loadModelDev(Buffer.from(m.locked), 0);
-      const io = await client.modelIo(0);
+      const slot = (await flashPackage(client, packageFor(m.locked, material.deviceUid!))).slot;
+      const io = await client.modelIo(slot);
       const x = mnistInt8(0, io.inputs[0].scale, io.inputs[0].zeroPoint);
-      const before = await client.run(0, x);
+      const before = await client.run(slot, x);
       await client.reset();
-      const after = await client.run(0, x);
+      const after = await client.run(slot, x);
       expect(Array.from(after.outputs[0].int8)).toEqual(Array.from(before.outputs[0].int8));
     }, 60_000);
 
@@ -209,10 +224,20 @@ describe.each([
       await expectCode(client.loadModelDev(bad, 1), 'E_DEVICE_MODEL_INVALID');
       await expectCode(client.run(1, new Int8Array(784)), 'E_LOCK_DESCRIPTOR');
     }, 60_000);
+
+    test('a version-1 descriptor (a lock not bound to its model) is refused at load', async () => {
+      const v1 = Buffer.from(built.get(models[0])!.locked);
+      const info = readTflite(v1);
+      const at = info.buffers[info.metadata.find((e) => e.name === 'edgelock.lock')!.buffer].dataOffset! + 4;
+      expect(v1[at]).toBe(2);
+      v1[at] = 1;
+      await expectCode(client.loadModelDev(v1, 1), 'E_DEVICE_MODEL_INVALID');
+      await expectCode(client.run(1, new Int8Array(784)), 'E_LOCK_DESCRIPTOR');
+    }, 60_000);
   }
 });
 
-/** The user's path on host-sim: `edgelock lock`, `edgelock compile --int8 --key --device-uid`, `device load-dev`, `device run`. */
+/** The user's path on host-sim: `edgelock lock`, `edgelock compile --int8 --key --device-uid`, `package`, `flash`, `device run`. */
 describe('CLI on host-sim: lock + compile for one board, device run there and on another board', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'el-lock-cli-'));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -238,7 +263,11 @@ describe('CLI on host-sim: lock + compile for one board, device run there and on
     const compiled = runCli(['compile', lockedOnnx, '-o', tfl, '--int8', '--calib', path.join(dir, 'calib.npy'), '--key', key, '--device-uid', uid]);
     expect(compiled.stderr).toBe('');
     expect(compiled.status).toBe(0);
-    for (const port of [a.port, b.port]) expect(runCli(['device', 'load-dev', tfl, '--port', port]).status).toBe(0);
+    for (const [port, u] of [[a.port, uid], [b.port, otherUid]]) {
+      const elp = path.join(dir, `${u}.elp`);
+      expect(runCli(['package', tfl, '-o', elp, '--key', key, '--device-uid', u, '--version', '1.0.0', '--security-counter', '1']).status).toBe(0);
+      expect(runCli(['flash', '--port', port, elp]).status).toBe(0);
+    }
 
     const ok = runCli(['device', 'run', '--port', a.port, '--input', path.join(dir, 'x.npy'), '--json']);
     expect(ok.status).toBe(0);

@@ -27,7 +27,7 @@ import { DeviceClient } from '../../src/device/client';
 import { EdgelockError } from '../../src/errors';
 import { TfliteOracle } from '../../src/tflite/oracle';
 import { startBoard } from '../../src/board';
-import { freshStateDir, removeRunRoot, startTestBoard, stopAllBoards } from './helpers';
+import { DEV, freshStateDir, removeRunRoot, startTestBoard, stopAllBoards } from './helpers';
 import { compiledMnistModel, compiledZooModel, int8Input, zooSamples } from './models';
 
 const IMAGES = [0, 1, 2];
@@ -62,7 +62,7 @@ describe.each([['host-sim', 'mnist-mlp']] as const)('board %s (default build) ru
 
   beforeAll(async () => {
     compiled = await compiledMnistModel(modelName);
-    const b = await startTestBoard(boardName);
+    const b = await startTestBoard(boardName, undefined, DEV);
     port = b.port;
     client = await DeviceClient.open(b.port);
     await client.loadModelDev(Buffer.from(compiled.bytes), 0);
@@ -219,7 +219,7 @@ describe.each([
     cases = await zooCases();
     report.push(`(zoo compiled and run in the oracle: ${((Date.now() - c0) / 1000).toFixed(1)} s, shared by both boards)`);
     t0 = Date.now();
-    const b = await startBoard({ board: boardName, stateDir: freshStateDir(`${boardName}-${flavour}`), flavour });
+    const b = await startBoard({ board: boardName, stateDir: freshStateDir(`${boardName}-${flavour}`), flavour: `${flavour},${DEV}` });
     client = await DeviceClient.open(b.port);
   }, 300_000);
   afterAll(async () => {

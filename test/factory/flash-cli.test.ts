@@ -101,7 +101,7 @@ test('verify: genuine device and model on both boards; another master key or an 
   expect(failed.map((e) => e.error.code)).toEqual(['E_VERIFY_FAILED', 'E_VERIFY_FAILED']);
   expect(failed[0].error.message).toMatch(/NOT genuine/);
   const text = runCli(['verify', '--port', boards[0].port, '--key', keyFile]);
-  expect(text.stdout).toMatch(/device genuine, model genuine \(version 1\.4\.0, counter 3/);
+  expect(text.stdout).toMatch(/device genuine, firmware default, model genuine \(version 1\.4\.0, counter 3/);
 });
 
 test('device run uses the active package\'s slot by default; the output matches the TFLite runtime', async () => {

@@ -10,8 +10,8 @@ import { freshStateDir } from '../device/helpers';
 
 export const master = randomBytes(32);
 
-export async function provisionedBoard(board: string, provision = true): Promise<{ board: RunningBoard; client: DeviceClient; uid: Buffer }> {
-  const b = await startBoard({ board, stateDir: freshStateDir(board) });
+export async function provisionedBoard(board: string, provision = true, flavour = 'default'): Promise<{ board: RunningBoard; client: DeviceClient; uid: Buffer }> {
+  const b = await startBoard({ board, stateDir: freshStateDir(board), flavour });
   const client = await DeviceClient.open(b.port);
   const uid = Buffer.from((await client.info()).uid, 'hex');
   if (provision) expect(await client.keyWrite(deriveDeviceKey(master, uid))).toBe('written');

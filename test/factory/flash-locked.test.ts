@@ -20,7 +20,7 @@ import { readOnnx, writeOnnx } from '../../src/onnx';
 import { decodePackage } from '../../src/package/decode';
 import { encodePackage } from '../../src/package/encode';
 import { derivePackageKey } from '../../src/package/keys';
-import { removeRunRoot, stopAllBoards } from '../device/helpers';
+import { DEV, removeRunRoot, stopAllBoards } from '../device/helpers';
 import { mnistInt8Options } from '../device/models';
 import { errorCode, master, oracleOutput, pkg, provisionedBoard } from './flash-helpers';
 
@@ -45,7 +45,7 @@ test('model-key locked MLP: wrapped key in the package, unsealed on the board, b
   const plain = (await compileModel(writeOnnx(unlockModel(readOnnx(lockedOnnx), { master })), compileOptions())).bytes;
   expect(readTfliteDescriptor(locked)!.binding).toBe('model');
 
-  const { client, uid } = await provisionedBoard('host-sim');
+  const { client, uid } = await provisionedBoard('host-sim', true, DEV); // the plain model goes in by development upload
   try {
     const good = pkg(locked, uid, '1.0.0', 1);
     const d = decodePackage(good);

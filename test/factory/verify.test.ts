@@ -41,7 +41,7 @@ beforeAll(async () => {
   expect(runCli(['flash', '--port', port, pkgFile]).status).toBe(0);
 }, 120000);
 
-test('the attestation MAC is HMAC(device key, nonce ‖ uid ‖ package SHA-256)', async () => {
+test('the attestation MAC is HMAC(device key, nonce ‖ uid ‖ package SHA-256 ‖ firmware flags ‖ dev models)', async () => {
   const master = fs.readFileSync(masterFile);
   await withDevice(port, async (c: DeviceClient) => {
     const nonce = randomBytes(32);
@@ -50,7 +50,8 @@ test('the attestation MAC is HMAC(device key, nonce ‖ uid ‖ package SHA-256)
     const deviceKey = Buffer.from(hkdfSync('sha256', master, uid, Buffer.from('edgelock device key v1'), 32));
     const pkgSha = createHash('sha256').update(fs.readFileSync(pkgFile)).digest();
     expect((f.package_sha256 as Buffer).equals(pkgSha)).toBe(true);
-    expect((f.mac as Buffer).equals(createHmac('sha256', deviceKey).update(Buffer.concat([nonce, uid, pkgSha])).digest())).toBe(true);
+    expect([f.firmware_flags, f.dev_models]).toEqual([0, 0]); // production firmware, no development upload
+    expect((f.mac as Buffer).equals(createHmac('sha256', deviceKey).update(Buffer.concat([nonce, uid, pkgSha, Buffer.from([0, 0])])).digest())).toBe(true);
     expect((f.version as Buffer).toString()).toBe('2.0.0');
   });
 });

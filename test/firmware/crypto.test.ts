@@ -114,39 +114,55 @@ describe('firmware ChaCha20 (C) against RFC 8439', () => {
   });
 });
 
-describe('firmware lock keys (C): derived inside the key store, unwrapped model keys', () => {
+describe('firmware lock keys (C): derived inside the key store, unwrapped model keys, bound to the model', () => {
   const nodeHkdf = (ikm: Buffer, salt: Buffer, info: string) => Buffer.from(crypto.hkdfSync('sha256', ikm, salt, Buffer.from(info), 32));
   const keyIdOf = (k: Buffer) => crypto.createHmac('sha256', k).update('edgelock key id').digest().subarray(0, 8).toString('hex');
 
-  test('binding 1 (device), binding 2 (wrapped model key), and the refusals', () => {
+  test('binding 1 (device), binding 2 (wrapped model key), each bound to the binding hash; and the refusals', () => {
     const deviceKey = crypto.randomBytes(32);
     const lockId = crypto.randomBytes(16);
     const modelKey = crypto.randomBytes(32);
+    const hash = crypto.randomBytes(32);
+    const otherHash = Buffer.from(hash);
+    otherHash[31] ^= 1;
     const wrapKey = nodeHkdf(deviceKey, lockId, 'edgelock key wrap v1');
     const c = crypto.createCipheriv('chacha20', wrapKey, Buffer.alloc(16));
     const stream = c.update(Buffer.alloc(32));
     const wrapped = Buffer.from(modelKey.map((b, i) => b ^ stream[i]));
     const out = runTool([
       'wipe',
-      `lockkey 0 1 ${hex(lockId)} -`, // no device key yet
+      `lockkey 0 1 ${hex(lockId)} - ${hex(hash)}`, // no device key yet
       `kshkdf ${hex(lockId)} ${hex('edgelock lock key v1')}`,
       `keywrite ${hex(deviceKey)}`,
       `kshkdf ${hex(lockId)} ${hex('edgelock lock key v1')}`,
-      `lockkey 0 1 ${hex(lockId)} -`,
-      `lockkey 1 2 ${hex(lockId)} -`, // model key, none set for the slot
-      `lockkey 1 2 ${hex(lockId)} ${hex(wrapped)}`,
-      `lockkey 2 2 ${hex(lockId)} ${hex(wrapped)}`, // no such model slot
-      `lockkey 0 3 ${hex(lockId)} -`, // unknown binding
+      `lockkey 0 1 ${hex(lockId)} - ${hex(hash)}`,
+      `lockkey 1 2 ${hex(lockId)} - ${hex(hash)}`, // model key, none set for the slot
+      `lockkey 1 2 ${hex(lockId)} ${hex(wrapped)} ${hex(hash)}`,
+      `lockkey 2 2 ${hex(lockId)} ${hex(wrapped)} ${hex(hash)}`, // no such model slot
+      `lockkey 0 3 ${hex(lockId)} - ${hex(hash)}`, // unknown binding
+      `lockkey 0 1 ${hex(lockId)} raw ${hex(hash)}`, // a development upload: no key, whatever the binding
+      `lockkey 1 2 ${hex(lockId)} raw ${hex(hash)}`,
+      `lockkey 0 1 ${hex(lockId)} - ${hex(otherHash)}`, // one bit of the model changed
+      `lockkey 1 2 ${hex(lockId)} ${hex(wrapped)} ${hex(otherHash)}`,
     ]);
-    const lockKey = nodeHkdf(deviceKey, lockId, 'edgelock lock key v1');
+    const root = nodeHkdf(deviceKey, lockId, 'edgelock lock key v1');
+    const lockKey = nodeHkdf(root, hash, 'edgelock tflite lock key v2');
+    const modelLockKey = nodeHkdf(modelKey, hash, 'edgelock tflite lock key v2');
     expect(out[1]).toBe('status 21'); // ERR_KEY_EMPTY
     expect(out[2]).toBe('status 21');
     expect(out[3]).toBe('00');
-    expect(out[4]).toBe(hex(lockKey));
+    expect(out[4]).toBe(hex(root));
     expect(out[5]).toBe(`${hex(lockKey)} ${keyIdOf(lockKey)}`);
     expect(out[6]).toBe('status 38'); // ERR_LOCK_KEY
-    expect(out[7]).toBe(`${hex(modelKey)} ${keyIdOf(modelKey)}`);
+    expect(out[7]).toBe(`${hex(modelLockKey)} ${keyIdOf(modelLockKey)}`);
     expect(out[8]).toBe('status 30'); // ERR_MODEL_SLOT
     expect(out[9]).toBe('status 38');
+    expect(out[10]).toBe('status 3b'); // ERR_LOCK_SOURCE
+    expect(out[11]).toBe('status 3b');
+    const other = nodeHkdf(root, otherHash, 'edgelock tflite lock key v2');
+    expect(out[12]).toBe(`${hex(other)} ${keyIdOf(other)}`);
+    expect(keyIdOf(other)).not.toBe(keyIdOf(lockKey));
+    const otherModel = nodeHkdf(modelKey, otherHash, 'edgelock tflite lock key v2');
+    expect(out[13]).toBe(`${hex(otherModel)} ${keyIdOf(otherModel)}`);
   });
 });

@@ -30,11 +30,13 @@ import { stamp, triggerPlan } from '../../src/watermark/triggers';
 import { compileModel } from '../../src/compiler/compile';
 import { deriveDeviceKey } from '../../src/keys/derive';
 import { compileLocked } from '../../src/lock/compile-locked';
+import { flashPackage } from '../../src/factory/flash';
+import { buildPackage } from '../../src/package/build';
 import { lockModel } from '../../src/lock/lock-model';
 import { readOnnx, writeOnnx } from '../../src/onnx';
 import { syntheticTask } from '../../src/zoo/synthetic-task';
 import { prepareTriggers, selectedBases, VerifyRequest } from '../../src/watermark/verify';
-import { removeRunRoot, startTestBoard, stopAllBoards } from '../device/helpers';
+import { DEV, removeRunRoot, startTestBoard, stopAllBoards } from '../device/helpers';
 import { runCli } from '../helpers/cli';
 
 const MODEL = fs.readFileSync(path.join(__dirname, 'fixtures', 'mnist-lenet-wm.tflite'));
@@ -121,7 +123,7 @@ describe.each(['host-sim', 'qemu-mps2-an386'])('watermarked LeNet on board %s', 
   let client: DeviceClient;
 
   beforeAll(async () => {
-    const b = await startTestBoard(boardName);
+    const b = await startTestBoard(boardName, undefined, DEV);
     client = await DeviceClient.open(b.port);
     await client.loadModelDev(MODEL, 0);
   }, 120_000);
@@ -203,7 +205,7 @@ describe('edgelock watermark verify --port (built CLI, host-sim board)', () => {
   let dir = '';
 
   beforeAll(async () => {
-    const b = await startTestBoard('host-sim');
+    const b = await startTestBoard('host-sim', undefined, DEV);
     port = b.port;
     const client = await DeviceClient.open(port);
     try {
@@ -260,7 +262,7 @@ describe('channels-last input (zoo cifar-resnet8, [3, 32, 32] samples moved to [
     const test = syntheticTask('cifar-resnet8', 'test', n);
     bases = test.data;
     cifarParams = { triggers: n, positions: 153, delta: 0.6, range: [0, 1], classes: 10, baseCount: n, sampleSize: 3072 };
-    const b = await startTestBoard('host-sim');
+    const b = await startTestBoard('host-sim', undefined, DEV);
     client = await DeviceClient.open(b.port);
     await client.loadModelDev(Buffer.from(model), 0);
   }, 180_000);
@@ -284,33 +286,35 @@ describe('channels-last input (zoo cifar-resnet8, [3, 32, 32] samples moved to [
   }, 120_000);
 });
 
-describe('locked watermarked LeNet (device-bound seal lock) on host-sim', () => {
+describe('locked watermarked LeNet (device-bound seal lock, in a package) on host-sim', () => {
   const MASTER = createHash('sha256').update('edgelock watermark device test master key').digest();
   let client: DeviceClient;
   let locked: Uint8Array;
+  let uid: Buffer;
 
   beforeAll(async () => {
-    const b = await startTestBoard('host-sim');
+    const b = await startTestBoard('host-sim'); // production firmware: the locked model arrives in a package
     client = await DeviceClient.open(b.port);
-    const material = { master: MASTER, deviceUid: Buffer.from((await client.info()).uid, 'hex') };
+    uid = Buffer.from((await client.info()).uid, 'hex');
+    const material = { master: MASTER, deviceUid: uid };
     const onnx = readOnnx(fs.readFileSync(path.join(__dirname, 'fixtures', 'mnist-lenet-wm.onnx')));
     const lockedOnnx = writeOnnx(lockModel(onnx, material, { binding: 'device', scheme: 'seal' }).model);
     const ds = loadDataset('mnist-train');
     locked = (await compileLocked(lockedOnnx, material, { precision: 'int8', io: 'int8', calibration: { data: ds.data.subarray(0, 64 * 784), count: 64, sampleShape: ds.sampleShape } })).bytes;
-    await client.loadModelDev(Buffer.from(locked), 0);
   }, 180_000);
   afterAll(async () => {
     await client?.close();
   });
 
-  test('without the device key the board refuses the check (E_DEVICE_KEY_EMPTY); provisioned, the owner is detected', async () => {
+  test('without the device key the board takes no package (E_DEVICE_KEY_EMPTY); provisioned and flashed, the owner is detected', async () => {
     const record = recordFromTflite(locked, 'locked');
     expect(record?.commitment).toBe(recordFromTflite(MODEL, 'fixture')?.commitment); // the lock keeps the watermark record
-    const req = { ...request(OWNER), record, slot: 0 };
-    const e = await verifyOnDevice(client, req).then(() => undefined, (x: EdgelockError) => x);
+    const pkg = buildPackage(locked, { master: MASTER, deviceUid: uid, version: '1.0.0', securityCounter: 1 }).bytes;
+    const e = await flashPackage(client, pkg).then(() => undefined, (x: EdgelockError) => x);
     expect(e).toMatchObject({ code: 'E_DEVICE_KEY_EMPTY' });
-    await client.keyWrite(deriveDeviceKey(MASTER, Buffer.from((await client.info()).uid, 'hex')));
-    const report = await verifyOnDevice(client, req);
+    await client.keyWrite(deriveDeviceKey(MASTER, uid));
+    const slot = (await flashPackage(client, pkg)).slot;
+    const report = await verifyOnDevice(client, { ...request(OWNER), record, slot });
     expect(report.pValue).toBeLessThanOrEqual(1e-9);
     expect(report.commitment).toBe('match');
     console.log(`host-sim, locked model: owner ${report.matches}/${report.triggers}, p ${report.pValue.toExponential(2)}`);

@@ -7,6 +7,7 @@
 #include "el_flatbuffer.h"
 #include "el_lock.h"
 #include "el_protocol.h"
+#include "el_sha256.h"
 
 /* TFLite schema field ids read here. */
 enum { MODEL_SUBGRAPHS = 2, MODEL_BUFFERS = 4, MODEL_METADATA = 6 };
@@ -23,6 +24,7 @@ enum { BUFFER_DATA = 0 };
 #define DESC_SALT 32u
 #define DESC_SALT_LEN 8u
 #define DESC_COUNT 40u
+#define DESC_VERSION 2u /* 2: the lock key is bound to the model (binding hash); 1 is refused */
 #define SCHEME_SEAL 1u
 #define SCHEME_HPNN 2u
 #define CIPHER_CHACHA20 1u
@@ -149,7 +151,7 @@ static void split_at(const const_tensor *t, uint32_t axis, size_t *outer, size_t
 static uint8_t validate(const el_model *m, const el_fb *fb, const uint8_t *desc, uint32_t len, size_t *ram) {
   uint32_t n, i, j;
   *ram = 0;
-  if (len < DESC_HEADER || memcmp(desc, "ELK1", 4) != 0 || desc[4] != 1u) return EL_ST_ERR_LOCK_DESCRIPTOR;
+  if (len < DESC_HEADER || memcmp(desc, "ELK1", 4) != 0 || desc[4] != DESC_VERSION) return EL_ST_ERR_LOCK_DESCRIPTOR;
   if ((desc[5] != SCHEME_SEAL && desc[5] != SCHEME_HPNN) || desc[6] != CIPHER_CHACHA20) return EL_ST_ERR_LOCK_DESCRIPTOR;
   if (desc[7] != EL_LOCK_BINDING_DEVICE && desc[7] != EL_LOCK_BINDING_MODEL) return EL_ST_ERR_LOCK_DESCRIPTOR;
   n = el_get_u32(desc + DESC_COUNT);
@@ -163,9 +165,13 @@ static uint8_t validate(const el_model *m, const el_fb *fb, const uint8_t *desc,
     bytes = el_model_tensor_bytes(m, e.tensor, &is_const);
     if (bytes == 0 || !is_const || stored_tensor(fb, e.tensor, &t) != EL_OK || t.bytes != bytes) return EL_ST_ERR_LOCK_DESCRIPTOR;
     for (j = 0; j < i; j++) {
+      const_tensor u;
       read_entry(desc, j, &f);
       if (f.tensor == e.tensor) return EL_ST_ERR_LOCK_DESCRIPTOR; /* each tensor is restored once */
+      if (stored_tensor(fb, f.tensor, &u) != EL_OK) return EL_ST_ERR_LOCK_DESCRIPTOR;
+      if (t.data < u.data + u.bytes && u.data < t.data + t.bytes) return EL_ST_ERR_LOCK_DESCRIPTOR; /* shared data */
     }
+    if (t.data < desc + DESC_HEADER && desc < t.data + t.bytes) return EL_ST_ERR_LOCK_DESCRIPTOR; /* overlaps the header */
     if (desc[5] == SCHEME_SEAL) {
       if (e.kind != KIND_SEALED || e.a != bytes) return EL_ST_ERR_LOCK_DESCRIPTOR;
     } else {
@@ -226,6 +232,48 @@ static void set_nonce(uint8_t nonce[EL_CHACHA20_NONCE], const uint8_t *salt, uin
   el_put_u32(nonce + DESC_SALT_LEN, stream);
 }
 
+/*
+ * The binding hash (src/lock/model-binding.ts): SHA-256 of the model file with the data of every entry's tensor and
+ * the descriptor's key id read as zeros. Ranges were checked disjoint at load; they are fed in file order.
+ */
+static uint8_t binding_hash(const lock_slot *ls, const el_fb *fb, uint8_t out[EL_SHA256_SIZE]) {
+  static const uint8_t zeros[64] = { 0 };
+  el_sha256_t c;
+  size_t pos = 0, end = fb->len;
+  el_sha256_init(&c);
+  for (;;) {
+    /* the next range starting at or after pos: the key id field or an entry's data */
+    size_t at = end, n = 0;
+    size_t kid = (size_t)(ls->desc + DESC_KEY_ID - fb->buf);
+    uint32_t i;
+    if (kid >= pos) {
+      at = kid;
+      n = EL_LOCK_KEY_ID_SIZE;
+    }
+    for (i = 0; i < ls->entries; i++) {
+      lock_entry e;
+      const_tensor t;
+      size_t o;
+      read_entry(ls->desc, i, &e);
+      if (stored_tensor(fb, e.tensor, &t) != EL_OK) return EL_ST_ERR_INTERNAL; /* validated at load */
+      o = (size_t)(t.data - fb->buf);
+      if (o >= pos && o < at) {
+        at = o;
+        n = t.bytes;
+      }
+    }
+    el_sha256_update(&c, fb->buf + pos, at - pos);
+    if (at == end) break;
+    for (pos = at; pos < at + n;) {
+      size_t k = at + n - pos < sizeof zeros ? at + n - pos : sizeof zeros;
+      el_sha256_update(&c, zeros, k);
+      pos += k;
+    }
+  }
+  el_sha256_final(&c, out);
+  return EL_ST_OK;
+}
+
 /* Steps 3-7: derive and check the lock key, restore every entry into the slot's RAM, point the model at it. */
 static uint8_t unlock(uint8_t slot, el_model *m) {
   lock_slot *ls = &g_lock[slot];
@@ -235,7 +283,10 @@ static uint8_t unlock(uint8_t slot, el_model *m) {
   key_bits kb;
   size_t off = 0;
   uint32_t i;
-  uint8_t st = el_lock_derive_key(slot, desc[7], desc + DESC_LOCK_ID, key);
+  uint8_t hash[EL_SHA256_SIZE];
+  uint8_t st = el_lock_slot_is_package(slot) ? binding_hash(ls, &fb, hash) : EL_ST_ERR_LOCK_SOURCE;
+  if (st != EL_ST_OK) return st;
+  st = el_lock_derive_key(slot, desc[7], desc + DESC_LOCK_ID, hash, key);
   if (st != EL_ST_OK) return st;
   el_lock_key_id(key, id);
   if (!el_ct_equal(id, desc + DESC_KEY_ID, EL_LOCK_KEY_ID_SIZE)) {

@@ -1,11 +1,11 @@
 /**
- * `edgelock board start [--board <name>] [--state <dir>] [--json]`  builds the firmware if needed, starts the board
+ * `edgelock board start [--board <name>] [--state <dir>] [--flavour <list>] [--json]`  builds the firmware if needed, starts the board
  *   in the background and prints its serial port (--json: {"board","port","pid"}).
  * `edgelock board stop <pid|port> [--json]`
  * `edgelock board list [--json]`
  */
 import { Command } from 'commander';
-import { BOARDS, BUILD_FLAVOURS, DEFAULT_BOARD, listBoards, startBoard, stopBoard } from '../../board';
+import { BOARDS, BUILD_FLAVOURS, DEFAULT_BOARD, flavourName, listBoards, startBoard, stopBoard } from '../../board';
 import { printJson } from '../output';
 import { formatTable } from '../../text/table';
 
@@ -23,12 +23,13 @@ export function register(program: Command): Command {
     .description('build the firmware if needed and start a board in the background; prints its serial port')
     .option('--board <name>', `one of ${BOARDS.map((b) => b.name).join(', ')}`, DEFAULT_BOARD)
     .option('--state <dir>', 'directory keeping the board\'s persistent state (key store, model slots, unique id)')
-    .option('--flavour <name>', `firmware build flavour: ${Object.keys(BUILD_FLAVOURS).join(', ')} (single-rounding: int8 outputs bit-exact with the desktop TFLite runtime)`, 'default')
+    .option('--flavour <name>', `firmware build flavour, comma-separated: ${Object.keys(BUILD_FLAVOURS).join(', ')} (single-rounding: int8 outputs bit-exact with the desktop TFLite runtime; dev: adds the development model upload, device load-dev; without it the firmware is a production build)`, 'default')
     .option('--json', 'print {"board","port","pid"}')
     .action(async (f: StartFlags) => {
       const b = await startBoard({ board: f.board, stateDir: f.state, flavour: f.flavour });
-      if (f.json) printJson({ board: b.board, port: b.port, pid: b.pid, state: b.stateDir });
-      else process.stdout.write(`${b.board} running: port ${b.port}  pid ${b.pid}  state ${b.stateDir}\n`);
+      const flavour = flavourName(f.flavour);
+      if (f.json) printJson({ board: b.board, port: b.port, pid: b.pid, state: b.stateDir, flavour });
+      else process.stdout.write(`${b.board} running (${flavour} firmware): port ${b.port}  pid ${b.pid}  state ${b.stateDir}\n`);
     });
   board
     .command('stop <pidOrPort>')

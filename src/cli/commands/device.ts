@@ -62,18 +62,18 @@ export function register(program: Command): Command {
       }
       const lines = [
         `board             ${info.board}`,
-        `firmware          ${info.firmwareVersion} (protocol ${info.protocolVersion})`,
+        `firmware          ${info.firmwareVersion} (protocol ${info.protocolVersion})${info.firmware ? `, flavour ${info.firmware.flavour}${info.firmware.devUpload ? ' (development: accepts unauthenticated uploads)' : ' (production)'}` : ''}`,
         `unique id         ${info.uid}`,
         `key provisioned   ${info.keyProvisioned ? 'yes' : 'no'}`,
         ...(info.package ? [`active package    ${info.package.activeSlot === null ? 'none' : `slot ${info.package.activeSlot}`} (security counter ${info.package.securityCounter})`] : []),
         '',
-        formatTable(['slot', 'state', 'size', 'sha256'], info.modelSlots.map((s) => [s.slot, s.state, s.state === 'empty' ? '-' : humanBytes(s.size), s.state === 'ready' ? s.sha256 : '-'])),
+        formatTable(['slot', 'state', 'source', 'size', 'sha256'], info.modelSlots.map((s) => [s.slot, s.state, s.source === 'package' ? 'authenticated package' : s.source ?? '-', s.state === 'empty' ? '-' : humanBytes(s.size), s.state === 'ready' ? s.sha256 : '-'])),
       ];
       process.stdout.write(lines.join('\n') + '\n');
     });
   device
     .command('load-dev <model>')
-    .description('DEVELOPMENT ONLY: upload a compiled model into a slot without a package (no authentication)')
+    .description('DEVELOPMENT ONLY: upload a compiled model into a slot without a package (no authentication; only a board started with --flavour dev accepts it, and it never unseals a locked model)')
     .option('--port <path>', 'serial port of the board')
     .option('--slot <n>', `model slot (0..${LIMITS.modelSlots - 1})`, '0')
     .option('--json', 'print one JSON object')

@@ -5,8 +5,9 @@
  *   powerloss-key | powerloss-record <stores>
  *   chacha <key> <nonce> <counter> <hex> (XOR with the keystream) | chachablock <key> <nonce> <counter>
  *   keywrite <key> (key slot 0; prints the status) | kshkdf <salt> <info hex> (el_keystore_hkdf on slot 0)
- *   lockkey <model slot> <binding> <lock id> <wrapped|-> (sets or clears the slot's wrapped key, derives the lock
- *   key; prints "<key> <key id>" or "status <hex>")
+ *   lockkey <model slot> <binding> <lock id> <wrapped|-|raw> <binding hash> (marks the slot as holding an authenticated
+ *   package with that wrapped key, or none; "raw": a development upload; derives the lock key; prints "<key> <key id>"
+ *   or "status <hex>")
  * Hex "-" is the empty string. Used by the jest tests in test/firmware, which compares against RFC/FIPS vectors and node.
  */
 #include "el_chacha20.h"
@@ -120,7 +121,7 @@ int main(void) {
     line[strcspn(line, "\r\n")] = 0;
     char *cmd = strtok(line, " ");
     if (!cmd) continue;
-    char *a1 = strtok(NULL, " "), *a2 = strtok(NULL, " "), *a3 = strtok(NULL, " "), *a4 = strtok(NULL, " ");
+    char *a1 = strtok(NULL, " "), *a2 = strtok(NULL, " "), *a3 = strtok(NULL, " "), *a4 = strtok(NULL, " "), *a5 = strtok(NULL, " ");
     if (strcmp(cmd, "sha256") == 0) {
       long n = unhex(a1, A);
       el_sha256(A, (size_t)n, O);
@@ -163,8 +164,10 @@ int main(void) {
     } else if (strcmp(cmd, "lockkey") == 0) {
       long l = unhex(a3, A), w = unhex(a4, B);
       uint8_t id[EL_LOCK_KEY_ID_SIZE];
-      el_lock_set_wrapped_key((uint8_t)atoi(a1), w == 32 ? B : NULL);
-      uint8_t st = l == EL_LOCK_ID_SIZE ? el_lock_derive_key((uint8_t)atoi(a1), (uint8_t)atoi(a2), A, O) : 0xff;
+      if (a4 && strcmp(a4, "raw") == 0) el_lock_clear((uint8_t)atoi(a1));
+      else el_lock_set_package((uint8_t)atoi(a1), w == 32 ? B : NULL);
+      long h = unhex(a5, C);
+      uint8_t st = l == EL_LOCK_ID_SIZE && h == 32 ? el_lock_derive_key((uint8_t)atoi(a1), (uint8_t)atoi(a2), A, C, O) : 0xff;
       if (st != EL_ST_OK) {
         printf("status %02x\n", st);
       } else {

@@ -7,7 +7,7 @@ SECONDS_MAX=${1:-120}
 OUT="$ROOT/build/fuzz"
 RT="$ROOT/firmware-tools/runtime"
 mkdir -p "$OUT/wm-corpus"
-clang -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+clang -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -DEL_DEV_UPLOAD \
   -DEL_WM_FUZZ_MODEL="\"$ROOT/test/watermark/fixtures/mnist-lenet-wm.tflite\"" \
   -I"$ROOT/firmware-tools/include" -I"$ROOT/test/firmware/c" -I"$RT" -I"$RT/firmware" \
   "$ROOT"/firmware-tools/src/*.c "$ROOT/test/firmware/c/sim_board.c" $(sed "s|^|$RT/|" "$RT/sources.txt") "$RT"/firmware/*.c \
