@@ -20,6 +20,9 @@ fi
 stamp=node_modules/.edgelock-lock-stamp
 if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
   echo "setup: npm ci" >&2
+  # Dependencies' install scripts do not run: npm 11 obeys package.json "allowScripts" (all denied;
+  # onnxruntime-node's would download CUDA binaries, its CPU binding ships in the package); the
+  # variable makes older npm versions skip that download too.
   ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error >&2
   cp package-lock.json "$stamp"
 fi

@@ -1,20 +1,24 @@
 /**
- * Data-parallel training on worker threads: each mini-batch is split across the main thread and
- * (threads − 1) workers holding replicas of the network whose parameters live in one
- * SharedArrayBuffer; the main thread sums the weighted shard gradients and steps the optimizer.
- * The result is the same full-batch gradient as single-threaded training (up to summation order).
+ * Data-parallel training on worker threads: each mini-batch's gradient shards (src/train/shards.ts)
+ * are shared out between the main thread and (threads − 1) workers holding replicas of the network
+ * whose parameters live in one SharedArrayBuffer; each shard's gradient lands in its own block, the
+ * main thread combines the blocks in shard order and steps the optimizer. The shards and their
+ * order do not depend on the thread count, so neither do the trained weights: 1, 2 or 3 threads
+ * give bit-identical results for a seed (test/train/parallel.test.ts).
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import { EpochStats, FitOptions, GradientEngine, LabelledData, fitWith, localEngine } from './fit';
+import { GradientEngine, LabelledData, localEngine } from './engine';
+import { EpochStats, FitOptions, fitWith } from './fit';
 import { LayerSpec, specsOf } from './layers';
 import { Sequential } from './network';
-import { CTRL, WorkerSetup, shard } from './parallel-shared';
+import { CTRL, WorkerSetup, runShards } from './parallel-shared';
+import { bindGrads, reduceShards, shardCount, shardRange, shardedLocalEngine } from './shards';
 
 export interface ParallelFitOptions extends FitOptions {
-  /** Threads including the main one (default: available cores). 1 trains on the main thread only. */
+  /** Threads including the main one (default: available cores, at most one per gradient shard). 1 trains on the main thread only. The weights do not depend on it. */
   threads?: number;
 }
 
@@ -37,19 +41,20 @@ function shared(bytes: number): SharedArrayBuffer {
 }
 
 export async function fitParallel(net: Sequential, data: LabelledData, opts: ParallelFitOptions): Promise<EpochStats[]> {
-  const threads = Math.max(1, Math.min(opts.threads ?? defaultThreads(), opts.batchSize));
-  if (threads === 1) return fitWith(localEngine(net, data, opts.batchSize), data.count, opts);
+  const shards = shardCount(opts.batchSize);
+  const threads = Math.max(1, Math.min(opts.threads ?? defaultThreads(), shards));
+  if (threads === 1) return fitWith(shardedLocalEngine(net, data, opts.batchSize), data.count, opts);
   const specs: LayerSpec[] | undefined = specsOf(net);
   if (!specs) throw new Error('fitParallel needs a network made by buildNetwork (its layer specs are sent to the workers)');
 
   const params = net.params;
   const total = params.reduce((n, p) => n + p.value.length, 0);
   const inSize = net.inputSize;
-  const maxShard = Math.ceil(opts.batchSize / threads);
+  const maxShard = shardRange(opts.batchSize, shards, 0)[1];
   const ctrlBuf = shared(CTRL.size * 4);
-  const statsBuf = shared(threads * 16);
+  const statsBuf = shared(shards * 16);
   const paramBuf = shared(total * 4);
-  const gradBufs = Array.from({ length: threads }, () => shared(total * 4));
+  const gradBuf = shared(shards * total * 4);
   const xBuf = shared(data.count * inSize * 4);
   new Float32Array(xBuf).set(data.x.subarray(0, data.count * inSize));
   const labelBuf = shared(data.count);
@@ -58,20 +63,24 @@ export async function fitParallel(net: Sequential, data: LabelledData, opts: Par
   const orderBuf = shared(data.count * 4);
   const order = new Int32Array(orderBuf);
 
-  // The main thread's replica works in place on the shared parameters and participant 0's gradients.
+  // The main thread's replica works in place on the shared parameters; between steps its gradients
+  // are shard 0's block, which holds the combined gradient the optimizer reads.
   const privateCopies = params.map((p) => ({ value: p.value, grad: p.grad }));
   let off = 0;
   for (const p of params) {
     const v = new Float32Array(paramBuf, off * 4, p.value.length);
     v.set(p.value);
     p.value = v;
-    p.grad = new Float32Array(gradBufs[0], off * 4, p.grad.length);
     off += p.value.length;
   }
+  bindGrads(params, gradBuf);
 
   const ctrl = new Int32Array(ctrlBuf);
   const stats = new Float64Array(statsBuf);
-  const grads = gradBufs.map((b) => new Float32Array(b, 0, total));
+  const grads = Array.from({ length: shards }, (_, s) => new Float32Array(gradBuf, s * total * 4, total));
+  const sizes = new Array<number>(shards).fill(0);
+  const losses = new Float64Array(shards);
+  const corrects = new Float64Array(shards);
   const workers: Worker[] = [];
   const script = workerScript();
   try {
@@ -80,6 +89,7 @@ export async function fitParallel(net: Sequential, data: LabelledData, opts: Par
         const setup: WorkerSetup = {
           index: i + 1,
           participants: threads,
+          shards,
           inputShape: net.inputShape,
           specs,
           inSize,
@@ -88,7 +98,7 @@ export async function fitParallel(net: Sequential, data: LabelledData, opts: Par
           ctrl: ctrlBuf,
           stats: statsBuf,
           params: paramBuf,
-          grads: gradBufs[i + 1],
+          grads: gradBuf,
           x: xBuf,
           labels: labelBuf,
           order: orderBuf,
@@ -112,32 +122,19 @@ export async function fitParallel(net: Sequential, data: LabelledData, opts: Par
         Atomics.store(ctrl, CTRL.done, 0);
         Atomics.add(ctrl, CTRL.generation, 1);
         Atomics.notify(ctrl, CTRL.generation);
-        const [o0, n0] = shard(n, threads, 0);
-        let loss = 0;
-        let correct = 0;
-        if (n0 > 0) {
-          const r = local.gradients(order, start + o0, n0);
-          loss += r.loss * n0;
-          correct += r.correct;
-        } else grads[0].fill(0);
+        runShards(local, gradBuf, total, stats, order, start, n, 0, threads, shards);
         for (;;) {
           const done = Atomics.load(ctrl, CTRL.done);
           if (done >= threads - 1) break;
           Atomics.wait(ctrl, CTRL.done, done, 1000);
         }
-        const g0 = grads[0];
-        const s0 = n0 / n;
-        for (let i = 0; i < total; i++) g0[i] *= s0;
-        for (let w = 1; w < threads; w++) {
-          const nw = shard(n, threads, w)[1];
-          if (nw === 0) continue;
-          loss += stats[2 * w] * nw;
-          correct += stats[2 * w + 1];
-          const gw = grads[w];
-          const sw = nw / n;
-          for (let i = 0; i < total; i++) g0[i] += sw * gw[i];
+        bindGrads(params, gradBuf);
+        for (let s = 0; s < shards; s++) {
+          sizes[s] = shardRange(n, shards, s)[1];
+          losses[s] = stats[2 * s];
+          corrects[s] = stats[2 * s + 1];
         }
-        return { loss: loss / n, correct };
+        return reduceShards(grads, sizes, losses, corrects);
       },
     };
     return fitWith(engine, data.count, opts);

@@ -1,13 +1,16 @@
 /**
- * Data-parallel training on worker threads computes the same full-batch gradients as the
- * single-threaded loop: after the same steps, losses and weights agree to float rounding.
+ * Training is reproducible: for a seed, the weights are bit-identical across repeated runs and
+ * whatever the number of threads (each batch is split into the same gradient shards, combined in
+ * shard order, src/train/shards.ts), and the sharded gradient is the full-batch gradient.
  * (Uses the compiled worker in dist/, built by the test suite's global setup.)
  */
+import { localEngine } from '../../src/train/engine';
 import { fit } from '../../src/train/fit';
 import { LayerSpec, buildNetwork } from '../../src/train/layers';
 import { Adam } from '../../src/train/optim/adam';
 import { fitParallel } from '../../src/train/parallel';
 import { Rng } from '../../src/train/rng';
+import { shardCount, shardedLocalEngine } from '../../src/train/shards';
 
 const SPECS: LayerSpec[] = [
   { kind: 'conv2d', filters: 4, kernel: [3, 3], pads: [1, 1, 1, 1] },
@@ -32,22 +35,56 @@ function dataset(count: number) {
   return { x, labels, count };
 }
 
-test('2 and 3 threads match 1 thread (batch sizes that do and do not divide evenly)', async () => {
+function weights(net: ReturnType<typeof buildNetwork>): Float32Array {
+  return Float32Array.from(net.params.flatMap((p) => Array.from(p.value)));
+}
+
+function sameBits(a: Float32Array, b: Float32Array): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+}
+
+test('bit-identical weights: repeated runs, 1, 2 and 3 threads, fit() (batch sizes that do and do not divide evenly)', async () => {
   const data = dataset(203);
-  const opts = { epochs: 2, batchSize: 20, seed: 5 };
+  const opts = { epochs: 2, batchSize: 40, seed: 5 };
+  // 40 samples a batch = 3 gradient shards (14, 13, 13); the last batch has 3 samples.
+  expect(shardCount(opts.batchSize)).toBe(3);
   const ref = buildNetwork([1, 8, 8], SPECS, 9);
+  const initial = weights(ref);
   const refHist = fit(ref, data, { ...opts, optimizer: new Adam({ lr: 0.01 }) });
   expect(refHist[1].loss).toBeLessThan(refHist[0].loss);
-  for (const threads of [2, 3]) {
+  const refWeights = weights(ref);
+  expect(sameBits(refWeights, initial)).toBe(false);
+  for (const threads of [1, 2, 2, 3, 3]) {
     const net = buildNetwork([1, 8, 8], SPECS, 9);
     const hist = await fitParallel(net, data, { ...opts, optimizer: new Adam({ lr: 0.01 }), threads });
-    expect(hist.map((h) => h.loss)).toEqual(refHist.map((h) => expect.closeTo(h.loss, 5)));
-    const a = net.params.flatMap((p) => Array.from(p.value));
-    const b = ref.params.flatMap((p) => Array.from(p.value));
-    let worst = 0;
-    for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
-    expect(worst).toBeLessThan(1e-4);
+    expect({ threads, identical: sameBits(weights(net), refWeights) }).toEqual({ threads, identical: true });
+    expect(hist.map((h) => h.loss)).toEqual(refHist.map((h) => h.loss));
     // The network owns private (non-shared) arrays again after training.
     expect(net.params[0].value.buffer instanceof SharedArrayBuffer).toBe(false);
   }
+  // A different shuffle seed gives different weights (the comparison above can fail).
+  const other = buildNetwork([1, 8, 8], SPECS, 9);
+  await fitParallel(other, data, { ...opts, seed: 6, optimizer: new Adam({ lr: 0.01 }), threads: 2 });
+  expect(sameBits(weights(other), refWeights)).toBe(false);
+});
+
+test('the shard gradients combine to the full-batch gradient (up to float rounding)', () => {
+  const data = dataset(40);
+  const order = Int32Array.from({ length: 40 }, (_, i) => i);
+  const a = buildNetwork([1, 8, 8], SPECS, 3);
+  const b = buildNetwork([1, 8, 8], SPECS, 3);
+  const whole = localEngine(a, data, 40).gradients(order, 0, 40);
+  const sharded = shardedLocalEngine(b, data, 40).gradients(order, 0, 40);
+  expect(sharded.correct).toBe(whole.correct);
+  expect(sharded.loss).toBeCloseTo(whole.loss, 6);
+  const ga = a.params.flatMap((p) => Array.from(p.grad));
+  const gb = b.params.flatMap((p) => Array.from(p.grad));
+  let worst = 0;
+  let scale = 0;
+  for (let i = 0; i < ga.length; i++) {
+    worst = Math.max(worst, Math.abs(ga[i] - gb[i]));
+    scale = Math.max(scale, Math.abs(ga[i]));
+  }
+  expect(scale).toBeGreaterThan(0);
+  expect(worst).toBeLessThan(1e-5 * scale);
 });

@@ -181,3 +181,30 @@ test('CLI: embed on .npy data with labels, verify with --json, errors carry cata
   fs.writeFileSync(path.join(dir, 'short.key'), KEY.subarray(0, 16));
   expect(cli(['verify', wmFile, '--owner', 'a', '--key', path.join(dir, 'short.key'), '--data', sub, '--labels', subLabels]).code).toBe('E_KEY_FILE');
 });
+
+test('CLI: embed is reproducible: the same seed gives byte-identical ONNX (twice with 2 threads, once with 1), another seed does not', async () => {
+  const keyFile = path.join(dir, 'repro.key');
+  fs.writeFileSync(keyFile, KEY);
+  const n = 640;
+  const xFile = path.join(dir, 'repro-x.npy');
+  const yFile = path.join(dir, 'repro-y.npy');
+  fs.writeFileSync(xFile, serializeNpy({ dtype: 'float32', shape: [n, 1, 28, 28], data: base.data.slice(0, n * 784) }));
+  fs.writeFileSync(yFile, serializeNpy({ dtype: 'uint8', shape: [n], data: (base.labels as Uint8Array).slice(0, n) }));
+  const inFile = path.join(dir, 'repro-in.onnx');
+  fs.writeFileSync(inFile, writeOnnx(clean[1]));
+  const embed = async (name: string, seed: number, threads: number): Promise<Buffer> => {
+    const out = path.join(dir, name);
+    const r = await cli(['embed', inFile, '-o', out, '--model-id', 'repro', '--data', xFile, '--labels', yFile, '--owner', 'dave', '--key', keyFile, '--triggers', '20', '--epochs', '1', '--seed', String(seed), '--threads', String(threads), '--json']);
+    expect(r.error).toBeUndefined();
+    return fs.readFileSync(out);
+  };
+  const a = await embed('repro-a.onnx', 7, 2);
+  const b = await embed('repro-b.onnx', 7, 2);
+  const c = await embed('repro-c.onnx', 7, 1);
+  const d = await embed('repro-d.onnx', 8, 2);
+  expect(a.equals(b)).toBe(true);
+  expect(a.equals(c)).toBe(true);
+  expect(a.equals(d)).toBe(false);
+  // the output carries trained weights, not the input's
+  expect(a.equals(fs.readFileSync(inFile))).toBe(false);
+});
