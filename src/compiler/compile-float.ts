@@ -1,5 +1,6 @@
 /** The float32 compile driver: ONNX bytes → prepared model → lowered TflGraph with provenance. */
 import { createHash } from 'crypto';
+import { InputShapes } from '../ir/pin-inputs';
 import { Model } from '../ir/types';
 import { readOnnx } from '../onnx/reader';
 import { VERSION } from '../version';
@@ -9,6 +10,8 @@ import { TflGraph } from './tfl-graph';
 
 export interface CompileFloatOptions {
   inputLayout?: InputLayout;
+  /** `--input-shape`: inputs pinned to static shapes before shape inference. */
+  inputShapes?: InputShapes;
   /** For error messages. */
   file?: string;
 }
@@ -36,7 +39,7 @@ export function sha256Hex(bytes: Uint8Array): string {
 }
 
 export function compileFloat(onnxBytes: Uint8Array, opts: CompileFloatOptions = {}): CompiledFloat {
-  const prepared = prepareModel(readOnnx(onnxBytes, opts.file));
+  const prepared = prepareModel(readOnnx(onnxBytes, opts.file), { inputShapes: opts.inputShapes });
   const graph = lowerModel(prepared.model, { inputLayout: opts.inputLayout ?? 'nhwc' });
   const sourceSha256 = sha256Hex(onnxBytes);
   graph.notes = [...(graph.notes ?? []), ...prepared.notes];

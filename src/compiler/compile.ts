@@ -7,6 +7,7 @@ import { performance } from 'perf_hooks';
 import { EdgelockError } from '../errors';
 import { TFLITE_OPS, TfliteOpName } from '../tflite/builtins';
 import { microRegistrations } from '../tflite/opcodes';
+import { InputShapes } from '../ir/pin-inputs';
 import { calibrate, CalibrationSamples, RangeMethod } from './calibrate';
 import { compileFloat, stampProvenance } from './compile-float';
 import { InputLayout } from './lower/lower-model';
@@ -23,6 +24,8 @@ export interface CompileOptions {
   /** int8 only: int8 (default) or float model inputs/outputs. */
   io?: QuantizedIo;
   inputLayout?: InputLayout;
+  /** `--input-shape`: inputs pinned to static shapes before shape inference. */
+  inputShapes?: InputShapes;
   /** int8 only: representative samples for the ONNX model input. */
   calibration?: CalibrationSamples;
   calibrationMethod?: RangeMethod;
@@ -77,7 +80,7 @@ function ioSummary(t: TflTensor, layout?: string): IoSummary {
 export async function compileModel(onnxBytes: Uint8Array, opts: CompileOptions): Promise<CompileResult> {
   const inputLayout = opts.inputLayout ?? 'nhwc';
   const t0 = performance.now();
-  const float = compileFloat(onnxBytes, { inputLayout, file: opts.file });
+  const float = compileFloat(onnxBytes, { inputLayout, inputShapes: opts.inputShapes, file: opts.file });
   let graph = float.graph;
   let calibrationMs = 0;
   if (opts.precision === 'int8') {

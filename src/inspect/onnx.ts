@@ -6,6 +6,7 @@ import { dumpGraph } from '../ir/dump';
 import { inferShapes } from '../ops/shape-inference';
 import { Model, ValueInfo } from '../ir/types';
 import { defaultOpset } from '../ir/opsets';
+import { hasSymbolicBatch, InputShapes, pinBatch, pinInputShapes } from '../ir/pin-inputs';
 
 export interface OnnxReport {
   format: 'onnx';
@@ -18,6 +19,10 @@ export interface OnnxReport {
   params: number;
   paramBytes: number;
   macs: number;
+  /** How `macs` was counted: 'static' shapes, 'batch 1' (a symbolic batch pinned for counting), or 'partial' (other symbolic dims remain: their ops count 0). */
+  macsBasis: 'static' | 'batch 1' | 'partial';
+  /** Inputs pinned by --input-shape and the like. */
+  notes: string[];
   tflm: { op: string; count: number; support: string; note: string }[];
   tflmReady: boolean;
 }
@@ -26,9 +31,28 @@ function io(v: ValueInfo) {
   return { name: v.name, dtype: v.dtype, shape: v.shape };
 }
 
-export function inspectOnnx(model: Model): { report: OnnxReport; inferred: Model } {
+export interface InspectOnnxOptions {
+  /** `--input-shape`: inputs pinned before shape inference. */
+  inputShapes?: InputShapes;
+}
+
+/** True when every value of a shape-inferred model has a fully static shape. */
+function allStatic(m: Model): boolean {
+  return [...m.graph.valueInfo.values()].every((v) => v.shape !== null && v.shape.every((d) => typeof d === 'number'));
+}
+
+export function inspectOnnx(source: Model, opts: InspectOnnxOptions = {}): { report: OnnxReport; inferred: Model } {
+  const notes: string[] = [];
+  const model = pinInputShapes(source, opts.inputShapes ?? new Map(), notes);
   const inferred = inferShapes(model);
   const stats: ModelStats = modelStats(inferred);
+  let macs = stats.macs;
+  let macsBasis: OnnxReport['macsBasis'] = allStatic(inferred) ? 'static' : 'partial';
+  if (hasSymbolicBatch(model)) {
+    const atOne = inferShapes(pinBatch(model));
+    macs = modelStats(atOne).macs;
+    macsBasis = allStatic(atOne) ? 'batch 1' : 'partial';
+  }
   const ops: Record<string, number> = {};
   for (const o of stats.ops) ops[o.opType] = o.count;
   const outputs = inferred.graph.outputs.map((o) => io(inferred.graph.valueInfo.get(o.name) ?? o));
@@ -42,12 +66,20 @@ export function inspectOnnx(model: Model): { report: OnnxReport; inferred: Model
     nodes: inferred.graph.nodes.length,
     params: stats.params,
     paramBytes: stats.paramBytes,
-    macs: stats.macs,
+    macs,
+    macsBasis,
+    notes,
     tflm: stats.ops.map((o) => ({ op: o.opType, count: o.count, support: o.tflm, note: o.note })),
     tflmReady: stats.ops.every((o) => o.tflm === 'int8' || o.tflm === 'folded'),
   };
   return { report, inferred };
 }
+
+const MACS_BASIS: Record<OnnxReport['macsBasis'], string> = {
+  static: '',
+  'batch 1': ' (at batch 1)',
+  partial: ' (partial: symbolic dims remain; pin them with --input-shape)',
+};
 
 export function formatOnnxReport(r: OnnxReport, file: string): string {
   const lines: string[] = [];
@@ -60,7 +92,8 @@ export function formatOnnxReport(r: OnnxReport, file: string): string {
     ),
   );
   lines.push('');
-  lines.push(`nodes ${r.nodes}, parameters ${r.params} (${humanBytes(r.paramBytes)}), MACs per inference ${r.macs}`);
+  lines.push(`nodes ${r.nodes}, parameters ${r.params} (${humanBytes(r.paramBytes)}), MACs per inference ${r.macs}${MACS_BASIS[r.macsBasis]}`);
+  for (const note of r.notes) lines.push(`note: ${note}`);
   lines.push('');
   lines.push(formatTable(['op', 'count', 'int8 TFLM', 'lowering'], r.tflm.map((o) => [o.op, o.count, o.support, o.note])));
   lines.push('');

@@ -1,6 +1,6 @@
 /**
  * `edgelock compile <in.onnx> -o <out.tflite> [--float | --int8 --calib <data>] [--io int8|float]
- *   [--input-layout nhwc|nchw] [--c-array <out.h>] [--calib-method minmax|percentile|mse] [--json]`
+ *   [--input-layout nhwc|nchw] [--input-shape name:d0,d1,… …] [--c-array <out.h>] [--calib-method minmax|percentile|mse] [--json]`
  *
  * Without --float/--int8 the precision is int8 when --calib is given, float32 otherwise.
  * Rank-4 model inputs are presented NHWC by default (--input-layout nhwc: feed the image
@@ -26,6 +26,8 @@ import { printJson } from '../output';
 import { humanBytes } from '../../text/bytes';
 import { formatShape } from '../../text/shape';
 import { formatTable } from '../../text/table';
+import { parseInputShapes } from '../../ir/pin-inputs';
+import { collect } from '../repeatable';
 
 interface CompileFlags {
   output?: string;
@@ -34,6 +36,7 @@ interface CompileFlags {
   calib?: string;
   io?: string;
   inputLayout?: string;
+  inputShape?: string[];
   cArray?: string;
   calibMethod?: string;
   json?: boolean;
@@ -102,12 +105,14 @@ export function register(program: Command): Command {
     .option('--calib-method <method>', 'activation ranges: minmax (default), percentile or mse')
     .option('--io <mode>', 'int8 models: int8 (default) or float input/output tensors')
     .option('--input-layout <layout>', 'how a rank-4 NCHW model input is fed: nhwc (default, channels last) or nchw')
+    .option('--input-shape <name:dims>', 'pin a model input\'s symbolic dims before shape inference, e.g. image:1,3,96,96 (repeatable)', collect, [])
     .option('--c-array <file>', 'also write the model as a C header (alignas(16) byte array + length)')
     .option('--key <keyfile>', 'locked models: the master key file (the model is unlocked in memory, compiled, and its weights re-sealed)')
     .option('--device-uid <uid>', 'locked models bound to a device: that device\'s unique id')
     .option('--json', 'print one JSON object')
     .action(async (file: string, flags: CompileFlags) => {
       const precision = checkFlags(flags);
+      const inputShapes = parseInputShapes(flags.inputShape);
       const bytes = readFileBytes(file);
       const fmt = detectFormat(bytes);
       if (fmt !== 'onnx') {
@@ -125,6 +130,7 @@ export function register(program: Command): Command {
         precision,
         io: flags.io as 'int8' | 'float' | undefined,
         inputLayout: (flags.inputLayout ?? 'nhwc') as InputLayout,
+        inputShapes,
         calibration: data ? { data: data.data, count: data.count, sampleShape: data.sampleShape } : undefined,
         calibrationMethod: flags.calibMethod as RangeMethod | undefined,
         file,
