@@ -12,6 +12,8 @@ export interface OnnxReport {
   format: 'onnx';
   producer: string;
   opset: number | undefined;
+  /** The opset the file declares when import upgraded it to `opset`. */
+  upgradedFrom?: number;
   inputs: { name: string; dtype: string; shape: (number | string | null)[] | null }[];
   outputs: { name: string; dtype: string; shape: (number | string | null)[] | null }[];
   ops: Record<string, number>;
@@ -60,6 +62,7 @@ export function inspectOnnx(source: Model, opts: InspectOnnxOptions = {}): { rep
     format: 'onnx',
     producer: [model.producerName, model.producerVersion].filter(Boolean).join(' '),
     opset: defaultOpset(model.opsetImports),
+    ...(source.upgradedFrom !== undefined ? { upgradedFrom: source.upgradedFrom } : {}),
     inputs: inferred.graph.inputs.map(io),
     outputs,
     ops,
@@ -83,7 +86,7 @@ const MACS_BASIS: Record<OnnxReport['macsBasis'], string> = {
 
 export function formatOnnxReport(r: OnnxReport, file: string): string {
   const lines: string[] = [];
-  lines.push(`${file}: ONNX model, opset ${r.opset ?? '?'}${r.producer ? `, produced by ${r.producer}` : ''}`);
+  lines.push(`${file}: ONNX model, opset ${r.upgradedFrom !== undefined ? `${r.upgradedFrom} (upgraded to ${r.opset} on import)` : r.opset ?? '?'}${r.producer ? `, produced by ${r.producer}` : ''}`);
   lines.push('');
   lines.push(
     formatTable(

@@ -49,6 +49,7 @@ import { reduceMean } from './reduce-mean';
 import { reduceSum } from './reduce-sum';
 import { relu } from './relu';
 import { reshape } from './reshape';
+import { resize } from './resize';
 import { shape } from './shape';
 import { sigmoid } from './sigmoid';
 import { slice } from './slice';
@@ -103,6 +104,7 @@ const OPS: readonly OpDef[] = [
   reduceSum,
   relu,
   reshape,
+  resize,
   shape,
   sigmoid,
   slice,
