@@ -68,7 +68,9 @@ export interface TflGraph {
   inputs: number[];
   outputs: number[];
   /** How each graph input is laid out relative to the ONNX input (for documentation and for feeding data). */
-  inputLayouts: ('nhwc' | 'nchw' | 'plain')[];
+  inputLayouts: ('nhwc' | 'nchw' | 'onnx-nhwc' | 'plain')[];
+  /** Why each input has its layout (src/compiler/input-layout.ts), for the summary and the metadata. */
+  inputLayoutReasons?: string[];
   /** How each graph output relates to the ONNX output (outputs are always delivered in ONNX logical order). */
   description: string;
   metadata: Record<string, Uint8Array>;

@@ -6,6 +6,7 @@ import { dumpGraph } from '../ir/dump';
 import { inferShapes } from '../ops/shape-inference';
 import { Model, ValueInfo } from '../ir/types';
 import { defaultOpset } from '../ir/opsets';
+import { decideInputLayouts } from '../compiler/input-layout';
 import { hasSymbolicBatch, InputShapes, pinBatch, pinInputShapes } from '../ir/pin-inputs';
 
 export interface OnnxReport {
@@ -25,6 +26,8 @@ export interface OnnxReport {
   macsBasis: 'static' | 'batch 1' | 'partial';
   /** Inputs pinned by --input-shape and the like. */
   notes: string[];
+  /** The input shapes a default compile's .tflite expects (`--input-layout auto`), and why. */
+  tfliteInputs: { name: string; shape: (number | string | null)[]; layout: string; reason: string }[];
   tflm: { op: string; count: number; support: string; note: string }[];
   tflmReady: boolean;
 }
@@ -48,10 +51,15 @@ export function inspectOnnx(source: Model, opts: InspectOnnxOptions = {}): { rep
   const model = pinInputShapes(source, opts.inputShapes ?? new Map(), notes);
   const inferred = inferShapes(model);
   const stats: ModelStats = modelStats(inferred);
+  const batch1 = hasSymbolicBatch(model) ? inferShapes(pinBatch(model)) : inferred;
+  const tfliteInputs = decideInputLayouts(batch1, 'auto').map((d) => {
+    const shape = batch1.graph.inputs.find((v) => v.name === d.name)?.shape ?? [];
+    return { name: d.name, shape: d.layout === 'nhwc' ? [0, 2, 3, 1].map((i) => shape[i]) : [...shape], layout: d.layout, reason: d.reason };
+  });
   let macs = stats.macs;
   let macsBasis: OnnxReport['macsBasis'] = allStatic(inferred) ? 'static' : 'partial';
   if (hasSymbolicBatch(model)) {
-    const atOne = inferShapes(pinBatch(model));
+    const atOne = batch1;
     macs = modelStats(atOne).macs;
     macsBasis = allStatic(atOne) ? 'batch 1' : 'partial';
   }
@@ -72,6 +80,7 @@ export function inspectOnnx(source: Model, opts: InspectOnnxOptions = {}): { rep
     macs,
     macsBasis,
     notes,
+    tfliteInputs,
     tflm: stats.ops.map((o) => ({ op: o.opType, count: o.count, support: o.tflm, note: o.note })),
     tflmReady: stats.ops.every((o) => o.tflm === 'int8' || o.tflm === 'folded'),
   };
@@ -96,6 +105,7 @@ export function formatOnnxReport(r: OnnxReport, file: string): string {
   );
   lines.push('');
   lines.push(`nodes ${r.nodes}, parameters ${r.params} (${humanBytes(r.paramBytes)}), MACs per inference ${r.macs}${MACS_BASIS[r.macsBasis]}`);
+  for (const v of r.tfliteInputs) lines.push(`compiled input '${v.name}' ${formatShape(v.shape)}: ${v.reason}`);
   for (const note of r.notes) lines.push(`note: ${note}`);
   lines.push('');
   lines.push(formatTable(['op', 'count', 'int8 TFLM', 'lowering'], r.tflm.map((o) => [o.op, o.count, o.support, o.note])));
