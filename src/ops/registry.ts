@@ -44,6 +44,7 @@ import { neg } from './neg';
 import { pad } from './pad';
 import { pow } from './pow';
 import { range } from './range';
+import { reciprocal } from './reciprocal';
 import { reduceMax } from './reduce-max';
 import { reduceMean } from './reduce-mean';
 import { reduceSum } from './reduce-sum';
@@ -99,6 +100,7 @@ const OPS: readonly OpDef[] = [
   pad,
   pow,
   range,
+  reciprocal,
   reduceMax,
   reduceMean,
   reduceSum,

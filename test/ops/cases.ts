@@ -130,6 +130,7 @@ const unary: OpCase[] = [
   { op: 'Log', inputs: [r([2, 5], 'float32', { min: 0.01, max: 10 })] },
   { op: 'Erf', inputs: [r([4, 25], 'float32', { min: -5, max: 5 })] },
   { op: 'Sqrt', inputs: [r([3, 4], 'float32', { min: 0, max: 9 })] },
+  { op: 'Reciprocal', inputs: [r([3, 4], 'float32', { min: 0.25, max: 4 })] },
   { op: 'LeakyRelu', inputs: [[2, 6]] },
   { op: 'LeakyRelu', inputs: [[2, 6]], attrs: { alpha: 0.2 } },
   { op: 'HardSigmoid', inputs: [r([3, 8], 'float32', { min: -5, max: 5 })] },
