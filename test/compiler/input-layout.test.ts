@@ -9,7 +9,7 @@ import * as path from 'path';
 import { register } from '../../src/cli/commands/compile';
 import { METADATA_KEY } from '../../src/compiler/compile-float';
 import { decideInputLayouts } from '../../src/compiler/input-layout';
-import { inferShapes } from '../../src/ir/shape-inference';
+import { inferShapes } from '../../src/ops/shape-inference';
 import { readOnnx } from '../../src/onnx';
 import { readTflite } from '../../src/tflite/reader';
 import { runCommandsInProcess } from '../helpers/cli';
