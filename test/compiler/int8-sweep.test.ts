@@ -118,3 +118,16 @@ async function int8Worst(b: GraphBuilder, precision: 'int8' | 'float32' = 'int8'
   oracle.dispose();
   return worst;
 }
+
+test('a standalone Sqrt compiles to float (SQRT) and stops the int8 path naming its node', async () => {
+  const b = new GraphBuilder(13, 4);
+  const x = b.input('x', [1, 8]);
+  const pos = b.node('Add', [b.node('Mul', [x, x]), b.init('one', { dtype: 'float32', shape: [], data: Float32Array.of(1) })]);
+  b.output(b.node('Sqrt', [pos], {}, 'root'));
+  await expect(compileModel(b.bytes(), { precision: 'float32' })).resolves.toBeDefined();
+  const data = new Float32Array(4 * 8).map((_, i) => Math.sin(i));
+  await expect(compileModel(b.bytes(), { precision: 'int8', calibration: { data, count: 4, sampleShape: [1, 8] } })).rejects.toMatchObject({
+    code: 'E_TFLITE_UNSUPPORTED',
+    location: { node: 'root' },
+  });
+});
