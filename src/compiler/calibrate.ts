@@ -181,7 +181,8 @@ export async function calibrate(model: Model, samples: CalibrationSamples, opts:
     const ranges = new Map<string, Range>();
     for (const [name, h] of stats) {
       const r = rangeOf(h, { percentile: opts.percentile });
-      ranges.set(name, { min: Math.min(0, r.min), max: Math.max(0, r.max) });
+      const observed = h.count > 0 ? { min: Math.max(h.min, r.min), max: Math.min(h.max, r.max) } : { min: 0, max: 0 };
+      ranges.set(name, { min: Math.min(0, r.min), max: Math.max(0, r.max), observed });
     }
     return ranges;
   } finally {

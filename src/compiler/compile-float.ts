@@ -1,5 +1,6 @@
 /** The float32 compile driver: ONNX bytes → prepared model → lowered TflGraph with provenance. */
 import { createHash } from 'crypto';
+import { InputShapes } from '../ir/pin-inputs';
 import { Model } from '../ir/types';
 import { readOnnx } from '../onnx/reader';
 import { VERSION } from '../version';
@@ -9,6 +10,8 @@ import { TflGraph } from './tfl-graph';
 
 export interface CompileFloatOptions {
   inputLayout?: InputLayout;
+  /** `--input-shape`: inputs pinned to static shapes before shape inference. */
+  inputShapes?: InputShapes;
   /** For error messages. */
   file?: string;
 }
@@ -28,6 +31,8 @@ export interface EdgelockMetadata {
   version: string;
   sourceSha256: string;
   inputLayouts: string[];
+  /** Per input: the shape the .tflite expects, its layout and why (src/compiler/input-layout.ts). */
+  inputs?: { name: string; shape: number[]; layout: string; reason: string }[];
   precision: 'float32' | 'int8';
 }
 
@@ -36,8 +41,8 @@ export function sha256Hex(bytes: Uint8Array): string {
 }
 
 export function compileFloat(onnxBytes: Uint8Array, opts: CompileFloatOptions = {}): CompiledFloat {
-  const prepared = prepareModel(readOnnx(onnxBytes, opts.file));
-  const graph = lowerModel(prepared.model, { inputLayout: opts.inputLayout ?? 'nhwc' });
+  const prepared = prepareModel(readOnnx(onnxBytes, opts.file), { inputShapes: opts.inputShapes });
+  const graph = lowerModel(prepared.model, { inputLayout: opts.inputLayout ?? 'auto' });
   const sourceSha256 = sha256Hex(onnxBytes);
   graph.notes = [...(graph.notes ?? []), ...prepared.notes];
   stampProvenance(graph, sourceSha256, 'float32');
@@ -57,9 +62,15 @@ function carryOnnxMetadata(graph: TflGraph, metadata: Record<string, string>): v
   }
 }
 
-/** Writes the description and the "edgelock" metadata entry (version, source hash, input layouts). */
+/** Writes the description and the "edgelock" metadata entry (version, source hash, input layouts, shapes and reasons). */
 export function stampProvenance(graph: TflGraph, sourceSha256: string, precision: EdgelockMetadata['precision']): void {
-  const meta: EdgelockMetadata = { version: VERSION, sourceSha256, inputLayouts: [...graph.inputLayouts], precision };
+  const inputs = graph.inputs.map((id, k) => ({
+    name: graph.tensors[id].name,
+    shape: [...graph.tensors[id].shape],
+    layout: graph.inputLayouts[k],
+    reason: graph.inputLayoutReasons?.[k] ?? '',
+  }));
+  const meta: EdgelockMetadata = { version: VERSION, sourceSha256, inputLayouts: [...graph.inputLayouts], inputs, precision };
   graph.description = `edgelock ${VERSION} ${precision}; source ONNX sha256 ${sourceSha256}`;
   graph.metadata = { ...graph.metadata, [METADATA_KEY]: new TextEncoder().encode(JSON.stringify(meta)) };
 }

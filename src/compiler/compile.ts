@@ -7,6 +7,7 @@ import { performance } from 'perf_hooks';
 import { EdgelockError } from '../errors';
 import { TFLITE_OPS, TfliteOpName } from '../tflite/builtins';
 import { microRegistrations } from '../tflite/opcodes';
+import { InputShapes } from '../ir/pin-inputs';
 import { calibrate, CalibrationSamples, RangeMethod } from './calibrate';
 import { compileFloat, stampProvenance } from './compile-float';
 import { InputLayout } from './lower/lower-model';
@@ -23,6 +24,8 @@ export interface CompileOptions {
   /** int8 only: int8 (default) or float model inputs/outputs. */
   io?: QuantizedIo;
   inputLayout?: InputLayout;
+  /** `--input-shape`: inputs pinned to static shapes before shape inference. */
+  inputShapes?: InputShapes;
   /** int8 only: representative samples for the ONNX model input. */
   calibration?: CalibrationSamples;
   calibrationMethod?: RangeMethod;
@@ -34,6 +37,8 @@ export interface IoSummary {
   dtype: string;
   shape: number[];
   layout?: string;
+  /** Why the input has this layout (inputs only). */
+  layoutReason?: string;
   scale?: number;
   zeroPoint?: number;
 }
@@ -64,20 +69,21 @@ export interface CompileResult {
   summary: CompileSummary;
 }
 
-function ioSummary(t: TflTensor, layout?: string): IoSummary {
+function ioSummary(t: TflTensor, layout?: string, layoutReason?: string): IoSummary {
   return {
     name: t.name,
     dtype: t.dtype,
     shape: [...t.shape],
     ...(layout && layout !== 'plain' ? { layout } : {}),
+    ...(layoutReason ? { layoutReason } : {}),
     ...(t.quant && t.quant.scale.length === 1 ? { scale: t.quant.scale[0], zeroPoint: t.quant.zeroPoint[0] } : {}),
   };
 }
 
 export async function compileModel(onnxBytes: Uint8Array, opts: CompileOptions): Promise<CompileResult> {
-  const inputLayout = opts.inputLayout ?? 'nhwc';
+  const inputLayout = opts.inputLayout ?? 'auto';
   const t0 = performance.now();
-  const float = compileFloat(onnxBytes, { inputLayout, file: opts.file });
+  const float = compileFloat(onnxBytes, { inputLayout, inputShapes: opts.inputShapes, file: opts.file });
   let graph = float.graph;
   let calibrationMs = 0;
   if (opts.precision === 'int8') {
@@ -100,7 +106,7 @@ export async function compileModel(onnxBytes: Uint8Array, opts: CompileOptions):
       precision: opts.precision,
       io: inputTensor.some((t) => t.dtype === 'int8') ? 'int8' : 'float',
       inputLayout,
-      inputs: graph.inputs.map((i, k) => ioSummary(graph.tensors[i], graph.inputLayouts[k])),
+      inputs: graph.inputs.map((i, k) => ioSummary(graph.tensors[i], graph.inputLayouts[k], graph.inputLayoutReasons?.[k])),
       outputs: graph.outputs.map((i) => ioSummary(graph.tensors[i])),
       ops,
       tensors: graph.tensors.length,

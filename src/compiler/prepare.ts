@@ -1,34 +1,37 @@
 /**
- * Brings an imported ONNX model into the form the back end lowers: a symbolic batch dimension
- * pinned to 1, the default pass pipeline run, every value's shape inferred and static.
+ * Brings an imported ONNX model into the form the back end lowers: inputs pinned by
+ * `--input-shape`, a remaining symbolic batch dimension pinned to 1, the default pass pipeline run, every value's shape inferred and static.
  * Calibration must run on this same model: TflGraph tensor sources name its values.
  */
 import { EdgelockError } from '../errors';
 import { inferShapes } from '../ops/shape-inference';
 import { Model, ValueInfo } from '../ir/types';
 import { runPipeline } from '../passes/pipeline';
+import { InputShapes, pinBatch, pinInputShapes } from '../ir/pin-inputs';
 
 export interface PreparedModel {
   model: Model;
   notes: string[];
 }
 
-export function prepareModel(model: Model): PreparedModel {
+export interface PrepareOptions {
+  /** `--input-shape`: inputs pinned to full static shapes before shape inference. */
+  inputShapes?: InputShapes;
+}
+
+export function prepareModel(source: Model, opts: PrepareOptions = {}): PreparedModel {
   const notes: string[] = [];
+  const model = pinBatch(pinInputShapes(source, opts.inputShapes ?? new Map(), notes), notes);
   const inputs: ValueInfo[] = model.graph.inputs.map((v) => {
     if (model.graph.initializers.has(v.name) || !v.shape) return v;
-    const shape = v.shape.map((d, i) => {
-      if (typeof d === 'number') return d;
-      if (i === 0) {
-        notes.push(`input '${v.name}': symbolic batch dimension${d ? ` '${d}'` : ''} pinned to 1`);
-        return 1;
-      }
+    v.shape.forEach((d, i) => {
+      if (typeof d === 'number') return;
       throw new EdgelockError(
         'E_ONNX_DYNAMIC_SHAPE',
-        `input '${v.name}' has dynamic dimension ${i} (${d === null ? 'unknown' : `'${d}'`}) in shape [${v.shape!.map((x) => x ?? '?').join(',')}]`,
+        `input '${v.name}' has dynamic dimension ${i} (${d === null ? 'unknown' : `'${d}'`}) in shape [${v.shape!.map((x) => x ?? '?').join(',')}]; pin it with --input-shape ${v.name}:${v.shape!.map((x, k) => (typeof x === 'number' ? x : k === 0 ? 1 : '<n>')).join(',')}`,
       );
     });
-    return { ...v, shape };
+    return v;
   });
   for (const v of inputs) {
     if (!v.shape) throw new EdgelockError('E_ONNX_DYNAMIC_SHAPE', `input '${v.name}' has unknown rank`);

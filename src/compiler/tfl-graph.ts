@@ -35,6 +35,12 @@ export interface TflTensor {
    */
   source?: string;
   /**
+   * For an intermediate no ONNX value holds: the monotone map from the calibrated range of
+   * `source` to this tensor's range (the steps of a lowered HardSigmoid, the RSQRT that replaces
+   * Sqrt → Div in a LayerNorm).
+   */
+  derive?: RangeMap;
+  /**
    * For constant tensors: how quantize must treat them.
    * - conv-weight: CONV_2D filter [Cout, kH, kW, Cin] (per-channel axis 0)
    * - depthwise-weight: DEPTHWISE_CONV_2D filter [1, kH, kW, Cout] (per-channel axis 3)
@@ -48,6 +54,9 @@ export interface TflTensor {
 }
 
 import type { TflOptions } from '../tflite/options';
+
+/** y = scale·x + offset, or y = 1/x (for a strictly positive x). */
+export type RangeMap = { kind: 'affine'; scale: number; offset: number } | { kind: 'reciprocal' };
 
 export type { FusedActivation, Padding, TflOptions } from '../tflite/options';
 
@@ -68,7 +77,9 @@ export interface TflGraph {
   inputs: number[];
   outputs: number[];
   /** How each graph input is laid out relative to the ONNX input (for documentation and for feeding data). */
-  inputLayouts: ('nhwc' | 'nchw' | 'plain')[];
+  inputLayouts: ('nhwc' | 'nchw' | 'onnx-nhwc' | 'plain')[];
+  /** Why each input has its layout (src/compiler/input-layout.ts), for the summary and the metadata. */
+  inputLayoutReasons?: string[];
   /** How each graph output relates to the ONNX output (outputs are always delivered in ONNX logical order). */
   description: string;
   metadata: Record<string, Uint8Array>;

@@ -22,7 +22,8 @@ import { writeFileAtomic } from '../formats/atomic-write';
 import { buildPackage } from '../package/build';
 import { TfliteOracle } from '../tflite/oracle';
 import { unsealTflite } from '../lock/tflite-lock';
-import { quantizeAffine, toModelLayout } from '../tflite/affine';
+import { readTflite } from '../tflite/reader';
+import { quantizeAffine, recordedInputLayouts, toModelLayout } from '../tflite/affine';
 import { humanBytes } from '../text/bytes';
 import { WatermarkRecord } from '../watermark/metadata';
 
@@ -81,13 +82,13 @@ interface RunTally {
   cycles: number;
 }
 
-async function runImages(client: DeviceClient, slot: number, oracle: TfliteOracle, set: LabelledSet): Promise<RunTally> {
+async function runImages(client: DeviceClient, slot: number, oracle: TfliteOracle, set: LabelledSet, layout: string | undefined): Promise<RunTally> {
   const io = await client.modelIo(slot);
   const input = io.inputs[0];
   const size = set.sampleShape.reduce((a, b) => a * b, 1);
   const t: RunTally = { exact: 0, sameTop1: 0, maxSteps: 0, correct: 0, cycles: 0 };
   for (let i = 0; i < set.count; i++) {
-    const q = Int8Array.from(quantizeAffine(toModelLayout(set.x.subarray(i * size, (i + 1) * size), set.sampleShape, input.shape), input.scale, input.zeroPoint));
+    const q = Int8Array.from(quantizeAffine(toModelLayout(set.x.subarray(i * size, (i + 1) * size), set.sampleShape, input.shape, layout), input.scale, input.zeroPoint));
     const r = await client.run(slot, q);
     const got = Array.from(r.outputs[0].int8);
     const [ref] = oracle.run([{ data: Int32Array.from(q), shape: input.shape }]);
@@ -165,11 +166,12 @@ export async function runFactoryChain(c: FactoryChainInput): Promise<FactoryChai
     // inferences on both boards against the TFLite runtime on the unlocked model
     const plain = unsealTflite(c.tflite, { master: c.master });
     const oracle = await TfliteOracle.load(plain);
+    const layout = recordedInputLayouts(readTflite(plain).metadata)?.[0];
     try {
       for (let i = 0; i < 2; i++) {
         const r = await withDevice(started[i].port, async (client) => {
           const info = await client.info();
-          return runImages(client, info.package!.activeSlot!, oracle, c.runs);
+          return runImages(client, info.package!.activeSlot!, oracle, c.runs, layout);
         });
         Object.assign(summaries[i], { exact: r.exact, sameTop1: r.sameTop1, maxSteps: r.maxSteps, correct: r.correct, runs: c.runs.count, cycles: r.cycles });
         log(`run       ${names[i]}: ${r.correct}/${c.runs.count} correct; vs the TFLite runtime: same class ${r.sameTop1}/${c.runs.count}, identical outputs ${r.exact}/${c.runs.count}, max ${r.maxSteps} step(s); ${r.cycles} cycles per inference`);

@@ -16,7 +16,7 @@ export const ERROR_CATALOGUE = {
   E_ONNX_PARSE: { summary: 'the ONNX protobuf could not be decoded (truncated or corrupt file)' },
   E_ONNX_EXTERNAL_DATA: { summary: 'the model keeps tensors in external data files', hint: 're-save the model with all tensors embedded (onnx.save(model, path, save_as_external_data=False))' },
   E_ONNX_DOMAIN: { summary: 'the model imports an operator-set domain edgelock does not know' },
-  E_ONNX_OPSET: { summary: 'the model uses an unsupported opset version', hint: 'export with opset 11-18' },
+  E_ONNX_OPSET: { summary: 'the model uses an unsupported opset version', hint: 'export with opset 7-18' },
   E_ONNX_UNSUPPORTED_OP: { summary: 'the model uses an operator edgelock does not support' },
   E_ONNX_INVALID_NODE: { summary: 'a node is malformed (wrong input count, bad attribute, or an undefined input)' },
   E_ONNX_SHAPE: { summary: 'shape inference failed for a node' },

@@ -5,7 +5,7 @@
  */
 import { EdgelockError } from '../errors';
 import { TfliteOracle } from '../tflite/oracle';
-import { quantizeAffine, toModelLayout } from '../tflite/affine';
+import { quantizeAffine, recordedInputLayouts, toModelLayout } from '../tflite/affine';
 import { readTflite } from '../tflite/reader';
 import { argmax, LabelledSet } from './labelled-data';
 
@@ -14,6 +14,7 @@ export async function predictTflite(bytes: Uint8Array, data: LabelledSet): Promi
   const sg = info.subgraphs[0];
   if (sg.inputs.length !== 1) throw new EdgelockError('E_DATA_SHAPE', `evaluation needs a model with one input (it has ${sg.inputs.length})`);
   const inT = sg.tensors[sg.inputs[0]];
+  const layout = recordedInputLayouts(info.metadata)?.[0];
   const size = data.sampleShape.reduce((a, b) => a * b, 1);
   if (inT.shape.reduce((a, b) => a * b, 1) !== size) {
     throw new EdgelockError('E_DATA_SHAPE', `samples of shape [${data.sampleShape}] do not fit model input '${inT.name}' [${inT.shape}]`);
@@ -26,7 +27,7 @@ export async function predictTflite(bytes: Uint8Array, data: LabelledSet): Promi
   const out = new Int32Array(data.count);
   try {
     for (let i = 0; i < data.count; i++) {
-      const x = toModelLayout(data.x.subarray(i * size, (i + 1) * size), data.sampleShape, inT.shape);
+      const x = toModelLayout(data.x.subarray(i * size, (i + 1) * size), data.sampleShape, inT.shape, layout);
       const feed = integer ? quantizeAffine(x, q!.scale[0], q!.zeroPoint[0], lo, hi) : Float32Array.from(x);
       const [y] = oracle.run([{ data: feed, shape: inT.shape }]);
       out[i] = argmax(y.data);

@@ -1,8 +1,8 @@
 import { EdgelockError } from '../errors';
 import { OpsetImport } from './types';
 
-/** Default-domain opset versions whose operator semantics edgelock implements. */
-export const MIN_OPSET = 11;
+/** Default-domain opset versions edgelock reads (7-10 are upgraded to 11 on import: src/onnx/upgrade.ts). */
+export const MIN_OPSET = 7;
 export const MAX_OPSET = 18;
 
 /** Domains a model may import. Nodes of a non-default domain still fail as unsupported ops. */
@@ -17,7 +17,7 @@ export function checkOpsets(imports: OpsetImport[], file?: string): void {
   const v = defaultOpset(imports);
   if (v === undefined) throw new EdgelockError('E_ONNX_OPSET', 'the model imports no default (ai.onnx) opset', { file });
   if (v < MIN_OPSET || v > MAX_OPSET) {
-    throw new EdgelockError('E_ONNX_OPSET', `the model uses ai.onnx opset ${v}; edgelock supports ${MIN_OPSET}-${MAX_OPSET}`, { file });
+    throw new EdgelockError('E_ONNX_OPSET', `the model uses ai.onnx opset ${v}; edgelock supports ${MIN_OPSET}-${MAX_OPSET} (${MIN_OPSET}-10 are upgraded to 11 on import)`, { file });
   }
 }
 

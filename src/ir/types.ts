@@ -85,6 +85,8 @@ export interface Model {
   modelVersion: number;
   docString: string;
   opsetImports: OpsetImport[];
+  /** The default-domain opset the file declared when import upgraded it (src/onnx/upgrade.ts). */
+  upgradedFrom?: number;
   metadata: Record<string, string>;
   graph: Graph;
 }

@@ -4,6 +4,7 @@ import { Attr, Dim, DType, Graph, Model, Node, Tensor, ValueInfo } from '../ir/t
 import { allocArray, makeTensor, shapeSize, tensorFromBytes } from '../ir/tensor';
 import { dtypeFromOnnx, onnxDtypeName } from './dtypes';
 import { checkOpsets } from '../ir/opsets';
+import { upgradeOpset } from './upgrade';
 
 type LongLike = number | string | { toString(): string; toNumber?: () => number } | null | undefined;
 
@@ -23,7 +24,7 @@ function big(x: LongLike): bigint {
 
 const ATTR = onnx.AttributeProto.AttributeType;
 
-/** Decodes ONNX protobuf bytes into the IR. Never throws anything but EdgelockError. */
+/** Decodes ONNX protobuf bytes into the IR (opsets 7-10 upgraded to 11). Never throws anything but EdgelockError. */
 export function readOnnx(bytes: Uint8Array, file?: string): Model {
   let proto: onnx.ModelProto;
   try {
@@ -40,7 +41,7 @@ export function readOnnx(bytes: Uint8Array, file?: string): Model {
   const graph = readGraph(proto.graph, file);
   const metadata: Record<string, string> = {};
   for (const p of proto.metadataProps ?? []) metadata[p.key ?? ''] = p.value ?? '';
-  return {
+  return upgradeOpset({
     irVersion: num(proto.irVersion as LongLike),
     producerName: proto.producerName ?? '',
     producerVersion: proto.producerVersion ?? '',
@@ -50,7 +51,7 @@ export function readOnnx(bytes: Uint8Array, file?: string): Model {
     opsetImports,
     metadata,
     graph,
-  };
+  });
 }
 
 function readGraph(g: onnx.IGraphProto, file?: string): Graph {

@@ -13,8 +13,8 @@ function axisOf(ctx: OpContext, rank: number): number {
 
 export const layerNormalization: OpDef = {
   opType: 'LayerNormalization',
-  tflm: 'none',
-  tflmNote: 'no int8 lowering in edgelock',
+  tflm: 'int8',
+  tflmNote: 'rewritten as ReduceMean/Sub/Mul/ReduceMean/Add/Sqrt/Div/Mul/Add (layernorm-decomposition) → MEAN, SUB, MUL, ADD, RSQRT',
   infer(ctx) {
     if (ctx.opset < 17) throw unsupportedForm(ctx, `exists only from opset 17 (model uses ${ctx.opset})`);
     checkArity(ctx, 2, 3, 1, 3);

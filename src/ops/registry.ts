@@ -44,11 +44,13 @@ import { neg } from './neg';
 import { pad } from './pad';
 import { pow } from './pow';
 import { range } from './range';
+import { reciprocal } from './reciprocal';
 import { reduceMax } from './reduce-max';
 import { reduceMean } from './reduce-mean';
 import { reduceSum } from './reduce-sum';
 import { relu } from './relu';
 import { reshape } from './reshape';
+import { resize } from './resize';
 import { shape } from './shape';
 import { sigmoid } from './sigmoid';
 import { slice } from './slice';
@@ -98,11 +100,13 @@ const OPS: readonly OpDef[] = [
   pad,
   pow,
   range,
+  reciprocal,
   reduceMax,
   reduceMean,
   reduceSum,
   relu,
   reshape,
+  resize,
   shape,
   sigmoid,
   slice,

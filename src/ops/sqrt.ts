@@ -1,4 +1,8 @@
 import { OpDef } from './types';
 import { unaryOp } from './support/elementwise';
 
-export const sqrt: OpDef = unaryOp('Sqrt', () => Math.sqrt, { tflm: 'none', tflmNote: 'no int8 SQRT in TFLM', floatOnly: true });
+export const sqrt: OpDef = unaryOp('Sqrt', () => Math.sqrt, {
+  tflm: 'int8',
+  tflmNote: 'feeding only Div divisors / Reciprocal → RSQRT (LayerNorm, int8); otherwise → SQRT, float only',
+  floatOnly: true,
+});

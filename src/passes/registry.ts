@@ -4,12 +4,13 @@ import { constantFolding } from './constant-folding';
 import { deadNodeRemoval } from './dead-node-removal';
 import { gemmNormalization } from './gemm-normalization';
 import { identityElimination } from './identity-elimination';
+import { layernormDecomposition } from './layernorm-decomposition';
 import { shapeFolding } from './shape-folding';
 import { Pass } from './types';
 
 /** Every graph pass, by name. */
 export const PASS_TABLE: Record<string, Pass> = Object.fromEntries(
-  [identityElimination, shapeFolding, constantFolding, batchnormFolding, gemmNormalization, batchnormToAffine, deadNodeRemoval].map((p) => [p.name, p]),
+  [identityElimination, shapeFolding, constantFolding, batchnormFolding, gemmNormalization, batchnormToAffine, layernormDecomposition, deadNodeRemoval].map((p) => [p.name, p]),
 );
 
 /**
@@ -25,6 +26,7 @@ export const PIPELINES: Record<string, readonly string[]> = {
     'batchnorm-folding',
     'gemm-normalization',
     'batchnorm-to-affine',
+    'layernorm-decomposition',
     'dead-node-removal',
   ],
 };

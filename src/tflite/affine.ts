@@ -24,12 +24,29 @@ export function nchwToNhwc(src: ArrayLike<number>, c: number, h: number, w: numb
 }
 
 /**
- * One float sample in the ONNX layout (`sampleShape`, e.g. [c, h, w]) in the layout of a model input of shape
- * `modelShape`: moved channels-last when the model takes [1, h, w, c] with c > 1, else returned as is.
+ * The input layouts edgelock recorded when it compiled a .tflite (its "edgelock" metadata entry:
+ * src/compiler/input-layout.ts), or undefined for a model edgelock did not compile.
  */
-export function toModelLayout(x: Float32Array, sampleShape: readonly number[], modelShape: readonly number[]): Float32Array {
+export function recordedInputLayouts(metadata: readonly { name: string; text?: string }[]): string[] | undefined {
+  const text = metadata.find((m) => m.name === 'edgelock')?.text;
+  if (!text) return undefined;
+  try {
+    const layouts = (JSON.parse(text) as { inputLayouts?: unknown }).inputLayouts;
+    return Array.isArray(layouts) && layouts.every((l) => typeof l === 'string') ? layouts : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One float sample in the ONNX layout (`sampleShape`, e.g. [c, h, w]) in the layout of a model input of shape
+ * `modelShape`. With the `layout` edgelock recorded for that input, the sample moves channels-last exactly when it
+ * is 'nhwc'; without one (a .tflite from elsewhere), when the model takes [1, h, w, c] with c > 1.
+ */
+export function toModelLayout(x: Float32Array, sampleShape: readonly number[], modelShape: readonly number[], layout?: string): Float32Array {
   if (sampleShape.length !== 3 || modelShape.length !== 4) return x;
   const [c, h, w] = sampleShape;
+  if (layout !== undefined) return layout === 'nhwc' && c > 1 ? nchwToNhwc(x, c, h, w) : x;
   if (c === 1 || modelShape[1] !== h || modelShape[2] !== w || modelShape[3] !== c) return x;
   return nchwToNhwc(x, c, h, w);
 }

@@ -9,7 +9,7 @@ import { EdgelockError } from '../errors';
 import { FormatName } from '../formats/detect';
 import { readOnnx } from '../onnx/reader';
 import { TfliteOracle } from '../tflite/oracle';
-import { nchwToNhwc, quantizeAffine } from '../tflite/affine';
+import { nchwToNhwc, quantizeAffine, recordedInputLayouts } from '../tflite/affine';
 import { readTflite } from '../tflite/reader';
 
 export interface ClassifierRunner {
@@ -77,10 +77,9 @@ async function tfliteRunner(bytes: Uint8Array, file: string): Promise<Classifier
   const output = sg.tensors[sg.outputs[0]];
   const classes = output.shape[output.shape.length - 1];
   const tflShape = input.shape;
-  // edgelock compiles rank-4 inputs channels-last unless told otherwise (metadata "edgelock".inputLayouts);
-  // samples arrive in the ONNX (NCHW) order and are transposed for an NHWC input.
-  const meta = info.metadata.find((m) => m.name === 'edgelock')?.text;
-  const layout = meta ? (JSON.parse(meta) as { inputLayouts?: string[] }).inputLayouts?.[0] : undefined;
+  // samples arrive in the ONNX order and move channels-last only for an input edgelock moved
+  // ('nhwc' in the metadata "edgelock".inputLayouts; a .tflite without that record is taken as NHWC).
+  const layout = recordedInputLayouts(info.metadata)?.[0];
   const nhwc = tflShape.length === 4 && (layout ?? 'nhwc') === 'nhwc';
   const sampleShape = nhwc ? [tflShape[3], tflShape[1], tflShape[2]] : tflShape.slice(1);
   const transpose = nhwc && tflShape[3] > 1;

@@ -40,7 +40,7 @@ test('--float --json writes a model the TFLite runtime loads and reports ops, te
   const bytes = new Uint8Array(fs.readFileSync(out));
   expect(json.modelBytes).toBe(bytes.length);
   expect(json.precision).toBe('float32');
-  expect(json.inputLayout).toBe('nhwc');
+  expect(json.inputLayout).toBe('auto');
   expect(json.inputs[0]).toMatchObject({ name: 'input', dtype: 'float32', shape: [1, 32, 32, 3], layout: 'nhwc' });
   expect(json.ops.map((o: { op: string }) => o.op)).toEqual(expect.arrayContaining(['CONV_2D', 'DEPTHWISE_CONV_2D', 'MEAN', 'FULLY_CONNECTED']));
   expect(json.ops.find((o: { op: string }) => o.op === 'TRANSPOSE')).toBeUndefined();

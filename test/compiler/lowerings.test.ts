@@ -169,6 +169,17 @@ const CASES: Case[] = [
     expectOps: { HARD_SWISH: 1, MUL: 2, ADD: 1 },
   },
   {
+    name: 'standalone Sqrt → SQRT, Div by a tensor → DIV, Reciprocal → DIV(1, x) (float)',
+    build: (b) => {
+      const a = conv(b, b.input('x', [1, 3, 6, 6]), 3, 4);
+      const pos = b.node('Add', [b.node('Mul', [a, a]), b.init('one', { dtype: 'float32', shape: [], data: Float32Array.of(1) })]);
+      const s = b.node('Sqrt', [pos]);
+      const q = b.node('Div', [a, pos]);
+      head(b, b.node('Add', [b.node('Add', [s, q]), b.node('Reciprocal', [pos])]));
+    },
+    expectOps: { SQRT: 1, DIV: 2, RSQRT: 0 },
+  },
+  {
     name: 'Relu then Clip(0,6) (PyTorch relu6 export) fuse into one RELU6',
     build: (b) => {
       const lo = b.init('zero', { dtype: 'float32', shape: [], data: Float32Array.of(0) });

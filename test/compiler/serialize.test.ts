@@ -54,7 +54,14 @@ describe('emitted .tflite files', () => {
     expect(f.info.description).toContain(VERSION);
     expect(f.info.description).toContain(sha);
     const entry = f.info.metadata.find((m) => m.name === METADATA_KEY)!;
-    expect(JSON.parse(entry.text!)).toEqual({ version: VERSION, sourceSha256: sha, inputLayouts: f.compiled.graph.inputLayouts, precision: 'float32' });
+    const g = f.compiled.graph;
+    expect(JSON.parse(entry.text!)).toEqual({
+      version: VERSION,
+      sourceSha256: sha,
+      inputLayouts: g.inputLayouts,
+      inputs: g.inputs.map((id, k) => ({ name: g.tensors[id].name, shape: g.tensors[id].shape, layout: g.inputLayouts[k], reason: g.inputLayoutReasons![k] })),
+      precision: 'float32',
+    });
   });
 
   test.each(files.map((f) => [f.name, f]))('%s: one operator code per op with the float32 version (1) and the builtin code', (_n, f) => {

@@ -4,6 +4,7 @@ import { compileFloat } from '../../src/compiler/compile-float';
 import { serialize } from '../../src/compiler/serialize';
 import { EdgelockError } from '../../src/errors';
 import { compareWithOnnx } from './helpers/compare';
+import { GraphBuilder } from './helpers/graph';
 
 /** Every zoo model (models/*.onnx and the PyTorch exports), compiled float32 and run in the official TFLite runtime. */
 const ROOT = path.resolve(__dirname, '../../models');
@@ -17,33 +18,36 @@ test('the zoo is present', () => {
 });
 
 /**
- * Zoo models with an op the TFLite back end has no lowering for: compiling must stop with
- * E_TFLITE_UNSUPPORTED naming the node and its op.
+ * PyTorch exports with LayerNorm decomposed into ReduceMean/Sub/Pow/Sqrt/Div (import fixtures, not
+ * zoo models): the Sqrt → Div pair lowers to RSQRT + MUL and the model matches onnxruntime.
  */
 const IMPORT_FIXTURES = path.resolve(__dirname, '../fixtures/import');
-const UNSUPPORTED: Record<string, string> = {
-  // PyTorch exports (import fixtures, not zoo models) with LayerNorm decomposed into
-  // ReduceMean/Sub/Pow/Sqrt/Div: no int8 TFLM kernel for Sqrt
-  'torch-mlp-opset11.onnx': 'Sqrt',
-  'torch-mlp-opset13.onnx': 'Sqrt',
-};
-
-describe.each(Object.entries(UNSUPPORTED))('%s', (name, op) => {
-  test(`stops with E_TFLITE_UNSUPPORTED at its ${op} node`, () => {
+describe.each(['torch-mlp-opset11.onnx', 'torch-mlp-opset13.onnx'])('%s (decomposed LayerNorm)', (name) => {
+  test('compiles with RSQRT and matches onnxruntime within 1e-5 of the output range', async () => {
     const bytes = new Uint8Array(fs.readFileSync(path.join(IMPORT_FIXTURES, name)));
-    let error: unknown;
-    try {
-      compileFloat(bytes);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(EdgelockError);
-    const e = error as EdgelockError;
-    expect(e.code).toBe('E_TFLITE_UNSUPPORTED');
-    expect(e.location.op).toBe(op);
-    expect(e.location.node).toBeTruthy();
-    expect(e.message).toContain(e.location.node);
+    const compiled = compileFloat(bytes);
+    const ops = compiled.graph.ops.map((o) => o.op);
+    expect(ops).toContain('RSQRT');
+    expect(ops).not.toContain('SQRT');
+    const cmp = await compareWithOnnx(bytes, serialize(compiled.graph), compiled.graph, { samples: 8 });
+    expect(cmp.worstRelative).toBeLessThanOrEqual(1e-5);
   });
+});
+
+test('an op with no TFLite lowering stops with E_TFLITE_UNSUPPORTED naming the node and its op', () => {
+  const b = new GraphBuilder(13, 2);
+  b.output(b.node('Erf', [b.node('MatMul', [b.input('x', [1, 4]), b.weight('w', [4, 4])])], {}, 'gelu_erf'));
+  let error: unknown;
+  try {
+    compileFloat(b.bytes());
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(EdgelockError);
+  const e = error as EdgelockError;
+  expect(e.code).toBe('E_TFLITE_UNSUPPORTED');
+  expect(e.location).toMatchObject({ node: 'gelu_erf', op: 'Erf' });
+  expect(e.message).toContain('gelu_erf');
 });
 
 /** Zoo models that are convolutional networks (MLPerf-Tiny shapes, LeNet, the PyTorch CNN). */

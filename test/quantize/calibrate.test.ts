@@ -89,7 +89,7 @@ describe('calibrate', () => {
       xmin = Math.min(xmin, v);
       xmax = Math.max(xmax, v);
     }
-    expect(batched.get('x')).toEqual({ min: xmin, max: xmax });
+    expect(batched.get('x')).toEqual({ min: xmin, max: xmax, observed: { min: xmin, max: xmax } });
     // ReLU output starts at 0; softmax output lies in [0, 1]; every range contains 0
     expect(batched.get('hr')!.min).toBe(0);
     for (const r of batched.values()) expect(r.min <= 0 && r.max >= 0).toBe(true);

@@ -1,11 +1,12 @@
 /**
  * `edgelock compile <in.onnx> -o <out.tflite> [--float | --int8 --calib <data>] [--io int8|float]
- *   [--input-layout nhwc|nchw] [--c-array <out.h>] [--calib-method minmax|percentile|mse] [--json]`
+ *   [--input-layout auto|nhwc|nchw] [--input-shape name:d0,d1,… …] [--c-array <out.h>] [--calib-method minmax|percentile|mse] [--json]`
  *
  * Without --float/--int8 the precision is int8 when --calib is given, float32 otherwise.
- * Rank-4 model inputs are presented NHWC by default (--input-layout nhwc: feed the image
- * channels-last, as TFLite models are); --input-layout nchw keeps the ONNX order at the cost of
- * one TRANSPOSE (free when the input has one channel).
+ * Rank-4 model inputs: --input-layout auto (default) keeps an input the ONNX graph already takes
+ * channels-last (tf2onnx/Keras exports) and moves NCHW inputs channels-last, as TFLite models are;
+ * nhwc always moves them; nchw keeps the ONNX order at the cost of one TRANSPOSE (free when the
+ * input has one channel). The summary prints each input's shape and why.
  */
 import { Command } from 'commander';
 import * as path from 'path';
@@ -26,6 +27,8 @@ import { printJson } from '../output';
 import { humanBytes } from '../../text/bytes';
 import { formatShape } from '../../text/shape';
 import { formatTable } from '../../text/table';
+import { parseInputShapes } from '../../ir/pin-inputs';
+import { collect } from '../repeatable';
 
 interface CompileFlags {
   output?: string;
@@ -34,6 +37,7 @@ interface CompileFlags {
   calib?: string;
   io?: string;
   inputLayout?: string;
+  inputShape?: string[];
   cArray?: string;
   calibMethod?: string;
   json?: boolean;
@@ -42,7 +46,7 @@ interface CompileFlags {
 }
 
 const IO_MODES = ['int8', 'float'];
-const LAYOUTS = ['nhwc', 'nchw'];
+const LAYOUTS = ['auto', 'nhwc', 'nchw'];
 const METHODS = ['minmax', 'percentile', 'mse'];
 
 function oneOf(flag: string, value: string | undefined, allowed: string[]): void {
@@ -87,6 +91,7 @@ export function formatCompileSummary(s: CompileSummary, out: string): string {
   lines.push('');
   lines.push(`tensors ${s.tensors}, estimated tensor arena ${humanBytes(s.arenaBytes)} (${s.arenaBytes} bytes, greedy plan)`);
   lines.push(`firmware must register: ${s.register.map((r) => `${r.call}()`).join(', ')}`);
+  for (const v of s.inputs) if (v.layoutReason) lines.push(`input '${v.name}' ${formatShape(v.shape)}: ${v.layoutReason}`);
   for (const note of s.notes) lines.push(`note: ${note}`);
   return lines.join('\n');
 }
@@ -101,13 +106,15 @@ export function register(program: Command): Command {
     .option('--calib <data>', 'calibration samples: a float32 .npy (first dim = samples), or mnist-train / mnist-test')
     .option('--calib-method <method>', 'activation ranges: minmax (default), percentile or mse')
     .option('--io <mode>', 'int8 models: int8 (default) or float input/output tensors')
-    .option('--input-layout <layout>', 'how a rank-4 NCHW model input is fed: nhwc (default, channels last) or nchw')
+    .option('--input-layout <layout>', 'how a rank-4 model input is fed: auto (default: keep an input the ONNX graph already takes channels-last, move NCHW ones channels-last), nhwc or nchw')
+    .option('--input-shape <name:dims>', 'pin a model input\'s symbolic dims before shape inference, e.g. image:1,3,96,96 (repeatable)', collect, [])
     .option('--c-array <file>', 'also write the model as a C header (alignas(16) byte array + length)')
     .option('--key <keyfile>', 'locked models: the master key file (the model is unlocked in memory, compiled, and its weights re-sealed)')
     .option('--device-uid <uid>', 'locked models bound to a device: that device\'s unique id')
     .option('--json', 'print one JSON object')
     .action(async (file: string, flags: CompileFlags) => {
       const precision = checkFlags(flags);
+      const inputShapes = parseInputShapes(flags.inputShape);
       const bytes = readFileBytes(file);
       const fmt = detectFormat(bytes);
       if (fmt !== 'onnx') {
@@ -124,7 +131,8 @@ export function register(program: Command): Command {
       const result = await compile(bytes, {
         precision,
         io: flags.io as 'int8' | 'float' | undefined,
-        inputLayout: (flags.inputLayout ?? 'nhwc') as InputLayout,
+        inputLayout: (flags.inputLayout ?? 'auto') as InputLayout,
+        inputShapes,
         calibration: data ? { data: data.data, count: data.count, sampleShape: data.sampleShape } : undefined,
         calibrationMethod: flags.calibMethod as RangeMethod | undefined,
         file,

@@ -25,6 +25,7 @@ import { FORMAT_TITLES, readFileBytes } from '../../formats/load';
 import { readKeyFile } from '../../keys/key-file';
 import { readOnnx } from '../../onnx/reader';
 import { readTflite } from '../../tflite/reader';
+import { recordedInputLayouts } from '../../tflite/affine';
 import { writeOnnx } from '../../onnx/writer';
 import { Progress } from '../../train/fit';
 import { CleanClassifier, calibrateNull, trainCleanModels } from '../../watermark/calibrate';
@@ -184,13 +185,7 @@ function tfliteChannels(bytes: Uint8Array): number {
   const sg = info.subgraphs[0];
   const shape = sg ? sg.tensors[sg.inputs[0]]?.shape : undefined;
   if (!shape || shape.length !== 4) return 1;
-  const meta = info.metadata.find((m) => m.name === 'edgelock')?.text;
-  let layout: string | undefined;
-  try {
-    layout = meta ? (JSON.parse(meta) as { inputLayouts?: string[] }).inputLayouts?.[0] : undefined;
-  } catch {
-    layout = undefined;
-  }
+  const layout = recordedInputLayouts(info.metadata)?.[0];
   return (layout ?? 'nhwc') === 'nhwc' ? shape[3] : 1;
 }
 

@@ -47,6 +47,8 @@ export class LowerContext {
   readonly producer = new Map<number, number>();
   /** ONNX nodes already lowered as part of a pattern (lowerModel skips them). */
   readonly consumed = new Set<string>();
+  /** Sqrt outputs lowered as RSQRT (they feed only Div divisors and Reciprocals): the value name holding 1/√x. */
+  readonly reciprocalOf = new Map<string, string>();
   private readonly names = new Set<string>();
   private readonly materialized = new Map<string, number>();
   private readonly opConsumers = new Map<number, number>();

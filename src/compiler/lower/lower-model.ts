@@ -1,9 +1,11 @@
 /**
  * ONNX IR (optimised, shape-inferred, static shapes) → float32 TflGraph in NHWC.
  *
- * Graph inputs of rank 4 are presented NHWC by default (`inputLayout: 'nhwc'`: the caller feeds
- * transpose(x, [0,2,3,1])), or as in ONNX (`'nchw'`: one TRANSPOSE after the input, or a free
- * RESHAPE when C = 1). Graph outputs are always delivered in ONNX logical order and shape.
+ * How each graph input is presented is decided once (src/compiler/input-layout.ts): a rank-4 NCHW
+ * input moves channels-last (`nhwc`: the caller feeds transpose(x, [0,2,3,1])); an input the ONNX
+ * graph already takes channels-last, or any input under `--input-layout nchw`, keeps its ONNX order
+ * (an NCHW input then costs one TRANSPOSE, or a free RESHAPE when C = 1). Graph outputs are always
+ * delivered in ONNX logical order and shape.
  */
 import { EdgelockError } from '../../errors';
 import { Model } from '../../ir/types';
@@ -13,15 +15,16 @@ import { pruneTensors } from '../prune';
 import { emptyGraph, TflGraph } from '../tfl-graph';
 import { LowerContext, unsupported } from './context';
 import { LOWERINGS } from './table';
+import { decideInputLayouts, InputLayoutRequest } from '../input-layout';
 
-export type InputLayout = 'nhwc' | 'nchw';
+export type InputLayout = InputLayoutRequest;
 
 export interface LowerOptions {
   inputLayout?: InputLayout;
 }
 
 export function lowerModel(model: Model, opts: LowerOptions = {}): TflGraph {
-  const inputLayout = opts.inputLayout ?? 'nhwc';
+  const decisions = new Map(decideInputLayouts(model, opts.inputLayout ?? 'auto').map((d) => [d.name, d]));
   const graph = model.graph;
   const g = emptyGraph();
   const ctx = new LowerContext(g, graph, defaultOpset(model.opsetImports) ?? 13);
@@ -35,11 +38,12 @@ export function lowerModel(model: Model, opts: LowerOptions = {}): TflGraph {
     if (input.dtype !== 'float32') {
       throw new EdgelockError('E_TFLITE_UNSUPPORTED', `graph input '${input.name}' is ${input.dtype}; only float32 model inputs are supported`);
     }
-    const nhwc = shape.length === 4 && inputLayout === 'nhwc';
-    const layout = nhwc ? { dims: [...shape], perm: channelsLast(4) } : identityLayout(shape);
+    const decision = decisions.get(input.name)!;
+    const layout = decision.layout === 'nhwc' ? { dims: [...shape], perm: channelsLast(4) } : identityLayout(shape);
     const id = ctx.addAct(input.name, permute(shape, layout.perm), input.name);
     g.inputs.push(id);
-    g.inputLayouts.push(shape.length === 4 ? inputLayout : 'plain');
+    g.inputLayouts.push(decision.layout);
+    g.inputLayoutReasons = [...(g.inputLayoutReasons ?? []), decision.reason];
     ctx.defineAct(input.name, id, shape, layout, false);
   }
 

@@ -21,12 +21,14 @@ import { lowerMin } from './ops/min';
 import { lowerMul } from './ops/mul';
 import { lowerPad } from './ops/pad';
 import { lowerPow } from './ops/pow';
+import { lowerReciprocal } from './ops/reciprocal';
 import { lowerReduceMean } from './ops/reduce-mean';
 import { lowerRelu } from './ops/relu';
 import { lowerReshape } from './ops/reshape';
 import { lowerSigmoid } from './ops/sigmoid';
 import { lowerSlice } from './ops/slice';
 import { lowerSoftmax } from './ops/softmax';
+import { lowerSqrt } from './ops/sqrt';
 import { lowerSub } from './ops/sub';
 import { lowerTanh } from './ops/tanh';
 import { lowerTranspose } from './ops/transpose';
@@ -57,6 +59,7 @@ export const LOWERINGS: Readonly<Record<string, Lowering>> = {
   Mul: lowerMul,
   Pad: lowerPad,
   Pow: lowerPow,
+  Reciprocal: lowerReciprocal,
   ReduceMean: lowerReduceMean,
   Relu: lowerRelu,
   Reshape: lowerReshape,
@@ -64,6 +67,7 @@ export const LOWERINGS: Readonly<Record<string, Lowering>> = {
   Slice: lowerSlice,
   Softmax: lowerSoftmax,
   Squeeze: lowerReshape,
+  Sqrt: lowerSqrt,
   Sub: lowerSub,
   Tanh: lowerTanh,
   Transpose: lowerTranspose,

@@ -11,7 +11,7 @@
  *    different fixed parameter sets in one group cannot both hold and are reported.
  */
 import { EdgelockError } from '../../errors';
-import { TflGraph, TflOp, TflTensor } from '../tfl-graph';
+import { RangeMap, TflGraph, TflOp, TflTensor } from '../tfl-graph';
 import { outputBound, quantRule } from './constraints';
 import { AffineParams, Range, activationParams, fixedParams, sameParams, withZero } from './params';
 
@@ -59,6 +59,20 @@ function dataRange(t: TflTensor): Range {
   return { min, max };
 }
 
+/** The range of an intermediate from its source's calibrated range (RangeMap is monotone on it). */
+function derivedRange(calibrated: Range, map: RangeMap, name: string, op: TflOp | undefined): Range {
+  const r = calibrated.observed ?? calibrated;
+  if (map.kind === 'affine') {
+    const a = map.scale * r.min + map.offset;
+    const b = map.scale * r.max + map.offset;
+    return { min: Math.min(a, b), max: Math.max(a, b) };
+  }
+  if (!(r.min > 0)) {
+    throw new EdgelockError('E_QUANT_RANGE', `tensor '${name}' is a reciprocal of a value whose calibrated range [${r.min}, ${r.max}] reaches 0`, { node: op?.onnxNode });
+  }
+  return { min: 1 / r.max, max: 1 / r.min };
+}
+
 function producers(g: TflGraph): Map<number, TflOp> {
   const m = new Map<number, TflOp>();
   for (const op of g.ops) for (const o of op.outputs) if (o >= 0) m.set(o, op);
@@ -87,10 +101,11 @@ export function activationParamsFor(g: TflGraph, ranges: CalibratedRanges): Map<
     if (t.source === undefined) {
       throw new EdgelockError('E_QUANT_RANGE', `activation '${t.name}'${where} records no ONNX source value to take its range from`, { node: op?.onnxNode });
     }
-    const r = ranges.get(t.source);
-    if (!r) {
+    const calibrated = ranges.get(t.source);
+    if (!calibrated) {
       throw new EdgelockError('E_QUANT_RANGE', `no calibrated range for ONNX value '${t.source}' (tensor '${t.name}'${where})`, { node: op?.onnxNode });
     }
+    const r = t.derive ? derivedRange(calibrated, t.derive, t.name, op) : calibrated;
     ranged.set(t.id, withZero(intersect(r, op ? outputBound(op) : null)));
   }
 

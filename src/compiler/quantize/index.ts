@@ -30,6 +30,7 @@ function copyGraph(g: TflGraph): TflGraph {
     inputs: [...g.inputs],
     outputs: [...g.outputs],
     inputLayouts: [...g.inputLayouts],
+    ...(g.inputLayoutReasons ? { inputLayoutReasons: [...g.inputLayoutReasons] } : {}),
     description: g.description,
     metadata: { ...g.metadata },
     ...(g.notes ? { notes: [...g.notes] } : {}),

@@ -24,6 +24,8 @@ export const INT32_MAX = 2147483647;
 export interface Range {
   min: number;
   max: number;
+  /** Calibration: the range actually seen, before widening to include 0 (derived ranges start from it). */
+  observed?: { min: number; max: number };
 }
 
 export interface AffineParams {

@@ -21,7 +21,7 @@ export async function compareWithOnnx(
   onnxBytes: Uint8Array,
   tflite: Uint8Array,
   graph: TflGraph,
-  opts: { samples?: number; seed?: number; range?: [number, number] } = {},
+  opts: { samples?: number; seed?: number; range?: [number, number]; inputShapes?: ReadonlyMap<string, readonly number[]> } = {},
 ): Promise<Comparison> {
   const model = readOnnx(onnxBytes);
   const samples = opts.samples ?? 32;
@@ -35,7 +35,7 @@ export async function compareWithOnnx(
       const feeds: Record<string, { dtype: 'float32'; shape: number[]; data: Float32Array }> = {};
       const tfInputs: { data: Float32Array; shape: number[] }[] = [];
       model.graph.inputs.forEach((v, i) => {
-        const shape = v.shape!.map((d) => (typeof d === 'number' ? d : 1));
+        const shape = [...(opts.inputShapes?.get(v.name) ?? v.shape!.map((d) => (typeof d === 'number' ? d : 1)))];
         const data = new Float32Array(shapeSize(shape));
         for (let k = 0; k < data.length; k++) data[k] = lo + rand() * (hi - lo);
         feeds[v.name] = { dtype: 'float32', shape, data };

@@ -4,9 +4,15 @@ import { lowerBinary } from '../helpers/binary';
 
 /**
  * Div → MUL by the reciprocal when the divisor is constant (int8 kernels exist for MUL on every
- * TFLM target), else DIV.
+ * TFLM target), MUL by the RSQRT a Sqrt divisor was lowered to (src/compiler/lower/ops/sqrt.ts),
+ * else DIV (float only in TFLite).
  */
 export function lowerDiv(node: Node, ctx: LowerContext): void {
+  const rsqrt = ctx.reciprocalOf.get(node.inputs[1]);
+  if (rsqrt) {
+    lowerBinary(ctx, node, 'MUL', { kind: 'Mul', fusedActivation: 'NONE' }, [node.inputs[0], rsqrt]);
+    return;
+  }
   const divisor = ctx.constOf(node.inputs[1]);
   if (!divisor) {
     lowerBinary(ctx, node, 'DIV', { kind: 'Div', fusedActivation: 'NONE' });

@@ -2,9 +2,9 @@
  * HardSigmoid(x) = clip(αx + β, 0, 1).
  * - Multiplied by its own input with α = 1/6, β = 0.5 (how PyTorch exports hardswish before
  *   opset 14): the pair becomes one HARD_SWISH and the Mul node is consumed here.
- * - Otherwise: relu6(6αx + 6β) / 6 as MUL, ADD with a fused RELU6, MUL. Float only: the two
- *   intermediates have ranges no ONNX value carries (their `source` is undefined), so an int8
- *   compile stops with E_QUANT_RANGE naming this node.
+ * - Otherwise (any α, β): relu6(6αx + 6β) / 6 as MUL, ADD with a fused RELU6, MUL. The two
+ *   intermediates take their int8 ranges analytically from x's calibrated range (6α·x, then
+ *   6α·x + 6β clipped to [0, 6] by the RELU6).
  */
 import { Node } from '../../../ir/types';
 import { LowerContext } from '../context';
@@ -40,9 +40,11 @@ export function lowerHardSigmoid(node: Node, ctx: LowerContext): void {
   const scale = ctx.addConst(`${outName}/scale`, [], Float32Array.of(6 * alpha), 'const-operand');
   const shift = ctx.addConst(`${outName}/shift`, [], Float32Array.of(6 * beta), 'const-operand');
   const sixth = ctx.addConst(`${outName}/sixth`, [], Float32Array.of(SIXTH), 'const-operand');
-  const scaled = ctx.addAct(`${outName}/scaled`, shape, undefined);
+  const scaled = ctx.addAct(`${outName}/scaled`, shape, node.inputs[0]);
+  ctx.tensor(scaled).derive = { kind: 'affine', scale: 6 * alpha, offset: 0 };
   ctx.emit('MUL', { kind: 'Mul', fusedActivation: 'NONE' }, [x.tensor, scale], [scaled], node);
-  const clipped = ctx.addAct(`${outName}/relu6`, shape, undefined);
+  const clipped = ctx.addAct(`${outName}/relu6`, shape, node.inputs[0]);
+  ctx.tensor(clipped).derive = { kind: 'affine', scale: 6 * alpha, offset: 6 * beta };
   ctx.emit('ADD', { kind: 'Add', fusedActivation: 'RELU6' }, [scaled, shift], [clipped], node);
   const out = ctx.addAct(outName, shape, outName);
   ctx.emit('MUL', { kind: 'Mul', fusedActivation: 'NONE' }, [clipped, sixth], [out], node);
