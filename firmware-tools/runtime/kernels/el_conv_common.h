@@ -11,7 +11,6 @@ typedef struct el_conv_params {
   int32_t in_offset, out_offset, act_min, act_max;
   int32_t *mult;
   int32_t *shift;
-  el_rq *rq; /* the same multipliers for the optimised kernels */
 } el_conv_params;
 
 /* The optimised Evals (el_op_conv_fast.c, el_op_depthwise_conv_fast.c) and the scratch bytes they need. */

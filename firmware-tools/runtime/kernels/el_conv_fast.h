@@ -14,58 +14,67 @@ static inline void el_copy_bytes(int8_t *dst, const int8_t *src, int32_t n) {
   for (; n > 0; n--) *dst++ = *src++;
 }
 
-/* Sum of k int8 values (the weights of one output channel), for folding the input offset into the bias. */
-static inline int32_t el_sum_int8(const int8_t *w, int32_t k) {
-  int32_t acc = 0;
-  const uint32_t ones = 0x00010001u;
-  for (; k >= 4; k -= 4, w += 4) {
-    const uint32_t v = el_ld32(w);
-    acc = el_smlad(el_sxtb16(v), ones, acc);
-    acc = el_smlad(el_sxtb16_hi(v), ones, acc);
-  }
-  for (; k > 0; k--) acc += *w++;
-  return acc;
-}
-
 /* Requantises one accumulator (already holding the bias) to int8 with the output offset and the clamp. */
 static inline int8_t el_requant_out(const el_rq *r, int32_t acc, int32_t out_offset, int32_t lo, int32_t hi) {
   const int32_t v = el_rq_apply(r, acc) + out_offset;
   return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
 }
 
-/* Dot products of two int8 rows of weights (w0, w1) with two int8 columns (x0, x1), k terms:
- * acc[0] = w0.x0, acc[1] = w0.x1, acc[2] = w1.x0, acc[3] = w1.x1. */
-static inline void el_dot_2x2(const int8_t *w0, const int8_t *w1, const int8_t *x0, const int8_t *x1, int32_t k,
-                              int32_t acc[4]) {
-  int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;
-  for (int32_t i = k >> 2; i > 0; i--) {
-    const uint32_t xa = el_ld32(x0), xb = el_ld32(x1);
-    const uint32_t wa = el_ld32(w0), wb = el_ld32(w1);
-    x0 += 4;
-    x1 += 4;
-    w0 += 4;
-    w1 += 4;
-    const uint32_t xa_l = el_sxtb16(xa), xa_h = el_sxtb16_hi(xa);
-    const uint32_t xb_l = el_sxtb16(xb), xb_h = el_sxtb16_hi(xb);
-    uint32_t t = el_sxtb16(wa);
-    a00 = el_smlad(t, xa_l, a00);
-    a01 = el_smlad(t, xb_l, a01);
-    t = el_sxtb16_hi(wa);
-    a00 = el_smlad(t, xa_h, a00);
-    a01 = el_smlad(t, xb_h, a01);
-    t = el_sxtb16(wb);
-    a10 = el_smlad(t, xa_l, a10);
-    a11 = el_smlad(t, xb_l, a11);
-    t = el_sxtb16_hi(wb);
-    a10 = el_smlad(t, xa_h, a10);
-    a11 = el_smlad(t, xb_h, a11);
+/* Columns widened once: K int8 inputs plus the input offset as int16, in the order SXTB16 produces from the
+ * weights (per group of 4 taps: taps 0,2 in one word, taps 1,3 in the next), the groups of two columns
+ * interleaved so one pass loads both with two LDRDs; the K % 4 tail taps follow as plain int16, column 0's
+ * then column 1's. Size: el_cols_bytes(k) per pair of columns. */
+static inline size_t el_cols_bytes(int32_t k) { return 4u * (size_t)k + 4u; }
+
+static inline void el_widen_cols(uint32_t *dst, const int8_t *c0, const int8_t *c1, int32_t k, int32_t offset) {
+  const uint32_t off = ((uint32_t)offset & 0xFFFFu) * 0x00010001u;
+  int32_t g = k >> 2;
+  for (; g > 0; g--, c0 += 4, c1 += 4, dst += 4) {
+    const uint32_t a = el_ld32(c0), b = el_ld32(c1);
+    dst[0] = el_sadd16(el_sxtb16(a), off);
+    dst[1] = el_sadd16(el_sxtb16_hi(a), off);
+    dst[2] = el_sadd16(el_sxtb16(b), off);
+    dst[3] = el_sadd16(el_sxtb16_hi(b), off);
   }
-  for (int32_t i = k & 3; i > 0; i--) {
-    const int32_t p = *x0++, q = *x1++, u = *w0++, v = *w1++;
-    a00 += u * p;
-    a01 += u * q;
-    a10 += v * p;
-    a11 += v * q;
+  int16_t *t = (int16_t *)dst;
+  const int32_t tail = k & 3;
+  for (int32_t i = 0; i < tail; i++) {
+    t[i] = (int16_t)(c0[i] + offset);
+    t[tail + i] = (int16_t)(c1[i] + offset);
+  }
+}
+
+/* Dot products of two int8 weight rows (w, w + k) with a widened column pair:
+ * acc[0] = row0.col0, acc[1] = row0.col1, acc[2] = row1.col0, acc[3] = row1.col1. */
+static inline void el_dot_2x2(const int8_t *w, int32_t k, const uint32_t *cols, int32_t acc[4]) {
+  int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;
+  const int8_t *w1 = w + k;
+  for (int32_t g = k >> 2; g > 0; g--) {
+    const uint32_t x0l = cols[0], x0h = cols[1], x1l = cols[2], x1h = cols[3];
+    cols += 4;
+    const uint32_t wa = el_ld32(w), wb = el_ld32(w1);
+    w += 4;
+    w1 += 4;
+    uint32_t t = el_sxtb16(wa);
+    a00 = el_smlad(t, x0l, a00);
+    a01 = el_smlad(t, x1l, a01);
+    t = el_sxtb16_hi(wa);
+    a00 = el_smlad(t, x0h, a00);
+    a01 = el_smlad(t, x1h, a01);
+    t = el_sxtb16(wb);
+    a10 = el_smlad(t, x0l, a10);
+    a11 = el_smlad(t, x1l, a11);
+    t = el_sxtb16_hi(wb);
+    a10 = el_smlad(t, x0h, a10);
+    a11 = el_smlad(t, x1h, a11);
+  }
+  const int32_t tail = k & 3;
+  const int16_t *t0 = (const int16_t *)cols, *t1 = t0 + tail;
+  for (int32_t i = 0; i < tail; i++) {
+    a00 += w[i] * t0[i];
+    a01 += w[i] * t1[i];
+    a10 += w1[i] * t0[i];
+    a11 += w1[i] * t1[i];
   }
   acc[0] = a00;
   acc[1] = a01;
@@ -73,25 +82,25 @@ static inline void el_dot_2x2(const int8_t *w0, const int8_t *w1, const int8_t *
   acc[3] = a11;
 }
 
-/* One weight row against two columns. */
-static inline void el_dot_1x2(const int8_t *w0, const int8_t *x0, const int8_t *x1, int32_t k, int32_t acc[2]) {
+/* One weight row with a widened column pair. */
+static inline void el_dot_1x2(const int8_t *w, int32_t k, const uint32_t *cols, int32_t acc[2]) {
   int32_t a0 = 0, a1 = 0;
-  for (int32_t i = k >> 2; i > 0; i--) {
-    const uint32_t xa = el_ld32(x0), xb = el_ld32(x1), wa = el_ld32(w0);
-    x0 += 4;
-    x1 += 4;
-    w0 += 4;
+  for (int32_t g = k >> 2; g > 0; g--) {
+    const uint32_t wa = el_ld32(w);
+    w += 4;
     uint32_t t = el_sxtb16(wa);
-    a0 = el_smlad(t, el_sxtb16(xa), a0);
-    a1 = el_smlad(t, el_sxtb16(xb), a1);
+    a0 = el_smlad(t, cols[0], a0);
+    a1 = el_smlad(t, cols[2], a1);
     t = el_sxtb16_hi(wa);
-    a0 = el_smlad(t, el_sxtb16_hi(xa), a0);
-    a1 = el_smlad(t, el_sxtb16_hi(xb), a1);
+    a0 = el_smlad(t, cols[1], a0);
+    a1 = el_smlad(t, cols[3], a1);
+    cols += 4;
   }
-  for (int32_t i = k & 3; i > 0; i--) {
-    const int32_t u = *w0++;
-    a0 += u * *x0++;
-    a1 += u * *x1++;
+  const int32_t tail = k & 3;
+  const int16_t *t0 = (const int16_t *)cols, *t1 = t0 + tail;
+  for (int32_t i = 0; i < tail; i++) {
+    a0 += w[i] * t0[i];
+    a1 += w[i] * t1[i];
   }
   acc[0] = a0;
   acc[1] = a1;

@@ -35,7 +35,6 @@ static el_status prepare(el_prepare_ctx *c, el_node *n) {
   d->in_offset = -in->zero_point;
   d->out_offset = out->zero_point;
   EL_TRY(el_conv_multipliers(c, in, w, out, oc, &d->mult, &d->shift));
-  EL_TRY(el_rq_prepare(c, d->mult, d->shift, oc, &d->rq));
   el_request_scratch(n, el_conv_fast_scratch(in, w, out, d));
   n->data = d;
   c->macs = (uint64_t)out->count * (uint64_t)kh * kw * ic;

@@ -59,14 +59,15 @@ static inline int32_t el_rq_apply(const el_rq *r, int32_t x) {
 #endif
 }
 
-/* Allocates and fills `channels` el_rq from the kernel's per-channel multipliers and shifts. */
-static inline el_status el_rq_prepare(el_prepare_ctx *c, const int32_t *mult, const int32_t *shift, int32_t channels,
-                                      el_rq **out) {
-  el_rq *r = el_alloc(c, sizeof(el_rq) * (size_t)channels);
-  if (r == NULL) return EL_ERR_ARENA_TOO_SMALL;
+/* Fills `channels` el_rq (in the operator's scratch, once per invoke: persistent memory keeps only the 8-byte
+ * multiplier and shift per channel) from the kernel's per-channel multipliers and shifts. */
+static inline el_rq *el_rq_fill(void *scratch, const int32_t *mult, const int32_t *shift, int32_t channels) {
+  el_rq *r = scratch;
   for (int32_t i = 0; i < channels; i++) el_rq_init(&r[i], mult[i], shift[i]);
-  *out = r;
-  return EL_OK;
+  return r;
 }
+
+/* Scratch bytes of el_rq_fill, a multiple of 16. */
+static inline size_t el_rq_bytes(int32_t channels) { return (sizeof(el_rq) * (size_t)channels + 15u) & ~(size_t)15u; }
 
 #endif

@@ -5,6 +5,8 @@
  *   el_sxtb16(v)      bytes 0 and 2 of v, sign-extended to the two 16-bit halves   (SXTB16)
  *   el_sxtb16_hi(v)   bytes 1 and 3 of v, sign-extended                             (SXTB16 v, ROR #8)
  *   el_smlad(a,b,acc) acc + lo(a)*lo(b) + hi(a)*hi(b), wrapping                     (SMLAD)
+ *   el_sadd16(a,b)    lo(a)+lo(b) | hi(a)+hi(b), each half wrapping                 (SADD16)
+ *   el_smlabb(a,b,acc), el_smlatt(a,b,acc)  acc + lo(a)*lo(b), acc + hi(a)*hi(b)     (SMLABB, SMLATT)
  *   el_ld32(p)        4 bytes from any address (Cortex-M4 LDR allows unaligned addresses)
  *
  * A dot product of four int8 pairs: smlad(sxtb16(w), sxtb16(x), smlad(sxtb16_hi(w), sxtb16_hi(x), acc)):
@@ -36,6 +38,9 @@ static inline uint32_t el_sxtb16_hi(uint32_t v) {
 static inline int32_t el_smlad(uint32_t a, uint32_t b, int32_t acc) {
   return __smlad((int32_t)a, (int32_t)b, acc);
 }
+static inline uint32_t el_sadd16(uint32_t a, uint32_t b) { return (uint32_t)__sadd16((int32_t)a, (int32_t)b); }
+static inline int32_t el_smlabb(uint32_t a, uint32_t b, int32_t acc) { return __smlabb((int32_t)a, (int32_t)b, acc); }
+static inline int32_t el_smlatt(uint32_t a, uint32_t b, int32_t acc) { return __smlatt((int32_t)a, (int32_t)b, acc); }
 #else
 #define EL_HAVE_DSP 0
 static inline uint32_t el_sxtb16(uint32_t v) {
@@ -46,6 +51,15 @@ static inline int32_t el_smlad(uint32_t a, uint32_t b, int32_t acc) {
   const int32_t lo = (int32_t)(int16_t)(a & 0xFFFFu) * (int32_t)(int16_t)(b & 0xFFFFu);
   const int32_t hi = (int32_t)(int16_t)(a >> 16) * (int32_t)(int16_t)(b >> 16);
   return (int32_t)((uint32_t)acc + (uint32_t)lo + (uint32_t)hi);
+}
+static inline uint32_t el_sadd16(uint32_t a, uint32_t b) {
+  return (((a & 0xFFFFu) + (b & 0xFFFFu)) & 0xFFFFu) | ((((a >> 16) + (b >> 16)) & 0xFFFFu) << 16);
+}
+static inline int32_t el_smlabb(uint32_t a, uint32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)((int32_t)(int16_t)(a & 0xFFFFu) * (int32_t)(int16_t)(b & 0xFFFFu)));
+}
+static inline int32_t el_smlatt(uint32_t a, uint32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)((int32_t)(int16_t)(a >> 16) * (int32_t)(int16_t)(b >> 16)));
 }
 #endif
 
