@@ -74,7 +74,7 @@ function bytesOf(a: RuntimeInput): Buffer {
 }
 
 /** Runs one inference through the C harness. */
-export function runC(exe: string, model: Uint8Array, inputs: RuntimeInput[], arena?: number, overrides: { tensor: number; data: Uint8Array }[] = []): CRunResult {
+export function runC(exe: string, model: Uint8Array, inputs: RuntimeInput[], arena?: number, overrides: { tensor: number; data: Uint8Array }[] = [], flags: string[] = []): CRunResult {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'el-run-'));
   try {
     const modelPath = path.join(dir, 'model.tflite');
@@ -88,6 +88,7 @@ export function runC(exe: string, model: Uint8Array, inputs: RuntimeInput[], are
       fs.writeFileSync(file, o.data);
       args.push('--override', `${o.tensor}=${file}`);
     });
+    args.push(...flags);
     const r = spawnSync(exe, args, { encoding: 'utf8' });
     if (r.status !== 0 && r.status !== 2) throw new Error(`el_run failed (${r.status}): ${r.stderr}`);
     const result = JSON.parse(r.stdout.trim().split('\n').pop() as string) as CRunResult;
