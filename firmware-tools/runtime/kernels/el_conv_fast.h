@@ -44,10 +44,13 @@ static inline void el_widen_cols(uint32_t *dst, const int8_t *c0, const int8_t *
   }
 }
 
-/* Dot products of two int8 weight rows (w, w + k) with a widened column pair:
- * acc[0] = row0.col0, acc[1] = row0.col1, acc[2] = row1.col0, acc[3] = row1.col1. */
-static inline void el_dot_2x2(const int8_t *w, int32_t k, const uint32_t *cols, int32_t acc[4]) {
-  int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;
+/* a + b*c with two's-complement wrap-around (the accumulators start at the bias). */
+static inline int32_t el_mac_wrap(int32_t a, int32_t b, int32_t c) { return (int32_t)((uint32_t)a + (uint32_t)(b * c)); }
+
+/* Dot products of two int8 weight rows (w, w + k) with a widened column pair, starting from b0 (row 0) and
+ * b1 (row 1): acc[0] = b0 + row0.col0, acc[1] = b0 + row0.col1, acc[2] = b1 + row1.col0, acc[3] = b1 + row1.col1. */
+static inline void el_dot_2x2(const int8_t *w, int32_t k, const uint32_t *cols, int32_t b0, int32_t b1, int32_t acc[4]) {
+  int32_t a00 = b0, a01 = b0, a10 = b1, a11 = b1;
   const int8_t *w1 = w + k;
   for (int32_t g = k >> 2; g > 0; g--) {
     const uint32_t x0l = cols[0], x0h = cols[1], x1l = cols[2], x1h = cols[3];
@@ -71,10 +74,10 @@ static inline void el_dot_2x2(const int8_t *w, int32_t k, const uint32_t *cols, 
   const int32_t tail = k & 3;
   const int16_t *t0 = (const int16_t *)cols, *t1 = t0 + tail;
   for (int32_t i = 0; i < tail; i++) {
-    a00 += w[i] * t0[i];
-    a01 += w[i] * t1[i];
-    a10 += w1[i] * t0[i];
-    a11 += w1[i] * t1[i];
+    a00 = el_mac_wrap(a00, w[i], t0[i]);
+    a01 = el_mac_wrap(a01, w[i], t1[i]);
+    a10 = el_mac_wrap(a10, w1[i], t0[i]);
+    a11 = el_mac_wrap(a11, w1[i], t1[i]);
   }
   acc[0] = a00;
   acc[1] = a01;
@@ -82,9 +85,9 @@ static inline void el_dot_2x2(const int8_t *w, int32_t k, const uint32_t *cols, 
   acc[3] = a11;
 }
 
-/* One weight row with a widened column pair. */
-static inline void el_dot_1x2(const int8_t *w, int32_t k, const uint32_t *cols, int32_t acc[2]) {
-  int32_t a0 = 0, a1 = 0;
+/* One weight row with a widened column pair, starting from b0. */
+static inline void el_dot_1x2(const int8_t *w, int32_t k, const uint32_t *cols, int32_t b0, int32_t acc[2]) {
+  int32_t a0 = b0, a1 = b0;
   for (int32_t g = k >> 2; g > 0; g--) {
     const uint32_t wa = el_ld32(w);
     w += 4;
@@ -99,8 +102,8 @@ static inline void el_dot_1x2(const int8_t *w, int32_t k, const uint32_t *cols, 
   const int32_t tail = k & 3;
   const int16_t *t0 = (const int16_t *)cols, *t1 = t0 + tail;
   for (int32_t i = 0; i < tail; i++) {
-    a0 += w[i] * t0[i];
-    a1 += w[i] * t1[i];
+    a0 = el_mac_wrap(a0, w[i], t0[i]);
+    a1 = el_mac_wrap(a1, w[i], t1[i]);
   }
   acc[0] = a0;
   acc[1] = a1;

@@ -6,7 +6,7 @@
  * offset added (el_widen_cols, in scratch), so padding taps become 0 exactly as the reference's skipped
  * taps. Then each pass of the inner loop (el_dot_2x2) computes 2 output channels x 2 output pixels: per 4
  * taps, two LDRDs for the columns, two word loads of int8 weights, SXTB16 to widen the weights and eight
- * SMLADs (dual 16-bit multiply-accumulate). The products are the reference's and int32 sums are the same
+ * SMLADs (dual 16-bit multiply-accumulate), the accumulators starting at the bias. The products are the reference's and int32 sums are the same
  * whatever the order (Prepare bounds K so the reference accumulator cannot overflow), so the outputs are
  * identical. Requantisation: el_requant.h. */
 #include "../el_internal.h"
@@ -65,12 +65,6 @@ static const int8_t *column(const geom *g, int direct, int32_t b, int32_t oy, in
   return buf;
 }
 
-static inline int8_t out_value(const el_rq *rq, int32_t acc, const int32_t *bias, int32_t o, int32_t out_offset,
-                               int32_t lo, int32_t hi) {
-  if (bias != NULL) acc = el_add_wrap(acc, bias[o]);
-  return el_requant_out(rq, acc, out_offset, lo, hi);
-}
-
 void el_conv_fast_eval(const el_node *n) {
   const el_conv_params *p = n->data;
   const el_tensor *in = n->in[0], *wt = n->in[1], *out = n->out[0];
@@ -111,18 +105,18 @@ void el_conv_fast_eval(const el_node *n) {
     int32_t o = 0;
     for (; o + 1 < oc; o += 2, wo += 2 * (size_t)k) {
       int32_t acc[4];
-      el_dot_2x2(wo, k, cols, acc);
+      el_dot_2x2(wo, k, cols, bias != NULL ? bias[o] : 0, bias != NULL ? bias[o + 1] : 0, acc);
       const el_rq *rq = &rqs[o];
-      y1[o] = out_value(rq, acc[1], bias, o, out_offset, lo, hi);
-      y1[o + 1] = out_value(rq + 1, acc[3], bias, o + 1, out_offset, lo, hi);
-      y0[o] = out_value(rq, acc[0], bias, o, out_offset, lo, hi);
-      y0[o + 1] = out_value(rq + 1, acc[2], bias, o + 1, out_offset, lo, hi);
+      y1[o] = el_requant_out(rq, acc[1], out_offset, lo, hi);
+      y1[o + 1] = el_requant_out(rq + 1, acc[3], out_offset, lo, hi);
+      y0[o] = el_requant_out(rq, acc[0], out_offset, lo, hi);
+      y0[o + 1] = el_requant_out(rq + 1, acc[2], out_offset, lo, hi);
     }
     if (o < oc) {
       int32_t acc[2];
-      el_dot_1x2(wo, k, cols, acc);
-      y1[o] = out_value(&rqs[o], acc[1], bias, o, out_offset, lo, hi);
-      y0[o] = out_value(&rqs[o], acc[0], bias, o, out_offset, lo, hi);
+      el_dot_1x2(wo, k, cols, bias != NULL ? bias[o] : 0, acc);
+      y1[o] = el_requant_out(&rqs[o], acc[1], out_offset, lo, hi);
+      y0[o] = el_requant_out(&rqs[o], acc[0], out_offset, lo, hi);
     }
   }
 }

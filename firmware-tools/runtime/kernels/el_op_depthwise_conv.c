@@ -40,13 +40,13 @@ static el_status prepare(el_prepare_ctx *c, el_node *n) {
   d->in_offset = -in->zero_point;
   d->out_offset = out->zero_point;
   EL_TRY(el_conv_multipliers(c, in, w, out, oc, &d->mult, &d->shift));
-  el_request_scratch(n, el_depthwise_fast_scratch(in, w, out, d));
+  if (el_depthwise_fast_usable(w, d)) el_request_scratch(n, el_depthwise_fast_scratch(in, w, out, d));
   n->data = d;
   c->macs = (uint64_t)out->count * (uint64_t)kh * kw;
   return EL_OK;
 }
 
-/* The reference loop (el_model_use_reference_kernels, and depth multipliers other than 1). */
+/* The reference loop (el_model_use_reference_kernels, depth multipliers other than 1, kernels over 16 rows). */
 static void eval_reference(const el_node *n) {
   const dw_data *d = n->data;
   const el_tensor *in = n->in[0], *w = n->in[1], *out = n->out[0];
@@ -90,7 +90,7 @@ static void eval_reference(const el_node *n) {
 
 static void eval(const el_node *n) {
   const dw_data *d = n->data;
-  if (n->reference || d->depth_multiplier != 1) {
+  if (n->reference || !el_depthwise_fast_usable(n->in[1], d)) {
     eval_reference(n);
   } else {
     el_depthwise_fast_eval(n);
