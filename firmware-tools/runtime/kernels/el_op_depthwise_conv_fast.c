@@ -50,21 +50,22 @@ typedef struct {
   int32_t c, out_offset, lo, hi;
 } dw_out;
 
-static inline void pixel_groups(const uint32_t *const *rows, const uint32_t *wbuf, int32_t col, int32_t cg, int32_t kh,
-                                int32_t kw, int32_t dil_w, const dw_out *o, int8_t *yp) {
-  const int32_t pstride = 2 * cg;          /* words per widened pixel */
-  const int32_t tstride = dil_w * pstride; /* words between taps of a row */
-  const int32_t c = o->c, out_offset = o->out_offset, lo = o->lo, hi = o->hi;
+/* Output pixel at widened column `col`: every group of 4 channels. Layouts (words): a widened row is
+ * [group][column][2], the weights [group][tap][2], so the taps of a row are consecutive for dilation 1. */
+static inline void pixel_groups(const uint32_t *const *rows, const uint32_t *wbuf, int32_t col, int32_t cg, int32_t width,
+                                int32_t kh, int32_t kw, int32_t dil_w, const dw_out *o, int8_t *yp) {
+  const int32_t c = o->c, out_offset = o->out_offset, lo = o->lo, hi = o->hi, taps = kh * kw;
   const el_rq *rq = o->rq;
   for (int32_t g = 0; g < cg; g++) {
     /* accumulators start at the bias: every product goes through SMLABB/SMLATT, which wrap like the
      * reference's int32 sum-then-add-bias */
     const int32_t *b4 = o->bias + 4 * g;
     int32_t a0 = b4[0], a1 = b4[1], a2 = b4[2], a3 = b4[3];
-    const uint32_t *wp = wbuf + 2 * g;
+    const uint32_t *wp = wbuf + (size_t)2 * g * taps;
+    const size_t at = (size_t)2 * ((size_t)g * width + col);
     for (int32_t fy = 0; fy < kh; fy++) {
-      const uint32_t *xp = rows[fy] + (size_t)col * pstride + 2 * g;
-      for (int32_t fx = 0; fx < kw; fx++, xp += tstride, wp += pstride) {
+      const uint32_t *xp = rows[fy] + at;
+      for (int32_t fx = 0; fx < kw; fx++, xp += 2 * dil_w, wp += 2) {
         const uint32_t xl = xp[0], xh = xp[1], wl = wp[0], wh = wp[1];
         a0 = el_smlabb(xl, wl, a0);
         a2 = el_smlatt(xl, wl, a2);
@@ -72,15 +73,57 @@ static inline void pixel_groups(const uint32_t *const *rows, const uint32_t *wbu
         a3 = el_smlatt(xh, wh, a3);
       }
     }
-    const int32_t acc[4] = {a0, a1, a2, a3};
-    const int32_t ch0 = 4 * g, n = c - ch0 < 4 ? c - ch0 : 4;
-    if (n == 4) {
+    const int32_t ch0 = 4 * g;
+    if (c - ch0 >= 4) {
       yp[ch0] = el_requant_out(&rq[ch0], a0, out_offset, lo, hi);
       yp[ch0 + 1] = el_requant_out(&rq[ch0 + 1], a1, out_offset, lo, hi);
       yp[ch0 + 2] = el_requant_out(&rq[ch0 + 2], a2, out_offset, lo, hi);
       yp[ch0 + 3] = el_requant_out(&rq[ch0 + 3], a3, out_offset, lo, hi);
     } else {
-      for (int32_t i = 0; i < n; i++) yp[ch0 + i] = el_requant_out(&rq[ch0 + i], acc[i], out_offset, lo, hi);
+      const int32_t acc[4] = {a0, a1, a2, a3};
+      for (int32_t i = 0; i < c - ch0; i++) yp[ch0 + i] = el_requant_out(&rq[ch0 + i], acc[i], out_offset, lo, hi);
+    }
+  }
+}
+
+/* The 3x3, dilation-1 case with the nine taps unrolled: immediate-offset loads only. */
+static inline void pixel_groups_3x3(const uint32_t *const *rows, const uint32_t *wbuf, int32_t col, int32_t cg,
+                                    int32_t width, const dw_out *o, int8_t *yp) {
+  const int32_t c = o->c, out_offset = o->out_offset, lo = o->lo, hi = o->hi;
+  const el_rq *rq = o->rq;
+  const uint32_t *r0 = rows[0] + 2 * col, *r1 = rows[1] + 2 * col, *r2 = rows[2] + 2 * col;
+  const int32_t gstride = 2 * width;
+  for (int32_t g = 0; g < cg; g++, r0 += gstride, r1 += gstride, r2 += gstride, wbuf += 18) {
+    const int32_t *b4 = o->bias + 4 * g;
+    int32_t a0 = b4[0], a1 = b4[1], a2 = b4[2], a3 = b4[3];
+#define EL_DW_TAP(r, fx, t)                              \
+  do {                                                   \
+    const uint32_t xl = (r)[2 * (fx)], xh = (r)[2 * (fx) + 1]; \
+    const uint32_t wl = wbuf[2 * (t)], wh = wbuf[2 * (t) + 1]; \
+    a0 = el_smlabb(xl, wl, a0);                          \
+    a2 = el_smlatt(xl, wl, a2);                          \
+    a1 = el_smlabb(xh, wh, a1);                          \
+    a3 = el_smlatt(xh, wh, a3);                          \
+  } while (0)
+    EL_DW_TAP(r0, 0, 0);
+    EL_DW_TAP(r0, 1, 1);
+    EL_DW_TAP(r0, 2, 2);
+    EL_DW_TAP(r1, 0, 3);
+    EL_DW_TAP(r1, 1, 4);
+    EL_DW_TAP(r1, 2, 5);
+    EL_DW_TAP(r2, 0, 6);
+    EL_DW_TAP(r2, 1, 7);
+    EL_DW_TAP(r2, 2, 8);
+#undef EL_DW_TAP
+    const int32_t ch0 = 4 * g;
+    if (c - ch0 >= 4) {
+      yp[ch0] = el_requant_out(&rq[ch0], a0, out_offset, lo, hi);
+      yp[ch0 + 1] = el_requant_out(&rq[ch0 + 1], a1, out_offset, lo, hi);
+      yp[ch0 + 2] = el_requant_out(&rq[ch0 + 2], a2, out_offset, lo, hi);
+      yp[ch0 + 3] = el_requant_out(&rq[ch0 + 3], a3, out_offset, lo, hi);
+    } else {
+      const int32_t acc[4] = {a0, a1, a2, a3};
+      for (int32_t i = 0; i < c - ch0; i++) yp[ch0 + i] = el_requant_out(&rq[ch0 + i], acc[i], out_offset, lo, hi);
     }
   }
 }
@@ -105,7 +148,7 @@ void el_depthwise_fast_eval(const el_node *n) {
   const int32_t row_words = 2 * d.cg * d.width;
 
   for (int32_t t = 0; t < kh * kw; t++) {
-    for (int32_t g = 0; g < d.cg; g++) widen4(wbuf + 2 * ((size_t)t * d.cg + g), w + (size_t)t * c + 4 * g, c - 4 * g, 0);
+    for (int32_t g = 0; g < d.cg; g++) widen4(wbuf + 2 * ((size_t)g * kh * kw + t), w + (size_t)t * c + 4 * g, c - 4 * g, 0);
   }
   const uint32_t *rows[16];
   for (int32_t b = 0; b < in->dims[0]; b++) {
@@ -122,23 +165,31 @@ void el_depthwise_fast_eval(const el_node *n) {
           continue;
         }
         const int8_t *xr = xb + (size_t)iy * iw * c;
-        for (int32_t j = 0; j < d.width; j++, row += 2 * d.cg) {
+        const int32_t gstride = 2 * d.width;
+        for (int32_t j = 0; j < d.width; j++) {
           const int32_t ix = j - p->pad_w;
+          uint32_t *dst = row + 2 * j;
           if (ix < 0 || ix >= iw) {
-            memset(row, 0, (size_t)d.cg * 8u);
+            for (int32_t g = 0; g < d.cg; g++, dst += gstride) dst[0] = dst[1] = 0;
             continue;
           }
           const int8_t *xp = xr + (size_t)ix * c;
-          for (int32_t g = 0; g < d.cg; g++) widen4(row + 2 * g, xp + 4 * g, c - 4 * g, off);
+          int32_t g = 0;
+          for (; 4 * g + 4 <= c; g++, dst += gstride, xp += 4) {
+            const uint32_t v = el_ld32(xp);
+            dst[0] = el_sadd16(el_sxtb16(v), off);
+            dst[1] = el_sadd16(el_sxtb16_hi(v), off);
+          }
+          if (g < d.cg) widen4(dst, xp, c - 4 * g, off);
         }
       }
       int8_t *yr = y + (((size_t)b * oh + oy) * ow) * c;
       for (int32_t ox = 0; ox < ow; ox++) {
         const int32_t col = ox * p->stride_w;
-        if (kh == 3 && kw == 3) {
-          pixel_groups(rows, wbuf, col, d.cg, 3, 3, p->dil_w, &o, yr + (size_t)ox * c);
+        if (kh == 3 && kw == 3 && p->dil_w == 1) {
+          pixel_groups_3x3(rows, wbuf, col, d.cg, d.width, &o, yr + (size_t)ox * c);
         } else {
-          pixel_groups(rows, wbuf, col, d.cg, kh, kw, p->dil_w, &o, yr + (size_t)ox * c);
+          pixel_groups(rows, wbuf, col, d.cg, d.width, kh, kw, p->dil_w, &o, yr + (size_t)ox * c);
         }
       }
     }
