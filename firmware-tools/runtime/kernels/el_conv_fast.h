@@ -49,64 +49,30 @@ static inline int32_t el_mac_wrap(int32_t a, int32_t b, int32_t c) { return (int
 
 /* Dot products of two int8 weight rows (w, w + k) with a widened column pair, starting from b0 (row 0) and
  * b1 (row 1): acc[0] = b0 + row0.col0, acc[1] = b0 + row0.col1, acc[2] = b1 + row1.col0, acc[3] = b1 + row1.col1. */
-static inline void el_dot_2x2(const int8_t *w, int32_t k, const uint32_t *cols, int32_t b0, int32_t b1, int32_t acc[4]) {
-  int32_t a00 = b0, a01 = b0, a10 = b1, a11 = b1;
-  const int8_t *w1 = w + k;
-  for (int32_t g = k >> 2; g > 0; g--) {
-    const uint32_t x0l = cols[0], x0h = cols[1], x1l = cols[2], x1h = cols[3];
-    cols += 4;
-    const uint32_t wa = el_ld32(w), wb = el_ld32(w1);
-    w += 4;
-    w1 += 4;
-    uint32_t t = el_sxtb16(wa);
-    a00 = el_smlad(t, x0l, a00);
-    a01 = el_smlad(t, x1l, a01);
-    t = el_sxtb16_hi(wa);
-    a00 = el_smlad(t, x0h, a00);
-    a01 = el_smlad(t, x1h, a01);
-    t = el_sxtb16(wb);
-    a10 = el_smlad(t, x0l, a10);
-    a11 = el_smlad(t, x1l, a11);
-    t = el_sxtb16_hi(wb);
-    a10 = el_smlad(t, x0h, a10);
-    a11 = el_smlad(t, x1h, a11);
-  }
-  const int32_t tail = k & 3;
-  const int16_t *t0 = (const int16_t *)cols, *t1 = t0 + tail;
-  for (int32_t i = 0; i < tail; i++) {
-    a00 = el_mac_wrap(a00, w[i], t0[i]);
-    a01 = el_mac_wrap(a01, w[i], t1[i]);
-    a10 = el_mac_wrap(a10, w1[i], t0[i]);
-    a11 = el_mac_wrap(a11, w1[i], t1[i]);
-  }
-  acc[0] = a00;
-  acc[1] = a01;
-  acc[2] = a10;
-  acc[3] = a11;
-}
+void el_dot_2x2(const int8_t *w, int32_t k, const uint32_t *cols, int32_t b0, int32_t b1, int32_t acc[4]);
 
 /* One weight row with a widened column pair, starting from b0. */
-static inline void el_dot_1x2(const int8_t *w, int32_t k, const uint32_t *cols, int32_t b0, int32_t acc[2]) {
-  int32_t a0 = b0, a1 = b0;
-  for (int32_t g = k >> 2; g > 0; g--) {
-    const uint32_t wa = el_ld32(w);
-    w += 4;
-    uint32_t t = el_sxtb16(wa);
-    a0 = el_smlad(t, cols[0], a0);
-    a1 = el_smlad(t, cols[2], a1);
-    t = el_sxtb16_hi(wa);
-    a0 = el_smlad(t, cols[1], a0);
-    a1 = el_smlad(t, cols[3], a1);
-    cols += 4;
+void el_dot_1x2(const int8_t *w, int32_t k, const uint32_t *cols, int32_t b0, int32_t acc[2]);
+
+/* One column (k int8 inputs plus the offset) widened as el_widen_cols does, without interleaving:
+ * per group of 4 taps two words (taps 0,2 | 1,3), then the k % 4 tail taps as int16. el_col_bytes(k). */
+static inline size_t el_col_bytes(int32_t k) { return 2u * (size_t)k + 4u; }
+
+static inline void el_widen_col(uint32_t *dst, const int8_t *c0, int32_t k, int32_t offset) {
+  const uint32_t off = ((uint32_t)offset & 0xFFFFu) * 0x00010001u;
+  for (int32_t g = k >> 2; g > 0; g--, c0 += 4, dst += 2) {
+    const uint32_t a = el_ld32(c0);
+    dst[0] = el_sadd16(el_sxtb16(a), off);
+    dst[1] = el_sadd16(el_sxtb16_hi(a), off);
   }
-  const int32_t tail = k & 3;
-  const int16_t *t0 = (const int16_t *)cols, *t1 = t0 + tail;
-  for (int32_t i = 0; i < tail; i++) {
-    a0 = el_mac_wrap(a0, w[i], t0[i]);
-    a1 = el_mac_wrap(a1, w[i], t1[i]);
-  }
-  acc[0] = a0;
-  acc[1] = a1;
+  int16_t *t = (int16_t *)dst;
+  for (int32_t i = 0; i < (k & 3); i++) t[i] = (int16_t)(c0[i] + offset);
 }
+
+/* Two int8 weight rows (w, w + k) with one widened column, starting from b0 and b1. */
+void el_dot_2x1(const int8_t *w, int32_t k, const uint32_t *col, int32_t b0, int32_t b1, int32_t acc[2]);
+
+/* One int8 weight row with one widened column, starting from b0. */
+int32_t el_dot_1x1(const int8_t *w, int32_t k, const uint32_t *col, int32_t b0);
 
 #endif
