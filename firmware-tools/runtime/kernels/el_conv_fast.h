@@ -8,6 +8,13 @@
 #include "el_requant.h"
 #include "el_simd.h"
 
+/* Byte fill for the short runs of an im2col row (word stores, then the tail). */
+static inline void el_fill_bytes(int8_t *dst, int8_t v, int32_t n) {
+  const uint32_t w = (uint32_t)(uint8_t)v * 0x01010101u;
+  for (; n >= 4; n -= 4, dst += 4) el_st32(dst, w);
+  for (; n > 0; n--) *dst++ = v;
+}
+
 /* Byte copy for the short runs of an im2col row (word moves, then the tail). */
 static inline void el_copy_bytes(int8_t *dst, const int8_t *src, int32_t n) {
   for (; n >= 4; n -= 4, dst += 4, src += 4) el_st32(dst, el_ld32(src));

@@ -32,24 +32,38 @@ typedef struct {
 
 /* Gathers the K input values of output pixel (b, oy, ox) into col; taps outside the input get the zero point. */
 static void im2col(const geom *g, int32_t b, int32_t oy, int32_t ox, int8_t *col) {
+  /* everything in locals: the byte stores below may alias any memory, so fields would be re-read */
   const el_conv_params *p = g->p;
   const int32_t y0 = oy * p->stride_h - p->pad_h, x0 = ox * p->stride_w - p->pad_w;
-  const int32_t ic = g->ic, run = g->kw * ic;
-  for (int32_t fy = 0; fy < g->kh; fy++, col += run) {
-    const int32_t iy = y0 + p->dil_h * fy;
-    if (iy < 0 || iy >= g->ih) {
-      memset(col, g->zp, (size_t)run);
+  const int32_t ic = g->ic, kw = g->kw, kh = g->kh, run = kw * ic, dil_w = p->dil_w, dil_h = p->dil_h;
+  const int32_t ih = g->ih, iw = g->iw;
+  const int8_t zp = (int8_t)g->zp;
+  const int8_t *xb = g->x + (size_t)b * ih * iw * ic;
+  /* the taps of a row inside the input: fx in [fx0, fx1) */
+  int32_t fx0 = 0, fx1 = kw;
+  if (dil_w == 1) {
+    fx0 = x0 < 0 ? -x0 : 0;
+    fx1 = iw - x0 < kw ? iw - x0 : kw;
+    if (fx1 < fx0) fx1 = fx0;
+    if (fx0 > kw) fx0 = fx1 = kw;
+  }
+  for (int32_t fy = 0; fy < kh; fy++, col += run) {
+    const int32_t iy = y0 + dil_h * fy;
+    if (iy < 0 || iy >= ih) {
+      el_fill_bytes(col, zp, run);
       continue;
     }
-    const int8_t *row = g->x + ((size_t)b * g->ih + iy) * g->iw * ic;
-    if (p->dil_w == 1 && x0 >= 0 && x0 + g->kw <= g->iw) {
-      el_copy_bytes(col, row + (size_t)x0 * ic, run);
+    const int8_t *row = xb + (size_t)iy * iw * ic;
+    if (dil_w == 1) {
+      el_fill_bytes(col, zp, fx0 * ic);
+      el_copy_bytes(col + fx0 * ic, row + (ptrdiff_t)(x0 + fx0) * ic, (fx1 - fx0) * ic);
+      el_fill_bytes(col + fx1 * ic, zp, (kw - fx1) * ic);
       continue;
     }
-    for (int32_t fx = 0; fx < g->kw; fx++) {
-      const int32_t ix = x0 + p->dil_w * fx;
-      if (ix < 0 || ix >= g->iw) {
-        memset(col + fx * ic, g->zp, (size_t)ic);
+    for (int32_t fx = 0; fx < kw; fx++) {
+      const int32_t ix = x0 + dil_w * fx;
+      if (ix < 0 || ix >= iw) {
+        el_fill_bytes(col + fx * ic, zp, ic);
       } else {
         el_copy_bytes(col + fx * ic, row + (size_t)ix * ic, ic);
       }
@@ -57,11 +71,21 @@ static void im2col(const geom *g, int32_t b, int32_t oy, int32_t ox, int8_t *col
   }
 }
 
+/* A window wholly inside the input with dilation 1 (most pixels): kh runs of kw*ic bytes, rowstride apart. */
+static void im2col_inside(int8_t *col, const int8_t *src, int32_t kh, int32_t run, size_t rowstride) {
+  for (; kh > 0; kh--, col += run, src += rowstride) el_copy_bytes(col, src, run);
+}
+
 /* The column of pixel (b, oy, ox): in place for a 1x1 kernel without padding, else gathered into buf. */
 static const int8_t *column(const geom *g, int direct, int32_t b, int32_t oy, int32_t ox, int8_t *buf) {
   const el_conv_params *p = g->p;
   if (direct) return g->x + (((size_t)b * g->ih + (size_t)oy * p->stride_h) * g->iw + (size_t)ox * p->stride_w) * g->ic;
-  im2col(g, b, oy, ox, buf);
+  const int32_t y0 = oy * p->stride_h - p->pad_h, x0 = ox * p->stride_w - p->pad_w;
+  if (p->dil_w == 1 && p->dil_h == 1 && y0 >= 0 && x0 >= 0 && y0 + g->kh <= g->ih && x0 + g->kw <= g->iw) {
+    im2col_inside(buf, g->x + (((size_t)b * g->ih + y0) * g->iw + x0) * g->ic, g->kh, g->kw * g->ic, (size_t)g->iw * g->ic);
+  } else {
+    im2col(g, b, oy, ox, buf);
+  }
   return buf;
 }
 
