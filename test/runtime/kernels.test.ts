@@ -1,5 +1,5 @@
 /**
- * The optimised int8 kernels (CONV_2D, DEPTHWISE_CONV_2D: firmware-tools/runtime/kernels/*_fast.c) against
+ * The optimised int8 kernels (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED: firmware-tools/runtime/kernels/) against
  * the reference loops of the same build, selected at run time (el_model_use_reference_kernels / el_run
  * --reference): on seeded random shapes, strides, paddings, dilations, zero points (the whole int8 range),
  * per-tensor and per-channel weights, with and without bias, fused activations, every output byte must be
@@ -56,12 +56,22 @@ function randomCases(seed: number, count: number): KernelCase[] {
   return cases;
 }
 
-const CASES = randomCases(15, 90);
+function randomFcCases(seed: number, count: number): KernelCase[] {
+  const r = M.rng(seed);
+  return Array.from({ length: count }, (_, i) => {
+    const batch = M.randInt(r, 1, 3), depth = M.randInt(r, 1, 300), units = M.randInt(r, 1, 40);
+    const perChannel = r() < 0.5;
+    const model = M.fullyConnected(2000 + i, batch, depth, units, perChannel, r() < 0.8, [0, 1, 3][M.randInt(r, 0, 2)], 127);
+    return { name: `FULLY_CONNECTED ${batch}x${depth} -> ${units} ${perChannel ? 'per-channel' : 'per-tensor'}`, model, input: M.randomInt8(r, batch * depth) };
+  });
+}
+
+const CASES = [...randomCases(15, 90), ...randomFcCases(16, 30)];
 const FLAVOURS: [string, string[]][] = [['default', []], ['single-rounding', ['EL_SINGLE_ROUNDING']]];
 
 describe('optimised kernels equal the reference loops (host, portable C)', () => {
   for (const [flavour, defines] of FLAVOURS) {
-    test(`${CASES.length} random convolutions, ${flavour} build`, () => {
+    test(`${CASES.length} random convolutions and fully-connected layers, ${flavour} build`, () => {
       const exe = buildHarness(false, defines);
       let compared = 0;
       for (const c of CASES) {
@@ -79,7 +89,7 @@ describe('optimised kernels equal the reference loops (host, portable C)', () =>
 
   test('no read or write outside a tensor (ASan + UBSan build)', () => {
     const exe = buildHarness(true);
-    for (const c of CASES.slice(0, 45)) {
+    for (const c of CASES.filter((_, i) => i % 2 === 0)) {
       const fast = runC(exe, c.model.model, [c.input]);
       expect({ name: c.name, status: fast.status }).toEqual({ name: c.name, status: 'ok' });
     }
@@ -88,7 +98,7 @@ describe('optimised kernels equal the reference loops (host, portable C)', () =>
 
 describe('optimised kernels equal the reference loops (QEMU Cortex-M4, DSP instructions)', () => {
   for (const [flavour] of FLAVOURS) {
-    test(`${CASES.length} random convolutions, ${flavour} build`, () => {
+    test(`${CASES.length} random convolutions and fully-connected layers, ${flavour} build`, () => {
       const elf = buildQemuRuntimeHarness(flavour);
       const results = runOnQemu(elf, CASES.map((c) => ({ model: c.model.model, input: new Uint8Array(c.input.buffer) })));
       let faster = 0;

@@ -160,14 +160,14 @@ export function conv2d(seed: number, s: ConvSpec, depthwise = false, depthMultip
   return finish(c, `${depthwise ? 'depthwise' : 'conv'}_${seed}`, [x], [y]);
 }
 
-export function fullyConnected(seed: number, batch: number, depth: number, units: number, perChannel: boolean, withBias: boolean, activation = 0): TestModel {
+export function fullyConnected(seed: number, batch: number, depth: number, units: number, perChannel: boolean, withBias: boolean, activation = 0, zeroPointRange?: number): TestModel {
   const c = ctx(seed);
-  const qin = randomQ(c.r);
+  const qin = randomQ(c.r, 0.01, 0.1, zeroPointRange ?? 20);
   const x = act(c.b, 'x', [batch, depth], qin);
   const wt = weights(c, 'w', [units, depth], units, 0, perChannel);
   const wScales = c.b.tensor(wt).quantization!.scale;
   const inputs = withBias ? [x, wt, bias(c, 'b', units, qin.scale[0], wScales)] : [x, wt];
-  const y = act(c.b, 'y', [batch, units], q(accScale(qin.scale[0], wScales[0], depth), randInt(c.r, -10, 10)));
+  const y = act(c.b, 'y', [batch, units], q(accScale(qin.scale[0], wScales[0], depth), randInt(c.r, -(zeroPointRange ?? 10), zeroPointRange ?? 10)));
   c.b.addOperator({
     op: 'FULLY_CONNECTED',
     version: TFLITE_OPS.FULLY_CONNECTED.version({ inputTypes: [TensorType.INT8, TensorType.INT8], outputTypes: [TensorType.INT8], inputCount: inputs.length }),
