@@ -1,5 +1,6 @@
 /**
- * The optimised int8 kernels (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED: firmware-tools/runtime/kernels/) against
+ * The optimised int8 kernels (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, same-shape ADD/SUB, MAX_POOL_2D:
+ * firmware-tools/runtime/kernels/) against
  * the reference loops of the same build, selected at run time (el_model_use_reference_kernels / el_run
  * --reference): on seeded random shapes, strides, paddings, dilations, zero points (the whole int8 range),
  * per-tensor and per-channel weights, with and without bias, fused activations, every output byte must be
@@ -66,12 +67,32 @@ function randomFcCases(seed: number, count: number): KernelCase[] {
   });
 }
 
-const CASES = [...randomCases(15, 90), ...randomFcCases(16, 30)];
+function randomElementwiseCases(seed: number, count: number): KernelCase[] {
+  const r = M.rng(seed);
+  return Array.from({ length: count }, (_, i) => {
+    const shape = [1, M.randInt(r, 1, 20), M.randInt(r, 1, 20), M.randInt(r, 1, 13)];
+    if (i % 3 === 0) {
+      // same-shape ADD/SUB; the optimised path takes 1024 elements or more
+      shape[1] = M.randInt(r, 8, 20);
+      shape[2] = M.randInt(r, 8, 20);
+      const op = i % 2 === 0 ? 'ADD' : 'SUB';
+      const model = M.binary(3000 + i, op, shape, shape, [0, 1, 3][M.randInt(r, 0, 2)]);
+      return { name: `${op} ${shape.join('x')}`, model, input: M.randomInt8(r, 2 * M.count(shape)) };
+    }
+    const k: [number, number] = [M.randInt(r, 1, 4), M.randInt(r, 1, 4)];
+    const stride: [number, number] = [M.randInt(r, 1, 3), M.randInt(r, 1, 3)];
+    const padding = r() < 0.5 || k[0] > shape[1] || k[1] > shape[2] ? 'SAME' : 'VALID';
+    const model = M.pool(3000 + i, 'MAX_POOL_2D', shape, k, stride, padding, [0, 1, 3][M.randInt(r, 0, 2)]);
+    return { name: `MAX_POOL_2D ${shape.join('x')} k ${k.join('x')} s ${stride.join('x')} ${padding}`, model, input: M.randomInt8(r, M.count(shape)) };
+  });
+}
+
+const CASES = [...randomCases(15, 90), ...randomFcCases(16, 30), ...randomElementwiseCases(17, 30)];
 const FLAVOURS: [string, string[]][] = [['default', []], ['single-rounding', ['EL_SINGLE_ROUNDING']]];
 
 describe('optimised kernels equal the reference loops (host, portable C)', () => {
   for (const [flavour, defines] of FLAVOURS) {
-    test(`${CASES.length} random convolutions and fully-connected layers, ${flavour} build`, () => {
+    test(`${CASES.length} random layers, ${flavour} build`, () => {
       const exe = buildHarness(false, defines);
       let compared = 0;
       for (const c of CASES) {
@@ -98,7 +119,7 @@ describe('optimised kernels equal the reference loops (host, portable C)', () =>
 
 describe('optimised kernels equal the reference loops (QEMU Cortex-M4, DSP instructions)', () => {
   for (const [flavour] of FLAVOURS) {
-    test(`${CASES.length} random convolutions and fully-connected layers, ${flavour} build`, () => {
+    test(`${CASES.length} random layers, ${flavour} build`, () => {
       const elf = buildQemuRuntimeHarness(flavour);
       const results = runOnQemu(elf, CASES.map((c) => ({ model: c.model.model, input: new Uint8Array(c.input.buffer) })));
       let faster = 0;

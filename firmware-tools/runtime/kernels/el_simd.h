@@ -7,6 +7,7 @@
  *   el_smlad(a,b,acc) acc + lo(a)*lo(b) + hi(a)*hi(b), wrapping                     (SMLAD)
  *   el_sadd16(a,b)    lo(a)+lo(b) | hi(a)+hi(b), each half wrapping                 (SADD16)
  *   el_smlabb(a,b,acc), el_smlatt(a,b,acc)  acc + lo(a)*lo(b), acc + hi(a)*hi(b)     (SMLABB, SMLATT)
+ *   el_max8x4(a,b), el_min8x4(a,b)  bytewise signed max / min                     (SSUB8 + SEL)
  *   el_ld32(p)        4 bytes from any address (Cortex-M4 LDR allows unaligned addresses)
  *
  * A dot product of four int8 pairs: smlad(sxtb16(w), sxtb16(x), smlad(sxtb16_hi(w), sxtb16_hi(x), acc)):
@@ -41,6 +42,18 @@ static inline int32_t el_smlad(uint32_t a, uint32_t b, int32_t acc) {
 static inline uint32_t el_sadd16(uint32_t a, uint32_t b) { return (uint32_t)__sadd16((int32_t)a, (int32_t)b); }
 static inline int32_t el_smlabb(uint32_t a, uint32_t b, int32_t acc) { return __smlabb((int32_t)a, (int32_t)b, acc); }
 static inline int32_t el_smlatt(uint32_t a, uint32_t b, int32_t acc) { return __smlatt((int32_t)a, (int32_t)b, acc); }
+/* SSUB8 sets the GE flag of each byte lane where a >= b; SEL then picks a's or b's byte (one asm block so the
+ * flags cannot be separated from their use). */
+static inline uint32_t el_max8x4(uint32_t a, uint32_t b) {
+  uint32_t r;
+  __asm__("ssub8 %0, %1, %2\n\tsel %0, %1, %2" : "=&r"(r) : "r"(a), "r"(b) : "cc");
+  return r;
+}
+static inline uint32_t el_min8x4(uint32_t a, uint32_t b) {
+  uint32_t r;
+  __asm__("ssub8 %0, %1, %2\n\tsel %0, %2, %1" : "=&r"(r) : "r"(a), "r"(b) : "cc");
+  return r;
+}
 #else
 #define EL_HAVE_DSP 0
 static inline uint32_t el_sxtb16(uint32_t v) {
@@ -60,6 +73,22 @@ static inline int32_t el_smlabb(uint32_t a, uint32_t b, int32_t acc) {
 }
 static inline int32_t el_smlatt(uint32_t a, uint32_t b, int32_t acc) {
   return (int32_t)((uint32_t)acc + (uint32_t)((int32_t)(int16_t)(a >> 16) * (int32_t)(int16_t)(b >> 16)));
+}
+static inline uint32_t el_max8x4(uint32_t a, uint32_t b) {
+  uint32_t r = 0;
+  for (int i = 0; i < 32; i += 8) {
+    const int8_t x = (int8_t)(a >> i), y = (int8_t)(b >> i);
+    r |= (uint32_t)(uint8_t)(x >= y ? x : y) << i;
+  }
+  return r;
+}
+static inline uint32_t el_min8x4(uint32_t a, uint32_t b) {
+  uint32_t r = 0;
+  for (int i = 0; i < 32; i += 8) {
+    const int8_t x = (int8_t)(a >> i), y = (int8_t)(b >> i);
+    r |= (uint32_t)(uint8_t)(x >= y ? y : x) << i;
+  }
+  return r;
 }
 #endif
 
