@@ -12,6 +12,8 @@ const align16 = (n: number) => Math.ceil(n / 16) * 16;
 export function runtimeScratchBytes(op: string, inShapes: (readonly number[] | undefined)[], outShapes: (readonly number[] | undefined)[]): number {
   const w = inShapes[1];
   const out = outShapes[0];
+  // FULLY_CONNECTED: one batch row of inputs widened to int16 (el_col_bytes)
+  if (op === 'FULLY_CONNECTED') return w && w.length === 2 ? 2 * w[1] + 4 : 0;
   if (!w || !out || w.length !== 4 || out.length !== 4) return 0;
   if (op === 'CONV_2D') {
     const k = w[1] * w[2] * w[3];
