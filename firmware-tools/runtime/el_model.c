@@ -329,6 +329,7 @@ static el_status prepare(el_model *m, const uint8_t *tflite, size_t len, uint8_t
     if (m->nodes[i].scratch_bytes != 0) m->nodes[i].scratch = c.head + activations;
   }
   m->arena_used = persistent + activations + scratch;
+  m->scratch_bytes = scratch;
   return EL_OK;
 }
 

@@ -96,6 +96,7 @@ typedef struct el_model {
   size_t arena_used;     /* bytes of the arena in use after a successful prepare */
   size_t arena_needed;   /* after EL_ERR_ARENA_TOO_SMALL: bytes needed so far (a lower bound) */
   uint64_t macs;         /* multiply-accumulates (or element operations) per invoke */
+  size_t scratch_bytes;  /* the shared scratch region (part of arena_used) */
   uint32_t failed_op;    /* operator index Prepare failed on, or UINT32_MAX */
   int prepared;
   int reference_kernels; /* el_model_use_reference_kernels */

@@ -11,7 +11,8 @@ export function plannable(g: TflGraph): PlannableGraph {
     tensors: g.tensors.map((t) => ({ name: t.name, constant: t.data !== undefined, bytes: shapeSize(t.shape) * TFL_DTYPE_BYTES[t.dtype] })),
     ops: g.ops.map((op) => ({
       ...op,
-      scratchBytes: runtimeScratchBytes(op.op, op.inputs.map((i) => g.tensors[i]?.shape), op.outputs.map((i) => g.tensors[i]?.shape)),
+      scratchBytes: runtimeScratchBytes(op.op, op.inputs.map((i) => g.tensors[i]?.shape), op.outputs.map((i) => g.tensors[i]?.shape),
+        op.options.kind === 'DepthwiseConv2D' ? { strideW: op.options.strideW, dilationW: op.options.dilationW } : undefined),
     })),
     inputs: g.inputs,
     outputs: g.outputs,

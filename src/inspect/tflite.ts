@@ -80,7 +80,10 @@ export function inspectTflite(bytes: Uint8Array, file: string): TfliteReport {
     tensors: sg.tensors.map((t) => ({ name: t.name, constant: t.constant, bytes: tensorBytes(t) })),
     ops: sg.operators.map((o) => ({
       ...o,
-      scratchBytes: runtimeScratchBytes(o.op, o.inputs.map((i) => sg.tensors[i]?.shape), o.outputs.map((i) => sg.tensors[i]?.shape)),
+      scratchBytes: runtimeScratchBytes(o.op, o.inputs.map((i) => sg.tensors[i]?.shape), o.outputs.map((i) => sg.tensors[i]?.shape), {
+        strideW: Number(o.options?.fields.strideW ?? 1) || 1,
+        dilationW: Number(o.options?.fields.dilationWFactor ?? 1) || 1,
+      }),
     })),
     inputs: sg.inputs,
     outputs: sg.outputs,

@@ -61,6 +61,8 @@ export interface CRunResult {
   ops?: number;
   macs?: number;
   arena_used?: number;
+  /** the shared scratch region the optimised kernels asked for (part of arena_used) */
+  scratch?: number;
   inputs?: CTensorInfo[];
   outputs?: CTensorInfo[];
   /** Output values (int8 as numbers, float32 as numbers). */

@@ -9,6 +9,8 @@
  * instructions: SXTB16, SMLAD, SADD16, SMLABB/SMLATT).
  */
 import { buildQemuRuntimeHarness, runOnQemu } from '../../src/bench/qemu-runtime';
+import { runtimeScratchBytes } from '../../src/compiler/runtime-scratch';
+import { readTflite } from '../../src/tflite/reader';
 import { buildHarness, runC } from './harness';
 import * as M from './models';
 
@@ -107,6 +109,23 @@ describe('optimised kernels equal the reference loops (host, portable C)', () =>
       expect(compared).toBeGreaterThan(10_000);
     });
   }
+
+  test("the compiler's scratch formula (src/compiler/runtime-scratch.ts) gives the runtime's scratch region", () => {
+    const exe = buildHarness(false, ['EL_SINGLE_ROUNDING']); // el_rq is 24 bytes there, the size the formula assumes
+    const exeDefault = buildHarness(false);
+    let nonZero = 0;
+    for (const c of CASES) {
+      const sg = readTflite(c.model.model).subgraphs[0];
+      const predicted = Math.max(0, ...sg.operators.map((o) => Math.ceil(runtimeScratchBytes(o.op, o.inputs.map((i) => sg.tensors[i]?.shape), o.outputs.map((i) => sg.tensors[i]?.shape), {
+        strideW: Number(o.options?.fields.strideW ?? 1) || 1,
+        dilationW: Number(o.options?.fields.dilationWFactor ?? 1) || 1,
+      }) / 16) * 16));
+      expect({ name: c.name, scratch: runC(exe, c.model.model, [c.input]).scratch }).toEqual({ name: c.name, scratch: predicted });
+      expect(runC(exeDefault, c.model.model, [c.input]).scratch).toBeLessThanOrEqual(predicted);
+      if (predicted > 0) nonZero++;
+    }
+    expect(nonZero).toBeGreaterThan(CASES.length / 2);
+  });
 
   test('no read or write outside a tensor (ASan + UBSan build)', () => {
     const exe = buildHarness(true);

@@ -166,8 +166,9 @@ static int run_model(const uint8_t *model, size_t model_len, const uint8_t *inpu
     if (fwrite(t.data, 1, t.bytes, out) != t.bytes) write_ok = 0;
   }
   if (fclose(out) != 0 || !write_ok) return 1;
-  printf("{\"status\":\"ok\",\"ops\":%lu,\"macs\":%llu,\"arena_used\":%lu,\"inputs\":[", (unsigned long)m.node_count,
-         (unsigned long long)m.macs, (unsigned long)m.arena_used);
+  printf("{\"status\":\"ok\",\"ops\":%lu,\"macs\":%llu,\"arena_used\":%lu,\"scratch\":%lu,\"inputs\":[",
+         (unsigned long)m.node_count, (unsigned long long)m.macs, (unsigned long)m.arena_used,
+         (unsigned long)m.scratch_bytes);
   for (uint32_t i = 0; i < el_model_input_count(&m); i++) {
     el_model_input(&m, i, &t);
     if (i) printf(",");
