@@ -36,6 +36,10 @@ typedef struct el_node {
   el_tensor **in;  /* NULL entries for omitted optional inputs */
   el_tensor **out;
   void *data;      /* kernel's prepared data (in the arena) */
+  size_t scratch_bytes; /* per-invoke work memory the kernel asked for in Prepare (el_request_scratch) */
+  void *scratch;        /* that memory: one arena region after the activations, shared by every operator */
+  uint8_t reference; /* run the plain reference loop instead of the optimised kernel
+                      * (el_model_use_reference_kernels), so tests compare both in one build */
 } el_node;
 
 typedef struct el_prepare_ctx {
@@ -68,6 +72,10 @@ const el_kernel *el_kernel_at(uint32_t i);
 
 /* Persistent arena allocation (16-byte aligned); NULL when the arena is exhausted. */
 void *el_alloc(el_prepare_ctx *c, size_t bytes);
+
+/* Asks for `bytes` of scratch memory for node `n`'s Eval (valid only during that Eval, shared by all
+ * operators, 16-byte aligned, planned in the arena after the activations): n->scratch after Prepare. */
+void el_request_scratch(el_node *n, size_t bytes);
 
 /* Common Prepare checks. */
 el_status el_expect_io(const el_node *n, uint32_t min_in, uint32_t max_in, uint32_t n_out);

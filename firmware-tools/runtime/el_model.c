@@ -312,16 +312,24 @@ static el_status prepare(el_model *m, const uint8_t *tflite, size_t len, uint8_t
     t->last_use = (int32_t)ops.n;
   }
   const size_t activations = plan_arena(m);
+  /* Scratch: the largest request of any operator, after the activations (each operator's scratch lives only
+   * during its own Eval, so all share one region). */
+  size_t scratch = 0;
+  for (uint32_t i = 0; i < ops.n; i++) scratch = EL_MAX(scratch, (m->nodes[i].scratch_bytes + 15u) & ~(size_t)15u);
   const size_t persistent = (size_t)(c.head - arena);
-  if ((size_t)(c.end - c.head) < activations) {
-    m->arena_needed = persistent + activations;
+  if ((size_t)(c.end - c.head) < activations || (size_t)(c.end - c.head) - activations < scratch) {
+    m->arena_needed = persistent + activations + scratch;
     return EL_ERR_ARENA_TOO_SMALL;
   }
   for (uint32_t i = 0; i < m->tensor_count; i++) {
     el_tensor *t = &m->tensors[i];
     if (t->placed) t->data = c.head + t->offset;
   }
-  m->arena_used = persistent + activations;
+  for (uint32_t i = 0; i < ops.n; i++) {
+    if (m->nodes[i].scratch_bytes != 0) m->nodes[i].scratch = c.head + activations;
+  }
+  m->arena_used = persistent + activations + scratch;
+  m->scratch_bytes = scratch;
   return EL_OK;
 }
 
@@ -353,6 +361,13 @@ el_status el_model_invoke(el_model *m) {
     const el_node *n = &m->nodes[i];
     n->kernel->eval(n);
   }
+  return EL_OK;
+}
+
+el_status el_model_use_reference_kernels(el_model *m, int on) {
+  if (m == NULL || !m->prepared) return EL_ERR_STATE;
+  m->reference_kernels = on != 0;
+  for (uint32_t i = 0; i < m->node_count; i++) m->nodes[i].reference = (uint8_t)(on != 0);
   return EL_OK;
 }
 

@@ -15,6 +15,10 @@ void *el_alloc(el_prepare_ctx *c, size_t bytes) {
   return p;
 }
 
+void el_request_scratch(el_node *n, size_t bytes) {
+  if (bytes > n->scratch_bytes) n->scratch_bytes = bytes;
+}
+
 el_status el_expect_io(const el_node *n, uint32_t min_in, uint32_t max_in, uint32_t n_out) {
   if (n->n_in < min_in || n->n_in > max_in || n->n_out != n_out) return EL_ERR_SHAPE;
   for (uint32_t i = 0; i < min_in; i++) {

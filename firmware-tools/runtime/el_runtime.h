@@ -96,8 +96,10 @@ typedef struct el_model {
   size_t arena_used;     /* bytes of the arena in use after a successful prepare */
   size_t arena_needed;   /* after EL_ERR_ARENA_TOO_SMALL: bytes needed so far (a lower bound) */
   uint64_t macs;         /* multiply-accumulates (or element operations) per invoke */
+  size_t scratch_bytes;  /* the shared scratch region (part of arena_used) */
   uint32_t failed_op;    /* operator index Prepare failed on, or UINT32_MAX */
   int prepared;
+  int reference_kernels; /* el_model_use_reference_kernels */
 } el_model;
 
 /* Validates the model and plans the arena. On failure the model is unusable and
@@ -106,6 +108,11 @@ el_status el_model_prepare(el_model *m, const uint8_t *tflite, size_t len, uint8
 
 /* Runs the graph once. Requires a successful prepare; performs no validation. */
 el_status el_model_invoke(el_model *m);
+
+/* Selects, after a successful prepare, the plain reference loops (`on` != 0) or the optimised kernels
+ * (the default) for the following invokes. Both give bit-identical outputs; the reference loops exist
+ * so that tests and benchmarks compare the two in one build. */
+el_status el_model_use_reference_kernels(el_model *m, int on);
 
 uint32_t el_model_input_count(const el_model *m);
 uint32_t el_model_output_count(const el_model *m);

@@ -3,7 +3,8 @@
  * non-constant tensor lives from the op that writes it (graph inputs: from the start) to the last
  * op that reads it (graph outputs: to the end); tensors are placed largest first at the lowest
  * 16-byte aligned offset that does not overlap a placed tensor whose lifetime intersects.
- * The arena estimate is the highest end offset. TFLM adds its own bookkeeping on top (a few KB
+ * The arena estimate is the highest end offset plus the largest scratch request of any op (edgelock's
+ * runtime places one shared scratch region after the activations). TFLM adds its own bookkeeping on top (a few KB
  * for interpreter and per-op data), so size the real arena with some headroom.
  */
 
@@ -12,7 +13,8 @@ export const ARENA_ALIGNMENT = 16;
 /** The minimal graph view the planner needs (TflGraph and a parsed .tflite both provide it). */
 export interface PlannableGraph {
   tensors: { bytes: number; constant: boolean; name: string }[];
-  ops: { inputs: number[]; outputs: number[] }[];
+  /** scratchBytes: work memory the op's optimised kernel needs during its Eval (runtime-scratch.ts). */
+  ops: { inputs: number[]; outputs: number[]; scratchBytes?: number }[];
   inputs: number[];
   outputs: number[];
 }
@@ -32,6 +34,8 @@ export interface MemoryPlan {
   allocations: Allocation[];
   /** Sum of all activation sizes (what a planner without reuse would need). */
   unplannedBytes: number;
+  /** The shared scratch region (largest op request, 16-byte aligned), included in arenaBytes. */
+  scratchBytes: number;
 }
 
 const align = (n: number) => Math.ceil(n / ARENA_ALIGNMENT) * ARENA_ALIGNMENT;
@@ -73,8 +77,10 @@ export function planMemory(g: PlannableGraph): MemoryPlan {
     placed.push({ ...item, offset });
   }
   placed.sort((a, b) => a.tensor - b.tensor);
+  const scratchBytes = g.ops.reduce((m, op) => Math.max(m, align(op.scratchBytes ?? 0)), 0);
   return {
-    arenaBytes: placed.reduce((m, p) => Math.max(m, p.offset + p.bytes), 0),
+    arenaBytes: placed.reduce((m, p) => Math.max(m, p.offset + p.bytes), 0) + scratchBytes,
+    scratchBytes,
     allocations: placed,
     unplannedBytes: items.reduce((n, i) => n + i.bytes, 0),
   };

@@ -8,6 +8,7 @@ import { humanBytes } from '../text/bytes';
 import { formatShape } from '../text/shape';
 import { formatTable } from '../text/table';
 import { EdgelockMetadata, METADATA_KEY } from '../compiler/compile-float';
+import { runtimeScratchBytes } from '../compiler/runtime-scratch';
 import { planMemory } from '../compiler/memory-plan';
 import { EdgelockError } from '../errors';
 import { DTYPE_BYTES } from '../ir/tensor';
@@ -77,7 +78,13 @@ export function inspectTflite(bytes: Uint8Array, file: string): TfliteReport {
   const registrations = new Map(microRegistrations([...operators.values()].map((o) => o.code)).map((r) => [r.op, r.call]));
   const plan = planMemory({
     tensors: sg.tensors.map((t) => ({ name: t.name, constant: t.constant, bytes: tensorBytes(t) })),
-    ops: sg.operators,
+    ops: sg.operators.map((o) => ({
+      ...o,
+      scratchBytes: runtimeScratchBytes(o.op, o.inputs.map((i) => sg.tensors[i]?.shape), o.outputs.map((i) => sg.tensors[i]?.shape), {
+        strideW: Number(o.options?.fields.strideW ?? 1) || 1,
+        dilationW: Number(o.options?.fields.dilationWFactor ?? 1) || 1,
+      }),
+    })),
     inputs: sg.inputs,
     outputs: sg.outputs,
   });

@@ -61,6 +61,8 @@ export interface CRunResult {
   ops?: number;
   macs?: number;
   arena_used?: number;
+  /** the shared scratch region the optimised kernels asked for (part of arena_used) */
+  scratch?: number;
   inputs?: CTensorInfo[];
   outputs?: CTensorInfo[];
   /** Output values (int8 as numbers, float32 as numbers). */
@@ -74,7 +76,7 @@ function bytesOf(a: RuntimeInput): Buffer {
 }
 
 /** Runs one inference through the C harness. */
-export function runC(exe: string, model: Uint8Array, inputs: RuntimeInput[], arena?: number, overrides: { tensor: number; data: Uint8Array }[] = []): CRunResult {
+export function runC(exe: string, model: Uint8Array, inputs: RuntimeInput[], arena?: number, overrides: { tensor: number; data: Uint8Array }[] = [], flags: string[] = []): CRunResult {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'el-run-'));
   try {
     const modelPath = path.join(dir, 'model.tflite');
@@ -88,6 +90,7 @@ export function runC(exe: string, model: Uint8Array, inputs: RuntimeInput[], are
       fs.writeFileSync(file, o.data);
       args.push('--override', `${o.tensor}=${file}`);
     });
+    args.push(...flags);
     const r = spawnSync(exe, args, { encoding: 'utf8' });
     if (r.status !== 0 && r.status !== 2) throw new Error(`el_run failed (${r.status}): ${r.stderr}`);
     const result = JSON.parse(r.stdout.trim().split('\n').pop() as string) as CRunResult;

@@ -106,6 +106,8 @@ export interface ConvSpec {
   withBias?: boolean;
   /** false: bias without quantisation parameters (keeps the node off XNNPACK in the oracle). */
   biasQuantized?: boolean;
+  /** Zero points are drawn from [-z, z] (default: 20 for the input, 10 for the output). */
+  zeroPointRange?: number;
 }
 
 function convOut(inH: number, inW: number, s: ConvSpec): [number, number] {
@@ -119,7 +121,7 @@ export function conv2d(seed: number, s: ConvSpec, depthwise = false, depthMultip
   const c = ctx(seed);
   const [n, h, w, ic] = s.inShape;
   const oc = depthwise ? ic * depthMultiplier : s.outC;
-  const qin = randomQ(c.r);
+  const qin = randomQ(c.r, 0.01, 0.1, s.zeroPointRange ?? 20);
   const x = act(c.b, 'x', s.inShape, qin);
   const wShape = depthwise ? [1, s.k[0], s.k[1], oc] : [oc, s.k[0], s.k[1], ic];
   const wt = weights(c, 'w', wShape, oc, depthwise ? 3 : 0, s.perChannel ?? true);
@@ -128,7 +130,8 @@ export function conv2d(seed: number, s: ConvSpec, depthwise = false, depthMultip
   if (s.withBias ?? true) inputs.push(bias(c, 'b', oc, qin.scale[0], wScales, s.biasQuantized ?? true));
   const [oh, ow] = convOut(h, w, s);
   const k = depthwise ? s.k[0] * s.k[1] : s.k[0] * s.k[1] * ic;
-  const y = act(c.b, 'y', [n, oh, ow, oc], q(accScale(qin.scale[0], wScales[0], k), randInt(c.r, -10, 10)));
+  const zpOut = s.zeroPointRange ?? 10;
+  const y = act(c.b, 'y', [n, oh, ow, oc], q(accScale(qin.scale[0], wScales[0], k), randInt(c.r, -zpOut, zpOut)));
   const padding = s.padding === 'SAME' ? G.Padding.SAME : G.Padding.VALID;
   const dil = s.dilation ?? [1, 1];
   if (depthwise) {
@@ -157,14 +160,14 @@ export function conv2d(seed: number, s: ConvSpec, depthwise = false, depthMultip
   return finish(c, `${depthwise ? 'depthwise' : 'conv'}_${seed}`, [x], [y]);
 }
 
-export function fullyConnected(seed: number, batch: number, depth: number, units: number, perChannel: boolean, withBias: boolean, activation = 0): TestModel {
+export function fullyConnected(seed: number, batch: number, depth: number, units: number, perChannel: boolean, withBias: boolean, activation = 0, zeroPointRange?: number): TestModel {
   const c = ctx(seed);
-  const qin = randomQ(c.r);
+  const qin = randomQ(c.r, 0.01, 0.1, zeroPointRange ?? 20);
   const x = act(c.b, 'x', [batch, depth], qin);
   const wt = weights(c, 'w', [units, depth], units, 0, perChannel);
   const wScales = c.b.tensor(wt).quantization!.scale;
   const inputs = withBias ? [x, wt, bias(c, 'b', units, qin.scale[0], wScales)] : [x, wt];
-  const y = act(c.b, 'y', [batch, units], q(accScale(qin.scale[0], wScales[0], depth), randInt(c.r, -10, 10)));
+  const y = act(c.b, 'y', [batch, units], q(accScale(qin.scale[0], wScales[0], depth), randInt(c.r, -(zeroPointRange ?? 10), zeroPointRange ?? 10)));
   c.b.addOperator({
     op: 'FULLY_CONNECTED',
     version: TFLITE_OPS.FULLY_CONNECTED.version({ inputTypes: [TensorType.INT8, TensorType.INT8], outputTypes: [TensorType.INT8], inputCount: inputs.length }),

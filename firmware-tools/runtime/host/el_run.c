@@ -8,6 +8,8 @@
  *       arena use and the input/output tensor descriptions.
  *       --override INDEX=FILE (repeatable): after Prepare, replaces the bytes of constant tensor
  *       INDEX by FILE's bytes through el_model_set_tensor_data (the unlock hook for sealed weights).
+ *       --reference: runs the plain reference loops instead of the optimised kernels
+ *       (el_model_use_reference_kernels); both must give identical bytes.
  *   el_run --batch <model>...
  *       Prepares each model (and invokes it on zero inputs when Prepare succeeds); prints one
  *       JSON line per model. Used to feed corrupt models through the runtime under sanitizers.
@@ -148,6 +150,9 @@ static int run_model(const uint8_t *model, size_t model_len, const uint8_t *inpu
     memcpy(t.data, input + at, t.bytes);
     at += t.bytes;
   }
+  for (int i = 4; i < argc; i++) {
+    if (strcmp(argv[i], "--reference") == 0) el_model_use_reference_kernels(&m, 1);
+  }
   s = el_model_invoke(&m);
   if (s != EL_OK) {
     print_failure(&m, s);
@@ -161,8 +166,9 @@ static int run_model(const uint8_t *model, size_t model_len, const uint8_t *inpu
     if (fwrite(t.data, 1, t.bytes, out) != t.bytes) write_ok = 0;
   }
   if (fclose(out) != 0 || !write_ok) return 1;
-  printf("{\"status\":\"ok\",\"ops\":%lu,\"macs\":%llu,\"arena_used\":%lu,\"inputs\":[", (unsigned long)m.node_count,
-         (unsigned long long)m.macs, (unsigned long)m.arena_used);
+  printf("{\"status\":\"ok\",\"ops\":%lu,\"macs\":%llu,\"arena_used\":%lu,\"scratch\":%lu,\"inputs\":[",
+         (unsigned long)m.node_count, (unsigned long long)m.macs, (unsigned long)m.arena_used,
+         (unsigned long)m.scratch_bytes);
   for (uint32_t i = 0; i < el_model_input_count(&m); i++) {
     el_model_input(&m, i, &t);
     if (i) printf(",");
@@ -189,7 +195,7 @@ int main(int argc, char **argv) {
     return run_batch(n, argv + 2, arena_len);
   }
   if (argc < 4) {
-    fprintf(stderr, "usage: el_run <model.tflite> <inputs.bin> <outputs.bin> [--arena BYTES] [--override INDEX=FILE]...\n"
+    fprintf(stderr, "usage: el_run <model.tflite> <inputs.bin> <outputs.bin> [--arena BYTES] [--override INDEX=FILE]... [--reference]\n"
                     "       el_run --batch <model>... [--arena BYTES]\n");
     return 1;
   }

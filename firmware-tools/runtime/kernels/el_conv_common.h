@@ -3,6 +3,22 @@
 #define EL_CONV_COMMON_H
 
 #include "../el_internal.h"
+#include "el_requant.h"
+
+/* Prepared data of CONV_2D and DEPTHWISE_CONV_2D. */
+typedef struct el_conv_params {
+  int32_t stride_w, stride_h, dil_w, dil_h, pad_w, pad_h, depth_multiplier;
+  int32_t in_offset, out_offset, act_min, act_max;
+  int32_t *mult;
+  int32_t *shift;
+} el_conv_params;
+
+/* The optimised Evals (el_op_conv_fast.c, el_op_depthwise_conv_fast.c) and the scratch bytes they need. */
+void el_conv_fast_eval(const el_node *n);
+size_t el_conv_fast_scratch(const el_tensor *in, const el_tensor *w, const el_tensor *out, const el_conv_params *p);
+void el_depthwise_fast_eval(const el_node *n);
+int el_depthwise_fast_usable(const el_tensor *w, const el_conv_params *p); /* depth multiplier 1, kh <= 16 */
+size_t el_depthwise_fast_scratch(const el_tensor *in, const el_tensor *w, const el_tensor *out, const el_conv_params *p);
 
 /* Weights: constant int8, symmetric, per-tensor or per-channel along `channel_axis` with
  * `channels` entries; bias (optional): constant int32 [channels]. */

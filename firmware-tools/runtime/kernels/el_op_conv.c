@@ -7,12 +7,7 @@
 enum { OPT_PADDING = 0, OPT_STRIDE_W = 1, OPT_STRIDE_H = 2, OPT_ACTIVATION = 3, OPT_DILATION_W = 4,
        OPT_DILATION_H = 5 };
 
-typedef struct {
-  int32_t stride_w, stride_h, dil_w, dil_h, pad_w, pad_h;
-  int32_t in_offset, out_offset, act_min, act_max;
-  int32_t *mult;
-  int32_t *shift;
-} conv_data;
+typedef el_conv_params conv_data;
 
 static el_status prepare(el_prepare_ctx *c, el_node *n) {
   EL_TRY(el_expect_io(n, 2, 3, 1));
@@ -40,12 +35,14 @@ static el_status prepare(el_prepare_ctx *c, el_node *n) {
   d->in_offset = -in->zero_point;
   d->out_offset = out->zero_point;
   EL_TRY(el_conv_multipliers(c, in, w, out, oc, &d->mult, &d->shift));
+  el_request_scratch(n, el_conv_fast_scratch(in, w, out, d));
   n->data = d;
   c->macs = (uint64_t)out->count * (uint64_t)kh * kw * ic;
   return EL_OK;
 }
 
-static void eval(const el_node *n) {
+/* The reference loop (el_model_use_reference_kernels). */
+static void eval_reference(const el_node *n) {
   const conv_data *d = n->data;
   const el_tensor *in = n->in[0], *w = n->in[1], *out = n->out[0];
   const el_tensor *bias_t = n->n_in > 2 ? n->in[2] : NULL;
@@ -80,6 +77,14 @@ static void eval(const el_node *n) {
         }
       }
     }
+  }
+}
+
+static void eval(const el_node *n) {
+  if (n->reference) {
+    eval_reference(n);
+  } else {
+    el_conv_fast_eval(n);
   }
 }
 

@@ -7,12 +7,7 @@
 enum { OPT_PADDING = 0, OPT_STRIDE_W = 1, OPT_STRIDE_H = 2, OPT_DEPTH_MULTIPLIER = 3, OPT_ACTIVATION = 4,
        OPT_DILATION_W = 5, OPT_DILATION_H = 6 };
 
-typedef struct {
-  int32_t stride_w, stride_h, dil_w, dil_h, pad_w, pad_h, depth_multiplier;
-  int32_t in_offset, out_offset, act_min, act_max;
-  int32_t *mult;
-  int32_t *shift;
-} dw_data;
+typedef el_conv_params dw_data;
 
 static el_status prepare(el_prepare_ctx *c, el_node *n) {
   EL_TRY(el_expect_io(n, 2, 3, 1));
@@ -45,12 +40,14 @@ static el_status prepare(el_prepare_ctx *c, el_node *n) {
   d->in_offset = -in->zero_point;
   d->out_offset = out->zero_point;
   EL_TRY(el_conv_multipliers(c, in, w, out, oc, &d->mult, &d->shift));
+  if (el_depthwise_fast_usable(w, d)) el_request_scratch(n, el_depthwise_fast_scratch(in, w, out, d));
   n->data = d;
   c->macs = (uint64_t)out->count * (uint64_t)kh * kw;
   return EL_OK;
 }
 
-static void eval(const el_node *n) {
+/* The reference loop (el_model_use_reference_kernels, depth multipliers other than 1, kernels over 16 rows). */
+static void eval_reference(const el_node *n) {
   const dw_data *d = n->data;
   const el_tensor *in = n->in[0], *w = n->in[1], *out = n->out[0];
   const el_tensor *bias_t = n->n_in > 2 ? n->in[2] : NULL;
@@ -88,6 +85,15 @@ static void eval(const el_node *n) {
         }
       }
     }
+  }
+}
+
+static void eval(const el_node *n) {
+  const dw_data *d = n->data;
+  if (n->reference || !el_depthwise_fast_usable(n->in[1], d)) {
+    eval_reference(n);
+  } else {
+    el_depthwise_fast_eval(n);
   }
 }
 

@@ -1,0 +1,95 @@
+/* Packed 16-bit arithmetic for the optimised kernels: the Armv7E-M DSP instructions through ACLE
+ * (<arm_acle.h>, when the compiler defines __ARM_FEATURE_DSP: Cortex-M4/M7/M33...), and portable C with the
+ * same results everywhere else (Cortex-M0/M3, host-sim, the host test harness).
+ *
+ *   el_sxtb16(v)      bytes 0 and 2 of v, sign-extended to the two 16-bit halves   (SXTB16)
+ *   el_sxtb16_hi(v)   bytes 1 and 3 of v, sign-extended                             (SXTB16 v, ROR #8)
+ *   el_smlad(a,b,acc) acc + lo(a)*lo(b) + hi(a)*hi(b), wrapping                     (SMLAD)
+ *   el_sadd16(a,b)    lo(a)+lo(b) | hi(a)+hi(b), each half wrapping                 (SADD16)
+ *   el_smlabb(a,b,acc), el_smlatt(a,b,acc)  acc + lo(a)*lo(b), acc + hi(a)*hi(b)     (SMLABB, SMLATT)
+ *   el_max8x4(a,b), el_min8x4(a,b)  bytewise signed max / min                     (SSUB8 + SEL)
+ *   el_ld32(p)        4 bytes from any address (Cortex-M4 LDR allows unaligned addresses)
+ *
+ * A dot product of four int8 pairs: smlad(sxtb16(w), sxtb16(x), smlad(sxtb16_hi(w), sxtb16_hi(x), acc)):
+ * both operands go through the same byte permutation (0,2 | 1,3), so the sum is the same as in order. */
+#ifndef EL_SIMD_H
+#define EL_SIMD_H
+
+#include <stdint.h>
+#include <string.h>
+
+static inline uint32_t el_ld32(const void *p) {
+  uint32_t v;
+  memcpy(&v, p, 4);
+  return v;
+}
+
+static inline void el_st32(void *p, uint32_t v) { memcpy(p, &v, 4); }
+
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+#include <arm_acle.h>
+#define EL_HAVE_DSP 1
+static inline uint32_t el_sxtb16(uint32_t v) { return (uint32_t)__sxtb16((int32_t)v); }
+/* ACLE has no rotated form; SXTB16 with ROR #8 is one instruction. */
+static inline uint32_t el_sxtb16_hi(uint32_t v) {
+  uint32_t r;
+  __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
+  return r;
+}
+static inline int32_t el_smlad(uint32_t a, uint32_t b, int32_t acc) {
+  return __smlad((int32_t)a, (int32_t)b, acc);
+}
+static inline uint32_t el_sadd16(uint32_t a, uint32_t b) { return (uint32_t)__sadd16((int32_t)a, (int32_t)b); }
+static inline int32_t el_smlabb(uint32_t a, uint32_t b, int32_t acc) { return __smlabb((int32_t)a, (int32_t)b, acc); }
+static inline int32_t el_smlatt(uint32_t a, uint32_t b, int32_t acc) { return __smlatt((int32_t)a, (int32_t)b, acc); }
+/* SSUB8 sets the GE flag of each byte lane where a >= b; SEL then picks a's or b's byte (one asm block so the
+ * flags cannot be separated from their use). */
+static inline uint32_t el_max8x4(uint32_t a, uint32_t b) {
+  uint32_t r;
+  __asm__("ssub8 %0, %1, %2\n\tsel %0, %1, %2" : "=&r"(r) : "r"(a), "r"(b) : "cc");
+  return r;
+}
+static inline uint32_t el_min8x4(uint32_t a, uint32_t b) {
+  uint32_t r;
+  __asm__("ssub8 %0, %1, %2\n\tsel %0, %2, %1" : "=&r"(r) : "r"(a), "r"(b) : "cc");
+  return r;
+}
+#else
+#define EL_HAVE_DSP 0
+static inline uint32_t el_sxtb16(uint32_t v) {
+  return (uint32_t)(uint16_t)(int16_t)(int8_t)(v & 0xFFu) | ((uint32_t)(uint16_t)(int16_t)(int8_t)((v >> 16) & 0xFFu) << 16);
+}
+static inline uint32_t el_sxtb16_hi(uint32_t v) { return el_sxtb16(v >> 8); }
+static inline int32_t el_smlad(uint32_t a, uint32_t b, int32_t acc) {
+  const int32_t lo = (int32_t)(int16_t)(a & 0xFFFFu) * (int32_t)(int16_t)(b & 0xFFFFu);
+  const int32_t hi = (int32_t)(int16_t)(a >> 16) * (int32_t)(int16_t)(b >> 16);
+  return (int32_t)((uint32_t)acc + (uint32_t)lo + (uint32_t)hi);
+}
+static inline uint32_t el_sadd16(uint32_t a, uint32_t b) {
+  return (((a & 0xFFFFu) + (b & 0xFFFFu)) & 0xFFFFu) | ((((a >> 16) + (b >> 16)) & 0xFFFFu) << 16);
+}
+static inline int32_t el_smlabb(uint32_t a, uint32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)((int32_t)(int16_t)(a & 0xFFFFu) * (int32_t)(int16_t)(b & 0xFFFFu)));
+}
+static inline int32_t el_smlatt(uint32_t a, uint32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)((int32_t)(int16_t)(a >> 16) * (int32_t)(int16_t)(b >> 16)));
+}
+static inline uint32_t el_max8x4(uint32_t a, uint32_t b) {
+  uint32_t r = 0;
+  for (int i = 0; i < 32; i += 8) {
+    const int8_t x = (int8_t)(a >> i), y = (int8_t)(b >> i);
+    r |= (uint32_t)(uint8_t)(x >= y ? x : y) << i;
+  }
+  return r;
+}
+static inline uint32_t el_min8x4(uint32_t a, uint32_t b) {
+  uint32_t r = 0;
+  for (int i = 0; i < 32; i += 8) {
+    const int8_t x = (int8_t)(a >> i), y = (int8_t)(b >> i);
+    r |= (uint32_t)(uint8_t)(x >= y ? y : x) << i;
+  }
+  return r;
+}
+#endif
+
+#endif

@@ -1,0 +1,44 @@
+/**
+ * Scratch memory edgelock's C runtime plans in the arena for an operator's optimised kernel (the
+ * `*_fast_scratch` functions of firmware-tools/runtime/kernels/): one region after the activations, as
+ * large as the largest operator's request, used only during that operator's Eval. Kept in step with the C
+ * formulas by hand (an upper bound: el_rq is 20 bytes in the default flavour); the runtime's `arena_used` is exact.
+ */
+
+/** sizeof(el_rq) in the larger (single-rounding) flavour: per-channel requantisation constants. */
+const RQ_BYTES = 24;
+const align16 = (n: number) => Math.ceil(n / 16) * 16;
+
+/** Horizontal stride and dilation of a convolution (1 when unknown). */
+export interface ConvGeometry {
+  strideW: number;
+  dilationW: number;
+}
+
+export function runtimeScratchBytes(op: string, inShapes: (readonly number[] | undefined)[], outShapes: (readonly number[] | undefined)[], geometry: ConvGeometry = { strideW: 1, dilationW: 1 }): number {
+  const w = inShapes[1];
+  const out = outShapes[0];
+  const count = (s?: readonly number[]) => (s ? s.reduce((a, b) => a * b, 1) : 0);
+  // same-shape ADD/SUB of 1024 elements or more: two 256-entry int32 tables
+  if (op === 'ADD' || op === 'SUB') {
+    const n = count(out);
+    return n >= 1024 && count(inShapes[0]) === n && count(w) === n ? 2048 : 0;
+  }
+  // FULLY_CONNECTED: one batch row of inputs widened to int16 (el_col_bytes)
+  if (op === 'FULLY_CONNECTED') return w && w.length === 2 ? 2 * w[1] + 4 : 0;
+  if (!w || !out || w.length !== 4 || out.length !== 4) return 0;
+  if (op === 'CONV_2D') {
+    const k = w[1] * w[2] * w[3];
+    // 1x1 kernels never pad (SAME gives zero padding): their columns are read in place.
+    const raw = w[1] === 1 && w[2] === 1 ? 0 : 2 * Math.ceil(k / 4) * 4;
+    return align16(RQ_BYTES * out[3]) + 4 * k + 4 + raw;
+  }
+  if (op === 'DEPTHWISE_CONV_2D') {
+    // el_depthwise_fast_scratch: constants, bias and weights per group of 4 channels, kh widened rows
+    if (out[3] !== inShapes[0]?.[3] || w[1] > 16) return 0; // depth multiplier > 1 or kh > 16: reference loop
+    const groups = Math.ceil(out[3] / 4);
+    const width = (out[2] - 1) * geometry.strideW + (w[2] - 1) * geometry.dilationW + 1;
+    return align16(RQ_BYTES * out[3]) + 16 * groups + 8 * groups * (w[1] * w[2] + w[1] * width);
+  }
+  return 0;
+}
