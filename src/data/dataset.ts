@@ -6,6 +6,7 @@
  */
 import * as fs from 'fs';
 import { EdgelockError } from '../errors';
+import { readInputFile } from '../formats/read-input';
 import { shapeSize, toNumbers } from '../ir/tensor';
 import { isIdxUbyte, parseIdx } from './idx';
 import { loadMnist } from './mnist';
@@ -36,17 +37,11 @@ export const NAMED_DATASETS: Record<string, (name: string) => Dataset> = {
 };
 
 function readBytes(file: string): Uint8Array {
-  try {
-    return fs.readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+  if (!fs.existsSync(file)) {
     const known = Object.keys(NAMED_DATASETS).join(', ');
-    throw new EdgelockError(
-      'E_FILE_NOT_FOUND',
-      code === 'ENOENT' ? `dataset '${file}' is neither a file nor a bundled dataset (${known})` : `cannot read ${file}: ${code ?? String(e)}`,
-      { file },
-    );
+    throw new EdgelockError('E_FILE_NOT_FOUND', `dataset '${file}' is neither a file nor a bundled dataset (${known})`, { file });
   }
+  return readInputFile(file, { what: 'dataset' });
 }
 
 export function loadDataset(spec: string): Dataset {

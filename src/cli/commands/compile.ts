@@ -26,6 +26,7 @@ import { printJson } from '../output';
 import { humanBytes } from '../../text/bytes';
 import { formatShape } from '../../text/shape';
 import { formatTable } from '../../text/table';
+import { checkOutputPaths } from '../../formats/output-guard';
 
 interface CompileFlags {
   output?: string;
@@ -108,6 +109,7 @@ export function register(program: Command): Command {
     .option('--json', 'print one JSON object')
     .action(async (file: string, flags: CompileFlags) => {
       const precision = checkFlags(flags);
+      checkOutputPaths([flags.output, flags.cArray], [file, flags.calib, flags.key]);
       const bytes = readFileBytes(file);
       const fmt = detectFormat(bytes);
       if (fmt !== 'onnx') {

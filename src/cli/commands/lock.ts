@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { EdgelockError } from '../../errors';
 import { writeFileAtomic } from '../../formats/atomic-write';
 import { loadOnnxFile } from '../../formats/load';
+import { checkOutputPaths } from '../../formats/output-guard';
 import { writeOnnx } from '../../onnx';
 import { lockModel } from '../../lock/lock-model';
 import { DEFAULT_SCHEME, SCHEMES, schemeByName } from '../../lock/schemes';
@@ -36,6 +37,7 @@ export function register(program: Command): Command {
       if (!flags.output) throw new EdgelockError('E_USAGE', 'missing -o <locked.onnx>');
       if (!flags.key) throw new EdgelockError('E_USAGE', 'missing --key <keyfile>');
       if (!!flags.deviceUid === !!flags.modelKey) throw new EdgelockError('E_USAGE', 'give exactly one of --device-uid <uid> and --model-key');
+      checkOutputPaths([flags.output], [file, flags.key]);
       const scheme = schemeByName(flags.scheme ?? DEFAULT_SCHEME);
       const material = keyMaterialFromFlags(flags)!;
       const model = loadOnnxFile(file);
