@@ -16,6 +16,7 @@ import { writeOnnx } from '../onnx';
 import { DEFAULT_BINS, StreamingHistogram } from './quantize/histogram';
 import { Range } from './quantize/params';
 import { NEEDS_HISTOGRAM, RANGE_METHODS, RangeMethod } from './quantize/range-methods';
+import { checkFinite, emitWarning, extremeRangeWarning } from '../data/sample-check';
 
 export type { RangeMethod } from './quantize/range-methods';
 
@@ -140,6 +141,9 @@ export async function calibrate(model: Model, samples: CalibrationSamples, opts:
     throw new EdgelockError('E_USAGE', `percentile ${opts.percentile} is outside (50, 100]`);
   }
   const plan = planInput(model, samples);
+  checkFinite(samples.data, plan.sampleSize, 'the calibration data');
+  const extreme = extremeRangeWarning(samples.data, 'calibration data');
+  if (extreme) emitWarning('W_DATA_RANGE', extreme);
   const bins = NEEDS_HISTOGRAM[opts.method] ? opts.bins ?? DEFAULT_BINS : 0;
   const picked = pickSamples(samples.count, opts.maxSamples ?? DEFAULT_MAX_SAMPLES);
 

@@ -5,6 +5,7 @@
  */
 import { EdgelockError } from '../errors';
 import { inferShapes } from '../ops/shape-inference';
+import { checkGraphOutputs } from '../ops/validate';
 import { Model, ValueInfo } from '../ir/types';
 import { runPipeline } from '../passes/pipeline';
 
@@ -14,6 +15,7 @@ export interface PreparedModel {
 }
 
 export function prepareModel(model: Model): PreparedModel {
+  checkGraphOutputs(model);
   const notes: string[] = [];
   const inputs: ValueInfo[] = model.graph.inputs.map((v) => {
     if (model.graph.initializers.has(v.name) || !v.shape) return v;

@@ -11,6 +11,7 @@ import { shapeSize, toNumbers } from '../ir/tensor';
 import { isIdxUbyte, parseIdx } from './idx';
 import { loadMnist } from './mnist';
 import { isNpy, parseNpy } from './npy';
+import { checkFinite } from './sample-check';
 
 export interface Dataset {
   /** The name or path it was loaded from. */
@@ -59,6 +60,7 @@ export function loadDataset(spec: string): Dataset {
     throw new EdgelockError('E_DATA_SHAPE', `dataset '${spec}' has shape (${t.shape.join(', ')}); the first dimension must count samples (at least one) and the rest form one model input`, { file: spec });
   }
   const data = t.dtype === 'float32' ? (t.data as Float32Array) : Float32Array.from(t.data as Float64Array);
+  checkFinite(data, shapeSize(t.shape.slice(1)), `dataset '${spec}'`, spec);
   return { name: spec, shape: t.shape, sampleShape: t.shape.slice(1), count: t.shape[0], data };
 }
 

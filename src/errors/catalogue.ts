@@ -28,6 +28,8 @@ export const ERROR_CATALOGUE = {
   E_ONNX_DYNAMIC_SHAPE: { summary: 'a shape that must be static is not known at compile time', hint: 'export with fixed input shapes (batch 1)' },
   E_ONNX_DTYPE: { summary: 'the model uses a tensor data type edgelock does not support' },
   E_ONNX_GRAPH: { summary: 'the graph is malformed (cycle, missing output, duplicate name)' },
+  E_MODEL_TOO_LARGE: { summary: 'evaluating the model\'s constants would pass edgelock\'s memory budget (256 MiB)', hint: 'a microcontroller model needs far less; check the named node' },
+  E_ONNX_NO_OUTPUTS: { summary: 'the graph declares no outputs' },
 
   // --- passes and reference execution
   E_PASS_FAILED: { summary: 'a graph pass could not be applied' },
@@ -103,6 +105,9 @@ export const ERROR_CATALOGUE = {
   E_PROVISION_VERIFY: { summary: 'after writing, the device key does not match the expected key-check value' },
   E_PROVISION_UNCONFIRMED: { summary: 'the board on this port is not one that was confirmed for provisioning (swapped or not listed)', hint: 'rerun the command and confirm the boards it lists' },
   E_CONFIRM_DECLINED: { summary: 'the typed confirmation did not match; nothing was written' },
+
+  // --- warnings (printed as `warning W_CODE: ...`; the command goes on)
+  W_DATA_RANGE: { summary: 'the data has an extreme value range (a few huge values among small ones): int8 calibration from it leaves normal values almost no resolution' },
 
   // --- CLI usage
   E_USAGE: { summary: 'the command line is invalid' },

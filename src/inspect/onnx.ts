@@ -4,6 +4,7 @@ import { formatShape } from '../text/shape';
 import { formatTable } from '../text/table';
 import { dumpGraph } from '../ir/dump';
 import { inferShapes } from '../ops/shape-inference';
+import { checkGraphOutputs } from '../ops/validate';
 import { Model, ValueInfo } from '../ir/types';
 import { defaultOpset } from '../ir/opsets';
 
@@ -27,6 +28,7 @@ function io(v: ValueInfo) {
 }
 
 export function inspectOnnx(model: Model): { report: OnnxReport; inferred: Model } {
+  checkGraphOutputs(model);
   const inferred = inferShapes(model);
   const stats: ModelStats = modelStats(inferred);
   const ops: Record<string, number> = {};

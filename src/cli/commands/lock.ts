@@ -9,6 +9,7 @@ import { loadOnnxFile } from '../../formats/load';
 import { checkOutputPaths } from '../../formats/output-guard';
 import { writeOnnx } from '../../onnx';
 import { lockModel } from '../../lock/lock-model';
+import { prepareModel } from '../../compiler/prepare';
 import { DEFAULT_SCHEME, SCHEMES, schemeByName } from '../../lock/schemes';
 import { printJson } from '../output';
 import { formatTable } from '../../text/table';
@@ -41,6 +42,7 @@ export function register(program: Command): Command {
       const scheme = schemeByName(flags.scheme ?? DEFAULT_SCHEME);
       const material = keyMaterialFromFlags(flags)!;
       const model = loadOnnxFile(file);
+      prepareModel(model); // the same validation as compile: a model compile refuses is not locked
       const { model: locked, descriptor: d } = lockModel(model, material, { scheme: scheme.name, binding: flags.modelKey ? 'model' : 'device' });
       material.master.fill(0);
       const bytes = writeOnnx(locked);
