@@ -52,6 +52,7 @@ export const ERROR_CATALOGUE = {
   E_BOARD_START: { summary: 'the board did not start or did not report its serial port' },
   E_BOARD_NOT_RUNNING: { summary: 'no running board matches that pid or port', hint: 'list boards with `edgelock board list`' },
   E_DEVICE_PORT: { summary: 'the serial port could not be opened or was closed', hint: 'check the port path and that the board is running' },
+  E_DEVICE_PORT_BUSY: { summary: 'another edgelock process is using this serial port (one process per board)', hint: 'wait for the other command or station to finish' },
   E_DEVICE_TIMEOUT: { summary: 'the device did not answer, even after retries' },
   E_DEVICE_FRAME: { summary: 'the device answered with a malformed response' },
   E_DEVICE_VERSION: { summary: 'the device speaks another protocol version', hint: 'rebuild the firmware from this edgelock version' },
