@@ -40,6 +40,7 @@ export const ERROR_CATALOGUE = {
 
   // --- TFLite back end
   E_TFLITE_PARSE: { summary: 'the TFLite flatbuffer could not be decoded' },
+  E_TFLITE_INVALID: { summary: 'the TFLite model is structurally invalid (buffer sizes, quantisation, operator options or graph order): a runtime would refuse it' },
   E_TFLITE_UNSUPPORTED: { summary: 'a node has no TFLite (int8) lowering' },
   E_TFLITE_LAYOUT: { summary: 'the NCHW→NHWC layout conversion is not possible for a node' },
   E_CALIB_DATA: { summary: 'calibration data is missing or does not match the model input' },
