@@ -17,6 +17,7 @@ import { DEFAULT_BINS, StreamingHistogram } from './quantize/histogram';
 import { Range } from './quantize/params';
 import { NEEDS_HISTOGRAM, RANGE_METHODS, RangeMethod } from './quantize/range-methods';
 import { checkFinite, emitWarning, extremeRangeWarning } from '../data/sample-check';
+import { createSession, ort } from '../ort/session';
 
 export type { RangeMethod } from './quantize/range-methods';
 
@@ -43,13 +44,6 @@ export const DEFAULT_MAX_SAMPLES = 1000;
 const BATCH_ELEMENT_BUDGET = 16 * 1024 * 1024;
 const MAX_BATCH = 256;
 
-// onnxruntime-node is loaded lazily: commands that never calibrate do not pay for its native binding.
-type Ort = typeof import('onnxruntime-node');
-let ortModule: Ort | undefined;
-function ort(): Ort {
-  if (!ortModule) ortModule = require('onnxruntime-node') as Ort;
-  return ortModule;
-}
 
 interface InputPlan {
   name: string;
@@ -147,10 +141,10 @@ export async function calibrate(model: Model, samples: CalibrationSamples, opts:
   const bins = NEEDS_HISTOGRAM[opts.method] ? opts.bins ?? DEFAULT_BINS : 0;
   const picked = pickSamples(samples.count, opts.maxSamples ?? DEFAULT_MAX_SAMPLES);
 
-  const { InferenceSession, Tensor } = ort();
+  const { Tensor } = ort();
   let session: import('onnxruntime-node').InferenceSession;
   try {
-    session = await InferenceSession.create(instrument(model), { graphOptimizationLevel: 'disabled' });
+    session = await createSession(instrument(model), { graphOptimizationLevel: 'disabled' });
   } catch (e) {
     throw new EdgelockError('E_RUNTIME', `onnxruntime could not load the model for calibration: ${messageOf(e)}`);
   }

@@ -96,3 +96,35 @@ export function hugeDim(): Uint8Array {
   proto.graph.input[0].type.tensorType.shape.dim[1] = { dimValue: '9223372036854775807' };
   return onnx.ModelProto.encode(proto).finish();
 }
+
+/** The dense model declaring an output shape [1, 5] it does not produce ([1, 3]): onnxruntime logs a warning per run. */
+export function wrongDeclaredOutput(): Uint8Array {
+  const m = dense();
+  m.graph.outputs = [f32('y', [1, 5])];
+  return writeOnnx(m);
+}
+
+/** The dense model followed by a Relu carrying an attribute Relu does not have: edgelock ignores it, onnxruntime refuses to load. */
+export function unknownAttribute(): Uint8Array {
+  const m = dense();
+  m.graph.nodes[1] = node('add', 'Add', ['h', 'b'], ['z']);
+  m.graph.nodes.push(node('relu', 'Relu', ['z'], ['y'], { bogus: { kind: 'int', value: 1 } } as Node['attrs']));
+  return writeOnnx(m);
+}
+
+/** The dense model with an initializer no node uses: onnxruntime logs a warning while loading it. */
+export function unusedInitializer(): Uint8Array {
+  const m = dense();
+  m.graph.initializers.set('unused', makeTensor('float32', [2], [1, 2]));
+  return writeOnnx(m);
+}
+
+/** x[1, 4] gathered at index 7 of axis 1: shapes infer ([1, 1]), onnxruntime fails at run time and logs the failure natively. */
+export function gatherOutOfRange(): Uint8Array {
+  return writeOnnx(model({
+    nodes: [node('gather', 'Gather', ['x', 'idx'], ['y'], { axis: { kind: 'int', value: 1 } } as Node['attrs'])],
+    inputs: [f32('x', [1, 4])],
+    outputs: [f32('y', [1, 1])],
+    initializers: new Map([['idx', makeTensor('int64', [1], [7])]]),
+  }));
+}
