@@ -7,7 +7,7 @@ import { EdgelockError } from '../../errors';
 import { writeFileAtomic } from '../../formats/atomic-write';
 import { readFileBytes } from '../../formats/load';
 import { checkOutputPaths } from '../../formats/output-guard';
-import { parseDeviceUid } from '../../keys/device-uid';
+import { parseBoardUid } from '../../keys/device-uid';
 import { readKeyFile } from '../../keys/key-file';
 import { buildPackage } from '../../package/build';
 import { decodePackage } from '../../package/decode';
@@ -47,7 +47,7 @@ export function register(program: Command): Command {
       if (!f.version) throw new EdgelockError('E_USAGE', 'missing --version <semver>');
       checkOutputPaths([f.output], [model, f.key]);
       const counter = parseSecurityCounter(f);
-      const uid = parseDeviceUid(f.deviceUid);
+      const uid = parseBoardUid(f.deviceUid);
       const tflite = readFileBytes(model);
       const master = readKeyFile(f.key);
       let built;
