@@ -5,6 +5,7 @@
  * not be the same file. `writeFileAtomic` refuses key files again at write time.
  */
 import { statSync } from 'fs';
+import { resolve } from 'path';
 import { EdgelockError } from '../errors';
 import { isKeyFile } from '../keys/key-file';
 
@@ -27,8 +28,7 @@ export function checkOutputPaths(outputs: ReadonlyArray<string | undefined>, inp
   const outs = new Map<string, string>();
   for (const o of outputs) {
     if (o === undefined) continue;
-    const id = identity(o);
-    if (id === undefined) continue;
+    const id = identity(o) ?? `path:${resolve(o)}`;
     const input = ins.get(id);
     if (input !== undefined) {
       throw new EdgelockError('E_OUTPUT_IS_INPUT', `output '${o}' is the input '${input}'${o === input ? '' : ' (the same file through a link)'}; nothing was written`, { file: o });

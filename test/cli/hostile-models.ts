@@ -128,3 +128,10 @@ export function gatherOutOfRange(): Uint8Array {
     initializers: new Map([['idx', makeTensor('int64', [1], [7])]]),
   }));
 }
+
+/** `n` Relus in a chain: `inspect --graph` prints far more than a pipe buffer (64 KiB). */
+export function reluChain(n: number): Uint8Array {
+  const nodes: Node[] = [];
+  for (let i = 0; i < n; i++) nodes.push(node(`relu_${i}`, 'Relu', [i ? `v${i}` : 'x'], [i === n - 1 ? 'y' : `v${i + 1}`]));
+  return writeOnnx(model({ nodes, inputs: [f32('x', [1, 4])], outputs: [f32('y', [1, 4])] }));
+}
