@@ -17,7 +17,7 @@ import { DEFAULT_BINS, StreamingHistogram } from './quantize/histogram';
 import { Range } from './quantize/params';
 import { NEEDS_HISTOGRAM, RANGE_METHODS, RangeMethod } from './quantize/range-methods';
 import { checkFinite, emitWarning, extremeRangeWarning } from '../data/sample-check';
-import { createSession, ort } from '../ort/session';
+import { createSession, ort } from '../onnx/ort-session';
 
 export type { RangeMethod } from './quantize/range-methods';
 

@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import { EdgelockError } from '../errors';
-import { readInputFile } from '../formats/read-input';
+import { readInputFile } from './read-input';
 import { shapeSize, toNumbers } from '../ir/tensor';
 import { isIdxUbyte, parseIdx } from './idx';
 import { loadMnist } from './mnist';

@@ -5,7 +5,7 @@
  */
 import * as path from 'path';
 import { EdgelockError } from '../errors';
-import { readInputFile } from '../formats/read-input';
+import { readInputFile } from './read-input';
 import { parseIdx } from './idx';
 
 export type MnistSplit = 'train' | 'test';

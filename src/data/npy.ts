@@ -9,7 +9,7 @@
  */
 import * as fs from 'fs';
 import { EdgelockError } from '../errors';
-import { readInputFile } from '../formats/read-input';
+import { readInputFile } from './read-input';
 import { DTYPE_BYTES, shapeSize, tensorBytes, tensorFromBytes } from '../ir/tensor';
 import { DType, Tensor } from '../ir/types';
 

@@ -3,7 +3,7 @@ import { EdgelockError } from '../errors';
 import { Model } from '../ir/types';
 import { writeOnnx } from '../onnx';
 import { argmax, LabelledSet } from './labelled-data';
-import { createSession, ort } from '../ort/session';
+import { createSession, ort } from '../onnx/ort-session';
 
 function messageOf(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0];

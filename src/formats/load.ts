@@ -3,9 +3,9 @@ import { Model } from '../ir/types';
 import { readOnnx } from '../onnx/reader';
 import { detectFormat, FormatName } from './detect';
 
-import { readInputFile } from './read-input';
+import { readInputFile } from '../data/read-input';
 
-/** A model, package or record file: regular files only, bounded (src/formats/read-input.ts). */
+/** A model, package or record file: regular files only, bounded (src/data/read-input.ts). */
 export function readFileBytes(path: string): Uint8Array {
   return readInputFile(path);
 }

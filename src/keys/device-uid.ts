@@ -1,6 +1,5 @@
 /** A board's unique id as the device protocol reports it: hex text of 1..64 bytes. */
 import { EdgelockError } from '../errors';
-import { LIMITS } from '../protocol/definition';
 
 export function parseDeviceUid(text: string): Buffer {
   const hex = text.trim().toLowerCase();
@@ -8,16 +7,4 @@ export function parseDeviceUid(text: string): Buffer {
     throw new EdgelockError('E_USAGE', `--device-uid must be the board's unique id in hex (as \`edgelock device info\` prints it), got '${text}'`);
   }
   return Buffer.from(hex, 'hex');
-}
-
-/**
- * A board's unique id as the CLI takes it (--device-uid): exactly the LIMITS.uidSize bytes every board reports
- * (DEVICE_INFO). A shorter id — one byte has 256 values — would bind a lock or a package to almost nothing.
- */
-export function parseBoardUid(text: string): Buffer {
-  const uid = parseDeviceUid(text);
-  if (uid.length !== LIMITS.uidSize) {
-    throw new EdgelockError('E_USAGE', `--device-uid must be the board's ${LIMITS.uidSize}-byte unique id (${2 * LIMITS.uidSize} hex digits, as \`edgelock device info\` prints it), got ${uid.length} byte${uid.length === 1 ? '' : 's'}`);
-  }
-  return uid;
 }

@@ -6,7 +6,7 @@
  */
 import { EdgelockError } from '../errors';
 import { writeFileAtomic } from '../formats/atomic-write';
-import { readInputFile } from '../formats/read-input';
+import { readInputFile } from '../data/read-input';
 import { clopperPearsonUpper } from './binomial';
 import { SCHEME } from './params';
 

@@ -11,7 +11,7 @@ import { readOnnx } from '../onnx/reader';
 import { TfliteOracle } from '../tflite/oracle';
 import { nchwToNhwc, quantizeAffine } from '../tflite/affine';
 import { readTflite } from '../tflite/reader';
-import { createSession, ort } from '../ort/session';
+import { createSession, ort } from '../onnx/ort-session';
 
 export interface ClassifierRunner {
   /** Output classes. */

@@ -1,6 +1,6 @@
 /** The --key / --device-uid flags shared by lock and eval, turned into key material. */
 import { EdgelockError } from '../../errors';
-import { parseBoardUid } from '../../keys/device-uid';
+import { parseBoardUid } from '../../device/board-uid';
 import { readKeyFile } from '../../keys/key-file';
 import { KeyMaterial } from '../../lock/key-material';
 

@@ -7,7 +7,7 @@ import { EdgelockError } from '../../errors';
 import { writeFileAtomic } from '../../formats/atomic-write';
 import { readFileBytes } from '../../formats/load';
 import { checkOutputPaths } from '../../formats/output-guard';
-import { parseBoardUid } from '../../keys/device-uid';
+import { parseBoardUid } from '../../device/board-uid';
 import { readKeyFile } from '../../keys/key-file';
 import { buildPackage } from '../../package/build';
 import { decodePackage } from '../../package/decode';

@@ -8,7 +8,7 @@ import { checkFinite } from '../data/sample-check';
 import { EdgelockError } from '../errors';
 import { Tensor } from '../ir/types';
 import { quantizeAffine } from '../tflite/affine';
-import type { RunOutput, TensorDesc } from './client';
+import type { RunOutput, TensorDesc } from '../device/client';
 
 export const TENSOR_TYPE = { float32: 0, int32: 2, int8: 9 } as const;
 

@@ -1,5 +1,6 @@
 /**
- * The one way edgelock reads an input file (models, data, keys, packages, JSON records): a regular file only
+ * The one way edgelock reads an input file (models, data, packages, JSON records; key files follow the same rules
+ * in src/keys/key-file.ts): a regular file only
  * (no devices, FIFOs or directories: `/dev/zero` would never end, a FIFO would block), opened without blocking,
  * and at most `maxBytes` long — checked on the open descriptor before anything is read, then read exactly that
  * size (a file that grows meanwhile is refused, not read on). Errors name the file, never its content.
