@@ -163,7 +163,7 @@
 #define EL_MODEL_LOAD_END_REQ_SHA256_LEN             32u
 #define EL_MODEL_LOAD_END_REQ_FIXED_SIZE             33u /* exact size */
 #define EL_MODEL_LOAD_END_RSP_FIXED_SIZE             1u /* exact size */
-/* RUN: Runs the prepared model of a slot once. `input` is every model input's int8 bytes, in input order. Answers the cycles of the invoke (board cycle counter; QEMU: SysTick under -icount shift=0) and `output_count` outputs, each a TENSOR_DESC record followed by its `bytes` int8 bytes. A wrong input length answers ERR_BAD_LENGTH; outputs larger than a frame ERR_BAD_ARGUMENT. */
+/* RUN: Runs the prepared model of a slot once. `input` is every model input's bytes, in input order: int8, or little-endian float32 for a float input (`--io float`). Answers the cycles of the invoke (board cycle counter; QEMU: SysTick under -icount shift=0) and `output_count` outputs, each a TENSOR_DESC record followed by its `bytes` bytes (int8, or little-endian float32). A wrong input length answers ERR_BAD_LENGTH; outputs larger than a frame ERR_BAD_ARGUMENT. */
 #define EL_RUN_REQ_SLOT_OFF                          0u /* u8 */
 #define EL_RUN_REQ_INPUT_OFF                         1u /* rest */
 #define EL_RUN_REQ_FIXED_SIZE                        1u /* plus a variable tail */

@@ -51,8 +51,20 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * A reader that stops early (`edgelock inspect m.onnx | head -1`) closes the pipe: the next write fails with EPIPE.
+ * That is the reader's choice, not an error: exit quietly (status 0) instead of an unhandled 'error' event.
+ */
+export function exitQuietlyOnEpipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+}
+
 if (require.main === module) {
   const argv = process.argv.slice(2);
+  exitQuietlyOnEpipe(process.stdout);
   process.on('unhandledRejection', (e) => {
     process.exit(report(e, argv));
   });

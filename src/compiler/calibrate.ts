@@ -16,6 +16,8 @@ import { writeOnnx } from '../onnx';
 import { DEFAULT_BINS, StreamingHistogram } from './quantize/histogram';
 import { Range } from './quantize/params';
 import { NEEDS_HISTOGRAM, RANGE_METHODS, RangeMethod } from './quantize/range-methods';
+import { checkFinite, emitWarning, extremeRangeWarning } from '../data/sample-check';
+import { createSession, ort } from '../onnx/ort-session';
 
 export type { RangeMethod } from './quantize/range-methods';
 
@@ -42,13 +44,6 @@ export const DEFAULT_MAX_SAMPLES = 1000;
 const BATCH_ELEMENT_BUDGET = 16 * 1024 * 1024;
 const MAX_BATCH = 256;
 
-// onnxruntime-node is loaded lazily: commands that never calibrate do not pay for its native binding.
-type Ort = typeof import('onnxruntime-node');
-let ortModule: Ort | undefined;
-function ort(): Ort {
-  if (!ortModule) ortModule = require('onnxruntime-node') as Ort;
-  return ortModule;
-}
 
 interface InputPlan {
   name: string;
@@ -140,13 +135,16 @@ export async function calibrate(model: Model, samples: CalibrationSamples, opts:
     throw new EdgelockError('E_USAGE', `percentile ${opts.percentile} is outside (50, 100]`);
   }
   const plan = planInput(model, samples);
+  checkFinite(samples.data, plan.sampleSize, 'the calibration data');
+  const extreme = extremeRangeWarning(samples.data, 'calibration data');
+  if (extreme) emitWarning('W_DATA_RANGE', extreme);
   const bins = NEEDS_HISTOGRAM[opts.method] ? opts.bins ?? DEFAULT_BINS : 0;
   const picked = pickSamples(samples.count, opts.maxSamples ?? DEFAULT_MAX_SAMPLES);
 
-  const { InferenceSession, Tensor } = ort();
+  const { Tensor } = ort();
   let session: import('onnxruntime-node').InferenceSession;
   try {
-    session = await InferenceSession.create(instrument(model), { graphOptimizationLevel: 'disabled' });
+    session = await createSession(instrument(model), { graphOptimizationLevel: 'disabled' });
   } catch (e) {
     throw new EdgelockError('E_RUNTIME', `onnxruntime could not load the model for calibration: ${messageOf(e)}`);
   }

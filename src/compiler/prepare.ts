@@ -5,6 +5,7 @@
  */
 import { EdgelockError } from '../errors';
 import { inferShapes } from '../ops/shape-inference';
+import { checkGraphOutputs } from '../ops/validate';
 import { Model, ValueInfo } from '../ir/types';
 import { runPipeline } from '../passes/pipeline';
 import { InputShapes, pinBatch, pinInputShapes } from '../ir/pin-inputs';
@@ -20,6 +21,7 @@ export interface PrepareOptions {
 }
 
 export function prepareModel(source: Model, opts: PrepareOptions = {}): PreparedModel {
+  checkGraphOutputs(source);
   const notes: string[] = [];
   const model = pinBatch(pinInputShapes(source, opts.inputShapes ?? new Map(), notes), notes);
   const inputs: ValueInfo[] = model.graph.inputs.map((v) => {

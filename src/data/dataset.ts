@@ -6,10 +6,12 @@
  */
 import * as fs from 'fs';
 import { EdgelockError } from '../errors';
+import { readInputFile } from './read-input';
 import { shapeSize, toNumbers } from '../ir/tensor';
 import { isIdxUbyte, parseIdx } from './idx';
 import { loadMnist } from './mnist';
 import { isNpy, parseNpy } from './npy';
+import { checkFinite } from './sample-check';
 
 export interface Dataset {
   /** The name or path it was loaded from. */
@@ -36,17 +38,11 @@ export const NAMED_DATASETS: Record<string, (name: string) => Dataset> = {
 };
 
 function readBytes(file: string): Uint8Array {
-  try {
-    return fs.readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+  if (!fs.existsSync(file)) {
     const known = Object.keys(NAMED_DATASETS).join(', ');
-    throw new EdgelockError(
-      'E_FILE_NOT_FOUND',
-      code === 'ENOENT' ? `dataset '${file}' is neither a file nor a bundled dataset (${known})` : `cannot read ${file}: ${code ?? String(e)}`,
-      { file },
-    );
+    throw new EdgelockError('E_FILE_NOT_FOUND', `dataset '${file}' is neither a file nor a bundled dataset (${known})`, { file });
   }
+  return readInputFile(file, { what: 'dataset' });
 }
 
 export function loadDataset(spec: string): Dataset {
@@ -64,6 +60,7 @@ export function loadDataset(spec: string): Dataset {
     throw new EdgelockError('E_DATA_SHAPE', `dataset '${spec}' has shape (${t.shape.join(', ')}); the first dimension must count samples (at least one) and the rest form one model input`, { file: spec });
   }
   const data = t.dtype === 'float32' ? (t.data as Float32Array) : Float32Array.from(t.data as Float64Array);
+  checkFinite(data, shapeSize(t.shape.slice(1)), `dataset '${spec}'`, spec);
   return { name: spec, shape: t.shape, sampleShape: t.shape.slice(1), count: t.shape[0], data };
 }
 

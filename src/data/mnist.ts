@@ -3,9 +3,9 @@
  * (the package's own JS API builds nested arrays and is slow). Images become float32 in [0, 1]
  * with shape (N, 1, 28, 28); labels stay uint8.
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { EdgelockError } from '../errors';
+import { readInputFile } from './read-input';
 import { parseIdx } from './idx';
 
 export type MnistSplit = 'train' | 'test';
@@ -37,11 +37,7 @@ export function mnistDataDir(): string {
 }
 
 function readFile(file: string): Uint8Array {
-  try {
-    return fs.readFileSync(file);
-  } catch (e) {
-    throw new EdgelockError('E_FILE_NOT_FOUND', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file });
-  }
+  return readInputFile(file);
 }
 
 /** Loads one split (cached per process; callers must not modify the returned arrays). */

@@ -9,6 +9,7 @@
  */
 import * as fs from 'fs';
 import { EdgelockError } from '../errors';
+import { readInputFile } from './read-input';
 import { DTYPE_BYTES, shapeSize, tensorBytes, tensorFromBytes } from '../ir/tensor';
 import { DType, Tensor } from '../ir/types';
 
@@ -108,13 +109,7 @@ export function serializeNpy(t: Tensor): Uint8Array {
 }
 
 export function readNpy(path: string): Tensor {
-  let bytes: Uint8Array;
-  try {
-    bytes = fs.readFileSync(path);
-  } catch (e) {
-    throw new EdgelockError('E_FILE_NOT_FOUND', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file: path });
-  }
-  return parseNpy(bytes, path);
+  return parseNpy(readInputFile(path), path);
 }
 
 /** Writes atomically (temporary file, then rename), so an interrupted run leaves no half-written file. */

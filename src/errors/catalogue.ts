@@ -11,6 +11,11 @@ export const ERROR_CATALOGUE = {
   E_FORMAT_MISMATCH: { summary: 'the file is of a different format than this command needs' },
   E_NPY_INVALID: { summary: 'a .npy file is malformed or of an unsupported dtype', hint: 'save float32 arrays with numpy.save' },
   E_DATA_SHAPE: { summary: 'input data does not fit the model input shape' },
+  E_INPUT_NOT_REGULAR: { summary: 'an input is not a regular file (a device, pipe, socket or directory)', hint: 'copy the data into a file first' },
+  E_INPUT_TOO_LARGE: { summary: 'an input file is larger than edgelock reads (1 GiB; 32 bytes for keys)' },
+  E_OUTPUT_IS_INPUT: { summary: 'the output path is one of the command\'s inputs (same file, also through a link)', hint: 'write to a new path' },
+  E_OUTPUT_IS_KEY: { summary: 'the output path holds a key file; edgelock never overwrites a key', hint: 'write to another path' },
+  E_DATA_NONFINITE: { summary: 'input data holds NaN or infinite values', hint: 'clean the data (numpy.nan_to_num) or drop those samples' },
 
   // --- ONNX import/export
   E_ONNX_PARSE: { summary: 'the ONNX protobuf could not be decoded (truncated or corrupt file)' },
@@ -23,6 +28,8 @@ export const ERROR_CATALOGUE = {
   E_ONNX_DYNAMIC_SHAPE: { summary: 'a shape that must be static is not known at compile time', hint: 'export with fixed input shapes (batch 1)' },
   E_ONNX_DTYPE: { summary: 'the model uses a tensor data type edgelock does not support' },
   E_ONNX_GRAPH: { summary: 'the graph is malformed (cycle, missing output, duplicate name)' },
+  E_MODEL_TOO_LARGE: { summary: 'evaluating the model\'s constants would pass edgelock\'s memory budget (256 MiB)', hint: 'a microcontroller model needs far less; check the named node' },
+  E_ONNX_NO_OUTPUTS: { summary: 'the graph declares no outputs' },
 
   // --- passes and reference execution
   E_PASS_FAILED: { summary: 'a graph pass could not be applied' },
@@ -33,6 +40,7 @@ export const ERROR_CATALOGUE = {
 
   // --- TFLite back end
   E_TFLITE_PARSE: { summary: 'the TFLite flatbuffer could not be decoded' },
+  E_TFLITE_INVALID: { summary: 'the TFLite model is structurally invalid (buffer sizes, quantisation, operator options or graph order): a runtime would refuse it' },
   E_TFLITE_UNSUPPORTED: { summary: 'a node has no TFLite (int8) lowering' },
   E_TFLITE_LAYOUT: { summary: 'the NCHW→NHWC layout conversion is not possible for a node' },
   E_CALIB_DATA: { summary: 'calibration data is missing or does not match the model input' },
@@ -45,6 +53,7 @@ export const ERROR_CATALOGUE = {
   E_BOARD_START: { summary: 'the board did not start or did not report its serial port' },
   E_BOARD_NOT_RUNNING: { summary: 'no running board matches that pid or port', hint: 'list boards with `edgelock board list`' },
   E_DEVICE_PORT: { summary: 'the serial port could not be opened or was closed', hint: 'check the port path and that the board is running' },
+  E_DEVICE_PORT_BUSY: { summary: 'another edgelock process is using this serial port (one process per board)', hint: 'wait for the other command or station to finish' },
   E_DEVICE_TIMEOUT: { summary: 'the device did not answer, even after retries' },
   E_DEVICE_FRAME: { summary: 'the device answered with a malformed response' },
   E_DEVICE_VERSION: { summary: 'the device speaks another protocol version', hint: 'rebuild the firmware from this edgelock version' },
@@ -66,6 +75,8 @@ export const ERROR_CATALOGUE = {
   // --- keys and key-locking
   E_KEY_FILE: { summary: 'a key file is missing, unreadable or not 32 bytes', hint: 'create one with `edgelock keygen -o master.key`' },
   E_KEY_EXISTS: { summary: 'the key file already exists; keygen never overwrites a key', hint: 'choose another path or remove the old key deliberately' },
+  E_KEY_PERMISSIONS: { summary: 'a key file is readable or writable by group or others', hint: 'chmod 600 <keyfile> (keygen creates keys with mode 0600)' },
+  E_KEY_WEAK: { summary: 'a key file is all zero or has too few distinct byte values to be a random key', hint: 'create a key with `edgelock keygen -o <file>`' },
   E_LOCK_KEY_MISMATCH: { summary: 'the key does not match the locked model (key id check failed)', hint: 'use the master key and device uid the model was locked for' },
   E_LOCK_KEY_REQUIRED: { summary: 'the model is locked; this needs its key', hint: 'pass --key <keyfile> (and --device-uid <uid> for device-bound locks)' },
   E_LOCK_NOT_PACKAGED: { summary: 'the board runs locked models only when they arrive in an authenticated package; this one was a development upload', hint: 'package it for the board (edgelock package) and flash it (edgelock flash)' },
@@ -84,6 +95,9 @@ export const ERROR_CATALOGUE = {
   E_PACKAGE_AUTH: { summary: 'the package is not authentic for this device (its tag does not verify)', hint: 'package for this board\'s unique id with the master key it was provisioned with' },
   E_PACKAGE_WRONG_DEVICE: { summary: 'the package was made for another device uid' },
   E_PACKAGE_ROLLBACK: { summary: 'the package security counter is lower than the board\'s (anti-rollback)', hint: 'package with --security-counter at least the board\'s' },
+  E_COUNTER_RESERVED: { summary: 'the security counter 4294967295 is reserved (a board holding it could take no later package)', hint: 'use a counter up to 4294967294' },
+  E_COUNTER_JUMP: { summary: 'the security counter jumps far ahead of the previous one; boards never lower their counter', hint: 'pass --previous-counter <n>, or --allow-counter-jump if the jump is intended' },
+  E_FLASH_AMBIGUOUS: { summary: 'the packages given to flash do not map one to one onto the boards (two for one board, or one for no board)', hint: 'give exactly one package per board' },
   E_FLASH_SEQUENCE: { summary: 'the package upload went out of order on the device (no upload in progress, or a chunk at an unexpected offset)' },
   E_FLASH_HASH: { summary: 'the package stored on the device does not have the announced SHA-256' },
   E_VERIFY_FAILED: { summary: 'a board failed verification: not a genuine device, no genuine (authenticated) model active, or no owner watermark' },
@@ -95,6 +109,9 @@ export const ERROR_CATALOGUE = {
   E_PROVISION_VERIFY: { summary: 'after writing, the device key does not match the expected key-check value' },
   E_PROVISION_UNCONFIRMED: { summary: 'the board on this port is not one that was confirmed for provisioning (swapped or not listed)', hint: 'rerun the command and confirm the boards it lists' },
   E_CONFIRM_DECLINED: { summary: 'the typed confirmation did not match; nothing was written' },
+
+  // --- warnings (printed as `warning W_CODE: ...`; the command goes on)
+  W_DATA_RANGE: { summary: 'the data has an extreme value range (a few huge values among small ones): int8 calibration from it leaves normal values almost no resolution' },
 
   // --- CLI usage
   E_USAGE: { summary: 'the command line is invalid' },

@@ -3,13 +3,7 @@ import { EdgelockError } from '../errors';
 import { Model } from '../ir/types';
 import { writeOnnx } from '../onnx';
 import { argmax, LabelledSet } from './labelled-data';
-
-type Ort = typeof import('onnxruntime-node');
-let ortModule: Ort | null = null;
-function ort(): Ort {
-  if (!ortModule) ortModule = require('onnxruntime-node') as Ort;
-  return ortModule;
-}
+import { createSession, ort } from '../onnx/ort-session';
 
 function messageOf(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0];
@@ -24,10 +18,10 @@ export async function predictOnnx(model: Model, data: LabelledSet): Promise<Int3
   if (shape.reduce((a, b) => a * b, 1) !== size) {
     throw new EdgelockError('E_DATA_SHAPE', `samples of shape [${data.sampleShape}] do not fit model input '${input.name}' [${shape}]`);
   }
-  const { InferenceSession, Tensor } = ort();
+  const { Tensor } = ort();
   let session: import('onnxruntime-node').InferenceSession;
   try {
-    session = await InferenceSession.create(writeOnnx(model), { graphOptimizationLevel: 'disabled', logSeverityLevel: 3 });
+    session = await createSession(writeOnnx(model), { graphOptimizationLevel: 'disabled' });
   } catch (e) {
     throw new EdgelockError('E_RUNTIME', `onnxruntime could not load the model: ${messageOf(e)}`);
   }

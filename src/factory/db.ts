@@ -12,6 +12,7 @@
 import Database from 'better-sqlite3';
 import { randomUUID } from 'crypto';
 import * as fs from 'fs';
+import { isKeyFile } from '../keys/key-file';
 import { EdgelockError } from '../errors';
 
 /** "ELFB": marks an edgelock factory database. */
@@ -138,6 +139,7 @@ export class FactoryDb {
   /** Opens (creating if allowed) the database, switches it to WAL and brings the schema to the current version. */
   static open(file: string, opts: OpenOptions = {}): FactoryDb {
     if (opts.mustExist && !fs.existsSync(file)) throw new EdgelockError('E_FILE_NOT_FOUND', `no factory database at '${file}'`, { file });
+    if (isKeyFile(file)) throw new EdgelockError('E_OUTPUT_IS_KEY', `'${file}' is a key file, not a factory database; nothing was written`, { file });
     let db: Database.Database;
     try {
       db = new Database(file, { fileMustExist: Boolean(opts.mustExist), timeout: opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });

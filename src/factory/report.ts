@@ -2,17 +2,27 @@
 import { formatTable } from '../text/table';
 import { FactoryEvent, OUTCOMES } from './db';
 
+/** Outcomes that prove what a board's key store holds: a later one for the same board settles an open attempt. */
+const SETTLING: ReadonlySet<string> = new Set(['written', 'unchanged', 'refused-conflict']);
+
 /**
- * Attempts (a key write begun) with no result row for the same run and port after them: the station
- * stopped mid-write, so the board's key store state is unknown and it should be provisioned again
- * (which reports "unchanged" if the write went through).
+ * Attempts (a key write begun) with no result after them: the station stopped mid-write, so the board's key
+ * store state is unknown and it should be provisioned again (which reports "unchanged" if the write went
+ * through). An attempt is settled by a result row of the same run and port, or by any later key check of the
+ * same board (its unique id: a re-check is a new run, often on another port) that read its key store.
  */
 export function unfinishedAttempts(events: readonly FactoryEvent[]): FactoryEvent[] {
   const open = new Map<string, FactoryEvent>();
-  for (const e of events) {
-    const k = `${e.runId}\0${e.port}`;
-    if (e.outcome === 'attempt') open.set(k, e);
-    else open.delete(k);
+  for (const e of [...events].sort((a, b) => a.seq - b.seq)) {
+    if (e.outcome === 'attempt') {
+      open.set(e.id, e);
+      continue;
+    }
+    for (const [id, a] of open) {
+      const sameWrite = a.runId === e.runId && a.port === e.port;
+      const recheck = a.uid !== null && a.uid !== undefined && a.uid === e.uid && SETTLING.has(e.outcome);
+      if (sameWrite || recheck) open.delete(id);
+    }
   }
   return [...open.values()];
 }

@@ -1,16 +1,13 @@
-import { readFileSync } from 'fs';
 import { EdgelockError } from '../errors';
 import { Model } from '../ir/types';
 import { readOnnx } from '../onnx/reader';
 import { detectFormat, FormatName } from './detect';
 
+import { readInputFile } from '../data/read-input';
+
+/** A model, package or record file: regular files only, bounded (src/data/read-input.ts). */
 export function readFileBytes(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new EdgelockError('E_FILE_NOT_FOUND', `cannot read '${path}'${code ? ` (${code})` : ''}`, { file: path });
-  }
+  return readInputFile(path);
 }
 
 const FORMAT_TITLES: Record<FormatName, string> = {

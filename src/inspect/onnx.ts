@@ -4,6 +4,7 @@ import { formatShape } from '../text/shape';
 import { formatTable } from '../text/table';
 import { dumpGraph } from '../ir/dump';
 import { inferShapes } from '../ops/shape-inference';
+import { checkGraphOutputs } from '../ops/validate';
 import { Model, ValueInfo } from '../ir/types';
 import { defaultOpset } from '../ir/opsets';
 import { decideInputLayouts } from '../compiler/input-layout';
@@ -47,6 +48,7 @@ function allStatic(m: Model): boolean {
 }
 
 export function inspectOnnx(source: Model, opts: InspectOnnxOptions = {}): { report: OnnxReport; inferred: Model } {
+  checkGraphOutputs(source);
   const notes: string[] = [];
   const model = pinInputShapes(source, opts.inputShapes ?? new Map(), notes);
   const inferred = inferShapes(model);

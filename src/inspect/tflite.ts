@@ -14,6 +14,7 @@ import { EdgelockError } from '../errors';
 import { DTYPE_BYTES } from '../ir/tensor';
 import { microRegistrations } from '../tflite/opcodes';
 import { readTflite, TfliteTensorInfo } from '../tflite/reader';
+import { validateTflite } from '../tflite/validate';
 import { Inspector } from './inspector';
 
 /** Element sizes: the IR's table, plus TFLite tensor types the IR has no dtype for. */
@@ -65,6 +66,7 @@ function tensorBytes(t: TfliteTensorInfo): number {
 
 export function inspectTflite(bytes: Uint8Array, file: string): TfliteReport {
   const info = readTflite(bytes);
+  validateTflite(info);
   const sg = info.subgraphs[0];
   if (!sg) throw new EdgelockError('E_TFLITE_PARSE', `'${file}' has no subgraph`, { file });
   const ops: Record<string, number> = {};

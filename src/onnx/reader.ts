@@ -136,7 +136,7 @@ export function readTensor(t: onnx.ITensorProto, file?: string): Tensor {
   if (t.segment) throw new EdgelockError('E_ONNX_INVALID_NODE', `tensor '${name}' is segmented`, { file });
   const dtype = readElemType(t.dataType ?? 0, `tensor '${name}'`, file);
   const shape = (t.dims ?? []).map((d) => num(d as LongLike));
-  if (shape.some((d) => !Number.isInteger(d) || d < 0)) {
+  if (shape.some((d) => !Number.isInteger(d) || d < 0 || d > MAX_DIM)) {
     throw new EdgelockError('E_ONNX_PARSE', `tensor '${name}' has an invalid shape [${shape}]`, { file });
   }
   const n = shapeSize(shape);
@@ -170,11 +170,18 @@ export function readTensor(t: onnx.ITensorProto, file?: string): Tensor {
   }
 }
 
-function readShape(tt: onnx.TypeProto.ITensor): Dim[] | null {
+/** The largest dimension edgelock accepts: TFLite stores dimensions as int32. */
+export const MAX_DIM = 0x7fffffff;
+
+function readShape(tt: onnx.TypeProto.ITensor, what: string, file?: string): Dim[] | null {
   if (!tt.shape) return null;
   return (tt.shape.dim ?? []).map((d) => {
     const which = (d as { value?: string }).value;
-    if (which === 'dimValue') return num(d.dimValue as LongLike);
+    if (which === 'dimValue') {
+      const v = num(d.dimValue as LongLike);
+      if (v > MAX_DIM) throw new EdgelockError('E_ONNX_SHAPE', `${what} has dimension ${String(d.dimValue)}, more than ${MAX_DIM} (TFLite dimensions are int32)`, { file });
+      return v;
+    }
     if (which === 'dimParam') return d.dimParam && d.dimParam.length > 0 ? d.dimParam : null;
     return null;
   });
@@ -184,7 +191,7 @@ function readValueInfo(v: onnx.IValueInfoProto, file?: string): ValueInfo {
   const name = v.name ?? '';
   const tt = v.type?.tensorType;
   if (!tt) throw new EdgelockError('E_ONNX_DTYPE', `graph value '${name}' is not a tensor (sequences and maps are not supported)`, { file });
-  return { name, dtype: readElemType(tt.elemType ?? 0, `graph value '${name}'`, file), shape: readShape(tt) };
+  return { name, dtype: readElemType(tt.elemType ?? 0, `graph value '${name}'`, file), shape: readShape(tt, `graph value '${name}'`, file) };
 }
 
 function readValueInfoLenient(v: onnx.IValueInfoProto): ValueInfo | undefined {
@@ -192,7 +199,7 @@ function readValueInfoLenient(v: onnx.IValueInfoProto): ValueInfo | undefined {
   if (!tt) return undefined;
   const dtype = dtypeFromOnnx(tt.elemType ?? 0);
   if (!dtype) return undefined;
-  return { name: v.name ?? '', dtype, shape: readShape(tt) };
+  return { name: v.name ?? '', dtype, shape: readShape(tt, `value '${v.name ?? ''}'`) };
 }
 
 export { allocArray };

@@ -11,6 +11,7 @@ import { getOpDef } from './registry';
 import { OpContext, OpDef, ValueType } from './types';
 import { propagateShapeValue, ShapeValue, shapeValueOfConst } from './shape-values';
 import { fromNumbers } from './support/tensor-ops';
+import { MemoryBudget, tensorBytes } from '../ir/memory-budget';
 
 /** Constant sub-graphs are evaluated during inference while their inputs hold at most this many elements. */
 export const INFER_FOLD_LIMIT = 1 << 16;
@@ -75,7 +76,7 @@ function smallEnough(inputs: (Tensor | undefined)[]): boolean {
  * Walks the graph in topological order, checking each node against its op definition and
  * inferring every value's type and shape. Throws EdgelockError naming the offending node.
  */
-export function analyzeGraph(model: Model): GraphAnalysis {
+export function analyzeGraph(model: Model, budget: MemoryBudget = new MemoryBudget()): GraphAnalysis {
   const graph = model.graph;
   const opset = opsetVersion(model);
   const nodes = topologicalSort(graph);
@@ -119,7 +120,10 @@ export function analyzeGraph(model: Model): GraphAnalysis {
     let values: Tensor[] | undefined;
     const present = node.inputs.filter((i) => i !== '');
     if (def.evaluate && present.every((i) => consts.has(i)) && smallEnough(ctx.consts)) {
+      const predicted = outs.map((t) => tensorBytes(t.dtype, t.shape));
+      budget.charge(predicted.reduce((a: number, b) => a + (b ?? 0), 0), node);
       values = guarded(node, 'evaluation', () => def.evaluate!(ctx, ctx.consts));
+      values.forEach((v, k) => predicted[k] === undefined && budget.charge(v.data.byteLength, node));
     } else if (def.foldFromTypes) {
       values = guarded(node, 'evaluation', () => def.foldFromTypes!(ctx));
     }

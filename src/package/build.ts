@@ -10,6 +10,7 @@ import { readTfliteDescriptor } from '../lock/tflite-lock';
 import { wrapModelKey } from '../lock/wrap-key';
 import { LIMITS } from '../protocol/definition';
 import { isTflite, readTflite } from '../tflite/reader';
+import { validateTflite } from '../tflite/validate';
 import { recordFromTflite } from '../watermark/metadata';
 import { PackageContents, encodePackage } from './encode';
 import { derivePackageKey } from './keys';
@@ -35,6 +36,7 @@ export function buildPackage(tflite: Uint8Array, o: BuildPackageOptions): BuiltP
     throw new EdgelockError('E_USAGE', `--device-uid must be the board's ${LIMITS.uidSize}-byte unique id (${2 * LIMITS.uidSize} hex digits), got ${o.deviceUid.length} bytes`);
   }
   const info = readTflite(tflite);
+  validateTflite(info);
   const contents: PackageContents = { model: tflite, version: o.version, securityCounter: o.securityCounter, deviceUid: o.deviceUid };
   const deviceKey = deriveDeviceKey(o.master, o.deviceUid);
   let locked: BuiltPackage['locked'] = null;

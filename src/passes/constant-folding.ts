@@ -1,6 +1,7 @@
 import { EdgelockError } from '../errors';
 import { Model, Node, Tensor } from '../ir/types';
 import { shapeSize } from '../ir/tensor';
+import { MemoryBudget, tensorBytes } from '../ir/memory-budget';
 import { getOpDef } from '../ops/registry';
 import { OpContext } from '../ops/types';
 import { editable, graphOutputNames, isDefaultDomain, opsetVersion } from './graph-edit';
@@ -20,6 +21,7 @@ function run(model: Model): Model {
   const graphOutputs = graphOutputNames(g);
   const consts = new Map<string, Tensor>(g.initializers);
   const folded = new Set<Node>();
+  const budget = new MemoryBudget();
   for (const node of g.nodes) {
     const def = isDefaultDomain(node) ? getOpDef(node.opType) : undefined;
     if (!def || !def.evaluate) continue;
@@ -37,8 +39,10 @@ function run(model: Model): Model {
     // A Constant's value is already stored in the model, so moving it to an initializer never grows it.
     const tooBig = (elements: number) => node.opType !== 'Constant' && elements > MAX_FOLDED_ELEMENTS && elements > inElements;
     // Shapes first (cheap), so a huge broadcast is never computed just to be thrown away.
-    const predicted = def.infer(ctx).reduce((sum: number, t) => sum + (t.shape && t.shape.every((d) => typeof d === 'number') ? shapeSize(t.shape as number[]) : 0), 0);
+    const types = def.infer(ctx);
+    const predicted = types.reduce((sum: number, t) => sum + (t.shape && t.shape.every((d) => typeof d === 'number') ? shapeSize(t.shape as number[]) : 0), 0);
     if (tooBig(predicted)) continue;
+    budget.charge(types.reduce((sum: number, t) => sum + (tensorBytes(t.dtype, t.shape) ?? 0), 0), node, 'folding');
     const outputs = def.evaluate(ctx, inputs);
     if (outputs.length < node.outputs.filter((o) => o !== '').length) {
       throw new EdgelockError('E_PASS_FAILED', `evaluating ${node.opType} gave ${outputs.length} results`, { node: node.name, op: node.opType });

@@ -195,7 +195,7 @@ export const COMMANDS: readonly CommandDef[] = [
   },
   {
     name: 'RUN', id: 0x30, timeoutMs: 20000,
-    doc: 'Runs the prepared model of a slot once. `input` is every model input\'s int8 bytes, in input order. Answers the cycles of the invoke (board cycle counter; QEMU: SysTick under -icount shift=0) and `output_count` outputs, each a TENSOR_DESC record followed by its `bytes` int8 bytes. A wrong input length answers ERR_BAD_LENGTH; outputs larger than a frame ERR_BAD_ARGUMENT.',
+    doc: 'Runs the prepared model of a slot once. `input` is every model input\'s bytes, in input order: int8, or little-endian float32 for a float input (`--io float`). Answers the cycles of the invoke (board cycle counter; QEMU: SysTick under -icount shift=0) and `output_count` outputs, each a TENSOR_DESC record followed by its `bytes` bytes (int8, or little-endian float32). A wrong input length answers ERR_BAD_LENGTH; outputs larger than a frame ERR_BAD_ARGUMENT.',
     request: [
       { name: 'slot', type: 'u8' },
       { name: 'input', type: 'rest' },

@@ -4,9 +4,9 @@
  * a small JSON file; the rate used is the larger of 1/C and the one-sided Clopper–Pearson upper
  * bound (confidence 99.9%) of the pooled match rate, and of the largest single-model rate.
  */
-import * as fs from 'fs';
 import { EdgelockError } from '../errors';
 import { writeFileAtomic } from '../formats/atomic-write';
+import { readInputFile } from '../data/read-input';
 import { clopperPearsonUpper } from './binomial';
 import { SCHEME } from './params';
 
@@ -63,11 +63,7 @@ export function writeNull(file: string, n: NullCalibration): void {
 
 export function readNull(file: string): NullCalibration {
   let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new EdgelockError('E_WATERMARK_NULL', `cannot read '${file}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file });
-  }
+  text = readInputFile(file, { missingCode: 'E_WATERMARK_NULL', maxBytes: 1 << 20, what: 'null calibration' }).toString('utf8');
   let n: NullCalibration;
   try {
     n = JSON.parse(text) as NullCalibration;

@@ -11,6 +11,7 @@ import { readOnnx } from '../onnx/reader';
 import { TfliteOracle } from '../tflite/oracle';
 import { nchwToNhwc, quantizeAffine, recordedInputLayouts } from '../tflite/affine';
 import { readTflite } from '../tflite/reader';
+import { createSession, ort } from '../onnx/ort-session';
 
 export interface ClassifierRunner {
   /** Output classes. */
@@ -31,8 +32,6 @@ export function argmaxRows(logits: ArrayLike<number>, count: number, classes: nu
   return out;
 }
 
-type Ort = typeof import('onnxruntime-node');
-
 async function onnxRunner(bytes: Uint8Array, file: string): Promise<ClassifierRunner> {
   const model = readOnnx(bytes, file);
   const g = model.graph;
@@ -44,8 +43,7 @@ async function onnxRunner(bytes: Uint8Array, file: string): Promise<ClassifierRu
   const outShape = g.outputs[0].shape;
   const classes = outShape && typeof outShape[outShape.length - 1] === 'number' ? (outShape[outShape.length - 1] as number) : NaN;
   if (!(classes >= 2)) throw new EdgelockError('E_WATERMARK_PARAMS', `output '${g.outputs[0].name}' has no fixed class dimension`, { file });
-  const ort = require('onnxruntime-node') as Ort;
-  const session = await ort.InferenceSession.create(bytes);
+  const session = await createSession(bytes);
   const inName = g.inputs[0].name;
   const outName = g.outputs[0].name;
   const size = sampleShape.reduce((a, b) => a * b, 1);
@@ -57,7 +55,7 @@ async function onnxRunner(bytes: Uint8Array, file: string): Promise<ClassifierRu
       const step = batched ? 256 : 1;
       for (let s = 0; s < count; s += step) {
         const n = Math.min(step, count - s);
-        const feed = new ort.Tensor('float32', Float32Array.from(x.subarray(s * size, (s + n) * size)), [n, ...sampleShape]);
+        const feed = new (ort().Tensor)('float32', Float32Array.from(x.subarray(s * size, (s + n) * size)), [n, ...sampleShape]);
         const r = await session.run({ [inName]: feed });
         out.set(argmaxRows(r[outName].data as Float32Array, n, classes), s);
       }

@@ -17,7 +17,7 @@ import { writeNpy } from '../../src/data/npy';
 import { makeTensor } from '../../src/ir/tensor';
 import { ROOT, runCli } from '../helpers/cli';
 
-const UID = '00a1b2c3d4e5f607';
+const UID = '00a1b2c3d4e5f6070819a2b3c4d5e6f7';
 const dir = mkdtempSync(join(tmpdir(), 'edgelock-noleak-'));
 const keyFile = join(dir, 'master.key');
 const printed: string[] = [];
@@ -52,7 +52,7 @@ test('no key material in anything printed or written', async () => {
   expect(cli(['lock', model, '-o', join(dir, 'model.onnx'), '--key', keyFile, '--model-key', '--json'])).toBe(0);
   for (const f of ['seal.onnx', 'hpnn.onnx']) {
     expect(cli(['eval', join(dir, f), '--data', join(dir, 'x.npy'), '--labels', join(dir, 'y.npy'), '--key', keyFile, '--device-uid', UID, '--json'])).toBe(0);
-    expect(cli(['eval', join(dir, f), '--data', join(dir, 'x.npy'), '--labels', join(dir, 'y.npy'), '--key', keyFile, '--device-uid', 'ffff'])).toBe(1);
+    expect(cli(['eval', join(dir, f), '--data', join(dir, 'x.npy'), '--labels', join(dir, 'y.npy'), '--key', keyFile, '--device-uid', 'ff'.repeat(16)])).toBe(1);
   }
   const master = readKeyFile(keyFile);
   const lockedBytes = readFileSync(join(dir, 'seal.onnx'));

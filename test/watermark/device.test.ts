@@ -214,7 +214,7 @@ describe('edgelock watermark verify --port (built CLI, host-sim board)', () => {
       await client.close(); // the CLI opens the port itself
     }
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgelock-wm-cli-'));
-    fs.writeFileSync(path.join(dir, 'owner.key'), OWNER_KEY);
+    fs.writeFileSync(path.join(dir, 'owner.key'), OWNER_KEY, { mode: 0o600 });
   }, 120_000);
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 

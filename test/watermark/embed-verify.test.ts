@@ -131,7 +131,7 @@ function cli(args: string[]): { status: number; out: string; err: string; code?:
 
 test('CLI: embed on .npy data with labels, verify with --json, errors carry catalogue codes', async () => {
   const keyFile = path.join(dir, 'owner.key');
-  fs.writeFileSync(keyFile, KEY);
+  fs.writeFileSync(keyFile, KEY, { mode: 0o600 });
   const n = 600;
   const xFile = path.join(dir, 'x.npy');
   const yFile = path.join(dir, 'y.npy');
@@ -178,7 +178,7 @@ test('CLI: embed on .npy data with labels, verify with --json, errors carry cata
   expect(cli(['verify', cleanFile, '--owner', 'acme-vision', '--key', keyFile, '--data', sub, '--labels', subLabels]).code).toBe('E_WATERMARK_PARAMS');
   expect(cli(['verify', wmFile, '--owner', 'acme-vision', '--key', keyFile, '--data', sub]).code).toBe('E_USAGE');
   expect(cli(['verify', wmFile, '--owner', 'acme-vision', '--key', keyFile, '--data', xFile, '--labels', yFile]).code).toBe('E_WATERMARK_DATA');
-  fs.writeFileSync(path.join(dir, 'short.key'), KEY.subarray(0, 16));
+  fs.writeFileSync(path.join(dir, 'short.key'), KEY.subarray(0, 16), { mode: 0o600 });
   expect(cli(['verify', wmFile, '--owner', 'a', '--key', path.join(dir, 'short.key'), '--data', sub, '--labels', subLabels]).code).toBe('E_KEY_FILE');
 });
 

@@ -74,7 +74,8 @@ static uint8_t cmd_run(const uint8_t *req, uint16_t req_len, uint8_t *rsp, uint1
   n = el_model_input_count(m);
   for (i = 0; i < n; i++) {
     if (el_model_input(m, i, &t) != EL_OK) return EL_ST_ERR_INTERNAL;
-    if (t.type != EL_INT8) return EL_ST_ERR_BAD_ARGUMENT; /* RUN carries int8 bytes only */
+    /* RUN carries each input's bytes as the model stores them: int8, or float32 (little-endian) for --io float */
+    if (t.type != EL_INT8 && t.type != EL_FLOAT32) return EL_ST_ERR_BAD_ARGUMENT;
     need += t.bytes;
   }
   if (need != in_len) return EL_ST_ERR_BAD_LENGTH;
@@ -88,7 +89,7 @@ static uint8_t cmd_run(const uint8_t *req, uint16_t req_len, uint8_t *rsp, uint1
   used = EL_RUN_RSP_FIXED_SIZE;
   for (i = 0; i < n; i++) {
     if (el_model_output(m, i, &t) != EL_OK) return EL_ST_ERR_INTERNAL;
-    if (t.type != EL_INT8) return EL_ST_ERR_BAD_ARGUMENT;
+    if (t.type != EL_INT8 && t.type != EL_FLOAT32) return EL_ST_ERR_BAD_ARGUMENT;
     used += EL_TENSOR_DESC_FIXED_SIZE + t.bytes;
   }
   if (used > EL_MAX_PAYLOAD) return EL_ST_ERR_BAD_ARGUMENT;

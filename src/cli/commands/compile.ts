@@ -29,6 +29,7 @@ import { formatShape } from '../../text/shape';
 import { formatTable } from '../../text/table';
 import { parseInputShapes } from '../../ir/pin-inputs';
 import { collect } from '../repeatable';
+import { checkOutputPaths } from '../../formats/output-guard';
 
 interface CompileFlags {
   output?: string;
@@ -115,6 +116,7 @@ export function register(program: Command): Command {
     .action(async (file: string, flags: CompileFlags) => {
       const precision = checkFlags(flags);
       const inputShapes = parseInputShapes(flags.inputShape);
+      checkOutputPaths([flags.output, flags.cArray], [file, flags.calib, flags.key]);
       const bytes = readFileBytes(file);
       const fmt = detectFormat(bytes);
       if (fmt !== 'onnx') {

@@ -10,10 +10,10 @@ import { Command } from 'commander';
 import { withDevice } from '../../device';
 import { EdgelockError } from '../../errors';
 import { readNpy } from '../../data/npy';
-import type { RunResult, TensorDesc } from '../../device/client';
+import type { RunResult } from '../../device/client';
+import { decodeRunOutput, encodeRunInput } from '../../eval/run-io';
 import { readFileBytes } from '../../formats/load';
 import { LIMITS } from '../../protocol/definition';
-import { quantizeAffine } from '../../tflite/affine';
 import { printJson } from '../output';
 import { humanBytes } from '../../text/bytes';
 import { formatTable } from '../../text/table';
@@ -29,20 +29,12 @@ function parseSlot(v: string): number {
   return slot;
 }
 
-/** The int8 bytes for the model's single int8 input, from a float32 (quantised here) or int8 .npy file. */
-function inputBytes(file: string, input: TensorDesc): Int8Array {
-  const t = readNpy(file);
-  if (t.data.length !== input.bytes) {
-    throw new EdgelockError('E_DATA_SHAPE', `${file} has ${t.data.length} elements (shape [${t.shape}]), the model input [${input.shape}] has ${input.bytes}`, { file });
-  }
-  if (t.dtype === 'int8') return t.data as Int8Array;
-  if (t.dtype === 'float32') return Int8Array.from(quantizeAffine(t.data as Float32Array, input.scale, input.zeroPoint));
-  throw new EdgelockError('E_NPY_INVALID', `${file} holds ${t.dtype}; device run takes float32 (quantised with the model input's scale) or int8`, { file });
-}
-
 function runJson(r: RunResult): unknown {
   return {
-    outputs: r.outputs.map((o) => ({ shape: o.shape, int8: Array.from(o.int8), values: Array.from(o.int8, (q) => (q - o.zeroPoint) * o.scale), scale: o.scale, zeroPoint: o.zeroPoint })),
+    outputs: r.outputs.map((o) => {
+      const d = decodeRunOutput(o);
+      return { shape: o.shape, ...(d.int8 ? { int8: d.int8 } : { dtype: 'float32' }), values: d.values, scale: o.scale, zeroPoint: o.zeroPoint };
+    }),
     cycles: r.cycles,
   };
 }
@@ -101,16 +93,16 @@ export function register(program: Command): Command {
         const slot = given ?? (await c.info()).package?.activeSlot ?? 0;
         const io = await c.modelIo(slot);
         if (io.inputs.length !== 1) throw new EdgelockError('E_USAGE', `the model in slot ${slot} has ${io.inputs.length} inputs; device run feeds one`);
-        return c.run(slot, inputBytes(file, io.inputs[0]));
+        return c.run(slot, encodeRunInput(readNpy(file), io.inputs[0], file));
       });
-      const out = runJson(r) as { outputs: { shape: number[]; int8: number[]; values: number[]; scale: number; zeroPoint: number }[]; cycles: number };
+      const out = runJson(r) as { outputs: { shape: number[]; int8?: number[]; values: number[]; scale: number; zeroPoint: number }[]; cycles: number };
       if (f.json) {
         printJson(out);
         return;
       }
       const lines = out.outputs.flatMap((o, i) => [
-        `output ${i}  shape [${o.shape.join(', ')}]  scale ${o.scale}  zero point ${o.zeroPoint}`,
-        `  int8    ${o.int8.join(' ')}`,
+        `output ${i}  shape [${o.shape.join(', ')}]  ${o.int8 ? `scale ${o.scale}  zero point ${o.zeroPoint}` : 'float32'}`,
+        ...(o.int8 ? [`  int8    ${o.int8.join(' ')}`] : []),
         `  values  ${o.values.map((v) => Number(v.toPrecision(6))).join(' ')}`,
       ]);
       lines.push(`cycles    ${out.cycles}`);

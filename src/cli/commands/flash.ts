@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import { withDevice } from '../../device/client';
 import { EdgelockError } from '../../errors';
 import { FlashResult, flashPort } from '../../factory/flash';
+import { checkFlashPlan, packageFor } from '../../factory/flash-plan';
 import { collectPorts, exitCodeFor, runOnBoards } from '../../factory/multi-board';
 import { readFileBytes } from '../../formats/load';
 import { DecodedPackage, decodePackage } from '../../package/decode';
@@ -23,13 +24,7 @@ interface Loaded {
   pkg: DecodedPackage;
 }
 
-/** The package for a board: the one made for its uid, else the only one given. */
-export function packageFor(uid: string, packages: Loaded[]): Loaded {
-  const mine = packages.find((p) => p.pkg.deviceUid === uid);
-  if (mine) return mine;
-  if (packages.length === 1) return packages[0];
-  throw new EdgelockError('E_PACKAGE_WRONG_DEVICE', `none of the ${packages.length} packages is for device ${uid}`);
-}
+export { packageFor };
 
 function summary(r: FlashResult & { file: string }): string {
   if (r.skipped) return `${r.file}: version ${r.version} already active in slot ${r.slot}, skipped`;
@@ -49,6 +44,7 @@ export function register(program: Command): Command {
         const bytes = readFileBytes(file);
         return { file, bytes, pkg: decodePackage(bytes, file) };
       });
+      checkFlashPlan(f.port, packages);
       const outcomes = await runOnBoards(f.port, async (port, emit) => {
         const uid = await withDevice(port, async (c) => (await c.info()).uid);
         const p = packageFor(uid, packages);

@@ -1,6 +1,6 @@
 /** The --key / --device-uid flags shared by lock and eval, turned into key material. */
 import { EdgelockError } from '../../errors';
-import { parseDeviceUid } from '../../keys/device-uid';
+import { parseBoardUid } from '../../device/board-uid';
 import { readKeyFile } from '../../keys/key-file';
 import { KeyMaterial } from '../../lock/key-material';
 
@@ -9,5 +9,5 @@ export function keyMaterialFromFlags(flags: { key?: string; deviceUid?: string }
     if (flags.deviceUid) throw new EdgelockError('E_USAGE', '--device-uid needs --key <keyfile>');
     return undefined;
   }
-  return { master: readKeyFile(flags.key), ...(flags.deviceUid ? { deviceUid: parseDeviceUid(flags.deviceUid) } : {}) };
+  return { master: readKeyFile(flags.key), ...(flags.deviceUid ? { deviceUid: parseBoardUid(flags.deviceUid) } : {}) };
 }

@@ -6,8 +6,10 @@ import { Command } from 'commander';
 import { EdgelockError } from '../../errors';
 import { writeFileAtomic } from '../../formats/atomic-write';
 import { loadOnnxFile } from '../../formats/load';
+import { checkOutputPaths } from '../../formats/output-guard';
 import { writeOnnx } from '../../onnx';
 import { lockModel } from '../../lock/lock-model';
+import { prepareModel } from '../../compiler/prepare';
 import { DEFAULT_SCHEME, SCHEMES, schemeByName } from '../../lock/schemes';
 import { printJson } from '../output';
 import { formatTable } from '../../text/table';
@@ -36,9 +38,11 @@ export function register(program: Command): Command {
       if (!flags.output) throw new EdgelockError('E_USAGE', 'missing -o <locked.onnx>');
       if (!flags.key) throw new EdgelockError('E_USAGE', 'missing --key <keyfile>');
       if (!!flags.deviceUid === !!flags.modelKey) throw new EdgelockError('E_USAGE', 'give exactly one of --device-uid <uid> and --model-key');
+      checkOutputPaths([flags.output], [file, flags.key]);
       const scheme = schemeByName(flags.scheme ?? DEFAULT_SCHEME);
       const material = keyMaterialFromFlags(flags)!;
       const model = loadOnnxFile(file);
+      prepareModel(model); // the same validation as compile: a model compile refuses is not locked
       const { model: locked, descriptor: d } = lockModel(model, material, { scheme: scheme.name, binding: flags.modelKey ? 'model' : 'device' });
       material.master.fill(0);
       const bytes = writeOnnx(locked);

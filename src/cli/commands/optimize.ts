@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { loadOnnxFile } from '../../formats/load';
 import { writeFileAtomic } from '../../formats/atomic-write';
 import { inferShapes } from '../../ops/shape-inference';
+import { checkOutputPaths } from '../../formats/output-guard';
 import { writeOnnx } from '../../onnx/writer';
 import { runPipeline } from '../../passes/pipeline';
 import { printJson } from '../output';
@@ -19,6 +20,7 @@ export function register(program: Command): Command {
     .requiredOption('-o, --output <out.onnx>', 'where to write the optimised model')
     .option('--json', 'print one JSON object')
     .action((input: string, opts: OptimizeOptions) => {
+      checkOutputPaths([opts.output], [input]);
       const model = inferShapes(loadOnnxFile(input));
       const { model: optimized, log } = runPipeline(model);
       writeFileAtomic(opts.output, writeOnnx(optimized));

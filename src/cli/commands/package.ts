@@ -6,12 +6,14 @@ import { Command } from 'commander';
 import { EdgelockError } from '../../errors';
 import { writeFileAtomic } from '../../formats/atomic-write';
 import { readFileBytes } from '../../formats/load';
-import { parseDeviceUid } from '../../keys/device-uid';
+import { checkOutputPaths } from '../../formats/output-guard';
+import { parseBoardUid } from '../../device/board-uid';
 import { readKeyFile } from '../../keys/key-file';
 import { buildPackage } from '../../package/build';
 import { decodePackage } from '../../package/decode';
 import { printJson } from '../output';
 import { humanBytes } from '../../text/bytes';
+import { COUNTER_JUMP_LIMIT, COUNTER_MAX, parseSecurityCounter } from '../../package/security-counter';
 
 interface PackageFlags {
   output?: string;
@@ -19,13 +21,9 @@ interface PackageFlags {
   deviceUid?: string;
   version?: string;
   securityCounter?: string;
+  previousCounter?: string;
+  allowCounterJump?: boolean;
   json?: boolean;
-}
-
-function parseCounter(v: string | undefined): number {
-  if (v === undefined) throw new EdgelockError('E_USAGE', 'missing --security-counter <n>');
-  if (!/^\d+$/.test(v) || Number(v) > 0xffffffff) throw new EdgelockError('E_USAGE', `--security-counter must be an integer 0..4294967295, got '${v}'`);
-  return Number(v);
 }
 
 export function register(program: Command): Command {
@@ -36,7 +34,9 @@ export function register(program: Command): Command {
     .option('--key <keyfile>', 'the vendor master key')
     .option('--device-uid <uid>', 'the unique id of the board the package is for (hex, as `device info` prints it)')
     .option('--version <semver>', 'the model version, e.g. 1.0.0')
-    .option('--security-counter <n>', 'anti-rollback counter: boards refuse packages below the counter they hold')
+    .option('--security-counter <n>', `anti-rollback counter 0..${COUNTER_MAX}: boards refuse packages below the counter they hold`)
+    .option('--previous-counter <n>', 'the counter of the fleet\'s current package (default 0): jumps are measured from it')
+    .option('--allow-counter-jump', `allow a counter more than ${COUNTER_JUMP_LIMIT} above the previous one`)
     .option('--json', 'print one JSON object')
     .action((model: string, f: PackageFlags) => {
       if (!f.output) throw new EdgelockError('E_USAGE', 'missing -o <pkg.elp>');
@@ -45,8 +45,9 @@ export function register(program: Command): Command {
         throw new EdgelockError('E_USAGE', 'missing --device-uid <uid>: packages are per device (their tag is keyed by that board\'s device key; see docs/package.md)');
       }
       if (!f.version) throw new EdgelockError('E_USAGE', 'missing --version <semver>');
-      const counter = parseCounter(f.securityCounter);
-      const uid = parseDeviceUid(f.deviceUid);
+      checkOutputPaths([f.output], [model, f.key]);
+      const counter = parseSecurityCounter(f);
+      const uid = parseBoardUid(f.deviceUid);
       const tflite = readFileBytes(model);
       const master = readKeyFile(f.key);
       let built;

@@ -22,6 +22,7 @@ import { EdgelockError } from '../../errors';
 import { writeFileAtomic } from '../../formats/atomic-write';
 import { detectFormat } from '../../formats/detect';
 import { FORMAT_TITLES, readFileBytes } from '../../formats/load';
+import { checkOutputPaths } from '../../formats/output-guard';
 import { readKeyFile } from '../../keys/key-file';
 import { readOnnx } from '../../onnx/reader';
 import { readTflite } from '../../tflite/reader';
@@ -126,6 +127,7 @@ interface EmbedFlags extends Common {
 
 async function embedAction(input: string, f: EmbedFlags): Promise<void> {
   const out = need(f.output, '-o <out.onnx>');
+  checkOutputPaths([out], [input, f.key, f.data, f.labels]);
   const signature = signatureOf(f);
   const model = readOnnx(readFileBytes(input), input);
   const data = labelledData(f);
@@ -286,6 +288,7 @@ async function calibrateAction(file: string, f: CalibrateFlags): Promise<void> {
   if (!params) throw new EdgelockError('E_WATERMARK_PARAMS', `'${file}' carries no watermark record; calibrate takes the watermarked ONNX model`, { file });
   const base = labelledData(f);
   const out = f.output ?? defaultNullPath(file);
+  checkOutputPaths([out], [file, f.key, f.data, f.labels, f.test, ...(f.clean ?? [])]);
   let classifiers: AsyncIterable<CleanClassifier> | Iterable<CleanClassifier>;
   if (f.clean && f.clean.length) {
     classifiers = (async function* () {
