@@ -6,7 +6,7 @@
  * on POSIX), which keeps out non-edgelock programs run by other users (root is exempt from TIOCEXCL, hence the
  * lock file). Within one process the lock is re-entrant (a reconnect reopens the port it already holds).
  */
-import { closeSync, linkSync, mkdirSync, openSync, readFileSync, realpathSync, unlinkSync, writeSync } from 'fs';
+import { closeSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, unlinkSync, writeSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { EdgelockError } from '../errors';
@@ -15,13 +15,16 @@ export function lockDir(): string {
   return process.env.EDGELOCK_LOCK_DIR ?? join(tmpdir(), 'edgelock-port-locks');
 }
 
-export function lockFileFor(port: string): string {
-  let resolved = port;
+function resolvedPath(port: string): string {
   try {
-    resolved = realpathSync(port);
+    return realpathSync(port);
   } catch {
-    /* a port that does not exist fails at open with its own error */
+    return port; // a port that does not exist fails at open with its own error
   }
+}
+
+export function lockFileFor(port: string): string {
+  const resolved = resolvedPath(port);
   return join(lockDir(), `${resolved.replace(/[^A-Za-z0-9._-]/g, '_')}.lock`);
 }
 
@@ -32,6 +35,29 @@ function alive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * Whether process `pid` still has `device` open (Linux /proc; elsewhere assumed yes). A live process whose lock
+ * is older than a few seconds and that no longer holds the device left the lock behind (a port closed without
+ * release, then its pseudo-terminal number reused by another board): the lock is stale.
+ */
+function holdsDevice(pid: number, device: string, file: string): boolean {
+  let fds: string[];
+  try {
+    if (Date.now() - statSync(file).mtimeMs < 5000) return true;
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return true;
+  }
+  for (const fd of fds) {
+    try {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`) === device) return true;
+    } catch {
+      /* closed meanwhile */
+    }
+  }
+  return false;
 }
 
 const held = new Map<string, number>();
@@ -81,12 +107,12 @@ export function acquirePortLock(port: string): () => void {
   for (let attempt = 0; ; attempt++) {
     if (tryLink(file)) break;
     const pid = ownerOf(file);
-    if (pid !== undefined && pid !== process.pid && alive(pid)) {
+    if (pid !== undefined && pid !== process.pid && alive(pid) && holdsDevice(pid, resolvedPath(port), file)) {
       throw new EdgelockError('E_DEVICE_PORT_BUSY', `${port} is in use by another edgelock process (pid ${pid}); nothing was sent`);
     }
     if (attempt >= 2) throw new EdgelockError('E_DEVICE_PORT_BUSY', `${port}: its lock ${file} could not be taken`);
     try {
-      unlinkSync(file); // stale: its process is gone
+      unlinkSync(file); // stale: its process is gone, or no longer has the port open
     } catch {
       /* someone else removed it first */
     }

@@ -34,7 +34,7 @@ test('device run on a --io float model: float32 input of the right shape runs, o
   const image = m.images.slice(0, 784);
   const npy = path.join(work, 'x.npy');
   writeNpy(npy, makeTensor('float32', [1, 28, 28, 1], image));
-  const board = await startBoard({ board: 'host-sim', stateDir: freshStateDir('float-io'), flavour: 'single-rounding' });
+  const board = await startBoard({ board: 'host-sim', stateDir: freshStateDir('float-io'), flavour: 'single-rounding,dev' });
   expect(runCli(['device', 'load-dev', '--port', board.port, tfl]).status).toBe(0);
   const r = runCli(['device', 'run', '--port', board.port, '--input', npy, '--json']);
   expect(r.stderr).toBe('');
