@@ -50,7 +50,7 @@ export const provisionBench: Benchmark = {
   name: 'provision',
   async run(): Promise<BenchTable> {
     const dir = mkdtempSync(join(tmpdir(), 'edgelock-bench-db-'));
-    const db = FactoryDb.open(join(dir, 'factory.db'));
+    const db = await FactoryDb.open(join(dir, "factory.db"));
     const master = randomBytes(32);
     const rows: (string | number)[][] = [];
     try {
@@ -75,7 +75,7 @@ export const provisionBench: Benchmark = {
       }
     } finally {
       master.fill(0);
-      db.close();
+      await db.close();
       rmSync(dir, { recursive: true, force: true });
     }
     return {
