@@ -137,11 +137,12 @@ export class PostgresDriver implements Driver {
         if (!transient(e)) throw this.error(e, doing);
         if (c) this.forget(c);
         const msg = e instanceof Error ? e.message : String(e);
-        if (Date.now() + delay > deadline) {
+        const left = deadline - Date.now();
+        if (left <= 0) {
           throw new EdgelockError('E_FACTORY_DB_UNREACHABLE', `${doing}: the database did not answer for ${(this.retryMs / 1000).toFixed(1)} s (${attempt} tries; last: ${msg})`, { file: this.location });
         }
         this.opts.onRetry?.(attempt, msg);
-        await sleep(delay);
+        await sleep(Math.min(delay, left));
         delay = Math.min(delay * 2, 1000);
       }
     }
