@@ -69,6 +69,8 @@ export class PostgresDriver implements Driver {
   private connecting: Promise<Client> | undefined;
   private closed = false;
   private readonly retryMs: number;
+  /** statements go one at a time over the one connection (boards handled concurrently share it) */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly url: string, private readonly opts: PostgresOptions = {}) {
     this.location = redactUrl(url);
@@ -123,8 +125,14 @@ export class PostgresDriver implements Driver {
     return schemaRefusal(msg, this.location, doing) ?? new EdgelockError('E_FACTORY_DB', `${doing}: ${msg}${code ? ` (${code})` : ''}`, { file: this.location });
   }
 
-  /** Sends one statement (or, for `tx`, a function over the connection), retrying on a lost connection. */
-  private async withRetry<T>(doing: string, fn: (c: Client) => Promise<T>): Promise<T> {
+  /** Runs `fn` over the connection after the statements queued before it, retrying on a lost connection. */
+  private withRetry<T>(doing: string, fn: (c: Client) => Promise<T>): Promise<T> {
+    const next = this.queue.then(() => this.retrying(doing, fn));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async retrying<T>(doing: string, fn: (c: Client) => Promise<T>): Promise<T> {
     const deadline = Date.now() + this.retryMs;
     let delay = 50;
     for (let attempt = 1; ; attempt++) {

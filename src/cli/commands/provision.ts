@@ -50,7 +50,10 @@ export function register(program: Command): Command {
       }
       const master = readKeyFile(f.masterKey);
       try {
-        const db = await FactoryDb.open(spec, { retryMs: retryS * 1000 });
+        const db = await FactoryDb.open(spec, {
+          retryMs: retryS * 1000,
+          onRetry: (attempt, why) => process.stderr.write(`warning: the factory database did not answer (${why.replace(/\s+/g, ' ')}); retrying (try ${attempt + 1}, up to ${retryS} s)\n`),
+        });
         try {
           const outcomes = await provision({
             ports: f.port, master, db, station: f.station ?? os.hostname(), operator: f.operator ?? defaultOperator(), dryRun: f.dryRun, yes: f.yes, json: f.json,
