@@ -218,25 +218,31 @@ export class FactoryDb {
    * Claims (master key id, uid) for this run before a key is written. Succeeds when nobody holds it, when the
    * holder released it, when the same station holds it (it stopped mid-write and provisions again), or when an
    * unfinished claim's lease ran out. Refused (returns the holder) while another station's claim is active, and
-   * always once a claim is done: a uid is provisioned at most once per master key id. Idempotent for the same run.
+   * always once a claim is done or a `written` event exists for the pair (a station that lost the database after
+   * recording it): a uid is provisioned at most once per master key id. Idempotent for the same run.
    */
   async claim(c: { masterKeyId: string; uid: string; runId: string; station: string; operator: string; port: string }): Promise<{ ok: true } | { ok: false; holder: Claim }> {
     const d = this.driver.dialect;
     const doing = `claiming uid ${c.uid}`;
     const n = await this.driver.run(
       `INSERT INTO claims (master_key_id, uid, state, run_id, station, operator, port, expires_at)
-       VALUES (?, ?, 'active', ?, ?, ?, ?, ${d.nowIso(this.claimLeaseS)})
+       SELECT ?, ?, 'active', ?, ?, ?, ?, ${d.nowIso(this.claimLeaseS)}
+       WHERE NOT EXISTS (SELECT 1 FROM events WHERE outcome = 'written' AND master_key_id = ? AND uid = ?)
        ON CONFLICT (master_key_id, uid) DO UPDATE SET state = 'active', run_id = excluded.run_id, station = excluded.station,
          operator = excluded.operator, port = excluded.port, claimed_at = ${d.nowIso()}, expires_at = excluded.expires_at
-       WHERE claims.state = 'released'
-          OR (claims.state = 'active' AND (claims.run_id = excluded.run_id OR claims.station = excluded.station OR claims.expires_at < ${d.nowIso()}))`,
-      [c.masterKeyId, c.uid, c.runId, c.station, c.operator, c.port],
+       WHERE (claims.state = 'released'
+          OR (claims.state = 'active' AND (claims.run_id = excluded.run_id OR claims.station = excluded.station OR claims.expires_at < ${d.nowIso()})))
+         AND NOT EXISTS (SELECT 1 FROM events WHERE outcome = 'written' AND master_key_id = excluded.master_key_id AND uid = excluded.uid)`,
+      [c.masterKeyId, c.uid, c.runId, c.station, c.operator, c.port, c.masterKeyId, c.uid],
       doing,
     );
     const holder = await this.claimOf(c.masterKeyId, c.uid);
     if (n === 1 && holder && holder.runId === c.runId && holder.state === 'active') return { ok: true };
-    if (!holder) throw new EdgelockError('E_FACTORY_DB', `${doing}: no claim row afterwards`, { file: this.location });
-    return { ok: false, holder };
+    if (holder) return { ok: false, holder };
+    // no claim row but a written event (recorded by a station that lost the database before finishing its claim)
+    const w = (await this.driver.all<Row>(`SELECT * FROM events WHERE outcome = 'written' AND master_key_id = ? AND uid = ? ORDER BY seq`, [c.masterKeyId, c.uid], doing))[0];
+    if (!w) throw new EdgelockError('E_FACTORY_DB', `${doing}: no claim row afterwards`, { file: this.location });
+    return { ok: false, holder: { masterKeyId: c.masterKeyId, uid: c.uid, state: 'done', runId: w.run_id, station: w.station, operator: w.operator, port: w.port, claimedAt: w.time, expiresAt: w.time } };
   }
 
   /** Ends this run's claim: `done` once the key is written and recorded (final), `released` when nothing was written. */

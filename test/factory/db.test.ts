@@ -161,6 +161,9 @@ describe.each(BACKENDS)('factory database on $name', (b) => {
     await db.finishClaim('m1', 'u1', 'r4', 'done');
     for (const [st, run] of [['A', 'r5'], ['B', 'r4'], ['C', 'r6']]) expect(await db.claim(who(st, run))).toMatchObject({ ok: false, holder: { state: 'done', station: 'B' } });
     expect(await db.claim({ ...who('A', 'r7'), masterKeyId: 'm2' })).toEqual({ ok: true }); // another master key: another claim
+    // a written event without a done claim (the station lost the database after recording it): nobody may claim again
+    await db.record({ ...base, outcome: 'written', uid: 'u3', keyId: 'k', masterKeyId: 'm1' });
+    expect(await db.claim({ ...who('C', 'r8'), uid: 'u3' })).toMatchObject({ ok: false, holder: { state: 'done', station: 'st-1' } });
     await db.close();
     // and the database refuses to reopen or delete a done claim, whoever asks
     const raw = await b.raw(spec);
