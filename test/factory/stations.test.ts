@@ -14,6 +14,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Client } from 'pg';
 import { RunningBoard, stopBoard } from '../../src/board';
+import { FactoryDb } from '../../src/factory/db';
 import { withDevice } from '../../src/device';
 import { freshStateDir, removeRunRoot, startTestBoard, stopAllBoards } from '../device/helpers';
 import { CLI, jsonLines, runCli } from '../helpers/cli';
@@ -119,6 +120,29 @@ describe('several stations on one PostgreSQL', () => {
       expect(r.status).toBe(mine.some((port) => results.get(port)!.event === 'failed') ? 1 : 0);
     }
   }, 180000);
+
+  test('a station on a board another station is writing (its claim active): E_FACTORY_CLAIMED, board untouched; once that claim is released, it writes', async () => {
+    const db = await pg.createDatabase('sameboard');
+    const b = await startTestBoard('host-sim');
+    const uid = (await infoOf(b.port)).uid;
+    const masterKeyId = createHmac('sha256', master).update('edgelock key id').digest().subarray(0, 8).toString('hex');
+    // station line-1 holds the claim, as it does between its claim and its written row
+    const other = await FactoryDb.open(db);
+    try {
+      expect(await other.claim({ masterKeyId, uid, runId: 'run-line-1', station: 'line-1', operator: 'op-line-1', port: b.port })).toEqual({ ok: true });
+      const r = runCli(['provision', '--port', b.port, '--master-key', keyFile, '--db', db, '--station', 'line-2', '--yes']);
+      expect(r.status).toBe(1);
+      expect(r.stdout).toMatch(new RegExp(`${b.port}: FAILED E_FACTORY_CLAIMED: uid ${uid} is being provisioned by station line-1`));
+      expect((await infoOf(b.port)).keyProvisioned).toBe(false);
+      await other.finishClaim(masterKeyId, uid, 'run-line-1', 'released');
+      const again = runCli(['provision', '--port', b.port, '--master-key', keyFile, '--db', db, '--station', 'line-2', '--yes']);
+      expect(again.status).toBe(0);
+      expect((await withDevice(b.port, (c) => c.keyCheck(0))).equals(kcv(deviceKey(uid)))).toBe(true);
+      expect(await other.claimOf(masterKeyId, uid)).toMatchObject({ state: 'done', station: 'line-2' });
+    } finally {
+      await other.close();
+    }
+  }, 60000);
 
   test('PostgreSQL restarted while two stations are mid-run: both retry with backoff and finish; every board written once, no event lost or doubled', async () => {
     const db = await pg.createDatabase('restart');
