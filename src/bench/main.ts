@@ -6,10 +6,12 @@ async function main(): Promise<void> {
   const selected = only.length ? BENCHMARKS.filter((b) => only.includes(b.name)) : BENCHMARKS;
   process.stdout.write(`edgelock benchmarks — node ${process.version}, ${new Date().toISOString()}\n\n`);
   for (const b of selected) {
-    const t = await b.run();
-    process.stdout.write(`## ${t.title}\n\n${formatTable(t.header, t.rows)}\n`);
-    for (const n of t.notes ?? []) process.stdout.write(`note: ${n}\n`);
-    process.stdout.write('\n');
+    const tables = await b.run();
+    for (const t of Array.isArray(tables) ? tables : [tables]) {
+      process.stdout.write(`## ${t.title}\n\n${formatTable(t.header, t.rows)}\n`);
+      for (const n of t.notes ?? []) process.stdout.write(`note: ${n}\n`);
+      process.stdout.write('\n');
+    }
   }
 }
 

@@ -2,6 +2,7 @@
  * Provisioning benchmark (issue 7): time to provision one board (INFO, KEY_WRITE, KEY_CHECK and the
  * database rows), the no-op re-run, and how the wall time scales with 1 to 4 boards provisioned
  * concurrently — on freshly started boards each time (a key store is write-once), with a real WAL database.
+ * Then several stations on one database, SQLite and PostgreSQL (provision-stations.ts).
  * `npm run bench -- provision`
  */
 import { randomBytes } from 'crypto';
@@ -12,6 +13,7 @@ import { Writable } from 'stream';
 import { startBoard, stopBoard } from '../board';
 import { FactoryDb } from '../factory/db';
 import { provision } from '../factory/provision';
+import { provisionStationsTable } from './provision-stations';
 import { BenchTable, Benchmark } from './types';
 
 const ROUNDS: Record<string, number> = { 'host-sim': 5, 'qemu-mps2-an386': 3 };
@@ -48,9 +50,9 @@ async function timed(ports: string[], master: Buffer, db: FactoryDb): Promise<nu
 
 export const provisionBench: Benchmark = {
   name: 'provision',
-  async run(): Promise<BenchTable> {
+  async run(): Promise<BenchTable[]> {
     const dir = mkdtempSync(join(tmpdir(), 'edgelock-bench-db-'));
-    const db = FactoryDb.open(join(dir, 'factory.db'));
+    const db = await FactoryDb.open(join(dir, "factory.db"));
     const master = randomBytes(32);
     const rows: (string | number)[][] = [];
     try {
@@ -75,19 +77,20 @@ export const provisionBench: Benchmark = {
       }
     } finally {
       master.fill(0);
-      db.close();
+      await db.close();
       rmSync(dir, { recursive: true, force: true });
     }
-    return {
+    const single: BenchTable = {
       title: 'provision: wall time per run, 1 to 4 boards provisioned concurrently (median of 5 rounds on host-sim, 3 on QEMU)',
       header: ['board', 'case', 'boards', 'wall ms', 'ms per board', 'speed-up vs one at a time'],
       rows,
       notes: [
         'each round starts fresh boards (key stores are write-once); board start-up is not timed',
-        'a run = open port, INFO, KEY_WRITE, KEY_CHECK, close, plus two rows (attempt, written) in a WAL SQLite database',
+        'a run = open port, INFO, KEY_WRITE, KEY_CHECK, close, plus four database statements (claim, attempt row, written row, claim done) in a WAL SQLite database',
         'speed-up = k x (one board\'s wall time) / (k boards\' wall time); QEMU boards share the machine\'s cores',
         'QEMU: the device work is ~10 ms; the wall time is dominated by QEMU noticing that the host (re)opened its pty, which it polls about once a second (0-1 s per open, hence the ~1 s no-op re-run)',
       ],
     };
+    return [single, await provisionStationsTable()];
   },
 };

@@ -7,7 +7,8 @@ export interface BenchTable {
 
 export interface Benchmark {
   name: string;
-  run(): Promise<BenchTable>;
+  /** one table, or several */
+  run(): Promise<BenchTable | BenchTable[]>;
 }
 
 /** Median wall time in milliseconds of `fn` over `reps` runs after one warm-up. */

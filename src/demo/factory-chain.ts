@@ -121,12 +121,12 @@ export async function runFactoryChain(c: FactoryChainInput): Promise<FactoryChai
     row('start boards', `${started.length} × ${c.board} (${names[2]} is never provisioned)`);
 
     // provision the two production boards, concurrently
-    const db = FactoryDb.open(dbFile);
+    const db = await FactoryDb.open(dbFile);
     let provisioned;
     try {
       provisioned = await provision({ ports: [a.port, b.port], master: c.master, db, station: 'demo', yes: true, json: c.json, streams: c.streams });
     } finally {
-      db.close();
+      await db.close();
     }
     if (provisioned.some((o) => !o.ok)) throw new Error(`provisioning failed: ${failures(provisioned)}`);
     provisioned.forEach((o, i) => (summaries[i].uid = o.result!.uid));

@@ -1,35 +1,36 @@
 /**
- * The factory database: a SQLite file (better-sqlite3, WAL mode) holding one row per event of the
- * factory commands — every provisioning attempt and every result — so a station's work can be audited.
+ * The factory database: one row per event of the factory commands — every provisioning attempt and every
+ * result — plus the claims that let several stations share one record, and product lines' security counters.
+ *
+ * One repository over two backends (db-driver.ts): a SQLite file (`--db factory.db`, the embedded default,
+ * db-sqlite.ts) or PostgreSQL (`--db postgres://…` or EDGELOCK_DB, db-postgres.ts), with one schema and one
+ * list of migrations (schema.ts). The invariants are the database's (constraints and triggers), not this
+ * code's: see schema.ts.
  *
  * It never holds key material: boards are named by their unique id (public), keys by their key id
  * (first 8 bytes of HMAC-SHA256(key, "edgelock key id"), src/keys/derive.ts).
- *
- * Opened once per command. WAL lets `factory report` read while a station writes; a database locked
- * by another writer for longer than the busy timeout gives E_FACTORY_DB_BUSY. The schema is versioned
- * with `PRAGMA user_version` and the file marked with `PRAGMA application_id`.
  */
-import Database from 'better-sqlite3';
 import { randomUUID } from 'crypto';
-import * as fs from 'fs';
-import { isKeyFile } from '../keys/key-file';
 import { EdgelockError } from '../errors';
+import { Driver } from './db-driver';
+import { PostgresDriver, PostgresOptions, isPostgresUrl } from './db-postgres';
+import { APPLICATION_ID, SqliteDriver } from './db-sqlite';
+import { OUTCOMES, Outcome } from './outcomes';
+import { Backend, MIGRATIONS, SCHEMA_VERSION } from './schema';
 
-/** "ELFB": marks an edgelock factory database. */
-export const APPLICATION_ID = 0x454c4642;
-export const SCHEMA_VERSION = 1;
+export { APPLICATION_ID, OUTCOMES, SCHEMA_VERSION };
+export type { Backend, Outcome };
 export const DEFAULT_BUSY_TIMEOUT_MS = 1000;
-
-/**
- * What happened. `attempt` is written just before a key is written to a board; the row with its result
- * follows (a lone attempt means the station stopped between the two, and the board must be checked).
- */
-export const OUTCOMES = ['attempt', 'written', 'unchanged', 'refused-conflict', 'failed', 'dry-run'] as const;
-export type Outcome = (typeof OUTCOMES)[number];
+/** How long a claim that was never finished (the station stopped) blocks other stations. */
+export const DEFAULT_CLAIM_LEASE_S = 120;
 
 export interface FactoryEventInput {
+  /** the event's id; made here when absent (a retried insert with the same id is not stored twice) */
+  id?: string;
   runId: string;
   station: string;
+  /** who ran the station (the OS user by default) */
+  operator: string;
   command: string;
   port: string;
   outcome: Outcome;
@@ -46,12 +47,15 @@ export interface FactoryEventInput {
 
 export interface FactoryEvent {
   seq: number;
-  /** unique id of the event (UUID v4) */
+  /** unique id of the event (UUID v4), made by the station */
   id: string;
-  /** ISO 8601, UTC, milliseconds */
+  /** the station's clock: ISO 8601, UTC, milliseconds */
   time: string;
+  /** the database's clock when the row was stored (same format) */
+  recordedAt: string;
   runId: string;
   station: string;
+  operator: string;
   command: string;
   port: string;
   outcome: Outcome;
@@ -64,34 +68,17 @@ export interface FactoryEvent {
   message: string | null;
 }
 
-const SCHEMA_V1 = `
-CREATE TABLE events (
-  seq              INTEGER PRIMARY KEY AUTOINCREMENT,
-  id               TEXT NOT NULL UNIQUE,
-  run_id           TEXT NOT NULL,
-  time             TEXT NOT NULL,
-  station          TEXT NOT NULL,
-  command          TEXT NOT NULL,
-  port             TEXT NOT NULL,
-  board            TEXT,
-  uid              TEXT,
-  key_id           TEXT,
-  master_key_id    TEXT,
-  firmware_version TEXT,
-  outcome          TEXT NOT NULL CHECK (outcome IN (${OUTCOMES.map((o) => `'${o}'`).join(', ')})),
-  error_code       TEXT,
-  message          TEXT
-);
-CREATE INDEX events_uid ON events (uid);
-CREATE INDEX events_run ON events (run_id);
-`;
+/** The column order of every event (report --json, export). */
+export const EVENT_FIELDS: readonly (keyof FactoryEvent)[] = ['seq', 'id', 'time', 'recordedAt', 'runId', 'station', 'operator', 'command', 'port', 'board', 'uid', 'keyId', 'masterKeyId', 'firmwareVersion', 'outcome', 'errorCode', 'message'];
 
 interface Row {
-  seq: number;
+  seq: number | string;
   id: string;
   run_id: string;
   time: string;
+  recorded_at: string;
   station: string;
+  operator: string;
   command: string;
   port: string;
   board: string | null;
@@ -106,125 +93,191 @@ interface Row {
 
 function fromRow(r: Row): FactoryEvent {
   return {
-    seq: r.seq, id: r.id, runId: r.run_id, time: r.time, station: r.station, command: r.command, port: r.port,
-    board: r.board, uid: r.uid, keyId: r.key_id, masterKeyId: r.master_key_id, firmwareVersion: r.firmware_version,
-    outcome: r.outcome, errorCode: r.error_code, message: r.message,
+    seq: Number(r.seq), id: r.id, time: r.time, recordedAt: r.recorded_at, runId: r.run_id, station: r.station, operator: r.operator,
+    command: r.command, port: r.port, board: r.board, uid: r.uid, keyId: r.key_id, masterKeyId: r.master_key_id,
+    firmwareVersion: r.firmware_version, outcome: r.outcome, errorCode: r.error_code, message: r.message,
   };
 }
 
-/** Turns a SQLite failure into the catalogue error a user sees. */
-function dbError(e: unknown, file: string, doing: string): EdgelockError {
-  if (e instanceof EdgelockError) return e;
-  const code = (e as { code?: string }).code ?? '';
-  const msg = e instanceof Error ? e.message : String(e);
-  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
-    return new EdgelockError('E_FACTORY_DB_BUSY', `${doing}: the database is locked by another process (${code})`, { file });
-  }
-  if (code.startsWith('SQLITE_NOTADB') || code.startsWith('SQLITE_CORRUPT')) {
-    return new EdgelockError('E_FACTORY_DB', `${doing}: not a SQLite database (${code})`, { file });
-  }
-  return new EdgelockError('E_FACTORY_DB', `${doing}: ${msg}${code ? ` (${code})` : ''}`, { file });
+export interface Claim {
+  masterKeyId: string;
+  uid: string;
+  state: 'active' | 'done' | 'released';
+  runId: string;
+  station: string;
+  operator: string;
+  port: string;
+  claimedAt: string;
+  expiresAt: string;
+}
+
+export interface ProductLine {
+  name: string;
+  securityCounter: number;
+  station: string;
+  operator: string;
+  updatedAt: string;
 }
 
 export interface OpenOptions {
-  /** refuse a missing file instead of creating one (reports) */
+  /** refuse a missing database instead of creating one (reports, exports) */
   mustExist?: boolean;
-  /** how long a statement waits for another writer's lock before E_FACTORY_DB_BUSY */
+  /** SQLite: how long a statement waits for another writer's lock before E_FACTORY_DB_BUSY */
   busyTimeoutMs?: number;
+  /** PostgreSQL: how long statements are retried while the server cannot be reached */
+  retryMs?: number;
+  onRetry?: PostgresOptions['onRetry'];
+  /** how long an unfinished claim blocks other stations */
+  claimLeaseS?: number;
+}
+
+/** The database a command uses: `--db`, else EDGELOCK_DB; a usage error when neither is given. */
+export function dbSpec(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const spec = flag ?? env.EDGELOCK_DB;
+  if (!spec) throw new EdgelockError('E_USAGE', 'missing --db <factory.db | postgres://…> (or set EDGELOCK_DB)');
+  return spec;
 }
 
 export class FactoryDb {
-  private constructor(private readonly db: Database.Database, readonly file: string) {}
+  private constructor(private readonly driver: Driver, private readonly claimLeaseS: number) {}
 
-  /** Opens (creating if allowed) the database, switches it to WAL and brings the schema to the current version. */
-  static open(file: string, opts: OpenOptions = {}): FactoryDb {
-    if (opts.mustExist && !fs.existsSync(file)) throw new EdgelockError('E_FILE_NOT_FOUND', `no factory database at '${file}'`, { file });
-    if (isKeyFile(file)) throw new EdgelockError('E_OUTPUT_IS_KEY', `'${file}' is a key file, not a factory database; nothing was written`, { file });
-    let db: Database.Database;
+  get backend(): Backend {
+    return this.driver.dialect.backend;
+  }
+
+  /** The file, or the PostgreSQL URL without its password. */
+  get location(): string {
+    return this.driver.location;
+  }
+
+  /**
+   * Opens the database named by `spec` — a file path (SQLite) or a postgres:// URL — and brings its schema to
+   * the current version (only when allowed to create: a report never turns a database into a factory one).
+   */
+  static async open(spec: string, opts: OpenOptions = {}): Promise<FactoryDb> {
+    const driver: Driver = isPostgresUrl(spec)
+      ? new PostgresDriver(spec, { retryMs: opts.retryMs, onRetry: opts.onRetry })
+      : SqliteDriver.open(spec, { mustExist: Boolean(opts.mustExist), busyTimeoutMs: opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
     try {
-      db = new Database(file, { fileMustExist: Boolean(opts.mustExist), timeout: opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
+      const { version, foreign } = await driver.schemaState();
+      const where = driver.dialect.backend === 'sqlite' ? 'the file is a SQLite database' : 'the database holds tables';
+      if (foreign) throw new EdgelockError('E_FACTORY_DB', `${where} of something else`, { file: driver.location });
+      if (version > SCHEMA_VERSION) throw new EdgelockError('E_FACTORY_DB_VERSION', `schema version ${version}; this edgelock knows up to ${SCHEMA_VERSION}`, { file: driver.location });
+      if (version === 0 && opts.mustExist) throw new EdgelockError('E_FACTORY_DB', 'the database holds no factory events (an empty database)', { file: driver.location });
+      if (version < SCHEMA_VERSION) {
+        await driver.migrate(SCHEMA_VERSION, (from) => MIGRATIONS.slice(from).flatMap((m) => m(driver.dialect)));
+      }
+      return new FactoryDb(driver, opts.claimLeaseS ?? DEFAULT_CLAIM_LEASE_S);
     } catch (e) {
-      throw dbError(e, file, 'opening the factory database');
-    }
-    try {
-      const mode = db.pragma('journal_mode = WAL', { simple: true });
-      if (String(mode).toLowerCase() !== 'wal') throw new EdgelockError('E_FACTORY_DB', `the database refused WAL mode (journal_mode is '${mode}')`, { file });
-      db.pragma('synchronous = FULL');
-      FactoryDb.migrate(db, file, !opts.mustExist);
-      return new FactoryDb(db, file);
-    } catch (e) {
-      db.close();
-      throw dbError(e, file, 'opening the factory database');
+      await driver.close();
+      throw e;
     }
   }
 
-  /** Creates the schema in a new database (only when `create`: a report never turns a file into a factory database). */
-  private static migrate(db: Database.Database, file: string, create: boolean): void {
-    const version = db.pragma('user_version', { simple: true }) as number;
-    const appId = db.pragma('application_id', { simple: true }) as number;
-    if (version > SCHEMA_VERSION) throw new EdgelockError('E_FACTORY_DB_VERSION', `schema version ${version}; this edgelock knows up to ${SCHEMA_VERSION}`, { file });
-    if (version === 0) {
-      const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number };
-      if (tables.n > 0 || appId !== 0) throw new EdgelockError('E_FACTORY_DB', 'the file is a SQLite database of something else', { file });
-      if (!create) throw new EdgelockError('E_FACTORY_DB', 'the file holds no factory events (an empty database)', { file });
-      db.transaction(() => {
-        db.exec(SCHEMA_V1);
-        db.pragma(`application_id = ${APPLICATION_ID}`);
-        db.pragma(`user_version = ${SCHEMA_VERSION}`);
-      }).immediate();
-      return;
-    }
-    if (appId !== APPLICATION_ID) throw new EdgelockError('E_FACTORY_DB', 'the file is a SQLite database of something else', { file });
-  }
-
+  /** SQLite only: the journal mode (always WAL). */
   get journalMode(): string {
-    return String(this.db.pragma('journal_mode', { simple: true }));
+    return this.driver instanceof SqliteDriver ? this.driver.journalMode : 'postgres';
   }
 
-  get schemaVersion(): number {
-    return this.db.pragma('user_version', { simple: true }) as number;
+  async schemaVersion(): Promise<number> {
+    return (await this.driver.schemaState()).version;
   }
 
-  /** Appends one event and returns it as stored. */
-  record(e: FactoryEventInput): FactoryEvent {
+  /**
+   * Appends one event and returns it as stored. Idempotent: the id is made here (or given), and recording the
+   * same id again — a retry after a lost answer — stores nothing new and returns the stored row.
+   */
+  async record(e: FactoryEventInput): Promise<FactoryEvent> {
     if (!OUTCOMES.includes(e.outcome)) throw new EdgelockError('E_INTERNAL', `unknown factory outcome '${e.outcome}'`);
-    const id = randomUUID();
-    const time = new Date().toISOString();
-    try {
-      const info = this.db
-        .prepare(`INSERT INTO events (id, run_id, time, station, command, port, board, uid, key_id, master_key_id, firmware_version, outcome, error_code, message)
-                  VALUES (@id, @runId, @time, @station, @command, @port, @board, @uid, @keyId, @masterKeyId, @firmwareVersion, @outcome, @errorCode, @message)`)
-        .run({
-          id, time, runId: e.runId, station: e.station, command: e.command, port: e.port, outcome: e.outcome,
-          board: e.board ?? null, uid: e.uid ?? null, keyId: e.keyId ?? null, masterKeyId: e.masterKeyId ?? null,
-          firmwareVersion: e.firmwareVersion ?? null, errorCode: e.errorCode ?? null, message: e.message ?? null,
-        });
-      return this.bySeq(Number(info.lastInsertRowid));
-    } catch (err) {
-      throw dbError(err, this.file, `recording a ${e.command} event`);
-    }
-  }
-
-  private bySeq(seq: number): FactoryEvent {
-    return fromRow(this.db.prepare('SELECT * FROM events WHERE seq = ?').get(seq) as Row);
+    const id = e.id ?? randomUUID();
+    const doing = `recording a ${e.command} event`;
+    await this.driver.run(
+      `INSERT INTO events (id, run_id, time, station, operator, command, port, board, uid, key_id, master_key_id, firmware_version, outcome, error_code, message)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+      [id, e.runId, new Date().toISOString(), e.station, e.operator, e.command, e.port, e.board ?? null, e.uid ?? null, e.keyId ?? null,
+        e.masterKeyId ?? null, e.firmwareVersion ?? null, e.outcome, e.errorCode ?? null, e.message ?? null],
+      doing,
+    );
+    const rows = await this.driver.all<Row>('SELECT * FROM events WHERE id = ?', [id], doing);
+    if (rows.length !== 1) throw new EdgelockError('E_FACTORY_DB', `${doing}: the row was not stored`, { file: this.location });
+    return fromRow(rows[0]);
   }
 
   /** Events in the order they were recorded, optionally filtered. */
-  events(filter: { uid?: string; runId?: string; station?: string } = {}): FactoryEvent[] {
+  async events(filter: { uid?: string; runId?: string; station?: string } = {}): Promise<FactoryEvent[]> {
     const where: string[] = [];
-    const args: Record<string, string> = {};
-    if (filter.uid) (where.push('uid = @uid'), (args.uid = filter.uid.toLowerCase()));
-    if (filter.runId) (where.push('run_id = @runId'), (args.runId = filter.runId));
-    if (filter.station) (where.push('station = @station'), (args.station = filter.station));
-    try {
-      const rows = this.db.prepare(`SELECT * FROM events${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq`).all(args) as Row[];
-      return rows.map(fromRow);
-    } catch (err) {
-      throw dbError(err, this.file, 'reading the factory database');
-    }
+    const args: string[] = [];
+    if (filter.uid) (where.push('uid = ?'), args.push(filter.uid.toLowerCase()));
+    if (filter.runId) (where.push('run_id = ?'), args.push(filter.runId));
+    if (filter.station) (where.push('station = ?'), args.push(filter.station));
+    const rows = await this.driver.all<Row>(`SELECT * FROM events${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq`, args);
+    return rows.map(fromRow);
   }
 
-  close(): void {
-    this.db.close();
+  /**
+   * Claims (master key id, uid) for this run before a key is written. Succeeds when nobody holds it, when the
+   * holder released it, when the same station holds it (it stopped mid-write and provisions again), or when an
+   * unfinished claim's lease ran out. Refused (returns the holder) while another station's claim is active, and
+   * always once a claim is done or a `written` event exists for the pair (a station that lost the database after
+   * recording it): a uid is provisioned at most once per master key id. Idempotent for the same run.
+   */
+  async claim(c: { masterKeyId: string; uid: string; runId: string; station: string; operator: string; port: string }): Promise<{ ok: true } | { ok: false; holder: Claim }> {
+    const d = this.driver.dialect;
+    const doing = `claiming uid ${c.uid}`;
+    const n = await this.driver.run(
+      `INSERT INTO claims (master_key_id, uid, state, run_id, station, operator, port, expires_at)
+       SELECT ?, ?, 'active', ?, ?, ?, ?, ${d.nowIso(this.claimLeaseS)}
+       WHERE NOT EXISTS (SELECT 1 FROM events WHERE outcome = 'written' AND master_key_id = ? AND uid = ?)
+       ON CONFLICT (master_key_id, uid) DO UPDATE SET state = 'active', run_id = excluded.run_id, station = excluded.station,
+         operator = excluded.operator, port = excluded.port, claimed_at = ${d.nowIso()}, expires_at = excluded.expires_at
+       WHERE (claims.state = 'released'
+          OR (claims.state = 'active' AND (claims.run_id = excluded.run_id OR claims.station = excluded.station OR claims.expires_at < ${d.nowIso()})))
+         AND NOT EXISTS (SELECT 1 FROM events WHERE outcome = 'written' AND master_key_id = excluded.master_key_id AND uid = excluded.uid)`,
+      [c.masterKeyId, c.uid, c.runId, c.station, c.operator, c.port, c.masterKeyId, c.uid],
+      doing,
+    );
+    const holder = await this.claimOf(c.masterKeyId, c.uid);
+    if (n === 1 && holder && holder.runId === c.runId && holder.state === 'active') return { ok: true };
+    if (holder) return { ok: false, holder };
+    // no claim row but a written event (recorded by a station that lost the database before finishing its claim)
+    const w = (await this.driver.all<Row>(`SELECT * FROM events WHERE outcome = 'written' AND master_key_id = ? AND uid = ? ORDER BY seq`, [c.masterKeyId, c.uid], doing))[0];
+    if (!w) throw new EdgelockError('E_FACTORY_DB', `${doing}: no claim row afterwards`, { file: this.location });
+    return { ok: false, holder: { masterKeyId: c.masterKeyId, uid: c.uid, state: 'done', runId: w.run_id, station: w.station, operator: w.operator, port: w.port, claimedAt: w.time, expiresAt: w.time } };
+  }
+
+  /** Ends this run's claim: `done` once the key is written and recorded (final), `released` when nothing was written. */
+  async finishClaim(masterKeyId: string, uid: string, runId: string, state: 'done' | 'released'): Promise<void> {
+    await this.driver.run(`UPDATE claims SET state = ? WHERE master_key_id = ? AND uid = ? AND run_id = ? AND state = 'active'`, [state, masterKeyId, uid, runId], `finishing the claim on uid ${uid}`);
+  }
+
+  async claimOf(masterKeyId: string, uid: string): Promise<Claim | undefined> {
+    const rows = await this.driver.all<Record<string, string>>('SELECT * FROM claims WHERE master_key_id = ? AND uid = ?', [masterKeyId, uid]);
+    const r = rows[0];
+    return r && { masterKeyId: r.master_key_id, uid: r.uid, state: r.state as Claim['state'], runId: r.run_id, station: r.station, operator: r.operator, port: r.port, claimedAt: r.claimed_at, expiresAt: r.expires_at };
+  }
+
+  /**
+   * Sets a product line's security counter (creating the line). The database refuses a lower value than the
+   * stored one (E_FACTORY_COUNTER_DOWN); the same value again is a no-op.
+   */
+  async setSecurityCounter(line: string, counter: number, who: { station: string; operator: string }): Promise<ProductLine> {
+    if (!Number.isSafeInteger(counter) || counter < 0) throw new EdgelockError('E_USAGE', `a security counter is a non-negative integer, not ${counter}`);
+    const d = this.driver.dialect;
+    await this.driver.run(
+      `INSERT INTO product_lines (name, security_counter, station, operator) VALUES (?, ?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET security_counter = excluded.security_counter, station = excluded.station, operator = excluded.operator, updated_at = ${d.nowIso()}`,
+      [line, counter, who.station, who.operator],
+      `setting the security counter of product line '${line}'`,
+    );
+    return (await this.productLines()).find((p) => p.name === line)!;
+  }
+
+  async productLines(): Promise<ProductLine[]> {
+    const rows = await this.driver.all<Record<string, string>>('SELECT * FROM product_lines ORDER BY name');
+    return rows.map((r) => ({ name: r.name, securityCounter: Number(r.security_counter), station: r.station, operator: r.operator, updatedAt: r.updated_at }));
+  }
+
+  async close(): Promise<void> {
+    await this.driver.close();
   }
 }

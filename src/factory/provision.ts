@@ -12,6 +12,7 @@
  * are written afterwards. `dryRun` surveys, records "dry-run" rows and writes nothing.
  */
 import { createHmac, randomUUID, timingSafeEqual } from 'crypto';
+import * as os from 'os';
 import * as readline from 'readline';
 import { DeviceClient, withDevice } from '../device/client';
 import type { TransportOptions } from '../device/transport';
@@ -50,6 +51,8 @@ export interface ProvisionContext {
   master: Buffer;
   db: FactoryDb;
   station: string;
+  /** who runs the station (recorded on every event and claim) */
+  operator: string;
   runId: string;
   dryRun: boolean;
   /** boards (port → unique id) the operator confirmed for writing, or 'all' (--yes) */
@@ -98,10 +101,11 @@ export async function surveyBoards(ports: string[], master: Buffer, transport?: 
 
 /** Provisions one board (the task runOnBoards runs per port). Records every attempt and result. */
 export async function provisionBoard(port: string, emit: Emit, ctx: ProvisionContext): Promise<ProvisionResult> {
-  let row: Omit<FactoryEventInput, 'outcome'> = { runId: ctx.runId, station: ctx.station, command: 'provision', port, masterKeyId: keyId(ctx.master) };
+  const masterKeyId = keyId(ctx.master);
+  let row: Omit<FactoryEventInput, 'outcome'> = { runId: ctx.runId, station: ctx.station, operator: ctx.operator, command: 'provision', port, masterKeyId };
   let recorded = false;
-  const record = (outcome: Outcome, extra: Partial<FactoryEventInput> = {}) => {
-    const ev = ctx.db.record({ ...row, ...extra, outcome });
+  const record = async (outcome: Outcome, extra: Partial<FactoryEventInput> = {}) => {
+    const ev = await ctx.db.record({ ...row, ...extra, outcome });
     if (outcome !== 'attempt') recorded = true;
     return ev;
   };
@@ -115,18 +119,18 @@ export async function provisionBoard(port: string, emit: Emit, ctx: ProvisionCon
         const dry = ctx.dryRun ? 'dry run: ' : '';
         if (s.state === 'same') {
           const message = `${dry}already provisioned with device key ${s.keyId} (no-op)`;
-          const ev = record(ctx.dryRun ? 'dry-run' : 'unchanged', { message });
+          const ev = await record(ctx.dryRun ? 'dry-run' : 'unchanged', { message });
           emit({ event: 'unchanged', done: STEPS, total: STEPS, message });
           return { ...s, outcome: ctx.dryRun ? 'dry-run' : 'unchanged', ...(ctx.dryRun ? { wouldWrite: false } : {}), eventId: ev.id };
         }
         if (s.state === 'different') {
           const message = `${dry}key slot ${DEVICE_KEY_SLOT} holds a different key (its key-check value is not that of device key ${s.keyId}); keys are write-once, refused`;
-          record(ctx.dryRun ? 'dry-run' : 'refused-conflict', { errorCode: 'E_DEVICE_KEY_CONFLICT', message });
+          await record(ctx.dryRun ? 'dry-run' : 'refused-conflict', { errorCode: 'E_DEVICE_KEY_CONFLICT', message });
           throw new EdgelockError('E_DEVICE_KEY_CONFLICT', message);
         }
         if (ctx.dryRun) {
           const message = `dry run: would write device key ${s.keyId} into key slot ${DEVICE_KEY_SLOT}`;
-          const ev = record('dry-run', { message });
+          const ev = await record('dry-run', { message });
           emit({ event: 'dry-run', done: STEPS, total: STEPS, message });
           return { ...s, outcome: 'dry-run', wouldWrite: true, eventId: ev.id };
         }
@@ -134,39 +138,62 @@ export async function provisionBoard(port: string, emit: Emit, ctx: ProvisionCon
           const message = ctx.confirmed.has(port)
             ? `the board on ${port} now has uid ${s.uid}, the confirmed one had ${ctx.confirmed.get(port)}; not written`
             : `the board on ${port} (uid ${s.uid}) was not in the confirmed list; not written`;
-          record('failed', { errorCode: 'E_PROVISION_UNCONFIRMED', message });
+          await record('failed', { errorCode: 'E_PROVISION_UNCONFIRMED', message });
           throw new EdgelockError('E_PROVISION_UNCONFIRMED', message);
         }
-        record('attempt', { message: `writing device key ${s.keyId} into key slot ${DEVICE_KEY_SLOT}` });
-        emit({ event: 'write', done: 2, total: STEPS });
-        let wrote: 'written' | 'unchanged';
+        // the database decides which station writes this uid: claim it first (another station's active or done
+        // claim refuses this one, and the board is left untouched), then record the attempt; no key is written
+        // that the database has not recorded (a database that cannot be reached stops here)
+        const claim = await ctx.db.claim({ masterKeyId, uid: s.uid, runId: ctx.runId, station: ctx.station, operator: ctx.operator, port });
+        if (!claim.ok) {
+          const h = claim.holder;
+          const message = h.state === 'done'
+            ? `uid ${s.uid} was already provisioned with this master key (key id ${masterKeyId}) by station ${h.station} on ${h.port} at ${h.claimedAt}; not written (at most once per uid: a second board with the same uid?)`
+            : `uid ${s.uid} is being provisioned by station ${h.station} (operator ${h.operator}, ${h.port}, since ${h.claimedAt}); not written`;
+          await record('failed', { errorCode: 'E_FACTORY_CLAIMED', message });
+          throw new EdgelockError('E_FACTORY_CLAIMED', message);
+        }
+        let sent = false;
         try {
-          wrote = await client.keyWrite(deviceKey, DEVICE_KEY_SLOT);
+          await record('attempt', { message: `writing device key ${s.keyId} into key slot ${DEVICE_KEY_SLOT}` });
+          emit({ event: 'write', done: 2, total: STEPS });
+          let wrote: 'written' | 'unchanged';
+          try {
+            sent = true;
+            wrote = await client.keyWrite(deviceKey, DEVICE_KEY_SLOT);
+          } catch (e) {
+            if (asEdgelockError(e).code !== 'E_DEVICE_KEY_CONFLICT') throw e;
+            const message = `another key was written into key slot ${DEVICE_KEY_SLOT} meanwhile; refused`;
+            await record('refused-conflict', { errorCode: 'E_DEVICE_KEY_CONFLICT', message });
+            throw new EdgelockError('E_DEVICE_KEY_CONFLICT', message);
+          }
+          emit({ event: 'verify', done: 3, total: STEPS });
+          if (!sameBytes(await client.keyCheck(DEVICE_KEY_SLOT), expectedKcv(deviceKey))) {
+            const message = `the key-check value after writing is not that of device key ${s.keyId}`;
+            await record('failed', { errorCode: 'E_PROVISION_VERIFY', message });
+            throw new EdgelockError('E_PROVISION_VERIFY', message);
+          }
+          const message = wrote === 'written' ? `device key ${s.keyId} written and verified by key-check value` : `device key ${s.keyId} was already there (no-op), verified`;
+          const ev = await record(wrote, { message });
+          await ctx.db.finishClaim(masterKeyId, s.uid, ctx.runId, 'done');
+          emit({ event: wrote, done: STEPS, total: STEPS, message });
+          return { ...s, outcome: wrote, eventId: ev.id };
         } catch (e) {
-          if (asEdgelockError(e).code !== 'E_DEVICE_KEY_CONFLICT') throw e;
-          const message = `another key was written into key slot ${DEVICE_KEY_SLOT} meanwhile; refused`;
-          record('refused-conflict', { errorCode: 'E_DEVICE_KEY_CONFLICT', message });
-          throw new EdgelockError('E_DEVICE_KEY_CONFLICT', message);
+          // nothing reached the board: let others have the uid; otherwise the claim stays until its lease runs
+          // out (this station may provision the board again at once: it answers "unchanged" if the key is there)
+          if (!sent) await ctx.db.finishClaim(masterKeyId, s.uid, ctx.runId, 'released').catch(() => undefined);
+          throw e;
         }
-        emit({ event: 'verify', done: 3, total: STEPS });
-        if (!sameBytes(await client.keyCheck(DEVICE_KEY_SLOT), expectedKcv(deviceKey))) {
-          const message = `the key-check value after writing is not that of device key ${s.keyId}`;
-          record('failed', { errorCode: 'E_PROVISION_VERIFY', message });
-          throw new EdgelockError('E_PROVISION_VERIFY', message);
-        }
-        const message = wrote === 'written' ? `device key ${s.keyId} written and verified by key-check value` : `device key ${s.keyId} was already there (no-op), verified`;
-        const ev = record(wrote, { message });
-        emit({ event: wrote, done: STEPS, total: STEPS, message });
-        return { ...s, outcome: wrote, eventId: ev.id };
       } finally {
         deviceKey.fill(0);
       }
     }, ctx.transport);
   } catch (e) {
     const err = asEdgelockError(e);
-    if (!recorded) {
+    // when the database itself failed, recording the failure would only fail (or wait) again
+    if (!recorded && err.code !== 'E_FACTORY_DB_UNREACHABLE' && err.code !== 'E_FACTORY_DB_BUSY') {
       try {
-        record('failed', { errorCode: err.code, message: err.message });
+        await record('failed', { errorCode: err.code, message: err.message });
       } catch {
         // the database itself failed (busy): the original error is the one to report
       }
@@ -180,6 +207,8 @@ export interface ProvisionOptions {
   master: Buffer;
   db: FactoryDb;
   station: string;
+  /** who runs the station (default: the OS user) */
+  operator?: string;
   dryRun?: boolean;
   /** skip the typed confirmation */
   yes?: boolean;
@@ -208,6 +237,15 @@ function planOf(surveys: Awaited<ReturnType<typeof surveyBoards>>): PlanEntry[] 
     : { port: s.port, board: s.board, uid: s.uid, firmwareVersion: s.firmwareVersion, keyId: s.keyId, action: s.state === 'empty' ? 'write' : s.state === 'same' ? 'no-op (already provisioned)' : 'refuse (holds a different key)' });
 }
 
+/** The operator recorded when none is given: the OS user running the station. */
+export function defaultOperator(): string {
+  try {
+    return os.userInfo().username || 'unknown';
+  } catch {
+    return process.env.USER || 'unknown';
+  }
+}
+
 /** The phrase the operator types to confirm writing `n` boards. */
 export function confirmationPhrase(n: number): string {
   return `provision ${n}`;
@@ -226,7 +264,7 @@ export async function provision(opts: ProvisionOptions): Promise<BoardOutcome<Pr
     if (toWrite.length > 0 && !(await opts.confirm(plan))) throw new EdgelockError('E_CONFIRM_DECLINED', `not confirmed; nothing was written (type exactly "${confirmationPhrase(toWrite.length)}")`);
     confirmed = new Map(toWrite.map((p) => [p.port, p.uid]));
   }
-  const ctx: ProvisionContext = { master: opts.master, db: opts.db, station: opts.station, runId, dryRun: Boolean(opts.dryRun), confirmed, transport: opts.transport };
+  const ctx: ProvisionContext = { master: opts.master, db: opts.db, station: opts.station, operator: opts.operator ?? defaultOperator(), runId, dryRun: Boolean(opts.dryRun), confirmed, transport: opts.transport };
   return runOnBoards(opts.ports, (port, emit) => provisionBoard(port, emit, ctx), {
     json: Boolean(opts.json),
     title: opts.dryRun ? 'provision (dry run)' : 'provision',

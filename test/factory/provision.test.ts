@@ -1,6 +1,8 @@
 /**
  * Provisioning on real firmware: host-sim boards and one QEMU mps2-an386 board, through the built CLI
  * (as a station runs it) and the library (for the prompt and to read the database's WAL while it is open).
+ * The CLI suite runs twice: on a SQLite file and on a real PostgreSQL server (test/helpers/postgres.ts), whose
+ * dump and data files are searched for keys as the SQLite file and its WAL are.
  * Expected key-check values are computed here from RFC 5869 HKDF (node:crypto) and HMAC, independently
  * of src/keys.
  */
@@ -13,6 +15,8 @@ import { PassThrough } from 'stream';
 import { RunningBoard } from '../../src/board';
 import { withDevice } from '../../src/device';
 import { FactoryDb } from '../../src/factory/db';
+import { Client } from 'pg';
+import { TestPostgres } from '../helpers/postgres';
 import { exitCodeFor } from '../../src/factory/multi-board';
 import { provision, typedConfirmation } from '../../src/factory/provision';
 import { freshStateDir, removeRunRoot, startTestBoard, stopAllBoards } from '../device/helpers';
@@ -31,10 +35,21 @@ const uidOf = (port: string) => withDevice(port, async (c) => (await c.info()).u
 const deviceKcv = (port: string) => withDevice(port, (c) => c.keyCheck(0));
 const provisioned = (port: string) => withDevice(port, async (c) => (await c.info()).keyProvisioned);
 
-function rows(db: string): { outcome: string; port: string; uid: string | null; error_code: string | null; run_id: string; key_id: string | null; station: string; firmware_version: string | null }[] {
+type EventRow = { outcome: string; port: string; uid: string | null; error_code: string | null; run_id: string; key_id: string | null; station: string; operator: string; firmware_version: string | null };
+/** The events as the database holds them, read on a plain connection (not through FactoryDb). */
+async function rows(db: string): Promise<EventRow[]> {
+  if (db.startsWith('postgres://')) {
+    const c = new Client({ connectionString: db });
+    await c.connect();
+    try {
+      return (await c.query('SELECT * FROM events ORDER BY seq')).rows;
+    } finally {
+      await c.end();
+    }
+  }
   const d = new Database(db, { readonly: true });
   try {
-    return d.prepare('SELECT * FROM events ORDER BY seq').all() as any[];
+    return d.prepare('SELECT * FROM events ORDER BY seq').all() as EventRow[];
   } finally {
     d.close();
   }
@@ -91,7 +106,19 @@ function runCli(args: string[], opts?: Parameters<typeof runCliRaw>[1]): CliResu
   return r;
 }
 
-const boards: Record<string, RunningBoard> = {};
+/** Fresh boards: q (QEMU on the SQLite run, another host-sim on the PostgreSQL run) and h1..h6 (host-sim). */
+async function startBoards(qemu: boolean): Promise<Record<string, RunningBoard>> {
+  const started = await Promise.all([
+    startTestBoard(qemu ? 'qemu-mps2-an386' : 'host-sim'),
+    ...['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map(() => startTestBoard('host-sim')),
+  ]);
+  const b: Record<string, RunningBoard> = {};
+  ['q', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6'].forEach((name, i) => (b[name] = started[i]));
+  return b;
+}
+
+let boards: Record<string, RunningBoard> = {};
+let pg: TestPostgres;
 
 beforeAll(async () => {
   for (const [k, file] of [['a', keyA], ['b', keyB]] as const) {
@@ -99,25 +126,30 @@ beforeAll(async () => {
     if (k === 'a') masterA = fs.readFileSync(file);
     else masterB = fs.readFileSync(file);
   }
-  const started = await Promise.all([
-    startTestBoard('qemu-mps2-an386'),
-    ...['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map(() => startTestBoard('host-sim')),
-  ]);
-  ['q', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6'].forEach((name, i) => (boards[name] = started[i]));
+  pg = await TestPostgres.start();
 }, 180000);
 
 afterAll(async () => {
   await stopAllBoards();
   removeRunRoot();
+  pg?.destroy();
 });
 
-describe('edgelock provision', () => {
-  const db = path.join(work, 'factory.db');
+describe.each(['sqlite', 'postgres'] as const)('edgelock provision (factory database on %s)', (backend) => {
+  let db = path.join(work, 'factory.db');
+  let ownBoards: Record<string, RunningBoard>;
+  beforeAll(async () => {
+    if (backend === 'postgres') db = await pg.createDatabase('provision');
+    ownBoards = await startBoards(backend === 'sqlite');
+  }, 180000);
+  beforeEach(() => {
+    boards = ownBoards;
+  });
 
-  test('two boards (QEMU + host-sim) provisioned concurrently: written, verified by key-check value, one row per event', async () => {
+  test('two boards provisioned concurrently (QEMU + host-sim; on the PostgreSQL run two host-sim): written, verified by key-check value, one row per event', async () => {
     const q = boards.q.port;
     const h = boards.h1.port;
-    const r = runCli(['provision', '--port', q, '--port', h, '--master-key', keyA, '--db', db, '--station', 'line-1', '--yes', '--json']);
+    const r = runCli(['provision', '--port', q, '--port', h, '--master-key', keyA, '--db', db, '--station', 'line-1', '--operator', 'alice', '--yes', '--json']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const lines = jsonLines(r.stdout);
@@ -133,28 +165,28 @@ describe('edgelock provision', () => {
     for (const port of [q, h]) {
       const uid = await uidOf(port);
       const res = results.find((l) => l.port === port)!.result;
-      expect(res).toMatchObject({ outcome: 'written', uid, board: port === q ? 'qemu-mps2-an386' : 'host-sim' });
+      expect(res).toMatchObject({ outcome: 'written', uid, board: port === q ? boards.q.board : 'host-sim' });
       // the device now answers the key-check value of the device key derived independently here
       expect((await deviceKcv(port)).equals(kcv(deviceKey(masterA, uid)))).toBe(true);
       expect(res.keyId).toBe(createHmac('sha256', deviceKey(masterA, uid)).update('edgelock key id').digest().subarray(0, 8).toString('hex'));
     }
-    const ev = rows(db);
+    const ev = (await rows(db));
     expect(ev).toHaveLength(4);
     for (const port of [q, h]) {
       const mine = ev.filter((e) => e.port === port);
       expect(mine.map((e) => e.outcome)).toEqual(['attempt', 'written']);
-      expect(mine[1]).toMatchObject({ station: 'line-1', uid: results.find((l) => l.port === port)!.result.uid, key_id: results.find((l) => l.port === port)!.result.keyId });
+      expect(mine[1]).toMatchObject({ station: 'line-1', operator: 'alice', uid: results.find((l) => l.port === port)!.result.uid, key_id: results.find((l) => l.port === port)!.result.keyId });
       expect(mine[1].firmware_version).toMatch(/^\d+\.\d+\.\d+$/);
     }
     expect(new Set(ev.map((e) => e.run_id)).size).toBe(1);
   }, 120000);
 
   test('the same key again is a no-op reported as such', async () => {
-    const before = rows(db).length;
+    const before = (await rows(db)).length;
     const r = runCli(['provision', '--port', boards.h1.port, '--master-key', keyA, '--db', db, '--station', 'line-1', '--yes']);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain(`${boards.h1.port}: ok — already provisioned (no-op)`);
-    const ev = rows(db).slice(before);
+    const ev = (await rows(db)).slice(before);
     expect(ev.map((e) => e.outcome)).toEqual(['unchanged']);
   }, 60000);
 
@@ -162,7 +194,7 @@ describe('edgelock provision', () => {
     const taken = boards.h1.port;
     const fresh = boards.h2.port;
     const uid = await uidOf(taken);
-    const before = rows(db).length;
+    const before = (await rows(db)).length;
     const r = runCli(['provision', '--port', taken, '--port', fresh, '--master-key', keyB, '--db', db, '--station', 'line-2', '--yes']);
     expect(r.status).toBe(1);
     expect(r.stdout).toContain(`${taken}: FAILED E_DEVICE_KEY_CONFLICT`);
@@ -170,33 +202,33 @@ describe('edgelock provision', () => {
     expect(r.stdout).not.toMatch(/\n\s+at /); // no stack trace
     expect((await deviceKcv(taken)).equals(kcv(deviceKey(masterA, uid)))).toBe(true);
     expect((await deviceKcv(fresh)).equals(kcv(deviceKey(masterB, await uidOf(fresh))))).toBe(true);
-    const ev = rows(db).slice(before);
+    const ev = (await rows(db)).slice(before);
     expect(ev.filter((e) => e.port === taken).map((e) => [e.outcome, e.error_code])).toEqual([['refused-conflict', 'E_DEVICE_KEY_CONFLICT']]);
     expect(ev.filter((e) => e.port === fresh).map((e) => e.outcome)).toEqual(['attempt', 'written']);
   }, 60000);
 
-  test('a port with no board fails and is recorded; the others are unaffected', () => {
-    const before = rows(db).length;
+  test('a port with no board fails and is recorded; the others are unaffected', async () => {
+    const before = (await rows(db)).length;
     const missing = path.join(work, 'no-such-port');
     const r = runCli(['provision', '--port', missing, '--port', boards.h1.port, '--master-key', keyA, '--db', db, '--yes', '--json']);
     expect(r.status).toBe(1);
     const lines = jsonLines(r.stdout);
     expect(lines.find((l) => l.port === missing && l.event === 'failed')!.error.code).toBe('E_DEVICE_PORT');
     expect(lines.find((l) => l.port === boards.h1.port && l.event === 'result')!.result.outcome).toBe('unchanged');
-    const ev = rows(db).slice(before);
+    const ev = (await rows(db)).slice(before);
     expect(ev.find((e) => e.port === missing)).toMatchObject({ outcome: 'failed', error_code: 'E_DEVICE_PORT', uid: null });
   }, 60000);
 
   test('--dry-run shows what would be written, records it, and writes nothing', async () => {
     const port = boards.h3.port;
     const uid = await uidOf(port);
-    const before = rows(db).length;
+    const before = (await rows(db)).length;
     const r = runCli(['provision', '--port', port, '--master-key', keyA, '--db', db, '--dry-run', '--json']);
     expect(r.status).toBe(0);
     const res = jsonLines(r.stdout).find((l) => l.event === 'result')!.result;
     expect(res).toMatchObject({ outcome: 'dry-run', wouldWrite: true, uid, state: 'empty' });
     expect(await provisioned(port)).toBe(false);
-    const ev = rows(db).slice(before);
+    const ev = (await rows(db)).slice(before);
     expect(ev.map((e) => e.outcome)).toEqual(['dry-run']);
     const text = runCli(['provision', '--port', port, '--master-key', keyA, '--db', db, '--dry-run']);
     expect(text.stdout).toContain('dry run: would write');
@@ -205,12 +237,12 @@ describe('edgelock provision', () => {
 
   test('without a terminal and without --yes: a usage error, nothing written or recorded', async () => {
     const port = boards.h3.port;
-    const before = rows(db).length;
+    const before = (await rows(db)).length;
     const r = runCli(['provision', '--port', port, '--master-key', keyA, '--db', db], { input: `provision 1\n` });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/^error E_USAGE: .*--yes/);
     expect(await provisioned(port)).toBe(false);
-    expect(rows(db).length).toBe(before);
+    expect((await rows(db)).length).toBe(before);
   }, 60000);
 
   test('on a real terminal: the typed confirmation lists the board; a wrong phrase declines, the right one writes', async () => {
@@ -222,17 +254,17 @@ describe('edgelock provision', () => {
     expect(declined.output).toContain('Type "provision 1" to continue');
     expect(declined.output).toMatch(/error E_CONFIRM_DECLINED/);
     expect(await provisioned(port)).toBe(false);
-    const before = rows(db).length;
+    const before = (await rows(db)).length;
     const ok = onTerminal(['provision', '--port', port, '--master-key', keyA, '--db', db, '--station', 'tty'], 'provision 1');
     expect(ok.status).toBe(0);
     expect(ok.output).toContain(`${port}: ok — written and verified`);
     expect(ok.output).toMatch(/100%/); // the progress bar drawn on the terminal
     expect((await deviceKcv(port)).equals(kcv(deviceKey(masterA, uid)))).toBe(true);
-    expect(rows(db).slice(before).map((e) => [e.outcome, e.station])).toEqual([['attempt', 'tty'], ['written', 'tty']]);
+    expect((await rows(db)).slice(before).map((e) => [e.outcome, e.station])).toEqual([['attempt', 'tty'], ['written', 'tty']]);
   }, 60000);
 
-  test('factory report prints the log as a table, and as a JSON array of every row', () => {
-    const all = rows(db);
+  test('factory report prints the log as a table, and as a JSON array of every row; factory export gives CSV and JSON', async () => {
+    const all = (await rows(db));
     const j = runCli(['factory', 'report', '--db', db, '--json']);
     expect(j.status).toBe(0);
     const events = JSON.parse(j.stdout);
@@ -244,6 +276,23 @@ describe('edgelock provision', () => {
     expect(t.stdout).toContain('refused-conflict');
     expect(t.stdout).toContain(`${all.length} events:`);
     expect(runCli(['factory', 'report', '--db', path.join(work, 'none.db')]).stderr).toMatch(/^error E_FILE_NOT_FOUND/);
+    // EDGELOCK_DB names the database when --db is absent
+    const viaEnv = runCli(['factory', 'report', '--json'], { env: { EDGELOCK_DB: db } });
+    expect(JSON.parse(viaEnv.stdout).map((e: { id: string }) => e.id)).toEqual(events.map((e: { id: string }) => e.id));
+    // export: JSON objects with the same ids and outcomes; CSV with a header and one line per event
+    const ej = runCli(['factory', 'export', '--db', db, '--format', 'json']);
+    expect(ej.status).toBe(0);
+    const exported = JSON.parse(ej.stdout);
+    expect(exported.map((e: { id: string; outcome: string; operator: string }) => [e.id, e.outcome])).toEqual(all.map((e: any) => [e.id, e.outcome]));
+    expect(exported.every((e: { operator: string; station: string; time: string; recordedAt: string }) => e.operator && e.station && e.time && e.recordedAt)).toBe(true);
+    const csvFile = path.join(work, `export-${backend}.csv`);
+    const ec = runCli(['factory', 'export', '--db', db, '--format', 'csv', '-o', csvFile]);
+    expect(ec.status).toBe(0);
+    const lines = fs.readFileSync(csvFile, 'utf8').split('\r\n').filter(Boolean);
+    expect(lines[0].split(',').slice(0, 4)).toEqual(['seq', 'id', 'time', 'recordedAt']);
+    expect(lines.length).toBeGreaterThanOrEqual(all.length + 1); // messages may hold quoted line breaks
+    expect(lines.filter((l) => /^\d+,[0-9a-f-]{36},/.test(l)).map((l) => l.split(',')[1])).toEqual(all.map((e: any) => e.id));
+    expect(runCli(['factory', 'export', '--db', db, '--format', 'xml']).stderr).toMatch(/^error E_USAGE/);
   });
 
   test('nothing the CLI printed holds key material', async () => {
@@ -256,8 +305,10 @@ describe('edgelock provision', () => {
     }
   }, 60000);
 
-  test('the database file holds no key material (raw, hex, HEX, base64), only key ids', async () => {
-    const bytes = Buffer.concat([fs.readFileSync(db), ...['-wal', '-shm'].filter((s) => fs.existsSync(db + s)).map((s) => fs.readFileSync(db + s))]);
+  test('the database holds no key material (raw, hex, HEX, base64), only key ids: the SQLite file and WAL, or the PostgreSQL dump and data files', async () => {
+    const bytes = backend === 'sqlite'
+      ? Buffer.concat([fs.readFileSync(db), ...['-wal', '-shm'].filter((s) => fs.existsSync(db + s)).map((s) => fs.readFileSync(db + s))])
+      : Buffer.concat([pg.dump(db), pg.rawFiles()]);
     const uids = await Promise.all(['q', 'h1', 'h2', 'h3'].map((b) => uidOf(boards[b].port)));
     // the search does find what is there
     expect(bytes.indexOf(Buffer.from(uids[0], 'latin1'))).toBeGreaterThanOrEqual(0);
@@ -272,7 +323,7 @@ describe('provision (library): the typed confirmation, and the WAL while the dat
   test('a wrong phrase writes nothing; the right phrase writes the confirmed board; WAL holds rows but no key', async () => {
     const port = boards.h4.port;
     const file = path.join(work, 'confirm.db');
-    const db = FactoryDb.open(file);
+    const db = await FactoryDb.open(file);
     const out = new PassThrough();
     let prompt = '';
     out.on('data', (d) => (prompt += d));
@@ -288,7 +339,7 @@ describe('provision (library): the typed confirmation, and the WAL while the dat
       expect(prompt).toContain(createHmac('sha256', deviceKey(masterA, uid)).update('edgelock key id').digest().subarray(0, 8).toString('hex'));
       expect(prompt).toContain('Type "provision 1" to continue');
       expect(await provisioned(port)).toBe(false);
-      expect(db.events()).toHaveLength(0);
+      expect(await db.events()).toHaveLength(0);
 
       const eof = new PassThrough();
       eof.end();
@@ -309,31 +360,31 @@ describe('provision (library): the typed confirmation, and the WAL while the dat
       expect(findKey(all, masterA)).toBeUndefined();
       expect(findKey(all, deviceKey(masterA, uid))).toBeUndefined();
     } finally {
-      db.close();
+      await db.close();
     }
   }, 60000);
 
   test('a board swapped after the confirmation is not written', async () => {
     const [p1, p2] = [boards.h5.port, boards.h3.port];
-    const db = FactoryDb.open(path.join(work, 'swap.db'));
+    const db = await FactoryDb.open(path.join(work, 'swap.db'));
     try {
       // the confirmed plan had p1 with its uid and, on p2, a board with another uid: p2's board was swapped
       const { provisionBoard } = await import('../../src/factory/provision');
       const uid1 = await uidOf(p1);
-      const ctx = { master: masterA, db, station: 's', runId: 'r', dryRun: false, confirmed: new Map([[p1, uid1], [p2, 'ffff']]) };
+      const ctx = { master: masterA, db, station: 's', operator: 'op', runId: 'r', dryRun: false, confirmed: new Map([[p1, uid1], [p2, 'ffff']]) };
       await expect(provisionBoard(p2, () => undefined, ctx)).rejects.toMatchObject({ code: 'E_PROVISION_UNCONFIRMED' });
       expect(await provisioned(p2)).toBe(false);
-      expect(db.events().map((e) => [e.port, e.outcome, e.errorCode])).toEqual([[p2, 'failed', 'E_PROVISION_UNCONFIRMED']]);
+      expect((await db.events()).map((e) => [e.port, e.outcome, e.errorCode])).toEqual([[p2, 'failed', 'E_PROVISION_UNCONFIRMED']]);
       expect((await provisionBoard(p1, () => undefined, ctx)).outcome).toBe('written');
     } finally {
-      db.close();
+      await db.close();
     }
   }, 60000);
 
   test('a locked database stops provisioning before any key is written (E_FACTORY_DB_BUSY)', async () => {
     const port = boards.h3.port;
     const file = path.join(work, 'busy.db');
-    const db = FactoryDb.open(file, { busyTimeoutMs: 100 });
+    const db = await FactoryDb.open(file, { busyTimeoutMs: 100 });
     const other = new Database(file);
     try {
       other.exec('BEGIN EXCLUSIVE');
@@ -343,7 +394,7 @@ describe('provision (library): the typed confirmation, and the WAL while the dat
     } finally {
       other.exec('ROLLBACK');
       other.close();
-      db.close();
+      await db.close();
     }
   }, 60000);
 });

@@ -24,11 +24,11 @@ test('a successful re-check of the board settles its unfinished attempt; another
   const board = await startTestBoard('host-sim');
   const info = JSON.parse(runCli(['device', 'info', '--port', board.port, '--json']).stdout);
 
-  const db = FactoryDb.open(dbFile);
-  const crashed = { runId: 'crashed-run', station: 'st-1', command: 'provision', outcome: 'attempt' as const, board: 'host-sim' };
-  db.record({ ...crashed, port: '/dev/pts/old', uid: info.uid });
-  db.record({ ...crashed, port: '/dev/pts/other', uid: 'ff'.repeat(16) });
-  db.close();
+  const db = await FactoryDb.open(dbFile);
+  const crashed = { runId: 'crashed-run', station: 'st-1', operator: 'op-1', command: 'provision', outcome: 'attempt' as const, board: 'host-sim', keyId: '0011223344556677', masterKeyId: '8899aabbccddeeff' };
+  await db.record({ ...crashed, port: '/dev/pts/old', uid: info.uid });
+  await db.record({ ...crashed, port: '/dev/pts/other', uid: 'ff'.repeat(16) });
+  await db.close();
   const before = runCli(['factory', 'report', '--db', dbFile]).stdout;
   expect(before.match(/unfinished attempt/g)).toHaveLength(2);
 
