@@ -43,6 +43,7 @@ export type TflOptions =
   | { kind: 'Quantize' }
   | { kind: 'Dequantize' }
   | { kind: 'Squeeze'; squeezeDims: number[] }
+  | { kind: 'ResizeNearestNeighbor' | 'ResizeBilinear'; alignCorners: boolean; halfPixelCenters: boolean }
   | { kind: 'None' };
 
 export type OptionsKind = TflOptions['kind'];
@@ -122,6 +123,14 @@ export const OPTION_KINDS: { [K in OptionsKind]: { tag: BuiltinOptions; write: (
   Quantize: { tag: O.QuantizeOptions, write: () => options(G.QuantizeOptionsT) },
   Dequantize: { tag: O.DequantizeOptions, write: () => options(G.DequantizeOptionsT) },
   Squeeze: { tag: O.SqueezeOptions, write: (o) => options(G.SqueezeOptionsT, { squeezeDims: [...o.squeezeDims] }) },
+  ResizeNearestNeighbor: {
+    tag: O.ResizeNearestNeighborOptions,
+    write: (o) => options(G.ResizeNearestNeighborOptionsT, { alignCorners: o.alignCorners, halfPixelCenters: o.halfPixelCenters }),
+  },
+  ResizeBilinear: {
+    tag: O.ResizeBilinearOptions,
+    write: (o) => options(G.ResizeBilinearOptionsT, { alignCorners: o.alignCorners, halfPixelCenters: o.halfPixelCenters }),
+  },
   None: { tag: O.NONE, write: () => undefined },
 };
 

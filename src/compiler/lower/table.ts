@@ -25,6 +25,7 @@ import { lowerReciprocal } from './ops/reciprocal';
 import { lowerReduceMean } from './ops/reduce-mean';
 import { lowerRelu } from './ops/relu';
 import { lowerReshape } from './ops/reshape';
+import { lowerResize } from './ops/resize';
 import { lowerSigmoid } from './ops/sigmoid';
 import { lowerSlice } from './ops/slice';
 import { lowerSoftmax } from './ops/softmax';
@@ -63,6 +64,7 @@ export const LOWERINGS: Readonly<Record<string, Lowering>> = {
   ReduceMean: lowerReduceMean,
   Relu: lowerRelu,
   Reshape: lowerReshape,
+  Resize: lowerResize,
   Sigmoid: lowerSigmoid,
   Slice: lowerSlice,
   Softmax: lowerSoftmax,
