@@ -7,6 +7,7 @@ import { lowerCast } from './ops/cast';
 import { lowerClip } from './ops/clip';
 import { lowerConcat } from './ops/concat';
 import { lowerConv } from './ops/conv';
+import { lowerConvTranspose } from './ops/conv-transpose';
 import { lowerDiv } from './ops/div';
 import { lowerGemm } from './ops/gemm';
 import { lowerGlobalAveragePool } from './ops/global-average-pool';
@@ -44,6 +45,7 @@ export const LOWERINGS: Readonly<Record<string, Lowering>> = {
   Clip: lowerClip,
   Concat: lowerConcat,
   Conv: lowerConv,
+  ConvTranspose: lowerConvTranspose,
   Div: lowerDiv,
   Dropout: lowerIdentity,
   Flatten: lowerReshape,
