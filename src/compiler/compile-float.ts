@@ -3,6 +3,7 @@ import { createHash } from 'crypto';
 import { InputShapes } from '../ir/pin-inputs';
 import { Model } from '../ir/types';
 import { readOnnx } from '../onnx/reader';
+import { defaultOpset } from '../ir/opsets';
 import { VERSION } from '../version';
 import { InputLayout, lowerModel } from './lower/lower-model';
 import { prepareModel } from './prepare';
@@ -41,7 +42,9 @@ export function sha256Hex(bytes: Uint8Array): string {
 }
 
 export function compileFloat(onnxBytes: Uint8Array, opts: CompileFloatOptions = {}): CompiledFloat {
-  const prepared = prepareModel(readOnnx(onnxBytes, opts.file), { inputShapes: opts.inputShapes });
+  const source = readOnnx(onnxBytes, opts.file);
+  const prepared = prepareModel(source, { inputShapes: opts.inputShapes });
+  if (source.upgradedFrom !== undefined) prepared.notes.unshift(`opset ${source.upgradedFrom} upgraded to ${defaultOpset(source.opsetImports)} on import`);
   const graph = lowerModel(prepared.model, { inputLayout: opts.inputLayout ?? 'auto' });
   const sourceSha256 = sha256Hex(onnxBytes);
   graph.notes = [...(graph.notes ?? []), ...prepared.notes];

@@ -19,6 +19,7 @@ import { concat } from './concat';
 import { constantOfShape } from './constant-of-shape';
 import { constant } from './constant';
 import { conv } from './conv';
+import { convTranspose } from './conv-transpose';
 import { div } from './div';
 import { dropout } from './dropout';
 import { equal } from './equal';
@@ -75,6 +76,7 @@ const OPS: readonly OpDef[] = [
   constantOfShape,
   constant,
   conv,
+  convTranspose,
   div,
   dropout,
   equal,

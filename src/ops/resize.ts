@@ -105,8 +105,8 @@ function evaluate(ctx: OpContext, inputs: (Tensor | undefined)[]): Tensor[] {
 
 export const resize: OpDef = {
   opType: 'Resize',
-  tflm: 'none',
-  tflmNote: 'no TFLite lowering in edgelock',
+  tflm: 'int8',
+  tflmNote: '→ RESIZE_NEAREST_NEIGHBOR / RESIZE_BILINEAR (4-D, spatial axes; coordinate modes with a TFLite equivalent)',
   infer(ctx) {
     checkArity(ctx, 1, 4);
     const x = inputType(ctx, 0);

@@ -35,6 +35,8 @@ export interface OpSignature {
   mulRescale?: number;
   /** RESIZE_NEAREST_NEIGHBOR: align_corners or half_pixel_centers set. */
   resizeCornerFlags?: boolean;
+  /** RESIZE_BILINEAR: half_pixel_centers set. */
+  resizeHalfPixel?: boolean;
 }
 
 /**
@@ -152,11 +154,13 @@ export const TFLITE_OPS = {
   STRIDED_SLICE: builtin({ code: B.STRIDED_SLICE, options: O.StridedSliceOptions, version: (s) => ((s.maxInputRank ?? 0) > 4 ? 4 : first(s) === T.INT8 ? 2 : 1), micro: 'AddStridedSlice', quant: { shared: true } }),
   SLICE: builtin({ code: B.SLICE, options: 'Slice', version: (s) => ((s.maxInputRank ?? 0) > 4 ? 5 : first(s) === T.INT8 ? 2 : 1), micro: 'AddSlice', quant: { shared: true } }),
   GATHER: builtin({ code: B.GATHER, options: O.GatherOptions, version: int8Bumps(2), micro: 'AddGather', quant: { shared: true } }),
+  TRANSPOSE_CONV: builtin({ code: B.TRANSPOSE_CONV, options: 'TransposeConv', version: (s) => ((s.inputCount ?? 3) > 3 ? 3 : first(s) === T.INT8 ? 2 : 1), micro: 'AddTransposeConv' }),
+  RESIZE_BILINEAR: builtin({ code: B.RESIZE_BILINEAR, options: 'ResizeBilinear', version: (s) => (s.resizeHalfPixel ? 3 : first(s) === T.INT8 ? 2 : 1), micro: 'AddResizeBilinear', quant: { shared: true } }),
   SQRT: builtin({ code: B.SQRT, options: 'None', version: () => 1, micro: 'AddSqrt' }),
   RSQRT: builtin({ code: B.RSQRT, options: 'None', version: int8Bumps(2), micro: 'AddRsqrt', quant: {} }),
   EXP: builtin({ code: B.EXP, options: O.ExpOptions, version: int8Bumps(2), micro: 'AddExp', quant: {} }),
   ARG_MAX: builtin({ code: B.ARG_MAX, options: O.ArgMaxOptions, version: int8Bumps(2), micro: 'AddArgMax', quant: {} }),
-  RESIZE_NEAREST_NEIGHBOR: builtin({ code: B.RESIZE_NEAREST_NEIGHBOR, options: O.ResizeNearestNeighborOptions, version: (s) => (s.resizeCornerFlags ? 3 : first(s) === T.INT8 ? 2 : 1), micro: 'AddResizeNearestNeighbor', quant: { shared: true } }),
+  RESIZE_NEAREST_NEIGHBOR: builtin({ code: B.RESIZE_NEAREST_NEIGHBOR, options: 'ResizeNearestNeighbor', version: (s) => (s.resizeCornerFlags ? 3 : first(s) === T.INT8 ? 2 : 1), micro: 'AddResizeNearestNeighbor', quant: { shared: true } }),
 } as const satisfies Record<string, OpInfo>;
 
 export type TfliteOpName = keyof typeof TFLITE_OPS;

@@ -43,6 +43,8 @@ export type TflOptions =
   | { kind: 'Quantize' }
   | { kind: 'Dequantize' }
   | { kind: 'Squeeze'; squeezeDims: number[] }
+  | { kind: 'TransposeConv'; padding: Padding; strideW: number; strideH: number }
+  | { kind: 'ResizeNearestNeighbor' | 'ResizeBilinear'; alignCorners: boolean; halfPixelCenters: boolean }
   | { kind: 'None' };
 
 export type OptionsKind = TflOptions['kind'];
@@ -122,6 +124,18 @@ export const OPTION_KINDS: { [K in OptionsKind]: { tag: BuiltinOptions; write: (
   Quantize: { tag: O.QuantizeOptions, write: () => options(G.QuantizeOptionsT) },
   Dequantize: { tag: O.DequantizeOptions, write: () => options(G.DequantizeOptionsT) },
   Squeeze: { tag: O.SqueezeOptions, write: (o) => options(G.SqueezeOptionsT, { squeezeDims: [...o.squeezeDims] }) },
+  TransposeConv: {
+    tag: O.TransposeConvOptions,
+    write: (o) => options(G.TransposeConvOptionsT, { padding: PAD[o.padding], strideW: o.strideW, strideH: o.strideH }),
+  },
+  ResizeNearestNeighbor: {
+    tag: O.ResizeNearestNeighborOptions,
+    write: (o) => options(G.ResizeNearestNeighborOptionsT, { alignCorners: o.alignCorners, halfPixelCenters: o.halfPixelCenters }),
+  },
+  ResizeBilinear: {
+    tag: O.ResizeBilinearOptions,
+    write: (o) => options(G.ResizeBilinearOptionsT, { alignCorners: o.alignCorners, halfPixelCenters: o.halfPixelCenters }),
+  },
   None: { tag: O.NONE, write: () => undefined },
 };
 

@@ -1,7 +1,8 @@
 /**
- * The conformance corpus (test/conformance/fixtures/build_torch.py): PyTorch exports at opsets 11,
- * 13, 16 and 17 with LayerNorm and a HardSigmoid gate, tf2onnx/Keras-style channels-last inputs,
- * and a paddle-style opset-9 graph with symbolic H/W. On real MNIST digits each must:
+ * The conformance corpus (test/conformance/fixtures/build_torch.py, build_torch_resize.py): PyTorch
+ * exports at opsets 11, 13, 16 and 17 with LayerNorm and a HardSigmoid gate, tf2onnx/Keras-style
+ * channels-last inputs, a paddle-style opset-9 graph with symbolic H/W, FPN-style Resize and a
+ * ConvTranspose (float only: no int8 form yet). On real MNIST digits each must:
  * - float: match onnxruntime within 1e-5 of the output range;
  * - int8 with float I/O: agree with the float model's top-1 on ≥ 99% of 1000 test digits;
  * - channels-last sources: take the source's input shape unchanged.
@@ -26,6 +27,8 @@ interface Entry {
   tfliteInput: number[];
   layout: string;
   inputShape?: [string, number[]];
+  /** false: float only (the op has no int8 form yet: ConvTranspose). */
+  int8?: boolean;
 }
 
 const CORPUS: Entry[] = [
@@ -33,6 +36,9 @@ const CORPUS: Entry[] = [
   { file: 'nhwc-transpose-opset13', tfliteInput: [1, 28, 28, 1], layout: 'onnx-nhwc' },
   { file: 'nhwc-reshape-opset13', tfliteInput: [1, 28, 28, 1], layout: 'onnx-nhwc' },
   { file: 'paddle-opset9-dynhw', tfliteInput: [1, 28, 28, 1], layout: 'nhwc', inputShape: ['x', [1, 1, 28, 28]] },
+  // build_torch_resize.py: FPN-style nearest and bilinear upsampling, a ConvTranspose decoder step
+  ...[11, 13].map((o) => ({ file: `torch-upsample-opset${o}`, tfliteInput: [1, 28, 28, 1], layout: 'nhwc' })),
+  { file: 'torch-convtranspose-opset13', tfliteInput: [1, 28, 28, 1], layout: 'nhwc', int8: false },
 ];
 
 function argmax(v: ArrayLike<number>): number {
@@ -67,7 +73,7 @@ describe.each(CORPUS)('$file', (entry) => {
     expect(worst).toBeLessThanOrEqual(1e-5);
   });
 
-  test('int8 (--io float) agrees with float on ≥ 99% of 1000 test digits', async () => {
+  (entry.int8 === false ? test.skip : test)('int8 (--io float) agrees with float on ≥ 99% of 1000 test digits', async () => {
     const sampleShape = readOnnx(bytes).graph.inputs[0].shape!.slice(1).map((d) => (typeof d === 'number' ? d : 28)) as number[];
     const calibration = { data: train.data.subarray(0, 300 * SIZE), count: 300, sampleShape };
     const q = await compileModel(bytes, { precision: 'int8', io: 'float', calibration, inputShapes });

@@ -19,10 +19,10 @@ const load = (name: string): Uint8Array => new Uint8Array(fs.readFileSync(path.j
 
 /** name, declared opset, the op it upgrades, the op after import, whether it compiles (float) */
 const CASES: [string, number, string, string, boolean][] = [
-  ['upsample7-nearest', 7, 'Upsample', 'Resize', false],
-  ['upsample9-linear', 9, 'Upsample', 'Resize', false],
-  ['resize10-nearest', 10, 'Resize', 'Resize', false],
-  ['resize10-linear', 10, 'Resize', 'Resize', false],
+  ['upsample7-nearest', 7, 'Upsample', 'Resize', true],
+  ['upsample9-linear', 9, 'Upsample', 'Resize', true],
+  ['resize10-nearest', 10, 'Resize', 'Resize', true],
+  ['resize10-linear', 10, 'Resize', 'Resize', true],
   ['slice9', 9, 'Slice', 'Slice', true],
   ['pad9-constant', 9, 'Pad', 'Pad', true],
   ['pad9-reflect', 9, 'Pad', 'Pad', false],
@@ -72,6 +72,7 @@ test.each(CASES)('%s (opset %i): %s upgraded, same outputs in onnxruntime', asyn
 
   if (compiles) {
     const compiled = compileFloat(bytes);
+    expect(compiled.notes).toContain(`opset ${opset} upgraded to 11 on import`);
     const cmp = await compareWithOnnx(bytes, serialize(compiled.graph), compiled.graph, { samples: 4, range: [-2, 2] });
     expect(cmp.worstRelative).toBeLessThan(1e-5);
   }

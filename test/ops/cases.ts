@@ -35,6 +35,13 @@ const conv: OpCase[] = [
   { op: 'Conv', inputs: [[1, 1, 4, 4, 4], w([2, 1, 2, 2, 2])], note: '3-D' },
 ];
 
+const convTranspose: OpCase[] = [
+  { op: 'ConvTranspose', inputs: [[1, 3, 4, 5], w([3, 2, 3, 3]), w([2])], note: 'stride 1' },
+  { op: 'ConvTranspose', inputs: [[1, 3, 4, 4], w([3, 4, 4, 4]), w([4])], attrs: { strides: [2, 2], pads: [1, 1, 1, 1] }, note: 'PyTorch k4 s2 p1' },
+  { op: 'ConvTranspose', inputs: [[2, 2, 3, 4], w([2, 3, 3, 3])], attrs: { strides: [2, 2], pads: [1, 1, 1, 1], output_padding: [1, 1] }, note: 'output_padding, no bias' },
+  { op: 'ConvTranspose', inputs: [[1, 2, 3, 3], w([2, 2, 2, 2])], attrs: { strides: [2, 2], dilations: [2, 2] }, note: 'dilated' },
+];
+
 const pools: OpCase[] = [
   { op: 'MaxPool', inputs: [[1, 3, 8, 8]], attrs: { kernel_shape: [2, 2], strides: [2, 2] } },
   { op: 'MaxPool', inputs: [[1, 2, 9, 9]], attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] } },
@@ -292,4 +299,4 @@ const misc: OpCase[] = [
   { op: 'Split', opset: 18, inputs: [[7, 2]], attrs: { num_outputs: 3 }, outputs: 3, note: 'num_outputs uneven' },
 ];
 
-export const OP_CASES: OpCase[] = [...conv, ...pools, ...matmul, ...binary, ...variadic, ...unary, ...softmax, ...layout, ...pad, ...norm, ...reduce, ...misc];
+export const OP_CASES: OpCase[] = [...conv, ...convTranspose, ...pools, ...matmul, ...binary, ...variadic, ...unary, ...softmax, ...layout, ...pad, ...norm, ...reduce, ...misc];

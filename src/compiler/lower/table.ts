@@ -7,6 +7,7 @@ import { lowerCast } from './ops/cast';
 import { lowerClip } from './ops/clip';
 import { lowerConcat } from './ops/concat';
 import { lowerConv } from './ops/conv';
+import { lowerConvTranspose } from './ops/conv-transpose';
 import { lowerDiv } from './ops/div';
 import { lowerGemm } from './ops/gemm';
 import { lowerGlobalAveragePool } from './ops/global-average-pool';
@@ -25,6 +26,7 @@ import { lowerReciprocal } from './ops/reciprocal';
 import { lowerReduceMean } from './ops/reduce-mean';
 import { lowerRelu } from './ops/relu';
 import { lowerReshape } from './ops/reshape';
+import { lowerResize } from './ops/resize';
 import { lowerSigmoid } from './ops/sigmoid';
 import { lowerSlice } from './ops/slice';
 import { lowerSoftmax } from './ops/softmax';
@@ -43,6 +45,7 @@ export const LOWERINGS: Readonly<Record<string, Lowering>> = {
   Clip: lowerClip,
   Concat: lowerConcat,
   Conv: lowerConv,
+  ConvTranspose: lowerConvTranspose,
   Div: lowerDiv,
   Dropout: lowerIdentity,
   Flatten: lowerReshape,
@@ -63,6 +66,7 @@ export const LOWERINGS: Readonly<Record<string, Lowering>> = {
   ReduceMean: lowerReduceMean,
   Relu: lowerRelu,
   Reshape: lowerReshape,
+  Resize: lowerResize,
   Sigmoid: lowerSigmoid,
   Slice: lowerSlice,
   Softmax: lowerSoftmax,
