@@ -13,7 +13,7 @@
 #include "el_tz_nonsecure.h"
 
 /* One byte load as a leaf function, so "return to the caller" is exact: 0..255, or 0xFFFFFFFF after a fault. */
-__attribute__((naked, noinline)) static uint32_t probe_byte(uint32_t address) {
+__attribute__((naked, noinline)) static uint32_t probe_byte(__attribute__((unused)) uint32_t address) {
   __asm__ volatile("ldrb r0, [r0]\n\tbx lr");
 }
 
