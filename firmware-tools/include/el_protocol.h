@@ -56,6 +56,7 @@
 #define EL_CMD_WATERMARK_BASES                       0x52u
 #define EL_CMD_WATERMARK_END                         0x53u
 #define EL_CMD_PROBE_READ                            0x60u /* development only */
+#define EL_CMD_PROBE_CALL_CYCLES                     0x61u /* development only */
 /* reserved command id ranges:
  *   0x04u..0x0Fu further device management
  *   0x12u..0x1Fu key store (e.g. derived keys)
@@ -63,7 +64,7 @@
  *   0x32u..0x3Fu further model runtime commands (tensor I/O, profiling)
  *   0x44u..0x4Fu further package commands
  *   0x54u..0x5Fu further watermark checks
- *   0x61u..0x6Fu further development/test probes
+ *   0x62u..0x6Fu further development/test probes
  */
 
 /* status codes: first byte of every response payload */
@@ -259,6 +260,11 @@
 #define EL_PROBE_READ_REQ_FIXED_SIZE                 6u /* exact size */
 #define EL_PROBE_READ_RSP_DATA_OFF                   1u /* rest */
 #define EL_PROBE_READ_RSP_FIXED_SIZE                 1u /* plus a variable tail */
+/* PROBE_CALL_CYCLES: Test builds of a TrustZone board's non-secure image only (flavour `tz-probe`): the non-secure SysTick counts (core clock, 24 bits) the last command forwarded to the secure image took, from the non-secure call to its return: the secure call's whole cost, to compare with the cycles the secure side reports for its own work (RUN). */
+#define EL_PROBE_CALL_CYCLES_REQ_FIXED_SIZE          0u /* exact size */
+#define EL_PROBE_CALL_CYCLES_RSP_CYCLES_OFF          1u /* u32 */
+#define EL_PROBE_CALL_CYCLES_RSP_COMMAND_OFF         5u /* u8: id of that command */
+#define EL_PROBE_CALL_CYCLES_RSP_FIXED_SIZE          6u /* exact size */
 /* record PACKAGE_STATE */
 #define EL_PACKAGE_STATE_ACTIVE_SLOT_OFF             0u /* u8: the slot holding the active package, 0xFF when none */
 #define EL_PACKAGE_STATE_SECURITY_COUNTER_OFF        1u /* u32: anti-rollback counter: packages below it are refused */

@@ -19,8 +19,34 @@ static el_command_t g_forward[MAX_FORWARDED];
 static size_t g_forward_count;
 static int g_registered;
 
+#ifdef EL_TZ_PROBE
+/* Test builds: the non-secure SysTick (core clock, 24 bits, no interrupt) times every forwarded call. */
+#define NS_SYST_CSR (*(volatile uint32_t *)0xE000E010u)
+#define NS_SYST_RVR (*(volatile uint32_t *)0xE000E014u)
+#define NS_SYST_CVR (*(volatile uint32_t *)0xE000E018u)
+static uint32_t g_call_cycles;
+static uint8_t g_call_type;
+
+uint8_t el_tz_probe_call_cycles(const uint8_t *req, uint16_t req_len, uint8_t *rsp, uint16_t *rsp_len) {
+  (void)req;
+  (void)req_len;
+  el_put_u32(rsp + EL_PROBE_CALL_CYCLES_RSP_CYCLES_OFF, g_call_cycles);
+  rsp[EL_PROBE_CALL_CYCLES_RSP_COMMAND_OFF] = g_call_type;
+  *rsp_len = EL_PROBE_CALL_CYCLES_RSP_FIXED_SIZE;
+  return EL_ST_OK;
+}
+#endif
+
 static uint8_t forward(const uint8_t *req, uint16_t req_len, uint8_t *rsp, uint16_t *rsp_len) {
-  uint32_t r = el_tz_command((uint32_t)el_dispatch_current_type() | (uint32_t)req_len << 8, req, rsp, EL_MAX_PAYLOAD);
+  uint8_t type = el_dispatch_current_type();
+#ifdef EL_TZ_PROBE
+  uint32_t t0 = NS_SYST_CVR;
+#endif
+  uint32_t r = el_tz_command((uint32_t)type | (uint32_t)req_len << 8, req, rsp, EL_MAX_PAYLOAD);
+#ifdef EL_TZ_PROBE
+  g_call_cycles = (t0 - NS_SYST_CVR) & 0x00FFFFFFu; /* down-counter */
+  g_call_type = type;
+#endif
   *rsp_len = (uint16_t)(r >> 8);
   return (uint8_t)r;
 }
@@ -50,6 +76,7 @@ const el_command_t el_core_commands[] = {
   { EL_CMD_RESET, EXACT(RESET), reset },
 #ifdef EL_TZ_PROBE
   { EL_CMD_PROBE_READ, EXACT(PROBE_READ), el_tz_probe_read },
+  { EL_CMD_PROBE_CALL_CYCLES, EXACT(PROBE_CALL_CYCLES), el_tz_probe_call_cycles },
 #endif
 };
 const size_t el_core_command_count = sizeof el_core_commands / sizeof el_core_commands[0];
@@ -61,6 +88,11 @@ static int local(uint8_t id) {
 }
 
 void el_tz_ns_init(void) {
+#ifdef EL_TZ_PROBE
+  NS_SYST_RVR = 0x00FFFFFFu;
+  NS_SYST_CVR = 0;
+  NS_SYST_CSR = 0x5u; /* core clock, enabled, no interrupt */
+#endif
   if (!g_registered) {
     static el_tz_command_desc_t descs[MAX_FORWARDED];
     uint32_t n = el_tz_commands(descs, MAX_FORWARDED);

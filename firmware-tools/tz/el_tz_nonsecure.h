@@ -13,5 +13,7 @@ void el_tz_ns_rx(const uint8_t *data, size_t len);
 /* PROBE_READ (test builds only, el_tz_probe.c): reads memory from the non-secure state, the way a compromised
  * non-secure firmware would, and answers the bytes or the fault the secure image caught. */
 uint8_t el_tz_probe_read(const uint8_t *req, uint16_t req_len, uint8_t *rsp, uint16_t *rsp_len);
+/* PROBE_CALL_CYCLES: the non-secure SysTick counts of the last forwarded secure call. */
+uint8_t el_tz_probe_call_cycles(const uint8_t *req, uint16_t req_len, uint8_t *rsp, uint16_t *rsp_len);
 #endif
 #endif

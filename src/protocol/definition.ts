@@ -319,6 +319,15 @@ export const COMMANDS: readonly CommandDef[] = [
     ],
     response: [{ name: 'data', type: 'rest' }],
   },
+  {
+    name: 'PROBE_CALL_CYCLES', id: 0x61, timeoutMs: 2000, development: true,
+    doc: 'Test builds of a TrustZone board\'s non-secure image only (flavour `tz-probe`): the non-secure SysTick counts (core clock, 24 bits) the last command forwarded to the secure image took, from the non-secure call to its return: the secure call\'s whole cost, to compare with the cycles the secure side reports for its own work (RUN).',
+    request: [],
+    response: [
+      { name: 'cycles', type: 'u32' },
+      { name: 'command', type: 'u8', doc: 'id of that command' },
+    ],
+  },
 ];
 
 /** Fixed records carried inside `rest` fields. */
@@ -373,7 +382,7 @@ export const RESERVED_RANGES: readonly { from: number; to: number; purpose: stri
   { from: 0x32, to: 0x3f, purpose: 'further model runtime commands (tensor I/O, profiling)' },
   { from: 0x44, to: 0x4f, purpose: 'further package commands' },
   { from: 0x54, to: 0x5f, purpose: 'further watermark checks' },
-  { from: 0x61, to: 0x6f, purpose: 'further development/test probes' },
+  { from: 0x62, to: 0x6f, purpose: 'further development/test probes' },
 ];
 
 export function commandByName(name: string): CommandDef {
