@@ -22,7 +22,7 @@ import { buildPackage } from '../package/build';
 import { readTfliteDescriptor } from '../lock/tflite-lock';
 import { readTflite } from '../tflite/reader';
 import { calibrationFor } from './compile';
-import { zooModels } from './zoo-list';
+import { zooModels } from '../zoo/models-dir';
 
 const BOARD = 'qemu-mps2-an505';
 /** SysTick on mps2-an505 (20 MHz core clock) under `-icount shift=0`: one tick per 50 guest instructions. */
@@ -73,7 +73,7 @@ async function session<T>(flavour: string, state: string, fn: (c: DeviceClient) 
 
 /** Flashes `model` as the next package and returns the secure invoke ticks of one RUN (inputs at their zero point). */
 async function flashAndRun(c: DeviceClient, model: Uint8Array, uid: Buffer, counter: number): Promise<{ ticks: number; slot: number }> {
-  const { slot } = await flashPackage(c, buildPackage(model, { master: MASTER, deviceUid: uid, version: `b${counter}`, securityCounter: counter }).bytes);
+  const { slot } = await flashPackage(c, buildPackage(model, { master: MASTER, deviceUid: uid, version: `1.0.${counter}`, securityCounter: counter }).bytes);
   const io = await c.modelIo(slot);
   const input = new Int8Array(io.inputs[0].bytes).fill(io.inputs[0].zeroPoint);
   return { ticks: (await c.run(slot, input)).cycles, slot };

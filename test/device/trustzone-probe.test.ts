@@ -94,6 +94,11 @@ test('qemu-mps2-an505: non-secure reads of the key store, unsealed weights, tens
       return { status: r.status, body: r.body };
     };
 
+    // The non-secure image cannot even compute with a key: none of the key store, crypto, lock or runtime code is in it.
+    const nsSymbols = execFileSync('arm-none-eabi-nm', [nsElf], { encoding: 'utf8' }).split('\n').map((l) => l.split(' ')[2]).filter(Boolean);
+    expect(nsSymbols).toContain('el_tz_command'); // the veneer it calls
+    expect(nsSymbols.filter((n) => /^el_(keystore|hmac|hkdf|sha256|chacha20|lock|model|package|slot|runtime)/.test(n))).toEqual([]);
+
     // Control: the non-secure image's own vector table reads back as linked.
     const nsCode = 0x00200000;
     const control = await probe(nsCode, 64);
