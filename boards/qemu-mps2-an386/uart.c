@@ -10,7 +10,7 @@ static volatile uint32_t g_overruns;
 void uart_init(void) {
   UART_BAUDDIV = CORE_CLOCK_HZ / 115200u;
   UART_CTRL = UART_CTRL_TXEN | UART_CTRL_RXEN | UART_CTRL_RXINTEN;
-  NVIC_ISER0 = 1u << UART0_RX_IRQ;
+  NVIC_ISER(UART0_RX_IRQ / 32u) = 1u << (UART0_RX_IRQ % 32u);
 }
 
 void UART0RX_Handler(void) {

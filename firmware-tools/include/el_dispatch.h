@@ -22,6 +22,10 @@ typedef struct {
 int el_dispatch_register(const el_command_t *table, size_t count);
 
 void el_dispatch_init(void);
+/* The command with this id (core table first, then the registered tables), or NULL. */
+const el_command_t *el_dispatch_find(uint8_t id);
+/* The id of the request being executed: lets one handler serve several ids (e.g. a forwarder to a secure image). */
+uint8_t el_dispatch_current_type(void);
 /* Handles one valid frame: answers from the repeat cache or executes and answers. */
 void el_dispatch_frame(const el_frame_t *frame);
 /* Counters reported by INFO. */

@@ -55,6 +55,8 @@
 #define EL_CMD_WATERMARK_BEGIN                       0x51u
 #define EL_CMD_WATERMARK_BASES                       0x52u
 #define EL_CMD_WATERMARK_END                         0x53u
+#define EL_CMD_PROBE_READ                            0x60u /* development only */
+#define EL_CMD_PROBE_CALL_CYCLES                     0x61u /* development only */
 /* reserved command id ranges:
  *   0x04u..0x0Fu further device management
  *   0x12u..0x1Fu key store (e.g. derived keys)
@@ -62,6 +64,7 @@
  *   0x32u..0x3Fu further model runtime commands (tensor I/O, profiling)
  *   0x44u..0x4Fu further package commands
  *   0x54u..0x5Fu further watermark checks
+ *   0x62u..0x6Fu further development/test probes
  */
 
 /* status codes: first byte of every response payload */
@@ -96,6 +99,7 @@
 #define EL_ST_ERR_WATERMARK_PARAMS                   0x60u /* WATERMARK_BEGIN parameters the slot's model or the firmware cannot use: sample size other than the model input's element count, more positions than values or than EL_WM_MAX_SAMPLE, delta/range not finite or empty, channels not dividing the sample, a table for another encoding, or a model that is not a one-input int8/float32 classifier */
 #define EL_ST_ERR_WATERMARK_SEQUENCE                 0x61u /* WATERMARK_BASES without an open check (no WATERMARK_BEGIN, after WATERMARK_END or a reset), at an unexpected offset, or with a partial value (the answer carries the next expected offset) */
 #define EL_ST_ERR_STORAGE                            0x40u /* persistent storage failed (read, erase, program or verify) */
+#define EL_ST_ERR_SECURE_FAULT                       0x70u /* PROBE_READ (test builds of a TrustZone board) touched memory the non-secure image may not: the secure image caught the fault; a FAULT_RECORD follows, no data */
 #define EL_ST_ERR_INTERNAL                           0x7Fu /* an internal firmware error */
 #define EL_ST_IS_OK(s)                               ((s) == 0x00u || (s) == 0x01u)
 
@@ -250,6 +254,17 @@
 /* WATERMARK_END: Closes the open watermark check and wipes its stamp from RAM (also fine when none is open). */
 #define EL_WATERMARK_END_REQ_FIXED_SIZE              0u /* exact size */
 #define EL_WATERMARK_END_RSP_FIXED_SIZE              1u /* exact size */
+/* PROBE_READ: Test builds of a TrustZone board's non-secure image only (flavour `tz-probe`; docs/porting.md, "TrustZone-M"): reads `length` bytes at `address` from the non-secure state, as a compromised non-secure firmware would. Answers the bytes, or ERR_SECURE_FAULT with a FAULT_RECORD when the secure image caught the access (no byte of it is answered). Production firmware answers ERR_UNKNOWN_COMMAND. */
+#define EL_PROBE_READ_REQ_ADDRESS_OFF                0u /* u32 */
+#define EL_PROBE_READ_REQ_LENGTH_OFF                 4u /* u16: 1..256 */
+#define EL_PROBE_READ_REQ_FIXED_SIZE                 6u /* exact size */
+#define EL_PROBE_READ_RSP_DATA_OFF                   1u /* rest */
+#define EL_PROBE_READ_RSP_FIXED_SIZE                 1u /* plus a variable tail */
+/* PROBE_CALL_CYCLES: Test builds of a TrustZone board's non-secure image only (flavour `tz-probe`): the non-secure SysTick counts (core clock, 24 bits) the last command forwarded to the secure image took, from the non-secure call to its return: the secure call's whole cost, to compare with the cycles the secure side reports for its own work (RUN). */
+#define EL_PROBE_CALL_CYCLES_REQ_FIXED_SIZE          0u /* exact size */
+#define EL_PROBE_CALL_CYCLES_RSP_CYCLES_OFF          1u /* u32 */
+#define EL_PROBE_CALL_CYCLES_RSP_COMMAND_OFF         5u /* u8: id of that command */
+#define EL_PROBE_CALL_CYCLES_RSP_FIXED_SIZE          6u /* exact size */
 /* record PACKAGE_STATE */
 #define EL_PACKAGE_STATE_ACTIVE_SLOT_OFF             0u /* u8: the slot holding the active package, 0xFF when none */
 #define EL_PACKAGE_STATE_SECURITY_COUNTER_OFF        1u /* u32: anti-rollback counter: packages below it are refused */
@@ -277,6 +292,13 @@
 #define EL_TENSOR_DESC_ZERO_POINT_OFF                30u /* u32: i32, two's complement */
 #define EL_TENSOR_DESC_BYTES_OFF                     34u /* u32: data size in bytes */
 #define EL_TENSOR_DESC_FIXED_SIZE                    38u /* exact size */
+/* record FAULT_RECORD */
+#define EL_FAULT_RECORD_KIND_OFF                     0u /* u8: 1 SecureFault, 2 BusFault, 3 HardFault */
+#define EL_FAULT_RECORD_SFSR_OFF                     1u /* u32: SecureFault status (bit 3 AUVIOL: non-secure access to secure memory; bit 0 INVEP) */
+#define EL_FAULT_RECORD_CFSR_OFF                     5u /* u32: configurable fault status (bit 9 PRECISERR: a memory protection controller refused a bus access) */
+#define EL_FAULT_RECORD_PC_OFF                       9u /* u32: stacked PC of the faulting non-secure instruction */
+#define EL_FAULT_RECORD_BYTES_READ_OFF               13u /* u16: bytes read before the fault (not answered) */
+#define EL_FAULT_RECORD_FIXED_SIZE                   15u /* exact size */
 /* record RUN_FAILURE */
 #define EL_RUN_FAILURE_EL_STATUS_OFF                 0u /* u8: the runtime's el_status value (firmware-tools/runtime/el_runtime.h) */
 #define EL_RUN_FAILURE_FAILED_OP_OFF                 1u /* u32: operator index it failed on, 0xFFFFFFFF when not operator-specific */

@@ -359,8 +359,10 @@ el_status el_model_invoke(el_model *m) {
   if (m == NULL || !m->prepared) return EL_ERR_STATE;
   for (uint32_t i = 0; i < m->node_count; i++) {
     const el_node *n = &m->nodes[i];
+    if (m->node_hook) m->node_hook(m, i, m->node_hook_ctx);
     n->kernel->eval(n);
   }
+  if (m->node_hook) m->node_hook(m, m->node_count, m->node_hook_ctx);
   return EL_OK;
 }
 
@@ -369,6 +371,26 @@ el_status el_model_use_reference_kernels(el_model *m, int on) {
   m->reference_kernels = on != 0;
   for (uint32_t i = 0; i < m->node_count; i++) m->nodes[i].reference = (uint8_t)(on != 0);
   return EL_OK;
+}
+
+el_status el_model_set_node_hook(el_model *m, el_node_hook hook, void *ctx) {
+  if (m == NULL) return EL_ERR_ARGUMENT;
+  if (!m->prepared) return EL_ERR_STATE;
+  m->node_hook = hook;
+  m->node_hook_ctx = ctx;
+  return EL_OK;
+}
+
+uint32_t el_model_node_count(const el_model *m) { return m != NULL && m->prepared ? m->node_count : 0; }
+
+uint32_t el_model_node_input_count(const el_model *m, uint32_t node) {
+  return m != NULL && m->prepared && node < m->node_count ? m->nodes[node].n_in : 0;
+}
+
+uint32_t el_model_node_input(const el_model *m, uint32_t node, uint32_t k) {
+  if (m == NULL || !m->prepared || node >= m->node_count || k >= m->nodes[node].n_in || m->nodes[node].in[k] == NULL)
+    return UINT32_MAX;
+  return (uint32_t)(m->nodes[node].in[k] - m->tensors);
 }
 
 uint32_t el_model_input_count(const el_model *m) { return m != NULL && m->prepared ? m->input_count : 0; }

@@ -80,6 +80,11 @@ typedef struct el_tensor_info {
 
 struct el_tensor;
 struct el_node;
+struct el_model;
+
+/* Called by el_model_invoke before node `node` runs, and once more with node == node count after the last one
+ * (streaming unlock of locked models: el_lock_unseal.c). */
+typedef void (*el_node_hook)(struct el_model *m, uint32_t node, void *ctx);
 
 /* Runtime state. Allocate it anywhere (static, stack); its fields are private. */
 typedef struct el_model {
@@ -100,6 +105,8 @@ typedef struct el_model {
   uint32_t failed_op;    /* operator index Prepare failed on, or UINT32_MAX */
   int prepared;
   int reference_kernels; /* el_model_use_reference_kernels */
+  el_node_hook node_hook; /* el_model_set_node_hook; NULL: none */
+  void *node_hook_ctx;
 } el_model;
 
 /* Validates the model and plans the arena. On failure the model is unusable and
@@ -131,6 +138,15 @@ el_status el_model_set_tensor_data(el_model *m, uint32_t tensor_index, const voi
 
 /* Byte size of tensor `tensor_index` (0 when out of range) and whether it is constant. */
 size_t el_model_tensor_bytes(const el_model *m, uint32_t tensor_index, int *is_constant);
+
+/* Installs (or with NULL removes) the hook el_model_invoke calls around the nodes. After a successful prepare. */
+el_status el_model_set_node_hook(el_model *m, el_node_hook hook, void *ctx);
+
+/* Operators in execution order, and the tensor index of input `k` of operator `node` (UINT32_MAX past its inputs
+ * or for an omitted optional input). */
+uint32_t el_model_node_count(const el_model *m);
+uint32_t el_model_node_input_count(const el_model *m, uint32_t node);
+uint32_t el_model_node_input(const el_model *m, uint32_t node, uint32_t k);
 
 /* Human-readable name of a status (static string). */
 const char *el_status_name(el_status s);

@@ -31,6 +31,7 @@ static bool g_have_last;
 static uint16_t g_last_seq;
 static uint8_t g_stale_wire[EL_COBS_MAX_ENCODED(EL_FRAME_HEADER_SIZE + EL_STALE_SEQ_FIXED_SIZE + 1u + EL_FRAME_CRC_SIZE) + 1u];
 static bool g_reset_requested;
+static uint8_t g_current_type;
 
 int el_dispatch_register(const el_command_t *table, size_t count) {
   if (g_table_count >= EL_DISPATCH_MAX_TABLES) return 0;
@@ -47,7 +48,7 @@ void el_dispatch_init(void) {
   g_have_last = false;
 }
 
-static const el_command_t *find(uint8_t id) {
+const el_command_t *el_dispatch_find(uint8_t id) {
   for (size_t i = 0; i < el_core_command_count; i++)
     if (el_core_commands[i].id == id) return &el_core_commands[i];
   for (size_t t = 0; t < g_table_count; t++)
@@ -62,7 +63,8 @@ static uint16_t execute(const el_frame_t *f) {
     g_rsp[0] = EL_ST_ERR_VERSION;
     return rsp_len;
   }
-  const el_command_t *c = (f->type & EL_RESPONSE_FLAG) ? NULL : find(f->type);
+  g_current_type = f->type;
+  const el_command_t *c = (f->type & EL_RESPONSE_FLAG) ? NULL : el_dispatch_find(f->type);
   if (!c) {
     g_rsp[0] = EL_ST_ERR_UNKNOWN_COMMAND;
   } else if (f->len < c->min_len || f->len > c->max_len) {
@@ -107,3 +109,4 @@ uint32_t el_dispatch_executed(void) { return g_executed; }
 uint32_t el_dispatch_dropped(void) { return g_dropped; }
 void el_dispatch_count_drop(void) { g_dropped++; }
 void el_dispatch_request_reset(void) { g_reset_requested = true; }
+uint8_t el_dispatch_current_type(void) { return g_current_type; }

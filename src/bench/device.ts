@@ -10,6 +10,7 @@ import { buildQemuRuntimeHarness, runOnQemu } from './qemu-runtime';
 import { REPO_ROOT } from '../board/boards';
 import { execFileSync } from 'child_process';
 import { readTflite } from '../tflite/reader';
+import { m33Rows } from './device-m33';
 import { Benchmark, BenchTable } from './types';
 import { zooModels } from '../zoo/models-dir';
 
@@ -118,13 +119,15 @@ export const deviceBench: Benchmark = {
       }
     });
     rows.push(...kernelRows(compiledZoo), codeSizeRow());
+    rows.push(...(await m33Rows()));
     return {
-      title: 'device: protocol efficiency and instructions per inference (QEMU mps2-an386, -icount shift=0)',
+      title: 'device: protocol efficiency and instructions per inference (QEMU mps2-an386 Cortex-M4 and mps2-an505 Cortex-M33 with TrustZone-M, -icount shift=0)',
       header: ['measurement', 'result'],
       rows,
       notes: [
         'per-operator rows: the bare-metal harness firmware-tools/runtime/qemu/el_qemu_run.c on the same QEMU board, optimised kernels and the reference loops (el_model_use_reference_kernels) in one build, SysTick around each operator; M = million instructions',
-        'QEMU does not pace its UART: upload times measure the emulator, not a line rate', 'input: every element at the input zero point (the cost of an int8 inference does not depend on the values)'],
+        'QEMU does not pace its UART: upload times measure the emulator, not a line rate', 'input: every element at the input zero point (the cost of an int8 inference does not depend on the values)',
+        'M33 rows (src/bench/device-m33.ts): models flashed as packages; locked = seal, device-bound; RAM mode restores every sealed tensor once at unlock, streaming (flavour lock-streaming) restores each operator\'s sealed inputs before it runs; ticks of the secure SysTick = 50 instructions'],
     };
   },
 };

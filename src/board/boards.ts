@@ -20,6 +20,8 @@ export interface BoardDef {
   /** the built artefact, relative to the build directory */
   artefact: string;
   launch(artefact: string, stateDir: string): LaunchSpec;
+  /** where the device key and a locked model's plaintext (unsealed) weights live on this board, for summaries */
+  secrets: string;
   /** matches the complete line the running board prints with its serial port (group 1: the path); anchored at
    * the line's end so a log file read while the line is being written never yields a truncated path */
   portPattern: RegExp;
@@ -33,6 +35,7 @@ export const BOARDS: readonly BoardDef[] = [
     tools: ['make', 'arm-none-eabi-gcc', 'qemu-system-arm'],
     sourceDir: 'boards/qemu-mps2-an386',
     artefact: 'firmware.elf',
+    secrets: 'one address space: the device key and unsealed weights are in the same RAM as the UART and protocol code (no hardware isolation; docs/security.md)',
     // -icount shift=0: one instruction per virtual ns, so SysTick counts deterministically (1 tick = 40 instructions).
     // Semihosting file names are relative to QEMU's working directory: the state directory.
     launch: (elf, stateDir) => ({
@@ -44,11 +47,30 @@ export const BOARDS: readonly BoardDef[] = [
     portPattern: /char device redirected to (\/dev\/\S+) \(label/,
   },
   {
+    name: 'qemu-mps2-an505',
+    description: 'Cortex-M33 with TrustZone-M (QEMU mps2-an505): keys, storage, packages and the model runtime in the secure image, UART and protocol in the non-secure one',
+    tools: ['make', 'arm-none-eabi-gcc', 'qemu-system-arm'],
+    sourceDir: 'boards/qemu-mps2-an505',
+    artefact: 'secure.elf',
+    secrets: 'secure world only: the device key and unsealed weights are in TrustZone-secure RAM the non-secure UART/protocol image cannot read (SAU + MPC; test/device/trustzone-probe.test.ts)',
+    // QEMU boots the secure image (-kernel, vector table at 0x10000000); the non-secure image is loaded beside it.
+    // -icount shift=0 as on the M4 board: SysTick at 20 MHz ticks once per 50 instructions.
+    launch: (elf, stateDir) => ({
+      command: 'qemu-system-arm',
+      args: ['-M', 'mps2-an505', '-cpu', 'cortex-m33', '-display', 'none', '-monitor', 'none', '-serial', 'pty',
+        '-semihosting-config', 'enable=on,target=native', '-icount', 'shift=0', '-kernel', elf,
+        '-device', `loader,file=${path.join(path.dirname(elf), 'nonsecure.elf')}`],
+      cwd: stateDir,
+    }),
+    portPattern: /char device redirected to (\/dev\/\S+) \(label/,
+  },
+  {
     name: 'host-sim',
     description: 'the firmware built natively for Linux on a pseudo-terminal (fast tests, sanitizers, fuzzing)',
     tools: ['make', 'gcc'],
     sourceDir: 'boards/host-sim',
     artefact: 'edgelock-host-sim',
+    secrets: 'a Linux process: the device key and unsealed weights are in its memory (simulation, no isolation)',
     launch: (bin, stateDir) => ({ command: bin, args: ['--state', stateDir], cwd: stateDir }),
     portPattern: /edgelock-host-sim: serial port (\/dev\/\S+)\n/,
   },

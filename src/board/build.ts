@@ -25,6 +25,11 @@ export const BUILD_FLAVOURS: Readonly<Record<string, readonly string[]>> = {
   default: [],
   'single-rounding': ['-DEL_SINGLE_ROUNDING'],
   dev: ['-DEL_DEV_UPLOAD'],
+  /** TrustZone boards only: PROBE_READ in the non-secure image, and a secure fault handler that resumes the probe
+   * instead of resetting (the fault-proof tests, test/device/trustzone-probe.test.ts) */
+  'tz-probe': ['-DEL_TZ_PROBE'],
+  /** every locked model in streaming mode (sealed inputs restored before each operator; el_lock_unseal.h) */
+  'lock-streaming': ['-DEL_LOCK_STREAMING=1'],
 };
 
 /** The flavours of a comma-separated list, known, without 'default' and duplicates, in BUILD_FLAVOURS order. */

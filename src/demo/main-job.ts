@@ -10,6 +10,7 @@ import { inspectOnnx } from '../inspect/onnx';
 import { readOnnx } from '../onnx/reader';
 import { loadLabelledSet } from '../eval/labelled-data';
 import { formatTable } from '../text/table';
+import { boardByName } from '../board/build';
 import { createKeyFile, readKeyFile } from '../keys/key-file';
 import { ownerSignature } from '../watermark/signature';
 import { OutputStreams } from '../factory/multi-board';
@@ -18,6 +19,8 @@ import { BoardSummary, runFactoryChain } from './factory-chain';
 import { writeDemoReport } from './report';
 
 export const DEFAULT_MODEL = join(MODELS_DIR, 'mnist-lenet.onnx');
+/** The main job's board: the TrustZone-M one, where keys and plaintext weights stay in the secure world. */
+export const DEFAULT_BOARD = 'qemu-mps2-an505';
 export const DEMO_OWNER = 'acme-vision';
 
 export interface MainJobOptions {
@@ -53,6 +56,7 @@ export async function runMainJob(opts: MainJobOptions): Promise<MainJobResult> {
   const rows: string[][] = [];
   const row = (step: string, result: string) => rows.push([step, result]);
 
+  const secrets = boardByName(opts.board).secrets; // also refuses an unknown board before any work
   const bytes = readFileSync(opts.model);
   const model = readOnnx(bytes, opts.model);
   const { report } = inspectOnnx(model);
@@ -78,6 +82,7 @@ export async function runMainJob(opts: MainJobOptions): Promise<MainJobResult> {
       outDir: opts.outDir, board: opts.board, master, tflite: m.tflite, record: m.record, ownerId: DEMO_OWNER, ownerSignature: signature,
       base, runs, streams: opts.streams, json: opts.json, log, row,
     });
+    row('keys and plaintext weights', `${opts.board}: ${secrets}`);
     const reportPath = join(opts.outDir, 'report.html');
     await writeDemoReport({
       outDir: opts.outDir, reportPath, board: opts.board, master, ownerId: DEMO_OWNER, signature, test: m.test, base, boards: f.boards, macs: report.macs,

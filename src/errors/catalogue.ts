@@ -47,7 +47,7 @@ export const ERROR_CATALOGUE = {
   E_QUANT_RANGE: { summary: 'a tensor has no usable quantisation range' },
 
   // --- boards and the device protocol (statuses map here via src/protocol/definition.ts)
-  E_BOARD_UNKNOWN: { summary: 'no such board', hint: 'boards: qemu-mps2-an386, host-sim' },
+  E_BOARD_UNKNOWN: { summary: 'no such board', hint: 'boards: qemu-mps2-an386, qemu-mps2-an505, host-sim' },
   E_BOARD_TOOL_MISSING: { summary: 'a tool needed to build or run the board is not installed', hint: 'apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm make gcc' },
   E_BOARD_BUILD: { summary: 'the board firmware failed to build' },
   E_BOARD_START: { summary: 'the board did not start or did not report its serial port' },
@@ -70,6 +70,7 @@ export const ERROR_CATALOGUE = {
   E_DEVICE_RUN: { summary: 'the device model runtime failed to run the model' },
   E_DEVICE_LOCK_RAM: { summary: 'the locked model\'s sealed weights do not fit the device\'s unseal buffer (EL_LOCK_RAM_BYTES)', hint: 'rebuild the firmware with a larger EL_LOCK_RAM_BYTES, or lock a smaller model' },
   E_DEVICE_STORAGE: { summary: 'the device persistent storage failed' },
+  E_DEVICE_SECURE_FAULT: { summary: 'the board\'s secure image caught a non-secure access to secure memory (a PROBE_READ test)' },
   E_DEVICE_INTERNAL: { summary: 'the device reported an internal error' },
 
   // --- keys and key-locking

@@ -100,6 +100,7 @@ export const STATUSES: readonly StatusDef[] = [
   { name: 'ERR_WATERMARK_PARAMS', value: 0x60, ok: false, error: 'E_WATERMARK_PARAMS', doc: 'WATERMARK_BEGIN parameters the slot\'s model or the firmware cannot use: sample size other than the model input\'s element count, more positions than values or than EL_WM_MAX_SAMPLE, delta/range not finite or empty, channels not dividing the sample, a table for another encoding, or a model that is not a one-input int8/float32 classifier' },
   { name: 'ERR_WATERMARK_SEQUENCE', value: 0x61, ok: false, error: 'E_WATERMARK_DEVICE_SEQUENCE', doc: 'WATERMARK_BASES without an open check (no WATERMARK_BEGIN, after WATERMARK_END or a reset), at an unexpected offset, or with a partial value (the answer carries the next expected offset)' },
   { name: 'ERR_STORAGE', value: 0x40, ok: false, error: 'E_DEVICE_STORAGE', doc: 'persistent storage failed (read, erase, program or verify)' },
+  { name: 'ERR_SECURE_FAULT', value: 0x70, ok: false, error: 'E_DEVICE_SECURE_FAULT', doc: 'PROBE_READ (test builds of a TrustZone board) touched memory the non-secure image may not: the secure image caught the fault; a FAULT_RECORD follows, no data' },
   { name: 'ERR_INTERNAL', value: 0x7f, ok: false, error: 'E_DEVICE_INTERNAL', doc: 'an internal firmware error' },
 ];
 
@@ -309,6 +310,24 @@ export const COMMANDS: readonly CommandDef[] = [
     request: [],
     response: [],
   },
+  {
+    name: 'PROBE_READ', id: 0x60, timeoutMs: 5000, development: true,
+    doc: 'Test builds of a TrustZone board\'s non-secure image only (flavour `tz-probe`; docs/porting.md, "TrustZone-M"): reads `length` bytes at `address` from the non-secure state, as a compromised non-secure firmware would. Answers the bytes, or ERR_SECURE_FAULT with a FAULT_RECORD when the secure image caught the access (no byte of it is answered). Production firmware answers ERR_UNKNOWN_COMMAND.',
+    request: [
+      { name: 'address', type: 'u32' },
+      { name: 'length', type: 'u16', doc: '1..256' },
+    ],
+    response: [{ name: 'data', type: 'rest' }],
+  },
+  {
+    name: 'PROBE_CALL_CYCLES', id: 0x61, timeoutMs: 2000, development: true,
+    doc: 'Test builds of a TrustZone board\'s non-secure image only (flavour `tz-probe`): the non-secure SysTick counts (core clock, 24 bits) the last command forwarded to the secure image took, from the non-secure call to its return: the secure call\'s whole cost, to compare with the cycles the secure side reports for its own work (RUN).',
+    request: [],
+    response: [
+      { name: 'cycles', type: 'u32' },
+      { name: 'command', type: 'u8', doc: 'id of that command' },
+    ],
+  },
 ];
 
 /** Fixed records carried inside `rest` fields. */
@@ -335,6 +354,13 @@ export const RECORDS: Readonly<Record<string, Field[]>> = {
     { name: 'zero_point', type: 'u32', doc: 'i32, two\'s complement' },
     { name: 'bytes', type: 'u32', doc: 'data size in bytes' },
   ],
+  FAULT_RECORD: [
+    { name: 'kind', type: 'u8', doc: '1 SecureFault, 2 BusFault, 3 HardFault' },
+    { name: 'sfsr', type: 'u32', doc: 'SecureFault status (bit 3 AUVIOL: non-secure access to secure memory; bit 0 INVEP)' },
+    { name: 'cfsr', type: 'u32', doc: 'configurable fault status (bit 9 PRECISERR: a memory protection controller refused a bus access)' },
+    { name: 'pc', type: 'u32', doc: 'stacked PC of the faulting non-secure instruction' },
+    { name: 'bytes_read', type: 'u16', doc: 'bytes read before the fault (not answered)' },
+  ],
   RUN_FAILURE: [
     { name: 'el_status', type: 'u8', doc: 'the runtime\'s el_status value (firmware-tools/runtime/el_runtime.h)' },
     { name: 'failed_op', type: 'u32', doc: 'operator index it failed on, 0xFFFFFFFF when not operator-specific' },
@@ -356,6 +382,7 @@ export const RESERVED_RANGES: readonly { from: number; to: number; purpose: stri
   { from: 0x32, to: 0x3f, purpose: 'further model runtime commands (tensor I/O, profiling)' },
   { from: 0x44, to: 0x4f, purpose: 'further package commands' },
   { from: 0x54, to: 0x5f, purpose: 'further watermark checks' },
+  { from: 0x62, to: 0x6f, purpose: 'further development/test probes' },
 ];
 
 export function commandByName(name: string): CommandDef {

@@ -31,6 +31,7 @@ test('demo runs the whole chain on the default model', () => {
   expect(a.uid).not.toBe(b.uid);
   expect(c.provisioned).toBe(false);
   expect(c.refused).toMatch(/^E_DEVICE_KEY_EMPTY/);
+  expect(res.rows.find((row: string[]) => row[0] === 'keys and plaintext weights')?.[1]).toMatch(/^host-sim: a Linux process/);
   for (const f of Object.values(res.artefacts) as string[]) expect(existsSync(f)).toBe(true);
   expect(statSync(res.artefacts.masterKey).mode & 0o777).toBe(0o600);
   // no key material in what the job printed or in the factory database

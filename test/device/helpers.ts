@@ -7,7 +7,10 @@ import { RunningBoard, listBoards, startBoard, stopBoard } from '../../src/board
 const RUN_ROOT = fs.mkdtempSync(path.join(os.tmpdir(), 'edgelock-test-'));
 process.env.EDGELOCK_RUN_DIR = path.join(RUN_ROOT, 'run');
 
-export const BOARD_NAMES = ['host-sim', 'qemu-mps2-an386'] as const;
+/** The emulated Cortex-M boards: the M4 (one address space) and the M33 with TrustZone-M (secure + non-secure
+ * images). Device suites that run on one run on both (docs/porting.md, "TrustZone-M"). */
+export const QEMU_BOARDS = ['qemu-mps2-an386', 'qemu-mps2-an505'] as const;
+export const BOARD_NAMES = ['host-sim', ...QEMU_BOARDS] as const;
 
 export function freshStateDir(label: string): string {
   return fs.mkdtempSync(path.join(RUN_ROOT, `${label}-`));

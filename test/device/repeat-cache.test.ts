@@ -5,7 +5,7 @@ import { ByteLink } from '../../src/device/link';
 import { commandByName, PROTOCOL_VERSION, RECORDS, RESPONSE_FLAG, statusByValue } from '../../src/protocol/definition';
 import { decodeFields } from '../../src/protocol/payload';
 import { Frame, FrameDecoder, encodeFrame } from '../../src/protocol/frame';
-import { removeRunRoot, startTestBoard, stopAllBoards } from './helpers';
+import { BOARD_NAMES, removeRunRoot, startTestBoard, stopAllBoards } from './helpers';
 
 afterAll(async () => {
   await stopAllBoards();
@@ -26,7 +26,7 @@ async function rawLink(port: string): Promise<{ link: ByteLink; frames: Frame[];
 
 const status = (f: Frame): string => statusByValue(f.payload[0])!.name;
 
-describe.each(['host-sim', 'qemu-mps2-an386'])('repeat cache on %s', (board) => {
+describe.each(BOARD_NAMES)('repeat cache on %s', (board) => {
   test('a repeated KEY_WRITE is answered from the cache, never executed twice', async () => {
     const b = await startTestBoard(board);
     const { link, frames, waitFrames } = await rawLink(b.port);

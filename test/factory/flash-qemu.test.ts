@@ -1,5 +1,6 @@
 /**
- * End to end on the emulated Cortex-M4 (QEMU mps2-an386, the firmware built with arm-none-eabi-gcc): a package is
+ * End to end on the emulated Cortex-M boards (QEMU mps2-an386, and mps2-an505 where packages are verified and
+ * activated in the secure image; firmware built with arm-none-eabi-gcc): a package is
  * flashed and activated and its model's outputs match the TFLite runtime; then the board is killed mid-flash
  * (SIGKILL to QEMU) and restarted on the same state: the previous model still runs, the upload resumes from the
  * board's stored progress and completes, and attestation reports the new package.
@@ -10,7 +11,7 @@ import { attest } from '../../src/factory/attest';
 import { FLASH_CHUNK_BYTES, flashPackage, flashPort } from '../../src/factory/flash';
 import { decodePackage } from '../../src/package/decode';
 import { fcModelOfSize } from '../device/models';
-import { removeRunRoot, stopAllBoards } from '../device/helpers';
+import { QEMU_BOARDS, removeRunRoot, stopAllBoards } from '../device/helpers';
 import { inputOf, killAndRestart, master, oracleOutput, pkg, provisionedBoard, runSlot } from './flash-helpers';
 
 afterAll(async () => {
@@ -18,11 +19,11 @@ afterAll(async () => {
   removeRunRoot();
 });
 
-test('QEMU board: flash, run, kill mid-flash, restart, previous model runs, resume, activate, attest', async () => {
+test.each(QEMU_BOARDS)('%s: flash, run, kill mid-flash, restart, previous model runs, resume, activate, attest', async (boardName) => {
   let board: RunningBoard;
   let client: DeviceClient;
   let uid: Buffer;
-  ({ board, client, uid } = await provisionedBoard('qemu-mps2-an386'));
+  ({ board, client, uid } = await provisionedBoard(boardName));
   try {
     const modelA = fcModelOfSize(31, 8000);
     const modelB = fcModelOfSize(32, 16000);

@@ -36,7 +36,7 @@ import { lockModel } from '../../src/lock/lock-model';
 import { readOnnx, writeOnnx } from '../../src/onnx';
 import { syntheticTask } from '../../src/zoo/synthetic-task';
 import { prepareTriggers, selectedBases, VerifyRequest } from '../../src/watermark/verify';
-import { DEV, removeRunRoot, startTestBoard, stopAllBoards } from '../device/helpers';
+import { BOARD_NAMES, DEV, removeRunRoot, startTestBoard, stopAllBoards } from '../device/helpers';
 import { runCli } from '../helpers/cli';
 
 const MODEL = fs.readFileSync(path.join(__dirname, 'fixtures', 'mnist-lenet-wm.tflite'));
@@ -119,7 +119,7 @@ function recording(port: DeviceTriggerPort): DeviceTriggerPort & { labels?: Int3
   return r;
 }
 
-describe.each(['host-sim', 'qemu-mps2-an386'])('watermarked LeNet on board %s', (boardName) => {
+describe.each(BOARD_NAMES)('watermarked LeNet on board %s', (boardName) => {
   let client: DeviceClient;
 
   beforeAll(async () => {

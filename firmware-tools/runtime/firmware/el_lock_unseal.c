@@ -46,7 +46,10 @@ typedef struct {
   uint32_t entries;
   uint8_t status;      /* last answer of load/unlock */
   uint8_t unlocked;
-  size_t ram_used;
+  uint8_t stream;      /* streaming mode: sealed inputs restored before each operator (el_lock_unseal.h) */
+  uint8_t slot;
+  size_t ram_used;     /* RAM mode: all restored tensors; streaming: the largest operator's */
+  uint8_t key[32];     /* streaming mode only, while unlocked: the checked lock key */
 } lock_slot;
 
 /* A constant tensor as stored in the flatbuffer. */
@@ -147,8 +150,31 @@ static void split_at(const const_tensor *t, uint32_t axis, size_t *outer, size_t
   for (d = axis + 1; d < t->rank; d++) *inner *= t->dims[d];
 }
 
-/* Key-independent checks of the descriptor against the prepared model; sets the RAM the unlock will need. */
-static uint8_t validate(const el_model *m, const el_fb *fb, const uint8_t *desc, uint32_t len, size_t *ram) {
+/* The descriptor entry of tensor `tensor`, or -1. */
+static int32_t entry_of(const uint8_t *desc, uint32_t entries, uint32_t tensor) {
+  for (uint32_t i = 0; i < entries; i++)
+    if (el_get_u32(desc + DESC_HEADER + (size_t)i * DESC_ENTRY) == tensor) return (int32_t)i;
+  return -1;
+}
+
+/* Streaming RAM: the largest sum, over operators, of the restored inputs one operator needs at once. */
+static size_t stream_peak(const el_model *m, const uint8_t *desc, uint32_t entries) {
+  size_t peak = 0;
+  for (uint32_t node = 0; node < el_model_node_count(m); node++) {
+    size_t need = 0;
+    uint32_t t;
+    for (uint32_t k = 0; k < el_model_node_input_count(m, node); k++) {
+      if ((t = el_model_node_input(m, node, k)) != UINT32_MAX && entry_of(desc, entries, t) >= 0)
+        need += align16(el_model_tensor_bytes(m, t, NULL));
+    }
+    if (need > peak) peak = need;
+  }
+  return peak;
+}
+
+/* Key-independent checks of the descriptor against the prepared model; chooses RAM or streaming mode and sets the
+ * RAM the unlock will need. */
+static uint8_t validate(const el_model *m, const el_fb *fb, const uint8_t *desc, uint32_t len, size_t *ram, uint8_t *stream) {
   uint32_t n, i, j;
   *ram = 0;
   if (len < DESC_HEADER || memcmp(desc, "ELK1", 4) != 0 || desc[4] != DESC_VERSION) return EL_ST_ERR_LOCK_DESCRIPTOR;
@@ -181,9 +207,10 @@ static uint8_t validate(const el_model *m, const el_fb *fb, const uint8_t *desc,
       if ((uint64_t)e.a + e.b > KEY_BITS_STREAM) return EL_ST_ERR_LOCK_DESCRIPTOR;
     }
     *ram += align16(bytes);
-    if (*ram > EL_LOCK_RAM_BYTES) return EL_ST_ERR_LOCK_RAM;
   }
-  return EL_ST_OK;
+  *stream = EL_LOCK_STREAMING || *ram > EL_LOCK_RAM_BYTES;
+  if (*stream) *ram = stream_peak(m, desc, n);
+  return *ram > EL_LOCK_RAM_BYTES ? EL_ST_ERR_LOCK_RAM : EL_ST_OK;
 }
 
 /* Key bit `j` of an hpnn lock: bit (j mod 8), LSB first, of byte j/8 of keystream 0xFFFFFFFF. One cached block. */
@@ -274,12 +301,58 @@ static uint8_t binding_hash(const lock_slot *ls, const el_fb *fb, uint8_t out[EL
   return EL_ST_OK;
 }
 
+/* Restores entry `i` (sealed bytes from the model) into `ram` and points the model's tensor at it. */
+static uint8_t restore(const uint8_t *desc, uint32_t i, const uint8_t key[32], key_bits *kb, el_model *m, uint8_t *ram, size_t *bytes) {
+  lock_entry e;
+  const_tensor t;
+  uint8_t nonce[EL_CHACHA20_NONCE];
+  el_fb fb = { m->fb, m->fb_len };
+  read_entry(desc, i, &e);
+  if (stored_tensor(&fb, e.tensor, &t) != EL_OK) return EL_ST_ERR_INTERNAL; /* validated at load */
+  memcpy(ram, t.data, t.bytes);
+  if (e.kind == KIND_SEALED) {
+    set_nonce(nonce, desc + DESC_SALT, e.b);
+    el_chacha20_xor(key, nonce, 0, ram, ram, t.bytes);
+  } else {
+    negate_units(kb, &e, &t, ram);
+  }
+  *bytes = t.bytes;
+  return el_model_set_tensor_data(m, e.tensor, ram, t.bytes) == EL_OK ? EL_ST_OK : EL_ST_ERR_INTERNAL;
+}
+
+/*
+ * Streaming mode: before each operator, its sealed inputs are restored into the slot's RAM (one operator's worth at
+ * a time, so the model's total sealed bytes are not bounded by EL_LOCK_RAM_BYTES); after the last operator the RAM
+ * is wiped. The lock key stays in this module's RAM while the model is unlocked (on a TrustZone board: secure RAM).
+ */
+static void stream_hook(el_model *m, uint32_t node, void *ctx) {
+  lock_slot *ls = (lock_slot *)ctx;
+  uint8_t *base = g_ram[ls->slot];
+  size_t off = 0, bytes;
+  uint32_t t;
+  key_bits kb;
+  if (node >= el_model_node_count(m)) {
+    el_wipe(base, ls->ram_used);
+    return;
+  }
+  kb.key = ls->key;
+  kb.have = 0;
+  set_nonce(kb.nonce, ls->desc + DESC_SALT, KEY_BITS_STREAM);
+  for (uint32_t k = 0; k < el_model_node_input_count(m, node); k++) {
+    int32_t i;
+    if ((t = el_model_node_input(m, node, k)) == UINT32_MAX || (i = entry_of(ls->desc, ls->entries, t)) < 0) continue;
+    if (restore(ls->desc, (uint32_t)i, ls->key, &kb, m, base + off, &bytes) != EL_ST_OK) break;
+    off += align16(bytes);
+  }
+  el_wipe(&kb, sizeof kb);
+}
+
 /* Steps 3-7: derive and check the lock key, restore every entry into the slot's RAM, point the model at it. */
 static uint8_t unlock(uint8_t slot, el_model *m) {
   lock_slot *ls = &g_lock[slot];
   const uint8_t *desc = ls->desc;
   el_fb fb = { m->fb, m->fb_len };
-  uint8_t key[32], id[EL_LOCK_KEY_ID_SIZE], nonce[EL_CHACHA20_NONCE];
+  uint8_t key[32], id[EL_LOCK_KEY_ID_SIZE];
   key_bits kb;
   size_t off = 0;
   uint32_t i;
@@ -293,27 +366,24 @@ static uint8_t unlock(uint8_t slot, el_model *m) {
     el_wipe(key, sizeof key);
     return EL_ST_ERR_LOCK_KEY;
   }
+  if (ls->stream) {
+    memcpy(ls->key, key, sizeof key);
+    el_wipe(key, sizeof key);
+    ls->slot = slot;
+    if (el_model_set_node_hook(m, stream_hook, ls) != EL_OK) {
+      el_wipe(ls->key, sizeof ls->key);
+      return EL_ST_ERR_INTERNAL;
+    }
+    ls->unlocked = 1;
+    return EL_ST_OK;
+  }
   kb.key = key;
   kb.have = 0;
   set_nonce(kb.nonce, desc + DESC_SALT, KEY_BITS_STREAM);
   for (i = 0; i < ls->entries && st == EL_ST_OK; i++) {
-    lock_entry e;
-    const_tensor t;
-    uint8_t *ram = g_ram[slot] + off;
-    read_entry(desc, i, &e);
-    if (stored_tensor(&fb, e.tensor, &t) != EL_OK) {
-      st = EL_ST_ERR_INTERNAL; /* validated at load */
-      break;
-    }
-    memcpy(ram, t.data, t.bytes);
-    if (e.kind == KIND_SEALED) {
-      set_nonce(nonce, desc + DESC_SALT, e.b);
-      el_chacha20_xor(key, nonce, 0, ram, ram, t.bytes);
-    } else {
-      negate_units(&kb, &e, &t, ram);
-    }
-    off += align16(t.bytes);
-    if (el_model_set_tensor_data(m, e.tensor, ram, t.bytes) != EL_OK) st = EL_ST_ERR_INTERNAL;
+    size_t bytes = 0;
+    st = restore(desc, i, key, &kb, m, g_ram[slot] + off, &bytes);
+    off += align16(bytes);
   }
   el_wipe(key, sizeof key);
   el_wipe(&kb, sizeof kb);
@@ -321,7 +391,6 @@ static uint8_t unlock(uint8_t slot, el_model *m) {
     el_wipe(g_ram[slot], off);
     return st;
   }
-  ls->ram_used = off;
   ls->unlocked = 1;
   return EL_ST_OK;
 }
@@ -339,8 +408,9 @@ uint8_t el_lock_slot_load(uint8_t slot, el_model *m) {
   fb.len = m->fb_len;
   if (find_descriptor(&fb, &desc, &len) != EL_OK) return ls->status = EL_ST_ERR_LOCK_DESCRIPTOR;
   if (desc == NULL) return EL_ST_OK; /* step 1: not locked, runs as usual */
-  ls->status = validate(m, &fb, desc, len, &ram);
+  ls->status = validate(m, &fb, desc, len, &ram, &ls->stream);
   if (ls->status != EL_ST_OK) return ls->status;
+  ls->ram_used = ram;
   ls->desc = desc;
   ls->entries = el_get_u32(desc + DESC_COUNT);
   (void)el_lock_slot_unlock(slot, m); /* a missing key is not a load failure: RUN retries and reports it */
@@ -364,6 +434,8 @@ void el_lock_slot_release(uint8_t slot) {
   if (slot >= EL_MODEL_SLOTS) return;
   ls = &g_lock[slot];
   el_wipe(g_ram[slot], ls->ram_used);
+  el_wipe(ls->key, sizeof ls->key);
+  ls->stream = 0;
   ls->desc = NULL;
   ls->entries = 0;
   ls->status = EL_ST_OK;

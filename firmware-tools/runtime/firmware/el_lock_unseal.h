@@ -13,10 +13,19 @@
 
 #include "el_runtime.h"
 
-/* RAM per model slot for unsealed tensors (each rounded up to 16 bytes). A locked model whose sealed tensors need more
- * is refused at load with EL_ST_ERR_LOCK_RAM. 128 KiB holds every zoo model (MNIST MLP: 110,080 B). */
+/* RAM per model slot for unsealed tensors (each rounded up to 16 bytes). Two modes, chosen per model at load:
+ *  - RAM mode: every sealed tensor is restored once, at unlock, and stays restored (no cost per inference). Used
+ *    when the sum of the sealed tensors fits EL_LOCK_RAM_BYTES (every zoo model: MNIST MLP 110,080 B).
+ *  - streaming mode: before each operator its sealed inputs are restored into this RAM (ChaCha20 from the model's
+ *    sealed bytes), and the RAM is wiped after the last operator: only the largest operator's sealed inputs must fit,
+ *    so the model's total sealed bytes are not bounded by it. Used when the sum does not fit, or for every locked
+ *    model when the firmware is built with EL_LOCK_STREAMING=1 (build flavour lock-streaming).
+ * A locked model whose largest operator's sealed inputs do not fit is refused at load with EL_ST_ERR_LOCK_RAM. */
 #ifndef EL_LOCK_RAM_BYTES
 #define EL_LOCK_RAM_BYTES (128u * 1024u)
+#endif
+#ifndef EL_LOCK_STREAMING
+#define EL_LOCK_STREAMING 0
 #endif
 
 /* At load, after a successful el_model_prepare(m): finds the lock descriptor, validates it and every entry against
@@ -32,7 +41,8 @@ uint8_t el_lock_slot_unlock(uint8_t slot, el_model *m);
 /* The slot's last lock status (what el_lock_slot_load/el_lock_slot_unlock last answered; EL_ST_OK when none). */
 uint8_t el_lock_slot_status(uint8_t slot);
 
-/* Bytes of the slot's unseal RAM in use (0 when its model is not locked or not unlocked yet). */
+/* Bytes of the slot's unseal RAM its locked model needs (RAM mode: all sealed tensors; streaming: the largest
+ * operator's); 0 when its model is not locked. */
 size_t el_lock_slot_ram_used(uint8_t slot);
 
 /* Forgets the slot's lock and wipes its unsealed tensors (the slot is rewritten or reloaded). */

@@ -2,8 +2,7 @@ import { Command } from 'commander';
 import { Writable } from 'stream';
 import { resolve } from 'path';
 import { EdgelockError } from '../../errors';
-import { DEFAULT_BOARD } from '../../board';
-import { DEFAULT_MODEL, formatMainJob, runMainJob } from '../../demo/main-job';
+import { DEFAULT_BOARD, DEFAULT_MODEL, formatMainJob, runMainJob } from '../../demo/main-job';
 import { printJson } from '../output';
 
 interface DemoFlags {
@@ -31,7 +30,7 @@ export function register(program: Command): Command {
     .option('--samples <n>', 'MNIST test images for the host accuracy checks', '1000')
     .option('--runs <n>', 'MNIST test images run on each board', '20')
     .option('--epochs <n>', 'watermark embedding epochs', '2')
-    .option('--board <name>', 'emulated board type', DEFAULT_BOARD)
+    .option('--board <name>', 'emulated board type (qemu-mps2-an386: the Cortex-M4 without TrustZone)', DEFAULT_BOARD)
     .option('--json', 'print one JSON object (progress goes nowhere)')
     .action(async (flags: DemoFlags) => {
       const samples = positive('--samples', flags.samples);
