@@ -1,12 +1,14 @@
 /**
  * One process per board: an edgelock process that opens a serial port first takes a lock file keyed by the
  * port's resolved device path (symbolic links such as /dev/serial/by-id/... resolve to the same key), holding its
- * pid. A second process finds a live pid there and is refused (E_DEVICE_PORT_BUSY) before it sends a byte; a lock
- * left by a process that died is taken over. The serial port is also opened with serialport's `lock` (TIOCEXCL
+ * pid and the device node's change time (a pseudo-terminal number is reused by the next emulated board: a new pty is
+ * a new node with a new ctime). A second process finds a live pid for the same node there and is refused
+ * (E_DEVICE_PORT_BUSY) before it sends a byte; a lock left by a process that died, or for a device node that has
+ * since been replaced, is taken over. The serial port is also opened with serialport's `lock` (TIOCEXCL
  * on POSIX), which keeps out non-edgelock programs run by other users (root is exempt from TIOCEXCL, hence the
  * lock file). Within one process the lock is re-entrant (a reconnect reopens the port it already holds).
  */
-import { closeSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, unlinkSync, writeSync } from 'fs';
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync, realpathSync, statSync, unlinkSync, writeSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { EdgelockError } from '../errors';
@@ -15,16 +17,13 @@ export function lockDir(): string {
   return process.env.EDGELOCK_LOCK_DIR ?? join(tmpdir(), 'edgelock-port-locks');
 }
 
-function resolvedPath(port: string): string {
-  try {
-    return realpathSync(port);
-  } catch {
-    return port; // a port that does not exist fails at open with its own error
-  }
-}
-
 export function lockFileFor(port: string): string {
-  const resolved = resolvedPath(port);
+  let resolved = port;
+  try {
+    resolved = realpathSync(port);
+  } catch {
+    /* a port that does not exist fails at open with its own error */
+  }
   return join(lockDir(), `${resolved.replace(/[^A-Za-z0-9._-]/g, '_')}.lock`);
 }
 
@@ -37,46 +36,37 @@ function alive(pid: number): boolean {
   }
 }
 
-/**
- * Whether process `pid` still has `device` open (Linux /proc; elsewhere assumed yes). A live process whose lock
- * is older than a few seconds and that no longer holds the device left the lock behind (a port closed without
- * release, then its pseudo-terminal number reused by another board): the lock is stale.
- */
-function holdsDevice(pid: number, device: string, file: string): boolean {
-  let fds: string[];
-  try {
-    if (Date.now() - statSync(file).mtimeMs < 5000) return true;
-    fds = readdirSync(`/proc/${pid}/fd`);
-  } catch {
-    return true;
-  }
-  for (const fd of fds) {
-    try {
-      if (readlinkSync(`/proc/${pid}/fd/${fd}`) === device) return true;
-    } catch {
-      /* closed meanwhile */
-    }
-  }
-  return false;
-}
-
 const held = new Map<string, number>();
 let exitHook = false;
 
 function ownerOf(file: string): number | undefined {
+  return readLock(file)?.pid;
+}
+
+function readLock(file: string): { pid: number; node: string } | undefined {
   try {
-    const pid = Number(readFileSync(file, 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    const [pid, node] = readFileSync(file, 'utf8').trim().split(/\s+/);
+    const n = Number(pid);
+    return Number.isInteger(n) && n > 0 ? { pid: n, node: node ?? '' } : undefined;
   } catch {
     return undefined;
   }
 }
 
-function tryLink(file: string): boolean {
+/** The identity of the device node now: its change time (a reallocated pty is a new node). */
+function nodeIdentity(port: string): string {
+  try {
+    return String(statSync(port).ctimeMs);
+  } catch {
+    return '';
+  }
+}
+
+function tryLink(file: string, node: string): boolean {
   const tmp = `${file}.${process.pid}.tmp`;
   const fd = openSync(tmp, 'w', 0o644);
   try {
-    writeSync(fd, `${process.pid}\n`);
+    writeSync(fd, `${process.pid} ${node}\n`);
   } finally {
     closeSync(fd);
   }
@@ -104,15 +94,17 @@ export function acquirePortLock(port: string): () => void {
   } catch (e) {
     throw new EdgelockError('E_DEVICE_PORT', `cannot create the port lock directory ${lockDir()}: ${(e as Error).message}`);
   }
+  const node = nodeIdentity(port);
   for (let attempt = 0; ; attempt++) {
-    if (tryLink(file)) break;
-    const pid = ownerOf(file);
-    if (pid !== undefined && pid !== process.pid && alive(pid) && holdsDevice(pid, resolvedPath(port), file)) {
+    if (tryLink(file, node)) break;
+    const owner = readLock(file);
+    const pid = owner?.pid;
+    if (owner && pid !== process.pid && alive(owner.pid) && owner.node === node) {
       throw new EdgelockError('E_DEVICE_PORT_BUSY', `${port} is in use by another edgelock process (pid ${pid}); nothing was sent`);
     }
     if (attempt >= 2) throw new EdgelockError('E_DEVICE_PORT_BUSY', `${port}: its lock ${file} could not be taken`);
     try {
-      unlinkSync(file); // stale: its process is gone, or no longer has the port open
+      unlinkSync(file); // stale: its process is gone
     } catch {
       /* someone else removed it first */
     }

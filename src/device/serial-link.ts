@@ -21,6 +21,7 @@ export async function openSerialLink(path: string, baudRate = 115200): Promise<B
   let closing = false;
   let onClose: ((err?: Error) => void) | undefined;
   port.on('close', (err?: Error) => {
+    release(); // the device went away (e.g. the board stopped): its number may come back as another board's port
     if (!closing) onClose?.(err);
   });
   port.on('error', (err: Error) => {

@@ -98,7 +98,7 @@ export const ERROR_CATALOGUE = {
   E_PACKAGE_ROLLBACK: { summary: 'the package security counter is lower than the board\'s (anti-rollback)', hint: 'package with --security-counter at least the board\'s' },
   E_COUNTER_RESERVED: { summary: 'the security counter 4294967295 is reserved (a board holding it could take no later package)', hint: 'use a counter up to 4294967294' },
   E_COUNTER_JUMP: { summary: 'the security counter jumps far ahead of the previous one; boards never lower their counter', hint: 'pass --previous-counter <n>, or --allow-counter-jump if the jump is intended' },
-  E_FLASH_AMBIGUOUS: { summary: 'the packages given to flash do not map one to one onto the boards (two for one board, or one for no board)', hint: 'give exactly one package per board' },
+  E_FLASH_AMBIGUOUS: { summary: 'two of the packages given to flash are for the same board (device uid)', hint: 'give one package per board' },
   E_FLASH_SEQUENCE: { summary: 'the package upload went out of order on the device (no upload in progress, or a chunk at an unexpected offset)' },
   E_FLASH_HASH: { summary: 'the package stored on the device does not have the announced SHA-256' },
   E_VERIFY_FAILED: { summary: 'a board failed verification: not a genuine device, no genuine (authenticated) model active, or no owner watermark' },

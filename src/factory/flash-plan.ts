@@ -1,7 +1,8 @@
 /**
  * Which package goes to which board when `flash` gets several: packages are per device (their uid), so
- *  - two packages for the same device uid are ambiguous (which version wins?) and refused;
- *  - more packages than boards means some package would silently go nowhere: refused;
+ *  - two packages for the same device uid are ambiguous (which version wins?) and refused, as is a port given twice;
+ *  - packages for boards that are not connected are allowed (a station may be given the whole fleet's packages;
+ *    each board takes the one made for its uid, and a board with none fails on its own);
  *  - a single package is sent to every board as is (boards it was not made for refuse it).
  * `checkFlashPlan` runs before any board is touched; `packageFor` picks a board's package once its uid is known.
  */
@@ -29,9 +30,6 @@ export function checkFlashPlan(ports: readonly string[], packages: readonly Plan
       );
     }
     byUid.set(p.pkg.deviceUid, p);
-  }
-  if (packages.length > 1 && packages.length > ports.length) {
-    throw new EdgelockError('E_FLASH_AMBIGUOUS', `${packages.length} packages for ${ports.length} board${ports.length === 1 ? '' : 's'}: at least one package would go to no board; nothing was flashed`);
   }
 }
 

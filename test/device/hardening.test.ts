@@ -2,7 +2,7 @@
  * Hardening at the board boundary (issue 11), against the real host-sim firmware:
  *  - `device run` feeds a model compiled with `--io float` its float32 input (elements, not bytes) and reads its
  *    float32 outputs; the board's answer equals the official TFLite runtime's on the same model and input
- *    (single-rounding firmware flavour: bit-exact with the TFLite runtime);
+ *    (single-rounding firmware flavour: bit-exact with the TFLite runtime; with the development upload);
  *  - one process per serial port: while one process holds a board's port, a second edgelock process is refused
  *    (the lock file: E_DEVICE_PORT_BUSY; without it, serialport's flock: E_DEVICE_PORT), and gets it once released.
  */
@@ -34,7 +34,7 @@ test('device run on a --io float model: float32 input of the right shape runs, o
   const image = m.images.slice(0, 784);
   const npy = path.join(work, 'x.npy');
   writeNpy(npy, makeTensor('float32', [1, 28, 28, 1], image));
-  const board = await startBoard({ board: 'host-sim', stateDir: freshStateDir('float-io'), flavour: 'single-rounding,dev' });
+  const board = await startBoard({ board: 'host-sim', stateDir: freshStateDir('float-io'), flavour: 'single-rounding,dev' }); // dev: the test uploads with load-dev
   expect(runCli(['device', 'load-dev', '--port', board.port, tfl]).status).toBe(0);
   const r = runCli(['device', 'run', '--port', board.port, '--input', npy, '--json']);
   expect(r.stderr).toBe('');

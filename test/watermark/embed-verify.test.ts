@@ -184,7 +184,7 @@ test('CLI: embed on .npy data with labels, verify with --json, errors carry cata
 
 test('CLI: embed is reproducible: the same seed gives byte-identical ONNX (twice with 2 threads, once with 1), another seed does not', async () => {
   const keyFile = path.join(dir, 'repro.key');
-  fs.writeFileSync(keyFile, KEY);
+  fs.writeFileSync(keyFile, KEY, { mode: 0o600 });
   const n = 640;
   const xFile = path.join(dir, 'repro-x.npy');
   const yFile = path.join(dir, 'repro-y.npy');
@@ -195,7 +195,8 @@ test('CLI: embed is reproducible: the same seed gives byte-identical ONNX (twice
   const embed = async (name: string, seed: number, threads: number): Promise<Buffer> => {
     const out = path.join(dir, name);
     const r = await cli(['embed', inFile, '-o', out, '--model-id', 'repro', '--data', xFile, '--labels', yFile, '--owner', 'dave', '--key', keyFile, '--triggers', '20', '--epochs', '1', '--seed', String(seed), '--threads', String(threads), '--json']);
-    expect(r.error).toBeUndefined();
+    expect(r.code).toBeUndefined();
+    expect(r.status).toBe(0);
     return fs.readFileSync(out);
   };
   const a = await embed('repro-a.onnx', 7, 2);
