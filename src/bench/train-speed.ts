@@ -135,12 +135,14 @@ export const trainSpeed: Benchmark = {
     const torch = best ? best.result : null;
     const ratio = (v: number, ref: number | null) => (ref ? `${(v / ref).toFixed(2)}×` : '-');
     const plural = (t: number) => `${t} thread${t === 1 ? '' : 's'}`;
+    const torchSummary = torchRuns.map((r) => `${plural(r.threads)}: ${typeof r.result === 'number' ? Math.round(r.result) : r.result}`).join(', ');
     const rows: (string | number)[][] = [['edgelock trainer, 1 thread', Math.round(one), ratio(one, tfjs), ratio(one, torch)]];
     if (two !== null) rows.push([`edgelock trainer, ${plural(threads)}`, Math.round(two), ratio(two, tfjs), ratio(two, torch)]);
     rows.push(['tfjs-layers 4.9 (pure-JS CPU backend)', tfjs === null ? 'not installed' : Math.round(tfjs), tfjs === null ? '-' : '1.00×', tfjs ? ratio(tfjs, torch) : '-']);
     for (const r of torchRuns) {
       const v = typeof r.result === 'number' ? r.result : null;
-      const label = `PyTorch CPU, ${plural(r.threads)}${best && best.threads === r.threads && measured.length > 1 ? ' (the faster)' : ''}`;
+      const faster = best && best.threads === r.threads && measured.length > 1;
+      const label = `PyTorch CPU, ${plural(r.threads)}${faster ? ' (the faster)' : ''}`;
       rows.push([label, v === null ? r.result : Math.round(v), v && tfjs ? ratio(v, tfjs) : '-', v ? ratio(v, torch) : '-']);
     }
     return {
@@ -150,8 +152,8 @@ export const trainSpeed: Benchmark = {
       notes: [
         'edgelock: 100 batches of MNIST after a 100-batch warm-up epoch on the same threads; tfjs-layers: 8 batches after one; PyTorch: 100 batches of random data after 10',
         best
-          ? `vs PyTorch: against the faster PyTorch configuration measured in this run, ${plural(best.threads)} (${torchRuns.map((r) => `${plural(r.threads)}: ${typeof r.result === 'number' ? Math.round(r.result) : r.result}`).join(', ')} samples/s)`
-          : `vs PyTorch: no PyTorch number (${torchRuns.map((r) => r.result).join(', ')}; apt-get install python3-torch for Debian's /usr/bin/python3)`,
+          ? `vs PyTorch: against the faster PyTorch configuration measured in this run, ${plural(best.threads)} (${torchSummary} samples/s)`
+          : `vs PyTorch: no PyTorch number (${torchSummary}; apt-get install python3-torch for Debian's /usr/bin/python3)`,
         'acceptance: ≥ 30× tfjs-layers; goal: ≥ 0.25× PyTorch',
         `load average (1/5/15 min) before the run: ${loadBefore.map((v) => v.toFixed(2)).join(' ')}, after: ${os.loadavg().map((v) => v.toFixed(2)).join(' ')} (the bench itself adds up to ${threads})`,
       ],

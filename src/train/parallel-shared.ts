@@ -43,7 +43,18 @@ export interface WorkerSetup {
  * index + participants, … — each into its own block of `grads` (total floats per block), with its
  * loss and correct count in `stats`. The same code on every thread.
  */
-export function runShards(engine: GradientEngine, grads: ArrayBufferLike, total: number, stats: Float64Array, order: Int32Array, start: number, n: number, index: number, participants: number, shards: number): void {
+export function runShards(
+  engine: GradientEngine,
+  grads: ArrayBufferLike,
+  total: number,
+  stats: Float64Array,
+  order: Int32Array,
+  start: number,
+  n: number,
+  index: number,
+  participants: number,
+  shards: number,
+): void {
   for (let s = index; s < shards; s += participants) {
     const [o, ns] = shardRange(n, shards, s);
     if (ns === 0) continue;

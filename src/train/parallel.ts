@@ -18,7 +18,10 @@ import { CTRL, WorkerSetup, runShards } from './parallel-shared';
 import { bindGrads, reduceShards, shardCount, shardRange, shardedLocalEngine } from './shards';
 
 export interface ParallelFitOptions extends FitOptions {
-  /** Threads including the main one (default: available cores, at most one per gradient shard). 1 trains on the main thread only. The weights do not depend on it. */
+  /**
+   * Threads including the main one (default: available cores; at most one per gradient shard).
+   * 1 trains on the main thread only. The trained weights do not depend on it.
+   */
   threads?: number;
 }
 

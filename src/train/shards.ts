@@ -36,7 +36,12 @@ export function bindGrads(params: Param[], buf: ArrayBufferLike, at = 0): void {
 }
 
 /** grads[0] ← Σₛ (sizes[s]/n)·grads[s] in shard order (empty shards skipped); loss and correct likewise. */
-export function reduceShards(grads: Float32Array[], sizes: number[], losses: ArrayLike<number>, corrects: ArrayLike<number>): { loss: number; correct: number } {
+export function reduceShards(
+  grads: Float32Array[],
+  sizes: number[],
+  losses: ArrayLike<number>,
+  corrects: ArrayLike<number>,
+): { loss: number; correct: number } {
   const n = sizes.reduce((a, b) => a + b, 0);
   const g0 = grads[0];
   let loss = 0;

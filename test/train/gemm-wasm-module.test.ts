@@ -53,8 +53,16 @@ const KERNELS: Record<Layout, { simd: Kernel; js: Kernel }> = {
   TN: { simd: simd.gemmTN, js: js.gemmTN },
 };
 /** Index of A(r, p) and B(p, c) in each layout. */
-const A_AT: Record<Layout, (r: number, p: number, m: number, k: number) => number> = { NN: (r, p, _m, k) => r * k + p, NT: (r, p, _m, k) => r * k + p, TN: (r, p, m) => p * m + r };
-const B_AT: Record<Layout, (p: number, c: number, k: number, n: number) => number> = { NN: (p, c, _k, n) => p * n + c, NT: (p, c, k) => c * k + p, TN: (p, c, _k, n) => p * n + c };
+const A_AT: Record<Layout, (r: number, p: number, m: number, k: number) => number> = {
+  NN: (r, p, _m, k) => r * k + p,
+  NT: (r, p, _m, k) => r * k + p,
+  TN: (r, p, m) => p * m + r,
+};
+const B_AT: Record<Layout, (p: number, c: number, k: number, n: number) => number> = {
+  NN: (p, c, _k, n) => p * n + c,
+  NT: (p, c, k) => c * k + p,
+  TN: (p, c, _k, n) => p * n + c,
+};
 
 /** What the .wat computes for C(r, c), in float32 steps. */
 function emulate(layout: Layout, r: number, c: number, m: number, n: number, k: number, A: Float32Array, B: Float32Array, c0: number): number {
@@ -82,7 +90,8 @@ function shapes(seed: number, count: number): [number, number, number][] {
 }
 
 describe.each(['NN', 'NT', 'TN'] as Layout[])('gemm%s in WebAssembly', (layout) => {
-  test.each(shapes(layout.charCodeAt(0) * 31 + layout.charCodeAt(1), 24))('m=%i n=%i k=%i: bit-exact with its float32 sequence, within the bound of the JS kernel', (m, n, k) => {
+  const title = 'm=%i n=%i k=%i: bit-exact with its float32 sequence, within the bound of the JS kernel';
+  test.each(shapes(layout.charCodeAt(0) * 31 + layout.charCodeAt(1), 24))(title, (m, n, k) => {
     const rng = new Rng(m * 100003 + n * 1009 + k);
     const [aOff, bOff, cOff] = [1 + rng.int(5), rng.int(5), rng.int(5)];
     const A = rng.normalArray(aOff + m * k, 1);
