@@ -213,9 +213,18 @@ export class FactoryDb {
   events(filter: { uid?: string; runId?: string; station?: string } = {}): FactoryEvent[] {
     const where: string[] = [];
     const args: Record<string, string> = {};
-    if (filter.uid) (where.push('uid = @uid'), (args.uid = filter.uid.toLowerCase()));
-    if (filter.runId) (where.push('run_id = @runId'), (args.runId = filter.runId));
-    if (filter.station) (where.push('station = @station'), (args.station = filter.station));
+    if (filter.uid) {
+      where.push('uid = @uid');
+      args.uid = filter.uid.toLowerCase();
+    }
+    if (filter.runId) {
+      where.push('run_id = @runId');
+      args.runId = filter.runId;
+    }
+    if (filter.station) {
+      where.push('station = @station');
+      args.station = filter.station;
+    }
     try {
       const rows = this.db.prepare(`SELECT * FROM events${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq`).all(args) as Row[];
       return rows.map(fromRow);
