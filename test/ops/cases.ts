@@ -9,6 +9,7 @@ const INT64_MIN = -9223372036854775808n;
 /** A constant (initializer) input. */
 const k = (dtype: DType, shape: number[], values: (number | bigint)[]): CaseInput => ({ shape, dtype, values });
 const i64 = (...values: (number | bigint)[]): CaseInput => k('int64', [values.length], values);
+const f32 = (...values: number[]): CaseInput => k('float32', [values.length], values);
 const scalar = (dtype: DType, v: number): CaseInput => k(dtype, [], [v]);
 /** A random constant input (an initializer with seeded random values). */
 const w = (shape: number[], range?: { min?: number; max?: number }): CaseInput => ({ shape, init: true, range });

@@ -7,7 +7,7 @@
 import * as flatbuffers from 'flatbuffers';
 import * as G from '../../src/tflite/generated';
 import { options, TfliteBuilder } from '../../src/tflite/builder';
-import { TFLITE_OPS } from '../../src/tflite/opcodes';
+import { TFLITE_OPS } from '../../src/tflite/builtins';
 import { readTflite } from '../../src/tflite/reader';
 import { runTflite } from '../../src/tflite/oracle';
 import { validateTflite } from '../../src/tflite/validate';
