@@ -1,3 +1,2 @@
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const pkg = require('../package.json') as { version: string };
 export const VERSION: string = pkg.version;

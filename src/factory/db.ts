@@ -207,9 +207,18 @@ export class FactoryDb {
   async events(filter: { uid?: string; runId?: string; station?: string } = {}): Promise<FactoryEvent[]> {
     const where: string[] = [];
     const args: string[] = [];
-    if (filter.uid) (where.push('uid = ?'), args.push(filter.uid.toLowerCase()));
-    if (filter.runId) (where.push('run_id = ?'), args.push(filter.runId));
-    if (filter.station) (where.push('station = ?'), args.push(filter.station));
+    if (filter.uid) {
+      where.push('uid = ?');
+      args.push(filter.uid.toLowerCase());
+    }
+    if (filter.runId) {
+      where.push('run_id = ?');
+      args.push(filter.runId);
+    }
+    if (filter.station) {
+      where.push('station = ?');
+      args.push(filter.station);
+    }
     const rows = await this.driver.all<Row>(`SELECT * FROM events${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq`, args);
     return rows.map(fromRow);
   }

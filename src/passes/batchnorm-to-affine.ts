@@ -2,7 +2,7 @@ import { Model, Node } from '../ir/types';
 import { makeTensor } from '../ir/tensor';
 import { batchNormAffine } from './batchnorm-params';
 import { foldableProducer } from './batchnorm-folding';
-import { editable, NameGenerator, nameGenerator, replaceNode } from './graph-edit';
+import { editable, nameGenerator, replaceNode } from './graph-edit';
 import { Pass } from './types';
 import { rankOf, valueTypes } from './value-types';
 

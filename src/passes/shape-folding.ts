@@ -1,6 +1,6 @@
 import { Dim, Model, Node, Tensor } from '../ir/types';
 import { makeTensor, toNumbers } from '../ir/tensor';
-import { constOf, editable, graphOutputNames, isDefaultDomain, opsetVersion, producerMap } from './graph-edit';
+import { constOf, editable, graphOutputNames, isDefaultDomain, producerMap } from './graph-edit';
 import { Pass } from './types';
 import { valueTypes } from './value-types';
 

@@ -1,6 +1,6 @@
 import { cobsDecode, cobsEncode } from './cobs';
 import { crc32 } from './crc32';
-import { FRAME_DELIMITER, FRAME_LAYOUT, LIMITS, MAX_ENCODED_FRAME, PROTOCOL_MAGIC, PROTOCOL_VERSION } from './definition';
+import { FRAME_DELIMITER, FRAME_LAYOUT, LIMITS, MAX_ENCODED_FRAME, PROTOCOL_MAGIC } from './definition';
 
 export interface Frame {
   version: number;

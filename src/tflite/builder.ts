@@ -17,7 +17,6 @@ import * as G from './generated';
 import { BuiltinOperator } from './generated/tflite/builtin-operator';
 import { BuiltinOptions } from './generated/tflite/builtin-options';
 import { TensorType } from './generated/tflite/tensor-type';
-import { OperatorT } from './generated/tflite/operator';
 import { TFLITE_OPS, TfliteOpName } from './builtins';
 import { builtinOptionsName } from './opcodes';
 import { BuiltinOptionsObject } from './options';

@@ -106,7 +106,6 @@ async function loadRuntime(): Promise<Runtime> {
   const wasmDir = wasmDirectory();
   installNodeShims(wasmDir);
   installLogTap();
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const tf = require('@tensorflow/tfjs-core') as TfCore;
   require('@tensorflow/tfjs-backend-cpu');
   await tf.setBackend('cpu');

@@ -62,8 +62,7 @@ export function writeNull(file: string, n: NullCalibration): void {
 }
 
 export function readNull(file: string): NullCalibration {
-  let text: string;
-  text = readInputFile(file, { missingCode: 'E_WATERMARK_NULL', maxBytes: 1 << 20, what: 'null calibration' }).toString('utf8');
+  const text = readInputFile(file, { missingCode: 'E_WATERMARK_NULL', maxBytes: 1 << 20, what: 'null calibration' }).toString('utf8');
   let n: NullCalibration;
   try {
     n = JSON.parse(text) as NullCalibration;

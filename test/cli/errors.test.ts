@@ -5,6 +5,7 @@ import { writeOnnx } from '../../src/onnx/writer';
 import { Model } from '../../src/ir/types';
 import { makeTensor } from '../../src/ir/tensor';
 import { runCli } from '../helpers/cli';
+import { onnx } from 'onnx-proto';
 
 const dir = mkdtempSync(join(tmpdir(), 'edgelock-cli-'));
 
@@ -110,7 +111,6 @@ describe('CLI error handling', () => {
   });
 
   test('tensors in external data files', () => {
-    const { onnx } = require('onnx-proto');
     const bytes = onnx.ModelProto.encode(
       onnx.ModelProto.fromObject({
         irVersion: 8,

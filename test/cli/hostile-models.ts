@@ -2,6 +2,7 @@
 import { makeTensor } from '../../src/ir/tensor';
 import { Graph, Model, Node, Tensor, ValueInfo } from '../../src/ir/types';
 import { writeOnnx } from '../../src/onnx/writer';
+import { onnx } from 'onnx-proto';
 
 export function model(g: Partial<Graph> & { nodes: Node[] }, opset = 13): Model {
   return {
@@ -91,9 +92,8 @@ export function hugeDim(): Uint8Array {
   m.graph.inputs = [f32('x', [1, '__HUGE__'])];
   const bytes = writeOnnx(m);
   // the IR's dims are JS numbers; write the int64 maximum into the protobuf directly
-  const { onnx } = require('onnx-proto');
   const proto = onnx.ModelProto.decode(bytes);
-  proto.graph.input[0].type.tensorType.shape.dim[1] = { dimValue: '9223372036854775807' };
+  proto.graph!.input![0].type!.tensorType!.shape!.dim![1] = { dimValue: '9223372036854775807' };
   return onnx.ModelProto.encode(proto).finish();
 }
 

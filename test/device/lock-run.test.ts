@@ -19,7 +19,6 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CompileOptions, compileModel } from '../../src/compiler/compile';
-import { loadDataset } from '../../src/data/dataset';
 import { loadMnist } from '../../src/data/mnist';
 import { writeNpy } from '../../src/data/npy';
 import { DeviceClient } from '../../src/device/client';

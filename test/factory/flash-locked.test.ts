@@ -9,7 +9,6 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { randomBytes } from 'crypto';
 import { CompileOptions, compileModel } from '../../src/compiler/compile';
-import { loadDataset } from '../../src/data/dataset';
 import { loadMnist } from '../../src/data/mnist';
 import { flashPackage } from '../../src/factory/flash';
 import { deriveDeviceKey } from '../../src/keys/derive';

@@ -153,9 +153,7 @@ export async function oracleKernels(model: Uint8Array, shapes: number[][], kinds
 
 async function profileOnce(model: Uint8Array, shapes: number[][], kinds: ('int8' | 'float32')[]): Promise<string[]> {
   (await TfliteOracle.load(model)).dispose(); // installs the Node shims and loads the runtime once
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const tflite = require('@tensorflow/tfjs-tflite');
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const tf = require('@tensorflow/tfjs-core');
   const g = globalThis as Record<string, unknown>;
   const messageChannel = g.MessageChannel;

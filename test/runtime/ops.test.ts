@@ -15,6 +15,8 @@
  */
 import { buildHarness, compare, oracleKernels, runC, runOracleMany, XNNPACK } from './harness';
 import * as M from './models';
+import * as flatbuffers from 'flatbuffers';
+import { Model } from '../../src/tflite/generated';
 
 interface Case {
   model: () => M.TestModel;
@@ -95,8 +97,6 @@ function stepOf(m: M.TestModel): number {
 
 function lastInt8Scale(m: M.TestModel): number {
   // the dequantised tensor is the operator input with the largest index among int8 tensors
-  const { Model } = require('../../src/tflite/generated') as typeof import('../../src/tflite/generated');
-  const flatbuffers = require('flatbuffers') as typeof import('flatbuffers');
   const model = Model.getRootAsModel(new flatbuffers.ByteBuffer(m.model));
   const sg = model.subgraphs(0)!;
   let scale = 1;

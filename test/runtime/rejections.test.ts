@@ -3,6 +3,7 @@ import * as G from '../../src/tflite/generated';
 import { options, TfliteBuilder } from '../../src/tflite/builder';
 import { buildHarness, runC } from './harness';
 import * as M from './models';
+import * as flatbuffers from 'flatbuffers';
 
 let exe: string;
 beforeAll(() => {
@@ -68,7 +69,6 @@ test('a file identifier other than TFL3 and a schema version other than 3', () =
   const wrongId = m.slice();
   wrongId[7] = 0x32; // "TFL2"
   expect(status(wrongId, 8)).toBe('file identifier is not TFL3');
-  const flatbuffers = require('flatbuffers') as typeof import('flatbuffers');
   const model = G.Model.getRootAsModel(new flatbuffers.ByteBuffer(m)).unpack();
   model.version = 2;
   const fb = new flatbuffers.Builder(m.length * 2);
@@ -78,7 +78,6 @@ test('a file identifier other than TFL3 and a schema version other than 3', () =
 
 /** Flips the first Conv2DOptions.padding it finds from VALID (1) to SAME (0) by re-serialising. */
 function patchConvPadding(bytes: Uint8Array): Uint8Array {
-  const flatbuffers = require('flatbuffers') as typeof import('flatbuffers');
   const model = G.Model.getRootAsModel(new flatbuffers.ByteBuffer(bytes)).unpack();
   const op = model.subgraphs[0].operators[0];
   (op.builtinOptions as G.Conv2DOptionsT).padding = G.Padding.SAME;

@@ -15,6 +15,8 @@ import { compileModel } from '../../src/compiler/compile';
 import { activationInputs, extract, graphInputs, operatorCount } from './extract';
 import { buildHarness, compare, oracleKernels, runC, runOracleMany, RuntimeInput, XNNPACK } from './harness';
 import * as M from './models';
+import * as flatbuffers from 'flatbuffers';
+import { Model } from '../../src/tflite/generated';
 
 const ROOT = path.resolve(__dirname, '../..');
 const MODEL_FILES = ['models', 'models/pytorch']
@@ -160,8 +162,6 @@ function argmax(a: ArrayLike<number>): number {
 function stepOfFloatOutput(bytes: Uint8Array): number {
   const n = operatorCount(bytes);
   const last = extract(bytes, n - 1, n - 1);
-  const { Model } = require('../../src/tflite/generated') as typeof import('../../src/tflite/generated');
-  const flatbuffers = require('flatbuffers') as typeof import('flatbuffers');
   const sg = Model.getRootAsModel(new flatbuffers.ByteBuffer(bytes)).unpack().subgraphs[0];
   return sg.tensors[last.inputs[0]].quantization!.scale[0];
 }
