@@ -1,5 +1,5 @@
 /**
- * The optimised int8 kernels (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, same-shape ADD/SUB, MAX_POOL_2D:
+ * The optimised int8 kernels (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, same-shape ADD/SUB, MAX_POOL_2D, PAD:
  * firmware-tools/runtime/kernels/) against
  * the reference loops of the same build, selected at run time (el_model_use_reference_kernels / el_run
  * --reference): on seeded random shapes, strides, paddings, dilations, zero points (the whole int8 range),
@@ -89,7 +89,19 @@ function randomElementwiseCases(seed: number, count: number): KernelCase[] {
   });
 }
 
-const CASES = [...randomCases(15, 90), ...randomFcCases(16, 30), ...randomElementwiseCases(17, 30)];
+function randomPadCases(seed: number, count: number): KernelCase[] {
+  const r = M.rng(seed);
+  return Array.from({ length: count }, (_, i) => {
+    const rank = M.randInt(r, 1, 4);
+    const shape = Array.from({ length: rank }, () => M.randInt(r, 1, 9));
+    const pads = shape.map(() => (r() < 0.4 ? [0, 0] : [M.randInt(r, 0, 3), M.randInt(r, 0, 3)]) as [number, number]);
+    const value = i % 2 === 0 ? undefined : M.randInt(r, -128, 127);
+    const model = M.pad(4000 + i, shape, pads, value);
+    return { name: `${value === undefined ? 'PAD' : 'PADV2'} ${shape.join('x')} ${JSON.stringify(pads)}`, model, input: M.randomInt8(r, M.count(shape)) };
+  });
+}
+
+const CASES = [...randomCases(15, 90), ...randomFcCases(16, 30), ...randomElementwiseCases(17, 30), ...randomPadCases(18, 20)];
 const FLAVOURS: [string, string[]][] = [['default', []], ['single-rounding', ['EL_SINGLE_ROUNDING']]];
 
 describe('optimised kernels equal the reference loops (host, portable C)', () => {
