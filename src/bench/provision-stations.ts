@@ -33,7 +33,7 @@ interface StationResult {
 async function runStations(db: string, groups: string[][], master: Buffer, during?: () => Promise<void>): Promise<{ wallMs: number; retries: number }> {
   const children = groups.map(() => fork(join(__dirname, 'provision-station.js'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
   try {
-    const next = (c: ReturnType<typeof fork>) => new Promise<any>((resolve, reject) => {
+    const next = (c: ReturnType<typeof fork>) => new Promise<unknown>((resolve, reject) => {
       c.once('message', resolve);
       c.once('exit', (code) => reject(new Error(`a station exited (${code}) before answering`)));
     });

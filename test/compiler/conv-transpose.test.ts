@@ -3,7 +3,6 @@ import { compileModel } from '../../src/compiler/compile';
 import { compileFloat } from '../../src/compiler/compile-float';
 import { EdgelockError } from '../../src/errors';
 import { compileAndCompare } from './helpers/check';
-import { compareWithOnnx } from './helpers/compare';
 import { GraphBuilder } from './helpers/graph';
 
 type Case = [name: string, k: number, attrs: Record<string, number[]>, padding: string, slices: number];

@@ -249,7 +249,7 @@ describe('factory database on PostgreSQL: connection faults', () => {
     const url = `postgres://edgelock@127.0.0.1:${await freePort()}/none`; // a closed port: nothing listens there
     const tries: number[] = [];
     const t0 = Date.now();
-    await expect(FactoryDb.open(url, { retryMs: 1500, onRetry: (a) => tries.push(Date.now() - t0) })).rejects.toMatchObject({ code: 'E_FACTORY_DB_UNREACHABLE' });
+    await expect(FactoryDb.open(url, { retryMs: 1500, onRetry: () => tries.push(Date.now() - t0) })).rejects.toMatchObject({ code: 'E_FACTORY_DB_UNREACHABLE' });
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
     expect(tries.length).toBeGreaterThanOrEqual(3);
     // backoff: the gaps grow
@@ -347,13 +347,33 @@ function parseCsv(text: string): string[][] {
   while (i < text.length) {
     const ch = text[i];
     if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') (field += '"', (i += 2));
-      else if (ch === '"') (quoted = false, i++);
-      else (field += ch, i++);
-    } else if (ch === '"') (quoted = true, i++);
-    else if (ch === ',') (rec.push(field), (field = ''), i++);
-    else if (ch === '\r' && text[i + 1] === '\n') (rec.push(field), records.push(rec), (rec = []), (field = ''), (i += 2));
-    else (field += ch, i++);
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i += 2;
+      } else if (ch === '"') {
+        quoted = false;
+        i++;
+      } else {
+        field += ch;
+        i++;
+      }
+    } else if (ch === '"') {
+      quoted = true;
+      i++;
+    } else if (ch === ',') {
+      rec.push(field);
+      field = '';
+      i++;
+    } else if (ch === '\r' && text[i + 1] === '\n') {
+      rec.push(field);
+      records.push(rec);
+      rec = [];
+      field = '';
+      i += 2;
+    } else {
+      field += ch;
+      i++;
+    }
   }
   return records;
 }
