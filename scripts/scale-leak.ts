@@ -13,9 +13,16 @@ import { loadLabelledSet } from '../src/eval/labelled-data';
 
 function corr(a: number[], b: number[]): number {
   const m = (x: number[]) => x.reduce((s, v) => s + v, 0) / x.length;
-  const ma = m(a), mb = m(b);
-  let n = 0, da = 0, db = 0;
-  for (let i = 0; i < a.length; i++) { n += (a[i] - ma) * (b[i] - mb); da += (a[i] - ma) ** 2; db += (b[i] - mb) ** 2; }
+  const ma = m(a),
+    mb = m(b);
+  let n = 0,
+    da = 0,
+    db = 0;
+  for (let i = 0; i < a.length; i++) {
+    n += (a[i] - ma) * (b[i] - mb);
+    da += (a[i] - ma) ** 2;
+    db += (b[i] - mb) ** 2;
+  }
   return n / Math.sqrt(da * db);
 }
 (async () => {
@@ -27,7 +34,7 @@ function corr(a: number[], b: number[]): number {
     const tensors = info.subgraphs[0].tensors;
     const weights = tensors.filter((t) => t.constant && t.dtype === 'int8' && t.shape.length >= 2);
     let rng = 12345;
-    const rnd = () => ((rng = (rng * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const rnd = () => (rng = (rng * 1103515245 + 12345) >>> 0) / 2 ** 32;
     const gauss = () => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd());
     const out: string[] = [];
     const attack = new Uint8Array(bytes);
@@ -39,13 +46,22 @@ function corr(a: number[], b: number[]): number {
       const n = t.shape[0];
       const per = q.length / n;
       // conv weights [Cout,kh,kw,Cin] per-channel axis 0; depthwise axis 3 (not in these models)
-      const norms: number[] = [], maxes: number[] = [];
+      const norms: number[] = [],
+        maxes: number[] = [];
       for (let o = 0; o < n; o++) {
-        let l2 = 0, mx = 0;
-        for (let i = 0; i < per; i++) { const w = q[o * per + i] * s[o]; l2 += w * w; mx = Math.max(mx, Math.abs(w)); }
-        norms.push(Math.sqrt(l2)); maxes.push(mx);
+        let l2 = 0,
+          mx = 0;
+        for (let i = 0; i < per; i++) {
+          const w = q[o * per + i] * s[o];
+          l2 += w * w;
+          mx = Math.max(mx, Math.abs(w));
+        }
+        norms.push(Math.sqrt(l2));
+        maxes.push(mx);
       }
-      out.push(`${name} ${t.name} [${t.shape}] ${s.length} scales: corr(scale, row L2 norm) = ${corr(s, norms).toFixed(3)}, max|w| = 127*scale exactly: ${maxes.every((m, i) => Math.abs(m - 127 * s[i]) < 1e-6 * Math.max(1, m))}`);
+      out.push(
+        `${name} ${t.name} [${t.shape}] ${s.length} scales: corr(scale, row L2 norm) = ${corr(s, norms).toFixed(3)}, max|w| = 127*scale exactly: ${maxes.every((m, i) => Math.abs(m - 127 * s[i]) < 1e-6 * Math.max(1, m))}`,
+      );
       // attacker's guess: each row Gaussian, scaled so its max |q| = 127 (the scale says the row's max |w|)
       for (let o = 0; o < n; o++) {
         const g = Array.from({ length: per }, gauss);
@@ -61,6 +77,8 @@ function corr(a: number[], b: number[]): number {
     }
     const acc = async (m: Uint8Array) => (await evaluateModelFile(m, loadLabelledSet('mnist-test'))).accuracy;
     console.log(out.join('\n'));
-    console.log(`${name}: plain int8 ${(100 * (await acc(bytes))).toFixed(2)}%, random weights shaped by the plaintext scales (biases 0) ${(100 * (await acc(attack))).toFixed(2)}%`);
+    console.log(
+      `${name}: plain int8 ${(100 * (await acc(bytes))).toFixed(2)}%, random weights shaped by the plaintext scales (biases 0) ${(100 * (await acc(attack))).toFixed(2)}%`,
+    );
   }
 })();

@@ -23,14 +23,18 @@ async function main(): Promise<void> {
   const train = loadMnist('train');
   const test = loadMnist('test');
   const firstSeed = Number(arg('first-seed', '101'));
-  for await (const c of trainCleanModels(model, { data: train.images, labels: train.labels, count: train.count }, {
-    models: Number(arg('count', '5')),
-    epochs: Number(arg('epochs', '1')),
-    samples: Number(arg('samples', '10000')),
-    threads: Number(arg('threads', '1')),
-    firstSeed,
-    test: { data: test.images, labels: test.labels, count: test.count },
-  })) {
+  for await (const c of trainCleanModels(
+    model,
+    { data: train.images, labels: train.labels, count: train.count },
+    {
+      models: Number(arg('count', '5')),
+      epochs: Number(arg('epochs', '1')),
+      samples: Number(arg('samples', '10000')),
+      threads: Number(arg('threads', '1')),
+      firstSeed,
+      test: { data: test.images, labels: test.labels, count: test.count },
+    },
+  )) {
     const file = path.join(out, `clean-${c.name.replace(/\s+/g, '-')}.onnx`);
     fs.writeFileSync(file, writeOnnx(c.model!));
     process.stdout.write(`${file} test accuracy ${(100 * (c.accuracy ?? 0)).toFixed(2)}%\n`);

@@ -60,22 +60,40 @@ async function main(): Promise<void> {
   log(`${modelFile}: clean test accuracy ${(100 * accOriginal).toFixed(2)}%`);
   const t0 = Date.now();
   const given = arg('watermarked', '');
-  const emb = given ? loadedWatermark(fs.readFileSync(given)) : await embedWatermark(original, {
-    signature: sig, modelId: 'mnist-lenet', data: train.images, labels: train.labels, count: train.count, epochs, threads,
-    onProgress: (p) => log(`embed epoch ${p.epoch + 1}/${p.epochs} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(4)} ${Math.round(p.samplesPerSec)} samples/s`),
-  });
+  const emb = given
+    ? loadedWatermark(fs.readFileSync(given))
+    : await embedWatermark(original, {
+        signature: sig,
+        modelId: 'mnist-lenet',
+        data: train.images,
+        labels: train.labels,
+        count: train.count,
+        epochs,
+        threads,
+        onProgress: (p) =>
+          log(
+            `embed epoch ${p.epoch + 1}/${p.epochs} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(4)} ${Math.round(p.samplesPerSec)} samples/s`,
+          ),
+      });
   const embedSeconds = (Date.now() - t0) / 1000;
   const wm = emb.model;
   const save = arg('save', '');
   if (save) fs.writeFileSync(save, writeOnnx(wm));
   const accWm = acc(wm);
-  log(`embedded in ${embedSeconds.toFixed(0)} s: accuracy ${(100 * accWm).toFixed(2)}%, trigger accuracy ${emb.triggerAccuracy}`);
+  log(
+    `embedded in ${embedSeconds.toFixed(0)} s: accuracy ${(100 * accWm).toFixed(2)}%, trigger accuracy ${emb.triggerAccuracy}`,
+  );
 
   const params = emb.record;
   const cleanDir = arg('clean-dir', '/tmp/wm/clean');
   const cleanFiles = async (): Promise<string[]> => {
     for (;;) {
-      const files = fs.existsSync(cleanDir) ? fs.readdirSync(cleanDir).filter((f) => f.endsWith('.onnx')).sort() : [];
+      const files = fs.existsSync(cleanDir)
+        ? fs
+            .readdirSync(cleanDir)
+            .filter((f) => f.endsWith('.onnx'))
+            .sort()
+        : [];
       if (files.length >= cleanModels) return files.slice(0, cleanModels).map((f) => `${cleanDir}/${f}`);
       log(`waiting for ${cleanModels} clean models in ${cleanDir} (${files.length} there)`);
       await new Promise((r) => setTimeout(r, 30000));
@@ -90,11 +108,19 @@ async function main(): Promise<void> {
     cleanAcc[f] = accuracy(net, testData);
     classifiers.push({ name: f, predict: async (xs, n) => predict(net, xs, n), accuracy: cleanAcc[f] });
   }
-  const nullCal = await calibrateNull(sig, params, base, classifiers, 9, (r) => log(`clean ${r.model}: ${r.matches}/${r.trials} matches, accuracy ${((r.accuracy ?? 0) * 100).toFixed(2)}%`));
+  const nullCal = await calibrateNull(sig, params, base, classifiers, 9, (r) =>
+    log(`clean ${r.model}: ${r.matches}/${r.trials} matches, accuracy ${((r.accuracy ?? 0) * 100).toFixed(2)}%`),
+  );
   const nullRate = nullCal.nullRate;
-  log(`null rate ${nullRate} (pooled ${nullCal.pooledMatches}/${nullCal.pooledTrials}, upper bound ${nullCal.upperBound})`);
+  log(
+    `null rate ${nullRate} (pooled ${nullCal.pooledMatches}/${nullCal.pooledTrials}, upper bound ${nullCal.upperBound})`,
+  );
 
-  const verifyModel = async (m: Model | Uint8Array, format: 'onnx' | 'tflite', signature = sig): Promise<VerifyReport> => {
+  const verifyModel = async (
+    m: Model | Uint8Array,
+    format: 'onnx' | 'tflite',
+    signature = sig,
+  ): Promise<VerifyReport> => {
     const bytes = m instanceof Uint8Array ? m : writeOnnx(m);
     const runner = await RUNNERS[format]!(bytes, format);
     try {
@@ -112,16 +138,33 @@ async function main(): Promise<void> {
     cleanChecks.push({ model: c.name, pValue: s.pValue, matches: s.matches, accuracy: c.accuracy });
   }
   const origCheck = await verifyModel(original, 'onnx');
-  cleanChecks.push({ model: 'original (pre-embedding)', pValue: origCheck.pValue, matches: origCheck.matches, accuracy: accOriginal });
+  cleanChecks.push({
+    model: 'original (pre-embedding)',
+    pValue: origCheck.pValue,
+    matches: origCheck.matches,
+    accuracy: accOriginal,
+  });
 
-  const rows: Array<{ attack: string; accuracy: number; matches: number; triggers: number; pValue: number; seconds?: number }> = [];
+  const rows: Array<{
+    attack: string;
+    accuracy: number;
+    matches: number;
+    triggers: number;
+    pValue: number;
+    seconds?: number;
+  }> = [];
   const add = async (attack: string, m: Model, format: 'onnx' | 'tflite' = 'onnx', bytes?: Uint8Array) => {
     const r = await verifyModel(bytes ?? m, format);
     rows.push({ attack, accuracy: acc(m), matches: r.matches, triggers: r.triggers, pValue: r.pValue });
-    log(`${attack}: accuracy ${(100 * acc(m)).toFixed(2)}%, ${r.matches}/${r.triggers}, p ${r.pValue.toExponential(2)}`);
+    log(
+      `${attack}: accuracy ${(100 * acc(m)).toFixed(2)}%, ${r.matches}/${r.triggers}, p ${r.pValue.toExponential(2)}`,
+    );
   };
   await add('none (watermarked ONNX)', wm);
-  const compiled = await compileModel(writeOnnx(wm), { precision: 'int8', calibration: { data: train.images.subarray(0, 1000 * 784), count: 1000, sampleShape: [1, 28, 28] } });
+  const compiled = await compileModel(writeOnnx(wm), {
+    precision: 'int8',
+    calibration: { data: train.images.subarray(0, 1000 * 784), count: 1000, sampleShape: [1, 28, 28] },
+  });
   {
     const runner = await RUNNERS.tflite!(compiled.bytes, 'int8');
     const pred = await runner.predict(test.images, test.count);
@@ -129,7 +172,13 @@ async function main(): Promise<void> {
     for (let i = 0; i < test.count; i++) if (pred[i] === test.labels[i]) ok++;
     const r = await verifyWithRunner(runner, { signature: sig, params, record: null, base, nullRate });
     runner.dispose();
-    rows.push({ attack: 'int8 quantisation (edgelock compile, TFLite runtime)', accuracy: ok / test.count, matches: r.matches, triggers: r.triggers, pValue: r.pValue });
+    rows.push({
+      attack: 'int8 quantisation (edgelock compile, TFLite runtime)',
+      accuracy: ok / test.count,
+      matches: r.matches,
+      triggers: r.triggers,
+      pValue: r.pValue,
+    });
   }
   for (const f of [0.5, 0.7, 0.9]) await add(`magnitude pruning ${f * 100}% (per layer)`, magnitudePrune(wm, f));
   const subset = 6000;
@@ -140,7 +189,11 @@ async function main(): Promise<void> {
     x.set(train.images.subarray(order[i] * 784, (order[i] + 1) * 784), i * 784);
     y[i] = train.labels[order[i]];
   }
-  for (const e of [1, 5]) await add(`fine-tuning ${e} epoch(s) on 10% of train (SGD lr 0.01, momentum 0.9)`, await fineTune(wm, { x, labels: y, count: subset }, { epochs: e, lr: 0.01, seed: 5, threads }));
+  for (const e of [1, 5])
+    await add(
+      `fine-tuning ${e} epoch(s) on 10% of train (SGD lr 0.01, momentum 0.9)`,
+      await fineTune(wm, { x, labels: y, count: subset }, { epochs: e, lr: 0.01, seed: 5, threads }),
+    );
 
   const other = await verifyModel(wm, 'onnx', ownerSignature(key, 'acme-visio'));
   const key2 = Buffer.from(key);
@@ -148,8 +201,18 @@ async function main(): Promise<void> {
   const otherKey = await verifyModel(wm, 'onnx', ownerSignature(key2, 'acme-vision'));
 
   const result = {
-    model: modelFile, accOriginal, accWatermarked: accWm, embedSeconds, epochs, record: emb.record, triggerAccuracy: emb.triggerAccuracy,
-    null: nullCal, cleanChecks, rows, otherOwner: { matches: other.matches, pValue: other.pValue }, otherKey: { matches: otherKey.matches, pValue: otherKey.pValue },
+    model: modelFile,
+    accOriginal,
+    accWatermarked: accWm,
+    embedSeconds,
+    epochs,
+    record: emb.record,
+    triggerAccuracy: emb.triggerAccuracy,
+    null: nullCal,
+    cleanChecks,
+    rows,
+    otherOwner: { matches: other.matches, pValue: other.pValue },
+    otherKey: { matches: otherKey.matches, pValue: otherKey.pValue },
   };
   fs.writeFileSync(out, JSON.stringify(result, null, 2));
   const pct = (v: number) => (100 * v).toFixed(2);
@@ -158,7 +221,10 @@ async function main(): Promise<void> {
     '',
     '| attack | test accuracy | trigger matches | p-value | detected (p ≤ 1e-6) |',
     '| --- | --- | --- | --- | --- |',
-    ...rows.map((r) => `| ${r.attack} | ${pct(r.accuracy)}% | ${r.matches}/${r.triggers} | ${r.pValue.toExponential(2)} | ${r.pValue <= 1e-6 ? 'yes' : 'no'} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.attack} | ${pct(r.accuracy)}% | ${r.matches}/${r.triggers} | ${r.pValue.toExponential(2)} | ${r.pValue <= 1e-6 ? 'yes' : 'no'} |`,
+    ),
     '',
     `other owner id: ${other.matches}/${other.triggers}, p ${other.pValue.toExponential(2)}; other key: ${otherKey.matches}/${otherKey.triggers}, p ${otherKey.pValue.toExponential(2)}`,
     `clean models (owner triggers): ${cleanChecks.map((c) => `${c.model} ${c.matches} (p ${c.pValue.toExponential(1)})`).join('; ')}`,

@@ -4,5 +4,8 @@ const path = require('path');
 module.exports = async () => {
   if (process.env.EDGELOCK_SKIP_BUILD === '1') return;
   const root = path.resolve(__dirname, '..');
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], { stdio: 'inherit', cwd: root });
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], {
+    stdio: 'inherit',
+    cwd: root,
+  });
 };

@@ -34,7 +34,9 @@ static bool in_range(el_region_t r, uint32_t offset, uint32_t len) {
   return (unsigned)r < EL_REGION_COUNT && offset <= el_regions[r].size && len <= el_regions[r].size - offset;
 }
 
-uint32_t board_storage_size(el_region_t region) { return (unsigned)region < EL_REGION_COUNT ? el_regions[region].size : 0; }
+uint32_t board_storage_size(el_region_t region) {
+  return (unsigned)region < EL_REGION_COUNT ? el_regions[region].size : 0;
+}
 
 bool board_storage_read(el_region_t region, uint32_t offset, void *buf, uint32_t len) {
   if (!in_range(region, offset, len)) return false;
@@ -56,4 +58,6 @@ bool board_storage_program(el_region_t region, uint32_t offset, const void *data
   return emu_file_write(g_file[region], offset, m, len);
 }
 
-const uint8_t *board_storage_map(el_region_t region) { return (unsigned)region < EL_REGION_COUNT ? g_mem[region] : NULL; }
+const uint8_t *board_storage_map(el_region_t region) {
+  return (unsigned)region < EL_REGION_COUNT ? g_mem[region] : NULL;
+}

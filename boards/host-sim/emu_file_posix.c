@@ -24,7 +24,9 @@ bool emu_file_read(int handle, uint32_t offset, void *buf, uint32_t len) {
   while (len > 0) {
     ssize_t n = pread(handle, p, len, (off_t)offset);
     if (n <= 0) return false;
-    p += n; offset += (uint32_t)n; len -= (uint32_t)n;
+    p += n;
+    offset += (uint32_t)n;
+    len -= (uint32_t)n;
   }
   return true;
 }
@@ -34,7 +36,9 @@ bool emu_file_write(int handle, uint32_t offset, const void *buf, uint32_t len) 
   while (len > 0) {
     ssize_t n = pwrite(handle, p, len, (off_t)offset);
     if (n <= 0) return false;
-    p += n; offset += (uint32_t)n; len -= (uint32_t)n;
+    p += n;
+    offset += (uint32_t)n;
+    len -= (uint32_t)n;
   }
   return true;
 }

@@ -39,7 +39,10 @@ void board_serial_write(const uint8_t *data, size_t len) {
   }
 }
 
-static void on_signal(int sig) { (void)sig; g_stop = 1; }
+static void on_signal(int sig) {
+  (void)sig;
+  g_stop = 1;
+}
 
 static int open_pty(char *name, size_t cap, int *keep_slave) {
   int m = posix_openpt(O_RDWR | O_NOCTTY);
@@ -61,7 +64,8 @@ static int open_pty(char *name, size_t cap, int *keep_slave) {
 
 int main(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--state") == 0 && i + 1 < argc) g_state = argv[++i];
+    if (strcmp(argv[i], "--state") == 0 && i + 1 < argc)
+      g_state = argv[++i];
     else {
       fprintf(stderr, "usage: %s --state <dir>\n", argv[0]);
       return 2;
@@ -91,7 +95,7 @@ int main(int argc, char **argv) {
 
   uint8_t buf[4096];
   while (!g_stop) {
-    struct pollfd p = { g_master, POLLIN, 0 };
+    struct pollfd p = {g_master, POLLIN, 0};
     int r = poll(&p, 1, 500);
     if (r < 0 && errno != EINTR) break;
     if (r <= 0) continue;

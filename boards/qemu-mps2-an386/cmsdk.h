@@ -11,9 +11,9 @@
 #define UART0_BASE 0x40004000u
 #endif
 #define UART_DATA REG32(UART0_BASE + 0x00u)
-#define UART_STATE REG32(UART0_BASE + 0x04u)   /* bit0 TX full, bit1 RX full */
-#define UART_CTRL REG32(UART0_BASE + 0x08u)    /* bit0 TX en, bit1 RX en, bit3 RX interrupt en */
-#define UART_INT REG32(UART0_BASE + 0x0Cu)     /* read: status; write 1: clear. bit1 RX */
+#define UART_STATE REG32(UART0_BASE + 0x04u) /* bit0 TX full, bit1 RX full */
+#define UART_CTRL REG32(UART0_BASE + 0x08u)  /* bit0 TX en, bit1 RX en, bit3 RX interrupt en */
+#define UART_INT REG32(UART0_BASE + 0x0Cu)   /* read: status; write 1: clear. bit1 RX */
 #define UART_BAUDDIV REG32(UART0_BASE + 0x10u)
 #define UART_STATE_TXFULL 0x1u
 #define UART_STATE_RXFULL 0x2u

@@ -9,9 +9,9 @@
 #define SH_SYS_SEEK 0x0A
 #define SH_SYS_FLEN 0x0C
 
-#define SH_MODE_RB 1   /* "rb" */
-#define SH_MODE_RPB 3  /* "r+b": read/write, must exist */
-#define SH_MODE_WPB 7  /* "w+b": read/write, created (truncated) */
+#define SH_MODE_RB 1  /* "rb" */
+#define SH_MODE_RPB 3 /* "r+b": read/write, must exist */
+#define SH_MODE_WPB 7 /* "w+b": read/write, created (truncated) */
 
 static inline int32_t semihost(int32_t op, const void *args) {
   register int32_t r0 __asm__("r0") = op;

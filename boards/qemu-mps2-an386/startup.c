@@ -12,20 +12,23 @@ void UART0RX_Handler(void);
 typedef void (*vector_t)(void);
 
 __attribute__((section(".isr_vector"), used)) const vector_t g_vectors[16 + 32] = {
-  (vector_t)(uintptr_t)&_estack,
-  Reset_Handler,
-  Default_Handler, /* NMI */
-  Fault_Handler,   /* HardFault */
-  Fault_Handler,   /* MemManage */
-  Fault_Handler,   /* BusFault */
-  Fault_Handler,   /* UsageFault */
-  0, 0, 0, 0,
-  Default_Handler, /* SVCall */
-  Default_Handler, /* DebugMonitor */
-  0,
-  Default_Handler, /* PendSV */
-  SysTick_Handler,
-  [16 + UART0_RX_IRQ] = UART0RX_Handler,
+    (vector_t)(uintptr_t)&_estack,
+    Reset_Handler,
+    Default_Handler, /* NMI */
+    Fault_Handler,   /* HardFault */
+    Fault_Handler,   /* MemManage */
+    Fault_Handler,   /* BusFault */
+    Fault_Handler,   /* UsageFault */
+    0,
+    0,
+    0,
+    0,
+    Default_Handler, /* SVCall */
+    Default_Handler, /* DebugMonitor */
+    0,
+    Default_Handler, /* PendSV */
+    SysTick_Handler,
+    [16 + UART0_RX_IRQ] = UART0RX_Handler,
 };
 
 void Reset_Handler(void) {

@@ -8,9 +8,9 @@
 #define REG32(addr) (*(volatile uint32_t *)(addr))
 
 /* Memory map (non-secure alias; the secure alias has bit 28 set). */
-#define NS_CODE_BASE 0x00200000u  /* SSRAM1 upper 2 MiB: the non-secure image */
+#define NS_CODE_BASE 0x00200000u /* SSRAM1 upper 2 MiB: the non-secure image */
 #define NS_CODE_LIMIT 0x003FFFFFu
-#define NS_DATA_BASE 0x28200000u  /* SSRAM3: non-secure data */
+#define NS_DATA_BASE 0x28200000u /* SSRAM3: non-secure data */
 #define NS_DATA_LIMIT 0x283FFFFFu
 #define NS_PERIPH_BASE 0x40000000u
 #define NS_PERIPH_LIMIT 0x4FFFFFFFu

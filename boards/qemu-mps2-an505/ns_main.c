@@ -15,20 +15,23 @@ typedef void (*vector_t)(void);
 
 /* 16 system exceptions, then external interrupts up to UART0 RX (IRQ 32). 256-byte aligned by position. */
 __attribute__((section(".isr_vector"), used)) const vector_t g_vectors[16 + 48] = {
-  (vector_t)(uintptr_t)&_estack,
-  Reset_Handler,
-  Default_Handler, /* NMI */
-  Fault_Handler,   /* HardFault (non-secure; secure faults go to the secure image) */
-  Fault_Handler,   /* MemManage */
-  Fault_Handler,   /* BusFault */
-  Fault_Handler,   /* UsageFault */
-  0, 0, 0, 0,
-  Default_Handler, /* SVCall */
-  Default_Handler, /* DebugMonitor */
-  0,
-  Default_Handler, /* PendSV */
-  Default_Handler, /* SysTick */
-  [16 + UART0_RX_IRQ] = UART0RX_Handler,
+    (vector_t)(uintptr_t)&_estack,
+    Reset_Handler,
+    Default_Handler, /* NMI */
+    Fault_Handler,   /* HardFault (non-secure; secure faults go to the secure image) */
+    Fault_Handler,   /* MemManage */
+    Fault_Handler,   /* BusFault */
+    Fault_Handler,   /* UsageFault */
+    0,
+    0,
+    0,
+    0,
+    Default_Handler, /* SVCall */
+    Default_Handler, /* DebugMonitor */
+    0,
+    Default_Handler, /* PendSV */
+    Default_Handler, /* SysTick */
+    [16 + UART0_RX_IRQ] = UART0RX_Handler,
 };
 
 void board_serial_write(const uint8_t *data, size_t len) { uart_write(data, len); }

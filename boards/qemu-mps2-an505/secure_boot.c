@@ -25,20 +25,22 @@ void board_cycles_init(void);
 typedef void (*vector_t)(void);
 
 __attribute__((section(".isr_vector"), used)) const vector_t g_vectors[16] = {
-  (vector_t)(uintptr_t)&_estack,
-  Reset_Handler,
-  Default_Handler,     /* NMI */
-  HardFault_Handler,
-  MemManage_Handler,
-  BusFault_Handler,
-  UsageFault_Handler,
-  SecureFault_Handler,
-  0, 0, 0,
-  Default_Handler,     /* SVCall */
-  Default_Handler,     /* DebugMonitor */
-  0,
-  Default_Handler,     /* PendSV */
-  SysTick_Handler,
+    (vector_t)(uintptr_t)&_estack,
+    Reset_Handler,
+    Default_Handler, /* NMI */
+    HardFault_Handler,
+    MemManage_Handler,
+    BusFault_Handler,
+    UsageFault_Handler,
+    SecureFault_Handler,
+    0,
+    0,
+    0,
+    Default_Handler, /* SVCall */
+    Default_Handler, /* DebugMonitor */
+    0,
+    Default_Handler, /* PendSV */
+    SysTick_Handler,
 };
 
 /* Marks blocks [from, to) of an MPC's memory non-secure (1 in BLK_LUT); all other blocks stay secure. */
@@ -94,8 +96,8 @@ void Reset_Handler(void) {
   while (dst < &_edata) *dst++ = *src++;
   for (dst = &_sbss; dst < &_ebss;) *dst++ = 0;
   SCB_VTOR = (uint32_t)(uintptr_t)g_vectors;
-  SCB_CPACR |= 0xFu << 20;  /* FPU for this image */
-  SCB_NSACR |= 0x3u << 10;  /* and for the non-secure one */
+  SCB_CPACR |= 0xFu << 20; /* FPU for this image */
+  SCB_NSACR |= 0x3u << 10; /* and for the non-secure one */
   SCB_SHCSR |= SHCSR_SECUREFAULTENA | SHCSR_BUSFAULTENA | SHCSR_USGFAULTENA | SHCSR_MEMFAULTENA;
   barrier();
   board_cycles_init();
@@ -123,13 +125,15 @@ static void system_reset(void) {
  * secure image itself always resets.
  */
 void el_tz_fault(uint32_t exc_return, uint32_t kind) {
-  el_tz_fault_t f = { kind, SCB_SFSR, SCB_CFSR, SCB_HFSR, 0, exc_return };
+  el_tz_fault_t f = {kind, SCB_SFSR, SCB_CFSR, SCB_HFSR, 0, exc_return};
   uint32_t *frame = NULL;
   int from_ns = (exc_return & (1u << 6)) == 0;
   if (from_ns) {
     uint32_t sp;
-    if (exc_return & (1u << 2)) __asm__ volatile("mrs %0, psp_ns" : "=r"(sp));
-    else __asm__ volatile("mrs %0, msp_ns" : "=r"(sp));
+    if (exc_return & (1u << 2))
+      __asm__ volatile("mrs %0, psp_ns" : "=r"(sp));
+    else
+      __asm__ volatile("mrs %0, msp_ns" : "=r"(sp));
     frame = cmse_check_address_range((void *)(uintptr_t)sp, 32u, CMSE_NONSECURE | CMSE_MPU_READWRITE);
     if (frame) f.pc = frame[6];
   }
@@ -139,17 +143,19 @@ void el_tz_fault(uint32_t exc_return, uint32_t kind) {
   el_tz_record_fault(&f);
 #ifdef EL_TZ_PROBE
   if (frame) {
-    frame[0] = 0xFFFFFFFFu;            /* r0: the probe's "faulted" value */
-    frame[6] = frame[5] & ~1u;         /* pc := lr: return from the faulting leaf function */
-    frame[7] &= ~0x0600FC00u;          /* clear IT/ICI state; keep the Thumb bit */
+    frame[0] = 0xFFFFFFFFu;    /* r0: the probe's "faulted" value */
+    frame[6] = frame[5] & ~1u; /* pc := lr: return from the faulting leaf function */
+    frame[7] &= ~0x0600FC00u;  /* clear IT/ICI state; keep the Thumb bit */
     return;
   }
 #endif
   system_reset();
 }
 
-#define FAULT_ENTRY(NAME, KIND) \
-  __attribute__((naked)) void NAME(void) { __asm__ volatile("mov r0, lr\n\tmovs r1, %0\n\tb el_tz_fault" : : "i"(KIND)); }
+#define FAULT_ENTRY(NAME, KIND)                                                   \
+  __attribute__((naked)) void NAME(void) {                                        \
+    __asm__ volatile("mov r0, lr\n\tmovs r1, %0\n\tb el_tz_fault" : : "i"(KIND)); \
+  }
 FAULT_ENTRY(SecureFault_Handler, EL_TZ_FAULT_SECURE)
 FAULT_ENTRY(BusFault_Handler, EL_TZ_FAULT_BUS)
 FAULT_ENTRY(HardFault_Handler, EL_TZ_FAULT_HARD)

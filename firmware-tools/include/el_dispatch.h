@@ -11,7 +11,7 @@ typedef uint8_t (*el_handler_t)(const uint8_t *req, uint16_t req_len, uint8_t *r
 
 typedef struct {
   uint8_t id;
-  uint16_t min_len;   /* request payload bounds, from el_protocol.h */
+  uint16_t min_len; /* request payload bounds, from el_protocol.h */
   uint16_t max_len;
   el_handler_t handler;
 } el_command_t;

@@ -30,5 +30,6 @@ el_rx_result_t el_frame_rx_byte(el_frame_rx_t *rx, uint8_t byte, el_frame_t *out
 bool el_frame_parse(const uint8_t *raw, size_t len, el_frame_t *out);
 /* Encodes a frame with COBS and the delimiter into wire (capacity EL_MAX_ENCODED_FRAME); returns the byte count.
  * scratch must hold EL_MAX_RAW_FRAME bytes. */
-size_t el_frame_encode(uint8_t type, uint16_t seq, const uint8_t *payload, uint16_t len, uint8_t *scratch, uint8_t *wire);
+size_t el_frame_encode(uint8_t type, uint16_t seq, const uint8_t *payload, uint16_t len, uint8_t *scratch,
+                       uint8_t *wire);
 #endif

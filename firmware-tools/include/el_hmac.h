@@ -11,5 +11,6 @@ typedef struct {
 void el_hmac_init(el_hmac_t *c, const uint8_t *key, size_t key_len);
 void el_hmac_update(el_hmac_t *c, const uint8_t *data, size_t len);
 void el_hmac_final(el_hmac_t *c, uint8_t out[EL_SHA256_DIGEST]);
-void el_hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t *msg, size_t msg_len, uint8_t out[EL_SHA256_DIGEST]);
+void el_hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t *msg, size_t msg_len,
+                    uint8_t out[EL_SHA256_DIGEST]);
 #endif

@@ -36,12 +36,12 @@ enum {
 };
 
 typedef struct {
-  const uint8_t *bytes;       /* the whole package */
+  const uint8_t *bytes; /* the whole package */
   uint32_t size;
-  const uint8_t *model;       /* 16-byte aligned within the package */
+  const uint8_t *model; /* 16-byte aligned within the package */
   uint32_t model_size;
   const uint8_t *model_sha256;
-  const uint8_t *version;     /* ASCII, not terminated */
+  const uint8_t *version; /* ASCII, not terminated */
   uint32_t version_len;
   uint32_t security_counter;
   const uint8_t *device_uid;  /* EL_UID_SIZE bytes */

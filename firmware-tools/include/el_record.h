@@ -21,8 +21,8 @@ typedef struct {
 } el_record_def_t;
 
 typedef struct {
-  uint32_t seq;   /* seq of the newest valid copy; 0 when none */
-  int newest;     /* 0 or 1, -1 when none is valid */
+  uint32_t seq; /* seq of the newest valid copy; 0 when none */
+  int newest;   /* 0 or 1, -1 when none is valid */
 } el_record_state_t;
 
 /* Returns true and fills body when a valid copy exists; false on a fresh (or wholly corrupt) store. */

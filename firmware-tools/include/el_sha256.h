@@ -9,9 +9,9 @@
 
 typedef struct {
   uint32_t h[8];
-  uint64_t total;      /* bytes hashed so far */
+  uint64_t total; /* bytes hashed so far */
   uint8_t block[64];
-  uint32_t used;       /* bytes in block */
+  uint32_t used; /* bytes in block */
 } el_sha256_t;
 
 void el_sha256_init(el_sha256_t *c);

@@ -16,8 +16,8 @@ typedef enum {
 } el_region_t;
 
 typedef struct {
-  const char *name;   /* file name on emulated boards */
-  uint32_t size;      /* bytes the core needs */
+  const char *name; /* file name on emulated boards */
+  uint32_t size;    /* bytes the core needs */
 } el_region_info_t;
 
 /* Indexed by el_region_t. */

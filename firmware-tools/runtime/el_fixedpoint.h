@@ -27,9 +27,7 @@ static inline int32_t el_rdbpot(int32_t x, int exponent) {
 }
 
 /* x * 2^left_shift with two's-complement wrap-around (as the reference's int32 multiply). */
-static inline int32_t el_shl_wrap(int32_t x, int left_shift) {
-  return (int32_t)((uint32_t)x << left_shift);
-}
+static inline int32_t el_shl_wrap(int32_t x, int left_shift) { return (int32_t)((uint32_t)x << left_shift); }
 
 /* int32 addition with two's-complement wrap-around (the reference's int32 add, without UB). */
 static inline int32_t el_add_wrap(int32_t a, int32_t b) { return (int32_t)((uint32_t)a + (uint32_t)b); }

@@ -10,9 +10,7 @@ float el_rd_f32(const uint8_t *p) {
 }
 
 /* True when [pos, pos + n) lies inside the buffer. */
-static int in_bounds(const el_fb *fb, uint64_t pos, uint64_t n) {
-  return pos <= fb->len && n <= fb->len - pos;
-}
+static int in_bounds(const el_fb *fb, uint64_t pos, uint64_t n) { return pos <= fb->len && n <= fb->len - pos; }
 
 static el_status table_at(const el_fb *fb, uint64_t pos, el_fbt *t) {
   if (!in_bounds(fb, pos, 4) || (pos & 3u) != 0) return EL_ERR_MALFORMED;
@@ -62,18 +60,18 @@ int el_fbt_has(const el_fbt *t, unsigned field) {
   return field_offset(t, field, 1, &off) == EL_OK && off != 0;
 }
 
-#define SCALAR_READER(fn, type, size, expr)                                   \
-  el_status fn(const el_fbt *t, unsigned field, type dflt, type *out) {      \
-    size_t off;                                                               \
-    el_status s = field_offset(t, field, size, &off);                         \
-    if (s != EL_OK) return s;                                                 \
-    if (off == 0) {                                                           \
-      *out = dflt;                                                            \
-      return EL_OK;                                                           \
-    }                                                                         \
-    const uint8_t *p = t->fb->buf + t->pos + off;                            \
-    *out = (type)(expr);                                                      \
-    return EL_OK;                                                             \
+#define SCALAR_READER(fn, type, size, expr)                             \
+  el_status fn(const el_fbt *t, unsigned field, type dflt, type *out) { \
+    size_t off;                                                         \
+    el_status s = field_offset(t, field, size, &off);                   \
+    if (s != EL_OK) return s;                                           \
+    if (off == 0) {                                                     \
+      *out = dflt;                                                      \
+      return EL_OK;                                                     \
+    }                                                                   \
+    const uint8_t *p = t->fb->buf + t->pos + off;                       \
+    *out = (type)(expr);                                                \
+    return EL_OK;                                                       \
   }
 
 SCALAR_READER(el_fbt_u8, uint8_t, 1, p[0])

@@ -8,11 +8,24 @@
 enum { MODEL_VERSION = 0, MODEL_OPCODES = 1, MODEL_SUBGRAPHS = 2, MODEL_BUFFERS = 4 };
 enum { OPCODE_DEPRECATED = 0, OPCODE_VERSION = 2, OPCODE_BUILTIN = 3 };
 enum { SG_TENSORS = 0, SG_INPUTS = 1, SG_OUTPUTS = 2, SG_OPERATORS = 3 };
-enum { TENSOR_SHAPE = 0, TENSOR_TYPE = 1, TENSOR_BUFFER = 2, TENSOR_QUANT = 4, TENSOR_VARIABLE = 5,
-       TENSOR_SPARSITY = 6 };
+enum {
+  TENSOR_SHAPE = 0,
+  TENSOR_TYPE = 1,
+  TENSOR_BUFFER = 2,
+  TENSOR_QUANT = 4,
+  TENSOR_VARIABLE = 5,
+  TENSOR_SPARSITY = 6
+};
 enum { QUANT_SCALE = 2, QUANT_ZERO_POINT = 3, QUANT_DETAILS_TYPE = 4, QUANT_DIM = 6 };
-enum { OP_OPCODE = 0, OP_INPUTS = 1, OP_OUTPUTS = 2, OP_OPTIONS_TYPE = 3, OP_OPTIONS = 4,
-       OP_CUSTOM_OPTIONS = 5, OP_INTERMEDIATES = 8 };
+enum {
+  OP_OPCODE = 0,
+  OP_INPUTS = 1,
+  OP_OUTPUTS = 2,
+  OP_OPTIONS_TYPE = 3,
+  OP_OPTIONS = 4,
+  OP_CUSTOM_OPTIONS = 5,
+  OP_INTERMEDIATES = 8
+};
 enum { BUFFER_DATA = 0, BUFFER_OFFSET = 1, BUFFER_SIZE = 2 };
 
 #define EL_MAX_ELEMENTS (1u << 28)
@@ -24,10 +37,14 @@ static int host_is_little_endian(void) {
 
 static size_t type_size(uint8_t type) {
   switch (type) {
-    case EL_INT8: return 1;
-    case EL_INT32: return 4;
-    case EL_FLOAT32: return 4;
-    default: return 0;
+    case EL_INT8:
+      return 1;
+    case EL_INT32:
+      return 4;
+    case EL_FLOAT32:
+      return 4;
+    default:
+      return 0;
   }
 }
 
@@ -440,11 +457,23 @@ size_t el_model_tensor_bytes(const el_model *m, uint32_t tensor_index, int *is_c
 }
 
 const char *el_status_name(el_status s) {
-  static const char *const names[] = {
-      "ok", "bad argument", "malformed flatbuffer", "file identifier is not TFL3", "schema version is not 3",
-      "not exactly one subgraph", "unsupported operator", "unsupported operator version",
-      "unsupported tensor type", "invalid quantisation", "inconsistent shapes", "unsupported operator options",
-      "arena too small", "runtime limit exceeded", "misaligned data", "invalid data flow", "wrong API state"};
+  static const char *const names[] = {"ok",
+                                      "bad argument",
+                                      "malformed flatbuffer",
+                                      "file identifier is not TFL3",
+                                      "schema version is not 3",
+                                      "not exactly one subgraph",
+                                      "unsupported operator",
+                                      "unsupported operator version",
+                                      "unsupported tensor type",
+                                      "invalid quantisation",
+                                      "inconsistent shapes",
+                                      "unsupported operator options",
+                                      "arena too small",
+                                      "runtime limit exceeded",
+                                      "misaligned data",
+                                      "invalid data flow",
+                                      "wrong API state"};
   const unsigned i = (unsigned)s;
   return i < sizeof names / sizeof names[0] ? names[i] : "unknown status";
 }

@@ -76,8 +76,8 @@ el_status el_activation_range(uint8_t fused, const el_tensor *out, int32_t *mn, 
 }
 
 /* Checks `out` against TFLite's output-size rule and returns the leading padding. */
-el_status el_padding(uint8_t padding, int32_t in, int32_t filter, int32_t stride, int32_t dilation,
-                     int32_t out, int32_t *pad) {
+el_status el_padding(uint8_t padding, int32_t in, int32_t filter, int32_t stride, int32_t dilation, int32_t out,
+                     int32_t *pad) {
   if (stride < 1 || dilation < 1 || filter < 1 || stride > 65535 || dilation > 65535 || filter > 65535)
     return EL_ERR_OPTIONS;
   const int64_t eff = (int64_t)(filter - 1) * dilation + 1;

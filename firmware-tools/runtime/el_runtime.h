@@ -28,30 +28,26 @@ extern "C" {
 /* Status codes. Values are stable (the firmware maps them to protocol status codes). */
 typedef enum el_status {
   EL_OK = 0,
-  EL_ERR_ARGUMENT = 1,        /* NULL pointer, index out of range, wrong length at the API */
-  EL_ERR_MALFORMED = 2,       /* not a well-formed TFLite flatbuffer (bad offset, out of bounds, ...) */
-  EL_ERR_IDENTIFIER = 3,      /* file identifier is not "TFL3" */
-  EL_ERR_SCHEMA_VERSION = 4,  /* Model.version is not 3 */
-  EL_ERR_SUBGRAPHS = 5,       /* not exactly one subgraph */
-  EL_ERR_UNSUPPORTED_OP = 6,  /* builtin/custom operator this runtime does not implement */
-  EL_ERR_OP_VERSION = 7,      /* operator version this runtime does not implement */
-  EL_ERR_TYPE = 8,            /* tensor type not supported for this op (int8 activations expected) */
-  EL_ERR_QUANTIZATION = 9,    /* missing/invalid quantisation parameters */
-  EL_ERR_SHAPE = 10,          /* tensor shapes inconsistent with the op */
-  EL_ERR_OPTIONS = 11,        /* operator options invalid or unsupported (padding, activation, ...) */
-  EL_ERR_ARENA_TOO_SMALL = 12,/* the arena cannot hold the runtime state and activations */
-  EL_ERR_LIMIT = 13,          /* a compile-time limit (EL_MAX_*, incl. work per invoke) is exceeded */
-  EL_ERR_ALIGNMENT = 14,      /* model or constant data not suitably aligned */
-  EL_ERR_GRAPH = 15,          /* a tensor is read before it is written, or written twice */
-  EL_ERR_STATE = 16           /* API called in the wrong state (e.g. invoke before prepare) */
+  EL_ERR_ARGUMENT = 1,         /* NULL pointer, index out of range, wrong length at the API */
+  EL_ERR_MALFORMED = 2,        /* not a well-formed TFLite flatbuffer (bad offset, out of bounds, ...) */
+  EL_ERR_IDENTIFIER = 3,       /* file identifier is not "TFL3" */
+  EL_ERR_SCHEMA_VERSION = 4,   /* Model.version is not 3 */
+  EL_ERR_SUBGRAPHS = 5,        /* not exactly one subgraph */
+  EL_ERR_UNSUPPORTED_OP = 6,   /* builtin/custom operator this runtime does not implement */
+  EL_ERR_OP_VERSION = 7,       /* operator version this runtime does not implement */
+  EL_ERR_TYPE = 8,             /* tensor type not supported for this op (int8 activations expected) */
+  EL_ERR_QUANTIZATION = 9,     /* missing/invalid quantisation parameters */
+  EL_ERR_SHAPE = 10,           /* tensor shapes inconsistent with the op */
+  EL_ERR_OPTIONS = 11,         /* operator options invalid or unsupported (padding, activation, ...) */
+  EL_ERR_ARENA_TOO_SMALL = 12, /* the arena cannot hold the runtime state and activations */
+  EL_ERR_LIMIT = 13,           /* a compile-time limit (EL_MAX_*, incl. work per invoke) is exceeded */
+  EL_ERR_ALIGNMENT = 14,       /* model or constant data not suitably aligned */
+  EL_ERR_GRAPH = 15,           /* a tensor is read before it is written, or written twice */
+  EL_ERR_STATE = 16            /* API called in the wrong state (e.g. invoke before prepare) */
 } el_status;
 
 /* Element types (values are TFLite's TensorType). */
-typedef enum el_type {
-  EL_FLOAT32 = 0,
-  EL_INT32 = 2,
-  EL_INT8 = 9
-} el_type;
+typedef enum el_type { EL_FLOAT32 = 0, EL_INT32 = 2, EL_INT8 = 9 } el_type;
 
 #define EL_MAX_DIMS 6
 #ifndef EL_MAX_TENSORS
@@ -74,7 +70,7 @@ typedef struct el_tensor_info {
   int32_t dims[EL_MAX_DIMS];
   void *data;
   size_t bytes;
-  float scale;        /* 0 for float tensors */
+  float scale; /* 0 for float tensors */
   int32_t zero_point;
 } el_tensor_info;
 
@@ -98,13 +94,13 @@ typedef struct el_model {
   uint32_t outputs[EL_MAX_IO];
   uint32_t input_count;
   uint32_t output_count;
-  size_t arena_used;     /* bytes of the arena in use after a successful prepare */
-  size_t arena_needed;   /* after EL_ERR_ARENA_TOO_SMALL: bytes needed so far (a lower bound) */
-  uint64_t macs;         /* multiply-accumulates (or element operations) per invoke */
-  size_t scratch_bytes;  /* the shared scratch region (part of arena_used) */
-  uint32_t failed_op;    /* operator index Prepare failed on, or UINT32_MAX */
+  size_t arena_used;    /* bytes of the arena in use after a successful prepare */
+  size_t arena_needed;  /* after EL_ERR_ARENA_TOO_SMALL: bytes needed so far (a lower bound) */
+  uint64_t macs;        /* multiply-accumulates (or element operations) per invoke */
+  size_t scratch_bytes; /* the shared scratch region (part of arena_used) */
+  uint32_t failed_op;   /* operator index Prepare failed on, or UINT32_MAX */
   int prepared;
-  int reference_kernels; /* el_model_use_reference_kernels */
+  int reference_kernels;  /* el_model_use_reference_kernels */
   el_node_hook node_hook; /* el_model_set_node_hook; NULL: none */
   void *node_hook_ctx;
 } el_model;

@@ -15,8 +15,10 @@ uint8_t el_cmd_attest(const uint8_t *req, uint16_t req_len, uint8_t *rsp, uint16
   uint32_t version_len = 0;
   memcpy(msg, req + EL_ATTEST_REQ_NONCE_OFF, 32u);
   if (!board_unique_id(msg + 32u)) return EL_ST_ERR_STORAGE;
-  if (active != EL_SLOT_NONE) memcpy(msg + 32u + EL_UID_SIZE, el_slot_sha256(active), EL_SHA256_SIZE);
-  else memset(msg + 32u + EL_UID_SIZE, 0, EL_SHA256_SIZE);
+  if (active != EL_SLOT_NONE)
+    memcpy(msg + 32u + EL_UID_SIZE, el_slot_sha256(active), EL_SHA256_SIZE);
+  else
+    memset(msg + 32u + EL_UID_SIZE, 0, EL_SHA256_SIZE);
   msg[32u + EL_UID_SIZE + EL_SHA256_SIZE] = el_firmware_flags();
   msg[32u + EL_UID_SIZE + EL_SHA256_SIZE + 1u] = el_slots_dev_models();
   uint8_t st = el_keystore_hmac(0, msg, sizeof msg, rsp + EL_ATTEST_RSP_MAC_OFF);

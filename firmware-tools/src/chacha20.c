@@ -3,16 +3,25 @@
 #include <string.h>
 
 #define ROTL32(v, n) (((v) << (n)) | ((v) >> (32 - (n))))
-#define QUARTER(a, b, c, d)                                  \
-  do {                                                       \
-    a += b; d ^= a; d = ROTL32(d, 16);                       \
-    c += d; b ^= c; b = ROTL32(b, 12);                       \
-    a += b; d ^= a; d = ROTL32(d, 8);                        \
-    c += d; b ^= c; b = ROTL32(b, 7);                        \
+#define QUARTER(a, b, c, d) \
+  do {                      \
+    a += b;                 \
+    d ^= a;                 \
+    d = ROTL32(d, 16);      \
+    c += d;                 \
+    b ^= c;                 \
+    b = ROTL32(b, 12);      \
+    a += b;                 \
+    d ^= a;                 \
+    d = ROTL32(d, 8);       \
+    c += d;                 \
+    b ^= c;                 \
+    b = ROTL32(b, 7);       \
   } while (0)
 
 /* The initial state: constants "expand 32-byte k", key, counter, nonce. */
-static void setup(uint32_t s[16], const uint8_t key[EL_CHACHA20_KEY], uint32_t counter, const uint8_t nonce[EL_CHACHA20_NONCE]) {
+static void setup(uint32_t s[16], const uint8_t key[EL_CHACHA20_KEY], uint32_t counter,
+                  const uint8_t nonce[EL_CHACHA20_NONCE]) {
   unsigned i;
   s[0] = 0x61707865u;
   s[1] = 0x3320646eu;

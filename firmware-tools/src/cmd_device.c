@@ -35,9 +35,10 @@ uint8_t el_cmd_info(const uint8_t *req, uint16_t req_len, uint8_t *rsp, uint16_t
   for (uint8_t s = 0; s < EL_MODEL_SLOTS; s++)
     el_slot_info(s, rsp + EL_INFO_RSP_SLOTS_OFF + (size_t)s * EL_MODEL_SLOT_INFO_FIXED_SIZE);
   el_slots_package_state(rsp + EL_INFO_RSP_SLOTS_OFF + (size_t)EL_MODEL_SLOTS * EL_MODEL_SLOT_INFO_FIXED_SIZE);
-  el_slots_firmware_state(rsp + EL_INFO_RSP_SLOTS_OFF + (size_t)EL_MODEL_SLOTS * EL_MODEL_SLOT_INFO_FIXED_SIZE + EL_PACKAGE_STATE_FIXED_SIZE);
-  *rsp_len = (uint16_t)(EL_INFO_RSP_FIXED_SIZE + EL_MODEL_SLOTS * EL_MODEL_SLOT_INFO_FIXED_SIZE + EL_PACKAGE_STATE_FIXED_SIZE +
-                        EL_FIRMWARE_STATE_FIXED_SIZE);
+  el_slots_firmware_state(rsp + EL_INFO_RSP_SLOTS_OFF + (size_t)EL_MODEL_SLOTS * EL_MODEL_SLOT_INFO_FIXED_SIZE +
+                          EL_PACKAGE_STATE_FIXED_SIZE);
+  *rsp_len = (uint16_t)(EL_INFO_RSP_FIXED_SIZE + EL_MODEL_SLOTS * EL_MODEL_SLOT_INFO_FIXED_SIZE +
+                        EL_PACKAGE_STATE_FIXED_SIZE + EL_FIRMWARE_STATE_FIXED_SIZE);
   return EL_ST_OK;
 }
 

@@ -14,9 +14,9 @@ uint8_t el_cmd_model_load_begin(const uint8_t *req, uint16_t req_len, uint8_t *r
 
 uint8_t el_cmd_model_load_chunk(const uint8_t *req, uint16_t req_len, uint8_t *rsp, uint16_t *rsp_len) {
   uint32_t next = 0;
-  uint8_t st = el_slot_chunk(req[EL_MODEL_LOAD_CHUNK_REQ_SLOT_OFF], el_get_u32(req + EL_MODEL_LOAD_CHUNK_REQ_OFFSET_OFF),
-                              req + EL_MODEL_LOAD_CHUNK_REQ_DATA_OFF, (uint32_t)(req_len - EL_MODEL_LOAD_CHUNK_REQ_FIXED_SIZE),
-                              &next);
+  uint8_t st = el_slot_chunk(
+      req[EL_MODEL_LOAD_CHUNK_REQ_SLOT_OFF], el_get_u32(req + EL_MODEL_LOAD_CHUNK_REQ_OFFSET_OFF),
+      req + EL_MODEL_LOAD_CHUNK_REQ_DATA_OFF, (uint32_t)(req_len - EL_MODEL_LOAD_CHUNK_REQ_FIXED_SIZE), &next);
   if (st == EL_ST_OK || st == EL_ST_ERR_MODEL_SEQUENCE) {
     el_put_u32(rsp + EL_MODEL_LOAD_CHUNK_RSP_NEXT_OFFSET_OFF, next);
     *rsp_len = EL_MODEL_LOAD_CHUNK_RSP_FIXED_SIZE;

@@ -29,7 +29,8 @@ static uint32_t g_executed, g_dropped;
 /* The seq of the last executed request: a request behind it is a late duplicate and is not executed. */
 static bool g_have_last;
 static uint16_t g_last_seq;
-static uint8_t g_stale_wire[EL_COBS_MAX_ENCODED(EL_FRAME_HEADER_SIZE + EL_STALE_SEQ_FIXED_SIZE + 1u + EL_FRAME_CRC_SIZE) + 1u];
+static uint8_t
+    g_stale_wire[EL_COBS_MAX_ENCODED(EL_FRAME_HEADER_SIZE + EL_STALE_SEQ_FIXED_SIZE + 1u + EL_FRAME_CRC_SIZE) + 1u];
 static bool g_reset_requested;
 static uint8_t g_current_type;
 
@@ -86,7 +87,8 @@ void el_dispatch_frame(const el_frame_t *f) {
     uint8_t body[1 + EL_STALE_SEQ_FIXED_SIZE];
     body[0] = EL_ST_ERR_STALE_SEQ;
     el_put_u16(body + 1 + EL_STALE_SEQ_LAST_SEQ_OFF, g_last_seq);
-    size_t n = el_frame_encode((uint8_t)(f->type | EL_RESPONSE_FLAG), f->seq, body, sizeof body, g_scratch, g_stale_wire);
+    size_t n =
+        el_frame_encode((uint8_t)(f->type | EL_RESPONSE_FLAG), f->seq, body, sizeof body, g_scratch, g_stale_wire);
     board_serial_write(g_stale_wire, n);
     return;
   }

@@ -63,7 +63,8 @@ uint8_t el_cmd_flash_begin(const uint8_t *req, uint16_t req_len, uint8_t *rsp, u
   const uint8_t *sha = req + EL_FLASH_BEGIN_REQ_SHA256_OFF;
   uint8_t active = el_slots_active();
   if (!(el_keystore_mask() & 1u)) return EL_ST_ERR_KEY_EMPTY;
-  if (active != EL_SLOT_NONE && el_slot_size(active) == size && el_ct_equal(el_slot_sha256(active), sha, EL_SHA256_SIZE)) {
+  if (active != EL_SLOT_NONE && el_slot_size(active) == size &&
+      el_ct_equal(el_slot_sha256(active), sha, EL_SHA256_SIZE)) {
     rsp[EL_FLASH_BEGIN_RSP_SLOT_OFF] = active;
     *rsp_len = EL_FLASH_BEGIN_RSP_FIXED_SIZE;
     return EL_ST_OK_UNCHANGED;
@@ -72,7 +73,8 @@ uint8_t el_cmd_flash_begin(const uint8_t *req, uint16_t req_len, uint8_t *rsp, u
   uint8_t target = active == EL_SLOT_NONE ? 0u : (uint8_t)((active + 1u) % EL_MODEL_SLOTS);
   /* An abandoned upload in a third slot (boards with more than two) is dropped: one upload at a time. */
   for (uint8_t s = 0; s < EL_MODEL_SLOTS; s++)
-    if (s != target && s != active && el_slot_state(s) == EL_SLOT_STATE_LOADING && el_slot_kind(s) == EL_SLOT_KIND_PACKAGE)
+    if (s != target && s != active && el_slot_state(s) == EL_SLOT_STATE_LOADING &&
+        el_slot_kind(s) == EL_SLOT_KIND_PACKAGE)
       (void)el_slot_discard(s);
   g_up.known = false;
   uint8_t st = el_slot_package_begin(target, size, sha);

@@ -26,8 +26,10 @@ bool el_frame_parse(const uint8_t *raw, size_t len, el_frame_t *out) {
 
 el_rx_result_t el_frame_rx_byte(el_frame_rx_t *rx, uint8_t byte, el_frame_t *out) {
   if (byte != EL_FRAME_DELIMITER) {
-    if (rx->len < sizeof rx->buf) rx->buf[rx->len++] = byte;
-    else rx->overflow = true;
+    if (rx->len < sizeof rx->buf)
+      rx->buf[rx->len++] = byte;
+    else
+      rx->overflow = true;
     return EL_RX_NONE;
   }
   size_t len = rx->len;
@@ -40,7 +42,8 @@ el_rx_result_t el_frame_rx_byte(el_frame_rx_t *rx, uint8_t byte, el_frame_t *out
   return el_frame_parse(rx->buf, raw_len, out) ? EL_RX_FRAME : EL_RX_DROPPED;
 }
 
-size_t el_frame_encode(uint8_t type, uint16_t seq, const uint8_t *payload, uint16_t len, uint8_t *scratch, uint8_t *wire) {
+size_t el_frame_encode(uint8_t type, uint16_t seq, const uint8_t *payload, uint16_t len, uint8_t *scratch,
+                       uint8_t *wire) {
   scratch[EL_FRAME_MAGIC_OFF] = EL_PROTOCOL_MAGIC;
   scratch[EL_FRAME_VERSION_OFF] = EL_PROTOCOL_VERSION;
   scratch[EL_FRAME_TYPE_OFF] = type;

@@ -4,7 +4,7 @@
 #include <string.h>
 
 void el_hkdf_extract(const uint8_t *salt, size_t salt_len, const uint8_t *ikm, size_t ikm_len, uint8_t prk[32]) {
-  static const uint8_t zero_salt[EL_SHA256_DIGEST] = { 0 };
+  static const uint8_t zero_salt[EL_SHA256_DIGEST] = {0};
   if (salt_len == 0) {
     salt = zero_salt;
     salt_len = sizeof zero_salt;
@@ -33,8 +33,8 @@ int el_hkdf_expand(const uint8_t prk[32], const uint8_t *info, size_t info_len, 
   return 1;
 }
 
-int el_hkdf(const uint8_t *salt, size_t salt_len, const uint8_t *ikm, size_t ikm_len,
-            const uint8_t *info, size_t info_len, uint8_t *okm, size_t okm_len) {
+int el_hkdf(const uint8_t *salt, size_t salt_len, const uint8_t *ikm, size_t ikm_len, const uint8_t *info,
+            size_t info_len, uint8_t *okm, size_t okm_len) {
   uint8_t prk[EL_SHA256_DIGEST];
   el_hkdf_extract(salt, salt_len, ikm, ikm_len, prk);
   int ok = el_hkdf_expand(prk, info, info_len, okm, okm_len);

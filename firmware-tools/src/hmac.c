@@ -5,8 +5,10 @@
 void el_hmac_init(el_hmac_t *c, const uint8_t *key, size_t key_len) {
   uint8_t k[EL_SHA256_BLOCK];
   memset(k, 0, sizeof k);
-  if (key_len > EL_SHA256_BLOCK) el_sha256(key, key_len, k);
-  else if (key_len > 0) memcpy(k, key, key_len);
+  if (key_len > EL_SHA256_BLOCK)
+    el_sha256(key, key_len, k);
+  else if (key_len > 0)
+    memcpy(k, key, key_len);
   uint8_t ipad[EL_SHA256_BLOCK];
   for (size_t i = 0; i < EL_SHA256_BLOCK; i++) {
     ipad[i] = (uint8_t)(k[i] ^ 0x36u);
@@ -32,7 +34,8 @@ void el_hmac_final(el_hmac_t *c, uint8_t out[EL_SHA256_DIGEST]) {
   el_wipe(c, sizeof *c);
 }
 
-void el_hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t *msg, size_t msg_len, uint8_t out[EL_SHA256_DIGEST]) {
+void el_hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t *msg, size_t msg_len,
+                    uint8_t out[EL_SHA256_DIGEST]) {
   el_hmac_t c;
   el_hmac_init(&c, key, key_len);
   el_hmac_update(&c, msg, msg_len);

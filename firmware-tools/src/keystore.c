@@ -8,7 +8,7 @@
 /* Record body: mask u8 | key[EL_KEY_SLOTS][EL_KEY_SIZE] */
 #define BODY_LEN (1u + EL_KEY_SLOTS * EL_KEY_SIZE)
 
-static const el_record_def_t k_def = { { EL_REGION_KEYS_A, EL_REGION_KEYS_B }, 0x314B4C45u /* "ELK1" */, BODY_LEN };
+static const el_record_def_t k_def = {{EL_REGION_KEYS_A, EL_REGION_KEYS_B}, 0x314B4C45u /* "ELK1" */, BODY_LEN};
 static uint8_t g_body[BODY_LEN];
 static el_record_state_t g_state;
 
@@ -46,5 +46,6 @@ uint8_t el_keystore_hkdf(uint8_t slot, const uint8_t *salt, size_t salt_len, con
   if (slot >= EL_KEY_SLOTS) return EL_ST_ERR_KEY_SLOT;
   if (!(g_body[0] & (1u << slot))) return EL_ST_ERR_KEY_EMPTY;
   return el_hkdf(salt, salt_len, slot_key(slot), EL_KEY_SIZE, (const uint8_t *)info, strlen(info), out, 32)
-             ? EL_ST_OK : EL_ST_ERR_INTERNAL;
+             ? EL_ST_OK
+             : EL_ST_ERR_INTERNAL;
 }

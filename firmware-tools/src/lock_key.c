@@ -39,7 +39,7 @@ uint8_t el_lock_slot_is_package(uint8_t slot) { return slot < EL_MODEL_SLOTS ? g
 
 /* The root key: binding 1 derived from the device key in the key store, binding 2 the unwrapped model key. */
 static uint8_t root_key(uint8_t slot, uint8_t binding, const uint8_t lock_id[EL_LOCK_ID_SIZE], uint8_t key[32]) {
-  static const uint8_t zero_nonce[EL_CHACHA20_NONCE] = { 0 };
+  static const uint8_t zero_nonce[EL_CHACHA20_NONCE] = {0};
   uint8_t wrap_key[32];
   uint8_t st;
   if (binding == EL_LOCK_BINDING_DEVICE)
@@ -47,8 +47,10 @@ static uint8_t root_key(uint8_t slot, uint8_t binding, const uint8_t lock_id[EL_
   if (binding != EL_LOCK_BINDING_MODEL) return EL_ST_ERR_LOCK_KEY;
   st = el_keystore_hkdf(EL_LOCK_DEVICE_KEY_SLOT, lock_id, EL_LOCK_ID_SIZE, k_wrap_info, wrap_key);
   if (st != EL_ST_OK) return st;
-  if (!g_has_wrapped[slot]) st = EL_ST_ERR_LOCK_KEY;
-  else el_chacha20_xor(wrap_key, zero_nonce, 0, g_wrapped[slot], key, 32);
+  if (!g_has_wrapped[slot])
+    st = EL_ST_ERR_LOCK_KEY;
+  else
+    el_chacha20_xor(wrap_key, zero_nonce, 0, g_wrapped[slot], key, 32);
   el_wipe(wrap_key, sizeof wrap_key);
   return st;
 }
@@ -62,8 +64,8 @@ uint8_t el_lock_derive_key(uint8_t slot, uint8_t binding, const uint8_t lock_id[
   if (!g_package[slot]) return EL_ST_ERR_LOCK_SOURCE;
   memset(root, 0, sizeof root);
   st = root_key(slot, binding, lock_id, root);
-  if (st == EL_ST_OK &&
-      !el_hkdf(binding_hash, EL_LOCK_BINDING_HASH_SIZE, root, sizeof root, (const uint8_t *)k_bound_info, sizeof k_bound_info - 1u, key, 32))
+  if (st == EL_ST_OK && !el_hkdf(binding_hash, EL_LOCK_BINDING_HASH_SIZE, root, sizeof root,
+                                 (const uint8_t *)k_bound_info, sizeof k_bound_info - 1u, key, 32))
     st = EL_ST_ERR_INTERNAL;
   el_wipe(root, sizeof root);
   if (st != EL_ST_OK) el_wipe(key, 32);

@@ -16,24 +16,28 @@ static bool all_zero(const uint8_t *p, uint32_t n) {
 }
 
 /* Exact length (min == max) or bounds of each record type's value; index 0 unused. */
-static const struct { uint32_t min, max; bool required; } k_types[EL_PKG_REC_COUNT] = {
-  [EL_PKG_REC_MODEL] = { 8u, EL_MODEL_SLOT_SIZE, true },
-  [EL_PKG_REC_MODEL_SHA256] = { EL_SHA256_SIZE, EL_SHA256_SIZE, true },
-  [EL_PKG_REC_VERSION] = { 1u, EL_PKG_MAX_VERSION, true },
-  [EL_PKG_REC_SECURITY_COUNTER] = { 4u, 4u, true },
-  [EL_PKG_REC_DEVICE_UID] = { EL_UID_SIZE, EL_UID_SIZE, true },
-  [EL_PKG_REC_LOCK_DESCRIPTOR] = { 44u, 65536u, false },
-  [EL_PKG_REC_WATERMARK_COMMITMENT] = { 32u, 32u, false },
-  [EL_PKG_REC_WRAPPED_MODEL_KEY] = { 32u, 32u, false },
+static const struct {
+  uint32_t min, max;
+  bool required;
+} k_types[EL_PKG_REC_COUNT] = {
+    [EL_PKG_REC_MODEL] = {8u, EL_MODEL_SLOT_SIZE, true},
+    [EL_PKG_REC_MODEL_SHA256] = {EL_SHA256_SIZE, EL_SHA256_SIZE, true},
+    [EL_PKG_REC_VERSION] = {1u, EL_PKG_MAX_VERSION, true},
+    [EL_PKG_REC_SECURITY_COUNTER] = {4u, 4u, true},
+    [EL_PKG_REC_DEVICE_UID] = {EL_UID_SIZE, EL_UID_SIZE, true},
+    [EL_PKG_REC_LOCK_DESCRIPTOR] = {44u, 65536u, false},
+    [EL_PKG_REC_WATERMARK_COMMITMENT] = {32u, 32u, false},
+    [EL_PKG_REC_WRAPPED_MODEL_KEY] = {32u, 32u, false},
 };
 
 uint8_t el_package_parse(const uint8_t *b, uint32_t size, el_package_t *out) {
-  const uint8_t *value[EL_PKG_REC_COUNT] = { 0 };
-  uint32_t length[EL_PKG_REC_COUNT] = { 0 };
+  const uint8_t *value[EL_PKG_REC_COUNT] = {0};
+  uint32_t length[EL_PKG_REC_COUNT] = {0};
   memset(out, 0, sizeof *out);
   if (size < EL_PKG_HEADER_SIZE + EL_PKG_TAG_SIZE || size % EL_PKG_ALIGN != 0) return EL_ST_ERR_PKG_INVALID;
-  if (el_get_u32(b) != EL_PKG_MAGIC || el_get_u16(b + 4) != EL_PKG_FORMAT_VERSION || el_get_u16(b + 6) != EL_PKG_HEADER_SIZE ||
-      b[10] != EL_PKG_TAG_HMAC_DEVICE || b[11] != 0 || el_get_u32(b + 12) != size || !all_zero(b + 16, 16))
+  if (el_get_u32(b) != EL_PKG_MAGIC || el_get_u16(b + 4) != EL_PKG_FORMAT_VERSION ||
+      el_get_u16(b + 6) != EL_PKG_HEADER_SIZE || b[10] != EL_PKG_TAG_HMAC_DEVICE || b[11] != 0 ||
+      el_get_u32(b + 12) != size || !all_zero(b + 16, 16))
     return EL_ST_ERR_PKG_INVALID;
   uint32_t count = el_get_u16(b + 8);
   uint32_t tag_at = size - EL_PKG_TAG_SIZE;

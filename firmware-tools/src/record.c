@@ -49,9 +49,8 @@ bool el_record_store(const el_record_def_t *def, const uint8_t *body, el_record_
   memcpy(g_copy + OFF_BODY, body, def->body_len);
   el_put_u32(g_copy + OFF_BODY + def->body_len, el_crc32(0, g_copy, OFF_BODY + def->body_len));
   el_region_t r = def->copy[target];
-  bool ok = board_storage_erase(r)
-         && board_storage_program(r, OFF_SEQ, g_copy + OFF_SEQ, total - OFF_SEQ)
-         && board_storage_program(r, OFF_MAGIC, g_copy + OFF_MAGIC, 4u);
+  bool ok = board_storage_erase(r) && board_storage_program(r, OFF_SEQ, g_copy + OFF_SEQ, total - OFF_SEQ) &&
+            board_storage_program(r, OFF_MAGIC, g_copy + OFF_MAGIC, 4u);
   el_wipe(g_copy, sizeof g_copy);
   if (!ok || read_copy(def, target) != seq || memcmp(g_copy + OFF_BODY, body, def->body_len) != 0) {
     el_wipe(g_copy, sizeof g_copy);

@@ -16,7 +16,7 @@
 #define PKG_OFF (KINDS_OFF + EL_MODEL_SLOTS)
 #define BODY_LEN (PKG_OFF + EL_PACKAGE_STATE_FIXED_SIZE)
 
-static const el_record_def_t k_def = { { EL_REGION_SLOTS_A, EL_REGION_SLOTS_B }, 0x32534C45u /* "ELS2" */, BODY_LEN };
+static const el_record_def_t k_def = {{EL_REGION_SLOTS_A, EL_REGION_SLOTS_B}, 0x32534C45u /* "ELS2" */, BODY_LEN};
 static uint8_t g_table[BODY_LEN];
 static el_record_state_t g_state;
 
@@ -81,24 +81,33 @@ uint8_t el_slots_dev_models(void) {
   for (uint8_t s = 0; s < EL_MODEL_SLOTS; s++) n = (uint8_t)(n + (ready_of_kind(s, EL_SLOT_KIND_RAW) ? 1u : 0u));
   return n;
 }
-void el_slots_package_state(uint8_t out[EL_PACKAGE_STATE_FIXED_SIZE]) { memcpy(out, g_table + PKG_OFF, EL_PACKAGE_STATE_FIXED_SIZE); }
+void el_slots_package_state(uint8_t out[EL_PACKAGE_STATE_FIXED_SIZE]) {
+  memcpy(out, g_table + PKG_OFF, EL_PACKAGE_STATE_FIXED_SIZE);
+}
 uint8_t el_slots_active(void) { return g_table[PKG_OFF + EL_PACKAGE_STATE_ACTIVE_SLOT_OFF]; }
 uint32_t el_slots_counter(void) { return el_get_u32(g_table + PKG_OFF + EL_PACKAGE_STATE_SECURITY_COUNTER_OFF); }
-uint8_t el_slot_state(uint8_t slot) { return slot < EL_MODEL_SLOTS ? info(slot)[EL_MODEL_SLOT_INFO_STATE_OFF] : EL_SLOT_STATE_EMPTY; }
+uint8_t el_slot_state(uint8_t slot) {
+  return slot < EL_MODEL_SLOTS ? info(slot)[EL_MODEL_SLOT_INFO_STATE_OFF] : EL_SLOT_STATE_EMPTY;
+}
 uint8_t el_slot_kind(uint8_t slot) { return slot < EL_MODEL_SLOTS ? g_table[KINDS_OFF + slot] : EL_SLOT_KIND_RAW; }
 uint32_t el_slot_size(uint8_t slot) { return el_get_u32(info(slot) + EL_MODEL_SLOT_INFO_SIZE_OFF); }
 const uint8_t *el_slot_sha256(uint8_t slot) { return info(slot) + EL_MODEL_SLOT_INFO_SHA256_OFF; }
-const uint8_t *el_slot_bytes(uint8_t slot) { return slot < EL_MODEL_SLOTS ? board_storage_map(EL_REGION_MODEL(slot)) : NULL; }
+const uint8_t *el_slot_bytes(uint8_t slot) {
+  return slot < EL_MODEL_SLOTS ? board_storage_map(EL_REGION_MODEL(slot)) : NULL;
+}
 
 /* Writes a new table: the slot's state/size/hash/kind, and optionally the active slot and counter (active < 0: keep). */
-static bool set_slot(uint8_t slot, uint8_t state, uint32_t size, const uint8_t *sha, uint8_t kind, int active, const uint32_t *counter) {
+static bool set_slot(uint8_t slot, uint8_t state, uint32_t size, const uint8_t *sha, uint8_t kind, int active,
+                     const uint32_t *counter) {
   uint8_t next[BODY_LEN];
   memcpy(next, g_table, sizeof next);
   uint8_t *p = next + (size_t)slot * INFO_SIZE;
   p[EL_MODEL_SLOT_INFO_STATE_OFF] = state;
   el_put_u32(p + EL_MODEL_SLOT_INFO_SIZE_OFF, size);
-  if (sha) memcpy(p + EL_MODEL_SLOT_INFO_SHA256_OFF, sha, EL_SHA256_SIZE);
-  else memset(p + EL_MODEL_SLOT_INFO_SHA256_OFF, 0, EL_SHA256_SIZE);
+  if (sha)
+    memcpy(p + EL_MODEL_SLOT_INFO_SHA256_OFF, sha, EL_SHA256_SIZE);
+  else
+    memset(p + EL_MODEL_SLOT_INFO_SHA256_OFF, 0, EL_SHA256_SIZE);
   next[KINDS_OFF + slot] = kind;
   if (active >= 0) next[PKG_OFF + EL_PACKAGE_STATE_ACTIVE_SLOT_OFF] = (uint8_t)active;
   if (counter) el_put_u32(next + PKG_OFF + EL_PACKAGE_STATE_SECURITY_COUNTER_OFF, *counter);
@@ -171,7 +180,8 @@ uint8_t el_slot_end(uint8_t slot, const uint8_t sha256[EL_SHA256_SIZE]) {
   if (!el_ct_equal(got, sha256, EL_SHA256_SIZE)) return EL_ST_ERR_MODEL_HASH;
   const el_runtime_hook_t *rt = el_runtime_hook();
   const uint8_t *mapped = board_storage_map(EL_REGION_MODEL(slot));
-  if (rt && rt->prepare && (!mapped || rt->prepare(slot, mapped, g_load.size) != EL_ST_OK)) return EL_ST_ERR_MODEL_INVALID;
+  if (rt && rt->prepare && (!mapped || rt->prepare(slot, mapped, g_load.size) != EL_ST_OK))
+    return EL_ST_ERR_MODEL_INVALID;
   if (!set_slot(slot, EL_SLOT_STATE_READY, g_load.size, got, EL_SLOT_KIND_RAW, -1, NULL)) return EL_ST_ERR_STORAGE;
   return EL_ST_OK;
 }
@@ -205,11 +215,14 @@ uint8_t el_slot_activate(uint8_t slot, uint32_t security_counter) {
   uint8_t sha[EL_SHA256_SIZE];
   memcpy(sha, el_slot_sha256(slot), sizeof sha);
   return set_slot(slot, EL_SLOT_STATE_READY, el_slot_size(slot), sha, EL_SLOT_KIND_PACKAGE, slot, &security_counter)
-             ? EL_ST_OK : EL_ST_ERR_STORAGE;
+             ? EL_ST_OK
+             : EL_ST_ERR_STORAGE;
 }
 
 uint8_t el_slot_discard(uint8_t slot) {
   if (slot >= EL_MODEL_SLOTS) return EL_ST_ERR_MODEL_SLOT;
   release(slot);
-  return set_slot(slot, EL_SLOT_STATE_EMPTY, 0, NULL, EL_SLOT_KIND_RAW, deactivate_if_active(slot), NULL) ? EL_ST_OK : EL_ST_ERR_STORAGE;
+  return set_slot(slot, EL_SLOT_STATE_EMPTY, 0, NULL, EL_SLOT_KIND_RAW, deactivate_if_active(slot), NULL)
+             ? EL_ST_OK
+             : EL_ST_ERR_STORAGE;
 }

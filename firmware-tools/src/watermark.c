@@ -103,12 +103,14 @@ float el_wm_stamp_value(float x, bool negative, float delta, float lo, float hi)
 int32_t el_wm_quantize(float x, float scale, int32_t zero_point, int32_t qmin, int32_t qmax) {
   double v = (double)x / (double)scale;
   double a, t, r;
-  if (v != v) r = (double)zero_point;
+  if (v != v)
+    r = (double)zero_point;
   else {
     a = v < 0 ? -v : v;
-    if (a >= 4294967296.0) r = v < 0 ? -4294967296.0 : 4294967296.0; /* saturates below */
+    if (a >= 4294967296.0)
+      r = v < 0 ? -4294967296.0 : 4294967296.0; /* saturates below */
     else {
-      t = (double)(uint64_t)a; /* exact truncation; a - t is exact */
+      t = (double)(uint64_t)a;    /* exact truncation; a - t is exact */
       if (a - t >= 0.5) t += 1.0; /* half away from zero */
       r = (v < 0 ? -t : t) + (double)zero_point;
     }

@@ -31,9 +31,9 @@ typedef struct {
 
 /* The last fault the secure image handled (SecureFault, BusFault or HardFault). */
 typedef struct {
-  uint32_t kind;       /* EL_TZ_FAULT_*; 0: none since the last el_tz_fault_take() */
-  uint32_t sfsr;       /* SecureFault status (SAU/IDAU violations: AUVIOL bit 3, INVEP bit 0, ...) */
-  uint32_t cfsr;       /* configurable fault status (BusFault PRECISERR bit 9, ...) */
+  uint32_t kind; /* EL_TZ_FAULT_*; 0: none since the last el_tz_fault_take() */
+  uint32_t sfsr; /* SecureFault status (SAU/IDAU violations: AUVIOL bit 3, INVEP bit 0, ...) */
+  uint32_t cfsr; /* configurable fault status (BusFault PRECISERR bit 9, ...) */
   uint32_t hfsr;
   uint32_t pc;         /* stacked PC of the faulting code */
   uint32_t exc_return; /* bit 6 clear: the fault came from the non-secure state */

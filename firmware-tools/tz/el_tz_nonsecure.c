@@ -72,11 +72,11 @@ static uint8_t reset(const uint8_t *req, uint16_t req_len, uint8_t *rsp, uint16_
 
 #define EXACT(NAME) EL_##NAME##_REQ_FIXED_SIZE, EL_##NAME##_REQ_FIXED_SIZE
 const el_command_t el_core_commands[] = {
-  { EL_CMD_INFO, EXACT(INFO), info },
-  { EL_CMD_RESET, EXACT(RESET), reset },
+    {EL_CMD_INFO, EXACT(INFO), info},
+    {EL_CMD_RESET, EXACT(RESET), reset},
 #ifdef EL_TZ_PROBE
-  { EL_CMD_PROBE_READ, EXACT(PROBE_READ), el_tz_probe_read },
-  { EL_CMD_PROBE_CALL_CYCLES, EXACT(PROBE_CALL_CYCLES), el_tz_probe_call_cycles },
+    {EL_CMD_PROBE_READ, EXACT(PROBE_READ), el_tz_probe_read},
+    {EL_CMD_PROBE_CALL_CYCLES, EXACT(PROBE_CALL_CYCLES), el_tz_probe_call_cycles},
 #endif
 };
 const size_t el_core_command_count = sizeof el_core_commands / sizeof el_core_commands[0];
@@ -116,7 +116,9 @@ void el_tz_ns_rx(const uint8_t *data, size_t len) {
   el_frame_t f;
   for (size_t i = 0; i < len; i++) {
     el_rx_result_t r = el_frame_rx_byte(&g_rx, data[i], &f);
-    if (r == EL_RX_FRAME) el_dispatch_frame(&f);
-    else if (r == EL_RX_DROPPED) el_dispatch_count_drop();
+    if (r == EL_RX_FRAME)
+      el_dispatch_frame(&f);
+    else if (r == EL_RX_DROPPED)
+      el_dispatch_count_drop();
   }
 }

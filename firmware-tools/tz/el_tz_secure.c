@@ -35,7 +35,7 @@ static uint32_t for_each_command(el_tz_command_desc_t *out, uint32_t cap) {
     const el_command_t *c = el_dispatch_find((uint8_t)id);
     if (!c) continue;
     if (n < cap) {
-      el_tz_command_desc_t d = { c->id, 0, c->min_len, c->max_len, 0 };
+      el_tz_command_desc_t d = {c->id, 0, c->min_len, c->max_len, 0};
       memcpy(&out[n], &d, sizeof d);
     }
     n++;

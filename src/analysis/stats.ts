@@ -33,7 +33,8 @@ export function modelStats(model: Model): ModelStats {
     if (name === '') return undefined;
     const init = g.initializers.get(name);
     if (init) return { dtype: init.dtype, shape: init.shape };
-    const vi: ValueInfo | undefined = g.valueInfo.get(name) ?? g.inputs.find((v) => v.name === name) ?? g.outputs.find((v) => v.name === name);
+    const vi: ValueInfo | undefined =
+      g.valueInfo.get(name) ?? g.inputs.find((v) => v.name === name) ?? g.outputs.find((v) => v.name === name);
     return vi ? { dtype: vi.dtype, shape: vi.shape } : undefined;
   };
   let macs = 0;
@@ -55,7 +56,12 @@ export function modelStats(model: Model): ModelStats {
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .map(([opType, count]) => {
       const def = OP_TABLE.get(opType);
-      return { opType, count, tflm: def ? def.tflm : ('unknown' as const), note: def ? def.tflmNote : 'not in edgelock op table' };
+      return {
+        opType,
+        count,
+        tflm: def ? def.tflm : ('unknown' as const),
+        note: def ? def.tflmNote : 'not in edgelock op table',
+      };
     });
   return { params, paramBytes, macs, ops };
 }

@@ -36,7 +36,12 @@ export interface DistillResult {
  * `pool`'s first `queries` inputs labelled by `victim`. `pool.labels` are only used to report how
  * often the victim was right; the copy never sees them.
  */
-export async function distillCopy(victim: VictimQuery, architecture: Model, pool: LabelledData, o: DistillOptions): Promise<DistillResult> {
+export async function distillCopy(
+  victim: VictimQuery,
+  architecture: Model,
+  pool: LabelledData,
+  o: DistillOptions,
+): Promise<DistillResult> {
   const n = Math.min(o.queries, pool.count);
   const size = pool.x.length / pool.count;
   const x = pool.x.subarray(0, n * size);
@@ -49,6 +54,16 @@ export async function distillCopy(victim: VictimQuery, architecture: Model, pool
   t.net.params.forEach((p, i) => p.value.set(fresh.params[i].value));
   const labels = new Uint8Array(n);
   for (let i = 0; i < n; i++) labels[i] = answers[i];
-  await fitParallel(t.net, { x, labels, count: n }, { epochs: o.epochs, batchSize: 32, optimizer: new Sgd({ lr: o.lr ?? 0.05, momentum: 0.9, weightDecay: 1e-4 }), seed: o.seed + 1, threads: o.threads });
+  await fitParallel(
+    t.net,
+    { x, labels, count: n },
+    {
+      epochs: o.epochs,
+      batchSize: 32,
+      optimizer: new Sgd({ lr: o.lr ?? 0.05, momentum: 0.9, weightDecay: 1e-4 }),
+      seed: o.seed + 1,
+      threads: o.threads,
+    },
+  );
   return { copy: writeBackWeights(architecture, t), queries: n, victimAgreement: n ? agree / n : 0 };
 }

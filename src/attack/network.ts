@@ -37,7 +37,12 @@ export function subset(data: LabelledData, count: number): LabelledData {
 
 /** Trains all of `net`'s parameters with SGD + momentum; returns the forward passes spent. */
 export function trainAll(net: Sequential, data: LabelledData, budget: AttackBudget, lr: number, seed: number): number {
-  fit(net, data, { epochs: budget.epochs, batchSize: budget.batchSize, optimizer: new Sgd({ lr, momentum: 0.9, weightDecay: 1e-4 }), seed });
+  fit(net, data, {
+    epochs: budget.epochs,
+    batchSize: budget.batchSize,
+    optimizer: new Sgd({ lr, momentum: 0.9, weightDecay: 1e-4 }),
+    seed,
+  });
   return budget.epochs * data.count;
 }
 

@@ -46,7 +46,8 @@ export interface AttackOptions {
 
 /** A seeded random `fraction` of `data`, copied. */
 export function pickFraction(data: LabelledData, fraction: number, seed: number): LabelledData {
-  if (!(fraction > 0 && fraction <= 1)) throw new EdgelockError('E_USAGE', `--fraction must be in (0, 1], got ${fraction}`);
+  if (!(fraction > 0 && fraction <= 1))
+    throw new EdgelockError('E_USAGE', `--fraction must be in (0, 1], got ${fraction}`);
   const n = Math.max(1, Math.round(data.count * fraction));
   const order = new Int32Array(data.count).map((_, i) => i);
   new Rng(seed).shuffle(order);
@@ -66,19 +67,46 @@ export function runAttacks(locked: Model, train: LabelledData, test: LabelledDat
   const seed = opts.seed ?? 1;
   const subset = pickFraction(train, opts.fraction, seed);
   const shape = locked.graph.inputs[0]?.shape;
-  if (!shape || shape.some((d) => typeof d !== 'number')) throw new EdgelockError('E_TRAIN_UNSUPPORTED', 'the attacks need a model input with a fixed shape');
+  if (!shape || shape.some((d) => typeof d !== 'number'))
+    throw new EdgelockError('E_TRAIN_UNSUPPORTED', 'the attacks need a model input with a fixed shape');
   const budget = defaultBudget(subset.count, opts.budget);
-  const ctx: AttackContext = { locked, descriptor, scheme, inputShape: (shape as number[]).slice(1), train: subset, test, seed, budget };
+  const ctx: AttackContext = {
+    locked,
+    descriptor,
+    scheme,
+    inputShape: (shape as number[]).slice(1),
+    train: subset,
+    test,
+    seed,
+    budget,
+  };
   const chosen = ATTACKS.filter((a) => !opts.only || opts.only.includes(a.name) || a.name === YARDSTICK);
   const rows: AttackRow[] = [];
   for (const attack of chosen) {
     const t0 = performance.now();
     const out = attack.run(ctx);
-    const row: AttackRow = { attack: attack.name, title: attack.title, accuracy: out.accuracy, samplesUsed: out.samplesUsed, forwardPasses: out.forwardPasses, seconds: (performance.now() - t0) / 1000, ...(out.note ? { note: out.note } : {}) };
+    const row: AttackRow = {
+      attack: attack.name,
+      title: attack.title,
+      accuracy: out.accuracy,
+      samplesUsed: out.samplesUsed,
+      forwardPasses: out.forwardPasses,
+      seconds: (performance.now() - t0) / 1000,
+      ...(out.note ? { note: out.note } : {}),
+    };
     rows.push(row);
     opts.onRow?.(row);
   }
   const scratch = rows.find((r) => r.attack === YARDSTICK)!.accuracy;
   const best = Math.max(...rows.filter((r) => r.attack !== YARDSTICK).map((r) => r.accuracy), 0);
-  return { scheme: scheme.name, fraction: opts.fraction, trainSamples: subset.count, testSamples: test.count, seed, budget, rows, bestMarginOverScratch: best - scratch };
+  return {
+    scheme: scheme.name,
+    fraction: opts.fraction,
+    trainSamples: subset.count,
+    testSamples: test.count,
+    seed,
+    budget,
+    rows,
+    bestMarginOverScratch: best - scratch,
+  };
 }

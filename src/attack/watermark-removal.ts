@@ -33,6 +33,12 @@ export interface FineTuneAttack {
 /** Fine-tunes every layer on the attacker's data with SGD (momentum 0.9). */
 export async function fineTune(model: Model, data: LabelledData, o: FineTuneAttack): Promise<Model> {
   const t = trainableFromModel(model);
-  await fitParallel(t.net, data, { epochs: o.epochs, batchSize: 64, optimizer: new Sgd({ lr: o.lr, momentum: 0.9 }), seed: o.seed, threads: o.threads });
+  await fitParallel(t.net, data, {
+    epochs: o.epochs,
+    batchSize: 64,
+    optimizer: new Sgd({ lr: o.lr, momentum: 0.9 }),
+    seed: o.seed,
+    threads: o.threads,
+  });
   return writeBackWeights(model, t);
 }

@@ -39,7 +39,11 @@ export function quantizationVectorBytes(tflite: Uint8Array): number {
   for (let i = 0; i < sg.tensorsLength(); i++) {
     const q = sg.tensors(i)!.quantization();
     if (!q) continue;
-    for (const [field, width] of [[8, 4], [10, 8]] as const) { // QuantizationParameters.scale, .zero_point
+    for (const [field, width] of [
+      [8, 4],
+      [10, 8],
+    ] as const) {
+      // QuantizationParameters.scale, .zero_point
       const o = bb.__offset(q.bb_pos, field);
       if (!o) continue;
       const at = bb.__vector(q.bb_pos + o);
@@ -72,7 +76,17 @@ export const compileBench: Benchmark = {
           runs.push(last.summary.timings);
         }
       } catch (e) {
-        rows.push([z.name, '-', '-', '-', '-', '-', '-', '-', `not compiled: ${(e as { code?: string }).code ?? (e as Error).message}`]);
+        rows.push([
+          z.name,
+          '-',
+          '-',
+          '-',
+          '-',
+          '-',
+          '-',
+          '-',
+          `not compiled: ${(e as { code?: string }).code ?? (e as Error).message}`,
+        ]);
         continue;
       }
       const warm = runs.slice(1).sort((a, b) => a.compileMs - b.compileMs);
@@ -93,7 +107,17 @@ export const compileBench: Benchmark = {
     }
     return {
       title: `int8 compile (median of 3 warm runs; calibration on ${CALIB_SAMPLES} samples)`,
-      header: ['model', 'compile ms', 'calibration ms', 'model bytes', 'raw int8 param bytes', 'scale+zp vector bytes', 'size ratio', 'arena bytes', '≤ raw+5%+4KB'],
+      header: [
+        'model',
+        'compile ms',
+        'calibration ms',
+        'model bytes',
+        'raw int8 param bytes',
+        'scale+zp vector bytes',
+        'size ratio',
+        'arena bytes',
+        '≤ raw+5%+4KB',
+      ],
       rows,
       notes: [
         'compile ms: everything except calibration inference (passes, lowering, quantisation, serialisation); target ≤300 ms at 300k parameters',

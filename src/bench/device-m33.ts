@@ -40,13 +40,21 @@ export function unsealRam(locked: Uint8Array): { ram: number; streaming: number 
   const size = (t: number) => a16(info.buffers[sg.tensors[t].buffer].size);
   const sealed = new Set(d.entries.map((e) => e.tensor));
   const ram = [...sealed].reduce((n, t) => n + size(t), 0);
-  const streaming = Math.max(0, ...sg.operators.map((op) => op.inputs.filter((t) => t >= 0 && sealed.has(t)).reduce((n, t) => n + size(t), 0)));
+  const streaming = Math.max(
+    0,
+    ...sg.operators.map((op) => op.inputs.filter((t) => t >= 0 && sealed.has(t)).reduce((n, t) => n + size(t), 0)),
+  );
   return { ram, streaming };
 }
 
 /** text+data (flash) and data+bss (RAM) of an ELF, from arm-none-eabi-size. */
 function elfSize(elf: string): { flash: number; ram: number } {
-  const line = execFileSync('arm-none-eabi-size', [elf], { encoding: 'utf8' }).trim().split('\n')[1].trim().split(/\s+/).map(Number);
+  const line = execFileSync('arm-none-eabi-size', [elf], { encoding: 'utf8' })
+    .trim()
+    .split('\n')[1]
+    .trim()
+    .split(/\s+/)
+    .map(Number);
   return { flash: line[0] + line[1], ram: line[1] + line[2] };
 }
 
@@ -72,8 +80,16 @@ async function session<T>(flavour: string, state: string, fn: (c: DeviceClient) 
 }
 
 /** Flashes `model` as the next package and returns the secure invoke ticks of one RUN (inputs at their zero point). */
-async function flashAndRun(c: DeviceClient, model: Uint8Array, uid: Buffer, counter: number): Promise<{ ticks: number; slot: number }> {
-  const { slot } = await flashPackage(c, buildPackage(model, { master: MASTER, deviceUid: uid, version: `1.0.${counter}`, securityCounter: counter }).bytes);
+async function flashAndRun(
+  c: DeviceClient,
+  model: Uint8Array,
+  uid: Buffer,
+  counter: number,
+): Promise<{ ticks: number; slot: number }> {
+  const { slot } = await flashPackage(
+    c,
+    buildPackage(model, { master: MASTER, deviceUid: uid, version: `1.0.${counter}`, securityCounter: counter }).bytes,
+  );
   const io = await c.modelIo(slot);
   const input = new Int8Array(io.inputs[0].bytes).fill(io.inputs[0].zeroPoint);
   return { ticks: (await c.run(slot, input)).cycles, slot };
@@ -96,9 +112,16 @@ export async function m33Rows(): Promise<(string | number)[][]> {
         const p: Prepared = { name: z.name };
         prepared.push(p);
         try {
-          const opts = { precision: 'int8' as const, io: 'int8' as const, calibration: calibrationFor(z.path), file: z.path };
+          const opts = {
+            precision: 'int8' as const,
+            io: 'int8' as const,
+            calibration: calibrationFor(z.path),
+            file: z.path,
+          };
           p.plain = (await compileModel(readFileSync(z.path), opts)).bytes;
-          const lockedOnnx = writeOnnx(lockModel(readOnnx(readFileSync(z.path), z.path), material, { binding: 'device', scheme: 'seal' }).model);
+          const lockedOnnx = writeOnnx(
+            lockModel(readOnnx(readFileSync(z.path), z.path), material, { binding: 'device', scheme: 'seal' }).model,
+          );
           p.locked = (await compileLocked(lockedOnnx, material, opts)).bytes;
         } catch (e) {
           p.error = `not compiled: ${(e as { code?: string }).code ?? (e as Error).message}`;
@@ -108,7 +131,10 @@ export async function m33Rows(): Promise<(string | number)[][]> {
           const plain = await flashAndRun(c, p.plain, uid, counter++);
           const call = (await c.call('PROBE_CALL_CYCLES')).fields;
           plainTicks.set(z.name, plain.ticks);
-          rows.push([`${z.name} on M33: secure call around RUN`, `${((call.cycles as number) - plain.ticks) * M33_INSTRUCTIONS_PER_TICK} instructions (${call.cycles} ticks for el_tz_command(RUN) seen from the non-secure side, ${plain.ticks} of them the secure invoke)`]);
+          rows.push([
+            `${z.name} on M33: secure call around RUN`,
+            `${((call.cycles as number) - plain.ticks) * M33_INSTRUCTIONS_PER_TICK} instructions (${call.cycles} ticks for el_tz_command(RUN) seen from the non-secure side, ${plain.ticks} of them the secure invoke)`,
+          ]);
           ramTicks.set(z.name, (await flashAndRun(c, p.locked, uid, counter++)).ticks);
         } catch (e) {
           p.error = `failed: ${(e as { code?: string }).code ?? ''} ${(e as Error).message}`;
@@ -139,17 +165,25 @@ export async function m33Rows(): Promise<(string | number)[][]> {
       const r = ramTicks.get(p.name)!;
       const s = streamTicks.get(p.name)!;
       const ram = unsealRam(p.locked!);
-      rows.push([`${p.name} on M33 (instructions per inference)`,
-        `plain ${mi(base)}; locked-RAM ${mi(r)} (${pct(r, base)}, unseal RAM ${ram.ram} B); locked-streaming ${mi(s)} (${pct(s, base)}, unseal RAM ${ram.streaming} B)`]);
+      rows.push([
+        `${p.name} on M33 (instructions per inference)`,
+        `plain ${mi(base)}; locked-RAM ${mi(r)} (${pct(r, base)}, unseal RAM ${ram.ram} B); locked-streaming ${mi(s)} (${pct(s, base)}, unseal RAM ${ram.streaming} B)`,
+      ]);
     }
     for (const flavour of ['default', 'tz-probe', 'lock-streaming']) {
       ensureBuilt(boardByName(BOARD), flavour);
       const dir = buildDir(boardByName(BOARD), flavour);
       const s = elfSize(join(dir, 'secure.elf'));
       const ns = elfSize(join(dir, 'nonsecure.elf'));
-      rows.push([`qemu-mps2-an505 ${flavour} build: image sizes`, `secure: flash ${s.flash} B, RAM ${s.ram} B; non-secure: flash ${ns.flash} B, RAM ${ns.ram} B`]);
+      rows.push([
+        `qemu-mps2-an505 ${flavour} build: image sizes`,
+        `secure: flash ${s.flash} B, RAM ${s.ram} B; non-secure: flash ${ns.flash} B, RAM ${ns.ram} B`,
+      ]);
     }
-    rows.push(['unseal RAM per slot (EL_LOCK_RAM_BYTES)', `${LOCK_RAM_BYTES} B: RAM mode needs every sealed tensor, streaming the largest operator's`]);
+    rows.push([
+      'unseal RAM per slot (EL_LOCK_RAM_BYTES)',
+      `${LOCK_RAM_BYTES} B: RAM mode needs every sealed tensor, streaming the largest operator's`,
+    ]);
   } finally {
     rmSync(state, { recursive: true, force: true });
   }

@@ -17,7 +17,7 @@ import { zooModels } from '../zoo/models-dir';
 /** SysTick on mps2-an386 under `-icount shift=0`: one tick per 40 guest instructions. */
 const INSTRUCTIONS_PER_TICK = 40;
 
-const mi = (ticks: number) => (ticks * INSTRUCTIONS_PER_TICK / 1e6).toFixed(2);
+const mi = (ticks: number) => ((ticks * INSTRUCTIONS_PER_TICK) / 1e6).toFixed(2);
 
 /** Instructions per inference, per MAC and per operator type, optimised vs reference, both build flavours. */
 function kernelRows(models: { name: string; bytes: Uint8Array }[]): (string | number)[][] {
@@ -34,15 +34,21 @@ function kernelRows(models: { name: string; bytes: Uint8Array }[]): (string | nu
         rows.push([`${models[i].name} kernels (${flavour})`, `failed: ${r.status}`]);
         return;
       }
-      const perMac = (t: number) => (t * INSTRUCTIONS_PER_TICK / r.macs!).toFixed(2);
-      rows.push([`${models[i].name} kernels (${flavour} build)`, `${mi(r.fast!)} M instructions (${perMac(r.fast!)} per MAC), reference loops ${mi(r.ref!)} M (${perMac(r.ref!)} per MAC); ${r.macs} MACs; arena ${r.arenaUsed} B; outputs identical: ${r.outFast!.equals(r.outRef!)}`]);
+      const perMac = (t: number) => ((t * INSTRUCTIONS_PER_TICK) / r.macs!).toFixed(2);
+      rows.push([
+        `${models[i].name} kernels (${flavour} build)`,
+        `${mi(r.fast!)} M instructions (${perMac(r.fast!)} per MAC), reference loops ${mi(r.ref!)} M (${perMac(r.ref!)} per MAC); ${r.macs} MACs; arena ${r.arenaUsed} B; outputs identical: ${r.outFast!.equals(r.outRef!)}`,
+      ]);
       if (flavour !== 'default') return;
       const byType = new Map<string, [number, number]>();
       for (const [op, f, ref] of r.ops!) {
         const t = byType.get(op) ?? [0, 0];
         byType.set(op, [t[0] + f, t[1] + ref]);
       }
-      rows.push([`${models[i].name} per operator type`, [...byType].map(([op, [f, ref]]) => `${op} ${mi(f)} M (reference ${mi(ref)} M)`).join('; ')]);
+      rows.push([
+        `${models[i].name} per operator type`,
+        [...byType].map(([op, [f, ref]]) => `${op} ${mi(f)} M (reference ${mi(ref)} M)`).join('; '),
+      ]);
     });
   }
   return rows;
@@ -53,14 +59,38 @@ function codeSizeRow(): (string | number)[] {
   const dir = mkdtempSync(join(tmpdir(), 'edgelock-size-'));
   try {
     const runtime = join(REPO_ROOT, 'firmware-tools/runtime');
-    const sources = readFileSync(join(runtime, 'sources.txt'), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
+    const sources = readFileSync(join(runtime, 'sources.txt'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     const objs = sources.map((src, i) => {
       const obj = join(dir, `${i}.o`);
-      execFileSync('arm-none-eabi-gcc', ['-mcpu=cortex-m4', '-mthumb', '-mfloat-abi=hard', '-mfpu=fpv4-sp-d16', '-std=c99', '-O2', '-ffunction-sections', '-fdata-sections', '-c', join(runtime, src), '-o', obj]);
+      execFileSync('arm-none-eabi-gcc', [
+        '-mcpu=cortex-m4',
+        '-mthumb',
+        '-mfloat-abi=hard',
+        '-mfpu=fpv4-sp-d16',
+        '-std=c99',
+        '-O2',
+        '-ffunction-sections',
+        '-fdata-sections',
+        '-c',
+        join(runtime, src),
+        '-o',
+        obj,
+      ]);
       return obj;
     });
-    const out = execFileSync('arm-none-eabi-size', ['-t', ...objs], { encoding: 'utf8' }).trim().split('\n').pop()!.trim().split(/\s+/);
-    return ['runtime code size (arm-none-eabi-size, -O2 Cortex-M4, all sources)', `text ${out[0]} B, data ${out[1]} B, bss ${out[2]} B`];
+    const out = execFileSync('arm-none-eabi-size', ['-t', ...objs], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .pop()!
+      .trim()
+      .split(/\s+/);
+    return [
+      'runtime code size (arm-none-eabi-size, -O2 Cortex-M4, all sources)',
+      `text ${out[0]} B, data ${out[1]} B, bss ${out[2]} B`,
+    ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -91,15 +121,30 @@ export const deviceBench: Benchmark = {
     // The largest zoo model compiled to int8 (mnist-mlp, ~115 KB): the firmware validates uploads.
     const mlp = zooModels().find((z) => z.name === 'mnist-mlp');
     if (mlp) {
-      const model = (await compileModel(readFileSync(mlp.path), { precision: 'int8', io: 'int8', calibration: calibrationFor(mlp.path), file: mlp.path })).bytes;
+      const model = (
+        await compileModel(readFileSync(mlp.path), {
+          precision: 'int8',
+          io: 'int8',
+          calibration: calibrationFor(mlp.path),
+          file: mlp.path,
+        })
+      ).bytes;
       const t = await withBoard('host-sim', (c) => measureTransfer(c, model, 1));
-      rows.push([`${(t.bytes / 1024).toFixed(0)} KB development upload (host-sim)`, `efficiency ${t.efficiency.toFixed(3)}, ${t.roundTrips} round trips, ${t.retries} retries, ${t.seconds.toFixed(2)} s`]);
+      rows.push([
+        `${(t.bytes / 1024).toFixed(0)} KB development upload (host-sim)`,
+        `efficiency ${t.efficiency.toFixed(3)}, ${t.roundTrips} round trips, ${t.retries} retries, ${t.seconds.toFixed(2)} s`,
+      ]);
     }
     await withBoard('qemu-mps2-an386', async (c) => {
       for (const z of zooModels()) {
         let compiled;
         try {
-          compiled = await compileModel(readFileSync(z.path), { precision: 'int8', io: 'int8', calibration: calibrationFor(z.path), file: z.path });
+          compiled = await compileModel(readFileSync(z.path), {
+            precision: 'int8',
+            io: 'int8',
+            calibration: calibrationFor(z.path),
+            file: z.path,
+          });
         } catch (e) {
           rows.push([`${z.name} on QEMU`, `not compiled: ${(e as { code?: string }).code ?? (e as Error).message}`]);
           continue;
@@ -112,7 +157,10 @@ export const deviceBench: Benchmark = {
           const io = await c.modelIo(0);
           const input = new Int8Array(io.inputs[0].bytes).fill(io.inputs[0].zeroPoint);
           const r = await c.run(0, input);
-          rows.push([`${z.name} on QEMU`, `${r.cycles} ticks = ${(r.cycles * INSTRUCTIONS_PER_TICK / 1e6).toFixed(2)} M instructions per inference; ${compiled.bytes.length} B uploaded in ${upload.toFixed(1)} s`]);
+          rows.push([
+            `${z.name} on QEMU`,
+            `${r.cycles} ticks = ${((r.cycles * INSTRUCTIONS_PER_TICK) / 1e6).toFixed(2)} M instructions per inference; ${compiled.bytes.length} B uploaded in ${upload.toFixed(1)} s`,
+          ]);
         } catch (e) {
           rows.push([`${z.name} on QEMU`, `failed: ${(e as { code?: string }).code ?? ''} ${(e as Error).message}`]);
         }
@@ -121,13 +169,16 @@ export const deviceBench: Benchmark = {
     rows.push(...kernelRows(compiledZoo), codeSizeRow());
     rows.push(...(await m33Rows()));
     return {
-      title: 'device: protocol efficiency and instructions per inference (QEMU mps2-an386 Cortex-M4 and mps2-an505 Cortex-M33 with TrustZone-M, -icount shift=0)',
+      title:
+        'device: protocol efficiency and instructions per inference (QEMU mps2-an386 Cortex-M4 and mps2-an505 Cortex-M33 with TrustZone-M, -icount shift=0)',
       header: ['measurement', 'result'],
       rows,
       notes: [
         'per-operator rows: the bare-metal harness firmware-tools/runtime/qemu/el_qemu_run.c on the same QEMU board, optimised kernels and the reference loops (el_model_use_reference_kernels) in one build, SysTick around each operator; M = million instructions',
-        'QEMU does not pace its UART: upload times measure the emulator, not a line rate', 'input: every element at the input zero point (the cost of an int8 inference does not depend on the values)',
-        'M33 rows (src/bench/device-m33.ts): models flashed as packages; locked = seal, device-bound; RAM mode restores every sealed tensor once at unlock, streaming (flavour lock-streaming) restores each operator\'s sealed inputs before it runs; ticks of the secure SysTick = 50 instructions'],
+        'QEMU does not pace its UART: upload times measure the emulator, not a line rate',
+        'input: every element at the input zero point (the cost of an int8 inference does not depend on the values)',
+        "M33 rows (src/bench/device-m33.ts): models flashed as packages; locked = seal, device-bound; RAM mode restores every sealed tensor once at unlock, streaming (flavour lock-streaming) restores each operator's sealed inputs before it runs; ticks of the secure SysTick = 50 instructions",
+      ],
     };
   },
 };

@@ -24,7 +24,17 @@ async function compiledZoo(): Promise<{ name: string; tflite?: Uint8Array; error
   const out: { name: string; tflite?: Uint8Array; error?: string }[] = [];
   for (const z of zooModels()) {
     try {
-      out.push({ name: z.name, tflite: (await compileModel(readFileSync(z.path), { precision: 'int8', io: 'int8', calibration: calibrationFor(z.path), file: z.path })).bytes });
+      out.push({
+        name: z.name,
+        tflite: (
+          await compileModel(readFileSync(z.path), {
+            precision: 'int8',
+            io: 'int8',
+            calibration: calibrationFor(z.path),
+            file: z.path,
+          })
+        ).bytes,
+      });
     } catch (e) {
       out.push({ name: z.name, error: (e as { code?: string }).code ?? (e as Error).message });
     }
@@ -52,7 +62,12 @@ export const flashBench: Benchmark = {
               rows.push([m.name, board, '-', `not compiled: ${m.error}`, '-', '-', '-']);
               continue;
             }
-            const pkg = buildPackage(m.tflite, { master, deviceUid: uid, version: `1.0.${counter}`, securityCounter: counter++ }).bytes;
+            const pkg = buildPackage(m.tflite, {
+              master,
+              deviceUid: uid,
+              version: `1.0.${counter}`,
+              securityCounter: counter++,
+            }).bytes;
             let tVerify = 0n;
             const t0 = process.hrtime.bigint();
             try {
@@ -60,7 +75,15 @@ export const flashBench: Benchmark = {
                 if (e.event === 'verify') tVerify = process.hrtime.bigint();
               });
             } catch (e) {
-              rows.push([m.name, board, pkg.length, `refused: ${(e as { code?: string }).code ?? (e as Error).message}`, '-', '-', '-']);
+              rows.push([
+                m.name,
+                board,
+                pkg.length,
+                `refused: ${(e as { code?: string }).code ?? (e as Error).message}`,
+                '-',
+                '-',
+                '-',
+              ]);
               continue;
             }
             const t1 = process.hrtime.bigint();
@@ -68,7 +91,15 @@ export const flashBench: Benchmark = {
             const skip = Number(process.hrtime.bigint() - t1) / 1e6;
             const upload = Number(tVerify - t0) / 1e9;
             const end = Number(t1 - tVerify) / 1e6;
-            rows.push([m.name, board, pkg.length, upload.toFixed(2), (pkg.length / 1024 / upload).toFixed(0), end.toFixed(1), skip.toFixed(0)]);
+            rows.push([
+              m.name,
+              board,
+              pkg.length,
+              upload.toFixed(2),
+              (pkg.length / 1024 / upload).toFixed(0),
+              end.toFixed(1),
+              skip.toFixed(0),
+            ]);
           }
         } finally {
           await c.close();

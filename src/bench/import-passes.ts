@@ -20,7 +20,16 @@ export const importPasses: Benchmark = {
         nodesAfter = runPipeline(model).model.graph.nodes.length;
       });
       const tWrite = await medianMs(() => writeOnnx(model));
-      rows.push([z.name, bytes.length, model.graph.nodes.length, nodesAfter, tRead.toFixed(2), tInfer.toFixed(2), tPasses.toFixed(2), tWrite.toFixed(2)]);
+      rows.push([
+        z.name,
+        bytes.length,
+        model.graph.nodes.length,
+        nodesAfter,
+        tRead.toFixed(2),
+        tInfer.toFixed(2),
+        tPasses.toFixed(2),
+        tWrite.toFixed(2),
+      ]);
     }
     return {
       title: 'ONNX import, shape inference and pass pipeline (median of 5, ms)',

@@ -17,8 +17,14 @@ const SUPERUSER = 'edgelock';
 /** The directory of the newest installed PostgreSQL's server binaries (Debian: /usr/lib/postgresql/<v>/bin). */
 export function postgresBinDir(): string {
   const root = '/usr/lib/postgresql';
-  const versions = fs.existsSync(root) ? fs.readdirSync(root).filter((v) => fs.existsSync(path.join(root, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a)) : [];
-  if (versions.length === 0) throw new Error('PostgreSQL is not installed (Debian package `postgresql`; scripts/setup.sh installs it)');
+  const versions = fs.existsSync(root)
+    ? fs
+        .readdirSync(root)
+        .filter((v) => fs.existsSync(path.join(root, v, 'bin', 'initdb')))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
+  if (versions.length === 0)
+    throw new Error('PostgreSQL is not installed (Debian package `postgresql`; scripts/setup.sh installs it)');
   return path.join(root, versions[0], 'bin');
 }
 
@@ -40,7 +46,8 @@ const asRoot = () => process.getuid?.() === 0;
 function pgRun(bin: string, args: string[], opts: { allowFail?: boolean } = {}): string {
   const [cmd, argv] = asRoot() ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
   const r = spawnSync(cmd, argv, { encoding: 'utf8', timeout: 120000 });
-  if (r.status !== 0 && !opts.allowFail) throw new Error(`${path.basename(bin)} failed (${r.status}): ${r.stderr || r.stdout}`);
+  if (r.status !== 0 && !opts.allowFail)
+    throw new Error(`${path.basename(bin)} failed (${r.status}): ${r.stderr || r.stdout}`);
   return r.stdout;
 }
 
@@ -48,7 +55,12 @@ export class TestPostgres {
   private running = false;
   private dbs = 0;
 
-  private constructor(readonly bin: string, readonly root: string, readonly dataDir: string, readonly port: number) {}
+  private constructor(
+    readonly bin: string,
+    readonly root: string,
+    readonly dataDir: string,
+    readonly port: number,
+  ) {}
 
   /** Creates the cluster and starts the server. */
   static async start(): Promise<TestPostgres> {
@@ -60,7 +72,17 @@ export class TestPostgres {
       fs.mkdirSync(dataDir, { mode: 0o700 });
       execFileSync('chown', ['postgres:postgres', root, dataDir]);
     }
-    pgRun(path.join(bin, 'initdb'), ['-D', dataDir, '-U', SUPERUSER, '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
+    pgRun(path.join(bin, 'initdb'), [
+      '-D',
+      dataDir,
+      '-U',
+      SUPERUSER,
+      '--auth=trust',
+      '-E',
+      'UTF8',
+      '--locale=C',
+      '--no-sync',
+    ]);
     const pg = new TestPostgres(bin, root, dataDir, await freePort());
     await pg.startServer();
     stopAtExit.add(pg);
@@ -88,21 +110,38 @@ export class TestPostgres {
   /** Starts the server (waiting until it accepts connections). */
   async startServer(): Promise<void> {
     const opts = `-p ${this.port} -c listen_addresses=127.0.0.1 -k ${this.root} -c fsync=on -c max_connections=50`;
-    pgRun(path.join(this.bin, 'pg_ctl'), ['-D', this.dataDir, '-l', path.join(this.root, 'server.log'), '-o', opts, '-w', '-t', '60', 'start']);
+    pgRun(path.join(this.bin, 'pg_ctl'), [
+      '-D',
+      this.dataDir,
+      '-l',
+      path.join(this.root, 'server.log'),
+      '-o',
+      opts,
+      '-w',
+      '-t',
+      '60',
+      'start',
+    ]);
     this.running = true;
   }
 
   /** Stops the server: `fast` ends every session at once (as an administrator's restart does). */
   stopServer(mode: 'fast' | 'immediate' = 'fast'): void {
     if (!this.running) return;
-    pgRun(path.join(this.bin, 'pg_ctl'), ['-D', this.dataDir, '-m', mode, '-w', '-t', '60', 'stop'], { allowFail: true });
+    pgRun(path.join(this.bin, 'pg_ctl'), ['-D', this.dataDir, '-m', mode, '-w', '-t', '60', 'stop'], {
+      allowFail: true,
+    });
     this.running = false;
   }
 
   /** pg_dump of a database as plain SQL text (everything the server would hand out). */
   dump(url: string): Buffer {
     const db = new URL(url).pathname.slice(1);
-    return execFileSync(path.join(this.bin, 'pg_dump'), ['-h', '127.0.0.1', '-p', String(this.port), '-U', SUPERUSER, '--no-owner', db], { maxBuffer: 256 << 20 });
+    return execFileSync(
+      path.join(this.bin, 'pg_dump'),
+      ['-h', '127.0.0.1', '-p', String(this.port), '-U', SUPERUSER, '--no-owner', db],
+      { maxBuffer: 256 << 20 },
+    );
   }
 
   /** Every file of the cluster's data directory (tables, indexes, WAL), concatenated. */

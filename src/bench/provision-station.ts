@@ -25,11 +25,25 @@ process.once('message', async (job: Job) => {
   send({ ready: true });
   process.once('message', async () => {
     const t0 = process.hrtime.bigint();
-    const out = await provision({ ports: job.ports, master, db, station: job.station, operator: 'bench', yes: true, streams: { out: sink(), err: sink() }, tty: false });
+    const out = await provision({
+      ports: job.ports,
+      master,
+      db,
+      station: job.station,
+      operator: 'bench',
+      yes: true,
+      streams: { out: sink(), err: sink() },
+      tty: false,
+    });
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     master.fill(0);
     await db.close();
-    send({ done: true, ms, retries, failed: out.filter((o) => !o.ok).map((o) => `${o.port} (${o.error!.code}: ${o.error!.message})`) });
+    send({
+      done: true,
+      ms,
+      retries,
+      failed: out.filter((o) => !o.ok).map((o) => `${o.port} (${o.error!.code}: ${o.error!.message})`),
+    });
     process.exit(0);
   });
 });

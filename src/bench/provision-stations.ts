@@ -30,18 +30,28 @@ interface StationResult {
 }
 
 /** Forks one station per port group, waits until all opened the database, starts them at once; returns the wall time. */
-async function runStations(db: string, groups: string[][], master: Buffer, during?: () => Promise<void>): Promise<{ wallMs: number; retries: number }> {
-  const children = groups.map(() => fork(join(__dirname, 'provision-station.js'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
+async function runStations(
+  db: string,
+  groups: string[][],
+  master: Buffer,
+  during?: () => Promise<void>,
+): Promise<{ wallMs: number; retries: number }> {
+  const children = groups.map(() =>
+    fork(join(__dirname, 'provision-station.js'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }),
+  );
   try {
-    const next = (c: ReturnType<typeof fork>) => new Promise<unknown>((resolve, reject) => {
-      c.once('message', resolve);
-      c.once('exit', (code) => reject(new Error(`a station exited (${code}) before answering`)));
-    });
-    await Promise.all(children.map((c, i) => {
-      const ready = next(c);
-      c.send({ db, ports: groups[i], master: master.toString('hex'), station: `station-${i + 1}` });
-      return ready;
-    }));
+    const next = (c: ReturnType<typeof fork>) =>
+      new Promise<unknown>((resolve, reject) => {
+        c.once('message', resolve);
+        c.once('exit', (code) => reject(new Error(`a station exited (${code}) before answering`)));
+      });
+    await Promise.all(
+      children.map((c, i) => {
+        const ready = next(c);
+        c.send({ db, ports: groups[i], master: master.toString('hex'), station: `station-${i + 1}` });
+        return ready;
+      }),
+    );
     const t0 = process.hrtime.bigint();
     const results = children.map((c) => next(c) as Promise<StationResult>);
     for (const c of children) c.send({ go: true });
@@ -58,7 +68,9 @@ async function runStations(db: string, groups: string[][], master: Buffer, durin
 
 async function withFreshBoards<T>(k: number, fn: (ports: string[]) => Promise<T>): Promise<T> {
   const root = mkdtempSync(join(tmpdir(), 'edgelock-bench-stations-'));
-  const started = await Promise.all(Array.from({ length: k }, (_, i) => startBoard({ board: 'host-sim', stateDir: join(root, `b${i}`) })));
+  const started = await Promise.all(
+    Array.from({ length: k }, (_, i) => startBoard({ board: 'host-sim', stateDir: join(root, `b${i}`) })),
+  );
   try {
     return await fn(started.map((b) => b.port));
   } finally {
@@ -73,22 +85,33 @@ export async function provisionStationsTable(): Promise<BenchTable> {
   const master = randomBytes(32);
   const rows: (string | number)[][] = [];
   try {
-    const cases: { backend: string; restart: boolean }[] = [{ backend: 'sqlite', restart: false }, { backend: 'postgres', restart: false }, { backend: 'postgres', restart: true }];
+    const cases: { backend: string; restart: boolean }[] = [
+      { backend: 'sqlite', restart: false },
+      { backend: 'postgres', restart: false },
+      { backend: 'postgres', restart: true },
+    ];
     for (const c of cases) {
       for (const stations of STATIONS) {
         const walls: number[] = [];
         const downs: number[] = [];
         let retries = 0;
         for (let r = 0; r < ROUNDS; r++) {
-          const db = c.backend === 'sqlite' ? join(dir, `s${stations}-r${r}-${c.restart}.db`) : await pg.createDatabase(`bench_s${stations}_r${r}_${c.restart ? 'restart' : 'plain'}`);
+          const db =
+            c.backend === 'sqlite'
+              ? join(dir, `s${stations}-r${r}-${c.restart}.db`)
+              : await pg.createDatabase(`bench_s${stations}_r${r}_${c.restart ? 'restart' : 'plain'}`);
           await withFreshBoards(stations * BOARDS_PER_STATION, async (ports) => {
-            const groups = Array.from({ length: stations }, (_, i) => ports.slice(i * BOARDS_PER_STATION, (i + 1) * BOARDS_PER_STATION));
-            const during = c.restart ? async () => {
-              const t0 = process.hrtime.bigint();
-              pg.stopServer('fast');
-              await pg.startServer();
-              downs.push(Number(process.hrtime.bigint() - t0) / 1e6);
-            } : undefined;
+            const groups = Array.from({ length: stations }, (_, i) =>
+              ports.slice(i * BOARDS_PER_STATION, (i + 1) * BOARDS_PER_STATION),
+            );
+            const during = c.restart
+              ? async () => {
+                  const t0 = process.hrtime.bigint();
+                  pg.stopServer('fast');
+                  await pg.startServer();
+                  downs.push(Number(process.hrtime.bigint() - t0) / 1e6);
+                }
+              : undefined;
             const res = await runStations(db, groups, master, during);
             walls.push(res.wallMs);
             retries += res.retries;
@@ -96,7 +119,15 @@ export async function provisionStationsTable(): Promise<BenchTable> {
         }
         const wall = median(walls);
         const boards = stations * BOARDS_PER_STATION;
-        rows.push([c.backend + (c.restart ? ' + restart mid-run' : ''), stations, boards, wall.toFixed(0), (boards / (wall / 1000)).toFixed(1), c.restart ? median(downs).toFixed(0) : '', c.restart ? (retries / ROUNDS).toFixed(1) : '']);
+        rows.push([
+          c.backend + (c.restart ? ' + restart mid-run' : ''),
+          stations,
+          boards,
+          wall.toFixed(0),
+          (boards / (wall / 1000)).toFixed(1),
+          c.restart ? median(downs).toFixed(0) : '',
+          c.restart ? (retries / ROUNDS).toFixed(1) : '',
+        ]);
       }
     }
   } finally {

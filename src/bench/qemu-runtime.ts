@@ -32,26 +32,75 @@ export function buildQemuRuntimeHarness(flavour = 'default'): string {
   const flags = BUILD_FLAVOURS[flavour];
   if (!flags) throw new Error(`unknown flavour ${flavour}`);
   const dir = join(REPO_ROOT, 'build', `el_qemu_run-${flavour}`);
-  execFileSync('make', ['-s', '-C', join(REPO_ROOT, 'firmware-tools/runtime/qemu'), `BUILD_DIR=${dir}`, ...(flags.length ? [`EXTRA_CFLAGS=${flags.join(' ')}`] : [])], { stdio: 'pipe' });
+  execFileSync(
+    'make',
+    [
+      '-s',
+      '-C',
+      join(REPO_ROOT, 'firmware-tools/runtime/qemu'),
+      `BUILD_DIR=${dir}`,
+      ...(flags.length ? [`EXTRA_CFLAGS=${flags.join(' ')}`] : []),
+    ],
+    { stdio: 'pipe' },
+  );
   return join(dir, 'el_qemu_run.elf');
 }
 
 /** Runs every (model, input) pair in one QEMU boot. */
-export function runOnQemu(elf: string, jobs: { model: Uint8Array; input: Uint8Array }[], timeoutMs = 600_000): QemuRunResult[] {
+export function runOnQemu(
+  elf: string,
+  jobs: { model: Uint8Array; input: Uint8Array }[],
+  timeoutMs = 600_000,
+): QemuRunResult[] {
   const dir = mkdtempSync(join(tmpdir(), 'el-qemu-run-'));
   try {
     jobs.forEach((j, k) => {
       writeFileSync(join(dir, `model${k}.tflite`), j.model);
       writeFileSync(join(dir, `input${k}.bin`), j.input);
     });
-    const r = spawnSync('qemu-system-arm', ['-M', 'mps2-an386', '-cpu', 'cortex-m4', '-display', 'none', '-monitor', 'none', '-serial', 'null',
-      '-semihosting-config', 'enable=on,target=native', '-icount', 'shift=0', '-kernel', elf], { cwd: dir, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 16 << 20 });
+    const r = spawnSync(
+      'qemu-system-arm',
+      [
+        '-M',
+        'mps2-an386',
+        '-cpu',
+        'cortex-m4',
+        '-display',
+        'none',
+        '-monitor',
+        'none',
+        '-serial',
+        'null',
+        '-semihosting-config',
+        'enable=on,target=native',
+        '-icount',
+        'shift=0',
+        '-kernel',
+        elf,
+      ],
+      { cwd: dir, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 16 << 20 },
+    );
     if (r.status !== 0) throw new Error(`qemu exited with ${r.status} ${r.signal ?? ''}: ${r.stderr}`);
     const lines = r.stdout.split('\n').filter((l) => l.trim());
-    if (lines.length !== jobs.length) throw new Error(`harness answered ${lines.length} of ${jobs.length} models: ${r.stdout.slice(-500)}`);
+    if (lines.length !== jobs.length)
+      throw new Error(`harness answered ${lines.length} of ${jobs.length} models: ${r.stdout.slice(-500)}`);
     return lines.map((l, k) => {
-      const j = JSON.parse(l) as { status: string; arena_used?: number; macs?: number; fast?: number; ref?: number; ops?: [string, number, number][] };
-      const res: QemuRunResult = { status: j.status, arenaUsed: j.arena_used, macs: j.macs, fast: j.fast, ref: j.ref, ops: j.ops };
+      const j = JSON.parse(l) as {
+        status: string;
+        arena_used?: number;
+        macs?: number;
+        fast?: number;
+        ref?: number;
+        ops?: [string, number, number][];
+      };
+      const res: QemuRunResult = {
+        status: j.status,
+        arenaUsed: j.arena_used,
+        macs: j.macs,
+        fast: j.fast,
+        ref: j.ref,
+        ops: j.ops,
+      };
       if (j.status === 'ok') {
         res.outFast = readFileSync(join(dir, `out${k}.fast.bin`));
         res.outRef = readFileSync(join(dir, `out${k}.ref.bin`));

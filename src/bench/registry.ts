@@ -7,4 +7,11 @@ import { flashBench } from './flash';
 import { Benchmark } from './types';
 
 /** Every benchmark `npm run bench` runs, in order. `npm run bench -- <name>` runs one. */
-export const BENCHMARKS: Benchmark[] = [importPasses, compileBench, trainSpeed, deviceBench, provisionBench, flashBench];
+export const BENCHMARKS: Benchmark[] = [
+  importPasses,
+  compileBench,
+  trainSpeed,
+  deviceBench,
+  provisionBench,
+  flashBench,
+];

@@ -24,7 +24,11 @@ async function edgelockSamplesPerSec(threads: number, batches: number): Promise<
   const net = buildNetwork([1, 28, 28], MNIST_LENET_RECIPE.layers, 1);
   // Two epochs in one call, so the timed epoch runs on the same (started, JIT-compiled) workers
   // as the warm-up epoch; only the second epoch's batches are timed.
-  const h = await fitParallel(net, { x: train.images, labels: train.labels, count: BATCH * batches }, { epochs: 2, batchSize: BATCH, optimizer: new Sgd({ lr: 0.01, momentum: 0.9 }), seed: 1, threads });
+  const h = await fitParallel(
+    net,
+    { x: train.images, labels: train.labels, count: BATCH * batches },
+    { epochs: 2, batchSize: BATCH, optimizer: new Sgd({ lr: 0.01, momentum: 0.9 }), seed: 1, threads },
+  );
   return h[1].samplesPerSec;
 }
 
@@ -114,7 +118,10 @@ print(n * 64 / (time.perf_counter() - t))
 function torchSamplesPerSec(threads: number): number | string {
   if (!fs.existsSync(PY)) return 'not installed';
   const r = spawnSync(PY, ['-c', TORCH_SCRIPT, String(threads)], { encoding: 'utf8', timeout: 600000 });
-  if (r.status !== 0) return /No module named 'torch'/.test(r.stderr ?? '') ? 'not installed' : `failed (${r.error ? r.error.message : `exit ${r.status}`})`;
+  if (r.status !== 0)
+    return /No module named 'torch'/.test(r.stderr ?? '')
+      ? 'not installed'
+      : `failed (${r.error ? r.error.message : `exit ${r.status}`})`;
   const v = Number(r.stdout.trim().split('\n').pop());
   return Number.isFinite(v) ? v : 'failed (no number)';
 }
@@ -135,15 +142,30 @@ export const trainSpeed: Benchmark = {
     const torch = best ? best.result : null;
     const ratio = (v: number, ref: number | null) => (ref ? `${(v / ref).toFixed(2)}×` : '-');
     const plural = (t: number) => `${t} thread${t === 1 ? '' : 's'}`;
-    const torchSummary = torchRuns.map((r) => `${plural(r.threads)}: ${typeof r.result === 'number' ? Math.round(r.result) : r.result}`).join(', ');
-    const rows: (string | number)[][] = [['edgelock trainer, 1 thread', Math.round(one), ratio(one, tfjs), ratio(one, torch)]];
-    if (two !== null) rows.push([`edgelock trainer, ${plural(threads)}`, Math.round(two), ratio(two, tfjs), ratio(two, torch)]);
-    rows.push(['tfjs-layers 4.9 (pure-JS CPU backend)', tfjs === null ? 'not installed' : Math.round(tfjs), tfjs === null ? '-' : '1.00×', tfjs ? ratio(tfjs, torch) : '-']);
+    const torchSummary = torchRuns
+      .map((r) => `${plural(r.threads)}: ${typeof r.result === 'number' ? Math.round(r.result) : r.result}`)
+      .join(', ');
+    const rows: (string | number)[][] = [
+      ['edgelock trainer, 1 thread', Math.round(one), ratio(one, tfjs), ratio(one, torch)],
+    ];
+    if (two !== null)
+      rows.push([`edgelock trainer, ${plural(threads)}`, Math.round(two), ratio(two, tfjs), ratio(two, torch)]);
+    rows.push([
+      'tfjs-layers 4.9 (pure-JS CPU backend)',
+      tfjs === null ? 'not installed' : Math.round(tfjs),
+      tfjs === null ? '-' : '1.00×',
+      tfjs ? ratio(tfjs, torch) : '-',
+    ]);
     for (const r of torchRuns) {
       const v = typeof r.result === 'number' ? r.result : null;
       const faster = best && best.threads === r.threads && measured.length > 1;
       const label = `PyTorch CPU, ${plural(r.threads)}${faster ? ' (the faster)' : ''}`;
-      rows.push([label, v === null ? r.result : Math.round(v), v && tfjs ? ratio(v, tfjs) : '-', v ? ratio(v, torch) : '-']);
+      rows.push([
+        label,
+        v === null ? r.result : Math.round(v),
+        v && tfjs ? ratio(v, tfjs) : '-',
+        v ? ratio(v, torch) : '-',
+      ]);
     }
     return {
       title: 'Training speed: zoo LeNet-5 on MNIST, batch 64, SGD momentum, softmax cross-entropy',
@@ -155,7 +177,10 @@ export const trainSpeed: Benchmark = {
           ? `vs PyTorch: against the faster PyTorch configuration measured in this run, ${plural(best.threads)} (${torchSummary} samples/s)`
           : `vs PyTorch: no PyTorch number (${torchSummary}; apt-get install python3-torch for Debian's /usr/bin/python3)`,
         'acceptance: ≥ 30× tfjs-layers; goal: ≥ 0.25× PyTorch',
-        `load average (1/5/15 min) before the run: ${loadBefore.map((v) => v.toFixed(2)).join(' ')}, after: ${os.loadavg().map((v) => v.toFixed(2)).join(' ')} (the bench itself adds up to ${threads})`,
+        `load average (1/5/15 min) before the run: ${loadBefore.map((v) => v.toFixed(2)).join(' ')}, after: ${os
+          .loadavg()
+          .map((v) => v.toFixed(2))
+          .join(' ')} (the bench itself adds up to ${threads})`,
       ],
     };
   },

@@ -5,7 +5,13 @@ import { BOARDS, BoardDef, REPO_ROOT } from './boards';
 
 export function boardByName(name: string): BoardDef {
   const b = BOARDS.find((x) => x.name === name);
-  if (!b) throw new EdgelockError('E_BOARD_UNKNOWN', `unknown board '${name}'`, {}, `boards: ${BOARDS.map((x) => x.name).join(', ')}`);
+  if (!b)
+    throw new EdgelockError(
+      'E_BOARD_UNKNOWN',
+      `unknown board '${name}'`,
+      {},
+      `boards: ${BOARDS.map((x) => x.name).join(', ')}`,
+    );
   return b;
 }
 
@@ -37,7 +43,12 @@ export function flavourParts(flavour = 'default'): string[] {
   const parts = flavour.split(',').map((x) => x.trim());
   const unknown = parts.filter((x) => !BUILD_FLAVOURS[x]);
   if (unknown.length || parts.some((x) => x === '')) {
-    throw new EdgelockError('E_USAGE', `unknown firmware build flavour '${unknown[0] ?? flavour}'`, {}, `flavours: ${Object.keys(BUILD_FLAVOURS).join(', ')}; combine with commas, e.g. single-rounding,dev`);
+    throw new EdgelockError(
+      'E_USAGE',
+      `unknown firmware build flavour '${unknown[0] ?? flavour}'`,
+      {},
+      `flavours: ${Object.keys(BUILD_FLAVOURS).join(', ')}; combine with commas, e.g. single-rounding,dev`,
+    );
   }
   return Object.keys(BUILD_FLAVOURS).filter((k) => k !== 'default' && parts.includes(k));
 }
@@ -60,14 +71,29 @@ export function buildDir(board: BoardDef, flavour = 'default'): string {
 /** Builds the board firmware (in `flavour`) if its sources changed (make decides) and returns the artefact path. */
 export function ensureBuilt(board: BoardDef, flavour = 'default'): string {
   const missing = board.tools.filter((t) => !hasTool(t));
-  if (missing.length) throw new EdgelockError('E_BOARD_TOOL_MISSING', `board ${board.name} needs ${missing.join(', ')}`);
+  if (missing.length)
+    throw new EdgelockError('E_BOARD_TOOL_MISSING', `board ${board.name} needs ${missing.join(', ')}`);
   const flags = flavourFlags(flavour);
   const dir = buildDir(board, flavour);
   try {
-    execFileSync('make', ['-s', '-C', path.join(REPO_ROOT, board.sourceDir), `BUILD_DIR=${dir}`, ...(flags.length ? [`EXTRA_CFLAGS=${flags.join(' ')}`] : [])], { stdio: 'pipe' });
+    execFileSync(
+      'make',
+      [
+        '-s',
+        '-C',
+        path.join(REPO_ROOT, board.sourceDir),
+        `BUILD_DIR=${dir}`,
+        ...(flags.length ? [`EXTRA_CFLAGS=${flags.join(' ')}`] : []),
+      ],
+      { stdio: 'pipe' },
+    );
   } catch (e) {
     const err = e as { stderr?: Buffer; stdout?: Buffer };
-    const out = `${err.stdout?.toString() ?? ''}${err.stderr?.toString() ?? ''}`.trim().split('\n').slice(-8).join('\n');
+    const out = `${err.stdout?.toString() ?? ''}${err.stderr?.toString() ?? ''}`
+      .trim()
+      .split('\n')
+      .slice(-8)
+      .join('\n');
     throw new EdgelockError('E_BOARD_BUILD', `building ${board.name} failed:\n${out}`);
   }
   return path.join(dir, board.artefact);

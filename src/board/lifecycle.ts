@@ -32,7 +32,13 @@ export async function startBoard(opts: StartOptions = {}): Promise<RunningBoard>
   const def = boardByName(opts.board ?? DEFAULT_BOARD);
   const stateDir = path.resolve(opts.stateDir ?? path.join('.edgelock-state', def.name));
   const busy = listBoards().find((b) => b.stateDir === stateDir);
-  if (busy) throw new EdgelockError('E_BOARD_START', `state directory ${stateDir} is in use by ${busy.board} (pid ${busy.pid}, ${busy.port})`, {}, `stop it first: edgelock board stop ${busy.pid}`);
+  if (busy)
+    throw new EdgelockError(
+      'E_BOARD_START',
+      `state directory ${stateDir} is in use by ${busy.board} (pid ${busy.pid}, ${busy.port})`,
+      {},
+      `stop it first: edgelock board stop ${busy.pid}`,
+    );
   const artefact = ensureBuilt(def, opts.flavour);
   fs.mkdirSync(stateDir, { recursive: true });
   fs.mkdirSync(runDir(), { recursive: true });
@@ -49,15 +55,30 @@ export async function startBoard(opts: StartOptions = {}): Promise<RunningBoard>
   while (Date.now() < deadline) {
     const m = fs.readFileSync(log, 'utf8').match(def.portPattern);
     if (m && child.pid) {
-      const b: RunningBoard = { board: def.name, port: m[1], pid: child.pid, stateDir, log, started: new Date().toISOString(), procStart: processStart(child.pid) };
+      const b: RunningBoard = {
+        board: def.name,
+        port: m[1],
+        pid: child.pid,
+        stateDir,
+        log,
+        started: new Date().toISOString(),
+        procStart: processStart(child.pid),
+      };
       recordBoard(b);
       return b;
     }
-    if (exited !== undefined) throw new EdgelockError('E_BOARD_START', `${def.name} exited (code ${exited}) before reporting a port: ${tail(log)}`);
+    if (exited !== undefined)
+      throw new EdgelockError(
+        'E_BOARD_START',
+        `${def.name} exited (code ${exited}) before reporting a port: ${tail(log)}`,
+      );
     await sleep(30);
   }
   if (child.pid) process.kill(child.pid, 'SIGKILL');
-  throw new EdgelockError('E_BOARD_START', `${def.name} did not report a serial port within ${opts.timeoutMs ?? 15000} ms: ${tail(log)}`);
+  throw new EdgelockError(
+    'E_BOARD_START',
+    `${def.name} did not report a serial port within ${opts.timeoutMs ?? 15000} ms: ${tail(log)}`,
+  );
 }
 
 /** Stops a board started by startBoard, found by pid or serial port. */

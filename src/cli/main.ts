@@ -10,7 +10,8 @@ function debugEnabled(argv: string[]): boolean {
 
 function report(err: unknown, argv: string[]): number {
   if (err instanceof CommanderError) {
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
+      return 0;
     process.stderr.write(`error E_USAGE: ${err.message.replace(/^error:\s*/, '')}\n`);
     return 2;
   }
@@ -44,7 +45,10 @@ export function buildProgram(): Command {
 
 export async function main(argv: string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv.filter((a) => a !== '--debug'), { from: 'user' });
+    await buildProgram().parseAsync(
+      argv.filter((a) => a !== '--debug'),
+      { from: 'user' },
+    );
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     return report(err, argv);

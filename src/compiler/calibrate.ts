@@ -44,7 +44,6 @@ export const DEFAULT_MAX_SAMPLES = 1000;
 const BATCH_ELEMENT_BUDGET = 16 * 1024 * 1024;
 const MAX_BATCH = 256;
 
-
 interface InputPlan {
   name: string;
   /** Input shape for one run, with `batch` standing for the batch dimension when symbolic. */
@@ -60,18 +59,33 @@ function fmt(shape: readonly Dim[]): string {
 function planInput(model: Model, samples: CalibrationSamples): InputPlan {
   const inputs = model.graph.inputs;
   if (inputs.length !== 1) {
-    throw new EdgelockError('E_CALIB_DATA', `calibration feeds one input, the model has ${inputs.length} (${inputs.map((i) => i.name).join(', ')})`);
+    throw new EdgelockError(
+      'E_CALIB_DATA',
+      `calibration feeds one input, the model has ${inputs.length} (${inputs.map((i) => i.name).join(', ')})`,
+    );
   }
   const input = inputs[0];
-  if (input.dtype !== 'float32') throw new EdgelockError('E_CALIB_DATA', `model input '${input.name}' is ${input.dtype}; calibration data is float32`);
+  if (input.dtype !== 'float32')
+    throw new EdgelockError(
+      'E_CALIB_DATA',
+      `model input '${input.name}' is ${input.dtype}; calibration data is float32`,
+    );
   if (input.shape === null || input.shape.length === 0) {
-    throw new EdgelockError('E_CALIB_DATA', `model input '${input.name}' has no known shape to check calibration data against`, {}, 'export the model with a fixed input shape');
+    throw new EdgelockError(
+      'E_CALIB_DATA',
+      `model input '${input.name}' has no known shape to check calibration data against`,
+      {},
+      'export the model with a fixed input shape',
+    );
   }
   const dims = input.shape;
   const symbolicBatch = typeof dims[0] !== 'number';
   const rest = dims.slice(1);
   if (rest.some((d) => typeof d !== 'number')) {
-    throw new EdgelockError('E_ONNX_DYNAMIC_SHAPE', `model input '${input.name}' has shape ${fmt(dims)}; only the batch dimension may be symbolic`);
+    throw new EdgelockError(
+      'E_ONNX_DYNAMIC_SHAPE',
+      `model input '${input.name}' has shape ${fmt(dims)}; only the batch dimension may be symbolic`,
+    );
   }
   const inner = rest as number[];
   const s = samples.sampleShape;
@@ -86,9 +100,13 @@ function planInput(model: Model, samples: CalibrationSamples): InputPlan {
     );
   }
   const sampleSize = s.reduce((a, b) => a * b, 1);
-  if (!Number.isInteger(samples.count) || samples.count < 1) throw new EdgelockError('E_CALIB_DATA', 'the calibration set holds no samples');
+  if (!Number.isInteger(samples.count) || samples.count < 1)
+    throw new EdgelockError('E_CALIB_DATA', 'the calibration set holds no samples');
   if (samples.data.length !== samples.count * sampleSize) {
-    throw new EdgelockError('E_CALIB_DATA', `calibration data holds ${samples.data.length} values, ${samples.count} samples of ${fmt(s)} need ${samples.count * sampleSize}`);
+    throw new EdgelockError(
+      'E_CALIB_DATA',
+      `calibration data holds ${samples.data.length} values, ${samples.count} samples of ${fmt(s)} need ${samples.count * sampleSize}`,
+    );
   }
   return {
     name: input.name,
@@ -128,9 +146,17 @@ function perSampleElements(shape: readonly (number | string)[] | undefined): num
   return shape.slice(1).reduce<number>((a, d) => a * (typeof d === 'number' && d > 0 ? d : 1), 1);
 }
 
-export async function calibrate(model: Model, samples: CalibrationSamples, opts: CalibrationOptions): Promise<Map<string, Range>> {
+export async function calibrate(
+  model: Model,
+  samples: CalibrationSamples,
+  opts: CalibrationOptions,
+): Promise<Map<string, Range>> {
   const rangeOf = RANGE_METHODS[opts.method];
-  if (!rangeOf) throw new EdgelockError('E_USAGE', `unknown calibration method '${opts.method}' (known: ${Object.keys(RANGE_METHODS).join(', ')})`);
+  if (!rangeOf)
+    throw new EdgelockError(
+      'E_USAGE',
+      `unknown calibration method '${opts.method}' (known: ${Object.keys(RANGE_METHODS).join(', ')})`,
+    );
   if (opts.percentile !== undefined && !(opts.percentile > 50 && opts.percentile <= 100)) {
     throw new EdgelockError('E_USAGE', `percentile ${opts.percentile} is outside (50, 100]`);
   }
@@ -138,7 +164,7 @@ export async function calibrate(model: Model, samples: CalibrationSamples, opts:
   checkFinite(samples.data, plan.sampleSize, 'the calibration data');
   const extreme = extremeRangeWarning(samples.data, 'calibration data');
   if (extreme) emitWarning('W_DATA_RANGE', extreme);
-  const bins = NEEDS_HISTOGRAM[opts.method] ? opts.bins ?? DEFAULT_BINS : 0;
+  const bins = NEEDS_HISTOGRAM[opts.method] ? (opts.bins ?? DEFAULT_BINS) : 0;
   const picked = pickSamples(samples.count, opts.maxSamples ?? DEFAULT_MAX_SAMPLES);
 
   const { Tensor } = ort();
@@ -149,7 +175,12 @@ export async function calibrate(model: Model, samples: CalibrationSamples, opts:
     throw new EdgelockError('E_RUNTIME', `onnxruntime could not load the model for calibration: ${messageOf(e)}`);
   }
   try {
-    const meta = session.outputMetadata as readonly { name: string; isTensor: boolean; type?: string; shape?: readonly (number | string)[] }[];
+    const meta = session.outputMetadata as readonly {
+      name: string;
+      isTensor: boolean;
+      type?: string;
+      shape?: readonly (number | string)[];
+    }[];
     const floatOutputs = meta.filter((m) => m.isTensor && m.type === 'float32');
     const fetches = floatOutputs.map((m) => m.name);
     const stats = new Map<string, StreamingHistogram>();
@@ -171,7 +202,10 @@ export async function calibrate(model: Model, samples: CalibrationSamples, opts:
       try {
         results = await session.run({ [plan.name]: new Tensor('float32', feed, plan.runShape(n)) }, fetches);
       } catch (e) {
-        throw new EdgelockError('E_RUNTIME', `onnxruntime failed on calibration sample ${picked[start]}: ${messageOf(e)}`);
+        throw new EdgelockError(
+          'E_RUNTIME',
+          `onnxruntime failed on calibration sample ${picked[start]}: ${messageOf(e)}`,
+        );
       }
       for (const name of fetches) record(stats, name, results[name].data as Float32Array);
     }

@@ -44,7 +44,8 @@ export function sha256Hex(bytes: Uint8Array): string {
 export function compileFloat(onnxBytes: Uint8Array, opts: CompileFloatOptions = {}): CompiledFloat {
   const source = readOnnx(onnxBytes, opts.file);
   const prepared = prepareModel(source, { inputShapes: opts.inputShapes });
-  if (source.upgradedFrom !== undefined) prepared.notes.unshift(`opset ${source.upgradedFrom} upgraded to ${defaultOpset(source.opsetImports)} on import`);
+  if (source.upgradedFrom !== undefined)
+    prepared.notes.unshift(`opset ${source.upgradedFrom} upgraded to ${defaultOpset(source.opsetImports)} on import`);
   const graph = lowerModel(prepared.model, { inputLayout: opts.inputLayout ?? 'auto' });
   const sourceSha256 = sha256Hex(onnxBytes);
   graph.notes = [...(graph.notes ?? []), ...prepared.notes];
@@ -61,7 +62,8 @@ export const CARRIED_METADATA_KEYS: readonly string[] = ['edgelock.watermark'];
 
 function carryOnnxMetadata(graph: TflGraph, metadata: Record<string, string>): void {
   for (const key of CARRIED_METADATA_KEYS) {
-    if (metadata[key] !== undefined) graph.metadata = { ...graph.metadata, [key]: new TextEncoder().encode(metadata[key]) };
+    if (metadata[key] !== undefined)
+      graph.metadata = { ...graph.metadata, [key]: new TextEncoder().encode(metadata[key]) };
   }
 }
 
@@ -73,7 +75,13 @@ export function stampProvenance(graph: TflGraph, sourceSha256: string, precision
     layout: graph.inputLayouts[k],
     reason: graph.inputLayoutReasons?.[k] ?? '',
   }));
-  const meta: EdgelockMetadata = { version: VERSION, sourceSha256, inputLayouts: [...graph.inputLayouts], inputs, precision };
+  const meta: EdgelockMetadata = {
+    version: VERSION,
+    sourceSha256,
+    inputLayouts: [...graph.inputLayouts],
+    inputs,
+    precision,
+  };
   graph.description = `edgelock ${VERSION} ${precision}; source ONNX sha256 ${sourceSha256}`;
   graph.metadata = { ...graph.metadata, [METADATA_KEY]: new TextEncoder().encode(JSON.stringify(meta)) };
 }

@@ -97,7 +97,10 @@ export async function compileModel(onnxBytes: Uint8Array, opts: CompileOptions):
   const bytes = serialize(graph);
   const compileMs = performance.now() - t0 - calibrationMs;
   const ops = operatorSummary(graph);
-  const register = microRegistrations(ops.map((o) => TFLITE_OPS[o.op as TfliteOpName].code)).map((r) => ({ op: r.op, call: r.call ?? '' }));
+  const register = microRegistrations(ops.map((o) => TFLITE_OPS[o.op as TfliteOpName].code)).map((r) => ({
+    op: r.op,
+    call: r.call ?? '',
+  }));
   const inputTensor = graph.inputs.map((i) => graph.tensors[i]);
   return {
     bytes,
@@ -106,7 +109,9 @@ export async function compileModel(onnxBytes: Uint8Array, opts: CompileOptions):
       precision: opts.precision,
       io: inputTensor.some((t) => t.dtype === 'int8') ? 'int8' : 'float',
       inputLayout,
-      inputs: graph.inputs.map((i, k) => ioSummary(graph.tensors[i], graph.inputLayouts[k], graph.inputLayoutReasons?.[k])),
+      inputs: graph.inputs.map((i, k) =>
+        ioSummary(graph.tensors[i], graph.inputLayouts[k], graph.inputLayoutReasons?.[k]),
+      ),
       outputs: graph.outputs.map((i) => ioSummary(graph.tensors[i])),
       ops,
       tensors: graph.tensors.length,

@@ -27,13 +27,44 @@ export interface InputLayoutDecision {
 
 /** Ops that keep the element order and rank of their first input (a layout passes straight through them). */
 const PASS_THROUGH = new Set([
-  'Identity', 'Cast', 'Dropout', 'Relu', 'LeakyRelu', 'Clip', 'Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish', 'Neg', 'Sqrt', 'Exp', 'Log', 'Erf',
-  'Add', 'Sub', 'Mul', 'Div', 'Max', 'Min', 'Pow', 'Sum',
+  'Identity',
+  'Cast',
+  'Dropout',
+  'Relu',
+  'LeakyRelu',
+  'Clip',
+  'Sigmoid',
+  'Tanh',
+  'HardSigmoid',
+  'HardSwish',
+  'Neg',
+  'Sqrt',
+  'Exp',
+  'Log',
+  'Erf',
+  'Add',
+  'Sub',
+  'Mul',
+  'Div',
+  'Max',
+  'Min',
+  'Pow',
+  'Sum',
 ]);
 
 /** Ops that read a rank-4 tensor as NCHW (channels on axis 1). */
 const NCHW_READERS = new Set([
-  'Conv', 'ConvTranspose', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'BatchNormalization', 'InstanceNormalization', 'Resize', 'Upsample', 'LRN',
+  'Conv',
+  'ConvTranspose',
+  'MaxPool',
+  'AveragePool',
+  'GlobalAveragePool',
+  'GlobalMaxPool',
+  'BatchNormalization',
+  'InstanceNormalization',
+  'Resize',
+  'Upsample',
+  'LRN',
 ]);
 
 interface Evidence {
@@ -71,7 +102,14 @@ function reduceAxes(graph: Graph, n: Node): number[] | undefined {
 }
 
 /** Follows `value` through pass-through ops, collecting what its readers say about its layout. */
-function collect(graph: Graph, consumers: Map<string, Node[]>, value: string, shape: number[], ev: Evidence, seen: Set<string>): void {
+function collect(
+  graph: Graph,
+  consumers: Map<string, Node[]>,
+  value: string,
+  shape: number[],
+  ev: Evidence,
+  seen: Set<string>,
+): void {
   if (seen.has(value)) return;
   seen.add(value);
   for (const n of consumers.get(value) ?? []) {
@@ -81,16 +119,23 @@ function collect(graph: Graph, consumers: Map<string, Node[]>, value: string, sh
       if (p && p.join(',') === '0,3,1,2') ev.nhwc ??= `feeds Transpose [0,3,1,2] (${where})`;
       else if (p && p.join(',') === '0,2,3,1') ev.nchw ??= `feeds Transpose [0,2,3,1] (${where})`;
     } else if (n.opType === 'Reshape' || n.opType === 'Unsqueeze' || n.opType === 'Squeeze' || n.opType === 'Flatten') {
-      if (n.opType === 'Reshape' && movesOnlyUnitAxes(shape, staticShape(graph, n.outputs[0]))) ev.nhwc ??= `feeds a Reshape that only moves size-1 axes into NCHW position (${where})`;
-    } else if ((n.opType === 'ReduceMean' || n.opType === 'ReduceMax' || n.opType === 'ReduceSum') && n.inputs[0] === value) {
-      const axes = reduceAxes(graph, n)?.map((a) => (a < 0 ? a + 4 : a)).sort();
+      if (n.opType === 'Reshape' && movesOnlyUnitAxes(shape, staticShape(graph, n.outputs[0])))
+        ev.nhwc ??= `feeds a Reshape that only moves size-1 axes into NCHW position (${where})`;
+    } else if (
+      (n.opType === 'ReduceMean' || n.opType === 'ReduceMax' || n.opType === 'ReduceSum') &&
+      n.inputs[0] === value
+    ) {
+      const axes = reduceAxes(graph, n)
+        ?.map((a) => (a < 0 ? a + 4 : a))
+        .sort();
       if (axes && axes.join(',') === '1,2') ev.nhwc ??= `is reduced over axes [1,2] (H, W of NHWC) (${where})`;
       if (axes && axes.join(',') === '2,3') ev.nchw ??= `is reduced over axes [2,3] (H, W of NCHW) (${where})`;
     } else if (NCHW_READERS.has(n.opType) && n.inputs[0] === value) {
       ev.nchw ??= `feeds ${n.opType} (${where}), which reads NCHW`;
     } else if (PASS_THROUGH.has(n.opType)) {
       const out = staticShape(graph, n.outputs[0]);
-      if (out && out.length === 4 && out.every((d, i) => d === shape[i])) collect(graph, consumers, n.outputs[0], shape, ev, seen);
+      if (out && out.length === 4 && out.every((d, i) => d === shape[i]))
+        collect(graph, consumers, n.outputs[0], shape, ev, seen);
     }
   }
 }
@@ -107,12 +152,22 @@ export function decideInputLayouts(model: Model, request: InputLayoutRequest): I
     .map((v) => {
       const shape = (v.shape ?? []) as number[];
       if (shape.length !== 4) return { name: v.name, layout: 'plain', reason: `rank ${shape.length}: ONNX order` };
-      if (request === 'nhwc') return { name: v.name, layout: 'nhwc', reason: 'NCHW moved channels-last (--input-layout nhwc)' };
+      if (request === 'nhwc')
+        return { name: v.name, layout: 'nhwc', reason: 'NCHW moved channels-last (--input-layout nhwc)' };
       if (request === 'nchw') return { name: v.name, layout: 'nchw', reason: 'ONNX order kept (--input-layout nchw)' };
       const ev: Evidence = {};
       collect(graph, consumers, v.name, shape, ev, new Set());
-      if (ev.nhwc && !ev.nchw) return { name: v.name, layout: 'onnx-nhwc', reason: `already channels-last in the ONNX graph: ${ev.nhwc}; ONNX order kept` };
+      if (ev.nhwc && !ev.nchw)
+        return {
+          name: v.name,
+          layout: 'onnx-nhwc',
+          reason: `already channels-last in the ONNX graph: ${ev.nhwc}; ONNX order kept`,
+        };
       if (ev.nchw) return { name: v.name, layout: 'nhwc', reason: `NCHW (${ev.nchw}) moved channels-last` };
-      return { name: v.name, layout: 'nhwc', reason: 'no channels-last evidence in the graph: treated as NCHW and moved channels-last' };
+      return {
+        name: v.name,
+        layout: 'nhwc',
+        reason: 'no channels-last evidence in the graph: treated as NCHW and moved channels-last',
+      };
     });
 }

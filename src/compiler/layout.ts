@@ -69,7 +69,11 @@ export function canonical(l: Layout): Layout {
 export function sameOrder(a: Layout, b: Layout): boolean {
   const ca = canonical(a);
   const cb = canonical(b);
-  return ca.dims.length === cb.dims.length && ca.dims.every((d, i) => d === cb.dims[i]) && ca.perm.every((p, i) => p === cb.perm[i]);
+  return (
+    ca.dims.length === cb.dims.length &&
+    ca.dims.every((d, i) => d === cb.dims[i]) &&
+    ca.perm.every((p, i) => p === cb.perm[i])
+  );
 }
 
 /** True when the physical element order equals the logical (row-major) order. */
@@ -106,7 +110,8 @@ export function permOver(l: Layout, logical: readonly number[]): number[] | null
   return P;
 }
 
-type NumArray = Float32Array | Int32Array | Int8Array | Uint8Array | Int16Array | Float64Array | BigInt64Array | Uint16Array;
+type NumArray =
+  Float32Array | Int32Array | Int8Array | Uint8Array | Int16Array | Float64Array | BigInt64Array | Uint16Array;
 
 /** Returns data of shape `shape[perm]` holding transpose(data, perm). */
 export function transposeData<T extends NumArray>(data: T, shape: readonly number[], perm: readonly number[]): T {

@@ -19,7 +19,8 @@ export function opSignature(g: TflGraph, op: TflOp): OpSignature {
   }
   if (op.options.kind === 'FullyConnected') sig.keepNumDims = op.options.keepNumDims;
   if (op.options.kind === 'DepthwiseConv2D') sig.dilated = op.options.dilationH !== 1 || op.options.dilationW !== 1;
-  if (op.options.kind === 'ResizeNearestNeighbor') sig.resizeCornerFlags = op.options.alignCorners || op.options.halfPixelCenters;
+  if (op.options.kind === 'ResizeNearestNeighbor')
+    sig.resizeCornerFlags = op.options.alignCorners || op.options.halfPixelCenters;
   if (op.options.kind === 'ResizeBilinear') sig.resizeHalfPixel = op.options.halfPixelCenters;
   if (op.op === 'QUANTIZE' || op.op === 'DEQUANTIZE') {
     sig.perChannel = [...ins, ...outs].some((t) => (t.quant?.scale.length ?? 0) > 1);

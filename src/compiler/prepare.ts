@@ -38,17 +38,24 @@ export function prepareModel(source: Model, opts: PrepareOptions = {}): Prepared
   for (const v of inputs) {
     if (!v.shape) throw new EdgelockError('E_ONNX_DYNAMIC_SHAPE', `input '${v.name}' has unknown rank`);
   }
-  const outputs = model.graph.outputs.map((v) => ({ ...v, shape: v.shape ? v.shape.map((d) => (typeof d === 'number' ? d : null)) : null }));
+  const outputs = model.graph.outputs.map((v) => ({
+    ...v,
+    shape: v.shape ? v.shape.map((d) => (typeof d === 'number' ? d : null)) : null,
+  }));
   const pinned: Model = { ...model, graph: { ...model.graph, inputs, outputs, valueInfo: new Map() } };
   const optimized = inferShapes(runPipeline(pinned).model);
   for (const node of optimized.graph.nodes) {
     for (const o of node.outputs) {
       const info = o ? optimized.graph.valueInfo.get(o) : undefined;
       if (info && (!info.shape || !info.shape.every((d) => typeof d === 'number'))) {
-        throw new EdgelockError('E_ONNX_DYNAMIC_SHAPE', `output '${o}' of node '${node.name}' has shape [${info.shape?.map((d) => d ?? '?') ?? '?'}]`, {
-          node: node.name,
-          op: node.opType,
-        });
+        throw new EdgelockError(
+          'E_ONNX_DYNAMIC_SHAPE',
+          `output '${o}' of node '${node.name}' has shape [${info.shape?.map((d) => d ?? '?') ?? '?'}]`,
+          {
+            node: node.name,
+            op: node.opType,
+          },
+        );
       }
     }
   }

@@ -15,7 +15,12 @@ export interface ConvGeometry {
   dilationW: number;
 }
 
-export function runtimeScratchBytes(op: string, inShapes: (readonly number[] | undefined)[], outShapes: (readonly number[] | undefined)[], geometry: ConvGeometry = { strideW: 1, dilationW: 1 }): number {
+export function runtimeScratchBytes(
+  op: string,
+  inShapes: (readonly number[] | undefined)[],
+  outShapes: (readonly number[] | undefined)[],
+  geometry: ConvGeometry = { strideW: 1, dilationW: 1 },
+): number {
   const w = inShapes[1];
   const out = outShapes[0];
   const count = (s?: readonly number[]) => (s ? s.reduce((a, b) => a * b, 1) : 0);

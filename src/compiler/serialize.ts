@@ -29,12 +29,22 @@ export function serialize(g: TflGraph): Uint8Array {
   g.tensors.forEach((t, i) => {
     if (t.id !== i) throw new EdgelockError('E_INTERNAL', `tensor ${t.name} has id ${t.id} at index ${i}`);
     if (!(t.dtype in TENSOR_TYPES)) throw new EdgelockError('E_INTERNAL', `tensor ${t.name}: dtype ${t.dtype}`);
-    const spec = { name: io.has(i) ? t.name : '', shape: t.shape, dtype: t.dtype as TfliteDType, quantization: quantization(t) };
+    const spec = {
+      name: io.has(i) ? t.name : '',
+      shape: t.shape,
+      dtype: t.dtype as TfliteDType,
+      quantization: quantization(t),
+    };
     if (t.data) b.addConstTensor({ ...spec, data: t.data });
     else b.addTensor(spec);
   });
   for (const op of g.ops) {
-    if (!(op.op in TFLITE_OPS)) throw new EdgelockError('E_TFLITE_UNSUPPORTED', `operator ${op.op} (from node '${op.onnxNode}') cannot be written`, { node: op.onnxNode });
+    if (!(op.op in TFLITE_OPS))
+      throw new EdgelockError(
+        'E_TFLITE_UNSUPPORTED',
+        `operator ${op.op} (from node '${op.onnxNode}') cannot be written`,
+        { node: op.onnxNode },
+      );
     b.addOperator({
       op: op.op as TfliteOpName,
       version: opVersion(g, op),

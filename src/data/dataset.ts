@@ -40,7 +40,11 @@ export const NAMED_DATASETS: Record<string, (name: string) => Dataset> = {
 function readBytes(file: string): Uint8Array {
   if (!fs.existsSync(file)) {
     const known = Object.keys(NAMED_DATASETS).join(', ');
-    throw new EdgelockError('E_FILE_NOT_FOUND', `dataset '${file}' is neither a file nor a bundled dataset (${known})`, { file });
+    throw new EdgelockError(
+      'E_FILE_NOT_FOUND',
+      `dataset '${file}' is neither a file nor a bundled dataset (${known})`,
+      { file },
+    );
   }
   return readInputFile(file, { what: 'dataset' });
 }
@@ -50,14 +54,27 @@ export function loadDataset(spec: string): Dataset {
   if (named) return named(spec);
   const bytes = readBytes(spec);
   if (!isNpy(bytes)) {
-    throw new EdgelockError('E_FORMAT_UNKNOWN', `dataset '${spec}' is not a NumPy .npy file`, { file: spec }, 'save the samples with numpy.save (float32, first dimension = samples)');
+    throw new EdgelockError(
+      'E_FORMAT_UNKNOWN',
+      `dataset '${spec}' is not a NumPy .npy file`,
+      { file: spec },
+      'save the samples with numpy.save (float32, first dimension = samples)',
+    );
   }
   const t = parseNpy(bytes, spec);
   if (t.dtype !== 'float32' && t.dtype !== 'float64') {
-    throw new EdgelockError('E_NPY_INVALID', `dataset '${spec}' holds ${t.dtype}; samples must be float32 (or float64)`, { file: spec });
+    throw new EdgelockError(
+      'E_NPY_INVALID',
+      `dataset '${spec}' holds ${t.dtype}; samples must be float32 (or float64)`,
+      { file: spec },
+    );
   }
   if (t.shape.length < 2 || t.shape[0] === 0) {
-    throw new EdgelockError('E_DATA_SHAPE', `dataset '${spec}' has shape (${t.shape.join(', ')}); the first dimension must count samples (at least one) and the rest form one model input`, { file: spec });
+    throw new EdgelockError(
+      'E_DATA_SHAPE',
+      `dataset '${spec}' has shape (${t.shape.join(', ')}); the first dimension must count samples (at least one) and the rest form one model input`,
+      { file: spec },
+    );
   }
   const data = t.dtype === 'float32' ? (t.data as Float32Array) : Float32Array.from(t.data as Float64Array);
   checkFinite(data, shapeSize(t.shape.slice(1)), `dataset '${spec}'`, spec);
@@ -72,7 +89,9 @@ export function loadLabels(file: string, expectedCount?: number): Uint8Array {
   if (isNpy(bytes)) {
     const t = parseNpy(bytes, file);
     if (t.dtype === 'float32' || t.dtype === 'float64' || t.dtype === 'float16') {
-      throw new EdgelockError('E_NPY_INVALID', `labels in '${file}' are ${t.dtype}; integer class indices are needed`, { file });
+      throw new EdgelockError('E_NPY_INVALID', `labels in '${file}' are ${t.dtype}; integer class indices are needed`, {
+        file,
+      });
     }
     values = toNumbers(t);
     shape = t.shape;
@@ -83,14 +102,22 @@ export function loadLabels(file: string, expectedCount?: number): Uint8Array {
   } else {
     throw new EdgelockError('E_FORMAT_UNKNOWN', `labels file '${file}' is neither .npy nor IDX`, { file });
   }
-  if (shape.length !== 1) throw new EdgelockError('E_DATA_SHAPE', `labels in '${file}' have shape (${shape.join(', ')}); a 1-D array is needed`, { file });
+  if (shape.length !== 1)
+    throw new EdgelockError(
+      'E_DATA_SHAPE',
+      `labels in '${file}' have shape (${shape.join(', ')}); a 1-D array is needed`,
+      { file },
+    );
   if (expectedCount !== undefined && shapeSize(shape) !== expectedCount) {
-    throw new EdgelockError('E_DATA_SHAPE', `'${file}' holds ${shapeSize(shape)} labels for ${expectedCount} samples`, { file });
+    throw new EdgelockError('E_DATA_SHAPE', `'${file}' holds ${shapeSize(shape)} labels for ${expectedCount} samples`, {
+      file,
+    });
   }
   const out = new Uint8Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (v < 0 || v > 255) throw new EdgelockError('E_DATA_SHAPE', `label ${v} at index ${i} of '${file}' is outside 0..255`, { file });
+    if (v < 0 || v > 255)
+      throw new EdgelockError('E_DATA_SHAPE', `label ${v} at index ${i} of '${file}' is outside 0..255`, { file });
     out[i] = v;
   }
   return out;

@@ -29,7 +29,8 @@ export function parseIdx(bytes: Uint8Array, file?: string): IdxArray {
     shape.push(d);
     n *= d;
   }
-  if (bytes.length - start !== n) fail(`IDX file holds ${bytes.length - start} data bytes, its shape [${shape}] needs ${n}`);
+  if (bytes.length - start !== n)
+    fail(`IDX file holds ${bytes.length - start} data bytes, its shape [${shape}] needs ${n}`);
   return { shape, data: bytes.subarray(start, start + n) };
 }
 

@@ -50,7 +50,11 @@ export function loadMnist(split: MnistSplit): LabelledImages {
   const img = parseIdx(readFile(imgFile), imgFile);
   const lbl = parseIdx(readFile(lblFile), lblFile);
   if (img.shape.length !== 3 || lbl.shape.length !== 1 || img.shape[0] !== lbl.shape[0]) {
-    throw new EdgelockError('E_FORMAT_UNKNOWN', `MNIST ${split} files disagree: images [${img.shape}], labels [${lbl.shape}]`, { file: imgFile });
+    throw new EdgelockError(
+      'E_FORMAT_UNKNOWN',
+      `MNIST ${split} files disagree: images [${img.shape}], labels [${lbl.shape}]`,
+      { file: imgFile },
+    );
   }
   const [count, h, w] = img.shape;
   const images = new Float32Array(img.data.length);

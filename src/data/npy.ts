@@ -59,7 +59,8 @@ export function parseNpy(bytes: Uint8Array, file?: string): Tensor {
   if (bytes.length < 8 + lenBytes) fail('truncated .npy file: the header length is incomplete');
   const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const dataStart = 8 + lenBytes + headerLen;
-  if (bytes.length < dataStart) fail(`truncated .npy file: the header needs ${dataStart} bytes, the file has ${bytes.length}`);
+  if (bytes.length < dataStart)
+    fail(`truncated .npy file: the header needs ${dataStart} bytes, the file has ${bytes.length}`);
   const headerBytes = bytes.subarray(8 + lenBytes, dataStart);
   const headerText = major === 3 ? new TextDecoder('utf-8').decode(headerBytes) : latin1(headerBytes);
   const header = parseHeader(headerText, fail);
@@ -67,18 +68,26 @@ export function parseNpy(bytes: Uint8Array, file?: string): Tensor {
   const descr = header.descr;
   const order = descr[0];
   const code = descr.slice(1);
-  if (order === '>') fail(`big-endian data ('${descr}') is not supported; save with arr.astype(arr.dtype.newbyteorder('<'))`);
+  if (order === '>')
+    fail(`big-endian data ('${descr}') is not supported; save with arr.astype(arr.dtype.newbyteorder('<'))`);
   const dtype = DESCR_TO_DTYPE[code];
   if (dtype === undefined || !(order === '<' || order === '|' || (order === '=' && DTYPE_BYTES[dtype] === 1))) {
-    fail(`unsupported .npy dtype '${descr}' (float32, float64, float16, int64, int32, int16, int8, uint8 and bool are read)`);
+    fail(
+      `unsupported .npy dtype '${descr}' (float32, float64, float16, int64, int32, int16, int8, uint8 and bool are read)`,
+    );
   }
   if (DTYPE_BYTES[dtype] > 1 && order !== '<') fail(`dtype '${descr}' has no little-endian marker`);
-  if (header.fortranOrder) fail('Fortran-order arrays are not supported; save a C-order array (numpy.ascontiguousarray)');
+  if (header.fortranOrder)
+    fail('Fortran-order arrays are not supported; save a C-order array (numpy.ascontiguousarray)');
 
   const need = shapeSize(header.shape) * DTYPE_BYTES[dtype];
   const have = bytes.length - dataStart;
-  if (have < need) fail(`truncated .npy file: shape (${header.shape.join(', ')}) of ${dtype} needs ${need} data bytes, the file has ${have}`);
-  if (have > need) fail(`corrupt .npy file: ${have - need} bytes follow the array data of shape (${header.shape.join(', ')})`);
+  if (have < need)
+    fail(
+      `truncated .npy file: shape (${header.shape.join(', ')}) of ${dtype} needs ${need} data bytes, the file has ${have}`,
+    );
+  if (have > need)
+    fail(`corrupt .npy file: ${have - need} bytes follow the array data of shape (${header.shape.join(', ')})`);
   return tensorFromBytes(dtype, header.shape, bytes.subarray(dataStart, dataStart + need));
 }
 
@@ -124,7 +133,9 @@ export function writeNpy(path: string, t: Tensor): void {
     } catch {
       /* nothing to clean up */
     }
-    throw new EdgelockError('E_FILE_WRITE', `cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { file: path });
+    throw new EdgelockError('E_FILE_WRITE', `cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, {
+      file: path,
+    });
   }
 }
 
@@ -151,7 +162,8 @@ function parseHeader(text: string, fail: (msg: string) => never): NpyHeader {
   };
   const expect = (ch: string) => {
     ws();
-    if (text[pos] !== ch) fail(`malformed .npy header: expected '${ch}' at position ${pos} in ${JSON.stringify(text.trim())}`);
+    if (text[pos] !== ch)
+      fail(`malformed .npy header: expected '${ch}' at position ${pos} in ${JSON.stringify(text.trim())}`);
     pos++;
   };
   const str = (): string => {
@@ -213,7 +225,10 @@ function parseHeader(text: string, fail: (msg: string) => never): NpyHeader {
     else if (text[pos] !== '}') fail(`malformed .npy header: expected ',' or '}' at position ${pos}`);
   }
   const { descr, fortran_order: fortran, shape } = dict;
-  if (typeof descr !== 'string') fail("malformed .npy header: 'descr' is missing or not a simple dtype string (structured arrays are not supported)");
+  if (typeof descr !== 'string')
+    fail(
+      "malformed .npy header: 'descr' is missing or not a simple dtype string (structured arrays are not supported)",
+    );
   if (typeof fortran !== 'boolean') fail("malformed .npy header: 'fortran_order' is missing");
   if (!Array.isArray(shape)) fail("malformed .npy header: 'shape' is missing");
   return { descr: descr as string, fortranOrder: fortran as boolean, shape: shape as number[] };

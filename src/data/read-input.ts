@@ -29,22 +29,43 @@ export function readInputFile(path: string, o: ReadInputOptions = {}): Buffer {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new EdgelockError(o.missingCode ?? 'E_FILE_NOT_FOUND', `cannot read ${what}'${path}'${code ? ` (${code})` : ''}`, { file: path });
+    throw new EdgelockError(
+      o.missingCode ?? 'E_FILE_NOT_FOUND',
+      `cannot read ${what}'${path}'${code ? ` (${code})` : ''}`,
+      { file: path },
+    );
   }
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) {
-      const kind = st.isDirectory() ? 'a directory' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isFIFO() ? 'a pipe' : st.isSocket() ? 'a socket' : 'not a regular file';
-      throw new EdgelockError('E_INPUT_NOT_REGULAR', `${what}'${path}' is ${kind}; edgelock reads regular files only`, { file: path });
+      const kind = st.isDirectory()
+        ? 'a directory'
+        : st.isCharacterDevice() || st.isBlockDevice()
+          ? 'a device'
+          : st.isFIFO()
+            ? 'a pipe'
+            : st.isSocket()
+              ? 'a socket'
+              : 'not a regular file';
+      throw new EdgelockError('E_INPUT_NOT_REGULAR', `${what}'${path}' is ${kind}; edgelock reads regular files only`, {
+        file: path,
+      });
     }
     if (st.size > maxBytes) {
-      throw new EdgelockError('E_INPUT_TOO_LARGE', `${what}'${path}' is ${st.size} bytes, more than the ${maxBytes} bytes edgelock reads`, { file: path });
+      throw new EdgelockError(
+        'E_INPUT_TOO_LARGE',
+        `${what}'${path}' is ${st.size} bytes, more than the ${maxBytes} bytes edgelock reads`,
+        { file: path },
+      );
     }
     const out = Buffer.alloc(st.size);
     let off = 0;
     while (off < out.length) {
       const n = readSync(fd, out, off, out.length - off, off);
-      if (n === 0) throw new EdgelockError(o.missingCode ?? 'E_FILE_NOT_FOUND', `${what}'${path}' shrank while being read`, { file: path });
+      if (n === 0)
+        throw new EdgelockError(o.missingCode ?? 'E_FILE_NOT_FOUND', `${what}'${path}' shrank while being read`, {
+          file: path,
+        });
       off += n;
     }
     return out;

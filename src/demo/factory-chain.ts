@@ -71,7 +71,10 @@ export interface FactoryChainResult {
 }
 
 function failures<R>(outcomes: BoardOutcome<R>[]): string {
-  return outcomes.filter((o) => !o.ok).map((o) => `${o.port}: ${o.error?.code} ${o.error?.message}`).join('; ');
+  return outcomes
+    .filter((o) => !o.ok)
+    .map((o) => `${o.port}: ${o.error?.code} ${o.error?.message}`)
+    .join('; ');
 }
 
 interface RunTally {
@@ -82,13 +85,25 @@ interface RunTally {
   cycles: number;
 }
 
-async function runImages(client: DeviceClient, slot: number, oracle: TfliteOracle, set: LabelledSet, layout: string | undefined): Promise<RunTally> {
+async function runImages(
+  client: DeviceClient,
+  slot: number,
+  oracle: TfliteOracle,
+  set: LabelledSet,
+  layout: string | undefined,
+): Promise<RunTally> {
   const io = await client.modelIo(slot);
   const input = io.inputs[0];
   const size = set.sampleShape.reduce((a, b) => a * b, 1);
   const t: RunTally = { exact: 0, sameTop1: 0, maxSteps: 0, correct: 0, cycles: 0 };
   for (let i = 0; i < set.count; i++) {
-    const q = Int8Array.from(quantizeAffine(toModelLayout(set.x.subarray(i * size, (i + 1) * size), set.sampleShape, input.shape, layout), input.scale, input.zeroPoint));
+    const q = Int8Array.from(
+      quantizeAffine(
+        toModelLayout(set.x.subarray(i * size, (i + 1) * size), set.sampleShape, input.shape, layout),
+        input.scale,
+        input.zeroPoint,
+      ),
+    );
     const r = await client.run(slot, q);
     const got = Array.from(r.outputs[0].int8);
     const [ref] = oracle.run([{ data: Int32Array.from(q), shape: input.shape }]);
@@ -116,7 +131,12 @@ export async function runFactoryChain(c: FactoryChainInput): Promise<FactoryChai
       started.push(await startBoard({ board: c.board, stateDir: join(boardsDir, name) }));
     }
     const [a, b, spare] = started;
-    const summaries: BoardSummary[] = started.map((s, i) => ({ name: names[i], port: s.port, uid: '', provisioned: i < 2 }));
+    const summaries: BoardSummary[] = started.map((s, i) => ({
+      name: names[i],
+      port: s.port,
+      uid: '',
+      provisioned: i < 2,
+    }));
     log(`boards    ${started.map((s, i) => `${names[i]} ${s.board} on ${s.port}`).join(', ')}`);
     row('start boards', `${started.length} × ${c.board} (${names[2]} is never provisioned)`);
 
@@ -124,44 +144,98 @@ export async function runFactoryChain(c: FactoryChainInput): Promise<FactoryChai
     const db = await FactoryDb.open(dbFile);
     let provisioned;
     try {
-      provisioned = await provision({ ports: [a.port, b.port], master: c.master, db, station: 'demo', yes: true, json: c.json, streams: c.streams });
+      provisioned = await provision({
+        ports: [a.port, b.port],
+        master: c.master,
+        db,
+        station: 'demo',
+        yes: true,
+        json: c.json,
+        streams: c.streams,
+      });
     } finally {
       await db.close();
     }
     if (provisioned.some((o) => !o.ok)) throw new Error(`provisioning failed: ${failures(provisioned)}`);
     provisioned.forEach((o, i) => (summaries[i].uid = o.result!.uid));
-    row('provision', `${provisioned.map((o, i) => `${names[i]} uid ${o.result!.uid}: ${o.result!.outcome} (device key id ${o.result!.keyId})`).join('; ')}; log in ${dbFile}`);
+    row(
+      'provision',
+      `${provisioned.map((o, i) => `${names[i]} uid ${o.result!.uid}: ${o.result!.outcome} (device key id ${o.result!.keyId})`).join('; ')}; log in ${dbFile}`,
+    );
 
     // one package per board: authenticated for that board only
     const packages = provisioned.map((o, i) => {
-      const pkg = buildPackage(c.tflite, { master: c.master, deviceUid: Buffer.from(o.result!.uid, 'hex'), version: '1.0.0', securityCounter: 1 });
+      const pkg = buildPackage(c.tflite, {
+        master: c.master,
+        deviceUid: Buffer.from(o.result!.uid, 'hex'),
+        version: '1.0.0',
+        securityCounter: 1,
+      });
       const file = join(c.outDir, `${names[i]}.elp`);
       writeFileAtomic(file, pkg.bytes);
       return { file, bytes: pkg.bytes };
     });
-    row('package', `${packages.map((p, i) => `${names[i]}.elp ${humanBytes(p.bytes.length)}`).join(', ')}: version 1.0.0, security counter 1, HMAC-SHA256 per device, model key wrapped per device`);
+    row(
+      'package',
+      `${packages.map((p, i) => `${names[i]}.elp ${humanBytes(p.bytes.length)}`).join(', ')}: version 1.0.0, security counter 1, HMAC-SHA256 per device, model key wrapped per device`,
+    );
 
     // flash concurrently
-    const flashed = await runOnBoards([a.port, b.port], (port, emit) => flashPort(port, packages[port === a.port ? 0 : 1].bytes, emit), {
-      json: c.json, title: 'flash', streams: c.streams,
-      summary: (r) => `${r.skipped ? 'already active (skipped)' : `flashed ${humanBytes(r.bytes)} in ${r.seconds.toFixed(1)} s`}`,
-    });
+    const flashed = await runOnBoards(
+      [a.port, b.port],
+      (port, emit) => flashPort(port, packages[port === a.port ? 0 : 1].bytes, emit),
+      {
+        json: c.json,
+        title: 'flash',
+        streams: c.streams,
+        summary: (r) =>
+          `${r.skipped ? 'already active (skipped)' : `flashed ${humanBytes(r.bytes)} in ${r.seconds.toFixed(1)} s`}`,
+      },
+    );
     if (flashed.some((o) => !o.ok)) throw new Error(`flashing failed: ${failures(flashed)}`);
-    flashed.forEach((o, i) => (summaries[i].flash = o.result!.skipped ? 'skipped (identical package active)' : `${humanBytes(o.result!.bytes)} in ${o.result!.seconds.toFixed(1)} s`));
+    flashed.forEach(
+      (o, i) =>
+        (summaries[i].flash = o.result!.skipped
+          ? 'skipped (identical package active)'
+          : `${humanBytes(o.result!.bytes)} in ${o.result!.seconds.toFixed(1)} s`),
+    );
     row('flash', flashed.map((o, i) => `${names[i]}: ${summaries[i].flash}`).join('; '));
 
     // verify: attestation + owner watermark on the board
-    const owner = { owner: c.ownerId, signature: c.ownerSignature, record: c.record, base: { data: c.base.x, labels: c.base.labels, count: c.base.count }, nullRate: 1 / c.record.classes, nullSource: '1/C', alpha: 1e-3 };
-    const verified = await runOnBoards([a.port, b.port], (port, emit) => withDevice(port, (client) => verifyBoard(client, c.master, owner, emit)), {
-      json: c.json, title: 'verify', streams: c.streams, summary: (v: Verdict) => v.verdict,
-    });
+    const owner = {
+      owner: c.ownerId,
+      signature: c.ownerSignature,
+      record: c.record,
+      base: { data: c.base.x, labels: c.base.labels, count: c.base.count },
+      nullRate: 1 / c.record.classes,
+      nullSource: '1/C',
+      alpha: 1e-3,
+    };
+    const verified = await runOnBoards(
+      [a.port, b.port],
+      (port, emit) => withDevice(port, (client) => verifyBoard(client, c.master, owner, emit)),
+      {
+        json: c.json,
+        title: 'verify',
+        streams: c.streams,
+        summary: (v: Verdict) => v.verdict,
+      },
+    );
     verified.forEach((o, i) => {
       const v = o.result;
       summaries[i].verdict = v ? v.verdict : `FAILED ${o.error?.code}`;
       summaries[i].watermarkP = v?.watermark?.pValue;
     });
     if (verified.some((o) => !o.ok)) throw new Error(`verification failed: ${failures(verified)}`);
-    row('verify', verified.map((o, i) => `${names[i]}: device genuine, model genuine (v${o.result!.version}), watermark ${o.result!.watermark!.matches}/${o.result!.watermark!.triggers} p=${o.result!.watermark!.pValue.toExponential(1)}`).join('; '));
+    row(
+      'verify',
+      verified
+        .map(
+          (o, i) =>
+            `${names[i]}: device genuine, model genuine (v${o.result!.version}), watermark ${o.result!.watermark!.matches}/${o.result!.watermark!.triggers} p=${o.result!.watermark!.pValue.toExponential(1)}`,
+        )
+        .join('; '),
+    );
 
     // inferences on both boards against the TFLite runtime on the unlocked model
     const plain = unsealTflite(c.tflite, { master: c.master });
@@ -173,13 +247,30 @@ export async function runFactoryChain(c: FactoryChainInput): Promise<FactoryChai
           const info = await client.info();
           return runImages(client, info.package!.activeSlot!, oracle, c.runs, layout);
         });
-        Object.assign(summaries[i], { exact: r.exact, sameTop1: r.sameTop1, maxSteps: r.maxSteps, correct: r.correct, runs: c.runs.count, cycles: r.cycles });
-        log(`run       ${names[i]}: ${r.correct}/${c.runs.count} correct; vs the TFLite runtime: same class ${r.sameTop1}/${c.runs.count}, identical outputs ${r.exact}/${c.runs.count}, max ${r.maxSteps} step(s); ${r.cycles} cycles per inference`);
+        Object.assign(summaries[i], {
+          exact: r.exact,
+          sameTop1: r.sameTop1,
+          maxSteps: r.maxSteps,
+          correct: r.correct,
+          runs: c.runs.count,
+          cycles: r.cycles,
+        });
+        log(
+          `run       ${names[i]}: ${r.correct}/${c.runs.count} correct; vs the TFLite runtime: same class ${r.sameTop1}/${c.runs.count}, identical outputs ${r.exact}/${c.runs.count}, max ${r.maxSteps} step(s); ${r.cycles} cycles per inference`,
+        );
       }
     } finally {
       oracle.dispose();
     }
-    row('run', [0, 1].map((i) => `${names[i]}: ${summaries[i].correct}/${c.runs.count} correct, class = TFLite runtime ${summaries[i].sameTop1}/${c.runs.count} (outputs within ${summaries[i].maxSteps} step)`).join('; '));
+    row(
+      'run',
+      [0, 1]
+        .map(
+          (i) =>
+            `${names[i]}: ${summaries[i].correct}/${c.runs.count} correct, class = TFLite runtime ${summaries[i].sameTop1}/${c.runs.count} (outputs within ${summaries[i].maxSteps} step)`,
+        )
+        .join('; '),
+    );
 
     // a copy of board A's package on the unprovisioned board
     const spareInfo = await withDevice(spare.port, (client) => client.info());
@@ -192,7 +283,10 @@ export async function runFactoryChain(c: FactoryChainInput): Promise<FactoryChai
       summaries[2].refused = `${e.code}: ${e.message}`;
     }
     log(`copy      ${names[0]}.elp on ${names[2]} (unprovisioned): ${summaries[2].refused}`);
-    row('copy on an unprovisioned board', `${names[0]}.elp flashed to ${names[2]}: refused (${summaries[2].refused.split(':')[0]}); nothing runs there`);
+    row(
+      'copy on an unprovisioned board',
+      `${names[0]}.elp flashed to ${names[2]}: refused (${summaries[2].refused.split(':')[0]}); nothing runs there`,
+    );
     return { boards: summaries };
   } finally {
     for (const s of started) await stopBoard(s.pid).catch(() => undefined);

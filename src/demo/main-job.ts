@@ -61,7 +61,10 @@ export async function runMainJob(opts: MainJobOptions): Promise<MainJobResult> {
   const model = readOnnx(bytes, opts.model);
   const { report } = inspectOnnx(model);
   log(`inspect   ${opts.model}: ${report.nodes} nodes, ${report.params} parameters, ${report.macs} MACs`);
-  row('model', `${opts.model.replace(/^.*\//, '')}: ${report.nodes} nodes, ${report.params} parameters, ${report.macs} MACs`);
+  row(
+    'model',
+    `${opts.model.replace(/^.*\//, '')}: ${report.nodes} nodes, ${report.params} parameters, ${report.macs} MACs`,
+  );
 
   const masterPath = join(opts.outDir, 'master.key');
   const ownerPath = join(opts.outDir, 'owner.key');
@@ -71,7 +74,18 @@ export async function runMainJob(opts: MainJobOptions): Promise<MainJobResult> {
   ownerKey.fill(0);
   try {
     const test = loadLabelledSet('mnist-test', undefined, opts.samples);
-    const m = await runModelChain({ model, modelBytes: bytes, outDir: opts.outDir, master, ownerSignature: signature, ownerId: DEMO_OWNER, test, epochs: opts.epochs, log, row });
+    const m = await runModelChain({
+      model,
+      modelBytes: bytes,
+      outDir: opts.outDir,
+      master,
+      ownerSignature: signature,
+      ownerId: DEMO_OWNER,
+      test,
+      epochs: opts.epochs,
+      log,
+      row,
+    });
     const base = loadLabelledSet('mnist-train');
     const all = loadLabelledSet('mnist-test');
     // board images: the last `runs` test images (outside the host check's first `samples` when they fit)
@@ -79,13 +93,33 @@ export async function runMainJob(opts: MainJobOptions): Promise<MainJobResult> {
     const size = all.sampleShape.reduce((a, b) => a * b, 1);
     const runs = { ...all, count: all.count - from, x: all.x.subarray(from * size), labels: all.labels.subarray(from) };
     const f = await runFactoryChain({
-      outDir: opts.outDir, board: opts.board, master, tflite: m.tflite, record: m.record, ownerId: DEMO_OWNER, ownerSignature: signature,
-      base, runs, streams: opts.streams, json: opts.json, log, row,
+      outDir: opts.outDir,
+      board: opts.board,
+      master,
+      tflite: m.tflite,
+      record: m.record,
+      ownerId: DEMO_OWNER,
+      ownerSignature: signature,
+      base,
+      runs,
+      streams: opts.streams,
+      json: opts.json,
+      log,
+      row,
     });
     row('keys and plaintext weights', `${opts.board}: ${secrets}`);
     const reportPath = join(opts.outDir, 'report.html');
     await writeDemoReport({
-      outDir: opts.outDir, reportPath, board: opts.board, master, ownerId: DEMO_OWNER, signature, test: m.test, base, boards: f.boards, macs: report.macs,
+      outDir: opts.outDir,
+      reportPath,
+      board: opts.board,
+      master,
+      ownerId: DEMO_OWNER,
+      signature,
+      test: m.test,
+      base,
+      boards: f.boards,
+      macs: report.macs,
     });
     log(`report    ${reportPath}`);
     row('report', `${reportPath}: protections, what each stops, evidence and plots (edgelock report)`);
@@ -93,7 +127,15 @@ export async function runMainJob(opts: MainJobOptions): Promise<MainJobResult> {
       rows,
       accuracy: m.accuracy,
       boards: f.boards,
-      artefacts: { masterKey: masterPath, ownerKey: ownerPath, watermarked: join(opts.outDir, 'model.wm.onnx'), locked: join(opts.outDir, 'model.locked.onnx'), tflite: m.tflitePath, db: join(opts.outDir, 'factory.db'), report: join(opts.outDir, 'report.html') },
+      artefacts: {
+        masterKey: masterPath,
+        ownerKey: ownerPath,
+        watermarked: join(opts.outDir, 'model.wm.onnx'),
+        locked: join(opts.outDir, 'model.locked.onnx'),
+        tflite: m.tflitePath,
+        db: join(opts.outDir, 'factory.db'),
+        report: join(opts.outDir, 'report.html'),
+      },
     };
   } finally {
     master.fill(0);
@@ -105,9 +147,17 @@ export function formatMainJob(r: MainJobResult): string {
   const boards = formatTable(
     ['board', 'uid', 'provisioned', 'flash', 'verify', 'watermark p', 'on-board runs'],
     r.boards.map((b) => [
-      b.name, b.uid, b.provisioned ? 'yes' : 'no', b.flash ?? (b.refused ? 'refused' : '-'), b.verdict ?? '-',
+      b.name,
+      b.uid,
+      b.provisioned ? 'yes' : 'no',
+      b.flash ?? (b.refused ? 'refused' : '-'),
+      b.verdict ?? '-',
       b.watermarkP === undefined ? '-' : b.watermarkP.toExponential(1),
-      b.runs ? `${b.correct}/${b.runs} correct, ${b.sameTop1}/${b.runs} same class as TFLite runtime` : b.refused ? `copy refused: ${b.refused.split(':')[0]}` : '-',
+      b.runs
+        ? `${b.correct}/${b.runs} correct, ${b.sameTop1}/${b.runs} same class as TFLite runtime`
+        : b.refused
+          ? `copy refused: ${b.refused.split(':')[0]}`
+          : '-',
     ]),
   );
   return `${formatTable(['step', 'result'], r.rows)}\n\n${boards}`;

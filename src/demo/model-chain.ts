@@ -62,36 +62,64 @@ export async function runModelChain(c: ModelChainInput): Promise<ModelChainResul
     onProgress: (p) => {
       if (Date.now() - lastLog < 5000) return;
       lastLog = Date.now();
-      log(`  watermark: epoch ${p.epoch + 1}/${p.epochs}, batch ${p.batch}/${p.batches}, loss ${p.loss.toFixed(4)}, ${Math.round(p.samplesPerSec)} samples/s`);
+      log(
+        `  watermark: epoch ${p.epoch + 1}/${p.epochs}, batch ${p.batch}/${p.batches}, loss ${p.loss.toFixed(4)}, ${Math.round(p.samplesPerSec)} samples/s`,
+      );
     },
   });
   const wmBytes = writeOnnx(wm.model);
   writeFileAtomic(join(c.outDir, 'model.wm.onnx'), wmBytes);
   const watermarked = await evaluateModelFile(wmBytes, c.test);
-  log(`watermark owner '${c.ownerId}': ${wm.record.triggers} triggers learned ${pct(wm.triggerAccuracy)} in ${((Date.now() - t0) / 1000).toFixed(0)} s; accuracy ${pct(original.accuracy)} → ${pct(watermarked.accuracy)}`);
-  row('watermark', `owner '${c.ownerId}', ${wm.record.triggers} triggers (${pct(wm.triggerAccuracy)} learned); accuracy ${pct(original.accuracy)} → ${pct(watermarked.accuracy)} (ONNX, onnxruntime)`);
+  log(
+    `watermark owner '${c.ownerId}': ${wm.record.triggers} triggers learned ${pct(wm.triggerAccuracy)} in ${((Date.now() - t0) / 1000).toFixed(0)} s; accuracy ${pct(original.accuracy)} → ${pct(watermarked.accuracy)}`,
+  );
+  row(
+    'watermark',
+    `owner '${c.ownerId}', ${wm.record.triggers} triggers (${pct(wm.triggerAccuracy)} learned); accuracy ${pct(original.accuracy)} → ${pct(watermarked.accuracy)} (ONNX, onnxruntime)`,
+  );
 
   const locked = lockModel(wm.model, { master: c.master }, { binding: 'model' });
   const lockedBytes = writeOnnx(locked.model);
   writeFileAtomic(join(c.outDir, 'model.locked.onnx'), lockedBytes);
-  log(`lock      scheme ${locked.descriptor.scheme}, per-model key (id ${locked.descriptor.keyId}), ${locked.descriptor.entries.length} tensors sealed`);
-  row('lock', `${locked.descriptor.scheme}: ${locked.descriptor.entries.length} tensors sealed with ChaCha20 under a per-model key (key id ${locked.descriptor.keyId}; master key id ${keyId(c.master)})`);
+  log(
+    `lock      scheme ${locked.descriptor.scheme}, per-model key (id ${locked.descriptor.keyId}), ${locked.descriptor.entries.length} tensors sealed`,
+  );
+  row(
+    'lock',
+    `${locked.descriptor.scheme}: ${locked.descriptor.entries.length} tensors sealed with ChaCha20 under a per-model key (key id ${locked.descriptor.keyId}; master key id ${keyId(c.master)})`,
+  );
 
   const calibCount = 500;
   const size = train.sampleShape.reduce((a, b) => a * b, 1);
-  const compiled = await compileLocked(lockedBytes, { master: c.master }, {
-    precision: 'int8',
-    io: 'int8',
-    file: 'model.locked.onnx',
-    calibration: { data: train.data.subarray(0, calibCount * size), count: calibCount, sampleShape: train.sampleShape },
-  });
+  const compiled = await compileLocked(
+    lockedBytes,
+    { master: c.master },
+    {
+      precision: 'int8',
+      io: 'int8',
+      file: 'model.locked.onnx',
+      calibration: {
+        data: train.data.subarray(0, calibCount * size),
+        count: calibCount,
+        sampleShape: train.sampleShape,
+      },
+    },
+  );
   const tflitePath = join(c.outDir, 'model.locked.int8.tflite');
   writeFileAtomic(tflitePath, compiled.bytes);
   const withKey = await evaluateModelFile(compiled.bytes, c.test, { material: { master: c.master } });
   const noKey = await evaluateModelFile(compiled.bytes, c.test);
-  log(`compile   int8 ${humanBytes(compiled.bytes.length)}, arena ${humanBytes(compiled.summary.arenaBytes)}; TFLite runtime: with key ${pct(withKey.accuracy)}, without ${pct(noKey.accuracy)}`);
-  row('compile', `int8 .tflite ${humanBytes(compiled.bytes.length)}, arena ${humanBytes(compiled.summary.arenaBytes)}, ops ${compiled.summary.ops.map((o) => o.op).join(' ')}`);
-  row('check on host', `TFLite runtime, ${c.test.count} test images: with the key ${pct(withKey.accuracy)}, without it ${pct(noKey.accuracy)}`);
+  log(
+    `compile   int8 ${humanBytes(compiled.bytes.length)}, arena ${humanBytes(compiled.summary.arenaBytes)}; TFLite runtime: with key ${pct(withKey.accuracy)}, without ${pct(noKey.accuracy)}`,
+  );
+  row(
+    'compile',
+    `int8 .tflite ${humanBytes(compiled.bytes.length)}, arena ${humanBytes(compiled.summary.arenaBytes)}, ops ${compiled.summary.ops.map((o) => o.op).join(' ')}`,
+  );
+  row(
+    'check on host',
+    `TFLite runtime, ${c.test.count} test images: with the key ${pct(withKey.accuracy)}, without it ${pct(noKey.accuracy)}`,
+  );
 
   return {
     tflite: compiled.bytes,
@@ -99,6 +127,11 @@ export async function runModelChain(c: ModelChainInput): Promise<ModelChainResul
     record: wm.record,
     triggerAccuracy: wm.triggerAccuracy,
     test: c.test,
-    accuracy: { original: original.accuracy, watermarked: watermarked.accuracy, int8WithKey: withKey.accuracy, int8NoKey: noKey.accuracy },
+    accuracy: {
+      original: original.accuracy,
+      watermarked: watermarked.accuracy,
+      int8WithKey: withKey.accuracy,
+      int8NoKey: noKey.accuracy,
+    },
   };
 }

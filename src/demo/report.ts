@@ -30,10 +30,18 @@ export interface DemoReportInput {
 function boardEvidence(b: BoardSummary, boardType: string, macs: number): BoardEvidence {
   const qemu = boardType.startsWith('qemu');
   return {
-    port: b.port, board: boardType, uid: b.uid, firmware: '', activeSlot: null,
-    genuineDevice: b.verdict === 'genuine', runsArtefact: b.name === 'board-a' ? b.verdict === 'genuine' : undefined,
-    runs: b.runs ?? 0, correct: b.correct ?? 0,
-    counterPerInference: b.cycles === undefined ? null : b.cycles * (qemu ? 40 : 1), counterUnit: qemu ? 'instructions' : 'ns', macs,
+    port: b.port,
+    board: boardType,
+    uid: b.uid,
+    firmware: '',
+    activeSlot: null,
+    genuineDevice: b.verdict === 'genuine',
+    runsArtefact: b.name === 'board-a' ? b.verdict === 'genuine' : undefined,
+    runs: b.runs ?? 0,
+    correct: b.correct ?? 0,
+    counterPerInference: b.cycles === undefined ? null : b.cycles * (qemu ? 40 : 1),
+    counterUnit: qemu ? 'instructions' : 'ns',
+    macs,
   };
 }
 

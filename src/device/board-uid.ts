@@ -9,7 +9,10 @@ import { LIMITS } from '../protocol/definition';
 export function parseBoardUid(text: string): Buffer {
   const uid = parseDeviceUid(text);
   if (uid.length !== LIMITS.uidSize) {
-    throw new EdgelockError('E_USAGE', `--device-uid must be the board's ${LIMITS.uidSize}-byte unique id (${2 * LIMITS.uidSize} hex digits, as \`edgelock device info\` prints it), got ${uid.length} byte${uid.length === 1 ? '' : 's'}`);
+    throw new EdgelockError(
+      'E_USAGE',
+      `--device-uid must be the board's ${LIMITS.uidSize}-byte unique id (${2 * LIMITS.uidSize} hex digits, as \`edgelock device info\` prints it), got ${uid.length} byte${uid.length === 1 ? '' : 's'}`,
+    );
   }
   return uid;
 }

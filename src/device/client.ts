@@ -1,6 +1,14 @@
 import { createHash } from 'crypto';
 import { EdgelockError } from '../errors';
-import { FIRMWARE_FLAGS, LIMITS, RECORDS, SLOT_STATES, commandByName, fixedSize, statusByValue } from '../protocol/definition';
+import {
+  FIRMWARE_FLAGS,
+  LIMITS,
+  RECORDS,
+  SLOT_STATES,
+  commandByName,
+  fixedSize,
+  statusByValue,
+} from '../protocol/definition';
 import { Values, decodeFields, encodeFields } from '../protocol/payload';
 import { openSerialLink } from './serial-link';
 import { Transport, TransportOptions } from './transport';
@@ -27,7 +35,10 @@ export interface FirmwareBuild {
 
 /** The flavour name of FIRMWARE_FLAG_* bits (same names as src/board/build.ts BUILD_FLAVOURS). */
 export function flavourOfFlags(flags: number): FirmwareBuild {
-  const parts = [...(flags & FIRMWARE_FLAGS.SINGLE_ROUNDING ? ['single-rounding'] : []), ...(flags & FIRMWARE_FLAGS.DEV_UPLOAD ? ['dev'] : [])];
+  const parts = [
+    ...(flags & FIRMWARE_FLAGS.SINGLE_ROUNDING ? ['single-rounding'] : []),
+    ...(flags & FIRMWARE_FLAGS.DEV_UPLOAD ? ['dev'] : []),
+  ];
   return { flavour: parts.length ? parts.join('+') : 'default', devUpload: (flags & FIRMWARE_FLAGS.DEV_UPLOAD) !== 0 };
 }
 
@@ -99,7 +110,8 @@ function decodeDesc(b: Buffer): TensorDesc {
 }
 
 const SLOT_STATE_NAMES: Readonly<Record<number, SlotState>> = Object.fromEntries(
-  Object.entries(SLOT_STATES).map(([k, v]) => [v, k.toLowerCase() as SlotState]));
+  Object.entries(SLOT_STATES).map(([k, v]) => [v, k.toLowerCase() as SlotState]),
+);
 
 /** The device's result of a command: status name plus the decoded response fields. */
 export interface CallResult {
@@ -109,7 +121,10 @@ export interface CallResult {
 
 /** Typed commands over a Transport. Every non-success status becomes the EdgelockError its definition names. */
 export class DeviceClient {
-  constructor(readonly transport: Transport, readonly port = '') {}
+  constructor(
+    readonly transport: Transport,
+    readonly port = '',
+  ) {}
 
   static async open(port: string, opts?: TransportOptions): Promise<DeviceClient> {
     return new DeviceClient(new Transport(await openSerialLink(port), opts), port);
@@ -121,12 +136,19 @@ export class DeviceClient {
     const st = statusByValue(status);
     if (!st) throw new EdgelockError('E_DEVICE_FRAME', `${name}: unknown status 0x${status.toString(16)}`);
     if (!st.ok) {
-      const err = new EdgelockError(st.error!, `${name} refused by the device${this.port ? ` on ${this.port}` : ''}: ${st.name} (${st.doc})${describeErrorBody(st.name, body)}`);
+      const err = new EdgelockError(
+        st.error!,
+        `${name} refused by the device${this.port ? ` on ${this.port}` : ''}: ${st.name} (${st.doc})${describeErrorBody(st.name, body)}`,
+      );
       (err as EdgelockError & { fields?: Values }).fields = decodeFields(cmd.response, body);
       throw err;
     }
     const fields = decodeFields(cmd.response, body);
-    if (!fields) throw new EdgelockError('E_DEVICE_FRAME', `${name}: the answer has ${body.length} bytes, not the expected layout`);
+    if (!fields)
+      throw new EdgelockError(
+        'E_DEVICE_FRAME',
+        `${name}: the answer has ${body.length} bytes, not the expected layout`,
+      );
     return { status: st.name, fields };
   }
 
@@ -147,14 +169,24 @@ export class DeviceClient {
     const fwSize = fixedSize(RECORDS.FIRMWARE_STATE);
     const hasFw = slotsBytes.length === count * recSize + pkgSize + fwSize;
     const hasPkg = hasFw || slotsBytes.length === count * recSize + pkgSize;
-    if (slotsBytes.length !== count * recSize && !hasPkg) throw new EdgelockError('E_DEVICE_FRAME', `INFO: ${slotsBytes.length} bytes of slot records for ${count} slots`);
-    const pkg = hasPkg ? decodeFields(RECORDS.PACKAGE_STATE, slotsBytes.subarray(count * recSize, count * recSize + pkgSize))! : undefined;
-    const fw = hasFw ? decodeFields(RECORDS.FIRMWARE_STATE, slotsBytes.subarray(count * recSize + pkgSize))! : undefined;
+    if (slotsBytes.length !== count * recSize && !hasPkg)
+      throw new EdgelockError('E_DEVICE_FRAME', `INFO: ${slotsBytes.length} bytes of slot records for ${count} slots`);
+    const pkg = hasPkg
+      ? decodeFields(RECORDS.PACKAGE_STATE, slotsBytes.subarray(count * recSize, count * recSize + pkgSize))!
+      : undefined;
+    const fw = hasFw
+      ? decodeFields(RECORDS.FIRMWARE_STATE, slotsBytes.subarray(count * recSize + pkgSize))!
+      : undefined;
     const modelSlots: ModelSlotInfo[] = [];
     for (let i = 0; i < count; i++) {
       const s = decodeFields(rec, slotsBytes.subarray(i * recSize, (i + 1) * recSize))!;
       const state = SLOT_STATE_NAMES[s.state as number] ?? 'empty';
-      const slot: ModelSlotInfo = { slot: i, state, size: s.size as number, sha256: (s.sha256 as Buffer).toString('hex') };
+      const slot: ModelSlotInfo = {
+        slot: i,
+        state,
+        size: s.size as number,
+        sha256: (s.sha256 as Buffer).toString('hex'),
+      };
       if (fw) slot.source = state !== 'ready' ? null : (fw.slot_kinds as Buffer)[i] === 1 ? 'package' : 'development';
       modelSlots.push(slot);
     }
@@ -175,7 +207,14 @@ export class DeviceClient {
       executed: f.executed as number,
       rxDropped: f.rx_dropped as number,
       modelSlots,
-      ...(pkg ? { package: { activeSlot: pkg.active_slot === 0xff ? null : (pkg.active_slot as number), securityCounter: pkg.security_counter as number } } : {}),
+      ...(pkg
+        ? {
+            package: {
+              activeSlot: pkg.active_slot === 0xff ? null : (pkg.active_slot as number),
+              securityCounter: pkg.security_counter as number,
+            },
+          }
+        : {}),
       ...(fw ? { firmware: flavourOfFlags(fw.flags as number) } : {}),
     };
   }
@@ -192,8 +231,16 @@ export class DeviceClient {
   }
 
   /** Development-only upload of a model into a slot (no authentication: the factory flow uses packages). */
-  async loadModelDev(model: Buffer, slot = 0, onProgress?: (done: number, total: number) => void): Promise<{ sha256: string; chunks: number }> {
-    if (model.length > LIMITS.modelSlotSize) throw new EdgelockError('E_DEVICE_MODEL_TOO_LARGE', `the model has ${model.length} bytes, a slot holds ${LIMITS.modelSlotSize}`);
+  async loadModelDev(
+    model: Buffer,
+    slot = 0,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<{ sha256: string; chunks: number }> {
+    if (model.length > LIMITS.modelSlotSize)
+      throw new EdgelockError(
+        'E_DEVICE_MODEL_TOO_LARGE',
+        `the model has ${model.length} bytes, a slot holds ${LIMITS.modelSlotSize}`,
+      );
     const sha = createHash('sha256').update(model).digest();
     const chunkSize = LIMITS.maxPayload - fixedSize(commandByName('MODEL_LOAD_CHUNK').request);
     await this.call('MODEL_LOAD_BEGIN', { slot, size: model.length });
@@ -201,7 +248,11 @@ export class DeviceClient {
     for (let off = 0; off < model.length; off += chunkSize) {
       const data = model.subarray(off, Math.min(model.length, off + chunkSize));
       const r = await this.call('MODEL_LOAD_CHUNK', { slot, offset: off, data });
-      if (r.fields.next_offset !== off + data.length) throw new EdgelockError('E_DEVICE_MODEL_SEQUENCE', `MODEL_LOAD_CHUNK: device expects offset ${r.fields.next_offset}, host sent up to ${off + data.length}`);
+      if (r.fields.next_offset !== off + data.length)
+        throw new EdgelockError(
+          'E_DEVICE_MODEL_SEQUENCE',
+          `MODEL_LOAD_CHUNK: device expects offset ${r.fields.next_offset}, host sent up to ${off + data.length}`,
+        );
       chunks++;
       onProgress?.(off + data.length, model.length);
     }
@@ -216,7 +267,8 @@ export class DeviceClient {
     const ni = f.input_count as number;
     const no = f.output_count as number;
     const t = f.tensors as Buffer;
-    if (t.length !== (ni + no) * size) throw new EdgelockError('E_DEVICE_FRAME', `MODEL_IO: ${t.length} bytes of tensor records for ${ni + no} tensors`);
+    if (t.length !== (ni + no) * size)
+      throw new EdgelockError('E_DEVICE_FRAME', `MODEL_IO: ${t.length} bytes of tensor records for ${ni + no} tensors`);
     const descs = Array.from({ length: ni + no }, (_, i) => decodeDesc(t.subarray(i * size, (i + 1) * size)));
     return { inputs: descs.slice(0, ni), outputs: descs.slice(ni) };
   }
@@ -237,7 +289,8 @@ export class DeviceClient {
       outputs.push({ ...d, int8: Int8Array.from(rest.subarray(off, off + d.bytes), (x) => (x << 24) >> 24) });
       off += d.bytes;
     }
-    if (off !== rest.length) throw new EdgelockError('E_DEVICE_FRAME', `RUN: ${rest.length - off} unexpected trailing bytes`);
+    if (off !== rest.length)
+      throw new EdgelockError('E_DEVICE_FRAME', `RUN: ${rest.length - off} unexpected trailing bytes`);
     return { outputs, cycles: (f.cycles_hi as number) * 2 ** 32 + (f.cycles_lo as number) };
   }
 
@@ -251,7 +304,11 @@ export class DeviceClient {
 }
 
 /** Opens a port, runs fn with a client, always closes. */
-export async function withDevice<T>(port: string, fn: (c: DeviceClient) => Promise<T>, opts?: TransportOptions): Promise<T> {
+export async function withDevice<T>(
+  port: string,
+  fn: (c: DeviceClient) => Promise<T>,
+  opts?: TransportOptions,
+): Promise<T> {
   const c = await DeviceClient.open(port, opts);
   try {
     return await fn(c);

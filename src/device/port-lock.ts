@@ -8,7 +8,17 @@
  * on POSIX), which keeps out non-edgelock programs run by other users (root is exempt from TIOCEXCL, hence the
  * lock file). Within one process the lock is re-entrant (a reconnect reopens the port it already holds).
  */
-import { closeSync, linkSync, mkdirSync, openSync, readFileSync, realpathSync, statSync, unlinkSync, writeSync } from 'fs';
+import {
+  closeSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { EdgelockError } from '../errors';
@@ -92,7 +102,10 @@ export function acquirePortLock(port: string): () => void {
   try {
     mkdirSync(lockDir(), { recursive: true, mode: 0o1777 });
   } catch (e) {
-    throw new EdgelockError('E_DEVICE_PORT', `cannot create the port lock directory ${lockDir()}: ${(e as Error).message}`);
+    throw new EdgelockError(
+      'E_DEVICE_PORT',
+      `cannot create the port lock directory ${lockDir()}: ${(e as Error).message}`,
+    );
   }
   const node = nodeIdentity(port);
   for (let attempt = 0; ; attempt++) {
@@ -100,7 +113,10 @@ export function acquirePortLock(port: string): () => void {
     const owner = readLock(file);
     const pid = owner?.pid;
     if (owner && pid !== process.pid && alive(owner.pid) && owner.node === node) {
-      throw new EdgelockError('E_DEVICE_PORT_BUSY', `${port} is in use by another edgelock process (pid ${pid}); nothing was sent`);
+      throw new EdgelockError(
+        'E_DEVICE_PORT_BUSY',
+        `${port} is in use by another edgelock process (pid ${pid}); nothing was sent`,
+      );
     }
     if (attempt >= 2) throw new EdgelockError('E_DEVICE_PORT_BUSY', `${port}: its lock ${file} could not be taken`);
     try {

@@ -12,7 +12,10 @@ export async function openSerialLink(path: string, baudRate = 115200): Promise<B
   const port = new SerialPort({ path, baudRate, autoOpen: false, lock: true });
   try {
     await new Promise<void>((resolve, reject) =>
-      port.open((err) => (err ? reject(new EdgelockError('E_DEVICE_PORT', `cannot open ${path}: ${err.message}`)) : resolve())));
+      port.open((err) =>
+        err ? reject(new EdgelockError('E_DEVICE_PORT', `cannot open ${path}: ${err.message}`)) : resolve(),
+      ),
+    );
   } catch (e) {
     release();
     throw e;
@@ -30,7 +33,10 @@ export async function openSerialLink(path: string, baudRate = 115200): Promise<B
   return {
     write: (bytes) =>
       new Promise((resolve, reject) =>
-        port.write(bytes, (err) => (err ? reject(new EdgelockError('E_DEVICE_PORT', `write to ${path} failed: ${err.message}`)) : resolve()))),
+        port.write(bytes, (err) =>
+          err ? reject(new EdgelockError('E_DEVICE_PORT', `write to ${path} failed: ${err.message}`)) : resolve(),
+        ),
+      ),
     onData: (cb) => {
       port.on('data', cb);
     },

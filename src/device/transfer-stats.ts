@@ -25,5 +25,12 @@ export async function measureTransfer(client: DeviceClient, model: Uint8Array, s
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const s = client.transport.stats;
   const wireBytes = s.bytesSent - s0.bytesSent + s.bytesReceived - s0.bytesReceived;
-  return { bytes: size, wireBytes, efficiency: size / wireBytes, roundTrips: s.requests - s0.requests, retries: s.retries - s0.retries, seconds };
+  return {
+    bytes: size,
+    wireBytes,
+    efficiency: size / wireBytes,
+    roundTrips: s.requests - s0.requests,
+    retries: s.retries - s0.retries,
+    seconds,
+  };
 }

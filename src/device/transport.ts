@@ -53,10 +53,25 @@ export class Transport {
   private closedError?: EdgelockError;
   private readonly attempts: number;
   private readonly timeoutScale: number;
-  readonly stats: TransportStats = { requests: 0, retries: 0, bytesSent: 0, bytesReceived: 0, payloadBytes: 0, framesDropped: 0, framesIgnored: 0, resyncs: 0 };
-  private readonly decoder = new FrameDecoder((f) => this.onFrame(f), () => this.stats.framesDropped++);
+  readonly stats: TransportStats = {
+    requests: 0,
+    retries: 0,
+    bytesSent: 0,
+    bytesReceived: 0,
+    payloadBytes: 0,
+    framesDropped: 0,
+    framesIgnored: 0,
+    resyncs: 0,
+  };
+  private readonly decoder = new FrameDecoder(
+    (f) => this.onFrame(f),
+    () => this.stats.framesDropped++,
+  );
 
-  constructor(private readonly link: ByteLink, opts: TransportOptions = {}) {
+  constructor(
+    private readonly link: ByteLink,
+    opts: TransportOptions = {},
+  ) {
     this.attempts = opts.attempts ?? 5;
     this.timeoutScale = opts.timeoutScale ?? 1;
     link.onData((b) => {
@@ -77,7 +92,11 @@ export class Transport {
   }
 
   private async exchange(cmd: CommandDef, payload: Buffer): Promise<RawResponse> {
-    if (payload.length > LIMITS.maxPayload) throw new EdgelockError('E_INTERNAL', `${cmd.name} payload of ${payload.length} bytes exceeds ${LIMITS.maxPayload}`);
+    if (payload.length > LIMITS.maxPayload)
+      throw new EdgelockError(
+        'E_INTERNAL',
+        `${cmd.name} payload of ${payload.length} bytes exceeds ${LIMITS.maxPayload}`,
+      );
     this.stats.requests++;
     for (let resync = 0; ; resync++) {
       const r = await this.attempt(cmd, payload);
@@ -103,19 +122,34 @@ export class Transport {
           this.pending = undefined;
           resolve(undefined);
         }, timeout);
-        this.pending = { type: cmd.id | RESPONSE_FLAG, seq, resolve: (f) => { clearTimeout(timer); this.pending = undefined; resolve(f); } };
+        this.pending = {
+          type: cmd.id | RESPONSE_FLAG,
+          seq,
+          resolve: (f) => {
+            clearTimeout(timer);
+            this.pending = undefined;
+            resolve(f);
+          },
+        };
       });
       await this.link.write(wire);
       this.stats.bytesSent += wire.length;
       const f = await answer;
       if (!f) continue;
-      if (f.version !== PROTOCOL_VERSION) throw new EdgelockError('E_DEVICE_VERSION', `the device speaks protocol version ${f.version}, this host ${PROTOCOL_VERSION}`);
+      if (f.version !== PROTOCOL_VERSION)
+        throw new EdgelockError(
+          'E_DEVICE_VERSION',
+          `the device speaks protocol version ${f.version}, this host ${PROTOCOL_VERSION}`,
+        );
       if (f.payload.length < 1) throw new EdgelockError('E_DEVICE_FRAME', `${cmd.name}: the answer has no status byte`);
       this.stats.payloadBytes += payload.length + f.payload.length;
       return { status: f.payload[0], body: f.payload.subarray(1) };
     }
     if (this.closedError) throw this.closedError;
-    throw new EdgelockError('E_DEVICE_TIMEOUT', `no answer to ${cmd.name} after ${this.attempts} attempts of ${timeout} ms`);
+    throw new EdgelockError(
+      'E_DEVICE_TIMEOUT',
+      `no answer to ${cmd.name} after ${this.attempts} attempts of ${timeout} ms`,
+    );
   }
 
   private onFrame(f: Frame): void {

@@ -31,25 +31,53 @@ export interface EvalResult {
   keyId?: string;
 }
 
-export async function predictModelFile(bytes: Uint8Array, data: LabelledSet, opts: EvalOptions = {}): Promise<{ predictions: Int32Array; info: Omit<EvalResult, 'accuracy' | 'samples'> }> {
+export async function predictModelFile(
+  bytes: Uint8Array,
+  data: LabelledSet,
+  opts: EvalOptions = {},
+): Promise<{ predictions: Int32Array; info: Omit<EvalResult, 'accuracy' | 'samples'> }> {
   const fmt = detectFormat(bytes);
   if (fmt === 'onnx') {
     let model = readOnnx(bytes, opts.file);
     const d = readDescriptor(model);
     if (d && opts.material) model = unlockModel(model, opts.material, opts.verify ?? true);
     const predictions = await predictOnnx(model, data);
-    return { predictions, info: { format: 'onnx', locked: !!d, unlocked: !!d && !!opts.material, ...(d ? { scheme: d.scheme, keyId: d.keyId } : {}) } };
+    return {
+      predictions,
+      info: {
+        format: 'onnx',
+        locked: !!d,
+        unlocked: !!d && !!opts.material,
+        ...(d ? { scheme: d.scheme, keyId: d.keyId } : {}),
+      },
+    };
   }
   if (fmt === 'tflite') {
     const d = readTfliteDescriptor(bytes);
     const model = d && opts.material ? unsealTflite(bytes, opts.material, opts.verify ?? true) : bytes;
     const predictions = await predictTflite(model, data);
-    return { predictions, info: { format: 'tflite', locked: !!d, unlocked: !!d && !!opts.material, ...(d ? { scheme: d.scheme, keyId: d.keyId } : {}) } };
+    return {
+      predictions,
+      info: {
+        format: 'tflite',
+        locked: !!d,
+        unlocked: !!d && !!opts.material,
+        ...(d ? { scheme: d.scheme, keyId: d.keyId } : {}),
+      },
+    };
   }
-  throw new EdgelockError(fmt === 'unknown' ? 'E_FORMAT_UNKNOWN' : 'E_FORMAT_MISMATCH', `${opts.file ? `'${opts.file}'` : 'the model'} is ${FORMAT_TITLES[fmt]}; eval needs an ONNX or TFLite model`, { file: opts.file });
+  throw new EdgelockError(
+    fmt === 'unknown' ? 'E_FORMAT_UNKNOWN' : 'E_FORMAT_MISMATCH',
+    `${opts.file ? `'${opts.file}'` : 'the model'} is ${FORMAT_TITLES[fmt]}; eval needs an ONNX or TFLite model`,
+    { file: opts.file },
+  );
 }
 
-export async function evaluateModelFile(bytes: Uint8Array, data: LabelledSet, opts: EvalOptions = {}): Promise<EvalResult> {
+export async function evaluateModelFile(
+  bytes: Uint8Array,
+  data: LabelledSet,
+  opts: EvalOptions = {},
+): Promise<EvalResult> {
   const { predictions, info } = await predictModelFile(bytes, data, opts);
   let ok = 0;
   for (let i = 0; i < data.count; i++) if (predictions[i] === data.labels[i]) ok++;

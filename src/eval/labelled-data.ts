@@ -16,7 +16,13 @@ export function loadLabelledSet(data: string, labelsFile?: string, limit?: numbe
   if (!labels) throw new EdgelockError('E_USAGE', `'${data}' carries no labels; pass --labels <file.npy>`);
   const count = limit !== undefined ? Math.min(limit, ds.count) : ds.count;
   const size = ds.sampleShape.reduce((a, b) => a * b, 1);
-  return { name: ds.name, sampleShape: ds.sampleShape, count, x: ds.data.subarray(0, count * size), labels: labels.subarray(0, count) };
+  return {
+    name: ds.name,
+    sampleShape: ds.sampleShape,
+    count,
+    x: ds.data.subarray(0, count * size),
+    labels: labels.subarray(0, count),
+  };
 }
 
 export function argmax(v: ArrayLike<number>, offset = 0, n = v.length - offset): number {

@@ -11,12 +11,16 @@ function messageOf(e: unknown): string {
 
 export async function predictOnnx(model: Model, data: LabelledSet): Promise<Int32Array> {
   const g = model.graph;
-  if (g.inputs.length !== 1) throw new EdgelockError('E_DATA_SHAPE', `evaluation needs a model with one input (it has ${g.inputs.length})`);
+  if (g.inputs.length !== 1)
+    throw new EdgelockError('E_DATA_SHAPE', `evaluation needs a model with one input (it has ${g.inputs.length})`);
   const input = g.inputs[0];
   const shape = (input.shape ?? []).map((d) => (typeof d === 'number' ? d : 1));
   const size = data.sampleShape.reduce((a, b) => a * b, 1);
   if (shape.reduce((a, b) => a * b, 1) !== size) {
-    throw new EdgelockError('E_DATA_SHAPE', `samples of shape [${data.sampleShape}] do not fit model input '${input.name}' [${shape}]`);
+    throw new EdgelockError(
+      'E_DATA_SHAPE',
+      `samples of shape [${data.sampleShape}] do not fit model input '${input.name}' [${shape}]`,
+    );
   }
   const { Tensor } = ort();
   let session: import('onnxruntime-node').InferenceSession;

@@ -21,20 +21,38 @@ export function elementCount(d: Pick<TensorDesc, 'shape'>): number {
 export function encodeRunInput(t: Tensor, input: TensorDesc, file: string): Buffer {
   const elements = elementCount(input);
   if (t.data.length !== elements) {
-    throw new EdgelockError('E_DATA_SHAPE', `${file} has ${t.data.length} elements (shape [${t.shape}]), the model input [${input.shape}] has ${elements}`, { file });
+    throw new EdgelockError(
+      'E_DATA_SHAPE',
+      `${file} has ${t.data.length} elements (shape [${t.shape}]), the model input [${input.shape}] has ${elements}`,
+      { file },
+    );
   }
   if (t.dtype === 'float32') checkFinite(t.data as Float32Array, elements, `input '${file}'`, file);
   if (input.type === TENSOR_TYPE.float32) {
-    if (t.dtype !== 'float32') throw new EdgelockError('E_NPY_INVALID', `${file} holds ${t.dtype}; the model input is float32 (compiled with --io float): give float32 values`, { file });
+    if (t.dtype !== 'float32')
+      throw new EdgelockError(
+        'E_NPY_INVALID',
+        `${file} holds ${t.dtype}; the model input is float32 (compiled with --io float): give float32 values`,
+        { file },
+      );
     const f = Float32Array.from(t.data as Float32Array);
     const out = Buffer.alloc(4 * f.length);
     f.forEach((v, i) => out.writeFloatLE(v, 4 * i));
     return out;
   }
-  if (input.type !== TENSOR_TYPE.int8) throw new EdgelockError('E_DEVICE_MODEL_INVALID', `the model input is ${TYPE_NAMES[input.type] ?? `type ${input.type}`}; device run feeds int8 or float32 inputs`);
+  if (input.type !== TENSOR_TYPE.int8)
+    throw new EdgelockError(
+      'E_DEVICE_MODEL_INVALID',
+      `the model input is ${TYPE_NAMES[input.type] ?? `type ${input.type}`}; device run feeds int8 or float32 inputs`,
+    );
   if (t.dtype === 'int8') return Buffer.from((t.data as Int8Array).buffer, (t.data as Int8Array).byteOffset, elements);
-  if (t.dtype === 'float32') return Buffer.from(Int8Array.from(quantizeAffine(t.data as Float32Array, input.scale, input.zeroPoint)).buffer);
-  throw new EdgelockError('E_NPY_INVALID', `${file} holds ${t.dtype}; device run takes float32 (quantised with the model input's scale) or int8`, { file });
+  if (t.dtype === 'float32')
+    return Buffer.from(Int8Array.from(quantizeAffine(t.data as Float32Array, input.scale, input.zeroPoint)).buffer);
+  throw new EdgelockError(
+    'E_NPY_INVALID',
+    `${file} holds ${t.dtype}; device run takes float32 (quantised with the model input's scale) or int8`,
+    { file },
+  );
 }
 
 /** An output's values: dequantised int8, or the float32 values of a float output. `raw` is int8 for int8 outputs. */

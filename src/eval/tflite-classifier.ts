@@ -12,16 +12,21 @@ import { argmax, LabelledSet } from './labelled-data';
 export async function predictTflite(bytes: Uint8Array, data: LabelledSet): Promise<Int32Array> {
   const info = readTflite(bytes);
   const sg = info.subgraphs[0];
-  if (sg.inputs.length !== 1) throw new EdgelockError('E_DATA_SHAPE', `evaluation needs a model with one input (it has ${sg.inputs.length})`);
+  if (sg.inputs.length !== 1)
+    throw new EdgelockError('E_DATA_SHAPE', `evaluation needs a model with one input (it has ${sg.inputs.length})`);
   const inT = sg.tensors[sg.inputs[0]];
   const layout = recordedInputLayouts(info.metadata)?.[0];
   const size = data.sampleShape.reduce((a, b) => a * b, 1);
   if (inT.shape.reduce((a, b) => a * b, 1) !== size) {
-    throw new EdgelockError('E_DATA_SHAPE', `samples of shape [${data.sampleShape}] do not fit model input '${inT.name}' [${inT.shape}]`);
+    throw new EdgelockError(
+      'E_DATA_SHAPE',
+      `samples of shape [${data.sampleShape}] do not fit model input '${inT.name}' [${inT.shape}]`,
+    );
   }
   const q = inT.quantization;
   const integer = inT.dtype === 'int8' || inT.dtype === 'uint8';
-  if (integer && (!q || q.scale.length !== 1)) throw new EdgelockError('E_DATA_SHAPE', `input '${inT.name}' is ${inT.dtype} without a per-tensor scale`);
+  if (integer && (!q || q.scale.length !== 1))
+    throw new EdgelockError('E_DATA_SHAPE', `input '${inT.name}' is ${inT.dtype} without a per-tensor scale`);
   const [lo, hi] = inT.dtype === 'int8' ? [-128, 127] : [0, 255];
   const oracle = await TfliteOracle.load(bytes);
   const out = new Int32Array(data.count);

@@ -30,7 +30,13 @@ export function watermarkParams(bytes: Uint8Array, file: string): { record: Wate
   } else {
     record = parseRecord(Buffer.from(bytes).toString('utf8'), where);
   }
-  if (!record) throw new EdgelockError('E_WATERMARK_PARAMS', `${where} carries no watermark record`, { file }, 'pass the watermarked model, its package, or a JSON copy of its record');
+  if (!record)
+    throw new EdgelockError(
+      'E_WATERMARK_PARAMS',
+      `${where} carries no watermark record`,
+      { file },
+      'pass the watermarked model, its package, or a JSON copy of its record',
+    );
   return { record, tflite };
 }
 
@@ -49,7 +55,14 @@ export interface OwnerCheckRequest {
 
 export function ownerCheck(client: DeviceClient, r: OwnerCheckRequest): Promise<VerifyReport> {
   return verifyOnDevice(client, {
-    signature: r.signature, params: r.record, record: r.record, base: r.base, nullRate: r.nullRate, alpha: r.alpha,
-    slot: r.slot, channels: r.channels, onProgress: r.onProgress,
+    signature: r.signature,
+    params: r.record,
+    record: r.record,
+    base: r.base,
+    nullRate: r.nullRate,
+    alpha: r.alpha,
+    slot: r.slot,
+    channels: r.channels,
+    onProgress: r.onProgress,
   });
 }

@@ -31,18 +31,45 @@ export interface Attestation {
   securityCounter: number | null;
 }
 
-export function attestationMac(deviceKey: Uint8Array, nonce: Uint8Array, uid: Uint8Array, packageSha: Uint8Array, firmwareFlags: number, devModels: number): Buffer {
-  return createHmac('sha256', deviceKey).update(nonce).update(uid).update(packageSha).update(Buffer.from([firmwareFlags, devModels])).digest();
+export function attestationMac(
+  deviceKey: Uint8Array,
+  nonce: Uint8Array,
+  uid: Uint8Array,
+  packageSha: Uint8Array,
+  firmwareFlags: number,
+  devModels: number,
+): Buffer {
+  return createHmac('sha256', deviceKey)
+    .update(nonce)
+    .update(uid)
+    .update(packageSha)
+    .update(Buffer.from([firmwareFlags, devModels]))
+    .digest();
 }
 
-export async function attest(client: DeviceClient, master: Uint8Array, nonce: Buffer = randomBytes(32)): Promise<Attestation> {
+export async function attest(
+  client: DeviceClient,
+  master: Uint8Array,
+  nonce: Buffer = randomBytes(32),
+): Promise<Attestation> {
   let f;
   try {
     f = (await client.call('ATTEST', { nonce })).fields;
   } catch (e) {
     if (isEdgelockError(e) && e.code === 'E_DEVICE_KEY_EMPTY') {
       const info = await client.info();
-      return { uid: info.uid, genuineDevice: false, genuineModel: false, reason: 'the board has no device key (not provisioned)', activeSlot: info.package?.activeSlot ?? null, flavour: info.firmware?.flavour ?? null, devModels: null, packageSha256: null, version: null, securityCounter: info.package?.securityCounter ?? null };
+      return {
+        uid: info.uid,
+        genuineDevice: false,
+        genuineModel: false,
+        reason: 'the board has no device key (not provisioned)',
+        activeSlot: info.package?.activeSlot ?? null,
+        flavour: info.firmware?.flavour ?? null,
+        devModels: null,
+        packageSha256: null,
+        version: null,
+        securityCounter: info.package?.securityCounter ?? null,
+      };
     }
     throw e;
   }
@@ -57,10 +84,15 @@ export async function attest(client: DeviceClient, master: Uint8Array, nonce: Bu
   const activeSlot = f.active_slot === 0xff ? null : (f.active_slot as number);
   const build = flavourOfFlags(flags);
   const genuineModel = genuineDevice && activeSlot !== null && !build.devUpload && devModels === 0;
-  const reason = !genuineDevice ? 'the attestation MAC does not verify under this master key (not our device key)'
-    : build.devUpload ? `the board runs a development firmware (flavour ${build.flavour}): it accepts models that are not authenticated packages`
-      : devModels > 0 ? `${devModels} slot(s) hold a development upload, not an authenticated package`
-        : activeSlot === null ? 'no authenticated package is active' : undefined;
+  const reason = !genuineDevice
+    ? 'the attestation MAC does not verify under this master key (not our device key)'
+    : build.devUpload
+      ? `the board runs a development firmware (flavour ${build.flavour}): it accepts models that are not authenticated packages`
+      : devModels > 0
+        ? `${devModels} slot(s) hold a development upload, not an authenticated package`
+        : activeSlot === null
+          ? 'no authenticated package is active'
+          : undefined;
   return {
     uid: uid.toString('hex'),
     genuineDevice,

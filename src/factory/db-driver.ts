@@ -37,11 +37,19 @@ export function schemaRefusal(message: string, location: string, doing: string):
   const i = message.indexOf(REFUSAL_PREFIX);
   if (i >= 0) {
     const what = message.slice(i + REFUSAL_PREFIX.length);
-    const code = what.includes('security counter') ? 'E_FACTORY_COUNTER_DOWN' : what.includes('at most once') ? 'E_FACTORY_CLAIMED' : 'E_FACTORY_DB';
+    const code = what.includes('security counter')
+      ? 'E_FACTORY_COUNTER_DOWN'
+      : what.includes('at most once')
+        ? 'E_FACTORY_CLAIMED'
+        : 'E_FACTORY_DB';
     return new EdgelockError(code, `${doing}: the database refused it: ${what}`, { file: location });
   }
   if (/events_written_once|events\.master_key_id, events\.uid/.test(message)) {
-    return new EdgelockError('E_FACTORY_CLAIMED', `${doing}: the database refused it: this device uid was already written with this master key id (at most once)`, { file: location });
+    return new EdgelockError(
+      'E_FACTORY_CLAIMED',
+      `${doing}: the database refused it: this device uid was already written with this master key id (at most once)`,
+      { file: location },
+    );
   }
   return undefined;
 }

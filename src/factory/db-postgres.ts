@@ -37,8 +37,30 @@ export function redactUrl(url: string): string {
 }
 
 /** SQLSTATEs and socket errors after which sending the statement again can succeed. */
-const TRANSIENT_SQLSTATE = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '53300', '40001', '40P01']);
-const TRANSIENT_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
+const TRANSIENT_SQLSTATE = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  '53300',
+  '40001',
+  '40P01',
+]);
+const TRANSIENT_ERRNO = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+]);
 
 function transient(e: unknown): boolean {
   const code = (e as { code?: string }).code;
@@ -72,14 +94,23 @@ export class PostgresDriver implements Driver {
   /** statements go one at a time over the one connection (boards handled concurrently share it) */
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly url: string, private readonly opts: PostgresOptions = {}) {
+  constructor(
+    private readonly url: string,
+    private readonly opts: PostgresOptions = {},
+  ) {
     this.location = redactUrl(url);
     this.retryMs = opts.retryMs ?? DEFAULT_RETRY_MS;
   }
 
   private config(): ClientConfig {
     const connectMs = Math.max(500, Math.min(5000, this.retryMs));
-    return { connectionString: this.url, connectionTimeoutMillis: connectMs, query_timeout: 15000, application_name: 'edgelock', keepAlive: true };
+    return {
+      connectionString: this.url,
+      connectionTimeoutMillis: connectMs,
+      query_timeout: 15000,
+      application_name: 'edgelock',
+      keepAlive: true,
+    };
   }
 
   /** The open connection, or a new one (one attempt at a time). */
@@ -95,7 +126,9 @@ export class PostgresDriver implements Driver {
           this.connecting = undefined;
           if (this.closed) {
             void c.end().catch(() => undefined);
-            throw new EdgelockError('E_FACTORY_DB', 'the factory database connection was closed', { file: this.location });
+            throw new EdgelockError('E_FACTORY_DB', 'the factory database connection was closed', {
+              file: this.location,
+            });
           }
           this.client = c;
           return c;
@@ -122,7 +155,10 @@ export class PostgresDriver implements Driver {
     if (code === '3D000' || code === '28P01' || code === '28000') {
       return new EdgelockError('E_FACTORY_DB', `${doing}: ${msg} (${code})`, { file: this.location });
     }
-    return schemaRefusal(msg, this.location, doing) ?? new EdgelockError('E_FACTORY_DB', `${doing}: ${msg}${code ? ` (${code})` : ''}`, { file: this.location });
+    return (
+      schemaRefusal(msg, this.location, doing) ??
+      new EdgelockError('E_FACTORY_DB', `${doing}: ${msg}${code ? ` (${code})` : ''}`, { file: this.location })
+    );
   }
 
   /** Runs `fn` over the connection after the statements queued before it, retrying on a lost connection. */
@@ -136,7 +172,10 @@ export class PostgresDriver implements Driver {
     const deadline = Date.now() + this.retryMs;
     let delay = 50;
     for (let attempt = 1; ; attempt++) {
-      if (this.closed) throw new EdgelockError('E_FACTORY_DB', `${doing}: the factory database connection was closed`, { file: this.location });
+      if (this.closed)
+        throw new EdgelockError('E_FACTORY_DB', `${doing}: the factory database connection was closed`, {
+          file: this.location,
+        });
       let c: Client | undefined;
       try {
         c = await this.connect();
@@ -147,7 +186,11 @@ export class PostgresDriver implements Driver {
         const msg = e instanceof Error ? e.message : String(e);
         const left = deadline - Date.now();
         if (left <= 0) {
-          throw new EdgelockError('E_FACTORY_DB_UNREACHABLE', `${doing}: the database did not answer for ${(this.retryMs / 1000).toFixed(1)} s (${attempt} tries; last: ${msg})`, { file: this.location });
+          throw new EdgelockError(
+            'E_FACTORY_DB_UNREACHABLE',
+            `${doing}: the database did not answer for ${(this.retryMs / 1000).toFixed(1)} s (${attempt} tries; last: ${msg})`,
+            { file: this.location },
+          );
         }
         this.opts.onRetry?.(attempt, msg);
         await sleep(Math.min(delay, left));
@@ -167,7 +210,9 @@ export class PostgresDriver implements Driver {
   }
 
   private static async state(c: Client): Promise<SchemaState> {
-    const has = await c.query("SELECT to_regclass('edgelock_schema') IS NOT NULL AS has, (SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()) AS tables");
+    const has = await c.query(
+      "SELECT to_regclass('edgelock_schema') IS NOT NULL AS has, (SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()) AS tables",
+    );
     if (!has.rows[0].has) return { version: 0, foreign: Number(has.rows[0].tables) > 0 };
     const r = await c.query('SELECT application, version FROM edgelock_schema');
     if (r.rows.length !== 1 || r.rows[0].application !== APPLICATION) return { version: 0, foreign: true };
@@ -184,7 +229,10 @@ export class PostgresDriver implements Driver {
       try {
         await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
         const { version, foreign } = await PostgresDriver.state(c);
-        if (foreign) throw new EdgelockError('E_FACTORY_DB', 'the database holds tables of something else (no edgelock_schema)', { file: this.location });
+        if (foreign)
+          throw new EdgelockError('E_FACTORY_DB', 'the database holds tables of something else (no edgelock_schema)', {
+            file: this.location,
+          });
         if (version < target) {
           if (version === 0) {
             await c.query('CREATE TABLE edgelock_schema (application TEXT NOT NULL, version INTEGER NOT NULL)');

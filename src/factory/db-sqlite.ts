@@ -19,23 +19,37 @@ function dbError(e: unknown, file: string, doing: string): EdgelockError {
   const code = (e as { code?: string }).code ?? '';
   const msg = e instanceof Error ? e.message : String(e);
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
-    return new EdgelockError('E_FACTORY_DB_BUSY', `${doing}: the database is locked by another process (${code})`, { file });
+    return new EdgelockError('E_FACTORY_DB_BUSY', `${doing}: the database is locked by another process (${code})`, {
+      file,
+    });
   }
   if (code.startsWith('SQLITE_NOTADB') || code.startsWith('SQLITE_CORRUPT')) {
     return new EdgelockError('E_FACTORY_DB', `${doing}: not a SQLite database (${code})`, { file });
   }
-  return schemaRefusal(msg, file, doing) ?? new EdgelockError('E_FACTORY_DB', `${doing}: ${msg}${code ? ` (${code})` : ''}`, { file });
+  return (
+    schemaRefusal(msg, file, doing) ??
+    new EdgelockError('E_FACTORY_DB', `${doing}: ${msg}${code ? ` (${code})` : ''}`, { file })
+  );
 }
 
 export class SqliteDriver implements Driver {
   readonly dialect = SQLITE;
   private readonly statements = new Map<string, Database.Statement>();
 
-  private constructor(private readonly db: Database.Database, readonly location: string) {}
+  private constructor(
+    private readonly db: Database.Database,
+    readonly location: string,
+  ) {}
 
   static open(file: string, opts: { mustExist: boolean; busyTimeoutMs: number }): SqliteDriver {
-    if (opts.mustExist && !fs.existsSync(file)) throw new EdgelockError('E_FILE_NOT_FOUND', `no factory database at '${file}'`, { file });
-    if (isKeyFile(file)) throw new EdgelockError('E_OUTPUT_IS_KEY', `'${file}' is a key file, not a factory database; nothing was written`, { file });
+    if (opts.mustExist && !fs.existsSync(file))
+      throw new EdgelockError('E_FILE_NOT_FOUND', `no factory database at '${file}'`, { file });
+    if (isKeyFile(file))
+      throw new EdgelockError(
+        'E_OUTPUT_IS_KEY',
+        `'${file}' is a key file, not a factory database; nothing was written`,
+        { file },
+      );
     let db: Database.Database;
     try {
       db = new Database(file, { fileMustExist: opts.mustExist, timeout: opts.busyTimeoutMs });
@@ -44,7 +58,8 @@ export class SqliteDriver implements Driver {
     }
     try {
       const mode = db.pragma('journal_mode = WAL', { simple: true });
-      if (String(mode).toLowerCase() !== 'wal') throw new EdgelockError('E_FACTORY_DB', `the database refused WAL mode (journal_mode is '${mode}')`, { file });
+      if (String(mode).toLowerCase() !== 'wal')
+        throw new EdgelockError('E_FACTORY_DB', `the database refused WAL mode (journal_mode is '${mode}')`, { file });
       db.pragma('synchronous = FULL');
       return new SqliteDriver(db, file);
     } catch (e) {
@@ -78,7 +93,9 @@ export class SqliteDriver implements Driver {
   private state(): SchemaState & { appId: number } {
     const version = this.db.pragma('user_version', { simple: true }) as number;
     const appId = this.db.pragma('application_id', { simple: true }) as number;
-    const tables = (this.db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }).n;
+    const tables = (
+      this.db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }
+    ).n;
     return { version, appId, foreign: version === 0 ? tables > 0 || appId !== 0 : appId !== APPLICATION_ID };
   }
 
@@ -93,14 +110,19 @@ export class SqliteDriver implements Driver {
 
   async migrate(target: number, steps: (from: number) => string[]): Promise<void> {
     try {
-      this.db.transaction(() => {
-        const { version, foreign } = this.state();
-        if (foreign) throw new EdgelockError('E_FACTORY_DB', 'the file is a SQLite database of something else', { file: this.location });
-        if (version >= target) return;
-        for (const sql of steps(version)) this.db.exec(sql);
-        if (version === 0) this.db.pragma(`application_id = ${APPLICATION_ID}`);
-        this.db.pragma(`user_version = ${target}`);
-      }).immediate();
+      this.db
+        .transaction(() => {
+          const { version, foreign } = this.state();
+          if (foreign)
+            throw new EdgelockError('E_FACTORY_DB', 'the file is a SQLite database of something else', {
+              file: this.location,
+            });
+          if (version >= target) return;
+          for (const sql of steps(version)) this.db.exec(sql);
+          if (version === 0) this.db.pragma(`application_id = ${APPLICATION_ID}`);
+          this.db.pragma(`user_version = ${target}`);
+        })
+        .immediate();
       this.statements.clear();
     } catch (e) {
       throw dbError(e, this.location, 'migrating the factory database');

@@ -69,7 +69,25 @@ export interface FactoryEvent {
 }
 
 /** The column order of every event (report --json, export). */
-export const EVENT_FIELDS: readonly (keyof FactoryEvent)[] = ['seq', 'id', 'time', 'recordedAt', 'runId', 'station', 'operator', 'command', 'port', 'board', 'uid', 'keyId', 'masterKeyId', 'firmwareVersion', 'outcome', 'errorCode', 'message'];
+export const EVENT_FIELDS: readonly (keyof FactoryEvent)[] = [
+  'seq',
+  'id',
+  'time',
+  'recordedAt',
+  'runId',
+  'station',
+  'operator',
+  'command',
+  'port',
+  'board',
+  'uid',
+  'keyId',
+  'masterKeyId',
+  'firmwareVersion',
+  'outcome',
+  'errorCode',
+  'message',
+];
 
 interface Row {
   seq: number | string;
@@ -93,9 +111,23 @@ interface Row {
 
 function fromRow(r: Row): FactoryEvent {
   return {
-    seq: Number(r.seq), id: r.id, time: r.time, recordedAt: r.recorded_at, runId: r.run_id, station: r.station, operator: r.operator,
-    command: r.command, port: r.port, board: r.board, uid: r.uid, keyId: r.key_id, masterKeyId: r.master_key_id,
-    firmwareVersion: r.firmware_version, outcome: r.outcome, errorCode: r.error_code, message: r.message,
+    seq: Number(r.seq),
+    id: r.id,
+    time: r.time,
+    recordedAt: r.recorded_at,
+    runId: r.run_id,
+    station: r.station,
+    operator: r.operator,
+    command: r.command,
+    port: r.port,
+    board: r.board,
+    uid: r.uid,
+    keyId: r.key_id,
+    masterKeyId: r.master_key_id,
+    firmwareVersion: r.firmware_version,
+    outcome: r.outcome,
+    errorCode: r.error_code,
+    message: r.message,
   };
 }
 
@@ -139,7 +171,10 @@ export function dbSpec(flag: string | undefined, env: NodeJS.ProcessEnv = proces
 }
 
 export class FactoryDb {
-  private constructor(private readonly driver: Driver, private readonly claimLeaseS: number) {}
+  private constructor(
+    private readonly driver: Driver,
+    private readonly claimLeaseS: number,
+  ) {}
 
   get backend(): Backend {
     return this.driver.dialect.backend;
@@ -157,13 +192,24 @@ export class FactoryDb {
   static async open(spec: string, opts: OpenOptions = {}): Promise<FactoryDb> {
     const driver: Driver = isPostgresUrl(spec)
       ? new PostgresDriver(spec, { retryMs: opts.retryMs, onRetry: opts.onRetry })
-      : SqliteDriver.open(spec, { mustExist: Boolean(opts.mustExist), busyTimeoutMs: opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
+      : SqliteDriver.open(spec, {
+          mustExist: Boolean(opts.mustExist),
+          busyTimeoutMs: opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
+        });
     try {
       const { version, foreign } = await driver.schemaState();
       const where = driver.dialect.backend === 'sqlite' ? 'the file is a SQLite database' : 'the database holds tables';
       if (foreign) throw new EdgelockError('E_FACTORY_DB', `${where} of something else`, { file: driver.location });
-      if (version > SCHEMA_VERSION) throw new EdgelockError('E_FACTORY_DB_VERSION', `schema version ${version}; this edgelock knows up to ${SCHEMA_VERSION}`, { file: driver.location });
-      if (version === 0 && opts.mustExist) throw new EdgelockError('E_FACTORY_DB', 'the database holds no factory events (an empty database)', { file: driver.location });
+      if (version > SCHEMA_VERSION)
+        throw new EdgelockError(
+          'E_FACTORY_DB_VERSION',
+          `schema version ${version}; this edgelock knows up to ${SCHEMA_VERSION}`,
+          { file: driver.location },
+        );
+      if (version === 0 && opts.mustExist)
+        throw new EdgelockError('E_FACTORY_DB', 'the database holds no factory events (an empty database)', {
+          file: driver.location,
+        });
       if (version < SCHEMA_VERSION) {
         await driver.migrate(SCHEMA_VERSION, (from) => MIGRATIONS.slice(from).flatMap((m) => m(driver.dialect)));
       }
@@ -194,12 +240,28 @@ export class FactoryDb {
     await this.driver.run(
       `INSERT INTO events (id, run_id, time, station, operator, command, port, board, uid, key_id, master_key_id, firmware_version, outcome, error_code, message)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-      [id, e.runId, new Date().toISOString(), e.station, e.operator, e.command, e.port, e.board ?? null, e.uid ?? null, e.keyId ?? null,
-        e.masterKeyId ?? null, e.firmwareVersion ?? null, e.outcome, e.errorCode ?? null, e.message ?? null],
+      [
+        id,
+        e.runId,
+        new Date().toISOString(),
+        e.station,
+        e.operator,
+        e.command,
+        e.port,
+        e.board ?? null,
+        e.uid ?? null,
+        e.keyId ?? null,
+        e.masterKeyId ?? null,
+        e.firmwareVersion ?? null,
+        e.outcome,
+        e.errorCode ?? null,
+        e.message ?? null,
+      ],
       doing,
     );
     const rows = await this.driver.all<Row>('SELECT * FROM events WHERE id = ?', [id], doing);
-    if (rows.length !== 1) throw new EdgelockError('E_FACTORY_DB', `${doing}: the row was not stored`, { file: this.location });
+    if (rows.length !== 1)
+      throw new EdgelockError('E_FACTORY_DB', `${doing}: the row was not stored`, { file: this.location });
     return fromRow(rows[0]);
   }
 
@@ -219,7 +281,10 @@ export class FactoryDb {
       where.push('station = ?');
       args.push(filter.station);
     }
-    const rows = await this.driver.all<Row>(`SELECT * FROM events${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq`, args);
+    const rows = await this.driver.all<Row>(
+      `SELECT * FROM events${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq`,
+      args,
+    );
     return rows.map(fromRow);
   }
 
@@ -230,7 +295,14 @@ export class FactoryDb {
    * always once a claim is done or a `written` event exists for the pair (a station that lost the database after
    * recording it): a uid is provisioned at most once per master key id. Idempotent for the same run.
    */
-  async claim(c: { masterKeyId: string; uid: string; runId: string; station: string; operator: string; port: string }): Promise<{ ok: true } | { ok: false; holder: Claim }> {
+  async claim(c: {
+    masterKeyId: string;
+    uid: string;
+    runId: string;
+    station: string;
+    operator: string;
+    port: string;
+  }): Promise<{ ok: true } | { ok: false; holder: Claim }> {
     const d = this.driver.dialect;
     const doing = `claiming uid ${c.uid}`;
     const n = await this.driver.run(
@@ -249,28 +321,71 @@ export class FactoryDb {
     if (n === 1 && holder && holder.runId === c.runId && holder.state === 'active') return { ok: true };
     if (holder) return { ok: false, holder };
     // no claim row but a written event (recorded by a station that lost the database before finishing its claim)
-    const w = (await this.driver.all<Row>(`SELECT * FROM events WHERE outcome = 'written' AND master_key_id = ? AND uid = ? ORDER BY seq`, [c.masterKeyId, c.uid], doing))[0];
+    const w = (
+      await this.driver.all<Row>(
+        `SELECT * FROM events WHERE outcome = 'written' AND master_key_id = ? AND uid = ? ORDER BY seq`,
+        [c.masterKeyId, c.uid],
+        doing,
+      )
+    )[0];
     if (!w) throw new EdgelockError('E_FACTORY_DB', `${doing}: no claim row afterwards`, { file: this.location });
-    return { ok: false, holder: { masterKeyId: c.masterKeyId, uid: c.uid, state: 'done', runId: w.run_id, station: w.station, operator: w.operator, port: w.port, claimedAt: w.time, expiresAt: w.time } };
+    return {
+      ok: false,
+      holder: {
+        masterKeyId: c.masterKeyId,
+        uid: c.uid,
+        state: 'done',
+        runId: w.run_id,
+        station: w.station,
+        operator: w.operator,
+        port: w.port,
+        claimedAt: w.time,
+        expiresAt: w.time,
+      },
+    };
   }
 
   /** Ends this run's claim: `done` once the key is written and recorded (final), `released` when nothing was written. */
   async finishClaim(masterKeyId: string, uid: string, runId: string, state: 'done' | 'released'): Promise<void> {
-    await this.driver.run(`UPDATE claims SET state = ? WHERE master_key_id = ? AND uid = ? AND run_id = ? AND state = 'active'`, [state, masterKeyId, uid, runId], `finishing the claim on uid ${uid}`);
+    await this.driver.run(
+      `UPDATE claims SET state = ? WHERE master_key_id = ? AND uid = ? AND run_id = ? AND state = 'active'`,
+      [state, masterKeyId, uid, runId],
+      `finishing the claim on uid ${uid}`,
+    );
   }
 
   async claimOf(masterKeyId: string, uid: string): Promise<Claim | undefined> {
-    const rows = await this.driver.all<Record<string, string>>('SELECT * FROM claims WHERE master_key_id = ? AND uid = ?', [masterKeyId, uid]);
+    const rows = await this.driver.all<Record<string, string>>(
+      'SELECT * FROM claims WHERE master_key_id = ? AND uid = ?',
+      [masterKeyId, uid],
+    );
     const r = rows[0];
-    return r && { masterKeyId: r.master_key_id, uid: r.uid, state: r.state as Claim['state'], runId: r.run_id, station: r.station, operator: r.operator, port: r.port, claimedAt: r.claimed_at, expiresAt: r.expires_at };
+    return (
+      r && {
+        masterKeyId: r.master_key_id,
+        uid: r.uid,
+        state: r.state as Claim['state'],
+        runId: r.run_id,
+        station: r.station,
+        operator: r.operator,
+        port: r.port,
+        claimedAt: r.claimed_at,
+        expiresAt: r.expires_at,
+      }
+    );
   }
 
   /**
    * Sets a product line's security counter (creating the line). The database refuses a lower value than the
    * stored one (E_FACTORY_COUNTER_DOWN); the same value again is a no-op.
    */
-  async setSecurityCounter(line: string, counter: number, who: { station: string; operator: string }): Promise<ProductLine> {
-    if (!Number.isSafeInteger(counter) || counter < 0) throw new EdgelockError('E_USAGE', `a security counter is a non-negative integer, not ${counter}`);
+  async setSecurityCounter(
+    line: string,
+    counter: number,
+    who: { station: string; operator: string },
+  ): Promise<ProductLine> {
+    if (!Number.isSafeInteger(counter) || counter < 0)
+      throw new EdgelockError('E_USAGE', `a security counter is a non-negative integer, not ${counter}`);
     const d = this.driver.dialect;
     await this.driver.run(
       `INSERT INTO product_lines (name, security_counter, station, operator) VALUES (?, ?, ?, ?)
@@ -283,7 +398,13 @@ export class FactoryDb {
 
   async productLines(): Promise<ProductLine[]> {
     const rows = await this.driver.all<Record<string, string>>('SELECT * FROM product_lines ORDER BY name');
-    return rows.map((r) => ({ name: r.name, securityCounter: Number(r.security_counter), station: r.station, operator: r.operator, updatedAt: r.updated_at }));
+    return rows.map((r) => ({
+      name: r.name,
+      securityCounter: Number(r.security_counter),
+      station: r.station,
+      operator: r.operator,
+      updatedAt: r.updated_at,
+    }));
   }
 
   async close(): Promise<void> {

@@ -20,7 +20,13 @@ export function eventsToCsv(events: readonly FactoryEvent[]): string {
 }
 
 export function eventsToJson(events: readonly FactoryEvent[]): string {
-  return JSON.stringify(events.map((e) => Object.fromEntries(EVENT_FIELDS.map((f) => [f, e[f]]))), null, 2) + '\n';
+  return (
+    JSON.stringify(
+      events.map((e) => Object.fromEntries(EVENT_FIELDS.map((f) => [f, e[f]]))),
+      null,
+      2,
+    ) + '\n'
+  );
 }
 
 export function exportEvents(events: readonly FactoryEvent[], format: ExportFormat): string {

@@ -40,17 +40,32 @@ async function resumePoint(client: DeviceClient, pkg: Buffer, pkgSha: Buffer): P
 }
 
 /** Flashes `pkgBytes` through an open client. `emit` receives step and progress events (see multi-board.ts). */
-export async function flashPackage(client: DeviceClient, pkgBytes: Uint8Array, emit: Emit = () => undefined, decoded?: DecodedPackage): Promise<FlashResult> {
+export async function flashPackage(
+  client: DeviceClient,
+  pkgBytes: Uint8Array,
+  emit: Emit = () => undefined,
+  decoded?: DecodedPackage,
+): Promise<FlashResult> {
   const t0 = Date.now();
   const pkg = Buffer.from(pkgBytes.buffer, pkgBytes.byteOffset, pkgBytes.byteLength);
   const d = decoded ?? decodePackage(pkg);
   const pkgSha = sha256(pkg);
   const base = { bytes: pkg.length, version: d.version, securityCounter: d.securityCounter, sha256: d.sha256 };
-  const done = (slot: number, skipped: boolean, resumedFrom: number | null, chunks: number): FlashResult =>
-    ({ ...base, slot, skipped, resumedFrom, chunks, seconds: (Date.now() - t0) / 1000 });
+  const done = (slot: number, skipped: boolean, resumedFrom: number | null, chunks: number): FlashResult => ({
+    ...base,
+    slot,
+    skipped,
+    resumedFrom,
+    chunks,
+    seconds: (Date.now() - t0) / 1000,
+  });
 
   const info = await client.info();
-  if (info.uid !== d.deviceUid) emit({ event: 'warning', message: `the package is for device ${d.deviceUid}, this board is ${info.uid}; the board will refuse it` });
+  if (info.uid !== d.deviceUid)
+    emit({
+      event: 'warning',
+      message: `the package is for device ${d.deviceUid}, this board is ${info.uid}; the board will refuse it`,
+    });
   const active = info.package?.activeSlot ?? null;
   if (active !== null && info.modelSlots[active]?.state === 'ready' && info.modelSlots[active].sha256 === d.sha256) {
     emit({ event: 'skipped', message: `package ${d.version} already active in slot ${active}` });
@@ -60,7 +75,13 @@ export async function flashPackage(client: DeviceClient, pkgBytes: Uint8Array, e
   let slot: number;
   if (offset !== null && offset > 0) {
     slot = (await client.call('FLASH_STATUS')).fields.slot as number;
-    emit({ event: 'resume', message: `resuming at byte ${offset} of ${pkg.length}`, done: offset, total: pkg.length, slot });
+    emit({
+      event: 'resume',
+      message: `resuming at byte ${offset} of ${pkg.length}`,
+      done: offset,
+      total: pkg.length,
+      slot,
+    });
   } else {
     const b = await client.call('FLASH_BEGIN', { size: pkg.length, sha256: pkgSha });
     slot = b.fields.slot as number;
@@ -69,7 +90,13 @@ export async function flashPackage(client: DeviceClient, pkgBytes: Uint8Array, e
       return done(slot, true, null, 0);
     }
     offset = 0;
-    emit({ event: 'begin', message: `uploading ${pkg.length} bytes into slot ${slot}`, done: 0, total: pkg.length, slot });
+    emit({
+      event: 'begin',
+      message: `uploading ${pkg.length} bytes into slot ${slot}`,
+      done: 0,
+      total: pkg.length,
+      slot,
+    });
   }
   const resumedFrom = offset;
   let chunks = 0;
@@ -84,7 +111,11 @@ export async function flashPackage(client: DeviceClient, pkgBytes: Uint8Array, e
       // stored prefix is ours; a second disagreement in a row is an error.
       if (!isEdgelockError(e) || e.code !== 'E_FLASH_SEQUENCE' || ++resyncs > 2) throw e;
       const at = await resumePoint(client, pkg, pkgSha);
-      if (at === null) throw new EdgelockError('E_FLASH_SEQUENCE', `the board lost the upload at byte ${offset}; flash again to start over`);
+      if (at === null)
+        throw new EdgelockError(
+          'E_FLASH_SEQUENCE',
+          `the board lost the upload at byte ${offset}; flash again to start over`,
+        );
       offset = at;
       continue;
     }
@@ -94,7 +125,12 @@ export async function flashPackage(client: DeviceClient, pkgBytes: Uint8Array, e
   }
   emit({ event: 'verify', message: 'board checks hash, tag, device and security counter' });
   const end = (await client.call('FLASH_END')).fields;
-  emit({ event: 'activated', message: `version ${d.version} (counter ${end.security_counter}) active in slot ${end.slot}`, done: pkg.length, total: pkg.length });
+  emit({
+    event: 'activated',
+    message: `version ${d.version} (counter ${end.security_counter}) active in slot ${end.slot}`,
+    done: pkg.length,
+    total: pkg.length,
+  });
   return done(end.slot as number, false, resumedFrom, chunks);
 }
 
@@ -104,7 +140,12 @@ const RECONNECTABLE = new Set(['E_DEVICE_TIMEOUT', 'E_DEVICE_PORT']);
  * flashPackage on a port, reconnecting after a lost link (timeouts, a closed port: e.g. a board that was reset or
  * restarted on the same port) and resuming the upload where the board has it, up to `attempts` connections.
  */
-export async function flashPort(port: string, pkgBytes: Uint8Array, emit: Emit = () => undefined, attempts = 3): Promise<FlashResult> {
+export async function flashPort(
+  port: string,
+  pkgBytes: Uint8Array,
+  emit: Emit = () => undefined,
+  attempts = 3,
+): Promise<FlashResult> {
   const decoded = decodePackage(pkgBytes);
   for (let i = 1; ; i++) {
     try {

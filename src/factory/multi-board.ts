@@ -25,7 +25,13 @@ export interface BoardEvent {
   [k: string]: unknown;
 }
 
-export type Emit = (e: { event: string; done?: number; total?: number; message?: string; [k: string]: unknown }) => void;
+export type Emit = (e: {
+  event: string;
+  done?: number;
+  total?: number;
+  message?: string;
+  [k: string]: unknown;
+}) => void;
 
 export interface BoardOutcome<R> {
   port: string;
@@ -87,7 +93,11 @@ class JsonReporter<R> implements Reporter<R> {
 class PlainReporter<R> implements Reporter<R> {
   /** last quarter (0..4) of progress printed per board and step */
   private readonly quarter = new Map<string, number>();
-  constructor(private readonly s: OutputStreams, private readonly title: string, private readonly summary: (r: R) => string) {}
+  constructor(
+    private readonly s: OutputStreams,
+    private readonly title: string,
+    private readonly summary: (r: R) => string,
+  ) {}
   start(ports: string[]): void {
     this.s.out.write(`${this.title}: ${ports.length} board${ports.length === 1 ? '' : 's'} (${ports.join(', ')})\n`);
   }
@@ -116,12 +126,23 @@ class BarsReporter<R> implements Reporter<R> {
   private readonly bars = new Map<string, SingleBar>();
   private readonly finals: string[] = [];
   private width = 0;
-  constructor(private readonly s: OutputStreams, private readonly title: string, private readonly summary: (r: R) => string) {}
+  constructor(
+    private readonly s: OutputStreams,
+    private readonly title: string,
+    private readonly summary: (r: R) => string,
+  ) {}
   start(ports: string[]): void {
     this.width = Math.max(...ports.map((p) => p.length));
     this.s.out.write(`${this.title}: ${ports.length} board${ports.length === 1 ? '' : 's'}\n`);
     this.multi = new MultiBar(
-      { stream: this.s.err, format: '{port} |{bar}| {percentage}% {step}', hideCursor: false, clearOnComplete: false, gracefulExit: false, barsize: 30 },
+      {
+        stream: this.s.err,
+        format: '{port} |{bar}| {percentage}% {step}',
+        hideCursor: false,
+        clearOnComplete: false,
+        gracefulExit: false,
+        barsize: 30,
+      },
       Presets.shades_classic,
     );
     for (const p of ports) this.bars.set(p, this.multi.create(1, 0, { port: p.padEnd(this.width), step: 'starting' }));
@@ -161,7 +182,13 @@ export function checkPorts(ports: string[]): void {
 
 /** commander option collector for a repeatable flag: `--port a --port b` (also `--port a,b`). */
 export function collectPorts(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ];
 }
 
 function reporterFor<R>(opts: RunOptions<R>): Reporter<R> {
@@ -176,7 +203,11 @@ function reporterFor<R>(opts: RunOptions<R>): Reporter<R> {
  * Runs `task(port, emit)` for every port at once and returns one outcome per port, in the order of `ports`.
  * Never rejects because of a task; rejects only for an invalid port list (E_USAGE).
  */
-export async function runOnBoards<R>(ports: string[], task: (port: string, emit: Emit) => Promise<R>, opts: RunOptions<R>): Promise<BoardOutcome<R>[]> {
+export async function runOnBoards<R>(
+  ports: string[],
+  task: (port: string, emit: Emit) => Promise<R>,
+  opts: RunOptions<R>,
+): Promise<BoardOutcome<R>[]> {
   checkPorts(ports);
   const reporter = reporterFor(opts);
   reporter.start(ports);

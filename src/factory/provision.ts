@@ -70,13 +70,28 @@ function sameBytes(a: Buffer, b: Buffer): boolean {
 }
 
 /** Reads the board's identity and key state; returns the survey and the derived device key (caller wipes it). */
-async function survey(client: DeviceClient, port: string, master: Buffer): Promise<{ s: BoardSurvey; deviceKey: Buffer }> {
+async function survey(
+  client: DeviceClient,
+  port: string,
+  master: Buffer,
+): Promise<{ s: BoardSurvey; deviceKey: Buffer }> {
   const info = await client.info();
   const deviceKey = deriveDeviceKey(master, Buffer.from(info.uid, 'hex'));
   try {
     let state: KeyState = 'empty';
-    if (info.keysProvisioned[DEVICE_KEY_SLOT]) state = sameBytes(await client.keyCheck(DEVICE_KEY_SLOT), expectedKcv(deviceKey)) ? 'same' : 'different';
-    return { s: { port, board: info.board, uid: info.uid, firmwareVersion: info.firmwareVersion, keyId: keyId(deviceKey), state }, deviceKey };
+    if (info.keysProvisioned[DEVICE_KEY_SLOT])
+      state = sameBytes(await client.keyCheck(DEVICE_KEY_SLOT), expectedKcv(deviceKey)) ? 'same' : 'different';
+    return {
+      s: {
+        port,
+        board: info.board,
+        uid: info.uid,
+        firmwareVersion: info.firmwareVersion,
+        keyId: keyId(deviceKey),
+        state,
+      },
+      deviceKey,
+    };
   } catch (e) {
     deviceKey.fill(0);
     throw e;
@@ -84,25 +99,42 @@ async function survey(client: DeviceClient, port: string, master: Buffer): Promi
 }
 
 /** Surveys every board concurrently without writing or recording anything (for the confirmation). */
-export async function surveyBoards(ports: string[], master: Buffer, transport?: TransportOptions): Promise<(BoardSurvey | { port: string; error: { code: string; message: string } })[]> {
-  return Promise.all(ports.map(async (port) => {
-    try {
-      return await withDevice(port, async (c) => {
-        const { s, deviceKey } = await survey(c, port, master);
-        deviceKey.fill(0);
-        return s;
-      }, transport);
-    } catch (e) {
-      const err = asEdgelockError(e);
-      return { port, error: { code: err.code, message: err.message } };
-    }
-  }));
+export async function surveyBoards(
+  ports: string[],
+  master: Buffer,
+  transport?: TransportOptions,
+): Promise<(BoardSurvey | { port: string; error: { code: string; message: string } })[]> {
+  return Promise.all(
+    ports.map(async (port) => {
+      try {
+        return await withDevice(
+          port,
+          async (c) => {
+            const { s, deviceKey } = await survey(c, port, master);
+            deviceKey.fill(0);
+            return s;
+          },
+          transport,
+        );
+      } catch (e) {
+        const err = asEdgelockError(e);
+        return { port, error: { code: err.code, message: err.message } };
+      }
+    }),
+  );
 }
 
 /** Provisions one board (the task runOnBoards runs per port). Records every attempt and result. */
 export async function provisionBoard(port: string, emit: Emit, ctx: ProvisionContext): Promise<ProvisionResult> {
   const masterKeyId = keyId(ctx.master);
-  let row: Omit<FactoryEventInput, 'outcome'> = { runId: ctx.runId, station: ctx.station, operator: ctx.operator, command: 'provision', port, masterKeyId };
+  let row: Omit<FactoryEventInput, 'outcome'> = {
+    runId: ctx.runId,
+    station: ctx.station,
+    operator: ctx.operator,
+    command: 'provision',
+    port,
+    masterKeyId,
+  };
   let recorded = false;
   const record = async (outcome: Outcome, extra: Partial<FactoryEventInput> = {}) => {
     const ev = await ctx.db.record({ ...row, ...extra, outcome });
@@ -111,83 +143,110 @@ export async function provisionBoard(port: string, emit: Emit, ctx: ProvisionCon
   };
   try {
     emit({ event: 'connect', done: 0, total: STEPS });
-    return await withDevice(port, async (client) => {
-      const { s, deviceKey } = await survey(client, port, ctx.master);
-      try {
-        row = { ...row, board: s.board, uid: s.uid, keyId: s.keyId, firmwareVersion: s.firmwareVersion };
-        emit({ event: 'info', done: 1, total: STEPS, message: `${s.board} uid ${s.uid} firmware ${s.firmwareVersion}`, uid: s.uid, keyId: s.keyId });
-        const dry = ctx.dryRun ? 'dry run: ' : '';
-        if (s.state === 'same') {
-          const message = `${dry}already provisioned with device key ${s.keyId} (no-op)`;
-          const ev = await record(ctx.dryRun ? 'dry-run' : 'unchanged', { message });
-          emit({ event: 'unchanged', done: STEPS, total: STEPS, message });
-          return { ...s, outcome: ctx.dryRun ? 'dry-run' : 'unchanged', ...(ctx.dryRun ? { wouldWrite: false } : {}), eventId: ev.id };
-        }
-        if (s.state === 'different') {
-          const message = `${dry}key slot ${DEVICE_KEY_SLOT} holds a different key (its key-check value is not that of device key ${s.keyId}); keys are write-once, refused`;
-          await record(ctx.dryRun ? 'dry-run' : 'refused-conflict', { errorCode: 'E_DEVICE_KEY_CONFLICT', message });
-          throw new EdgelockError('E_DEVICE_KEY_CONFLICT', message);
-        }
-        if (ctx.dryRun) {
-          const message = `dry run: would write device key ${s.keyId} into key slot ${DEVICE_KEY_SLOT}`;
-          const ev = await record('dry-run', { message });
-          emit({ event: 'dry-run', done: STEPS, total: STEPS, message });
-          return { ...s, outcome: 'dry-run', wouldWrite: true, eventId: ev.id };
-        }
-        if (ctx.confirmed !== 'all' && ctx.confirmed.get(port) !== s.uid) {
-          const message = ctx.confirmed.has(port)
-            ? `the board on ${port} now has uid ${s.uid}, the confirmed one had ${ctx.confirmed.get(port)}; not written`
-            : `the board on ${port} (uid ${s.uid}) was not in the confirmed list; not written`;
-          await record('failed', { errorCode: 'E_PROVISION_UNCONFIRMED', message });
-          throw new EdgelockError('E_PROVISION_UNCONFIRMED', message);
-        }
-        // the database decides which station writes this uid: claim it first (another station's active or done
-        // claim refuses this one, and the board is left untouched), then record the attempt; no key is written
-        // that the database has not recorded (a database that cannot be reached stops here)
-        const claim = await ctx.db.claim({ masterKeyId, uid: s.uid, runId: ctx.runId, station: ctx.station, operator: ctx.operator, port });
-        if (!claim.ok) {
-          const h = claim.holder;
-          const message = h.state === 'done'
-            ? `uid ${s.uid} was already provisioned with this master key (key id ${masterKeyId}) by station ${h.station} on ${h.port} at ${h.claimedAt}; not written (at most once per uid: a second board with the same uid?)`
-            : `uid ${s.uid} is being provisioned by station ${h.station} (operator ${h.operator}, ${h.port}, since ${h.claimedAt}); not written`;
-          await record('failed', { errorCode: 'E_FACTORY_CLAIMED', message });
-          throw new EdgelockError('E_FACTORY_CLAIMED', message);
-        }
-        let sent = false;
+    return await withDevice(
+      port,
+      async (client) => {
+        const { s, deviceKey } = await survey(client, port, ctx.master);
         try {
-          await record('attempt', { message: `writing device key ${s.keyId} into key slot ${DEVICE_KEY_SLOT}` });
-          emit({ event: 'write', done: 2, total: STEPS });
-          let wrote: 'written' | 'unchanged';
-          try {
-            sent = true;
-            wrote = await client.keyWrite(deviceKey, DEVICE_KEY_SLOT);
-          } catch (e) {
-            if (asEdgelockError(e).code !== 'E_DEVICE_KEY_CONFLICT') throw e;
-            const message = `another key was written into key slot ${DEVICE_KEY_SLOT} meanwhile; refused`;
-            await record('refused-conflict', { errorCode: 'E_DEVICE_KEY_CONFLICT', message });
+          row = { ...row, board: s.board, uid: s.uid, keyId: s.keyId, firmwareVersion: s.firmwareVersion };
+          emit({
+            event: 'info',
+            done: 1,
+            total: STEPS,
+            message: `${s.board} uid ${s.uid} firmware ${s.firmwareVersion}`,
+            uid: s.uid,
+            keyId: s.keyId,
+          });
+          const dry = ctx.dryRun ? 'dry run: ' : '';
+          if (s.state === 'same') {
+            const message = `${dry}already provisioned with device key ${s.keyId} (no-op)`;
+            const ev = await record(ctx.dryRun ? 'dry-run' : 'unchanged', { message });
+            emit({ event: 'unchanged', done: STEPS, total: STEPS, message });
+            return {
+              ...s,
+              outcome: ctx.dryRun ? 'dry-run' : 'unchanged',
+              ...(ctx.dryRun ? { wouldWrite: false } : {}),
+              eventId: ev.id,
+            };
+          }
+          if (s.state === 'different') {
+            const message = `${dry}key slot ${DEVICE_KEY_SLOT} holds a different key (its key-check value is not that of device key ${s.keyId}); keys are write-once, refused`;
+            await record(ctx.dryRun ? 'dry-run' : 'refused-conflict', { errorCode: 'E_DEVICE_KEY_CONFLICT', message });
             throw new EdgelockError('E_DEVICE_KEY_CONFLICT', message);
           }
-          emit({ event: 'verify', done: 3, total: STEPS });
-          if (!sameBytes(await client.keyCheck(DEVICE_KEY_SLOT), expectedKcv(deviceKey))) {
-            const message = `the key-check value after writing is not that of device key ${s.keyId}`;
-            await record('failed', { errorCode: 'E_PROVISION_VERIFY', message });
-            throw new EdgelockError('E_PROVISION_VERIFY', message);
+          if (ctx.dryRun) {
+            const message = `dry run: would write device key ${s.keyId} into key slot ${DEVICE_KEY_SLOT}`;
+            const ev = await record('dry-run', { message });
+            emit({ event: 'dry-run', done: STEPS, total: STEPS, message });
+            return { ...s, outcome: 'dry-run', wouldWrite: true, eventId: ev.id };
           }
-          const message = wrote === 'written' ? `device key ${s.keyId} written and verified by key-check value` : `device key ${s.keyId} was already there (no-op), verified`;
-          const ev = await record(wrote, { message });
-          await ctx.db.finishClaim(masterKeyId, s.uid, ctx.runId, 'done');
-          emit({ event: wrote, done: STEPS, total: STEPS, message });
-          return { ...s, outcome: wrote, eventId: ev.id };
-        } catch (e) {
-          // nothing reached the board: let others have the uid; otherwise the claim stays until its lease runs
-          // out (this station may provision the board again at once: it answers "unchanged" if the key is there)
-          if (!sent) await ctx.db.finishClaim(masterKeyId, s.uid, ctx.runId, 'released').catch(() => undefined);
-          throw e;
+          if (ctx.confirmed !== 'all' && ctx.confirmed.get(port) !== s.uid) {
+            const message = ctx.confirmed.has(port)
+              ? `the board on ${port} now has uid ${s.uid}, the confirmed one had ${ctx.confirmed.get(port)}; not written`
+              : `the board on ${port} (uid ${s.uid}) was not in the confirmed list; not written`;
+            await record('failed', { errorCode: 'E_PROVISION_UNCONFIRMED', message });
+            throw new EdgelockError('E_PROVISION_UNCONFIRMED', message);
+          }
+          // the database decides which station writes this uid: claim it first (another station's active or done
+          // claim refuses this one, and the board is left untouched), then record the attempt; no key is written
+          // that the database has not recorded (a database that cannot be reached stops here)
+          const claim = await ctx.db.claim({
+            masterKeyId,
+            uid: s.uid,
+            runId: ctx.runId,
+            station: ctx.station,
+            operator: ctx.operator,
+            port,
+          });
+          if (!claim.ok) {
+            const h = claim.holder;
+            const message =
+              h.state === 'done'
+                ? `uid ${s.uid} was already provisioned with this master key (key id ${masterKeyId}) by station ${h.station} on ${h.port} at ${h.claimedAt}; not written (at most once per uid: a second board with the same uid?)`
+                : `uid ${s.uid} is being provisioned by station ${h.station} (operator ${h.operator}, ${h.port}, since ${h.claimedAt}); not written`;
+            await record('failed', { errorCode: 'E_FACTORY_CLAIMED', message });
+            throw new EdgelockError('E_FACTORY_CLAIMED', message);
+          }
+          let sent = false;
+          try {
+            await record('attempt', { message: `writing device key ${s.keyId} into key slot ${DEVICE_KEY_SLOT}` });
+            emit({ event: 'write', done: 2, total: STEPS });
+            let wrote: 'written' | 'unchanged';
+            try {
+              sent = true;
+              wrote = await client.keyWrite(deviceKey, DEVICE_KEY_SLOT);
+            } catch (e) {
+              if (asEdgelockError(e).code !== 'E_DEVICE_KEY_CONFLICT') throw e;
+              const message = `another key was written into key slot ${DEVICE_KEY_SLOT} meanwhile; refused`;
+              await record('refused-conflict', { errorCode: 'E_DEVICE_KEY_CONFLICT', message });
+              throw new EdgelockError('E_DEVICE_KEY_CONFLICT', message);
+            }
+            emit({ event: 'verify', done: 3, total: STEPS });
+            if (!sameBytes(await client.keyCheck(DEVICE_KEY_SLOT), expectedKcv(deviceKey))) {
+              const message = `the key-check value after writing is not that of device key ${s.keyId}`;
+              await record('failed', { errorCode: 'E_PROVISION_VERIFY', message });
+              throw new EdgelockError('E_PROVISION_VERIFY', message);
+            }
+            const message =
+              wrote === 'written'
+                ? `device key ${s.keyId} written and verified by key-check value`
+                : `device key ${s.keyId} was already there (no-op), verified`;
+            const ev = await record(wrote, { message });
+            await ctx.db.finishClaim(masterKeyId, s.uid, ctx.runId, 'done');
+            emit({ event: wrote, done: STEPS, total: STEPS, message });
+            return { ...s, outcome: wrote, eventId: ev.id };
+          } catch (e) {
+            // nothing reached the board: let others have the uid; otherwise the claim stays until its lease runs
+            // out (this station may provision the board again at once: it answers "unchanged" if the key is there)
+            if (!sent) await ctx.db.finishClaim(masterKeyId, s.uid, ctx.runId, 'released').catch(() => undefined);
+            throw e;
+          }
+        } finally {
+          deviceKey.fill(0);
         }
-      } finally {
-        deviceKey.fill(0);
-      }
-    }, ctx.transport);
+      },
+      ctx.transport,
+    );
   } catch (e) {
     const err = asEdgelockError(e);
     // when the database itself failed, recording the failure would only fail (or wait) again
@@ -232,9 +291,30 @@ export interface PlanEntry {
 }
 
 function planOf(surveys: Awaited<ReturnType<typeof surveyBoards>>): PlanEntry[] {
-  return surveys.map((s) => 'error' in s
-    ? { port: s.port, board: '-', uid: '-', firmwareVersion: '-', keyId: '-', action: `unreachable (${s.error.code}); will not be written` }
-    : { port: s.port, board: s.board, uid: s.uid, firmwareVersion: s.firmwareVersion, keyId: s.keyId, action: s.state === 'empty' ? 'write' : s.state === 'same' ? 'no-op (already provisioned)' : 'refuse (holds a different key)' });
+  return surveys.map((s) =>
+    'error' in s
+      ? {
+          port: s.port,
+          board: '-',
+          uid: '-',
+          firmwareVersion: '-',
+          keyId: '-',
+          action: `unreachable (${s.error.code}); will not be written`,
+        }
+      : {
+          port: s.port,
+          board: s.board,
+          uid: s.uid,
+          firmwareVersion: s.firmwareVersion,
+          keyId: s.keyId,
+          action:
+            s.state === 'empty'
+              ? 'write'
+              : s.state === 'same'
+                ? 'no-op (already provisioned)'
+                : 'refuse (holds a different key)',
+        },
+  );
 }
 
 /** The operator recorded when none is given: the OS user running the station. */
@@ -257,20 +337,38 @@ export async function provision(opts: ProvisionOptions): Promise<BoardOutcome<Pr
   const runId = randomUUID();
   let confirmed: ProvisionContext['confirmed'] = 'all';
   if (!opts.yes && !opts.dryRun) {
-    if (!opts.confirm) throw new EdgelockError('E_USAGE', 'provisioning writes keys that can never be changed: confirm on a terminal, or pass --yes');
+    if (!opts.confirm)
+      throw new EdgelockError(
+        'E_USAGE',
+        'provisioning writes keys that can never be changed: confirm on a terminal, or pass --yes',
+      );
     const surveys = await surveyBoards(opts.ports, opts.master, opts.transport);
     const plan = planOf(surveys);
     const toWrite = plan.filter((p) => p.action === 'write');
-    if (toWrite.length > 0 && !(await opts.confirm(plan))) throw new EdgelockError('E_CONFIRM_DECLINED', `not confirmed; nothing was written (type exactly "${confirmationPhrase(toWrite.length)}")`);
+    if (toWrite.length > 0 && !(await opts.confirm(plan)))
+      throw new EdgelockError(
+        'E_CONFIRM_DECLINED',
+        `not confirmed; nothing was written (type exactly "${confirmationPhrase(toWrite.length)}")`,
+      );
     confirmed = new Map(toWrite.map((p) => [p.port, p.uid]));
   }
-  const ctx: ProvisionContext = { master: opts.master, db: opts.db, station: opts.station, operator: opts.operator ?? defaultOperator(), runId, dryRun: Boolean(opts.dryRun), confirmed, transport: opts.transport };
+  const ctx: ProvisionContext = {
+    master: opts.master,
+    db: opts.db,
+    station: opts.station,
+    operator: opts.operator ?? defaultOperator(),
+    runId,
+    dryRun: Boolean(opts.dryRun),
+    confirmed,
+    transport: opts.transport,
+  };
   return runOnBoards(opts.ports, (port, emit) => provisionBoard(port, emit, ctx), {
     json: Boolean(opts.json),
     title: opts.dryRun ? 'provision (dry run)' : 'provision',
     streams: opts.streams,
     tty: opts.tty,
-    summary: (r) => `${r.outcome === 'dry-run' ? (r.wouldWrite ? 'dry run: would write' : 'dry run: already provisioned (no-op)') : r.outcome === 'unchanged' ? 'already provisioned (no-op)' : 'written and verified'}; uid ${r.uid}, device key id ${r.keyId}`,
+    summary: (r) =>
+      `${r.outcome === 'dry-run' ? (r.wouldWrite ? 'dry run: would write' : 'dry run: already provisioned (no-op)') : r.outcome === 'unchanged' ? 'already provisioned (no-op)' : 'written and verified'}; uid ${r.uid}, device key id ${r.keyId}`,
   });
 }
 
@@ -278,15 +376,34 @@ export async function provision(opts: ProvisionOptions): Promise<BoardOutcome<Pr
  * The typed confirmation: prints the plan and asks the operator to type "provision N" (N = boards to write).
  * Reads one line from `input`; end of input or anything else declines.
  */
-export function typedConfirmation(input: NodeJS.ReadableStream, output: NodeJS.WritableStream): (plan: PlanEntry[]) => Promise<boolean> {
+export function typedConfirmation(
+  input: NodeJS.ReadableStream,
+  output: NodeJS.WritableStream,
+): (plan: PlanEntry[]) => Promise<boolean> {
   return (plan) => {
     const n = plan.filter((p) => p.action === 'write').length;
     const w = (k: keyof PlanEntry, title: string) => Math.max(title.length, ...plan.map((p) => String(p[k]).length));
-    const cols: [keyof PlanEntry, string][] = [['port', 'port'], ['board', 'board'], ['uid', 'unique id'], ['firmwareVersion', 'firmware'], ['keyId', 'device key id'], ['action', 'action']];
+    const cols: [keyof PlanEntry, string][] = [
+      ['port', 'port'],
+      ['board', 'board'],
+      ['uid', 'unique id'],
+      ['firmwareVersion', 'firmware'],
+      ['keyId', 'device key id'],
+      ['action', 'action'],
+    ];
     const widths = cols.map(([k, t]) => w(k, t));
-    const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
-    output.write([line(cols.map((c) => c[1])), line(widths.map((x) => '-'.repeat(x))), ...plan.map((p) => line(cols.map(([k]) => String(p[k]))))].join('\n') + '\n');
-    output.write(`\nThis writes ${n} device key${n === 1 ? '' : 's'} into write-once key stores; they can never be changed or erased.\n`);
+    const line = (cells: string[]) =>
+      cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
+    output.write(
+      [
+        line(cols.map((c) => c[1])),
+        line(widths.map((x) => '-'.repeat(x))),
+        ...plan.map((p) => line(cols.map(([k]) => String(p[k])))),
+      ].join('\n') + '\n',
+    );
+    output.write(
+      `\nThis writes ${n} device key${n === 1 ? '' : 's'} into write-once key stores; they can never be changed or erased.\n`,
+    );
     const phrase = confirmationPhrase(n);
     return new Promise<boolean>((resolve) => {
       const rl = readline.createInterface({ input, output, terminal: false });

@@ -36,15 +36,33 @@ export function countByOutcome(events: readonly FactoryEvent[]): Record<string, 
 
 export function formatReport(events: readonly FactoryEvent[]): string {
   if (events.length === 0) return 'no events recorded\n';
-  const rows = events.map((e) => [e.time, e.station, e.command, e.port, e.uid ?? '-', e.keyId ?? '-', e.firmwareVersion ?? '-', e.outcome, e.errorCode ?? '']);
+  const rows = events.map((e) => [
+    e.time,
+    e.station,
+    e.command,
+    e.port,
+    e.uid ?? '-',
+    e.keyId ?? '-',
+    e.firmwareVersion ?? '-',
+    e.outcome,
+    e.errorCode ?? '',
+  ]);
   const counts = countByOutcome(events);
   const lines = [
-    formatTable(['time', 'station', 'command', 'port', 'unique id', 'device key id', 'firmware', 'outcome', 'error'], rows),
+    formatTable(
+      ['time', 'station', 'command', 'port', 'unique id', 'device key id', 'firmware', 'outcome', 'error'],
+      rows,
+    ),
     '',
-    `${events.length} event${events.length === 1 ? '' : 's'}: ${Object.entries(counts).filter(([, n]) => n > 0).map(([o, n]) => `${n} ${o}`).join(', ')}`,
+    `${events.length} event${events.length === 1 ? '' : 's'}: ${Object.entries(counts)
+      .filter(([, n]) => n > 0)
+      .map(([o, n]) => `${n} ${o}`)
+      .join(', ')}`,
   ];
   for (const a of unfinishedAttempts(events)) {
-    lines.push(`unfinished attempt ${a.id} at ${a.time} on ${a.port} (uid ${a.uid ?? '?'}): no result was recorded; provision the board again to check it`);
+    lines.push(
+      `unfinished attempt ${a.id} at ${a.time} on ${a.port} (uid ${a.uid ?? '?'}): no result was recorded; provision the board again to check it`,
+    );
   }
   return lines.join('\n') + '\n';
 }

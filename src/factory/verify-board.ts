@@ -33,9 +33,13 @@ export function pText(w: OwnerVerdict): string {
 }
 
 export function verdictSummary(v: Verdict): string {
-  return `device ${v.uid}: device ${v.genuineDevice ? 'genuine' : 'NOT genuine'}${v.flavour ? `, firmware ${v.flavour}` : ''}, model ${v.genuineModel ? `genuine (version ${v.version}, counter ${v.securityCounter}, package ${v.packageSha256!.slice(0, 16)}…)` : 'NOT genuine'}` +
-    (v.watermark ? `, owner '${v.watermark.owner}' watermark ${v.watermark.detected ? 'present' : 'NOT present'} (${v.watermark.matches}/${v.watermark.triggers} triggers, p ${pText(v.watermark)})` : '') +
-    (v.reason ? ` — ${v.reason}` : '');
+  return (
+    `device ${v.uid}: device ${v.genuineDevice ? 'genuine' : 'NOT genuine'}${v.flavour ? `, firmware ${v.flavour}` : ''}, model ${v.genuineModel ? `genuine (version ${v.version}, counter ${v.securityCounter}, package ${v.packageSha256!.slice(0, 16)}…)` : 'NOT genuine'}` +
+    (v.watermark
+      ? `, owner '${v.watermark.owner}' watermark ${v.watermark.detected ? 'present' : 'NOT present'} (${v.watermark.matches}/${v.watermark.triggers} triggers, p ${pText(v.watermark)})`
+      : '') +
+    (v.reason ? ` — ${v.reason}` : '')
+  );
 }
 
 export interface OwnerSetup {
@@ -48,21 +52,39 @@ export interface OwnerSetup {
   alpha: number;
 }
 
-export async function verifyBoard(client: DeviceClient, master: Uint8Array, owner: OwnerSetup | null, emit: Emit = () => undefined): Promise<Verdict> {
+export async function verifyBoard(
+  client: DeviceClient,
+  master: Uint8Array,
+  owner: OwnerSetup | null,
+  emit: Emit = () => undefined,
+): Promise<Verdict> {
   emit({ event: 'attest', message: 'challenge-response with a fresh nonce' });
   const a = await attest(client, master);
   const v: Verdict = { ...a, verdict: a.genuineDevice && a.genuineModel ? 'genuine' : 'not genuine' };
   if (owner && a.activeSlot !== null) {
     emit({ event: 'watermark', message: `running owner '${owner.owner}' triggers on slot ${a.activeSlot}` });
-    const r = await ownerCheck(client, { ...owner, slot: a.activeSlot, onProgress: (done, total) => emit({ event: 'progress', done, total }) });
+    const r = await ownerCheck(client, {
+      ...owner,
+      slot: a.activeSlot,
+      onProgress: (done, total) => emit({ event: 'progress', done, total }),
+    });
     v.watermark = {
-      owner: owner.owner, detected: r.verdict === 'detected', matches: r.matches, triggers: r.triggers, pValue: r.pValue,
-      log10PValue: r.log10PValue, nullRate: r.nullRate, nullSource: owner.nullSource, alpha: r.alpha, commitment: r.commitment,
+      owner: owner.owner,
+      detected: r.verdict === 'detected',
+      matches: r.matches,
+      triggers: r.triggers,
+      pValue: r.pValue,
+      log10PValue: r.log10PValue,
+      nullRate: r.nullRate,
+      nullSource: owner.nullSource,
+      alpha: r.alpha,
+      commitment: r.commitment,
     };
     if (!v.watermark.detected) v.verdict = 'not genuine';
   } else if (owner) {
     v.reason = v.reason ?? 'no active model to check the watermark on';
   }
-  if (v.verdict !== 'genuine') throw Object.assign(new EdgelockError('E_VERIFY_FAILED', verdictSummary(v)), { verdict: v });
+  if (v.verdict !== 'genuine')
+    throw Object.assign(new EdgelockError('E_VERIFY_FAILED', verdictSummary(v)), { verdict: v });
   return v;
 }

@@ -9,7 +9,10 @@ import { isKeyFile } from '../keys/key-file';
  * An existing key file is never replaced (E_OUTPUT_IS_KEY; commands check earlier with checkOutputPaths).
  */
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
-  if (isKeyFile(path)) throw new EdgelockError('E_OUTPUT_IS_KEY', `output '${path}' is an existing key file; nothing was written`, { file: path });
+  if (isKeyFile(path))
+    throw new EdgelockError('E_OUTPUT_IS_KEY', `output '${path}' is an existing key file; nothing was written`, {
+      file: path,
+    });
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   let fd: number | undefined;
   try {

@@ -19,7 +19,10 @@ function identity(path: string): string | undefined {
 }
 
 /** Inputs that are not files (a bundled dataset name such as mnist-train) simply never match. */
-export function checkOutputPaths(outputs: ReadonlyArray<string | undefined>, inputs: ReadonlyArray<string | undefined>): void {
+export function checkOutputPaths(
+  outputs: ReadonlyArray<string | undefined>,
+  inputs: ReadonlyArray<string | undefined>,
+): void {
   const ins = new Map<string, string>();
   for (const i of inputs) {
     const id = i === undefined ? undefined : identity(i);
@@ -31,11 +34,19 @@ export function checkOutputPaths(outputs: ReadonlyArray<string | undefined>, inp
     const id = identity(o) ?? `path:${resolve(o)}`;
     const input = ins.get(id);
     if (input !== undefined) {
-      throw new EdgelockError('E_OUTPUT_IS_INPUT', `output '${o}' is the input '${input}'${o === input ? '' : ' (the same file through a link)'}; nothing was written`, { file: o });
+      throw new EdgelockError(
+        'E_OUTPUT_IS_INPUT',
+        `output '${o}' is the input '${input}'${o === input ? '' : ' (the same file through a link)'}; nothing was written`,
+        { file: o },
+      );
     }
-    if (isKeyFile(o)) throw new EdgelockError('E_OUTPUT_IS_KEY', `output '${o}' is an existing key file; nothing was written`, { file: o });
+    if (isKeyFile(o))
+      throw new EdgelockError('E_OUTPUT_IS_KEY', `output '${o}' is an existing key file; nothing was written`, {
+        file: o,
+      });
     const other = outs.get(id);
-    if (other !== undefined) throw new EdgelockError('E_USAGE', `outputs '${other}' and '${o}' are the same file`, { file: o });
+    if (other !== undefined)
+      throw new EdgelockError('E_USAGE', `outputs '${other}' and '${o}' are the same file`, { file: o });
     outs.set(id, o);
   }
 }

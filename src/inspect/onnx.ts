@@ -56,7 +56,12 @@ export function inspectOnnx(source: Model, opts: InspectOnnxOptions = {}): { rep
   const batch1 = hasSymbolicBatch(model) ? inferShapes(pinBatch(model)) : inferred;
   const tfliteInputs = decideInputLayouts(batch1, 'auto').map((d) => {
     const shape = batch1.graph.inputs.find((v) => v.name === d.name)?.shape ?? [];
-    return { name: d.name, shape: d.layout === 'nhwc' ? [0, 2, 3, 1].map((i) => shape[i]) : [...shape], layout: d.layout, reason: d.reason };
+    return {
+      name: d.name,
+      shape: d.layout === 'nhwc' ? [0, 2, 3, 1].map((i) => shape[i]) : [...shape],
+      layout: d.layout,
+      reason: d.reason,
+    };
   });
   let macs = stats.macs;
   let macsBasis: OnnxReport['macsBasis'] = allStatic(inferred) ? 'static' : 'partial';
@@ -97,22 +102,38 @@ const MACS_BASIS: Record<OnnxReport['macsBasis'], string> = {
 
 export function formatOnnxReport(r: OnnxReport, file: string): string {
   const lines: string[] = [];
-  lines.push(`${file}: ONNX model, opset ${r.upgradedFrom !== undefined ? `${r.upgradedFrom} (upgraded to ${r.opset} on import)` : r.opset ?? '?'}${r.producer ? `, produced by ${r.producer}` : ''}`);
+  lines.push(
+    `${file}: ONNX model, opset ${r.upgradedFrom !== undefined ? `${r.upgradedFrom} (upgraded to ${r.opset} on import)` : (r.opset ?? '?')}${r.producer ? `, produced by ${r.producer}` : ''}`,
+  );
   lines.push('');
   lines.push(
     formatTable(
       ['', 'name', 'dtype', 'shape'],
-      [...r.inputs.map((v) => ['input', v.name, v.dtype, formatShape(v.shape)]), ...r.outputs.map((v) => ['output', v.name, v.dtype, formatShape(v.shape)])],
+      [
+        ...r.inputs.map((v) => ['input', v.name, v.dtype, formatShape(v.shape)]),
+        ...r.outputs.map((v) => ['output', v.name, v.dtype, formatShape(v.shape)]),
+      ],
     ),
   );
   lines.push('');
-  lines.push(`nodes ${r.nodes}, parameters ${r.params} (${humanBytes(r.paramBytes)}), MACs per inference ${r.macs}${MACS_BASIS[r.macsBasis]}`);
+  lines.push(
+    `nodes ${r.nodes}, parameters ${r.params} (${humanBytes(r.paramBytes)}), MACs per inference ${r.macs}${MACS_BASIS[r.macsBasis]}`,
+  );
   for (const v of r.tfliteInputs) lines.push(`compiled input '${v.name}' ${formatShape(v.shape)}: ${v.reason}`);
   for (const note of r.notes) lines.push(`note: ${note}`);
   lines.push('');
-  lines.push(formatTable(['op', 'count', 'int8 TFLM', 'lowering'], r.tflm.map((o) => [o.op, o.count, o.support, o.note])));
+  lines.push(
+    formatTable(
+      ['op', 'count', 'int8 TFLM', 'lowering'],
+      r.tflm.map((o) => [o.op, o.count, o.support, o.note]),
+    ),
+  );
   lines.push('');
-  lines.push(r.tflmReady ? 'int8 TFLite Micro: every op has a lowering' : 'int8 TFLite Micro: some ops have no lowering (support "none"/"unknown")');
+  lines.push(
+    r.tflmReady
+      ? 'int8 TFLite Micro: every op has a lowering'
+      : 'int8 TFLite Micro: some ops have no lowering (support "none"/"unknown")',
+  );
   return lines.join('\n');
 }
 

@@ -36,8 +36,18 @@ export function inspectPackage(bytes: Uint8Array, file: string): PackageReport {
     locked: p.lockDescriptor !== undefined,
     wrappedModelKey: p.wrappedModelKey !== undefined,
     watermarkCommitment: p.watermarkCommitment ?? null,
-    records: p.records.map((r) => ({ type: r.type, name: r.name, offset: r.offset, valueOffset: r.valueOffset, length: r.length })),
-    tag: { kind: 'hmac-sha256-device', valid: 'unknown', note: 'only the board (or the holder of the master key) can check it' },
+    records: p.records.map((r) => ({
+      type: r.type,
+      name: r.name,
+      offset: r.offset,
+      valueOffset: r.valueOffset,
+      length: r.length,
+    })),
+    tag: {
+      kind: 'hmac-sha256-device',
+      valid: 'unknown',
+      note: 'only the board (or the holder of the master key) can check it',
+    },
   };
 }
 
@@ -53,7 +63,10 @@ export function formatPackageReport(r: PackageReport, file: string): string {
     `watermark         ${r.watermarkCommitment ? `commitment ${r.watermarkCommitment}` : 'none'}`,
     `tag               HMAC-SHA256 under the device's package key: validity unknown (${r.tag.note})`,
     '',
-    formatTable(['type', 'record', 'offset', 'value at', 'bytes'], r.records.map((x) => [x.type, x.name, x.offset, x.valueOffset, x.length])),
+    formatTable(
+      ['type', 'record', 'offset', 'value at', 'bytes'],
+      r.records.map((x) => [x.type, x.name, x.offset, x.valueOffset, x.length]),
+    ),
   ].join('\n');
 }
 

@@ -56,12 +56,23 @@ function io(t: TfliteTensorInfo): TfliteIo {
     name: t.name,
     dtype: t.dtype,
     shape: [...t.shape],
-    ...(q && q.scale.length ? { quantization: { scale: q.scale, zeroPoint: q.zeroPoint, ...(q.scale.length > 1 ? { axis: q.quantizedDimension } : {}) } } : {}),
+    ...(q && q.scale.length
+      ? {
+          quantization: {
+            scale: q.scale,
+            zeroPoint: q.zeroPoint,
+            ...(q.scale.length > 1 ? { axis: q.quantizedDimension } : {}),
+          },
+        }
+      : {}),
   };
 }
 
 function tensorBytes(t: TfliteTensorInfo): number {
-  return t.shape.reduce((a, b) => a * b, 1) * ((DTYPE_BYTES as Record<string, number>)[t.dtype] ?? TFLITE_ONLY_BYTES[t.dtype] ?? 1);
+  return (
+    t.shape.reduce((a, b) => a * b, 1) *
+    ((DTYPE_BYTES as Record<string, number>)[t.dtype] ?? TFLITE_ONLY_BYTES[t.dtype] ?? 1)
+  );
 }
 
 export function inspectTflite(bytes: Uint8Array, file: string): TfliteReport {
@@ -77,15 +88,22 @@ export function inspectTflite(bytes: Uint8Array, file: string): TfliteReport {
     if (row) row.count++;
     else operators.set(op.opcodeIndex, { op: op.op, version: op.version, count: 1, code: op.builtinCode });
   }
-  const registrations = new Map(microRegistrations([...operators.values()].map((o) => o.code)).map((r) => [r.op, r.call]));
+  const registrations = new Map(
+    microRegistrations([...operators.values()].map((o) => o.code)).map((r) => [r.op, r.call]),
+  );
   const plan = planMemory({
     tensors: sg.tensors.map((t) => ({ name: t.name, constant: t.constant, bytes: tensorBytes(t) })),
     ops: sg.operators.map((o) => ({
       ...o,
-      scratchBytes: runtimeScratchBytes(o.op, o.inputs.map((i) => sg.tensors[i]?.shape), o.outputs.map((i) => sg.tensors[i]?.shape), {
-        strideW: Number(o.options?.fields.strideW ?? 1) || 1,
-        dilationW: Number(o.options?.fields.dilationWFactor ?? 1) || 1,
-      }),
+      scratchBytes: runtimeScratchBytes(
+        o.op,
+        o.inputs.map((i) => sg.tensors[i]?.shape),
+        o.outputs.map((i) => sg.tensors[i]?.shape),
+        {
+          strideW: Number(o.options?.fields.strideW ?? 1) || 1,
+          dilationW: Number(o.options?.fields.dilationWFactor ?? 1) || 1,
+        },
+      ),
     })),
     inputs: sg.inputs,
     outputs: sg.outputs,
@@ -107,7 +125,12 @@ export function inspectTflite(bytes: Uint8Array, file: string): TfliteReport {
     inputs: sg.inputs.map((i) => io(sg.tensors[i])),
     outputs: sg.outputs.map((i) => io(sg.tensors[i])),
     ops,
-    operators: [...operators.values()].map((o) => ({ op: o.op, version: o.version, count: o.count, registration: registrations.get(o.op) ?? null })),
+    operators: [...operators.values()].map((o) => ({
+      op: o.op,
+      version: o.version,
+      count: o.count,
+      registration: registrations.get(o.op) ?? null,
+    })),
     tensors: sg.tensors.length,
     params: sg.tensors.filter((t) => t.constant).reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0),
     bufferBytes: info.buffers.reduce((n, b) => n + b.size, 0),
@@ -129,18 +152,30 @@ export function formatTfliteReport(r: TfliteReport, file: string): string {
   const about = r.edgelock
     ? `written by edgelock ${r.edgelock.version} (${r.edgelock.precision}) from ONNX sha256 ${r.edgelock.sourceSha256}`
     : r.description;
-  lines.push(`${file}: TFLite model (schema ${r.schemaVersion}), ${humanBytes(r.fileBytes)}${about ? ` — ${about}` : ''}`);
+  lines.push(
+    `${file}: TFLite model (schema ${r.schemaVersion}), ${humanBytes(r.fileBytes)}${about ? ` — ${about}` : ''}`,
+  );
   lines.push('');
   lines.push(
     formatTable(
       ['', 'name', 'dtype', 'shape', 'quantisation'],
-      [...r.inputs.map((v) => ['input', v.name, v.dtype, formatShape(v.shape), quantText(v.quantization)]), ...r.outputs.map((v) => ['output', v.name, v.dtype, formatShape(v.shape), quantText(v.quantization)])],
+      [
+        ...r.inputs.map((v) => ['input', v.name, v.dtype, formatShape(v.shape), quantText(v.quantization)]),
+        ...r.outputs.map((v) => ['output', v.name, v.dtype, formatShape(v.shape), quantText(v.quantization)]),
+      ],
     ),
   );
   lines.push('');
-  lines.push(formatTable(['op', 'version', 'count', 'TFLM registration'], r.operators.map((o) => [o.op, o.version, o.count, o.registration ?? '(not an edgelock op)'])));
+  lines.push(
+    formatTable(
+      ['op', 'version', 'count', 'TFLM registration'],
+      r.operators.map((o) => [o.op, o.version, o.count, o.registration ?? '(not an edgelock op)']),
+    ),
+  );
   lines.push('');
-  lines.push(`tensors ${r.tensors}, parameters ${r.params}, buffers ${humanBytes(r.bufferBytes)}, estimated tensor arena ${humanBytes(r.arenaBytes)} (greedy plan)`);
+  lines.push(
+    `tensors ${r.tensors}, parameters ${r.params}, buffers ${humanBytes(r.bufferBytes)}, estimated tensor arena ${humanBytes(r.arenaBytes)} (greedy plan)`,
+  );
   return lines.join('\n');
 }
 

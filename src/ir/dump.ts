@@ -11,7 +11,9 @@ import { topologicalSort } from './graph-utils';
 export function dumpGraph(model: Model): string {
   const g = model.graph;
   const lines: string[] = [];
-  lines.push(`model ir=${model.irVersion} producer=${JSON.stringify(`${model.producerName} ${model.producerVersion}`.trim())}`);
+  lines.push(
+    `model ir=${model.irVersion} producer=${JSON.stringify(`${model.producerName} ${model.producerVersion}`.trim())}`,
+  );
   for (const o of [...model.opsetImports].sort((a, b) => a.domain.localeCompare(b.domain))) {
     lines.push(`opset ${o.domain === '' ? 'ai.onnx' : o.domain}=${o.version}`);
   }
@@ -22,7 +24,9 @@ export function dumpGraph(model: Model): string {
   }
   const declared = new Set([...g.inputs, ...g.outputs].map((v) => v.name));
   for (const n of topologicalSort(g)) {
-    lines.push(`node ${n.name}: ${n.domain ? `${n.domain}.` : ''}${n.opType}(${n.inputs.join(', ')}) -> (${n.outputs.join(', ')})${attrsText(n)}`);
+    lines.push(
+      `node ${n.name}: ${n.domain ? `${n.domain}.` : ''}${n.opType}(${n.inputs.join(', ')}) -> (${n.outputs.join(', ')})${attrsText(n)}`,
+    );
     for (const o of n.outputs) {
       const vi = g.valueInfo.get(o);
       if (o !== '' && vi && !declared.has(o)) lines.push(`  ${o}: ${typeText(vi)}`);

@@ -25,7 +25,11 @@ export function producerMap(graph: Graph): Map<string, Node> {
     for (const o of n.outputs) {
       if (o === '') continue;
       const prev = m.get(o);
-      if (prev) throw new EdgelockError('E_ONNX_GRAPH', `value '${o}' is produced by both '${prev.name}' and '${n.name}'`, { node: n.name, op: n.opType });
+      if (prev)
+        throw new EdgelockError('E_ONNX_GRAPH', `value '${o}' is produced by both '${prev.name}' and '${n.name}'`, {
+          node: n.name,
+          op: n.opType,
+        });
       m.set(o, n);
     }
   }
@@ -61,7 +65,11 @@ export function topologicalSort(graph: Graph): Node[] {
     for (const i of n.inputs) {
       const p = i === '' ? undefined : producers.get(i);
       if (p && p !== n) deps.add(p);
-      if (p === n) throw new EdgelockError('E_ONNX_GRAPH', `node '${n.name}' consumes its own output '${i}' (cycle)`, { node: n.name, op: n.opType });
+      if (p === n)
+        throw new EdgelockError('E_ONNX_GRAPH', `node '${n.name}' consumes its own output '${i}' (cycle)`, {
+          node: n.name,
+          op: n.opType,
+        });
     }
     pending.set(n, deps.size);
     for (const d of deps) {
@@ -115,7 +123,10 @@ export function topologicalSort(graph: Graph): Node[] {
   }
   if (out.length !== graph.nodes.length) {
     const stuck = graph.nodes.find((n) => pending.get(n)! > 0)!;
-    throw new EdgelockError('E_ONNX_GRAPH', `the graph has a cycle through node '${stuck.name}'`, { node: stuck.name, op: stuck.opType });
+    throw new EdgelockError('E_ONNX_GRAPH', `the graph has a cycle through node '${stuck.name}'`, {
+      node: stuck.name,
+      op: stuck.opType,
+    });
   }
   return out;
 }
@@ -158,7 +169,9 @@ export function uniqueName(graph: Graph, base: string): string {
 export function lookupValue(graph: Graph, name: string): ValueInfo | undefined {
   const t = graph.initializers.get(name);
   if (t) return { name, dtype: t.dtype, shape: [...t.shape] };
-  return graph.valueInfo.get(name) ?? graph.inputs.find((v) => v.name === name) ?? graph.outputs.find((v) => v.name === name);
+  return (
+    graph.valueInfo.get(name) ?? graph.inputs.find((v) => v.name === name) ?? graph.outputs.find((v) => v.name === name)
+  );
 }
 
 export function isInitializer(graph: Graph, name: string): boolean {

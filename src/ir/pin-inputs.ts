@@ -18,9 +18,18 @@ function fmt(shape: readonly Dim[]): string {
 export function parseInputShape(spec: string): [string, number[]] {
   const at = spec.lastIndexOf(':');
   const name = at > 0 ? spec.slice(0, at) : '';
-  const dims = at > 0 ? spec.slice(at + 1).split(',').map((s) => s.trim()) : [];
+  const dims =
+    at > 0
+      ? spec
+          .slice(at + 1)
+          .split(',')
+          .map((s) => s.trim())
+      : [];
   if (!name || dims.length === 0 || dims.some((d) => !/^\d+$/.test(d) || Number(d) < 1)) {
-    throw new EdgelockError('E_USAGE', `--input-shape expects <name>:<d0,d1,…> with positive integer sizes, got '${spec}'`);
+    throw new EdgelockError(
+      'E_USAGE',
+      `--input-shape expects <name>:<d0,d1,…> with positive integer sizes, got '${spec}'`,
+    );
   }
   return [name, dims.map(Number)];
 }
@@ -48,18 +57,28 @@ export function pinInputShapes(model: Model, shapes: InputShapes, notes: string[
   for (const [name, dims] of shapes) {
     const v = inputs.find((i) => i.name === name);
     if (!v) {
-      throw new EdgelockError('E_USAGE', `--input-shape names '${name}', which is not a model input (inputs: ${inputs.map((i) => `'${i.name}'`).join(', ') || 'none'})`);
+      throw new EdgelockError(
+        'E_USAGE',
+        `--input-shape names '${name}', which is not a model input (inputs: ${inputs.map((i) => `'${i.name}'`).join(', ') || 'none'})`,
+      );
     }
     if (v.shape && v.shape.length !== dims.length) {
-      throw new EdgelockError('E_USAGE', `--input-shape ${name}:${dims.join(',')} has rank ${dims.length}; input '${name}' has shape ${fmt(v.shape)} (rank ${v.shape.length})`);
+      throw new EdgelockError(
+        'E_USAGE',
+        `--input-shape ${name}:${dims.join(',')} has rank ${dims.length}; input '${name}' has shape ${fmt(v.shape)} (rank ${v.shape.length})`,
+      );
     }
     v.shape?.forEach((d, i) => {
       if (typeof d === 'number' && d !== dims[i]) {
-        throw new EdgelockError('E_USAGE', `--input-shape ${name}:${dims.join(',')} sets dimension ${i} to ${dims[i]}; the model fixes it to ${d} (shape ${fmt(v.shape!)})`);
+        throw new EdgelockError(
+          'E_USAGE',
+          `--input-shape ${name}:${dims.join(',')} sets dimension ${i} to ${dims[i]}; the model fixes it to ${d} (shape ${fmt(v.shape!)})`,
+        );
       }
       if (typeof d === 'string') {
         const prev = symbols.get(d);
-        if (prev !== undefined && prev !== dims[i]) throw new EdgelockError('E_USAGE', `--input-shape gives symbol '${d}' two sizes (${prev} and ${dims[i]})`);
+        if (prev !== undefined && prev !== dims[i])
+          throw new EdgelockError('E_USAGE', `--input-shape gives symbol '${d}' two sizes (${prev} and ${dims[i]})`);
         symbols.set(d, dims[i]);
       }
     });
@@ -67,7 +86,10 @@ export function pinInputShapes(model: Model, shapes: InputShapes, notes: string[
   const pinned: ValueInfo[] = inputs.map((v) => {
     const given = shapes.get(v.name);
     if (given) {
-      if (!v.shape || v.shape.some((d, i) => d !== given[i])) notes.push(`input '${v.name}': shape ${v.shape ? fmt(v.shape) : '?'} pinned to [${given.join(',')}] (--input-shape)`);
+      if (!v.shape || v.shape.some((d, i) => d !== given[i]))
+        notes.push(
+          `input '${v.name}': shape ${v.shape ? fmt(v.shape) : '?'} pinned to [${given.join(',')}] (--input-shape)`,
+        );
       return { ...v, shape: [...given] };
     }
     if (!v.shape || !v.shape.some((d) => typeof d === 'string' && symbols.has(d))) return v;
@@ -80,13 +102,17 @@ export function pinInputShapes(model: Model, shapes: InputShapes, notes: string[
 
 /** True when some runtime input has a symbolic or unknown dimension 0 (a dynamic batch). */
 export function hasSymbolicBatch(model: Model): boolean {
-  return model.graph.inputs.some((v) => !model.graph.initializers.has(v.name) && v.shape !== null && v.shape.length > 0 && typeof v.shape[0] !== 'number');
+  return model.graph.inputs.some(
+    (v) =>
+      !model.graph.initializers.has(v.name) && v.shape !== null && v.shape.length > 0 && typeof v.shape[0] !== 'number',
+  );
 }
 
 /** The model with every symbolic or unknown dimension 0 of a runtime input set to 1. */
 export function pinBatch(model: Model, notes: string[] = []): Model {
   const inputs = model.graph.inputs.map((v) => {
-    if (model.graph.initializers.has(v.name) || !v.shape || v.shape.length === 0 || typeof v.shape[0] === 'number') return v;
+    if (model.graph.initializers.has(v.name) || !v.shape || v.shape.length === 0 || typeof v.shape[0] === 'number')
+      return v;
     const d = v.shape[0];
     notes.push(`input '${v.name}': symbolic batch dimension${d ? ` '${d}'` : ''} pinned to 1`);
     return { ...v, shape: [1, ...v.shape.slice(1)] };

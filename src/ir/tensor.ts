@@ -41,7 +41,11 @@ export function allocArray(dtype: DType, n: number): TensorArray {
 }
 
 /** Creates a tensor; `values` may be a typed array of the right kind or plain numbers. */
-export function makeTensor(dtype: DType, shape: number[], values?: ArrayLike<number> | ArrayLike<bigint> | TensorArray): Tensor {
+export function makeTensor(
+  dtype: DType,
+  shape: number[],
+  values?: ArrayLike<number> | ArrayLike<bigint> | TensorArray,
+): Tensor {
   const n = shapeSize(shape);
   const data = allocArray(dtype, n);
   if (values !== undefined) {
@@ -105,7 +109,8 @@ export function tensorBytes(t: Tensor): Uint8Array {
 export function tensorFromBytes(dtype: DType, shape: number[], bytes: Uint8Array): Tensor {
   const n = shapeSize(shape);
   const need = n * DTYPE_BYTES[dtype];
-  if (bytes.length !== need) throw new RangeError(`raw data holds ${bytes.length} bytes, shape [${shape}] of ${dtype} needs ${need}`);
+  if (bytes.length !== need)
+    throw new RangeError(`raw data holds ${bytes.length} bytes, shape [${shape}] of ${dtype} needs ${need}`);
   const copy = new Uint8Array(need);
   copy.set(bytes);
   const buf = copy.buffer;

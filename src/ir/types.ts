@@ -3,16 +3,7 @@
  * microcontroller models use; the ONNX reader/writer (src/onnx/) converts to and from it.
  */
 
-export type DType =
-  | 'float32'
-  | 'float64'
-  | 'float16'
-  | 'int8'
-  | 'uint8'
-  | 'int16'
-  | 'int32'
-  | 'int64'
-  | 'bool';
+export type DType = 'float32' | 'float64' | 'float16' | 'int8' | 'uint8' | 'int16' | 'int32' | 'int64' | 'bool';
 
 export type TensorArray =
   | Float32Array

@@ -6,7 +6,8 @@ import { createCipheriv } from 'crypto';
 
 /** XORs `data` with the keystream starting at block `counter`; returns a new buffer. */
 export function chacha20Xor(key: Uint8Array, nonce: Uint8Array, counter: number, data: Uint8Array): Buffer {
-  if (key.length !== 32 || nonce.length !== 12) throw new RangeError('chacha20: 32-byte key and 12-byte nonce required');
+  if (key.length !== 32 || nonce.length !== 12)
+    throw new RangeError('chacha20: 32-byte key and 12-byte nonce required');
   const iv = Buffer.alloc(16);
   iv.writeUInt32LE(counter >>> 0, 0);
   Buffer.from(nonce).copy(iv, 4);

@@ -32,7 +32,11 @@ export function createKeyFile(path: string): void {
     } catch {
       /* already gone */
     }
-    throw new EdgelockError('E_FILE_WRITE', `cannot write '${path}' (${(e as NodeJS.ErrnoException).code ?? 'I/O error'})`, { file: path });
+    throw new EdgelockError(
+      'E_FILE_WRITE',
+      `cannot write '${path}' (${(e as NodeJS.ErrnoException).code ?? 'I/O error'})`,
+      { file: path },
+    );
   } finally {
     key.fill(0);
   }
@@ -47,7 +51,8 @@ export const KEY_MIN_DISTINCT_BYTES = 16;
 export function checkKeyStrength(key: Uint8Array, path: string): void {
   const distinct = new Set(key).size;
   if (distinct < KEY_MIN_DISTINCT_BYTES) {
-    const what = distinct === 1 && key[0] === 0 ? 'all zero' : `only ${distinct} distinct byte value${distinct === 1 ? '' : 's'}`;
+    const what =
+      distinct === 1 && key[0] === 0 ? 'all zero' : `only ${distinct} distinct byte value${distinct === 1 ? '' : 's'}`;
     throw new EdgelockError('E_KEY_WEAK', `key file '${path}' is ${what}: not a random key`, { file: path });
   }
 }
@@ -68,9 +73,16 @@ export function readKeyFile(path: string): Buffer {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new EdgelockError('E_KEY_FILE', `key file '${path}' is not a regular file`, { file: path });
     const size = st.size;
-    if (size !== KEY_BYTES) throw new EdgelockError('E_KEY_FILE', `key file '${path}' holds ${size} bytes, a key is ${KEY_BYTES}`, { file: path });
+    if (size !== KEY_BYTES)
+      throw new EdgelockError('E_KEY_FILE', `key file '${path}' holds ${size} bytes, a key is ${KEY_BYTES}`, {
+        file: path,
+      });
     if (process.platform !== 'win32' && (st.mode & KEY_MODE_FORBIDDEN) !== 0) {
-      throw new EdgelockError('E_KEY_PERMISSIONS', `key file '${path}' has mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}: readable or writable by group or others`, { file: path });
+      throw new EdgelockError(
+        'E_KEY_PERMISSIONS',
+        `key file '${path}' has mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}: readable or writable by group or others`,
+        { file: path },
+      );
     }
     const key = Buffer.alloc(KEY_BYTES);
     let off = 0;

@@ -16,7 +16,11 @@ export interface LockedCompileResult extends CompileResult {
   lock: TfliteLockDescriptor;
 }
 
-export async function compileLocked(lockedOnnx: Uint8Array, material: KeyMaterial, opts: CompileOptions): Promise<LockedCompileResult> {
+export async function compileLocked(
+  lockedOnnx: Uint8Array,
+  material: KeyMaterial,
+  opts: CompileOptions,
+): Promise<LockedCompileResult> {
   const locked = readOnnx(lockedOnnx, opts.file);
   const d = requireDescriptor(locked);
   const key = resolveLockKey(material, d);
@@ -26,7 +30,12 @@ export async function compileLocked(lockedOnnx: Uint8Array, material: KeyMateria
     const lockedSha = sha256Hex(lockedOnnx);
     stampProvenance(result.graph, lockedSha, opts.precision);
     const { bytes, lock } = sealTflite(result.graph, key, d);
-    return { ...result, bytes, lock, summary: { ...result.summary, sourceSha256: lockedSha, modelBytes: bytes.length } };
+    return {
+      ...result,
+      bytes,
+      lock,
+      summary: { ...result.summary, sourceSha256: lockedSha, modelBytes: bytes.length },
+    };
   } finally {
     key.fill(0);
   }

@@ -47,7 +47,8 @@ function bad(msg: string): never {
 }
 
 function hexOf(v: unknown, bytes: number, field: string): string {
-  if (typeof v !== 'string' || !new RegExp(`^[0-9a-f]{${bytes * 2}}$`).test(v)) bad(`field ${field} must be ${bytes} bytes of lowercase hex`);
+  if (typeof v !== 'string' || !new RegExp(`^[0-9a-f]{${bytes * 2}}$`).test(v))
+    bad(`field ${field} must be ${bytes} bytes of lowercase hex`);
   return v;
 }
 

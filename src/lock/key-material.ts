@@ -15,7 +15,12 @@ export interface KeyMaterial {
 export function lockKeyFor(material: KeyMaterial, binding: Binding, lockId: Uint8Array): Buffer {
   if (binding === 'model') return deriveModelKey(material.master, lockId);
   if (!material.deviceUid) {
-    throw new EdgelockError('E_LOCK_KEY_REQUIRED', 'the model is locked to one device; its device uid is needed', {}, 'pass --device-uid <uid>');
+    throw new EdgelockError(
+      'E_LOCK_KEY_REQUIRED',
+      'the model is locked to one device; its device uid is needed',
+      {},
+      'pass --device-uid <uid>',
+    );
   }
   const deviceKey = deriveDeviceKey(material.master, material.deviceUid);
   try {
@@ -36,7 +41,9 @@ export function resolveLockKey(material: KeyMaterial, d: LockDescriptor, verify 
     key.fill(0);
     throw new EdgelockError(
       'E_LOCK_KEY_MISMATCH',
-      d.binding === 'device' ? 'the master key and device uid do not give this model\'s lock key' : 'the master key does not give this model\'s lock key',
+      d.binding === 'device'
+        ? "the master key and device uid do not give this model's lock key"
+        : "the master key does not give this model's lock key",
     );
   }
   return key;

@@ -32,18 +32,27 @@ export interface ByteRange {
  * name a tensor the model lacks, a tensor without data, or data overlapping another range are refused (the firmware
  * refuses the same descriptors).
  */
-export function zeroedRanges(info: TfliteModelInfo, entries: readonly TfliteLockEntry[], descriptorAt: number): ByteRange[] {
+export function zeroedRanges(
+  info: TfliteModelInfo,
+  entries: readonly TfliteLockEntry[],
+  descriptorAt: number,
+): ByteRange[] {
   const tensors = info.subgraphs[0]?.tensors ?? [];
   const ranges: ByteRange[] = [{ at: descriptorAt + DESCRIPTOR_KEY_ID_OFFSET, bytes: DESCRIPTOR_KEY_ID_BYTES }];
   for (const e of entries) {
     const t = tensors[e.tensor];
     const b = t ? info.buffers[t.buffer] : undefined;
-    if (!b || b.dataOffset === null || b.size === 0) throw new EdgelockError('E_LOCK_DESCRIPTOR', `locked tensor ${e.tensor} is not a constant tensor of the model`);
+    if (!b || b.dataOffset === null || b.size === 0)
+      throw new EdgelockError('E_LOCK_DESCRIPTOR', `locked tensor ${e.tensor} is not a constant tensor of the model`);
     ranges.push({ at: b.dataOffset, bytes: b.size });
   }
   ranges.sort((x, y) => x.at - y.at);
   for (let i = 1; i < ranges.length; i++) {
-    if (ranges[i].at < ranges[i - 1].at + ranges[i - 1].bytes) throw new EdgelockError('E_LOCK_DESCRIPTOR', 'two locked ranges of the model overlap (a tensor named twice, or tensors sharing data)');
+    if (ranges[i].at < ranges[i - 1].at + ranges[i - 1].bytes)
+      throw new EdgelockError(
+        'E_LOCK_DESCRIPTOR',
+        'two locked ranges of the model overlap (a tensor named twice, or tensors sharing data)',
+      );
   }
   return ranges;
 }

@@ -1,7 +1,13 @@
 /** Negates the slices of a tensor along one axis whose key bit is 1 (the HPNN operation; an involution). */
 type Signed = Float32Array | Float64Array | Int8Array | Int16Array | Int32Array;
 
-export function negateUnits(data: Signed, shape: number[], axis: number, bits: ArrayLike<number>, bitOffset: number): void {
+export function negateUnits(
+  data: Signed,
+  shape: number[],
+  axis: number,
+  bits: ArrayLike<number>,
+  bitOffset: number,
+): void {
   const units = shape[axis];
   const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
   const outer = shape.slice(0, axis).reduce((a, b) => a * b, 1);

@@ -81,17 +81,30 @@ export function encodeTfliteDescriptor(d: TfliteLockDescriptor): Uint8Array {
 export function decodeTfliteDescriptor(bytes: Uint8Array): TfliteLockDescriptor {
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (b.length < HEADER_BYTES || b.toString('latin1', 0, 4) !== TFLITE_LOCK_MAGIC) bad('bad magic or truncated header');
-  if (b[4] === 1) bad('version 1 (a lock not bound to its model, refused by the firmware since the oracle fix); compile the locked ONNX again');
-  if (b[4] !== TFLITE_LOCK_VERSION) bad(`version ${b[4]} is not supported (this edgelock reads version ${TFLITE_LOCK_VERSION})`);
+  if (b[4] === 1)
+    bad(
+      'version 1 (a lock not bound to its model, refused by the firmware since the oracle fix); compile the locked ONNX again',
+    );
+  if (b[4] !== TFLITE_LOCK_VERSION)
+    bad(`version ${b[4]} is not supported (this edgelock reads version ${TFLITE_LOCK_VERSION})`);
   const scheme = Object.keys(SCHEME_CODES).find((k) => SCHEME_CODES[k] === b[5]) ?? bad(`unknown scheme code ${b[5]}`);
   if (b[6] !== CIPHER_CHACHA20) bad(`unknown cipher code ${b[6]}`);
-  const binding = (Object.keys(BINDING_CODES) as Binding[]).find((k) => BINDING_CODES[k] === b[7]) ?? bad(`unknown binding code ${b[7]}`);
+  const binding =
+    (Object.keys(BINDING_CODES) as Binding[]).find((k) => BINDING_CODES[k] === b[7]) ??
+    bad(`unknown binding code ${b[7]}`);
   const n = b.readUInt32LE(40);
-  if (b.length !== HEADER_BYTES + ENTRY_BYTES * n) bad(`${n} entries need ${HEADER_BYTES + ENTRY_BYTES * n} bytes, the entry has ${b.length}`);
+  if (b.length !== HEADER_BYTES + ENTRY_BYTES * n)
+    bad(`${n} entries need ${HEADER_BYTES + ENTRY_BYTES * n} bytes, the entry has ${b.length}`);
   const entries: TfliteLockEntry[] = [];
   for (let i = 0; i < n; i++) {
     const at = HEADER_BYTES + ENTRY_BYTES * i;
-    entries.push({ tensor: b.readUInt32LE(at), kind: b[at + 4], axis: b[at + 5], a: b.readUInt32LE(at + 8), b: b.readUInt32LE(at + 12) });
+    entries.push({
+      tensor: b.readUInt32LE(at),
+      kind: b[at + 4],
+      axis: b[at + 5],
+      a: b.readUInt32LE(at + 8),
+      b: b.readUInt32LE(at + 12),
+    });
   }
   return {
     scheme,

@@ -22,7 +22,8 @@ function descriptorLocation(bytes: Uint8Array, info: TfliteModelInfo): { at: num
   const md = info.metadata.find((m) => m.name === LOCK_METADATA_KEY);
   if (!md) return null;
   const b = info.buffers[md.buffer];
-  if (!b || b.dataOffset === null) throw new EdgelockError('E_LOCK_DESCRIPTOR', 'the edgelock.lock metadata has no data');
+  if (!b || b.dataOffset === null)
+    throw new EdgelockError('E_LOCK_DESCRIPTOR', 'the edgelock.lock metadata has no data');
   return { at: b.dataOffset, size: b.size };
 }
 
@@ -48,7 +49,10 @@ export function tfliteLockKey(bytes: Uint8Array, rootKey: Uint8Array): Buffer {
 
 /** Applies or undoes (both schemes are involutions: XOR, sign flips) the lock of `td` under `key` to `bytes` in place. */
 function applyLock(bytes: Uint8Array, td: TfliteLockDescriptor, key: Buffer): void {
-  schemeByName(td.scheme).unlockTflite(bytes, readTflite(bytes), td.entries, { key, salt: Buffer.from(td.salt, 'hex') });
+  schemeByName(td.scheme).unlockTflite(bytes, readTflite(bytes), td.entries, {
+    key,
+    salt: Buffer.from(td.salt, 'hex'),
+  });
 }
 
 /**
@@ -56,13 +60,24 @@ function applyLock(bytes: Uint8Array, td: TfliteLockDescriptor, key: Buffer): vo
  * key bound to the serialized model, and returns the locked file. `rootKey` is the ONNX lock's key (device-bound lock
  * key or model key).
  */
-export function sealTflite(graph: TflGraph, rootKey: Buffer, d: Pick<LockDescriptor, 'scheme' | 'binding' | 'lockId'>): { bytes: Uint8Array; lock: TfliteLockDescriptor } {
+export function sealTflite(
+  graph: TflGraph,
+  rootKey: Buffer,
+  d: Pick<LockDescriptor, 'scheme' | 'binding' | 'lockId'>,
+): { bytes: Uint8Array; lock: TfliteLockDescriptor } {
   const salt = randomBytes(8);
   // Which tensors are locked is the scheme's choice; lock under a throwaway key first to learn them, then restore the
   // plain bytes in the serialized file and lock them again under the bound key (the binding hash ignores them).
   const scratch = randomBytes(32);
   const entries = schemeByName(d.scheme).lockTflite(graph, { key: scratch, salt });
-  const td: TfliteLockDescriptor = { scheme: d.scheme, binding: d.binding, lockId: d.lockId, keyId: '0'.repeat(16), salt: salt.toString('hex'), entries };
+  const td: TfliteLockDescriptor = {
+    scheme: d.scheme,
+    binding: d.binding,
+    lockId: d.lockId,
+    keyId: '0'.repeat(16),
+    salt: salt.toString('hex'),
+    entries,
+  };
   graph.metadata = { ...graph.metadata, [LOCK_METADATA_KEY]: encodeTfliteDescriptor(td) };
   const bytes = serialize(graph);
   applyLock(bytes, td, scratch);
@@ -85,7 +100,11 @@ export function unsealTfliteWithRootKey(bytes: Uint8Array, rootKey: Uint8Array, 
   if (!td) throw new EdgelockError('E_USAGE', 'the .tflite model is not locked (no edgelock.lock metadata)');
   const key = tfliteLockKey(bytes, rootKey);
   try {
-    if (verify && keyId(key) !== td.keyId) throw new EdgelockError('E_LOCK_KEY_MISMATCH', 'the key does not match the locked .tflite model (another key, or the model or its descriptor was changed)');
+    if (verify && keyId(key) !== td.keyId)
+      throw new EdgelockError(
+        'E_LOCK_KEY_MISMATCH',
+        'the key does not match the locked .tflite model (another key, or the model or its descriptor was changed)',
+      );
     const out = new Uint8Array(bytes);
     applyLock(out, td, key);
     return out;

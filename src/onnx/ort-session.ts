@@ -21,6 +21,9 @@ export function ort(): Ort {
   return ortModule;
 }
 
-export function createSession(model: Uint8Array, options: SessionOptions = {}): Promise<import('onnxruntime-node').InferenceSession> {
+export function createSession(
+  model: Uint8Array,
+  options: SessionOptions = {},
+): Promise<import('onnxruntime-node').InferenceSession> {
   return ort().InferenceSession.create(model, { ...options, logSeverityLevel: ORT_LOG_SEVERITY, logVerbosityLevel: 0 });
 }

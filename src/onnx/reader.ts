@@ -85,7 +85,7 @@ function readNode(n: onnx.INodeProto, index: number, file?: string): Node {
   return {
     name,
     opType: n.opType ?? '',
-    domain: n.domain === 'ai.onnx' ? '' : n.domain ?? '',
+    domain: n.domain === 'ai.onnx' ? '' : (n.domain ?? ''),
     inputs: [...(n.input ?? [])],
     outputs: [...(n.output ?? [])],
     attrs,
@@ -96,7 +96,11 @@ const decoder = new TextDecoder();
 
 function readAttr(a: onnx.IAttributeProto, node: string, op: string, file?: string): Attr {
   if (a.refAttrName) {
-    throw new EdgelockError('E_ONNX_INVALID_NODE', `attribute '${a.name}' refers to a function attribute`, { file, node, op });
+    throw new EdgelockError('E_ONNX_INVALID_NODE', `attribute '${a.name}' refers to a function attribute`, {
+      file,
+      node,
+      op,
+    });
   }
   switch (a.type) {
     case ATTR.INT:
@@ -112,19 +116,33 @@ function readAttr(a: onnx.IAttributeProto, node: string, op: string, file?: stri
     case ATTR.STRINGS:
       return { kind: 'strings', value: (a.strings ?? []).map((s) => decoder.decode(s)) };
     case ATTR.TENSOR:
-      if (!a.t) throw new EdgelockError('E_ONNX_INVALID_NODE', `attribute '${a.name}' has no tensor`, { file, node, op });
+      if (!a.t)
+        throw new EdgelockError('E_ONNX_INVALID_NODE', `attribute '${a.name}' has no tensor`, { file, node, op });
       return { kind: 'tensor', value: readTensor(a.t, file) };
     case ATTR.GRAPH:
     case ATTR.GRAPHS:
-      throw new EdgelockError('E_ONNX_UNSUPPORTED_OP', `attribute '${a.name}' holds a subgraph: control flow is not supported on microcontrollers`, { file, node, op });
+      throw new EdgelockError(
+        'E_ONNX_UNSUPPORTED_OP',
+        `attribute '${a.name}' holds a subgraph: control flow is not supported on microcontrollers`,
+        { file, node, op },
+      );
     default:
-      throw new EdgelockError('E_ONNX_INVALID_NODE', `attribute '${a.name}' has unsupported type ${a.type}`, { file, node, op });
+      throw new EdgelockError('E_ONNX_INVALID_NODE', `attribute '${a.name}' has unsupported type ${a.type}`, {
+        file,
+        node,
+        op,
+      });
   }
 }
 
 function readElemType(code: number, what: string, file?: string): DType {
   const dt = dtypeFromOnnx(code);
-  if (!dt) throw new EdgelockError('E_ONNX_DTYPE', `${what} has data type ${onnxDtypeName(code)}, which edgelock does not support`, { file });
+  if (!dt)
+    throw new EdgelockError(
+      'E_ONNX_DTYPE',
+      `${what} has data type ${onnxDtypeName(code)}, which edgelock does not support`,
+      { file },
+    );
   return dt;
 }
 
@@ -140,18 +158,19 @@ export function readTensor(t: onnx.ITensorProto, file?: string): Tensor {
     throw new EdgelockError('E_ONNX_PARSE', `tensor '${name}' has an invalid shape [${shape}]`, { file });
   }
   const n = shapeSize(shape);
-  if (n > 1 << 28) throw new EdgelockError('E_ONNX_PARSE', `tensor '${name}' is implausibly large (${n} elements)`, { file });
+  if (n > 1 << 28)
+    throw new EdgelockError('E_ONNX_PARSE', `tensor '${name}' is implausibly large (${n} elements)`, { file });
   try {
     if (t.rawData && t.rawData.length > 0) return tensorFromBytes(dtype, shape, t.rawData);
     const out = makeTensor(dtype, shape);
     const src: LongLike[] | number[] =
       dtype === 'float32'
-        ? t.floatData ?? []
+        ? (t.floatData ?? [])
         : dtype === 'float64'
-          ? t.doubleData ?? []
+          ? (t.doubleData ?? [])
           : dtype === 'int64'
-            ? (t.int64Data as LongLike[]) ?? []
-            : t.int32Data ?? [];
+            ? ((t.int64Data as LongLike[]) ?? [])
+            : (t.int32Data ?? []);
     if (src.length !== n) {
       if (n === 0 && src.length === 0) return out;
       throw new RangeError(`holds ${src.length} values, shape [${shape}] needs ${n}`);
@@ -179,7 +198,12 @@ function readShape(tt: onnx.TypeProto.ITensor, what: string, file?: string): Dim
     const which = (d as { value?: string }).value;
     if (which === 'dimValue') {
       const v = num(d.dimValue as LongLike);
-      if (v > MAX_DIM) throw new EdgelockError('E_ONNX_SHAPE', `${what} has dimension ${String(d.dimValue)}, more than ${MAX_DIM} (TFLite dimensions are int32)`, { file });
+      if (v > MAX_DIM)
+        throw new EdgelockError(
+          'E_ONNX_SHAPE',
+          `${what} has dimension ${String(d.dimValue)}, more than ${MAX_DIM} (TFLite dimensions are int32)`,
+          { file },
+        );
       return v;
     }
     if (which === 'dimParam') return d.dimParam && d.dimParam.length > 0 ? d.dimParam : null;
@@ -190,8 +214,17 @@ function readShape(tt: onnx.TypeProto.ITensor, what: string, file?: string): Dim
 function readValueInfo(v: onnx.IValueInfoProto, file?: string): ValueInfo {
   const name = v.name ?? '';
   const tt = v.type?.tensorType;
-  if (!tt) throw new EdgelockError('E_ONNX_DTYPE', `graph value '${name}' is not a tensor (sequences and maps are not supported)`, { file });
-  return { name, dtype: readElemType(tt.elemType ?? 0, `graph value '${name}'`, file), shape: readShape(tt, `graph value '${name}'`, file) };
+  if (!tt)
+    throw new EdgelockError(
+      'E_ONNX_DTYPE',
+      `graph value '${name}' is not a tensor (sequences and maps are not supported)`,
+      { file },
+    );
+  return {
+    name,
+    dtype: readElemType(tt.elemType ?? 0, `graph value '${name}'`, file),
+    shape: readShape(tt, `graph value '${name}'`, file),
+  };
 }
 
 function readValueInfoLenient(v: onnx.IValueInfoProto): ValueInfo | undefined {

@@ -29,7 +29,11 @@ function ints(node: Node, name: string): number[] | undefined {
   if (!a) return undefined;
   if (a.kind === 'ints') return a.value;
   if (a.kind === 'int') return [a.value];
-  throw new EdgelockError('E_ONNX_INVALID_NODE', `attribute '${name}' must be a list of ints, got ${a.kind}`, where(node));
+  throw new EdgelockError(
+    'E_ONNX_INVALID_NODE',
+    `attribute '${name}' must be a list of ints, got ${a.kind}`,
+    where(node),
+  );
 }
 
 function float(node: Node, name: string): number | undefined {
@@ -47,7 +51,8 @@ function without(attrs: Record<string, Attr>, ...names: string[]): Record<string
 
 const str = (value: string): Attr => ({ kind: 'string', value });
 const i64 = (values: number[]): Tensor => makeTensor('int64', [values.length], values);
-const f32 = (values: number[], shape = [values.length]): Tensor => makeTensor('float32', shape, Float32Array.from(values));
+const f32 = (values: number[], shape = [values.length]): Tensor =>
+  makeTensor('float32', shape, Float32Array.from(values));
 
 /**
  * Upsample (7: scales attribute; 9: scales input) and Resize-10 → Resize-11. Before 11 both map
@@ -56,7 +61,11 @@ const f32 = (values: number[], shape = [values.length]): Tensor => makeTensor('f
 function toResize11(node: Node, scales: string, constant: (base: string, t: Tensor) => string): Node {
   const mode = node.attrs.mode?.kind === 'string' ? node.attrs.mode.value : 'nearest';
   if (mode !== 'nearest' && mode !== 'linear' && mode !== 'bilinear') {
-    throw new EdgelockError('E_ONNX_UNSUPPORTED_OP', `${node.opType} mode '${mode}' is not supported (nearest and linear are)`, where(node));
+    throw new EdgelockError(
+      'E_ONNX_UNSUPPORTED_OP',
+      `${node.opType} mode '${mode}' is not supported (nearest and linear are)`,
+      where(node),
+    );
   }
   const roi = constant(`${node.name}_roi`, f32([], [0]));
   return {
@@ -77,7 +86,8 @@ const REWRITES: Readonly<Record<string, Rewrite>> = {
     apply(node, opset, constant) {
       if (opset >= 9) return toResize11(node, node.inputs[1], constant);
       const scales = node.attrs.scales;
-      if (!scales || scales.kind !== 'floats') throw new EdgelockError('E_ONNX_INVALID_NODE', 'Upsample-7 needs a scales attribute (floats)', where(node));
+      if (!scales || scales.kind !== 'floats')
+        throw new EdgelockError('E_ONNX_INVALID_NODE', 'Upsample-7 needs a scales attribute (floats)', where(node));
       return toResize11(node, constant(`${node.name}_scales`, f32(scales.value)), constant);
     },
   },
@@ -90,9 +100,18 @@ const REWRITES: Readonly<Record<string, Rewrite>> = {
     apply(node, _opset, constant) {
       const starts = ints(node, 'starts');
       const ends = ints(node, 'ends');
-      if (!starts || !ends) throw new EdgelockError('E_ONNX_INVALID_NODE', 'Slice before opset 10 needs starts and ends attributes', where(node));
+      if (!starts || !ends)
+        throw new EdgelockError(
+          'E_ONNX_INVALID_NODE',
+          'Slice before opset 10 needs starts and ends attributes',
+          where(node),
+        );
       const axes = ints(node, 'axes');
-      const inputs = [node.inputs[0], constant(`${node.name}_starts`, i64(starts)), constant(`${node.name}_ends`, i64(ends))];
+      const inputs = [
+        node.inputs[0],
+        constant(`${node.name}_starts`, i64(starts)),
+        constant(`${node.name}_ends`, i64(ends)),
+      ];
       if (axes) inputs.push(constant(`${node.name}_axes`, i64(axes)));
       return { ...node, inputs, attrs: without(node.attrs, 'starts', 'ends', 'axes') };
     },
@@ -101,7 +120,8 @@ const REWRITES: Readonly<Record<string, Rewrite>> = {
     before: 11,
     apply(node, _opset, constant) {
       const pads = ints(node, 'pads') ?? ints(node, 'paddings');
-      if (!pads) throw new EdgelockError('E_ONNX_INVALID_NODE', 'Pad before opset 11 needs a pads attribute', where(node));
+      if (!pads)
+        throw new EdgelockError('E_ONNX_INVALID_NODE', 'Pad before opset 11 needs a pads attribute', where(node));
       const value = float(node, 'value') ?? 0;
       const inputs = [node.inputs[0], constant(`${node.name}_pads`, i64(pads))];
       if (value !== 0) inputs.push(constant(`${node.name}_value`, f32([value], [])));
@@ -113,7 +133,11 @@ const REWRITES: Readonly<Record<string, Rewrite>> = {
     apply(node, _opset, constant) {
       const lo = float(node, 'min');
       const hi = float(node, 'max');
-      const inputs = [node.inputs[0], lo === undefined ? '' : constant(`${node.name}_min`, f32([lo], [])), hi === undefined ? '' : constant(`${node.name}_max`, f32([hi], []))];
+      const inputs = [
+        node.inputs[0],
+        lo === undefined ? '' : constant(`${node.name}_min`, f32([lo], [])),
+        hi === undefined ? '' : constant(`${node.name}_max`, f32([hi], [])),
+      ];
       while (inputs.length > 1 && inputs[inputs.length - 1] === '') inputs.pop();
       return { ...node, inputs, attrs: without(node.attrs, 'min', 'max') };
     },
@@ -123,7 +147,11 @@ const REWRITES: Readonly<Record<string, Rewrite>> = {
     apply(node) {
       const spatial = node.attrs.spatial;
       if (spatial && (spatial.kind !== 'int' || spatial.value !== 1)) {
-        throw new EdgelockError('E_ONNX_UNSUPPORTED_OP', 'BatchNormalization with spatial=0 (per-element statistics, opset 7-8) is not supported', where(node));
+        throw new EdgelockError(
+          'E_ONNX_UNSUPPORTED_OP',
+          'BatchNormalization with spatial=0 (per-element statistics, opset 7-8) is not supported',
+          where(node),
+        );
       }
       return { ...node, attrs: without(node.attrs, 'spatial', 'is_test') };
     },
@@ -133,7 +161,11 @@ const REWRITES: Readonly<Record<string, Rewrite>> = {
     apply(node) {
       // Dropout-7 returns a mask of the input's type, Dropout-10 a bool mask: only the data output may be used.
       if (node.outputs.length > 1 && node.outputs[1] !== '') {
-        throw new EdgelockError('E_ONNX_UNSUPPORTED_OP', 'Dropout before opset 10 with its mask output used is not supported', where(node));
+        throw new EdgelockError(
+          'E_ONNX_UNSUPPORTED_OP',
+          'Dropout before opset 10 with its mask output used is not supported',
+          where(node),
+        );
       }
       return { ...node, attrs: without(node.attrs, 'is_test') };
     },
@@ -153,7 +185,11 @@ export function upgradeOpset(model: Model): Model {
   if (opset === undefined || opset >= UPGRADE_TARGET) return model;
   const g = model.graph;
   const initializers = new Map(g.initializers);
-  const taken = new Set<string>([...initializers.keys(), ...g.inputs.map((v) => v.name), ...g.nodes.flatMap((n) => [...n.inputs, ...n.outputs])]);
+  const taken = new Set<string>([
+    ...initializers.keys(),
+    ...g.inputs.map((v) => v.name),
+    ...g.nodes.flatMap((n) => [...n.inputs, ...n.outputs]),
+  ]);
   const constant = (base: string, t: Tensor): string => {
     let name = base;
     for (let i = 1; taken.has(name); i++) name = `${base}_${i}`;

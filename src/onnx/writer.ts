@@ -32,7 +32,9 @@ function writeGraph(g: Graph): onnx.IGraphProto {
     input: g.inputs.map(writeValueInfo),
     output: g.outputs.map(writeValueInfo),
     initializer: [...g.initializers.entries()].map(([name, t]) => writeTensor(name, t)),
-    valueInfo: [...g.valueInfo.values()].filter((v) => !declared.has(v.name) && !g.initializers.has(v.name)).map(writeValueInfo),
+    valueInfo: [...g.valueInfo.values()]
+      .filter((v) => !declared.has(v.name) && !g.initializers.has(v.name))
+      .map(writeValueInfo),
   };
 }
 

@@ -18,7 +18,8 @@ export const averagePool: OpDef = {
   },
   infer(ctx) {
     checkArity(ctx, 1, 1);
-    if (ctx.node.attrs.dilations) throw unsupportedForm(ctx, 'dilations exist only from opset 19; edgelock supports up to 18');
+    if (ctx.node.attrs.dilations)
+      throw unsupportedForm(ctx, 'dilations exist only from opset 19; edgelock supports up to 18');
     const { x, window } = poolGeometry(ctx);
     return [{ dtype: x.dtype, shape: [x.shape![0], x.shape![1], ...window.out] }];
   },

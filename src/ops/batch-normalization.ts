@@ -8,9 +8,13 @@ import { fromNumbers } from './support/tensor-ops';
 
 function checkInference(ctx: OpContext): void {
   if (ctx.node.outputs.slice(1).some((o) => o !== '')) {
-    throw unsupportedForm(ctx, 'in training form (running mean/var outputs) is not supported; export the model in eval mode');
+    throw unsupportedForm(
+      ctx,
+      'in training form (running mean/var outputs) is not supported; export the model in eval mode',
+    );
   }
-  if (ctx.opset >= 14 && attrInt(ctx, 'training_mode', 0) !== 0) throw unsupportedForm(ctx, 'with training_mode=1 is not supported');
+  if (ctx.opset >= 14 && attrInt(ctx, 'training_mode', 0) !== 0)
+    throw unsupportedForm(ctx, 'with training_mode=1 is not supported');
 }
 
 export const batchNormalization: OpDef = {
@@ -22,7 +26,7 @@ export const batchNormalization: OpDef = {
     checkInference(ctx);
     const x = inputType(ctx, 0);
     requireFloat(ctx, x, 'input');
-    const c = x.shape ? x.shape[1] ?? null : null;
+    const c = x.shape ? (x.shape[1] ?? null) : null;
     for (let i = 1; i < 5; i++) {
       const t = inputType(ctx, i);
       if (t.shape && (t.shape.length !== 1 || dimsConflict(t.shape[0], c))) {

@@ -11,7 +11,11 @@ function target(ctx: OpContext): DType {
   const to = attrInt(ctx, 'to');
   if (to === undefined) throw invalidNode(ctx, 'Cast needs the to attribute');
   const dt = dtypeFromOnnx(to);
-  if (!dt) throw new EdgelockError('E_ONNX_DTYPE', `Cast to ${onnxDtypeName(to)} is not supported`, { node: ctx.node.name, op: 'Cast' });
+  if (!dt)
+    throw new EdgelockError('E_ONNX_DTYPE', `Cast to ${onnxDtypeName(to)} is not supported`, {
+      node: ctx.node.name,
+      op: 'Cast',
+    });
   return dt;
 }
 
@@ -35,7 +39,19 @@ export const cast: OpDef = {
       for (let i = 0; i < src.length; i++) {
         const v = src[i];
         (out.data as unknown as { [k: number]: number })[i] =
-          to === 'bool' ? (v !== 0n ? 1 : 0) : to === 'int32' ? Number(BigInt.asIntN(32, v)) : to === 'int16' ? Number(BigInt.asIntN(16, v)) : to === 'int8' ? Number(BigInt.asIntN(8, v)) : to === 'uint8' ? Number(BigInt.asUintN(8, v)) : Number(v);
+          to === 'bool'
+            ? v !== 0n
+              ? 1
+              : 0
+            : to === 'int32'
+              ? Number(BigInt.asIntN(32, v))
+              : to === 'int16'
+                ? Number(BigInt.asIntN(16, v))
+                : to === 'int8'
+                  ? Number(BigInt.asIntN(8, v))
+                  : to === 'uint8'
+                    ? Number(BigInt.asUintN(8, v))
+                    : Number(v);
       }
       return [out];
     }

@@ -6,9 +6,16 @@ import { checkArity, hasInput, inputType, invalidNode, optionalType } from './su
 import { mapBroadcast } from './support/tensor-ops';
 
 /** Clip bounds: attributes before opset 11, optional scalar inputs from 11 on. */
-function bounds(ctx: OpContext, inputs: (Tensor | undefined)[]): { lo: number | undefined; hi: number | undefined; known: boolean } {
+function bounds(
+  ctx: OpContext,
+  inputs: (Tensor | undefined)[],
+): { lo: number | undefined; hi: number | undefined; known: boolean } {
   if (ctx.opset < 11) {
-    return { lo: attrFloat(ctx, 'min', -3.4028234663852886e38), hi: attrFloat(ctx, 'max', 3.4028234663852886e38), known: true };
+    return {
+      lo: attrFloat(ctx, 'min', -3.4028234663852886e38),
+      hi: attrFloat(ctx, 'max', 3.4028234663852886e38),
+      known: true,
+    };
   }
   const read = (i: number): { v: number | undefined; known: boolean } => {
     if (!hasInput(ctx, i)) return { v: undefined, known: true };

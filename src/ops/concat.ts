@@ -15,7 +15,8 @@ export const concat: OpDef = {
     if (axisAttr === undefined) throw invalidNode(ctx, 'Concat needs the axis attribute');
     const types = ctx.node.inputs.map((_, i) => inputType(ctx, i));
     const dtype = types[0].dtype;
-    if (types.some((t) => t.dtype !== dtype)) throw invalidNode(ctx, `Concat inputs have different types (${types.map((t) => t.dtype).join(', ')})`);
+    if (types.some((t) => t.dtype !== dtype))
+      throw invalidNode(ctx, `Concat inputs have different types (${types.map((t) => t.dtype).join(', ')})`);
     const shapes = types.map((t) => t.shape).filter((s): s is Dim[] => s !== null);
     if (shapes.length === 0) return [{ dtype, shape: null }];
     const rank = shapes[0].length;
@@ -25,7 +26,8 @@ export const concat: OpDef = {
     for (let i = 0; i < rank; i++) {
       if (i === axis) continue;
       for (const s of shapes) {
-        if (dimsConflict(out[i], s[i])) throw shapeError(ctx, `Concat inputs differ in dim ${i} (${out[i]} vs ${s[i]})`);
+        if (dimsConflict(out[i], s[i]))
+          throw shapeError(ctx, `Concat inputs differ in dim ${i} (${out[i]} vs ${s[i]})`);
         out[i] = mergeDim(out[i], s[i]);
       }
     }
@@ -49,7 +51,10 @@ export const concat: OpDef = {
       const rowIn = t.shape[axis] * inner;
       for (let o = 0; o < outer; o++) {
         (data as unknown as { set(a: ArrayLike<unknown>, off: number): void }).set(
-          (t.data as unknown as { subarray(a: number, b: number): ArrayLike<unknown> }).subarray(o * rowIn, (o + 1) * rowIn),
+          (t.data as unknown as { subarray(a: number, b: number): ArrayLike<unknown> }).subarray(
+            o * rowIn,
+            (o + 1) * rowIn,
+          ),
           o * rowOut + col,
         );
       }

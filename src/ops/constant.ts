@@ -6,7 +6,8 @@ import { checkArity, invalidNode, unsupportedForm } from './support/node-check';
 /** The tensor a Constant node holds, from whichever one of its value attributes is set. */
 function valueOf(ctx: OpContext): Tensor {
   const keys = Object.keys(ctx.node.attrs);
-  if (keys.length !== 1) throw invalidNode(ctx, `Constant must have exactly one value attribute, has [${keys.join(', ')}]`);
+  if (keys.length !== 1)
+    throw invalidNode(ctx, `Constant must have exactly one value attribute, has [${keys.join(', ')}]`);
   const a = ctx.node.attrs[keys[0]];
   switch (keys[0]) {
     case 'value':

@@ -25,19 +25,35 @@ export interface TransposeGeometry {
 export function transposeGeometry(ctx: OpContext, xShape: number[], wShape: number[]): TransposeGeometry {
   if (xShape.length !== 4) throw unsupportedForm(ctx, `of rank ${xShape.length} is not supported (2-D only)`);
   if (attrInt(ctx, 'group', 1) !== 1) throw unsupportedForm(ctx, 'with group > 1 is not supported');
-  if (attrString(ctx, 'auto_pad', 'NOTSET') !== 'NOTSET') throw unsupportedForm(ctx, 'with auto_pad is not supported (explicit pads are)');
-  if (ctx.node.attrs.output_shape) throw unsupportedForm(ctx, 'with an output_shape attribute is not supported (pads and output_padding are)');
+  if (attrString(ctx, 'auto_pad', 'NOTSET') !== 'NOTSET')
+    throw unsupportedForm(ctx, 'with auto_pad is not supported (explicit pads are)');
+  if (ctx.node.attrs.output_shape)
+    throw unsupportedForm(ctx, 'with an output_shape attribute is not supported (pads and output_padding are)');
   const [, cin, h, w] = xShape;
-  if (wShape.length !== 4 || wShape[0] !== cin) throw invalidNode(ctx, `ConvTranspose weight [${wShape}] does not fit ${cin} input channels`);
+  if (wShape.length !== 4 || wShape[0] !== cin)
+    throw invalidNode(ctx, `ConvTranspose weight [${wShape}] does not fit ${cin} input channels`);
   const kernel = attrInts(ctx, 'kernel_shape') ?? wShape.slice(2);
   const strides = attrInts(ctx, 'strides') ?? [1, 1];
   const dilations = attrInts(ctx, 'dilations') ?? [1, 1];
   const pads = attrInts(ctx, 'pads') ?? [0, 0, 0, 0];
   const outputPadding = attrInts(ctx, 'output_padding') ?? [0, 0];
   const input = [h, w];
-  const output = input.map((n, i) => strides[i] * (n - 1) + outputPadding[i] + (kernel[i] - 1) * dilations[i] + 1 - pads[i] - pads[i + 2]);
+  const output = input.map(
+    (n, i) => strides[i] * (n - 1) + outputPadding[i] + (kernel[i] - 1) * dilations[i] + 1 - pads[i] - pads[i + 2],
+  );
   if (output.some((d) => d < 1)) throw invalidNode(ctx, `ConvTranspose output size [${output}] is empty`);
-  return { cin, cout: wShape[1], input, kernel, strides, dilations, padsBegin: pads.slice(0, 2), padsEnd: pads.slice(2), outputPadding, output };
+  return {
+    cin,
+    cout: wShape[1],
+    input,
+    kernel,
+    strides,
+    dilations,
+    padsBegin: pads.slice(0, 2),
+    padsEnd: pads.slice(2),
+    outputPadding,
+    output,
+  };
 }
 
 export const convTranspose: OpDef = {
@@ -52,7 +68,11 @@ export const convTranspose: OpDef = {
     if (!x.shape || !w.shape || ![...x.shape.slice(1), ...w.shape].every((d) => typeof d === 'number')) {
       return [{ dtype: x.dtype, shape: x.shape ? [x.shape[0], w.shape?.[1] ?? null, null, null] : null }];
     }
-    const g = transposeGeometry(ctx, x.shape.map((d) => (typeof d === 'number' ? d : 1)), w.shape as number[]);
+    const g = transposeGeometry(
+      ctx,
+      x.shape.map((d) => (typeof d === 'number' ? d : 1)),
+      w.shape as number[],
+    );
     return [{ dtype: x.dtype, shape: [x.shape[0], g.cout, ...g.output] }];
   },
   macs(ctx, outputs) {

@@ -28,7 +28,8 @@ function geometry(ctx: OpContext): { x: ValueType; w: ValueType; geo: ConvGeomet
   if (!x.shape || x.shape.length < 3) throw shapeError(ctx, 'Conv input must have rank ≥ 3 (N, C, spatial…)');
   const group = attrInt(ctx, 'group', 1);
   if (group < 1) throw invalidNode(ctx, `group ${group} is invalid`);
-  if (w.shape && w.shape.length !== x.shape.length) throw invalidNode(ctx, `Conv weight rank ${w.shape.length} differs from input rank ${x.shape.length}`);
+  if (w.shape && w.shape.length !== x.shape.length)
+    throw invalidNode(ctx, `Conv weight rank ${w.shape.length} differs from input rank ${x.shape.length}`);
   if (w.shape) {
     const cin = x.shape[1];
     const wc = w.shape[1];
@@ -36,7 +37,8 @@ function geometry(ctx: OpContext): { x: ValueType; w: ValueType; geo: ConvGeomet
       throw invalidNode(ctx, `Conv input has ${cin} channels, weight expects ${wc} × group ${group}`);
     }
     const m = w.shape[0];
-    if (typeof m === 'number' && m % group !== 0) throw invalidNode(ctx, `Conv has ${m} output channels, not divisible by group ${group}`);
+    if (typeof m === 'number' && m % group !== 0)
+      throw invalidNode(ctx, `Conv has ${m} output channels, not divisible by group ${group}`);
   }
   const window = resolveWindow(ctx, x.shape.slice(2), kernelOf(ctx, w), 'conv', false);
   return { x, w, geo: { group, window } };
@@ -65,7 +67,8 @@ export const conv: OpDef = {
     const { x, w, geo } = geometry(ctx);
     const b = optionalType(ctx, 2);
     const m = w.shape ? w.shape[0] : null;
-    if (b && b.shape && (b.shape.length !== 1 || dimsConflict(b.shape[0], m))) throw invalidNode(ctx, `Conv bias shape must be [${m}]`);
+    if (b && b.shape && (b.shape.length !== 1 || dimsConflict(b.shape[0], m)))
+      throw invalidNode(ctx, `Conv bias shape must be [${m}]`);
     return [{ dtype: x.dtype, shape: [x.shape![0], m, ...geo.window.out] }];
   },
   macs(ctx, outputs) {

@@ -38,4 +38,8 @@ export function erfValue(x: number): number {
   return Math.sign(x) * (1 - erfc);
 }
 
-export const erf: OpDef = unaryOp('Erf', () => erfValue, { tflm: 'none', tflmNote: 'no int8 lowering in edgelock (GELU)', floatOnly: true });
+export const erf: OpDef = unaryOp('Erf', () => erfValue, {
+  tflm: 'none',
+  tflmNote: 'no int8 lowering in edgelock (GELU)',
+  floatOnly: true,
+});

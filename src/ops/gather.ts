@@ -14,7 +14,8 @@ export const gather: OpDef = {
     checkArity(ctx, 2, 2);
     const x = inputType(ctx, 0);
     const ind = inputType(ctx, 1);
-    if (ind.dtype !== 'int64' && ind.dtype !== 'int32') throw invalidNode(ctx, `Gather indices must be int32 or int64, got ${ind.dtype}`);
+    if (ind.dtype !== 'int64' && ind.dtype !== 'int32')
+      throw invalidNode(ctx, `Gather indices must be int32 or int64, got ${ind.dtype}`);
     if (!x.shape || !ind.shape) return [{ dtype: x.dtype, shape: null }];
     const axis = normAxis(ctx, attrInt(ctx, 'axis', 0), x.shape.length);
     return [{ dtype: x.dtype, shape: [...x.shape.slice(0, axis), ...ind.shape, ...x.shape.slice(axis + 1)] }];
@@ -32,7 +33,8 @@ export const gather: OpDef = {
     const outer = shapeSize(x.shape.slice(0, axis));
     const inner = shapeSize(x.shape.slice(axis + 1));
     const map: number[] = [];
-    for (let o = 0; o < outer; o++) for (const i of indices) for (let k = 0; k < inner; k++) map.push((o * dim + i) * inner + k);
+    for (let o = 0; o < outer; o++)
+      for (const i of indices) for (let k = 0; k < inner; k++) map.push((o * dim + i) * inner + k);
     return [gatherElements(x, [...x.shape.slice(0, axis), ...ind.shape, ...x.shape.slice(axis + 1)], map)];
   },
 };

@@ -38,7 +38,8 @@ export const gemm: OpDef = {
     if (c?.shape) {
       if (c.shape.length > 2) throw shapeError(ctx, `Gemm C must have rank ≤ 2, got ${c.shape.length}`);
       const bc = broadcastShapes(ctx, [[m, n], c.shape]);
-      if (bc && (dimsConflict(bc[0], m) || dimsConflict(bc[1], n))) throw shapeError(ctx, 'Gemm C does not broadcast to [M, N]');
+      if (bc && (dimsConflict(bc[0], m) || dimsConflict(bc[1], n)))
+        throw shapeError(ctx, 'Gemm C does not broadcast to [M, N]');
     }
     return [{ dtype: a.dtype, shape: [m, n] }];
   },

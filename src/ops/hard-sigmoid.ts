@@ -9,5 +9,10 @@ export const hardSigmoid: OpDef = unaryOp(
     const beta = Math.fround(attrFloat(ctx, 'beta', 0.5));
     return (x) => Math.max(0, Math.min(1, alpha * x + beta));
   },
-  { tflm: 'int8', tflmNote: '× its input with α = 1/6, β = 0.5 → HARD_SWISH; otherwise → MUL, ADD+RELU6, MUL (any α, β; analytic int8 ranges)', floatOnly: true },
+  {
+    tflm: 'int8',
+    tflmNote:
+      '× its input with α = 1/6, β = 0.5 → HARD_SWISH; otherwise → MUL, ADD+RELU6, MUL (any α, β; analytic int8 ranges)',
+    floatOnly: true,
+  },
 );

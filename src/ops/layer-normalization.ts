@@ -14,7 +14,8 @@ function axisOf(ctx: OpContext, rank: number): number {
 export const layerNormalization: OpDef = {
   opType: 'LayerNormalization',
   tflm: 'int8',
-  tflmNote: 'rewritten as ReduceMean/Sub/Mul/ReduceMean/Add/Sqrt/Div/Mul/Add (layernorm-decomposition) → MEAN, SUB, MUL, ADD, RSQRT',
+  tflmNote:
+    'rewritten as ReduceMean/Sub/Mul/ReduceMean/Add/Sqrt/Div/Mul/Add (layernorm-decomposition) → MEAN, SUB, MUL, ADD, RSQRT',
   infer(ctx) {
     if (ctx.opset < 17) throw unsupportedForm(ctx, `exists only from opset 17 (model uses ${ctx.opset})`);
     checkArity(ctx, 2, 3, 1, 3);
@@ -53,10 +54,15 @@ export const layerNormalization: OpDef = {
       const inv = 1 / Math.sqrt(v / inner + eps);
       means[o] = m;
       invStd[o] = inv;
-      for (let i = 0; i < inner; i++) out[o * inner + i] = (xv[o * inner + i] - m) * inv * sv[sMap[i]] + (bv ? bv[bMap![i]] : 0);
+      for (let i = 0; i < inner; i++)
+        out[o * inner + i] = (xv[o * inner + i] - m) * inv * sv[sMap[i]] + (bv ? bv[bMap![i]] : 0);
     }
     const reduced = x!.shape.map((d, i) => (i < axis ? d : 1));
     const stash = attrInt(ctx, 'stash_type', 1) === 1 ? 'float32' : x!.dtype;
-    return [fromNumbers(x!.dtype, x!.shape, out), fromNumbers(stash, reduced, means), fromNumbers(stash, reduced, invStd)].slice(0, ctx.node.outputs.length);
+    return [
+      fromNumbers(x!.dtype, x!.shape, out),
+      fromNumbers(stash, reduced, means),
+      fromNumbers(stash, reduced, invStd),
+    ].slice(0, ctx.node.outputs.length);
   },
 };

@@ -51,7 +51,9 @@ export const matMul: OpDef = {
   macs(ctx) {
     const s = matmulShape(ctx, ctx.inputs[0]?.shape ?? null, ctx.inputs[1]?.shape ?? null);
     const batch = s.batch ? dimProduct(s.batch) : null;
-    return batch !== null && typeof s.m === 'number' && typeof s.k === 'number' && typeof s.n === 'number' ? batch * s.m * s.k * s.n : 0;
+    return batch !== null && typeof s.m === 'number' && typeof s.k === 'number' && typeof s.n === 'number'
+      ? batch * s.m * s.k * s.n
+      : 0;
   },
   evaluate(_ctx, inputs) {
     const [at, bt] = inputs as Tensor[];

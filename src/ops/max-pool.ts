@@ -19,6 +19,8 @@ export const maxPool: OpDef = {
   },
   evaluate(ctx, inputs) {
     const { window } = poolGeometry(ctx);
-    return [poolEvaluate(inputs[0] as Tensor, window, (vals) => (vals.length === 0 ? LOWEST_FLOAT : Math.max(...vals)))];
+    return [
+      poolEvaluate(inputs[0] as Tensor, window, (vals) => (vals.length === 0 ? LOWEST_FLOAT : Math.max(...vals))),
+    ];
   },
 };

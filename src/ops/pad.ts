@@ -16,7 +16,11 @@ function modeOf(ctx: OpContext): string {
 }
 
 /** Begin/end pads for every axis, or null when the pads (or axes) input is not constant. */
-function padsOf(ctx: OpContext, rank: number, consts: (Tensor | undefined)[]): { begin: number[]; end: number[] } | null {
+function padsOf(
+  ctx: OpContext,
+  rank: number,
+  consts: (Tensor | undefined)[],
+): { begin: number[]; end: number[] } | null {
   let raw: number[];
   let axes = Array.from({ length: rank }, (_, i) => i);
   if (ctx.opset < 11) {
@@ -29,7 +33,8 @@ function padsOf(ctx: OpContext, rank: number, consts: (Tensor | undefined)[]): {
       axes = normAxes(ctx, toNumbers(consts[3]), rank);
     }
   }
-  if (raw.length !== 2 * axes.length) throw invalidNode(ctx, `Pad has ${raw.length} pads for ${axes.length} axes (needs ${2 * axes.length})`);
+  if (raw.length !== 2 * axes.length)
+    throw invalidNode(ctx, `Pad has ${raw.length} pads for ${axes.length} axes (needs ${2 * axes.length})`);
   const begin = new Array<number>(rank).fill(0);
   const end = new Array<number>(rank).fill(0);
   axes.forEach((a, i) => {
@@ -47,7 +52,8 @@ function fillValue(ctx: OpContext, x: Tensor, consts: (Tensor | undefined)[]): T
 }
 
 function tflmFor(ctx: OpContext): TflmVerdict {
-  if (attrString(ctx, 'mode', 'constant') !== 'constant') return { support: 'none', note: 'reflect/edge Pad has no int8 lowering in edgelock' };
+  if (attrString(ctx, 'mode', 'constant') !== 'constant')
+    return { support: 'none', note: 'reflect/edge Pad has no int8 lowering in edgelock' };
   if (!ctx.consts[1]) return { support: 'none', note: 'Pad with non-constant pads has no TFLM lowering' };
   return { support: 'int8', note: '→ PAD / PADV2' };
 }
@@ -70,7 +76,8 @@ export const pad: OpDef = {
       if (typeof d !== 'number') return null;
       const n = d + p.begin[i] + p.end[i];
       if (n < 0) throw shapeError(ctx, `Pad crops axis ${i} (size ${d}) below zero`);
-      if (mode === 'reflect' && (p.begin[i] >= d || p.end[i] >= d)) throw shapeError(ctx, `reflect Pad of ${Math.max(p.begin[i], p.end[i])} needs an axis longer than ${d}`);
+      if (mode === 'reflect' && (p.begin[i] >= d || p.end[i] >= d))
+        throw shapeError(ctx, `reflect Pad of ${Math.max(p.begin[i], p.end[i])} needs an axis longer than ${d}`);
       return n;
     });
     return [{ dtype: x.dtype, shape: out }];

@@ -10,7 +10,12 @@ export const reduceMean: OpDef = reduceOp(
   (ctx) => {
     const rank = ctx.inputs[0]?.shape?.length;
     const axes = rank === undefined ? null : reducedAxes(ctx, rank, 18, ctx.consts);
-    const spatial = rank !== undefined && rank >= 3 && Array.isArray(axes) && axes.length === rank - 2 && axes.every((a, i) => a === i + 2);
+    const spatial =
+      rank !== undefined &&
+      rank >= 3 &&
+      Array.isArray(axes) &&
+      axes.length === rank - 2 &&
+      axes.every((a, i) => a === i + 2);
     return spatial
       ? { support: 'int8', note: '→ MEAN over the spatial axes' }
       : { support: 'none', note: 'only ReduceMean over all spatial axes of an N,C,… tensor is lowered (→ MEAN)' };

@@ -15,12 +15,14 @@ export function reshapeDims(ctx: OpContext, input: Dim[] | null, target: Dim[]):
   const allowZero = ctx.opset >= 14 && attrInt(ctx, 'allowzero', 0) !== 0;
   const minus = target.filter((d) => d === -1).length;
   if (minus > 1) throw invalidNode(ctx, `Reshape target [${target}] has more than one -1`);
-  if (allowZero && minus === 1 && target.includes(0)) throw invalidNode(ctx, 'Reshape with allowzero cannot combine 0 and -1');
+  if (allowZero && minus === 1 && target.includes(0))
+    throw invalidNode(ctx, 'Reshape with allowzero cannot combine 0 and -1');
   const out: Dim[] = target.map((d, i) => {
     if (typeof d !== 'number') return d;
     if (d < -1) throw invalidNode(ctx, `Reshape target [${target}] has an invalid dim ${d}`);
     if (d === 0 && !allowZero) {
-      if (input && i >= input.length) throw shapeError(ctx, `Reshape target copies dim ${i} of a rank-${input.length} input`);
+      if (input && i >= input.length)
+        throw shapeError(ctx, `Reshape target copies dim ${i} of a rank-${input.length} input`);
       return input ? input[i] : null;
     }
     return d;
@@ -42,7 +44,8 @@ export function reshapeDims(ctx: OpContext, input: Dim[] | null, target: Dim[]):
   if (input.every((d) => typeof d === 'number') && out.every((d) => typeof d === 'number')) {
     const a = (input as number[]).reduce((x, y) => x * y, 1);
     const b = (out as number[]).reduce((x, y) => x * y, 1);
-    if (a !== b) throw shapeError(ctx, `cannot reshape ${fmtShape(input)} (${a} elements) to ${fmtShape(out)} (${b} elements)`);
+    if (a !== b)
+      throw shapeError(ctx, `cannot reshape ${fmtShape(input)} (${a} elements) to ${fmtShape(out)} (${b} elements)`);
   }
   return out;
 }
@@ -68,7 +71,8 @@ export const reshape: OpDef = {
   evaluate(ctx, inputs) {
     const x = inputs[0] as Tensor;
     const shape = reshapeDims(ctx, x.shape, toNumbers(inputs[1] as Tensor));
-    if (shape.some((d) => typeof d !== 'number')) throw shapeError(ctx, `cannot reshape [${x.shape}] to [${toNumbers(inputs[1] as Tensor)}]`);
+    if (shape.some((d) => typeof d !== 'number'))
+      throw shapeError(ctx, `cannot reshape [${x.shape}] to [${toNumbers(inputs[1] as Tensor)}]`);
     return [reshapeTensor(x, shape as number[])];
   },
 };

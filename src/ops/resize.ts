@@ -17,14 +17,16 @@ function outputShape(ctx: OpContext, shape: Dim[]): Dim[] {
   if (hasInput(ctx, 3)) {
     if (!sizes) return shape.map(() => null);
     const s = toNumbers(sizes);
-    if (s.length !== shape.length) throw invalidNode(ctx, `Resize sizes has ${s.length} values for a rank-${shape.length} input`);
+    if (s.length !== shape.length)
+      throw invalidNode(ctx, `Resize sizes has ${s.length} values for a rank-${shape.length} input`);
     return s;
   }
   if (!hasInput(ctx, 2)) throw invalidNode(ctx, 'Resize needs scales or sizes');
   const scales = ctx.consts[2];
   if (!scales) return shape.map(() => null);
   const s = toNumbers(scales);
-  if (s.length !== shape.length) throw invalidNode(ctx, `Resize scales has ${s.length} values for a rank-${shape.length} input`);
+  if (s.length !== shape.length)
+    throw invalidNode(ctx, `Resize scales has ${s.length} values for a rank-${shape.length} input`);
   return shape.map((d, i) => (typeof d === 'number' ? Math.floor(d * s[i]) : s[i] === 1 ? d : null));
 }
 
@@ -70,7 +72,14 @@ function axisTaps(ctx: OpContext, inLen: number, outLen: number, scale: number):
     const x0 = Math.floor(cc);
     const x1 = Math.min(x0 + 1, inLen - 1);
     const f = cc - x0;
-    taps.push(x0 === x1 || f === 0 ? [[x0, 1]] : [[x0, 1 - f], [x1, f]]);
+    taps.push(
+      x0 === x1 || f === 0
+        ? [[x0, 1]]
+        : [
+            [x0, 1 - f],
+            [x1, f],
+          ],
+    );
   }
   return taps;
 }
@@ -79,7 +88,10 @@ function evaluate(ctx: OpContext, inputs: (Tensor | undefined)[]): Tensor[] {
   const x = inputs[0]!;
   const inShape = x.shape;
   const outShape = outputShape(ctx, inShape) as number[];
-  const scales = hasInput(ctx, 2) && inputs[2] && shapeSize(inputs[2].shape) > 0 ? toNumbers(inputs[2]) : outShape.map((d, i) => d / inShape[i]);
+  const scales =
+    hasInput(ctx, 2) && inputs[2] && shapeSize(inputs[2].shape) > 0
+      ? toNumbers(inputs[2])
+      : outShape.map((d, i) => d / inShape[i]);
   const taps = inShape.map((d, i) => axisTaps(ctx, d, outShape[i], scales[i]));
   const xv = toNumbers(x);
   const strides = inShape.map((_, i) => shapeSize(inShape.slice(i + 1)));
@@ -106,7 +118,8 @@ function evaluate(ctx: OpContext, inputs: (Tensor | undefined)[]): Tensor[] {
 export const resize: OpDef = {
   opType: 'Resize',
   tflm: 'int8',
-  tflmNote: '→ RESIZE_NEAREST_NEIGHBOR / RESIZE_BILINEAR (4-D, spatial axes; coordinate modes with a TFLite equivalent)',
+  tflmNote:
+    '→ RESIZE_NEAREST_NEIGHBOR / RESIZE_BILINEAR (4-D, spatial axes; coordinate modes with a TFLite equivalent)',
   infer(ctx) {
     checkArity(ctx, 1, 4);
     const x = inputType(ctx, 0);
@@ -115,7 +128,8 @@ export const resize: OpDef = {
     if (!MODES.has(mode)) throw unsupportedForm(ctx, `mode '${mode}' is not supported (nearest and linear are)`);
     if (attrInt(ctx, 'antialias', 0) !== 0) throw unsupportedForm(ctx, 'with antialias=1 is not supported');
     if (ctx.node.attrs.axes) throw unsupportedForm(ctx, 'with an axes attribute is not supported');
-    if (attrString(ctx, 'keep_aspect_ratio_policy', 'stretch') !== 'stretch') throw unsupportedForm(ctx, "keep_aspect_ratio_policy other than 'stretch' is not supported");
+    if (attrString(ctx, 'keep_aspect_ratio_policy', 'stretch') !== 'stretch')
+      throw unsupportedForm(ctx, "keep_aspect_ratio_policy other than 'stretch' is not supported");
     if (attrString(ctx, 'coordinate_transformation_mode', 'half_pixel') === 'tf_crop_and_resize') {
       throw unsupportedForm(ctx, "coordinate_transformation_mode 'tf_crop_and_resize' is not supported");
     }

@@ -42,7 +42,11 @@ function opDefFor(node: Node): OpDef {
   }
   const def = getOpDef(node.opType);
   if (!def) {
-    throw new EdgelockError('E_ONNX_UNSUPPORTED_OP', `node '${node.name}' uses op '${node.opType}': no definition in edgelock's op table`, where(node));
+    throw new EdgelockError(
+      'E_ONNX_UNSUPPORTED_OP',
+      `node '${node.name}' uses op '${node.opType}': no definition in edgelock's op table`,
+      where(node),
+    );
   }
   return def;
 }
@@ -114,14 +118,21 @@ export function analyzeGraph(model: Model, budget: MemoryBudget = new MemoryBudg
     const outs = guarded(node, 'shape inference', () => def.infer(ctx));
     const produced = node.outputs.filter((o) => o !== '').length;
     if (outs.length < node.outputs.length && produced > 0) {
-      throw new EdgelockError('E_ONNX_INVALID_NODE', `${node.opType} produces ${outs.length} outputs, node lists ${node.outputs.length}`, where(node));
+      throw new EdgelockError(
+        'E_ONNX_INVALID_NODE',
+        `${node.opType} produces ${outs.length} outputs, node lists ${node.outputs.length}`,
+        where(node),
+      );
     }
 
     let values: Tensor[] | undefined;
     const present = node.inputs.filter((i) => i !== '');
     if (def.evaluate && present.every((i) => consts.has(i)) && smallEnough(ctx.consts)) {
       const predicted = outs.map((t) => tensorBytes(t.dtype, t.shape));
-      budget.charge(predicted.reduce((a: number, b) => a + (b ?? 0), 0), node);
+      budget.charge(
+        predicted.reduce((a: number, b) => a + (b ?? 0), 0),
+        node,
+      );
       values = guarded(node, 'evaluation', () => def.evaluate!(ctx, ctx.consts));
       values.forEach((v, k) => predicted[k] === undefined && budget.charge(v.data.byteLength, node));
     } else if (def.foldFromTypes) {
@@ -131,7 +142,10 @@ export function analyzeGraph(model: Model, budget: MemoryBudget = new MemoryBudg
       const sv = propagateShapeValue(node, ctx, ctx.symbolic!);
       const t = outs[0];
       if (sv && (t.dtype === 'int64' || t.dtype === 'int32') && t.shape && t.shape.length <= 1) {
-        if (sv.every((d): d is number => typeof d === 'number') && (t.shape.length === 0 ? sv.length === 1 : t.shape[0] === sv.length)) {
+        if (
+          sv.every((d): d is number => typeof d === 'number') &&
+          (t.shape.length === 0 ? sv.length === 1 : t.shape[0] === sv.length)
+        ) {
           values = [fromNumbers(t.dtype, t.shape as number[], sv)];
         } else {
           shapeValues.set(node.outputs[0], sv);
@@ -141,7 +155,12 @@ export function analyzeGraph(model: Model, budget: MemoryBudget = new MemoryBudg
 
     node.outputs.forEach((o, k) => {
       if (o === '') return;
-      if (types.has(o)) throw new EdgelockError('E_ONNX_GRAPH', `value '${o}' is defined twice (again by node '${node.name}')`, where(node));
+      if (types.has(o))
+        throw new EdgelockError(
+          'E_ONNX_GRAPH',
+          `value '${o}' is defined twice (again by node '${node.name}')`,
+          where(node),
+        );
       const v = values?.[k];
       if (v) {
         consts.set(o, v);
@@ -152,7 +171,8 @@ export function analyzeGraph(model: Model, budget: MemoryBudget = new MemoryBudg
     });
   }
   for (const v of graph.outputs) {
-    if (!types.has(v.name)) throw new EdgelockError('E_ONNX_GRAPH', `graph output '${v.name}' is not produced by any node`);
+    if (!types.has(v.name))
+      throw new EdgelockError('E_ONNX_GRAPH', `graph output '${v.name}' is not produced by any node`);
   }
   return { nodes, types, consts, shapeValues, opset };
 }

@@ -14,7 +14,8 @@ export type ShapeValue = Dim[];
 const MAX_LEN = 16;
 
 export function shapeValueOfConst(t: Tensor | undefined): ShapeValue | undefined {
-  if (!t || (t.dtype !== 'int64' && t.dtype !== 'int32') || t.shape.length > 1 || t.data.length > MAX_LEN) return undefined;
+  if (!t || (t.dtype !== 'int64' && t.dtype !== 'int32') || t.shape.length > 1 || t.data.length > MAX_LEN)
+    return undefined;
   return toNumbers(t);
 }
 
@@ -66,13 +67,22 @@ const PROPAGATORS: Record<string, Propagator> = {
     if (!data || !starts || !ends || (ctx.node.inputs[3] && !axes) || (ctx.node.inputs[4] && !steps)) return undefined;
     if (toNumbers(starts).length !== 1 || (axes && ![0, -1].includes(toNumbers(axes)[0]))) return undefined;
     const step = steps ? toNumbers(steps)[0] : 1;
-    const { start, count } = sliceAxis(data.length, { axis: 0, start: toNumbers(starts)[0], end: toNumbers(ends)[0], step });
+    const { start, count } = sliceAxis(data.length, {
+      axis: 0,
+      start: toNumbers(starts)[0],
+      end: toNumbers(ends)[0],
+      step,
+    });
     return Array.from({ length: count }, (_, i) => data[start + i * step]);
   },
 };
 
 /** The symbolic contents of a node's first output, when its op propagates shape values. */
-export function propagateShapeValue(node: Node, ctx: OpContext, inputs: (ShapeValue | undefined)[]): ShapeValue | undefined {
+export function propagateShapeValue(
+  node: Node,
+  ctx: OpContext,
+  inputs: (ShapeValue | undefined)[],
+): ShapeValue | undefined {
   const p = PROPAGATORS[node.opType];
   return p ? p(node, ctx, inputs) : undefined;
 }

@@ -14,16 +14,19 @@ interface AxisSlice {
 
 /** The per-axis slices, or null when starts/ends/axes/steps are not all constant. */
 function slices(ctx: OpContext, rank: number, consts: (Tensor | undefined)[]): AxisSlice[] | null {
-  const get = (i: number): number[] | undefined | null => (hasInput(ctx, i) ? (consts[i] ? toNumbers(consts[i]!) : null) : undefined);
+  const get = (i: number): number[] | undefined | null =>
+    hasInput(ctx, i) ? (consts[i] ? toNumbers(consts[i]!) : null) : undefined;
   const starts = get(1);
   const ends = get(2);
   const axesIn = get(3);
   const stepsIn = get(4);
   if (!starts || !ends || axesIn === null || stepsIn === null) return null;
-  if (starts.length !== ends.length) throw invalidNode(ctx, `Slice starts (${starts.length}) and ends (${ends.length}) differ in length`);
+  if (starts.length !== ends.length)
+    throw invalidNode(ctx, `Slice starts (${starts.length}) and ends (${ends.length}) differ in length`);
   const axes = normAxes(ctx, axesIn ?? starts.map((_, i) => i), rank);
   const steps = stepsIn ?? starts.map(() => 1);
-  if (axes.length !== starts.length || steps.length !== starts.length) throw invalidNode(ctx, 'Slice starts, ends, axes and steps differ in length');
+  if (axes.length !== starts.length || steps.length !== starts.length)
+    throw invalidNode(ctx, 'Slice starts, ends, axes and steps differ in length');
   if (steps.some((s) => s === 0)) throw invalidNode(ctx, 'Slice step 0 is invalid');
   return axes.map((axis, i) => ({ axis, start: starts[i], end: ends[i], step: steps[i] }));
 }
@@ -55,7 +58,8 @@ export const slice: OpDef = {
     for (const i of [1, 2, 3, 4]) {
       if (hasInput(ctx, i)) {
         const t = inputType(ctx, i);
-        if (t.dtype !== 'int64' && t.dtype !== 'int32') throw invalidNode(ctx, `Slice input ${i} must be int32 or int64, got ${t.dtype}`);
+        if (t.dtype !== 'int64' && t.dtype !== 'int32')
+          throw invalidNode(ctx, `Slice input ${i} must be int32 or int64, got ${t.dtype}`);
       }
     }
     if (!x.shape) return [{ dtype: x.dtype, shape: null }];
@@ -66,7 +70,8 @@ export const slice: OpDef = {
       const nStarts = ctx.inputs[1]?.shape?.[0];
       let touched: Set<number> | undefined;
       if (axes) touched = new Set(normAxes(ctx, axes, x.shape.length));
-      else if (!hasInput(ctx, 3) && typeof nStarts === 'number') touched = new Set(Array.from({ length: nStarts }, (_, i) => i));
+      else if (!hasInput(ctx, 3) && typeof nStarts === 'number')
+        touched = new Set(Array.from({ length: nStarts }, (_, i) => i));
       return [{ dtype: x.dtype, shape: x.shape.map((d, i) => (touched && !touched.has(i) ? d : null)) }];
     }
     const out: Dim[] = [...x.shape];

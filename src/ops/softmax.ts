@@ -21,7 +21,9 @@ export const softmax: OpDef = {
     if (rank === undefined) return { support: 'none', note: 'Softmax on an input of unknown rank' };
     const axis = axisOf(ctx, rank);
     const last = axis === rank - 1;
-    return last ? { support: 'int8', note: '→ SOFTMAX' } : { support: 'none', note: 'Softmax over a non-last axis has no TFLM lowering' };
+    return last
+      ? { support: 'int8', note: '→ SOFTMAX' }
+      : { support: 'none', note: 'Softmax over a non-last axis has no TFLM lowering' };
   },
   infer(ctx) {
     checkArity(ctx, 1, 1);
@@ -37,7 +39,7 @@ export const softmax: OpDef = {
     const legacy = ctx.opset < 13;
     // Softmax runs over `inner` contiguous groups of `len` elements spaced `inner` apart.
     const outer = shapeSize(x.shape.slice(0, axis));
-    const len = legacy ? shapeSize(x.shape.slice(axis)) : x.shape[axis] ?? 1;
+    const len = legacy ? shapeSize(x.shape.slice(axis)) : (x.shape[axis] ?? 1);
     const inner = legacy ? 1 : shapeSize(x.shape.slice(axis + 1));
     const v = toNumbers(x);
     const out = new Float64Array(v.length);

@@ -18,7 +18,8 @@ function sizes(ctx: OpContext, dim: Dim, consts: (Tensor | undefined)[]): number
   }
   if (split) {
     if (split.length !== nOut) throw invalidNode(ctx, `Split has ${nOut} outputs but ${split.length} split sizes`);
-    if (typeof dim === 'number' && split.reduce((a, b) => a + b, 0) !== dim) throw invalidNode(ctx, `Split sizes [${split}] do not sum to ${dim}`);
+    if (typeof dim === 'number' && split.reduce((a, b) => a + b, 0) !== dim)
+      throw invalidNode(ctx, `Split sizes [${split}] do not sum to ${dim}`);
     return split;
   }
   if (typeof dim !== 'number') return null;
@@ -42,7 +43,10 @@ export const split: OpDef = {
     if (!x.shape) return ctx.node.outputs.map(() => ({ dtype: x.dtype, shape: null }));
     const axis = normAxis(ctx, attrInt(ctx, 'axis', 0), x.shape.length);
     const s = sizes(ctx, x.shape[axis], ctx.consts);
-    return ctx.node.outputs.map((_, i) => ({ dtype: x.dtype, shape: x.shape!.map((d, a) => (a === axis ? (s ? s[i] : null) : d)) }));
+    return ctx.node.outputs.map((_, i) => ({
+      dtype: x.dtype,
+      shape: x.shape!.map((d, a) => (a === axis ? (s ? s[i] : null) : d)),
+    }));
   },
   evaluate(ctx, inputs) {
     const x = inputs[0] as Tensor;

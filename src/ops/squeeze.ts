@@ -28,8 +28,15 @@ export const squeeze: OpDef = {
   evaluate(ctx, inputs) {
     const x = inputs[0] as Tensor;
     const axes = axesOf(ctx, 13, 1, inputs);
-    const ax = axes ? normAxes(ctx, axes, x.shape.length) : x.shape.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0);
+    const ax = axes
+      ? normAxes(ctx, axes, x.shape.length)
+      : x.shape.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0);
     for (const a of ax) if (x.shape[a] !== 1) throw shapeError(ctx, `Squeeze axis ${a} has size ${x.shape[a]}, not 1`);
-    return [reshapeTensor(x, x.shape.filter((_, i) => !ax.includes(i)))];
+    return [
+      reshapeTensor(
+        x,
+        x.shape.filter((_, i) => !ax.includes(i)),
+      ),
+    ];
   },
 };

@@ -8,7 +8,8 @@ import { forEachIndex, gatherElements } from './support/tensor-ops';
 function permOf(ctx: OpContext, rank: number): number[] {
   const perm = attrInts(ctx, 'perm') ?? Array.from({ length: rank }, (_, i) => rank - 1 - i);
   const sorted = [...perm].sort((a, b) => a - b);
-  if (perm.length !== rank || sorted.some((p, i) => p !== i)) throw invalidNode(ctx, `perm [${perm}] is not a permutation of rank ${rank}`);
+  if (perm.length !== rank || sorted.some((p, i) => p !== i))
+    throw invalidNode(ctx, `perm [${perm}] is not a permutation of rank ${rank}`);
   return perm;
 }
 

@@ -9,7 +9,10 @@ import { analyzeGraph, GraphAnalysis } from './shape-inference';
 
 export function checkGraphOutputs(model: Model): void {
   if (model.graph.outputs.length === 0) {
-    throw new EdgelockError('E_ONNX_NO_OUTPUTS', `graph '${model.graph.name}' declares no outputs: there is nothing to compute`);
+    throw new EdgelockError(
+      'E_ONNX_NO_OUTPUTS',
+      `graph '${model.graph.name}' declares no outputs: there is nothing to compute`,
+    );
   }
 }
 

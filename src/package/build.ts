@@ -31,20 +31,34 @@ export interface BuiltPackage {
 
 export function buildPackage(tflite: Uint8Array, o: BuildPackageOptions): BuiltPackage {
   const file = o.file;
-  if (!isTflite(tflite)) throw new EdgelockError('E_FORMAT_MISMATCH', `${file ? `'${file}'` : 'the model'} is not a .tflite model; package a compiled model (edgelock compile)`, file ? { file } : {});
+  if (!isTflite(tflite))
+    throw new EdgelockError(
+      'E_FORMAT_MISMATCH',
+      `${file ? `'${file}'` : 'the model'} is not a .tflite model; package a compiled model (edgelock compile)`,
+      file ? { file } : {},
+    );
   if (o.deviceUid.length !== LIMITS.uidSize) {
-    throw new EdgelockError('E_USAGE', `--device-uid must be the board's ${LIMITS.uidSize}-byte unique id (${2 * LIMITS.uidSize} hex digits), got ${o.deviceUid.length} bytes`);
+    throw new EdgelockError(
+      'E_USAGE',
+      `--device-uid must be the board's ${LIMITS.uidSize}-byte unique id (${2 * LIMITS.uidSize} hex digits), got ${o.deviceUid.length} bytes`,
+    );
   }
   const info = readTflite(tflite);
   validateTflite(info);
-  const contents: PackageContents = { model: tflite, version: o.version, securityCounter: o.securityCounter, deviceUid: o.deviceUid };
+  const contents: PackageContents = {
+    model: tflite,
+    version: o.version,
+    securityCounter: o.securityCounter,
+    deviceUid: o.deviceUid,
+  };
   const deviceKey = deriveDeviceKey(o.master, o.deviceUid);
   let locked: BuiltPackage['locked'] = null;
   try {
     const lockMd = info.metadata.find((m) => m.name === LOCK_METADATA_KEY);
     if (lockMd) {
       const b = info.buffers[lockMd.buffer];
-      if (!b || b.dataOffset === null) throw new EdgelockError('E_LOCK_DESCRIPTOR', `the ${LOCK_METADATA_KEY} metadata has no data`);
+      if (!b || b.dataOffset === null)
+        throw new EdgelockError('E_LOCK_DESCRIPTOR', `the ${LOCK_METADATA_KEY} metadata has no data`);
       contents.lockDescriptor = tflite.subarray(b.dataOffset, b.dataOffset + b.size);
       const d = readTfliteDescriptor(tflite)!;
       if (d.binding === 'model') {
@@ -53,7 +67,12 @@ export function buildPackage(tflite: Uint8Array, o: BuildPackageOptions): BuiltP
         contents.wrappedModelKey = wrapModelKey(deviceKey, lockId, modelKey);
         modelKey.fill(0);
       }
-      locked = { scheme: d.scheme, binding: d.binding, keyId: d.keyId, wrappedKey: contents.wrappedModelKey !== undefined };
+      locked = {
+        scheme: d.scheme,
+        binding: d.binding,
+        keyId: d.keyId,
+        wrappedKey: contents.wrappedModelKey !== undefined,
+      };
     }
     const wm = recordFromTflite(tflite, file ? `'${file}'` : 'the model');
     if (wm) contents.watermarkCommitment = Buffer.from(wm.commitment, 'hex');

@@ -6,8 +6,20 @@
 import { createHash, createHmac, timingSafeEqual } from 'crypto';
 import { EdgelockError } from '../errors';
 import {
-  ALIGN, HEADER_FIELDS, HEADER_SIZE, PACKAGE_FORMAT_VERSION, PACKAGE_MAGIC, RECORD_FIELDS, RECORD_HEADER_SIZE,
-  RECORD_TYPES, RecordName, SEMVER, TAG_KINDS, TAG_SIZE, pad16, recordByType,
+  ALIGN,
+  HEADER_FIELDS,
+  HEADER_SIZE,
+  PACKAGE_FORMAT_VERSION,
+  PACKAGE_MAGIC,
+  RECORD_FIELDS,
+  RECORD_HEADER_SIZE,
+  RECORD_TYPES,
+  RecordName,
+  SEMVER,
+  TAG_KINDS,
+  TAG_SIZE,
+  pad16,
+  recordByType,
 } from './format';
 
 export interface PackageRecord {
@@ -53,14 +65,17 @@ export function decodePackage(bytes: Uint8Array, file?: string): DecodedPackage 
   if (b.length < HEADER_SIZE + TAG_SIZE) bad(`${b.length} bytes is shorter than a package header and tag`, file);
   if (b.toString('latin1', 0, 4) !== PACKAGE_MAGIC) bad('no ELPK magic', file);
   const formatVersion = b.readUInt16LE(HEADER_FIELDS.formatVersion);
-  if (formatVersion !== PACKAGE_FORMAT_VERSION) bad(`format version ${formatVersion}, this edgelock reads ${PACKAGE_FORMAT_VERSION}`, file);
-  if (b.readUInt16LE(HEADER_FIELDS.headerSize) !== HEADER_SIZE) bad(`header size ${b.readUInt16LE(HEADER_FIELDS.headerSize)}, expected ${HEADER_SIZE}`, file);
+  if (formatVersion !== PACKAGE_FORMAT_VERSION)
+    bad(`format version ${formatVersion}, this edgelock reads ${PACKAGE_FORMAT_VERSION}`, file);
+  if (b.readUInt16LE(HEADER_FIELDS.headerSize) !== HEADER_SIZE)
+    bad(`header size ${b.readUInt16LE(HEADER_FIELDS.headerSize)}, expected ${HEADER_SIZE}`, file);
   const count = b.readUInt16LE(HEADER_FIELDS.recordCount);
   const tagKind = b[HEADER_FIELDS.tagKind];
   if (tagKind !== TAG_KINDS.hmacDevice) bad(`unknown tag kind ${tagKind}`, file);
   const totalSize = b.readUInt32LE(HEADER_FIELDS.totalSize);
   if (totalSize !== b.length) bad(`the header says ${totalSize} bytes, the package has ${b.length}`, file);
-  if (b[HEADER_FIELDS.reserved1] !== 0 || !allZero(b.subarray(HEADER_FIELDS.reservedFrom, HEADER_SIZE))) bad('reserved header bytes are not zero', file);
+  if (b[HEADER_FIELDS.reserved1] !== 0 || !allZero(b.subarray(HEADER_FIELDS.reservedFrom, HEADER_SIZE)))
+    bad('reserved header bytes are not zero', file);
   if (totalSize % ALIGN !== 0) bad(`total size ${totalSize} is not a multiple of ${ALIGN}`, file);
   const tagAt = totalSize - TAG_SIZE;
   const records: PackageRecord[] = [];
@@ -70,14 +85,18 @@ export function decodePackage(bytes: Uint8Array, file?: string): DecodedPackage 
     if (off + RECORD_HEADER_SIZE > tagAt) bad(`record ${i} header at offset ${off} runs past the records`, file);
     const type = b.readUInt16LE(off + RECORD_FIELDS.type);
     const length = b.readUInt32LE(off + RECORD_FIELDS.length);
-    if (b.readUInt16LE(off + RECORD_FIELDS.reserved) !== 0 || !allZero(b.subarray(off + RECORD_FIELDS.reservedFrom, off + RECORD_HEADER_SIZE))) {
+    if (
+      b.readUInt16LE(off + RECORD_FIELDS.reserved) !== 0 ||
+      !allZero(b.subarray(off + RECORD_FIELDS.reservedFrom, off + RECORD_HEADER_SIZE))
+    ) {
       bad(`record ${i} (offset ${off}): reserved bytes are not zero`, file);
     }
     const t = recordByType(type);
     if (!t) bad(`record ${i} (offset ${off}) has unknown type ${type}`, file);
     if (values.has(t.name)) bad(`record ${t.name} appears twice`, file);
     const [min, max] = typeof t.length === 'number' ? [t.length, t.length] : t.length;
-    if (length < min || length > max) bad(`record ${t.name} holds ${length} bytes, expected ${min === max ? min : `${min}..${max}`}`, file);
+    if (length < min || length > max)
+      bad(`record ${t.name} holds ${length} bytes, expected ${min === max ? min : `${min}..${max}`}`, file);
     const valueOffset = off + RECORD_HEADER_SIZE;
     const end = valueOffset + pad16(length);
     if (end > tagAt) bad(`record ${t.name} (offset ${off}, ${length} bytes) runs past the records`, file);
@@ -87,10 +106,12 @@ export function decodePackage(bytes: Uint8Array, file?: string): DecodedPackage 
     off = end;
   }
   if (off !== tagAt) bad(`${tagAt - off} bytes between the last record and the tag`, file);
-  for (const t of RECORD_TYPES) if (t.required && !values.has(t.name)) bad(`the required record ${t.name} is missing`, file);
+  for (const t of RECORD_TYPES)
+    if (t.required && !values.has(t.name)) bad(`the required record ${t.name} is missing`, file);
   const model = values.get('model')!;
   const modelSha256 = values.get('modelSha256')!.toString('hex');
-  if (createHash('sha256').update(model).digest('hex') !== modelSha256) bad('the model bytes do not match the model SHA-256 record', file);
+  if (createHash('sha256').update(model).digest('hex') !== modelSha256)
+    bad('the model bytes do not match the model SHA-256 record', file);
   const version = values.get('version')!.toString('latin1');
   if (!SEMVER.test(version)) bad(`version '${version}' is not a semantic version`, file);
   return {

@@ -2,8 +2,20 @@
 import { createHash, createHmac } from 'crypto';
 import { EdgelockError } from '../errors';
 import {
-  HEADER_FIELDS, HEADER_SIZE, MAX_VERSION_LENGTH, PACKAGE_FORMAT_VERSION, PACKAGE_MAGIC, RECORD_FIELDS, RECORD_HEADER_SIZE,
-  RECORD_TYPES, RecordName, SEMVER, TAG_KINDS, TAG_SIZE, pad16, recordByName,
+  HEADER_FIELDS,
+  HEADER_SIZE,
+  MAX_VERSION_LENGTH,
+  PACKAGE_FORMAT_VERSION,
+  PACKAGE_MAGIC,
+  RECORD_FIELDS,
+  RECORD_HEADER_SIZE,
+  RECORD_TYPES,
+  RecordName,
+  SEMVER,
+  TAG_KINDS,
+  TAG_SIZE,
+  pad16,
+  recordByName,
 } from './format';
 
 export interface PackageContents {
@@ -26,14 +38,20 @@ function checkLength(name: RecordName, value: Uint8Array): void {
   const t = recordByName(name);
   const [min, max] = typeof t.length === 'number' ? [t.length, t.length] : t.length;
   if (value.length < min || value.length > max) {
-    throw new EdgelockError('E_USAGE', `package record ${name} must hold ${min === max ? min : `${min}..${max}`} bytes, got ${value.length}`);
+    throw new EdgelockError(
+      'E_USAGE',
+      `package record ${name} must hold ${min === max ? min : `${min}..${max}`} bytes, got ${value.length}`,
+    );
   }
 }
 
 /** The record values in table order (absent optional records left out). */
 function recordValues(c: PackageContents): [RecordName, Uint8Array][] {
   if (!SEMVER.test(c.version) || c.version.length > MAX_VERSION_LENGTH) {
-    throw new EdgelockError('E_USAGE', `--version must be a semantic version (e.g. 1.2.0) of at most ${MAX_VERSION_LENGTH} characters, got '${c.version}'`);
+    throw new EdgelockError(
+      'E_USAGE',
+      `--version must be a semantic version (e.g. 1.2.0) of at most ${MAX_VERSION_LENGTH} characters, got '${c.version}'`,
+    );
   }
   if (!Number.isInteger(c.securityCounter) || c.securityCounter < 0 || c.securityCounter > 0xffffffff) {
     throw new EdgelockError('E_USAGE', `--security-counter must be an integer 0..4294967295, got ${c.securityCounter}`);

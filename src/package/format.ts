@@ -74,14 +74,50 @@ export const MAX_VERSION_LENGTH = 32;
 
 /** The record table: every type at most once; unknown types make a package invalid. */
 export const RECORD_TYPES: readonly RecordType[] = [
-  { name: 'model', type: 1, length: [8, LIMITS.modelSlotSize], required: true, doc: 'the .tflite flatbuffer, prepared in place by the firmware' },
+  {
+    name: 'model',
+    type: 1,
+    length: [8, LIMITS.modelSlotSize],
+    required: true,
+    doc: 'the .tflite flatbuffer, prepared in place by the firmware',
+  },
   { name: 'modelSha256', type: 2, length: 32, required: true, doc: 'SHA-256 of the model value' },
   { name: 'version', type: 3, length: [1, MAX_VERSION_LENGTH], required: true, doc: 'semantic version, ASCII' },
-  { name: 'securityCounter', type: 4, length: 4, required: true, doc: 'u32 anti-rollback counter: the board activates a package only when it is >= its stored counter' },
-  { name: 'deviceUid', type: 5, length: LIMITS.uidSize, required: true, doc: 'the unique id of the one board this package is for' },
-  { name: 'lockDescriptor', type: 6, length: [44, 65536], required: false, doc: 'copy of the model\'s "edgelock.lock" metadata (the firmware reads the one in the model)' },
-  { name: 'watermarkCommitment', type: 7, length: 32, required: false, doc: 'the watermark commitment SHA-256(signature ‖ model id) from the model\'s "edgelock.watermark" metadata' },
-  { name: 'wrappedModelKey', type: 8, length: 32, required: false, doc: 'the model key of a --model-key locked model, wrapped to this device (docs/security.md)' },
+  {
+    name: 'securityCounter',
+    type: 4,
+    length: 4,
+    required: true,
+    doc: 'u32 anti-rollback counter: the board activates a package only when it is >= its stored counter',
+  },
+  {
+    name: 'deviceUid',
+    type: 5,
+    length: LIMITS.uidSize,
+    required: true,
+    doc: 'the unique id of the one board this package is for',
+  },
+  {
+    name: 'lockDescriptor',
+    type: 6,
+    length: [44, 65536],
+    required: false,
+    doc: 'copy of the model\'s "edgelock.lock" metadata (the firmware reads the one in the model)',
+  },
+  {
+    name: 'watermarkCommitment',
+    type: 7,
+    length: 32,
+    required: false,
+    doc: 'the watermark commitment SHA-256(signature ‖ model id) from the model\'s "edgelock.watermark" metadata',
+  },
+  {
+    name: 'wrappedModelKey',
+    type: 8,
+    length: 32,
+    required: false,
+    doc: 'the model key of a --model-key locked model, wrapped to this device (docs/security.md)',
+  },
 ];
 
 export function recordByType(type: number): RecordType | undefined {
@@ -95,4 +131,5 @@ export function recordByName(name: RecordName): RecordType {
 export const pad16 = (n: number): number => (n + ALIGN - 1) & ~(ALIGN - 1);
 
 /** Semantic versioning 2.0.0 (major.minor.patch, optional pre-release and build metadata). */
-export const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+export const SEMVER =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;

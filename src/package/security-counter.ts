@@ -12,7 +12,8 @@ export const COUNTER_MAX = COUNTER_RESERVED - 1;
 export const COUNTER_JUMP_LIMIT = 1000;
 
 function parseU32(v: string, flag: string): number {
-  if (!/^\d+$/.test(v) || Number(v) > COUNTER_RESERVED) throw new EdgelockError('E_USAGE', `${flag} must be an integer 0..${COUNTER_MAX}, got '${v}'`);
+  if (!/^\d+$/.test(v) || Number(v) > COUNTER_RESERVED)
+    throw new EdgelockError('E_USAGE', `${flag} must be an integer 0..${COUNTER_MAX}, got '${v}'`);
   return Number(v);
 }
 
@@ -26,7 +27,10 @@ export function parseSecurityCounter(f: CounterFlags): number {
   if (f.securityCounter === undefined) throw new EdgelockError('E_USAGE', 'missing --security-counter <n>');
   const counter = parseU32(f.securityCounter, '--security-counter');
   if (counter === COUNTER_RESERVED) {
-    throw new EdgelockError('E_COUNTER_RESERVED', `--security-counter ${COUNTER_RESERVED} is reserved: a board holding it would refuse every later package; the largest counter is ${COUNTER_MAX}`);
+    throw new EdgelockError(
+      'E_COUNTER_RESERVED',
+      `--security-counter ${COUNTER_RESERVED} is reserved: a board holding it would refuse every later package; the largest counter is ${COUNTER_MAX}`,
+    );
   }
   const previous = f.previousCounter === undefined ? 0 : parseU32(f.previousCounter, '--previous-counter');
   if (counter - previous > COUNTER_JUMP_LIMIT && !f.allowCounterJump) {

@@ -2,7 +2,17 @@ import { Graph, Model, Node, Tensor, ValueInfo } from '../ir/types';
 import { makeTensor, shapeSize, toFloat32 } from '../ir/tensor';
 import { columnBias, scaleAlong } from './weight-math';
 import { BatchNormAffine, batchNormAffine } from './batchnorm-params';
-import { consumerMap, constOf, editable, isDefaultDomain, NameGenerator, nameGenerator, onlyFeeds, producerMap, replaceNode } from './graph-edit';
+import {
+  consumerMap,
+  constOf,
+  editable,
+  isDefaultDomain,
+  NameGenerator,
+  nameGenerator,
+  onlyFeeds,
+  producerMap,
+  replaceNode,
+} from './graph-edit';
 import { Pass } from './types';
 import { rankOf, valueTypes } from './value-types';
 
@@ -14,7 +24,14 @@ interface Fold {
   inits: [string, Tensor][];
 }
 
-type Folder = (g: Graph, p: Node, bn: Node, bnAffine: BatchNormAffine, names: NameGenerator, types: Map<string, ValueInfo>) => Fold | undefined;
+type Folder = (
+  g: Graph,
+  p: Node,
+  bn: Node,
+  bnAffine: BatchNormAffine,
+  names: NameGenerator,
+  types: Map<string, ValueInfo>,
+) => Fold | undefined;
 
 const convFolder: Folder = (g, conv, bn, a, names) => {
   const w = constOf(g, conv.inputs[1]);
@@ -27,7 +44,14 @@ const convFolder: Folder = (g, conv, bn, a, names) => {
   const wName = names(`${conv.inputs[1]}_bn`);
   const bName = names(`${conv.inputs[2] || conv.name + '_bias'}_bn`);
   const folded: Node = { ...conv, inputs: [conv.inputs[0], wName, bName], outputs: [bn.outputs[0]] };
-  return { remove: [conv, bn], insert: [folded], inits: [[wName, scaleAlong(w, 0, a.scale)], [bName, makeTensor('float32', [a.channels], bias)]] };
+  return {
+    remove: [conv, bn],
+    insert: [folded],
+    inits: [
+      [wName, scaleAlong(w, 0, a.scale)],
+      [bName, makeTensor('float32', [a.channels], bias)],
+    ],
+  };
 };
 
 function intAttr(n: Node, key: string, dflt: number): number {
@@ -61,11 +85,26 @@ const gemmFolder: Folder = (g, gemm, bn, a, names) => {
     outputs: [bn.outputs[0]],
     attrs: { ...gemm.attrs, beta: { kind: 'float', value: 1 } },
   };
-  return { remove: [gemm, bn], insert: [folded], inits: [[wName, scaleAlong(w, nAxis, a.scale)], [bName, makeTensor('float32', [a.channels], bias)]] };
+  return {
+    remove: [gemm, bn],
+    insert: [folded],
+    inits: [
+      [wName, scaleAlong(w, nAxis, a.scale)],
+      [bName, makeTensor('float32', [a.channels], bias)],
+    ],
+  };
 };
 
 /** MatMul(A[M,K], W[K,N]) → BN, or MatMul → Add(bias) → BN: W scaled per column, bias re-derived. */
-function matmulFold(g: Graph, mm: Node, add: Node | undefined, bn: Node, a: BatchNormAffine, names: NameGenerator, types: Map<string, ValueInfo>): Fold | undefined {
+function matmulFold(
+  g: Graph,
+  mm: Node,
+  add: Node | undefined,
+  bn: Node,
+  a: BatchNormAffine,
+  names: NameGenerator,
+  types: Map<string, ValueInfo>,
+): Fold | undefined {
   const w = constOf(g, mm.inputs[1]);
   if (!w || w.dtype !== 'float32' || w.shape.length !== 2 || w.shape[1] !== a.channels) return undefined;
   if (rankOf(types.get(mm.inputs[0])) !== 2) return undefined;
@@ -94,7 +133,10 @@ function matmulFold(g: Graph, mm: Node, add: Node | undefined, bn: Node, a: Batc
   return {
     remove: add ? [mm, add, bn] : [mm, bn],
     insert: [newMm, newAdd],
-    inits: [[wName, scaleAlong(w, 1, a.scale)], [bName, makeTensor('float32', [a.channels], bias)]],
+    inits: [
+      [wName, scaleAlong(w, 1, a.scale)],
+      [bName, makeTensor('float32', [a.channels], bias)],
+    ],
   };
 }
 
@@ -107,7 +149,8 @@ const FOLDERS: Record<string, Folder> = {
     const readers = consumerMap(g);
     for (const x of add.inputs) {
       const mm = producers.get(x);
-      if (mm && isDefaultDomain(mm) && mm.opType === 'MatMul' && onlyFeeds(g, readers, x, add)) return matmulFold(g, mm, add, bn, a, names, types);
+      if (mm && isDefaultDomain(mm) && mm.opType === 'MatMul' && onlyFeeds(g, readers, x, add))
+        return matmulFold(g, mm, add, bn, a, names, types);
     }
     return undefined;
   },

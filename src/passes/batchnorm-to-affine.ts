@@ -13,7 +13,9 @@ import { rankOf, valueTypes } from './value-types';
  */
 function run(model: Model): Model {
   const g = model.graph;
-  const candidates = g.nodes.filter((n) => n.opType === 'BatchNormalization' && batchNormAffine(g, n) && !foldableProducer(g, n));
+  const candidates = g.nodes.filter(
+    (n) => n.opType === 'BatchNormalization' && batchNormAffine(g, n) && !foldableProducer(g, n),
+  );
   if (candidates.length === 0) return model;
   const types = valueTypes(model);
   let out: Model | undefined;
@@ -30,8 +32,22 @@ function run(model: Model): Model {
     const scaled = names(`${bn.outputs[0]}_scaled`);
     eg.initializers.set(scaleName, makeTensor('float32', paramShape, Float32Array.from(a.scale)));
     eg.initializers.set(shiftName, makeTensor('float32', paramShape, Float32Array.from(a.shift)));
-    const mul: Node = { name: names(`${bn.name}_mul`), opType: 'Mul', domain: '', inputs: [bn.inputs[0], scaleName], outputs: [scaled], attrs: {} };
-    const add: Node = { name: names(`${bn.name}_add`), opType: 'Add', domain: '', inputs: [scaled, shiftName], outputs: [bn.outputs[0]], attrs: {} };
+    const mul: Node = {
+      name: names(`${bn.name}_mul`),
+      opType: 'Mul',
+      domain: '',
+      inputs: [bn.inputs[0], scaleName],
+      outputs: [scaled],
+      attrs: {},
+    };
+    const add: Node = {
+      name: names(`${bn.name}_add`),
+      opType: 'Add',
+      domain: '',
+      inputs: [scaled, shiftName],
+      outputs: [bn.outputs[0]],
+      attrs: {},
+    };
     replaceNode(eg, bn, [mul, add]);
   }
   return out ?? model;

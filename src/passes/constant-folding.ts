@@ -37,15 +37,27 @@ function run(model: Model): Model {
     };
     const inElements = inputs.reduce((sum: number, t) => sum + (t ? shapeSize(t.shape) : 0), 0);
     // A Constant's value is already stored in the model, so moving it to an initializer never grows it.
-    const tooBig = (elements: number) => node.opType !== 'Constant' && elements > MAX_FOLDED_ELEMENTS && elements > inElements;
+    const tooBig = (elements: number) =>
+      node.opType !== 'Constant' && elements > MAX_FOLDED_ELEMENTS && elements > inElements;
     // Shapes first (cheap), so a huge broadcast is never computed just to be thrown away.
     const types = def.infer(ctx);
-    const predicted = types.reduce((sum: number, t) => sum + (t.shape && t.shape.every((d) => typeof d === 'number') ? shapeSize(t.shape as number[]) : 0), 0);
+    const predicted = types.reduce(
+      (sum: number, t) =>
+        sum + (t.shape && t.shape.every((d) => typeof d === 'number') ? shapeSize(t.shape as number[]) : 0),
+      0,
+    );
     if (tooBig(predicted)) continue;
-    budget.charge(types.reduce((sum: number, t) => sum + (tensorBytes(t.dtype, t.shape) ?? 0), 0), node, 'folding');
+    budget.charge(
+      types.reduce((sum: number, t) => sum + (tensorBytes(t.dtype, t.shape) ?? 0), 0),
+      node,
+      'folding',
+    );
     const outputs = def.evaluate(ctx, inputs);
     if (outputs.length < node.outputs.filter((o) => o !== '').length) {
-      throw new EdgelockError('E_PASS_FAILED', `evaluating ${node.opType} gave ${outputs.length} results`, { node: node.name, op: node.opType });
+      throw new EdgelockError('E_PASS_FAILED', `evaluating ${node.opType} gave ${outputs.length} results`, {
+        node: node.name,
+        op: node.opType,
+      });
     }
     if (tooBig(outputs.reduce((sum: number, t) => sum + shapeSize(t.shape), 0))) continue;
     node.outputs.forEach((o, k) => o !== '' && consts.set(o, outputs[k]));

@@ -1,7 +1,16 @@
 import { Graph, Model, Node, Tensor, ValueInfo } from '../ir/types';
 import { makeTensor, toFloat32 } from '../ir/tensor';
 import { columnBias } from './weight-math';
-import { consumerMap, constOf, editable, isDefaultDomain, NameGenerator, nameGenerator, onlyFeeds, replaceNode } from './graph-edit';
+import {
+  consumerMap,
+  constOf,
+  editable,
+  isDefaultDomain,
+  NameGenerator,
+  nameGenerator,
+  onlyFeeds,
+  replaceNode,
+} from './graph-edit';
 import { Pass } from './types';
 import { rankOf, valueTypes } from './value-types';
 
@@ -73,7 +82,15 @@ function gemmRewrite(g: Graph, n: Node, names: NameGenerator): Rewrite | undefin
     const aConst = constOf(g, a);
     const aT = names(`${a}_T`);
     if (aConst && aConst.dtype === 'float32') inits.push([aT, canonicalWeight(aConst, false, 1)]);
-    else insert.push({ name: names(`${n.name}_transpose_a`), opType: 'Transpose', domain: '', inputs: [a], outputs: [aT], attrs: { perm: { kind: 'ints', value: [1, 0] } } });
+    else
+      insert.push({
+        name: names(`${n.name}_transpose_a`),
+        opType: 'Transpose',
+        domain: '',
+        inputs: [a],
+        outputs: [aT],
+        attrs: { perm: { kind: 'ints', value: [1, 0] } },
+      });
     a = aT;
   }
   const wName = names(`${n.inputs[1]}_nk`);
@@ -91,7 +108,12 @@ function matmulRewrite(g: Graph, mm: Node, names: NameGenerator, types: Map<stri
   const next = readers.get(mm.outputs[0]) ?? [];
   let bias: Float32Array | undefined;
   let add: Node | undefined;
-  if (next.length === 1 && isDefaultDomain(next[0]) && next[0].opType === 'Add' && onlyFeeds(g, readers, mm.outputs[0], next[0])) {
+  if (
+    next.length === 1 &&
+    isDefaultDomain(next[0]) &&
+    next[0].opType === 'Add' &&
+    onlyFeeds(g, readers, mm.outputs[0], next[0])
+  ) {
     const other = next[0].inputs[0] === mm.outputs[0] ? next[0].inputs[1] : next[0].inputs[0];
     const c = constOf(g, other);
     bias = c ? columnBias(c, N) : undefined;
@@ -110,7 +132,10 @@ function matmulRewrite(g: Graph, mm: Node, names: NameGenerator, types: Map<stri
   return {
     remove: add ? [mm, add] : [mm],
     insert: [gemm],
-    inits: [[wName, canonicalWeight(w, false, 1)], [bName, makeTensor('float32', [N], bias ?? new Float32Array(N))]],
+    inits: [
+      [wName, canonicalWeight(w, false, 1)],
+      [bName, makeTensor('float32', [N], bias ?? new Float32Array(N))],
+    ],
   };
 }
 
@@ -141,6 +166,7 @@ function run(model: Model): Model {
 
 export const gemmNormalization: Pass = {
   name: 'gemm-normalization',
-  description: 'rewrites MatMul(+Add) with constant weights and every constant-weight Gemm into Gemm(A, B[N,K], C[N], transB=1)',
+  description:
+    'rewrites MatMul(+Add) with constant weights and every constant-weight Gemm into Gemm(A, B[N,K], C[N], transB=1)',
   run,
 };

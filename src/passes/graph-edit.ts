@@ -1,7 +1,14 @@
 import { Graph, Model, Node, Tensor } from '../ir/types';
 import { graphOutputNames } from '../ir/graph-utils';
 
-export { consumerMap, graphOutputNames, isDefaultDomain, nameGenerator, opsetVersion, producerMap } from '../ir/graph-utils';
+export {
+  consumerMap,
+  graphOutputNames,
+  isDefaultDomain,
+  nameGenerator,
+  opsetVersion,
+  producerMap,
+} from '../ir/graph-utils';
 
 /**
  * Copy-on-write helpers the passes share. A pass works on `editable(model)`: a new Model with new
@@ -40,14 +47,20 @@ export type NameGenerator = (base: string) => string;
 
 /** Makes every node input reading `from` read `to` instead (new node objects where something changes). */
 export function replaceUses(g: Graph, from: string, to: string): void {
-  g.nodes = g.nodes.map((n) => (n.inputs.includes(from) ? { ...n, inputs: n.inputs.map((i) => (i === from ? to : i)) } : n));
+  g.nodes = g.nodes.map((n) =>
+    n.inputs.includes(from) ? { ...n, inputs: n.inputs.map((i) => (i === from ? to : i)) } : n,
+  );
 }
 
 /** Renames a value everywhere it appears: producer output, consumers, graph outputs, value info. */
 export function renameValue(g: Graph, from: string, to: string): void {
   g.nodes = g.nodes.map((n) =>
     n.inputs.includes(from) || n.outputs.includes(from)
-      ? { ...n, inputs: n.inputs.map((i) => (i === from ? to : i)), outputs: n.outputs.map((o) => (o === from ? to : o)) }
+      ? {
+          ...n,
+          inputs: n.inputs.map((i) => (i === from ? to : i)),
+          outputs: n.outputs.map((o) => (o === from ? to : o)),
+        }
       : n,
   );
   g.outputs = g.outputs.map((v) => (v.name === from ? { ...v, name: to } : v));

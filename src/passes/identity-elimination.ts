@@ -1,19 +1,35 @@
 import { Graph, Model, Node, ValueInfo } from '../ir/types';
 import { toNumbers } from '../ir/tensor';
 import { dtypeFromOnnx } from '../onnx/dtypes';
-import { consumerMap, constOf, editable, graphOutputNames, isDefaultDomain, producerMap, renameValue, replaceUses } from './graph-edit';
+import {
+  consumerMap,
+  constOf,
+  editable,
+  graphOutputNames,
+  isDefaultDomain,
+  producerMap,
+  renameValue,
+  replaceUses,
+} from './graph-edit';
 import { Pass } from './types';
 import { valueTypes } from './value-types';
 
 /** Whether a node passes its first input through unchanged at inference time. */
-function isPassThrough(g: Graph, n: Node, dtypeOf: (v: string) => string | undefined, graphOutputs: Set<string>, readers: Map<string, Node[]>): boolean {
+function isPassThrough(
+  g: Graph,
+  n: Node,
+  dtypeOf: (v: string) => string | undefined,
+  graphOutputs: Set<string>,
+  readers: Map<string, Node[]>,
+): boolean {
   if (!isDefaultDomain(n) || n.inputs.length === 0 || n.inputs[0] === '') return false;
   switch (n.opType) {
     case 'Identity':
       return true;
     case 'Dropout': {
       const mask = n.outputs[1];
-      if (mask !== undefined && mask !== '' && ((readers.get(mask) ?? []).length > 0 || graphOutputs.has(mask))) return false;
+      if (mask !== undefined && mask !== '' && ((readers.get(mask) ?? []).length > 0 || graphOutputs.has(mask)))
+        return false;
       const training = n.inputs[2];
       if (training === undefined || training === '') return true;
       const t = constOf(g, training);

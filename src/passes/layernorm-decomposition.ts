@@ -14,7 +14,10 @@ import { rankOf, valueTypes } from './value-types';
 function run(model: Model): Model {
   const g = model.graph;
   const candidates = g.nodes.filter(
-    (n) => n.opType === 'LayerNormalization' && (n.domain === '' || n.domain === 'ai.onnx') && n.outputs.slice(1).every((o) => o === ''),
+    (n) =>
+      n.opType === 'LayerNormalization' &&
+      (n.domain === '' || n.domain === 'ai.onnx') &&
+      n.outputs.slice(1).every((o) => o === ''),
   );
   if (candidates.length === 0) return model;
   const opset = opsetVersion(model);
@@ -37,10 +40,28 @@ function run(model: Model): Model {
     const axesName = opset >= 18 ? names(`${ln.name}_axes`) : '';
     if (axesName) eg.initializers.set(axesName, makeTensor('int64', [axes.length], axes));
     const v = (s: string): string => names(`${ln.name}_${s}`);
-    const node = (op: string, inputs: string[], output: string, attrs: Record<string, Attr> = {}): Node => ({ name: names(`${ln.name}_${op}`), opType: op, domain: '', inputs, outputs: [output], attrs });
+    const node = (op: string, inputs: string[], output: string, attrs: Record<string, Attr> = {}): Node => ({
+      name: names(`${ln.name}_${op}`),
+      opType: op,
+      domain: '',
+      inputs,
+      outputs: [output],
+      attrs,
+    });
     const mean = (x: string, o: string): Node =>
-      opset >= 18 ? node('ReduceMean', [x, axesName], o, { keepdims: { kind: 'int', value: 1 } }) : node('ReduceMean', [x], o, { axes: { kind: 'ints', value: axes }, keepdims: { kind: 'int', value: 1 } });
-    const [mu, d, sq, variance, ve, std, normed, scaled] = ['mean', 'centered', 'squared', 'variance', 'variance_eps', 'std', 'normalized', 'scaled'].map(v);
+      opset >= 18
+        ? node('ReduceMean', [x, axesName], o, { keepdims: { kind: 'int', value: 1 } })
+        : node('ReduceMean', [x], o, { axes: { kind: 'ints', value: axes }, keepdims: { kind: 'int', value: 1 } });
+    const [mu, d, sq, variance, ve, std, normed, scaled] = [
+      'mean',
+      'centered',
+      'squared',
+      'variance',
+      'variance_eps',
+      'std',
+      'normalized',
+      'scaled',
+    ].map(v);
     const x = ln.inputs[0];
     const hasBias = ln.inputs.length > 2 && ln.inputs[2] !== '';
     const nodes: Node[] = [
@@ -61,6 +82,7 @@ function run(model: Model): Model {
 
 export const layernormDecomposition: Pass = {
   name: 'layernorm-decomposition',
-  description: 'rewrites LayerNormalization (opset 17+) as the ReduceMean/Sub/Mul/ReduceMean/Add/Sqrt/Div/Mul/Add form of older exports',
+  description:
+    'rewrites LayerNormalization (opset 17+) as the ReduceMean/Sub/Mul/ReduceMean/Add/Sqrt/Div/Mul/Add form of older exports',
   run,
 };

@@ -41,7 +41,11 @@ export function resolvePasses(names: readonly string[]): Pass[] {
  * other: shape folding feeds constant folding, which exposes BatchNorm folding, and so on).
  * Without names it runs the default 'optimize' pipeline, the one the compiler runs before lowering.
  */
-export function runPipeline(model: Model, passNames: readonly string[] = PIPELINES.optimize, opts: PipelineOptions = {}): PipelineResult {
+export function runPipeline(
+  model: Model,
+  passNames: readonly string[] = PIPELINES.optimize,
+  opts: PipelineOptions = {},
+): PipelineResult {
   const passes = resolvePasses(passNames);
   const maxIterations = opts.maxIterations ?? 20;
   const log: PassLogEntry[] = [];
@@ -52,7 +56,13 @@ export function runPipeline(model: Model, passNames: readonly string[] = PIPELIN
       const before = current;
       const after = applyPass(pass, before);
       const changed = after !== before && structuralHash(after) !== structuralHash(before);
-      log.push({ pass: pass.name, iteration, changed, nodesBefore: before.graph.nodes.length, nodesAfter: after.graph.nodes.length });
+      log.push({
+        pass: pass.name,
+        iteration,
+        changed,
+        nodesBefore: before.graph.nodes.length,
+        nodesAfter: after.graph.nodes.length,
+      });
       if (changed) roundChanged = true;
       current = after;
     }

@@ -10,7 +10,16 @@ import { Pass } from './types';
 
 /** Every graph pass, by name. */
 export const PASS_TABLE: Record<string, Pass> = Object.fromEntries(
-  [identityElimination, shapeFolding, constantFolding, batchnormFolding, gemmNormalization, batchnormToAffine, layernormDecomposition, deadNodeRemoval].map((p) => [p.name, p]),
+  [
+    identityElimination,
+    shapeFolding,
+    constantFolding,
+    batchnormFolding,
+    gemmNormalization,
+    batchnormToAffine,
+    layernormDecomposition,
+    deadNodeRemoval,
+  ].map((p) => [p.name, p]),
 );
 
 /**

@@ -29,7 +29,9 @@ function allNumbers(dims: Dim[]): dims is number[] {
  */
 function run(model: Model): Model {
   const g = model.graph;
-  const candidates = g.nodes.filter((n) => isDefaultDomain(n) && (n.opType === 'Shape' || n.opType === 'Size' || n.opType === 'Gather'));
+  const candidates = g.nodes.filter(
+    (n) => isDefaultDomain(n) && (n.opType === 'Shape' || n.opType === 'Size' || n.opType === 'Gather'),
+  );
   if (candidates.length === 0) return model;
   const types = valueTypes(model);
   const graphOutputs = graphOutputNames(g);

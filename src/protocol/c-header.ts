@@ -1,7 +1,23 @@
 import {
-  COMMANDS, FIRMWARE_VERSION, FRAME_DELIMITER, FRAME_LAYOUT, Field, KCV_MESSAGE, LIMITS, MAX_ENCODED_FRAME,
-  FIRMWARE_FLAGS, MAX_RAW_FRAME, PROTOCOL_MAGIC, PROTOCOL_VERSION, RECORDS, RESERVED_RANGES, RESPONSE_FLAG, SLOT_STATES, STATUSES,
-  fieldSize, fixedSize,
+  COMMANDS,
+  FIRMWARE_VERSION,
+  FRAME_DELIMITER,
+  FRAME_LAYOUT,
+  Field,
+  KCV_MESSAGE,
+  LIMITS,
+  MAX_ENCODED_FRAME,
+  FIRMWARE_FLAGS,
+  MAX_RAW_FRAME,
+  PROTOCOL_MAGIC,
+  PROTOCOL_VERSION,
+  RECORDS,
+  RESERVED_RANGES,
+  RESPONSE_FLAG,
+  SLOT_STATES,
+  STATUSES,
+  fieldSize,
+  fixedSize,
 } from './definition';
 
 const snake = (camel: string): string => camel.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
@@ -18,8 +34,13 @@ function layout(prefix: string, fields: readonly Field[], startOffset: number): 
     if (f.type === 'bytes') lines.push(def(`${name}_LEN`, `${f.size}u`));
     off += fieldSize(f);
   }
-  lines.push(def(`${prefix}_FIXED_SIZE`, `${startOffset + fixedSize(fields)}u`,
-    fields.some((f) => f.type === 'rest') ? 'plus a variable tail' : 'exact size'));
+  lines.push(
+    def(
+      `${prefix}_FIXED_SIZE`,
+      `${startOffset + fixedSize(fields)}u`,
+      fields.some((f) => f.type === 'rest') ? 'plus a variable tail' : 'exact size',
+    ),
+  );
   return lines;
 }
 
@@ -65,7 +86,12 @@ export function renderCHeader(): string {
     '',
     '/* status codes: first byte of every response payload */',
     ...STATUSES.map((s) => def(`EL_ST_${s.name}`, hex(s.value), s.doc)),
-    def('EL_ST_IS_OK(s)', `(${STATUSES.filter((s) => s.ok).map((s) => `(s) == ${hex(s.value)}`).join(' || ')})`),
+    def(
+      'EL_ST_IS_OK(s)',
+      `(${STATUSES.filter((s) => s.ok)
+        .map((s) => `(s) == ${hex(s.value)}`)
+        .join(' || ')})`,
+    ),
     '',
     '/* model slot states */',
     ...Object.entries(SLOT_STATES).map(([k, v]) => def(`EL_SLOT_STATE_${k}`, `${v}u`)),

@@ -11,7 +11,8 @@ export interface Frame {
 
 /** Raw frame bytes (before COBS): header, payload, CRC-32. */
 export function frameBytes(f: Frame): Buffer {
-  if (f.payload.length > LIMITS.maxPayload) throw new RangeError(`payload of ${f.payload.length} bytes exceeds ${LIMITS.maxPayload}`);
+  if (f.payload.length > LIMITS.maxPayload)
+    throw new RangeError(`payload of ${f.payload.length} bytes exceeds ${LIMITS.maxPayload}`);
   const L = FRAME_LAYOUT;
   const raw = Buffer.alloc(L.headerSize + f.payload.length + L.crcSize);
   raw[L.magicOffset] = PROTOCOL_MAGIC;
@@ -60,7 +61,10 @@ export class FrameDecoder {
   private overflow = false;
   dropped = 0;
 
-  constructor(private readonly onFrame: (f: Frame) => void, private readonly onDrop?: (why: FrameError | 'overflow') => void) {}
+  constructor(
+    private readonly onFrame: (f: Frame) => void,
+    private readonly onDrop?: (why: FrameError | 'overflow') => void,
+  ) {}
 
   push(chunk: Uint8Array): void {
     for (const byte of chunk) {

@@ -1,6 +1,19 @@
 import {
-  COMMANDS, FRAME_LAYOUT, Field, KCV_MESSAGE, LIMITS, MAX_ENCODED_FRAME, PROTOCOL_MAGIC, PROTOCOL_VERSION, RECORDS,
-  FIRMWARE_FLAGS, RESERVED_RANGES, RESPONSE_FLAG, SLOT_STATES, STATUSES, fieldSize,
+  COMMANDS,
+  FRAME_LAYOUT,
+  Field,
+  KCV_MESSAGE,
+  LIMITS,
+  MAX_ENCODED_FRAME,
+  PROTOCOL_MAGIC,
+  PROTOCOL_VERSION,
+  RECORDS,
+  FIRMWARE_FLAGS,
+  RESERVED_RANGES,
+  RESPONSE_FLAG,
+  SLOT_STATES,
+  STATUSES,
+  fieldSize,
 } from './definition';
 
 const hex = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
@@ -53,8 +66,8 @@ export function renderProtocolMarkdown(): string {
     '## Reliability rules',
     '',
     '- The device drops any frame with bad COBS, magic, length or CRC, silently (a reply to a corrupt frame could',
-    '  carry a corrupt sequence number). The host retries after the command\'s timeout, **with the same seq**.',
-    '- Every valid request is answered. The device keeps a one-entry cache: the last request\'s seq, type and CRC',
+    "  carry a corrupt sequence number). The host retries after the command's timeout, **with the same seq**.",
+    "- Every valid request is answered. The device keeps a one-entry cache: the last request's seq, type and CRC",
     '  and the response it produced. A request equal to the cached one is answered from the cache and never',
     '  executed twice. A request with the same seq but different content is a new request.',
     '- A request whose seq is behind the last executed one (by 1..32767, modulo 2^16) is a late duplicate: it is',
@@ -64,7 +77,7 @@ export function renderProtocolMarkdown(): string {
     '  the request seq; anything else (stale duplicates, garbage) is ignored. A matching response in another protocol',
     '  version (the device answers a foreign version with ERR_VERSION in its own) ends the request: E_DEVICE_VERSION.',
     '- The host starts from a random seq per connection, so a new host process practically never meets the previous',
-    '  one\'s cache entry (and if it does, only with a byte-identical request).',
+    "  one's cache entry (and if it does, only with a byte-identical request).",
     '- The firmware never sends unsolicited bytes (bytes sent before the host opens a pty are lost).',
     '- RESET loses the cache; RESET is idempotent, so a retried RESET is harmless.',
     '',
@@ -87,15 +100,46 @@ export function renderProtocolMarkdown(): string {
     '',
   ];
   for (const c of COMMANDS) {
-    out.push(`### ${hex(c.id)} ${c.name}${c.development ? ' (development only)' : ''}`, '', c.doc, '',
-      `Host timeout per attempt: ${c.timeoutMs} ms.`, '', 'Request:', '', ...table(c.request, 0),
-      'Response (fields after the status are present when the status is a success):', '', ...table(c.response, 1));
+    out.push(
+      `### ${hex(c.id)} ${c.name}${c.development ? ' (development only)' : ''}`,
+      '',
+      c.doc,
+      '',
+      `Host timeout per attempt: ${c.timeoutMs} ms.`,
+      '',
+      'Request:',
+      '',
+      ...table(c.request, 0),
+      'Response (fields after the status are present when the status is a success):',
+      '',
+      ...table(c.response, 1),
+    );
   }
   out.push('## Records', '');
   for (const [name, fields] of Object.entries(RECORDS)) out.push(`### ${name}`, '', ...table(fields, 0));
-  out.push('Slot states: ' + Object.entries(SLOT_STATES).map(([k, v]) => `${v} = ${k}`).join(', ') + '.', '');
-  out.push('Firmware flags (FIRMWARE_STATE, ATTEST): ' + Object.entries(FIRMWARE_FLAGS).map(([k, v]) => `0x${v.toString(16).padStart(2, '0')} = ${k}`).join(', ') + '.', '');
-  out.push('## Reserved command ids', '', '| ids | purpose |', '|---|---|',
-    ...RESERVED_RANGES.map((r) => `| ${hex(r.from)}..${hex(r.to)} | ${r.purpose} |`), '');
+  out.push(
+    'Slot states: ' +
+      Object.entries(SLOT_STATES)
+        .map(([k, v]) => `${v} = ${k}`)
+        .join(', ') +
+      '.',
+    '',
+  );
+  out.push(
+    'Firmware flags (FIRMWARE_STATE, ATTEST): ' +
+      Object.entries(FIRMWARE_FLAGS)
+        .map(([k, v]) => `0x${v.toString(16).padStart(2, '0')} = ${k}`)
+        .join(', ') +
+      '.',
+    '',
+  );
+  out.push(
+    '## Reserved command ids',
+    '',
+    '| ids | purpose |',
+    '|---|---|',
+    ...RESERVED_RANGES.map((r) => `| ${hex(r.from)}..${hex(r.to)} | ${r.purpose} |`),
+    '',
+  );
   return out.join('\n');
 }

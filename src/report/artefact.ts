@@ -61,7 +61,10 @@ export interface ArtefactFacts {
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-function tfliteFacts(bytes: Uint8Array, file: string): Omit<ArtefactFacts, 'file' | 'format' | 'bytes' | 'sha256' | 'package'> {
+function tfliteFacts(
+  bytes: Uint8Array,
+  file: string,
+): Omit<ArtefactFacts, 'file' | 'format' | 'bytes' | 'sha256' | 'package'> {
   const r = inspectTflite(bytes, file);
   const info = readTflite(bytes);
   const sg = info.subgraphs[0];
@@ -91,11 +94,16 @@ function tfliteFacts(bytes: Uint8Array, file: string): Omit<ArtefactFacts, 'file
   };
 }
 
-function onnxFacts(bytes: Uint8Array, file: string): Omit<ArtefactFacts, 'file' | 'format' | 'bytes' | 'sha256' | 'package'> {
+function onnxFacts(
+  bytes: Uint8Array,
+  file: string,
+): Omit<ArtefactFacts, 'file' | 'format' | 'bytes' | 'sha256' | 'package'> {
   const model = readOnnx(bytes, file);
   const { report } = inspectOnnx(model);
   const d = readDescriptor(model);
-  const lockedNames = d ? d.entries.flatMap((e) => ('name' in e ? [e.name] : [e.weight, ...(e.bias ? [e.bias] : [])])) : [];
+  const lockedNames = d
+    ? d.entries.flatMap((e) => ('name' in e ? [e.name] : [e.weight, ...(e.bias ? [e.bias] : [])]))
+    : [];
   const tensorBytes = (name: string) => {
     const t = model.graph.initializers.get(name);
     return t ? t.data.byteLength : 0;
@@ -113,7 +121,13 @@ function onnxFacts(bytes: Uint8Array, file: string): Omit<ArtefactFacts, 'file' 
     inputShape: report.inputs[0]?.shape ?? [],
     classes: typeof last === 'number' ? last : null,
     lock: d
-      ? { scheme: d.scheme, binding: d.binding, keyId: d.keyId, lockedTensors: d.entries.length, lockedBytes: lockedNames.reduce((n, x) => n + tensorBytes(x), 0) }
+      ? {
+          scheme: d.scheme,
+          binding: d.binding,
+          keyId: d.keyId,
+          lockedTensors: d.entries.length,
+          lockedBytes: lockedNames.reduce((n, x) => n + tensorBytes(x), 0),
+        }
       : null,
     watermark: recordFromOnnx(model, file),
   };
@@ -142,5 +156,9 @@ export function readArtefact(bytes: Uint8Array, file: string): ArtefactFacts {
       },
     };
   }
-  throw new EdgelockError('E_FORMAT_UNKNOWN', `'${file}' is ${FORMAT_TITLES[format]}; report needs an ONNX model, a .tflite model or an edgelock package`, { file });
+  throw new EdgelockError(
+    'E_FORMAT_UNKNOWN',
+    `'${file}' is ${FORMAT_TITLES[format]}; report needs an ONNX model, a .tflite model or an edgelock package`,
+    { file },
+  );
 }

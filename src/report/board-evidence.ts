@@ -32,13 +32,26 @@ export interface BoardEvidence {
 /** QEMU boards count SysTick ticks at 1 ns per instruction on a 25 MHz core clock: 40 instructions per tick. */
 const INSTRUCTIONS_PER_TICK = 40;
 
-export async function measureBoard(port: string, facts: ArtefactFacts, test: LabelledSet | null, runs: number, master?: Uint8Array): Promise<BoardEvidence> {
+export async function measureBoard(
+  port: string,
+  facts: ArtefactFacts,
+  test: LabelledSet | null,
+  runs: number,
+  master?: Uint8Array,
+): Promise<BoardEvidence> {
   return withDevice(port, async (client) => {
     const info = await client.info();
     const qemu = info.board.startsWith('qemu');
     const ev: BoardEvidence = {
-      port, board: info.board, uid: info.uid, firmware: info.firmwareVersion, activeSlot: info.package?.activeSlot ?? null,
-      runs: 0, correct: 0, counterPerInference: null, counterUnit: qemu ? 'instructions' : 'ns',
+      port,
+      board: info.board,
+      uid: info.uid,
+      firmware: info.firmwareVersion,
+      activeSlot: info.package?.activeSlot ?? null,
+      runs: 0,
+      correct: 0,
+      counterPerInference: null,
+      counterUnit: qemu ? 'instructions' : 'ns',
       ...(facts.macs !== undefined ? { macs: facts.macs } : {}),
     };
     if (master) {
@@ -53,7 +66,13 @@ export async function measureBoard(port: string, facts: ArtefactFacts, test: Lab
       const size = test.sampleShape.reduce((a, b) => a * b, 1);
       const counts: number[] = [];
       for (let i = 0; i < Math.min(runs, test.count); i++) {
-        const q = Int8Array.from(quantizeAffine(toModelLayout(test.x.subarray(i * size, (i + 1) * size), test.sampleShape, input.shape), input.scale, input.zeroPoint));
+        const q = Int8Array.from(
+          quantizeAffine(
+            toModelLayout(test.x.subarray(i * size, (i + 1) * size), test.sampleShape, input.shape),
+            input.scale,
+            input.zeroPoint,
+          ),
+        );
         const r = await client.run(ev.activeSlot, q);
         counts.push(r.cycles * (qemu ? INSTRUCTIONS_PER_TICK : 1));
         if (argmax(r.outputs[0].int8) === test.labels[i]) ev.correct++;

@@ -13,7 +13,14 @@ import { resolveNull } from '../watermark/null-rate';
 import { BaseData } from '../watermark/verify';
 import { ArtefactFacts, readArtefact } from './artefact';
 import { BoardEvidence, measureBoard } from './board-evidence';
-import { AttackBudgets, measureAccuracy, measureLockAttacks, measureWatermark, Owner, unlockedSource } from './evidence';
+import {
+  AttackBudgets,
+  measureAccuracy,
+  measureLockAttacks,
+  measureWatermark,
+  Owner,
+  unlockedSource,
+} from './evidence';
 import { PROTECTION_ORDER, PROTECTIONS, ProtectionId } from './protections';
 import { ArtefactSummary, ProtectionEntry, ReportData } from './report-data';
 
@@ -43,61 +50,136 @@ const pText = (p: number) => (p > 0 ? p.toExponential(1) : '< 1e-300');
 
 function summary(f: ArtefactFacts): ArtefactSummary {
   return {
-    file: f.file, format: f.format, bytes: f.bytes, sha256: f.sha256, modelFormat: f.modelFormat, modelBytes: f.modelBytes.length,
-    params: f.params, weightBytes: f.weightBytes, ...(f.arenaBytes !== undefined ? { arenaBytes: f.arenaBytes } : {}),
-    ...(f.macs !== undefined ? { macs: f.macs } : {}), ops: f.ops, inputShape: f.inputShape, classes: f.classes, lock: f.lock,
-    watermark: f.watermark ? { modelId: f.watermark.modelId, triggers: f.watermark.triggers, commitment: f.watermark.commitment } : null,
+    file: f.file,
+    format: f.format,
+    bytes: f.bytes,
+    sha256: f.sha256,
+    modelFormat: f.modelFormat,
+    modelBytes: f.modelBytes.length,
+    params: f.params,
+    weightBytes: f.weightBytes,
+    ...(f.arenaBytes !== undefined ? { arenaBytes: f.arenaBytes } : {}),
+    ...(f.macs !== undefined ? { macs: f.macs } : {}),
+    ops: f.ops,
+    inputShape: f.inputShape,
+    classes: f.classes,
+    lock: f.lock,
+    watermark: f.watermark
+      ? { modelId: f.watermark.modelId, triggers: f.watermark.triggers, commitment: f.watermark.commitment }
+      : null,
     package: f.package,
   };
 }
 
-function entry(id: ProtectionId, applied: boolean, details: [string, string][], evidence: string[], size?: string): ProtectionEntry {
+function entry(
+  id: ProtectionId,
+  applied: boolean,
+  details: [string, string][],
+  evidence: string[],
+  size?: string,
+): ProtectionEntry {
   const p = PROTECTIONS[id];
-  return { id, title: p.title, applied, aspects: { ...p.aspects, ...(size ? { size } : {}) }, stops: p.stops, doesNotStop: p.doesNotStop, details, evidence, docs: p.docs };
+  return {
+    id,
+    title: p.title,
+    applied,
+    aspects: { ...p.aspects, ...(size ? { size } : {}) },
+    stops: p.stops,
+    doesNotStop: p.doesNotStop,
+    details,
+    evidence,
+    docs: p.docs,
+  };
 }
 
 function protectionsOf(f: ArtefactFacts, d: ReportData): ProtectionEntry[] {
   const e = d.evidence;
   const out: Partial<Record<ProtectionId, ProtectionEntry>> = {};
   const lockEvidence: string[] = [];
-  if (e.accuracy?.withKey !== undefined && f.lock) lockEvidence.push(`with the key ${pct(e.accuracy.withKey)}, without it ${e.accuracy.withoutKey !== undefined ? pct(e.accuracy.withoutKey) : 'not measured'} (${e.accuracy.samples} samples)`);
+  if (e.accuracy?.withKey !== undefined && f.lock)
+    lockEvidence.push(
+      `with the key ${pct(e.accuracy.withKey)}, without it ${e.accuracy.withoutKey !== undefined ? pct(e.accuracy.withoutKey) : 'not measured'} (${e.accuracy.samples} samples)`,
+    );
   if (e.lockAttacks) {
     const scratch = e.lockAttacks.rows.find((r) => r.attack === 'from-scratch');
-    lockEvidence.push(`best attack − from scratch: ${(100 * e.lockAttacks.bestMarginOverScratch).toFixed(2)} points (${e.lockAttacks.trainSamples} attacker samples; from scratch ${scratch ? pct(scratch.accuracy) : '?'})`);
+    lockEvidence.push(
+      `best attack − from scratch: ${(100 * e.lockAttacks.bestMarginOverScratch).toFixed(2)} points (${e.lockAttacks.trainSamples} attacker samples; from scratch ${scratch ? pct(scratch.accuracy) : '?'})`,
+    );
   }
   out.lock = entry(
-    'lock', !!f.lock,
-    f.lock ? [['scheme', f.lock.scheme], ['key binding', f.lock.binding === 'device' ? 'one device (device key)' : 'per-model key, wrapped to each device'], ['lock key id', f.lock.keyId], ['locked tensors', `${f.lock.lockedTensors} (${f.lock.lockedBytes} bytes)`]] : [],
+    'lock',
+    !!f.lock,
+    f.lock
+      ? [
+          ['scheme', f.lock.scheme],
+          [
+            'key binding',
+            f.lock.binding === 'device' ? 'one device (device key)' : 'per-model key, wrapped to each device',
+          ],
+          ['lock key id', f.lock.keyId],
+          ['locked tensors', `${f.lock.lockedTensors} (${f.lock.lockedBytes} bytes)`],
+        ]
+      : [],
     lockEvidence,
-    f.lock ? `${f.lock.lockedBytes} bytes of weights in ${f.lock.lockedTensors} tensors (all learned tensors)` : undefined,
+    f.lock
+      ? `${f.lock.lockedBytes} bytes of weights in ${f.lock.lockedTensors} tensors (all learned tensors)`
+      : undefined,
   );
   const wmEvidence: string[] = [];
   const w = e.watermark;
-  if (w?.artefact) wmEvidence.push(`this artefact: ${w.artefact.matches}/${w.artefact.triggers} triggers, p = ${pText(w.artefact.pValue)} → ${w.artefact.verdict ? 'owner proven' : 'not proven'}`);
-  if (w?.source) wmEvidence.push(`float source: ${w.source.matches}/${w.source.triggers} triggers, p = ${pText(w.source.pValue)}`);
+  if (w?.artefact)
+    wmEvidence.push(
+      `this artefact: ${w.artefact.matches}/${w.artefact.triggers} triggers, p = ${pText(w.artefact.pValue)} → ${w.artefact.verdict ? 'owner proven' : 'not proven'}`,
+    );
+  if (w?.source)
+    wmEvidence.push(`float source: ${w.source.matches}/${w.source.triggers} triggers, p = ${pText(w.source.pValue)}`);
   for (const kind of ['pruning', 'fine-tuning', 'extraction'] as const) {
     const pts = w?.curves.filter((c) => c.attack === kind) ?? [];
     if (!pts.length) continue;
     const survived = pts.filter((c) => c.pValue <= (w?.alpha ?? 0)).length;
-    wmEvidence.push(`${kind}: detected on ${survived}/${pts.length} attacked copies (${pts.map((c) => `${c.x}: p ${pText(c.pValue)}, acc ${pct(c.accuracy)}`).join('; ')})`);
+    wmEvidence.push(
+      `${kind}: detected on ${survived}/${pts.length} attacked copies (${pts.map((c) => `${c.x}: p ${pText(c.pValue)}, acc ${pct(c.accuracy)}`).join('; ')})`,
+    );
   }
   out.watermark = entry(
-    'watermark', !!f.watermark,
-    f.watermark ? [['model id', f.watermark.modelId], ['triggers', String(f.watermark.triggers)], ['commitment', f.watermark.commitment.slice(0, 16) + '…']] : [],
+    'watermark',
+    !!f.watermark,
+    f.watermark
+      ? [
+          ['model id', f.watermark.modelId],
+          ['triggers', String(f.watermark.triggers)],
+          ['commitment', f.watermark.commitment.slice(0, 16) + '…'],
+        ]
+      : [],
     wmEvidence,
     f.watermark ? `${f.watermark.triggers} trigger inputs; the whole model's behaviour on them` : undefined,
   );
   out.package = entry(
-    'package', !!f.package,
-    f.package ? [['version', f.package.version], ['security counter', String(f.package.securityCounter)], ['device uid', f.package.deviceUid], ['wrapped model key', f.package.wrappedModelKey ? 'yes' : 'no'], ['package sha256', f.package.sha256.slice(0, 16) + '…']] : [],
+    'package',
+    !!f.package,
+    f.package
+      ? [
+          ['version', f.package.version],
+          ['security counter', String(f.package.securityCounter)],
+          ['device uid', f.package.deviceUid],
+          ['wrapped model key', f.package.wrappedModelKey ? 'yes' : 'no'],
+          ['package sha256', f.package.sha256.slice(0, 16) + '…'],
+        ]
+      : [],
     [],
     f.package ? `${f.package.bytes} bytes, for one device` : undefined,
   );
   const boards = e.boards ?? [];
   out.attestation = entry(
-    'attestation', !!f.package,
+    'attestation',
+    !!f.package,
     [],
-    boards.filter((b) => b.genuineDevice !== undefined).map((b) => `board ${b.uid}: device ${b.genuineDevice ? 'genuine' : 'NOT genuine'}${b.runsArtefact !== undefined ? `, ${b.runsArtefact ? 'runs this package' : 'does NOT run this package'}` : ''}`),
+    boards
+      .filter((b) => b.genuineDevice !== undefined)
+      .map(
+        (b) =>
+          `board ${b.uid}: device ${b.genuineDevice ? 'genuine' : 'NOT genuine'}${b.runsArtefact !== undefined ? `, ${b.runsArtefact ? 'runs this package' : 'does NOT run this package'}` : ''}`,
+      ),
   );
   out.fingerprint = entry('fingerprint', false, [], []);
   out['query-limit'] = entry('query-limit', false, [], []);
@@ -109,20 +191,32 @@ export async function buildReport(input: ReportInput): Promise<ReportData> {
   const facts = readArtefact(input.artefact.bytes, input.artefact.file);
   // a .tflite compiled without the watermark record still carries the watermark: take the record from its source
   if (!facts.watermark && input.source) facts.watermark = recordFromOnnx(input.source.model, input.source.file);
-  if (facts.package && input.material && !input.material.deviceUid) input.material = { ...input.material, deviceUid: Buffer.from(facts.package.deviceUid, 'hex') };
+  if (facts.package && input.material && !input.material.deviceUid)
+    input.material = { ...input.material, deviceUid: Buffer.from(facts.package.deviceUid, 'hex') };
   const d: ReportData = {
-    format: 'edgelock-report', version: 1, generated: new Date().toISOString(), edgelock: VERSION, artefact: summary(facts),
-    protections: [], evidence: {}, notMeasured: [], inputs: { artefact: input.artefact.file },
+    format: 'edgelock-report',
+    version: 1,
+    generated: new Date().toISOString(),
+    edgelock: VERSION,
+    artefact: summary(facts),
+    protections: [],
+    evidence: {},
+    notMeasured: [],
+    inputs: { artefact: input.artefact.file },
   };
   if (input.source) d.inputs.source = input.source.file;
   if (input.test) d.inputs.test = `${input.test.name} (${input.test.count} samples)`;
   const source = input.source ? unlockedSource(input.source.model, input.material) : null;
-  if (input.source && !source) d.notMeasured.push('the float source is locked and no key was given: source accuracy and watermark curves not measured');
+  if (input.source && !source)
+    d.notMeasured.push(
+      'the float source is locked and no key was given: source accuracy and watermark curves not measured',
+    );
 
   if (input.test) {
     log('report: accuracy');
     d.evidence.accuracy = await measureAccuracy(facts, input.test, source, input.material);
-    if (facts.lock && !input.material) d.notMeasured.push('accuracy with the key: pass --master-key (and --device-uid for a device-bound .tflite/ONNX)');
+    if (facts.lock && !input.material)
+      d.notMeasured.push('accuracy with the key: pass --master-key (and --device-uid for a device-bound .tflite/ONNX)');
   } else d.notMeasured.push('accuracy: pass --data <labelled test data>');
 
   const record = facts.watermark;
@@ -130,23 +224,36 @@ export async function buildReport(input: ReportInput): Promise<ReportData> {
     log('report: watermark');
     const base: BaseData = { data: input.train.x, labels: input.train.labels, count: input.train.count };
     d.evidence.watermark = await measureWatermark({
-      facts, record, owner: input.owner, base, test: input.test ?? input.train, source, material: input.material,
-      nullRate: input.nullSpec ? resolveNull(input.nullSpec, record.classes).nullRate : 1 / record.classes, alpha: input.alpha ?? 1e-6, budgets: input.attacks, log,
+      facts,
+      record,
+      owner: input.owner,
+      base,
+      test: input.test ?? input.train,
+      source,
+      material: input.material,
+      nullRate: input.nullSpec ? resolveNull(input.nullSpec, record.classes).nullRate : 1 / record.classes,
+      alpha: input.alpha ?? 1e-6,
+      budgets: input.attacks,
+      log,
     });
-    if (!input.attacks) d.notMeasured.push('watermark under pruning, fine-tuning and extraction: pass --attacks (and --source)');
+    if (!input.attacks)
+      d.notMeasured.push('watermark under pruning, fine-tuning and extraction: pass --attacks (and --source)');
   } else if (record) d.notMeasured.push('watermark check: pass --owner, --owner-key and --base');
 
   if (input.attacks && input.source && readDescriptor(input.source.model) && input.train && input.test) {
     log('report: lock attacks');
     d.evidence.lockAttacks = measureLockAttacks(input.source.model, input.train, input.test, input.attacks);
-  } else if (facts.lock) d.notMeasured.push('attacks on the lock: pass --attacks with the locked ONNX as --source, --data and --base');
+  } else if (facts.lock)
+    d.notMeasured.push('attacks on the lock: pass --attacks with the locked ONNX as --source, --data and --base');
 
   if (input.boardEvidence) d.evidence.boards = input.boardEvidence;
   else if (input.boards?.length) {
     d.evidence.boards = [];
     for (const port of input.boards) {
       log(`report: board on ${port}`);
-      d.evidence.boards.push(await measureBoard(port, facts, input.test ?? null, input.boardRuns ?? 10, input.material?.master));
+      d.evidence.boards.push(
+        await measureBoard(port, facts, input.test ?? null, input.boardRuns ?? 10, input.material?.master),
+      );
     }
   } else d.notMeasured.push('on-device cost and attestation: pass --boards <port>…');
 

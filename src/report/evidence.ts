@@ -103,7 +103,12 @@ export function unlockedSource(source: Model, material?: KeyMaterial): Model | n
   return material ? unlockModel(source, material) : null;
 }
 
-export async function measureAccuracy(facts: ArtefactFacts, test: LabelledSet, source: Model | null, material?: KeyMaterial): Promise<AccuracyEvidence> {
+export async function measureAccuracy(
+  facts: ArtefactFacts,
+  test: LabelledSet,
+  source: Model | null,
+  material?: KeyMaterial,
+): Promise<AccuracyEvidence> {
   const out: AccuracyEvidence = { samples: test.count };
   if (source) out.source = (await evaluateModelFile(writeOnnx(source), test)).accuracy;
   const unlocked = unlockedModelBytes(facts, material);
@@ -113,10 +118,25 @@ export async function measureAccuracy(facts: ArtefactFacts, test: LabelledSet, s
   return out;
 }
 
-async function check(bytes: Uint8Array, format: 'onnx' | 'tflite', owner: Owner, record: WatermarkRecord, base: BaseData, nullRate: number, alpha: number): Promise<WatermarkCheck> {
+async function check(
+  bytes: Uint8Array,
+  format: 'onnx' | 'tflite',
+  owner: Owner,
+  record: WatermarkRecord,
+  base: BaseData,
+  nullRate: number,
+  alpha: number,
+): Promise<WatermarkCheck> {
   const runner = await RUNNERS[format]!(bytes, 'report');
   try {
-    const r = await verifyWithRunner(runner, { signature: owner.signature, params: record, record, base, nullRate, alpha });
+    const r = await verifyWithRunner(runner, {
+      signature: owner.signature,
+      params: record,
+      record,
+      base,
+      nullRate,
+      alpha,
+    });
     return { matches: r.matches, triggers: r.triggers, pValue: r.pValue, verdict: r.pValue <= alpha };
   } finally {
     runner.dispose();
@@ -142,7 +162,8 @@ export async function measureWatermark(w: WatermarkInputs): Promise<WatermarkEvi
   const out: WatermarkEvidence = { nullRate: w.nullRate, alpha: w.alpha, curves: [] };
   const log = w.log ?? (() => undefined);
   const unlocked = unlockedModelBytes(w.facts, w.material);
-  if (unlocked) out.artefact = await check(unlocked, w.facts.modelFormat, w.owner, w.record, w.base, w.nullRate, w.alpha);
+  if (unlocked)
+    out.artefact = await check(unlocked, w.facts.modelFormat, w.owner, w.record, w.base, w.nullRate, w.alpha);
   if (!w.source) return out;
   const sourceBytes = writeOnnx(w.source);
   out.source = await check(sourceBytes, 'onnx', w.owner, w.record, w.base, w.nullRate, w.alpha);
@@ -153,18 +174,30 @@ export async function measureWatermark(w: WatermarkInputs): Promise<WatermarkEvi
     const c = await check(bytes, 'onnx', w.owner, w.record, w.base, w.nullRate, w.alpha);
     const accuracy = (await evaluateModelFile(bytes, w.test)).accuracy;
     out.curves.push({ attack, x, accuracy, matches: c.matches, triggers: c.triggers, pValue: c.pValue });
-    log(`report: ${attack} ${x}: accuracy ${(100 * accuracy).toFixed(2)}%, watermark ${c.matches}/${c.triggers} p=${c.pValue.toExponential(1)}`);
+    log(
+      `report: ${attack} ${x}: accuracy ${(100 * accuracy).toFixed(2)}%, watermark ${c.matches}/${c.triggers} p=${c.pValue.toExponential(1)}`,
+    );
   };
   for (const f of b.pruneFractions) await point('pruning', f, f === 0 ? w.source : magnitudePrune(w.source, f));
   const baseData: LabelledData = { x: w.base.data, labels: w.base.labels, count: w.base.count };
   const attacker = pickFraction(baseData, b.fineTuneFraction, b.seed);
-  for (const e of b.fineTuneEpochs) await point('fine-tuning', e, await fineTune(w.source, attacker, { epochs: e, lr: 0.01, seed: b.seed, threads: b.threads }));
+  for (const e of b.fineTuneEpochs)
+    await point(
+      'fine-tuning',
+      e,
+      await fineTune(w.source, attacker, { epochs: e, lr: 0.01, seed: b.seed, threads: b.threads }),
+    );
   const victimBytes = unlocked ?? sourceBytes;
   const victim = await RUNNERS[unlocked ? w.facts.modelFormat : 'onnx']!(victimBytes, 'victim');
   try {
     const pool = pickFraction(baseData, 1, b.seed + 7);
     for (const q of b.queryBudgets) {
-      const d = await distillCopy((x, n) => victim.predict(x, n), w.source, pool, { queries: q, epochs: b.epochs, seed: b.seed, threads: b.threads });
+      const d = await distillCopy((x, n) => victim.predict(x, n), w.source, pool, {
+        queries: q,
+        epochs: b.epochs,
+        seed: b.seed,
+        threads: b.threads,
+      });
       await point('extraction', d.queries, d.copy);
     }
   } finally {
@@ -174,6 +207,16 @@ export async function measureWatermark(w: WatermarkInputs): Promise<WatermarkEvi
 }
 
 /** The project's attacks on a locked ONNX model (no key), at the attacker's data fraction. */
-export function measureLockAttacks(lockedSource: Model, train: LabelledSet, test: LabelledSet, b: AttackBudgets): AttackReport {
-  return runAttacks(lockedSource, toData(train), toData(test), { fraction: b.fraction, seed: b.seed, budget: { epochs: b.epochs }, ...(b.lockAttacks ? { only: b.lockAttacks } : {}) });
+export function measureLockAttacks(
+  lockedSource: Model,
+  train: LabelledSet,
+  test: LabelledSet,
+  b: AttackBudgets,
+): AttackReport {
+  return runAttacks(lockedSource, toData(train), toData(test), {
+    fraction: b.fraction,
+    seed: b.seed,
+    budget: { epochs: b.epochs },
+    ...(b.lockAttacks ? { only: b.lockAttacks } : {}),
+  });
 }

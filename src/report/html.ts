@@ -36,7 +36,9 @@ function kv(rows: [string, string][]): string {
 }
 
 function list(items: string[], empty: string): string {
-  return items.length ? `<ul>${items.map((i) => `<li>${e(i)}</li>`).join('')}</ul>` : `<p class="muted">${e(empty)}</p>`;
+  return items.length
+    ? `<ul>${items.map((i) => `<li>${e(i)}</li>`).join('')}</ul>`
+    : `<p class="muted">${e(empty)}</p>`;
 }
 
 function protectionSection(p: ProtectionEntry): string {
@@ -63,7 +65,12 @@ function overview(d: ReportData): string {
     ['size', `${a.bytes} bytes${a.format === 'elp' ? ` (model ${a.modelBytes} bytes)` : ''}`],
     ['sha256', a.sha256],
     ['parameters', `${a.params} (${a.weightBytes} bytes)`],
-    ['operators', Object.entries(a.ops).map(([k, v]) => `${k}×${v}`).join(', ')],
+    [
+      'operators',
+      Object.entries(a.ops)
+        .map(([k, v]) => `${k}×${v}`)
+        .join(', '),
+    ],
     ['input shape', `[${a.inputShape.join(', ')}]`],
   ];
   if (a.macs !== undefined) rows.push(['MACs per inference', String(a.macs)]);
@@ -73,7 +80,10 @@ function overview(d: ReportData): string {
 
 function summaryTable(d: ReportData): string {
   return `<table id="summary"><tr><th>protection</th><th>status</th><th>function</th><th>evidence</th></tr>${d.protections
-    .map((p) => `<tr><td><a href="#protection-${p.id}">${e(p.title)}</a></td><td class="${p.applied ? 'applied' : 'absent'}">${p.applied ? 'applied' : 'not applied'}</td><td>${e(PROTECTIONS[p.id].aspects.function)}</td><td>${e(p.evidence[0] ?? '-')}</td></tr>`)
+    .map(
+      (p) =>
+        `<tr><td><a href="#protection-${p.id}">${e(p.title)}</a></td><td class="${p.applied ? 'applied' : 'absent'}">${p.applied ? 'applied' : 'not applied'}</td><td>${e(PROTECTIONS[p.id].aspects.function)}</td><td>${e(p.evidence[0] ?? '-')}</td></tr>`,
+    )
     .join('')}</table>`;
 }
 
@@ -81,7 +91,10 @@ function attackTable(d: ReportData): string {
   const r = d.evidence.lockAttacks;
   if (!r) return '';
   return `<table id="lock-attack-table"><tr><th>attack</th><th>accuracy</th><th>samples</th><th>forward passes</th><th>seconds</th></tr>${r.rows
-    .map((x) => `<tr><td>${e(x.title)}</td><td>${(100 * x.accuracy).toFixed(2)}%</td><td>${x.samplesUsed}</td><td>${x.forwardPasses}</td><td>${x.seconds.toFixed(1)}</td></tr>`)
+    .map(
+      (x) =>
+        `<tr><td>${e(x.title)}</td><td>${(100 * x.accuracy).toFixed(2)}%</td><td>${x.samplesUsed}</td><td>${x.forwardPasses}</td><td>${x.seconds.toFixed(1)}</td></tr>`,
+    )
     .join('')}</table>`;
 }
 
@@ -89,8 +102,20 @@ function boardTable(d: ReportData): string {
   const b = d.evidence.boards;
   if (!b?.length) return '';
   return `<table id="board-table"><tr><th>port</th><th>board</th><th>uid</th><th>genuine device</th><th>runs this artefact</th><th>correct</th><th>per inference</th><th>per MAC</th></tr>${b
-    .map((x) => `<tr><td>${e(x.port)}</td><td>${e(x.board)}</td><td>${e(x.uid)}</td><td>${x.genuineDevice === undefined ? '-' : x.genuineDevice ? 'yes' : 'NO'}</td><td>${x.runsArtefact === undefined ? '-' : x.runsArtefact ? 'yes' : 'NO'}</td><td>${x.runs ? `${x.correct}/${x.runs}` : '-'}</td><td>${x.counterPerInference === null ? '-' : `${x.counterPerInference} ${x.counterUnit}`}</td><td>${x.counterPerInference !== null && x.macs ? (x.counterPerInference / x.macs).toFixed(2) : '-'}</td></tr>`)
-    .join('')}${b.some((x) => x.error) ? `<tr><td colspan="8">${e(b.filter((x) => x.error).map((x) => `${x.port}: ${x.error}`).join('; '))}</td></tr>` : ''}</table>`;
+    .map(
+      (x) =>
+        `<tr><td>${e(x.port)}</td><td>${e(x.board)}</td><td>${e(x.uid)}</td><td>${x.genuineDevice === undefined ? '-' : x.genuineDevice ? 'yes' : 'NO'}</td><td>${x.runsArtefact === undefined ? '-' : x.runsArtefact ? 'yes' : 'NO'}</td><td>${x.runs ? `${x.correct}/${x.runs}` : '-'}</td><td>${x.counterPerInference === null ? '-' : `${x.counterPerInference} ${x.counterUnit}`}</td><td>${x.counterPerInference !== null && x.macs ? (x.counterPerInference / x.macs).toFixed(2) : '-'}</td></tr>`,
+    )
+    .join('')}${
+    b.some((x) => x.error)
+      ? `<tr><td colspan="8">${e(
+          b
+            .filter((x) => x.error)
+            .map((x) => `${x.port}: ${x.error}`)
+            .join('; '),
+        )}</td></tr>`
+      : ''
+  }</table>`;
 }
 
 export async function renderReportHtml(d: ReportData): Promise<string> {

@@ -35,7 +35,8 @@ export const PROTECTIONS: Readonly<Record<ProtectionId, ProtectionInfo>> = {
     title: 'Key-locked weights',
     aspects: {
       scenario: 'white-box: the model file, a flash dump or a package',
-      method: 'every learned tensor XORed with a ChaCha20 keystream under a lock key derived from a device or model key (seal); or HPNN sign locking (baseline)',
+      method:
+        'every learned tensor XORed with a ChaCha20 keystream under a lock key derived from a device or model key (seal); or HPNN sign locking (baseline)',
       size: 'all weights and biases of the model',
       category: 'proactive (prevents use without the key)',
       function: 'access control (authorisation of the device that may compute the model)',
@@ -47,7 +48,7 @@ export const PROTECTIONS: Readonly<Record<ProtectionId, ProtectionInfo>> = {
       'fine-tuning the stolen sealed weights (no better than training the architecture from scratch)',
     ],
     doesNotStop: [
-      'distillation from an unlocked board\'s answers (the lock protects weights, not the function)',
+      "distillation from an unlocked board's answers (the lock protects weights, not the function)",
       'reading plaintext weights from RAM of a compromised running board without a secure world',
       'learning the architecture and the per-channel quantisation scales (public by the int8 spec)',
     ],
@@ -58,8 +59,9 @@ export const PROTECTIONS: Readonly<Record<ProtectionId, ProtectionInfo>> = {
     title: 'Owner watermark (trigger set)',
     aspects: {
       scenario: 'black-box: queries to a model file or a board',
-      method: 'owner signature → seeded trigger inputs with deranged labels, learned by fine-tuning (Guo & Potkonjak); binomial test against a calibrated null',
-      size: 'the whole model\'s input–output behaviour on the triggers',
+      method:
+        'owner signature → seeded trigger inputs with deranged labels, learned by fine-tuning (Guo & Potkonjak); binomial test against a calibrated null',
+      size: "the whole model's input–output behaviour on the triggers",
       category: 'reactive (proves ownership of a found copy)',
       function: 'ownership verification',
       targets: 'classifiers with a fixed input shape',
@@ -78,7 +80,8 @@ export const PROTECTIONS: Readonly<Record<ProtectionId, ProtectionInfo>> = {
     title: 'Authenticated package (anti-rollback)',
     aspects: {
       scenario: 'on the device, at installation',
-      method: 'HMAC-SHA256 over the package under a key derived from the device key; device uid record; monotonic security counter',
+      method:
+        'HMAC-SHA256 over the package under a key derived from the device key; device uid record; monotonic security counter',
       size: 'the model file, its lock descriptor, wrapped key and version',
       category: 'proactive (the board refuses what the vendor did not package for it)',
       function: 'integrity and authenticity of the installed model',
@@ -86,7 +89,7 @@ export const PROTECTIONS: Readonly<Record<ProtectionId, ProtectionInfo>> = {
     },
     stops: [
       'installing a modified, forged, replayed or older package',
-      'installing another board\'s package (the tag and the uid record are per device)',
+      "installing another board's package (the tag and the uid record are per device)",
     ],
     doesNotStop: ['reading the package (its model is sealed by the lock, not by the package)'],
     docs: 'docs/package.md',
@@ -138,4 +141,11 @@ export const PROTECTIONS: Readonly<Record<ProtectionId, ProtectionInfo>> = {
   },
 };
 
-export const PROTECTION_ORDER: readonly ProtectionId[] = ['lock', 'watermark', 'package', 'attestation', 'fingerprint', 'query-limit'];
+export const PROTECTION_ORDER: readonly ProtectionId[] = [
+  'lock',
+  'watermark',
+  'package',
+  'attestation',
+  'fingerprint',
+  'query-limit',
+];

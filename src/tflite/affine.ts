@@ -6,7 +6,13 @@
  */
 
 /** Quantises `x` with TFLite's rounding into [qmin, qmax] (int8: -128..127). */
-export function quantizeAffine(x: ArrayLike<number>, scale: number, zeroPoint: number, qmin = -128, qmax = 127): Int32Array {
+export function quantizeAffine(
+  x: ArrayLike<number>,
+  scale: number,
+  zeroPoint: number,
+  qmin = -128,
+  qmax = 127,
+): Int32Array {
   const out = new Int32Array(x.length);
   for (let i = 0; i < x.length; i++) {
     const v = x[i] / scale;
@@ -43,7 +49,12 @@ export function recordedInputLayouts(metadata: readonly { name: string; text?: s
  * `modelShape`. With the `layout` edgelock recorded for that input, the sample moves channels-last exactly when it
  * is 'nhwc'; without one (a .tflite from elsewhere), when the model takes [1, h, w, c] with c > 1.
  */
-export function toModelLayout(x: Float32Array, sampleShape: readonly number[], modelShape: readonly number[], layout?: string): Float32Array {
+export function toModelLayout(
+  x: Float32Array,
+  sampleShape: readonly number[],
+  modelShape: readonly number[],
+  layout?: string,
+): Float32Array {
   if (sampleShape.length !== 3 || modelShape.length !== 4) return x;
   const [c, h, w] = sampleShape;
   if (layout !== undefined) return layout === 'nhwc' && c > 1 ? nchwToNhwc(x, c, h, w) : x;

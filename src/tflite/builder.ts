@@ -87,7 +87,6 @@ for (const [name, tag] of Object.entries(BuiltinOptions)) {
   OPTIONS_TAG.set(cls, tag);
 }
 
-
 interface TensorRecord extends TensorSpec {
   buffer: number;
 }
@@ -144,7 +143,9 @@ export class TfliteBuilder {
   addConstTensor(spec: ConstTensorSpec): number {
     const expected = elementCount(spec.shape) * TENSOR_TYPES[spec.dtype].bytes;
     if (spec.data.byteLength !== expected) {
-      fail(`constant '${spec.name}' [${spec.shape}] ${spec.dtype} needs ${expected} bytes, got ${spec.data.byteLength}`);
+      fail(
+        `constant '${spec.name}' [${spec.shape}] ${spec.dtype} needs ${expected} bytes, got ${spec.data.byteLength}`,
+      );
     }
     return this.pushTensor(spec, this.addBuffer(spec.data));
   }
@@ -240,7 +241,9 @@ export class TfliteBuilder {
 
     const tensorOffsets = this.tensors.map((t) => this.writeTensor(fb, t));
     const operatorOffsets = this.operators.map((op) => {
-      const options = op.options ? this.sharedVector(`options:${op.optionsTag}:${optionsKey(op.options)}`, () => op.options!.pack(fb)) : 0;
+      const options = op.options
+        ? this.sharedVector(`options:${op.optionsTag}:${optionsKey(op.options)}`, () => op.options!.pack(fb))
+        : 0;
       const inputs = G.Operator.createInputsVector(fb, op.inputs);
       const outputs = G.Operator.createOutputsVector(fb, op.outputs);
       G.Operator.startOperator(fb);
@@ -341,14 +344,19 @@ export class TfliteBuilder {
   private writeQuantization(fb: flatbuffers.Builder, q: QuantizationSpec): flatbuffers.Offset {
     // float32 is what the file stores, so scales equal after rounding to float32 are the same vector
     const scales = Array.from(Float32Array.from(q.scale));
-    const axis = q.scale.length > 1 ? q.quantizedDimension ?? 0 : 0;
+    const axis = q.scale.length > 1 ? (q.quantizedDimension ?? 0) : 0;
     const key = JSON.stringify([scales, q.zeroPoint, axis, q.min ?? null, q.max ?? null]);
     return this.sharedVector(`quant:${key}`, () => {
       const min = q.min ? G.QuantizationParameters.createMinVector(fb, q.min) : 0;
       const max = q.max ? G.QuantizationParameters.createMaxVector(fb, q.max) : 0;
-      const scale = this.sharedVector(`scale:${scales.join(',')}`, () => G.QuantizationParameters.createScaleVector(fb, scales));
+      const scale = this.sharedVector(`scale:${scales.join(',')}`, () =>
+        G.QuantizationParameters.createScaleVector(fb, scales),
+      );
       const zeroPoint = this.sharedVector(`zp:${q.zeroPoint.join(',')}`, () =>
-        G.QuantizationParameters.createZeroPointVector(fb, q.zeroPoint.map((z) => BigInt(z))),
+        G.QuantizationParameters.createZeroPointVector(
+          fb,
+          q.zeroPoint.map((z) => BigInt(z)),
+        ),
       );
       G.QuantizationParameters.startQuantizationParameters(fb);
       if (min) G.QuantizationParameters.addMin(fb, min);
@@ -381,12 +389,14 @@ function checkQuantization(spec: TensorSpec, label: string): void {
   const q = spec.quantization!;
   const where = `tensor ${label}`;
   if (q.scale.length === 0) fail(`${where}: quantisation needs at least one scale`);
-  if (q.zeroPoint.length !== q.scale.length) fail(`${where}: ${q.scale.length} scales but ${q.zeroPoint.length} zero points`);
+  if (q.zeroPoint.length !== q.scale.length)
+    fail(`${where}: ${q.scale.length} scales but ${q.zeroPoint.length} zero points`);
   if (!q.scale.every((s) => Number.isFinite(s) && s > 0)) fail(`${where}: scales must be finite and positive`);
   if (!q.zeroPoint.every((z) => Number.isInteger(z))) fail(`${where}: zero points must be integers`);
   if (q.scale.length > 1) {
     const axis = q.quantizedDimension ?? 0;
-    if (axis < 0 || axis >= spec.shape.length) fail(`${where}: quantized dimension ${axis} outside rank ${spec.shape.length}`);
+    if (axis < 0 || axis >= spec.shape.length)
+      fail(`${where}: quantized dimension ${axis} outside rank ${spec.shape.length}`);
     if (spec.shape[axis] !== q.scale.length) {
       fail(`${where}: ${q.scale.length} scales for dimension ${axis} of size ${spec.shape[axis]}`);
     }

@@ -24,10 +24,35 @@ export type Padding = 'SAME' | 'VALID';
 
 /** Builtin options per operator, named after the TFLite option tables' fields. */
 export type TflOptions =
-  | { kind: 'Conv2D'; padding: Padding; strideW: number; strideH: number; dilationW: number; dilationH: number; fusedActivation: FusedActivation }
-  | { kind: 'DepthwiseConv2D'; padding: Padding; strideW: number; strideH: number; depthMultiplier: number; dilationW: number; dilationH: number; fusedActivation: FusedActivation }
+  | {
+      kind: 'Conv2D';
+      padding: Padding;
+      strideW: number;
+      strideH: number;
+      dilationW: number;
+      dilationH: number;
+      fusedActivation: FusedActivation;
+    }
+  | {
+      kind: 'DepthwiseConv2D';
+      padding: Padding;
+      strideW: number;
+      strideH: number;
+      depthMultiplier: number;
+      dilationW: number;
+      dilationH: number;
+      fusedActivation: FusedActivation;
+    }
   | { kind: 'FullyConnected'; fusedActivation: FusedActivation; keepNumDims: boolean }
-  | { kind: 'Pool2D'; padding: Padding; strideW: number; strideH: number; filterW: number; filterH: number; fusedActivation: FusedActivation }
+  | {
+      kind: 'Pool2D';
+      padding: Padding;
+      strideW: number;
+      strideH: number;
+      filterW: number;
+      filterH: number;
+      fusedActivation: FusedActivation;
+    }
   | { kind: 'Add' | 'Sub' | 'Mul' | 'Div'; fusedActivation: FusedActivation }
   | { kind: 'Concatenation'; axis: number; fusedActivation: FusedActivation }
   | { kind: 'Reshape'; newShape: number[] }
@@ -49,7 +74,13 @@ export type TflOptions =
 
 export type OptionsKind = TflOptions['kind'];
 /** The options variant whose `kind` admits K (Add/Sub/Mul/Div share one variant). */
-type Of<K extends OptionsKind> = TflOptions extends infer T ? (T extends { kind: infer U } ? (K extends U ? T : never) : never) : never;
+type Of<K extends OptionsKind> = TflOptions extends infer T
+  ? T extends { kind: infer U }
+    ? K extends U
+      ? T
+      : never
+    : never
+  : never;
 
 const ACT: Record<FusedActivation, ActivationFunctionType> = {
   NONE: ActivationFunctionType.NONE,
@@ -64,7 +95,9 @@ const PAD: Record<Padding, FbPadding> = { SAME: FbPadding.SAME, VALID: FbPadding
 const O = BuiltinOptions;
 
 /** Per options kind: the union tag and the writer to the generated object. */
-export const OPTION_KINDS: { [K in OptionsKind]: { tag: BuiltinOptions; write: (o: Of<K>) => BuiltinOptionsObject | undefined } } = {
+export const OPTION_KINDS: {
+  [K in OptionsKind]: { tag: BuiltinOptions; write: (o: Of<K>) => BuiltinOptionsObject | undefined };
+} = {
   Conv2D: {
     tag: O.Conv2DOptions,
     write: (o) =>
@@ -92,7 +125,11 @@ export const OPTION_KINDS: { [K in OptionsKind]: { tag: BuiltinOptions; write: (
   },
   FullyConnected: {
     tag: O.FullyConnectedOptions,
-    write: (o) => options(G.FullyConnectedOptionsT, { fusedActivationFunction: ACT[o.fusedActivation], keepNumDims: o.keepNumDims }),
+    write: (o) =>
+      options(G.FullyConnectedOptionsT, {
+        fusedActivationFunction: ACT[o.fusedActivation],
+        keepNumDims: o.keepNumDims,
+      }),
   },
   Pool2D: {
     tag: O.Pool2DOptions,
@@ -110,7 +147,10 @@ export const OPTION_KINDS: { [K in OptionsKind]: { tag: BuiltinOptions; write: (
   Sub: { tag: O.SubOptions, write: (o) => options(G.SubOptionsT, { fusedActivationFunction: ACT[o.fusedActivation] }) },
   Mul: { tag: O.MulOptions, write: (o) => options(G.MulOptionsT, { fusedActivationFunction: ACT[o.fusedActivation] }) },
   Div: { tag: O.DivOptions, write: (o) => options(G.DivOptionsT, { fusedActivationFunction: ACT[o.fusedActivation] }) },
-  Concatenation: { tag: O.ConcatenationOptions, write: (o) => options(G.ConcatenationOptionsT, { axis: o.axis, fusedActivationFunction: ACT[o.fusedActivation] }) },
+  Concatenation: {
+    tag: O.ConcatenationOptions,
+    write: (o) => options(G.ConcatenationOptionsT, { axis: o.axis, fusedActivationFunction: ACT[o.fusedActivation] }),
+  },
   Reshape: { tag: O.ReshapeOptions, write: (o) => options(G.ReshapeOptionsT, { newShape: [...o.newShape] }) },
   Softmax: { tag: O.SoftmaxOptions, write: (o) => options(G.SoftmaxOptionsT, { beta: o.beta }) },
   Reducer: { tag: O.ReducerOptions, write: (o) => options(G.ReducerOptionsT, { keepDims: o.keepDims }) },
@@ -130,11 +170,13 @@ export const OPTION_KINDS: { [K in OptionsKind]: { tag: BuiltinOptions; write: (
   },
   ResizeNearestNeighbor: {
     tag: O.ResizeNearestNeighborOptions,
-    write: (o) => options(G.ResizeNearestNeighborOptionsT, { alignCorners: o.alignCorners, halfPixelCenters: o.halfPixelCenters }),
+    write: (o) =>
+      options(G.ResizeNearestNeighborOptionsT, { alignCorners: o.alignCorners, halfPixelCenters: o.halfPixelCenters }),
   },
   ResizeBilinear: {
     tag: O.ResizeBilinearOptions,
-    write: (o) => options(G.ResizeBilinearOptionsT, { alignCorners: o.alignCorners, halfPixelCenters: o.halfPixelCenters }),
+    write: (o) =>
+      options(G.ResizeBilinearOptionsT, { alignCorners: o.alignCorners, halfPixelCenters: o.halfPixelCenters }),
   },
   None: { tag: O.NONE, write: () => undefined },
 };

@@ -154,7 +154,11 @@ function messageOf(e: unknown): string {
  * "Can't initialize model". A permanent tap, installed before the glue loads, lets each load/run
  * collect those lines and put them into the E_RUNTIME message. Routine notices are dropped.
  */
-const ROUTINE_NOTICES = [/^WARNING: converting '/, /^INFO: Created TensorFlow Lite XNNPACK delegate/, /Hi, looks like you are running TensorFlow.js in Node.js/];
+const ROUTINE_NOTICES = [
+  /^WARNING: converting '/,
+  /^INFO: Created TensorFlow Lite XNNPACK delegate/,
+  /Hi, looks like you are running TensorFlow.js in Node.js/,
+];
 let logSink: string[] | null = null;
 
 function installLogTap(): void {
@@ -202,7 +206,10 @@ export class TfliteOracle {
 
   static async load(modelBytes: Uint8Array): Promise<TfliteOracle> {
     const rt = await runtime();
-    const exact = modelBytes.buffer.slice(modelBytes.byteOffset, modelBytes.byteOffset + modelBytes.byteLength) as ArrayBuffer;
+    const exact = modelBytes.buffer.slice(
+      modelBytes.byteOffset,
+      modelBytes.byteOffset + modelBytes.byteLength,
+    ) as ArrayBuffer;
     const model = await withRuntimeLog('the TFLite runtime rejected the model', () =>
       withoutMessageChannel(() => rt.tflite.loadTFLiteModel(exact, { numThreads: 1 })),
     );
@@ -225,21 +232,30 @@ export class TfliteOracle {
     if (this.disposed) throw new EdgelockError('E_INTERNAL', 'TfliteOracle used after dispose()');
     const { tf } = this.rt;
     if (inputs.length !== this.inputDtypes.length) {
-      throw new EdgelockError('E_RUNTIME', `the model has ${this.inputDtypes.length} inputs, ${inputs.length} were given`);
+      throw new EdgelockError(
+        'E_RUNTIME',
+        `the model has ${this.inputDtypes.length} inputs, ${inputs.length} were given`,
+      );
     }
     const tensors: TfTensor[] = [];
     try {
       inputs.forEach((input, i) => {
         const integer = INTEGER_DTYPES.has(this.inputDtypes[i]);
         if (integer && !(input.data instanceof Int32Array)) {
-          throw new EdgelockError('E_RUNTIME', `input ${i} is ${this.inputDtypes[i]}: pass integer values in an Int32Array`);
+          throw new EdgelockError(
+            'E_RUNTIME',
+            `input ${i} is ${this.inputDtypes[i]}: pass integer values in an Int32Array`,
+          );
         }
         if (!integer && !(input.data instanceof Float32Array)) {
           throw new EdgelockError('E_RUNTIME', `input ${i} is ${this.inputDtypes[i]}: pass a Float32Array`);
         }
         const count = input.shape.reduce((a, b) => a * b, 1);
         if (count !== input.data.length) {
-          throw new EdgelockError('E_RUNTIME', `input ${i}: shape [${input.shape}] needs ${count} values, got ${input.data.length}`);
+          throw new EdgelockError(
+            'E_RUNTIME',
+            `input ${i}: shape [${input.shape}] needs ${count} values, got ${input.data.length}`,
+          );
         }
         tensors.push(tf.tensor(input.data, input.shape, integer ? 'int32' : 'float32'));
       });

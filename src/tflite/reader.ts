@@ -23,7 +23,6 @@ import { TFLITE_FILE_IDENTIFIER, isTflite } from './file-identifier';
 
 export { isTflite } from './file-identifier';
 
-
 export interface TfliteQuantization {
   scale: number[];
   zeroPoint: number[];
@@ -112,7 +111,6 @@ export interface TfliteModelInfo {
   metadata: TfliteMetadataInfo[];
 }
 
-
 class OutOfBounds extends Error {}
 
 /** A ByteBuffer whose every read is checked against the buffer's end. */
@@ -188,7 +186,8 @@ function list<T>(length: number, at: (i: number) => T | null): T[] {
 /** Decodes and validates a .tflite file. Throws EdgelockError E_TFLITE_PARSE on any defect. */
 export function readTflite(bytes: Uint8Array): TfliteModelInfo {
   if (bytes.length < 8) throw parseError(`file too short for a TFLite model (${bytes.length} bytes)`);
-  if (!isTflite(bytes)) throw parseError(`not a TFLite model: the "${TFLITE_FILE_IDENTIFIER}" identifier is missing at bytes 4..8`);
+  if (!isTflite(bytes))
+    throw parseError(`not a TFLite model: the "${TFLITE_FILE_IDENTIFIER}" identifier is missing at bytes 4..8`);
   let info: TfliteModelInfo;
   try {
     info = decode(new CheckedByteBuffer(bytes.slice()));
@@ -227,7 +226,9 @@ function decode(bb: CheckedByteBuffer): TfliteModelInfo {
     return info;
   });
 
-  const subgraphs = list(model.subgraphsLength(), (i) => model.subgraphs(i)).map((sg) => decodeSubgraph(sg, opcodes, buffers));
+  const subgraphs = list(model.subgraphsLength(), (i) => model.subgraphs(i)).map((sg) =>
+    decodeSubgraph(sg, opcodes, buffers),
+  );
 
   const metadata = list(model.metadataLength(), (i) => model.metadata(i)).map((m) => {
     const buffer = m.buffer();
@@ -235,7 +236,9 @@ function decode(bb: CheckedByteBuffer): TfliteModelInfo {
     const b = buffers[buffer];
     if (b && b.dataOffset !== null) {
       try {
-        entry.text = new TextDecoder('utf-8', { fatal: true }).decode(bb.bytes().subarray(b.dataOffset, b.dataOffset + b.size));
+        entry.text = new TextDecoder('utf-8', { fatal: true }).decode(
+          bb.bytes().subarray(b.dataOffset, b.dataOffset + b.size),
+        );
       } catch {
         /* binary metadata */
       }
@@ -256,7 +259,9 @@ function decode(bb: CheckedByteBuffer): TfliteModelInfo {
 
 function decodeSubgraph(sg: SubGraph, opcodes: TfliteOpcodeInfo[], buffers: TfliteBufferInfo[]): TfliteSubgraphInfo {
   const tensors = list(sg.tensorsLength(), (i) => sg.tensors(i)).map((t, index) => decodeTensor(t, index, buffers));
-  const operators = list(sg.operatorsLength(), (i) => sg.operators(i)).map((op, index) => decodeOperator(op, index, opcodes));
+  const operators = list(sg.operatorsLength(), (i) => sg.operators(i)).map((op, index) =>
+    decodeOperator(op, index, opcodes),
+  );
   return {
     name: sg.name() ?? '',
     inputs: list(sg.inputsLength(), (i) => sg.inputs(i)),
@@ -298,7 +303,8 @@ function decodeTensor(t: Tensor, index: number, buffers: TfliteBufferInfo[]): Tf
 function decodeOperator(op: Operator, index: number, opcodes: TfliteOpcodeInfo[]): TfliteOperatorInfo {
   const opcodeIndex = op.opcodeIndex();
   const opcode = opcodes[opcodeIndex];
-  if (!opcode) throw parseError(`operator ${index} uses opcode ${opcodeIndex}, but the model has ${opcodes.length} opcodes`);
+  if (!opcode)
+    throw parseError(`operator ${index} uses opcode ${opcodeIndex}, but the model has ${opcodes.length} opcodes`);
   return {
     index,
     opcodeIndex,
@@ -319,7 +325,7 @@ function decodeOptions(op: Operator): TfliteOptionsInfo | null {
   const fields: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(table.unpack())) {
     const names = ENUM_FIELDS[key];
-    fields[key] = names && typeof value === 'number' ? names[value] ?? value : value;
+    fields[key] = names && typeof value === 'number' ? (names[value] ?? value) : value;
   }
   return { type: builtinOptionsName(tag), fields };
 }
@@ -333,11 +339,15 @@ function validate(m: TfliteModelInfo): void {
     const where = `subgraph ${s}`;
     const inRange = (t: number) => Number.isInteger(t) && t >= 0 && t < n;
     sg.tensors.forEach((t) => {
-      if (t.buffer >= m.buffers.length) throw parseError(`${where}: tensor ${t.index} refers to buffer ${t.buffer} of ${m.buffers.length}`);
-      if (!t.shape.every((d) => d >= 0)) throw parseError(`${where}: tensor ${t.index} has a negative dimension [${t.shape}]`);
+      if (t.buffer >= m.buffers.length)
+        throw parseError(`${where}: tensor ${t.index} refers to buffer ${t.buffer} of ${m.buffers.length}`);
+      if (!t.shape.every((d) => d >= 0))
+        throw parseError(`${where}: tensor ${t.index} has a negative dimension [${t.shape}]`);
       const q = t.quantization;
       if (q && q.zeroPoint.length && q.zeroPoint.length !== q.scale.length) {
-        throw parseError(`${where}: tensor ${t.index} has ${q.scale.length} scales and ${q.zeroPoint.length} zero points`);
+        throw parseError(
+          `${where}: tensor ${t.index} has ${q.scale.length} scales and ${q.zeroPoint.length} zero points`,
+        );
       }
     });
     sg.inputs.forEach((t) => {
@@ -348,7 +358,8 @@ function validate(m: TfliteModelInfo): void {
     });
     sg.operators.forEach((op) => {
       op.inputs.forEach((t) => {
-        if (t !== -1 && !inRange(t)) throw parseError(`${where}: operator ${op.index} (${op.op}) reads missing tensor ${t}`);
+        if (t !== -1 && !inRange(t))
+          throw parseError(`${where}: operator ${op.index} (${op.op}) reads missing tensor ${t}`);
       });
       op.outputs.forEach((t) => {
         if (!inRange(t)) throw parseError(`${where}: operator ${op.index} (${op.op}) writes missing tensor ${t}`);

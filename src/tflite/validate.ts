@@ -19,7 +19,20 @@ import { TfliteModelInfo, TfliteTensorInfo } from './reader';
 
 /** Bytes per element of the fixed-size tensor types (strings, resources and variants have none). */
 export const TFLITE_TYPE_BYTES: Readonly<Record<string, number>> = {
-  float32: 4, float16: 2, float64: 8, int8: 1, uint8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, int64: 8, uint64: 8, bool: 1, complex64: 8, complex128: 16,
+  float32: 4,
+  float16: 2,
+  float64: 8,
+  int8: 1,
+  uint8: 1,
+  int16: 2,
+  uint16: 2,
+  int32: 4,
+  uint32: 4,
+  int64: 8,
+  uint64: 8,
+  bool: 1,
+  complex64: 8,
+  complex128: 16,
 };
 
 function invalid(message: string, op?: { index: number; op: string }): EdgelockError {
@@ -31,12 +44,17 @@ function checkTensor(t: TfliteTensorInfo, m: TfliteModelInfo, where: string): vo
   const elements = t.shape.reduce((a, d) => a * d, 1);
   const size = TFLITE_TYPE_BYTES[t.dtype];
   if (b && b.size > 0 && !t.sparse && !b.external && size !== undefined && b.size !== elements * size) {
-    throw invalid(`${where}: tensor ${t.index} '${t.name}' (${t.dtype} [${t.shape}]) needs ${elements * size} bytes, its buffer ${t.buffer} holds ${b.size}`);
+    throw invalid(
+      `${where}: tensor ${t.index} '${t.name}' (${t.dtype} [${t.shape}]) needs ${elements * size} bytes, its buffer ${t.buffer} holds ${b.size}`,
+    );
   }
   const q = t.quantization;
   if (!q || q.custom || q.scale.length === 0) return;
   q.scale.forEach((s, i) => {
-    if (!(s > 0) || !Number.isFinite(s)) throw invalid(`${where}: tensor ${t.index} '${t.name}' has scale ${s} (channel ${i}); scales are positive and finite`);
+    if (!(s > 0) || !Number.isFinite(s))
+      throw invalid(
+        `${where}: tensor ${t.index} '${t.name}' has scale ${s} (channel ${i}); scales are positive and finite`,
+      );
   });
   if (t.dtype === 'int8') {
     const z = q.zeroPoint.find((v) => v < -128 || v > 127);
@@ -45,7 +63,9 @@ function checkTensor(t: TfliteTensorInfo, m: TfliteModelInfo, where: string): vo
   if (q.scale.length > 1) {
     const axis = q.quantizedDimension;
     if (axis < 0 || axis >= t.shape.length || t.shape[axis] !== q.scale.length) {
-      throw invalid(`${where}: tensor ${t.index} '${t.name}' [${t.shape}] has ${q.scale.length} per-channel scales on dimension ${axis}`);
+      throw invalid(
+        `${where}: tensor ${t.index} '${t.name}' [${t.shape}] has ${q.scale.length} per-channel scales on dimension ${axis}`,
+      );
     }
   }
 }
@@ -65,20 +85,31 @@ export function validateTflite(m: TfliteModelInfo): void {
       if (info && op.options) {
         const expected = info.options;
         if (op.options.type !== builtinOptionsName(expected)) {
-          throw invalid(`${where}: operator ${op.index} (${op.op}) carries ${op.options.type}; ${op.op} takes ${expected === BuiltinOptions.NONE ? 'no options' : builtinOptionsName(expected)}`, op);
+          throw invalid(
+            `${where}: operator ${op.index} (${op.op}) carries ${op.options.type}; ${op.op} takes ${expected === BuiltinOptions.NONE ? 'no options' : builtinOptionsName(expected)}`,
+            op,
+          );
         }
       }
       for (const i of op.inputs) {
         if (i === -1) continue;
         const t = sg.tensors[i];
         if (!t.constant && !t.isVariable && !written.has(i)) {
-          throw invalid(`${where}: operator ${op.index} (${op.op}) reads tensor ${i} '${t.name}' before anything writes it`, op);
+          throw invalid(
+            `${where}: operator ${op.index} (${op.op}) reads tensor ${i} '${t.name}' before anything writes it`,
+            op,
+          );
         }
       }
       for (const o of op.outputs) {
         const t = sg.tensors[o];
-        if (t.constant) throw invalid(`${where}: operator ${op.index} (${op.op}) writes constant tensor ${o} '${t.name}'`, op);
-        if (written.has(o) && !t.isVariable) throw invalid(`${where}: operator ${op.index} (${op.op}) writes tensor ${o} '${t.name}', already written`, op);
+        if (t.constant)
+          throw invalid(`${where}: operator ${op.index} (${op.op}) writes constant tensor ${o} '${t.name}'`, op);
+        if (written.has(o) && !t.isVariable)
+          throw invalid(
+            `${where}: operator ${op.index} (${op.op}) writes tensor ${o} '${t.name}', already written`,
+            op,
+          );
         written.add(o);
       }
     }

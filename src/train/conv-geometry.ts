@@ -34,11 +34,31 @@ export function convGeometry(inShape: number[], spec: WindowSpec, ceilMode = fal
   const outH = round((height + padTop + padBottom - dilationH * (kernelH - 1) - 1) / strideH) + 1;
   const outW = round((width + padLeft + padRight - dilationW * (kernelW - 1) - 1) / strideW) + 1;
   if (outH < 1 || outW < 1) throw new RangeError(`window ${kernelH}x${kernelW} does not fit input ${height}x${width}`);
-  return { channels, height, width, kernelH, kernelW, strideH, strideW, padTop, padLeft, dilationH, dilationW, outH, outW };
+  return {
+    channels,
+    height,
+    width,
+    kernelH,
+    kernelW,
+    strideH,
+    strideW,
+    padTop,
+    padLeft,
+    dilationH,
+    dilationW,
+    outH,
+    outW,
+  };
 }
 
 /** First and one-past-last output index whose input index o*stride - pad + k*dil lies inside [0, size). */
-export function validRange(outSize: number, size: number, stride: number, pad: number, offset: number): [number, number] {
+export function validRange(
+  outSize: number,
+  size: number,
+  stride: number,
+  pad: number,
+  offset: number,
+): [number, number] {
   // need 0 <= o*stride - pad + offset < size
   const lo = Math.max(0, Math.ceil((pad - offset) / stride));
   const hi = Math.min(outSize, Math.floor((size - 1 + pad - offset) / stride) + 1);

@@ -77,7 +77,15 @@ export function fitWith(engine: GradientEngine, count: number, opts: FitOptions)
       const last = b === batches - 1;
       if (opts.onProgress && ((b + 1) % every === 0 || last)) {
         const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-        opts.onProgress({ epoch, epochs: opts.epochs, batch: b + 1, batches, loss: lossSum / seen, accuracy: correct / seen, samplesPerSec: seen / secs });
+        opts.onProgress({
+          epoch,
+          epochs: opts.epochs,
+          batch: b + 1,
+          batches,
+          loss: lossSum / seen,
+          accuracy: correct / seen,
+          samplesPerSec: seen / secs,
+        });
       }
       if (opts.shouldStop?.()) {
         stopped = true;

@@ -23,7 +23,11 @@ export interface TrainableModel {
   bindings: WeightBinding[];
 }
 
-type Converter = (node: Node, model: Model, inShape: number[]) => { spec: LayerSpec; weights: Array<{ role: string; input: number; transposed?: boolean }> } | null;
+type Converter = (
+  node: Node,
+  model: Model,
+  inShape: number[],
+) => { spec: LayerSpec; weights: Array<{ role: string; input: number; transposed?: boolean }> } | null;
 
 function fail(node: Node, reason: string): never {
   throw new EdgelockError('E_TRAIN_UNSUPPORTED', reason, { node: node.name, op: node.opType });
@@ -45,7 +49,8 @@ function int(node: Node, name: string, fallback: number): number {
 
 function checkWindow(node: Node): void {
   const autoPad = node.attrs.auto_pad;
-  if (autoPad && autoPad.kind === 'string' && autoPad.value !== 'NOTSET') fail(node, `auto_pad ${autoPad.value} is not trainable; use explicit pads`);
+  if (autoPad && autoPad.kind === 'string' && autoPad.value !== 'NOTSET')
+    fail(node, `auto_pad ${autoPad.value} is not trainable; use explicit pads`);
   if (ints(node, 'kernel_shape', [0, 0]).length !== 2) fail(node, 'only 2-D windows are trainable');
 }
 
@@ -67,8 +72,21 @@ export const NODE_CONVERTERS: Record<string, Converter> = {
     const kernel = ints(node, 'kernel_shape', w.shape.slice(2));
     const hasBias = node.inputs.length > 2 && node.inputs[2] !== '';
     return {
-      spec: { kind: 'conv2d', name: node.name, filters: w.shape[0], group: int(node, 'group', 1), dilations: ints(node, 'dilations', [1, 1]) as [number, number], bias: hasBias, ...window(node, kernel) },
-      weights: hasBias ? [{ role: 'weight', input: 1 }, { role: 'bias', input: 2 }] : [{ role: 'weight', input: 1 }],
+      spec: {
+        kind: 'conv2d',
+        name: node.name,
+        filters: w.shape[0],
+        group: int(node, 'group', 1),
+        dilations: ints(node, 'dilations', [1, 1]) as [number, number],
+        bias: hasBias,
+        ...window(node, kernel),
+      },
+      weights: hasBias
+        ? [
+            { role: 'weight', input: 1 },
+            { role: 'bias', input: 2 },
+          ]
+        : [{ role: 'weight', input: 1 }],
     };
   },
   Gemm: (node, model, inShape) => {
@@ -83,8 +101,15 @@ export const NODE_CONVERTERS: Record<string, Converter> = {
     const w = model.graph.initializers.get(node.inputs[1]);
     const b = model.graph.initializers.get(node.inputs[2]);
     if (!w || !b) fail(node, 'weight and bias must be initializers');
-    if (b.data.length !== (transposed ? w.shape[1] : w.shape[0])) fail(node, 'bias must have one value per output (no broadcasting)');
-    return { spec: { kind: 'dense', name: node.name, units: transposed ? w.shape[1] : w.shape[0] }, weights: [{ role: 'weight', input: 1, transposed }, { role: 'bias', input: 2 }] };
+    if (b.data.length !== (transposed ? w.shape[1] : w.shape[0]))
+      fail(node, 'bias must have one value per output (no broadcasting)');
+    return {
+      spec: { kind: 'dense', name: node.name, units: transposed ? w.shape[1] : w.shape[0] },
+      weights: [
+        { role: 'weight', input: 1, transposed },
+        { role: 'bias', input: 2 },
+      ],
+    };
   },
   Relu: (node) => ({ spec: { kind: 'relu', name: node.name }, weights: [] }),
   Flatten: (node) => {
@@ -100,7 +125,8 @@ export const NODE_CONVERTERS: Record<string, Converter> = {
   },
   AveragePool: (node) => {
     checkWindow(node);
-    if (int(node, 'ceil_mode', 0) !== 0 || int(node, 'count_include_pad', 0) !== 0) fail(node, 'ceil_mode / count_include_pad are not trainable');
+    if (int(node, 'ceil_mode', 0) !== 0 || int(node, 'count_include_pad', 0) !== 0)
+      fail(node, 'ceil_mode / count_include_pad are not trainable');
     return { spec: { kind: 'avgpool', name: node.name, ...window(node, ints(node, 'kernel_shape', [])) }, weights: [] };
   },
   GlobalAveragePool: (node) => ({ spec: { kind: 'globalavgpool', name: node.name }, weights: [] }),
@@ -116,7 +142,10 @@ function float32(t: Tensor, node: Node): Float32Array {
 export function trainableFromModel(model: Model): TrainableModel {
   const g = model.graph;
   if (g.inputs.length !== 1 || g.outputs.length !== 1) {
-    throw new EdgelockError('E_TRAIN_UNSUPPORTED', `the trainer needs one input and one output (the model has ${g.inputs.length} and ${g.outputs.length})`);
+    throw new EdgelockError(
+      'E_TRAIN_UNSUPPORTED',
+      `the trainer needs one input and one output (the model has ${g.inputs.length} and ${g.outputs.length})`,
+    );
   }
   const shape = g.inputs[0].shape;
   if (!shape || shape.length < 2 || shape.some((d) => typeof d !== 'number')) {
@@ -124,17 +153,28 @@ export function trainableFromModel(model: Model): TrainableModel {
   }
   const inputShape = (shape as number[]).slice(1);
   const consumers = new Map<string, Node[]>();
-  for (const n of g.nodes) for (const i of n.inputs) if (!g.initializers.has(i)) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+  for (const n of g.nodes)
+    for (const i of n.inputs) if (!g.initializers.has(i)) consumers.set(i, [...(consumers.get(i) ?? []), n]);
 
   const specs: LayerSpec[] = [];
-  const pending: Array<{ node: Node; weights: Array<{ role: string; input: number; transposed?: boolean }>; layer: number }> = [];
+  const pending: Array<{
+    node: Node;
+    weights: Array<{ role: string; input: number; transposed?: boolean }>;
+    layer: number;
+  }> = [];
   let value = g.inputs[0].name;
   let net = buildNetwork(inputShape, [], 0);
   const visited = new Set<Node>();
   while (value !== g.outputs[0].name) {
     const next = consumers.get(value) ?? [];
     if (next.length !== 1) {
-      throw new EdgelockError('E_TRAIN_UNSUPPORTED', next.length ? `value '${value}' feeds ${next.length} nodes; only chains are trainable` : `value '${value}' does not reach the output`, { node: next[0]?.name });
+      throw new EdgelockError(
+        'E_TRAIN_UNSUPPORTED',
+        next.length
+          ? `value '${value}' feeds ${next.length} nodes; only chains are trainable`
+          : `value '${value}' does not reach the output`,
+        { node: next[0]?.name },
+      );
     }
     const node = next[0];
     if (visited.has(node)) fail(node, 'the graph has a cycle');
@@ -158,7 +198,8 @@ export function trainableFromModel(model: Model): TrainableModel {
       const t = g.initializers.get(name)!;
       const param = net.layers[layer].params.find((p) => p.role === w.role)!;
       const src = float32(t, node);
-      if (src.length !== param.value.length) fail(node, `${w.role} has ${src.length} values, the layer needs ${param.value.length}`);
+      if (src.length !== param.value.length)
+        fail(node, `${w.role} has ${src.length} values, the layer needs ${param.value.length}`);
       if (w.transposed) {
         const [rows, cols] = t.shape; // [in, out]
         for (let i = 0; i < rows; i++) for (let o = 0; o < cols; o++) param.value[o * rows + i] = src[i * cols + o];

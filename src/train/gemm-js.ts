@@ -9,10 +9,15 @@
 
 /** C[m×n] = (accumulate ? C : 0) + A[m×k] · B[k×n] */
 export function gemmNN(
-  m: number, n: number, k: number,
-  A: Float32Array, aOff: number,
-  B: Float32Array, bOff: number,
-  C: Float32Array, cOff: number,
+  m: number,
+  n: number,
+  k: number,
+  A: Float32Array,
+  aOff: number,
+  B: Float32Array,
+  bOff: number,
+  C: Float32Array,
+  cOff: number,
   accumulate: boolean,
 ): void {
   let i = 0;
@@ -24,11 +29,23 @@ export function gemmNN(
     const r1 = r0 + k;
     let p = 0;
     for (; p + 3 < k; p += 4) {
-      const x0 = A[r0 + p], x1 = A[r0 + p + 1], x2 = A[r0 + p + 2], x3 = A[r0 + p + 3];
-      const y0 = A[r1 + p], y1 = A[r1 + p + 1], y2 = A[r1 + p + 2], y3 = A[r1 + p + 3];
-      const b0 = bOff + p * n, b1 = b0 + n, b2 = b1 + n, b3 = b2 + n;
+      const x0 = A[r0 + p],
+        x1 = A[r0 + p + 1],
+        x2 = A[r0 + p + 2],
+        x3 = A[r0 + p + 3];
+      const y0 = A[r1 + p],
+        y1 = A[r1 + p + 1],
+        y2 = A[r1 + p + 2],
+        y3 = A[r1 + p + 3];
+      const b0 = bOff + p * n,
+        b1 = b0 + n,
+        b2 = b1 + n,
+        b3 = b2 + n;
       for (let j = 0; j < n; j++) {
-        const v0 = B[b0 + j], v1 = B[b1 + j], v2 = B[b2 + j], v3 = B[b3 + j];
+        const v0 = B[b0 + j],
+          v1 = B[b1 + j],
+          v2 = B[b2 + j],
+          v3 = B[b3 + j];
         C[c0 + j] += x0 * v0 + x1 * v1 + x2 * v2 + x3 * v3;
         C[c1 + j] += y0 * v0 + y1 * v1 + y2 * v2 + y3 * v3;
       }
@@ -47,12 +64,28 @@ export function gemmNN(
   if (i < m) gemmNNRow(n, k, A, aOff + i * k, B, bOff, C, cOff + i * n, accumulate);
 }
 
-function gemmNNRow(n: number, k: number, A: Float32Array, ai: number, B: Float32Array, bOff: number, C: Float32Array, ci: number, accumulate: boolean): void {
+function gemmNNRow(
+  n: number,
+  k: number,
+  A: Float32Array,
+  ai: number,
+  B: Float32Array,
+  bOff: number,
+  C: Float32Array,
+  ci: number,
+  accumulate: boolean,
+): void {
   if (!accumulate) C.fill(0, ci, ci + n);
   let p = 0;
   for (; p + 3 < k; p += 4) {
-    const a0 = A[ai + p], a1 = A[ai + p + 1], a2 = A[ai + p + 2], a3 = A[ai + p + 3];
-    const b0 = bOff + p * n, b1 = b0 + n, b2 = b1 + n, b3 = b2 + n;
+    const a0 = A[ai + p],
+      a1 = A[ai + p + 1],
+      a2 = A[ai + p + 2],
+      a3 = A[ai + p + 3];
+    const b0 = bOff + p * n,
+      b1 = b0 + n,
+      b2 = b1 + n,
+      b3 = b2 + n;
     for (let j = 0; j < n; j++) C[ci + j] += a0 * B[b0 + j] + a1 * B[b1 + j] + a2 * B[b2 + j] + a3 * B[b3 + j];
   }
   for (; p < k; p++) {
@@ -64,10 +97,15 @@ function gemmNNRow(n: number, k: number, A: Float32Array, ai: number, B: Float32
 
 /** C[m×n] = (accumulate ? C : 0) + A[m×k] · B[n×k]ᵀ  (dot products of rows) */
 export function gemmNT(
-  m: number, n: number, k: number,
-  A: Float32Array, aOff: number,
-  B: Float32Array, bOff: number,
-  C: Float32Array, cOff: number,
+  m: number,
+  n: number,
+  k: number,
+  A: Float32Array,
+  aOff: number,
+  B: Float32Array,
+  bOff: number,
+  C: Float32Array,
+  cOff: number,
   accumulate: boolean,
 ): void {
   let i = 0;
@@ -78,12 +116,25 @@ export function gemmNT(
     const c1 = c0 + n;
     let j = 0;
     for (; j + 3 < n; j += 4) {
-      const b0 = bOff + j * k, b1 = b0 + k, b2 = b1 + k, b3 = b2 + k;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+      const b0 = bOff + j * k,
+        b1 = b0 + k,
+        b2 = b1 + k,
+        b3 = b2 + k;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0,
+        t0 = 0,
+        t1 = 0,
+        t2 = 0,
+        t3 = 0;
       for (let p = 0; p < k; p++) {
         const x = A[r0 + p];
         const y = A[r1 + p];
-        const v0 = B[b0 + p], v1 = B[b1 + p], v2 = B[b2 + p], v3 = B[b3 + p];
+        const v0 = B[b0 + p],
+          v1 = B[b1 + p],
+          v2 = B[b2 + p],
+          v3 = B[b3 + p];
         s0 += x * v0;
         s1 += x * v1;
         s2 += x * v2;
@@ -94,11 +145,23 @@ export function gemmNT(
         t3 += y * v3;
       }
       if (accumulate) {
-        C[c0 + j] += s0; C[c0 + j + 1] += s1; C[c0 + j + 2] += s2; C[c0 + j + 3] += s3;
-        C[c1 + j] += t0; C[c1 + j + 1] += t1; C[c1 + j + 2] += t2; C[c1 + j + 3] += t3;
+        C[c0 + j] += s0;
+        C[c0 + j + 1] += s1;
+        C[c0 + j + 2] += s2;
+        C[c0 + j + 3] += s3;
+        C[c1 + j] += t0;
+        C[c1 + j + 1] += t1;
+        C[c1 + j + 2] += t2;
+        C[c1 + j + 3] += t3;
       } else {
-        C[c0 + j] = s0; C[c0 + j + 1] = s1; C[c0 + j + 2] = s2; C[c0 + j + 3] = s3;
-        C[c1 + j] = t0; C[c1 + j + 1] = t1; C[c1 + j + 2] = t2; C[c1 + j + 3] = t3;
+        C[c0 + j] = s0;
+        C[c0 + j + 1] = s1;
+        C[c0 + j + 2] = s2;
+        C[c0 + j + 3] = s3;
+        C[c1 + j] = t0;
+        C[c1 + j + 1] = t1;
+        C[c1 + j + 2] = t2;
+        C[c1 + j + 3] = t3;
       }
     }
     for (; j < n; j++) {
@@ -117,11 +180,27 @@ export function gemmNT(
   if (i < m) gemmNTRow(n, k, A, aOff + i * k, B, bOff, C, cOff + i * n, accumulate);
 }
 
-function gemmNTRow(n: number, k: number, A: Float32Array, ai: number, B: Float32Array, bOff: number, C: Float32Array, ci: number, accumulate: boolean): void {
+function gemmNTRow(
+  n: number,
+  k: number,
+  A: Float32Array,
+  ai: number,
+  B: Float32Array,
+  bOff: number,
+  C: Float32Array,
+  ci: number,
+  accumulate: boolean,
+): void {
   let j = 0;
   for (; j + 3 < n; j += 4) {
-    const b0 = bOff + j * k, b1 = b0 + k, b2 = b1 + k, b3 = b2 + k;
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    const b0 = bOff + j * k,
+      b1 = b0 + k,
+      b2 = b1 + k,
+      b3 = b2 + k;
+    let s0 = 0,
+      s1 = 0,
+      s2 = 0,
+      s3 = 0;
     for (let p = 0; p < k; p++) {
       const a = A[ai + p];
       s0 += a * B[b0 + p];
@@ -130,9 +209,15 @@ function gemmNTRow(n: number, k: number, A: Float32Array, ai: number, B: Float32
       s3 += a * B[b3 + p];
     }
     if (accumulate) {
-      C[ci + j] += s0; C[ci + j + 1] += s1; C[ci + j + 2] += s2; C[ci + j + 3] += s3;
+      C[ci + j] += s0;
+      C[ci + j + 1] += s1;
+      C[ci + j + 2] += s2;
+      C[ci + j + 3] += s3;
     } else {
-      C[ci + j] = s0; C[ci + j + 1] = s1; C[ci + j + 2] = s2; C[ci + j + 3] = s3;
+      C[ci + j] = s0;
+      C[ci + j + 1] = s1;
+      C[ci + j + 2] = s2;
+      C[ci + j + 3] = s3;
     }
   }
   for (; j < n; j++) {
@@ -145,10 +230,15 @@ function gemmNTRow(n: number, k: number, A: Float32Array, ai: number, B: Float32
 
 /** C[m×n] = (accumulate ? C : 0) + A[k×m]ᵀ · B[k×n] */
 export function gemmTN(
-  m: number, n: number, k: number,
-  A: Float32Array, aOff: number,
-  B: Float32Array, bOff: number,
-  C: Float32Array, cOff: number,
+  m: number,
+  n: number,
+  k: number,
+  A: Float32Array,
+  aOff: number,
+  B: Float32Array,
+  bOff: number,
+  C: Float32Array,
+  cOff: number,
   accumulate: boolean,
 ): void {
   let i = 0;
@@ -158,12 +248,27 @@ export function gemmTN(
     if (!accumulate) C.fill(0, c0, c1 + n);
     let p = 0;
     for (; p + 3 < k; p += 4) {
-      const q0 = aOff + p * m + i, q1 = q0 + m, q2 = q1 + m, q3 = q2 + m;
-      const x0 = A[q0], x1 = A[q1], x2 = A[q2], x3 = A[q3];
-      const y0 = A[q0 + 1], y1 = A[q1 + 1], y2 = A[q2 + 1], y3 = A[q3 + 1];
-      const b0 = bOff + p * n, b1 = b0 + n, b2 = b1 + n, b3 = b2 + n;
+      const q0 = aOff + p * m + i,
+        q1 = q0 + m,
+        q2 = q1 + m,
+        q3 = q2 + m;
+      const x0 = A[q0],
+        x1 = A[q1],
+        x2 = A[q2],
+        x3 = A[q3];
+      const y0 = A[q0 + 1],
+        y1 = A[q1 + 1],
+        y2 = A[q2 + 1],
+        y3 = A[q3 + 1];
+      const b0 = bOff + p * n,
+        b1 = b0 + n,
+        b2 = b1 + n,
+        b3 = b2 + n;
       for (let j = 0; j < n; j++) {
-        const v0 = B[b0 + j], v1 = B[b1 + j], v2 = B[b2 + j], v3 = B[b3 + j];
+        const v0 = B[b0 + j],
+          v1 = B[b1 + j],
+          v2 = B[b2 + j],
+          v3 = B[b3 + j];
         C[c0 + j] += x0 * v0 + x1 * v1 + x2 * v2 + x3 * v3;
         C[c1 + j] += y0 * v0 + y1 * v1 + y2 * v2 + y3 * v3;
       }
@@ -184,8 +289,14 @@ export function gemmTN(
     if (!accumulate) C.fill(0, ci, ci + n);
     let p = 0;
     for (; p + 3 < k; p += 4) {
-      const a0 = A[aOff + p * m + i], a1 = A[aOff + (p + 1) * m + i], a2 = A[aOff + (p + 2) * m + i], a3 = A[aOff + (p + 3) * m + i];
-      const b0 = bOff + p * n, b1 = b0 + n, b2 = b1 + n, b3 = b2 + n;
+      const a0 = A[aOff + p * m + i],
+        a1 = A[aOff + (p + 1) * m + i],
+        a2 = A[aOff + (p + 2) * m + i],
+        a3 = A[aOff + (p + 3) * m + i];
+      const b0 = bOff + p * n,
+        b1 = b0 + n,
+        b2 = b1 + n,
+        b3 = b2 + n;
       for (let j = 0; j < n; j++) C[ci + j] += a0 * B[b0 + j] + a1 * B[b1 + j] + a2 * B[b2 + j] + a3 * B[b3 + j];
     }
     for (; p < k; p++) {

@@ -24,7 +24,17 @@ import * as path from 'path';
  */
 export const WASM_PATH = path.resolve(__dirname, '..', '..', 'src', 'train', 'gemm-wasm.wasm');
 
-type NnFn = (m: number, nv: number, k: number, a: number, ars: number, acs: number, b: number, c: number, acc: number) => void;
+type NnFn = (
+  m: number,
+  nv: number,
+  k: number,
+  a: number,
+  ars: number,
+  acs: number,
+  b: number,
+  c: number,
+  acc: number,
+) => void;
 type NtFn = (m: number, nb: number, kq: number, a: number, b: number, c: number, acc: number) => void;
 
 /** The parts of the WebAssembly JS API used here (the project's TypeScript lib has no DOM types). */
@@ -81,7 +91,15 @@ const up = (v: number, to: number) => Math.ceil(v / to) * to;
 const SHORT_ROW = 64;
 
 /** Copies `rows` rows of `cols` floats (source stride `cols`) to the heap at stride `stride`, zeroing the padding. */
-function putRows(h: Float32Array, at: number, src: Float32Array, off: number, rows: number, cols: number, stride: number): void {
+function putRows(
+  h: Float32Array,
+  at: number,
+  src: Float32Array,
+  off: number,
+  rows: number,
+  cols: number,
+  stride: number,
+): void {
   if (stride === cols) {
     h.set(src.subarray(off, off + rows * cols), at);
     return;
@@ -101,7 +119,15 @@ function putRows(h: Float32Array, at: number, src: Float32Array, off: number, ro
   }
 }
 
-function getRows(h: Float32Array, at: number, dst: Float32Array, off: number, rows: number, cols: number, stride: number): void {
+function getRows(
+  h: Float32Array,
+  at: number,
+  dst: Float32Array,
+  off: number,
+  rows: number,
+  cols: number,
+  stride: number,
+): void {
   if (stride === cols) {
     dst.set(h.subarray(at, at + rows * cols), off);
     return;
@@ -118,8 +144,17 @@ function getRows(h: Float32Array, at: number, dst: Float32Array, off: number, ro
 }
 
 function nnLike(
-  transA: boolean, m: number, n: number, k: number,
-  A: Float32Array, aOff: number, B: Float32Array, bOff: number, C: Float32Array, cOff: number, accumulate: boolean,
+  transA: boolean,
+  m: number,
+  n: number,
+  k: number,
+  A: Float32Array,
+  aOff: number,
+  B: Float32Array,
+  bOff: number,
+  C: Float32Array,
+  cOff: number,
+  accumulate: boolean,
 ): void {
   const kern = load()!;
   const ns = up(n, 4);
@@ -136,17 +171,50 @@ function nnLike(
 }
 
 /** C[m×n] = (accumulate ? C : 0) + A[m×k] · B[k×n] */
-export function gemmNN(m: number, n: number, k: number, A: Float32Array, aOff: number, B: Float32Array, bOff: number, C: Float32Array, cOff: number, accumulate: boolean): void {
+export function gemmNN(
+  m: number,
+  n: number,
+  k: number,
+  A: Float32Array,
+  aOff: number,
+  B: Float32Array,
+  bOff: number,
+  C: Float32Array,
+  cOff: number,
+  accumulate: boolean,
+): void {
   nnLike(false, m, n, k, A, aOff, B, bOff, C, cOff, accumulate);
 }
 
 /** C[m×n] = (accumulate ? C : 0) + A[k×m]ᵀ · B[k×n] */
-export function gemmTN(m: number, n: number, k: number, A: Float32Array, aOff: number, B: Float32Array, bOff: number, C: Float32Array, cOff: number, accumulate: boolean): void {
+export function gemmTN(
+  m: number,
+  n: number,
+  k: number,
+  A: Float32Array,
+  aOff: number,
+  B: Float32Array,
+  bOff: number,
+  C: Float32Array,
+  cOff: number,
+  accumulate: boolean,
+): void {
   nnLike(true, m, n, k, A, aOff, B, bOff, C, cOff, accumulate);
 }
 
 /** C[m×n] = (accumulate ? C : 0) + A[m×k] · B[n×k]ᵀ */
-export function gemmNT(m: number, n: number, k: number, A: Float32Array, aOff: number, B: Float32Array, bOff: number, C: Float32Array, cOff: number, accumulate: boolean): void {
+export function gemmNT(
+  m: number,
+  n: number,
+  k: number,
+  A: Float32Array,
+  aOff: number,
+  B: Float32Array,
+  bOff: number,
+  C: Float32Array,
+  cOff: number,
+  accumulate: boolean,
+): void {
   const kern = load()!;
   const ks = up(k, 4);
   const n4 = up(n, 4);

@@ -12,11 +12,23 @@ export const SIMD_MIN_MACS = 2048;
 
 const useSimd = process.env.EDGELOCK_TRAIN_KERNELS !== 'js' && simd.wasmSimdAvailable();
 
-export type Gemm = (m: number, n: number, k: number, A: Float32Array, aOff: number, B: Float32Array, bOff: number, C: Float32Array, cOff: number, accumulate: boolean) => void;
+export type Gemm = (
+  m: number,
+  n: number,
+  k: number,
+  A: Float32Array,
+  aOff: number,
+  B: Float32Array,
+  bOff: number,
+  C: Float32Array,
+  cOff: number,
+  accumulate: boolean,
+) => void;
 
 function pick(fast: Gemm, plain: Gemm): Gemm {
   if (!useSimd) return plain;
-  return (m, n, k, A, aOff, B, bOff, C, cOff, accumulate) => (m * n * k >= SIMD_MIN_MACS ? fast : plain)(m, n, k, A, aOff, B, bOff, C, cOff, accumulate);
+  return (m, n, k, A, aOff, B, bOff, C, cOff, accumulate) =>
+    (m * n * k >= SIMD_MIN_MACS ? fast : plain)(m, n, k, A, aOff, B, bOff, C, cOff, accumulate);
 }
 
 /** C[m×n] = (accumulate ? C : 0) + A[m×k] · B[k×n] */

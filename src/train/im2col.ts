@@ -20,7 +20,10 @@ function planOf(g: ConvGeometry): Int32Array {
     const [oyLo, oyHi] = validRange(outH, height, strideH, padTop, ki * dilationH);
     for (let kj = 0; kj < kernelW; kj++) {
       const [oxLo, oxHi] = validRange(outW, width, strideW, padLeft, kj * dilationW);
-      plan.set([oyLo, oyHi, oxLo, oxHi, (ki * dilationH - padTop) * width + kj * dilationW - padLeft], (ki * kernelW + kj) * 5);
+      plan.set(
+        [oyLo, oyHi, oxLo, oxHi, (ki * dilationH - padTop) * width + kj * dilationW - padLeft],
+        (ki * kernelW + kj) * 5,
+      );
     }
   }
   PLANS.set(g, plan);
@@ -37,7 +40,10 @@ export function im2col(x: Float32Array, xOff: number, g: ConvGeometry, cols: Flo
   for (let c = 0; c < channels; c++) {
     const xc = xOff + c * height * width;
     for (let q = 0; q < offsets * 5; q += 5) {
-      const oyLo = plan[q], oyHi = plan[q + 1], oxLo = plan[q + 2], oxHi = plan[q + 3];
+      const oyLo = plan[q],
+        oyHi = plan[q + 1],
+        oxLo = plan[q + 2],
+        oxHi = plan[q + 3];
       const end = row + plane;
       let d = row;
       for (const top = row + oyLo * outW; d < top; d++) cols[d] = 0;
@@ -65,7 +71,10 @@ export function col2im(dcols: Float32Array, colOff: number, g: ConvGeometry, dx:
   for (let c = 0; c < channels; c++) {
     const xc = dxOff + c * height * width;
     for (let q = 0; q < offsets * 5; q += 5) {
-      const oyLo = plan[q], oyHi = plan[q + 1], oxLo = plan[q + 2], oxHi = plan[q + 3];
+      const oyLo = plan[q],
+        oyHi = plan[q + 1],
+        oxLo = plan[q + 2],
+        oxHi = plan[q + 3];
       let s = row + oyLo * outW;
       let dst = xc + plan[q + 4] + oyLo * rowStep;
       for (let oy = oyLo; oy < oyHi; oy++, s += outW, dst += rowStep) {

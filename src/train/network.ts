@@ -9,7 +9,11 @@ export class Sequential {
   readonly outputSize: number;
 
   /** Sets every layer up in order; `seed` makes the initial weights reproducible. */
-  constructor(inputShape: number[], readonly layers: Layer[], seed: number) {
+  constructor(
+    inputShape: number[],
+    readonly layers: Layer[],
+    seed: number,
+  ) {
     const rng = new Rng(seed);
     const names = new Set<string>();
     let shape = inputShape;

@@ -15,14 +15,29 @@ function run(setup: WorkerSetup): void {
   const ctrl = new Int32Array(setup.ctrl);
   const stats = new Float64Array(setup.stats);
   const order = new Int32Array(setup.order);
-  const engine = localEngine(net, { x: new Float32Array(setup.x), labels: new Uint8Array(setup.labels), count: setup.count }, setup.maxShard);
+  const engine = localEngine(
+    net,
+    { x: new Float32Array(setup.x), labels: new Uint8Array(setup.labels), count: setup.count },
+    setup.maxShard,
+  );
   parentPort!.postMessage('ready');
   let generation = 0;
   for (;;) {
     Atomics.wait(ctrl, CTRL.generation, generation);
     generation = Atomics.load(ctrl, CTRL.generation);
     if (Atomics.load(ctrl, CTRL.stop)) break;
-    runShards(engine, setup.grads, total, stats, order, ctrl[CTRL.start], ctrl[CTRL.count], setup.index, setup.participants, setup.shards);
+    runShards(
+      engine,
+      setup.grads,
+      total,
+      stats,
+      order,
+      ctrl[CTRL.start],
+      ctrl[CTRL.count],
+      setup.index,
+      setup.participants,
+      setup.shards,
+    );
     Atomics.add(ctrl, CTRL.done, 1);
     Atomics.notify(ctrl, CTRL.done);
   }

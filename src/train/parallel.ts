@@ -43,12 +43,17 @@ function shared(bytes: number): SharedArrayBuffer {
   return new SharedArrayBuffer(Math.max(8, bytes));
 }
 
-export async function fitParallel(net: Sequential, data: LabelledData, opts: ParallelFitOptions): Promise<EpochStats[]> {
+export async function fitParallel(
+  net: Sequential,
+  data: LabelledData,
+  opts: ParallelFitOptions,
+): Promise<EpochStats[]> {
   const shards = shardCount(opts.batchSize);
   const threads = Math.max(1, Math.min(opts.threads ?? defaultThreads(), shards));
   if (threads === 1) return fitWith(shardedLocalEngine(net, data, opts.batchSize), data.count, opts);
   const specs: LayerSpec[] | undefined = specsOf(net);
-  if (!specs) throw new Error('fitParallel needs a network made by buildNetwork (its layer specs are sent to the workers)');
+  if (!specs)
+    throw new Error('fitParallel needs a network made by buildNetwork (its layer specs are sent to the workers)');
 
   const params = net.params;
   const total = params.reduce((n, p) => n + p.value.length, 0);

@@ -45,7 +45,11 @@ export interface CleanTrainingOptions {
 }
 
 /** Trains `models` fresh networks of `model`'s architecture on the data, each from its own seed. */
-export async function* trainCleanModels(model: Model, data: BaseData, o: CleanTrainingOptions): AsyncGenerator<CleanClassifier> {
+export async function* trainCleanModels(
+  model: Model,
+  data: BaseData,
+  o: CleanTrainingOptions,
+): AsyncGenerator<CleanClassifier> {
   const template = trainableFromModel(model);
   const size = template.net.inputSize;
   for (let m = 0; m < o.models; m++) {
@@ -66,16 +70,20 @@ export async function* trainCleanModels(model: Model, data: BaseData, o: CleanTr
       labels = l;
     }
     const lr = o.lr ?? 0.03;
-    await fitParallel(net, { x, labels, count }, {
-      epochs: o.epochs,
-      batchSize: 64,
-      optimizer: new Sgd({ lr, momentum: 0.9, weightDecay: 1e-4 }),
-      lrSchedule: (e) => lr * Math.pow(0.6, e),
-      seed: seed + 1,
-      threads: o.threads,
-      progressEvery: 200,
-      onProgress: (p) => o.onProgress?.(m, p),
-    });
+    await fitParallel(
+      net,
+      { x, labels, count },
+      {
+        epochs: o.epochs,
+        batchSize: 64,
+        optimizer: new Sgd({ lr, momentum: 0.9, weightDecay: 1e-4 }),
+        lrSchedule: (e) => lr * Math.pow(0.6, e),
+        seed: seed + 1,
+        threads: o.threads,
+        progressEvery: 200,
+        onProgress: (p) => o.onProgress?.(m, p),
+      },
+    );
     let accuracy: number | undefined;
     if (o.test) {
       const pred = predict(net, o.test.data, o.test.count);
@@ -85,7 +93,12 @@ export async function* trainCleanModels(model: Model, data: BaseData, o: CleanTr
     }
     // The template's parameters are bound to its initializers: copy the fresh weights in and write them back.
     template.net.params.forEach((p, i) => p.value.set(net.params[i].value));
-    yield { name: `seed ${seed}`, model: writeBackWeights(model, template), predict: async (xs, n) => predict(net, xs, n), accuracy };
+    yield {
+      name: `seed ${seed}`,
+      model: writeBackWeights(model, template),
+      predict: async (xs, n) => predict(net, xs, n),
+      accuracy,
+    };
   }
 }
 
@@ -98,7 +111,9 @@ export async function calibrateNull(
   probes = 9,
   onModel?: (r: NullModelResult) => void,
 ): Promise<NullCalibration> {
-  const sets = [signature, ...Array.from({ length: probes }, (_, i) => probeSignature(i + 1))].map((s) => prepareTriggers(s, params, base).set);
+  const sets = [signature, ...Array.from({ length: probes }, (_, i) => probeSignature(i + 1))].map(
+    (s) => prepareTriggers(s, params, base).set,
+  );
   const results: NullModelResult[] = [];
   for await (const c of classifiers) {
     let matches = 0;
@@ -108,7 +123,12 @@ export async function calibrateNull(
       for (let k = 0; k < set.labels.length; k++) if (pred[k] === set.labels[k]) matches++;
       trials += set.labels.length;
     }
-    const r: NullModelResult = { model: c.name, matches, trials, ...(c.accuracy !== undefined ? { accuracy: c.accuracy } : {}) };
+    const r: NullModelResult = {
+      model: c.name,
+      matches,
+      trials,
+      ...(c.accuracy !== undefined ? { accuracy: c.accuracy } : {}),
+    };
     results.push(r);
     onModel?.(r);
   }

@@ -6,7 +6,8 @@
 import { Sha256Stream } from './drbg';
 
 export function derangement(stream: Sha256Stream, classes: number): number[] {
-  if (!Number.isInteger(classes) || classes < 2) throw new RangeError(`a derangement needs at least 2 classes, got ${classes}`);
+  if (!Number.isInteger(classes) || classes < 2)
+    throw new RangeError(`a derangement needs at least 2 classes, got ${classes}`);
   for (;;) {
     const perm = Array.from({ length: classes }, (_, i) => i);
     for (let i = classes - 1; i >= 1; i--) {

@@ -68,7 +68,11 @@ const f32bits = (v: number): number => new Uint32Array(Float32Array.of(v).buffer
 
 async function inputChannels(client: DeviceClient, slot: number): Promise<number> {
   const io = await client.modelIo(slot);
-  if (io.inputs.length !== 1) throw new EdgelockError('E_WATERMARK_PARAMS', `the model in slot ${slot} has ${io.inputs.length} inputs; a watermark check needs one`);
+  if (io.inputs.length !== 1)
+    throw new EdgelockError(
+      'E_WATERMARK_PARAMS',
+      `the model in slot ${slot} has ${io.inputs.length} inputs; a watermark check needs one`,
+    );
   const shape = io.inputs[0].shape;
   return shape.length === 4 ? shape[3] : 1;
 }
@@ -79,20 +83,33 @@ export function protocolTriggerPort(client: DeviceClient, opts: ProtocolPortOpti
     async runTriggers(r: DeviceTriggerRequest): Promise<Int32Array> {
       const t0 = Date.now();
       const S = r.sampleSize;
-      if (r.bases.length !== r.count * S) throw new EdgelockError('E_WATERMARK_DATA', `${r.bases.length} base values for ${r.count} samples of ${S}`);
+      if (r.bases.length !== r.count * S)
+        throw new EdgelockError('E_WATERMARK_DATA', `${r.bases.length} base values for ${r.count} samples of ${S}`);
       for (let i = 0; i < r.bases.length; i++) {
-        if (!Number.isFinite(r.bases[i])) throw new EdgelockError('E_WATERMARK_DATA', `base value ${i} is not a finite number`);
+        if (!Number.isFinite(r.bases[i]))
+          throw new EdgelockError('E_WATERMARK_DATA', `base value ${i} is not a finite number`);
       }
       const channels = opts.channels ?? (await inputChannels(client, slot));
       const coded = tableEncoding(r.bases);
       const encoding = coded ? ENCODING_TABLE : ENCODING_F32;
-      const table = coded ? Buffer.from(coded.table.buffer, coded.table.byteOffset, coded.table.byteLength) : Buffer.alloc(0);
-      const wire = coded ? Buffer.from(coded.indices.buffer, coded.indices.byteOffset, coded.indices.byteLength) : Buffer.from(r.bases.buffer, r.bases.byteOffset, r.bases.byteLength);
+      const table = coded
+        ? Buffer.from(coded.table.buffer, coded.table.byteOffset, coded.table.byteLength)
+        : Buffer.alloc(0);
+      const wire = coded
+        ? Buffer.from(coded.indices.buffer, coded.indices.byteOffset, coded.indices.byteLength)
+        : Buffer.from(r.bases.buffer, r.bases.byteOffset, r.bases.byteLength);
       const vsize = coded ? 1 : 4;
       const begin = {
-        slot, encoding, channels, sample_size: S, positions: r.positions,
-        delta: f32bits(r.delta), lo: f32bits(r.range[0]), hi: f32bits(r.range[1]),
-        signature: Buffer.from(r.signature), table,
+        slot,
+        encoding,
+        channels,
+        sample_size: S,
+        positions: r.positions,
+        delta: f32bits(r.delta),
+        lo: f32bits(r.range[0]),
+        hi: f32bits(r.range[1]),
+        signature: Buffer.from(r.signature),
+        table,
       };
       // values per frame: the payload room, whole samples when one fits, and at most as many answers as a frame carries
       const room = Math.floor((LIMITS.maxPayload - fixedSize(commandByName('WATERMARK_BASES').request)) / vsize);
@@ -112,10 +129,18 @@ export function protocolTriggerPort(client: DeviceClient, opts: ProtocolPortOpti
           const f = (await client.call('WATERMARK_BASES', { offset: off, values })).fields;
           frames++;
           bytesSent += 4 + values.length;
-          if (f.next_offset !== off + n) throw new EdgelockError('E_DEVICE_FRAME', `WATERMARK_BASES: the device is at value ${f.next_offset}, the host sent up to ${off + n}`);
+          if (f.next_offset !== off + n)
+            throw new EdgelockError(
+              'E_DEVICE_FRAME',
+              `WATERMARK_BASES: the device is at value ${f.next_offset}, the host sent up to ${off + n}`,
+            );
           const got = f.labels as Buffer;
           const completed = Math.floor((off + n) / S) - Math.floor(off / S);
-          if (got.length !== 2 * completed) throw new EdgelockError('E_DEVICE_FRAME', `WATERMARK_BASES: ${got.length / 2} labels for ${completed} completed samples`);
+          if (got.length !== 2 * completed)
+            throw new EdgelockError(
+              'E_DEVICE_FRAME',
+              `WATERMARK_BASES: ${got.length / 2} labels for ${completed} completed samples`,
+            );
           for (let k = 0; k < completed; k++) labels[done + k] = got.readUInt16LE(2 * k);
           done += completed;
           cycles += (f.cycles_hi as number) * 2 ** 32 + (f.cycles_lo as number);
@@ -124,7 +149,13 @@ export function protocolTriggerPort(client: DeviceClient, opts: ProtocolPortOpti
       } finally {
         await client.call('WATERMARK_END').catch(() => undefined); // wipes the stamp; a failure must not hide the first error
       }
-      port.lastRun = { encoding: coded ? 'table' : 'float32', frames: frames + 1, bytesSent, cycles, seconds: (Date.now() - t0) / 1000 };
+      port.lastRun = {
+        encoding: coded ? 'table' : 'float32',
+        frames: frames + 1,
+        bytesSent,
+        cycles,
+        seconds: (Date.now() - t0) / 1000,
+      };
       return labels;
     },
   };

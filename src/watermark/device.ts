@@ -20,8 +20,21 @@ export { protocolTriggerPort } from './device-protocol';
 export type { ProtocolTriggerPort, DeviceRunStats } from './device-protocol';
 export type { DeviceTriggerPort, DeviceTriggerRequest } from './device-port';
 
-export function deviceRequest(signature: Uint8Array, params: TriggerParams, bases: Float32Array, count: number): DeviceTriggerRequest {
-  return { signature, positions: params.positions, delta: params.delta, range: params.range, sampleSize: params.sampleSize, bases, count };
+export function deviceRequest(
+  signature: Uint8Array,
+  params: TriggerParams,
+  bases: Float32Array,
+  count: number,
+): DeviceTriggerRequest {
+  return {
+    signature,
+    positions: params.positions,
+    delta: params.delta,
+    range: params.range,
+    sampleSize: params.sampleSize,
+    bases,
+    count,
+  };
 }
 
 export interface DeviceVerifyRequest extends VerifyRequest, Omit<ProtocolPortOptions, 'onProgress'> {
@@ -32,8 +45,14 @@ export interface DeviceVerifyRequest extends VerifyRequest, Omit<ProtocolPortOpt
  * Verification with the labels from a device: `target` is a connected board (the WATERMARK_* commands; the model
  * checked is the one in `req.slot`, default 0) or any DeviceTriggerPort. Same report as verifyWithRunner.
  */
-export async function verifyOnDevice(target: DeviceClient | DeviceTriggerPort, req: DeviceVerifyRequest): Promise<VerifyReport> {
-  const port = target instanceof DeviceClient ? protocolTriggerPort(target, { slot: req.slot, channels: req.channels, onProgress: req.onProgress }) : target;
+export async function verifyOnDevice(
+  target: DeviceClient | DeviceTriggerPort,
+  req: DeviceVerifyRequest,
+): Promise<VerifyReport> {
+  const port =
+    target instanceof DeviceClient
+      ? protocolTriggerPort(target, { slot: req.slot, channels: req.channels, onProgress: req.onProgress })
+      : target;
   const { plan, set } = prepareTriggers(req.signature, req.params, req.base);
   const bases = selectedBases(plan, req.params, req.base.data);
   const predicted = await port.runTriggers(deviceRequest(req.signature, req.params, bases, plan.bases.length));
@@ -47,7 +66,15 @@ export async function verifyOnDevice(target: DeviceClient | DeviceTriggerPort, r
 export function hostReferencePort(runner: ClassifierRunner, classes: number): DeviceTriggerPort {
   return {
     async runTriggers(r) {
-      const params: TriggerParams = { triggers: 1, positions: r.positions, delta: r.delta, range: r.range, classes, baseCount: 1, sampleSize: r.sampleSize };
+      const params: TriggerParams = {
+        triggers: 1,
+        positions: r.positions,
+        delta: r.delta,
+        range: r.range,
+        classes,
+        baseCount: 1,
+        sampleSize: r.sampleSize,
+      };
       checkRunnerFits(runner, params);
       const plan = triggerPlan(r.signature, params); // only positions and signs are used
       const x = Float32Array.from(r.bases);

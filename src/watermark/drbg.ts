@@ -17,7 +17,10 @@ export class Sha256Stream {
   private counter = 0;
   private readonly tagBytes: Buffer;
 
-  constructor(private readonly seed: Uint8Array, tag: string) {
+  constructor(
+    private readonly seed: Uint8Array,
+    tag: string,
+  ) {
     this.tagBytes = Buffer.from(TAG_PREFIX + tag, 'ascii');
   }
 
@@ -40,7 +43,8 @@ export class Sha256Stream {
 
   /** Uniform integer in [0, n) by rejection (no modulo bias). */
   uniform(n: number): number {
-    if (!Number.isInteger(n) || n < 1 || n > 2 ** 32) throw new RangeError(`uniform(${n}): n must be an integer in 1..2^32`);
+    if (!Number.isInteger(n) || n < 1 || n > 2 ** 32)
+      throw new RangeError(`uniform(${n}): n must be an integer in 1..2^32`);
     const limit = 2 ** 32 - (2 ** 32 % n);
     for (;;) {
       const w = this.nextU32();

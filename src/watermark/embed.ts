@@ -62,8 +62,13 @@ export async function embedWatermark(model: Model, o: EmbedOptions): Promise<Emb
   const net = t.net;
   const size = net.inputSize;
   const classes = net.outputSize;
-  if (o.data.length !== o.count * size) throw new EdgelockError('E_WATERMARK_DATA', `the training data has ${o.data.length / o.count} values per sample, the model takes ${size}`);
-  if (o.labels.length !== o.count) throw new EdgelockError('E_WATERMARK_DATA', `${o.labels.length} labels for ${o.count} samples`);
+  if (o.data.length !== o.count * size)
+    throw new EdgelockError(
+      'E_WATERMARK_DATA',
+      `the training data has ${o.data.length / o.count} values per sample, the model takes ${size}`,
+    );
+  if (o.labels.length !== o.count)
+    throw new EdgelockError('E_WATERMARK_DATA', `${o.labels.length} labels for ${o.count} samples`);
   const stats = dataStats(o.data);
   const strength = o.strength ?? EMBED_DEFAULTS.strength;
   const params: TriggerParams = {
@@ -103,20 +108,24 @@ export async function embedWatermark(model: Model, o: EmbedOptions): Promise<Emb
   }
 
   let stopped = false;
-  const history = await fitParallel(net, { x, labels: y, count: total }, {
-    epochs: o.epochs ?? EMBED_DEFAULTS.epochs,
-    batchSize: o.batchSize ?? EMBED_DEFAULTS.batchSize,
-    optimizer: new Sgd({ lr: o.lr ?? EMBED_DEFAULTS.lr, momentum: 0.9 }),
-    lrSchedule: (e) => (o.lr ?? EMBED_DEFAULTS.lr) * Math.pow(0.5, e),
-    seed: o.seed ?? EMBED_DEFAULTS.seed,
-    threads: o.threads,
-    progressEvery: 100,
-    onProgress: o.onProgress,
-    shouldStop: () => {
-      if (o.shouldStop?.()) stopped = true;
-      return stopped;
+  const history = await fitParallel(
+    net,
+    { x, labels: y, count: total },
+    {
+      epochs: o.epochs ?? EMBED_DEFAULTS.epochs,
+      batchSize: o.batchSize ?? EMBED_DEFAULTS.batchSize,
+      optimizer: new Sgd({ lr: o.lr ?? EMBED_DEFAULTS.lr, momentum: 0.9 }),
+      lrSchedule: (e) => (o.lr ?? EMBED_DEFAULTS.lr) * Math.pow(0.5, e),
+      seed: o.seed ?? EMBED_DEFAULTS.seed,
+      threads: o.threads,
+      progressEvery: 100,
+      onProgress: o.onProgress,
+      shouldStop: () => {
+        if (o.shouldStop?.()) stopped = true;
+        return stopped;
+      },
     },
-  });
+  );
   const pred = predict(net, set.x, params.triggers);
   let hit = 0;
   for (let k = 0; k < params.triggers; k++) if (pred[k] === set.labels[k]) hit++;
@@ -127,5 +136,11 @@ export async function embedWatermark(model: Model, o: EmbedOptions): Promise<Emb
     baseDigest: baseDigest(o.signature, selectedBases(plan, params, o.data)),
     ...params,
   };
-  return { model: withRecord(writeBackWeights(model, t), record), record, history, triggerAccuracy: hit / params.triggers, stopped };
+  return {
+    model: withRecord(writeBackWeights(model, t), record),
+    record,
+    history,
+    triggerAccuracy: hit / params.triggers,
+    stopped,
+  };
 }

@@ -35,8 +35,17 @@ export function parseRecord(text: string, where: string): WatermarkRecord {
   } catch {
     throw new EdgelockError('E_WATERMARK_PARAMS', `the ${WATERMARK_METADATA_KEY} metadata of ${where} is not JSON`);
   }
-  if (r.scheme !== SCHEME) throw new EdgelockError('E_WATERMARK_PARAMS', `${where} carries watermark scheme '${String(r.scheme)}', this edgelock reads ${SCHEME}`);
-  if (typeof r.modelId !== 'string' || typeof r.commitment !== 'string' || typeof r.baseDigest !== 'string' || !Array.isArray(r.range)) {
+  if (r.scheme !== SCHEME)
+    throw new EdgelockError(
+      'E_WATERMARK_PARAMS',
+      `${where} carries watermark scheme '${String(r.scheme)}', this edgelock reads ${SCHEME}`,
+    );
+  if (
+    typeof r.modelId !== 'string' ||
+    typeof r.commitment !== 'string' ||
+    typeof r.baseDigest !== 'string' ||
+    !Array.isArray(r.range)
+  ) {
     throw new EdgelockError('E_WATERMARK_PARAMS', `the ${WATERMARK_METADATA_KEY} metadata of ${where} is incomplete`);
   }
   checkParams(r as WatermarkRecord);
@@ -51,7 +60,8 @@ export function recordFromOnnx(model: Model, where = 'the model'): WatermarkReco
 export function recordFromTflite(bytes: Uint8Array, where = 'the model'): WatermarkRecord | null {
   const md = readTflite(bytes).metadata.find((m) => m.name === WATERMARK_METADATA_KEY);
   if (!md) return null;
-  if (md.text === undefined) throw new EdgelockError('E_WATERMARK_PARAMS', `the ${WATERMARK_METADATA_KEY} metadata of ${where} is not text`);
+  if (md.text === undefined)
+    throw new EdgelockError('E_WATERMARK_PARAMS', `the ${WATERMARK_METADATA_KEY} metadata of ${where} is not text`);
   return parseRecord(md.text, where);
 }
 

@@ -62,7 +62,11 @@ export function writeNull(file: string, n: NullCalibration): void {
 }
 
 export function readNull(file: string): NullCalibration {
-  const text = readInputFile(file, { missingCode: 'E_WATERMARK_NULL', maxBytes: 1 << 20, what: 'null calibration' }).toString('utf8');
+  const text = readInputFile(file, {
+    missingCode: 'E_WATERMARK_NULL',
+    maxBytes: 1 << 20,
+    what: 'null calibration',
+  }).toString('utf8');
   let n: NullCalibration;
   try {
     n = JSON.parse(text) as NullCalibration;
@@ -83,7 +87,12 @@ export function resolveNull(spec: string, classes: number): { nullRate: number; 
     return { nullRate: r, source: `--null ${spec}` };
   }
   const n = readNull(spec);
-  if (n.classes !== classes) throw new EdgelockError('E_WATERMARK_NULL', `'${spec}' was calibrated for ${n.classes} classes, the model has ${classes}`, { file: spec });
+  if (n.classes !== classes)
+    throw new EdgelockError(
+      'E_WATERMARK_NULL',
+      `'${spec}' was calibrated for ${n.classes} classes, the model has ${classes}`,
+      { file: spec },
+    );
   return { nullRate: n.nullRate, source: spec };
 }
 

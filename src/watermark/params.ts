@@ -36,10 +36,12 @@ export function checkParams(p: TriggerParams): TriggerParams {
   int(p.classes, 2, 'classes');
   int(p.baseCount, 1, 'baseCount');
   int(p.sampleSize, 1, 'sampleSize');
-  if (p.triggers > p.baseCount) bad(`${p.triggers} triggers need at least as many base samples, the data has ${p.baseCount}`);
+  if (p.triggers > p.baseCount)
+    bad(`${p.triggers} triggers need at least as many base samples, the data has ${p.baseCount}`);
   if (p.positions > p.sampleSize) bad(`${p.positions} stamp positions exceed the ${p.sampleSize} values of a sample`);
   if (p.triggers >= 2 ** 32 || p.baseCount > 2 ** 32 || p.sampleSize > 2 ** 32) bad('counts must fit 32 bits');
   if (!(Number.isFinite(p.delta) && p.delta > 0)) bad(`delta must be a positive number, got ${p.delta}`);
-  if (!(Number.isFinite(p.range[0]) && Number.isFinite(p.range[1]) && p.range[0] < p.range[1])) bad(`range [${p.range}] is not an interval`);
+  if (!(Number.isFinite(p.range[0]) && Number.isFinite(p.range[1]) && p.range[0] < p.range[1]))
+    bad(`range [${p.range}] is not an interval`);
   return p;
 }

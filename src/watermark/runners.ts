@@ -35,14 +35,26 @@ export function argmaxRows(logits: ArrayLike<number>, count: number, classes: nu
 async function onnxRunner(bytes: Uint8Array, file: string): Promise<ClassifierRunner> {
   const model = readOnnx(bytes, file);
   const g = model.graph;
-  if (g.inputs.length !== 1 || g.outputs.length < 1) throw new EdgelockError('E_WATERMARK_PARAMS', `verification needs a one-input classifier; '${file}' has ${g.inputs.length} inputs`, { file });
+  if (g.inputs.length !== 1 || g.outputs.length < 1)
+    throw new EdgelockError(
+      'E_WATERMARK_PARAMS',
+      `verification needs a one-input classifier; '${file}' has ${g.inputs.length} inputs`,
+      { file },
+    );
   const shape = g.inputs[0].shape;
-  if (!shape || shape.slice(1).some((d) => typeof d !== 'number')) throw new EdgelockError('E_ONNX_DYNAMIC_SHAPE', `input '${g.inputs[0].name}' needs a fixed per-sample shape`, { file });
+  if (!shape || shape.slice(1).some((d) => typeof d !== 'number'))
+    throw new EdgelockError('E_ONNX_DYNAMIC_SHAPE', `input '${g.inputs[0].name}' needs a fixed per-sample shape`, {
+      file,
+    });
   const sampleShape = shape.slice(1) as number[];
   const batched = typeof shape[0] !== 'number';
   const outShape = g.outputs[0].shape;
-  const classes = outShape && typeof outShape[outShape.length - 1] === 'number' ? (outShape[outShape.length - 1] as number) : NaN;
-  if (!(classes >= 2)) throw new EdgelockError('E_WATERMARK_PARAMS', `output '${g.outputs[0].name}' has no fixed class dimension`, { file });
+  const classes =
+    outShape && typeof outShape[outShape.length - 1] === 'number' ? (outShape[outShape.length - 1] as number) : NaN;
+  if (!(classes >= 2))
+    throw new EdgelockError('E_WATERMARK_PARAMS', `output '${g.outputs[0].name}' has no fixed class dimension`, {
+      file,
+    });
   const session = await createSession(bytes);
   const inName = g.inputs[0].name;
   const outName = g.outputs[0].name;
@@ -55,7 +67,10 @@ async function onnxRunner(bytes: Uint8Array, file: string): Promise<ClassifierRu
       const step = batched ? 256 : 1;
       for (let s = 0; s < count; s += step) {
         const n = Math.min(step, count - s);
-        const feed = new (ort().Tensor)('float32', Float32Array.from(x.subarray(s * size, (s + n) * size)), [n, ...sampleShape]);
+        const feed = new (ort().Tensor)('float32', Float32Array.from(x.subarray(s * size, (s + n) * size)), [
+          n,
+          ...sampleShape,
+        ]);
         const r = await session.run({ [inName]: feed });
         out.set(argmaxRows(r[outName].data as Float32Array, n, classes), s);
       }
@@ -70,7 +85,8 @@ async function onnxRunner(bytes: Uint8Array, file: string): Promise<ClassifierRu
 async function tfliteRunner(bytes: Uint8Array, file: string): Promise<ClassifierRunner> {
   const info = readTflite(bytes);
   const sg = info.subgraphs[0];
-  if (!sg || sg.inputs.length !== 1 || sg.outputs.length < 1) throw new EdgelockError('E_WATERMARK_PARAMS', `verification needs a one-input classifier ('${file}')`, { file });
+  if (!sg || sg.inputs.length !== 1 || sg.outputs.length < 1)
+    throw new EdgelockError('E_WATERMARK_PARAMS', `verification needs a one-input classifier ('${file}')`, { file });
   const input = sg.tensors[sg.inputs[0]];
   const output = sg.tensors[sg.outputs[0]];
   const classes = output.shape[output.shape.length - 1];
@@ -83,7 +99,8 @@ async function tfliteRunner(bytes: Uint8Array, file: string): Promise<Classifier
   const transpose = nhwc && tflShape[3] > 1;
   const q = input.quantization;
   const integer = input.dtype === 'int8' || input.dtype === 'uint8';
-  if (integer && (!q || q.scale.length !== 1)) throw new EdgelockError('E_WATERMARK_PARAMS', `integer input '${input.name}' has no per-tensor scale`, { file });
+  if (integer && (!q || q.scale.length !== 1))
+    throw new EdgelockError('E_WATERMARK_PARAMS', `integer input '${input.name}' has no per-tensor scale`, { file });
   const oracle = await TfliteOracle.load(bytes);
   const size = tflShape.reduce((a, b) => a * b, 1);
   const [qmin, qmax] = input.dtype === 'uint8' ? [0, 255] : [-128, 127];
@@ -95,7 +112,9 @@ async function tfliteRunner(bytes: Uint8Array, file: string): Promise<Classifier
       for (let s = 0; s < count; s++) {
         let sample: Float32Array = x.subarray(s * size, (s + 1) * size);
         if (transpose) sample = nchwToNhwc(sample, tflShape[3], tflShape[1], tflShape[2]);
-        const data = integer ? quantizeAffine(sample, q!.scale[0], q!.zeroPoint[0], qmin, qmax) : Float32Array.from(sample);
+        const data = integer
+          ? quantizeAffine(sample, q!.scale[0], q!.zeroPoint[0], qmin, qmax)
+          : Float32Array.from(sample);
         const [o] = oracle.run([{ data, shape: tflShape }]);
         out[s] = argmaxRows(o.data, 1, classes)[0];
       }

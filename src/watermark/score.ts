@@ -17,11 +17,25 @@ export interface Score {
   verdict: 'detected' | 'not detected';
 }
 
-export function scoreLabels(predicted: ArrayLike<number>, expected: ArrayLike<number>, nullRate: number, alpha = DEFAULT_ALPHA): Score {
-  if (predicted.length !== expected.length) throw new RangeError(`${predicted.length} predictions for ${expected.length} triggers`);
+export function scoreLabels(
+  predicted: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  nullRate: number,
+  alpha = DEFAULT_ALPHA,
+): Score {
+  if (predicted.length !== expected.length)
+    throw new RangeError(`${predicted.length} predictions for ${expected.length} triggers`);
   let matches = 0;
   for (let i = 0; i < expected.length; i++) if (predicted[i] === expected[i]) matches++;
   const lnP = binomialLogTail(matches, expected.length, nullRate);
   const pValue = Math.exp(lnP);
-  return { matches, triggers: expected.length, nullRate, pValue, log10PValue: lnP / Math.LN10, alpha, verdict: lnP <= Math.log(alpha) ? 'detected' : 'not detected' };
+  return {
+    matches,
+    triggers: expected.length,
+    nullRate,
+    pValue,
+    log10PValue: lnP / Math.LN10,
+    alpha,
+    verdict: lnP <= Math.log(alpha) ? 'detected' : 'not detected',
+  };
 }

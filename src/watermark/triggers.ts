@@ -51,12 +51,21 @@ export function stamp(sample: Float32Array, plan: TriggerPlan, params: TriggerPa
 }
 
 /** The N trigger inputs and labels from the base data (`data` holds baseCount samples). */
-export function buildTriggers(plan: TriggerPlan, params: TriggerParams, data: Float32Array, labels: ArrayLike<number>): TriggerSet {
+export function buildTriggers(
+  plan: TriggerPlan,
+  params: TriggerParams,
+  data: Float32Array,
+  labels: ArrayLike<number>,
+): TriggerSet {
   const size = params.sampleSize;
   if (data.length !== params.baseCount * size) {
-    throw new EdgelockError('E_WATERMARK_DATA', `the base data holds ${data.length / size} samples of ${size} values; the watermark was made on ${params.baseCount}`);
+    throw new EdgelockError(
+      'E_WATERMARK_DATA',
+      `the base data holds ${data.length / size} samples of ${size} values; the watermark was made on ${params.baseCount}`,
+    );
   }
-  if (labels.length !== params.baseCount) throw new EdgelockError('E_WATERMARK_DATA', `${labels.length} labels for ${params.baseCount} base samples`);
+  if (labels.length !== params.baseCount)
+    throw new EdgelockError('E_WATERMARK_DATA', `${labels.length} labels for ${params.baseCount} base samples`);
   const n = plan.bases.length;
   const x = new Float32Array(n * size);
   const out = new Int32Array(n);

@@ -43,7 +43,10 @@ export interface PreparedTriggers {
 
 export function prepareTriggers(signature: Uint8Array, params: TriggerParams, base: BaseData): PreparedTriggers {
   if (base.count !== params.baseCount) {
-    throw new EdgelockError('E_WATERMARK_DATA', `the base data has ${base.count} samples; the watermark's indices were drawn from ${params.baseCount}`);
+    throw new EdgelockError(
+      'E_WATERMARK_DATA',
+      `the base data has ${base.count} samples; the watermark's indices were drawn from ${params.baseCount}`,
+    );
   }
   const plan = triggerPlan(signature, params);
   return { plan, set: buildTriggers(plan, params, base.data, base.labels) };
@@ -57,19 +60,31 @@ export function selectedBases(plan: TriggerPlan, params: TriggerParams, data: Fl
   return out;
 }
 
-export function recordChecks(req: VerifyRequest, plan: TriggerPlan): Pick<VerifyReport, 'commitment' | 'baseData' | 'modelId'> {
+export function recordChecks(
+  req: VerifyRequest,
+  plan: TriggerPlan,
+): Pick<VerifyReport, 'commitment' | 'baseData' | 'modelId'> {
   const r = req.record;
   if (!r) return { commitment: 'absent', baseData: 'unchecked' };
   // The base digest is keyed by the signature: it can only be checked for the committed signature.
-  if (commitment(req.signature, r.modelId) !== r.commitment) return { commitment: 'mismatch', baseData: 'unchecked', modelId: r.modelId };
+  if (commitment(req.signature, r.modelId) !== r.commitment)
+    return { commitment: 'mismatch', baseData: 'unchecked', modelId: r.modelId };
   const digest = baseDigest(req.signature, selectedBases(plan, req.params, req.base.data));
   return { commitment: 'match', baseData: digest === r.baseDigest ? 'match' : 'mismatch', modelId: r.modelId };
 }
 
 export function checkRunnerFits(runner: ClassifierRunner, params: TriggerParams): void {
   const size = runner.sampleShape.reduce((a, b) => a * b, 1);
-  if (size !== params.sampleSize) throw new EdgelockError('E_WATERMARK_PARAMS', `the model takes ${size} values per sample, the watermark was made for ${params.sampleSize}`);
-  if (runner.classes !== params.classes) throw new EdgelockError('E_WATERMARK_PARAMS', `the model has ${runner.classes} classes, the watermark was made for ${params.classes}`);
+  if (size !== params.sampleSize)
+    throw new EdgelockError(
+      'E_WATERMARK_PARAMS',
+      `the model takes ${size} values per sample, the watermark was made for ${params.sampleSize}`,
+    );
+  if (runner.classes !== params.classes)
+    throw new EdgelockError(
+      'E_WATERMARK_PARAMS',
+      `the model has ${runner.classes} classes, the watermark was made for ${params.classes}`,
+    );
 }
 
 export async function verifyWithRunner(runner: ClassifierRunner, req: VerifyRequest): Promise<VerifyReport> {

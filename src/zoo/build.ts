@@ -23,9 +23,12 @@ function countParams(bytesModel: { graph: { initializers: Map<string, { data: { 
 export async function buildZoo(names: string[] | null, outDir: string, log: (s: string) => void): Promise<ZooInfo[]> {
   fs.mkdirSync(outDir, { recursive: true });
   const indexFile = path.join(outDir, 'zoo.json');
-  const previous: { models?: ZooInfo[] } = fs.existsSync(indexFile) ? JSON.parse(fs.readFileSync(indexFile, 'utf8')) : {};
+  const previous: { models?: ZooInfo[] } = fs.existsSync(indexFile)
+    ? JSON.parse(fs.readFileSync(indexFile, 'utf8'))
+    : {};
   const index = {
-    generator: 'npm run models (node dist/zoo/build.js [--only name,...]); kws-dscnn and cifar-resnet8 train with /usr/bin/python3 models/synthetic/train.py (torch); PyTorch exports: /usr/bin/python3 models/pytorch/export.py',
+    generator:
+      'npm run models (node dist/zoo/build.js [--only name,...]); kws-dscnn and cifar-resnet8 train with /usr/bin/python3 models/synthetic/train.py (torch); PyTorch exports: /usr/bin/python3 models/pytorch/export.py',
     node: process.version,
     models: previous.models ?? [],
   };
@@ -47,11 +50,17 @@ export async function buildZoo(names: string[] | null, outDir: string, log: (s: 
     const { model, info } = result;
     const bytes = writeOnnx(model);
     writeFileAtomic(path.join(outDir, `${builder.name}.onnx`), bytes);
-    const entry: ZooInfo = { ...info, params: countParams(model), buildSeconds: Math.round((Date.now() - t0) / 100) / 10 };
+    const entry: ZooInfo = {
+      ...info,
+      params: countParams(model),
+      buildSeconds: Math.round((Date.now() - t0) / 100) / 10,
+    };
     built.push(entry);
     log(`  wrote ${builder.name}.onnx: ${bytes.length} bytes, ${entry.params} params, ${entry.buildSeconds}s`);
     const others = index.models.filter((m) => m.name !== builder.name);
-    index.models = [...others, entry].sort((a, b) => ZOO_BUILDERS.findIndex((z) => z.name === a.name) - ZOO_BUILDERS.findIndex((z) => z.name === b.name));
+    index.models = [...others, entry].sort(
+      (a, b) => ZOO_BUILDERS.findIndex((z) => z.name === a.name) - ZOO_BUILDERS.findIndex((z) => z.name === b.name),
+    );
     writeFileAtomic(indexFile, JSON.stringify(index, null, 2) + '\n');
   }
   return built;
@@ -67,7 +76,10 @@ async function main(argv: string[]): Promise<void> {
   }
   if (names) {
     const unknown = names.filter((n) => !ZOO_BUILDERS.some((b) => b.name === n));
-    if (unknown.length) throw new Error(`unknown zoo model(s) ${unknown.join(', ')}; known: ${ZOO_BUILDERS.map((b) => b.name).join(', ')}`);
+    if (unknown.length)
+      throw new Error(
+        `unknown zoo model(s) ${unknown.join(', ')}; known: ${ZOO_BUILDERS.map((b) => b.name).join(', ')}`,
+      );
   }
   const t0 = Date.now();
   await buildZoo(names, out, (s) => process.stderr.write(s + '\n'));

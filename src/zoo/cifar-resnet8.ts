@@ -22,21 +22,41 @@ function same(size: number, k: number, s: number): [number, number, number, numb
   return [a, a, b, b];
 }
 
-function residualStack(b: GraphBuilder, rng: Rng, name: string, x: string, cin: number, cout: number, stride: number, size: number): string {
-  let y = conv(b, rng, `${name}_conv1`, x, { cin, cout, kernel: [3, 3], strides: [stride, stride], pads: same(size, 3, stride), bias: true });
+function residualStack(
+  b: GraphBuilder,
+  rng: Rng,
+  name: string,
+  x: string,
+  cin: number,
+  cout: number,
+  stride: number,
+  size: number,
+): string {
+  let y = conv(b, rng, `${name}_conv1`, x, {
+    cin,
+    cout,
+    kernel: [3, 3],
+    strides: [stride, stride],
+    pads: same(size, 3, stride),
+    bias: true,
+  });
   y = batchNorm(b, rng, `${name}_bn1`, y, cout);
   y = b.node('Relu', [y], {}, undefined, `${name}_relu1`);
   const outSize = Math.ceil(size / stride);
   y = conv(b, rng, `${name}_conv2`, y, { cin: cout, cout, kernel: [3, 3], pads: same(outSize, 3, 1), bias: true });
   y = batchNorm(b, rng, `${name}_bn2`, y, cout);
-  const shortcut = stride !== 1 || cin !== cout ? conv(b, rng, `${name}_proj`, x, { cin, cout, kernel: [1, 1], strides: [stride, stride], bias: true }) : x;
+  const shortcut =
+    stride !== 1 || cin !== cout
+      ? conv(b, rng, `${name}_proj`, x, { cin, cout, kernel: [1, 1], strides: [stride, stride], bias: true })
+      : x;
   const sum = b.node('Add', [y, shortcut], {}, undefined, `${name}_add`);
   return b.node('Relu', [sum], {}, undefined, `${name}_relu2`);
 }
 
 export const cifarResnet8: ZooBuilder = {
   name: 'cifar-resnet8',
-  description: 'ResNet-8 (MLPerf Tiny shape), input [1,3,32,32] in [0,1], output logits [1,10]; trained on the synthetic-cifar task',
+  description:
+    'ResNet-8 (MLPerf Tiny shape), input [1,3,32,32] in [0,1], output logits [1,10]; trained on the synthetic-cifar task',
   seed: SEED,
   async build(ctx) {
     const rng = new Rng(SEED);
@@ -53,8 +73,17 @@ export const cifarResnet8: ZooBuilder = {
     dense(b, rng, 'fc', x, 64, 10);
     b.nodes[b.nodes.length - 1].outputs[0] = 'logits';
     b.output('logits', [1, 10]);
-    const model = b.toModel('cifar_resnet8', this.description, { 'edgelock.zoo': this.name, 'edgelock.trainedOn': 'synthetic-cifar' });
+    const model = b.toModel('cifar_resnet8', this.description, {
+      'edgelock.zoo': this.name,
+      'edgelock.trainedOn': 'synthetic-cifar',
+    });
 
-    return trainSyntheticEntry(model, this.name, this.description, { task: 'synthetic-cifar', seed: SEED, trainCount: TRAIN_COUNT, epochs: EPOCHS, testCount: TEST_COUNT }, ctx);
+    return trainSyntheticEntry(
+      model,
+      this.name,
+      this.description,
+      { task: 'synthetic-cifar', seed: SEED, trainCount: TRAIN_COUNT, epochs: EPOCHS, testCount: TEST_COUNT },
+      ctx,
+    );
   },
 };

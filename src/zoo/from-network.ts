@@ -39,9 +39,16 @@ export const LAYER_EMITTERS: Record<string, Emitter> = {
     const conv = layer as Conv2d;
     const g = conv.geometry;
     const inputs = [x, b.weight(`${layer.name}.weight`, shapeOf(layer, 'weight'), paramOf(layer, 'weight'))];
-    if (layer.params.some((p) => p.role === 'bias')) inputs.push(b.weight(`${layer.name}.bias`, shapeOf(layer, 'bias'), paramOf(layer, 'bias')));
+    if (layer.params.some((p) => p.role === 'bias'))
+      inputs.push(b.weight(`${layer.name}.bias`, shapeOf(layer, 'bias'), paramOf(layer, 'bias')));
     const [pb, pr] = trailingPads(g);
-    return b.node('Conv', inputs, { ...windowAttrs(g, pb, pr), dilations: [g.dilationH, g.dilationW], group: conv.group }, undefined, layer.name);
+    return b.node(
+      'Conv',
+      inputs,
+      { ...windowAttrs(g, pb, pr), dilations: [g.dilationH, g.dilationW], group: conv.group },
+      undefined,
+      layer.name,
+    );
   },
   dense: (b, layer, x) => {
     const flat = layer.inShape.length > 1 ? b.node('Flatten', [x], { axis: 1 }) : x;

@@ -19,7 +19,8 @@ const TEST_COUNT = 2000;
 
 export const kwsDscnn: ZooBuilder = {
   name: 'kws-dscnn',
-  description: 'DS-CNN keyword-spotting shape, input [1,1,49,10] MFCC-like, output logits [1,12]; trained on the synthetic-kws task',
+  description:
+    'DS-CNN keyword-spotting shape, input [1,1,49,10] MFCC-like, output logits [1,12]; trained on the synthetic-kws task',
   seed: SEED,
   async build(ctx) {
     const rng = new Rng(SEED);
@@ -27,11 +28,25 @@ export const kwsDscnn: ZooBuilder = {
     let x = b.input('input', [1, 1, 49, 10]);
     const [pt, pb] = samePads(49, 10, 2);
     const [pl, pr] = samePads(10, 4, 2);
-    x = conv(b, rng, 'conv1', x, { cin: 1, cout: FILTERS, kernel: [10, 4], strides: [2, 2], pads: [pt, pl, pb, pr], bias: true });
+    x = conv(b, rng, 'conv1', x, {
+      cin: 1,
+      cout: FILTERS,
+      kernel: [10, 4],
+      strides: [2, 2],
+      pads: [pt, pl, pb, pr],
+      bias: true,
+    });
     x = batchNorm(b, rng, 'bn1', x, FILTERS);
     x = b.node('Relu', [x], {}, undefined, 'relu1');
     for (let i = 1; i <= 4; i++) {
-      x = conv(b, rng, `dw${i}`, x, { cin: FILTERS, cout: FILTERS, kernel: [3, 3], pads: [1, 1, 1, 1], group: FILTERS, bias: false });
+      x = conv(b, rng, `dw${i}`, x, {
+        cin: FILTERS,
+        cout: FILTERS,
+        kernel: [3, 3],
+        pads: [1, 1, 1, 1],
+        group: FILTERS,
+        bias: false,
+      });
       x = batchNorm(b, rng, `dw${i}_bn`, x, FILTERS);
       x = b.node('Relu', [x], {}, undefined, `dw${i}_relu`);
       x = conv(b, rng, `pw${i}`, x, { cin: FILTERS, cout: FILTERS, kernel: [1, 1], bias: false });
@@ -43,8 +58,17 @@ export const kwsDscnn: ZooBuilder = {
     dense(b, rng, 'fc', x, FILTERS, 12);
     b.nodes[b.nodes.length - 1].outputs[0] = 'logits';
     b.output('logits', [1, 12]);
-    const model = b.toModel('kws_dscnn', this.description, { 'edgelock.zoo': this.name, 'edgelock.trainedOn': 'synthetic-kws' });
+    const model = b.toModel('kws_dscnn', this.description, {
+      'edgelock.zoo': this.name,
+      'edgelock.trainedOn': 'synthetic-kws',
+    });
 
-    return trainSyntheticEntry(model, this.name, this.description, { task: 'synthetic-kws', seed: SEED, trainCount: TRAIN_COUNT, epochs: EPOCHS, testCount: TEST_COUNT }, ctx);
+    return trainSyntheticEntry(
+      model,
+      this.name,
+      this.description,
+      { task: 'synthetic-kws', seed: SEED, trainCount: TRAIN_COUNT, epochs: EPOCHS, testCount: TEST_COUNT },
+      ctx,
+    );
   },
 };

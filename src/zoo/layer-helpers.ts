@@ -38,7 +38,13 @@ export function batchNorm(b: GraphBuilder, rng: Rng, name: string, x: string, ch
   const shift = b.weight(`${name}.shift`, [channels], rng.uniformArray(channels, -0.2, 0.3));
   const mean = b.weight(`${name}.mean`, [channels], new Float32Array(channels));
   const variance = b.weight(`${name}.var`, [channels], new Float32Array(channels).fill(1));
-  return b.node('BatchNormalization', [x, scale, shift, mean, variance], { epsilon: { float: 1e-3 }, momentum: { float: 0.99 } }, undefined, name);
+  return b.node(
+    'BatchNormalization',
+    [x, scale, shift, mean, variance],
+    { epsilon: { float: 1e-3 }, momentum: { float: 0.99 } },
+    undefined,
+    name,
+  );
 }
 
 /** Gemm (transB = 1) with weights N(0, 1/in) and zero bias. */

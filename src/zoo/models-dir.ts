@@ -15,7 +15,8 @@ export function zooModels(): ZooEntry[] {
   for (const dir of [MODELS_DIR, join(MODELS_DIR, 'pytorch')]) {
     if (!existsSync(dir)) continue;
     for (const f of readdirSync(dir).sort()) {
-      if (f.endsWith('.onnx')) out.push({ name: (dir === MODELS_DIR ? '' : 'pytorch/') + f.replace(/\.onnx$/, ''), path: join(dir, f) });
+      if (f.endsWith('.onnx'))
+        out.push({ name: (dir === MODELS_DIR ? '' : 'pytorch/') + f.replace(/\.onnx$/, ''), path: join(dir, f) });
     }
   }
   return out;

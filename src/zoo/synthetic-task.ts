@@ -61,7 +61,12 @@ function kwsPrototypes(rng: Rng): KwsProto[] {
       sf: rng.range(0.8, 2.5),
       a: (rng.uniform() < 0.5 ? -1 : 1) * rng.range(1.5, 3),
     })),
-    band: { f: rng.int(KWS_F), a: (rng.uniform() < 0.5 ? -1 : 1) * rng.range(1, 2), t0: rng.range(0, 20), t1: rng.range(29, 49) },
+    band: {
+      f: rng.int(KWS_F),
+      a: (rng.uniform() < 0.5 ? -1 : 1) * rng.range(1, 2),
+      t0: rng.range(0, 20),
+      t1: rng.range(29, 49),
+    },
   }));
 }
 
@@ -98,7 +103,7 @@ function cifarPrototypes(rng: Rng): CifarProto[] {
   return Array.from({ length: 10 }, (_, k) => ({
     // frequencies and angles spread over the classes, with a seeded perturbation
     freq: 0.25 + 0.12 * (k % 5) + rng.range(-0.03, 0.03),
-    angle: (Math.PI * (Math.floor(k / 5) * 0.5 + 0.2 * (k % 5))) + rng.range(-0.1, 0.1),
+    angle: Math.PI * (Math.floor(k / 5) * 0.5 + 0.2 * (k % 5)) + rng.range(-0.1, 0.1),
     colourA: colour(),
     colourB: colour(),
     blob: { y: rng.range(8, 24), x: rng.range(8, 24), r: rng.range(4, 8), colour: colour() },
@@ -131,8 +136,22 @@ function cifarSample(protoU: unknown, rng: Rng, out: Float32Array): void {
 
 /** The task table: one entry per zoo model trained on synthetic data. */
 const TASKS: Record<string, TaskDef> = {
-  'kws-dscnn': { task: 'synthetic-kws', classes: 12, sampleShape: [1, KWS_T, KWS_F], seed: 5005, prototypes: kwsPrototypes, sample: kwsSample },
-  'cifar-resnet8': { task: 'synthetic-cifar', classes: 10, sampleShape: [3, IMG, IMG], seed: 6006, prototypes: cifarPrototypes, sample: cifarSample },
+  'kws-dscnn': {
+    task: 'synthetic-kws',
+    classes: 12,
+    sampleShape: [1, KWS_T, KWS_F],
+    seed: 5005,
+    prototypes: kwsPrototypes,
+    sample: kwsSample,
+  },
+  'cifar-resnet8': {
+    task: 'synthetic-cifar',
+    classes: 10,
+    sampleShape: [3, IMG, IMG],
+    seed: 6006,
+    prototypes: cifarPrototypes,
+    sample: cifarSample,
+  },
 };
 
 export const SYNTHETIC_TASK_MODELS = Object.keys(TASKS);

@@ -49,7 +49,9 @@ export async function trainOnMnist(recipe: MnistRecipe, ctx: ZooBuildContext): P
       lrSchedule: (e) => recipe.lr * Math.pow(recipe.lrDecay, e),
       progressEvery: 200,
       onProgress: (p) =>
-        ctx.log(`  epoch ${p.epoch + 1}/${p.epochs} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(4)} acc ${(100 * p.accuracy).toFixed(2)}% ${Math.round(p.samplesPerSec)} samples/s`),
+        ctx.log(
+          `  epoch ${p.epoch + 1}/${p.epochs} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(4)} acc ${(100 * p.accuracy).toFixed(2)}% ${Math.round(p.samplesPerSec)} samples/s`,
+        ),
     },
   );
   const testAccuracy = accuracy(net, { x: test.images, labels: test.labels, count: test.count });
@@ -84,14 +86,17 @@ export function mnistZooBuilder(name: string, graphName: string, description: st
       const { net, testAccuracy, training } = await trainOnMnist(recipe, ctx);
       const b = new GraphBuilder();
       emitNetwork(b, net, 'input', 'logits');
-      const model = b.toModel(graphName, description, { 'edgelock.zoo': name, 'edgelock.mnist_test_accuracy': testAccuracy.toFixed(4) });
+      const model = b.toModel(graphName, description, {
+        'edgelock.zoo': name,
+        'edgelock.mnist_test_accuracy': testAccuracy.toFixed(4),
+      });
       return {
         model,
         info: {
           name,
           description,
           seed: recipe.seed,
-          howBuilt: 'trained on MNIST train (60k) with edgelock\'s TypeScript trainer (src/train), SGD with momentum',
+          howBuilt: "trained on MNIST train (60k) with edgelock's TypeScript trainer (src/train), SGD with momentum",
           accuracy: testAccuracy,
           trainedOn: 'mnist-train',
           training,

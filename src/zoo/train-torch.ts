@@ -35,7 +35,9 @@ export interface TorchTrainOptions {
 
 /** Throws E_ZOO_TRAINER_MISSING unless the Python interpreter imports torch, onnx and numpy. */
 export function checkTorch(): string {
-  const r = spawnSync(TORCH_PYTHON, ['-c', 'import torch, onnx, numpy; print(torch.__version__)'], { encoding: 'utf8' });
+  const r = spawnSync(TORCH_PYTHON, ['-c', 'import torch, onnx, numpy; print(torch.__version__)'], {
+    encoding: 'utf8',
+  });
   if (r.status !== 0) {
     const why = r.error ? String(r.error.message) : (r.stderr || '').trim().split('\n').pop();
     throw new EdgelockError('E_ZOO_TRAINER_MISSING', `${TORCH_PYTHON} cannot import torch, onnx and numpy (${why})`);
@@ -52,17 +54,31 @@ export function trainWithTorch(model: Model, name: string, o: TorchTrainOptions)
     const train = syntheticTask(name, 'train', o.trainCount);
     const val = syntheticTask(name, 'calib', o.valCount);
     fs.writeFileSync(path.join(work, 'model.onnx'), writeOnnx(model));
-    for (const [tag, set] of [['train', train], ['val', val]] as const) {
+    for (const [tag, set] of [
+      ['train', train],
+      ['val', val],
+    ] as const) {
       writeNpy(path.join(work, `x_${tag}.npy`), makeTensor('float32', [set.count, ...set.sampleShape], set.data));
       writeNpy(path.join(work, `y_${tag}.npy`), makeTensor('int32', [set.count], set.labels));
     }
-    o.log(`  generated ${train.count} training and ${val.count} validation samples of ${train.task} in ${Date.now() - t0} ms; training with PyTorch`);
-    const r = spawnSync(TORCH_PYTHON, [SCRIPT, work, '--epochs', String(o.epochs), '--seed', String(o.seed)], { stdio: ['ignore', 2, 2] });
-    if (r.status !== 0) throw new EdgelockError('E_RUNTIME', `PyTorch training of ${name} failed (${SCRIPT} exited with ${r.status ?? r.signal})`);
+    o.log(
+      `  generated ${train.count} training and ${val.count} validation samples of ${train.task} in ${Date.now() - t0} ms; training with PyTorch`,
+    );
+    const r = spawnSync(TORCH_PYTHON, [SCRIPT, work, '--epochs', String(o.epochs), '--seed', String(o.seed)], {
+      stdio: ['ignore', 2, 2],
+    });
+    if (r.status !== 0)
+      throw new EdgelockError(
+        'E_RUNTIME',
+        `PyTorch training of ${name} failed (${SCRIPT} exited with ${r.status ?? r.signal})`,
+      );
     for (const [key, t] of model.graph.initializers) {
       const w = readNpy(path.join(work, 'weights', `${key}.npy`));
       if (w.dtype !== 'float32' || w.shape.join(',') !== t.shape.join(',')) {
-        throw new EdgelockError('E_RUNTIME', `trained weight ${key} has shape [${w.shape}] ${w.dtype}, the model needs [${t.shape}] float32`);
+        throw new EdgelockError(
+          'E_RUNTIME',
+          `trained weight ${key} has shape [${w.shape}] ${w.dtype}, the model needs [${t.shape}] float32`,
+        );
       }
       model.graph.initializers.set(key, makeTensor('float32', [...t.shape], w.data as Float32Array));
     }
@@ -110,10 +126,20 @@ export interface SyntheticRecipe {
  * measures held-back accuracy with onnxruntime and describes how it was made.
  */
 export async function trainSyntheticEntry(
-  model: Model, name: string, description: string, r: SyntheticRecipe, ctx: ZooBuildContext,
+  model: Model,
+  name: string,
+  description: string,
+  r: SyntheticRecipe,
+  ctx: ZooBuildContext,
 ): Promise<{ model: Model; info: Omit<ZooInfo, 'params' | 'buildSeconds'> }> {
   const task = r.task;
-  const training = trainWithTorch(model, name, { trainCount: r.trainCount, valCount: 1000, epochs: r.epochs, seed: r.seed, log: ctx.log });
+  const training = trainWithTorch(model, name, {
+    trainCount: r.trainCount,
+    valCount: 1000,
+    epochs: r.epochs,
+    seed: r.seed,
+    log: ctx.log,
+  });
   const accuracy = await ortAccuracy(model, syntheticTask(name, 'test', r.testCount));
   ctx.log(`  ${task} held-back test accuracy (onnxruntime, ${r.testCount} samples): ${(100 * accuracy).toFixed(2)}%`);
   return {

@@ -29,15 +29,34 @@ const scratchSeeds = Number(arg('scratch-seeds', '1'));
 const tr = loadMnist('train');
 const te = loadMnist('test');
 const train = { x: tr.images, labels: tr.labels, count: tr.count };
-const test = { x: te.images.subarray(0, testLimit * 784), labels: te.labels.subarray(0, testLimit), count: Math.min(testLimit, te.count) };
+const test = {
+  x: te.images.subarray(0, testLimit * 784),
+  labels: te.labels.subarray(0, testLimit),
+  count: Math.min(testLimit, te.count),
+};
 
 for (const m of models) {
   const model = readOnnx(readFileSync(join(__dirname, '..', '..', 'models', `${m}.onnx`)));
   for (const scheme of schemes) {
     // A throwaway master key: the attacker never sees it, and nothing here prints it.
-    const locked = readOnnx(writeOnnx(lockModel(model, { master: randomBytes(32), deviceUid: Buffer.from('0001020304050607', 'hex') }, { scheme, binding: 'device' }).model));
+    const locked = readOnnx(
+      writeOnnx(
+        lockModel(
+          model,
+          { master: randomBytes(32), deviceUid: Buffer.from('0001020304050607', 'hex') },
+          { scheme, binding: 'device' },
+        ).model,
+      ),
+    );
     for (const fraction of fractions) {
-      const report = runAttacks(locked, train, test, { fraction, budget: { ...(epochs ? { epochs } : {}), scratchSeeds }, onRow: (r) => process.stderr.write(`${m} ${scheme} ${fraction} ${r.attack}: ${(r.accuracy * 100).toFixed(2)}% ${r.seconds.toFixed(1)} s\n`) });
+      const report = runAttacks(locked, train, test, {
+        fraction,
+        budget: { ...(epochs ? { epochs } : {}), scratchSeeds },
+        onRow: (r) =>
+          process.stderr.write(
+            `${m} ${scheme} ${fraction} ${r.attack}: ${(r.accuracy * 100).toFixed(2)}% ${r.seconds.toFixed(1)} s\n`,
+          ),
+      });
       process.stdout.write(`\n### ${m}, ${scheme}, fraction ${fraction}\n\n${formatAttackReport(report)}\n`);
       process.stdout.write(`JSON ${JSON.stringify({ model: m, ...report })}\n`);
     }

@@ -24,7 +24,14 @@ test('seal on the MNIST MLP: no attack beats training from scratch by more than 
   const locked = lockModel(model, material, { scheme: 'seal', binding: 'device' }).model;
   const r = runAttacks(locked, train, testSet, { fraction: 0.01, seed: 3, budget: BUDGET });
   expect(r.trainSamples).toBe(600);
-  expect(r.rows.map((x) => x.attack)).toEqual(['no-key', 'random-key', 'greedy-key', 'gradient-key', 'fine-tune', 'from-scratch']);
+  expect(r.rows.map((x) => x.attack)).toEqual([
+    'no-key',
+    'random-key',
+    'greedy-key',
+    'gradient-key',
+    'fine-tune',
+    'from-scratch',
+  ]);
   expect(acc(r, 'from-scratch')).toBeGreaterThan(0.75);
   for (const row of r.rows) expect(row.accuracy).toBeLessThanOrEqual(acc(r, 'from-scratch') + 0.02);
   for (const name of ['no-key', 'random-key', 'greedy-key']) expect(acc(r, name)).toBeLessThanOrEqual(0.2);
@@ -32,7 +39,12 @@ test('seal on the MNIST MLP: no attack beats training from scratch by more than 
 
 test('hpnn on the MNIST MLP: the same attacks recover the model (the baseline is broken)', () => {
   const locked = lockModel(model, material, { scheme: 'hpnn', binding: 'device' }).model;
-  const r = runAttacks(locked, train, testSet, { fraction: 0.01, seed: 3, budget: { ...BUDGET, greedySamples: 200, greedySweeps: 2 }, only: ['no-key', 'greedy-key', 'fine-tune'] });
+  const r = runAttacks(locked, train, testSet, {
+    fraction: 0.01,
+    seed: 3,
+    budget: { ...BUDGET, greedySamples: 200, greedySweeps: 2 },
+    only: ['no-key', 'greedy-key', 'fine-tune'],
+  });
   expect(acc(r, 'no-key')).toBeLessThan(0.5);
   expect(acc(r, 'greedy-key')).toBeGreaterThan(0.75);
   // the issue's bound fails for hpnn: the stolen weights are worth more than the attacker's own data

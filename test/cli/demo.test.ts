@@ -10,7 +10,10 @@ import { runCli } from '../helpers/cli';
  */
 test('demo runs the whole chain on the default model', () => {
   const out = mkdtempSync(join(tmpdir(), 'edgelock-demo-'));
-  const r = runCli(['demo', '--out', out, '--board', 'host-sim', '--epochs', '1', '--samples', '300', '--runs', '8', '--json'], { timeout: 600000 });
+  const r = runCli(
+    ['demo', '--out', out, '--board', 'host-sim', '--epochs', '1', '--samples', '300', '--runs', '8', '--json'],
+    { timeout: 600000 },
+  );
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   const res = JSON.parse(r.stdout);
@@ -31,7 +34,9 @@ test('demo runs the whole chain on the default model', () => {
   expect(a.uid).not.toBe(b.uid);
   expect(c.provisioned).toBe(false);
   expect(c.refused).toMatch(/^E_DEVICE_KEY_EMPTY/);
-  expect(res.rows.find((row: string[]) => row[0] === 'keys and plaintext weights')?.[1]).toMatch(/^host-sim: a Linux process/);
+  expect(res.rows.find((row: string[]) => row[0] === 'keys and plaintext weights')?.[1]).toMatch(
+    /^host-sim: a Linux process/,
+  );
   for (const f of Object.values(res.artefacts) as string[]) expect(existsSync(f)).toBe(true);
   expect(statSync(res.artefacts.masterKey).mode & 0o777).toBe(0o600);
   // no key material in what the job printed or in the factory database
@@ -42,7 +47,8 @@ test('demo runs the whole chain on the default model', () => {
   // the report page the job writes: every protection the package carries, the board evidence, no key
   const page = readFileSync(res.artefacts.report, 'utf8');
   expect(page).not.toContain(master.toString('hex'));
-  for (const id of ['lock', 'watermark', 'package', 'attestation']) expect(page).toContain(`data-protection="${id}" data-applied="true"`);
+  for (const id of ['lock', 'watermark', 'package', 'attestation'])
+    expect(page).toContain(`data-protection="${id}" data-applied="true"`);
   for (const chart of ['accuracy', 'size', 'boards']) expect(page).toContain(`data-chart="${chart}"`);
   expect(page).toMatch(/owner proven/);
 }, 600000);

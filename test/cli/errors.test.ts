@@ -120,7 +120,9 @@ describe('CLI error handling', () => {
           node: [{ name: 'add', opType: 'Add', input: ['x', 'w'], output: ['y'] }],
           input: [{ name: 'x', type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 4 }] } } } }],
           output: [{ name: 'y', type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 4 }] } } } }],
-          initializer: [{ name: 'w', dims: [4], dataType: 1, dataLocation: 1, externalData: [{ key: 'location', value: 'w.bin' }] }],
+          initializer: [
+            { name: 'w', dims: [4], dataType: 1, dataLocation: 1, externalData: [{ key: 'location', value: 'w.bin' }] },
+          ],
         },
       }),
     ).finish();

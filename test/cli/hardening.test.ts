@@ -24,7 +24,11 @@ function expectOneLineError(r: { status: number; stderr: string }, code: string)
   return lines[0];
 }
 
-function key(name: string, bytes: Buffer = Buffer.from(Array.from({ length: 32 }, (_, i) => (i * 73 + 11) & 0xff)), mode = 0o600): string {
+function key(
+  name: string,
+  bytes: Buffer = Buffer.from(Array.from({ length: 32 }, (_, i) => (i * 73 + 11) & 0xff)),
+  mode = 0o600,
+): string {
   const p = at(name);
   writeFileSync(p, bytes, { mode });
   chmodSync(p, mode);
@@ -42,33 +46,74 @@ beforeAll(() => {
   const x = Array.from({ length: 12 }, (_, i) => i / 10);
   writeNpy(at('x.npy'), makeTensor('float32', [3, 1, 4], x));
   writeNpy(at('y.npy'), makeTensor('int64', [3], [0, 1, 2]));
-  writeNpy(at('x-nan.npy'), makeTensor('float32', [3, 1, 4], x.map((v, i) => (i === 5 ? NaN : v))));
-  writeNpy(at('x-inf.npy'), makeTensor('float32', [3, 1, 4], x.map((v, i) => (i === 9 ? -Infinity : v))));
-  writeNpy(at('x-3e38.npy'), makeTensor('float32', [3, 1, 4], x.map((v, i) => (i === 7 ? 3e38 : v))));
+  writeNpy(
+    at('x-nan.npy'),
+    makeTensor(
+      'float32',
+      [3, 1, 4],
+      x.map((v, i) => (i === 5 ? NaN : v)),
+    ),
+  );
+  writeNpy(
+    at('x-inf.npy'),
+    makeTensor(
+      'float32',
+      [3, 1, 4],
+      x.map((v, i) => (i === 9 ? -Infinity : v)),
+    ),
+  );
+  writeNpy(
+    at('x-3e38.npy'),
+    makeTensor(
+      'float32',
+      [3, 1, 4],
+      x.map((v, i) => (i === 7 ? 3e38 : v)),
+    ),
+  );
 });
 
 describe('memory and input bounds', () => {
   test('a 1.7 KB ONNX of chained Expands is refused by the constant-memory budget, naming the node, in bounded memory', () => {
     const rssFile = at('rss.txt');
-    const r = spawnSync(process.execPath, ['-r', resolve(__dirname, '../helpers/rss-probe.js'), CLI, 'inspect', at('bomb.onnx')], {
-      encoding: 'utf8', env: { ...process.env, EDGELOCK_RSS_FILE: rssFile }, timeout: 120000,
-    });
+    const r = spawnSync(
+      process.execPath,
+      ['-r', resolve(__dirname, '../helpers/rss-probe.js'), CLI, 'inspect', at('bomb.onnx')],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, EDGELOCK_RSS_FILE: rssFile },
+        timeout: 120000,
+      },
+    );
     const line = expectOneLineError({ status: r.status ?? -1, stderr: r.stderr }, 'E_MODEL_TOO_LARGE');
     expect(line).toMatch(/node 'bomb_\d+' \(Expand\)/);
     const peakMiB = Number(readFileSync(rssFile, 'utf8')) / 1024;
-    process.stdout.write(`expand bomb (${readFileSync(at('bomb.onnx')).length} bytes): refused with peak RSS ${peakMiB.toFixed(0)} MiB\n`);
+    process.stdout.write(
+      `expand bomb (${readFileSync(at('bomb.onnx')).length} bytes): refused with peak RSS ${peakMiB.toFixed(0)} MiB\n`,
+    );
     // before the budget this file drove inspect to 10.7 GB peak RSS (measured, docs/security.md)
     expect(peakMiB).toBeLessThan(1024);
   });
 
   test('/dev/zero, a FIFO and a directory as inputs are refused without reading or blocking', () => {
-    expect(expectOneLineError(runCli(['inspect', '/dev/zero'], { timeout: 20000 }), 'E_INPUT_NOT_REGULAR')).toContain('a device');
+    expect(expectOneLineError(runCli(['inspect', '/dev/zero'], { timeout: 20000 }), 'E_INPUT_NOT_REGULAR')).toContain(
+      'a device',
+    );
     const fifo = at('fifo.onnx');
     expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
-    expect(expectOneLineError(runCli(['inspect', fifo], { timeout: 20000 }), 'E_INPUT_NOT_REGULAR')).toContain('a pipe');
+    expect(expectOneLineError(runCli(['inspect', fifo], { timeout: 20000 }), 'E_INPUT_NOT_REGULAR')).toContain(
+      'a pipe',
+    );
     expectOneLineError(runCli(['inspect', dir], { timeout: 20000 }), 'E_INPUT_NOT_REGULAR');
-    expectOneLineError(runCli(['compile', at('dense.onnx'), '-o', at('o.tflite'), '--int8', '--calib', '/dev/zero'], { timeout: 20000 }), 'E_INPUT_NOT_REGULAR');
-    expect(expectOneLineError(runCli(['lock', at('dense.onnx'), '-o', at('o.onnx'), '--key', fifo, '--device-uid', UID], { timeout: 20000 }), 'E_KEY_FILE')).toContain('not a regular file');
+    expectOneLineError(
+      runCli(['compile', at('dense.onnx'), '-o', at('o.tflite'), '--int8', '--calib', '/dev/zero'], { timeout: 20000 }),
+      'E_INPUT_NOT_REGULAR',
+    );
+    expect(
+      expectOneLineError(
+        runCli(['lock', at('dense.onnx'), '-o', at('o.onnx'), '--key', fifo, '--device-uid', UID], { timeout: 20000 }),
+        'E_KEY_FILE',
+      ),
+    ).toContain('not a regular file');
   });
 
   test('an input larger than 1 GiB is refused from its size alone', () => {
@@ -83,7 +128,10 @@ describe('outputs never overwrite inputs or keys', () => {
   test('lock -o master.key --key master.key leaves the key intact', () => {
     const k = key('master.key');
     const before = readFileSync(k);
-    expectOneLineError(runCli(['lock', at('dense.onnx'), '-o', k, '--key', k, '--device-uid', UID]), 'E_OUTPUT_IS_INPUT');
+    expectOneLineError(
+      runCli(['lock', at('dense.onnx'), '-o', k, '--key', k, '--device-uid', UID]),
+      'E_OUTPUT_IS_INPUT',
+    );
     expect(readFileSync(k).equals(before)).toBe(true);
   });
 
@@ -92,7 +140,10 @@ describe('outputs never overwrite inputs or keys', () => {
     const before = readFileSync(k);
     expectOneLineError(runCli(['compile', at('dense.onnx'), '-o', k, '--float']), 'E_OUTPUT_IS_KEY');
     expectOneLineError(runCli(['optimize', at('dense.onnx'), '-o', k]), 'E_OUTPUT_IS_KEY');
-    expectOneLineError(runCli(['provision', '--port', '/nonexistent', '--master-key', key('m2.key'), '--db', k, '--yes']), 'E_OUTPUT_IS_KEY');
+    expectOneLineError(
+      runCli(['provision', '--port', '/nonexistent', '--master-key', key('m2.key'), '--db', k, '--yes']),
+      'E_OUTPUT_IS_KEY',
+    );
     expect(readFileSync(k).equals(before)).toBe(true);
   });
 
@@ -101,7 +152,9 @@ describe('outputs never overwrite inputs or keys', () => {
     writeFileSync(m, H.denseModel());
     symlinkSync(m, at('sym.onnx'));
     linkSync(m, at('hard.onnx'));
-    expect(expectOneLineError(runCli(['optimize', m, '-o', at('sym.onnx')]), 'E_OUTPUT_IS_INPUT')).toContain('through a link');
+    expect(expectOneLineError(runCli(['optimize', m, '-o', at('sym.onnx')]), 'E_OUTPUT_IS_INPUT')).toContain(
+      'through a link',
+    );
     expectOneLineError(runCli(['optimize', m, '-o', at('hard.onnx')]), 'E_OUTPUT_IS_INPUT');
     expectOneLineError(runCli(['compile', m, '-o', at('c.tflite'), '--float', '--c-array', at('c.tflite')]), 'E_USAGE');
     expect(readFileSync(m).equals(Buffer.from(H.denseModel()))).toBe(true);
@@ -112,30 +165,78 @@ describe('outputs never overwrite inputs or keys', () => {
 describe('keys', () => {
   test('a key file readable by group or others is refused (E_KEY_PERMISSIONS); keygen writes 0600', () => {
     const loose = key('loose.key', undefined, 0o644);
-    const line = expectOneLineError(runCli(['lock', at('dense.onnx'), '-o', at('l.onnx'), '--key', loose, '--device-uid', UID]), 'E_KEY_PERMISSIONS');
+    const line = expectOneLineError(
+      runCli(['lock', at('dense.onnx'), '-o', at('l.onnx'), '--key', loose, '--device-uid', UID]),
+      'E_KEY_PERMISSIONS',
+    );
     expect(line).toContain('0644');
     expect(runCli(['keygen', '-o', at('fresh.key')]).status).toBe(0);
-    expect(runCli(['lock', at('dense.onnx'), '-o', at('l.onnx'), '--key', at('fresh.key'), '--device-uid', UID]).status).toBe(0);
+    expect(
+      runCli(['lock', at('dense.onnx'), '-o', at('l.onnx'), '--key', at('fresh.key'), '--device-uid', UID]).status,
+    ).toBe(0);
   });
 
   test('an all-zero key and a key of one repeated byte are refused (E_KEY_WEAK)', () => {
-    expect(expectOneLineError(runCli(['lock', at('dense.onnx'), '-o', at('z.onnx'), '--key', key('zero.key', Buffer.alloc(32)), '--device-uid', UID]), 'E_KEY_WEAK')).toContain('all zero');
-    expectOneLineError(runCli(['package', at('dense.onnx'), '-o', at('z.elp'), '--key', key('fives.key', Buffer.alloc(32, 0x55)), '--device-uid', UID, '--version', '1.0.0', '--security-counter', '1']), 'E_KEY_WEAK');
+    expect(
+      expectOneLineError(
+        runCli([
+          'lock',
+          at('dense.onnx'),
+          '-o',
+          at('z.onnx'),
+          '--key',
+          key('zero.key', Buffer.alloc(32)),
+          '--device-uid',
+          UID,
+        ]),
+        'E_KEY_WEAK',
+      ),
+    ).toContain('all zero');
+    expectOneLineError(
+      runCli([
+        'package',
+        at('dense.onnx'),
+        '-o',
+        at('z.elp'),
+        '--key',
+        key('fives.key', Buffer.alloc(32, 0x55)),
+        '--device-uid',
+        UID,
+        '--version',
+        '1.0.0',
+        '--security-counter',
+        '1',
+      ]),
+      'E_KEY_WEAK',
+    );
   });
 
   test('lock refuses a 1-byte device uid: boards report 16 bytes', () => {
     const k = key('uid.key');
-    expect(expectOneLineError(runCli(['lock', at('dense.onnx'), '-o', at('u.onnx'), '--key', k, '--device-uid', '01']), 'E_USAGE')).toContain('16-byte');
+    expect(
+      expectOneLineError(
+        runCli(['lock', at('dense.onnx'), '-o', at('u.onnx'), '--key', k, '--device-uid', '01']),
+        'E_USAGE',
+      ),
+    ).toContain('16-byte');
   });
 });
 
 describe('model validation', () => {
   test('lock runs the same validation as compile: cycles, dangling inputs, absurd dims, no outputs', () => {
     const k = key('val.key');
-    const cases: [string, string][] = [['cycle.onnx', 'E_ONNX_GRAPH'], ['dangling.onnx', 'E_ONNX_INVALID_NODE'], ['huge-dim.onnx', 'E_ONNX_SHAPE'], ['no-outputs.onnx', 'E_ONNX_NO_OUTPUTS']];
+    const cases: [string, string][] = [
+      ['cycle.onnx', 'E_ONNX_GRAPH'],
+      ['dangling.onnx', 'E_ONNX_INVALID_NODE'],
+      ['huge-dim.onnx', 'E_ONNX_SHAPE'],
+      ['no-outputs.onnx', 'E_ONNX_NO_OUTPUTS'],
+    ];
     for (const [file, code] of cases) {
       const compiled = expectOneLineError(runCli(['compile', at(file), '-o', at('v.tflite'), '--float']), code);
-      const locked = expectOneLineError(runCli(['lock', at(file), '-o', at('v.onnx'), '--key', k, '--device-uid', UID]), code);
+      const locked = expectOneLineError(
+        runCli(['lock', at(file), '-o', at('v.onnx'), '--key', k, '--device-uid', UID]),
+        code,
+      );
       expect(locked).toBe(compiled);
     }
   });
@@ -145,18 +246,33 @@ describe('model validation', () => {
   });
 
   test('a dimension of 2^63 - 1 is refused by inspect', () => {
-    expect(expectOneLineError(runCli(['inspect', at('huge-dim.onnx')]), 'E_ONNX_SHAPE')).toContain('9223372036854775807');
+    expect(expectOneLineError(runCli(['inspect', at('huge-dim.onnx')]), 'E_ONNX_SHAPE')).toContain(
+      '9223372036854775807',
+    );
   });
 
   test("onnxruntime's native log lines do not precede the error line", () => {
-    expectOneLineError(runCli(['eval', at('gather.onnx'), '--data', at('x.npy'), '--labels', at('y.npy')]), 'E_RUNTIME');
+    expectOneLineError(
+      runCli(['eval', at('gather.onnx'), '--data', at('x.npy'), '--labels', at('y.npy')]),
+      'E_RUNTIME',
+    );
   });
 });
 
 describe('data', () => {
   test('calibration data with NaN or -Infinity is refused, naming the sample', () => {
-    expect(expectOneLineError(runCli(['compile', at('dense.onnx'), '-o', at('n.tflite'), '--int8', '--calib', at('x-nan.npy')]), 'E_DATA_NONFINITE')).toContain('sample 1, element 1');
-    expect(expectOneLineError(runCli(['compile', at('dense.onnx'), '-o', at('n.tflite'), '--int8', '--calib', at('x-inf.npy')]), 'E_DATA_NONFINITE')).toContain('sample 2, element 1');
+    expect(
+      expectOneLineError(
+        runCli(['compile', at('dense.onnx'), '-o', at('n.tflite'), '--int8', '--calib', at('x-nan.npy')]),
+        'E_DATA_NONFINITE',
+      ),
+    ).toContain('sample 1, element 1');
+    expect(
+      expectOneLineError(
+        runCli(['compile', at('dense.onnx'), '-o', at('n.tflite'), '--int8', '--calib', at('x-inf.npy')]),
+        'E_DATA_NONFINITE',
+      ),
+    ).toContain('sample 2, element 1');
   });
 
   test('a single 3e38 among values in [0, 1.1] compiles with a W_DATA_RANGE warning', () => {
@@ -169,7 +285,10 @@ describe('data', () => {
   });
 
   test('eval refuses NaN inputs instead of scoring them', () => {
-    expectOneLineError(runCli(['eval', at('dense.onnx'), '--data', at('x-nan.npy'), '--labels', at('y.npy')]), 'E_DATA_NONFINITE');
+    expectOneLineError(
+      runCli(['eval', at('dense.onnx'), '--data', at('x-nan.npy'), '--labels', at('y.npy')]),
+      'E_DATA_NONFINITE',
+    );
   });
 });
 
@@ -182,7 +301,21 @@ describe('packages and flashing', () => {
     k = key('pkg.key');
   });
   const pkg = (out: string, counter: string, extra: string[] = [], uid = UID) =>
-    runCli(['package', tfl, '-o', at(out), '--key', k, '--device-uid', uid, '--version', '1.0.0', '--security-counter', counter, ...extra]);
+    runCli([
+      'package',
+      tfl,
+      '-o',
+      at(out),
+      '--key',
+      k,
+      '--device-uid',
+      uid,
+      '--version',
+      '1.0.0',
+      '--security-counter',
+      counter,
+      ...extra,
+    ]);
 
   test('the reserved counter 4294967295 is refused', () => {
     expectOneLineError(pkg('max.elp', '4294967295'), 'E_COUNTER_RESERVED');
@@ -201,8 +334,16 @@ describe('packages and flashing', () => {
     expect(pkg('a.elp', '2').status).toBe(0);
     expect(pkg('b.elp', '3').status).toBe(0);
     // the port does not exist: reaching it would be E_DEVICE_PORT
-    expect(expectOneLineError(runCli(['flash', '--port', '/nonexistent/tty', at('a.elp'), at('b.elp')]), 'E_FLASH_AMBIGUOUS')).toContain(`both for device ${UID}`);
-    expectOneLineError(runCli(['flash', '--port', '/nonexistent/tty', '--port', '/nonexistent/tty', at('a.elp')]), 'E_USAGE');
+    expect(
+      expectOneLineError(
+        runCli(['flash', '--port', '/nonexistent/tty', at('a.elp'), at('b.elp')]),
+        'E_FLASH_AMBIGUOUS',
+      ),
+    ).toContain(`both for device ${UID}`);
+    expectOneLineError(
+      runCli(['flash', '--port', '/nonexistent/tty', '--port', '/nonexistent/tty', at('a.elp')]),
+      'E_USAGE',
+    );
   });
 });
 

@@ -25,7 +25,14 @@ export function model(g: Partial<Graph> & { nodes: Node[] }, opset = 13): Model 
   };
 }
 
-const node = (name: string, opType: string, inputs: string[], outputs: string[], attrs: Node['attrs'] = {}): Node => ({ name, opType, domain: '', inputs, outputs, attrs });
+const node = (name: string, opType: string, inputs: string[], outputs: string[], attrs: Node['attrs'] = {}): Node => ({
+  name,
+  opType,
+  domain: '',
+  inputs,
+  outputs,
+  attrs,
+});
 const f32 = (name: string, shape: (number | string | null)[]): ValueInfo => ({ name, dtype: 'float32', shape });
 
 /**
@@ -36,16 +43,18 @@ export function expandBomb(copies = 40): Uint8Array {
   const nodes: Node[] = [node('seed', 'Expand', ['one', 'wide'], ['row'])];
   for (let i = 0; i < copies; i++) nodes.push(node(`bomb_${i}`, 'Expand', ['row', 'big'], [`big_${i}`]));
   nodes.push(node('out', 'Add', ['x', 'one'], ['y']));
-  return writeOnnx(model({
-    nodes,
-    inputs: [f32('x', [1])],
-    outputs: [f32('y', [1])],
-    initializers: new Map([
-      ['one', makeTensor('float32', [1], [1])],
-      ['wide', makeTensor('int64', [1], [65000])],
-      ['big', makeTensor('int64', [2], [1024, 65000])],
-    ]),
-  }));
+  return writeOnnx(
+    model({
+      nodes,
+      inputs: [f32('x', [1])],
+      outputs: [f32('y', [1])],
+      initializers: new Map([
+        ['one', makeTensor('float32', [1], [1])],
+        ['wide', makeTensor('int64', [1], [65000])],
+        ['big', makeTensor('int64', [2], [1024, 65000])],
+      ]),
+    }),
+  );
 }
 
 /** A dense layer x[1,4] · W[4,3] + b, the base the structural attacks below break. */
@@ -55,7 +64,14 @@ function dense(): Model {
     inputs: [f32('x', [1, 4])],
     outputs: [f32('y', [1, 3])],
     initializers: new Map([
-      ['W', makeTensor('float32', [4, 3], Array.from({ length: 12 }, (_, i) => (i % 5) / 7 - 0.3))],
+      [
+        'W',
+        makeTensor(
+          'float32',
+          [4, 3],
+          Array.from({ length: 12 }, (_, i) => (i % 5) / 7 - 0.3),
+        ),
+      ],
       ['b', makeTensor('float32', [3], [0.1, -0.2, 0.3])],
     ]),
   });
@@ -75,7 +91,11 @@ export function noOutputs(): Uint8Array {
 /** Two nodes feeding each other. */
 export function cycle(): Uint8Array {
   const m = dense();
-  m.graph.nodes = [node('mm', 'MatMul', ['x', 'W'], ['h']), node('a', 'Add', ['h', 'c'], ['y']), node('c', 'Relu', ['y'], ['c'])];
+  m.graph.nodes = [
+    node('mm', 'MatMul', ['x', 'W'], ['h']),
+    node('a', 'Add', ['h', 'c'], ['y']),
+    node('c', 'Relu', ['y'], ['c']),
+  ];
   return writeOnnx(m);
 }
 
@@ -121,17 +141,20 @@ export function unusedInitializer(): Uint8Array {
 
 /** x[1, 4] gathered at index 7 of axis 1: shapes infer ([1, 1]), onnxruntime fails at run time and logs the failure natively. */
 export function gatherOutOfRange(): Uint8Array {
-  return writeOnnx(model({
-    nodes: [node('gather', 'Gather', ['x', 'idx'], ['y'], { axis: { kind: 'int', value: 1 } } as Node['attrs'])],
-    inputs: [f32('x', [1, 4])],
-    outputs: [f32('y', [1, 1])],
-    initializers: new Map([['idx', makeTensor('int64', [1], [7])]]),
-  }));
+  return writeOnnx(
+    model({
+      nodes: [node('gather', 'Gather', ['x', 'idx'], ['y'], { axis: { kind: 'int', value: 1 } } as Node['attrs'])],
+      inputs: [f32('x', [1, 4])],
+      outputs: [f32('y', [1, 1])],
+      initializers: new Map([['idx', makeTensor('int64', [1], [7])]]),
+    }),
+  );
 }
 
 /** `n` Relus in a chain: `inspect --graph` prints far more than a pipe buffer (64 KiB). */
 export function reluChain(n: number): Uint8Array {
   const nodes: Node[] = [];
-  for (let i = 0; i < n; i++) nodes.push(node(`relu_${i}`, 'Relu', [i ? `v${i}` : 'x'], [i === n - 1 ? 'y' : `v${i + 1}`]));
+  for (let i = 0; i < n; i++)
+    nodes.push(node(`relu_${i}`, 'Relu', [i ? `v${i}` : 'x'], [i === n - 1 ? 'y' : `v${i + 1}`]));
   return writeOnnx(model({ nodes, inputs: [f32('x', [1, 4])], outputs: [f32('y', [1, 4])] }));
 }

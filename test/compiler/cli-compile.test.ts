@@ -42,9 +42,13 @@ test('--float --json writes a model the TFLite runtime loads and reports ops, te
   expect(json.precision).toBe('float32');
   expect(json.inputLayout).toBe('auto');
   expect(json.inputs[0]).toMatchObject({ name: 'input', dtype: 'float32', shape: [1, 32, 32, 3], layout: 'nhwc' });
-  expect(json.ops.map((o: { op: string }) => o.op)).toEqual(expect.arrayContaining(['CONV_2D', 'DEPTHWISE_CONV_2D', 'MEAN', 'FULLY_CONNECTED']));
+  expect(json.ops.map((o: { op: string }) => o.op)).toEqual(
+    expect.arrayContaining(['CONV_2D', 'DEPTHWISE_CONV_2D', 'MEAN', 'FULLY_CONNECTED']),
+  );
   expect(json.ops.find((o: { op: string }) => o.op === 'TRANSPOSE')).toBeUndefined();
-  expect(json.register.map((r: { call: string }) => r.call)).toEqual(expect.arrayContaining(['AddConv2D', 'AddDepthwiseConv2D', 'AddMean', 'AddFullyConnected']));
+  expect(json.register.map((r: { call: string }) => r.call)).toEqual(
+    expect.arrayContaining(['AddConv2D', 'AddDepthwiseConv2D', 'AddMean', 'AddFullyConnected']),
+  );
   expect(json.arenaBytes).toBeGreaterThan(0);
   expect(json.tensors).toBeGreaterThan(json.ops.length);
   expect(fs.readFileSync(header, 'utf8')).toContain(`const unsigned int cnn_tflite_len = ${bytes.length};`);
@@ -69,11 +73,27 @@ test('--int8 with a .npy calibration set: int8 I/O by default, float I/O on requ
   const samples = new Float32Array(n * 3 * 32 * 32).map(() => rand() * 2 - 1);
   const npy = path.join(dir, 'calib.npy');
   fs.writeFileSync(npy, serializeNpy(makeTensor('float32', [n, 3, 32, 32], samples)));
-  const q = JSON.parse(await run(['compile', MODEL, '-o', path.join(dir, 'q.tflite'), '--int8', '--calib', npy, '--json']));
+  const q = JSON.parse(
+    await run(['compile', MODEL, '-o', path.join(dir, 'q.tflite'), '--int8', '--calib', npy, '--json']),
+  );
   expect(q.precision).toBe('int8');
   expect(q.inputs[0].dtype).toBe('int8');
   expect(q.inputs[0].scale).toBeGreaterThan(0);
-  const f = JSON.parse(await run(['compile', MODEL, '-o', path.join(dir, 'qf.tflite'), '--calib', npy, '--io', 'float', '--calib-method', 'percentile', '--json']));
+  const f = JSON.parse(
+    await run([
+      'compile',
+      MODEL,
+      '-o',
+      path.join(dir, 'qf.tflite'),
+      '--calib',
+      npy,
+      '--io',
+      'float',
+      '--calib-method',
+      'percentile',
+      '--json',
+    ]),
+  );
   expect(f.precision).toBe('int8');
   expect(f.inputs[0].dtype).toBe('float32');
   expect(f.ops.map((o: { op: string }) => o.op)).toEqual(expect.arrayContaining(['QUANTIZE', 'DEQUANTIZE']));
@@ -102,7 +122,9 @@ test('a .tflite given as the input is refused with E_FORMAT_MISMATCH; a missing 
   expect((await runError(['compile', tfl, '-o', path.join(dir, 'x.tflite')])).code).toBe('E_FORMAT_MISMATCH');
   expect((await runError(['compile', MODEL])).code).toBe('E_USAGE');
   fs.writeFileSync(path.join(dir, 'junk.onnx'), Buffer.from('not a model at all'));
-  expect((await runError(['compile', path.join(dir, 'junk.onnx'), '-o', path.join(dir, 'x.tflite')])).code).toMatch(/^E_(FORMAT_UNKNOWN|ONNX_PARSE)$/);
+  expect((await runError(['compile', path.join(dir, 'junk.onnx'), '-o', path.join(dir, 'x.tflite')])).code).toMatch(
+    /^E_(FORMAT_UNKNOWN|ONNX_PARSE)$/,
+  );
 });
 
 describe('inspect for .tflite', () => {
@@ -136,6 +158,8 @@ describe('inspect for .tflite', () => {
   });
 
   test('truncated bytes fail with E_TFLITE_PARSE', () => {
-    expect(() => inspectTflite(bytes.subarray(0, 200), 'cut.tflite')).toThrow(expect.objectContaining({ code: 'E_TFLITE_PARSE' }));
+    expect(() => inspectTflite(bytes.subarray(0, 200), 'cut.tflite')).toThrow(
+      expect.objectContaining({ code: 'E_TFLITE_PARSE' }),
+    );
   });
 });

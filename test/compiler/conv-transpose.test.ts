@@ -18,7 +18,9 @@ const CASES: Case[] = [
 function model(k: number, attrs: Record<string, number[]>, seed = 5): GraphBuilder {
   const b = new GraphBuilder(13, seed);
   const x = b.input('x', [1, 3, 5, 6]);
-  const c = b.node('Relu', [b.node('Conv', [x, b.weight('w', [4, 3, 3, 3]), b.weight('b', [4], 0.1)], { pads: [1, 1, 1, 1] })]);
+  const c = b.node('Relu', [
+    b.node('Conv', [x, b.weight('w', [4, 3, 3, 3]), b.weight('b', [4], 0.1)], { pads: [1, 1, 1, 1] }),
+  ]);
   const t = b.node('ConvTranspose', [c, b.weight('tw', [4, 2, k, k]), b.weight('tb', [2], 0.1)], attrs, 'up');
   b.output(b.node('Flatten', [b.node('Relu', [t])], {}, 'y'));
   return b;
@@ -35,7 +37,9 @@ test.each(CASES)('%s → TRANSPOSE_CONV %s matches onnxruntime', async (_n, k, a
 test('an int8 compile stops at TRANSPOSE_CONV naming the node (its int8 form does not match the TFLite runtime yet)', async () => {
   const bytes = model(4, { strides: [2, 2], pads: [1, 1, 1, 1] }).bytes();
   const data = new Float32Array(8 * 90).map((_, i) => Math.sin(i * 0.37));
-  await expect(compileModel(bytes, { precision: 'int8', io: 'float', calibration: { data, count: 8, sampleShape: [3, 5, 6] } })).rejects.toMatchObject({
+  await expect(
+    compileModel(bytes, { precision: 'int8', io: 'float', calibration: { data, count: 8, sampleShape: [3, 5, 6] } }),
+  ).rejects.toMatchObject({
     code: 'E_TFLITE_UNSUPPORTED',
     location: { node: 'up' },
   });

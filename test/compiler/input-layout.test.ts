@@ -107,10 +107,21 @@ test('compile prints the input shape the .tflite expects and why; the metadata r
   fs.writeFileSync(file, tf2onnxStyle().bytes());
   const out = path.join(dir, 'tf2onnx.tflite');
   const text = await runCommandsInProcess([register], ['compile', file, '-o', out]);
-  expect(text).toMatch(/input 'image' \[1,12,10,3\]: already channels-last in the ONNX graph: feeds Transpose \[0,3,1,2\]/);
-  const meta = JSON.parse(readTflite(new Uint8Array(fs.readFileSync(out))).metadata.find((m) => m.name === METADATA_KEY)!.text!);
+  expect(text).toMatch(
+    /input 'image' \[1,12,10,3\]: already channels-last in the ONNX graph: feeds Transpose \[0,3,1,2\]/,
+  );
+  const meta = JSON.parse(
+    readTflite(new Uint8Array(fs.readFileSync(out))).metadata.find((m) => m.name === METADATA_KEY)!.text!,
+  );
   expect(meta.inputLayouts).toEqual(['onnx-nhwc']);
-  expect(meta.inputs).toEqual([{ name: 'image', shape: [1, 12, 10, 3], layout: 'onnx-nhwc', reason: expect.stringMatching(/Transpose \[0,3,1,2\]/) }]);
+  expect(meta.inputs).toEqual([
+    {
+      name: 'image',
+      shape: [1, 12, 10, 3],
+      layout: 'onnx-nhwc',
+      reason: expect.stringMatching(/Transpose \[0,3,1,2\]/),
+    },
+  ]);
 });
 
 test('inspect prints the input shape a default compile expects and why', async () => {
@@ -118,10 +129,19 @@ test('inspect prints the input shape a default compile expects and why', async (
   const file = path.join(dir, 'keras.onnx');
   fs.writeFileSync(file, kerasOneChannel().bytes());
   const json = JSON.parse(await runCommandsInProcess([registerInspect], ['inspect', file, '--json']));
-  expect(json.tfliteInputs).toEqual([{ name: 'features', shape: [1, 76, 32, 1], layout: 'onnx-nhwc', reason: expect.stringMatching(/only moves size-1 axes/) }]);
+  expect(json.tfliteInputs).toEqual([
+    {
+      name: 'features',
+      shape: [1, 76, 32, 1],
+      layout: 'onnx-nhwc',
+      reason: expect.stringMatching(/only moves size-1 axes/),
+    },
+  ]);
   const nchw = path.join(dir, 'nchw.onnx');
   const b = new GraphBuilder(13, 26);
   head(b, b.input('x', ['N', 3, 8, 8]), 3);
   fs.writeFileSync(nchw, b.bytes());
-  expect(await runCommandsInProcess([registerInspect], ['inspect', nchw])).toMatch(/compiled input 'x' \[1,8,8,3\]: NCHW \(feeds Conv/);
+  expect(await runCommandsInProcess([registerInspect], ['inspect', nchw])).toMatch(
+    /compiled input 'x' \[1,8,8,3\]: NCHW \(feeds Conv/,
+  );
 });

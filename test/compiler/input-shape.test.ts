@@ -22,7 +22,10 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 function cnn(shape: (number | string)[]): string {
   const b = new GraphBuilder(13, 3);
   const x = b.input('x', shape);
-  const c = b.node('Conv', [x, b.weight('w', [8, 3, 3, 3]), b.weight('b', [8])], { pads: [1, 1, 1, 1], kernel_shape: [3, 3] });
+  const c = b.node('Conv', [x, b.weight('w', [8, 3, 3, 3]), b.weight('b', [8])], {
+    pads: [1, 1, 1, 1],
+    kernel_shape: [3, 3],
+  });
   const f = b.node('Flatten', [b.node('GlobalAveragePool', [b.node('Relu', [c])])]);
   b.output(b.node('Gemm', [f, b.weight('fc', [4, 8]), b.weight('fcb', [4])], { transB: 1 }, 'y'));
   const file = path.join(dir, `cnn-${shape.join('x')}.onnx`);
@@ -83,7 +86,13 @@ test.each([
   [['x=1,3,8,8'], /expects <name>:<d0,d1,…>/],
   [['x:1,3,0,8'], /expects <name>:<d0,d1,…>/],
 ])('bad --input-shape %j is a usage error', async (specs, message) => {
-  const e = await runError(['compile', dynamic, '-o', path.join(dir, 'bad.tflite'), ...specs.flatMap((s) => ['--input-shape', s])]);
+  const e = await runError([
+    'compile',
+    dynamic,
+    '-o',
+    path.join(dir, 'bad.tflite'),
+    ...specs.flatMap((s) => ['--input-shape', s]),
+  ]);
   expect(e.code).toBe('E_USAGE');
   expect(e.message).toMatch(message);
 });
@@ -97,7 +106,9 @@ test('inspect: MACs at batch 1 for a symbolic batch, partial while H/W are symbo
   const batch = JSON.parse(await run(['inspect', cnn(['N', 3, 12, 20]), '--json']));
   expect(batch.macs).toBe(perImage);
   expect(batch.macsBasis).toBe('batch 1');
-  expect(await run(['inspect', cnn(['N', 3, 12, 20])])).toMatch(new RegExp(`MACs per inference ${perImage} \\(at batch 1\\)`));
+  expect(await run(['inspect', cnn(['N', 3, 12, 20])])).toMatch(
+    new RegExp(`MACs per inference ${perImage} \\(at batch 1\\)`),
+  );
 
   const partial = JSON.parse(await run(['inspect', dynamic, '--json']));
   expect(partial.macsBasis).toBe('partial');

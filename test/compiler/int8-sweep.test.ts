@@ -11,18 +11,79 @@ import { readOnnx } from '../../src/onnx/reader';
 import { runOrt } from '../helpers/ort';
 import { transposeData } from '../../src/compiler/layout';
 
-function conv(b: GraphBuilder, x: string, cin: number, cout: number, attrs: Record<string, number[] | number> = { pads: [1, 1, 1, 1] }, k = 3): string {
+function conv(
+  b: GraphBuilder,
+  x: string,
+  cin: number,
+  cout: number,
+  attrs: Record<string, number[] | number> = { pads: [1, 1, 1, 1] },
+  k = 3,
+): string {
   const i = b.model.graph.initializers.size;
   return b.node('Conv', [x, b.weight(`w${i}`, [cout, cin, k, k]), b.weight(`b${i}`, [cout])], attrs);
 }
 const head = (b: GraphBuilder, x: string) => b.output(b.node('Flatten', [b.node('GlobalAveragePool', [x])]));
 const CASES: [string, (b: GraphBuilder) => void][] = [
-  ['maxpool with non-SAME pads (edge replication)', (b) => head(b, b.node('MaxPool', [conv(b, b.input('x', [1, 3, 16, 16]), 3, 4)], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }))],
-  ['concat', (b) => { const x = b.input('x', [1, 3, 8, 8]); head(b, b.node('Concat', [b.node('Relu', [conv(b, x, 3, 4)]), conv(b, x, 3, 2)], { axis: 1 })); }],
-  ['softmax', (b) => { const x = b.input('x', [1, 8]); b.output(b.node('Softmax', [b.node('Gemm', [x, b.weight('w', [8, 5]), b.weight('c', [5])])], { axis: 1 })); }],
-  ['hardswish+sigmoid+leaky', (b) => { let h = conv(b, b.input('x', [1, 3, 6, 6]), 3, 4); h = b.node('HardSwish', [h]); h = b.node('LeakyRelu', [h], { alpha: 0.2 }); head(b, b.node('Mul', [h, b.node('Sigmoid', [conv(b, h, 4, 4)])])); }],
-  ['clip generic + max/min', (b) => { const x = b.input('x', [1, 3, 6, 6]); const a = conv(b, x, 3, 4); const c = conv(b, x, 3, 4); const lo = b.init('lo', { dtype: 'float32', shape: [], data: Float32Array.of(-0.5) }); const hi = b.init('hi', { dtype: 'float32', shape: [], data: Float32Array.of(0.7) }); head(b, b.node('Max', [b.node('Clip', [a, lo, hi]), b.node('Min', [a, c])])); }],
-  ['avgpool + pad op + hardswish pattern', (b) => { const x = conv(b, b.input('x', [1, 2, 8, 8]), 2, 3); const a = b.node('AveragePool', [x], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [2, 2], count_include_pad: 1 }); const p = b.node('Pad', [a, b.ints('pads', [0, 0, 1, 1, 0, 0, 1, 1])]); head(b, b.node('Mul', [p, b.node('HardSigmoid', [p], { alpha: 1 / 6, beta: 0.5 })])); }],
+  [
+    'maxpool with non-SAME pads (edge replication)',
+    (b) =>
+      head(
+        b,
+        b.node('MaxPool', [conv(b, b.input('x', [1, 3, 16, 16]), 3, 4)], {
+          kernel_shape: [3, 3],
+          strides: [2, 2],
+          pads: [1, 1, 1, 1],
+        }),
+      ),
+  ],
+  [
+    'concat',
+    (b) => {
+      const x = b.input('x', [1, 3, 8, 8]);
+      head(b, b.node('Concat', [b.node('Relu', [conv(b, x, 3, 4)]), conv(b, x, 3, 2)], { axis: 1 }));
+    },
+  ],
+  [
+    'softmax',
+    (b) => {
+      const x = b.input('x', [1, 8]);
+      b.output(b.node('Softmax', [b.node('Gemm', [x, b.weight('w', [8, 5]), b.weight('c', [5])])], { axis: 1 }));
+    },
+  ],
+  [
+    'hardswish+sigmoid+leaky',
+    (b) => {
+      let h = conv(b, b.input('x', [1, 3, 6, 6]), 3, 4);
+      h = b.node('HardSwish', [h]);
+      h = b.node('LeakyRelu', [h], { alpha: 0.2 });
+      head(b, b.node('Mul', [h, b.node('Sigmoid', [conv(b, h, 4, 4)])]));
+    },
+  ],
+  [
+    'clip generic + max/min',
+    (b) => {
+      const x = b.input('x', [1, 3, 6, 6]);
+      const a = conv(b, x, 3, 4);
+      const c = conv(b, x, 3, 4);
+      const lo = b.init('lo', { dtype: 'float32', shape: [], data: Float32Array.of(-0.5) });
+      const hi = b.init('hi', { dtype: 'float32', shape: [], data: Float32Array.of(0.7) });
+      head(b, b.node('Max', [b.node('Clip', [a, lo, hi]), b.node('Min', [a, c])]));
+    },
+  ],
+  [
+    'avgpool + pad op + hardswish pattern',
+    (b) => {
+      const x = conv(b, b.input('x', [1, 2, 8, 8]), 2, 3);
+      const a = b.node('AveragePool', [x], {
+        kernel_shape: [3, 3],
+        pads: [1, 1, 1, 1],
+        strides: [2, 2],
+        count_include_pad: 1,
+      });
+      const p = b.node('Pad', [a, b.ints('pads', [0, 0, 1, 1, 0, 0, 1, 1])]);
+      head(b, b.node('Mul', [p, b.node('HardSigmoid', [p], { alpha: 1 / 6, beta: 0.5 })]));
+    },
+  ],
 ];
 
 test.each(CASES)('%s int8', async (_n, build) => {
@@ -35,14 +96,23 @@ test.each(CASES)('%s int8', async (_n, build) => {
   const rand = seededRandom(1);
   const n = 64;
   const data = new Float32Array(n * size).map(() => rand() * 2 - 1);
-  const r = await compileModel(bytes, { precision: 'int8', io: 'float', calibration: { data, count: n, sampleShape: shape } });
+  const r = await compileModel(bytes, {
+    precision: 'int8',
+    io: 'float',
+    calibration: { data, count: n, sampleShape: shape },
+  });
   const oracle = await TfliteOracle.load(r.bytes);
   let worst = 0;
   for (let s = 0; s < 8; s++) {
     const x = data.slice(s * size, (s + 1) * size);
     const ref = await runOrt(model, { x: { dtype: 'float32', shape, data: x } });
     const rank4 = shape.length === 4;
-    const got = oracle.run([{ data: rank4 ? transposeData(x, shape, [0, 2, 3, 1]) : x, shape: rank4 ? [shape[0], shape[2], shape[3], shape[1]] : shape }]);
+    const got = oracle.run([
+      {
+        data: rank4 ? transposeData(x, shape, [0, 2, 3, 1]) : x,
+        shape: rank4 ? [shape[0], shape[2], shape[3], shape[1]] : shape,
+      },
+    ]);
     const rv = Object.values(ref)[0].data as Float32Array;
     const span = Math.max(...rv) - Math.min(...rv) || 1;
     rv.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - got[0].data[i]) / span)));
@@ -73,9 +143,14 @@ function layerNormModel(form: 'pow-div' | 'mul-reciprocal' | 'opset17'): GraphBu
   } else {
     const mu = b.node('ReduceMean', [h], { axes: [-1], keepdims: 1 });
     const d = b.node('Sub', [h, mu]);
-    const sq = form === 'pow-div' ? b.node('Pow', [d, b.init('two', { dtype: 'float32', shape: [], data: Float32Array.of(2) })]) : b.node('Mul', [d, d]);
+    const sq =
+      form === 'pow-div'
+        ? b.node('Pow', [d, b.init('two', { dtype: 'float32', shape: [], data: Float32Array.of(2) })])
+        : b.node('Mul', [d, d]);
     const v = b.node('ReduceMean', [sq], { axes: [-1], keepdims: 1 });
-    const s = b.node('Sqrt', [b.node('Add', [v, b.init('eps', { dtype: 'float32', shape: [], data: Float32Array.of(1e-5) })])]);
+    const s = b.node('Sqrt', [
+      b.node('Add', [v, b.init('eps', { dtype: 'float32', shape: [], data: Float32Array.of(1e-5) })]),
+    ]);
     const n = form === 'pow-div' ? b.node('Div', [d, s]) : b.node('Mul', [d, b.node('Reciprocal', [s])]);
     y = b.node('Add', [b.node('Mul', [n, gamma]), beta]);
   }
@@ -83,16 +158,19 @@ function layerNormModel(form: 'pow-div' | 'mul-reciprocal' | 'opset17'): GraphBu
   return b;
 }
 
-test.each(['pow-div', 'mul-reciprocal', 'opset17'] as const)('LayerNorm (%s) lowers to MEAN/SUB/MUL/ADD/RSQRT: float exact, int8 within a few steps', async (form) => {
-  const b = layerNormModel(form);
-  const f = await compileModel(b.bytes(), { precision: 'float32' });
-  const ops = f.graph.ops.map((o) => o.op);
-  expect(ops).toEqual(expect.arrayContaining(['MEAN', 'SUB', 'MUL', 'ADD', 'RSQRT']));
-  expect(ops).not.toContain('SQRT');
-  expect(ops).not.toContain('DIV');
-  expect(await int8Worst(b, 'float32')).toBeLessThan(1e-5);
-  expect(await int8Worst(b)).toBeLessThan(0.05);
-});
+test.each(['pow-div', 'mul-reciprocal', 'opset17'] as const)(
+  'LayerNorm (%s) lowers to MEAN/SUB/MUL/ADD/RSQRT: float exact, int8 within a few steps',
+  async (form) => {
+    const b = layerNormModel(form);
+    const f = await compileModel(b.bytes(), { precision: 'float32' });
+    const ops = f.graph.ops.map((o) => o.op);
+    expect(ops).toEqual(expect.arrayContaining(['MEAN', 'SUB', 'MUL', 'ADD', 'RSQRT']));
+    expect(ops).not.toContain('SQRT');
+    expect(ops).not.toContain('DIV');
+    expect(await int8Worst(b, 'float32')).toBeLessThan(1e-5);
+    expect(await int8Worst(b)).toBeLessThan(0.05);
+  },
+);
 
 /** Worst |TFLite − onnxruntime| relative to the output span over 8 samples (int8 with float I/O unless float32). */
 async function int8Worst(b: GraphBuilder, precision: 'int8' | 'float32' = 'int8'): Promise<number> {
@@ -103,14 +181,23 @@ async function int8Worst(b: GraphBuilder, precision: 'int8' | 'float32' = 'int8'
   const rand = seededRandom(1);
   const n = 64;
   const data = new Float32Array(n * size).map(() => rand() * 2 - 1);
-  const r = await compileModel(bytes, { precision, io: precision === 'int8' ? 'float' : undefined, calibration: precision === 'int8' ? { data, count: n, sampleShape: shape } : undefined });
+  const r = await compileModel(bytes, {
+    precision,
+    io: precision === 'int8' ? 'float' : undefined,
+    calibration: precision === 'int8' ? { data, count: n, sampleShape: shape } : undefined,
+  });
   const oracle = await TfliteOracle.load(r.bytes);
   let worst = 0;
   for (let s = 0; s < 8; s++) {
     const x = data.slice(s * size, (s + 1) * size);
     const ref = await runOrt(model, { x: { dtype: 'float32', shape, data: x } });
     const rank4 = shape.length === 4;
-    const got = oracle.run([{ data: rank4 ? transposeData(x, shape, [0, 2, 3, 1]) : x, shape: rank4 ? [shape[0], shape[2], shape[3], shape[1]] : shape }]);
+    const got = oracle.run([
+      {
+        data: rank4 ? transposeData(x, shape, [0, 2, 3, 1]) : x,
+        shape: rank4 ? [shape[0], shape[2], shape[3], shape[1]] : shape,
+      },
+    ]);
     const rv = Object.values(ref)[0].data as Float32Array;
     const span = Math.max(...rv) - Math.min(...rv) || 1;
     rv.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - got[0].data[i]) / span)));
@@ -122,11 +209,16 @@ async function int8Worst(b: GraphBuilder, precision: 'int8' | 'float32' = 'int8'
 test('a standalone Sqrt compiles to float (SQRT) and stops the int8 path naming its node', async () => {
   const b = new GraphBuilder(13, 4);
   const x = b.input('x', [1, 8]);
-  const pos = b.node('Add', [b.node('Mul', [x, x]), b.init('one', { dtype: 'float32', shape: [], data: Float32Array.of(1) })]);
+  const pos = b.node('Add', [
+    b.node('Mul', [x, x]),
+    b.init('one', { dtype: 'float32', shape: [], data: Float32Array.of(1) }),
+  ]);
   b.output(b.node('Sqrt', [pos], {}, 'root'));
   await expect(compileModel(b.bytes(), { precision: 'float32' })).resolves.toBeDefined();
   const data = new Float32Array(4 * 8).map((_, i) => Math.sin(i));
-  await expect(compileModel(b.bytes(), { precision: 'int8', calibration: { data, count: 4, sampleShape: [1, 8] } })).rejects.toMatchObject({
+  await expect(
+    compileModel(b.bytes(), { precision: 'int8', calibration: { data, count: 4, sampleShape: [1, 8] } }),
+  ).rejects.toMatchObject({
     code: 'E_TFLITE_UNSUPPORTED',
     location: { node: 'root' },
   });

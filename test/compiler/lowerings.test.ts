@@ -5,7 +5,14 @@ import { A } from '../helpers/build';
 /** Each lowering against onnxruntime (float32, 8 seeded random inputs per case). */
 const TOL = 1e-5;
 
-function conv(b: GraphBuilder, x: string, cin: number, cout: number, attrs: Record<string, number[] | number> = { pads: [1, 1, 1, 1] }, k = 3): string {
+function conv(
+  b: GraphBuilder,
+  x: string,
+  cin: number,
+  cout: number,
+  attrs: Record<string, number[] | number> = { pads: [1, 1, 1, 1] },
+  k = 3,
+): string {
   const i = b.model.graph.initializers.size;
   return b.node('Conv', [x, b.weight(`w${i}`, [cout, cin, k, k]), b.weight(`b${i}`, [cout])], attrs);
 }
@@ -20,7 +27,14 @@ type Case = { name: string; build: (b: GraphBuilder) => void; expectOps?: Record
 const CASES: Case[] = [
   {
     name: 'Conv with asymmetric pads gets an explicit PAD, stride 2 with pads 1 too',
-    build: (b) => head(b, conv(b, conv(b, b.input('x', [1, 3, 8, 8]), 3, 4, { pads: [0, 1, 2, 1] }), 4, 4, { pads: [1, 1, 1, 1], strides: [2, 2] })),
+    build: (b) =>
+      head(
+        b,
+        conv(b, conv(b, b.input('x', [1, 3, 8, 8]), 3, 4, { pads: [0, 1, 2, 1] }), 4, 4, {
+          pads: [1, 1, 1, 1],
+          strides: [2, 2],
+        }),
+      ),
     expectOps: { PAD: 2, CONV_2D: 2, TRANSPOSE: 0 },
   },
   {
@@ -37,8 +51,18 @@ const CASES: Case[] = [
     name: 'depthwise Conv (multiplier 2) with a fused Clip(0,6)',
     build: (b) => {
       const x = b.input('x', [1, 3, 8, 8]);
-      const dw = b.node('Conv', [x, b.weight('dw', [6, 1, 3, 3]), b.weight('dwb', [6])], { group: 3, pads: [1, 1, 1, 1] });
-      head(b, b.node('Clip', [dw, b.init('lo', { dtype: 'float32', shape: [], data: Float32Array.of(0) }), b.init('hi', { dtype: 'float32', shape: [], data: Float32Array.of(6) })]));
+      const dw = b.node('Conv', [x, b.weight('dw', [6, 1, 3, 3]), b.weight('dwb', [6])], {
+        group: 3,
+        pads: [1, 1, 1, 1],
+      });
+      head(
+        b,
+        b.node('Clip', [
+          dw,
+          b.init('lo', { dtype: 'float32', shape: [], data: Float32Array.of(0) }),
+          b.init('hi', { dtype: 'float32', shape: [], data: Float32Array.of(6) }),
+        ]),
+      );
     },
     expectOps: { DEPTHWISE_CONV_2D: 1, RELU6: 0 },
   },
@@ -56,14 +80,39 @@ const CASES: Case[] = [
   {
     name: 'MaxPool with pads TFLite SAME cannot express → edge replication (SLICE+CONCATENATION), or PAD(0) after a ReLU (ResNet stem)',
     build: (b) => {
-      const a = b.node('MaxPool', [conv(b, b.input('x', [1, 3, 16, 16]), 3, 4)], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] });
-      head(b, b.node('MaxPool', [b.node('Relu', [conv(b, a, 4, 4)])], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }));
+      const a = b.node('MaxPool', [conv(b, b.input('x', [1, 3, 16, 16]), 3, 4)], {
+        kernel_shape: [3, 3],
+        strides: [2, 2],
+        pads: [1, 1, 1, 1],
+      });
+      head(
+        b,
+        b.node('MaxPool', [b.node('Relu', [conv(b, a, 4, 4)])], {
+          kernel_shape: [3, 3],
+          strides: [2, 2],
+          pads: [1, 1, 1, 1],
+        }),
+      );
     },
     expectOps: { PADV2: 0, SLICE: 2, CONCATENATION: 2, PAD: 1, MAX_POOL_2D: 2 },
   },
   {
     name: 'MaxPool ceil_mode and SAME-compatible pads',
-    build: (b) => head(b, b.node('MaxPool', [b.node('MaxPool', [conv(b, b.input('x', [1, 2, 11, 11]), 2, 3)], { kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 })], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] })),
+    build: (b) =>
+      head(
+        b,
+        b.node(
+          'MaxPool',
+          [
+            b.node('MaxPool', [conv(b, b.input('x', [1, 2, 11, 11]), 2, 3)], {
+              kernel_shape: [2, 2],
+              strides: [2, 2],
+              ceil_mode: 1,
+            }),
+          ],
+          { kernel_shape: [3, 3], pads: [1, 1, 1, 1] },
+        ),
+      ),
     expectOps: { MAX_POOL_2D: 2 },
   },
   {
@@ -71,7 +120,10 @@ const CASES: Case[] = [
     build: (b) => {
       const x = conv(b, b.input('x', [1, 2, 8, 8]), 2, 3);
       const a = b.node('AveragePool', [x], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
-      head(b, b.node('AveragePool', [a], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [2, 2], count_include_pad: 1 }));
+      head(
+        b,
+        b.node('AveragePool', [a], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [2, 2], count_include_pad: 1 }),
+      );
     },
     expectOps: { AVERAGE_POOL_2D: 2, PAD: 1 },
   },
@@ -124,7 +176,11 @@ const CASES: Case[] = [
   {
     name: 'Pad op (constant, non-zero value) on NHWC',
     build: (b) => {
-      const p = b.node('Pad', [conv(b, b.input('x', [1, 3, 5, 5]), 3, 2), b.ints('pads', [0, 0, 1, 2, 0, 0, 2, 1]), b.init('pv', { dtype: 'float32', shape: [], data: Float32Array.of(0.5) })]);
+      const p = b.node('Pad', [
+        conv(b, b.input('x', [1, 3, 5, 5]), 3, 2),
+        b.ints('pads', [0, 0, 1, 2, 0, 0, 2, 1]),
+        b.init('pv', { dtype: 'float32', shape: [], data: Float32Array.of(0.5) }),
+      ]);
       head(b, conv(b, p, 2, 2));
     },
     expectOps: { PADV2: 1, TRANSPOSE: 0 },
@@ -134,7 +190,13 @@ const CASES: Case[] = [
     build: (b) => {
       const x = b.input('x', [1, 12]);
       const h = b.node('Relu', [b.node('Add', [b.node('MatMul', [x, b.weight('m1', [12, 8])]), b.weight('a1', [8])])]);
-      b.output(b.node('Softmax', [b.node('Gemm', [h, b.weight('g2', [8, 5]), b.weight('c2', [1, 5])], { alpha: 0.5, beta: A.f(2) })], { axis: 1 }));
+      b.output(
+        b.node(
+          'Softmax',
+          [b.node('Gemm', [h, b.weight('g2', [8, 5]), b.weight('c2', [1, 5])], { alpha: 0.5, beta: A.f(2) })],
+          { axis: 1 },
+        ),
+      );
     },
     expectOps: { FULLY_CONNECTED: 2, SOFTMAX: 1, RELU: 0 },
   },
@@ -142,7 +204,11 @@ const CASES: Case[] = [
     name: 'ResNet block: stem MaxPool, residual Add with a strided 1x1 shortcut, fused Relu after the Add',
     build: (b) => {
       const x = b.input('x', [1, 3, 16, 16]);
-      const stem = b.node('MaxPool', [b.node('Relu', [conv(b, x, 3, 8)])], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] });
+      const stem = b.node('MaxPool', [b.node('Relu', [conv(b, x, 3, 8)])], {
+        kernel_shape: [3, 3],
+        strides: [2, 2],
+        pads: [1, 1, 1, 1],
+      });
       const main = conv(b, b.node('Relu', [conv(b, stem, 8, 16, { pads: [1, 1, 1, 1], strides: [2, 2] })]), 16, 16);
       const shortcut = conv(b, stem, 8, 16, { strides: [2, 2] }, 1);
       head(b, b.node('Relu', [b.node('Add', [main, shortcut])]));
@@ -172,7 +238,10 @@ const CASES: Case[] = [
     name: 'standalone Sqrt → SQRT, Div by a tensor → DIV, Reciprocal → DIV(1, x) (float)',
     build: (b) => {
       const a = conv(b, b.input('x', [1, 3, 6, 6]), 3, 4);
-      const pos = b.node('Add', [b.node('Mul', [a, a]), b.init('one', { dtype: 'float32', shape: [], data: Float32Array.of(1) })]);
+      const pos = b.node('Add', [
+        b.node('Mul', [a, a]),
+        b.init('one', { dtype: 'float32', shape: [], data: Float32Array.of(1) }),
+      ]);
       const s = b.node('Sqrt', [pos]);
       const q = b.node('Div', [a, pos]);
       head(b, b.node('Add', [b.node('Add', [s, q]), b.node('Reciprocal', [pos])]));

@@ -11,7 +11,14 @@ import { compileAndCompare } from './helpers/check';
 import { compareWithOnnx } from './helpers/compare';
 import { GraphBuilder } from './helpers/graph';
 
-type Case = [mode: string, ct: string, nearest: string | undefined, inHW: [number, number], outHW: [number, number], op: string];
+type Case = [
+  mode: string,
+  ct: string,
+  nearest: string | undefined,
+  inHW: [number, number],
+  outHW: [number, number],
+  op: string,
+];
 
 const CASES: Case[] = [
   ['nearest', 'asymmetric', 'floor', [5, 4], [10, 8], 'RESIZE_NEAREST_NEIGHBOR'],
@@ -26,13 +33,24 @@ const CASES: Case[] = [
   ['linear', 'half_pixel', undefined, [8, 8], [4, 4], 'RESIZE_BILINEAR'],
 ];
 
-function model(mode: string, ct: string, nearest: string | undefined, inHW: number[], outHW: number[], seed = 3): GraphBuilder {
+function model(
+  mode: string,
+  ct: string,
+  nearest: string | undefined,
+  inHW: number[],
+  outHW: number[],
+  seed = 3,
+): GraphBuilder {
   const b = new GraphBuilder(13, seed);
   const x = b.input('x', [1, 3, ...inHW]);
   const c = b.node('Conv', [x, b.weight('w', [4, 3, 3, 3]), b.weight('b', [4], 0.1)], { pads: [1, 1, 1, 1] });
   const sizes = b.ints('sizes', [1, 4, ...outHW]);
   const roi = b.init('roi', makeTensor('float32', [0], new Float32Array(0)));
-  const attrs: Record<string, string> = { mode, coordinate_transformation_mode: ct, ...(nearest ? { nearest_mode: nearest } : {}) };
+  const attrs: Record<string, string> = {
+    mode,
+    coordinate_transformation_mode: ct,
+    ...(nearest ? { nearest_mode: nearest } : {}),
+  };
   const r = b.node('Resize', [c, roi, '', sizes], attrs, 'resize');
   b.output(b.node('Conv', [r, b.weight('w2', [2, 4, 1, 1])], {}, 'y'));
   return b;
@@ -54,7 +72,11 @@ test.each([
   const n = 32;
   const size = 3 * inHW[0] * inHW[1];
   const data = new Float32Array(n * size).map((_, i) => Math.sin(i * 0.37) * Math.cos(i * 0.011));
-  const q = await compileModel(bytes, { precision: 'int8', io: 'float', calibration: { data, count: n, sampleShape: [3, ...inHW] } });
+  const q = await compileModel(bytes, {
+    precision: 'int8',
+    io: 'float',
+    calibration: { data, count: n, sampleShape: [3, ...inHW] },
+  });
   const cmp = await compareWithOnnx(bytes, q.bytes, q.graph, { samples: 4 });
   expect(cmp.worstRelative).toBeLessThan(0.05);
 });

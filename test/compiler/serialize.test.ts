@@ -31,54 +31,76 @@ describe('emitted .tflite files', () => {
     for (const buf of withData) expect(buf.dataOffset! % 16).toBe(0);
   });
 
-  test.each(files.map((f) => [f.name, f]))('%s: activations use buffer 0, constants their own buffer with the lowered data', (_n, f) => {
-    const sg = f.info.subgraphs[0];
-    expect(f.info.buffers[0].size).toBe(0);
-    const io = new Set([...f.compiled.graph.inputs, ...f.compiled.graph.outputs]);
-    sg.tensors.forEach((t, i) => {
-      const lowered = f.compiled.graph.tensors[i];
-      // inputs and outputs keep their names; internal tensors are written without one (addressed by index)
-      expect(t.name).toBe(io.has(i) ? lowered.name : '');
-      if (lowered.data) {
-        expect(t.buffer).toBeGreaterThan(0);
-        const data = tfliteBufferData(f.bytes, f.info, t.buffer);
-        expect(Buffer.from(data).equals(Buffer.from(lowered.data.buffer, lowered.data.byteOffset, lowered.data.byteLength))).toBe(true);
-      } else {
-        expect(t.buffer).toBe(0);
+  test.each(files.map((f) => [f.name, f]))(
+    '%s: activations use buffer 0, constants their own buffer with the lowered data',
+    (_n, f) => {
+      const sg = f.info.subgraphs[0];
+      expect(f.info.buffers[0].size).toBe(0);
+      const io = new Set([...f.compiled.graph.inputs, ...f.compiled.graph.outputs]);
+      sg.tensors.forEach((t, i) => {
+        const lowered = f.compiled.graph.tensors[i];
+        // inputs and outputs keep their names; internal tensors are written without one (addressed by index)
+        expect(t.name).toBe(io.has(i) ? lowered.name : '');
+        if (lowered.data) {
+          expect(t.buffer).toBeGreaterThan(0);
+          const data = tfliteBufferData(f.bytes, f.info, t.buffer);
+          expect(
+            Buffer.from(data).equals(
+              Buffer.from(lowered.data.buffer, lowered.data.byteOffset, lowered.data.byteLength),
+            ),
+          ).toBe(true);
+        } else {
+          expect(t.buffer).toBe(0);
+        }
+      });
+    },
+  );
+
+  test.each(files.map((f) => [f.name, f]))(
+    '%s: description and metadata carry the edgelock version and the source SHA-256',
+    (_n, f) => {
+      const sha = createHash('sha256').update(f.onnx).digest('hex');
+      expect(f.info.description).toContain(VERSION);
+      expect(f.info.description).toContain(sha);
+      const entry = f.info.metadata.find((m) => m.name === METADATA_KEY)!;
+      const g = f.compiled.graph;
+      expect(JSON.parse(entry.text!)).toEqual({
+        version: VERSION,
+        sourceSha256: sha,
+        inputLayouts: g.inputLayouts,
+        inputs: g.inputs.map((id, k) => ({
+          name: g.tensors[id].name,
+          shape: g.tensors[id].shape,
+          layout: g.inputLayouts[k],
+          reason: g.inputLayoutReasons![k],
+        })),
+        precision: 'float32',
+      });
+    },
+  );
+
+  test.each(files.map((f) => [f.name, f]))(
+    '%s: one operator code per op with the float32 version (1) and the builtin code',
+    (_n, f) => {
+      const used = new Set(f.compiled.graph.ops.map((o) => o.op));
+      expect(f.info.opcodes.map((o) => o.name).sort()).toEqual([...used].sort());
+      for (const oc of f.info.opcodes) {
+        expect(oc.builtinCode).toBe(TFLITE_OPS[oc.name as TfliteOpName].code);
+        expect(oc.version).toBe(1);
       }
-    });
-  });
-
-  test.each(files.map((f) => [f.name, f]))('%s: description and metadata carry the edgelock version and the source SHA-256', (_n, f) => {
-    const sha = createHash('sha256').update(f.onnx).digest('hex');
-    expect(f.info.description).toContain(VERSION);
-    expect(f.info.description).toContain(sha);
-    const entry = f.info.metadata.find((m) => m.name === METADATA_KEY)!;
-    const g = f.compiled.graph;
-    expect(JSON.parse(entry.text!)).toEqual({
-      version: VERSION,
-      sourceSha256: sha,
-      inputLayouts: g.inputLayouts,
-      inputs: g.inputs.map((id, k) => ({ name: g.tensors[id].name, shape: g.tensors[id].shape, layout: g.inputLayouts[k], reason: g.inputLayoutReasons![k] })),
-      precision: 'float32',
-    });
-  });
-
-  test.each(files.map((f) => [f.name, f]))('%s: one operator code per op with the float32 version (1) and the builtin code', (_n, f) => {
-    const used = new Set(f.compiled.graph.ops.map((o) => o.op));
-    expect(f.info.opcodes.map((o) => o.name).sort()).toEqual([...used].sort());
-    for (const oc of f.info.opcodes) {
-      expect(oc.builtinCode).toBe(TFLITE_OPS[oc.name as TfliteOpName].code);
-      expect(oc.version).toBe(1);
-    }
-  });
+    },
+  );
 });
 
 describe('int8 files: shared quantisation, names', () => {
   const onnx = new Uint8Array(fs.readFileSync(MODEL));
   let compiled: CompileResult;
   beforeAll(async () => {
-    const calibration = { data: Float32Array.from({ length: 8 * 3 * 32 * 32 }, (_v, i) => Math.sin(i * 0.37) * 2), count: 8, sampleShape: [3, 32, 32] };
+    const calibration = {
+      data: Float32Array.from({ length: 8 * 3 * 32 * 32 }, (_v, i) => Math.sin(i * 0.37) * 2),
+      count: 8,
+      sampleShape: [3, 32, 32],
+    };
     compiled = await compileModel(onnx, { precision: 'int8', io: 'int8', calibration });
   });
 
@@ -89,12 +111,17 @@ describe('int8 files: shared quantisation, names', () => {
     for (let i = 0; i < sg.tensorsLength(); i++) {
       const q = sg.tensors(i)!.quantization();
       if (!q || q.scaleLength() === 0) continue;
-      const key = JSON.stringify([Array.from(q.scaleArray()!), Array.from({ length: q.zeroPointLength() }, (_v, k) => String(q.zeroPoint(k))), q.quantizedDimension()]);
+      const key = JSON.stringify([
+        Array.from(q.scaleArray()!),
+        Array.from({ length: q.zeroPointLength() }, (_v, k) => String(q.zeroPoint(k))),
+        q.quantizedDimension(),
+      ]);
       if (!byContent.has(key)) byContent.set(key, new Set());
       byContent.get(key)!.add(q.bb_pos);
     }
     for (const positions of byContent.values()) expect(positions.size).toBe(1);
-    const names = sg.tensorsLength() - [...Array(sg.tensorsLength()).keys()].filter((i) => sg.tensors(i)!.name() === null).length;
+    const names =
+      sg.tensorsLength() - [...Array(sg.tensorsLength()).keys()].filter((i) => sg.tensors(i)!.name() === null).length;
     expect(names).toBe(new Set([...compiled.graph.inputs, ...compiled.graph.outputs]).size);
   });
 });

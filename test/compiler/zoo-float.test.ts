@@ -10,7 +10,12 @@ import { GraphBuilder } from './helpers/graph';
 const ROOT = path.resolve(__dirname, '../../models');
 const ZOO = [ROOT, path.join(ROOT, 'pytorch')]
   .filter((d) => fs.existsSync(d))
-  .flatMap((d) => fs.readdirSync(d).filter((f) => f.endsWith('.onnx')).map((f) => path.join(d, f)))
+  .flatMap((d) =>
+    fs
+      .readdirSync(d)
+      .filter((f) => f.endsWith('.onnx'))
+      .map((f) => path.join(d, f)),
+  )
   .sort();
 
 test('the zoo is present', () => {
@@ -71,7 +76,11 @@ describe.each(SUPPORTED.map((f) => [path.relative(ROOT, f), f]))('%s', (_name, f
     const g = compiled.model.graph;
     const values = new Set([...g.inputs.map((v) => v.name), ...g.nodes.flatMap((n) => n.outputs)]);
     for (const t of compiled.graph.tensors) {
-      if (t.data) expect([t.name, t.role]).toEqual([t.name, expect.stringMatching(/^(conv-weight|depthwise-weight|fc-weight|bias|const-operand|shape)$/)]);
+      if (t.data)
+        expect([t.name, t.role]).toEqual([
+          t.name,
+          expect.stringMatching(/^(conv-weight|depthwise-weight|fc-weight|bias|const-operand|shape)$/),
+        ]);
       else expect([t.name, values.has(t.source ?? '')]).toEqual([t.name, true]);
     }
   });

@@ -56,13 +56,15 @@ describe.each(CORPUS)('$file', (entry) => {
     expect(f.summary.inputs[0].shape).toEqual(entry.tfliteInput);
     expect(f.graph.inputLayouts).toEqual([entry.layout]);
     const model = readOnnx(bytes);
-    const onnxShape = entry.inputShape?.[1] ?? (model.graph.inputs[0].shape!.map((d) => (typeof d === 'number' ? d : 1)) as number[]);
+    const onnxShape =
+      entry.inputShape?.[1] ?? (model.graph.inputs[0].shape!.map((d) => (typeof d === 'number' ? d : 1)) as number[]);
     const oracle = await TfliteOracle.load(f.bytes);
     let worst = 0;
     try {
       for (let i = 0; i < 16; i++) {
         const x = Float32Array.from(digit(test10k, i)); // one channel: the same element order NCHW and NHWC
-        const ref = (await runOrt(bytes, { x: { dtype: 'float32', shape: onnxShape, data: x } })).logits.data as Float32Array;
+        const ref = (await runOrt(bytes, { x: { dtype: 'float32', shape: onnxShape, data: x } })).logits
+          .data as Float32Array;
         const got = oracle.run([{ data: x, shape: entry.tfliteInput }])[0].data;
         const span = Math.max(...ref) - Math.min(...ref);
         ref.forEach((v, k) => (worst = Math.max(worst, Math.abs(v - got[k]) / span)));
@@ -73,25 +75,34 @@ describe.each(CORPUS)('$file', (entry) => {
     expect(worst).toBeLessThanOrEqual(1e-5);
   });
 
-  (entry.int8 === false ? test.skip : test)('int8 (--io float) agrees with float on ≥ 99% of 1000 test digits', async () => {
-    const sampleShape = readOnnx(bytes).graph.inputs[0].shape!.slice(1).map((d) => (typeof d === 'number' ? d : 28)) as number[];
-    const calibration = { data: train.data.subarray(0, 300 * SIZE), count: 300, sampleShape };
-    const q = await compileModel(bytes, { precision: 'int8', io: 'float', calibration, inputShapes });
-    const f = await compileModel(bytes, { precision: 'float32', inputShapes });
-    expect(q.summary.inputs[0].shape).toEqual(entry.tfliteInput);
-    const qo = await TfliteOracle.load(q.bytes);
-    const fo = await TfliteOracle.load(f.bytes);
-    let agree = 0;
-    const n = 1000;
-    try {
-      for (let i = 0; i < n; i++) {
-        const x = Float32Array.from(digit(test10k, i));
-        if (argmax(qo.run([{ data: x, shape: entry.tfliteInput }])[0].data) === argmax(fo.run([{ data: x, shape: entry.tfliteInput }])[0].data)) agree++;
+  (entry.int8 === false ? test.skip : test)(
+    'int8 (--io float) agrees with float on ≥ 99% of 1000 test digits',
+    async () => {
+      const sampleShape = readOnnx(bytes)
+        .graph.inputs[0].shape!.slice(1)
+        .map((d) => (typeof d === 'number' ? d : 28)) as number[];
+      const calibration = { data: train.data.subarray(0, 300 * SIZE), count: 300, sampleShape };
+      const q = await compileModel(bytes, { precision: 'int8', io: 'float', calibration, inputShapes });
+      const f = await compileModel(bytes, { precision: 'float32', inputShapes });
+      expect(q.summary.inputs[0].shape).toEqual(entry.tfliteInput);
+      const qo = await TfliteOracle.load(q.bytes);
+      const fo = await TfliteOracle.load(f.bytes);
+      let agree = 0;
+      const n = 1000;
+      try {
+        for (let i = 0; i < n; i++) {
+          const x = Float32Array.from(digit(test10k, i));
+          if (
+            argmax(qo.run([{ data: x, shape: entry.tfliteInput }])[0].data) ===
+            argmax(fo.run([{ data: x, shape: entry.tfliteInput }])[0].data)
+          )
+            agree++;
+        }
+      } finally {
+        qo.dispose();
+        fo.dispose();
       }
-    } finally {
-      qo.dispose();
-      fo.dispose();
-    }
-    expect(agree / n).toBeGreaterThanOrEqual(0.99);
-  });
+      expect(agree / n).toBeGreaterThanOrEqual(0.99);
+    },
+  );
 });

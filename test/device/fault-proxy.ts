@@ -29,7 +29,6 @@ export interface FaultStats {
   replayed: number;
 }
 
-
 class Direction {
   private queue: Buffer[] = [];
   private until = 0;
@@ -37,8 +36,13 @@ class Direction {
   private frame: number[] = [];
   private lastFrame?: Buffer;
 
-  constructor(private readonly out: ByteLink, private readonly faults: Faults, private readonly rnd: () => number,
-    private readonly stats: FaultStats, private readonly replays: boolean) {}
+  constructor(
+    private readonly out: ByteLink,
+    private readonly faults: Faults,
+    private readonly rnd: () => number,
+    private readonly stats: FaultStats,
+    private readonly replays: boolean,
+  ) {}
 
   push(bytes: Buffer): void {
     const f = this.faults;
@@ -106,7 +110,9 @@ export interface FaultProxy {
 
 function socatPair(): Promise<{ proc: ChildProcess; ptys: [string, string] }> {
   return new Promise((resolve, reject) => {
-    const proc = spawn('socat', ['-d', '-d', 'pty,raw,echo=0', 'pty,raw,echo=0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const proc = spawn('socat', ['-d', '-d', 'pty,raw,echo=0', 'pty,raw,echo=0'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     const ptys: string[] = [];
     let text = '';
     proc.stderr!.on('data', (d: Buffer) => {
@@ -118,11 +124,18 @@ function socatPair(): Promise<{ proc: ChildProcess; ptys: [string, string] }> {
       }
     });
     proc.on('error', reject);
-    proc.on('exit', (code) => { if (ptys.length === 0) reject(new Error(`socat exited with ${code}: ${text}`)); });
+    proc.on('exit', (code) => {
+      if (ptys.length === 0) reject(new Error(`socat exited with ${code}: ${text}`));
+    });
   });
 }
 
-export async function startFaultProxy(boardPort: string, toBoard: Faults, toHost: Faults, seed = 1): Promise<FaultProxy> {
+export async function startFaultProxy(
+  boardPort: string,
+  toBoard: Faults,
+  toHost: Faults,
+  seed = 1,
+): Promise<FaultProxy> {
   const { proc, ptys } = await socatPair();
   const inner = await openSerialLink(ptys[1]);
   const board = await openSerialLink(boardPort);

@@ -27,14 +27,29 @@ afterAll(async () => {
 
 test('device run on a --io float model: float32 input of the right shape runs, outputs equal the official runtime', async () => {
   const tfl = path.join(work, 'mlp-float-io.tflite');
-  const c = runCli(['compile', path.join(ROOT, 'models', 'mnist-mlp.onnx'), '-o', tfl, '--int8', '--io', 'float', '--calib', 'mnist-train', '--json']);
+  const c = runCli([
+    'compile',
+    path.join(ROOT, 'models', 'mnist-mlp.onnx'),
+    '-o',
+    tfl,
+    '--int8',
+    '--io',
+    'float',
+    '--calib',
+    'mnist-train',
+    '--json',
+  ]);
   expect(c.stderr).toBe('');
   expect(JSON.parse(c.stdout).inputs[0]).toMatchObject({ dtype: 'float32', shape: [1, 28, 28, 1] });
   const m = loadMnist('test');
   const image = m.images.slice(0, 784);
   const npy = path.join(work, 'x.npy');
   writeNpy(npy, makeTensor('float32', [1, 28, 28, 1], image));
-  const board = await startBoard({ board: 'host-sim', stateDir: freshStateDir('float-io'), flavour: 'single-rounding,dev' }); // dev: the test uploads with load-dev
+  const board = await startBoard({
+    board: 'host-sim',
+    stateDir: freshStateDir('float-io'),
+    flavour: 'single-rounding,dev',
+  }); // dev: the test uploads with load-dev
   expect(runCli(['device', 'load-dev', '--port', board.port, tfl]).status).toBe(0);
   const r = runCli(['device', 'run', '--port', board.port, '--input', npy, '--json']);
   expect(r.stderr).toBe('');
@@ -47,7 +62,9 @@ test('device run on a --io float model: float32 input of the right shape runs, o
   const wrong = path.join(work, 'x-wrong.npy');
   writeNpy(wrong, makeTensor('float32', [1, 392], image.slice(0, 392)));
   const w = runCli(['device', 'run', '--port', board.port, '--input', wrong]);
-  expect(w.stderr.trim()).toBe(`error E_DATA_SHAPE: ${wrong} has 392 elements (shape [1,392]), the model input [1,28,28,1] has 784 (file '${wrong}')`);
+  expect(w.stderr.trim()).toBe(
+    `error E_DATA_SHAPE: ${wrong} has 392 elements (shape [1,392]), the model input [1,28,28,1] has 784 (file '${wrong}')`,
+  );
 });
 
 test('a second process cannot talk to a board another process holds', async () => {
@@ -57,9 +74,13 @@ test('a second process cannot talk to a board another process holds', async () =
     expect((await holder.info()).board).toBe('host-sim');
     const busy = runCli(['device', 'info', '--port', board.port]);
     expect(busy.status).toBe(1);
-    expect(busy.stderr.trim()).toBe(`error E_DEVICE_PORT_BUSY: ${board.port} is in use by another edgelock process (pid ${process.pid}); nothing was sent; hint: wait for the other command or station to finish`);
+    expect(busy.stderr.trim()).toBe(
+      `error E_DEVICE_PORT_BUSY: ${board.port} is in use by another edgelock process (pid ${process.pid}); nothing was sent; hint: wait for the other command or station to finish`,
+    );
     // with the lock file out of the way (another lock directory), serialport's own exclusive lock still refuses
-    const flock = runCli(['device', 'info', '--port', board.port], { env: { EDGELOCK_LOCK_DIR: freshStateDir('other-locks') } });
+    const flock = runCli(['device', 'info', '--port', board.port], {
+      env: { EDGELOCK_LOCK_DIR: freshStateDir('other-locks') },
+    });
     expect(flock.status).toBe(1);
     expect(flock.stderr).toMatch(/^error E_DEVICE_PORT: cannot open .*lock/i);
     // the holder still works

@@ -19,7 +19,11 @@ export function freshStateDir(label: string): string {
 /** The development flavour (MODEL_LOAD_*, `device load-dev`): boards of tests that upload raw models start with it. */
 export const DEV = 'dev';
 
-export async function startTestBoard(board: string, stateDir = freshStateDir(board), flavour = 'default'): Promise<RunningBoard> {
+export async function startTestBoard(
+  board: string,
+  stateDir = freshStateDir(board),
+  flavour = 'default',
+): Promise<RunningBoard> {
   return startBoard({ board, stateDir, flavour });
 }
 

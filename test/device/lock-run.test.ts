@@ -55,7 +55,11 @@ afterAll(async () => {
 const compileOptions = (): CompileOptions => mnistInt8Options(8);
 
 /** The model locked to `material`'s device with `scheme`, compiled to int8, and the plain int8 compile of the same weights. */
-async function lockedAndPlain(name: ModelName, material: KeyMaterial, scheme: string): Promise<{ locked: Uint8Array; plain: Uint8Array }> {
+async function lockedAndPlain(
+  name: ModelName,
+  material: KeyMaterial,
+  scheme: string,
+): Promise<{ locked: Uint8Array; plain: Uint8Array }> {
   const onnx = readOnnx(fs.readFileSync(path.join(ROOT, 'models', `${name}.onnx`)));
   const lockedOnnx = writeOnnx(lockModel(onnx, material, { binding: 'device', scheme }).model);
   const locked = await compileLocked(lockedOnnx, material, compileOptions());
@@ -66,11 +70,16 @@ async function lockedAndPlain(name: ModelName, material: KeyMaterial, scheme: st
 function mnistInt8(index: number, scale: number, zeroPoint: number): Int8Array {
   const m = loadMnist('test');
   const n = 784;
-  return Int8Array.from(m.images.subarray(index * n, (index + 1) * n), (v) => Math.max(-128, Math.min(127, Math.round(v / scale) + zeroPoint)));
+  return Int8Array.from(m.images.subarray(index * n, (index + 1) * n), (v) =>
+    Math.max(-128, Math.min(127, Math.round(v / scale) + zeroPoint)),
+  );
 }
 
 async function expectCode(p: Promise<unknown>, code: string): Promise<void> {
-  const e = await p.then(() => undefined, (x: unknown) => x);
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   expect(e).toBeInstanceOf(EdgelockError);
   expect(e).toMatchObject({ code });
 }
@@ -79,7 +88,10 @@ async function expectCode(p: Promise<unknown>, code: string): Promise<void> {
 function unsealRam(locked: Uint8Array): number {
   const d = readTfliteDescriptor(locked)!;
   const info = readTflite(locked);
-  return d.entries.reduce((n, e) => n + Math.ceil(info.buffers[info.subgraphs[0].tensors[e.tensor].buffer].size / 16) * 16, 0);
+  return d.entries.reduce(
+    (n, e) => n + Math.ceil(info.buffers[info.subgraphs[0].tensors[e.tensor].buffer].size / 16) * 16,
+    0,
+  );
 }
 
 /** The locked model in a package for the board of `uid` (what `edgelock package --device-uid` writes). */
@@ -92,7 +104,10 @@ function packageFor(locked: Uint8Array, uid: Uint8Array): Buffer {
  * runs IMAGES on both: bit-exact between the two, within one step of the TFLite runtime on the plain model. Returns
  * the RUN cycles (locked, plain) per image.
  */
-async function compareOnBoard(client: DeviceClient, m: { locked: Uint8Array; plain: Uint8Array }): Promise<{ locked: number[]; plain: number[] }> {
+async function compareOnBoard(
+  client: DeviceClient,
+  m: { locked: Uint8Array; plain: Uint8Array },
+): Promise<{ locked: number[]; plain: number[] }> {
   const s = (await flashPackage(client, packageFor(m.locked, Buffer.from((await client.info()).uid, 'hex')))).slot;
   const p = 1 - s;
   await client.loadModelDev(Buffer.from(m.plain), p);
@@ -132,7 +147,10 @@ describe.each([
 
   beforeAll(async () => {
     // development flavour: the plain reference model goes into the other slot by development upload
-    const [a, b] = await Promise.all([startTestBoard(boardName, undefined, DEV), startTestBoard(boardName, undefined, DEV)]);
+    const [a, b] = await Promise.all([
+      startTestBoard(boardName, undefined, DEV),
+      startTestBoard(boardName, undefined, DEV),
+    ]);
     client = await DeviceClient.open(a.port);
     other = await DeviceClient.open(b.port);
     const uid = Buffer.from((await client.info()).uid, 'hex');
@@ -159,14 +177,19 @@ describe.each([
       // deterministic instruction counts: the locked model does the same work per inference as the plain one
       cycles.locked.forEach((c, k) => expect(c).toBeLessThanOrEqual(cycles.plain[k] * 1.03));
     }
-    console.log(`${boardName} ${models[0]} seal: unseal RAM ${unsealRam(m.locked)} B; RUN cycles locked ${cycles.locked.join(', ')} | plain ${cycles.plain.join(', ')}${boardName === 'host-sim' ? ' (host ns)' : ` (SysTick ticks = ${boardName === 'qemu-mps2-an505' ? 50 : 40} instructions)`}`);
+    console.log(
+      `${boardName} ${models[0]} seal: unseal RAM ${unsealRam(m.locked)} B; RUN cycles locked ${cycles.locked.join(', ')} | plain ${cycles.plain.join(', ')}${boardName === 'host-sim' ? ' (host ns)' : ` (SysTick ticks = ${boardName === 'qemu-mps2-an505' ? 50 : 40} instructions)`}`,
+    );
   }, 180_000);
 
   test(`${models[1]}: locked vs plain on the same board`, async () => {
     const m = built.get(models[1])!;
     const cycles = await compareOnBoard(client, m);
-    if (boardName !== 'host-sim') cycles.locked.forEach((c, k) => expect(c).toBeLessThanOrEqual(cycles.plain[k] * 1.03));
-    console.log(`${boardName} ${models[1]} seal: unseal RAM ${unsealRam(m.locked)} B; RUN cycles locked ${cycles.locked.join(', ')} | plain ${cycles.plain.join(', ')}`);
+    if (boardName !== 'host-sim')
+      cycles.locked.forEach((c, k) => expect(c).toBeLessThanOrEqual(cycles.plain[k] * 1.03));
+    console.log(
+      `${boardName} ${models[1]} seal: unseal RAM ${unsealRam(m.locked)} B; RUN cycles locked ${cycles.locked.join(', ')} | plain ${cycles.plain.join(', ')}`,
+    );
   }, 180_000);
 
   test('another device (its own key from the same master) refuses the model: E_LOCK_KEY_MISMATCH, no output', async () => {
@@ -191,10 +214,19 @@ describe.each([
         const [k, n] = [dims[l], dims[l + 1]];
         initializers[`w${l}`] = { dtype: 'float32', shape: [k, n], data: Float32Array.from({ length: k * n }, rnd) };
         initializers[`b${l}`] = { dtype: 'float32', shape: [n], data: Float32Array.from({ length: n }, rnd) };
-        nodes.push({ op: 'Gemm', inputs: [l === 0 ? 'x' : `r${l - 1}`, `w${l}`, `b${l}`], outputs: [l === 2 ? 'y' : `h${l}`] });
+        nodes.push({
+          op: 'Gemm',
+          inputs: [l === 0 ? 'x' : `r${l - 1}`, `w${l}`, `b${l}`],
+          outputs: [l === 2 ? 'y' : `h${l}`],
+        });
         if (l < 2) nodes.push({ op: 'Relu', inputs: [`h${l}`], outputs: [`r${l}`] });
       }
-      const big = graphModel({ inputs: [{ name: 'x', shape: [1, 784] }], initializers, nodes, outputs: [{ name: 'y', shape: [1, 16] }] });
+      const big = graphModel({
+        inputs: [{ name: 'x', shape: [1, 784] }],
+        initializers,
+        nodes,
+        outputs: [{ name: 'y', shape: [1, 16] }],
+      });
       const lockedOnnx = writeOnnx(lockModel(big, material, { binding: 'device' }).model);
       const base = compileOptions();
       const opts: CompileOptions = { ...base, calibration: { ...base.calibration!, sampleShape: [784] } };
@@ -203,7 +235,9 @@ describe.each([
       expect(unsealRam(locked)).toBeGreaterThan(LOCK_RAM_BYTES);
       await client.keyWrite(deriveDeviceKey(material.master, material.deviceUid!)); // written or unchanged
       const cycles = await compareOnBoard(client, { locked, plain });
-      console.log(`${boardName} streaming: ${unsealRam(locked)} sealed bytes (> ${LOCK_RAM_BYTES}); RUN cycles locked ${cycles.locked.join(', ')} | plain ${cycles.plain.join(', ')}`);
+      console.log(
+        `${boardName} streaming: ${unsealRam(locked)} sealed bytes (> ${LOCK_RAM_BYTES}); RUN cycles locked ${cycles.locked.join(', ')} | plain ${cycles.plain.join(', ')}`,
+      );
     }, 180_000);
   }
 
@@ -227,10 +261,13 @@ describe.each([
       // one Gemm 784 -> 200: 156,800 int8 weights, more than EL_LOCK_RAM_BYTES
       const [k, n] = [784, 200];
       let seed = 1;
-      const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) - 0.5;
+      const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32 - 0.5;
       const big = graphModel({
         inputs: [{ name: 'x', shape: [1, k] }],
-        initializers: { w: { dtype: 'float32', shape: [k, n], data: Float32Array.from({ length: k * n }, rnd) }, b: { dtype: 'float32', shape: [n], data: Float32Array.from({ length: n }, rnd) } },
+        initializers: {
+          w: { dtype: 'float32', shape: [k, n], data: Float32Array.from({ length: k * n }, rnd) },
+          b: { dtype: 'float32', shape: [n], data: Float32Array.from({ length: n }, rnd) },
+        },
         nodes: [{ op: 'Gemm', inputs: ['x', 'w', 'b'], outputs: ['y'] }],
         outputs: [{ name: 'y', shape: [1, n] }],
       });
@@ -279,23 +316,63 @@ describe('CLI on host-sim: lock + compile for one board, device run there and on
     const master = fs.readFileSync(key);
     const uid = JSON.parse(runCli(['device', 'info', '--port', a.port, '--json']).stdout).uid as string;
     const otherUid = JSON.parse(runCli(['device', 'info', '--port', b.port, '--json']).stdout).uid as string;
-    for (const [port, u] of [[a.port, uid], [b.port, otherUid]]) {
+    for (const [port, u] of [
+      [a.port, uid],
+      [b.port, otherUid],
+    ]) {
       const c = await DeviceClient.open(port);
       await c.keyWrite(deriveDeviceKey(master, Buffer.from(u, 'hex'))); // what `edgelock provision` writes
       await c.close();
     }
     const m = loadMnist('test');
-    writeNpy(path.join(dir, 'calib.npy'), { dtype: 'float32', shape: [8, 1, 28, 28], data: m.images.slice(0, 8 * 784) });
+    writeNpy(path.join(dir, 'calib.npy'), {
+      dtype: 'float32',
+      shape: [8, 1, 28, 28],
+      data: m.images.slice(0, 8 * 784),
+    });
     writeNpy(path.join(dir, 'x.npy'), { dtype: 'float32', shape: [1, 1, 28, 28], data: m.images.slice(0, 784) });
     const lockedOnnx = path.join(dir, 'mlp.locked.onnx');
     const tfl = path.join(dir, 'mlp.locked.tflite');
-    expect(runCli(['lock', path.join(ROOT, 'models', 'mnist-mlp.onnx'), '-o', lockedOnnx, '--key', key, '--device-uid', uid]).status).toBe(0);
-    const compiled = runCli(['compile', lockedOnnx, '-o', tfl, '--int8', '--calib', path.join(dir, 'calib.npy'), '--key', key, '--device-uid', uid]);
+    expect(
+      runCli(['lock', path.join(ROOT, 'models', 'mnist-mlp.onnx'), '-o', lockedOnnx, '--key', key, '--device-uid', uid])
+        .status,
+    ).toBe(0);
+    const compiled = runCli([
+      'compile',
+      lockedOnnx,
+      '-o',
+      tfl,
+      '--int8',
+      '--calib',
+      path.join(dir, 'calib.npy'),
+      '--key',
+      key,
+      '--device-uid',
+      uid,
+    ]);
     expect(compiled.stderr).toBe('');
     expect(compiled.status).toBe(0);
-    for (const [port, u] of [[a.port, uid], [b.port, otherUid]]) {
+    for (const [port, u] of [
+      [a.port, uid],
+      [b.port, otherUid],
+    ]) {
       const elp = path.join(dir, `${u}.elp`);
-      expect(runCli(['package', tfl, '-o', elp, '--key', key, '--device-uid', u, '--version', '1.0.0', '--security-counter', '1']).status).toBe(0);
+      expect(
+        runCli([
+          'package',
+          tfl,
+          '-o',
+          elp,
+          '--key',
+          key,
+          '--device-uid',
+          u,
+          '--version',
+          '1.0.0',
+          '--security-counter',
+          '1',
+        ]).status,
+      ).toBe(0);
       expect(runCli(['flash', '--port', port, elp]).status).toBe(0);
     }
 

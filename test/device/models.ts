@@ -19,7 +19,11 @@ const cache = new Map<string, Promise<CompileResult>>();
 export function mnistInt8Options(samples = 8): CompileOptions {
   const ds = loadDataset('mnist-train');
   const per = ds.sampleShape.reduce((a, b) => a * b, 1);
-  return { precision: 'int8', io: 'int8', calibration: { data: ds.data.subarray(0, samples * per), count: samples, sampleShape: ds.sampleShape } };
+  return {
+    precision: 'int8',
+    io: 'int8',
+    calibration: { data: ds.data.subarray(0, samples * per), count: samples, sampleShape: ds.sampleShape },
+  };
 }
 
 /** models/<name>.onnx compiled to int8 with int8 inputs and outputs, calibrated on `samples` MNIST training images. */
@@ -46,7 +50,15 @@ const zooCache = new Map<string, Promise<CompileResult>>();
 /** A zoo model compiled to int8 with int8 I/O exactly as `npm run bench -- compile` compiles it (its calibration set). */
 export function compiledZooModel(z: ZooEntry): Promise<CompileResult> {
   if (!zooCache.has(z.path)) {
-    zooCache.set(z.path, compileModel(fs.readFileSync(z.path), { precision: 'int8', io: 'int8', calibration: calibrationFor(z.path), file: z.path }));
+    zooCache.set(
+      z.path,
+      compileModel(fs.readFileSync(z.path), {
+        precision: 'int8',
+        io: 'int8',
+        calibration: calibrationFor(z.path),
+        file: z.path,
+      }),
+    );
   }
   return zooCache.get(z.path)!;
 }
@@ -73,7 +85,11 @@ export function zooSamples(z: ZooEntry, count: number): { data: Float32Array; sa
  * Sample `i` of `samples` as the compiled model's int8 input bytes: NCHW → NHWC when the compiled input is
  * NHWC, then the input's own scale and zero point (round half away from zero, saturated).
  */
-export function int8Input(samples: { data: Float32Array; sampleShape: number[] }, i: number, input: { shape: number[]; layout?: string; scale?: number; zeroPoint?: number }): Int8Array {
+export function int8Input(
+  samples: { data: Float32Array; sampleShape: number[] },
+  i: number,
+  input: { shape: number[]; layout?: string; scale?: number; zeroPoint?: number },
+): Int8Array {
   const per = samples.sampleShape.reduce((a, b) => a * b, 1);
   const x = samples.data.subarray(i * per, (i + 1) * per);
   const [c, h, w] = samples.sampleShape.length === 3 ? samples.sampleShape : [1, 1, per];

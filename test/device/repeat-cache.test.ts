@@ -13,7 +13,9 @@ afterAll(async () => {
 });
 
 /** Raw frames to and from a board, bypassing the transport's retry logic. */
-async function rawLink(port: string): Promise<{ link: ByteLink; frames: Frame[]; waitFrames: (n: number) => Promise<void> }> {
+async function rawLink(
+  port: string,
+): Promise<{ link: ByteLink; frames: Frame[]; waitFrames: (n: number) => Promise<void> }> {
   const link = await openSerialLink(port);
   const frames: Frame[] = [];
   const dec = new FrameDecoder((f) => frames.push(f));
@@ -32,7 +34,12 @@ describe.each(BOARD_NAMES)('repeat cache on %s', (board) => {
     const { link, frames, waitFrames } = await rawLink(b.port);
     const key = crypto.randomBytes(32);
     const kw = commandByName('KEY_WRITE');
-    const req = encodeFrame({ version: PROTOCOL_VERSION, type: kw.id, seq: 4242, payload: Buffer.concat([Buffer.from([0]), key]) });
+    const req = encodeFrame({
+      version: PROTOCOL_VERSION,
+      type: kw.id,
+      seq: 4242,
+      payload: Buffer.concat([Buffer.from([0]), key]),
+    });
     // QEMU starts reading a pty up to a second after it is opened: repeat until the first answer arrives.
     for (let i = 0; i < 40 && frames.length === 0; i++) {
       await link.write(req);
@@ -42,20 +49,35 @@ describe.each(BOARD_NAMES)('repeat cache on %s', (board) => {
     frames.length = 0;
     await link.write(Buffer.concat([req, req]));
     await waitFrames(2);
-    expect(frames.map((f) => [f.seq, f.type, status(f)])).toEqual([[4242, kw.id | RESPONSE_FLAG, 'OK'], [4242, kw.id | RESPONSE_FLAG, 'OK']]);
+    expect(frames.map((f) => [f.seq, f.type, status(f)])).toEqual([
+      [4242, kw.id | RESPONSE_FLAG, 'OK'],
+      [4242, kw.id | RESPONSE_FLAG, 'OK'],
+    ]);
 
     // A newer request, then a late duplicate of the older one: answered ERR_STALE_SEQ, not executed.
     frames.length = 0;
-    await link.write(encodeFrame({ version: PROTOCOL_VERSION, type: commandByName('PING').id, seq: 4243, payload: Buffer.from('p') }));
+    await link.write(
+      encodeFrame({ version: PROTOCOL_VERSION, type: commandByName('PING').id, seq: 4243, payload: Buffer.from('p') }),
+    );
     await waitFrames(1);
     await link.write(req);
     await waitFrames(2);
-    expect(frames.map((f) => [f.seq, status(f)])).toEqual([[4243, 'OK'], [4242, 'ERR_STALE_SEQ']]);
+    expect(frames.map((f) => [f.seq, status(f)])).toEqual([
+      [4243, 'OK'],
+      [4242, 'ERR_STALE_SEQ'],
+    ]);
     expect(decodeFields(RECORDS.STALE_SEQ, frames[1].payload.subarray(1))).toEqual({ last_seq: 4243 });
 
     // Same seq as the last request, different content: a new request (executed), here refused as a conflict.
     frames.length = 0;
-    await link.write(encodeFrame({ version: PROTOCOL_VERSION, type: kw.id, seq: 4243, payload: Buffer.concat([Buffer.from([0]), crypto.randomBytes(32)]) }));
+    await link.write(
+      encodeFrame({
+        version: PROTOCOL_VERSION,
+        type: kw.id,
+        seq: 4243,
+        payload: Buffer.concat([Buffer.from([0]), crypto.randomBytes(32)]),
+      }),
+    );
     await waitFrames(1);
     expect(status(frames[0])).toBe('ERR_KEY_CONFLICT');
     await link.close();
@@ -70,7 +92,12 @@ describe.each(BOARD_NAMES)('repeat cache on %s', (board) => {
   test('garbage and frames with bad CRC are dropped silently and counted', async () => {
     const b = await startTestBoard(board);
     const { link, frames, waitFrames } = await rawLink(b.port);
-    const good = encodeFrame({ version: PROTOCOL_VERSION, type: commandByName('PING').id, seq: 7, payload: Buffer.from('x') });
+    const good = encodeFrame({
+      version: PROTOCOL_VERSION,
+      type: commandByName('PING').id,
+      seq: 7,
+      payload: Buffer.from('x'),
+    });
     const bad = Buffer.from(good);
     bad[4] ^= 0x10;
     await link.write(Buffer.concat([crypto.randomBytes(64).map((x) => x || 1), Buffer.from([0]), bad, good]));

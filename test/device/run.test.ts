@@ -42,13 +42,18 @@ afterAll(async () => {
 function mnistInt8(index: number, scale: number, zeroPoint: number): Int8Array {
   const m = loadMnist('test');
   const n = m.shape[1] * m.shape[2] * m.shape[3];
-  return Int8Array.from(m.images.subarray(index * n, (index + 1) * n), (v) => Math.max(-128, Math.min(127, Math.round(v / scale) + zeroPoint)));
+  return Int8Array.from(m.images.subarray(index * n, (index + 1) * n), (v) =>
+    Math.max(-128, Math.min(127, Math.round(v / scale) + zeroPoint)),
+  );
 }
 
 const argmax = (a: ArrayLike<number>): number => Array.prototype.indexOf.call(a, Math.max(...Array.from(a)));
 
 async function expectCode(p: Promise<unknown>, code: string): Promise<EdgelockError> {
-  const e = await p.then(() => undefined, (x: unknown) => x);
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   expect(e).toBeInstanceOf(EdgelockError);
   expect(e).toMatchObject({ code });
   return e as EdgelockError;
@@ -73,7 +78,7 @@ describe.each([['host-sim', 'mnist-mlp']] as const)('board %s (default build) ru
     await client?.close();
   });
 
-  test('MODEL_IO reports the compiled model\'s int8 input and output quantisation', async () => {
+  test("MODEL_IO reports the compiled model's int8 input and output quantisation", async () => {
     const io = await client.modelIo(0);
     expect(io.inputs).toHaveLength(1);
     expect(io.outputs).toHaveLength(1);
@@ -113,7 +118,7 @@ describe.each([['host-sim', 'mnist-mlp']] as const)('board %s (default build) ru
     await expectCode(client.run(2, new Int8Array(1)), 'E_DEVICE_BAD_REQUEST');
   });
 
-  test('a slot holding bytes that are not a model: the load is refused, RUN reports the runtime\'s reason', async () => {
+  test("a slot holding bytes that are not a model: the load is refused, RUN reports the runtime's reason", async () => {
     const junk = Buffer.alloc(2048, 0x5a);
     await expectCode(client.loadModelDev(junk, 1), 'E_DEVICE_MODEL_INVALID');
     const e = await expectCode(client.run(1, new Int8Array(4)), 'E_DEVICE_MODEL_EMPTY');
@@ -130,7 +135,13 @@ describe.each([['host-sim', 'mnist-mlp']] as const)('board %s (default build) ru
       writeNpy(file, { dtype: 'float32', shape: [1, 1, 28, 28], data: m.images.slice(0, n) });
       const out = JSON.parse(await cli(['device', 'run', '--port', port, '--input', file, '--json']));
       const inp = compiled.summary.inputs[0];
-      const ref = oracle.run([{ data: Int32Array.from(mnistInt8(0, inp.scale!, inp.zeroPoint!)), shape: oracle.inputShapes[0], dtype: 'int8' }])[0].data;
+      const ref = oracle.run([
+        {
+          data: Int32Array.from(mnistInt8(0, inp.scale!, inp.zeroPoint!)),
+          shape: oracle.inputShapes[0],
+          dtype: 'int8',
+        },
+      ])[0].data;
       expect(out.outputs).toHaveLength(1);
       const o = out.outputs[0];
       expect(o.shape).toEqual(oracle.outputShapes[0]);
@@ -142,7 +153,9 @@ describe.each([['host-sim', 'mnist-mlp']] as const)('board %s (default build) ru
       expect(text).toContain(`int8    ${o.int8.join(' ')}`);
       expect(text).toMatch(/cycles\s+\d+/);
       writeNpy(path.join(dir, 'short.npy'), { dtype: 'float32', shape: [10], data: new Float32Array(10) });
-      await expect(cli(['device', 'run', '--port', port, '--input', path.join(dir, 'short.npy')])).rejects.toMatchObject({ code: 'E_DATA_SHAPE' });
+      await expect(
+        cli(['device', 'run', '--port', port, '--input', path.join(dir, 'short.npy')]),
+      ).rejects.toMatchObject({ code: 'E_DATA_SHAPE' });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
       client = await DeviceClient.open(port);
@@ -183,7 +196,9 @@ function zooCases(): Promise<ZooCase[]> {
       const inputs = Array.from({ length: SAMPLES }, (_v, i) => int8Input(samples, i, inp));
       const oracle = await TfliteOracle.load(c.bytes);
       try {
-        const expected = inputs.map((x) => Int32Array.from(oracle.run([{ data: Int32Array.from(x), shape: inp.shape, dtype: 'int8' }])[0].data));
+        const expected = inputs.map((x) =>
+          Int32Array.from(oracle.run([{ data: Int32Array.from(x), shape: inp.shape, dtype: 'int8' }])[0].data),
+        );
         out.push({
           name: z.name,
           bytes: c.bytes,
@@ -218,52 +233,69 @@ describe.each([
   beforeAll(async () => {
     const c0 = Date.now();
     cases = await zooCases();
-    report.push(`(zoo compiled and run in the oracle: ${((Date.now() - c0) / 1000).toFixed(1)} s, shared by both boards)`);
+    report.push(
+      `(zoo compiled and run in the oracle: ${((Date.now() - c0) / 1000).toFixed(1)} s, shared by both boards)`,
+    );
     t0 = Date.now();
-    const b = await startBoard({ board: boardName, stateDir: freshStateDir(`${boardName}-${flavour}`), flavour: `${flavour},${DEV}` });
+    const b = await startBoard({
+      board: boardName,
+      stateDir: freshStateDir(`${boardName}-${flavour}`),
+      flavour: `${flavour},${DEV}`,
+    });
     client = await DeviceClient.open(b.port);
   }, 300_000);
   afterAll(async () => {
     await client?.close();
-    console.log(`${boardName} (${flavour} build): build if needed, boot, ${ZOO.length} zoo models × ${SAMPLES} inputs in ${((Date.now() - t0) / 1000).toFixed(1)} s:\n  ${report.join('\n  ')}`);
+    console.log(
+      `${boardName} (${flavour} build): build if needed, boot, ${ZOO.length} zoo models × ${SAMPLES} inputs in ${((Date.now() - t0) / 1000).toFixed(1)} s:\n  ${report.join('\n  ')}`,
+    );
   });
 
-  test.each(ZOO.map((z, i) => [z.name, i] as const))('%s', async (_name, i) => {
-    const c = cases[i];
-    const slot = i % 2; // models take turns in the two slots; a load replaces the slot's previous model
-    const l0 = Date.now();
-    await client.loadModelDev(Buffer.from(c.bytes), slot);
-    const loadMs = Date.now() - l0;
-    const io = await client.modelIo(slot);
-    expect(io.inputs).toHaveLength(1);
-    expect(io.outputs).toHaveLength(1);
-    expect(io.inputs[0]).toMatchObject({ type: TFLITE_INT8, shape: c.input.shape, zeroPoint: c.input.zeroPoint });
-    expect(io.outputs[0]).toMatchObject({ type: TFLITE_INT8, shape: c.output.shape, zeroPoint: c.output.zeroPoint });
-    expect(io.inputs[0].scale).toBeCloseTo(c.input.scale, 6);
-    expect(io.outputs[0].scale).toBeCloseTo(c.output.scale, 6);
-    let differing = 0;
-    let maxDiff = 0;
-    let top1 = 0;
-    const cycles: number[] = [];
-    for (let s = 0; s < SAMPLES; s++) {
-      const r = await client.run(slot, c.inputs[s]);
-      expect(r.outputs).toHaveLength(1);
-      const dev = Array.from(r.outputs[0].int8);
-      const ref = Array.from(c.expected[s]);
-      expect(dev).toHaveLength(ref.length);
-      if (flavour === 'single-rounding') expect(dev).toEqual(ref); // bit-exact with the TFLite runtime
-      dev.forEach((v, k) => {
-        if (v !== ref[k]) differing++;
-        maxDiff = Math.max(maxDiff, Math.abs(v - ref[k]));
-      });
-      if (argmax(dev) === argmax(ref)) top1++;
-      expect(r.cycles).toBeGreaterThan(0);
-      cycles.push(r.cycles);
-    }
-    expect(maxDiff).toBeLessThanOrEqual(DEFAULT_BUILD_MAX_STEPS);
-    const unit = boardName === 'host-sim' ? 'host ns' : `SysTick ticks of ${boardName === 'qemu-mps2-an505' ? 50 : 40} instructions`;
-    report.push(`${c.name}: ${c.bytes.length} B loaded into slot ${slot} in ${loadMs} ms; ${differing}/${SAMPLES * c.expected[0].length} outputs differ from the oracle (max ${maxDiff} step), top-1 agrees ${top1}/${SAMPLES}; ${cycles.join(', ')} ${unit}`);
-  }, 120_000);
+  test.each(ZOO.map((z, i) => [z.name, i] as const))(
+    '%s',
+    async (_name, i) => {
+      const c = cases[i];
+      const slot = i % 2; // models take turns in the two slots; a load replaces the slot's previous model
+      const l0 = Date.now();
+      await client.loadModelDev(Buffer.from(c.bytes), slot);
+      const loadMs = Date.now() - l0;
+      const io = await client.modelIo(slot);
+      expect(io.inputs).toHaveLength(1);
+      expect(io.outputs).toHaveLength(1);
+      expect(io.inputs[0]).toMatchObject({ type: TFLITE_INT8, shape: c.input.shape, zeroPoint: c.input.zeroPoint });
+      expect(io.outputs[0]).toMatchObject({ type: TFLITE_INT8, shape: c.output.shape, zeroPoint: c.output.zeroPoint });
+      expect(io.inputs[0].scale).toBeCloseTo(c.input.scale, 6);
+      expect(io.outputs[0].scale).toBeCloseTo(c.output.scale, 6);
+      let differing = 0;
+      let maxDiff = 0;
+      let top1 = 0;
+      const cycles: number[] = [];
+      for (let s = 0; s < SAMPLES; s++) {
+        const r = await client.run(slot, c.inputs[s]);
+        expect(r.outputs).toHaveLength(1);
+        const dev = Array.from(r.outputs[0].int8);
+        const ref = Array.from(c.expected[s]);
+        expect(dev).toHaveLength(ref.length);
+        if (flavour === 'single-rounding') expect(dev).toEqual(ref); // bit-exact with the TFLite runtime
+        dev.forEach((v, k) => {
+          if (v !== ref[k]) differing++;
+          maxDiff = Math.max(maxDiff, Math.abs(v - ref[k]));
+        });
+        if (argmax(dev) === argmax(ref)) top1++;
+        expect(r.cycles).toBeGreaterThan(0);
+        cycles.push(r.cycles);
+      }
+      expect(maxDiff).toBeLessThanOrEqual(DEFAULT_BUILD_MAX_STEPS);
+      const unit =
+        boardName === 'host-sim'
+          ? 'host ns'
+          : `SysTick ticks of ${boardName === 'qemu-mps2-an505' ? 50 : 40} instructions`;
+      report.push(
+        `${c.name}: ${c.bytes.length} B loaded into slot ${slot} in ${loadMs} ms; ${differing}/${SAMPLES * c.expected[0].length} outputs differ from the oracle (max ${maxDiff} step), top-1 agrees ${top1}/${SAMPLES}; ${cycles.join(', ')} ${unit}`,
+      );
+    },
+    120_000,
+  );
 });
 
 /** Runs `edgelock <args>` against the device command handlers and returns what they printed. */

@@ -23,7 +23,13 @@ function scriptedLink(reply: (req: Frame, attempt: number) => Buffer[]): ByteLin
 
 const ping = commandByName('PING');
 const answer = (req: Frame, over: Partial<Frame> = {}, body = req.payload): Buffer =>
-  encodeFrame({ version: PROTOCOL_VERSION, type: req.type | RESPONSE_FLAG, seq: req.seq, payload: Buffer.concat([Buffer.from([0]), body]), ...over });
+  encodeFrame({
+    version: PROTOCOL_VERSION,
+    type: req.type | RESPONSE_FLAG,
+    seq: req.seq,
+    payload: Buffer.concat([Buffer.from([0]), body]),
+    ...over,
+  });
 
 describe('transport acceptance rules (scripted device)', () => {
   test('wrong seq, wrong type and a corrupted CRC are never accepted; the correct answer to a retry is', async () => {
@@ -31,7 +37,11 @@ describe('transport acceptance rules (scripted device)', () => {
       if (attempt === 1) {
         const bad = answer(req, {}, Buffer.from('forged'));
         bad[bad.length - 3] ^= 0x01; // corrupt inside the COBS block: CRC (or COBS) fails
-        return [answer(req, { seq: (req.seq + 1) & 0xffff }, Buffer.from('wrong seq')), answer(req, { type: 0x82 }, Buffer.from('wrong type')), bad];
+        return [
+          answer(req, { seq: (req.seq + 1) & 0xffff }, Buffer.from('wrong seq')),
+          answer(req, { type: 0x82 }, Buffer.from('wrong type')),
+          bad,
+        ];
       }
       return [answer(req)];
     });
@@ -61,7 +71,15 @@ describe('transport acceptance rules (scripted device)', () => {
 
   test('ERR_STALE_SEQ (a new session behind the device) resyncs: the request is re-sent after the device seq', async () => {
     const link = scriptedLink((req) => {
-      if (req.seq !== 501) return [encodeFrame({ version: PROTOCOL_VERSION, type: req.type | RESPONSE_FLAG, seq: req.seq, payload: Buffer.from([0x14, 500 & 0xff, 500 >> 8]) })];
+      if (req.seq !== 501)
+        return [
+          encodeFrame({
+            version: PROTOCOL_VERSION,
+            type: req.type | RESPONSE_FLAG,
+            seq: req.seq,
+            payload: Buffer.from([0x14, 500 & 0xff, 500 >> 8]),
+          }),
+        ];
       return [answer(req)];
     });
     const t = new Transport(link, { timeoutScale: 0.05 });

@@ -69,7 +69,14 @@ test('qemu-mps2-an505: non-secure reads of the key store, unsealed weights, tens
   const nsElf = path.join(path.dirname(secureElf), 'nonsecure.elf');
   const link = await openSerialLink(b.port);
   const received: Buffer[] = [];
-  const tapped: ByteLink = { ...link, onData: (cb) => link.onData((bytes) => { received.push(Buffer.from(bytes)); cb(bytes); }) };
+  const tapped: ByteLink = {
+    ...link,
+    onData: (cb) =>
+      link.onData((bytes) => {
+        received.push(Buffer.from(bytes));
+        cb(bytes);
+      }),
+  };
   const client = new DeviceClient(new Transport(tapped), b.port);
   try {
     const uid = Buffer.from((await client.info()).uid, 'hex');
@@ -80,11 +87,17 @@ test('qemu-mps2-an505: non-secure reads of the key store, unsealed weights, tens
     const onnx = readOnnx(fs.readFileSync(path.join(ROOT, 'models', 'mnist-lenet.onnx')));
     const lockedOnnx = writeOnnx(lockModel(onnx, material, { binding: 'device', scheme: 'seal' }).model);
     const locked = (await compileLocked(lockedOnnx, material, mnistInt8Options(8))).bytes;
-    const plain = (await compileModel(writeOnnx(unlockModel(readOnnx(lockedOnnx), material)), mnistInt8Options(8))).bytes;
+    const plain = (await compileModel(writeOnnx(unlockModel(readOnnx(lockedOnnx), material)), mnistInt8Options(8)))
+      .bytes;
     const secrets = plaintextChunks(plain, locked);
     expect(secrets.length).toBeGreaterThan(1000); // LeNet's sealed weights: ~60 KB
 
-    const pkgBytes = buildPackage(locked, { master: MASTER, deviceUid: uid, version: '1.0.0', securityCounter: 1 }).bytes;
+    const pkgBytes = buildPackage(locked, {
+      master: MASTER,
+      deviceUid: uid,
+      version: '1.0.0',
+      securityCounter: 1,
+    }).bytes;
     const { slot } = await flashPackage(client, pkgBytes);
     const input = Int8Array.from({ length: 784 }, (_, i) => ((i * 37) % 256) - 128);
     const before = Array.from((await client.run(slot, input)).outputs[0].int8);
@@ -95,9 +108,14 @@ test('qemu-mps2-an505: non-secure reads of the key store, unsealed weights, tens
     };
 
     // The non-secure image cannot even compute with a key: none of the key store, crypto, lock or runtime code is in it.
-    const nsSymbols = execFileSync('arm-none-eabi-nm', [nsElf], { encoding: 'utf8' }).split('\n').map((l) => l.split(' ')[2]).filter(Boolean);
+    const nsSymbols = execFileSync('arm-none-eabi-nm', [nsElf], { encoding: 'utf8' })
+      .split('\n')
+      .map((l) => l.split(' ')[2])
+      .filter(Boolean);
     expect(nsSymbols).toContain('el_tz_command'); // the veneer it calls
-    expect(nsSymbols.filter((n) => /^el_(keystore|hmac|hkdf|sha256|chacha20|lock|model|package|slot|runtime)/.test(n))).toEqual([]);
+    expect(
+      nsSymbols.filter((n) => /^el_(keystore|hmac|hkdf|sha256|chacha20|lock|model|package|slot|runtime)/.test(n)),
+    ).toEqual([]);
 
     // Control: the non-secure image's own vector table reads back as linked.
     const nsCode = 0x00200000;
@@ -127,7 +145,9 @@ test('qemu-mps2-an505: non-secure reads of the key store, unsealed weights, tens
         expect((rec.sfsr as number) & AUVIOL).toBe(AUVIOL);
         expect(rec.bytes_read).toBe(0);
         expect(rec.pc as number).toBeGreaterThanOrEqual(nsCode); // the faulting load is the probe's, in non-secure code
-        report.push(`${what} at 0x${address.toString(16)}: SecureFault SFSR 0x${(rec.sfsr as number).toString(16)} CFSR 0x${(rec.cfsr as number).toString(16)} at pc 0x${(rec.pc as number).toString(16)}`);
+        report.push(
+          `${what} at 0x${address.toString(16)}: SecureFault SFSR 0x${(rec.sfsr as number).toString(16)} CFSR 0x${(rec.cfsr as number).toString(16)} at pc 0x${(rec.pc as number).toString(16)}`,
+        );
       }
     }
 
@@ -142,8 +162,10 @@ test('qemu-mps2-an505: non-secure reads of the key store, unsealed weights, tens
     for (let i = 0; i + 8 <= key.length; i++) expect(all.indexOf(key.subarray(i, i + 8))).toBe(-1);
     const leaked = secrets.filter((c) => all.indexOf(c) >= 0).length;
     expect(leaked).toBe(0);
-    console.log(`${BOARD} (tz-probe build): ${report.length} non-secure reads of secure memory, all caught:\n  ${report.join('\n  ')}\n` +
-      `host received ${all.length} bytes: 0 of the 32 key bytes' 8-byte windows, 0 of ${secrets.length} plaintext weight chunks (16 B)`);
+    console.log(
+      `${BOARD} (tz-probe build): ${report.length} non-secure reads of secure memory, all caught:\n  ${report.join('\n  ')}\n` +
+        `host received ${all.length} bytes: 0 of the 32 key bytes' 8-byte windows, 0 of ${secrets.length} plaintext weight chunks (16 B)`,
+    );
   } finally {
     await client.close().catch(() => undefined);
   }

@@ -26,7 +26,12 @@ let n = 0;
 const freshFile = () => path.join(dir, `f${n++}.db`);
 
 const base = { runId: 'run-1', station: 'st-1', operator: 'op-1', command: 'provision', port: '/dev/pts/1' };
-const provisioned = { uid: '00aa', keyId: '0123456789abcdef', masterKeyId: 'fedcba9876543210', firmwareVersion: '1.2.3' };
+const provisioned = {
+  uid: '00aa',
+  keyId: '0123456789abcdef',
+  masterKeyId: 'fedcba9876543210',
+  firmwareVersion: '1.2.3',
+};
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 /** A plain connection to the same database, outside FactoryDb. */
@@ -49,7 +54,11 @@ const BACKENDS: Backend[] = [
     fresh: async () => freshFile(),
     raw: async (file) => {
       const d = new Database(file);
-      return { exec: async (sql) => void d.exec(sql), rows: async (sql) => d.prepare(sql).all() as Record<string, unknown>[], close: async () => void d.close() };
+      return {
+        exec: async (sql) => void d.exec(sql),
+        rows: async (sql) => d.prepare(sql).all() as Record<string, unknown>[],
+        close: async () => void d.close(),
+      };
     },
   },
   {
@@ -58,7 +67,11 @@ const BACKENDS: Backend[] = [
     raw: async (url) => {
       const c = new Client({ connectionString: url });
       await c.connect();
-      return { exec: async (sql) => void (await c.query(sql)), rows: async (sql) => (await c.query(sql)).rows, close: () => c.end() };
+      return {
+        exec: async (sql) => void (await c.query(sql)),
+        rows: async (sql) => (await c.query(sql)).rows,
+        close: () => c.end(),
+      };
     },
   },
 ];
@@ -71,7 +84,13 @@ describe.each(BACKENDS)('factory database on $name', (b) => {
     expect(await db.schemaVersion()).toBe(SCHEMA_VERSION);
     const a = await db.record({ ...base, outcome: 'attempt', ...provisioned });
     const w = await db.record({ ...base, outcome: 'written', ...provisioned });
-    await db.record({ ...base, port: '/dev/pts/2', outcome: 'failed', errorCode: 'E_DEVICE_TIMEOUT', message: 'no answer, "quoted", with a comma\nand a line' });
+    await db.record({
+      ...base,
+      port: '/dev/pts/2',
+      outcome: 'failed',
+      errorCode: 'E_DEVICE_TIMEOUT',
+      message: 'no answer, "quoted", with a comma\nand a line',
+    });
     expect(a.id).not.toBe(w.id);
     expect(a.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(a.time).toMatch(ISO);
@@ -83,14 +102,39 @@ describe.each(BACKENDS)('factory database on $name', (b) => {
     expect(ev.map((e) => e.outcome)).toEqual(['attempt', 'written', 'failed']);
     expect(ev.map((e) => e.seq)).toEqual([...ev.map((e) => e.seq)].sort((x, y) => x - y));
     expect(typeof ev[0].seq).toBe('number');
-    expect(ev[2]).toMatchObject({ uid: null, keyId: null, errorCode: 'E_DEVICE_TIMEOUT', port: '/dev/pts/2', operator: 'op-1', station: 'st-1' });
+    expect(ev[2]).toMatchObject({
+      uid: null,
+      keyId: null,
+      errorCode: 'E_DEVICE_TIMEOUT',
+      port: '/dev/pts/2',
+      operator: 'op-1',
+      station: 'st-1',
+    });
     expect((await again.events({ uid: '00AA' })).length).toBe(2);
     expect((await again.events({ station: 'nobody' })).length).toBe(0);
 
     // the CSV export parses back to the same values (RFC 4180 quoting) — checked with a small independent parser
     const csv = eventsToCsv(ev);
     const parsed = parseCsv(csv);
-    expect(parsed[0]).toEqual(['seq', 'id', 'time', 'recordedAt', 'runId', 'station', 'operator', 'command', 'port', 'board', 'uid', 'keyId', 'masterKeyId', 'firmwareVersion', 'outcome', 'errorCode', 'message']);
+    expect(parsed[0]).toEqual([
+      'seq',
+      'id',
+      'time',
+      'recordedAt',
+      'runId',
+      'station',
+      'operator',
+      'command',
+      'port',
+      'board',
+      'uid',
+      'keyId',
+      'masterKeyId',
+      'firmwareVersion',
+      'outcome',
+      'errorCode',
+      'message',
+    ]);
     expect(parsed).toHaveLength(4);
     expect(parsed[3][16]).toBe('no answer, "quoted", with a comma\nand a line');
     expect(parsed[1][1]).toBe(ev[0].id);
@@ -137,20 +181,31 @@ describe.each(BACKENDS)('factory database on $name', (b) => {
     const spec = await b.fresh();
     const db = await FactoryDb.open(spec);
     await db.record({ ...base, outcome: 'written', ...provisioned });
-    await expect(db.record({ ...base, runId: 'run-2', station: 'st-2', outcome: 'written', ...provisioned })).rejects.toMatchObject({ code: 'E_FACTORY_CLAIMED' });
+    await expect(
+      db.record({ ...base, runId: 'run-2', station: 'st-2', outcome: 'written', ...provisioned }),
+    ).rejects.toMatchObject({ code: 'E_FACTORY_CLAIMED' });
     // another master key id for the same uid is another key: allowed
     await db.record({ ...base, outcome: 'written', ...provisioned, masterKeyId: '1111111111111111' });
     await db.close();
     const raw = await b.raw(spec);
-    await expect(raw.exec(`INSERT INTO events (id, run_id, time, station, operator, command, port, outcome, uid, key_id, master_key_id)
-      VALUES ('00000000-0000-4000-8000-000000000002','r','2026-01-01T00:00:00.000Z','s','o','c','p','written','00aa','k','fedcba9876543210')`)).rejects.toThrow(/unique|UNIQUE/);
+    await expect(
+      raw.exec(`INSERT INTO events (id, run_id, time, station, operator, command, port, outcome, uid, key_id, master_key_id)
+      VALUES ('00000000-0000-4000-8000-000000000002','r','2026-01-01T00:00:00.000Z','s','o','c','p','written','00aa','k','fedcba9876543210')`),
+    ).rejects.toThrow(/unique|UNIQUE/);
     await raw.close();
   });
 
   test('claims: another station is refused while one is active; the same station may take it over; released frees it; done is final', async () => {
     const spec = await b.fresh();
     const db = await FactoryDb.open(spec);
-    const who = (station: string, runId: string) => ({ masterKeyId: 'm1', uid: 'u1', runId, station, operator: 'op', port: '/dev/x' });
+    const who = (station: string, runId: string) => ({
+      masterKeyId: 'm1',
+      uid: 'u1',
+      runId,
+      station,
+      operator: 'op',
+      port: '/dev/x',
+    });
     expect(await db.claim(who('A', 'r1'))).toEqual({ ok: true });
     expect(await db.claim(who('A', 'r1'))).toEqual({ ok: true }); // idempotent for the same run (a retry)
     const refused = await db.claim(who('B', 'r2'));
@@ -159,22 +214,39 @@ describe.each(BACKENDS)('factory database on $name', (b) => {
     await db.finishClaim('m1', 'u1', 'r3', 'released');
     expect(await db.claim(who('B', 'r4'))).toEqual({ ok: true });
     await db.finishClaim('m1', 'u1', 'r4', 'done');
-    for (const [st, run] of [['A', 'r5'], ['B', 'r4'], ['C', 'r6']]) expect(await db.claim(who(st, run))).toMatchObject({ ok: false, holder: { state: 'done', station: 'B' } });
+    for (const [st, run] of [
+      ['A', 'r5'],
+      ['B', 'r4'],
+      ['C', 'r6'],
+    ])
+      expect(await db.claim(who(st, run))).toMatchObject({ ok: false, holder: { state: 'done', station: 'B' } });
     expect(await db.claim({ ...who('A', 'r7'), masterKeyId: 'm2' })).toEqual({ ok: true }); // another master key: another claim
     // a written event without a done claim (the station lost the database after recording it): nobody may claim again
     await db.record({ ...base, outcome: 'written', uid: 'u3', keyId: 'k', masterKeyId: 'm1' });
-    expect(await db.claim({ ...who('C', 'r8'), uid: 'u3' })).toMatchObject({ ok: false, holder: { state: 'done', station: 'st-1' } });
+    expect(await db.claim({ ...who('C', 'r8'), uid: 'u3' })).toMatchObject({
+      ok: false,
+      holder: { state: 'done', station: 'st-1' },
+    });
     await db.close();
     // and the database refuses to reopen or delete a done claim, whoever asks
     const raw = await b.raw(spec);
-    await expect(raw.exec("UPDATE claims SET state = 'released' WHERE uid = 'u1' AND master_key_id = 'm1'")).rejects.toThrow(/at most once/);
+    await expect(
+      raw.exec("UPDATE claims SET state = 'released' WHERE uid = 'u1' AND master_key_id = 'm1'"),
+    ).rejects.toThrow(/at most once/);
     await expect(raw.exec("DELETE FROM claims WHERE master_key_id = 'm1'")).rejects.toThrow(/at most once/);
     await raw.close();
   });
 
   test('an unfinished claim of another station blocks until its lease runs out', async () => {
     const db = await FactoryDb.open(await b.fresh(), { claimLeaseS: 1 });
-    const who = (station: string, runId: string) => ({ masterKeyId: 'm', uid: 'u', runId, station, operator: 'op', port: 'p' });
+    const who = (station: string, runId: string) => ({
+      masterKeyId: 'm',
+      uid: 'u',
+      runId,
+      station,
+      operator: 'op',
+      port: 'p',
+    });
     expect(await db.claim(who('A', 'r1'))).toEqual({ ok: true });
     expect((await db.claim(who('B', 'r2'))).ok).toBe(false);
     await new Promise((r) => setTimeout(r, 1300));
@@ -182,7 +254,7 @@ describe.each(BACKENDS)('factory database on $name', (b) => {
     await db.close();
   });
 
-  test('a product line\'s security counter only goes up, whoever writes (the repository or raw SQL)', async () => {
+  test("a product line's security counter only goes up, whoever writes (the repository or raw SQL)", async () => {
     const spec = await b.fresh();
     const db = await FactoryDb.open(spec);
     const who = { station: 's', operator: 'o' };
@@ -192,10 +264,16 @@ describe.each(BACKENDS)('factory database on $name', (b) => {
     await expect(db.setSecurityCounter('line-a', 6, who)).rejects.toMatchObject({ code: 'E_FACTORY_COUNTER_DOWN' });
     await db.close();
     const raw = await b.raw(spec);
-    await expect(raw.exec("UPDATE product_lines SET security_counter = 0 WHERE name = 'line-a'")).rejects.toThrow(/only goes up/);
-    await expect(raw.exec("DELETE FROM product_lines")).rejects.toThrow(/only goes up/);
-    await expect(raw.exec("INSERT INTO product_lines (name, security_counter, station, operator) VALUES ('line-b', -1, 's', 'o')")).rejects.toThrow(/CHECK|check/);
-    expect((await raw.rows('SELECT security_counter FROM product_lines'))).toEqual([{ security_counter: b.name === 'postgres' ? '7' : 7 }]);
+    await expect(raw.exec("UPDATE product_lines SET security_counter = 0 WHERE name = 'line-a'")).rejects.toThrow(
+      /only goes up/,
+    );
+    await expect(raw.exec('DELETE FROM product_lines')).rejects.toThrow(/only goes up/);
+    await expect(
+      raw.exec("INSERT INTO product_lines (name, security_counter, station, operator) VALUES ('line-b', -1, 's', 'o')"),
+    ).rejects.toThrow(/CHECK|check/);
+    expect(await raw.rows('SELECT security_counter FROM product_lines')).toEqual([
+      { security_counter: b.name === 'postgres' ? '7' : 7 },
+    ]);
     await raw.close();
   });
 
@@ -205,7 +283,10 @@ describe.each(BACKENDS)('factory database on $name', (b) => {
     const d = b.name === 'sqlite' ? SQLITE : POSTGRES;
     for (const sql of MIGRATIONS[0](d)) await raw.exec(sql);
     if (b.name === 'sqlite') await raw.exec(`PRAGMA application_id = ${APPLICATION_ID}; PRAGMA user_version = 1`);
-    else await raw.exec("CREATE TABLE edgelock_schema (application TEXT NOT NULL, version INTEGER NOT NULL); INSERT INTO edgelock_schema VALUES ('edgelock-factory', 1)");
+    else
+      await raw.exec(
+        "CREATE TABLE edgelock_schema (application TEXT NOT NULL, version INTEGER NOT NULL); INSERT INTO edgelock_schema VALUES ('edgelock-factory', 1)",
+      );
     await raw.exec(`INSERT INTO events (id, run_id, time, station, command, port, uid, key_id, master_key_id, outcome)
       VALUES ('00000000-0000-4000-8000-00000000000a','r','2026-01-01T00:00:00.000Z','old-station','provision','p','00bb','k','m','attempt'),
              ('00000000-0000-4000-8000-00000000000b','r','2026-01-01T00:00:01.000Z','old-station','provision','p','00bb','k','m','written')`);
@@ -213,11 +294,16 @@ describe.each(BACKENDS)('factory database on $name', (b) => {
     const db = await FactoryDb.open(spec);
     expect(await db.schemaVersion()).toBe(SCHEMA_VERSION);
     const ev = await db.events();
-    expect(ev.map((e) => [e.seq, e.outcome, e.operator, e.recordedAt])).toEqual([[1, 'attempt', OPERATOR_BEFORE_V2, '2026-01-01T00:00:00.000Z'], [2, 'written', OPERATOR_BEFORE_V2, '2026-01-01T00:00:01.000Z']]);
+    expect(ev.map((e) => [e.seq, e.outcome, e.operator, e.recordedAt])).toEqual([
+      [1, 'attempt', OPERATOR_BEFORE_V2, '2026-01-01T00:00:00.000Z'],
+      [2, 'written', OPERATOR_BEFORE_V2, '2026-01-01T00:00:01.000Z'],
+    ]);
     const next = await db.record({ ...base, outcome: 'failed' });
     expect(next.seq).toBe(3); // the sequence continues after the copied rows
     expect(await db.claimOf('m', '00bb')).toMatchObject({ state: 'done', station: 'old-station' });
-    expect((await db.claim({ masterKeyId: 'm', uid: '00bb', runId: 'x', station: 'new', operator: 'o', port: 'p' })).ok).toBe(false);
+    expect(
+      (await db.claim({ masterKeyId: 'm', uid: '00bb', runId: 'x', station: 'new', operator: 'o', port: 'p' })).ok,
+    ).toBe(false);
     await db.close();
   });
 
@@ -232,13 +318,27 @@ describe.each(BACKENDS)('factory database on $name', (b) => {
     if (b.name === 'sqlite') fs.writeFileSync(empty, '');
     await expect(FactoryDb.open(empty, { mustExist: true })).rejects.toMatchObject({ code: 'E_FACTORY_DB' });
     const e = await b.raw(empty);
-    expect(Number((await e.rows(b.name === 'sqlite' ? 'SELECT count(*) AS n FROM sqlite_master' : "SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public'"))[0].n)).toBe(0);
+    expect(
+      Number(
+        (
+          await e.rows(
+            b.name === 'sqlite'
+              ? 'SELECT count(*) AS n FROM sqlite_master'
+              : "SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public'",
+          )
+        )[0].n,
+      ),
+    ).toBe(0);
     await e.close();
 
     const newer = await b.fresh();
     await (await FactoryDb.open(newer)).close();
     const w = await b.raw(newer);
-    await w.exec(b.name === 'sqlite' ? `PRAGMA user_version = ${SCHEMA_VERSION + 1}` : `UPDATE edgelock_schema SET version = ${SCHEMA_VERSION + 1}`);
+    await w.exec(
+      b.name === 'sqlite'
+        ? `PRAGMA user_version = ${SCHEMA_VERSION + 1}`
+        : `UPDATE edgelock_schema SET version = ${SCHEMA_VERSION + 1}`,
+    );
     await w.close();
     await expect(FactoryDb.open(newer)).rejects.toMatchObject({ code: 'E_FACTORY_DB_VERSION' });
   });
@@ -249,7 +349,9 @@ describe('factory database on PostgreSQL: connection faults', () => {
     const url = `postgres://edgelock@127.0.0.1:${await freePort()}/none`; // a closed port: nothing listens there
     const tries: number[] = [];
     const t0 = Date.now();
-    await expect(FactoryDb.open(url, { retryMs: 1500, onRetry: () => tries.push(Date.now() - t0) })).rejects.toMatchObject({ code: 'E_FACTORY_DB_UNREACHABLE' });
+    await expect(
+      FactoryDb.open(url, { retryMs: 1500, onRetry: () => tries.push(Date.now() - t0) }),
+    ).rejects.toMatchObject({ code: 'E_FACTORY_DB_UNREACHABLE' });
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
     expect(tries.length).toBeGreaterThanOrEqual(3);
     // backoff: the gaps grow
@@ -258,7 +360,9 @@ describe('factory database on PostgreSQL: connection faults', () => {
   });
 
   test('a missing database or a password in the URL: a catalogue error that does not repeat the password', async () => {
-    await expect(FactoryDb.open(pg.url('no_such_db'), { retryMs: 500 })).rejects.toMatchObject({ code: 'E_FACTORY_DB' });
+    await expect(FactoryDb.open(pg.url('no_such_db'), { retryMs: 500 })).rejects.toMatchObject({
+      code: 'E_FACTORY_DB',
+    });
     const secretUrl = `postgres://edgelock:s3cr3t-pw@127.0.0.1:${pg.port}/no_such_db`;
     const err = await FactoryDb.open(secretUrl, { retryMs: 500 }).catch((e) => e);
     expect(JSON.stringify({ m: err.message, l: err.location })).not.toContain('s3cr3t-pw');
@@ -290,7 +394,21 @@ describe('factory database: SQLite specifics (file, WAL, locks)', () => {
     expect(raw.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(raw.pragma('application_id', { simple: true })).toBe(APPLICATION_ID);
     const cols = (raw.prepare('PRAGMA table_info(events)').all() as { name: string }[]).map((c) => c.name);
-    expect(cols).toEqual(expect.arrayContaining(['id', 'key_id', 'station', 'operator', 'firmware_version', 'time', 'recorded_at', 'command', 'outcome', 'error_code', 'uid']));
+    expect(cols).toEqual(
+      expect.arrayContaining([
+        'id',
+        'key_id',
+        'station',
+        'operator',
+        'firmware_version',
+        'time',
+        'recorded_at',
+        'command',
+        'outcome',
+        'error_code',
+        'uid',
+      ]),
+    );
     raw.close();
     // the header of the file says WAL too (bytes 18 and 19 are 2 for WAL)
     const header = fs.readFileSync(file).subarray(0, 20);
@@ -304,7 +422,11 @@ describe('factory database: SQLite specifics (file, WAL, locks)', () => {
     await db.record({ ...base, outcome: 'unchanged', ...provisioned });
     const writer = new Database(file);
     writer.exec('BEGIN IMMEDIATE');
-    writer.prepare("INSERT INTO events (id, run_id, time, station, operator, command, port, outcome) VALUES ('00000000-0000-4000-8000-000000000003','r','2026-01-01T00:00:00.000Z','s','o','c','p','failed')").run();
+    writer
+      .prepare(
+        "INSERT INTO events (id, run_id, time, station, operator, command, port, outcome) VALUES ('00000000-0000-4000-8000-000000000003','r','2026-01-01T00:00:00.000Z','s','o','c','p','failed')",
+      )
+      .run();
     const reader = await FactoryDb.open(file, { mustExist: true, busyTimeoutMs: 50 });
     expect((await reader.events()).map((e) => e.outcome)).toEqual(['unchanged']);
     writer.exec('COMMIT');
@@ -330,9 +452,14 @@ describe('factory database: SQLite specifics (file, WAL, locks)', () => {
 
   test('files that are not SQLite databases, and missing files, are refused with catalogue errors', async () => {
     const notDb = path.join(dir, 'text.db');
-    fs.writeFileSync(notDb, 'this is not a database, just some text long enough to look like a header........\n'.repeat(20));
+    fs.writeFileSync(
+      notDb,
+      'this is not a database, just some text long enough to look like a header........\n'.repeat(20),
+    );
     await expect(FactoryDb.open(notDb)).rejects.toMatchObject({ code: 'E_FACTORY_DB' });
-    await expect(FactoryDb.open(path.join(dir, 'missing.db'), { mustExist: true })).rejects.toMatchObject({ code: 'E_FILE_NOT_FOUND' });
+    await expect(FactoryDb.open(path.join(dir, 'missing.db'), { mustExist: true })).rejects.toMatchObject({
+      code: 'E_FILE_NOT_FOUND',
+    });
     expect(fs.existsSync(path.join(dir, 'missing.db'))).toBe(false);
   });
 });

@@ -46,15 +46,59 @@ beforeAll(async () => {
 
 test('package: one per board, atomic write, --json summary; missing --device-uid is a usage error', () => {
   for (let i = 0; i < 3; i++) {
-    const r = runCli(['package', modelFile, '-o', path.join(work, `b${i}.elp`), '--key', keyFile, '--device-uid', uids[i], '--version', '1.4.0', '--security-counter', '3', '--json']);
+    const r = runCli([
+      'package',
+      modelFile,
+      '-o',
+      path.join(work, `b${i}.elp`),
+      '--key',
+      keyFile,
+      '--device-uid',
+      uids[i],
+      '--version',
+      '1.4.0',
+      '--security-counter',
+      '3',
+      '--json',
+    ]);
     expect(r.status).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ version: '1.4.0', securityCounter: 3, deviceUid: uids[i], locked: null, watermarked: false });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      version: '1.4.0',
+      securityCounter: 3,
+      deviceUid: uids[i],
+      locked: null,
+      watermarked: false,
+    });
   }
-  const r = runCli(['package', modelFile, '-o', path.join(work, 'x.elp'), '--key', keyFile, '--version', '1.0.0', '--security-counter', '1']);
+  const r = runCli([
+    'package',
+    modelFile,
+    '-o',
+    path.join(work, 'x.elp'),
+    '--key',
+    keyFile,
+    '--version',
+    '1.0.0',
+    '--security-counter',
+    '1',
+  ]);
   expect(r.status).not.toBe(0);
   expect(r.stderr).toMatch(/E_USAGE.*--device-uid/);
   expect(fs.existsSync(path.join(work, 'x.elp'))).toBe(false);
-  const bad = runCli(['package', modelFile, '-o', path.join(work, 'x.elp'), '--key', keyFile, '--device-uid', uids[0], '--version', 'v1', '--security-counter', '1']);
+  const bad = runCli([
+    'package',
+    modelFile,
+    '-o',
+    path.join(work, 'x.elp'),
+    '--key',
+    keyFile,
+    '--device-uid',
+    uids[0],
+    '--version',
+    'v1',
+    '--security-counter',
+    '1',
+  ]);
   expect(bad.stderr).toMatch(/E_USAGE.*semantic version/);
 });
 
@@ -62,8 +106,20 @@ test('inspect shows header, records and an unknown tag validity', () => {
   const r = runCli(['inspect', path.join(work, 'b0.elp'), '--json']);
   expect(r.status).toBe(0);
   const j = JSON.parse(r.stdout);
-  expect(j).toMatchObject({ format: 'elp', version: '1.4.0', securityCounter: 3, deviceUid: uids[0], tag: { valid: 'unknown' } });
-  expect(j.records.map((x: { name: string }) => x.name)).toEqual(['model', 'modelSha256', 'version', 'securityCounter', 'deviceUid']);
+  expect(j).toMatchObject({
+    format: 'elp',
+    version: '1.4.0',
+    securityCounter: 3,
+    deviceUid: uids[0],
+    tag: { valid: 'unknown' },
+  });
+  expect(j.records.map((x: { name: string }) => x.name)).toEqual([
+    'model',
+    'modelSha256',
+    'version',
+    'securityCounter',
+    'deviceUid',
+  ]);
   expect(runCli(['inspect', path.join(work, 'b0.elp')]).stdout).toMatch(/validity unknown/);
 });
 
@@ -80,11 +136,13 @@ test('flash: two boards at once get their own package; the unprovisioned one fai
   expect(ev.find((e) => e.port === boards[2].port && e.event === 'failed')?.error.code).toBe('E_DEVICE_KEY_EMPTY');
   // again, the two provisioned boards with their packages: both skipped (a package for no given board would be refused
   // as ambiguous, E_FLASH_AMBIGUOUS)
-  const again = jsonLines(runCli(['flash', '--port', boards[0].port, '--port', boards[1].port, ...pkgs.slice(0, 2), '--json']).stdout);
+  const again = jsonLines(
+    runCli(['flash', '--port', boards[0].port, '--port', boards[1].port, ...pkgs.slice(0, 2), '--json']).stdout,
+  );
   expect(again.filter((e) => e.event === 'result').map((e) => e.result.skipped)).toEqual([true, true]);
 });
 
-test('a copy of board 0\'s package on board 1 is refused (wrong device); board 1 keeps its model', () => {
+test("a copy of board 0's package on board 1 is refused (wrong device); board 1 keeps its model", () => {
   const r = runCli(['flash', '--port', boards[1].port, path.join(work, 'b0.elp')]);
   expect(r.status).toBe(1);
   expect(r.stdout + r.stderr).toMatch(/E_PACKAGE_WRONG_DEVICE/);
@@ -95,7 +153,15 @@ test('verify: genuine device and model on both boards; another master key or an 
   expect(r.status).toBe(0);
   const results = jsonLines(r.stdout).filter((e) => e.event === 'result');
   expect(results).toHaveLength(2);
-  for (const e of results) expect(e.result).toMatchObject({ verdict: 'genuine', genuineDevice: true, genuineModel: true, version: '1.4.0', securityCounter: 3, activeSlot: 0 });
+  for (const e of results)
+    expect(e.result).toMatchObject({
+      verdict: 'genuine',
+      genuineDevice: true,
+      genuineModel: true,
+      version: '1.4.0',
+      securityCounter: 3,
+      activeSlot: 0,
+    });
   const wrong = runCli(['verify', '--port', boards[0].port, '--port', boards[2].port, '--key', otherKey, '--json']);
   expect(wrong.status).toBe(1);
   const failed = jsonLines(wrong.stdout).filter((e) => e.event === 'failed');
@@ -105,7 +171,7 @@ test('verify: genuine device and model on both boards; another master key or an 
   expect(text.stdout).toMatch(/device genuine, firmware default, model genuine \(version 1\.4\.0, counter 3/);
 });
 
-test('device run uses the active package\'s slot by default; the output matches the TFLite runtime', async () => {
+test("device run uses the active package's slot by default; the output matches the TFLite runtime", async () => {
   const model = fs.readFileSync(modelFile);
   const io = await withDevice(boards[0].port, (c) => c.modelIo(0));
   const input = inputOf(io.inputs[0].bytes, 5);

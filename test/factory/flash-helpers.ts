@@ -10,7 +10,11 @@ import { freshStateDir } from '../device/helpers';
 
 export const master = randomBytes(32);
 
-export async function provisionedBoard(board: string, provision = true, flavour = 'default'): Promise<{ board: RunningBoard; client: DeviceClient; uid: Buffer }> {
+export async function provisionedBoard(
+  board: string,
+  provision = true,
+  flavour = 'default',
+): Promise<{ board: RunningBoard; client: DeviceClient; uid: Buffer }> {
   const b = await startBoard({ board, stateDir: freshStateDir(board), flavour });
   const client = await DeviceClient.open(b.port);
   const uid = Buffer.from((await client.info()).uid, 'hex');
@@ -18,7 +22,13 @@ export async function provisionedBoard(board: string, provision = true, flavour 
   return { board: b, client, uid };
 }
 
-export function pkg(model: Uint8Array, uid: Uint8Array, version: string, securityCounter: number, key = master): Buffer {
+export function pkg(
+  model: Uint8Array,
+  uid: Uint8Array,
+  version: string,
+  securityCounter: number,
+  key = master,
+): Buffer {
   return buildPackage(model, { master: key, deviceUid: uid, version, securityCounter }).bytes;
 }
 
@@ -45,7 +55,10 @@ export async function oracleOutput(model: Uint8Array, input: Int8Array, shape: n
 }
 
 /** Kills the board process (SIGKILL: no clean shutdown) and starts it again on the same state directory. */
-export async function killAndRestart(b: RunningBoard, client: DeviceClient): Promise<{ board: RunningBoard; client: DeviceClient }> {
+export async function killAndRestart(
+  b: RunningBoard,
+  client: DeviceClient,
+): Promise<{ board: RunningBoard; client: DeviceClient }> {
   process.kill(b.pid, 'SIGKILL');
   await client.close().catch(() => undefined);
   await stopBoard(b.pid).catch(() => undefined);
@@ -54,7 +67,10 @@ export async function killAndRestart(b: RunningBoard, client: DeviceClient): Pro
 }
 
 export async function errorCode(p: Promise<unknown>): Promise<string> {
-  const e = await p.then(() => undefined, (x: unknown) => x);
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   if (e === undefined) return 'accepted';
   if (e instanceof EdgelockError) return e.code;
   throw e;

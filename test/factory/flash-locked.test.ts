@@ -34,7 +34,9 @@ const compileOptions = (): CompileOptions => mnistInt8Options(8);
 
 function mnistInt8(index: number, scale: number, zeroPoint: number): Int8Array {
   const m = loadMnist('test');
-  return Int8Array.from(m.images.subarray(index * 784, (index + 1) * 784), (v) => Math.max(-128, Math.min(127, Math.round(v / scale) + zeroPoint)));
+  return Int8Array.from(m.images.subarray(index * 784, (index + 1) * 784), (v) =>
+    Math.max(-128, Math.min(127, Math.round(v / scale) + zeroPoint)),
+  );
 }
 
 test('model-key locked MLP: wrapped key in the package, unsealed on the board, bit-exact with the plain compile', async () => {
@@ -64,12 +66,19 @@ test('model-key locked MLP: wrapped key in the package, unsealed on the board, b
     // Authentic packages (tag under this board's package key) whose wrapped key is wrong or missing.
     const pkgKey = derivePackageKey(deriveDeviceKey(master, uid));
     const base = { model: locked, deviceUid: uid, lockDescriptor: d.lockDescriptor };
-    const wrongKey = encodePackage({ ...base, version: '1.0.1', securityCounter: 1, wrappedModelKey: randomBytes(32) }, pkgKey);
+    const wrongKey = encodePackage(
+      { ...base, version: '1.0.1', securityCounter: 1, wrappedModelKey: randomBytes(32) },
+      pkgKey,
+    );
     const slot = (await flashPackage(client, wrongKey)).slot;
-    expect(await errorCode(client.run(slot, mnistInt8(0, io.inputs[0].scale, io.inputs[0].zeroPoint)))).toBe('E_LOCK_KEY_MISMATCH');
+    expect(await errorCode(client.run(slot, mnistInt8(0, io.inputs[0].scale, io.inputs[0].zeroPoint)))).toBe(
+      'E_LOCK_KEY_MISMATCH',
+    );
     const noKey = encodePackage({ ...base, version: '1.0.2', securityCounter: 1 }, pkgKey);
     const slot2 = (await flashPackage(client, noKey)).slot;
-    expect(await errorCode(client.run(slot2, mnistInt8(0, io.inputs[0].scale, io.inputs[0].zeroPoint)))).toBe('E_LOCK_KEY_MISMATCH');
+    expect(await errorCode(client.run(slot2, mnistInt8(0, io.inputs[0].scale, io.inputs[0].zeroPoint)))).toBe(
+      'E_LOCK_KEY_MISMATCH',
+    );
   } finally {
     await client.close();
   }

@@ -19,14 +19,36 @@ const OUT = path.join(ROOT, 'build', 'test', 'flash_powerloss');
 function build(): string {
   const core = path.join(ROOT, 'firmware-tools');
   const sources = [
-    ...fs.readdirSync(path.join(core, 'src')).filter((f) => f.endsWith('.c')).map((f) => path.join(core, 'src', f)),
+    ...fs
+      .readdirSync(path.join(core, 'src'))
+      .filter((f) => f.endsWith('.c'))
+      .map((f) => path.join(core, 'src', f)),
     path.join(ROOT, 'test', 'firmware', 'c', 'sim_board.c'),
     path.join(__dirname, 'c', 'flash_powerloss.c'),
   ];
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
   const tmp = `${OUT}.${process.pid}`;
-  execFileSync('gcc', ['-std=c99', '-O1', '-g', '-Wall', '-Wextra', '-Werror', '-fsanitize=address,undefined', '-fno-sanitize-recover=all',
-    '-I', path.join(core, 'include'), '-I', path.join(ROOT, 'test', 'firmware', 'c'), ...sources, '-o', tmp], { stdio: 'pipe' });
+  execFileSync(
+    'gcc',
+    [
+      '-std=c99',
+      '-O1',
+      '-g',
+      '-Wall',
+      '-Wextra',
+      '-Werror',
+      '-fsanitize=address,undefined',
+      '-fno-sanitize-recover=all',
+      '-I',
+      path.join(core, 'include'),
+      '-I',
+      path.join(ROOT, 'test', 'firmware', 'c'),
+      ...sources,
+      '-o',
+      tmp,
+    ],
+    { stdio: 'pipe' },
+  );
   fs.renameSync(tmp, OUT);
   return OUT;
 }
@@ -36,8 +58,21 @@ test('a power cut anywhere in a flash leaves the old or the new package active; 
   const uid = Buffer.from('0f1e2d3c4b5a69788796a5b4c3d2e1f0', 'hex');
   const a = pkg(fcModelOfSize(41, 3000), uid, '1.0.0', 1);
   const b = pkg(fcModelOfSize(42, 9000), uid, '2.0.0', 2);
-  const input = [`uid ${uid.toString('hex')}`, `key ${deriveDeviceKey(master, uid).toString('hex')}`, `a ${a.toString('hex')}`, `b ${b.toString('hex')}`, 'run 4099 1500', ''].join('\n');
-  const out = execFileSync(tool, [], { input, maxBuffer: 1 << 20, env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0' } }).toString().trim();
+  const input = [
+    `uid ${uid.toString('hex')}`,
+    `key ${deriveDeviceKey(master, uid).toString('hex')}`,
+    `a ${a.toString('hex')}`,
+    `b ${b.toString('hex')}`,
+    'run 4099 1500',
+    '',
+  ].join('\n');
+  const out = execFileSync(tool, [], {
+    input,
+    maxBuffer: 1 << 20,
+    env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0' },
+  })
+    .toString()
+    .trim();
   console.log(`flash power loss: ${out}`);
   const m = out.match(/^cuts (\d+) old (\d+) new (\d+) bad (\d+) resumed (\d+) restarted (\d+) total (\d+)$/);
   expect(m).not.toBeNull();

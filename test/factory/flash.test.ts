@@ -15,7 +15,16 @@ import { HEADER_SIZE, RECORD_HEADER_SIZE, TAG_SIZE, pad16 } from '../../src/pack
 import { fcModelOfSize } from '../device/models';
 import { startFaultProxy } from '../device/fault-proxy';
 import { removeRunRoot, stopAllBoards } from '../device/helpers';
-import { errorCode, inputOf, killAndRestart, master, oracleOutput, pkg, provisionedBoard, runSlot } from './flash-helpers';
+import {
+  errorCode,
+  inputOf,
+  killAndRestart,
+  master,
+  oracleOutput,
+  pkg,
+  provisionedBoard,
+  runSlot,
+} from './flash-helpers';
 
 afterAll(async () => {
   await stopAllBoards();
@@ -84,8 +93,13 @@ describe('flash on host-sim', () => {
     cases.push([`record ${r.name}: reserved`, r.offset + 2, 'E_PACKAGE_INVALID']);
     cases.push([`record ${r.name}: length`, r.offset + 5, 'E_PACKAGE_INVALID']);
     cases.push([`record ${r.name}: reserved tail`, r.offset + RECORD_HEADER_SIZE - 1, 'E_PACKAGE_INVALID']);
-    cases.push([`record ${r.name}: value`, r.valueOffset + (r.length >> 1), r.name === 'deviceUid' ? 'E_PACKAGE_WRONG_DEVICE' : 'E_PACKAGE_AUTH']);
-    if (pad16(r.length) > r.length) cases.push([`record ${r.name}: padding`, r.valueOffset + r.length, 'E_PACKAGE_INVALID']);
+    cases.push([
+      `record ${r.name}: value`,
+      r.valueOffset + (r.length >> 1),
+      r.name === 'deviceUid' ? 'E_PACKAGE_WRONG_DEVICE' : 'E_PACKAGE_AUTH',
+    ]);
+    if (pad16(r.length) > r.length)
+      cases.push([`record ${r.name}: padding`, r.valueOffset + r.length, 'E_PACKAGE_INVALID']);
   }
   cases.push(['model bytes (first)', layout.records[0].valueOffset, 'E_PACKAGE_AUTH']);
   cases.push(['model bytes (last)', layout.records[0].valueOffset + layout.records[0].length - 1, 'E_PACKAGE_AUTH']);
@@ -93,19 +107,24 @@ describe('flash on host-sim', () => {
   cases.push(['tag (last byte)', b.length - 1, 'E_PACKAGE_AUTH']);
   expect(HEADER_SIZE).toBe(32);
 
-  test.each(cases)('tampered %s (byte %i): refused with %s; the previous model stays active and runs', async (_name, at, code) => {
-    const good = pkg(modelB, uid, '2.0.0', 6);
-    const bad = Buffer.from(good);
-    bad[at] ^= 0x01;
-    expect(await errorCode(flashPackage(client, bad, noop, decodePackage(good)))).toBe(code);
-    const info = await client.info();
-    expect(info.package).toEqual({ activeSlot: 0, securityCounter: 5 });
-    expect(info.modelSlots[1].state).toBe('empty');
-    expect(await runSlot(client, 0, input)).toEqual(baseline);
-  });
+  test.each(cases)(
+    'tampered %s (byte %i): refused with %s; the previous model stays active and runs',
+    async (_name, at, code) => {
+      const good = pkg(modelB, uid, '2.0.0', 6);
+      const bad = Buffer.from(good);
+      bad[at] ^= 0x01;
+      expect(await errorCode(flashPackage(client, bad, noop, decodePackage(good)))).toBe(code);
+      const info = await client.info();
+      expect(info.package).toEqual({ activeSlot: 0, securityCounter: 5 });
+      expect(info.modelSlots[1].state).toBe('empty');
+      expect(await runSlot(client, 0, input)).toEqual(baseline);
+    },
+  );
 
   test('a package for another device uid is refused; one for this uid under another master key is not authentic', async () => {
-    expect(await errorCode(flashPackage(client, pkg(modelB, randomBytes(16), '2.0.0', 6)))).toBe('E_PACKAGE_WRONG_DEVICE');
+    expect(await errorCode(flashPackage(client, pkg(modelB, randomBytes(16), '2.0.0', 6)))).toBe(
+      'E_PACKAGE_WRONG_DEVICE',
+    );
     expect(await errorCode(flashPackage(client, pkg(modelB, uid, '2.0.0', 6, randomBytes(32))))).toBe('E_PACKAGE_AUTH');
     expect((await client.info()).package).toEqual({ activeSlot: 0, securityCounter: 5 });
     expect(await runSlot(client, 0, input)).toEqual(baseline);
@@ -127,7 +146,15 @@ describe('flash on host-sim', () => {
   test('attestation: genuine under the right master key with the active package hash, version and counter; not genuine under another', async () => {
     const active = (await client.info()).modelSlots[0].sha256;
     const a = await attest(client, master);
-    expect(a).toMatchObject({ uid: uid.toString('hex'), genuineDevice: true, genuineModel: true, activeSlot: 0, packageSha256: active, version: '2.1.0', securityCounter: 9 });
+    expect(a).toMatchObject({
+      uid: uid.toString('hex'),
+      genuineDevice: true,
+      genuineModel: true,
+      activeSlot: 0,
+      packageSha256: active,
+      version: '2.1.0',
+      securityCounter: 9,
+    });
     const wrong = await attest(client, randomBytes(32));
     expect(wrong).toMatchObject({ genuineDevice: false, genuineModel: false });
     expect(wrong.reason).toMatch(/does not verify/);
@@ -140,7 +167,8 @@ describe('flash on host-sim', () => {
     expect(begin.fields.slot).toBe(1);
     let off = 0;
     for (let i = 0; i < 2; i++) {
-      off = (await client.call('FLASH_CHUNK', { offset: off, data: next.subarray(off, off + FLASH_CHUNK_BYTES) })).fields.next_offset as number;
+      off = (await client.call('FLASH_CHUNK', { offset: off, data: next.subarray(off, off + FLASH_CHUNK_BYTES) }))
+        .fields.next_offset as number;
     }
     expect(off).toBe(2 * FLASH_CHUNK_BYTES);
     ({ board, client } = await killAndRestart(board, client));
@@ -166,11 +194,13 @@ describe('flash on host-sim', () => {
     out.forEach((v, i) => expect(Math.abs(v - ref[i])).toBeLessThanOrEqual(1));
   });
 
-  test('a lost link (no reset): reconnecting resumes exactly at the board\'s RAM position', async () => {
+  test("a lost link (no reset): reconnecting resumes exactly at the board's RAM position", async () => {
     const next = pkg(modelC, uid, '3.0.1', 10);
     await client.call('FLASH_BEGIN', { size: next.length, sha256: Buffer.from(decodePackage(next).sha256, 'hex') });
     let off = 0;
-    for (let i = 0; i < 3; i++) off = (await client.call('FLASH_CHUNK', { offset: off, data: next.subarray(off, off + FLASH_CHUNK_BYTES) })).fields.next_offset as number;
+    for (let i = 0; i < 3; i++)
+      off = (await client.call('FLASH_CHUNK', { offset: off, data: next.subarray(off, off + FLASH_CHUNK_BYTES) }))
+        .fields.next_offset as number;
     await client.close(); // the station drops the link; the board keeps running
     const r = await flashPort(board.port, next);
     client = await DeviceClient.open(board.port);
@@ -212,9 +242,12 @@ describe('flashing through a faulty link (dropped, corrupted, duplicated, replay
     const { board: b, client: c0, uid: id } = await provisionedBoard('host-sim');
     const before = await c0.info();
     await c0.close();
-    const proxy = await startFaultProxy(b.port,
+    const proxy = await startFaultProxy(
+      b.port,
       { drop: 5e-5, corrupt: 5e-5, duplicate: 5e-5, replay: 0.1, delay: 0.1, delayMs: 50 },
-      { drop: 1e-3, corrupt: 1e-3, duplicate: 1e-3, delay: 0.1, delayMs: 50 }, 4242);
+      { drop: 1e-3, corrupt: 1e-3, duplicate: 1e-3, delay: 0.1, delayMs: 50 },
+      4242,
+    );
     let requests = 0;
     let retries = 0;
     try {

@@ -29,13 +29,24 @@ let masterA: Buffer;
 let masterB: Buffer;
 
 /** RFC 5869 HKDF-SHA256 with the device-key label of docs/security.md. */
-const deviceKey = (master: Buffer, uid: string) => Buffer.from(hkdfSync('sha256', master, Buffer.from(uid, 'hex'), Buffer.from('edgelock device key v1'), 32));
+const deviceKey = (master: Buffer, uid: string) =>
+  Buffer.from(hkdfSync('sha256', master, Buffer.from(uid, 'hex'), Buffer.from('edgelock device key v1'), 32));
 const kcv = (key: Buffer) => createHmac('sha256', key).update('check').digest();
 const uidOf = (port: string) => withDevice(port, async (c) => (await c.info()).uid);
 const deviceKcv = (port: string) => withDevice(port, (c) => c.keyCheck(0));
 const provisioned = (port: string) => withDevice(port, async (c) => (await c.info()).keyProvisioned);
 
-type EventRow = { outcome: string; port: string; uid: string | null; error_code: string | null; run_id: string; key_id: string | null; station: string; operator: string; firmware_version: string | null };
+type EventRow = {
+  outcome: string;
+  port: string;
+  uid: string | null;
+  error_code: string | null;
+  run_id: string;
+  key_id: string | null;
+  station: string;
+  operator: string;
+  firmware_version: string | null;
+};
 /** The events as the database holds them, read on a plain connection (not through FactoryDb). */
 async function rows(db: string): Promise<EventRow[]> {
   if (db.startsWith('postgres://')) {
@@ -93,7 +104,11 @@ sys.stdout.buffer.write(out)
 sys.exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 99)
 `;
 function onTerminal(args: string[], answer: string): { status: number; output: string } {
-  const r = spawnSync('/usr/bin/python3', ['-c', PTY_DRIVER, process.execPath, CLI, ...args], { encoding: 'utf8', env: { ...process.env, ANSWER: answer }, timeout: 90000 });
+  const r = spawnSync('/usr/bin/python3', ['-c', PTY_DRIVER, process.execPath, CLI, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ANSWER: answer },
+    timeout: 90000,
+  });
   printed.push(r.stdout);
   return { status: r.status ?? -1, output: r.stdout };
 }
@@ -121,7 +136,10 @@ let boards: Record<string, RunningBoard> = {};
 let pg: TestPostgres;
 
 beforeAll(async () => {
-  for (const [k, file] of [['a', keyA], ['b', keyB]] as const) {
+  for (const [k, file] of [
+    ['a', keyA],
+    ['b', keyB],
+  ] as const) {
     expect(runCli(['keygen', '-o', file]).status).toBe(0);
     if (k === 'a') masterA = fs.readFileSync(file);
     else masterB = fs.readFileSync(file);
@@ -149,7 +167,23 @@ describe.each(['sqlite', 'postgres'] as const)('edgelock provision (factory data
   test('two boards provisioned concurrently (QEMU + host-sim; on the PostgreSQL run two host-sim): written, verified by key-check value, one row per event', async () => {
     const q = boards.q.port;
     const h = boards.h1.port;
-    const r = runCli(['provision', '--port', q, '--port', h, '--master-key', keyA, '--db', db, '--station', 'line-1', '--operator', 'alice', '--yes', '--json']);
+    const r = runCli([
+      'provision',
+      '--port',
+      q,
+      '--port',
+      h,
+      '--master-key',
+      keyA,
+      '--db',
+      db,
+      '--station',
+      'line-1',
+      '--operator',
+      'alice',
+      '--yes',
+      '--json',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const lines = jsonLines(r.stdout);
@@ -159,7 +193,13 @@ describe.each(['sqlite', 'postgres'] as const)('edgelock provision (factory data
     }
     // concurrency: both boards were connected before either finished
     const firstResult = lines.findIndex((l) => l.event === 'result');
-    expect(lines.slice(0, firstResult).filter((l) => l.event === 'connect').map((l) => l.port).sort()).toEqual([q, h].sort());
+    expect(
+      lines
+        .slice(0, firstResult)
+        .filter((l) => l.event === 'connect')
+        .map((l) => l.port)
+        .sort(),
+    ).toEqual([q, h].sort());
     const results = lines.filter((l) => l.event === 'result');
     expect(results).toHaveLength(2);
     for (const port of [q, h]) {
@@ -168,14 +208,21 @@ describe.each(['sqlite', 'postgres'] as const)('edgelock provision (factory data
       expect(res).toMatchObject({ outcome: 'written', uid, board: port === q ? boards.q.board : 'host-sim' });
       // the device now answers the key-check value of the device key derived independently here
       expect((await deviceKcv(port)).equals(kcv(deviceKey(masterA, uid)))).toBe(true);
-      expect(res.keyId).toBe(createHmac('sha256', deviceKey(masterA, uid)).update('edgelock key id').digest().subarray(0, 8).toString('hex'));
+      expect(res.keyId).toBe(
+        createHmac('sha256', deviceKey(masterA, uid)).update('edgelock key id').digest().subarray(0, 8).toString('hex'),
+      );
     }
-    const ev = (await rows(db));
+    const ev = await rows(db);
     expect(ev).toHaveLength(4);
     for (const port of [q, h]) {
       const mine = ev.filter((e) => e.port === port);
       expect(mine.map((e) => e.outcome)).toEqual(['attempt', 'written']);
-      expect(mine[1]).toMatchObject({ station: 'line-1', operator: 'alice', uid: results.find((l) => l.port === port)!.result.uid, key_id: results.find((l) => l.port === port)!.result.keyId });
+      expect(mine[1]).toMatchObject({
+        station: 'line-1',
+        operator: 'alice',
+        uid: results.find((l) => l.port === port)!.result.uid,
+        key_id: results.find((l) => l.port === port)!.result.keyId,
+      });
       expect(mine[1].firmware_version).toMatch(/^\d+\.\d+\.\d+$/);
     }
     expect(new Set(ev.map((e) => e.run_id)).size).toBe(1);
@@ -183,7 +230,18 @@ describe.each(['sqlite', 'postgres'] as const)('edgelock provision (factory data
 
   test('the same key again is a no-op reported as such', async () => {
     const before = (await rows(db)).length;
-    const r = runCli(['provision', '--port', boards.h1.port, '--master-key', keyA, '--db', db, '--station', 'line-1', '--yes']);
+    const r = runCli([
+      'provision',
+      '--port',
+      boards.h1.port,
+      '--master-key',
+      keyA,
+      '--db',
+      db,
+      '--station',
+      'line-1',
+      '--yes',
+    ]);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain(`${boards.h1.port}: ok — already provisioned (no-op)`);
     const ev = (await rows(db)).slice(before);
@@ -195,7 +253,20 @@ describe.each(['sqlite', 'postgres'] as const)('edgelock provision (factory data
     const fresh = boards.h2.port;
     const uid = await uidOf(taken);
     const before = (await rows(db)).length;
-    const r = runCli(['provision', '--port', taken, '--port', fresh, '--master-key', keyB, '--db', db, '--station', 'line-2', '--yes']);
+    const r = runCli([
+      'provision',
+      '--port',
+      taken,
+      '--port',
+      fresh,
+      '--master-key',
+      keyB,
+      '--db',
+      db,
+      '--station',
+      'line-2',
+      '--yes',
+    ]);
     expect(r.status).toBe(1);
     expect(r.stdout).toContain(`${taken}: FAILED E_DEVICE_KEY_CONFLICT`);
     expect(r.stdout).toContain(`${fresh}: ok — written and verified`);
@@ -203,20 +274,38 @@ describe.each(['sqlite', 'postgres'] as const)('edgelock provision (factory data
     expect((await deviceKcv(taken)).equals(kcv(deviceKey(masterA, uid)))).toBe(true);
     expect((await deviceKcv(fresh)).equals(kcv(deviceKey(masterB, await uidOf(fresh))))).toBe(true);
     const ev = (await rows(db)).slice(before);
-    expect(ev.filter((e) => e.port === taken).map((e) => [e.outcome, e.error_code])).toEqual([['refused-conflict', 'E_DEVICE_KEY_CONFLICT']]);
+    expect(ev.filter((e) => e.port === taken).map((e) => [e.outcome, e.error_code])).toEqual([
+      ['refused-conflict', 'E_DEVICE_KEY_CONFLICT'],
+    ]);
     expect(ev.filter((e) => e.port === fresh).map((e) => e.outcome)).toEqual(['attempt', 'written']);
   }, 60000);
 
   test('a port with no board fails and is recorded; the others are unaffected', async () => {
     const before = (await rows(db)).length;
     const missing = path.join(work, 'no-such-port');
-    const r = runCli(['provision', '--port', missing, '--port', boards.h1.port, '--master-key', keyA, '--db', db, '--yes', '--json']);
+    const r = runCli([
+      'provision',
+      '--port',
+      missing,
+      '--port',
+      boards.h1.port,
+      '--master-key',
+      keyA,
+      '--db',
+      db,
+      '--yes',
+      '--json',
+    ]);
     expect(r.status).toBe(1);
     const lines = jsonLines(r.stdout);
     expect(lines.find((l) => l.port === missing && l.event === 'failed')!.error.code).toBe('E_DEVICE_PORT');
     expect(lines.find((l) => l.port === boards.h1.port && l.event === 'result')!.result.outcome).toBe('unchanged');
     const ev = (await rows(db)).slice(before);
-    expect(ev.find((e) => e.port === missing)).toMatchObject({ outcome: 'failed', error_code: 'E_DEVICE_PORT', uid: null });
+    expect(ev.find((e) => e.port === missing)).toMatchObject({
+      outcome: 'failed',
+      error_code: 'E_DEVICE_PORT',
+      uid: null,
+    });
   }, 60000);
 
   test('--dry-run shows what would be written, records it, and writes nothing', async () => {
@@ -248,23 +337,32 @@ describe.each(['sqlite', 'postgres'] as const)('edgelock provision (factory data
   test('on a real terminal: the typed confirmation lists the board; a wrong phrase declines, the right one writes', async () => {
     const port = boards.h6.port;
     const uid = await uidOf(port);
-    const declined = onTerminal(['provision', '--port', port, '--master-key', keyA, '--db', db, '--station', 'tty'], 'provision 2');
+    const declined = onTerminal(
+      ['provision', '--port', port, '--master-key', keyA, '--db', db, '--station', 'tty'],
+      'provision 2',
+    );
     expect(declined.status).toBe(1);
     expect(declined.output).toContain(uid);
     expect(declined.output).toContain('Type "provision 1" to continue');
     expect(declined.output).toMatch(/error E_CONFIRM_DECLINED/);
     expect(await provisioned(port)).toBe(false);
     const before = (await rows(db)).length;
-    const ok = onTerminal(['provision', '--port', port, '--master-key', keyA, '--db', db, '--station', 'tty'], 'provision 1');
+    const ok = onTerminal(
+      ['provision', '--port', port, '--master-key', keyA, '--db', db, '--station', 'tty'],
+      'provision 1',
+    );
     expect(ok.status).toBe(0);
     expect(ok.output).toContain(`${port}: ok — written and verified`);
     expect(ok.output).toMatch(/100%/); // the progress bar drawn on the terminal
     expect((await deviceKcv(port)).equals(kcv(deviceKey(masterA, uid)))).toBe(true);
-    expect((await rows(db)).slice(before).map((e) => [e.outcome, e.station])).toEqual([['attempt', 'tty'], ['written', 'tty']]);
+    expect((await rows(db)).slice(before).map((e) => [e.outcome, e.station])).toEqual([
+      ['attempt', 'tty'],
+      ['written', 'tty'],
+    ]);
   }, 60000);
 
   test('factory report prints the log as a table, and as a JSON array of every row; factory export gives CSV and JSON', async () => {
-    const all = (await rows(db));
+    const all = await rows(db);
     const j = runCli(['factory', 'report', '--db', db, '--json']);
     expect(j.status).toBe(0);
     const events = JSON.parse(j.stdout);
@@ -272,7 +370,9 @@ describe.each(['sqlite', 'postgres'] as const)('edgelock provision (factory data
     expect(events.map((e: { outcome: string }) => e.outcome)).toEqual(all.map((e) => e.outcome));
     const t = runCli(['factory', 'report', '--db', db]);
     expect(t.status).toBe(0);
-    expect(t.stdout.split('\n')[0]).toMatch(/^time\s+station\s+command\s+port\s+unique id\s+device key id\s+firmware\s+outcome\s+error$/);
+    expect(t.stdout.split('\n')[0]).toMatch(
+      /^time\s+station\s+command\s+port\s+unique id\s+device key id\s+firmware\s+outcome\s+error$/,
+    );
     expect(t.stdout).toContain('refused-conflict');
     expect(t.stdout).toContain(`${all.length} events:`);
     expect(runCli(['factory', 'report', '--db', path.join(work, 'none.db')]).stderr).toMatch(/^error E_FILE_NOT_FOUND/);
@@ -283,15 +383,24 @@ describe.each(['sqlite', 'postgres'] as const)('edgelock provision (factory data
     const ej = runCli(['factory', 'export', '--db', db, '--format', 'json']);
     expect(ej.status).toBe(0);
     const exported = JSON.parse(ej.stdout);
-    expect(exported.map((e: { id: string; outcome: string; operator: string }) => [e.id, e.outcome])).toEqual(all.map((e: any) => [e.id, e.outcome]));
-    expect(exported.every((e: { operator: string; station: string; time: string; recordedAt: string }) => e.operator && e.station && e.time && e.recordedAt)).toBe(true);
+    expect(exported.map((e: { id: string; outcome: string; operator: string }) => [e.id, e.outcome])).toEqual(
+      all.map((e: any) => [e.id, e.outcome]),
+    );
+    expect(
+      exported.every(
+        (e: { operator: string; station: string; time: string; recordedAt: string }) =>
+          e.operator && e.station && e.time && e.recordedAt,
+      ),
+    ).toBe(true);
     const csvFile = path.join(work, `export-${backend}.csv`);
     const ec = runCli(['factory', 'export', '--db', db, '--format', 'csv', '-o', csvFile]);
     expect(ec.status).toBe(0);
     const lines = fs.readFileSync(csvFile, 'utf8').split('\r\n').filter(Boolean);
     expect(lines[0].split(',').slice(0, 4)).toEqual(['seq', 'id', 'time', 'recordedAt']);
     expect(lines.length).toBeGreaterThanOrEqual(all.length + 1); // messages may hold quoted line breaks
-    expect(lines.filter((l) => /^\d+,[0-9a-f-]{36},/.test(l)).map((l) => l.split(',')[1])).toEqual(all.map((e: any) => e.id));
+    expect(lines.filter((l) => /^\d+,[0-9a-f-]{36},/.test(l)).map((l) => l.split(',')[1])).toEqual(
+      all.map((e: any) => e.id),
+    );
     expect(runCli(['factory', 'export', '--db', db, '--format', 'xml']).stderr).toMatch(/^error E_USAGE/);
   });
 
@@ -306,9 +415,13 @@ describe.each(['sqlite', 'postgres'] as const)('edgelock provision (factory data
   }, 60000);
 
   test('the database holds no key material (raw, hex, HEX, base64), only key ids: the SQLite file and WAL, or the PostgreSQL dump and data files', async () => {
-    const bytes = backend === 'sqlite'
-      ? Buffer.concat([fs.readFileSync(db), ...['-wal', '-shm'].filter((s) => fs.existsSync(db + s)).map((s) => fs.readFileSync(db + s))])
-      : Buffer.concat([pg.dump(db), pg.rawFiles()]);
+    const bytes =
+      backend === 'sqlite'
+        ? Buffer.concat([
+            fs.readFileSync(db),
+            ...['-wal', '-shm'].filter((s) => fs.existsSync(db + s)).map((s) => fs.readFileSync(db + s)),
+          ])
+        : Buffer.concat([pg.dump(db), pg.rawFiles()]);
     const uids = await Promise.all(['q', 'h1', 'h2', 'h3'].map((b) => uidOf(boards[b].port)));
     // the search does find what is there
     expect(bytes.indexOf(Buffer.from(uids[0], 'latin1'))).toBeGreaterThanOrEqual(0);
@@ -331,24 +444,52 @@ describe('provision (library): the typed confirmation, and the WAL while the dat
     try {
       const wrong = new PassThrough();
       wrong.end('yes\n');
-      await expect(provision({ ports: [port], master: masterA, db, station: 's', confirm: typedConfirmation(wrong, out), streams: quiet, tty: false }))
-        .rejects.toMatchObject({ code: 'E_CONFIRM_DECLINED' });
+      await expect(
+        provision({
+          ports: [port],
+          master: masterA,
+          db,
+          station: 's',
+          confirm: typedConfirmation(wrong, out),
+          streams: quiet,
+          tty: false,
+        }),
+      ).rejects.toMatchObject({ code: 'E_CONFIRM_DECLINED' });
       const uid = await uidOf(port);
       expect(prompt).toContain(port);
       expect(prompt).toContain(uid);
-      expect(prompt).toContain(createHmac('sha256', deviceKey(masterA, uid)).update('edgelock key id').digest().subarray(0, 8).toString('hex'));
+      expect(prompt).toContain(
+        createHmac('sha256', deviceKey(masterA, uid)).update('edgelock key id').digest().subarray(0, 8).toString('hex'),
+      );
       expect(prompt).toContain('Type "provision 1" to continue');
       expect(await provisioned(port)).toBe(false);
       expect(await db.events()).toHaveLength(0);
 
       const eof = new PassThrough();
       eof.end();
-      await expect(provision({ ports: [port], master: masterA, db, station: 's', confirm: typedConfirmation(eof, new PassThrough()), streams: quiet, tty: false }))
-        .rejects.toMatchObject({ code: 'E_CONFIRM_DECLINED' });
+      await expect(
+        provision({
+          ports: [port],
+          master: masterA,
+          db,
+          station: 's',
+          confirm: typedConfirmation(eof, new PassThrough()),
+          streams: quiet,
+          tty: false,
+        }),
+      ).rejects.toMatchObject({ code: 'E_CONFIRM_DECLINED' });
 
       const right = new PassThrough();
       right.end('provision 1\n');
-      const outcomes = await provision({ ports: [port], master: masterA, db, station: 's', confirm: typedConfirmation(right, new PassThrough()), streams: quiet, tty: false });
+      const outcomes = await provision({
+        ports: [port],
+        master: masterA,
+        db,
+        station: 's',
+        confirm: typedConfirmation(right, new PassThrough()),
+        streams: quiet,
+        tty: false,
+      });
       expect(exitCodeFor(outcomes)).toBe(0);
       expect(outcomes[0].result!.outcome).toBe('written');
       expect((await deviceKcv(port)).equals(kcv(deviceKey(masterA, uid)))).toBe(true);
@@ -371,10 +512,23 @@ describe('provision (library): the typed confirmation, and the WAL while the dat
       // the confirmed plan had p1 with its uid and, on p2, a board with another uid: p2's board was swapped
       const { provisionBoard } = await import('../../src/factory/provision');
       const uid1 = await uidOf(p1);
-      const ctx = { master: masterA, db, station: 's', operator: 'op', runId: 'r', dryRun: false, confirmed: new Map([[p1, uid1], [p2, 'ffff']]) };
+      const ctx = {
+        master: masterA,
+        db,
+        station: 's',
+        operator: 'op',
+        runId: 'r',
+        dryRun: false,
+        confirmed: new Map([
+          [p1, uid1],
+          [p2, 'ffff'],
+        ]),
+      };
       await expect(provisionBoard(p2, () => undefined, ctx)).rejects.toMatchObject({ code: 'E_PROVISION_UNCONFIRMED' });
       expect(await provisioned(p2)).toBe(false);
-      expect((await db.events()).map((e) => [e.port, e.outcome, e.errorCode])).toEqual([[p2, 'failed', 'E_PROVISION_UNCONFIRMED']]);
+      expect((await db.events()).map((e) => [e.port, e.outcome, e.errorCode])).toEqual([
+        [p2, 'failed', 'E_PROVISION_UNCONFIRMED'],
+      ]);
       expect((await provisionBoard(p1, () => undefined, ctx)).outcome).toBe('written');
     } finally {
       await db.close();
@@ -388,7 +542,15 @@ describe('provision (library): the typed confirmation, and the WAL while the dat
     const other = new Database(file);
     try {
       other.exec('BEGIN EXCLUSIVE');
-      const outcomes = await provision({ ports: [port], master: masterA, db, station: 's', yes: true, streams: { out: new PassThrough(), err: new PassThrough() }, tty: false });
+      const outcomes = await provision({
+        ports: [port],
+        master: masterA,
+        db,
+        station: 's',
+        yes: true,
+        streams: { out: new PassThrough(), err: new PassThrough() },
+        tty: false,
+      });
       expect(outcomes[0]).toMatchObject({ ok: false, error: { code: 'E_FACTORY_DB_BUSY' } });
       expect(await provisioned(port)).toBe(false);
     } finally {

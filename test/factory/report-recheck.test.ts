@@ -16,7 +16,7 @@ afterAll(async () => {
   removeRunRoot();
 });
 
-test('a successful re-check of the board settles its unfinished attempt; another board\'s stays flagged', async () => {
+test("a successful re-check of the board settles its unfinished attempt; another board's stays flagged", async () => {
   const work = freshStateDir('recheck');
   const dbFile = path.join(work, 'factory.db');
   const keyFile = path.join(work, 'master.key');
@@ -25,7 +25,16 @@ test('a successful re-check of the board settles its unfinished attempt; another
   const info = JSON.parse(runCli(['device', 'info', '--port', board.port, '--json']).stdout);
 
   const db = await FactoryDb.open(dbFile);
-  const crashed = { runId: 'crashed-run', station: 'st-1', operator: 'op-1', command: 'provision', outcome: 'attempt' as const, board: 'host-sim', keyId: '0011223344556677', masterKeyId: '8899aabbccddeeff' };
+  const crashed = {
+    runId: 'crashed-run',
+    station: 'st-1',
+    operator: 'op-1',
+    command: 'provision',
+    outcome: 'attempt' as const,
+    board: 'host-sim',
+    keyId: '0011223344556677',
+    masterKeyId: '8899aabbccddeeff',
+  };
   await db.record({ ...crashed, port: '/dev/pts/old', uid: info.uid });
   await db.record({ ...crashed, port: '/dev/pts/other', uid: 'ff'.repeat(16) });
   await db.close();

@@ -25,7 +25,8 @@ const keyFile = path.join(work, 'master.key');
 let master: Buffer;
 let pg: TestPostgres;
 
-const deviceKey = (uid: string) => Buffer.from(hkdfSync('sha256', master, Buffer.from(uid, 'hex'), Buffer.from('edgelock device key v1'), 32));
+const deviceKey = (uid: string) =>
+  Buffer.from(hkdfSync('sha256', master, Buffer.from(uid, 'hex'), Buffer.from('edgelock device key v1'), 32));
 const kcv = (key: Buffer) => createHmac('sha256', key).update('check').digest();
 const infoOf = (port: string) => withDevice(port, (c) => c.info());
 
@@ -41,7 +42,15 @@ afterAll(async () => {
   pg?.destroy();
 });
 
-type Row = { outcome: string; port: string; uid: string | null; error_code: string | null; station: string; operator: string; id: string };
+type Row = {
+  outcome: string;
+  port: string;
+  uid: string | null;
+  error_code: string | null;
+  station: string;
+  operator: string;
+  id: string;
+};
 async function query<T = Row>(url: string, sql: string): Promise<T[]> {
   const c = new Client({ connectionString: url });
   await c.connect();
@@ -59,7 +68,26 @@ interface Station {
   firstEvent: Promise<void>;
 }
 function station(name: string, ports: string[], db: string, extra: string[] = []): Station {
-  const child = spawn(process.execPath, [CLI, 'provision', ...ports.flatMap((p) => ['--port', p]), '--master-key', keyFile, '--db', db, '--station', name, '--operator', `op-${name}`, '--yes', '--json', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      CLI,
+      'provision',
+      ...ports.flatMap((p) => ['--port', p]),
+      '--master-key',
+      keyFile,
+      '--db',
+      db,
+      '--station',
+      name,
+      '--operator',
+      `op-${name}`,
+      '--yes',
+      '--json',
+      ...extra,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stdout = '';
   let stderr = '';
   let first: () => void;
@@ -69,7 +97,9 @@ function station(name: string, ports: string[], db: string, extra: string[] = []
     if (stdout.includes('\n')) first();
   });
   child.stderr!.on('data', (d) => (stderr += d));
-  const done = new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => child.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr })));
+  const done = new Promise<{ status: number; stdout: string; stderr: string }>((resolve) =>
+    child.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr })),
+  );
   return { child, done, firstEvent };
 }
 
@@ -90,12 +120,17 @@ describe('several stations on one PostgreSQL', () => {
     const pairs = await Promise.all([clonedPair(), clonedPair(), clonedPair()]);
     for (const [a, b] of pairs) expect((await infoOf(a.port)).uid).toBe((await infoOf(b.port)).uid);
     // both stations start at once, each with one board of every pair (in opposite orders)
-    const s1 = station('line-1', pairs.map((p) => p[0].port), db);
+    const s1 = station(
+      'line-1',
+      pairs.map((p) => p[0].port),
+      db,
+    );
     const s2 = station('line-2', pairs.map((p) => p[1].port).reverse(), db);
     const [r1, r2] = await Promise.all([s1.done, s2.done]);
     expect(r1.stderr + r2.stderr).not.toMatch(/\n\s+at /);
     const results = new Map<string, Record<string, any>>();
-    for (const l of [...jsonLines(r1.stdout), ...jsonLines(r2.stdout)]) if (l.event === 'result' || l.event === 'failed') results.set(l.port, l);
+    for (const l of [...jsonLines(r1.stdout), ...jsonLines(r2.stdout)])
+      if (l.event === 'result' || l.event === 'failed') results.set(l.port, l);
     const events = await query(db, 'SELECT * FROM events ORDER BY seq');
     for (const [a, b] of pairs) {
       const uid = (await infoOf(a.port)).uid;
@@ -113,10 +148,15 @@ describe('several stations on one PostgreSQL', () => {
       expect((await infoOf(loserPort)).keyProvisioned).toBe(false);
       // the database: one written row for the uid; the loser never recorded an attempt
       expect(events.filter((e) => e.uid === uid && e.outcome === 'written')).toHaveLength(1);
-      expect(events.filter((e) => e.port === loserPort).map((e) => [e.outcome, e.error_code])).toEqual([['failed', 'E_FACTORY_CLAIMED']]);
+      expect(events.filter((e) => e.port === loserPort).map((e) => [e.outcome, e.error_code])).toEqual([
+        ['failed', 'E_FACTORY_CLAIMED'],
+      ]);
     }
     // a station's exit code is 1 exactly when it lost at least one board
-    for (const [r, mine] of [[r1, pairs.map((p) => p[0].port)], [r2, pairs.map((p) => p[1].port)]] as const) {
+    for (const [r, mine] of [
+      [r1, pairs.map((p) => p[0].port)],
+      [r2, pairs.map((p) => p[1].port)],
+    ] as const) {
       expect(r.status).toBe(mine.some((port) => results.get(port)!.event === 'failed') ? 1 : 0);
     }
   }, 180000);
@@ -129,13 +169,46 @@ describe('several stations on one PostgreSQL', () => {
     // station line-1 holds the claim, as it does between its claim and its written row
     const other = await FactoryDb.open(db);
     try {
-      expect(await other.claim({ masterKeyId, uid, runId: 'run-line-1', station: 'line-1', operator: 'op-line-1', port: b.port })).toEqual({ ok: true });
-      const r = runCli(['provision', '--port', b.port, '--master-key', keyFile, '--db', db, '--station', 'line-2', '--yes']);
+      expect(
+        await other.claim({
+          masterKeyId,
+          uid,
+          runId: 'run-line-1',
+          station: 'line-1',
+          operator: 'op-line-1',
+          port: b.port,
+        }),
+      ).toEqual({ ok: true });
+      const r = runCli([
+        'provision',
+        '--port',
+        b.port,
+        '--master-key',
+        keyFile,
+        '--db',
+        db,
+        '--station',
+        'line-2',
+        '--yes',
+      ]);
       expect(r.status).toBe(1);
-      expect(r.stdout).toMatch(new RegExp(`${b.port}: FAILED E_FACTORY_CLAIMED: uid ${uid} is being provisioned by station line-1`));
+      expect(r.stdout).toMatch(
+        new RegExp(`${b.port}: FAILED E_FACTORY_CLAIMED: uid ${uid} is being provisioned by station line-1`),
+      );
       expect((await infoOf(b.port)).keyProvisioned).toBe(false);
       await other.finishClaim(masterKeyId, uid, 'run-line-1', 'released');
-      const again = runCli(['provision', '--port', b.port, '--master-key', keyFile, '--db', db, '--station', 'line-2', '--yes']);
+      const again = runCli([
+        'provision',
+        '--port',
+        b.port,
+        '--master-key',
+        keyFile,
+        '--db',
+        db,
+        '--station',
+        'line-2',
+        '--yes',
+      ]);
       expect(again.status).toBe(0);
       expect((await withDevice(b.port, (c) => c.keyCheck(0))).equals(kcv(deviceKey(uid)))).toBe(true);
       expect(await other.claimOf(masterKeyId, uid)).toMatchObject({ state: 'done', station: 'line-2' });
@@ -147,14 +220,27 @@ describe('several stations on one PostgreSQL', () => {
   test('PostgreSQL restarted while two stations are mid-run: both retry with backoff and finish; every board written once, no event lost or doubled', async () => {
     const db = await pg.createDatabase('restart');
     const boards = await Promise.all(Array.from({ length: 8 }, () => startTestBoard('host-sim')));
-    const stations = [station('line-1', boards.slice(0, 4).map((b) => b.port), db), station('line-2', boards.slice(4).map((b) => b.port), db)];
+    const stations = [
+      station(
+        'line-1',
+        boards.slice(0, 4).map((b) => b.port),
+        db,
+      ),
+      station(
+        'line-2',
+        boards.slice(4).map((b) => b.port),
+        db,
+      ),
+    ];
     // freeze each station right after its first event (its database connection is open, its boards not done),
     // stop the server (every session is terminated), let the stations go on against the stopped server for a
     // second, then start it again
-    await Promise.all(stations.map(async (s) => {
-      await s.firstEvent;
-      s.child.kill('SIGSTOP');
-    }));
+    await Promise.all(
+      stations.map(async (s) => {
+        await s.firstEvent;
+        s.child.kill('SIGSTOP');
+      }),
+    );
     pg.stopServer('fast');
     for (const s of stations) s.child.kill('SIGCONT');
     await new Promise((r) => setTimeout(r, 1000));
@@ -192,7 +278,12 @@ describe('several stations on one PostgreSQL', () => {
   test('the database gone mid-run: every board fails with E_FACTORY_DB_UNREACHABLE unless its attempt was recorded first; a later run completes them', async () => {
     const db = await pg.createDatabase('gone');
     const boards = await Promise.all(Array.from({ length: 4 }, () => startTestBoard('host-sim')));
-    const s = station('line-1', boards.map((b) => b.port), db, ['--db-retry', '2']);
+    const s = station(
+      'line-1',
+      boards.map((b) => b.port),
+      db,
+      ['--db-retry', '2'],
+    );
     await s.firstEvent;
     s.child.kill('SIGSTOP');
     pg.stopServer('fast'); // and it stays down
@@ -207,17 +298,31 @@ describe('several stations on one PostgreSQL', () => {
     for (const b of boards) {
       const info = await infoOf(b.port);
       // a board holds a key only if its attempt was recorded before the write
-      if (info.keyProvisioned) expect(events.filter((e) => e.port === b.port && e.outcome === 'attempt')).toHaveLength(1);
+      if (info.keyProvisioned)
+        expect(events.filter((e) => e.port === b.port && e.outcome === 'attempt')).toHaveLength(1);
     }
     // the server is back: provisioning again finishes every board, each written once in all
-    const again = runCli(['provision', ...boards.flatMap((b) => ['--port', b.port]), '--master-key', keyFile, '--db', db, '--station', 'line-1', '--yes', '--json']);
+    const again = runCli([
+      'provision',
+      ...boards.flatMap((b) => ['--port', b.port]),
+      '--master-key',
+      keyFile,
+      '--db',
+      db,
+      '--station',
+      'line-1',
+      '--yes',
+      '--json',
+    ]);
     expect(again.status).toBe(0);
     const all = await query(db, 'SELECT * FROM events ORDER BY seq');
     for (const b of boards) {
       const uid = (await infoOf(b.port)).uid;
       expect((await withDevice(b.port, (c) => c.keyCheck(0))).equals(kcv(deviceKey(uid)))).toBe(true);
       const mine = all.filter((e) => e.port === b.port).map((e) => e.outcome);
-      expect(mine.filter((o) => o === 'written').length + mine.filter((o) => o === 'unchanged').length).toBeGreaterThanOrEqual(1);
+      expect(
+        mine.filter((o) => o === 'written').length + mine.filter((o) => o === 'unchanged').length,
+      ).toBeGreaterThanOrEqual(1);
       expect(mine.filter((o) => o === 'written').length).toBeLessThanOrEqual(1);
     }
   }, 180000);

@@ -26,18 +26,39 @@ afterAll(async () => {
 
 beforeAll(async () => {
   expect(runCli(['keygen', '-o', masterFile]).status).toBe(0);
-  fs.writeFileSync(ownerKeyFile, createHash('sha256').update('edgelock watermark robustness demo key').digest(), { mode: 0o600 });
+  fs.writeFileSync(ownerKeyFile, createHash('sha256').update('edgelock watermark robustness demo key').digest(), {
+    mode: 0o600,
+  });
   const b = await startTestBoard('host-sim');
   port = b.port;
   const master = fs.readFileSync(masterFile);
   const uid = await withDevice(port, async (c) => {
     const id = (await c.info()).uid;
-    await c.keyWrite(Buffer.from(hkdfSync('sha256', master, Buffer.from(id, 'hex'), Buffer.from('edgelock device key v1'), 32)));
+    await c.keyWrite(
+      Buffer.from(hkdfSync('sha256', master, Buffer.from(id, 'hex'), Buffer.from('edgelock device key v1'), 32)),
+    );
     return id;
   });
-  const p = runCli(['package', FIXTURE, '-o', pkgFile, '--key', masterFile, '--device-uid', uid, '--version', '2.0.0', '--security-counter', '1', '--json']);
+  const p = runCli([
+    'package',
+    FIXTURE,
+    '-o',
+    pkgFile,
+    '--key',
+    masterFile,
+    '--device-uid',
+    uid,
+    '--version',
+    '2.0.0',
+    '--security-counter',
+    '1',
+    '--json',
+  ]);
   expect(p.status).toBe(0);
-  expect(JSON.parse(p.stdout)).toMatchObject({ watermarked: true, records: expect.arrayContaining(['watermarkCommitment']) });
+  expect(JSON.parse(p.stdout)).toMatchObject({
+    watermarked: true,
+    records: expect.arrayContaining(['watermarkCommitment']),
+  });
   expect(runCli(['flash', '--port', port, pkgFile]).status).toBe(0);
 }, 120000);
 
@@ -51,22 +72,63 @@ test('the attestation MAC is HMAC(device key, nonce ‖ uid ‖ package SHA-256 
     const pkgSha = createHash('sha256').update(fs.readFileSync(pkgFile)).digest();
     expect((f.package_sha256 as Buffer).equals(pkgSha)).toBe(true);
     expect([f.firmware_flags, f.dev_models]).toEqual([0, 0]); // production firmware, no development upload
-    expect((f.mac as Buffer).equals(createHmac('sha256', deviceKey).update(Buffer.concat([nonce, uid, pkgSha, Buffer.from([0, 0])])).digest())).toBe(true);
+    expect(
+      (f.mac as Buffer).equals(
+        createHmac('sha256', deviceKey)
+          .update(Buffer.concat([nonce, uid, pkgSha, Buffer.from([0, 0])]))
+          .digest(),
+      ),
+    ).toBe(true);
     expect((f.version as Buffer).toString()).toBe('2.0.0');
   });
 });
 
 test('genuine device, genuine model, owner watermark present', () => {
-  const r = runCli(['verify', '--port', port, '--key', masterFile, '--owner', 'acme-vision', '--owner-key', ownerKeyFile, '--data', 'mnist-train', '--params', pkgFile, '--json']);
+  const r = runCli([
+    'verify',
+    '--port',
+    port,
+    '--key',
+    masterFile,
+    '--owner',
+    'acme-vision',
+    '--owner-key',
+    ownerKeyFile,
+    '--data',
+    'mnist-train',
+    '--params',
+    pkgFile,
+    '--json',
+  ]);
   expect(r.status).toBe(0);
   const res = jsonLines(r.stdout).find((e) => e.event === 'result')!.result;
-  expect(res).toMatchObject({ verdict: 'genuine', genuineDevice: true, genuineModel: true, version: '2.0.0', watermark: { owner: 'acme-vision', detected: true, triggers: 100, commitment: 'match' } });
+  expect(res).toMatchObject({
+    verdict: 'genuine',
+    genuineDevice: true,
+    genuineModel: true,
+    version: '2.0.0',
+    watermark: { owner: 'acme-vision', detected: true, triggers: 100, commitment: 'match' },
+  });
   expect(res.packageSha256).toBe(createHash('sha256').update(fs.readFileSync(pkgFile)).digest('hex'));
   expect(res.watermark.pValue).toBeLessThanOrEqual(1e-9);
 }, 120000);
 
 test('another owner id: watermark not present, exit code 1', () => {
-  const r = runCli(['verify', '--port', port, '--key', masterFile, '--owner', 'acme-visio', '--owner-key', ownerKeyFile, '--data', 'mnist-train', '--params', FIXTURE]);
+  const r = runCli([
+    'verify',
+    '--port',
+    port,
+    '--key',
+    masterFile,
+    '--owner',
+    'acme-visio',
+    '--owner-key',
+    ownerKeyFile,
+    '--data',
+    'mnist-train',
+    '--params',
+    FIXTURE,
+  ]);
   expect(r.status).toBe(1);
   expect(r.stdout + r.stderr).toMatch(/owner 'acme-visio' watermark NOT present/);
   const usage = runCli(['verify', '--port', port, '--key', masterFile, '--owner', 'x']);

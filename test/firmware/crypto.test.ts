@@ -1,7 +1,8 @@
 import * as crypto from 'crypto';
 import { hex, runTool } from './el-tool';
 
-const range = (from: number, to: number): Buffer => Buffer.from(Array.from({ length: to - from + 1 }, (_, i) => from + i));
+const range = (from: number, to: number): Buffer =>
+  Buffer.from(Array.from({ length: to - from + 1 }, (_, i) => from + i));
 
 describe('firmware crypto (C) against published test vectors', () => {
   test('SHA-256: FIPS 180-2 appendix B examples', () => {
@@ -47,15 +48,28 @@ describe('firmware crypto (C) against published test vectors', () => {
       `hkdf - ${hex(Buffer.alloc(22, 0x0b))} - ${255 * 32 + 1}`,
     ]);
     expect(out[0]).toBe('3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865');
-    expect(out[1]).toBe('b11e398dc80327a1c8e7f78c596a49344f012eda2d4efad8a050cc4c19afa97c59045a99cac7827271cb41c65e590e09da3275600c2f09b8367793a9aca3db71cc30c58179ec3e87c14c01d5c1f3434f1d87');
+    expect(out[1]).toBe(
+      'b11e398dc80327a1c8e7f78c596a49344f012eda2d4efad8a050cc4c19afa97c59045a99cac7827271cb41c65e590e09da3275600c2f09b8367793a9aca3db71cc30c58179ec3e87c14c01d5c1f3434f1d87',
+    );
     expect(out[2]).toBe('8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8');
     expect(out[3]).toBe('error');
   });
 
   test('agrees with node:crypto on every length around the block boundaries', () => {
     const lens = [0, 1, 31, 32, 55, 56, 57, 63, 64, 65, 119, 120, 127, 128, 129, 200, 1000];
-    const cases = lens.map((n) => ({ msg: crypto.randomBytes(n), key: crypto.randomBytes((n * 7) % 150), salt: crypto.randomBytes(n % 40), L: 1 + ((n * 13) % 300) }));
-    const out = runTool(cases.flatMap((c) => [`sha256 ${hex(c.msg)}`, `hmac ${hex(c.key)} ${hex(c.msg)}`, `hkdf ${hex(c.salt)} ${hex(c.key)} ${hex(c.msg)} ${c.L}`]));
+    const cases = lens.map((n) => ({
+      msg: crypto.randomBytes(n),
+      key: crypto.randomBytes((n * 7) % 150),
+      salt: crypto.randomBytes(n % 40),
+      L: 1 + ((n * 13) % 300),
+    }));
+    const out = runTool(
+      cases.flatMap((c) => [
+        `sha256 ${hex(c.msg)}`,
+        `hmac ${hex(c.key)} ${hex(c.msg)}`,
+        `hkdf ${hex(c.salt)} ${hex(c.key)} ${hex(c.msg)} ${c.L}`,
+      ]),
+    );
     cases.forEach((c, i) => {
       expect(out[3 * i]).toBe(crypto.createHash('sha256').update(c.msg).digest('hex'));
       expect(out[3 * i + 1]).toBe(crypto.createHmac('sha256', c.key).update(c.msg).digest('hex'));
@@ -89,22 +103,40 @@ describe('firmware ChaCha20 (C) against RFC 8439', () => {
   });
 
   test('encryption: section 2.4.2 and appendix A.2 test vectors 1 and 3 (in place, as the firmware uses it)', () => {
-    const sunscreen = "Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.";
-    const jabberwocky = "'Twas brillig, and the slithy toves\nDid gyre and gimble in the wabe:\nAll mimsy were the borogoves,\nAnd the mome raths outgrabe.";
+    const sunscreen =
+      "Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.";
+    const jabberwocky =
+      "'Twas brillig, and the slithy toves\nDid gyre and gimble in the wabe:\nAll mimsy were the borogoves,\nAnd the mome raths outgrabe.";
     const out = runTool([
       `chacha ${key0to31} 000000000000004a00000000 1 ${hex(sunscreen)}`,
       `chacha ${zero32} ${zero12} 0 ${hex(Buffer.alloc(64))}`,
       `chacha 1c9240a5eb55d38af333888604f6b5f0473917c1402b80099dca5cbc207075c0 ${'00'.repeat(11)}02 42 ${hex(jabberwocky)}`,
     ]);
-    expect(out[0]).toBe('6e2e359a2568f98041ba0728dd0d6981e97e7aec1d4360c20a27afccfd9fae0bf91b65c5524733ab8f593dabcd62b3571639d624e65152ab8f530c359f0861d807ca0dbf500d6a6156a38e088a22b65e52bc514d16ccf806818ce91ab77937365af90bbf74a35be6b40b8eedf2785e42874d');
-    expect(out[1]).toBe('76b8e0ada0f13d90405d6ae55386bd28bdd219b8a08ded1aa836efcc8b770dc7da41597c5157488d7724e03fb8d84a376a43b8f41518a11cc387b669b2ee6586');
-    expect(out[2]).toBe('62e6347f95ed87a45ffae7426f27a1df5fb69110044c0d73118effa95b01e5cf166d3df2d721caf9b21e5fb14c616871fd84c54f9d65b283196c7fe4f60553ebf39c6402c42234e32a356b3e764312a61a5532055716ead6962568f87d3f3f7704c6a8d1bcd1bf4d50d6154b6da731b187b58dfd728afa36757a797ac188d1');
+    expect(out[0]).toBe(
+      '6e2e359a2568f98041ba0728dd0d6981e97e7aec1d4360c20a27afccfd9fae0bf91b65c5524733ab8f593dabcd62b3571639d624e65152ab8f530c359f0861d807ca0dbf500d6a6156a38e088a22b65e52bc514d16ccf806818ce91ab77937365af90bbf74a35be6b40b8eedf2785e42874d',
+    );
+    expect(out[1]).toBe(
+      '76b8e0ada0f13d90405d6ae55386bd28bdd219b8a08ded1aa836efcc8b770dc7da41597c5157488d7724e03fb8d84a376a43b8f41518a11cc387b669b2ee6586',
+    );
+    expect(out[2]).toBe(
+      '62e6347f95ed87a45ffae7426f27a1df5fb69110044c0d73118effa95b01e5cf166d3df2d721caf9b21e5fb14c616871fd84c54f9d65b283196c7fe4f60553ebf39c6402c42234e32a356b3e764312a61a5532055716ead6962568f87d3f3f7704c6a8d1bcd1bf4d50d6154b6da731b187b58dfd728afa36757a797ac188d1',
+    );
   });
 
   test('agrees with node:crypto on lengths around the block boundary and on any counter', () => {
-    const cases = [0, 1, 63, 64, 65, 127, 128, 129, 1000, 4099].map((n, i) => ({ key: crypto.randomBytes(32), nonce: crypto.randomBytes(12), counter: [0, 1, 7, 0xfffffffe, 123456][i % 5], data: crypto.randomBytes(n) }));
+    const cases = [0, 1, 63, 64, 65, 127, 128, 129, 1000, 4099].map((n, i) => ({
+      key: crypto.randomBytes(32),
+      nonce: crypto.randomBytes(12),
+      counter: [0, 1, 7, 0xfffffffe, 123456][i % 5],
+      data: crypto.randomBytes(n),
+    }));
     // node's chacha20 carries the counter into the nonce after 2^32 blocks; stay clear of the wrap
-    const out = runTool(cases.map((c) => `chacha ${hex(c.key)} ${hex(c.nonce)} ${c.counter === 0xfffffffe && c.data.length > 128 ? 9 : c.counter} ${hex(c.data)}`));
+    const out = runTool(
+      cases.map(
+        (c) =>
+          `chacha ${hex(c.key)} ${hex(c.nonce)} ${c.counter === 0xfffffffe && c.data.length > 128 ? 9 : c.counter} ${hex(c.data)}`,
+      ),
+    );
     cases.forEach((c, i) => {
       const counter = c.counter === 0xfffffffe && c.data.length > 128 ? 9 : c.counter;
       const iv = Buffer.concat([Buffer.from(Uint32Array.of(counter).buffer), c.nonce]);
@@ -115,8 +147,10 @@ describe('firmware ChaCha20 (C) against RFC 8439', () => {
 });
 
 describe('firmware lock keys (C): derived inside the key store, unwrapped model keys, bound to the model', () => {
-  const nodeHkdf = (ikm: Buffer, salt: Buffer, info: string) => Buffer.from(crypto.hkdfSync('sha256', ikm, salt, Buffer.from(info), 32));
-  const keyIdOf = (k: Buffer) => crypto.createHmac('sha256', k).update('edgelock key id').digest().subarray(0, 8).toString('hex');
+  const nodeHkdf = (ikm: Buffer, salt: Buffer, info: string) =>
+    Buffer.from(crypto.hkdfSync('sha256', ikm, salt, Buffer.from(info), 32));
+  const keyIdOf = (k: Buffer) =>
+    crypto.createHmac('sha256', k).update('edgelock key id').digest().subarray(0, 8).toString('hex');
 
   test('binding 1 (device), binding 2 (wrapped model key), each bound to the binding hash; and the refusals', () => {
     const deviceKey = crypto.randomBytes(32);

@@ -12,10 +12,21 @@ export function buildTool(): string {
   if (built) return OUT;
   const core = path.join(ROOT, 'firmware-tools');
   const sources = [
-    ...fs.readdirSync(path.join(core, 'src')).filter((f) => f.endsWith('.c')).map((f) => path.join(core, 'src', f)),
-    ...fs.readdirSync(path.join(__dirname, 'c')).filter((f) => f.endsWith('.c')).map((f) => path.join(__dirname, 'c', f)),
+    ...fs
+      .readdirSync(path.join(core, 'src'))
+      .filter((f) => f.endsWith('.c'))
+      .map((f) => path.join(core, 'src', f)),
+    ...fs
+      .readdirSync(path.join(__dirname, 'c'))
+      .filter((f) => f.endsWith('.c'))
+      .map((f) => path.join(__dirname, 'c', f)),
   ];
-  const inputs = [...sources, ...[path.join(core, 'include'), path.join(__dirname, 'c')].flatMap((d) => fs.readdirSync(d).map((f) => path.join(d, f)))];
+  const inputs = [
+    ...sources,
+    ...[path.join(core, 'include'), path.join(__dirname, 'c')].flatMap((d) =>
+      fs.readdirSync(d).map((f) => path.join(d, f)),
+    ),
+  ];
   const newest = Math.max(...inputs.map((f) => fs.statSync(f).mtimeMs), fs.statSync(__filename).mtimeMs);
   if (fs.existsSync(OUT) && fs.statSync(OUT).mtimeMs > newest) {
     built = true;
@@ -23,9 +34,28 @@ export function buildTool(): string {
   }
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
   const tmp = `${OUT}.${process.pid}`;
-  execFileSync('gcc', ['-std=c99', '-O1', '-g', '-Wall', '-Wextra', '-Wpedantic', '-Werror', '-fsanitize=address,undefined',
-    '-fno-sanitize-recover=all', '-I', path.join(core, 'include'), '-I', path.join(__dirname, 'c'), ...sources, '-o', tmp],
-  { stdio: 'pipe' });
+  execFileSync(
+    'gcc',
+    [
+      '-std=c99',
+      '-O1',
+      '-g',
+      '-Wall',
+      '-Wextra',
+      '-Wpedantic',
+      '-Werror',
+      '-fsanitize=address,undefined',
+      '-fno-sanitize-recover=all',
+      '-I',
+      path.join(core, 'include'),
+      '-I',
+      path.join(__dirname, 'c'),
+      ...sources,
+      '-o',
+      tmp,
+    ],
+    { stdio: 'pipe' },
+  );
   fs.renameSync(tmp, OUT); // atomic: parallel jest workers never run a half-written binary
   built = true;
   return OUT;
@@ -33,7 +63,11 @@ export function buildTool(): string {
 
 /** Sends the lines to one tool process and returns its output lines (one per input line). */
 export function runTool(lines: string[]): string[] {
-  const out = execFileSync(buildTool(), [], { input: lines.join('\n') + '\n', maxBuffer: 64 << 20, env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0' } })
+  const out = execFileSync(buildTool(), [], {
+    input: lines.join('\n') + '\n',
+    maxBuffer: 64 << 20,
+    env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0' },
+  })
     .toString()
     .trimEnd()
     .split('\n');

@@ -20,20 +20,51 @@ const TOOL = path.join(ROOT, 'build', 'test', 'wm_tool');
 
 function buildTool(): string {
   const core = path.join(ROOT, 'firmware-tools');
-  const sources = [path.join(__dirname, 'wm', 'wm_tool.c'), path.join(core, 'src', 'watermark.c'), path.join(core, 'src', 'sha256.c')];
-  const inputs = [...sources, path.join(core, 'include', 'el_watermark.h'), path.join(core, 'include', 'el_sha256.h'), path.join(core, 'include', 'el_bytes.h')];
+  const sources = [
+    path.join(__dirname, 'wm', 'wm_tool.c'),
+    path.join(core, 'src', 'watermark.c'),
+    path.join(core, 'src', 'sha256.c'),
+  ];
+  const inputs = [
+    ...sources,
+    path.join(core, 'include', 'el_watermark.h'),
+    path.join(core, 'include', 'el_sha256.h'),
+    path.join(core, 'include', 'el_bytes.h'),
+  ];
   const newest = Math.max(...inputs.map((f) => fs.statSync(f).mtimeMs));
   if (fs.existsSync(TOOL) && fs.statSync(TOOL).mtimeMs > newest) return TOOL;
   fs.mkdirSync(path.dirname(TOOL), { recursive: true });
   const tmp = `${TOOL}.${process.pid}`;
-  execFileSync('gcc', ['-std=c99', '-O1', '-g', '-Wall', '-Wextra', '-Wpedantic', '-Werror', '-fsanitize=address,undefined',
-    '-fno-sanitize-recover=all', '-I', path.join(core, 'include'), ...sources, '-o', tmp], { stdio: 'pipe' });
+  execFileSync(
+    'gcc',
+    [
+      '-std=c99',
+      '-O1',
+      '-g',
+      '-Wall',
+      '-Wextra',
+      '-Wpedantic',
+      '-Werror',
+      '-fsanitize=address,undefined',
+      '-fno-sanitize-recover=all',
+      '-I',
+      path.join(core, 'include'),
+      ...sources,
+      '-o',
+      tmp,
+    ],
+    { stdio: 'pipe' },
+  );
   fs.renameSync(tmp, TOOL);
   return TOOL;
 }
 
 function run(lines: string[]): string[] {
-  const out = execFileSync(buildTool(), [], { input: lines.join('\n') + '\n', maxBuffer: 256 << 20, env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0' } })
+  const out = execFileSync(buildTool(), [], {
+    input: lines.join('\n') + '\n',
+    maxBuffer: 256 << 20,
+    env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0' },
+  })
     .toString()
     .trimEnd()
     .split('\n');
@@ -58,8 +89,17 @@ function bytes(label: string, n: number): Buffer {
 }
 
 const SIGNATURES: [string, Uint8Array][] = [
-  ['alice / key 00..1f', ownerSignature(Uint8Array.from({ length: 32 }, (_, i) => i), 'alice')],
-  ['acme-vision / robustness demo key', ownerSignature(createHash('sha256').update('edgelock watermark robustness demo key').digest(), 'acme-vision')],
+  [
+    'alice / key 00..1f',
+    ownerSignature(
+      Uint8Array.from({ length: 32 }, (_, i) => i),
+      'alice',
+    ),
+  ],
+  [
+    'acme-vision / robustness demo key',
+    ownerSignature(createHash('sha256').update('edgelock watermark robustness demo key').digest(), 'acme-vision'),
+  ],
   ['all-zero signature', new Uint8Array(32)],
   ['random signature', bytes('sig', 32)],
 ];
@@ -84,17 +124,38 @@ describe.each(SIGNATURES)('signature %s', (_name, sig) => {
   });
 
   test('distinct(k, n), also k = n (every value, coupon-collector order)', () => {
-    const cases: [number, number][] = [[1, 1], [39, 784], [100, 60000], [500, 500], [12, 13]];
+    const cases: [number, number][] = [
+      [1, 1],
+      [39, 784],
+      [100, 60000],
+      [500, 500],
+      [12, 13],
+    ];
     const got = run(cases.map(([k, n]) => `distinct ${hex(sig)} bases ${k} ${n}`));
     cases.forEach(([k, n], i) => expect(list(got[i])).toEqual(distinctDraws(new Sha256Stream(sig, 'bases'), k, n)));
     expect(run([`distinct ${hex(sig)} bases 5 4`])).toEqual(['refused']);
   });
 
   test('stamp plan: positions and signs in draw order equal triggerPlan', () => {
-    const cases: [number, number][] = [[39, 784], [1, 1], [1, 784], [784, 784], [153, 3072], [5, 7]];
+    const cases: [number, number][] = [
+      [39, 784],
+      [1, 1],
+      [1, 784],
+      [784, 784],
+      [153, 3072],
+      [5, 7],
+    ];
     const got = run(cases.map(([p, n]) => `plan ${hex(sig)} ${p} ${n}`));
     cases.forEach(([p, n], i) => {
-      const params: TriggerParams = { triggers: 1, positions: p, delta: 1, range: [0, 1], classes: 10, baseCount: 1, sampleSize: n };
+      const params: TriggerParams = {
+        triggers: 1,
+        positions: p,
+        delta: 1,
+        range: [0, 1],
+        classes: 10,
+        baseCount: 1,
+        sampleSize: n,
+      };
       const plan = triggerPlan(sig, params);
       const [pos, signs] = got[i].split(';');
       expect(list(pos)).toEqual(plan.positions);
@@ -108,15 +169,39 @@ describe('stamped samples are bit-identical to src/watermark stamp()', () => {
   const sig = SIGNATURES[1][1];
   // [positions, sample size, delta, lo, hi, value generator]
   const cases: [string, number, number, number, number, number, (i: number, r: number) => number][] = [
-    ['MNIST-like k/255 values, delta 0.93, range [0, 1]', 39, 784, 0.9300000071525574, 0, 1, (_i, r) => Math.round(r * 255) / 255],
+    [
+      'MNIST-like k/255 values, delta 0.93, range [0, 1]',
+      39,
+      784,
+      0.9300000071525574,
+      0,
+      1,
+      (_i, r) => Math.round(r * 255) / 255,
+    ],
     ['values in [-3, 5], odd delta, range [-2.5, 4.25]', 200, 1000, 0.3333333, -2.5, 4.25, (_i, r) => -3 + 8 * r],
     ['every position stamped', 64, 64, 1e-3, -1, 1, (_i, r) => 2 * r - 1],
-    ['tiny values: float32 rounding of x + delta matters', 50, 300, 1.0000001, -1e-3, 2, (i, r) => (i % 2 ? 1e-9 : 1) * r],
+    [
+      'tiny values: float32 rounding of x + delta matters',
+      50,
+      300,
+      1.0000001,
+      -1e-3,
+      2,
+      (i, r) => (i % 2 ? 1e-9 : 1) * r,
+    ],
   ];
   test.each(cases)('%s', (_name, p, n, delta, lo, hi, gen) => {
     const r = bytes(`values/${_name}`, 4 * n);
     const x = Float32Array.from({ length: n }, (_, i) => gen(i, r.readUInt32LE(4 * i) / 2 ** 32));
-    const params: TriggerParams = { triggers: 1, positions: p, delta, range: [lo, hi], classes: 10, baseCount: 1, sampleSize: n };
+    const params: TriggerParams = {
+      triggers: 1,
+      positions: p,
+      delta,
+      range: [lo, hi],
+      classes: 10,
+      baseCount: 1,
+      sampleSize: n,
+    };
     const want = Float32Array.from(x);
     stamp(want, triggerPlan(sig, params), params);
     const [got] = run([`stamp ${hex(sig)} ${p} ${f32hex(delta)} ${f32hex(lo)} ${f32hex(hi)} ${floatsHex(x)}`]);
@@ -152,7 +237,11 @@ describe('int8 feed equals src/tflite/affine.ts quantizeAffine (TFLite rounding)
   });
 
   test('channels-last move used by the board equals nchwToNhwc', () => {
-    const shapes: [number, number, number][] = [[3, 4, 5], [1, 28, 28], [16, 2, 3]];
+    const shapes: [number, number, number][] = [
+      [3, 4, 5],
+      [1, 28, 28],
+      [16, 2, 3],
+    ];
     const got = run(shapes.map(([c, h, w]) => `layout ${c} ${h * w}`));
     shapes.forEach(([c, h, w], k) => {
       const src = Float32Array.from({ length: c * h * w }, (_, i) => i);

@@ -92,7 +92,11 @@ export function singleOpModel(spec: SingleOpSpec): Model {
   if (outs.some((o) => !o.dtype)) {
     try {
       const inferred = inferShapes(model).graph.valueInfo;
-      g.outputs = outs.map((o): ValueInfo => ({ name: o.name, dtype: o.dtype ?? inferred.get(o.name)?.dtype ?? firstDtype, shape: o.shape ?? null }));
+      g.outputs = outs.map((o): ValueInfo => ({
+        name: o.name,
+        dtype: o.dtype ?? inferred.get(o.name)?.dtype ?? firstDtype,
+        shape: o.shape ?? null,
+      }));
     } catch {
       // Invalid nodes are built on purpose by error tests: keep the fallback dtype.
     }
@@ -126,8 +130,19 @@ export function graphModel(spec: GraphSpec): Model {
   g.nodes = spec.nodes.map((n, i) => {
     const attrs: Record<string, Attr> = {};
     for (const [k, v] of Object.entries(n.attrs ?? {})) attrs[k] = toAttr(v);
-    return { name: n.name ?? `${n.op.toLowerCase()}_${i}`, opType: n.op, domain: n.domain ?? '', inputs: n.inputs, outputs: n.outputs, attrs };
+    return {
+      name: n.name ?? `${n.op.toLowerCase()}_${i}`,
+      opType: n.op,
+      domain: n.domain ?? '',
+      inputs: n.inputs,
+      outputs: n.outputs,
+      attrs,
+    };
   });
-  g.outputs = spec.outputs.map((o) => (typeof o === 'string' ? { name: o, dtype: 'float32' as DType, shape: null } : { name: o.name, dtype: o.dtype ?? 'float32', shape: o.shape ?? null }));
+  g.outputs = spec.outputs.map((o) =>
+    typeof o === 'string'
+      ? { name: o, dtype: 'float32' as DType, shape: null }
+      : { name: o.name, dtype: o.dtype ?? 'float32', shape: o.shape ?? null },
+  );
   return model;
 }

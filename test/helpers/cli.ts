@@ -12,7 +12,10 @@ export interface CliResult {
 }
 
 /** Runs the built edgelock CLI as a user would. */
-export function runCli(args: string[], opts: { cwd?: string; input?: string; env?: Record<string, string>; timeout?: number } = {}): CliResult {
+export function runCli(
+  args: string[],
+  opts: { cwd?: string; input?: string; env?: Record<string, string>; timeout?: number } = {},
+): CliResult {
   const r = spawnSync(process.execPath, [CLI, ...args], {
     cwd: opts.cwd ?? ROOT,
     input: opts.input,
@@ -25,14 +28,21 @@ export function runCli(args: string[], opts: { cwd?: string; input?: string; env
 
 /** The JSON objects of a `--json` run that prints one object per line. */
 export function jsonLines(stdout: string): Record<string, any>[] {
-  return stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }
 
 /**
  * Runs `edgelock <args>` in-process against the given command registrations (commander with exitOverride, so
  * errors reject instead of exiting) and returns what the commands printed on stdout.
  */
-export async function runCommandsInProcess(registrations: ReadonlyArray<(program: Command) => unknown>, args: string[]): Promise<string> {
+export async function runCommandsInProcess(
+  registrations: ReadonlyArray<(program: Command) => unknown>,
+  args: string[],
+): Promise<string> {
   const program = new Command('edgelock').exitOverride();
   for (const register of registrations) register(program);
   let out = '';

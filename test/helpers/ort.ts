@@ -10,7 +10,6 @@ import { allocArray, shapeSize } from '../../src/ir/tensor';
 import { writeOnnx } from '../../src/onnx/writer';
 import { rng } from './rng';
 
-
 export interface FeedTensor {
   dtype: DType;
   shape: number[];
@@ -98,7 +97,12 @@ export function randomTensor(dtype: DType, shape: number[], rand: () => number, 
 }
 
 /** Seeded random feeds for every graph input; symbolic or unknown dims become `symbolicDim` (default 1). */
-export function randomFeeds(model: Model, seed: number, range: RandomRange = {}, symbolicDim = 1): Record<string, FeedTensor> {
+export function randomFeeds(
+  model: Model,
+  seed: number,
+  range: RandomRange = {},
+  symbolicDim = 1,
+): Record<string, FeedTensor> {
   const rand = seededRandom(seed);
   const feeds: Record<string, FeedTensor> = {};
   for (const v of model.graph.inputs) {

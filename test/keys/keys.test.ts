@@ -13,8 +13,12 @@ const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 test('HKDF-SHA256 matches RFC 5869 test case 1', () => {
   // hkdf() takes its info as text; test case 1's info bytes f0..f9 are not UTF-8 text, so the
   // vector is checked through node:crypto with the same call shape the hierarchy uses.
-  const okm = Buffer.from(hkdfSync('sha256', hex('0b'.repeat(22)), hex('000102030405060708090a0b0c'), hex('f0f1f2f3f4f5f6f7f8f9'), 42));
-  expect(okm.toString('hex')).toBe('3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865');
+  const okm = Buffer.from(
+    hkdfSync('sha256', hex('0b'.repeat(22)), hex('000102030405060708090a0b0c'), hex('f0f1f2f3f4f5f6f7f8f9'), 42),
+  );
+  expect(okm.toString('hex')).toBe(
+    '3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865',
+  );
 });
 
 test('HKDF-SHA256 matches RFC 5869 test case 3 (empty salt and info) through hkdf()', () => {
@@ -106,6 +110,7 @@ describe('hierarchy', () => {
 
   test('device uids must be hex bytes', () => {
     expect(parseDeviceUid(' 0A0b ').toString('hex')).toBe('0a0b');
-    for (const bad of ['', 'abc', 'xyz1', '0x0a']) expect(() => parseDeviceUid(bad)).toThrow(expect.objectContaining({ code: 'E_USAGE' }));
+    for (const bad of ['', 'abc', 'xyz1', '0x0a'])
+      expect(() => parseDeviceUid(bad)).toThrow(expect.objectContaining({ code: 'E_USAGE' }));
   });
 });

@@ -48,11 +48,52 @@ test('no key material in anything printed or written', async () => {
   expect(cli(['keygen', '-o', keyFile, '--json'])).toBe(1); // refused: exists
   const model = join(ROOT, 'models', 'mnist-mlp.onnx');
   expect(cli(['lock', model, '-o', join(dir, 'seal.onnx'), '--key', keyFile, '--device-uid', UID])).toBe(0);
-  expect(cli(['lock', model, '-o', join(dir, 'hpnn.onnx'), '--key', keyFile, '--device-uid', UID, '--scheme', 'hpnn', '--json'])).toBe(0);
+  expect(
+    cli([
+      'lock',
+      model,
+      '-o',
+      join(dir, 'hpnn.onnx'),
+      '--key',
+      keyFile,
+      '--device-uid',
+      UID,
+      '--scheme',
+      'hpnn',
+      '--json',
+    ]),
+  ).toBe(0);
   expect(cli(['lock', model, '-o', join(dir, 'model.onnx'), '--key', keyFile, '--model-key', '--json'])).toBe(0);
   for (const f of ['seal.onnx', 'hpnn.onnx']) {
-    expect(cli(['eval', join(dir, f), '--data', join(dir, 'x.npy'), '--labels', join(dir, 'y.npy'), '--key', keyFile, '--device-uid', UID, '--json'])).toBe(0);
-    expect(cli(['eval', join(dir, f), '--data', join(dir, 'x.npy'), '--labels', join(dir, 'y.npy'), '--key', keyFile, '--device-uid', 'ff'.repeat(16)])).toBe(1);
+    expect(
+      cli([
+        'eval',
+        join(dir, f),
+        '--data',
+        join(dir, 'x.npy'),
+        '--labels',
+        join(dir, 'y.npy'),
+        '--key',
+        keyFile,
+        '--device-uid',
+        UID,
+        '--json',
+      ]),
+    ).toBe(0);
+    expect(
+      cli([
+        'eval',
+        join(dir, f),
+        '--data',
+        join(dir, 'x.npy'),
+        '--labels',
+        join(dir, 'y.npy'),
+        '--key',
+        keyFile,
+        '--device-uid',
+        'ff'.repeat(16),
+      ]),
+    ).toBe(1);
   }
   const master = readKeyFile(keyFile);
   const lockedBytes = readFileSync(join(dir, 'seal.onnx'));
@@ -77,7 +118,12 @@ test('no key material in anything printed or written', async () => {
   expect(files).toEqual(expect.arrayContaining(['seal.onnx', 'hpnn.onnx', 'model.onnx', 'seal.tflite']));
   for (const [name, key] of Object.entries(secrets)) {
     for (const f of forms(key)) {
-      expect({ where: 'output', key: name, form: f.what, found: text.includes(f.bytes) }).toEqual({ where: 'output', key: name, form: f.what, found: false });
+      expect({ where: 'output', key: name, form: f.what, found: text.includes(f.bytes) }).toEqual({
+        where: 'output',
+        key: name,
+        form: f.what,
+        found: false,
+      });
       for (const file of files) {
         const found = readFileSync(join(dir, file)).includes(f.bytes);
         expect({ file, key: name, form: f.what, found }).toEqual({ file, key: name, form: f.what, found: false });

@@ -18,7 +18,13 @@ export function zooModel(name: string): { bytes: Uint8Array; model: Model } {
 export function mnistTest(count: number, offset = 0): LabelledSet {
   const m = loadMnist('test');
   const size = 784;
-  return { name: 'mnist-test', sampleShape: [1, 28, 28], count, x: m.images.slice(offset * size, (offset + count) * size), labels: m.labels.slice(offset, offset + count) };
+  return {
+    name: 'mnist-test',
+    sampleShape: [1, 28, 28],
+    count,
+    x: m.images.slice(offset * size, (offset + count) * size),
+    labels: m.labels.slice(offset, offset + count),
+  };
 }
 
 export const MASTER = Buffer.from('6c6f636b2d746573742d6d61737465722d6b65792d33322d6279746573212121', 'hex');

@@ -26,7 +26,9 @@ async function outputs(model: Model, data: LabelledSet, n: number): Promise<Floa
   const input = model.graph.inputs[0];
   const out: Float32Array[] = [];
   for (let i = 0; i < n; i++) {
-    const res = await runOrt(model, { [input.name]: { dtype: 'float32', shape: [1, 1, 28, 28], data: data.x.slice(i * 784, (i + 1) * 784) } });
+    const res = await runOrt(model, {
+      [input.name]: { dtype: 'float32', shape: [1, 1, 28, 28], data: data.x.slice(i * 784, (i + 1) * 784) },
+    });
     out.push(res[model.graph.outputs[0].name].data as Float32Array);
   }
   return out;
@@ -51,7 +53,9 @@ describe.each(ZOO)('%s', (name) => {
     test('correct key: every initializer and every output identical to the unlocked model', async () => {
       const unlocked = unlockModel(roundTripped, DEVICE);
       for (const [k, t] of model.graph.initializers) {
-        expect(Buffer.from(unlocked.graph.initializers.get(k)!.data.buffer).equals(Buffer.from(t.data.buffer))).toBe(true);
+        expect(Buffer.from(unlocked.graph.initializers.get(k)!.data.buffer).equals(Buffer.from(t.data.buffer))).toBe(
+          true,
+        );
       }
       expect(readDescriptor(unlocked)).toBeNull();
       const want = await outputs(model, data, 20);
@@ -60,9 +64,15 @@ describe.each(ZOO)('%s', (name) => {
     });
 
     test('wrong device uid or wrong master: refused by the key id check', () => {
-      expect(() => unlockModel(roundTripped, { master: MASTER, deviceUid: OTHER_UID })).toThrow(expect.objectContaining({ code: 'E_LOCK_KEY_MISMATCH' }));
-      expect(() => unlockModel(roundTripped, { master: OTHER_MASTER, deviceUid: UID })).toThrow(expect.objectContaining({ code: 'E_LOCK_KEY_MISMATCH' }));
-      expect(() => unlockModel(roundTripped, { master: MASTER })).toThrow(expect.objectContaining({ code: 'E_LOCK_KEY_REQUIRED' }));
+      expect(() => unlockModel(roundTripped, { master: MASTER, deviceUid: OTHER_UID })).toThrow(
+        expect.objectContaining({ code: 'E_LOCK_KEY_MISMATCH' }),
+      );
+      expect(() => unlockModel(roundTripped, { master: OTHER_MASTER, deviceUid: UID })).toThrow(
+        expect.objectContaining({ code: 'E_LOCK_KEY_MISMATCH' }),
+      );
+      expect(() => unlockModel(roundTripped, { master: MASTER })).toThrow(
+        expect.objectContaining({ code: 'E_LOCK_KEY_REQUIRED' }),
+      );
     });
 
     test('no key, random key, another device (check skipped): far below the unlocked model', async () => {
@@ -106,11 +116,15 @@ describe.each(ZOO)('%s', (name) => {
     const u = unlockModel(a.model, { master: MASTER });
     const [k, t] = [...model.graph.initializers][0];
     expect(Buffer.from(u.graph.initializers.get(k)!.data.buffer).equals(Buffer.from(t.data.buffer))).toBe(true);
-    expect(() => unlockModel(a.model, { master: OTHER_MASTER })).toThrow(expect.objectContaining({ code: 'E_LOCK_KEY_MISMATCH' }));
+    expect(() => unlockModel(a.model, { master: OTHER_MASTER })).toThrow(
+      expect.objectContaining({ code: 'E_LOCK_KEY_MISMATCH' }),
+    );
   });
 
   test('locking a locked model is refused', () => {
     const { model: locked } = lockModel(model, DEVICE, { binding: 'device' });
-    expect(() => lockModel(locked, DEVICE, { binding: 'device' })).toThrow(expect.objectContaining({ code: 'E_LOCK_ALREADY' }));
+    expect(() => lockModel(locked, DEVICE, { binding: 'device' })).toThrow(
+      expect.objectContaining({ code: 'E_LOCK_ALREADY' }),
+    );
   });
 });

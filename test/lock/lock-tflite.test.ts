@@ -38,7 +38,8 @@ async function int8Outputs(bytes: Uint8Array, n: number): Promise<number[][]> {
     const out: number[][] = [];
     for (let i = 0; i < n; i++) {
       const x = new Int32Array(784);
-      for (let k = 0; k < 784; k++) x[k] = Math.max(-128, Math.min(127, Math.round(data.x[i * 784 + k] / q.scale[0]) + q.zeroPoint[0]));
+      for (let k = 0; k < 784; k++)
+        x[k] = Math.max(-128, Math.min(127, Math.round(data.x[i * 784 + k] / q.scale[0]) + q.zeroPoint[0]));
       out.push(Array.from(oracle.run([{ data: x, shape: inT.shape }])[0].data));
     }
     return out;
@@ -48,12 +49,24 @@ async function int8Outputs(bytes: Uint8Array, n: number): Promise<number[][]> {
 }
 
 test('the binary descriptor round-trips', () => {
-  const d = { scheme: 'seal', binding: 'device' as const, lockId: '00112233445566778899aabbccddeeff', keyId: '0123456789abcdef', salt: 'fedcba9876543210', entries: [{ tensor: 3, kind: 1, axis: 0, a: 1024, b: 0 }, { tensor: 9, kind: 1, axis: 0, a: 40, b: 1 }] };
+  const d = {
+    scheme: 'seal',
+    binding: 'device' as const,
+    lockId: '00112233445566778899aabbccddeeff',
+    keyId: '0123456789abcdef',
+    salt: 'fedcba9876543210',
+    entries: [
+      { tensor: 3, kind: 1, axis: 0, a: 1024, b: 0 },
+      { tensor: 9, kind: 1, axis: 0, a: 40, b: 1 },
+    ],
+  };
   const bytes = encodeTfliteDescriptor(d);
   expect(bytes.length).toBe(44 + 2 * 16);
   expect(Buffer.from(bytes.subarray(0, 4)).toString('latin1')).toBe('ELK1');
   expect(decodeTfliteDescriptor(bytes)).toEqual(d);
-  expect(() => decodeTfliteDescriptor(bytes.subarray(0, 50))).toThrow(expect.objectContaining({ code: 'E_LOCK_DESCRIPTOR' }));
+  expect(() => decodeTfliteDescriptor(bytes.subarray(0, 50))).toThrow(
+    expect.objectContaining({ code: 'E_LOCK_DESCRIPTOR' }),
+  );
 });
 
 describe.each(ZOO)('%s int8', (name) => {
@@ -73,7 +86,9 @@ describe.each(ZOO)('%s int8', (name) => {
     test('stock builtins, same tensors and ops as the plain compile; constants differ until unsealed', () => {
       const a = readTflite(plain);
       const b = readTflite(locked);
-      expect(b.opcodes.map((o) => [o.name, o.version, o.customCode])).toEqual(a.opcodes.map((o) => [o.name, o.version, o.customCode]));
+      expect(b.opcodes.map((o) => [o.name, o.version, o.customCode])).toEqual(
+        a.opcodes.map((o) => [o.name, o.version, o.customCode]),
+      );
       expect(b.opcodes.every((o) => o.customCode === null)).toBe(true);
       const d = readTfliteDescriptor(locked)!;
       expect(d.scheme).toBe(scheme);
@@ -100,7 +115,9 @@ describe.each(ZOO)('%s int8', (name) => {
     });
 
     test('another device: refused by the key id check; run anyway, or without any key, it is useless', async () => {
-      expect(() => unsealTflite(locked, { master: MASTER, deviceUid: OTHER_UID })).toThrow(expect.objectContaining({ code: 'E_LOCK_KEY_MISMATCH' }));
+      expect(() => unsealTflite(locked, { master: MASTER, deviceUid: OTHER_UID })).toThrow(
+        expect.objectContaining({ code: 'E_LOCK_KEY_MISMATCH' }),
+      );
       const clean = await accuracy(plain, data);
       const none = await accuracy(locked, data);
       const other = await accuracy(unsealTflite(locked, { master: MASTER, deviceUid: OTHER_UID }, false), data);

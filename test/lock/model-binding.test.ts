@@ -20,8 +20,12 @@ import { readTflite } from '../../src/tflite/reader';
 import { DEVICE, MASTER, UID, zooModel } from './fixtures';
 
 const train = loadMnist('train');
-const OPTS: CompileOptions = { precision: 'int8', calibration: { data: train.images.subarray(0, 16 * 784), count: 16, sampleShape: [1, 28, 28] } };
-const keyIdOf = (k: Uint8Array) => createHmac('sha256', k).update('edgelock key id').digest().subarray(0, 8).toString('hex');
+const OPTS: CompileOptions = {
+  precision: 'int8',
+  calibration: { data: train.images.subarray(0, 16 * 784), count: 16, sampleShape: [1, 28, 28] },
+};
+const keyIdOf = (k: Uint8Array) =>
+  createHmac('sha256', k).update('edgelock key id').digest().subarray(0, 8).toString('hex');
 
 async function lockedMlp(binding: Binding): Promise<Uint8Array> {
   const locked = writeOnnx(lockModel(zooModel('mnist-mlp').model, DEVICE, { binding }).model);
@@ -62,10 +66,20 @@ describe.each(['device', 'model'] as const)('%s-bound .tflite lock', (binding) =
     const hash = referenceHash(bytes);
     expect(tfliteBindingHash(bytes).equals(hash)).toBe(true);
     const lockId = Buffer.from(td.lockId, 'hex');
-    const root = binding === 'device' ? deriveDeviceLockKey(deriveDeviceKey(MASTER, UID), lockId) : deriveModelKey(MASTER, lockId);
-    const expectedRoot = binding === 'device'
-      ? Buffer.from(hkdfSync('sha256', Buffer.from(hkdfSync('sha256', MASTER, UID, Buffer.from('edgelock device key v1'), 32)), lockId, Buffer.from('edgelock lock key v1'), 32))
-      : Buffer.from(hkdfSync('sha256', MASTER, lockId, Buffer.from('edgelock model key v1'), 32));
+    const root =
+      binding === 'device' ? deriveDeviceLockKey(deriveDeviceKey(MASTER, UID), lockId) : deriveModelKey(MASTER, lockId);
+    const expectedRoot =
+      binding === 'device'
+        ? Buffer.from(
+            hkdfSync(
+              'sha256',
+              Buffer.from(hkdfSync('sha256', MASTER, UID, Buffer.from('edgelock device key v1'), 32)),
+              lockId,
+              Buffer.from('edgelock lock key v1'),
+              32,
+            ),
+          )
+        : Buffer.from(hkdfSync('sha256', MASTER, lockId, Buffer.from('edgelock model key v1'), 32));
     expect(root.equals(expectedRoot)).toBe(true);
     const key = Buffer.from(hkdfSync('sha256', root, hash, Buffer.from('edgelock tflite lock key v2'), 32));
     expect(td.keyId).toBe(keyIdOf(key));
@@ -75,12 +89,13 @@ describe.each(['device', 'model'] as const)('%s-bound .tflite lock', (binding) =
 
   test('every non-sealed byte is bound: flipping any of 400 sampled bytes outside the sealed data changes the key (refused); the sealed bytes and the key id field do not enter the hash', () => {
     const { ranges, descAt } = layout(bytes);
-    const inside = (i: number) => ranges.some(([at, n]) => i >= at && i < at + n) || (i >= descAt + 24 && i < descAt + 32);
+    const inside = (i: number) =>
+      ranges.some(([at, n]) => i >= at && i < at + n) || (i >= descAt + 24 && i < descAt + 32);
     const base = tfliteBindingHash(bytes);
     let changed = 0;
     let tried = 0;
     for (let k = 0; tried < 400; k++) {
-      const i = Math.floor(((k * 2654435761) >>> 0) / 2 ** 32 * bytes.length);
+      const i = Math.floor((((k * 2654435761) >>> 0) / 2 ** 32) * bytes.length);
       if (inside(i)) continue;
       tried++;
       const c = Buffer.from(bytes);
@@ -117,6 +132,8 @@ test('a version-1 descriptor (unbound) is refused with a clear error', async () 
   bytes[descAt + 4] = 1;
   const info = readTflite(bytes);
   const md = info.buffers[info.metadata.find((m) => m.name === LOCK_METADATA_KEY)!.buffer];
-  expect(() => decodeTfliteDescriptor(bytes.subarray(md.dataOffset!, md.dataOffset! + md.size))).toThrow(/version 1 .*compile the locked ONNX again/);
+  expect(() => decodeTfliteDescriptor(bytes.subarray(md.dataOffset!, md.dataOffset! + md.size))).toThrow(
+    /version 1 .*compile the locked ONNX again/,
+  );
   expect(() => unsealTflite(bytes, DEVICE)).toThrow(expect.objectContaining({ code: 'E_LOCK_DESCRIPTOR' }));
 }, 120_000);

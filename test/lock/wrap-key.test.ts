@@ -33,7 +33,9 @@ test('wrap matches the reference; unwrap inverts it; the key id authenticates th
 });
 
 test('wrong lengths are refused', () => {
-  expect(() => wrapModelKey(Buffer.alloc(31), Buffer.alloc(16), Buffer.alloc(32))).toThrow(/device key must be 32 bytes/);
+  expect(() => wrapModelKey(Buffer.alloc(31), Buffer.alloc(16), Buffer.alloc(32))).toThrow(
+    /device key must be 32 bytes/,
+  );
   expect(() => wrapModelKey(Buffer.alloc(32), Buffer.alloc(8), Buffer.alloc(32))).toThrow(/lock id must be 16 bytes/);
   expect(() => unwrapModelKey(Buffer.alloc(32), Buffer.alloc(16), Buffer.alloc(33))).toThrow(/must be 32 bytes/);
 });

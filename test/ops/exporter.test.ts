@@ -11,7 +11,13 @@ import { readOnnx } from '../../src/onnx/reader';
 import { randomFeeds, runOrt } from '../helpers/ort';
 import { evaluateModel } from './graph-eval';
 
-const FIXTURES = ['torch_dyn_cnn_opset11.onnx', 'torch_dyn_cnn_opset13.onnx', 'torch_block_opset13.onnx', 'torch_block_opset17.onnx', 'torch_kws1d_opset12.onnx'];
+const FIXTURES = [
+  'torch_dyn_cnn_opset11.onnx',
+  'torch_dyn_cnn_opset13.onnx',
+  'torch_block_opset13.onnx',
+  'torch_block_opset17.onnx',
+  'torch_kws1d_opset12.onnx',
+];
 const BATCH = 2;
 
 test.each(FIXTURES)('%s: shapes inferred and reference evaluation equals onnxruntime', async (file) => {
@@ -19,7 +25,10 @@ test.each(FIXTURES)('%s: shapes inferred and reference evaluation equals onnxrun
   const model = readOnnx(bytes, file);
   const inferred = inferShapes(model);
   for (const v of inferred.graph.valueInfo.values()) {
-    expect({ name: v.name, static: v.shape !== null && v.shape.every((d) => typeof d === 'number' || d === 'batch') }).toEqual({ name: v.name, static: true });
+    expect({
+      name: v.name,
+      static: v.shape !== null && v.shape.every((d) => typeof d === 'number' || d === 'batch'),
+    }).toEqual({ name: v.name, static: true });
   }
   const feeds = randomFeeds(model, 11, {}, BATCH);
   const ref = await runOrt(bytes, feeds);

@@ -31,7 +31,8 @@ export interface OpCase {
 }
 
 export function caseTitle(c: OpCase, i: number): string {
-  const brief = (v: unknown): unknown => (typeof v === 'bigint' ? String(v) : v && typeof v === 'object' && 'data' in v ? '<tensor>' : v);
+  const brief = (v: unknown): unknown =>
+    typeof v === 'bigint' ? String(v) : v && typeof v === 'object' && 'data' in v ? '<tensor>' : v;
   const attrs = c.attrs ? ' ' + JSON.stringify(c.attrs, (_k, v) => brief(v)).replace(/"/g, '') : '';
   return `${String(i).padStart(3, '0')} ${c.op}@${c.opset ?? 13}${c.note ? ` (${c.note})` : ''}${attrs}`.slice(0, 160);
 }
@@ -76,7 +77,9 @@ export async function checkCase(c: OpCase, seed: number): Promise<void> {
     const s = Array.isArray(inp) ? { shape: inp } : inp;
     const dtype = s.dtype ?? 'float32';
     const name = `x${i}`;
-    const t: Tensor = s.values ? makeTensor(dtype, s.shape, s.values as ArrayLike<number>) : randomTensor(dtype, s.shape, rand, s.range);
+    const t: Tensor = s.values
+      ? makeTensor(dtype, s.shape, s.values as ArrayLike<number>)
+      : randomTensor(dtype, s.shape, rand, s.range);
     if (s.values || s.init) specs.push({ name, tensor: t });
     else {
       specs.push({ name, dtype, shape: s.shape });
@@ -84,7 +87,8 @@ export async function checkCase(c: OpCase, seed: number): Promise<void> {
     }
     tensors.push(t);
   });
-  const outSpecs: OutputSpec[] = typeof c.outputs === 'object' ? c.outputs : Array.from({ length: c.outputs ?? 1 }, (_, k) => `y${k}`);
+  const outSpecs: OutputSpec[] =
+    typeof c.outputs === 'object' ? c.outputs : Array.from({ length: c.outputs ?? 1 }, (_, k) => `y${k}`);
   const model = singleOpModel({ opType: c.op, inputs: specs, attrs: c.attrs, outputs: outSpecs, opset: c.opset ?? 13 });
   const names = model.graph.outputs.map((o) => o.name);
 
@@ -117,8 +121,12 @@ export async function checkCase(c: OpCase, seed: number): Promise<void> {
     expect({ name: n, dtype: g.dtype, shape: g.shape }).toEqual({ name: n, dtype: want.dtype, shape: want.dims });
     const exact = !['float32', 'float64'].includes(want.dtype);
     if (exact) {
-      const wv = want.dtype === 'int64' ? Array.from(want.data as BigInt64Array, String) : Array.from(want.data as ArrayLike<number>);
-      const gv = g.dtype === 'int64' ? Array.from(g.data as BigInt64Array, String) : Array.from(g.data as ArrayLike<number>);
+      const wv =
+        want.dtype === 'int64'
+          ? Array.from(want.data as BigInt64Array, String)
+          : Array.from(want.data as ArrayLike<number>);
+      const gv =
+        g.dtype === 'int64' ? Array.from(g.data as BigInt64Array, String) : Array.from(g.data as ArrayLike<number>);
       expect(gv).toEqual(wv);
     } else {
       const d = relDiff(toNumbers(g), Array.from(want.data as Float32Array));

@@ -32,7 +32,10 @@ function verdict(spec: SingleOpSpec): TflmVerdict {
 }
 
 const x = (shape: number[]) => ({ name: 'x', dtype: 'float32' as const, shape });
-const kf = (name: string, shape: number[]) => ({ name, tensor: makeTensor('float32', shape, new Array(shape.reduce((a, b) => a * b, 1)).fill(0.5)) });
+const kf = (name: string, shape: number[]) => ({
+  name,
+  tensor: makeTensor('float32', shape, new Array(shape.reduce((a, b) => a * b, 1)).fill(0.5)),
+});
 const scalar = (name: string, v: number) => ({ name, tensor: makeTensor('float32', [], [v]) });
 
 describe('op table', () => {
@@ -48,23 +51,46 @@ describe('op table', () => {
 
   test('MACs: Conv = outputs × Cin/group × kernel; Gemm/MatMul = M×N×K', () => {
     // 1×8×4×4 outputs (stride 2 on 8×8, pad 1), 3 input channels, 3×3 kernel.
-    expect(macsOf({ opType: 'Conv', inputs: [x([1, 3, 8, 8]), kf('w', [8, 3, 3, 3])], attrs: { strides: [2, 2], pads: [1, 1, 1, 1] } })).toBe(8 * 16 * 3 * 9);
+    expect(
+      macsOf({
+        opType: 'Conv',
+        inputs: [x([1, 3, 8, 8]), kf('w', [8, 3, 3, 3])],
+        attrs: { strides: [2, 2], pads: [1, 1, 1, 1] },
+      }),
+    ).toBe(8 * 16 * 3 * 9);
     // depthwise: Cin/group = 1
-    expect(macsOf({ opType: 'Conv', inputs: [x([1, 4, 6, 6]), kf('w', [4, 1, 3, 3])], attrs: { group: 4 } })).toBe(4 * 16 * 9);
+    expect(macsOf({ opType: 'Conv', inputs: [x([1, 4, 6, 6]), kf('w', [4, 1, 3, 3])], attrs: { group: 4 } })).toBe(
+      4 * 16 * 9,
+    );
     expect(macsOf({ opType: 'Gemm', inputs: [x([2, 5]), kf('w', [7, 5])], attrs: { transB: 1 } })).toBe(2 * 7 * 5);
     expect(macsOf({ opType: 'MatMul', inputs: [x([3, 2, 5]), kf('w', [5, 4])] })).toBe(3 * 2 * 4 * 5);
   });
 
   test('per-node TFLM verdicts follow attributes and constants', () => {
-    expect(verdict({ opType: 'Clip', opset: 11, inputs: [x([4]), scalar('lo', 0), scalar('hi', 6)] })).toEqual({ support: 'int8', note: '→ RELU6' });
-    expect(verdict({ opType: 'Clip', opset: 11, inputs: [x([4]), scalar('lo', 0), scalar('hi', 3)] }).support).toBe('none');
+    expect(verdict({ opType: 'Clip', opset: 11, inputs: [x([4]), scalar('lo', 0), scalar('hi', 6)] })).toEqual({
+      support: 'int8',
+      note: '→ RELU6',
+    });
+    expect(verdict({ opType: 'Clip', opset: 11, inputs: [x([4]), scalar('lo', 0), scalar('hi', 3)] }).support).toBe(
+      'none',
+    );
     expect(verdict({ opType: 'Div', inputs: [x([4]), scalar('d', 3)] }).support).toBe('int8');
-    expect(verdict({ opType: 'Div', inputs: [x([4]), x([4])].map((v, i) => ({ ...v, name: `v${i}` })) }).support).toBe('none');
-    expect(verdict({ opType: 'Conv', inputs: [x([1, 4, 6, 6]), kf('w', [4, 1, 3, 3])], attrs: { group: 4 } }).note).toMatch(/DEPTHWISE_CONV_2D/);
-    expect(verdict({ opType: 'Conv', inputs: [x([1, 4, 6, 6]), kf('w', [4, 2, 3, 3])], attrs: { group: 2 } }).support).toBe('none');
+    expect(verdict({ opType: 'Div', inputs: [x([4]), x([4])].map((v, i) => ({ ...v, name: `v${i}` })) }).support).toBe(
+      'none',
+    );
+    expect(
+      verdict({ opType: 'Conv', inputs: [x([1, 4, 6, 6]), kf('w', [4, 1, 3, 3])], attrs: { group: 4 } }).note,
+    ).toMatch(/DEPTHWISE_CONV_2D/);
+    expect(
+      verdict({ opType: 'Conv', inputs: [x([1, 4, 6, 6]), kf('w', [4, 2, 3, 3])], attrs: { group: 2 } }).support,
+    ).toBe('none');
     expect(verdict({ opType: 'MatMul', inputs: [x([1, 4]), kf('w', [4, 2])] }).note).toMatch(/FULLY_CONNECTED/);
-    expect(verdict({ opType: 'ReduceMean', opset: 13, inputs: [x([1, 4, 3, 3])], attrs: { axes: [2, 3] } }).support).toBe('int8');
-    expect(verdict({ opType: 'ReduceMean', opset: 13, inputs: [x([1, 4, 3, 3])], attrs: { axes: [1] } }).support).toBe('none');
+    expect(
+      verdict({ opType: 'ReduceMean', opset: 13, inputs: [x([1, 4, 3, 3])], attrs: { axes: [2, 3] } }).support,
+    ).toBe('int8');
+    expect(verdict({ opType: 'ReduceMean', opset: 13, inputs: [x([1, 4, 3, 3])], attrs: { axes: [1] } }).support).toBe(
+      'none',
+    );
     expect(verdict({ opType: 'Softmax', opset: 11, inputs: [x([1, 4, 3])], attrs: { axis: 1 } }).support).toBe('none');
     expect(verdict({ opType: 'Softmax', opset: 13, inputs: [x([1, 4, 3])] }).support).toBe('int8');
   });

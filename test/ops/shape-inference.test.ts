@@ -50,16 +50,29 @@ async function compareWithOrt(model: Model, seed = 7): Promise<void> {
 
 describe('errors name the node, the op and the reason', () => {
   test('wrong input count → E_ONNX_INVALID_NODE (onnxruntime rejects it too)', async () => {
-    const m = singleOpModel({ opType: 'Relu', inputs: [{ name: 'a', dtype: 'float32', shape: [2] }, { name: 'b', dtype: 'float32', shape: [2] }], nodeName: 'bad_relu' });
+    const m = singleOpModel({
+      opType: 'Relu',
+      inputs: [
+        { name: 'a', dtype: 'float32', shape: [2] },
+        { name: 'b', dtype: 'float32', shape: [2] },
+      ],
+      nodeName: 'bad_relu',
+    });
     const e = errorOf(() => inferShapes(m));
     expect(e.code).toBe('E_ONNX_INVALID_NODE');
     expect(e.location).toEqual({ node: 'bad_relu', op: 'Relu' });
-    expect(e.toLine()).toMatch(/^error E_ONNX_INVALID_NODE: Relu takes 1 inputs, node has 2 \(node 'bad_relu', op Relu\)/);
+    expect(e.toLine()).toMatch(
+      /^error E_ONNX_INVALID_NODE: Relu takes 1 inputs, node has 2 \(node 'bad_relu', op Relu\)/,
+    );
     expect(await ortRejects(m)).toBe(true);
   });
 
   test('unknown op → E_ONNX_UNSUPPORTED_OP with the reason', () => {
-    const m = singleOpModel({ opType: 'NonMaxSuppression', inputs: [{ name: 'a', dtype: 'float32', shape: [1, 4, 4] }], nodeName: 'nms' });
+    const m = singleOpModel({
+      opType: 'NonMaxSuppression',
+      inputs: [{ name: 'a', dtype: 'float32', shape: [1, 4, 4] }],
+      nodeName: 'nms',
+    });
     const e = errorOf(() => inferShapes(m));
     expect(e.code).toBe('E_ONNX_UNSUPPORTED_OP');
     expect(e.message).toBe("node 'nms' uses op 'NonMaxSuppression': no definition in edgelock's op table");
@@ -67,14 +80,22 @@ describe('errors name the node, the op and the reason', () => {
   });
 
   test('op of another domain → E_ONNX_UNSUPPORTED_OP', () => {
-    const m = singleOpModel({ opType: 'FusedConv', domain: 'com.microsoft', inputs: [{ name: 'a', dtype: 'float32', shape: [1] }] });
+    const m = singleOpModel({
+      opType: 'FusedConv',
+      domain: 'com.microsoft',
+      inputs: [{ name: 'a', dtype: 'float32', shape: [1] }],
+    });
     const e = errorOf(() => inferShapes(m));
     expect(e.code).toBe('E_ONNX_UNSUPPORTED_OP');
     expect(e.message).toMatch(/domain 'com.microsoft'/);
   });
 
   test('undefined input → E_ONNX_INVALID_NODE naming the value', () => {
-    const m = graphModel({ inputs: [{ name: 'x', shape: [2] }], nodes: [{ op: 'Add', inputs: ['x', 'ghost'], outputs: ['y'], name: 'adder' }], outputs: ['y'] });
+    const m = graphModel({
+      inputs: [{ name: 'x', shape: [2] }],
+      nodes: [{ op: 'Add', inputs: ['x', 'ghost'], outputs: ['y'], name: 'adder' }],
+      outputs: ['y'],
+    });
     const e = errorOf(() => inferShapes(m));
     expect(e.code).toBe('E_ONNX_INVALID_NODE');
     expect(e.message).toMatch(/input 'ghost' of node 'adder' is not defined/);
@@ -102,32 +123,59 @@ describe('errors name the node, the op and the reason', () => {
       outputs: ['y'],
     });
     expect(errorOf(() => inferShapes(dup)).code).toBe('E_ONNX_GRAPH');
-    const missing = graphModel({ inputs: [{ name: 'x', shape: [2] }], nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }], outputs: ['z'] });
+    const missing = graphModel({
+      inputs: [{ name: 'x', shape: [2] }],
+      nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }],
+      outputs: ['z'],
+    });
     expect(errorOf(() => inferShapes(missing)).message).toMatch(/graph output 'z'/);
   });
 
   const unsupportedForms: [string, () => Model][] = [
-    ['MaxPool with Indices', () => singleOpModel({ opType: 'MaxPool', inputs: [{ name: 'x', dtype: 'float32', shape: [1, 1, 4, 4] }], attrs: { kernel_shape: [2, 2] }, outputs: ['y', { name: 'idx', dtype: 'int64' }] })],
+    [
+      'MaxPool with Indices',
+      () =>
+        singleOpModel({
+          opType: 'MaxPool',
+          inputs: [{ name: 'x', dtype: 'float32', shape: [1, 1, 4, 4] }],
+          attrs: { kernel_shape: [2, 2] },
+          outputs: ['y', { name: 'idx', dtype: 'int64' }],
+        }),
+    ],
     [
       'BatchNormalization training outputs',
       () =>
         singleOpModel({
           opType: 'BatchNormalization',
           opset: 11,
-          inputs: [{ name: 'x', dtype: 'float32', shape: [1, 2, 2, 2] }, ...['s', 'b', 'm', 'v'].map((name) => ({ name, tensor: f32([2], [1, 1]) }))],
+          inputs: [
+            { name: 'x', dtype: 'float32', shape: [1, 2, 2, 2] },
+            ...['s', 'b', 'm', 'v'].map((name) => ({ name, tensor: f32([2], [1, 1]) })),
+          ],
           outputs: ['y', 'rm', 'rv'],
         }),
     ],
     [
       'Dropout in training mode',
-      () => singleOpModel({ opType: 'Dropout', inputs: [{ name: 'x', dtype: 'float32', shape: [2] }, { name: 'r', tensor: makeTensor('float32', [], [0.5]) }, { name: 't', tensor: makeTensor('bool', [], [1]) }] }),
+      () =>
+        singleOpModel({
+          opType: 'Dropout',
+          inputs: [
+            { name: 'x', dtype: 'float32', shape: [2] },
+            { name: 'r', tensor: makeTensor('float32', [], [0.5]) },
+            { name: 't', tensor: makeTensor('bool', [], [1]) },
+          ],
+        }),
     ],
     [
       'Conv SAME with dilations',
       () =>
         singleOpModel({
           opType: 'Conv',
-          inputs: [{ name: 'x', dtype: 'float32', shape: [1, 1, 5, 5] }, { name: 'w', tensor: f32([1, 1, 3, 3], new Array(9).fill(1)) }],
+          inputs: [
+            { name: 'x', dtype: 'float32', shape: [1, 1, 5, 5] },
+            { name: 'w', tensor: f32([1, 1, 3, 3], new Array(9).fill(1)) },
+          ],
           attrs: { auto_pad: 'SAME_UPPER', dilations: [2, 2] },
         }),
     ],
@@ -141,10 +189,51 @@ describe('errors name the node, the op and the reason', () => {
   });
 
   const shapeErrors: [string, () => Model][] = [
-    ['Add of [2,3] and [4]', () => singleOpModel({ opType: 'Add', inputs: [{ name: 'a', dtype: 'float32', shape: [2, 3] }, { name: 'b', dtype: 'float32', shape: [4] }] })],
-    ['Reshape [2,3] to [4,2]', () => singleOpModel({ opType: 'Reshape', inputs: [{ name: 'a', dtype: 'float32', shape: [2, 3] }, { name: 's', tensor: i64(4, 2) }] })],
-    ['Concat of [1,2] and [2,2] on axis 1', () => singleOpModel({ opType: 'Concat', inputs: [{ name: 'a', dtype: 'float32', shape: [1, 2] }, { name: 'b', dtype: 'float32', shape: [2, 2] }], attrs: { axis: 1 } })],
-    ['MatMul [2,3]×[4,5]', () => singleOpModel({ opType: 'MatMul', inputs: [{ name: 'a', dtype: 'float32', shape: [2, 3] }, { name: 'b', dtype: 'float32', shape: [4, 5] }] })],
+    [
+      'Add of [2,3] and [4]',
+      () =>
+        singleOpModel({
+          opType: 'Add',
+          inputs: [
+            { name: 'a', dtype: 'float32', shape: [2, 3] },
+            { name: 'b', dtype: 'float32', shape: [4] },
+          ],
+        }),
+    ],
+    [
+      'Reshape [2,3] to [4,2]',
+      () =>
+        singleOpModel({
+          opType: 'Reshape',
+          inputs: [
+            { name: 'a', dtype: 'float32', shape: [2, 3] },
+            { name: 's', tensor: i64(4, 2) },
+          ],
+        }),
+    ],
+    [
+      'Concat of [1,2] and [2,2] on axis 1',
+      () =>
+        singleOpModel({
+          opType: 'Concat',
+          inputs: [
+            { name: 'a', dtype: 'float32', shape: [1, 2] },
+            { name: 'b', dtype: 'float32', shape: [2, 2] },
+          ],
+          attrs: { axis: 1 },
+        }),
+    ],
+    [
+      'MatMul [2,3]×[4,5]',
+      () =>
+        singleOpModel({
+          opType: 'MatMul',
+          inputs: [
+            { name: 'a', dtype: 'float32', shape: [2, 3] },
+            { name: 'b', dtype: 'float32', shape: [4, 5] },
+          ],
+        }),
+    ],
   ];
   test.each(shapeErrors)('%s → E_ONNX_SHAPE, and onnxruntime fails too', async (_name, build) => {
     expect(errorOf(() => inferShapes(build())).code).toBe('E_ONNX_SHAPE');
@@ -152,16 +241,36 @@ describe('errors name the node, the op and the reason', () => {
   });
 
   test('attribute/input form mismatches and bad attributes → E_ONNX_INVALID_NODE', () => {
-    const squeeze = singleOpModel({ opType: 'Squeeze', opset: 13, inputs: [{ name: 'x', dtype: 'float32', shape: [1, 2] }], attrs: { axes: [0] } });
+    const squeeze = singleOpModel({
+      opType: 'Squeeze',
+      opset: 13,
+      inputs: [{ name: 'x', dtype: 'float32', shape: [1, 2] }],
+      attrs: { axes: [0] },
+    });
     expect(errorOf(() => inferShapes(squeeze)).code).toBe('E_ONNX_INVALID_NODE');
-    const perm = singleOpModel({ opType: 'Transpose', inputs: [{ name: 'x', dtype: 'float32', shape: [1, 2] }], attrs: { perm: [0, 0] } });
+    const perm = singleOpModel({
+      opType: 'Transpose',
+      inputs: [{ name: 'x', dtype: 'float32', shape: [1, 2] }],
+      attrs: { perm: [0, 0] },
+    });
     expect(errorOf(() => inferShapes(perm)).code).toBe('E_ONNX_INVALID_NODE');
-    const pad = singleOpModel({ opType: 'Conv', inputs: [{ name: 'x', dtype: 'float32', shape: [1, 1, 4, 4] }, { name: 'w', tensor: f32([1, 1, 1, 1], [1]) }], attrs: { auto_pad: 'SAME' } });
+    const pad = singleOpModel({
+      opType: 'Conv',
+      inputs: [
+        { name: 'x', dtype: 'float32', shape: [1, 1, 4, 4] },
+        { name: 'w', tensor: f32([1, 1, 1, 1], [1]) },
+      ],
+      attrs: { auto_pad: 'SAME' },
+    });
     expect(errorOf(() => inferShapes(pad)).code).toBe('E_ONNX_INVALID_NODE');
   });
 
   test('Cast to an unsupported dtype → E_ONNX_DTYPE', () => {
-    const m = singleOpModel({ opType: 'Cast', inputs: [{ name: 'x', dtype: 'float32', shape: [2] }], attrs: { to: 8 } });
+    const m = singleOpModel({
+      opType: 'Cast',
+      inputs: [{ name: 'x', dtype: 'float32', shape: [2] }],
+      attrs: { to: 8 },
+    });
     expect(errorOf(() => inferShapes(m)).code).toBe('E_ONNX_DTYPE');
   });
 });
@@ -187,7 +296,10 @@ describe('graph-level inference', () => {
 
   test('exporter shape chain Shape→Gather→Unsqueeze→Concat→Reshape becomes static (opset 11 and 13)', async () => {
     for (const opset of [11, 13]) {
-      const unsq = opset < 13 ? { op: 'Unsqueeze', inputs: ['n'], outputs: ['n1'], attrs: { axes: [0] } } : { op: 'Unsqueeze', inputs: ['n', 'zero'], outputs: ['n1'] };
+      const unsq =
+        opset < 13
+          ? { op: 'Unsqueeze', inputs: ['n'], outputs: ['n1'], attrs: { axes: [0] } }
+          : { op: 'Unsqueeze', inputs: ['n', 'zero'], outputs: ['n1'] };
       const m = graphModel({
         opset,
         inputs: [{ name: 'x', shape: [2, 3, 4, 4] }],
@@ -213,7 +325,12 @@ describe('graph-level inference', () => {
       inputs: [{ name: 'x', shape: [3, 1] }],
       initializers: { shp: i64(2, 3, 4), len: i64(3), m1: makeTensor('int64', [], [-1]) },
       nodes: [
-        { op: 'ConstantOfShape', inputs: ['len'], outputs: ['ones'], attrs: { value: A.t(makeTensor('int64', [1], [1])) } },
+        {
+          op: 'ConstantOfShape',
+          inputs: ['len'],
+          outputs: ['ones'],
+          attrs: { value: A.t(makeTensor('int64', [1], [1])) },
+        },
         { op: 'Mul', inputs: ['ones', 'm1'], outputs: ['neg'] },
         { op: 'Equal', inputs: ['shp', 'neg'], outputs: ['eq'] },
         { op: 'Where', inputs: ['eq', 'ones', 'shp'], outputs: ['target'] },
@@ -238,7 +355,12 @@ describe('graph-level inference', () => {
         { op: 'Slice', inputs: ['s', 'one', 'big'], outputs: ['chw'] },
         { op: 'Concat', inputs: ['minus1', 'chw'], outputs: ['t2'], attrs: { axis: 0 } },
         { op: 'Reshape', inputs: ['flat', 't2'], outputs: ['back'] },
-        { op: 'ConstantOfShape', inputs: ['n1'], outputs: ['ones'], attrs: { value: A.t(makeTensor('float32', [1], [1])) } },
+        {
+          op: 'ConstantOfShape',
+          inputs: ['n1'],
+          outputs: ['ones'],
+          attrs: { value: A.t(makeTensor('float32', [1], [1])) },
+        },
       ],
       outputs: ['flat', 'back', 'ones'],
     });
@@ -259,7 +381,12 @@ describe('graph-level inference', () => {
   test('symbolic batch dims propagate through a CNN head', () => {
     const m = graphModel({
       inputs: [{ name: 'x', shape: ['batch', 3, 8, 8] }],
-      initializers: { w: f32([4, 3, 3, 3], new Array(108).fill(0.1)), fcw: f32([10, 4], new Array(40).fill(0.1)), fcb: f32([10], new Array(10).fill(0)), tgt: i64(0, -1) },
+      initializers: {
+        w: f32([4, 3, 3, 3], new Array(108).fill(0.1)),
+        fcw: f32([10, 4], new Array(40).fill(0.1)),
+        fcb: f32([10], new Array(10).fill(0)),
+        tgt: i64(0, -1),
+      },
       nodes: [
         { op: 'Conv', inputs: ['x', 'w'], outputs: ['c'], attrs: { pads: [1, 1, 1, 1] } },
         { op: 'Relu', inputs: ['c'], outputs: ['r'] },
@@ -280,7 +407,10 @@ describe('graph-level inference', () => {
 
   test('declared value_info fills dims inference cannot know', () => {
     const m = graphModel({
-      inputs: [{ name: 'x', shape: [2, 3] }, { name: 's', dtype: 'int64', shape: [2] }],
+      inputs: [
+        { name: 'x', shape: [2, 3] },
+        { name: 's', dtype: 'int64', shape: [2] },
+      ],
       nodes: [{ op: 'Reshape', inputs: ['x', 's'], outputs: ['y'] }],
       outputs: [{ name: 'y', shape: [3, 'k'] }],
     });
@@ -288,7 +418,8 @@ describe('graph-level inference', () => {
   });
 
   test.each([13, 18])('decomposed LayerNorm imports, infers and matches onnxruntime (opset %i)', async (opset) => {
-    const axes: { inputs: string[]; attrs: Record<string, AttrLike> } = opset >= 18 ? { inputs: ['axes'], attrs: {} } : { inputs: [], attrs: { axes: [-1] } };
+    const axes: { inputs: string[]; attrs: Record<string, AttrLike> } =
+      opset >= 18 ? { inputs: ['axes'], attrs: {} } : { inputs: [], attrs: { axes: [-1] } };
     const m = graphModel({
       opset,
       inputs: [{ name: 'x', shape: [2, 5, 8] }],

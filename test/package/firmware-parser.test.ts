@@ -19,31 +19,93 @@ function build(): string {
   const tmp = `${OUT}.${process.pid}`;
   // package.c needs the key store, HMAC/HKDF/SHA-256 and the board's uid only in el_package_verify; link the core
   // pieces it uses and the simulated board.
-  const src = ['package.c', 'sha256.c', 'hmac.c', 'hkdf.c', 'keystore.c', 'record.c', 'crc32.c', 'storage.c', 'identity.c'].map((f) => path.join(core, 'src', f));
-  execFileSync('gcc', ['-std=c99', '-O1', '-g', '-Wall', '-Wextra', '-Werror', '-fsanitize=address,undefined', '-fno-sanitize-recover=all',
-    '-I', path.join(core, 'include'), '-I', path.join(ROOT, 'test', 'firmware', 'c'), ...src, path.join(ROOT, 'test', 'firmware', 'c', 'sim_board.c'),
-    path.join(__dirname, '..', 'factory', 'c', 'package_mutate.c'), '-o', tmp], { stdio: 'pipe' });
+  const src = [
+    'package.c',
+    'sha256.c',
+    'hmac.c',
+    'hkdf.c',
+    'keystore.c',
+    'record.c',
+    'crc32.c',
+    'storage.c',
+    'identity.c',
+  ].map((f) => path.join(core, 'src', f));
+  execFileSync(
+    'gcc',
+    [
+      '-std=c99',
+      '-O1',
+      '-g',
+      '-Wall',
+      '-Wextra',
+      '-Werror',
+      '-fsanitize=address,undefined',
+      '-fno-sanitize-recover=all',
+      '-I',
+      path.join(core, 'include'),
+      '-I',
+      path.join(ROOT, 'test', 'firmware', 'c'),
+      ...src,
+      path.join(ROOT, 'test', 'firmware', 'c', 'sim_board.c'),
+      path.join(__dirname, '..', 'factory', 'c', 'package_mutate.c'),
+      '-o',
+      tmp,
+    ],
+    { stdio: 'pipe' },
+  );
   fs.renameSync(tmp, OUT);
   return OUT;
 }
 
 function runTool(lines: string[]): string[] {
-  return execFileSync(build(), [], { input: lines.join('\n') + '\n', maxBuffer: 1 << 20, env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0' } })
-    .toString().trim().split('\n');
+  return execFileSync(build(), [], {
+    input: lines.join('\n') + '\n',
+    maxBuffer: 1 << 20,
+    env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0' },
+  })
+    .toString()
+    .trim()
+    .split('\n');
 }
 
 test('valid packages parse; 200k mutations: no out-of-bounds read, accepted mutants stay in bounds', () => {
   const uid = Buffer.alloc(16, 3);
-  const plain = encodePackage({ model: fcModelOfSize(5, 1500), version: '1.0.0', securityCounter: 7, deviceUid: uid }, Buffer.alloc(32, 1));
-  const full = encodePackage({ model: fcModelOfSize(6, 1500), version: '2.0.0-beta', securityCounter: 8, deviceUid: uid,
-    lockDescriptor: Buffer.alloc(60, 2), watermarkCommitment: Buffer.alloc(32, 4), wrappedModelKey: Buffer.alloc(32, 5) }, Buffer.alloc(32, 1));
-  const out = runTool([`pkg ${plain.toString('hex')}`, 'run 0 1', `pkg ${full.toString('hex')}`, 'run 0 1',
-    `pkg ${plain.toString('hex')}`, 'run 100000 12345', `pkg ${full.toString('hex')}`, 'run 100000 777']);
+  const plain = encodePackage(
+    { model: fcModelOfSize(5, 1500), version: '1.0.0', securityCounter: 7, deviceUid: uid },
+    Buffer.alloc(32, 1),
+  );
+  const full = encodePackage(
+    {
+      model: fcModelOfSize(6, 1500),
+      version: '2.0.0-beta',
+      securityCounter: 8,
+      deviceUid: uid,
+      lockDescriptor: Buffer.alloc(60, 2),
+      watermarkCommitment: Buffer.alloc(32, 4),
+      wrappedModelKey: Buffer.alloc(32, 5),
+    },
+    Buffer.alloc(32, 1),
+  );
+  const out = runTool([
+    `pkg ${plain.toString('hex')}`,
+    'run 0 1',
+    `pkg ${full.toString('hex')}`,
+    'run 0 1',
+    `pkg ${plain.toString('hex')}`,
+    'run 100000 12345',
+    `pkg ${full.toString('hex')}`,
+    'run 100000 777',
+  ]);
   console.log(`package parser mutations: ${out.slice(2).join('; ')}`);
   expect(out[0]).toBe('accepted 1 rejected 0 bad 0 counter 7 version 1.0.0');
   expect(out[1]).toBe('accepted 1 rejected 0 bad 0 counter 8 version 2.0.0-beta');
   for (const l of out.slice(2)) expect(l).toMatch(/^accepted \d+ rejected \d+ bad 0$/);
-  const totals = out.slice(2).map((l) => l.match(/accepted (\d+) rejected (\d+)/)!.slice(1).map(Number));
+  const totals = out.slice(2).map((l) =>
+    l
+      .match(/accepted (\d+) rejected (\d+)/)!
+      .slice(1)
+      .map(Number),
+  );
   for (const [acc, rej] of totals) {
     expect(acc + rej).toBe(100000);
     expect(rej).toBeGreaterThan(50000);

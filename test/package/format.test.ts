@@ -51,8 +51,12 @@ describe('package format', () => {
 
   test('tag = HMAC-SHA256(HKDF(device key, "", "edgelock package key v1"), bytes before it)', () => {
     const deviceKey = Buffer.from(hkdfSync('sha256', master, uid, Buffer.from('edgelock device key v1'), 32));
-    const pkgKey = Buffer.from(hkdfSync('sha256', deviceKey, Buffer.alloc(0), Buffer.from('edgelock package key v1'), 32));
-    const tag = createHmac('sha256', pkgKey).update(bytes.subarray(0, bytes.length - TAG_SIZE)).digest();
+    const pkgKey = Buffer.from(
+      hkdfSync('sha256', deviceKey, Buffer.alloc(0), Buffer.from('edgelock package key v1'), 32),
+    );
+    const tag = createHmac('sha256', pkgKey)
+      .update(bytes.subarray(0, bytes.length - TAG_SIZE))
+      .digest();
     expect(tag.equals(bytes.subarray(bytes.length - TAG_SIZE))).toBe(true);
     const p = decodePackage(bytes);
     expect(verifyPackageTag(p, pkgKey)).toBe(true);
@@ -60,17 +64,42 @@ describe('package format', () => {
   });
 
   test('optional records: watermark commitment and wrapped model key are carried', () => {
-    const b = encodePackage({ model, version: '1.0.0', securityCounter: 0, deviceUid: uid, watermarkCommitment: Buffer.alloc(32, 9), wrappedModelKey: Buffer.alloc(32, 1) }, Buffer.alloc(32));
+    const b = encodePackage(
+      {
+        model,
+        version: '1.0.0',
+        securityCounter: 0,
+        deviceUid: uid,
+        watermarkCommitment: Buffer.alloc(32, 9),
+        wrappedModelKey: Buffer.alloc(32, 1),
+      },
+      Buffer.alloc(32),
+    );
     const p = decodePackage(b);
     expect(p.watermarkCommitment).toBe('09'.repeat(32));
     expect(p.wrappedModelKey!.equals(Buffer.alloc(32, 1))).toBe(true);
   });
 
   test('bad arguments are usage errors', () => {
-    expect(code(() => buildPackage(model, { master, deviceUid: uid, version: '1.0', securityCounter: 1 }))).toBe('E_USAGE');
-    expect(code(() => buildPackage(model, { master, deviceUid: uid, version: '1.0.0', securityCounter: -1 }))).toBe('E_USAGE');
-    expect(code(() => buildPackage(model, { master, deviceUid: uid.subarray(0, 8), version: '1.0.0', securityCounter: 1 }))).toBe('E_USAGE');
-    expect(code(() => buildPackage(Buffer.from('not a model at all'), { master, deviceUid: uid, version: '1.0.0', securityCounter: 1 }))).toBe('E_FORMAT_MISMATCH');
+    expect(code(() => buildPackage(model, { master, deviceUid: uid, version: '1.0', securityCounter: 1 }))).toBe(
+      'E_USAGE',
+    );
+    expect(code(() => buildPackage(model, { master, deviceUid: uid, version: '1.0.0', securityCounter: -1 }))).toBe(
+      'E_USAGE',
+    );
+    expect(
+      code(() => buildPackage(model, { master, deviceUid: uid.subarray(0, 8), version: '1.0.0', securityCounter: 1 })),
+    ).toBe('E_USAGE');
+    expect(
+      code(() =>
+        buildPackage(Buffer.from('not a model at all'), {
+          master,
+          deviceUid: uid,
+          version: '1.0.0',
+          securityCounter: 1,
+        }),
+      ),
+    ).toBe('E_FORMAT_MISMATCH');
   });
 
   const firstRecord = HEADER_SIZE;
@@ -81,22 +110,22 @@ describe('package format', () => {
     ['truncated below a header', (b) => b.subarray(0, 40)],
     ['truncated by one byte', (b) => b.subarray(0, b.length - 1)],
     ['one extra byte', (b) => Buffer.concat([b, Buffer.alloc(1)])],
-    ['magic', (b) => (b[0] ^= 1, b)],
+    ['magic', (b) => ((b[0] ^= 1), b)],
     ['format version', (b) => (b.writeUInt16LE(2, 4), b)],
     ['header size', (b) => (b.writeUInt16LE(48, 6), b)],
     ['record count + 1', (b) => (b.writeUInt16LE(b.readUInt16LE(8) + 1, 8), b)],
     ['record count - 1', (b) => (b.writeUInt16LE(b.readUInt16LE(8) - 1, 8), b)],
-    ['tag kind', (b) => (b[10] = 2, b)],
+    ['tag kind', (b) => ((b[10] = 2), b)],
     ['total size', (b) => (b.writeUInt32LE(b.length + 16, 12), b)],
-    ['reserved header byte', (b) => (b[20] = 1, b)],
+    ['reserved header byte', (b) => ((b[20] = 1), b)],
     ['record type unknown', (b) => (b.writeUInt16LE(99, firstRecord), b)],
     ['record type duplicated', (b) => (b.writeUInt16LE(1, versionRec().offset), b)],
     ['record length past the end', (b) => (b.writeUInt32LE(0x7fffffff, firstRecord + 4), b)],
     ['record length shorter (padding not zero)', (b) => (b.writeUInt32LE(modelRec().length - 1, firstRecord + 4), b)],
-    ['record reserved bytes', (b) => (b[firstRecord + RECORD_HEADER_SIZE - 1] = 1, b)],
+    ['record reserved bytes', (b) => ((b[firstRecord + RECORD_HEADER_SIZE - 1] = 1), b)],
     ['fixed-size record of another size', (b) => (b.writeUInt32LE(8, counterRec().offset + 4), b)],
-    ['model byte (model hash)', (b) => (b[modelRec().valueOffset + 100] ^= 0x40, b)],
-    ['version not semver', (b) => (b[versionRec().valueOffset] = 0x78, b)],
+    ['model byte (model hash)', (b) => ((b[modelRec().valueOffset + 100] ^= 0x40), b)],
+    ['version not semver', (b) => ((b[versionRec().valueOffset] = 0x78), b)],
   ];
   test.each(malformed)('malformed: %s → E_PACKAGE_INVALID', (_name, mutate) => {
     expect(code(() => decodePackage(mutate(Buffer.from(bytes))))).toBe('E_PACKAGE_INVALID');

@@ -23,7 +23,9 @@ describe('batchnorm-folding', () => {
 
   it('leaves a BatchNormalization in training mode alone', () => {
     const m = bnConv();
-    m.graph.nodes = m.graph.nodes.map((n) => (n.opType === 'BatchNormalization' ? { ...n, attrs: { ...n.attrs, training_mode: { kind: 'int', value: 1 } } } : n));
+    m.graph.nodes = m.graph.nodes.map((n) =>
+      n.opType === 'BatchNormalization' ? { ...n, attrs: { ...n.attrs, training_mode: { kind: 'int', value: 1 } } } : n,
+    );
     expect(PASS_TABLE['batchnorm-folding'].run(m)).toBe(m);
   });
 });

@@ -30,8 +30,14 @@ describe('dumpGraph', () => {
         'input x: float32[N,3]',
         'output y: float32[N,2]',
         // SHA-256 of the little-endian bytes of the values, first 8 hex digits.
-        `init a: int64[1] sha256=${createHash('sha256').update(Buffer.from(new BigInt64Array([7n]).buffer)).digest('hex').slice(0, 8)}`,
-        `init w: float32[2,3] sha256=${createHash('sha256').update(Buffer.from(new Float32Array([1, 2, 3, 4, 5, 6]).buffer)).digest('hex').slice(0, 8)}`,
+        `init a: int64[1] sha256=${createHash('sha256')
+          .update(Buffer.from(new BigInt64Array([7n]).buffer))
+          .digest('hex')
+          .slice(0, 8)}`,
+        `init w: float32[2,3] sha256=${createHash('sha256')
+          .update(Buffer.from(new Float32Array([1, 2, 3, 4, 5, 6]).buffer))
+          .digest('hex')
+          .slice(0, 8)}`,
         'node gemm: Gemm(x, w) -> (g) alpha=0.25 transB=1',
         '  g: float32[N,2]',
         'node relu: Relu(g) -> (y)',

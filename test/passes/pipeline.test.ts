@@ -9,7 +9,17 @@ import { expectGolden } from './support/golden';
 import { expectSameOutputs } from './support/reference';
 import { bnConv, torchFixture } from './support/fixtures';
 
-const FOLDED_AWAY = ['Shape', 'Gather', 'BatchNormalization', 'Dropout', 'Constant', 'Identity', 'Unsqueeze', 'Concat', 'Cast'];
+const FOLDED_AWAY = [
+  'Shape',
+  'Gather',
+  'BatchNormalization',
+  'Dropout',
+  'Constant',
+  'Identity',
+  'Unsqueeze',
+  'Concat',
+  'Cast',
+];
 
 describe('runPipeline', () => {
   it('registers every pass of the optimize pipeline', () => {
@@ -26,7 +36,9 @@ describe('runPipeline', () => {
       // What the back end sees: conv/dense layers in canonical form, the decomposed LayerNorm kept.
       expect(opsOf(after).filter((o) => o === 'Conv').length).toBe(2);
       expect(opsOf(after).filter((o) => o === 'Gemm').length).toBe(2);
-      expect(opsOf(after)).toEqual(expect.arrayContaining(['ReduceMean', 'Sub', 'Pow', 'Sqrt', 'Div', 'Reshape', 'Clip']));
+      expect(opsOf(after)).toEqual(
+        expect.arrayContaining(['ReduceMean', 'Sub', 'Pow', 'Sqrt', 'Div', 'Reshape', 'Clip']),
+      );
       // The last round changed nothing; an earlier one did.
       const last = Math.max(...log.map((l) => l.iteration));
       expect(log.filter((l) => l.iteration === last).every((l) => !l.changed)).toBe(true);
@@ -50,7 +62,9 @@ describe('runPipeline', () => {
   });
 
   it('rejects an unknown pass name with E_USAGE', () => {
-    expect(() => runPipeline(bnConv(), ['constant-folding', 'no-such-pass'])).toThrow(expect.objectContaining({ code: 'E_USAGE' }));
+    expect(() => runPipeline(bnConv(), ['constant-folding', 'no-such-pass'])).toThrow(
+      expect.objectContaining({ code: 'E_USAGE' }),
+    );
   });
 
   it('runs a chosen subset of passes in order', () => {

@@ -11,16 +11,40 @@ import { hex, runTool } from '../firmware/el-tool';
 const seq = (from: number, n: number): number[] => Array.from({ length: n }, (_, i) => from + i);
 const COBS_EXAMPLES: [number[], number[]][] = [
   [[0x00], [0x01, 0x01]],
-  [[0x00, 0x00], [0x01, 0x01, 0x01]],
-  [[0x00, 0x11, 0x00], [0x01, 0x02, 0x11, 0x01]],
-  [[0x11, 0x22, 0x00, 0x33], [0x03, 0x11, 0x22, 0x02, 0x33]],
-  [[0x11, 0x22, 0x33, 0x44], [0x05, 0x11, 0x22, 0x33, 0x44]],
-  [[0x11, 0x00, 0x00, 0x00], [0x02, 0x11, 0x01, 0x01, 0x01]],
+  [
+    [0x00, 0x00],
+    [0x01, 0x01, 0x01],
+  ],
+  [
+    [0x00, 0x11, 0x00],
+    [0x01, 0x02, 0x11, 0x01],
+  ],
+  [
+    [0x11, 0x22, 0x00, 0x33],
+    [0x03, 0x11, 0x22, 0x02, 0x33],
+  ],
+  [
+    [0x11, 0x22, 0x33, 0x44],
+    [0x05, 0x11, 0x22, 0x33, 0x44],
+  ],
+  [
+    [0x11, 0x00, 0x00, 0x00],
+    [0x02, 0x11, 0x01, 0x01, 0x01],
+  ],
   [seq(0x01, 254), [0xff, ...seq(0x01, 254)]],
-  [[0x00, ...seq(0x01, 254)], [0x01, 0xff, ...seq(0x01, 254)]],
+  [
+    [0x00, ...seq(0x01, 254)],
+    [0x01, 0xff, ...seq(0x01, 254)],
+  ],
   [seq(0x01, 255), [0xff, ...seq(0x01, 254), 0x02, 0xff]],
-  [[...seq(0x02, 254), 0x00], [0xff, ...seq(0x02, 254), 0x01, 0x01]],
-  [[...seq(0x03, 253), 0x00, 0x01], [0xfe, ...seq(0x03, 253), 0x02, 0x01]],
+  [
+    [...seq(0x02, 254), 0x00],
+    [0xff, ...seq(0x02, 254), 0x01, 0x01],
+  ],
+  [
+    [...seq(0x03, 253), 0x00, 0x01],
+    [0xfe, ...seq(0x03, 253), 0x02, 0x01],
+  ],
 ];
 
 describe('CRC-32', () => {
@@ -87,7 +111,19 @@ describe('frames', () => {
     const corrupt = Buffer.from(good[0]);
     corrupt[3] ^= 0x40;
     const truncated = good[1].subarray(0, 100);
-    dec.push(Buffer.concat([crypto.randomBytes(50).map((b) => b || 1), Buffer.from([0]), good[0], corrupt, truncated, Buffer.from([0]), good[1], Buffer.alloc(3), good[2]]));
+    dec.push(
+      Buffer.concat([
+        crypto.randomBytes(50).map((b) => b || 1),
+        Buffer.from([0]),
+        good[0],
+        corrupt,
+        truncated,
+        Buffer.from([0]),
+        good[1],
+        Buffer.alloc(3),
+        good[2],
+      ]),
+    );
     expect(got.map((f) => f.seq)).toEqual([0, 0xffff, 258]);
     expect(got[1].payload.equals(frames[1].payload)).toBe(true);
     expect(dec.dropped).toBeGreaterThanOrEqual(3);
@@ -108,8 +144,18 @@ describe('payload layouts', () => {
   test('round trip every command layout with random values', () => {
     for (const c of COMMANDS) {
       for (const fields of [c.request, c.response]) {
-        const values = Object.fromEntries(fields.map((f) => [f.name,
-          f.type === 'u8' ? 0xab : f.type === 'u16' ? 0xabcd : f.type === 'u32' ? 0xdeadbeef : crypto.randomBytes(f.size ?? 17)]));
+        const values = Object.fromEntries(
+          fields.map((f) => [
+            f.name,
+            f.type === 'u8'
+              ? 0xab
+              : f.type === 'u16'
+                ? 0xabcd
+                : f.type === 'u32'
+                  ? 0xdeadbeef
+                  : crypto.randomBytes(f.size ?? 17),
+          ]),
+        );
         const decoded = decodeFields(fields, encodeFields(fields, values));
         expect(decoded).toEqual(values);
       }

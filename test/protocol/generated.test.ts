@@ -7,9 +7,12 @@ import { GENERATED_FILES } from '../../src/protocol/generated-files';
 const ROOT = path.resolve(__dirname, '../..');
 
 describe('protocol definition and its generated artefacts', () => {
-  test.each(GENERATED_FILES.map((g) => [g.path, g] as const))('%s is identical to a fresh generation (run `npx tsx scripts/gen-protocol.ts`)', (_p, g) => {
-    expect(fs.readFileSync(path.join(ROOT, g.path), 'utf8')).toBe(g.render());
-  });
+  test.each(GENERATED_FILES.map((g) => [g.path, g] as const))(
+    '%s is identical to a fresh generation (run `npx tsx scripts/gen-protocol.ts`)',
+    (_p, g) => {
+      expect(fs.readFileSync(path.join(ROOT, g.path), 'utf8')).toBe(g.render());
+    },
+  );
 
   test('command ids are unique, below the response flag and outside the reserved ranges', () => {
     const ids = COMMANDS.map((c) => c.id);

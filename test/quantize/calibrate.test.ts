@@ -25,8 +25,14 @@ function mlp(batch: Dim): Model {
   const b1 = Array.from({ length: 8 }, () => gauss(r) * 0.1);
   const w2 = Array.from({ length: 8 * 3 }, () => gauss(r) * 0.7);
   return {
-    irVersion: 8, producerName: 'test', producerVersion: '', domain: '', modelVersion: 1, docString: '',
-    opsetImports: [{ domain: '', version: 13 }], metadata: {},
+    irVersion: 8,
+    producerName: 'test',
+    producerVersion: '',
+    domain: '',
+    modelVersion: 1,
+    docString: '',
+    opsetImports: [{ domain: '', version: 13 }],
+    metadata: {},
     graph: {
       name: 'mlp',
       nodes: [
@@ -34,7 +40,14 @@ function mlp(batch: Dim): Model {
         { name: 'add1', opType: 'Add', domain: '', inputs: ['h', 'b1'], outputs: ['hb'], attrs: {} },
         { name: 'relu1', opType: 'Relu', domain: '', inputs: ['hb'], outputs: ['hr'], attrs: {} },
         { name: 'mm2', opType: 'MatMul', domain: '', inputs: ['hr', 'w2'], outputs: ['logits'], attrs: {} },
-        { name: 'sm', opType: 'Softmax', domain: '', inputs: ['logits'], outputs: ['probs'], attrs: { axis: { kind: 'int', value: -1 } } },
+        {
+          name: 'sm',
+          opType: 'Softmax',
+          domain: '',
+          inputs: ['logits'],
+          outputs: ['probs'],
+          attrs: { axis: { kind: 'int', value: -1 } },
+        },
       ],
       inputs: [{ name: 'x', dtype: 'float32', shape: [batch, 6] }],
       outputs: [{ name: 'probs', dtype: 'float32', shape: [batch, 3] }],
@@ -55,7 +68,12 @@ function samples(count: number, seed: number, shape = [6]) {
 }
 
 /** Extremes of `value` as onnxruntime computes them on the model exposing it as its output. */
-async function ortExtremes(model: Model, value: string, data: Float32Array, count: number): Promise<{ min: number; max: number }> {
+async function ortExtremes(
+  model: Model,
+  value: string,
+  data: Float32Array,
+  count: number,
+): Promise<{ min: number; max: number }> {
   const m: Model = { ...model, graph: { ...model.graph, outputs: [{ name: value, dtype: 'float32', shape: null }] } };
   const s = await ort.InferenceSession.create(writeOnnx(m));
   let min = Infinity;
@@ -130,7 +148,9 @@ describe('calibrate', () => {
   test('accepts samples with or without the batch dimension', async () => {
     const set = samples(20, 4);
     const withBatch = { ...set, sampleShape: [1, 6] };
-    expect(await calibrate(mlp(1), withBatch, { method: 'minmax' })).toEqual(await calibrate(mlp(1), set, { method: 'minmax' }));
+    expect(await calibrate(mlp(1), withBatch, { method: 'minmax' })).toEqual(
+      await calibrate(mlp(1), set, { method: 'minmax' }),
+    );
   });
 
   test('shape or size mismatches are E_CALIB_DATA', async () => {
@@ -165,7 +185,8 @@ describe('histogram statistics', () => {
   test('all-zero data give the range [0, 0]', () => {
     const h = new StreamingHistogram(64);
     h.add(new Float32Array(100));
-    for (const method of ['minmax', 'percentile', 'mse'] as const) expect(RANGE_METHODS[method](h, {})).toEqual({ min: 0, max: 0 });
+    for (const method of ['minmax', 'percentile', 'mse'] as const)
+      expect(RANGE_METHODS[method](h, {})).toEqual({ min: 0, max: 0 });
     h.add([0, 0, 2]);
     expect(h.counts.reduce((a, b) => a + b, 0)).toBe(103);
   });
@@ -185,7 +206,8 @@ describe('histogram statistics', () => {
     const quantError = (range: { min: number; max: number }) => {
       const p = activationParams(range);
       let e = 0;
-      for (const v of data) e += (dequantizeValue(quantizeValue(v, p.scale, p.zeroPoint), p.scale, p.zeroPoint) - v) ** 2;
+      for (const v of data)
+        e += (dequantizeValue(quantizeValue(v, p.scale, p.zeroPoint), p.scale, p.zeroPoint) - v) ** 2;
       return e;
     };
     expect(quantError(mse)).toBeLessThan(quantError(mm));

@@ -9,7 +9,14 @@
  */
 import { QUANT_RULES } from '../../src/compiler/quantize/constraints';
 import { TfliteBuilder, options } from '../../src/tflite/builder';
-import { ConcatenationOptionsT, MaximumMinimumOptionsT, PadOptionsT, Pool2DOptionsT, ReshapeOptionsT, SoftmaxOptionsT } from '../../src/tflite/generated';
+import {
+  ConcatenationOptionsT,
+  MaximumMinimumOptionsT,
+  PadOptionsT,
+  Pool2DOptionsT,
+  ReshapeOptionsT,
+  SoftmaxOptionsT,
+} from '../../src/tflite/generated';
 import { TfliteOpName } from '../../src/tflite/builtins';
 import { runTflite } from '../../src/tflite/oracle';
 
@@ -20,9 +27,25 @@ const X_CODES = [-128, -100, -50, 0, 20, 40, 60, 100, 127];
 async function unary(op: TfliteOpName, scale: number, zeroPoint: number): Promise<number[]> {
   const b = new TfliteBuilder();
   const n = X_CODES.length;
-  const x = b.addTensor({ name: 'x', shape: [1, n], dtype: 'int8', quantization: { scale: [X_SCALE], zeroPoint: [X_ZP] } });
-  const y = b.addTensor({ name: 'y', shape: [1, n], dtype: 'int8', quantization: { scale: [scale], zeroPoint: [zeroPoint] } });
-  b.addOperator({ op, version: 2, inputs: [x], outputs: [y], options: op === 'SOFTMAX' ? options(SoftmaxOptionsT, { beta: 1 }) : undefined });
+  const x = b.addTensor({
+    name: 'x',
+    shape: [1, n],
+    dtype: 'int8',
+    quantization: { scale: [X_SCALE], zeroPoint: [X_ZP] },
+  });
+  const y = b.addTensor({
+    name: 'y',
+    shape: [1, n],
+    dtype: 'int8',
+    quantization: { scale: [scale], zeroPoint: [zeroPoint] },
+  });
+  b.addOperator({
+    op,
+    version: 2,
+    inputs: [x],
+    outputs: [y],
+    options: op === 'SOFTMAX' ? options(SoftmaxOptionsT, { beta: 1 }) : undefined,
+  });
   b.setInputs([x]).setOutputs([y]);
   const [out] = await runTflite(b.finish(), [{ data: Int32Array.from(X_CODES), shape: [1, n] }]);
   return Array.from(out.data, (q) => (q - zeroPoint) * scale);
@@ -41,12 +64,15 @@ const FLOAT_FN: Record<string, (v: number[]) => number[]> = {
 };
 
 describe('fixed output parameters', () => {
-  test.each(['SOFTMAX', 'LOGISTIC', 'TANH'])('%s: the table’s parameters give the float function within one step', async (op) => {
-    const fixed = QUANT_RULES[op].fixedOutput!;
-    const got = await unary(op as TfliteOpName, fixed.scale, fixed.zeroPoint);
-    const want = FLOAT_FN[op](xs);
-    got.forEach((g, i) => expect(Math.abs(g - want[i])).toBeLessThanOrEqual(fixed.scale * 1.0001));
-  });
+  test.each(['SOFTMAX', 'LOGISTIC', 'TANH'])(
+    '%s: the table’s parameters give the float function within one step',
+    async (op) => {
+      const fixed = QUANT_RULES[op].fixedOutput!;
+      const got = await unary(op as TfliteOpName, fixed.scale, fixed.zeroPoint);
+      const want = FLOAT_FN[op](xs);
+      got.forEach((g, i) => expect(Math.abs(g - want[i])).toBeLessThanOrEqual(fixed.scale * 1.0001));
+    },
+  );
 
   test.each(['SOFTMAX', 'LOGISTIC'])('%s: the runtime rejects other output parameters', async (op) => {
     await expect(unary(op as TfliteOpName, 0.01, -100)).rejects.toMatchObject({ code: 'E_RUNTIME' });
@@ -57,39 +83,63 @@ describe('fixed output parameters', () => {
 interface CopyCase {
   op: TfliteOpName;
   outShape: number[];
-  build: (b: TfliteBuilder, x: number) => { inputs: number[]; options?: Parameters<TfliteBuilder['addOperator']>[0]['options'] };
+  build: (
+    b: TfliteBuilder,
+    x: number,
+  ) => { inputs: number[]; options?: Parameters<TfliteBuilder['addOperator']>[0]['options'] };
   /** The float result for input values [a, b, c, d] in a [1, 2, 2, 1] tensor. */
   float: (v: number[]) => number[];
 }
 
 const COPY_CASES: CopyCase[] = [
   {
-    op: 'MAX_POOL_2D', outShape: [1, 1, 1, 1],
-    build: (_, x) => ({ inputs: [x], options: options(Pool2DOptionsT, { filterWidth: 2, filterHeight: 2, strideW: 2, strideH: 2 }) }),
+    op: 'MAX_POOL_2D',
+    outShape: [1, 1, 1, 1],
+    build: (_, x) => ({
+      inputs: [x],
+      options: options(Pool2DOptionsT, { filterWidth: 2, filterHeight: 2, strideW: 2, strideH: 2 }),
+    }),
     float: (v) => [Math.max(...v)],
   },
   {
-    op: 'AVERAGE_POOL_2D', outShape: [1, 1, 1, 1],
-    build: (_, x) => ({ inputs: [x], options: options(Pool2DOptionsT, { filterWidth: 2, filterHeight: 2, strideW: 2, strideH: 2 }) }),
+    op: 'AVERAGE_POOL_2D',
+    outShape: [1, 1, 1, 1],
+    build: (_, x) => ({
+      inputs: [x],
+      options: options(Pool2DOptionsT, { filterWidth: 2, filterHeight: 2, strideW: 2, strideH: 2 }),
+    }),
     float: (v) => [v.reduce((a, b) => a + b, 0) / 4],
   },
   {
-    op: 'RESHAPE', outShape: [1, 4],
-    build: (b, x) => ({ inputs: [x, b.addConstTensor({ name: 's', shape: [2], dtype: 'int32', data: Int32Array.from([1, 4]) })], options: options(ReshapeOptionsT, { newShape: [1, 4] }) }),
+    op: 'RESHAPE',
+    outShape: [1, 4],
+    build: (b, x) => ({
+      inputs: [x, b.addConstTensor({ name: 's', shape: [2], dtype: 'int32', data: Int32Array.from([1, 4]) })],
+      options: options(ReshapeOptionsT, { newShape: [1, 4] }),
+    }),
     float: (v) => v,
   },
   {
-    op: 'PAD', outShape: [1, 4, 2, 1],
-    build: (b, x) => ({ inputs: [x, b.addConstTensor({ name: 'p', shape: [4, 2], dtype: 'int32', data: Int32Array.from([0, 0, 1, 1, 0, 0, 0, 0]) })], options: options(PadOptionsT) }),
+    op: 'PAD',
+    outShape: [1, 4, 2, 1],
+    build: (b, x) => ({
+      inputs: [
+        x,
+        b.addConstTensor({ name: 'p', shape: [4, 2], dtype: 'int32', data: Int32Array.from([0, 0, 1, 1, 0, 0, 0, 0]) }),
+      ],
+      options: options(PadOptionsT),
+    }),
     float: (v) => [0, 0, ...v, 0, 0],
   },
   {
-    op: 'CONCATENATION', outShape: [1, 2, 2, 2],
+    op: 'CONCATENATION',
+    outShape: [1, 2, 2, 2],
     build: (_, x) => ({ inputs: [x, x], options: options(ConcatenationOptionsT, { axis: 3 }) }),
     float: (v) => v.flatMap((a) => [a, a]),
   },
   {
-    op: 'MAXIMUM', outShape: [1, 2, 2, 1],
+    op: 'MAXIMUM',
+    outShape: [1, 2, 2, 1],
     build: (_, x) => ({ inputs: [x, x], options: options(MaximumMinimumOptionsT) }),
     float: (v) => v,
   },
@@ -97,10 +147,26 @@ const COPY_CASES: CopyCase[] = [
 
 async function copyOp(c: CopyCase, outScale: number, outZp: number): Promise<number[]> {
   const b = new TfliteBuilder();
-  const x = b.addTensor({ name: 'x', shape: [1, 2, 2, 1], dtype: 'int8', quantization: { scale: [0.1], zeroPoint: [-20] } });
-  const y = b.addTensor({ name: 'y', shape: c.outShape, dtype: 'int8', quantization: { scale: [outScale], zeroPoint: [outZp] } });
+  const x = b.addTensor({
+    name: 'x',
+    shape: [1, 2, 2, 1],
+    dtype: 'int8',
+    quantization: { scale: [0.1], zeroPoint: [-20] },
+  });
+  const y = b.addTensor({
+    name: 'y',
+    shape: c.outShape,
+    dtype: 'int8',
+    quantization: { scale: [outScale], zeroPoint: [outZp] },
+  });
   const spec = c.build(b, x);
-  b.addOperator({ op: c.op, version: c.op === 'RESHAPE' ? 1 : 2, inputs: spec.inputs, outputs: [y], options: spec.options });
+  b.addOperator({
+    op: c.op,
+    version: c.op === 'RESHAPE' ? 1 : 2,
+    inputs: spec.inputs,
+    outputs: [y],
+    options: spec.options,
+  });
   b.setInputs([x]).setOutputs([y]);
   const [out] = await runTflite(b.finish(), [{ data: Int32Array.from([10, 20, 30, 40]), shape: [1, 2, 2, 1] }]);
   return Array.from(out.data, (q) => (q - outZp) * outScale);
@@ -109,23 +175,29 @@ async function copyOp(c: CopyCase, outScale: number, outZp: number): Promise<num
 describe('operators that need equal input/output parameters', () => {
   const values = [10, 20, 30, 40].map((q) => (q + 20) * 0.1);
 
-  test.each(COPY_CASES.map((c) => [c.op, c] as const))('%s is marked shared and is exact with shared parameters', async (op, c) => {
-    expect(QUANT_RULES[op].shared).toBe(true);
-    const got = await copyOp(c, 0.1, -20);
-    const want = c.float(values);
-    got.forEach((g, i) => expect(Math.abs(g - want[i])).toBeLessThanOrEqual(0.1 * 0.5 + 1e-6));
-  });
-
-  test.each(COPY_CASES.map((c) => [c.op, c] as const))('%s with different output parameters is rejected or wrong', async (_, c) => {
-    let wrong: boolean;
-    try {
-      const got = await copyOp(c, 0.2, 0);
+  test.each(COPY_CASES.map((c) => [c.op, c] as const))(
+    '%s is marked shared and is exact with shared parameters',
+    async (op, c) => {
+      expect(QUANT_RULES[op].shared).toBe(true);
+      const got = await copyOp(c, 0.1, -20);
       const want = c.float(values);
-      wrong = got.some((g, i) => Math.abs(g - want[i]) > 0.2);
-    } catch (e) {
-      expect(e).toMatchObject({ code: 'E_RUNTIME' });
-      wrong = true;
-    }
-    expect(wrong).toBe(true);
-  });
+      got.forEach((g, i) => expect(Math.abs(g - want[i])).toBeLessThanOrEqual(0.1 * 0.5 + 1e-6));
+    },
+  );
+
+  test.each(COPY_CASES.map((c) => [c.op, c] as const))(
+    '%s with different output parameters is rejected or wrong',
+    async (_, c) => {
+      let wrong: boolean;
+      try {
+        const got = await copyOp(c, 0.2, 0);
+        const want = c.float(values);
+        wrong = got.some((g, i) => Math.abs(g - want[i]) > 0.2);
+      } catch (e) {
+        expect(e).toMatchObject({ code: 'E_RUNTIME' });
+        wrong = true;
+      }
+      expect(wrong).toBe(true);
+    },
+  );
 });

@@ -173,18 +173,40 @@ describe('the TFLite runtime computes what the helpers predict', () => {
     const x = Int32Array.from({ length: batch * inN }, () => Math.floor(r() * 256) - 128);
 
     const b = new TfliteBuilder();
-    const xt = b.addTensor({ name: 'x', shape: [batch, inN], dtype: 'int8', quantization: { scale: [sIn], zeroPoint: [zIn] } });
+    const xt = b.addTensor({
+      name: 'x',
+      shape: [batch, inN],
+      dtype: 'int8',
+      quantization: { scale: [sIn], zeroPoint: [zIn] },
+    });
     const wt = b.addConstTensor({
-      name: 'w', shape: [outN, inN], dtype: 'int8', data: w,
+      name: 'w',
+      shape: [outN, inN],
+      dtype: 'int8',
+      data: w,
       quantization: { scale: sW, zeroPoint: sW.map(() => 0), quantizedDimension: 0 },
     });
     const biasScales = sW.map((s) => Math.fround(sIn * s));
     const bt = b.addConstTensor({
-      name: 'b', shape: [outN], dtype: 'int32', data: bias,
+      name: 'b',
+      shape: [outN],
+      dtype: 'int32',
+      data: bias,
       quantization: { scale: biasScales, zeroPoint: sW.map(() => 0), quantizedDimension: 0 },
     });
-    const yt = b.addTensor({ name: 'y', shape: [batch, outN], dtype: 'int8', quantization: { scale: [sOut], zeroPoint: [zOut] } });
-    b.addOperator({ op: 'FULLY_CONNECTED', version: 4, inputs: [xt, wt, bt], outputs: [yt], options: options(FullyConnectedOptionsT) });
+    const yt = b.addTensor({
+      name: 'y',
+      shape: [batch, outN],
+      dtype: 'int8',
+      quantization: { scale: [sOut], zeroPoint: [zOut] },
+    });
+    b.addOperator({
+      op: 'FULLY_CONNECTED',
+      version: 4,
+      inputs: [xt, wt, bt],
+      outputs: [yt],
+      options: options(FullyConnectedOptionsT),
+    });
     b.setInputs([xt]).setOutputs([yt]);
 
     const [out] = await runTflite(b.finish(), [{ data: x, shape: [batch, inN] }]);

@@ -9,7 +9,6 @@ import { channelAbsMax, quantizeBias, quantizeWeights, weightScales } from '../.
 import { EdgelockError } from '../../src/errors';
 import { rng } from '../helpers/rng';
 
-
 describe('activation parameters', () => {
   test('0.0 is exactly representable and the nudged range spans 255 steps', () => {
     const r = rng(1);

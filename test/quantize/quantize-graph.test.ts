@@ -11,38 +11,126 @@ import { readTflite } from '../../src/tflite/reader';
 import { TfliteOracle } from '../../src/tflite/oracle';
 import { rng } from '../helpers/rng';
 
-const rand = (n: number, scale: number, r: () => number) => Float32Array.from({ length: n }, () => (r() - 0.5) * 2 * scale);
+const rand = (n: number, scale: number, r: () => number) =>
+  Float32Array.from({ length: n }, () => (r() - 0.5) * 2 * scale);
 
 /** x[1,6,6,2] → CONV_2D 3×3 (RELU) → DEPTHWISE 3×3 (RELU6) → MAX_POOL 2×2 → RESHAPE → FC → SOFTMAX, plus ADD/MAXIMUM with constants. */
 function floatGraph(): TflGraph {
   const r = rng(3);
   const g = emptyGraph();
   const x = addTensor(g, { name: 'x', shape: [1, 6, 6, 2], dtype: 'float32', source: 'x' });
-  const w1 = addTensor(g, { name: 'w1', shape: [4, 3, 3, 2], dtype: 'float32', data: rand(72, 0.5, r), role: 'conv-weight' });
+  const w1 = addTensor(g, {
+    name: 'w1',
+    shape: [4, 3, 3, 2],
+    dtype: 'float32',
+    data: rand(72, 0.5, r),
+    role: 'conv-weight',
+  });
   const b1 = addTensor(g, { name: 'b1', shape: [4], dtype: 'float32', data: rand(4, 0.2, r), role: 'bias' });
   const c1 = addTensor(g, { name: 'c1', shape: [1, 4, 4, 4], dtype: 'float32', source: 'relu1' });
-  const w2 = addTensor(g, { name: 'w2', shape: [1, 3, 3, 4], dtype: 'float32', data: rand(36, 0.5, r), role: 'depthwise-weight' });
+  const w2 = addTensor(g, {
+    name: 'w2',
+    shape: [1, 3, 3, 4],
+    dtype: 'float32',
+    data: rand(36, 0.5, r),
+    role: 'depthwise-weight',
+  });
   const b2 = addTensor(g, { name: 'b2', shape: [4], dtype: 'float32', data: rand(4, 0.2, r), role: 'bias' });
   const c2 = addTensor(g, { name: 'c2', shape: [1, 4, 4, 4], dtype: 'float32', source: 'clip2' });
-  const k = addTensor(g, { name: 'k', shape: [4], dtype: 'float32', data: Float32Array.from([0.5, -0.25, 1, 0]), role: 'const-operand' });
+  const k = addTensor(g, {
+    name: 'k',
+    shape: [4],
+    dtype: 'float32',
+    data: Float32Array.from([0.5, -0.25, 1, 0]),
+    role: 'const-operand',
+  });
   const a = addTensor(g, { name: 'a', shape: [1, 4, 4, 4], dtype: 'float32', source: 'add' });
-  const zero = addTensor(g, { name: 'zero', shape: [], dtype: 'float32', data: Float32Array.from([0]), role: 'const-operand' });
+  const zero = addTensor(g, {
+    name: 'zero',
+    shape: [],
+    dtype: 'float32',
+    data: Float32Array.from([0]),
+    role: 'const-operand',
+  });
   const m = addTensor(g, { name: 'm', shape: [1, 4, 4, 4], dtype: 'float32', source: 'max' });
   const p = addTensor(g, { name: 'p', shape: [1, 2, 2, 4], dtype: 'float32', source: 'pool' });
-  const shape = addTensor(g, { name: 'shape', shape: [2], dtype: 'int32', data: Int32Array.from([1, 16]), role: 'shape' });
+  const shape = addTensor(g, {
+    name: 'shape',
+    shape: [2],
+    dtype: 'int32',
+    data: Int32Array.from([1, 16]),
+    role: 'shape',
+  });
   const f = addTensor(g, { name: 'f', shape: [1, 16], dtype: 'float32', source: 'flat' });
   const w3 = addTensor(g, { name: 'w3', shape: [5, 16], dtype: 'float32', data: rand(80, 0.5, r), role: 'fc-weight' });
   const b3 = addTensor(g, { name: 'b3', shape: [5], dtype: 'float32', data: rand(5, 0.2, r), role: 'bias' });
   const l = addTensor(g, { name: 'l', shape: [1, 5], dtype: 'float32', source: 'logits' });
   const y = addTensor(g, { name: 'y', shape: [1, 5], dtype: 'float32', source: 'probs' });
   const op = (o: Omit<TflOp, 'onnxNode'>, node: string) => g.ops.push({ ...o, onnxNode: node });
-  op({ op: 'CONV_2D', inputs: [x, w1, b1], outputs: [c1], options: { kind: 'Conv2D', padding: 'VALID', strideW: 1, strideH: 1, dilationW: 1, dilationH: 1, fusedActivation: 'RELU' } }, 'conv1');
-  op({ op: 'DEPTHWISE_CONV_2D', inputs: [c1, w2, b2], outputs: [c2], options: { kind: 'DepthwiseConv2D', padding: 'SAME', strideW: 1, strideH: 1, depthMultiplier: 1, dilationW: 1, dilationH: 1, fusedActivation: 'RELU6' } }, 'dw2');
+  op(
+    {
+      op: 'CONV_2D',
+      inputs: [x, w1, b1],
+      outputs: [c1],
+      options: {
+        kind: 'Conv2D',
+        padding: 'VALID',
+        strideW: 1,
+        strideH: 1,
+        dilationW: 1,
+        dilationH: 1,
+        fusedActivation: 'RELU',
+      },
+    },
+    'conv1',
+  );
+  op(
+    {
+      op: 'DEPTHWISE_CONV_2D',
+      inputs: [c1, w2, b2],
+      outputs: [c2],
+      options: {
+        kind: 'DepthwiseConv2D',
+        padding: 'SAME',
+        strideW: 1,
+        strideH: 1,
+        depthMultiplier: 1,
+        dilationW: 1,
+        dilationH: 1,
+        fusedActivation: 'RELU6',
+      },
+    },
+    'dw2',
+  );
   op({ op: 'ADD', inputs: [c2, k], outputs: [a], options: { kind: 'Add', fusedActivation: 'NONE' } }, 'add');
   op({ op: 'MAXIMUM', inputs: [a, zero], outputs: [m], options: { kind: 'MaximumMinimum' } }, 'max');
-  op({ op: 'MAX_POOL_2D', inputs: [m], outputs: [p], options: { kind: 'Pool2D', padding: 'VALID', strideW: 2, strideH: 2, filterW: 2, filterH: 2, fusedActivation: 'NONE' } }, 'pool');
+  op(
+    {
+      op: 'MAX_POOL_2D',
+      inputs: [m],
+      outputs: [p],
+      options: {
+        kind: 'Pool2D',
+        padding: 'VALID',
+        strideW: 2,
+        strideH: 2,
+        filterW: 2,
+        filterH: 2,
+        fusedActivation: 'NONE',
+      },
+    },
+    'pool',
+  );
   op({ op: 'RESHAPE', inputs: [p, shape], outputs: [f], options: { kind: 'Reshape', newShape: [1, 16] } }, 'flat');
-  op({ op: 'FULLY_CONNECTED', inputs: [f, w3, b3], outputs: [l], options: { kind: 'FullyConnected', fusedActivation: 'NONE', keepNumDims: false } }, 'fc');
+  op(
+    {
+      op: 'FULLY_CONNECTED',
+      inputs: [f, w3, b3],
+      outputs: [l],
+      options: { kind: 'FullyConnected', fusedActivation: 'NONE', keepNumDims: false },
+    },
+    'fc',
+  );
   op({ op: 'SOFTMAX', inputs: [l], outputs: [y], options: { kind: 'Softmax', beta: 1 } }, 'softmax');
   g.inputs = [x];
   g.outputs = [y];
@@ -70,7 +158,11 @@ describe('quantizeGraph', () => {
   const q = quantizeGraph(floatGraph(), RANGES, { io: 'int8' });
 
   test('weights: int8 symmetric per output channel on the TFLite axis, zp 0', () => {
-    for (const [name, axis, channels] of [['w1', 0, 4], ['w2', 3, 4], ['w3', 0, 5]] as const) {
+    for (const [name, axis, channels] of [
+      ['w1', 0, 4],
+      ['w2', 3, 4],
+      ['w3', 0, 5],
+    ] as const) {
       const t = byName(q, name);
       expect(t.dtype).toBe('int8');
       expect(t.quant!.axis).toBe(axis);
@@ -81,7 +173,11 @@ describe('quantizeGraph', () => {
   });
 
   test('bias: int32, scale = input scale × weight scale[c], zp 0', () => {
-    for (const [bias, weight, input] of [['b1', 'w1', 'x'], ['b2', 'w2', 'c1'], ['b3', 'w3', 'f']]) {
+    for (const [bias, weight, input] of [
+      ['b1', 'w1', 'x'],
+      ['b2', 'w2', 'c1'],
+      ['b3', 'w3', 'f'],
+    ]) {
       const b = byName(q, bias);
       const w = byName(q, weight);
       const inScale = byName(q, input).quant!.scale[0];
@@ -134,10 +230,14 @@ describe('quantizeGraph', () => {
   test('errors: missing range, op without an int8 kernel, fused TANH', () => {
     const missing = new Map(RANGES);
     missing.delete('logits');
-    expect(() => quantizeGraph(floatGraph(), missing, { io: 'int8' })).toThrow(expect.objectContaining({ code: 'E_QUANT_RANGE' }));
+    expect(() => quantizeGraph(floatGraph(), missing, { io: 'int8' })).toThrow(
+      expect.objectContaining({ code: 'E_QUANT_RANGE' }),
+    );
     const div = floatGraph();
     div.ops[2] = { ...div.ops[2], op: 'DIV', options: { kind: 'Div', fusedActivation: 'NONE' } };
-    expect(() => quantizeGraph(div, RANGES, { io: 'int8' })).toThrow(expect.objectContaining({ code: 'E_TFLITE_UNSUPPORTED', location: { node: 'add', op: 'DIV' } }));
+    expect(() => quantizeGraph(div, RANGES, { io: 'int8' })).toThrow(
+      expect.objectContaining({ code: 'E_TFLITE_UNSUPPORTED', location: { node: 'add', op: 'DIV' } }),
+    );
     const tanh = floatGraph();
     tanh.ops[2] = { ...tanh.ops[2], options: { kind: 'Add', fusedActivation: 'TANH' } };
     expect(() => quantizeGraph(tanh, RANGES, { io: 'int8' })).toThrow(EdgelockError);

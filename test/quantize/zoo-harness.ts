@@ -63,9 +63,24 @@ interface Case {
 // split and evaluated on its held-back 'test' split (neither is used for training).
 const CASES: Case[] = [
   { name: 'mnist-mlp', calib: () => mnist('train', 500), evaluation: () => mnist('test', 10000), minAgreement: 0.995 },
-  { name: 'mnist-lenet', calib: () => mnist('train', 500), evaluation: () => mnist('test', 10000), minAgreement: 0.995 },
-  { name: 'kws-dscnn', calib: () => synthetic('kws-dscnn', 'calib', 300), evaluation: () => synthetic('kws-dscnn', 'test', 1000), minAgreement: 0.99 },
-  { name: 'cifar-resnet8', calib: () => synthetic('cifar-resnet8', 'calib', 300), evaluation: () => synthetic('cifar-resnet8', 'test', 1000), minAgreement: 0.99 },
+  {
+    name: 'mnist-lenet',
+    calib: () => mnist('train', 500),
+    evaluation: () => mnist('test', 10000),
+    minAgreement: 0.995,
+  },
+  {
+    name: 'kws-dscnn',
+    calib: () => synthetic('kws-dscnn', 'calib', 300),
+    evaluation: () => synthetic('kws-dscnn', 'test', 1000),
+    minAgreement: 0.99,
+  },
+  {
+    name: 'cifar-resnet8',
+    calib: () => synthetic('cifar-resnet8', 'calib', 300),
+    evaluation: () => synthetic('cifar-resnet8', 'test', 1000),
+    minAgreement: 0.99,
+  },
 ];
 
 const argmax = (a: ArrayLike<number>) => {
@@ -79,7 +94,8 @@ function toLayout(sample: Float32Array, chw: number[], layout: string): Float32A
   if (layout !== 'nhwc' || chw.length !== 3 || chw[0] === 1) return sample;
   const [c, h, w] = chw;
   const out = new Float32Array(sample.length);
-  for (let ch = 0; ch < c; ch++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[(y * w + x) * c + ch] = sample[(ch * h + y) * w + x];
+  for (let ch = 0; ch < c; ch++)
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[(y * w + x) * c + ch] = sample[(ch * h + y) * w + x];
   return out;
 }
 
@@ -122,7 +138,12 @@ function checkFlatbuffer(bytes: Uint8Array): { weights: number; biases: number }
 }
 
 /** int8 codes exactly as the runtime's QUANTIZE kernel produces them (a one-op model). */
-async function runtimeQuantize(x: Float32Array, shape: number[], scale: number, zeroPoint: number): Promise<Int32Array> {
+async function runtimeQuantize(
+  x: Float32Array,
+  shape: number[],
+  scale: number,
+  zeroPoint: number,
+): Promise<Int32Array> {
   const b = new TfliteBuilder();
   const i = b.addTensor({ name: 'x', shape, dtype: 'float32' });
   const o = b.addTensor({ name: 'q', shape, dtype: 'int8', quantization: { scale: [scale], zeroPoint: [zeroPoint] } });
@@ -135,96 +156,101 @@ async function runtimeQuantize(x: Float32Array, shape: number[], scale: number, 
 export function zooInt8Suite(name: string): void {
   const { calib, evaluation, minAgreement } = CASES.find((c) => c.name === name)!;
   describe(`${name} int8`, () => {
-  const onnxFile = path.join(MODELS, `${name}.onnx`);
-  let compiled: ReturnType<typeof compileFloat>;
-  let floatIo: TflGraph;
-  let int8Io: TflGraph;
-  let floatIoBytes: Uint8Array;
-  let int8IoBytes: Uint8Array;
-  let evalSet: SampleSet;
+    const onnxFile = path.join(MODELS, `${name}.onnx`);
+    let compiled: ReturnType<typeof compileFloat>;
+    let floatIo: TflGraph;
+    let int8Io: TflGraph;
+    let floatIoBytes: Uint8Array;
+    let int8IoBytes: Uint8Array;
+    let evalSet: SampleSet;
 
-  beforeAll(async () => {
-    evalSet = evaluation();
-    compiled = compileFloat(fs.readFileSync(onnxFile), { file: onnxFile });
-    const cal = calib();
-    const t0 = Date.now();
-    const ranges = await calibrate(compiled.model, cal, { method: 'minmax', maxSamples: cal.count });
-    const t1 = Date.now();
-    floatIo = quantizeGraph(compiled.graph, ranges, { io: 'float' });
-    int8Io = quantizeGraph(compiled.graph, ranges, { io: 'int8' });
-    floatIoBytes = serialize(floatIo);
-    int8IoBytes = serialize(int8Io);
-    process.stdout.write(`${name}: calibration ${t1 - t0} ms (${cal.count} samples), quantize+serialize ×2 ${Date.now() - t1} ms, ${floatIoBytes.length} bytes\n`);
-  });
+    beforeAll(async () => {
+      evalSet = evaluation();
+      compiled = compileFloat(fs.readFileSync(onnxFile), { file: onnxFile });
+      const cal = calib();
+      const t0 = Date.now();
+      const ranges = await calibrate(compiled.model, cal, { method: 'minmax', maxSamples: cal.count });
+      const t1 = Date.now();
+      floatIo = quantizeGraph(compiled.graph, ranges, { io: 'float' });
+      int8Io = quantizeGraph(compiled.graph, ranges, { io: 'int8' });
+      floatIoBytes = serialize(floatIo);
+      int8IoBytes = serialize(int8Io);
+      process.stdout.write(
+        `${name}: calibration ${t1 - t0} ms (${cal.count} samples), quantize+serialize ×2 ${Date.now() - t1} ms, ${floatIoBytes.length} bytes\n`,
+      );
+    });
 
-  test('weights int8 symmetric per channel with zp 0; biases int32 with scale = in × w', () => {
-    for (const bytes of [floatIoBytes, int8IoBytes]) {
-      const { weights, biases } = checkFlatbuffer(bytes);
-      expect(weights).toBeGreaterThan(0);
-      expect(biases).toBeGreaterThan(0);
-    }
-    const sg = readTflite(floatIoBytes).subgraphs[0];
-    expect(sg.tensors[sg.inputs[0]].dtype).toBe('float32');
-    expect(sg.tensors[sg.outputs[0]].dtype).toBe('float32');
-    const sg8 = readTflite(int8IoBytes).subgraphs[0];
-    expect(sg8.tensors[sg8.inputs[0]].dtype).toBe('int8');
-    expect(sg8.tensors[sg8.outputs[0]].dtype).toBe('int8');
-    // every tensor between the boundaries is integer
-    for (const t of sg8.tensors) expect(['int8', 'int32']).toContain(t.dtype);
-  });
-
-  test(`top-1 agreement with the float ONNX model ≥ ${(100 * minAgreement).toFixed(1)}%`, async () => {
-    const set = evalSet;
-    const session = await ort.InferenceSession.create(onnxFile);
-    const oracle = await TfliteOracle.load(floatIoBytes);
-    const size = set.sampleShape.reduce((a, b) => a * b, 1);
-    const layout = compiled.graph.inputLayouts[0];
-    const tfliteShape = oracle.inputShapes[0];
-    let agree = 0;
-    try {
-      for (let i = 0; i < set.count; i++) {
-        const x = set.data.slice(i * size, (i + 1) * size);
-        const ref = await session.run({ input: new ort.Tensor('float32', x, [1, ...set.sampleShape]) });
-        const [y] = oracle.run([{ data: toLayout(x, set.sampleShape, layout), shape: tfliteShape }]);
-        if (argmax(ref.logits.data as Float32Array) === argmax(y.data)) agree++;
+    test('weights int8 symmetric per channel with zp 0; biases int32 with scale = in × w', () => {
+      for (const bytes of [floatIoBytes, int8IoBytes]) {
+        const { weights, biases } = checkFlatbuffer(bytes);
+        expect(weights).toBeGreaterThan(0);
+        expect(biases).toBeGreaterThan(0);
       }
-    } finally {
-      oracle.dispose();
-      await session.release();
-    }
-    const rate = agree / set.count;
-    process.stdout.write(`${name}: int8 top-1 agreement ${agree}/${set.count} = ${(100 * rate).toFixed(2)}%\n`);
-    expect(rate).toBeGreaterThanOrEqual(minAgreement);
-  });
+      const sg = readTflite(floatIoBytes).subgraphs[0];
+      expect(sg.tensors[sg.inputs[0]].dtype).toBe('float32');
+      expect(sg.tensors[sg.outputs[0]].dtype).toBe('float32');
+      const sg8 = readTflite(int8IoBytes).subgraphs[0];
+      expect(sg8.tensors[sg8.inputs[0]].dtype).toBe('int8');
+      expect(sg8.tensors[sg8.outputs[0]].dtype).toBe('int8');
+      // every tensor between the boundaries is integer
+      for (const t of sg8.tensors) expect(['int8', 'int32']).toContain(t.dtype);
+    });
 
-  test('--io int8 runs and its dequantised outputs match --io float within one output step', async () => {
-    const set = evalSet;
-    const n = Math.min(100, set.count);
-    const sg = readTflite(int8IoBytes).subgraphs[0];
-    const inQ = sg.tensors[sg.inputs[0]].quantization!;
-    const outQ = sg.tensors[sg.outputs[0]].quantization!;
-    const [sIn, zIn] = [inQ.scale[0], Number(inQ.zeroPoint[0])];
-    const [sOut, zOut] = [outQ.scale[0], Number(outQ.zeroPoint[0])];
-    const i8 = await TfliteOracle.load(int8IoBytes);
-    const f32 = await TfliteOracle.load(floatIoBytes);
-    const size = set.sampleShape.reduce((a, b) => a * b, 1);
-    const layout = compiled.graph.inputLayouts[0];
-    let worst = 0;
-    try {
-      expect(i8.inputDtypes).toEqual(['int8']);
-      for (let i = 0; i < n; i++) {
-        const x = toLayout(set.data.slice(i * size, (i + 1) * size), set.sampleShape, layout);
-        const xq = await runtimeQuantize(x, i8.inputShapes[0], sIn, zIn);
-        const [yq] = i8.run([{ data: xq, shape: i8.inputShapes[0] }]);
-        const [yf] = f32.run([{ data: x, shape: f32.inputShapes[0] }]);
-        for (let k = 0; k < yf.data.length; k++) worst = Math.max(worst, Math.abs((yq.data[k] - zOut) * sOut - yf.data[k]));
+    test(`top-1 agreement with the float ONNX model ≥ ${(100 * minAgreement).toFixed(1)}%`, async () => {
+      const set = evalSet;
+      const session = await ort.InferenceSession.create(onnxFile);
+      const oracle = await TfliteOracle.load(floatIoBytes);
+      const size = set.sampleShape.reduce((a, b) => a * b, 1);
+      const layout = compiled.graph.inputLayouts[0];
+      const tfliteShape = oracle.inputShapes[0];
+      let agree = 0;
+      try {
+        for (let i = 0; i < set.count; i++) {
+          const x = set.data.slice(i * size, (i + 1) * size);
+          const ref = await session.run({ input: new ort.Tensor('float32', x, [1, ...set.sampleShape]) });
+          const [y] = oracle.run([{ data: toLayout(x, set.sampleShape, layout), shape: tfliteShape }]);
+          if (argmax(ref.logits.data as Float32Array) === argmax(y.data)) agree++;
+        }
+      } finally {
+        oracle.dispose();
+        await session.release();
       }
-    } finally {
-      i8.dispose();
-      f32.dispose();
-    }
-    process.stdout.write(`${name}: --io int8 vs --io float worst difference ${(worst / sOut).toFixed(3)} output steps\n`);
-    expect(worst).toBeLessThanOrEqual(sOut * (1 + 1e-6));
-  });
+      const rate = agree / set.count;
+      process.stdout.write(`${name}: int8 top-1 agreement ${agree}/${set.count} = ${(100 * rate).toFixed(2)}%\n`);
+      expect(rate).toBeGreaterThanOrEqual(minAgreement);
+    });
+
+    test('--io int8 runs and its dequantised outputs match --io float within one output step', async () => {
+      const set = evalSet;
+      const n = Math.min(100, set.count);
+      const sg = readTflite(int8IoBytes).subgraphs[0];
+      const inQ = sg.tensors[sg.inputs[0]].quantization!;
+      const outQ = sg.tensors[sg.outputs[0]].quantization!;
+      const [sIn, zIn] = [inQ.scale[0], Number(inQ.zeroPoint[0])];
+      const [sOut, zOut] = [outQ.scale[0], Number(outQ.zeroPoint[0])];
+      const i8 = await TfliteOracle.load(int8IoBytes);
+      const f32 = await TfliteOracle.load(floatIoBytes);
+      const size = set.sampleShape.reduce((a, b) => a * b, 1);
+      const layout = compiled.graph.inputLayouts[0];
+      let worst = 0;
+      try {
+        expect(i8.inputDtypes).toEqual(['int8']);
+        for (let i = 0; i < n; i++) {
+          const x = toLayout(set.data.slice(i * size, (i + 1) * size), set.sampleShape, layout);
+          const xq = await runtimeQuantize(x, i8.inputShapes[0], sIn, zIn);
+          const [yq] = i8.run([{ data: xq, shape: i8.inputShapes[0] }]);
+          const [yf] = f32.run([{ data: x, shape: f32.inputShapes[0] }]);
+          for (let k = 0; k < yf.data.length; k++)
+            worst = Math.max(worst, Math.abs((yq.data[k] - zOut) * sOut - yf.data[k]));
+        }
+      } finally {
+        i8.dispose();
+        f32.dispose();
+      }
+      process.stdout.write(
+        `${name}: --io int8 vs --io float worst difference ${(worst / sOut).toFixed(3)} output steps\n`,
+      );
+      expect(worst).toBeLessThanOrEqual(sOut * (1 + 1e-6));
+    });
   });
 }

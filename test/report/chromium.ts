@@ -9,7 +9,16 @@ import { pathToFileURL } from 'url';
 export const CHROMIUM = '/usr/bin/chromium';
 
 /** Flags for a closed network: no background connections, no sandbox as root, fresh profile per launch. */
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export interface PageView<T> {
   errors: string[];

@@ -59,7 +59,17 @@ beforeAll(async () => {
     train: loadLabelledSet('mnist-train'),
     material: { master },
     owner: { id: OWNER, signature: ownerSignature(OWNER_KEY, OWNER) },
-    attacks: { fraction: 0.005, fineTuneFraction: 0.02, epochs: 2, pruneFractions: [0, 0.5, 0.95], fineTuneEpochs: [1], queryBudgets: [600], seed: 3, threads: 1, lockAttacks: ['no-key', 'random-key'] },
+    attacks: {
+      fraction: 0.005,
+      fineTuneFraction: 0.02,
+      epochs: 2,
+      pruneFractions: [0, 0.5, 0.95],
+      fineTuneEpochs: [1],
+      queryBudgets: [600],
+      seed: 3,
+      threads: 1,
+      lockAttacks: ['no-key', 'random-key'],
+    },
     boards: [port],
     boardRuns: 4,
   });
@@ -76,9 +86,17 @@ afterAll(async () => {
 describe('report on a locked, watermarked, packaged model with attacks and a board', () => {
   test('finds every protection the package carries and none it does not', () => {
     const applied = Object.fromEntries(report.protections.map((p) => [p.id, p.applied]));
-    expect(applied).toEqual({ lock: true, watermark: true, package: true, attestation: true, fingerprint: false, 'query-limit': false });
+    expect(applied).toEqual({
+      lock: true,
+      watermark: true,
+      package: true,
+      attestation: true,
+      fingerprint: false,
+      'query-limit': false,
+    });
     for (const p of report.protections) {
-      for (const k of ['scenario', 'method', 'size', 'category', 'function', 'targets'] as const) expect(p.aspects[k].length).toBeGreaterThan(0);
+      for (const k of ['scenario', 'method', 'size', 'category', 'function', 'targets'] as const)
+        expect(p.aspects[k].length).toBeGreaterThan(0);
     }
     expect(report.artefact.package).toMatchObject({ version: '1.2.3', securityCounter: 4, wrappedModelKey: true });
     expect(report.artefact.lock).toMatchObject({ scheme: 'seal', binding: 'model' });
@@ -125,7 +143,8 @@ describe('report on a locked, watermarked, packaged model with attacks and a boa
   test('no key material in the data or the page', () => {
     const text = JSON.stringify(report) + html;
     for (const k of [master, OWNER_KEY, ownerSignature(OWNER_KEY, OWNER)]) {
-      for (const form of [k.toString('hex'), k.toString('hex').toUpperCase(), k.toString('base64')]) expect(text).not.toContain(form);
+      for (const form of [k.toString('hex'), k.toString('hex').toUpperCase(), k.toString('base64')])
+        expect(text).not.toContain(form);
     }
   });
 
@@ -134,7 +153,9 @@ describe('report on a locked, watermarked, packaged model with attacks and a boa
       const q = (s: string) => Array.from(document.querySelectorAll(s));
       return {
         sections: q('section[id]').map((s) => s.id),
-        protections: q('[data-protection]').map((s) => `${s.getAttribute('data-protection')}:${s.getAttribute('data-applied')}`),
+        protections: q('[data-protection]').map(
+          (s) => `${s.getAttribute('data-protection')}:${s.getAttribute('data-applied')}`,
+        ),
         charts: q('figure[data-chart]').map((f) => ({
           id: f.getAttribute('data-chart'),
           points: Number(f.getAttribute('data-points')),
@@ -148,8 +169,17 @@ describe('report on a locked, watermarked, packaged model with attacks and a boa
     expect(view.errors).toEqual([]);
     expect(view.requests).toEqual([]);
     expect(view.probe.scripts).toBe(0);
-    expect(view.probe.sections).toEqual(expect.arrayContaining(['artefact', 'summary-section', 'protections', 'evidence', 'not-measured', 'inputs']));
-    expect(view.probe.protections).toEqual(['lock:true', 'watermark:true', 'package:true', 'attestation:true', 'fingerprint:false', 'query-limit:false']);
+    expect(view.probe.sections).toEqual(
+      expect.arrayContaining(['artefact', 'summary-section', 'protections', 'evidence', 'not-measured', 'inputs']),
+    );
+    expect(view.probe.protections).toEqual([
+      'lock:true',
+      'watermark:true',
+      'package:true',
+      'attestation:true',
+      'fingerprint:false',
+      'query-limit:false',
+    ]);
     const ids = view.probe.charts.map((c) => c.id);
     expect(ids).toEqual(['accuracy', 'watermark-removal', 'watermark-accuracy', 'lock-attacks', 'size', 'boards']);
     for (const c of view.probe.charts) {
@@ -158,7 +188,9 @@ describe('report on a locked, watermarked, packaged model with attacks and a boa
       expect(c.marks).toBeGreaterThanOrEqual(c.points);
     }
     // the removal/extraction plots hold one point per attacked copy
-    expect(view.probe.charts.find((c) => c.id === 'watermark-removal')!.points).toBe(report.evidence.watermark!.curves.length);
+    expect(view.probe.charts.find((c) => c.id === 'watermark-removal')!.points).toBe(
+      report.evidence.watermark!.curves.length,
+    );
   }, 120000);
 });
 
@@ -167,9 +199,22 @@ describe('edgelock report on the command line', () => {
 
   test('a plain .tflite with a watermark record: JSON and HTML from one run; what was not measured is listed', async () => {
     const out = join(dir, 'plain.html');
-    const json = JSON.parse(await cli([join(FIXTURES, 'mnist-lenet-wm.tflite'), '-o', out, '--json', '--data', 'mnist-test', '--limit', '50']));
+    const json = JSON.parse(
+      await cli([
+        join(FIXTURES, 'mnist-lenet-wm.tflite'),
+        '-o',
+        out,
+        '--json',
+        '--data',
+        'mnist-test',
+        '--limit',
+        '50',
+      ]),
+    );
     expect(json.format).toBe('edgelock-report');
-    expect(json.protections.filter((p: { applied: boolean }) => p.applied).map((p: { id: string }) => p.id)).toEqual(['watermark']);
+    expect(json.protections.filter((p: { applied: boolean }) => p.applied).map((p: { id: string }) => p.id)).toEqual([
+      'watermark',
+    ]);
     expect(json.evidence.accuracy.withKey).toBeGreaterThan(0.9);
     expect(json.evidence.accuracy.withoutKey).toBeUndefined();
     expect(json.notMeasured.join('\n')).toMatch(/--owner/);
@@ -178,7 +223,10 @@ describe('edgelock report on the command line', () => {
 
   test('a hostile artefact cannot inject markup into the page', async () => {
     const wm = readOnnx(readFileSync(join(FIXTURES, 'mnist-lenet-wm.onnx')));
-    const evil = withRecord(wm, { ...recordFromOnnx(wm)!, modelId: '<script>alert(1)</script><img src=x onerror=alert(2)>' });
+    const evil = withRecord(wm, {
+      ...recordFromOnnx(wm)!,
+      modelId: '<script>alert(1)</script><img src=x onerror=alert(2)>',
+    });
     const file = join(dir, 'evil<b>.onnx');
     writeFileSync(file, writeOnnx(evil));
     const out = join(dir, 'evil.html');
@@ -192,7 +240,11 @@ describe('edgelock report on the command line', () => {
   }, 60000);
 
   test('usage errors are catalogue errors', async () => {
-    const code = async (args: string[]) => cli(args).then(() => 'ok', (e: { code?: string }) => e.code);
+    const code = async (args: string[]) =>
+      cli(args).then(
+        () => 'ok',
+        (e: { code?: string }) => e.code,
+      );
     const model = join(FIXTURES, 'mnist-lenet-wm.tflite');
     expect(await code([model])).toBe('E_USAGE');
     expect(await code([model, '--json', '--attacks'])).toBe('E_USAGE');

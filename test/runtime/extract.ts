@@ -43,7 +43,15 @@ export function extract(bytes: Uint8Array, first: number, last: number, outputs?
       name: `t${t}`,
       shape: [...src.shape],
       dtype,
-      ...(q && q.scale.length ? { quantization: { scale: [...q.scale], zeroPoint: q.zeroPoint.map(Number), quantizedDimension: q.quantizedDimension } } : {}),
+      ...(q && q.scale.length
+        ? {
+            quantization: {
+              scale: [...q.scale],
+              zeroPoint: q.zeroPoint.map(Number),
+              quantizedDimension: q.quantizedDimension,
+            },
+          }
+        : {}),
     };
     const idx = isConst(t)
       ? b.addConstTensor({ ...spec, data: Uint8Array.from(model.buffers[src.buffer].data) })

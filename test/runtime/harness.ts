@@ -28,12 +28,22 @@ export const STRICT_FLAGS = ['-std=c99', '-Wall', '-Wextra', '-Werror', '-pedant
  */
 export function buildHarness(sanitize = false, defines: string[] = []): string {
   const flags = [
-    ...(sanitize ? ['-O1', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-fno-omit-frame-pointer'] : ['-O2']),
+    ...(sanitize
+      ? ['-O1', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-fno-omit-frame-pointer']
+      : ['-O2']),
     ...defines.map((d) => `-D${d}`),
   ];
   const sources = [...runtimeSources(), path.join(RUNTIME_DIR, 'host/el_run.c')];
-  const headers = fs.readdirSync(RUNTIME_DIR).filter((f) => f.endsWith('.h')).map((f) => path.join(RUNTIME_DIR, f))
-    .concat(fs.readdirSync(path.join(RUNTIME_DIR, 'kernels')).filter((f) => f.endsWith('.h')).map((f) => path.join(RUNTIME_DIR, 'kernels', f)));
+  const headers = fs
+    .readdirSync(RUNTIME_DIR)
+    .filter((f) => f.endsWith('.h'))
+    .map((f) => path.join(RUNTIME_DIR, f))
+    .concat(
+      fs
+        .readdirSync(path.join(RUNTIME_DIR, 'kernels'))
+        .filter((f) => f.endsWith('.h'))
+        .map((f) => path.join(RUNTIME_DIR, 'kernels', f)),
+    );
   const hash = crypto.createHash('sha256');
   hash.update(JSON.stringify([STRICT_FLAGS, flags]));
   for (const f of [...sources, ...headers].sort()) hash.update(f).update(fs.readFileSync(f));
@@ -76,7 +86,14 @@ function bytesOf(a: RuntimeInput): Buffer {
 }
 
 /** Runs one inference through the C harness. */
-export function runC(exe: string, model: Uint8Array, inputs: RuntimeInput[], arena?: number, overrides: { tensor: number; data: Uint8Array }[] = [], flags: string[] = []): CRunResult {
+export function runC(
+  exe: string,
+  model: Uint8Array,
+  inputs: RuntimeInput[],
+  arena?: number,
+  overrides: { tensor: number; data: Uint8Array }[] = [],
+  flags: string[] = [],
+): CRunResult {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'el-run-'));
   try {
     const modelPath = path.join(dir, 'model.tflite');
@@ -111,7 +128,11 @@ export function runC(exe: string, model: Uint8Array, inputs: RuntimeInput[], are
 }
 
 /** Prepares (and, when valid, invokes) many model files in one harness process. */
-export function runBatch(exe: string, files: string[], arena = 1 << 20): { statuses: string[]; stderr: string; exitCode: number | null } {
+export function runBatch(
+  exe: string,
+  files: string[],
+  arena = 1 << 20,
+): { statuses: string[]; stderr: string; exitCode: number | null } {
   const r = spawnSync(exe, ['--batch', ...files, '--arena', String(arena)], { encoding: 'utf8', maxBuffer: 16 << 20 });
   const statuses = r.stdout
     .split('\n')
@@ -121,16 +142,26 @@ export function runBatch(exe: string, files: string[], arena = 1 << 20): { statu
 }
 
 /** Runs the oracle; int8 inputs are passed as Int32Array as the JS API requires. */
-export async function runOracle(model: Uint8Array, inputs: RuntimeInput[], shapes: number[][]): Promise<(Int32Array | Float32Array)[]> {
+export async function runOracle(
+  model: Uint8Array,
+  inputs: RuntimeInput[],
+  shapes: number[][],
+): Promise<(Int32Array | Float32Array)[]> {
   return (await runOracleMany(model, [inputs], shapes))[0];
 }
 
 /** Loads the model into the oracle once and runs every input set. */
-export async function runOracleMany(model: Uint8Array, inputSets: RuntimeInput[][], shapes: number[][]): Promise<(Int32Array | Float32Array)[][]> {
+export async function runOracleMany(
+  model: Uint8Array,
+  inputSets: RuntimeInput[][],
+  shapes: number[][],
+): Promise<(Int32Array | Float32Array)[][]> {
   const oracle = await TfliteOracle.load(model);
   try {
     return inputSets.map((inputs) =>
-      oracle.run(inputs.map((x, i) => ({ data: x instanceof Float32Array ? x : Int32Array.from(x), shape: shapes[i] }))).map((t) => t.data),
+      oracle
+        .run(inputs.map((x, i) => ({ data: x instanceof Float32Array ? x : Int32Array.from(x), shape: shapes[i] })))
+        .map((t) => t.data),
     );
   } finally {
     oracle.dispose();
@@ -142,7 +173,11 @@ export async function runOracleMany(model: Uint8Array, inputSets: RuntimeInput[]
  * TFLite kernel ran, "TfLiteXNNPackDelegate" when XNNPACK took the node. XNNPACK's int8 kernels use
  * their own requantisation arithmetic and are not bit-exact with TFLite's reference kernels.
  */
-export async function oracleKernels(model: Uint8Array, shapes: number[][], kinds: ('int8' | 'float32')[]): Promise<string[]> {
+export async function oracleKernels(
+  model: Uint8Array,
+  shapes: number[][],
+  kinds: ('int8' | 'float32')[],
+): Promise<string[]> {
   // The profiler occasionally returns no events for a fresh interpreter; ask again (a few times).
   for (let attempt = 0; attempt < 4; attempt++) {
     const kernels = await profileOnce(model, shapes, kinds);
@@ -161,20 +196,28 @@ async function profileOnce(model: Uint8Array, shapes: number[][], kinds: ('int8'
   try {
     delete g.MessageChannel;
     const exact = model.buffer.slice(model.byteOffset, model.byteOffset + model.byteLength);
-    runner = await tflite.loadTFLiteModel(exact, { numThreads: 1, enableProfiling: true, maxProfilingBufferEntries: 1 << 20 });
+    runner = await tflite.loadTFLiteModel(exact, {
+      numThreads: 1,
+      enableProfiling: true,
+      maxProfilingBufferEntries: 1 << 20,
+    });
   } finally {
     if (messageChannel !== undefined) g.MessageChannel = messageChannel;
   }
   const inputs = shapes.map((s, i) => {
     const n = s.reduce((a, b) => a * b, 1);
-    return kinds[i] === 'float32' ? tf.tensor(new Float32Array(n), s, 'float32') : tf.tensor(new Int32Array(n), s, 'int32');
+    return kinds[i] === 'float32'
+      ? tf.tensor(new Float32Array(n), s, 'float32')
+      : tf.tensor(new Int32Array(n), s, 'int32');
   });
   const warn = console.warn;
   console.warn = () => undefined;
   try {
     for (let run = 0; run < 2; run++) {
       const out = runner.predict(inputs.length === 1 ? inputs[0] : inputs);
-      (Array.isArray(out) ? out : typeof out.dispose === 'function' ? [out] : Object.values(out)).forEach((t: { dispose(): void }) => t.dispose());
+      (Array.isArray(out) ? out : typeof out.dispose === 'function' ? [out] : Object.values(out)).forEach(
+        (t: { dispose(): void }) => t.dispose(),
+      );
     }
   } finally {
     console.warn = warn;

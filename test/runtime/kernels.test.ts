@@ -27,8 +27,14 @@ function randomCases(seed: number, count: number): KernelCase[] {
     const i = cases.length;
     const depthwise = i % 3 === 2;
     const k: [number, number] = [M.randInt(r, 1, 5), M.randInt(r, 1, 5)];
-    if (i % 7 === 0) { k[0] = 1; k[1] = 1; } // pointwise: the in-place column path
-    if (i % 5 === 1) { k[0] = 3; k[1] = 3; } // the 3x3 depthwise path
+    if (i % 7 === 0) {
+      k[0] = 1;
+      k[1] = 1;
+    } // pointwise: the in-place column path
+    if (i % 5 === 1) {
+      k[0] = 3;
+      k[1] = 3;
+    } // the 3x3 depthwise path
     const stride: [number, number] = [M.randInt(r, 1, 3), M.randInt(r, 1, 3)];
     const dilation: [number, number] = r() < 0.3 ? [M.randInt(r, 1, 3), M.randInt(r, 1, 3)] : [1, 1];
     const padding = r() < 0.5 ? 'SAME' : 'VALID';
@@ -62,10 +68,25 @@ function randomCases(seed: number, count: number): KernelCase[] {
 function randomFcCases(seed: number, count: number): KernelCase[] {
   const r = M.rng(seed);
   return Array.from({ length: count }, (_, i) => {
-    const batch = M.randInt(r, 1, 3), depth = M.randInt(r, 1, 300), units = M.randInt(r, 1, 40);
+    const batch = M.randInt(r, 1, 3),
+      depth = M.randInt(r, 1, 300),
+      units = M.randInt(r, 1, 40);
     const perChannel = r() < 0.5;
-    const model = M.fullyConnected(2000 + i, batch, depth, units, perChannel, r() < 0.8, [0, 1, 3][M.randInt(r, 0, 2)], 127);
-    return { name: `FULLY_CONNECTED ${batch}x${depth} -> ${units} ${perChannel ? 'per-channel' : 'per-tensor'}`, model, input: M.randomInt8(r, batch * depth) };
+    const model = M.fullyConnected(
+      2000 + i,
+      batch,
+      depth,
+      units,
+      perChannel,
+      r() < 0.8,
+      [0, 1, 3][M.randInt(r, 0, 2)],
+      127,
+    );
+    return {
+      name: `FULLY_CONNECTED ${batch}x${depth} -> ${units} ${perChannel ? 'per-channel' : 'per-tensor'}`,
+      model,
+      input: M.randomInt8(r, batch * depth),
+    };
   });
 }
 
@@ -85,7 +106,11 @@ function randomElementwiseCases(seed: number, count: number): KernelCase[] {
     const stride: [number, number] = [M.randInt(r, 1, 3), M.randInt(r, 1, 3)];
     const padding = r() < 0.5 || k[0] > shape[1] || k[1] > shape[2] ? 'SAME' : 'VALID';
     const model = M.pool(3000 + i, 'MAX_POOL_2D', shape, k, stride, padding, [0, 1, 3][M.randInt(r, 0, 2)]);
-    return { name: `MAX_POOL_2D ${shape.join('x')} k ${k.join('x')} s ${stride.join('x')} ${padding}`, model, input: M.randomInt8(r, M.count(shape)) };
+    return {
+      name: `MAX_POOL_2D ${shape.join('x')} k ${k.join('x')} s ${stride.join('x')} ${padding}`,
+      model,
+      input: M.randomInt8(r, M.count(shape)),
+    };
   });
 }
 
@@ -97,12 +122,24 @@ function randomPadCases(seed: number, count: number): KernelCase[] {
     const pads = shape.map(() => (r() < 0.4 ? [0, 0] : [M.randInt(r, 0, 3), M.randInt(r, 0, 3)]) as [number, number]);
     const value = i % 2 === 0 ? undefined : M.randInt(r, -128, 127);
     const model = M.pad(4000 + i, shape, pads, value);
-    return { name: `${value === undefined ? 'PAD' : 'PADV2'} ${shape.join('x')} ${JSON.stringify(pads)}`, model, input: M.randomInt8(r, M.count(shape)) };
+    return {
+      name: `${value === undefined ? 'PAD' : 'PADV2'} ${shape.join('x')} ${JSON.stringify(pads)}`,
+      model,
+      input: M.randomInt8(r, M.count(shape)),
+    };
   });
 }
 
-const CASES = [...randomCases(15, 90), ...randomFcCases(16, 30), ...randomElementwiseCases(17, 30), ...randomPadCases(18, 20)];
-const FLAVOURS: [string, string[]][] = [['default', []], ['single-rounding', ['EL_SINGLE_ROUNDING']]];
+const CASES = [
+  ...randomCases(15, 90),
+  ...randomFcCases(16, 30),
+  ...randomElementwiseCases(17, 30),
+  ...randomPadCases(18, 20),
+];
+const FLAVOURS: [string, string[]][] = [
+  ['default', []],
+  ['single-rounding', ['EL_SINGLE_ROUNDING']],
+];
 
 describe('optimised kernels equal the reference loops (host, portable C)', () => {
   for (const [flavour, defines] of FLAVOURS) {
@@ -114,8 +151,10 @@ describe('optimised kernels equal the reference loops (host, portable C)', () =>
         const ref = runC(exe, c.model.model, [c.input], undefined, [], ['--reference']);
         expect({ name: c.name, status: fast.status }).toEqual({ name: c.name, status: 'ok' });
         expect(ref.status).toBe('ok');
-        expect({ name: c.name, bytes: Buffer.from((fast.values as Int8Array[])[0]).toString('hex') })
-          .toEqual({ name: c.name, bytes: Buffer.from((ref.values as Int8Array[])[0]).toString('hex') });
+        expect({ name: c.name, bytes: Buffer.from((fast.values as Int8Array[])[0]).toString('hex') }).toEqual({
+          name: c.name,
+          bytes: Buffer.from((ref.values as Int8Array[])[0]).toString('hex'),
+        });
         compared += (fast.values as Int8Array[])[0].length;
       }
       expect(compared).toBeGreaterThan(10_000);
@@ -128,11 +167,27 @@ describe('optimised kernels equal the reference loops (host, portable C)', () =>
     let nonZero = 0;
     for (const c of CASES) {
       const sg = readTflite(c.model.model).subgraphs[0];
-      const predicted = Math.max(0, ...sg.operators.map((o) => Math.ceil(runtimeScratchBytes(o.op, o.inputs.map((i) => sg.tensors[i]?.shape), o.outputs.map((i) => sg.tensors[i]?.shape), {
-        strideW: Number(o.options?.fields.strideW ?? 1) || 1,
-        dilationW: Number(o.options?.fields.dilationWFactor ?? 1) || 1,
-      }) / 16) * 16));
-      expect({ name: c.name, scratch: runC(exe, c.model.model, [c.input]).scratch }).toEqual({ name: c.name, scratch: predicted });
+      const predicted = Math.max(
+        0,
+        ...sg.operators.map(
+          (o) =>
+            Math.ceil(
+              runtimeScratchBytes(
+                o.op,
+                o.inputs.map((i) => sg.tensors[i]?.shape),
+                o.outputs.map((i) => sg.tensors[i]?.shape),
+                {
+                  strideW: Number(o.options?.fields.strideW ?? 1) || 1,
+                  dilationW: Number(o.options?.fields.dilationWFactor ?? 1) || 1,
+                },
+              ) / 16,
+            ) * 16,
+        ),
+      );
+      expect({ name: c.name, scratch: runC(exe, c.model.model, [c.input]).scratch }).toEqual({
+        name: c.name,
+        scratch: predicted,
+      });
       expect(runC(exeDefault, c.model.model, [c.input]).scratch).toBeLessThanOrEqual(predicted);
       if (predicted > 0) nonZero++;
     }
@@ -152,11 +207,17 @@ describe('optimised kernels equal the reference loops (QEMU Cortex-M4, DSP instr
   for (const [flavour] of FLAVOURS) {
     test(`${CASES.length} random layers, ${flavour} build`, () => {
       const elf = buildQemuRuntimeHarness(flavour);
-      const results = runOnQemu(elf, CASES.map((c) => ({ model: c.model.model, input: new Uint8Array(c.input.buffer) })));
+      const results = runOnQemu(
+        elf,
+        CASES.map((c) => ({ model: c.model.model, input: new Uint8Array(c.input.buffer) })),
+      );
       let faster = 0;
       results.forEach((r, i) => {
         expect({ name: CASES[i].name, status: r.status }).toEqual({ name: CASES[i].name, status: 'ok' });
-        expect({ name: CASES[i].name, bytes: r.outFast!.toString('hex') }).toEqual({ name: CASES[i].name, bytes: r.outRef!.toString('hex') });
+        expect({ name: CASES[i].name, bytes: r.outFast!.toString('hex') }).toEqual({
+          name: CASES[i].name,
+          bytes: r.outRef!.toString('hex'),
+        });
         if (r.fast! < r.ref!) faster++;
       });
       // The optimised path really ran (it executes fewer instructions than the reference loop on most shapes).

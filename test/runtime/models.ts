@@ -59,8 +59,15 @@ function ctx(seed: number): Ctx {
   return { b: new TfliteBuilder(), r: rng(seed), n: 0 };
 }
 
-function version(op: TfliteOpName, sig: Partial<Parameters<(typeof TFLITE_OPS)[TfliteOpName]['version']>[0]> = {}): number {
-  return TFLITE_OPS[op].version({ inputTypes: [TensorType.INT8, TensorType.INT8, TensorType.INT32], outputTypes: [TensorType.INT8], ...sig });
+function version(
+  op: TfliteOpName,
+  sig: Partial<Parameters<(typeof TFLITE_OPS)[TfliteOpName]['version']>[0]> = {},
+): number {
+  return TFLITE_OPS[op].version({
+    inputTypes: [TensorType.INT8, TensorType.INT8, TensorType.INT32],
+    outputTypes: [TensorType.INT8],
+    ...sig,
+  });
 }
 
 function weights(c: Ctx, name: string, shape: number[], channels: number, axis: number, perChannel: boolean): number {
@@ -85,13 +92,15 @@ function bias(c: Ctx, name: string, n: number, inScale: number, wScales: number[
     shape: [n],
     dtype: 'int32',
     data: Int32Array.from({ length: n }, () => randInt(c.r, -3000, 3000)),
-    ...(quantized ? { quantization: { scale: wScales.map((s) => Math.fround(s * inScale)), zeroPoint: wScales.map(() => 0) } } : {}),
+    ...(quantized
+      ? { quantization: { scale: wScales.map((s) => Math.fround(s * inScale)), zeroPoint: wScales.map(() => 0) } }
+      : {}),
   });
 }
 
 /** Output scale that keeps a K-term int8 dot product mostly inside the int8 range. */
 function accScale(inScale: number, wScale: number, k: number): number {
-  return Math.fround(inScale * wScale * Math.sqrt(k) * 75 * 60 / 45);
+  return Math.fround((inScale * wScale * Math.sqrt(k) * 75 * 60) / 45);
 }
 
 export interface ConvSpec {
@@ -141,8 +150,13 @@ export function conv2d(seed: number, s: ConvSpec, depthwise = false, depthMultip
       inputs,
       outputs: [y],
       options: options(G.DepthwiseConv2DOptionsT, {
-        padding, strideH: s.stride[0], strideW: s.stride[1], depthMultiplier,
-        fusedActivationFunction: s.activation ?? 0, dilationHFactor: dil[0], dilationWFactor: dil[1],
+        padding,
+        strideH: s.stride[0],
+        strideW: s.stride[1],
+        depthMultiplier,
+        fusedActivationFunction: s.activation ?? 0,
+        dilationHFactor: dil[0],
+        dilationWFactor: dil[1],
       }),
     });
   } else {
@@ -152,25 +166,47 @@ export function conv2d(seed: number, s: ConvSpec, depthwise = false, depthMultip
       inputs,
       outputs: [y],
       options: options(G.Conv2DOptionsT, {
-        padding, strideH: s.stride[0], strideW: s.stride[1], fusedActivationFunction: s.activation ?? 0,
-        dilationHFactor: dil[0], dilationWFactor: dil[1],
+        padding,
+        strideH: s.stride[0],
+        strideW: s.stride[1],
+        fusedActivationFunction: s.activation ?? 0,
+        dilationHFactor: dil[0],
+        dilationWFactor: dil[1],
       }),
     });
   }
   return finish(c, `${depthwise ? 'depthwise' : 'conv'}_${seed}`, [x], [y]);
 }
 
-export function fullyConnected(seed: number, batch: number, depth: number, units: number, perChannel: boolean, withBias: boolean, activation = 0, zeroPointRange?: number): TestModel {
+export function fullyConnected(
+  seed: number,
+  batch: number,
+  depth: number,
+  units: number,
+  perChannel: boolean,
+  withBias: boolean,
+  activation = 0,
+  zeroPointRange?: number,
+): TestModel {
   const c = ctx(seed);
   const qin = randomQ(c.r, 0.01, 0.1, zeroPointRange ?? 20);
   const x = act(c.b, 'x', [batch, depth], qin);
   const wt = weights(c, 'w', [units, depth], units, 0, perChannel);
   const wScales = c.b.tensor(wt).quantization!.scale;
   const inputs = withBias ? [x, wt, bias(c, 'b', units, qin.scale[0], wScales)] : [x, wt];
-  const y = act(c.b, 'y', [batch, units], q(accScale(qin.scale[0], wScales[0], depth), randInt(c.r, -(zeroPointRange ?? 10), zeroPointRange ?? 10)));
+  const y = act(
+    c.b,
+    'y',
+    [batch, units],
+    q(accScale(qin.scale[0], wScales[0], depth), randInt(c.r, -(zeroPointRange ?? 10), zeroPointRange ?? 10)),
+  );
   c.b.addOperator({
     op: 'FULLY_CONNECTED',
-    version: TFLITE_OPS.FULLY_CONNECTED.version({ inputTypes: [TensorType.INT8, TensorType.INT8], outputTypes: [TensorType.INT8], inputCount: inputs.length }),
+    version: TFLITE_OPS.FULLY_CONNECTED.version({
+      inputTypes: [TensorType.INT8, TensorType.INT8],
+      outputTypes: [TensorType.INT8],
+      inputCount: inputs.length,
+    }),
     inputs,
     outputs: [y],
     options: options(G.FullyConnectedOptionsT, { fusedActivationFunction: activation }),
@@ -187,10 +223,15 @@ export function binary(seed: number, op: BinaryOp, shapeA: number[], shapeB: num
   const qb = shared ? qa : randomQ(c.r);
   const a = act(c.b, 'a', shapeA, qa);
   const bIn = act(c.b, 'b', shapeB, qb);
-  const outShape = shapeA.length >= shapeB.length
-    ? shapeA.map((d, i) => Math.max(d, shapeB[i - (shapeA.length - shapeB.length)] ?? 1))
-    : shapeB.map((d, i) => Math.max(d, shapeA[i - (shapeB.length - shapeA.length)] ?? 1));
-  const qy = shared ? qa : op === 'MUL' ? q(Math.fround(qa.scale[0] * qb.scale[0] * 60), randInt(c.r, -10, 10)) : randomQ(c.r, 0.02, 0.15);
+  const outShape =
+    shapeA.length >= shapeB.length
+      ? shapeA.map((d, i) => Math.max(d, shapeB[i - (shapeA.length - shapeB.length)] ?? 1))
+      : shapeB.map((d, i) => Math.max(d, shapeA[i - (shapeB.length - shapeA.length)] ?? 1));
+  const qy = shared
+    ? qa
+    : op === 'MUL'
+      ? q(Math.fround(qa.scale[0] * qb.scale[0] * 60), randInt(c.r, -10, 10))
+      : randomQ(c.r, 0.02, 0.15);
   const y = act(c.b, 'y', outShape, qy);
   const broadcast = shapeA.join() !== shapeB.join();
   const opts = {
@@ -211,7 +252,15 @@ export function binary(seed: number, op: BinaryOp, shapeA: number[], shapeB: num
   return finish(c, `${op.toLowerCase()}_${seed}`, [a, bIn], [y]);
 }
 
-export function pool(seed: number, op: 'AVERAGE_POOL_2D' | 'MAX_POOL_2D', inShape: number[], k: [number, number], stride: [number, number], padding: 'SAME' | 'VALID', activation = 0): TestModel {
+export function pool(
+  seed: number,
+  op: 'AVERAGE_POOL_2D' | 'MAX_POOL_2D',
+  inShape: number[],
+  k: [number, number],
+  stride: [number, number],
+  padding: 'SAME' | 'VALID',
+  activation = 0,
+): TestModel {
   const c = ctx(seed);
   const qx = randomQ(c.r);
   const x = act(c.b, 'x', inShape, qx);
@@ -224,7 +273,11 @@ export function pool(seed: number, op: 'AVERAGE_POOL_2D' | 'MAX_POOL_2D', inShap
     outputs: [y],
     options: options(G.Pool2DOptionsT, {
       padding: padding === 'SAME' ? G.Padding.SAME : G.Padding.VALID,
-      strideH: stride[0], strideW: stride[1], filterHeight: k[0], filterWidth: k[1], fusedActivationFunction: activation,
+      strideH: stride[0],
+      strideW: stride[1],
+      filterHeight: k[0],
+      filterWidth: k[1],
+      fusedActivationFunction: activation,
     }),
   });
   return finish(c, `${op.toLowerCase()}_${seed}`, [x], [y]);
@@ -237,11 +290,22 @@ export function mean(seed: number, inShape: number[], keepDims: boolean, sameQua
   const axis = c.b.addConstTensor({ name: 'axis', shape: [2], dtype: 'int32', data: Int32Array.from([1, 2]) });
   const outShape = keepDims ? [inShape[0], 1, 1, inShape[3]] : [inShape[0], inShape[3]];
   const y = act(c.b, 'y', outShape, sameQuant ? qx : randomQ(c.r, 0.005, 0.05));
-  c.b.addOperator({ op: 'MEAN', version: version('MEAN'), inputs: [x, axis], outputs: [y], options: options(G.ReducerOptionsT, { keepDims }) });
+  c.b.addOperator({
+    op: 'MEAN',
+    version: version('MEAN'),
+    inputs: [x, axis],
+    outputs: [y],
+    options: options(G.ReducerOptionsT, { keepDims }),
+  });
   return finish(c, `mean_${seed}`, [x], [y]);
 }
 
-export function unary(seed: number, op: 'LOGISTIC' | 'TANH' | 'RELU' | 'RELU6' | 'LEAKY_RELU' | 'HARD_SWISH' | 'SOFTMAX' | 'RESHAPE', shape: number[], extra: { alpha?: number; beta?: number; outShape?: number[] } = {}): TestModel {
+export function unary(
+  seed: number,
+  op: 'LOGISTIC' | 'TANH' | 'RELU' | 'RELU6' | 'LEAKY_RELU' | 'HARD_SWISH' | 'SOFTMAX' | 'RESHAPE',
+  shape: number[],
+  extra: { alpha?: number; beta?: number; outShape?: number[] } = {},
+): TestModel {
   const c = ctx(seed);
   const qx = randomQ(c.r, 0.02, 0.08);
   const x = act(c.b, 'x', shape, qx);
@@ -259,7 +323,9 @@ export function unary(seed: number, op: 'LOGISTIC' | 'TANH' | 'RELU' | 'RELU6' |
   if (op === 'SOFTMAX') opts = options(G.SoftmaxOptionsT, { beta: extra.beta ?? 1 });
   if (op === 'RESHAPE') {
     const target = extra.outShape ?? shape;
-    inputs.push(c.b.addConstTensor({ name: 'shape', shape: [target.length], dtype: 'int32', data: Int32Array.from(target) }));
+    inputs.push(
+      c.b.addConstTensor({ name: 'shape', shape: [target.length], dtype: 'int32', data: Int32Array.from(target) }),
+    );
     opts = options(G.ReshapeOptionsT, { newShape: target });
   }
   c.b.addOperator({ op, version: version(op), inputs, outputs: [y], options: opts });
@@ -274,7 +340,13 @@ export function concatenation(seed: number, shapes: number[][], axis: number): T
   const ax = axis < 0 ? axis + outShape.length : axis;
   outShape[ax] = shapes.reduce((n, s) => n + s[ax], 0);
   const y = act(c.b, 'y', outShape, qx);
-  c.b.addOperator({ op: 'CONCATENATION', version: version('CONCATENATION'), inputs: ins, outputs: [y], options: options(G.ConcatenationOptionsT, { axis }) });
+  c.b.addOperator({
+    op: 'CONCATENATION',
+    version: version('CONCATENATION'),
+    inputs: ins,
+    outputs: [y],
+    options: options(G.ConcatenationOptionsT, { axis }),
+  });
   return finish(c, `concat_${seed}`, ins, [y]);
 }
 
@@ -283,13 +355,41 @@ export function pad(seed: number, shape: number[], pads: [number, number][], val
   const c = ctx(seed);
   const qx = randomQ(c.r);
   const x = act(c.b, 'x', shape, qx);
-  const p = c.b.addConstTensor({ name: 'pads', shape: [shape.length, 2], dtype: 'int32', data: Int32Array.from(pads.flat()) });
-  const y = act(c.b, 'y', shape.map((d, i) => d + pads[i][0] + pads[i][1]), qx);
+  const p = c.b.addConstTensor({
+    name: 'pads',
+    shape: [shape.length, 2],
+    dtype: 'int32',
+    data: Int32Array.from(pads.flat()),
+  });
+  const y = act(
+    c.b,
+    'y',
+    shape.map((d, i) => d + pads[i][0] + pads[i][1]),
+    qx,
+  );
   if (value === undefined) {
-    c.b.addOperator({ op: 'PAD', version: version('PAD', { maxInputRank: shape.length }), inputs: [x, p], outputs: [y], options: options(G.PadOptionsT) });
+    c.b.addOperator({
+      op: 'PAD',
+      version: version('PAD', { maxInputRank: shape.length }),
+      inputs: [x, p],
+      outputs: [y],
+      options: options(G.PadOptionsT),
+    });
   } else {
-    const v = c.b.addConstTensor({ name: 'value', shape: [1], dtype: 'int8', data: Int8Array.of(value), quantization: qx });
-    c.b.addOperator({ op: 'PADV2', version: version('PADV2', { maxInputRank: shape.length }), inputs: [x, p, v], outputs: [y], options: options(G.PadV2OptionsT) });
+    const v = c.b.addConstTensor({
+      name: 'value',
+      shape: [1],
+      dtype: 'int8',
+      data: Int8Array.of(value),
+      quantization: qx,
+    });
+    c.b.addOperator({
+      op: 'PADV2',
+      version: version('PADV2', { maxInputRank: shape.length }),
+      inputs: [x, p, v],
+      outputs: [y],
+      options: options(G.PadV2OptionsT),
+    });
   }
   return finish(c, `pad_${seed}`, [x], [y]);
 }
@@ -299,8 +399,19 @@ export function transpose(seed: number, shape: number[], perm: number[]): TestMo
   const qx = randomQ(c.r);
   const x = act(c.b, 'x', shape, qx);
   const p = c.b.addConstTensor({ name: 'perm', shape: [perm.length], dtype: 'int32', data: Int32Array.from(perm) });
-  const y = act(c.b, 'y', perm.map((a) => shape[a]), qx);
-  c.b.addOperator({ op: 'TRANSPOSE', version: version('TRANSPOSE', { maxInputRank: shape.length }), inputs: [x, p], outputs: [y], options: options(G.TransposeOptionsT) });
+  const y = act(
+    c.b,
+    'y',
+    perm.map((a) => shape[a]),
+    qx,
+  );
+  c.b.addOperator({
+    op: 'TRANSPOSE',
+    version: version('TRANSPOSE', { maxInputRank: shape.length }),
+    inputs: [x, p],
+    outputs: [y],
+    options: options(G.TransposeOptionsT),
+  });
   return finish(c, `transpose_${seed}`, [x], [y]);
 }
 
@@ -334,7 +445,13 @@ export function convert(seed: number, shape: number[], kind: 'quantize' | 'requa
   const x = kind === 'quantize' ? c.b.addTensor({ name: 'x', shape, dtype: 'float32' }) : act(c.b, 'x', shape, qa);
   const y = kind === 'dequantize' ? c.b.addTensor({ name: 'y', shape, dtype: 'float32' }) : act(c.b, 'y', shape, qb);
   if (kind === 'dequantize') {
-    c.b.addOperator({ op: 'DEQUANTIZE', version: 2, inputs: [x], outputs: [y], options: options(G.DequantizeOptionsT) });
+    c.b.addOperator({
+      op: 'DEQUANTIZE',
+      version: 2,
+      inputs: [x],
+      outputs: [y],
+      options: options(G.DequantizeOptionsT),
+    });
   } else {
     c.b.addOperator({ op: 'QUANTIZE', version: 1, inputs: [x], outputs: [y], options: options(G.QuantizeOptionsT) });
   }
@@ -346,8 +463,20 @@ export function squeeze(seed: number, shape: number[], axes: number[]): TestMode
   const c = ctx(seed);
   const qx = randomQ(c.r);
   const x = act(c.b, 'x', shape, qx);
-  const drop = (d: number, i: number) => (axes.length ? axes.map((a) => (a < 0 ? a + shape.length : a)).includes(i) : d === 1);
-  const y = act(c.b, 'y', shape.filter((d, i) => !drop(d, i)), qx);
-  c.b.addOperator({ op: 'SQUEEZE', version: 1, inputs: [x], outputs: [y], options: options(G.SqueezeOptionsT, { squeezeDims: axes }) });
+  const drop = (d: number, i: number) =>
+    axes.length ? axes.map((a) => (a < 0 ? a + shape.length : a)).includes(i) : d === 1;
+  const y = act(
+    c.b,
+    'y',
+    shape.filter((d, i) => !drop(d, i)),
+    qx,
+  );
+  c.b.addOperator({
+    op: 'SQUEEZE',
+    version: 1,
+    inputs: [x],
+    outputs: [y],
+    options: options(G.SqueezeOptionsT, { squeezeDims: axes }),
+  });
   return finish(c, `squeeze_${seed}`, [x], [y]);
 }

@@ -27,22 +27,143 @@ const R = 1; // fused RELU
 const R6 = 3; // fused RELU6
 
 const CASES: Record<string, Case> = {
-  'CONV_2D 3x3 SAME per-channel + RELU': { model: () => M.conv2d(1, { inShape: [1, 9, 9, 3], outC: 8, k: [3, 3], stride: [1, 1], padding: 'SAME', activation: R }), oracle: 'single' },
-  'CONV_2D 5x5 VALID stride 2': { model: () => M.conv2d(2, { inShape: [2, 12, 11, 4], outC: 6, k: [5, 5], stride: [2, 2], padding: 'VALID' }), oracle: 'single' },
-  'CONV_2D 3x3 SAME stride 2 dilation 2 + RELU6': { model: () => M.conv2d(3, { inShape: [1, 10, 10, 5], outC: 7, k: [3, 3], stride: [2, 2], dilation: [2, 2], padding: 'SAME', activation: R6 }), oracle: 'single' },
-  'CONV_2D 1x1 per-tensor': { model: () => M.conv2d(4, { inShape: [1, 6, 6, 16], outC: 12, k: [1, 1], stride: [1, 1], padding: 'VALID', perChannel: false }), oracle: 'single' },
-  'CONV_2D 2x3 SAME stride 2x1': { model: () => M.conv2d(5, { inShape: [1, 7, 8, 2], outC: 4, k: [2, 3], stride: [2, 1], padding: 'SAME' }), oracle: 'single' },
-  'CONV_2D 3x3 SAME per-channel + RELU, TFLite kernel': { model: () => M.conv2d(1, { inShape: [1, 9, 9, 3], outC: 8, k: [3, 3], stride: [1, 1], padding: 'SAME', activation: R, biasQuantized: false }), oracle: 'single' },
-  'CONV_2D 3x3 SAME stride 2 dilation 2 + RELU6, TFLite kernel': { model: () => M.conv2d(3, { inShape: [1, 10, 10, 5], outC: 7, k: [3, 3], stride: [2, 2], dilation: [2, 2], padding: 'SAME', activation: R6, biasQuantized: false }), oracle: 'single' },
-  'CONV_2D 2x3 SAME stride 2x1, TFLite kernel': { model: () => M.conv2d(5, { inShape: [1, 7, 8, 2], outC: 4, k: [2, 3], stride: [2, 1], padding: 'SAME', biasQuantized: false }), oracle: 'single' },
-  'CONV_2D 5x5 VALID stride 2 batch 2, TFLite kernel': { model: () => M.conv2d(2, { inShape: [2, 12, 11, 4], outC: 6, k: [5, 5], stride: [2, 2], padding: 'VALID', biasQuantized: false }), oracle: 'single' },
-  'DEPTHWISE_CONV_2D 3x3 SAME dm 1 + RELU, TFLite kernel': { model: () => M.conv2d(6, { inShape: [1, 9, 9, 8], outC: 8, k: [3, 3], stride: [1, 1], padding: 'SAME', activation: R, biasQuantized: false }, true, 1) },
-  'DEPTHWISE_CONV_2D 3x3 VALID stride 2 dm 2, TFLite kernel': { model: () => M.conv2d(7, { inShape: [2, 11, 10, 3], outC: 6, k: [3, 3], stride: [2, 2], padding: 'VALID', biasQuantized: false }, true, 2) },
-  'DEPTHWISE_CONV_2D 3x3 SAME dm 1 + RELU': { model: () => M.conv2d(6, { inShape: [1, 9, 9, 8], outC: 8, k: [3, 3], stride: [1, 1], padding: 'SAME', activation: R }, true, 1), oracle: 'single' },
-  'DEPTHWISE_CONV_2D 3x3 VALID stride 2 dm 2': { model: () => M.conv2d(7, { inShape: [2, 11, 10, 3], outC: 6, k: [3, 3], stride: [2, 2], padding: 'VALID' }, true, 2), oracle: 'single' },
-  'DEPTHWISE_CONV_2D 5x5 SAME dilation 2 no bias': { model: () => M.conv2d(8, { inShape: [1, 12, 12, 4], outC: 4, k: [5, 5], stride: [1, 1], dilation: [2, 2], padding: 'SAME', withBias: false }, true, 1) },
+  'CONV_2D 3x3 SAME per-channel + RELU': {
+    model: () =>
+      M.conv2d(1, { inShape: [1, 9, 9, 3], outC: 8, k: [3, 3], stride: [1, 1], padding: 'SAME', activation: R }),
+    oracle: 'single',
+  },
+  'CONV_2D 5x5 VALID stride 2': {
+    model: () => M.conv2d(2, { inShape: [2, 12, 11, 4], outC: 6, k: [5, 5], stride: [2, 2], padding: 'VALID' }),
+    oracle: 'single',
+  },
+  'CONV_2D 3x3 SAME stride 2 dilation 2 + RELU6': {
+    model: () =>
+      M.conv2d(3, {
+        inShape: [1, 10, 10, 5],
+        outC: 7,
+        k: [3, 3],
+        stride: [2, 2],
+        dilation: [2, 2],
+        padding: 'SAME',
+        activation: R6,
+      }),
+    oracle: 'single',
+  },
+  'CONV_2D 1x1 per-tensor': {
+    model: () =>
+      M.conv2d(4, { inShape: [1, 6, 6, 16], outC: 12, k: [1, 1], stride: [1, 1], padding: 'VALID', perChannel: false }),
+    oracle: 'single',
+  },
+  'CONV_2D 2x3 SAME stride 2x1': {
+    model: () => M.conv2d(5, { inShape: [1, 7, 8, 2], outC: 4, k: [2, 3], stride: [2, 1], padding: 'SAME' }),
+    oracle: 'single',
+  },
+  'CONV_2D 3x3 SAME per-channel + RELU, TFLite kernel': {
+    model: () =>
+      M.conv2d(1, {
+        inShape: [1, 9, 9, 3],
+        outC: 8,
+        k: [3, 3],
+        stride: [1, 1],
+        padding: 'SAME',
+        activation: R,
+        biasQuantized: false,
+      }),
+    oracle: 'single',
+  },
+  'CONV_2D 3x3 SAME stride 2 dilation 2 + RELU6, TFLite kernel': {
+    model: () =>
+      M.conv2d(3, {
+        inShape: [1, 10, 10, 5],
+        outC: 7,
+        k: [3, 3],
+        stride: [2, 2],
+        dilation: [2, 2],
+        padding: 'SAME',
+        activation: R6,
+        biasQuantized: false,
+      }),
+    oracle: 'single',
+  },
+  'CONV_2D 2x3 SAME stride 2x1, TFLite kernel': {
+    model: () =>
+      M.conv2d(5, { inShape: [1, 7, 8, 2], outC: 4, k: [2, 3], stride: [2, 1], padding: 'SAME', biasQuantized: false }),
+    oracle: 'single',
+  },
+  'CONV_2D 5x5 VALID stride 2 batch 2, TFLite kernel': {
+    model: () =>
+      M.conv2d(2, {
+        inShape: [2, 12, 11, 4],
+        outC: 6,
+        k: [5, 5],
+        stride: [2, 2],
+        padding: 'VALID',
+        biasQuantized: false,
+      }),
+    oracle: 'single',
+  },
+  'DEPTHWISE_CONV_2D 3x3 SAME dm 1 + RELU, TFLite kernel': {
+    model: () =>
+      M.conv2d(
+        6,
+        {
+          inShape: [1, 9, 9, 8],
+          outC: 8,
+          k: [3, 3],
+          stride: [1, 1],
+          padding: 'SAME',
+          activation: R,
+          biasQuantized: false,
+        },
+        true,
+        1,
+      ),
+  },
+  'DEPTHWISE_CONV_2D 3x3 VALID stride 2 dm 2, TFLite kernel': {
+    model: () =>
+      M.conv2d(
+        7,
+        { inShape: [2, 11, 10, 3], outC: 6, k: [3, 3], stride: [2, 2], padding: 'VALID', biasQuantized: false },
+        true,
+        2,
+      ),
+  },
+  'DEPTHWISE_CONV_2D 3x3 SAME dm 1 + RELU': {
+    model: () =>
+      M.conv2d(
+        6,
+        { inShape: [1, 9, 9, 8], outC: 8, k: [3, 3], stride: [1, 1], padding: 'SAME', activation: R },
+        true,
+        1,
+      ),
+    oracle: 'single',
+  },
+  'DEPTHWISE_CONV_2D 3x3 VALID stride 2 dm 2': {
+    model: () =>
+      M.conv2d(7, { inShape: [2, 11, 10, 3], outC: 6, k: [3, 3], stride: [2, 2], padding: 'VALID' }, true, 2),
+    oracle: 'single',
+  },
+  'DEPTHWISE_CONV_2D 5x5 SAME dilation 2 no bias': {
+    model: () =>
+      M.conv2d(
+        8,
+        {
+          inShape: [1, 12, 12, 4],
+          outC: 4,
+          k: [5, 5],
+          stride: [1, 1],
+          dilation: [2, 2],
+          padding: 'SAME',
+          withBias: false,
+        },
+        true,
+        1,
+      ),
+  },
   'FULLY_CONNECTED per-tensor + bias': { model: () => M.fullyConnected(9, 1, 64, 10, false, true) },
-  'FULLY_CONNECTED per-channel + bias + RELU, batch 3': { model: () => M.fullyConnected(10, 3, 100, 17, true, true, R) },
+  'FULLY_CONNECTED per-channel + bias + RELU, batch 3': {
+    model: () => M.fullyConnected(10, 3, 100, 17, true, true, R),
+  },
   'FULLY_CONNECTED per-channel no bias': { model: () => M.fullyConnected(11, 2, 33, 8, true, false) },
   'ADD same shape': { model: () => M.binary(12, 'ADD', [1, 5, 5, 8], [1, 5, 5, 8]) },
   'ADD broadcast channel vector + RELU': { model: () => M.binary(13, 'ADD', [1, 4, 6, 8], [8], R) },
@@ -54,10 +175,16 @@ const CASES: Record<string, Case> = {
   'MUL broadcast [2,10]*[1] + RELU': { model: () => M.binary(19, 'MUL', [2, 10], [1], R) },
   'MAXIMUM broadcast': { model: () => M.binary(20, 'MAXIMUM', [1, 4, 4, 6], [1, 1, 1, 6]) },
   'MINIMUM same shape': { model: () => M.binary(21, 'MINIMUM', [3, 7], [3, 7]) },
-  'AVERAGE_POOL_2D 2x2 stride 2 VALID': { model: () => M.pool(22, 'AVERAGE_POOL_2D', [1, 8, 8, 5], [2, 2], [2, 2], 'VALID') },
-  'AVERAGE_POOL_2D 3x3 stride 1 SAME (edge taps)': { model: () => M.pool(23, 'AVERAGE_POOL_2D', [2, 7, 6, 3], [3, 3], [1, 1], 'SAME') },
+  'AVERAGE_POOL_2D 2x2 stride 2 VALID': {
+    model: () => M.pool(22, 'AVERAGE_POOL_2D', [1, 8, 8, 5], [2, 2], [2, 2], 'VALID'),
+  },
+  'AVERAGE_POOL_2D 3x3 stride 1 SAME (edge taps)': {
+    model: () => M.pool(23, 'AVERAGE_POOL_2D', [2, 7, 6, 3], [3, 3], [1, 1], 'SAME'),
+  },
   'MAX_POOL_2D 2x2 stride 2 VALID': { model: () => M.pool(24, 'MAX_POOL_2D', [1, 8, 8, 5], [2, 2], [2, 2], 'VALID') },
-  'MAX_POOL_2D 3x3 stride 2 SAME + RELU': { model: () => M.pool(25, 'MAX_POOL_2D', [1, 9, 9, 4], [3, 3], [2, 2], 'SAME', R) },
+  'MAX_POOL_2D 3x3 stride 2 SAME + RELU': {
+    model: () => M.pool(25, 'MAX_POOL_2D', [1, 9, 9, 4], [3, 3], [2, 2], 'SAME', R),
+  },
   'MEAN over H,W keep_dims': { model: () => M.mean(26, [1, 7, 7, 16], true) },
   'MEAN over H,W no keep_dims': { model: () => M.mean(27, [2, 5, 6, 8], false), oracle: 'near' },
   RESHAPE: { model: () => M.unary(28, 'RESHAPE', [1, 4, 4, 3], { outShape: [1, 48] }) },
@@ -73,10 +200,56 @@ const CASES: Record<string, Case> = {
   // alpha * in_scale / out_scale below 2^-8 is outside XNNPACK's range: the oracle runs TFLite's kernel
   'LEAKY_RELU alpha 0.002, TFLite kernel': { model: () => M.unary(46, 'LEAKY_RELU', [1, 256], { alpha: 0.002 }) },
   HARD_SWISH: { model: () => M.unary(36, 'HARD_SWISH', [1, 256]) },
-  'CONCATENATION channels': { model: () => M.concatenation(37, [[1, 3, 3, 2], [1, 3, 3, 5], [1, 3, 3, 1]], 3) },
-  'CONCATENATION axis 1': { model: () => M.concatenation(38, [[2, 2, 4], [2, 3, 4]], 1) },
-  PAD: { model: () => M.pad(39, [1, 4, 5, 3], [[0, 0], [1, 2], [2, 1], [0, 0]]) },
-  'PADV2 value -128': { model: () => M.pad(45, [1, 5, 4, 2], [[0, 0], [2, 0], [1, 1], [0, 0]], -128) },
+  'CONCATENATION channels': {
+    model: () =>
+      M.concatenation(
+        37,
+        [
+          [1, 3, 3, 2],
+          [1, 3, 3, 5],
+          [1, 3, 3, 1],
+        ],
+        3,
+      ),
+  },
+  'CONCATENATION axis 1': {
+    model: () =>
+      M.concatenation(
+        38,
+        [
+          [2, 2, 4],
+          [2, 3, 4],
+        ],
+        1,
+      ),
+  },
+  PAD: {
+    model: () =>
+      M.pad(
+        39,
+        [1, 4, 5, 3],
+        [
+          [0, 0],
+          [1, 2],
+          [2, 1],
+          [0, 0],
+        ],
+      ),
+  },
+  'PADV2 value -128': {
+    model: () =>
+      M.pad(
+        45,
+        [1, 5, 4, 2],
+        [
+          [0, 0],
+          [2, 0],
+          [1, 1],
+          [0, 0],
+        ],
+        -128,
+      ),
+  },
   'TRANSPOSE NHWC->NCHW': { model: () => M.transpose(40, [1, 3, 4, 5], [0, 3, 1, 2]) },
   'QUANTIZE float32->int8': { model: () => M.convert(41, [4, 64], 'quantize') },
   'QUANTIZE int8->int8 (requantise)': { model: () => M.convert(42, [4, 64], 'requantize'), oracle: 'single' },

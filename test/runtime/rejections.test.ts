@@ -15,12 +15,16 @@ function status(model: Uint8Array, inputBytes: number): string {
 }
 
 /** x -> op -> y with int8 tensors (or an int16 input). */
-function single(op: 'RELU' | 'DIV' | 'SOFTMAX', opts: { inDtype?: 'int8' | 'int16'; outScale?: number; version?: number } = {}): Uint8Array {
+function single(
+  op: 'RELU' | 'DIV' | 'SOFTMAX',
+  opts: { inDtype?: 'int8' | 'int16'; outScale?: number; version?: number } = {},
+): Uint8Array {
   const b = new TfliteBuilder();
   const x = b.addTensor({ name: 'x', shape: [1, 8], dtype: opts.inDtype ?? 'int8', quantization: M.q(0.05, 0) });
   const y = b.addTensor({ name: 'y', shape: [1, 8], dtype: 'int8', quantization: M.q(opts.outScale ?? 1 / 256, -128) });
   const inputs = op === 'DIV' ? [x, x] : [x];
-  const o = op === 'SOFTMAX' ? options(G.SoftmaxOptionsT, { beta: 1 }) : op === 'DIV' ? options(G.DivOptionsT) : undefined;
+  const o =
+    op === 'SOFTMAX' ? options(G.SoftmaxOptionsT, { beta: 1 }) : op === 'DIV' ? options(G.DivOptionsT) : undefined;
   b.addOperator({ op, version: opts.version ?? 1, inputs, outputs: [y], options: o });
   return b.setInputs([x]).setOutputs([y]).finish();
 }
@@ -51,7 +55,14 @@ test('CONV_2D whose output shape does not follow from padding and stride', () =>
 });
 
 test('a fused TANH activation', () => {
-  const m = M.conv2d(131, { inShape: [1, 4, 4, 1], outC: 1, k: [1, 1], stride: [1, 1], padding: 'VALID', activation: 4 });
+  const m = M.conv2d(131, {
+    inShape: [1, 4, 4, 1],
+    outC: 1,
+    k: [1, 1],
+    stride: [1, 1],
+    padding: 'VALID',
+    activation: 4,
+  });
   expect(status(m.model, 16)).toBe('unsupported operator options');
 });
 
@@ -90,7 +101,13 @@ test('SQUEEZE whose output shape does not drop the listed axes', () => {
   const b = new TfliteBuilder();
   const x = b.addTensor({ name: 'x', shape: [1, 4, 1], dtype: 'int8', quantization: M.q(0.05, 0) });
   const y = b.addTensor({ name: 'y', shape: [4, 1], dtype: 'int8', quantization: M.q(0.05, 0) });
-  b.addOperator({ op: 'SQUEEZE', version: 1, inputs: [x], outputs: [y], options: options(G.SqueezeOptionsT, { squeezeDims: [2] }) });
+  b.addOperator({
+    op: 'SQUEEZE',
+    version: 1,
+    inputs: [x],
+    outputs: [y],
+    options: options(G.SqueezeOptionsT, { squeezeDims: [2] }),
+  });
   expect(status(b.setInputs([x]).setOutputs([y]).finish(), 4)).toBe('inconsistent shapes');
 });
 

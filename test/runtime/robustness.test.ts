@@ -11,10 +11,22 @@ import { buildHarness, runBatch, runC, RUNTIME_DIR } from './harness';
 import * as M from './models';
 
 const STATUSES = new Set([
-  'ok', 'bad argument', 'malformed flatbuffer', 'file identifier is not TFL3', 'schema version is not 3',
-  'not exactly one subgraph', 'unsupported operator', 'unsupported operator version', 'unsupported tensor type',
-  'invalid quantisation', 'inconsistent shapes', 'unsupported operator options', 'arena too small',
-  'runtime limit exceeded', 'misaligned data', 'invalid data flow',
+  'ok',
+  'bad argument',
+  'malformed flatbuffer',
+  'file identifier is not TFL3',
+  'schema version is not 3',
+  'not exactly one subgraph',
+  'unsupported operator',
+  'unsupported operator version',
+  'unsupported tensor type',
+  'invalid quantisation',
+  'inconsistent shapes',
+  'unsupported operator options',
+  'arena too small',
+  'runtime limit exceeded',
+  'misaligned data',
+  'invalid data flow',
 ]);
 
 function baseModels(): M.TestModel[] {
@@ -28,8 +40,24 @@ function baseModels(): M.TestModel[] {
     M.mean(107, [1, 4, 4, 3], true),
     M.unary(108, 'SOFTMAX', [1, 10]),
     M.unary(109, 'HARD_SWISH', [1, 16]),
-    M.concatenation(110, [[1, 2, 2, 1], [1, 2, 2, 2]], 3),
-    M.pad(111, [1, 3, 3, 1], [[0, 0], [1, 1], [1, 1], [0, 0]]),
+    M.concatenation(
+      110,
+      [
+        [1, 2, 2, 1],
+        [1, 2, 2, 2],
+      ],
+      3,
+    ),
+    M.pad(
+      111,
+      [1, 3, 3, 1],
+      [
+        [0, 0],
+        [1, 1],
+        [1, 1],
+        [0, 0],
+      ],
+    ),
     M.transpose(112, [1, 2, 3, 4], [0, 3, 1, 2]),
     M.quantizeChain(113, [2, 8]),
   ];
@@ -138,11 +166,16 @@ function writeTemp(bytes: Uint8Array): string {
 // The Cortex-M4 side is covered by check-arm.sh above; the board link here is the host-sim one.
 test('the firmware module (firmware/el_runtime_module.c) builds and links into the host-sim firmware', () => {
   const root = path.resolve(RUNTIME_DIR, '../..');
-  const sources = fs.readFileSync(path.join(RUNTIME_DIR, 'sources.txt'), 'utf8').split('\n').filter(Boolean).map((s) => path.join(RUNTIME_DIR, s));
-  sources.push(path.join(RUNTIME_DIR, 'firmware/el_runtime_module.c'), path.join(RUNTIME_DIR, 'firmware/el_lock_unseal.c'));
-  const boards: [string, string[]][] = [
-    ['host-sim', ['gcc']],
-  ];
+  const sources = fs
+    .readFileSync(path.join(RUNTIME_DIR, 'sources.txt'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((s) => path.join(RUNTIME_DIR, s));
+  sources.push(
+    path.join(RUNTIME_DIR, 'firmware/el_runtime_module.c'),
+    path.join(RUNTIME_DIR, 'firmware/el_lock_unseal.c'),
+  );
+  const boards: [string, string[]][] = [['host-sim', ['gcc']]];
   for (const [board, cc] of boards) {
     const build = fs.mkdtempSync(path.join(os.tmpdir(), `el-board-${board}-`));
     try {
@@ -150,8 +183,18 @@ test('the firmware module (firmware/el_runtime_module.c) builds and links into t
       const libm = ['libm.so', 'libm.a']
         .map((f) => execFileSync(cc[0], [...cc.slice(1), `-print-file-name=${f}`], { encoding: 'utf8' }).trim())
         .find((p) => p.startsWith('/'))!;
-      execFileSync('make', ['-s', '-C', path.join(root, 'boards', board), `BUILD_DIR=${build}`,
-        `EL_MODULE_SOURCES=${[...sources, libm].join(' ')}`, `EL_MODULE_INCLUDE=${RUNTIME_DIR} ${path.join(RUNTIME_DIR, 'firmware')}`], { stdio: 'pipe' });
+      execFileSync(
+        'make',
+        [
+          '-s',
+          '-C',
+          path.join(root, 'boards', board),
+          `BUILD_DIR=${build}`,
+          `EL_MODULE_SOURCES=${[...sources, libm].join(' ')}`,
+          `EL_MODULE_INCLUDE=${RUNTIME_DIR} ${path.join(RUNTIME_DIR, 'firmware')}`,
+        ],
+        { stdio: 'pipe' },
+      );
       expect(fs.readdirSync(build).some((f) => f === 'firmware.elf' || f === 'edgelock-host-sim')).toBe(true);
     } finally {
       fs.rmSync(build, { recursive: true, force: true });

@@ -22,7 +22,12 @@ const ROOT = path.resolve(__dirname, '../..');
 const MODEL_FILES = ['models', 'models/pytorch']
   .map((d) => path.join(ROOT, d))
   .filter((d) => fs.existsSync(d))
-  .flatMap((d) => fs.readdirSync(d).filter((f) => f.endsWith('.onnx')).map((f) => path.join(d, f)))
+  .flatMap((d) =>
+    fs
+      .readdirSync(d)
+      .filter((f) => f.endsWith('.onnx'))
+      .map((f) => path.join(d, f)),
+  )
   .sort();
 
 let exe: string;
@@ -47,14 +52,20 @@ async function compileInt8(file: string, io: 'int8' | 'float'): Promise<Uint8Arr
   const onnxShape = s.shape.length === 4 && s.layout ? [s.shape[0], s.shape[3], s.shape[1], s.shape[2]] : s.shape;
   const r = M.rng(9);
   const n = M.count(onnxShape);
-  const calibration = { data: Float32Array.from({ length: n * 32 }, () => (r() + r() + r() - 1.5) * 2), count: 32, sampleShape: onnxShape };
+  const calibration = {
+    data: Float32Array.from({ length: n * 32 }, () => (r() + r() + r() - 1.5) * 2),
+    count: 32,
+    sampleShape: onnxShape,
+  };
   const result = (await compileModel(onnx, { precision: 'int8', calibration, io })).bytes;
   compiled.set(key, result);
   return result;
 }
 
 function randomFor(shape: number[], kind: 'int8' | 'float32', r: M.Rand): RuntimeInput {
-  return kind === 'float32' ? Float32Array.from({ length: M.count(shape) }, () => (r() - 0.5) * 4) : M.randomInt8(r, M.count(shape));
+  return kind === 'float32'
+    ? Float32Array.from({ length: M.count(shape) }, () => (r() - 0.5) * 4)
+    : M.randomInt8(r, M.count(shape));
 }
 
 test('there are ONNX models to compile', () => {
@@ -68,7 +79,12 @@ describe.each(MODEL_FILES.map((f) => [path.relative(ROOT, f), f]))('%s', (rel, f
     const gIn = graphInputs(bytes);
     const lines: string[] = [];
     const whole = extract(bytes, 0, operatorCount(bytes) - 1);
-    const samples = [0, 1].map(() => new Map<number, RuntimeInput>(gIn.map((t) => [t, randomFor(whole.inputShapes[whole.inputs.indexOf(t)] ?? [], 'int8', r)])));
+    const samples = [0, 1].map(
+      () =>
+        new Map<number, RuntimeInput>(
+          gIn.map((t) => [t, randomFor(whole.inputShapes[whole.inputs.indexOf(t)] ?? [], 'int8', r)]),
+        ),
+    );
     for (let i = 0; i < operatorCount(bytes); i++) {
       const one = extract(bytes, i, i);
       const needed = activationInputs(bytes, i);
@@ -78,7 +94,11 @@ describe.each(MODEL_FILES.map((f) => [path.relative(ROOT, f), f]))('%s', (rel, f
         const values = new Map<number, RuntimeInput>();
         needed.filter((t) => gIn.includes(t)).forEach((t) => values.set(t, sampleInputs.get(t)!));
         if (prefix) {
-          const res = runC(exe, prefix.model, prefix.inputs.map((t) => sampleInputs.get(t)!));
+          const res = runC(
+            exe,
+            prefix.model,
+            prefix.inputs.map((t) => sampleInputs.get(t)!),
+          );
           expect(res.status).toBe('ok');
           fromPrefix.forEach((t, k) => values.set(t, res.values![k]));
         }
@@ -102,9 +122,21 @@ describe.each(MODEL_FILES.map((f) => [path.relative(ROOT, f), f]))('%s', (rel, f
       const def = measure(exe);
       const single = def.maxDiff === 0 ? null : measure(exeSingle);
       // which kernel the oracle ran matters only when neither build is exact (asked from its profiler)
-      const kernel = single && single.maxDiff !== 0 ? (await oracleKernels(one.model, one.inputShapes, one.inputKinds)).join(',') : '-';
-      const verdict = def.maxDiff === 0 ? 'exact' : single!.maxDiff === 0 ? 'exact with single rounding' : 'within one step (XNNPACK)';
-      lines.push(`op ${i} ${one.ops[0]} [oracle kernel ${kernel}]: default build ${def.differing}/${def.elements} differ` + (single ? `, single-rounding build ${single.differing}/${single.elements}` : '') + ` -> ${verdict}`);
+      const kernel =
+        single && single.maxDiff !== 0
+          ? (await oracleKernels(one.model, one.inputShapes, one.inputKinds)).join(',')
+          : '-';
+      const verdict =
+        def.maxDiff === 0
+          ? 'exact'
+          : single!.maxDiff === 0
+            ? 'exact with single rounding'
+            : 'within one step (XNNPACK)';
+      lines.push(
+        `op ${i} ${one.ops[0]} [oracle kernel ${kernel}]: default build ${def.differing}/${def.elements} differ` +
+          (single ? `, single-rounding build ${single.differing}/${single.elements}` : '') +
+          ` -> ${verdict}`,
+      );
       // exact in one of the two rounding variants, or within one step where XNNPACK ran the node
       if (single && single.maxDiff !== 0) {
         expect(`op ${i} ${one.ops[0]} on ${kernel}`).toBe(`op ${i} ${one.ops[0]} on ${XNNPACK}`);
@@ -114,42 +146,48 @@ describe.each(MODEL_FILES.map((f) => [path.relative(ROOT, f), f]))('%s', (rel, f
     report.push(`${rel} (int8 io), per operator:\n  ${lines.join('\n  ')}`);
   });
 
-  test.each(['int8', 'float'] as const)('whole model, %s io: both C builds vs TFLite runtime on 8 random inputs', async (io) => {
-    const bytes = await compileInt8(file, io);
-    const sub = extract(bytes, 0, operatorCount(bytes) - 1);
-    const r = M.rng(21);
-    const inputSets = Array.from({ length: 8 }, () => sub.inputShapes.map((shape, i) => randomFor(shape, sub.inputKinds[i], r)));
-    const wants = await runOracleMany(bytes, inputSets, sub.inputShapes);
-    const measure = (binary: string) => {
-      const tally = { elements: 0, differing: 0, maxDiff: 0, argmaxAgree: 0, samples: 0 };
-      inputSets.forEach((inputs, s) => {
-        const got = runC(binary, bytes, inputs);
-        expect(got.status).toBe('ok');
-        const step = got.outputs![0].type === 'float32' ? stepOfFloatOutput(bytes) : 1;
-        wants[s].forEach((w, k) => {
-          const cmp = compare(got.values![k], w);
-          tally.elements += cmp.elements;
-          tally.differing += cmp.differing;
-          tally.maxDiff = Math.max(tally.maxDiff, cmp.maxDiff / step);
-          tally.samples++;
-          if (argmax(got.values![k]) === argmax(w)) tally.argmaxAgree++;
+  test.each(['int8', 'float'] as const)(
+    'whole model, %s io: both C builds vs TFLite runtime on 8 random inputs',
+    async (io) => {
+      const bytes = await compileInt8(file, io);
+      const sub = extract(bytes, 0, operatorCount(bytes) - 1);
+      const r = M.rng(21);
+      const inputSets = Array.from({ length: 8 }, () =>
+        sub.inputShapes.map((shape, i) => randomFor(shape, sub.inputKinds[i], r)),
+      );
+      const wants = await runOracleMany(bytes, inputSets, sub.inputShapes);
+      const measure = (binary: string) => {
+        const tally = { elements: 0, differing: 0, maxDiff: 0, argmaxAgree: 0, samples: 0 };
+        inputSets.forEach((inputs, s) => {
+          const got = runC(binary, bytes, inputs);
+          expect(got.status).toBe('ok');
+          const step = got.outputs![0].type === 'float32' ? stepOfFloatOutput(bytes) : 1;
+          wants[s].forEach((w, k) => {
+            const cmp = compare(got.values![k], w);
+            tally.elements += cmp.elements;
+            tally.differing += cmp.differing;
+            tally.maxDiff = Math.max(tally.maxDiff, cmp.maxDiff / step);
+            tally.samples++;
+            if (argmax(got.values![k]) === argmax(w)) tally.argmaxAgree++;
+          });
         });
-      });
-      return tally;
-    };
-    const def = measure(exe);
-    const single = measure(exeSingle);
-    const fmt = (t: typeof def) => `${t.differing}/${t.elements} outputs differ, max ${+t.maxDiff.toFixed(3)} step, argmax agrees ${t.argmaxAgree}/${t.samples}`;
-    report.push(`${rel} (${io} io), whole model: default build ${fmt(def)}; single-rounding build ${fmt(single)}`);
-    // Single rounding reproduces the oracle's convolutions exactly (operator test); what remains are
-    // XNNPACK's one-step ADD/MUL/MEAN differences carried through later layers.
-    expect(single.maxDiff).toBeLessThanOrEqual(3.0001);
-    expect(single.differing / single.elements).toBeLessThan(0.15);
-    // The reference-rounding build differs from the oracle's convolutions by one step in ~0.1-0.4 % of
-    // values per layer; through a deep network that grows to a few steps.
-    expect(def.maxDiff).toBeLessThanOrEqual(8.0001);
-    expect(def.argmaxAgree / def.samples).toBeGreaterThanOrEqual(0.75);
-  });
+        return tally;
+      };
+      const def = measure(exe);
+      const single = measure(exeSingle);
+      const fmt = (t: typeof def) =>
+        `${t.differing}/${t.elements} outputs differ, max ${+t.maxDiff.toFixed(3)} step, argmax agrees ${t.argmaxAgree}/${t.samples}`;
+      report.push(`${rel} (${io} io), whole model: default build ${fmt(def)}; single-rounding build ${fmt(single)}`);
+      // Single rounding reproduces the oracle's convolutions exactly (operator test); what remains are
+      // XNNPACK's one-step ADD/MUL/MEAN differences carried through later layers.
+      expect(single.maxDiff).toBeLessThanOrEqual(3.0001);
+      expect(single.differing / single.elements).toBeLessThan(0.15);
+      // The reference-rounding build differs from the oracle's convolutions by one step in ~0.1-0.4 % of
+      // values per layer; through a deep network that grows to a few steps.
+      expect(def.maxDiff).toBeLessThanOrEqual(8.0001);
+      expect(def.argmaxAgree / def.samples).toBeGreaterThanOrEqual(0.75);
+    },
+  );
 });
 
 function argmax(a: ArrayLike<number>): number {

@@ -63,13 +63,23 @@ afterAll(async () => {
 /** A two-layer MLP small enough for QEMU uploads (its last weight tensor is [10, 12] = 120 bytes). */
 function smallVictimOnnx(): Uint8Array {
   const rnd = rng(11);
-  const t = (shape: number[]) => ({ dtype: 'float32' as const, shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rnd() - 0.5) });
-  return writeOnnx(graphModel({
-    inputs: [{ name: 'x', shape: [1, 16] }],
-    initializers: { w1: t([16, 12]), b1: t([12]), w2: t([12, 10]), b2: t([10]) },
-    nodes: [{ op: 'Gemm', inputs: ['x', 'w1', 'b1'], outputs: ['h'] }, { op: 'Relu', inputs: ['h'], outputs: ['r'] }, { op: 'Gemm', inputs: ['r', 'w2', 'b2'], outputs: ['y'] }],
-    outputs: [{ name: 'y', shape: [1, 10] }],
-  }));
+  const t = (shape: number[]) => ({
+    dtype: 'float32' as const,
+    shape,
+    data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rnd() - 0.5),
+  });
+  return writeOnnx(
+    graphModel({
+      inputs: [{ name: 'x', shape: [1, 16] }],
+      initializers: { w1: t([16, 12]), b1: t([12]), w2: t([12, 10]), b2: t([10]) },
+      nodes: [
+        { op: 'Gemm', inputs: ['x', 'w1', 'b1'], outputs: ['h'] },
+        { op: 'Relu', inputs: ['h'], outputs: ['r'] },
+        { op: 'Gemm', inputs: ['r', 'w2', 'b2'], outputs: ['y'] },
+      ],
+      outputs: [{ name: 'y', shape: [1, 10] }],
+    }),
+  );
 }
 
 function calibration(k: number, seed = 3): { data: Float32Array; count: number; sampleShape: number[] } {
@@ -96,10 +106,13 @@ async function victim(onnx: Uint8Array, binding: Binding, uid: Buffer, opts: Com
   const td = readTfliteDescriptor(locked)!;
   const info = readTflite(locked);
   const plainFile = unsealTflite(locked, material);
-  const weights = td.entries.map((e) => ({ e, t: info.subgraphs[0].tensors[e.tensor] })).filter(({ t }) => t.shape.length === 2 && t.dtype === 'int8');
+  const weights = td.entries
+    .map((e) => ({ e, t: info.subgraphs[0].tensors[e.tensor] }))
+    .filter(({ t }) => t.shape.length === 2 && t.dtype === 'int8');
   const { e, t } = weights.reduce((a, b) => (b.t.shape[0] * b.t.shape[1] < a.t.shape[0] * a.t.shape[1] ? b : a));
   const buf = info.buffers[t.buffer];
-  const bytes = (f: Uint8Array) => Int8Array.from(f.subarray(buf.dataOffset!, buf.dataOffset! + buf.size), (v) => (v << 24) >> 24);
+  const bytes = (f: Uint8Array) =>
+    Int8Array.from(f.subarray(buf.dataOffset!, buf.dataOffset! + buf.size), (v) => (v << 24) >> 24);
   return { locked, td, entry: e, n: t.shape[0], k: t.shape[1], sealed: bytes(locked), plain: bytes(plainFile) };
 }
 
@@ -108,15 +121,26 @@ async function victim(onnx: Uint8Array, binding: Binding, uid: Buffer, opts: Com
  * 0, so RUN on the one-hot input e_j answers W[:, j] exactly. W holds `weights` (the victim's sealed bytes, or for the
  * control their plaintext); `lock` (a descriptor naming the graph's tensors through `entries`) is attached as metadata.
  */
-async function extractionModel(n: number, k: number, weights: Int8Array, lock?: (weightTensor: number, biasTensor: number) => TfliteLockDescriptor): Promise<Uint8Array> {
+async function extractionModel(
+  n: number,
+  k: number,
+  weights: Int8Array,
+  lock?: (weightTensor: number, biasTensor: number) => TfliteLockDescriptor,
+): Promise<Uint8Array> {
   const rnd = rng(5);
-  const onnx = writeOnnx(graphModel({
-    inputs: [{ name: 'x', shape: [1, k] }],
-    initializers: { w: { dtype: 'float32', shape: [k, n], data: Float32Array.from({ length: k * n }, () => rnd() - 0.5) }, b: { dtype: 'float32', shape: [n], data: new Float32Array(n) } },
-    nodes: [{ op: 'Gemm', inputs: ['x', 'w', 'b'], outputs: ['y'] }],
-    outputs: [{ name: 'y', shape: [1, n] }],
-  }));
-  const g: TflGraph = (await compileModel(onnx, { precision: 'int8', io: 'int8', calibration: calibration(k, 7) })).graph;
+  const onnx = writeOnnx(
+    graphModel({
+      inputs: [{ name: 'x', shape: [1, k] }],
+      initializers: {
+        w: { dtype: 'float32', shape: [k, n], data: Float32Array.from({ length: k * n }, () => rnd() - 0.5) },
+        b: { dtype: 'float32', shape: [n], data: new Float32Array(n) },
+      },
+      nodes: [{ op: 'Gemm', inputs: ['x', 'w', 'b'], outputs: ['y'] }],
+      outputs: [{ name: 'y', shape: [1, n] }],
+    }),
+  );
+  const g: TflGraph = (await compileModel(onnx, { precision: 'int8', io: 'int8', calibration: calibration(k, 7) }))
+    .graph;
   const w = g.tensors.find((t) => t.role === 'fc-weight')!;
   const b = g.tensors.find((t) => t.role === 'bias')!;
   expect(w.shape).toEqual([n, k]);
@@ -142,7 +166,10 @@ async function extract(client: DeviceClient, slot: number, n: number, k: number)
 }
 
 async function errorOf(p: Promise<unknown>): Promise<string> {
-  const e = await p.then(() => undefined, (x: unknown) => x);
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   if (e === undefined) return 'accepted';
   if (e instanceof EdgelockError) return e.code;
   throw e;
@@ -152,14 +179,19 @@ const sameBytes = (a: Int8Array, b: Int8Array) => a.reduce((n, v, i) => n + (v =
 
 /** The attack on one slot: every RUN must fail with one of `codes`; nothing is recovered. */
 async function attackSlot(client: DeviceClient, slot: number, v: Victim, codes: string[]): Promise<string> {
-  const code = await errorOf(extract(client, slot, v.n, v.k).then((got) => {
-    throw new Error(`slot ${slot} answered: ${sameBytes(got, v.plain)}/${v.plain.length} plaintext bytes recovered`);
-  }));
+  const code = await errorOf(
+    extract(client, slot, v.n, v.k).then((got) => {
+      throw new Error(`slot ${slot} answered: ${sameBytes(got, v.plain)}/${v.plain.length} plaintext bytes recovered`);
+    }),
+  );
   expect(codes).toContain(code);
   return code;
 }
 
-async function openBoard(board: string, flavour: string): Promise<{ b: RunningBoard; client: DeviceClient; uid: Buffer }> {
+async function openBoard(
+  board: string,
+  flavour: string,
+): Promise<{ b: RunningBoard; client: DeviceClient; uid: Buffer }> {
   const b = await startBoard({ board, stateDir: freshStateDir(`${board}-${flavour}`), flavour });
   const client = await DeviceClient.open(b.port);
   const uid = Buffer.from((await client.info()).uid, 'hex');
@@ -167,14 +199,17 @@ async function openBoard(board: string, flavour: string): Promise<{ b: RunningBo
   return { b, client, uid };
 }
 
-const pkgFor = (model: Uint8Array, uid: Buffer, version: string) => buildPackage(model, { master: MASTER, deviceUid: uid, version, securityCounter: 1 }).bytes;
+const pkgFor = (model: Uint8Array, uid: Buffer, version: string) =>
+  buildPackage(model, { master: MASTER, deviceUid: uid, version, securityCounter: 1 }).bytes;
 
 describe.each([
   ['host-sim', true],
   ['qemu-mps2-an386', false],
 ] as const)('the oracle attack on %s', (boardName, full) => {
   const onnx = () => (full ? fs.readFileSync(path.join(ROOT, 'models', 'mnist-mlp.onnx')) : smallVictimOnnx());
-  const k0: CompileOptions = full ? mnistInt8Options(8) : { precision: 'int8', io: 'int8', calibration: calibration(16) };
+  const k0: CompileOptions = full
+    ? mnistInt8Options(8)
+    : { precision: 'int8', io: 'int8', calibration: calibration(16) };
 
   describe.each(['device', 'model'] as const)('%s-bound lock', (binding) => {
     test('development firmware: the copied descriptor on the attacker graph, uploaded to either slot, never unseals; verify says not genuine', async () => {
@@ -210,14 +245,26 @@ describe.each([
         const victimPkg = pkgFor(v.locked, uid, '1.0.0');
         const victimSlot = (await flashPackage(client, victimPkg)).slot;
         const io = await client.modelIo(victimSlot);
-        const x = Int8Array.from({ length: io.inputs[0].bytes }, (_, i) => (i * 37) % 255 - 127);
+        const x = Int8Array.from({ length: io.inputs[0].bytes }, (_, i) => ((i * 37) % 255) - 127);
         const before = Array.from((await client.run(victimSlot, x)).outputs[0].int8);
-        const attacker = await extractionModel(v.n, v.k, v.sealed, (w) => ({ ...v.td, entries: [{ ...v.entry, tensor: w }] }));
+        const attacker = await extractionModel(v.n, v.k, v.sealed, (w) => ({
+          ...v.td,
+          entries: [{ ...v.entry, tensor: w }],
+        }));
 
         expect(await errorOf(client.loadModelDev(Buffer.from(attacker), 1 - victimSlot))).toBe('E_DEVICE_DEV_ONLY');
-        const forged = encodePackage({ model: attacker, deviceUid: uid, version: '9.0.0', securityCounter: 1 }, randomBytes(32));
+        const forged = encodePackage(
+          { model: attacker, deviceUid: uid, version: '9.0.0', securityCounter: 1 },
+          randomBytes(32),
+        );
         expect(await errorOf(flashPackage(client, forged))).toBe('E_PACKAGE_AUTH');
-        const swapped = Buffer.concat([encodePackage({ model: attacker, deviceUid: uid, version: '1.0.0', securityCounter: 1 }, randomBytes(32)).subarray(0, -32), victimPkg.subarray(-32)]);
+        const swapped = Buffer.concat([
+          encodePackage(
+            { model: attacker, deviceUid: uid, version: '1.0.0', securityCounter: 1 },
+            randomBytes(32),
+          ).subarray(0, -32),
+          victimPkg.subarray(-32),
+        ]);
         expect(await errorOf(flashPackage(client, swapped))).toBe('E_PACKAGE_AUTH');
 
         // An authentic package (only the master-key holder can make one) carrying the attacker graph, in both slots.
@@ -233,18 +280,31 @@ describe.each([
         const back = (await flashPackage(client, pkgFor(v.locked, uid, '1.0.3'))).slot;
         expect(Array.from((await client.run(back, x)).outputs[0].int8)).toEqual(before);
         const a = await attest(client, MASTER);
-        expect(a).toMatchObject({ genuineDevice: true, genuineModel: true, flavour: 'default', devModels: 0, activeSlot: back });
+        expect(a).toMatchObject({
+          genuineDevice: true,
+          genuineModel: true,
+          flavour: 'default',
+          devModels: 0,
+          activeSlot: back,
+        });
 
         // On the host, the true key on the attacker model: refused by the key id; unsealed anyway, chance-level bytes.
         const material = { master: MASTER, deviceUid: uid };
-        expect(() => unsealTflite(attacker, material)).toThrow(expect.objectContaining({ code: 'E_LOCK_KEY_MISMATCH' }));
+        expect(() => unsealTflite(attacker, material)).toThrow(
+          expect.objectContaining({ code: 'E_LOCK_KEY_MISMATCH' }),
+        );
         const info = readTflite(attacker);
         const wt = info.subgraphs[0].tensors.find((t) => t.shape.length === 2 && t.dtype === 'int8')!;
         const wb = info.buffers[wt.buffer];
         const forcedFile = unsealTflite(attacker, material, false);
-        const forced = Int8Array.from(forcedFile.subarray(wb.dataOffset!, wb.dataOffset! + wb.size), (q) => (q << 24) >> 24);
+        const forced = Int8Array.from(
+          forcedFile.subarray(wb.dataOffset!, wb.dataOffset! + wb.size),
+          (q) => (q << 24) >> 24,
+        );
         const hits = sameBytes(forced, v.plain);
-        console.log(`${boardName} ${binding}: host unseal of the attacker graph with the true root key: ${hits}/${v.plain.length} bytes equal the plaintext (chance ${(v.plain.length / 256).toFixed(1)})`);
+        console.log(
+          `${boardName} ${binding}: host unseal of the attacker graph with the true root key: ${hits}/${v.plain.length} bytes equal the plaintext (chance ${(v.plain.length / 256).toFixed(1)})`,
+        );
         expect(hits).toBeLessThanOrEqual(Math.max(8, (v.plain.length / 256) * 4));
       } finally {
         await client.close();
@@ -266,17 +326,44 @@ describe.each([
           }
           await attackSlot(client, (await client.info()).package!.activeSlot!, v, codes);
         };
-        const entry = (w: number, patch: Partial<TfliteLockEntry> = {}): TfliteLockEntry => ({ ...v.entry, tensor: w, ...patch });
+        const entry = (w: number, patch: Partial<TfliteLockEntry> = {}): TfliteLockEntry => ({
+          ...v.entry,
+          tensor: w,
+          ...patch,
+        });
         // the descriptor re-pointed at the bias (another size: a = the weight's size)
-        await run(await extractionModel(v.n, v.k, v.sealed, (_w, b) => ({ ...v.td, entries: [entry(b)] })), '2.0.0', ['E_DEVICE_MODEL_INVALID']);
+        await run(await extractionModel(v.n, v.k, v.sealed, (_w, b) => ({ ...v.td, entries: [entry(b)] })), '2.0.0', [
+          'E_DEVICE_MODEL_INVALID',
+        ]);
         // the right size, another stream number
-        await run(await extractionModel(v.n, v.k, v.sealed, (w) => ({ ...v.td, entries: [entry(w, { b: v.entry.b + 1 })] })), '2.0.1', ['E_LOCK_KEY_MISMATCH']);
+        await run(
+          await extractionModel(v.n, v.k, v.sealed, (w) => ({ ...v.td, entries: [entry(w, { b: v.entry.b + 1 })] })),
+          '2.0.1',
+          ['E_LOCK_KEY_MISMATCH'],
+        );
         // another salt
-        await run(await extractionModel(v.n, v.k, v.sealed, (w) => ({ ...v.td, salt: randomBytes(8).toString('hex'), entries: [entry(w)] })), '2.0.2', ['E_LOCK_KEY_MISMATCH']);
+        await run(
+          await extractionModel(v.n, v.k, v.sealed, (w) => ({
+            ...v.td,
+            salt: randomBytes(8).toString('hex'),
+            entries: [entry(w)],
+          })),
+          '2.0.2',
+          ['E_LOCK_KEY_MISMATCH'],
+        );
         // two packages' records mixed: v2's header (lock id, key id, salt) with v's entry and sealed bytes
-        await run(await extractionModel(v.n, v.k, v.sealed, (w) => ({ ...v2.td, entries: [entry(w)] })), '2.0.3', ['E_LOCK_KEY_MISMATCH']);
+        await run(await extractionModel(v.n, v.k, v.sealed, (w) => ({ ...v2.td, entries: [entry(w)] })), '2.0.3', [
+          'E_LOCK_KEY_MISMATCH',
+        ]);
         // the same tensor named twice (both streams)
-        await run(await extractionModel(v.n, v.k, v.sealed, (w) => ({ ...v.td, entries: [entry(w), entry(w, { b: v.entry.b + 1 })] })), '2.0.4', ['E_DEVICE_MODEL_INVALID']);
+        await run(
+          await extractionModel(v.n, v.k, v.sealed, (w) => ({
+            ...v.td,
+            entries: [entry(w), entry(w, { b: v.entry.b + 1 })],
+          })),
+          '2.0.4',
+          ['E_DEVICE_MODEL_INVALID'],
+        );
         // v's genuine model with v2's descriptor (records of two packages mixed in the victim's own graph)
         const mixed = Buffer.from(v.locked);
         const info = readTflite(mixed);
@@ -290,4 +377,3 @@ describe.each([
     }, 300_000);
   }
 });
-

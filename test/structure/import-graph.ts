@@ -94,7 +94,10 @@ export function layerViolations(graph: ImportGraph, layers: readonly (readonly s
     for (const to of targets) {
       const b = topLevel(to, dir);
       if (a === b || !layerOf.has(a) || !layerOf.has(b)) continue;
-      if (layerOf.get(b)! >= layerOf.get(a)!) problems.add(`${from} imports ${to}: ${a} (layer ${layerOf.get(a)}) may only import layers below it, ${b} is layer ${layerOf.get(b)}`);
+      if (layerOf.get(b)! >= layerOf.get(a)!)
+        problems.add(
+          `${from} imports ${to}: ${a} (layer ${layerOf.get(a)}) may only import layers below it, ${b} is layer ${layerOf.get(b)}`,
+        );
     }
   }
   return [...problems].sort();

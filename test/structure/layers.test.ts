@@ -69,7 +69,10 @@ describe('the checks themselves', () => {
 
   test('an upward import and a folder missing from the table are reported', () => {
     const problems = layerViolations(g, [['b'], ['a']]);
-    expect(problems).toEqual(['src/b/z.ts imports src/a/x.ts: b (layer 0) may only import layers below it, a is layer 1', 'src/c is in no layer of the table']);
+    expect(problems).toEqual([
+      'src/b/z.ts imports src/a/x.ts: b (layer 0) may only import layers below it, a is layer 1',
+      'src/c is in no layer of the table',
+    ]);
   });
 
   test('imports inside one folder and downward imports pass', () => {

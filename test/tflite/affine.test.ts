@@ -16,8 +16,19 @@ async function runtimeQuantize(x: Float32Array, scale: number, zeroPoint: number
   const n = x.length;
   const b = new TfliteBuilder();
   const xi = b.addTensor({ name: 'x', shape: [1, n], dtype: 'float32' });
-  const q = b.addTensor({ name: 'q', shape: [1, n], dtype: 'int8', quantization: { scale: [scale], zeroPoint: [zeroPoint] } });
-  b.addOperator({ op: 'QUANTIZE', version: TFLITE_OPS.QUANTIZE.version({ inputTypes: [TensorType.FLOAT32], outputTypes: [TensorType.INT8] }), inputs: [xi], outputs: [q], options: options(QuantizeOptionsT) });
+  const q = b.addTensor({
+    name: 'q',
+    shape: [1, n],
+    dtype: 'int8',
+    quantization: { scale: [scale], zeroPoint: [zeroPoint] },
+  });
+  b.addOperator({
+    op: 'QUANTIZE',
+    version: TFLITE_OPS.QUANTIZE.version({ inputTypes: [TensorType.FLOAT32], outputTypes: [TensorType.INT8] }),
+    inputs: [xi],
+    outputs: [q],
+    options: options(QuantizeOptionsT),
+  });
   b.setInputs([xi]).setOutputs([q]);
   const [out] = await runTflite(b.finish(), [{ data: x, shape: [1, n] }]);
   return Array.from(out.data);
@@ -27,27 +38,30 @@ test.each([
   [0.0625, 0],
   [0.0625, -7],
   [0.03125, 12],
-])('quantizeAffine vs the runtime QUANTIZE (scale %p, zero point %p): equal off ties, TFLite-reference rounding on ties', async (scale, zp) => {
-  const values: number[] = [];
-  for (let k = -300; k <= 300; k++) values.push((k + 0.5) * scale, k * scale, (k + 0.25) * scale);
-  values.push(1e6, -1e6, 0, -0);
-  const x = Float32Array.from(values);
-  const ours = Array.from(quantizeAffine(x, scale, zp));
-  const theirs = await runtimeQuantize(x, scale, zp);
-  const isTie = (i: number) => Math.abs(x[i] / scale - Math.trunc(x[i] / scale)) === 0.5;
-  const offTie = values.map((_, i) => i).filter((i) => !isTie(i));
-  expect(offTie.map((i) => ours[i])).toEqual(offTie.map((i) => theirs[i]));
-  const ties = values.map((_, i) => i).filter(isTie);
-  expect(ties.length).toBeGreaterThan(100);
-  for (const i of ties) {
-    const v = x[i] / scale;
-    // the runtime: half to even; ours: half away from zero (both before the zero point and saturation)
-    const even = 2 * Math.round(v / 2);
-    const away = Math.sign(v) * Math.ceil(Math.abs(v));
-    const clamp = (q: number) => Math.min(127, Math.max(-128, q + zp));
-    expect([theirs[i], ours[i]]).toEqual([clamp(even), clamp(away)]);
-  }
-});
+])(
+  'quantizeAffine vs the runtime QUANTIZE (scale %p, zero point %p): equal off ties, TFLite-reference rounding on ties',
+  async (scale, zp) => {
+    const values: number[] = [];
+    for (let k = -300; k <= 300; k++) values.push((k + 0.5) * scale, k * scale, (k + 0.25) * scale);
+    values.push(1e6, -1e6, 0, -0);
+    const x = Float32Array.from(values);
+    const ours = Array.from(quantizeAffine(x, scale, zp));
+    const theirs = await runtimeQuantize(x, scale, zp);
+    const isTie = (i: number) => Math.abs(x[i] / scale - Math.trunc(x[i] / scale)) === 0.5;
+    const offTie = values.map((_, i) => i).filter((i) => !isTie(i));
+    expect(offTie.map((i) => ours[i])).toEqual(offTie.map((i) => theirs[i]));
+    const ties = values.map((_, i) => i).filter(isTie);
+    expect(ties.length).toBeGreaterThan(100);
+    for (const i of ties) {
+      const v = x[i] / scale;
+      // the runtime: half to even; ours: half away from zero (both before the zero point and saturation)
+      const even = 2 * Math.round(v / 2);
+      const away = Math.sign(v) * Math.ceil(Math.abs(v));
+      const clamp = (q: number) => Math.min(127, Math.max(-128, q + zp));
+      expect([theirs[i], ours[i]]).toEqual([clamp(even), clamp(away)]);
+    }
+  },
+);
 
 test('nchwToNhwc moves channels last', () => {
   // c=2, h=1, w=3: [[a0 a1 a2], [b0 b1 b2]] -> a0 b0 a1 b1 a2 b2
@@ -73,7 +87,9 @@ test('toModelLayout follows the layout edgelock recorded, even where the shapes 
 });
 
 test('recordedInputLayouts reads the "edgelock" metadata entry and ignores anything else', () => {
-  expect(recordedInputLayouts([{ name: 'edgelock', text: JSON.stringify({ inputLayouts: ['onnx-nhwc'] }) }])).toEqual(['onnx-nhwc']);
+  expect(recordedInputLayouts([{ name: 'edgelock', text: JSON.stringify({ inputLayouts: ['onnx-nhwc'] }) }])).toEqual([
+    'onnx-nhwc',
+  ]);
   expect(recordedInputLayouts([{ name: 'edgelock', text: 'not json' }])).toBeUndefined();
   expect(recordedInputLayouts([{ name: 'other', text: '{}' }])).toBeUndefined();
 });

@@ -1,36 +1,85 @@
 /** builder.ts output read back through reader.ts, plus the layout rules TFLite Micro relies on. */
 import { TfliteBuilder, options, TFLITE_BUFFER_ALIGNMENT } from '../../src/tflite/builder';
 import { readTflite, isTflite, tfliteBufferData } from '../../src/tflite/reader';
-import { Conv2DOptionsT, FullyConnectedOptionsT, Padding, ActivationFunctionType, BuiltinOperator } from '../../src/tflite/generated';
+import {
+  Conv2DOptionsT,
+  FullyConnectedOptionsT,
+  Padding,
+  ActivationFunctionType,
+  BuiltinOperator,
+} from '../../src/tflite/generated';
 import { microRegistrations } from '../../src/tflite/opcodes';
 import { EdgelockError } from '../../src/errors';
 
 function sampleModel() {
   const b = new TfliteBuilder().setDescription('edgelock test model');
-  const x = b.addTensor({ name: 'input', shape: [1, 5, 5, 2], dtype: 'int8', quantization: { scale: [0.1], zeroPoint: [-4] } });
+  const x = b.addTensor({
+    name: 'input',
+    shape: [1, 5, 5, 2],
+    dtype: 'int8',
+    quantization: { scale: [0.1], zeroPoint: [-4] },
+  });
   // Odd sizes so that alignment padding is needed between buffers.
   const f = b.addConstTensor({
-    name: 'conv/filter', shape: [3, 3, 3, 2], dtype: 'int8', data: Int8Array.from({ length: 54 }, (_, i) => (i * 7) % 255 - 127),
+    name: 'conv/filter',
+    shape: [3, 3, 3, 2],
+    dtype: 'int8',
+    data: Int8Array.from({ length: 54 }, (_, i) => ((i * 7) % 255) - 127),
     quantization: { scale: [0.01, 0.02, 0.03], zeroPoint: [0, 0, 0], quantizedDimension: 0 },
   });
   const bias = b.addConstTensor({
-    name: 'conv/bias', shape: [3], dtype: 'int32', data: Int32Array.from([5, -6, 7]),
+    name: 'conv/bias',
+    shape: [3],
+    dtype: 'int32',
+    data: Int32Array.from([5, -6, 7]),
     quantization: { scale: [0.001, 0.002, 0.003], zeroPoint: [0, 0, 0], quantizedDimension: 0 },
   });
-  const c = b.addTensor({ name: 'conv', shape: [1, 3, 3, 3], dtype: 'int8', quantization: { scale: [0.2], zeroPoint: [1] } });
+  const c = b.addTensor({
+    name: 'conv',
+    shape: [1, 3, 3, 3],
+    dtype: 'int8',
+    quantization: { scale: [0.2], zeroPoint: [1] },
+  });
   const shape = b.addConstTensor({ name: 'flat/shape', shape: [2], dtype: 'int32', data: Int32Array.from([1, 27]) });
-  const r = b.addTensor({ name: 'flat', shape: [1, 27], dtype: 'int8', quantization: { scale: [0.2], zeroPoint: [1] } });
+  const r = b.addTensor({
+    name: 'flat',
+    shape: [1, 27],
+    dtype: 'int8',
+    quantization: { scale: [0.2], zeroPoint: [1] },
+  });
   const w = b.addConstTensor({
-    name: 'fc/w', shape: [3, 27], dtype: 'int8', data: Int8Array.from({ length: 81 }, (_, i) => i - 40),
+    name: 'fc/w',
+    shape: [3, 27],
+    dtype: 'int8',
+    data: Int8Array.from({ length: 81 }, (_, i) => i - 40),
     quantization: { scale: [0.5, 0.25, 0.125], zeroPoint: [0, 0, 0], quantizedDimension: 0 },
   });
-  const y = b.addTensor({ name: 'logits', shape: [1, 3], dtype: 'int8', quantization: { scale: [0.3], zeroPoint: [0], min: [-38.4], max: [38.1] } });
+  const y = b.addTensor({
+    name: 'logits',
+    shape: [1, 3],
+    dtype: 'int8',
+    quantization: { scale: [0.3], zeroPoint: [0], min: [-38.4], max: [38.1] },
+  });
   b.addOperator({
-    op: 'CONV_2D', version: 3, inputs: [x, f, bias], outputs: [c],
-    options: options(Conv2DOptionsT, { padding: Padding.VALID, strideW: 1, strideH: 1, fusedActivationFunction: ActivationFunctionType.RELU }),
+    op: 'CONV_2D',
+    version: 3,
+    inputs: [x, f, bias],
+    outputs: [c],
+    options: options(Conv2DOptionsT, {
+      padding: Padding.VALID,
+      strideW: 1,
+      strideH: 1,
+      fusedActivationFunction: ActivationFunctionType.RELU,
+    }),
   });
   b.addOperator({ op: 'RESHAPE', version: 1, inputs: [c, shape], outputs: [r] });
-  b.addOperator({ op: 'FULLY_CONNECTED', version: 4, inputs: [r, w, -1], outputs: [y], options: options(FullyConnectedOptionsT) });
+  b.addOperator({
+    op: 'FULLY_CONNECTED',
+    version: 4,
+    inputs: [r, w, -1],
+    outputs: [y],
+    options: options(FullyConnectedOptionsT),
+  });
   b.setInputs([x]).setOutputs([y]);
   b.addMetadata('edgelock', JSON.stringify({ version: '0.1.0', onnxSha256: 'ab'.repeat(32) }));
   return b;
@@ -54,7 +103,11 @@ describe('builder → reader round trip', () => {
       ['RESHAPE', BuiltinOperator.RESHAPE, 22, 1],
       ['FULLY_CONNECTED', BuiltinOperator.FULLY_CONNECTED, 9, 4],
     ]);
-    expect(microRegistrations(info.opcodes.map((o) => o.builtinCode)).map((m) => m.call)).toEqual(['AddConv2D', 'AddReshape', 'AddFullyConnected']);
+    expect(microRegistrations(info.opcodes.map((o) => o.builtinCode)).map((m) => m.call)).toEqual([
+      'AddConv2D',
+      'AddReshape',
+      'AddFullyConnected',
+    ]);
   });
 
   test('operators, options and optional inputs', () => {
@@ -64,7 +117,13 @@ describe('builder → reader round trip', () => {
     expect(sg.operators[0].options).toEqual({
       type: 'Conv2DOptions',
       fields: {
-        padding: 'VALID', strideW: 1, strideH: 1, fusedActivationFunction: 'RELU', dilationWFactor: 1, dilationHFactor: 1, quantizedBiasType: 'FLOAT32',
+        padding: 'VALID',
+        strideW: 1,
+        strideH: 1,
+        fusedActivationFunction: 'RELU',
+        dilationWFactor: 1,
+        dilationHFactor: 1,
+        quantizedBiasType: 'FLOAT32',
       },
     });
     expect(sg.operators[1].options).toBeNull();
@@ -97,7 +156,7 @@ describe('builder → reader round trip', () => {
     expect(info.buffers[0]).toEqual({ index: 0, size: 0, dataOffset: null });
     const filter = info.subgraphs[0].tensors[1];
     expect(Array.from(new Int8Array(tfliteBufferData(bytes, info, filter.buffer).slice().buffer))).toEqual(
-      Array.from({ length: 54 }, (_, i) => (i * 7) % 255 - 127),
+      Array.from({ length: 54 }, (_, i) => ((i * 7) % 255) - 127),
     );
     const bias = info.subgraphs[0].tensors[2];
     expect(Array.from(new Int32Array(tfliteBufferData(bytes, info, bias.buffer).slice().buffer))).toEqual([5, -6, 7]);
@@ -132,12 +191,33 @@ describe('builder rejects inconsistent input', () => {
   };
   test('wrong constant size, bad per-axis quantisation, wrong options, dangling tensor', () => {
     const b = new TfliteBuilder();
-    expect(code(() => b.addConstTensor({ name: 'c', shape: [2, 2], dtype: 'float32', data: new Float32Array(3) }))).toBe('E_INTERNAL');
-    expect(code(() => b.addTensor({ name: 'q', shape: [4, 2], dtype: 'int8', quantization: { scale: [1, 1, 1], zeroPoint: [0, 0, 0], quantizedDimension: 0 } }))).toBe('E_INTERNAL');
+    expect(
+      code(() => b.addConstTensor({ name: 'c', shape: [2, 2], dtype: 'float32', data: new Float32Array(3) })),
+    ).toBe('E_INTERNAL');
+    expect(
+      code(() =>
+        b.addTensor({
+          name: 'q',
+          shape: [4, 2],
+          dtype: 'int8',
+          quantization: { scale: [1, 1, 1], zeroPoint: [0, 0, 0], quantizedDimension: 0 },
+        }),
+      ),
+    ).toBe('E_INTERNAL');
     const x = b.addTensor({ name: 'x', shape: [1, 2], dtype: 'float32' });
     expect(code(() => b.addTensor({ name: 'x', shape: [1], dtype: 'float32' }))).toBe('E_INTERNAL');
     expect(code(() => b.addOperator({ op: 'RELU', version: 1, inputs: [x], outputs: [9] }))).toBe('E_INTERNAL');
-    expect(code(() => b.addOperator({ op: 'CONV_2D', version: 1, inputs: [x], outputs: [x], options: options(FullyConnectedOptionsT) }))).toBe('E_INTERNAL');
+    expect(
+      code(() =>
+        b.addOperator({
+          op: 'CONV_2D',
+          version: 1,
+          inputs: [x],
+          outputs: [x],
+          options: options(FullyConnectedOptionsT),
+        }),
+      ),
+    ).toBe('E_INTERNAL');
     expect(code(() => b.finish())).toBe('E_INTERNAL');
   });
 

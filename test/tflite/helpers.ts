@@ -30,16 +30,26 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 export interface Conv2DParams {
-  inH: number; inW: number; inC: number;
-  outC: number; kH: number; kW: number;
-  strideH: number; strideW: number;
+  inH: number;
+  inW: number;
+  inC: number;
+  outC: number;
+  kH: number;
+  kW: number;
+  strideH: number;
+  strideW: number;
   /** 'SAME' pads like TensorFlow (extra padding at the bottom/right). */
   padding: 'SAME' | 'VALID';
 }
 
 export function convOutputSize(p: Conv2DParams): { outH: number; outW: number; padTop: number; padLeft: number } {
   if (p.padding === 'VALID') {
-    return { outH: Math.floor((p.inH - p.kH) / p.strideH) + 1, outW: Math.floor((p.inW - p.kW) / p.strideW) + 1, padTop: 0, padLeft: 0 };
+    return {
+      outH: Math.floor((p.inH - p.kH) / p.strideH) + 1,
+      outW: Math.floor((p.inW - p.kW) / p.strideW) + 1,
+      padTop: 0,
+      padLeft: 0,
+    };
   }
   const outH = Math.ceil(p.inH / p.strideH);
   const outW = Math.ceil(p.inW / p.strideW);

@@ -38,6 +38,10 @@ describe('the C runtime operator header, generated from src/tflite/builtins.ts',
   });
 
   test('every runtime operator has an int8 rule or is a QUANTIZE/DEQUANTIZE boundary', () => {
-    for (const o of runtimeOps()) expect({ op: o.name, int8: !!TFLITE_OPS[o.name].quant || /QUANTIZE$/.test(o.name) }).toEqual({ op: o.name, int8: true });
+    for (const o of runtimeOps())
+      expect({ op: o.name, int8: !!TFLITE_OPS[o.name].quant || /QUANTIZE$/.test(o.name) }).toEqual({
+        op: o.name,
+        int8: true,
+      });
   });
 });

@@ -6,13 +6,30 @@
  */
 import { TfliteBuilder, options } from '../../src/tflite/builder';
 import {
-  AddOptionsT, Conv2DOptionsT, FullyConnectedOptionsT, ReshapeOptionsT, SoftmaxOptionsT, ReducerOptionsT,
-  ActivationFunctionType, Padding, TensorType,
+  AddOptionsT,
+  Conv2DOptionsT,
+  FullyConnectedOptionsT,
+  ReshapeOptionsT,
+  SoftmaxOptionsT,
+  ReducerOptionsT,
+  ActivationFunctionType,
+  Padding,
+  TensorType,
 } from '../../src/tflite/generated';
 import { TFLITE_OPS } from '../../src/tflite/builtins';
 import { TfliteOracle, runTflite } from '../../src/tflite/oracle';
 import { EdgelockError } from '../../src/errors';
-import { rng, uniform, randInt, roundHalfAway, clampInt8, quantize, maxAbsDiff, conv2dAccumulate, Conv2DParams } from './helpers';
+import {
+  rng,
+  uniform,
+  randInt,
+  roundHalfAway,
+  clampInt8,
+  quantize,
+  maxAbsDiff,
+  conv2dAccumulate,
+  Conv2DParams,
+} from './helpers';
 
 const F = TensorType.FLOAT32;
 const I8 = TensorType.INT8;
@@ -32,7 +49,10 @@ describe('float models match hand-computed results', () => {
     const version = TFLITE_OPS.FULLY_CONNECTED.version({ inputTypes: [F, F, F], outputTypes: [F] });
     expect(version).toBe(1);
     b.addOperator({
-      op: 'FULLY_CONNECTED', version, inputs: [x, wt, bt], outputs: [y],
+      op: 'FULLY_CONNECTED',
+      version,
+      inputs: [x, wt, bt],
+      outputs: [y],
       options: options(FullyConnectedOptionsT, { fusedActivationFunction: ActivationFunctionType.RELU }),
     });
     b.setInputs([x]).setOutputs([y]);
@@ -70,11 +90,24 @@ describe('float models match hand-computed results', () => {
     const st = b.addConstTensor({ name: 'shape', shape: [2], dtype: 'int32', data: flatShape });
     const y = b.addTensor({ name: 'y', shape: [1, outH * outW * p.outC], dtype: 'float32' });
     b.addOperator({
-      op: 'CONV_2D', version: TFLITE_OPS.CONV_2D.version({ inputTypes: [F, F, F], outputTypes: [F] }),
-      inputs: [x, ft, bt], outputs: [c],
-      options: options(Conv2DOptionsT, { padding: Padding.SAME, strideW: 2, strideH: 2, fusedActivationFunction: ActivationFunctionType.RELU6 }),
+      op: 'CONV_2D',
+      version: TFLITE_OPS.CONV_2D.version({ inputTypes: [F, F, F], outputTypes: [F] }),
+      inputs: [x, ft, bt],
+      outputs: [c],
+      options: options(Conv2DOptionsT, {
+        padding: Padding.SAME,
+        strideW: 2,
+        strideH: 2,
+        fusedActivationFunction: ActivationFunctionType.RELU6,
+      }),
     });
-    b.addOperator({ op: 'RESHAPE', version: 1, inputs: [c, st], outputs: [y], options: options(ReshapeOptionsT, { newShape: Array.from(flatShape) }) });
+    b.addOperator({
+      op: 'RESHAPE',
+      version: 1,
+      inputs: [c, st],
+      outputs: [y],
+      options: options(ReshapeOptionsT, { newShape: Array.from(flatShape) }),
+    });
     b.setInputs([x]).setOutputs([y]);
     const [out] = await runTflite(b.finish(), [{ data: input, shape: [1, p.inH, p.inW, p.inC] }]);
     expect(out.shape).toEqual([1, outH * outW * p.outC]);
@@ -94,8 +127,20 @@ describe('float models match hand-computed results', () => {
     const m = b.addTensor({ name: 'mean', shape: [1, C], dtype: 'float32' });
     const y = b.addTensor({ name: 'probs', shape: [1, C], dtype: 'float32' });
     b.addOperator({ op: 'ADD', version: 1, inputs: [x, kt], outputs: [s], options: options(AddOptionsT) });
-    b.addOperator({ op: 'MEAN', version: 1, inputs: [s, axes], outputs: [m], options: options(ReducerOptionsT, { keepDims: false }) });
-    b.addOperator({ op: 'SOFTMAX', version: 1, inputs: [m], outputs: [y], options: options(SoftmaxOptionsT, { beta: 1 }) });
+    b.addOperator({
+      op: 'MEAN',
+      version: 1,
+      inputs: [s, axes],
+      outputs: [m],
+      options: options(ReducerOptionsT, { keepDims: false }),
+    });
+    b.addOperator({
+      op: 'SOFTMAX',
+      version: 1,
+      inputs: [m],
+      outputs: [y],
+      options: options(SoftmaxOptionsT, { beta: 1 }),
+    });
     b.setInputs([x]).setOutputs([y]);
     const [out] = await runTflite(b.finish(), [{ data: a, shape: [1, H, W, C] }]);
     const mean = Array.from({ length: C }, (_, c) => {
@@ -106,7 +151,12 @@ describe('float models match hand-computed results', () => {
     const mx = Math.max(...mean);
     const e = mean.map((v) => Math.exp(v - mx));
     const z = e.reduce((p, q) => p + q, 0);
-    expect(maxAbsDiff(out.data, e.map((v) => v / z))).toBeLessThan(1e-5);
+    expect(
+      maxAbsDiff(
+        out.data,
+        e.map((v) => v / z),
+      ),
+    ).toBeLessThan(1e-5);
   });
 });
 
@@ -114,25 +164,49 @@ describe('int8 models match TFLite requantisation (within one step)', () => {
   function int8FullyConnected(seed: number) {
     const r = rng(seed);
     const [inN, outN] = [16, 6];
-    const sx = 0.05, zx = -3;
+    const sx = 0.05,
+      zx = -3;
     const sw = Array.from({ length: outN }, () => 0.005 + 0.02 * r());
     const wq = randInt(outN * inN, -127, 127, r);
     const bq = randInt(outN, -400, 400, r);
-    const so = 0.08, zo = 5;
+    const so = 0.08,
+      zo = 5;
     const b = new TfliteBuilder().setDescription('int8 FC test');
-    const x = b.addTensor({ name: 'x', shape: [1, inN], dtype: 'int8', quantization: { scale: [sx], zeroPoint: [zx] } });
+    const x = b.addTensor({
+      name: 'x',
+      shape: [1, inN],
+      dtype: 'int8',
+      quantization: { scale: [sx], zeroPoint: [zx] },
+    });
     const wt = b.addConstTensor({
-      name: 'w', shape: [outN, inN], dtype: 'int8', data: Int8Array.from(wq),
+      name: 'w',
+      shape: [outN, inN],
+      dtype: 'int8',
+      data: Int8Array.from(wq),
       quantization: { scale: sw, zeroPoint: sw.map(() => 0), quantizedDimension: 0 },
     });
     const bt = b.addConstTensor({
-      name: 'b', shape: [outN], dtype: 'int32', data: Int32Array.from(bq),
+      name: 'b',
+      shape: [outN],
+      dtype: 'int32',
+      data: Int32Array.from(bq),
       quantization: { scale: sw.map((s) => s * sx), zeroPoint: sw.map(() => 0), quantizedDimension: 0 },
     });
-    const y = b.addTensor({ name: 'y', shape: [1, outN], dtype: 'int8', quantization: { scale: [so], zeroPoint: [zo] } });
+    const y = b.addTensor({
+      name: 'y',
+      shape: [1, outN],
+      dtype: 'int8',
+      quantization: { scale: [so], zeroPoint: [zo] },
+    });
     const version = TFLITE_OPS.FULLY_CONNECTED.version({ inputTypes: [I8, I8, I32], outputTypes: [I8] });
     expect(version).toBe(4);
-    b.addOperator({ op: 'FULLY_CONNECTED', version, inputs: [x, wt, bt], outputs: [y], options: options(FullyConnectedOptionsT) });
+    b.addOperator({
+      op: 'FULLY_CONNECTED',
+      version,
+      inputs: [x, wt, bt],
+      outputs: [y],
+      options: options(FullyConnectedOptionsT),
+    });
     b.setInputs([x]).setOutputs([y]);
     const reference = (xq: Int32Array) =>
       Array.from({ length: outN }, (_, o) => {
@@ -168,7 +242,10 @@ describe('int8 models match TFLite requantisation (within one step)', () => {
   test('CONV_2D with per-channel weights and a non-zero input zero point', async () => {
     const r = rng(5);
     const p: Conv2DParams = { inH: 6, inW: 5, inC: 3, outC: 4, kH: 3, kW: 3, strideH: 1, strideW: 1, padding: 'SAME' };
-    const sx = 0.04, zx = 7, so = 0.1, zo = -10;
+    const sx = 0.04,
+      zx = 7,
+      so = 0.1,
+      zo = -10;
     const sw = Array.from({ length: p.outC }, () => 0.003 + 0.01 * r());
     const wq = randInt(p.outC * p.kH * p.kW * p.inC, -127, 127, r);
     const bq = randInt(p.outC, -1000, 1000, r);
@@ -184,20 +261,39 @@ describe('int8 models match TFLite requantisation (within one step)', () => {
     });
 
     const b = new TfliteBuilder();
-    const x = b.addTensor({ name: 'x', shape: [1, p.inH, p.inW, p.inC], dtype: 'int8', quantization: { scale: [sx], zeroPoint: [zx] } });
+    const x = b.addTensor({
+      name: 'x',
+      shape: [1, p.inH, p.inW, p.inC],
+      dtype: 'int8',
+      quantization: { scale: [sx], zeroPoint: [zx] },
+    });
     const ft = b.addConstTensor({
-      name: 'f', shape: [p.outC, p.kH, p.kW, p.inC], dtype: 'int8', data: Int8Array.from(wq),
+      name: 'f',
+      shape: [p.outC, p.kH, p.kW, p.inC],
+      dtype: 'int8',
+      data: Int8Array.from(wq),
       quantization: { scale: sw, zeroPoint: sw.map(() => 0), quantizedDimension: 0 },
     });
     const bt = b.addConstTensor({
-      name: 'b', shape: [p.outC], dtype: 'int32', data: Int32Array.from(bq),
+      name: 'b',
+      shape: [p.outC],
+      dtype: 'int32',
+      data: Int32Array.from(bq),
       quantization: { scale: sw.map((s) => s * sx), zeroPoint: sw.map(() => 0), quantizedDimension: 0 },
     });
-    const y = b.addTensor({ name: 'y', shape: [1, outH, outW, p.outC], dtype: 'int8', quantization: { scale: [so], zeroPoint: [zo] } });
+    const y = b.addTensor({
+      name: 'y',
+      shape: [1, outH, outW, p.outC],
+      dtype: 'int8',
+      quantization: { scale: [so], zeroPoint: [zo] },
+    });
     const version = TFLITE_OPS.CONV_2D.version({ inputTypes: [I8, I8, I32], outputTypes: [I8] });
     expect(version).toBe(3);
     b.addOperator({
-      op: 'CONV_2D', version, inputs: [x, ft, bt], outputs: [y],
+      op: 'CONV_2D',
+      version,
+      inputs: [x, ft, bt],
+      outputs: [y],
       options: options(Conv2DOptionsT, { padding: Padding.SAME, strideW: 1, strideH: 1 }),
     });
     b.setInputs([x]).setOutputs([y]);
@@ -215,11 +311,33 @@ describe('int8 models match TFLite requantisation (within one step)', () => {
     const b = new TfliteBuilder();
     const a = b.addTensor({ name: 'a', shape: [1, n], dtype: 'int8', quantization: { scale: [sa], zeroPoint: [za] } });
     const c = b.addTensor({ name: 'b', shape: [1, n], dtype: 'int8', quantization: { scale: [sb], zeroPoint: [zb] } });
-    const s = b.addTensor({ name: 'sum', shape: [1, n], dtype: 'int8', quantization: { scale: [ss], zeroPoint: [zs] } });
-    const y = b.addTensor({ name: 'probs', shape: [1, n], dtype: 'int8', quantization: { scale: [1 / 256], zeroPoint: [-128] } });
+    const s = b.addTensor({
+      name: 'sum',
+      shape: [1, n],
+      dtype: 'int8',
+      quantization: { scale: [ss], zeroPoint: [zs] },
+    });
+    const y = b.addTensor({
+      name: 'probs',
+      shape: [1, n],
+      dtype: 'int8',
+      quantization: { scale: [1 / 256], zeroPoint: [-128] },
+    });
     const sig = { inputTypes: [I8, I8], outputTypes: [I8] };
-    b.addOperator({ op: 'ADD', version: TFLITE_OPS.ADD.version(sig), inputs: [a, c], outputs: [s], options: options(AddOptionsT) });
-    b.addOperator({ op: 'SOFTMAX', version: TFLITE_OPS.SOFTMAX.version(sig), inputs: [s], outputs: [y], options: options(SoftmaxOptionsT, { beta: 1 }) });
+    b.addOperator({
+      op: 'ADD',
+      version: TFLITE_OPS.ADD.version(sig),
+      inputs: [a, c],
+      outputs: [s],
+      options: options(AddOptionsT),
+    });
+    b.addOperator({
+      op: 'SOFTMAX',
+      version: TFLITE_OPS.SOFTMAX.version(sig),
+      inputs: [s],
+      outputs: [y],
+      options: options(SoftmaxOptionsT, { beta: 1 }),
+    });
     b.setInputs([a, c]).setOutputs([s, y]);
     const [sum, probs] = await runTflite(b.finish(), [
       { data: aq, shape: [1, n] },
@@ -270,7 +388,9 @@ describe('runtime failures become E_RUNTIME', () => {
       const [out] = oracle.run([{ data: new Float32Array([-1, 2]), shape: [1, 2] }]);
       expect(Array.from(out.data)).toEqual([0, 2]);
       expect(() => oracle.run([])).toThrow(expect.objectContaining({ code: 'E_RUNTIME' }));
-      expect(() => oracle.run([{ data: new Int32Array([1, 2]), shape: [1, 2] }])).toThrow(expect.objectContaining({ code: 'E_RUNTIME' }));
+      expect(() => oracle.run([{ data: new Int32Array([1, 2]), shape: [1, 2] }])).toThrow(
+        expect.objectContaining({ code: 'E_RUNTIME' }),
+      );
     } finally {
       oracle.dispose();
     }

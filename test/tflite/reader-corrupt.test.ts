@@ -3,7 +3,16 @@ import { TfliteBuilder, options } from '../../src/tflite/builder';
 import { readTflite } from '../../src/tflite/reader';
 import * as flatbuffers from 'flatbuffers';
 import {
-  FullyConnectedOptionsT, TensorT, TensorType, OperatorT, SubGraphT, ModelT, Model, OperatorCodeT, BuiltinOperator, BufferT,
+  FullyConnectedOptionsT,
+  TensorT,
+  TensorType,
+  OperatorT,
+  SubGraphT,
+  ModelT,
+  Model,
+  OperatorCodeT,
+  BuiltinOperator,
+  BufferT,
 } from '../../src/tflite/generated';
 import { EdgelockError } from '../../src/errors';
 import { rng } from './helpers';
@@ -12,11 +21,20 @@ function model(): Uint8Array {
   const b = new TfliteBuilder().setDescription('corruption target');
   const x = b.addTensor({ name: 'x', shape: [1, 4], dtype: 'int8', quantization: { scale: [0.5], zeroPoint: [1] } });
   const w = b.addConstTensor({
-    name: 'w', shape: [2, 4], dtype: 'int8', data: Int8Array.from([1, 2, 3, 4, 5, 6, 7, 8]),
+    name: 'w',
+    shape: [2, 4],
+    dtype: 'int8',
+    data: Int8Array.from([1, 2, 3, 4, 5, 6, 7, 8]),
     quantization: { scale: [0.1, 0.2], zeroPoint: [0, 0], quantizedDimension: 0 },
   });
   const y = b.addTensor({ name: 'y', shape: [1, 2], dtype: 'int8', quantization: { scale: [0.25], zeroPoint: [0] } });
-  b.addOperator({ op: 'FULLY_CONNECTED', version: 4, inputs: [x, w, -1], outputs: [y], options: options(FullyConnectedOptionsT) });
+  b.addOperator({
+    op: 'FULLY_CONNECTED',
+    version: 4,
+    inputs: [x, w, -1],
+    outputs: [y],
+    options: options(FullyConnectedOptionsT),
+  });
   b.setInputs([x]).setOutputs([y]);
   b.addMetadata('m', 'hello');
   return b.finish();
@@ -73,10 +91,15 @@ test('well-formed flatbuffers with dangling indices are rejected by validation',
   // Written with the generated object API, bypassing builder.ts's own checks.
   const write = (outputs: number[], tensorBuffer: number, opcodeIndex: number) => {
     const fb = new flatbuffers.Builder(256);
-    const tensors = [new TensorT([1, 2], TensorType.FLOAT32, 0, 'x'), new TensorT([1, 2], TensorType.FLOAT32, tensorBuffer, 'y')];
+    const tensors = [
+      new TensorT([1, 2], TensorType.FLOAT32, 0, 'x'),
+      new TensorT([1, 2], TensorType.FLOAT32, tensorBuffer, 'y'),
+    ];
     const op = new OperatorT(opcodeIndex, [0], [1]);
     const sg = new SubGraphT(tensors, [0], outputs, [op], 'main');
-    const model = new ModelT(3, [new OperatorCodeT(BuiltinOperator.RELU, null, 1, BuiltinOperator.RELU)], [sg], '', [new BufferT()]);
+    const model = new ModelT(3, [new OperatorCodeT(BuiltinOperator.RELU, null, 1, BuiltinOperator.RELU)], [sg], '', [
+      new BufferT(),
+    ]);
     Model.finishModelBuffer(fb, model.pack(fb));
     return fb.asUint8Array().slice();
   };

@@ -40,11 +40,24 @@ function fc(v: Variant = {}): Uint8Array {
   const wData = Int8Array.from({ length: v.weightBytes ?? 32 }, (_, i) => ((i * 37) % 255) - 127);
   // the builder refuses a mis-sized constant, so a hostile file is written around that check
   const raw = b as unknown as { pushTensor(s: object, buffer: number): number; addBuffer(d: ArrayBufferView): number };
-  const w = raw.pushTensor({ name: 'w', shape: [4, 8], dtype: 'int8', quantization: M.q(0.02, 0) }, raw.addBuffer(wData));
-  const bias = b.addConstTensor({ name: 'b', shape: [4], dtype: 'int32', quantization: M.q(0.05 * 0.02, 0), data: Int32Array.of(10, -20, 30, -40) });
+  const w = raw.pushTensor(
+    { name: 'w', shape: [4, 8], dtype: 'int8', quantization: M.q(0.02, 0) },
+    raw.addBuffer(wData),
+  );
+  const bias = b.addConstTensor({
+    name: 'b',
+    shape: [4],
+    dtype: 'int32',
+    quantization: M.q(0.05 * 0.02, 0),
+    data: Int32Array.of(10, -20, 30, -40),
+  });
   const y = b.addTensor({ name: 'y', shape: [1, 4], dtype: 'int8', quantization: M.q(0.1, -5) });
   const opts = options(G.FullyConnectedOptionsT, {});
-  const version = TFLITE_OPS.FULLY_CONNECTED.version({ inputTypes: [G.TensorType.INT8, G.TensorType.INT8], outputTypes: [G.TensorType.INT8], inputCount: 3 });
+  const version = TFLITE_OPS.FULLY_CONNECTED.version({
+    inputTypes: [G.TensorType.INT8, G.TensorType.INT8],
+    outputTypes: [G.TensorType.INT8],
+    inputCount: 3,
+  });
   if (v.readBeforeWrite) {
     const t = b.addTensor({ name: 't', shape: [1, 4], dtype: 'int8', quantization: M.q(0.1, -5) });
     b.addOperator({ op: 'RELU', version: 1, inputs: [t], outputs: [y] });
@@ -82,7 +95,9 @@ test('the well-formed model passes the validator, the firmware and the official 
 
 test('a weight buffer of 16 bytes for an int8 [4, 8] tensor (32 bytes)', async () => {
   const m = fc({ weightBytes: 16 });
-  expect(validator(m)).toMatch(/^E_TFLITE_INVALID: .*tensor 1 'w' \(int8 \[4,8\]\) needs 32 bytes, its buffer \d+ holds 16/);
+  expect(validator(m)).toMatch(
+    /^E_TFLITE_INVALID: .*tensor 1 'w' \(int8 \[4,8\]\) needs 32 bytes, its buffer \d+ holds 16/,
+  );
   expect(firmware(m)).toBe('inconsistent shapes');
   expect(await official(m)).toMatch(/^refused/);
 });
@@ -93,7 +108,9 @@ test('FULLY_CONNECTED carrying Conv2DOptions', async () => {
     op.builtinOptionsType = G.BuiltinOptions.Conv2DOptions;
     op.builtinOptions = new G.Conv2DOptionsT();
   });
-  expect(validator(m)).toMatch(/^E_TFLITE_INVALID: .*operator 0 \(FULLY_CONNECTED\) carries Conv2DOptions; FULLY_CONNECTED takes FullyConnectedOptions/);
+  expect(validator(m)).toMatch(
+    /^E_TFLITE_INVALID: .*operator 0 \(FULLY_CONNECTED\) carries Conv2DOptions; FULLY_CONNECTED takes FullyConnectedOptions/,
+  );
   expect(firmware(m)).toBe('unsupported operator options');
   // the official runtime reads a mismatched union as "no options" and runs with defaults: only the firmware and
   // the validator refuse this one (a model whose options are silently ignored is not the model that was compiled)

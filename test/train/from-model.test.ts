@@ -28,7 +28,8 @@ async function maxRelDiff(model: Model, net: Sequential, inputs: Float32Array[])
   const out = model.graph.outputs[0].name;
   let worst = 0;
   for (const x of inputs) {
-    const ref = (await session.run({ [input.name]: new ort.Tensor('float32', x, input.shape!.map(Number)) }))[out].data as Float32Array;
+    const ref = (await session.run({ [input.name]: new ort.Tensor('float32', x, input.shape!.map(Number)) }))[out]
+      .data as Float32Array;
     const ours = net.forward(x, 1, false);
     let range = 1e-6;
     for (const v of ref) range = Math.max(range, Math.abs(v));

@@ -65,7 +65,17 @@ const B_AT: Record<Layout, (p: number, c: number, k: number, n: number) => numbe
 };
 
 /** What the .wat computes for C(r, c), in float32 steps. */
-function emulate(layout: Layout, r: number, c: number, m: number, n: number, k: number, A: Float32Array, B: Float32Array, c0: number): number {
+function emulate(
+  layout: Layout,
+  r: number,
+  c: number,
+  m: number,
+  n: number,
+  k: number,
+  A: Float32Array,
+  B: Float32Array,
+  c0: number,
+): number {
   const a = (p: number) => A[A_AT[layout](r, p, m, k)];
   const b = (p: number) => B[B_AT[layout](p, c, k, n)];
   if (layout !== 'NT') {
@@ -84,7 +94,12 @@ function emulate(layout: Layout, r: number, c: number, m: number, n: number, k: 
 /** Random shapes: small and odd ones, and some past the 16-column blocking and the 4-float padding. */
 function shapes(seed: number, count: number): [number, number, number][] {
   const rng = new Rng(seed);
-  const out: [number, number, number][] = [[1, 1, 1], [1, 16, 1], [4, 17, 3], [2, 15, 5]];
+  const out: [number, number, number][] = [
+    [1, 1, 1],
+    [1, 16, 1],
+    [4, 17, 3],
+    [2, 15, 5],
+  ];
   while (out.length < count) out.push([1 + rng.int(40), 1 + rng.int(70), 1 + rng.int(300)]);
   return out;
 }
@@ -111,7 +126,8 @@ describe.each(['NN', 'NT', 'TN'] as Layout[])('gemm%s in WebAssembly', (layout) 
           const c0 = accumulate ? C0[at] : 0;
           if (!Object.is(Cw[at], emulate(layout, r, c, m, n, k, A.subarray(aOff), B.subarray(bOff), c0))) inexact++;
           let mass = Math.abs(c0);
-          for (let p = 0; p < k; p++) mass += Math.abs(A[aOff + A_AT[layout](r, p, m, k)] * B[bOff + B_AT[layout](p, c, k, n)]);
+          for (let p = 0; p < k; p++)
+            mass += Math.abs(A[aOff + A_AT[layout](r, p, m, k)] * B[bOff + B_AT[layout](p, c, k, n)]);
           if (Math.abs(Cw[at] - Cj[at]) > (k + 5) * 2 ** -24 * mass) outOfBound++;
         }
       }

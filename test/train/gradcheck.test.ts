@@ -18,7 +18,8 @@ function check(inputShape: number[], specs: LayerSpec[], batch: number, seed: nu
   const net = buildNetwork(inputShape, specs, seed);
   const rng = new Rng(seed + 1);
   // Bias entries start at zero; give them values so relu boundaries are not all at 0.
-  for (const p of net.params) if (p.role === 'bias') for (let i = 0; i < p.value.length; i++) p.value[i] = rng.range(-0.1, 0.1);
+  for (const p of net.params)
+    if (p.role === 'bias') for (let i = 0; i < p.value.length; i++) p.value[i] = rng.range(-0.1, 0.1);
   const x = rng.normalArray(batch * net.inputSize, 1);
   const labels = Array.from({ length: batch }, () => rng.int(net.outputSize));
   const grad = new Float32Array(batch * net.outputSize);
@@ -48,7 +49,9 @@ function check(inputShape: number[], specs: LayerSpec[], batch: number, seed: nu
 }
 
 test('dense + relu', () => {
-  expect(check([7], [{ kind: 'dense', units: 6 }, { kind: 'relu' }, { kind: 'dense', units: 4 }], 3, 11)).toBeLessThan(1e-2);
+  expect(check([7], [{ kind: 'dense', units: 6 }, { kind: 'relu' }, { kind: 'dense', units: 4 }], 3, 11)).toBeLessThan(
+    1e-2,
+  );
 });
 
 test('conv (pad, stride) + maxpool + flatten + dense', () => {

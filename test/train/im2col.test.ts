@@ -11,7 +11,11 @@ const CASES: [string, number[], WindowSpec][] = [
   ['LeNet conv1 (pad 2)', [1, 28, 28], { kernel: [5, 5], pads: [2, 2, 2, 2] }],
   ['LeNet conv2', [6, 14, 14], { kernel: [5, 5] }],
   ['stride 2, asymmetric pads', [2, 9, 8], { kernel: [3, 2], strides: [2, 1], pads: [1, 0, 0, 1] }],
-  ['stride (1, 3), dilation 2', [3, 11, 13], { kernel: [3, 3], strides: [1, 3], pads: [2, 2, 2, 2], dilations: [2, 2] }],
+  [
+    'stride (1, 3), dilation 2',
+    [3, 11, 13],
+    { kernel: [3, 3], strides: [1, 3], pads: [2, 2, 2, 2], dilations: [2, 2] },
+  ],
   ['kernel larger than padded rows', [1, 3, 7], { kernel: [5, 3], pads: [2, 1, 2, 1], strides: [2, 2] }],
 ];
 

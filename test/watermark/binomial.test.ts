@@ -15,7 +15,8 @@ function choose(n: number, k: number): bigint {
 /** P[X ≥ k] for p = a/b, exactly, rounded to a double. */
 function exactTail(k: number, n: number, a: number, b: number): number {
   let num = 0n;
-  for (let i = Math.max(k, 0); i <= n; i++) num += choose(n, i) * BigInt(a) ** BigInt(i) * BigInt(b - a) ** BigInt(n - i);
+  for (let i = Math.max(k, 0); i <= n; i++)
+    num += choose(n, i) * BigInt(a) ** BigInt(i) * BigInt(b - a) ** BigInt(n - i);
   const den = BigInt(b) ** BigInt(n);
   if (num === 0n) return 0;
   const shift = den.toString(2).length - num.toString(2).length + 64;
@@ -54,12 +55,19 @@ describe('binomialTail', () => {
   test('the log tail stays finite below the smallest double: P[X ≥ 400 | 400, 0.1] = 10^-400', () => {
     expect(binomialTail(400, 400, 0.1)).toBe(0);
     expect(binomialLogTail(400, 400, 0.1) / Math.LN10).toBeCloseTo(-400, 9);
-    expect(scoreLabels(new Int32Array(400), new Int32Array(400), 0.1)).toMatchObject({ pValue: 0, verdict: 'detected' });
+    expect(scoreLabels(new Int32Array(400), new Int32Array(400), 0.1)).toMatchObject({
+      pValue: 0,
+      verdict: 'detected',
+    });
     expect(scoreLabels(new Int32Array(400), new Int32Array(400), 0.1).log10PValue).toBeCloseTo(-400, 9);
   });
 
   test('tail and cdf are complementary', () => {
-    for (const [k, n, p] of [[3, 10, 0.2], [40, 100, 0.37], [0, 7, 0.5]] as const) {
+    for (const [k, n, p] of [
+      [3, 10, 0.2],
+      [40, 100, 0.37],
+      [0, 7, 0.5],
+    ] as const) {
       expect(binomialCdf(k - 1, n, p) + binomialTail(k, n, p)).toBeCloseTo(1, 12);
     }
   });
@@ -67,11 +75,16 @@ describe('binomialTail', () => {
 
 describe('clopperPearsonUpper', () => {
   test('x = 0 has the closed form 1 − alpha^(1/n)', () => {
-    for (const n of [10, 100, 3000]) expect(clopperPearsonUpper(0, n, 0.001)).toBeCloseTo(1 - Math.pow(0.001, 1 / n), 10);
+    for (const n of [10, 100, 3000])
+      expect(clopperPearsonUpper(0, n, 0.001)).toBeCloseTo(1 - Math.pow(0.001, 1 / n), 10);
   });
 
   test('the bound is where P[X ≤ x] falls to alpha', () => {
-    for (const [x, n] of [[3, 100], [57, 1000], [99, 100]]) {
+    for (const [x, n] of [
+      [3, 100],
+      [57, 1000],
+      [99, 100],
+    ]) {
       const u = clopperPearsonUpper(x, n, 0.001);
       expect(u).toBeGreaterThan(x / n);
       expect(binomialCdf(x, n, u)).toBeCloseTo(0.001, 8);
@@ -88,14 +101,26 @@ describe('scoring and null rate', () => {
     expect(s.matches).toBe(16);
     expect(s.pValue).toBeCloseTo(exactTail(16, 20, 1, 10), 20);
     expect(s.verdict).toBe('detected');
-    expect(scoreLabels(predicted.map(() => 0), expected, 0.1).verdict).toBe('not detected');
+    expect(
+      scoreLabels(
+        predicted.map(() => 0),
+        expected,
+        0.1,
+      ).verdict,
+    ).toBe('not detected');
   });
 
   test('the null rate is never below 1/C and covers the worst clean model', () => {
-    const low = summariseNull(10, 10, [{ model: 'a', matches: 3, trials: 1000 }, { model: 'b', matches: 1, trials: 1000 }]);
+    const low = summariseNull(10, 10, [
+      { model: 'a', matches: 3, trials: 1000 },
+      { model: 'b', matches: 1, trials: 1000 },
+    ]);
     expect(low.nullRate).toBe(0.1);
     expect(low.upperBound).toBeGreaterThan(0.002);
-    const high = summariseNull(10, 10, [{ model: 'a', matches: 150, trials: 1000 }, { model: 'b', matches: 300, trials: 1000 }]);
+    const high = summariseNull(10, 10, [
+      { model: 'a', matches: 150, trials: 1000 },
+      { model: 'b', matches: 300, trials: 1000 },
+    ]);
     expect(high.nullRate).toBeGreaterThanOrEqual(0.3);
     expect(high.nullRate).toBeGreaterThan(high.pooledMatches / high.pooledTrials);
   });

@@ -60,7 +60,12 @@ let base: VerifyRequest['base'];
 let classes: number;
 
 /** The TFLite runtime's labels and logits on triggers stamped on the host (src/watermark), fed as the host feeds it. */
-function reference(x: Float32Array, count: number, model: Uint8Array = MODEL, runtime: TfliteOracle = oracle): Reference {
+function reference(
+  x: Float32Array,
+  count: number,
+  model: Uint8Array = MODEL,
+  runtime: TfliteOracle = oracle,
+): Reference {
   const sg = readTflite(model).subgraphs[0];
   const input = sg.tensors[sg.inputs[0]];
   const [, h, w, c] = input.shape;
@@ -87,7 +92,9 @@ function compareLabels(board: Int32Array, ref: Reference, what: string): number 
     const l = ref.logits[k];
     expect(l[b]).toBeGreaterThanOrEqual(l[ref.labels[k]] - 1);
   });
-  console.log(`${what}: ${board.length - differing}/${board.length} labels equal to the TFLite runtime${differing ? `, ${differing} within one output step` : ''}`);
+  console.log(
+    `${what}: ${board.length - differing}/${board.length} labels equal to the TFLite runtime${differing ? `, ${differing} within one output step` : ''}`,
+  );
   expect(differing).toBeLessThanOrEqual(2);
   return differing;
 }
@@ -131,7 +138,7 @@ describe.each(BOARD_NAMES)('watermarked LeNet on board %s', (boardName) => {
     await client?.close();
   });
 
-  test('owner: the board\'s labels equal the TFLite runtime on host-stamped triggers; p <= 1e-9 with all 100 triggers', async () => {
+  test("owner: the board's labels equal the TFLite runtime on host-stamped triggers; p <= 1e-9 with all 100 triggers", async () => {
     const req = request(OWNER);
     const { set } = prepareTriggers(req.signature, params, base);
     const ref = reference(set.x, set.labels.length);
@@ -148,8 +155,10 @@ describe.each(BOARD_NAMES)('watermarked LeNet on board %s', (boardName) => {
     expect(report.baseData).toBe('match');
     const s = port.lastRun!;
     expect(s.encoding).toBe('table'); // MNIST bases have <= 256 distinct float32 values: one byte per value on the wire
-    console.log(`${boardName}: owner ${report.matches}/${report.triggers} matches, p ${report.pValue.toExponential(2)} (log10 ${report.log10PValue.toFixed(1)}); ` +
-      `${s.frames} frames, ${s.bytesSent} payload bytes, ${s.cycles} cycles of invokes, ${seconds.toFixed(1)} s`);
+    console.log(
+      `${boardName}: owner ${report.matches}/${report.triggers} matches, p ${report.pValue.toExponential(2)} (log10 ${report.log10PValue.toFixed(1)}); ` +
+        `${s.frames} frames, ${s.bytesSent} payload bytes, ${s.cycles} cycles of invokes, ${seconds.toFixed(1)} s`,
+    );
   }, 300_000);
 
   test('another owner id, same board and model: p > 1e-3 (through verifyOnDevice(client, ...))', async () => {
@@ -159,7 +168,9 @@ describe.each(BOARD_NAMES)('watermarked LeNet on board %s', (boardName) => {
     expect(report.pValue).toBeGreaterThan(1e-3);
     expect(report.verdict).toBe('not detected');
     expect(report.commitment).toBe('mismatch');
-    console.log(`${boardName}: other owner ${report.matches}/${report.triggers} matches, p ${report.pValue.toExponential(2)}, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(
+      `${boardName}: other owner ${report.matches}/${report.triggers} matches, p ${report.pValue.toExponential(2)}, ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
   }, 300_000);
 
   if (boardName !== 'host-sim') return;
@@ -172,31 +183,64 @@ describe.each(BOARD_NAMES)('watermarked LeNet on board %s', (boardName) => {
     for (let i = 0; i < bases.length; i++) bases[i] = Math.fround(Math.min(1, bases[i] + ((i * 7919) % 1000) * 1e-6));
     expect(tableEncoding(bases)).toBeNull();
     const port = protocolTriggerPort(client);
-    const labels = await port.runTriggers({ signature: req.signature, positions: params.positions, delta: params.delta, range: params.range, sampleSize: params.sampleSize, bases, count: n });
+    const labels = await port.runTriggers({
+      signature: req.signature,
+      positions: params.positions,
+      delta: params.delta,
+      range: params.range,
+      sampleSize: params.sampleSize,
+      bases,
+      count: n,
+    });
     expect(port.lastRun!.encoding).toBe('float32');
     // the host's stamp of the same bases (triggers.ts), fed to the runtime
     const stamped = Float32Array.from(bases);
-    for (let k = 0; k < n; k++) stamp(stamped.subarray(k * params.sampleSize, (k + 1) * params.sampleSize), plan, params);
+    for (let k = 0; k < n; k++)
+      stamp(stamped.subarray(k * params.sampleSize, (k + 1) * params.sampleSize), plan, params);
     compareLabels(labels, reference(stamped, n), 'host-sim, float32 encoding');
   }, 120_000);
 
   test('protocol errors: BASES without BEGIN, at a wrong offset, after END; BEGIN that does not fit the model', async () => {
-    const code = async (p: Promise<unknown>) => ((await p.then(() => undefined, (e: unknown) => e)) as EdgelockError)?.code;
+    const code = async (p: Promise<unknown>) =>
+      (
+        (await p.then(
+          () => undefined,
+          (e: unknown) => e,
+        )) as EdgelockError
+      )?.code;
     const sig = Buffer.alloc(32, 7);
-    const begin = { slot: 0, encoding: ENCODING_F32, channels: 1, sample_size: 784, positions: 39, delta: 0x3f000000, lo: 0, hi: 0x3f800000, signature: sig };
-    expect(await code(client.call('WATERMARK_BASES', { offset: 0, values: Buffer.alloc(16) }))).toBe('E_WATERMARK_DEVICE_SEQUENCE');
+    const begin = {
+      slot: 0,
+      encoding: ENCODING_F32,
+      channels: 1,
+      sample_size: 784,
+      positions: 39,
+      delta: 0x3f000000,
+      lo: 0,
+      hi: 0x3f800000,
+      signature: sig,
+    };
+    expect(await code(client.call('WATERMARK_BASES', { offset: 0, values: Buffer.alloc(16) }))).toBe(
+      'E_WATERMARK_DEVICE_SEQUENCE',
+    );
     expect(await code(client.call('WATERMARK_BEGIN', { ...begin, sample_size: 783 }))).toBe('E_WATERMARK_PARAMS');
     expect(await code(client.call('WATERMARK_BEGIN', { ...begin, positions: 785 }))).toBe('E_WATERMARK_PARAMS');
     expect(await code(client.call('WATERMARK_BEGIN', { ...begin, lo: 0x3f800000 }))).toBe('E_WATERMARK_PARAMS'); // empty range
     expect(await code(client.call('WATERMARK_BEGIN', { ...begin, slot: 1 }))).toBe('E_DEVICE_MODEL_EMPTY');
     await client.call('WATERMARK_BEGIN', begin);
-    expect(await code(client.call('WATERMARK_BASES', { offset: 4, values: Buffer.alloc(16) }))).toBe('E_WATERMARK_DEVICE_SEQUENCE');
-    expect(await code(client.call('WATERMARK_BASES', { offset: 0, values: Buffer.alloc(6) }))).toBe('E_WATERMARK_DEVICE_SEQUENCE'); // partial float
+    expect(await code(client.call('WATERMARK_BASES', { offset: 4, values: Buffer.alloc(16) }))).toBe(
+      'E_WATERMARK_DEVICE_SEQUENCE',
+    );
+    expect(await code(client.call('WATERMARK_BASES', { offset: 0, values: Buffer.alloc(6) }))).toBe(
+      'E_WATERMARK_DEVICE_SEQUENCE',
+    ); // partial float
     const ok = await client.call('WATERMARK_BASES', { offset: 0, values: Buffer.alloc(4 * 784) });
     expect(ok.fields.next_offset).toBe(784);
     expect((ok.fields.labels as Buffer).length).toBe(2);
     await client.call('WATERMARK_END');
-    expect(await code(client.call('WATERMARK_BASES', { offset: 784, values: Buffer.alloc(16) }))).toBe('E_WATERMARK_DEVICE_SEQUENCE');
+    expect(await code(client.call('WATERMARK_BASES', { offset: 784, values: Buffer.alloc(16) }))).toBe(
+      'E_WATERMARK_DEVICE_SEQUENCE',
+    );
   }, 60_000);
 });
 
@@ -220,17 +264,49 @@ describe('edgelock watermark verify --port (built CLI, host-sim board)', () => {
 
   const fixture = path.join(__dirname, 'fixtures', 'mnist-lenet-wm.tflite');
 
-  test('owner detected from the board\'s labels; the slot holds the very file', () => {
-    const r = runCli(['watermark', 'verify', fixture, '--owner', OWNER, '--key', path.join(dir, 'owner.key'), '--data', 'mnist-train', '--port', port, '--slot', '1', '--json']);
+  test("owner detected from the board's labels; the slot holds the very file", () => {
+    const r = runCli([
+      'watermark',
+      'verify',
+      fixture,
+      '--owner',
+      OWNER,
+      '--key',
+      path.join(dir, 'owner.key'),
+      '--data',
+      'mnist-train',
+      '--port',
+      port,
+      '--slot',
+      '1',
+      '--json',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(j).toMatchObject({ matches: 100, triggers: 100, verdict: 'detected', commitment: 'match', baseData: 'match', board: { port, slot: 1, model: 'same as the file' } });
+    expect(j).toMatchObject({
+      matches: 100,
+      triggers: 100,
+      verdict: 'detected',
+      commitment: 'match',
+      baseData: 'match',
+      board: { port, slot: 1, model: 'same as the file' },
+    });
     expect(j.pValue).toBeLessThanOrEqual(1e-9);
   });
 
   test('table output names the board; an empty slot is a catalogue error, --slot without --port a usage error', () => {
-    const args = ['watermark', 'verify', fixture, '--owner', OWNER, '--key', path.join(dir, 'owner.key'), '--data', 'mnist-train'];
+    const args = [
+      'watermark',
+      'verify',
+      fixture,
+      '--owner',
+      OWNER,
+      '--key',
+      path.join(dir, 'owner.key'),
+      '--data',
+      'mnist-train',
+    ];
     const ok = runCli([...args, '--port', port, '--slot', '1']);
     expect(ok.status).toBe(0);
     expect(ok.stdout).toMatch(/labels from\s+board on .*, slot 1 \(model same as the file\)/);
@@ -254,14 +330,27 @@ describe('channels-last input (zoo cifar-resnet8, [3, 32, 32] samples moved to [
 
   beforeAll(async () => {
     const calib = syntheticTask('cifar-resnet8', 'calib', 16);
-    const compiled = await compileModel(fs.readFileSync(path.join(__dirname, '..', '..', 'models', 'cifar-resnet8.onnx')), {
-      precision: 'int8', io: 'int8', calibration: { data: calib.data, count: calib.count, sampleShape: calib.sampleShape },
-    });
+    const compiled = await compileModel(
+      fs.readFileSync(path.join(__dirname, '..', '..', 'models', 'cifar-resnet8.onnx')),
+      {
+        precision: 'int8',
+        io: 'int8',
+        calibration: { data: calib.data, count: calib.count, sampleShape: calib.sampleShape },
+      },
+    );
     model = compiled.bytes;
     runtime = await TfliteOracle.load(model);
     const test = syntheticTask('cifar-resnet8', 'test', n);
     bases = test.data;
-    cifarParams = { triggers: n, positions: 153, delta: 0.6, range: [0, 1], classes: 10, baseCount: n, sampleSize: 3072 };
+    cifarParams = {
+      triggers: n,
+      positions: 153,
+      delta: 0.6,
+      range: [0, 1],
+      classes: 10,
+      baseCount: n,
+      sampleSize: 3072,
+    };
     const b = await startTestBoard('host-sim', undefined, DEV);
     client = await DeviceClient.open(b.port);
     await client.loadModelDev(Buffer.from(model), 0);
@@ -273,17 +362,33 @@ describe('channels-last input (zoo cifar-resnet8, [3, 32, 32] samples moved to [
 
   test.each([
     ['float32 values, samples spanning frames', (x: Float32Array) => x, 'float32'],
-    ['byte-valued images, table encoding', (x: Float32Array) => x.map((v) => Math.round(Math.min(1, Math.max(0, v)) * 255) / 255), 'table'],
-  ] as const)('%s', async (_name, prepare, encoding) => {
-    const x = prepare(Float32Array.from(bases));
-    const port = protocolTriggerPort(client, { slot: 0 }); // channels from the board's input shape [1, 32, 32, 3]
-    const labels = await port.runTriggers({ signature, positions: cifarParams.positions, delta: cifarParams.delta, range: cifarParams.range, sampleSize: 3072, bases: x, count: n });
-    expect(port.lastRun!.encoding).toBe(encoding);
-    const plan = triggerPlan(signature, cifarParams);
-    const stamped = Float32Array.from(x);
-    for (let k = 0; k < n; k++) stamp(stamped.subarray(k * 3072, (k + 1) * 3072), plan, cifarParams);
-    compareLabels(labels, reference(stamped, n, model, runtime), `host-sim cifar-resnet8, ${encoding}`);
-  }, 120_000);
+    [
+      'byte-valued images, table encoding',
+      (x: Float32Array) => x.map((v) => Math.round(Math.min(1, Math.max(0, v)) * 255) / 255),
+      'table',
+    ],
+  ] as const)(
+    '%s',
+    async (_name, prepare, encoding) => {
+      const x = prepare(Float32Array.from(bases));
+      const port = protocolTriggerPort(client, { slot: 0 }); // channels from the board's input shape [1, 32, 32, 3]
+      const labels = await port.runTriggers({
+        signature,
+        positions: cifarParams.positions,
+        delta: cifarParams.delta,
+        range: cifarParams.range,
+        sampleSize: 3072,
+        bases: x,
+        count: n,
+      });
+      expect(port.lastRun!.encoding).toBe(encoding);
+      const plan = triggerPlan(signature, cifarParams);
+      const stamped = Float32Array.from(x);
+      for (let k = 0; k < n; k++) stamp(stamped.subarray(k * 3072, (k + 1) * 3072), plan, cifarParams);
+      compareLabels(labels, reference(stamped, n, model, runtime), `host-sim cifar-resnet8, ${encoding}`);
+    },
+    120_000,
+  );
 });
 
 describe('locked watermarked LeNet (device-bound seal lock, in a package) on host-sim', () => {
@@ -300,7 +405,13 @@ describe('locked watermarked LeNet (device-bound seal lock, in a package) on hos
     const onnx = readOnnx(fs.readFileSync(path.join(__dirname, 'fixtures', 'mnist-lenet-wm.onnx')));
     const lockedOnnx = writeOnnx(lockModel(onnx, material, { binding: 'device', scheme: 'seal' }).model);
     const ds = loadDataset('mnist-train');
-    locked = (await compileLocked(lockedOnnx, material, { precision: 'int8', io: 'int8', calibration: { data: ds.data.subarray(0, 64 * 784), count: 64, sampleShape: ds.sampleShape } })).bytes;
+    locked = (
+      await compileLocked(lockedOnnx, material, {
+        precision: 'int8',
+        io: 'int8',
+        calibration: { data: ds.data.subarray(0, 64 * 784), count: 64, sampleShape: ds.sampleShape },
+      })
+    ).bytes;
   }, 180_000);
   afterAll(async () => {
     await client?.close();
@@ -310,13 +421,18 @@ describe('locked watermarked LeNet (device-bound seal lock, in a package) on hos
     const record = recordFromTflite(locked, 'locked');
     expect(record?.commitment).toBe(recordFromTflite(MODEL, 'fixture')?.commitment); // the lock keeps the watermark record
     const pkg = buildPackage(locked, { master: MASTER, deviceUid: uid, version: '1.0.0', securityCounter: 1 }).bytes;
-    const e = await flashPackage(client, pkg).then(() => undefined, (x: EdgelockError) => x);
+    const e = await flashPackage(client, pkg).then(
+      () => undefined,
+      (x: EdgelockError) => x,
+    );
     expect(e).toMatchObject({ code: 'E_DEVICE_KEY_EMPTY' });
     await client.keyWrite(deriveDeviceKey(MASTER, uid));
     const slot = (await flashPackage(client, pkg)).slot;
     const report = await verifyOnDevice(client, { ...request(OWNER), record, slot });
     expect(report.pValue).toBeLessThanOrEqual(1e-9);
     expect(report.commitment).toBe('match');
-    console.log(`host-sim, locked model: owner ${report.matches}/${report.triggers}, p ${report.pValue.toExponential(2)}`);
+    console.log(
+      `host-sim, locked model: owner ${report.matches}/${report.triggers}, p ${report.pValue.toExponential(2)}`,
+    );
   }, 120_000);
 });

@@ -39,16 +39,31 @@ let dir: string;
 
 function trainClean(seed: number): Model {
   const net = buildNetwork([1, 28, 28], MNIST_MLP_RECIPE.layers, seed);
-  fit(net, { x: base.data, labels: base.labels, count: COUNT }, { epochs: 1, batchSize: 64, optimizer: new Sgd({ lr: 0.05, momentum: 0.9 }), seed });
+  fit(
+    net,
+    { x: base.data, labels: base.labels, count: COUNT },
+    { epochs: 1, batchSize: 64, optimizer: new Sgd({ lr: 0.05, momentum: 0.9 }), seed },
+  );
   const b = new GraphBuilder();
   emitNetwork(b, net, 'input', 'logits');
   return b.toModel('mlp', 'test MLP');
 }
 
-async function verifyBytes(bytes: Uint8Array, format: 'onnx' | 'tflite', signature: Uint8Array, record = embedded.record): Promise<VerifyReport> {
+async function verifyBytes(
+  bytes: Uint8Array,
+  format: 'onnx' | 'tflite',
+  signature: Uint8Array,
+  record = embedded.record,
+): Promise<VerifyReport> {
   const runner = await RUNNERS[format]!(bytes, format);
   try {
-    return await verifyWithRunner(runner, { signature, params: embedded.record, record: format === 'onnx' ? recordFromOnnx(readOnnx(bytes)) : null, base, nullRate: 0.1 });
+    return await verifyWithRunner(runner, {
+      signature,
+      params: embedded.record,
+      record: format === 'onnx' ? recordFromOnnx(readOnnx(bytes)) : null,
+      base,
+      nullRate: 0.1,
+    });
   } finally {
     runner.dispose();
   }
@@ -59,9 +74,21 @@ beforeAll(async () => {
   const train = loadMnist('train');
   base = { data: train.images.subarray(0, COUNT * 784), labels: train.labels.subarray(0, COUNT), count: COUNT };
   clean = [trainClean(11), trainClean(12)];
-  embedded = await embedWatermark(clean[0], { signature: SIG, modelId: 'mlp-test', data: base.data, labels: base.labels, count: COUNT, epochs: 1, mix: 0.25, threads: 1 });
+  embedded = await embedWatermark(clean[0], {
+    signature: SIG,
+    modelId: 'mlp-test',
+    data: base.data,
+    labels: base.labels,
+    count: COUNT,
+    epochs: 1,
+    mix: 0.25,
+    threads: 1,
+  });
   wmBytes = writeOnnx(embedded.model);
-  const compiled = await compileModel(wmBytes, { precision: 'int8', calibration: { data: base.data.subarray(0, 300 * 784), count: 300, sampleShape: [1, 28, 28] } });
+  const compiled = await compileModel(wmBytes, {
+    precision: 'int8',
+    calibration: { data: base.data.subarray(0, 300 * 784), count: 300, sampleShape: [1, 28, 28] },
+  });
   int8 = compiled.bytes;
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'el-wm-'));
 }, 600000);
@@ -71,8 +98,27 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 test('the embedded model carries the commitment and public parameters, no trigger data', () => {
   const r = recordFromOnnx(readOnnx(wmBytes))!;
   expect(r.commitment).toMatch(/^[0-9a-f]{64}$/);
-  expect(r).toMatchObject({ scheme: 'edgelock-wm1', modelId: 'mlp-test', triggers: 100, classes: 10, baseCount: COUNT, sampleSize: 784 });
-  expect(Object.keys(r).sort()).toEqual(['baseCount', 'baseDigest', 'classes', 'commitment', 'delta', 'modelId', 'positions', 'range', 'sampleSize', 'scheme', 'triggers']);
+  expect(r).toMatchObject({
+    scheme: 'edgelock-wm1',
+    modelId: 'mlp-test',
+    triggers: 100,
+    classes: 10,
+    baseCount: COUNT,
+    sampleSize: 784,
+  });
+  expect(Object.keys(r).sort()).toEqual([
+    'baseCount',
+    'baseDigest',
+    'classes',
+    'commitment',
+    'delta',
+    'modelId',
+    'positions',
+    'range',
+    'sampleSize',
+    'scheme',
+    'triggers',
+  ]);
   expect(embedded.triggerAccuracy).toBeGreaterThan(0.6);
 });
 
@@ -100,7 +146,13 @@ test('the genuine owner with other base data of the same size: base data mismatc
   const runner = await RUNNERS.onnx!(wmBytes, 'wm');
   try {
     const shifted = base.data.map((v) => Math.min(1, v + 0.01));
-    const r = await verifyWithRunner(runner, { signature: SIG, params: embedded.record, record: embedded.record, base: { ...base, data: shifted }, nullRate: 0.1 });
+    const r = await verifyWithRunner(runner, {
+      signature: SIG,
+      params: embedded.record,
+      record: embedded.record,
+      base: { ...base, data: shifted },
+      nullRate: 0.1,
+    });
     expect(r).toMatchObject({ commitment: 'match', baseData: 'mismatch' });
   } finally {
     runner.dispose();
@@ -136,11 +188,38 @@ test('CLI: embed on .npy data with labels, verify with --json, errors carry cata
   const xFile = path.join(dir, 'x.npy');
   const yFile = path.join(dir, 'y.npy');
   fs.writeFileSync(xFile, serializeNpy({ dtype: 'float32', shape: [n, 1, 28, 28], data: base.data.slice(0, n * 784) }));
-  fs.writeFileSync(yFile, serializeNpy({ dtype: 'int64', shape: [n], data: BigInt64Array.from(Array.from((base.labels as Uint8Array).subarray(0, n), BigInt)) }));
+  fs.writeFileSync(
+    yFile,
+    serializeNpy({
+      dtype: 'int64',
+      shape: [n],
+      data: BigInt64Array.from(Array.from((base.labels as Uint8Array).subarray(0, n), BigInt)),
+    }),
+  );
   const inFile = path.join(dir, 'in.onnx');
   fs.writeFileSync(inFile, wmBytes);
   const outFile = path.join(dir, 'out.onnx');
-  const e = cli(['embed', inFile, '-o', outFile, '--data', xFile, '--labels', yFile, '--owner', 'carol', '--key', keyFile, '--triggers', '20', '--epochs', '1', '--threads', '1', '--json']);
+  const e = cli([
+    'embed',
+    inFile,
+    '-o',
+    outFile,
+    '--data',
+    xFile,
+    '--labels',
+    yFile,
+    '--owner',
+    'carol',
+    '--key',
+    keyFile,
+    '--triggers',
+    '20',
+    '--epochs',
+    '1',
+    '--threads',
+    '1',
+    '--json',
+  ]);
   expect(e.status).toBe(0);
   expect(e.err).toMatch(/epoch 1\/1 batch \d+\/\d+ loss [\d.]+ acc [\d.]+% \d+ samples\/s/);
   const summary = JSON.parse(e.out);
@@ -156,8 +235,27 @@ test('CLI: embed on .npy data with labels, verify with --json, errors carry cata
   const sub = path.join(dir, 'sub.npy');
   const subLabels = path.join(dir, 'sub-labels.npy');
   fs.writeFileSync(sub, serializeNpy({ dtype: 'float32', shape: [COUNT, 1, 28, 28], data: base.data.slice() }));
-  fs.writeFileSync(subLabels, serializeNpy({ dtype: 'uint8', shape: [COUNT], data: (base.labels as Uint8Array).slice() }));
-  const v = cli(['verify', tflFile, '--owner', 'acme-vision', '--key', keyFile, '--data', sub, '--labels', subLabels, '--params', wmFile, '--null', '0.1', '--json']);
+  fs.writeFileSync(
+    subLabels,
+    serializeNpy({ dtype: 'uint8', shape: [COUNT], data: (base.labels as Uint8Array).slice() }),
+  );
+  const v = cli([
+    'verify',
+    tflFile,
+    '--owner',
+    'acme-vision',
+    '--key',
+    keyFile,
+    '--data',
+    sub,
+    '--labels',
+    subLabels,
+    '--params',
+    wmFile,
+    '--null',
+    '0.1',
+    '--json',
+  ]);
   expect(v.status).toBe(0);
   // the compiler carries the watermark record into the .tflite metadata, so the commitment is checked there
   expect(JSON.parse(v.out)).toMatchObject({ format: 'tflite', verdict: 'detected', commitment: 'match' });
@@ -165,21 +263,59 @@ test('CLI: embed on .npy data with labels, verify with --json, errors carry cata
   const cleanFile = path.join(dir, 'clean.onnx');
   fs.writeFileSync(cleanFile, writeOnnx(clean[1]));
   const nullFile = path.join(dir, 'null.json');
-  const c = cli(['calibrate', wmFile, '--owner', 'acme-vision', '--key', keyFile, '--data', sub, '--labels', subLabels, '--clean', cleanFile, '--probes', '3', '-o', nullFile, '--json']);
+  const c = cli([
+    'calibrate',
+    wmFile,
+    '--owner',
+    'acme-vision',
+    '--key',
+    keyFile,
+    '--data',
+    sub,
+    '--labels',
+    subLabels,
+    '--clean',
+    cleanFile,
+    '--probes',
+    '3',
+    '-o',
+    nullFile,
+    '--json',
+  ]);
   expect(c.status).toBe(0);
   const cal = JSON.parse(fs.readFileSync(nullFile, 'utf8'));
   expect(cal).toMatchObject({ kind: 'edgelock-watermark-null', classes: 10, signatures: 4, pooledTrials: 400 });
   expect(cal.nullRate).toBeGreaterThanOrEqual(0.1);
-  const vn = cli(['verify', wmFile, '--owner', 'acme-vision', '--key', keyFile, '--data', sub, '--labels', subLabels, '--null', nullFile]);
+  const vn = cli([
+    'verify',
+    wmFile,
+    '--owner',
+    'acme-vision',
+    '--key',
+    keyFile,
+    '--data',
+    sub,
+    '--labels',
+    subLabels,
+    '--null',
+    nullFile,
+  ]);
   expect(vn.out).toMatch(/verdict\s+detected/);
   expect(vn.out).toContain(nullFile);
 
   // a model without a watermark record and no --params
-  expect(cli(['verify', cleanFile, '--owner', 'acme-vision', '--key', keyFile, '--data', sub, '--labels', subLabels]).code).toBe('E_WATERMARK_PARAMS');
+  expect(
+    cli(['verify', cleanFile, '--owner', 'acme-vision', '--key', keyFile, '--data', sub, '--labels', subLabels]).code,
+  ).toBe('E_WATERMARK_PARAMS');
   expect(cli(['verify', wmFile, '--owner', 'acme-vision', '--key', keyFile, '--data', sub]).code).toBe('E_USAGE');
-  expect(cli(['verify', wmFile, '--owner', 'acme-vision', '--key', keyFile, '--data', xFile, '--labels', yFile]).code).toBe('E_WATERMARK_DATA');
+  expect(
+    cli(['verify', wmFile, '--owner', 'acme-vision', '--key', keyFile, '--data', xFile, '--labels', yFile]).code,
+  ).toBe('E_WATERMARK_DATA');
   fs.writeFileSync(path.join(dir, 'short.key'), KEY.subarray(0, 16), { mode: 0o600 });
-  expect(cli(['verify', wmFile, '--owner', 'a', '--key', path.join(dir, 'short.key'), '--data', sub, '--labels', subLabels]).code).toBe('E_KEY_FILE');
+  expect(
+    cli(['verify', wmFile, '--owner', 'a', '--key', path.join(dir, 'short.key'), '--data', sub, '--labels', subLabels])
+      .code,
+  ).toBe('E_KEY_FILE');
 });
 
 test('CLI: embed is reproducible: the same seed gives byte-identical ONNX (twice with 2 threads, once with 1), another seed does not', () => {
@@ -195,7 +331,23 @@ test('CLI: embed is reproducible: the same seed gives byte-identical ONNX (twice
   const embed = (name: string, seed: number, threads: number): Buffer => {
     const out = path.join(dir, name);
     const flags = ['--triggers', '20', '--epochs', '1', '--seed', String(seed), '--threads', String(threads), '--json'];
-    const r = cli(['embed', inFile, '-o', out, '--model-id', 'repro', '--data', xFile, '--labels', yFile, '--owner', 'dave', '--key', keyFile, ...flags]);
+    const r = cli([
+      'embed',
+      inFile,
+      '-o',
+      out,
+      '--model-id',
+      'repro',
+      '--data',
+      xFile,
+      '--labels',
+      yFile,
+      '--owner',
+      'dave',
+      '--key',
+      keyFile,
+      ...flags,
+    ]);
     expect({ status: r.status, code: r.code }).toEqual({ status: 0, code: undefined });
     return fs.readFileSync(out);
   };

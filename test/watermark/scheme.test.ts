@@ -51,8 +51,16 @@ describe('DRBG', () => {
     const seed = new Uint8Array(32).fill(9);
     const s = new Sha256Stream(seed, 'bases');
     const words = Array.from({ length: 10 }, () => s.nextU32());
-    const b0 = createHash('sha256').update(seed).update('edgelock-wm1/bases').update(Buffer.from([0, 0, 0, 0])).digest();
-    const b1 = createHash('sha256').update(seed).update('edgelock-wm1/bases').update(Buffer.from([0, 0, 0, 1])).digest();
+    const b0 = createHash('sha256')
+      .update(seed)
+      .update('edgelock-wm1/bases')
+      .update(Buffer.from([0, 0, 0, 0]))
+      .digest();
+    const b1 = createHash('sha256')
+      .update(seed)
+      .update('edgelock-wm1/bases')
+      .update(Buffer.from([0, 0, 0, 1]))
+      .digest();
     expect(words.slice(0, 8)).toEqual(Array.from({ length: 8 }, (_, i) => b0.readUInt32BE(4 * i)));
     expect(words.slice(8)).toEqual([b1.readUInt32BE(0), b1.readUInt32BE(4)]);
   });
@@ -126,7 +134,9 @@ describe('trigger plan', () => {
     const plan = triggerPlan(sig, params());
     expect(plan.perm).toEqual([6, 3, 9, 5, 7, 8, 4, 2, 0, 1]);
     expect(plan.bases).toEqual([25863, 23671, 11452, 53326, 2118, 56595, 35250, 41872, 15997, 38599, 36314, 30338]);
-    expect(plan.positions).toEqual([513, 74, 592, 546, 706, 110, 519, 252, 242, 146, 227, 172, 622, 717, 712, 615, 407, 650, 633, 719]);
+    expect(plan.positions).toEqual([
+      513, 74, 592, 546, 706, 110, 519, 252, 242, 146, 227, 172, 622, 717, 712, 615, 407, 650, 633, 719,
+    ]);
     expect(plan.signs).toEqual([-1, -1, 1, -1, 1, 1, -1, 1, -1, 1, -1, 1, -1, -1, 1, -1, -1, 1, 1, 1]);
   });
 
@@ -160,8 +170,14 @@ describe('trigger plan', () => {
   test('rejects data that does not fit the parameters', () => {
     const p = params({ triggers: 2, baseCount: 3, sampleSize: 4, positions: 2 });
     const plan = triggerPlan(sig, p);
-    expect(() => buildTriggers(plan, p, new Float32Array(8), [0, 1])).toThrow(expect.objectContaining({ code: 'E_WATERMARK_DATA' }));
-    expect(() => triggerPlan(sig, params({ triggers: 5, baseCount: 4 }))).toThrow(expect.objectContaining({ code: 'E_WATERMARK_PARAMS' }));
-    expect(() => triggerPlan(sig, params({ positions: 785 }))).toThrow(expect.objectContaining({ code: 'E_WATERMARK_PARAMS' }));
+    expect(() => buildTriggers(plan, p, new Float32Array(8), [0, 1])).toThrow(
+      expect.objectContaining({ code: 'E_WATERMARK_DATA' }),
+    );
+    expect(() => triggerPlan(sig, params({ triggers: 5, baseCount: 4 }))).toThrow(
+      expect.objectContaining({ code: 'E_WATERMARK_PARAMS' }),
+    );
+    expect(() => triggerPlan(sig, params({ positions: 785 }))).toThrow(
+      expect.objectContaining({ code: 'E_WATERMARK_PARAMS' }),
+    );
   });
 });

@@ -12,7 +12,8 @@ import { GraphBuilder } from '../../src/zoo/graph-builder';
 async function compare(inputShape: number[], specs: LayerSpec[], seed: number): Promise<number> {
   const net = buildNetwork(inputShape, specs, seed);
   const rng = new Rng(seed + 7);
-  for (const p of net.params) if (p.role === 'bias') for (let i = 0; i < p.value.length; i++) p.value[i] = rng.range(-0.5, 0.5);
+  for (const p of net.params)
+    if (p.role === 'bias') for (let i = 0; i < p.value.length; i++) p.value[i] = rng.range(-0.5, 0.5);
   const b = new GraphBuilder();
   emitNetwork(b, net, 'input', 'out');
   const session = await ort.InferenceSession.create(writeOnnx(b.toModel('t', 'test')));

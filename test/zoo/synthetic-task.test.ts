@@ -37,7 +37,9 @@ describe.each(Object.entries(EXPECT))('%s', (name, e) => {
 
   test('train, calib and test splits are different draws; all classes occur', () => {
     const sets = (['train', 'calib', 'test'] as const).map((s) => syntheticTask(name, s, 80));
-    for (let i = 0; i < 3; i++) for (let j = i + 1; j < 3; j++) expect(Buffer.from(sets[i].data.buffer).equals(Buffer.from(sets[j].data.buffer))).toBe(false);
+    for (let i = 0; i < 3; i++)
+      for (let j = i + 1; j < 3; j++)
+        expect(Buffer.from(sets[i].data.buffer).equals(Buffer.from(sets[j].data.buffer))).toBe(false);
     for (const s of sets) expect(new Set(s.labels).size).toBe(e.classes);
   });
 

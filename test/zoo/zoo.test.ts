@@ -89,7 +89,14 @@ describe.each(index.models.map((m) => [m.name, m] as const))('%s', (name, info) 
 const IMPORT_FIXTURES = path.resolve(__dirname, '..', 'fixtures', 'import');
 describe('PyTorch exports in models/pytorch and test/fixtures/import', () => {
   const dirs = [path.join(MODELS, 'pytorch'), IMPORT_FIXTURES];
-  const files = dirs.flatMap((d) => fs.readdirSync(d).filter((f) => f.endsWith('.onnx') && f.startsWith('torch-')).map((f) => path.join(d, f))).sort();
+  const files = dirs
+    .flatMap((d) =>
+      fs
+        .readdirSync(d)
+        .filter((f) => f.endsWith('.onnx') && f.startsWith('torch-'))
+        .map((f) => path.join(d, f)),
+    )
+    .sort();
   const names = files.map((f) => path.relative(path.resolve(MODELS, '..'), f));
 
   test('at least the documented exports exist', () => {
@@ -105,7 +112,7 @@ describe('PyTorch exports in models/pytorch and test/fixtures/import', () => {
     );
   });
 
-  test.each(names)('%s: onnxruntime reproduces PyTorch\'s own output; the opset is the one named', async (name) => {
+  test.each(names)("%s: onnxruntime reproduces PyTorch's own output; the opset is the one named", async (name) => {
     const file = path.resolve(MODELS, '..', name);
     const f = path.basename(file);
     const dir = path.dirname(file);

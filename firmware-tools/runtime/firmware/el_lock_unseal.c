@@ -33,9 +33,9 @@ enum { BUFFER_DATA = 0 };
 #define KIND_HPNN_BIAS 3u
 #define KEY_BITS_STREAM 0xFFFFFFFFu
 
-#define TRY(expr)                  \
-  do {                             \
-    el_status try_s_ = (expr);     \
+#define TRY(expr)                       \
+  do {                                  \
+    el_status try_s_ = (expr);          \
     if (try_s_ != EL_OK) return try_s_; \
   } while (0)
 
@@ -44,12 +44,12 @@ static const char k_metadata_name[] = "edgelock.lock";
 typedef struct {
   const uint8_t *desc; /* the descriptor, in place in the model; NULL: not locked */
   uint32_t entries;
-  uint8_t status;      /* last answer of load/unlock */
+  uint8_t status; /* last answer of load/unlock */
   uint8_t unlocked;
-  uint8_t stream;      /* streaming mode: sealed inputs restored before each operator (el_lock_unseal.h) */
+  uint8_t stream; /* streaming mode: sealed inputs restored before each operator (el_lock_unseal.h) */
   uint8_t slot;
-  size_t ram_used;     /* RAM mode: all restored tensors; streaming: the largest operator's */
-  uint8_t key[32];     /* streaming mode only, while unlocked: the checked lock key */
+  size_t ram_used; /* RAM mode: all restored tensors; streaming: the largest operator's */
+  uint8_t key[32]; /* streaming mode only, while unlocked: the checked lock key */
 } lock_slot;
 
 /* A constant tensor as stored in the flatbuffer. */
@@ -139,7 +139,9 @@ static el_status stored_tensor(const el_fb *fb, uint32_t index, const_tensor *t)
   return EL_OK;
 }
 
-static size_t elem_size(uint8_t type) { return type == EL_INT8 ? 1u : (type == EL_INT32 || type == EL_FLOAT32) ? 4u : 0u; }
+static size_t elem_size(uint8_t type) {
+  return type == EL_INT8 ? 1u : (type == EL_INT32 || type == EL_FLOAT32) ? 4u : 0u;
+}
 
 /* Elements before / after `axis` (units are dims[axis]); all dims were validated by Prepare (>= 1, product < 2^28). */
 static void split_at(const const_tensor *t, uint32_t axis, size_t *outer, size_t *inner) {
@@ -174,11 +176,13 @@ static size_t stream_peak(const el_model *m, const uint8_t *desc, uint32_t entri
 
 /* Key-independent checks of the descriptor against the prepared model; chooses RAM or streaming mode and sets the
  * RAM the unlock will need. */
-static uint8_t validate(const el_model *m, const el_fb *fb, const uint8_t *desc, uint32_t len, size_t *ram, uint8_t *stream) {
+static uint8_t validate(const el_model *m, const el_fb *fb, const uint8_t *desc, uint32_t len, size_t *ram,
+                        uint8_t *stream) {
   uint32_t n, i, j;
   *ram = 0;
   if (len < DESC_HEADER || memcmp(desc, "ELK1", 4) != 0 || desc[4] != DESC_VERSION) return EL_ST_ERR_LOCK_DESCRIPTOR;
-  if ((desc[5] != SCHEME_SEAL && desc[5] != SCHEME_HPNN) || desc[6] != CIPHER_CHACHA20) return EL_ST_ERR_LOCK_DESCRIPTOR;
+  if ((desc[5] != SCHEME_SEAL && desc[5] != SCHEME_HPNN) || desc[6] != CIPHER_CHACHA20)
+    return EL_ST_ERR_LOCK_DESCRIPTOR;
   if (desc[7] != EL_LOCK_BINDING_DEVICE && desc[7] != EL_LOCK_BINDING_MODEL) return EL_ST_ERR_LOCK_DESCRIPTOR;
   n = el_get_u32(desc + DESC_COUNT);
   if (n == 0 || n > EL_MAX_TENSORS || len != DESC_HEADER + (uint64_t)n * DESC_ENTRY) return EL_ST_ERR_LOCK_DESCRIPTOR;
@@ -189,7 +193,8 @@ static uint8_t validate(const el_model *m, const el_fb *fb, const uint8_t *desc,
     size_t bytes;
     read_entry(desc, i, &e);
     bytes = el_model_tensor_bytes(m, e.tensor, &is_const);
-    if (bytes == 0 || !is_const || stored_tensor(fb, e.tensor, &t) != EL_OK || t.bytes != bytes) return EL_ST_ERR_LOCK_DESCRIPTOR;
+    if (bytes == 0 || !is_const || stored_tensor(fb, e.tensor, &t) != EL_OK || t.bytes != bytes)
+      return EL_ST_ERR_LOCK_DESCRIPTOR;
     for (j = 0; j < i; j++) {
       const_tensor u;
       read_entry(desc, j, &f);
@@ -197,7 +202,8 @@ static uint8_t validate(const el_model *m, const el_fb *fb, const uint8_t *desc,
       if (stored_tensor(fb, f.tensor, &u) != EL_OK) return EL_ST_ERR_LOCK_DESCRIPTOR;
       if (t.data < u.data + u.bytes && u.data < t.data + t.bytes) return EL_ST_ERR_LOCK_DESCRIPTOR; /* shared data */
     }
-    if (t.data < desc + DESC_HEADER && desc < t.data + t.bytes) return EL_ST_ERR_LOCK_DESCRIPTOR; /* overlaps the header */
+    if (t.data < desc + DESC_HEADER && desc < t.data + t.bytes)
+      return EL_ST_ERR_LOCK_DESCRIPTOR; /* overlaps the header */
     if (desc[5] == SCHEME_SEAL) {
       if (e.kind != KIND_SEALED || e.a != bytes) return EL_ST_ERR_LOCK_DESCRIPTOR;
     } else {
@@ -264,7 +270,7 @@ static void set_nonce(uint8_t nonce[EL_CHACHA20_NONCE], const uint8_t *salt, uin
  * the descriptor's key id read as zeros. Ranges were checked disjoint at load; they are fed in file order.
  */
 static uint8_t binding_hash(const lock_slot *ls, const el_fb *fb, uint8_t out[EL_SHA256_SIZE]) {
-  static const uint8_t zeros[64] = { 0 };
+  static const uint8_t zeros[64] = {0};
   el_sha256_t c;
   size_t pos = 0, end = fb->len;
   el_sha256_init(&c);
@@ -302,11 +308,12 @@ static uint8_t binding_hash(const lock_slot *ls, const el_fb *fb, uint8_t out[EL
 }
 
 /* Restores entry `i` (sealed bytes from the model) into `ram` and points the model's tensor at it. */
-static uint8_t restore(const uint8_t *desc, uint32_t i, const uint8_t key[32], key_bits *kb, el_model *m, uint8_t *ram, size_t *bytes) {
+static uint8_t restore(const uint8_t *desc, uint32_t i, const uint8_t key[32], key_bits *kb, el_model *m, uint8_t *ram,
+                       size_t *bytes) {
   lock_entry e;
   const_tensor t;
   uint8_t nonce[EL_CHACHA20_NONCE];
-  el_fb fb = { m->fb, m->fb_len };
+  el_fb fb = {m->fb, m->fb_len};
   read_entry(desc, i, &e);
   if (stored_tensor(&fb, e.tensor, &t) != EL_OK) return EL_ST_ERR_INTERNAL; /* validated at load */
   memcpy(ram, t.data, t.bytes);
@@ -351,7 +358,7 @@ static void stream_hook(el_model *m, uint32_t node, void *ctx) {
 static uint8_t unlock(uint8_t slot, el_model *m) {
   lock_slot *ls = &g_lock[slot];
   const uint8_t *desc = ls->desc;
-  el_fb fb = { m->fb, m->fb_len };
+  el_fb fb = {m->fb, m->fb_len};
   uint8_t key[32], id[EL_LOCK_KEY_ID_SIZE];
   key_bits kb;
   size_t off = 0;

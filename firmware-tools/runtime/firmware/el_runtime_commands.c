@@ -53,7 +53,8 @@ static void put_desc(uint8_t *p, const el_tensor_info *t) {
   uint32_t d;
   p[EL_TENSOR_DESC_TYPE_OFF] = (uint8_t)t->type;
   p[EL_TENSOR_DESC_RANK_OFF] = (uint8_t)t->rank;
-  for (d = 0; d < EL_IO_DIMS; d++) el_put_u32(p + EL_TENSOR_DESC_DIMS_OFF + 4u * d, d < t->rank ? (uint32_t)t->dims[d] : 0u);
+  for (d = 0; d < EL_IO_DIMS; d++)
+    el_put_u32(p + EL_TENSOR_DESC_DIMS_OFF + 4u * d, d < t->rank ? (uint32_t)t->dims[d] : 0u);
   memcpy(&scale_bits, &t->scale, sizeof scale_bits);
   el_put_u32(p + EL_TENSOR_DESC_SCALE_OFF, scale_bits);
   el_put_u32(p + EL_TENSOR_DESC_ZERO_POINT_OFF, (uint32_t)t->zero_point);
@@ -138,8 +139,8 @@ static uint8_t cmd_model_io(const uint8_t *req, uint16_t req_len, uint8_t *rsp, 
 }
 
 static const el_command_t g_runtime_commands[] = {
-  { EL_CMD_RUN, EL_RUN_REQ_FIXED_SIZE, EL_MAX_PAYLOAD, cmd_run },
-  { EL_CMD_MODEL_IO, EL_MODEL_IO_REQ_FIXED_SIZE, EL_MODEL_IO_REQ_FIXED_SIZE, cmd_model_io },
+    {EL_CMD_RUN, EL_RUN_REQ_FIXED_SIZE, EL_MAX_PAYLOAD, cmd_run},
+    {EL_CMD_MODEL_IO, EL_MODEL_IO_REQ_FIXED_SIZE, EL_MODEL_IO_REQ_FIXED_SIZE, cmd_model_io},
 };
 
 void el_runtime_commands_register(void) {

@@ -29,10 +29,10 @@ typedef struct {
   uint8_t open;
   uint8_t slot;
   uint8_t encoding;
-  uint32_t channels;    /* 1, or C when values move from [C, H, W] to [H, W, C] */
-  uint32_t plane;       /* H * W */
+  uint32_t channels; /* 1, or C when values move from [C, H, W] to [H, W, C] */
+  uint32_t plane;    /* H * W */
   uint32_t sample_size;
-  uint32_t next;        /* value index of the stream the next WATERMARK_BASES starts at */
+  uint32_t next; /* value index of the stream the next WATERMARK_BASES starts at */
   float delta, lo, hi;
   uint32_t table_len;
   float table[WM_TABLE_MAX];
@@ -97,7 +97,9 @@ static uint8_t cmd_begin(const uint8_t *req, uint16_t req_len, uint8_t *rsp, uin
     st = EL_ST_ERR_WATERMARK_PARAMS;
     if (size == 0u || size > EL_WM_MAX_SAMPLE || in.bytes != (size_t)size * elem_size(in.type)) goto fail;
     if (positions == 0u || positions > size) goto fail;
-    if (!is_finite(g_wm.delta) || !(g_wm.delta > 0.0f) || !is_finite(g_wm.lo) || !is_finite(g_wm.hi) || !(g_wm.lo < g_wm.hi)) goto fail;
+    if (!is_finite(g_wm.delta) || !(g_wm.delta > 0.0f) || !is_finite(g_wm.lo) || !is_finite(g_wm.hi) ||
+        !(g_wm.lo < g_wm.hi))
+      goto fail;
     if (channels == 0u || size % channels != 0u) goto fail;
     if (channels > 1u && (in.rank < 2u || (uint32_t)in.dims[in.rank - 1u] != channels)) goto fail;
     if (g_wm.encoding == WM_ENC_F32) {
@@ -105,7 +107,8 @@ static uint8_t cmd_begin(const uint8_t *req, uint16_t req_len, uint8_t *rsp, uin
     } else if (g_wm.encoding == WM_ENC_TABLE) {
       if (table_bytes == 0u || table_bytes % 4u != 0u || table_bytes / 4u > WM_TABLE_MAX) goto fail;
       g_wm.table_len = table_bytes / 4u;
-      for (i = 0; i < g_wm.table_len; i++) g_wm.table[i] = f32_of(el_get_u32(req + EL_WATERMARK_BEGIN_REQ_TABLE_OFF + 4u * i));
+      for (i = 0; i < g_wm.table_len; i++)
+        g_wm.table[i] = f32_of(el_get_u32(req + EL_WATERMARK_BEGIN_REQ_TABLE_OFF + 4u * i));
     } else {
       goto fail;
     }
@@ -156,8 +159,10 @@ static uint8_t cmd_bases(const uint8_t *req, uint16_t req_len, uint8_t *rsp, uin
     uint32_t dst = el_wm_channels_last(i, g_wm.channels, g_wm.plane);
     float x = vsize == 4u ? f32_of(el_get_u32(v + 4u * k)) : g_wm.table[v[k]];
     if (el_wm_bit(g_wm.stamped, i)) x = el_wm_stamp_value(x, el_wm_bit(g_wm.negative, i), g_wm.delta, g_wm.lo, g_wm.hi);
-    if (in.type == EL_INT8) ((int8_t *)in.data)[dst] = (int8_t)el_wm_quantize(x, in.scale, in.zero_point, -128, 127);
-    else ((float *)in.data)[dst] = x;
+    if (in.type == EL_INT8)
+      ((int8_t *)in.data)[dst] = (int8_t)el_wm_quantize(x, in.scale, in.zero_point, -128, 127);
+    else
+      ((float *)in.data)[dst] = x;
     g_wm.next++;
     if (g_wm.next % g_wm.sample_size == 0u) {
       uint64_t t0 = board_cycles();
@@ -169,7 +174,8 @@ static uint8_t cmd_bases(const uint8_t *req, uint16_t req_len, uint8_t *rsp, uin
         size_t len = strlen(name);
         uint8_t *rec = rsp + 1;
         wm_close();
-        if (len > EL_MAX_PAYLOAD - 1u - EL_RUN_FAILURE_FIXED_SIZE) len = EL_MAX_PAYLOAD - 1u - EL_RUN_FAILURE_FIXED_SIZE;
+        if (len > EL_MAX_PAYLOAD - 1u - EL_RUN_FAILURE_FIXED_SIZE)
+          len = EL_MAX_PAYLOAD - 1u - EL_RUN_FAILURE_FIXED_SIZE;
         rec[EL_RUN_FAILURE_EL_STATUS_OFF] = (uint8_t)rs;
         el_put_u32(rec + EL_RUN_FAILURE_FAILED_OP_OFF, m->failed_op);
         memcpy(rec + EL_RUN_FAILURE_NAME_OFF, name, len);
@@ -199,9 +205,9 @@ static uint8_t cmd_end(const uint8_t *req, uint16_t req_len, uint8_t *rsp, uint1
 }
 
 static const el_command_t g_watermark_commands[] = {
-  { EL_CMD_WATERMARK_BEGIN, EL_WATERMARK_BEGIN_REQ_FIXED_SIZE, EL_MAX_PAYLOAD, cmd_begin },
-  { EL_CMD_WATERMARK_BASES, EL_WATERMARK_BASES_REQ_FIXED_SIZE, EL_MAX_PAYLOAD, cmd_bases },
-  { EL_CMD_WATERMARK_END, EL_WATERMARK_END_REQ_FIXED_SIZE, EL_WATERMARK_END_REQ_FIXED_SIZE, cmd_end },
+    {EL_CMD_WATERMARK_BEGIN, EL_WATERMARK_BEGIN_REQ_FIXED_SIZE, EL_MAX_PAYLOAD, cmd_begin},
+    {EL_CMD_WATERMARK_BASES, EL_WATERMARK_BASES_REQ_FIXED_SIZE, EL_MAX_PAYLOAD, cmd_bases},
+    {EL_CMD_WATERMARK_END, EL_WATERMARK_END_REQ_FIXED_SIZE, EL_WATERMARK_END_REQ_FIXED_SIZE, cmd_end},
 };
 
 void el_watermark_commands_register(void) {

@@ -195,7 +195,8 @@ int main(int argc, char **argv) {
     return run_batch(n, argv + 2, arena_len);
   }
   if (argc < 4) {
-    fprintf(stderr, "usage: el_run <model.tflite> <inputs.bin> <outputs.bin> [--arena BYTES] [--override INDEX=FILE]... [--reference]\n"
+    fprintf(stderr, "usage: el_run <model.tflite> <inputs.bin> <outputs.bin> [--arena BYTES] [--override "
+                    "INDEX=FILE]... [--reference]\n"
                     "       el_run --batch <model>... [--arena BYTES]\n");
     return 1;
   }
@@ -209,4 +210,3 @@ int main(int argc, char **argv) {
   free(arena);
   return rc;
 }
-

@@ -18,7 +18,8 @@ void el_conv_fast_eval(const el_node *n);
 size_t el_conv_fast_scratch(const el_tensor *in, const el_tensor *w, const el_tensor *out, const el_conv_params *p);
 void el_depthwise_fast_eval(const el_node *n);
 int el_depthwise_fast_usable(const el_tensor *w, const el_conv_params *p); /* depth multiplier 1, kh <= 16 */
-size_t el_depthwise_fast_scratch(const el_tensor *in, const el_tensor *w, const el_tensor *out, const el_conv_params *p);
+size_t el_depthwise_fast_scratch(const el_tensor *in, const el_tensor *w, const el_tensor *out,
+                                 const el_conv_params *p);
 
 /* Weights: constant int8, symmetric, per-tensor or per-channel along `channel_axis` with
  * `channels` entries; bias (optional): constant int32 [channels]. */

@@ -52,7 +52,9 @@ static inline void el_widen_cols(uint32_t *dst, const int8_t *c0, const int8_t *
 }
 
 /* a + b*c with two's-complement wrap-around (the accumulators start at the bias). */
-static inline int32_t el_mac_wrap(int32_t a, int32_t b, int32_t c) { return (int32_t)((uint32_t)a + (uint32_t)(b * c)); }
+static inline int32_t el_mac_wrap(int32_t a, int32_t b, int32_t c) {
+  return (int32_t)((uint32_t)a + (uint32_t)(b * c));
+}
 
 /* Dot products of two int8 weight rows (w, w + k) with a widened column pair, starting from b0 (row 0) and
  * b1 (row 1): acc[0] = b0 + row0.col0, acc[1] = b0 + row0.col1, acc[2] = b1 + row1.col0, acc[3] = b1 + row1.col1. */

@@ -31,10 +31,8 @@ static el_status prepare_common(el_prepare_ctx *c, el_node *n) {
   const double real1 = (double)a->scale / twice_max;
   const double real2 = (double)b->scale / twice_max;
   const double real_out = twice_max / (double)((float)(1 << d->left_shift) * out->scale);
-  EL_ENSURE(el_quantize_multiplier(real1, &d->in1_mult, &d->in1_shift) == 0 && d->in1_shift <= 0,
-            EL_ERR_QUANTIZATION);
-  EL_ENSURE(el_quantize_multiplier(real2, &d->in2_mult, &d->in2_shift) == 0 && d->in2_shift <= 0,
-            EL_ERR_QUANTIZATION);
+  EL_ENSURE(el_quantize_multiplier(real1, &d->in1_mult, &d->in1_shift) == 0 && d->in1_shift <= 0, EL_ERR_QUANTIZATION);
+  EL_ENSURE(el_quantize_multiplier(real2, &d->in2_mult, &d->in2_shift) == 0 && d->in2_shift <= 0, EL_ERR_QUANTIZATION);
   EL_ENSURE(el_quantize_multiplier(real_out, &d->out_mult, &d->out_shift) == 0 && d->out_shift <= 0,
             EL_ERR_QUANTIZATION);
   n->data = d;

@@ -7,8 +7,8 @@
 enum { OPT_AXIS = 0, OPT_ACTIVATION = 1 };
 
 typedef struct {
-  uint32_t outer;  /* product of dims before the axis */
-  uint32_t inner;  /* product of dims after the axis */
+  uint32_t outer; /* product of dims before the axis */
+  uint32_t inner; /* product of dims after the axis */
 } concat_data;
 
 static el_status prepare(el_prepare_ctx *c, el_node *n) {
@@ -59,4 +59,5 @@ static void eval(const el_node *n) {
   }
 }
 
-const el_kernel el_kernel_concatenation = {EL_OP_CONCATENATION, "CONCATENATION", 4, EL_OPT_CONCATENATION, prepare, eval};
+const el_kernel el_kernel_concatenation = {EL_OP_CONCATENATION,  "CONCATENATION", 4,
+                                           EL_OPT_CONCATENATION, prepare,         eval};

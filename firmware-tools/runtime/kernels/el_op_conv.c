@@ -4,8 +4,14 @@
 #include "../el_internal.h"
 #include "el_conv_common.h"
 
-enum { OPT_PADDING = 0, OPT_STRIDE_W = 1, OPT_STRIDE_H = 2, OPT_ACTIVATION = 3, OPT_DILATION_W = 4,
-       OPT_DILATION_H = 5 };
+enum {
+  OPT_PADDING = 0,
+  OPT_STRIDE_W = 1,
+  OPT_STRIDE_H = 2,
+  OPT_ACTIVATION = 3,
+  OPT_DILATION_W = 4,
+  OPT_DILATION_H = 5
+};
 
 typedef el_conv_params conv_data;
 

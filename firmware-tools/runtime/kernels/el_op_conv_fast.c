@@ -82,7 +82,8 @@ static const int8_t *column(const geom *g, int direct, int32_t b, int32_t oy, in
   if (direct) return g->x + (((size_t)b * g->ih + (size_t)oy * p->stride_h) * g->iw + (size_t)ox * p->stride_w) * g->ic;
   const int32_t y0 = oy * p->stride_h - p->pad_h, x0 = ox * p->stride_w - p->pad_w;
   if (p->dil_w == 1 && p->dil_h == 1 && y0 >= 0 && x0 >= 0 && y0 + g->kh <= g->ih && x0 + g->kw <= g->iw) {
-    im2col_inside(buf, g->x + (((size_t)b * g->ih + y0) * g->iw + x0) * g->ic, g->kh, g->kw * g->ic, (size_t)g->iw * g->ic);
+    im2col_inside(buf, g->x + (((size_t)b * g->ih + y0) * g->iw + x0) * g->ic, g->kh, g->kw * g->ic,
+                  (size_t)g->iw * g->ic);
   } else {
     im2col(g, b, oy, ox, buf);
   }

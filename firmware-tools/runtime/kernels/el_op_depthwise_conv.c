@@ -4,8 +4,15 @@
 #include "../el_internal.h"
 #include "el_conv_common.h"
 
-enum { OPT_PADDING = 0, OPT_STRIDE_W = 1, OPT_STRIDE_H = 2, OPT_DEPTH_MULTIPLIER = 3, OPT_ACTIVATION = 4,
-       OPT_DILATION_W = 5, OPT_DILATION_H = 6 };
+enum {
+  OPT_PADDING = 0,
+  OPT_STRIDE_W = 1,
+  OPT_STRIDE_H = 2,
+  OPT_DEPTH_MULTIPLIER = 3,
+  OPT_ACTIVATION = 4,
+  OPT_DILATION_W = 5,
+  OPT_DILATION_H = 6
+};
 
 typedef el_conv_params dw_data;
 
@@ -97,5 +104,5 @@ static void eval(const el_node *n) {
   }
 }
 
-const el_kernel el_kernel_depthwise_conv_2d = {EL_OP_DEPTHWISE_CONV_2D, "DEPTHWISE_CONV_2D", 7, EL_OPT_DEPTHWISE_CONV_2D,
-                                               prepare, eval};
+const el_kernel el_kernel_depthwise_conv_2d = {
+    EL_OP_DEPTHWISE_CONV_2D, "DEPTHWISE_CONV_2D", 7, EL_OPT_DEPTHWISE_CONV_2D, prepare, eval};

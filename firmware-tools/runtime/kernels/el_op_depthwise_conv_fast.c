@@ -14,8 +14,8 @@
 #include "el_conv_fast.h"
 
 typedef struct {
-  int32_t cg;     /* channel groups of 4 */
-  int32_t width;  /* columns of a widened row: the input columns the output row reads, from -pad_w */
+  int32_t cg;    /* channel groups of 4 */
+  int32_t width; /* columns of a widened row: the input columns the output row reads, from -pad_w */
 } dw_dims;
 
 static dw_dims dims_of(const el_tensor *in, const el_tensor *w, const el_tensor *out, const el_conv_params *p) {
@@ -25,10 +25,12 @@ static dw_dims dims_of(const el_tensor *in, const el_tensor *w, const el_tensor 
   return d;
 }
 
-size_t el_depthwise_fast_scratch(const el_tensor *in, const el_tensor *w, const el_tensor *out, const el_conv_params *p) {
+size_t el_depthwise_fast_scratch(const el_tensor *in, const el_tensor *w, const el_tensor *out,
+                                 const el_conv_params *p) {
   const dw_dims d = dims_of(in, w, out, p);
   const size_t group = 8u; /* bytes of 4 widened channels */
-  return el_rq_bytes(out->dims[3]) + 16u * (size_t)d.cg + group * (size_t)d.cg * ((size_t)w->dims[1] * w->dims[2] + (size_t)w->dims[1] * d.width);
+  return el_rq_bytes(out->dims[3]) + 16u * (size_t)d.cg +
+         group * (size_t)d.cg * ((size_t)w->dims[1] * w->dims[2] + (size_t)w->dims[1] * d.width);
 }
 
 /* Widens 4 int8 channels (fewer at the end of a pixel: n) into two words, adding `off` to each half. */
@@ -52,8 +54,8 @@ typedef struct {
 
 /* Output pixel at widened column `col`: every group of 4 channels. Layouts (words): a widened row is
  * [group][column][2], the weights [group][tap][2], so the taps of a row are consecutive for dilation 1. */
-static inline void pixel_groups(const uint32_t *const *rows, const uint32_t *wbuf, int32_t col, int32_t cg, int32_t width,
-                                int32_t kh, int32_t kw, int32_t dil_w, const dw_out *o, int8_t *yp) {
+static inline void pixel_groups(const uint32_t *const *rows, const uint32_t *wbuf, int32_t col, int32_t cg,
+                                int32_t width, int32_t kh, int32_t kw, int32_t dil_w, const dw_out *o, int8_t *yp) {
   const int32_t c = o->c, out_offset = o->out_offset, lo = o->lo, hi = o->hi, taps = kh * kw;
   const el_rq *rq = o->rq;
   for (int32_t g = 0; g < cg; g++) {
@@ -96,14 +98,14 @@ static inline void pixel_groups_3x3(const uint32_t *const *rows, const uint32_t 
   for (int32_t g = 0; g < cg; g++, r0 += gstride, r1 += gstride, r2 += gstride, wbuf += 18) {
     const int32_t *b4 = o->bias + 4 * g;
     int32_t a0 = b4[0], a1 = b4[1], a2 = b4[2], a3 = b4[3];
-#define EL_DW_TAP(r, fx, t)                              \
-  do {                                                   \
+#define EL_DW_TAP(r, fx, t)                                    \
+  do {                                                         \
     const uint32_t xl = (r)[2 * (fx)], xh = (r)[2 * (fx) + 1]; \
     const uint32_t wl = wbuf[2 * (t)], wh = wbuf[2 * (t) + 1]; \
-    a0 = el_smlabb(xl, wl, a0);                          \
-    a2 = el_smlatt(xl, wl, a2);                          \
-    a1 = el_smlabb(xh, wh, a1);                          \
-    a3 = el_smlatt(xh, wh, a3);                          \
+    a0 = el_smlabb(xl, wl, a0);                                \
+    a2 = el_smlatt(xl, wl, a2);                                \
+    a1 = el_smlabb(xh, wh, a1);                                \
+    a3 = el_smlatt(xh, wh, a3);                                \
   } while (0)
     EL_DW_TAP(r0, 0, 0);
     EL_DW_TAP(r0, 1, 1);
@@ -148,7 +150,8 @@ void el_depthwise_fast_eval(const el_node *n) {
   const int32_t row_words = 2 * d.cg * d.width;
 
   for (int32_t t = 0; t < kh * kw; t++) {
-    for (int32_t g = 0; g < d.cg; g++) widen4(wbuf + 2 * ((size_t)g * kh * kw + t), w + (size_t)t * c + 4 * g, c - 4 * g, 0);
+    for (int32_t g = 0; g < d.cg; g++)
+      widen4(wbuf + 2 * ((size_t)g * kh * kw + t), w + (size_t)t * c + 4 * g, c - 4 * g, 0);
   }
   const uint32_t *rows[16];
   for (int32_t b = 0; b < in->dims[0]; b++) {

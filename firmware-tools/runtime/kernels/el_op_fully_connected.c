@@ -125,4 +125,5 @@ static void eval(const el_node *n) {
   }
 }
 
-const el_kernel el_kernel_fully_connected = {EL_OP_FULLY_CONNECTED, "FULLY_CONNECTED", 9, EL_OPT_FULLY_CONNECTED, prepare, eval};
+const el_kernel el_kernel_fully_connected = {EL_OP_FULLY_CONNECTED,  "FULLY_CONNECTED", 9,
+                                             EL_OPT_FULLY_CONNECTED, prepare,           eval};

@@ -42,7 +42,8 @@ static void eval(const el_node *n) {
   const uint32_t count = n->in[0]->count;
   for (uint32_t i = 0; i < count; i++) {
     const int32_t v = (int32_t)x[i] - d->in_zp;
-    const int32_t r = v >= 0 ? el_mbqm(v, d->mult_identity, d->shift_identity) : el_mbqm(v, d->mult_alpha, d->shift_alpha);
+    const int32_t r =
+        v >= 0 ? el_mbqm(v, d->mult_identity, d->shift_identity) : el_mbqm(v, d->mult_alpha, d->shift_alpha);
     y[i] = (int8_t)el_clamp(d->out_zp + r, -128, 127);
   }
 }

@@ -24,8 +24,12 @@ static int8_t min_one(const void *p, int32_t a, int32_t b) {
   return (int8_t)(a < b ? a : b);
 }
 
-static void eval_max(const el_node *n) { el_bcast_run(n->data, n->in[0]->data, n->in[1]->data, n->out[0]->data, max_one, NULL); }
-static void eval_min(const el_node *n) { el_bcast_run(n->data, n->in[0]->data, n->in[1]->data, n->out[0]->data, min_one, NULL); }
+static void eval_max(const el_node *n) {
+  el_bcast_run(n->data, n->in[0]->data, n->in[1]->data, n->out[0]->data, max_one, NULL);
+}
+static void eval_min(const el_node *n) {
+  el_bcast_run(n->data, n->in[0]->data, n->in[1]->data, n->out[0]->data, min_one, NULL);
+}
 
 const el_kernel el_kernel_maximum = {EL_OP_MAXIMUM, "MAXIMUM", 4, EL_OPT_MAXIMUM, prepare, eval_max};
 const el_kernel el_kernel_minimum = {EL_OP_MINIMUM, "MINIMUM", 4, EL_OPT_MINIMUM, prepare, eval_min};

@@ -4,8 +4,7 @@
 #include "../el_internal.h"
 #include "el_simd.h"
 
-enum { OPT_PADDING = 0, OPT_STRIDE_W = 1, OPT_STRIDE_H = 2, OPT_FILTER_W = 3, OPT_FILTER_H = 4,
-       OPT_ACTIVATION = 5 };
+enum { OPT_PADDING = 0, OPT_STRIDE_W = 1, OPT_STRIDE_H = 2, OPT_FILTER_W = 3, OPT_FILTER_H = 4, OPT_ACTIVATION = 5 };
 
 typedef struct {
   int32_t stride_w, stride_h, filter_w, filter_h, pad_w, pad_h, act_min, act_max;
@@ -34,7 +33,8 @@ static el_status prepare(el_prepare_ctx *c, el_node *n) {
   EL_ENSURE((int64_t)d->filter_w * d->filter_h <= (1 << 23), EL_ERR_LIMIT); /* int32 sum of 8-bit values */
   n->data = d;
   /* taps actually visited: the window is clipped to the input */
-  c->macs = (uint64_t)out->count * (uint64_t)EL_MIN(d->filter_w, in->dims[2]) * (uint64_t)EL_MIN(d->filter_h, in->dims[1]);
+  c->macs =
+      (uint64_t)out->count * (uint64_t)EL_MIN(d->filter_w, in->dims[2]) * (uint64_t)EL_MIN(d->filter_h, in->dims[1]);
   return EL_OK;
 }
 
@@ -129,6 +129,6 @@ static void eval_max(const el_node *n) {
   }
 }
 
-const el_kernel el_kernel_average_pool_2d = {EL_OP_AVERAGE_POOL_2D, "AVERAGE_POOL_2D", 3, EL_OPT_AVERAGE_POOL_2D, prepare,
-                                             eval_avg};
+const el_kernel el_kernel_average_pool_2d = {EL_OP_AVERAGE_POOL_2D,  "AVERAGE_POOL_2D", 3,
+                                             EL_OPT_AVERAGE_POOL_2D, prepare,           eval_avg};
 const el_kernel el_kernel_max_pool_2d = {EL_OP_MAX_POOL_2D, "MAX_POOL_2D", 3, EL_OPT_MAX_POOL_2D, prepare, eval_max};

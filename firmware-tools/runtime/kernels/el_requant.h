@@ -18,15 +18,15 @@
 typedef struct el_rq {
   int32_t mult;
 #ifdef EL_SINGLE_ROUNDING
-  int32_t shift;   /* original shift (slow path when > -1) */
-  int32_t rshift;  /* t - 32 */
+  int32_t shift;  /* original shift (slow path when > -1) */
+  int32_t rshift; /* t - 32 */
   int32_t fast;
-  int64_t round;   /* 2^(t-1) */
+  int64_t round; /* 2^(t-1) */
 #else
-  int32_t left;    /* max(shift, 0) */
-  int32_t right;   /* max(-shift, 0) */
-  int32_t mask;    /* 2^right - 1 */
-  int32_t half;    /* mask >> 1 */
+  int32_t left;  /* max(shift, 0) */
+  int32_t right; /* max(-shift, 0) */
+  int32_t mask;  /* 2^right - 1 */
+  int32_t half;  /* mask >> 1 */
 #endif
 } el_rq;
 

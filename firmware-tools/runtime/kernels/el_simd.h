@@ -36,9 +36,7 @@ static inline uint32_t el_sxtb16_hi(uint32_t v) {
   __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
   return r;
 }
-static inline int32_t el_smlad(uint32_t a, uint32_t b, int32_t acc) {
-  return __smlad((int32_t)a, (int32_t)b, acc);
-}
+static inline int32_t el_smlad(uint32_t a, uint32_t b, int32_t acc) { return __smlad((int32_t)a, (int32_t)b, acc); }
 static inline uint32_t el_sadd16(uint32_t a, uint32_t b) { return (uint32_t)__sadd16((int32_t)a, (int32_t)b); }
 static inline int32_t el_smlabb(uint32_t a, uint32_t b, int32_t acc) { return __smlabb((int32_t)a, (int32_t)b, acc); }
 static inline int32_t el_smlatt(uint32_t a, uint32_t b, int32_t acc) { return __smlatt((int32_t)a, (int32_t)b, acc); }
@@ -57,7 +55,8 @@ static inline uint32_t el_min8x4(uint32_t a, uint32_t b) {
 #else
 #define EL_HAVE_DSP 0
 static inline uint32_t el_sxtb16(uint32_t v) {
-  return (uint32_t)(uint16_t)(int16_t)(int8_t)(v & 0xFFu) | ((uint32_t)(uint16_t)(int16_t)(int8_t)((v >> 16) & 0xFFu) << 16);
+  return (uint32_t)(uint16_t)(int16_t)(int8_t)(v & 0xFFu) |
+         ((uint32_t)(uint16_t)(int16_t)(int8_t)((v >> 16) & 0xFFu) << 16);
 }
 static inline uint32_t el_sxtb16_hi(uint32_t v) { return el_sxtb16(v >> 8); }
 static inline int32_t el_smlad(uint32_t a, uint32_t b, int32_t acc) {

@@ -9,6 +9,11 @@ export const fineTune: Attack = {
     const t = networkOf(ctx.locked);
     const zeroed = sanitize(t);
     const passes = trainAll(t.net, ctx.train, ctx.budget, ctx.budget.lr / 5, ctx.seed + 201);
-    return { accuracy: score(t.net, ctx.test), samplesUsed: ctx.train.count, forwardPasses: passes, ...(zeroed ? { note: `${zeroed} non-finite values zeroed` } : {}) };
+    return {
+      accuracy: score(t.net, ctx.test),
+      samplesUsed: ctx.train.count,
+      forwardPasses: passes,
+      ...(zeroed ? { note: `${zeroed} non-finite values zeroed` } : {}),
+    };
   },
 };

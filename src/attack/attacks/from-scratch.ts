@@ -22,7 +22,8 @@ export const fromScratch: Attack = {
       accuracies.push(score(net, ctx.test));
     }
     const mean = accuracies.reduce((a, b) => a + b, 0) / seeds;
-    const note = seeds > 1 ? `mean of ${seeds} seeds: ${accuracies.map((a) => `${(a * 100).toFixed(2)}%`).join(', ')}` : undefined;
+    const note =
+      seeds > 1 ? `mean of ${seeds} seeds: ${accuracies.map((a) => `${(a * 100).toFixed(2)}%`).join(', ')}` : undefined;
     return { accuracy: mean, samplesUsed: ctx.train.count, forwardPasses: passes, ...(note ? { note } : {}) };
   },
 };

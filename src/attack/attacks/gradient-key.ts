@@ -64,7 +64,12 @@ function relaxSigns(ctx: AttackContext): AttackOutcome {
   const bits = new Uint8Array(nBits);
   for (let j = 0; j < nBits; j++) bits[j] = a.value[j] < 0 ? 1 : 0;
   const accuracy = score(networkOf(scheme.withKeyBits(locked, d, bits)).net, ctx.test);
-  return { accuracy, samplesUsed: train.count, forwardPasses: budget.epochs * train.count, note: `${nBits} relaxed key bits` };
+  return {
+    accuracy,
+    samplesUsed: train.count,
+    forwardPasses: budget.epochs * train.count,
+    note: `${nBits} relaxed key bits`,
+  };
 }
 
 function relaxValues(ctx: AttackContext): AttackOutcome {

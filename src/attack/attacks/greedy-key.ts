@@ -37,6 +37,11 @@ export const greedyKey: Attack = {
       if (!improved) break;
     }
     loadWeights(t, scheme.withKeyBits(locked, d, bits));
-    return { accuracy: score(t.net, ctx.test), samplesUsed: probe.count, forwardPasses: passes, note: `${bits.length} key bits searched` };
+    return {
+      accuracy: score(t.net, ctx.test),
+      samplesUsed: probe.count,
+      forwardPasses: passes,
+      note: `${bits.length} key bits searched`,
+    };
   },
 };

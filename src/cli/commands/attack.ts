@@ -29,7 +29,8 @@ interface AttackFlags {
 function positiveInt(flag: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new EdgelockError('E_USAGE', `${flag} must be a positive integer, got '${v}'`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new EdgelockError('E_USAGE', `${flag} must be a positive integer, got '${v}'`);
   return n;
 }
 
@@ -40,7 +41,9 @@ export function formatAttackReport(r: AttackReport): string {
   const rows = r.rows.map((x) => [
     x.title,
     pct(x.accuracy),
-    x.attack === 'from-scratch' ? '' : `${x.accuracy - scratch >= 0 ? '+' : ''}${((x.accuracy - scratch) * 100).toFixed(2)}`,
+    x.attack === 'from-scratch'
+      ? ''
+      : `${x.accuracy - scratch >= 0 ? '+' : ''}${((x.accuracy - scratch) * 100).toFixed(2)}`,
     x.samplesUsed,
     x.forwardPasses,
     `${x.seconds.toFixed(1)} s`,
@@ -58,7 +61,9 @@ export function formatAttackReport(r: AttackReport): string {
 export function register(program: Command): Command {
   return program
     .command('attack <model>')
-    .description('attack a locked ONNX model without its key (no key, random key, greedy and gradient key search, fine-tuning) against training from scratch')
+    .description(
+      'attack a locked ONNX model without its key (no key, random key, greedy and gradient key search, fine-tuning) against training from scratch',
+    )
     .option('--data <data>', "the attacker's labelled training pool: mnist-train or a float32 .npy")
     .option('--labels <file>', 'labels for .npy training data')
     .option('--fraction <f>', 'fraction of the training pool the attacker has, in (0, 1]')
@@ -68,7 +73,10 @@ export function register(program: Command): Command {
     .option('--epochs <n>', 'training epochs of the training-based attacks (default: scaled to the data, 5..50)')
     .option('--seed <n>', 'seed of the data subset and every attack', '1')
     .option('--scratch-seeds <k>', 'from-scratch runs with independent seeds averaged into the yardstick', '1')
-    .option('--only <names>', `comma-separated attacks to run (the yardstick always runs): ${ATTACKS.map((a) => a.name).join(', ')}`)
+    .option(
+      '--only <names>',
+      `comma-separated attacks to run (the yardstick always runs): ${ATTACKS.map((a) => a.name).join(', ')}`,
+    )
     .option('--json', 'print one JSON object')
     .action((file: string, flags: AttackFlags) => {
       if (!flags.data) throw new EdgelockError('E_USAGE', 'missing --data <train npy|mnist-train>');
@@ -76,19 +84,29 @@ export function register(program: Command): Command {
       const fraction = Number(flags.fraction);
       const seed = Number(flags.seed ?? 1);
       if (!Number.isInteger(seed)) throw new EdgelockError('E_USAGE', `--seed must be an integer, got '${flags.seed}'`);
-      const only = flags.only?.split(',').map((s) => s.trim()).filter(Boolean);
-      for (const name of only ?? []) if (!ATTACKS.some((a) => a.name === name)) throw new EdgelockError('E_USAGE', `unknown attack '${name}'`);
+      const only = flags.only
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      for (const name of only ?? [])
+        if (!ATTACKS.some((a) => a.name === name)) throw new EdgelockError('E_USAGE', `unknown attack '${name}'`);
       const epochs = positiveInt('--epochs', flags.epochs);
       const scratchSeeds = positiveInt('--scratch-seeds', flags.scratchSeeds) ?? 1;
       const model = loadOnnxFile(file);
       const train = loadLabelledSet(flags.data, flags.labels);
-      const test = loadLabelledSet(flags.test ?? 'mnist-test', flags.testLabels, positiveInt('--test-limit', flags.testLimit));
+      const test = loadLabelledSet(
+        flags.test ?? 'mnist-test',
+        flags.testLabels,
+        positiveInt('--test-limit', flags.testLimit),
+      );
       const report = runAttacks(model, train, test, {
         fraction,
         seed,
         budget: { ...(epochs ? { epochs } : {}), scratchSeeds },
         only,
-        onRow: flags.json ? undefined : (row) => process.stderr.write(`  ${row.attack}: ${pct(row.accuracy)} (${row.seconds.toFixed(1)} s)\n`),
+        onRow: flags.json
+          ? undefined
+          : (row) => process.stderr.write(`  ${row.attack}: ${pct(row.accuracy)} (${row.seconds.toFixed(1)} s)\n`),
       });
       if (flags.json) printJson(report);
       else process.stdout.write(formatAttackReport(report) + '\n');

@@ -68,16 +68,22 @@ function checkFlags(f: CompileFlags): 'float32' | 'int8' {
     if (f.io) throw new EdgelockError('E_USAGE', '--io applies to --int8 compiles');
     if (f.calibMethod) throw new EdgelockError('E_USAGE', '--calib-method applies to --int8 compiles');
   } else if (!f.calib) {
-    throw new EdgelockError('E_USAGE', '--int8 needs --calib <data> (a .npy file of samples, or mnist-train / mnist-test)');
+    throw new EdgelockError(
+      'E_USAGE',
+      '--int8 needs --calib <data> (a .npy file of samples, or mnist-train / mnist-test)',
+    );
   }
   return precision;
 }
 
 export function formatCompileSummary(s: CompileSummary, out: string): string {
   const lines: string[] = [];
-  lines.push(`wrote ${out}: ${s.precision === 'int8' ? `int8 (${s.io} I/O)` : 'float32'} TFLite model, ${humanBytes(s.modelBytes)} (${s.modelBytes} bytes)`);
+  lines.push(
+    `wrote ${out}: ${s.precision === 'int8' ? `int8 (${s.io} I/O)` : 'float32'} TFLite model, ${humanBytes(s.modelBytes)} (${s.modelBytes} bytes)`,
+  );
   lines.push('');
-  const quant = (v: { scale?: number; zeroPoint?: number }) => (v.scale !== undefined ? `scale ${v.scale.toPrecision(6)} zp ${v.zeroPoint}` : '');
+  const quant = (v: { scale?: number; zeroPoint?: number }) =>
+    v.scale !== undefined ? `scale ${v.scale.toPrecision(6)} zp ${v.zeroPoint}` : '';
   lines.push(
     formatTable(
       ['', 'name', 'dtype', 'shape', 'layout', 'quantisation'],
@@ -88,11 +94,19 @@ export function formatCompileSummary(s: CompileSummary, out: string): string {
     ),
   );
   lines.push('');
-  lines.push(formatTable(['op', 'version', 'count'], s.ops.map((o) => [o.op, o.version, o.count])));
+  lines.push(
+    formatTable(
+      ['op', 'version', 'count'],
+      s.ops.map((o) => [o.op, o.version, o.count]),
+    ),
+  );
   lines.push('');
-  lines.push(`tensors ${s.tensors}, estimated tensor arena ${humanBytes(s.arenaBytes)} (${s.arenaBytes} bytes, greedy plan)`);
+  lines.push(
+    `tensors ${s.tensors}, estimated tensor arena ${humanBytes(s.arenaBytes)} (${s.arenaBytes} bytes, greedy plan)`,
+  );
   lines.push(`firmware must register: ${s.register.map((r) => `${r.call}()`).join(', ')}`);
-  for (const v of s.inputs) if (v.layoutReason) lines.push(`input '${v.name}' ${formatShape(v.shape)}: ${v.layoutReason}`);
+  for (const v of s.inputs)
+    if (v.layoutReason) lines.push(`input '${v.name}' ${formatShape(v.shape)}: ${v.layoutReason}`);
   for (const note of s.notes) lines.push(`note: ${note}`);
   return lines.join('\n');
 }
@@ -107,11 +121,22 @@ export function register(program: Command): Command {
     .option('--calib <data>', 'calibration samples: a float32 .npy (first dim = samples), or mnist-train / mnist-test')
     .option('--calib-method <method>', 'activation ranges: minmax (default), percentile or mse')
     .option('--io <mode>', 'int8 models: int8 (default) or float input/output tensors')
-    .option('--input-layout <layout>', 'how a rank-4 model input is fed: auto (default: keep an input the ONNX graph already takes channels-last, move NCHW ones channels-last), nhwc or nchw')
-    .option('--input-shape <name:dims>', 'pin a model input\'s symbolic dims before shape inference, e.g. image:1,3,96,96 (repeatable)', collect, [])
+    .option(
+      '--input-layout <layout>',
+      'how a rank-4 model input is fed: auto (default: keep an input the ONNX graph already takes channels-last, move NCHW ones channels-last), nhwc or nchw',
+    )
+    .option(
+      '--input-shape <name:dims>',
+      "pin a model input's symbolic dims before shape inference, e.g. image:1,3,96,96 (repeatable)",
+      collect,
+      [],
+    )
     .option('--c-array <file>', 'also write the model as a C header (alignas(16) byte array + length)')
-    .option('--key <keyfile>', 'locked models: the master key file (the model is unlocked in memory, compiled, and its weights re-sealed)')
-    .option('--device-uid <uid>', 'locked models bound to a device: that device\'s unique id')
+    .option(
+      '--key <keyfile>',
+      'locked models: the master key file (the model is unlocked in memory, compiled, and its weights re-sealed)',
+    )
+    .option('--device-uid <uid>', "locked models bound to a device: that device's unique id")
     .option('--json', 'print one JSON object')
     .action(async (file: string, flags: CompileFlags) => {
       const precision = checkFlags(flags);
@@ -120,15 +145,24 @@ export function register(program: Command): Command {
       const bytes = readFileBytes(file);
       const fmt = detectFormat(bytes);
       if (fmt !== 'onnx') {
-        throw new EdgelockError(fmt === 'unknown' ? 'E_FORMAT_UNKNOWN' : 'E_FORMAT_MISMATCH', `'${file}' is ${FORMAT_TITLES[fmt]}; compile needs an ONNX model`, { file });
+        throw new EdgelockError(
+          fmt === 'unknown' ? 'E_FORMAT_UNKNOWN' : 'E_FORMAT_MISMATCH',
+          `'${file}' is ${FORMAT_TITLES[fmt]}; compile needs an ONNX model`,
+          { file },
+        );
       }
       const data = flags.calib ? loadDataset(flags.calib) : undefined;
       const locked = LOCK_METADATA_KEY in readOnnx(bytes, file).metadata;
       const material = keyMaterialFromFlags(flags);
       if (locked && !material) {
-        throw new EdgelockError('E_USAGE', `'${file}' is a locked model: compile it with --key <keyfile> (and --device-uid <uid> for a device-bound lock)`, { file });
+        throw new EdgelockError(
+          'E_USAGE',
+          `'${file}' is a locked model: compile it with --key <keyfile> (and --device-uid <uid> for a device-bound lock)`,
+          { file },
+        );
       }
-      if (!locked && material) throw new EdgelockError('E_USAGE', `--key applies to locked models; '${file}' is not locked`, { file });
+      if (!locked && material)
+        throw new EdgelockError('E_USAGE', `--key applies to locked models; '${file}' is not locked`, { file });
       const compile = locked ? (b: Uint8Array, o: CompileOptions) => compileLocked(b, material!, o) : compileModel;
       const result = await compile(bytes, {
         precision,
@@ -144,7 +178,10 @@ export function register(program: Command): Command {
       let header: string | undefined;
       if (flags.cArray) {
         const name = path.basename(out).replace(/\.[^.]*$/, '') || 'model';
-        writeFileAtomic(flags.cArray, cArrayHeader(result.bytes, `${name}_tflite`, `${path.basename(file)} → ${path.basename(out)}`));
+        writeFileAtomic(
+          flags.cArray,
+          cArrayHeader(result.bytes, `${name}_tflite`, `${path.basename(file)} → ${path.basename(out)}`),
+        );
         header = flags.cArray;
       }
       if (flags.json) printJson({ output: out, ...(header ? { cArray: header } : {}), ...result.summary });

@@ -24,9 +24,15 @@ function positive(flag: string, v: string): number {
 export function register(program: Command): Command {
   return program
     .command('demo')
-    .description("the main job on the bundled default model (the README's first command): watermark → lock → compile → start boards → provision → package → flash → verify → run")
+    .description(
+      "the main job on the bundled default model (the README's first command): watermark → lock → compile → start boards → provision → package → flash → verify → run",
+    )
     .option('--model <file.onnx>', 'model to run the job on', DEFAULT_MODEL)
-    .option('--out <dir>', 'where to write the artefacts (keys, models, packages, factory database, board state)', 'demo-out')
+    .option(
+      '--out <dir>',
+      'where to write the artefacts (keys, models, packages, factory database, board state)',
+      'demo-out',
+    )
     .option('--samples <n>', 'MNIST test images for the host accuracy checks', '1000')
     .option('--runs <n>', 'MNIST test images run on each board', '20')
     .option('--epochs <n>', 'watermark embedding epochs', '2')
@@ -40,7 +46,17 @@ export function register(program: Command): Command {
       const sink = new Writable({ write: (_c, _e, cb) => cb() });
       const log = json ? () => undefined : (l: string) => process.stdout.write(l + '\n');
       const streams = json ? { out: sink, err: sink } : { out: process.stdout, err: process.stderr };
-      const r = await runMainJob({ model: flags.model, outDir: resolve(flags.out), samples, runs, epochs, board: flags.board, json: false, streams, log });
+      const r = await runMainJob({
+        model: flags.model,
+        outDir: resolve(flags.out),
+        samples,
+        runs,
+        epochs,
+        board: flags.board,
+        json: false,
+        streams,
+        log,
+      });
       if (json) printJson(r);
       else process.stdout.write('\n' + formatMainJob(r) + '\n');
     });

@@ -25,7 +25,8 @@ function requirePort(port: string | undefined): string {
 
 function parseSlot(v: string): number {
   const slot = Number(v);
-  if (!Number.isInteger(slot) || slot < 0 || slot >= LIMITS.modelSlots) throw new EdgelockError('E_USAGE', `--slot must be 0..${LIMITS.modelSlots - 1}`);
+  if (!Number.isInteger(slot) || slot < 0 || slot >= LIMITS.modelSlots)
+    throw new EdgelockError('E_USAGE', `--slot must be 0..${LIMITS.modelSlots - 1}`);
   return slot;
 }
 
@@ -33,7 +34,13 @@ function runJson(r: RunResult): unknown {
   return {
     outputs: r.outputs.map((o) => {
       const d = decodeRunOutput(o);
-      return { shape: o.shape, ...(d.int8 ? { int8: d.int8 } : { dtype: 'float32' }), values: d.values, scale: o.scale, zeroPoint: o.zeroPoint };
+      return {
+        shape: o.shape,
+        ...(d.int8 ? { int8: d.int8 } : { dtype: 'float32' }),
+        values: d.values,
+        scale: o.scale,
+        zeroPoint: o.zeroPoint,
+      };
     }),
     cycles: r.cycles,
   };
@@ -57,15 +64,30 @@ export function register(program: Command): Command {
         `firmware          ${info.firmwareVersion} (protocol ${info.protocolVersion})${info.firmware ? `, flavour ${info.firmware.flavour}${info.firmware.devUpload ? ' (development: accepts unauthenticated uploads)' : ' (production)'}` : ''}`,
         `unique id         ${info.uid}`,
         `key provisioned   ${info.keyProvisioned ? 'yes' : 'no'}`,
-        ...(info.package ? [`active package    ${info.package.activeSlot === null ? 'none' : `slot ${info.package.activeSlot}`} (security counter ${info.package.securityCounter})`] : []),
+        ...(info.package
+          ? [
+              `active package    ${info.package.activeSlot === null ? 'none' : `slot ${info.package.activeSlot}`} (security counter ${info.package.securityCounter})`,
+            ]
+          : []),
         '',
-        formatTable(['slot', 'state', 'source', 'size', 'sha256'], info.modelSlots.map((s) => [s.slot, s.state, s.source === 'package' ? 'authenticated package' : s.source ?? '-', s.state === 'empty' ? '-' : humanBytes(s.size), s.state === 'ready' ? s.sha256 : '-'])),
+        formatTable(
+          ['slot', 'state', 'source', 'size', 'sha256'],
+          info.modelSlots.map((s) => [
+            s.slot,
+            s.state,
+            s.source === 'package' ? 'authenticated package' : (s.source ?? '-'),
+            s.state === 'empty' ? '-' : humanBytes(s.size),
+            s.state === 'ready' ? s.sha256 : '-',
+          ]),
+        ),
       ];
       process.stdout.write(lines.join('\n') + '\n');
     });
   device
     .command('load-dev <model>')
-    .description('DEVELOPMENT ONLY: upload a compiled model into a slot without a package (no authentication; only a board started with --flavour dev accepts it, and it never unseals a locked model)')
+    .description(
+      'DEVELOPMENT ONLY: upload a compiled model into a slot without a package (no authentication; only a board started with --flavour dev accepts it, and it never unseals a locked model)',
+    )
     .option('--port <path>', 'serial port of the board')
     .option('--slot <n>', `model slot (0..${LIMITS.modelSlots - 1})`, '0')
     .option('--json', 'print one JSON object')
@@ -76,7 +98,10 @@ export function register(program: Command): Command {
       const r = await withDevice(requirePort(f.port), (c) => c.loadModelDev(bytes, slot));
       const seconds = (Date.now() - t0) / 1000;
       if (f.json) printJson({ port: f.port, slot, bytes: bytes.length, sha256: r.sha256, chunks: r.chunks, seconds });
-      else process.stdout.write(`loaded ${humanBytes(bytes.length)} into slot ${slot} in ${seconds.toFixed(1)} s (sha256 ${r.sha256}); development load, not authenticated\n`);
+      else
+        process.stdout.write(
+          `loaded ${humanBytes(bytes.length)} into slot ${slot} in ${seconds.toFixed(1)} s (sha256 ${r.sha256}); development load, not authenticated\n`,
+        );
     });
   device
     .command('run')
@@ -92,10 +117,17 @@ export function register(program: Command): Command {
       const r = await withDevice(requirePort(f.port), async (c) => {
         const slot = given ?? (await c.info()).package?.activeSlot ?? 0;
         const io = await c.modelIo(slot);
-        if (io.inputs.length !== 1) throw new EdgelockError('E_USAGE', `the model in slot ${slot} has ${io.inputs.length} inputs; device run feeds one`);
+        if (io.inputs.length !== 1)
+          throw new EdgelockError(
+            'E_USAGE',
+            `the model in slot ${slot} has ${io.inputs.length} inputs; device run feeds one`,
+          );
         return c.run(slot, encodeRunInput(readNpy(file), io.inputs[0], file));
       });
-      const out = runJson(r) as { outputs: { shape: number[]; int8?: number[]; values: number[]; scale: number; zeroPoint: number }[]; cycles: number };
+      const out = runJson(r) as {
+        outputs: { shape: number[]; int8?: number[]; values: number[]; scale: number; zeroPoint: number }[];
+        cycles: number;
+      };
       if (f.json) {
         printJson(out);
         return;

@@ -23,7 +23,9 @@ interface EvalFlags {
 export function register(program: Command): Command {
   return program
     .command('eval <model>')
-    .description('accuracy of an ONNX (onnxruntime) or TFLite (TFLite runtime) classifier; locked models are unlocked only with their key')
+    .description(
+      'accuracy of an ONNX (onnxruntime) or TFLite (TFLite runtime) classifier; locked models are unlocked only with their key',
+    )
     .option('--data <data>', 'samples: mnist-test, mnist-train or a float32 .npy')
     .option('--labels <file>', 'labels for .npy samples (.npy of integers or IDX)')
     .option('--key <keyfile>', 'master key file: unlock a locked model first')
@@ -36,18 +38,30 @@ export function register(program: Command): Command {
       let limit: number | undefined;
       if (flags.limit !== undefined) {
         limit = Number(flags.limit);
-        if (!Number.isInteger(limit) || limit < 1) throw new EdgelockError('E_USAGE', `--limit must be a positive integer, got '${flags.limit}'`);
+        if (!Number.isInteger(limit) || limit < 1)
+          throw new EdgelockError('E_USAGE', `--limit must be a positive integer, got '${flags.limit}'`);
       }
       const material = keyMaterialFromFlags(flags);
       const data = loadLabelledSet(flags.data, flags.labels, limit);
-      const r = await evaluateModelFile(readFileBytes(file), data, { material, verify: flags.keyCheck !== false, file });
+      const r = await evaluateModelFile(readFileBytes(file), data, {
+        material,
+        verify: flags.keyCheck !== false,
+        file,
+      });
       material?.master.fill(0);
       if (flags.json) {
         printJson(r);
         return;
       }
-      const how = flags.keyCheck === false ? "unlocked with the given key, key id check skipped" : "unlocked with the given key";
-      const state = r.locked ? (r.unlocked ? `locked (${r.scheme}), ${how}` : `locked (${r.scheme}), run WITHOUT its key`) : "not locked";
-      process.stdout.write(`${file}: ${r.format}, ${state}\naccuracy ${(r.accuracy * 100).toFixed(2)}% on ${r.samples} samples of ${data.name}\n`);
+      const how =
+        flags.keyCheck === false ? 'unlocked with the given key, key id check skipped' : 'unlocked with the given key';
+      const state = r.locked
+        ? r.unlocked
+          ? `locked (${r.scheme}), ${how}`
+          : `locked (${r.scheme}), run WITHOUT its key`
+        : 'not locked';
+      process.stdout.write(
+        `${file}: ${r.format}, ${state}\naccuracy ${(r.accuracy * 100).toFixed(2)}% on ${r.samples} samples of ${data.name}\n`,
+      );
     });
 }

@@ -21,7 +21,7 @@ async function withDb<T>(flag: string | undefined, fn: (db: FactoryDb) => Promis
 }
 
 export function register(program: Command): Command {
-  const factory = program.command('factory').description('the factory station\'s records');
+  const factory = program.command('factory').description("the factory station's records");
   factory
     .command('report')
     .description('print the factory database log: one row per provisioning attempt and result (never a key)')
@@ -29,11 +29,13 @@ export function register(program: Command): Command {
     .option('--uid <uid>', 'only this board')
     .option('--station <name>', 'only this station')
     .option('--json', 'print one JSON array of the events')
-    .action((f: { db?: string; uid?: string; station?: string; json?: boolean }) => withDb(f.db, async (db) => {
-      const events = await db.events({ uid: f.uid, station: f.station });
-      if (f.json) printJson(events);
-      else process.stdout.write(formatReport(events));
-    }));
+    .action((f: { db?: string; uid?: string; station?: string; json?: boolean }) =>
+      withDb(f.db, async (db) => {
+        const events = await db.events({ uid: f.uid, station: f.station });
+        if (f.json) printJson(events);
+        else process.stdout.write(formatReport(events));
+      }),
+    );
   factory
     .command('export')
     .description('write every factory event as CSV or JSON (never a key)')
@@ -42,7 +44,10 @@ export function register(program: Command): Command {
     .option('-o, --output <file>', 'write to this file (atomically) instead of stdout')
     .action((f: { db?: string; format?: string; output?: string }) => {
       if (!f.format || !(EXPORT_FORMATS as readonly string[]).includes(f.format)) {
-        throw new EdgelockError('E_USAGE', `--format must be one of ${EXPORT_FORMATS.join(', ')}${f.format ? `, not '${f.format}'` : ''}`);
+        throw new EdgelockError(
+          'E_USAGE',
+          `--format must be one of ${EXPORT_FORMATS.join(', ')}${f.format ? `, not '${f.format}'` : ''}`,
+        );
       }
       return withDb(f.db, async (db) => {
         const text = exportEvents(await db.events(), f.format as ExportFormat);

@@ -28,29 +28,47 @@ export { packageFor };
 
 function summary(r: FlashResult & { file: string }): string {
   if (r.skipped) return `${r.file}: version ${r.version} already active in slot ${r.slot}, skipped`;
-  return `${r.file}: version ${r.version} (counter ${r.securityCounter}) active in slot ${r.slot}` +
-    `${r.resumedFrom ? `, resumed at byte ${r.resumedFrom}` : ''}, ${r.bytes} bytes in ${r.seconds.toFixed(1)} s`;
+  return (
+    `${r.file}: version ${r.version} (counter ${r.securityCounter}) active in slot ${r.slot}` +
+    `${r.resumedFrom ? `, resumed at byte ${r.resumedFrom}` : ''}, ${r.bytes} bytes in ${r.seconds.toFixed(1)} s`
+  );
 }
 
 export function register(program: Command): Command {
   return program
     .command('flash <packages...>')
-    .description('upload authenticated packages (.elp) to boards: verified and activated by each board, resumable, skipped when already active')
-    .option('--port <path>', 'serial port of a board (repeat for several boards, flashed concurrently)', collectPorts, [])
+    .description(
+      'upload authenticated packages (.elp) to boards: verified and activated by each board, resumable, skipped when already active',
+    )
+    .option(
+      '--port <path>',
+      'serial port of a board (repeat for several boards, flashed concurrently)',
+      collectPorts,
+      [],
+    )
     .option('--json', 'one JSON object per line per event')
     .action(async (files: string[], f: Flags) => {
-      if (f.port.length === 0) throw new EdgelockError('E_USAGE', 'missing --port <serial port> (repeat it for several boards)');
+      if (f.port.length === 0)
+        throw new EdgelockError('E_USAGE', 'missing --port <serial port> (repeat it for several boards)');
       const packages: Loaded[] = files.map((file) => {
         const bytes = readFileBytes(file);
         return { file, bytes, pkg: decodePackage(bytes, file) };
       });
       checkFlashPlan(f.port, packages);
-      const outcomes = await runOnBoards(f.port, async (port, emit) => {
-        const uid = await withDevice(port, async (c) => (await c.info()).uid);
-        const p = packageFor(uid, packages);
-        emit({ event: 'package', message: `${p.file} (version ${p.pkg.version}, for device ${p.pkg.deviceUid})`, file: p.file });
-        return { file: p.file, ...(await flashPort(port, p.bytes, emit)) };
-      }, { json: Boolean(f.json), title: 'flash', summary });
+      const outcomes = await runOnBoards(
+        f.port,
+        async (port, emit) => {
+          const uid = await withDevice(port, async (c) => (await c.info()).uid);
+          const p = packageFor(uid, packages);
+          emit({
+            event: 'package',
+            message: `${p.file} (version ${p.pkg.version}, for device ${p.pkg.deviceUid})`,
+            file: p.file,
+          });
+          return { file: p.file, ...(await flashPort(port, p.bytes, emit)) };
+        },
+        { json: Boolean(f.json), title: 'flash', summary },
+      );
       process.exitCode = exitCodeFor(outcomes);
     });
 }

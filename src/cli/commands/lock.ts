@@ -27,23 +27,29 @@ interface LockFlags {
 export function register(program: Command): Command {
   return program
     .command('lock <model>')
-    .description('key-lock an ONNX model to a device (or to a per-model key); the locked model is useless without the key')
+    .description(
+      'key-lock an ONNX model to a device (or to a per-model key); the locked model is useless without the key',
+    )
     .option('-o, --output <file>', 'the locked .onnx to write')
     .option('--key <keyfile>', 'the vendor master key file')
-    .option('--device-uid <uid>', "bind the lock to one device: its unique id in hex (from `edgelock device info`)")
+    .option('--device-uid <uid>', 'bind the lock to one device: its unique id in hex (from `edgelock device info`)')
     .option('--model-key', 'bind the lock to a per-model key, delivered wrapped to each device by its package')
     .option('--scheme <name>', `locking scheme: ${Object.keys(SCHEMES).join(', ')} (default ${DEFAULT_SCHEME})`)
     .option('--json', 'print one JSON object')
     .action((file: string, flags: LockFlags) => {
       if (!flags.output) throw new EdgelockError('E_USAGE', 'missing -o <locked.onnx>');
       if (!flags.key) throw new EdgelockError('E_USAGE', 'missing --key <keyfile>');
-      if (!!flags.deviceUid === !!flags.modelKey) throw new EdgelockError('E_USAGE', 'give exactly one of --device-uid <uid> and --model-key');
+      if (!!flags.deviceUid === !!flags.modelKey)
+        throw new EdgelockError('E_USAGE', 'give exactly one of --device-uid <uid> and --model-key');
       checkOutputPaths([flags.output], [file, flags.key]);
       const scheme = schemeByName(flags.scheme ?? DEFAULT_SCHEME);
       const material = keyMaterialFromFlags(flags)!;
       const model = loadOnnxFile(file);
       prepareModel(model); // the same validation as compile: a model compile refuses is not locked
-      const { model: locked, descriptor: d } = lockModel(model, material, { scheme: scheme.name, binding: flags.modelKey ? 'model' : 'device' });
+      const { model: locked, descriptor: d } = lockModel(model, material, {
+        scheme: scheme.name,
+        binding: flags.modelKey ? 'model' : 'device',
+      });
       material.master.fill(0);
       const bytes = writeOnnx(locked);
       writeFileAtomic(flags.output, bytes);
@@ -67,12 +73,19 @@ export function register(program: Command): Command {
       }
       const rows: (string | number)[][] = [
         ['scheme', `${d.scheme} — ${scheme.summary}`],
-        ['binding', d.binding === 'device' ? `device ${summary.deviceUid}` : 'per-model key (wrap it to each device in its package)'],
+        [
+          'binding',
+          d.binding === 'device'
+            ? `device ${summary.deviceUid}`
+            : 'per-model key (wrap it to each device in its package)',
+        ],
         ['lock id', d.lockId],
         ['key id', d.keyId],
         [d.scheme === 'seal' ? 'sealed tensors' : 'locked layers', lockedValues ?? d.entries.length],
         ['key bits to guess', keyBits],
       ];
-      process.stdout.write(`wrote ${flags.output} (${bytes.length} bytes)\n\n${formatTable(['lock', 'value'], rows)}\n`);
+      process.stdout.write(
+        `wrote ${flags.output} (${bytes.length} bytes)\n\n${formatTable(['lock', 'value'], rows)}\n`,
+      );
     });
 }

@@ -16,7 +16,9 @@ interface OptimizeOptions {
 export function register(program: Command): Command {
   return program
     .command('optimize <in.onnx>')
-    .description('run the pass pipeline (folding, BatchNorm fusion, Gemm normalisation, dead-code removal) and write ONNX')
+    .description(
+      'run the pass pipeline (folding, BatchNorm fusion, Gemm normalisation, dead-code removal) and write ONNX',
+    )
     .requiredOption('-o, --output <out.onnx>', 'where to write the optimised model')
     .option('--json', 'print one JSON object')
     .action((input: string, opts: OptimizeOptions) => {

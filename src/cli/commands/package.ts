@@ -34,15 +34,24 @@ export function register(program: Command): Command {
     .option('--key <keyfile>', 'the vendor master key')
     .option('--device-uid <uid>', 'the unique id of the board the package is for (hex, as `device info` prints it)')
     .option('--version <semver>', 'the model version, e.g. 1.0.0')
-    .option('--security-counter <n>', `anti-rollback counter 0..${COUNTER_MAX}: boards refuse packages below the counter they hold`)
-    .option('--previous-counter <n>', 'the counter of the fleet\'s current package (default 0): jumps are measured from it')
+    .option(
+      '--security-counter <n>',
+      `anti-rollback counter 0..${COUNTER_MAX}: boards refuse packages below the counter they hold`,
+    )
+    .option(
+      '--previous-counter <n>',
+      "the counter of the fleet's current package (default 0): jumps are measured from it",
+    )
     .option('--allow-counter-jump', `allow a counter more than ${COUNTER_JUMP_LIMIT} above the previous one`)
     .option('--json', 'print one JSON object')
     .action((model: string, f: PackageFlags) => {
       if (!f.output) throw new EdgelockError('E_USAGE', 'missing -o <pkg.elp>');
       if (!f.key) throw new EdgelockError('E_USAGE', 'missing --key <master keyfile>');
       if (!f.deviceUid) {
-        throw new EdgelockError('E_USAGE', 'missing --device-uid <uid>: packages are per device (their tag is keyed by that board\'s device key; see docs/package.md)');
+        throw new EdgelockError(
+          'E_USAGE',
+          "missing --device-uid <uid>: packages are per device (their tag is keyed by that board's device key; see docs/package.md)",
+        );
       }
       if (!f.version) throw new EdgelockError('E_USAGE', 'missing --version <semver>');
       checkOutputPaths([f.output], [model, f.key]);
@@ -52,23 +61,39 @@ export function register(program: Command): Command {
       const master = readKeyFile(f.key);
       let built;
       try {
-        built = buildPackage(tflite, { master, deviceUid: uid, version: f.version, securityCounter: counter, file: model });
+        built = buildPackage(tflite, {
+          master,
+          deviceUid: uid,
+          version: f.version,
+          securityCounter: counter,
+          file: model,
+        });
       } finally {
         master.fill(0);
       }
       writeFileAtomic(f.output, built.bytes);
       const p = decodePackage(built.bytes);
       const summary = {
-        output: f.output, bytes: p.totalSize, sha256: p.sha256, version: p.version, securityCounter: p.securityCounter,
-        deviceUid: p.deviceUid, modelBytes: p.model.length, modelSha256: p.modelSha256, locked: built.locked, watermarked: built.watermarked,
+        output: f.output,
+        bytes: p.totalSize,
+        sha256: p.sha256,
+        version: p.version,
+        securityCounter: p.securityCounter,
+        deviceUid: p.deviceUid,
+        modelBytes: p.model.length,
+        modelSha256: p.modelSha256,
+        locked: built.locked,
+        watermarked: built.watermarked,
         records: p.records.map((r) => r.name),
       };
       if (f.json) {
         printJson(summary);
         return;
       }
-      process.stdout.write(`wrote ${f.output}: ${humanBytes(p.totalSize)}, version ${p.version}, security counter ${p.securityCounter}, for device ${p.deviceUid}\n` +
-        `  model ${humanBytes(p.model.length)}${built.locked ? `, locked (${built.locked.scheme}, ${built.locked.binding} binding${built.locked.wrappedKey ? ', model key wrapped to the device' : ''})` : ''}${built.watermarked ? ', watermarked' : ''}\n` +
-        `  package sha256 ${p.sha256}\n`);
+      process.stdout.write(
+        `wrote ${f.output}: ${humanBytes(p.totalSize)}, version ${p.version}, security counter ${p.securityCounter}, for device ${p.deviceUid}\n` +
+          `  model ${humanBytes(p.model.length)}${built.locked ? `, locked (${built.locked.scheme}, ${built.locked.binding} binding${built.locked.wrappedKey ? ', model key wrapped to the device' : ''})` : ''}${built.watermarked ? ', watermarked' : ''}\n` +
+          `  package sha256 ${p.sha256}\n`,
+      );
     });
 }

@@ -28,35 +28,64 @@ interface Flags {
 export function register(program: Command): Command {
   return program
     .command('provision')
-    .description('write each board\'s device key once (derived from the master key and its unique id), verify it by key-check value, record everything in the factory database')
-    .option('--port <path>', 'serial port of a board (repeat for several boards, handled concurrently)', collectPorts, [])
+    .description(
+      "write each board's device key once (derived from the master key and its unique id), verify it by key-check value, record everything in the factory database",
+    )
+    .option(
+      '--port <path>',
+      'serial port of a board (repeat for several boards, handled concurrently)',
+      collectPorts,
+      [],
+    )
     .option('--master-key <file>', 'the vendor master key file (edgelock keygen)')
-    .option('--db <file|url>', 'the factory database: a SQLite file (created if missing) or postgres://… shared by several stations (default: $EDGELOCK_DB)')
+    .option(
+      '--db <file|url>',
+      'the factory database: a SQLite file (created if missing) or postgres://… shared by several stations (default: $EDGELOCK_DB)',
+    )
     .option('--station <name>', 'name of this station in the database (default: the host name)')
     .option('--operator <name>', 'who runs the station, recorded on every event (default: the OS user)')
-    .option('--db-retry <seconds>', 'PostgreSQL: how long to retry while the server cannot be reached before stopping', '30')
+    .option(
+      '--db-retry <seconds>',
+      'PostgreSQL: how long to retry while the server cannot be reached before stopping',
+      '30',
+    )
     .option('--dry-run', 'show what would be written and record it as a dry run; write nothing')
     .option('--yes', 'skip the typed confirmation')
     .option('--json', 'one JSON object per line per event')
     .action(async (f: Flags) => {
-      if (f.port.length === 0) throw new EdgelockError('E_USAGE', 'missing --port <serial port> (repeat it for several boards)');
+      if (f.port.length === 0)
+        throw new EdgelockError('E_USAGE', 'missing --port <serial port> (repeat it for several boards)');
       if (!f.masterKey) throw new EdgelockError('E_USAGE', 'missing --master-key <file>');
       const spec = dbSpec(f.db);
       const retryS = Number(f.dbRetry);
-      if (!Number.isFinite(retryS) || retryS < 0) throw new EdgelockError('E_USAGE', `--db-retry takes a number of seconds, not '${f.dbRetry}'`);
+      if (!Number.isFinite(retryS) || retryS < 0)
+        throw new EdgelockError('E_USAGE', `--db-retry takes a number of seconds, not '${f.dbRetry}'`);
       const interactive = !f.yes && !f.dryRun;
       if (interactive && !process.stdin.isTTY) {
-        throw new EdgelockError('E_USAGE', 'provisioning writes keys that can never be changed: run it on a terminal to confirm, or pass --yes');
+        throw new EdgelockError(
+          'E_USAGE',
+          'provisioning writes keys that can never be changed: run it on a terminal to confirm, or pass --yes',
+        );
       }
       const master = readKeyFile(f.masterKey);
       try {
         const db = await FactoryDb.open(spec, {
           retryMs: retryS * 1000,
-          onRetry: (attempt, why) => process.stderr.write(`warning: the factory database did not answer (${why.replace(/\s+/g, ' ')}); retrying (try ${attempt + 1}, up to ${retryS} s)\n`),
+          onRetry: (attempt, why) =>
+            process.stderr.write(
+              `warning: the factory database did not answer (${why.replace(/\s+/g, ' ')}); retrying (try ${attempt + 1}, up to ${retryS} s)\n`,
+            ),
         });
         try {
           const outcomes = await provision({
-            ports: f.port, master, db, station: f.station ?? os.hostname(), operator: f.operator ?? defaultOperator(), dryRun: f.dryRun, yes: f.yes, json: f.json,
+            ports: f.port,
+            master,
+            db,
+            station: f.station ?? os.hostname(),
+            operator: f.operator ?? defaultOperator(),
+            dryRun: f.dryRun,
+            yes: f.yes,
+            json: f.json,
             confirm: interactive ? typedConfirmation(process.stdin, process.stderr) : undefined,
           });
           process.exitCode = exitCodeFor(outcomes);

@@ -44,11 +44,13 @@ interface Flags {
   runs: number;
 }
 
-const positiveInt = (name: string) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
-  return n;
-};
+const positiveInt =
+  (name: string) =>
+  (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
+    return n;
+  };
 const fractionArg = (v: string): number => {
   const n = Number(v);
   if (!(n > 0 && n <= 1)) throw new InvalidArgumentError('must be in (0, 1]');
@@ -62,7 +64,10 @@ const alphaArg = (v: string): number => {
 const attackList = (v: string): string[] => {
   const names = v.split(',').map((x) => x.trim());
   const unknown = names.filter((n) => !ATTACKS.some((a) => a.name === n));
-  if (unknown.length) throw new InvalidArgumentError(`unknown attack ${unknown.join(', ')} (known: ${ATTACKS.map((a) => a.name).join(', ')})`);
+  if (unknown.length)
+    throw new InvalidArgumentError(
+      `unknown attack ${unknown.join(', ')} (known: ${ATTACKS.map((a) => a.name).join(', ')})`,
+    );
   return names;
 };
 const listArg = (v: string): number[] => v.split(',').map((x) => positiveInt('--queries')(x.trim()));
@@ -70,14 +75,19 @@ const listArg = (v: string): number[] => v.split(',').map((x) => positiveInt('--
 export function register(program: Command): Command {
   return program
     .command('report <artefact>')
-    .description('one self-contained HTML page: the protections on a model or package, what each stops, and the evidence measured on it')
+    .description(
+      'one self-contained HTML page: the protections on a model or package, what each stops, and the evidence measured on it',
+    )
     .option('-o, --output <report.html>', 'the HTML report to write')
-    .option('--json', 'print the report\'s content as one JSON object')
-    .option('--source <model.onnx>', 'the ONNX the artefact was compiled from (float accuracy, watermark curves; the locked ONNX for lock attacks)')
+    .option('--json', "print the report's content as one JSON object")
+    .option(
+      '--source <model.onnx>',
+      'the ONNX the artefact was compiled from (float accuracy, watermark curves; the locked ONNX for lock attacks)',
+    )
     .option('--data <data>', 'labelled test data: mnist-test or a float32 .npy')
     .option('--labels <file>', 'labels for a .npy --data')
     .option('--limit <n>', 'test samples to use', positiveInt('--limit'), 1000)
-    .option('--base <data>', 'training data: the watermark\'s base data and the attacker\'s data (mnist-train or .npy)')
+    .option('--base <data>', "training data: the watermark's base data and the attacker's data (mnist-train or .npy)")
     .option('--base-labels <file>', 'labels for a .npy --base')
     .option('--key <keyfile>', 'master key file: measure the locked model as a key holder runs it')
     .option('--device-uid <uid>', 'device uid of a device-bound lock (a package gives its own)')
@@ -86,17 +96,38 @@ export function register(program: Command): Command {
     .option('--null <file|rate>', 'null match rate of the watermark test: a calibration JSON or a number (default 1/C)')
     .option('--alpha <a>', 'p-value threshold of the watermark verdict', alphaArg, DEFAULT_ALPHA)
     .option('--attacks', 'run the attacks: on the lock, and pruning / fine-tuning / extraction on the watermark')
-    .option('--fraction <f>', 'attacker\'s fraction of the training data for the lock attacks', fractionArg, DEFAULT_BUDGETS.fraction)
-    .option('--epochs <n>', 'training epochs of every training-based attack', positiveInt('--epochs'), DEFAULT_BUDGETS.epochs)
-    .option('--queries <list>', 'query budgets of the extraction attack, comma-separated', listArg, DEFAULT_BUDGETS.queryBudgets)
-    .option('--lock-attacks <names>', `lock attacks to run, comma-separated (default all: ${ATTACKS.map((a) => a.name).join(', ')})`, attackList)
+    .option(
+      '--fraction <f>',
+      "attacker's fraction of the training data for the lock attacks",
+      fractionArg,
+      DEFAULT_BUDGETS.fraction,
+    )
+    .option(
+      '--epochs <n>',
+      'training epochs of every training-based attack',
+      positiveInt('--epochs'),
+      DEFAULT_BUDGETS.epochs,
+    )
+    .option(
+      '--queries <list>',
+      'query budgets of the extraction attack, comma-separated',
+      listArg,
+      DEFAULT_BUDGETS.queryBudgets,
+    )
+    .option(
+      '--lock-attacks <names>',
+      `lock attacks to run, comma-separated (default all: ${ATTACKS.map((a) => a.name).join(', ')})`,
+      attackList,
+    )
     .option('--threads <n>', 'training threads', positiveInt('--threads'))
     .option('--boards <port...>', 'boards to measure: attestation, whether they run this package, work per inference')
     .option('--runs <n>', 'labelled samples run on each board', positiveInt('--runs'), 10)
     .action(async (file: string, f: Flags) => {
       if (!f.output && !f.json) throw new EdgelockError('E_USAGE', 'pass -o <report.html>, --json, or both');
-      if (f.attacks && !f.base) throw new EdgelockError('E_USAGE', '--attacks needs --base <training data> (the attacker\'s data)');
-      if (f.owner && !f.base) throw new EdgelockError('E_USAGE', '--owner needs --base <data the watermark was embedded with>');
+      if (f.attacks && !f.base)
+        throw new EdgelockError('E_USAGE', "--attacks needs --base <training data> (the attacker's data)");
+      if (f.owner && !f.base)
+        throw new EdgelockError('E_USAGE', '--owner needs --base <data the watermark was embedded with>');
       const material = keyMaterialFromFlags(f);
       let signature: Uint8Array | undefined;
       if (f.owner) {
@@ -114,12 +145,27 @@ export function register(program: Command): Command {
         const data = await buildReport({
           artefact: { bytes: readFileBytes(file), file },
           ...(f.source ? { source: { model: loadOnnxFile(f.source), file: f.source } } : {}),
-          test, train, material,
+          test,
+          train,
+          material,
           ...(signature ? { owner: { id: f.owner!, signature } } : {}),
           ...(f.null ? { nullSpec: f.null } : {}),
           alpha: f.alpha,
-          ...(f.attacks ? { attacks: { ...DEFAULT_BUDGETS, fraction: f.fraction, epochs: f.epochs, queryBudgets: f.queries, threads: f.threads, ...(f.lockAttacks ? { lockAttacks: f.lockAttacks } : {}) } } : {}),
-          boards: f.boards, boardRuns: f.runs, log,
+          ...(f.attacks
+            ? {
+                attacks: {
+                  ...DEFAULT_BUDGETS,
+                  fraction: f.fraction,
+                  epochs: f.epochs,
+                  queryBudgets: f.queries,
+                  threads: f.threads,
+                  ...(f.lockAttacks ? { lockAttacks: f.lockAttacks } : {}),
+                },
+              }
+            : {}),
+          boards: f.boards,
+          boardRuns: f.runs,
+          log,
         });
         if (f.output) {
           writeFileAtomic(f.output, Buffer.from(await renderReportHtml(data), 'utf8'));

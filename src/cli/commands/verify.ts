@@ -37,13 +37,23 @@ interface Flags {
 
 function ownerSetup(f: Flags): OwnerSetup | null {
   if (!f.owner) {
-    for (const [flag, v] of [['--data', f.data], ['--params', f.params], ['--owner-key', f.ownerKey]] as const) {
-      if (v !== undefined) throw new EdgelockError('E_USAGE', `${flag} applies to the owner watermark check: add --owner <id>`);
+    for (const [flag, v] of [
+      ['--data', f.data],
+      ['--params', f.params],
+      ['--owner-key', f.ownerKey],
+    ] as const) {
+      if (v !== undefined)
+        throw new EdgelockError('E_USAGE', `${flag} applies to the owner watermark check: add --owner <id>`);
     }
     return null;
   }
-  if (!f.data) throw new EdgelockError('E_USAGE', '--owner needs --data <base inputs> (the data the watermark was embedded with)');
-  if (!f.params) throw new EdgelockError('E_USAGE', '--owner needs --params <pkg.elp|model.tflite|model.onnx|record.json> (the watermark\'s public parameters)');
+  if (!f.data)
+    throw new EdgelockError('E_USAGE', '--owner needs --data <base inputs> (the data the watermark was embedded with)');
+  if (!f.params)
+    throw new EdgelockError(
+      'E_USAGE',
+      "--owner needs --params <pkg.elp|model.tflite|model.onnx|record.json> (the watermark's public parameters)",
+    );
   const { record } = watermarkParams(readFileBytes(f.params), f.params);
   const ownerKey = readKeyFile(f.ownerKey ?? f.key!);
   const signature = ownerSignature(ownerKey, f.owner);
@@ -51,33 +61,58 @@ function ownerSetup(f: Flags): OwnerSetup | null {
   const set = loadDataset(f.data);
   const labels = f.labels ? loadLabels(f.labels, set.count) : set.labels;
   if (!labels) throw new EdgelockError('E_USAGE', `'${set.name}' has no labels: pass --labels <npy>`);
-  const { nullRate, source } = f.null ? resolveNull(f.null, record.classes) : { nullRate: 1 / record.classes, source: '1/C (uncalibrated)' };
+  const { nullRate, source } = f.null
+    ? resolveNull(f.null, record.classes)
+    : { nullRate: 1 / record.classes, source: '1/C (uncalibrated)' };
   const alpha = f.alpha === undefined ? DEFAULT_ALPHA : Number(f.alpha);
   if (!(alpha > 0 && alpha < 1)) throw new EdgelockError('E_USAGE', `--alpha must be in (0, 1), got '${f.alpha}'`);
-  return { owner: f.owner, signature, record, base: { data: set.data, labels, count: set.count }, nullRate, nullSource: source, alpha };
+  return {
+    owner: f.owner,
+    signature,
+    record,
+    base: { data: set.data, labels, count: set.count },
+    nullRate,
+    nullSource: source,
+    alpha,
+  };
 }
 
 export function register(program: Command): Command {
   return program
     .command('verify')
-    .description('check boards: genuine device (attestation), genuine model (active authenticated package), owner watermark present (--owner)')
-    .option('--port <path>', 'serial port of a board (repeat for several boards, checked concurrently)', collectPorts, [])
+    .description(
+      'check boards: genuine device (attestation), genuine model (active authenticated package), owner watermark present (--owner)',
+    )
+    .option(
+      '--port <path>',
+      'serial port of a board (repeat for several boards, checked concurrently)',
+      collectPorts,
+      [],
+    )
     .option('--key <keyfile>', 'the vendor master key the boards were provisioned from')
     .option('--owner <id>', 'also check the owner watermark of the active model (runs the triggers on the board)')
     .option('--owner-key <keyfile>', 'the watermark owner key (default: --key)')
     .option('--data <data>', 'the base inputs the watermark was embedded with: a float32 .npy or mnist-train')
     .option('--labels <npy>', 'integer labels for a .npy --data')
-    .option('--params <file>', 'the watermark parameters: the package (.elp), the .tflite, the watermarked .onnx or a record .json')
+    .option(
+      '--params <file>',
+      'the watermark parameters: the package (.elp), the .tflite, the watermarked .onnx or a record .json',
+    )
     .option('--null <file|rate>', 'null match rate: a calibration JSON or a number (default 1/C)')
     .option('--alpha <a>', `significance level (default ${DEFAULT_ALPHA})`)
     .option('--json', 'one JSON object per line per event')
     .action(async (f: Flags) => {
-      if (f.port.length === 0) throw new EdgelockError('E_USAGE', 'missing --port <serial port> (repeat it for several boards)');
+      if (f.port.length === 0)
+        throw new EdgelockError('E_USAGE', 'missing --port <serial port> (repeat it for several boards)');
       if (!f.key) throw new EdgelockError('E_USAGE', 'missing --key <master keyfile>');
       const owner = ownerSetup(f);
       const master = readKeyFile(f.key);
       try {
-        const outcomes = await runOnBoards(f.port, (port, emit) => withDevice(port, (client) => verifyBoard(client, master, owner, emit)), { json: Boolean(f.json), title: 'verify', summary: verdictSummary });
+        const outcomes = await runOnBoards(
+          f.port,
+          (port, emit) => withDevice(port, (client) => verifyBoard(client, master, owner, emit)),
+          { json: Boolean(f.json), title: 'verify', summary: verdictSummary },
+        );
         process.exitCode = exitCodeFor(outcomes);
       } finally {
         master.fill(0);

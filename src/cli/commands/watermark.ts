@@ -58,7 +58,8 @@ function need<T>(v: T | undefined, flag: string): T {
 function num(v: string | undefined, flag: string, integer = false): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) throw new EdgelockError('E_USAGE', `${flag} needs a${integer ? 'n integer' : ' number'}, got '${v}'`);
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)))
+    throw new EdgelockError('E_USAGE', `${flag} needs a${integer ? 'n integer' : ' number'}, got '${v}'`);
   return n;
 }
 
@@ -81,7 +82,11 @@ function modelFile(file: string): { bytes: Uint8Array; format: 'onnx' | 'tflite'
   const bytes = readFileBytes(file);
   const format = detectFormat(bytes);
   if (format !== 'onnx' && format !== 'tflite') {
-    throw new EdgelockError(format === 'unknown' ? 'E_FORMAT_UNKNOWN' : 'E_FORMAT_MISMATCH', `'${file}' is ${FORMAT_TITLES[format]}; watermarks are checked on ONNX or TFLite models`, { file });
+    throw new EdgelockError(
+      format === 'unknown' ? 'E_FORMAT_UNKNOWN' : 'E_FORMAT_MISMATCH',
+      `'${file}' is ${FORMAT_TITLES[format]}; watermarks are checked on ONNX or TFLite models`,
+      { file },
+    );
   }
   return { bytes, format };
 }
@@ -200,18 +205,33 @@ interface BoardCheck {
   slotSha256: string;
 }
 
-async function verifyOnBoard(port: string, slot: number, bytes: Uint8Array, format: 'onnx' | 'tflite', req: VerifyRequest, progress: boolean): Promise<BoardCheck> {
+async function verifyOnBoard(
+  port: string,
+  slot: number,
+  bytes: Uint8Array,
+  format: 'onnx' | 'tflite',
+  req: VerifyRequest,
+  progress: boolean,
+): Promise<BoardCheck> {
   return withDevice(port, async (client) => {
     const info = await client.info();
     const s = info.modelSlots[slot];
-    if (!s) throw new EdgelockError('E_USAGE', `--slot ${slot}: the board on ${port} has ${info.modelSlots.length} model slots`);
+    if (!s)
+      throw new EdgelockError(
+        'E_USAGE',
+        `--slot ${slot}: the board on ${port} has ${info.modelSlots.length} model slots`,
+      );
     const fileSha = createHash('sha256').update(bytes).digest('hex');
-    const boardModel = format === 'tflite' ? (s.sha256 === fileSha ? 'same as the file' : 'differs from the file') : 'unknown';
+    const boardModel =
+      format === 'tflite' ? (s.sha256 === fileSha ? 'same as the file' : 'differs from the file') : 'unknown';
     const report = await verifyOnDevice(client, {
       ...req,
       slot,
       channels: format === 'tflite' ? tfliteChannels(bytes) : undefined,
-      onProgress: progress ? (done, total) => process.stderr.write(`\r${port}: ${done}/${total} triggers run on the board${done === total ? '\n' : ''}`) : undefined,
+      onProgress: progress
+        ? (done, total) =>
+            process.stderr.write(`\r${port}: ${done}/${total} triggers run on the board${done === total ? '\n' : ''}`)
+        : undefined,
     });
     return { report, port, slot, boardModel, slotSha256: s.sha256 };
   });
@@ -224,7 +244,12 @@ async function verifyAction(file: string, f: VerifyFlags): Promise<void> {
   const fromParams = !record && f.params ? recordFromParams(f.params) : null;
   const params = record ?? fromParams?.record ?? null;
   if (!params) {
-    throw new EdgelockError('E_WATERMARK_PARAMS', `'${file}' carries no watermark record`, { file }, 'pass --params <the watermarked .onnx> for a model compiled without the record');
+    throw new EdgelockError(
+      'E_WATERMARK_PARAMS',
+      `'${file}' carries no watermark record`,
+      { file },
+      'pass --params <the watermarked .onnx> for a model compiled without the record',
+    );
   }
   const base = labelledData(f);
   const slot = num(f.slot, '--slot', true) ?? 0;
@@ -232,10 +257,14 @@ async function verifyAction(file: string, f: VerifyFlags): Promise<void> {
   const runner = f.port ? null : await RUNNERS[format]!(bytes, file);
   try {
     const nullSpec = f.null ?? (fs.existsSync(defaultNullPath(file)) ? defaultNullPath(file) : undefined);
-    const { nullRate, source } = nullSpec ? resolveNull(nullSpec, params.classes) : { nullRate: 1 / params.classes, source: `1/C (uncalibrated)` };
+    const { nullRate, source } = nullSpec
+      ? resolveNull(nullSpec, params.classes)
+      : { nullRate: 1 / params.classes, source: `1/C (uncalibrated)` };
     const alpha = num(f.alpha, '--alpha') ?? DEFAULT_ALPHA;
     const req: VerifyRequest = { signature, params, record, base, nullRate, alpha };
-    const board = f.port ? await verifyOnBoard(f.port, slot, bytes, format, req, !f.json && process.stderr.isTTY === true) : null;
+    const board = f.port
+      ? await verifyOnBoard(f.port, slot, bytes, format, req, !f.json && process.stderr.isTTY === true)
+      : null;
     const r = board ? board.report : await verifyWithRunner(runner!, req);
     const paramsSource = fromParams && format === 'tflite' ? compiledFrom(bytes, fromParams.onnxSha256) : undefined;
     const result = {
@@ -244,7 +273,9 @@ async function verifyAction(file: string, f: VerifyFlags): Promise<void> {
       ...r,
       nullSource: source,
       ...(paramsSource ? { compiledFromParams: paramsSource } : {}),
-      ...(board ? { board: { port: board.port, slot: board.slot, model: board.boardModel, slotSha256: board.slotSha256 } } : {}),
+      ...(board
+        ? { board: { port: board.port, slot: board.slot, model: board.boardModel, slotSha256: board.slotSha256 } }
+        : {}),
     };
     if (f.json) printJson(result);
     else {
@@ -252,7 +283,9 @@ async function verifyAction(file: string, f: VerifyFlags): Promise<void> {
         formatTable(
           ['check', 'result'],
           [
-            ...(board ? [['labels from', `board on ${board.port}, slot ${board.slot} (model ${board.boardModel})`]] : []),
+            ...(board
+              ? [['labels from', `board on ${board.port}, slot ${board.slot} (model ${board.boardModel})`]]
+              : []),
             ['trigger matches', `${r.matches}/${r.triggers}`],
             ['null match rate', `${r.nullRate.toPrecision(4)} (${source})`],
             ['p-value (exact binomial)', r.pValue > 0 ? r.pValue.toExponential(3) : `10^${r.log10PValue.toFixed(1)}`],
@@ -285,7 +318,12 @@ async function calibrateAction(file: string, f: CalibrateFlags): Promise<void> {
   const bytes = readFileBytes(file);
   const model = readOnnx(bytes, file);
   const params = recordFromOnnx(model, `'${file}'`);
-  if (!params) throw new EdgelockError('E_WATERMARK_PARAMS', `'${file}' carries no watermark record; calibrate takes the watermarked ONNX model`, { file });
+  if (!params)
+    throw new EdgelockError(
+      'E_WATERMARK_PARAMS',
+      `'${file}' carries no watermark record; calibrate takes the watermarked ONNX model`,
+      { file },
+    );
   const base = labelledData(f);
   const out = f.output ?? defaultNullPath(file);
   checkOutputPaths([out], [file, f.key, f.data, f.labels, f.test, ...(f.clean ?? [])]);
@@ -315,7 +353,9 @@ async function calibrateAction(file: string, f: CalibrateFlags): Promise<void> {
     });
   }
   const n = await calibrateNull(signature, params, base, classifiers, num(f.probes, '--probes', true) ?? 9, (r) =>
-    process.stderr.write(`${r.model}: ${r.matches}/${r.trials} trigger matches${r.accuracy !== undefined ? `, test accuracy ${(100 * r.accuracy).toFixed(2)}%` : ''}\n`),
+    process.stderr.write(
+      `${r.model}: ${r.matches}/${r.trials} trigger matches${r.accuracy !== undefined ? `, test accuracy ${(100 * r.accuracy).toFixed(2)}%` : ''}\n`,
+    ),
   );
   writeFileAtomic(out, JSON.stringify(n, null, 2) + '\n');
   if (f.json) printJson({ output: out, ...n });
@@ -356,10 +396,19 @@ export function register(program: Command): Command {
     wm
       .command('verify <model>')
       .description('query an ONNX or TFLite model with the owner triggers; exact binomial p-value and verdict')
-      .option('--null <file|rate>', 'null match rate: a calibration JSON or a number (default <model>.wm-null.json, else 1/C)')
+      .option(
+        '--null <file|rate>',
+        'null match rate: a calibration JSON or a number (default <model>.wm-null.json, else 1/C)',
+      )
       .option('--alpha <a>', `p-value threshold for the verdict (default ${DEFAULT_ALPHA})`)
-      .option('--params <file>', 'watermark record source for models without one: the watermarked .onnx or a record JSON')
-      .option('--port <port>', 'check on a board: its installed model answers the triggers it regenerates itself (the file gives the watermark record)')
+      .option(
+        '--params <file>',
+        'watermark record source for models without one: the watermarked .onnx or a record JSON',
+      )
+      .option(
+        '--port <port>',
+        'check on a board: its installed model answers the triggers it regenerates itself (the file gives the watermark record)',
+      )
       .option('--slot <n>', 'with --port: the model slot to check (default 0)'),
   ).action(verifyAction);
   common(
@@ -371,8 +420,8 @@ export function register(program: Command): Command {
       .option('--epochs <n>', 'epochs per clean model (default 1)')
       .option('--samples <n>', 'training samples per clean model (default all)')
       .option('--clean <files...>', 'use these clean model files instead of training')
-      .option('--test <data>', 'labelled test data to report the clean models\' accuracy (e.g. mnist-test)')
-      .option('--probes <n>', 'probe signatures in addition to the owner\'s (default 9)')
+      .option('--test <data>', "labelled test data to report the clean models' accuracy (e.g. mnist-test)")
+      .option('--probes <n>', "probe signatures in addition to the owner's (default 9)")
       .option('--threads <n>', 'training threads'),
   ).action(calibrateAction);
   return wm;

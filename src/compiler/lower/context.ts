@@ -84,7 +84,11 @@ export class LowerContext {
 
   value(node: Node, name: string): LoweredValue {
     const v = this.values.get(name);
-    if (!v) throw new EdgelockError('E_ONNX_GRAPH', `input '${name}' of node '${node.name}' is not defined`, { node: node.name, op: node.opType });
+    if (!v)
+      throw new EdgelockError('E_ONNX_GRAPH', `input '${name}' of node '${node.name}' is not defined`, {
+        node: node.name,
+        op: node.opType,
+      });
     return v;
   }
 
@@ -104,7 +108,13 @@ export class LowerContext {
     const v = this.value(node, name);
     if (v.kind === 'act') return v;
     const id = this.addConst(`${name}`, v.value.shape, floatData(v.value), 'const-operand');
-    return { kind: 'act', tensor: id, logical: [...v.value.shape], layout: identityLayout(v.value.shape), owner: false };
+    return {
+      kind: 'act',
+      tensor: id,
+      logical: [...v.value.shape],
+      layout: identityLayout(v.value.shape),
+      owner: false,
+    };
   }
 
   useCount(name: string): number {
@@ -131,7 +141,8 @@ export class LowerContext {
   addConst(baseName: string, shape: number[], data: TflTensorData, role: TflTensor['role']): number {
     const dtype = data instanceof Int32Array ? 'int32' : data instanceof Float32Array ? 'float32' : undefined;
     if (!dtype) throw new EdgelockError('E_INTERNAL', `constant '${baseName}' has an unexpected element type`);
-    if (data.length !== shapeSize(shape)) throw new EdgelockError('E_INTERNAL', `constant '${baseName}': ${data.length} values for [${shape}]`);
+    if (data.length !== shapeSize(shape))
+      throw new EdgelockError('E_INTERNAL', `constant '${baseName}': ${data.length} values for [${shape}]`);
     return addTensor(this.g, { name: this.uniqueName(baseName), shape: [...shape], dtype, data, role });
   }
 
@@ -188,7 +199,12 @@ export class LowerContext {
 
   /** The value in plain ONNX element order with its logical shape. */
   requestLogical(v: ActValue, node: Node, physShape?: number[]): number {
-    return this.request(v, v.logical.map((_, i) => i), node, physShape);
+    return this.request(
+      v,
+      v.logical.map((_, i) => i),
+      node,
+      physShape,
+    );
   }
 
   /** RESHAPE `tensor` to `shape` (no op when the shape already matches). */
@@ -256,11 +272,18 @@ export function floatData(t: Tensor): Float32Array {
 }
 
 /** A constant broadcast to `rank` (leading 1s) and transposed by P: data and physical shape. */
-export function constantInLayout(t: Tensor, rank: number, P: readonly number[]): { data: Float32Array; shape: number[] } {
+export function constantInLayout(
+  t: Tensor,
+  rank: number,
+  P: readonly number[],
+): { data: Float32Array; shape: number[] } {
   const padded = [...new Array<number>(rank - t.shape.length).fill(1), ...t.shape];
   return { data: transposeData(floatData(t), padded, P), shape: permute(padded, P) };
 }
 
 export function unsupported(node: Node, reason: string): EdgelockError {
-  return new EdgelockError('E_TFLITE_UNSUPPORTED', `node '${node.name}' (${node.opType}): ${reason}`, { node: node.name, op: node.opType });
+  return new EdgelockError('E_TFLITE_UNSUPPORTED', `node '${node.name}' (${node.opType}): ${reason}`, {
+    node: node.name,
+    op: node.opType,
+  });
 }

@@ -33,10 +33,16 @@ export function lowerModel(model: Model, opts: LowerOptions = {}): TflGraph {
     if (graph.initializers.has(input.name)) continue;
     const shape = input.shape;
     if (!shape || !shape.every((d): d is number => typeof d === 'number')) {
-      throw new EdgelockError('E_ONNX_DYNAMIC_SHAPE', `graph input '${input.name}' has shape [${shape ?? '?'}]; TFLite needs static shapes`);
+      throw new EdgelockError(
+        'E_ONNX_DYNAMIC_SHAPE',
+        `graph input '${input.name}' has shape [${shape ?? '?'}]; TFLite needs static shapes`,
+      );
     }
     if (input.dtype !== 'float32') {
-      throw new EdgelockError('E_TFLITE_UNSUPPORTED', `graph input '${input.name}' is ${input.dtype}; only float32 model inputs are supported`);
+      throw new EdgelockError(
+        'E_TFLITE_UNSUPPORTED',
+        `graph input '${input.name}' is ${input.dtype}; only float32 model inputs are supported`,
+      );
     }
     const decision = decisions.get(input.name)!;
     const layout = decision.layout === 'nhwc' ? { dims: [...shape], perm: channelsLast(4) } : identityLayout(shape);
@@ -49,16 +55,23 @@ export function lowerModel(model: Model, opts: LowerOptions = {}): TflGraph {
 
   for (const node of graph.nodes) {
     if (ctx.consumed.has(node.name)) continue;
-    if (node.domain !== '' && node.domain !== 'ai.onnx') throw unsupported(node, `domain '${node.domain}' has no TFLite lowering`);
+    if (node.domain !== '' && node.domain !== 'ai.onnx')
+      throw unsupported(node, `domain '${node.domain}' has no TFLite lowering`);
     const lowering = LOWERINGS[node.opType];
     if (!lowering) throw unsupported(node, `ONNX op ${node.opType} has no TFLite lowering`);
     for (const o of node.outputs) {
       const info = o && graph.valueInfo.get(o);
       if (info && (!info.shape || !info.shape.every((d) => typeof d === 'number'))) {
-        throw new EdgelockError('E_ONNX_DYNAMIC_SHAPE', `output '${o}' of node '${node.name}' has a dynamic shape`, { node: node.name, op: node.opType });
+        throw new EdgelockError('E_ONNX_DYNAMIC_SHAPE', `output '${o}' of node '${node.name}' has a dynamic shape`, {
+          node: node.name,
+          op: node.opType,
+        });
       }
       if (info && info.dtype !== 'float32') {
-        throw unsupported(node, `output '${o}' is ${info.dtype}; the TFLite back end computes in float32 (int8 after quantisation)`);
+        throw unsupported(
+          node,
+          `output '${o}' is ${info.dtype}; the TFLite back end computes in float32 (int8 after quantisation)`,
+        );
       }
     }
     lowering(node, ctx);
@@ -68,9 +81,17 @@ export function lowerModel(model: Model, opts: LowerOptions = {}): TflGraph {
   for (const output of graph.outputs) {
     const v = ctx.values.get(output.name);
     if (!v) throw new EdgelockError('E_ONNX_GRAPH', `graph output '${output.name}' is not produced by any node`);
-    if (v.kind === 'const') throw new EdgelockError('E_TFLITE_UNSUPPORTED', `graph output '${output.name}' is a constant`);
+    if (v.kind === 'const')
+      throw new EdgelockError('E_TFLITE_UNSUPPORTED', `graph output '${output.name}' is a constant`);
     const producerNode = graph.nodes.find((n) => n.outputs.includes(output.name))?.name ?? output.name;
-    let id = ctx.requestLogical(v, { name: producerNode, opType: 'output', domain: '', inputs: [], outputs: [], attrs: {} });
+    let id = ctx.requestLogical(v, {
+      name: producerNode,
+      opType: 'output',
+      domain: '',
+      inputs: [],
+      outputs: [],
+      attrs: {},
+    });
     if (outputIds.has(id) || g.inputs.includes(id)) {
       const copy = ctx.addAct(`${output.name}/copy`, v.logical, output.name);
       const shapeTensor = ctx.addInt32(`${output.name}/copy/shape`, v.logical);

@@ -68,7 +68,11 @@ function derivedRange(calibrated: Range, map: RangeMap, name: string, op: TflOp 
     return { min: Math.min(a, b), max: Math.max(a, b) };
   }
   if (!(r.min > 0)) {
-    throw new EdgelockError('E_QUANT_RANGE', `tensor '${name}' is a reciprocal of a value whose calibrated range [${r.min}, ${r.max}] reaches 0`, { node: op?.onnxNode });
+    throw new EdgelockError(
+      'E_QUANT_RANGE',
+      `tensor '${name}' is a reciprocal of a value whose calibrated range [${r.min}, ${r.max}] reaches 0`,
+      { node: op?.onnxNode },
+    );
   }
   return { min: 1 / r.max, max: 1 / r.min };
 }
@@ -99,11 +103,19 @@ export function activationParamsFor(g: TflGraph, ranges: CalibratedRanges): Map<
     const op = producedBy.get(t.id);
     const where = op ? ` (output of ${op.op} from ONNX node '${op.onnxNode}')` : '';
     if (t.source === undefined) {
-      throw new EdgelockError('E_QUANT_RANGE', `activation '${t.name}'${where} records no ONNX source value to take its range from`, { node: op?.onnxNode });
+      throw new EdgelockError(
+        'E_QUANT_RANGE',
+        `activation '${t.name}'${where} records no ONNX source value to take its range from`,
+        { node: op?.onnxNode },
+      );
     }
     const calibrated = ranges.get(t.source);
     if (!calibrated) {
-      throw new EdgelockError('E_QUANT_RANGE', `no calibrated range for ONNX value '${t.source}' (tensor '${t.name}'${where})`, { node: op?.onnxNode });
+      throw new EdgelockError(
+        'E_QUANT_RANGE',
+        `no calibrated range for ONNX value '${t.source}' (tensor '${t.name}'${where})`,
+        { node: op?.onnxNode },
+      );
     }
     const r = t.derive ? derivedRange(calibrated, t.derive, t.name, op) : calibrated;
     ranged.set(t.id, withZero(intersect(r, op ? outputBound(op) : null)));
@@ -156,7 +168,9 @@ export function activationParamsFor(g: TflGraph, ranges: CalibratedRanges): Map<
     let p = perGroup.get(root);
     if (!p) {
       const f = groupFixed.get(root);
-      p = f ? fixedParams(f.scale, f.zeroPoint) : activationParams(groupRange.get(root)!, `tensor '${g.tensors[id].name}'`);
+      p = f
+        ? fixedParams(f.scale, f.zeroPoint)
+        : activationParams(groupRange.get(root)!, `tensor '${g.tensors[id].name}'`);
       perGroup.set(root, p);
     }
     params.set(id, p);

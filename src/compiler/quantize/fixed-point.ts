@@ -125,7 +125,13 @@ export function dequantizeValue(q: number, scale: number, zeroPoint: number): nu
  * Requantises an int32 accumulator to int8 the way CONV_2D / FULLY_CONNECTED int8 kernels do:
  * scale by the quantised multiplier, add the output zero point, clamp to the activation range.
  */
-export function requantize(acc: number, m: QuantizedMultiplier, outputZeroPoint: number, actMin = -128, actMax = 127): number {
+export function requantize(
+  acc: number,
+  m: QuantizedMultiplier,
+  outputZeroPoint: number,
+  actMin = -128,
+  actMax = 127,
+): number {
   const v = multiplyByQuantizedMultiplier(acc, m.multiplier, m.shift) + outputZeroPoint;
   return Math.min(actMax, Math.max(actMin, v));
 }

@@ -38,7 +38,10 @@ function copyGraph(g: TflGraph): TflGraph {
 }
 
 function unsupported(op: TflOp, why: string): EdgelockError {
-  return new EdgelockError('E_TFLITE_UNSUPPORTED', `${op.op} from ONNX node '${op.onnxNode}' ${why}`, { node: op.onnxNode, op: op.op });
+  return new EdgelockError('E_TFLITE_UNSUPPORTED', `${op.op} from ONNX node '${op.onnxNode}' ${why}`, {
+    node: op.onnxNode,
+    op: op.op,
+  });
 }
 
 /**
@@ -48,10 +51,18 @@ function unsupported(op: TflOp, why: string): EdgelockError {
 class ConstantWriter {
   /** original tensor id → key of the encoding already written into it */
   private readonly written = new Map<number, string>();
-  constructor(private readonly g: TflGraph, private readonly original: TflTensor[]) {}
+  constructor(
+    private readonly g: TflGraph,
+    private readonly original: TflTensor[],
+  ) {}
 
   /** Writes an encoding for input `slot` of `op`, duplicating the tensor when it is taken. */
-  write(op: TflOp, slot: number, key: string, encode: (t: TflTensor) => { data: TflTensor['data']; quant: TflTensor['quant']; dtype: TflTensor['dtype'] }): void {
+  write(
+    op: TflOp,
+    slot: number,
+    key: string,
+    encode: (t: TflTensor) => { data: TflTensor['data']; quant: TflTensor['quant']; dtype: TflTensor['dtype'] },
+  ): void {
     const id = op.inputs[slot];
     const prev = this.written.get(id);
     if (prev === key) return;
@@ -78,7 +89,8 @@ export function quantizeGraph(input: TflGraph, ranges: CalibratedRanges, opts: Q
   for (const op of g.ops) {
     if (!quantRule(op.op)) throw unsupported(op, 'has no int8 kernel in TFLite Micro');
     const act = fusedActivationOf(op);
-    if (!INT8_FUSED_ACTIVATIONS.has(act)) throw unsupported(op, `has a fused ${act} activation, which int8 kernels do not apply`);
+    if (!INT8_FUSED_ACTIVATIONS.has(act))
+      throw unsupported(op, `has a fused ${act} activation, which int8 kernels do not apply`);
   }
 
   const act = activationParamsFor(g, ranges);
@@ -98,18 +110,28 @@ export function quantizeGraph(input: TflGraph, ranges: CalibratedRanges, opts: Q
     const biasSlot = rule.bias;
     if (weightSlot !== undefined && op.inputs[weightSlot] >= 0) {
       const inputParams = g.tensors[op.inputs[0]].quant;
-      if (!inputParams || g.tensors[op.inputs[0]].dtype !== 'int8') throw unsupported(op, 'has an input that is not an int8 activation');
+      if (!inputParams || g.tensors[op.inputs[0]].dtype !== 'int8')
+        throw unsupported(op, 'has an input that is not an int8 activation');
       const inScale = inputParams.scale[0];
       const w = input.tensors[op.inputs[weightSlot]];
       if (w.data === undefined) throw unsupported(op, 'has weights that are not constant');
       const axis = rule.weight!.axis;
       if (w.role !== undefined && WEIGHT_ROLE_AXIS[w.role] !== undefined && WEIGHT_ROLE_AXIS[w.role] !== axis) {
-        throw new EdgelockError('E_INTERNAL', `${op.op} weight '${w.name}' has role ${w.role}, inconsistent with axis ${axis}`);
+        throw new EdgelockError(
+          'E_INTERNAL',
+          `${op.op} weight '${w.name}' has role ${w.role}, inconsistent with axis ${axis}`,
+        );
       }
-      const biasId = biasSlot !== undefined ? op.inputs[biasSlot] ?? -1 : -1;
+      const biasId = biasSlot !== undefined ? (op.inputs[biasSlot] ?? -1) : -1;
       const bias = biasId >= 0 ? input.tensors[biasId] : undefined;
       if (bias && bias.data === undefined) throw unsupported(op, 'has a bias that is not constant');
-      const scales = weightScales(w.data as Float32Array, w.shape, axis, inScale, bias?.data as Float32Array | undefined);
+      const scales = weightScales(
+        w.data as Float32Array,
+        w.shape,
+        axis,
+        inScale,
+        bias?.data as Float32Array | undefined,
+      );
       const wq = quantizeWeights(w.data, w.shape, axis, scales, `weight '${w.name}'`);
       constants.write(op, weightSlot, paramsKey(wq.quant!), () => ({ ...wq, dtype: 'int8' }));
       if (bias && biasSlot !== undefined) {
@@ -122,7 +144,10 @@ export function quantizeGraph(input: TflGraph, ranges: CalibratedRanges, opts: Q
       const t = input.tensors[id];
       if (t.data === undefined || t.dtype !== 'float32' || t.role === 'shape') return;
       if (t.role !== undefined && t.role !== 'const-operand') {
-        throw new EdgelockError('E_INTERNAL', `${op.op} (node '${op.onnxNode}') takes ${t.role} '${t.name}' as input ${slot}`);
+        throw new EdgelockError(
+          'E_INTERNAL',
+          `${op.op} (node '${op.onnxNode}') takes ${t.role} '${t.name}' as input ${slot}`,
+        );
       }
       // shared-parameter operators: the constant takes the group's parameters
       const shared = rule.shared ? act.get(id) : undefined;
@@ -138,16 +163,31 @@ export function quantizeGraph(input: TflGraph, ranges: CalibratedRanges, opts: Q
     for (const id of op.inputs) {
       const t = id >= 0 ? g.tensors[id] : undefined;
       if (!t || t.dtype !== 'int8' || !t.quant || !out.quant) continue;
-      if (!sameParams({ scale: t.quant.scale[0], zeroPoint: t.quant.zeroPoint[0] }, { scale: out.quant.scale[0], zeroPoint: out.quant.zeroPoint[0] })) {
-        throw new EdgelockError('E_INTERNAL', `${op.op} (node '${op.onnxNode}') ended with unequal input/output parameters`);
+      if (
+        !sameParams(
+          { scale: t.quant.scale[0], zeroPoint: t.quant.zeroPoint[0] },
+          { scale: out.quant.scale[0], zeroPoint: out.quant.zeroPoint[0] },
+        )
+      ) {
+        throw new EdgelockError(
+          'E_INTERNAL',
+          `${op.op} (node '${op.onnxNode}') ended with unequal input/output parameters`,
+        );
       }
     }
   }
 
-  const referenced = new Set<number>([...g.inputs, ...g.outputs, ...g.ops.flatMap((op) => [...op.inputs, ...op.outputs])]);
+  const referenced = new Set<number>([
+    ...g.inputs,
+    ...g.outputs,
+    ...g.ops.flatMap((op) => [...op.inputs, ...op.outputs]),
+  ]);
   for (const t of g.tensors) {
     if (referenced.has(t.id) && t.dtype === 'float32') {
-      throw new EdgelockError('E_QUANT_RANGE', `tensor '${t.name}' stayed float32 in the int8 graph (no operator rule quantised it)`);
+      throw new EdgelockError(
+        'E_QUANT_RANGE',
+        `tensor '${t.name}' stayed float32 in the int8 graph (no operator rule quantised it)`,
+      );
     }
   }
   applyIoMode(g, opts.io);

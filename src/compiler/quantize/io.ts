@@ -24,7 +24,13 @@ export function applyIoMode(g: TflGraph, io: QuantizedIo): void {
     const outer = addTensor(g, { name: inner.name, shape: [...inner.shape], dtype: 'float32', source: inner.source });
     inner.name = `${inner.name}_int8`;
     inputMap.set(id, outer);
-    prologue.push({ op: 'QUANTIZE', inputs: [outer], outputs: [id], options: { kind: 'Quantize' as const }, onnxNode: '' });
+    prologue.push({
+      op: 'QUANTIZE',
+      inputs: [outer],
+      outputs: [id],
+      options: { kind: 'Quantize' as const },
+      onnxNode: '',
+    });
   }
   const outputMap = new Map<number, number>();
   const epilogue = [];
@@ -41,7 +47,13 @@ export function applyIoMode(g: TflGraph, io: QuantizedIo): void {
     inner.name = `${inner.name}_int8`;
     const outer = addTensor(g, { name: outerName, shape: [...inner.shape], dtype: 'float32', source: inner.source });
     outputMap.set(id, outer);
-    epilogue.push({ op: 'DEQUANTIZE', inputs: [id], outputs: [outer], options: { kind: 'Dequantize' as const }, onnxNode: '' });
+    epilogue.push({
+      op: 'DEQUANTIZE',
+      inputs: [id],
+      outputs: [outer],
+      options: { kind: 'Dequantize' as const },
+      onnxNode: '',
+    });
   }
   g.ops = [...prologue, ...g.ops, ...epilogue];
   g.inputs = g.inputs.map((id) => inputMap.get(id) ?? id);

@@ -75,7 +75,13 @@ export function biasScale(inputScale: number, weightScale: number): number {
 }
 
 /** Quantises one value to int8 with TFLite's rounding (half away from zero), clamped. */
-export function quantizeInt8(value: number, scale: number, zeroPoint: number, qmin = INT8_MIN, qmax = INT8_MAX): number {
+export function quantizeInt8(
+  value: number,
+  scale: number,
+  zeroPoint: number,
+  qmin = INT8_MIN,
+  qmax = INT8_MAX,
+): number {
   const q = roundHalfAwayFromZero(value / scale) + zeroPoint;
   return q < qmin ? qmin : q > qmax ? qmax : q;
 }

@@ -45,7 +45,13 @@ export function channelAbsMax(data: Float32Array, shape: number[], axis: number)
  * scale = input scale × weight scale, the weight scale grows until it does (as TFLite's
  * converter does), trading weight resolution for a representable bias.
  */
-export function weightScales(weights: Float32Array, shape: number[], axis: number, inputScale: number, bias?: Float32Array): number[] {
+export function weightScales(
+  weights: Float32Array,
+  shape: number[],
+  axis: number,
+  inputScale: number,
+  bias?: Float32Array,
+): number[] {
   const absMax = channelAbsMax(weights, shape, axis);
   return absMax.map((m, c) => {
     let s = symmetricScale(m);
@@ -57,10 +63,17 @@ export function weightScales(weights: Float32Array, shape: number[], axis: numbe
 }
 
 /** Symmetric per-channel int8 weights along `axis` with the given scales, zero point 0. */
-export function quantizeWeights(data: unknown, shape: number[], axis: number, scales: number[], what: string): QuantizedConst<Int8Array> {
+export function quantizeWeights(
+  data: unknown,
+  shape: number[],
+  axis: number,
+  scales: number[],
+  what: string,
+): QuantizedConst<Int8Array> {
   const w = asFloat(data, what);
   const channels = shape[axis];
-  if (scales.length !== channels) throw new EdgelockError('E_QUANT_RANGE', `${what}: ${scales.length} scales for ${channels} channels`);
+  if (scales.length !== channels)
+    throw new EdgelockError('E_QUANT_RANGE', `${what}: ${scales.length} scales for ${channels} channels`);
   let inner = 1;
   for (let d = axis + 1; d < shape.length; d++) inner *= shape[d];
   const q = new Int8Array(w.length);
@@ -72,10 +85,16 @@ export function quantizeWeights(data: unknown, shape: number[], axis: number, sc
 }
 
 /** int32 bias with scale[c] = input scale × weight scale[c], zero point 0. */
-export function quantizeBias(data: unknown, inputScale: number, weightScalesPerChannel: number[], what: string): QuantizedConst<Int32Array> {
+export function quantizeBias(
+  data: unknown,
+  inputScale: number,
+  weightScalesPerChannel: number[],
+  what: string,
+): QuantizedConst<Int32Array> {
   const b = asFloat(data, what);
   const channels = weightScalesPerChannel.length;
-  if (b.length !== channels) throw new EdgelockError('E_QUANT_RANGE', `${what}: ${b.length} bias values for ${channels} output channels`);
+  if (b.length !== channels)
+    throw new EdgelockError('E_QUANT_RANGE', `${what}: ${b.length} bias values for ${channels} output channels`);
   const scales = weightScalesPerChannel.map((s) => biasScale(inputScale, s));
   const q = new Int32Array(channels);
   for (let c = 0; c < channels; c++) q[c] = quantizeInt32(b[c], scales[c]);

@@ -27,7 +27,12 @@ function intAttr(n: Node, name: string, fallback: number): number {
 }
 
 /** Weight layers whose output reaches a graph output without passing another weight layer. */
-function outputLayers<N>(outputs: string[], producer: (v: string) => N | undefined, isLayer: (n: N) => boolean, inputsOf: (n: N) => string[]): Set<N> {
+function outputLayers<N>(
+  outputs: string[],
+  producer: (v: string) => N | undefined,
+  isLayer: (n: N) => boolean,
+  inputsOf: (n: N) => string[],
+): Set<N> {
   const found = new Set<N>();
   const seen = new Set<string>();
   const stack = [...outputs];
@@ -50,7 +55,12 @@ function onnxEntries(model: Model): HpnnEntry[] {
   const uses = new Map<string, number>();
   for (const n of g.nodes) for (const i of n.inputs) uses.set(i, (uses.get(i) ?? 0) + 1);
   const isLayer = (n: Node) => ONNX_LAYERS.has(n.opType) && n.domain === '' && g.initializers.has(n.inputs[1]);
-  const last = outputLayers(g.outputs.map((o) => o.name), (v) => producer.get(v), isLayer, (n) => n.inputs.filter((i) => i && !g.initializers.has(i)));
+  const last = outputLayers(
+    g.outputs.map((o) => o.name),
+    (v) => producer.get(v),
+    isLayer,
+    (n) => n.inputs.filter((i) => i && !g.initializers.has(i)),
+  );
   const entries: HpnnEntry[] = [];
   let bitOffset = 0;
   for (const n of g.nodes) {
@@ -65,7 +75,11 @@ function onnxEntries(model: Model): HpnnEntry[] {
     entries.push({ weight: n.inputs[1], bias: biasName, axis, units, bitOffset });
     bitOffset += units;
   }
-  if (!entries.length) throw new EdgelockError('E_LOCK_UNSUPPORTED', 'hpnn needs hidden Gemm/Conv layers with their own weight initializers; the model has none');
+  if (!entries.length)
+    throw new EdgelockError(
+      'E_LOCK_UNSUPPORTED',
+      'hpnn needs hidden Gemm/Conv layers with their own weight initializers; the model has none',
+    );
   return entries;
 }
 
@@ -101,8 +115,16 @@ function applyBits(model: Model, entries: HpnnEntry[], bits: ArrayLike<number>):
 }
 
 function checkNegatable(data: Signed, what: string): void {
-  const min = data instanceof Int8Array ? -128 : data instanceof Int32Array ? -2147483648 : data instanceof Int16Array ? -32768 : null;
-  if (min !== null && data.some((v) => v === min)) throw new EdgelockError('E_LOCK_UNSUPPORTED', `${what} holds ${min}, which has no negation in its type`);
+  const min =
+    data instanceof Int8Array
+      ? -128
+      : data instanceof Int32Array
+        ? -2147483648
+        : data instanceof Int16Array
+          ? -32768
+          : null;
+  if (min !== null && data.some((v) => v === min))
+    throw new EdgelockError('E_LOCK_UNSUPPORTED', `${what} holds ${min}, which has no negation in its type`);
 }
 
 export const hpnn: LockScheme = {
@@ -125,9 +147,18 @@ export const hpnn: LockScheme = {
     const producer = new Map<number, (typeof graph.ops)[number]>();
     for (const op of graph.ops) for (const o of op.outputs) producer.set(o, op);
     const isLayer = (op: (typeof graph.ops)[number]) => op.op in TFLITE_LAYERS && !!graph.tensors[op.inputs[1]]?.data;
-    const last = outputLayers(graph.outputs.map(String), (v) => producer.get(Number(v)), isLayer, (op) => op.inputs.filter((i) => i >= 0 && !graph.tensors[i].data).map(String));
+    const last = outputLayers(
+      graph.outputs.map(String),
+      (v) => producer.get(Number(v)),
+      isLayer,
+      (op) => op.inputs.filter((i) => i >= 0 && !graph.tensors[i].data).map(String),
+    );
     const layers = graph.ops.filter((op) => isLayer(op) && !last.has(op));
-    if (!layers.length) throw new EdgelockError('E_LOCK_UNSUPPORTED', 'hpnn needs hidden FULLY_CONNECTED / CONV_2D layers; the compiled model has none');
+    if (!layers.length)
+      throw new EdgelockError(
+        'E_LOCK_UNSUPPORTED',
+        'hpnn needs hidden FULLY_CONNECTED / CONV_2D layers; the compiled model has none',
+      );
     const total = layers.reduce((n, op) => n + graph.tensors[op.inputs[1]].shape[TFLITE_LAYERS[op.op]], 0);
     const bits = keyBits(key, salt, total);
     const entries: TfliteLockEntry[] = [];
@@ -157,13 +188,25 @@ export const hpnn: LockScheme = {
     for (const e of entries) {
       const t = tensors[e.tensor];
       const buf = t ? info.buffers[t.buffer] : undefined;
-      if (!t || !buf || buf.dataOffset === null) throw new EdgelockError('E_LOCK_DESCRIPTOR', `hpnn tensor ${e.tensor} is not a constant of the model`);
+      if (!t || !buf || buf.dataOffset === null)
+        throw new EdgelockError('E_LOCK_DESCRIPTOR', `hpnn tensor ${e.tensor} is not a constant of the model`);
       const raw = bytes.subarray(buf.dataOffset, buf.dataOffset + buf.size);
       const copy = raw.slice();
-      const data = t.dtype === 'int8' ? new Int8Array(copy.buffer) : t.dtype === 'int32' ? new Int32Array(copy.buffer) : t.dtype === 'float32' ? new Float32Array(copy.buffer) : null;
+      const data =
+        t.dtype === 'int8'
+          ? new Int8Array(copy.buffer)
+          : t.dtype === 'int32'
+            ? new Int32Array(copy.buffer)
+            : t.dtype === 'float32'
+              ? new Float32Array(copy.buffer)
+              : null;
       if (!data) throw new EdgelockError('E_LOCK_DESCRIPTOR', `hpnn tensor ${e.tensor} has type ${t.dtype}`);
       const shape = e.kind === ENTRY_KINDS.hpnnBias ? [data.length] : t.shape;
-      if (shape[e.axis] !== e.b) throw new EdgelockError('E_LOCK_DESCRIPTOR', `hpnn tensor ${e.tensor} has ${shape[e.axis]} units on axis ${e.axis}, the descriptor says ${e.b}`);
+      if (shape[e.axis] !== e.b)
+        throw new EdgelockError(
+          'E_LOCK_DESCRIPTOR',
+          `hpnn tensor ${e.tensor} has ${shape[e.axis]} units on axis ${e.axis}, the descriptor says ${e.b}`,
+        );
       negateUnits(data, shape, e.axis, bits, e.a);
       raw.set(copy);
     }

@@ -9,7 +9,8 @@ export const DEFAULT_SCHEME = 'seal';
 
 export function schemeByName(name: string): LockScheme {
   const s = SCHEMES[name];
-  if (!s) throw new EdgelockError('E_USAGE', `unknown lock scheme '${name}'; schemes: ${Object.keys(SCHEMES).join(', ')}`);
+  if (!s)
+    throw new EdgelockError('E_USAGE', `unknown lock scheme '${name}'; schemes: ${Object.keys(SCHEMES).join(', ')}`);
   return s;
 }
 

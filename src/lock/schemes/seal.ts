@@ -22,7 +22,9 @@ const SEALED_ROLES = new Set(['conv-weight', 'depthwise-weight', 'fc-weight', 'b
 /** The learned parameters: floating-point initializers some node reads. Integer ones (shapes, axes) stay plain. */
 function learnedInitializers(model: Model): string[] {
   const read = new Set(model.graph.nodes.flatMap((n) => n.inputs));
-  return [...model.graph.initializers.entries()].filter(([name, t]) => read.has(name) && FLOAT_TYPES.has(t.dtype)).map(([name]) => name);
+  return [...model.graph.initializers.entries()]
+    .filter(([name, t]) => read.has(name) && FLOAT_TYPES.has(t.dtype))
+    .map(([name]) => name);
 }
 
 function xorTensor(t: Tensor, key: Buffer, salt: Buffer, stream: number): Tensor {
@@ -32,7 +34,8 @@ function xorTensor(t: Tensor, key: Buffer, salt: Buffer, stream: number): Tensor
 function entriesOf(d: LockDescriptor): SealEntry[] {
   return d.entries.map((e) => {
     const s = e as SealEntry;
-    if (typeof s.name !== 'string' || !Number.isInteger(s.stream)) throw new EdgelockError('E_LOCK_DESCRIPTOR', 'a seal entry needs a tensor name and a stream number');
+    if (typeof s.name !== 'string' || !Number.isInteger(s.stream))
+      throw new EdgelockError('E_LOCK_DESCRIPTOR', 'a seal entry needs a tensor name and a stream number');
     return s;
   });
 }
@@ -55,7 +58,8 @@ export const seal: LockScheme = {
 
   lockOnnx(model, { key, salt }) {
     const names = learnedInitializers(model);
-    if (names.length === 0) throw new EdgelockError('E_LOCK_UNSUPPORTED', 'the model has no floating-point weights to seal');
+    if (names.length === 0)
+      throw new EdgelockError('E_LOCK_UNSUPPORTED', 'the model has no floating-point weights to seal');
     const initializers = new Map(model.graph.initializers);
     const entries: SealEntry[] = names.map((name, stream) => {
       initializers.set(name, xorTensor(initializers.get(name)!, key, salt, stream));
@@ -76,7 +80,11 @@ export const seal: LockScheme = {
       plain.set(sealed);
       entries.push({ tensor: t.id, kind: ENTRY_KINDS.sealed, axis: 0, a: plain.length, b: stream });
     }
-    if (entries.length === 0) throw new EdgelockError('E_LOCK_UNSUPPORTED', 'the compiled model has no FULLY_CONNECTED / CONV_2D / DEPTHWISE_CONV_2D constants to seal');
+    if (entries.length === 0)
+      throw new EdgelockError(
+        'E_LOCK_UNSUPPORTED',
+        'the compiled model has no FULLY_CONNECTED / CONV_2D / DEPTHWISE_CONV_2D constants to seal',
+      );
     return entries;
   },
 
@@ -87,7 +95,10 @@ export const seal: LockScheme = {
       const t = tensors[e.tensor];
       const buf = t ? info.buffers[t.buffer] : undefined;
       if (!t || !buf || buf.dataOffset === null || buf.size !== e.a) {
-        throw new EdgelockError('E_LOCK_DESCRIPTOR', `sealed tensor ${e.tensor} does not match the model (missing, not constant or ${e.a} bytes expected)`);
+        throw new EdgelockError(
+          'E_LOCK_DESCRIPTOR',
+          `sealed tensor ${e.tensor} does not match the model (missing, not constant or ${e.a} bytes expected)`,
+        );
       }
       const at = buf.dataOffset;
       bytes.set(xorStream(key, salt, e.b, bytes.subarray(at, at + buf.size)), at);

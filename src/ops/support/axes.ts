@@ -8,12 +8,22 @@ import { hasInput, invalidNode } from './node-check';
  * Axes that an op takes as an attribute before `inputSince` and as input `inputIndex` from that opset on.
  * Returns null when the axes input exists but is not a known constant; undefined when no axes are given.
  */
-export function axesOf(ctx: OpContext, inputSince: number, inputIndex: number, consts: (Tensor | undefined)[]): number[] | undefined | null {
+export function axesOf(
+  ctx: OpContext,
+  inputSince: number,
+  inputIndex: number,
+  consts: (Tensor | undefined)[],
+): number[] | undefined | null {
   if (ctx.opset < inputSince) {
-    if (hasInput(ctx, inputIndex)) throw invalidNode(ctx, `${ctx.node.opType} takes axes as an attribute before opset ${inputSince}`);
+    if (hasInput(ctx, inputIndex))
+      throw invalidNode(ctx, `${ctx.node.opType} takes axes as an attribute before opset ${inputSince}`);
     return attrInts(ctx, 'axes');
   }
-  if (ctx.node.attrs.axes) throw invalidNode(ctx, `${ctx.node.opType} takes axes as an input from opset ${inputSince} on, not as an attribute`);
+  if (ctx.node.attrs.axes)
+    throw invalidNode(
+      ctx,
+      `${ctx.node.opType} takes axes as an input from opset ${inputSince} on, not as an attribute`,
+    );
   if (!hasInput(ctx, inputIndex)) return undefined;
   const t = consts[inputIndex];
   return t ? toNumbers(t) : null;

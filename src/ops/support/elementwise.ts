@@ -21,11 +21,16 @@ interface ElementwiseOptions {
 
 function checkTypes(ctx: OpContext, types: ValueType[], opts: ElementwiseOptions): void {
   if (opts.floatOnly || (opts.floatOnlyBefore !== undefined && ctx.opset < opts.floatOnlyBefore)) {
-    for (const t of types) if (!isFloat(t.dtype)) throw invalidNode(ctx, `${ctx.node.opType} needs float inputs, got ${t.dtype}`);
+    for (const t of types)
+      if (!isFloat(t.dtype)) throw invalidNode(ctx, `${ctx.node.opType} needs float inputs, got ${t.dtype}`);
   }
   if (!opts.mixedTypes) {
     for (const t of types) {
-      if (t.dtype !== types[0].dtype) throw invalidNode(ctx, `${ctx.node.opType} inputs have different types (${types.map((x) => x.dtype).join(', ')})`);
+      if (t.dtype !== types[0].dtype)
+        throw invalidNode(
+          ctx,
+          `${ctx.node.opType} inputs have different types (${types.map((x) => x.dtype).join(', ')})`,
+        );
     }
   }
 }
@@ -47,7 +52,10 @@ export function elementwiseOp(
       checkArity(ctx, minIn, arity);
       const types = ctx.node.inputs.map((_, i) => inputType(ctx, i));
       checkTypes(ctx, types, opts);
-      const shape = broadcastShapes(ctx, types.map((t) => t.shape));
+      const shape = broadcastShapes(
+        ctx,
+        types.map((t) => t.shape),
+      );
       return [{ dtype: opts.outDtype ?? types[0].dtype, shape }];
     },
     evaluate(ctx, inputs) {
@@ -65,7 +73,11 @@ export function elementwiseOp(
 }
 
 /** A one-input elementwise op. */
-export function unaryOp(opType: string, fnFor: (ctx: OpContext, dtype: DType) => (x: number) => number, opts: ElementwiseOptions): OpDef {
+export function unaryOp(
+  opType: string,
+  fnFor: (ctx: OpContext, dtype: DType) => (x: number) => number,
+  opts: ElementwiseOptions,
+): OpDef {
   return elementwiseOp(opType, 1, fnFor, opts);
 }
 

@@ -15,7 +15,10 @@ export function shapeError(ctx: OpContext, message: string): EdgelockError {
 
 /** E_ONNX_UNSUPPORTED_OP naming the node and op (a valid ONNX form edgelock does not implement). */
 export function unsupportedForm(ctx: OpContext, reason: string): EdgelockError {
-  return new EdgelockError('E_ONNX_UNSUPPORTED_OP', `${ctx.node.opType} ${reason}`, { node: ctx.node.name, op: ctx.node.opType });
+  return new EdgelockError('E_ONNX_UNSUPPORTED_OP', `${ctx.node.opType} ${reason}`, {
+    node: ctx.node.name,
+    op: ctx.node.opType,
+  });
 }
 
 /** Checks the number of inputs (counting omitted optional ones) and of outputs. */
@@ -71,6 +74,8 @@ export function withConsts(ctx: OpContext, inputs: (Tensor | undefined)[]): OpCo
   return {
     ...ctx,
     consts: inputs,
-    inputs: ctx.node.inputs.map((name, i) => (name && inputs[i] ? { dtype: inputs[i]!.dtype, shape: [...inputs[i]!.shape] } : ctx.inputs[i])),
+    inputs: ctx.node.inputs.map((name, i) =>
+      name && inputs[i] ? { dtype: inputs[i]!.dtype, shape: [...inputs[i]!.shape] } : ctx.inputs[i],
+    ),
   };
 }

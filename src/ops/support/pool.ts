@@ -9,7 +9,8 @@ import { forEachIndex, fromNumbers } from './tensor-ops';
 export function poolGeometry(ctx: OpContext): { x: ValueType; window: Window } {
   const x = inputType(ctx, 0);
   requireFloat(ctx, x, 'input');
-  if (!x.shape || x.shape.length < 3) throw shapeError(ctx, `${ctx.node.opType} input must have rank ≥ 3 (N, C, spatial…)`);
+  if (!x.shape || x.shape.length < 3)
+    throw shapeError(ctx, `${ctx.node.opType} input must have rank ≥ 3 (N, C, spatial…)`);
   const kernel = attrInts(ctx, 'kernel_shape');
   if (!kernel) throw invalidNode(ctx, `${ctx.node.opType} needs the kernel_shape attribute`);
   const ceil = attrInt(ctx, 'ceil_mode', 0) !== 0;

@@ -13,7 +13,12 @@ interface Reducer {
 }
 
 /** The reduced axes (sorted), 'noop' for noop_with_empty_axes with no axes, or null if not known. */
-export function reducedAxes(ctx: OpContext, rank: number, inputSince: number, consts: (Tensor | undefined)[]): number[] | 'noop' | null {
+export function reducedAxes(
+  ctx: OpContext,
+  rank: number,
+  inputSince: number,
+  consts: (Tensor | undefined)[],
+): number[] | 'noop' | null {
   const axes = axesOf(ctx, inputSince, 1, consts);
   if (axes === null) return null;
   if (axes === undefined || axes.length === 0) {
@@ -55,7 +60,8 @@ export function reduceOp(
       const x = inputs[0] as Tensor;
       const keep = attrInt(ctx, 'keepdims', 1) !== 0;
       const axes = reducedAxes(ctx, x.shape.length, inputSince, inputs);
-      if (axes === 'noop' || axes === null) return [{ dtype: x.dtype, shape: [...x.shape], data: x.data.slice() } as Tensor];
+      if (axes === 'noop' || axes === null)
+        return [{ dtype: x.dtype, shape: [...x.shape], data: x.data.slice() } as Tensor];
       const keptShape = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
       const n = shapeSize(keptShape);
       const acc = new Float64Array(n).fill(reducer.init);

@@ -5,7 +5,8 @@ import { invalidNode, shapeError } from './node-check';
 /** Normalises a possibly negative axis into [0, rank). */
 export function normAxis(ctx: OpContext, axis: number, rank: number, what = 'axis'): number {
   const a = axis < 0 ? axis + rank : axis;
-  if (!Number.isInteger(a) || a < 0 || a >= rank) throw invalidNode(ctx, `${what} ${axis} is out of range for rank ${rank}`);
+  if (!Number.isInteger(a) || a < 0 || a >= rank)
+    throw invalidNode(ctx, `${what} ${axis} is out of range for rank ${rank}`);
   return a;
 }
 

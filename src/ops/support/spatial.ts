@@ -20,16 +20,26 @@ const AUTO_PADS = new Set(['NOTSET', 'VALID', 'SAME_UPPER', 'SAME_LOWER']);
  * Output spatial dims and pads following onnxruntime's rules (the reference the tests hold edgelock to).
  * `kind` matters for auto_pad SAME: Conv pads for the dilated kernel, pools (as in onnxruntime) for the plain kernel.
  */
-export function resolveWindow(ctx: OpContext, inSpatial: Dim[], kernel: number[], kind: 'conv' | 'pool', ceilMode: boolean): Window {
+export function resolveWindow(
+  ctx: OpContext,
+  inSpatial: Dim[],
+  kernel: number[],
+  kind: 'conv' | 'pool',
+  ceilMode: boolean,
+): Window {
   const n = inSpatial.length;
-  if (kernel.length !== n) throw invalidNode(ctx, `kernel_shape has ${kernel.length} dims, input has ${n} spatial dims`);
+  if (kernel.length !== n)
+    throw invalidNode(ctx, `kernel_shape has ${kernel.length} dims, input has ${n} spatial dims`);
   if (kernel.some((k) => !Number.isInteger(k) || k < 1)) throw invalidNode(ctx, `kernel_shape [${kernel}] is invalid`);
   const strides = attrInts(ctx, 'strides') ?? new Array<number>(n).fill(1);
   const dilations = attrInts(ctx, 'dilations') ?? new Array<number>(n).fill(1);
-  if (strides.length !== n || strides.some((s) => s < 1)) throw invalidNode(ctx, `strides [${strides}] are invalid for ${n} spatial dims`);
-  if (dilations.length !== n || dilations.some((s) => s < 1)) throw invalidNode(ctx, `dilations [${dilations}] are invalid for ${n} spatial dims`);
+  if (strides.length !== n || strides.some((s) => s < 1))
+    throw invalidNode(ctx, `strides [${strides}] are invalid for ${n} spatial dims`);
+  if (dilations.length !== n || dilations.some((s) => s < 1))
+    throw invalidNode(ctx, `dilations [${dilations}] are invalid for ${n} spatial dims`);
   const autoPad = attrString(ctx, 'auto_pad', 'NOTSET');
-  if (!AUTO_PADS.has(autoPad)) throw invalidNode(ctx, `auto_pad '${autoPad}' is not one of NOTSET, VALID, SAME_UPPER, SAME_LOWER`);
+  if (!AUTO_PADS.has(autoPad))
+    throw invalidNode(ctx, `auto_pad '${autoPad}' is not one of NOTSET, VALID, SAME_UPPER, SAME_LOWER`);
   const outSize = (len: number, pad: number, i: number, padBegin: number): number => {
     const span = len + pad - dilations[i] * (kernel[i] - 1) - 1;
     if (!ceilMode) return Math.floor(span / strides[i]) + 1;
@@ -43,7 +53,8 @@ export function resolveWindow(ctx: OpContext, inSpatial: Dim[], kernel: number[]
   let padsKnown = true;
   if (autoPad === 'NOTSET') {
     const pads = attrInts(ctx, 'pads') ?? new Array<number>(2 * n).fill(0);
-    if (pads.length !== 2 * n || pads.some((p) => p < 0)) throw invalidNode(ctx, `pads [${pads}] are invalid for ${n} spatial dims`);
+    if (pads.length !== 2 * n || pads.some((p) => p < 0))
+      throw invalidNode(ctx, `pads [${pads}] are invalid for ${n} spatial dims`);
     for (let i = 0; i < n; i++) {
       padsBegin.push(pads[i]);
       padsEnd.push(pads[i + n]);
@@ -59,7 +70,10 @@ export function resolveWindow(ctx: OpContext, inSpatial: Dim[], kernel: number[]
     }
   } else {
     if (kind === 'conv' && dilations.some((x) => x !== 1)) {
-      throw unsupportedForm(ctx, `with auto_pad ${autoPad} and dilations is not supported (onnxruntime rejects it too); use explicit pads`);
+      throw unsupportedForm(
+        ctx,
+        `with auto_pad ${autoPad} and dilations is not supported (onnxruntime rejects it too); use explicit pads`,
+      );
     }
     for (let i = 0; i < n; i++) {
       const d = inSpatial[i];
@@ -78,7 +92,15 @@ export function resolveWindow(ctx: OpContext, inSpatial: Dim[], kernel: number[]
     }
   }
   for (const o of out) {
-    if (typeof o === 'number' && o < 1) throw invalidNode(ctx, `the window does not fit the input: output spatial size ${o}`);
+    if (typeof o === 'number' && o < 1)
+      throw invalidNode(ctx, `the window does not fit the input: output spatial size ${o}`);
   }
-  return { kernel, strides, dilations, padsBegin: padsKnown ? padsBegin : null, padsEnd: padsKnown ? padsEnd : null, out };
+  return {
+    kernel,
+    strides,
+    dilations,
+    padsBegin: padsKnown ? padsBegin : null,
+    padsEnd: padsKnown ? padsEnd : null,
+    out,
+  };
 }

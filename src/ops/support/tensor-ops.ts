@@ -93,7 +93,8 @@ export function broadcastStatic(shapes: readonly (readonly number[])[]): number[
     for (const s of shapes) {
       const v = i < rank - s.length ? 1 : s[i - (rank - s.length)];
       if (v !== 1) {
-        if (d !== 1 && d !== v) throw new RangeError(`shapes [${shapes.map((x) => x.join(',')).join('] [')}] do not broadcast`);
+        if (d !== 1 && d !== v)
+          throw new RangeError(`shapes [${shapes.map((x) => x.join(',')).join('] [')}] do not broadcast`);
         d = v;
       }
     }

@@ -17,7 +17,10 @@ export class AvgPool implements Layer {
   private dx?: Float32Array;
 
   /** `spec` null means global pooling over the whole plane. */
-  constructor(readonly spec: WindowSpec | null, public name = 'avgpool') {}
+  constructor(
+    readonly spec: WindowSpec | null,
+    public name = 'avgpool',
+  ) {}
 
   get global(): boolean {
     return this.spec === null;

@@ -34,7 +34,10 @@ export class Conv2d implements Layer {
   private y?: Float32Array;
   private dx?: Float32Array;
 
-  constructor(readonly spec: Conv2dSpec, public name = 'conv') {
+  constructor(
+    readonly spec: Conv2dSpec,
+    public name = 'conv',
+  ) {
     this.group = spec.group ?? 1;
   }
 
@@ -42,19 +45,32 @@ export class Conv2d implements Layer {
     if (inShape.length !== 3) throw new RangeError(`conv2d needs a [C, H, W] input, got [${inShape}]`);
     const { filters } = this.spec;
     const g = (this.geometry = convGeometry(inShape, this.spec));
-    if (g.channels % this.group !== 0 || filters % this.group !== 0) throw new RangeError(`group ${this.group} does not divide channels ${g.channels} → ${filters}`);
+    if (g.channels % this.group !== 0 || filters % this.group !== 0)
+      throw new RangeError(`group ${this.group} does not divide channels ${g.channels} → ${filters}`);
     this.inShape = inShape;
     this.inSize = g.channels * g.height * g.width;
     this.plane = g.outH * g.outW;
     this.colRows = g.channels * g.kernelH * g.kernelW;
     const fanIn = (g.channels / this.group) * g.kernelH * g.kernelW;
-    this.weight = makeParam('weight', [filters, g.channels / this.group, g.kernelH, g.kernelW], rng.normalArray(filters * fanIn, Math.sqrt(2 / fanIn)));
+    this.weight = makeParam(
+      'weight',
+      [filters, g.channels / this.group, g.kernelH, g.kernelW],
+      rng.normalArray(filters * fanIn, Math.sqrt(2 / fanIn)),
+    );
     this.params = [this.weight];
     if (this.spec.bias !== false) {
       this.bias = makeParam('bias', [filters], new Float32Array(filters));
       this.params.push(this.bias);
     }
-    this.direct = g.kernelH === 1 && g.kernelW === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop === 0 && g.padLeft === 0 && g.outH === g.height && g.outW === g.width;
+    this.direct =
+      g.kernelH === 1 &&
+      g.kernelW === 1 &&
+      g.strideH === 1 &&
+      g.strideW === 1 &&
+      g.padTop === 0 &&
+      g.padLeft === 0 &&
+      g.outH === g.height &&
+      g.outW === g.width;
     this.outShape = [filters, g.outH, g.outW];
     return this.outShape;
   }
@@ -74,7 +90,18 @@ export class Conv2d implements Layer {
       const colOff = this.direct ? s * this.inSize : s * colRows * plane;
       if (!this.direct) im2col(x, s * this.inSize, this.geometry, cols, colOff);
       for (let gi = 0; gi < group; gi++) {
-        gemmNN(fPerG, plane, kPerG, w, gi * fPerG * kPerG, cols, colOff + gi * kPerG * plane, y, s * outSize + gi * fPerG * plane, false);
+        gemmNN(
+          fPerG,
+          plane,
+          kPerG,
+          w,
+          gi * fPerG * kPerG,
+          cols,
+          colOff + gi * kPerG * plane,
+          y,
+          s * outSize + gi * fPerG * plane,
+          false,
+        );
       }
       if (this.bias) {
         const b = this.bias.value;
@@ -111,7 +138,18 @@ export class Conv2d implements Layer {
       const dyOff = s * outSize;
       const colOff = this.direct ? s * this.inSize : s * colRows * plane;
       for (let gi = 0; gi < group; gi++) {
-        gemmNT(fPerG, kPerG, plane, dy, dyOff + gi * fPerG * plane, cols, colOff + gi * kPerG * plane, dw, gi * fPerG * kPerG, true);
+        gemmNT(
+          fPerG,
+          kPerG,
+          plane,
+          dy,
+          dyOff + gi * fPerG * plane,
+          cols,
+          colOff + gi * kPerG * plane,
+          dw,
+          gi * fPerG * kPerG,
+          true,
+        );
       }
       if (this.bias) {
         const db = this.bias.grad;
@@ -125,7 +163,18 @@ export class Conv2d implements Layer {
       if (dcols) {
         const dOff = this.direct ? s * this.inSize : 0;
         for (let gi = 0; gi < group; gi++) {
-          gemmTN(kPerG, plane, fPerG, w, gi * fPerG * kPerG, dy, dyOff + gi * fPerG * plane, dcols, dOff + gi * kPerG * plane, false);
+          gemmTN(
+            kPerG,
+            plane,
+            fPerG,
+            w,
+            gi * fPerG * kPerG,
+            dy,
+            dyOff + gi * fPerG * plane,
+            dcols,
+            dOff + gi * kPerG * plane,
+            false,
+          );
         }
         if (!this.direct) col2im(dcols, 0, this.geometry, dx!, s * this.inSize);
       }

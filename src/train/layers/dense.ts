@@ -15,13 +15,20 @@ export class Dense implements Layer {
   private y?: Float32Array;
   private dx?: Float32Array;
 
-  constructor(readonly units: number, public name = 'dense') {}
+  constructor(
+    readonly units: number,
+    public name = 'dense',
+  ) {}
 
   setup(inShape: number[], rng: Rng): number[] {
     this.inShape = inShape;
     this.inFeatures = sizeOf(inShape);
     const std = Math.sqrt(2 / this.inFeatures);
-    this.weight = makeParam('weight', [this.units, this.inFeatures], rng.normalArray(this.units * this.inFeatures, std));
+    this.weight = makeParam(
+      'weight',
+      [this.units, this.inFeatures],
+      rng.normalArray(this.units * this.inFeatures, std),
+    );
     this.bias = makeParam('bias', [this.units], new Float32Array(this.units));
     this.params = [this.weight, this.bias];
     this.outShape = [this.units];

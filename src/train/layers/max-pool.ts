@@ -16,7 +16,10 @@ export class MaxPool implements Layer {
   /** 2×2 windows at stride 2 without padding or dilation (LeNet's pools): a loop without window bounds. */
   private pair = false;
 
-  constructor(readonly spec: WindowSpec, public name = 'maxpool') {}
+  constructor(
+    readonly spec: WindowSpec,
+    public name = 'maxpool',
+  ) {}
 
   setup(inShape: number[]): number[] {
     const g = (this.geometry = convGeometry(inShape, { ...this.spec, strides: this.spec.strides ?? this.spec.kernel }));
@@ -24,7 +27,17 @@ export class MaxPool implements Layer {
     this.inSize = g.channels * g.height * g.width;
     this.outSize = g.channels * g.outH * g.outW;
     this.outShape = [g.channels, g.outH, g.outW];
-    this.pair = g.kernelH === 2 && g.kernelW === 2 && g.strideH === 2 && g.strideW === 2 && g.padTop === 0 && g.padLeft === 0 && g.dilationH === 1 && g.dilationW === 1 && 2 * g.outH <= g.height && 2 * g.outW <= g.width;
+    this.pair =
+      g.kernelH === 2 &&
+      g.kernelW === 2 &&
+      g.strideH === 2 &&
+      g.strideW === 2 &&
+      g.padTop === 0 &&
+      g.padLeft === 0 &&
+      g.dilationH === 1 &&
+      g.dilationW === 1 &&
+      2 * g.outH <= g.height &&
+      2 * g.outW <= g.width;
     return this.outShape;
   }
 

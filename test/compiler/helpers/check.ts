@@ -13,7 +13,10 @@ export interface Checked {
   count(op: string): number;
 }
 
-export async function compileAndCompare(b: GraphBuilder, opts: { inputLayout?: InputLayout; samples?: number } = {}): Promise<Checked> {
+export async function compileAndCompare(
+  b: GraphBuilder,
+  opts: { inputLayout?: InputLayout; samples?: number } = {},
+): Promise<Checked> {
   const bytes = b.bytes();
   const compiled = compileFloat(bytes, { inputLayout: opts.inputLayout });
   const tflite = serialize(compiled.graph);

@@ -21,7 +21,12 @@ export async function compareWithOnnx(
   onnxBytes: Uint8Array,
   tflite: Uint8Array,
   graph: TflGraph,
-  opts: { samples?: number; seed?: number; range?: [number, number]; inputShapes?: ReadonlyMap<string, readonly number[]> } = {},
+  opts: {
+    samples?: number;
+    seed?: number;
+    range?: [number, number];
+    inputShapes?: ReadonlyMap<string, readonly number[]>;
+  } = {},
 ): Promise<Comparison> {
   const model = readOnnx(onnxBytes);
   const samples = opts.samples ?? 32;
@@ -41,7 +46,9 @@ export async function compareWithOnnx(
         feeds[v.name] = { dtype: 'float32', shape, data };
         const nhwc = graph.inputLayouts[i] === 'nhwc';
         tfInputs.push(
-          nhwc ? { data: transposeData(data, shape, [0, 2, 3, 1]), shape: [shape[0], shape[2], shape[3], shape[1]] } : { data, shape },
+          nhwc
+            ? { data: transposeData(data, shape, [0, 2, 3, 1]), shape: [shape[0], shape[2], shape[3], shape[1]] }
+            : { data, shape },
         );
       });
       const ref = await runOrt(model, feeds);
@@ -49,7 +56,8 @@ export async function compareWithOnnx(
       model.graph.outputs.forEach((o, i) => {
         const r = ref[o.name].data as Float32Array;
         const t = got[i].data as Float32Array;
-        if (r.length !== t.length) throw new Error(`output ${o.name}: ${t.length} values from TFLite, ${r.length} from onnxruntime`);
+        if (r.length !== t.length)
+          throw new Error(`output ${o.name}: ${t.length} values from TFLite, ${r.length} from onnxruntime`);
         let min = Infinity;
         let max = -Infinity;
         for (const v of r) {

@@ -24,7 +24,14 @@ export class ModelBuilder {
       docString: '',
       opsetImports: [{ domain: '', version: opset }],
       metadata: {},
-      graph: { name: 'fixture', nodes: this.nodes, inputs: [], outputs: [], initializers: new Map(), valueInfo: new Map() },
+      graph: {
+        name: 'fixture',
+        nodes: this.nodes,
+        inputs: [],
+        outputs: [],
+        initializers: new Map(),
+        valueInfo: new Map(),
+      },
     };
   }
 
@@ -55,7 +62,10 @@ export class ModelBuilder {
 
   /** BatchNormalization parameters name_{scale,bias,mean,var} with C channels (variance in [0.5, 1.5)). */
   bnParams(name: string, c: number): string[] {
-    this.random(`${name}_scale`, [c], 0.5, 1.5).random(`${name}_bias`, [c]).random(`${name}_mean`, [c]).random(`${name}_var`, [c], 0.5, 1.5);
+    this.random(`${name}_scale`, [c], 0.5, 1.5)
+      .random(`${name}_bias`, [c])
+      .random(`${name}_mean`, [c])
+      .random(`${name}_var`, [c], 0.5, 1.5);
     return [`${name}_scale`, `${name}_bias`, `${name}_mean`, `${name}_var`];
   }
 

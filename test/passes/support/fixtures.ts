@@ -122,7 +122,11 @@ export function bnDense(): Model {
 
 /** BatchNormalization on a graph input (rank 4) and after Sigmoid (rank 2): nothing to fold into. */
 export function bnStandalone(): Model {
-  const b = new ModelBuilder(13, 9).input('x', [2, 3, 4, 4]).input('v', [2, 5]).output('y', [2, 3, 4, 4]).output('u', [2, 5]);
+  const b = new ModelBuilder(13, 9)
+    .input('x', [2, 3, 4, 4])
+    .input('v', [2, 5])
+    .output('y', [2, 3, 4, 4])
+    .output('u', [2, 5]);
   return b
     .node('BatchNormalization', ['x', ...b.bnParams('bn_x', 3)], ['y'], { epsilon: float(1e-3) })
     .node('Sigmoid', ['v'], ['s'])
@@ -140,7 +144,14 @@ export function gemmForms(): Model {
     .output('y3', [3, 2])
     .output('y4', [3, 2])
     .output('y5', [3, 2]);
-  b.random('w1', [5, 4]).random('b1', [1, 4]).random('w2', [5, 4]).random('w3', [5, 2]).random('c3', []).random('w4', [2, 5]).random('w5', [2, 5]).random('c5', [3, 2]);
+  b.random('w1', [5, 4])
+    .random('b1', [1, 4])
+    .random('w2', [5, 4])
+    .random('w3', [5, 2])
+    .random('c3', [])
+    .random('w4', [2, 5])
+    .random('w5', [2, 5])
+    .random('c5', [3, 2]);
   return b
     .node('MatMul', ['x', 'w1'], ['m1'])
     .node('Add', ['b1', 'm1'], ['y1'])

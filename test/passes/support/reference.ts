@@ -30,6 +30,9 @@ export async function expectSameOutputs(before: Model, after: Model, seed = 42, 
     const range = hi > lo ? hi - lo : Math.max(Math.abs(hi), 1);
     let maxDiff = 0;
     for (let i = 0; i < rd.length; i++) maxDiff = Math.max(maxDiff, Math.abs(od[i] - rd[i]));
-    expect({ output: v.name, relDiff: maxDiff / range <= 1e-5 ? 'ok' : maxDiff / range }).toEqual({ output: v.name, relDiff: 'ok' });
+    expect({ output: v.name, relDiff: maxDiff / range <= 1e-5 ? 'ok' : maxDiff / range }).toEqual({
+      output: v.name,
+      relDiff: 'ok',
+    });
   }
 }

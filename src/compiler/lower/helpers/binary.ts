@@ -9,7 +9,13 @@ import { iota, isIdentityPerm, permute, toPhysical } from '../../layout';
 import { TflOptions } from '../../tfl-graph';
 import { ActValue, ConstValue, constantInLayout, floatData, LowerContext, sameShape } from '../context';
 
-export function lowerBinary(ctx: LowerContext, node: Node, op: string, options: TflOptions, inputs: string[] = node.inputs.slice(0, 2)): void {
+export function lowerBinary(
+  ctx: LowerContext,
+  node: Node,
+  op: string,
+  options: TflOptions,
+  inputs: string[] = node.inputs.slice(0, 2),
+): void {
   const outName = node.outputs[0];
   const out = ctx.shapeOf(outName);
   const rank = out.length;
@@ -30,7 +36,9 @@ export function lowerBinary(ctx: LowerContext, node: Node, op: string, options: 
       if (v.kind === 'act') operands.push(v.tensor);
       else {
         const full = broadcastTo(floatData(v.value), v.value.shape, out);
-        operands.push(ctx.addConst(`${inputs[i]}/${outName}`, physShape, toPhysical(full, lead.layout), 'const-operand'));
+        operands.push(
+          ctx.addConst(`${inputs[i]}/${outName}`, physShape, toPhysical(full, lead.layout), 'const-operand'),
+        );
       }
     });
     const o = ctx.addAct(outName, physShape, outName);
@@ -42,7 +50,9 @@ export function lowerBinary(ctx: LowerContext, node: Node, op: string, options: 
   values.forEach((v, i) => {
     if (v.kind === 'const') {
       const c = constantInLayout(v.value, rank, P!);
-      operands.push(ctx.addConst(`${inputs[i]}/${outName}`, shapeSize(c.shape) === 1 ? [] : c.shape, c.data, 'const-operand'));
+      operands.push(
+        ctx.addConst(`${inputs[i]}/${outName}`, shapeSize(c.shape) === 1 ? [] : c.shape, c.data, 'const-operand'),
+      );
     } else {
       const padded = [...new Array<number>(rank - v.logical.length).fill(1), ...v.logical];
       operands.push(ctx.request({ ...v, logical: padded }, P!, node));

@@ -37,7 +37,13 @@ export function lowerFullyConnected(
   const wId = ctx.addConst(weightName, [n, k], w, 'fc-weight');
   const bId = ctx.addConst(biasName, [n], bias, 'bias');
   const o = ctx.addAct(outName, [rows, n], outName);
-  ctx.emit('FULLY_CONNECTED', { kind: 'FullyConnected', fusedActivation: 'NONE', keepNumDims: false }, [input, wId, bId], [o], node);
+  ctx.emit(
+    'FULLY_CONNECTED',
+    { kind: 'FullyConnected', fusedActivation: 'NONE', keepNumDims: false },
+    [input, wId, bId],
+    [o],
+    node,
+  );
   ctx.defineAct(outName, o, out, { dims: [...out], perm: out.map((_, i) => i) });
 }
 

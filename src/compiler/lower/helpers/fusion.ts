@@ -7,7 +7,16 @@ import { FusedActivation, TflOptions } from '../../tfl-graph';
 import { LowerContext } from '../context';
 
 /** TFLite ops whose kernels (float and int8, in TFLite and TFLite Micro) apply a fused activation. */
-const FUSABLE_OPS = new Set(['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED', 'ADD', 'SUB', 'MUL', 'AVERAGE_POOL_2D', 'MAX_POOL_2D']);
+const FUSABLE_OPS = new Set([
+  'CONV_2D',
+  'DEPTHWISE_CONV_2D',
+  'FULLY_CONNECTED',
+  'ADD',
+  'SUB',
+  'MUL',
+  'AVERAGE_POOL_2D',
+  'MAX_POOL_2D',
+]);
 
 type WithActivation = Extract<TflOptions, { fusedActivation: FusedActivation }>;
 

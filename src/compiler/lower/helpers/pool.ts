@@ -65,16 +65,24 @@ export function lowerPool(node: Node, ctx: LowerContext, kind: 'max' | 'average'
     padding = 'VALID';
   }
   const produced = tfliteOutput(spatial, g, padding);
-  if (!sameShape(produced, g.output)) throw unsupported(node, `TFLite would produce spatial size [${produced}] for ONNX [${g.output}]`);
+  if (!sameShape(produced, g.output))
+    throw unsupported(node, `TFLite would produce spatial size [${produced}] for ONNX [${g.output}]`);
   const outName = node.outputs[0];
   const out = ctx.addAct(outName, [n, g.output[0], g.output[1], c], outName);
   ctx.emit(
     kind === 'max' ? 'MAX_POOL_2D' : 'AVERAGE_POOL_2D',
-    { kind: 'Pool2D', padding, strideH: g.strides[0], strideW: g.strides[1], filterH: g.kernel[0], filterW: g.kernel[1], fusedActivation: 'NONE' },
+    {
+      kind: 'Pool2D',
+      padding,
+      strideH: g.strides[0],
+      strideW: g.strides[1],
+      filterH: g.kernel[0],
+      filterW: g.kernel[1],
+      fusedActivation: 'NONE',
+    },
     [input],
     [out],
     node,
   );
   ctx.defineAct(outName, out, outLogical, { dims: outLogical, perm: channelsLast(rank) });
 }
-

@@ -17,7 +17,13 @@ function padAxis(ctx: LowerContext, node: Node, tensor: number, axis: 1 | 2, bef
     const size = [...t.shape];
     size[axis] = 1;
     const out = ctx.addAct(`${node.name}/${label}`, size, t.source);
-    ctx.emit('SLICE', { kind: 'Slice' }, [tensor, ctx.addInt32(`${node.name}/${label}/begin`, begin), ctx.addInt32(`${node.name}/${label}/size`, size)], [out], node);
+    ctx.emit(
+      'SLICE',
+      { kind: 'Slice' },
+      [tensor, ctx.addInt32(`${node.name}/${label}/begin`, begin), ctx.addInt32(`${node.name}/${label}/size`, size)],
+      [out],
+      node,
+    );
     return out;
   };
   const parts: number[] = [];
@@ -37,7 +43,12 @@ function padAxis(ctx: LowerContext, node: Node, tensor: number, axis: 1 | 2, bef
   return out;
 }
 
-export function replicatePadSpatial(ctx: LowerContext, node: Node, tensor: number, g: Geometry): { tensor: number; input: number[] } {
+export function replicatePadSpatial(
+  ctx: LowerContext,
+  node: Node,
+  tensor: number,
+  g: Geometry,
+): { tensor: number; input: number[] } {
   const h = padAxis(ctx, node, tensor, 1, g.begin[0], g.end[0]);
   const hw = padAxis(ctx, node, h, 2, g.begin[1], g.end[1]);
   return { tensor: hw, input: g.input.map((x, i) => x + g.begin[i] + g.end[i]) };

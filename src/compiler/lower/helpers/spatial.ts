@@ -54,9 +54,21 @@ export function readGeometry(node: Node, inSpatial: number[], kernel: number[], 
   } else {
     throw unsupported(node, `auto_pad '${autoPad}' is not understood`);
   }
-  if (begin.some((p) => p < 0) || declaredEnd.some((p) => p < 0)) throw unsupported(node, 'negative pads have no TFLite lowering');
-  const end = outSpatial.map((o, i) => Math.max(0, (o - 1) * strides[i] + effective(kernel[i], dilations[i]) - inSpatial[i] - begin[i]));
-  const g: Geometry = { input: [...inSpatial], kernel: [...kernel], strides, dilations, begin, end, output: [...outSpatial], declaredEnd };
+  if (begin.some((p) => p < 0) || declaredEnd.some((p) => p < 0))
+    throw unsupported(node, 'negative pads have no TFLite lowering');
+  const end = outSpatial.map((o, i) =>
+    Math.max(0, (o - 1) * strides[i] + effective(kernel[i], dilations[i]) - inSpatial[i] - begin[i]),
+  );
+  const g: Geometry = {
+    input: [...inSpatial],
+    kernel: [...kernel],
+    strides,
+    dilations,
+    begin,
+    end,
+    output: [...outSpatial],
+    declaredEnd,
+  };
   return n === 1 ? as2d(g) : g;
 }
 
@@ -92,6 +104,8 @@ export function matchPadding(g: Geometry): Padding | null {
 /** Output sizes TFLite computes for `padding` on (possibly explicitly padded) input sizes. */
 export function tfliteOutput(input: number[], g: Geometry, padding: Padding): number[] {
   return input.map((x, i) =>
-    padding === 'SAME' ? Math.ceil(x / g.strides[i]) : Math.floor((x - effective(g.kernel[i], g.dilations[i])) / g.strides[i]) + 1,
+    padding === 'SAME'
+      ? Math.ceil(x / g.strides[i])
+      : Math.floor((x - effective(g.kernel[i], g.dilations[i])) / g.strides[i]) + 1,
   );
 }

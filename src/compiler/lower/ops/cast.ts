@@ -9,6 +9,7 @@ const ONNX_FLOAT = 1;
 export function lowerCast(node: Node, ctx: LowerContext): void {
   const x = ctx.act(node, node.inputs[0]);
   const from = ctx.onnx.valueInfo.get(node.inputs[0])?.dtype ?? ctx.tensor(x.tensor).dtype;
-  if (intAttr(node, 'to', 0) !== ONNX_FLOAT || from !== 'float32') throw unsupported(node, 'only float32 → float32 casts have a lowering');
+  if (intAttr(node, 'to', 0) !== ONNX_FLOAT || from !== 'float32')
+    throw unsupported(node, 'only float32 → float32 casts have a lowering');
   lowerAlias(ctx, node, x.logical);
 }

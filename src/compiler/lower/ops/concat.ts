@@ -20,6 +20,12 @@ export function lowerConcat(node: Node, ctx: LowerContext): void {
     return ctx.addConst(`${names[i]}/${outName}`, c.shape, c.data, 'const-operand');
   });
   const o = ctx.addAct(outName, permute(out, P), outName);
-  ctx.emit('CONCATENATION', { kind: 'Concatenation', axis: P.indexOf(axis), fusedActivation: 'NONE' }, operands, [o], node);
+  ctx.emit(
+    'CONCATENATION',
+    { kind: 'Concatenation', axis: P.indexOf(axis), fusedActivation: 'NONE' },
+    operands,
+    [o],
+    node,
+  );
   ctx.defineAct(outName, o, out, { dims: [...out], perm: [...P] });
 }

@@ -26,7 +26,10 @@ export function lowerConv(node: Node, ctx: LowerContext): void {
 
   const depthwise = group > 1 && group === cin && cinPerGroup === 1 && cout % cin === 0;
   if (group !== 1 && !depthwise) {
-    throw unsupported(node, `grouped convolution (group ${group}, ${cin} input channels) is neither plain nor depthwise`);
+    throw unsupported(
+      node,
+      `grouped convolution (group ${group}, ${cin} input channels) is neither plain nor depthwise`,
+    );
   }
 
   // weights as [Cout, Cin/g, kH, kW] (a 1-D kernel gets kH = 1)
@@ -34,8 +37,18 @@ export function lowerConv(node: Node, ctx: LowerContext): void {
   const wData = floatData(w);
   const filterShape = depthwise ? [1, g.kernel[0], g.kernel[1], cout] : [cout, g.kernel[0], g.kernel[1], cinPerGroup];
   const filter = transposeData(wData, w4, depthwise ? [1, 2, 3, 0] : [0, 2, 3, 1]);
-  const weights = ctx.addConst(`${node.inputs[1]}`, filterShape, filter, depthwise ? 'depthwise-weight' : 'conv-weight');
-  const bias = ctx.addConst(node.inputs[2] || `${node.name}/bias`, [cout], b ? floatData(b) : new Float32Array(cout), 'bias');
+  const weights = ctx.addConst(
+    `${node.inputs[1]}`,
+    filterShape,
+    filter,
+    depthwise ? 'depthwise-weight' : 'conv-weight',
+  );
+  const bias = ctx.addConst(
+    node.inputs[2] || `${node.name}/bias`,
+    [cout],
+    b ? floatData(b) : new Float32Array(cout),
+    'bias',
+  );
 
   let input = ctx.request(x, channelsLast(rank), node, [n, g.input[0], g.input[1], cin]);
   let spatial = g.input;
@@ -50,9 +63,22 @@ export function lowerConv(node: Node, ctx: LowerContext): void {
   }
   const outName = node.outputs[0];
   const out = ctx.addAct(outName, [n, g.output[0], g.output[1], cout], outName);
-  const common = { padding, strideH: g.strides[0], strideW: g.strides[1], dilationH: g.dilations[0], dilationW: g.dilations[1], fusedActivation: 'NONE' as const };
+  const common = {
+    padding,
+    strideH: g.strides[0],
+    strideW: g.strides[1],
+    dilationH: g.dilations[0],
+    dilationW: g.dilations[1],
+    fusedActivation: 'NONE' as const,
+  };
   if (depthwise) {
-    ctx.emit('DEPTHWISE_CONV_2D', { kind: 'DepthwiseConv2D', ...common, depthMultiplier: cout / cin }, [input, weights, bias], [out], node);
+    ctx.emit(
+      'DEPTHWISE_CONV_2D',
+      { kind: 'DepthwiseConv2D', ...common, depthMultiplier: cout / cin },
+      [input, weights, bias],
+      [out],
+      node,
+    );
   } else {
     ctx.emit('CONV_2D', { kind: 'Conv2D', ...common }, [input, weights, bias], [out], node);
   }

@@ -31,7 +31,11 @@ export function lowerPad(node: Node, ctx: LowerContext): void {
   if (pads.some((p) => p < 0)) throw unsupported(node, 'negative pads (cropping) have no PAD lowering');
   const P = ctx.permOf(x) ?? iota(rank);
   const input = ctx.request(x, P, node);
-  const paddings = ctx.addInt32(`${node.name}/paddings`, P.flatMap((i) => [pads[i], pads[rank + i]]), [rank, 2]);
+  const paddings = ctx.addInt32(
+    `${node.name}/paddings`,
+    P.flatMap((i) => [pads[i], pads[rank + i]]),
+    [rank, 2],
+  );
   const outName = node.outputs[0];
   const outLogical = ctx.shapeOf(outName);
   const out = ctx.addAct(outName, permute(outLogical, P), outName);

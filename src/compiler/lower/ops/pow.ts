@@ -5,7 +5,8 @@ import { floatData, LowerContext, unsupported } from '../context';
 export function lowerPow(node: Node, ctx: LowerContext): void {
   const e = ctx.constOf(node.inputs[1]);
   const values = e ? floatData(e) : undefined;
-  if (!values || !values.every((v) => v === 2)) throw unsupported(node, 'only a constant exponent of 2 (→ MUL) has a lowering');
+  if (!values || !values.every((v) => v === 2))
+    throw unsupported(node, 'only a constant exponent of 2 (→ MUL) has a lowering');
   const x = ctx.act(node, node.inputs[0]);
   const outName = node.outputs[0];
   const out = ctx.addAct(outName, ctx.tensor(x.tensor).shape, outName);

@@ -13,7 +13,9 @@ export function lowerSqrt(node: Node, ctx: LowerContext): void {
   const rsqrtOnly =
     !ctx.isGraphOutput(out) &&
     readers.length > 0 &&
-    readers.every((n) => (n.opType === 'Div' && n.inputs[1] === out && n.inputs[0] !== out) || n.opType === 'Reciprocal');
+    readers.every(
+      (n) => (n.opType === 'Div' && n.inputs[1] === out && n.inputs[0] !== out) || n.opType === 'Reciprocal',
+    );
   if (!rsqrtOnly) {
     lowerUnary(ctx, node, 'SQRT');
     return;
