@@ -29,8 +29,11 @@ export interface BoardEvidence {
   error?: string;
 }
 
-/** QEMU boards count SysTick ticks at 1 ns per instruction on a 25 MHz core clock: 40 instructions per tick. */
-const INSTRUCTIONS_PER_TICK = 40;
+/** QEMU boards count SysTick ticks on the core clock at 1 ns per instruction (-icount shift=0): instructions per tick. */
+export const INSTRUCTIONS_PER_TICK: Readonly<Record<string, number>> = {
+  'qemu-mps2-an386': 40, // 25 MHz core clock
+  'qemu-mps2-an505': 50, // 20 MHz core clock
+};
 
 export async function measureBoard(
   port: string,
@@ -74,7 +77,7 @@ export async function measureBoard(
           ),
         );
         const r = await client.run(ev.activeSlot, q);
-        counts.push(r.cycles * (qemu ? INSTRUCTIONS_PER_TICK : 1));
+        counts.push(r.cycles * (qemu ? (INSTRUCTIONS_PER_TICK[info.board] ?? 40) : 1));
         if (argmax(r.outputs[0].int8) === test.labels[i]) ev.correct++;
         ev.runs++;
       }
