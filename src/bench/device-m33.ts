@@ -25,8 +25,8 @@ import { calibrationFor } from './compile';
 import { zooModels } from '../zoo/models-dir';
 
 const BOARD = 'qemu-mps2-an505';
-/** SysTick on mps2-an505 (20 MHz core clock) under `-icount shift=0`: one tick per 50 guest instructions. */
-export const M33_INSTRUCTIONS_PER_TICK = 50;
+/** SysTick on mps2-an505 (20 MHz core clock) under `-icount shift=0`: the board table's 50 guest instructions per tick. */
+export const M33_INSTRUCTIONS_PER_TICK = boardByName(BOARD).instructionsPerTick!;
 const LOCK_RAM_BYTES = 128 * 1024;
 const MASTER = Buffer.alloc(32, 0x5a);
 

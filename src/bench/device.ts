@@ -6,16 +6,13 @@ import { compileModel } from '../compiler/compile';
 import { DeviceClient } from '../device/client';
 import { measureTransfer } from '../device/transfer-stats';
 import { calibrationFor } from './compile';
-import { buildQemuRuntimeHarness, runOnQemu } from './qemu-runtime';
+import { buildQemuRuntimeHarness, INSTRUCTIONS_PER_TICK, runOnQemu } from './qemu-runtime';
 import { REPO_ROOT } from '../board/boards';
 import { execFileSync } from 'child_process';
 import { readTflite } from '../tflite/reader';
 import { m33Rows } from './device-m33';
 import { Benchmark, BenchTable } from './types';
 import { zooModels } from '../zoo/models-dir';
-
-/** SysTick on mps2-an386 under `-icount shift=0`: one tick per 40 guest instructions. */
-const INSTRUCTIONS_PER_TICK = 40;
 
 const mi = (ticks: number) => ((ticks * INSTRUCTIONS_PER_TICK) / 1e6).toFixed(2);
 

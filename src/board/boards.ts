@@ -22,6 +22,9 @@ export interface BoardDef {
   launch(artefact: string, stateDir: string): LaunchSpec;
   /** where the device key and a locked model's plaintext (unsealed) weights live on this board, for summaries */
   secrets: string;
+  /** QEMU boards (-icount shift=0, 1 ns per instruction): guest instructions per tick of the counter RUN reports;
+   * absent where the counter is not an instruction count (host-sim: nanoseconds) */
+  instructionsPerTick?: number;
   /** matches the complete line the running board prints with its serial port (group 1: the path); anchored at
    * the line's end so a log file read while the line is being written never yields a truncated path */
   portPattern: RegExp;
@@ -35,6 +38,7 @@ export const BOARDS: readonly BoardDef[] = [
     tools: ['make', 'arm-none-eabi-gcc', 'qemu-system-arm'],
     sourceDir: 'boards/qemu-mps2-an386',
     artefact: 'firmware.elf',
+    instructionsPerTick: 40, // SysTick on the 25 MHz core clock
     secrets:
       'one address space: the device key and unsealed weights are in the same RAM as the UART and protocol code (no hardware isolation; docs/security.md)',
     // -icount shift=0: one instruction per virtual ns, so SysTick counts deterministically (1 tick = 40 instructions).
@@ -70,6 +74,7 @@ export const BOARDS: readonly BoardDef[] = [
     tools: ['make', 'arm-none-eabi-gcc', 'qemu-system-arm'],
     sourceDir: 'boards/qemu-mps2-an505',
     artefact: 'secure.elf',
+    instructionsPerTick: 50, // SysTick on the 20 MHz core clock
     secrets:
       'secure world only: the device key and unsealed weights are in TrustZone-secure RAM the non-secure UART/protocol image cannot read (SAU + MPC; test/device/trustzone-probe.test.ts)',
     // QEMU boots the secure image (-kernel, vector table at 0x10000000); the non-secure image is loaded beside it.

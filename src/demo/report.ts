@@ -9,7 +9,7 @@ import { join } from 'path';
 import { LabelledSet } from '../eval/labelled-data';
 import { writeFileAtomic } from '../formats/atomic-write';
 import { readOnnx } from '../onnx/reader';
-import { BoardEvidence, INSTRUCTIONS_PER_TICK } from '../report/board-evidence';
+import { BoardEvidence, counterToWork } from '../report/board-evidence';
 import { buildReport } from '../report/build';
 import { renderReportHtml } from '../report/html';
 import { BoardSummary } from './factory-chain';
@@ -28,7 +28,7 @@ export interface DemoReportInput {
 }
 
 function boardEvidence(b: BoardSummary, boardType: string, macs: number): BoardEvidence {
-  const qemu = boardType.startsWith('qemu');
+  const work = counterToWork(boardType, b.cycles ?? 0);
   return {
     port: b.port,
     board: boardType,
@@ -39,9 +39,8 @@ function boardEvidence(b: BoardSummary, boardType: string, macs: number): BoardE
     runsArtefact: b.name === 'board-a' ? b.verdict === 'genuine' : undefined,
     runs: b.runs ?? 0,
     correct: b.correct ?? 0,
-    counterPerInference:
-      b.cycles === undefined ? null : b.cycles * (qemu ? (INSTRUCTIONS_PER_TICK[boardType] ?? 40) : 1),
-    counterUnit: qemu ? 'instructions' : 'ns',
+    counterPerInference: b.cycles === undefined ? null : work.value,
+    counterUnit: work.unit,
     macs,
   };
 }

@@ -4,6 +4,7 @@
  * artefact's), and the work of one inference (the board's counter: on QEMU SysTick ticks under
  * `-icount shift=0`, 40 instructions per tick; on host-sim nanoseconds) over a few labelled samples.
  */
+import { BOARDS } from '../board/boards';
 import { withDevice } from '../device/client';
 import { argmax, LabelledSet } from '../eval/labelled-data';
 import { attest } from '../factory/attest';
@@ -29,11 +30,11 @@ export interface BoardEvidence {
   error?: string;
 }
 
-/** QEMU boards count SysTick ticks on the core clock at 1 ns per instruction (-icount shift=0): instructions per tick. */
-export const INSTRUCTIONS_PER_TICK: Readonly<Record<string, number>> = {
-  'qemu-mps2-an386': 40, // 25 MHz core clock
-  'qemu-mps2-an505': 50, // 20 MHz core clock
-};
+/** Counter units per inference → instructions where the board's counter counts them (QEMU), else as is (ns). */
+export function counterToWork(board: string, counter: number): { value: number; unit: 'instructions' | 'ns' } {
+  const perTick = BOARDS.find((b) => b.name === board)?.instructionsPerTick;
+  return perTick ? { value: counter * perTick, unit: 'instructions' } : { value: counter, unit: 'ns' };
+}
 
 export async function measureBoard(
   port: string,
@@ -44,7 +45,6 @@ export async function measureBoard(
 ): Promise<BoardEvidence> {
   return withDevice(port, async (client) => {
     const info = await client.info();
-    const qemu = info.board.startsWith('qemu');
     const ev: BoardEvidence = {
       port,
       board: info.board,
@@ -54,7 +54,7 @@ export async function measureBoard(
       runs: 0,
       correct: 0,
       counterPerInference: null,
-      counterUnit: qemu ? 'instructions' : 'ns',
+      counterUnit: counterToWork(info.board, 0).unit,
       ...(facts.macs !== undefined ? { macs: facts.macs } : {}),
     };
     if (master) {
@@ -77,7 +77,7 @@ export async function measureBoard(
           ),
         );
         const r = await client.run(ev.activeSlot, q);
-        counts.push(r.cycles * (qemu ? (INSTRUCTIONS_PER_TICK[info.board] ?? 40) : 1));
+        counts.push(counterToWork(info.board, r.cycles).value);
         if (argmax(r.outputs[0].int8) === test.labels[i]) ev.correct++;
         ev.runs++;
       }
