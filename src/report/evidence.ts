@@ -11,7 +11,7 @@ import { Model } from '../ir/types';
 import { readDescriptor } from '../lock/descriptor';
 import { KeyMaterial } from '../lock/key-material';
 import { unlockModel } from '../lock/lock-model';
-import { readTfliteDescriptor, unsealTflite } from '../lock/tflite-lock';
+import { unsealTflite } from '../lock/tflite-lock';
 import { writeOnnx } from '../onnx';
 import { LabelledData } from '../train/fit';
 import { WatermarkRecord } from '../watermark/metadata';
@@ -113,8 +113,7 @@ export async function measureAccuracy(
   if (source) out.source = (await evaluateModelFile(writeOnnx(source), test)).accuracy;
   const unlocked = unlockedModelBytes(facts, material);
   if (unlocked) out.withKey = (await evaluateModelFile(unlocked, test)).accuracy;
-  const stored = facts.modelFormat === 'tflite' ? readTfliteDescriptor(facts.modelBytes) : facts.lock;
-  if (stored) out.withoutKey = (await evaluateModelFile(facts.modelBytes, test)).accuracy;
+  if (facts.lock) out.withoutKey = (await evaluateModelFile(facts.modelBytes, test)).accuracy;
   return out;
 }
 
