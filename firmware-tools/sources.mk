@@ -1,5 +1,6 @@
-# Firmware core sources, shared by every board. Include from a board Makefile after setting EL_CORE.
-EL_CORE_SOURCES := $(addprefix $(EL_CORE)/src/, \
-  crc32.c sha256.c hmac.c hkdf.c chacha20.c cobs.c frame.c storage.c record.c keystore.c lock_key.c identity.c \
-  slots.c package.c flash.c attest.c runtime_hook.c dispatch.c commands.c cmd_device.c cmd_key.c cmd_model_load.c firmware.c watermark.c)
-EL_CORE_INCLUDE := $(EL_CORE)/include
+# Firmware sources shared by every board: core/, commands/ (without the runtime's RUN/MODEL_IO and WATERMARK_*, added
+# by runtime/firmware.mk) and firmware/. The list is sources.txt (paths relative to firmware-tools/), which the tests
+# that build the firmware for the host read too. Include from a board Makefile after setting EL_CORE; compile with
+# $(addprefix -I,$(EL_CORE_INCLUDE)).
+EL_CORE_SOURCES := $(addprefix $(EL_CORE)/,$(shell cat $(EL_CORE)/sources.txt))
+EL_CORE_INCLUDE := $(EL_CORE)/core $(EL_CORE)/commands $(EL_CORE)/firmware

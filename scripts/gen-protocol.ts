@@ -1,6 +1,6 @@
 /**
  * Writes the generated protocol artefacts from src/protocol/definition.ts:
- *   firmware-tools/include/el_protocol.h  and  docs/protocol.md
+ *   firmware-tools/core/el_protocol.h  and  docs/protocol.md
  * Run: npx tsx scripts/gen-protocol.ts   (test/protocol/generated.test.ts checks they are up to date)
  */
 import * as fs from 'fs';

@@ -10,7 +10,7 @@
  * shapes, quantisation, metadata, the descriptor's entries, salt and lock id — goes into the key, so sealed bytes
  * moved into another graph, or a descriptor re-pointed, renumbered or extended, give another key: its id is not the
  * descriptor's, and the device refuses the model. The key id field is zeroed because it is computed from the key.
- * The firmware computes the same hash in firmware-tools/runtime/firmware/el_lock_unseal.c.
+ * The firmware computes the same hash in firmware-tools/runtime/el_lock_unseal.c.
  */
 import { createHash } from 'crypto';
 import { EdgelockError } from '../errors';

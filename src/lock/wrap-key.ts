@@ -5,7 +5,7 @@
  *   wrap key = HKDF-SHA256(ikm = device key, salt = lock id, info = "edgelock key wrap v1")   (deriveWrapKey)
  *   wrapped  = model key XOR ChaCha20(key = wrap key, nonce = 12 zero bytes, counter 0)[0..32)
  *
- * The firmware does the same in firmware-tools/src/lock_key.c (el_lock_derive_key). The wrap has no tag of its own: a
+ * The firmware does the same in firmware-tools/core/lock_key.c (el_lock_derive_key). The wrap has no tag of its own: a
  * wrong or corrupted wrapped key unwraps to a key whose id differs from the lock descriptor's, which the device
  * refuses (ERR_LOCK_KEY), and the package around it is authenticated by its own HMAC. One wrap key per (device, lock
  * id) encrypts exactly one 32-byte model key, so the fixed nonce never repeats a keystream on different plaintext.

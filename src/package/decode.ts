@@ -1,5 +1,5 @@
 /**
- * Reads a package with the same checks the firmware makes (firmware-tools/src/package.c), so a package
+ * Reads a package with the same checks the firmware makes (firmware-tools/core/package.c), so a package
  * the host accepts is one the board parses. The tag can only be checked with the device's package key
  * (verifyPackageTag); without it its validity is unknown.
  */

@@ -1,6 +1,6 @@
 /**
  * The edgelock package (.elp): the unit a factory station flashes. Defined once here; docs/package.md
- * describes the same layout and firmware-tools/src/package.c parses it. All integers little-endian.
+ * describes the same layout and firmware-tools/core/package.c parses it. All integers little-endian.
  *
  *   header (32 bytes)
  *     0  4  magic "ELPK"

@@ -44,7 +44,7 @@ function layout(prefix: string, fields: readonly Field[], startOffset: number): 
   return lines;
 }
 
-/** Renders firmware-tools/include/el_protocol.h. Deterministic: same definition, same bytes. */
+/** Renders firmware-tools/core/el_protocol.h. Deterministic: same definition, same bytes. */
 export function renderCHeader(): string {
   const L = FRAME_LAYOUT;
   const out: string[] = [

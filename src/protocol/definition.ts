@@ -1,6 +1,6 @@
 /**
  * The edgelock serial protocol, defined once. Everything the firmware needs (frame layout, command ids,
- * status codes, limits, payload layouts) is generated from this file into firmware-tools/include/el_protocol.h
+ * status codes, limits, payload layouts) is generated from this file into firmware-tools/core/el_protocol.h
  * by scripts/gen-protocol.ts; test/protocol checks that the committed header matches.
  *
  * Wire format: each frame is COBS-encoded and followed by one 0x00 delimiter. The decoded frame is

@@ -1,6 +1,6 @@
 /**
  * DeviceTriggerPort over the serial protocol (WATERMARK_BEGIN / WATERMARK_BASES / WATERMARK_END, docs/protocol.md):
- * the board regenerates the stamp from the signature itself (firmware-tools/src/watermark.c), stamps the base
+ * the board regenerates the stamp from the signature itself (firmware-tools/core/watermark.c), stamps the base
  * samples it is sent, runs its installed model and answers arg-max labels. Only the signature, the public
  * parameters and the unstamped bases travel.
  *

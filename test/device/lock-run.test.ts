@@ -3,7 +3,7 @@
  * (`lockModel` + `compileLocked`, what `edgelock lock --device-uid` and `edgelock compile --int8 --key --device-uid` run),
  * packaged for that board, flashed, and run. The firmware reads the descriptor in place, computes the model's binding
  * hash, derives the lock key inside its key store, checks the key id and unseals the weights into RAM
- * (firmware-tools/runtime/firmware/el_lock_unseal.c). A development upload of the same locked model never runs.
+ * (firmware-tools/runtime/el_lock_unseal.c). A development upload of the same locked model never runs.
  *
  * References nobody here wrote: the official TFLite runtime on the unlocked model (within one quantisation step, the
  * rounding note in test/device/run.test.ts), and the same firmware running the plain int8 compile of the same model in

@@ -11,18 +11,15 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { deriveDeviceKey } from '../../src/keys/derive';
 import { fcModelOfSize } from '../device/models';
+import { firmwareIncludeArgs, firmwareSources } from '../firmware/firmware-sources';
 import { master, pkg } from './flash-helpers';
 
 const ROOT = path.resolve(__dirname, '../..');
 const OUT = path.join(ROOT, 'build', 'test', 'flash_powerloss');
 
 function build(): string {
-  const core = path.join(ROOT, 'firmware-tools');
   const sources = [
-    ...fs
-      .readdirSync(path.join(core, 'src'))
-      .filter((f) => f.endsWith('.c'))
-      .map((f) => path.join(core, 'src', f)),
+    ...firmwareSources(),
     path.join(ROOT, 'test', 'firmware', 'c', 'sim_board.c'),
     path.join(__dirname, 'c', 'flash_powerloss.c'),
   ];
@@ -39,8 +36,7 @@ function build(): string {
       '-Werror',
       '-fsanitize=address,undefined',
       '-fno-sanitize-recover=all',
-      '-I',
-      path.join(core, 'include'),
+      ...firmwareIncludeArgs(),
       '-I',
       path.join(ROOT, 'test', 'firmware', 'c'),
       ...sources,

@@ -8,6 +8,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { CORE_DIR } from './firmware-sources';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BOARD = path.join(ROOT, 'boards', 'qemu-mps2-an386');
@@ -31,13 +32,13 @@ test('ChaCha20 on the Cortex-M4 board equals node:crypto; instructions per byte'
         '-Werror',
         `-DLEN=${LEN}u`,
         '-I',
-        path.join(ROOT, 'firmware-tools', 'include'),
+        CORE_DIR,
         '-I',
         BOARD,
         path.join(__dirname, 'bench', 'chacha_qemu.c'),
         path.join(BOARD, 'startup.c'),
-        path.join(ROOT, 'firmware-tools', 'src', 'chacha20.c'),
-        path.join(ROOT, 'firmware-tools', 'src', 'sha256.c'),
+        path.join(CORE_DIR, 'chacha20.c'),
+        path.join(CORE_DIR, 'sha256.c'),
         '-nostartfiles',
         '-T',
         path.join(BOARD, 'linker.ld'),

@@ -2,6 +2,7 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { FIRMWARE_INCLUDE_DIRS, firmwareIncludeArgs, firmwareSources } from './firmware-sources';
 
 export const ROOT = path.resolve(__dirname, '../..');
 const OUT = path.join(ROOT, 'build', 'test', 'el_tool');
@@ -10,12 +11,8 @@ let built = false;
 
 export function buildTool(): string {
   if (built) return OUT;
-  const core = path.join(ROOT, 'firmware-tools');
   const sources = [
-    ...fs
-      .readdirSync(path.join(core, 'src'))
-      .filter((f) => f.endsWith('.c'))
-      .map((f) => path.join(core, 'src', f)),
+    ...firmwareSources(),
     ...fs
       .readdirSync(path.join(__dirname, 'c'))
       .filter((f) => f.endsWith('.c'))
@@ -23,7 +20,7 @@ export function buildTool(): string {
   ];
   const inputs = [
     ...sources,
-    ...[path.join(core, 'include'), path.join(__dirname, 'c')].flatMap((d) =>
+    ...[...FIRMWARE_INCLUDE_DIRS, path.join(__dirname, 'c')].flatMap((d) =>
       fs.readdirSync(d).map((f) => path.join(d, f)),
     ),
   ];
@@ -46,8 +43,7 @@ export function buildTool(): string {
       '-Werror',
       '-fsanitize=address,undefined',
       '-fno-sanitize-recover=all',
-      '-I',
-      path.join(core, 'include'),
+      ...firmwareIncludeArgs(),
       '-I',
       path.join(__dirname, 'c'),
       ...sources,

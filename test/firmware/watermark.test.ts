@@ -1,5 +1,5 @@
 /**
- * The firmware's watermark core (firmware-tools/src/watermark.c, built for the host with ASan+UBSan through
+ * The firmware's watermark core (firmware-tools/core/watermark.c, built for the host with ASan+UBSan through
  * test/firmware/wm/wm_tool.c) against the TypeScript scheme in src/watermark, which test/watermark/scheme.test.ts
  * holds to the independent Python reference: DRBG words, rejection sampling, distinct draws, the stamp plan
  * (positions and signs in draw order), stamped float32 values bit for bit, and the int8 feed (TFLite rounding as
@@ -14,22 +14,22 @@ import { Sha256Stream, distinctDraws } from '../../src/watermark/drbg';
 import { TriggerParams } from '../../src/watermark/params';
 import { ownerSignature } from '../../src/watermark/signature';
 import { stamp, triggerPlan } from '../../src/watermark/triggers';
+import { CORE_DIR } from './firmware-sources';
 
 const ROOT = path.resolve(__dirname, '../..');
 const TOOL = path.join(ROOT, 'build', 'test', 'wm_tool');
 
 function buildTool(): string {
-  const core = path.join(ROOT, 'firmware-tools');
   const sources = [
     path.join(__dirname, 'wm', 'wm_tool.c'),
-    path.join(core, 'src', 'watermark.c'),
-    path.join(core, 'src', 'sha256.c'),
+    path.join(CORE_DIR, 'watermark.c'),
+    path.join(CORE_DIR, 'sha256.c'),
   ];
   const inputs = [
     ...sources,
-    path.join(core, 'include', 'el_watermark.h'),
-    path.join(core, 'include', 'el_sha256.h'),
-    path.join(core, 'include', 'el_bytes.h'),
+    path.join(CORE_DIR, 'el_watermark.h'),
+    path.join(CORE_DIR, 'el_sha256.h'),
+    path.join(CORE_DIR, 'el_bytes.h'),
   ];
   const newest = Math.max(...inputs.map((f) => fs.statSync(f).mtimeMs));
   if (fs.existsSync(TOOL) && fs.statSync(TOOL).mtimeMs > newest) return TOOL;
@@ -48,7 +48,7 @@ function buildTool(): string {
       '-fsanitize=address,undefined',
       '-fno-sanitize-recover=all',
       '-I',
-      path.join(core, 'include'),
+      CORE_DIR,
       ...sources,
       '-o',
       tmp,

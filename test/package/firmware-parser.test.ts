@@ -1,5 +1,5 @@
 /**
- * The firmware's package parser (firmware-tools/src/package.c) built for the host with ASan+UBSan: host-built
+ * The firmware's package parser (firmware-tools/core/package.c) built for the host with ASan+UBSan: host-built
  * packages (with and without optional records) parse; 200k random mutations never make it read outside the buffer,
  * and every accepted mutant yields in-bounds, aligned record pointers. The board-level behaviour (which status for
  * which tampered byte) is tested on real firmware in test/factory/flash.test.ts.
@@ -9,12 +9,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { encodePackage } from '../../src/package/encode';
 import { fcModelOfSize } from '../device/models';
+import { CORE_DIR } from '../firmware/firmware-sources';
 
 const ROOT = path.resolve(__dirname, '../..');
 const OUT = path.join(ROOT, 'build', 'test', 'package_mutate');
 
 function build(): string {
-  const core = path.join(ROOT, 'firmware-tools');
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
   const tmp = `${OUT}.${process.pid}`;
   // package.c needs the key store, HMAC/HKDF/SHA-256 and the board's uid only in el_package_verify; link the core
@@ -29,7 +29,7 @@ function build(): string {
     'crc32.c',
     'storage.c',
     'identity.c',
-  ].map((f) => path.join(core, 'src', f));
+  ].map((f) => path.join(CORE_DIR, f));
   execFileSync(
     'gcc',
     [
@@ -42,7 +42,7 @@ function build(): string {
       '-fsanitize=address,undefined',
       '-fno-sanitize-recover=all',
       '-I',
-      path.join(core, 'include'),
+      CORE_DIR,
       '-I',
       path.join(ROOT, 'test', 'firmware', 'c'),
       ...src,

@@ -7,8 +7,8 @@ RUNS=${1:-1000000}
 OUT="$ROOT/build/fuzz"
 mkdir -p "$OUT/rx-corpus"
 clang -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-  -I"$ROOT/firmware-tools/include" -I"$ROOT/test/firmware/c" \
-  "$ROOT"/firmware-tools/src/*.c "$ROOT/test/firmware/c/sim_board.c" "$ROOT/boards/host-sim/fuzz/fuzz_rx.c" \
+  -I"$ROOT/firmware-tools/core" -I"$ROOT/firmware-tools/commands" -I"$ROOT/firmware-tools/firmware" -I"$ROOT/test/firmware/c" \
+  $(sed "s|^|$ROOT/firmware-tools/|" "$ROOT/firmware-tools/sources.txt") "$ROOT/test/firmware/c/sim_board.c" "$ROOT/boards/host-sim/fuzz/fuzz_rx.c" \
   -o "$OUT/fuzz_rx"
 # Seeds: one valid request of each core command (mode byte 1, then type, length, payload).
 printf '\001\001\004ping' > "$OUT/rx-corpus/seed-ping"

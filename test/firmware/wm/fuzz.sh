@@ -5,12 +5,14 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
 SECONDS_MAX=${1:-120}
 OUT="$ROOT/build/fuzz"
-RT="$ROOT/firmware-tools/runtime"
+FW="$ROOT/firmware-tools"
+RT="$FW/runtime"
 mkdir -p "$OUT/wm-corpus"
 clang -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -DEL_DEV_UPLOAD \
   -DEL_WM_FUZZ_MODEL="\"$ROOT/test/watermark/fixtures/mnist-lenet-wm.tflite\"" \
-  -I"$ROOT/firmware-tools/include" -I"$ROOT/test/firmware/c" -I"$RT" -I"$RT/firmware" \
-  "$ROOT"/firmware-tools/src/*.c "$ROOT/test/firmware/c/sim_board.c" $(sed "s|^|$RT/|" "$RT/sources.txt") "$RT"/firmware/*.c \
+  -I"$FW/core" -I"$FW/commands" -I"$FW/firmware" -I"$ROOT/test/firmware/c" -I"$RT" \
+  $(sed "s|^|$FW/|" "$FW/sources.txt") "$ROOT/test/firmware/c/sim_board.c" $(sed "s|^|$RT/|" "$RT/sources.txt") \
+  "$RT/el_runtime_module.c" "$RT/el_lock_unseal.c" "$FW/commands/cmd_run.c" "$FW/commands/cmd_watermark.c" \
   "$ROOT/test/firmware/wm/fuzz_wm.c" -lm -o "$OUT/fuzz_wm"
 # Seeds: BEGIN (table encoding, MNIST-sized sample, 2-entry table) then BASES of one sample; BEGIN (float32) + BASES + END.
 python3 - "$OUT/wm-corpus" <<'PY'

@@ -1,6 +1,6 @@
 /*
  * libFuzzer target (not part of CI; run test/firmware/wm/fuzz.sh): the WATERMARK_BEGIN/BASES/END handlers
- * (firmware-tools/runtime/firmware/el_watermark_commands.c) with the runtime module and the watermarked LeNet
+ * (firmware-tools/commands/cmd_watermark.c) with the runtime module and the watermarked LeNet
  * (test/watermark/fixtures) loaded into slot 0 once. Each input is a list of (command selector u8, length u16 LE,
  * payload) turned into valid frames; payloads shorter than their length are padded with 0,1,0,1,... so that short
  * inputs reach long BASES requests. Checked: memory safety (ASan/UBSan) and well-formed responses.

@@ -1,5 +1,5 @@
 /*
- * Host-side driver for the firmware's watermark core (firmware-tools/src/watermark.c). One command per stdin line,
+ * Host-side driver for the firmware's watermark core (firmware-tools/core/watermark.c). One command per stdin line,
  * one result line each (hex "-" is empty; float32 values travel as their little-endian bit patterns in hex):
  *   words <sig> <tag> <count>                  first `count` uint32 words of a DRBG stream (hex, comma separated)
  *   uniform <sig> <tag> <n> <count>            `count` draws of uniform(n) (n up to 4294967296)

@@ -1,0 +1,28 @@
+/**
+ * Where the firmware's C sources are, for tests that build parts of it for the host: the shared list
+ * firmware-tools/sources.txt (core/, commands/ and firmware/ without the runtime module, as the boards build it
+ * through firmware-tools/sources.mk) and the include directories.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+
+export const FIRMWARE_DIR = path.resolve(__dirname, '../../firmware-tools');
+/** The portable core: framing, crypto, key store, storage records, slots, packages, board interface. */
+export const CORE_DIR = path.join(FIRMWARE_DIR, 'core');
+/** Include directories of the firmware without the runtime module. */
+export const FIRMWARE_INCLUDE_DIRS = ['core', 'commands', 'firmware'].map((d) => path.join(FIRMWARE_DIR, d));
+
+/** Absolute paths of the firmware's sources without the runtime module (firmware-tools/sources.txt). */
+export function firmwareSources(): string[] {
+  return fs
+    .readFileSync(path.join(FIRMWARE_DIR, 'sources.txt'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0)
+    .map((l) => path.join(FIRMWARE_DIR, l));
+}
+
+/** `-I dir` arguments for FIRMWARE_INCLUDE_DIRS. */
+export function firmwareIncludeArgs(): string[] {
+  return FIRMWARE_INCLUDE_DIRS.flatMap((d) => ['-I', d]);
+}
