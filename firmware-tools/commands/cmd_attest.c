@@ -1,7 +1,7 @@
 #include "el_attest.h"
 #include "el_board.h"
 #include "el_bytes.h"
-#include "el_firmware.h"
+#include "el_build.h"
 #include "el_keystore.h"
 #include "el_package.h"
 #include "el_protocol.h"

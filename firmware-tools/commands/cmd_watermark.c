@@ -10,6 +10,7 @@
 
 #include "el_board.h"
 #include "el_bytes.h"
+#include "el_commands.h"
 #include "el_dispatch.h"
 #include "el_lock_unseal.h"
 #include "el_protocol.h"

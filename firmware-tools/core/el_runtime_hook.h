@@ -1,7 +1,8 @@
 /*
  * Hook for a model runtime (the on-device int8 interpreter lives in firmware-tools/runtime/, built separately).
- * A runtime registers itself once at start-up; the model store then calls prepare() whenever a slot becomes
- * READY (after a development load, and at boot for slots already READY), so validation happens once, at load.
+ * A runtime registers itself once at start-up; prepare() is then called whenever a slot becomes READY (by the model
+ * store after a development load, by the package upload, and by el_firmware_init() at boot for slots already READY),
+ * so validation happens once, at load.
  * The runtime adds its own protocol commands (e.g. RUN in the 0x30..0x3F range) with el_dispatch_register().
  */
 #ifndef EL_RUNTIME_HOOK_H

@@ -1,6 +1,6 @@
 /*
  * Model slots: bytes in EL_REGION_MODEL_n, per-slot state in a two-copy record (el_record). A slot holds either a
- * raw model (development load) or an authenticated package (flash.c); the record also holds which slot is the
+ * raw model (development load) or an authenticated package (commands/cmd_flash.c); the record also holds which slot is the
  * active package and the anti-rollback security counter, so activation is one power-safe record write.
  */
 #ifndef EL_SLOTS_H
@@ -13,6 +13,7 @@
 #define EL_SLOT_KIND_RAW 0u     /* a bare .tflite (MODEL_LOAD_*, development) */
 #define EL_SLOT_KIND_PACKAGE 1u /* an .elp package (FLASH_*): its model record is prepared in place */
 
+/* Loads the slot table from storage. Prepares no model: el_firmware_init() then prepares the slots that are READY. */
 void el_slots_init(void);
 /* Writes the MODEL_SLOT_INFO record of a slot (EL_MODEL_SLOT_INFO_FIXED_SIZE bytes). */
 void el_slot_info(uint8_t slot, uint8_t out[EL_MODEL_SLOT_INFO_FIXED_SIZE]);
@@ -28,7 +29,7 @@ uint8_t el_slot_end(uint8_t slot, const uint8_t sha256[EL_SHA256_SIZE]);
 /* The bytes of a READY raw slot in place (memory-mapped storage), or NULL. */
 const uint8_t *el_slot_model(uint8_t slot, uint32_t *size);
 
-/* --- for package uploads (flash.c) */
+/* --- for package uploads (commands/cmd_flash.c) and the boot-time preparation (firmware/firmware.c) */
 uint8_t el_slots_active(void);
 uint32_t el_slots_counter(void);
 uint8_t el_slot_state(uint8_t slot);

@@ -1,8 +1,7 @@
 #include "el_slots.h"
 #include "el_board.h"
 #include "el_bytes.h"
-#include "el_firmware.h"
-#include "el_flash.h"
+#include "el_build.h"
 #include "el_lock.h"
 #include "el_runtime_hook.h"
 #include "el_record.h"
@@ -37,30 +36,12 @@ static void release(uint8_t slot) {
   el_lock_clear(slot);
 }
 
-static void prepare_ready_slot(uint8_t slot) {
-  if (g_table[KINDS_OFF + slot] == EL_SLOT_KIND_PACKAGE) {
-    (void)el_flash_prepare_slot(slot);
-    return;
-  }
-#ifdef EL_DEV_UPLOAD
-  const el_runtime_hook_t *rt = el_runtime_hook();
-  uint32_t size;
-  const uint8_t *m = el_slot_model(slot, &size);
-  if (rt && rt->prepare && m) (void)rt->prepare(slot, m, size);
-#else
-  /* A production firmware keeps no development upload (one left by a development firmware): the slot is emptied. */
-  (void)el_slot_discard(slot);
-#endif
-}
-
 void el_slots_init(void) {
   memset(&g_load, 0, sizeof g_load);
   if (!el_record_load(&k_def, g_table, &g_state)) {
     memset(g_table, 0, sizeof g_table);
     g_table[PKG_OFF + EL_PACKAGE_STATE_ACTIVE_SLOT_OFF] = EL_SLOT_NONE;
   }
-  for (uint8_t s = 0; s < EL_MODEL_SLOTS; s++)
-    if (info(s)[EL_MODEL_SLOT_INFO_STATE_OFF] == EL_SLOT_STATE_READY) prepare_ready_slot(s);
 }
 
 void el_slot_info(uint8_t slot, uint8_t out[INFO_SIZE]) { memcpy(out, info(slot), INFO_SIZE); }

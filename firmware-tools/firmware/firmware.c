@@ -1,12 +1,32 @@
 #include "el_firmware.h"
 #include <stdbool.h>
 #include "el_dispatch.h"
+#include "el_flash.h"
 #include "el_frame.h"
 #include "el_keystore.h"
+#include "el_runtime_hook.h"
 #include "el_slots.h"
 
 static el_frame_rx_t g_rx;
 static bool g_modules_registered;
+
+/* A slot READY at boot gets its model prepared again (prepared models live in RAM only): a package is verified again
+ * first, which also sets its lock key (el_flash_prepare_slot); a development upload is prepared as it is, or emptied
+ * by a production firmware, which keeps none (one left by a development firmware). */
+static void prepare_stored_slot(uint8_t slot) {
+  if (el_slot_kind(slot) == EL_SLOT_KIND_PACKAGE) {
+    (void)el_flash_prepare_slot(slot);
+    return;
+  }
+#ifdef EL_DEV_UPLOAD
+  const el_runtime_hook_t *rt = el_runtime_hook();
+  uint32_t size;
+  const uint8_t *m = el_slot_model(slot, &size);
+  if (rt && rt->prepare && m) (void)rt->prepare(slot, m, size);
+#else
+  (void)el_slot_discard(slot);
+#endif
+}
 
 void el_firmware_init(void) {
   if (!g_modules_registered && el_firmware_modules_register) el_firmware_modules_register();
@@ -15,6 +35,8 @@ void el_firmware_init(void) {
   el_dispatch_init();
   el_keystore_init();
   el_slots_init();
+  for (uint8_t s = 0; s < EL_MODEL_SLOTS; s++)
+    if (el_slot_state(s) == EL_SLOT_STATE_READY) prepare_stored_slot(s);
 }
 
 void el_firmware_rx(const uint8_t *data, size_t len) {
@@ -26,15 +48,4 @@ void el_firmware_rx(const uint8_t *data, size_t len) {
     else if (r == EL_RX_DROPPED)
       el_dispatch_count_drop();
   }
-}
-
-uint8_t el_firmware_flags(void) {
-  uint8_t f = 0;
-#ifdef EL_DEV_UPLOAD
-  f |= EL_FIRMWARE_FLAG_DEV_UPLOAD;
-#endif
-#ifdef EL_SINGLE_ROUNDING
-  f |= EL_FIRMWARE_FLAG_SINGLE_ROUNDING;
-#endif
-  return f;
 }

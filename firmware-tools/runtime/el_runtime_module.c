@@ -2,7 +2,6 @@
 
 #include <stddef.h>
 
-#include "el_firmware.h"
 #include "el_lock_unseal.h"
 #include "el_protocol.h"
 #include "el_runtime_hook.h"
@@ -50,8 +49,4 @@ el_status el_runtime_slot_status(uint8_t slot, uint32_t *failed_op) {
   return g_slots[slot].status;
 }
 
-void el_firmware_modules_register(void) {
-  el_runtime_hook_register(&g_hook);
-  if (el_runtime_commands_register) el_runtime_commands_register();
-  if (el_watermark_commands_register) el_watermark_commands_register();
-}
+void el_runtime_module_register(void) { el_runtime_hook_register(&g_hook); }

@@ -24,11 +24,7 @@ el_model *el_runtime_slot_model(uint8_t slot);
  * (UINT32_MAX: not operator-specific). Lets a RUN/INFO handler report a precise reason. */
 el_status el_runtime_slot_status(uint8_t slot, uint32_t *failed_op);
 
-/* Optional, defined by the firmware code that implements the runtime's protocol commands (RUN, ...):
- * called from el_firmware_modules_register() after the hook is registered, so that code can call
- * el_dispatch_register() with its command table. */
-void el_runtime_commands_register(void) __attribute__((weak));
-/* Optional likewise: the watermark check commands (firmware/el_watermark_commands.c). */
-void el_watermark_commands_register(void) __attribute__((weak));
+/* Registers the slot hook (el_runtime_hook.h); called by el_firmware_modules_register() (firmware/runtime_module.c). */
+void el_runtime_module_register(void);
 
 #endif

@@ -12,7 +12,7 @@ clang -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
   -DEL_WM_FUZZ_MODEL="\"$ROOT/test/watermark/fixtures/mnist-lenet-wm.tflite\"" \
   -I"$FW/core" -I"$FW/commands" -I"$FW/firmware" -I"$ROOT/test/firmware/c" -I"$RT" \
   $(sed "s|^|$FW/|" "$FW/sources.txt") "$ROOT/test/firmware/c/sim_board.c" $(sed "s|^|$RT/|" "$RT/sources.txt") \
-  "$RT/el_runtime_module.c" "$RT/el_lock_unseal.c" "$FW/commands/cmd_run.c" "$FW/commands/cmd_watermark.c" \
+  "$RT/el_runtime_module.c" "$RT/el_lock_unseal.c" "$FW/commands/cmd_run.c" "$FW/commands/cmd_watermark.c" "$FW/firmware/runtime_module.c" \
   "$ROOT/test/firmware/wm/fuzz_wm.c" -lm -o "$OUT/fuzz_wm"
 # Seeds: BEGIN (table encoding, MNIST-sized sample, 2-entry table) then BASES of one sample; BEGIN (float32) + BASES + END.
 python3 - "$OUT/wm-corpus" <<'PY'
