@@ -164,16 +164,20 @@ function writeTemp(bytes: Uint8Array): string {
 }
 
 // The Cortex-M4 side is covered by check-arm.sh above; the board link here is the host-sim one.
-test('the firmware module (firmware/el_runtime_module.c) builds and links into the host-sim firmware', () => {
+test('the firmware module (el_runtime_module.c, its commands and registration) builds and links into the host-sim firmware', () => {
   const root = path.resolve(RUNTIME_DIR, '../..');
+  const fw = path.resolve(RUNTIME_DIR, '..');
   const sources = fs
     .readFileSync(path.join(RUNTIME_DIR, 'sources.txt'), 'utf8')
     .split('\n')
     .filter(Boolean)
     .map((s) => path.join(RUNTIME_DIR, s));
   sources.push(
-    path.join(RUNTIME_DIR, 'firmware/el_runtime_module.c'),
-    path.join(RUNTIME_DIR, 'firmware/el_lock_unseal.c'),
+    path.join(RUNTIME_DIR, 'el_runtime_module.c'),
+    path.join(RUNTIME_DIR, 'el_lock_unseal.c'),
+    path.join(fw, 'firmware', 'runtime_module.c'),
+    path.join(fw, 'commands', 'cmd_run.c'),
+    path.join(fw, 'commands', 'cmd_watermark.c'),
   );
   const boards: [string, string[]][] = [['host-sim', ['gcc']]];
   for (const [board, cc] of boards) {
@@ -191,7 +195,7 @@ test('the firmware module (firmware/el_runtime_module.c) builds and links into t
           path.join(root, 'boards', board),
           `BUILD_DIR=${build}`,
           `EL_MODULE_SOURCES=${[...sources, libm].join(' ')}`,
-          `EL_MODULE_INCLUDE=${RUNTIME_DIR} ${path.join(RUNTIME_DIR, 'firmware')}`,
+          `EL_MODULE_INCLUDE=${RUNTIME_DIR}`,
         ],
         { stdio: 'pipe' },
       );
