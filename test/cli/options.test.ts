@@ -6,6 +6,8 @@ import { CALIBRATE_DEFAULTS } from '../../src/watermark/calibrate';
 import { EMBED_DEFAULTS } from '../../src/watermark/embed';
 import { DEFAULT_ALPHA } from '../../src/watermark/score';
 import { fraction, integer, nonNegativeInt, openUnit, positiveInt } from '../../src/cli/option-parsers';
+import { COMPILE_DEFAULTS } from '../../src/compiler/compile';
+import { DEFAULT_SCHEME } from '../../src/lock/schemes';
 import { runCli } from '../helpers/cli';
 
 const oneLine = (s: string) => s.replace(/\s+/g, ' ');
@@ -30,6 +32,16 @@ test('watermark calibrate and verify --help print the defaults their code uses',
   expect(verify).toContain(`threshold for the verdict (default: ${DEFAULT_ALPHA})`);
 });
 
+test('compile and lock --help print the defaults their code uses', () => {
+  const compile = oneLine(runCli(['compile', '--help']).stdout);
+  expect(compile).toContain(`activation ranges (default ${COMPILE_DEFAULTS.calibrationMethod})`);
+  expect(compile).toContain(`input/output tensors (default ${COMPILE_DEFAULTS.io})`);
+  expect(compile).toContain(`is fed (default ${COMPILE_DEFAULTS.inputLayout})`);
+  expect(oneLine(runCli(['lock', '--help']).stdout)).toContain(
+    `locking scheme (choices: "seal", "hpnn", default: "${DEFAULT_SCHEME}")`,
+  );
+});
+
 const W = ['--owner', 'acme', '--key', 'k.key', '--data', 'mnist-train'];
 test.each([
   [
@@ -44,6 +56,22 @@ test.each([
   [['watermark', 'embed', 'in.onnx', '-o', 'o.onnx', ...W, '--epochs', '0'], /'--epochs <n>' argument '0' is invalid/],
   [['watermark', 'verify', 'm.onnx', ...W, '--alpha', 'x'], /'--alpha <a>' argument 'x' is invalid/],
   [['watermark', 'calibrate', 'm.onnx', '--owner', 'a', '--key', 'k'], /required option '--data <data>'/],
+  [['lock', 'm.onnx', '--key', 'k', '--device-uid', '00'], /required option '-o, --output <file>'/],
+  [
+    ['lock', 'm.onnx', '-o', 'l.onnx', '--key', 'k', '--model-key', '--scheme', 'xor'],
+    /'--scheme <name>' argument 'xor' is invalid/,
+  ],
+  [
+    ['package', 'm.tflite', '-o', 'p.elp', '--key', 'k', '--version', '1.0.0', '--security-counter', '1'],
+    /required option '--device-uid <uid>'/,
+  ],
+  [['keygen'], /required option '-o, --output <file>'/],
+  [['eval', 'm.onnx', '--data', 'mnist-test', '--limit', '-3'], /'--limit <n>' argument '-3' is invalid/],
+  [['attack', 'm.onnx', '--data', 'mnist-train'], /required option '--fraction <f>'/],
+  [['attack', 'm.onnx', '--data', 'mnist-train', '--fraction', '1.5'], /'--fraction <f>' argument '1.5' is invalid/],
+  [['compile', 'm.onnx', '-o', 'm.tflite', '--io', 'int16'], /Allowed choices are int8, float/],
+  [['factory', 'export', '--db', 'f.db'], /required option '--format <csv\|json>'/],
+  [['provision', '--port', 'p', '--master-key', 'k', '--db-retry', 'soon'], /'--db-retry <seconds>' argument 'soon'/],
 ])('%j is a one-line usage error before anything runs', (args, message) => {
   const r = runCli(args as string[]);
   expect(r.status).toBe(2);
