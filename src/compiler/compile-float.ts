@@ -9,6 +9,7 @@ import { InputLayout, lowerModel } from './lower/lower-model';
 import { prepareModel } from './prepare';
 import { TflGraph } from './tfl-graph';
 import { EdgelockMetadata, encodeProvenance, PROVENANCE_METADATA_KEY } from '../tflite/provenance';
+import { WATERMARK_METADATA_KEY } from '../watermark/metadata';
 
 export interface CompileFloatOptions {
   inputLayout?: InputLayout;
@@ -47,7 +48,7 @@ export function compileFloat(onnxBytes: Uint8Array, opts: CompileFloatOptions = 
  * ONNX metadata entries that travel into the .tflite unchanged (public records only: the
  * watermark commitment). The lock descriptor is rewritten by the lock path, never copied.
  */
-export const CARRIED_METADATA_KEYS: readonly string[] = ['edgelock.watermark'];
+export const CARRIED_METADATA_KEYS: readonly string[] = [WATERMARK_METADATA_KEY];
 
 function carryOnnxMetadata(graph: TflGraph, metadata: Record<string, string>): void {
   for (const key of CARRIED_METADATA_KEYS) {
