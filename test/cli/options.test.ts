@@ -67,8 +67,6 @@ test.each([
   ],
   [['keygen'], /required option '-o, --output <file>'/],
   [['eval', 'm.onnx', '--data', 'mnist-test', '--limit', '-3'], /'--limit <n>' argument '-3' is invalid/],
-  [['attack', 'm.onnx', '--data', 'mnist-train'], /required option '--fraction <f>'/],
-  [['attack', 'm.onnx', '--data', 'mnist-train', '--fraction', '1.5'], /'--fraction <f>' argument '1.5' is invalid/],
   [['compile', 'm.onnx', '-o', 'm.tflite', '--io', 'int16'], /Allowed choices are int8, float/],
   [['factory', 'export', '--db', 'f.db'], /required option '--format <csv\|json>'/],
   [['provision', '--port', 'p', '--master-key', 'k', '--db-retry', 'soon'], /'--db-retry <seconds>' argument 'soon'/],

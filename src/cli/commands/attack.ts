@@ -11,20 +11,27 @@ import { loadLabelledSet } from '../../eval/labelled-data';
 import { loadOnnxFile } from '../../formats/load';
 import { printJson } from '../output';
 import { formatTable } from '../../text/table';
-import { fraction, integer, positiveInt } from '../option-parsers';
 
 interface AttackFlags {
-  data: string;
+  data?: string;
   labels?: string;
-  fraction: number;
-  test: string;
+  fraction?: string;
+  test?: string;
   testLabels?: string;
-  testLimit?: number;
-  epochs?: number;
-  seed: number;
+  testLimit?: string;
+  epochs?: string;
+  seed?: string;
   only?: string;
-  scratchSeeds: number;
+  scratchSeeds?: string;
   json?: boolean;
+}
+
+function positiveInt(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1)
+    throw new EdgelockError('E_USAGE', `${flag} must be a positive integer, got '${v}'`);
+  return n;
 }
 
 const pct = (a: number) => `${(a * 100).toFixed(2)}%`;
@@ -57,43 +64,44 @@ export function register(program: Command): Command {
     .description(
       'attack a locked ONNX model without its key (no key, random key, greedy and gradient key search, fine-tuning) against training from scratch',
     )
-    .requiredOption('--data <data>', "the attacker's labelled training pool: mnist-train or a float32 .npy")
+    .option('--data <data>', "the attacker's labelled training pool: mnist-train or a float32 .npy")
     .option('--labels <file>', 'labels for .npy training data')
-    .requiredOption('--fraction <f>', 'fraction of the training pool the attacker has, in (0, 1]', fraction)
-    .option('--test <data>', 'held-out data to score attacks on', 'mnist-test')
+    .option('--fraction <f>', 'fraction of the training pool the attacker has, in (0, 1]')
+    .option('--test <data>', 'held-out data to score attacks on (default mnist-test)', 'mnist-test')
     .option('--test-labels <file>', 'labels for .npy test data')
-    .option('--test-limit <n>', 'score on the first n test samples only', positiveInt)
-    .option(
-      '--epochs <n>',
-      'training epochs of the training-based attacks (default: scaled to the data, 5..50)',
-      positiveInt,
-    )
-    .option('--seed <n>', 'seed of the data subset and every attack', integer, 1)
-    .option(
-      '--scratch-seeds <k>',
-      'from-scratch runs with independent seeds averaged into the yardstick',
-      positiveInt,
-      1,
-    )
+    .option('--test-limit <n>', 'score on the first n test samples only')
+    .option('--epochs <n>', 'training epochs of the training-based attacks (default: scaled to the data, 5..50)')
+    .option('--seed <n>', 'seed of the data subset and every attack', '1')
+    .option('--scratch-seeds <k>', 'from-scratch runs with independent seeds averaged into the yardstick', '1')
     .option(
       '--only <names>',
       `comma-separated attacks to run (the yardstick always runs): ${ATTACKS.map((a) => a.name).join(', ')}`,
     )
     .option('--json', 'print one JSON object')
     .action((file: string, flags: AttackFlags) => {
+      if (!flags.data) throw new EdgelockError('E_USAGE', 'missing --data <train npy|mnist-train>');
+      if (flags.fraction === undefined) throw new EdgelockError('E_USAGE', 'missing --fraction <f>');
+      const fraction = Number(flags.fraction);
+      const seed = Number(flags.seed ?? 1);
+      if (!Number.isInteger(seed)) throw new EdgelockError('E_USAGE', `--seed must be an integer, got '${flags.seed}'`);
       const only = flags.only
         ?.split(',')
         .map((s) => s.trim())
         .filter(Boolean);
       for (const name of only ?? [])
         if (!ATTACKS.some((a) => a.name === name)) throw new EdgelockError('E_USAGE', `unknown attack '${name}'`);
-      const { epochs, scratchSeeds } = flags;
+      const epochs = positiveInt('--epochs', flags.epochs);
+      const scratchSeeds = positiveInt('--scratch-seeds', flags.scratchSeeds) ?? 1;
       const model = loadOnnxFile(file);
       const train = loadLabelledSet(flags.data, flags.labels);
-      const test = loadLabelledSet(flags.test, flags.testLabels, flags.testLimit);
+      const test = loadLabelledSet(
+        flags.test ?? 'mnist-test',
+        flags.testLabels,
+        positiveInt('--test-limit', flags.testLimit),
+      );
       const report = runAttacks(model, train, test, {
-        fraction: flags.fraction,
-        seed: flags.seed,
+        fraction,
+        seed,
         budget: { ...(epochs ? { epochs } : {}), scratchSeeds },
         only,
         onRow: flags.json
