@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { asEdgelockError, EdgelockError } from '../errors';
 import { COMMANDS } from './commands';
 import { VERSION } from '../version';
+import { usageError } from './usage-error';
 
 function debugEnabled(argv: string[]): boolean {
   return argv.includes('--debug') || process.env.EDGELOCK_DEBUG === '1';
@@ -10,10 +11,9 @@ function debugEnabled(argv: string[]): boolean {
 
 function report(err: unknown, argv: string[]): number {
   if (err instanceof CommanderError) {
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
-      return 0;
-    process.stderr.write(`error E_USAGE: ${err.message.replace(/^error:\s*/, '')}\n`);
-    return 2;
+    const usage = usageError(err);
+    if (usage) process.stderr.write(usage.toLine() + '\n');
+    return usage ? 2 : 0;
   }
   const e: EdgelockError = asEdgelockError(err);
   process.stderr.write(e.toLine() + '\n');

@@ -8,6 +8,8 @@ import { VERSION } from '../version';
 import { InputLayout, lowerModel } from './lower/lower-model';
 import { prepareModel } from './prepare';
 import { TflGraph } from './tfl-graph';
+import { EdgelockMetadata, encodeProvenance, PROVENANCE_METADATA_KEY } from '../tflite/provenance';
+import { WATERMARK_METADATA_KEY } from '../watermark/metadata';
 
 export interface CompileFloatOptions {
   inputLayout?: InputLayout;
@@ -23,18 +25,6 @@ export interface CompiledFloat {
   model: Model;
   sourceSha256: string;
   notes: string[];
-}
-
-export const METADATA_KEY = 'edgelock';
-
-/** What the "edgelock" metadata entry holds (JSON). */
-export interface EdgelockMetadata {
-  version: string;
-  sourceSha256: string;
-  inputLayouts: string[];
-  /** Per input: the shape the .tflite expects, its layout and why (src/compiler/input-layout.ts). */
-  inputs?: { name: string; shape: number[]; layout: string; reason: string }[];
-  precision: 'float32' | 'int8';
 }
 
 export function sha256Hex(bytes: Uint8Array): string {
@@ -58,7 +48,7 @@ export function compileFloat(onnxBytes: Uint8Array, opts: CompileFloatOptions = 
  * ONNX metadata entries that travel into the .tflite unchanged (public records only: the
  * watermark commitment). The lock descriptor is rewritten by the lock path, never copied.
  */
-export const CARRIED_METADATA_KEYS: readonly string[] = ['edgelock.watermark'];
+export const CARRIED_METADATA_KEYS: readonly string[] = [WATERMARK_METADATA_KEY];
 
 function carryOnnxMetadata(graph: TflGraph, metadata: Record<string, string>): void {
   for (const key of CARRIED_METADATA_KEYS) {
@@ -83,5 +73,5 @@ export function stampProvenance(graph: TflGraph, sourceSha256: string, precision
     precision,
   };
   graph.description = `edgelock ${VERSION} ${precision}; source ONNX sha256 ${sourceSha256}`;
-  graph.metadata = { ...graph.metadata, [METADATA_KEY]: new TextEncoder().encode(JSON.stringify(meta)) };
+  graph.metadata = { ...graph.metadata, [PROVENANCE_METADATA_KEY]: encodeProvenance(meta) };
 }

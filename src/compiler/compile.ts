@@ -19,6 +19,13 @@ import { TflGraph, TflTensor } from './tfl-graph';
 
 export type Precision = 'float32' | 'int8';
 
+/** What compile uses when not told otherwise. */
+export const COMPILE_DEFAULTS: { inputLayout: InputLayout; calibrationMethod: RangeMethod; io: QuantizedIo } = {
+  inputLayout: 'auto',
+  calibrationMethod: 'minmax',
+  io: 'int8',
+};
+
 export interface CompileOptions {
   precision: Precision;
   /** int8 only: int8 (default) or float model inputs/outputs. */
@@ -81,7 +88,7 @@ function ioSummary(t: TflTensor, layout?: string, layoutReason?: string): IoSumm
 }
 
 export async function compileModel(onnxBytes: Uint8Array, opts: CompileOptions): Promise<CompileResult> {
-  const inputLayout = opts.inputLayout ?? 'auto';
+  const inputLayout = opts.inputLayout ?? COMPILE_DEFAULTS.inputLayout;
   const t0 = performance.now();
   const float = compileFloat(onnxBytes, { inputLayout, inputShapes: opts.inputShapes, file: opts.file });
   let graph = float.graph;
@@ -89,9 +96,11 @@ export async function compileModel(onnxBytes: Uint8Array, opts: CompileOptions):
   if (opts.precision === 'int8') {
     if (!opts.calibration) throw new EdgelockError('E_CALIB_DATA', 'an int8 compile needs calibration data (--calib)');
     const c0 = performance.now();
-    const ranges = await calibrate(float.model, opts.calibration, { method: opts.calibrationMethod ?? 'minmax' });
+    const ranges = await calibrate(float.model, opts.calibration, {
+      method: opts.calibrationMethod ?? COMPILE_DEFAULTS.calibrationMethod,
+    });
     calibrationMs = performance.now() - c0;
-    graph = quantizeGraph(graph, ranges, { io: opts.io ?? 'int8' });
+    graph = quantizeGraph(graph, ranges, { io: opts.io ?? COMPILE_DEFAULTS.io });
     stampProvenance(graph, float.sourceSha256, 'int8');
   }
   const bytes = serialize(graph);

@@ -23,7 +23,8 @@ import { buildPackage } from '../package/build';
 import { TfliteOracle } from '../tflite/oracle';
 import { unsealTflite } from '../lock/tflite-lock';
 import { readTflite } from '../tflite/reader';
-import { quantizeAffine, recordedInputLayouts, toModelLayout } from '../tflite/affine';
+import { quantizeAffine, toModelLayout } from '../tflite/affine';
+import { recordedInputLayouts } from '../tflite/provenance';
 import { humanBytes } from '../text/bytes';
 import { WatermarkRecord } from '../watermark/metadata';
 

@@ -5,7 +5,8 @@
  */
 import { EdgelockError } from '../errors';
 import { TfliteOracle } from '../tflite/oracle';
-import { quantizeAffine, recordedInputLayouts, toModelLayout } from '../tflite/affine';
+import { quantizeAffine, toModelLayout } from '../tflite/affine';
+import { recordedInputLayouts } from '../tflite/provenance';
 import { readTflite } from '../tflite/reader';
 import { argmax, LabelledSet } from './labelled-data';
 

@@ -7,12 +7,12 @@
 import { humanBytes } from '../text/bytes';
 import { formatShape } from '../text/shape';
 import { formatTable } from '../text/table';
-import { EdgelockMetadata, METADATA_KEY } from '../compiler/compile-float';
 import { runtimeScratchBytes } from '../compiler/runtime-scratch';
 import { planMemory } from '../compiler/memory-plan';
 import { EdgelockError } from '../errors';
 import { DTYPE_BYTES } from '../ir/tensor';
 import { microRegistrations } from '../tflite/opcodes';
+import { EdgelockMetadata, readProvenance } from '../tflite/provenance';
 import { readTflite, TfliteTensorInfo } from '../tflite/reader';
 import { validateTflite } from '../tflite/validate';
 import { Inspector } from './inspector';
@@ -108,15 +108,7 @@ export function inspectTflite(bytes: Uint8Array, file: string): TfliteReport {
     inputs: sg.inputs,
     outputs: sg.outputs,
   });
-  const metaEntry = info.metadata.find((m) => m.name === METADATA_KEY);
-  let edgelock: EdgelockMetadata | null = null;
-  if (metaEntry?.text) {
-    try {
-      edgelock = JSON.parse(metaEntry.text) as EdgelockMetadata;
-    } catch {
-      edgelock = null;
-    }
-  }
+  const edgelock = readProvenance(info.metadata);
   return {
     format: 'tflite',
     description: info.description,

@@ -30,21 +30,6 @@ export function nchwToNhwc(src: ArrayLike<number>, c: number, h: number, w: numb
 }
 
 /**
- * The input layouts edgelock recorded when it compiled a .tflite (its "edgelock" metadata entry:
- * src/compiler/input-layout.ts), or undefined for a model edgelock did not compile.
- */
-export function recordedInputLayouts(metadata: readonly { name: string; text?: string }[]): string[] | undefined {
-  const text = metadata.find((m) => m.name === 'edgelock')?.text;
-  if (!text) return undefined;
-  try {
-    const layouts = (JSON.parse(text) as { inputLayouts?: unknown }).inputLayouts;
-    return Array.isArray(layouts) && layouts.every((l) => typeof l === 'string') ? layouts : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
  * One float sample in the ONNX layout (`sampleShape`, e.g. [c, h, w]) in the layout of a model input of shape
  * `modelShape`. With the `layout` edgelock recorded for that input, the sample moves channels-last exactly when it
  * is 'nhwc'; without one (a .tflite from elsewhere), when the model takes [1, h, w, c] with c > 1.

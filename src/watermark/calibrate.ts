@@ -14,7 +14,12 @@ import { fitParallel } from '../train/parallel';
 import { Rng } from '../train/rng';
 import { NullCalibration, NullModelResult, summariseNull } from './null-rate';
 import { TriggerParams } from './params';
+import { readWatermarkedModel } from './model-file';
+import { RUNNERS } from './runners';
 import { BaseData, prepareTriggers } from './verify';
+
+/** What `watermark calibrate` uses when not told otherwise. */
+export const CALIBRATE_DEFAULTS = { models: 10, epochs: 1, probes: 9 };
 
 /** Anything that labels a batch of samples: a trained network or a model file's runner. */
 export interface CleanClassifier {
@@ -108,7 +113,7 @@ export async function calibrateNull(
   params: TriggerParams,
   base: BaseData,
   classifiers: AsyncIterable<CleanClassifier> | Iterable<CleanClassifier>,
-  probes = 9,
+  probes = CALIBRATE_DEFAULTS.probes,
   onModel?: (r: NullModelResult) => void,
 ): Promise<NullCalibration> {
   const sets = [signature, ...Array.from({ length: probes }, (_, i) => probeSignature(i + 1))].map(
@@ -133,4 +138,17 @@ export async function calibrateNull(
     onModel?.(r);
   }
   return summariseNull(params.classes, sets.length, results);
+}
+
+/** Clean models given as files (ONNX or TFLite), each opened in its runner only while it is queried. */
+export async function* fileClassifiers(files: readonly string[]): AsyncIterable<CleanClassifier> {
+  for (const file of files) {
+    const m = readWatermarkedModel(file);
+    const runner = await RUNNERS[m.format]!(m.bytes, file);
+    try {
+      yield { name: file, predict: (x, n) => runner.predict(x, n) };
+    } finally {
+      runner.dispose();
+    }
+  }
 }

@@ -46,7 +46,17 @@ export interface EmbedOptions {
   shouldStop?: () => boolean;
 }
 
-export const EMBED_DEFAULTS = { triggers: 100, strength: 3, mix: 0.1, epochs: 2, batchSize: 64, lr: 0.01, seed: 1 };
+export const EMBED_DEFAULTS = {
+  triggers: 100,
+  strength: 3,
+  /** stamped input positions, as a fraction of the input (at least one) */
+  positionsFraction: 0.05,
+  mix: 0.1,
+  epochs: 2,
+  batchSize: 64,
+  lr: 0.01,
+  seed: 1,
+};
 
 export interface EmbedResult {
   model: Model;
@@ -73,7 +83,7 @@ export async function embedWatermark(model: Model, o: EmbedOptions): Promise<Emb
   const strength = o.strength ?? EMBED_DEFAULTS.strength;
   const params: TriggerParams = {
     triggers: o.triggers ?? EMBED_DEFAULTS.triggers,
-    positions: o.positions ?? Math.max(1, Math.round(0.05 * size)),
+    positions: o.positions ?? Math.max(1, Math.round(EMBED_DEFAULTS.positionsFraction * size)),
     delta: Math.fround(strength * stats.std),
     range: [stats.min, stats.max],
     classes,

@@ -9,7 +9,8 @@ import { EdgelockError } from '../errors';
 import { FormatName } from '../formats/detect';
 import { readOnnx } from '../onnx/reader';
 import { TfliteOracle } from '../tflite/oracle';
-import { nchwToNhwc, quantizeAffine, recordedInputLayouts } from '../tflite/affine';
+import { nchwToNhwc, quantizeAffine } from '../tflite/affine';
+import { recordedInputLayouts } from '../tflite/provenance';
 import { readTflite } from '../tflite/reader';
 import { createSession, ort } from '../onnx/ort-session';
 
@@ -92,7 +93,7 @@ async function tfliteRunner(bytes: Uint8Array, file: string): Promise<Classifier
   const classes = output.shape[output.shape.length - 1];
   const tflShape = input.shape;
   // samples arrive in the ONNX order and move channels-last only for an input edgelock moved
-  // ('nhwc' in the metadata "edgelock".inputLayouts; a .tflite without that record is taken as NHWC).
+  // ('nhwc' in the recorded input layouts, src/tflite/provenance.ts; a .tflite without that record is taken as NHWC).
   const layout = recordedInputLayouts(info.metadata)?.[0];
   const nhwc = tflShape.length === 4 && (layout ?? 'nhwc') === 'nhwc';
   const sampleShape = nhwc ? [tflShape[3], tflShape[1], tflShape[2]] : tflShape.slice(1);

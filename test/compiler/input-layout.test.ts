@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { register } from '../../src/cli/commands/compile';
-import { METADATA_KEY } from '../../src/compiler/compile-float';
+import { readProvenance } from '../../src/tflite/provenance';
 import { decideInputLayouts } from '../../src/compiler/input-layout';
 import { inferShapes } from '../../src/ops/shape-inference';
 import { readOnnx } from '../../src/onnx';
@@ -110,9 +110,7 @@ test('compile prints the input shape the .tflite expects and why; the metadata r
   expect(text).toMatch(
     /input 'image' \[1,12,10,3\]: already channels-last in the ONNX graph: feeds Transpose \[0,3,1,2\]/,
   );
-  const meta = JSON.parse(
-    readTflite(new Uint8Array(fs.readFileSync(out))).metadata.find((m) => m.name === METADATA_KEY)!.text!,
-  );
+  const meta = readProvenance(readTflite(new Uint8Array(fs.readFileSync(out))).metadata)!;
   expect(meta.inputLayouts).toEqual(['onnx-nhwc']);
   expect(meta.inputs).toEqual([
     {

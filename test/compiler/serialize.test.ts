@@ -1,7 +1,8 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { compileFloat, METADATA_KEY } from '../../src/compiler/compile-float';
+import { compileFloat } from '../../src/compiler/compile-float';
+import { readProvenance } from '../../src/tflite/provenance';
 import * as flatbuffers from 'flatbuffers';
 import { CompileResult, compileModel } from '../../src/compiler/compile';
 import { serialize } from '../../src/compiler/serialize';
@@ -62,9 +63,8 @@ describe('emitted .tflite files', () => {
       const sha = createHash('sha256').update(f.onnx).digest('hex');
       expect(f.info.description).toContain(VERSION);
       expect(f.info.description).toContain(sha);
-      const entry = f.info.metadata.find((m) => m.name === METADATA_KEY)!;
       const g = f.compiled.graph;
-      expect(JSON.parse(entry.text!)).toEqual({
+      expect(readProvenance(f.info.metadata)).toEqual({
         version: VERSION,
         sourceSha256: sha,
         inputLayouts: g.inputLayouts,

@@ -1,6 +1,7 @@
 import { spawnSync } from 'child_process';
 import { resolve } from 'path';
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
+import { usageError } from '../../src/cli/usage-error';
 
 export const ROOT = resolve(__dirname, '..', '..');
 export const CLI = resolve(ROOT, 'dist', 'cli', 'main.js');
@@ -37,7 +38,8 @@ export function jsonLines(stdout: string): Record<string, any>[] {
 
 /**
  * Runs `edgelock <args>` in-process against the given command registrations (commander with exitOverride, so
- * errors reject instead of exiting) and returns what the commands printed on stdout.
+ * errors reject instead of exiting; commander's own parse errors reject as the E_USAGE error the CLI prints) and
+ * returns what the commands printed on stdout.
  */
 export async function runCommandsInProcess(
   registrations: ReadonlyArray<(program: Command) => unknown>,
@@ -52,6 +54,8 @@ export async function runCommandsInProcess(
   });
   try {
     await program.parseAsync(args, { from: 'user' });
+  } catch (e) {
+    throw e instanceof CommanderError ? (usageError(e) ?? e) : e;
   } finally {
     spy.mockRestore();
   }

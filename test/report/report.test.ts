@@ -249,7 +249,7 @@ describe('edgelock report on the command line', () => {
     expect(await code([model])).toBe('E_USAGE');
     expect(await code([model, '--json', '--attacks'])).toBe('E_USAGE');
     expect(await code([model, '--json', '--owner', 'x', '--base', 'mnist-train'])).toBe('E_USAGE');
-    expect(await code([model, '--json', '--lock-attacks', 'nope'])).toBe('commander.invalidArgument');
+    expect(await code([model, '--json', '--lock-attacks', 'nope'])).toBe('E_USAGE');
     const notModel = join(dir, 'notes.txt');
     writeFileSync(notModel, 'hello');
     expect(await code([notModel, '--json'])).toBe('E_FORMAT_UNKNOWN');

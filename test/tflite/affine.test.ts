@@ -10,7 +10,7 @@ import { TfliteBuilder, options } from '../../src/tflite/builder';
 import { QuantizeOptionsT, TensorType } from '../../src/tflite/generated';
 import { TFLITE_OPS } from '../../src/tflite/builtins';
 import { runTflite } from '../../src/tflite/oracle';
-import { nchwToNhwc, quantizeAffine, recordedInputLayouts, toModelLayout } from '../../src/tflite/affine';
+import { nchwToNhwc, quantizeAffine, toModelLayout } from '../../src/tflite/affine';
 
 async function runtimeQuantize(x: Float32Array, scale: number, zeroPoint: number): Promise<number[]> {
   const n = x.length;
@@ -84,12 +84,4 @@ test('toModelLayout follows the layout edgelock recorded, even where the shapes 
   expect(toModelLayout(x, [2, 2, 2], [1, 2, 2, 2], 'onnx-nhwc')).toBe(x); // the ONNX input was channels-last already
   expect(toModelLayout(x, [2, 2, 2], [1, 2, 2, 2], 'nchw')).toBe(x);
   expect(Array.from(toModelLayout(x, [2, 2, 2], [1, 2, 2, 2]))).toEqual(moved); // no record: shape heuristic
-});
-
-test('recordedInputLayouts reads the "edgelock" metadata entry and ignores anything else', () => {
-  expect(recordedInputLayouts([{ name: 'edgelock', text: JSON.stringify({ inputLayouts: ['onnx-nhwc'] }) }])).toEqual([
-    'onnx-nhwc',
-  ]);
-  expect(recordedInputLayouts([{ name: 'edgelock', text: 'not json' }])).toBeUndefined();
-  expect(recordedInputLayouts([{ name: 'other', text: '{}' }])).toBeUndefined();
 });

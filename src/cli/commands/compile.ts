@@ -8,10 +8,10 @@
  * nhwc always moves them; nchw keeps the ONNX order at the cost of one TRANSPOSE (free when the
  * input has one channel). The summary prints each input's shape and why.
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import * as path from 'path';
 import { cArrayHeader } from '../../compiler/c-array';
-import { compileModel, CompileOptions, CompileSummary } from '../../compiler/compile';
+import { COMPILE_DEFAULTS, compileModel, CompileOptions, CompileSummary } from '../../compiler/compile';
 import { compileLocked } from '../../lock/compile-locked';
 import { LOCK_METADATA_KEY } from '../../lock/descriptor';
 import { readOnnx } from '../../onnx/reader';
@@ -32,7 +32,7 @@ import { collect } from '../repeatable';
 import { checkOutputPaths } from '../../formats/output-guard';
 
 interface CompileFlags {
-  output?: string;
+  output: string;
   float?: boolean;
   int8?: boolean;
   calib?: string;
@@ -50,18 +50,8 @@ const IO_MODES = ['int8', 'float'];
 const LAYOUTS = ['auto', 'nhwc', 'nchw'];
 const METHODS = ['minmax', 'percentile', 'mse'];
 
-function oneOf(flag: string, value: string | undefined, allowed: string[]): void {
-  if (value !== undefined && !allowed.includes(value)) {
-    throw new EdgelockError('E_USAGE', `${flag} must be one of ${allowed.join(', ')}, got '${value}'`);
-  }
-}
-
 function checkFlags(f: CompileFlags): 'float32' | 'int8' {
-  if (!f.output) throw new EdgelockError('E_USAGE', 'missing -o <out.tflite>');
   if (f.float && f.int8) throw new EdgelockError('E_USAGE', '--float and --int8 exclude each other');
-  oneOf('--io', f.io, IO_MODES);
-  oneOf('--input-layout', f.inputLayout, LAYOUTS);
-  oneOf('--calib-method', f.calibMethod, METHODS);
   const precision = f.int8 || (!f.float && f.calib) ? 'int8' : 'float32';
   if (precision === 'float32') {
     if (f.calib) throw new EdgelockError('E_USAGE', '--calib applies to --int8 compiles');
@@ -115,15 +105,27 @@ export function register(program: Command): Command {
   return program
     .command('compile <model>')
     .description('compile an ONNX model to a TFLite flatbuffer for TFLite Micro (float32, or int8 calibrated on data)')
-    .option('-o, --output <file>', 'the .tflite file to write')
+    .requiredOption('-o, --output <file>', 'the .tflite file to write')
     .option('--float', 'float32 model')
     .option('--int8', 'full-integer int8 model (needs --calib)')
     .option('--calib <data>', 'calibration samples: a float32 .npy (first dim = samples), or mnist-train / mnist-test')
-    .option('--calib-method <method>', 'activation ranges: minmax (default), percentile or mse')
-    .option('--io <mode>', 'int8 models: int8 (default) or float input/output tensors')
-    .option(
-      '--input-layout <layout>',
-      'how a rank-4 model input is fed: auto (default: keep an input the ONNX graph already takes channels-last, move NCHW ones channels-last), nhwc or nchw',
+    .addOption(
+      new Option(
+        '--calib-method <method>',
+        `activation ranges (default ${COMPILE_DEFAULTS.calibrationMethod})`,
+      ).choices(METHODS),
+    )
+    .addOption(
+      new Option(
+        '--io <mode>',
+        `int8 models: the type of the input/output tensors (default ${COMPILE_DEFAULTS.io})`,
+      ).choices(IO_MODES),
+    )
+    .addOption(
+      new Option(
+        '--input-layout <layout>',
+        `how a rank-4 model input is fed (default ${COMPILE_DEFAULTS.inputLayout}); auto keeps an input the ONNX graph already takes channels-last and moves NCHW ones channels-last`,
+      ).choices(LAYOUTS),
     )
     .option(
       '--input-shape <name:dims>',
@@ -167,13 +169,13 @@ export function register(program: Command): Command {
       const result = await compile(bytes, {
         precision,
         io: flags.io as 'int8' | 'float' | undefined,
-        inputLayout: (flags.inputLayout ?? 'auto') as InputLayout,
+        inputLayout: (flags.inputLayout ?? COMPILE_DEFAULTS.inputLayout) as InputLayout,
         inputShapes,
         calibration: data ? { data: data.data, count: data.count, sampleShape: data.sampleShape } : undefined,
         calibrationMethod: flags.calibMethod as RangeMethod | undefined,
         file,
       });
-      const out = flags.output!;
+      const out = flags.output;
       writeFileAtomic(out, result.bytes);
       let header: string | undefined;
       if (flags.cArray) {

@@ -1,24 +1,18 @@
 import { Command } from 'commander';
 import { Writable } from 'stream';
 import { resolve } from 'path';
-import { EdgelockError } from '../../errors';
 import { DEFAULT_BOARD, DEFAULT_MODEL, formatMainJob, runMainJob } from '../../demo/main-job';
 import { printJson } from '../output';
+import { positiveInt } from '../option-parsers';
 
 interface DemoFlags {
   model: string;
   out: string;
-  samples: string;
-  runs: string;
-  epochs: string;
+  samples: number;
+  runs: number;
+  epochs: number;
   board: string;
   json?: boolean;
-}
-
-function positive(flag: string, v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new EdgelockError('E_USAGE', `${flag} must be a positive integer`);
-  return n;
 }
 
 export function register(program: Command): Command {
@@ -33,15 +27,13 @@ export function register(program: Command): Command {
       'where to write the artefacts (keys, models, packages, factory database, board state)',
       'demo-out',
     )
-    .option('--samples <n>', 'MNIST test images for the host accuracy checks', '1000')
-    .option('--runs <n>', 'MNIST test images run on each board', '20')
-    .option('--epochs <n>', 'watermark embedding epochs', '2')
+    .option('--samples <n>', 'MNIST test images for the host accuracy checks', positiveInt, 1000)
+    .option('--runs <n>', 'MNIST test images run on each board', positiveInt, 20)
+    .option('--epochs <n>', 'watermark embedding epochs', positiveInt, 2)
     .option('--board <name>', 'emulated board type (qemu-mps2-an386: the Cortex-M4 without TrustZone)', DEFAULT_BOARD)
     .option('--json', 'print one JSON object (progress goes nowhere)')
     .action(async (flags: DemoFlags) => {
-      const samples = positive('--samples', flags.samples);
-      const runs = positive('--runs', flags.runs);
-      const epochs = positive('--epochs', flags.epochs);
+      const { samples, runs, epochs } = flags;
       const json = Boolean(flags.json);
       const sink = new Writable({ write: (_c, _e, cb) => cb() });
       const log = json ? () => undefined : (l: string) => process.stdout.write(l + '\n');

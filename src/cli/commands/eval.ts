@@ -3,20 +3,20 @@
  *   [--key <keyfile> [--device-uid <uid>]] [--no-key-check] [--limit <n>] [--json]`
  */
 import { Command } from 'commander';
-import { EdgelockError } from '../../errors';
 import { readFileBytes } from '../../formats/load';
 import { evaluateModelFile } from '../../eval/evaluate';
 import { loadLabelledSet } from '../../eval/labelled-data';
 import { printJson } from '../output';
 import { keyMaterialFromFlags } from './key-flags';
+import { positiveInt } from '../option-parsers';
 
 interface EvalFlags {
-  data?: string;
+  data: string;
   labels?: string;
   key?: string;
   deviceUid?: string;
   keyCheck?: boolean;
-  limit?: string;
+  limit?: number;
   json?: boolean;
 }
 
@@ -26,23 +26,16 @@ export function register(program: Command): Command {
     .description(
       'accuracy of an ONNX (onnxruntime) or TFLite (TFLite runtime) classifier; locked models are unlocked only with their key',
     )
-    .option('--data <data>', 'samples: mnist-test, mnist-train or a float32 .npy')
+    .requiredOption('--data <data>', 'samples: mnist-test, mnist-train or a float32 .npy')
     .option('--labels <file>', 'labels for .npy samples (.npy of integers or IDX)')
     .option('--key <keyfile>', 'master key file: unlock a locked model first')
     .option('--device-uid <uid>', 'the device uid a device-bound model was locked to (hex)')
     .option('--no-key-check', 'unlock even when the key id does not match (shows what a wrong key gives)')
-    .option('--limit <n>', 'evaluate only the first n samples')
+    .option('--limit <n>', 'evaluate only the first n samples', positiveInt)
     .option('--json', 'print {"accuracy":..,"samples":..,...}')
     .action(async (file: string, flags: EvalFlags) => {
-      if (!flags.data) throw new EdgelockError('E_USAGE', 'missing --data <npy|mnist-test>');
-      let limit: number | undefined;
-      if (flags.limit !== undefined) {
-        limit = Number(flags.limit);
-        if (!Number.isInteger(limit) || limit < 1)
-          throw new EdgelockError('E_USAGE', `--limit must be a positive integer, got '${flags.limit}'`);
-      }
       const material = keyMaterialFromFlags(flags);
-      const data = loadLabelledSet(flags.data, flags.labels, limit);
+      const data = loadLabelledSet(flags.data, flags.labels, flags.limit);
       const r = await evaluateModelFile(readFileBytes(file), data, {
         material,
         verify: flags.keyCheck !== false,

@@ -3,8 +3,7 @@
  * `edgelock factory export --db <file|url> --format csv|json [-o <file>]`: every event, for other systems.
  * Both read either backend (SQLite file or postgres:// URL; EDGELOCK_DB when --db is absent) and never create one.
  */
-import { Command } from 'commander';
-import { EdgelockError } from '../../errors';
+import { Command, Option } from 'commander';
 import { FactoryDb, dbSpec } from '../../factory/db';
 import { EXPORT_FORMATS, ExportFormat, exportEvents } from '../../factory/export';
 import { formatReport } from '../../factory/report';
@@ -40,20 +39,18 @@ export function register(program: Command): Command {
     .command('export')
     .description('write every factory event as CSV or JSON (never a key)')
     .option('--db <file|url>', 'the factory database: a SQLite file or postgres://… (default: $EDGELOCK_DB)')
-    .option('--format <csv|json>', 'csv (RFC 4180, header line) or json (an array of objects)')
+    .addOption(
+      new Option('--format <csv|json>', 'csv (RFC 4180, header line) or json (an array of objects)')
+        .choices(EXPORT_FORMATS)
+        .makeOptionMandatory(),
+    )
     .option('-o, --output <file>', 'write to this file (atomically) instead of stdout')
-    .action((f: { db?: string; format?: string; output?: string }) => {
-      if (!f.format || !(EXPORT_FORMATS as readonly string[]).includes(f.format)) {
-        throw new EdgelockError(
-          'E_USAGE',
-          `--format must be one of ${EXPORT_FORMATS.join(', ')}${f.format ? `, not '${f.format}'` : ''}`,
-        );
-      }
-      return withDb(f.db, async (db) => {
-        const text = exportEvents(await db.events(), f.format as ExportFormat);
+    .action((f: { db?: string; format: ExportFormat; output?: string }) =>
+      withDb(f.db, async (db) => {
+        const text = exportEvents(await db.events(), f.format);
         if (f.output) writeFileAtomic(f.output, text);
         else process.stdout.write(text);
-      });
-    });
+      }),
+    );
   return factory;
 }

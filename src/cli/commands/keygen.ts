@@ -1,6 +1,5 @@
 /** `edgelock keygen -o <master.key> [--json]`: 32 random bytes, mode 0600, never overwrites; prints only the key id. */
 import { Command } from 'commander';
-import { EdgelockError } from '../../errors';
 import { createKeyFile, readKeyFile } from '../../keys/key-file';
 import { keyId } from '../../keys/derive';
 import { printJson } from '../output';
@@ -9,10 +8,9 @@ export function register(program: Command): Command {
   return program
     .command('keygen')
     .description('create a vendor master key file (32 random bytes, mode 0600); prints its key id, never the key')
-    .option('-o, --output <file>', 'the key file to create (refused if it exists)')
+    .requiredOption('-o, --output <file>', 'the key file to create (refused if it exists)')
     .option('--json', 'print one JSON object')
-    .action((flags: { output?: string; json?: boolean }) => {
-      if (!flags.output) throw new EdgelockError('E_USAGE', 'missing -o <master.key>');
+    .action((flags: { output: string; json?: boolean }) => {
       createKeyFile(flags.output);
       const key = readKeyFile(flags.output);
       const id = keyId(key);

@@ -2,7 +2,7 @@
  * `edgelock lock <in.onnx> -o <locked.onnx> --key <keyfile> (--device-uid <uid> | --model-key)
  *   [--scheme seal|hpnn] [--json]`
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { EdgelockError } from '../../errors';
 import { writeFileAtomic } from '../../formats/atomic-write';
 import { loadOnnxFile } from '../../formats/load';
@@ -16,11 +16,11 @@ import { formatTable } from '../../text/table';
 import { keyMaterialFromFlags } from './key-flags';
 
 interface LockFlags {
-  output?: string;
-  key?: string;
+  output: string;
+  key: string;
   deviceUid?: string;
   modelKey?: boolean;
-  scheme?: string;
+  scheme: string;
   json?: boolean;
 }
 
@@ -30,19 +30,17 @@ export function register(program: Command): Command {
     .description(
       'key-lock an ONNX model to a device (or to a per-model key); the locked model is useless without the key',
     )
-    .option('-o, --output <file>', 'the locked .onnx to write')
-    .option('--key <keyfile>', 'the vendor master key file')
+    .requiredOption('-o, --output <file>', 'the locked .onnx to write')
+    .requiredOption('--key <keyfile>', 'the vendor master key file')
     .option('--device-uid <uid>', 'bind the lock to one device: its unique id in hex (from `edgelock device info`)')
     .option('--model-key', 'bind the lock to a per-model key, delivered wrapped to each device by its package')
-    .option('--scheme <name>', `locking scheme: ${Object.keys(SCHEMES).join(', ')} (default ${DEFAULT_SCHEME})`)
+    .addOption(new Option('--scheme <name>', 'locking scheme').choices(Object.keys(SCHEMES)).default(DEFAULT_SCHEME))
     .option('--json', 'print one JSON object')
     .action((file: string, flags: LockFlags) => {
-      if (!flags.output) throw new EdgelockError('E_USAGE', 'missing -o <locked.onnx>');
-      if (!flags.key) throw new EdgelockError('E_USAGE', 'missing --key <keyfile>');
       if (!!flags.deviceUid === !!flags.modelKey)
         throw new EdgelockError('E_USAGE', 'give exactly one of --device-uid <uid> and --model-key');
       checkOutputPaths([flags.output], [file, flags.key]);
-      const scheme = schemeByName(flags.scheme ?? DEFAULT_SCHEME);
+      const scheme = schemeByName(flags.scheme);
       const material = keyMaterialFromFlags(flags)!;
       const model = loadOnnxFile(file);
       prepareModel(model); // the same validation as compile: a model compile refuses is not locked

@@ -3,7 +3,6 @@
  *   --security-counter <n> [--json]`  an authenticated package for one board (docs/package.md)
  */
 import { Command } from 'commander';
-import { EdgelockError } from '../../errors';
 import { writeFileAtomic } from '../../formats/atomic-write';
 import { readFileBytes } from '../../formats/load';
 import { checkOutputPaths } from '../../formats/output-guard';
@@ -16,10 +15,10 @@ import { humanBytes } from '../../text/bytes';
 import { COUNTER_JUMP_LIMIT, COUNTER_MAX, parseSecurityCounter } from '../../package/security-counter';
 
 interface PackageFlags {
-  output?: string;
-  key?: string;
-  deviceUid?: string;
-  version?: string;
+  output: string;
+  key: string;
+  deviceUid: string;
+  version: string;
   securityCounter?: string;
   previousCounter?: string;
   allowCounterJump?: boolean;
@@ -30,11 +29,14 @@ export function register(program: Command): Command {
   return program
     .command('package <model>')
     .description('wrap a compiled .tflite into an authenticated package (.elp) for one board')
-    .option('-o, --output <file>', 'the package to write (atomically)')
-    .option('--key <keyfile>', 'the vendor master key')
-    .option('--device-uid <uid>', 'the unique id of the board the package is for (hex, as `device info` prints it)')
-    .option('--version <semver>', 'the model version, e.g. 1.0.0')
-    .option(
+    .requiredOption('-o, --output <file>', 'the package to write (atomically)')
+    .requiredOption('--key <keyfile>', 'the vendor master key')
+    .requiredOption(
+      '--device-uid <uid>',
+      "the unique id of the board the package is for (hex, as `device info` prints it): packages are per device, their tag is keyed by that board's device key (docs/package.md)",
+    )
+    .requiredOption('--version <semver>', 'the model version, e.g. 1.0.0')
+    .requiredOption(
       '--security-counter <n>',
       `anti-rollback counter 0..${COUNTER_MAX}: boards refuse packages below the counter they hold`,
     )
@@ -45,15 +47,6 @@ export function register(program: Command): Command {
     .option('--allow-counter-jump', `allow a counter more than ${COUNTER_JUMP_LIMIT} above the previous one`)
     .option('--json', 'print one JSON object')
     .action((model: string, f: PackageFlags) => {
-      if (!f.output) throw new EdgelockError('E_USAGE', 'missing -o <pkg.elp>');
-      if (!f.key) throw new EdgelockError('E_USAGE', 'missing --key <master keyfile>');
-      if (!f.deviceUid) {
-        throw new EdgelockError(
-          'E_USAGE',
-          "missing --device-uid <uid>: packages are per device (their tag is keyed by that board's device key; see docs/package.md)",
-        );
-      }
-      if (!f.version) throw new EdgelockError('E_USAGE', 'missing --version <semver>');
       checkOutputPaths([f.output], [model, f.key]);
       const counter = parseSecurityCounter(f);
       const uid = parseBoardUid(f.deviceUid);

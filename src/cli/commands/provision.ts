@@ -12,14 +12,15 @@ import { FactoryDb, dbSpec } from '../../factory/db';
 import { collectPorts, exitCodeFor } from '../../factory/multi-board';
 import { defaultOperator, provision, typedConfirmation } from '../../factory/provision';
 import { readKeyFile } from '../../keys/key-file';
+import { nonNegativeNumber } from '../option-parsers';
 
 interface Flags {
   port: string[];
-  masterKey?: string;
+  masterKey: string;
   db?: string;
   station?: string;
   operator?: string;
-  dbRetry?: string;
+  dbRetry: number;
   dryRun?: boolean;
   yes?: boolean;
   json?: boolean;
@@ -37,7 +38,7 @@ export function register(program: Command): Command {
       collectPorts,
       [],
     )
-    .option('--master-key <file>', 'the vendor master key file (edgelock keygen)')
+    .requiredOption('--master-key <file>', 'the vendor master key file (edgelock keygen)')
     .option(
       '--db <file|url>',
       'the factory database: a SQLite file (created if missing) or postgres://… shared by several stations (default: $EDGELOCK_DB)',
@@ -47,7 +48,8 @@ export function register(program: Command): Command {
     .option(
       '--db-retry <seconds>',
       'PostgreSQL: how long to retry while the server cannot be reached before stopping',
-      '30',
+      nonNegativeNumber,
+      30,
     )
     .option('--dry-run', 'show what would be written and record it as a dry run; write nothing')
     .option('--yes', 'skip the typed confirmation')
@@ -55,11 +57,8 @@ export function register(program: Command): Command {
     .action(async (f: Flags) => {
       if (f.port.length === 0)
         throw new EdgelockError('E_USAGE', 'missing --port <serial port> (repeat it for several boards)');
-      if (!f.masterKey) throw new EdgelockError('E_USAGE', 'missing --master-key <file>');
       const spec = dbSpec(f.db);
-      const retryS = Number(f.dbRetry);
-      if (!Number.isFinite(retryS) || retryS < 0)
-        throw new EdgelockError('E_USAGE', `--db-retry takes a number of seconds, not '${f.dbRetry}'`);
+      const retryS = f.dbRetry;
       const interactive = !f.yes && !f.dryRun;
       if (interactive && !process.stdin.isTTY) {
         throw new EdgelockError(

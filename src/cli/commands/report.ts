@@ -18,6 +18,7 @@ import { DEFAULT_ALPHA } from '../../watermark/score';
 import { ownerSignature } from '../../watermark/signature';
 import { printJson } from '../output';
 import { keyMaterialFromFlags } from './key-flags';
+import { commaList, fraction, openUnit, positiveInt } from '../option-parsers';
 
 interface Flags {
   output?: string;
@@ -44,23 +45,6 @@ interface Flags {
   runs: number;
 }
 
-const positiveInt =
-  (name: string) =>
-  (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
-    return n;
-  };
-const fractionArg = (v: string): number => {
-  const n = Number(v);
-  if (!(n > 0 && n <= 1)) throw new InvalidArgumentError('must be in (0, 1]');
-  return n;
-};
-const alphaArg = (v: string): number => {
-  const n = Number(v);
-  if (!(n > 0 && n < 1)) throw new InvalidArgumentError('must be in (0, 1)');
-  return n;
-};
 const attackList = (v: string): string[] => {
   const names = v.split(',').map((x) => x.trim());
   const unknown = names.filter((n) => !ATTACKS.some((a) => a.name === n));
@@ -70,7 +54,6 @@ const attackList = (v: string): string[] => {
     );
   return names;
 };
-const listArg = (v: string): number[] => v.split(',').map((x) => positiveInt('--queries')(x.trim()));
 
 export function register(program: Command): Command {
   return program
@@ -86,7 +69,7 @@ export function register(program: Command): Command {
     )
     .option('--data <data>', 'labelled test data: mnist-test or a float32 .npy')
     .option('--labels <file>', 'labels for a .npy --data')
-    .option('--limit <n>', 'test samples to use', positiveInt('--limit'), 1000)
+    .option('--limit <n>', 'test samples to use', positiveInt, 1000)
     .option('--base <data>', "training data: the watermark's base data and the attacker's data (mnist-train or .npy)")
     .option('--base-labels <file>', 'labels for a .npy --base')
     .option('--key <keyfile>', 'master key file: measure the locked model as a key holder runs it')
@@ -94,24 +77,19 @@ export function register(program: Command): Command {
     .option('--owner <id>', 'owner id of the watermark to check')
     .option('--owner-key <file>', 'the owner key (default: --key)')
     .option('--null <file|rate>', 'null match rate of the watermark test: a calibration JSON or a number (default 1/C)')
-    .option('--alpha <a>', 'p-value threshold of the watermark verdict', alphaArg, DEFAULT_ALPHA)
+    .option('--alpha <a>', 'p-value threshold of the watermark verdict', openUnit, DEFAULT_ALPHA)
     .option('--attacks', 'run the attacks: on the lock, and pruning / fine-tuning / extraction on the watermark')
     .option(
       '--fraction <f>',
       "attacker's fraction of the training data for the lock attacks",
-      fractionArg,
+      fraction,
       DEFAULT_BUDGETS.fraction,
     )
-    .option(
-      '--epochs <n>',
-      'training epochs of every training-based attack',
-      positiveInt('--epochs'),
-      DEFAULT_BUDGETS.epochs,
-    )
+    .option('--epochs <n>', 'training epochs of every training-based attack', positiveInt, DEFAULT_BUDGETS.epochs)
     .option(
       '--queries <list>',
       'query budgets of the extraction attack, comma-separated',
-      listArg,
+      commaList(positiveInt),
       DEFAULT_BUDGETS.queryBudgets,
     )
     .option(
@@ -119,9 +97,9 @@ export function register(program: Command): Command {
       `lock attacks to run, comma-separated (default all: ${ATTACKS.map((a) => a.name).join(', ')})`,
       attackList,
     )
-    .option('--threads <n>', 'training threads', positiveInt('--threads'))
+    .option('--threads <n>', 'training threads', positiveInt)
     .option('--boards <port...>', 'boards to measure: attestation, whether they run this package, work per inference')
-    .option('--runs <n>', 'labelled samples run on each board', positiveInt('--runs'), 10)
+    .option('--runs <n>', 'labelled samples run on each board', positiveInt, 10)
     .action(async (file: string, f: Flags) => {
       if (!f.output && !f.json) throw new EdgelockError('E_USAGE', 'pass -o <report.html>, --json, or both');
       if (f.attacks && !f.base)

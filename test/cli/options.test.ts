@@ -1,0 +1,94 @@
+/**
+ * Thin commands: commander checks required options and parses numbers with the shared parsers
+ * (src/cli/option-parsers.ts); its errors are one-line E_USAGE errors; help prints the defaults the code uses.
+ */
+import { CALIBRATE_DEFAULTS } from '../../src/watermark/calibrate';
+import { EMBED_DEFAULTS } from '../../src/watermark/embed';
+import { DEFAULT_ALPHA } from '../../src/watermark/score';
+import { fraction, integer, nonNegativeInt, openUnit, positiveInt } from '../../src/cli/option-parsers';
+import { COMPILE_DEFAULTS } from '../../src/compiler/compile';
+import { DEFAULT_SCHEME } from '../../src/lock/schemes';
+import { runCli } from '../helpers/cli';
+
+const oneLine = (s: string) => s.replace(/\s+/g, ' ');
+
+test('watermark embed --help prints the defaults embedWatermark uses', () => {
+  const r = runCli(['watermark', 'embed', '--help']);
+  expect(r.status).toBe(0);
+  const help = oneLine(r.stdout);
+  expect(help).toContain(`data standard deviations (default: ${EMBED_DEFAULTS.strength})`);
+  expect(help).toContain(`number of triggers (default: ${EMBED_DEFAULTS.triggers})`);
+  expect(help).toContain(`fine-tuning epochs (default: ${EMBED_DEFAULTS.epochs})`);
+  expect(help).toContain(`(default ${100 * EMBED_DEFAULTS.positionsFraction}% of the input)`);
+  expect(help).toContain(`(default: ${EMBED_DEFAULTS.lr})`);
+});
+
+test('watermark calibrate and verify --help print the defaults their code uses', () => {
+  const cal = oneLine(runCli(['watermark', 'calibrate', '--help']).stdout);
+  expect(cal).toContain(`clean models to train (default: ${CALIBRATE_DEFAULTS.models})`);
+  expect(cal).toContain(`epochs per clean model (default: ${CALIBRATE_DEFAULTS.epochs})`);
+  expect(cal).toContain(`in addition to the owner's (default: ${CALIBRATE_DEFAULTS.probes})`);
+  const verify = oneLine(runCli(['watermark', 'verify', '--help']).stdout);
+  expect(verify).toContain(`threshold for the verdict (default: ${DEFAULT_ALPHA})`);
+});
+
+test('compile and lock --help print the defaults their code uses', () => {
+  const compile = oneLine(runCli(['compile', '--help']).stdout);
+  expect(compile).toContain(`activation ranges (default ${COMPILE_DEFAULTS.calibrationMethod})`);
+  expect(compile).toContain(`input/output tensors (default ${COMPILE_DEFAULTS.io})`);
+  expect(compile).toContain(`is fed (default ${COMPILE_DEFAULTS.inputLayout})`);
+  expect(oneLine(runCli(['lock', '--help']).stdout)).toContain(
+    `locking scheme (choices: "seal", "hpnn", default: "${DEFAULT_SCHEME}")`,
+  );
+});
+
+const W = ['--owner', 'acme', '--key', 'k.key', '--data', 'mnist-train'];
+test.each([
+  [
+    ['watermark', 'embed', 'in.onnx', '-o', 'out.onnx', '--key', 'k', '--data', 'mnist-train'],
+    /required option '--owner <id>'/,
+  ],
+  [['watermark', 'embed', 'in.onnx', ...W], /required option '-o, --output <out.onnx>'/],
+  [
+    ['watermark', 'embed', 'in.onnx', '-o', 'o.onnx', ...W, '--triggers', '1.5'],
+    /'--triggers <n>' argument '1.5' is invalid/,
+  ],
+  [['watermark', 'embed', 'in.onnx', '-o', 'o.onnx', ...W, '--epochs', '0'], /'--epochs <n>' argument '0' is invalid/],
+  [['watermark', 'verify', 'm.onnx', ...W, '--alpha', 'x'], /'--alpha <a>' argument 'x' is invalid/],
+  [['watermark', 'calibrate', 'm.onnx', '--owner', 'a', '--key', 'k'], /required option '--data <data>'/],
+  [['lock', 'm.onnx', '--key', 'k', '--device-uid', '00'], /required option '-o, --output <file>'/],
+  [
+    ['lock', 'm.onnx', '-o', 'l.onnx', '--key', 'k', '--model-key', '--scheme', 'xor'],
+    /'--scheme <name>' argument 'xor' is invalid/,
+  ],
+  [
+    ['package', 'm.tflite', '-o', 'p.elp', '--key', 'k', '--version', '1.0.0', '--security-counter', '1'],
+    /required option '--device-uid <uid>'/,
+  ],
+  [['keygen'], /required option '-o, --output <file>'/],
+  [['eval', 'm.onnx', '--data', 'mnist-test', '--limit', '-3'], /'--limit <n>' argument '-3' is invalid/],
+  [['compile', 'm.onnx', '-o', 'm.tflite', '--io', 'int16'], /Allowed choices are int8, float/],
+  [['factory', 'export', '--db', 'f.db'], /required option '--format <csv\|json>'/],
+  [['provision', '--port', 'p', '--master-key', 'k', '--db-retry', 'soon'], /'--db-retry <seconds>' argument 'soon'/],
+])('%j is a one-line usage error before anything runs', (args, message) => {
+  const r = runCli(args as string[]);
+  expect(r.status).toBe(2);
+  expect(r.stderr).toMatch(/^error E_USAGE: /);
+  expect(r.stderr).toMatch(message);
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  expect(r.stdout).toBe('');
+});
+
+test('the shared parsers accept what they promise and refuse the rest', () => {
+  expect(positiveInt('3')).toBe(3);
+  for (const bad of ['0', '-1', '1.5', '', ' ', 'x', '1e400'])
+    expect(() => positiveInt(bad)).toThrow(/positive integer/);
+  expect(nonNegativeInt('0')).toBe(0);
+  expect(() => nonNegativeInt('-1')).toThrow();
+  expect(integer('-7')).toBe(-7);
+  expect(() => integer('2.5')).toThrow();
+  expect(fraction('1')).toBe(1);
+  expect(() => fraction('0')).toThrow();
+  expect(openUnit('0.01')).toBe(0.01);
+  expect(() => openUnit('1')).toThrow();
+});
