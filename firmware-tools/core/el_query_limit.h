@@ -30,6 +30,10 @@ typedef struct {
 } el_query_limits_t; /* read from a package by el_package_parse, which refuses a record whose limits are all 0, whose
                         rate count and window disagree, or whose window is longer than EL_QUERY_MAX_WINDOW_MS */
 
+/* Forgets every RAM state (boot: the per-boot and rate counts start at 0; the lifetime count is read from flash at the
+ * first limited inference). */
+void el_query_init(void);
+
 /* The limits of the package verified in `slot` (NULL: it has none, or the slot is being overwritten). */
 void el_query_slot_limits(uint8_t slot, const el_query_limits_t *limits);
 

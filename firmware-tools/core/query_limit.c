@@ -31,6 +31,16 @@ static bool g_window_open;
 static uint64_t g_window_start;
 static uint32_t g_window_used;
 
+void el_query_init(void) {
+  memset(&g_life, 0, sizeof g_life);
+  memset(g_limits, 0, sizeof g_limits);
+  memset(g_has_limits, 0, sizeof g_has_limits);
+  g_boot_used = 0;
+  g_window_open = false;
+  g_window_start = 0;
+  g_window_used = 0;
+}
+
 void el_query_slot_limits(uint8_t slot, const el_query_limits_t *limits) {
   if (slot >= EL_MODEL_SLOTS) return;
   g_has_limits[slot] = limits != NULL;
