@@ -170,6 +170,34 @@ describe.each(['host-sim', 'qemu-mps2-an386', 'qemu-mps2-an505'] as const)('quer
     }
     expect((await client.info()).package).toEqual(before);
   }, 180_000);
+  test('each sample of a watermark check is an inference: a request completing more samples than the budget has left runs none', async () => {
+    const { slot } = await flashPackage(client, limited(uid, 6, { ...none, lifetime: 2 }));
+    const size = (await client.modelIo(slot)).inputs[0].shape.reduce((a, b) => a * b, 1);
+    const f32 = (v: number) => Buffer.from(Float32Array.of(v).buffer).readUInt32LE(0);
+    await client.call('WATERMARK_BEGIN', {
+      slot,
+      encoding: 0,
+      channels: 1,
+      sample_size: size,
+      positions: 4,
+      delta: f32(0.25),
+      lo: f32(-1),
+      hi: f32(1),
+      signature: Buffer.alloc(32, 7),
+      table: Buffer.alloc(0),
+    });
+    const samples = (n: number) =>
+      Buffer.from(Float32Array.from({ length: n * size }, (_, i) => ((i % 7) - 3) / 4).buffer);
+    const r = await refusal(client.call('WATERMARK_BASES', { offset: 0, values: samples(3) }));
+    expect(r).toEqual({
+      code: 'E_DEVICE_QUERY_BUDGET',
+      limit: { kind: 'lifetime', limit: 2, used: 0, retryAfterMs: 0 },
+    });
+    const ok = await client.call('WATERMARK_BASES', { offset: 0, values: samples(2) });
+    expect((ok.fields.labels as Buffer).length).toBe(4); // two u16 labels
+    await client.call('WATERMARK_END');
+    expect((await refusal(client.run(slot, x))).limit).toMatchObject({ kind: 'lifetime', limit: 2, used: 2 });
+  }, 120_000);
 });
 
 describe('query limits on host-sim across a full tally', () => {
