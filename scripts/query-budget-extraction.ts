@@ -12,7 +12,7 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { extractionVersusBudget } from '../src/attack/query-budget';
+import { extractionVersusBudget } from '../src/bench/query-budget';
 import { startBoard, stopBoard } from '../src/board';
 import { compileModel } from '../src/compiler/compile';
 import { loadMnist } from '../src/data/mnist';

@@ -9,7 +9,7 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { queryUntilRefused } from '../../src/attack/budgeted-board';
-import { extractionVersusBudget } from '../../src/attack/query-budget';
+import { extractionVersusBudget } from '../../src/bench/query-budget';
 import { loadMnist } from '../../src/data/mnist';
 import { flashPackage } from '../../src/factory/flash';
 import { readOnnx } from '../../src/onnx';

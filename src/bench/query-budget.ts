@@ -11,8 +11,8 @@ import { Model } from '../ir/types';
 import { buildPackage } from '../package/build';
 import { LabelledData, accuracy } from '../train/fit';
 import { trainableFromModel } from '../train/from-model';
-import { queryUntilRefused } from './budgeted-board';
-import { distillCopy } from './distill';
+import { queryUntilRefused } from '../attack/budgeted-board';
+import { distillCopy } from '../attack/distill';
 
 export interface BudgetRow {
   /** the package's lifetime budget; null: no limits */
