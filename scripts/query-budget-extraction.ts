@@ -1,7 +1,7 @@
 /**
  * Extraction accuracy versus the board's query budget (numbers for docs/security.md, "Query limits"):
  *   npx tsx scripts/query-budget-extraction.ts [--board host-sim] [--budgets 100,300,1000,6000,none] [--pool 10000]
- *     [--samples-seen 60000] [--min-epochs 10] [--max-epochs 600] [--threads 2] [--seed 5] [--out /tmp/query-budget.json]
+ *     [--victim-samples 10000] [--samples-seen 60000] [--min-epochs 10] [--max-epochs 600] [--threads 2] [--seed 5] [--out /tmp/query-budget.json]
  * Compiles models/mnist-lenet.onnx to int8 (200 MNIST training images for calibration), starts a board, provisions it,
  * measures the victim on the board (a package without limits, the 10,000 MNIST test images), and per budget flashes a package with --max-queries <budget> (next security counter each) and runs the attacker:
  * RUN on the first --pool MNIST training images until the board refuses, then a fresh LeNet distilled from the answered
@@ -58,9 +58,12 @@ async function main(): Promise<void> {
       client,
       buildPackage(compiled.bytes, { master, deviceUid: uid, version: '1.0.0', securityCounter: 1 }).bytes,
     );
-    const answers = (await queryUntilRefused(client, slot, test.images, test.count)).labels;
-    const victimAccuracy = answers.filter((l, i) => l === test.labels[i]).length / test.count;
-    log(`victim ${modelFile} int8 on ${boardName}: ${(100 * victimAccuracy).toFixed(2)}% on MNIST test`);
+    const victimSamples = Math.min(test.count, Number(arg('victim-samples', String(test.count))));
+    const answers = (await queryUntilRefused(client, slot, test.images, victimSamples)).labels;
+    const victimAccuracy = answers.filter((l, i) => l === test.labels[i]).length / victimSamples;
+    log(
+      `victim ${modelFile} int8 on ${boardName}: ${(100 * victimAccuracy).toFixed(2)}% on ${victimSamples} MNIST test images`,
+    );
     const rows = await extractionVersusBudget({
       client,
       master,
@@ -82,9 +85,9 @@ async function main(): Promise<void> {
       threads: Number(arg('threads', '2')),
       log,
     });
-    fs.writeFileSync(out, JSON.stringify({ board: boardName, victimAccuracy, poolSize, rows }, null, 2));
+    fs.writeFileSync(out, JSON.stringify({ board: boardName, victimAccuracy, victimSamples, poolSize, rows }, null, 2));
     const lines = [
-      `victim: ${modelFile} int8 on ${boardName}, ${(100 * victimAccuracy).toFixed(2)}% on the 10,000 MNIST test images`,
+      `victim: ${modelFile} int8 on ${boardName}, ${(100 * victimAccuracy).toFixed(2)}% on ${victimSamples} MNIST test images`,
       '',
       '| package budget (`--max-queries`) | queries asked | answered | then | copy epochs | copy accuracy (MNIST test) |',
       '|---|---|---|---|---|---|',
