@@ -157,7 +157,7 @@ uint8_t el_query_admit(uint32_t n, uint8_t *rsp, uint16_t *rsp_len) {
   if (l->lifetime != 0u)
     for (uint32_t i = 0; i < n; i++)
       if (!count_one()) return EL_ST_ERR_STORAGE;
-  g_boot_used += n;
+  g_boot_used = g_boot_used > UINT32_MAX - n ? UINT32_MAX : g_boot_used + n; /* saturating: never wraps to room */
   if (l->rate_count != 0u) {
     if (fresh) {
       g_window_open = true;
