@@ -4,7 +4,8 @@
 #include <string.h>
 
 #define SMALL_REGION 256u
-#define POOL_SIZE (5u * SMALL_REGION + EL_MODEL_SLOTS * EL_MODEL_SLOT_SIZE)
+#define TALLY_REGION 1024u
+#define POOL_SIZE (7u * SMALL_REGION + TALLY_REGION + EL_MODEL_SLOTS * EL_MODEL_SLOT_SIZE)
 
 /* 16-byte aligned: the model runtime reads .tflite files in place and needs aligned constant buffers. */
 static uint8_t g_pool[POOL_SIZE] __attribute__((aligned(16)));

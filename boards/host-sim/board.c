@@ -33,4 +33,6 @@ uint64_t board_cycles(void) {
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+uint64_t board_millis(void) { return board_cycles() / 1000000u; }
+
 void board_reset(void) { host_sim_request_reset(); }

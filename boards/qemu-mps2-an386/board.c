@@ -41,6 +41,9 @@ uint64_t board_cycles(void) {
   return ((uint64_t)hi << 24) + (0x00FFFFFFu - v);
 }
 
+/* SysTick counts the 25 MHz core clock: 25000 ticks per millisecond of virtual time. */
+uint64_t board_millis(void) { return board_cycles() / 25000u; }
+
 void board_reset(void) {
   barrier();
   SCB_AIRCR = 0x05FA0004u; /* SYSRESETREQ: QEMU resets the machine and reloads the image; the pty stays open */

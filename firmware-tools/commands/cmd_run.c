@@ -11,6 +11,7 @@
 #include "el_dispatch.h"
 #include "el_lock_unseal.h"
 #include "el_protocol.h"
+#include "el_query_limit.h"
 #include "el_runtime.h"
 #include "el_runtime_module.h"
 
@@ -95,6 +96,9 @@ static uint8_t cmd_run(const uint8_t *req, uint16_t req_len, uint8_t *rsp, uint1
     used += EL_TENSOR_DESC_FIXED_SIZE + t.bytes;
   }
   if (used > EL_MAX_PAYLOAD) return EL_ST_ERR_BAD_ARGUMENT;
+  /* The active package's query limits (el_query_limit.h): counted before the model runs, refused without running. */
+  status = el_query_admit(1u, rsp, rsp_len);
+  if (status != EL_ST_OK) return status;
   t0 = board_cycles();
   st = el_model_invoke(m);
   cycles = board_cycles() - t0;

@@ -14,6 +14,7 @@
 #include "el_dispatch.h"
 #include "el_lock_unseal.h"
 #include "el_protocol.h"
+#include "el_query_limit.h"
 #include "el_runtime.h"
 #include "el_runtime_module.h"
 #include "el_watermark.h"
@@ -154,6 +155,10 @@ static uint8_t cmd_bases(const uint8_t *req, uint16_t req_len, uint8_t *rsp, uin
   if (g_wm.encoding == WM_ENC_TABLE)
     for (k = 0; k < count; k++)
       if (v[k] >= g_wm.table_len) return EL_ST_ERR_BAD_ARGUMENT;
+  /* Every sample this request completes is an inference under the active package's query limits: all of them are
+   * admitted (and counted) before the first runs, or the request is refused and nothing runs. */
+  st = el_query_admit(completes, rsp, rsp_len);
+  if (st != EL_ST_OK) return st;
   out_elems = (uint32_t)(out.bytes / elem_size(out.type));
   for (k = 0; k < count; k++) {
     uint32_t i = g_wm.next % g_wm.sample_size;

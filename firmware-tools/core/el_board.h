@@ -37,6 +37,10 @@ bool board_random(uint8_t *out, size_t len);
 /* A monotonically increasing cycle (or cycle-proportional) counter, for benchmarks. */
 uint64_t board_cycles(void);
 
+/* Milliseconds of a monotonic clock since boot, for the query rate limit (el_query_limit.h). A board without a
+ * clock of its own derives it from board_cycles() and its core clock. */
+uint64_t board_millis(void);
+
 /* Restarts the firmware after the current response has been sent. Hardware: never returns. */
 void board_reset(void);
 #endif

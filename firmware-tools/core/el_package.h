@@ -12,6 +12,7 @@
 #define EL_PACKAGE_H
 #include <stdint.h>
 #include "el_protocol.h"
+#include "el_query_limit.h"
 
 #define EL_PKG_MAGIC 0x4B504C45u /* "ELPK" read as u32 LE */
 #define EL_PKG_FORMAT_VERSION 1u
@@ -22,6 +23,8 @@
 #define EL_PKG_TAG_HMAC_DEVICE 1u
 #define EL_PKG_KEY_INFO "edgelock package key v1"
 #define EL_PKG_MAX_VERSION 32u
+/* Reserved: a board holding it could never accept another package (the host refuses it too). */
+#define EL_PKG_COUNTER_RESERVED 0xFFFFFFFFu
 
 enum {
   EL_PKG_REC_MODEL = 1,
@@ -32,7 +35,8 @@ enum {
   EL_PKG_REC_LOCK_DESCRIPTOR = 6,
   EL_PKG_REC_WATERMARK_COMMITMENT = 7,
   EL_PKG_REC_WRAPPED_MODEL_KEY = 8,
-  EL_PKG_REC_COUNT = 9 /* one past the last type */
+  EL_PKG_REC_QUERY_LIMITS = 9,
+  EL_PKG_REC_COUNT = 10 /* one past the last type */
 };
 
 typedef struct {
@@ -46,9 +50,12 @@ typedef struct {
   uint32_t security_counter;
   const uint8_t *device_uid;  /* EL_UID_SIZE bytes */
   const uint8_t *wrapped_key; /* 32 bytes, or NULL when the package carries none */
+  uint8_t has_limits;         /* 1 when the package carries a queryLimits record */
+  el_query_limits_t limits;
 } el_package_t;
 
-/* Walks the header and records with bounds checks (no key needed). EL_ST_OK or EL_ST_ERR_PKG_INVALID. */
+/* Walks the header and records with bounds checks (no key needed). EL_ST_OK or EL_ST_ERR_PKG_INVALID (also for the
+ * reserved security counter EL_PKG_COUNTER_RESERVED and for query limits a board cannot enforce). */
 uint8_t el_package_parse(const uint8_t *bytes, uint32_t size, el_package_t *out);
 
 /* Everything a board checks before it trusts a package: parse, device uid = this board's (ERR_PKG_DEVICE), tag under

@@ -91,6 +91,8 @@
 #define EL_ST_ERR_LOCK_DESCRIPTOR                    0x39u /* the model's edgelock.lock descriptor is malformed, of an unknown version/scheme/cipher/binding, or names tensors the model does not have; the load is refused */
 #define EL_ST_ERR_LOCK_SOURCE                        0x3Bu /* the slot holds a locked model that did not arrive in a package whose tag this device verified (a development upload): the device derives no lock key for it and the model does not run */
 #define EL_ST_ERR_LOCK_RAM                           0x3Au /* the locked model's sealed tensors need more RAM than the firmware's unseal buffer (EL_LOCK_RAM_BYTES per slot); the load is refused */
+#define EL_ST_ERR_QUERY_BUDGET                       0x3Cu /* the active package's query budget is spent (its lifetime budget under the board's security counter, or its per-boot budget until a reset): the inference is not run; a QUERY_LIMIT record follows */
+#define EL_ST_ERR_QUERY_RATE                         0x3Du /* the active package's query rate is exceeded in the current window: the inference is not run; a QUERY_LIMIT record (with the wait until the window ends) follows */
 #define EL_ST_ERR_PKG_INVALID                        0x50u /* the uploaded package is malformed (header, records, bounds, model SHA-256); not activated */
 #define EL_ST_ERR_PKG_AUTH                           0x51u /* the package tag does not verify under this device's package key; not activated */
 #define EL_ST_ERR_PKG_DEVICE                         0x52u /* the package is for another device uid; not activated */
@@ -300,6 +302,12 @@
 #define EL_FAULT_RECORD_PC_OFF                       9u /* u32: stacked PC of the faulting non-secure instruction */
 #define EL_FAULT_RECORD_BYTES_READ_OFF               13u /* u16: bytes read before the fault (not answered) */
 #define EL_FAULT_RECORD_FIXED_SIZE                   15u /* exact size */
+/* record QUERY_LIMIT */
+#define EL_QUERY_LIMIT_KIND_OFF                      0u /* u8: the limit reached: 1 lifetime, 2 per boot, 3 rate */
+#define EL_QUERY_LIMIT_LIMIT_OFF                     1u /* u32: that limit's value in the package */
+#define EL_QUERY_LIMIT_USED_OFF                      5u /* u32: inferences answered against it (lifetime: under this security counter; rate: in this window) */
+#define EL_QUERY_LIMIT_RETRY_AFTER_MS_OFF            9u /* u32: rate: milliseconds of board time until the window ends; 0 otherwise */
+#define EL_QUERY_LIMIT_FIXED_SIZE                    13u /* exact size */
 /* record RUN_FAILURE */
 #define EL_RUN_FAILURE_EL_STATUS_OFF                 0u /* u8: the runtime's el_status value (firmware-tools/runtime/el_runtime.h) */
 #define EL_RUN_FAILURE_FAILED_OP_OFF                 1u /* u32: operator index it failed on, 0xFFFFFFFF when not operator-specific */

@@ -12,6 +12,9 @@ typedef enum {
   EL_REGION_SLOTS_B,      /* model slot table, copy B */
   EL_REGION_MODEL_0,      /* model slot 0 bytes */
   EL_REGION_MODEL_1,      /* model slot 1 bytes */
+  EL_REGION_QUERY_A,      /* query-limit lifetime count record, copy A (el_query_limit.h) */
+  EL_REGION_QUERY_B,      /* query-limit lifetime count record, copy B */
+  EL_REGION_QUERY_TALLY,  /* query-limit tally: one programmed byte per inference, erased when full */
   EL_REGION_COUNT
 } el_region_t;
 

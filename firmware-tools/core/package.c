@@ -28,7 +28,20 @@ static const struct {
     [EL_PKG_REC_LOCK_DESCRIPTOR] = {44u, 65536u, false},
     [EL_PKG_REC_WATERMARK_COMMITMENT] = {32u, 32u, false},
     [EL_PKG_REC_WRAPPED_MODEL_KEY] = {32u, 32u, false},
+    [EL_PKG_REC_QUERY_LIMITS] = {EL_QUERY_LIMITS_SIZE, EL_QUERY_LIMITS_SIZE, false},
 };
+
+/* A queryLimits record value: false when every limit is 0, the rate count and the window disagree, or the window is
+ * longer than EL_QUERY_MAX_WINDOW_MS (src/package/query-limits.ts makes the same checks). */
+static bool parse_limits(const uint8_t *v, el_query_limits_t *out) {
+  out->lifetime = el_get_u32(v);
+  out->per_boot = el_get_u32(v + 4);
+  out->rate_count = el_get_u32(v + 8);
+  out->rate_window_ms = el_get_u32(v + 12);
+  if (out->lifetime == 0u && out->per_boot == 0u && out->rate_count == 0u) return false;
+  if ((out->rate_count == 0u) != (out->rate_window_ms == 0u)) return false;
+  return out->rate_window_ms <= EL_QUERY_MAX_WINDOW_MS;
+}
 
 uint8_t el_package_parse(const uint8_t *b, uint32_t size, el_package_t *out) {
   const uint8_t *value[EL_PKG_REC_COUNT] = {0};
@@ -67,6 +80,11 @@ uint8_t el_package_parse(const uint8_t *b, uint32_t size, el_package_t *out) {
   out->version = value[EL_PKG_REC_VERSION];
   out->version_len = length[EL_PKG_REC_VERSION];
   out->security_counter = el_get_u32(value[EL_PKG_REC_SECURITY_COUNTER]);
+  if (out->security_counter == EL_PKG_COUNTER_RESERVED) return EL_ST_ERR_PKG_INVALID;
+  if (value[EL_PKG_REC_QUERY_LIMITS] != NULL) {
+    if (!parse_limits(value[EL_PKG_REC_QUERY_LIMITS], &out->limits)) return EL_ST_ERR_PKG_INVALID;
+    out->has_limits = 1;
+  }
   out->device_uid = value[EL_PKG_REC_DEVICE_UID];
   out->wrapped_key = value[EL_PKG_REC_WRAPPED_MODEL_KEY];
   return EL_ST_OK;

@@ -3,6 +3,7 @@
 #include "el_bytes.h"
 #include "el_build.h"
 #include "el_lock.h"
+#include "el_query_limit.h"
 #include "el_runtime_hook.h"
 #include "el_record.h"
 #include "el_sha256.h"
@@ -34,6 +35,7 @@ static void release(uint8_t slot) {
   const el_runtime_hook_t *rt = el_runtime_hook();
   if (rt && rt->release) rt->release(slot);
   el_lock_clear(slot);
+  el_query_slot_limits(slot, NULL);
 }
 
 void el_slots_init(void) {

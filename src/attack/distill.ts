@@ -11,7 +11,8 @@ import { buildNetwork } from '../train/layers';
 import { Sgd } from '../train/optim/sgd';
 import { fitParallel } from '../train/parallel';
 
-/** Answers the victim gives: arg-max labels of `count` samples. */
+/** Answers the victim gives: arg-max labels of `count` samples, or of the first ones only when it stops answering
+ * (a board whose query budget is spent: src/attack/budgeted-board.ts). */
 export type VictimQuery = (x: Float32Array, count: number) => Promise<Int32Array>;
 
 export interface DistillOptions {
@@ -26,6 +27,7 @@ export interface DistillOptions {
 export interface DistillResult {
   /** the copy, as an ONNX model of the attacker's architecture */
   copy: Model;
+  /** queries the victim answered (fewer than asked when its budget ran out); the copy is trained on these */
   queries: number;
   /** fraction of the attacker's queries on which the victim's answer equals the true label */
   victimAgreement: number;
@@ -42,10 +44,11 @@ export async function distillCopy(
   pool: LabelledData,
   o: DistillOptions,
 ): Promise<DistillResult> {
-  const n = Math.min(o.queries, pool.count);
+  const asked = Math.min(o.queries, pool.count);
   const size = pool.x.length / pool.count;
+  const answers = await victim(pool.x.subarray(0, asked * size), asked);
+  const n = Math.min(answers.length, asked);
   const x = pool.x.subarray(0, n * size);
-  const answers = await victim(x, n);
   let agree = 0;
   for (let i = 0; i < n; i++) if (answers[i] === pool.labels[i]) agree++;
   const t = trainableFromModel(architecture);
@@ -54,16 +57,17 @@ export async function distillCopy(
   t.net.params.forEach((p, i) => p.value.set(fresh.params[i].value));
   const labels = new Uint8Array(n);
   for (let i = 0; i < n; i++) labels[i] = answers[i];
-  await fitParallel(
-    t.net,
-    { x, labels, count: n },
-    {
-      epochs: o.epochs,
-      batchSize: 32,
-      optimizer: new Sgd({ lr: o.lr ?? 0.05, momentum: 0.9, weightDecay: 1e-4 }),
-      seed: o.seed + 1,
-      threads: o.threads,
-    },
-  );
+  if (n > 0)
+    await fitParallel(
+      t.net,
+      { x, labels, count: n },
+      {
+        epochs: o.epochs,
+        batchSize: 32,
+        optimizer: new Sgd({ lr: o.lr ?? 0.05, momentum: 0.9, weightDecay: 1e-4 }),
+        seed: o.seed + 1,
+        threads: o.threads,
+      },
+    );
   return { copy: writeBackWeights(architecture, t), queries: n, victimAgreement: n ? agree / n : 0 };
 }

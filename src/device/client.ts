@@ -84,11 +84,43 @@ export interface RunResult {
 }
 
 /** Records some error statuses carry as their body (see the statuses' docs in the protocol definition). */
-const ERROR_BODIES: Readonly<Record<string, string>> = { ERR_RUN: 'RUN_FAILURE', ERR_MODEL_EMPTY: 'RUN_FAILURE' };
+const ERROR_BODIES: Readonly<Record<string, string>> = {
+  ERR_RUN: 'RUN_FAILURE',
+  ERR_MODEL_EMPTY: 'RUN_FAILURE',
+  ERR_QUERY_BUDGET: 'QUERY_LIMIT',
+  ERR_QUERY_RATE: 'QUERY_LIMIT',
+};
+
+/** The QUERY_LIMIT record of an ERR_QUERY_* answer (see the protocol definition). */
+export interface QueryLimitRefusal {
+  kind: 'lifetime' | 'per-boot' | 'rate';
+  limit: number;
+  used: number;
+  retryAfterMs: number;
+}
+
+const QUERY_LIMIT_KINDS: Readonly<Record<number, QueryLimitRefusal['kind']>> = {
+  1: 'lifetime',
+  2: 'per-boot',
+  3: 'rate',
+};
+
+function queryLimitOf(body: Buffer): QueryLimitRefusal | undefined {
+  const f = body.length >= fixedSize(RECORDS.QUERY_LIMIT) ? decodeFields(RECORDS.QUERY_LIMIT, body) : null;
+  const kind = f && QUERY_LIMIT_KINDS[f.kind as number];
+  if (!f || !kind) return undefined;
+  return { kind, limit: f.limit as number, used: f.used as number, retryAfterMs: f.retry_after_ms as number };
+}
 
 function describeErrorBody(status: string, body: Buffer): string {
   const rec = ERROR_BODIES[status];
   if (!rec || body.length < fixedSize(RECORDS[rec])) return '';
+  if (rec === 'QUERY_LIMIT') {
+    const q = queryLimitOf(body);
+    if (!q) return '';
+    const what = q.kind === 'lifetime' ? 'lifetime budget' : q.kind === 'per-boot' ? 'per-boot budget' : 'rate';
+    return `; ${what} ${q.limit}${q.kind === 'rate' ? ' per window' : ''}, ${q.used} used${q.kind === 'rate' ? `; the window ends in ${q.retryAfterMs} ms` : ''}`;
+  }
   const f = decodeFields(RECORDS[rec], body);
   if (!f) return '';
   const op = f.failed_op as number;
@@ -141,6 +173,8 @@ export class DeviceClient {
         `${name} refused by the device${this.port ? ` on ${this.port}` : ''}: ${st.name} (${st.doc})${describeErrorBody(st.name, body)}`,
       );
       (err as EdgelockError & { fields?: Values }).fields = decodeFields(cmd.response, body);
+      if (ERROR_BODIES[st.name] === 'QUERY_LIMIT')
+        (err as EdgelockError & { queryLimit?: QueryLimitRefusal }).queryLimit = queryLimitOf(body);
       throw err;
     }
     const fields = decodeFields(cmd.response, body);

@@ -132,6 +132,15 @@ export const ERROR_CATALOGUE = {
     summary: "the locked model's sealed weights do not fit the device's unseal buffer (EL_LOCK_RAM_BYTES)",
     hint: 'rebuild the firmware with a larger EL_LOCK_RAM_BYTES, or lock a smaller model',
   },
+  E_DEVICE_QUERY_BUDGET: {
+    summary:
+      "the board's query budget for the active package is spent (lifetime, or until a reset for a per-boot budget)",
+    hint: 'a new budget needs a package with a higher security counter (docs/package.md, "Query limits")',
+  },
+  E_DEVICE_QUERY_RATE: {
+    summary: "the board's query rate for the active package is exceeded in this window",
+    hint: 'wait for the window to end (the error says how long) and query again',
+  },
   E_DEVICE_STORAGE: { summary: 'the device persistent storage failed' },
   E_DEVICE_SECURE_FAULT: {
     summary: "the board's secure image caught a non-secure access to secure memory (a PROBE_READ test)",

@@ -3,6 +3,7 @@ import { humanBytes } from '../text/bytes';
 import { formatTable } from '../text/table';
 import type { Inspector } from './inspector';
 import { decodePackage } from '../package/decode';
+import { QueryLimits, describeQueryLimits } from '../package/query-limits';
 
 export interface PackageReport {
   format: 'elp';
@@ -17,6 +18,7 @@ export interface PackageReport {
   locked: boolean;
   wrappedModelKey: boolean;
   watermarkCommitment: string | null;
+  queryLimits: QueryLimits | null;
   records: { type: number; name: string; offset: number; valueOffset: number; length: number }[];
   tag: { kind: 'hmac-sha256-device'; valid: 'unknown'; note: string };
 }
@@ -36,6 +38,7 @@ export function inspectPackage(bytes: Uint8Array, file: string): PackageReport {
     locked: p.lockDescriptor !== undefined,
     wrappedModelKey: p.wrappedModelKey !== undefined,
     watermarkCommitment: p.watermarkCommitment ?? null,
+    queryLimits: p.queryLimits ?? null,
     records: p.records.map((r) => ({
       type: r.type,
       name: r.name,
@@ -61,6 +64,7 @@ export function formatPackageReport(r: PackageReport, file: string): string {
     `model             ${humanBytes(r.modelBytes)}, sha256 ${r.modelSha256}`,
     `locked            ${r.locked ? `yes${r.wrappedModelKey ? ' (model key wrapped to the device)' : ''}` : 'no'}`,
     `watermark         ${r.watermarkCommitment ? `commitment ${r.watermarkCommitment}` : 'none'}`,
+    `query limits      ${r.queryLimits ? describeQueryLimits(r.queryLimits) : 'none'}`,
     `tag               HMAC-SHA256 under the device's package key: validity unknown (${r.tag.note})`,
     '',
     formatTable(

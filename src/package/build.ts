@@ -14,12 +14,15 @@ import { validateTflite } from '../tflite/validate';
 import { recordFromTflite } from '../watermark/metadata';
 import { PackageContents, encodePackage } from './encode';
 import { derivePackageKey } from './keys';
+import { QueryLimits } from './query-limits';
 
 export interface BuildPackageOptions {
   master: Uint8Array;
   deviceUid: Uint8Array;
   version: string;
   securityCounter: number;
+  /** inference limits the board enforces (docs/package.md, "Query limits") */
+  queryLimits?: QueryLimits;
   file?: string;
 }
 
@@ -50,6 +53,7 @@ export function buildPackage(tflite: Uint8Array, o: BuildPackageOptions): BuiltP
     version: o.version,
     securityCounter: o.securityCounter,
     deviceUid: o.deviceUid,
+    queryLimits: o.queryLimits,
   };
   const deviceKey = deriveDeviceKey(o.master, o.deviceUid);
   let locked: BuiltPackage['locked'] = null;

@@ -21,6 +21,8 @@ import {
   pad16,
   recordByType,
 } from './format';
+import { QueryLimits, decodeQueryLimits } from './query-limits';
+import { COUNTER_RESERVED } from './security-counter';
 
 export interface PackageRecord {
   name: RecordName;
@@ -45,6 +47,8 @@ export interface DecodedPackage {
   lockDescriptor?: Buffer;
   watermarkCommitment?: string;
   wrappedModelKey?: Buffer;
+  /** inference limits the board enforces (absent: none) */
+  queryLimits?: QueryLimits;
   /** the bytes the tag covers and the tag */
   signed: Buffer;
   tag: Buffer;
@@ -114,6 +118,12 @@ export function decodePackage(bytes: Uint8Array, file?: string): DecodedPackage 
     bad('the model bytes do not match the model SHA-256 record', file);
   const version = values.get('version')!.toString('latin1');
   if (!SEMVER.test(version)) bad(`version '${version}' is not a semantic version`, file);
+  const securityCounter = values.get('securityCounter')!.readUInt32LE(0);
+  if (securityCounter === COUNTER_RESERVED)
+    bad(`security counter ${COUNTER_RESERVED} is reserved (a board holding it could take no later package)`, file);
+  const limitsValue = values.get('queryLimits');
+  const queryLimits = limitsValue ? decodeQueryLimits(limitsValue) : undefined;
+  if (typeof queryLimits === 'string') bad(`record queryLimits: ${queryLimits}`, file);
   return {
     formatVersion,
     tagKind,
@@ -122,11 +132,12 @@ export function decodePackage(bytes: Uint8Array, file?: string): DecodedPackage 
     model,
     modelSha256,
     version,
-    securityCounter: values.get('securityCounter')!.readUInt32LE(0),
+    securityCounter,
     deviceUid: values.get('deviceUid')!.toString('hex'),
     lockDescriptor: values.get('lockDescriptor'),
     watermarkCommitment: values.get('watermarkCommitment')?.toString('hex'),
     wrappedModelKey: values.get('wrappedModelKey'),
+    queryLimits,
     signed: b.subarray(0, tagAt),
     tag: b.subarray(tagAt),
     sha256: createHash('sha256').update(b).digest('hex'),

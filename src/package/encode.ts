@@ -17,6 +17,7 @@ import {
   pad16,
   recordByName,
 } from './format';
+import { QueryLimits, encodeQueryLimits } from './query-limits';
 
 export interface PackageContents {
   model: Uint8Array;
@@ -26,6 +27,7 @@ export interface PackageContents {
   lockDescriptor?: Uint8Array;
   watermarkCommitment?: Uint8Array;
   wrappedModelKey?: Uint8Array;
+  queryLimits?: QueryLimits;
 }
 
 function u32(n: number): Buffer {
@@ -65,6 +67,7 @@ function recordValues(c: PackageContents): [RecordName, Uint8Array][] {
     lockDescriptor: c.lockDescriptor,
     watermarkCommitment: c.watermarkCommitment,
     wrappedModelKey: c.wrappedModelKey,
+    queryLimits: c.queryLimits && encodeQueryLimits(c.queryLimits),
   };
   const out: [RecordName, Uint8Array][] = [];
   for (const t of RECORD_TYPES) {

@@ -24,6 +24,7 @@
  * prepares it in place.
  */
 import { LIMITS } from '../protocol/definition';
+import { QUERY_LIMITS_SIZE } from './query-limits';
 
 export const PACKAGE_MAGIC = 'ELPK';
 export const PACKAGE_FORMAT_VERSION = 1;
@@ -59,7 +60,8 @@ export type RecordName =
   | 'deviceUid'
   | 'lockDescriptor'
   | 'watermarkCommitment'
-  | 'wrappedModelKey';
+  | 'wrappedModelKey'
+  | 'queryLimits';
 
 export interface RecordType {
   name: RecordName;
@@ -117,6 +119,13 @@ export const RECORD_TYPES: readonly RecordType[] = [
     length: 32,
     required: false,
     doc: 'the model key of a --model-key locked model, wrapped to this device (docs/security.md)',
+  },
+  {
+    name: 'queryLimits',
+    type: 9,
+    length: QUERY_LIMITS_SIZE,
+    required: false,
+    doc: 'inference limits the board enforces: u32 lifetime, u32 per boot, u32 rate count, u32 rate window ms (query-limits.ts)',
   },
 ];
 

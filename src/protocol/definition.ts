@@ -205,6 +205,20 @@ export const STATUSES: readonly StatusDef[] = [
     doc: "the locked model's sealed tensors need more RAM than the firmware's unseal buffer (EL_LOCK_RAM_BYTES per slot); the load is refused",
   },
   {
+    name: 'ERR_QUERY_BUDGET',
+    value: 0x3c,
+    ok: false,
+    error: 'E_DEVICE_QUERY_BUDGET',
+    doc: "the active package's query budget is spent (its lifetime budget under the board's security counter, or its per-boot budget until a reset): the inference is not run; a QUERY_LIMIT record follows",
+  },
+  {
+    name: 'ERR_QUERY_RATE',
+    value: 0x3d,
+    ok: false,
+    error: 'E_DEVICE_QUERY_RATE',
+    doc: "the active package's query rate is exceeded in the current window: the inference is not run; a QUERY_LIMIT record (with the wait until the window ends) follows",
+  },
+  {
     name: 'ERR_PKG_INVALID',
     value: 0x50,
     ok: false,
@@ -625,6 +639,16 @@ export const RECORDS: Readonly<Record<string, Field[]>> = {
     },
     { name: 'pc', type: 'u32', doc: 'stacked PC of the faulting non-secure instruction' },
     { name: 'bytes_read', type: 'u16', doc: 'bytes read before the fault (not answered)' },
+  ],
+  QUERY_LIMIT: [
+    { name: 'kind', type: 'u8', doc: 'the limit reached: 1 lifetime, 2 per boot, 3 rate' },
+    { name: 'limit', type: 'u32', doc: "that limit's value in the package" },
+    {
+      name: 'used',
+      type: 'u32',
+      doc: 'inferences answered against it (lifetime: under this security counter; rate: in this window)',
+    },
+    { name: 'retry_after_ms', type: 'u32', doc: 'rate: milliseconds of board time until the window ends; 0 otherwise' },
   ],
   RUN_FAILURE: [
     { name: 'el_status', type: 'u8', doc: "the runtime's el_status value (firmware-tools/runtime/el_runtime.h)" },

@@ -15,6 +15,7 @@ import { readTfliteDescriptor } from '../lock/tflite-lock';
 import { ENTRY_KINDS } from '../lock/tflite-descriptor';
 import { readOnnx } from '../onnx';
 import { decodePackage } from '../package/decode';
+import { QueryLimits } from '../package/query-limits';
 import { readTflite } from '../tflite/reader';
 import { recordFromOnnx, recordFromTflite, WatermarkRecord } from '../watermark/metadata';
 
@@ -32,6 +33,8 @@ export interface PackageFacts {
   securityCounter: number;
   deviceUid: string;
   wrappedModelKey: boolean;
+  /** the inference limits the board enforces, null when the package has none */
+  queryLimits: QueryLimits | null;
   modelSha256: string;
   sha256: string;
   bytes: number;
@@ -150,6 +153,7 @@ export function readArtefact(bytes: Uint8Array, file: string): ArtefactFacts {
         securityCounter: p.securityCounter,
         deviceUid: p.deviceUid,
         wrappedModelKey: !!p.wrappedModelKey,
+        queryLimits: p.queryLimits ?? null,
         modelSha256: p.modelSha256,
         sha256: p.sha256,
         bytes: p.totalSize,

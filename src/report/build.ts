@@ -11,6 +11,7 @@ import { VERSION } from '../version';
 import { recordFromOnnx } from '../watermark/metadata';
 import { resolveNull } from '../watermark/null-rate';
 import { BaseData } from '../watermark/verify';
+import { describeQueryLimits } from '../package/query-limits';
 import { ArtefactFacts, readArtefact } from './artefact';
 import { BoardEvidence, measureBoard } from './board-evidence';
 import {
@@ -21,7 +22,7 @@ import {
   Owner,
   unlockedSource,
 } from './evidence';
-import { PROTECTION_ORDER, PROTECTIONS, ProtectionId } from './protections';
+import { PROTECTION_ORDER, PROTECTIONS, ProtectionId, QUERY_LIMIT_APPLIED } from './protections';
 import { ArtefactSummary, ProtectionEntry, ReportData } from './report-data';
 
 export interface ReportInput {
@@ -182,7 +183,27 @@ function protectionsOf(f: ArtefactFacts, d: ReportData): ProtectionEntry[] {
       ),
   );
   out.fingerprint = entry('fingerprint', false, [], []);
-  out['query-limit'] = entry('query-limit', false, [], []);
+  const limits = f.package?.queryLimits;
+  out['query-limit'] = entry(
+    'query-limit',
+    !!limits,
+    limits
+      ? [
+          ['budget', describeQueryLimits(limits)],
+          ['lifetime', limits.lifetime ? `${limits.lifetime} inferences per security counter` : 'no limit'],
+          ['per boot', limits.perBoot ? `${limits.perBoot} inferences` : 'no limit'],
+          ['rate', limits.rateCount ? `${limits.rateCount} per ${limits.rateWindowMs} ms` : 'no limit'],
+        ]
+      : [],
+    [],
+    limits ? 'every inference the board answers with this package, on any slot' : undefined,
+  );
+  if (limits)
+    out['query-limit'] = {
+      ...out['query-limit'],
+      ...QUERY_LIMIT_APPLIED,
+      aspects: { ...QUERY_LIMIT_APPLIED.aspects, size: out['query-limit'].aspects.size },
+    };
   return PROTECTION_ORDER.map((id) => out[id]!);
 }
 

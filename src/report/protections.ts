@@ -141,6 +141,25 @@ export const PROTECTIONS: Readonly<Record<ProtectionId, ProtectionInfo>> = {
   },
 };
 
+/** The query-limit entry when the package carries limits (its record 9; docs/package.md, "Query limits"). */
+export const QUERY_LIMIT_APPLIED: Pick<ProtectionInfo, 'aspects' | 'stops' | 'doesNotStop'> = {
+  aspects: {
+    ...PROTECTIONS['query-limit'].aspects,
+    method:
+      'the firmware (the secure image on a TrustZone board) counts every inference against the budget and rate in the authenticated package before it runs; the lifetime count is kept in flash under the security counter',
+  },
+  stops: [
+    'distilling a copy from more answers than the budget allows (accuracy versus budget: docs/security.md)',
+    'resetting or power-cycling the board to get a lifetime budget back',
+    'raising the budget in the package (the tag breaks) or re-flashing the same or an equal-counter package',
+  ],
+  doesNotStop: [
+    'an attacker whose budget is enough for a useful copy (see the accuracy-versus-budget table)',
+    'querying a board whose older, unlimited package can still be activated (raise the security counter with the limits)',
+    'a per-boot budget reset by a reboot (use a lifetime budget for a hard cap)',
+  ],
+};
+
 export const PROTECTION_ORDER: readonly ProtectionId[] = [
   'lock',
   'watermark',

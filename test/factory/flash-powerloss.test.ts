@@ -11,6 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { deriveDeviceKey } from '../../src/keys/derive';
 import { fcModelOfSize } from '../device/models';
+import { buildPackage } from '../../src/package/build';
 import { firmwareIncludeArgs, firmwareSources } from '../firmware/firmware-sources';
 import { master, pkg } from './flash-helpers';
 
@@ -82,4 +83,46 @@ test('a power cut anywhere in a flash leaves the old or the new package active; 
   expect(neu).toBe(1);
   expect(resumed).toBeGreaterThan(0); // cuts during the chunks resume from the stored prefix
   expect(restarted).toBeGreaterThan(0); // cuts before or in the erase start over
+}, 300000);
+
+test('a power cut at any byte operation while a query budget is counted never gives back an answer, and costs at most the one it tore', () => {
+  const tool = build();
+  const uid = Buffer.from('0f1e2d3c4b5a69788796a5b4c3d2e1f0', 'hex');
+  const withBudget = (lifetime: number) =>
+    buildPackage(fcModelOfSize(43, 3000), {
+      master,
+      deviceUid: uid,
+      version: '1.0.0',
+      securityCounter: 1,
+      queryLimits: { lifetime, perBoot: 0, rateCount: 0, rateWindowMs: 0 },
+    }).bytes;
+  const run = (lifetime: number, start: number) =>
+    execFileSync(tool, [], {
+      input: [
+        `uid ${uid.toString('hex')}`,
+        `key ${deriveDeviceKey(master, uid).toString('hex')}`,
+        `a ${withBudget(lifetime).toString('hex')}`,
+        `query ${start}`,
+        '',
+      ].join('\n'),
+      maxBuffer: 1 << 20,
+      env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0' },
+    })
+      .toString()
+      .trim();
+  // the first count under a counter (record + tally erase), and 8 inferences across the 1024-byte tally's erase
+  for (const [lifetime, start] of [
+    [6, 0],
+    [1028, 1020],
+  ]) {
+    const out = run(lifetime, start);
+    console.log(`query budget ${lifetime}, ${start} used, power loss: ${out}`);
+    const m = out.match(/^query cuts (\d+) bad (\d+) lost (\d+) total (\d+)$/);
+    expect(m).not.toBeNull();
+    const [cuts, bad, lost, total] = m!.slice(1).map(Number);
+    expect(cuts).toBe(total); // every byte operation of the uninterrupted run was cut once
+    expect(total).toBeGreaterThan(lifetime - start + 1024); // includes the tally erase (one operation per byte)
+    expect(bad).toBe(0);
+    expect(lost).toBeLessThanOrEqual(1);
+  }
 }, 300000);

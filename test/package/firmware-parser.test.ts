@@ -7,7 +7,9 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { decodePackage } from '../../src/package/decode';
 import { encodePackage } from '../../src/package/encode';
+import { EdgelockError } from '../../src/errors';
 import { fcModelOfSize } from '../device/models';
 import { CORE_DIR } from '../firmware/firmware-sources';
 
@@ -83,6 +85,7 @@ test('valid packages parse; 200k mutations: no out-of-bounds read, accepted muta
       lockDescriptor: Buffer.alloc(60, 2),
       watermarkCommitment: Buffer.alloc(32, 4),
       wrappedModelKey: Buffer.alloc(32, 5),
+      queryLimits: { lifetime: 1000, perBoot: 100, rateCount: 5, rateWindowMs: 1000 },
     },
     Buffer.alloc(32, 1),
   );
@@ -111,4 +114,53 @@ test('valid packages parse; 200k mutations: no out-of-bounds read, accepted muta
     expect(rej).toBeGreaterThan(50000);
     expect(acc).toBeGreaterThan(0); // mutations inside the model or value bytes keep the structure valid
   }
+});
+
+test('the firmware and the host agree on which query limits and counters a package may carry', () => {
+  const base = encodePackage(
+    {
+      model: fcModelOfSize(7, 1500),
+      version: '1.0.0',
+      securityCounter: 3,
+      deviceUid: Buffer.alloc(16, 3),
+      queryLimits: { lifetime: 1, perBoot: 0, rateCount: 0, rateWindowMs: 0 },
+    },
+    Buffer.alloc(32, 1),
+  );
+  const d = decodePackage(base);
+  const at = d.records.find((r) => r.name === 'queryLimits')!.valueOffset;
+  const counterAt = d.records.find((r) => r.name === 'securityCounter')!.valueOffset;
+  const U = 0xffffffff;
+  const cases: [string, number[], number][] = [
+    ['lifetime 1', [1, 0, 0, 0], 3],
+    ['per boot max', [0, U, 0, 0], 3],
+    ['lifetime max, rate 1 per ms', [U, 0, 1, 1], 3],
+    ['rate per day', [0, 0, U, 86_400_000], 3],
+    ['all zero', [0, 0, 0, 0], 3],
+    ['rate without window', [0, 0, 5, 0], 3],
+    ['window without rate', [1, 0, 0, 1000], 3],
+    ['window over a day', [0, 0, 5, 86_400_001], 3],
+    ['window u32 max', [0, 0, 5, U], 3],
+    ['counter 0xFFFFFFFE', [1, 0, 0, 0], 0xfffffffe],
+    ['counter 0xFFFFFFFF (reserved)', [1, 0, 0, 0], U],
+  ];
+  const lines: string[] = [];
+  const host: string[] = [];
+  for (const [, v, counter] of cases) {
+    const p = Buffer.from(base);
+    v.forEach((x, i) => p.writeUInt32LE(x, at + 4 * i));
+    p.writeUInt32LE(counter, counterAt);
+    lines.push(`pkg ${p.toString('hex')}`, 'run 0 1');
+    let verdict = 'accepted';
+    try {
+      decodePackage(p);
+    } catch (e) {
+      if (!(e instanceof EdgelockError) || e.code !== 'E_PACKAGE_INVALID') throw e;
+      verdict = 'rejected';
+    }
+    host.push(verdict);
+  }
+  const firmware = runTool(lines).map((l) => (l.startsWith('accepted 1') ? 'accepted' : 'rejected'));
+  expect(cases.map(([name], i) => [name, firmware[i]])).toEqual(cases.map(([name], i) => [name, host[i]]));
+  expect(host).toEqual([...Array(4).fill('accepted'), ...Array(5).fill('rejected'), 'accepted', 'rejected']);
 });

@@ -1,6 +1,6 @@
 /**
  * `edgelock package <model.tflite> -o <pkg.elp> --key <master> --device-uid <uid> --version <semver>
- *   --security-counter <n> [--json]`  an authenticated package for one board (docs/package.md)
+ *   --security-counter <n> [--max-queries <n>] [--max-queries-per-boot <n>] [--query-rate <n/duration>] [--json]`  an authenticated package for one board (docs/package.md)
  */
 import { Command } from 'commander';
 import { writeFileAtomic } from '../../formats/atomic-write';
@@ -12,6 +12,7 @@ import { buildPackage } from '../../package/build';
 import { decodePackage } from '../../package/decode';
 import { printJson } from '../output';
 import { humanBytes } from '../../text/bytes';
+import { describeQueryLimits, parseQueryLimitFlags } from '../../package/query-limits';
 import { COUNTER_JUMP_LIMIT, COUNTER_MAX, parseSecurityCounter } from '../../package/security-counter';
 
 interface PackageFlags {
@@ -22,6 +23,9 @@ interface PackageFlags {
   securityCounter?: string;
   previousCounter?: string;
   allowCounterJump?: boolean;
+  maxQueries?: string;
+  maxQueriesPerBoot?: string;
+  queryRate?: string;
   json?: boolean;
 }
 
@@ -45,10 +49,17 @@ export function register(program: Command): Command {
       "the counter of the fleet's current package (default 0): jumps are measured from it",
     )
     .option('--allow-counter-jump', `allow a counter more than ${COUNTER_JUMP_LIMIT} above the previous one`)
+    .option(
+      '--max-queries <n>',
+      'inferences the board answers over its life under this security counter (counted in flash; a reset does not restore them)',
+    )
+    .option('--max-queries-per-boot <n>', 'inferences the board answers between two resets')
+    .option('--query-rate <n/duration>', 'inferences per window of board time, e.g. 10/1s, 100/500ms, 3600/1h')
     .option('--json', 'print one JSON object')
     .action((model: string, f: PackageFlags) => {
       checkOutputPaths([f.output], [model, f.key]);
       const counter = parseSecurityCounter(f);
+      const queryLimits = parseQueryLimitFlags(f);
       const uid = parseBoardUid(f.deviceUid);
       const tflite = readFileBytes(model);
       const master = readKeyFile(f.key);
@@ -59,6 +70,7 @@ export function register(program: Command): Command {
           deviceUid: uid,
           version: f.version,
           securityCounter: counter,
+          queryLimits,
           file: model,
         });
       } finally {
@@ -77,6 +89,7 @@ export function register(program: Command): Command {
         modelSha256: p.modelSha256,
         locked: built.locked,
         watermarked: built.watermarked,
+        queryLimits: p.queryLimits ?? null,
         records: p.records.map((r) => r.name),
       };
       if (f.json) {
@@ -86,6 +99,7 @@ export function register(program: Command): Command {
       process.stdout.write(
         `wrote ${f.output}: ${humanBytes(p.totalSize)}, version ${p.version}, security counter ${p.securityCounter}, for device ${p.deviceUid}\n` +
           `  model ${humanBytes(p.model.length)}${built.locked ? `, locked (${built.locked.scheme}, ${built.locked.binding} binding${built.locked.wrappedKey ? ', model key wrapped to the device' : ''})` : ''}${built.watermarked ? ', watermarked' : ''}\n` +
+          `  query limits ${p.queryLimits ? describeQueryLimits(p.queryLimits) : 'none'}\n` +
           `  package sha256 ${p.sha256}\n`,
       );
     });

@@ -9,6 +9,12 @@
  *     activate B.
  * Input lines: "uid <hex>", "key <hex>", "a <hex package>", "b <hex package>", "run <stride> <dense>".
  * Output: "cuts N old N new N bad N resumed N restarted N".
+ *
+ * "query <start>": package A carries a lifetime query budget L (el_query_limit.h). `start` inferences are admitted,
+ * then for every n the power is cut after n byte operations while inferences are admitted, the board reboots and
+ * admits until it refuses. The answers in all (admissions acknowledged before the cut and after the reboot) must
+ * never exceed L - start, and a cut may cost at most the one inference whose count it tore; the refusal after the
+ * reboot must be ERR_QUERY_BUDGET. Output: "query cuts N bad N lost N total N" (lost: the most one cut cost).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +26,7 @@
 #include "el_flash.h"
 #include "el_keystore.h"
 #include "el_package.h"
+#include "el_query_limit.h"
 #include "el_sha256.h"
 #include "el_slots.h"
 #include "sim_board.h"
@@ -172,6 +179,60 @@ static void run(long stride, long dense) {
   printf("cuts %ld old %ld new %ld bad %ld resumed %ld restarted %ld total %ld\n", cuts, old_state, new_state, bad, n_resumed, restarted, total);
 }
 
+/* Admits inferences one at a time until refused; returns how many were admitted and the refusal in *st. */
+static long admit_all(uint8_t *st) {
+  long n = 0;
+  uint16_t len = 1;
+  while ((*st = el_query_admit(1u, g_rsp, &len)) == EL_ST_OK) n++;
+  return n;
+}
+
+static void query(long start) {
+  static uint8_t *snap[EL_REGION_COUNT];
+  el_package_t p;
+  int resumed;
+  uint8_t st;
+  uint16_t len = 1;
+  if (el_package_parse(g_pkg[0], g_len[0], &p) != EL_ST_OK || !p.has_limits || p.limits.lifetime <= start) {
+    printf("setup failed: package a needs a lifetime budget above %ld\n", start);
+    return;
+  }
+  long budget = (long)p.limits.lifetime - start;
+  sim_storage_reset();
+  write_identity();
+  el_firmware_init();
+  if (el_keystore_write(0, g_key) != EL_ST_OK || flash(0, &resumed) != EL_ST_OK || active_package() != 0) {
+    printf("setup failed\n");
+    return;
+  }
+  for (long i = 0; i < start; i++)
+    if (el_query_admit(1u, g_rsp, &len) != EL_ST_OK) {
+      printf("setup failed at inference %ld\n", i);
+      return;
+    }
+  sim_snapshot(snap);
+  long cuts = 0, bad = 0, lost = 0, total = 0;
+  for (long n = 0;; n++) {
+    sim_restore(snap);
+    el_firmware_init();
+    sim_power_cut_after(n);
+    long before = admit_all(&st);
+    int cut = sim_power_was_cut();
+    sim_power_restore();
+    el_firmware_init(); /* reboot */
+    long after = admit_all(&st);
+    long answered = before + after;
+    if (st != EL_ST_ERR_QUERY_BUDGET || answered > budget || answered < budget - 1) bad++;
+    if (budget - answered > lost) lost = budget - answered;
+    if (!cut) {
+      total = n;
+      break;
+    }
+    cuts++;
+  }
+  printf("query cuts %ld bad %ld lost %ld total %ld\n", cuts, bad, lost, total);
+}
+
 int main(void) {
   static char line[4 * MAX_PKG + 64];
   g_pkg[0] = malloc(MAX_PKG);
@@ -190,6 +251,8 @@ int main(void) {
       long stride = 1, dense = 0;
       sscanf(arg, "%ld %ld", &stride, &dense);
       run(stride, dense);
+    } else if (strcmp(line, "query") == 0) {
+      query(atol(arg));
     }
     fflush(stdout);
   }

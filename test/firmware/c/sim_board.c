@@ -125,6 +125,7 @@ bool board_random(uint8_t *out, size_t len) {
 }
 
 uint64_t board_cycles(void) { return 0; }
+uint64_t board_millis(void) { return 0; }
 
 static int g_resets;
 void board_reset(void) { g_resets++; }

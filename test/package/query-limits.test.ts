@@ -1,0 +1,168 @@
+/**
+ * Query limits on the host: the `package` flags (and every value they refuse), the record round trip through a
+ * package, `inspect`, and the report's query-limit entry. What the board does with them is tested on the real
+ * firmware in test/security/query-limits.test.ts; host and firmware agreeing on valid values in
+ * test/package/firmware-parser.test.ts.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { EdgelockError } from '../../src/errors';
+import { inspectPackage, formatPackageReport } from '../../src/inspect/package';
+import { buildPackage } from '../../src/package/build';
+import { decodePackage } from '../../src/package/decode';
+import { parseQueryLimitFlags, parseQueryRate } from '../../src/package/query-limits';
+import { buildReport } from '../../src/report/build';
+import { fcModelOfSize } from '../device/models';
+import { runCli } from '../helpers/cli';
+
+const master = Buffer.alloc(32, 9);
+const uid = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
+const model = fcModelOfSize(4, 2000);
+
+function code(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof EdgelockError) return e.code;
+    throw e;
+  }
+  return 'accepted';
+}
+
+describe('package flags', () => {
+  test('no flag: no record; each flag sets its limit, the others stay 0 (no limit)', () => {
+    expect(parseQueryLimitFlags({})).toBeUndefined();
+    expect(parseQueryLimitFlags({ maxQueries: '6000' })).toEqual({
+      lifetime: 6000,
+      perBoot: 0,
+      rateCount: 0,
+      rateWindowMs: 0,
+    });
+    expect(parseQueryLimitFlags({ maxQueriesPerBoot: '100', queryRate: '10/1s' })).toEqual({
+      lifetime: 0,
+      perBoot: 100,
+      rateCount: 10,
+      rateWindowMs: 1000,
+    });
+    expect(parseQueryRate('100/500ms')).toEqual({ rateCount: 100, rateWindowMs: 500 });
+    expect(parseQueryRate('5/m')).toEqual({ rateCount: 5, rateWindowMs: 60_000 });
+    expect(parseQueryRate('3600/24h')).toEqual({ rateCount: 3600, rateWindowMs: 86_400_000 });
+    expect(parseQueryLimitFlags({ maxQueries: '4294967295' })!.lifetime).toBe(0xffffffff);
+  });
+
+  test.each([
+    ['--max-queries 0 (would answer nothing)', { maxQueries: '0' }],
+    ['--max-queries -1', { maxQueries: '-1' }],
+    ['--max-queries 1.5', { maxQueries: '1.5' }],
+    ['--max-queries 2^32 (overflows the u32 field)', { maxQueries: '4294967296' }],
+    ['--max-queries 1e3', { maxQueries: '1e3' }],
+    ['--max-queries-per-boot 0', { maxQueriesPerBoot: '0' }],
+    ['--query-rate 0/1s', { queryRate: '0/1s' }],
+    ['--query-rate 10/0s', { queryRate: '10/0s' }],
+    ['--query-rate 10 (no window)', { queryRate: '10' }],
+    ['--query-rate 10/25h (over a day)', { queryRate: '10/25h' }],
+    ['--query-rate 10/1d (unknown unit)', { queryRate: '10/1d' }],
+    ['--query-rate 4294967296/1s', { queryRate: '4294967296/1s' }],
+  ])('%s is a usage error', (_name, flags) => {
+    expect(code(() => parseQueryLimitFlags(flags))).toBe('E_USAGE');
+  });
+});
+
+describe('the queryLimits record', () => {
+  const limits = { lifetime: 6000, perBoot: 300, rateCount: 10, rateWindowMs: 1000 };
+  const bytes = buildPackage(model, {
+    master,
+    deviceUid: uid,
+    version: '1.0.0',
+    securityCounter: 2,
+    queryLimits: limits,
+  }).bytes;
+
+  test('round trip: record 9 of 16 bytes inside the tagged part; inspect shows it', () => {
+    const d = decodePackage(bytes);
+    expect(d.queryLimits).toEqual(limits);
+    const r = d.records.find((x) => x.name === 'queryLimits')!;
+    expect(r).toMatchObject({ type: 9, length: 16 });
+    expect(r.valueOffset + r.length).toBeLessThanOrEqual(d.signed.length);
+    expect(bytes.readUInt32LE(r.valueOffset)).toBe(6000);
+    const report = inspectPackage(bytes, 'p.elp');
+    expect(report.queryLimits).toEqual(limits);
+    expect(formatPackageReport(report, 'p.elp')).toMatch(
+      /query limits +6000 over the board's life \(per security counter\), 300 per boot, 10 per 1 s/,
+    );
+    const plain = buildPackage(model, { master, deviceUid: uid, version: '1.0.0', securityCounter: 2 }).bytes;
+    expect(decodePackage(plain).queryLimits).toBeUndefined();
+    expect(inspectPackage(plain, 'q.elp').queryLimits).toBeNull();
+  });
+
+  test('a record the board would refuse is refused by the host reader too', () => {
+    const d = decodePackage(bytes);
+    const at = d.records.find((x) => x.name === 'queryLimits')!.valueOffset;
+    const zero = Buffer.from(bytes);
+    zero.fill(0, at, at + 16);
+    expect(code(() => decodePackage(zero))).toBe('E_PACKAGE_INVALID');
+    const reserved = Buffer.from(bytes);
+    reserved.writeUInt32LE(0xffffffff, d.records.find((x) => x.name === 'securityCounter')!.valueOffset);
+    expect(code(() => decodePackage(reserved))).toBe('E_PACKAGE_INVALID');
+  });
+
+  test("the report's query-limit entry names the package's budget, and says 'not applied' without one", async () => {
+    const withLimits = await buildReport({ artefact: { bytes, file: 'p.elp' } });
+    const e = withLimits.protections.find((p) => p.id === 'query-limit')!;
+    expect(e.applied).toBe(true);
+    expect(e.details).toEqual(
+      expect.arrayContaining([
+        ['lifetime', '6000 inferences per security counter'],
+        ['per boot', '300 inferences'],
+        ['rate', '10 per 1000 ms'],
+      ]),
+    );
+    expect(e.aspects.method).not.toMatch(/not applied/);
+    expect(e.stops.length).toBeGreaterThan(0);
+    const plain = buildPackage(model, { master, deviceUid: uid, version: '1.0.0', securityCounter: 2 }).bytes;
+    const without = await buildReport({ artefact: { bytes: plain, file: 'q.elp' } });
+    const n = without.protections.find((p) => p.id === 'query-limit')!;
+    expect(n.applied).toBe(false);
+    expect(n.aspects.method).toBe('not applied to this artefact');
+  });
+});
+
+test('edgelock package --max-queries/--max-queries-per-boot/--query-rate: written into the package; 0 is a usage error and writes nothing', () => {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'edgelock-qlimits-'));
+  try {
+    const keyFile = path.join(work, 'master.key');
+    fs.writeFileSync(keyFile, Buffer.from(Array.from({ length: 32 }, (_, i) => i * 7 + 1)), { mode: 0o600 });
+    const modelFile = path.join(work, 'm.tflite');
+    fs.writeFileSync(modelFile, model);
+    const common = ['package', modelFile, '--key', keyFile, '--device-uid', uid.toString('hex'), '--version', '1.0.0'];
+    const ok = runCli([
+      ...common,
+      '-o',
+      path.join(work, 'a.elp'),
+      '--security-counter',
+      '1',
+      '--max-queries',
+      '1000',
+      '--max-queries-per-boot',
+      '100',
+      '--query-rate',
+      '10/1s',
+      '--json',
+    ]);
+    expect(ok.status).toBe(0);
+    expect(JSON.parse(ok.stdout).queryLimits).toEqual({
+      lifetime: 1000,
+      perBoot: 100,
+      rateCount: 10,
+      rateWindowMs: 1000,
+    });
+    expect(decodePackage(fs.readFileSync(path.join(work, 'a.elp'))).queryLimits!.lifetime).toBe(1000);
+    const zero = runCli([...common, '-o', path.join(work, 'b.elp'), '--security-counter', '1', '--max-queries', '0']);
+    expect(zero.status).toBe(2);
+    expect(zero.stderr).toMatch(/^error E_USAGE: --max-queries must be an integer 1\.\.4294967295/);
+    expect(fs.existsSync(path.join(work, 'b.elp'))).toBe(false);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+});
