@@ -183,6 +183,8 @@ function protectionsOf(f: ArtefactFacts, d: ReportData): ProtectionEntry[] {
   );
   out.fingerprint = entry('fingerprint', false, [], []);
   out['query-limit'] = entry('query-limit', false, [], []);
+  // a trace code is told only against the base model (edgelock trace); the artefact alone does not show it
+  out.trace = entry('trace', false, [], []);
   return PROTECTION_ORDER.map((id) => out[id]!);
 }
 
