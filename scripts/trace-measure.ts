@@ -32,7 +32,7 @@ const tk = deriveTraceKey(master);
 const uids = Array.from({ length: N }, (_, i) => {
   const b = Buffer.alloc(16);
   b.write('ed9e', 0, 'hex');
-  b.writeUInt32BE(i * 2654435761 >>> 0, 12);
+  b.writeUInt32BE((i * 2654435761) >>> 0, 12);
   return b.toString('hex');
 });
 const set = carriersOf(base, tk, DEFAULT_TRACE_PARAMS);
@@ -149,7 +149,11 @@ async function main() {
     const off = (d * 7919) % (60000 - subset);
     const tuned = fineTune(
       leaked(d),
-      { x: train.images.subarray(off * size, (off + subset) * size), labels: train.labels.subarray(off, off + subset), count: subset },
+      {
+        x: train.images.subarray(off * size, (off + subset) * size),
+        labels: train.labels.subarray(off, off + subset),
+        count: subset,
+      },
       { epochs: 2, lr: 0.01, seed: 100 + d },
     );
     ftAcc.push(await acc(tuned, 2000));
