@@ -65,6 +65,8 @@ const trace = () =>
     port,
     '--queries',
     '300',
+    '--alpha',
+    '1e-3',
     '--json',
   ]);
 
