@@ -16,7 +16,9 @@ import { LabelledSet, argmax } from '../eval/labelled-data';
 import { FactoryDb } from '../factory/db';
 import { flashPort } from '../factory/flash';
 import { BoardOutcome, OutputStreams, runOnBoards } from '../factory/multi-board';
-import { provision } from '../factory/provision';
+import { defaultOperator, provision } from '../factory/provision';
+import { recordPackageTrace } from '../factory/trace-log';
+import { decodePackage } from '../package/decode';
 import { Verdict, verifyBoard } from '../factory/verify-board';
 import { writeFileAtomic } from '../formats/atomic-write';
 import { buildPackage } from '../package/build';
@@ -164,21 +166,36 @@ export async function runFactoryChain(c: FactoryChainInput): Promise<FactoryChai
       `${provisioned.map((o, i) => `${names[i]} uid ${o.result!.uid}: ${o.result!.outcome} (device key id ${o.result!.keyId})`).join('; ')}; log in ${dbFile}`,
     );
 
-    // one package per board: authenticated for that board only
-    const packages = provisioned.map((o, i) => {
-      const pkg = buildPackage(c.tflite, {
-        master: c.master,
-        deviceUid: Buffer.from(o.result!.uid, 'hex'),
-        version: '1.0.0',
-        securityCounter: 1,
-      });
-      const file = join(c.outDir, `${names[i]}.elp`);
-      writeFileAtomic(file, pkg.bytes);
-      return { file, bytes: pkg.bytes };
-    });
+    // one package per board: authenticated for that board only, its model marked with the board's trace code
+    const traceDb = await FactoryDb.open(dbFile);
+    const packages: Array<{ file: string; bytes: Buffer; codeId: string }> = [];
+    try {
+      for (const [i, o] of provisioned.entries()) {
+        const pkg = buildPackage(c.tflite, {
+          master: c.master,
+          deviceUid: Buffer.from(o.result!.uid, 'hex'),
+          version: '1.0.0',
+          securityCounter: 1,
+          trace: true,
+        });
+        const decoded = decodePackage(pkg.bytes);
+        await recordPackageTrace(traceDb, pkg, {
+          master: c.master,
+          uid: decoded.deviceUid,
+          packageSha256: decoded.sha256,
+          station: 'demo',
+          operator: defaultOperator(),
+        });
+        const file = join(c.outDir, `${names[i]}.elp`);
+        writeFileAtomic(file, pkg.bytes);
+        packages.push({ file, bytes: pkg.bytes, codeId: pkg.trace!.codeId });
+      }
+    } finally {
+      await traceDb.close();
+    }
     row(
       'package',
-      `${packages.map((p, i) => `${names[i]}.elp ${humanBytes(p.bytes.length)}`).join(', ')}: version 1.0.0, security counter 1, HMAC-SHA256 per device, model key wrapped per device`,
+      `${packages.map((p, i) => `${names[i]}.elp ${humanBytes(p.bytes.length)} (trace code ${p.codeId})`).join(', ')}: version 1.0.0, security counter 1, HMAC-SHA256 per device, model key wrapped per device, per-board trace code logged by id`,
     );
 
     // flash concurrently
@@ -238,12 +255,13 @@ export async function runFactoryChain(c: FactoryChainInput): Promise<FactoryChai
         .join('; '),
     );
 
-    // inferences on both boards against the TFLite runtime on the unlocked model
-    const plain = unsealTflite(c.tflite, { master: c.master });
-    const oracle = await TfliteOracle.load(plain);
-    const layout = recordedInputLayouts(readTflite(plain).metadata)?.[0];
-    try {
-      for (let i = 0; i < 2; i++) {
+    // inferences on both boards against the TFLite runtime on the unlocked model of each board's package (its
+    // weights carry that board's trace code)
+    for (let i = 0; i < 2; i++) {
+      const plain = unsealTflite(decodePackage(packages[i].bytes).model, { master: c.master });
+      const oracle = await TfliteOracle.load(plain);
+      const layout = recordedInputLayouts(readTflite(plain).metadata)?.[0];
+      try {
         const r = await withDevice(started[i].port, async (client) => {
           const info = await client.info();
           return runImages(client, info.package!.activeSlot!, oracle, c.runs, layout);
@@ -259,9 +277,9 @@ export async function runFactoryChain(c: FactoryChainInput): Promise<FactoryChai
         log(
           `run       ${names[i]}: ${r.correct}/${c.runs.count} correct; vs the TFLite runtime: same class ${r.sameTop1}/${c.runs.count}, identical outputs ${r.exact}/${c.runs.count}, max ${r.maxSteps} step(s); ${r.cycles} cycles per inference`,
         );
+      } finally {
+        oracle.dispose();
       }
-    } finally {
-      oracle.dispose();
     }
     row(
       'run',

@@ -200,6 +200,21 @@ export const ERROR_CATALOGUE = {
     hint: 'run the check again; the host opens a new one',
   },
 
+  // --- tracing a leaked model to its board (src/trace/)
+  E_TRACE_MODEL: {
+    summary:
+      'the leaked model cannot be traced against the base model (no carrier weights, or its weights do not line up)',
+    hint: 'pass the base model the packages were built from (--base); for a copy of another architecture use black-box tracing (--probes)',
+  },
+  E_TRACE_LOCKED: {
+    summary: 'the model is sealed; tracing reads plain weights',
+    hint: 'pass the master key (--key) so the sealed model is unsealed in memory',
+  },
+  E_TRACE_CANDIDATES: {
+    summary: 'the candidate boards are missing or malformed',
+    hint: 'pass --db <factory db> (its fingerprinted packages) or --devices <file> (one device uid in hex per line)',
+  },
+
   // --- packages, flashing and attestation (statuses 0x50..0x5F map here)
   E_PACKAGE_INVALID: {
     summary: 'the package (.elp) is malformed: header, records or model hash',

@@ -407,7 +407,50 @@ export class FactoryDb {
     }));
   }
 
+  /** Records which trace code a package carries (ids only); the same package again is a no-op. */
+  async recordTraceCode(t: Omit<TraceCodeRecord, 'recordedAt'>): Promise<void> {
+    await this.driver.run(
+      `INSERT INTO trace_codes (master_key_id, uid, code_id, params, carriers, package_sha256, station, operator)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (master_key_id, uid, package_sha256) DO NOTHING`,
+      [t.masterKeyId, t.uid.toLowerCase(), t.codeId, t.params, t.carriers, t.packageSha256, t.station, t.operator],
+      `recording the trace code of device ${t.uid}`,
+    );
+  }
+
+  /** The trace code records, optionally of one master key id, in the order they were recorded. */
+  async traceCodes(masterKeyId?: string): Promise<TraceCodeRecord[]> {
+    const rows = await this.driver.all<Record<string, string>>(
+      `SELECT * FROM trace_codes${masterKeyId ? ' WHERE master_key_id = ?' : ''} ORDER BY seq`,
+      masterKeyId ? [masterKeyId] : [],
+    );
+    return rows.map((r) => ({
+      masterKeyId: r.master_key_id,
+      uid: r.uid,
+      codeId: r.code_id,
+      params: r.params,
+      carriers: Number(r.carriers),
+      packageSha256: r.package_sha256,
+      station: r.station,
+      operator: r.operator,
+      recordedAt: r.recorded_at,
+    }));
+  }
+
   async close(): Promise<void> {
     await this.driver.close();
   }
+}
+
+/** One fingerprinted package in the factory log (ids only, see schema 3). */
+export interface TraceCodeRecord {
+  masterKeyId: string;
+  uid: string;
+  codeId: string;
+  /** the trace parameters as JSON (src/trace/params.ts) */
+  params: string;
+  carriers: number;
+  packageSha256: string;
+  station: string;
+  operator: string;
+  recordedAt: string;
 }

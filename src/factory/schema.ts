@@ -184,6 +184,44 @@ function v2(d: Dialect): string[] {
   ];
 }
 
+/**
+ * Schema 3 (issue 16): which trace code each fingerprinted package carries (src/trace/). Only ids: the device uid,
+ * the code id (names the code's seed, derived from the owner's trace key and the uid) and the master key id; never
+ * the code, the seed or a key. Append-only, like events.
+ */
+function v3(d: Dialect): string[] {
+  return [
+    `CREATE TABLE trace_codes (
+      seq            ${d.seqPk},
+      master_key_id  TEXT NOT NULL CHECK (length(master_key_id) = 16),
+      uid            TEXT NOT NULL CHECK (uid <> ''),
+      code_id        TEXT NOT NULL CHECK (length(code_id) = 16),
+      params         TEXT NOT NULL,
+      carriers       INTEGER NOT NULL CHECK (carriers > 0),
+      package_sha256 TEXT NOT NULL CHECK (length(package_sha256) = 64),
+      station        TEXT NOT NULL CHECK (station <> ''),
+      operator       TEXT NOT NULL CHECK (operator <> ''),
+      recorded_at    TEXT NOT NULL DEFAULT (${d.nowIso()}),
+      UNIQUE (master_key_id, uid, package_sha256)
+    )`,
+    'CREATE INDEX trace_codes_uid ON trace_codes (uid)',
+    ...d.refuse(
+      'trace_codes_no_update',
+      'trace_codes',
+      'UPDATE',
+      '1 = 1',
+      'trace code records are append-only (no UPDATE)',
+    ),
+    ...d.refuse(
+      'trace_codes_no_delete',
+      'trace_codes',
+      'DELETE',
+      '1 = 1',
+      'trace code records are append-only (no DELETE)',
+    ),
+  ];
+}
+
 /** Migration `i` brings a database from schema version i to i + 1. */
-export const MIGRATIONS: readonly ((d: Dialect) => string[])[] = [v1, v2];
+export const MIGRATIONS: readonly ((d: Dialect) => string[])[] = [v1, v2, v3];
 export const SCHEMA_VERSION = MIGRATIONS.length;

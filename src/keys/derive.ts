@@ -5,6 +5,8 @@
  *     └─ device key = HKDF(ikm = master, salt = device uid bytes, info = "edgelock device key v1")
  *          └─ lock key (device-bound) = HKDF(ikm = device key, salt = lock id, info = "edgelock lock key v1")
  *     └─ model key (product line) = HKDF(ikm = master, salt = lock id, info = "edgelock model key v1")
+ *     └─ trace key (owner's tracing secret) = HKDF(ikm = master, salt = empty, info = "edgelock trace key v1")
+ *          └─ device trace code seed = HKDF(ikm = trace key, salt = device uid, info = "edgelock trace code v1")
  *   .tflite lock key = HKDF(ikm = lock key or model key (the root), salt = the model's binding hash,
  *                           info = "edgelock tflite lock key v2")   (src/lock/model-binding.ts)
  *
@@ -21,6 +23,8 @@ export const LABELS = {
   keyWrap: 'edgelock key wrap v1',
   tfliteLockKey: 'edgelock tflite lock key v2',
   keyId: 'edgelock key id',
+  traceKey: 'edgelock trace key v1',
+  traceCode: 'edgelock trace code v1',
 } as const;
 
 export const LOCK_ID_BYTES = 16;
@@ -52,6 +56,16 @@ export function deriveTfliteLockKey(rootKey: Uint8Array, bindingHash: Uint8Array
 /** The key that wraps a model key for one device (see docs/security.md, "Model keys"). */
 export function deriveWrapKey(deviceKey: Uint8Array, lockId: Uint8Array): Buffer {
   return hkdf(deviceKey, lockId, LABELS.keyWrap);
+}
+
+/** The owner's tracing secret: every per-device trace code (src/trace/) derives from it. */
+export function deriveTraceKey(master: Uint8Array): Buffer {
+  return hkdf(master, new Uint8Array(0), LABELS.traceKey);
+}
+
+/** The seed of one device's trace code. */
+export function deriveTraceCodeSeed(traceKey: Uint8Array, uid: Uint8Array): Buffer {
+  return hkdf(traceKey, uid, LABELS.traceCode);
 }
 
 export function keyId(key: Uint8Array): string {

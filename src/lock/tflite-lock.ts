@@ -14,6 +14,9 @@ import { readTflite, TfliteModelInfo } from '../tflite/reader';
 import { LockDescriptor, LOCK_METADATA_KEY } from './descriptor';
 import { KeyMaterial, lockKeyFor } from './key-material';
 import { bindingHash, boundLockKey, DESCRIPTOR_KEY_ID_OFFSET, zeroedRanges } from './model-binding';
+
+/** Offset of the salt inside the binary descriptor (src/lock/tflite-descriptor.ts). */
+const DESCRIPTOR_SALT_OFFSET = 32;
 import { schemeByName } from './schemes';
 import { decodeTfliteDescriptor, encodeTfliteDescriptor, TfliteLockDescriptor } from './tflite-descriptor';
 
@@ -92,6 +95,28 @@ export function sealTflite(
     key.fill(0);
   }
   return { bytes, lock: td };
+}
+
+/**
+ * Seals an unsealed copy of a locked .tflite again (its descriptor still in place) under a fresh salt, so a model
+ * whose plain constants were changed (a per-device trace code, src/trace/) gets its own binding hash, key and
+ * keystream: no keystream is shared between two copies that differ. `rootKey` as for `unsealTfliteWithRootKey`.
+ */
+export function resealTflite(plain: Uint8Array, rootKey: Uint8Array): Uint8Array {
+  const out = new Uint8Array(plain);
+  const loc = descriptorLocation(out, readTflite(out));
+  if (!loc) throw new EdgelockError('E_USAGE', 'the .tflite model is not locked (no edgelock.lock metadata)');
+  out.set(randomBytes(8), loc.at + DESCRIPTOR_SALT_OFFSET);
+  out.fill(0, loc.at + DESCRIPTOR_KEY_ID_OFFSET, loc.at + DESCRIPTOR_KEY_ID_OFFSET + 8);
+  const td = decodeTfliteDescriptor(out.subarray(loc.at, loc.at + loc.size));
+  const key = tfliteLockKey(out, rootKey);
+  try {
+    applyLock(out, td, key);
+    out.set(Buffer.from(keyId(key), 'hex'), loc.at + DESCRIPTOR_KEY_ID_OFFSET);
+  } finally {
+    key.fill(0);
+  }
+  return out;
 }
 
 /** Unlocks with the root key (device-bound lock key or model key); returns a new file (the descriptor stays, the constants are plain). */

@@ -11,6 +11,8 @@ import { wrapModelKey } from '../lock/wrap-key';
 import { LIMITS } from '../protocol/definition';
 import { isTflite, readTflite } from '../tflite/reader';
 import { validateTflite } from '../tflite/validate';
+import { traceCodeForPackage } from '../trace/package-code';
+import { TraceParams } from '../trace/params';
 import { recordFromTflite } from '../watermark/metadata';
 import { PackageContents, encodePackage } from './encode';
 import { derivePackageKey } from './keys';
@@ -24,16 +26,21 @@ export interface BuildPackageOptions {
   /** inference limits the board enforces (docs/package.md, "Query limits") */
   queryLimits?: QueryLimits;
   file?: string;
+  /** mark the model with this board's trace code (src/trace/) before packaging it */
+  trace?: boolean | TraceParams;
 }
 
 export interface BuiltPackage {
   bytes: Buffer;
   locked: null | { scheme: string; binding: string; keyId: string; wrappedKey: boolean };
   watermarked: boolean;
+  /** the board's trace code id and how many weights carry it (null: no trace code) */
+  trace: null | { codeId: string; carriers: number; params: TraceParams };
 }
 
-export function buildPackage(tflite: Uint8Array, o: BuildPackageOptions): BuiltPackage {
+export function buildPackage(model: Uint8Array, o: BuildPackageOptions): BuiltPackage {
   const file = o.file;
+  let tflite = model;
   if (!isTflite(tflite))
     throw new EdgelockError(
       'E_FORMAT_MISMATCH',
@@ -46,8 +53,14 @@ export function buildPackage(tflite: Uint8Array, o: BuildPackageOptions): BuiltP
       `--device-uid must be the board's ${LIMITS.uidSize}-byte unique id (${2 * LIMITS.uidSize} hex digits), got ${o.deviceUid.length} bytes`,
     );
   }
+  validateTflite(readTflite(tflite));
+  let trace: BuiltPackage['trace'] = null;
+  if (o.trace) {
+    const t = traceCodeForPackage(tflite, o.master, o.deviceUid, o.trace === true ? undefined : o.trace);
+    tflite = t.model;
+    trace = { codeId: t.codeId, carriers: t.carriers, params: t.params };
+  }
   const info = readTflite(tflite);
-  validateTflite(info);
   const contents: PackageContents = {
     model: tflite,
     version: o.version,
@@ -83,7 +96,7 @@ export function buildPackage(tflite: Uint8Array, o: BuildPackageOptions): BuiltP
     const packageKey = derivePackageKey(deviceKey);
     const bytes = encodePackage(contents, packageKey);
     packageKey.fill(0);
-    return { bytes, locked, watermarked: wm !== null };
+    return { bytes, locked, watermarked: wm !== null, trace };
   } finally {
     deviceKey.fill(0);
   }

@@ -204,6 +204,8 @@ function protectionsOf(f: ArtefactFacts, d: ReportData): ProtectionEntry[] {
       ...QUERY_LIMIT_APPLIED,
       aspects: { ...QUERY_LIMIT_APPLIED.aspects, size: out['query-limit'].aspects.size },
     };
+  // a trace code is told only against the base model (edgelock trace); the artefact alone does not show it
+  out.trace = entry('trace', false, [], []);
   return PROTECTION_ORDER.map((id) => out[id]!);
 }
 

@@ -5,7 +5,7 @@
  * Pure data: which protections an artefact actually carries is decided in ./artefact.ts.
  */
 
-export type ProtectionId = 'lock' | 'watermark' | 'package' | 'attestation' | 'fingerprint' | 'query-limit';
+export type ProtectionId = 'lock' | 'watermark' | 'package' | 'attestation' | 'fingerprint' | 'query-limit' | 'trace';
 
 export interface Aspects {
   /** where the protection applies: white-box (the file), black-box (queries), on the device */
@@ -139,6 +139,30 @@ export const PROTECTIONS: Readonly<Record<ProtectionId, ProtectionInfo>> = {
     doesNotStop: ['(not applied)'],
     docs: 'docs/security.md',
   },
+  trace: {
+    id: 'trace',
+    title: 'Per-device trace code (which board leaked)',
+    aspects: {
+      scenario: 'white-box: a dumped or extracted model file; black-box: the int8 output scores of a file or a board',
+      method:
+        "a keyed ±1-step spread-spectrum code per device in ~10% of the int8 filter weights, added at package time (no training); traced by correlating the weight change (or J^T of the output change) with every provisioned board's code",
+      size: "about 10% of the weights of the filters with ≥ 1,024 weights (6,020 of the zoo LeNet's 61,706 parameters)",
+      category: 'reactive (names the source of a leak after the fact)',
+      function: 'traceability',
+      targets: 'int8 TFLite chain models (CONV_2D, FULLY_CONNECTED, pooling)',
+    },
+    stops: [
+      'a leak staying anonymous: a dump, an int8 re-quantised copy or a copy fine-tuned on 10% of the data names its board among 1,000 (p ≤ 1e-100)',
+      'two or three colluders averaging their copies: every colluder is named, no innocent board',
+      'a copy queried through its int8 output scores (black-box, ~300 queries)',
+    ],
+    doesNotStop: [
+      "a copy distilled from the board's answers (the code is not learned)",
+      'black-box tracing from arg-max answers only, or after fine-tuning (measured: no board named)',
+      'permuting hidden units before redistribution (white-box tracing assumes the weights line up)',
+    ],
+    docs: 'docs/security.md',
+  },
 };
 
 /** The query-limit entry when the package carries limits (its record 9; docs/package.md, "Query limits"). */
@@ -167,4 +191,5 @@ export const PROTECTION_ORDER: readonly ProtectionId[] = [
   'attestation',
   'fingerprint',
   'query-limit',
+  'trace',
 ];

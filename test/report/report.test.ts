@@ -93,6 +93,7 @@ describe('report on a locked, watermarked, packaged model with attacks and a boa
       attestation: true,
       fingerprint: false,
       'query-limit': false,
+      trace: false,
     });
     for (const p of report.protections) {
       for (const k of ['scenario', 'method', 'size', 'category', 'function', 'targets'] as const)
@@ -179,6 +180,7 @@ describe('report on a locked, watermarked, packaged model with attacks and a boa
       'attestation:true',
       'fingerprint:false',
       'query-limit:false',
+      'trace:false',
     ]);
     const ids = view.probe.charts.map((c) => c.id);
     expect(ids).toEqual(['accuracy', 'watermark-removal', 'watermark-accuracy', 'lock-attacks', 'size', 'boards']);

@@ -17,6 +17,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['passes', 'analysis', 'zoo', 'watermark'],
   ['compiler'],
   ['lock'],
+  ['trace'],
   ['attack', 'eval', 'package'],
   ['inspect', 'factory'],
   ['report'],

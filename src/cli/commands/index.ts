@@ -16,6 +16,7 @@ import { register as pkg } from './package';
 import { register as flash } from './flash';
 import { register as verify } from './verify';
 import { register as report } from './report';
+import { register as trace } from './trace';
 
 /** Every CLI command, registered in this one table (in the order `--help` lists them). */
 export const COMMANDS: ReadonlyArray<(program: Command) => unknown> = [
@@ -36,4 +37,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => unknown> = [
   flash,
   verify,
   report,
+  trace,
 ];

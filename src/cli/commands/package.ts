@@ -2,7 +2,11 @@
  * `edgelock package <model.tflite> -o <pkg.elp> --key <master> --device-uid <uid> --version <semver>
  *   --security-counter <n> [--max-queries <n>] [--max-queries-per-boot <n>] [--query-rate <n/duration>] [--json]`  an authenticated package for one board (docs/package.md)
  */
+import * as os from 'os';
 import { Command } from 'commander';
+import { FactoryDb, dbSpec } from '../../factory/db';
+import { defaultOperator } from '../../factory/provision';
+import { recordPackageTrace } from '../../factory/trace-log';
 import { writeFileAtomic } from '../../formats/atomic-write';
 import { readFileBytes } from '../../formats/load';
 import { checkOutputPaths } from '../../formats/output-guard';
@@ -27,6 +31,10 @@ interface PackageFlags {
   maxQueriesPerBoot?: string;
   queryRate?: string;
   json?: boolean;
+  trace?: boolean;
+  db?: string;
+  station?: string;
+  operator?: string;
 }
 
 export function register(program: Command): Command {
@@ -55,8 +63,12 @@ export function register(program: Command): Command {
     )
     .option('--max-queries-per-boot <n>', 'inferences the board answers between two resets')
     .option('--query-rate <n/duration>', 'inferences per window of board time, e.g. 10/1s, 100/500ms, 3600/1h')
+    .option('--trace', 'mark the model with this board\'s trace code (docs/security.md, "Tracing a leak"); needs --db')
+    .option('--db <factory db>', 'with --trace: the factory database that records the code id (default: $EDGELOCK_DB)')
+    .option('--station <name>', 'with --trace: station name recorded (default: the host name)')
+    .option('--operator <name>', 'with --trace: operator recorded (default: the OS user)')
     .option('--json', 'print one JSON object')
-    .action((model: string, f: PackageFlags) => {
+    .action(async (model: string, f: PackageFlags) => {
       checkOutputPaths([f.output], [model, f.key]);
       const counter = parseSecurityCounter(f);
       const queryLimits = parseQueryLimitFlags(f);
@@ -64,20 +76,35 @@ export function register(program: Command): Command {
       const tflite = readFileBytes(model);
       const master = readKeyFile(f.key);
       let built;
+      let p;
       try {
-        built = buildPackage(tflite, {
-          master,
-          deviceUid: uid,
-          version: f.version,
-          securityCounter: counter,
-          queryLimits,
-          file: model,
-        });
+        const db = f.trace ? await FactoryDb.open(dbSpec(f.db)) : null;
+        try {
+          built = buildPackage(tflite, {
+            master,
+            deviceUid: uid,
+            version: f.version,
+            securityCounter: counter,
+            queryLimits,
+            file: model,
+            trace: f.trace === true,
+          });
+          p = decodePackage(built.bytes);
+          if (db)
+            await recordPackageTrace(db, built, {
+              master,
+              uid: p.deviceUid,
+              packageSha256: p.sha256,
+              station: f.station ?? os.hostname(),
+              operator: f.operator ?? defaultOperator(),
+            });
+        } finally {
+          await db?.close();
+        }
       } finally {
         master.fill(0);
       }
       writeFileAtomic(f.output, built.bytes);
-      const p = decodePackage(built.bytes);
       const summary = {
         output: f.output,
         bytes: p.totalSize,
@@ -90,6 +117,7 @@ export function register(program: Command): Command {
         locked: built.locked,
         watermarked: built.watermarked,
         queryLimits: p.queryLimits ?? null,
+        trace: built.trace && { codeId: built.trace.codeId, carriers: built.trace.carriers },
         records: p.records.map((r) => r.name),
       };
       if (f.json) {
@@ -98,7 +126,7 @@ export function register(program: Command): Command {
       }
       process.stdout.write(
         `wrote ${f.output}: ${humanBytes(p.totalSize)}, version ${p.version}, security counter ${p.securityCounter}, for device ${p.deviceUid}\n` +
-          `  model ${humanBytes(p.model.length)}${built.locked ? `, locked (${built.locked.scheme}, ${built.locked.binding} binding${built.locked.wrappedKey ? ', model key wrapped to the device' : ''})` : ''}${built.watermarked ? ', watermarked' : ''}\n` +
+          `  model ${humanBytes(p.model.length)}${built.locked ? `, locked (${built.locked.scheme}, ${built.locked.binding} binding${built.locked.wrappedKey ? ', model key wrapped to the device' : ''})` : ''}${built.watermarked ? ', watermarked' : ''}${built.trace ? `, trace code ${built.trace.codeId} on ${built.trace.carriers} weights` : ''}\n` +
           `  query limits ${p.queryLimits ? describeQueryLimits(p.queryLimits) : 'none'}\n` +
           `  package sha256 ${p.sha256}\n`,
       );

@@ -1,0 +1,215 @@
+/**
+ * Measures per-device tracing (docs/security.md, "Tracing a leaked model to its board"):
+ *   npx tsx scripts/trace-measure.ts --base <compiled int8 .tflite> [--devices 1000] [--leaks 100] [--quick]
+ * Prints one line per measurement. The master key is a fixed test key; candidates are `--devices` uids.
+ */
+import { readFileSync } from 'fs';
+import { loadMnist } from '../src/data/mnist';
+import { deriveTraceKey } from '../src/keys/derive';
+import { TfliteOracle } from '../src/tflite/oracle';
+import { averageCopies, distil, fineTune, netVictim, requantize } from '../src/trace/attacks';
+import { blackBoxEvidence } from '../src/trace/blackbox';
+import { carriersOf } from '../src/trace/carriers';
+import { deviceCode } from '../src/trace/code';
+import { embedTraceCode } from '../src/trace/embed';
+import { floatNetFromTflite } from '../src/trace/float-net';
+import { DEFAULT_TRACE_PARAMS } from '../src/trace/params';
+import { familyP } from '../src/trace/score';
+import { fileVictim, withHardLabels, ScoreQuery } from '../src/trace/victims';
+import { whiteBoxEvidence } from '../src/trace/whitebox';
+
+const arg = (name: string, d: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : d;
+};
+const base = new Uint8Array(readFileSync(arg('base', '')));
+const N = Number(arg('devices', '1000'));
+const L = Number(arg('leaks', '100'));
+const FT = Number(arg('fine-tunes', '5'));
+const alpha = 1e-6;
+const master = Buffer.alloc(32, 0x5a);
+const tk = deriveTraceKey(master);
+const uids = Array.from({ length: N }, (_, i) => {
+  const b = Buffer.alloc(16);
+  b.write('ed9e', 0, 'hex');
+  b.writeUInt32BE((i * 2654435761) >>> 0, 12);
+  return b.toString('hex');
+});
+const set = carriersOf(base, tk, DEFAULT_TRACE_PARAMS);
+const K = set.carriers.length;
+const codes = uids.map((u) => deviceCode(tk, Buffer.from(u, 'hex'), K));
+const test = loadMnist('test');
+const train = loadMnist('train');
+const size = 784;
+
+function rank(e: Float64Array): Array<{ d: number; z: number }> {
+  let en = 0;
+  for (const v of e) en += v * v;
+  const norm = Math.sqrt(en) || 1;
+  return codes
+    .map((c, d) => {
+      let s = 0;
+      for (let j = 0; j < K; j++) s += c[j] * e[j];
+      return { d, z: s / norm };
+    })
+    .sort((a, b) => b.z - a.z);
+}
+const named = (r: Array<{ d: number; z: number }>) => r.filter((x) => familyP(x.z, N) <= alpha).map((x) => x.d);
+const leaked = (d: number) => embedTraceCode(base, tk, Buffer.from(uids[d], 'hex'), DEFAULT_TRACE_PARAMS).bytes;
+
+async function acc(model: Uint8Array, n = 10000): Promise<number> {
+  const v = await fileVictim(model);
+  const s = await v.query(test.images.subarray(0, n * size), n);
+  v.dispose();
+  let ok = 0;
+  for (let i = 0; i < n; i++) {
+    let b = 0;
+    for (let k = 1; k < 10; k++) if (s[i * 10 + k] > s[i * 10 + b]) b = k;
+    if (b === test.labels[i]) ok++;
+  }
+  return ok / n;
+}
+
+interface Tally {
+  right: number;
+  wrong: number;
+  none: number;
+  zs: number[];
+  runner: number[];
+}
+const tally = (): Tally => ({ right: 0, wrong: 0, none: 0, zs: [], runner: [] });
+function add(t: Tally, r: Array<{ d: number; z: number }>, truth: number[]) {
+  const nm = named(r);
+  if (nm.length === 0) t.none++;
+  else if (nm.every((d) => truth.includes(d)) && truth.includes(r[0].d)) t.right++;
+  else t.wrong++;
+  t.zs.push(r[0].z);
+  t.runner.push(r.find((x) => !truth.includes(x.d))!.z);
+}
+const show = (name: string, t: Tally) =>
+  console.log(
+    `${name}: named correctly ${t.right}/${t.right + t.wrong + t.none}, wrong ${t.wrong}, none ${t.none}; best z min ${Math.min(...t.zs).toFixed(1)} median ${t.zs.sort((a, b) => a - b)[t.zs.length >> 1].toFixed(1)}; best innocent z max ${Math.max(...t.runner).toFixed(2)}`,
+  );
+
+async function blackBox(model: Uint8Array | ScoreQuery, q: number, hard: boolean): Promise<Float64Array> {
+  const probes = test.images.subarray(0, q * size);
+  const own = await fileVictim(base);
+  const baseScores = await (hard ? withHardLabels(own.query, 10) : own.query)(probes, q);
+  own.dispose();
+  let victim: ScoreQuery;
+  let dispose = () => undefined as void;
+  if (typeof model === 'function') victim = model;
+  else {
+    const v = await fileVictim(model);
+    victim = v.query;
+    dispose = v.dispose;
+  }
+  const ev = await blackBoxEvidence(set, {
+    base: floatNetFromTflite(base),
+    baseScores,
+    probes,
+    count: q,
+    victim: hard ? withHardLabels(victim, 10) : victim,
+  });
+  dispose();
+  return ev.evidence;
+}
+
+async function main() {
+  await TfliteOracle.load(base).then((o) => o.dispose());
+  console.log(`model ${arg('base', '')}: ${K} carriers, ${N} candidate devices, alpha ${alpha}`);
+  const t0 = Date.now();
+  const accBase = await acc(base);
+  const accs: number[] = [];
+  for (let d = 0; d < 5; d++) accs.push(await acc(leaked(d)));
+  const mean = accs.reduce((a, b) => a + b, 0) / accs.length;
+  console.log(
+    `accuracy (10k MNIST test, TFLite runtime): base ${(100 * accBase).toFixed(2)}%, 5 fingerprinted devices ${accs.map((a) => (100 * a).toFixed(2)).join(' ')} (mean cost ${(100 * (accBase - mean)).toFixed(3)} points)`,
+  );
+  const tEmbed = Date.now();
+  leaked(0);
+  console.log(`embedding one device: ${Date.now() - tEmbed} ms`);
+
+  const wb = tally();
+  const rq = tally();
+  for (let d = 0; d < L; d++) {
+    const m = leaked(d);
+    add(wb, rank(whiteBoxEvidence(m, base, set)), [d]);
+    add(rq, rank(whiteBoxEvidence(requantize(m), base, set)), [d]);
+  }
+  show(`white-box, ${L} leaked devices`, wb);
+  show(`white-box after int8 re-quantisation (fresh per-channel scales), ${L} devices`, rq);
+  console.log(`  re-quantised copy accuracy: ${(100 * (await acc(requantize(leaked(0))))).toFixed(2)}%`);
+
+  const subset = 6000;
+  const ft = tally();
+  const ftb = tally();
+  const ftAcc: number[] = [];
+  for (let d = 0; d < FT; d++) {
+    const off = (d * 7919) % (60000 - subset);
+    const tuned = fineTune(
+      leaked(d),
+      {
+        x: train.images.subarray(off * size, (off + subset) * size),
+        labels: train.labels.subarray(off, off + subset),
+        count: subset,
+      },
+      { epochs: 2, lr: 0.01, seed: 100 + d },
+    );
+    ftAcc.push(await acc(tuned, 2000));
+    add(ft, rank(whiteBoxEvidence(tuned, base, set)), [d]);
+    add(ftb, rank(await blackBox(tuned, 300, false)), [d]);
+  }
+  show(`white-box after fine-tuning on 10% of MNIST train (6k, 2 epochs, SGD lr 0.01), ${FT} devices`, ft);
+  show(`black-box (300 soft queries) after the same fine-tuning`, ftb);
+  console.log(`  fine-tuned accuracy (2k test): ${ftAcc.map((a) => (100 * a).toFixed(2)).join(' ')}`);
+
+  const bb = tally();
+  const bbh = tally();
+  for (let d = 0; d < 20; d++) add(bb, rank(await blackBox(leaked(d), 300, false)), [d]);
+  for (let d = 0; d < 5; d++) add(bbh, rank(await blackBox(leaked(d), 1000, true)), [d]);
+  show('black-box, int8 output scores, 300 queries, 20 devices', bb);
+  show('black-box, arg-max only, 1000 queries, 5 devices', bbh);
+  const bbq = tally();
+  for (let d = 0; d < 10; d++) add(bbq, rank(await blackBox(leaked(d), 100, false)), [d]);
+  show('black-box, int8 output scores, 100 queries, 10 devices', bbq);
+
+  for (const k of [2, 3]) {
+    const wbC = tally();
+    const bbC = tally();
+    let allNamed = 0;
+    const trials = 10;
+    for (let t = 0; t < trials; t++) {
+      const ds = Array.from({ length: k }, (_, i) => (t * 31 + i * 101) % N);
+      const avg = averageCopies(ds.map(leaked));
+      const r = rank(whiteBoxEvidence(avg, base, set));
+      add(wbC, r, ds);
+      if (ds.every((d) => named(r).includes(d))) allNamed++;
+      if (t < 5) add(bbC, rank(await blackBox(avg, 300, false)), ds);
+    }
+    show(`collusion: ${k} copies averaged, white-box, ${trials} trials (named = only colluders)`, wbC);
+    console.log(`  all ${k} colluders named in ${allNamed}/${trials}`);
+    show(`collusion: ${k} copies averaged, black-box 300 queries, 5 trials`, bbC);
+  }
+
+  const dist = tally();
+  const distB = tally();
+  for (let d = 0; d < 2; d++) {
+    const v = await fileVictim(leaked(d));
+    const copy = await distil(leaked(d), v.query, train.images, 6000, { epochs: 3, lr: 0.02, seed: 7 + d });
+    v.dispose();
+    const { writeWeights } = await import('../src/trace/float-net');
+    const copyFile = writeWeights(base, copy);
+    console.log(`  distilled copy ${d} accuracy (2k test): ${(100 * (await acc(copyFile, 2000))).toFixed(2)}%`);
+    add(dist, rank(whiteBoxEvidence(copyFile, base, set)), [d]);
+    add(distB, rank(await blackBox(netVictim(copy), 300, false)), [d]);
+  }
+  show('distillation (6k hard-label queries, same architecture, 3 epochs), white-box on the copy', dist);
+  show('distillation, black-box on the copy (300 soft queries)', distB);
+  console.log(`total ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

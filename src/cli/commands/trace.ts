@@ -1,0 +1,162 @@
+/**
+ * `edgelock trace --base <model.tflite> --key <master> (--db <factory db> | --devices <file>)
+ *   (--model <leaked.tflite> [--black-box] | --port <p>) [--probes <data>] [--queries <n>] [--hard-labels]
+ *   [--alpha <p>] [--json]`  names the board a leaked model came from (docs/security.md, "Tracing a leak")
+ */
+import { Command } from 'commander';
+import { withDevice } from '../../device/client';
+import { EdgelockError } from '../../errors';
+import { loadLabelledSet } from '../../eval/labelled-data';
+import { FactoryDb, dbSpec } from '../../factory/db';
+import { traceCandidates } from '../../factory/trace-log';
+import { readFileBytes } from '../../formats/load';
+import { readKeyFile } from '../../keys/key-file';
+import { toModelLayout } from '../../tflite/affine';
+import { recordedInputLayouts } from '../../tflite/provenance';
+import { readTflite } from '../../tflite/reader';
+import { parseCandidates } from '../../trace/candidates';
+import { log10FamilyP } from '../../trace/score';
+import { DEFAULT_TRACE_PARAMS, TraceParams } from '../../trace/params';
+import { BlackBoxSource, TraceResult, traceLeak } from '../../trace/trace';
+import { boardVictim, fileVictim } from '../../trace/victims';
+import { printJson } from '../output';
+
+interface TraceFlags {
+  base?: string;
+  key?: string;
+  db?: string;
+  devices?: string;
+  model?: string;
+  port?: string;
+  blackBox?: boolean;
+  probes: string;
+  queries: string;
+  hardLabels?: boolean;
+  alpha: string;
+  json?: boolean;
+}
+
+function positive(text: string, what: string, max = Infinity): number {
+  const v = Number(text);
+  if (!Number.isFinite(v) || v <= 0 || v > max) throw new EdgelockError('E_USAGE', `${what} must be in (0, ${max}]`);
+  return v;
+}
+
+function pText(r: TraceResult): string {
+  const l = log10FamilyP(r.best.z, r.candidates);
+  return l > -300 ? `${(10 ** l).toExponential(1)}` : `1e${Math.floor(l)}`;
+}
+
+export function register(program: Command): Command {
+  return program
+    .command('trace')
+    .description('name the board a leaked model came from (per-device trace codes; white-box or black-box)')
+    .option('--base <model.tflite>', 'the compiled model the packages were built from (sealed or plain)')
+    .option('--key <keyfile>', 'the vendor master key (the trace key derives from it; it unseals sealed models)')
+    .option('--db <factory db>', 'candidates: the boards with fingerprinted packages in this factory database')
+    .option('--devices <file>', 'candidates: device uids, one per line (hex)')
+    .option('--model <leaked.tflite>', 'the leaked model (white-box: its weights are read)')
+    .option('--black-box', 'run --model as a black box (its answers only)')
+    .option('--port <port>', 'query a board over the serial protocol (black-box)')
+    .option('--probes <data>', 'black-box probe inputs: a float32 .npy or a named dataset', 'mnist-test')
+    .option('--queries <n>', 'black-box: how many probes to query', '300')
+    .option('--hard-labels', 'black-box: use only the arg-max of each answer')
+    .option('--alpha <p>', 'name a board only when the chance an innocent one scores as high is at most this', '1e-6')
+    .option('--json', 'print one JSON object')
+    .action(async (f: TraceFlags) => {
+      if (!f.base)
+        throw new EdgelockError('E_USAGE', 'missing --base <model.tflite> (the compile the packages were built from)');
+      if (!f.key) throw new EdgelockError('E_USAGE', 'missing --key <master keyfile>');
+      if (!f.model && !f.port)
+        throw new EdgelockError('E_USAGE', 'give the leaked model (--model) or a board (--port)');
+      if (f.model && f.port) throw new EdgelockError('E_USAGE', '--model and --port exclude each other');
+      if (!f.db && !f.devices)
+        throw new EdgelockError('E_TRACE_CANDIDATES', 'missing --db <factory db> or --devices <file>');
+      const alpha = positive(f.alpha, '--alpha', 1);
+      const base = readFileBytes(f.base);
+      const master = readKeyFile(f.key);
+      try {
+        let uids: string[];
+        let params: TraceParams = DEFAULT_TRACE_PARAMS;
+        if (f.devices) {
+          uids = parseCandidates(Buffer.from(readFileBytes(f.devices)).toString('utf8'), `'${f.devices}'`);
+        } else {
+          const db = await FactoryDb.open(dbSpec(f.db), { mustExist: true });
+          try {
+            ({ uids, params } = await traceCandidates(db, master));
+          } finally {
+            await db.close();
+          }
+        }
+        let result: TraceResult;
+        const blackBox = f.port !== undefined || f.blackBox === true;
+        if (!blackBox) {
+          result = await traceLeak({ base, master, uids, params, alpha, leaked: readFileBytes(f.model!) });
+        } else {
+          const queries = Math.floor(positive(f.queries, '--queries', 100000));
+          const info = readTflite(base);
+          const sg = info.subgraphs[0];
+          const set = loadLabelledSet(f.probes, undefined, queries);
+          const inShape = sg.tensors[sg.inputs[0]].shape;
+          const size = inShape.slice(1).reduce((a, b) => a * b, 1);
+          if (set.sampleShape.reduce((a, b) => a * b, 1) !== size)
+            throw new EdgelockError(
+              'E_USAGE',
+              `the probes' samples [${set.sampleShape}] do not fit the model input [${inShape}]`,
+            );
+          const layout = recordedInputLayouts(info.metadata)?.[0];
+          const probes = new Float32Array(set.count * size);
+          for (let i = 0; i < set.count; i++)
+            probes.set(
+              toModelLayout(set.x.subarray(i * size, (i + 1) * size), set.sampleShape, inShape, layout),
+              i * size,
+            );
+          const run = async (victim: BlackBoxSource['victim']) =>
+            traceLeak({
+              base,
+              master,
+              uids,
+              params,
+              alpha,
+              blackBox: { probes, count: set.count, victim, hardLabels: f.hardLabels === true },
+            });
+          if (f.port) {
+            result = await withDevice(f.port, async (client) => {
+              const slot = (await client.info()).package?.activeSlot;
+              if (slot === null || slot === undefined)
+                throw new EdgelockError('E_USAGE', `the board on ${f.port} has no active package to query`);
+              return run(await boardVictim(client, slot));
+            });
+          } else {
+            const v = await fileVictim(readFileBytes(f.model!));
+            try {
+              result = await run(v.query);
+            } finally {
+              v.dispose();
+            }
+          }
+        }
+        if (f.json) {
+          printJson({ ...result, log10PValue: log10FamilyP(result.best.z, result.candidates) });
+          return;
+        }
+        const verdict =
+          result.named.length === 0
+            ? `no board named (p = ${pText(result)} > alpha ${alpha})`
+            : result.named.length === 1
+              ? `leaked from board ${result.named[0].uid}`
+              : `leaked from ${result.named.length} boards together: ${result.named.map((n) => n.uid).join(', ')}`;
+        process.stdout.write(
+          `trace ${result.mode}${result.queries ? ` (${result.queries} queries${result.hardLabels ? ', arg-max only' : ''})` : ''}: ${result.carriers} carrier weights, ${result.candidates} candidate boards\n` +
+            `  best       ${result.best.uid}  score z = ${result.best.z.toFixed(2)}\n` +
+            (result.runnerUp
+              ? `  runner-up  ${result.runnerUp.uid}  score z = ${result.runnerUp.z.toFixed(2)}\n`
+              : '') +
+            `  p-value    ${pText(result)} (chance that any innocent board scores as high: Hoeffding bound × ${result.candidates} candidates)\n` +
+            `  verdict    ${verdict}\n`,
+        );
+      } finally {
+        master.fill(0);
+      }
+    });
+}

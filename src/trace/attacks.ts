@@ -1,0 +1,90 @@
+/**
+ * What a thief does to a leaked model before using it, as functions (the tests and scripts/trace-measure.ts run
+ * them): re-quantise it (dequantise, fresh per-channel int8 scales), fine-tune it on a fraction of the data, average
+ * the weights of several leaked copies (collusion), or distil a fresh network from its answers.
+ */
+import { LabelledData, fit } from '../train/fit';
+import { buildNetwork, specsOf } from '../train/layers';
+import { Sgd } from '../train/optim/sgd';
+import { floatNetFromTflite, toNetLayout, writeWeights, FloatNet } from './float-net';
+import { ScoreQuery } from './victims';
+
+/** Dequantise and re-quantise every filter with fresh per-channel scales. */
+export function requantize(model: Uint8Array): Uint8Array {
+  return writeWeights(model, floatNetFromTflite(model));
+}
+
+export interface FineTuneOptions {
+  epochs: number;
+  lr: number;
+  seed: number;
+  batchSize?: number;
+}
+
+/** Fine-tunes every weight of the dequantised model on `data` (NCHW samples) and re-quantises the result. */
+export function fineTune(model: Uint8Array, data: LabelledData, o: FineTuneOptions): Uint8Array {
+  const fn = floatNetFromTflite(model);
+  fit(fn.net, data, {
+    epochs: o.epochs,
+    batchSize: o.batchSize ?? 32,
+    optimizer: new Sgd({ lr: o.lr, momentum: 0.9, weightDecay: 1e-4 }),
+    seed: o.seed,
+  });
+  return writeWeights(model, fn);
+}
+
+/** The float weights of several leaked copies averaged, re-quantised into the first copy's file. */
+export function averageCopies(models: readonly Uint8Array[]): Uint8Array {
+  const nets = models.map((m) => floatNetFromTflite(m));
+  const target = nets[0];
+  target.net.params.forEach((p, k) => {
+    for (let i = 0; i < p.value.length; i++) {
+      let s = 0;
+      for (const n of nets) s += n.net.params[k].value[i];
+      p.value[i] = s / nets.length;
+    }
+  });
+  return writeWeights(models[0], target);
+}
+
+/**
+ * Distillation: a fresh network of the leaked model's architecture trained on the victim's arg-max answers for
+ * `data`'s first `queries` samples (the labels of `data` are not used). Returns the copy as a float network.
+ */
+export async function distil(
+  model: Uint8Array,
+  victim: ScoreQuery,
+  probes: Float32Array,
+  queries: number,
+  o: FineTuneOptions,
+): Promise<FloatNet> {
+  const fn = floatNetFromTflite(model);
+  const size = fn.modelInputShape.reduce((a, b) => a * b, 1);
+  const x = probes.subarray(0, queries * size);
+  const scores = await victim(x, queries);
+  const classes = scores.length / queries;
+  const labels = new Uint8Array(queries);
+  for (let s = 0; s < queries; s++) {
+    let b = 0;
+    for (let k = 1; k < classes; k++) if (scores[s * classes + k] > scores[s * classes + b]) b = k;
+    labels[s] = b;
+  }
+  const fresh = buildNetwork(fn.inputShape, specsOf(fn.net)!, o.seed);
+  fn.net.params.forEach((p, i) => p.value.set(fresh.params[i].value));
+  fit(
+    fn.net,
+    { x: toNetLayout(x, queries, fn.modelInputShape), labels, count: queries },
+    {
+      epochs: o.epochs,
+      batchSize: o.batchSize ?? 32,
+      optimizer: new Sgd({ lr: o.lr, momentum: 0.9, weightDecay: 1e-4 }),
+      seed: o.seed + 1,
+    },
+  );
+  return fn;
+}
+
+/** A float network answering as a black box (its logits). */
+export function netVictim(fn: FloatNet): ScoreQuery {
+  return async (x, count) => fn.net.forward(toNetLayout(x, count, fn.modelInputShape), count, false).slice();
+}

@@ -1,0 +1,100 @@
+/**
+ * Which int8 weights carry a trace code: the filters of CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED operators
+ * with at least `minTensorElements` elements, at positions whose base value leaves room for a ±1 step (|w| ≤ 126),
+ * each taken with probability `density` from a stream keyed by the trace key. The positions are the same for every
+ * device (only the signs differ), are computed from the base model (the owner's unfingerprinted compile), and are
+ * secret to whoever lacks the trace key.
+ */
+import { EdgelockError } from '../errors';
+import { readTflite, TfliteModelInfo, TfliteTensorInfo } from '../tflite/reader';
+import { Sha256Stream } from '../watermark/drbg';
+import { TraceParams } from './params';
+
+const FILTER_OPS = new Set(['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED']);
+
+export interface WeightTensor {
+  /** tensor index in subgraph 0 */
+  tensor: number;
+  op: string;
+  shape: number[];
+  /** byte offset of the data in the file */
+  at: number;
+  count: number;
+  /** per-element scale index: the quantised dimension's channel of each element */
+  channelOf: (i: number) => number;
+  scales: number[];
+}
+
+function channelIndexer(t: TfliteTensorInfo): (i: number) => number {
+  const q = t.quantization;
+  if (!q || q.scale.length <= 1) return () => 0;
+  const dim = q.quantizedDimension;
+  const inner = t.shape.slice(dim + 1).reduce((a, b) => a * b, 1);
+  const n = t.shape[dim];
+  return (i) => Math.floor(i / inner) % n;
+}
+
+/** The filter tensors of a model, in operator order (float32 or int8), with where their data is. */
+export function weightTensors(info: TfliteModelInfo): WeightTensor[] {
+  const sg = info.subgraphs[0];
+  if (!sg) return [];
+  const out: WeightTensor[] = [];
+  const seen = new Set<number>();
+  for (const op of sg.operators) {
+    if (!FILTER_OPS.has(op.op)) continue;
+    const ti = op.inputs[1];
+    const t = sg.tensors[ti];
+    if (!t || seen.has(ti)) continue;
+    const b = info.buffers[t.buffer];
+    if (!b || b.dataOffset === null || b.size === 0) continue;
+    seen.add(ti);
+    const count = t.shape.reduce((a, c) => a * c, 1);
+    out.push({
+      tensor: ti,
+      op: op.op,
+      shape: t.shape,
+      at: b.dataOffset,
+      count,
+      channelOf: channelIndexer(t),
+      scales: t.quantization?.scale ?? [],
+    });
+  }
+  return out;
+}
+
+export interface Carrier {
+  /** index into the weight tensor list */
+  w: number;
+  /** element index inside that tensor */
+  i: number;
+}
+
+export interface CarrierSet {
+  tensors: WeightTensor[];
+  carriers: Carrier[];
+}
+
+/** The carriers of `base` (a plain int8 .tflite) under `traceKey`. */
+export function carriersOf(base: Uint8Array, traceKey: Uint8Array, p: TraceParams): CarrierSet {
+  const info = readTflite(base);
+  const tensors = weightTensors(info);
+  const sg = info.subgraphs[0];
+  const stream = new Sha256Stream(traceKey, 'trace-carriers');
+  const limit = Math.floor(p.density * 2 ** 32);
+  const carriers: Carrier[] = [];
+  tensors.forEach((wt, w) => {
+    if (sg.tensors[wt.tensor].dtype !== 'int8' || wt.count < p.minTensorElements) return;
+    const data = new Int8Array(base.buffer, base.byteOffset + wt.at, wt.count);
+    for (let i = 0; i < wt.count; i++) {
+      // one draw per element whatever its value, so positions do not shift with the weights
+      const take = stream.nextU32() < limit;
+      if (take && Math.abs(data[i]) <= 126) carriers.push({ w, i });
+    }
+  });
+  if (carriers.length === 0)
+    throw new EdgelockError(
+      'E_TRACE_MODEL',
+      `the model has no int8 filter tensor of at least ${p.minTensorElements} weights to carry a trace code`,
+    );
+  return { tensors, carriers };
+}

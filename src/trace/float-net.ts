@@ -1,0 +1,271 @@
+/**
+ * A compiled chain model (CONV_2D, MAX_POOL_2D, FULLY_CONNECTED, RESHAPE; fused RELU) as a float network of the
+ * trainer (src/train), with its weights dequantised: what black-box tracing differentiates (the outputs' change per
+ * weight step, src/trace/blackbox.ts) and what the tracing attacks fine-tune. `writeWeights` puts float weights
+ * back into the file with fresh per-channel int8 scales (the int8 re-quantisation an attacker's converter does).
+ */
+import { EdgelockError } from '../errors';
+import { Param } from '../train/layer';
+import { LayerSpec, buildNetwork } from '../train/layers';
+import { Sequential } from '../train/network';
+import { TfliteModelInfo, TfliteTensorInfo, readTflite } from '../tflite/reader';
+import { weightTensors } from './carriers';
+
+export interface FloatBinding {
+  /** index into weightTensors(info) */
+  w: number;
+  weight: Param;
+  bias: Param;
+  /** the trainer's index of tflite filter element i */
+  toParam: (i: number) => number;
+  outChannels: number;
+}
+
+export interface FloatNet {
+  net: Sequential;
+  /** the trainer's input shape [C, H, W] (or [n]) */
+  inputShape: number[];
+  /** the model's input shape without the batch (NHWC) */
+  modelInputShape: number[];
+  bindings: FloatBinding[];
+}
+
+function unsupported(why: string): never {
+  throw new EdgelockError('E_TRACE_MODEL', `black-box tracing needs a chain of conv, pool and dense layers: ${why}`);
+}
+
+function constData(bytes: Uint8Array, info: TfliteModelInfo, t: TfliteTensorInfo): Float64Array {
+  const b = info.buffers[t.buffer];
+  const n = t.shape.reduce((a, c) => a * c, 1);
+  if (!b || b.dataOffset === null) unsupported(`tensor ${t.index} has no data`);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset + b.dataOffset, b.size);
+  const out = new Float64Array(n);
+  const q = t.quantization?.scale ?? [];
+  const dim = t.quantization?.quantizedDimension ?? 0;
+  const inner = t.shape.slice(dim + 1).reduce((a, c) => a * c, 1);
+  const sc = (i: number) => (q.length > 1 ? q[Math.floor(i / inner) % t.shape[dim]] : (q[0] ?? 1));
+  for (let i = 0; i < n; i++) {
+    if (t.dtype === 'int8') out[i] = dv.getInt8(i) * sc(i);
+    else if (t.dtype === 'float32') out[i] = dv.getFloat32(i * 4, true);
+    else unsupported(`tensor ${t.index} is ${t.dtype}`);
+  }
+  return out;
+}
+
+function samePads(inSize: number, k: number, s: number): [number, number] {
+  const out = Math.ceil(inSize / s);
+  const total = Math.max((out - 1) * s + k - inSize, 0);
+  return [Math.floor(total / 2), total - Math.floor(total / 2)];
+}
+
+/** Builds the float network of a plain (unsealed) compiled model. */
+export function floatNetFromTflite(bytes: Uint8Array): FloatNet {
+  const info = readTflite(bytes);
+  const sg = info.subgraphs[0];
+  const wts = weightTensors(info);
+  const input = sg.tensors[sg.inputs[0]];
+  const modelInputShape = input.shape.slice(1);
+  // current activation shape, NHWC without batch
+  let shape = modelInputShape.slice();
+  const specs: LayerSpec[] = [];
+  const pending: Array<{ w: number; toParam: (i: number) => number; bias: Float64Array; outChannels: number }> = [];
+  const weightValues: Float64Array[] = [];
+  let flattenedFrom: number[] | null = shape.length === 3 ? null : shape;
+  const act = (o: { options: { fields: Record<string, unknown> } | null }) => {
+    const f = o.options?.fields.fusedActivationFunction ?? 'NONE';
+    if (f === 'RELU') specs.push({ kind: 'relu' });
+    else if (f !== 'NONE') unsupported(`fused activation ${String(f)}`);
+  };
+  const biasOf = (op: { inputs: number[] }, outC: number): Float64Array => {
+    const bt = op.inputs[2] !== undefined && op.inputs[2] >= 0 ? sg.tensors[op.inputs[2]] : undefined;
+    if (!bt) return new Float64Array(outC);
+    const b = info.buffers[bt.buffer];
+    const dv = new DataView(bytes.buffer, bytes.byteOffset + b.dataOffset!, b.size);
+    const out = new Float64Array(outC);
+    const inScale = sg.tensors[op.inputs[0]].quantization?.scale[0] ?? 1;
+    const ws = sg.tensors[op.inputs[1]].quantization?.scale ?? [1];
+    for (let c = 0; c < outC; c++)
+      out[c] =
+        bt.dtype === 'int32'
+          ? dv.getInt32(c * 4, true) * inScale * ws[ws.length > 1 ? c : 0]
+          : dv.getFloat32(c * 4, true);
+    return out;
+  };
+  for (const op of sg.operators) {
+    const fields = op.options?.fields ?? {};
+    if (op.op === 'CONV_2D') {
+      if (shape.length !== 3) unsupported('a conv after a flatten');
+      const t = sg.tensors[op.inputs[1]];
+      const [O, KH, KW, I] = t.shape;
+      const [H, W] = shape;
+      const sH = Number(fields.strideH ?? 1);
+      const sW = Number(fields.strideW ?? 1);
+      if (Number(fields.dilationHFactor ?? 1) !== 1 || Number(fields.dilationWFactor ?? 1) !== 1)
+        unsupported('dilated convolution');
+      const [pt, pb] = fields.padding === 'SAME' ? samePads(H, KH, sH) : [0, 0];
+      const [pl, pr] = fields.padding === 'SAME' ? samePads(W, KW, sW) : [0, 0];
+      specs.push({
+        kind: 'conv2d',
+        filters: O,
+        kernel: [KH, KW],
+        strides: [sH, sW],
+        pads: [pt, pl, pb, pr],
+        bias: true,
+      });
+      const w = wts.findIndex((x) => x.tensor === op.inputs[1]);
+      weightValues.push(constData(bytes, info, t));
+      pending.push({
+        w,
+        outChannels: O,
+        bias: biasOf(op, O),
+        toParam: (i) => {
+          const o = Math.floor(i / (KH * KW * I));
+          let r = i % (KH * KW * I);
+          const kh = Math.floor(r / (KW * I));
+          r %= KW * I;
+          const kw = Math.floor(r / I);
+          const ci = r % I;
+          return ((o * I + ci) * KH + kh) * KW + kw;
+        },
+      });
+      act(op);
+      const oh = Math.floor((H + pt + pb - KH) / sH) + 1;
+      const ow = Math.floor((W + pl + pr - KW) / sW) + 1;
+      shape = [oh, ow, O];
+    } else if (op.op === 'MAX_POOL_2D') {
+      const kH = Number(fields.filterHeight);
+      const kW = Number(fields.filterWidth);
+      const sH = Number(fields.strideH ?? 1);
+      const sW = Number(fields.strideW ?? 1);
+      const [H, W, C] = shape;
+      const [pt, pb] = fields.padding === 'SAME' ? samePads(H, kH, sH) : [0, 0];
+      const [pl, pr] = fields.padding === 'SAME' ? samePads(W, kW, sW) : [0, 0];
+      specs.push({ kind: 'maxpool', kernel: [kH, kW], strides: [sH, sW], pads: [pt, pl, pb, pr] });
+      act(op);
+      shape = [Math.floor((H + pt + pb - kH) / sH) + 1, Math.floor((W + pl + pr - kW) / sW) + 1, C];
+    } else if (op.op === 'RESHAPE') {
+      if (shape.length === 3) flattenedFrom = shape;
+      shape = [shape.reduce((a, c) => a * c, 1)];
+    } else if (op.op === 'FULLY_CONNECTED') {
+      const t = sg.tensors[op.inputs[1]];
+      const [O, In] = t.shape;
+      let from: number[] | null = null;
+      if (shape.length === 3) {
+        from = shape;
+        specs.push({ kind: 'flatten' });
+      } else if (flattenedFrom && flattenedFrom.length === 3) {
+        from = flattenedFrom;
+      }
+      flattenedFrom = null;
+      const w = wts.findIndex((x) => x.tensor === op.inputs[1]);
+      weightValues.push(constData(bytes, info, t));
+      const [H, W, C] = from ?? [1, 1, In];
+      pending.push({
+        w,
+        outChannels: O,
+        bias: biasOf(op, O),
+        toParam: (i) => {
+          const o = Math.floor(i / In);
+          const col = i % In;
+          const h = Math.floor(col / (W * C));
+          const wq = Math.floor((col % (W * C)) / C);
+          const c = col % C;
+          return o * In + (c * H + h) * W + wq;
+        },
+      });
+      specs.push({ kind: 'dense', units: O });
+      act(op);
+      shape = [O];
+    } else {
+      unsupported(`operator ${op.op}`);
+    }
+  }
+  const inputShape =
+    modelInputShape.length === 3 ? [modelInputShape[2], modelInputShape[0], modelInputShape[1]] : modelInputShape;
+  const net = buildNetwork(inputShape, specs, 1);
+  const params = net.params;
+  const bindings: FloatBinding[] = [];
+  let p = 0;
+  pending.forEach((pd, k) => {
+    const weight = params[p++];
+    const bias = params[p++];
+    const vals = weightValues[k];
+    for (let i = 0; i < vals.length; i++) weight.value[pd.toParam(i)] = vals[i];
+    bias.value.set(Float32Array.from(pd.bias));
+    bindings.push({ w: pd.w, weight, bias, toParam: pd.toParam, outChannels: pd.outChannels });
+  });
+  return { net, inputShape, modelInputShape, bindings };
+}
+
+/** NHWC model-layout samples → the trainer's NCHW layout. */
+export function toNetLayout(x: Float32Array, count: number, modelShape: number[]): Float32Array {
+  if (modelShape.length !== 3) return x;
+  const [H, W, C] = modelShape;
+  const out = new Float32Array(x.length);
+  const n = H * W * C;
+  for (let s = 0; s < count; s++)
+    for (let h = 0; h < H; h++)
+      for (let w = 0; w < W; w++)
+        for (let c = 0; c < C; c++) out[s * n + (c * H + h) * W + w] = x[s * n + (h * W + w) * C + c];
+  return out;
+}
+
+/**
+ * Writes the network's weights and biases into a copy of `bytes` (int8 filters, int32 biases), with fresh
+ * per-channel weight scales max|w|/127; activation scales are kept.
+ */
+export function writeWeights(bytes: Uint8Array, fn: FloatNet): Uint8Array {
+  const out = new Uint8Array(bytes);
+  const info = readTflite(out);
+  const sg = info.subgraphs[0];
+  const wts = weightTensors(info);
+  for (const b of fn.bindings) {
+    const wt = wts[b.w];
+    const t = sg.tensors[wt.tensor];
+    const op = sg.operators.find((o) => o.inputs[1] === wt.tensor)!;
+    if (t.dtype !== 'int8' || !t.quantization || t.quantization.scale.length !== b.outChannels)
+      unsupported('re-quantisation needs per-channel int8 filters');
+    const perC = wt.count / b.outChannels;
+    const scales: number[] = [];
+    for (let c = 0; c < b.outChannels; c++) {
+      let m = 0;
+      for (let i = c * perC; i < (c + 1) * perC; i++) m = Math.max(m, Math.abs(b.weight.value[b.toParam(i)]));
+      scales.push(m > 0 ? m / 127 : 1);
+    }
+    const v = new Int8Array(out.buffer, out.byteOffset + wt.at, wt.count);
+    for (let i = 0; i < wt.count; i++) {
+      const c = Math.floor(i / perC);
+      v[i] = Math.max(-127, Math.min(127, Math.round(b.weight.value[b.toParam(i)] / scales[c])));
+    }
+    writeScales(out, info, t, scales);
+    const bt = sg.tensors[op.inputs[2]];
+    const inScale = sg.tensors[op.inputs[0]].quantization!.scale[0];
+    const bb = info.buffers[bt.buffer];
+    const dv = new DataView(out.buffer, out.byteOffset + bb.dataOffset!, bb.size);
+    for (let c = 0; c < b.outChannels; c++)
+      dv.setInt32(c * 4, Math.round(b.bias.value[c] / (inScale * scales[c])), true);
+    writeScales(
+      out,
+      info,
+      bt,
+      scales.map((s) => s * inScale),
+    );
+  }
+  return out;
+}
+
+/** Overwrites tensor `t`'s scale vector in `out` (found as its length-prefixed float32 bytes; must be unique). */
+function writeScales(out: Uint8Array, info: TfliteModelInfo, t: TfliteTensorInfo, scales: number[]): void {
+  void info;
+  const old = t.quantization!.scale;
+  const pat = Buffer.alloc(4 + 4 * old.length);
+  pat.writeUInt32LE(old.length, 0);
+  old.forEach((s, i) => pat.writeFloatLE(s, 4 + 4 * i));
+  const buf = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+  const at = buf.indexOf(pat);
+  if (at < 0 || buf.indexOf(pat, at + 1) >= 0)
+    unsupported(`the scales of tensor ${t.index} are not unique in the file`);
+  const neu = Buffer.alloc(4 * scales.length);
+  scales.forEach((s, i) => neu.writeFloatLE(s, 4 * i));
+  neu.copy(buf, at + 4);
+}

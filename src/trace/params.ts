@@ -1,0 +1,17 @@
+/**
+ * The public parameters of a trace code (docs/security.md, "Tracing a leaked model to its board"). Changing one
+ * changes every device's code, so they are recorded with each fingerprinted package in the factory log.
+ */
+export interface TraceParams {
+  /** fraction of the eligible int8 weights that carry the code (the same positions for every device) */
+  density: number;
+  /** weight tensors with fewer elements carry nothing (small layers are the sensitive ones) */
+  minTensorElements: number;
+}
+
+export const DEFAULT_TRACE_PARAMS: TraceParams = { density: 0.1, minTensorElements: 1024 };
+
+/** What the factory log holds for one fingerprinted package: a derivation id, never the code or a key. */
+export function describeParams(p: TraceParams): string {
+  return `density ${p.density}, tensors >= ${p.minTensorElements} weights`;
+}

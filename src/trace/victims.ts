@@ -1,0 +1,76 @@
+/**
+ * What black-box tracing queries: a model file run as a black box in the TFLite runtime, or a board over the serial
+ * protocol. Both take probes in the model's layout (NHWC floats) and give back the output scores as floats
+ * (int8 outputs dequantised with the output's scale), or only the arg-max when `hardLabels` is set — what a
+ * deployment that shows only its decision exposes.
+ */
+import { DeviceClient } from '../device/client';
+import { quantizeAffine } from '../tflite/affine';
+import { TfliteOracle } from '../tflite/oracle';
+import { readTflite } from '../tflite/reader';
+
+/** Scores of `count` probes (count × classes floats). */
+export type ScoreQuery = (x: Float32Array, count: number) => Promise<Float32Array>;
+
+function argmax(v: Float32Array, at: number, n: number): number {
+  let best = 0;
+  for (let k = 1; k < n; k++) if (v[at + k] > v[at + best]) best = k;
+  return best;
+}
+
+function hard(scores: Float32Array, classes: number): Float32Array {
+  const out = new Float32Array(scores.length);
+  for (let s = 0; s < scores.length / classes; s++) out[s * classes + argmax(scores, s * classes, classes)] = 1;
+  return out;
+}
+
+export function withHardLabels(q: ScoreQuery, classes: number): ScoreQuery {
+  return async (x, count) => hard(await q(x, count), classes);
+}
+
+/** A .tflite model (plain) run in the official TFLite runtime; `dispose` frees it. */
+export async function fileVictim(model: Uint8Array): Promise<{ query: ScoreQuery; dispose: () => void }> {
+  const oracle = await TfliteOracle.load(model);
+  const sg = readTflite(model).subgraphs[0];
+  const inT = sg.tensors[sg.inputs[0]];
+  const outT = sg.tensors[sg.outputs[0]];
+  const size = inT.shape.slice(1).reduce((a, b) => a * b, 1);
+  const classes = outT.shape[outT.shape.length - 1];
+  const query: ScoreQuery = async (x, count) => {
+    const out = new Float32Array(count * classes);
+    for (let s = 0; s < count; s++) {
+      const sample = x.subarray(s * size, (s + 1) * size);
+      const int = inT.dtype === 'int8';
+      const data = int
+        ? Int32Array.from(quantizeAffine(sample, inT.quantization!.scale[0], inT.quantization!.zeroPoint[0]))
+        : Float32Array.from(sample);
+      const [r] = oracle.run([{ data, shape: inT.shape }]);
+      for (let k = 0; k < classes; k++)
+        out[s * classes + k] =
+          outT.dtype === 'int8'
+            ? (r.data[k] - outT.quantization!.zeroPoint[0]) * outT.quantization!.scale[0]
+            : Number(r.data[k]);
+    }
+    return out;
+  };
+  return { query, dispose: () => oracle.dispose() };
+}
+
+/** The active model of a board (int8 in, int8 out), through RUN. */
+export async function boardVictim(client: DeviceClient, slot: number): Promise<ScoreQuery> {
+  const io = await client.modelIo(slot);
+  const input = io.inputs[0];
+  const output = io.outputs[0];
+  const size = input.shape.slice(1).reduce((a, b) => a * b, 1);
+  const classes = output.shape[output.shape.length - 1];
+  return async (x, count) => {
+    const out = new Float32Array(count * classes);
+    for (let s = 0; s < count; s++) {
+      const q = Int8Array.from(quantizeAffine(x.subarray(s * size, (s + 1) * size), input.scale, input.zeroPoint));
+      const r = await client.run(slot, q);
+      const o = r.outputs[0].int8;
+      for (let k = 0; k < classes; k++) out[s * classes + k] = (o[k] - output.zeroPoint) * output.scale;
+    }
+    return out;
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * Black-box tracing of a board over the serial protocol (the built CLI, a host-sim board running the real
+ * firmware): the watermarked zoo LeNet packaged with the board's trace code, flashed, and `edgelock trace --port`
+ * names the board among 100 candidates from its int8 output scores; with an unmarked package of the same model
+ * active, nobody is named. The board's uid is new on every run, so its code is too: alpha 1e-3 (z ≥ 4.8 among 100)
+ * keeps the test from depending on the 1-in-20 codes that score under the 1e-6 bar at 300 queries
+ * (docs/security.md, "Measured").
+ */
+import { hkdfSync, randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { withDevice } from '../../src/device/client';
+import { freshStateDir, removeRunRoot, startTestBoard, stopAllBoards } from '../device/helpers';
+import { runCli } from '../helpers/cli';
+
+const FIXTURE = path.join(__dirname, '..', 'watermark', 'fixtures', 'mnist-lenet-wm.tflite');
+const work = freshStateDir('trace');
+const masterFile = path.join(work, 'master.key');
+const devices = path.join(work, 'devices.txt');
+let port = '';
+let uid = '';
+
+afterAll(async () => {
+  await stopAllBoards();
+  removeRunRoot();
+});
+
+beforeAll(async () => {
+  expect(runCli(['keygen', '-o', masterFile]).status).toBe(0);
+  port = (await startTestBoard('host-sim')).port;
+  const master = fs.readFileSync(masterFile);
+  uid = await withDevice(port, async (c) => {
+    const id = (await c.info()).uid;
+    await c.keyWrite(
+      Buffer.from(hkdfSync('sha256', master, Buffer.from(id, 'hex'), Buffer.from('edgelock device key v1'), 32)),
+    );
+    return id;
+  });
+  const others = Array.from({ length: 99 }, () => randomBytes(16).toString('hex'));
+  fs.writeFileSync(devices, [...others.slice(0, 50), uid, ...others.slice(50)].join('\n') + '\n');
+}, 120000);
+
+function packageAndFlash(name: string, counter: number, trace: boolean): void {
+  const pkg = path.join(work, `${name}.elp`);
+  const args = ['package', FIXTURE, '-o', pkg, '--key', masterFile, '--device-uid', uid, '--version', `1.0.${counter}`];
+  args.push('--security-counter', String(counter));
+  if (trace) args.push('--trace', '--db', path.join(work, 'factory.db'));
+  const p = runCli(args);
+  expect(p.stderr).toBe('');
+  expect(p.status).toBe(0);
+  const f = runCli(['flash', '--port', port, pkg]);
+  expect(f.status).toBe(0);
+}
+
+const trace = () =>
+  runCli([
+    'trace',
+    '--base',
+    FIXTURE,
+    '--key',
+    masterFile,
+    '--devices',
+    devices,
+    '--port',
+    port,
+    '--queries',
+    '300',
+    '--alpha',
+    '1e-3',
+    '--json',
+  ]);
+
+describe('edgelock trace --port', () => {
+  test('names the board whose marked package it runs, among 100', () => {
+    packageAndFlash('marked', 1, true);
+    const r = trace();
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout);
+    expect(out.mode).toBe('black-box');
+    expect(out.queries).toBe(300);
+    expect(out.best.uid).toBe(uid);
+    expect(out.named.map((n: { uid: string }) => n.uid)).toEqual([uid]);
+  }, 300000);
+
+  test('a board running the unmarked model names nobody', () => {
+    packageAndFlash('plain', 2, false);
+    const out = JSON.parse(trace().stdout);
+    expect(out.named).toEqual([]);
+    expect(out.pValue).toBeGreaterThan(1e-6);
+  }, 300000);
+});

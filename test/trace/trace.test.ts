@@ -1,0 +1,235 @@
+/**
+ * Per-device tracing (src/trace/, docs/security.md "Tracing a leaked model to its board") on the zoo MLP, with the
+ * official TFLite runtime as the reference for every model a thief would run: each board's package carries its own
+ * code at no measurable accuracy cost, and `traceLeak` names the board among 1,000 from the dump, after
+ * re-quantisation and fine-tuning on 10% of the data, from a file's int8 output scores (black-box), and names both
+ * colluders of an averaged pair — while the base model, and models carrying no candidate's code, name nobody.
+ */
+import { createHash } from 'crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { compileModel } from '../../src/compiler/compile';
+import { loadMnist } from '../../src/data/mnist';
+import { EdgelockError } from '../../src/errors';
+import { deriveTraceKey, keyId } from '../../src/keys/derive';
+import { compileLocked } from '../../src/lock/compile-locked';
+import { lockModel } from '../../src/lock/lock-model';
+import { readTfliteDescriptor, unsealTflite } from '../../src/lock/tflite-lock';
+import { readOnnx, writeOnnx } from '../../src/onnx';
+import { buildPackage } from '../../src/package/build';
+import { decodePackage } from '../../src/package/decode';
+import { averageCopies, fineTune, requantize } from '../../src/trace/attacks';
+import { DEFAULT_TRACE_PARAMS } from '../../src/trace/params';
+import { TraceRequest, traceLeak } from '../../src/trace/trace';
+import { fileVictim } from '../../src/trace/victims';
+import { runCli } from '../helpers/cli';
+
+const MASTER = createHash('sha256').update('edgelock trace test master').digest();
+const train = loadMnist('train');
+const testSet = loadMnist('test');
+const uids = Array.from({ length: 1000 }, (_, i) => {
+  const b = Buffer.alloc(16);
+  b.write('c0de', 0, 'hex');
+  b.writeUInt32BE((i * 2654435761) >>> 0, 12);
+  return b.toString('hex');
+});
+let sealed: Uint8Array;
+let plain: Uint8Array;
+
+async function accuracy(model: Uint8Array, n: number): Promise<number> {
+  const v = await fileVictim(model);
+  try {
+    const s = await v.query(testSet.images.subarray(0, n * 784), n);
+    let ok = 0;
+    for (let i = 0; i < n; i++) {
+      let b = 0;
+      for (let k = 1; k < 10; k++) if (s[i * 10 + k] > s[i * 10 + b]) b = k;
+      if (b === testSet.labels[i]) ok++;
+    }
+    return ok / n;
+  } finally {
+    v.dispose();
+  }
+}
+
+const packaged = (d: number) =>
+  decodePackage(
+    buildPackage(sealed, {
+      master: MASTER,
+      deviceUid: Buffer.from(uids[d], 'hex'),
+      version: '1.0.0',
+      securityCounter: 1,
+      trace: true,
+    }).bytes,
+  ).model;
+const req = (r: Partial<TraceRequest>): TraceRequest => ({
+  base: sealed,
+  master: MASTER,
+  uids,
+  params: DEFAULT_TRACE_PARAMS,
+  alpha: 1e-6,
+  ...r,
+});
+
+beforeAll(async () => {
+  const onnx = readOnnx(readFileSync(join(__dirname, '../../models/mnist-mlp.onnx')));
+  const calibration = { data: train.images.subarray(0, 200 * 784), count: 200, sampleShape: [1, 28, 28] };
+  const locked = lockModel(onnx, { master: MASTER }, { binding: 'model' });
+  sealed = (await compileLocked(writeOnnx(locked.model), { master: MASTER }, { precision: 'int8', calibration })).bytes;
+  plain = unsealTflite(sealed, { master: MASTER });
+  void compileModel;
+}, 120000);
+
+describe('per-device trace codes', () => {
+  test('each package carries its own code; the sealed model still unseals and runs in the TFLite runtime at the same accuracy', async () => {
+    const a = packaged(3);
+    const b = packaged(4);
+    expect(Buffer.from(a).equals(Buffer.from(b))).toBe(false);
+    // sealed again under a fresh salt: different keystreams, still the owner's key
+    expect(readTfliteDescriptor(a)!.salt).not.toBe(readTfliteDescriptor(b)!.salt);
+    const ua = unsealTflite(a, { master: MASTER });
+    const base = await accuracy(plain, 2000);
+    const marked = await accuracy(ua, 2000);
+    expect(Math.abs(marked - base)).toBeLessThanOrEqual(0.002);
+    expect(base).toBeGreaterThan(0.95);
+  }, 120000);
+
+  test('white-box: the dump (sealed, as flashed) and its unsealed weights name the board among 1,000', async () => {
+    for (const d of [0, 517, 999]) {
+      const dump = packaged(d);
+      for (const leaked of [dump, unsealTflite(dump, { master: MASTER })]) {
+        const r = await traceLeak(req({ leaked }));
+        expect(r.best.uid).toBe(uids[d]);
+        expect(r.named.map((n) => n.uid)).toEqual([uids[d]]);
+        expect(r.runnerUp!.z).toBeLessThan(6);
+        expect(r.pValue).toBeLessThan(1e-100);
+      }
+    }
+  }, 120000);
+
+  test('models without any candidate code name nobody: the base model, and a model marked for a board not listed', async () => {
+    const base = await traceLeak(req({ leaked: plain }));
+    expect(base.named).toEqual([]);
+    expect(base.pValue).toBe(1);
+    const stranger = buildPackage(sealed, {
+      master: MASTER,
+      deviceUid: Buffer.from('ff'.repeat(16), 'hex'),
+      version: '1.0.0',
+      securityCounter: 1,
+      trace: true,
+    });
+    const r = await traceLeak(req({ leaked: decodePackage(stranger.bytes).model }));
+    expect(r.named).toEqual([]);
+    expect(r.best.z).toBeLessThan(6);
+  }, 120000);
+
+  test('re-quantised and fine-tuned on 10% of MNIST train: still named, and the copy still works in the TFLite runtime', async () => {
+    const leaked = unsealTflite(packaged(42), { master: MASTER });
+    const rq = requantize(leaked);
+    expect((await traceLeak(req({ leaked: rq }))).named.map((n) => n.uid)).toEqual([uids[42]]);
+    const n = 6000;
+    const tuned = fineTune(
+      leaked,
+      { x: train.images.subarray(0, n * 784), labels: train.labels.subarray(0, n), count: n },
+      { epochs: 1, lr: 0.005, seed: 3 },
+    );
+    expect(await accuracy(tuned, 1000)).toBeGreaterThan(0.94);
+    const r = await traceLeak(req({ leaked: tuned }));
+    expect(r.named.map((x) => x.uid)).toEqual([uids[42]]);
+    expect(r.best.z).toBeGreaterThan(20);
+  }, 300000);
+
+  test('collusion: two copies averaged name both colluders and no one else', async () => {
+    const avg = averageCopies([7, 8].map((d) => unsealTflite(packaged(d), { master: MASTER })));
+    const r = await traceLeak(req({ leaked: avg }));
+    expect(r.named.map((x) => x.uid).sort()).toEqual([uids[7], uids[8]].sort());
+  }, 120000);
+
+  test('black-box: int8 output scores of the leaked file on 300 probes name the board among 100', async () => {
+    const leaked = unsealTflite(packaged(61), { master: MASTER });
+    const v = await fileVictim(leaked);
+    try {
+      const r = await traceLeak(
+        req({
+          uids: uids.slice(0, 100),
+          blackBox: { probes: testSet.images.subarray(0, 300 * 784), count: 300, victim: v.query, hardLabels: false },
+        }),
+      );
+      expect(r.mode).toBe('black-box');
+      expect(r.best.uid).toBe(uids[61]);
+      expect(r.named.map((x) => x.uid)).toEqual([uids[61]]);
+    } finally {
+      v.dispose();
+    }
+  }, 120000);
+
+  test('the trace key and codes never reach the package or the factory log; bad input gets stable codes', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'el-trace-'));
+    const key = join(dir, 'master.key');
+    writeFileSync(key, MASTER, { mode: 0o600 });
+    const model = join(dir, 'model.tflite');
+    writeFileSync(model, sealed);
+    const db = join(dir, 'factory.db');
+    const pkgs = [0, 1, 2].map((d) => {
+      const out = join(dir, `${d}.elp`);
+      const r = runCli([
+        'package',
+        model,
+        '--key',
+        key,
+        '--device-uid',
+        uids[d],
+        '--version',
+        '1.0.0',
+        '--security-counter',
+        '1',
+        '--trace',
+        '--db',
+        db,
+        '-o',
+        out,
+        '--json',
+      ]);
+      expect(r.stderr).toBe('');
+      expect(JSON.parse(r.stdout).trace.codeId).toMatch(/^[0-9a-f]{16}$/);
+      return out;
+    });
+    const leaked = join(dir, 'leaked.tflite');
+    writeFileSync(leaked, decodePackage(readFileSync(pkgs[1])).model);
+    const r = runCli(['trace', '--base', model, '--key', key, '--db', db, '--model', leaked, '--json']);
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.best.uid).toBe(uids[1]);
+    expect(out.candidates).toBe(3);
+    const text = runCli(['trace', '--base', model, '--key', key, '--db', db, '--model', leaked]).stdout;
+    expect(text).toContain(`verdict    leaked from board ${uids[1]}`);
+    expect(text).toMatch(/runner-up +[0-9a-f]{32}/);
+    const dbBytes = readFileSync(db);
+    const traceKey = deriveTraceKey(MASTER);
+    for (const secret of [MASTER, traceKey]) {
+      expect(dbBytes.includes(secret)).toBe(false);
+      expect(dbBytes.includes(Buffer.from(secret.toString('hex')))).toBe(false);
+    }
+    expect(dbBytes.includes(Buffer.from(keyId(MASTER)))).toBe(true);
+
+    const bad = join(dir, 'devices.txt');
+    writeFileSync(bad, 'not-a-uid\n');
+    const e1 = runCli(['trace', '--base', model, '--key', key, '--devices', bad, '--model', leaked]);
+    expect(e1.status).toBe(1);
+    expect(e1.stderr).toMatch(/^error E_TRACE_CANDIDATES: /);
+    const e2 = runCli(['trace', '--base', model, '--key', key, '--db', db, '--model', model + '.missing']);
+    expect(e2.stderr).toMatch(/^error E_[A-Z_]+: /);
+    expect(e2.stderr).not.toMatch(/at .*\.js/);
+    const e3 = runCli(['trace', '--base', model, '--key', key, '--model', leaked]);
+    expect(e3.stderr).toMatch(/^error E_TRACE_CANDIDATES: /);
+  }, 120000);
+
+  test('a leaked model of another architecture is refused for white-box tracing (E_TRACE_MODEL)', async () => {
+    const lenet = readOnnx(readFileSync(join(__dirname, '../../models/mnist-lenet.onnx')));
+    const calibration = { data: train.images.subarray(0, 50 * 784), count: 50, sampleShape: [1, 28, 28] };
+    const other = (await compileModel(writeOnnx(lenet), { precision: 'int8', calibration })).bytes;
+    await expect(traceLeak(req({ leaked: other }))).rejects.toThrow(EdgelockError);
+    await expect(traceLeak(req({ leaked: other }))).rejects.toMatchObject({ code: 'E_TRACE_MODEL' });
+  }, 120000);
+});
