@@ -12,6 +12,8 @@
 #define NS_CODE_LIMIT 0x003FFFFFu
 #define NS_DATA_BASE 0x28200000u /* SSRAM3: non-secure data */
 #define NS_DATA_LIMIT 0x283FFFFFu
+#define SSRAM1_NS_BASE 0x00000000u /* SSRAM1 (its lower 2 MiB: the secure image, at 0x10000000) */
+#define SSRAM2_NS_BASE 0x28000000u /* SSRAM2 (secure data; the secure image uses its secure alias 0x38000000) */
 #define NS_PERIPH_BASE 0x40000000u
 #define NS_PERIPH_LIMIT 0x4FFFFFFFu
 
@@ -20,6 +22,7 @@
 #define MPC_SSRAM2 0x58008000u
 #define MPC_SSRAM3 0x58009000u
 #define MPC_CTRL(m) REG32((m) + 0x00u)
+#define MPC_CTRL_SEC_RESP (1u << 4) /* a blocked access answers a bus error (0: read as zero, writes ignored) */
 #define MPC_BLK_MAX(m) REG32((m) + 0x10u)
 #define MPC_BLK_CFG(m) REG32((m) + 0x14u) /* block size = 1 << (BLK_CFG + 5) bytes */
 #define MPC_BLK_IDX(m) REG32((m) + 0x18u)

@@ -69,10 +69,22 @@ static void sau_region(uint32_t n, uint32_t base, uint32_t limit, uint32_t flags
 static void configure_security(void) {
   mpc_set_nonsecure(MPC_SSRAM1, NS_CODE_BASE, NS_CODE_LIMIT + 1u);
   mpc_set_nonsecure(MPC_SSRAM3, 0, NS_DATA_LIMIT - NS_DATA_BASE + 1u);
+  /* a blocked non-secure access is a bus error (BusFault), not read-as-zero: the attempt is seen, not just defeated */
+  MPC_CTRL(MPC_SSRAM1) |= MPC_CTRL_SEC_RESP;
+  MPC_CTRL(MPC_SSRAM2) |= MPC_CTRL_SEC_RESP;
+  MPC_CTRL(MPC_SSRAM3) |= MPC_CTRL_SEC_RESP;
   SECCTRL_APBNSPPCEXP1 |= PPCEXP1_UART0;
   SECCTRL_NSCCFG |= 1u; /* CODENSC: without it the IDAU overrides the SAU's NSC region and every SG faults */
+#ifdef EL_TZ_SAU_OPEN
+  /* Test builds only (flavour tz-sau-open): the SAU marks the non-secure aliases of all of SSRAM1, SSRAM2 and SSRAM3
+   * non-secure, as a mistaken SAU setup would, so only the MPCs keep this image's code and data secure
+   * (test/device/trustzone-probe.test.ts, "the MPCs alone"). */
+  sau_region(0, SSRAM1_NS_BASE, NS_CODE_LIMIT, 0);
+  sau_region(1, SSRAM2_NS_BASE, NS_DATA_LIMIT, 0);
+#else
   sau_region(0, NS_CODE_BASE, NS_CODE_LIMIT, 0);
   sau_region(1, NS_DATA_BASE, NS_DATA_LIMIT, 0);
+#endif
   sau_region(2, NS_PERIPH_BASE, NS_PERIPH_LIMIT, 0);
   sau_region(3, (uint32_t)(uintptr_t)__sg_start, (uint32_t)(uintptr_t)__sg_end - 1u, SAU_RLAR_NSC);
   SAU_CTRL = 1u;
@@ -121,8 +133,9 @@ static void system_reset(void) {
  * non-secure alias) or branched into secure code that is not an SG veneer (SecureFault INVEP). The record is kept
  * for el_tz_fault_take(). Production builds then reset the board (the host sees one unanswered request; state in
  * storage is intact). Test builds (EL_TZ_PROBE) resume the non-secure code at the caller of the faulting access
- * with r0 = 0xFFFFFFFF, so PROBE_READ can report the fault over the serial port without a reset. A fault in the
- * secure image itself always resets.
+ * with r0 = 0xFFFFFFFF, so PROBE_READ can report the fault over the serial port without a reset; with
+ * EL_TZ_PROBE_RESET (flavour tz-probe-reset) they reset as production builds do, so the reset path is tested too.
+ * A fault in the secure image itself always resets.
  */
 void el_tz_fault(uint32_t exc_return, uint32_t kind) {
   el_tz_fault_t f = {kind, SCB_SFSR, SCB_CFSR, SCB_HFSR, 0, exc_return};
@@ -141,7 +154,7 @@ void el_tz_fault(uint32_t exc_return, uint32_t kind) {
   SCB_CFSR = f.cfsr;
   SCB_HFSR = f.hfsr;
   el_tz_record_fault(&f);
-#ifdef EL_TZ_PROBE
+#if defined(EL_TZ_PROBE) && !defined(EL_TZ_PROBE_RESET)
   if (frame) {
     frame[0] = 0xFFFFFFFFu;    /* r0: the probe's "faulted" value */
     frame[6] = frame[5] & ~1u; /* pc := lr: return from the faulting leaf function */

@@ -34,6 +34,11 @@ export const BUILD_FLAVOURS: Readonly<Record<string, readonly string[]>> = {
   /** TrustZone boards only: PROBE_READ in the non-secure image, and a secure fault handler that resumes the probe
    * instead of resetting (the fault-proof tests, test/device/trustzone-probe.test.ts) */
   'tz-probe': ['-DEL_TZ_PROBE'],
+  /** TrustZone boards only, with tz-probe: the SAU marks the non-secure aliases of all of the board's RAM non-secure (a
+   * mistaken SAU setup), so only the memory protection controllers guard the secure image (the MPC attack test) */
+  'tz-sau-open': ['-DEL_TZ_SAU_OPEN'],
+  /** TrustZone boards only: PROBE_READ as in tz-probe, but a fault resets the board as production builds do */
+  'tz-probe-reset': ['-DEL_TZ_PROBE', '-DEL_TZ_PROBE_RESET'],
   /** every locked model in streaming mode (sealed inputs restored before each operator; el_lock_unseal.h) */
   'lock-streaming': ['-DEL_LOCK_STREAMING=1'],
 };
