@@ -127,5 +127,5 @@ static void eval(const el_node *n) {
   }
 }
 
-const el_kernel el_kernel_resize_bilinear = {EL_OP_RESIZE_BILINEAR, "RESIZE_BILINEAR", 4, EL_OPT_RESIZE_BILINEAR,
-                                             prepare, eval};
+const el_kernel el_kernel_resize_bilinear = {EL_OP_RESIZE_BILINEAR,  "RESIZE_BILINEAR", 4,
+                                             EL_OPT_RESIZE_BILINEAR, prepare,           eval};

@@ -43,14 +43,14 @@ static void inv_sqrt_multiplier(int32_t v, int32_t *mult, int *right_shift) {
   const int pairs = (leading - 1) / 2 - 1;
   shift -= pairs;
   v = el_shl_wrap(v, 2 * pairs);
-  const int32_t input = v >> 1;                 /* Q3.28 */
+  const int32_t input = v >> 1;                   /* Q3.28 */
   const int32_t half_input = el_rdbpot(input, 1); /* v / 2 */
   const int32_t half_three = (1 << 28) + (1 << 27);
   int32_t x = 1 << 28; /* 1.0 in Q3.28 */
   for (int i = 0; i < 5; i++) {
     const int32_t x3 = sat_shl(el_srdhm(el_srdhm(x, x), x), 6);                       /* Q9 -> Q3 */
     const int32_t step = sub_wrap(el_srdhm(half_three, x), el_srdhm(half_input, x3)); /* Q6 */
-    x = sat_shl(step, 3);                                                                 /* Q6 -> Q3 */
+    x = sat_shl(step, 3);                                                             /* Q6 -> Q3 */
   }
   x = el_srdhm(x, 1518500250); /* sqrt(2)/2 in Q0.31 */
   if (shift < 0) {

@@ -1,5 +1,5 @@
 /* TRANSPOSE_CONV, int8 activations, int8 per-channel (or per-tensor) symmetric weights [OC, KH, KW, IC], optional
- * int32 bias, fused activation. Inputs: output shape (constant int32 [4]), weights, input, bias. Matches TFLite's
+ * int32 bias, no fused activation. Inputs: output shape (constant int32 [4]), weights, input, bias. Matches TFLite's
  * reference_integer_ops::TransposeConv: every output sums (input + input offset) x weight over the input pixels
  * whose scattered kernel window covers it (TFLite scatters into an int32 buffer; this gathers per output, the same
  * int32 sums), adds the bias, requantises per channel (MultiplyByQuantizedMultiplier), adds the output zero point
@@ -38,6 +38,9 @@ static el_status prepare(el_prepare_ctx *c, el_node *n) {
   EL_TRY(el_fbt_i32(&c->options, OPT_STRIDE_W, 0, &d->stride_w));
   EL_TRY(el_fbt_i32(&c->options, OPT_STRIDE_H, 0, &d->stride_h));
   EL_TRY(el_fbt_u8(&c->options, OPT_ACTIVATION, 0, &act));
+  /* TFLite runtimes disagree on this newer field (the TFLite runtime of the oracle ignores it, TFLite Micro
+   * clamps): refused rather than guessed. The compiler never sets it. */
+  EL_ENSURE(act == 0, EL_ERR_OPTIONS);
   d->dil_w = d->dil_h = 1;
   /* TFLite pads as the forward convolution from an output-sized input to an input-sized output */
   EL_TRY(el_padding(padding, out->dims[1], kh, d->stride_h, 1, in->dims[1], &d->pad_h));
@@ -89,5 +92,5 @@ static void eval(const el_node *n) {
   }
 }
 
-const el_kernel el_kernel_transpose_conv = {EL_OP_TRANSPOSE_CONV, "TRANSPOSE_CONV", 3, EL_OPT_TRANSPOSE_CONV, prepare,
-                                            eval};
+const el_kernel el_kernel_transpose_conv = {EL_OP_TRANSPOSE_CONV,  "TRANSPOSE_CONV", 3,
+                                            EL_OPT_TRANSPOSE_CONV, prepare,          eval};

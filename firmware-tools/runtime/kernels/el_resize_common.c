@@ -7,9 +7,12 @@ el_status el_resize_prepare(el_prepare_ctx *c, const el_node *n, unsigned align_
   EL_ENSURE(in->rank == 4 && out->rank == 4, EL_ERR_SHAPE);
   EL_ENSURE(in->type == out->type, EL_ERR_TYPE);
   if (in->type == EL_INT8) {
-    EL_TRY(el_expect_int8(in));
-    EL_TRY(el_expect_int8(out));
-    EL_ENSURE(in->scale == out->scale && in->zero_point == out->zero_point, EL_ERR_QUANTIZATION);
+    /* shared parameters, or none on either side (plain codes: TFLite accepts those too) */
+    if (in->has_quant || out->has_quant) {
+      EL_TRY(el_expect_int8(in));
+      EL_TRY(el_expect_int8(out));
+      EL_ENSURE(in->scale == out->scale && in->zero_point == out->zero_point, EL_ERR_QUANTIZATION);
+    }
   } else {
     EL_TRY(el_expect_type(in, EL_FLOAT32));
   }

@@ -1,6 +1,7 @@
 /* Shared Prepare of RESIZE_NEAREST_NEIGHBOR and RESIZE_BILINEAR: NHWC input, a constant int32 [2] size tensor
  * equal to the output's H and W, the flags (align_corners and half_pixel_centers are exclusive), and int8
- * tensors sharing one set of quantisation parameters (both kernels copy or blend codes without requantising). */
+ * tensors sharing one set of quantisation parameters, or both without any (both kernels copy or blend codes
+ * without requantising, so TFLite accepts int8 tensors without parameters too). */
 #ifndef EL_RESIZE_COMMON_H
 #define EL_RESIZE_COMMON_H
 
