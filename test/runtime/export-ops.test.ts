@@ -16,6 +16,9 @@
  *    on the host, on QEMU and in the host-sim firmware (device protocol LOAD + RUN) must equal the oracle exactly
  *    wherever the oracle ran TFLite's kernels, within one step per XNNPACK node otherwise.
  */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { compileModel, CompileResult } from '../../src/compiler/compile';
 import { makeTensor } from '../../src/ir/tensor';
 import { buildQemuRuntimeHarness, runOnQemu } from '../../src/bench/qemu-runtime';
@@ -23,7 +26,7 @@ import { DeviceClient } from '../../src/device/client';
 import { GraphBuilder } from '../compiler/helpers/graph';
 import { runOrt } from '../helpers/ort';
 import { DEV, removeRunRoot, startTestBoard, stopAllBoards } from '../device/helpers';
-import { buildHarness, oracleKernels, runC, runOracleMany, XNNPACK } from './harness';
+import { buildHarness, oracleKernels, runBatch, runC, runOracleMany, XNNPACK } from './harness';
 import * as M from './models';
 import * as E from './models-export';
 
@@ -264,6 +267,38 @@ describe('one operator per model: C runtime vs the TFLite runtime', () => {
     for (const p of opCases) {
       const got = runC(asan, p.m.model, p.inputSets[0]);
       expect({ name: p.name, status: got.status }).toEqual({ name: p.name, status: 'ok' });
+    }
+  }, 300_000);
+
+  test('300 corrupted or truncated models of these operators end in a status, never a crash (ASan/UBSan)', () => {
+    const asan = buildHarness(true);
+    const r = M.rng(1313);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'el-export-mutants-'));
+    try {
+      const files = Array.from({ length: 300 }, (_, i) => {
+        const base = opCases[i % opCases.length].m.model;
+        const out = base.slice();
+        if (i % 3 === 0) {
+          for (let k = 0; k < 1 + M.randInt(r, 0, 7); k++)
+            out[M.randInt(r, 0, out.length - 1)] ^= 1 << M.randInt(r, 0, 7);
+        } else if (i % 3 === 1) {
+          const hostile = [0xffffffff, 0x7fffffff, 0x80000000, 0, 1, 65536, 1 << 20];
+          const at = M.randInt(r, 0, out.length - 4) & ~3;
+          new DataView(out.buffer).setUint32(at, hostile[M.randInt(r, 0, hostile.length - 1)], true);
+        }
+        const file = path.join(dir, `m${i}.tflite`);
+        fs.writeFileSync(file, i % 3 === 2 ? out.slice(0, M.randInt(r, 0, out.length - 1)) : out);
+        return file;
+      });
+      const { statuses, stderr, exitCode } = runBatch(asan, files);
+      expect(stderr).not.toMatch(/Sanitizer|runtime error/);
+      expect(exitCode).toBe(0);
+      expect(statuses).toHaveLength(files.length);
+      const counts: Record<string, number> = {};
+      statuses.forEach((st) => (counts[st] = (counts[st] ?? 0) + 1));
+      summary.push(`mutants of the exporter-operator models: ${JSON.stringify(counts)}`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   }, 300_000);
 
