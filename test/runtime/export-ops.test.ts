@@ -10,6 +10,8 @@
  *    bit-identical. XNNPACK takes int8 RESIZE_BILINEAR whenever its tensors carry quantisation parameters and
  *    blends with its own 11-bit weights: those cases may differ by one step (counts printed); the same layers
  *    with plain int8 codes (no parameters: TFLite accepts them, XNNPACK declines) reach TFLite's kernel.
+ * 3. The conformance corpus's PyTorch Upsample and ConvTranspose exports, int8, on real MNIST digits: the host
+ *    (both build flavours) and QEMU agree with the oracle's top-1 and stay within a few steps of it.
  * 2. Small ONNX graphs written the way PyTorch exports them (Upsample/Resize nearest and bilinear with
  *    align_corners true and false, ConvTranspose stride 2 with and without output_padding, Div by a constant and
  *    by a tensor), compiled by edgelock: onnxruntime is the float reference for the compiled model; the C runtime
@@ -20,6 +22,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { compileModel, CompileResult } from '../../src/compiler/compile';
+import { loadDataset } from '../../src/data/dataset';
 import { makeTensor } from '../../src/ir/tensor';
 import { buildQemuRuntimeHarness, runOnQemu } from '../../src/bench/qemu-runtime';
 import { DeviceClient } from '../../src/device/client';
@@ -663,4 +666,81 @@ describe('ONNX graphs as exporters write them: compiled, then the C runtime vs t
       expect(int8.length).toBe(GRAPH_CASES.length - 1);
     }, 300_000);
   });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// 3. The conformance corpus's PyTorch exports that use these operators (test/conformance/fixtures), on the device
+
+const CORPUS = ['torch-upsample-opset11', 'torch-upsample-opset13', 'torch-convtranspose-opset13'];
+/**
+ * Whole-model bound in output steps: XNNPACK runs the convolutions with one rounding, TFLite's TRANSPOSE_CONV
+ * kernel and the default build round twice; per-operator one-step differences compound (printed).
+ */
+const CORPUS_MAX_STEPS = 3;
+
+describe('conformance-corpus PyTorch exports (Upsample, ConvTranspose) on real MNIST digits', () => {
+  const DIGITS = 8;
+  const SIZE = 28 * 28;
+  let models: { name: string; bytes: Uint8Array; inputs: Int8Array[]; expected: Int32Array[] }[] = [];
+
+  beforeAll(async () => {
+    const train = loadDataset('mnist-train');
+    const test10k = loadDataset('mnist-test');
+    models = [];
+    for (const name of CORPUS) {
+      const onnx = new Uint8Array(fs.readFileSync(path.join(__dirname, '../conformance/fixtures', `${name}.onnx`)));
+      const calibration = { data: train.data.subarray(0, 300 * SIZE), count: 300, sampleShape: [1, 28, 28] };
+      const q = await compileModel(onnx, { precision: 'int8', io: 'int8', calibration });
+      const inp = q.summary.inputs[0];
+      const inputs = Array.from({ length: DIGITS }, (_, i) =>
+        Int8Array.from(test10k.data.subarray(i * SIZE, (i + 1) * SIZE), (v) =>
+          Math.max(-128, Math.min(127, Math.round(v / inp.scale!) + inp.zeroPoint!)),
+        ),
+      );
+      const wants = await runOracleMany(
+        q.bytes,
+        inputs.map((x) => [x]),
+        [inp.shape],
+      );
+      models.push({ name, bytes: q.bytes, inputs, expected: wants.map((w) => Int32Array.from(w[0])) });
+    }
+  }, 300_000);
+
+  const argmax = (a: ArrayLike<number>) => Array.prototype.indexOf.call(a, Math.max(...Array.from(a)));
+
+  test('host (default and single-rounding builds) and QEMU: same top-1 as the TFLite runtime, within a few steps', () => {
+    const builds = [buildHarness(false), buildHarness(false, ['EL_SINGLE_ROUNDING'])];
+    const elf = buildQemuRuntimeHarness('default');
+    const qemu = runOnQemu(
+      elf,
+      models.flatMap((m) => m.inputs.map((x) => ({ model: m.bytes, input: new Uint8Array(x.buffer) }))),
+    );
+    let k = 0;
+    for (const m of models) {
+      const steps = [0, 0];
+      m.inputs.forEach((x, s) => {
+        const want = m.expected[s];
+        builds.forEach((exe, b) => {
+          const got = runC(exe, m.bytes, [x]);
+          expect({ name: m.name, status: got.status }).toEqual({ name: m.name, status: 'ok' });
+          steps[b] = Math.max(steps[b], diff(got.values![0], want).max);
+          expect({ name: m.name, top1: argmax(got.values![0]) }).toEqual({ name: m.name, top1: argmax(want) });
+          if (b === 0) {
+            const q = qemu[k++];
+            expect({ name: m.name, status: q.status }).toEqual({ name: m.name, status: 'ok' });
+            const host = Buffer.from(got.values![0].buffer).toString('hex');
+            expect({ name: m.name, fast: q.outFast!.toString('hex'), ref: q.outRef!.toString('hex') }).toEqual({
+              name: m.name,
+              fast: host,
+              ref: host,
+            });
+          }
+        });
+      });
+      summary.push(
+        `${m.name} on ${DIGITS} MNIST digits: default build ≤ ${steps[0]} steps, single-rounding ≤ ${steps[1]} from the TFLite runtime; QEMU = host`,
+      );
+      expect(Math.max(...steps)).toBeLessThanOrEqual(CORPUS_MAX_STEPS);
+    }
+  }, 600_000);
 });
