@@ -1,7 +1,7 @@
 /**
  * The operators users' exporters produce that the firmware runtime gained for issue #13: RESIZE_NEAREST_NEIGHBOR,
  * RESIZE_BILINEAR, TRANSPOSE_CONV (and the SLICE that crops ConvTranspose's output_padding), RSQRT (int8 and
- * float), SQRT and DIV (float: TFLite has no int8 form of either).
+ * float), SQRT and DIV (float: TFLite has no int8 form of either), and MEAN over any axes (LayerNorm's).
  *
  * 1. One model per operator variant (./models-export.ts), run by the official TFLite runtime (the oracle) and by
  *    edgelock's C runtime on the host (el_run, also under ASan/UBSan) and on QEMU's Cortex-M4 (optimised and
@@ -10,7 +10,7 @@
  *    bit-identical. XNNPACK takes int8 RESIZE_BILINEAR whenever its tensors carry quantisation parameters and
  *    blends with its own 11-bit weights: those cases may differ by one step (counts printed); the same layers
  *    with plain int8 codes (no parameters: TFLite accepts them, XNNPACK declines) reach TFLite's kernel.
- * 3. The conformance corpus's PyTorch Upsample and ConvTranspose exports, int8, on real MNIST digits: the host
+ * 3. The conformance corpus's PyTorch Upsample, ConvTranspose and LayerNorm exports, int8, on real MNIST digits: the host
  *    (both build flavours) and QEMU agree with the oracle's top-1 and stay within a few steps of it.
  * 2. Small ONNX graphs written the way PyTorch exports them (Upsample/Resize nearest and bilinear with
  *    align_corners true and false, ConvTranspose stride 2 with and without output_padding, Div by a constant and
@@ -180,6 +180,12 @@ const OP_CASES: Record<string, OpCase> = {
   },
   'SLICE 4-D crop': { model: () => E.slice(22, [1, 11, 13, 4], [0, 1, 1, 0], [1, 10, 12, 4]) },
   'SLICE 3-D, size -1': { model: () => E.slice(23, [3, 7, 5], [1, 2, 0], [2, -1, 3]) },
+  'MEAN over the last axis, keep_dims (LayerNorm)': { model: () => E.meanAxes(31, [2, 24, 32], [-1], true) },
+  'MEAN over the last axis, rank 2': { model: () => E.meanAxes(32, [30, 40], [1], true) },
+  'MEAN over axes 0, 2, no keep_dims': { model: () => E.meanAxes(33, [3, 4, 5, 6], [0, 2], false) },
+  'MEAN over the last axis, same parameters (integer mean)': {
+    model: () => E.meanAxes(34, [2, 15, 24], [2], false, true),
+  },
   'float SQRT': { model: () => E.floatUnary(24, 'SQRT', [3, 50]), inputs: positive, oracle: 'xnnpack' },
   'float RSQRT': { model: () => E.floatUnary(25, 'RSQRT', [3, 50]), inputs: positive },
   'float DIV same shape': { model: () => E.floatDiv(26, [2, 3, 16], [2, 3, 16]), inputs: nonZero, oracle: 'xnnpack' },
@@ -671,14 +677,19 @@ describe('ONNX graphs as exporters write them: compiled, then the C runtime vs t
 // ---------------------------------------------------------------------------------------------------------------
 // 3. The conformance corpus's PyTorch exports that use these operators (test/conformance/fixtures), on the device
 
-const CORPUS = ['torch-upsample-opset11', 'torch-upsample-opset13', 'torch-convtranspose-opset13'];
+const CORPUS = [
+  'torch-upsample-opset11',
+  'torch-upsample-opset13',
+  'torch-convtranspose-opset13',
+  ...[11, 13, 16, 17].map((o) => `torch-ln-hsig-opset${o}`),
+];
 /**
  * Whole-model bound in output steps: XNNPACK runs the convolutions with one rounding, TFLite's TRANSPOSE_CONV
  * kernel and the default build round twice; per-operator one-step differences compound (printed).
  */
 const CORPUS_MAX_STEPS = 3;
 
-describe('conformance-corpus PyTorch exports (Upsample, ConvTranspose) on real MNIST digits', () => {
+describe('conformance-corpus PyTorch exports (Upsample, ConvTranspose, LayerNorm) on real MNIST digits', () => {
   const DIGITS = 8;
   const SIZE = 28 * 28;
   let models: { name: string; bytes: Uint8Array; inputs: Int8Array[]; expected: Int32Array[] }[] = [];

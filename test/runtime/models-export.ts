@@ -158,3 +158,30 @@ export function slice(seed: number, shape: number[], begin: number[], size: numb
   });
   return finish(c, `slice_${seed}`, [x], [y]);
 }
+
+/** int8 MEAN over any constant axes (LayerNorm's: the last one); `sameParams`: output parameters = input's. */
+export function meanAxes(
+  seed: number,
+  shape: number[],
+  axes: number[],
+  keepDims: boolean,
+  sameParams = false,
+): TestModel {
+  const c = ctx(seed);
+  const qx = randomQ(c.r, 0.01, 0.1, 40);
+  const x = act(c.b, 'x', shape, qx);
+  const resolved = axes.map((a) => (a < 0 ? a + shape.length : a));
+  const out = keepDims
+    ? shape.map((d, i) => (resolved.includes(i) ? 1 : d))
+    : shape.filter((_, i) => !resolved.includes(i));
+  const y = act(c.b, 'y', out, sameParams ? qx : randomQ(c.r, 0.002, 0.05, 40));
+  const a = c.b.addConstTensor({ name: 'axes', shape: [axes.length], dtype: 'int32', data: Int32Array.from(axes) });
+  c.b.addOperator({
+    op: 'MEAN',
+    version: version('MEAN'),
+    inputs: [x, a],
+    outputs: [y],
+    options: options(G.ReducerOptionsT, { keepDims }),
+  });
+  return finish(c, `mean_${seed}`, [x], [y]);
+}
