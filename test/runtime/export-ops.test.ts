@@ -24,6 +24,8 @@ import * as path from 'path';
 import { compileModel, CompileResult } from '../../src/compiler/compile';
 import { loadDataset } from '../../src/data/dataset';
 import { makeTensor } from '../../src/ir/tensor';
+import { runtimeScratchBytes } from '../../src/compiler/runtime-scratch';
+import { readTflite } from '../../src/tflite/reader';
 import { buildQemuRuntimeHarness, runOnQemu } from '../../src/bench/qemu-runtime';
 import { DeviceClient } from '../../src/device/client';
 import { GraphBuilder } from '../compiler/helpers/graph';
@@ -256,6 +258,22 @@ describe('one operator per model: C runtime vs the TFLite runtime', () => {
     });
     summary.push(`${name} [${p.kernels.join(',')}]: ${differing}/${elements} differ (max ${+max.toPrecision(3)})`);
     expect(max).toBeLessThanOrEqual(oracle !== 'near' ? 0 : p.float ? 1e-6 : 1);
+  });
+
+  test("the compiler's scratch estimate equals the runtime's request for MEAN over other axes", () => {
+    const means = opCases.filter((p) => p.name.startsWith('MEAN'));
+    expect(means.length).toBe(4);
+    for (const p of means) {
+      const g = readTflite(p.m.model).subgraphs[0];
+      const op = g.operators[0];
+      const shapeOf = (i: number) => g.tensors[i].shape;
+      const predicted = runtimeScratchBytes('MEAN', [shapeOf(op.inputs[0])], [shapeOf(op.outputs[0])]);
+      expect({ name: p.name, scratch: runC(exe, p.m.model, p.inputSets[0]).scratch }).toEqual({
+        name: p.name,
+        scratch: predicted,
+      });
+      expect(predicted).toBeGreaterThan(0);
+    }
   });
 
   test('a fused activation on TRANSPOSE_CONV is refused (TFLite runtimes disagree on it)', () => {
