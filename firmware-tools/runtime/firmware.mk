@@ -4,7 +4,7 @@
 # (commands/cmd_watermark.c). Adds the interpreter (sources.txt), the slot glue (el_runtime_module.c, registered by
 # firmware/runtime_module.c), the
 # unlock of locked models (el_lock_unseal.c), those commands and the C math library the runtime calls
-# (expf, tanhf, roundf, round, frexp). The boards' link lines have no
+# (expf, tanhf, roundf, floorf, ceilf, sqrtf, round, frexp). The boards' link lines have no
 # -lm, so libm is added as an input file: the path the board's own compiler reports for it
 # (libm.so on a host, the multilib's libm.a for arm-none-eabi). EL_MODULE_SOURCES is a deferred
 # variable so that $(CC) and $(ARCH) are the board's when the board expands its SOURCES.

@@ -1,6 +1,6 @@
 /**
  * Scratch memory edgelock's C runtime plans in the arena for an operator's optimised kernel (the
- * `*_fast_scratch` functions of firmware-tools/runtime/kernels/): one region after the activations, as
+ * `*_fast_scratch` functions of firmware-tools/runtime/kernels/, and el_mean_axes.c): one region after the activations, as
  * large as the largest operator's request, used only during that operator's Eval. Kept in step with the C
  * formulas by hand (an upper bound: el_rq is 20 bytes in the default flavour); the runtime's `arena_used` is exact.
  */
@@ -31,6 +31,16 @@ export function runtimeScratchBytes(
   }
   // FULLY_CONNECTED: one batch row of inputs widened to int16 (el_col_bytes)
   if (op === 'FULLY_CONNECTED') return w && w.length === 2 ? 2 * w[1] + 4 : 0;
+  // MEAN over axes other than NHWC's H, W (el_mean_axes.c): one int32 sum per output
+  if (op === 'MEAN') {
+    const x = inShapes[0];
+    if (!x || !out) return 0;
+    const spatial =
+      x.length === 4 &&
+      ((out.length === 4 && out[0] === x[0] && out[1] === 1 && out[2] === 1 && out[3] === x[3]) ||
+        (out.length === 2 && out[0] === x[0] && out[1] === x[3]));
+    return spatial ? 0 : align16(4 * count(out));
+  }
   if (!w || !out || w.length !== 4 || out.length !== 4) return 0;
   if (op === 'CONV_2D') {
     const k = w[1] * w[2] * w[3];

@@ -58,8 +58,14 @@ export function transposeGeometry(ctx: OpContext, xShape: number[], wShape: numb
 
 export const convTranspose: OpDef = {
   opType: 'ConvTranspose',
-  tflm: 'none',
-  tflmNote: '→ TRANSPOSE_CONV (constant weights, 2-D, group 1, dilation 1), float only so far',
+  tflm: 'int8',
+  tflmNote: '→ TRANSPOSE_CONV (constant weights, 2-D, group 1, dilation 1; int8 weights per output channel)',
+  tflmFor(ctx) {
+    const dilated = (attrInts(ctx, 'dilations') ?? [1, 1]).some((d) => d !== 1);
+    return dilated
+      ? { support: 'none', note: 'dilated ConvTranspose has no TFLite lowering' }
+      : { support: 'int8', note: this.tflmNote };
+  },
   infer(ctx) {
     checkArity(ctx, 2, 3);
     const x = inputType(ctx, 0);

@@ -54,8 +54,10 @@ export interface OpSignature {
  * An operator without a rule has no int8 lowering.
  */
 export interface QuantRule {
+  /** Input index of the activation whose scale the bias scale multiplies (default 0; TRANSPOSE_CONV: 2). */
+  input?: number;
   weight?: WeightRule;
-  /** Input index of the int32 bias (scale = scale of input 0 × weight scale). */
+  /** Input index of the int32 bias (scale = scale of the activation input × weight scale). */
   bias?: number;
   fixedOutput?: { scale: number; zeroPoint: number };
   /** Activation inputs (non-shape inputs) and output 0 share one set of parameters. */
@@ -170,6 +172,7 @@ export const TFLITE_OPS = {
     options: 'Div',
     version: (s) => (s.broadcast && (s.maxInputRank ?? 0) > 4 ? 2 : 1),
     micro: 'AddDiv',
+    runtime: true,
   }),
   AVERAGE_POOL_2D: builtin({
     code: B.AVERAGE_POOL_2D,
@@ -342,6 +345,7 @@ export const TFLITE_OPS = {
     version: (s) => ((s.maxInputRank ?? 0) > 4 ? 5 : first(s) === T.INT8 ? 2 : 1),
     micro: 'AddSlice',
     quant: { shared: true },
+    runtime: true,
   }),
   GATHER: builtin({
     code: B.GATHER,
@@ -355,6 +359,9 @@ export const TFLITE_OPS = {
     options: 'TransposeConv',
     version: (s) => ((s.inputCount ?? 3) > 3 ? 3 : first(s) === T.INT8 ? 2 : 1),
     micro: 'AddTransposeConv',
+    // int8: weights [Cout, kH, kW, Cin] per output channel, int32 bias (input 3) on the scale of the input (input 2)
+    quant: { input: 2, weight: { input: 1, axis: 0 }, bias: 3 },
+    runtime: true,
   }),
   RESIZE_BILINEAR: builtin({
     code: B.RESIZE_BILINEAR,
@@ -362,9 +369,17 @@ export const TFLITE_OPS = {
     version: (s) => (s.resizeHalfPixel ? 3 : first(s) === T.INT8 ? 2 : 1),
     micro: 'AddResizeBilinear',
     quant: { shared: true },
+    runtime: true,
   }),
-  SQRT: builtin({ code: B.SQRT, options: 'None', version: () => 1, micro: 'AddSqrt' }),
-  RSQRT: builtin({ code: B.RSQRT, options: 'None', version: int8Bumps(2), micro: 'AddRsqrt', quant: {} }),
+  SQRT: builtin({ code: B.SQRT, options: 'None', version: () => 1, micro: 'AddSqrt', runtime: true }),
+  RSQRT: builtin({
+    code: B.RSQRT,
+    options: 'None',
+    version: int8Bumps(2),
+    micro: 'AddRsqrt',
+    quant: {},
+    runtime: true,
+  }),
   EXP: builtin({ code: B.EXP, options: O.ExpOptions, version: int8Bumps(2), micro: 'AddExp', quant: {} }),
   ARG_MAX: builtin({ code: B.ARG_MAX, options: O.ArgMaxOptions, version: int8Bumps(2), micro: 'AddArgMax', quant: {} }),
   RESIZE_NEAREST_NEIGHBOR: builtin({
@@ -373,6 +388,7 @@ export const TFLITE_OPS = {
     version: (s) => (s.resizeCornerFlags ? 3 : first(s) === T.INT8 ? 2 : 1),
     micro: 'AddResizeNearestNeighbor',
     quant: { shared: true },
+    runtime: true,
   }),
 } as const satisfies Record<string, OpInfo>;
 

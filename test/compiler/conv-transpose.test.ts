@@ -1,9 +1,11 @@
-/** ConvTranspose → TRANSPOSE_CONV (SAME, VALID, or VALID + SLICE crop), float and int8, against onnxruntime. */
+/** ConvTranspose → TRANSPOSE_CONV (SAME, VALID, or VALID + SLICE crop), float and int8 (per-channel weights), against onnxruntime. */
 import { compileModel } from '../../src/compiler/compile';
 import { compileFloat } from '../../src/compiler/compile-float';
 import { EdgelockError } from '../../src/errors';
 import { compileAndCompare } from './helpers/check';
+import { compareWithOnnx } from './helpers/compare';
 import { GraphBuilder } from './helpers/graph';
+import { seededRandom } from '../helpers/ort';
 
 type Case = [name: string, k: number, attrs: Record<string, number[]>, padding: string, slices: number];
 
@@ -34,16 +36,31 @@ test.each(CASES)('%s → TRANSPOSE_CONV %s matches onnxruntime', async (_n, k, a
   expect(r.comparison.worstRelative).toBeLessThanOrEqual(1e-5);
 });
 
-test('an int8 compile stops at TRANSPOSE_CONV naming the node (its int8 form does not match the TFLite runtime yet)', async () => {
-  const bytes = model(4, { strides: [2, 2], pads: [1, 1, 1, 1] }).bytes();
-  const data = new Float32Array(8 * 90).map((_, i) => Math.sin(i * 0.37));
-  await expect(
-    compileModel(bytes, { precision: 'int8', io: 'float', calibration: { data, count: 8, sampleShape: [3, 5, 6] } }),
-  ).rejects.toMatchObject({
-    code: 'E_TFLITE_UNSUPPORTED',
-    location: { node: 'up' },
-  });
-});
+test.each(CASES)(
+  'int8 (float I/O) %s: TRANSPOSE_CONV with per-channel weights, within a few quantisation steps of onnxruntime',
+  async (_n, k, attrs) => {
+    const bytes = model(k, attrs).bytes();
+    const n = 32;
+    const r = seededRandom(9); // calibration from the distribution compareWithOnnx draws from: uniform [-1, 1)
+    const data = Float32Array.from({ length: n * 90 }, () => r() * 2 - 1);
+    const q = await compileModel(bytes, {
+      precision: 'int8',
+      io: 'float',
+      calibration: { data, count: n, sampleShape: [3, 5, 6] },
+    });
+    const op = q.graph.ops.find((o) => o.op === 'TRANSPOSE_CONV')!;
+    const [, w, x, b] = op.inputs.map((id) => q.graph.tensors[id]);
+    expect([w.dtype, x.dtype, b.dtype]).toEqual(['int8', 'int8', 'int32']);
+    expect(w.quant!.scale).toHaveLength(2); // one scale per output channel
+    expect(w.quant!.zeroPoint).toEqual([0, 0]);
+    b.quant!.scale.forEach((s, c) => {
+      const want = x.quant!.scale[0] * w.quant!.scale[c];
+      expect(Math.abs(s - want) / want).toBeLessThan(1e-6); // float32 of the product
+    });
+    const cmp = await compareWithOnnx(bytes, q.bytes, q.graph, { samples: 4 });
+    expect(cmp.worstRelative).toBeLessThan(0.05);
+  },
+);
 
 test('dilated ConvTranspose is refused naming the node', () => {
   let err: unknown;

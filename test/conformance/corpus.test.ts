@@ -2,7 +2,7 @@
  * The conformance corpus (test/conformance/fixtures/build_torch.py, build_torch_resize.py): PyTorch
  * exports at opsets 11, 13, 16 and 17 with LayerNorm and a HardSigmoid gate, tf2onnx/Keras-style
  * channels-last inputs, a paddle-style opset-9 graph with symbolic H/W, FPN-style Resize and a
- * ConvTranspose (float only: no int8 form yet). On real MNIST digits each must:
+ * ConvTranspose. On real MNIST digits each must:
  * - float: match onnxruntime within 1e-5 of the output range;
  * - int8 with float I/O: agree with the float model's top-1 on ≥ 99% of 1000 test digits;
  * - channels-last sources: take the source's input shape unchanged.
@@ -27,7 +27,7 @@ interface Entry {
   tfliteInput: number[];
   layout: string;
   inputShape?: [string, number[]];
-  /** false: float only (the op has no int8 form yet: ConvTranspose). */
+  /** false: float only. */
   int8?: boolean;
 }
 
@@ -38,7 +38,7 @@ const CORPUS: Entry[] = [
   { file: 'paddle-opset9-dynhw', tfliteInput: [1, 28, 28, 1], layout: 'nhwc', inputShape: ['x', [1, 1, 28, 28]] },
   // build_torch_resize.py: FPN-style nearest and bilinear upsampling, a ConvTranspose decoder step
   ...[11, 13].map((o) => ({ file: `torch-upsample-opset${o}`, tfliteInput: [1, 28, 28, 1], layout: 'nhwc' })),
-  { file: 'torch-convtranspose-opset13', tfliteInput: [1, 28, 28, 1], layout: 'nhwc', int8: false },
+  { file: 'torch-convtranspose-opset13', tfliteInput: [1, 28, 28, 1], layout: 'nhwc' },
 ];
 
 function argmax(v: ArrayLike<number>): number {

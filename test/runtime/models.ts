@@ -31,21 +31,27 @@ export interface TestModel {
   inputKinds: ('int8' | 'float32')[];
 }
 
-interface Ctx {
+export interface Ctx {
   b: TfliteBuilder;
   r: Rand;
   n: number;
 }
 
-function act(b: TfliteBuilder, name: string, shape: number[], quant: QuantizationSpec): number {
+export function act(b: TfliteBuilder, name: string, shape: number[], quant: QuantizationSpec): number {
   return b.addTensor({ name, shape, dtype: 'int8', quantization: quant });
 }
 
-function randomQ(r: Rand, lo = 0.01, hi = 0.1, zp = 20): QuantizationSpec {
+export function randomQ(r: Rand, lo = 0.01, hi = 0.1, zp = 20): QuantizationSpec {
   return q(randScale(r, lo, hi), randInt(r, -zp, zp));
 }
 
-function finish(c: Ctx, name: string, inputs: number[], outputs: number[], kinds?: ('int8' | 'float32')[]): TestModel {
+export function finish(
+  c: Ctx,
+  name: string,
+  inputs: number[],
+  outputs: number[],
+  kinds?: ('int8' | 'float32')[],
+): TestModel {
   c.b.setInputs(inputs).setOutputs(outputs);
   return {
     name,
@@ -55,11 +61,11 @@ function finish(c: Ctx, name: string, inputs: number[], outputs: number[], kinds
   };
 }
 
-function ctx(seed: number): Ctx {
+export function ctx(seed: number): Ctx {
   return { b: new TfliteBuilder(), r: rng(seed), n: 0 };
 }
 
-function version(
+export function version(
   op: TfliteOpName,
   sig: Partial<Parameters<(typeof TFLITE_OPS)[TfliteOpName]['version']>[0]> = {},
 ): number {
@@ -70,7 +76,14 @@ function version(
   });
 }
 
-function weights(c: Ctx, name: string, shape: number[], channels: number, axis: number, perChannel: boolean): number {
+export function weights(
+  c: Ctx,
+  name: string,
+  shape: number[],
+  channels: number,
+  axis: number,
+  perChannel: boolean,
+): number {
   const scales = Array.from({ length: perChannel ? channels : 1 }, () => randScale(c.r, 0.002, 0.02));
   return c.b.addConstTensor({
     name,
@@ -86,7 +99,7 @@ function weights(c: Ctx, name: string, shape: number[], channels: number, axis: 
  * kernels accept that (they use the raw int32 values), XNNPACK refuses such a node, so the oracle
  * then runs TFLite's kernel instead of XNNPACK's.
  */
-function bias(c: Ctx, name: string, n: number, inScale: number, wScales: number[], quantized = true): number {
+export function bias(c: Ctx, name: string, n: number, inScale: number, wScales: number[], quantized = true): number {
   return c.b.addConstTensor({
     name,
     shape: [n],
@@ -99,7 +112,7 @@ function bias(c: Ctx, name: string, n: number, inScale: number, wScales: number[
 }
 
 /** Output scale that keeps a K-term int8 dot product mostly inside the int8 range. */
-function accScale(inScale: number, wScale: number, k: number): number {
+export function accScale(inScale: number, wScale: number, k: number): number {
   return Math.fround((inScale * wScale * Math.sqrt(k) * 75 * 60) / 45);
 }
 

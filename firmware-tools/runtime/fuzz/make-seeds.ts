@@ -1,7 +1,8 @@
-/** Writes the per-op test models (test/runtime/models.ts) as a seed corpus for the fuzzer. */
+/** Writes the per-op test models (test/runtime/models.ts, models-export.ts) as a seed corpus for the fuzzer. */
 import * as fs from 'fs';
 import * as path from 'path';
 import * as M from '../../../test/runtime/models';
+import * as E from '../../../test/runtime/models-export';
 
 const out = process.argv[2];
 fs.mkdirSync(out, { recursive: true });
@@ -25,6 +26,14 @@ const seeds: M.TestModel[] = [
   M.pad(17, [1, 2, 2, 1], [[0, 0], [1, 0], [0, 1], [0, 0]], -128),
   M.transpose(18, [1, 2, 3, 2], [0, 3, 1, 2]),
   M.quantizeChain(19, [2, 4]),
+  E.resize(20, 'RESIZE_NEAREST_NEIGHBOR', { inShape: [1, 2, 3, 2], outHW: [4, 5], alignCorners: true }),
+  E.resize(21, 'RESIZE_BILINEAR', { inShape: [1, 3, 2, 2], outHW: [5, 4], halfPixelCenters: true }),
+  E.resize(22, 'RESIZE_BILINEAR', { inShape: [1, 2, 2, 1], outHW: [3, 3], float: true }),
+  E.transposeConv(23, { inShape: [1, 3, 3, 2], outC: 2, k: [3, 3], stride: [2, 2], padding: 'SAME' }),
+  E.rsqrt(24, [1, 6], -128),
+  E.slice(25, [1, 4, 4, 2], [0, 1, 1, 0], [1, 2, 3, 2]),
+  E.floatUnary(26, 'SQRT', [1, 4]),
+  E.floatDiv(27, [2, 3], [3], 1),
 ];
 for (const s of seeds) fs.writeFileSync(path.join(out, `${s.name}.tflite`), s.model);
 console.log(`${seeds.length} seeds in ${out}`);

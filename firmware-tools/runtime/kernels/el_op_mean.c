@@ -1,8 +1,10 @@
 /* MEAN over the spatial axes (1, 2) of an NHWC int8 tensor, keep_dims either way.
  * Arithmetic of TFLite's reference_integer_ops::Mean: sum of (x - zp_in), MultiplyByQuantizedMultiplier
- * by in_scale / out_scale, divide by the tap count rounding half away from zero, add zp_out. */
+ * by in_scale / out_scale, divide by the tap count rounding half away from zero, add zp_out.
+ * Any other set of axes: el_mean_axes.c. */
 #include "../el_fixedpoint.h"
 #include "../el_internal.h"
+#include "el_mean_axes.h"
 
 enum { OPT_KEEP_DIMS = 0 };
 
@@ -16,17 +18,18 @@ static el_status prepare(el_prepare_ctx *c, el_node *n) {
   const el_tensor *in = n->in[0], *axis = n->in[1], *out = n->out[0];
   EL_TRY(el_expect_int8(in));
   EL_TRY(el_expect_int8(out));
-  EL_ENSURE(in->rank == 4, EL_ERR_SHAPE);
-  EL_ENSURE((int64_t)in->dims[1] * in->dims[2] <= (1 << 23), EL_ERR_LIMIT); /* int32 sum of 8-bit values */
-  EL_ENSURE(axis->is_const && axis->type == EL_INT32 && axis->count == 2, EL_ERR_OPTIONS);
-  int32_t a0, a1;
-  EL_TRY(el_const_i32(axis, 0, &a0));
-  EL_TRY(el_const_i32(axis, 1, &a1));
-  if (a0 < 0) a0 += 4;
-  if (a1 < 0) a1 += 4;
-  EL_ENSURE((a0 == 1 && a1 == 2) || (a0 == 2 && a1 == 1), EL_ERR_OPTIONS);
+  EL_ENSURE(axis->is_const && axis->type == EL_INT32, EL_ERR_OPTIONS);
   uint8_t keep;
   EL_TRY(el_fbt_u8(&c->options, OPT_KEEP_DIMS, 0, &keep));
+  int32_t a0 = 0, a1 = 0;
+  if (in->rank == 4 && axis->count == 2) {
+    EL_TRY(el_const_i32(axis, 0, &a0));
+    EL_TRY(el_const_i32(axis, 1, &a1));
+    if (a0 < 0) a0 += 4;
+    if (a1 < 0) a1 += 4;
+  }
+  if (!((a0 == 1 && a1 == 2) || (a0 == 2 && a1 == 1))) return el_mean_axes_prepare(c, n, keep);
+  EL_ENSURE((int64_t)in->dims[1] * in->dims[2] <= (1 << 23), EL_ERR_LIMIT); /* int32 sum of 8-bit values */
   if (keep) {
     EL_ENSURE(out->rank == 4 && out->dims[0] == in->dims[0] && out->dims[1] == 1 && out->dims[2] == 1 &&
                   out->dims[3] == in->dims[3],
@@ -45,7 +48,7 @@ static el_status prepare(el_prepare_ctx *c, el_node *n) {
   return EL_OK;
 }
 
-static void eval(const el_node *n) {
+static void eval_spatial(const el_node *n) {
   const mean_data *d = n->data;
   const el_tensor *in = n->in[0];
   const int8_t *x = in->data;
@@ -61,6 +64,23 @@ static void eval(const el_node *n) {
       y[(size_t)b * ch + c] = (int8_t)el_clamp(acc + d->out_zp, -128, 127);
     }
   }
+}
+
+/* Prepare chose the path from the constant axes; Eval reads them again to dispatch. */
+static void eval(const el_node *n) {
+  const el_tensor *axis = n->in[1];
+  if (n->in[0]->rank == 4 && axis->count == 2) {
+    int32_t a0 = 0, a1 = 0;
+    (void)el_const_i32(axis, 0, &a0);
+    (void)el_const_i32(axis, 1, &a1);
+    if (a0 < 0) a0 += 4;
+    if (a1 < 0) a1 += 4;
+    if ((a0 == 1 && a1 == 2) || (a0 == 2 && a1 == 1)) {
+      eval_spatial(n);
+      return;
+    }
+  }
+  el_mean_axes_eval(n);
 }
 
 const el_kernel el_kernel_mean = {EL_OP_MEAN, "MEAN", 3, EL_OPT_MEAN, prepare, eval};

@@ -109,8 +109,9 @@ export function quantizeGraph(input: TflGraph, ranges: CalibratedRanges, opts: Q
     const weightSlot = rule.weight?.input;
     const biasSlot = rule.bias;
     if (weightSlot !== undefined && op.inputs[weightSlot] >= 0) {
-      const inputParams = g.tensors[op.inputs[0]].quant;
-      if (!inputParams || g.tensors[op.inputs[0]].dtype !== 'int8')
+      const activation = op.inputs[rule.input ?? 0];
+      const inputParams = g.tensors[activation].quant;
+      if (!inputParams || g.tensors[activation].dtype !== 'int8')
         throw unsupported(op, 'has an input that is not an int8 activation');
       const inScale = inputParams.scale[0];
       const w = input.tensors[op.inputs[weightSlot]];

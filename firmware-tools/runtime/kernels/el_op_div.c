@@ -1,0 +1,76 @@
+/* DIV, float32 with NumPy broadcasting and a fused activation (TFLite's reference Div: x / y, then clamp to the
+ * activation's range). IEEE division is exact-rounded, so results are bit-identical to TFLite's. The compiler
+ * emits DIV only in float graphs (a constant divisor becomes MUL by its reciprocal; TFLite has no int8 DIV). */
+#include <math.h>
+
+#include "../el_internal.h"
+#include "el_broadcast.h"
+
+enum { OPT_ACTIVATION = 0 };
+
+typedef struct {
+  el_bcast bc;
+  float act_min, act_max;
+} div_data;
+
+static el_status prepare(el_prepare_ctx *c, el_node *n) {
+  EL_TRY(el_expect_io(n, 2, 2, 1));
+  const el_tensor *a = n->in[0], *b = n->in[1], *out = n->out[0];
+  EL_TRY(el_expect_type(a, EL_FLOAT32));
+  EL_TRY(el_expect_type(b, EL_FLOAT32));
+  EL_TRY(el_expect_type(out, EL_FLOAT32));
+  div_data *d = el_alloc(c, sizeof *d);
+  EL_ENSURE(d != NULL, EL_ERR_ARENA_TOO_SMALL);
+  EL_TRY(el_bcast_prepare(a, b, out, &d->bc));
+  uint8_t act;
+  EL_TRY(el_fbt_u8(&c->options, OPT_ACTIVATION, 0, &act));
+  d->act_min = -INFINITY;
+  d->act_max = INFINITY;
+  switch (act) {
+    case 0:
+      break;
+    case 1: /* RELU */
+      d->act_min = 0.0f;
+      break;
+    case 2: /* RELU_N1_TO_1 */
+      d->act_min = -1.0f;
+      d->act_max = 1.0f;
+      break;
+    case 3: /* RELU6 */
+      d->act_min = 0.0f;
+      d->act_max = 6.0f;
+      break;
+    default:
+      return EL_ERR_OPTIONS;
+  }
+  n->data = d;
+  c->macs = out->count;
+  return EL_OK;
+}
+
+static void eval(const el_node *n) {
+  const div_data *d = n->data;
+  const el_bcast *bc = &d->bc;
+  const float *a = n->in[0]->data, *b = n->in[1]->data;
+  float *out = n->out[0]->data;
+  int32_t idx[EL_MAX_DIMS] = {0};
+  const int last = EL_MAX_DIMS - 1;
+  const int32_t inner = bc->dims[last], sa = bc->stride_a[last], sb = bc->stride_b[last];
+  for (uint32_t done = 0; done < bc->count; done += (uint32_t)inner) {
+    size_t oa = 0, ob = 0;
+    for (int i = 0; i < last; i++) {
+      oa += (size_t)idx[i] * (size_t)bc->stride_a[i];
+      ob += (size_t)idx[i] * (size_t)bc->stride_b[i];
+    }
+    for (int32_t j = 0; j < inner; j++) {
+      const float q = a[oa + (size_t)j * sa] / b[ob + (size_t)j * sb];
+      *out++ = q < d->act_min ? d->act_min : (q > d->act_max ? d->act_max : q);
+    }
+    for (int i = last - 1; i >= 0; i--) {
+      if (++idx[i] < bc->dims[i]) break;
+      idx[i] = 0;
+    }
+  }
+}
+
+const el_kernel el_kernel_div = {EL_OP_DIV, "DIV", 2, EL_OPT_DIV, prepare, eval};
