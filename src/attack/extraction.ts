@@ -6,6 +6,7 @@
  */
 import { performance } from 'perf_hooks';
 import { EdgelockError } from '../errors';
+import { Model } from '../ir/types';
 import { writeOnnx } from '../onnx/writer';
 import { LabelledData } from '../train/fit';
 import { Rng } from '../train/rng';
@@ -81,6 +82,8 @@ export interface ExtractionReport {
     agreement: number;
   };
   ownership: OwnershipRow[];
+  /** the copy itself (an ONNX model of the attacker's architecture) */
+  copyModel: Model;
   seconds: { queries: number; training: number; total: number };
 }
 
@@ -204,6 +207,7 @@ export async function runExtraction(victim: Victim, o: ExtractionOptions): Promi
       testSamples: o.test.count,
       copy: { accuracy: agreementOf(copyPred, o.test.labels), agreement: agreementOf(copyPred, victimPred) },
       ownership,
+      copyModel: copy,
       seconds: {
         queries: (tQueries - t0) / 1000,
         training: (tTrain - tQueries) / 1000,

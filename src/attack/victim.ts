@@ -173,6 +173,8 @@ export async function boardVictim(client: DeviceClient, port: string, slot?: num
         ? `the board on ${port} has no model installed`
         : `--slot ${slot}: the board on ${port} has ${info.modelSlots.length} model slots`,
     );
+  if (s.state !== 'ready')
+    throw new EdgelockError('E_DEVICE_MODEL_EMPTY', `slot ${chosen} of the board on ${port} holds no ready model`);
   const io = await client.modelIo(chosen);
   if (io.inputs.length !== 1)
     throw new EdgelockError(

@@ -7,9 +7,12 @@ import { loadDataset, loadLabels } from '../../data/dataset';
 import { withDevice } from '../../device/client';
 import { EdgelockError } from '../../errors';
 import { detectFormat } from '../../formats/detect';
+import { writeFileAtomic } from '../../formats/atomic-write';
 import { readFileBytes } from '../../formats/load';
+import { checkOutputPaths } from '../../formats/output-guard';
 import { readKeyFile } from '../../keys/key-file';
 import { readOnnx } from '../../onnx/reader';
+import { writeOnnx } from '../../onnx/writer';
 import { LabelledData } from '../../train/fit';
 import { WatermarkRecord, parseRecord, recordFromOnnx, recordFromTflite } from '../../watermark/metadata';
 import { defaultNullPath, resolveNull } from '../../watermark/null-rate';
@@ -48,6 +51,7 @@ export interface DistillFlags {
   ownerCalib?: string;
   threads?: string;
   lr?: string;
+  output?: string;
   json?: boolean;
 }
 
@@ -69,6 +73,7 @@ export const DISTILL_ONLY_FLAGS: (keyof DistillFlags)[] = [
   'ownerCalib',
   'threads',
   'lr',
+  'output',
 ];
 
 const LABEL_KINDS: LabelKind[] = ['hard', 'soft'];
@@ -171,6 +176,10 @@ export async function distillAction(file: string | undefined, f: DistillFlags): 
   const lr = positive('--lr', f.lr);
   const slot = int('--slot', f.slot, 0);
   const calib = int('--owner-calib', f.ownerCalib ?? '500', 0)!;
+  checkOutputPaths(
+    [f.output],
+    [file, f.key, f.ownerKey, f.params, f.data, f.test, f.testLabels, f.base, f.arch === 'same' ? undefined : f.arch],
+  );
   const bytes = file ? readFileBytes(file) : undefined;
   const material = keyMaterialFromFlags(f);
   const { inputs, triggerBases } = ownershipInputs(f, file, bytes);
@@ -204,7 +213,15 @@ export async function distillAction(file: string | undefined, f: DistillFlags): 
   const report = f.port
     ? await withDevice(f.port, async (client) => run(await boardVictim(client, f.port!, slot)))
     : await run(await fileVictim(file!, bytes!, material));
-  const out = { attack: 'distill', ...report, ...(inputs.nullSource ? { nullSource: inputs.nullSource } : {}) };
+  const { copyModel, ...rest } = report;
+  if (f.output) writeFileAtomic(f.output, writeOnnx(copyModel));
+  const out = {
+    attack: 'distill',
+    ...rest,
+    ...(inputs.nullSource ? { nullSource: inputs.nullSource } : {}),
+    ...(f.output ? { output: f.output } : {}),
+  };
   if (f.json) printJson(out);
-  else process.stdout.write(formatExtractionReport(report) + '\n');
+  else
+    process.stdout.write(formatExtractionReport(report) + (f.output ? `\nwrote the copy to ${f.output}` : '') + '\n');
 }

@@ -103,6 +103,7 @@ export function register(program: Command): Command {
     )
     .option('--threads <n>', 'distill: training threads')
     .option('--lr <r>', 'distill: SGD learning rate (default 0.05; soft labels 0.05 / T)')
+    .option('-o, --output <copy.onnx>', 'distill: write the stolen copy')
     .option('--json', 'print one JSON object')
     .action(async (file: string | undefined, flags: AttackFlags) => {
       if (flags.only?.split(',').some((s) => s.trim() === 'distill')) {
