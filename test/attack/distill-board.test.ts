@@ -3,8 +3,8 @@
  * firmware) runs the int8 .tflite of the watermarked zoo LeNet; the attacker queries it over the serial protocol
  * (one RUN per query) with soft labels from its dequantised int8 outputs and trains an MLP. Reference: the same
  * attack on the .tflite file in the official TFLite runtime, with the same seed and queries — the board's answers
- * are the runtime's (up to one output step, docs/runtime.md), so the two copies score within a point of each
- * other and the victim's accuracies agree to a sample or two.
+ * are the runtime's up to one int8 output step (docs/runtime.md) — enough to move soft labels and so the training a
+ * little: the two copies score within three points of each other, and the victim's accuracies agree to two samples.
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
@@ -88,7 +88,8 @@ test('a board over the serial protocol is distilled like its model file in the T
   expect(b.attacker).toMatchObject({ queries: 600, labels: 'soft', temperature: 4 });
   expect(b.copy.accuracy).toBeGreaterThan(0.8);
   expect(b.copy.accuracy).toBeGreaterThan(b.victim.accuracy - 0.15);
-  expect(Math.abs(b.copy.accuracy - f.copy.accuracy)).toBeLessThanOrEqual(0.01);
+  expect(Math.abs(b.copy.accuracy - f.copy.accuracy)).toBeLessThanOrEqual(0.03);
+  expect(Math.abs(b.victimQueryAccuracy - f.victimQueryAccuracy)).toBeLessThanOrEqual(2 / 600);
   // ownership on the board itself (its labels on the owner's triggers) and on the copy
   const wm = b.ownership.find((o: any) => o.check === 'watermark');
   expect(wm.victim.status).toBe('detected');

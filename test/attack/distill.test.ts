@@ -131,6 +131,22 @@ describe.each([
   }, 600_000);
 });
 
+test('vice versa: the zoo MLP (no watermark) distilled into a LeNet; the watermark check says why it is skipped', async () => {
+  const mlp = path.join(__dirname, '..', '..', 'models', 'mnist-mlp.onnx');
+  const j = distill(mlp, ['--arch', 'mnist-lenet', '--labels', 'hard', '--queries', '2000', '--epochs', '6']);
+  console.log(`mlp → lenet: victim ${j.victim.accuracy}, copy ${j.copy.accuracy}, agreement ${j.copy.agreement}`);
+  expect(j.attacker.architecture).toBe('mnist-lenet');
+  expect(j.attacker.excluded).toEqual({ calibration: 500, triggers: 0 });
+  expect(j.victim.accuracy).toBe((await evaluateModelFile(fs.readFileSync(mlp), test2000())).accuracy);
+  expect(j.copy.accuracy).toBeGreaterThan(0.8);
+  expect(j.copy.accuracy).toBeGreaterThan(j.victim.accuracy - 0.15);
+  expect(j.ownership[0]).toMatchObject({
+    check: 'watermark',
+    victim: { status: 'skipped', reason: 'no watermark record: the victim carries none; pass --params' },
+    copy: { status: 'skipped' },
+  });
+}, 600_000);
+
 test('text report: the measures and the ownership table', () => {
   const r = runCli([
     'attack',
