@@ -66,7 +66,7 @@ export function register(program: Command): Command {
   return program
     .command('attack [model]')
     .description(
-      'attack a locked ONNX model without its key (no key, random key, greedy and gradient key search, fine-tuning) against training from scratch',
+      'attack a locked ONNX model without its key (no key, random key, greedy and gradient key search, fine-tuning) against training from scratch; or, with --only distill, extract a model file or board by distillation and check ownership of the copy',
     )
     .option('--data <data>', "the attacker's labelled training pool: mnist-train or a float32 .npy")
     .option('--labels <file>', 'labels for .npy training data; with --only distill: hard or soft (default hard)')
