@@ -1,11 +1,14 @@
-/** Mini-batch training and evaluation of a Sequential classifier with softmax cross-entropy. */
+/**
+ * Mini-batch training and evaluation of a Sequential classifier: softmax cross-entropy on hard labels,
+ * or the soft-target (distillation) loss when the data carries a teacher's probabilities.
+ */
 import type { GradientEngine, LabelledData } from './engine';
 import { Sequential } from './network';
 import { Optimizer } from './optim/optimizer';
 import { Rng } from './rng';
 import { shardedLocalEngine } from './shards';
 
-export type { GradientEngine, LabelledData } from './engine';
+export type { GradientEngine, LabelledData, SoftTargets } from './engine';
 export { localEngine } from './engine';
 
 export interface Progress {

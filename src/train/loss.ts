@@ -1,4 +1,4 @@
-/** Softmax cross-entropy over a batch of logits, mean-reduced, with its gradient. */
+/** Classification losses over a batch of logits, mean-reduced, with their gradients: hard labels and soft targets. */
 
 export interface LossResult {
   /** Mean loss over the batch. */
@@ -42,4 +42,64 @@ export function softmaxCrossEntropy(
     }
   }
   return { loss: total / batch, correct };
+}
+
+/**
+ * Distillation loss against soft targets (Hinton et al. 2015): the teacher's class probabilities
+ * `probs` [batch × classes] (already softened at temperature T) against the student's softmax at
+ * the same T. Returns T² · mean KL(p ‖ softmax(z/T)) (0 when the student matches the teacher) and
+ * writes dL/dlogits = T · (softmax(z/T) − p) / batch into `grad`; the T² keeps the gradient's scale
+ * independent of T. `correct` counts samples whose arg-max equals `labels`.
+ */
+export function softTargetCrossEntropy(
+  logits: Float32Array,
+  probs: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  batch: number,
+  classes: number,
+  temperature: number,
+  grad: Float32Array | null,
+): LossResult {
+  const t = temperature;
+  let total = 0;
+  let correct = 0;
+  for (let s = 0; s < batch; s++) {
+    const o = s * classes;
+    let max = -Infinity;
+    let arg = 0;
+    for (let c = 0; c < classes; c++) {
+      if (logits[o + c] > max) {
+        max = logits[o + c];
+        arg = c;
+      }
+    }
+    if (arg === labels[s]) correct++;
+    let sum = 0;
+    for (let c = 0; c < classes; c++) sum += Math.exp((logits[o + c] - max) / t);
+    const logSum = Math.log(sum);
+    for (let c = 0; c < classes; c++) {
+      const p = probs[o + c];
+      // log q_c = (z_c − max)/T − log Σ
+      if (p > 0) total += p * (Math.log(p) - ((logits[o + c] - max) / t - logSum));
+    }
+    if (grad) {
+      const k = t / batch;
+      for (let c = 0; c < classes; c++) grad[o + c] = k * (Math.exp((logits[o + c] - max) / t) / sum - probs[o + c]);
+    }
+  }
+  return { loss: (t * t * total) / batch, correct };
+}
+
+/** Class probabilities softmax(z/T) of every row of `logits` [count × classes]. */
+export function softmaxRows(logits: ArrayLike<number>, count: number, classes: number, temperature = 1): Float32Array {
+  const out = new Float32Array(count * classes);
+  for (let s = 0; s < count; s++) {
+    const o = s * classes;
+    let max = -Infinity;
+    for (let c = 0; c < classes; c++) max = Math.max(max, logits[o + c]);
+    let sum = 0;
+    for (let c = 0; c < classes; c++) sum += Math.exp((logits[o + c] - max) / temperature);
+    for (let c = 0; c < classes; c++) out[o + c] = Math.exp((logits[o + c] - max) / temperature) / sum;
+  }
+  return out;
 }

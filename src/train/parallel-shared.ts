@@ -35,6 +35,8 @@ export interface WorkerSetup {
   grads: SharedArrayBuffer;
   x: SharedArrayBuffer;
   labels: SharedArrayBuffer;
+  /** Soft targets (count × classes float32) and their temperature, when training on a teacher's probabilities. */
+  soft?: { buf: SharedArrayBuffer; temperature: number };
   order: SharedArrayBuffer;
 }
 

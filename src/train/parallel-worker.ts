@@ -17,7 +17,12 @@ function run(setup: WorkerSetup): void {
   const order = new Int32Array(setup.order);
   const engine = localEngine(
     net,
-    { x: new Float32Array(setup.x), labels: new Uint8Array(setup.labels), count: setup.count },
+    {
+      x: new Float32Array(setup.x),
+      labels: new Uint8Array(setup.labels),
+      count: setup.count,
+      ...(setup.soft ? { soft: { probs: new Float32Array(setup.soft.buf), temperature: setup.soft.temperature } } : {}),
+    },
     setup.maxShard,
   );
   parentPort!.postMessage('ready');

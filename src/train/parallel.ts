@@ -68,6 +68,10 @@ export async function fitParallel(
   const labelBuf = shared(data.count);
   const labelView = new Uint8Array(labelBuf);
   for (let i = 0; i < data.count; i++) labelView[i] = data.labels[i];
+  const classes = net.outputSize;
+  const softBuf = data.soft ? shared(data.count * classes * 4) : null;
+  if (softBuf) new Float32Array(softBuf).set(data.soft!.probs.subarray(0, data.count * classes));
+  const soft = softBuf ? { buf: softBuf, temperature: data.soft!.temperature } : undefined;
   const orderBuf = shared(data.count * 4);
   const order = new Int32Array(orderBuf);
 
@@ -109,6 +113,7 @@ export async function fitParallel(
           grads: gradBuf,
           x: xBuf,
           labels: labelBuf,
+          ...(soft ? { soft } : {}),
           order: orderBuf,
         };
         const w = new Worker(script, { workerData: setup });
@@ -120,7 +125,16 @@ export async function fitParallel(
       }),
     );
 
-    const local = localEngine(net, { x: new Float32Array(xBuf), labels: labelView, count: data.count }, maxShard);
+    const local = localEngine(
+      net,
+      {
+        x: new Float32Array(xBuf),
+        labels: labelView,
+        count: data.count,
+        ...(soft ? { soft: { probs: new Float32Array(soft.buf), temperature: soft.temperature } } : {}),
+      },
+      maxShard,
+    );
     const engine: GradientEngine = {
       params,
       gradients(epochOrder, start, n) {

@@ -9,6 +9,7 @@ import { fit } from '../../src/train/fit';
 import { LayerSpec, buildNetwork } from '../../src/train/layers';
 import { Adam } from '../../src/train/optim/adam';
 import { fitParallel } from '../../src/train/parallel';
+import { softmaxRows } from '../../src/train/loss';
 import { Rng } from '../../src/train/rng';
 import { shardCount, shardedLocalEngine } from '../../src/train/shards';
 
@@ -66,6 +67,32 @@ test('bit-identical weights: repeated runs, 1, 2 and 3 threads, fit() (batch siz
   const other = buildNetwork([1, 8, 8], SPECS, 9);
   await fitParallel(other, data, { ...opts, seed: 6, optimizer: new Adam({ lr: 0.01 }), threads: 2 });
   expect(sameBits(weights(other), refWeights)).toBe(false);
+});
+
+test('soft targets (distillation): bit-identical weights with 1, 2 and 3 threads, and the loss falls', async () => {
+  const hard = dataset(203);
+  // A teacher's probabilities at T = 4: softened one-hots of the labels mixed with a data-dependent term.
+  const classes = 3;
+  const rng = new Rng(8);
+  const logits = new Float32Array(hard.count * classes);
+  for (let i = 0; i < hard.count; i++)
+    for (let c = 0; c < classes; c++) logits[i * classes + c] = (c === hard.labels[i] ? 6 : 0) + rng.normal();
+  const data = { ...hard, soft: { probs: softmaxRows(logits, hard.count, classes, 4), temperature: 4 } };
+  const opts = { epochs: 2, batchSize: 40, seed: 5 };
+  const ref = buildNetwork([1, 8, 8], SPECS, 9);
+  const refHist = fit(ref, data, { ...opts, optimizer: new Adam({ lr: 0.01 }) });
+  expect(refHist[1].loss).toBeLessThan(refHist[0].loss);
+  const refWeights = weights(ref);
+  for (const threads of [1, 2, 3]) {
+    const net = buildNetwork([1, 8, 8], SPECS, 9);
+    const hist = await fitParallel(net, data, { ...opts, optimizer: new Adam({ lr: 0.01 }), threads });
+    expect({ threads, identical: sameBits(weights(net), refWeights) }).toEqual({ threads, identical: true });
+    expect(hist.map((h) => h.loss)).toEqual(refHist.map((h) => h.loss));
+  }
+  // The soft targets are what is trained on: the same data with hard labels gives other weights.
+  const hardNet = buildNetwork([1, 8, 8], SPECS, 9);
+  await fitParallel(hardNet, hard, { ...opts, optimizer: new Adam({ lr: 0.01 }), threads: 2 });
+  expect(sameBits(weights(hardNet), refWeights)).toBe(false);
 });
 
 test('the shard gradients combine to the full-batch gradient (up to float rounding)', () => {

@@ -2,6 +2,9 @@
  * `edgelock attack <locked.onnx> --data <train npy|mnist-train> --fraction <f> [--labels <npy>]
  *   [--test <data>] [--test-labels <npy>] [--test-limit <n>] [--epochs <n>] [--seed <n>]
  *   [--scratch-seeds <k>] [--only a,b] [--json]`: the project's own attacks on a locked model, without its key.
+ * `edgelock attack [model] --only distill [--port <p> [--slot n]] [--queries n] [--labels hard|soft]
+ *   [--temperature T] [--arch same|<zoo>|<file.onnx>] [--owner <id> --owner-key <keyfile>] …`: model extraction
+ *   (./attack-distill.ts).
  */
 import { Command } from 'commander';
 import { ATTACKS } from '../../attack/attacks';
@@ -10,9 +13,10 @@ import { EdgelockError } from '../../errors';
 import { loadLabelledSet } from '../../eval/labelled-data';
 import { loadOnnxFile } from '../../formats/load';
 import { printJson } from '../output';
+import { DISTILL_ONLY_FLAGS, DistillFlags, distillAction } from './attack-distill';
 import { formatTable } from '../../text/table';
 
-interface AttackFlags {
+interface AttackFlags extends DistillFlags {
   data?: string;
   labels?: string;
   fraction?: string;
@@ -60,12 +64,12 @@ export function formatAttackReport(r: AttackReport): string {
 
 export function register(program: Command): Command {
   return program
-    .command('attack <model>')
+    .command('attack [model]')
     .description(
-      'attack a locked ONNX model without its key (no key, random key, greedy and gradient key search, fine-tuning) against training from scratch',
+      'attack a locked ONNX model without its key (no key, random key, greedy and gradient key search, fine-tuning) against training from scratch; or, with --only distill, extract a model file or board by distillation and check ownership of the copy',
     )
     .option('--data <data>', "the attacker's labelled training pool: mnist-train or a float32 .npy")
-    .option('--labels <file>', 'labels for .npy training data')
+    .option('--labels <file>', 'labels for .npy training data; with --only distill: hard or soft (default hard)')
     .option('--fraction <f>', 'fraction of the training pool the attacker has, in (0, 1]')
     .option('--test <data>', 'held-out data to score attacks on (default mnist-test)', 'mnist-test')
     .option('--test-labels <file>', 'labels for .npy test data')
@@ -75,10 +79,54 @@ export function register(program: Command): Command {
     .option('--scratch-seeds <k>', 'from-scratch runs with independent seeds averaged into the yardstick', '1')
     .option(
       '--only <names>',
-      `comma-separated attacks to run (the yardstick always runs): ${ATTACKS.map((a) => a.name).join(', ')}`,
+      `comma-separated attacks to run (the yardstick always runs): ${ATTACKS.map((a) => a.name).join(', ')}; or distill (model extraction, alone)`,
     )
+    .option('--queries <n>', 'distill: queries the attacker spends (default 6000)')
+    .option('--temperature <T>', 'distill: temperature of soft labels (default 4)')
+    .option('--arch <arch>', "distill: the copy's architecture: same, a zoo model name or an .onnx file (default same)")
+    .option('--port <port>', 'distill: query a board over the serial protocol instead of the file')
+    .option('--slot <n>', "distill: the board's model slot (default: its active one)")
+    .option('--key <keyfile>', 'distill: master key to unlock a locked victim file (as a genuine board runs it)')
+    .option('--device-uid <uid>', 'distill: device uid for a device-bound lock')
+    .option('--owner <id>', 'distill: owner id for the ownership checks on the copy')
+    .option('--owner-key <keyfile>', "distill: the owner's watermark key")
+    .option('--params <file>', 'distill: the watermarked ONNX (or its record JSON) when the victim carries no record')
+    .option('--base <data>', "distill: the watermark's base data (default mnist-train)")
+    .option(
+      '--null <file|rate>',
+      "distill: the watermark's null match rate (default: calibrated file beside the model, else 1/C)",
+    )
+    .option('--alpha <a>', 'distill: significance level of the ownership checks (default 1e-6)')
+    .option(
+      '--owner-calib <n>',
+      "distill: the owner's calibration samples, the first n of --data, not queried (default 500)",
+    )
+    .option('--threads <n>', 'distill: training threads')
+    .option('--lr <r>', 'distill: SGD learning rate (default 0.05; soft labels 0.05 / T)')
+    .option('-o, --output <copy.onnx>', 'distill: write the stolen copy')
     .option('--json', 'print one JSON object')
-    .action((file: string, flags: AttackFlags) => {
+    .action(async (file: string | undefined, flags: AttackFlags) => {
+      if (flags.only?.split(',').some((s) => s.trim() === 'distill')) {
+        if (flags.only.split(',').filter((s) => s.trim()).length > 1)
+          throw new EdgelockError(
+            'E_USAGE',
+            '--only distill runs alone (the lock attacks need --fraction, not a victim)',
+          );
+        for (const flag of ['fraction', 'scratchSeeds'] as const)
+          if (flags[flag] !== undefined && !(flag === 'scratchSeeds' && flags[flag] === '1'))
+            throw new EdgelockError(
+              'E_USAGE',
+              `--${flag === 'fraction' ? 'fraction' : 'scratch-seeds'} does not apply to --only distill`,
+            );
+        return distillAction(file, flags);
+      }
+      for (const flag of DISTILL_ONLY_FLAGS)
+        if (flags[flag] !== undefined)
+          throw new EdgelockError(
+            'E_USAGE',
+            `--${flag.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} applies to --only distill`,
+          );
+      if (!file) throw new EdgelockError('E_USAGE', 'missing the locked model to attack');
       if (!flags.data) throw new EdgelockError('E_USAGE', 'missing --data <train npy|mnist-train>');
       if (flags.fraction === undefined) throw new EdgelockError('E_USAGE', 'missing --fraction <f>');
       const fraction = Number(flags.fraction);
