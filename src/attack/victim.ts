@@ -8,7 +8,7 @@
  */
 import { DeviceClient, TensorDesc } from '../device/client';
 import { EdgelockError } from '../errors';
-import { decodeRunOutput, elementCount, encodeRunInput } from '../eval/run-io';
+import { decodeRunOutput, elementCount, encodeRunInput } from '../board/run-io';
 import { detectFormat } from '../formats/detect';
 import { FORMAT_TITLES } from '../formats/load';
 import { Model } from '../ir/types';

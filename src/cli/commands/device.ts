@@ -11,7 +11,7 @@ import { withDevice } from '../../device';
 import { EdgelockError } from '../../errors';
 import { readNpy } from '../../data/npy';
 import type { RunResult } from '../../device/client';
-import { decodeRunOutput, encodeRunInput } from '../../eval/run-io';
+import { decodeRunOutput, encodeRunInput } from '../../board/run-io';
 import { readFileBytes } from '../../formats/load';
 import { LIMITS } from '../../protocol/definition';
 import { printJson } from '../output';
