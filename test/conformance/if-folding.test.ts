@@ -52,15 +52,40 @@ const node = (
   attribute,
 });
 
-/** cond: 'shape' → H > 32 from the input's shape; 'data' → ReduceSum(x) > 0 (depends on the values). */
-function ifModel(cond: 'shape' | 'data', bodyOp: 'If' | 'Loop' = 'If'): Uint8Array {
+/**
+ * cond: 'shape' → H > 32 from the input's shape; 'data' → ReduceSum(x) > 0 (depends on the values).
+ * nested: the then-branch holds another If (W > 4, computed in the main graph) whose branches read a
+ * value of the enclosing branch (t1) and hold their own initializer.
+ */
+function ifModel(cond: 'shape' | 'data', bodyOp: 'If' | 'Loop' = 'If', nested = false): Uint8Array {
   const dims = [1, 1, 'h', 8];
+  const inner: onnx.IAttributeProto[] = [
+    {
+      name: 'then_branch',
+      type: ATTR.GRAPH,
+      g: {
+        name: 'inner_then',
+        node: [node('Mul', ['t1', 'w2'], ['n0'], 'inner_mul')],
+        initializer: [f32('w2', [1, 1, 1, 8], [1, 2, 3, 4, -1, -2, -3, -4])],
+        output: [vi('n0', T.FLOAT, dims)],
+      },
+    },
+    {
+      name: 'else_branch',
+      type: ATTR.GRAPH,
+      g: { name: 'inner_else', node: [node('Neg', ['t1'], ['m0'], 'inner_neg')], output: [vi('m0', T.FLOAT, dims)] },
+    },
+  ];
   // then: Relu(x * w) with w an initializer of the branch; else: x + bias, bias an outer-scope initializer.
   const thenBranch: onnx.IGraphProto = {
     name: 'then',
-    node: [node('Mul', ['x', 'w'], ['t0'], 'then_mul'), node('Relu', ['t0'], ['t1'], 'then_relu')],
+    node: [
+      node('Mul', ['x', 'w'], ['t0'], 'then_mul'),
+      node('Relu', ['t0'], ['t1'], 'then_relu'),
+      ...(nested ? [node('If', ['cond2'], ['n1'], 'inner_if', inner)] : []),
+    ],
     initializer: [f32('w', [1, 1, 1, 8], [0.5, -1, 2, 0.25, -0.75, 1.5, 3, -2])],
-    output: [vi('t1', T.FLOAT, dims)],
+    output: [vi(nested ? 'n1' : 't1', T.FLOAT, dims)],
   };
   const elseBranch: onnx.IGraphProto = {
     name: 'else',
@@ -73,6 +98,8 @@ function ifModel(cond: 'shape' | 'data', bodyOp: 'If' | 'Loop' = 'If'): Uint8Arr
           node('Shape', ['x'], ['shp'], 'shape'),
           node('Gather', ['shp', 'two'], ['h'], 'gather', [{ name: 'axis', type: ATTR.INT, i: 0 }]),
           node('Greater', ['h', 'thirty_two'], ['cond'], 'greater'),
+          node('Gather', ['shp', 'three'], ['wd'], 'gather_w', [{ name: 'axis', type: ATTR.INT, i: 0 }]),
+          node('Greater', ['wd', 'four'], ['cond2'], 'greater_w'),
         ]
       : [
           node('ReduceSum', ['x'], ['s'], 'sum', [{ name: 'keepdims', type: ATTR.INT, i: 0 }]),
@@ -94,6 +121,8 @@ function ifModel(cond: 'shape' | 'data', bodyOp: 'If' | 'Loop' = 'If'): Uint8Arr
     initializer: [
       i64('two', [], [2]),
       i64('thirty_two', [], [32]),
+      i64('three', [], [3]),
+      i64('four', [], [4]),
       f32('zero', [], [0]),
       f32('bias', [1, 1, 1, 8], [0.1, -0.2, 0.3, -0.4, 0.5, -0.6, 0.7, -0.8]),
       f32('scale', [], [1.5]),
@@ -107,10 +136,11 @@ function ifModel(cond: 'shape' | 'data', bodyOp: 'If' | 'Loop' = 'If'): Uint8Arr
 
 describe('If with a condition constant after input-shape pinning', () => {
   test.each([
-    [40, 'then', 'Relu'],
-    [16, 'else', 'Sigmoid'],
-  ])('H=%d: folded into the %s branch; float .tflite matches onnxruntime', async (h, _branch, op) => {
-    const bytes = ifModel('shape');
+    [40, 'then', 'Relu', false],
+    [16, 'else', 'Sigmoid', false],
+    [40, 'then (with a nested If)', 'Relu', true],
+  ])('H=%d: folded into the %s branch; float .tflite matches onnxruntime', async (h, _branch, op, nested) => {
+    const bytes = ifModel('shape', 'If', nested);
     const inputShapes = new Map([['x', [1, 1, h, 8]]]);
     const prepared = prepareModel(readOnnx(bytes), { inputShapes }).model;
     const ops = prepared.graph.nodes.map((n) => n.opType);
