@@ -1,7 +1,7 @@
 import { DTYPE_BYTES, shapeSize } from '../ir/tensor';
 import { Model, Tensor, ValueInfo } from '../ir/types';
 import { defaultOpset } from '../ir/opsets';
-import { OP_TABLE } from '../ops/registry';
+import { getOpDef } from '../ops/registry';
 import { OpContext, TflmSupport, ValueType } from '../ops/types';
 
 export interface OpSummary {
@@ -41,7 +41,7 @@ export function modelStats(model: Model): ModelStats {
   const counts = new Map<string, number>();
   for (const node of g.nodes) {
     counts.set(node.opType, (counts.get(node.opType) ?? 0) + 1);
-    const def = OP_TABLE.get(node.opType);
+    const def = getOpDef(node.opType);
     if (!def?.macs) continue;
     const ctx: OpContext = {
       node,
@@ -55,7 +55,7 @@ export function modelStats(model: Model): ModelStats {
   const ops = [...counts.entries()]
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .map(([opType, count]) => {
-      const def = OP_TABLE.get(opType);
+      const def = getOpDef(opType);
       return {
         opType,
         count,

@@ -44,6 +44,14 @@ export function prepareModel(source: Model, opts: PrepareOptions = {}): Prepared
   }));
   const pinned: Model = { ...model, graph: { ...model.graph, inputs, outputs, valueInfo: new Map() } };
   const optimized = inferShapes(runPipeline(pinned).model);
+  const leftIf = optimized.graph.nodes.find((n) => n.opType === 'If');
+  if (leftIf) {
+    throw new EdgelockError(
+      'E_ONNX_UNSUPPORTED_OP',
+      `node '${leftIf.name}' uses op 'If' with condition '${leftIf.inputs[0]}' that depends on runtime data; edgelock folds an If only when its condition is constant once input shapes are pinned (--input-shape)`,
+      { node: leftIf.name, op: 'If' },
+    );
+  }
   for (const node of optimized.graph.nodes) {
     for (const o of node.outputs) {
       const info = o ? optimized.graph.valueInfo.get(o) : undefined;

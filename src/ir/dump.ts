@@ -72,6 +72,8 @@ function attrText(a: Attr): string {
       return `[${a.value.map((s) => JSON.stringify(s)).join(',')}]`;
     case 'tensor':
       return tensorSummary(a.value);
+    case 'graph':
+      return `graph(${a.value.nodes.length} nodes -> ${a.value.outputs.map((v) => v.name).join(',')})`;
   }
 }
 

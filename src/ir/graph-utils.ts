@@ -18,6 +18,59 @@ export function isDefaultDomain(node: Node): boolean {
   return node.domain === '' || node.domain === 'ai.onnx';
 }
 
+/**
+ * Outer-scope values a node's subgraphs (an If's branches) read: names their nodes consume that the
+ * subgraph itself does not define. They are the node's implicit inputs.
+ */
+export function subgraphRefs(node: Node): string[] {
+  const refs = new Set<string>();
+  for (const a of Object.values(node.attrs)) if (a.kind === 'graph') collectOuterRefs(a.value, refs);
+  return [...refs];
+}
+
+function collectOuterRefs(g: Graph, refs: Set<string>): void {
+  const local = new Set<string>([...g.inputs.map((v) => v.name), ...g.initializers.keys()]);
+  for (const n of g.nodes) for (const o of n.outputs) local.add(o);
+  const reads = new Set<string>(g.outputs.map((v) => v.name));
+  for (const n of g.nodes) {
+    for (const i of n.inputs) reads.add(i);
+    for (const r of subgraphRefs(n)) reads.add(r);
+  }
+  for (const r of reads) if (r !== '' && !local.has(r)) refs.add(r);
+}
+
+/**
+ * The node with its subgraphs' outer-scope references renamed by `map` (names a subgraph defines
+ * itself shadow the outer ones and are left alone). Returns the node itself when nothing changes.
+ */
+export function renameSubgraphRefs(node: Node, map: ReadonlyMap<string, string>): Node {
+  if (!subgraphRefs(node).some((r) => map.has(r))) return node;
+  const attrs: Node['attrs'] = {};
+  for (const [k, a] of Object.entries(node.attrs)) {
+    attrs[k] = a.kind === 'graph' ? { kind: 'graph', value: renameOuterRefs(a.value, map) } : a;
+  }
+  return { ...node, attrs };
+}
+
+function renameOuterRefs(g: Graph, map: ReadonlyMap<string, string>): Graph {
+  const local = new Set<string>([...g.inputs.map((v) => v.name), ...g.initializers.keys()]);
+  for (const n of g.nodes) for (const o of n.outputs) local.add(o);
+  const inner = new Map([...map].filter(([k]) => !local.has(k)));
+  if (inner.size === 0) return g;
+  const r = (x: string) => inner.get(x) ?? x;
+  return {
+    ...g,
+    nodes: g.nodes.map((n) => renameSubgraphRefs({ ...n, inputs: n.inputs.map(r) }, inner)),
+    outputs: g.outputs.map((v) => ({ ...v, name: r(v.name) })),
+  };
+}
+
+/** Everything a node reads: its inputs, then its subgraphs' outer-scope references. */
+export function nodeReads(node: Node): string[] {
+  const hasGraph = Object.values(node.attrs).some((a) => a.kind === 'graph');
+  return hasGraph ? [...node.inputs, ...subgraphRefs(node)] : node.inputs;
+}
+
 /** Value name → the node producing it. Two producers of one value is E_ONNX_GRAPH. */
 export function producerMap(graph: Graph): Map<string, Node> {
   const m = new Map<string, Node>();
@@ -40,7 +93,7 @@ export function producerMap(graph: Graph): Map<string, Node> {
 export function consumerMap(graph: Graph): Map<string, Node[]> {
   const m = new Map<string, Node[]>();
   for (const n of graph.nodes) {
-    for (const i of new Set(n.inputs)) {
+    for (const i of new Set(nodeReads(n))) {
       if (i === '') continue;
       const list = m.get(i);
       if (list) list.push(n);
@@ -62,7 +115,7 @@ export function topologicalSort(graph: Graph): Node[] {
   const dependents = new Map<Node, Node[]>();
   for (const n of graph.nodes) {
     const deps = new Set<Node>();
-    for (const i of n.inputs) {
+    for (const i of nodeReads(n)) {
       const p = i === '' ? undefined : producers.get(i);
       if (p && p !== n) deps.add(p);
       if (p === n)

@@ -39,7 +39,9 @@ export type Attr =
   | { kind: 'ints'; value: number[] }
   | { kind: 'floats'; value: number[] }
   | { kind: 'strings'; value: string[] }
-  | { kind: 'tensor'; value: Tensor };
+  | { kind: 'tensor'; value: Tensor }
+  /** A subgraph (only an `If`'s then_branch/else_branch; src/passes/if-folding.ts inlines the taken one). */
+  | { kind: 'graph'; value: Graph };
 
 export interface Node {
   name: string;

@@ -80,7 +80,7 @@ function readNode(n: onnx.INodeProto, index: number, file?: string): Node {
   const attrs: Record<string, Attr> = {};
   for (const a of n.attribute ?? []) {
     const attrName = a.name ?? '';
-    attrs[attrName] = readAttr(a, name, n.opType ?? '', file);
+    attrs[attrName] = readAttr(a, name, n.opType ?? '', isDefaultOp(n) && n.opType === 'If', file);
   }
   return {
     name,
@@ -94,7 +94,12 @@ function readNode(n: onnx.INodeProto, index: number, file?: string): Node {
 
 const decoder = new TextDecoder();
 
-function readAttr(a: onnx.IAttributeProto, node: string, op: string, file?: string): Attr {
+function isDefaultOp(n: onnx.INodeProto): boolean {
+  return !n.domain || n.domain === 'ai.onnx';
+}
+
+/** `subgraphOk`: the node is an ONNX `If`, whose branch graphs are read (Loop/Scan bodies are refused). */
+function readAttr(a: onnx.IAttributeProto, node: string, op: string, subgraphOk: boolean, file?: string): Attr {
   if (a.refAttrName) {
     throw new EdgelockError('E_ONNX_INVALID_NODE', `attribute '${a.name}' refers to a function attribute`, {
       file,
@@ -120,6 +125,12 @@ function readAttr(a: onnx.IAttributeProto, node: string, op: string, file?: stri
         throw new EdgelockError('E_ONNX_INVALID_NODE', `attribute '${a.name}' has no tensor`, { file, node, op });
       return { kind: 'tensor', value: readTensor(a.t, file) };
     case ATTR.GRAPH:
+      if (subgraphOk && a.g) return { kind: 'graph', value: readGraph(a.g, file) };
+      throw new EdgelockError(
+        'E_ONNX_UNSUPPORTED_OP',
+        `node '${node}' (${op}): attribute '${a.name}' holds a subgraph: loops are not supported on microcontrollers (only an If whose condition is constant after input-shape pinning is folded)`,
+        { file, node, op },
+      );
     case ATTR.GRAPHS:
       throw new EdgelockError(
         'E_ONNX_UNSUPPORTED_OP',

@@ -65,6 +65,8 @@ function writeAttr(name: string, a: Attr): onnx.IAttributeProto {
       return { name, type: ATTR.STRINGS, strings: a.value.map((s) => encoder.encode(s)) };
     case 'tensor':
       return { name, type: ATTR.TENSOR, t: writeTensor('', a.value) };
+    case 'graph':
+      return { name, type: ATTR.GRAPH, g: writeGraph(a.value) };
   }
 }
 

@@ -23,6 +23,9 @@ import { convTranspose } from './conv-transpose';
 import { div } from './div';
 import { dropout } from './dropout';
 import { equal } from './equal';
+import { greater } from './greater';
+import { ifOp } from './if';
+import { less } from './less';
 import { erf } from './erf';
 import { exp } from './exp';
 import { expand } from './expand';
@@ -86,6 +89,8 @@ const OPS: readonly OpDef[] = [
   flatten,
   gather,
   gemm,
+  greater,
+  less,
   globalAveragePool,
   hardSigmoid,
   hardSwish,
@@ -126,9 +131,15 @@ const OPS: readonly OpDef[] = [
 
 export const OP_TABLE: ReadonlyMap<string, OpDef> = new Map(OPS.map((op) => [op.opType, op]));
 
+/**
+ * Control flow: ops with subgraphs and no reference `evaluate` of their own. They never reach
+ * lowering: If is folded into its taken branch (src/passes/if-folding.ts) or refused by prepare.
+ */
+export const CONTROL_FLOW_OPS: ReadonlyMap<string, OpDef> = new Map([[ifOp.opType, ifOp]]);
+
 /** The definition of a default-domain op, or undefined when edgelock does not support it. */
 export function getOpDef(opType: string): OpDef | undefined {
-  return OP_TABLE.get(opType);
+  return OP_TABLE.get(opType) ?? CONTROL_FLOW_OPS.get(opType);
 }
 
 export function supportedOps(): string[] {

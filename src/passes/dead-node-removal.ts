@@ -1,5 +1,6 @@
 import { Model, Node } from '../ir/types';
 import { editable, producerMap } from './graph-edit';
+import { nodeReads } from '../ir/graph-utils';
 import { Pass } from './types';
 
 /** Removes nodes whose outputs reach no graph output, then initializers and value infos nothing uses. */
@@ -16,12 +17,12 @@ function run(model: Model): Model {
     const p = producers.get(v);
     if (p && !live.has(p)) {
       live.add(p);
-      for (const i of p.inputs) if (i !== '') work.push(i);
+      for (const i of nodeReads(p)) if (i !== '') work.push(i);
     }
   }
   const nodes = g.nodes.filter((n) => live.has(n));
   const used = new Set<string>(g.outputs.map((v) => v.name));
-  for (const n of nodes) for (const x of [...n.inputs, ...n.outputs]) used.add(x);
+  for (const n of nodes) for (const x of [...nodeReads(n), ...n.outputs]) used.add(x);
   const deadInits = [...g.initializers.keys()].filter((k) => !used.has(k));
   const staleInfo = [...g.valueInfo.keys()].filter((k) => !used.has(k));
   if (nodes.length === g.nodes.length && deadInits.length === 0 && staleInfo.length === 0) return model;

@@ -1,5 +1,5 @@
 import { Graph, Model, Node, Tensor } from '../ir/types';
-import { graphOutputNames } from '../ir/graph-utils';
+import { graphOutputNames, renameSubgraphRefs } from '../ir/graph-utils';
 
 export {
   consumerMap,
@@ -47,21 +47,26 @@ export type NameGenerator = (base: string) => string;
 
 /** Makes every node input reading `from` read `to` instead (new node objects where something changes). */
 export function replaceUses(g: Graph, from: string, to: string): void {
+  const m = new Map([[from, to]]);
   g.nodes = g.nodes.map((n) =>
-    n.inputs.includes(from) ? { ...n, inputs: n.inputs.map((i) => (i === from ? to : i)) } : n,
+    renameSubgraphRefs(n.inputs.includes(from) ? { ...n, inputs: n.inputs.map((i) => (i === from ? to : i)) } : n, m),
   );
 }
 
 /** Renames a value everywhere it appears: producer output, consumers, graph outputs, value info. */
 export function renameValue(g: Graph, from: string, to: string): void {
+  const m = new Map([[from, to]]);
   g.nodes = g.nodes.map((n) =>
-    n.inputs.includes(from) || n.outputs.includes(from)
-      ? {
-          ...n,
-          inputs: n.inputs.map((i) => (i === from ? to : i)),
-          outputs: n.outputs.map((o) => (o === from ? to : o)),
-        }
-      : n,
+    renameSubgraphRefs(
+      n.inputs.includes(from) || n.outputs.includes(from)
+        ? {
+            ...n,
+            inputs: n.inputs.map((i) => (i === from ? to : i)),
+            outputs: n.outputs.map((o) => (o === from ? to : o)),
+          }
+        : n,
+      m,
+    ),
   );
   g.outputs = g.outputs.map((v) => (v.name === from ? { ...v, name: to } : v));
   const vi = g.valueInfo.get(from);

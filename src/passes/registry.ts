@@ -4,6 +4,7 @@ import { constantFolding } from './constant-folding';
 import { deadNodeRemoval } from './dead-node-removal';
 import { gemmNormalization } from './gemm-normalization';
 import { identityElimination } from './identity-elimination';
+import { ifFolding } from './if-folding';
 import { layernormDecomposition } from './layernorm-decomposition';
 import { shapeFolding } from './shape-folding';
 import { Pass } from './types';
@@ -14,6 +15,7 @@ export const PASS_TABLE: Record<string, Pass> = Object.fromEntries(
     identityElimination,
     shapeFolding,
     constantFolding,
+    ifFolding,
     batchnormFolding,
     gemmNormalization,
     batchnormToAffine,
@@ -32,6 +34,7 @@ export const PIPELINES: Record<string, readonly string[]> = {
     'identity-elimination',
     'shape-folding',
     'constant-folding',
+    'if-folding',
     'batchnorm-folding',
     'gemm-normalization',
     'batchnorm-to-affine',

@@ -261,6 +261,18 @@ binary.push(
     outputs: [{ name: 'y', dtype: 'bool' }],
   },
   { op: 'Equal', inputs: [k('float32', [3], [1, 2, 3]), [1]], outputs: [{ name: 'y', dtype: 'bool' }], note: 'float' },
+  {
+    op: 'Greater',
+    inputs: [r([2, 3], 'int64', { min: 0, max: 3 }), r([3], 'int64', { min: 0, max: 3 })],
+    outputs: [{ name: 'y', dtype: 'bool' }],
+  },
+  { op: 'Greater', inputs: [[2, 3], [1]], outputs: [{ name: 'y', dtype: 'bool' }], note: 'float' },
+  {
+    op: 'Less',
+    inputs: [r([2, 3], 'int64', { min: 0, max: 3 }), r([3], 'int64', { min: 0, max: 3 })],
+    outputs: [{ name: 'y', dtype: 'bool' }],
+  },
+  { op: 'Less', inputs: [[4], [4]], outputs: [{ name: 'y', dtype: 'bool' }], note: 'float' },
   { op: 'Where', inputs: [r([2, 3], 'bool'), [2, 3], [3]] },
   { op: 'Where', inputs: [r([3, 1], 'bool'), r([1, 4], 'int64'), r([], 'int64')] },
 );
