@@ -18,7 +18,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['compiler'],
   ['lock'],
   ['attack', 'eval', 'package'],
-  ['inspect', 'factory'],
+  ['inspect', 'factory', 'fingerprint'],
   ['report'],
   ['bench', 'demo'],
   ['cli'],
