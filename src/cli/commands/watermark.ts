@@ -40,6 +40,8 @@ import { BaseData, VerifyReport, VerifyRequest, verifyWithRunner } from '../../w
 import { withDevice } from '../../device/client';
 import { verifyOnDevice } from '../../watermark/device';
 import { printJson } from '../output';
+import { fingerprintOnFile, fingerprintOnPort } from './fingerprint';
+import { fingerprintRows } from '../../fingerprint/check';
 import { formatTable } from '../../text/table';
 
 interface Common {
@@ -184,6 +186,7 @@ interface VerifyFlags extends Common {
   params?: string;
   port?: string;
   slot?: string;
+  fingerprint?: string;
 }
 
 /** Channels C when a .tflite takes its rank-4 input channels-last (edgelock's default), 1 when it takes ONNX order. */
@@ -266,6 +269,11 @@ async function verifyAction(file: string, f: VerifyFlags): Promise<void> {
       ? await verifyOnBoard(f.port, slot, bytes, format, req, !f.json && process.stderr.isTTY === true)
       : null;
     const r = board ? board.report : await verifyWithRunner(runner!, req);
+    const fp = f.fingerprint
+      ? f.port
+        ? await fingerprintOnPort(f.port, slot, f.fingerprint)
+        : await fingerprintOnFile(file, bytes, f.fingerprint)
+      : null;
     const paramsSource = fromParams && format === 'tflite' ? compiledFrom(bytes, fromParams.onnxSha256) : undefined;
     const result = {
       model: file,
@@ -276,6 +284,7 @@ async function verifyAction(file: string, f: VerifyFlags): Promise<void> {
       ...(board
         ? { board: { port: board.port, slot: board.slot, model: board.boardModel, slotSha256: board.slotSha256 } }
         : {}),
+      ...(fp ? { fingerprint: fp } : {}),
     };
     if (f.json) printJson(result);
     else {
@@ -293,6 +302,7 @@ async function verifyAction(file: string, f: VerifyFlags): Promise<void> {
             ['base data', r.baseData],
             ...(paramsSource ? [['compiled from --params model', paramsSource]] : []),
             ['verdict', `${r.verdict} (alpha ${alpha})`],
+            ...(fp ? fingerprintRows(fp) : []),
           ],
         ) + '\n',
       );
@@ -409,7 +419,8 @@ export function register(program: Command): Command {
         '--port <port>',
         'check on a board: its installed model answers the triggers it regenerates itself (the file gives the watermark record)',
       )
-      .option('--slot <n>', 'with --port: the model slot to check (default 0)'),
+      .option('--slot <n>', 'with --port: the model slot to check (default 0)')
+      .option('--fingerprint <fp.json>', 'also check the fingerprint (edgelock fingerprint create) on the same model'),
   ).action(verifyAction);
   common(
     wm
