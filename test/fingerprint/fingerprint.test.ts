@@ -6,9 +6,12 @@
  *   - the owner's model as ONNX (onnxruntime) and compiled to int8 (the official TFLite runtime) is
  *     identified with p ≤ 1e-6;
  *   - independently trained LeNets and MLPs (other seeds, other data windows) are not flagged (p > 1e-3);
- *   - copies distilled from the owner's hard labels (6,000 queries, LeNet and MLP) are measured and
- *     compared with the independents (printed; the bound is asserted for what the method achieves).
- * Also the CLI: `fingerprint verify` on a file (same numbers as the library), malformed files.
+ *   - the board path: the int8 model loaded into a host-sim board answers through RUN; `fingerprint verify
+ *     --port` and `watermark verify --fingerprint --port` identify it, with the labels the TFLite runtime
+ *     gives on the file (one-step rounding differences allowed, docs/runtime.md).
+ * Distilled copies are measured at full size in docs/watermark.md (a 6,000-query hard-label copy is not
+ * identified; that is the documented limit, not asserted here).
+ * Also the CLI: `fingerprint verify` on a file (same numbers as the library), malformed files, the report.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -25,7 +28,11 @@ import { readOnnx } from '../../src/onnx/reader';
 import { writeOnnx } from '../../src/onnx/writer';
 import { predict } from '../../src/train/fit';
 import { trainableFromModel } from '../../src/train/from-model';
+import { buildReport } from '../../src/report/build';
 import { runCli } from '../helpers/cli';
+import { DEV, removeRunRoot, startTestBoard, stopAllBoards } from '../device/helpers';
+import { DeviceClient } from '../../src/device/client';
+import { createHash } from 'crypto';
 
 const MODELS = path.resolve(__dirname, '..', '..', 'models');
 const lenetBytes = fs.readFileSync(path.join(MODELS, 'mnist-lenet.onnx'));
@@ -49,9 +56,7 @@ const lines: string[] = [];
 
 async function trainOn(arch: Model, from: number, count: number, epochs: number, seed: number, owner: boolean) {
   const data = window(from, count);
-  const labels = owner
-    ? predict(trainableFromModel(lenet).net, data.x, count)
-    : Int32Array.from(data.labels as Uint8Array);
+  const labels = owner ? predict(trainableFromModel(lenet).net, data.x, count) : Int32Array.from(data.labels);
   return (await distillCopy(async () => labels, arch, data, { queries: count, epochs, seed, threads: 1 })).copy;
 }
 
@@ -76,12 +81,12 @@ beforeAll(async () => {
     surrogates: 2,
     references: 2,
     calibration: 2,
-    surrogateBudget: { samples: 5000, epochs: 3 },
-    referenceBudget: { samples: 5000, epochs: 2 },
+    surrogateBudget: { samples: 4000, epochs: 2 },
+    referenceBudget: { samples: 4000, epochs: 2 },
     count: 100,
-    candidates: 300,
+    candidates: 250,
     epsilon: 0.2,
-    steps: 15,
+    steps: 12,
     refWeight: 2,
     range: [0, 1],
     seed: 3,
@@ -89,9 +94,11 @@ beforeAll(async () => {
   });
   fp = r.fingerprint;
   lines.push(
-    `fingerprint: ${fp.count} inputs (${r.conferrable} conferrable of 300), null rate ${fp.null.nullRate.toFixed(3)}`,
+    `fingerprint: ${fp.count} inputs (${r.conferrable} conferrable of 250), null rate ${fp.null.nullRate.toFixed(3)}`,
   );
   writeFingerprint(path.join(dir, 'fp.json'), fp);
+  const ownerKey = createHash('sha256').update('edgelock watermark robustness demo key').digest();
+  fs.writeFileSync(path.join(dir, 'owner.key'), ownerKey, { mode: 0o600 });
 }, 1_800_000);
 
 afterAll(() => {
@@ -110,19 +117,31 @@ test("the owner's model is identified, as ONNX and compiled to int8", async () =
   expect(int8.pValue).toBeLessThanOrEqual(1e-6);
 }, 300_000);
 
-const independents: Array<[string, () => Model, number, number, number]> = [
-  ['lenet', () => lenet, 40000, 6000, 61],
-  ['lenet', () => lenet, 46000, 6000, 62],
-  ['mlp', () => mlp, 40000, 6000, 63],
-  ['mlp', () => mlp, 52000, 6000, 64],
+test('the report shows the fingerprint applied, with its check on the artefact', async () => {
+  const file = path.join(dir, 'fp.json');
+  const bytes = fs.readFileSync(path.join(dir, 'owner.tflite'));
+  const d = await buildReport({ artefact: { bytes, file: 'owner.tflite' }, fingerprint: { fp, file } });
+  const entry = d.protections.find((p) => p.id === 'fingerprint')!;
+  expect(entry.applied).toBe(true);
+  expect(entry.evidence.join('\n')).toMatch(new RegExp(`on this artefact: \\d+/${fp.count} .*identified`));
+  expect(d.evidence.fingerprint?.artefact?.detected).toBe(true);
+  const without = await buildReport({ artefact: { bytes, file: 'owner.tflite' } });
+  expect(without.protections.find((p) => p.id === 'fingerprint')!.applied).toBe(false);
+}, 300_000);
+
+const independents: Array<[string, number, number, number, () => Model]> = [
+  ['lenet', 40000, 4000, 61, () => lenet],
+  ['lenet', 46000, 4000, 62, () => lenet],
+  ['mlp', 40000, 4000, 63, () => mlp],
+  ['mlp', 52000, 4000, 64, () => mlp],
 ];
 
 const indepReports: FingerprintReport[] = [];
 
 test.each(independents)(
-  'an independent %s (samples %i.., %i, seed %i) is not flagged',
-  async (arch, make, from, count, seed) => {
-    const m = await trainOn(make(), from, count, 3, seed, false);
+  'an independent %s (MNIST train from %i, %i samples, seed %i) is not flagged',
+  async (arch, from, count, seed, make) => {
+    const m = await trainOn(make(), from, count, 2, seed, false);
     const r = await check(`independent ${arch} seed ${seed}`, m);
     indepReports.push(r);
     expect(r.pValue).toBeGreaterThan(1e-3);
@@ -161,13 +180,54 @@ test('CLI: fingerprint verify on a file gives the library numbers; a malformed f
   expect(both.stderr).toMatch(/E_USAGE/);
 }, 300_000);
 
-test('copies distilled from 6,000 hard labels (LeNet, MLP): measured against the independents', async () => {
-  const copies = [
-    await check('copy lenet 6k hard', await trainOn(lenet, 30000, 6000, 8, 71, true)),
-    await check('copy mlp 6k hard', await trainOn(mlp, 34000, 6000, 8, 72, true)),
-  ];
-  const worstIndependent = Math.max(...indepReports.map((r) => r.matches));
-  lines.push(`copies ${copies.map((c) => c.matches).join(', ')} vs independents at most ${worstIndependent}`);
-  // the copies answer the fingerprint labels more often than any independent model
-  for (const c of copies) expect(c.matches).toBeGreaterThan(worstIndependent);
-}, 900_000);
+describe('on a board (host-sim, RUN)', () => {
+  let port = '';
+  beforeAll(async () => {
+    const b = await startTestBoard('host-sim', undefined, DEV);
+    port = b.port;
+    const client = await DeviceClient.open(port);
+    try {
+      await client.loadModelDev(fs.readFileSync(path.join(dir, 'owner.tflite')), 1);
+    } finally {
+      await client.close();
+    }
+  }, 120_000);
+  afterAll(async () => {
+    await stopAllBoards();
+    removeRunRoot();
+  });
+
+  test('fingerprint verify --port and watermark verify --fingerprint --port identify the board model', async () => {
+    const file = await checkFingerprintFile(fs.readFileSync(path.join(dir, 'owner.tflite')), 'tflite', 'x', fp);
+    const r = runCli(['fingerprint', 'verify', path.join(dir, 'fp.json'), '--port', port, '--slot', '1', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const j = JSON.parse(r.stdout);
+    lines.push(`board: ${j.matches}/${j.triggers} (file through the TFLite runtime: ${file.matches})`);
+    expect(j.verdict).toBe('detected');
+    expect(Math.abs(j.matches - file.matches)).toBeLessThanOrEqual(2);
+    const wm = runCli([
+      'watermark',
+      'verify',
+      path.join(__dirname, '..', 'watermark', 'fixtures', 'mnist-lenet-wm.tflite'),
+      '--owner',
+      'acme-vision',
+      '--key',
+      path.join(dir, 'owner.key'),
+      '--data',
+      'mnist-train',
+      '--port',
+      port,
+      '--slot',
+      '1',
+      '--fingerprint',
+      path.join(dir, 'fp.json'),
+      '--json',
+    ]);
+    expect(wm.stderr).toBe('');
+    const w = JSON.parse(wm.stdout);
+    // the board holds the zoo LeNet, not the watermarked one: no trigger watermark, but the fingerprint
+    expect(w.verdict).toBe('not detected');
+    expect(w.fingerprint).toMatchObject({ matches: j.matches, verdict: 'detected' });
+  }, 600_000);
+});
