@@ -145,8 +145,8 @@ export async function createFingerprint(o: CreateOptions): Promise<CreateResult>
   const archOf = (i: number) => o.architectures[i % o.architectures.length];
   const poolStep = Math.floor(o.pool.count / Math.max(1, o.surrogates + o.references + o.calibration));
 
-  const trainOne = async (role: string, i: number, labels: 'owner' | 'true', budget: TrainBudget, k: number) => {
-    const arch = archOf(i);
+  const trainOne = async (role: string, i: number, labels: 'owner' | 'true', budget: TrainBudget, k: number, a = i) => {
+    const arch = archOf(a);
     const offset = (k * poolStep) % o.pool.count;
     const seed = o.seed + 1000 * k + 17;
     const what = `${arch.name} seed ${seed} on ${Math.min(budget.samples, o.pool.count)} ${labels === 'owner' ? "of the owner's labels" : 'true labels'}`;
@@ -177,7 +177,7 @@ export async function createFingerprint(o: CreateOptions): Promise<CreateResult>
     references.push(netOf((await trainOne('reference', i, 'true', o.referenceBudget, k++)).model));
   const calibration: Array<{ net: Sequential; what: string }> = [];
   for (let i = 0; i < o.calibration; i++) {
-    const r = await trainOne('calibration', i + o.references, 'true', o.referenceBudget, k++);
+    const r = await trainOne('calibration', i, 'true', o.referenceBudget, k++, i + o.references);
     calibration.push({ net: netOf(r.model), what: r.what });
   }
 
