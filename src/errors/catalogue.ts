@@ -194,6 +194,14 @@ export const ERROR_CATALOGUE = {
     summary: 'the null-calibration file is missing or malformed',
     hint: 'create it with `edgelock watermark calibrate`, or pass --null <rate>',
   },
+  E_FINGERPRINT_FORMAT: {
+    summary: 'the fingerprint file is malformed, of an unknown version or inconsistent',
+    hint: 'create it with `edgelock fingerprint create`',
+  },
+  E_FINGERPRINT_MODEL: {
+    summary: 'the fingerprint does not fit the model checked (input size or classes)',
+    hint: 'check the model the fingerprint was made for',
+  },
   E_WATERMARK_DEVICE_SEQUENCE: {
     summary:
       'the board has no watermark check open at that point (WATERMARK_BASES without WATERMARK_BEGIN, out of order, or after a reset)',

@@ -23,12 +23,26 @@ export interface OwnerVerdict {
   commitment: string;
 }
 
+/** The fingerprint check on the active model (src/fingerprint/, run through the hook `verify --fingerprint` gives). */
+export interface FingerprintVerdict {
+  detected: boolean;
+  matches: number;
+  count: number;
+  nullRate: number;
+  pValue: number;
+  log10PValue: number;
+  alpha: number;
+}
+
+export type FingerprintHook = (client: DeviceClient, slot: number) => Promise<FingerprintVerdict>;
+
 export interface Verdict extends Attestation {
   verdict: 'genuine' | 'not genuine';
   watermark?: OwnerVerdict;
+  fingerprint?: FingerprintVerdict;
 }
 
-export function pText(w: OwnerVerdict): string {
+export function pText(w: { pValue: number; log10PValue: number }): string {
   return w.pValue > 0 ? w.pValue.toExponential(2) : `10^${w.log10PValue.toFixed(1)}`;
 }
 
@@ -37,6 +51,9 @@ export function verdictSummary(v: Verdict): string {
     `device ${v.uid}: device ${v.genuineDevice ? 'genuine' : 'NOT genuine'}${v.flavour ? `, firmware ${v.flavour}` : ''}, model ${v.genuineModel ? `genuine (version ${v.version}, counter ${v.securityCounter}, package ${v.packageSha256!.slice(0, 16)}…)` : 'NOT genuine'}` +
     (v.watermark
       ? `, owner '${v.watermark.owner}' watermark ${v.watermark.detected ? 'present' : 'NOT present'} (${v.watermark.matches}/${v.watermark.triggers} triggers, p ${pText(v.watermark)})`
+      : '') +
+    (v.fingerprint
+      ? `, fingerprint ${v.fingerprint.detected ? 'present' : 'NOT present'} (${v.fingerprint.matches}/${v.fingerprint.count}, p ${pText(v.fingerprint)})`
       : '') +
     (v.reason ? ` — ${v.reason}` : '')
   );
@@ -57,6 +74,7 @@ export async function verifyBoard(
   master: Uint8Array,
   owner: OwnerSetup | null,
   emit: Emit = () => undefined,
+  fingerprint?: FingerprintHook,
 ): Promise<Verdict> {
   emit({ event: 'attest', message: 'challenge-response with a fresh nonce' });
   const a = await attest(client, master);
@@ -83,6 +101,13 @@ export async function verifyBoard(
     if (!v.watermark.detected) v.verdict = 'not genuine';
   } else if (owner) {
     v.reason = v.reason ?? 'no active model to check the watermark on';
+  }
+  if (fingerprint && a.activeSlot !== null) {
+    emit({ event: 'fingerprint', message: `running the fingerprint inputs on slot ${a.activeSlot}` });
+    v.fingerprint = await fingerprint(client, a.activeSlot);
+    if (!v.fingerprint.detected) v.verdict = 'not genuine';
+  } else if (fingerprint) {
+    v.reason = v.reason ?? 'no active model to check the fingerprint on';
   }
   if (v.verdict !== 'genuine')
     throw Object.assign(new EdgelockError('E_VERIFY_FAILED', verdictSummary(v)), { verdict: v });

@@ -19,10 +19,12 @@ import {
   measureAccuracy,
   measureLockAttacks,
   measureWatermark,
+  measureFingerprint,
   Owner,
   unlockedSource,
 } from './evidence';
 import { PROTECTION_ORDER, PROTECTIONS, ProtectionId, QUERY_LIMIT_APPLIED } from './protections';
+import { Fingerprint } from '../fingerprint/artefact';
 import { ArtefactSummary, ProtectionEntry, ReportData } from './report-data';
 
 export interface ReportInput {
@@ -37,6 +39,8 @@ export interface ReportInput {
   /** null match rate of the watermark test: a calibration JSON file or a number (default 1/C) */
   nullSpec?: string;
   alpha?: number;
+  /** the owner's fingerprint file (edgelock fingerprint create), checked on the artefact */
+  fingerprint?: { fp: Fingerprint; file: string };
   /** run the attacks with these budgets */
   attacks?: AttackBudgets;
   boards?: string[];
@@ -182,7 +186,24 @@ function protectionsOf(f: ArtefactFacts, d: ReportData): ProtectionEntry[] {
           `board ${b.uid}: device ${b.genuineDevice ? 'genuine' : 'NOT genuine'}${b.runsArtefact !== undefined ? `, ${b.runsArtefact ? 'runs this package' : 'does NOT run this package'}` : ''}`,
       ),
   );
-  out.fingerprint = entry('fingerprint', false, [], []);
+  const fe = e.fingerprint;
+  out.fingerprint = entry(
+    'fingerprint',
+    !!fe,
+    fe
+      ? [
+          ['file', fe.file],
+          ['inputs', String(fe.count)],
+          ['null match rate', `${fe.nullRate.toFixed(3)} (${fe.nullModels} independent models)`],
+        ]
+      : [],
+    fe?.artefact
+      ? [
+          `on this artefact: ${fe.artefact.matches}/${fe.count} fingerprint labels, p = ${pText(fe.artefact.pValue)} (${fe.artefact.detected ? 'identified' : 'NOT identified'})`,
+        ]
+      : [],
+    fe ? `${fe.count} crafted inputs; no change to the model` : undefined,
+  );
   const limits = f.package?.queryLimits;
   out['query-limit'] = entry(
     'query-limit',
@@ -262,6 +283,17 @@ export async function buildReport(input: ReportInput): Promise<ReportData> {
     if (!input.attacks)
       d.notMeasured.push('watermark under pruning, fine-tuning and extraction: pass --attacks (and --source)');
   } else if (record) d.notMeasured.push('watermark check: pass --owner, --owner-key and --base');
+
+  if (input.fingerprint) {
+    log('report: fingerprint');
+    d.evidence.fingerprint = await measureFingerprint(
+      facts,
+      input.fingerprint.fp,
+      input.fingerprint.file,
+      input.material,
+    );
+    d.inputs.fingerprint = input.fingerprint.file;
+  } else d.notMeasured.push('fingerprint: pass --fingerprint <fp.json> (edgelock fingerprint create)');
 
   if (input.attacks && input.source && readDescriptor(input.source.model) && input.train && input.test) {
     log('report: lock attacks');

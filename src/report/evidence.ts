@@ -4,6 +4,8 @@
  * the real firmware for boards. Every function returns plain data; nothing here formats or draws.
  */
 import { distillCopy } from '../attack/distill';
+import { Fingerprint } from '../fingerprint/artefact';
+import { checkFingerprintFile } from '../fingerprint/check';
 import { AttackReport, pickFraction, runAttacks } from '../attack/run-attacks';
 import { evaluateModelFile } from '../eval/evaluate';
 import { LabelledSet } from '../eval/labelled-data';
@@ -90,6 +92,36 @@ export const DEFAULT_BUDGETS: AttackBudgets = {
 const toData = (s: LabelledSet): LabelledData => ({ x: s.x, labels: s.labels, count: s.count });
 
 /** The artefact's model with the key applied (the model a genuine board computes). */
+/** The fingerprint (src/fingerprint/) checked on the artefact as a key holder runs it. */
+export interface FingerprintEvidence {
+  file: string;
+  count: number;
+  nullRate: number;
+  nullModels: number;
+  /** on the artefact (absent when it is locked and no key was given) */
+  artefact?: { matches: number; pValue: number; detected: boolean };
+}
+
+export async function measureFingerprint(
+  facts: ArtefactFacts,
+  fp: Fingerprint,
+  file: string,
+  material?: KeyMaterial,
+): Promise<FingerprintEvidence> {
+  const out: FingerprintEvidence = {
+    file,
+    count: fp.count,
+    nullRate: fp.null.nullRate,
+    nullModels: fp.null.models.length,
+  };
+  const bytes = unlockedModelBytes(facts, material);
+  if (bytes) {
+    const r = await checkFingerprintFile(bytes, facts.modelFormat, facts.file, fp);
+    out.artefact = { matches: r.matches, pValue: r.pValue, detected: r.verdict === 'detected' };
+  }
+  return out;
+}
+
 export function unlockedModelBytes(facts: ArtefactFacts, material?: KeyMaterial): Uint8Array | null {
   if (!facts.lock) return facts.modelBytes;
   if (!material) return null;

@@ -5,7 +5,7 @@
 import { AttackReport } from '../attack/run-attacks';
 import { LockFacts, PackageFacts } from './artefact';
 import { BoardEvidence } from './board-evidence';
-import { AccuracyEvidence, WatermarkEvidence } from './evidence';
+import { AccuracyEvidence, FingerprintEvidence, WatermarkEvidence } from './evidence';
 import { Aspects, ProtectionId } from './protections';
 
 export interface ArtefactSummary {
@@ -52,6 +52,7 @@ export interface ReportData {
   evidence: {
     accuracy?: AccuracyEvidence;
     watermark?: WatermarkEvidence;
+    fingerprint?: FingerprintEvidence;
     lockAttacks?: AttackReport;
     boards?: BoardEvidence[];
   };

@@ -48,6 +48,17 @@ export class Sequential {
     for (let i = this.layers.length - 1; i >= 0 && g; i--) g = this.layers[i].backward(g, batch, i > 0);
   }
 
+  /**
+   * Back-propagates dL/doutput through every layer down to the input and returns dL/dinput
+   * (batch × inputSize, valid until the next forward/backward). Parameter gradients accumulate too;
+   * call zeroGrad() before training again. Used to craft inputs (src/fingerprint/).
+   */
+  inputGradient(dOut: Float32Array, batch: number): Float32Array {
+    let g: Float32Array = dOut;
+    for (let i = this.layers.length - 1; i >= 0; i--) g = this.layers[i].backward(g, batch, true)!;
+    return g;
+  }
+
   zeroGrad(): void {
     for (const p of this.params) p.grad.fill(0);
   }

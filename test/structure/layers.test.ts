@@ -19,7 +19,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['lock'],
   ['trace'],
   ['attack', 'eval', 'package'],
-  ['inspect', 'factory'],
+  ['inspect', 'factory', 'fingerprint'],
   ['report'],
   ['bench', 'demo'],
   ['cli'],

@@ -7,6 +7,7 @@ import { register as lock } from './lock';
 import { register as evaluate } from './eval';
 import { register as attack } from './attack';
 import { register as watermark } from './watermark';
+import { register as fingerprint } from './fingerprint';
 import { register as board } from './board';
 import { register as device } from './device';
 import { register as demo } from './demo';
@@ -28,6 +29,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => unknown> = [
   evaluate,
   attack,
   watermark,
+  fingerprint,
   board,
   device,
   demo,

@@ -1,11 +1,12 @@
 /**
  * `edgelock report <model|package> -o report.html [--json] [--source <model.onnx>] [--data <test> [--labels ..]]
  *   [--base <train data> [--base-labels ..]] [--key <master> [--device-uid <uid>]] [--owner <id> [--owner-key <file>]]
- *   [--attacks [--fraction f] [--epochs n] [--queries a,b]] [--boards <port>...]`
+ *   [--fingerprint <fp.json>] [--attacks [--fraction f] [--epochs n] [--queries a,b]] [--boards <port>...]`
  * One self-contained HTML page (and with --json the same content as data) on what protects the artefact.
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { ATTACKS } from '../../attack/attacks';
+import { readFingerprint } from '../../fingerprint/artefact';
 import { loadLabelledSet } from '../../eval/labelled-data';
 import { EdgelockError } from '../../errors';
 import { writeFileAtomic } from '../../formats/atomic-write';
@@ -21,6 +22,7 @@ import { keyMaterialFromFlags } from './key-flags';
 import { commaList, fraction, openUnit, positiveInt } from '../option-parsers';
 
 interface Flags {
+  fingerprint?: string;
   output?: string;
   json?: boolean;
   source?: string;
@@ -78,6 +80,7 @@ export function register(program: Command): Command {
     .option('--owner-key <file>', 'the owner key (default: --key)')
     .option('--null <file|rate>', 'null match rate of the watermark test: a calibration JSON or a number (default 1/C)')
     .option('--alpha <a>', 'p-value threshold of the watermark verdict', openUnit, DEFAULT_ALPHA)
+    .option('--fingerprint <fp.json>', 'the owner fingerprint (edgelock fingerprint create) to check on the artefact')
     .option('--attacks', 'run the attacks: on the lock, and pruning / fine-tuning / extraction on the watermark')
     .option(
       '--fraction <f>',
@@ -128,6 +131,7 @@ export function register(program: Command): Command {
           material,
           ...(signature ? { owner: { id: f.owner!, signature } } : {}),
           ...(f.null ? { nullSpec: f.null } : {}),
+          ...(f.fingerprint ? { fingerprint: { fp: readFingerprint(f.fingerprint), file: f.fingerprint } } : {}),
           alpha: f.alpha,
           ...(f.attacks
             ? {

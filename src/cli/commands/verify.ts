@@ -21,6 +21,9 @@ import { readKeyFile } from '../../keys/key-file';
 import { resolveNull } from '../../watermark/null-rate';
 import { DEFAULT_ALPHA } from '../../watermark/score';
 import { ownerSignature } from '../../watermark/signature';
+import { readFingerprint } from '../../fingerprint/artefact';
+import { checkFingerprintOnBoard } from '../../fingerprint/check';
+import { FingerprintHook } from '../../factory/verify-board';
 
 interface Flags {
   port: string[];
@@ -32,7 +35,19 @@ interface Flags {
   params?: string;
   null?: string;
   alpha?: string;
+  fingerprint?: string;
   json?: boolean;
+}
+
+/** --fingerprint: the check run on each board's active model. */
+function fingerprintHook(file: string | undefined): FingerprintHook | undefined {
+  if (!file) return undefined;
+  const fp = readFingerprint(file);
+  return async (client, slot) => {
+    const r = await checkFingerprintOnBoard(client, slot, fp);
+    const { matches, triggers: count, nullRate, pValue, log10PValue, alpha } = r;
+    return { detected: r.verdict === 'detected', matches, count, nullRate, pValue, log10PValue, alpha };
+  };
 }
 
 function ownerSetup(f: Flags): OwnerSetup | null {
@@ -100,17 +115,22 @@ export function register(program: Command): Command {
     )
     .option('--null <file|rate>', 'null match rate: a calibration JSON or a number (default 1/C)')
     .option('--alpha <a>', `significance level (default ${DEFAULT_ALPHA})`)
+    .option(
+      '--fingerprint <fp.json>',
+      'also check the fingerprint (edgelock fingerprint create) on the active model; survives distillation',
+    )
     .option('--json', 'one JSON object per line per event')
     .action(async (f: Flags) => {
       if (f.port.length === 0)
         throw new EdgelockError('E_USAGE', 'missing --port <serial port> (repeat it for several boards)');
       if (!f.key) throw new EdgelockError('E_USAGE', 'missing --key <master keyfile>');
       const owner = ownerSetup(f);
+      const fingerprint = fingerprintHook(f.fingerprint);
       const master = readKeyFile(f.key);
       try {
         const outcomes = await runOnBoards(
           f.port,
-          (port, emit) => withDevice(port, (client) => verifyBoard(client, master, owner, emit)),
+          (port, emit) => withDevice(port, (client) => verifyBoard(client, master, owner, emit, fingerprint)),
           { json: Boolean(f.json), title: 'verify', summary: verdictSummary },
         );
         process.exitCode = exitCodeFor(outcomes);

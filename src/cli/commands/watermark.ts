@@ -42,6 +42,8 @@ import { BaseData } from '../../watermark/verify';
 import { verifyModelFile } from '../../watermark/verify-file';
 import { printJson } from '../output';
 import { finiteNumber, integer, nonNegativeInt, openUnit, positiveInt } from '../option-parsers';
+import { fingerprintOnFile, fingerprintOnPort } from './fingerprint';
+import { fingerprintRows } from '../../fingerprint/check';
 import { formatTable } from '../../text/table';
 
 interface Common {
@@ -133,6 +135,7 @@ interface VerifyFlags extends Common {
   alpha: number;
   params?: string;
   port?: string;
+  fingerprint?: string;
   slot: number;
 }
 
@@ -164,6 +167,11 @@ async function verifyAction(file: string, f: VerifyFlags, cmd: Command): Promise
       : undefined,
   });
   const { report: r, board } = v;
+  const fp = f.fingerprint
+    ? port
+      ? await fingerprintOnPort(port, f.slot, f.fingerprint)
+      : await fingerprintOnFile(file, model.bytes, f.fingerprint)
+    : null;
   const paramsSource = applicable.compiledFromParams;
   if (f.json) {
     printJson({
@@ -175,6 +183,7 @@ async function verifyAction(file: string, f: VerifyFlags, cmd: Command): Promise
       ...(board
         ? { board: { port: board.port, slot: board.slot, model: board.boardModel, slotSha256: board.slotSha256 } }
         : {}),
+      ...(fp ? { fingerprint: fp } : {}),
     });
     return;
   }
@@ -190,6 +199,7 @@ async function verifyAction(file: string, f: VerifyFlags, cmd: Command): Promise
         ['base data', r.baseData],
         ...(paramsSource ? [['compiled from --params model', paramsSource]] : []),
         ['verdict', `${r.verdict} (alpha ${v.alpha})`],
+        ...(fp ? fingerprintRows(fp) : []),
       ],
     ) + '\n',
   );
@@ -293,7 +303,8 @@ export function register(program: Command): Command {
         '--port <port>',
         'check on a board: its installed model answers the triggers it regenerates itself (the file gives the watermark record)',
       )
-      .option('--slot <n>', 'with --port: the model slot to check', nonNegativeInt, 0),
+      .option('--slot <n>', 'with --port: the model slot to check', nonNegativeInt, 0)
+      .option('--fingerprint <fp.json>', 'also check the fingerprint (edgelock fingerprint create) on the same model'),
   ).action(verifyAction);
   common(
     wm
