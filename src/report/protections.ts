@@ -118,7 +118,7 @@ export const PROTECTIONS: Readonly<Record<ProtectionId, ProtectionInfo>> = {
         "inputs crafted near real samples whose adversarial label the owner's model and copies distilled from it give and independently trained models do not (Lukas et al., ICLR 2021); binomial test against the match rate of further independent models",
       size: "the model's answers on the fingerprint inputs (the model is not changed)",
       category: 'reactive (proves ownership of a found copy)',
-      function: 'ownership verification, also of distilled copies',
+      function: 'ownership verification (black-box) of the owner model and its compiled forms',
       targets: 'classifiers the trainer can train (chains of Conv, Gemm, pools, ReLU)',
     },
     stops: [
@@ -126,7 +126,7 @@ export const PROTECTIONS: Readonly<Record<ProtectionId, ProtectionInfo>> = {
     ],
     doesNotStop: [
       'a copy distilled from 6,000 hard-label queries: measured, not identified at p ≤ 1e-6 (docs/watermark.md "Fingerprint")',
-      'tracing a leak to one board (per-device traceability is not built)',
+      'telling which board a leak came from (that is the trace protection: edgelock trace)',
     ],
     docs: 'docs/watermark.md',
   },
