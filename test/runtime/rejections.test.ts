@@ -16,7 +16,7 @@ function status(model: Uint8Array, inputBytes: number): string {
 
 /** x -> op -> y with int8 tensors (or an int16 input). */
 function single(
-  op: 'RELU' | 'DIV' | 'SOFTMAX',
+  op: 'RELU' | 'DIV' | 'SOFTMAX' | 'EXP',
   opts: { inDtype?: 'int8' | 'int16'; outScale?: number; version?: number } = {},
 ): Uint8Array {
   const b = new TfliteBuilder();
@@ -30,7 +30,12 @@ function single(
 }
 
 test('an operator the runtime does not implement', () => {
-  expect(status(single('DIV'), 8)).toBe('unsupported operator');
+  // EXP has a TFLite builtin but no kernel in edgelock's runtime (src/tflite/builtins.ts: runtime false)
+  expect(status(single('EXP'), 8)).toBe('unsupported operator');
+});
+
+test('an int8 DIV (the runtime implements DIV in float only, like TFLite)', () => {
+  expect(status(single('DIV'), 8)).toBe('unsupported tensor type');
 });
 
 test('an operator version beyond the kernel', () => {
