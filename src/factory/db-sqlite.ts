@@ -17,7 +17,9 @@ export const APPLICATION_ID = 0x454c4642;
 function dbError(e: unknown, file: string, doing: string): EdgelockError {
   if (e instanceof EdgelockError) return e;
   const code = (e as { code?: string }).code ?? '';
-  const msg = e instanceof Error ? e.message : String(e);
+  // not `instanceof Error`: better-sqlite3 throws its SqliteError class of the realm that first loaded it
+  const m = (e as { message?: unknown } | null)?.message;
+  const msg = typeof m === 'string' ? m : String(e);
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
     return new EdgelockError('E_FACTORY_DB_BUSY', `${doing}: the database is locked by another process (${code})`, {
       file,
