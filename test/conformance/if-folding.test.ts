@@ -5,9 +5,17 @@
  * branch and the compiled float .tflite must match onnxruntime on the same input, for either branch.
  * A condition computed from the input's data stays a clear E_ONNX_UNSUPPORTED_OP naming the node;
  * Loop bodies are still refused at import.
+ *
+ * int8: a trained MNIST classifier exported from TorchScript with a real shape branch (fixtures/build_torch_if.py:
+ * `if x.shape[2] > 32: max_pool(x, 4) else: max_pool(x, 2)`), pinned to 28×28 digits (else branch) and to 56×56
+ * digits upscaled ×2 (then branch), compiled to int8 with float I/O: the TFLite runtime must agree with the folded
+ * float model's top-1 on ≥ 99% of 500 test digits, and the float model with onnxruntime on the same inputs.
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import { onnx } from 'onnx-proto';
 import { compileModel } from '../../src/compiler/compile';
+import { loadDataset } from '../../src/data/dataset';
 import { prepareModel } from '../../src/compiler/prepare';
 import { readOnnx } from '../../src/onnx';
 import { TfliteOracle } from '../../src/tflite/oracle';
@@ -180,4 +188,68 @@ describe('If with a condition constant after input-shape pinning', () => {
       expect.objectContaining({ code: 'E_ONNX_UNSUPPORTED_OP', location: expect.objectContaining({ op: 'Loop' }) }),
     );
   });
+});
+
+describe('int8 (--io float) of a TorchScript export with a shape-dependent If (fixtures/torch-if-opset13.onnx)', () => {
+  const bytes = new Uint8Array(fs.readFileSync(path.join(__dirname, 'fixtures', 'torch-if-opset13.onnx')));
+  const train = loadDataset('mnist-train');
+  const test10k = loadDataset('mnist-test');
+  /** Digit i at 28×28, or upscaled ×2 (nearest) to 56×56: both branches see the same features after pooling. */
+  const digit = (set: typeof train, i: number, side: number): Float32Array => {
+    const src = set.data.subarray(i * 784, (i + 1) * 784);
+    const k = side / 28;
+    return Float32Array.from(
+      { length: side * side },
+      (_, j) => src[Math.floor(j / side / k) * 28 + Math.floor((j % side) / k)],
+    );
+  };
+  const argmax = (v: ArrayLike<number>) => {
+    let k = 0;
+    for (let i = 1; i < v.length; i++) if (v[i] > v[k]) k = i;
+    return k;
+  };
+
+  test('the export holds an If fed by Shape → Gather → Greater → Cast', () => {
+    const ops = readOnnx(bytes).graph.nodes.map((n) => n.opType);
+    expect(ops).toEqual(expect.arrayContaining(['Shape', 'Gather', 'Greater', 'Cast', 'If']));
+  });
+
+  test.each([
+    [28, 'else: max_pool 2'],
+    [56, 'then: max_pool 4'],
+  ])(
+    'H = W = %d (%s): int8 top-1 agrees with float on ≥ 99%% of 500 digits; float matches onnxruntime',
+    async (side) => {
+      const shape = [1, 1, side, side];
+      const inputShapes = new Map([['x', shape]]);
+      const n = 500;
+      const calibration = { data: new Float32Array(200 * side * side), count: 200, sampleShape: shape.slice(1) };
+      for (let i = 0; i < 200; i++) calibration.data.set(digit(train, i, side), i * side * side);
+      const q = await compileModel(bytes, { precision: 'int8', io: 'float', calibration, inputShapes });
+      const f = await compileModel(bytes, { precision: 'float32', inputShapes });
+      expect(q.summary.inputs[0].shape).toEqual([1, side, side, 1]);
+      expect(q.summary.ops.map((o) => o.op)).toContain('MAX_POOL_2D');
+      const qo = await TfliteOracle.load(q.bytes);
+      const fo = await TfliteOracle.load(f.bytes);
+      let agree = 0;
+      let worst = 0;
+      try {
+        for (let i = 0; i < n; i++) {
+          const x = digit(test10k, i, side); // one channel: NCHW and NHWC hold the elements in the same order
+          const fl = fo.run([{ data: x, shape: [1, side, side, 1] }])[0].data;
+          if (argmax(qo.run([{ data: x, shape: [1, side, side, 1] }])[0].data) === argmax(fl)) agree++;
+          if (i < 8) {
+            const ref = (await runOrt(bytes, { x: { dtype: 'float32', shape, data: x } })).logits.data as Float32Array;
+            const span = Math.max(...ref) - Math.min(...ref);
+            ref.forEach((v, k) => (worst = Math.max(worst, Math.abs(v - fl[k]) / span)));
+          }
+        }
+      } finally {
+        qo.dispose();
+        fo.dispose();
+      }
+      expect(worst).toBeLessThanOrEqual(1e-5);
+      expect(agree / n).toBeGreaterThanOrEqual(0.99);
+    },
+  );
 });
