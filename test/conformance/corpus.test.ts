@@ -2,7 +2,8 @@
  * The conformance corpus (test/conformance/fixtures/build_torch.py, build_torch_resize.py): PyTorch
  * exports at opsets 11, 13, 16 and 17 with LayerNorm and a HardSigmoid gate, tf2onnx/Keras-style
  * channels-last inputs, a paddle-style opset-9 graph with symbolic H/W, FPN-style Resize and a
- * ConvTranspose. On real MNIST digits each must:
+ * ConvTranspose (the audio model, tf2onnx-kws-opset13, has its own file: ./audio-kws.test.ts). On real MNIST
+ * digits each must:
  * - float: match onnxruntime within 1e-5 of the output range;
  * - int8 with float I/O: agree with the float model's top-1 on ≥ 99% of 1000 test digits;
  * - channels-last sources: take the source's input shape unchanged.
