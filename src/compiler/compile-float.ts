@@ -15,6 +15,8 @@ export interface CompileFloatOptions {
   inputLayout?: InputLayout;
   /** `--input-shape`: inputs pinned to static shapes before shape inference. */
   inputShapes?: InputShapes;
+  /** See CompileOptions.squaredDifference. */
+  squaredDifference?: boolean;
   /** For error messages. */
   file?: string;
 }
@@ -36,7 +38,10 @@ export function compileFloat(onnxBytes: Uint8Array, opts: CompileFloatOptions = 
   const prepared = prepareModel(source, { inputShapes: opts.inputShapes });
   if (source.upgradedFrom !== undefined)
     prepared.notes.unshift(`opset ${source.upgradedFrom} upgraded to ${defaultOpset(source.opsetImports)} on import`);
-  const graph = lowerModel(prepared.model, { inputLayout: opts.inputLayout ?? 'auto' });
+  const graph = lowerModel(prepared.model, {
+    inputLayout: opts.inputLayout ?? 'auto',
+    squaredDifference: opts.squaredDifference,
+  });
   const sourceSha256 = sha256Hex(onnxBytes);
   graph.notes = [...(graph.notes ?? []), ...prepared.notes];
   stampProvenance(graph, sourceSha256, 'float32');

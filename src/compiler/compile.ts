@@ -36,6 +36,11 @@ export interface CompileOptions {
   /** int8 only: representative samples for the ONNX model input. */
   calibration?: CalibrationSamples;
   calibrationMethod?: RangeMethod;
+  /**
+   * Square of a Sub (LayerNorm's variance term) as SQUARED_DIFFERENCE instead of SUB + MUL. Off by default: it
+   * measured no better in int8 (docs/compatibility.md) and edgelock's firmware has no kernel for it.
+   */
+  squaredDifference?: boolean;
   file?: string;
 }
 
@@ -90,7 +95,12 @@ function ioSummary(t: TflTensor, layout?: string, layoutReason?: string): IoSumm
 export async function compileModel(onnxBytes: Uint8Array, opts: CompileOptions): Promise<CompileResult> {
   const inputLayout = opts.inputLayout ?? COMPILE_DEFAULTS.inputLayout;
   const t0 = performance.now();
-  const float = compileFloat(onnxBytes, { inputLayout, inputShapes: opts.inputShapes, file: opts.file });
+  const float = compileFloat(onnxBytes, {
+    inputLayout,
+    inputShapes: opts.inputShapes,
+    squaredDifference: opts.squaredDifference,
+    file: opts.file,
+  });
   let graph = float.graph;
   let calibrationMs = 0;
   if (opts.precision === 'int8') {

@@ -372,6 +372,13 @@ export const TFLITE_OPS = {
     runtime: true,
   }),
   SQRT: builtin({ code: B.SQRT, options: 'None', version: () => 1, micro: 'AddSqrt', runtime: true }),
+  SQUARED_DIFFERENCE: builtin({
+    code: B.SQUARED_DIFFERENCE,
+    options: 'None',
+    version: int8Bumps(2),
+    micro: 'AddSquaredDifference',
+    quant: {},
+  }),
   RSQRT: builtin({
     code: B.RSQRT,
     options: 'None',

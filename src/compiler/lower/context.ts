@@ -57,6 +57,8 @@ export class LowerContext {
     readonly g: TflGraph,
     readonly onnx: Graph,
     readonly opset: number,
+    /** Lower the square of a Sub as SQUARED_DIFFERENCE (LowerOptions.squaredDifference). */
+    readonly squaredDifference = false,
   ) {
     for (const n of onnx.nodes) for (const i of n.inputs) if (i) this.uses.set(i, (this.uses.get(i) ?? 0) + 1);
     for (const o of onnx.outputs) this.uses.set(o.name, (this.uses.get(o.name) ?? 0) + 1);

@@ -21,13 +21,15 @@ export type InputLayout = InputLayoutRequest;
 
 export interface LowerOptions {
   inputLayout?: InputLayout;
+  /** Square of a Sub → SQUARED_DIFFERENCE (src/compiler/lower/helpers/squared-difference.ts). */
+  squaredDifference?: boolean;
 }
 
 export function lowerModel(model: Model, opts: LowerOptions = {}): TflGraph {
   const decisions = new Map(decideInputLayouts(model, opts.inputLayout ?? 'auto').map((d) => [d.name, d]));
   const graph = model.graph;
   const g = emptyGraph();
-  const ctx = new LowerContext(g, graph, defaultOpset(model.opsetImports) ?? 13);
+  const ctx = new LowerContext(g, graph, defaultOpset(model.opsetImports) ?? 13, opts.squaredDifference ?? false);
 
   for (const input of graph.inputs) {
     if (graph.initializers.has(input.name)) continue;
