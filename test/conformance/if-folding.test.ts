@@ -248,6 +248,9 @@ describe('int8 (--io float) of a TorchScript export with a shape-dependent If (f
         qo.dispose();
         fo.dispose();
       }
+      console.log(
+        `torch-if-opset13 at ${side}×${side}: int8 top-1 = float on ${agree}/${n}; float vs onnxruntime ${worst.toExponential(2)} of the output range`,
+      );
       expect(worst).toBeLessThanOrEqual(1e-5);
       expect(agree / n).toBeGreaterThanOrEqual(0.99);
     },
