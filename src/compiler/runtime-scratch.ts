@@ -24,11 +24,10 @@ export function runtimeScratchBytes(
   const w = inShapes[1];
   const out = outShapes[0];
   const count = (s?: readonly number[]) => (s ? s.reduce((a, b) => a * b, 1) : 0);
-  // same-shape ADD/SUB of 1024 elements or more: two 256-entry int32 tables
-  if (op === 'ADD' || op === 'SUB') {
-    const n = count(out);
-    return n >= 1024 && count(inShapes[0]) === n && count(w) === n ? 2048 : 0;
-  }
+  // ADD/SUB of 256 output elements or more (any broadcast): two 256-entry int32 tables (el_op_add_sub.c)
+  if (op === 'ADD' || op === 'SUB') return count(out) >= 256 ? 2048 : 0;
+  // MUL: one set of requantisation constants (el_op_mul.c)
+  if (op === 'MUL') return align16(RQ_BYTES);
   // FULLY_CONNECTED: one batch row of inputs widened to int16 (el_col_bytes)
   if (op === 'FULLY_CONNECTED') return w && w.length === 2 ? 2 * w[1] + 4 : 0;
   // MEAN over axes other than NHWC's H, W (el_mean_axes.c): one int32 sum per output
@@ -49,8 +48,9 @@ export function runtimeScratchBytes(
     return align16(RQ_BYTES * out[3]) + 4 * k + 4 + raw;
   }
   if (op === 'DEPTHWISE_CONV_2D') {
-    // el_depthwise_fast_scratch: constants, bias and weights per group of 4 channels, kh widened rows
-    if (out[3] !== inShapes[0]?.[3] || w[1] > 16) return 0; // depth multiplier > 1 or kh > 16: reference loop
+    // el_depthwise_fast_scratch: constants, bias and weights per group of 4 output channels, kh widened rows
+    // (one entry per output channel, any depth multiplier)
+    if (w[1] > 16) return 0; // kh > 16: reference loop
     const groups = Math.ceil(out[3] / 4);
     const width = (out[2] - 1) * geometry.strideW + (w[2] - 1) * geometry.dilationW + 1;
     return align16(RQ_BYTES * out[3]) + 16 * groups + 8 * groups * (w[1] * w[2] + w[1] * width);

@@ -1,9 +1,9 @@
 /**
- * The optimised int8 kernels (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, same-shape ADD/SUB, MAX_POOL_2D, PAD:
- * firmware-tools/runtime/kernels/) against
+ * The optimised int8 kernels (CONV_2D, DEPTHWISE_CONV_2D with depth multipliers 1-4, FULLY_CONNECTED, ADD/SUB/MUL
+ * with and without broadcasting, MAX_POOL_2D, AVERAGE_POOL_2D, PAD: firmware-tools/runtime/kernels/) against
  * the reference loops of the same build, selected at run time (el_model_use_reference_kernels / el_run
- * --reference): on seeded random shapes, strides, paddings, dilations, zero points (the whole int8 range),
- * per-tensor and per-channel weights, with and without bias, fused activations, every output byte must be
+ * --reference): on seeded random shapes, strides, paddings, dilations, broadcast shapes, zero points (the whole
+ * int8 range), per-tensor and per-channel weights, with and without bias, fused activations, every output byte must be
  * identical, in both build flavours (default and -DEL_SINGLE_ROUNDING), on the host (the portable C
  * fallback; also under ASan/UBSan, which catches any read outside a tensor) and on QEMU's Cortex-M4 (the DSP
  * instructions: SXTB16, SMLAD, SADD16, SMLABB/SMLATT).
@@ -11,7 +11,11 @@
 import { buildQemuRuntimeHarness, runOnQemu } from '../../src/bench/qemu-runtime';
 import { runtimeScratchBytes } from '../../src/compiler/runtime-scratch';
 import { readTflite } from '../../src/tflite/reader';
-import { buildHarness, runC } from './harness';
+import { execFileSync } from 'child_process';
+import { mkdtempSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { buildHarness, runC, RUNTIME_DIR, STRICT_FLAGS } from './harness';
 import * as M from './models';
 
 interface KernelCase {
@@ -42,7 +46,7 @@ function randomCases(seed: number, count: number): KernelCase[] {
     const shape = [M.randInt(r, 1, 2), M.randInt(r, 1, 14), M.randInt(r, 1, 14), ic];
     const eff = [(k[0] - 1) * dilation[0] + 1, (k[1] - 1) * dilation[1] + 1];
     if (padding === 'VALID' && (eff[0] > shape[1] || eff[1] > shape[2])) continue;
-    const dm = depthwise && r() < 0.2 ? 2 : 1;
+    const dm = depthwise && r() < 0.4 ? M.randInt(r, 2, 4) : 1;
     const spec: M.ConvSpec = {
       inShape: shape,
       outC: M.randInt(r, 1, 21),
@@ -90,27 +94,71 @@ function randomFcCases(seed: number, count: number): KernelCase[] {
   });
 }
 
+/**
+ * Broadcast-compatible shapes of at least 256 output elements (the optimised ADD/SUB's threshold): one input a
+ * per-channel vector or a scalar, or each input with random axes set to 1 and leading axes dropped; the inputs
+ * are swapped at random.
+ */
+function broadcastShapes(r: M.Rand): [number[], number[]] {
+  for (;;) {
+    const rank = M.randInt(r, 2, 4);
+    const out = Array.from({ length: rank }, () => M.randInt(r, 2, 16));
+    if (M.count(out) < 256) continue;
+    const one = (shape: number[]) => {
+      const s = shape.map((d) => (r() < 0.4 ? 1 : d));
+      return r() < 0.3 ? s.slice(M.randInt(r, 1, s.length - 1)) : s;
+    };
+    const pattern = M.randInt(r, 0, 3);
+    const a = pattern === 3 ? one(out) : [...out];
+    const b = pattern === 0 ? [out[rank - 1]] : pattern === 1 ? [1] : one(out);
+    return r() < 0.5 ? [a, b] : [b, a];
+  }
+}
+
 function randomElementwiseCases(seed: number, count: number): KernelCase[] {
   const r = M.rng(seed);
+  const binaryOps: M.BinaryOp[] = ['ADD', 'SUB', 'MUL'];
   return Array.from({ length: count }, (_, i) => {
     const shape = [1, M.randInt(r, 1, 20), M.randInt(r, 1, 20), M.randInt(r, 1, 13)];
-    if (i % 3 === 0) {
-      // same-shape ADD/SUB; the optimised path takes 1024 elements or more
-      shape[1] = M.randInt(r, 8, 20);
-      shape[2] = M.randInt(r, 8, 20);
-      const op = i % 2 === 0 ? 'ADD' : 'SUB';
-      const model = M.binary(3000 + i, op, shape, shape, [0, 1, 3][M.randInt(r, 0, 2)]);
-      return { name: `${op} ${shape.join('x')}`, model, input: M.randomInt8(r, 2 * M.count(shape)) };
+    const activation = [0, 1, 3][M.randInt(r, 0, 2)];
+    const kind = [0, 1, 1, 2, 3, 4][i % 6];
+    if (kind === 0 || kind === 1) {
+      const op = binaryOps[M.randInt(r, 0, 2)];
+      let shapes: [number[], number[]];
+      if (kind === 0) {
+        // same shapes; ADD/SUB take the optimised path from 256 elements
+        shape[1] = M.randInt(r, 4, 20);
+        shape[2] = M.randInt(r, 4, 20);
+        shapes = [shape, shape];
+      } else {
+        shapes = broadcastShapes(r);
+      }
+      const model = M.binary(3000 + i, op, shapes[0], shapes[1], activation, 127);
+      return {
+        name: `${op} ${shapes[0].join('x')} ${shapes[1].join('x')}`,
+        model,
+        input: M.randomInt8(r, M.count(shapes[0]) + M.count(shapes[1])),
+      };
     }
-    const k: [number, number] = [M.randInt(r, 1, 4), M.randInt(r, 1, 4)];
-    const stride: [number, number] = [M.randInt(r, 1, 3), M.randInt(r, 1, 3)];
-    const padding = r() < 0.5 || k[0] > shape[1] || k[1] > shape[2] ? 'SAME' : 'VALID';
-    const model = M.pool(3000 + i, 'MAX_POOL_2D', shape, k, stride, padding, [0, 1, 3][M.randInt(r, 0, 2)]);
-    return {
-      name: `MAX_POOL_2D ${shape.join('x')} k ${k.join('x')} s ${stride.join('x')} ${padding}`,
-      model,
-      input: M.randomInt8(r, M.count(shape)),
-    };
+    const op = kind === 2 ? 'MAX_POOL_2D' : 'AVERAGE_POOL_2D';
+    let k: [number, number] = [M.randInt(r, 1, 4), M.randInt(r, 1, 4)];
+    let stride: [number, number] = [M.randInt(r, 1, 3), M.randInt(r, 1, 3)];
+    if (kind === 4) {
+      // global pooling: over 256 taps per window for the larger maps (the 16-bit lanes are flushed)
+      shape[1] = M.randInt(r, 6, 20);
+      shape[2] = M.randInt(r, 6, 20);
+      k = [shape[1], shape[2]];
+      stride = [1, 1];
+    }
+    const padding = kind !== 4 && (r() < 0.5 || k[0] > shape[1] || k[1] > shape[2]) ? 'SAME' : 'VALID';
+    const model = M.pool(3000 + i, op, shape, k, stride, padding, activation, 127);
+    // global pools: values near one end of the range, so a window's sum leaves 16 bits (the lanes must be flushed)
+    const sign = r() < 0.5 ? 1 : -1;
+    const input =
+      kind === 4
+        ? Int8Array.from({ length: M.count(shape) }, () => (sign > 0 ? M.randInt(r, 90, 127) : M.randInt(r, -128, -90)))
+        : M.randomInt8(r, M.count(shape));
+    return { name: `${op} ${shape.join('x')} k ${k.join('x')} s ${stride.join('x')} ${padding}`, model, input };
   });
 }
 
@@ -133,7 +181,7 @@ function randomPadCases(seed: number, count: number): KernelCase[] {
 const CASES = [
   ...randomCases(15, 90),
   ...randomFcCases(16, 30),
-  ...randomElementwiseCases(17, 30),
+  ...randomElementwiseCases(17, 72),
   ...randomPadCases(18, 20),
 ];
 const FLAVOURS: [string, string[]][] = [
@@ -192,6 +240,25 @@ describe('optimised kernels equal the reference loops (host, portable C)', () =>
       if (predicted > 0) nonZero++;
     }
     expect(nonZero).toBeGreaterThan(CASES.length / 2);
+  });
+
+  test('the rounding identities of the optimised ADD/SUB hold on every tie (test/runtime/c/requant_check.c)', () => {
+    // Random models reach a rounding tie of the output rescaling about once in 2^20 elements: checked directly.
+    const dir = mkdtempSync(join(tmpdir(), 'el-requant-check-'));
+    try {
+      const exe = join(dir, 'requant_check');
+      execFileSync('gcc', [
+        ...STRICT_FLAGS,
+        '-O2',
+        `-I${RUNTIME_DIR}`,
+        join(__dirname, 'c/requant_check.c'),
+        '-o',
+        exe,
+      ]);
+      expect(execFileSync(exe, { encoding: 'utf8' })).toMatch(/^ok \d{7}/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('no read or write outside a tensor (ASan + UBSan build)', () => {

@@ -229,11 +229,18 @@ export function fullyConnected(
 
 export type BinaryOp = 'ADD' | 'SUB' | 'MUL' | 'MAXIMUM' | 'MINIMUM';
 
-export function binary(seed: number, op: BinaryOp, shapeA: number[], shapeB: number[], activation = 0): TestModel {
+export function binary(
+  seed: number,
+  op: BinaryOp,
+  shapeA: number[],
+  shapeB: number[],
+  activation = 0,
+  zeroPointRange = 20,
+): TestModel {
   const c = ctx(seed);
   const shared = op === 'MAXIMUM' || op === 'MINIMUM';
-  const qa = randomQ(c.r);
-  const qb = shared ? qa : randomQ(c.r);
+  const qa = randomQ(c.r, 0.01, 0.1, zeroPointRange);
+  const qb = shared ? qa : randomQ(c.r, 0.01, 0.1, zeroPointRange);
   const a = act(c.b, 'a', shapeA, qa);
   const bIn = act(c.b, 'b', shapeB, qb);
   const outShape =
@@ -243,8 +250,11 @@ export function binary(seed: number, op: BinaryOp, shapeA: number[], shapeB: num
   const qy = shared
     ? qa
     : op === 'MUL'
-      ? q(Math.fround(qa.scale[0] * qb.scale[0] * 60), randInt(c.r, -10, 10))
-      : randomQ(c.r, 0.02, 0.15);
+      ? q(
+          Math.fround(qa.scale[0] * qb.scale[0] * 60),
+          randInt(c.r, -Math.min(10, zeroPointRange), Math.min(10, zeroPointRange)),
+        )
+      : randomQ(c.r, 0.02, 0.15, zeroPointRange);
   const y = act(c.b, 'y', outShape, qy);
   const broadcast = shapeA.join() !== shapeB.join();
   const opts = {
@@ -273,9 +283,10 @@ export function pool(
   stride: [number, number],
   padding: 'SAME' | 'VALID',
   activation = 0,
+  zeroPointRange = 20,
 ): TestModel {
   const c = ctx(seed);
-  const qx = randomQ(c.r);
+  const qx = randomQ(c.r, 0.01, 0.1, zeroPointRange);
   const x = act(c.b, 'x', inShape, qx);
   const [oh, ow] = convOut(inShape[1], inShape[2], { inShape, outC: 0, k, stride, padding });
   const y = act(c.b, 'y', [inShape[0], oh, ow, inShape[3]], qx);

@@ -54,3 +54,50 @@ void el_bcast_run(const el_bcast *bc, const int8_t *a, const int8_t *b, int8_t *
     }
   }
 }
+
+void el_bcast_runs_of(const el_bcast *bc, el_bcast_runs *r) {
+  int32_t k = -1;
+  for (int i = EL_MAX_DIMS - 1; i >= 0; i--) {
+    const int32_t d = bc->dims[i], sa = bc->stride_a[i], sb = bc->stride_b[i];
+    if (d == 1) continue;
+    if (k >= 0) {
+      const int32_t ia = r->stride_a[k], ib = r->stride_b[k], n = r->dims[k];
+      const int ok_a = (sa == 0 && ia == 0) || (sa != 0 && ia != 0 && sa == ia * n);
+      const int ok_b = (sb == 0 && ib == 0) || (sb != 0 && ib != 0 && sb == ib * n);
+      if (ok_a && ok_b) {
+        r->dims[k] = n * d;
+        continue;
+      }
+    }
+    k++;
+    r->dims[k] = d;
+    r->stride_a[k] = sa;
+    r->stride_b[k] = sb;
+  }
+  if (k < 0) { /* a single element */
+    k = 0;
+    r->dims[0] = 1;
+    r->stride_a[0] = r->stride_b[0] = 1;
+  }
+  r->rank = k + 1;
+}
+
+void el_bcast_rows(const el_bcast_runs *r, const int8_t *a, const int8_t *b, int8_t *out, el_bcast_row_fn row,
+                   const void *params) {
+  int32_t idx[EL_MAX_DIMS] = {0};
+  const int32_t inner = r->dims[0];
+  uint32_t rows = 1;
+  for (int32_t k = 1; k < r->rank; k++) rows *= (uint32_t)r->dims[k];
+  size_t oa = 0, ob = 0; /* wrap-around arithmetic: back to the axis start after its last step */
+  for (uint32_t i = 0; i < rows; i++, out += inner) {
+    row(a + oa, b + ob, out, inner, params);
+    for (int32_t k = 1; k < r->rank; k++) {
+      oa += (size_t)r->stride_a[k];
+      ob += (size_t)r->stride_b[k];
+      if (++idx[k] < r->dims[k]) break;
+      oa -= (size_t)r->stride_a[k] * (size_t)r->dims[k];
+      ob -= (size_t)r->stride_b[k] * (size_t)r->dims[k];
+      idx[k] = 0;
+    }
+  }
+}

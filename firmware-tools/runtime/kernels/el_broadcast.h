@@ -22,4 +22,21 @@ typedef int8_t (*el_binary_fn)(const void *params, int32_t a, int32_t b);
 void el_bcast_run(const el_bcast *bc, const int8_t *a, const int8_t *b, int8_t *out, el_binary_fn fn,
                   const void *params);
 
+/* The broadcast as the fewest nested runs (for the optimised kernels): axes of size 1 dropped, neighbouring
+ * axes merged where each input steps through both as one (contiguously, or not at all); axis 0 is the
+ * innermost run, where each input's stride is 0 (one element repeated) or 1 (contiguous). */
+typedef struct el_bcast_runs {
+  int32_t rank; /* >= 1 */
+  int32_t dims[EL_MAX_DIMS];
+  int32_t stride_a[EL_MAX_DIMS];
+  int32_t stride_b[EL_MAX_DIMS];
+} el_bcast_runs;
+
+void el_bcast_runs_of(const el_bcast *bc, el_bcast_runs *r);
+
+/* Calls row(a, b, out, n, params) for every innermost run, in output order. */
+typedef void (*el_bcast_row_fn)(const int8_t *a, const int8_t *b, int8_t *out, int32_t n, const void *params);
+void el_bcast_rows(const el_bcast_runs *r, const int8_t *a, const int8_t *b, int8_t *out, el_bcast_row_fn row,
+                   const void *params);
+
 #endif

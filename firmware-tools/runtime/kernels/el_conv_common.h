@@ -17,7 +17,7 @@ typedef struct el_conv_params {
 void el_conv_fast_eval(const el_node *n);
 size_t el_conv_fast_scratch(const el_tensor *in, const el_tensor *w, const el_tensor *out, const el_conv_params *p);
 void el_depthwise_fast_eval(const el_node *n);
-int el_depthwise_fast_usable(const el_tensor *w, const el_conv_params *p); /* depth multiplier 1, kh <= 16 */
+int el_depthwise_fast_usable(const el_tensor *w, const el_conv_params *p); /* kh <= 16 */
 size_t el_depthwise_fast_scratch(const el_tensor *in, const el_tensor *w, const el_tensor *out,
                                  const el_conv_params *p);
 

@@ -3,6 +3,8 @@
 #include "../el_fixedpoint.h"
 #include "../el_internal.h"
 #include "el_broadcast.h"
+#include "el_requant.h"
+#include "el_simd.h"
 
 enum { OPT_ACTIVATION = 0, OPT_POT_SCALE_INT16 = 1 };
 
@@ -13,6 +15,10 @@ typedef struct {
   int in1_shift, in2_shift, out_shift;
   int32_t act_min, act_max;
 } addsub_data;
+
+/* Elements from which the optimised path's tables pay for themselves (512 reference rescalings build them; a
+ * reference element costs two and a half). Scratch: the two tables (src/compiler/runtime-scratch.ts asks the same). */
+#define EL_ADD_FAST_MIN 256u
 
 static el_status prepare_common(el_prepare_ctx *c, el_node *n) {
   EL_TRY(el_expect_binary_int8(n));
@@ -37,8 +43,8 @@ static el_status prepare_common(el_prepare_ctx *c, el_node *n) {
             EL_ERR_QUANTIZATION);
   n->data = d;
   c->macs = out->count;
-  /* Same-shape inputs with enough elements to pay for two 256-entry tables: the optimised path. */
-  if (a->count == out->count && b->count == out->count && out->count >= 1024u) el_request_scratch(n, 2u * 256u * 4u);
+  /* Enough elements to pay for two 256-entry tables: the optimised path (eval_fast). */
+  if (out->count >= EL_ADD_FAST_MIN) el_request_scratch(n, 2u * 256u * 4u);
   return EL_OK;
 }
 
@@ -53,29 +59,59 @@ static inline int32_t scaled(const addsub_data *d, int32_t a, int32_t b, int sub
 static int8_t add_one(const void *p, int32_t a, int32_t b) { return (int8_t)scaled(p, a, b, 0); }
 static int8_t sub_one(const void *p, int32_t a, int32_t b) { return (int8_t)scaled(p, a, b, 1); }
 
-/* Optimised same-shape ADD/SUB: each input's rescaled value depends only on its int8 value, so the two
+/* Optimised ADD/SUB, any broadcast: each input's rescaled value depends only on its int8 value, so the two
  * rescalings (a 64-bit multiply each) become two 256-entry tables, built per invoke in scratch with the
- * reference's own arithmetic; the output rescaling is the reference's MultiplyByQuantizedMultiplierSmaller-
- * ThanOneExp with its constants worked out once (floor((x*m + 2^30) / 2^31), then the rounding shift). */
+ * reference's own arithmetic (SUB negates the second), stored doubled: |rescaled| <= 255 * 2^20 < 2^28, so
+ * twice the sum of two fits 30 bits. The output rescaling is the reference's MultiplyByQuantizedMultiplier-
+ * SmallerThanOneExp: its high multiply floor((raw*m + 2^30) / 2^31) is floor((2*raw*m + 2^31) / 2^32), one
+ * SMMULR of the doubled sum, then the rounding shift (half away from zero) as (h + 2^(r-1) - [h < 0]) >> r.
+ * The broadcast runs as the fewest nested runs (el_bcast_runs), the inner loop specialised for inputs that
+ * are contiguous or one repeated element. */
+typedef struct {
+  const int32_t *t1, *t2; /* indexed by the int8 value + 128 */
+  el_rshift shift;
+  int32_t m, out_offset, lo, hi, stride_a, stride_b;
+} add_fast;
+
+static inline int8_t add_out(const add_fast *k, int32_t sum2) {
+  const int32_t r = el_rshift_apply(k->shift, el_smmulr(sum2, k->m)) + k->out_offset;
+  return (int8_t)(r < k->lo ? k->lo : (r > k->hi ? k->hi : r));
+}
+
+static void add_row(const int8_t *a, const int8_t *b, int8_t *y, int32_t n, const void *p) {
+  const add_fast *k = p;
+  const int32_t *t1 = k->t1 + 128, *t2 = k->t2 + 128;
+  if (k->stride_a != 0 && k->stride_b != 0) {
+    for (int32_t i = 0; i < n; i++) y[i] = add_out(k, t1[a[i]] + t2[b[i]]);
+  } else if (k->stride_b == 0) {
+    const int32_t vb = t2[b[0]];
+    for (int32_t i = 0; i < n; i++) y[i] = add_out(k, t1[a[i]] + vb);
+  } else {
+    const int32_t va = t1[a[0]];
+    for (int32_t i = 0; i < n; i++) y[i] = add_out(k, va + t2[b[i]]);
+  }
+}
+
 static void eval_fast(const el_node *n, int sub) {
   const addsub_data *d = n->data;
   int32_t *t1 = n->scratch, *t2 = t1 + 256;
   for (int32_t v = -128; v < 128; v++) {
-    t1[v + 128] = el_mbqm_small((v + d->in1_offset) * (1 << d->left_shift), d->in1_mult, d->in1_shift);
+    t1[v + 128] = 2 * el_mbqm_small((v + d->in1_offset) * (1 << d->left_shift), d->in1_mult, d->in1_shift);
     const int32_t s2 = el_mbqm_small((v + d->in2_offset) * (1 << d->left_shift), d->in2_mult, d->in2_shift);
-    t2[v + 128] = sub ? -s2 : s2;
+    t2[v + 128] = sub ? -2 * s2 : 2 * s2;
   }
-  const int8_t *a = n->in[0]->data, *b = n->in[1]->data;
-  int8_t *y = n->out[0]->data;
-  const int32_t m = d->out_mult, right = -d->out_shift, mask = (int32_t)(((int64_t)1 << right) - 1), half = mask >> 1;
-  const int32_t out_offset = d->out_offset, lo = d->act_min, hi = d->act_max;
-  const uint32_t count = d->bc.count;
-  for (uint32_t i = 0; i < count; i++) {
-    const int32_t raw = t1[a[i] + 128] + t2[b[i] + 128];
-    const int32_t h = (int32_t)(((int64_t)raw * m + ((int64_t)1 << 30)) >> 31);
-    const int32_t r = (h >> right) + ((h & mask) > half + (h < 0 ? 1 : 0) ? 1 : 0) + out_offset;
-    y[i] = (int8_t)(r < lo ? lo : (r > hi ? hi : r));
-  }
+  el_bcast_runs runs;
+  el_bcast_runs_of(&d->bc, &runs);
+  const add_fast k = {t1,
+                      t2,
+                      el_rshift_init(-d->out_shift),
+                      d->out_mult,
+                      d->out_offset,
+                      d->act_min,
+                      d->act_max,
+                      runs.stride_a[0],
+                      runs.stride_b[0]};
+  el_bcast_rows(&runs, n->in[0]->data, n->in[1]->data, n->out[0]->data, add_row, &k);
 }
 
 static void eval_add(const el_node *n) {

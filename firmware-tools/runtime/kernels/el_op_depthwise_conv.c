@@ -53,7 +53,7 @@ static el_status prepare(el_prepare_ctx *c, el_node *n) {
   return EL_OK;
 }
 
-/* The reference loop (el_model_use_reference_kernels, depth multipliers other than 1, kernels over 16 rows). */
+/* The reference loop (el_model_use_reference_kernels, kernels over 16 rows). */
 static void eval_reference(const el_node *n) {
   const dw_data *d = n->data;
   const el_tensor *in = n->in[0], *w = n->in[1], *out = n->out[0];

@@ -1,7 +1,8 @@
-/* DEPTHWISE_CONV_2D with depth multiplier 1, optimised (same outputs as the reference loop in
- * el_op_depthwise_conv.c, bit for bit; other multipliers run the reference loop).
+/* DEPTHWISE_CONV_2D, optimised (same outputs as the reference loop in el_op_depthwise_conv.c, bit for bit).
  *
  * Per output row, the kh input rows it reads are widened once into scratch: int16, input offset added,
+ * one entry per output channel (with a depth multiplier dm > 1, input channel c is repeated for the output
+ * channels c*dm .. c*dm+dm-1, so everything after the widening is the dm = 1 loop over output channels),
  * channels padded to a multiple of 4 and stored in the order SXTB16 produces (channels 0,2 | 1,3 of each
  * group of 4 in two words), the columns of the padding set to 0 (an input equal to the zero point, which
  * contributes nothing, exactly as the reference's skipped taps). The weights are widened the same way once
@@ -20,7 +21,8 @@ typedef struct {
 
 static dw_dims dims_of(const el_tensor *in, const el_tensor *w, const el_tensor *out, const el_conv_params *p) {
   dw_dims d;
-  d.cg = (in->dims[3] + 3) / 4;
+  (void)in;
+  d.cg = (out->dims[3] + 3) / 4; /* output channels: input channels x depth multiplier */
   d.width = (out->dims[2] - 1) * p->stride_w + (w->dims[2] - 1) * p->dil_w + 1;
   return d;
 }
@@ -44,6 +46,26 @@ static inline void widen4(uint32_t *dst, const int8_t *src, int32_t n, uint32_t 
   }
   dst[0] = el_sadd16(el_sxtb16(v), off);
   dst[1] = el_sadd16(el_sxtb16_hi(v), off);
+}
+
+/* One input pixel of `ic` channels widened for depth multiplier dm: output channel o = c*dm + m gets input
+ * channel c plus the offset, as int16 in the group layout (group g's words at dst + g * gstride; in a group,
+ * channels 0,2 are the halves of word 0 and 1,3 of word 1); the padding channels of the last group are 0. */
+static void widen_repeated(uint32_t *dst, int32_t gstride, const int8_t *xp, int32_t ic, int32_t dm, int32_t off) {
+  const int32_t oc = ic * dm, cg = (oc + 3) / 4;
+  int32_t ch = 0, m = 0;
+  for (int32_t g = 0; g < cg; g++, dst += gstride) {
+    uint32_t h[4] = {0, 0, 0, 0};
+    for (int32_t i = 0; i < 4 && 4 * g + i < oc; i++) {
+      h[i] = (uint32_t)(uint16_t)(int16_t)(xp[ch] + off);
+      if (++m == dm) {
+        m = 0;
+        ch++;
+      }
+    }
+    dst[0] = h[0] | h[2] << 16;
+    dst[1] = h[1] | h[3] << 16;
+  }
 }
 
 typedef struct {
@@ -137,7 +159,8 @@ void el_depthwise_fast_eval(const el_node *n) {
   const int32_t *bias = bias_t != NULL ? (const int32_t *)bias_t->data : NULL;
   const int8_t *x = in->data, *w = wt->data;
   int8_t *y = out->data;
-  const int32_t ih = in->dims[1], iw = in->dims[2], c = in->dims[3], kh = wt->dims[1], kw = wt->dims[2];
+  const int32_t ih = in->dims[1], iw = in->dims[2], ic = in->dims[3], kh = wt->dims[1], kw = wt->dims[2];
+  const int32_t c = out->dims[3], dm = p->depth_multiplier; /* c: output channels, ic * dm */
   const int32_t oh = out->dims[1], ow = out->dims[2];
   const dw_dims d = dims_of(in, wt, out, p);
   const el_rq *rq = el_rq_fill(n->scratch, p->mult, p->shift, c);
@@ -155,7 +178,7 @@ void el_depthwise_fast_eval(const el_node *n) {
   }
   const uint32_t *rows[16];
   for (int32_t b = 0; b < in->dims[0]; b++) {
-    const int8_t *xb = x + (size_t)b * ih * iw * c;
+    const int8_t *xb = x + (size_t)b * ih * iw * ic;
     for (int32_t oy = 0; oy < oh; oy++) {
       const int32_t y0 = oy * p->stride_h - p->pad_h;
       for (int32_t fy = 0; fy < kh; fy++) {
@@ -167,7 +190,7 @@ void el_depthwise_fast_eval(const el_node *n) {
           memset(row, 0, (size_t)row_words * 4u);
           continue;
         }
-        const int8_t *xr = xb + (size_t)iy * iw * c;
+        const int8_t *xr = xb + (size_t)iy * iw * ic;
         const int32_t gstride = 2 * d.width;
         for (int32_t j = 0; j < d.width; j++) {
           const int32_t ix = j - p->pad_w;
@@ -176,7 +199,11 @@ void el_depthwise_fast_eval(const el_node *n) {
             for (int32_t g = 0; g < d.cg; g++, dst += gstride) dst[0] = dst[1] = 0;
             continue;
           }
-          const int8_t *xp = xr + (size_t)ix * c;
+          const int8_t *xp = xr + (size_t)ix * ic;
+          if (dm != 1) {
+            widen_repeated(dst, gstride, xp, ic, dm, p->in_offset);
+            continue;
+          }
           int32_t g = 0;
           for (; 4 * g + 4 <= c; g++, dst += gstride, xp += 4) {
             const uint32_t v = el_ld32(xp);
@@ -200,5 +227,6 @@ void el_depthwise_fast_eval(const el_node *n) {
 }
 
 int el_depthwise_fast_usable(const el_tensor *w, const el_conv_params *p) {
-  return p->depth_multiplier == 1 && w->dims[1] <= 16;
+  (void)p;
+  return w->dims[1] <= 16;
 }

@@ -120,7 +120,88 @@ static void max_fast(const el_node *n) {
   }
 }
 
-static void eval_avg(const el_node *n) { pool(n, 0); }
+/* The reference's average: the sum divided by the in-bounds taps, rounded half away from zero, clamped. */
+static inline int8_t avg_out(int32_t acc, int32_t count, int32_t lo, int32_t hi) {
+  acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
+  return (int8_t)(acc < lo ? lo : (acc > hi ? hi : acc));
+}
+
+/* Widest window row avg_fast takes: 256 taps of int8 values always fit a 16-bit sum. */
+#define EL_AVG_ROW_MAX 256
+
+/* Optimised AVERAGE_POOL_2D: four channels per 32-bit word, the taps summed into two pairs of 16-bit lanes
+ * (SXTAB16 and SXTAB16 ROR #8: channels 0,2 and 1,3, one instruction per two channels and tap), moved into
+ * 32-bit sums before a lane could overflow (every 256 taps at most: 256 * -128 = -32,768 and 256 * 127 = 32,512
+ * fit 16 bits); the division and clamp are the reference's. The sums
+ * are the same integers as the reference's, so the outputs are identical. Window rows wider than 256 taps run
+ * the reference loop. */
+static void avg_fast(const el_node *n) {
+  const pool_data *d = n->data;
+  const el_tensor *in = n->in[0], *out = n->out[0];
+  const int8_t *x = in->data;
+  int8_t *y = out->data;
+  const int32_t batches = in->dims[0], ih = in->dims[1], iw = in->dims[2], ch = in->dims[3];
+  const int32_t oh = out->dims[1], ow = out->dims[2], lo = d->act_min, hi = d->act_max;
+  for (int32_t b = 0; b < batches; b++) {
+    const int8_t *xb = x + (size_t)b * ih * iw * ch;
+    for (int32_t oy = 0; oy < oh; oy++) {
+      const int32_t y0 = oy * d->stride_h - d->pad_h;
+      const int32_t fy0 = EL_MAX(0, -y0), fy1 = EL_MIN(d->filter_h, ih - y0);
+      for (int32_t ox = 0; ox < ow; ox++) {
+        const int32_t x0 = ox * d->stride_w - d->pad_w;
+        const int32_t fx0 = EL_MAX(0, -x0), fx1 = EL_MIN(d->filter_w, iw - x0);
+        const int32_t row_taps = EL_MAX(fx1 - fx0, 0), rows = EL_MAX(fy1 - fy0, 0);
+        int32_t count = row_taps * rows;
+        if (count == 0) count = 1;
+        /* window rows summed in 16-bit lanes before a flush into the 32-bit sums */
+        const int32_t rows_per_flush = row_taps > 0 ? EL_AVG_ROW_MAX / row_taps : 1;
+        const int8_t *win = xb + ((size_t)(y0 + fy0) * iw + (size_t)(x0 + fx0)) * ch;
+        int8_t *yp = y + (((size_t)b * oh + oy) * ow + ox) * ch;
+        int32_t c = 0;
+        for (; c + 4 <= ch; c += 4) {
+          int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+          for (int32_t fy = 0; fy < rows;) {
+            uint32_t e = 0, o = 0; /* lanes: channels 0,2 and 1,3 */
+            const int32_t end = EL_MIN(rows, fy + rows_per_flush);
+            for (; fy < end; fy++) {
+              const int8_t *p = win + (size_t)fy * iw * ch + c;
+              for (int32_t fx = 0; fx < row_taps; fx++, p += ch) {
+                const uint32_t v = el_ld32(p);
+                e = el_sxtab16(e, v);
+                o = el_sxtab16_hi(o, v);
+              }
+            }
+            s0 += (int16_t)(e & 0xFFFFu);
+            s2 += (int16_t)(e >> 16);
+            s1 += (int16_t)(o & 0xFFFFu);
+            s3 += (int16_t)(o >> 16);
+          }
+          yp[c] = avg_out(s0, count, lo, hi);
+          yp[c + 1] = avg_out(s1, count, lo, hi);
+          yp[c + 2] = avg_out(s2, count, lo, hi);
+          yp[c + 3] = avg_out(s3, count, lo, hi);
+        }
+        for (; c < ch; c++) {
+          int32_t acc = 0;
+          for (int32_t fy = 0; fy < rows; fy++) {
+            const int8_t *p = win + (size_t)fy * iw * ch + c;
+            for (int32_t fx = 0; fx < row_taps; fx++, p += ch) acc += *p;
+          }
+          yp[c] = avg_out(acc, count, lo, hi);
+        }
+      }
+    }
+  }
+}
+
+static void eval_avg(const el_node *n) {
+  const pool_data *d = n->data;
+  if (n->reference || d->filter_w > EL_AVG_ROW_MAX) {
+    pool(n, 0);
+  } else {
+    avg_fast(n);
+  }
+}
 static void eval_max(const el_node *n) {
   if (n->reference) {
     pool(n, 1);

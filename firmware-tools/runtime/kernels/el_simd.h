@@ -8,6 +8,10 @@
  *   el_sadd16(a,b)    lo(a)+lo(b) | hi(a)+hi(b), each half wrapping                 (SADD16)
  *   el_smlabb(a,b,acc), el_smlatt(a,b,acc)  acc + lo(a)*lo(b), acc + hi(a)*hi(b)     (SMLABB, SMLATT)
  *   el_max8x4(a,b), el_min8x4(a,b)  bytewise signed max / min                     (SSUB8 + SEL)
+ *   el_sxtab16(acc,v) acc + bytes 0 and 2 of v sign-extended, per 16-bit half, wrapping  (SXTAB16)
+ *   el_sxtab16_hi(acc,v)  the same with bytes 1 and 3                               (SXTAB16 v, ROR #8)
+ *   el_smulbb(a,b), el_smultt(a,b)  lo(a)*lo(b), hi(a)*hi(b)                         (SMULBB, SMULTT)
+ *   el_smmulr(a,b)    (a*b + 2^31) >> 32, the rounded high word of the 64-bit product  (SMMULR)
  *   el_ld32(p)        4 bytes from any address (Cortex-M4 LDR allows unaligned addresses)
  *
  * A dot product of four int8 pairs: smlad(sxtb16(w), sxtb16(x), smlad(sxtb16_hi(w), sxtb16_hi(x), acc)):
@@ -52,6 +56,28 @@ static inline uint32_t el_min8x4(uint32_t a, uint32_t b) {
   __asm__("ssub8 %0, %1, %2\n\tsel %0, %2, %1" : "=&r"(r) : "r"(a), "r"(b) : "cc");
   return r;
 }
+static inline uint32_t el_sxtab16(uint32_t acc, uint32_t v) { return (uint32_t)__sxtab16((int32_t)acc, (int32_t)v); }
+static inline uint32_t el_sxtab16_hi(uint32_t acc, uint32_t v) {
+  uint32_t r;
+  __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(acc), "r"(v));
+  return r;
+}
+/* This toolchain's <arm_acle.h> has no SMULBB/SMULTT, and ACLE no SMMULR. */
+static inline int32_t el_smulbb(uint32_t a, uint32_t b) {
+  int32_t r;
+  __asm__("smulbb %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+static inline int32_t el_smultt(uint32_t a, uint32_t b) {
+  int32_t r;
+  __asm__("smultt %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+static inline int32_t el_smmulr(int32_t a, int32_t b) {
+  int32_t r;
+  __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
 #else
 #define EL_HAVE_DSP 0
 static inline uint32_t el_sxtb16(uint32_t v) {
@@ -88,6 +114,17 @@ static inline uint32_t el_min8x4(uint32_t a, uint32_t b) {
     r |= (uint32_t)(uint8_t)(x >= y ? y : x) << i;
   }
   return r;
+}
+static inline uint32_t el_sxtab16(uint32_t acc, uint32_t v) { return el_sadd16(acc, el_sxtb16(v)); }
+static inline uint32_t el_sxtab16_hi(uint32_t acc, uint32_t v) { return el_sadd16(acc, el_sxtb16_hi(v)); }
+static inline int32_t el_smulbb(uint32_t a, uint32_t b) {
+  return (int32_t)(int16_t)(a & 0xFFFFu) * (int32_t)(int16_t)(b & 0xFFFFu);
+}
+static inline int32_t el_smultt(uint32_t a, uint32_t b) {
+  return (int32_t)(int16_t)(a >> 16) * (int32_t)(int16_t)(b >> 16);
+}
+static inline int32_t el_smmulr(int32_t a, int32_t b) {
+  return (int32_t)(((int64_t)a * b + ((int64_t)1 << 31)) >> 32); /* arithmetic shift, as the runtime assumes */
 }
 #endif
 
