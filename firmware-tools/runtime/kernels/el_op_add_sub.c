@@ -64,7 +64,8 @@ static int8_t sub_one(const void *p, int32_t a, int32_t b) { return (int8_t)scal
  * reference's own arithmetic (SUB negates the second), stored doubled: |rescaled| <= 255 * 2^20 < 2^28, so
  * twice the sum of two fits 30 bits. The output rescaling is the reference's MultiplyByQuantizedMultiplier-
  * SmallerThanOneExp: its high multiply floor((raw*m + 2^30) / 2^31) is floor((2*raw*m + 2^31) / 2^32), one
- * SMMULR of the doubled sum, then the rounding shift (half away from zero) as (h + 2^(r-1) - [h < 0]) >> r.
+ * SMMULR of the doubled sum, then the rounding shift (half away from zero) as (h + 2^(r-1) - [h < 0]) >> r
+ * (el_rshift; r >= 1).
  * The broadcast runs as the fewest nested runs (el_bcast_runs), the inner loop specialised for inputs that
  * are contiguous or one repeated element. */
 typedef struct {
@@ -73,24 +74,30 @@ typedef struct {
   int32_t m, out_offset, lo, hi, stride_a, stride_b;
 } add_fast;
 
-static inline int8_t add_out(const add_fast *k, int32_t sum2) {
-  const int32_t r = el_rshift_apply(k->shift, el_smmulr(sum2, k->m)) + k->out_offset;
-  return (int8_t)(r < k->lo ? k->lo : (r > k->hi ? k->hi : r));
-}
+/* Output stores through int8_t pointers may alias anything, so the constants live in locals (registers), not
+ * behind the context pointer. */
+#define EL_ADD_OUT(sum2)                                               \
+  do {                                                                 \
+    const int32_t r_ = el_rshift_apply(sh, el_smmulr((sum2), m)) + oo; \
+    y[i] = (int8_t)(r_ < lo ? lo : (r_ > hi ? hi : r_));               \
+  } while (0)
 
 static void add_row(const int8_t *a, const int8_t *b, int8_t *y, int32_t n, const void *p) {
   const add_fast *k = p;
   const int32_t *t1 = k->t1 + 128, *t2 = k->t2 + 128;
+  const el_rshift sh = k->shift;
+  const int32_t m = k->m, oo = k->out_offset, lo = k->lo, hi = k->hi;
   if (k->stride_a != 0 && k->stride_b != 0) {
-    for (int32_t i = 0; i < n; i++) y[i] = add_out(k, t1[a[i]] + t2[b[i]]);
+    for (int32_t i = 0; i < n; i++) EL_ADD_OUT(t1[a[i]] + t2[b[i]]);
   } else if (k->stride_b == 0) {
     const int32_t vb = t2[b[0]];
-    for (int32_t i = 0; i < n; i++) y[i] = add_out(k, t1[a[i]] + vb);
+    for (int32_t i = 0; i < n; i++) EL_ADD_OUT(t1[a[i]] + vb);
   } else {
     const int32_t va = t1[a[0]];
-    for (int32_t i = 0; i < n; i++) y[i] = add_out(k, va + t2[b[i]]);
+    for (int32_t i = 0; i < n; i++) EL_ADD_OUT(va + t2[b[i]]);
   }
 }
+#undef EL_ADD_OUT
 
 static void eval_fast(const el_node *n, int sub) {
   const addsub_data *d = n->data;
@@ -114,9 +121,16 @@ static void eval_fast(const el_node *n, int sub) {
   el_bcast_rows(&runs, n->in[0]->data, n->in[1]->data, n->out[0]->data, add_row, &k);
 }
 
+/* The optimised path needs a rounding shift of at least 1 (el_rshift): any real model's output multiplier is far
+ * below 1/2 (the inputs are rescaled with 20 bits of headroom). */
+static int fast_usable(const el_node *n) {
+  const addsub_data *d = n->data;
+  return !n->reference && n->scratch != NULL && d->out_shift < 0;
+}
+
 static void eval_add(const el_node *n) {
   const addsub_data *d = n->data;
-  if (!n->reference && n->scratch != NULL) {
+  if (fast_usable(n)) {
     eval_fast(n, 0);
   } else {
     el_bcast_run(&d->bc, n->in[0]->data, n->in[1]->data, n->out[0]->data, add_one, d);
@@ -125,7 +139,7 @@ static void eval_add(const el_node *n) {
 
 static void eval_sub(const el_node *n) {
   const addsub_data *d = n->data;
-  if (!n->reference && n->scratch != NULL) {
+  if (fast_usable(n)) {
     eval_fast(n, 1);
   } else {
     el_bcast_run(&d->bc, n->in[0]->data, n->in[1]->data, n->out[0]->data, sub_one, d);

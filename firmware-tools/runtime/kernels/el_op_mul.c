@@ -51,7 +51,8 @@ typedef struct {
 
 static void mul_row(const int8_t *a, const int8_t *b, int8_t *y, int32_t n, const void *p) {
   const mul_fast *k = p;
-  const el_rq *rq = k->rq;
+  const el_rq rq_local = *k->rq; /* in a local: the int8_t output stores may alias anything behind a pointer */
+  const el_rq *rq = &rq_local;
   const int32_t oo = k->out_offset, lo = k->lo, hi = k->hi;
   int32_t i = 0;
   if (k->stride_a != 0 && k->stride_b != 0) {

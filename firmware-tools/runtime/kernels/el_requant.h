@@ -67,24 +67,21 @@ static inline el_rq *el_rq_fill(void *scratch, const int32_t *mult, const int32_
   return r;
 }
 
-/* RoundingDivideByPOT(h, right) (el_rdbpot: h / 2^right rounded half away from zero, 0 <= right <= 31) with its
- * constants worked out once: (h + 2^(right-1) - [h < 0]) >> right, four instructions. Requires
- * h + 2^(right-1) to stay in int32 (|h| < 2^30 always does): the optimised ADD/SUB's output rescaling. */
+/* RoundingDivideByPOT(h, right) (el_rdbpot: h / 2^right rounded half away from zero) for 1 <= right <= 31, with
+ * its constant worked out once: (h + 2^(right-1) - [h < 0]) >> right, three instructions (ADD with ASR #31).
+ * Requires h + 2^(right-1) to stay in int32 (|h| < 2^30 always does): the optimised ADD/SUB's output rescaling. */
 typedef struct el_rshift {
-  int32_t right, round, neg_mask;
+  int32_t right, round;
 } el_rshift;
 
 static inline el_rshift el_rshift_init(int32_t right) {
   el_rshift s;
   s.right = right;
-  s.round = right > 0 ? (int32_t)1 << (right - 1) : 0;
-  s.neg_mask = right > 0 ? -1 : 0; /* right == 0: no rounding at all */
+  s.round = (int32_t)1 << (right - 1);
   return s;
 }
 
-static inline int32_t el_rshift_apply(el_rshift s, int32_t h) {
-  return (h + s.round + ((h >> 31) & s.neg_mask)) >> s.right;
-}
+static inline int32_t el_rshift_apply(el_rshift s, int32_t h) { return (h + (h >> 31) + s.round) >> s.right; }
 
 /* Scratch bytes of el_rq_fill, a multiple of 16. */
 static inline size_t el_rq_bytes(int32_t channels) { return (sizeof(el_rq) * (size_t)channels + 15u) & ~(size_t)15u; }

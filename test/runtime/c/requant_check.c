@@ -1,6 +1,6 @@
 /* Identities the optimised kernels rely on, checked against the runtime's own reference primitives
  * (el_fixedpoint.h) where random models almost never reach: every rounding tie of el_rshift_apply against
- * RoundingDivideByPOT (el_rdbpot) for shifts 0-31, and the optimised ADD/SUB's high multiply
+ * RoundingDivideByPOT (el_rdbpot) for shifts 1-31, and the optimised ADD/SUB's high multiply
  * el_smmulr(2x, m) against SaturatingRoundingDoublingHighMul (el_srdhm) for |x| <= 2^29, ties included.
  * Built and run by test/runtime/kernels.test.ts; prints "ok <checks>" or the first mismatch (exit 1). */
 #include <stdio.h>
@@ -36,7 +36,7 @@ static int mul_case(int32_t x, int32_t m) {
 
 int main(void) {
   const int32_t lim = (int32_t)1 << 29;
-  for (int32_t right = 0; right <= 31; right++) {
+  for (int32_t right = 1; right <= 31; right++) {
     const int64_t unit = (int64_t)1 << right;
     for (int64_t k = -40; k <= 40; k++) {
       /* exact ties (k + 1/2) * 2^right, their neighbours, and multiples */
