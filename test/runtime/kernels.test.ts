@@ -1,6 +1,6 @@
 /**
  * The optimised int8 kernels (CONV_2D, DEPTHWISE_CONV_2D with depth multipliers 1-4, FULLY_CONNECTED, ADD/SUB/MUL
- * with and without broadcasting, MAX_POOL_2D, AVERAGE_POOL_2D, PAD: firmware-tools/runtime/kernels/) against
+ * with and without broadcasting, MAX_POOL_2D, AVERAGE_POOL_2D, spatial MEAN, PAD: firmware-tools/runtime/kernels/) against
  * the reference loops of the same build, selected at run time (el_model_use_reference_kernels / el_run
  * --reference): on seeded random shapes, strides, paddings, dilations, broadcast shapes, zero points (the whole
  * int8 range), per-tensor and per-channel weights, with and without bias, fused activations, every output byte must be
@@ -121,7 +121,22 @@ function randomElementwiseCases(seed: number, count: number): KernelCase[] {
   return Array.from({ length: count }, (_, i) => {
     const shape = [1, M.randInt(r, 1, 20), M.randInt(r, 1, 20), M.randInt(r, 1, 13)];
     const activation = [0, 1, 3][M.randInt(r, 0, 2)];
-    const kind = [0, 1, 1, 2, 3, 4][i % 6];
+    const kind = [0, 1, 1, 2, 3, 4, 5][i % 7];
+    if (kind === 5) {
+      // spatial MEAN (global average): up to 2 batches, up to 400 taps (the 16-bit lanes are flushed)
+      shape[0] = M.randInt(r, 1, 2);
+      // half of them large and near one end of the range: a channel's sum leaves 16 bits
+      const extreme = r() < 0.5 ? 0 : r() < 0.5 ? 1 : -1;
+      if (extreme !== 0) {
+        shape[1] = M.randInt(r, 16, 20);
+        shape[2] = M.randInt(r, 16, 20);
+      }
+      const model = M.mean(3000 + i, shape, r() < 0.5, false, 127);
+      const input = Int8Array.from({ length: M.count(shape) }, () =>
+        extreme > 0 ? M.randInt(r, 100, 127) : extreme < 0 ? M.randInt(r, -128, -100) : M.randInt(r, -128, 127),
+      );
+      return { name: `MEAN ${shape.join('x')} axes 1,2`, model, input };
+    }
     if (kind === 0 || kind === 1) {
       const op = binaryOps[M.randInt(r, 0, 2)];
       let shapes: [number[], number[]];
@@ -181,7 +196,7 @@ function randomPadCases(seed: number, count: number): KernelCase[] {
 const CASES = [
   ...randomCases(15, 90),
   ...randomFcCases(16, 30),
-  ...randomElementwiseCases(17, 72),
+  ...randomElementwiseCases(17, 84),
   ...randomPadCases(18, 20),
 ];
 const FLAVOURS: [string, string[]][] = [

@@ -307,13 +307,19 @@ export function pool(
   return finish(c, `${op.toLowerCase()}_${seed}`, [x], [y]);
 }
 
-export function mean(seed: number, inShape: number[], keepDims: boolean, sameQuant = false): TestModel {
+export function mean(
+  seed: number,
+  inShape: number[],
+  keepDims: boolean,
+  sameQuant = false,
+  zeroPointRange = 20,
+): TestModel {
   const c = ctx(seed);
-  const qx = randomQ(c.r);
+  const qx = randomQ(c.r, 0.01, 0.1, zeroPointRange);
   const x = act(c.b, 'x', inShape, qx);
   const axis = c.b.addConstTensor({ name: 'axis', shape: [2], dtype: 'int32', data: Int32Array.from([1, 2]) });
   const outShape = keepDims ? [inShape[0], 1, 1, inShape[3]] : [inShape[0], inShape[3]];
-  const y = act(c.b, 'y', outShape, sameQuant ? qx : randomQ(c.r, 0.005, 0.05));
+  const y = act(c.b, 'y', outShape, sameQuant ? qx : randomQ(c.r, 0.005, 0.05, zeroPointRange));
   c.b.addOperator({
     op: 'MEAN',
     version: version('MEAN'),

@@ -5,6 +5,7 @@
 #include "../el_fixedpoint.h"
 #include "../el_internal.h"
 #include "el_mean_axes.h"
+#include "el_simd.h"
 
 enum { OPT_KEEP_DIMS = 0 };
 
@@ -66,6 +67,54 @@ static void eval_spatial(const el_node *n) {
   }
 }
 
+/* Optimised spatial MEAN: four channels per 32-bit word, the taps summed into 16-bit lane pairs (SXTAB16, SXTAB16
+ * ROR #8: channels 0,2 and 1,3) moved into 32-bit sums every 256 taps (256 * -128 and 256 * 127 fit 16 bits);
+ * the sum of (x - zp) is then sum(x) - taps * zp, the same integer as the reference's (|sum| < 2^31: at most
+ * 2^23 taps), followed by the reference's rescaling, division and clamp. */
+static inline int8_t mean_out(const mean_data *d, int32_t sum, int32_t taps) {
+  int32_t acc = el_mbqm(sum - taps * d->in_zp, d->mult, d->shift);
+  acc = acc > 0 ? (acc + taps / 2) / taps : (acc - taps / 2) / taps;
+  return (int8_t)el_clamp(acc + d->out_zp, -128, 127);
+}
+
+static void eval_spatial_fast(const el_node *n) {
+  const mean_data *d = n->data;
+  const el_tensor *in = n->in[0];
+  const int8_t *x = in->data;
+  int8_t *y = n->out[0]->data;
+  const int32_t batches = in->dims[0], ch = in->dims[3], taps = in->dims[1] * in->dims[2];
+  for (int32_t b = 0; b < batches; b++, x += (size_t)taps * ch, y += ch) {
+    int32_t c = 0;
+    for (; c + 4 <= ch; c += 4) {
+      int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      const int8_t *p = x + c;
+      for (int32_t i = 0; i < taps;) {
+        uint32_t e = 0, o = 0;
+        const int32_t end = EL_MIN(taps, i + 256);
+        for (; i < end; i++, p += ch) {
+          const uint32_t v = el_ld32(p);
+          e = el_sxtab16(e, v);
+          o = el_sxtab16_hi(o, v);
+        }
+        s0 += (int16_t)(e & 0xFFFFu);
+        s2 += (int16_t)(e >> 16);
+        s1 += (int16_t)(o & 0xFFFFu);
+        s3 += (int16_t)(o >> 16);
+      }
+      y[c] = mean_out(d, s0, taps);
+      y[c + 1] = mean_out(d, s1, taps);
+      y[c + 2] = mean_out(d, s2, taps);
+      y[c + 3] = mean_out(d, s3, taps);
+    }
+    for (; c < ch; c++) {
+      int32_t s = 0;
+      const int8_t *p = x + c;
+      for (int32_t i = 0; i < taps; i++, p += ch) s += *p;
+      y[c] = mean_out(d, s, taps);
+    }
+  }
+}
+
 /* Prepare chose the path from the constant axes; Eval reads them again to dispatch. */
 static void eval(const el_node *n) {
   const el_tensor *axis = n->in[1];
@@ -76,7 +125,11 @@ static void eval(const el_node *n) {
     if (a0 < 0) a0 += 4;
     if (a1 < 0) a1 += 4;
     if ((a0 == 1 && a1 == 2) || (a0 == 2 && a1 == 1)) {
-      eval_spatial(n);
+      if (n->reference) {
+        eval_spatial(n);
+      } else {
+        eval_spatial_fast(n);
+      }
       return;
     }
   }
