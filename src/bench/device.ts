@@ -11,6 +11,7 @@ import { REPO_ROOT } from '../board/boards';
 import { execFileSync } from 'child_process';
 import { readTflite } from '../tflite/reader';
 import { m33Rows } from './device-m33';
+import { kernelLayers } from './kernel-layers';
 import { Benchmark, BenchTable } from './types';
 import { zooModels } from '../zoo/models-dir';
 
@@ -49,6 +50,24 @@ function kernelRows(models: { name: string; bytes: Uint8Array }[]): (string | nu
     });
   }
   return rows;
+}
+
+/** Representative single-operator layers (./kernel-layers.ts): optimised vs reference, default build. */
+function layerRows(): (string | number)[][] {
+  const layers = kernelLayers();
+  const jobs = layers.map((l) => {
+    const sg = readTflite(l.bytes).subgraphs[0];
+    const bytes = sg.inputs.reduce((n, t) => n + sg.tensors[t].shape.reduce((a, b) => a * b, 1), 0);
+    return { model: l.bytes, input: new Uint8Array(bytes).map((_, i) => (i * 29) & 0xff) };
+  });
+  return runOnQemu(buildQemuRuntimeHarness('default'), jobs).map((r, i) => {
+    if (r.status !== 'ok') return [`layer ${layers[i].name}`, `failed: ${r.status}`];
+    const per = (t: number) => ((t * INSTRUCTIONS_PER_TICK) / r.macs!).toFixed(2);
+    return [
+      `layer ${layers[i].name} (default build)`,
+      `${mi(r.fast!)} M instructions (${per(r.fast!)} per MAC or element), reference loops ${mi(r.ref!)} M (${per(r.ref!)}); ${(r.ref! / r.fast!).toFixed(1)}x; ${r.macs} MACs/elements; outputs identical: ${r.outFast!.equals(r.outRef!)}`,
+    ];
+  });
 }
 
 /** Code size of the runtime (every source of sources.txt, firmware flags: -O2 Cortex-M4), arm-none-eabi-size. */
@@ -163,7 +182,7 @@ export const deviceBench: Benchmark = {
         }
       }
     });
-    rows.push(...kernelRows(compiledZoo), codeSizeRow());
+    rows.push(...kernelRows(compiledZoo), ...layerRows(), codeSizeRow());
     rows.push(...(await m33Rows()));
     return {
       title:
