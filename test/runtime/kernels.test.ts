@@ -148,7 +148,9 @@ function randomElementwiseCases(seed: number, count: number): KernelCase[] {
       } else {
         shapes = broadcastShapes(r);
       }
-      const model = M.binary(3000 + i, op, shapes[0], shapes[1], activation, 127);
+      // MUL: multipliers from 1/100 to 5 (below 1/2: el_rq_small; from 1/2: el_rq_apply with a left shift)
+      const mulOutFactor = r() < 0.35 ? M.randScale(r, 0.2, 2) : M.randScale(r, 2, 100);
+      const model = M.binary(3000 + i, op, shapes[0], shapes[1], activation, 127, mulOutFactor);
       return {
         name: `${op} ${shapes[0].join('x')} ${shapes[1].join('x')}`,
         model,
@@ -257,20 +259,26 @@ describe('optimised kernels equal the reference loops (host, portable C)', () =>
     expect(nonZero).toBeGreaterThan(CASES.length / 2);
   });
 
-  test('the rounding identities of the optimised ADD/SUB hold on every tie (test/runtime/c/requant_check.c)', () => {
-    // Random models reach a rounding tie of the output rescaling about once in 2^20 elements: checked directly.
+  test('the rounding identities of the optimised ADD/SUB and MUL hold on every tie (test/runtime/c/requant_check.c)', () => {
+    // Random models reach a rounding tie of ADD's output rescaling about once in 2^20 elements: checked directly.
     const dir = mkdtempSync(join(tmpdir(), 'el-requant-check-'));
     try {
-      const exe = join(dir, 'requant_check');
-      execFileSync('gcc', [
-        ...STRICT_FLAGS,
-        '-O2',
-        `-I${RUNTIME_DIR}`,
-        join(__dirname, 'c/requant_check.c'),
-        '-o',
-        exe,
-      ]);
-      expect(execFileSync(exe, { encoding: 'utf8' })).toMatch(/^ok \d{7}/);
+      for (const [flavour, defines] of FLAVOURS) {
+        const exe = join(dir, `requant_check-${flavour}`);
+        execFileSync('gcc', [
+          ...STRICT_FLAGS,
+          '-O2',
+          ...defines.map((d) => `-D${d}`),
+          `-I${RUNTIME_DIR}`,
+          join(__dirname, 'c/requant_check.c'),
+          '-o',
+          exe,
+        ]);
+        expect({ flavour, out: execFileSync(exe, { encoding: 'utf8' }) }).toEqual({
+          flavour,
+          out: expect.stringMatching(/^ok \d{8}/),
+        });
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

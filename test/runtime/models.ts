@@ -236,6 +236,8 @@ export function binary(
   shapeB: number[],
   activation = 0,
   zeroPointRange = 20,
+  /** MUL: output scale = product of the input scales x this (the multiplier is its inverse). */
+  mulOutFactor = 60,
 ): TestModel {
   const c = ctx(seed);
   const shared = op === 'MAXIMUM' || op === 'MINIMUM';
@@ -251,7 +253,7 @@ export function binary(
     ? qa
     : op === 'MUL'
       ? q(
-          Math.fround(qa.scale[0] * qb.scale[0] * 60),
+          Math.fround(qa.scale[0] * qb.scale[0] * mulOutFactor),
           randInt(c.r, -Math.min(10, zeroPointRange), Math.min(10, zeroPointRange)),
         )
       : randomQ(c.r, 0.02, 0.15, zeroPointRange);

@@ -14,6 +14,7 @@
 
 #include "../el_fixedpoint.h"
 #include "../el_internal.h"
+#include "el_simd.h"
 
 typedef struct el_rq {
   int32_t mult;
@@ -82,6 +83,35 @@ static inline el_rshift el_rshift_init(int32_t right) {
 }
 
 static inline int32_t el_rshift_apply(el_rshift s, int32_t h) { return (h + (h >> 31) + s.round) >> s.right; }
+
+/* el_mbqm(x, mult, shift) (either build flavour) for |x| < 2^30 and shift <= -1 (a multiplier below 1/2), with
+ * its constants worked out once: r = -shift, y = x*mult.
+ *   default: SaturatingRoundingDoublingHighMul = floor((y + 2^30) / 2^31) = SMMULR(2x, mult), then
+ *            RoundingDivideByPOT by r as el_rshift;
+ *   single rounding: (y + 2^(30+r)) >> (31+r) = (floor(y / 2^31) + 2^(r-1)) >> r (the dropped low bits cannot
+ *            carry into the integer part), floor(y / 2^31) = SMMUL(2x, mult).
+ * Three or four instructions where el_rq_apply needs a 64-bit multiply-accumulate and several shifts: MUL's
+ * products (|x| <= 255 * 255). */
+typedef struct el_rq_small {
+  int32_t mult, right, round;
+} el_rq_small;
+
+static inline el_rq_small el_rq_small_init(int32_t mult, int32_t shift) {
+  el_rq_small r;
+  r.mult = mult;
+  r.right = -shift;
+  r.round = (int32_t)1 << (-shift - 1);
+  return r;
+}
+
+static inline int32_t el_rq_small_apply(el_rq_small r, int32_t x) {
+#ifdef EL_SINGLE_ROUNDING
+  return (el_smmul(2 * x, r.mult) + r.round) >> r.right;
+#else
+  const int32_t h = el_smmulr(2 * x, r.mult);
+  return (h + (h >> 31) + r.round) >> r.right;
+#endif
+}
 
 /* Scratch bytes of el_rq_fill, a multiple of 16. */
 static inline size_t el_rq_bytes(int32_t channels) { return (sizeof(el_rq) * (size_t)channels + 15u) & ~(size_t)15u; }

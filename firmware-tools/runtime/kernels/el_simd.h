@@ -12,6 +12,7 @@
  *   el_sxtab16_hi(acc,v)  the same with bytes 1 and 3                               (SXTAB16 v, ROR #8)
  *   el_smulbb(a,b), el_smultt(a,b)  lo(a)*lo(b), hi(a)*hi(b)                         (SMULBB, SMULTT)
  *   el_smmulr(a,b)    (a*b + 2^31) >> 32, the rounded high word of the 64-bit product  (SMMULR)
+ *   el_smmul(a,b)     (a*b) >> 32, the high word of the 64-bit product                  (SMMUL)
  *   el_ld32(p)        4 bytes from any address (Cortex-M4 LDR allows unaligned addresses)
  *
  * A dot product of four int8 pairs: smlad(sxtb16(w), sxtb16(x), smlad(sxtb16_hi(w), sxtb16_hi(x), acc)):
@@ -78,6 +79,7 @@ static inline int32_t el_smmulr(int32_t a, int32_t b) {
   __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
   return r;
 }
+static inline int32_t el_smmul(int32_t a, int32_t b) { return (int32_t)(((int64_t)a * b) >> 32); }
 #else
 #define EL_HAVE_DSP 0
 static inline uint32_t el_sxtb16(uint32_t v) {
@@ -126,6 +128,7 @@ static inline int32_t el_smultt(uint32_t a, uint32_t b) {
 static inline int32_t el_smmulr(int32_t a, int32_t b) {
   return (int32_t)(((int64_t)a * b + ((int64_t)1 << 31)) >> 32); /* arithmetic shift, as the runtime assumes */
 }
+static inline int32_t el_smmul(int32_t a, int32_t b) { return (int32_t)(((int64_t)a * b) >> 32); }
 #endif
 
 #endif

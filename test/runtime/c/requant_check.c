@@ -1,8 +1,10 @@
 /* Identities the optimised kernels rely on, checked against the runtime's own reference primitives
  * (el_fixedpoint.h) where random models almost never reach: every rounding tie of el_rshift_apply against
- * RoundingDivideByPOT (el_rdbpot) for shifts 1-31, and the optimised ADD/SUB's high multiply
- * el_smmulr(2x, m) against SaturatingRoundingDoublingHighMul (el_srdhm) for |x| <= 2^29, ties included.
- * Built and run by test/runtime/kernels.test.ts; prints "ok <checks>" or the first mismatch (exit 1). */
+ * RoundingDivideByPOT (el_rdbpot) for shifts 1-31, the optimised ADD/SUB's high multiply el_smmulr(2x, m)
+ * against SaturatingRoundingDoublingHighMul (el_srdhm) for |x| <= 2^29, ties included, and MUL's
+ * el_rq_small_apply against el_mbqm (this build's flavour) for every product |x| <= 255 * 255 and shifts -1 to -31.
+ * Built in both flavours and run by test/runtime/kernels.test.ts; prints "ok <checks>" or the first mismatch
+ * (exit 1). */
 #include <stdio.h>
 
 #include "kernels/el_requant.h"
@@ -61,6 +63,21 @@ int main(void) {
     const int32_t x = (int32_t)(next() % (2u * (uint32_t)lim + 1u)) - lim;
     const int32_t m = (int32_t)(next() >> 1);
     if (mul_case(x, m) || mul_case(x, (int32_t)(((uint32_t)m >> 16) << 16))) return 1;
+  }
+  for (int32_t shift = -1; shift >= -31; shift--) {
+    const int32_t mults[] = {1 << 30, (1 << 30) + 1, 0x7FFFFFFF, 0x5A827999, (int32_t)(next() >> 1) | (1 << 30)};
+    for (unsigned j = 0; j < sizeof mults / sizeof mults[0]; j++) {
+      const el_rq_small r = el_rq_small_init(mults[j], shift);
+      for (int32_t x = -65025; x <= 65025; x++) {
+        checks++;
+        const int32_t want = el_mbqm(x, mults[j], shift), got = el_rq_small_apply(r, x);
+        if (want != got) {
+          printf("el_rq_small_apply(%ld; %ld, %ld) = %ld, el_mbqm = %ld\n", (long)x, (long)mults[j], (long)shift,
+                 (long)got, (long)want);
+          return 1;
+        }
+      }
+    }
   }
   printf("ok %ld\n", checks);
   return 0;
