@@ -63,3 +63,21 @@ export const commaList =
   <T>(each: (v: string) => T) =>
   (v: string): T[] =>
     v.split(',').map((x) => each(x.trim()));
+
+/** A repeatable option: each occurrence appends its value (`--input-shape a:1,3 --input-shape b:1`). */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/**
+ * A repeatable option whose occurrences may each list several values, comma-separated: `--port a --port b,c`. Give
+ * it no default so that `.requiredOption` reports it missing; an occurrence naming nothing is refused.
+ */
+export function collectList(value: string, previous: string[] = []): string[] {
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (items.length === 0) throw new InvalidArgumentError('Expected at least one value.');
+  return [...previous, ...items];
+}

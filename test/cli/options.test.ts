@@ -5,7 +5,15 @@
 import { CALIBRATE_DEFAULTS } from '../../src/watermark/calibrate';
 import { EMBED_DEFAULTS } from '../../src/watermark/embed';
 import { DEFAULT_ALPHA } from '../../src/watermark/score';
-import { fraction, integer, nonNegativeInt, openUnit, positiveInt } from '../../src/cli/option-parsers';
+import {
+  collect,
+  collectList,
+  fraction,
+  integer,
+  nonNegativeInt,
+  openUnit,
+  positiveInt,
+} from '../../src/cli/option-parsers';
 import { COMPILE_DEFAULTS } from '../../src/compiler/compile';
 import { DEFAULT_SCHEME } from '../../src/lock/schemes';
 import { runCli } from '../helpers/cli';
@@ -70,6 +78,9 @@ test.each([
   [['compile', 'm.onnx', '-o', 'm.tflite', '--io', 'int16'], /Allowed choices are int8, float/],
   [['factory', 'export', '--db', 'f.db'], /required option '--format <csv\|json>'/],
   [['provision', '--port', 'p', '--master-key', 'k', '--db-retry', 'soon'], /'--db-retry <seconds>' argument 'soon'/],
+  [['verify', '--key', 'k'], /required option '--port <path>'/],
+  [['verify', '--port', ',', '--key', 'k'], /'--port <path>' argument ',' is invalid/],
+  [['verify', '--port', 'p', '--key', 'k', '--alpha', '1'], /'--alpha <a>' argument '1' is invalid/],
 ])('%j is a one-line usage error before anything runs', (args, message) => {
   const r = runCli(args as string[]);
   expect(r.status).toBe(2);
@@ -77,6 +88,10 @@ test.each([
   expect(r.stderr).toMatch(message);
   expect(r.stderr.trim().split('\n')).toHaveLength(1);
   expect(r.stdout).toBe('');
+});
+
+test('verify --help prints the default its code uses', () => {
+  expect(oneLine(runCli(['verify', '--help']).stdout)).toContain(`significance level (default: ${DEFAULT_ALPHA})`);
 });
 
 test('the shared parsers accept what they promise and refuse the rest', () => {
@@ -91,4 +106,7 @@ test('the shared parsers accept what they promise and refuse the rest', () => {
   expect(() => fraction('0')).toThrow();
   expect(openUnit('0.01')).toBe(0.01);
   expect(() => openUnit('1')).toThrow();
+  expect(collectList('c,d', collectList('a, b'))).toEqual(['a', 'b', 'c', 'd']);
+  expect(() => collectList(' , ')).toThrow(/at least one/);
+  expect(collect('x:1,2', collect('a'))).toEqual(['a', 'x:1,2']);
 });
