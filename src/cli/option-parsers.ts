@@ -44,6 +44,23 @@ export function nonNegativeNumber(v: string): number {
   return n;
 }
 
+/** A finite number > 0. */
+export function positiveNumber(v: string): number {
+  const n = number(v);
+  if (!(Number.isFinite(n) && n > 0)) throw new InvalidArgumentError('Expected a number > 0.');
+  return n;
+}
+
+/** An integer in min..max: `.option('--slot <n>', help, intRange(0, 3))`. */
+export const intRange =
+  (min: number, max: number) =>
+  (v: string): number => {
+    const n = number(v);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`Expected an integer ${min}..${max}.`);
+    return n;
+  };
+
 /** A number in (0, 1]: a fraction of something. */
 export function fraction(v: string): number {
   const n = number(v);

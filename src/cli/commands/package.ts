@@ -17,7 +17,12 @@ import { decodePackage } from '../../package/decode';
 import { printJson } from '../output';
 import { humanBytes } from '../../text/bytes';
 import { describeQueryLimits, parseQueryLimitFlags } from '../../package/query-limits';
-import { COUNTER_JUMP_LIMIT, COUNTER_MAX, parseSecurityCounter } from '../../package/security-counter';
+import {
+  COUNTER_JUMP_LIMIT,
+  COUNTER_MAX,
+  DEFAULT_PREVIOUS_COUNTER,
+  parseSecurityCounter,
+} from '../../package/security-counter';
 
 interface PackageFlags {
   output: string;
@@ -54,7 +59,7 @@ export function register(program: Command): Command {
     )
     .option(
       '--previous-counter <n>',
-      "the counter of the fleet's current package (default 0): jumps are measured from it",
+      `the counter of the fleet's current package (default ${DEFAULT_PREVIOUS_COUNTER}): jumps are measured from it`,
     )
     .option('--allow-counter-jump', `allow a counter more than ${COUNTER_JUMP_LIMIT} above the previous one`)
     .option(
