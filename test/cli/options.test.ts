@@ -91,6 +91,8 @@ test.each([
   [['attack', 'm.onnx', '--only', 'distill', '--lr', '0'], /'--lr <r>' argument '0' is invalid/],
   [['trace', '--base', 'b', '--key', 'k', '--queries', '100001'], /'--queries <n>' argument '100001' is invalid/],
   [['trace', '--base', 'b', '--key', 'k', '--alpha', '0'], /'--alpha <p>' argument '0' is invalid/],
+  [['trace', '--key', 'k', '--model', 'm.tflite'], /required option '--base <model.tflite>'/],
+  [['fingerprint', 'create', 'm.onnx'], /required option '-o, --output <fp.json>'/],
   [['device', 'info'], /required option '--port <path>'/],
   [['device', 'run', '--port', 'p'], /required option '--input <file.npy>'/],
   [['device', 'load-dev', 'm.tflite', '--port', 'p', '--slot', '9'], /'--slot <n>' argument '9' is invalid/],

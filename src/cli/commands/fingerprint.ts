@@ -33,7 +33,7 @@ function labelled(spec: string) {
 }
 
 interface CreateFlags {
-  output?: string;
+  output: string;
   data: string;
   seeds: string;
   architecture: string[];
@@ -56,7 +56,6 @@ interface CreateFlags {
 }
 
 async function createAction(input: string, f: CreateFlags): Promise<void> {
-  if (!f.output) throw new EdgelockError('E_USAGE', 'missing -o <fingerprint.json>');
   checkOutputPaths([f.output], [input, ...f.architecture]);
   const ownerBytes = readFileBytes(input);
   const owner = readOnnx(ownerBytes, input);
@@ -157,7 +156,7 @@ export function register(program: Command): Command {
     .description('ownership evidence that survives distillation: conferrable adversarial examples');
   fp.command('create <owner.onnx>')
     .description("craft inputs whose label copies distilled from the owner's model share and independent models do not")
-    .option('-o, --output <fp.json>', 'the fingerprint file to write')
+    .requiredOption('-o, --output <fp.json>', 'the fingerprint file to write')
     .option('--data <data>', "labelled training pool (surrogates' queries, references' training data)", 'mnist-train')
     .option('--seeds <data>', 'labelled held-out samples to craft from', 'mnist-test')
     .option(

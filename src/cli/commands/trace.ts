@@ -23,8 +23,8 @@ import { printJson } from '../output';
 import { fraction, intRange } from '../option-parsers';
 
 interface TraceFlags {
-  base?: string;
-  key?: string;
+  base: string;
+  key: string;
   db?: string;
   devices?: string;
   model?: string;
@@ -50,8 +50,11 @@ export function register(program: Command): Command {
   return program
     .command('trace')
     .description('name the board a leaked model came from (per-device trace codes; white-box or black-box)')
-    .option('--base <model.tflite>', 'the compiled model the packages were built from (sealed or plain)')
-    .option('--key <keyfile>', 'the vendor master key (the trace key derives from it; it unseals sealed models)')
+    .requiredOption('--base <model.tflite>', 'the compiled model the packages were built from (sealed or plain)')
+    .requiredOption(
+      '--key <keyfile>',
+      'the vendor master key (the trace key derives from it; it unseals sealed models)',
+    )
     .option('--db <factory db>', 'candidates: the boards with fingerprinted packages in this factory database')
     .option('--devices <file>', 'candidates: device uids, one per line (hex)')
     .option('--model <leaked.tflite>', 'the leaked model (white-box: its weights are read)')
@@ -73,9 +76,6 @@ export function register(program: Command): Command {
     )
     .option('--json', 'print one JSON object')
     .action(async (f: TraceFlags) => {
-      if (!f.base)
-        throw new EdgelockError('E_USAGE', 'missing --base <model.tflite> (the compile the packages were built from)');
-      if (!f.key) throw new EdgelockError('E_USAGE', 'missing --key <master keyfile>');
       if (!f.model && !f.port)
         throw new EdgelockError('E_USAGE', 'give the leaked model (--model) or a board (--port)');
       if (f.model && f.port) throw new EdgelockError('E_USAGE', '--model and --port exclude each other');
