@@ -7,6 +7,7 @@
  *   an int8 input is sent as is; prints raw int8 and dequantised outputs and the invoke's cycle count.
  */
 import { Command } from 'commander';
+import { intRange } from '../option-parsers';
 import { withDevice } from '../../device';
 import { EdgelockError } from '../../errors';
 import { readNpy } from '../../data/npy';
@@ -17,7 +18,6 @@ import { LIMITS } from '../../protocol/definition';
 import { printJson } from '../output';
 import { humanBytes } from '../../text/bytes';
 import { formatTable } from '../../text/table';
-import { intRange } from '../option-parsers';
 
 const PORT_HELP = 'serial port of the board (see `edgelock board start`)';
 const parseSlot = intRange(0, LIMITS.modelSlots - 1);

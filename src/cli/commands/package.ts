@@ -4,6 +4,7 @@
  */
 import * as os from 'os';
 import { Command } from 'commander';
+import { DEFAULT_PREVIOUS_COUNTER } from '../../package/security-counter';
 import { FactoryDb, dbSpec } from '../../factory/db';
 import { defaultOperator } from '../../factory/provision';
 import { recordPackageTrace } from '../../factory/trace-log';
@@ -17,12 +18,7 @@ import { decodePackage } from '../../package/decode';
 import { printJson } from '../output';
 import { humanBytes } from '../../text/bytes';
 import { describeQueryLimits, parseQueryLimitFlags } from '../../package/query-limits';
-import {
-  COUNTER_JUMP_LIMIT,
-  COUNTER_MAX,
-  DEFAULT_PREVIOUS_COUNTER,
-  parseSecurityCounter,
-} from '../../package/security-counter';
+import { COUNTER_JUMP_LIMIT, COUNTER_MAX, parseSecurityCounter } from '../../package/security-counter';
 
 interface PackageFlags {
   output: string;
