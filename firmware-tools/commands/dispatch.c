@@ -110,5 +110,16 @@ void el_dispatch_frame(const el_frame_t *f) {
 uint32_t el_dispatch_executed(void) { return g_executed; }
 uint32_t el_dispatch_dropped(void) { return g_dropped; }
 void el_dispatch_count_drop(void) { g_dropped++; }
+
+void el_dispatch_rx(el_frame_rx_t *rx, const uint8_t *data, size_t len) {
+  el_frame_t f;
+  for (size_t i = 0; i < len; i++) {
+    el_rx_result_t r = el_frame_rx_byte(rx, data[i], &f);
+    if (r == EL_RX_FRAME)
+      el_dispatch_frame(&f);
+    else if (r == EL_RX_DROPPED)
+      el_dispatch_count_drop();
+  }
+}
 void el_dispatch_request_reset(void) { g_reset_requested = true; }
 uint8_t el_dispatch_current_type(void) { return g_current_type; }

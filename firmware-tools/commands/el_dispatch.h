@@ -28,6 +28,9 @@ const el_command_t *el_dispatch_find(uint8_t id);
 uint8_t el_dispatch_current_type(void);
 /* Handles one valid frame: answers from the repeat cache or executes and answers. */
 void el_dispatch_frame(const el_frame_t *frame);
+/* A board's receive path: feeds received bytes to the frame layer `rx`, handles every complete frame and counts the
+ * dropped ones. */
+void el_dispatch_rx(el_frame_rx_t *rx, const uint8_t *data, size_t len);
 /* Counters reported by INFO. */
 uint32_t el_dispatch_executed(void);
 uint32_t el_dispatch_dropped(void);

@@ -112,13 +112,4 @@ void el_tz_ns_init(void) {
   el_dispatch_init();
 }
 
-void el_tz_ns_rx(const uint8_t *data, size_t len) {
-  el_frame_t f;
-  for (size_t i = 0; i < len; i++) {
-    el_rx_result_t r = el_frame_rx_byte(&g_rx, data[i], &f);
-    if (r == EL_RX_FRAME)
-      el_dispatch_frame(&f);
-    else if (r == EL_RX_DROPPED)
-      el_dispatch_count_drop();
-  }
-}
+void el_tz_ns_rx(const uint8_t *data, size_t len) { el_dispatch_rx(&g_rx, data, len); }

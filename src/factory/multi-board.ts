@@ -180,17 +180,6 @@ export function checkPorts(ports: string[]): void {
   }
 }
 
-/** commander option collector for a repeatable flag: `--port a --port b` (also `--port a,b`). */
-export function collectPorts(value: string, previous: string[] = []): string[] {
-  return [
-    ...previous,
-    ...value
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-  ];
-}
-
 function reporterFor<R>(opts: RunOptions<R>): Reporter<R> {
   const streams: OutputStreams = opts.streams ?? { out: process.stdout, err: process.stderr };
   const summary = opts.summary ?? (() => 'ok');

@@ -17,7 +17,7 @@ import { Model } from '../ir/types';
 import { LabelledData } from '../train/fit';
 import { trainableFromModel } from '../train/from-model';
 import { Sequential } from '../train/network';
-import { clopperPearsonUpper } from '../watermark/binomial';
+import { pooledNull } from '../watermark/null-rate';
 import { DEFAULT_ALPHA } from '../watermark/score';
 import {
   FINGERPRINT_KIND,
@@ -30,7 +30,6 @@ import {
 } from './artefact';
 import { craftConferrable, softmaxRows } from './craft';
 
-export const NULL_CONFIDENCE = 0.999;
 export const NULL_MARGIN = 0.05;
 
 export interface Architecture {
@@ -117,19 +116,12 @@ function window(pool: LabelledData, offset: number, samples: number): LabelledDa
 }
 
 export function summariseNull(models: NullModel[], margin = NULL_MARGIN): FingerprintNull {
-  const pooledMatches = models.reduce((s, m) => s + m.matches, 0);
-  const pooledTrials = models.reduce((s, m) => s + m.trials, 0);
-  const upperBound = clopperPearsonUpper(pooledMatches, pooledTrials, 1 - NULL_CONFIDENCE);
-  const maxModelRate = Math.max(0, ...models.map((m) => m.matches / m.trials));
+  const pooled = pooledNull(models);
   return {
     models,
-    pooledMatches,
-    pooledTrials,
-    confidence: NULL_CONFIDENCE,
-    upperBound,
-    maxModelRate,
+    ...pooled,
     margin,
-    nullRate: Math.min(0.99, Math.max(upperBound, maxModelRate) + margin),
+    nullRate: Math.min(0.99, Math.max(pooled.upperBound, pooled.maxModelRate) + margin),
   };
 }
 

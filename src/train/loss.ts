@@ -7,6 +7,29 @@ export interface LossResult {
   correct: number;
 }
 
+interface RowSoftmax {
+  /** the row's largest logit and its index */
+  max: number;
+  arg: number;
+  /** Σ_c exp((z_c − max) / T): the softmax's denominator, shifted by the max for range */
+  sum: number;
+}
+
+/** The shifted log-sum-exp terms of row `o` of `logits` at temperature `t` (shared by every loss and softmax here). */
+function rowSoftmax(logits: ArrayLike<number>, o: number, classes: number, t: number): RowSoftmax {
+  let max = -Infinity;
+  let arg = 0;
+  for (let c = 0; c < classes; c++) {
+    if (logits[o + c] > max) {
+      max = logits[o + c];
+      arg = c;
+    }
+  }
+  let sum = 0;
+  for (let c = 0; c < classes; c++) sum += Math.exp((logits[o + c] - max) / t);
+  return { max, arg, sum };
+}
+
 /**
  * logits [batch × classes]; writes dL/dlogits = (softmax − onehot) / batch into `grad` (which may
  * be null when only the loss is wanted).
@@ -22,16 +45,7 @@ export function softmaxCrossEntropy(
   let correct = 0;
   for (let s = 0; s < batch; s++) {
     const o = s * classes;
-    let max = -Infinity;
-    let arg = 0;
-    for (let c = 0; c < classes; c++) {
-      if (logits[o + c] > max) {
-        max = logits[o + c];
-        arg = c;
-      }
-    }
-    let sum = 0;
-    for (let c = 0; c < classes; c++) sum += Math.exp(logits[o + c] - max);
+    const { max, arg, sum } = rowSoftmax(logits, o, classes, 1);
     const label = labels[s];
     if (arg === label) correct++;
     total += Math.log(sum) - (logits[o + label] - max);
@@ -65,17 +79,8 @@ export function softTargetCrossEntropy(
   let correct = 0;
   for (let s = 0; s < batch; s++) {
     const o = s * classes;
-    let max = -Infinity;
-    let arg = 0;
-    for (let c = 0; c < classes; c++) {
-      if (logits[o + c] > max) {
-        max = logits[o + c];
-        arg = c;
-      }
-    }
+    const { max, arg, sum } = rowSoftmax(logits, o, classes, t);
     if (arg === labels[s]) correct++;
-    let sum = 0;
-    for (let c = 0; c < classes; c++) sum += Math.exp((logits[o + c] - max) / t);
     const logSum = Math.log(sum);
     for (let c = 0; c < classes; c++) {
       const p = probs[o + c];
@@ -95,10 +100,7 @@ export function softmaxRows(logits: ArrayLike<number>, count: number, classes: n
   const out = new Float32Array(count * classes);
   for (let s = 0; s < count; s++) {
     const o = s * classes;
-    let max = -Infinity;
-    for (let c = 0; c < classes; c++) max = Math.max(max, logits[o + c]);
-    let sum = 0;
-    for (let c = 0; c < classes; c++) sum += Math.exp((logits[o + c] - max) / temperature);
+    const { max, sum } = rowSoftmax(logits, o, classes, temperature);
     for (let c = 0; c < classes; c++) out[o + c] = Math.exp((logits[o + c] - max) / temperature) / sum;
   }
   return out;

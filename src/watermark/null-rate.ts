@@ -37,23 +37,30 @@ export interface NullCalibration {
   nullRate: number;
 }
 
-export function summariseNull(classes: number, signatures: number, models: NullModelResult[]): NullCalibration {
+/** What clean models' matches say about the null (also the fingerprint's): pooled counts, the pooled rate's
+ * one-sided Clopper–Pearson upper bound at NULL_CONFIDENCE, and the largest single-model rate. */
+export function pooledNull(models: { matches: number; trials: number }[]) {
   const pooledMatches = models.reduce((s, m) => s + m.matches, 0);
   const pooledTrials = models.reduce((s, m) => s + m.trials, 0);
-  const upperBound = clopperPearsonUpper(pooledMatches, pooledTrials, 1 - NULL_CONFIDENCE);
-  const maxModelRate = Math.max(0, ...models.map((m) => m.matches / m.trials));
+  return {
+    pooledMatches,
+    pooledTrials,
+    confidence: NULL_CONFIDENCE,
+    upperBound: clopperPearsonUpper(pooledMatches, pooledTrials, 1 - NULL_CONFIDENCE),
+    maxModelRate: Math.max(0, ...models.map((m) => m.matches / m.trials)),
+  };
+}
+
+export function summariseNull(classes: number, signatures: number, models: NullModelResult[]): NullCalibration {
+  const pooled = pooledNull(models);
   return {
     kind: 'edgelock-watermark-null',
     scheme: SCHEME,
     classes,
     signatures,
     models,
-    pooledMatches,
-    pooledTrials,
-    confidence: NULL_CONFIDENCE,
-    upperBound,
-    maxModelRate,
-    nullRate: Math.max(1 / classes, upperBound, maxModelRate),
+    ...pooled,
+    nullRate: Math.max(1 / classes, pooled.upperBound, pooled.maxModelRate),
   };
 }
 

@@ -10,10 +10,9 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { DeviceClient } from '../../src/device/client';
 import { evaluateModelFile } from '../../src/eval/evaluate';
 import { mnistTest } from '../lock/fixtures';
-import { DEV, removeRunRoot, startTestBoard, stopAllBoards } from '../device/helpers';
+import { removeRunRoot, startBoardWithModel, stopAllBoards } from '../device/helpers';
 import { runCli } from '../helpers/cli';
 
 const TFLITE = path.join(__dirname, '..', 'watermark', 'fixtures', 'mnist-lenet-wm.tflite');
@@ -24,14 +23,7 @@ let port = '';
 let dir = '';
 
 beforeAll(async () => {
-  const b = await startTestBoard('host-sim', undefined, DEV);
-  port = b.port;
-  const client = await DeviceClient.open(port);
-  try {
-    await client.loadModelDev(fs.readFileSync(TFLITE), 1);
-  } finally {
-    await client.close(); // the CLI opens the port itself
-  }
+  port = (await startBoardWithModel(fs.readFileSync(TFLITE), 1)).port;
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgelock-distill-board-'));
   fs.writeFileSync(path.join(dir, 'owner.key'), OWNER_KEY, { mode: 0o600 });
 }, 180_000);

@@ -216,10 +216,14 @@ describe('bad options and inputs: stable codes, nothing written', () => {
   const base = ['attack', FIXTURE, '--only', 'distill'];
   test.each([
     [[...base, '--labels', 'medium'], 'E_USAGE', /--labels must be hard or soft/],
-    [[...base, '--queries', '0'], 'E_USAGE', /--queries must be an integer ≥ 1/],
+    [[...base, '--queries', '0'], 'E_USAGE', /'--queries <n>' argument '0' is invalid\. Expected a positive integer/],
     [[...base, '--queries', 'many'], 'E_USAGE', /--queries/],
     [[...base, '--temperature', '4'], 'E_USAGE', /--temperature applies to --labels soft/],
-    [[...base, '--labels', 'soft', '--temperature', '-1'], 'E_USAGE', /--temperature must be a positive number/],
+    [
+      [...base, '--labels', 'soft', '--temperature', '-1'],
+      'E_USAGE',
+      /'--temperature <T>' argument '-1' is invalid\. Expected a number > 0/,
+    ],
     [
       [...base, '--arch', 'resnet-9000'],
       'E_USAGE',
@@ -236,7 +240,7 @@ describe('bad options and inputs: stable codes, nothing written', () => {
     [['attack', '--only', 'distill'], 'E_USAGE', /give the victim: a model file/],
     [[...base, '--owner', 'acme-vision'], 'E_USAGE', /--owner <id> and --owner-key <keyfile> go together/],
     [[...base, '--slot', '1'], 'E_USAGE', /--slot needs --port/],
-    [[...base, '--alpha', '2'], 'E_USAGE', /--alpha must be in \(0, 1\)/],
+    [[...base, '--alpha', '2'], 'E_USAGE', /'--alpha <a>' argument '2' is invalid\. Expected a number in \(0, 1\)/],
     [['attack', 'package.json', '--only', 'distill'], 'E_FORMAT_UNKNOWN', /the attack queries ONNX or TFLite models/],
     [['attack', '/no/such/model.onnx', '--only', 'distill'], 'E_FILE_NOT_FOUND', /no\/such/],
   ])('%j → %s', (args, code, message) => {

@@ -5,9 +5,24 @@
 import { CALIBRATE_DEFAULTS } from '../../src/watermark/calibrate';
 import { EMBED_DEFAULTS } from '../../src/watermark/embed';
 import { DEFAULT_ALPHA } from '../../src/watermark/score';
-import { fraction, integer, nonNegativeInt, openUnit, positiveInt } from '../../src/cli/option-parsers';
+import {
+  collect,
+  collectList,
+  fraction,
+  intRange,
+  integer,
+  nonNegativeInt,
+  openUnit,
+  positiveInt,
+  positiveNumber,
+} from '../../src/cli/option-parsers';
 import { COMPILE_DEFAULTS } from '../../src/compiler/compile';
 import { DEFAULT_SCHEME } from '../../src/lock/schemes';
+import { DEFAULT_RETRY_MS } from '../../src/factory/db-postgres';
+import { DEFAULT_PREVIOUS_COUNTER } from '../../src/package/security-counter';
+import { DEFAULT_TEMPERATURE } from '../../src/attack/distill';
+import { DISTILL_CLI_DEFAULTS } from '../../src/cli/commands/attack-distill';
+import { TRACE_CLI_DEFAULTS } from '../../src/cli/commands/trace';
 import { runCli } from '../helpers/cli';
 
 const oneLine = (s: string) => s.replace(/\s+/g, ' ');
@@ -70,6 +85,24 @@ test.each([
   [['compile', 'm.onnx', '-o', 'm.tflite', '--io', 'int16'], /Allowed choices are int8, float/],
   [['factory', 'export', '--db', 'f.db'], /required option '--format <csv\|json>'/],
   [['provision', '--port', 'p', '--master-key', 'k', '--db-retry', 'soon'], /'--db-retry <seconds>' argument 'soon'/],
+  [['attack', 'm.onnx', '--data', 'mnist-train', '--fraction', '2'], /'--fraction <f>' argument '2' is invalid/],
+  [['attack', 'm.onnx', '--fraction', '0.1', '--seed', '1.5'], /'--seed <n>' argument '1.5' is invalid/],
+  [['attack', 'm.onnx', '--only', 'distill', '--slot', '-1'], /'--slot <n>' argument '-1' is invalid/],
+  [['attack', 'm.onnx', '--only', 'distill', '--lr', '0'], /'--lr <r>' argument '0' is invalid/],
+  [['trace', '--base', 'b', '--key', 'k', '--queries', '100001'], /'--queries <n>' argument '100001' is invalid/],
+  [['trace', '--base', 'b', '--key', 'k', '--alpha', '0'], /'--alpha <p>' argument '0' is invalid/],
+  [['trace', '--key', 'k', '--model', 'm.tflite'], /required option '--base <model.tflite>'/],
+  [['fingerprint', 'create', 'm.onnx'], /required option '-o, --output <fp.json>'/],
+  [['device', 'info'], /required option '--port <path>'/],
+  [['device', 'run', '--port', 'p'], /required option '--input <file.npy>'/],
+  [['device', 'load-dev', 'm.tflite', '--port', 'p', '--slot', '9'], /'--slot <n>' argument '9' is invalid/],
+  [['fingerprint', 'create', 'm.onnx', '-o', 'f.json', '--count', '0'], /'--count <n>' argument '0' is invalid/],
+  [['fingerprint', 'verify', 'f.json', '--port', 'p', '--slot', 'x'], /'--slot <n>' argument 'x' is invalid/],
+  [['verify', '--key', 'k'], /required option '--port <path>'/],
+  [['flash', 'a.elp'], /required option '--port <path>'/],
+  [['provision', '--master-key', 'k'], /required option '--port <path>'/],
+  [['verify', '--port', ',', '--key', 'k'], /'--port <path>' argument ',' is invalid/],
+  [['verify', '--port', 'p', '--key', 'k', '--alpha', '1'], /'--alpha <a>' argument '1' is invalid/],
 ])('%j is a one-line usage error before anything runs', (args, message) => {
   const r = runCli(args as string[]);
   expect(r.status).toBe(2);
@@ -77,6 +110,28 @@ test.each([
   expect(r.stderr).toMatch(message);
   expect(r.stderr.trim().split('\n')).toHaveLength(1);
   expect(r.stdout).toBe('');
+});
+
+test('attack, trace and fingerprint --help print the defaults their code uses', () => {
+  const attack = oneLine(runCli(['attack', '--help']).stdout);
+  expect(attack).toContain(`queries the attacker spends (default ${DISTILL_CLI_DEFAULTS.queries})`);
+  expect(attack).toContain(`temperature of soft labels (default ${DEFAULT_TEMPERATURE})`);
+  expect(attack).toContain(`ownership checks (default ${DEFAULT_ALPHA})`);
+  expect(attack).toContain(`not queried (default ${DISTILL_CLI_DEFAULTS.ownerCalib})`);
+  const trace = oneLine(runCli(['trace', '--help']).stdout);
+  expect(trace).toContain(`how many probes to query (at most 100000) (default: ${TRACE_CLI_DEFAULTS.queries})`);
+  expect(trace).toContain(`at most this (default: ${TRACE_CLI_DEFAULTS.alpha})`);
+  expect(oneLine(runCli(['fingerprint', 'create', '--help']).stdout)).toContain(`fingerprint inputs (default: 200)`);
+});
+
+test('verify, provision and package --help print the defaults their code uses', () => {
+  expect(oneLine(runCli(['verify', '--help']).stdout)).toContain(`significance level (default: ${DEFAULT_ALPHA})`);
+  expect(oneLine(runCli(['provision', '--help']).stdout)).toContain(
+    `before stopping (default: ${DEFAULT_RETRY_MS / 1000})`,
+  );
+  expect(oneLine(runCli(['package', '--help']).stdout)).toContain(
+    `current package (default ${DEFAULT_PREVIOUS_COUNTER})`,
+  );
 });
 
 test('the shared parsers accept what they promise and refuse the rest', () => {
@@ -91,4 +146,11 @@ test('the shared parsers accept what they promise and refuse the rest', () => {
   expect(() => fraction('0')).toThrow();
   expect(openUnit('0.01')).toBe(0.01);
   expect(() => openUnit('1')).toThrow();
+  expect(collectList('c,d', collectList('a, b'))).toEqual(['a', 'b', 'c', 'd']);
+  expect(() => collectList(' , ')).toThrow(/at least one/);
+  expect(intRange(0, 3)('3')).toBe(3);
+  for (const bad of ['4', '-1', '0.5', '']) expect(() => intRange(0, 3)(bad)).toThrow(/integer 0\.\.3/);
+  expect(positiveNumber('0.5')).toBe(0.5);
+  for (const bad of ['0', '-1', 'x', 'Infinity']) expect(() => positiveNumber(bad)).toThrow(/> 0/);
+  expect(collect('x:1,2', collect('a'))).toEqual(['a', 'x:1,2']);
 });

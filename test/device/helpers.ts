@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { RunningBoard, listBoards, startBoard, stopBoard } from '../../src/board';
+import { DeviceClient } from '../../src/device/client';
 
 /** Per-test-file registry and state directories, so parallel jest workers never share a board. */
 const RUN_ROOT = fs.mkdtempSync(path.join(os.tmpdir(), 'edgelock-test-'));
@@ -25,6 +26,19 @@ export async function startTestBoard(
   flavour = 'default',
 ): Promise<RunningBoard> {
   return startBoard({ board, stateDir, flavour });
+}
+
+/** A host-sim board of the development flavour with `model` uploaded into `slot`; its port is closed again, for the
+ * CLI under test to open. */
+export async function startBoardWithModel(model: Uint8Array, slot: number): Promise<RunningBoard> {
+  const b = await startTestBoard('host-sim', undefined, DEV);
+  const client = await DeviceClient.open(b.port);
+  try {
+    await client.loadModelDev(Buffer.from(model), slot);
+  } finally {
+    await client.close();
+  }
+  return b;
 }
 
 /** Stops every board this test file started (safe to call twice). */

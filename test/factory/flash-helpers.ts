@@ -2,7 +2,6 @@
 import { randomBytes } from 'crypto';
 import { RunningBoard, startBoard, stopBoard } from '../../src/board';
 import { DeviceClient } from '../../src/device/client';
-import { EdgelockError } from '../../src/errors';
 import { deriveDeviceKey } from '../../src/keys/derive';
 import { buildPackage } from '../../src/package/build';
 import { TfliteOracle } from '../../src/tflite/oracle';
@@ -66,12 +65,4 @@ export async function killAndRestart(
   return { board: nb, client: await DeviceClient.open(nb.port) };
 }
 
-export async function errorCode(p: Promise<unknown>): Promise<string> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  if (e === undefined) return 'accepted';
-  if (e instanceof EdgelockError) return e.code;
-  throw e;
-}
+export { errorCode } from '../helpers/error-code';

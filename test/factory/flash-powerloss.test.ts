@@ -7,12 +7,11 @@
  * and near the end (FLASH_END's activation record) is cut; the erase and the chunks in between every 4099 ops.
  */
 import { execFileSync } from 'child_process';
-import * as fs from 'fs';
 import * as path from 'path';
 import { deriveDeviceKey } from '../../src/keys/derive';
 import { fcModelOfSize } from '../device/models';
 import { buildPackage } from '../../src/package/build';
-import { firmwareIncludeArgs, firmwareSources } from '../firmware/firmware-sources';
+import { buildSanitizedTool, firmwareIncludeArgs, firmwareSources } from '../firmware/firmware-sources';
 import { master, pkg } from './flash-helpers';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -24,30 +23,12 @@ function build(): string {
     path.join(ROOT, 'test', 'firmware', 'c', 'sim_board.c'),
     path.join(__dirname, 'c', 'flash_powerloss.c'),
   ];
-  fs.mkdirSync(path.dirname(OUT), { recursive: true });
-  const tmp = `${OUT}.${process.pid}`;
-  execFileSync(
-    'gcc',
-    [
-      '-std=c99',
-      '-O1',
-      '-g',
-      '-Wall',
-      '-Wextra',
-      '-Werror',
-      '-fsanitize=address,undefined',
-      '-fno-sanitize-recover=all',
-      ...firmwareIncludeArgs(),
-      '-I',
-      path.join(ROOT, 'test', 'firmware', 'c'),
-      ...sources,
-      '-o',
-      tmp,
-    ],
-    { stdio: 'pipe' },
-  );
-  fs.renameSync(tmp, OUT);
-  return OUT;
+  return buildSanitizedTool(OUT, [
+    ...firmwareIncludeArgs(),
+    '-I',
+    path.join(ROOT, 'test', 'firmware', 'c'),
+    ...sources,
+  ]);
 }
 
 test('a power cut anywhere in a flash leaves the old or the new package active; the host then completes the flash', () => {

@@ -1,6 +1,6 @@
 import { PassThrough } from 'stream';
 import { EdgelockError } from '../../src/errors';
-import { BoardOutcome, OutputStreams, collectPorts, exitCodeFor, runOnBoards } from '../../src/factory/multi-board';
+import { BoardOutcome, OutputStreams, exitCodeFor, runOnBoards } from '../../src/factory/multi-board';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -153,9 +153,7 @@ describe('runOnBoards', () => {
     expect(c.out()).toContain('/dev/pts/91: ok');
   });
 
-  test('port lists: repeated flags collect, duplicates and empty lists are usage errors', async () => {
-    expect(collectPorts('b', collectPorts('a'))).toEqual(['a', 'b']);
-    expect(collectPorts('c,d', ['a'])).toEqual(['a', 'c', 'd']);
+  test('port lists: duplicates and empty lists are usage errors', async () => {
     await expect(runOnBoards(['a', 'a'], async () => 0, { json: true, title: 't' })).rejects.toMatchObject({
       code: 'E_USAGE',
     });

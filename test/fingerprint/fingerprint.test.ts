@@ -30,8 +30,7 @@ import { predict } from '../../src/train/fit';
 import { trainableFromModel } from '../../src/train/from-model';
 import { buildReport } from '../../src/report/build';
 import { runCli } from '../helpers/cli';
-import { DEV, removeRunRoot, startTestBoard, stopAllBoards } from '../device/helpers';
-import { DeviceClient } from '../../src/device/client';
+import { removeRunRoot, startBoardWithModel, stopAllBoards } from '../device/helpers';
 import { createHash } from 'crypto';
 
 const MODELS = path.resolve(__dirname, '..', '..', 'models');
@@ -183,14 +182,7 @@ test('CLI: fingerprint verify on a file gives the library numbers; a malformed f
 describe('on a board (host-sim, RUN)', () => {
   let port = '';
   beforeAll(async () => {
-    const b = await startTestBoard('host-sim', undefined, DEV);
-    port = b.port;
-    const client = await DeviceClient.open(port);
-    try {
-      await client.loadModelDev(fs.readFileSync(path.join(dir, 'owner.tflite')), 1);
-    } finally {
-      await client.close();
-    }
+    port = (await startBoardWithModel(fs.readFileSync(path.join(dir, 'owner.tflite')), 1)).port;
   }, 120_000);
   afterAll(async () => {
     await stopAllBoards();

@@ -2,7 +2,7 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { FIRMWARE_INCLUDE_DIRS, firmwareIncludeArgs, firmwareSources } from './firmware-sources';
+import { FIRMWARE_INCLUDE_DIRS, buildSanitizedTool, firmwareIncludeArgs, firmwareSources } from './firmware-sources';
 
 export const ROOT = path.resolve(__dirname, '../..');
 const OUT = path.join(ROOT, 'build', 'test', 'el_tool');
@@ -29,30 +29,7 @@ export function buildTool(): string {
     built = true;
     return OUT;
   }
-  fs.mkdirSync(path.dirname(OUT), { recursive: true });
-  const tmp = `${OUT}.${process.pid}`;
-  execFileSync(
-    'gcc',
-    [
-      '-std=c99',
-      '-O1',
-      '-g',
-      '-Wall',
-      '-Wextra',
-      '-Wpedantic',
-      '-Werror',
-      '-fsanitize=address,undefined',
-      '-fno-sanitize-recover=all',
-      ...firmwareIncludeArgs(),
-      '-I',
-      path.join(__dirname, 'c'),
-      ...sources,
-      '-o',
-      tmp,
-    ],
-    { stdio: 'pipe' },
-  );
-  fs.renameSync(tmp, OUT); // atomic: parallel jest workers never run a half-written binary
+  buildSanitizedTool(OUT, [...firmwareIncludeArgs(), '-I', path.join(__dirname, 'c'), ...sources], { pedantic: true });
   built = true;
   return OUT;
 }

@@ -3,6 +3,7 @@
  * firmware-tools/sources.txt (core/, commands/ and firmware/ without the runtime module, as the boards build it
  * through firmware-tools/sources.mk) and the include directories.
  */
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -25,4 +26,18 @@ export function firmwareSources(): string[] {
 /** `-I dir` arguments for FIRMWARE_INCLUDE_DIRS. */
 export function firmwareIncludeArgs(): string[] {
   return FIRMWARE_INCLUDE_DIRS.flatMap((d) => ['-I', d]);
+}
+
+/**
+ * Builds a host test tool from `args` (include flags and sources) with gcc, C99, warnings as errors, ASan and UBSan,
+ * into `out` by rename (parallel jest workers never run a half-written binary); returns `out`.
+ */
+export function buildSanitizedTool(out: string, args: string[], opts: { pedantic?: boolean } = {}): string {
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  const tmp = `${out}.${process.pid}`;
+  const warnings = ['-Wall', '-Wextra', ...(opts.pedantic ? ['-Wpedantic'] : []), '-Werror'];
+  const sanitizers = ['-fsanitize=address,undefined', '-fno-sanitize-recover=all'];
+  execFileSync('gcc', ['-std=c99', '-O1', '-g', ...warnings, ...sanitizers, ...args, '-o', tmp], { stdio: 'pipe' });
+  fs.renameSync(tmp, out);
+  return out;
 }

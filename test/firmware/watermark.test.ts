@@ -14,7 +14,7 @@ import { Sha256Stream, distinctDraws } from '../../src/watermark/drbg';
 import { TriggerParams } from '../../src/watermark/params';
 import { ownerSignature } from '../../src/watermark/signature';
 import { stamp, triggerPlan } from '../../src/watermark/triggers';
-import { CORE_DIR } from './firmware-sources';
+import { CORE_DIR, buildSanitizedTool } from './firmware-sources';
 
 const ROOT = path.resolve(__dirname, '../..');
 const TOOL = path.join(ROOT, 'build', 'test', 'wm_tool');
@@ -33,30 +33,7 @@ function buildTool(): string {
   ];
   const newest = Math.max(...inputs.map((f) => fs.statSync(f).mtimeMs));
   if (fs.existsSync(TOOL) && fs.statSync(TOOL).mtimeMs > newest) return TOOL;
-  fs.mkdirSync(path.dirname(TOOL), { recursive: true });
-  const tmp = `${TOOL}.${process.pid}`;
-  execFileSync(
-    'gcc',
-    [
-      '-std=c99',
-      '-O1',
-      '-g',
-      '-Wall',
-      '-Wextra',
-      '-Wpedantic',
-      '-Werror',
-      '-fsanitize=address,undefined',
-      '-fno-sanitize-recover=all',
-      '-I',
-      CORE_DIR,
-      ...sources,
-      '-o',
-      tmp,
-    ],
-    { stdio: 'pipe' },
-  );
-  fs.renameSync(tmp, TOOL);
-  return TOOL;
+  return buildSanitizedTool(TOOL, ['-I', CORE_DIR, ...sources], { pedantic: true });
 }
 
 function run(lines: string[]): string[] {

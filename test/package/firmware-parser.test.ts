@@ -5,20 +5,17 @@
  * which tampered byte) is tested on real firmware in test/factory/flash.test.ts.
  */
 import { execFileSync } from 'child_process';
-import * as fs from 'fs';
 import * as path from 'path';
 import { decodePackage } from '../../src/package/decode';
 import { encodePackage } from '../../src/package/encode';
 import { EdgelockError } from '../../src/errors';
 import { fcModelOfSize } from '../device/models';
-import { CORE_DIR } from '../firmware/firmware-sources';
+import { CORE_DIR, buildSanitizedTool } from '../firmware/firmware-sources';
 
 const ROOT = path.resolve(__dirname, '../..');
 const OUT = path.join(ROOT, 'build', 'test', 'package_mutate');
 
 function build(): string {
-  fs.mkdirSync(path.dirname(OUT), { recursive: true });
-  const tmp = `${OUT}.${process.pid}`;
   // package.c needs the key store, HMAC/HKDF/SHA-256 and the board's uid only in el_package_verify; link the core
   // pieces it uses and the simulated board.
   const src = [
@@ -32,31 +29,15 @@ function build(): string {
     'storage.c',
     'identity.c',
   ].map((f) => path.join(CORE_DIR, f));
-  execFileSync(
-    'gcc',
-    [
-      '-std=c99',
-      '-O1',
-      '-g',
-      '-Wall',
-      '-Wextra',
-      '-Werror',
-      '-fsanitize=address,undefined',
-      '-fno-sanitize-recover=all',
-      '-I',
-      CORE_DIR,
-      '-I',
-      path.join(ROOT, 'test', 'firmware', 'c'),
-      ...src,
-      path.join(ROOT, 'test', 'firmware', 'c', 'sim_board.c'),
-      path.join(__dirname, '..', 'factory', 'c', 'package_mutate.c'),
-      '-o',
-      tmp,
-    ],
-    { stdio: 'pipe' },
-  );
-  fs.renameSync(tmp, OUT);
-  return OUT;
+  return buildSanitizedTool(OUT, [
+    '-I',
+    CORE_DIR,
+    '-I',
+    path.join(ROOT, 'test', 'firmware', 'c'),
+    ...src,
+    path.join(ROOT, 'test', 'firmware', 'c', 'sim_board.c'),
+    path.join(__dirname, '..', 'factory', 'c', 'package_mutate.c'),
+  ]);
 }
 
 function runTool(lines: string[]): string[] {

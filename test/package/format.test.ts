@@ -4,7 +4,6 @@
  * every malformed input refused with E_PACKAGE_INVALID. The firmware's parser is exercised in test/factory.
  */
 import { createHash, createHmac, hkdfSync, randomBytes } from 'crypto';
-import { EdgelockError } from '../../src/errors';
 import { deriveDeviceKey } from '../../src/keys/derive';
 import { buildPackage } from '../../src/package/build';
 import { decodePackage, verifyPackageTag } from '../../src/package/decode';
@@ -14,20 +13,14 @@ import { derivePackageKey } from '../../src/package/keys';
 import { inspectPackage } from '../../src/inspect/package';
 import { detectFormat } from '../../src/formats/detect';
 import { fcModelOfSize } from '../device/models';
+import { errorCodeOf } from '../helpers/error-code';
+import { TEST_UID } from './support';
 
 const master = Buffer.alloc(32, 7);
-const uid = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
+const uid = TEST_UID;
 const model = fcModelOfSize(3, 3000);
 
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof EdgelockError) return e.code;
-    throw e;
-  }
-  return 'accepted';
-}
+const code = errorCodeOf;
 
 describe('package format', () => {
   const built = buildPackage(model, { master, deviceUid: uid, version: '1.2.3-rc.1+build.5', securityCounter: 42 });

@@ -7,28 +7,21 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { EdgelockError } from '../../src/errors';
 import { inspectPackage, formatPackageReport } from '../../src/inspect/package';
 import { buildPackage } from '../../src/package/build';
 import { decodePackage } from '../../src/package/decode';
 import { parseQueryLimitFlags, parseQueryRate } from '../../src/package/query-limits';
 import { buildReport } from '../../src/report/build';
 import { fcModelOfSize } from '../device/models';
+import { errorCodeOf } from '../helpers/error-code';
+import { TEST_UID } from './support';
 import { runCli } from '../helpers/cli';
 
 const master = Buffer.alloc(32, 9);
-const uid = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
+const uid = TEST_UID;
 const model = fcModelOfSize(4, 2000);
 
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof EdgelockError) return e.code;
-    throw e;
-  }
-  return 'accepted';
-}
+const code = errorCodeOf;
 
 describe('package flags', () => {
   test('no flag: no record; each flag sets its limit, the others stay 0 (no limit)', () => {

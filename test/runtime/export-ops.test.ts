@@ -80,6 +80,19 @@ const positive = (m: M.TestModel, r: M.Rand) =>
 const nonZero = (m: M.TestModel, r: M.Rand) =>
   m.inputShapes.map((s) => Float32Array.from({ length: M.count(s) }, () => (r() < 0.5 ? -1 : 1) * (0.05 + r() * 4)));
 
+/** TRANSPOSE_CONV of `outC` channels, kernel `k`, on an input `inShape` (NHWC); `more`: the spec's other fields. */
+const tconv =
+  (
+    seed: number,
+    inShape: number[],
+    outC: number,
+    k: [number, number],
+    stride: [number, number],
+    padding: 'SAME' | 'VALID',
+    more: Partial<E.TransposeConvSpec> = {},
+  ) =>
+  () =>
+    E.transposeConv(seed, { inShape, outC, k, stride, padding, ...more });
 const NEAREST = 'RESIZE_NEAREST_NEIGHBOR';
 const BILINEAR = 'RESIZE_BILINEAR';
 const OP_CASES: Record<string, OpCase> = {
@@ -127,48 +140,23 @@ const OP_CASES: Record<string, OpCase> = {
     oracle: 'near',
   },
   'TRANSPOSE_CONV 4x4 stride 2 SAME per-channel': {
-    model: () => E.transposeConv(14, { inShape: [1, 5, 6, 8], outC: 6, k: [4, 4], stride: [2, 2], padding: 'SAME' }),
+    model: tconv(14, [1, 5, 6, 8], 6, [4, 4], [2, 2], 'SAME'),
   },
   'TRANSPOSE_CONV 3x3 stride 2 VALID, batch 2': {
-    model: () => E.transposeConv(15, { inShape: [2, 4, 5, 3], outC: 5, k: [3, 3], stride: [2, 2], padding: 'VALID' }),
+    model: tconv(15, [2, 4, 5, 3], 5, [3, 3], [2, 2], 'VALID'),
   },
   'TRANSPOSE_CONV 2x2 stride 2 per-channel no bias': {
-    model: () =>
-      E.transposeConv(16, {
-        inShape: [1, 6, 5, 7],
-        outC: 4,
-        k: [2, 2],
-        stride: [2, 2],
-        padding: 'VALID',
-        withBias: false,
-      }),
+    model: tconv(16, [1, 6, 5, 7], 4, [2, 2], [2, 2], 'VALID', { withBias: false }),
   },
   'TRANSPOSE_CONV 2x2 stride 2 per-tensor no bias (XNNPACK)': {
-    model: () =>
-      E.transposeConv(16, {
-        inShape: [1, 6, 5, 7],
-        outC: 4,
-        k: [2, 2],
-        stride: [2, 2],
-        padding: 'VALID',
-        perChannel: false,
-        withBias: false,
-      }),
+    model: tconv(16, [1, 6, 5, 7], 4, [2, 2], [2, 2], 'VALID', { perChannel: false, withBias: false }),
     oracle: 'near',
   },
   'TRANSPOSE_CONV 3x3 stride 1 SAME, unquantised bias': {
-    model: () =>
-      E.transposeConv(17, {
-        inShape: [1, 6, 6, 4],
-        outC: 3,
-        k: [3, 3],
-        stride: [1, 1],
-        padding: 'SAME',
-        biasQuantized: false,
-      }),
+    model: tconv(17, [1, 6, 6, 4], 3, [3, 3], [1, 1], 'SAME', { biasQuantized: false }),
   },
   'TRANSPOSE_CONV 3x2 stride 2x1 SAME': {
-    model: () => E.transposeConv(18, { inShape: [1, 4, 5, 6], outC: 8, k: [3, 2], stride: [2, 1], padding: 'SAME' }),
+    model: tconv(18, [1, 4, 5, 6], 8, [3, 2], [2, 1], 'SAME'),
   },
   'RSQRT zero point -128': { model: () => E.rsqrt(19, [4, 64], -128) },
   'RSQRT zero point -20 (inputs at or above it)': {
@@ -277,14 +265,7 @@ describe('one operator per model: C runtime vs the TFLite runtime', () => {
   });
 
   test('a fused activation on TRANSPOSE_CONV is refused (TFLite runtimes disagree on it)', () => {
-    const m = E.transposeConv(15, {
-      inShape: [1, 4, 5, 3],
-      outC: 5,
-      k: [3, 3],
-      stride: [2, 2],
-      padding: 'VALID',
-      activation: R6,
-    });
+    const m = tconv(15, [1, 4, 5, 3], 5, [3, 3], [2, 2], 'VALID', { activation: R6 })();
     const got = runC(exe, m.model, M.randomInputs(m, M.rng(1)));
     expect(got.status).toBe('unsupported operator options');
   });

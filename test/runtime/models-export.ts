@@ -9,6 +9,7 @@ import { TensorType } from '../../src/tflite/generated/tflite/tensor-type';
 import {
   accScale,
   act,
+  addOp,
   bias,
   ctx,
   finish,
@@ -16,6 +17,7 @@ import {
   randInt,
   randomQ,
   randScale,
+  int32Const,
   TestModel,
   version,
   weights,
@@ -37,7 +39,7 @@ export function resize(seed: number, op: 'RESIZE_NEAREST_NEIGHBOR' | 'RESIZE_BIL
   const dtype = s.float ? 'float32' : 'int8';
   const outShape = [s.inShape[0], ...s.outHW, s.inShape[3]];
   const x = c.b.addTensor({ name: 'x', shape: s.inShape, dtype, ...(quant ? { quantization: quant } : {}) });
-  const size = c.b.addConstTensor({ name: 'size', shape: [2], dtype: 'int32', data: Int32Array.from(s.outHW) });
+  const size = int32Const(c, 'size', s.outHW);
   const y = c.b.addTensor({ name: 'y', shape: outShape, dtype, ...(quant ? { quantization: quant } : {}) });
   const flags = { alignCorners: s.alignCorners ?? false, halfPixelCenters: s.halfPixelCenters ?? false };
   const type = s.float ? TensorType.FLOAT32 : TensorType.INT8;
@@ -81,24 +83,25 @@ export function transposeConv(seed: number, s: TransposeConvSpec): TestModel {
   const oh = s.padding === 'SAME' ? h * s.stride[0] : (h - 1) * s.stride[0] + s.k[0];
   const ow = s.padding === 'SAME' ? w * s.stride[1] : (w - 1) * s.stride[1] + s.k[1];
   const outShape = [n, oh, ow, s.outC];
-  const shape = c.b.addConstTensor({ name: 'shape', shape: [4], dtype: 'int32', data: Int32Array.from(outShape) });
+  const shape = int32Const(c, 'shape', outShape);
   const inputs = [shape, wt, x];
   if (s.withBias ?? true) inputs.push(bias(c, 'b', s.outC, qin.scale[0], wScales, s.biasQuantized ?? true));
   // each output sums about k·ic/stride² products
   const taps = Math.max(1, Math.round((s.k[0] * s.k[1] * ic) / (s.stride[0] * s.stride[1])));
   const y = act(c.b, 'y', outShape, q(accScale(qin.scale[0], wScales[0], taps), randInt(c.r, -10, 10)));
-  c.b.addOperator({
-    op: 'TRANSPOSE_CONV',
-    version: version('TRANSPOSE_CONV', { inputCount: inputs.length }),
+  addOp(
+    c,
+    'TRANSPOSE_CONV',
     inputs,
-    outputs: [y],
-    options: options(G.TransposeConvOptionsT, {
+    [y],
+    options(G.TransposeConvOptionsT, {
       padding: s.padding === 'SAME' ? G.Padding.SAME : G.Padding.VALID,
       strideH: s.stride[0],
       strideW: s.stride[1],
       fusedActivationFunction: s.activation ?? 0,
     }),
-  });
+    { inputCount: inputs.length },
+  );
   return finish(c, `transpose_conv_${seed}`, [x], [y]);
 }
 
@@ -107,7 +110,7 @@ export function rsqrt(seed: number, shape: number[], zeroPoint: number): TestMod
   const c = ctx(seed);
   const x = act(c.b, 'x', shape, q(randScale(c.r, 0.002, 0.05), zeroPoint));
   const y = act(c.b, 'y', shape, randomQ(c.r, 0.005, 0.1, 100));
-  c.b.addOperator({ op: 'RSQRT', version: version('RSQRT'), inputs: [x], outputs: [y] });
+  addOp(c, 'RSQRT', [x], [y]);
   return finish(c, `rsqrt_${seed}`, [x], [y]);
 }
 
@@ -130,12 +133,10 @@ export function floatDiv(seed: number, shapeA: number[], shapeB: number[], activ
   const out = pad(shapeA).map((d, i) => Math.max(d, pad(shapeB)[i]));
   const y = c.b.addTensor({ name: 'y', shape: out, dtype: 'float32' });
   const broadcast = shapeA.join() !== shapeB.join();
-  c.b.addOperator({
-    op: 'DIV',
-    version: version('DIV', { inputTypes: [TensorType.FLOAT32], broadcast, maxInputRank: rank }),
-    inputs: [a, b],
-    outputs: [y],
-    options: options(G.DivOptionsT, { fusedActivationFunction: activation }),
+  addOp(c, 'DIV', [a, b], [y], options(G.DivOptionsT, { fusedActivationFunction: activation }), {
+    inputTypes: [TensorType.FLOAT32],
+    broadcast,
+    maxInputRank: rank,
   });
   return finish(c, `div_${seed}`, [a, b], [y], ['float32', 'float32']);
 }
@@ -147,15 +148,9 @@ export function slice(seed: number, shape: number[], begin: number[], size: numb
   const x = act(c.b, 'x', shape, qx);
   const out = size.map((s, i) => (s === -1 ? shape[i] - begin[i] : s));
   const y = act(c.b, 'y', out, qx);
-  const bt = c.b.addConstTensor({ name: 'begin', shape: [begin.length], dtype: 'int32', data: Int32Array.from(begin) });
-  const st = c.b.addConstTensor({ name: 'size', shape: [size.length], dtype: 'int32', data: Int32Array.from(size) });
-  c.b.addOperator({
-    op: 'SLICE',
-    version: version('SLICE', { maxInputRank: shape.length }),
-    inputs: [x, bt, st],
-    outputs: [y],
-    options: options(G.SliceOptionsT),
-  });
+  const bt = int32Const(c, 'begin', begin);
+  const st = int32Const(c, 'size', size);
+  addOp(c, 'SLICE', [x, bt, st], [y], options(G.SliceOptionsT), { maxInputRank: shape.length });
   return finish(c, `slice_${seed}`, [x], [y]);
 }
 
@@ -175,13 +170,7 @@ export function meanAxes(
     ? shape.map((d, i) => (resolved.includes(i) ? 1 : d))
     : shape.filter((_, i) => !resolved.includes(i));
   const y = act(c.b, 'y', out, sameParams ? qx : randomQ(c.r, 0.002, 0.05, 40));
-  const a = c.b.addConstTensor({ name: 'axes', shape: [axes.length], dtype: 'int32', data: Int32Array.from(axes) });
-  c.b.addOperator({
-    op: 'MEAN',
-    version: version('MEAN'),
-    inputs: [x, a],
-    outputs: [y],
-    options: options(G.ReducerOptionsT, { keepDims }),
-  });
+  const a = int32Const(c, 'axes', axes);
+  addOp(c, 'MEAN', [x, a], [y], options(G.ReducerOptionsT, { keepDims }));
   return finish(c, `mean_${seed}`, [x], [y]);
 }

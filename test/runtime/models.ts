@@ -3,7 +3,7 @@
  * Weights, biases and quantisation parameters come from a seeded PRNG.
  */
 import * as G from '../../src/tflite/generated';
-import { TfliteBuilder, options, QuantizationSpec } from '../../src/tflite/builder';
+import { OperatorSpec, TfliteBuilder, options, QuantizationSpec } from '../../src/tflite/builder';
 import { TfliteOpName, TFLITE_OPS } from '../../src/tflite/builtins';
 import { TensorType } from '../../src/tflite/generated/tflite/tensor-type';
 import { Rand, rng } from '../helpers/rng';
@@ -74,6 +74,23 @@ export function version(
     outputTypes: [TensorType.INT8],
     ...sig,
   });
+}
+
+/** A constant int32 vector (a shape, axes, a permutation, begin/size). */
+export function int32Const(c: Ctx, name: string, values: number[]): number {
+  return c.b.addConstTensor({ name, shape: [values.length], dtype: 'int32', data: Int32Array.from(values) });
+}
+
+/** Adds `op` at the version its signature `sig` needs (see `version`). */
+export function addOp(
+  c: Ctx,
+  op: TfliteOpName,
+  inputs: number[],
+  outputs: number[],
+  opts?: OperatorSpec['options'],
+  sig: Parameters<typeof version>[1] = {},
+): void {
+  c.b.addOperator({ op, version: version(op, sig), inputs, outputs, ...(opts ? { options: opts } : {}) });
 }
 
 export function weights(
@@ -157,12 +174,12 @@ export function conv2d(seed: number, s: ConvSpec, depthwise = false, depthMultip
   const padding = s.padding === 'SAME' ? G.Padding.SAME : G.Padding.VALID;
   const dil = s.dilation ?? [1, 1];
   if (depthwise) {
-    c.b.addOperator({
-      op: 'DEPTHWISE_CONV_2D',
-      version: version('DEPTHWISE_CONV_2D'),
+    addOp(
+      c,
+      'DEPTHWISE_CONV_2D',
       inputs,
-      outputs: [y],
-      options: options(G.DepthwiseConv2DOptionsT, {
+      [y],
+      options(G.DepthwiseConv2DOptionsT, {
         padding,
         strideH: s.stride[0],
         strideW: s.stride[1],
@@ -171,14 +188,14 @@ export function conv2d(seed: number, s: ConvSpec, depthwise = false, depthMultip
         dilationHFactor: dil[0],
         dilationWFactor: dil[1],
       }),
-    });
+    );
   } else {
-    c.b.addOperator({
-      op: 'CONV_2D',
-      version: version('CONV_2D'),
+    addOp(
+      c,
+      'CONV_2D',
       inputs,
-      outputs: [y],
-      options: options(G.Conv2DOptionsT, {
+      [y],
+      options(G.Conv2DOptionsT, {
         padding,
         strideH: s.stride[0],
         strideW: s.stride[1],
@@ -186,7 +203,7 @@ export function conv2d(seed: number, s: ConvSpec, depthwise = false, depthMultip
         dilationHFactor: dil[0],
         dilationWFactor: dil[1],
       }),
-    });
+    );
   }
   return finish(c, `${depthwise ? 'depthwise' : 'conv'}_${seed}`, [x], [y]);
 }
@@ -355,9 +372,7 @@ export function unary(
   if (op === 'SOFTMAX') opts = options(G.SoftmaxOptionsT, { beta: extra.beta ?? 1 });
   if (op === 'RESHAPE') {
     const target = extra.outShape ?? shape;
-    inputs.push(
-      c.b.addConstTensor({ name: 'shape', shape: [target.length], dtype: 'int32', data: Int32Array.from(target) }),
-    );
+    inputs.push(int32Const(c, 'shape', target));
     opts = options(G.ReshapeOptionsT, { newShape: target });
   }
   c.b.addOperator({ op, version: version(op), inputs, outputs: [y], options: opts });
@@ -372,13 +387,7 @@ export function concatenation(seed: number, shapes: number[][], axis: number): T
   const ax = axis < 0 ? axis + outShape.length : axis;
   outShape[ax] = shapes.reduce((n, s) => n + s[ax], 0);
   const y = act(c.b, 'y', outShape, qx);
-  c.b.addOperator({
-    op: 'CONCATENATION',
-    version: version('CONCATENATION'),
-    inputs: ins,
-    outputs: [y],
-    options: options(G.ConcatenationOptionsT, { axis }),
-  });
+  addOp(c, 'CONCATENATION', ins, [y], options(G.ConcatenationOptionsT, { axis }));
   return finish(c, `concat_${seed}`, ins, [y]);
 }
 
@@ -400,13 +409,7 @@ export function pad(seed: number, shape: number[], pads: [number, number][], val
     qx,
   );
   if (value === undefined) {
-    c.b.addOperator({
-      op: 'PAD',
-      version: version('PAD', { maxInputRank: shape.length }),
-      inputs: [x, p],
-      outputs: [y],
-      options: options(G.PadOptionsT),
-    });
+    addOp(c, 'PAD', [x, p], [y], options(G.PadOptionsT), { maxInputRank: shape.length });
   } else {
     const v = c.b.addConstTensor({
       name: 'value',
@@ -415,13 +418,7 @@ export function pad(seed: number, shape: number[], pads: [number, number][], val
       data: Int8Array.of(value),
       quantization: qx,
     });
-    c.b.addOperator({
-      op: 'PADV2',
-      version: version('PADV2', { maxInputRank: shape.length }),
-      inputs: [x, p, v],
-      outputs: [y],
-      options: options(G.PadV2OptionsT),
-    });
+    addOp(c, 'PADV2', [x, p, v], [y], options(G.PadV2OptionsT), { maxInputRank: shape.length });
   }
   return finish(c, `pad_${seed}`, [x], [y]);
 }
@@ -430,20 +427,14 @@ export function transpose(seed: number, shape: number[], perm: number[]): TestMo
   const c = ctx(seed);
   const qx = randomQ(c.r);
   const x = act(c.b, 'x', shape, qx);
-  const p = c.b.addConstTensor({ name: 'perm', shape: [perm.length], dtype: 'int32', data: Int32Array.from(perm) });
+  const p = int32Const(c, 'perm', perm);
   const y = act(
     c.b,
     'y',
     perm.map((a) => shape[a]),
     qx,
   );
-  c.b.addOperator({
-    op: 'TRANSPOSE',
-    version: version('TRANSPOSE', { maxInputRank: shape.length }),
-    inputs: [x, p],
-    outputs: [y],
-    options: options(G.TransposeOptionsT),
-  });
+  addOp(c, 'TRANSPOSE', [x, p], [y], options(G.TransposeOptionsT), { maxInputRank: shape.length });
   return finish(c, `transpose_${seed}`, [x], [y]);
 }
 

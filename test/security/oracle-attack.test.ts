@@ -33,7 +33,6 @@ import { CompileOptions, compileModel } from '../../src/compiler/compile';
 import { TflGraph } from '../../src/compiler/tfl-graph';
 import { serialize } from '../../src/compiler/serialize';
 import { DeviceClient } from '../../src/device/client';
-import { EdgelockError } from '../../src/errors';
 import { attest } from '../../src/factory/attest';
 import { flashPackage } from '../../src/factory/flash';
 import { deriveDeviceKey } from '../../src/keys/derive';
@@ -51,6 +50,7 @@ import { graphModel } from '../helpers/build';
 import { rng } from '../helpers/rng';
 import { DEV, freshStateDir, removeRunRoot, stopAllBoards } from '../device/helpers';
 import { mnistInt8Options } from '../device/models';
+import { errorCode } from '../helpers/error-code';
 
 const ROOT = path.resolve(__dirname, '../..');
 const MASTER = createHash('sha256').update('edgelock oracle attack test master key').digest();
@@ -165,21 +165,11 @@ async function extract(client: DeviceClient, slot: number, n: number, k: number)
   return out;
 }
 
-async function errorOf(p: Promise<unknown>): Promise<string> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  if (e === undefined) return 'accepted';
-  if (e instanceof EdgelockError) return e.code;
-  throw e;
-}
-
 const sameBytes = (a: Int8Array, b: Int8Array) => a.reduce((n, v, i) => n + (v === b[i] ? 1 : 0), 0);
 
 /** The attack on one slot: every RUN must fail with one of `codes`; nothing is recovered. */
 async function attackSlot(client: DeviceClient, slot: number, v: Victim, codes: string[]): Promise<string> {
-  const code = await errorOf(
+  const code = await errorCode(
     extract(client, slot, v.n, v.k).then((got) => {
       throw new Error(`slot ${slot} answered: ${sameBytes(got, v.plain)}/${v.plain.length} plaintext bytes recovered`);
     }),
@@ -252,12 +242,12 @@ describe.each([
           entries: [{ ...v.entry, tensor: w }],
         }));
 
-        expect(await errorOf(client.loadModelDev(Buffer.from(attacker), 1 - victimSlot))).toBe('E_DEVICE_DEV_ONLY');
+        expect(await errorCode(client.loadModelDev(Buffer.from(attacker), 1 - victimSlot))).toBe('E_DEVICE_DEV_ONLY');
         const forged = encodePackage(
           { model: attacker, deviceUid: uid, version: '9.0.0', securityCounter: 1 },
           randomBytes(32),
         );
-        expect(await errorOf(flashPackage(client, forged))).toBe('E_PACKAGE_AUTH');
+        expect(await errorCode(flashPackage(client, forged))).toBe('E_PACKAGE_AUTH');
         const swapped = Buffer.concat([
           encodePackage(
             { model: attacker, deviceUid: uid, version: '1.0.0', securityCounter: 1 },
@@ -265,7 +255,7 @@ describe.each([
           ).subarray(0, -32),
           victimPkg.subarray(-32),
         ]);
-        expect(await errorOf(flashPackage(client, swapped))).toBe('E_PACKAGE_AUTH');
+        expect(await errorCode(flashPackage(client, swapped))).toBe('E_PACKAGE_AUTH');
 
         // An authentic package (only the master-key holder can make one) carrying the attacker graph, in both slots.
         const insider = pkgFor(attacker, uid, '1.0.1');
@@ -319,7 +309,7 @@ describe.each([
         const v = await victim(onnx(), 'device', uid, k0);
         const v2 = await victim(onnx(), 'device', uid, k0); // a second locked package of the same model
         const run = async (m: Uint8Array, version: string, codes: string[]) => {
-          const r = await errorOf(flashPackage(client, pkgFor(m, uid, version)));
+          const r = await errorCode(flashPackage(client, pkgFor(m, uid, version)));
           if (r !== 'accepted') {
             expect(codes).toContain(r); // refused at FLASH_END: the descriptor does not fit the model
             return;

@@ -36,7 +36,7 @@ import { lockModel } from '../../src/lock/lock-model';
 import { readOnnx, writeOnnx } from '../../src/onnx';
 import { syntheticTask } from '../../src/zoo/synthetic-task';
 import { prepareTriggers, selectedBases, VerifyRequest } from '../../src/watermark/verify';
-import { BOARD_NAMES, DEV, removeRunRoot, startTestBoard, stopAllBoards } from '../device/helpers';
+import { BOARD_NAMES, DEV, removeRunRoot, startBoardWithModel, startTestBoard, stopAllBoards } from '../device/helpers';
 import { runCli } from '../helpers/cli';
 
 const MODEL = fs.readFileSync(path.join(__dirname, 'fixtures', 'mnist-lenet-wm.tflite'));
@@ -249,14 +249,7 @@ describe('edgelock watermark verify --port (built CLI, host-sim board)', () => {
   let dir = '';
 
   beforeAll(async () => {
-    const b = await startTestBoard('host-sim', undefined, DEV);
-    port = b.port;
-    const client = await DeviceClient.open(port);
-    try {
-      await client.loadModelDev(MODEL, 1);
-    } finally {
-      await client.close(); // the CLI opens the port itself
-    }
+    port = (await startBoardWithModel(MODEL, 1)).port;
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgelock-wm-cli-'));
     fs.writeFileSync(path.join(dir, 'owner.key'), OWNER_KEY, { mode: 0o600 });
   }, 120_000);

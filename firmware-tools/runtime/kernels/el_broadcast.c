@@ -36,18 +36,38 @@ el_status el_bcast_prepare(const el_tensor *a, const el_tensor *b, const el_tens
   return EL_OK;
 }
 
+typedef struct {
+  const int8_t *a, *b;
+  int8_t *out;
+  el_binary_fn fn;
+  const void *params;
+  int32_t n, sa, sb;
+} int8_rows;
+
+static void int8_row(void *ctx, size_t oa, size_t ob, size_t o) {
+  const int8_rows *r = ctx;
+  for (int32_t j = 0; j < r->n; j++)
+    r->out[o + (size_t)j] = r->fn(r->params, r->a[oa + (size_t)j * r->sa], r->b[ob + (size_t)j * r->sb]);
+}
+
 void el_bcast_run(const el_bcast *bc, const int8_t *a, const int8_t *b, int8_t *out, el_binary_fn fn,
                   const void *params) {
+  const int last = EL_MAX_DIMS - 1;
+  int8_rows r = {a, b, out, fn, params, bc->dims[last], bc->stride_a[last], bc->stride_b[last]};
+  el_bcast_walk(bc, int8_row, &r);
+}
+
+void el_bcast_walk(const el_bcast *bc, el_bcast_row_at row, void *ctx) {
   int32_t idx[EL_MAX_DIMS] = {0};
   const int last = EL_MAX_DIMS - 1;
-  const int32_t inner = bc->dims[last], sa = bc->stride_a[last], sb = bc->stride_b[last];
-  for (uint32_t done = 0; done < bc->count; done += (uint32_t)inner) {
+  const uint32_t inner = (uint32_t)bc->dims[last];
+  for (uint32_t done = 0; done < bc->count; done += inner) {
     size_t oa = 0, ob = 0;
     for (int i = 0; i < last; i++) {
       oa += (size_t)idx[i] * (size_t)bc->stride_a[i];
       ob += (size_t)idx[i] * (size_t)bc->stride_b[i];
     }
-    for (int32_t j = 0; j < inner; j++) *out++ = fn(params, a[oa + (size_t)j * sa], b[ob + (size_t)j * sb]);
+    row(ctx, oa, ob, done);
     for (int i = last - 1; i >= 0; i--) {
       if (++idx[i] < bc->dims[i]) break;
       idx[i] = 0;

@@ -17,6 +17,12 @@ el_status el_expect_binary_int8(const el_node *n);
 /* Validates that a and b broadcast to exactly out's shape. */
 el_status el_bcast_prepare(const el_tensor *a, const el_tensor *b, const el_tensor *out, el_bcast *bc);
 
+/* The index walk of a broadcast, whatever the element type: calls row(ctx, a, b, out) for every innermost row, in
+ * output order, with the element offsets where the row starts in a, b and the output. A row is
+ * dims[EL_MAX_DIMS - 1] outputs; along it a steps by stride_a[EL_MAX_DIMS - 1], b by stride_b[EL_MAX_DIMS - 1]. */
+typedef void (*el_bcast_row_at)(void *ctx, size_t a, size_t b, size_t out);
+void el_bcast_walk(const el_bcast *bc, el_bcast_row_at row, void *ctx);
+
 typedef int8_t (*el_binary_fn)(const void *params, int32_t a, int32_t b);
 
 void el_bcast_run(const el_bcast *bc, const int8_t *a, const int8_t *b, int8_t *out, el_binary_fn fn,

@@ -28,3 +28,24 @@ el_status el_conv_multipliers(el_prepare_ctx *c, const el_tensor *in, const el_t
   }
   return EL_OK;
 }
+
+enum { OPT_PADDING = 0, OPT_STRIDE_W = 1, OPT_STRIDE_H = 2, OPT_ACTIVATION = 3 };
+
+el_status el_conv_read_options(el_prepare_ctx *c, el_conv_params **p, uint8_t *padding, uint8_t *activation) {
+  el_conv_params *d = el_alloc(c, sizeof *d);
+  EL_ENSURE(d != NULL, EL_ERR_ARENA_TOO_SMALL);
+  EL_TRY(el_fbt_u8(&c->options, OPT_PADDING, 0, padding));
+  EL_TRY(el_fbt_i32(&c->options, OPT_STRIDE_W, 0, &d->stride_w));
+  EL_TRY(el_fbt_i32(&c->options, OPT_STRIDE_H, 0, &d->stride_h));
+  EL_TRY(el_fbt_u8(&c->options, OPT_ACTIVATION, 0, activation));
+  *p = d;
+  return EL_OK;
+}
+
+el_status el_conv_requant(el_prepare_ctx *c, const el_tensor *in, const el_tensor *w, const el_tensor *out,
+                          int32_t channels, uint8_t activation, el_conv_params *p) {
+  EL_TRY(el_activation_range(activation, out, &p->act_min, &p->act_max));
+  p->in_offset = -in->zero_point;
+  p->out_offset = out->zero_point;
+  return el_conv_multipliers(c, in, w, out, channels, &p->mult, &p->shift);
+}

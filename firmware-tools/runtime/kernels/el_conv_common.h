@@ -34,4 +34,13 @@ el_status el_conv_check_weights(const el_tensor *w, const el_tensor *bias, int32
 el_status el_conv_multipliers(el_prepare_ctx *c, const el_tensor *in, const el_tensor *w, const el_tensor *out,
                               int32_t channels, int32_t **mult, int32_t **shift);
 
+/* The options CONV_2D and TRANSPOSE_CONV share (fields 0-3: padding, stride w, stride h, fused activation): `*p`
+ * allocated from the arena with its strides set; padding and activation codes returned for the caller's checks. */
+el_status el_conv_read_options(el_prepare_ctx *c, el_conv_params **p, uint8_t *padding, uint8_t *activation);
+
+/* A convolution's output requantisation in `p`: the fused activation's range, the input and output offsets and the
+ * per-channel multipliers (el_conv_multipliers). */
+el_status el_conv_requant(el_prepare_ctx *c, const el_tensor *in, const el_tensor *w, const el_tensor *out,
+                          int32_t channels, uint8_t activation, el_conv_params *p);
+
 #endif

@@ -4,14 +4,7 @@
 #include "../el_internal.h"
 #include "el_conv_common.h"
 
-enum {
-  OPT_PADDING = 0,
-  OPT_STRIDE_W = 1,
-  OPT_STRIDE_H = 2,
-  OPT_ACTIVATION = 3,
-  OPT_DILATION_W = 4,
-  OPT_DILATION_H = 5
-};
+enum { OPT_DILATION_W = 4, OPT_DILATION_H = 5 }; /* after the options el_conv_read_options reads */
 
 typedef el_conv_params conv_data;
 
@@ -27,20 +20,13 @@ static el_status prepare(el_prepare_ctx *c, el_node *n) {
   EL_ENSURE((int64_t)kh * kw * ic <= EL_MAX_ACCUMULATION, EL_ERR_LIMIT);
 
   uint8_t padding, act;
-  conv_data *d = el_alloc(c, sizeof *d);
-  EL_ENSURE(d != NULL, EL_ERR_ARENA_TOO_SMALL);
-  EL_TRY(el_fbt_u8(&c->options, OPT_PADDING, 0, &padding));
-  EL_TRY(el_fbt_i32(&c->options, OPT_STRIDE_W, 0, &d->stride_w));
-  EL_TRY(el_fbt_i32(&c->options, OPT_STRIDE_H, 0, &d->stride_h));
-  EL_TRY(el_fbt_u8(&c->options, OPT_ACTIVATION, 0, &act));
+  conv_data *d;
+  EL_TRY(el_conv_read_options(c, &d, &padding, &act));
   EL_TRY(el_fbt_i32(&c->options, OPT_DILATION_W, 1, &d->dil_w));
   EL_TRY(el_fbt_i32(&c->options, OPT_DILATION_H, 1, &d->dil_h));
   EL_TRY(el_padding(padding, in->dims[1], kh, d->stride_h, d->dil_h, out->dims[1], &d->pad_h));
   EL_TRY(el_padding(padding, in->dims[2], kw, d->stride_w, d->dil_w, out->dims[2], &d->pad_w));
-  EL_TRY(el_activation_range(act, out, &d->act_min, &d->act_max));
-  d->in_offset = -in->zero_point;
-  d->out_offset = out->zero_point;
-  EL_TRY(el_conv_multipliers(c, in, w, out, oc, &d->mult, &d->shift));
+  EL_TRY(el_conv_requant(c, in, w, out, oc, act, d));
   el_request_scratch(n, el_conv_fast_scratch(in, w, out, d));
   n->data = d;
   c->macs = (uint64_t)out->count * (uint64_t)kh * kw * ic;

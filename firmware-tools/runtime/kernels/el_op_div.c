@@ -48,29 +48,26 @@ static el_status prepare(el_prepare_ctx *c, el_node *n) {
   return EL_OK;
 }
 
-static void eval(const el_node *n) {
-  const div_data *d = n->data;
-  const el_bcast *bc = &d->bc;
-  const float *a = n->in[0]->data, *b = n->in[1]->data;
-  float *out = n->out[0]->data;
-  int32_t idx[EL_MAX_DIMS] = {0};
+typedef struct {
+  const div_data *d;
+  const float *a, *b;
+  float *out;
+} div_rows;
+
+static void div_row(void *ctx, size_t oa, size_t ob, size_t o) {
+  const div_rows *r = ctx;
+  const el_bcast *bc = &r->d->bc;
   const int last = EL_MAX_DIMS - 1;
-  const int32_t inner = bc->dims[last], sa = bc->stride_a[last], sb = bc->stride_b[last];
-  for (uint32_t done = 0; done < bc->count; done += (uint32_t)inner) {
-    size_t oa = 0, ob = 0;
-    for (int i = 0; i < last; i++) {
-      oa += (size_t)idx[i] * (size_t)bc->stride_a[i];
-      ob += (size_t)idx[i] * (size_t)bc->stride_b[i];
-    }
-    for (int32_t j = 0; j < inner; j++) {
-      const float q = a[oa + (size_t)j * sa] / b[ob + (size_t)j * sb];
-      *out++ = q < d->act_min ? d->act_min : (q > d->act_max ? d->act_max : q);
-    }
-    for (int i = last - 1; i >= 0; i--) {
-      if (++idx[i] < bc->dims[i]) break;
-      idx[i] = 0;
-    }
+  const int32_t n = bc->dims[last], sa = bc->stride_a[last], sb = bc->stride_b[last];
+  for (int32_t j = 0; j < n; j++) {
+    const float q = r->a[oa + (size_t)j * sa] / r->b[ob + (size_t)j * sb];
+    r->out[o + (size_t)j] = q < r->d->act_min ? r->d->act_min : (q > r->d->act_max ? r->d->act_max : q);
   }
+}
+
+static void eval(const el_node *n) {
+  div_rows r = {n->data, n->in[0]->data, n->in[1]->data, n->out[0]->data};
+  el_bcast_walk(&r.d->bc, div_row, &r);
 }
 
 const el_kernel el_kernel_div = {EL_OP_DIV, "DIV", 2, EL_OPT_DIV, prepare, eval};

@@ -9,8 +9,6 @@
 #include "../el_internal.h"
 #include "el_conv_common.h"
 
-enum { OPT_PADDING = 0, OPT_STRIDE_W = 1, OPT_STRIDE_H = 2, OPT_ACTIVATION = 3 };
-
 typedef el_conv_params tconv_data;
 
 static el_status prepare(el_prepare_ctx *c, el_node *n) {
@@ -32,12 +30,8 @@ static el_status prepare(el_prepare_ctx *c, el_node *n) {
   EL_ENSURE((int64_t)kh * kw * ic <= EL_MAX_ACCUMULATION, EL_ERR_LIMIT);
 
   uint8_t padding, act;
-  tconv_data *d = el_alloc(c, sizeof *d);
-  EL_ENSURE(d != NULL, EL_ERR_ARENA_TOO_SMALL);
-  EL_TRY(el_fbt_u8(&c->options, OPT_PADDING, 0, &padding));
-  EL_TRY(el_fbt_i32(&c->options, OPT_STRIDE_W, 0, &d->stride_w));
-  EL_TRY(el_fbt_i32(&c->options, OPT_STRIDE_H, 0, &d->stride_h));
-  EL_TRY(el_fbt_u8(&c->options, OPT_ACTIVATION, 0, &act));
+  tconv_data *d;
+  EL_TRY(el_conv_read_options(c, &d, &padding, &act));
   /* TFLite runtimes disagree on this newer field (the TFLite runtime of the oracle ignores it, TFLite Micro
    * clamps): refused rather than guessed. The compiler never sets it. */
   EL_ENSURE(act == 0, EL_ERR_OPTIONS);
@@ -45,10 +39,7 @@ static el_status prepare(el_prepare_ctx *c, el_node *n) {
   /* TFLite pads as the forward convolution from an output-sized input to an input-sized output */
   EL_TRY(el_padding(padding, out->dims[1], kh, d->stride_h, 1, in->dims[1], &d->pad_h));
   EL_TRY(el_padding(padding, out->dims[2], kw, d->stride_w, 1, in->dims[2], &d->pad_w));
-  EL_TRY(el_activation_range(act, out, &d->act_min, &d->act_max));
-  d->in_offset = -in->zero_point;
-  d->out_offset = out->zero_point;
-  EL_TRY(el_conv_multipliers(c, in, w, out, oc, &d->mult, &d->shift));
+  EL_TRY(el_conv_requant(c, in, w, out, oc, act, d));
   n->data = d;
   c->macs = (uint64_t)in->count * (uint64_t)kh * kw * oc;
   return EL_OK;

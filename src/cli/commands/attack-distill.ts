@@ -27,19 +27,23 @@ import { Victim, boardVictim, fileVictim } from '../../attack/victim';
 import { printJson } from '../output';
 import { keyMaterialFromFlags } from './key-flags';
 
+/** What the flags of the extraction attack are when not given (help prints them). */
+export const DISTILL_CLI_DEFAULTS = { queries: 6000, ownerCalib: 500 };
+
+/** The `attack` flags as commander parsed them (src/cli/option-parsers.ts). */
 export interface DistillFlags {
   data?: string;
   labels?: string;
-  test?: string;
+  test: string;
   testLabels?: string;
-  testLimit?: string;
-  epochs?: string;
-  seed?: string;
-  queries?: string;
-  temperature?: string;
+  testLimit?: number;
+  epochs?: number;
+  seed: number;
+  queries?: number;
+  temperature?: number;
   arch?: string;
   port?: string;
-  slot?: string;
+  slot?: number;
   key?: string;
   deviceUid?: string;
   owner?: string;
@@ -47,10 +51,10 @@ export interface DistillFlags {
   params?: string;
   base?: string;
   null?: string;
-  alpha?: string;
-  ownerCalib?: string;
-  threads?: string;
-  lr?: string;
+  alpha?: number;
+  ownerCalib?: number;
+  threads?: number;
+  lr?: number;
   output?: string;
   json?: boolean;
 }
@@ -77,22 +81,6 @@ export const DISTILL_ONLY_FLAGS: (keyof DistillFlags)[] = [
 ];
 
 const LABEL_KINDS: LabelKind[] = ['hard', 'soft'];
-
-function int(flag: string, v: string | undefined, min: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min)
-    throw new EdgelockError('E_USAGE', `${flag} must be an integer ≥ ${min}, got '${v}'`);
-  return n;
-}
-
-function positive(flag: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!(Number.isFinite(n) && n > 0))
-    throw new EdgelockError('E_USAGE', `${flag} must be a positive number, got '${v}'`);
-  return n;
-}
 
 function labelledOrNot(spec: string, labelsFile: string | undefined, what: string, limit?: number): LabelledData {
   const ds = loadDataset(spec);
@@ -133,8 +121,7 @@ function ownershipInputs(
 ): { inputs: OwnershipInputs; triggerBases: number[] } {
   if ((f.owner === undefined) !== (f.ownerKey === undefined))
     throw new EdgelockError('E_USAGE', '--owner <id> and --owner-key <keyfile> go together');
-  const alpha = f.alpha === undefined ? DEFAULT_ALPHA : Number(f.alpha);
-  if (!(alpha > 0 && alpha < 1)) throw new EdgelockError('E_USAGE', `--alpha must be in (0, 1), got '${f.alpha}'`);
+  const alpha = f.alpha ?? DEFAULT_ALPHA;
   const signature = f.owner ? ownerSignature(readKeyFile(f.ownerKey!), f.owner) : undefined;
   const watermark = watermarkRecord(f, file, bytes);
   const inputs: OwnershipInputs = { alpha, ...(signature ? { signature } : {}), ...(watermark ? { watermark } : {}) };
@@ -168,14 +155,8 @@ export async function distillAction(file: string | undefined, f: DistillFlags): 
     throw new EdgelockError('E_USAGE', `--labels must be hard or soft for the extraction attack, got '${f.labels}'`);
   if (f.temperature !== undefined && labels !== 'soft')
     throw new EdgelockError('E_USAGE', '--temperature applies to --labels soft');
-  const queries = int('--queries', f.queries, 1) ?? 6000;
-  const temperature = positive('--temperature', f.temperature);
-  const epochs = int('--epochs', f.epochs, 1);
-  const seed = int('--seed', f.seed ?? '1', 0)!;
-  const threads = int('--threads', f.threads, 1);
-  const lr = positive('--lr', f.lr);
-  const slot = int('--slot', f.slot, 0);
-  const calib = int('--owner-calib', f.ownerCalib ?? '500', 0)!;
+  const { temperature, epochs, seed, threads, lr, slot } = f;
+  const calib = f.ownerCalib ?? DISTILL_CLI_DEFAULTS.ownerCalib;
   checkOutputPaths(
     [f.output],
     [file, f.key, f.ownerKey, f.params, f.data, f.test, f.testLabels, f.base, f.arch === 'same' ? undefined : f.arch],
@@ -186,9 +167,9 @@ export async function distillAction(file: string | undefined, f: DistillFlags): 
   const poolSet = loadDataset(f.data ?? 'mnist-train');
   const poolLabels = poolSet.labels ?? new Uint8Array(poolSet.count).fill(255);
   const pool: LabelledData = { x: poolSet.data, labels: poolLabels, count: poolSet.count };
-  const test = labelledOrNot(f.test ?? 'mnist-test', f.testLabels, 'test data', int('--test-limit', f.testLimit, 1));
+  const test = labelledOrNot(f.test, f.testLabels, 'test data', f.testLimit);
   const options: ExtractionOptions = {
-    queries,
+    queries: f.queries ?? DISTILL_CLI_DEFAULTS.queries,
     labels,
     ...(temperature !== undefined ? { temperature } : {}),
     arch: f.arch ?? 'same',

@@ -15,27 +15,15 @@ import { loadOnnxFile } from '../../formats/load';
 import { printJson } from '../output';
 import { DISTILL_ONLY_FLAGS, DistillFlags, distillAction } from './attack-distill';
 import { formatTable } from '../../text/table';
+import { DEFAULT_ALPHA } from '../../watermark/score';
+import { DEFAULT_TEMPERATURE } from '../../attack/distill';
+import { fraction, integer, nonNegativeInt, openUnit, positiveInt, positiveNumber } from '../option-parsers';
+import { DISTILL_CLI_DEFAULTS } from './attack-distill';
 
 interface AttackFlags extends DistillFlags {
-  data?: string;
-  labels?: string;
-  fraction?: string;
-  test?: string;
-  testLabels?: string;
-  testLimit?: string;
-  epochs?: string;
-  seed?: string;
+  fraction?: number;
   only?: string;
-  scratchSeeds?: string;
-  json?: boolean;
-}
-
-function positiveInt(flag: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1)
-    throw new EdgelockError('E_USAGE', `${flag} must be a positive integer, got '${v}'`);
-  return n;
+  scratchSeeds: number;
 }
 
 const pct = (a: number) => `${(a * 100).toFixed(2)}%`;
@@ -70,22 +58,35 @@ export function register(program: Command): Command {
     )
     .option('--data <data>', "the attacker's labelled training pool: mnist-train or a float32 .npy")
     .option('--labels <file>', 'labels for .npy training data; with --only distill: hard or soft (default hard)')
-    .option('--fraction <f>', 'fraction of the training pool the attacker has, in (0, 1]')
-    .option('--test <data>', 'held-out data to score attacks on (default mnist-test)', 'mnist-test')
+    .option('--fraction <f>', 'fraction of the training pool the attacker has, in (0, 1]', fraction)
+    .option('--test <data>', 'held-out data to score attacks on', 'mnist-test')
     .option('--test-labels <file>', 'labels for .npy test data')
-    .option('--test-limit <n>', 'score on the first n test samples only')
-    .option('--epochs <n>', 'training epochs of the training-based attacks (default: scaled to the data, 5..50)')
-    .option('--seed <n>', 'seed of the data subset and every attack', '1')
-    .option('--scratch-seeds <k>', 'from-scratch runs with independent seeds averaged into the yardstick', '1')
+    .option('--test-limit <n>', 'score on the first n test samples only', positiveInt)
+    .option(
+      '--epochs <n>',
+      'training epochs of the training-based attacks (default: scaled to the data, 5..50)',
+      positiveInt,
+    )
+    .option('--seed <n>', 'seed of the data subset and every attack', integer, 1)
+    .option(
+      '--scratch-seeds <k>',
+      'from-scratch runs with independent seeds averaged into the yardstick',
+      positiveInt,
+      1,
+    )
     .option(
       '--only <names>',
       `comma-separated attacks to run (the yardstick always runs): ${ATTACKS.map((a) => a.name).join(', ')}; or distill (model extraction, alone)`,
     )
-    .option('--queries <n>', 'distill: queries the attacker spends (default 6000)')
-    .option('--temperature <T>', 'distill: temperature of soft labels (default 4)')
+    .option(
+      '--queries <n>',
+      `distill: queries the attacker spends (default ${DISTILL_CLI_DEFAULTS.queries})`,
+      positiveInt,
+    )
+    .option('--temperature <T>', `distill: temperature of soft labels (default ${DEFAULT_TEMPERATURE})`, positiveNumber)
     .option('--arch <arch>', "distill: the copy's architecture: same, a zoo model name or an .onnx file (default same)")
     .option('--port <port>', 'distill: query a board over the serial protocol instead of the file')
-    .option('--slot <n>', "distill: the board's model slot (default: its active one)")
+    .option('--slot <n>', "distill: the board's model slot (default: its active one)", nonNegativeInt)
     .option('--key <keyfile>', 'distill: master key to unlock a locked victim file (as a genuine board runs it)')
     .option('--device-uid <uid>', 'distill: device uid for a device-bound lock')
     .option('--owner <id>', 'distill: owner id for the ownership checks on the copy')
@@ -96,13 +97,14 @@ export function register(program: Command): Command {
       '--null <file|rate>',
       "distill: the watermark's null match rate (default: calibrated file beside the model, else 1/C)",
     )
-    .option('--alpha <a>', 'distill: significance level of the ownership checks (default 1e-6)')
+    .option('--alpha <a>', `distill: significance level of the ownership checks (default ${DEFAULT_ALPHA})`, openUnit)
     .option(
       '--owner-calib <n>',
-      "distill: the owner's calibration samples, the first n of --data, not queried (default 500)",
+      `distill: the owner's calibration samples, the first n of --data, not queried (default ${DISTILL_CLI_DEFAULTS.ownerCalib})`,
+      nonNegativeInt,
     )
-    .option('--threads <n>', 'distill: training threads')
-    .option('--lr <r>', 'distill: SGD learning rate (default 0.05; soft labels 0.05 / T)')
+    .option('--threads <n>', 'distill: training threads', positiveInt)
+    .option('--lr <r>', 'distill: SGD learning rate (default 0.05; soft labels 0.05 / T)', positiveNumber)
     .option('-o, --output <copy.onnx>', 'distill: write the stolen copy')
     .option('--json', 'print one JSON object')
     .action(async (file: string | undefined, flags: AttackFlags) => {
@@ -113,7 +115,7 @@ export function register(program: Command): Command {
             '--only distill runs alone (the lock attacks need --fraction, not a victim)',
           );
         for (const flag of ['fraction', 'scratchSeeds'] as const)
-          if (flags[flag] !== undefined && !(flag === 'scratchSeeds' && flags[flag] === '1'))
+          if (flags[flag] !== undefined && !(flag === 'scratchSeeds' && flags[flag] === 1))
             throw new EdgelockError(
               'E_USAGE',
               `--${flag === 'fraction' ? 'fraction' : 'scratch-seeds'} does not apply to --only distill`,
@@ -129,27 +131,19 @@ export function register(program: Command): Command {
       if (!file) throw new EdgelockError('E_USAGE', 'missing the locked model to attack');
       if (!flags.data) throw new EdgelockError('E_USAGE', 'missing --data <train npy|mnist-train>');
       if (flags.fraction === undefined) throw new EdgelockError('E_USAGE', 'missing --fraction <f>');
-      const fraction = Number(flags.fraction);
-      const seed = Number(flags.seed ?? 1);
-      if (!Number.isInteger(seed)) throw new EdgelockError('E_USAGE', `--seed must be an integer, got '${flags.seed}'`);
       const only = flags.only
         ?.split(',')
         .map((s) => s.trim())
         .filter(Boolean);
       for (const name of only ?? [])
         if (!ATTACKS.some((a) => a.name === name)) throw new EdgelockError('E_USAGE', `unknown attack '${name}'`);
-      const epochs = positiveInt('--epochs', flags.epochs);
-      const scratchSeeds = positiveInt('--scratch-seeds', flags.scratchSeeds) ?? 1;
+      const { epochs, scratchSeeds } = flags;
       const model = loadOnnxFile(file);
       const train = loadLabelledSet(flags.data, flags.labels);
-      const test = loadLabelledSet(
-        flags.test ?? 'mnist-test',
-        flags.testLabels,
-        positiveInt('--test-limit', flags.testLimit),
-      );
+      const test = loadLabelledSet(flags.test, flags.testLabels, flags.testLimit);
       const report = runAttacks(model, train, test, {
-        fraction,
-        seed,
+        fraction: flags.fraction,
+        seed: flags.seed,
         budget: { ...(epochs ? { epochs } : {}), scratchSeeds },
         only,
         onRow: flags.json

@@ -28,7 +28,7 @@ import { humanBytes } from '../../text/bytes';
 import { formatShape } from '../../text/shape';
 import { formatTable } from '../../text/table';
 import { parseInputShapes } from '../../ir/pin-inputs';
-import { collect } from '../repeatable';
+import { collect } from '../option-parsers';
 import { checkOutputPaths } from '../../formats/output-guard';
 
 interface CompileFlags {

@@ -7,6 +7,7 @@
  *   an int8 input is sent as is; prints raw int8 and dequantised outputs and the invoke's cycle count.
  */
 import { Command } from 'commander';
+import { intRange } from '../option-parsers';
 import { withDevice } from '../../device';
 import { EdgelockError } from '../../errors';
 import { readNpy } from '../../data/npy';
@@ -18,17 +19,8 @@ import { printJson } from '../output';
 import { humanBytes } from '../../text/bytes';
 import { formatTable } from '../../text/table';
 
-function requirePort(port: string | undefined): string {
-  if (!port) throw new EdgelockError('E_USAGE', 'missing --port <serial port> (see `edgelock board start`)');
-  return port;
-}
-
-function parseSlot(v: string): number {
-  const slot = Number(v);
-  if (!Number.isInteger(slot) || slot < 0 || slot >= LIMITS.modelSlots)
-    throw new EdgelockError('E_USAGE', `--slot must be 0..${LIMITS.modelSlots - 1}`);
-  return slot;
-}
+const PORT_HELP = 'serial port of the board (see `edgelock board start`)';
+const parseSlot = intRange(0, LIMITS.modelSlots - 1);
 
 function runJson(r: RunResult): unknown {
   return {
@@ -51,10 +43,10 @@ export function register(program: Command): Command {
   device
     .command('info')
     .description('board name, firmware version, unique id, key and model slots')
-    .option('--port <path>', 'serial port of the board')
+    .requiredOption('--port <path>', PORT_HELP)
     .option('--json', 'print one JSON object')
-    .action(async (f: { port?: string; json?: boolean }) => {
-      const info = await withDevice(requirePort(f.port), (c) => c.info());
+    .action(async (f: { port: string; json?: boolean }) => {
+      const info = await withDevice(f.port, (c) => c.info());
       if (f.json) {
         printJson(info);
         return;
@@ -88,14 +80,14 @@ export function register(program: Command): Command {
     .description(
       'DEVELOPMENT ONLY: upload a compiled model into a slot without a package (no authentication; only a board started with --flavour dev accepts it, and it never unseals a locked model)',
     )
-    .option('--port <path>', 'serial port of the board')
-    .option('--slot <n>', `model slot (0..${LIMITS.modelSlots - 1})`, '0')
+    .requiredOption('--port <path>', PORT_HELP)
+    .option('--slot <n>', `model slot (0..${LIMITS.modelSlots - 1})`, parseSlot, 0)
     .option('--json', 'print one JSON object')
-    .action(async (model: string, f: { port?: string; slot: string; json?: boolean }) => {
-      const slot = parseSlot(f.slot);
+    .action(async (model: string, f: { port: string; slot: number; json?: boolean }) => {
+      const slot = f.slot;
       const bytes = Buffer.from(readFileBytes(model));
       const t0 = Date.now();
-      const r = await withDevice(requirePort(f.port), (c) => c.loadModelDev(bytes, slot));
+      const r = await withDevice(f.port, (c) => c.loadModelDev(bytes, slot));
       const seconds = (Date.now() - t0) / 1000;
       if (f.json) printJson({ port: f.port, slot, bytes: bytes.length, sha256: r.sha256, chunks: r.chunks, seconds });
       else
@@ -106,16 +98,21 @@ export function register(program: Command): Command {
   device
     .command('run')
     .description("run the slot's model once on the board: raw int8 and dequantised outputs, cycles of the invoke")
-    .option('--port <path>', 'serial port of the board')
-    .option('--input <file.npy>', 'input tensor: float32 (quantised with the model input scale/zero point) or int8')
-    .option('--slot <n>', `model slot (0..${LIMITS.modelSlots - 1}; default: the active package's slot, else 0)`)
+    .requiredOption('--port <path>', PORT_HELP)
+    .requiredOption(
+      '--input <file.npy>',
+      'input tensor: float32 (quantised with the model input scale/zero point) or int8',
+    )
+    .option(
+      '--slot <n>',
+      `model slot (0..${LIMITS.modelSlots - 1}; default: the active package's slot, else 0)`,
+      parseSlot,
+    )
     .option('--json', 'print {outputs:[{shape,int8,values,scale,zeroPoint}], cycles}')
-    .action(async (f: { port?: string; input?: string; slot?: string; json?: boolean }) => {
-      const given = f.slot === undefined ? undefined : parseSlot(f.slot);
-      if (!f.input) throw new EdgelockError('E_USAGE', 'missing --input <file.npy>');
+    .action(async (f: { port: string; input: string; slot?: number; json?: boolean }) => {
       const file = f.input;
-      const r = await withDevice(requirePort(f.port), async (c) => {
-        const slot = given ?? (await c.info()).package?.activeSlot ?? 0;
+      const r = await withDevice(f.port, async (c) => {
+        const slot = f.slot ?? (await c.info()).package?.activeSlot ?? 0;
         const io = await c.modelIo(slot);
         if (io.inputs.length !== 1)
           throw new EdgelockError(

@@ -22,14 +22,9 @@ import { readOnnx } from '../../onnx/reader';
 import { writeOnnx } from '../../onnx/writer';
 import { formatTable } from '../../text/table';
 import { printJson } from '../output';
-
-function num(v: string | undefined, flag: string, fallback: number, integer = false): number {
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
-    throw new EdgelockError('E_USAGE', `${flag} needs a positive ${integer ? 'integer' : 'number'}, got '${v}'`);
-  return n;
-}
+import { collect, intRange, openUnit, positiveInt, positiveNumber } from '../option-parsers';
+import { LIMITS } from '../../protocol/definition';
+import { DEFAULT_ALPHA } from '../../watermark/score';
 
 function labelled(spec: string) {
   const d = loadDataset(spec);
@@ -38,30 +33,29 @@ function labelled(spec: string) {
 }
 
 interface CreateFlags {
-  output?: string;
+  output: string;
   data: string;
   seeds: string;
   architecture: string[];
-  surrogates?: string;
-  references?: string;
-  calibration?: string;
-  surrogateSamples?: string;
-  surrogateEpochs?: string;
-  referenceSamples?: string;
-  referenceEpochs?: string;
-  count?: string;
-  candidates?: string;
-  epsilon?: string;
-  steps?: string;
-  refWeight?: string;
-  seed?: string;
-  threads?: string;
+  surrogates: number;
+  references: number;
+  calibration: number;
+  surrogateSamples: number;
+  surrogateEpochs: number;
+  referenceSamples: number;
+  referenceEpochs: number;
+  count: number;
+  candidates: number;
+  epsilon: number;
+  steps: number;
+  refWeight: number;
+  seed: number;
+  threads?: number;
   cache?: string;
   json?: boolean;
 }
 
 async function createAction(input: string, f: CreateFlags): Promise<void> {
-  if (!f.output) throw new EdgelockError('E_USAGE', 'missing -o <fingerprint.json>');
   checkOutputPaths([f.output], [input, ...f.architecture]);
   const ownerBytes = readFileBytes(input);
   const owner = readOnnx(ownerBytes, input);
@@ -78,25 +72,19 @@ async function createAction(input: string, f: CreateFlags): Promise<void> {
     architectures,
     pool: labelled(f.data),
     seeds: labelled(f.seeds),
-    surrogates: num(f.surrogates, '--surrogates', 4, true),
-    references: num(f.references, '--references', 4, true),
-    calibration: num(f.calibration, '--calibration', 4, true),
-    surrogateBudget: {
-      samples: num(f.surrogateSamples, '--surrogate-samples', 10000, true),
-      epochs: num(f.surrogateEpochs, '--surrogate-epochs', 5, true),
-    },
-    referenceBudget: {
-      samples: num(f.referenceSamples, '--reference-samples', 20000, true),
-      epochs: num(f.referenceEpochs, '--reference-epochs', 3, true),
-    },
-    count: num(f.count, '--count', 200, true),
-    candidates: num(f.candidates, '--candidates', 1000, true),
-    epsilon: num(f.epsilon, '--epsilon', 0.2),
-    steps: num(f.steps, '--steps', 30, true),
-    refWeight: num(f.refWeight, '--ref-weight', 2),
+    surrogates: f.surrogates,
+    references: f.references,
+    calibration: f.calibration,
+    surrogateBudget: { samples: f.surrogateSamples, epochs: f.surrogateEpochs },
+    referenceBudget: { samples: f.referenceSamples, epochs: f.referenceEpochs },
+    count: f.count,
+    candidates: f.candidates,
+    epsilon: f.epsilon,
+    steps: f.steps,
+    refWeight: f.refWeight,
     range: [0, 1],
-    seed: num(f.seed, '--seed', 1, true),
-    threads: f.threads === undefined ? undefined : num(f.threads, '--threads', 1, true),
+    seed: f.seed,
+    threads: f.threads,
     train: cache
       ? async (key, make) => {
           const file = path.join(cache, `${key}.onnx`);
@@ -129,8 +117,8 @@ async function createAction(input: string, f: CreateFlags): Promise<void> {
 interface VerifyFlags {
   model?: string;
   port?: string;
-  slot?: string;
-  alpha?: string;
+  slot?: number;
+  alpha?: number;
   json?: boolean;
 }
 
@@ -152,10 +140,8 @@ export async function fingerprintOnFile(file: string, bytes: Uint8Array, fpFile:
 async function verifyAction(fpFile: string, f: VerifyFlags): Promise<void> {
   if (!f.model === !f.port) throw new EdgelockError('E_USAGE', 'give one of --model <file> or --port <serial port>');
   if (f.slot !== undefined && !f.port) throw new EdgelockError('E_USAGE', '--slot needs --port <p>');
-  const alpha = f.alpha === undefined ? undefined : Number(f.alpha);
-  if (alpha !== undefined && !(alpha > 0 && alpha < 1))
-    throw new EdgelockError('E_USAGE', `--alpha must be in (0, 1), got '${f.alpha}'`);
-  const slot = f.slot === undefined ? 0 : num(f.slot, '--slot', 0, true);
+  const { alpha } = f;
+  const slot = f.slot ?? 0;
   const r: FingerprintReport = f.port
     ? await fingerprintOnPort(f.port, slot, fpFile, alpha)
     : await fingerprintOnFile(f.model!, readFileBytes(f.model!), fpFile, alpha);
@@ -170,29 +156,29 @@ export function register(program: Command): Command {
     .description('ownership evidence that survives distillation: conferrable adversarial examples');
   fp.command('create <owner.onnx>')
     .description("craft inputs whose label copies distilled from the owner's model share and independent models do not")
-    .option('-o, --output <fp.json>', 'the fingerprint file to write')
+    .requiredOption('-o, --output <fp.json>', 'the fingerprint file to write')
     .option('--data <data>', "labelled training pool (surrogates' queries, references' training data)", 'mnist-train')
     .option('--seeds <data>', 'labelled held-out samples to craft from', 'mnist-test')
     .option(
       '--architecture <other.onnx>',
       'another architecture for surrogates and references (repeatable; the owner’s is always used)',
-      (v: string, acc: string[]) => [...acc, v],
+      collect,
       [] as string[],
     )
-    .option('--surrogates <n>', 'surrogates distilled from the owner (default 4)')
-    .option('--references <n>', 'independent models used in crafting (default 4)')
-    .option('--calibration <n>', 'further independent models that measure the null rate (default 4)')
-    .option('--surrogate-samples <n>', 'queries per surrogate (default 10000)')
-    .option('--surrogate-epochs <n>', 'epochs per surrogate (default 5)')
-    .option('--reference-samples <n>', 'training samples per independent model (default 20000)')
-    .option('--reference-epochs <n>', 'epochs per independent model (default 3)')
-    .option('--count <n>', 'fingerprint inputs (default 200)')
-    .option('--candidates <n>', 'seed samples crafted (default 1000)')
-    .option('--epsilon <e>', 'L∞ radius of the perturbation (default 0.2)')
-    .option('--steps <n>', 'crafting steps (default 30)')
-    .option('--ref-weight <w>', "weight of the references' term (default 2)")
-    .option('--seed <n>', 'training seed (default 1)')
-    .option('--threads <n>', 'training threads')
+    .option('--surrogates <n>', 'surrogates distilled from the owner', positiveInt, 4)
+    .option('--references <n>', 'independent models used in crafting', positiveInt, 4)
+    .option('--calibration <n>', 'further independent models that measure the null rate', positiveInt, 4)
+    .option('--surrogate-samples <n>', 'queries per surrogate', positiveInt, 10000)
+    .option('--surrogate-epochs <n>', 'epochs per surrogate', positiveInt, 5)
+    .option('--reference-samples <n>', 'training samples per independent model', positiveInt, 20000)
+    .option('--reference-epochs <n>', 'epochs per independent model', positiveInt, 3)
+    .option('--count <n>', 'fingerprint inputs', positiveInt, 200)
+    .option('--candidates <n>', 'seed samples crafted', positiveInt, 1000)
+    .option('--epsilon <e>', 'L∞ radius of the perturbation', positiveNumber, 0.2)
+    .option('--steps <n>', 'crafting steps', positiveInt, 30)
+    .option('--ref-weight <w>', "weight of the references' term", positiveNumber, 2)
+    .option('--seed <n>', 'training seed', positiveInt, 1)
+    .option('--threads <n>', 'training threads', positiveInt)
     .option('--cache <dir>', 'keep the trained models in this folder and reuse them')
     .option('--json', 'print one JSON object')
     .action(createAction);
@@ -200,8 +186,8 @@ export function register(program: Command): Command {
     .description('query a suspect model (file or board) on the fingerprint; exact binomial p-value and verdict')
     .option('--model <file>', 'the suspect model: ONNX or TFLite')
     .option('--port <port>', 'the suspect board: its installed model answers through RUN')
-    .option('--slot <n>', 'with --port: the model slot (default 0)')
-    .option('--alpha <a>', 'p-value threshold (default: the one in the file, 1e-6)')
+    .option('--slot <n>', 'with --port: the model slot (default 0)', intRange(0, LIMITS.modelSlots - 1))
+    .option('--alpha <a>', `p-value threshold (default: the one in the file, ${DEFAULT_ALPHA})`, openUnit)
     .option('--json', 'print one JSON object')
     .action(verifyAction);
   return fp;

@@ -6,12 +6,12 @@
  */
 import { Command } from 'commander';
 import { withDevice } from '../../device/client';
-import { EdgelockError } from '../../errors';
 import { FlashResult, flashPort } from '../../factory/flash';
 import { checkFlashPlan, packageFor } from '../../factory/flash-plan';
-import { collectPorts, exitCodeFor, runOnBoards } from '../../factory/multi-board';
+import { exitCodeFor, runOnBoards } from '../../factory/multi-board';
 import { readFileBytes } from '../../formats/load';
 import { DecodedPackage, decodePackage } from '../../package/decode';
+import { collectList } from '../option-parsers';
 
 interface Flags {
   port: string[];
@@ -40,16 +40,13 @@ export function register(program: Command): Command {
     .description(
       'upload authenticated packages (.elp) to boards: verified and activated by each board, resumable, skipped when already active',
     )
-    .option(
+    .requiredOption(
       '--port <path>',
       'serial port of a board (repeat for several boards, flashed concurrently)',
-      collectPorts,
-      [],
+      collectList,
     )
     .option('--json', 'one JSON object per line per event')
     .action(async (files: string[], f: Flags) => {
-      if (f.port.length === 0)
-        throw new EdgelockError('E_USAGE', 'missing --port <serial port> (repeat it for several boards)');
       const packages: Loaded[] = files.map((file) => {
         const bytes = readFileBytes(file);
         return { file, bytes, pkg: decodePackage(bytes, file) };

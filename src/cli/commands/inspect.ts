@@ -6,7 +6,7 @@ import { formatOnnxReport, graphDump, inspectOnnx } from '../../inspect/onnx';
 import { readOnnx } from '../../onnx/reader';
 import { printJson } from '../output';
 import { parseInputShapes } from '../../ir/pin-inputs';
-import { collect } from '../repeatable';
+import { collect } from '../option-parsers';
 import { INSPECTORS } from '../../inspect/registry';
 
 interface InspectOptions {

@@ -4,6 +4,7 @@
  */
 import * as os from 'os';
 import { Command } from 'commander';
+import { DEFAULT_PREVIOUS_COUNTER } from '../../package/security-counter';
 import { FactoryDb, dbSpec } from '../../factory/db';
 import { defaultOperator } from '../../factory/provision';
 import { recordPackageTrace } from '../../factory/trace-log';
@@ -54,7 +55,7 @@ export function register(program: Command): Command {
     )
     .option(
       '--previous-counter <n>',
-      "the counter of the fleet's current package (default 0): jumps are measured from it",
+      `the counter of the fleet's current package (default ${DEFAULT_PREVIOUS_COUNTER}): jumps are measured from it`,
     )
     .option('--allow-counter-jump', `allow a counter more than ${COUNTER_JUMP_LIMIT} above the previous one`)
     .option(

@@ -9,10 +9,11 @@ import { Command } from 'commander';
 import * as os from 'os';
 import { EdgelockError } from '../../errors';
 import { FactoryDb, dbSpec } from '../../factory/db';
-import { collectPorts, exitCodeFor } from '../../factory/multi-board';
+import { DEFAULT_RETRY_MS } from '../../factory/db-postgres';
+import { exitCodeFor } from '../../factory/multi-board';
 import { defaultOperator, provision, typedConfirmation } from '../../factory/provision';
 import { readKeyFile } from '../../keys/key-file';
-import { nonNegativeNumber } from '../option-parsers';
+import { collectList, nonNegativeNumber } from '../option-parsers';
 
 interface Flags {
   port: string[];
@@ -32,11 +33,10 @@ export function register(program: Command): Command {
     .description(
       "write each board's device key once (derived from the master key and its unique id), verify it by key-check value, record everything in the factory database",
     )
-    .option(
+    .requiredOption(
       '--port <path>',
       'serial port of a board (repeat for several boards, handled concurrently)',
-      collectPorts,
-      [],
+      collectList,
     )
     .requiredOption('--master-key <file>', 'the vendor master key file (edgelock keygen)')
     .option(
@@ -49,14 +49,12 @@ export function register(program: Command): Command {
       '--db-retry <seconds>',
       'PostgreSQL: how long to retry while the server cannot be reached before stopping',
       nonNegativeNumber,
-      30,
+      DEFAULT_RETRY_MS / 1000,
     )
     .option('--dry-run', 'show what would be written and record it as a dry run; write nothing')
     .option('--yes', 'skip the typed confirmation')
     .option('--json', 'one JSON object per line per event')
     .action(async (f: Flags) => {
-      if (f.port.length === 0)
-        throw new EdgelockError('E_USAGE', 'missing --port <serial port> (repeat it for several boards)');
       const spec = dbSpec(f.db);
       const retryS = f.dbRetry;
       const interactive = !f.yes && !f.dryRun;

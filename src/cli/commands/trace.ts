@@ -20,27 +20,26 @@ import { DEFAULT_TRACE_PARAMS, TraceParams } from '../../trace/params';
 import { BlackBoxSource, TraceResult, traceLeak } from '../../trace/trace';
 import { boardVictim, fileVictim } from '../../trace/victims';
 import { printJson } from '../output';
+import { fraction, intRange } from '../option-parsers';
 
 interface TraceFlags {
-  base?: string;
-  key?: string;
+  base: string;
+  key: string;
   db?: string;
   devices?: string;
   model?: string;
   port?: string;
   blackBox?: boolean;
   probes: string;
-  queries: string;
+  queries: number;
   hardLabels?: boolean;
-  alpha: string;
+  alpha: number;
   json?: boolean;
 }
 
-function positive(text: string, what: string, max = Infinity): number {
-  const v = Number(text);
-  if (!Number.isFinite(v) || v <= 0 || v > max) throw new EdgelockError('E_USAGE', `${what} must be in (0, ${max}]`);
-  return v;
-}
+/** What the black-box and verdict flags are when not given (help prints them). */
+export const TRACE_CLI_DEFAULTS = { queries: 300, alpha: 1e-6 };
+const MAX_QUERIES = 100000;
 
 function pText(r: TraceResult): string {
   const l = log10FamilyP(r.best.z, r.candidates);
@@ -51,28 +50,38 @@ export function register(program: Command): Command {
   return program
     .command('trace')
     .description('name the board a leaked model came from (per-device trace codes; white-box or black-box)')
-    .option('--base <model.tflite>', 'the compiled model the packages were built from (sealed or plain)')
-    .option('--key <keyfile>', 'the vendor master key (the trace key derives from it; it unseals sealed models)')
+    .requiredOption('--base <model.tflite>', 'the compiled model the packages were built from (sealed or plain)')
+    .requiredOption(
+      '--key <keyfile>',
+      'the vendor master key (the trace key derives from it; it unseals sealed models)',
+    )
     .option('--db <factory db>', 'candidates: the boards with fingerprinted packages in this factory database')
     .option('--devices <file>', 'candidates: device uids, one per line (hex)')
     .option('--model <leaked.tflite>', 'the leaked model (white-box: its weights are read)')
     .option('--black-box', 'run --model as a black box (its answers only)')
     .option('--port <port>', 'query a board over the serial protocol (black-box)')
     .option('--probes <data>', 'black-box probe inputs: a float32 .npy or a named dataset', 'mnist-test')
-    .option('--queries <n>', 'black-box: how many probes to query', '300')
+    .option(
+      '--queries <n>',
+      `black-box: how many probes to query (at most ${MAX_QUERIES})`,
+      intRange(1, MAX_QUERIES),
+      TRACE_CLI_DEFAULTS.queries,
+    )
     .option('--hard-labels', 'black-box: use only the arg-max of each answer')
-    .option('--alpha <p>', 'name a board only when the chance an innocent one scores as high is at most this', '1e-6')
+    .option(
+      '--alpha <p>',
+      'name a board only when the chance an innocent one scores as high is at most this',
+      fraction,
+      TRACE_CLI_DEFAULTS.alpha,
+    )
     .option('--json', 'print one JSON object')
     .action(async (f: TraceFlags) => {
-      if (!f.base)
-        throw new EdgelockError('E_USAGE', 'missing --base <model.tflite> (the compile the packages were built from)');
-      if (!f.key) throw new EdgelockError('E_USAGE', 'missing --key <master keyfile>');
       if (!f.model && !f.port)
         throw new EdgelockError('E_USAGE', 'give the leaked model (--model) or a board (--port)');
       if (f.model && f.port) throw new EdgelockError('E_USAGE', '--model and --port exclude each other');
       if (!f.db && !f.devices)
         throw new EdgelockError('E_TRACE_CANDIDATES', 'missing --db <factory db> or --devices <file>');
-      const alpha = positive(f.alpha, '--alpha', 1);
+      const alpha = f.alpha;
       const base = readFileBytes(f.base);
       const master = readKeyFile(f.key);
       try {
@@ -93,7 +102,7 @@ export function register(program: Command): Command {
         if (!blackBox) {
           result = await traceLeak({ base, master, uids, params, alpha, leaked: readFileBytes(f.model!) });
         } else {
-          const queries = Math.floor(positive(f.queries, '--queries', 100000));
+          const queries = f.queries;
           const info = readTflite(base);
           const sg = info.subgraphs[0];
           const set = loadLabelledSet(f.probes, undefined, queries);

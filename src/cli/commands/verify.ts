@@ -15,7 +15,7 @@ import { withDevice } from '../../device/client';
 import { EdgelockError } from '../../errors';
 import { watermarkParams } from '../../factory/attest-owner';
 import { OwnerSetup, verdictSummary, verifyBoard } from '../../factory/verify-board';
-import { collectPorts, exitCodeFor, runOnBoards } from '../../factory/multi-board';
+import { exitCodeFor, runOnBoards } from '../../factory/multi-board';
 import { readFileBytes } from '../../formats/load';
 import { readKeyFile } from '../../keys/key-file';
 import { resolveNull } from '../../watermark/null-rate';
@@ -24,17 +24,18 @@ import { ownerSignature } from '../../watermark/signature';
 import { readFingerprint } from '../../fingerprint/artefact';
 import { checkFingerprintOnBoard } from '../../fingerprint/check';
 import { FingerprintHook } from '../../factory/verify-board';
+import { collectList, openUnit } from '../option-parsers';
 
 interface Flags {
   port: string[];
-  key?: string;
+  key: string;
   owner?: string;
   ownerKey?: string;
   data?: string;
   labels?: string;
   params?: string;
   null?: string;
-  alpha?: string;
+  alpha: number;
   fingerprint?: string;
   json?: boolean;
 }
@@ -70,7 +71,7 @@ function ownerSetup(f: Flags): OwnerSetup | null {
       "--owner needs --params <pkg.elp|model.tflite|model.onnx|record.json> (the watermark's public parameters)",
     );
   const { record } = watermarkParams(readFileBytes(f.params), f.params);
-  const ownerKey = readKeyFile(f.ownerKey ?? f.key!);
+  const ownerKey = readKeyFile(f.ownerKey ?? f.key);
   const signature = ownerSignature(ownerKey, f.owner);
   ownerKey.fill(0);
   const set = loadDataset(f.data);
@@ -79,8 +80,6 @@ function ownerSetup(f: Flags): OwnerSetup | null {
   const { nullRate, source } = f.null
     ? resolveNull(f.null, record.classes)
     : { nullRate: 1 / record.classes, source: '1/C (uncalibrated)' };
-  const alpha = f.alpha === undefined ? DEFAULT_ALPHA : Number(f.alpha);
-  if (!(alpha > 0 && alpha < 1)) throw new EdgelockError('E_USAGE', `--alpha must be in (0, 1), got '${f.alpha}'`);
   return {
     owner: f.owner,
     signature,
@@ -88,7 +87,7 @@ function ownerSetup(f: Flags): OwnerSetup | null {
     base: { data: set.data, labels, count: set.count },
     nullRate,
     nullSource: source,
-    alpha,
+    alpha: f.alpha,
   };
 }
 
@@ -98,13 +97,12 @@ export function register(program: Command): Command {
     .description(
       'check boards: genuine device (attestation), genuine model (active authenticated package), owner watermark present (--owner)',
     )
-    .option(
+    .requiredOption(
       '--port <path>',
       'serial port of a board (repeat for several boards, checked concurrently)',
-      collectPorts,
-      [],
+      collectList,
     )
-    .option('--key <keyfile>', 'the vendor master key the boards were provisioned from')
+    .requiredOption('--key <keyfile>', 'the vendor master key the boards were provisioned from')
     .option('--owner <id>', 'also check the owner watermark of the active model (runs the triggers on the board)')
     .option('--owner-key <keyfile>', 'the watermark owner key (default: --key)')
     .option('--data <data>', 'the base inputs the watermark was embedded with: a float32 .npy or mnist-train')
@@ -114,16 +112,13 @@ export function register(program: Command): Command {
       'the watermark parameters: the package (.elp), the .tflite, the watermarked .onnx or a record .json',
     )
     .option('--null <file|rate>', 'null match rate: a calibration JSON or a number (default 1/C)')
-    .option('--alpha <a>', `significance level (default ${DEFAULT_ALPHA})`)
+    .option('--alpha <a>', 'significance level', openUnit, DEFAULT_ALPHA)
     .option(
       '--fingerprint <fp.json>',
       'also check the fingerprint (edgelock fingerprint create) on the active model; survives distillation',
     )
     .option('--json', 'one JSON object per line per event')
     .action(async (f: Flags) => {
-      if (f.port.length === 0)
-        throw new EdgelockError('E_USAGE', 'missing --port <serial port> (repeat it for several boards)');
-      if (!f.key) throw new EdgelockError('E_USAGE', 'missing --key <master keyfile>');
       const owner = ownerSetup(f);
       const fingerprint = fingerprintHook(f.fingerprint);
       const master = readKeyFile(f.key);
