@@ -5,6 +5,7 @@
 #include "el_package.h"
 #include "el_protocol.h"
 #include "el_query_limit.h"
+#include "el_response_mark.h"
 #include "el_runtime_hook.h"
 #include "el_slots.h"
 #include <stdbool.h>
@@ -47,6 +48,7 @@ static uint8_t prepare(uint8_t slot, const el_package_t *p) {
   const el_runtime_hook_t *rt = el_runtime_hook();
   el_lock_set_package(slot, p->wrapped_key); /* its tag verified (el_package_verify) */
   el_query_slot_limits(slot, p->has_limits ? &p->limits : NULL);
+  el_mark_slot_params(slot, p->has_mark ? &p->mark : NULL);
   if (!rt || !rt->prepare) return EL_ST_OK;
   return rt->prepare(slot, p->model, p->model_size);
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include "el_protocol.h"
 #include "el_query_limit.h"
+#include "el_response_mark.h"
 
 #define EL_PKG_MAGIC 0x4B504C45u /* "ELPK" read as u32 LE */
 #define EL_PKG_FORMAT_VERSION 1u
@@ -36,7 +37,8 @@ enum {
   EL_PKG_REC_WATERMARK_COMMITMENT = 7,
   EL_PKG_REC_WRAPPED_MODEL_KEY = 8,
   EL_PKG_REC_QUERY_LIMITS = 9,
-  EL_PKG_REC_COUNT = 10 /* one past the last type */
+  EL_PKG_REC_RESPONSE_MARK = 10,
+  EL_PKG_REC_COUNT = 11 /* one past the last type */
 };
 
 typedef struct {
@@ -52,6 +54,8 @@ typedef struct {
   const uint8_t *wrapped_key; /* 32 bytes, or NULL when the package carries none */
   uint8_t has_limits;         /* 1 when the package carries a queryLimits record */
   el_query_limits_t limits;
+  uint8_t has_mark; /* 1 when the package carries a responseMark record */
+  el_mark_params_t mark;
 } el_package_t;
 
 /* Walks the header and records with bounds checks (no key needed). EL_ST_OK or EL_ST_ERR_PKG_INVALID (also for the

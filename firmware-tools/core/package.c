@@ -29,6 +29,7 @@ static const struct {
     [EL_PKG_REC_WATERMARK_COMMITMENT] = {32u, 32u, false},
     [EL_PKG_REC_WRAPPED_MODEL_KEY] = {32u, 32u, false},
     [EL_PKG_REC_QUERY_LIMITS] = {EL_QUERY_LIMITS_SIZE, EL_QUERY_LIMITS_SIZE, false},
+    [EL_PKG_REC_RESPONSE_MARK] = {EL_MARK_PARAMS_SIZE, EL_MARK_PARAMS_SIZE, false},
 };
 
 /* A queryLimits record value: false when every limit is 0, the rate count and the window disagree, or the window is
@@ -41,6 +42,20 @@ static bool parse_limits(const uint8_t *v, el_query_limits_t *out) {
   if (out->lifetime == 0u && out->per_boot == 0u && out->rate_count == 0u) return false;
   if ((out->rate_count == 0u) != (out->rate_window_ms == 0u)) return false;
   return out->rate_window_ms <= EL_QUERY_MAX_WINDOW_MS;
+}
+
+/* A responseMark record value: false when a field is out of range (src/package/response-mark.ts makes the same
+ * checks). */
+static bool parse_mark(const uint8_t *v, el_mark_params_t *out) {
+  uint8_t reserved = 0;
+  for (uint32_t i = 8; i < EL_MARK_PARAMS_SIZE; i++) reserved |= v[i];
+  out->rate_ppm = el_get_u32(v);
+  out->groups = el_get_u16(v + 4);
+  out->levels = v[6];
+  if (v[7] != 1u || reserved != 0u) return false;
+  if (out->rate_ppm == 0u || out->rate_ppm > EL_MARK_RATE_ONE) return false;
+  if (out->groups == 0u || out->groups > EL_MARK_MAX_GROUPS) return false;
+  return out->levels >= 2u && out->levels <= EL_MARK_MAX_LEVELS;
 }
 
 uint8_t el_package_parse(const uint8_t *b, uint32_t size, el_package_t *out) {
@@ -84,6 +99,10 @@ uint8_t el_package_parse(const uint8_t *b, uint32_t size, el_package_t *out) {
   if (value[EL_PKG_REC_QUERY_LIMITS] != NULL) {
     if (!parse_limits(value[EL_PKG_REC_QUERY_LIMITS], &out->limits)) return EL_ST_ERR_PKG_INVALID;
     out->has_limits = 1;
+  }
+  if (value[EL_PKG_REC_RESPONSE_MARK] != NULL) {
+    if (!parse_mark(value[EL_PKG_REC_RESPONSE_MARK], &out->mark)) return EL_ST_ERR_PKG_INVALID;
+    out->has_mark = 1;
   }
   out->device_uid = value[EL_PKG_REC_DEVICE_UID];
   out->wrapped_key = value[EL_PKG_REC_WRAPPED_MODEL_KEY];

@@ -4,6 +4,7 @@
 #include "el_build.h"
 #include "el_lock.h"
 #include "el_query_limit.h"
+#include "el_response_mark.h"
 #include "el_runtime_hook.h"
 #include "el_record.h"
 #include "el_sha256.h"
@@ -36,6 +37,7 @@ static void release(uint8_t slot) {
   if (rt && rt->release) rt->release(slot);
   el_lock_clear(slot);
   el_query_slot_limits(slot, NULL);
+  el_mark_slot_params(slot, NULL);
 }
 
 void el_slots_init(void) {

@@ -4,6 +4,7 @@ import { formatTable } from '../text/table';
 import type { Inspector } from './inspector';
 import { decodePackage } from '../package/decode';
 import { QueryLimits, describeQueryLimits } from '../package/query-limits';
+import { ResponseMarkParams, describeResponseMark } from '../package/response-mark';
 
 export interface PackageReport {
   format: 'elp';
@@ -19,6 +20,7 @@ export interface PackageReport {
   wrappedModelKey: boolean;
   watermarkCommitment: string | null;
   queryLimits: QueryLimits | null;
+  responseMark: ResponseMarkParams | null;
   records: { type: number; name: string; offset: number; valueOffset: number; length: number }[];
   tag: { kind: 'hmac-sha256-device'; valid: 'unknown'; note: string };
 }
@@ -39,6 +41,7 @@ export function inspectPackage(bytes: Uint8Array, file: string): PackageReport {
     wrappedModelKey: p.wrappedModelKey !== undefined,
     watermarkCommitment: p.watermarkCommitment ?? null,
     queryLimits: p.queryLimits ?? null,
+    responseMark: p.responseMark ?? null,
     records: p.records.map((r) => ({
       type: r.type,
       name: r.name,
@@ -65,6 +68,7 @@ export function formatPackageReport(r: PackageReport, file: string): string {
     `locked            ${r.locked ? `yes${r.wrappedModelKey ? ' (model key wrapped to the device)' : ''}` : 'no'}`,
     `watermark         ${r.watermarkCommitment ? `commitment ${r.watermarkCommitment}` : 'none'}`,
     `query limits      ${r.queryLimits ? describeQueryLimits(r.queryLimits) : 'none'}`,
+    `response mark     ${r.responseMark ? describeResponseMark(r.responseMark) : 'off'}`,
     `tag               HMAC-SHA256 under the device's package key: validity unknown (${r.tag.note})`,
     '',
     formatTable(

@@ -7,6 +7,8 @@
  *     └─ model key (product line) = HKDF(ikm = master, salt = lock id, info = "edgelock model key v1")
  *     └─ trace key (owner's tracing secret) = HKDF(ikm = master, salt = empty, info = "edgelock trace key v1")
  *          └─ device trace code seed = HKDF(ikm = trace key, salt = device uid, info = "edgelock trace code v1")
+ *     └─ (device key) └─ response mark key = HKDF(ikm = device key, salt = empty, info = "edgelock response mark key v1")
+ *                        derived by the board itself (firmware response_mark.c) and by the owner, never stored
  *   .tflite lock key = HKDF(ikm = lock key or model key (the root), salt = the model's binding hash,
  *                           info = "edgelock tflite lock key v2")   (src/lock/model-binding.ts)
  *
@@ -25,6 +27,7 @@ export const LABELS = {
   keyId: 'edgelock key id',
   traceKey: 'edgelock trace key v1',
   traceCode: 'edgelock trace code v1',
+  responseMarkKey: 'edgelock response mark key v1',
 } as const;
 
 export const LOCK_ID_BYTES = 16;
@@ -66,6 +69,11 @@ export function deriveTraceKey(master: Uint8Array): Buffer {
 /** The seed of one device's trace code. */
 export function deriveTraceCodeSeed(traceKey: Uint8Array, uid: Uint8Array): Buffer {
   return hkdf(traceKey, uid, LABELS.traceCode);
+}
+
+/** The key of one board's response mark (src/response-mark/): the board derives it from its device key in the key store. */
+export function deriveResponseMarkKey(deviceKey: Uint8Array): Buffer {
+  return hkdf(deviceKey, new Uint8Array(0), LABELS.responseMarkKey);
 }
 
 export function keyId(key: Uint8Array): string {

@@ -17,6 +17,7 @@ import { recordFromTflite } from '../watermark/metadata';
 import { PackageContents, encodePackage } from './encode';
 import { derivePackageKey } from './keys';
 import { QueryLimits } from './query-limits';
+import { ResponseMarkParams } from './response-mark';
 
 export interface BuildPackageOptions {
   master: Uint8Array;
@@ -25,6 +26,8 @@ export interface BuildPackageOptions {
   securityCounter: number;
   /** inference limits the board enforces (docs/package.md, "Query limits") */
   queryLimits?: QueryLimits;
+  /** the response mark the board applies to its answers (docs/watermark.md, "Response mark") */
+  responseMark?: ResponseMarkParams;
   file?: string;
   /** mark the model with this board's trace code (src/trace/) before packaging it */
   trace?: boolean | TraceParams;
@@ -36,6 +39,22 @@ export interface BuiltPackage {
   watermarked: boolean;
   /** the board's trace code id and how many weights carry it (null: no trace code) */
   trace: null | { codeId: string; carriers: number; params: TraceParams };
+}
+
+/** The board marks models with one int8 input and one output of at least two scores (int8 or float32). */
+function checkMarkable(tflite: Uint8Array, file?: string): void {
+  const sg = readTflite(tflite).subgraphs[0];
+  const input = sg?.tensors[sg.inputs[0]];
+  const output = sg?.tensors[sg.outputs[0]];
+  const classes = output ? output.shape.reduce((a, b) => a * b, 1) : 0;
+  if (!sg || sg.inputs.length !== 1 || sg.outputs.length !== 1 || input?.dtype !== 'int8' || classes < 2)
+    throw new EdgelockError(
+      'E_USAGE',
+      `--response-mark needs a classifier with one int8 input and one output of at least 2 scores; ${file ? `'${file}'` : 'the model'} has ${sg?.inputs.length ?? 0} input(s) (${input?.dtype ?? 'none'}) and ${sg?.outputs.length ?? 0} output(s)`,
+      file ? { file } : {},
+    );
+  if (output!.dtype !== 'int8' && output!.dtype !== 'float32')
+    throw new EdgelockError('E_USAGE', `--response-mark: the model's output is ${output!.dtype}, not int8 or float32`);
 }
 
 export function buildPackage(model: Uint8Array, o: BuildPackageOptions): BuiltPackage {
@@ -54,6 +73,7 @@ export function buildPackage(model: Uint8Array, o: BuildPackageOptions): BuiltPa
     );
   }
   validateTflite(readTflite(tflite));
+  if (o.responseMark) checkMarkable(tflite, file);
   let trace: BuiltPackage['trace'] = null;
   if (o.trace) {
     const t = traceCodeForPackage(tflite, o.master, o.deviceUid, o.trace === true ? undefined : o.trace);
@@ -67,6 +87,7 @@ export function buildPackage(model: Uint8Array, o: BuildPackageOptions): BuiltPa
     securityCounter: o.securityCounter,
     deviceUid: o.deviceUid,
     queryLimits: o.queryLimits,
+    responseMark: o.responseMark,
   };
   const deviceKey = deriveDeviceKey(o.master, o.deviceUid);
   let locked: BuiltPackage['locked'] = null;

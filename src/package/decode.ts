@@ -22,6 +22,7 @@ import {
   recordByType,
 } from './format';
 import { QueryLimits, decodeQueryLimits } from './query-limits';
+import { ResponseMarkParams, decodeResponseMark } from './response-mark';
 import { COUNTER_RESERVED } from './security-counter';
 
 export interface PackageRecord {
@@ -49,6 +50,8 @@ export interface DecodedPackage {
   wrappedModelKey?: Buffer;
   /** inference limits the board enforces (absent: none) */
   queryLimits?: QueryLimits;
+  /** the response mark the board applies (absent: none) */
+  responseMark?: ResponseMarkParams;
   /** the bytes the tag covers and the tag */
   signed: Buffer;
   tag: Buffer;
@@ -124,6 +127,9 @@ export function decodePackage(bytes: Uint8Array, file?: string): DecodedPackage 
   const limitsValue = values.get('queryLimits');
   const queryLimits = limitsValue ? decodeQueryLimits(limitsValue) : undefined;
   if (typeof queryLimits === 'string') bad(`record queryLimits: ${queryLimits}`, file);
+  const markValue = values.get('responseMark');
+  const responseMark = markValue ? decodeResponseMark(markValue) : undefined;
+  if (typeof responseMark === 'string') bad(`record responseMark: ${responseMark}`, file);
   return {
     formatVersion,
     tagKind,
@@ -138,6 +144,7 @@ export function decodePackage(bytes: Uint8Array, file?: string): DecodedPackage 
     watermarkCommitment: values.get('watermarkCommitment')?.toString('hex'),
     wrappedModelKey: values.get('wrappedModelKey'),
     queryLimits,
+    responseMark,
     signed: b.subarray(0, tagAt),
     tag: b.subarray(tagAt),
     sha256: createHash('sha256').update(b).digest('hex'),

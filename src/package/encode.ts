@@ -18,6 +18,7 @@ import {
   recordByName,
 } from './format';
 import { QueryLimits, encodeQueryLimits } from './query-limits';
+import { ResponseMarkParams, encodeResponseMark } from './response-mark';
 
 export interface PackageContents {
   model: Uint8Array;
@@ -28,6 +29,7 @@ export interface PackageContents {
   watermarkCommitment?: Uint8Array;
   wrappedModelKey?: Uint8Array;
   queryLimits?: QueryLimits;
+  responseMark?: ResponseMarkParams;
 }
 
 function u32(n: number): Buffer {
@@ -68,6 +70,7 @@ function recordValues(c: PackageContents): [RecordName, Uint8Array][] {
     watermarkCommitment: c.watermarkCommitment,
     wrappedModelKey: c.wrappedModelKey,
     queryLimits: c.queryLimits && encodeQueryLimits(c.queryLimits),
+    responseMark: c.responseMark && encodeResponseMark(c.responseMark),
   };
   const out: [RecordName, Uint8Array][] = [];
   for (const t of RECORD_TYPES) {

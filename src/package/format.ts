@@ -25,6 +25,7 @@
  */
 import { LIMITS } from '../protocol/definition';
 import { QUERY_LIMITS_SIZE } from './query-limits';
+import { RESPONSE_MARK_SIZE } from './response-mark';
 
 export const PACKAGE_MAGIC = 'ELPK';
 export const PACKAGE_FORMAT_VERSION = 1;
@@ -61,7 +62,8 @@ export type RecordName =
   | 'lockDescriptor'
   | 'watermarkCommitment'
   | 'wrappedModelKey'
-  | 'queryLimits';
+  | 'queryLimits'
+  | 'responseMark';
 
 export interface RecordType {
   name: RecordName;
@@ -126,6 +128,13 @@ export const RECORD_TYPES: readonly RecordType[] = [
     length: QUERY_LIMITS_SIZE,
     required: false,
     doc: 'inference limits the board enforces: u32 lifetime, u32 per boot, u32 rate count, u32 rate window ms (query-limits.ts)',
+  },
+  {
+    name: 'responseMark',
+    type: 10,
+    length: RESPONSE_MARK_SIZE,
+    required: false,
+    doc: 'the response mark the board applies to its answers: u32 rate per million, u16 groups, u8 levels, u8 scheme 1, 8 zero bytes (response-mark.ts)',
   },
 ];
 

@@ -19,7 +19,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['lock'],
   ['trace'],
   ['attack', 'eval', 'package'],
-  ['inspect', 'factory', 'fingerprint'],
+  ['inspect', 'factory', 'fingerprint', 'response-mark'],
   ['report'],
   ['bench', 'demo'],
   ['cli'],

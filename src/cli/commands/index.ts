@@ -18,6 +18,7 @@ import { register as flash } from './flash';
 import { register as verify } from './verify';
 import { register as report } from './report';
 import { register as trace } from './trace';
+import { register as responseMark } from './response-mark';
 
 /** Every CLI command, registered in this one table (in the order `--help` lists them). */
 export const COMMANDS: ReadonlyArray<(program: Command) => unknown> = [
@@ -40,4 +41,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => unknown> = [
   verify,
   report,
   trace,
+  responseMark,
 ];

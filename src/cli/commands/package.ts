@@ -1,6 +1,6 @@
 /**
  * `edgelock package <model.tflite> -o <pkg.elp> --key <master> --device-uid <uid> --version <semver>
- *   --security-counter <n> [--max-queries <n>] [--max-queries-per-boot <n>] [--query-rate <n/duration>] [--json]`  an authenticated package for one board (docs/package.md)
+ *   --security-counter <n> [--max-queries <n>] [--max-queries-per-boot <n>] [--query-rate <n/duration>] [--response-mark <rate>] [--json]`  an authenticated package for one board (docs/package.md)
  */
 import * as os from 'os';
 import { Command } from 'commander';
@@ -18,6 +18,7 @@ import { decodePackage } from '../../package/decode';
 import { printJson } from '../output';
 import { humanBytes } from '../../text/bytes';
 import { describeQueryLimits, parseQueryLimitFlags } from '../../package/query-limits';
+import { RESPONSE_MARK_DEFAULTS, describeResponseMark, parseResponseMarkRate } from '../../package/response-mark';
 import { COUNTER_JUMP_LIMIT, COUNTER_MAX, parseSecurityCounter } from '../../package/security-counter';
 
 interface PackageFlags {
@@ -31,6 +32,7 @@ interface PackageFlags {
   maxQueries?: string;
   maxQueriesPerBoot?: string;
   queryRate?: string;
+  responseMark?: string;
   json?: boolean;
   trace?: boolean;
   db?: string;
@@ -64,6 +66,10 @@ export function register(program: Command): Command {
     )
     .option('--max-queries-per-boot <n>', 'inferences the board answers between two resets')
     .option('--query-rate <n/duration>', 'inferences per window of board time, e.g. 10/1s, 100/500ms, 3600/1h')
+    .option(
+      '--response-mark <rate>',
+      'answer this fraction of queries (e.g. 0.5%) with a keyed wrong class, so that a copy distilled from the board can be recognised (docs/watermark.md, "Response mark")',
+    )
     .option('--trace', 'mark the model with this board\'s trace code (docs/security.md, "Tracing a leak"); needs --db')
     .option('--db <factory db>', 'with --trace: the factory database that records the code id (default: $EDGELOCK_DB)')
     .option('--station <name>', 'with --trace: station name recorded (default: the host name)')
@@ -73,6 +79,10 @@ export function register(program: Command): Command {
       checkOutputPaths([f.output], [model, f.key]);
       const counter = parseSecurityCounter(f);
       const queryLimits = parseQueryLimitFlags(f);
+      const responseMark =
+        f.responseMark === undefined
+          ? undefined
+          : { ratePpm: parseResponseMarkRate(f.responseMark), ...RESPONSE_MARK_DEFAULTS };
       const uid = parseBoardUid(f.deviceUid);
       const tflite = readFileBytes(model);
       const master = readKeyFile(f.key);
@@ -87,6 +97,7 @@ export function register(program: Command): Command {
             version: f.version,
             securityCounter: counter,
             queryLimits,
+            responseMark,
             file: model,
             trace: f.trace === true,
           });
@@ -118,6 +129,7 @@ export function register(program: Command): Command {
         locked: built.locked,
         watermarked: built.watermarked,
         queryLimits: p.queryLimits ?? null,
+        responseMark: p.responseMark ?? null,
         trace: built.trace && { codeId: built.trace.codeId, carriers: built.trace.carriers },
         records: p.records.map((r) => r.name),
       };
@@ -129,6 +141,7 @@ export function register(program: Command): Command {
         `wrote ${f.output}: ${humanBytes(p.totalSize)}, version ${p.version}, security counter ${p.securityCounter}, for device ${p.deviceUid}\n` +
           `  model ${humanBytes(p.model.length)}${built.locked ? `, locked (${built.locked.scheme}, ${built.locked.binding} binding${built.locked.wrappedKey ? ', model key wrapped to the device' : ''})` : ''}${built.watermarked ? ', watermarked' : ''}${built.trace ? `, trace code ${built.trace.codeId} on ${built.trace.carriers} weights` : ''}\n` +
           `  query limits ${p.queryLimits ? describeQueryLimits(p.queryLimits) : 'none'}\n` +
+          `  response mark ${p.responseMark ? describeResponseMark(p.responseMark) : 'off'}\n` +
           `  package sha256 ${p.sha256}\n`,
       );
     });

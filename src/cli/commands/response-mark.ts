@@ -1,0 +1,206 @@
+/**
+ * `edgelock response-mark verify (--model <file> | --port <p> [--slot n]) --key <master>
+ *     (--package <board.elp> | --base <model.tflite> --rate <r>) [--uid <uid>]... [--db <factory db>] [--devices <file>]
+ *     [--pool mnist-train,mnist-test] [--pool-limit n] [--decoys n] [--alpha a] [--json]`
+ * Does a suspect model answer a marking board's keyed wrong classes? Names the board a distilled copy came from
+ * (src/response-mark/, docs/watermark.md "Response mark").
+ */
+import { Command } from 'commander';
+import { boardVictim, onnxVictim, tfliteVictim } from '../../attack/victim';
+import { withDevice } from '../../device/client';
+import { parseBoardUid } from '../../device/board-uid';
+import { EdgelockError } from '../../errors';
+import { FactoryDb, dbSpec } from '../../factory/db';
+import { provisionedUids } from '../../factory/provisioned';
+import { detectFormat } from '../../formats/detect';
+import { readFileBytes } from '../../formats/load';
+import { readKeyFile } from '../../keys/key-file';
+import { decodePackage } from '../../package/decode';
+import {
+  RESPONSE_MARK_DEFAULTS,
+  ResponseMarkParams,
+  describeResponseMark,
+  parseResponseMarkRate,
+} from '../../package/response-mark';
+import { responseMarkKey } from '../../response-mark/decision';
+import { loadMarkPool } from '../../response-mark/pool';
+import { MarkVerdict, VERIFY_DEFAULTS, verifyResponseMark } from '../../response-mark/verify';
+import { formatTable } from '../../text/table';
+import { parseCandidates } from '../../trace/candidates';
+import { ClassifierRunner } from '../../watermark/runners';
+import { printJson } from '../output';
+
+interface VerifyFlags {
+  model?: string;
+  port?: string;
+  slot?: string;
+  key: string;
+  package?: string;
+  base?: string;
+  rate?: string;
+  uid: string[];
+  db?: string;
+  devices?: string;
+  pool: string;
+  poolLimit?: string;
+  decoys?: string;
+  alpha?: string;
+  json?: boolean;
+}
+
+function positive(v: string | undefined, flag: string, integer: boolean): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
+    throw new EdgelockError('E_USAGE', `${flag} needs a positive ${integer ? 'integer' : 'number'}, got '${v}'`);
+  return n;
+}
+
+/** The base model, the mark parameters and the uid a package names, or those of --base/--rate. */
+function baseOf(f: VerifyFlags): { base: Uint8Array; params: ResponseMarkParams; uid?: string } {
+  if (!f.package === !f.base)
+    throw new EdgelockError('E_USAGE', 'give one of --package <board.elp> or --base <model.tflite>');
+  if (f.package) {
+    const p = decodePackage(readFileBytes(f.package), f.package);
+    if (!p.responseMark)
+      throw new EdgelockError('E_USAGE', `'${f.package}' carries no response mark (packaged without --response-mark)`);
+    return { base: p.model, params: p.responseMark, uid: p.deviceUid };
+  }
+  if (f.rate === undefined)
+    throw new EdgelockError('E_USAGE', '--base needs --rate <the rate the boards were packaged with>');
+  return {
+    base: readFileBytes(f.base!),
+    params: { ratePpm: parseResponseMarkRate(f.rate), ...RESPONSE_MARK_DEFAULTS },
+  };
+}
+
+async function candidateUids(f: VerifyFlags, master: Uint8Array, packageUid?: string): Promise<string[]> {
+  const uids = f.uid.map((u) => parseBoardUid(u).toString('hex'));
+  if (f.devices)
+    uids.push(...parseCandidates(Buffer.from(readFileBytes(f.devices)).toString('utf8'), `'${f.devices}'`));
+  if (f.db) {
+    const db = await FactoryDb.open(dbSpec(f.db), { mustExist: true });
+    try {
+      uids.push(...(await provisionedUids(db, master)));
+    } finally {
+      await db.close();
+    }
+  }
+  if (uids.length === 0 && packageUid) uids.push(packageUid);
+  if (uids.length === 0)
+    throw new EdgelockError(
+      'E_USAGE',
+      'no candidate board: give --uid <uid>, --db <factory db>, --devices <file> or --package',
+    );
+  return [...new Set(uids)];
+}
+
+async function suspectFile(file: string): Promise<ClassifierRunner> {
+  const bytes = readFileBytes(file);
+  const format = detectFormat(bytes);
+  if (format === 'onnx') return onnxVictim(bytes, file);
+  if (format === 'tflite') return tfliteVictim(bytes, file);
+  throw new EdgelockError('E_FORMAT_UNKNOWN', `'${file}' is neither an ONNX nor a .tflite model`, { file });
+}
+
+export function markRows(r: MarkVerdict): string[][] {
+  const best = [...r.candidates].sort((a, b) => a.familyP - b.familyP);
+  const rows = [
+    ['mark', describeResponseMark(r.params)],
+    ['pool', `${r.pool.names.join(', ')}: ${r.pool.count} inputs, ${r.queries} queried`],
+    [
+      'null',
+      `${(r.null.rate * 100).toFixed(2)}% (suspect on ${r.null.decoys} decoy keys: ${r.null.matches}/${r.null.trials}, 99.9% upper bound ${(r.null.upperBound * 100).toFixed(2)}%, + ${(r.null.margin * 100).toFixed(1)} points)`,
+    ],
+  ];
+  for (const c of best.slice(0, 3))
+    rows.push([`board ${c.uid}`, `${c.matches}/${c.marked} keyed answers, p = ${c.familyP.toExponential(1)}`]);
+  rows.push([
+    'verdict',
+    r.named.length
+      ? `distilled from (or is) the model of board ${r.named.join(', ')} (alpha ${r.alpha})`
+      : `no board's mark found among ${r.candidates.length} (alpha ${r.alpha})`,
+  ]);
+  return rows;
+}
+
+async function verifyAction(f: VerifyFlags): Promise<void> {
+  if (!f.model === !f.port) throw new EdgelockError('E_USAGE', 'give one of --model <file> or --port <serial port>');
+  const alpha = f.alpha === undefined ? undefined : Number(f.alpha);
+  if (alpha !== undefined && !(alpha > 0 && alpha < 1))
+    throw new EdgelockError('E_USAGE', `--alpha must be in (0, 1), got '${f.alpha}'`);
+  const { base, params, uid } = baseOf(f);
+  const master = readKeyFile(f.key);
+  let r: MarkVerdict;
+  try {
+    const uids = await candidateUids(f, master, uid);
+    const candidates = uids.map((u) => ({ uid: u, key: responseMarkKey(master, Buffer.from(u, 'hex')) }));
+    const pool = await loadMarkPool(
+      base,
+      f.pool.split(',').map((s) => s.trim()),
+      params,
+      positive(f.poolLimit, '--pool-limit', true),
+    );
+    const run = (suspect: ClassifierRunner) =>
+      verifyResponseMark({
+        pool,
+        params,
+        candidates,
+        suspect,
+        decoys: positive(f.decoys, '--decoys', true),
+        alpha,
+      });
+    try {
+      if (f.port) {
+        const slot = positive(f.slot, '--slot', true);
+        r = await withDevice(f.port, async (client) => run(await boardVictim(client, f.port!, slot)));
+      } else {
+        const s = await suspectFile(f.model!);
+        try {
+          r = await run(s);
+        } finally {
+          s.dispose();
+        }
+      }
+    } finally {
+      pool.dispose();
+      candidates.forEach((c) => c.key.fill(0));
+    }
+  } finally {
+    master.fill(0);
+  }
+  const where = f.port ? `board on ${f.port}` : f.model!;
+  if (f.json) printJson({ suspect: where, ...r });
+  else process.stdout.write(formatTable(['check', 'result'], [['suspect', where], ...markRows(r)]) + '\n');
+}
+
+export function register(program: Command): Command {
+  const rm = program
+    .command('response-mark')
+    .description(
+      'ownership evidence from a board that marks a keyed fraction of its answers (package --response-mark)',
+    );
+  rm.command('verify')
+    .description('does a suspect model (file or board) repeat a marking board’s keyed answers? names the board')
+    .option('--model <file>', 'the suspect: an ONNX or .tflite model')
+    .option('--port <p>', 'the suspect: a board on this serial port (RUN)')
+    .option('--slot <n>', 'with --port: the slot to query (default: the active one)')
+    .requiredOption('--key <keyfile>', 'the vendor master key (each board’s mark key derives from it and the uid)')
+    .option('--package <board.elp>', 'a package with the mark: its model, mark parameters and board')
+    .option('--base <model.tflite>', 'the model the marking boards run (with --rate)')
+    .option('--rate <r>', 'with --base: the rate the boards were packaged with (e.g. 0.5%)')
+    .option('--uid <uid>', 'a candidate board (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--db <factory db>', 'candidates: every board the master key provisioned (factory database)')
+    .option('--devices <file>', 'candidates: device uids, one per line')
+    .option(
+      '--pool <data,...>',
+      'the owner’s natural inputs (must hold what the attacker queried)',
+      'mnist-train,mnist-test',
+    )
+    .option('--pool-limit <n>', 'use the first n pool inputs')
+    .option('--decoys <n>', `decoy keys that measure the suspect’s null (default ${VERIFY_DEFAULTS.decoys})`)
+    .option('--alpha <a>', `significance for naming a board (default ${VERIFY_DEFAULTS.alpha})`)
+    .option('--json', 'print one JSON object')
+    .action(verifyAction);
+  return rm;
+}

@@ -1,0 +1,76 @@
+/**
+ * The response mark's keyed decision, computed on the host exactly as the board does (firmware-tools/core/
+ * response_mark.c, whose header documents the scheme): which int8 inputs a board marks, and the keyed class it then
+ * answers. The owner derives each board's mark key from the master key and the board's uid; the key never leaves this
+ * process (no log, no file).
+ */
+import { createHmac } from 'crypto';
+import { deriveDeviceKey, deriveResponseMarkKey } from '../keys/derive';
+import { RATE_ONE, ResponseMarkParams } from '../package/response-mark';
+
+/** One board's mark key: HKDF(device key(master, uid), empty salt, "edgelock response mark key v1"). */
+export function responseMarkKey(master: Uint8Array, uid: Uint8Array): Buffer {
+  const deviceKey = deriveDeviceKey(master, uid);
+  try {
+    return deriveResponseMarkKey(deviceKey);
+  } finally {
+    deviceKey.fill(0);
+  }
+}
+
+/** The coarsened input the decision hashes: the header "ELM1" | u32 n | u16 g | u8 levels, then one level per run. */
+export function coarseInput(x: Int8Array, p: Pick<ResponseMarkParams, 'groups' | 'levels'>): Buffer {
+  const n = x.length;
+  const g = Math.min(p.groups, n);
+  const out = Buffer.alloc(11 + g);
+  out.write('ELM1', 0, 'latin1');
+  out.writeUInt32LE(n, 4);
+  out.writeUInt16LE(g, 8);
+  out[10] = p.levels;
+  for (let j = 0; j < g; j++) {
+    const from = Math.floor((j * n) / g);
+    const to = Math.floor(((j + 1) * n) / g);
+    let sum = 0;
+    for (let i = from; i < to; i++) sum += x[i] + 128;
+    out[11 + j] = Math.floor((sum * p.levels) / (256 * (to - from)));
+  }
+  return out;
+}
+
+export interface MarkDecision {
+  marked: boolean;
+  /** 1..classes-1: the keyed class is (arg-max + offset) mod classes */
+  offset: number;
+}
+
+/** The decision on a coarsened input (coarseInput): marked at rate ratePpm / 1e6, and the keyed offset. */
+export function decideCoarse(key: Uint8Array, ratePpm: number, coarse: Uint8Array, classes: number): MarkDecision {
+  const d = createHmac('sha256', key).update(coarse).digest();
+  const marked = BigInt(d.readUInt32LE(0)) * BigInt(RATE_ONE) < BigInt(ratePpm) << 32n;
+  return { marked: marked && classes >= 2, offset: classes >= 2 ? 1 + (d.readUInt32LE(4) % (classes - 1)) : 0 };
+}
+
+export function decide(key: Uint8Array, p: ResponseMarkParams, x: Int8Array, classes: number): MarkDecision {
+  return decideCoarse(key, p.ratePpm, coarseInput(x, p), classes);
+}
+
+export function keyedClass(argmax: number, offset: number, classes: number): number {
+  return (argmax + offset) % classes;
+}
+
+/** Index of the first largest score (the board's and argmaxRows' rule). */
+export function firstArgmax(scores: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < scores.length; i++) if (scores[i] > scores[best]) best = i;
+  return best;
+}
+
+/** What a marking board answers for these scores: the arg-max's and the keyed class's scores swapped when marked. */
+export function markedAnswer<T extends ArrayLike<number>>(scores: T, d: MarkDecision): number[] {
+  const out = Array.from(scores);
+  if (!d.marked) return out;
+  const top = firstArgmax(scores);
+  const k = keyedClass(top, d.offset, scores.length);
+  [out[top], out[k]] = [out[k], out[top]];
+  return out;
+}
