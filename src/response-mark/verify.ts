@@ -2,21 +2,26 @@
  * Verifying a suspect against the response mark (docs/watermark.md, "Response mark"): for each candidate board's mark
  * key, the owner's pool inputs that board would have marked, and how often the suspect (a model file or a board,
  * queried black-box through its arg-max) answers exactly the keyed class there. A copy trained on a marking board's
- * answers repeats the marked answers it saw; any other model gives that specific wrong class only as often as it
- * gives it on inputs marked by a key no board holds. That null is measured on the suspect itself with public decoy keys:
- * the one-sided Clopper–Pearson upper bound (99.9%) of its pooled decoy rate, or the largest single decoy rate if
- * higher, plus a margin. p = P[X ≥ matches | marked, null] (exact binomial), times the number of candidates
- * (the chance that any innocent board scores as high); boards with that p ≤ alpha are named.
+ * answers repeats the marked answers it saw.
+ *
+ * The null: on a marked input where the suspect's answer differs from the base model's, it equals the keyed class
+ * (base + offset) exactly when the keyed offset is the one its answer happens to have; the offset is a keyed hash,
+ * uniform over 1..C-1 and independent of any model trained without the key, so for such a model the matches among
+ * its D disagreements are Binomial(D, 1/(C-1)) — exactly, with no calibration. The suspect's own match rate on inputs
+ * marked by public decoy keys no board holds is measured too (the same quantity, observed); the null rate used is
+ * the larger of the two plus a margin. p = P[X ≥ matches | D, null] (exact binomial, src/watermark/binomial.ts),
+ * times the number of candidates (the chance that any innocent board scores as high); boards with that p ≤ alpha are
+ * named.
  */
 import { createHash } from 'crypto';
 import { EdgelockError } from '../errors';
 import { ResponseMarkParams } from '../package/response-mark';
-import { binomialTail, clopperPearsonUpper } from '../watermark/binomial';
+import { binomialTail } from '../watermark/binomial';
 import { ClassifierRunner } from '../watermark/runners';
 import { decideCoarse, keyedClass } from './decision';
 import { MarkPool } from './pool';
 
-export const VERIFY_DEFAULTS = { decoys: 16, alpha: 1e-6, margin: 0.002, confidence: 0.999 } as const;
+export const VERIFY_DEFAULTS = { decoys: 16, alpha: 1e-6, margin: 0.02 } as const;
 
 export interface MarkCandidate {
   uid: string;
@@ -28,7 +33,9 @@ export interface MarkScore {
   uid: string;
   /** pool inputs this key marks */
   marked: number;
-  /** the suspect's answers equal to the keyed class on them */
+  /** of those, the suspect's answers that differ from the base model's */
+  disagreements: number;
+  /** the suspect's answers equal to the keyed class */
   matches: number;
   /** P[X ≥ matches | marked, null rate] */
   p: number;
@@ -40,12 +47,14 @@ export interface MarkVerdict {
   pool: { names: string[]; count: number };
   params: ResponseMarkParams;
   null: {
+    /** 1/(classes - 1): the chance a keyless model's wrong answer is the keyed one */
+    uniform: number;
     decoys: number;
+    /** the suspect's disagreements with the base model on decoy-marked inputs, and its keyed answers among them */
     trials: number;
     matches: number;
-    upperBound: number;
-    maxDecoyRate: number;
     margin: number;
+    /** max(uniform, matches / trials) + margin */
     rate: number;
   };
   candidates: MarkScore[];
@@ -121,21 +130,27 @@ export async function verifyResponseMark(o: {
   const base = new Map<number, number>();
   const argmax = pool.baseArgmax(wanted);
   wanted.forEach((i, j) => base.set(i, argmax[j]));
-  const count = (s: Selection) =>
-    s.indices.reduce(
-      (m, i, j) => m + (answers.get(i) === keyedClass(base.get(i)!, s.offsets[j], pool.classes) ? 1 : 0),
-      0,
-    );
-  const decoyMatches = dec.map(count);
-  const trials = dec.reduce((n, s) => n + s.indices.length, 0);
-  const matches = decoyMatches.reduce((a, b) => a + b, 0);
-  const upperBound = trials ? clopperPearsonUpper(matches, trials, 1 - VERIFY_DEFAULTS.confidence) : 1;
-  const maxDecoyRate = Math.max(0, ...dec.map((s, i) => (s.indices.length ? decoyMatches[i] / s.indices.length : 0)));
-  const rate = Math.min(0.99, Math.max(upperBound, maxDecoyRate) + margin);
+  const score = (s: Selection) => {
+    let disagreements = 0;
+    let matches = 0;
+    s.indices.forEach((i, j) => {
+      const a = answers.get(i)!;
+      const b = base.get(i)!;
+      if (a === b) return;
+      disagreements++;
+      if (a === keyedClass(b, s.offsets[j], pool.classes)) matches++;
+    });
+    return { disagreements, matches };
+  };
+  const decoyScores = dec.map(score);
+  const trials = decoyScores.reduce((n, d) => n + d.disagreements, 0);
+  const matches = decoyScores.reduce((n, d) => n + d.matches, 0);
+  const uniform = 1 / (pool.classes - 1);
+  const rate = Math.min(0.99, Math.max(uniform, trials ? matches / trials : 0) + margin);
   const candidates = o.candidates.map((c, i): MarkScore => {
-    const m = count(sel[i]);
-    const p = binomialTail(m, sel[i].indices.length, rate);
-    return { uid: c.uid, marked: sel[i].indices.length, matches: m, p, familyP: Math.min(1, p * o.candidates.length) };
+    const m = score(sel[i]);
+    const p = binomialTail(m.matches, m.disagreements, rate);
+    return { uid: c.uid, marked: sel[i].indices.length, ...m, p, familyP: Math.min(1, p * o.candidates.length) };
   });
   const named = candidates
     .filter((c) => c.familyP <= alpha)
@@ -144,7 +159,7 @@ export async function verifyResponseMark(o: {
   return {
     pool: { names: pool.names, count: pool.count },
     params,
-    null: { decoys, trials, matches, upperBound, maxDecoyRate, margin, rate },
+    null: { uniform, decoys, trials, matches, margin, rate },
     candidates,
     named,
     alpha,

@@ -57,7 +57,11 @@ function positive(v: string | undefined, flag: string, integer: boolean): number
 }
 
 /** The base model, the mark parameters and the uid a package names, or those of --base/--rate. */
-function baseOf(f: VerifyFlags): { base: Uint8Array; params: ResponseMarkParams; uid?: string } {
+function baseOf(f: Pick<VerifyFlags, 'package' | 'base' | 'rate'>): {
+  base: Uint8Array;
+  params: ResponseMarkParams;
+  uid?: string;
+} {
   if (!f.package === !f.base)
     throw new EdgelockError('E_USAGE', 'give one of --package <board.elp> or --base <model.tflite>');
   if (f.package) {
@@ -74,7 +78,11 @@ function baseOf(f: VerifyFlags): { base: Uint8Array; params: ResponseMarkParams;
   };
 }
 
-async function candidateUids(f: VerifyFlags, master: Uint8Array, packageUid?: string): Promise<string[]> {
+async function candidateUids(
+  f: Pick<VerifyFlags, 'uid' | 'devices' | 'db'>,
+  master: Uint8Array,
+  packageUid?: string,
+): Promise<string[]> {
   const uids = f.uid.map((u) => parseBoardUid(u).toString('hex'));
   if (f.devices)
     uids.push(...parseCandidates(Buffer.from(readFileBytes(f.devices)).toString('utf8'), `'${f.devices}'`));
@@ -110,11 +118,14 @@ export function markRows(r: MarkVerdict): string[][] {
     ['pool', `${r.pool.names.join(', ')}: ${r.pool.count} inputs, ${r.queries} queried`],
     [
       'null',
-      `${(r.null.rate * 100).toFixed(2)}% (suspect on ${r.null.decoys} decoy keys: ${r.null.matches}/${r.null.trials}, 99.9% upper bound ${(r.null.upperBound * 100).toFixed(2)}%, + ${(r.null.margin * 100).toFixed(1)} points)`,
+      `${(r.null.rate * 100).toFixed(1)}% of disagreements (keyless: 1/${Math.round(1 / r.null.uniform)}; suspect on ${r.null.decoys} decoy keys: ${r.null.matches}/${r.null.trials}; + ${(r.null.margin * 100).toFixed(0)} points)`,
     ],
   ];
   for (const c of best.slice(0, 3))
-    rows.push([`board ${c.uid}`, `${c.matches}/${c.marked} keyed answers, p = ${c.familyP.toExponential(1)}`]);
+    rows.push([
+      `board ${c.uid}`,
+      `${c.matches} keyed answers among ${c.disagreements} disagreements on ${c.marked} marked inputs, p = ${c.familyP.toExponential(1)}`,
+    ]);
   rows.push([
     'verdict',
     r.named.length
@@ -124,14 +135,13 @@ export function markRows(r: MarkVerdict): string[][] {
   return rows;
 }
 
-async function verifyAction(f: VerifyFlags): Promise<void> {
+/** The check on a suspect file or board (also used by `watermark verify --response-mark`). */
+export async function checkResponseMark(
+  f: Omit<VerifyFlags, 'json' | 'alpha'> & { alpha?: number },
+): Promise<MarkVerdict> {
   if (!f.model === !f.port) throw new EdgelockError('E_USAGE', 'give one of --model <file> or --port <serial port>');
-  const alpha = f.alpha === undefined ? undefined : Number(f.alpha);
-  if (alpha !== undefined && !(alpha > 0 && alpha < 1))
-    throw new EdgelockError('E_USAGE', `--alpha must be in (0, 1), got '${f.alpha}'`);
   const { base, params, uid } = baseOf(f);
   const master = readKeyFile(f.key);
-  let r: MarkVerdict;
   try {
     const uids = await candidateUids(f, master, uid);
     const candidates = uids.map((u) => ({ uid: u, key: responseMarkKey(master, Buffer.from(u, 'hex')) }));
@@ -148,19 +158,18 @@ async function verifyAction(f: VerifyFlags): Promise<void> {
         candidates,
         suspect,
         decoys: positive(f.decoys, '--decoys', true),
-        alpha,
+        alpha: f.alpha,
       });
     try {
       if (f.port) {
-        const slot = positive(f.slot, '--slot', true);
-        r = await withDevice(f.port, async (client) => run(await boardVictim(client, f.port!, slot)));
-      } else {
-        const s = await suspectFile(f.model!);
-        try {
-          r = await run(s);
-        } finally {
-          s.dispose();
-        }
+        const slot = f.slot === undefined ? undefined : Number(f.slot);
+        return await withDevice(f.port, async (client) => run(await boardVictim(client, f.port!, slot)));
+      }
+      const s = await suspectFile(f.model!);
+      try {
+        return await run(s);
+      } finally {
+        s.dispose();
       }
     } finally {
       pool.dispose();
@@ -169,6 +178,14 @@ async function verifyAction(f: VerifyFlags): Promise<void> {
   } finally {
     master.fill(0);
   }
+}
+
+async function verifyAction(f: VerifyFlags): Promise<void> {
+  const alpha = f.alpha === undefined ? undefined : Number(f.alpha);
+  if (alpha !== undefined && !(alpha > 0 && alpha < 1))
+    throw new EdgelockError('E_USAGE', `--alpha must be in (0, 1), got '${f.alpha}'`);
+  if (f.slot !== undefined) positive(String(Number(f.slot) + 1), '--slot', true);
+  const r = await checkResponseMark({ ...f, alpha });
   const where = f.port ? `board on ${f.port}` : f.model!;
   if (f.json) printJson({ suspect: where, ...r });
   else process.stdout.write(formatTable(['check', 'result'], [['suspect', where], ...markRows(r)]) + '\n');

@@ -44,6 +44,7 @@ import { printJson } from '../output';
 import { finiteNumber, integer, nonNegativeInt, openUnit, positiveInt } from '../option-parsers';
 import { fingerprintOnFile, fingerprintOnPort } from './fingerprint';
 import { fingerprintRows } from '../../fingerprint/check';
+import { checkResponseMark, markRows } from './response-mark';
 import { formatTable } from '../../text/table';
 
 interface Common {
@@ -136,6 +137,9 @@ interface VerifyFlags extends Common {
   params?: string;
   port?: string;
   fingerprint?: string;
+  responseMark?: string;
+  markKey?: string;
+  markPool: string;
   slot: number;
 }
 
@@ -172,6 +176,20 @@ async function verifyAction(file: string, f: VerifyFlags, cmd: Command): Promise
       ? await fingerprintOnPort(port, f.slot, f.fingerprint)
       : await fingerprintOnFile(file, model.bytes, f.fingerprint)
     : null;
+  if (f.responseMark && !f.markKey)
+    throw new EdgelockError(
+      'E_USAGE',
+      "--response-mark needs --mark-key <master key> (the boards' mark keys derive from it)",
+    );
+  const mark = f.responseMark
+    ? await checkResponseMark({
+        ...(port ? { port, slot: String(f.slot) } : { model: file }),
+        key: f.markKey!,
+        package: f.responseMark,
+        uid: [],
+        pool: f.markPool,
+      })
+    : null;
   const paramsSource = applicable.compiledFromParams;
   if (f.json) {
     printJson({
@@ -184,6 +202,7 @@ async function verifyAction(file: string, f: VerifyFlags, cmd: Command): Promise
         ? { board: { port: board.port, slot: board.slot, model: board.boardModel, slotSha256: board.slotSha256 } }
         : {}),
       ...(fp ? { fingerprint: fp } : {}),
+      ...(mark ? { responseMark: mark } : {}),
     });
     return;
   }
@@ -200,6 +219,7 @@ async function verifyAction(file: string, f: VerifyFlags, cmd: Command): Promise
         ...(paramsSource ? [['compiled from --params model', paramsSource]] : []),
         ['verdict', `${r.verdict} (alpha ${v.alpha})`],
         ...(fp ? fingerprintRows(fp) : []),
+        ...(mark ? markRows(mark).map(([k, v]) => [`response ${k}`, v]) : []),
       ],
     ) + '\n',
   );
@@ -304,7 +324,13 @@ export function register(program: Command): Command {
         'check on a board: its installed model answers the triggers it regenerates itself (the file gives the watermark record)',
       )
       .option('--slot <n>', 'with --port: the model slot to check', nonNegativeInt, 0)
-      .option('--fingerprint <fp.json>', 'also check the fingerprint (edgelock fingerprint create) on the same model'),
+      .option('--fingerprint <fp.json>', 'also check the fingerprint (edgelock fingerprint create) on the same model')
+      .option(
+        '--response-mark <board.elp>',
+        "also check a marking board's response mark (package --response-mark) on the same model: survives distillation",
+      )
+      .option('--mark-key <master.key>', 'with --response-mark: the vendor master key')
+      .option('--mark-pool <data,...>', "with --response-mark: the owner's natural inputs", 'mnist-train,mnist-test'),
   ).action(verifyAction);
   common(
     wm

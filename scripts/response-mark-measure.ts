@@ -1,0 +1,285 @@
+/**
+ * The response mark against distillation (numbers for docs/watermark.md and docs/security.md, "Response mark"):
+ *   npx tsx scripts/response-mark-measure.ts --base <victim.tflite> [--rate 0.4%] [--victim board|host]
+ *     [--copies 6000:hard:same,6000:soft:mnist-mlp,...] [--independents 10] [--noise 0.05] [--attacker-data mnist-train]
+ *     [--owner-pool mnist-train,mnist-test] [--collude] [--threads 1] [--seed 1] [--out /tmp/response-mark.json]
+ * Victim: board A marking at --rate. `--victim board` starts host-sim boards (the real firmware), provisions and
+ * packages them with the mark and takes the attacker's answers from RUN; `--victim host` computes the same answers on
+ * the host (TFLite runtime + the host's keyed decision; test/response-mark/board-agreement.test.ts shows they are
+ * byte-identical to the firmware's). The attacker queries a seeded random order of --attacker-data (without the
+ * first 500, the owner's calibration images), optionally with Gaussian noise of std --noise (clipped to [0, 1]), and
+ * with --collude half of the queries go to a second marking board B. Each copy (queries:labels:architecture, epochs
+ * as `edgelock attack`) is verified with `verifyResponseMark` among 10 candidate boards (A, B and 8 others) over
+ * --owner-pool; --independents models trained on true labels (LeNet and MLP alternating, 6,000 samples each from
+ * other windows of MNIST train, other seeds) are verified the same way. Writes JSON rows; prints a Markdown table.
+ */
+import * as fs from 'fs';
+import { createHash } from 'crypto';
+import { answersFromScores, DEFAULT_TEMPERATURE } from '../src/attack/distill';
+import { defaultEpochs, pickQueries } from '../src/attack/extraction';
+import { boardVictim, onnxVictim, tfliteVictim, Victim } from '../src/attack/victim';
+import { startBoard, stopBoard, RunningBoard } from '../src/board';
+import { loadMnist } from '../src/data/mnist';
+import { DeviceClient } from '../src/device/client';
+import { flashPackage } from '../src/factory/flash';
+import { deriveDeviceKey } from '../src/keys/derive';
+import { readOnnx } from '../src/onnx';
+import { writeOnnx } from '../src/onnx/writer';
+import { buildPackage } from '../src/package/build';
+import { RESPONSE_MARK_DEFAULTS, ResponseMarkParams, parseResponseMarkRate } from '../src/package/response-mark';
+import { decide, markedAnswer, responseMarkKey } from '../src/response-mark/decision';
+import { loadMarkPool } from '../src/response-mark/pool';
+import { verifyResponseMark } from '../src/response-mark/verify';
+import { quantizeAffine, toModelLayout } from '../src/tflite/affine';
+import { recordedInputLayouts } from '../src/tflite/provenance';
+import { readTflite } from '../src/tflite/reader';
+import { trainCopy } from '../src/attack/distill';
+import { Rng } from '../src/train/rng';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+}
+const flag = (name: string) => process.argv.includes(`--${name}`);
+const log = (s: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${s}\n`);
+
+const master = createHash('sha256').update('edgelock response mark measurement master key').digest();
+const ARCH: Record<string, string> = {
+  same: 'models/mnist-lenet.onnx',
+  'mnist-lenet': 'models/mnist-lenet.onnx',
+  'mnist-mlp': 'models/mnist-mlp.onnx',
+};
+
+/** A marking answerer: the scores board `uid` answers for float samples (ONNX layout). */
+type Answerer = (x: Float32Array, count: number) => Promise<Float32Array>;
+
+function hostMarking(victim: Victim, base: Uint8Array, params: ResponseMarkParams, uid: Buffer): Answerer {
+  const sg = readTflite(base).subgraphs[0];
+  const input = sg.tensors[sg.inputs[0]];
+  const layout = recordedInputLayouts(readTflite(base).metadata)?.[0];
+  const key = responseMarkKey(master, uid);
+  const size = input.shape.reduce((a, b) => a * b, 1);
+  return async (x, count) => {
+    const s = await victim.scores(x, count);
+    const C = victim.classes;
+    for (let i = 0; i < count; i++) {
+      const q = Int8Array.from(
+        quantizeAffine(
+          toModelLayout(x.subarray(i * size, (i + 1) * size), victim.sampleShape, input.shape, layout),
+          input.quantization!.scale[0],
+          input.quantization!.zeroPoint[0],
+        ),
+      );
+      const d = decide(key, params, q, C);
+      if (d.marked) s.set(markedAnswer(s.subarray(i * C, (i + 1) * C), d), i * C);
+    }
+    return s;
+  };
+}
+
+function accuracy(pred: Int32Array, labels: Uint8Array, n: number): number {
+  let ok = 0;
+  for (let i = 0; i < n; i++) if (pred[i] === labels[i]) ok++;
+  return ok / n;
+}
+
+async function main(): Promise<void> {
+  const baseFile = arg('base', 'test/watermark/fixtures/mnist-lenet-wm.tflite');
+  const base = fs.readFileSync(baseFile);
+  const params: ResponseMarkParams = { ratePpm: parseResponseMarkRate(arg('rate', '0.4%')), ...RESPONSE_MARK_DEFAULTS };
+  const victimKind = arg('victim', 'host');
+  const noise = Number(arg('noise', '0'));
+  const collude = flag('collude');
+  const threads = Number(arg('threads', '1'));
+  const seed = Number(arg('seed', '1'));
+  const out = arg('out', '/tmp/response-mark.json');
+  const copies = arg('copies', '6000:hard:same')
+    .split(',')
+    .filter(Boolean)
+    .map((c) => {
+      const [q, labels, arch] = c.split(':');
+      return { queries: Number(q), labels: labels as 'hard' | 'soft', arch };
+    });
+  const independents = Number(arg('independents', '0'));
+  const attackerData = arg('attacker-data', 'mnist-train');
+  const ownerPool = arg('owner-pool', 'mnist-train,mnist-test').split(',');
+  const test = loadMnist('test');
+  const testX = test.images;
+  const boards: RunningBoard[] = [];
+  const clients: DeviceClient[] = [];
+  const uids: Buffer[] = [];
+  const rows: Record<string, unknown>[] = [];
+  const file = await tfliteVictim(base, baseFile);
+  try {
+    const answerers: Answerer[] = [];
+    for (let b = 0; b < (collude ? 2 : 1); b++) {
+      if (victimKind === 'board') {
+        const rb = await startBoard({ board: 'host-sim', stateDir: fs.mkdtempSync(`/tmp/rm-board-${b}-`) });
+        boards.push(rb);
+        const client = await DeviceClient.open(rb.port);
+        clients.push(client);
+        const uid = Buffer.from((await client.info()).uid, 'hex');
+        await client.keyWrite(deriveDeviceKey(master, uid));
+        const pkg = buildPackage(base, {
+          master,
+          deviceUid: uid,
+          version: '1.0.0',
+          securityCounter: 1,
+          responseMark: params,
+        });
+        await flashPackage(client, pkg.bytes);
+        const v = await boardVictim(client, rb.port);
+        uids.push(uid);
+        answerers.push((x, n) => v.scores(x, n));
+      } else {
+        const uid = createHash('sha256').update(`measurement board ${b}`).digest().subarray(0, 16);
+        uids.push(uid);
+        answerers.push(hostMarking(file, base, params, uid));
+      }
+    }
+    const others = Array.from({ length: 10 - uids.length }, (_, i) =>
+      createHash('sha256').update(`innocent board ${i}`).digest().subarray(0, 16),
+    );
+    const candidates = [...uids, ...others].map((u) => ({ uid: u.toString('hex'), key: responseMarkKey(master, u) }));
+    // legitimate accuracy: the marking victim vs the unmarked one on the 10,000 test images
+    const clean = await file.predict(testX, test.count);
+    const markedScores = await answerers[0](testX, test.count);
+    const markedPred = Int32Array.from({ length: test.count }, (_, i) => {
+      let best = 0;
+      for (let c = 1; c < 10; c++) if (markedScores[i * 10 + c] > markedScores[i * 10 + best]) best = c;
+      return best;
+    });
+    const victimAcc = accuracy(clean, test.labels, test.count);
+    const markedAcc = accuracy(markedPred, test.labels, test.count);
+    log(
+      `victim ${victimKind}: test accuracy ${(victimAcc * 100).toFixed(2)}% unmarked, ${(markedAcc * 100).toFixed(2)}% marked (answers changed: ${markedPred.filter((p, i) => p !== clean[i]).length})`,
+    );
+    rows.push({
+      kind: 'victim',
+      victim: victimKind,
+      rate: params.ratePpm / 1e6,
+      unmarked: victimAcc,
+      marked: markedAcc,
+    });
+    log(`loading the owner's pool ${ownerPool.join(',')}`);
+    const pool = await loadMarkPool(base, ownerPool, params);
+    const verify = async (model: Uint8Array, name: string) => {
+      const s = await onnxVictim(model, name);
+      try {
+        const acc = accuracy(await s.predict(testX, test.count), test.labels, test.count);
+        const r = await verifyResponseMark({ pool, params, candidates, suspect: s });
+        return { acc, r };
+      } finally {
+        s.dispose();
+      }
+    };
+    // the attacker's queries
+    const src = loadMnist(attackerData === 'mnist-test' ? 'test' : 'train');
+    const maxQ = Math.max(0, ...copies.map((c) => c.queries));
+    const exclude = attackerData === 'mnist-test' ? [] : Array.from({ length: 500 }, (_, i) => i);
+    const picked = pickQueries({ x: src.images, labels: src.labels, count: src.count }, maxQ, exclude, seed);
+    const x = picked.x;
+    if (noise > 0) {
+      const rng = new Rng(seed + 99);
+      for (let i = 0; i < x.length; i++) x[i] = Math.min(1, Math.max(0, x[i] + noise * rng.normal()));
+    }
+    if (copies.length) {
+      const t0 = Date.now();
+      const scores = new Float32Array(picked.count * 10);
+      const size = 784;
+      const chunk = 500;
+      for (let s = 0; s < picked.count; s += chunk) {
+        const n = Math.min(chunk, picked.count - s);
+        // colluders: alternate chunks between the boards
+        const a = answerers[collude ? (s / chunk) % 2 : 0];
+        scores.set(await a(x.subarray(s * size, (s + n) * size), n), s * 10);
+      }
+      log(`answers to ${picked.count} queries in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+      for (const c of copies) {
+        const n = Math.min(c.queries, picked.count);
+        const epochs = Number(arg('epochs', String(defaultEpochs(n))));
+        const lr = c.labels === 'soft' ? 0.05 / DEFAULT_TEMPERATURE : 0.05;
+        const answers = answersFromScores(scores.subarray(0, n * 10), n, 10, c.labels, DEFAULT_TEMPERATURE);
+        const arch = readOnnx(fs.readFileSync(ARCH[c.arch] ?? c.arch));
+        const t1 = Date.now();
+        const copy = await trainCopy(arch, x.subarray(0, n * size), n, answers, { epochs, lr, seed, threads });
+        const train = (Date.now() - t1) / 1000;
+        const { acc, r } = await verify(writeOnnx(copy), `copy ${c.queries}:${c.labels}:${c.arch}`);
+        const byUid = (u: Buffer) => r.candidates.find((k) => k.uid === u.toString('hex'))!;
+        const row = {
+          kind: 'copy',
+          ...c,
+          queries: n,
+          epochs,
+          lr,
+          noise,
+          collude,
+          attackerData,
+          ownerPool: ownerPool.join(','),
+          accuracy: acc,
+          boards: uids.map((u) => ({ uid: u.toString('hex'), ...byUid(u) })),
+          bestInnocent: Math.min(
+            ...r.candidates.filter((k) => !uids.some((u) => u.toString('hex') === k.uid)).map((k) => k.familyP),
+          ),
+          named: r.named,
+          null: r.null.rate,
+          trainSeconds: train,
+        };
+        rows.push(row);
+        log(JSON.stringify(row));
+        fs.writeFileSync(out, JSON.stringify(rows, null, 1));
+      }
+    }
+    // independently trained models (true labels)
+    const train = loadMnist('train');
+    for (let k = 0; k < independents; k++) {
+      const archName = k % 2 === 0 ? 'mnist-lenet' : 'mnist-mlp';
+      const arch = readOnnx(fs.readFileSync(ARCH[archName]));
+      const from = 10000 + ((k * 6000) % 48000);
+      const labels = train.labels.subarray(from, from + 6000);
+      const t1 = Date.now();
+      const m = await trainCopy(
+        arch,
+        train.images.subarray(from * 784, (from + 6000) * 784),
+        6000,
+        { labels: Uint8Array.from(labels) },
+        {
+          epochs: Number(arg('independent-epochs', '10')),
+          lr: 0.05,
+          seed: 100 + k,
+          threads,
+        },
+      );
+      const { acc, r } = await verify(writeOnnx(m), `independent ${k}`);
+      const best = [...r.candidates].sort((a, b) => a.familyP - b.familyP)[0];
+      const pooled = r.candidates.reduce((t, c) => ({ m: t.m + c.matches, d: t.d + c.disagreements }), { m: 0, d: 0 });
+      const row = {
+        kind: 'independent',
+        arch: archName,
+        window: from,
+        accuracy: acc,
+        pooled,
+        decoys: { m: r.null.matches, d: r.null.trials },
+        bestMatches: `${best.matches}/${best.disagreements}/${best.marked}`,
+        bestP: best.familyP,
+        named: r.named,
+        null: r.null.rate,
+        trainSeconds: (Date.now() - t1) / 1000,
+      };
+      rows.push(row);
+      log(JSON.stringify(row));
+      fs.writeFileSync(out, JSON.stringify(rows, null, 1));
+    }
+    pool.dispose();
+  } finally {
+    file.dispose();
+    for (const c of clients) await c.close().catch(() => undefined);
+    for (const b of boards) await stopBoard(b.pid).catch(() => undefined);
+  }
+  fs.writeFileSync(out, JSON.stringify(rows, null, 1));
+}
+
+main().catch((e) => {
+  process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,188 @@
+/**
+ * The response mark against distillation, end to end through the CLI and the real firmware (reduced; the full
+ * measurement is scripts/response-mark-measure.ts, docs/watermark.md "Response mark"): a host-sim board runs the
+ * watermarked zoo LeNet packaged with `--response-mark 2%` (a high rate, so that a 3,000-query copy trained briefly
+ * carries enough marks for CI); the attacker distils a LeNet from 3,000 hard labels over RUN (`edgelock attack
+ * --port`); `edgelock response-mark verify` finds the board's mark in the copy among the boards of the factory
+ * database and 8 other candidates at p ≤ 1e-6 and names that board; models trained on true labels without the key
+ * (a LeNet and an MLP), and the unmarked base model itself, are not flagged (p > 1e-3). `watermark verify
+ * --response-mark` reports the same beside the trigger watermark. Nothing secret is printed.
+ */
+import { createHash, randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { trainCopy } from '../../src/attack/distill';
+import { DeviceClient } from '../../src/device/client';
+import { loadMnist } from '../../src/data/mnist';
+import { deriveDeviceKey } from '../../src/keys/derive';
+import { readOnnx } from '../../src/onnx';
+import { writeOnnx } from '../../src/onnx/writer';
+import { removeRunRoot, startTestBoard, stopAllBoards } from '../device/helpers';
+import { runCli } from '../helpers/cli';
+
+const TFLITE = path.join(__dirname, '..', 'watermark', 'fixtures', 'mnist-lenet-wm.tflite');
+const OWNER_KEY = createHash('sha256').update('edgelock watermark robustness demo key').digest();
+let dir = '';
+let port = '';
+let uid = '';
+let master: Buffer;
+const others = Array.from({ length: 8 }, () => randomBytes(16).toString('hex'));
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgelock-response-mark-'));
+  expect(runCli(['keygen', '-o', path.join(dir, 'master.key')]).status).toBe(0);
+  master = fs.readFileSync(path.join(dir, 'master.key'));
+  fs.writeFileSync(path.join(dir, 'owner.key'), OWNER_KEY, { mode: 0o600 });
+  fs.writeFileSync(path.join(dir, 'devices.txt'), others.join('\n') + '\n');
+  port = (await startTestBoard('host-sim')).port;
+  const client = await DeviceClient.open(port);
+  try {
+    uid = (await client.info()).uid;
+    await client.keyWrite(deriveDeviceKey(master, Buffer.from(uid, 'hex')));
+  } finally {
+    await client.close();
+  }
+  const pkg = path.join(dir, 'board.elp');
+  const p = runCli([
+    'package',
+    TFLITE,
+    '-o',
+    pkg,
+    '--key',
+    path.join(dir, 'master.key'),
+    '--device-uid',
+    uid,
+    '--version',
+    '1.0.0',
+    '--security-counter',
+    '1',
+    '--response-mark',
+    '2%',
+  ]);
+  expect(p.stderr).toBe('');
+  expect(p.stdout).toContain('response mark on, rate 2%');
+  expect(runCli(['flash', '--port', port, pkg]).status).toBe(0);
+  const i = runCli(['inspect', pkg]);
+  expect(i.stdout).toMatch(/response mark\s+on, rate 2%/);
+}, 300_000);
+
+afterAll(async () => {
+  await stopAllBoards();
+  removeRunRoot();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const verify = (model: string) =>
+  runCli([
+    'response-mark',
+    'verify',
+    '--model',
+    model,
+    '--package',
+    path.join(dir, 'board.elp'),
+    '--uid',
+    uid,
+    '--devices',
+    path.join(dir, 'devices.txt'),
+    '--key',
+    path.join(dir, 'master.key'),
+    '--pool',
+    'mnist-train',
+    '--json',
+  ]);
+
+function noSecrets(text: string): void {
+  for (const k of [master, deriveDeviceKey(master, Buffer.from(uid, 'hex'))])
+    for (const form of [k.toString('hex'), k.toString('base64')]) expect(text).not.toContain(form);
+}
+
+test("a LeNet distilled from 3,000 of the board's hard labels carries its mark: the board is named at p ≤ 1e-6", () => {
+  const copy = path.join(dir, 'copy.onnx');
+  const a = runCli([
+    'attack',
+    '--port',
+    port,
+    '--only',
+    'distill',
+    '--arch',
+    'mnist-lenet',
+    '--queries',
+    '3000',
+    '--epochs',
+    '12',
+    '--threads',
+    '1',
+    '--test-limit',
+    '500',
+    '-o',
+    copy,
+    '--json',
+  ]);
+  expect(a.stderr).toBe('');
+  expect(a.status).toBe(0);
+  expect(JSON.parse(a.stdout).copy.accuracy).toBeGreaterThan(0.85);
+  const v = verify(copy);
+  expect(v.status).toBe(0);
+  noSecrets(v.stdout);
+  const r = JSON.parse(v.stdout);
+  const mine = r.candidates.find((c: { uid: string }) => c.uid === uid);
+  console.log(
+    `copy: ${mine.matches} keyed answers among ${mine.disagreements} disagreements on ${mine.marked} marked; p ${mine.familyP}; null ${r.null.rate}`,
+  );
+  expect(r.named).toEqual([uid]);
+  expect(mine.familyP).toBeLessThanOrEqual(1e-6);
+  for (const c of r.candidates.filter((c: { uid: string }) => c.uid !== uid)) expect(c.familyP).toBeGreaterThan(1e-3);
+  // beside the trigger watermark (which a distilled copy does not carry)
+  const w = runCli([
+    'watermark',
+    'verify',
+    copy,
+    '--params',
+    TFLITE,
+    '--owner',
+    'acme-vision',
+    '--owner-key',
+    path.join(dir, 'owner.key'),
+    '--response-mark',
+    path.join(dir, 'board.elp'),
+    '--mark-key',
+    path.join(dir, 'master.key'),
+    '--mark-pool',
+    'mnist-train',
+    '--json',
+  ]);
+  expect(w.stderr).toBe('');
+  const wj = JSON.parse(w.stdout);
+  expect(wj.verdict).not.toBe('detected');
+  expect(wj.responseMark.named).toEqual([uid]);
+  noSecrets(w.stdout);
+}, 1_200_000);
+
+test('models trained without the key, and the unmarked base model, are not flagged', async () => {
+  const train = loadMnist('train');
+  for (const [k, arch] of [
+    [0, 'mnist-lenet'],
+    [1, 'mnist-mlp'],
+  ] as const) {
+    const from = 20000 + 3000 * k;
+    const m = await trainCopy(
+      readOnnx(fs.readFileSync(path.join('models', `${arch}.onnx`))),
+      train.images.subarray(from * 784, (from + 3000) * 784),
+      3000,
+      { labels: train.labels.slice(from, from + 3000) },
+      { epochs: 4, lr: 0.05, seed: 40 + k, threads: 1 },
+    );
+    const file = path.join(dir, `independent-${arch}.onnx`);
+    fs.writeFileSync(file, writeOnnx(m));
+    const r = JSON.parse(verify(file).stdout);
+    console.log(
+      `independent ${arch}: ${r.candidates.map((c: { matches: number; disagreements: number }) => `${c.matches}/${c.disagreements}`).join(' ')}`,
+    );
+    expect(r.named).toEqual([]);
+    for (const c of r.candidates) expect(c.familyP).toBeGreaterThan(1e-3);
+  }
+  const b = JSON.parse(verify(TFLITE).stdout);
+  expect(b.named).toEqual([]);
+  expect(b.candidates.every((c: { disagreements: number }) => c.disagreements === 0)).toBe(true);
+}, 900_000);
