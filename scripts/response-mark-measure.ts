@@ -142,25 +142,27 @@ async function main(): Promise<void> {
     );
     const candidates = [...uids, ...others].map((u) => ({ uid: u.toString('hex'), key: responseMarkKey(master, u) }));
     // legitimate accuracy: the marking victim vs the unmarked one on the 10,000 test images
-    const clean = await file.predict(testX, test.count);
-    const markedScores = await answerers[0](testX, test.count);
-    const markedPred = Int32Array.from({ length: test.count }, (_, i) => {
-      let best = 0;
-      for (let c = 1; c < 10; c++) if (markedScores[i * 10 + c] > markedScores[i * 10 + best]) best = c;
-      return best;
-    });
-    const victimAcc = accuracy(clean, test.labels, test.count);
-    const markedAcc = accuracy(markedPred, test.labels, test.count);
-    log(
-      `victim ${victimKind}: test accuracy ${(victimAcc * 100).toFixed(2)}% unmarked, ${(markedAcc * 100).toFixed(2)}% marked (answers changed: ${markedPred.filter((p, i) => p !== clean[i]).length})`,
-    );
-    rows.push({
-      kind: 'victim',
-      victim: victimKind,
-      rate: params.ratePpm / 1e6,
-      unmarked: victimAcc,
-      marked: markedAcc,
-    });
+    if (!flag('skip-victim')) {
+      const clean = await file.predict(testX, test.count);
+      const markedScores = await answerers[0](testX, test.count);
+      const markedPred = Int32Array.from({ length: test.count }, (_, i) => {
+        let best = 0;
+        for (let c = 1; c < 10; c++) if (markedScores[i * 10 + c] > markedScores[i * 10 + best]) best = c;
+        return best;
+      });
+      const victimAcc = accuracy(clean, test.labels, test.count);
+      const markedAcc = accuracy(markedPred, test.labels, test.count);
+      log(
+        `victim ${victimKind}: test accuracy ${(victimAcc * 100).toFixed(2)}% unmarked, ${(markedAcc * 100).toFixed(2)}% marked (answers changed: ${markedPred.filter((p, i) => p !== clean[i]).length})`,
+      );
+      rows.push({
+        kind: 'victim',
+        victim: victimKind,
+        rate: params.ratePpm / 1e6,
+        unmarked: victimAcc,
+        marked: markedAcc,
+      });
+    }
     log(`loading the owner's pool ${ownerPool.join(',')}`);
     const pool = await loadMarkPool(base, ownerPool, params);
     const verify = async (model: Uint8Array, name: string) => {
