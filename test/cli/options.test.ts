@@ -103,6 +103,7 @@ test.each([
   [['provision', '--master-key', 'k'], /required option '--port <path>'/],
   [['verify', '--port', ',', '--key', 'k'], /'--port <path>' argument ',' is invalid/],
   [['verify', '--port', 'p', '--key', 'k', '--alpha', '1'], /'--alpha <a>' argument '1' is invalid/],
+  [['response-mark', 'verify', '--key', 'k', '--decoys', '0'], /'--decoys <n>' argument '0' is invalid/],
 ])('%j is a one-line usage error before anything runs', (args, message) => {
   const r = runCli(args as string[]);
   expect(r.status).toBe(2);

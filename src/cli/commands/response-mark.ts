@@ -28,12 +28,13 @@ import { MarkVerdict, VERIFY_DEFAULTS, verifyResponseMark } from '../../response
 import { formatTable } from '../../text/table';
 import { parseCandidates } from '../../trace/candidates';
 import { ClassifierRunner } from '../../watermark/runners';
+import { collect, nonNegativeInt, openUnit, positiveInt } from '../option-parsers';
 import { printJson } from '../output';
 
 interface VerifyFlags {
   model?: string;
   port?: string;
-  slot?: string;
+  slot?: number;
   key: string;
   package?: string;
   base?: string;
@@ -42,18 +43,10 @@ interface VerifyFlags {
   db?: string;
   devices?: string;
   pool: string;
-  poolLimit?: string;
-  decoys?: string;
-  alpha?: string;
+  poolLimit?: number;
+  decoys?: number;
+  alpha?: number;
   json?: boolean;
-}
-
-function positive(v: string | undefined, flag: string, integer: boolean): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
-    throw new EdgelockError('E_USAGE', `${flag} needs a positive ${integer ? 'integer' : 'number'}, got '${v}'`);
-  return n;
 }
 
 /** The base model, the mark parameters and the uid a package names, or those of --base/--rate. */
@@ -136,9 +129,7 @@ export function markRows(r: MarkVerdict): string[][] {
 }
 
 /** The check on a suspect file or board (also used by `watermark verify --response-mark`). */
-export async function checkResponseMark(
-  f: Omit<VerifyFlags, 'json' | 'alpha'> & { alpha?: number },
-): Promise<MarkVerdict> {
+export async function checkResponseMark(f: Omit<VerifyFlags, 'json'>): Promise<MarkVerdict> {
   if (!f.model === !f.port) throw new EdgelockError('E_USAGE', 'give one of --model <file> or --port <serial port>');
   const { base, params, uid } = baseOf(f);
   const master = readKeyFile(f.key);
@@ -149,7 +140,7 @@ export async function checkResponseMark(
       base,
       f.pool.split(',').map((s) => s.trim()),
       params,
-      positive(f.poolLimit, '--pool-limit', true),
+      f.poolLimit,
     );
     const run = (suspect: ClassifierRunner) =>
       verifyResponseMark({
@@ -157,13 +148,12 @@ export async function checkResponseMark(
         params,
         candidates,
         suspect,
-        decoys: positive(f.decoys, '--decoys', true),
+        decoys: f.decoys,
         alpha: f.alpha,
       });
     try {
       if (f.port) {
-        const slot = f.slot === undefined ? undefined : Number(f.slot);
-        return await withDevice(f.port, async (client) => run(await boardVictim(client, f.port!, slot)));
+        return await withDevice(f.port, async (client) => run(await boardVictim(client, f.port!, f.slot)));
       }
       const s = await suspectFile(f.model!);
       try {
@@ -181,11 +171,7 @@ export async function checkResponseMark(
 }
 
 async function verifyAction(f: VerifyFlags): Promise<void> {
-  const alpha = f.alpha === undefined ? undefined : Number(f.alpha);
-  if (alpha !== undefined && !(alpha > 0 && alpha < 1))
-    throw new EdgelockError('E_USAGE', `--alpha must be in (0, 1), got '${f.alpha}'`);
-  if (f.slot !== undefined) positive(String(Number(f.slot) + 1), '--slot', true);
-  const r = await checkResponseMark({ ...f, alpha });
+  const r = await checkResponseMark(f);
   const where = f.port ? `board on ${f.port}` : f.model!;
   if (f.json) printJson({ suspect: where, ...r });
   else process.stdout.write(formatTable(['check', 'result'], [['suspect', where], ...markRows(r)]) + '\n');
@@ -201,12 +187,12 @@ export function register(program: Command): Command {
     .description('does a suspect model (file or board) repeat a marking board’s keyed answers? names the board')
     .option('--model <file>', 'the suspect: an ONNX or .tflite model')
     .option('--port <p>', 'the suspect: a board on this serial port (RUN)')
-    .option('--slot <n>', 'with --port: the slot to query (default: the active one)')
+    .option('--slot <n>', 'with --port: the slot to query (default: the active one)', nonNegativeInt)
     .requiredOption('--key <keyfile>', 'the vendor master key (each board’s mark key derives from it and the uid)')
     .option('--package <board.elp>', 'a package with the mark: its model, mark parameters and board')
     .option('--base <model.tflite>', 'the model the marking boards run (with --rate)')
     .option('--rate <r>', 'with --base: the rate the boards were packaged with (e.g. 0.5%)')
-    .option('--uid <uid>', 'a candidate board (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--uid <uid>', 'a candidate board (repeatable)', collect, [] as string[])
     .option('--db <factory db>', 'candidates: every board the master key provisioned (factory database)')
     .option('--devices <file>', 'candidates: device uids, one per line')
     .option(
@@ -214,9 +200,13 @@ export function register(program: Command): Command {
       'the owner’s natural inputs (must hold what the attacker queried)',
       'mnist-train,mnist-test',
     )
-    .option('--pool-limit <n>', 'use the first n pool inputs')
-    .option('--decoys <n>', `decoy keys that measure the suspect’s null (default ${VERIFY_DEFAULTS.decoys})`)
-    .option('--alpha <a>', `significance for naming a board (default ${VERIFY_DEFAULTS.alpha})`)
+    .option('--pool-limit <n>', 'use the first n pool inputs', positiveInt)
+    .option(
+      '--decoys <n>',
+      `decoy keys that measure the suspect’s null (default ${VERIFY_DEFAULTS.decoys})`,
+      positiveInt,
+    )
+    .option('--alpha <a>', `significance for naming a board (default ${VERIFY_DEFAULTS.alpha})`, openUnit)
     .option('--json', 'print one JSON object')
     .action(verifyAction);
   return rm;

@@ -183,7 +183,7 @@ async function verifyAction(file: string, f: VerifyFlags, cmd: Command): Promise
     );
   const mark = f.responseMark
     ? await checkResponseMark({
-        ...(port ? { port, slot: String(f.slot) } : { model: file }),
+        ...(port ? { port, slot: f.slot } : { model: file }),
         key: f.markKey!,
         package: f.responseMark,
         uid: [],
