@@ -30,7 +30,7 @@ typedef struct {
   uint32_t rate_ppm; /* 1..EL_MARK_RATE_ONE */
   uint16_t groups;   /* 1..EL_MARK_MAX_GROUPS */
   uint8_t levels;    /* 2..EL_MARK_MAX_LEVELS */
-} el_mark_params_t; /* read from a package by el_package_parse, which refuses a record with a field out of range
+} el_mark_params_t;  /* read from a package by el_package_parse, which refuses a record with a field out of range
                        (u32 rate ppm | u16 groups | u8 levels | u8 scheme 1 | 8 zero bytes) */
 
 void el_mark_init(void);
