@@ -3,8 +3,8 @@
  * firmware): the watermarked zoo LeNet packaged with the board's trace code, flashed, and `edgelock trace --port`
  * names the board among 100 candidates from its int8 output scores on 100 queries, at the default alpha 1e-6
  * (z ≥ 6.07 among 100); with an unmarked package of the same model active, nobody is named. The board's uid is new
- * on every run, so its code is too: the least-squares estimate scored z 11.8–19.7 on 100 such codes at 100 queries
- * (docs/security.md, "Measured"), so the test asserts z > 9.
+ * on every run, so its code is too: the least-squares estimate scored z 14.9–18.8 on 100 codes of the zoo LeNet at 100
+ * queries (docs/security.md, "Measured"), so the test asserts z > 9.
  */
 import { hkdfSync, randomBytes } from 'crypto';
 import * as fs from 'fs';
