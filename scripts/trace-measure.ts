@@ -90,6 +90,7 @@ function add(t: Tally, r: Array<{ d: number; z: number }>, truth: number[]) {
   t.runner.push(r.find((x) => !truth.includes(x.d))!.z);
 }
 const show = (name: string, t: Tally) =>
+  t.zs.length > 0 &&
   console.log(
     `${name}: named correctly ${t.right}/${t.right + t.wrong + t.none}, wrong ${t.wrong}, none ${t.none}; best z min ${Math.min(...t.zs).toFixed(1)} median ${t.zs.sort((a, b) => a - b)[t.zs.length >> 1].toFixed(1)}; best innocent z max ${Math.max(...t.runner).toFixed(2)}`,
   );
