@@ -1,6 +1,7 @@
 /**
  * Measures per-device tracing (docs/security.md, "Tracing a leaked model to its board"):
- *   npx tsx scripts/trace-measure.ts --base <compiled int8 .tflite> [--devices 1000] [--leaks 100] [--quick]
+ *   npx tsx scripts/trace-measure.ts --base <compiled int8 .tflite> [--devices 1000] [--leaks 100] [--fine-tunes 5]
+ *     [--bb-leaks 20] [--bb100-leaks 10]
  * Prints one line per measurement. The master key is a fixed test key; candidates are `--devices` uids.
  */
 import { readFileSync } from 'fs';
@@ -26,6 +27,8 @@ const base = new Uint8Array(readFileSync(arg('base', '')));
 const N = Number(arg('devices', '1000'));
 const L = Number(arg('leaks', '100'));
 const FT = Number(arg('fine-tunes', '5'));
+const BB = Number(arg('bb-leaks', '20'));
+const BB100 = Number(arg('bb100-leaks', '10'));
 const alpha = 1e-6;
 const master = Buffer.alloc(32, 0x5a);
 const tk = deriveTraceKey(master);
@@ -87,6 +90,7 @@ function add(t: Tally, r: Array<{ d: number; z: number }>, truth: number[]) {
   t.runner.push(r.find((x) => !truth.includes(x.d))!.z);
 }
 const show = (name: string, t: Tally) =>
+  t.zs.length > 0 &&
   console.log(
     `${name}: named correctly ${t.right}/${t.right + t.wrong + t.none}, wrong ${t.wrong}, none ${t.none}; best z min ${Math.min(...t.zs).toFixed(1)} median ${t.zs.sort((a, b) => a - b)[t.zs.length >> 1].toFixed(1)}; best innocent z max ${Math.max(...t.runner).toFixed(2)}`,
   );
@@ -165,14 +169,22 @@ async function main() {
   console.log(`  fine-tuned accuracy (2k test): ${ftAcc.map((a) => (100 * a).toFixed(2)).join(' ')}`);
 
   const bb = tally();
+  const bbr = tally();
   const bbh = tally();
-  for (let d = 0; d < 20; d++) add(bb, rank(await blackBox(leaked(d), 300, false)), [d]);
+  let tBb = 0;
+  for (let d = 0; d < BB; d++) {
+    const t = Date.now();
+    add(bb, rank(await blackBox(leaked(d), 300, false)), [d]);
+    tBb += Date.now() - t;
+    add(bbr, rank(await blackBox(requantize(leaked(d)), 300, false)), [d]);
+  }
   for (let d = 0; d < 5; d++) add(bbh, rank(await blackBox(leaked(d), 1000, true)), [d]);
-  show('black-box, int8 output scores, 300 queries, 20 devices', bb);
+  show(`black-box, int8 output scores, 300 queries, ${BB} devices (${(tBb / BB / 1000).toFixed(1)} s each)`, bb);
+  show(`black-box after int8 re-quantisation, 300 queries, ${BB} devices`, bbr);
   show('black-box, arg-max only, 1000 queries, 5 devices', bbh);
   const bbq = tally();
-  for (let d = 0; d < 10; d++) add(bbq, rank(await blackBox(leaked(d), 100, false)), [d]);
-  show('black-box, int8 output scores, 100 queries, 10 devices', bbq);
+  for (let d = 0; d < BB100; d++) add(bbq, rank(await blackBox(leaked(d), 100, false)), [d]);
+  show(`black-box, int8 output scores, 100 queries, ${BB100} devices`, bbq);
 
   for (const k of [2, 3]) {
     const wbC = tally();

@@ -135,7 +135,7 @@
 #define EL_INFO_RSP_EXECUTED_OFF                     49u /* u32: requests executed since boot (answers from the repeat cache not counted) */
 #define EL_INFO_RSP_RX_DROPPED_OFF                   53u /* u32: frames dropped since boot (bad COBS, CRC, magic or length) */
 #define EL_INFO_RSP_MODEL_SLOTS_OFF                  57u /* u8 */
-#define EL_INFO_RSP_SLOTS_OFF                        58u /* rest: model_slots x MODEL_SLOT_INFO, then one PACKAGE_STATE record (absent from firmware older than packages), then one FIRMWARE_STATE record (absent from firmware older than build flavours) */
+#define EL_INFO_RSP_SLOTS_OFF                        58u /* rest: model_slots x MODEL_SLOT_INFO, then one PACKAGE_STATE record (absent from firmware older than packages), then one FIRMWARE_STATE record (absent from firmware older than build flavours), then one QUERY_STATE record (absent from firmware older than its INFO report of query limits) */
 #define EL_INFO_RSP_FIXED_SIZE                       58u /* plus a variable tail */
 /* RESET: Answers, then restarts the firmware (RAM state, including the repeat cache, is lost). */
 #define EL_RESET_REQ_FIXED_SIZE                      0u /* exact size */
@@ -277,6 +277,17 @@
 #define EL_FIRMWARE_STATE_SLOT_KINDS_OFF             1u /* bytes: per model slot: 0 a development upload (or empty), 1 a package whose tag the board verified (FLASH_END or boot) */
 #define EL_FIRMWARE_STATE_SLOT_KINDS_LEN             2u
 #define EL_FIRMWARE_STATE_FIXED_SIZE                 3u /* exact size */
+/* record QUERY_STATE */
+#define EL_QUERY_STATE_FLAGS_OFF                     0u /* u8: bit 0: the active package carries query limits (the limit fields are 0 otherwise) */
+#define EL_QUERY_STATE_LIFETIME_OFF                  1u /* u32: the active package's lifetime budget (0: none) */
+#define EL_QUERY_STATE_PER_BOOT_OFF                  5u /* u32: its per-boot budget (0: none) */
+#define EL_QUERY_STATE_RATE_COUNT_OFF                9u /* u32: its rate: inferences per window (0: none) */
+#define EL_QUERY_STATE_RATE_WINDOW_MS_OFF            13u /* u32 */
+#define EL_QUERY_STATE_LIFETIME_USED_OFF             17u /* u32: inferences counted in flash under the board security counter (0xFFFFFFFF: the count could not be read) */
+#define EL_QUERY_STATE_BOOT_USED_OFF                 21u /* u32: inferences answered under limits since the last reset */
+#define EL_QUERY_STATE_WINDOW_USED_OFF               25u /* u32: inferences in the current rate window (0 when no window is open) */
+#define EL_QUERY_STATE_WINDOW_LEFT_MS_OFF            29u /* u32: milliseconds of board time until that window ends */
+#define EL_QUERY_STATE_FIXED_SIZE                    33u /* exact size */
 /* record STALE_SEQ */
 #define EL_STALE_SEQ_LAST_SEQ_OFF                    0u /* u16: seq of the last executed request; the host continues after it */
 #define EL_STALE_SEQ_FIXED_SIZE                      2u /* exact size */

@@ -41,4 +41,7 @@ void el_query_slot_limits(uint8_t slot, const el_query_limits_t *limits);
  * flash before this returns); EL_ST_ERR_QUERY_BUDGET / EL_ST_ERR_QUERY_RATE with a QUERY_LIMIT record written at
  * rsp[1..] and *rsp_len set, nothing counted; EL_ST_ERR_STORAGE when the count could not be written. */
 uint8_t el_query_admit(uint32_t n, uint8_t *rsp, uint16_t *rsp_len);
+
+/* INFO's QUERY_STATE record: the active package's limits and the counts against them (nothing is counted). */
+void el_query_state(uint8_t out[EL_QUERY_STATE_FIXED_SIZE]);
 #endif

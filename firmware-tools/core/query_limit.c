@@ -167,3 +167,35 @@ uint8_t el_query_admit(uint32_t n, uint8_t *rsp, uint16_t *rsp_len) {
   }
   return EL_ST_OK;
 }
+
+void el_query_state(uint8_t out[EL_QUERY_STATE_FIXED_SIZE]) {
+  uint8_t active = el_slots_active();
+  const el_query_limits_t *l = active < EL_MODEL_SLOTS && g_has_limits[active] ? &g_limits[active] : NULL;
+  uint32_t life = 0;
+  uint32_t window_used = 0;
+  uint32_t window_left = 0;
+  memset(out, 0, EL_QUERY_STATE_FIXED_SIZE);
+  if (l) {
+    out[EL_QUERY_STATE_FLAGS_OFF] = 1u;
+    el_put_u32(out + EL_QUERY_STATE_LIFETIME_OFF, l->lifetime);
+    el_put_u32(out + EL_QUERY_STATE_PER_BOOT_OFF, l->per_boot);
+    el_put_u32(out + EL_QUERY_STATE_RATE_COUNT_OFF, l->rate_count);
+    el_put_u32(out + EL_QUERY_STATE_RATE_WINDOW_MS_OFF, l->rate_window_ms);
+    if (l->rate_count != 0u && g_window_open) {
+      uint64_t elapsed = board_millis() - g_window_start;
+      if (elapsed < l->rate_window_ms) {
+        window_used = g_window_used;
+        window_left = (uint32_t)(l->rate_window_ms - elapsed);
+      }
+    }
+  }
+  /* a record of another security counter, or none, means the next limited inference starts a new count from 0 */
+  if (!load())
+    life = UINT32_MAX;
+  else if (g_life.valid && g_life.counter == el_slots_counter())
+    life = g_life.base + g_life.tally;
+  el_put_u32(out + EL_QUERY_STATE_LIFETIME_USED_OFF, life);
+  el_put_u32(out + EL_QUERY_STATE_BOOT_USED_OFF, g_boot_used);
+  el_put_u32(out + EL_QUERY_STATE_WINDOW_USED_OFF, window_used);
+  el_put_u32(out + EL_QUERY_STATE_WINDOW_LEFT_MS_OFF, window_left);
+}

@@ -6,11 +6,14 @@
  */
 import { DeviceClient, QueryLimitRefusal, RunOutput, TensorDesc } from '../device/client';
 import { EdgelockError } from '../errors';
+import { decodeRunOutput } from '../board/run-io';
 import { quantizeAffine } from '../tflite/affine';
 
 export interface BudgetedQueries {
   /** arg-max labels of the answered samples, in order */
   labels: Int32Array;
+  /** the answered samples' output scores (answered × classes, int8 outputs dequantised), in order */
+  scores: Float32Array;
   /** the refusal that ended the attack (absent: every sample was answered) */
   refusal?: QueryLimitRefusal & { code: string };
   /** milliseconds spent waiting out rate windows */
@@ -34,11 +37,10 @@ function runInput(x: Float32Array, input: TensorDesc): Buffer {
   return Buffer.from(Int8Array.from(quantizeAffine(x, input.scale, input.zeroPoint)).buffer);
 }
 
-/** Arg-max of an output (int8 steps order like their dequantised values: the scale is positive). */
-function label(o: RunOutput): number {
-  const b = Buffer.from(o.int8.buffer, o.int8.byteOffset, o.int8.byteLength);
-  const v = o.type === 0 ? Array.from({ length: b.length / 4 }, (_, i) => b.readFloatLE(4 * i)) : Array.from(o.int8);
-  return v.indexOf(Math.max(...v));
+/** An output's scores (int8 dequantised) and their arg-max. */
+function answer(o: RunOutput): { values: number[]; label: number } {
+  const { values } = decodeRunOutput(o);
+  return { values, label: values.indexOf(Math.max(...values)) };
 }
 
 /** Runs `count` float samples (model input order) on `slot` until the board refuses for good. */
@@ -53,24 +55,32 @@ export async function queryUntilRefused(
   const input = io.inputs[0];
   const size = input.shape.reduce((a, b) => a * b, 1);
   const labels: number[] = [];
+  const scores: number[] = [];
   let waitedMs = 0;
+  const done = (refusal?: BudgetedQueries['refusal']): BudgetedQueries => ({
+    labels: Int32Array.from(labels),
+    scores: Float32Array.from(scores),
+    ...(refusal ? { refusal } : {}),
+    waitedMs,
+  });
   for (let i = 0; i < count; i++) {
     const bytes = runInput(x.subarray(i * size, (i + 1) * size), input);
     for (;;) {
       try {
-        labels.push(label((await client.run(slot, bytes)).outputs[0]));
+        const a = answer((await client.run(slot, bytes)).outputs[0]);
+        labels.push(a.label);
+        scores.push(...a.values);
         break;
       } catch (e) {
         const q =
           e instanceof EdgelockError ? (e as EdgelockError & { queryLimit?: QueryLimitRefusal }).queryLimit : null;
         if (!q || !(e instanceof EdgelockError)) throw e;
-        if (q.kind !== 'rate' || waitedMs + q.retryAfterMs > (o.maxWaitMs ?? 0))
-          return { labels: Int32Array.from(labels), refusal: { ...q, code: e.code }, waitedMs };
+        if (q.kind !== 'rate' || waitedMs + q.retryAfterMs > (o.maxWaitMs ?? 0)) return done({ ...q, code: e.code });
         await sleep(q.retryAfterMs + 1);
         waitedMs += q.retryAfterMs + 1;
       }
     }
     o.onProgress?.(labels.length);
   }
-  return { labels: Int32Array.from(labels), waitedMs };
+  return done();
 }

@@ -25,7 +25,9 @@ export function formatExtractionReport(r: ExtractionReport): string {
     a.excluded.calibration ? `${a.excluded.calibration} calibration` : '',
     a.excluded.triggers ? `${a.excluded.triggers} trigger base` : '',
   ].filter(Boolean);
-  const gap = (r.copy.accuracy - r.victim.accuracy) * 100;
+  const va = r.victim.accuracy;
+  const gap = va === null ? null : (r.copy.accuracy - va) * 100;
+  const refused = 'not measured: the victim refuses queries';
   return [
     `extraction by distillation from ${r.victim.name}${lock}`,
     `attacker: ${a.architecture} (${a.params} parameters), ${a.labels} labels${a.temperature !== undefined ? ` at T = ${a.temperature}` : ''}, ` +
@@ -36,10 +38,11 @@ export function formatExtractionReport(r: ExtractionReport): string {
       ['measure', 'value'],
       [
         ['queries used', a.queries],
-        [`victim test accuracy (${r.testSamples} samples)`, pct(r.victim.accuracy)],
+        ['queries answered', a.refusal ? `${a.answered}, then refused (${a.refusal})` : a.answered],
+        [`victim test accuracy (${r.testSamples} samples)`, va === null ? refused : pct(va)],
         ['copy test accuracy', pct(r.copy.accuracy)],
-        ['copy − victim', `${gap >= 0 ? '+' : ''}${gap.toFixed(2)} points`],
-        ['agreement copy ↔ victim (test)', pct(r.copy.agreement)],
+        ['copy − victim', gap === null ? refused : `${gap >= 0 ? '+' : ''}${gap.toFixed(2)} points`],
+        ['agreement copy ↔ victim (test)', r.copy.agreement === null ? refused : pct(r.copy.agreement)],
         [
           'victim right on the queries',
           r.victimQueryAccuracy === null ? 'unknown (unlabelled)' : pct(r.victimQueryAccuracy),

@@ -54,8 +54,8 @@ export interface ExtractionReport {
     kind: Victim['kind'];
     name: string;
     lock?: Victim['lock'];
-    /** test accuracy of the victim's answers */
-    accuracy: number;
+    /** test accuracy of the victim's answers (null: the board refuses further queries, its budget spent) */
+    accuracy: number | null;
   };
   attacker: {
     architecture: string;
@@ -65,6 +65,10 @@ export interface ExtractionReport {
     queriesRequested: number;
     /** queries actually made (the budget, or the whole pool when it is smaller) */
     queries: number;
+    /** queries the victim answered before it refused for good (a board's query budget): the copy learns from these */
+    answered: number;
+    /** the board's refusal that ended the queries ("E_DEVICE_QUERY_BUDGET: lifetime 300 of 300") */
+    refusal?: string;
     /** samples the attacker could query after the exclusions */
     poolSize: number;
     /** samples not queried: the owner's calibration samples, and trigger base samples outside them */
@@ -78,8 +82,8 @@ export interface ExtractionReport {
   testSamples: number;
   copy: {
     accuracy: number;
-    /** fraction of the test samples on which the copy and the victim give the same label */
-    agreement: number;
+    /** fraction of the test samples on which the copy and the victim give the same label (null: victim refused) */
+    agreement: number | null;
   };
   ownership: OwnershipRow[];
   /** the copy itself (an ONNX model of the attacker's architecture) */
@@ -145,18 +149,27 @@ export async function runExtraction(victim: Victim, o: ExtractionOptions): Promi
   const q = pickQueries(o.pool, o.queries, [...calibration, ...triggers], o.seed);
   log(`querying ${victim.name} with ${q.count} inputs (${o.labels} labels)`);
   let lastLog = 0;
-  const scores = await victim.scores(q.x, q.count, (done) => {
+  const progress = (done: number) => {
     if (performance.now() - lastLog < 5000 && done < q.count) return;
     lastLog = performance.now();
     log(`  ${done}/${q.count} queries answered`);
-  });
-  const answers = answersFromScores(scores, q.count, victim.classes, o.labels, temperature);
+  };
+  const got = victim.scoresUntilRefused
+    ? await victim.scoresUntilRefused(q.x, q.count, progress)
+    : { scores: await victim.scores(q.x, q.count, progress), answered: q.count, refusal: undefined };
+  const n = got.answered;
+  const refusal = got.refusal
+    ? `${got.refusal.code}: ${got.refusal.kind} ${got.refusal.used} of ${got.refusal.limit}`
+    : undefined;
+  if (refusal) log(`the victim refused after ${n} answers (${refusal}); the copy learns from those`);
+  const x = q.x.subarray(0, n * size);
+  const answers = answersFromScores(got.scores, n, victim.classes, o.labels, temperature);
   const tQueries = performance.now();
 
-  const epochs = o.epochs ?? defaultEpochs(q.count);
+  const epochs = o.epochs ?? defaultEpochs(n);
   const lr = o.lr ?? (o.labels === 'soft' ? 0.05 / temperature : 0.05);
   log(`training the copy (${arch.name}, ${arch.params} parameters) for ${epochs} epochs`);
-  const copy = await trainCopy(arch.model, q.x, q.count, answers, {
+  const copy = await trainCopy(arch.model, x, n, answers, {
     epochs,
     lr,
     seed: o.seed,
@@ -171,15 +184,24 @@ export async function runExtraction(victim: Victim, o: ExtractionOptions): Promi
   const copyRunner = await RUNNERS.onnx!(writeOnnx(copy), 'the copy');
   try {
     const copyPred = await copyRunner.predict(o.test.x, o.test.count);
-    log(`scoring the victim on ${o.test.count} test samples`);
-    const victimPred = argmaxRows(await victim.scores(o.test.x, o.test.count), o.test.count, victim.classes);
+    // a board that refused for good answers nothing more: neither the test set nor the checks' queries
+    let victimPred: Int32Array | null = null;
+    if (!refusal) {
+      log(`scoring the victim on ${o.test.count} test samples`);
+      victimPred = argmaxRows(await victim.scores(o.test.x, o.test.count), o.test.count, victim.classes);
+    }
+    const refused: OwnershipVerdict = {
+      status: 'skipped',
+      evidence: '',
+      reason: `the victim refuses queries (${refusal})`,
+    };
     const ownership: OwnershipRow[] = [];
     for (const c of o.checks ?? OWNERSHIP_CHECKS) {
       log(`ownership check: ${c.title}`);
       ownership.push({
         check: c.name,
         title: c.title,
-        victim: await c.check(victim, o.ownership),
+        victim: refusal ? refused : await c.check(victim, o.ownership),
         copy: await c.check(copyRunner, o.ownership),
       });
     }
@@ -188,7 +210,7 @@ export async function runExtraction(victim: Victim, o: ExtractionOptions): Promi
         kind: victim.kind,
         name: victim.name,
         ...(victim.lock ? { lock: victim.lock } : {}),
-        accuracy: agreementOf(victimPred, o.test.labels),
+        accuracy: victimPred ? agreementOf(victimPred, o.test.labels) : null,
       },
       attacker: {
         architecture: arch.name,
@@ -197,15 +219,21 @@ export async function runExtraction(victim: Victim, o: ExtractionOptions): Promi
         ...(o.labels === 'soft' ? { temperature } : {}),
         queriesRequested: o.queries,
         queries: q.count,
+        answered: n,
+        ...(refusal ? { refusal } : {}),
         poolSize: q.available,
         excluded,
         epochs,
         lr,
         seed: o.seed,
       },
-      victimQueryAccuracy: o.poolLabelled === false ? null : agreementOf(Int32Array.from(answers.labels), q.labels),
+      victimQueryAccuracy:
+        o.poolLabelled === false || n === 0 ? null : agreementOf(Int32Array.from(answers.labels), q.labels),
       testSamples: o.test.count,
-      copy: { accuracy: agreementOf(copyPred, o.test.labels), agreement: agreementOf(copyPred, victimPred) },
+      copy: {
+        accuracy: agreementOf(copyPred, o.test.labels),
+        agreement: victimPred ? agreementOf(copyPred, victimPred) : null,
+      },
       ownership,
       copyModel: copy,
       seconds: {

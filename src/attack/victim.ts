@@ -6,7 +6,8 @@
  * also a ClassifierRunner (arg-max labels), so the ownership checks can query it like any model.
  * One opener per kind (a table).
  */
-import { DeviceClient, TensorDesc } from '../device/client';
+import { DeviceClient, QueryLimitRefusal, TensorDesc } from '../device/client';
+import { queryUntilRefused } from './budgeted-board';
 import { EdgelockError } from '../errors';
 import { decodeRunOutput, elementCount, encodeRunInput } from '../board/run-io';
 import { detectFormat } from '../formats/detect';
@@ -37,7 +38,23 @@ export interface Victim extends ClassifierRunner {
   onnx?: Model;
   /** Output scores of `count` samples (ONNX layout), count × classes: logits or probabilities as the model gives them. */
   scores(x: Float32Array, count: number, onProgress?: (done: number) => void): Promise<Float32Array>;
+  /**
+   * A board with query limits: the scores of the samples it answered, in order, until it refused for good (its
+   * budget spent; rate refusals are waited out up to a minute) — what an attacker keeps. Files answer everything.
+   */
+  scoresUntilRefused?(x: Float32Array, count: number, onProgress?: (done: number) => void): Promise<PartialScores>;
 }
+
+export interface PartialScores {
+  /** answered × classes */
+  scores: Float32Array;
+  answered: number;
+  /** the board's refusal that ended the queries (absent: all answered) */
+  refusal?: QueryLimitRefusal & { code: string };
+}
+
+/** How long an attacker waits out rate-limit refusals in all before giving up. */
+export const RATE_WAIT_MS = 60_000;
 
 function messageOf(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0];
@@ -205,6 +222,18 @@ export async function boardVictim(client: DeviceClient, port: string, slot?: num
         if ((i + 1) % 100 === 0 || i + 1 === count) onProgress?.(i + 1);
       }
       return out;
+    },
+    async scoresUntilRefused(x, count, onProgress) {
+      const inModel = new Float32Array(count * size);
+      for (let i = 0; i < count; i++)
+        inModel.set(toModelLayout(x.subarray(i * size, (i + 1) * size), sampleShape, shape), i * size);
+      const q = await queryUntilRefused(client, chosen, inModel, count, {
+        maxWaitMs: RATE_WAIT_MS,
+        onProgress: (n) => {
+          if (n % 100 === 0 || n === count) onProgress?.(n);
+        },
+      });
+      return { scores: q.scores, answered: q.labels.length, ...(q.refusal ? { refusal: q.refusal } : {}) };
     },
     dispose() {
       /* the caller owns the connection */

@@ -59,6 +59,38 @@ export interface DeviceInfo {
   package?: { activeSlot: number | null; securityCounter: number };
   /** the firmware build; absent from firmware older than build flavours */
   firmware?: FirmwareBuild;
+  /** the active package's query limits and the counts against them; absent from firmware that does not report them */
+  queries?: QueryState;
+}
+
+/** INFO's QUERY_STATE: the active package's limits (null: it has none) and the board's counts against them. */
+export interface QueryState {
+  limits: { lifetime: number; perBoot: number; rateCount: number; rateWindowMs: number } | null;
+  /** inferences counted under the board's security counter (null: the count could not be read) */
+  lifetimeUsed: number | null;
+  /** inferences answered under limits since the last reset */
+  bootUsed: number;
+  /** the current rate window: inferences in it and milliseconds until it ends (0 and 0 when none is open) */
+  windowUsed: number;
+  windowLeftMs: number;
+}
+
+function queryStateOf(q: Record<string, unknown>): QueryState {
+  const has = ((q.flags as number) & 1) !== 0;
+  return {
+    limits: has
+      ? {
+          lifetime: q.lifetime as number,
+          perBoot: q.per_boot as number,
+          rateCount: q.rate_count as number,
+          rateWindowMs: q.rate_window_ms as number,
+        }
+      : null,
+    lifetimeUsed: q.lifetime_used === 0xffffffff ? null : (q.lifetime_used as number),
+    bootUsed: q.boot_used as number,
+    windowUsed: q.window_used as number,
+    windowLeftMs: q.window_left_ms as number,
+  };
 }
 
 export type KeyWriteResult = 'written' | 'unchanged';
@@ -201,16 +233,18 @@ export class DeviceClient {
     const count = f.model_slots as number;
     const pkgSize = fixedSize(RECORDS.PACKAGE_STATE);
     const fwSize = fixedSize(RECORDS.FIRMWARE_STATE);
-    const hasFw = slotsBytes.length === count * recSize + pkgSize + fwSize;
+    const qsSize = fixedSize(RECORDS.QUERY_STATE);
+    const hasQs = slotsBytes.length === count * recSize + pkgSize + fwSize + qsSize;
+    const hasFw = hasQs || slotsBytes.length === count * recSize + pkgSize + fwSize;
     const hasPkg = hasFw || slotsBytes.length === count * recSize + pkgSize;
     if (slotsBytes.length !== count * recSize && !hasPkg)
       throw new EdgelockError('E_DEVICE_FRAME', `INFO: ${slotsBytes.length} bytes of slot records for ${count} slots`);
     const pkg = hasPkg
       ? decodeFields(RECORDS.PACKAGE_STATE, slotsBytes.subarray(count * recSize, count * recSize + pkgSize))!
       : undefined;
-    const fw = hasFw
-      ? decodeFields(RECORDS.FIRMWARE_STATE, slotsBytes.subarray(count * recSize + pkgSize))!
-      : undefined;
+    const fwAt = count * recSize + pkgSize;
+    const fw = hasFw ? decodeFields(RECORDS.FIRMWARE_STATE, slotsBytes.subarray(fwAt, fwAt + fwSize))! : undefined;
+    const qs = hasQs ? decodeFields(RECORDS.QUERY_STATE, slotsBytes.subarray(fwAt + fwSize))! : undefined;
     const modelSlots: ModelSlotInfo[] = [];
     for (let i = 0; i < count; i++) {
       const s = decodeFields(rec, slotsBytes.subarray(i * recSize, (i + 1) * recSize))!;
@@ -250,6 +284,7 @@ export class DeviceClient {
           }
         : {}),
       ...(fw ? { firmware: flavourOfFlags(fw.flags as number) } : {}),
+      ...(qs ? { queries: queryStateOf(qs) } : {}),
     };
   }
 

@@ -340,7 +340,7 @@ export const COMMANDS: readonly CommandDef[] = [
       {
         name: 'slots',
         type: 'rest',
-        doc: 'model_slots x MODEL_SLOT_INFO, then one PACKAGE_STATE record (absent from firmware older than packages), then one FIRMWARE_STATE record (absent from firmware older than build flavours)',
+        doc: 'model_slots x MODEL_SLOT_INFO, then one PACKAGE_STATE record (absent from firmware older than packages), then one FIRMWARE_STATE record (absent from firmware older than build flavours), then one QUERY_STATE record (absent from firmware older than its INFO report of query limits)',
       },
     ],
   },
@@ -610,6 +610,25 @@ export const RECORDS: Readonly<Record<string, Field[]>> = {
       size: LIMITS.modelSlots,
       doc: 'per model slot: 0 a development upload (or empty), 1 a package whose tag the board verified (FLASH_END or boot)',
     },
+  ],
+  QUERY_STATE: [
+    {
+      name: 'flags',
+      type: 'u8',
+      doc: 'bit 0: the active package carries query limits (the limit fields are 0 otherwise)',
+    },
+    { name: 'lifetime', type: 'u32', doc: "the active package's lifetime budget (0: none)" },
+    { name: 'per_boot', type: 'u32', doc: 'its per-boot budget (0: none)' },
+    { name: 'rate_count', type: 'u32', doc: 'its rate: inferences per window (0: none)' },
+    { name: 'rate_window_ms', type: 'u32' },
+    {
+      name: 'lifetime_used',
+      type: 'u32',
+      doc: 'inferences counted in flash under the board security counter (0xFFFFFFFF: the count could not be read)',
+    },
+    { name: 'boot_used', type: 'u32', doc: 'inferences answered under limits since the last reset' },
+    { name: 'window_used', type: 'u32', doc: 'inferences in the current rate window (0 when no window is open)' },
+    { name: 'window_left_ms', type: 'u32', doc: 'milliseconds of board time until that window ends' },
   ],
   STALE_SEQ: [{ name: 'last_seq', type: 'u16', doc: 'seq of the last executed request; the host continues after it' }],
   MODEL_SLOT_INFO: [

@@ -18,6 +18,7 @@ import { LIMITS } from '../../protocol/definition';
 import { printJson } from '../output';
 import { humanBytes } from '../../text/bytes';
 import { formatTable } from '../../text/table';
+import { queryStateLines } from '../../device/query-state-text';
 
 const PORT_HELP = 'serial port of the board (see `edgelock board start`)';
 const parseSlot = intRange(0, LIMITS.modelSlots - 1);
@@ -61,6 +62,7 @@ export function register(program: Command): Command {
               `active package    ${info.package.activeSlot === null ? 'none' : `slot ${info.package.activeSlot}`} (security counter ${info.package.securityCounter})`,
             ]
           : []),
+        ...(info.queries ? queryStateLines(info.queries, info.package) : []),
         '',
         formatTable(
           ['slot', 'state', 'source', 'size', 'sha256'],

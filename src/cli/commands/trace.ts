@@ -17,7 +17,7 @@ import { readTflite } from '../../tflite/reader';
 import { parseCandidates } from '../../trace/candidates';
 import { log10FamilyP } from '../../trace/score';
 import { DEFAULT_TRACE_PARAMS, TraceParams } from '../../trace/params';
-import { BlackBoxSource, TraceResult, traceLeak } from '../../trace/trace';
+import { BlackBoxSource, TraceResult, plainModel, traceLeak } from '../../trace/trace';
 import { boardVictim, fileVictim } from '../../trace/victims';
 import { printJson } from '../output';
 import { fraction, intRange } from '../option-parsers';
@@ -137,7 +137,8 @@ export function register(program: Command): Command {
               return run(await boardVictim(client, slot));
             });
           } else {
-            const v = await fileVictim(readFileBytes(f.model!));
+            // a sealed file runs as its board would: unsealed (as stored its weights are ciphertext)
+            const v = await fileVictim(plainModel(readFileBytes(f.model!), master, 'the leaked model'));
             try {
               result = await run(v.query);
             } finally {
