@@ -37,8 +37,7 @@ const SCENARIOS: Scenario[] = [
  * host. Afterwards, over a clean link, the device's executed-request counter must equal the number of requests the
  * host issued: each was executed exactly once, whatever was lost, corrupted or repeated on the way.
  */
-async function session(port: string, model: Buffer, pings: number, timeoutScale: number) {
-  const c = await DeviceClient.open(port, { attempts: 30, timeoutScale });
+async function session(c: DeviceClient, model: Buffer, pings: number) {
   try {
     const key = crypto.randomBytes(32);
     for (let i = 0; i < pings; i++) {
@@ -57,15 +56,34 @@ async function session(port: string, model: Buffer, pings: number, timeoutScale:
   }
 }
 
+/**
+ * Starts the proxy and opens the client on its host end. Once (a full fresh-clone run, 2026-12-03) the freshly made
+ * socat pty could not be opened: serialport's flock on it failed with EWOULDBLOCK, i.e. another process of the
+ * suite held that pty node (not yet explained; suspected: a test in the other worker reopening a stopped board's
+ * pty path whose number socat had just reused). That is the test rig, not the link under test: a new proxy (a new
+ * pty) is tried, at most twice more, and the refusal is logged. Any other error fails the test at once.
+ */
+async function openThroughProxy(boardPort: string, s: Scenario, seed: number, timeoutScale = 0.05) {
+  for (let attempt = 0; ; attempt++) {
+    const proxy = await startFaultProxy(boardPort, s.toBoard, s.toHost, seed);
+    try {
+      return { proxy, client: await DeviceClient.open(proxy.hostPort, { attempts: 30, timeoutScale }) };
+    } catch (e) {
+      await proxy.stop();
+      const msg = (e as Error).message;
+      if (attempt >= 2 || !/Cannot lock port/.test(msg)) throw e;
+      console.warn(`fault proxy ${proxy.hostPort}: ${msg}; trying a new pty`);
+    }
+  }
+}
+
 describe('fault injection between host and host-sim', () => {
   test.each(SCENARIOS.map((s, i) => [s.name, s, i] as const))(
     '%s: every command completes with the right answer, executed once',
     async (_n, s, i) => {
       const b = await startTestBoard('host-sim', undefined, DEV);
-      const proxy = await startFaultProxy(b.port, s.toBoard, s.toHost, 1000 + i);
-      const run = await session(proxy.hostPort, fcModelOfSize(1000 + i, 40 * 1024), 60, 0.05).finally(() =>
-        proxy.stop(),
-      );
+      const { proxy, client } = await openThroughProxy(b.port, s, 1000 + i);
+      const run = await session(client, fcModelOfSize(1000 + i, 40 * 1024), 60).finally(() => proxy.stop());
       const clean = await withDevice(b.port, (c) => c.info());
       expect(clean.executed).toBe(run.requests + 1);
       const injected = Object.values(proxy.stats).reduce(
@@ -100,13 +118,13 @@ describe.each(QEMU_BOARDS)('fault injection between host and the QEMU board %s',
     const b = await startTestBoard(board, undefined, DEV);
     await withDevice(b.port, (c) => c.info()); // QEMU attaches to the pty lazily; settle before measuring
     const before = await withDevice(b.port, (c) => c.info());
-    const proxy = await startFaultProxy(
-      b.port,
-      { drop: 5e-5, corrupt: 5e-5, duplicate: 5e-5, replay: 0.2, delay: 0.1, delayMs: 50 },
-      { drop: 3e-4, corrupt: 3e-4, duplicate: 3e-4, delay: 0.1, delayMs: 50 },
-      99,
-    );
-    const run = await session(proxy.hostPort, fcModelOfSize(99, 6 * 1024), 15, 0.5).finally(() => proxy.stop());
+    const mixed: Scenario = {
+      name: 'mixed',
+      toBoard: { drop: 5e-5, corrupt: 5e-5, duplicate: 5e-5, replay: 0.2, delay: 0.1, delayMs: 50 },
+      toHost: { drop: 3e-4, corrupt: 3e-4, duplicate: 3e-4, delay: 0.1, delayMs: 50 },
+    };
+    const { proxy, client } = await openThroughProxy(b.port, mixed, 99, 0.5);
+    const run = await session(client, fcModelOfSize(99, 6 * 1024), 15).finally(() => proxy.stop());
     expect(run.retries).toBeGreaterThan(0);
     const after = await withDevice(b.port, (c) => c.info());
     expect(after.executed - before.executed).toBe(run.requests + 1);
