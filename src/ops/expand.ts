@@ -3,7 +3,7 @@ import { Dim, Tensor } from '../ir/types';
 import { toNumbers } from '../ir/tensor';
 import { checkArity, inputType, invalidNode } from './support/node-check';
 import { broadcastShapes } from './support/shape';
-import { broadcastIndex, broadcastStatic, gatherElements } from './support/tensor-ops';
+import { broadcastStatic, broadcastTo } from './support/tensor-ops';
 
 export const expand: OpDef = {
   opType: 'Expand',
@@ -25,6 +25,6 @@ export const expand: OpDef = {
   evaluate(_ctx, inputs) {
     const x = inputs[0] as Tensor;
     const outShape = broadcastStatic([x.shape, toNumbers(inputs[1] as Tensor)]);
-    return [gatherElements(x, outShape, broadcastIndex(outShape, x.shape))];
+    return [broadcastTo(x, outShape)];
   },
 };

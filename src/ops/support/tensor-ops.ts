@@ -1,5 +1,5 @@
 import { DType, Tensor, TensorArray } from '../../ir/types';
-import { allocArray, shapeSize, stridesOf, toNumbers } from '../../ir/tensor';
+import { allocArray, halfToFloat, shapeSize, stridesOf } from '../../ir/tensor';
 
 /** Element access common to every typed array the IR holds (number or bigint elements). */
 type Elems = { [i: number]: number | bigint; length: number };
@@ -40,48 +40,113 @@ export function floatToHalf(v: number): number {
   return sign | half;
 }
 
+/** Writes JS numbers into a tensor's storage with ONNX storage rules (ints truncate, bool is non-zero, float16 encodes). */
+export function numberWriter(dtype: DType, data: TensorArray): (i: number, v: number) => void {
+  if (dtype === 'int64') {
+    const d = data as BigInt64Array;
+    return (i, v) => {
+      d[i] = BigInt(Math.trunc(v));
+    };
+  }
+  if (dtype === 'float16') {
+    const d = data as Uint16Array;
+    return (i, v) => {
+      d[i] = floatToHalf(v);
+    };
+  }
+  if (dtype === 'bool') {
+    const d = data as Uint8Array;
+    return (i, v) => {
+      d[i] = v ? 1 : 0;
+    };
+  }
+  const d = data as Exclude<TensorArray, BigInt64Array>;
+  if (isIntegral(dtype))
+    return (i, v) => {
+      d[i] = Math.trunc(v);
+    };
+  return (i, v) => {
+    d[i] = v;
+  };
+}
+
+/** Reads a tensor's elements as JS numbers (int64 clamped to ±2^53, float16 decoded) without copying them. */
+export function numberReader(t: Tensor): (i: number) => number {
+  if (t.dtype === 'int64') {
+    const d = t.data as BigInt64Array;
+    return (i) => {
+      const v = d[i];
+      return v > INT64_CLAMP ? Number.MAX_SAFE_INTEGER : v < -INT64_CLAMP ? -Number.MAX_SAFE_INTEGER : Number(v);
+    };
+  }
+  if (t.dtype === 'float16') {
+    const d = t.data as Uint16Array;
+    return (i) => halfToFloat(d[i]);
+  }
+  const d = t.data as Exclude<TensorArray, BigInt64Array>;
+  return (i) => d[i];
+}
+const INT64_CLAMP = BigInt(Number.MAX_SAFE_INTEGER);
+
 /** Builds a tensor of `dtype` from JS numbers with ONNX storage rules (ints truncate, bool is non-zero, float16 encodes). */
 export function fromNumbers(dtype: DType, shape: number[], values: ArrayLike<number>): Tensor {
   const n = values.length;
   const data = allocArray(dtype, n);
-  if (dtype === 'int64') {
-    const d = data as BigInt64Array;
-    for (let i = 0; i < n; i++) d[i] = BigInt(Math.trunc(values[i]));
-  } else if (dtype === 'float16') {
-    const d = data as Uint16Array;
-    for (let i = 0; i < n; i++) d[i] = floatToHalf(values[i]);
-  } else if (dtype === 'bool') {
-    const d = data as Uint8Array;
-    for (let i = 0; i < n; i++) d[i] = values[i] ? 1 : 0;
-  } else {
-    const d = data as Exclude<TensorArray, BigInt64Array>;
-    const trunc = isIntegral(dtype);
-    for (let i = 0; i < n; i++) d[i] = trunc ? Math.trunc(values[i]) : values[i];
-  }
+  const put = numberWriter(dtype, data);
+  for (let i = 0; i < n; i++) put(i, values[i]);
   return { dtype, shape: [...shape], data };
 }
 
-/** For every output element (row-major), the flat index of the broadcast input element. */
-export function broadcastIndex(outShape: readonly number[], inShape: readonly number[]): Int32Array {
+/**
+ * Walks the output of a numpy broadcast in row-major order, keeping each input's flat element offset up to date:
+ * `visit(o, src)` sees output index `o` and `src[k]`, the offset in input `k`. Nothing per element is allocated,
+ * so evaluating a broadcast costs its result and nothing more (the constant-memory budget charges only that).
+ */
+export function forEachBroadcast(
+  outShape: readonly number[],
+  inShapes: readonly (readonly number[])[],
+  visit: (o: number, src: Float64Array) => void,
+): void {
   const n = shapeSize(outShape);
-  const map = new Int32Array(n);
   const rank = outShape.length;
-  const off = rank - inShape.length;
-  const inStrides = stridesOf(inShape);
-  const stride = outShape.map((d, i) => (i < off || inShape[i - off] === 1 ? 0 : inStrides[i - off]));
+  const k = inShapes.length;
+  const strides = inShapes.map((inShape) => {
+    const off = rank - inShape.length;
+    const inStrides = stridesOf(inShape);
+    return outShape.map((_, i) => (i < off || inShape[i - off] === 1 ? 0 : inStrides[i - off]));
+  });
   const idx = new Array<number>(rank).fill(0);
-  let src = 0;
+  const src = new Float64Array(k);
   for (let o = 0; o < n; o++) {
-    map[o] = src;
+    visit(o, src);
     for (let a = rank - 1; a >= 0; a--) {
       idx[a]++;
-      src += stride[a];
+      for (let j = 0; j < k; j++) src[j] += strides[j][a];
       if (idx[a] < outShape[a]) break;
-      src -= stride[a] * idx[a];
+      for (let j = 0; j < k; j++) src[j] -= strides[j][a] * idx[a];
       idx[a] = 0;
     }
   }
+}
+
+/** For every output element (row-major), the flat index of the broadcast input element (for small maps only). */
+export function broadcastIndex(outShape: readonly number[], inShape: readonly number[]): Int32Array {
+  const map = new Int32Array(shapeSize(outShape));
+  forEachBroadcast(outShape, [inShape], (o, src) => {
+    map[o] = src[0];
+  });
   return map;
+}
+
+/** `x` broadcast to `outShape` (numpy rules), copied element by element (exact for every dtype). */
+export function broadcastTo(x: Tensor, outShape: number[]): Tensor {
+  const data = allocArray(x.dtype, shapeSize(outShape));
+  const s = x.data as unknown as Elems;
+  const d = data as unknown as Elems;
+  forEachBroadcast(outShape, [x.shape], (o, src) => {
+    d[o] = s[src[0]];
+  });
+  return { dtype: x.dtype, shape: [...outShape], data };
 }
 
 /** Static numpy broadcast of concrete shapes (callers have validated compatibility via inference). */
@@ -106,16 +171,19 @@ export function broadcastStatic(shapes: readonly (readonly number[])[]): number[
 /** Elementwise map over broadcast inputs in JS numbers; the result has dtype `outDtype`. */
 export function mapBroadcast(inputs: Tensor[], outDtype: DType, fn: (...v: number[]) => number): Tensor {
   const outShape = broadcastStatic(inputs.map((t) => t.shape));
-  const n = shapeSize(outShape);
-  const vals = inputs.map((t) => toNumbers(t));
-  const maps = inputs.map((t) => broadcastIndex(outShape, t.shape));
-  const out = new Float64Array(n);
+  const data = allocArray(outDtype, shapeSize(outShape));
+  const put = numberWriter(outDtype, data);
+  const read = inputs.map((t) => numberReader(t));
   const args = new Array<number>(inputs.length);
-  for (let i = 0; i < n; i++) {
-    for (let k = 0; k < inputs.length; k++) args[k] = vals[k][maps[k][i]];
-    out[i] = fn(...args);
-  }
-  return fromNumbers(outDtype, outShape, out);
+  forEachBroadcast(
+    outShape,
+    inputs.map((t) => t.shape),
+    (o, src) => {
+      for (let k = 0; k < read.length; k++) args[k] = read[k](src[k]);
+      put(o, fn(...args));
+    },
+  );
+  return { dtype: outDtype, shape: outShape, data };
 }
 
 /** Builds a tensor by copying source elements: out[i] = src[index[i]] (exact for every dtype). */
