@@ -1,7 +1,8 @@
 /**
  * Black-box tracing by itself, one line per leaked device (docs/security.md, "Tracing a leaked model", Measured):
  *   npx tsx scripts/trace-blackbox.ts --base <compiled int8 .tflite> --density 1 --q 100,300 --devs 20 [--from 0]
- *     [--n 1000] [--rq 1] [--ft 1] [--ftref 1] [--iters 15]
+ *     [--n 1000] [--rq 1] [--ft 1] [--ftref 1] [--iters 15] [--quiet mnist-train] [--probes uniform|mnist-test]
+ *     [--epochs 2] [--lr 0.01]
  * Same test master key and uids as scripts/trace-measure.ts. --rq: the leak re-quantised; --ft: fine-tuned on 6k
  * MNIST train images (2 epochs, lr 0.01); --ftref: the reference is the base fine-tuned the same way on other images.
  * "named": the leaking device scores z ≥ 6.44 (family p ≤ 1e-6 among 1,000) and no innocent one does.
@@ -13,7 +14,8 @@ import { carriersOf } from '../src/trace/carriers';
 import { deviceCode } from '../src/trace/code';
 import { embedTraceCode } from '../src/trace/embed';
 import { floatNetFromTflite } from '../src/trace/float-net';
-import { DEFAULT_TRACE_PARAMS } from '../src/trace/params';
+import { DEFAULT_TRACE_PARAMS, quietTraceParams } from '../src/trace/params';
+import { uniformProbes } from '../src/trace/probes';
 import { fileVictim } from '../src/trace/victims';
 import { blackBoxEvidence } from '../src/trace/blackbox';
 import { fineTune, requantize } from '../src/trace/attacks';
@@ -36,14 +38,33 @@ const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];
   return s;
 };
+async function accuracy(model: Uint8Array, n: number): Promise<number> {
+  const v = await fileVictim(model);
+  const s = await v.query(test.images.subarray(0, n * 784), n);
+  v.dispose();
+  let ok = 0;
+  for (let i = 0; i < n; i++) {
+    let b = 0;
+    for (let k = 1; k < 10; k++) if (s[i * 10 + k] > s[i * 10 + b]) b = k;
+    if (b === test.labels[i]) ok++;
+  }
+  return ok / n;
+}
+
 async function main() {
   for (const density of arg('density', '0.1').split(',').map(Number)) {
-    const PAR = { ...DEFAULT_TRACE_PARAMS, density };
+    const quiet = arg('quiet', '');
+    const PAR = quiet ? { ...quietTraceParams(quiet), density } : { ...DEFAULT_TRACE_PARAMS, density };
     const set = carriersOf(base, tk, PAR);
     const K = set.carriers.length;
+    const amp = set.amplitude ?? new Uint8Array(K).fill(1);
+    console.log(`${K} carriers, ${amp.filter((a) => a > 1).length} quiet (amplitude > 1)`);
     const codes = Array.from({ length: Number(arg('n', '1000')) }, (_, i) => deviceCode(tk, uid(i), K));
     for (const Q of arg('q', '300').split(',').map(Number)) {
-      const probes = test.images.subarray(0, Q * 784);
+      const probes =
+        arg('probes', quiet ? 'uniform' : 'mnist-test') === 'uniform'
+          ? uniformProbes(base, Q)
+          : test.images.subarray(0, Q * 784);
       let ref = base;
       if (arg('ftref', '0') !== '0') {
         const train = loadMnist('train');
@@ -80,10 +101,12 @@ async function main() {
               labels: train.labels.subarray(off, off + n),
               count: n,
             },
-            { epochs: 2, lr: 0.01, seed: 100 + d },
+            { epochs: Number(arg('epochs', '2')), lr: Number(arg('lr', '0.01')), seed: 100 + d },
           );
         }
         const v = await fileVictim(m);
+        if (arg('acc', '0') !== '0')
+          console.log(`  device ${d} copy accuracy (2k test): ${(100 * (await accuracy(m, 2000))).toFixed(2)}%`);
         const t0 = Date.now();
         const ev = await blackBoxEvidence(set, {
           base: floatNetFromTflite(ref),

@@ -1,8 +1,9 @@
 /**
  * Measures per-device tracing (docs/security.md, "Tracing a leaked model to its board"):
  *   npx tsx scripts/trace-measure.ts --base <compiled int8 .tflite> [--devices 1000] [--leaks 100] [--fine-tunes 5]
- *     [--bb-leaks 20] [--bb100-leaks 10]
- * Prints one line per measurement. The master key is a fixed test key; candidates are `--devices` uids.
+ *     [--bb-leaks 20] [--bb100-leaks 10] [--quiet <owner data, e.g. mnist-train>] [--probes uniform|mnist-test]
+ *     [--ft-epochs 2] [--ft-lr 0.01] [--argmax-leaks 5] [--argmax-queries 1000] [--only accuracy,whitebox,finetune,blackbox,argmax,collusion,distil]
+ * Prints one line per measurement (`--only`: the listed sections; all by default). The master key is a fixed test key; candidates are `--devices` uids.
  */
 import { readFileSync } from 'fs';
 import { loadMnist } from '../src/data/mnist';
@@ -14,7 +15,8 @@ import { carriersOf } from '../src/trace/carriers';
 import { deviceCode } from '../src/trace/code';
 import { embedTraceCode } from '../src/trace/embed';
 import { floatNetFromTflite } from '../src/trace/float-net';
-import { DEFAULT_TRACE_PARAMS } from '../src/trace/params';
+import { DEFAULT_TRACE_PARAMS, quietTraceParams, describeParams } from '../src/trace/params';
+import { uniformProbes } from '../src/trace/probes';
 import { familyP } from '../src/trace/score';
 import { fileVictim, withHardLabels, ScoreQuery } from '../src/trace/victims';
 import { whiteBoxEvidence } from '../src/trace/whitebox';
@@ -29,7 +31,16 @@ const L = Number(arg('leaks', '100'));
 const FT = Number(arg('fine-tunes', '5'));
 const BB = Number(arg('bb-leaks', '20'));
 const BB100 = Number(arg('bb100-leaks', '10'));
+const FT_EPOCHS = Number(arg('ft-epochs', '2'));
+const FT_LR = Number(arg('ft-lr', '0.01'));
+const ARGMAX = Number(arg('argmax-leaks', '5'));
+const ARGMAX_Q = Number(arg('argmax-queries', '1000'));
+const only = arg('only', 'accuracy,whitebox,finetune,blackbox,argmax,collusion,distil').split(',');
+const run = (section: string) => only.includes(section);
 const alpha = 1e-6;
+const QUIET = arg('quiet', '');
+const PAR = QUIET ? quietTraceParams(QUIET) : DEFAULT_TRACE_PARAMS;
+const UNIFORM = arg('probes', QUIET ? 'uniform' : 'mnist-test') === 'uniform';
 const master = Buffer.alloc(32, 0x5a);
 const tk = deriveTraceKey(master);
 const uids = Array.from({ length: N }, (_, i) => {
@@ -38,7 +49,7 @@ const uids = Array.from({ length: N }, (_, i) => {
   b.writeUInt32BE((i * 2654435761) >>> 0, 12);
   return b.toString('hex');
 });
-const set = carriersOf(base, tk, DEFAULT_TRACE_PARAMS);
+const set = carriersOf(base, tk, PAR);
 const K = set.carriers.length;
 const codes = uids.map((u) => deviceCode(tk, Buffer.from(u, 'hex'), K));
 const test = loadMnist('test');
@@ -58,7 +69,7 @@ function rank(e: Float64Array): Array<{ d: number; z: number }> {
     .sort((a, b) => b.z - a.z);
 }
 const named = (r: Array<{ d: number; z: number }>) => r.filter((x) => familyP(x.z, N) <= alpha).map((x) => x.d);
-const leaked = (d: number) => embedTraceCode(base, tk, Buffer.from(uids[d], 'hex'), DEFAULT_TRACE_PARAMS).bytes;
+const leaked = (d: number) => embedTraceCode(base, tk, Buffer.from(uids[d], 'hex'), PAR).bytes;
 
 async function acc(model: Uint8Array, n = 10000): Promise<number> {
   const v = await fileVictim(model);
@@ -96,7 +107,7 @@ const show = (name: string, t: Tally) =>
   );
 
 async function blackBox(model: Uint8Array | ScoreQuery, q: number, hard: boolean): Promise<Float64Array> {
-  const probes = test.images.subarray(0, q * size);
+  const probes = UNIFORM ? uniformProbes(base, q) : test.images.subarray(0, q * size);
   const own = await fileVictim(base);
   const baseScores = await (hard ? withHardLabels(own.query, 10) : own.query)(probes, q);
   own.dispose();
@@ -121,8 +132,21 @@ async function blackBox(model: Uint8Array | ScoreQuery, q: number, hard: boolean
 
 async function main() {
   await TfliteOracle.load(base).then((o) => o.dispose());
-  console.log(`model ${arg('base', '')}: ${K} carriers, ${N} candidate devices, alpha ${alpha}`);
+  console.log(
+    `model ${arg('base', '')}: ${K} carriers (${(set.amplitude ?? []).filter((a) => a > 1).length} quiet), ${N} candidate devices, alpha ${alpha}, ${describeParams(PAR)}, probes ${UNIFORM ? 'uniform' : 'mnist-test'}`,
+  );
   const t0 = Date.now();
+  if (run('accuracy')) await accuracySection();
+  if (run('whitebox')) await whiteBoxSection();
+  if (run('finetune')) await fineTuneSection();
+  if (run('blackbox')) await blackBoxSection();
+  if (run('argmax')) await argMaxSection();
+  if (run('collusion')) await collusionSection();
+  if (run('distil')) await distilSection();
+  console.log(`total ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+}
+
+async function accuracySection() {
   const accBase = await acc(base);
   const accs: number[] = [];
   for (let d = 0; d < 5; d++) accs.push(await acc(leaked(d)));
@@ -133,7 +157,9 @@ async function main() {
   const tEmbed = Date.now();
   leaked(0);
   console.log(`embedding one device: ${Date.now() - tEmbed} ms`);
+}
 
+async function whiteBoxSection() {
   const wb = tally();
   const rq = tally();
   for (let d = 0; d < L; d++) {
@@ -144,7 +170,9 @@ async function main() {
   show(`white-box, ${L} leaked devices`, wb);
   show(`white-box after int8 re-quantisation (fresh per-channel scales), ${L} devices`, rq);
   console.log(`  re-quantised copy accuracy: ${(100 * (await acc(requantize(leaked(0))))).toFixed(2)}%`);
+}
 
+async function fineTuneSection() {
   const subset = 6000;
   const ft = tally();
   const ftb = tally();
@@ -158,19 +186,23 @@ async function main() {
         labels: train.labels.subarray(off, off + subset),
         count: subset,
       },
-      { epochs: 2, lr: 0.01, seed: 100 + d },
+      { epochs: FT_EPOCHS, lr: FT_LR, seed: 100 + d },
     );
     ftAcc.push(await acc(tuned, 2000));
     add(ft, rank(whiteBoxEvidence(tuned, base, set)), [d]);
     add(ftb, rank(await blackBox(tuned, 300, false)), [d]);
   }
-  show(`white-box after fine-tuning on 10% of MNIST train (6k, 2 epochs, SGD lr 0.01), ${FT} devices`, ft);
+  show(
+    `white-box after fine-tuning on 10% of MNIST train (6k, ${FT_EPOCHS} epochs, SGD lr ${FT_LR}), ${FT} devices`,
+    ft,
+  );
   show(`black-box (300 soft queries) after the same fine-tuning`, ftb);
   console.log(`  fine-tuned accuracy (2k test): ${ftAcc.map((a) => (100 * a).toFixed(2)).join(' ')}`);
+}
 
+async function blackBoxSection() {
   const bb = tally();
   const bbr = tally();
-  const bbh = tally();
   let tBb = 0;
   for (let d = 0; d < BB; d++) {
     const t = Date.now();
@@ -178,14 +210,20 @@ async function main() {
     tBb += Date.now() - t;
     add(bbr, rank(await blackBox(requantize(leaked(d)), 300, false)), [d]);
   }
-  for (let d = 0; d < 5; d++) add(bbh, rank(await blackBox(leaked(d), 1000, true)), [d]);
   show(`black-box, int8 output scores, 300 queries, ${BB} devices (${(tBb / BB / 1000).toFixed(1)} s each)`, bb);
   show(`black-box after int8 re-quantisation, 300 queries, ${BB} devices`, bbr);
-  show('black-box, arg-max only, 1000 queries, 5 devices', bbh);
   const bbq = tally();
   for (let d = 0; d < BB100; d++) add(bbq, rank(await blackBox(leaked(d), 100, false)), [d]);
   show(`black-box, int8 output scores, 100 queries, ${BB100} devices`, bbq);
+}
 
+async function argMaxSection() {
+  const bbh = tally();
+  for (let d = 0; d < ARGMAX; d++) add(bbh, rank(await blackBox(leaked(d), ARGMAX_Q, true)), [d]);
+  show(`black-box, arg-max only, ${ARGMAX_Q} queries, ${ARGMAX} devices`, bbh);
+}
+
+async function collusionSection() {
   for (const k of [2, 3]) {
     const wbC = tally();
     const bbC = tally();
@@ -203,7 +241,9 @@ async function main() {
     console.log(`  all ${k} colluders named in ${allNamed}/${trials}`);
     show(`collusion: ${k} copies averaged, black-box 300 queries, 5 trials`, bbC);
   }
+}
 
+async function distilSection() {
   const dist = tally();
   const distB = tally();
   for (let d = 0; d < 2; d++) {
@@ -218,7 +258,6 @@ async function main() {
   }
   show('distillation (6k hard-label queries, same architecture, 3 epochs), white-box on the copy', dist);
   show('distillation, black-box on the copy (300 soft queries)', distB);
-  console.log(`total ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }
 
 main().catch((e) => {

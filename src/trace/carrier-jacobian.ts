@@ -34,7 +34,7 @@ export function carrierJacobian(set: CarrierSet, fn: FloatNet, probes: Float32Ar
     value[j] = bind.weight.value;
     grad[j] = bind.weight.grad;
     at[j] = bind.toParam(c.i);
-    step[j] = t.scales[t.scales.length === 1 ? 0 : t.channelOf(c.i)];
+    step[j] = t.scales[t.scales.length === 1 ? 0 : t.channelOf(c.i)] * (set.amplitude ? set.amplitude[j] : 1);
   });
   const size = probes.length / count;
   const x = toNetLayout(probes, count, modelInputShape);

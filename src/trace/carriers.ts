@@ -8,7 +8,9 @@
 import { EdgelockError } from '../errors';
 import { readTflite, TfliteModelInfo, TfliteTensorInfo } from '../tflite/reader';
 import { Sha256Stream } from '../watermark/drbg';
-import { TraceParams } from './params';
+import { createHash } from 'crypto';
+import { QuietParams, TraceParams } from './params';
+import { quietAmplitudes } from './quiet';
 
 const FILTER_OPS = new Set(['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED']);
 
@@ -72,6 +74,8 @@ export interface Carrier {
 export interface CarrierSet {
   tensors: WeightTensor[];
   carriers: Carrier[];
+  /** each carrier's code amplitude in quantisation steps (absent: 1 step everywhere) */
+  amplitude?: Uint8Array;
 }
 
 /** The carriers of `base` (a plain int8 .tflite) under `traceKey`. */
@@ -96,5 +100,23 @@ export function carriersOf(base: Uint8Array, traceKey: Uint8Array, p: TraceParam
       'E_TRACE_MODEL',
       `the model has no int8 filter tensor of at least ${p.minTensorElements} weights to carry a trace code`,
     );
-  return { tensors, carriers };
+  const set: CarrierSet = { tensors, carriers };
+  if (p.quiet) set.amplitude = cachedAmplitudes(base, set, p.quiet);
+  return set;
+}
+
+const amplitudeCache = new Map<string, Uint8Array>();
+
+/** Quiet-carrier amplitudes, computed once per base model, carrier set and parameters in a process. */
+function cachedAmplitudes(base: Uint8Array, set: CarrierSet, q: QuietParams): Uint8Array {
+  const h = createHash('sha256').update(base).update(JSON.stringify(q));
+  for (const c of set.carriers) h.update(`${c.w}:${c.i},`);
+  const key = h.digest('hex');
+  let a = amplitudeCache.get(key);
+  if (!a) {
+    a = quietAmplitudes(base, set, q);
+    if (amplitudeCache.size > 16) amplitudeCache.clear();
+    amplitudeCache.set(key, a);
+  }
+  return a;
 }

@@ -21,12 +21,12 @@ export function embedTraceCode(
   uid: Uint8Array,
   params: TraceParams,
 ): EmbeddedTrace {
-  const { tensors, carriers } = carriersOf(base, traceKey, params);
+  const { tensors, carriers, amplitude } = carriersOf(base, traceKey, params);
   const code = deviceCode(traceKey, uid, carriers.length);
   const out = new Uint8Array(base);
   const views = tensors.map((t) => new Int8Array(out.buffer, out.byteOffset + t.at, t.count));
   carriers.forEach((c, j) => {
-    views[c.w][c.i] += code[j];
+    views[c.w][c.i] += code[j] * (amplitude ? amplitude[j] : 1);
   });
   return { bytes: out, codeId: codeId(traceKey, uid), carriers: carriers.length };
 }

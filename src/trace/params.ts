@@ -2,11 +2,21 @@
  * The public parameters of a trace code (docs/security.md, "Tracing a leaked model to its board"). Changing one
  * changes every device's code, so they are recorded with each fingerprinted package in the factory log.
  */
+/** Quiet carriers (src/trace/quiet.ts): found on the first `samples` samples of the named data set `data`. */
+export interface QuietParams {
+  data: string;
+  samples: number;
+  /** the code's amplitude on quiet carriers, in quantisation steps */
+  amplitude: number;
+}
+
 export interface TraceParams {
   /** fraction of the eligible int8 weights that carry the code (the same positions for every device) */
   density: number;
   /** weight tensors with fewer elements carry nothing (small layers are the sensitive ones) */
   minTensorElements: number;
+  /** carriers that get no gradient on the owner's data carry the code at a larger amplitude (absent: none) */
+  quiet?: QuietParams;
 }
 
 /**
@@ -18,5 +28,14 @@ export const DEFAULT_TRACE_PARAMS: TraceParams = { density: 1, minTensorElements
 
 /** What the factory log holds for one fingerprinted package: a derivation id, never the code or a key. */
 export function describeParams(p: TraceParams): string {
-  return `density ${p.density}, tensors >= ${p.minTensorElements} weights`;
+  const quiet = p.quiet ? `, quiet carriers x${p.quiet.amplitude} (${p.quiet.samples} samples of ${p.quiet.data})` : '';
+  return `density ${p.density}, tensors >= ${p.minTensorElements} weights${quiet}`;
+}
+
+/** How many samples of the owner's data find the quiet carriers, and their amplitude (docs/security.md, "Measured"). */
+export const QUIET_DEFAULTS = { samples: 2000, amplitude: 8 };
+
+/** The default parameters with quiet carriers found on `data`. */
+export function quietTraceParams(data: string): TraceParams {
+  return { ...DEFAULT_TRACE_PARAMS, quiet: { data, ...QUIET_DEFAULTS } };
 }

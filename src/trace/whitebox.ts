@@ -40,7 +40,7 @@ export function whiteBoxEvidence(leaked: Uint8Array, base: Uint8Array, set: Carr
   set.carriers.forEach((c, j) => {
     const t = bt[c.w];
     const s = t.scales[t.scales.length === 1 ? 0 : t.channelOf(c.i)];
-    const d = readers[c.w](c.i) / s - baseViews[c.w][c.i];
+    const d = (readers[c.w](c.i) / s - baseViews[c.w][c.i]) / (set.amplitude ? set.amplitude[j] : 1);
     e[j] = Math.max(-CLIP_STEPS, Math.min(CLIP_STEPS, d));
   });
   return e;

@@ -2,6 +2,7 @@
  * `edgelock package <model.tflite> -o <pkg.elp> --key <master> --device-uid <uid> --version <semver>
  *   --security-counter <n> [--max-queries <n>] [--max-queries-per-boot <n>] [--query-rate <n/duration>] [--response-mark <rate>] [--json]`  an authenticated package for one board (docs/package.md)
  */
+import { quietTraceParams } from '../../trace/params';
 import * as os from 'os';
 import { Command } from 'commander';
 import { DEFAULT_PREVIOUS_COUNTER } from '../../package/security-counter';
@@ -35,6 +36,7 @@ interface PackageFlags {
   responseMark?: string;
   json?: boolean;
   trace?: boolean;
+  traceData?: string;
   db?: string;
   station?: string;
   operator?: string;
@@ -71,6 +73,10 @@ export function register(program: Command): Command {
       'answer this fraction of queries (e.g. 0.5%) with a keyed wrong class, so that a copy distilled from the board can be recognised (docs/watermark.md, "Response mark")',
     )
     .option('--trace', 'mark the model with this board\'s trace code (docs/security.md, "Tracing a leak"); needs --db')
+    .option(
+      '--trace-data <data>',
+      'with --trace: the owner\'s data (a named dataset or float32 .npy): weights no gradient reaches on it carry the code at a larger amplitude, which survives fine-tuning (docs/security.md, "Tracing a leak")',
+    )
     .option('--db <factory db>', 'with --trace: the factory database that records the code id (default: $EDGELOCK_DB)')
     .option('--station <name>', 'with --trace: station name recorded (default: the host name)')
     .option('--operator <name>', 'with --trace: operator recorded (default: the OS user)')
@@ -99,7 +105,7 @@ export function register(program: Command): Command {
             queryLimits,
             responseMark,
             file: model,
-            trace: f.trace === true,
+            trace: f.trace === true && (f.traceData ? quietTraceParams(f.traceData) : true),
           });
           p = decodePackage(built.bytes);
           if (db)

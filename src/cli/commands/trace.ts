@@ -19,6 +19,7 @@ import { log10FamilyP } from '../../trace/score';
 import { DEFAULT_TRACE_PARAMS, TraceParams } from '../../trace/params';
 import { BlackBoxSource, TraceResult, plainModel, traceLeak } from '../../trace/trace';
 import { boardVictim, fileVictim } from '../../trace/victims';
+import { UNIFORM_PROBES, uniformProbes } from '../../trace/probes';
 import { printJson } from '../output';
 import { fraction, intRange } from '../option-parsers';
 
@@ -30,7 +31,7 @@ interface TraceFlags {
   model?: string;
   port?: string;
   blackBox?: boolean;
-  probes: string;
+  probes?: string;
   queries: number;
   hardLabels?: boolean;
   alpha: number;
@@ -60,7 +61,10 @@ export function register(program: Command): Command {
     .option('--model <leaked.tflite>', 'the leaked model (white-box: its weights are read)')
     .option('--black-box', 'run --model as a black box (its answers only)')
     .option('--port <port>', 'query a board over the serial protocol (black-box)')
-    .option('--probes <data>', 'black-box probe inputs: a float32 .npy or a named dataset', 'mnist-test')
+    .option(
+      '--probes <data>',
+      `black-box probe inputs: a float32 .npy, a named dataset, or '${UNIFORM_PROBES}' (seeded uniform noise; the default when the packages carry quiet carriers, else mnist-test)`,
+    )
     .option(
       '--queries <n>',
       `black-box: how many probes to query (at most ${MAX_QUERIES})`,
@@ -105,21 +109,28 @@ export function register(program: Command): Command {
           const queries = f.queries;
           const info = readTflite(base);
           const sg = info.subgraphs[0];
-          const set = loadLabelledSet(f.probes, undefined, queries);
+          const probeSource = f.probes ?? (params.quiet ? UNIFORM_PROBES : 'mnist-test');
           const inShape = sg.tensors[sg.inputs[0]].shape;
           const size = inShape.slice(1).reduce((a, b) => a * b, 1);
-          if (set.sampleShape.reduce((a, b) => a * b, 1) !== size)
-            throw new EdgelockError(
-              'E_USAGE',
-              `the probes' samples [${set.sampleShape}] do not fit the model input [${inShape}]`,
-            );
-          const layout = recordedInputLayouts(info.metadata)?.[0];
-          const probes = new Float32Array(set.count * size);
-          for (let i = 0; i < set.count; i++)
-            probes.set(
-              toModelLayout(set.x.subarray(i * size, (i + 1) * size), set.sampleShape, inShape, layout),
-              i * size,
-            );
+          let probes: Float32Array;
+          let count = queries;
+          if (probeSource === UNIFORM_PROBES) probes = uniformProbes(base, queries);
+          else {
+            const set = loadLabelledSet(probeSource, undefined, queries);
+            if (set.sampleShape.reduce((a, b) => a * b, 1) !== size)
+              throw new EdgelockError(
+                'E_USAGE',
+                `the probes' samples [${set.sampleShape}] do not fit the model input [${inShape}]`,
+              );
+            const layout = recordedInputLayouts(info.metadata)?.[0];
+            count = set.count;
+            probes = new Float32Array(set.count * size);
+            for (let i = 0; i < set.count; i++)
+              probes.set(
+                toModelLayout(set.x.subarray(i * size, (i + 1) * size), set.sampleShape, inShape, layout),
+                i * size,
+              );
+          }
           const run = async (victim: BlackBoxSource['victim']) =>
             traceLeak({
               base,
@@ -127,7 +138,7 @@ export function register(program: Command): Command {
               uids,
               params,
               alpha,
-              blackBox: { probes, count: set.count, victim, hardLabels: f.hardLabels === true },
+              blackBox: { probes, count, victim, hardLabels: f.hardLabels === true },
             });
           if (f.port) {
             result = await withDevice(f.port, async (client) => {
