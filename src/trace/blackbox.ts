@@ -33,8 +33,6 @@ export interface BlackBoxInput {
   victim: ScoreQuery;
   /** conjugate-gradient iterations (default CG_ITERATIONS) */
   iterations?: number;
-  /** output-space directions (count × classes each) to project out of the residual and of J before estimating */
-  nuisance?: readonly Float64Array[];
 }
 
 export interface BlackBoxEvidence {
@@ -83,34 +81,6 @@ export function conjugateGradient(
   return y;
 }
 
-/** An orthonormal basis (Gram–Schmidt, twice) of the span of `vs`; near-dependent vectors are dropped. */
-export function orthonormalBasis(vs: readonly Float64Array[]): Float64Array[] {
-  const out: Float64Array[] = [];
-  for (const v of vs) {
-    const u = Float64Array.from(v);
-    const n0 = Math.sqrt(dot(u, u));
-    for (let pass = 0; pass < 2; pass++)
-      for (const b of out) {
-        const a = dot(u, b);
-        for (let i = 0; i < u.length; i++) u[i] -= a * b[i];
-      }
-    const n = Math.sqrt(dot(u, u));
-    if (!(n > 1e-9 * n0)) continue;
-    for (let i = 0; i < u.length; i++) u[i] /= n;
-    out.push(u);
-  }
-  return out;
-}
-
-/** v minus its components along the orthonormal `basis`, in place. */
-export function projectOut(v: Float64Array, basis: readonly Float64Array[]): Float64Array {
-  for (const b of basis) {
-    const a = dot(v, b);
-    for (let i = 0; i < v.length; i++) v[i] -= a * b[i];
-  }
-  return v;
-}
-
 export async function blackBoxEvidence(set: CarrierSet, b: BlackBoxInput): Promise<BlackBoxEvidence> {
   const got = await b.victim(b.probes, b.count);
   const r = new Float64Array(got.length);
@@ -124,13 +94,7 @@ export async function blackBoxEvidence(set: CarrierSet, b: BlackBoxInput): Promi
   const J = carrierJacobian(set, b.base, b.probes, b.count);
   const meanResidual = abs / Math.max(1, got.length);
   if (power === 0) return { evidence: new Float64Array(set.carriers.length), queries: b.count, meanResidual };
-  const basis = orthonormalBasis(b.nuisance ?? []);
-  if (basis.length > 0) {
-    projectOut(r, basis);
-    power = dot(r, r);
-  }
   const s2 = power / r.length;
-  const P = (v: Float64Array) => (basis.length > 0 ? projectOut(v, basis) : v);
-  const y = conjugateGradient((v) => P(J.jvp(J.vjp(P(Float64Array.from(v))))), r, s2, b.iterations ?? CG_ITERATIONS);
-  return { evidence: J.vjp(P(y)), queries: b.count, meanResidual };
+  const y = conjugateGradient((v) => J.jvp(J.vjp(v)), r, s2, b.iterations ?? CG_ITERATIONS);
+  return { evidence: J.vjp(y), queries: b.count, meanResidual };
 }
