@@ -2,7 +2,7 @@
  * Measures per-device tracing (docs/security.md, "Tracing a leaked model to its board"):
  *   npx tsx scripts/trace-measure.ts --base <compiled int8 .tflite> [--devices 1000] [--leaks 100] [--fine-tunes 5]
  *     [--bb-leaks 20] [--bb100-leaks 10] [--quiet <owner data, e.g. mnist-train>] [--probes uniform|mnist-test]
- *     [--ft-epochs 2] [--ft-lr 0.01] [--argmax-leaks 5] [--argmax-queries 1000] [--only accuracy,whitebox,finetune,blackbox,argmax,collusion,distil]
+ *     [--ft-epochs 2] [--ft-lr 0.01] [--ft-blackbox 0] [--argmax-leaks 5] [--argmax-queries 1000] [--only accuracy,whitebox,finetune,blackbox,argmax,collusion,distil]
  * Prints one line per measurement (`--only`: the listed sections; all by default). The master key is a fixed test key; candidates are `--devices` uids.
  */
 import { readFileSync } from 'fs';
@@ -33,6 +33,7 @@ const BB = Number(arg('bb-leaks', '20'));
 const BB100 = Number(arg('bb100-leaks', '10'));
 const FT_EPOCHS = Number(arg('ft-epochs', '2'));
 const FT_LR = Number(arg('ft-lr', '0.01'));
+const FT_BLACKBOX = arg('ft-blackbox', '1') !== '0';
 const ARGMAX = Number(arg('argmax-leaks', '5'));
 const ARGMAX_Q = Number(arg('argmax-queries', '1000'));
 const only = arg('only', 'accuracy,whitebox,finetune,blackbox,argmax,collusion,distil').split(',');
@@ -190,7 +191,7 @@ async function fineTuneSection() {
     );
     ftAcc.push(await acc(tuned, 2000));
     add(ft, rank(whiteBoxEvidence(tuned, base, set)), [d]);
-    add(ftb, rank(await blackBox(tuned, 300, false)), [d]);
+    if (FT_BLACKBOX) add(ftb, rank(await blackBox(tuned, 300, false)), [d]);
   }
   show(
     `white-box after fine-tuning on 10% of MNIST train (6k, ${FT_EPOCHS} epochs, SGD lr ${FT_LR}), ${FT} devices`,

@@ -5,12 +5,15 @@
  * probes read it through the copy's int8 answers in the official TFLite runtime. The same fine-tune of the unmarked
  * base model names nobody.
  */
-import { readFileSync } from 'fs';
+import { createHash } from 'crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
 import { join } from 'path';
 import { compileModel } from '../../src/compiler/compile';
 import { loadMnist } from '../../src/data/mnist';
 import { deriveTraceKey } from '../../src/keys/derive';
 import { readOnnx, writeOnnx } from '../../src/onnx';
+import { decodePackage } from '../../src/package/decode';
 import { fineTune } from '../../src/trace/attacks';
 import { carriersOf } from '../../src/trace/carriers';
 import { traceCodeForPackage } from '../../src/trace/package-code';
@@ -19,8 +22,9 @@ import { uniformProbes } from '../../src/trace/probes';
 import { TraceRequest, TraceResult, traceLeak } from '../../src/trace/trace';
 import { fileVictim } from '../../src/trace/victims';
 import { whiteBoxEvidence } from '../../src/trace/whitebox';
+import { runCli } from '../helpers/cli';
 
-const MASTER = Buffer.alloc(32, 0x3c);
+const MASTER = createHash('sha256').update('edgelock trace fine-tune test master').digest();
 const PARAMS = quietTraceParams('mnist-train');
 const train = loadMnist('train');
 const testSet = loadMnist('test');
@@ -113,4 +117,50 @@ test('black-box after fine-tuning on 10% of MNIST train: 300 uniform probes name
   const control = await blackBox(fineTune(base, THIEF, TUNE), 300);
   expect(control.named).toEqual([]);
   expect(control.best.z).toBeLessThan(5);
+}, 300000);
+
+test('the CLI end to end: `package --trace --trace-data mnist-train` records the quiet parameters, and `trace --black-box` on the fine-tuned copy probes with uniform noise by default and names the board', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'el-trace-ft-'));
+  const key = join(dir, 'master.key');
+  writeFileSync(key, MASTER, { mode: 0o600 });
+  const model = join(dir, 'model.tflite');
+  writeFileSync(model, base);
+  const db = join(dir, 'factory.db');
+  const pkgs = [0, 1].map((d) => {
+    const out = join(dir, `${d}.elp`);
+    const r = runCli(
+      ['package', model, '--key', key, '--device-uid', uids[d], '--version', '1.0.0', '--security-counter', '1'].concat(
+        ['--trace', '--trace-data', 'mnist-train', '--db', db, '-o', out, '--json'],
+      ),
+    );
+    expect(r.stderr).toBe('');
+    return out;
+  });
+  const tuned = join(dir, 'tuned.tflite');
+  writeFileSync(tuned, fineTune(decodePackage(readFileSync(pkgs[1])).model, THIEF, TUNE));
+  const r = runCli(['trace', '--base', model, '--key', key, '--db', db, '--model', tuned, '--black-box', '--json']);
+  expect(r.stderr).toBe('');
+  const out = JSON.parse(r.stdout);
+  expect(out.mode).toBe('black-box');
+  expect(out.queries).toBe(300);
+  expect(out.named.map((n: { uid: string }) => n.uid)).toEqual([uids[1]]);
+  expect(out.best.z).toBeGreaterThan(10);
+  // the same copy probed with MNIST digits (which never reach the quiet carriers) names nobody
+  const digits = runCli(
+    [
+      'trace',
+      '--base',
+      model,
+      '--key',
+      key,
+      '--db',
+      db,
+      '--model',
+      tuned,
+      '--black-box',
+      '--probes',
+      'mnist-test',
+    ].concat(['--json']),
+  );
+  expect(JSON.parse(digits.stdout).named).toEqual([]);
 }, 300000);
