@@ -163,4 +163,16 @@ test('the CLI end to end: `package --trace --trace-data mnist-train` records the
     ].concat(['--json']),
   );
   expect(JSON.parse(digits.stdout).named).toEqual([]);
+  const e = runCli(
+    ['package', model, '--key', key, '--device-uid', uids[0], '--version', '1.0.0'].concat([
+      '--security-counter',
+      '1',
+      '--trace-data',
+      'mnist-train',
+      '-o',
+      join(dir, 'x.elp'),
+    ]),
+  );
+  expect(e.status).toBe(2);
+  expect(e.stderr).toMatch(/^error E_USAGE: --trace-data needs --trace/);
 }, 300000);

@@ -2,7 +2,6 @@
  * `edgelock package <model.tflite> -o <pkg.elp> --key <master> --device-uid <uid> --version <semver>
  *   --security-counter <n> [--max-queries <n>] [--max-queries-per-boot <n>] [--query-rate <n/duration>] [--response-mark <rate>] [--json]`  an authenticated package for one board (docs/package.md)
  */
-import { quietTraceParams } from '../../trace/params';
 import * as os from 'os';
 import { Command } from 'commander';
 import { DEFAULT_PREVIOUS_COUNTER } from '../../package/security-counter';
@@ -16,6 +15,8 @@ import { parseBoardUid } from '../../device/board-uid';
 import { readKeyFile } from '../../keys/key-file';
 import { buildPackage } from '../../package/build';
 import { decodePackage } from '../../package/decode';
+import { EdgelockError } from '../../errors';
+import { quietTraceParams } from '../../trace/params';
 import { printJson } from '../output';
 import { humanBytes } from '../../text/bytes';
 import { describeQueryLimits, parseQueryLimitFlags } from '../../package/query-limits';
@@ -83,6 +84,7 @@ export function register(program: Command): Command {
     .option('--json', 'print one JSON object')
     .action(async (model: string, f: PackageFlags) => {
       checkOutputPaths([f.output], [model, f.key]);
+      if (f.traceData !== undefined && !f.trace) throw new EdgelockError('E_USAGE', '--trace-data needs --trace');
       const counter = parseSecurityCounter(f);
       const queryLimits = parseQueryLimitFlags(f);
       const responseMark =
