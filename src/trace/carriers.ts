@@ -9,7 +9,7 @@ import { EdgelockError } from '../errors';
 import { readTflite, TfliteModelInfo, TfliteTensorInfo } from '../tflite/reader';
 import { Sha256Stream } from '../watermark/drbg';
 import { createHash } from 'crypto';
-import { QuietParams, TraceParams } from './params';
+import { TraceParams } from './params';
 import { quietAmplitudes } from './quiet';
 
 const FILTER_OPS = new Set(['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED']);
@@ -101,20 +101,18 @@ export function carriersOf(base: Uint8Array, traceKey: Uint8Array, p: TraceParam
       `the model has no int8 filter tensor of at least ${p.minTensorElements} weights to carry a trace code`,
     );
   const set: CarrierSet = { tensors, carriers };
-  if (p.quiet) set.amplitude = cachedAmplitudes(base, set, p.quiet);
+  if (p.quiet) set.amplitude = cachedAmplitudes(base, traceKey, set, p);
   return set;
 }
 
 const amplitudeCache = new Map<string, Uint8Array>();
 
-/** Quiet-carrier amplitudes, computed once per base model, carrier set and parameters in a process. */
-function cachedAmplitudes(base: Uint8Array, set: CarrierSet, q: QuietParams): Uint8Array {
-  const h = createHash('sha256').update(base).update(JSON.stringify(q));
-  for (const c of set.carriers) h.update(`${c.w}:${c.i},`);
-  const key = h.digest('hex');
+/** Quiet-carrier amplitudes, computed once per base model, trace key and parameters in a process (the key only hashed). */
+function cachedAmplitudes(base: Uint8Array, traceKey: Uint8Array, set: CarrierSet, p: TraceParams): Uint8Array {
+  const key = createHash('sha256').update(base).update(traceKey).update(JSON.stringify(p)).digest('hex');
   let a = amplitudeCache.get(key);
   if (!a) {
-    a = quietAmplitudes(base, set, q);
+    a = quietAmplitudes(base, set, p.quiet!);
     if (amplitudeCache.size > 16) amplitudeCache.clear();
     amplitudeCache.set(key, a);
   }
