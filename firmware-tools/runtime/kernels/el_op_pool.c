@@ -180,7 +180,7 @@ static void avg_fast(const el_node *n) {
         int8_t *yp = y + (((size_t)b * oh + oy) * ow + ox) * ch;
         int32_t c = 0;
         for (; c + 4 <= ch; c += 4) {
-          int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+          int32_t s[4] = {0, 0, 0, 0};
           for (int32_t fy = 0; fy < rows;) {
             uint32_t e = 0, o = 0; /* lanes: channels 0,2 and 1,3 */
             const int32_t end = EL_MIN(rows, fy + rows_per_flush);
@@ -192,15 +192,12 @@ static void avg_fast(const el_node *n) {
                 o = el_sxtab16_hi(o, v);
               }
             }
-            s0 += (int16_t)(e & 0xFFFFu);
-            s2 += (int16_t)(e >> 16);
-            s1 += (int16_t)(o & 0xFFFFu);
-            s3 += (int16_t)(o >> 16);
+            el_add_lanes16(s, e, o);
           }
-          yp[c] = avg_out(s0, count, lo, hi);
-          yp[c + 1] = avg_out(s1, count, lo, hi);
-          yp[c + 2] = avg_out(s2, count, lo, hi);
-          yp[c + 3] = avg_out(s3, count, lo, hi);
+          yp[c] = avg_out(s[0], count, lo, hi);
+          yp[c + 1] = avg_out(s[1], count, lo, hi);
+          yp[c + 2] = avg_out(s[2], count, lo, hi);
+          yp[c + 3] = avg_out(s[3], count, lo, hi);
         }
         for (; c < ch; c++) {
           int32_t acc = 0;

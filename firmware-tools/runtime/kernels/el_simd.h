@@ -131,4 +131,13 @@ static inline int32_t el_smmulr(int32_t a, int32_t b) {
 static inline int32_t el_smmul(int32_t a, int32_t b) { return (int32_t)(((int64_t)a * b) >> 32); }
 #endif
 
+/* Moves 16-bit lane sums into 32-bit ones: e holds channels 0 and 2, o channels 1 and 3 (as el_sxtab16 and
+ * el_sxtab16_hi sum them); each lane, sign-extended, is added to its channel's s[0..3]. */
+static inline void el_add_lanes16(int32_t s[4], uint32_t e, uint32_t o) {
+  s[0] += (int16_t)(e & 0xFFFFu);
+  s[2] += (int16_t)(e >> 16);
+  s[1] += (int16_t)(o & 0xFFFFu);
+  s[3] += (int16_t)(o >> 16);
+}
+
 #endif
