@@ -10,13 +10,6 @@ static void strides_of(const el_tensor *t, const el_bcast *bc, int32_t *stride) 
   }
 }
 
-el_status el_expect_binary_int8(const el_node *n) {
-  EL_TRY(el_expect_io(n, 2, 2, 1));
-  EL_TRY(el_expect_int8(n->in[0]));
-  EL_TRY(el_expect_int8(n->in[1]));
-  return el_expect_int8(n->out[0]);
-}
-
 el_status el_bcast_prepare(const el_tensor *a, const el_tensor *b, const el_tensor *out, el_bcast *bc) {
   EL_ENSURE(a->rank <= out->rank && b->rank <= out->rank, EL_ERR_SHAPE);
   for (int i = 0; i < EL_MAX_DIMS; i++) {

@@ -11,9 +11,6 @@ typedef struct el_bcast {
   uint32_t count;
 } el_bcast;
 
-/* The node has two int8 inputs and one int8 output (the checks every broadcasting binary int8 op starts with). */
-el_status el_expect_binary_int8(const el_node *n);
-
 /* Validates that a and b broadcast to exactly out's shape. */
 el_status el_bcast_prepare(const el_tensor *a, const el_tensor *b, const el_tensor *out, el_bcast *bc);
 
