@@ -29,6 +29,19 @@ el_status el_bcast_prepare(const el_tensor *a, const el_tensor *b, const el_tens
   return EL_OK;
 }
 
+el_status el_binary_prepare(el_prepare_ctx *c, const el_node *n, el_binary_q *q) {
+  EL_TRY(el_expect_binary_int8(n));
+  const el_tensor *a = n->in[0], *b = n->in[1], *out = n->out[0];
+  EL_TRY(el_bcast_prepare(a, b, out, &q->bc));
+  uint8_t act;
+  EL_TRY(el_fbt_u8(&c->options, 0, 0, &act));
+  EL_TRY(el_activation_range(act, out, &q->act_min, &q->act_max));
+  q->in1_offset = -a->zero_point;
+  q->in2_offset = -b->zero_point;
+  q->out_offset = out->zero_point;
+  return EL_OK;
+}
+
 typedef struct {
   const int8_t *a, *b;
   int8_t *out;
