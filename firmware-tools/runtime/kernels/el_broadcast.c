@@ -30,7 +30,6 @@ el_status el_bcast_prepare(const el_tensor *a, const el_tensor *b, const el_tens
 }
 
 el_status el_binary_prepare(el_prepare_ctx *c, const el_node *n, el_binary_q *q) {
-  EL_TRY(el_expect_binary_int8(n));
   const el_tensor *a = n->in[0], *b = n->in[1], *out = n->out[0];
   EL_TRY(el_bcast_prepare(a, b, out, &q->bc));
   uint8_t act;

@@ -21,8 +21,8 @@ typedef struct el_binary_q {
   int32_t in1_offset, in2_offset, out_offset, act_min, act_max;
 } el_binary_q;
 
-/* el_expect_binary_int8, el_bcast_prepare and the rest of `q`, the fused activation read from option field 0 (as
- * AddOptions, SubOptions and MulOptions have it). */
+/* After el_expect_binary_int8 (called first, before the kernel allocates): el_bcast_prepare and the rest of `q`, the
+ * fused activation read from option field 0 (as AddOptions, SubOptions and MulOptions have it). */
 el_status el_binary_prepare(el_prepare_ctx *c, const el_node *n, el_binary_q *q);
 
 /* The index walk of a broadcast, whatever the element type: calls row(ctx, a, b, out) for every innermost row, in

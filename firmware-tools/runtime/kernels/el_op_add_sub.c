@@ -18,6 +18,7 @@ typedef struct {
 #define EL_ADD_FAST_MIN 256u
 
 static el_status prepare_common(el_prepare_ctx *c, el_node *n) {
+  EL_TRY(el_expect_binary_int8(n));
   addsub_data *d = el_alloc(c, sizeof *d);
   EL_ENSURE(d != NULL, EL_ERR_ARENA_TOO_SMALL);
   EL_TRY(el_binary_prepare(c, n, &d->q));

@@ -11,6 +11,7 @@ typedef struct {
 } mul_data;
 
 static el_status prepare(el_prepare_ctx *c, el_node *n) {
+  EL_TRY(el_expect_binary_int8(n));
   mul_data *d = el_alloc(c, sizeof *d);
   EL_ENSURE(d != NULL, EL_ERR_ARENA_TOO_SMALL);
   EL_TRY(el_binary_prepare(c, n, &d->q));
