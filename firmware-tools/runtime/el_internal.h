@@ -82,6 +82,10 @@ el_status el_expect_io(const el_node *n, uint32_t min_in, uint32_t max_in, uint3
 el_status el_expect_int8(const el_tensor *t); /* int8, per-tensor quantised */
 el_status el_expect_type(const el_tensor *t, el_type type);
 int el_same_shape(const el_tensor *a, const el_tensor *b);
+/* One input and one output, both int8 per-tensor quantised, of the same shape (element-wise operators). */
+el_status el_expect_unary_int8(const el_node *n);
+/* Two int8 inputs and one int8 output, all per-tensor quantised (the shapes: el_bcast_prepare). */
+el_status el_expect_binary_int8(const el_node *n);
 int32_t el_dim(const el_tensor *t, int i); /* negative i counts from the end */
 el_status el_activation_range(uint8_t fused, const el_tensor *out, int32_t *mn, int32_t *mx);
 el_status el_padding(uint8_t padding, int32_t in, int32_t filter, int32_t stride, int32_t dilation, int32_t out,

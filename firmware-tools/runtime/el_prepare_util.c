@@ -45,6 +45,20 @@ int el_same_shape(const el_tensor *a, const el_tensor *b) {
   return 1;
 }
 
+el_status el_expect_unary_int8(const el_node *n) {
+  EL_TRY(el_expect_io(n, 1, 1, 1));
+  EL_TRY(el_expect_int8(n->in[0]));
+  EL_TRY(el_expect_int8(n->out[0]));
+  return el_same_shape(n->in[0], n->out[0]) ? EL_OK : EL_ERR_SHAPE;
+}
+
+el_status el_expect_binary_int8(const el_node *n) {
+  EL_TRY(el_expect_io(n, 2, 2, 1));
+  EL_TRY(el_expect_int8(n->in[0]));
+  EL_TRY(el_expect_int8(n->in[1]));
+  return el_expect_int8(n->out[0]);
+}
+
 int32_t el_dim(const el_tensor *t, int i) {
   if (i < 0) i += t->rank;
   return (i >= 0 && i < (int)t->rank) ? t->dims[i] : 1;

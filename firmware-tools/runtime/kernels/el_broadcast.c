@@ -10,13 +10,6 @@ static void strides_of(const el_tensor *t, const el_bcast *bc, int32_t *stride) 
   }
 }
 
-el_status el_expect_binary_int8(const el_node *n) {
-  EL_TRY(el_expect_io(n, 2, 2, 1));
-  EL_TRY(el_expect_int8(n->in[0]));
-  EL_TRY(el_expect_int8(n->in[1]));
-  return el_expect_int8(n->out[0]);
-}
-
 el_status el_bcast_prepare(const el_tensor *a, const el_tensor *b, const el_tensor *out, el_bcast *bc) {
   EL_ENSURE(a->rank <= out->rank && b->rank <= out->rank, EL_ERR_SHAPE);
   for (int i = 0; i < EL_MAX_DIMS; i++) {
@@ -33,6 +26,18 @@ el_status el_bcast_prepare(const el_tensor *a, const el_tensor *b, const el_tens
   strides_of(a, bc, bc->stride_a);
   strides_of(b, bc, bc->stride_b);
   bc->count = out->count;
+  return EL_OK;
+}
+
+el_status el_binary_prepare(el_prepare_ctx *c, const el_node *n, el_binary_q *q) {
+  const el_tensor *a = n->in[0], *b = n->in[1], *out = n->out[0];
+  EL_TRY(el_bcast_prepare(a, b, out, &q->bc));
+  uint8_t act;
+  EL_TRY(el_fbt_u8(&c->options, 0, 0, &act));
+  EL_TRY(el_activation_range(act, out, &q->act_min, &q->act_max));
+  q->in1_offset = -a->zero_point;
+  q->in2_offset = -b->zero_point;
+  q->out_offset = out->zero_point;
   return EL_OK;
 }
 

@@ -11,11 +11,19 @@ typedef struct el_bcast {
   uint32_t count;
 } el_bcast;
 
-/* The node has two int8 inputs and one int8 output (the checks every broadcasting binary int8 op starts with). */
-el_status el_expect_binary_int8(const el_node *n);
-
 /* Validates that a and b broadcast to exactly out's shape. */
 el_status el_bcast_prepare(const el_tensor *a, const el_tensor *b, const el_tensor *out, el_bcast *bc);
+
+/* What the int8 ADD, SUB and MUL prepare alike: the broadcast, the input offsets (minus the zero points), the output
+ * zero point and the fused activation's range. */
+typedef struct el_binary_q {
+  el_bcast bc;
+  int32_t in1_offset, in2_offset, out_offset, act_min, act_max;
+} el_binary_q;
+
+/* After el_expect_binary_int8 (called first, before the kernel allocates): el_bcast_prepare and the rest of `q`, the
+ * fused activation read from option field 0 (as AddOptions, SubOptions and MulOptions have it). */
+el_status el_binary_prepare(el_prepare_ctx *c, const el_node *n, el_binary_q *q);
 
 /* The index walk of a broadcast, whatever the element type: calls row(ctx, a, b, out) for every innermost row, in
  * output order, with the element offsets where the row starts in a, b and the output. A row is

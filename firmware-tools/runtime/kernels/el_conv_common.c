@@ -15,6 +15,26 @@ el_status el_conv_check_weights(const el_tensor *w, const el_tensor *bias, int32
   return EL_OK;
 }
 
+el_status el_conv_check_shapes(const el_tensor *in, const el_tensor *w, const el_tensor *bias, const el_tensor *out,
+                               const el_tensor *out_shape) {
+  EL_TRY(el_expect_int8(in));
+  EL_TRY(el_expect_int8(out));
+  EL_ENSURE(in->rank == 4 && w->rank == 4 && out->rank == 4, EL_ERR_SHAPE);
+  if (out_shape != NULL) {
+    EL_ENSURE(out_shape->is_const && out_shape->type == EL_INT32 && out_shape->count == 4, EL_ERR_SHAPE);
+    for (uint32_t i = 0; i < 4; i++) {
+      int32_t v;
+      EL_TRY(el_const_i32(out_shape, i, &v));
+      EL_ENSURE(v == out->dims[i], EL_ERR_SHAPE);
+    }
+  }
+  const int32_t oc = w->dims[0], kh = w->dims[1], kw = w->dims[2], ic = w->dims[3];
+  EL_ENSURE(in->dims[3] == ic && out->dims[3] == oc && out->dims[0] == in->dims[0], EL_ERR_SHAPE);
+  EL_TRY(el_conv_check_weights(w, bias, oc, 0));
+  EL_ENSURE((int64_t)kh * kw * ic <= EL_MAX_ACCUMULATION, EL_ERR_LIMIT);
+  return EL_OK;
+}
+
 el_status el_conv_multipliers(el_prepare_ctx *c, const el_tensor *in, const el_tensor *w, const el_tensor *out,
                               int32_t channels, int32_t **mult, int32_t **shift) {
   *mult = el_alloc(c, sizeof(int32_t) * (size_t)channels);

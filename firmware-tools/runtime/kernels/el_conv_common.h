@@ -1,4 +1,4 @@
-/* Shared Prepare steps of the convolution-like kernels (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED). */
+/* Shared Prepare steps of the convolution-like kernels (CONV_2D, TRANSPOSE_CONV, DEPTHWISE_CONV_2D, FULLY_CONNECTED). */
 #ifndef EL_CONV_COMMON_H
 #define EL_CONV_COMMON_H
 
@@ -24,6 +24,13 @@ size_t el_depthwise_fast_scratch(const el_tensor *in, const el_tensor *w, const 
 /* Weights: constant int8, symmetric, per-tensor or per-channel along `channel_axis` with
  * `channels` entries; bias (optional): constant int32 [channels]. */
 el_status el_conv_check_weights(const el_tensor *w, const el_tensor *bias, int32_t channels, uint32_t channel_axis);
+
+/* The shape checks of CONV_2D and TRANSPOSE_CONV: int8 input and output of rank 4, weights [OC, KH, KW, IC]
+ * (el_conv_check_weights, channel axis 0) with IC the input's depth and OC the output's, the same batch, and at most
+ * EL_MAX_ACCUMULATION taps per output. `out_shape` (TRANSPOSE_CONV's output shape input, NULL for CONV_2D): a
+ * constant int32 [4] equal to the output's dimensions. */
+el_status el_conv_check_shapes(const el_tensor *in, const el_tensor *w, const el_tensor *bias, const el_tensor *out,
+                               const el_tensor *out_shape);
 
 /* Taps per output (kernel h * w * input depth) above which an int32 accumulator of
  * int8 x (int8 - zero point) products could overflow: 65536 * 255 * 128 < 2^31. */

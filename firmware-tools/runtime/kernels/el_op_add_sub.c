@@ -6,14 +6,11 @@
 #include "el_requant.h"
 #include "el_simd.h"
 
-enum { OPT_ACTIVATION = 0, OPT_POT_SCALE_INT16 = 1 };
-
 typedef struct {
-  el_bcast bc;
-  int32_t in1_offset, in2_offset, out_offset, left_shift;
+  el_binary_q q;
+  int32_t left_shift;
   int32_t in1_mult, in2_mult, out_mult;
   int in1_shift, in2_shift, out_shift;
-  int32_t act_min, act_max;
 } addsub_data;
 
 /* Elements from which the optimised path's tables pay for themselves (512 reference rescalings build them; a
@@ -22,16 +19,10 @@ typedef struct {
 
 static el_status prepare_common(el_prepare_ctx *c, el_node *n) {
   EL_TRY(el_expect_binary_int8(n));
-  const el_tensor *a = n->in[0], *b = n->in[1], *out = n->out[0];
   addsub_data *d = el_alloc(c, sizeof *d);
   EL_ENSURE(d != NULL, EL_ERR_ARENA_TOO_SMALL);
-  EL_TRY(el_bcast_prepare(a, b, out, &d->bc));
-  uint8_t act;
-  EL_TRY(el_fbt_u8(&c->options, OPT_ACTIVATION, 0, &act));
-  EL_TRY(el_activation_range(act, out, &d->act_min, &d->act_max));
-  d->in1_offset = -a->zero_point;
-  d->in2_offset = -b->zero_point;
-  d->out_offset = out->zero_point;
+  EL_TRY(el_binary_prepare(c, n, &d->q));
+  const el_tensor *a = n->in[0], *b = n->in[1], *out = n->out[0];
   d->left_shift = 20;
   const double twice_max = (double)(2.0f * EL_MAX(a->scale, b->scale));
   const double real1 = (double)a->scale / twice_max;
@@ -49,11 +40,11 @@ static el_status prepare_common(el_prepare_ctx *c, el_node *n) {
 }
 
 static inline int32_t scaled(const addsub_data *d, int32_t a, int32_t b, int sub) {
-  const int32_t s1 = el_mbqm_small((a + d->in1_offset) * (1 << d->left_shift), d->in1_mult, d->in1_shift);
-  const int32_t s2 = el_mbqm_small((b + d->in2_offset) * (1 << d->left_shift), d->in2_mult, d->in2_shift);
+  const int32_t s1 = el_mbqm_small((a + d->q.in1_offset) * (1 << d->left_shift), d->in1_mult, d->in1_shift);
+  const int32_t s2 = el_mbqm_small((b + d->q.in2_offset) * (1 << d->left_shift), d->in2_mult, d->in2_shift);
   const int32_t raw = sub ? s1 - s2 : s1 + s2;
-  const int32_t o = el_mbqm_small(raw, d->out_mult, d->out_shift) + d->out_offset;
-  return el_clamp(o, d->act_min, d->act_max);
+  const int32_t o = el_mbqm_small(raw, d->out_mult, d->out_shift) + d->q.out_offset;
+  return el_clamp(o, d->q.act_min, d->q.act_max);
 }
 
 static int8_t add_one(const void *p, int32_t a, int32_t b) { return (int8_t)scaled(p, a, b, 0); }
@@ -103,19 +94,19 @@ static void eval_fast(const el_node *n, int sub) {
   const addsub_data *d = n->data;
   int32_t *t1 = n->scratch, *t2 = t1 + 256;
   for (int32_t v = -128; v < 128; v++) {
-    t1[v + 128] = 2 * el_mbqm_small((v + d->in1_offset) * (1 << d->left_shift), d->in1_mult, d->in1_shift);
-    const int32_t s2 = el_mbqm_small((v + d->in2_offset) * (1 << d->left_shift), d->in2_mult, d->in2_shift);
+    t1[v + 128] = 2 * el_mbqm_small((v + d->q.in1_offset) * (1 << d->left_shift), d->in1_mult, d->in1_shift);
+    const int32_t s2 = el_mbqm_small((v + d->q.in2_offset) * (1 << d->left_shift), d->in2_mult, d->in2_shift);
     t2[v + 128] = sub ? -2 * s2 : 2 * s2;
   }
   el_bcast_runs runs;
-  el_bcast_runs_of(&d->bc, &runs);
+  el_bcast_runs_of(&d->q.bc, &runs);
   const add_fast k = {t1,
                       t2,
                       el_rshift_init(-d->out_shift),
                       d->out_mult,
-                      d->out_offset,
-                      d->act_min,
-                      d->act_max,
+                      d->q.out_offset,
+                      d->q.act_min,
+                      d->q.act_max,
                       runs.stride_a[0],
                       runs.stride_b[0]};
   el_bcast_rows(&runs, n->in[0]->data, n->in[1]->data, n->out[0]->data, add_row, &k);
@@ -133,7 +124,7 @@ static void eval_add(const el_node *n) {
   if (fast_usable(n)) {
     eval_fast(n, 0);
   } else {
-    el_bcast_run(&d->bc, n->in[0]->data, n->in[1]->data, n->out[0]->data, add_one, d);
+    el_bcast_run(&d->q.bc, n->in[0]->data, n->in[1]->data, n->out[0]->data, add_one, d);
   }
 }
 
@@ -142,7 +133,7 @@ static void eval_sub(const el_node *n) {
   if (fast_usable(n)) {
     eval_fast(n, 1);
   } else {
-    el_bcast_run(&d->bc, n->in[0]->data, n->in[1]->data, n->out[0]->data, sub_one, d);
+    el_bcast_run(&d->q.bc, n->in[0]->data, n->in[1]->data, n->out[0]->data, sub_one, d);
   }
 }
 

@@ -11,13 +11,8 @@ typedef el_conv_params conv_data;
 static el_status prepare(el_prepare_ctx *c, el_node *n) {
   EL_TRY(el_expect_io(n, 2, 3, 1));
   const el_tensor *in = n->in[0], *w = n->in[1], *bias = n->n_in > 2 ? n->in[2] : NULL, *out = n->out[0];
-  EL_TRY(el_expect_int8(in));
-  EL_TRY(el_expect_int8(out));
-  EL_ENSURE(in->rank == 4 && w->rank == 4 && out->rank == 4, EL_ERR_SHAPE);
+  EL_TRY(el_conv_check_shapes(in, w, bias, out, NULL));
   const int32_t oc = w->dims[0], kh = w->dims[1], kw = w->dims[2], ic = w->dims[3];
-  EL_ENSURE(in->dims[3] == ic && out->dims[3] == oc && out->dims[0] == in->dims[0], EL_ERR_SHAPE);
-  EL_TRY(el_conv_check_weights(w, bias, oc, 0));
-  EL_ENSURE((int64_t)kh * kw * ic <= EL_MAX_ACCUMULATION, EL_ERR_LIMIT);
 
   uint8_t padding, act;
   conv_data *d;

@@ -43,10 +43,7 @@ static el_status prepare(el_prepare_ctx *c, el_node *n) {
   EL_ENSURE(dm == 0 || dm == d->depth_multiplier, EL_ERR_OPTIONS);
   EL_TRY(el_padding(padding, in->dims[1], kh, d->stride_h, d->dil_h, out->dims[1], &d->pad_h));
   EL_TRY(el_padding(padding, in->dims[2], kw, d->stride_w, d->dil_w, out->dims[2], &d->pad_w));
-  EL_TRY(el_activation_range(act, out, &d->act_min, &d->act_max));
-  d->in_offset = -in->zero_point;
-  d->out_offset = out->zero_point;
-  EL_TRY(el_conv_multipliers(c, in, w, out, oc, &d->mult, &d->shift));
+  EL_TRY(el_conv_requant(c, in, w, out, oc, act, d));
   if (el_depthwise_fast_usable(w, d)) el_request_scratch(n, el_depthwise_fast_scratch(in, w, out, d));
   n->data = d;
   c->macs = (uint64_t)out->count * (uint64_t)kh * kw;

@@ -17,11 +17,8 @@ static int16_t downscale_to_int16(int32_t m) {
 }
 
 static el_status prepare(el_prepare_ctx *c, el_node *n) {
-  EL_TRY(el_expect_io(n, 1, 1, 1));
+  EL_TRY(el_expect_unary_int8(n));
   const el_tensor *in = n->in[0], *out = n->out[0];
-  EL_TRY(el_expect_int8(in));
-  EL_TRY(el_expect_int8(out));
-  EL_ENSURE(el_same_shape(in, out), EL_ERR_SHAPE);
   hswish_data *d = el_alloc(c, sizeof *d);
   EL_ENSURE(d != NULL, EL_ERR_ARENA_TOO_SMALL);
   const float hires_input_scale = (1.0f / 128.0f) * in->scale;

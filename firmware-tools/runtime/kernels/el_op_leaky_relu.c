@@ -13,11 +13,8 @@ typedef struct {
 } leaky_data;
 
 static el_status prepare(el_prepare_ctx *c, el_node *n) {
-  EL_TRY(el_expect_io(n, 1, 1, 1));
+  EL_TRY(el_expect_unary_int8(n));
   const el_tensor *in = n->in[0], *out = n->out[0];
-  EL_TRY(el_expect_int8(in));
-  EL_TRY(el_expect_int8(out));
-  EL_ENSURE(el_same_shape(in, out), EL_ERR_SHAPE);
   float alpha;
   EL_TRY(el_fbt_f32(&c->options, OPT_ALPHA, 0.0f, &alpha));
   EL_ENSURE(isfinite(alpha) && alpha >= 0.0f, EL_ERR_OPTIONS);

@@ -14,11 +14,8 @@ static float logistic(float v) { return 1.0f / (1.0f + expf(-v)); }
 static float hyperbolic_tangent(float v) { return tanhf(v); }
 
 static el_status prepare_lut(el_prepare_ctx *c, el_node *n, lut_fn fn) {
-  EL_TRY(el_expect_io(n, 1, 1, 1));
+  EL_TRY(el_expect_unary_int8(n));
   const el_tensor *in = n->in[0], *out = n->out[0];
-  EL_TRY(el_expect_int8(in));
-  EL_TRY(el_expect_int8(out));
-  EL_ENSURE(el_same_shape(in, out), EL_ERR_SHAPE);
   int8_t *table = el_alloc(c, 256);
   EL_ENSURE(table != NULL, EL_ERR_ARENA_TOO_SMALL);
   const float inverse_scale = 1.0f / out->scale;

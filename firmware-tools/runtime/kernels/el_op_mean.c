@@ -86,7 +86,7 @@ static void eval_spatial_fast(const el_node *n) {
   for (int32_t b = 0; b < batches; b++, x += (size_t)taps * ch, y += ch) {
     int32_t c = 0;
     for (; c + 4 <= ch; c += 4) {
-      int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      int32_t s[4] = {0, 0, 0, 0};
       const int8_t *p = x + c;
       for (int32_t i = 0; i < taps;) {
         uint32_t e = 0, o = 0;
@@ -96,15 +96,12 @@ static void eval_spatial_fast(const el_node *n) {
           e = el_sxtab16(e, v);
           o = el_sxtab16_hi(o, v);
         }
-        s0 += (int16_t)(e & 0xFFFFu);
-        s2 += (int16_t)(e >> 16);
-        s1 += (int16_t)(o & 0xFFFFu);
-        s3 += (int16_t)(o >> 16);
+        el_add_lanes16(s, e, o);
       }
-      y[c] = mean_out(d, s0, taps);
-      y[c + 1] = mean_out(d, s1, taps);
-      y[c + 2] = mean_out(d, s2, taps);
-      y[c + 3] = mean_out(d, s3, taps);
+      y[c] = mean_out(d, s[0], taps);
+      y[c + 1] = mean_out(d, s[1], taps);
+      y[c + 2] = mean_out(d, s[2], taps);
+      y[c + 3] = mean_out(d, s[3], taps);
     }
     for (; c < ch; c++) {
       int32_t s = 0;

@@ -4,26 +4,18 @@
 #include "el_broadcast.h"
 #include "el_conv_fast.h"
 
-enum { OPT_ACTIVATION = 0 };
-
 typedef struct {
-  el_bcast bc;
-  int32_t in1_offset, in2_offset, out_offset, mult, act_min, act_max;
+  el_binary_q q;
+  int32_t mult;
   int shift;
 } mul_data;
 
 static el_status prepare(el_prepare_ctx *c, el_node *n) {
   EL_TRY(el_expect_binary_int8(n));
-  const el_tensor *a = n->in[0], *b = n->in[1], *out = n->out[0];
   mul_data *d = el_alloc(c, sizeof *d);
   EL_ENSURE(d != NULL, EL_ERR_ARENA_TOO_SMALL);
-  EL_TRY(el_bcast_prepare(a, b, out, &d->bc));
-  uint8_t act;
-  EL_TRY(el_fbt_u8(&c->options, OPT_ACTIVATION, 0, &act));
-  EL_TRY(el_activation_range(act, out, &d->act_min, &d->act_max));
-  d->in1_offset = -a->zero_point;
-  d->in2_offset = -b->zero_point;
-  d->out_offset = out->zero_point;
+  EL_TRY(el_binary_prepare(c, n, &d->q));
+  const el_tensor *a = n->in[0], *b = n->in[1], *out = n->out[0];
   const double real = (double)a->scale * (double)b->scale / (double)out->scale;
   EL_ENSURE(el_quantize_multiplier(real, &d->mult, &d->shift) == 0, EL_ERR_QUANTIZATION);
   n->data = d;
@@ -35,8 +27,8 @@ static el_status prepare(el_prepare_ctx *c, el_node *n) {
 
 static int8_t mul_one(const void *p, int32_t a, int32_t b) {
   const mul_data *d = p;
-  const int32_t r = d->out_offset + el_mbqm((a + d->in1_offset) * (b + d->in2_offset), d->mult, d->shift);
-  return (int8_t)el_clamp(r, d->act_min, d->act_max);
+  const int32_t r = d->q.out_offset + el_mbqm((a + d->q.in1_offset) * (b + d->q.in2_offset), d->mult, d->shift);
+  return (int8_t)el_clamp(r, d->q.act_min, d->q.act_max);
 }
 
 /* Optimised MUL, any broadcast: the runs of el_bcast_runs, the inner loop specialised for contiguous inputs
@@ -97,21 +89,21 @@ EL_MUL_ROW(mul_row_general, EL_MUL_REQ_GENERAL)
 static void eval(const el_node *n) {
   const mul_data *d = n->data;
   if (n->reference) {
-    el_bcast_run(&d->bc, n->in[0]->data, n->in[1]->data, n->out[0]->data, mul_one, d);
+    el_bcast_run(&d->q.bc, n->in[0]->data, n->in[1]->data, n->out[0]->data, mul_one, d);
     return;
   }
   el_bcast_runs runs;
-  el_bcast_runs_of(&d->bc, &runs);
+  el_bcast_runs_of(&d->q.bc, &runs);
   int32_t shift = d->shift;
   el_rq *rq = el_rq_fill(n->scratch, &d->mult, &shift, 1);
   const int small = d->shift <= -1;
   const mul_fast k = {rq,
                       small ? el_rq_small_init(d->mult, d->shift) : el_rq_small_init(0, -1),
-                      d->in1_offset,
-                      d->in2_offset,
-                      d->out_offset,
-                      d->act_min,
-                      d->act_max,
+                      d->q.in1_offset,
+                      d->q.in2_offset,
+                      d->q.out_offset,
+                      d->q.act_min,
+                      d->q.act_max,
                       runs.stride_a[0],
                       runs.stride_b[0]};
   el_bcast_rows(&runs, n->in[0]->data, n->in[1]->data, n->out[0]->data, small ? mul_row_small : mul_row_general, &k);

@@ -6,9 +6,29 @@
 
 enum { OPT_PADDING = 0, OPT_STRIDE_W = 1, OPT_STRIDE_H = 2, OPT_FILTER_W = 3, OPT_FILTER_H = 4, OPT_ACTIVATION = 5 };
 
+/* The window along one axis (h or w). */
 typedef struct {
-  int32_t stride_w, stride_h, filter_w, filter_h, pad_w, pad_h, act_min, act_max;
+  int32_t stride, filter, pad;
+} pool_axis;
+
+typedef struct {
+  pool_axis h, w;
+  int32_t act_min, act_max;
 } pool_data;
+
+/* The in-bounds part of output `o`'s window along axis `a` of an input `size` long: the window starts at input
+ * index `start` and its taps [lo, hi) fall inside the input (hi <= lo: none), TFLite's filter_*_start and _end. */
+typedef struct {
+  int32_t start, lo, hi;
+} pool_span;
+
+static inline pool_span window(const pool_axis *a, int32_t o, int32_t size) {
+  pool_span s;
+  s.start = o * a->stride - a->pad;
+  s.lo = EL_MAX(0, -s.start);
+  s.hi = EL_MIN(a->filter, size - s.start);
+  return s;
+}
 
 static el_status prepare(el_prepare_ctx *c, el_node *n) {
   EL_TRY(el_expect_io(n, 1, 1, 1));
@@ -22,20 +42,30 @@ static el_status prepare(el_prepare_ctx *c, el_node *n) {
   EL_ENSURE(d != NULL, EL_ERR_ARENA_TOO_SMALL);
   uint8_t padding, act;
   EL_TRY(el_fbt_u8(&c->options, OPT_PADDING, 0, &padding));
-  EL_TRY(el_fbt_i32(&c->options, OPT_STRIDE_W, 0, &d->stride_w));
-  EL_TRY(el_fbt_i32(&c->options, OPT_STRIDE_H, 0, &d->stride_h));
-  EL_TRY(el_fbt_i32(&c->options, OPT_FILTER_W, 0, &d->filter_w));
-  EL_TRY(el_fbt_i32(&c->options, OPT_FILTER_H, 0, &d->filter_h));
+  EL_TRY(el_fbt_i32(&c->options, OPT_STRIDE_W, 0, &d->w.stride));
+  EL_TRY(el_fbt_i32(&c->options, OPT_STRIDE_H, 0, &d->h.stride));
+  EL_TRY(el_fbt_i32(&c->options, OPT_FILTER_W, 0, &d->w.filter));
+  EL_TRY(el_fbt_i32(&c->options, OPT_FILTER_H, 0, &d->h.filter));
   EL_TRY(el_fbt_u8(&c->options, OPT_ACTIVATION, 0, &act));
-  EL_TRY(el_padding(padding, in->dims[1], d->filter_h, d->stride_h, 1, out->dims[1], &d->pad_h));
-  EL_TRY(el_padding(padding, in->dims[2], d->filter_w, d->stride_w, 1, out->dims[2], &d->pad_w));
+  EL_TRY(el_padding(padding, in->dims[1], d->h.filter, d->h.stride, 1, out->dims[1], &d->h.pad));
+  EL_TRY(el_padding(padding, in->dims[2], d->w.filter, d->w.stride, 1, out->dims[2], &d->w.pad));
   EL_TRY(el_activation_range(act, out, &d->act_min, &d->act_max));
-  EL_ENSURE((int64_t)d->filter_w * d->filter_h <= (1 << 23), EL_ERR_LIMIT); /* int32 sum of 8-bit values */
+  EL_ENSURE((int64_t)d->w.filter * d->h.filter <= (1 << 23), EL_ERR_LIMIT); /* int32 sum of 8-bit values */
   n->data = d;
   /* taps actually visited: the window is clipped to the input */
   c->macs =
-      (uint64_t)out->count * (uint64_t)EL_MIN(d->filter_w, in->dims[2]) * (uint64_t)EL_MIN(d->filter_h, in->dims[1]);
+      (uint64_t)out->count * (uint64_t)EL_MIN(d->w.filter, in->dims[2]) * (uint64_t)EL_MIN(d->h.filter, in->dims[1]);
   return EL_OK;
+}
+
+/* The average's output before the clamp: sum / count rounded half away from zero (count >= 1). */
+static inline int32_t avg_round(int32_t acc, int32_t count) {
+  return acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
+}
+
+/* The reference's average: the sum divided by the in-bounds taps, rounded half away from zero, clamped. */
+static inline int8_t avg_out(int32_t acc, int32_t count, int32_t lo, int32_t hi) {
+  return (int8_t)el_clamp(avg_round(acc, count), lo, hi);
 }
 
 static void pool(const el_node *n, int is_max) {
@@ -47,11 +77,11 @@ static void pool(const el_node *n, int is_max) {
   const int32_t oh = out->dims[1], ow = out->dims[2];
   for (int32_t b = 0; b < batches; b++) {
     for (int32_t oy = 0; oy < oh; oy++) {
-      const int32_t y0 = oy * d->stride_h - d->pad_h;
-      const int32_t fy0 = EL_MAX(0, -y0), fy1 = EL_MIN(d->filter_h, ih - y0);
+      const pool_span sy = window(&d->h, oy, ih);
+      const int32_t y0 = sy.start, fy0 = sy.lo, fy1 = sy.hi;
       for (int32_t ox = 0; ox < ow; ox++) {
-        const int32_t x0 = ox * d->stride_w - d->pad_w;
-        const int32_t fx0 = EL_MAX(0, -x0), fx1 = EL_MIN(d->filter_w, iw - x0);
+        const pool_span sx = window(&d->w, ox, iw);
+        const int32_t x0 = sx.start, fx0 = sx.lo, fx1 = sx.hi;
         for (int32_t c = 0; c < ch; c++) {
           int32_t acc = is_max ? -128 : 0, count = 0;
           for (int32_t fy = fy0; fy < fy1; fy++) {
@@ -65,10 +95,7 @@ static void pool(const el_node *n, int is_max) {
               count++;
             }
           }
-          if (!is_max) {
-            if (count == 0) count = 1;
-            acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
-          }
+          if (!is_max) acc = avg_round(acc, count == 0 ? 1 : count);
           y[(((size_t)b * oh + oy) * ow + ox) * ch + c] = (int8_t)el_clamp(acc, d->act_min, d->act_max);
         }
       }
@@ -89,11 +116,11 @@ static void max_fast(const el_node *n) {
   const uint32_t lo4 = (uint32_t)(uint8_t)lo * 0x01010101u, hi4 = (uint32_t)(uint8_t)hi * 0x01010101u;
   for (int32_t b = 0; b < batches; b++) {
     for (int32_t oy = 0; oy < oh; oy++) {
-      const int32_t y0 = oy * d->stride_h - d->pad_h;
-      const int32_t fy0 = EL_MAX(0, -y0), fy1 = EL_MIN(d->filter_h, ih - y0);
+      const pool_span sy = window(&d->h, oy, ih);
+      const int32_t y0 = sy.start, fy0 = sy.lo, fy1 = sy.hi;
       for (int32_t ox = 0; ox < ow; ox++) {
-        const int32_t x0 = ox * d->stride_w - d->pad_w;
-        const int32_t fx0 = EL_MAX(0, -x0), fx1 = EL_MIN(d->filter_w, iw - x0);
+        const pool_span sx = window(&d->w, ox, iw);
+        const int32_t x0 = sx.start, fx0 = sx.lo, fx1 = sx.hi;
         const int8_t *xb = x + (size_t)b * ih * iw * ch;
         int8_t *yp = y + (((size_t)b * oh + oy) * ow + ox) * ch;
         int32_t c = 0;
@@ -120,12 +147,6 @@ static void max_fast(const el_node *n) {
   }
 }
 
-/* The reference's average: the sum divided by the in-bounds taps, rounded half away from zero, clamped. */
-static inline int8_t avg_out(int32_t acc, int32_t count, int32_t lo, int32_t hi) {
-  acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
-  return (int8_t)(acc < lo ? lo : (acc > hi ? hi : acc));
-}
-
 /* Widest window row avg_fast takes: 256 taps of int8 values always fit a 16-bit sum. */
 #define EL_AVG_ROW_MAX 256
 
@@ -145,11 +166,11 @@ static void avg_fast(const el_node *n) {
   for (int32_t b = 0; b < batches; b++) {
     const int8_t *xb = x + (size_t)b * ih * iw * ch;
     for (int32_t oy = 0; oy < oh; oy++) {
-      const int32_t y0 = oy * d->stride_h - d->pad_h;
-      const int32_t fy0 = EL_MAX(0, -y0), fy1 = EL_MIN(d->filter_h, ih - y0);
+      const pool_span sy = window(&d->h, oy, ih);
+      const int32_t y0 = sy.start, fy0 = sy.lo, fy1 = sy.hi;
       for (int32_t ox = 0; ox < ow; ox++) {
-        const int32_t x0 = ox * d->stride_w - d->pad_w;
-        const int32_t fx0 = EL_MAX(0, -x0), fx1 = EL_MIN(d->filter_w, iw - x0);
+        const pool_span sx = window(&d->w, ox, iw);
+        const int32_t x0 = sx.start, fx0 = sx.lo, fx1 = sx.hi;
         const int32_t row_taps = EL_MAX(fx1 - fx0, 0), rows = EL_MAX(fy1 - fy0, 0);
         int32_t count = row_taps * rows;
         if (count == 0) count = 1;
@@ -159,7 +180,7 @@ static void avg_fast(const el_node *n) {
         int8_t *yp = y + (((size_t)b * oh + oy) * ow + ox) * ch;
         int32_t c = 0;
         for (; c + 4 <= ch; c += 4) {
-          int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+          int32_t s[4] = {0, 0, 0, 0};
           for (int32_t fy = 0; fy < rows;) {
             uint32_t e = 0, o = 0; /* lanes: channels 0,2 and 1,3 */
             const int32_t end = EL_MIN(rows, fy + rows_per_flush);
@@ -171,15 +192,12 @@ static void avg_fast(const el_node *n) {
                 o = el_sxtab16_hi(o, v);
               }
             }
-            s0 += (int16_t)(e & 0xFFFFu);
-            s2 += (int16_t)(e >> 16);
-            s1 += (int16_t)(o & 0xFFFFu);
-            s3 += (int16_t)(o >> 16);
+            el_add_lanes16(s, e, o);
           }
-          yp[c] = avg_out(s0, count, lo, hi);
-          yp[c + 1] = avg_out(s1, count, lo, hi);
-          yp[c + 2] = avg_out(s2, count, lo, hi);
-          yp[c + 3] = avg_out(s3, count, lo, hi);
+          yp[c] = avg_out(s[0], count, lo, hi);
+          yp[c + 1] = avg_out(s[1], count, lo, hi);
+          yp[c + 2] = avg_out(s[2], count, lo, hi);
+          yp[c + 3] = avg_out(s[3], count, lo, hi);
         }
         for (; c < ch; c++) {
           int32_t acc = 0;
@@ -196,7 +214,7 @@ static void avg_fast(const el_node *n) {
 
 static void eval_avg(const el_node *n) {
   const pool_data *d = n->data;
-  if (n->reference || d->filter_w > EL_AVG_ROW_MAX) {
+  if (n->reference || d->w.filter > EL_AVG_ROW_MAX) {
     pool(n, 0);
   } else {
     avg_fast(n);

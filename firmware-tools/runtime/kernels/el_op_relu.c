@@ -11,11 +11,8 @@ typedef struct {
 } relu_data;
 
 static el_status prepare_relu_x(el_prepare_ctx *c, el_node *n, float act_max) {
-  EL_TRY(el_expect_io(n, 1, 1, 1));
+  EL_TRY(el_expect_unary_int8(n));
   const el_tensor *in = n->in[0], *out = n->out[0];
-  EL_TRY(el_expect_int8(in));
-  EL_TRY(el_expect_int8(out));
-  EL_ENSURE(el_same_shape(in, out), EL_ERR_SHAPE);
   relu_data *d = el_alloc(c, sizeof *d);
   EL_ENSURE(d != NULL, EL_ERR_ARENA_TOO_SMALL);
   const float ratio = in->scale / out->scale;

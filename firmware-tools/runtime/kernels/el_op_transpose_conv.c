@@ -15,19 +15,8 @@ static el_status prepare(el_prepare_ctx *c, el_node *n) {
   EL_TRY(el_expect_io(n, 3, 4, 1));
   const el_tensor *shape = n->in[0], *w = n->in[1], *in = n->in[2], *out = n->out[0];
   const el_tensor *bias = n->n_in > 3 ? n->in[3] : NULL;
-  EL_TRY(el_expect_int8(in));
-  EL_TRY(el_expect_int8(out));
-  EL_ENSURE(in->rank == 4 && w->rank == 4 && out->rank == 4, EL_ERR_SHAPE);
-  EL_ENSURE(shape->is_const && shape->type == EL_INT32 && shape->count == 4, EL_ERR_SHAPE);
-  for (uint32_t i = 0; i < 4; i++) {
-    int32_t v;
-    EL_TRY(el_const_i32(shape, i, &v));
-    EL_ENSURE(v == out->dims[i], EL_ERR_SHAPE);
-  }
-  const int32_t oc = w->dims[0], kh = w->dims[1], kw = w->dims[2], ic = w->dims[3];
-  EL_ENSURE(in->dims[3] == ic && out->dims[3] == oc && out->dims[0] == in->dims[0], EL_ERR_SHAPE);
-  EL_TRY(el_conv_check_weights(w, bias, oc, 0));
-  EL_ENSURE((int64_t)kh * kw * ic <= EL_MAX_ACCUMULATION, EL_ERR_LIMIT);
+  EL_TRY(el_conv_check_shapes(in, w, bias, out, shape));
+  const int32_t oc = w->dims[0], kh = w->dims[1], kw = w->dims[2];
 
   uint8_t padding, act;
   tconv_data *d;
