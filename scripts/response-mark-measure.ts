@@ -28,7 +28,8 @@ import { writeOnnx } from '../src/onnx/writer';
 import { buildPackage } from '../src/package/build';
 import { RESPONSE_MARK_DEFAULTS, ResponseMarkParams, parseResponseMarkRate } from '../src/package/response-mark';
 import { decide, markedAnswer, responseMarkKey } from '../src/response-mark/decision';
-import { loadMarkPool } from '../src/response-mark/pool';
+import { loadMarkPool, poolCodes } from '../src/response-mark/pool';
+import { calibrateRate } from '../src/response-mark/calibrate';
 import { verifyResponseMark } from '../src/response-mark/verify';
 import { quantizeAffine, toModelLayout } from '../src/tflite/affine';
 import { recordedInputLayouts } from '../src/tflite/provenance';
@@ -87,12 +88,31 @@ async function main(): Promise<void> {
   const baseFile = arg('base', 'test/watermark/fixtures/mnist-lenet-wm.tflite');
   const base = fs.readFileSync(baseFile);
   const params: ResponseMarkParams = { ratePpm: parseResponseMarkRate(arg('rate', '0.4%')), ...RESPONSE_MARK_DEFAULTS };
+  // --calibrate <reference>: each board's rate lowered so it marks at most floor(rate × n) reference inputs
+  const reference = arg('calibrate', '');
+  const refCodes = reference ? poolCodes(base, reference.split(','), params) : null;
+  const boardParams = (uid: Buffer): ResponseMarkParams => {
+    if (!refCodes) return params;
+    const key = responseMarkKey(master, uid);
+    const c = calibrateRate(key, params.ratePpm, refCodes);
+    key.fill(0);
+    log(
+      `board ${uid.toString('hex')}: rate ${params.ratePpm} ppm calibrated on ${reference} to ${c.ratePpm} ppm (${c.markedNominal} -> ${c.marked} of ${c.reference}, allowed ${c.allowed})`,
+    );
+    return { ...params, ratePpm: c.ratePpm };
+  };
   const victimKind = arg('victim', 'host');
   const noise = Number(arg('noise', '0'));
   const collude = flag('collude');
   const threads = Number(arg('threads', '1'));
   const seed = Number(arg('seed', '1'));
   const out = arg('out', '/tmp/response-mark.json');
+  const saveDir = arg('save', '');
+  const save = (name: string, bytes: Uint8Array) => {
+    if (!saveDir) return;
+    fs.mkdirSync(saveDir, { recursive: true });
+    fs.writeFileSync(`${saveDir}/${name}.onnx`, bytes);
+  };
   const copies = arg('copies', '6000:hard:same')
     .split(',')
     .filter(Boolean)
@@ -125,7 +145,7 @@ async function main(): Promise<void> {
           deviceUid: uid,
           version: '1.0.0',
           securityCounter: 1,
-          responseMark: params,
+          responseMark: boardParams(uid),
         });
         await flashPackage(client, pkg.bytes);
         const v = await boardVictim(client, rb.port);
@@ -134,13 +154,17 @@ async function main(): Promise<void> {
       } else {
         const uid = createHash('sha256').update(`measurement board ${b}`).digest().subarray(0, 16);
         uids.push(uid);
-        answerers.push(hostMarking(file, base, params, uid));
+        answerers.push(hostMarking(file, base, boardParams(uid), uid));
       }
     }
     const others = Array.from({ length: 10 - uids.length }, (_, i) =>
       createHash('sha256').update(`innocent board ${i}`).digest().subarray(0, 16),
     );
-    const candidates = [...uids, ...others].map((u) => ({ uid: u.toString('hex'), key: responseMarkKey(master, u) }));
+    const candidates = [...uids, ...others].map((u) => ({
+      uid: u.toString('hex'),
+      key: responseMarkKey(master, u),
+      ratePpm: boardParams(u).ratePpm,
+    }));
     // legitimate accuracy: the marking victim vs the unmarked one on the 10,000 test images
     if (!flag('skip-victim')) {
       const clean = await file.predict(testX, test.count);
@@ -165,6 +189,49 @@ async function main(): Promise<void> {
     }
     log(`loading the owner's pool ${ownerPool.join(',')}`);
     const pool = await loadMarkPool(base, ownerPool, params);
+    const summary = (r: Awaited<ReturnType<typeof verifyResponseMark>>) => {
+      const best = [...r.candidates].sort((a, b) => a.familyP - b.familyP)[0];
+      const mine = r.candidates.filter((c) => uids.some((u) => u.toString('hex') === c.uid));
+      const innocent = r.candidates.filter((c) => !uids.some((u) => u.toString('hex') === c.uid));
+      return {
+        boards: mine.map(
+          (c) =>
+            `${c.matches}/${c.trials} codes (${c.expected.toFixed(1)} exp; ${c.disagreements} dis/${c.marked} marked) familyP ${c.familyP.toExponential(2)}`,
+        ),
+        bestInnocent: [...innocent]
+          .sort((a, b) => a.familyP - b.familyP)
+          .map((c) => `${c.matches}/${c.trials} ${c.familyP.toExponential(2)}`)[0],
+        best: `${best.uid.slice(0, 8)} ${best.matches}/${best.trials} ${best.familyP.toExponential(2)}`,
+        pooled: r.candidates.reduce((t, c) => ({ m: t.m + c.matches, t: t.t + c.trials, e: t.e + c.expected }), {
+          m: 0,
+          t: 0,
+          e: 0,
+        }),
+        decoys: `${r.null.matches}/${r.null.trials} (${r.null.expected.toFixed(1)} exp) p ${r.null.p.toExponential(2)}`,
+        named: r.named,
+      };
+    };
+    const reverify = arg('reverify', '');
+    if (reverify) {
+      for (const f of fs
+        .readdirSync(reverify)
+        .filter((n) => n.endsWith('.onnx'))
+        .sort()) {
+        const s = await onnxVictim(fs.readFileSync(`${reverify}/${f}`), f);
+        try {
+          const acc = accuracy(await s.predict(testX, test.count), test.labels, test.count);
+          const r = await verifyResponseMark({ pool, params, candidates, suspect: s });
+          const row = { kind: 'reverify', file: f, accuracy: acc, ...summary(r) };
+          rows.push(row);
+          log(JSON.stringify(row));
+        } finally {
+          s.dispose();
+        }
+      }
+      fs.writeFileSync(out, JSON.stringify(rows, null, 1));
+      pool.dispose();
+      return;
+    }
     const verify = async (model: Uint8Array, name: string) => {
       const s = await onnxVictim(model, name);
       try {
@@ -206,8 +273,18 @@ async function main(): Promise<void> {
         const t1 = Date.now();
         const copy = await trainCopy(arch, x.subarray(0, n * size), n, answers, { epochs, lr, seed, threads });
         const train = (Date.now() - t1) / 1000;
-        const { acc, r } = await verify(writeOnnx(copy), `copy ${c.queries}:${c.labels}:${c.arch}`);
-        const byUid = (u: Buffer) => r.candidates.find((k) => k.uid === u.toString('hex'))!;
+        save(
+          `copy-${n}-${c.labels}-${c.arch}${noise ? `-noise${noise}` : ''}${collude ? '-collude' : ''}`,
+          writeOnnx(copy),
+        );
+        let verdict;
+        try {
+          verdict = await verify(writeOnnx(copy), `copy ${c.queries}:${c.labels}:${c.arch}`);
+        } catch (e) {
+          log(`verify failed: ${String(e)}`);
+          continue;
+        }
+        const { acc, r } = verdict;
         const row = {
           kind: 'copy',
           ...c,
@@ -219,12 +296,7 @@ async function main(): Promise<void> {
           attackerData,
           ownerPool: ownerPool.join(','),
           accuracy: acc,
-          boards: uids.map((u) => ({ uid: u.toString('hex'), ...byUid(u) })),
-          bestInnocent: Math.min(
-            ...r.candidates.filter((k) => !uids.some((u) => u.toString('hex') === k.uid)).map((k) => k.familyP),
-          ),
-          named: r.named,
-          null: r.null.rate,
+          ...summary(r),
           trainSeconds: train,
         };
         rows.push(row);
@@ -252,20 +324,14 @@ async function main(): Promise<void> {
           threads,
         },
       );
+      save(`independent-${k}-${archName}`, writeOnnx(m));
       const { acc, r } = await verify(writeOnnx(m), `independent ${k}`);
-      const best = [...r.candidates].sort((a, b) => a.familyP - b.familyP)[0];
-      const pooled = r.candidates.reduce((t, c) => ({ m: t.m + c.matches, d: t.d + c.disagreements }), { m: 0, d: 0 });
       const row = {
         kind: 'independent',
         arch: archName,
         window: from,
         accuracy: acc,
-        pooled,
-        decoys: { m: r.null.matches, d: r.null.trials },
-        bestMatches: `${best.matches}/${best.disagreements}/${best.marked}`,
-        bestP: best.familyP,
-        named: r.named,
-        null: r.null.rate,
+        ...summary(r),
         trainSeconds: (Date.now() - t1) / 1000,
       };
       rows.push(row);

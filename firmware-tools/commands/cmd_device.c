@@ -5,6 +5,7 @@
 #include "el_dispatch.h"
 #include "el_keystore.h"
 #include "el_query_limit.h"
+#include "el_response_mark.h"
 #include "el_slots.h"
 #include <string.h>
 
@@ -38,8 +39,10 @@ uint8_t el_cmd_info(const uint8_t *req, uint16_t req_len, uint8_t *rsp, uint16_t
   el_slots_package_state(rsp + EL_INFO_RSP_SLOTS_OFF + (size_t)EL_MODEL_SLOTS * EL_MODEL_SLOT_INFO_FIXED_SIZE);
   el_slots_firmware_state(rsp + EL_INFO_RSP_SLOTS_OFF + (size_t)EL_MODEL_SLOTS * EL_MODEL_SLOT_INFO_FIXED_SIZE +
                           EL_PACKAGE_STATE_FIXED_SIZE);
-  el_query_state(rsp + EL_INFO_RSP_SLOTS_OFF + (size_t)EL_MODEL_SLOTS * EL_MODEL_SLOT_INFO_FIXED_SIZE +
-                 EL_PACKAGE_STATE_FIXED_SIZE + EL_FIRMWARE_STATE_FIXED_SIZE);
+  uint8_t *qs = rsp + EL_INFO_RSP_SLOTS_OFF + (size_t)EL_MODEL_SLOTS * EL_MODEL_SLOT_INFO_FIXED_SIZE +
+                EL_PACKAGE_STATE_FIXED_SIZE + EL_FIRMWARE_STATE_FIXED_SIZE;
+  el_query_state(qs);
+  if (el_mark_active() != NULL) qs[EL_QUERY_STATE_FLAGS_OFF] |= 2u; /* the active package carries a response mark */
   *rsp_len = (uint16_t)(EL_INFO_RSP_FIXED_SIZE + EL_MODEL_SLOTS * EL_MODEL_SLOT_INFO_FIXED_SIZE +
                         EL_PACKAGE_STATE_FIXED_SIZE + EL_FIRMWARE_STATE_FIXED_SIZE + EL_QUERY_STATE_FIXED_SIZE);
   return EL_ST_OK;

@@ -278,7 +278,7 @@
 #define EL_FIRMWARE_STATE_SLOT_KINDS_LEN             2u
 #define EL_FIRMWARE_STATE_FIXED_SIZE                 3u /* exact size */
 /* record QUERY_STATE */
-#define EL_QUERY_STATE_FLAGS_OFF                     0u /* u8: bit 0: the active package carries query limits (the limit fields are 0 otherwise) */
+#define EL_QUERY_STATE_FLAGS_OFF                     0u /* u8: bit 0: the active package carries query limits (the limit fields are 0 otherwise); bit 1: it carries a response mark (the board marks a keyed fraction of its answers) */
 #define EL_QUERY_STATE_LIFETIME_OFF                  1u /* u32: the active package's lifetime budget (0: none) */
 #define EL_QUERY_STATE_PER_BOOT_OFF                  5u /* u32: its per-boot budget (0: none) */
 #define EL_QUERY_STATE_RATE_COUNT_OFF                9u /* u32: its rate: inferences per window (0: none) */

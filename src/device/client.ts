@@ -66,6 +66,8 @@ export interface DeviceInfo {
 /** INFO's QUERY_STATE: the active package's limits (null: it has none) and the board's counts against them. */
 export interface QueryState {
   limits: { lifetime: number; perBoot: number; rateCount: number; rateWindowMs: number } | null;
+  /** the active package carries a response mark (docs/watermark.md, "Response mark"; its rate is in the package) */
+  responseMark: boolean;
   /** inferences counted under the board's security counter (null: the count could not be read) */
   lifetimeUsed: number | null;
   /** inferences answered under limits since the last reset */
@@ -86,6 +88,7 @@ function queryStateOf(q: Record<string, unknown>): QueryState {
           rateWindowMs: q.rate_window_ms as number,
         }
       : null,
+    responseMark: ((q.flags as number) & 2) !== 0,
     lifetimeUsed: q.lifetime_used === 0xffffffff ? null : (q.lifetime_used as number),
     bootUsed: q.boot_used as number,
     windowUsed: q.window_used as number,

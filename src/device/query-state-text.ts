@@ -5,6 +5,17 @@ const of = (used: number | null, limit: number) =>
   `${used === null ? 'unreadable' : used}${limit ? ` of ${limit}` : ' (no limit)'}`;
 
 export function queryStateLines(q: QueryState, pkg: DeviceInfo['package']): string[] {
+  return [...limitLines(q, pkg), markLine(q)];
+}
+
+/** Whether the active package marks a keyed fraction of the answers (its rate: `edgelock inspect <package>`). */
+function markLine(q: QueryState): string {
+  return q.responseMark
+    ? 'response mark     on (the active package answers a keyed fraction of queries with a keyed class; docs/watermark.md)'
+    : 'response mark     off';
+}
+
+function limitLines(q: QueryState, pkg: DeviceInfo['package']): string[] {
   const l = q.limits;
   if (!l) return ['query limits      none (the active package carries no query limits)'];
   const limits = [

@@ -615,7 +615,7 @@ export const RECORDS: Readonly<Record<string, Field[]>> = {
     {
       name: 'flags',
       type: 'u8',
-      doc: 'bit 0: the active package carries query limits (the limit fields are 0 otherwise)',
+      doc: 'bit 0: the active package carries query limits (the limit fields are 0 otherwise); bit 1: it carries a response mark (the board marks a keyed fraction of its answers)',
     },
     { name: 'lifetime', type: 'u32', doc: "the active package's lifetime budget (0: none)" },
     { name: 'per_boot', type: 'u32', doc: 'its per-boot budget (0: none)' },

@@ -48,20 +48,27 @@ function concat(sets: Dataset[]): { samples: Float32Array; sampleShape: number[]
   return { samples, sampleShape: sets[0].sampleShape, count };
 }
 
-/** Loads `pool` (dataset names or .npy files) against the base model (the .tflite the boards run). */
-export async function loadMarkPool(
+/** The pool's samples as the int8 inputs a board running `base` receives (one quantised input, any layout). */
+export function quantisedPool(
   base: Uint8Array,
   pool: string[],
-  params: Pick<ResponseMarkParams, 'groups' | 'levels'>,
   limit?: number,
-): Promise<MarkPool> {
-  const sg = readTflite(base).subgraphs[0];
+): {
+  joined: { samples: Float32Array; sampleShape: number[]; count: number };
+  count: number;
+  size: number;
+  classes: number;
+  inputShape: number[];
+  int8: (i: number) => Int8Array;
+} {
+  const model = readTflite(base);
+  const sg = model.subgraphs[0];
   const input = sg?.tensors[sg.inputs[0]];
   const output = sg?.tensors[sg.outputs[0]];
   if (!sg || sg.inputs.length !== 1 || input.dtype !== 'int8' || !input.quantization?.scale.length)
     throw new EdgelockError('E_USAGE', 'the base model must be an int8 .tflite with one quantised input');
   const classes = output.shape.reduce((a, b) => a * b, 1);
-  const layout = recordedInputLayouts(readTflite(base).metadata)?.[0];
+  const layout = recordedInputLayouts(model.metadata)?.[0];
   const joined = concat(pool.map((p) => loadDataset(p)));
   const count = Math.min(joined.count, limit ?? joined.count);
   const size = joined.samples.length / joined.count;
@@ -79,6 +86,28 @@ export async function loadMarkPool(
         zeroPoint[0],
       ),
     );
+  return { joined, count, size, classes, inputShape: input.shape, int8 };
+}
+
+/** The coarsened inputs (coarseInput) of a dataset as a board running `base` sees them: a calibration reference. */
+export function poolCodes(
+  base: Uint8Array,
+  pool: string[],
+  params: Pick<ResponseMarkParams, 'groups' | 'levels'>,
+  limit?: number,
+): Buffer[] {
+  const q = quantisedPool(base, pool, limit);
+  return Array.from({ length: q.count }, (_, i) => coarseInput(q.int8(i), params));
+}
+
+/** Loads `pool` (dataset names or .npy files) against the base model (the .tflite the boards run). */
+export async function loadMarkPool(
+  base: Uint8Array,
+  pool: string[],
+  params: Pick<ResponseMarkParams, 'groups' | 'levels'>,
+  limit?: number,
+): Promise<MarkPool> {
+  const { joined, count, size, classes, inputShape, int8 } = quantisedPool(base, pool, limit);
   const coarse = Array.from({ length: count }, (_, i) => coarseInput(int8(i), params));
   const oracle = await TfliteOracle.load(base);
   const cache = new Map<number, number>();
@@ -93,7 +122,7 @@ export async function loadMarkPool(
       return indices.map((i) => {
         let a = cache.get(i);
         if (a === undefined) {
-          const [o] = oracle.run([{ data: Int32Array.from(int8(i)), shape: input.shape, dtype: 'int8' }]);
+          const [o] = oracle.run([{ data: Int32Array.from(int8(i)), shape: inputShape, dtype: 'int8' }]);
           a = 0;
           for (let c = 1; c < classes; c++) if (o.data[c] > o.data[a]) a = c;
           cache.set(i, a);

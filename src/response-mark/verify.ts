@@ -4,41 +4,53 @@
  * queried black-box through its arg-max) answers exactly the keyed class there. A copy trained on a marking board's
  * answers repeats the marked answers it saw.
  *
- * The null: on a marked input where the suspect's answer differs from the base model's, it equals the keyed class
- * (base + offset) exactly when the keyed offset is the one its answer happens to have; the offset is a keyed hash,
- * uniform over 1..C-1 and independent of any model trained without the key, so for such a model the matches among
- * its D disagreements are Binomial(D, 1/(C-1)) — exactly, with no calibration. The suspect's own match rate on inputs
- * marked by public decoy keys no board holds is measured too (the same quantity, observed); the null rate used is
- * the larger of the two plus a margin. p = P[X ≥ matches | D, null] (exact binomial, src/watermark/binomial.ts),
- * times the number of candidates (the chance that any innocent board scores as high); boards with that p ≤ alpha are
- * named.
+ * The null is exact, with no calibration: the board's keyed offset (keyed class − base arg-max, mod C) is a keyed
+ * hash of the input's code, uniform over 1..C−1 and independent of any model trained without the key. Inputs that
+ * share a code share the offset, so the test counts codes, not inputs: for a marked code, R = the set of offsets the
+ * suspect's answers show on its inputs where it disagrees with the base model ((answer − base) mod C); the code
+ * "matches" when the keyed offset is in R, which for a keyless model happens with probability |R|/(C−1)
+ * independently of every other code. The matches are then Poisson-binomial, p = P[X ≥ matches] exactly
+ * (poissonBinomialTail), times the number of candidates (the chance that any innocent board scores as high); boards
+ * with that p ≤ alpha are named. Inputs where the suspect agrees with the base model carry no evidence either way and
+ * are not counted. Public decoy keys no board holds measure the same quantity on the suspect; their p is reported as
+ * a check of the null (a suspect whose decoy p is below 1e-3 is not named: something other than the mark explains
+ * its answers).
  */
 import { createHash } from 'crypto';
 import { EdgelockError } from '../errors';
 import { ResponseMarkParams } from '../package/response-mark';
-import { binomialTail } from '../watermark/binomial';
 import { ClassifierRunner } from '../watermark/runners';
-import { decideCoarse, keyedClass } from './decision';
+import { decideCoarse } from './decision';
 import { MarkPool } from './pool';
 
-export const VERIFY_DEFAULTS = { decoys: 16, alpha: 1e-6, margin: 0.02 } as const;
+export const VERIFY_DEFAULTS = { decoys: 16, alpha: 1e-6, decoyAlpha: 1e-3 } as const;
 
 export interface MarkCandidate {
   uid: string;
   /** the board's mark key (responseMarkKey(master, uid)); never printed or stored */
   key: Uint8Array;
+  /** the board's rate when it differs from params.ratePpm (a calibrated package, calibrate.ts) */
+  ratePpm?: number;
 }
 
-export interface MarkScore {
-  uid: string;
-  /** pool inputs this key marks */
+export interface CodeCount {
+  /** pool inputs the key marks */
   marked: number;
   /** of those, the suspect's answers that differ from the base model's */
   disagreements: number;
-  /** the suspect's answers equal to the keyed class */
+  /** distinct marked codes with at least one disagreement (the trials) */
+  trials: number;
+  /** trials whose keyed offset the suspect showed (its answer was the keyed class) */
   matches: number;
-  /** P[X ≥ matches | marked, null rate] */
+  /** Σ |R|/(C−1) over the trials: the matches a keyless model expects */
+  expected: number;
+  /** P[X ≥ matches] under the null (Poisson-binomial) */
   p: number;
+}
+
+export interface MarkScore extends CodeCount {
+  uid: string;
+  ratePpm: number;
   /** p × candidates (capped at 1) */
   familyP: number;
 }
@@ -47,15 +59,16 @@ export interface MarkVerdict {
   pool: { names: string[]; count: number };
   params: ResponseMarkParams;
   null: {
-    /** 1/(classes - 1): the chance a keyless model's wrong answer is the keyed one */
+    /** 1/(classes - 1): the chance a keyless model's wrong answer on a code is the keyed one */
     uniform: number;
     decoys: number;
-    /** the suspect's disagreements with the base model on decoy-marked inputs, and its keyed answers among them */
+    /** the suspect on the decoy keys' marked inputs, all decoys together */
     trials: number;
     matches: number;
-    margin: number;
-    /** max(uniform, matches / trials) + margin */
-    rate: number;
+    expected: number;
+    p: number;
+    /** decoy p > decoyAlpha: the null holds for this suspect */
+    holds: boolean;
   };
   candidates: MarkScore[];
   /** the candidates with familyP ≤ alpha, best first */
@@ -88,6 +101,65 @@ function select(pool: MarkPool, key: Uint8Array, ratePpm: number): Selection {
   return { indices, offsets };
 }
 
+/** P[X ≥ k] for X a sum of independent Bernoulli(p_i) (exact, by convolution). */
+export function poissonBinomialTail(k: number, ps: readonly number[]): number {
+  if (k <= 0) return 1;
+  if (k > ps.length) return 0;
+  let dist = new Float64Array(ps.length + 1);
+  dist[0] = 1;
+  ps.forEach((p, n) => {
+    const next = new Float64Array(ps.length + 1);
+    for (let j = 0; j <= n; j++) {
+      next[j] += dist[j] * (1 - p);
+      next[j + 1] += dist[j] * p;
+    }
+    dist = next;
+  });
+  let tail = 0;
+  for (let j = k; j <= ps.length; j++) tail += dist[j];
+  return Math.min(1, tail);
+}
+
+/**
+ * The suspect's evidence on one key's marked inputs: trials are marked codes where the suspect disagrees with the
+ * base model somewhere; a trial matches when one of its answers is the keyed class (module comment).
+ */
+export function countCodes(
+  sel: Selection,
+  codes: readonly Uint8Array[],
+  answers: ReadonlyMap<number, number>,
+  base: ReadonlyMap<number, number>,
+  classes: number,
+): CodeCount & { ps: number[] } {
+  const byCode = new Map<string, { offset: number; shown: Set<number> }>();
+  let disagreements = 0;
+  sel.indices.forEach((i, j) => {
+    const a = answers.get(i)!;
+    const b = base.get(i)!;
+    if (a === b) return;
+    disagreements++;
+    const code = Buffer.from(codes[i].buffer, codes[i].byteOffset, codes[i].byteLength).toString('latin1');
+    const e = byCode.get(code) ?? { offset: sel.offsets[j], shown: new Set<number>() };
+    e.shown.add((a - b + classes) % classes);
+    byCode.set(code, e);
+  });
+  const ps: number[] = [];
+  let matches = 0;
+  for (const e of byCode.values()) {
+    ps.push(e.shown.size / (classes - 1));
+    if (e.shown.has(e.offset)) matches++;
+  }
+  return {
+    marked: sel.indices.length,
+    disagreements,
+    trials: ps.length,
+    matches,
+    expected: ps.reduce((t, p) => t + p, 0),
+    p: poissonBinomialTail(matches, ps),
+    ps,
+  };
+}
+
 export async function verifyResponseMark(o: {
   pool: MarkPool;
   params: ResponseMarkParams;
@@ -95,13 +167,11 @@ export async function verifyResponseMark(o: {
   suspect: ClassifierRunner;
   decoys?: number;
   alpha?: number;
-  margin?: number;
   onProgress?: (done: number, total: number) => void;
 }): Promise<MarkVerdict> {
   const { pool, params, suspect } = o;
   const decoys = o.decoys ?? VERIFY_DEFAULTS.decoys;
   const alpha = o.alpha ?? VERIFY_DEFAULTS.alpha;
-  const margin = o.margin ?? VERIFY_DEFAULTS.margin;
   if (o.candidates.length === 0) throw new EdgelockError('E_USAGE', 'response mark: no candidate board to check');
   if (suspect.classes !== pool.classes)
     throw new EdgelockError(
@@ -114,7 +184,8 @@ export async function verifyResponseMark(o: {
       'E_DATA_SHAPE',
       `the suspect takes samples of [${suspect.sampleShape}], the pool holds [${pool.sampleShape}]`,
     );
-  const sel = o.candidates.map((c) => select(pool, c.key, params.ratePpm));
+  const rateOf = (c: MarkCandidate) => c.ratePpm ?? params.ratePpm;
+  const sel = o.candidates.map((c) => select(pool, c.key, rateOf(c)));
   const dec = Array.from({ length: decoys }, (_, i) => select(pool, decoyKey(i), params.ratePpm));
   const wanted = [...new Set([...sel, ...dec].flatMap((s) => s.indices))].sort((a, b) => a - b);
   const x = new Float32Array(wanted.length * size);
@@ -130,36 +201,46 @@ export async function verifyResponseMark(o: {
   const base = new Map<number, number>();
   const argmax = pool.baseArgmax(wanted);
   wanted.forEach((i, j) => base.set(i, argmax[j]));
-  const score = (s: Selection) => {
-    let disagreements = 0;
-    let matches = 0;
-    s.indices.forEach((i, j) => {
-      const a = answers.get(i)!;
-      const b = base.get(i)!;
-      if (a === b) return;
-      disagreements++;
-      if (a === keyedClass(b, s.offsets[j], pool.classes)) matches++;
-    });
-    return { disagreements, matches };
-  };
+  const score = (s: Selection) => countCodes(s, pool.coarse, answers, base, pool.classes);
   const decoyScores = dec.map(score);
-  const trials = decoyScores.reduce((n, d) => n + d.disagreements, 0);
-  const matches = decoyScores.reduce((n, d) => n + d.matches, 0);
-  const uniform = 1 / (pool.classes - 1);
-  const rate = Math.min(0.99, Math.max(uniform, trials ? matches / trials : 0) + margin);
+  const decoyTrials = decoyScores.reduce((n, d) => n + d.trials, 0);
+  const decoyMatches = decoyScores.reduce((n, d) => n + d.matches, 0);
+  // different keys' offsets are independent: all decoys' trials together are one Poisson-binomial
+  const decoyP = poissonBinomialTail(
+    decoyMatches,
+    decoyScores.flatMap((d) => d.ps),
+  );
+  const holds = decoyP > VERIFY_DEFAULTS.decoyAlpha;
   const candidates = o.candidates.map((c, i): MarkScore => {
     const m = score(sel[i]);
-    const p = binomialTail(m.matches, m.disagreements, rate);
-    return { uid: c.uid, marked: sel[i].indices.length, ...m, p, familyP: Math.min(1, p * o.candidates.length) };
+    return {
+      uid: c.uid,
+      ratePpm: rateOf(c),
+      marked: m.marked,
+      disagreements: m.disagreements,
+      trials: m.trials,
+      matches: m.matches,
+      expected: m.expected,
+      p: m.p,
+      familyP: Math.min(1, m.p * o.candidates.length),
+    };
   });
   const named = candidates
-    .filter((c) => c.familyP <= alpha)
+    .filter((c) => holds && c.familyP <= alpha)
     .sort((a, b) => a.familyP - b.familyP)
     .map((c) => c.uid);
   return {
     pool: { names: pool.names, count: pool.count },
     params,
-    null: { uniform, decoys, trials, matches, margin, rate },
+    null: {
+      uniform: 1 / (pool.classes - 1),
+      decoys,
+      trials: decoyTrials,
+      matches: decoyMatches,
+      expected: decoyScores.reduce((t, d) => t + d.expected, 0),
+      p: decoyP,
+      holds,
+    },
     candidates,
     named,
     alpha,

@@ -13,6 +13,7 @@ import * as path from 'path';
 import { RunningBoard } from '../../src/board';
 import { loadDataset } from '../../src/data/dataset';
 import { DeviceClient } from '../../src/device/client';
+import { queryStateLines } from '../../src/device/query-state-text';
 import { flashPackage } from '../../src/factory/flash';
 import { deriveDeviceKey } from '../../src/keys/derive';
 import { buildPackage } from '../../src/package/build';
@@ -83,6 +84,10 @@ describe.each(Object.keys(SIZES))('response mark on %s', (boardName) => {
 
   test('every answer is the TFLite runtime output with the host-computed keyed decision applied, byte for byte', async () => {
     expect((await flashPackage(client, packageFor(uid, 1, mark))).slot).toBe(0);
+    // INFO reports that the active package marks (QUERY_STATE flag bit 1), and `device info` says so
+    const info = await client.info();
+    expect(info.queries!.responseMark).toBe(true);
+    expect(queryStateLines(info.queries!, info.package)).toContainEqual(expect.stringMatching(/^response mark +on/));
     const key = responseMarkKey(master, uid);
     let marked = 0;
     for (const x of xs) {
@@ -107,6 +112,9 @@ describe.each(Object.keys(SIZES))('response mark on %s', (boardName) => {
 
   test('the same model packaged without the mark answers exactly the TFLite runtime outputs', async () => {
     expect((await flashPackage(client, packageFor(uid, 2))).slot).toBe(1);
+    const info = await client.info();
+    expect(info.queries!.responseMark).toBe(false);
+    expect(queryStateLines(info.queries!, info.package)).toContainEqual(expect.stringMatching(/^response mark +off/));
     for (const x of xs.slice(0, 40)) expect(Array.from((await client.run(1, x)).outputs[0].int8)).toEqual(reference(x));
   }, 300_000);
 

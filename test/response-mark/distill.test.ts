@@ -133,7 +133,7 @@ test("a LeNet distilled from 3,000 of the board's hard labels carries its mark: 
   const r = JSON.parse(v.stdout);
   const mine = r.candidates.find((c: { uid: string }) => c.uid === uid);
   console.log(
-    `copy: ${mine.matches} keyed answers among ${mine.disagreements} disagreements on ${mine.marked} marked; p ${mine.familyP}; null ${r.null.rate}`,
+    `copy: ${mine.matches} of ${mine.trials} codes keyed (${mine.expected} expected; ${mine.disagreements} disagreements on ${mine.marked} marked); p ${mine.familyP}; decoys ${r.null.matches}/${r.null.trials} p ${r.null.p}`,
   );
   expect(r.named).toEqual([uid]);
   expect(mine.familyP).toBeLessThanOrEqual(1e-6);
@@ -187,7 +187,7 @@ test('models trained without the key, and the unmarked base model, are not flagg
     fs.writeFileSync(file, writeOnnx(m));
     const r = JSON.parse(verify(file).stdout);
     console.log(
-      `independent ${arch}: ${r.candidates.map((c: { matches: number; disagreements: number }) => `${c.matches}/${c.disagreements}`).join(' ')}`,
+      `independent ${arch}: ${r.candidates.map((c: { matches: number; trials: number }) => `${c.matches}/${c.trials}`).join(' ')}`,
     );
     expect(r.named).toEqual([]);
     for (const c of r.candidates) expect(c.familyP).toBeGreaterThan(1e-3);

@@ -111,19 +111,21 @@ export function markRows(r: MarkVerdict): string[][] {
     ['pool', `${r.pool.names.join(', ')}: ${r.pool.count} inputs, ${r.queries} queried`],
     [
       'null',
-      `${(r.null.rate * 100).toFixed(1)}% of disagreements (keyless: 1/${Math.round(1 / r.null.uniform)}; suspect on ${r.null.decoys} decoy keys: ${r.null.matches}/${r.null.trials}; + ${(r.null.margin * 100).toFixed(0)} points)`,
+      `exact: a keyless model's wrong answer on a marked code is the keyed class with probability 1/${Math.round(1 / r.null.uniform)}; on ${r.null.decoys} decoy keys the suspect shows ${r.null.matches} of ${r.null.trials} (${r.null.expected.toFixed(1)} expected), p = ${r.null.p.toExponential(1)}: ${r.null.holds ? 'holds' : 'does NOT hold'}`,
     ],
   ];
   for (const c of best.slice(0, 3))
     rows.push([
       `board ${c.uid}`,
-      `${c.matches} keyed answers among ${c.disagreements} disagreements on ${c.marked} marked inputs, p = ${c.familyP.toExponential(1)}`,
+      `${c.matches} of ${c.trials} codes answered with the keyed class (${c.expected.toFixed(1)} expected without the key; ${c.disagreements} disagreements on ${c.marked} marked inputs), p = ${c.familyP.toExponential(1)}`,
     ]);
   rows.push([
     'verdict',
     r.named.length
       ? `distilled from (or is) the model of board ${r.named.join(', ')} (alpha ${r.alpha})`
-      : `no board's mark found among ${r.candidates.length} (alpha ${r.alpha})`,
+      : r.null.holds
+        ? `no board's mark found among ${r.candidates.length} (alpha ${r.alpha})`
+        : `inconclusive: the suspect matches decoy keys too (no board named)`,
   ]);
   return rows;
 }
