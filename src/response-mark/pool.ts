@@ -27,6 +27,8 @@ export interface MarkPool {
   coarse: Buffer[];
   /** the base model's arg-max of the given samples (computed on demand, cached) */
   baseArgmax(indices: readonly number[]): number[];
+  /** the base model's margin (top score − second score, in its output's units) on the given samples (cached) */
+  baseMargin(indices: readonly number[]): number[];
   dispose(): void;
 }
 
@@ -110,7 +112,20 @@ export async function loadMarkPool(
   const { joined, count, size, classes, inputShape, int8 } = quantisedPool(base, pool, limit);
   const coarse = Array.from({ length: count }, (_, i) => coarseInput(int8(i), params));
   const oracle = await TfliteOracle.load(base);
-  const cache = new Map<number, number>();
+  const cache = new Map<number, { argmax: number; margin: number }>();
+  const answer = (i: number) => {
+    let a = cache.get(i);
+    if (a === undefined) {
+      const [o] = oracle.run([{ data: Int32Array.from(int8(i)), shape: inputShape, dtype: 'int8' }]);
+      let top = 0;
+      for (let c = 1; c < classes; c++) if (o.data[c] > o.data[top]) top = c;
+      let second = -Infinity;
+      for (let c = 0; c < classes; c++) if (c !== top && o.data[c] > second) second = o.data[c];
+      a = { argmax: top, margin: o.data[top] - second };
+      cache.set(i, a);
+    }
+    return a;
+  };
   return {
     names: pool,
     count,
@@ -118,18 +133,8 @@ export async function loadMarkPool(
     samples: joined.samples.subarray(0, count * size),
     classes,
     coarse,
-    baseArgmax(indices) {
-      return indices.map((i) => {
-        let a = cache.get(i);
-        if (a === undefined) {
-          const [o] = oracle.run([{ data: Int32Array.from(int8(i)), shape: inputShape, dtype: 'int8' }]);
-          a = 0;
-          for (let c = 1; c < classes; c++) if (o.data[c] > o.data[a]) a = c;
-          cache.set(i, a);
-        }
-        return a;
-      });
-    },
+    baseArgmax: (indices) => indices.map((i) => answer(i).argmax),
+    baseMargin: (indices) => indices.map((i) => answer(i).margin),
     dispose() {
       oracle.dispose();
     },

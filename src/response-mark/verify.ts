@@ -12,7 +12,11 @@
  * independently of every other code. The matches are then Poisson-binomial, p = P[X ≥ matches] exactly
  * (poissonBinomialTail), times the number of candidates (the chance that any innocent board scores as high); boards
  * with that p ≤ alpha are named. Inputs where the suspect agrees with the base model carry no evidence either way and
- * are not counted. Public decoy keys no board holds measure the same quantity on the suspect; their p is reported as
+ * are not counted, and neither are the least confident marked inputs (dropLeastConfident, default the 10% with the
+ * smallest margin between the base model's top two scores, among all marked inputs of all keys): there a model
+ * trained without the key disagrees with the base model most often, while a copy repeats the marks it was trained on
+ * wherever they are, so dropping them removes noise, not evidence. The choice uses the base model only, never the
+ * suspect's answers, so the null stays exact. Public decoy keys no board holds measure the same quantity on the suspect; their p is reported as
  * a check of the null (a suspect whose decoy p is below 1e-3 is not named: something other than the mark explains
  * its answers).
  */
@@ -23,7 +27,7 @@ import { ClassifierRunner } from '../watermark/runners';
 import { decideCoarse } from './decision';
 import { MarkPool } from './pool';
 
-export const VERIFY_DEFAULTS = { decoys: 16, alpha: 1e-6, decoyAlpha: 1e-3 } as const;
+export const VERIFY_DEFAULTS = { decoys: 16, alpha: 1e-6, decoyAlpha: 1e-3, dropLeastConfident: 0.1 } as const;
 
 export interface MarkCandidate {
   uid: string;
@@ -50,6 +54,8 @@ export interface CodeCount {
 
 export interface MarkScore extends CodeCount {
   uid: string;
+  /** the marked inputs counted (the confident ones; `marked` is all the key marks) */
+  counted: number;
   ratePpm: number;
   /** p × candidates (capped at 1) */
   familyP: number;
@@ -71,6 +77,8 @@ export interface MarkVerdict {
     holds: boolean;
   };
   candidates: MarkScore[];
+  /** the fraction of least confident marked inputs not counted */
+  dropLeastConfident: number;
   /** the candidates with familyP ≤ alpha, best first */
   named: string[];
   alpha: number;
@@ -167,6 +175,8 @@ export async function verifyResponseMark(o: {
   suspect: ClassifierRunner;
   decoys?: number;
   alpha?: number;
+  /** the fraction of marked inputs with the smallest base-model margin left out (0: count all) */
+  dropLeastConfident?: number;
   onProgress?: (done: number, total: number) => void;
 }): Promise<MarkVerdict> {
   const { pool, params, suspect } = o;
@@ -201,7 +211,20 @@ export async function verifyResponseMark(o: {
   const base = new Map<number, number>();
   const argmax = pool.baseArgmax(wanted);
   wanted.forEach((i, j) => base.set(i, argmax[j]));
-  const score = (s: Selection) => countCodes(s, pool.coarse, answers, base, pool.classes);
+  const drop = o.dropLeastConfident ?? VERIFY_DEFAULTS.dropLeastConfident;
+  if (!(drop >= 0 && drop < 1))
+    throw new EdgelockError(
+      'E_USAGE',
+      `the fraction of least confident inputs left out must be in [0, 1), got ${drop}`,
+    );
+  const margins = pool.baseMargin(wanted);
+  const threshold = [...margins].sort((a, b) => a - b)[Math.floor(drop * margins.length)] ?? -Infinity;
+  const confident = new Set(wanted.filter((_, j) => drop === 0 || margins[j] >= threshold));
+  const keep = (s: Selection): Selection => {
+    const at = s.indices.map((i, j) => (confident.has(i) ? j : -1)).filter((j) => j >= 0);
+    return { indices: at.map((j) => s.indices[j]), offsets: at.map((j) => s.offsets[j]) };
+  };
+  const score = (s: Selection) => countCodes(keep(s), pool.coarse, answers, base, pool.classes);
   const decoyScores = dec.map(score);
   const decoyTrials = decoyScores.reduce((n, d) => n + d.trials, 0);
   const decoyMatches = decoyScores.reduce((n, d) => n + d.matches, 0);
@@ -216,7 +239,8 @@ export async function verifyResponseMark(o: {
     return {
       uid: c.uid,
       ratePpm: rateOf(c),
-      marked: m.marked,
+      marked: sel[i].indices.length,
+      counted: m.marked,
       disagreements: m.disagreements,
       trials: m.trials,
       matches: m.matches,
@@ -244,6 +268,7 @@ export async function verifyResponseMark(o: {
     candidates,
     named,
     alpha,
+    dropLeastConfident: drop,
     queries: wanted.length,
   };
 }

@@ -1,6 +1,6 @@
 /**
  * `edgelock package <model.tflite> -o <pkg.elp> --key <master> --device-uid <uid> --version <semver>
- *   --security-counter <n> [--max-queries <n>] [--max-queries-per-boot <n>] [--query-rate <n/duration>] [--response-mark <rate>] [--json]`  an authenticated package for one board (docs/package.md)
+ *   --security-counter <n> [--max-queries <n>] [--max-queries-per-boot <n>] [--query-rate <n/duration>] [--response-mark <rate> [--mark-reference <data,...>]] [--json]`  an authenticated package for one board (docs/package.md)
  */
 import * as os from 'os';
 import { Command } from 'commander';
@@ -21,6 +21,10 @@ import { printJson } from '../output';
 import { humanBytes } from '../../text/bytes';
 import { describeQueryLimits, parseQueryLimitFlags } from '../../package/query-limits';
 import { RESPONSE_MARK_DEFAULTS, describeResponseMark, parseResponseMarkRate } from '../../package/response-mark';
+import { calibrateRate, Calibration } from '../../response-mark/calibrate';
+import { responseMarkKey } from '../../response-mark/decision';
+import { poolCodes } from '../../response-mark/pool';
+import { EdgelockError } from '../../errors';
 import { COUNTER_JUMP_LIMIT, COUNTER_MAX, parseSecurityCounter } from '../../package/security-counter';
 
 interface PackageFlags {
@@ -35,6 +39,7 @@ interface PackageFlags {
   maxQueriesPerBoot?: string;
   queryRate?: string;
   responseMark?: string;
+  markReference?: string;
   json?: boolean;
   trace?: boolean;
   traceData?: string;
@@ -73,6 +78,10 @@ export function register(program: Command): Command {
       '--response-mark <rate>',
       'answer this fraction of queries (e.g. 0.5%) with a keyed wrong class, so that a copy distilled from the board can be recognised (docs/watermark.md, "Response mark")',
     )
+    .option(
+      '--mark-reference <data,...>',
+      "with --response-mark: lower this board's rate until it marks at most that fraction of these inputs (e.g. the product's test set), so the accuracy cost there is bounded for every board, not only on average",
+    )
     .option('--trace', 'mark the model with this board\'s trace code (docs/security.md, "Tracing a leak"); needs --db')
     .option(
       '--trace-data <data>',
@@ -87,7 +96,9 @@ export function register(program: Command): Command {
       if (f.traceData !== undefined && !f.trace) throw new EdgelockError('E_USAGE', '--trace-data needs --trace');
       const counter = parseSecurityCounter(f);
       const queryLimits = parseQueryLimitFlags(f);
-      const responseMark =
+      if (f.markReference !== undefined && f.responseMark === undefined)
+        throw new EdgelockError('E_USAGE', '--mark-reference needs --response-mark <rate>');
+      let responseMark =
         f.responseMark === undefined
           ? undefined
           : { ratePpm: parseResponseMarkRate(f.responseMark), ...RESPONSE_MARK_DEFAULTS };
@@ -96,7 +107,27 @@ export function register(program: Command): Command {
       const master = readKeyFile(f.key);
       let built;
       let p;
+      let calibration: (Calibration & { reference: number; data: string }) | undefined;
       try {
+        if (responseMark && f.markReference !== undefined) {
+          const codes = poolCodes(
+            tflite,
+            f.markReference.split(',').map((s) => s.trim()),
+            responseMark,
+          );
+          if (Math.floor((responseMark.ratePpm * codes.length) / 1_000_000) < 1)
+            throw new EdgelockError(
+              'E_USAGE',
+              `--mark-reference: ${codes.length} inputs are too few to calibrate a rate of ${responseMark.ratePpm / 10_000}% (it could mark none of them)`,
+            );
+          const markKey = responseMarkKey(master, uid);
+          try {
+            calibration = { ...calibrateRate(markKey, responseMark.ratePpm, codes), data: f.markReference };
+          } finally {
+            markKey.fill(0);
+          }
+          responseMark = { ...responseMark, ratePpm: calibration.ratePpm };
+        }
         const db = f.trace ? await FactoryDb.open(dbSpec(f.db)) : null;
         try {
           built = buildPackage(tflite, {
@@ -138,6 +169,19 @@ export function register(program: Command): Command {
         watermarked: built.watermarked,
         queryLimits: p.queryLimits ?? null,
         responseMark: p.responseMark ?? null,
+        ...(calibration
+          ? {
+              responseMarkCalibration: {
+                reference: calibration.data,
+                inputs: calibration.reference,
+                nominalPpm: calibration.nominalPpm,
+                ratePpm: calibration.ratePpm,
+                markedAtNominal: calibration.markedNominal,
+                marked: calibration.marked,
+                allowed: calibration.allowed,
+              },
+            }
+          : {}),
         trace: built.trace && { codeId: built.trace.codeId, carriers: built.trace.carriers },
         records: p.records.map((r) => r.name),
       };
@@ -150,6 +194,9 @@ export function register(program: Command): Command {
           `  model ${humanBytes(p.model.length)}${built.locked ? `, locked (${built.locked.scheme}, ${built.locked.binding} binding${built.locked.wrappedKey ? ', model key wrapped to the device' : ''})` : ''}${built.watermarked ? ', watermarked' : ''}${built.trace ? `, trace code ${built.trace.codeId} on ${built.trace.carriers} weights` : ''}\n` +
           `  query limits ${p.queryLimits ? describeQueryLimits(p.queryLimits) : 'none'}\n` +
           `  response mark ${p.responseMark ? describeResponseMark(p.responseMark) : 'off'}\n` +
+          (calibration
+            ? `  calibrated on ${calibration.data}: marks ${calibration.marked} of ${calibration.reference} inputs (at most ${calibration.allowed}; ${calibration.markedNominal} at the nominal ${calibration.nominalPpm / 10_000}%)\n`
+            : '') +
           `  package sha256 ${p.sha256}\n`,
       );
     });

@@ -1,7 +1,7 @@
 /**
  * `edgelock response-mark verify (--model <file> | --port <p> [--slot n]) --key <master>
  *     (--package <board.elp> | --base <model.tflite> --rate <r>) [--uid <uid>]... [--db <factory db>] [--devices <file>]
- *     [--pool mnist-train,mnist-test] [--pool-limit n] [--decoys n] [--alpha a] [--json]`
+ *     [--mark-reference <data,...>] [--pool mnist-train,mnist-test] [--pool-limit n] [--decoys n] [--alpha a] [--json]`
  * Does a suspect model answer a marking board's keyed wrong classes? Names the board a distilled copy came from
  * (src/response-mark/, docs/watermark.md "Response mark").
  */
@@ -23,12 +23,13 @@ import {
   parseResponseMarkRate,
 } from '../../package/response-mark';
 import { responseMarkKey } from '../../response-mark/decision';
-import { loadMarkPool } from '../../response-mark/pool';
+import { loadMarkPool, poolCodes } from '../../response-mark/pool';
+import { calibrateRate } from '../../response-mark/calibrate';
 import { MarkVerdict, VERIFY_DEFAULTS, verifyResponseMark } from '../../response-mark/verify';
 import { formatTable } from '../../text/table';
 import { parseCandidates } from '../../trace/candidates';
 import { ClassifierRunner } from '../../watermark/runners';
-import { collect, nonNegativeInt, openUnit, positiveInt } from '../option-parsers';
+import { collect, nonNegativeInt, nonNegativeNumber, openUnit, positiveInt } from '../option-parsers';
 import { printJson } from '../output';
 
 interface VerifyFlags {
@@ -39,6 +40,7 @@ interface VerifyFlags {
   package?: string;
   base?: string;
   rate?: string;
+  markReference?: string;
   uid: string[];
   db?: string;
   devices?: string;
@@ -46,6 +48,7 @@ interface VerifyFlags {
   poolLimit?: number;
   decoys?: number;
   alpha?: number;
+  dropLeastConfident?: number;
   json?: boolean;
 }
 
@@ -117,7 +120,7 @@ export function markRows(r: MarkVerdict): string[][] {
   for (const c of best.slice(0, 3))
     rows.push([
       `board ${c.uid}`,
-      `${c.matches} of ${c.trials} codes answered with the keyed class (${c.expected.toFixed(1)} expected without the key; ${c.disagreements} disagreements on ${c.marked} marked inputs), p = ${c.familyP.toExponential(1)}`,
+      `${c.matches} of ${c.trials} codes answered with the keyed class (${c.expected.toFixed(1)} expected without the key; ${c.disagreements} disagreements on the ${c.counted} most confident of ${c.marked} marked inputs), p = ${c.familyP.toExponential(1)}`,
     ]);
   rows.push([
     'verdict',
@@ -137,7 +140,25 @@ export async function checkResponseMark(f: Omit<VerifyFlags, 'json'>): Promise<M
   const master = readKeyFile(f.key);
   try {
     const uids = await candidateUids(f, master, uid);
-    const candidates = uids.map((u) => ({ uid: u, key: responseMarkKey(master, Buffer.from(u, 'hex')) }));
+    if (f.markReference !== undefined && f.package)
+      throw new EdgelockError(
+        'E_USAGE',
+        '--mark-reference goes with --base/--rate (a package holds its calibrated rate)',
+      );
+    const reference = f.markReference
+      ? poolCodes(
+          base,
+          f.markReference.split(',').map((s) => s.trim()),
+          params,
+        )
+      : undefined;
+    const candidates = uids.map((u) => {
+      const key = responseMarkKey(master, Buffer.from(u, 'hex'));
+      // the package's own board: the rate in its record; others with --mark-reference: as `package` calibrated them
+      const ratePpm =
+        u === uid ? params.ratePpm : reference ? calibrateRate(key, params.ratePpm, reference).ratePpm : undefined;
+      return { uid: u, key, ...(ratePpm !== undefined ? { ratePpm } : {}) };
+    });
     const pool = await loadMarkPool(
       base,
       f.pool.split(',').map((s) => s.trim()),
@@ -152,6 +173,7 @@ export async function checkResponseMark(f: Omit<VerifyFlags, 'json'>): Promise<M
         suspect,
         decoys: f.decoys,
         alpha: f.alpha,
+        dropLeastConfident: f.dropLeastConfident,
       });
     try {
       if (f.port) {
@@ -194,6 +216,10 @@ export function register(program: Command): Command {
     .option('--package <board.elp>', 'a package with the mark: its model, mark parameters and board')
     .option('--base <model.tflite>', 'the model the marking boards run (with --rate)')
     .option('--rate <r>', 'with --base: the rate the boards were packaged with (e.g. 0.5%)')
+    .option(
+      '--mark-reference <data,...>',
+      'with --base/--rate: the boards were packaged with --mark-reference on these inputs (each board’s calibrated rate is recomputed)',
+    )
     .option('--uid <uid>', 'a candidate board (repeatable)', collect, [] as string[])
     .option('--db <factory db>', 'candidates: every board the master key provisioned (factory database)')
     .option('--devices <file>', 'candidates: device uids, one per line')
@@ -209,6 +235,11 @@ export function register(program: Command): Command {
       positiveInt,
     )
     .option('--alpha <a>', `significance for naming a board (default ${VERIFY_DEFAULTS.alpha})`, openUnit)
+    .option(
+      '--drop-least-confident <fraction>',
+      `leave out this fraction of marked inputs where the base model is least sure (default ${VERIFY_DEFAULTS.dropLeastConfident}; 0: count all)`,
+      nonNegativeNumber,
+    )
     .option('--json', 'print one JSON object')
     .action(verifyAction);
   return rm;
