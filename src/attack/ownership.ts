@@ -7,6 +7,7 @@
 import { ClassifierRunner } from '../watermark/runners';
 import { WatermarkRecord } from '../watermark/metadata';
 import { BaseData, verifyWithRunner } from '../watermark/verify';
+import { MarkVerdict } from '../response-mark/verify';
 
 /** What the owner brings to the checks; each check uses what it needs. */
 export interface OwnershipInputs {
@@ -21,6 +22,9 @@ export interface OwnershipInputs {
   nullSource?: string;
   /** significance level: a check says 'detected' at p ≤ alpha */
   alpha: number;
+  /** the response mark's check on a subject (src/cli/commands/response-mark.ts prepareMarkCheck), from
+   * --response-mark <board.elp> and --mark-key; it names a board at its own alpha (1e-6 by default) */
+  responseMark?: (subject: ClassifierRunner) => Promise<MarkVerdict>;
 }
 
 export interface OwnershipVerdict {
@@ -67,4 +71,21 @@ export const triggerWatermark: OwnershipCheck = {
   },
 };
 
-export const OWNERSHIP_CHECKS: OwnershipCheck[] = [triggerWatermark];
+/** The response mark (docs/watermark.md, "Response mark"): the marking board's keyed answers repeated by the subject. */
+export const responseMark: OwnershipCheck = {
+  name: 'response-mark',
+  title: 'response mark',
+  async check(subject, inputs) {
+    if (!inputs.responseMark) return skipped('needs --response-mark <board.elp> and --mark-key <master key>');
+    const r = await inputs.responseMark(subject);
+    const best = [...r.candidates].sort((a, b) => a.familyP - b.familyP)[0];
+    return {
+      status: r.named.length ? 'detected' : 'not detected',
+      pValue: best.familyP,
+      log10PValue: Math.log10(best.familyP),
+      evidence: `board ${best.uid}: ${best.matches}/${best.trials} marked codes answered with the keyed class (${best.expected.toFixed(1)} expected without the key)${r.null.holds ? '' : '; decoy check failed'}`,
+    };
+  },
+};
+
+export const OWNERSHIP_CHECKS: OwnershipCheck[] = [triggerWatermark, responseMark];

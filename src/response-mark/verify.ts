@@ -27,7 +27,7 @@ import { ClassifierRunner } from '../watermark/runners';
 import { decideCoarse } from './decision';
 import { MarkPool } from './pool';
 
-export const VERIFY_DEFAULTS = { decoys: 16, alpha: 1e-6, decoyAlpha: 1e-3, dropLeastConfident: 0.1 } as const;
+export const VERIFY_DEFAULTS = { decoys: 4, alpha: 1e-6, decoyAlpha: 1e-3, dropLeastConfident: 0.1 } as const;
 
 export interface MarkCandidate {
   uid: string;

@@ -3,7 +3,7 @@
  * measurement is scripts/response-mark-measure.ts, docs/watermark.md "Response mark"): a host-sim board runs the
  * watermarked zoo LeNet packaged with `--response-mark 5%` (a high rate, so that a 3,000-query copy trained briefly
  * carries enough marks for CI); the attacker distils a LeNet from 3,000 hard labels over RUN (`edgelock attack
- * --port`); `edgelock response-mark verify` finds the board's mark in the copy among the boards of the factory
+ * --port`, whose ownership table's response-mark row names the board in the copy and in the board itself); `edgelock response-mark verify` finds the board's mark in the copy among the boards of the factory
  * candidates and 3 others at p ≤ 1e-6 and names that board; models trained on true labels without the key
  * (a LeNet and an MLP), and the unmarked base model itself, are not flagged (p > 1e-3). `watermark verify
  * --response-mark` reports the same beside the trigger watermark. Nothing secret is printed.
@@ -90,6 +90,8 @@ const verify = (model: string) =>
       path.join(dir, 'master.key'),
       '--pool',
       'mnist-train',
+      '--pool-limit',
+      '30000',
       '--decoys',
       '4',
       '--json',
@@ -115,18 +117,37 @@ test("a LeNet distilled from 3,000 of the board's hard labels carries its mark: 
     '--queries',
     '3000',
     '--epochs',
-    '15',
+    '12',
     '--threads',
     '1',
     '--test-limit',
     '500',
+    '--response-mark',
+    path.join(dir, 'board.elp'),
+    '--mark-key',
+    path.join(dir, 'master.key'),
+    '--mark-pool',
+    'mnist-train',
+    '--mark-pool-limit',
+    '30000',
     '-o',
     copy,
     '--json',
   ]);
   expect(a.stderr).toBe('');
   expect(a.status).toBe(0);
-  expect(JSON.parse(a.stdout).copy.accuracy).toBeGreaterThan(0.85);
+  const aj = JSON.parse(a.stdout);
+  expect(aj.copy.accuracy).toBeGreaterThan(0.85);
+  noSecrets(a.stdout);
+  // the attack's ownership table: the response mark names the board in the copy, and in the board itself (control)
+  const rm = aj.ownership.find((o: { check: string }) => o.check === 'response-mark');
+  console.log(
+    `attack table: victim ${rm.victim.evidence} p ${rm.victim.pValue}; copy ${rm.copy.evidence} p ${rm.copy.pValue}`,
+  );
+  expect(rm.copy.status).toBe('detected');
+  expect(rm.copy.evidence).toContain(uid);
+  expect(rm.victim.status).toBe('detected');
+  expect(aj.ownership.find((o: { check: string }) => o.check === 'watermark').copy.status).not.toBe('detected');
   const v = verify(copy);
   expect(v.status).toBe(0);
   noSecrets(v.stdout);
@@ -158,6 +179,8 @@ test("a LeNet distilled from 3,000 of the board's hard labels carries its mark: 
       path.join(dir, 'master.key'),
       '--mark-pool',
       'mnist-train',
+      '--mark-pool-limit',
+      '30000',
       '--json',
     ],
     { timeout: 900_000 },

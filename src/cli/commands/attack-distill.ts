@@ -26,6 +26,7 @@ import { OwnershipInputs } from '../../attack/ownership';
 import { Victim, boardVictim, fileVictim } from '../../attack/victim';
 import { printJson } from '../output';
 import { keyMaterialFromFlags } from './key-flags';
+import { prepareMarkCheck } from './response-mark';
 
 /** What the flags of the extraction attack are when not given (help prints them). */
 export const DISTILL_CLI_DEFAULTS = { queries: 6000, ownerCalib: 500 };
@@ -56,6 +57,10 @@ export interface DistillFlags {
   threads?: number;
   lr?: number;
   output?: string;
+  responseMark?: string;
+  markKey?: string;
+  markPool?: string;
+  markPoolLimit?: number;
   json?: boolean;
 }
 
@@ -78,6 +83,10 @@ export const DISTILL_ONLY_FLAGS: (keyof DistillFlags)[] = [
   'threads',
   'lr',
   'output',
+  'responseMark',
+  'markKey',
+  'markPool',
+  'markPoolLimit',
 ];
 
 const LABEL_KINDS: LabelKind[] = ['hard', 'soft'];
@@ -159,11 +168,35 @@ export async function distillAction(file: string | undefined, f: DistillFlags): 
   const calib = f.ownerCalib ?? DISTILL_CLI_DEFAULTS.ownerCalib;
   checkOutputPaths(
     [f.output],
-    [file, f.key, f.ownerKey, f.params, f.data, f.test, f.testLabels, f.base, f.arch === 'same' ? undefined : f.arch],
+    [
+      file,
+      f.key,
+      f.ownerKey,
+      f.params,
+      f.responseMark,
+      f.markKey,
+      f.data,
+      f.test,
+      f.testLabels,
+      f.base,
+      f.arch === 'same' ? undefined : f.arch,
+    ],
   );
   const bytes = file ? readFileBytes(file) : undefined;
   const material = keyMaterialFromFlags(f);
   const { inputs, triggerBases } = ownershipInputs(f, file, bytes);
+  if ((f.responseMark === undefined) !== (f.markKey === undefined))
+    throw new EdgelockError('E_USAGE', '--response-mark <board.elp> and --mark-key <master key> go together');
+  const mark = f.responseMark
+    ? await prepareMarkCheck({
+        key: f.markKey!,
+        package: f.responseMark,
+        uid: [],
+        pool: f.markPool ?? 'mnist-train,mnist-test',
+        ...(f.markPoolLimit !== undefined ? { poolLimit: f.markPoolLimit } : {}),
+      })
+    : undefined;
+  if (mark) inputs.responseMark = (subject) => mark.run(subject);
   const poolSet = loadDataset(f.data ?? 'mnist-train');
   const poolLabels = poolSet.labels ?? new Uint8Array(poolSet.count).fill(255);
   const pool: LabelledData = { x: poolSet.data, labels: poolLabels, count: poolSet.count };
@@ -191,9 +224,14 @@ export async function distillAction(file: string | undefined, f: DistillFlags): 
       victim.dispose();
     }
   };
-  const report = f.port
-    ? await withDevice(f.port, async (client) => run(await boardVictim(client, f.port!, slot)))
-    : await run(await fileVictim(file!, bytes!, material));
+  let report: ExtractionReport;
+  try {
+    report = f.port
+      ? await withDevice(f.port, async (client) => run(await boardVictim(client, f.port!, slot)))
+      : await run(await fileVictim(file!, bytes!, material));
+  } finally {
+    mark?.dispose();
+  }
   const { copyModel, ...rest } = report;
   if (f.output) writeFileAtomic(f.output, writeOnnx(copyModel));
   const out = {

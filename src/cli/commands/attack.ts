@@ -106,6 +106,16 @@ export function register(program: Command): Command {
     .option('--threads <n>', 'distill: training threads', positiveInt)
     .option('--lr <r>', 'distill: SGD learning rate (default 0.05; soft labels 0.05 / T)', positiveNumber)
     .option('-o, --output <copy.onnx>', 'distill: write the stolen copy')
+    .option(
+      '--response-mark <board.elp>',
+      "distill: also check the marking board's response mark (package --response-mark) on the copy and the victim",
+    )
+    .option('--mark-key <master.key>', 'distill: with --response-mark, the vendor master key')
+    .option(
+      '--mark-pool <data,...>',
+      "distill: with --response-mark, the owner's natural inputs (default mnist-train,mnist-test)",
+    )
+    .option('--mark-pool-limit <n>', 'distill: with --response-mark, use the first n pool inputs', positiveInt)
     .option('--json', 'print one JSON object')
     .action(async (file: string | undefined, flags: AttackFlags) => {
       if (flags.only?.split(',').some((s) => s.trim() === 'distill')) {

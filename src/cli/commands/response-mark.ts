@@ -23,9 +23,9 @@ import {
   parseResponseMarkRate,
 } from '../../package/response-mark';
 import { responseMarkKey } from '../../response-mark/decision';
-import { loadMarkPool, poolCodes } from '../../response-mark/pool';
+import { MarkPool, loadMarkPool, poolCodes } from '../../response-mark/pool';
 import { calibrateRate } from '../../response-mark/calibrate';
-import { MarkVerdict, VERIFY_DEFAULTS, verifyResponseMark } from '../../response-mark/verify';
+import { MarkCandidate, MarkVerdict, VERIFY_DEFAULTS, verifyResponseMark } from '../../response-mark/verify';
 import { formatTable } from '../../text/table';
 import { parseCandidates } from '../../trace/candidates';
 import { ClassifierRunner } from '../../watermark/runners';
@@ -133,18 +133,28 @@ export function markRows(r: MarkVerdict): string[][] {
   return rows;
 }
 
-/** The check on a suspect file or board (also used by `watermark verify --response-mark`). */
-export async function checkResponseMark(f: Omit<VerifyFlags, 'json'>): Promise<MarkVerdict> {
-  if (!f.model === !f.port) throw new EdgelockError('E_USAGE', 'give one of --model <file> or --port <serial port>');
+/** What a response-mark check needs, prepared once from the flags: the pool, the parameters, the candidate boards. */
+export interface PreparedMarkCheck {
+  pool: MarkPool;
+  params: ResponseMarkParams;
+  candidates: MarkCandidate[];
+  run(suspect: ClassifierRunner): Promise<MarkVerdict>;
+  dispose(): void;
+}
+
+export type MarkCheckFlags = Omit<VerifyFlags, 'json' | 'model' | 'port' | 'slot'>;
+
+export async function prepareMarkCheck(f: MarkCheckFlags): Promise<PreparedMarkCheck> {
   const { base, params, uid } = baseOf(f);
+  if (f.markReference !== undefined && f.package)
+    throw new EdgelockError(
+      'E_USAGE',
+      '--mark-reference goes with --base/--rate (a package holds its calibrated rate)',
+    );
   const master = readKeyFile(f.key);
+  let candidates: MarkCandidate[];
   try {
     const uids = await candidateUids(f, master, uid);
-    if (f.markReference !== undefined && f.package)
-      throw new EdgelockError(
-        'E_USAGE',
-        '--mark-reference goes with --base/--rate (a package holds its calibrated rate)',
-      );
     const reference = f.markReference
       ? poolCodes(
           base,
@@ -152,20 +162,27 @@ export async function checkResponseMark(f: Omit<VerifyFlags, 'json'>): Promise<M
           params,
         )
       : undefined;
-    const candidates = uids.map((u) => {
+    candidates = uids.map((u) => {
       const key = responseMarkKey(master, Buffer.from(u, 'hex'));
       // the package's own board: the rate in its record; others with --mark-reference: as `package` calibrated them
       const ratePpm =
         u === uid ? params.ratePpm : reference ? calibrateRate(key, params.ratePpm, reference).ratePpm : undefined;
       return { uid: u, key, ...(ratePpm !== undefined ? { ratePpm } : {}) };
     });
-    const pool = await loadMarkPool(
-      base,
-      f.pool.split(',').map((s) => s.trim()),
-      params,
-      f.poolLimit,
-    );
-    const run = (suspect: ClassifierRunner) =>
+  } finally {
+    master.fill(0);
+  }
+  const pool = await loadMarkPool(
+    base,
+    f.pool.split(',').map((s) => s.trim()),
+    params,
+    f.poolLimit,
+  );
+  return {
+    pool,
+    params,
+    candidates,
+    run: (suspect) =>
       verifyResponseMark({
         pool,
         params,
@@ -174,23 +191,29 @@ export async function checkResponseMark(f: Omit<VerifyFlags, 'json'>): Promise<M
         decoys: f.decoys,
         alpha: f.alpha,
         dropLeastConfident: f.dropLeastConfident,
-      });
-    try {
-      if (f.port) {
-        return await withDevice(f.port, async (client) => run(await boardVictim(client, f.port!, f.slot)));
-      }
-      const s = await suspectFile(f.model!);
-      try {
-        return await run(s);
-      } finally {
-        s.dispose();
-      }
-    } finally {
+      }),
+    dispose() {
       pool.dispose();
       candidates.forEach((c) => c.key.fill(0));
+    },
+  };
+}
+
+/** The check on a suspect file or board (also used by `watermark verify --response-mark`). */
+export async function checkResponseMark(f: Omit<VerifyFlags, 'json'>): Promise<MarkVerdict> {
+  if (!f.model === !f.port) throw new EdgelockError('E_USAGE', 'give one of --model <file> or --port <serial port>');
+  const check = await prepareMarkCheck(f);
+  try {
+    if (f.port)
+      return await withDevice(f.port, async (client) => check.run(await boardVictim(client, f.port!, f.slot)));
+    const s = await suspectFile(f.model!);
+    try {
+      return await check.run(s);
+    } finally {
+      s.dispose();
     }
   } finally {
-    master.fill(0);
+    check.dispose();
   }
 }
 

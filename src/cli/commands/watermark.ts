@@ -140,6 +140,7 @@ interface VerifyFlags extends Common {
   responseMark?: string;
   markKey?: string;
   markPool: string;
+  markPoolLimit?: number;
   slot: number;
 }
 
@@ -188,6 +189,7 @@ async function verifyAction(file: string, f: VerifyFlags, cmd: Command): Promise
         package: f.responseMark,
         uid: [],
         pool: f.markPool,
+        ...(f.markPoolLimit !== undefined ? { poolLimit: f.markPoolLimit } : {}),
       })
     : null;
   const paramsSource = applicable.compiledFromParams;
@@ -330,7 +332,8 @@ export function register(program: Command): Command {
         "also check a marking board's response mark (package --response-mark) on the same model: survives distillation",
       )
       .option('--mark-key <master.key>', 'with --response-mark: the vendor master key')
-      .option('--mark-pool <data,...>', "with --response-mark: the owner's natural inputs", 'mnist-train,mnist-test'),
+      .option('--mark-pool <data,...>', "with --response-mark: the owner's natural inputs", 'mnist-train,mnist-test')
+      .option('--mark-pool-limit <n>', 'with --response-mark: use the first n pool inputs', positiveInt),
   ).action(verifyAction);
   common(
     wm
