@@ -36,10 +36,23 @@ export interface FingerprintVerdict {
 
 export type FingerprintHook = (client: DeviceClient, slot: number) => Promise<FingerprintVerdict>;
 
+/** The response mark on the board's answers (src/response-mark/, run through the hook `verify --response-mark` gives):
+ * does the board answer with its own board's keyed marks? */
+export interface ResponseMarkVerdict {
+  detected: boolean;
+  matches: number;
+  trials: number;
+  pValue: number;
+  alpha: number;
+}
+
+export type ResponseMarkHook = (client: DeviceClient, slot: number, uid: string) => Promise<ResponseMarkVerdict>;
+
 export interface Verdict extends Attestation {
   verdict: 'genuine' | 'not genuine';
   watermark?: OwnerVerdict;
   fingerprint?: FingerprintVerdict;
+  responseMark?: ResponseMarkVerdict;
 }
 
 export function pText(w: { pValue: number; log10PValue: number }): string {
@@ -54,6 +67,9 @@ export function verdictSummary(v: Verdict): string {
       : '') +
     (v.fingerprint
       ? `, fingerprint ${v.fingerprint.detected ? 'present' : 'NOT present'} (${v.fingerprint.matches}/${v.fingerprint.count}, p ${pText(v.fingerprint)})`
+      : '') +
+    (v.responseMark
+      ? `, response mark ${v.responseMark.detected ? 'present' : 'NOT present'} (${v.responseMark.matches}/${v.responseMark.trials} marked codes, p ${v.responseMark.pValue.toExponential(2)})`
       : '') +
     (v.reason ? ` — ${v.reason}` : '')
   );
@@ -75,6 +91,7 @@ export async function verifyBoard(
   owner: OwnerSetup | null,
   emit: Emit = () => undefined,
   fingerprint?: FingerprintHook,
+  responseMark?: ResponseMarkHook,
 ): Promise<Verdict> {
   emit({ event: 'attest', message: 'challenge-response with a fresh nonce' });
   const a = await attest(client, master);
@@ -108,6 +125,13 @@ export async function verifyBoard(
     if (!v.fingerprint.detected) v.verdict = 'not genuine';
   } else if (fingerprint) {
     v.reason = v.reason ?? 'no active model to check the fingerprint on';
+  }
+  if (responseMark && a.activeSlot !== null) {
+    emit({ event: 'response-mark', message: `querying the marked pool inputs on slot ${a.activeSlot}` });
+    v.responseMark = await responseMark(client, a.activeSlot, a.uid);
+    if (!v.responseMark.detected) v.verdict = 'not genuine';
+  } else if (responseMark) {
+    v.reason = v.reason ?? 'no active model to check the response mark on';
   }
   if (v.verdict !== 'genuine')
     throw Object.assign(new EdgelockError('E_VERIFY_FAILED', verdictSummary(v)), { verdict: v });

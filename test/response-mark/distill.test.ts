@@ -104,6 +104,37 @@ function noSecrets(text: string): void {
     for (const form of [k.toString('hex'), k.toString('base64')]) expect(text).not.toContain(form);
 }
 
+test('`edgelock verify --response-mark`: the board answers with its own mark, beside attestation', () => {
+  const v = runCli(
+    [
+      'verify',
+      '--port',
+      port,
+      '--key',
+      path.join(dir, 'master.key'),
+      '--response-mark',
+      path.join(dir, 'board.elp'),
+      '--mark-pool',
+      'mnist-test',
+      '--json',
+    ],
+    { timeout: 600_000 },
+  );
+  expect(v.stderr).toBe('');
+  expect(v.status).toBe(0);
+  noSecrets(v.stdout);
+  const lines = v.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  const done = lines.find((l) => l.event === 'result')?.result;
+  expect(done).toBeDefined();
+  expect(done.verdict).toBe('genuine');
+  expect(done.responseMark.detected).toBe(true);
+  expect(done.responseMark.matches).toBe(done.responseMark.trials); // every marked answer is the keyed class
+  expect(done.responseMark.trials).toBeGreaterThan(300); // 5% of 10,000, less the 10% least confident
+}, 900_000);
+
 test("a LeNet distilled from 3,000 of the board's hard labels carries its mark: the board is named at p ≤ 1e-6", () => {
   const copy = path.join(dir, 'copy.onnx');
   const a = runCli([

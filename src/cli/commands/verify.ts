@@ -1,12 +1,15 @@
 /**
  * `edgelock verify --port <p>... --key <master> [--owner <id> --data <base> --params <pkg.elp|model|record.json>
- *   [--owner-key <file>] [--labels <npy>] [--null <file|rate>] [--alpha a]] [--json]`
+ *   [--owner-key <file>] [--labels <npy>] [--null <file|rate>] [--alpha a]] [--fingerprint <fp.json>]
+ *   [--response-mark <board.elp> [--mark-pool <data,...>]] [--json]`
  * checks boards concurrently:
  *   - genuine device: challenge-response attestation under the device key derived from the master key;
  *   - genuine model: an authenticated package is active (the board activates nothing else), with its version,
  *     security counter and package hash;
  *   - owner watermark present (with --owner): the board runs the owner's triggers on its active model; exact
  *     binomial p-value against the null match rate.
+ *   - response mark present (with --response-mark): the board answers the pool inputs its key marks with its keyed
+ *     classes (docs/watermark.md "Response mark"), named at p ≤ 1e-6.
  * Exit code 1 when any board fails a check.
  */
 import { Command } from 'commander';
@@ -23,7 +26,9 @@ import { DEFAULT_ALPHA } from '../../watermark/score';
 import { ownerSignature } from '../../watermark/signature';
 import { readFingerprint } from '../../fingerprint/artefact';
 import { checkFingerprintOnBoard } from '../../fingerprint/check';
-import { FingerprintHook } from '../../factory/verify-board';
+import { FingerprintHook, ResponseMarkHook } from '../../factory/verify-board';
+import { boardVictim } from '../../attack/victim';
+import { prepareMarkCheck } from './response-mark';
 import { collectList, openUnit } from '../option-parsers';
 
 interface Flags {
@@ -37,7 +42,30 @@ interface Flags {
   null?: string;
   alpha: number;
   fingerprint?: string;
+  responseMark?: string;
+  markPool: string;
   json?: boolean;
+}
+
+/** --response-mark: each board must answer with its own keyed marks (its uid, the package's base model and rate). */
+function responseMarkHook(f: Flags): ResponseMarkHook | undefined {
+  if (!f.responseMark) return undefined;
+  return async (client, slot, uid) => {
+    const check = await prepareMarkCheck({ key: f.key, package: f.responseMark, uid: [uid], pool: f.markPool });
+    try {
+      const r = await check.run(await boardVictim(client, `board ${uid}`, slot));
+      const c = r.candidates[0];
+      return {
+        detected: r.named.includes(uid),
+        matches: c.matches,
+        trials: c.trials,
+        pValue: c.familyP,
+        alpha: r.alpha,
+      };
+    } finally {
+      check.dispose();
+    }
+  };
 }
 
 /** --fingerprint: the check run on each board's active model. */
@@ -117,15 +145,21 @@ export function register(program: Command): Command {
       '--fingerprint <fp.json>',
       'also check the fingerprint (edgelock fingerprint create) on the active model; survives distillation',
     )
+    .option(
+      '--response-mark <board.elp>',
+      "also check that each board answers with its own response mark (a package with --response-mark: its model and rate; the board's uid from INFO); survives distillation",
+    )
+    .option('--mark-pool <data,...>', "with --response-mark: the owner's natural inputs", 'mnist-train,mnist-test')
     .option('--json', 'one JSON object per line per event')
     .action(async (f: Flags) => {
       const owner = ownerSetup(f);
       const fingerprint = fingerprintHook(f.fingerprint);
+      const mark = responseMarkHook(f);
       const master = readKeyFile(f.key);
       try {
         const outcomes = await runOnBoards(
           f.port,
-          (port, emit) => withDevice(port, (client) => verifyBoard(client, master, owner, emit, fingerprint)),
+          (port, emit) => withDevice(port, (client) => verifyBoard(client, master, owner, emit, fingerprint, mark)),
           { json: Boolean(f.json), title: 'verify', summary: verdictSummary },
         );
         process.exitCode = exitCodeFor(outcomes);
