@@ -148,7 +148,7 @@ test("a LeNet distilled from 3,000 of the board's hard labels carries its mark: 
     '--queries',
     '3000',
     '--epochs',
-    '12',
+    '15',
     '--threads',
     '1',
     '--test-limit',
