@@ -3,6 +3,9 @@
  *   npx tsx scripts/response-mark-measure.ts --base <victim.tflite> [--rate 0.4%] [--victim board|host]
  *     [--copies 6000:hard:same,6000:soft:mnist-mlp,...] [--independents 10] [--noise 0.05] [--attacker-data mnist-train]
  *     [--owner-pool mnist-train,mnist-test] [--collude] [--threads 1] [--seed 1] [--out /tmp/response-mark.json]
+ *     [--calibrate mnist-test] [--save <dir>] [--reverify <dir>]
+ * --calibrate: each board's rate as `package --mark-reference` calibrates it; --save: write every copy and independent
+ * model as ONNX; --reverify: verify the .onnx files of a directory instead (no training).
  * Victim: board A marking at --rate. `--victim board` starts host-sim boards (the real firmware), provisions and
  * packages them with the mark and takes the attacker's answers from RUN; `--victim host` computes the same answers on
  * the host (TFLite runtime + the host's keyed decision; test/response-mark/board-agreement.test.ts shows they are
