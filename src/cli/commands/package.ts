@@ -24,7 +24,6 @@ import { RESPONSE_MARK_DEFAULTS, describeResponseMark, parseResponseMarkRate } f
 import { calibrateRate, Calibration } from '../../response-mark/calibrate';
 import { responseMarkKey } from '../../response-mark/decision';
 import { poolCodes } from '../../response-mark/pool';
-import { EdgelockError } from '../../errors';
 import { COUNTER_JUMP_LIMIT, COUNTER_MAX, parseSecurityCounter } from '../../package/security-counter';
 
 interface PackageFlags {
