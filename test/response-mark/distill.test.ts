@@ -61,7 +61,7 @@ beforeAll(async () => {
     '5%',
   ]);
   expect(p.stderr).toBe('');
-  expect(p.stdout).toContain('response mark on, rate 5%');
+  expect(p.stdout).toMatch(/response mark\s+on, rate 5%/);
   expect(runCli(['flash', '--port', port, pkg]).status).toBe(0);
   const i = runCli(['inspect', pkg]);
   expect(i.stdout).toMatch(/response mark\s+on, rate 5%/);

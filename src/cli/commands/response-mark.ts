@@ -16,19 +16,14 @@ import { detectFormat } from '../../formats/detect';
 import { readFileBytes } from '../../formats/load';
 import { readKeyFile } from '../../keys/key-file';
 import { decodePackage } from '../../package/decode';
-import {
-  RESPONSE_MARK_DEFAULTS,
-  ResponseMarkParams,
-  describeResponseMark,
-  parseResponseMarkRate,
-} from '../../package/response-mark';
+import { RESPONSE_MARK_DEFAULTS, ResponseMarkParams, describeResponseMark } from '../../package/response-mark';
 import { responseMarkKey } from '../../response-mark/decision';
 import { loadMarkPool } from '../../response-mark/pool';
 import { MarkVerdict, VERIFY_DEFAULTS, verifyResponseMark } from '../../response-mark/verify';
 import { formatTable } from '../../text/table';
 import { parseCandidates } from '../../trace/candidates';
 import { ClassifierRunner } from '../../watermark/runners';
-import { collect, nonNegativeInt, openUnit, positiveInt } from '../option-parsers';
+import { collect, nonNegativeInt, openUnit, positiveInt, ratePpm } from '../option-parsers';
 import { printJson } from '../output';
 
 interface VerifyFlags {
@@ -38,7 +33,8 @@ interface VerifyFlags {
   key: string;
   package?: string;
   base?: string;
-  rate?: string;
+  /** marked queries per million (parsed by ratePpm) */
+  rate?: number;
   uid: string[];
   db?: string;
   devices?: string;
@@ -67,7 +63,7 @@ function baseOf(f: Pick<VerifyFlags, 'package' | 'base' | 'rate'>): {
     throw new EdgelockError('E_USAGE', '--base needs --rate <the rate the boards were packaged with>');
   return {
     base: readFileBytes(f.base!),
-    params: { ratePpm: parseResponseMarkRate(f.rate), ...RESPONSE_MARK_DEFAULTS },
+    params: { ratePpm: f.rate, ...RESPONSE_MARK_DEFAULTS },
   };
 }
 
@@ -191,7 +187,7 @@ export function register(program: Command): Command {
     .requiredOption('--key <keyfile>', 'the vendor master key (each board’s mark key derives from it and the uid)')
     .option('--package <board.elp>', 'a package with the mark: its model, mark parameters and board')
     .option('--base <model.tflite>', 'the model the marking boards run (with --rate)')
-    .option('--rate <r>', 'with --base: the rate the boards were packaged with (e.g. 0.5%)')
+    .option('--rate <r>', 'with --base: the rate the boards were packaged with (e.g. 0.5%)', ratePpm)
     .option('--uid <uid>', 'a candidate board (repeatable)', collect, [] as string[])
     .option('--db <factory db>', 'candidates: every board the master key provisioned (factory database)')
     .option('--devices <file>', 'candidates: device uids, one per line')
