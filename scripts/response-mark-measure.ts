@@ -153,7 +153,9 @@ async function main(): Promise<void> {
       const victimAcc = accuracy(clean, test.labels, test.count);
       const markedAcc = accuracy(markedPred, test.labels, test.count);
       log(
-        `victim ${victimKind}: test accuracy ${(victimAcc * 100).toFixed(2)}% unmarked, ${(markedAcc * 100).toFixed(2)}% marked (answers changed: ${markedPred.filter((p, i) => p !== clean[i]).length})`,
+        `victim ${victimKind}: test accuracy ${(victimAcc * 100).toFixed(2)}% ` +
+          `unmarked, ${(markedAcc * 100).toFixed(2)}% marked (answers ` +
+          `changed: ${markedPred.filter((p, i) => p !== clean[i]).length})`,
       );
       rows.push({
         kind: 'victim',

@@ -104,7 +104,10 @@ function add(t: Tally, r: Array<{ d: number; z: number }>, truth: number[]) {
 const show = (name: string, t: Tally) =>
   t.zs.length > 0 &&
   console.log(
-    `${name}: named correctly ${t.right}/${t.right + t.wrong + t.none}, wrong ${t.wrong}, none ${t.none}; best z min ${Math.min(...t.zs).toFixed(1)} median ${t.zs.sort((a, b) => a - b)[t.zs.length >> 1].toFixed(1)}; best innocent z max ${Math.max(...t.runner).toFixed(2)}`,
+    `${name}: named correctly ${t.right}/${t.right + t.wrong + t.none}, wrong ${t.wrong}, none ${t.none}; best ` +
+      `z min ${Math.min(...t.zs).toFixed(1)} ` +
+      `median ${t.zs.sort((a, b) => a - b)[t.zs.length >> 1].toFixed(1)}; best innocent z ` +
+      `max ${Math.max(...t.runner).toFixed(2)}`,
   );
 
 async function blackBox(model: Uint8Array | ScoreQuery, q: number, hard: boolean): Promise<Float64Array> {
@@ -153,7 +156,9 @@ async function accuracySection() {
   for (let d = 0; d < 5; d++) accs.push(await acc(leaked(d)));
   const mean = accs.reduce((a, b) => a + b, 0) / accs.length;
   console.log(
-    `accuracy (10k MNIST test, TFLite runtime): base ${(100 * accBase).toFixed(2)}%, 5 fingerprinted devices ${accs.map((a) => (100 * a).toFixed(2)).join(' ')} (mean cost ${(100 * (accBase - mean)).toFixed(3)} points)`,
+    `accuracy (10k MNIST test, TFLite runtime): base ${(100 * accBase).toFixed(2)}%, 5 fingerprinted ` +
+      `devices ${accs.map((a) => (100 * a).toFixed(2)).join(' ')} (mean ` +
+      `cost ${(100 * (accBase - mean)).toFixed(3)} points)`,
   );
   const tEmbed = Date.now();
   leaked(0);

@@ -133,7 +133,9 @@ export async function m33Rows(): Promise<(string | number)[][]> {
           plainTicks.set(z.name, plain.ticks);
           rows.push([
             `${z.name} on M33: secure call around RUN`,
-            `${((call.cycles as number) - plain.ticks) * M33_INSTRUCTIONS_PER_TICK} instructions (${call.cycles} ticks for el_tz_command(RUN) seen from the non-secure side, ${plain.ticks} of them the secure invoke)`,
+            `${((call.cycles as number) - plain.ticks) * M33_INSTRUCTIONS_PER_TICK} instructions ` +
+              `(${call.cycles} ticks for el_tz_command(RUN) seen from the non-secure side, ${plain.ticks} of them ` +
+              `the secure invoke)`,
           ]);
           ramTicks.set(z.name, (await flashAndRun(c, p.locked, uid, counter++)).ticks);
         } catch (e) {
@@ -167,7 +169,8 @@ export async function m33Rows(): Promise<(string | number)[][]> {
       const ram = unsealRam(p.locked!);
       rows.push([
         `${p.name} on M33 (instructions per inference)`,
-        `plain ${mi(base)}; locked-RAM ${mi(r)} (${pct(r, base)}, unseal RAM ${ram.ram} B); locked-streaming ${mi(s)} (${pct(s, base)}, unseal RAM ${ram.streaming} B)`,
+        `plain ${mi(base)}; locked-RAM ${mi(r)} (${pct(r, base)}, unseal RAM ${ram.ram} B); ` +
+          `locked-streaming ${mi(s)} (${pct(s, base)}, unseal RAM ${ram.streaming} B)`,
       ]);
     }
     for (const flavour of ['default', 'tz-probe', 'lock-streaming']) {

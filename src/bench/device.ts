@@ -35,7 +35,9 @@ function kernelRows(models: { name: string; bytes: Uint8Array }[]): (string | nu
       const perMac = (t: number) => ((t * INSTRUCTIONS_PER_TICK) / r.macs!).toFixed(2);
       rows.push([
         `${models[i].name} kernels (${flavour} build)`,
-        `${mi(r.fast!)} M instructions (${perMac(r.fast!)} per MAC), reference loops ${mi(r.ref!)} M (${perMac(r.ref!)} per MAC); ${r.macs} MACs; arena ${r.arenaUsed} B; outputs identical: ${r.outFast!.equals(r.outRef!)}`,
+        `${mi(r.fast!)} M instructions (${perMac(r.fast!)} per MAC), reference loops ${mi(r.ref!)} M ` +
+          `(${perMac(r.ref!)} per MAC); ${r.macs} MACs; arena ${r.arenaUsed} B; outputs ` +
+          `identical: ${r.outFast!.equals(r.outRef!)}`,
       ]);
       if (flavour !== 'default') return;
       const byType = new Map<string, [number, number]>();
@@ -65,7 +67,9 @@ function layerRows(): (string | number)[][] {
     const per = (t: number) => ((t * INSTRUCTIONS_PER_TICK) / r.macs!).toFixed(2);
     return [
       `layer ${layers[i].name} (default build)`,
-      `${mi(r.fast!)} M instructions (${per(r.fast!)} per MAC or element), reference loops ${mi(r.ref!)} M (${per(r.ref!)}); ${(r.ref! / r.fast!).toFixed(1)}x; ${r.macs} MACs/elements; outputs identical: ${r.outFast!.equals(r.outRef!)}`,
+      `${mi(r.fast!)} M instructions (${per(r.fast!)} per MAC or element), reference loops ${mi(r.ref!)} M ` +
+        `(${per(r.ref!)}); ${(r.ref! / r.fast!).toFixed(1)}x; ${r.macs} MACs/elements; outputs ` +
+        `identical: ${r.outFast!.equals(r.outRef!)}`,
     ];
   });
 }
@@ -175,7 +179,8 @@ export const deviceBench: Benchmark = {
           const r = await c.run(0, input);
           rows.push([
             `${z.name} on QEMU`,
-            `${r.cycles} ticks = ${((r.cycles * INSTRUCTIONS_PER_TICK) / 1e6).toFixed(2)} M instructions per inference; ${compiled.bytes.length} B uploaded in ${upload.toFixed(1)} s`,
+            `${r.cycles} ticks = ${((r.cycles * INSTRUCTIONS_PER_TICK) / 1e6).toFixed(2)} M instructions per ` +
+              `inference; ${compiled.bytes.length} B uploaded in ${upload.toFixed(1)} s`,
           ]);
         } catch (e) {
           rows.push([`${z.name} on QEMU`, `failed: ${(e as { code?: string }).code ?? ''} ${(e as Error).message}`]);
@@ -190,10 +195,14 @@ export const deviceBench: Benchmark = {
       header: ['measurement', 'result'],
       rows,
       notes: [
-        'per-operator rows: the bare-metal harness firmware-tools/runtime/qemu/el_qemu_run.c on the same QEMU board, optimised kernels and the reference loops (el_model_use_reference_kernels) in one build, SysTick around each operator; M = million instructions',
+        'per-operator rows: the bare-metal harness firmware-tools/runtime/qemu/el_qemu_run.c on the same QEMU ' +
+          'board, optimised kernels and the reference loops (el_model_use_reference_kernels) in one build, ' +
+          'SysTick around each operator; M = million instructions',
         'QEMU does not pace its UART: upload times measure the emulator, not a line rate',
         'input: every element at the input zero point (the cost of an int8 inference does not depend on the values)',
-        "M33 rows (src/bench/device-m33.ts): models flashed as packages; locked = seal, device-bound; RAM mode restores every sealed tensor once at unlock, streaming (flavour lock-streaming) restores each operator's sealed inputs before it runs; ticks of the secure SysTick = 50 instructions",
+        'M33 rows (src/bench/device-m33.ts): models flashed as packages; locked = seal, device-bound; RAM mode ' +
+          'restores every sealed tensor once at unlock, streaming (flavour lock-streaming) restores each ' +
+          "operator's sealed inputs before it runs; ticks of the secure SysTick = 50 instructions",
       ],
     };
   },

@@ -115,7 +115,8 @@ export const flashBench: Benchmark = {
       rows,
       notes: [
         'upload: FLASH_BEGIN (erase the inactive slot) and FLASH_CHUNK frames of 4092 bytes, one round trip each',
-        'verify + activate: FLASH_END — SHA-256 of the package, HMAC-SHA256 tag under the package key, model SHA-256, security counter, Prepare in place, one power-safe record write',
+        'verify + activate: FLASH_END — SHA-256 of the package, HMAC-SHA256 tag under the package key, model ' +
+          'SHA-256, security counter, Prepare in place, one power-safe record write',
         'identical re-flash: INFO, active package hash equal, nothing sent',
       ],
     };

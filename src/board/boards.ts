@@ -70,13 +70,15 @@ export const BOARDS: readonly BoardDef[] = [
   {
     name: 'qemu-mps2-an505',
     description:
-      'Cortex-M33 with TrustZone-M (QEMU mps2-an505): keys, storage, packages and the model runtime in the secure image, UART and protocol in the non-secure one',
+      'Cortex-M33 with TrustZone-M (QEMU mps2-an505): keys, storage, packages and the model runtime in the ' +
+      'secure image, UART and protocol in the non-secure one',
     tools: ['make', 'arm-none-eabi-gcc', 'qemu-system-arm'],
     sourceDir: 'boards/qemu-mps2-an505',
     artefact: 'secure.elf',
     instructionsPerTick: 50, // SysTick on the 20 MHz core clock
     secrets:
-      'secure world only: the device key and unsealed weights are in TrustZone-secure RAM the non-secure UART/protocol image cannot read (SAU + MPC; test/device/trustzone-probe.test.ts)',
+      'secure world only: the device key and unsealed weights are in TrustZone-secure RAM the non-secure ' +
+      'UART/protocol image cannot read (SAU + MPC; test/device/trustzone-probe.test.ts)',
     // QEMU boots the secure image (-kernel, vector table at 0x10000000); the non-secure image is loaded beside it.
     // -icount shift=0 as on the M4 board: SysTick at 20 MHz ticks once per 50 instructions.
     launch: (elf, stateDir) => ({

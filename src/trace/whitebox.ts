@@ -20,7 +20,9 @@ export function whiteBoxEvidence(leaked: Uint8Array, base: Uint8Array, set: Carr
   if (!lines)
     throw new EdgelockError(
       'E_TRACE_MODEL',
-      `the leaked model's filters (${lt.map((t) => t.count).join(', ')} weights) do not line up with the base model's (${bt.map((t) => t.count).join(', ')}); white-box tracing needs the same architecture (use --probes for black-box tracing)`,
+      `the leaked model's filters (${lt.map((t) => t.count).join(', ')} weights) do not line up with the base ` +
+        `model's (${bt.map((t) => t.count).join(', ')}); white-box tracing needs the same architecture (use ` +
+        `--probes for black-box tracing)`,
     );
   const readers = lt.map((t) => {
     const dtype = sg.tensors[t.tensor].dtype;

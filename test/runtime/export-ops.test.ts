@@ -605,7 +605,9 @@ describe('ONNX graphs as exporters write them: compiled, then the C runtime vs t
         want.forEach((v, k) => (worst = Math.max(worst, Math.abs(v - got[k]))));
       }
       summary.push(
-        `${name}: vs onnxruntime max |error| ${+worst.toPrecision(3)}${int8 ? ` (${+(worst / out.scale!).toFixed(2)} output steps)` : ''}, output range ${+span.toPrecision(3)}`,
+        `${name}: vs onnxruntime max ` +
+          `|error| ${+worst.toPrecision(3)}${int8 ? ` (${+(worst / out.scale!).toFixed(2)} output steps)` : ''}, ` +
+          `output range ${+span.toPrecision(3)}`,
       );
       if (int8) {
         // int8 error (input rounding carried through the operator): a few per cent of the output range at most

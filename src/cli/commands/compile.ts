@@ -124,7 +124,8 @@ export function register(program: Command): Command {
     .addOption(
       new Option(
         '--input-layout <layout>',
-        `how a rank-4 model input is fed (default ${COMPILE_DEFAULTS.inputLayout}); auto keeps an input the ONNX graph already takes channels-last and moves NCHW ones channels-last`,
+        `how a rank-4 model input is fed (default ${COMPILE_DEFAULTS.inputLayout}); auto keeps an input the ` +
+          `ONNX graph already takes channels-last and moves NCHW ones channels-last`,
       ).choices(LAYOUTS),
     )
     .option(

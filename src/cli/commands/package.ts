@@ -82,7 +82,8 @@ export function register(program: Command): Command {
     .requiredOption('--key <keyfile>', 'the vendor master key')
     .requiredOption(
       '--device-uid <uid>',
-      "the unique id of the board the package is for (hex, as `device info` prints it): packages are per device, their tag is keyed by that board's device key (docs/package.md)",
+      'the unique id of the board the package is for (hex, as `device info` prints it): packages are per ' +
+        "device, their tag is keyed by that board's device key (docs/package.md)",
     )
     .requiredOption('--version <semver>', 'the model version, e.g. 1.0.0')
     .requiredOption(

@@ -107,7 +107,9 @@ export function markRows(r: MarkVerdict): string[][] {
     ['pool', `${r.pool.names.join(', ')}: ${r.pool.count} inputs, ${r.queries} queried`],
     [
       'null',
-      `${(r.null.rate * 100).toFixed(1)}% of disagreements (keyless: 1/${Math.round(1 / r.null.uniform)}; suspect on ${r.null.decoys} decoy keys: ${r.null.matches}/${r.null.trials}; + ${(r.null.margin * 100).toFixed(0)} points)`,
+      `${(r.null.rate * 100).toFixed(1)}% of disagreements (keyless: 1/${Math.round(1 / r.null.uniform)}; ` +
+        `suspect on ${r.null.decoys} decoy keys: ${r.null.matches}/${r.null.trials}; ` +
+        `+ ${(r.null.margin * 100).toFixed(0)} points)`,
     ],
   ];
   for (const c of best.slice(0, 3))

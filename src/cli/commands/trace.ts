@@ -168,7 +168,8 @@ export function register(program: Command): Command {
               ? `leaked from board ${result.named[0].uid}`
               : `leaked from ${result.named.length} boards together: ${result.named.map((n) => n.uid).join(', ')}`;
         process.stdout.write(
-          `trace ${result.mode}${result.queries ? ` (${result.queries} queries${result.hardLabels ? ', arg-max only' : ''})` : ''}: ${result.carriers} carrier weights, ${result.candidates} candidate boards\n` +
+          `trace ${result.mode}${result.queries ? ` (${result.queries} queries${result.hardLabels ? ', arg-max only' : ''})` : ''}: ${result.carriers} ` +
+            `carrier weights, ${result.candidates} candidate boards\n` +
             `  best       ${result.best.uid}  score z = ${result.best.z.toFixed(2)}\n` +
             (result.runnerUp
               ? `  runner-up  ${result.runnerUp.uid}  score z = ${result.runnerUp.z.toFixed(2)}\n`
