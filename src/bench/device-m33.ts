@@ -9,7 +9,8 @@ import { execFileSync } from 'child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { boardByName, ensureBuilt, startBoard, stopBoard } from '../board';
+import { boardByName, ensureBuilt } from '../board';
+import { withStartedBoard } from '../board/session';
 import { buildDir } from '../board/build';
 import { compileModel } from '../compiler/compile';
 import { DeviceClient } from '../device/client';
@@ -65,18 +66,8 @@ interface Prepared {
   error?: string;
 }
 
-async function session<T>(flavour: string, state: string, fn: (c: DeviceClient) => Promise<T>): Promise<T> {
-  const b = await startBoard({ board: BOARD, stateDir: state, flavour });
-  try {
-    const c = await DeviceClient.open(b.port);
-    try {
-      return await fn(c);
-    } finally {
-      await c.close();
-    }
-  } finally {
-    await stopBoard(String(b.pid));
-  }
+function session<T>(flavour: string, state: string, fn: (c: DeviceClient) => Promise<T>): Promise<T> {
+  return withStartedBoard({ board: BOARD, stateDir: state, flavour }, fn);
 }
 
 /** Flashes `model` as the next package and returns the secure invoke ticks of one RUN (inputs at their zero point). */

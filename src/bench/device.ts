@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { startBoard, stopBoard } from '../board';
+import { withStartedBoard } from '../board/session';
 import { compileModel } from '../compiler/compile';
 import { DeviceClient } from '../device/client';
 import { measureTransfer } from '../device/transfer-stats';
@@ -118,16 +118,9 @@ function codeSizeRow(): (string | number)[] {
 
 async function withBoard<T>(board: string, fn: (c: DeviceClient) => Promise<T>): Promise<T> {
   const state = mkdtempSync(join(tmpdir(), `edgelock-bench-${board}-`));
-  const b = await startBoard({ board, stateDir: state, flavour: 'dev' }); // models go in by development upload
   try {
-    const c = await DeviceClient.open(b.port);
-    try {
-      return await fn(c);
-    } finally {
-      await c.close();
-    }
+    return await withStartedBoard({ board, stateDir: state, flavour: 'dev' }, fn); // models go in by development upload
   } finally {
-    await stopBoard(String(b.pid));
     rmSync(state, { recursive: true, force: true });
   }
 }

@@ -10,6 +10,18 @@ export interface LaunchSpec {
   cwd: string;
 }
 
+/**
+ * The arguments of an emulated MPS2 board running `elf`: no display or monitor, the UART on `serial` ('pty' for the
+ * protocol, 'null' when the program talks by semihosting only), semihosting on (file names relative to QEMU's
+ * working directory), and -icount shift=0 so that SysTick counts instructions deterministically.
+ */
+export function qemuArgs(machine: string, cpu: string, elf: string, serial: 'pty' | 'null'): string[] {
+  return [
+    ...['-M', machine, '-cpu', cpu, '-display', 'none', '-monitor', 'none', '-serial', serial],
+    ...['-semihosting-config', 'enable=on,target=native', '-icount', 'shift=0', '-kernel', elf],
+  ];
+}
+
 export interface BoardDef {
   name: string;
   description: string;
@@ -45,24 +57,7 @@ export const BOARDS: readonly BoardDef[] = [
     // Semihosting file names are relative to QEMU's working directory: the state directory.
     launch: (elf, stateDir) => ({
       command: 'qemu-system-arm',
-      args: [
-        '-M',
-        'mps2-an386',
-        '-cpu',
-        'cortex-m4',
-        '-display',
-        'none',
-        '-monitor',
-        'none',
-        '-serial',
-        'pty',
-        '-semihosting-config',
-        'enable=on,target=native',
-        '-icount',
-        'shift=0',
-        '-kernel',
-        elf,
-      ],
+      args: qemuArgs('mps2-an386', 'cortex-m4', elf, 'pty'),
       cwd: stateDir,
     }),
     portPattern: /char device redirected to (\/dev\/\S+) \(label/,
@@ -84,22 +79,7 @@ export const BOARDS: readonly BoardDef[] = [
     launch: (elf, stateDir) => ({
       command: 'qemu-system-arm',
       args: [
-        '-M',
-        'mps2-an505',
-        '-cpu',
-        'cortex-m33',
-        '-display',
-        'none',
-        '-monitor',
-        'none',
-        '-serial',
-        'pty',
-        '-semihosting-config',
-        'enable=on,target=native',
-        '-icount',
-        'shift=0',
-        '-kernel',
-        elf,
+        ...qemuArgs('mps2-an505', 'cortex-m33', elf, 'pty'),
         '-device',
         `loader,file=${path.join(path.dirname(elf), 'nonsecure.elf')}`,
       ],
