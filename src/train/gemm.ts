@@ -13,7 +13,6 @@ export const SIMD_MIN_MACS = 2048;
 
 const useSimd = process.env.EDGELOCK_TRAIN_KERNELS !== 'js' && simd.wasmSimdAvailable();
 
-
 function pick(fast: Gemm, plain: Gemm): Gemm {
   if (!useSimd) return plain;
   return (m, n, k, A, aOff, B, bOff, C, cOff, accumulate) =>
