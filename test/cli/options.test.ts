@@ -100,6 +100,14 @@ test.each([
     ['response-mark', 'verify', '--key', 'k', '--base', 'm.tflite', '--rate', '0'],
     /'--rate <r>' argument '0' is invalid/,
   ],
+  [
+    ['compile', 'm.onnx', '-o', 'm.tflite', '--float', '--int8'],
+    /option '--float' cannot be used with option '--int8'/,
+  ],
+  [
+    ['trace', '--base', 'b', '--key', 'k', '--model', 'm.tflite', '--port', 'p'],
+    /option '--port <port>' cannot be used with option '--model <leaked.tflite>'/,
+  ],
   [['keygen'], /required option '-o, --output <file>'/],
   [['eval', 'm.onnx', '--data', 'mnist-test', '--limit', '-3'], /'--limit <n>' argument '-3' is invalid/],
   [['compile', 'm.onnx', '-o', 'm.tflite', '--io', 'int16'], /Allowed choices are int8, float/],
