@@ -2,8 +2,10 @@
  * Measures per-device tracing (docs/security.md, "Tracing a leaked model to its board"):
  *   npx tsx scripts/trace-measure.ts --base <compiled int8 .tflite> [--devices 1000] [--leaks 100] [--fine-tunes 5]
  *     [--bb-leaks 20] [--bb100-leaks 10] [--quiet <owner data, e.g. mnist-train>] [--probes uniform|mnist-test]
- *     [--ft-epochs 2] [--ft-lr 0.01] [--ft-blackbox 0] [--argmax-leaks 5] [--argmax-queries 1000] [--only accuracy,whitebox,finetune,blackbox,argmax,collusion,distil]
- * Prints one line per measurement (`--only`: the listed sections; all by default). The master key is a fixed test key; candidates are `--devices` uids.
+ *     [--ft-epochs 2] [--ft-lr 0.01] [--ft-blackbox 0] [--argmax-leaks 5] [--argmax-queries 1000]
+ *     [--only accuracy,whitebox,finetune,blackbox,argmax,collusion,distil]
+ * Prints one line per measurement (`--only`: the listed sections; all by default). The master key is a fixed test
+ * key; candidates are `--devices` uids.
  */
 import { readFileSync } from 'fs';
 import { loadMnist } from '../src/data/mnist';
@@ -137,7 +139,8 @@ async function blackBox(model: Uint8Array | ScoreQuery, q: number, hard: boolean
 async function main() {
   await TfliteOracle.load(base).then((o) => o.dispose());
   console.log(
-    `model ${arg('base', '')}: ${K} carriers (${(set.amplitude ?? []).filter((a) => a > 1).length} quiet), ${N} candidate devices, alpha ${alpha}, ${describeParams(PAR)}, probes ${UNIFORM ? 'uniform' : 'mnist-test'}`,
+    `model ${arg('base', '')}: ${K} carriers (${(set.amplitude ?? []).filter((a) => a > 1).length} quiet), ${N} ` +
+      `candidate devices, alpha ${alpha}, ${describeParams(PAR)}, probes ${UNIFORM ? 'uniform' : 'mnist-test'}`,
   );
   const t0 = Date.now();
   if (run('accuracy')) await accuracySection();
