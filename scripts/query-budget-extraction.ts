@@ -1,9 +1,11 @@
 /**
  * Extraction accuracy versus the board's query budget (numbers for docs/security.md, "Query limits"):
  *   npx tsx scripts/query-budget-extraction.ts [--board host-sim] [--budgets 100,300,1000,6000,none] [--pool 10000]
- *     [--victim-samples 10000] [--samples-seen 60000] [--min-epochs 10] [--max-epochs 600] [--threads 2] [--seed 5] [--out /tmp/query-budget.json]
+ *     [--victim-samples 10000] [--samples-seen 60000] [--min-epochs 10] [--max-epochs 600] [--threads 2] [--seed 5]
+ *     [--out /tmp/query-budget.json]
  * Compiles models/mnist-lenet.onnx to int8 (200 MNIST training images for calibration), starts a board, provisions it,
- * measures the victim on the board (a package without limits, the 10,000 MNIST test images), and per budget flashes a package with --max-queries <budget> (next security counter each) and runs the attacker:
+ * measures the victim on the board (a package without limits, the 10,000 MNIST test images), and per budget flashes a
+ * package with --max-queries <budget> (next security counter each) and runs the attacker:
  * RUN on the first --pool MNIST training images until the board refuses, then a fresh LeNet distilled from the answered
  * labels (epochs so that each copy sees about --samples-seen samples), scored on the 10,000 MNIST test images.
  * Prints a Markdown table; writes the rows as JSON.

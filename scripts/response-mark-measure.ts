@@ -100,7 +100,8 @@ async function main(): Promise<void> {
     const c = calibrateRate(key, params.ratePpm, refCodes);
     key.fill(0);
     log(
-      `board ${uid.toString('hex')}: rate ${params.ratePpm} ppm calibrated on ${reference} to ${c.ratePpm} ppm (${c.markedNominal} -> ${c.marked} of ${c.reference}, allowed ${c.allowed})`,
+      `board ${uid.toString('hex')}: rate ${params.ratePpm} ppm calibrated on ${reference} to ${c.ratePpm} ppm (${c.markedNominal} -> ${c.marked} of ` +
+        `${c.reference}, allowed ${c.allowed})`,
     );
     return { ...params, ratePpm: c.ratePpm };
   };
@@ -180,7 +181,9 @@ async function main(): Promise<void> {
       const victimAcc = accuracy(clean, test.labels, test.count);
       const markedAcc = accuracy(markedPred, test.labels, test.count);
       log(
-        `victim ${victimKind}: test accuracy ${(victimAcc * 100).toFixed(2)}% unmarked, ${(markedAcc * 100).toFixed(2)}% marked (answers changed: ${markedPred.filter((p, i) => p !== clean[i]).length})`,
+        `victim ${victimKind}: test accuracy ${(victimAcc * 100).toFixed(2)}% ` +
+          `unmarked, ${(markedAcc * 100).toFixed(2)}% marked (answers ` +
+          `changed: ${markedPred.filter((p, i) => p !== clean[i]).length})`,
       );
       rows.push({
         kind: 'victim',
@@ -199,7 +202,8 @@ async function main(): Promise<void> {
       return {
         boards: mine.map(
           (c) =>
-            `${c.matches}/${c.trials} codes (${c.expected.toFixed(1)} exp; ${c.disagreements} dis on ${c.counted}/${c.marked} marked) familyP ${c.familyP.toExponential(2)}`,
+            `${c.matches}/${c.trials} codes (${c.expected.toFixed(1)} exp; ${c.disagreements} dis on ${c.counted}/${c.marked} marked) familyP ` +
+            `${c.familyP.toExponential(2)}`,
         ),
         bestInnocent: [...innocent]
           .sort((a, b) => a.familyP - b.familyP)

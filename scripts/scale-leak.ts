@@ -60,7 +60,9 @@ function corr(a: number[], b: number[]): number {
         maxes.push(mx);
       }
       out.push(
-        `${name} ${t.name} [${t.shape}] ${s.length} scales: corr(scale, row L2 norm) = ${corr(s, norms).toFixed(3)}, max|w| = 127*scale exactly: ${maxes.every((m, i) => Math.abs(m - 127 * s[i]) < 1e-6 * Math.max(1, m))}`,
+        `${name} ${t.name} [${t.shape}] ${s.length} scales: corr(scale, row L2 norm) ` +
+          `= ${corr(s, norms).toFixed(3)}, max|w| = 127*scale ` +
+          `exactly: ${maxes.every((m, i) => Math.abs(m - 127 * s[i]) < 1e-6 * Math.max(1, m))}`,
       );
       // attacker's guess: each row Gaussian, scaled so its max |q| = 127 (the scale says the row's max |w|)
       for (let o = 0; o < n; o++) {
@@ -78,7 +80,8 @@ function corr(a: number[], b: number[]): number {
     const acc = async (m: Uint8Array) => (await evaluateModelFile(m, loadLabelledSet('mnist-test'))).accuracy;
     console.log(out.join('\n'));
     console.log(
-      `${name}: plain int8 ${(100 * (await acc(bytes))).toFixed(2)}%, random weights shaped by the plaintext scales (biases 0) ${(100 * (await acc(attack))).toFixed(2)}%`,
+      `${name}: plain int8 ${(100 * (await acc(bytes))).toFixed(2)}%, random weights shaped by the plaintext ` +
+        `scales (biases 0) ${(100 * (await acc(attack))).toFixed(2)}%`,
     );
   }
 })();

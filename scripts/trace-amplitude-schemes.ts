@@ -8,7 +8,8 @@
 import { readFileSync } from 'fs';
 import { loadMnist } from '../src/data/mnist';
 import { deriveTraceKey } from '../src/keys/derive';
-import { carriersOf, CarrierSet } from '../src/trace/carriers';
+import { carriersOf } from '../src/trace/carriers';
+import { CarrierSet } from '../src/trace/weight-tensors';
 import { deviceCode } from '../src/trace/code';
 import { floatNetFromTflite, FloatNet } from '../src/trace/float-net';
 import { DEFAULT_TRACE_PARAMS } from '../src/trace/params';

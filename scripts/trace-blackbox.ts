@@ -126,12 +126,16 @@ async function main() {
         const named = z[d] >= 6.44 && innD < 6.44;
         nNamed += named ? 1 : 0;
         console.log(
-          `  Q ${Q} rq ${arg('rq', '0')} device ${d}: z ${z[d].toFixed(2)} best innocent ${innD.toFixed(2)} ${named ? 'named' : 'NOT named'} (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+          `  Q ${Q} rq ${arg('rq', '0')} device ${d}: z ${z[d].toFixed(2)} best ` +
+            `innocent ${innD.toFixed(2)} ${named ? 'named' : 'NOT named'} (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
         );
       }
       const sorted = [...zs].sort((a, b) => a - b);
       console.log(
-        `SUMMARY density ${density} K ${K} Q ${Q} rq ${arg('rq', '0')}: named ${nNamed}/${zs.length}; z min ${sorted[0].toFixed(2)} median ${sorted[zs.length >> 1].toFixed(2)} max ${sorted[zs.length - 1].toFixed(2)}; innocent max ${inn.toFixed(2)}; ${(t / zs.length / 1000).toFixed(1)} s each`,
+        `SUMMARY density ${density} K ${K} Q ${Q} rq ${arg('rq', '0')}: named ${nNamed}/${zs.length}; z ` +
+          `min ${sorted[0].toFixed(2)} median ${sorted[zs.length >> 1].toFixed(2)} ` +
+          `max ${sorted[zs.length - 1].toFixed(2)}; innocent ` +
+          `max ${inn.toFixed(2)}; ${(t / zs.length / 1000).toFixed(1)} s each`,
       );
     }
   }

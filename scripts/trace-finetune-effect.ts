@@ -113,8 +113,10 @@ async function main() {
     const out: string[] = [];
     for (let b = 0; b < 10; b++) {
       const part = idx.slice(Math.floor((b * K) / 10), Math.floor(((b + 1) * K) / 10));
+      const rmsOf = (S: ArrayLike<number>) => Math.sqrt(part.reduce((a, j) => a + S[j], 0) / part.length);
       out.push(
-        `${rms(part.map((j) => delta[j])).toFixed(2)}/${Math.sqrt(part.reduce((a, j) => a + Sm[j], 0) / part.length).toExponential(1)}/${Math.sqrt(part.reduce((a, j) => a + Sn[j], 0) / part.length).toExponential(1)}/${part.filter((j) => F[j] === 0).length}`,
+        `${rms(part.map((j) => delta[j])).toFixed(2)}/${rmsOf(Sm).toExponential(1)}/` +
+          `${rmsOf(Sn).toExponential(1)}/${part.filter((j) => F[j] === 0).length}`,
       );
     }
     console.log(`deciles by ${name} (rms delta steps / sens mnist / sens noise / #F=0):\n  ${out.join('\n  ')}`);
@@ -139,7 +141,8 @@ async function main() {
     carrierIndex(codeOnly).forEach((c, j) => (c.v[c.at] += code[j] * c.s));
     const fc = codeOnly.net.forward(x, Q, false).slice();
     console.log(
-      `${name}: rms base out ${rms(fb).toFixed(2)}; code effect ${rms(fc.map((v, i) => v - fb[i])).toFixed(3)}; fine-tune effect ${rms(fl.map((v, i) => v - fc[i])).toFixed(3)}`,
+      `${name}: rms base out ${rms(fb).toFixed(2)}; code effect ${rms(fc.map((v, i) => v - fb[i])).toFixed(3)}; ` +
+        `fine-tune effect ${rms(fl.map((v, i) => v - fc[i])).toFixed(3)}`,
     );
   }
 }

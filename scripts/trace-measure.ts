@@ -2,8 +2,10 @@
  * Measures per-device tracing (docs/security.md, "Tracing a leaked model to its board"):
  *   npx tsx scripts/trace-measure.ts --base <compiled int8 .tflite> [--devices 1000] [--leaks 100] [--fine-tunes 5]
  *     [--bb-leaks 20] [--bb100-leaks 10] [--quiet <owner data, e.g. mnist-train>] [--probes uniform|mnist-test]
- *     [--ft-epochs 2] [--ft-lr 0.01] [--ft-blackbox 0] [--argmax-leaks 5] [--argmax-queries 1000] [--only accuracy,whitebox,finetune,blackbox,argmax,collusion,distil]
- * Prints one line per measurement (`--only`: the listed sections; all by default). The master key is a fixed test key; candidates are `--devices` uids.
+ *     [--ft-epochs 2] [--ft-lr 0.01] [--ft-blackbox 0] [--argmax-leaks 5] [--argmax-queries 1000]
+ *     [--only accuracy,whitebox,finetune,blackbox,argmax,collusion,distil]
+ * Prints one line per measurement (`--only`: the listed sections; all by default). The master key is a fixed test
+ * key; candidates are `--devices` uids.
  */
 import { readFileSync } from 'fs';
 import { loadMnist } from '../src/data/mnist';
@@ -104,7 +106,10 @@ function add(t: Tally, r: Array<{ d: number; z: number }>, truth: number[]) {
 const show = (name: string, t: Tally) =>
   t.zs.length > 0 &&
   console.log(
-    `${name}: named correctly ${t.right}/${t.right + t.wrong + t.none}, wrong ${t.wrong}, none ${t.none}; best z min ${Math.min(...t.zs).toFixed(1)} median ${t.zs.sort((a, b) => a - b)[t.zs.length >> 1].toFixed(1)}; best innocent z max ${Math.max(...t.runner).toFixed(2)}`,
+    `${name}: named correctly ${t.right}/${t.right + t.wrong + t.none}, wrong ${t.wrong}, none ${t.none}; best ` +
+      `z min ${Math.min(...t.zs).toFixed(1)} ` +
+      `median ${t.zs.sort((a, b) => a - b)[t.zs.length >> 1].toFixed(1)}; best innocent z ` +
+      `max ${Math.max(...t.runner).toFixed(2)}`,
   );
 
 async function blackBox(model: Uint8Array | ScoreQuery, q: number, hard: boolean): Promise<Float64Array> {
@@ -134,7 +139,8 @@ async function blackBox(model: Uint8Array | ScoreQuery, q: number, hard: boolean
 async function main() {
   await TfliteOracle.load(base).then((o) => o.dispose());
   console.log(
-    `model ${arg('base', '')}: ${K} carriers (${(set.amplitude ?? []).filter((a) => a > 1).length} quiet), ${N} candidate devices, alpha ${alpha}, ${describeParams(PAR)}, probes ${UNIFORM ? 'uniform' : 'mnist-test'}`,
+    `model ${arg('base', '')}: ${K} carriers (${(set.amplitude ?? []).filter((a) => a > 1).length} quiet), ${N} ` +
+      `candidate devices, alpha ${alpha}, ${describeParams(PAR)}, probes ${UNIFORM ? 'uniform' : 'mnist-test'}`,
   );
   const t0 = Date.now();
   if (run('accuracy')) await accuracySection();
@@ -153,7 +159,9 @@ async function accuracySection() {
   for (let d = 0; d < 5; d++) accs.push(await acc(leaked(d)));
   const mean = accs.reduce((a, b) => a + b, 0) / accs.length;
   console.log(
-    `accuracy (10k MNIST test, TFLite runtime): base ${(100 * accBase).toFixed(2)}%, 5 fingerprinted devices ${accs.map((a) => (100 * a).toFixed(2)).join(' ')} (mean cost ${(100 * (accBase - mean)).toFixed(3)} points)`,
+    `accuracy (10k MNIST test, TFLite runtime): base ${(100 * accBase).toFixed(2)}%, 5 fingerprinted ` +
+      `devices ${accs.map((a) => (100 * a).toFixed(2)).join(' ')} (mean ` +
+      `cost ${(100 * (accBase - mean)).toFixed(3)} points)`,
   );
   const tEmbed = Date.now();
   leaked(0);

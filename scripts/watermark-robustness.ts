@@ -217,7 +217,8 @@ async function main(): Promise<void> {
   fs.writeFileSync(out, JSON.stringify(result, null, 2));
   const pct = (v: number) => (100 * v).toFixed(2);
   const lines = [
-    `clean accuracy ${pct(accOriginal)}% → watermarked ${pct(accWm)}% (drop ${(100 * (accOriginal - accWm)).toFixed(2)} points); null rate ${nullRate.toPrecision(3)}`,
+    `clean accuracy ${pct(accOriginal)}% → watermarked ${pct(accWm)}% ` +
+      `(drop ${(100 * (accOriginal - accWm)).toFixed(2)} points); null rate ${nullRate.toPrecision(3)}`,
     '',
     '| attack | test accuracy | trigger matches | p-value | detected (p ≤ 1e-6) |',
     '| --- | --- | --- | --- | --- |',
@@ -226,7 +227,8 @@ async function main(): Promise<void> {
         `| ${r.attack} | ${pct(r.accuracy)}% | ${r.matches}/${r.triggers} | ${r.pValue.toExponential(2)} | ${r.pValue <= 1e-6 ? 'yes' : 'no'} |`,
     ),
     '',
-    `other owner id: ${other.matches}/${other.triggers}, p ${other.pValue.toExponential(2)}; other key: ${otherKey.matches}/${otherKey.triggers}, p ${otherKey.pValue.toExponential(2)}`,
+    `other owner id: ${other.matches}/${other.triggers}, p ${other.pValue.toExponential(2)}; other ` +
+      `key: ${otherKey.matches}/${otherKey.triggers}, p ${otherKey.pValue.toExponential(2)}`,
     `clean models (owner triggers): ${cleanChecks.map((c) => `${c.model} ${c.matches} (p ${c.pValue.toExponential(1)})`).join('; ')}`,
     `false positives (p ≤ 1e-3): ${cleanChecks.filter((c) => c.pValue <= 1e-3).length}/${cleanChecks.length}`,
   ];

@@ -83,7 +83,9 @@ export const responseMark: OwnershipCheck = {
       status: r.named.length ? 'detected' : 'not detected',
       pValue: best.familyP,
       log10PValue: Math.log10(best.familyP),
-      evidence: `board ${best.uid}: ${best.matches}/${best.trials} marked codes answered with the keyed class (${best.expected.toFixed(1)} expected without the key)${r.null.holds ? '' : '; decoy check failed'}`,
+      evidence:
+        `board ${best.uid}: ${best.matches}/${best.trials} marked codes answered with the keyed class (${best.expected.toFixed(1)} expected ` +
+        `without the key)${r.null.holds ? '' : '; decoy check failed'}`,
     };
   },
 };

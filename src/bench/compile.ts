@@ -122,7 +122,8 @@ export const compileBench: Benchmark = {
       notes: [
         'compile ms: everything except calibration inference (passes, lowering, quantisation, serialisation); target ≤300 ms at 300k parameters',
         'raw int8 param bytes: int8 weights + int32 biases + other constants as stored',
-        'scale+zp vector bytes: the quantisation vectors in the file (float32 scales, int64 zero points; each distinct vector once), mostly per output channel of every weight and bias',
+        'scale+zp vector bytes: the quantisation vectors in the file (float32 scales, int64 zero points; each ' +
+          'distinct vector once), mostly per output channel of every weight and bias',
       ],
     };
   },

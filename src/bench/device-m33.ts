@@ -9,7 +9,8 @@ import { execFileSync } from 'child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { boardByName, ensureBuilt, startBoard, stopBoard } from '../board';
+import { boardByName, ensureBuilt } from '../board';
+import { withStartedBoard } from '../board/session';
 import { buildDir } from '../board/build';
 import { compileModel } from '../compiler/compile';
 import { DeviceClient } from '../device/client';
@@ -65,18 +66,8 @@ interface Prepared {
   error?: string;
 }
 
-async function session<T>(flavour: string, state: string, fn: (c: DeviceClient) => Promise<T>): Promise<T> {
-  const b = await startBoard({ board: BOARD, stateDir: state, flavour });
-  try {
-    const c = await DeviceClient.open(b.port);
-    try {
-      return await fn(c);
-    } finally {
-      await c.close();
-    }
-  } finally {
-    await stopBoard(String(b.pid));
-  }
+function session<T>(flavour: string, state: string, fn: (c: DeviceClient) => Promise<T>): Promise<T> {
+  return withStartedBoard({ board: BOARD, stateDir: state, flavour }, fn);
 }
 
 /** Flashes `model` as the next package and returns the secure invoke ticks of one RUN (inputs at their zero point). */
@@ -133,7 +124,9 @@ export async function m33Rows(): Promise<(string | number)[][]> {
           plainTicks.set(z.name, plain.ticks);
           rows.push([
             `${z.name} on M33: secure call around RUN`,
-            `${((call.cycles as number) - plain.ticks) * M33_INSTRUCTIONS_PER_TICK} instructions (${call.cycles} ticks for el_tz_command(RUN) seen from the non-secure side, ${plain.ticks} of them the secure invoke)`,
+            `${((call.cycles as number) - plain.ticks) * M33_INSTRUCTIONS_PER_TICK} instructions ` +
+              `(${call.cycles} ticks for el_tz_command(RUN) seen from the non-secure side, ${plain.ticks} of them ` +
+              `the secure invoke)`,
           ]);
           ramTicks.set(z.name, (await flashAndRun(c, p.locked, uid, counter++)).ticks);
         } catch (e) {
@@ -167,7 +160,8 @@ export async function m33Rows(): Promise<(string | number)[][]> {
       const ram = unsealRam(p.locked!);
       rows.push([
         `${p.name} on M33 (instructions per inference)`,
-        `plain ${mi(base)}; locked-RAM ${mi(r)} (${pct(r, base)}, unseal RAM ${ram.ram} B); locked-streaming ${mi(s)} (${pct(s, base)}, unseal RAM ${ram.streaming} B)`,
+        `plain ${mi(base)}; locked-RAM ${mi(r)} (${pct(r, base)}, unseal RAM ${ram.ram} B); ` +
+          `locked-streaming ${mi(s)} (${pct(s, base)}, unseal RAM ${ram.streaming} B)`,
       ]);
     }
     for (const flavour of ['default', 'tz-probe', 'lock-streaming']) {

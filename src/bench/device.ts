@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { startBoard, stopBoard } from '../board';
+import { withStartedBoard } from '../board/session';
 import { compileModel } from '../compiler/compile';
 import { DeviceClient } from '../device/client';
 import { measureTransfer } from '../device/transfer-stats';
@@ -35,7 +35,9 @@ function kernelRows(models: { name: string; bytes: Uint8Array }[]): (string | nu
       const perMac = (t: number) => ((t * INSTRUCTIONS_PER_TICK) / r.macs!).toFixed(2);
       rows.push([
         `${models[i].name} kernels (${flavour} build)`,
-        `${mi(r.fast!)} M instructions (${perMac(r.fast!)} per MAC), reference loops ${mi(r.ref!)} M (${perMac(r.ref!)} per MAC); ${r.macs} MACs; arena ${r.arenaUsed} B; outputs identical: ${r.outFast!.equals(r.outRef!)}`,
+        `${mi(r.fast!)} M instructions (${perMac(r.fast!)} per MAC), reference loops ${mi(r.ref!)} M ` +
+          `(${perMac(r.ref!)} per MAC); ${r.macs} MACs; arena ${r.arenaUsed} B; outputs ` +
+          `identical: ${r.outFast!.equals(r.outRef!)}`,
       ]);
       if (flavour !== 'default') return;
       const byType = new Map<string, [number, number]>();
@@ -65,7 +67,9 @@ function layerRows(): (string | number)[][] {
     const per = (t: number) => ((t * INSTRUCTIONS_PER_TICK) / r.macs!).toFixed(2);
     return [
       `layer ${layers[i].name} (default build)`,
-      `${mi(r.fast!)} M instructions (${per(r.fast!)} per MAC or element), reference loops ${mi(r.ref!)} M (${per(r.ref!)}); ${(r.ref! / r.fast!).toFixed(1)}x; ${r.macs} MACs/elements; outputs identical: ${r.outFast!.equals(r.outRef!)}`,
+      `${mi(r.fast!)} M instructions (${per(r.fast!)} per MAC or element), reference loops ${mi(r.ref!)} M ` +
+        `(${per(r.ref!)}); ${(r.ref! / r.fast!).toFixed(1)}x; ${r.macs} MACs/elements; outputs ` +
+        `identical: ${r.outFast!.equals(r.outRef!)}`,
     ];
   });
 }
@@ -114,16 +118,9 @@ function codeSizeRow(): (string | number)[] {
 
 async function withBoard<T>(board: string, fn: (c: DeviceClient) => Promise<T>): Promise<T> {
   const state = mkdtempSync(join(tmpdir(), `edgelock-bench-${board}-`));
-  const b = await startBoard({ board, stateDir: state, flavour: 'dev' }); // models go in by development upload
   try {
-    const c = await DeviceClient.open(b.port);
-    try {
-      return await fn(c);
-    } finally {
-      await c.close();
-    }
+    return await withStartedBoard({ board, stateDir: state, flavour: 'dev' }, fn); // models go in by development upload
   } finally {
-    await stopBoard(String(b.pid));
     rmSync(state, { recursive: true, force: true });
   }
 }
@@ -175,7 +172,8 @@ export const deviceBench: Benchmark = {
           const r = await c.run(0, input);
           rows.push([
             `${z.name} on QEMU`,
-            `${r.cycles} ticks = ${((r.cycles * INSTRUCTIONS_PER_TICK) / 1e6).toFixed(2)} M instructions per inference; ${compiled.bytes.length} B uploaded in ${upload.toFixed(1)} s`,
+            `${r.cycles} ticks = ${((r.cycles * INSTRUCTIONS_PER_TICK) / 1e6).toFixed(2)} M instructions per ` +
+              `inference; ${compiled.bytes.length} B uploaded in ${upload.toFixed(1)} s`,
           ]);
         } catch (e) {
           rows.push([`${z.name} on QEMU`, `failed: ${(e as { code?: string }).code ?? ''} ${(e as Error).message}`]);
@@ -190,10 +188,14 @@ export const deviceBench: Benchmark = {
       header: ['measurement', 'result'],
       rows,
       notes: [
-        'per-operator rows: the bare-metal harness firmware-tools/runtime/qemu/el_qemu_run.c on the same QEMU board, optimised kernels and the reference loops (el_model_use_reference_kernels) in one build, SysTick around each operator; M = million instructions',
+        'per-operator rows: the bare-metal harness firmware-tools/runtime/qemu/el_qemu_run.c on the same QEMU ' +
+          'board, optimised kernels and the reference loops (el_model_use_reference_kernels) in one build, ' +
+          'SysTick around each operator; M = million instructions',
         'QEMU does not pace its UART: upload times measure the emulator, not a line rate',
         'input: every element at the input zero point (the cost of an int8 inference does not depend on the values)',
-        "M33 rows (src/bench/device-m33.ts): models flashed as packages; locked = seal, device-bound; RAM mode restores every sealed tensor once at unlock, streaming (flavour lock-streaming) restores each operator's sealed inputs before it runs; ticks of the secure SysTick = 50 instructions",
+        'M33 rows (src/bench/device-m33.ts): models flashed as packages; locked = seal, device-bound; RAM mode ' +
+          'restores every sealed tensor once at unlock, streaming (flavour lock-streaming) restores each ' +
+          "operator's sealed inputs before it runs; ticks of the secure SysTick = 50 instructions",
       ],
     };
   },

@@ -8,9 +8,8 @@ import { randomBytes } from 'crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { startBoard, stopBoard } from '../board';
+import { withStartedBoard } from '../board/session';
 import { compileModel } from '../compiler/compile';
-import { DeviceClient } from '../device/client';
 import { flashPackage } from '../factory/flash';
 import { deriveDeviceKey } from '../keys/derive';
 import { buildPackage } from '../package/build';
@@ -50,10 +49,8 @@ export const flashBench: Benchmark = {
     const master = randomBytes(32);
     for (const board of BOARDS) {
       const state = mkdtempSync(join(tmpdir(), `edgelock-bench-flash-${board}-`));
-      const b = await startBoard({ board, stateDir: state });
       try {
-        const c = await DeviceClient.open(b.port);
-        try {
+        await withStartedBoard({ board, stateDir: state }, async (c) => {
           const uid = Buffer.from((await c.info()).uid, 'hex');
           await c.keyWrite(deriveDeviceKey(master, uid));
           let counter = 1;
@@ -101,11 +98,8 @@ export const flashBench: Benchmark = {
               skip.toFixed(0),
             ]);
           }
-        } finally {
-          await c.close();
-        }
+        });
       } finally {
-        await stopBoard(String(b.pid));
         rmSync(state, { recursive: true, force: true });
       }
     }
@@ -115,7 +109,8 @@ export const flashBench: Benchmark = {
       rows,
       notes: [
         'upload: FLASH_BEGIN (erase the inactive slot) and FLASH_CHUNK frames of 4092 bytes, one round trip each',
-        'verify + activate: FLASH_END — SHA-256 of the package, HMAC-SHA256 tag under the package key, model SHA-256, security counter, Prepare in place, one power-safe record write',
+        'verify + activate: FLASH_END — SHA-256 of the package, HMAC-SHA256 tag under the package key, model ' +
+          'SHA-256, security counter, Prepare in place, one power-safe record write',
         'identical re-flash: INFO, active package hash equal, nothing sent',
       ],
     };

@@ -143,7 +143,10 @@ export async function provisionStationsTable(): Promise<BenchTable> {
       'each station is its own process (forked) with its own database connection; start-up and opening the database are not timed',
       'a board = INFO, claim (database), attempt row, KEY_WRITE, KEY_CHECK, written row, claim done; fresh boards every round',
       'SQLite: one WAL file shared by the stations (synchronous = FULL); PostgreSQL 15: a local throwaway server on 127.0.0.1 (fsync on, default settings)',
-      'restart mid-run: right after the stations start, `pg_ctl stop -m fast` then `pg_ctl start -w` (server down ms: from the stop command to the started server, included in the wall time); stations retry with backoff (50 ms doubling to 1 s), so they resume up to 1 s after the server is back; every board is still written exactly once (no failed board, or the benchmark stops)',
+      'restart mid-run: right after the stations start, `pg_ctl stop -m fast` then `pg_ctl start -w` (server ' +
+        'down ms: from the stop command to the started server, included in the wall time); stations retry ' +
+        'with backoff (50 ms doubling to 1 s), so they resume up to 1 s after the server is back; every ' +
+        'board is still written exactly once (no failed board, or the benchmark stops)',
     ],
   };
 }

@@ -114,9 +114,11 @@ export const provisionBench: Benchmark = {
       rows,
       notes: [
         'each round starts fresh boards (key stores are write-once); board start-up is not timed',
-        'a run = open port, INFO, KEY_WRITE, KEY_CHECK, close, plus four database statements (claim, attempt row, written row, claim done) in a WAL SQLite database',
+        'a run = open port, INFO, KEY_WRITE, KEY_CHECK, close, plus four database statements (claim, attempt ' +
+          'row, written row, claim done) in a WAL SQLite database',
         "speed-up = k x (one board's wall time) / (k boards' wall time); QEMU boards share the machine's cores",
-        'QEMU: the device work is ~10 ms; the wall time is dominated by QEMU noticing that the host (re)opened its pty, which it polls about once a second (0-1 s per open, hence the ~1 s no-op re-run)',
+        'QEMU: the device work is ~10 ms; the wall time is dominated by QEMU noticing that the host (re)opened ' +
+          'its pty, which it polls about once a second (0-1 s per open, hence the ~1 s no-op re-run)',
       ],
     };
     return [single, await provisionStationsTable()];

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { BUILD_FLAVOURS } from '../board/build';
-import { BOARDS, REPO_ROOT } from '../board/boards';
+import { BOARDS, REPO_ROOT, qemuArgs } from '../board/boards';
 
 /** SysTick on mps2-an386 under `-icount shift=0` (the board table's figure: 40 guest instructions per tick). */
 export const INSTRUCTIONS_PER_TICK = BOARDS.find((b) => b.name === 'qemu-mps2-an386')!.instructionsPerTick!;
@@ -58,28 +58,12 @@ export function runOnQemu(
       writeFileSync(join(dir, `model${k}.tflite`), j.model);
       writeFileSync(join(dir, `input${k}.bin`), j.input);
     });
-    const r = spawnSync(
-      'qemu-system-arm',
-      [
-        '-M',
-        'mps2-an386',
-        '-cpu',
-        'cortex-m4',
-        '-display',
-        'none',
-        '-monitor',
-        'none',
-        '-serial',
-        'null',
-        '-semihosting-config',
-        'enable=on,target=native',
-        '-icount',
-        'shift=0',
-        '-kernel',
-        elf,
-      ],
-      { cwd: dir, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 16 << 20 },
-    );
+    const r = spawnSync('qemu-system-arm', qemuArgs('mps2-an386', 'cortex-m4', elf, 'null'), {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: timeoutMs,
+      maxBuffer: 16 << 20,
+    });
     if (r.status !== 0) throw new Error(`qemu exited with ${r.status} ${r.signal ?? ''}: ${r.stderr}`);
     const lines = r.stdout.split('\n').filter((l) => l.trim());
     if (lines.length !== jobs.length)

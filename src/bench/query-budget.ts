@@ -88,7 +88,9 @@ export async function extractionVersusBudget(e: BudgetExperiment): Promise<Budge
       seconds: (Date.now() - t0) / 1000,
     };
     e.log?.(
-      `budget ${budget ?? 'none'}: ${row.answered}/${row.asked} answered${row.refusal ? ` (then ${row.refusal})` : ''}, copy ${(100 * copyAccuracy).toFixed(2)}% after ${epochs} epochs, ${row.seconds.toFixed(0)} s`,
+      `budget ${budget ?? 'none'}: ${row.answered}/${row.asked} ` +
+        `answered${row.refusal ? ` (then ${row.refusal})` : ''}, copy ${(100 * copyAccuracy).toFixed(2)}% ` +
+        `after ${epochs} epochs, ${row.seconds.toFixed(0)} s`,
     );
     rows.push(row);
   }

@@ -172,7 +172,8 @@ export const trainSpeed: Benchmark = {
       header: ['trainer', 'samples/s', 'vs tfjs-layers', best ? `vs PyTorch (${plural(best.threads)})` : 'vs PyTorch'],
       rows,
       notes: [
-        'edgelock: 100 batches of MNIST after a 100-batch warm-up epoch on the same threads; tfjs-layers: 8 batches after one; PyTorch: 100 batches of random data after 10',
+        'edgelock: 100 batches of MNIST after a 100-batch warm-up epoch on the same threads; tfjs-layers: 8 ' +
+          'batches after one; PyTorch: 100 batches of random data after 10',
         best
           ? `vs PyTorch: against the faster PyTorch configuration measured in this run, ${plural(best.threads)} (${torchSummary} samples/s)`
           : `vs PyTorch: no PyTorch number (${torchSummary}; apt-get install python3-torch for Debian's /usr/bin/python3)`,

@@ -10,6 +10,18 @@ export interface LaunchSpec {
   cwd: string;
 }
 
+/**
+ * The arguments of an emulated MPS2 board running `elf`: no display or monitor, the UART on `serial` ('pty' for the
+ * protocol, 'null' when the program talks by semihosting only), semihosting on (file names relative to QEMU's
+ * working directory), and -icount shift=0 so that SysTick counts instructions deterministically.
+ */
+export function qemuArgs(machine: string, cpu: string, elf: string, serial: 'pty' | 'null'): string[] {
+  return [
+    ...['-M', machine, '-cpu', cpu, '-display', 'none', '-monitor', 'none', '-serial', serial],
+    ...['-semihosting-config', 'enable=on,target=native', '-icount', 'shift=0', '-kernel', elf],
+  ];
+}
+
 export interface BoardDef {
   name: string;
   description: string;
@@ -45,24 +57,7 @@ export const BOARDS: readonly BoardDef[] = [
     // Semihosting file names are relative to QEMU's working directory: the state directory.
     launch: (elf, stateDir) => ({
       command: 'qemu-system-arm',
-      args: [
-        '-M',
-        'mps2-an386',
-        '-cpu',
-        'cortex-m4',
-        '-display',
-        'none',
-        '-monitor',
-        'none',
-        '-serial',
-        'pty',
-        '-semihosting-config',
-        'enable=on,target=native',
-        '-icount',
-        'shift=0',
-        '-kernel',
-        elf,
-      ],
+      args: qemuArgs('mps2-an386', 'cortex-m4', elf, 'pty'),
       cwd: stateDir,
     }),
     portPattern: /char device redirected to (\/dev\/\S+) \(label/,
@@ -70,34 +65,21 @@ export const BOARDS: readonly BoardDef[] = [
   {
     name: 'qemu-mps2-an505',
     description:
-      'Cortex-M33 with TrustZone-M (QEMU mps2-an505): keys, storage, packages and the model runtime in the secure image, UART and protocol in the non-secure one',
+      'Cortex-M33 with TrustZone-M (QEMU mps2-an505): keys, storage, packages and the model runtime in the ' +
+      'secure image, UART and protocol in the non-secure one',
     tools: ['make', 'arm-none-eabi-gcc', 'qemu-system-arm'],
     sourceDir: 'boards/qemu-mps2-an505',
     artefact: 'secure.elf',
     instructionsPerTick: 50, // SysTick on the 20 MHz core clock
     secrets:
-      'secure world only: the device key and unsealed weights are in TrustZone-secure RAM the non-secure UART/protocol image cannot read (SAU + MPC; test/device/trustzone-probe.test.ts)',
+      'secure world only: the device key and unsealed weights are in TrustZone-secure RAM the non-secure ' +
+      'UART/protocol image cannot read (SAU + MPC; test/device/trustzone-probe.test.ts)',
     // QEMU boots the secure image (-kernel, vector table at 0x10000000); the non-secure image is loaded beside it.
     // -icount shift=0 as on the M4 board: SysTick at 20 MHz ticks once per 50 instructions.
     launch: (elf, stateDir) => ({
       command: 'qemu-system-arm',
       args: [
-        '-M',
-        'mps2-an505',
-        '-cpu',
-        'cortex-m33',
-        '-display',
-        'none',
-        '-monitor',
-        'none',
-        '-serial',
-        'pty',
-        '-semihosting-config',
-        'enable=on,target=native',
-        '-icount',
-        'shift=0',
-        '-kernel',
-        elf,
+        ...qemuArgs('mps2-an505', 'cortex-m33', elf, 'pty'),
         '-device',
         `loader,file=${path.join(path.dirname(elf), 'nonsecure.elf')}`,
       ],

@@ -4,6 +4,8 @@
  * usage error (E_USAGE, exit 2: src/cli/usage-error.ts).
  */
 import { InvalidArgumentError } from 'commander';
+import { MAX_WINDOW_MS } from '../package/query-limits';
+import { RATE_ONE } from '../package/response-mark';
 
 function number(v: string): number {
   return v.trim() === '' ? NaN : Number(v);
@@ -60,6 +62,51 @@ export const intRange =
       throw new InvalidArgumentError(`Expected an integer ${min}..${max}.`);
     return n;
   };
+
+/**
+ * A whole number written in decimal digits only (no sign, exponent or hex), min..max, with an optional note on what
+ * the bounds mean: `.option('--max-queries <n>', help, decimalRange(1, 2 ** 32 - 1, '0 would answer nothing'))`.
+ */
+export const decimalRange =
+  (min: number, max: number, note?: string) =>
+  (v: string): number => {
+    const t = v.trim();
+    const n = /^\d+$/.test(t) ? Number(t) : NaN;
+    if (!(n >= min && n <= max))
+      throw new InvalidArgumentError(`Expected an integer ${min}..${max}${note ? ` (${note})` : ''}.`);
+    return n;
+  };
+
+const U32_MAX = 0xffffffff;
+const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * `<n>/<duration>`, inferences per window of board time: 10/1s, 100/500ms, 3600/1h (units ms, s, m, h; a bare unit
+ * means 1 of it), n ≥ 1, the window 1 ms..24 h (the query-limits record's bounds, src/package/query-limits.ts).
+ */
+export function queryRate(v: string): { rateCount: number; rateWindowMs: number } {
+  const m = /^(\d+)\/(\d*)(ms|s|m|h)$/.exec(v.trim());
+  const rateCount = m ? Number(m[1]) : NaN;
+  const rateWindowMs = m ? (m[2] === '' ? 1 : Number(m[2])) * UNIT_MS[m[3]] : NaN;
+  if (!(rateCount >= 1 && rateCount <= U32_MAX && rateWindowMs >= 1 && rateWindowMs <= MAX_WINDOW_MS))
+    throw new InvalidArgumentError('Expected <n>/<duration> (e.g. 10/1s, 100/500ms, 3600/1h), n ≥ 1, 1 ms to 24 h.');
+  return { rateCount, rateWindowMs };
+}
+
+/**
+ * A rate in (0, 1] as a fraction or a percentage (0.005 or 0.5%), at least 1 per million; returns it in parts per
+ * million, as the response-mark record holds it (src/package/response-mark.ts).
+ */
+export function ratePpm(v: string): number {
+  const m = /^(\d+(?:\.\d+)?|\.\d+)(%?)$/.exec(v.trim());
+  const value = m ? Number(m[1]) / (m[2] ? 100 : 1) : NaN;
+  const ppm = Math.round(value * RATE_ONE);
+  if (!(value > 0 && value <= 1 && ppm >= 1))
+    throw new InvalidArgumentError(
+      'Expected a rate in (0, 1] as a fraction or a percentage (e.g. 0.005 or 0.5%), at least 1 per million.',
+    );
+  return ppm;
+}
 
 /** A number in (0, 1]: a fraction of something. */
 export function fraction(v: string): number {

@@ -30,7 +30,9 @@ export function prepareModel(source: Model, opts: PrepareOptions = {}): Prepared
       if (typeof d === 'number') return;
       throw new EdgelockError(
         'E_ONNX_DYNAMIC_SHAPE',
-        `input '${v.name}' has dynamic dimension ${i} (${d === null ? 'unknown' : `'${d}'`}) in shape [${v.shape!.map((x) => x ?? '?').join(',')}]; pin it with --input-shape ${v.name}:${v.shape!.map((x, k) => (typeof x === 'number' ? x : k === 0 ? 1 : '<n>')).join(',')}`,
+        `input '${v.name}' has dynamic dimension ${i} (${d === null ? 'unknown' : `'${d}'`}) in shape ` +
+          `[${v.shape!.map((x) => x ?? '?').join(',')}]; pin it with ` +
+          `--input-shape ${v.name}:${v.shape!.map((x, k) => (typeof x === 'number' ? x : k === 0 ? 1 : '<n>')).join(',')}`,
       );
     });
     return v;
@@ -48,7 +50,8 @@ export function prepareModel(source: Model, opts: PrepareOptions = {}): Prepared
   if (leftIf) {
     throw new EdgelockError(
       'E_ONNX_UNSUPPORTED_OP',
-      `node '${leftIf.name}' uses op 'If' with condition '${leftIf.inputs[0]}' that depends on runtime data; edgelock folds an If only when its condition is constant once input shapes are pinned (--input-shape)`,
+      `node '${leftIf.name}' uses op 'If' with condition '${leftIf.inputs[0]}' that depends on runtime data; ` +
+        `edgelock folds an If only when its condition is constant once input shapes are pinned (--input-shape)`,
       { node: leftIf.name, op: 'If' },
     );
   }

@@ -39,7 +39,11 @@ export function extremeRangeWarning(data: ArrayLike<number>, what: string): stri
   mags.sort((a, b) => a - b);
   const p999 = mags[Math.min(mags.length - 1, Math.floor(0.999 * mags.length))];
   if (max > EXTREME_ABS || (p999 > 0 && max > EXTREME_RATIO * p999)) {
-    return `${what}: the largest magnitude ${max.toPrecision(3)} (element ${at}) is far outside the bulk of the values (99.9% within ${p999.toPrecision(3)}); int8 ranges from it will leave the usual values almost no resolution`;
+    return (
+      `${what}: the largest magnitude ${max.toPrecision(3)} (element ${at}) is far outside the bulk of the ` +
+      `values (99.9% within ${p999.toPrecision(3)}); int8 ranges from it will leave the usual values ` +
+      `almost no resolution`
+    );
   }
   return undefined;
 }

@@ -195,7 +195,9 @@ export async function runFactoryChain(c: FactoryChainInput): Promise<FactoryChai
     }
     row(
       'package',
-      `${packages.map((p, i) => `${names[i]}.elp ${humanBytes(p.bytes.length)} (trace code ${p.codeId})`).join(', ')}: version 1.0.0, security counter 1, HMAC-SHA256 per device, model key wrapped per device, per-board trace code logged by id`,
+      `${packages.map((p, i) => `${names[i]}.elp ${humanBytes(p.bytes.length)} (trace code ${p.codeId})`).join(', ')}: ` +
+        `version 1.0.0, security counter 1, HMAC-SHA256 per device, model key wrapped per device, per-board ` +
+        `trace code logged by id`,
     );
 
     // flash concurrently
@@ -250,7 +252,9 @@ export async function runFactoryChain(c: FactoryChainInput): Promise<FactoryChai
       verified
         .map(
           (o, i) =>
-            `${names[i]}: device genuine, model genuine (v${o.result!.version}), watermark ${o.result!.watermark!.matches}/${o.result!.watermark!.triggers} p=${o.result!.watermark!.pValue.toExponential(1)}`,
+            `${names[i]}: device genuine, model genuine (v${o.result!.version}), ` +
+            `watermark ${o.result!.watermark!.matches}/${o.result!.watermark!.triggers} ` +
+            `p=${o.result!.watermark!.pValue.toExponential(1)}`,
         )
         .join('; '),
     );
@@ -275,7 +279,9 @@ export async function runFactoryChain(c: FactoryChainInput): Promise<FactoryChai
           cycles: r.cycles,
         });
         log(
-          `run       ${names[i]}: ${r.correct}/${c.runs.count} correct; vs the TFLite runtime: same class ${r.sameTop1}/${c.runs.count}, identical outputs ${r.exact}/${c.runs.count}, max ${r.maxSteps} step(s); ${r.cycles} cycles per inference`,
+          `run       ${names[i]}: ${r.correct}/${c.runs.count} correct; vs the TFLite runtime: same ` +
+            `class ${r.sameTop1}/${c.runs.count}, identical outputs ${r.exact}/${c.runs.count}, ` +
+            `max ${r.maxSteps} step(s); ${r.cycles} cycles per inference`,
         );
       } finally {
         oracle.dispose();
@@ -286,7 +292,8 @@ export async function runFactoryChain(c: FactoryChainInput): Promise<FactoryChai
       [0, 1]
         .map(
           (i) =>
-            `${names[i]}: ${summaries[i].correct}/${c.runs.count} correct, class = TFLite runtime ${summaries[i].sameTop1}/${c.runs.count} (outputs within ${summaries[i].maxSteps} step)`,
+            `${names[i]}: ${summaries[i].correct}/${c.runs.count} correct, class = TFLite ` +
+            `runtime ${summaries[i].sameTop1}/${c.runs.count} (outputs within ${summaries[i].maxSteps} step)`,
         )
         .join('; '),
     );

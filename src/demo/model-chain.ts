@@ -71,11 +71,14 @@ export async function runModelChain(c: ModelChainInput): Promise<ModelChainResul
   writeFileAtomic(join(c.outDir, 'model.wm.onnx'), wmBytes);
   const watermarked = await evaluateModelFile(wmBytes, c.test);
   log(
-    `watermark owner '${c.ownerId}': ${wm.record.triggers} triggers learned ${pct(wm.triggerAccuracy)} in ${((Date.now() - t0) / 1000).toFixed(0)} s; accuracy ${pct(original.accuracy)} → ${pct(watermarked.accuracy)}`,
+    `watermark owner '${c.ownerId}': ${wm.record.triggers} triggers learned ${pct(wm.triggerAccuracy)} ` +
+      `in ${((Date.now() - t0) / 1000).toFixed(0)} s; accuracy ${pct(original.accuracy)} ` +
+      `→ ${pct(watermarked.accuracy)}`,
   );
   row(
     'watermark',
-    `owner '${c.ownerId}', ${wm.record.triggers} triggers (${pct(wm.triggerAccuracy)} learned); accuracy ${pct(original.accuracy)} → ${pct(watermarked.accuracy)} (ONNX, onnxruntime)`,
+    `owner '${c.ownerId}', ${wm.record.triggers} triggers (${pct(wm.triggerAccuracy)} learned); ` +
+      `accuracy ${pct(original.accuracy)} → ${pct(watermarked.accuracy)} (ONNX, onnxruntime)`,
   );
 
   const locked = lockModel(wm.model, { master: c.master }, { binding: 'model' });
@@ -86,7 +89,8 @@ export async function runModelChain(c: ModelChainInput): Promise<ModelChainResul
   );
   row(
     'lock',
-    `${locked.descriptor.scheme}: ${locked.descriptor.entries.length} tensors sealed with ChaCha20 under a per-model key (key id ${locked.descriptor.keyId}; master key id ${keyId(c.master)})`,
+    `${locked.descriptor.scheme}: ${locked.descriptor.entries.length} tensors sealed with ChaCha20 under a ` +
+      `per-model key (key id ${locked.descriptor.keyId}; master key id ${keyId(c.master)})`,
   );
 
   const calibCount = 500;
@@ -110,11 +114,13 @@ export async function runModelChain(c: ModelChainInput): Promise<ModelChainResul
   const withKey = await evaluateModelFile(compiled.bytes, c.test, { material: { master: c.master } });
   const noKey = await evaluateModelFile(compiled.bytes, c.test);
   log(
-    `compile   int8 ${humanBytes(compiled.bytes.length)}, arena ${humanBytes(compiled.summary.arenaBytes)}; TFLite runtime: with key ${pct(withKey.accuracy)}, without ${pct(noKey.accuracy)}`,
+    `compile   int8 ${humanBytes(compiled.bytes.length)}, arena ${humanBytes(compiled.summary.arenaBytes)}; ` +
+      `TFLite runtime: with key ${pct(withKey.accuracy)}, without ${pct(noKey.accuracy)}`,
   );
   row(
     'compile',
-    `int8 .tflite ${humanBytes(compiled.bytes.length)}, arena ${humanBytes(compiled.summary.arenaBytes)}, ops ${compiled.summary.ops.map((o) => o.op).join(' ')}`,
+    `int8 .tflite ${humanBytes(compiled.bytes.length)}, arena ${humanBytes(compiled.summary.arenaBytes)}, ` +
+      `ops ${compiled.summary.ops.map((o) => o.op).join(' ')}`,
   );
   row(
     'check on host',

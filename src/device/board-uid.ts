@@ -11,7 +11,8 @@ export function parseBoardUid(text: string): Buffer {
   if (uid.length !== LIMITS.uidSize) {
     throw new EdgelockError(
       'E_USAGE',
-      `--device-uid must be the board's ${LIMITS.uidSize}-byte unique id (${2 * LIMITS.uidSize} hex digits, as \`edgelock device info\` prints it), got ${uid.length} byte${uid.length === 1 ? '' : 's'}`,
+      `--device-uid must be the board's ${LIMITS.uidSize}-byte unique id (${2 * LIMITS.uidSize} hex digits, as ` +
+        `\`edgelock device info\` prints it), got ${uid.length} byte${uid.length === 1 ? '' : 's'}`,
     );
   }
   return uid;

@@ -154,7 +154,10 @@ function describeErrorBody(status: string, body: Buffer): string {
     const q = queryLimitOf(body);
     if (!q) return '';
     const what = q.kind === 'lifetime' ? 'lifetime budget' : q.kind === 'per-boot' ? 'per-boot budget' : 'rate';
-    return `; ${what} ${q.limit}${q.kind === 'rate' ? ' per window' : ''}, ${q.used} used${q.kind === 'rate' ? `; the window ends in ${q.retryAfterMs} ms` : ''}`;
+    return (
+      `; ${what} ${q.limit}${q.kind === 'rate' ? ' per window' : ''}, ${q.used} ` +
+      `used${q.kind === 'rate' ? `; the window ends in ${q.retryAfterMs} ms` : ''}`
+    );
   }
   const f = decodeFields(RECORDS[rec], body);
   if (!f) return '';

@@ -238,7 +238,8 @@ export class FactoryDb {
     const id = e.id ?? randomUUID();
     const doing = `recording a ${e.command} event`;
     await this.driver.run(
-      `INSERT INTO events (id, run_id, time, station, operator, command, port, board, uid, key_id, master_key_id, firmware_version, outcome, error_code, message)
+      `INSERT INTO events (id, run_id, time, station, operator, command, port, board, uid, key_id, master_key_id,
+                           firmware_version, outcome, error_code, message)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
       [
         id,
@@ -389,7 +390,8 @@ export class FactoryDb {
     const d = this.driver.dialect;
     await this.driver.run(
       `INSERT INTO product_lines (name, security_counter, station, operator) VALUES (?, ?, ?, ?)
-       ON CONFLICT (name) DO UPDATE SET security_counter = excluded.security_counter, station = excluded.station, operator = excluded.operator, updated_at = ${d.nowIso()}`,
+       ON CONFLICT (name) DO UPDATE SET security_counter = excluded.security_counter, station = excluded.station,
+                                        operator = excluded.operator, updated_at = ${d.nowIso()}`,
       [line, counter, who.station, who.operator],
       `setting the security counter of product line '${line}'`,
     );

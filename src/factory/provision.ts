@@ -170,7 +170,9 @@ export async function provisionBoard(port: string, emit: Emit, ctx: ProvisionCon
             };
           }
           if (s.state === 'different') {
-            const message = `${dry}key slot ${DEVICE_KEY_SLOT} holds a different key (its key-check value is not that of device key ${s.keyId}); keys are write-once, refused`;
+            const message =
+              `${dry}key slot ${DEVICE_KEY_SLOT} holds a different key (its key-check value is ` +
+              `not that of device key ${s.keyId}); keys are write-once, refused`;
             await record(ctx.dryRun ? 'dry-run' : 'refused-conflict', { errorCode: 'E_DEVICE_KEY_CONFLICT', message });
             throw new EdgelockError('E_DEVICE_KEY_CONFLICT', message);
           }
@@ -202,7 +204,9 @@ export async function provisionBoard(port: string, emit: Emit, ctx: ProvisionCon
             const h = claim.holder;
             const message =
               h.state === 'done'
-                ? `uid ${s.uid} was already provisioned with this master key (key id ${masterKeyId}) by station ${h.station} on ${h.port} at ${h.claimedAt}; not written (at most once per uid: a second board with the same uid?)`
+                ? `uid ${s.uid} was already provisioned with this master key (key id ${masterKeyId}) by ` +
+                  `station ${h.station} on ${h.port} at ${h.claimedAt}; not written (at most once per uid: a second ` +
+                  `board with the same uid?)`
                 : `uid ${s.uid} is being provisioned by station ${h.station} (operator ${h.operator}, ${h.port}, since ${h.claimedAt}); not written`;
             await record('failed', { errorCode: 'E_FACTORY_CLAIMED', message });
             throw new EdgelockError('E_FACTORY_CLAIMED', message);
@@ -318,6 +322,12 @@ function planOf(surveys: Awaited<ReturnType<typeof surveyBoards>>): PlanEntry[] 
 }
 
 /** The operator recorded when none is given: the OS user running the station. */
+/** What a board's result was, in words. */
+function outcomeText(r: ProvisionResult): string {
+  if (r.outcome === 'dry-run') return r.wouldWrite ? 'dry run: would write' : 'dry run: already provisioned (no-op)';
+  return r.outcome === 'unchanged' ? 'already provisioned (no-op)' : 'written and verified';
+}
+
 export function defaultOperator(): string {
   try {
     return os.userInfo().username || 'unknown';
@@ -367,8 +377,7 @@ export async function provision(opts: ProvisionOptions): Promise<BoardOutcome<Pr
     title: opts.dryRun ? 'provision (dry run)' : 'provision',
     streams: opts.streams,
     tty: opts.tty,
-    summary: (r) =>
-      `${r.outcome === 'dry-run' ? (r.wouldWrite ? 'dry run: would write' : 'dry run: already provisioned (no-op)') : r.outcome === 'unchanged' ? 'already provisioned (no-op)' : 'written and verified'}; uid ${r.uid}, device key id ${r.keyId}`,
+    summary: (r) => `${outcomeText(r)}; uid ${r.uid}, device key id ${r.keyId}`,
   });
 }
 

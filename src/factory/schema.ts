@@ -54,7 +54,8 @@ export const POSTGRES: Dialect = {
   nowIso: (seconds = 0) =>
     `to_char((clock_timestamp()${seconds ? ` + interval '${seconds} seconds'` : ''}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
   refuse: (name, table, event, when, message) => [
-    `CREATE FUNCTION ${name}_fn() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION ${sq(REFUSAL_PREFIX + message)} USING ERRCODE = 'check_violation'; END $$`,
+    `CREATE FUNCTION ${name}_fn() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE ` +
+      `EXCEPTION ${sq(REFUSAL_PREFIX + message)} USING ERRCODE = 'check_violation'; END $$`,
     `CREATE TRIGGER ${name} BEFORE ${event} ON ${table} FOR EACH ROW WHEN (${when}) EXECUTE FUNCTION ${name}_fn()`,
   ],
   afterSeqCopy: (table) => [
@@ -119,8 +120,10 @@ function v2(d: Dialect): string[] {
       message          TEXT,
       CHECK (outcome NOT IN ('attempt', 'written', 'unchanged') OR (uid IS NOT NULL AND key_id IS NOT NULL AND master_key_id IS NOT NULL))
     )`,
-    `INSERT INTO events_v2 (seq, id, run_id, time, recorded_at, station, operator, command, port, board, uid, key_id, master_key_id, firmware_version, outcome, error_code, message)
-       SELECT seq, id, run_id, time, time, station, ${sq(OPERATOR_BEFORE_V2)}, command, port, board, uid, key_id, master_key_id, firmware_version, outcome, error_code, message FROM events ORDER BY seq`,
+    `INSERT INTO events_v2 (seq, id, run_id, time, recorded_at, station, operator, command, port, board, uid, key_id,
+                           master_key_id, firmware_version, outcome, error_code, message)
+       SELECT seq, id, run_id, time, time, station, ${sq(OPERATOR_BEFORE_V2)}, command, port, board, uid, key_id,
+              master_key_id, firmware_version, outcome, error_code, message FROM events ORDER BY seq`,
     'DROP TABLE events',
     'ALTER TABLE events_v2 RENAME TO events',
     ...d.afterSeqCopy('events'),

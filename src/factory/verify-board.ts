@@ -61,15 +61,19 @@ export function pText(w: { pValue: number; log10PValue: number }): string {
 
 export function verdictSummary(v: Verdict): string {
   return (
-    `device ${v.uid}: device ${v.genuineDevice ? 'genuine' : 'NOT genuine'}${v.flavour ? `, firmware ${v.flavour}` : ''}, model ${v.genuineModel ? `genuine (version ${v.version}, counter ${v.securityCounter}, package ${v.packageSha256!.slice(0, 16)}…)` : 'NOT genuine'}` +
+    `device ${v.uid}: ` +
+    `device ${v.genuineDevice ? 'genuine' : 'NOT genuine'}${v.flavour ? `, firmware ${v.flavour}` : ''}, ` +
+    `model ${v.genuineModel ? `genuine (version ${v.version}, counter ${v.securityCounter}, package ${v.packageSha256!.slice(0, 16)}…)` : 'NOT genuine'}` +
     (v.watermark
-      ? `, owner '${v.watermark.owner}' watermark ${v.watermark.detected ? 'present' : 'NOT present'} (${v.watermark.matches}/${v.watermark.triggers} triggers, p ${pText(v.watermark)})`
+      ? `, owner '${v.watermark.owner}' watermark ${v.watermark.detected ? 'present' : 'NOT present'} ` +
+        `(${v.watermark.matches}/${v.watermark.triggers} triggers, p ${pText(v.watermark)})`
       : '') +
     (v.fingerprint
       ? `, fingerprint ${v.fingerprint.detected ? 'present' : 'NOT present'} (${v.fingerprint.matches}/${v.fingerprint.count}, p ${pText(v.fingerprint)})`
       : '') +
     (v.responseMark
-      ? `, response mark ${v.responseMark.detected ? 'present' : 'NOT present'} (${v.responseMark.matches}/${v.responseMark.trials} marked codes, p ${v.responseMark.pValue.toExponential(2)})`
+      ? `, response mark ${v.responseMark.detected ? 'present' : 'NOT present'} (${v.responseMark.matches}/${v.responseMark.trials} marked codes, p ` +
+        `${v.responseMark.pValue.toExponential(2)})`
       : '') +
     (v.reason ? ` — ${v.reason}` : '')
   );

@@ -23,7 +23,10 @@ export interface OnnxReport {
   params: number;
   paramBytes: number;
   macs: number;
-  /** How `macs` was counted: 'static' shapes, 'batch 1' (a symbolic batch pinned for counting), or 'partial' (other symbolic dims remain: their ops count 0). */
+  /**
+   * How `macs` was counted: 'static' shapes, 'batch 1' (a symbolic batch pinned for counting), or 'partial' (other
+   * symbolic dims remain: their ops count 0).
+   */
   macsBasis: 'static' | 'batch 1' | 'partial';
   /** Inputs pinned by --input-shape and the like. */
   notes: string[];
@@ -102,9 +105,9 @@ const MACS_BASIS: Record<OnnxReport['macsBasis'], string> = {
 
 export function formatOnnxReport(r: OnnxReport, file: string): string {
   const lines: string[] = [];
-  lines.push(
-    `${file}: ONNX model, opset ${r.upgradedFrom !== undefined ? `${r.upgradedFrom} (upgraded to ${r.opset} on import)` : (r.opset ?? '?')}${r.producer ? `, produced by ${r.producer}` : ''}`,
-  );
+  const opset =
+    r.upgradedFrom !== undefined ? `${r.upgradedFrom} (upgraded to ${r.opset} on import)` : (r.opset ?? '?');
+  lines.push(`${file}: ONNX model, opset ${opset}${r.producer ? `, produced by ${r.producer}` : ''}`);
   lines.push('');
   lines.push(
     formatTable(

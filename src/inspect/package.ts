@@ -57,18 +57,26 @@ export function inspectPackage(bytes: Uint8Array, file: string): PackageReport {
   };
 }
 
-export function formatPackageReport(r: PackageReport, file: string): string {
+/** What a package holds, a field a line (`inspect` and the `package` command print these). */
+export function packageFieldLines(r: PackageReport): string[] {
+  const locked = r.locked ? `yes${r.wrappedModelKey ? ' (model key wrapped to the device)' : ''}` : 'no';
   return [
-    `${file}: edgelock package, format ${r.formatVersion}, ${humanBytes(r.totalSize)}`,
     `sha256            ${r.sha256}`,
     `version           ${r.version}`,
     `security counter  ${r.securityCounter}`,
     `device uid        ${r.deviceUid}`,
     `model             ${humanBytes(r.modelBytes)}, sha256 ${r.modelSha256}`,
-    `locked            ${r.locked ? `yes${r.wrappedModelKey ? ' (model key wrapped to the device)' : ''}` : 'no'}`,
+    `locked            ${locked}`,
     `watermark         ${r.watermarkCommitment ? `commitment ${r.watermarkCommitment}` : 'none'}`,
     `query limits      ${r.queryLimits ? describeQueryLimits(r.queryLimits) : 'none'}`,
     `response mark     ${r.responseMark ? describeResponseMark(r.responseMark) : 'off'}`,
+  ];
+}
+
+export function formatPackageReport(r: PackageReport, file: string): string {
+  return [
+    `${file}: edgelock package, format ${r.formatVersion}, ${humanBytes(r.totalSize)}`,
+    ...packageFieldLines(r),
     `tag               HMAC-SHA256 under the device's package key: validity unknown (${r.tag.note})`,
     '',
     formatTable(

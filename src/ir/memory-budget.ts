@@ -36,7 +36,8 @@ export class MemoryBudget {
     if (!(this.used + bytes <= this.limitBytes)) {
       throw new EdgelockError(
         'E_MODEL_TOO_LARGE',
-        `${what} node '${node.name}' (${node.opType}) would hold ${bytes} bytes of constants, ${this.used} already held: more than the ${this.limitBytes}-byte budget`,
+        `${what} node '${node.name}' (${node.opType}) would hold ${bytes} bytes of constants, ${this.used} ` +
+          `already held: more than the ${this.limitBytes}-byte budget`,
         { node: node.name, op: node.opType },
       );
     }

@@ -1,8 +1,9 @@
 /**
  * Compiling a locked ONNX model: unlock it with the key material (key id checked), compile the
  * plain model with the ordinary back end, then lock the int8 constants of the result for the
- * device under a key bound to the compiled model (src/lock/model-binding.ts) and stamp the locked ONNX's hash as the source. The output uses stock TFLM builtins
- * only; the lock is data (sealed buffers + a metadata descriptor), not graph structure.
+ * device under a key bound to the compiled model (src/lock/model-binding.ts) and stamp the
+ * locked ONNX's hash as the source. The output uses stock TFLM builtins only; the lock is data
+ * (sealed buffers + a metadata descriptor), not graph structure.
  */
 import { CompileOptions, CompileResult, compileModel } from '../compiler/compile';
 import { sha256Hex, stampProvenance } from '../compiler/compile-float';

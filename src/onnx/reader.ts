@@ -128,7 +128,8 @@ function readAttr(a: onnx.IAttributeProto, node: string, op: string, subgraphOk:
       if (subgraphOk && a.g) return { kind: 'graph', value: readGraph(a.g, file) };
       throw new EdgelockError(
         'E_ONNX_UNSUPPORTED_OP',
-        `node '${node}' (${op}): attribute '${a.name}' holds a subgraph: loops are not supported on microcontrollers (only an If whose condition is constant after input-shape pinning is folded)`,
+        `node '${node}' (${op}): attribute '${a.name}' holds a subgraph: loops are not supported on ` +
+          `microcontrollers (only an If whose condition is constant after input-shape pinning is folded)`,
         { file, node, op },
       );
     case ATTR.GRAPHS:

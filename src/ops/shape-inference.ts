@@ -36,7 +36,8 @@ function opDefFor(node: Node): OpDef {
   if (!isDefaultDomain(node)) {
     throw new EdgelockError(
       'E_ONNX_UNSUPPORTED_OP',
-      `node '${node.name}' uses op '${node.opType}' of domain '${node.domain}': no definition in edgelock's op table (only the default ONNX domain is supported)`,
+      `node '${node.name}' uses op '${node.opType}' of domain '${node.domain}': no definition in edgelock's op ` +
+        `table (only the default ONNX domain is supported)`,
       where(node),
     );
   }

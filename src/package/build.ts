@@ -50,7 +50,9 @@ function checkMarkable(tflite: Uint8Array, file?: string): void {
   if (!sg || sg.inputs.length !== 1 || sg.outputs.length !== 1 || input?.dtype !== 'int8' || classes < 2)
     throw new EdgelockError(
       'E_USAGE',
-      `--response-mark needs a classifier with one int8 input and one output of at least 2 scores; ${file ? `'${file}'` : 'the model'} has ${sg?.inputs.length ?? 0} input(s) (${input?.dtype ?? 'none'}) and ${sg?.outputs.length ?? 0} output(s)`,
+      `--response-mark needs a classifier with one int8 input and one output of at least 2 ` +
+        `scores; ${file ? `'${file}'` : 'the model'} has ${sg?.inputs.length ?? 0} input(s) ` +
+        `(${input?.dtype ?? 'none'}) and ${sg?.outputs.length ?? 0} output(s)`,
       file ? { file } : {},
     );
   if (output!.dtype !== 'int8' && output!.dtype !== 'float32')

@@ -19,6 +19,7 @@ import {
 } from './format';
 import { QueryLimits, encodeQueryLimits } from './query-limits';
 import { ResponseMarkParams, encodeResponseMark } from './response-mark';
+import { checkSecurityCounter } from './security-counter';
 
 export interface PackageContents {
   model: Uint8Array;
@@ -57,9 +58,7 @@ function recordValues(c: PackageContents): [RecordName, Uint8Array][] {
       `--version must be a semantic version (e.g. 1.2.0) of at most ${MAX_VERSION_LENGTH} characters, got '${c.version}'`,
     );
   }
-  if (!Number.isInteger(c.securityCounter) || c.securityCounter < 0 || c.securityCounter > 0xffffffff) {
-    throw new EdgelockError('E_USAGE', `--security-counter must be an integer 0..4294967295, got ${c.securityCounter}`);
-  }
+  checkSecurityCounter(c.securityCounter);
   const values: Partial<Record<RecordName, Uint8Array>> = {
     model: c.model,
     modelSha256: createHash('sha256').update(c.model).digest(),

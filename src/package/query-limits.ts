@@ -67,45 +67,6 @@ export function decodeQueryLimits(b: Uint8Array): QueryLimits | string {
   return queryLimitsProblem(l) ?? l;
 }
 
-export interface QueryLimitFlags {
-  maxQueries?: string;
-  maxQueriesPerBoot?: string;
-  queryRate?: string;
-}
-
-function parseCount(v: string, flag: string): number {
-  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > U32_MAX)
-    throw new EdgelockError(
-      'E_USAGE',
-      `${flag} must be an integer 1..${U32_MAX}, got '${v}' (leave the flag out for no limit; 0 would answer nothing)`,
-    );
-  return Number(v);
-}
-
-const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** `<n>/<duration>`: e.g. 10/1s, 100/500ms, 3600/1h (duration units ms, s, m, h; a bare unit means 1 of it). */
-export function parseQueryRate(v: string): { rateCount: number; rateWindowMs: number } {
-  const m = /^(\d+)\/(\d*)(ms|s|m|h)$/.exec(v);
-  const usage = `--query-rate must be <n>/<duration> (e.g. 10/1s, 100/500ms, 3600/1h) with n ≥ 1 and a duration of 1 ms to 24 h, got '${v}'`;
-  if (!m) throw new EdgelockError('E_USAGE', usage);
-  const count = Number(m[1]);
-  const window = (m[2] === '' ? 1 : Number(m[2])) * UNIT_MS[m[3]];
-  if (count < 1 || count > U32_MAX || window < 1 || window > MAX_WINDOW_MS) throw new EdgelockError('E_USAGE', usage);
-  return { rateCount: count, rateWindowMs: window };
-}
-
-/** The limits the `package` flags ask for, or undefined when none is given. */
-export function parseQueryLimitFlags(f: QueryLimitFlags): QueryLimits | undefined {
-  if (f.maxQueries === undefined && f.maxQueriesPerBoot === undefined && f.queryRate === undefined) return undefined;
-  const rate = f.queryRate === undefined ? { rateCount: 0, rateWindowMs: 0 } : parseQueryRate(f.queryRate);
-  return {
-    lifetime: f.maxQueries === undefined ? 0 : parseCount(f.maxQueries, '--max-queries'),
-    perBoot: f.maxQueriesPerBoot === undefined ? 0 : parseCount(f.maxQueriesPerBoot, '--max-queries-per-boot'),
-    ...rate,
-  };
-}
-
 function duration(ms: number): string {
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
   if (ms % 60_000 === 0) return `${ms / 60_000} min`;

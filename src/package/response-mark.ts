@@ -60,19 +60,6 @@ export function decodeResponseMark(b: Uint8Array): ResponseMarkParams | string {
   return responseMarkProblem(p) ?? p;
 }
 
-/** `--response-mark <rate>`: a fraction (0.005) or a percentage (0.5%), at most 1 (every answer). */
-export function parseResponseMarkRate(v: string): number {
-  const m = /^(\d+(?:\.\d+)?|\.\d+)(%?)$/.exec(v.trim());
-  const value = m ? Number(m[1]) / (m[2] ? 100 : 1) : NaN;
-  const ppm = Math.round(value * RATE_ONE);
-  if (!m || !(value > 0) || value > 1 || ppm < 1)
-    throw new EdgelockError(
-      'E_USAGE',
-      `--response-mark must be a rate in (0, 1] as a fraction or a percentage (e.g. 0.005 or 0.5%), at least 1 per million, got '${v}'`,
-    );
-  return ppm;
-}
-
 /** "on, rate 0.5% (groups 196, levels 2)" — never a key (the record holds none). */
 export function describeResponseMark(p: ResponseMarkParams): string {
   return `on, rate ${(p.ratePpm / 10_000).toString()}% (input coarsened to ${p.groups} runs × ${p.levels} levels)`;

@@ -13,34 +13,34 @@ export const COUNTER_JUMP_LIMIT = 1000;
 /** what `--previous-counter` is when not given */
 export const DEFAULT_PREVIOUS_COUNTER = 0;
 
-function parseU32(v: string, flag: string): number {
-  if (!/^\d+$/.test(v) || Number(v) > COUNTER_RESERVED)
-    throw new EdgelockError('E_USAGE', `${flag} must be an integer 0..${COUNTER_MAX}, got '${v}'`);
-  return Number(v);
-}
-
-export interface CounterFlags {
-  securityCounter?: string;
-  previousCounter?: string;
-  allowCounterJump?: boolean;
-}
-
-export function parseSecurityCounter(f: CounterFlags): number {
-  if (f.securityCounter === undefined) throw new EdgelockError('E_USAGE', 'missing --security-counter <n>');
-  const counter = parseU32(f.securityCounter, '--security-counter');
+/**
+ * A counter a package can carry: an integer 0..COUNTER_MAX. The reserved u32 maximum is E_COUNTER_RESERVED; anything
+ * else outside the range is E_USAGE (the CLI's parser, src/cli/option-parsers.ts, refuses that before it gets here).
+ */
+export function checkSecurityCounter(counter: number): void {
   if (counter === COUNTER_RESERVED) {
     throw new EdgelockError(
       'E_COUNTER_RESERVED',
-      `--security-counter ${COUNTER_RESERVED} is reserved: a board holding it would refuse every later package; the largest counter is ${COUNTER_MAX}`,
+      `security counter ${COUNTER_RESERVED} is reserved: a board holding it would refuse every later package; ` +
+        `the largest counter is ${COUNTER_MAX}`,
     );
   }
-  const previous =
-    f.previousCounter === undefined ? DEFAULT_PREVIOUS_COUNTER : parseU32(f.previousCounter, '--previous-counter');
-  if (counter - previous > COUNTER_JUMP_LIMIT && !f.allowCounterJump) {
+  if (!Number.isInteger(counter) || counter < 0 || counter > COUNTER_MAX)
+    throw new EdgelockError('E_USAGE', `the security counter must be an integer 0..${COUNTER_MAX}, got ${counter}`);
+}
+
+/**
+ * A counter more than COUNTER_JUMP_LIMIT above the previous one (the fleet's current package's; when not known,
+ * DEFAULT_PREVIOUS_COUNTER) is E_COUNTER_JUMP unless the jump is allowed.
+ */
+export function checkCounterJump(counter: number, previous: number | undefined, allowJump: boolean): void {
+  const from = previous ?? DEFAULT_PREVIOUS_COUNTER;
+  if (counter - from > COUNTER_JUMP_LIMIT && !allowJump) {
     throw new EdgelockError(
       'E_COUNTER_JUMP',
-      `--security-counter ${counter} is ${counter - previous} above ${f.previousCounter === undefined ? 'zero' : `the previous counter ${previous}`} (more than ${COUNTER_JUMP_LIMIT}); boards never lower their counter again`,
+      `security counter ${counter} is ${counter - from} above ` +
+        `${previous === undefined ? 'zero' : `the previous counter ${previous}`} (more than ${COUNTER_JUMP_LIMIT}); ` +
+        'boards never lower their counter again',
     );
   }
-  return counter;
 }

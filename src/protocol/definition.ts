@@ -116,7 +116,9 @@ export const STATUSES: readonly StatusDef[] = [
     value: 0x15,
     ok: false,
     error: 'E_DEVICE_DEV_ONLY',
-    doc: 'a development-only command (MODEL_LOAD_*) sent to a production firmware, which has no development upload; models arrive in authenticated packages (FLASH_*)',
+    doc:
+      'a development-only command (MODEL_LOAD_*) sent to a production firmware, which has no development ' +
+      'upload; models arrive in authenticated packages (FLASH_*)',
   },
   {
     name: 'ERR_KEY_CONFLICT',
@@ -181,21 +183,27 @@ export const STATUSES: readonly StatusDef[] = [
     value: 0x38,
     ok: false,
     error: 'E_LOCK_KEY_MISMATCH',
-    doc: "the slot holds a locked model and the key the device derives for it (device key, or the wrapped model key set for the slot) is absent or does not have the descriptor's key id; the model does not run",
+    doc:
+      'the slot holds a locked model and the key the device derives for it (device key, or the wrapped model ' +
+      "key set for the slot) is absent or does not have the descriptor's key id; the model does not run",
   },
   {
     name: 'ERR_LOCK_DESCRIPTOR',
     value: 0x39,
     ok: false,
     error: 'E_LOCK_DESCRIPTOR',
-    doc: "the model's edgelock.lock descriptor is malformed, of an unknown version/scheme/cipher/binding, or names tensors the model does not have; the load is refused",
+    doc:
+      "the model's edgelock.lock descriptor is malformed, of an unknown version/scheme/cipher/binding, or " +
+      'names tensors the model does not have; the load is refused',
   },
   {
     name: 'ERR_LOCK_SOURCE',
     value: 0x3b,
     ok: false,
     error: 'E_LOCK_NOT_PACKAGED',
-    doc: 'the slot holds a locked model that did not arrive in a package whose tag this device verified (a development upload): the device derives no lock key for it and the model does not run',
+    doc:
+      'the slot holds a locked model that did not arrive in a package whose tag this device verified (a ' +
+      'development upload): the device derives no lock key for it and the model does not run',
   },
   {
     name: 'ERR_LOCK_RAM',
@@ -209,14 +217,18 @@ export const STATUSES: readonly StatusDef[] = [
     value: 0x3c,
     ok: false,
     error: 'E_DEVICE_QUERY_BUDGET',
-    doc: "the active package's query budget is spent (its lifetime budget under the board's security counter, or its per-boot budget until a reset): the inference is not run; a QUERY_LIMIT record follows",
+    doc:
+      "the active package's query budget is spent (its lifetime budget under the board's security counter, " +
+      'or its per-boot budget until a reset): the inference is not run; a QUERY_LIMIT record follows',
   },
   {
     name: 'ERR_QUERY_RATE',
     value: 0x3d,
     ok: false,
     error: 'E_DEVICE_QUERY_RATE',
-    doc: "the active package's query rate is exceeded in the current window: the inference is not run; a QUERY_LIMIT record (with the wait until the window ends) follows",
+    doc:
+      "the active package's query rate is exceeded in the current window: the inference is not run; a " +
+      'QUERY_LIMIT record (with the wait until the window ends) follows',
   },
   {
     name: 'ERR_PKG_INVALID',
@@ -265,14 +277,20 @@ export const STATUSES: readonly StatusDef[] = [
     value: 0x60,
     ok: false,
     error: 'E_WATERMARK_PARAMS',
-    doc: "WATERMARK_BEGIN parameters the slot's model or the firmware cannot use: sample size other than the model input's element count, more positions than values or than EL_WM_MAX_SAMPLE, delta/range not finite or empty, channels not dividing the sample, a table for another encoding, or a model that is not a one-input int8/float32 classifier",
+    doc:
+      "WATERMARK_BEGIN parameters the slot's model or the firmware cannot use: sample size other than the " +
+      "model input's element count, more positions than values or than EL_WM_MAX_SAMPLE, delta/range not " +
+      'finite or empty, channels not dividing the sample, a table for another encoding, or a model that is ' +
+      'not a one-input int8/float32 classifier',
   },
   {
     name: 'ERR_WATERMARK_SEQUENCE',
     value: 0x61,
     ok: false,
     error: 'E_WATERMARK_DEVICE_SEQUENCE',
-    doc: 'WATERMARK_BASES without an open check (no WATERMARK_BEGIN, after WATERMARK_END or a reset), at an unexpected offset, or with a partial value (the answer carries the next expected offset)',
+    doc:
+      'WATERMARK_BASES without an open check (no WATERMARK_BEGIN, after WATERMARK_END or a reset), at an ' +
+      'unexpected offset, or with a partial value (the answer carries the next expected offset)',
   },
   {
     name: 'ERR_STORAGE',
@@ -286,7 +304,9 @@ export const STATUSES: readonly StatusDef[] = [
     value: 0x70,
     ok: false,
     error: 'E_DEVICE_SECURE_FAULT',
-    doc: 'PROBE_READ (test builds of a TrustZone board) touched memory the non-secure image may not: the secure image caught the fault; a FAULT_RECORD follows, no data',
+    doc:
+      'PROBE_READ (test builds of a TrustZone board) touched memory the non-secure image may not: the secure ' +
+      'image caught the fault; a FAULT_RECORD follows, no data',
   },
   { name: 'ERR_INTERNAL', value: 0x7f, ok: false, error: 'E_DEVICE_INTERNAL', doc: 'an internal firmware error' },
 ];
@@ -340,7 +360,10 @@ export const COMMANDS: readonly CommandDef[] = [
       {
         name: 'slots',
         type: 'rest',
-        doc: 'model_slots x MODEL_SLOT_INFO, then one PACKAGE_STATE record (absent from firmware older than packages), then one FIRMWARE_STATE record (absent from firmware older than build flavours), then one QUERY_STATE record (absent from firmware older than its INFO report of query limits)',
+        doc:
+          'model_slots x MODEL_SLOT_INFO, then one PACKAGE_STATE record (absent from firmware older than ' +
+          'packages), then one FIRMWARE_STATE record (absent from firmware older than build flavours), then ' +
+          'one QUERY_STATE record (absent from firmware older than its INFO report of query limits)',
       },
     ],
   },
@@ -412,7 +435,12 @@ export const COMMANDS: readonly CommandDef[] = [
     name: 'RUN',
     id: 0x30,
     timeoutMs: 20000,
-    doc: "Runs the prepared model of a slot once. `input` is every model input's bytes, in input order: int8, or little-endian float32 for a float input (`--io float`). Answers the cycles of the invoke (board cycle counter; QEMU: SysTick under -icount shift=0) and `output_count` outputs, each a TENSOR_DESC record followed by its `bytes` bytes (int8, or little-endian float32). A wrong input length answers ERR_BAD_LENGTH; outputs larger than a frame ERR_BAD_ARGUMENT.",
+    doc:
+      "Runs the prepared model of a slot once. `input` is every model input's bytes, in input order: int8, " +
+      'or little-endian float32 for a float input (`--io float`). Answers the cycles of the invoke (board ' +
+      'cycle counter; QEMU: SysTick under -icount shift=0) and `output_count` outputs, each a TENSOR_DESC ' +
+      'record followed by its `bytes` bytes (int8, or little-endian float32). A wrong input length answers ' +
+      'ERR_BAD_LENGTH; outputs larger than a frame ERR_BAD_ARGUMENT.',
     request: [
       { name: 'slot', type: 'u8' },
       { name: 'input', type: 'rest' },
@@ -440,7 +468,12 @@ export const COMMANDS: readonly CommandDef[] = [
     name: 'FLASH_BEGIN',
     id: 0x40,
     timeoutMs: 10000,
-    doc: 'Starts the upload of an authenticated package (docs/package.md) of `size` bytes with SHA-256 `sha256` into the inactive slot (slot 0 when none is active): marks the slot LOADING with that hash (persisted, so FLASH_STATUS finds it after a reset) and erases it. Answers the slot. OK_UNCHANGED (nothing erased) when the active slot already holds this package. ERR_KEY_EMPTY on an unprovisioned board (it could not verify a package).',
+    doc:
+      'Starts the upload of an authenticated package (docs/package.md) of `size` bytes with SHA-256 `sha256` ' +
+      'into the inactive slot (slot 0 when none is active): marks the slot LOADING with that hash ' +
+      '(persisted, so FLASH_STATUS finds it after a reset) and erases it. Answers the slot. OK_UNCHANGED ' +
+      '(nothing erased) when the active slot already holds this package. ERR_KEY_EMPTY on an unprovisioned ' +
+      'board (it could not verify a package).',
     request: [
       { name: 'size', type: 'u32' },
       { name: 'sha256', type: 'bytes', size: LIMITS.sha256Size },
@@ -451,7 +484,9 @@ export const COMMANDS: readonly CommandDef[] = [
     name: 'FLASH_CHUNK',
     id: 0x41,
     timeoutMs: 5000,
-    doc: 'Programs `data` at `offset` of the package being uploaded (must equal the next expected offset). Answers the next expected offset, also on ERR_FLASH_SEQUENCE.',
+    doc:
+      'Programs `data` at `offset` of the package being uploaded (must equal the next expected offset). ' +
+      'Answers the next expected offset, also on ERR_FLASH_SEQUENCE.',
     request: [
       { name: 'offset', type: 'u32' },
       { name: 'data', type: 'rest' },
@@ -462,7 +497,11 @@ export const COMMANDS: readonly CommandDef[] = [
     name: 'FLASH_END',
     id: 0x42,
     timeoutMs: 20000,
-    doc: "Checks the uploaded package: SHA-256 as announced, header and records, device uid, tag (HMAC-SHA256 under the package key derived in the key store), security counter >= the board's; prepares its model in place; then makes its slot the active one and stores its counter in one power-safe record. Any failure discards the upload and leaves the previous active model running.",
+    doc:
+      'Checks the uploaded package: SHA-256 as announced, header and records, device uid, tag (HMAC-SHA256 ' +
+      "under the package key derived in the key store), security counter >= the board's; prepares its " +
+      'model in place; then makes its slot the active one and stores its counter in one power-safe record. ' +
+      'Any failure discards the upload and leaves the previous active model running.',
     request: [],
     response: [
       { name: 'slot', type: 'u8' },
@@ -473,7 +512,11 @@ export const COMMANDS: readonly CommandDef[] = [
     name: 'FLASH_STATUS',
     id: 0x43,
     timeoutMs: 10000,
-    doc: 'The upload in progress, if any (also after a reset: the LOADING slot is persisted). `next_offset` is where the host continues: the RAM position, or after a reset one past the last programmed (non-0xFF) byte; `prefix_sha256` is the SHA-256 of the stored bytes before it, so the host resumes only when they equal its own.',
+    doc:
+      'The upload in progress, if any (also after a reset: the LOADING slot is persisted). `next_offset` is ' +
+      'where the host continues: the RAM position, or after a reset one past the last programmed ' +
+      '(non-0xFF) byte; `prefix_sha256` is the SHA-256 of the stored bytes before it, so the host resumes ' +
+      'only when they equal its own.',
     request: [],
     response: [
       { name: 'loading', type: 'u8', doc: '1 when an upload is in progress' },
@@ -493,7 +536,12 @@ export const COMMANDS: readonly CommandDef[] = [
     name: 'ATTEST',
     id: 0x50,
     timeoutMs: 5000,
-    doc: "Challenge-response attestation: answers mac = HMAC-SHA256(device key, nonce || uid || active package SHA-256 || firmware_flags || dev_models) computed in the key store, with the uid, the active slot (0xFF: none, then the hash is 32 zero bytes), the package hash, the board's security counter, the firmware's build flags (FIRMWARE_FLAG_*), the number of slots holding a ready development upload, and the active package's version (ASCII). ERR_KEY_EMPTY on an unprovisioned board.",
+    doc:
+      'Challenge-response attestation: answers mac = HMAC-SHA256(device key, nonce || uid || active package ' +
+      'SHA-256 || firmware_flags || dev_models) computed in the key store, with the uid, the active slot ' +
+      "(0xFF: none, then the hash is 32 zero bytes), the package hash, the board's security counter, the " +
+      "firmware's build flags (FIRMWARE_FLAG_*), the number of slots holding a ready development upload, " +
+      "and the active package's version (ASCII). ERR_KEY_EMPTY on an unprovisioned board.",
     request: [{ name: 'nonce', type: 'bytes', size: 32 }],
     response: [
       { name: 'mac', type: 'bytes', size: 32 },
@@ -514,7 +562,11 @@ export const COMMANDS: readonly CommandDef[] = [
     name: 'WATERMARK_BEGIN',
     id: 0x51,
     timeoutMs: 10000,
-    doc: 'Opens a watermark check of a slot\'s model (docs/watermark.md, "On the board"). The device derives the stamp (streams `positions` and `signs` of the DRBG seeded by `signature`) into RAM, wipes the signature, and keeps the stamp until WATERMARK_END, the next WATERMARK_BEGIN or a reset. Samples then arrive with WATERMARK_BASES. A new BEGIN replaces an open check.',
+    doc:
+      'Opens a watermark check of a slot\'s model (docs/watermark.md, "On the board"). The device derives ' +
+      'the stamp (streams `positions` and `signs` of the DRBG seeded by `signature`) into RAM, wipes the ' +
+      'signature, and keeps the stamp until WATERMARK_END, the next WATERMARK_BEGIN or a reset. Samples ' +
+      'then arrive with WATERMARK_BASES. A new BEGIN replaces an open check.',
     request: [
       { name: 'slot', type: 'u8' },
       {
@@ -525,7 +577,9 @@ export const COMMANDS: readonly CommandDef[] = [
       {
         name: 'channels',
         type: 'u16',
-        doc: "1: samples are in the model input's own order; C > 1: samples are [C, H, W] (ONNX order, the order `positions` index) and the model input is [.., H, W, C]: values are moved channels-last",
+        doc:
+          "1: samples are in the model input's own order; C > 1: samples are [C, H, W] (ONNX order, the " +
+          'order `positions` index) and the model input is [.., H, W, C]: values are moved channels-last',
       },
       { name: 'sample_size', type: 'u32', doc: "values per sample; must equal the model input's element count" },
       { name: 'positions', type: 'u32', doc: 'number of stamped positions P' },
@@ -546,7 +600,13 @@ export const COMMANDS: readonly CommandDef[] = [
     name: 'WATERMARK_BASES',
     id: 0x52,
     timeoutMs: 60000,
-    doc: "The next base samples of the open check, as a stream of values (encoding of WATERMARK_BEGIN) starting at value index `offset` (counted over all samples; must equal the next expected index). Every value is stamped where the stamp says (float32 x + sign * delta, clamped to [lo, hi]), quantised with the model input's scale and zero point (round half away from zero, saturated) unless the input is float32, and written into the input tensor; each completed sample is run and its arg-max label answered. A sample may span frames.",
+    doc:
+      'The next base samples of the open check, as a stream of values (encoding of WATERMARK_BEGIN) starting ' +
+      'at value index `offset` (counted over all samples; must equal the next expected index). Every value ' +
+      'is stamped where the stamp says (float32 x + sign * delta, clamped to [lo, hi]), quantised with the ' +
+      "model input's scale and zero point (round half away from zero, saturated) unless the input is " +
+      'float32, and written into the input tensor; each completed sample is run and its arg-max label ' +
+      'answered. A sample may span frames.',
     request: [
       { name: 'offset', type: 'u32' },
       { name: 'values', type: 'rest' },
@@ -575,7 +635,12 @@ export const COMMANDS: readonly CommandDef[] = [
     id: 0x60,
     timeoutMs: 5000,
     development: true,
-    doc: 'Test builds of a TrustZone board\'s non-secure image only (flavour `tz-probe`; docs/porting.md, "TrustZone-M"): reads `length` bytes at `address` from the non-secure state, as a compromised non-secure firmware would. Answers the bytes, or ERR_SECURE_FAULT with a FAULT_RECORD when the secure image caught the access (no byte of it is answered). Production firmware answers ERR_UNKNOWN_COMMAND.',
+    doc:
+      "Test builds of a TrustZone board's non-secure image only (flavour `tz-probe`; docs/porting.md, " +
+      '"TrustZone-M"): reads `length` bytes at `address` from the non-secure state, as a compromised ' +
+      'non-secure firmware would. Answers the bytes, or ERR_SECURE_FAULT with a FAULT_RECORD when the ' +
+      'secure image caught the access (no byte of it is answered). Production firmware answers ' +
+      'ERR_UNKNOWN_COMMAND.',
     request: [
       { name: 'address', type: 'u32' },
       { name: 'length', type: 'u16', doc: '1..256' },
@@ -587,7 +652,11 @@ export const COMMANDS: readonly CommandDef[] = [
     id: 0x61,
     timeoutMs: 2000,
     development: true,
-    doc: "Test builds of a TrustZone board's non-secure image only (flavour `tz-probe`): the non-secure SysTick counts (core clock, 24 bits) the last command forwarded to the secure image took, from the non-secure call to its return: the secure call's whole cost, to compare with the cycles the secure side reports for its own work (RUN).",
+    doc:
+      "Test builds of a TrustZone board's non-secure image only (flavour `tz-probe`): the non-secure SysTick " +
+      'counts (core clock, 24 bits) the last command forwarded to the secure image took, from the ' +
+      "non-secure call to its return: the secure call's whole cost, to compare with the cycles the secure " +
+      'side reports for its own work (RUN).',
     request: [],
     response: [
       { name: 'cycles', type: 'u32' },
@@ -615,7 +684,9 @@ export const RECORDS: Readonly<Record<string, Field[]>> = {
     {
       name: 'flags',
       type: 'u8',
-      doc: 'bit 0: the active package carries query limits (the limit fields are 0 otherwise); bit 1: it carries a response mark (the board marks a keyed fraction of its answers)',
+      doc:
+        'bit 0: the active package carries query limits (the limit fields are 0 otherwise); bit 1: it carries a response mark (the board marks a ' +
+        'keyed fraction of its answers)',
     },
     { name: 'lifetime', type: 'u32', doc: "the active package's lifetime budget (0: none)" },
     { name: 'per_boot', type: 'u32', doc: 'its per-boot budget (0: none)' },

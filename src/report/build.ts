@@ -103,12 +103,15 @@ function protectionsOf(f: ArtefactFacts, d: ReportData): ProtectionEntry[] {
   const lockEvidence: string[] = [];
   if (e.accuracy?.withKey !== undefined && f.lock)
     lockEvidence.push(
-      `with the key ${pct(e.accuracy.withKey)}, without it ${e.accuracy.withoutKey !== undefined ? pct(e.accuracy.withoutKey) : 'not measured'} (${e.accuracy.samples} samples)`,
+      `with the key ${pct(e.accuracy.withKey)}, without ` +
+        `it ${e.accuracy.withoutKey !== undefined ? pct(e.accuracy.withoutKey) : 'not measured'} ` +
+        `(${e.accuracy.samples} samples)`,
     );
   if (e.lockAttacks) {
     const scratch = e.lockAttacks.rows.find((r) => r.attack === 'from-scratch');
     lockEvidence.push(
-      `best attack − from scratch: ${(100 * e.lockAttacks.bestMarginOverScratch).toFixed(2)} points (${e.lockAttacks.trainSamples} attacker samples; from scratch ${scratch ? pct(scratch.accuracy) : '?'})`,
+      `best attack − from scratch: ${(100 * e.lockAttacks.bestMarginOverScratch).toFixed(2)} points ` +
+        `(${e.lockAttacks.trainSamples} attacker samples; from scratch ${scratch ? pct(scratch.accuracy) : '?'})`,
     );
   }
   out.lock = entry(
@@ -134,7 +137,8 @@ function protectionsOf(f: ArtefactFacts, d: ReportData): ProtectionEntry[] {
   const w = e.watermark;
   if (w?.artefact)
     wmEvidence.push(
-      `this artefact: ${w.artefact.matches}/${w.artefact.triggers} triggers, p = ${pText(w.artefact.pValue)} → ${w.artefact.verdict ? 'owner proven' : 'not proven'}`,
+      `this artefact: ${w.artefact.matches}/${w.artefact.triggers} triggers, p = ${pText(w.artefact.pValue)} ` +
+        `→ ${w.artefact.verdict ? 'owner proven' : 'not proven'}`,
     );
   if (w?.source)
     wmEvidence.push(`float source: ${w.source.matches}/${w.source.triggers} triggers, p = ${pText(w.source.pValue)}`);
@@ -183,7 +187,8 @@ function protectionsOf(f: ArtefactFacts, d: ReportData): ProtectionEntry[] {
       .filter((b) => b.genuineDevice !== undefined)
       .map(
         (b) =>
-          `board ${b.uid}: device ${b.genuineDevice ? 'genuine' : 'NOT genuine'}${b.runsArtefact !== undefined ? `, ${b.runsArtefact ? 'runs this package' : 'does NOT run this package'}` : ''}`,
+          `board ${b.uid}: device ${b.genuineDevice ? 'genuine' : 'NOT genuine'}` +
+          (b.runsArtefact === undefined ? '' : b.runsArtefact ? ', runs this package' : ', does NOT run this package'),
       ),
   );
   const fe = e.fingerprint;
@@ -199,7 +204,8 @@ function protectionsOf(f: ArtefactFacts, d: ReportData): ProtectionEntry[] {
       : [],
     fe?.artefact
       ? [
-          `on this artefact: ${fe.artefact.matches}/${fe.count} fingerprint labels, p = ${pText(fe.artefact.pValue)} (${fe.artefact.detected ? 'identified' : 'NOT identified'})`,
+          `on this artefact: ${fe.artefact.matches}/${fe.count} fingerprint labels, p ` +
+            `= ${pText(fe.artefact.pValue)} (${fe.artefact.detected ? 'identified' : 'NOT identified'})`,
         ]
       : [],
     fe ? `${fe.count} crafted inputs; no change to the model` : undefined,

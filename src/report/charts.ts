@@ -42,7 +42,9 @@ function accuracyChart(d: ReportData): ChartSpec | null {
   return {
     id: 'accuracy',
     title: 'Accuracy',
-    caption: `Top-1 accuracy on ${a.samples} labelled samples: the float source, the shipped model as a key holder runs it, and as a thief without the key runs it.`,
+    caption:
+      `Top-1 accuracy on ${a.samples} labelled samples: the float source, the shipped model as a key ` +
+      `holder runs it, and as a thief without the key runs it.`,
     points: rows.length,
     spec: {
       $schema: SCHEMA,
@@ -99,7 +101,10 @@ function watermarkCharts(d: ReportData): ChartSpec[] {
     {
       id: 'watermark-removal',
       title: 'Watermark evidence under removal and extraction',
-      caption: `Owner-watermark evidence (−log10 p-value of the trigger matches against the null rate ${w.nullRate.toPrecision(3)}) after each attack; the dashed line is the decision threshold α = ${w.alpha}. Above it, ownership is proven.`,
+      caption:
+        `Owner-watermark evidence (−log10 p-value of the trigger matches against the null ` +
+        `rate ${w.nullRate.toPrecision(3)}) after each attack; the dashed line is the decision threshold α ` +
+        `= ${w.alpha}. Above it, ownership is proven.`,
       points: rows.length,
       spec: facet('evidence', '−log10 p-value', [
         { mark: { type: 'rule', strokeDash: [4, 4], color: 'firebrick' }, encoding: { y: { datum: threshold } } },
@@ -127,7 +132,10 @@ function lockAttackChart(d: ReportData): ChartSpec | null {
   return {
     id: 'lock-attacks',
     title: 'Attacks on the lock',
-    caption: `Accuracy each attack gets from the locked model without the key, with ${r.trainSamples} labelled samples (${r.fraction * 100}% of the training data), against training the same architecture from scratch on the same data.`,
+    caption:
+      `Accuracy each attack gets from the locked model without the key, with ${r.trainSamples} labelled ` +
+      `samples (${r.fraction * 100}% of the training data), against training the same architecture from ` +
+      `scratch on the same data.`,
     points: rows.length,
     spec: {
       $schema: SCHEMA,

@@ -31,6 +31,13 @@ figure{margin:1.2em 0}figcaption{font-size:.9em;color:#555;max-width:900px}
 code{background:#f4f4f4;padding:0 .2em}.muted{color:#666;font-size:.9em}
 `;
 
+/** One table row of cells that are already markup (escaped where they come from outside). */
+function tr(tag: 'th' | 'td', cells: (string | number)[]): string {
+  return `<tr>${cells.map((c) => `<${tag}>${c}</${tag}>`).join('')}</tr>`;
+}
+
+const yesNo = (v: boolean | undefined): string => (v === undefined ? '-' : v ? 'yes' : 'NO');
+
 function kv(rows: [string, string][]): string {
   return `<table>${rows.map(([k, v]) => `<tr><th>${e(k)}</th><td>${e(v)}</td></tr>`).join('')}</table>`;
 }
@@ -54,7 +61,10 @@ ${p.details.length ? `<h4>On this artefact</h4>${kv(p.details)}` : ''}
 
 async function figure(c: ChartSpec): Promise<string> {
   const svg = await renderSvg(c.spec);
-  return `<figure id="chart-${c.id}" data-chart="${c.id}" data-points="${c.points}"><h3>${e(c.title)}</h3>${svg}<figcaption>${e(c.caption)}</figcaption></figure>`;
+  return (
+    `<figure id="chart-${c.id}" data-chart="${c.id}" ` +
+    `data-points="${c.points}"><h3>${e(c.title)}</h3>${svg}<figcaption>${e(c.caption)}</figcaption></figure>`
+  );
 }
 
 function overview(d: ReportData): string {
@@ -79,43 +89,55 @@ function overview(d: ReportData): string {
 }
 
 function summaryTable(d: ReportData): string {
-  return `<table id="summary"><tr><th>protection</th><th>status</th><th>function</th><th>evidence</th></tr>${d.protections
-    .map(
-      (p) =>
-        `<tr><td><a href="#protection-${p.id}">${e(p.title)}</a></td><td class="${p.applied ? 'applied' : 'absent'}">${p.applied ? 'applied' : 'not applied'}</td><td>${e(PROTECTIONS[p.id].aspects.function)}</td><td>${e(p.evidence[0] ?? '-')}</td></tr>`,
-    )
-    .join('')}</table>`;
+  const rows = d.protections.map(
+    (p) =>
+      `<tr><td><a href="#protection-${p.id}">${e(p.title)}</a></td>` +
+      `<td class="${p.applied ? 'applied' : 'absent'}">${p.applied ? 'applied' : 'not applied'}</td>` +
+      `<td>${e(PROTECTIONS[p.id].aspects.function)}</td><td>${e(p.evidence[0] ?? '-')}</td></tr>`,
+  );
+  return `<table id="summary">${tr('th', ['protection', 'status', 'function', 'evidence'])}${rows.join('')}</table>`;
 }
 
 function attackTable(d: ReportData): string {
   const r = d.evidence.lockAttacks;
   if (!r) return '';
-  return `<table id="lock-attack-table"><tr><th>attack</th><th>accuracy</th><th>samples</th><th>forward passes</th><th>seconds</th></tr>${r.rows
-    .map(
-      (x) =>
-        `<tr><td>${e(x.title)}</td><td>${(100 * x.accuracy).toFixed(2)}%</td><td>${x.samplesUsed}</td><td>${x.forwardPasses}</td><td>${x.seconds.toFixed(1)}</td></tr>`,
-    )
-    .join('')}</table>`;
+  const head = tr('th', ['attack', 'accuracy', 'samples', 'forward passes', 'seconds']);
+  const rows = r.rows.map((x) =>
+    tr('td', [e(x.title), `${(100 * x.accuracy).toFixed(2)}%`, x.samplesUsed, x.forwardPasses, x.seconds.toFixed(1)]),
+  );
+  return `<table id="lock-attack-table">${head}${rows.join('')}</table>`;
 }
 
 function boardTable(d: ReportData): string {
   const b = d.evidence.boards;
   if (!b?.length) return '';
-  return `<table id="board-table"><tr><th>port</th><th>board</th><th>uid</th><th>genuine device</th><th>runs this artefact</th><th>correct</th><th>per inference</th><th>per MAC</th></tr>${b
-    .map(
-      (x) =>
-        `<tr><td>${e(x.port)}</td><td>${e(x.board)}</td><td>${e(x.uid)}</td><td>${x.genuineDevice === undefined ? '-' : x.genuineDevice ? 'yes' : 'NO'}</td><td>${x.runsArtefact === undefined ? '-' : x.runsArtefact ? 'yes' : 'NO'}</td><td>${x.runs ? `${x.correct}/${x.runs}` : '-'}</td><td>${x.counterPerInference === null ? '-' : `${x.counterPerInference} ${x.counterUnit}`}</td><td>${x.counterPerInference !== null && x.macs ? (x.counterPerInference / x.macs).toFixed(2) : '-'}</td></tr>`,
-    )
-    .join('')}${
-    b.some((x) => x.error)
-      ? `<tr><td colspan="8">${e(
-          b
-            .filter((x) => x.error)
-            .map((x) => `${x.port}: ${x.error}`)
-            .join('; '),
-        )}</td></tr>`
-      : ''
-  }</table>`;
+  const head = tr('th', [
+    'port',
+    'board',
+    'uid',
+    'genuine device',
+    'runs this artefact',
+    'correct',
+    'per inference',
+    'per MAC',
+  ]);
+  const rows = b.map((x) =>
+    tr('td', [
+      e(x.port),
+      e(x.board),
+      e(x.uid),
+      yesNo(x.genuineDevice),
+      yesNo(x.runsArtefact),
+      x.runs ? `${x.correct}/${x.runs}` : '-',
+      x.counterPerInference === null ? '-' : `${x.counterPerInference} ${x.counterUnit}`,
+      x.counterPerInference !== null && x.macs ? (x.counterPerInference / x.macs).toFixed(2) : '-',
+    ]),
+  );
+  const errors = b
+    .filter((x) => x.error)
+    .map((x) => `${x.port}: ${x.error}`)
+    .join('; ');
+  return `<table id="board-table">${head}${rows.join('')}${errors ? `<tr><td colspan="8">${e(errors)}</td></tr>` : ''}</table>`;
 }
 
 export async function renderReportHtml(d: ReportData): Promise<string> {
@@ -127,7 +149,8 @@ export async function renderReportHtml(d: ReportData): Promise<string> {
 <html lang="en"><head><meta charset="utf-8"><title>${e(title)}</title><style>${CSS}</style></head>
 <body>
 <h1>${e(title)}</h1>
-<p class="muted">Generated ${e(d.generated)} by edgelock ${e(d.edgelock)}. What protects this artefact, what each protection stops and does not stop, and the evidence measured on this very artefact.</p>
+<p class="muted">Generated ${e(d.generated)} by edgelock ${e(d.edgelock)}. What protects this artefact, what each
+protection stops and does not stop, and the evidence measured on this very artefact.</p>
 <section id="artefact"><h2>Artefact</h2>${overview(d)}</section>
 <section id="summary-section"><h2>Protections at a glance</h2>${summaryTable(d)}</section>
 <section id="protections"><h2>Protections</h2>${d.protections.map(protectionSection).join('\n')}</section>

@@ -115,7 +115,9 @@ export const PROTECTIONS: Readonly<Record<ProtectionId, ProtectionInfo>> = {
     aspects: {
       scenario: 'black-box: queries to a suspect model file or board (arg-max answers only)',
       method:
-        "inputs crafted near real samples whose adversarial label the owner's model and copies distilled from it give and independently trained models do not (Lukas et al., ICLR 2021); binomial test against the match rate of further independent models",
+        "inputs crafted near real samples whose adversarial label the owner's model and copies distilled from " +
+        'it give and independently trained models do not (Lukas et al., ICLR 2021); binomial test against ' +
+        'the match rate of further independent models',
       size: "the model's answers on the fingerprint inputs (the model is not changed)",
       category: 'reactive (proves ownership of a found copy)',
       function: 'ownership verification (black-box) of the owner model and its compiled forms',
@@ -151,7 +153,9 @@ export const PROTECTIONS: Readonly<Record<ProtectionId, ProtectionInfo>> = {
     aspects: {
       scenario: 'white-box: a dumped or extracted model file; black-box: the int8 output scores of a file or a board',
       method:
-        "a keyed ±1-step spread-spectrum code per device in ~10% of the int8 filter weights, added at package time (no training); traced by correlating the weight change (or J^T of the output change) with every provisioned board's code",
+        'a keyed ±1-step spread-spectrum code per device in ~10% of the int8 filter weights, added at package ' +
+        'time (no training); traced by correlating the weight change (or J^T of the output change) with ' +
+        "every provisioned board's code",
       size: "about 10% of the weights of the filters with ≥ 1,024 weights (6,020 of the zoo LeNet's 61,706 parameters)",
       category: 'reactive (names the source of a leak after the fact)',
       function: 'traceability',
@@ -176,7 +180,9 @@ export const QUERY_LIMIT_APPLIED: Pick<ProtectionInfo, 'aspects' | 'stops' | 'do
   aspects: {
     ...PROTECTIONS['query-limit'].aspects,
     method:
-      'the firmware (the secure image on a TrustZone board) counts every inference against the budget and rate in the authenticated package before it runs; the lifetime count is kept in flash under the security counter',
+      'the firmware (the secure image on a TrustZone board) counts every inference against the budget and rate ' +
+      'in the authenticated package before it runs; the lifetime count is kept in flash under the security ' +
+      'counter',
   },
   stops: [
     'distilling a copy from more answers than the budget allows (accuracy versus budget: docs/security.md)',

@@ -86,7 +86,8 @@ export function validateTflite(m: TfliteModelInfo): void {
         const expected = info.options;
         if (op.options.type !== builtinOptionsName(expected)) {
           throw invalid(
-            `${where}: operator ${op.index} (${op.op}) carries ${op.options.type}; ${op.op} takes ${expected === BuiltinOptions.NONE ? 'no options' : builtinOptionsName(expected)}`,
+            `${where}: operator ${op.index} (${op.op}) carries ${op.options.type}; ${op.op} ` +
+              `takes ${expected === BuiltinOptions.NONE ? 'no options' : builtinOptionsName(expected)}`,
             op,
           );
         }

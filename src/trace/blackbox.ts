@@ -19,7 +19,7 @@
  * src/trace/score.ts holds for every innocent board unchanged.
  */
 import { carrierJacobian } from './carrier-jacobian';
-import { CarrierSet } from './carriers';
+import { CarrierSet } from './weight-tensors';
 import { FloatNet } from './float-net';
 import { ScoreQuery } from './victims';
 

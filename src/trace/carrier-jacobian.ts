@@ -8,7 +8,7 @@
  *                  the largest |v|, the size of a code itself), exact for the linear part and free of the
  *                  second-order term.
  */
-import { CarrierSet } from './carriers';
+import { CarrierSet } from './weight-tensors';
 import { FloatNet, toNetLayout } from './float-net';
 
 export interface CarrierJacobian {

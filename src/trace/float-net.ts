@@ -9,7 +9,7 @@ import { Param } from '../train/layer';
 import { LayerSpec, buildNetwork } from '../train/layers';
 import { Sequential } from '../train/network';
 import { TfliteModelInfo, TfliteTensorInfo, readTflite } from '../tflite/reader';
-import { weightTensors } from './carriers';
+import { weightTensors } from './weight-tensors';
 
 export interface FloatBinding {
   /** index into weightTensors(info) */

@@ -15,7 +15,7 @@ import { EdgelockError } from '../errors';
 import { toModelLayout } from '../tflite/affine';
 import { recordedInputLayouts } from '../tflite/provenance';
 import { readTflite } from '../tflite/reader';
-import { CarrierSet } from './carriers';
+import { CarrierSet } from './weight-tensors';
 import { floatNetFromTflite, toNetLayout } from './float-net';
 import { QuietParams } from './params';
 

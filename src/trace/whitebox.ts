@@ -6,7 +6,7 @@
  */
 import { EdgelockError } from '../errors';
 import { readTflite } from '../tflite/reader';
-import { CarrierSet, weightTensors } from './carriers';
+import { CarrierSet, weightTensors } from './weight-tensors';
 
 /** Evidence values are clipped to ±CLIP steps, so a few weights moved far by fine-tuning cannot dominate. */
 export const CLIP_STEPS = 3;
@@ -20,7 +20,9 @@ export function whiteBoxEvidence(leaked: Uint8Array, base: Uint8Array, set: Carr
   if (!lines)
     throw new EdgelockError(
       'E_TRACE_MODEL',
-      `the leaked model's filters (${lt.map((t) => t.count).join(', ')} weights) do not line up with the base model's (${bt.map((t) => t.count).join(', ')}); white-box tracing needs the same architecture (use --probes for black-box tracing)`,
+      `the leaked model's filters (${lt.map((t) => t.count).join(', ')} weights) do not line up with the base ` +
+        `model's (${bt.map((t) => t.count).join(', ')}); white-box tracing needs the same architecture (use ` +
+        `--probes for black-box tracing)`,
     );
   const readers = lt.map((t) => {
     const dtype = sg.tensors[t.tensor].dtype;

@@ -6,20 +6,10 @@
  * output element is loaded and stored once per four products. Every output element is computed
  * with the same sequence of operations whatever the blocking, so results do not depend on it.
  */
+import type { Gemm } from './gemm-signature';
 
 /** C[m×n] = (accumulate ? C : 0) + A[m×k] · B[k×n] */
-export function gemmNN(
-  m: number,
-  n: number,
-  k: number,
-  A: Float32Array,
-  aOff: number,
-  B: Float32Array,
-  bOff: number,
-  C: Float32Array,
-  cOff: number,
-  accumulate: boolean,
-): void {
+export const gemmNN: Gemm = (m, n, k, A, aOff, B, bOff, C, cOff, accumulate) => {
   let i = 0;
   for (; i + 1 < m; i += 2) {
     const c0 = cOff + i * n;
@@ -62,7 +52,7 @@ export function gemmNN(
     }
   }
   if (i < m) gemmNNRow(n, k, A, aOff + i * k, B, bOff, C, cOff + i * n, accumulate);
-}
+};
 
 function gemmNNRow(
   n: number,
@@ -96,18 +86,7 @@ function gemmNNRow(
 }
 
 /** C[m×n] = (accumulate ? C : 0) + A[m×k] · B[n×k]ᵀ  (dot products of rows) */
-export function gemmNT(
-  m: number,
-  n: number,
-  k: number,
-  A: Float32Array,
-  aOff: number,
-  B: Float32Array,
-  bOff: number,
-  C: Float32Array,
-  cOff: number,
-  accumulate: boolean,
-): void {
+export const gemmNT: Gemm = (m, n, k, A, aOff, B, bOff, C, cOff, accumulate) => {
   let i = 0;
   for (; i + 1 < m; i += 2) {
     const r0 = aOff + i * k;
@@ -178,7 +157,7 @@ export function gemmNT(
     }
   }
   if (i < m) gemmNTRow(n, k, A, aOff + i * k, B, bOff, C, cOff + i * n, accumulate);
-}
+};
 
 function gemmNTRow(
   n: number,
@@ -229,18 +208,7 @@ function gemmNTRow(
 }
 
 /** C[m×n] = (accumulate ? C : 0) + A[k×m]ᵀ · B[k×n] */
-export function gemmTN(
-  m: number,
-  n: number,
-  k: number,
-  A: Float32Array,
-  aOff: number,
-  B: Float32Array,
-  bOff: number,
-  C: Float32Array,
-  cOff: number,
-  accumulate: boolean,
-): void {
+export const gemmTN: Gemm = (m, n, k, A, aOff, B, bOff, C, cOff, accumulate) => {
   let i = 0;
   for (; i + 1 < m; i += 2) {
     const c0 = cOff + i * n;
@@ -305,4 +273,4 @@ export function gemmTN(
       for (let j = 0; j < n; j++) C[ci + j] += a * B[b0 + j];
     }
   }
-}
+};

@@ -16,6 +16,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import type { Gemm } from './gemm-signature';
 
 /**
  * The assembled kernels (src/train/gemm-wasm.wat → gemm-wasm.wasm by scripts/gen-wasm.ts). The
@@ -143,19 +144,7 @@ function getRows(
   for (let r = 0; r < rows; r++) dst.set(h.subarray(at + r * stride, at + r * stride + cols), off + r * cols);
 }
 
-function nnLike(
-  transA: boolean,
-  m: number,
-  n: number,
-  k: number,
-  A: Float32Array,
-  aOff: number,
-  B: Float32Array,
-  bOff: number,
-  C: Float32Array,
-  cOff: number,
-  accumulate: boolean,
-): void {
+function nnLike(transA: boolean, ...[m, n, k, A, aOff, B, bOff, C, cOff, accumulate]: Parameters<Gemm>): void {
   const kern = load()!;
   const ns = up(n, 4);
   const aAt = 0;
@@ -171,50 +160,17 @@ function nnLike(
 }
 
 /** C[m×n] = (accumulate ? C : 0) + A[m×k] · B[k×n] */
-export function gemmNN(
-  m: number,
-  n: number,
-  k: number,
-  A: Float32Array,
-  aOff: number,
-  B: Float32Array,
-  bOff: number,
-  C: Float32Array,
-  cOff: number,
-  accumulate: boolean,
-): void {
+export const gemmNN: Gemm = (m, n, k, A, aOff, B, bOff, C, cOff, accumulate) => {
   nnLike(false, m, n, k, A, aOff, B, bOff, C, cOff, accumulate);
-}
+};
 
 /** C[m×n] = (accumulate ? C : 0) + A[k×m]ᵀ · B[k×n] */
-export function gemmTN(
-  m: number,
-  n: number,
-  k: number,
-  A: Float32Array,
-  aOff: number,
-  B: Float32Array,
-  bOff: number,
-  C: Float32Array,
-  cOff: number,
-  accumulate: boolean,
-): void {
+export const gemmTN: Gemm = (m, n, k, A, aOff, B, bOff, C, cOff, accumulate) => {
   nnLike(true, m, n, k, A, aOff, B, bOff, C, cOff, accumulate);
-}
+};
 
 /** C[m×n] = (accumulate ? C : 0) + A[m×k] · B[n×k]ᵀ */
-export function gemmNT(
-  m: number,
-  n: number,
-  k: number,
-  A: Float32Array,
-  aOff: number,
-  B: Float32Array,
-  bOff: number,
-  C: Float32Array,
-  cOff: number,
-  accumulate: boolean,
-): void {
+export const gemmNT: Gemm = (m, n, k, A, aOff, B, bOff, C, cOff, accumulate) => {
   const kern = load()!;
   const ks = up(k, 4);
   const n4 = up(n, 4);
@@ -228,4 +184,4 @@ export function gemmNT(
   if (accumulate) putRows(h, cAt, C, cOff, m, n, n4);
   kern.nt(m, n4 / 4, ks / 4, aAt * 4, bAt * 4, cAt * 4, accumulate ? 1 : 0);
   getRows(h, cAt, C, cOff, m, n, n4);
-}
+};

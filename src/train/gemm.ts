@@ -6,24 +6,12 @@
  */
 import * as js from './gemm-js';
 import * as simd from './gemm-wasm';
+import type { Gemm } from './gemm-signature';
 
 /** Products with fewer multiply-adds than this stay in JavaScript (copy overhead dominates). */
 export const SIMD_MIN_MACS = 2048;
 
 const useSimd = process.env.EDGELOCK_TRAIN_KERNELS !== 'js' && simd.wasmSimdAvailable();
-
-export type Gemm = (
-  m: number,
-  n: number,
-  k: number,
-  A: Float32Array,
-  aOff: number,
-  B: Float32Array,
-  bOff: number,
-  C: Float32Array,
-  cOff: number,
-  accumulate: boolean,
-) => void;
 
 function pick(fast: Gemm, plain: Gemm): Gemm {
   if (!useSimd) return plain;

@@ -28,7 +28,9 @@ export async function buildZoo(names: string[] | null, outDir: string, log: (s: 
     : {};
   const index = {
     generator:
-      'npm run models (node dist/zoo/build.js [--only name,...]); kws-dscnn and cifar-resnet8 train with /usr/bin/python3 models/synthetic/train.py (torch); PyTorch exports: /usr/bin/python3 models/pytorch/export.py',
+      'npm run models (node dist/zoo/build.js [--only name,...]); kws-dscnn and cifar-resnet8 train with ' +
+      '/usr/bin/python3 models/synthetic/train.py (torch); PyTorch exports: /usr/bin/python3 ' +
+      'models/pytorch/export.py',
     node: process.version,
     models: previous.models ?? [],
   };

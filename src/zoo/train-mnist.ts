@@ -50,7 +50,8 @@ export async function trainOnMnist(recipe: MnistRecipe, ctx: ZooBuildContext): P
       progressEvery: 200,
       onProgress: (p) =>
         ctx.log(
-          `  epoch ${p.epoch + 1}/${p.epochs} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(4)} acc ${(100 * p.accuracy).toFixed(2)}% ${Math.round(p.samplesPerSec)} samples/s`,
+          `  epoch ${p.epoch + 1}/${p.epochs} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(4)} ` +
+            `acc ${(100 * p.accuracy).toFixed(2)}% ${Math.round(p.samplesPerSec)} samples/s`,
         ),
     },
   );

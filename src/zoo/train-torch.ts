@@ -148,7 +148,10 @@ export async function trainSyntheticEntry(
       name,
       description,
       seed: r.seed,
-      howBuilt: `seeded He-normal initial weights, trained with PyTorch (models/synthetic/train.py runs the IR graph node by node) on ${r.trainCount} samples of the ${task} task (src/zoo/synthetic-task.ts); BatchNormalization statistics averaged over the training set`,
+      howBuilt:
+        `seeded He-normal initial weights, trained with PyTorch (models/synthetic/train.py runs the IR ` +
+        `graph node by node) on ${r.trainCount} samples of the ${task} task (src/zoo/synthetic-task.ts); ` +
+        `BatchNormalization statistics averaged over the training set`,
       accuracy: Math.round(accuracy * 10000) / 10000,
       trainedOn: task,
       training: { ...training, testSamples: r.testCount, testSplit: 'syntheticTask(name, "test", n)' },

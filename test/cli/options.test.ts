@@ -8,6 +8,7 @@ import { DEFAULT_ALPHA } from '../../src/watermark/score';
 import {
   collect,
   collectList,
+  decimalRange,
   fraction,
   intRange,
   integer,
@@ -15,6 +16,7 @@ import {
   openUnit,
   positiveInt,
   positiveNumber,
+  ratePpm,
 } from '../../src/cli/option-parsers';
 import { COMPILE_DEFAULTS } from '../../src/compiler/compile';
 import { DEFAULT_SCHEME } from '../../src/lock/schemes';
@@ -58,6 +60,7 @@ test('compile and lock --help print the defaults their code uses', () => {
 });
 
 const W = ['--owner', 'acme', '--key', 'k.key', '--data', 'mnist-train'];
+const PKG = ['package', 'm.tflite', '-o', 'p.elp', '--key', 'k', '--device-uid', '00', '--version', '1.0.0'];
 test.each([
   [
     ['watermark', 'embed', 'in.onnx', '-o', 'out.onnx', '--key', 'k', '--data', 'mnist-train'],
@@ -79,6 +82,31 @@ test.each([
   [
     ['package', 'm.tflite', '-o', 'p.elp', '--key', 'k', '--version', '1.0.0', '--security-counter', '1'],
     /required option '--device-uid <uid>'/,
+  ],
+  [
+    [...PKG, '--security-counter', '-1'],
+    /'--security-counter <n>' argument '-1' is invalid\. Expected an integer 0\.\.4294967295/,
+  ],
+  [[...PKG, '--security-counter', '4294967296'], /'--security-counter <n>' argument '4294967296' is invalid/],
+  [
+    [...PKG, '--security-counter', '1', '--previous-counter', '4294967295'],
+    /'--previous-counter <n>' argument '4294967295' is invalid\. Expected an integer 0\.\.4294967294/,
+  ],
+  [
+    [...PKG, '--security-counter', '1', '--response-mark', '150%'],
+    /'--response-mark <rate>' argument '150%' is invalid\. Expected a rate in \(0, 1\]/,
+  ],
+  [
+    ['response-mark', 'verify', '--key', 'k', '--base', 'm.tflite', '--rate', '0'],
+    /'--rate <r>' argument '0' is invalid/,
+  ],
+  [
+    ['compile', 'm.onnx', '-o', 'm.tflite', '--float', '--int8'],
+    /option '--float' cannot be used with option '--int8'/,
+  ],
+  [
+    ['trace', '--base', 'b', '--key', 'k', '--model', 'm.tflite', '--port', 'p'],
+    /option '--port <port>' cannot be used with option '--model <leaked.tflite>'/,
   ],
   [['keygen'], /required option '-o, --output <file>'/],
   [['eval', 'm.onnx', '--data', 'mnist-test', '--limit', '-3'], /'--limit <n>' argument '-3' is invalid/],
@@ -154,4 +182,12 @@ test('the shared parsers accept what they promise and refuse the rest', () => {
   expect(positiveNumber('0.5')).toBe(0.5);
   for (const bad of ['0', '-1', 'x', 'Infinity']) expect(() => positiveNumber(bad)).toThrow(/> 0/);
   expect(collect('x:1,2', collect('a'))).toEqual(['a', 'x:1,2']);
+  expect(decimalRange(0, 9)('9')).toBe(9);
+  for (const bad of ['10', '-1', '1e0', '0x1', '1.0', ''])
+    expect(() => decimalRange(0, 9)(bad)).toThrow(/integer 0\.\.9/);
+  expect(ratePpm('0.5%')).toBe(5000);
+  expect(ratePpm('0.005')).toBe(5000);
+  expect(ratePpm('1')).toBe(1_000_000);
+  for (const bad of ['0', '1.5', '101%', '0.0000001', '-0.1', 'x', ''])
+    expect(() => ratePpm(bad)).toThrow(/rate in \(0, 1\]/);
 });

@@ -6,22 +6,11 @@
 import { compileModel } from '../../src/compiler/compile';
 import { TfliteOracle } from '../../src/tflite/oracle';
 import { seededRandom } from '../helpers/ort';
-import { GraphBuilder } from './helpers/graph';
+import { GraphBuilder, conv } from './helpers/graph';
 import { readOnnx } from '../../src/onnx/reader';
 import { runOrt } from '../helpers/ort';
 import { transposeData } from '../../src/compiler/layout';
 
-function conv(
-  b: GraphBuilder,
-  x: string,
-  cin: number,
-  cout: number,
-  attrs: Record<string, number[] | number> = { pads: [1, 1, 1, 1] },
-  k = 3,
-): string {
-  const i = b.model.graph.initializers.size;
-  return b.node('Conv', [x, b.weight(`w${i}`, [cout, cin, k, k]), b.weight(`b${i}`, [cout])], attrs);
-}
 const head = (b: GraphBuilder, x: string) => b.output(b.node('Flatten', [b.node('GlobalAveragePool', [x])]));
 const CASES: [string, (b: GraphBuilder) => void][] = [
   [
@@ -89,36 +78,7 @@ const CASES: [string, (b: GraphBuilder) => void][] = [
 test.each(CASES)('%s int8', async (_n, build) => {
   const b = new GraphBuilder(14, 4);
   build(b);
-  const bytes = b.bytes();
-  const model = readOnnx(bytes);
-  const shape = model.graph.inputs[0].shape as number[];
-  const size = shape.reduce((a, c) => a * c, 1);
-  const rand = seededRandom(1);
-  const n = 64;
-  const data = new Float32Array(n * size).map(() => rand() * 2 - 1);
-  const r = await compileModel(bytes, {
-    precision: 'int8',
-    io: 'float',
-    calibration: { data, count: n, sampleShape: shape },
-  });
-  const oracle = await TfliteOracle.load(r.bytes);
-  let worst = 0;
-  for (let s = 0; s < 8; s++) {
-    const x = data.slice(s * size, (s + 1) * size);
-    const ref = await runOrt(model, { x: { dtype: 'float32', shape, data: x } });
-    const rank4 = shape.length === 4;
-    const got = oracle.run([
-      {
-        data: rank4 ? transposeData(x, shape, [0, 2, 3, 1]) : x,
-        shape: rank4 ? [shape[0], shape[2], shape[3], shape[1]] : shape,
-      },
-    ]);
-    const rv = Object.values(ref)[0].data as Float32Array;
-    const span = Math.max(...rv) - Math.min(...rv) || 1;
-    rv.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - got[0].data[i]) / span)));
-  }
-  oracle.dispose();
-  expect(worst).toBeLessThan(0.05);
+  expect(await int8Worst(b)).toBeLessThan(0.05);
 });
 
 test.each([

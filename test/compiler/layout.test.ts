@@ -1,29 +1,10 @@
 import { compileFloat } from '../../src/compiler/compile-float';
 import { EdgelockError } from '../../src/errors';
 import { compileAndCompare } from './helpers/check';
-import { GraphBuilder } from './helpers/graph';
+import { GraphBuilder, conv } from './helpers/graph';
 
 /** Layout conversion NCHW → NHWC: each case is checked op-by-op and numerically against onnxruntime. */
 const TOL = 1e-5;
-
-function conv(
-  b: GraphBuilder,
-  x: string,
-  cin: number,
-  cout: number,
-  attrs: Record<string, number[] | number> = { pads: [1, 1, 1, 1] },
-  k = 3,
-): string {
-  return b.node(
-    'Conv',
-    [
-      x,
-      b.weight(`w${b.model.graph.initializers.size}`, [cout, cin, k, k]),
-      b.weight(`b${b.model.graph.initializers.size}`, [cout]),
-    ],
-    attrs,
-  );
-}
 
 test('Concat on channels becomes CONCATENATION on the last (C) axis, no TRANSPOSE', async () => {
   const b = new GraphBuilder();

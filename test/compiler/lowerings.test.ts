@@ -1,21 +1,9 @@
 import { compileAndCompare } from './helpers/check';
-import { GraphBuilder } from './helpers/graph';
+import { GraphBuilder, conv } from './helpers/graph';
 import { A } from '../helpers/build';
 
 /** Each lowering against onnxruntime (float32, 8 seeded random inputs per case). */
 const TOL = 1e-5;
-
-function conv(
-  b: GraphBuilder,
-  x: string,
-  cin: number,
-  cout: number,
-  attrs: Record<string, number[] | number> = { pads: [1, 1, 1, 1] },
-  k = 3,
-): string {
-  const i = b.model.graph.initializers.size;
-  return b.node('Conv', [x, b.weight(`w${i}`, [cout, cin, k, k]), b.weight(`b${i}`, [cout])], attrs);
-}
 
 /** Closes a rank-4 NCHW value into a [1, C] output without layout cost. */
 function head(b: GraphBuilder, x: string): void {

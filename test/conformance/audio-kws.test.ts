@@ -17,9 +17,8 @@ import * as zlib from 'zlib';
 import { compileModel, CompileResult } from '../../src/compiler/compile';
 import { TfliteOracle } from '../../src/tflite/oracle';
 import { buildQemuRuntimeHarness, runOnQemu } from '../../src/bench/qemu-runtime';
-import { DeviceClient } from '../../src/device/client';
+import { devBoardClient } from '../helpers/dev-board';
 import { runOrt } from '../helpers/ort';
-import { DEV, removeRunRoot, startTestBoard, stopAllBoards } from '../device/helpers';
 import { activationInputs, extract, graphInputs, operatorCount } from '../runtime/extract';
 import { buildHarness, compare, runC, runOracleMany, RuntimeInput } from '../runtime/harness';
 
@@ -213,21 +212,12 @@ describe('int8 on the firmware runtime', () => {
   }, 600_000);
 
   describe('host-sim firmware (device protocol LOAD, RUN)', () => {
-    let client: DeviceClient | undefined;
-    beforeAll(async () => {
-      const b = await startTestBoard('host-sim', undefined, DEV);
-      client = await DeviceClient.open(b.port);
-    }, 180_000);
-    afterAll(async () => {
-      await client?.close();
-      await stopAllBoards();
-      removeRunRoot();
-    });
+    const client = devBoardClient();
 
     test('the same bytes as the host runtime, the TFLite runtime’s top-1', async () => {
-      await client!.loadModelDev(Buffer.from(q.bytes), 0);
+      await client().loadModelDev(Buffer.from(q.bytes), 0);
       for (const [s, x] of inputs.entries()) {
-        const r = await client!.run(0, x);
+        const r = await client().run(0, x);
         const host = runC(exe, q.bytes, [x]).values![0];
         expect(Array.from(r.outputs[0].int8)).toEqual(Array.from(host));
         expect(argmax(r.outputs[0].int8)).toBe(argmax(expected[s]));

@@ -148,32 +148,40 @@ describe.each(BOARD_NAMES)('board %s, real firmware over its serial port', (boar
 });
 
 describe.each(BOARD_NAMES)('production firmware on %s (the default flavour)', (boardName) => {
-  test('no development upload: MODEL_LOAD_* answer E_DEVICE_DEV_ONLY; INFO says default flavour; a development upload left by a dev firmware is dropped at boot', async () => {
-    const stateDir = freshStateDir(`${boardName}-prod`);
-    const model = fcModelOfSize(1, 4 * 1024);
-    let b = await startTestBoard(boardName, stateDir, DEV);
-    await withDevice(b.port, (c) => c.loadModelDev(model, 0));
-    expect((await withDevice(b.port, (c) => c.info())).modelSlots[0]).toMatchObject({
-      state: 'ready',
-      source: 'development',
-    });
-    await stopBoard(b.pid);
-    b = await startTestBoard(boardName, stateDir); // the same board, now on production firmware
-    const c = await DeviceClient.open(b.port);
-    try {
-      const info = await c.info();
-      expect(info.firmware).toEqual({ flavour: 'default', devUpload: false });
-      expect(info.modelSlots[0]).toMatchObject({ state: 'empty', source: null });
-      await expectCode(c.call('MODEL_LOAD_BEGIN', { slot: 0, size: 16 }), 'E_DEVICE_DEV_ONLY');
-      await expectCode(c.call('MODEL_LOAD_CHUNK', { slot: 0, offset: 0, data: Buffer.alloc(8) }), 'E_DEVICE_DEV_ONLY');
-      await expectCode(c.call('MODEL_LOAD_END', { slot: 0, sha256: Buffer.alloc(32) }), 'E_DEVICE_DEV_ONLY');
-      await expectCode(c.loadModelDev(model, 1), 'E_DEVICE_DEV_ONLY');
-      await expectCode(c.run(0, new Int8Array(4)), 'E_DEVICE_MODEL_EMPTY');
-    } finally {
-      await c.close();
+  test(
+    'no development upload: MODEL_LOAD_* answer E_DEVICE_DEV_ONLY; INFO says default flavour; a development ' +
+      'upload left by a dev firmware is dropped at boot',
+    async () => {
+      const stateDir = freshStateDir(`${boardName}-prod`);
+      const model = fcModelOfSize(1, 4 * 1024);
+      let b = await startTestBoard(boardName, stateDir, DEV);
+      await withDevice(b.port, (c) => c.loadModelDev(model, 0));
+      expect((await withDevice(b.port, (c) => c.info())).modelSlots[0]).toMatchObject({
+        state: 'ready',
+        source: 'development',
+      });
       await stopBoard(b.pid);
-    }
-  }, 120_000);
+      b = await startTestBoard(boardName, stateDir); // the same board, now on production firmware
+      const c = await DeviceClient.open(b.port);
+      try {
+        const info = await c.info();
+        expect(info.firmware).toEqual({ flavour: 'default', devUpload: false });
+        expect(info.modelSlots[0]).toMatchObject({ state: 'empty', source: null });
+        await expectCode(c.call('MODEL_LOAD_BEGIN', { slot: 0, size: 16 }), 'E_DEVICE_DEV_ONLY');
+        await expectCode(
+          c.call('MODEL_LOAD_CHUNK', { slot: 0, offset: 0, data: Buffer.alloc(8) }),
+          'E_DEVICE_DEV_ONLY',
+        );
+        await expectCode(c.call('MODEL_LOAD_END', { slot: 0, sha256: Buffer.alloc(32) }), 'E_DEVICE_DEV_ONLY');
+        await expectCode(c.loadModelDev(model, 1), 'E_DEVICE_DEV_ONLY');
+        await expectCode(c.run(0, new Int8Array(4)), 'E_DEVICE_MODEL_EMPTY');
+      } finally {
+        await c.close();
+        await stopBoard(b.pid);
+      }
+    },
+    120_000,
+  );
 });
 
 describe('board lifecycle errors', () => {

@@ -75,7 +75,8 @@ test('a second process cannot talk to a board another process holds', async () =
     const busy = runCli(['device', 'info', '--port', board.port]);
     expect(busy.status).toBe(1);
     expect(busy.stderr.trim()).toBe(
-      `error E_DEVICE_PORT_BUSY: ${board.port} is in use by another edgelock process (pid ${process.pid}); nothing was sent; hint: wait for the other command or station to finish`,
+      `error E_DEVICE_PORT_BUSY: ${board.port} is in use by another edgelock process (pid ${process.pid}); ` +
+        `nothing was sent; hint: wait for the other command or station to finish`,
     );
     // with the lock file out of the way (another lock directory), serialport's own exclusive lock still refuses
     const flock = runCli(['device', 'info', '--port', board.port], {

@@ -163,24 +163,33 @@ describe.each([
     await other?.close();
   });
 
-  test(`${models[0]}: a development upload never runs (E_LOCK_NOT_PACKAGED); no key -> no package; provisioned, the package runs bit-exact with the plain model`, async () => {
-    const m = built.get(models[0])!;
-    expect(unsealRam(m.locked)).toBeLessThanOrEqual(LOCK_RAM_BYTES);
-    await client.loadModelDev(Buffer.from(m.locked), 0); // the load itself succeeds (the descriptor is well formed)
-    await expectCode(client.run(0, new Int8Array(784)), 'E_LOCK_NOT_PACKAGED');
-    await expectCode(client.modelIo(0), 'E_LOCK_NOT_PACKAGED');
-    await expectCode(flashPackage(client, packageFor(m.locked, material.deviceUid!)), 'E_DEVICE_KEY_EMPTY');
-    await client.keyWrite(deriveDeviceKey(material.master, material.deviceUid!));
-    await expectCode(client.run(0, new Int8Array(784)), 'E_LOCK_NOT_PACKAGED'); // the key is there; still no unseal
-    const cycles = await compareOnBoard(client, m);
-    if (boardName !== 'host-sim') {
-      // deterministic instruction counts: the locked model does the same work per inference as the plain one
-      cycles.locked.forEach((c, k) => expect(c).toBeLessThanOrEqual(cycles.plain[k] * 1.03));
-    }
-    console.log(
-      `${boardName} ${models[0]} seal: unseal RAM ${unsealRam(m.locked)} B; RUN cycles locked ${cycles.locked.join(', ')} | plain ${cycles.plain.join(', ')}${boardName === 'host-sim' ? ' (host ns)' : ` (SysTick ticks = ${boardName === 'qemu-mps2-an505' ? 50 : 40} instructions)`}`,
-    );
-  }, 180_000);
+  test(
+    `${models[0]}: a development upload never runs (E_LOCK_NOT_PACKAGED); no key -> no package; provisioned, ` +
+      `the package runs bit-exact with the plain model`,
+    async () => {
+      const m = built.get(models[0])!;
+      expect(unsealRam(m.locked)).toBeLessThanOrEqual(LOCK_RAM_BYTES);
+      await client.loadModelDev(Buffer.from(m.locked), 0); // the load itself succeeds (the descriptor is well formed)
+      await expectCode(client.run(0, new Int8Array(784)), 'E_LOCK_NOT_PACKAGED');
+      await expectCode(client.modelIo(0), 'E_LOCK_NOT_PACKAGED');
+      await expectCode(flashPackage(client, packageFor(m.locked, material.deviceUid!)), 'E_DEVICE_KEY_EMPTY');
+      await client.keyWrite(deriveDeviceKey(material.master, material.deviceUid!));
+      await expectCode(client.run(0, new Int8Array(784)), 'E_LOCK_NOT_PACKAGED'); // the key is there; still no unseal
+      const cycles = await compareOnBoard(client, m);
+      if (boardName !== 'host-sim') {
+        // deterministic instruction counts: the locked model does the same work per inference as the plain one
+        cycles.locked.forEach((c, k) => expect(c).toBeLessThanOrEqual(cycles.plain[k] * 1.03));
+      }
+      console.log(
+        `${boardName} ${models[0]} seal: unseal RAM ${unsealRam(m.locked)} B; RUN cycles ` +
+          `locked ${cycles.locked.join(', ')} | plain ${cycles.plain.join(', ')}` +
+          (boardName === 'host-sim'
+            ? ' (host ns)'
+            : ` (SysTick ticks = ${boardName === 'qemu-mps2-an505' ? 50 : 40} instructions)`),
+      );
+    },
+    180_000,
+  );
 
   test(`${models[1]}: locked vs plain on the same board`, async () => {
     const m = built.get(models[1])!;
@@ -236,7 +245,8 @@ describe.each([
       await client.keyWrite(deriveDeviceKey(material.master, material.deviceUid!)); // written or unchanged
       const cycles = await compareOnBoard(client, { locked, plain });
       console.log(
-        `${boardName} streaming: ${unsealRam(locked)} sealed bytes (> ${LOCK_RAM_BYTES}); RUN cycles locked ${cycles.locked.join(', ')} | plain ${cycles.plain.join(', ')}`,
+        `${boardName} streaming: ${unsealRam(locked)} sealed bytes (> ${LOCK_RAM_BYTES}); RUN cycles ` +
+          `locked ${cycles.locked.join(', ')} | plain ${cycles.plain.join(', ')}`,
       );
     }, 180_000);
   }
@@ -309,94 +319,107 @@ describe('CLI on host-sim: lock + compile for one board, device run there and on
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'el-lock-cli-'));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  test('the owner board runs it (within one step of the TFLite runtime on the unlocked model); another board: error E_LOCK_KEY_MISMATCH, no output', async () => {
-    const [a, b] = await Promise.all([startTestBoard('host-sim'), startTestBoard('host-sim')]);
-    const key = path.join(dir, 'master.key');
-    expect(runCli(['keygen', '-o', key]).status).toBe(0);
-    const master = fs.readFileSync(key);
-    const uid = JSON.parse(runCli(['device', 'info', '--port', a.port, '--json']).stdout).uid as string;
-    const otherUid = JSON.parse(runCli(['device', 'info', '--port', b.port, '--json']).stdout).uid as string;
-    for (const [port, u] of [
-      [a.port, uid],
-      [b.port, otherUid],
-    ]) {
-      const c = await DeviceClient.open(port);
-      await c.keyWrite(deriveDeviceKey(master, Buffer.from(u, 'hex'))); // what `edgelock provision` writes
-      await c.close();
-    }
-    const m = loadMnist('test');
-    writeNpy(path.join(dir, 'calib.npy'), {
-      dtype: 'float32',
-      shape: [8, 1, 28, 28],
-      data: m.images.slice(0, 8 * 784),
-    });
-    writeNpy(path.join(dir, 'x.npy'), { dtype: 'float32', shape: [1, 1, 28, 28], data: m.images.slice(0, 784) });
-    const lockedOnnx = path.join(dir, 'mlp.locked.onnx');
-    const tfl = path.join(dir, 'mlp.locked.tflite');
-    expect(
-      runCli(['lock', path.join(ROOT, 'models', 'mnist-mlp.onnx'), '-o', lockedOnnx, '--key', key, '--device-uid', uid])
-        .status,
-    ).toBe(0);
-    const compiled = runCli([
-      'compile',
-      lockedOnnx,
-      '-o',
-      tfl,
-      '--int8',
-      '--calib',
-      path.join(dir, 'calib.npy'),
-      '--key',
-      key,
-      '--device-uid',
-      uid,
-    ]);
-    expect(compiled.stderr).toBe('');
-    expect(compiled.status).toBe(0);
-    for (const [port, u] of [
-      [a.port, uid],
-      [b.port, otherUid],
-    ]) {
-      const elp = path.join(dir, `${u}.elp`);
+  test(
+    'the owner board runs it (within one step of the TFLite runtime on the unlocked model); another board: ' +
+      'error E_LOCK_KEY_MISMATCH, no output',
+    async () => {
+      const [a, b] = await Promise.all([startTestBoard('host-sim'), startTestBoard('host-sim')]);
+      const key = path.join(dir, 'master.key');
+      expect(runCli(['keygen', '-o', key]).status).toBe(0);
+      const master = fs.readFileSync(key);
+      const uid = JSON.parse(runCli(['device', 'info', '--port', a.port, '--json']).stdout).uid as string;
+      const otherUid = JSON.parse(runCli(['device', 'info', '--port', b.port, '--json']).stdout).uid as string;
+      for (const [port, u] of [
+        [a.port, uid],
+        [b.port, otherUid],
+      ]) {
+        const c = await DeviceClient.open(port);
+        await c.keyWrite(deriveDeviceKey(master, Buffer.from(u, 'hex'))); // what `edgelock provision` writes
+        await c.close();
+      }
+      const m = loadMnist('test');
+      writeNpy(path.join(dir, 'calib.npy'), {
+        dtype: 'float32',
+        shape: [8, 1, 28, 28],
+        data: m.images.slice(0, 8 * 784),
+      });
+      writeNpy(path.join(dir, 'x.npy'), { dtype: 'float32', shape: [1, 1, 28, 28], data: m.images.slice(0, 784) });
+      const lockedOnnx = path.join(dir, 'mlp.locked.onnx');
+      const tfl = path.join(dir, 'mlp.locked.tflite');
       expect(
         runCli([
-          'package',
-          tfl,
+          'lock',
+          path.join(ROOT, 'models', 'mnist-mlp.onnx'),
           '-o',
-          elp,
+          lockedOnnx,
           '--key',
           key,
           '--device-uid',
-          u,
-          '--version',
-          '1.0.0',
-          '--security-counter',
-          '1',
+          uid,
         ]).status,
       ).toBe(0);
-      expect(runCli(['flash', '--port', port, elp]).status).toBe(0);
-    }
+      const compiled = runCli([
+        'compile',
+        lockedOnnx,
+        '-o',
+        tfl,
+        '--int8',
+        '--calib',
+        path.join(dir, 'calib.npy'),
+        '--key',
+        key,
+        '--device-uid',
+        uid,
+      ]);
+      expect(compiled.stderr).toBe('');
+      expect(compiled.status).toBe(0);
+      for (const [port, u] of [
+        [a.port, uid],
+        [b.port, otherUid],
+      ]) {
+        const elp = path.join(dir, `${u}.elp`);
+        expect(
+          runCli([
+            'package',
+            tfl,
+            '-o',
+            elp,
+            '--key',
+            key,
+            '--device-uid',
+            u,
+            '--version',
+            '1.0.0',
+            '--security-counter',
+            '1',
+          ]).status,
+        ).toBe(0);
+        expect(runCli(['flash', '--port', port, elp]).status).toBe(0);
+      }
 
-    const ok = runCli(['device', 'run', '--port', a.port, '--input', path.join(dir, 'x.npy'), '--json']);
-    expect(ok.status).toBe(0);
-    const dev = JSON.parse(ok.stdout).outputs[0].int8 as number[];
-    const unlocked = unsealTflite(fs.readFileSync(tfl), { master, deviceUid: Buffer.from(uid, 'hex') });
-    const oracle = await TfliteOracle.load(unlocked);
-    try {
-      const io = readTflite(unlocked).subgraphs[0];
-      const inQ = io.tensors[io.inputs[0]].quantization!;
-      const x = mnistInt8(0, inQ.scale[0], inQ.zeroPoint[0]);
-      const ref = oracle.run([{ data: Int32Array.from(x), shape: oracle.inputShapes[0], dtype: 'int8' }])[0].data;
-      expect(dev.length).toBe(ref.length);
-      expect(Math.max(...dev.map((v, k) => Math.abs(v - ref[k])))).toBeLessThanOrEqual(1);
-      expect(dev.indexOf(Math.max(...dev))).toBe(m.labels[0]);
-    } finally {
-      oracle.dispose();
-    }
+      const ok = runCli(['device', 'run', '--port', a.port, '--input', path.join(dir, 'x.npy'), '--json']);
+      expect(ok.status).toBe(0);
+      const dev = JSON.parse(ok.stdout).outputs[0].int8 as number[];
+      const unlocked = unsealTflite(fs.readFileSync(tfl), { master, deviceUid: Buffer.from(uid, 'hex') });
+      const oracle = await TfliteOracle.load(unlocked);
+      try {
+        const io = readTflite(unlocked).subgraphs[0];
+        const inQ = io.tensors[io.inputs[0]].quantization!;
+        const x = mnistInt8(0, inQ.scale[0], inQ.zeroPoint[0]);
+        const ref = oracle.run([{ data: Int32Array.from(x), shape: oracle.inputShapes[0], dtype: 'int8' }])[0].data;
+        expect(dev.length).toBe(ref.length);
+        expect(Math.max(...dev.map((v, k) => Math.abs(v - ref[k])))).toBeLessThanOrEqual(1);
+        expect(dev.indexOf(Math.max(...dev))).toBe(m.labels[0]);
+      } finally {
+        oracle.dispose();
+      }
 
-    const refused = runCli(['device', 'run', '--port', b.port, '--input', path.join(dir, 'x.npy'), '--json']);
-    expect(refused.status).not.toBe(0);
-    expect(refused.stdout).toBe('');
-    expect(refused.stderr).toMatch(/^error E_LOCK_KEY_MISMATCH: /);
-    expect(refused.stderr).not.toMatch(/\n\s+at /); // no stack trace
-  }, 180_000);
+      const refused = runCli(['device', 'run', '--port', b.port, '--input', path.join(dir, 'x.npy'), '--json']);
+      expect(refused.status).not.toBe(0);
+      expect(refused.stdout).toBe('');
+      expect(refused.stderr).toMatch(/^error E_LOCK_KEY_MISMATCH: /);
+      expect(refused.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    },
+    180_000,
+  );
 });

@@ -247,7 +247,8 @@ describe.each([
   afterAll(async () => {
     await client?.close();
     console.log(
-      `${boardName} (${flavour} build): build if needed, boot, ${ZOO.length} zoo models × ${SAMPLES} inputs in ${((Date.now() - t0) / 1000).toFixed(1)} s:\n  ${report.join('\n  ')}`,
+      `${boardName} (${flavour} build): build if needed, boot, ${ZOO.length} zoo models × ${SAMPLES} inputs ` +
+        `in ${((Date.now() - t0) / 1000).toFixed(1)} s:\n  ${report.join('\n  ')}`,
     );
   });
 
@@ -291,7 +292,9 @@ describe.each([
           ? 'host ns'
           : `SysTick ticks of ${boardName === 'qemu-mps2-an505' ? 50 : 40} instructions`;
       report.push(
-        `${c.name}: ${c.bytes.length} B loaded into slot ${slot} in ${loadMs} ms; ${differing}/${SAMPLES * c.expected[0].length} outputs differ from the oracle (max ${maxDiff} step), top-1 agrees ${top1}/${SAMPLES}; ${cycles.join(', ')} ${unit}`,
+        `${c.name}: ${c.bytes.length} B loaded into slot ${slot} in ${loadMs} ` +
+          `ms; ${differing}/${SAMPLES * c.expected[0].length} outputs differ from the oracle (max ${maxDiff} ` +
+          `step), top-1 agrees ${top1}/${SAMPLES}; ${cycles.join(', ')} ${unit}`,
       );
     },
     120_000,

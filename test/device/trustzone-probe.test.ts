@@ -195,7 +195,8 @@ test('qemu-mps2-an505: non-secure reads of the key store, unsealed weights, tens
     // The board survived every fault: same identity, same model, same answer.
     await t.intact(t.client);
     console.log(
-      `${BOARD} (tz-probe build): ${report.length} non-secure reads of 256 B of secure memory, all caught, 0 bytes answered:\n  ${report.join('\n  ')}\n${t.leaks()}`,
+      `${BOARD} (tz-probe build): ${report.length} non-secure reads of 256 B of secure memory, all caught, 0 ` +
+        `bytes answered:\n  ${report.join('\n  ')}\n${t.leaks()}`,
     );
   } finally {
     await t.client.close().catch(() => undefined);
@@ -242,33 +243,40 @@ test('qemu-mps2-an505 with the SAU opened over all RAM: the MPCs alone stop the 
   }
 }, 240_000);
 
-test('qemu-mps2-an505 with production fault handling: a read of the key store or the unsealed weights resets the board, which comes back with its key, package and model', async () => {
-  const t = await attackedBoard('tz-probe-reset');
-  try {
-    await t.control(t.client);
-    const executedBefore = (await t.client.info()).executed;
-    expect(executedBefore).toBeGreaterThan(10);
-    const report: string[] = [];
-    for (const [what, address] of t.targets.slice(0, 2)) {
-      // one attempt: a retry would be one more fault and one more reset
-      const once = t.clientWith({ attempts: 1 });
-      const err = await t.probe(once, address, 256).then(
-        (r) => r,
-        (e: unknown) => e,
+test(
+  'qemu-mps2-an505 with production fault handling: a read of the key store or the unsealed weights resets ' +
+    'the board, which comes back with its key, package and model',
+  async () => {
+    const t = await attackedBoard('tz-probe-reset');
+    try {
+      await t.control(t.client);
+      const executedBefore = (await t.client.info()).executed;
+      expect(executedBefore).toBeGreaterThan(10);
+      const report: string[] = [];
+      for (const [what, address] of t.targets.slice(0, 2)) {
+        // one attempt: a retry would be one more fault and one more reset
+        const once = t.clientWith({ attempts: 1 });
+        const err = await t.probe(once, address, 256).then(
+          (r) => r,
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(EdgelockError);
+        expect((err as EdgelockError).code).toBe('E_DEVICE_TIMEOUT'); // no answer at all: the board reset
+        // the board boots again on the same port and answers; its request counter started over
+        const c = t.clientWith({ attempts: 10 });
+        const info = await t.intact(c);
+        expect(info.executed).toBeLessThan(executedBefore);
+        report.push(
+          `${what} at 0x${address.toString(16)}: no answer, board reset, back with executed=${info.executed}`,
+        );
+      }
+      await t.control(t.clientWith());
+      console.log(
+        `${BOARD} (tz-probe-reset build): ${report.length} non-secure reads, each reset the board:\n  ${report.join('\n  ')}\n${t.leaks()}`,
       );
-      expect(err).toBeInstanceOf(EdgelockError);
-      expect((err as EdgelockError).code).toBe('E_DEVICE_TIMEOUT'); // no answer at all: the board reset
-      // the board boots again on the same port and answers; its request counter started over
-      const c = t.clientWith({ attempts: 10 });
-      const info = await t.intact(c);
-      expect(info.executed).toBeLessThan(executedBefore);
-      report.push(`${what} at 0x${address.toString(16)}: no answer, board reset, back with executed=${info.executed}`);
+    } finally {
+      await t.client.close().catch(() => undefined);
     }
-    await t.control(t.clientWith());
-    console.log(
-      `${BOARD} (tz-probe-reset build): ${report.length} non-secure reads, each reset the board:\n  ${report.join('\n  ')}\n${t.leaks()}`,
-    );
-  } finally {
-    await t.client.close().catch(() => undefined);
-  }
-}, 240_000);
+  },
+  240_000,
+);

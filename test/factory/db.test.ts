@@ -167,7 +167,9 @@ describe.each(BACKENDS)('factory database on $name', (b) => {
     const spec = await b.fresh();
     await (await FactoryDb.open(spec)).close();
     const raw = await b.raw(spec);
-    const ok = `INSERT INTO events (id, run_id, time, station, operator, command, port, outcome) VALUES ('00000000-0000-4000-8000-000000000001','r','2026-01-01T00:00:00.000Z','s','o','c','p','failed')`;
+    const ok =
+      `INSERT INTO events (id, run_id, time, station, operator, command, port, outcome) VALUES ` +
+      `('00000000-0000-4000-8000-000000000001','r','2026-01-01T00:00:00.000Z','s','o','c','p','failed')`;
     const bad: [string, RegExp][] = [
       [ok.replace("'failed'", "'bogus'"), /CHECK|check/],
       [ok.replace("'s','o'", "'','o'"), /CHECK|check/],
@@ -433,7 +435,8 @@ describe('factory database: SQLite specifics (file, WAL, locks)', () => {
     writer.exec('BEGIN IMMEDIATE');
     writer
       .prepare(
-        "INSERT INTO events (id, run_id, time, station, operator, command, port, outcome) VALUES ('00000000-0000-4000-8000-000000000003','r','2026-01-01T00:00:00.000Z','s','o','c','p','failed')",
+        'INSERT INTO events (id, run_id, time, station, operator, command, port, outcome) VALUES ' +
+          "('00000000-0000-4000-8000-000000000003','r','2026-01-01T00:00:00.000Z','s','o','c','p','failed')",
       )
       .run();
     const reader = await FactoryDb.open(file, { mustExist: true, busyTimeoutMs: 50 });

@@ -257,37 +257,42 @@ describe.each([
     expect(ev.map((e) => e.outcome)).toEqual(['unchanged']);
   }, 60000);
 
-  test('a different master key on a provisioned board (the QEMU one): refused, recorded, key unchanged; the other board still succeeds; exit code 1', async () => {
-    const taken = boards.q.port;
-    const fresh = boards.h2.port;
-    const uid = await uidOf(taken);
-    const before = (await rows(db)).length;
-    const r = runCli([
-      'provision',
-      '--port',
-      taken,
-      '--port',
-      fresh,
-      '--master-key',
-      keyB,
-      '--db',
-      db,
-      '--station',
-      'line-2',
-      '--yes',
-    ]);
-    expect(r.status).toBe(1);
-    expect(r.stdout).toContain(`${taken}: FAILED E_DEVICE_KEY_CONFLICT`);
-    expect(r.stdout).toContain(`${fresh}: ok — written and verified`);
-    expect(r.stdout).not.toMatch(/\n\s+at /); // no stack trace
-    expect((await deviceKcv(taken)).equals(kcv(deviceKey(masterA, uid)))).toBe(true);
-    expect((await deviceKcv(fresh)).equals(kcv(deviceKey(masterB, await uidOf(fresh))))).toBe(true);
-    const ev = (await rows(db)).slice(before);
-    expect(ev.filter((e) => e.port === taken).map((e) => [e.outcome, e.error_code])).toEqual([
-      ['refused-conflict', 'E_DEVICE_KEY_CONFLICT'],
-    ]);
-    expect(ev.filter((e) => e.port === fresh).map((e) => e.outcome)).toEqual(['attempt', 'written']);
-  }, 60000);
+  test(
+    'a different master key on a provisioned board (the QEMU one): refused, recorded, key unchanged; the ' +
+      'other board still succeeds; exit code 1',
+    async () => {
+      const taken = boards.q.port;
+      const fresh = boards.h2.port;
+      const uid = await uidOf(taken);
+      const before = (await rows(db)).length;
+      const r = runCli([
+        'provision',
+        '--port',
+        taken,
+        '--port',
+        fresh,
+        '--master-key',
+        keyB,
+        '--db',
+        db,
+        '--station',
+        'line-2',
+        '--yes',
+      ]);
+      expect(r.status).toBe(1);
+      expect(r.stdout).toContain(`${taken}: FAILED E_DEVICE_KEY_CONFLICT`);
+      expect(r.stdout).toContain(`${fresh}: ok — written and verified`);
+      expect(r.stdout).not.toMatch(/\n\s+at /); // no stack trace
+      expect((await deviceKcv(taken)).equals(kcv(deviceKey(masterA, uid)))).toBe(true);
+      expect((await deviceKcv(fresh)).equals(kcv(deviceKey(masterB, await uidOf(fresh))))).toBe(true);
+      const ev = (await rows(db)).slice(before);
+      expect(ev.filter((e) => e.port === taken).map((e) => [e.outcome, e.error_code])).toEqual([
+        ['refused-conflict', 'E_DEVICE_KEY_CONFLICT'],
+      ]);
+      expect(ev.filter((e) => e.port === fresh).map((e) => e.outcome)).toEqual(['attempt', 'written']);
+    },
+    60000,
+  );
 
   test('a port with no board fails and is recorded; the others are unaffected', async () => {
     const before = (await rows(db)).length;

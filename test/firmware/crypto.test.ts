@@ -29,7 +29,10 @@ describe('firmware crypto (C) against published test vectors', () => {
       `hmac ${hex(range(1, 25))} ${hex(Buffer.alloc(50, 0xcd))}`,
       `hmac ${hex(Buffer.alloc(20, 0x0c))} ${hex('Test With Truncation')}`,
       `hmac ${aa131} ${hex('Test Using Larger Than Block-Size Key - Hash Key First')}`,
-      `hmac ${aa131} ${hex('This is a test using a larger than block-size key and a larger than block-size data. The key needs to be hashed before being used by the HMAC algorithm.')}`,
+      `hmac ${aa131} ${hex(
+        'This is a test using a larger than block-size key and a larger than block-size data. ' +
+          'The key needs to be hashed before being used by the HMAC algorithm.',
+      )}`,
     ]);
     expect(out[0]).toBe('b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7');
     expect(out[1]).toBe('5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
@@ -49,7 +52,8 @@ describe('firmware crypto (C) against published test vectors', () => {
     ]);
     expect(out[0]).toBe('3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865');
     expect(out[1]).toBe(
-      'b11e398dc80327a1c8e7f78c596a49344f012eda2d4efad8a050cc4c19afa97c59045a99cac7827271cb41c65e590e09da3275600c2f09b8367793a9aca3db71cc30c58179ec3e87c14c01d5c1f3434f1d87',
+      'b11e398dc80327a1c8e7f78c596a49344f012eda2d4efad8a050cc4c19afa97c59045a99cac7827271cb41c65e590e09' +
+        'da3275600c2f09b8367793a9aca3db71cc30c58179ec3e87c14c01d5c1f3434f1d87',
     );
     expect(out[2]).toBe('8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8');
     expect(out[3]).toBe('error');
@@ -93,12 +97,18 @@ describe('firmware ChaCha20 (C) against RFC 8439', () => {
       `chachablock ${zero32} ${'00'.repeat(11)}02 0`,
     ]);
     expect(out).toEqual([
-      '10f1e7e4d13b5915500fdd1fa32071c4c7d1f4c733c068030422aa9ac3d46c4ed2826446079faa0914c2d705d98b02a2b5129cd1de164eb9cbd083e8a2503c4e',
-      '76b8e0ada0f13d90405d6ae55386bd28bdd219b8a08ded1aa836efcc8b770dc7da41597c5157488d7724e03fb8d84a376a43b8f41518a11cc387b669b2ee6586',
-      '9f07e7be5551387a98ba977c732d080dcb0f29a048e3656912c6533e32ee7aed29b721769ce64e43d57133b074d839d531ed1f28510afb45ace10a1f4b794d6f',
-      '3aeb5224ecf849929b9d828db1ced4dd832025e8018b8160b82284f3c949aa5a8eca00bbb4a73bdad192b5c42f73f2fd4e273644c8b36125a64addeb006c13a0',
-      '72d54dfbf12ec44b362692df94137f328fea8da73990265ec1bbbea1ae9af0ca13b25aa26cb4a648cb9b9d1be65b2c0924a66c54d545ec1b7374f4872e99f096',
-      'c2c64d378cd536374ae204b9ef933fcd1a8b2288b3dfa49672ab765b54ee27c78a970e0e955c14f3a88e741b97c286f75f8fc299e8148362fa198a39531bed6d',
+      '10f1e7e4d13b5915500fdd1fa32071c4c7d1f4c733c068030422aa9ac3d46c4ed2826446079faa0914c2d705d98b02a2' +
+        'b5129cd1de164eb9cbd083e8a2503c4e',
+      '76b8e0ada0f13d90405d6ae55386bd28bdd219b8a08ded1aa836efcc8b770dc7da41597c5157488d7724e03fb8d84a37' +
+        '6a43b8f41518a11cc387b669b2ee6586',
+      '9f07e7be5551387a98ba977c732d080dcb0f29a048e3656912c6533e32ee7aed29b721769ce64e43d57133b074d839d5' +
+        '31ed1f28510afb45ace10a1f4b794d6f',
+      '3aeb5224ecf849929b9d828db1ced4dd832025e8018b8160b82284f3c949aa5a8eca00bbb4a73bdad192b5c42f73f2fd' +
+        '4e273644c8b36125a64addeb006c13a0',
+      '72d54dfbf12ec44b362692df94137f328fea8da73990265ec1bbbea1ae9af0ca13b25aa26cb4a648cb9b9d1be65b2c09' +
+        '24a66c54d545ec1b7374f4872e99f096',
+      'c2c64d378cd536374ae204b9ef933fcd1a8b2288b3dfa49672ab765b54ee27c78a970e0e955c14f3a88e741b97c286f7' +
+        '5f8fc299e8148362fa198a39531bed6d',
     ]);
   });
 
@@ -113,13 +123,18 @@ describe('firmware ChaCha20 (C) against RFC 8439', () => {
       `chacha 1c9240a5eb55d38af333888604f6b5f0473917c1402b80099dca5cbc207075c0 ${'00'.repeat(11)}02 42 ${hex(jabberwocky)}`,
     ]);
     expect(out[0]).toBe(
-      '6e2e359a2568f98041ba0728dd0d6981e97e7aec1d4360c20a27afccfd9fae0bf91b65c5524733ab8f593dabcd62b3571639d624e65152ab8f530c359f0861d807ca0dbf500d6a6156a38e088a22b65e52bc514d16ccf806818ce91ab77937365af90bbf74a35be6b40b8eedf2785e42874d',
+      '6e2e359a2568f98041ba0728dd0d6981e97e7aec1d4360c20a27afccfd9fae0bf91b65c5524733ab8f593dabcd62b357' +
+        '1639d624e65152ab8f530c359f0861d807ca0dbf500d6a6156a38e088a22b65e52bc514d16ccf806818ce91ab7793736' +
+        '5af90bbf74a35be6b40b8eedf2785e42874d',
     );
     expect(out[1]).toBe(
-      '76b8e0ada0f13d90405d6ae55386bd28bdd219b8a08ded1aa836efcc8b770dc7da41597c5157488d7724e03fb8d84a376a43b8f41518a11cc387b669b2ee6586',
+      '76b8e0ada0f13d90405d6ae55386bd28bdd219b8a08ded1aa836efcc8b770dc7da41597c5157488d7724e03fb8d84a37' +
+        '6a43b8f41518a11cc387b669b2ee6586',
     );
     expect(out[2]).toBe(
-      '62e6347f95ed87a45ffae7426f27a1df5fb69110044c0d73118effa95b01e5cf166d3df2d721caf9b21e5fb14c616871fd84c54f9d65b283196c7fe4f60553ebf39c6402c42234e32a356b3e764312a61a5532055716ead6962568f87d3f3f7704c6a8d1bcd1bf4d50d6154b6da731b187b58dfd728afa36757a797ac188d1',
+      '62e6347f95ed87a45ffae7426f27a1df5fb69110044c0d73118effa95b01e5cf166d3df2d721caf9b21e5fb14c616871' +
+        'fd84c54f9d65b283196c7fe4f60553ebf39c6402c42234e32a356b3e764312a61a5532055716ead6962568f87d3f3f77' +
+        '04c6a8d1bcd1bf4d50d6154b6da731b187b58dfd728afa36757a797ac188d1',
     );
   });
 

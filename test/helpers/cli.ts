@@ -45,7 +45,7 @@ export async function runCommandsInProcess(
   registrations: ReadonlyArray<(program: Command) => unknown>,
   args: string[],
 ): Promise<string> {
-  const program = new Command('edgelock').exitOverride();
+  const program = new Command('edgelock').exitOverride().configureOutput({ outputError: () => undefined });
   for (const register of registrations) register(program);
   let out = '';
   const spy = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {

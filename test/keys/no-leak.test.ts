@@ -64,36 +64,22 @@ test('no key material in anything printed or written', async () => {
     ]),
   ).toBe(0);
   expect(cli(['lock', model, '-o', join(dir, 'model.onnx'), '--key', keyFile, '--model-key', '--json'])).toBe(0);
+  // with the board's uid the locked models run; with another uid the key does not match
+  const evalArgs = (f: string, uid: string) => [
+    'eval',
+    join(dir, f),
+    '--data',
+    join(dir, 'x.npy'),
+    '--labels',
+    join(dir, 'y.npy'),
+    '--key',
+    keyFile,
+    '--device-uid',
+    uid,
+  ];
   for (const f of ['seal.onnx', 'hpnn.onnx']) {
-    expect(
-      cli([
-        'eval',
-        join(dir, f),
-        '--data',
-        join(dir, 'x.npy'),
-        '--labels',
-        join(dir, 'y.npy'),
-        '--key',
-        keyFile,
-        '--device-uid',
-        UID,
-        '--json',
-      ]),
-    ).toBe(0);
-    expect(
-      cli([
-        'eval',
-        join(dir, f),
-        '--data',
-        join(dir, 'x.npy'),
-        '--labels',
-        join(dir, 'y.npy'),
-        '--key',
-        keyFile,
-        '--device-uid',
-        'ff'.repeat(16),
-      ]),
-    ).toBe(1);
+    expect(cli([...evalArgs(f, UID), '--json'])).toBe(0);
+    expect(cli(evalArgs(f, 'ff'.repeat(16)))).toBe(1);
   }
   const master = readKeyFile(keyFile);
   const lockedBytes = readFileSync(join(dir, 'seal.onnx'));

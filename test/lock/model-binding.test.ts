@@ -87,34 +87,38 @@ describe.each(['device', 'model'] as const)('%s-bound .tflite lock', (binding) =
     expect(() => unsealTflite(bytes, DEVICE)).not.toThrow();
   });
 
-  test('every non-sealed byte is bound: flipping any of 400 sampled bytes outside the sealed data changes the key (refused); the sealed bytes and the key id field do not enter the hash', () => {
-    const { ranges, descAt } = layout(bytes);
-    const inside = (i: number) =>
-      ranges.some(([at, n]) => i >= at && i < at + n) || (i >= descAt + 24 && i < descAt + 32);
-    const base = tfliteBindingHash(bytes);
-    let changed = 0;
-    let tried = 0;
-    for (let k = 0; tried < 400; k++) {
-      const i = Math.floor((((k * 2654435761) >>> 0) / 2 ** 32) * bytes.length);
-      if (inside(i)) continue;
-      tried++;
-      const c = Buffer.from(bytes);
-      c[i] ^= 0x01;
-      // the changed file may not parse any more (a flatbuffer offset): then it is refused anyway
-      let h: Buffer | null = null;
-      try {
-        h = tfliteBindingHash(c);
-      } catch {
-        h = null;
+  test(
+    'every non-sealed byte is bound: flipping any of 400 sampled bytes outside the sealed data changes the ' +
+      'key (refused); the sealed bytes and the key id field do not enter the hash',
+    () => {
+      const { ranges, descAt } = layout(bytes);
+      const inside = (i: number) =>
+        ranges.some(([at, n]) => i >= at && i < at + n) || (i >= descAt + 24 && i < descAt + 32);
+      const base = tfliteBindingHash(bytes);
+      let changed = 0;
+      let tried = 0;
+      for (let k = 0; tried < 400; k++) {
+        const i = Math.floor((((k * 2654435761) >>> 0) / 2 ** 32) * bytes.length);
+        if (inside(i)) continue;
+        tried++;
+        const c = Buffer.from(bytes);
+        c[i] ^= 0x01;
+        // the changed file may not parse any more (a flatbuffer offset): then it is refused anyway
+        let h: Buffer | null = null;
+        try {
+          h = tfliteBindingHash(c);
+        } catch {
+          h = null;
+        }
+        if (h === null || !h.equals(base)) changed++;
       }
-      if (h === null || !h.equals(base)) changed++;
-    }
-    expect(changed).toBe(tried);
-    const sealedFlip = Buffer.from(bytes);
-    sealedFlip[ranges[0][0] + 3] ^= 0xff;
-    sealedFlip[descAt + 24] ^= 0xff;
-    expect(tfliteBindingHash(sealedFlip).equals(base)).toBe(true);
-  });
+      expect(changed).toBe(tried);
+      const sealedFlip = Buffer.from(bytes);
+      sealedFlip[ranges[0][0] + 3] ^= 0xff;
+      sealedFlip[descAt + 24] ^= 0xff;
+      expect(tfliteBindingHash(sealedFlip).equals(base)).toBe(true);
+    },
+  );
 
   test('a changed descriptor entry (stream number) or salt gives another key: E_LOCK_KEY_MISMATCH', () => {
     const { descAt } = layout(bytes);

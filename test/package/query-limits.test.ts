@@ -10,12 +10,14 @@ import * as path from 'path';
 import { inspectPackage, formatPackageReport } from '../../src/inspect/package';
 import { buildPackage } from '../../src/package/build';
 import { decodePackage } from '../../src/package/decode';
-import { parseQueryLimitFlags, parseQueryRate } from '../../src/package/query-limits';
+import { decimalRange, queryRate } from '../../src/cli/option-parsers';
+import { register as registerPackage } from '../../src/cli/commands/package';
 import { buildReport } from '../../src/report/build';
 import { fcModelOfSize } from '../device/models';
+import { EdgelockError } from '../../src/errors';
 import { errorCodeOf } from '../helpers/error-code';
 import { TEST_UID } from './support';
-import { runCli } from '../helpers/cli';
+import { runCli, runCommandsInProcess } from '../helpers/cli';
 
 const master = Buffer.alloc(32, 9);
 const uid = TEST_UID;
@@ -24,41 +26,63 @@ const model = fcModelOfSize(4, 2000);
 const code = errorCodeOf;
 
 describe('package flags', () => {
-  test('no flag: no record; each flag sets its limit, the others stay 0 (no limit)', () => {
-    expect(parseQueryLimitFlags({})).toBeUndefined();
-    expect(parseQueryLimitFlags({ maxQueries: '6000' })).toEqual({
-      lifetime: 6000,
-      perBoot: 0,
-      rateCount: 0,
-      rateWindowMs: 0,
-    });
-    expect(parseQueryLimitFlags({ maxQueriesPerBoot: '100', queryRate: '10/1s' })).toEqual({
-      lifetime: 0,
-      perBoot: 100,
-      rateCount: 10,
-      rateWindowMs: 1000,
-    });
-    expect(parseQueryRate('100/500ms')).toEqual({ rateCount: 100, rateWindowMs: 500 });
-    expect(parseQueryRate('5/m')).toEqual({ rateCount: 5, rateWindowMs: 60_000 });
-    expect(parseQueryRate('3600/24h')).toEqual({ rateCount: 3600, rateWindowMs: 86_400_000 });
-    expect(parseQueryLimitFlags({ maxQueries: '4294967295' })!.lifetime).toBe(0xffffffff);
+  // commander parses the flags before the command runs: a refused value never reaches a file
+  const flags = (...extra: string[]) => [
+    'package',
+    'm.tflite',
+    '-o',
+    'p.elp',
+    '--key',
+    'k',
+    '--device-uid',
+    uid.toString('hex'),
+    '--version',
+    '1.0.0',
+    '--security-counter',
+    '1',
+    ...extra,
+  ];
+  const refusal = (args: string[]): Promise<EdgelockError> =>
+    runCommandsInProcess([registerPackage], args).then(
+      () => {
+        throw new Error(`accepted: ${args.join(' ')}`);
+      },
+      (e: unknown) => {
+        if (e instanceof EdgelockError) return e;
+        throw e;
+      },
+    );
+
+  test('the parsers: each flag gives its limit', () => {
+    expect(queryRate('10/1s')).toEqual({ rateCount: 10, rateWindowMs: 1000 });
+    expect(queryRate('100/500ms')).toEqual({ rateCount: 100, rateWindowMs: 500 });
+    expect(queryRate('5/m')).toEqual({ rateCount: 5, rateWindowMs: 60_000 });
+    expect(queryRate('3600/24h')).toEqual({ rateCount: 3600, rateWindowMs: 86_400_000 });
+    const count = decimalRange(1, 0xffffffff);
+    expect(count('6000')).toBe(6000);
+    expect(count('4294967295')).toBe(0xffffffff);
   });
 
   test.each([
-    ['--max-queries 0 (would answer nothing)', { maxQueries: '0' }],
-    ['--max-queries -1', { maxQueries: '-1' }],
-    ['--max-queries 1.5', { maxQueries: '1.5' }],
-    ['--max-queries 2^32 (overflows the u32 field)', { maxQueries: '4294967296' }],
-    ['--max-queries 1e3', { maxQueries: '1e3' }],
-    ['--max-queries-per-boot 0', { maxQueriesPerBoot: '0' }],
-    ['--query-rate 0/1s', { queryRate: '0/1s' }],
-    ['--query-rate 10/0s', { queryRate: '10/0s' }],
-    ['--query-rate 10 (no window)', { queryRate: '10' }],
-    ['--query-rate 10/25h (over a day)', { queryRate: '10/25h' }],
-    ['--query-rate 10/1d (unknown unit)', { queryRate: '10/1d' }],
-    ['--query-rate 4294967296/1s', { queryRate: '4294967296/1s' }],
-  ])('%s is a usage error', (_name, flags) => {
-    expect(code(() => parseQueryLimitFlags(flags))).toBe('E_USAGE');
+    ['--max-queries 0 (would answer nothing)', ['--max-queries', '0'], /0 would answer nothing/],
+    ['--max-queries -1', ['--max-queries', '-1'], /integer 1\.\.4294967295/],
+    ['--max-queries 1.5', ['--max-queries', '1.5'], /integer 1\.\.4294967295/],
+    ['--max-queries 2^32 (overflows the u32 field)', ['--max-queries', '4294967296'], /integer 1\.\.4294967295/],
+    ['--max-queries 1e3', ['--max-queries', '1e3'], /integer 1\.\.4294967295/],
+    ['--max-queries-per-boot 0', ['--max-queries-per-boot', '0'], /integer 1\.\.4294967295/],
+    ['--query-rate 0/1s', ['--query-rate', '0/1s'], /<n>\/<duration>.*n ≥ 1/],
+    ['--query-rate 10/0s', ['--query-rate', '10/0s'], /1 ms to 24 h/],
+    ['--query-rate 10 (no window)', ['--query-rate', '10'], /<n>\/<duration>/],
+    ['--query-rate 10/25h (over a day)', ['--query-rate', '10/25h'], /1 ms to 24 h/],
+    ['--query-rate 10/1d (unknown unit)', ['--query-rate', '10/1d'], /<n>\/<duration>/],
+    ['--query-rate 4294967296/1s', ['--query-rate', '4294967296/1s'], /<n>\/<duration>/],
+  ])('%s is a usage error naming the flag and the value', async (_name, extra, why) => {
+    const e = await refusal(flags(...extra));
+    expect(e.code).toBe('E_USAGE');
+    const message = e.message;
+    expect(message).toContain(`'${extra[0]} <`);
+    expect(message).toContain(`argument '${extra[1]}' is invalid`);
+    expect(message).toMatch(why);
   });
 });
 
@@ -153,7 +177,9 @@ test('edgelock package --max-queries/--max-queries-per-boot/--query-rate: writte
     expect(decodePackage(fs.readFileSync(path.join(work, 'a.elp'))).queryLimits!.lifetime).toBe(1000);
     const zero = runCli([...common, '-o', path.join(work, 'b.elp'), '--security-counter', '1', '--max-queries', '0']);
     expect(zero.status).toBe(2);
-    expect(zero.stderr).toMatch(/^error E_USAGE: --max-queries must be an integer 1\.\.4294967295/);
+    expect(zero.stderr).toMatch(
+      /^error E_USAGE: option '--max-queries <n>' argument '0' is invalid\. Expected an integer 1\.\.4294967295 \(leave the flag out for no limit; 0 would answer nothing\)/,
+    );
     expect(fs.existsSync(path.join(work, 'b.elp'))).toBe(false);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });

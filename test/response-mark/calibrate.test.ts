@@ -86,7 +86,8 @@ test('a calibrated rate changes at most floor(rate × n) answers on the referenc
   }
   expect(overNominal).toBeGreaterThan(0);
   console.log(
-    `20 keys at 0.5%: ${overNominal} mark more than ${allowed} test images uncalibrated; calibrated rates ${Math.min(...rates)}–${Math.max(...rates)} ppm, mean ${(rates.reduce((a, b) => a + b, 0) / rates.length).toFixed(0)}`,
+    `20 keys at 0.5%: ${overNominal} mark more than ${allowed} test images uncalibrated; calibrated rates ${Math.min(...rates)}–${Math.max(...rates)} ` +
+      `ppm, mean ${(rates.reduce((a, b) => a + b, 0) / rates.length).toFixed(0)}`,
   );
 }, 300_000);
 

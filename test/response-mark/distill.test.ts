@@ -3,7 +3,8 @@
  * measurement is scripts/response-mark-measure.ts, docs/watermark.md "Response mark"): a host-sim board runs the
  * watermarked zoo LeNet packaged with `--response-mark 5%` (a high rate, so that a 3,000-query copy trained briefly
  * carries enough marks for CI); the attacker distils a LeNet from 3,000 hard labels over RUN (`edgelock attack
- * --port`, whose ownership table's response-mark row names the board in the copy and in the board itself); `edgelock response-mark verify` finds the board's mark in the copy among the boards of the factory
+ * --port`, whose ownership table's response-mark row names the board in the copy and in the board itself);
+ * `edgelock response-mark verify` finds the board's mark in the copy among the boards of the factory
  * candidates and 3 others at p ≤ 1e-6 and names that board; models trained on true labels without the key
  * (a LeNet and an MLP), and the unmarked base model itself, are not flagged (p > 1e-3). `watermark verify
  * --response-mark` reports the same beside the trigger watermark. Nothing secret is printed.
@@ -61,7 +62,7 @@ beforeAll(async () => {
     '5%',
   ]);
   expect(p.stderr).toBe('');
-  expect(p.stdout).toContain('response mark on, rate 5%');
+  expect(p.stdout).toMatch(/response mark\s+on, rate 5%/);
   expect(runCli(['flash', '--port', port, pkg]).status).toBe(0);
   const i = runCli(['inspect', pkg]);
   expect(i.stdout).toMatch(/response mark\s+on, rate 5%/);
@@ -185,7 +186,8 @@ test("a LeNet distilled from 3,000 of the board's hard labels carries its mark: 
   const r = JSON.parse(v.stdout);
   const mine = r.candidates.find((c: { uid: string }) => c.uid === uid);
   console.log(
-    `copy: ${mine.matches} of ${mine.trials} codes keyed (${mine.expected} expected; ${mine.disagreements} disagreements on ${mine.marked} marked); p ${mine.familyP}; decoys ${r.null.matches}/${r.null.trials} p ${r.null.p}`,
+    `copy: ${mine.matches} of ${mine.trials} codes keyed (${mine.expected} expected; ${mine.disagreements} disagreements on ${mine.marked} marked); p ` +
+      `${mine.familyP}; decoys ${r.null.matches}/${r.null.trials} p ${r.null.p}`,
   );
   expect(r.named).toEqual([uid]);
   expect(mine.familyP).toBeLessThanOrEqual(1e-6);

@@ -27,10 +27,9 @@ import { makeTensor } from '../../src/ir/tensor';
 import { runtimeScratchBytes } from '../../src/compiler/runtime-scratch';
 import { readTflite } from '../../src/tflite/reader';
 import { buildQemuRuntimeHarness, runOnQemu } from '../../src/bench/qemu-runtime';
-import { DeviceClient } from '../../src/device/client';
+import { devBoardClient } from '../helpers/dev-board';
 import { GraphBuilder } from '../compiler/helpers/graph';
 import { runOrt } from '../helpers/ort';
-import { DEV, removeRunRoot, startTestBoard, stopAllBoards } from '../device/helpers';
 import { buildHarness, oracleKernels, runBatch, runC, runOracleMany, XNNPACK } from './harness';
 import * as M from './models';
 import * as E from './models-export';
@@ -605,7 +604,9 @@ describe('ONNX graphs as exporters write them: compiled, then the C runtime vs t
         want.forEach((v, k) => (worst = Math.max(worst, Math.abs(v - got[k]))));
       }
       summary.push(
-        `${name}: vs onnxruntime max |error| ${+worst.toPrecision(3)}${int8 ? ` (${+(worst / out.scale!).toFixed(2)} output steps)` : ''}, output range ${+span.toPrecision(3)}`,
+        `${name}: vs onnxruntime max ` +
+          `|error| ${+worst.toPrecision(3)}${int8 ? ` (${+(worst / out.scale!).toFixed(2)} output steps)` : ''}, ` +
+          `output range ${+span.toPrecision(3)}`,
       );
       if (int8) {
         // int8 error (input rounding carried through the operator): a few per cent of the output range at most
@@ -648,23 +649,14 @@ describe('ONNX graphs as exporters write them: compiled, then the C runtime vs t
   }, 600_000);
 
   describe('host-sim firmware (device protocol: LOAD, RUN)', () => {
-    let client: DeviceClient | undefined;
-    beforeAll(async () => {
-      const b = await startTestBoard('host-sim', undefined, DEV);
-      client = await DeviceClient.open(b.port);
-    }, 180_000);
-    afterAll(async () => {
-      await client?.close();
-      await stopAllBoards();
-      removeRunRoot();
-    });
+    const client = devBoardClient();
 
     test('every int8 graph', async () => {
       const int8 = graphCases.filter((q) => q.c.precision === 'int8');
       for (const p of int8) {
-        await client!.loadModelDev(Buffer.from(p.compiled.bytes), 0);
+        await client().loadModelDev(Buffer.from(p.compiled.bytes), 0);
         for (const [s, x] of p.inputs.entries()) {
-          const r = await client!.run(0, x as Int8Array);
+          const r = await client().run(0, x as Int8Array);
           checkAgainstOracle(p, s, r.outputs[0].int8, 'host-sim');
         }
       }

@@ -26,140 +26,110 @@ interface Case {
 const R = 1; // fused RELU
 const R6 = 3; // fused RELU6
 
+/**
+ * Convolutions. Each row runs as given (an int32 bias: the oracle hands it to XNNPACK when `oracle` says 'single')
+ * and, under the name `tfliteKernel`, once more with a bias without quantisation parameters, which keeps it on
+ * TFLite's own kernel: ruy's single rounding for CONV_2D, the reference arithmetic for DEPTHWISE_CONV_2D.
+ */
+interface ConvRow {
+  name: string;
+  seed: number;
+  spec: M.ConvSpec;
+  /** DEPTHWISE_CONV_2D with this depth multiplier (CONV_2D when absent) */
+  depthMultiplier?: number;
+  oracle?: Case['oracle'];
+  tfliteKernel?: string;
+}
+
+const CONV_ROWS: ConvRow[] = [
+  {
+    name: 'CONV_2D 3x3 SAME per-channel + RELU',
+    seed: 1,
+    spec: { padding: 'SAME', inShape: [1, 9, 9, 3], outC: 8, k: [3, 3], stride: [1, 1], activation: R },
+    oracle: 'single',
+    tfliteKernel: 'CONV_2D 3x3 SAME per-channel + RELU, TFLite kernel',
+  },
+  {
+    name: 'CONV_2D 5x5 VALID stride 2',
+    seed: 2,
+    spec: { inShape: [2, 12, 11, 4], outC: 6, k: [5, 5], stride: [2, 2], padding: 'VALID' },
+    oracle: 'single',
+    tfliteKernel: 'CONV_2D 5x5 VALID stride 2 batch 2, TFLite kernel',
+  },
+  {
+    name: 'CONV_2D 3x3 SAME stride 2 dilation 2 + RELU6',
+    seed: 3,
+    spec: {
+      padding: 'SAME',
+      inShape: [1, 10, 10, 5],
+      outC: 7,
+      k: [3, 3],
+      stride: [2, 2],
+      dilation: [2, 2],
+      activation: R6,
+    },
+    oracle: 'single',
+    tfliteKernel: 'CONV_2D 3x3 SAME stride 2 dilation 2 + RELU6, TFLite kernel',
+  },
+  {
+    name: 'CONV_2D 1x1 per-tensor',
+    seed: 4,
+    spec: { inShape: [1, 6, 6, 16], outC: 12, k: [1, 1], stride: [1, 1], padding: 'VALID', perChannel: false },
+    oracle: 'single',
+  },
+  {
+    name: 'CONV_2D 2x3 SAME stride 2x1',
+    seed: 5,
+    spec: { inShape: [1, 7, 8, 2], outC: 4, k: [2, 3], stride: [2, 1], padding: 'SAME' },
+    oracle: 'single',
+    tfliteKernel: 'CONV_2D 2x3 SAME stride 2x1, TFLite kernel',
+  },
+  {
+    name: 'DEPTHWISE_CONV_2D 3x3 SAME dm 1 + RELU',
+    seed: 6,
+    spec: { padding: 'SAME', inShape: [1, 9, 9, 8], outC: 8, k: [3, 3], stride: [1, 1], activation: R },
+    depthMultiplier: 1,
+    oracle: 'single',
+    tfliteKernel: 'DEPTHWISE_CONV_2D 3x3 SAME dm 1 + RELU, TFLite kernel',
+  },
+  {
+    name: 'DEPTHWISE_CONV_2D 3x3 VALID stride 2 dm 2',
+    seed: 7,
+    spec: { inShape: [2, 11, 10, 3], outC: 6, k: [3, 3], stride: [2, 2], padding: 'VALID' },
+    depthMultiplier: 2,
+    oracle: 'single',
+    tfliteKernel: 'DEPTHWISE_CONV_2D 3x3 VALID stride 2 dm 2, TFLite kernel',
+  },
+  {
+    name: 'DEPTHWISE_CONV_2D 5x5 SAME dilation 2 no bias',
+    seed: 8,
+    spec: {
+      inShape: [1, 12, 12, 4],
+      outC: 4,
+      k: [5, 5],
+      stride: [1, 1],
+      dilation: [2, 2],
+      padding: 'SAME',
+      withBias: false,
+    },
+    depthMultiplier: 1,
+  },
+];
+
+function convCases(row: ConvRow): [string, Case][] {
+  const depthwise = row.depthMultiplier !== undefined;
+  const model = (spec: M.ConvSpec) => () => M.conv2d(row.seed, spec, depthwise, row.depthMultiplier ?? 1);
+  const cases: [string, Case][] = [[row.name, { model: model(row.spec), oracle: row.oracle }]];
+  if (row.tfliteKernel)
+    cases.push([
+      row.tfliteKernel,
+      { model: model({ ...row.spec, biasQuantized: false }), oracle: depthwise ? 'reference' : 'single' },
+    ]);
+  return cases;
+}
+
 const CASES: Record<string, Case> = {
-  'CONV_2D 3x3 SAME per-channel + RELU': {
-    model: () =>
-      M.conv2d(1, { inShape: [1, 9, 9, 3], outC: 8, k: [3, 3], stride: [1, 1], padding: 'SAME', activation: R }),
-    oracle: 'single',
-  },
-  'CONV_2D 5x5 VALID stride 2': {
-    model: () => M.conv2d(2, { inShape: [2, 12, 11, 4], outC: 6, k: [5, 5], stride: [2, 2], padding: 'VALID' }),
-    oracle: 'single',
-  },
-  'CONV_2D 3x3 SAME stride 2 dilation 2 + RELU6': {
-    model: () =>
-      M.conv2d(3, {
-        inShape: [1, 10, 10, 5],
-        outC: 7,
-        k: [3, 3],
-        stride: [2, 2],
-        dilation: [2, 2],
-        padding: 'SAME',
-        activation: R6,
-      }),
-    oracle: 'single',
-  },
-  'CONV_2D 1x1 per-tensor': {
-    model: () =>
-      M.conv2d(4, { inShape: [1, 6, 6, 16], outC: 12, k: [1, 1], stride: [1, 1], padding: 'VALID', perChannel: false }),
-    oracle: 'single',
-  },
-  'CONV_2D 2x3 SAME stride 2x1': {
-    model: () => M.conv2d(5, { inShape: [1, 7, 8, 2], outC: 4, k: [2, 3], stride: [2, 1], padding: 'SAME' }),
-    oracle: 'single',
-  },
-  'CONV_2D 3x3 SAME per-channel + RELU, TFLite kernel': {
-    model: () =>
-      M.conv2d(1, {
-        inShape: [1, 9, 9, 3],
-        outC: 8,
-        k: [3, 3],
-        stride: [1, 1],
-        padding: 'SAME',
-        activation: R,
-        biasQuantized: false,
-      }),
-    oracle: 'single',
-  },
-  'CONV_2D 3x3 SAME stride 2 dilation 2 + RELU6, TFLite kernel': {
-    model: () =>
-      M.conv2d(3, {
-        inShape: [1, 10, 10, 5],
-        outC: 7,
-        k: [3, 3],
-        stride: [2, 2],
-        dilation: [2, 2],
-        padding: 'SAME',
-        activation: R6,
-        biasQuantized: false,
-      }),
-    oracle: 'single',
-  },
-  'CONV_2D 2x3 SAME stride 2x1, TFLite kernel': {
-    model: () =>
-      M.conv2d(5, { inShape: [1, 7, 8, 2], outC: 4, k: [2, 3], stride: [2, 1], padding: 'SAME', biasQuantized: false }),
-    oracle: 'single',
-  },
-  'CONV_2D 5x5 VALID stride 2 batch 2, TFLite kernel': {
-    model: () =>
-      M.conv2d(2, {
-        inShape: [2, 12, 11, 4],
-        outC: 6,
-        k: [5, 5],
-        stride: [2, 2],
-        padding: 'VALID',
-        biasQuantized: false,
-      }),
-    oracle: 'single',
-  },
-  'DEPTHWISE_CONV_2D 3x3 SAME dm 1 + RELU, TFLite kernel': {
-    model: () =>
-      M.conv2d(
-        6,
-        {
-          inShape: [1, 9, 9, 8],
-          outC: 8,
-          k: [3, 3],
-          stride: [1, 1],
-          padding: 'SAME',
-          activation: R,
-          biasQuantized: false,
-        },
-        true,
-        1,
-      ),
-  },
-  'DEPTHWISE_CONV_2D 3x3 VALID stride 2 dm 2, TFLite kernel': {
-    model: () =>
-      M.conv2d(
-        7,
-        { inShape: [2, 11, 10, 3], outC: 6, k: [3, 3], stride: [2, 2], padding: 'VALID', biasQuantized: false },
-        true,
-        2,
-      ),
-  },
-  'DEPTHWISE_CONV_2D 3x3 SAME dm 1 + RELU': {
-    model: () =>
-      M.conv2d(
-        6,
-        { inShape: [1, 9, 9, 8], outC: 8, k: [3, 3], stride: [1, 1], padding: 'SAME', activation: R },
-        true,
-        1,
-      ),
-    oracle: 'single',
-  },
-  'DEPTHWISE_CONV_2D 3x3 VALID stride 2 dm 2': {
-    model: () =>
-      M.conv2d(7, { inShape: [2, 11, 10, 3], outC: 6, k: [3, 3], stride: [2, 2], padding: 'VALID' }, true, 2),
-    oracle: 'single',
-  },
-  'DEPTHWISE_CONV_2D 5x5 SAME dilation 2 no bias': {
-    model: () =>
-      M.conv2d(
-        8,
-        {
-          inShape: [1, 12, 12, 4],
-          outC: 4,
-          k: [5, 5],
-          stride: [1, 1],
-          dilation: [2, 2],
-          padding: 'SAME',
-          withBias: false,
-        },
-        true,
-        1,
-      ),
-  },
+  ...Object.fromEntries(CONV_ROWS.flatMap(convCases)),
   'FULLY_CONNECTED per-tensor + bias': { model: () => M.fullyConnected(9, 1, 64, 10, false, true) },
   'FULLY_CONNECTED per-channel + bias + RELU, batch 3': {
     model: () => M.fullyConnected(10, 3, 100, 17, true, true, R),

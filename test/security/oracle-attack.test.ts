@@ -228,78 +228,84 @@ describe.each([
       }
     }, 300_000);
 
-    test('production firmware: no development upload, forged and modified packages refused; an authentic package of the attacker graph is refused by the binding; the victim stays genuine', async () => {
-      const { client, uid } = await openBoard(boardName, 'default');
-      try {
-        const v = await victim(onnx(), binding, uid, k0);
-        const victimPkg = pkgFor(v.locked, uid, '1.0.0');
-        const victimSlot = (await flashPackage(client, victimPkg)).slot;
-        const io = await client.modelIo(victimSlot);
-        const x = Int8Array.from({ length: io.inputs[0].bytes }, (_, i) => ((i * 37) % 255) - 127);
-        const before = Array.from((await client.run(victimSlot, x)).outputs[0].int8);
-        const attacker = await extractionModel(v.n, v.k, v.sealed, (w) => ({
-          ...v.td,
-          entries: [{ ...v.entry, tensor: w }],
-        }));
+    test(
+      'production firmware: no development upload, forged and modified packages refused; an authentic ' +
+        'package of the attacker graph is refused by the binding; the victim stays genuine',
+      async () => {
+        const { client, uid } = await openBoard(boardName, 'default');
+        try {
+          const v = await victim(onnx(), binding, uid, k0);
+          const victimPkg = pkgFor(v.locked, uid, '1.0.0');
+          const victimSlot = (await flashPackage(client, victimPkg)).slot;
+          const io = await client.modelIo(victimSlot);
+          const x = Int8Array.from({ length: io.inputs[0].bytes }, (_, i) => ((i * 37) % 255) - 127);
+          const before = Array.from((await client.run(victimSlot, x)).outputs[0].int8);
+          const attacker = await extractionModel(v.n, v.k, v.sealed, (w) => ({
+            ...v.td,
+            entries: [{ ...v.entry, tensor: w }],
+          }));
 
-        expect(await errorCode(client.loadModelDev(Buffer.from(attacker), 1 - victimSlot))).toBe('E_DEVICE_DEV_ONLY');
-        const forged = encodePackage(
-          { model: attacker, deviceUid: uid, version: '9.0.0', securityCounter: 1 },
-          randomBytes(32),
-        );
-        expect(await errorCode(flashPackage(client, forged))).toBe('E_PACKAGE_AUTH');
-        const swapped = Buffer.concat([
-          encodePackage(
-            { model: attacker, deviceUid: uid, version: '1.0.0', securityCounter: 1 },
+          expect(await errorCode(client.loadModelDev(Buffer.from(attacker), 1 - victimSlot))).toBe('E_DEVICE_DEV_ONLY');
+          const forged = encodePackage(
+            { model: attacker, deviceUid: uid, version: '9.0.0', securityCounter: 1 },
             randomBytes(32),
-          ).subarray(0, -32),
-          victimPkg.subarray(-32),
-        ]);
-        expect(await errorCode(flashPackage(client, swapped))).toBe('E_PACKAGE_AUTH');
+          );
+          expect(await errorCode(flashPackage(client, forged))).toBe('E_PACKAGE_AUTH');
+          const swapped = Buffer.concat([
+            encodePackage(
+              { model: attacker, deviceUid: uid, version: '1.0.0', securityCounter: 1 },
+              randomBytes(32),
+            ).subarray(0, -32),
+            victimPkg.subarray(-32),
+          ]);
+          expect(await errorCode(flashPackage(client, swapped))).toBe('E_PACKAGE_AUTH');
 
-        // An authentic package (only the master-key holder can make one) carrying the attacker graph, in both slots.
-        const insider = pkgFor(attacker, uid, '1.0.1');
-        if (binding === 'model') expect(decodePackage(insider).wrappedModelKey).toHaveLength(32); // it even carries the victim's wrapped model key
-        const s1 = (await flashPackage(client, insider)).slot;
-        await attackSlot(client, s1, v, ['E_LOCK_KEY_MISMATCH']);
-        const s2 = (await flashPackage(client, pkgFor(attacker, uid, '1.0.2'))).slot;
-        expect(s2).not.toBe(s1);
-        await attackSlot(client, s2, v, ['E_LOCK_KEY_MISMATCH']);
+          // An authentic package (only the master-key holder can make one) carrying the attacker graph, in both slots.
+          const insider = pkgFor(attacker, uid, '1.0.1');
+          if (binding === 'model') expect(decodePackage(insider).wrappedModelKey).toHaveLength(32); // it even carries the victim's wrapped model key
+          const s1 = (await flashPackage(client, insider)).slot;
+          await attackSlot(client, s1, v, ['E_LOCK_KEY_MISMATCH']);
+          const s2 = (await flashPackage(client, pkgFor(attacker, uid, '1.0.2'))).slot;
+          expect(s2).not.toBe(s1);
+          await attackSlot(client, s2, v, ['E_LOCK_KEY_MISMATCH']);
 
-        // The victim's package back: genuine, same outputs.
-        const back = (await flashPackage(client, pkgFor(v.locked, uid, '1.0.3'))).slot;
-        expect(Array.from((await client.run(back, x)).outputs[0].int8)).toEqual(before);
-        const a = await attest(client, MASTER);
-        expect(a).toMatchObject({
-          genuineDevice: true,
-          genuineModel: true,
-          flavour: 'default',
-          devModels: 0,
-          activeSlot: back,
-        });
+          // The victim's package back: genuine, same outputs.
+          const back = (await flashPackage(client, pkgFor(v.locked, uid, '1.0.3'))).slot;
+          expect(Array.from((await client.run(back, x)).outputs[0].int8)).toEqual(before);
+          const a = await attest(client, MASTER);
+          expect(a).toMatchObject({
+            genuineDevice: true,
+            genuineModel: true,
+            flavour: 'default',
+            devModels: 0,
+            activeSlot: back,
+          });
 
-        // On the host, the true key on the attacker model: refused by the key id; unsealed anyway, chance-level bytes.
-        const material = { master: MASTER, deviceUid: uid };
-        expect(() => unsealTflite(attacker, material)).toThrow(
-          expect.objectContaining({ code: 'E_LOCK_KEY_MISMATCH' }),
-        );
-        const info = readTflite(attacker);
-        const wt = info.subgraphs[0].tensors.find((t) => t.shape.length === 2 && t.dtype === 'int8')!;
-        const wb = info.buffers[wt.buffer];
-        const forcedFile = unsealTflite(attacker, material, false);
-        const forced = Int8Array.from(
-          forcedFile.subarray(wb.dataOffset!, wb.dataOffset! + wb.size),
-          (q) => (q << 24) >> 24,
-        );
-        const hits = sameBytes(forced, v.plain);
-        console.log(
-          `${boardName} ${binding}: host unseal of the attacker graph with the true root key: ${hits}/${v.plain.length} bytes equal the plaintext (chance ${(v.plain.length / 256).toFixed(1)})`,
-        );
-        expect(hits).toBeLessThanOrEqual(Math.max(8, (v.plain.length / 256) * 4));
-      } finally {
-        await client.close();
-      }
-    }, 300_000);
+          // On the host, the true key on the attacker model: refused by the key id; unsealed anyway, chance-level bytes.
+          const material = { master: MASTER, deviceUid: uid };
+          expect(() => unsealTflite(attacker, material)).toThrow(
+            expect.objectContaining({ code: 'E_LOCK_KEY_MISMATCH' }),
+          );
+          const info = readTflite(attacker);
+          const wt = info.subgraphs[0].tensors.find((t) => t.shape.length === 2 && t.dtype === 'int8')!;
+          const wb = info.buffers[wt.buffer];
+          const forcedFile = unsealTflite(attacker, material, false);
+          const forced = Int8Array.from(
+            forcedFile.subarray(wb.dataOffset!, wb.dataOffset! + wb.size),
+            (q) => (q << 24) >> 24,
+          );
+          const hits = sameBytes(forced, v.plain);
+          console.log(
+            `${boardName} ${binding}: host unseal of the attacker graph with the true root ` +
+              `key: ${hits}/${v.plain.length} bytes equal the plaintext (chance ${(v.plain.length / 256).toFixed(1)})`,
+          );
+          expect(hits).toBeLessThanOrEqual(Math.max(8, (v.plain.length / 256) * 4));
+        } finally {
+          await client.close();
+        }
+      },
+      300_000,
+    );
   });
 
   if (full) {

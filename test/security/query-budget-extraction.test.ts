@@ -86,7 +86,8 @@ test('a distillation attacker gets exactly the budget in answers from the board,
       [null, 150, 150, null],
     ]);
     console.log(
-      `extraction vs budget (CI size, 500 test images): ${rows.map((r) => `${r.budget ?? 'none'} → ${r.answered} answers, copy ${(100 * r.copyAccuracy).toFixed(1)}%`).join('; ')}`,
+      `extraction vs budget (CI size, 500 test ` +
+        `images): ${rows.map((r) => `${r.budget ?? 'none'} → ${r.answered} answers, copy ${(100 * r.copyAccuracy).toFixed(1)}%`).join('; ')}`,
     );
   } finally {
     await client.close().catch(() => undefined);

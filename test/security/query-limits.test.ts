@@ -143,33 +143,41 @@ describe.each(['host-sim', 'qemu-mps2-an386', 'qemu-mps2-an505'] as const)('quer
     expect(answered).toBe(true);
   }, 180_000);
 
-  test('tampering with the budget: a changed limit breaks the tag; limits the board cannot enforce and the reserved counter are refused even when signed', async () => {
-    const before = (await client.info()).package;
-    const good = limited(uid, 5, { ...none, lifetime: 1 });
-    const d = decodePackage(good);
-    const at = d.records.find((r) => r.name === 'queryLimits')!.valueOffset;
-    const raised = Buffer.from(good);
-    raised.writeUInt32LE(1_000_000, at); // lifetime 1 → 1,000,000
-    expect(await errorCode(flashPackage(client, raised, undefined, d))).toBe('E_PACKAGE_AUTH');
-    const cases: [string, (p: Buffer, at: (n: string) => number) => void][] = [
-      ['all limits 0', (p, v) => p.fill(0, v('queryLimits'), v('queryLimits') + 16)],
-      ['a rate without a window', (p, v) => p.writeUInt32LE(10, v('queryLimits') + 8)],
-      [
-        'a window of a day and 1 ms',
-        (p, v) => {
-          p.writeUInt32LE(10, v('queryLimits') + 8);
-          p.writeUInt32LE(86_400_001, v('queryLimits') + 12);
-        },
-      ],
-      ['security counter 0xFFFFFFFF', (p, v) => p.writeUInt32LE(0xffffffff, v('securityCounter'))],
-    ];
-    for (const [name, edit] of cases) {
-      const p = resigned(uid, 5, edit);
-      const decoded = { ...decodePackage(good), sha256: '' }; // the host would refuse it: send it as it is
-      expect([name, await errorCode(flashPackage(client, p, undefined, decoded))]).toEqual([name, 'E_PACKAGE_INVALID']);
-    }
-    expect((await client.info()).package).toEqual(before);
-  }, 180_000);
+  test(
+    'tampering with the budget: a changed limit breaks the tag; limits the board cannot enforce and the ' +
+      'reserved counter are refused even when signed',
+    async () => {
+      const before = (await client.info()).package;
+      const good = limited(uid, 5, { ...none, lifetime: 1 });
+      const d = decodePackage(good);
+      const at = d.records.find((r) => r.name === 'queryLimits')!.valueOffset;
+      const raised = Buffer.from(good);
+      raised.writeUInt32LE(1_000_000, at); // lifetime 1 → 1,000,000
+      expect(await errorCode(flashPackage(client, raised, undefined, d))).toBe('E_PACKAGE_AUTH');
+      const cases: [string, (p: Buffer, at: (n: string) => number) => void][] = [
+        ['all limits 0', (p, v) => p.fill(0, v('queryLimits'), v('queryLimits') + 16)],
+        ['a rate without a window', (p, v) => p.writeUInt32LE(10, v('queryLimits') + 8)],
+        [
+          'a window of a day and 1 ms',
+          (p, v) => {
+            p.writeUInt32LE(10, v('queryLimits') + 8);
+            p.writeUInt32LE(86_400_001, v('queryLimits') + 12);
+          },
+        ],
+        ['security counter 0xFFFFFFFF', (p, v) => p.writeUInt32LE(0xffffffff, v('securityCounter'))],
+      ];
+      for (const [name, edit] of cases) {
+        const p = resigned(uid, 5, edit);
+        const decoded = { ...decodePackage(good), sha256: '' }; // the host would refuse it: send it as it is
+        expect([name, await errorCode(flashPackage(client, p, undefined, decoded))]).toEqual([
+          name,
+          'E_PACKAGE_INVALID',
+        ]);
+      }
+      expect((await client.info()).package).toEqual(before);
+    },
+    180_000,
+  );
   test('each sample of a watermark check is an inference: a request completing more samples than the budget has left runs none', async () => {
     const { slot } = await flashPackage(client, limited(uid, 6, { ...none, lifetime: 2 }));
     const size = (await client.modelIo(slot)).inputs[0].shape.reduce((a, b) => a * b, 1);

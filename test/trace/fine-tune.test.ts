@@ -119,60 +119,74 @@ test('black-box after fine-tuning on 10% of MNIST train: 300 uniform probes name
   expect(control.best.z).toBeLessThan(5);
 }, 300000);
 
-test('the CLI end to end: `package --trace --trace-data mnist-train` records the quiet parameters, and `trace --black-box` on the fine-tuned copy probes with uniform noise by default and names the board', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'el-trace-ft-'));
-  const key = join(dir, 'master.key');
-  writeFileSync(key, MASTER, { mode: 0o600 });
-  const model = join(dir, 'model.tflite');
-  writeFileSync(model, base);
-  const db = join(dir, 'factory.db');
-  const pkgs = [0, 1].map((d) => {
-    const out = join(dir, `${d}.elp`);
-    const r = runCli(
-      ['package', model, '--key', key, '--device-uid', uids[d], '--version', '1.0.0', '--security-counter', '1'].concat(
-        ['--trace', '--trace-data', 'mnist-train', '--db', db, '-o', out, '--json'],
-      ),
-    );
+test(
+  'the CLI end to end: `package --trace --trace-data mnist-train` records the quiet parameters, and `trace ' +
+    '--black-box` on the fine-tuned copy probes with uniform noise by default and names the board',
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'el-trace-ft-'));
+    const key = join(dir, 'master.key');
+    writeFileSync(key, MASTER, { mode: 0o600 });
+    const model = join(dir, 'model.tflite');
+    writeFileSync(model, base);
+    const db = join(dir, 'factory.db');
+    const pkgs = [0, 1].map((d) => {
+      const out = join(dir, `${d}.elp`);
+      const r = runCli(
+        [
+          'package',
+          model,
+          '--key',
+          key,
+          '--device-uid',
+          uids[d],
+          '--version',
+          '1.0.0',
+          '--security-counter',
+          '1',
+        ].concat(['--trace', '--trace-data', 'mnist-train', '--db', db, '-o', out, '--json']),
+      );
+      expect(r.stderr).toBe('');
+      return out;
+    });
+    const tuned = join(dir, 'tuned.tflite');
+    writeFileSync(tuned, fineTune(decodePackage(readFileSync(pkgs[1])).model, THIEF, TUNE));
+    const r = runCli(['trace', '--base', model, '--key', key, '--db', db, '--model', tuned, '--black-box', '--json']);
     expect(r.stderr).toBe('');
-    return out;
-  });
-  const tuned = join(dir, 'tuned.tflite');
-  writeFileSync(tuned, fineTune(decodePackage(readFileSync(pkgs[1])).model, THIEF, TUNE));
-  const r = runCli(['trace', '--base', model, '--key', key, '--db', db, '--model', tuned, '--black-box', '--json']);
-  expect(r.stderr).toBe('');
-  const out = JSON.parse(r.stdout);
-  expect(out.mode).toBe('black-box');
-  expect(out.queries).toBe(300);
-  expect(out.named.map((n: { uid: string }) => n.uid)).toEqual([uids[1]]);
-  expect(out.best.z).toBeGreaterThan(10);
-  // the same copy probed with MNIST digits (which never reach the quiet carriers) names nobody
-  const digits = runCli(
-    [
-      'trace',
-      '--base',
-      model,
-      '--key',
-      key,
-      '--db',
-      db,
-      '--model',
-      tuned,
-      '--black-box',
-      '--probes',
-      'mnist-test',
-    ].concat(['--json']),
-  );
-  expect(JSON.parse(digits.stdout).named).toEqual([]);
-  const e = runCli(
-    ['package', model, '--key', key, '--device-uid', uids[0], '--version', '1.0.0'].concat([
-      '--security-counter',
-      '1',
-      '--trace-data',
-      'mnist-train',
-      '-o',
-      join(dir, 'x.elp'),
-    ]),
-  );
-  expect(e.status).toBe(2);
-  expect(e.stderr).toMatch(/^error E_USAGE: --trace-data needs --trace/);
-}, 300000);
+    const out = JSON.parse(r.stdout);
+    expect(out.mode).toBe('black-box');
+    expect(out.queries).toBe(300);
+    expect(out.named.map((n: { uid: string }) => n.uid)).toEqual([uids[1]]);
+    expect(out.best.z).toBeGreaterThan(10);
+    // the same copy probed with MNIST digits (which never reach the quiet carriers) names nobody
+    const digits = runCli(
+      [
+        'trace',
+        '--base',
+        model,
+        '--key',
+        key,
+        '--db',
+        db,
+        '--model',
+        tuned,
+        '--black-box',
+        '--probes',
+        'mnist-test',
+      ].concat(['--json']),
+    );
+    expect(JSON.parse(digits.stdout).named).toEqual([]);
+    const e = runCli(
+      ['package', model, '--key', key, '--device-uid', uids[0], '--version', '1.0.0'].concat([
+        '--security-counter',
+        '1',
+        '--trace-data',
+        'mnist-train',
+        '-o',
+        join(dir, 'x.elp'),
+      ]),
+    );
+    expect(e.status).toBe(2);
+    expect(e.stderr).toMatch(/^error E_USAGE: --trace-data needs --trace/);
+  },
+  300000,
+);

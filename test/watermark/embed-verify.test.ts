@@ -239,23 +239,9 @@ test('CLI: embed on .npy data with labels, verify with --json, errors carry cata
     subLabels,
     serializeNpy({ dtype: 'uint8', shape: [COUNT], data: (base.labels as Uint8Array).slice() }),
   );
-  const v = cli([
-    'verify',
-    tflFile,
-    '--owner',
-    'acme-vision',
-    '--key',
-    keyFile,
-    '--data',
-    sub,
-    '--labels',
-    subLabels,
-    '--params',
-    wmFile,
-    '--null',
-    '0.1',
-    '--json',
-  ]);
+  // the owner, the key and the base data every command below names
+  const owner = ['--owner', 'acme-vision', '--key', keyFile, '--data', sub, '--labels', subLabels];
+  const v = cli(['verify', tflFile, ...owner, '--params', wmFile, '--null', '0.1', '--json']);
   expect(v.status).toBe(0);
   // the compiler carries the watermark record into the .tflite metadata, so the commitment is checked there
   expect(JSON.parse(v.out)).toMatchObject({ format: 'tflite', verdict: 'detected', commitment: 'match' });
@@ -263,50 +249,17 @@ test('CLI: embed on .npy data with labels, verify with --json, errors carry cata
   const cleanFile = path.join(dir, 'clean.onnx');
   fs.writeFileSync(cleanFile, writeOnnx(clean[1]));
   const nullFile = path.join(dir, 'null.json');
-  const c = cli([
-    'calibrate',
-    wmFile,
-    '--owner',
-    'acme-vision',
-    '--key',
-    keyFile,
-    '--data',
-    sub,
-    '--labels',
-    subLabels,
-    '--clean',
-    cleanFile,
-    '--probes',
-    '3',
-    '-o',
-    nullFile,
-    '--json',
-  ]);
+  const c = cli(['calibrate', wmFile, ...owner, '--clean', cleanFile, '--probes', '3', '-o', nullFile, '--json']);
   expect(c.status).toBe(0);
   const cal = JSON.parse(fs.readFileSync(nullFile, 'utf8'));
   expect(cal).toMatchObject({ kind: 'edgelock-watermark-null', classes: 10, signatures: 4, pooledTrials: 400 });
   expect(cal.nullRate).toBeGreaterThanOrEqual(0.1);
-  const vn = cli([
-    'verify',
-    wmFile,
-    '--owner',
-    'acme-vision',
-    '--key',
-    keyFile,
-    '--data',
-    sub,
-    '--labels',
-    subLabels,
-    '--null',
-    nullFile,
-  ]);
+  const vn = cli(['verify', wmFile, ...owner, '--null', nullFile]);
   expect(vn.out).toMatch(/verdict\s+detected/);
   expect(vn.out).toContain(nullFile);
 
   // a model without a watermark record and no --params
-  expect(
-    cli(['verify', cleanFile, '--owner', 'acme-vision', '--key', keyFile, '--data', sub, '--labels', subLabels]).code,
-  ).toBe('E_WATERMARK_PARAMS');
+  expect(cli(['verify', cleanFile, ...owner]).code).toBe('E_WATERMARK_PARAMS');
   expect(cli(['verify', wmFile, '--owner', 'acme-vision', '--key', keyFile, '--data', sub]).code).toBe('E_USAGE');
   expect(
     cli(['verify', wmFile, '--owner', 'acme-vision', '--key', keyFile, '--data', xFile, '--labels', yFile]).code,

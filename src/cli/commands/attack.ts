@@ -42,7 +42,8 @@ export function formatAttackReport(r: AttackReport): string {
     x.note ?? '',
   ]);
   return [
-    `scheme ${r.scheme}; attacker data: ${r.trainSamples} labelled samples (fraction ${r.fraction}); scored on ${r.testSamples} test samples; ${r.budget.epochs} epochs, seed ${r.seed}`,
+    `scheme ${r.scheme}; attacker data: ${r.trainSamples} labelled samples (fraction ${r.fraction}); scored ` +
+      `on ${r.testSamples} test samples; ${r.budget.epochs} epochs, seed ${r.seed}`,
     '',
     formatTable(['attack', 'accuracy', 'vs scratch (points)', 'data used', 'forward passes', 'time', 'note'], rows),
     '',
@@ -54,7 +55,9 @@ export function register(program: Command): Command {
   return program
     .command('attack [model]')
     .description(
-      'attack a locked ONNX model without its key (no key, random key, greedy and gradient key search, fine-tuning) against training from scratch; or, with --only distill, extract a model file or board by distillation and check ownership of the copy',
+      'attack a locked ONNX model without its key (no key, random key, greedy and gradient key search, ' +
+        'fine-tuning) against training from scratch; or, with --only distill, extract a model file or board ' +
+        'by distillation and check ownership of the copy',
     )
     .option('--data <data>', "the attacker's labelled training pool: mnist-train or a float32 .npy")
     .option('--labels <file>', 'labels for .npy training data; with --only distill: hard or soft (default hard)')

@@ -27,7 +27,9 @@ export function register(program: Command): Command {
     .option('--state <dir>', "directory keeping the board's persistent state (key store, model slots, unique id)")
     .option(
       '--flavour <name>',
-      `firmware build flavour, comma-separated: ${Object.keys(BUILD_FLAVOURS).join(', ')} (single-rounding: int8 outputs bit-exact with the desktop TFLite runtime; dev: adds the development model upload, device load-dev; without it the firmware is a production build)`,
+      `firmware build flavour, comma-separated: ${Object.keys(BUILD_FLAVOURS).join(', ')} (single-rounding: ` +
+        `int8 outputs bit-exact with the desktop TFLite runtime; dev: adds the development model upload, ` +
+        `device load-dev; without it the firmware is a production build)`,
       'default',
     )
     .option('--json', 'print {"board","port","pid"}')

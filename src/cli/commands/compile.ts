@@ -51,7 +51,6 @@ const LAYOUTS = ['auto', 'nhwc', 'nchw'];
 const METHODS = ['minmax', 'percentile', 'mse'];
 
 function checkFlags(f: CompileFlags): 'float32' | 'int8' {
-  if (f.float && f.int8) throw new EdgelockError('E_USAGE', '--float and --int8 exclude each other');
   const precision = f.int8 || (!f.float && f.calib) ? 'int8' : 'float32';
   if (precision === 'float32') {
     if (f.calib) throw new EdgelockError('E_USAGE', '--calib applies to --int8 compiles');
@@ -106,7 +105,7 @@ export function register(program: Command): Command {
     .command('compile <model>')
     .description('compile an ONNX model to a TFLite flatbuffer for TFLite Micro (float32, or int8 calibrated on data)')
     .requiredOption('-o, --output <file>', 'the .tflite file to write')
-    .option('--float', 'float32 model')
+    .addOption(new Option('--float', 'float32 model').conflicts('int8'))
     .option('--int8', 'full-integer int8 model (needs --calib)')
     .option('--calib <data>', 'calibration samples: a float32 .npy (first dim = samples), or mnist-train / mnist-test')
     .addOption(
@@ -124,7 +123,8 @@ export function register(program: Command): Command {
     .addOption(
       new Option(
         '--input-layout <layout>',
-        `how a rank-4 model input is fed (default ${COMPILE_DEFAULTS.inputLayout}); auto keeps an input the ONNX graph already takes channels-last and moves NCHW ones channels-last`,
+        `how a rank-4 model input is fed (default ${COMPILE_DEFAULTS.inputLayout}); auto keeps an input the ` +
+          `ONNX graph already takes channels-last and moves NCHW ones channels-last`,
       ).choices(LAYOUTS),
     )
     .option(

@@ -19,7 +19,8 @@ export function register(program: Command): Command {
   return program
     .command('demo')
     .description(
-      "the main job on the bundled default model (the README's first command): watermark → lock → compile → start boards → provision → package → flash → verify → run",
+      "the main job on the bundled default model (the README's first command): watermark → lock → compile → " +
+        'start boards → provision → package → flash → verify → run',
     )
     .option('--model <file.onnx>', 'model to run the job on', DEFAULT_MODEL)
     .option(

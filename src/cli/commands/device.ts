@@ -52,16 +52,17 @@ export function register(program: Command): Command {
         printJson(info);
         return;
       }
+      const flavour = info.firmware
+        ? `, flavour ${info.firmware.flavour}` +
+          (info.firmware.devUpload ? ' (development: accepts unauthenticated uploads)' : ' (production)')
+        : '';
+      const active = info.package?.activeSlot == null ? 'none' : `slot ${info.package.activeSlot}`;
       const lines = [
         `board             ${info.board}`,
-        `firmware          ${info.firmwareVersion} (protocol ${info.protocolVersion})${info.firmware ? `, flavour ${info.firmware.flavour}${info.firmware.devUpload ? ' (development: accepts unauthenticated uploads)' : ' (production)'}` : ''}`,
+        `firmware          ${info.firmwareVersion} (protocol ${info.protocolVersion})${flavour}`,
         `unique id         ${info.uid}`,
         `key provisioned   ${info.keyProvisioned ? 'yes' : 'no'}`,
-        ...(info.package
-          ? [
-              `active package    ${info.package.activeSlot === null ? 'none' : `slot ${info.package.activeSlot}`} (security counter ${info.package.securityCounter})`,
-            ]
-          : []),
+        ...(info.package ? [`active package    ${active} (security counter ${info.package.securityCounter})`] : []),
         ...(info.queries ? queryStateLines(info.queries, info.package) : []),
         '',
         formatTable(
@@ -80,7 +81,8 @@ export function register(program: Command): Command {
   device
     .command('load-dev <model>')
     .description(
-      'DEVELOPMENT ONLY: upload a compiled model into a slot without a package (no authentication; only a board started with --flavour dev accepts it, and it never unseals a locked model)',
+      'DEVELOPMENT ONLY: upload a compiled model into a slot without a package (no authentication; only a board ' +
+        'started with --flavour dev accepts it, and it never unseals a locked model)',
     )
     .requiredOption('--port <path>', PORT_HELP)
     .option('--slot <n>', `model slot (0..${LIMITS.modelSlots - 1})`, parseSlot, 0)

@@ -18,7 +18,8 @@ export function register(program: Command): Command {
       if (flags.json) printJson({ output: flags.output, keyId: id, bytes: 32, mode: '0600' });
       else
         process.stdout.write(
-          `wrote ${flags.output}: master key, 32 bytes, mode 0600, key id ${id}\nkeep it offline; anyone holding it can unlock every model and derive every device key\n`,
+          `wrote ${flags.output}: master key, 32 bytes, mode 0600, key id ${id}\nkeep it offline; anyone ` +
+            `holding it can unlock every model and derive every device key\n`,
         );
     });
 }

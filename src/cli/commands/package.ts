@@ -1,10 +1,12 @@
 /**
  * `edgelock package <model.tflite> -o <pkg.elp> --key <master> --device-uid <uid> --version <semver>
- *   --security-counter <n> [--max-queries <n>] [--max-queries-per-boot <n>] [--query-rate <n/duration>] [--response-mark <rate> [--mark-reference <data,...>]] [--json]`  an authenticated package for one board (docs/package.md)
+ *   --security-counter <n> [--previous-counter <n>] [--allow-counter-jump] [--max-queries <n>]
+ *   [--max-queries-per-boot <n>] [--query-rate <n/duration>] [--response-mark <rate>
+ *   [--mark-reference <data,...>]] [--trace --db <db>] [--json]`
+ * an authenticated package for one board (docs/package.md)
  */
 import * as os from 'os';
 import { Command } from 'commander';
-import { DEFAULT_PREVIOUS_COUNTER } from '../../package/security-counter';
 import { FactoryDb, dbSpec } from '../../factory/db';
 import { defaultOperator } from '../../factory/provision';
 import { recordPackageTrace } from '../../factory/trace-log';
@@ -12,32 +14,44 @@ import { writeFileAtomic } from '../../formats/atomic-write';
 import { readFileBytes } from '../../formats/load';
 import { checkOutputPaths } from '../../formats/output-guard';
 import { parseBoardUid } from '../../device/board-uid';
-import { readKeyFile } from '../../keys/key-file';
-import { buildPackage } from '../../package/build';
-import { decodePackage } from '../../package/decode';
+import { inspectPackage, packageFieldLines } from '../../inspect/package';
 import { EdgelockError } from '../../errors';
+import { readKeyFile } from '../../keys/key-file';
+import { BuiltPackage, buildPackage } from '../../package/build';
+import { QueryLimits } from '../../package/query-limits';
+import { RESPONSE_MARK_DEFAULTS } from '../../package/response-mark';
+import {
+  COUNTER_JUMP_LIMIT,
+  COUNTER_MAX,
+  COUNTER_RESERVED,
+  DEFAULT_PREVIOUS_COUNTER,
+  checkCounterJump,
+  checkSecurityCounter,
+} from '../../package/security-counter';
+import { humanBytes } from '../../text/bytes';
 import { quietTraceParams } from '../../trace/params';
 import { printJson } from '../output';
-import { humanBytes } from '../../text/bytes';
-import { describeQueryLimits, parseQueryLimitFlags } from '../../package/query-limits';
-import { RESPONSE_MARK_DEFAULTS, describeResponseMark, parseResponseMarkRate } from '../../package/response-mark';
-import { calibrateRate, Calibration } from '../../response-mark/calibrate';
+import { decimalRange, queryRate, ratePpm } from '../option-parsers';
+
+const U32_MAX = 0xffffffff;
+/** a query limit of 0 is "no limit" in the record: on the command line that is leaving the flag out */
+const queryCount = decimalRange(1, U32_MAX, 'leave the flag out for no limit; 0 would answer nothing');
+import { Calibration, calibrateRate } from '../../response-mark/calibrate';
 import { responseMarkKey } from '../../response-mark/decision';
 import { poolCodes } from '../../response-mark/pool';
-import { COUNTER_JUMP_LIMIT, COUNTER_MAX, parseSecurityCounter } from '../../package/security-counter';
 
 interface PackageFlags {
   output: string;
   key: string;
   deviceUid: string;
   version: string;
-  securityCounter?: string;
-  previousCounter?: string;
+  securityCounter: number;
+  previousCounter?: number;
   allowCounterJump?: boolean;
-  maxQueries?: string;
-  maxQueriesPerBoot?: string;
-  queryRate?: string;
-  responseMark?: string;
+  maxQueries?: number;
+  maxQueriesPerBoot?: number;
+  queryRate?: { rateCount: number; rateWindowMs: number };
+  responseMark?: number;
   markReference?: string;
   json?: boolean;
   trace?: boolean;
@@ -45,6 +59,24 @@ interface PackageFlags {
   db?: string;
   station?: string;
   operator?: string;
+}
+
+/** The limits the flags ask for (a flag left out: 0, no limit), or undefined when none is given. */
+function queryLimitsOf(f: PackageFlags): QueryLimits | undefined {
+  if (f.maxQueries === undefined && f.maxQueriesPerBoot === undefined && f.queryRate === undefined) return undefined;
+  return {
+    lifetime: f.maxQueries ?? 0,
+    perBoot: f.maxQueriesPerBoot ?? 0,
+    ...(f.queryRate ?? { rateCount: 0, rateWindowMs: 0 }),
+  };
+}
+
+/** What building did that the package's records do not say: the lock's scheme and binding, the trace code. */
+function builtLines(b: BuiltPackage): string[] {
+  return [
+    ...(b.locked ? [`lock scheme       ${b.locked.scheme}, ${b.locked.binding} binding`] : []),
+    ...(b.trace ? [`trace code        ${b.trace.codeId} on ${b.trace.carriers} weights`] : []),
+  ];
 }
 
 export function register(program: Command): Command {
@@ -55,36 +87,49 @@ export function register(program: Command): Command {
     .requiredOption('--key <keyfile>', 'the vendor master key')
     .requiredOption(
       '--device-uid <uid>',
-      "the unique id of the board the package is for (hex, as `device info` prints it): packages are per device, their tag is keyed by that board's device key (docs/package.md)",
+      'the unique id of the board the package is for (hex, as `device info` prints it): packages are per ' +
+        "device, their tag is keyed by that board's device key (docs/package.md)",
     )
     .requiredOption('--version <semver>', 'the model version, e.g. 1.0.0')
     .requiredOption(
       '--security-counter <n>',
       `anti-rollback counter 0..${COUNTER_MAX}: boards refuse packages below the counter they hold`,
+      decimalRange(0, COUNTER_RESERVED),
     )
     .option(
       '--previous-counter <n>',
       `the counter of the fleet's current package (default ${DEFAULT_PREVIOUS_COUNTER}): jumps are measured from it`,
+      decimalRange(0, COUNTER_MAX),
     )
     .option('--allow-counter-jump', `allow a counter more than ${COUNTER_JUMP_LIMIT} above the previous one`)
     .option(
       '--max-queries <n>',
-      'inferences the board answers over its life under this security counter (counted in flash; a reset does not restore them)',
+      'inferences the board answers over its life under this security counter ' +
+        '(counted in flash; a reset does not restore them)',
+      queryCount,
     )
-    .option('--max-queries-per-boot <n>', 'inferences the board answers between two resets')
-    .option('--query-rate <n/duration>', 'inferences per window of board time, e.g. 10/1s, 100/500ms, 3600/1h')
+    .option('--max-queries-per-boot <n>', 'inferences the board answers between two resets', queryCount)
+    .option(
+      '--query-rate <n/duration>',
+      'inferences per window of board time, e.g. 10/1s, 100/500ms, 3600/1h',
+      queryRate,
+    )
     .option(
       '--response-mark <rate>',
-      'answer this fraction of queries (e.g. 0.5%) with a keyed wrong class, so that a copy distilled from the board can be recognised (docs/watermark.md, "Response mark")',
+      'answer this fraction of queries (e.g. 0.5%) with a keyed wrong class, so that a copy distilled from the ' +
+        'board can be recognised (docs/watermark.md, "Response mark")',
+      ratePpm,
     )
     .option(
       '--mark-reference <data,...>',
-      "with --response-mark: lower this board's rate until it marks at most that fraction of these inputs (e.g. the product's test set), so the accuracy cost there is bounded for every board, not only on average",
+      "with --response-mark: lower this board's rate until it marks at most that fraction of these inputs " +
+        "(e.g. the product's test set), so the accuracy cost there is bounded for every board, not only on average",
     )
     .option('--trace', 'mark the model with this board\'s trace code (docs/security.md, "Tracing a leak"); needs --db')
     .option(
       '--trace-data <data>',
-      'with --trace: the owner\'s data (a named dataset or float32 .npy): weights no gradient reaches on it carry the code at a larger amplitude, which survives fine-tuning (docs/security.md, "Tracing a leak")',
+      "with --trace: the owner's data (a named dataset or float32 .npy): weights no gradient reaches on it carry " +
+        'the code at a larger amplitude, which survives fine-tuning (docs/security.md, "Tracing a leak")',
     )
     .option('--db <factory db>', 'with --trace: the factory database that records the code id (default: $EDGELOCK_DB)')
     .option('--station <name>', 'with --trace: station name recorded (default: the host name)')
@@ -93,19 +138,17 @@ export function register(program: Command): Command {
     .action(async (model: string, f: PackageFlags) => {
       checkOutputPaths([f.output], [model, f.key]);
       if (f.traceData !== undefined && !f.trace) throw new EdgelockError('E_USAGE', '--trace-data needs --trace');
-      const counter = parseSecurityCounter(f);
-      const queryLimits = parseQueryLimitFlags(f);
+      checkSecurityCounter(f.securityCounter);
+      checkCounterJump(f.securityCounter, f.previousCounter, f.allowCounterJump === true);
       if (f.markReference !== undefined && f.responseMark === undefined)
         throw new EdgelockError('E_USAGE', '--mark-reference needs --response-mark <rate>');
       let responseMark =
-        f.responseMark === undefined
-          ? undefined
-          : { ratePpm: parseResponseMarkRate(f.responseMark), ...RESPONSE_MARK_DEFAULTS };
+        f.responseMark === undefined ? undefined : { ratePpm: f.responseMark, ...RESPONSE_MARK_DEFAULTS };
       const uid = parseBoardUid(f.deviceUid);
       const tflite = readFileBytes(model);
       const master = readKeyFile(f.key);
       let built;
-      let p;
+      let report;
       let calibration: (Calibration & { reference: number; data: string }) | undefined;
       try {
         if (responseMark && f.markReference !== undefined) {
@@ -117,7 +160,8 @@ export function register(program: Command): Command {
           if (Math.floor((responseMark.ratePpm * codes.length) / 1_000_000) < 1)
             throw new EdgelockError(
               'E_USAGE',
-              `--mark-reference: ${codes.length} inputs are too few to calibrate a rate of ${responseMark.ratePpm / 10_000}% (it could mark none of them)`,
+              `--mark-reference: ${codes.length} inputs are too few to calibrate a rate of ` +
+                `${responseMark.ratePpm / 10_000}% (it could mark none of them)`,
             );
           const markKey = responseMarkKey(master, uid);
           try {
@@ -133,18 +177,18 @@ export function register(program: Command): Command {
             master,
             deviceUid: uid,
             version: f.version,
-            securityCounter: counter,
-            queryLimits,
+            securityCounter: f.securityCounter,
+            queryLimits: queryLimitsOf(f),
             responseMark,
             file: model,
             trace: f.trace === true && (f.traceData ? quietTraceParams(f.traceData) : true),
           });
-          p = decodePackage(built.bytes);
+          report = inspectPackage(built.bytes, f.output);
           if (db)
             await recordPackageTrace(db, built, {
               master,
-              uid: p.deviceUid,
-              packageSha256: p.sha256,
+              uid: report.deviceUid,
+              packageSha256: report.sha256,
               station: f.station ?? os.hostname(),
               operator: f.operator ?? defaultOperator(),
             });
@@ -155,48 +199,51 @@ export function register(program: Command): Command {
         master.fill(0);
       }
       writeFileAtomic(f.output, built.bytes);
-      const summary = {
-        output: f.output,
-        bytes: p.totalSize,
-        sha256: p.sha256,
-        version: p.version,
-        securityCounter: p.securityCounter,
-        deviceUid: p.deviceUid,
-        modelBytes: p.model.length,
-        modelSha256: p.modelSha256,
-        locked: built.locked,
-        watermarked: built.watermarked,
-        queryLimits: p.queryLimits ?? null,
-        responseMark: p.responseMark ?? null,
-        ...(calibration
-          ? {
-              responseMarkCalibration: {
-                reference: calibration.data,
-                inputs: calibration.reference,
-                nominalPpm: calibration.nominalPpm,
-                ratePpm: calibration.ratePpm,
-                markedAtNominal: calibration.markedNominal,
-                marked: calibration.marked,
-                allowed: calibration.allowed,
-              },
-            }
-          : {}),
-        trace: built.trace && { codeId: built.trace.codeId, carriers: built.trace.carriers },
-        records: p.records.map((r) => r.name),
-      };
       if (f.json) {
-        printJson(summary);
+        printJson({
+          output: f.output,
+          bytes: report.totalSize,
+          sha256: report.sha256,
+          version: report.version,
+          securityCounter: report.securityCounter,
+          deviceUid: report.deviceUid,
+          modelBytes: report.modelBytes,
+          modelSha256: report.modelSha256,
+          locked: built.locked,
+          watermarked: built.watermarked,
+          queryLimits: report.queryLimits,
+          responseMark: report.responseMark,
+          trace: built.trace && { codeId: built.trace.codeId, carriers: built.trace.carriers },
+          ...(calibration
+            ? {
+                responseMarkCalibration: {
+                  reference: calibration.data,
+                  inputs: calibration.reference,
+                  nominalPpm: calibration.nominalPpm,
+                  ratePpm: calibration.ratePpm,
+                  markedAtNominal: calibration.markedNominal,
+                  marked: calibration.marked,
+                  allowed: calibration.allowed,
+                },
+              }
+            : {}),
+          records: report.records.map((r) => r.name),
+        });
         return;
       }
       process.stdout.write(
-        `wrote ${f.output}: ${humanBytes(p.totalSize)}, version ${p.version}, security counter ${p.securityCounter}, for device ${p.deviceUid}\n` +
-          `  model ${humanBytes(p.model.length)}${built.locked ? `, locked (${built.locked.scheme}, ${built.locked.binding} binding${built.locked.wrappedKey ? ', model key wrapped to the device' : ''})` : ''}${built.watermarked ? ', watermarked' : ''}${built.trace ? `, trace code ${built.trace.codeId} on ${built.trace.carriers} weights` : ''}\n` +
-          `  query limits ${p.queryLimits ? describeQueryLimits(p.queryLimits) : 'none'}\n` +
-          `  response mark ${p.responseMark ? describeResponseMark(p.responseMark) : 'off'}\n` +
-          (calibration
-            ? `  calibrated on ${calibration.data}: marks ${calibration.marked} of ${calibration.reference} inputs (at most ${calibration.allowed}; ${calibration.markedNominal} at the nominal ${calibration.nominalPpm / 10_000}%)\n`
-            : '') +
-          `  package sha256 ${p.sha256}\n`,
+        [
+          `wrote ${f.output}: ${humanBytes(report.totalSize)}`,
+          ...packageFieldLines(report),
+          ...builtLines(built),
+          ...(calibration
+            ? [
+                `calibrated on ${calibration.data}: marks ${calibration.marked} of ${calibration.reference} inputs ` +
+                  `(at most ${calibration.allowed}; ${calibration.markedNominal} at the nominal ` +
+                  `${calibration.nominalPpm / 10_000}%)`,
+              ]
+            : []),
+        ].join('\n') + '\n',
       );
     });
 }

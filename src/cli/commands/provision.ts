@@ -31,7 +31,8 @@ export function register(program: Command): Command {
   return program
     .command('provision')
     .description(
-      "write each board's device key once (derived from the master key and its unique id), verify it by key-check value, record everything in the factory database",
+      "write each board's device key once (derived from the master key and its unique id), verify it by " +
+        'key-check value, record everything in the factory database',
     )
     .requiredOption(
       '--port <path>',

@@ -16,12 +16,7 @@ import { detectFormat } from '../../formats/detect';
 import { readFileBytes } from '../../formats/load';
 import { readKeyFile } from '../../keys/key-file';
 import { decodePackage } from '../../package/decode';
-import {
-  RESPONSE_MARK_DEFAULTS,
-  ResponseMarkParams,
-  describeResponseMark,
-  parseResponseMarkRate,
-} from '../../package/response-mark';
+import { RESPONSE_MARK_DEFAULTS, ResponseMarkParams, describeResponseMark } from '../../package/response-mark';
 import { responseMarkKey } from '../../response-mark/decision';
 import { MarkPool, loadMarkPool, poolCodes } from '../../response-mark/pool';
 import { calibrateRate } from '../../response-mark/calibrate';
@@ -29,7 +24,7 @@ import { MarkCandidate, MarkVerdict, VERIFY_DEFAULTS, verifyResponseMark } from 
 import { formatTable } from '../../text/table';
 import { parseCandidates } from '../../trace/candidates';
 import { ClassifierRunner } from '../../watermark/runners';
-import { collect, nonNegativeInt, nonNegativeNumber, openUnit, positiveInt } from '../option-parsers';
+import { collect, nonNegativeInt, nonNegativeNumber, openUnit, positiveInt, ratePpm } from '../option-parsers';
 import { printJson } from '../output';
 
 interface VerifyFlags {
@@ -39,7 +34,8 @@ interface VerifyFlags {
   key: string;
   package?: string;
   base?: string;
-  rate?: string;
+  /** marked queries per million (parsed by ratePpm) */
+  rate?: number;
   markReference?: string;
   uid: string[];
   db?: string;
@@ -70,7 +66,7 @@ function baseOf(f: Pick<VerifyFlags, 'package' | 'base' | 'rate'>): {
     throw new EdgelockError('E_USAGE', '--base needs --rate <the rate the boards were packaged with>');
   return {
     base: readFileBytes(f.base!),
-    params: { ratePpm: parseResponseMarkRate(f.rate), ...RESPONSE_MARK_DEFAULTS },
+    params: { ratePpm: f.rate, ...RESPONSE_MARK_DEFAULTS },
   };
 }
 
@@ -114,13 +110,17 @@ export function markRows(r: MarkVerdict): string[][] {
     ['pool', `${r.pool.names.join(', ')}: ${r.pool.count} inputs, ${r.queries} queried`],
     [
       'null',
-      `exact: a keyless model's wrong answer on a marked code is the keyed class with probability 1/${Math.round(1 / r.null.uniform)}; on ${r.null.decoys} decoy keys the suspect shows ${r.null.matches} of ${r.null.trials} (${r.null.expected.toFixed(1)} expected), p = ${r.null.p.toExponential(1)}: ${r.null.holds ? 'holds' : 'does NOT hold'}`,
+      `exact: a keyless model's wrong answer on a marked code is the keyed class with probability 1/${Math.round(1 / r.null.uniform)}; ` +
+        `on ${r.null.decoys} decoy keys the suspect shows ${r.null.matches} of ${r.null.trials} (${r.null.expected.toFixed(1)} expected), ` +
+        `p = ${r.null.p.toExponential(1)}: ${r.null.holds ? 'holds' : 'does NOT hold'}`,
     ],
   ];
   for (const c of best.slice(0, 3))
     rows.push([
       `board ${c.uid}`,
-      `${c.matches} of ${c.trials} codes answered with the keyed class (${c.expected.toFixed(1)} expected without the key; ${c.disagreements} disagreements on the ${c.counted} most confident of ${c.marked} marked inputs), p = ${c.familyP.toExponential(1)}`,
+      `${c.matches} of ${c.trials} codes answered with the keyed class ` +
+        `(${c.expected.toFixed(1)} expected without the key; ${c.disagreements} disagreements ` +
+        `on the ${c.counted} most confident of ${c.marked} marked inputs), p = ${c.familyP.toExponential(1)}`,
     ]);
   rows.push([
     'verdict',
@@ -238,10 +238,11 @@ export function register(program: Command): Command {
     .requiredOption('--key <keyfile>', 'the vendor master key (each board’s mark key derives from it and the uid)')
     .option('--package <board.elp>', 'a package with the mark: its model, mark parameters and board')
     .option('--base <model.tflite>', 'the model the marking boards run (with --rate)')
-    .option('--rate <r>', 'with --base: the rate the boards were packaged with (e.g. 0.5%)')
+    .option('--rate <r>', 'with --base: the rate the boards were packaged with (e.g. 0.5%)', ratePpm)
     .option(
       '--mark-reference <data,...>',
-      'with --base/--rate: the boards were packaged with --mark-reference on these inputs (each board’s calibrated rate is recomputed)',
+      'with --base/--rate: the boards were packaged with --mark-reference on these inputs ' +
+        '(each board’s calibrated rate is recomputed)',
     )
     .option('--uid <uid>', 'a candidate board (repeatable)', collect, [] as string[])
     .option('--db <factory db>', 'candidates: every board the master key provisioned (factory database)')

@@ -3,7 +3,7 @@
  *   (--model <leaked.tflite> [--black-box] | --port <p>) [--probes <data>] [--queries <n>] [--hard-labels]
  *   [--alpha <p>] [--json]`  names the board a leaked model came from (docs/security.md, "Tracing a leak")
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { withDevice } from '../../device/client';
 import { EdgelockError } from '../../errors';
 import { loadLabelledSet } from '../../eval/labelled-data';
@@ -60,10 +60,11 @@ export function register(program: Command): Command {
     .option('--devices <file>', 'candidates: device uids, one per line (hex)')
     .option('--model <leaked.tflite>', 'the leaked model (white-box: its weights are read)')
     .option('--black-box', 'run --model as a black box (its answers only)')
-    .option('--port <port>', 'query a board over the serial protocol (black-box)')
+    .addOption(new Option('--port <port>', 'query a board over the serial protocol (black-box)').conflicts('model'))
     .option(
       '--probes <data>',
-      `black-box probe inputs: a float32 .npy, a named dataset, or '${UNIFORM_PROBES}' (seeded uniform noise; the default when the packages carry quiet carriers, else mnist-test)`,
+      `black-box probe inputs: a float32 .npy, a named dataset, or '${UNIFORM_PROBES}' (seeded uniform noise; ` +
+        'the default when the packages carry quiet carriers, else mnist-test)',
     )
     .option(
       '--queries <n>',
@@ -82,7 +83,6 @@ export function register(program: Command): Command {
     .action(async (f: TraceFlags) => {
       if (!f.model && !f.port)
         throw new EdgelockError('E_USAGE', 'give the leaked model (--model) or a board (--port)');
-      if (f.model && f.port) throw new EdgelockError('E_USAGE', '--model and --port exclude each other');
       if (!f.db && !f.devices)
         throw new EdgelockError('E_TRACE_CANDIDATES', 'missing --db <factory db> or --devices <file>');
       const alpha = f.alpha;
@@ -168,7 +168,8 @@ export function register(program: Command): Command {
               ? `leaked from board ${result.named[0].uid}`
               : `leaked from ${result.named.length} boards together: ${result.named.map((n) => n.uid).join(', ')}`;
         process.stdout.write(
-          `trace ${result.mode}${result.queries ? ` (${result.queries} queries${result.hardLabels ? ', arg-max only' : ''})` : ''}: ${result.carriers} carrier weights, ${result.candidates} candidate boards\n` +
+          `trace ${result.mode}${result.queries ? ` (${result.queries} queries${result.hardLabels ? ', arg-max only' : ''})` : ''}: ${result.carriers} ` +
+            `carrier weights, ${result.candidates} candidate boards\n` +
             `  best       ${result.best.uid}  score z = ${result.best.z.toFixed(2)}\n` +
             (result.runnerUp
               ? `  runner-up  ${result.runnerUp.uid}  score z = ${result.runnerUp.z.toFixed(2)}\n`

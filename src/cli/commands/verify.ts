@@ -147,7 +147,8 @@ export function register(program: Command): Command {
     )
     .option(
       '--response-mark <board.elp>',
-      "also check that each board answers with its own response mark (a package with --response-mark: its model and rate; the board's uid from INFO); survives distillation",
+      "also check that each board answers with its own response mark (a package with --response-mark: its model and rate; the board's uid from INFO); " +
+        'survives distillation',
     )
     .option('--mark-pool <data,...>', "with --response-mark: the owner's natural inputs", 'mnist-train,mnist-test')
     .option('--json', 'one JSON object per line per event')

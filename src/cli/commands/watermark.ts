@@ -67,7 +67,10 @@ function labelledData(o: Common): BaseData & { set: Dataset } {
 }
 
 function progressLine(p: Progress, prefix = ''): string {
-  return `${prefix}epoch ${p.epoch + 1}/${p.epochs} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(4)} acc ${(100 * p.accuracy).toFixed(2)}% ${Math.round(p.samplesPerSec)} samples/s`;
+  return (
+    `${prefix}epoch ${p.epoch + 1}/${p.epochs} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(4)} ` +
+    `acc ${(100 * p.accuracy).toFixed(2)}% ${Math.round(p.samplesPerSec)} samples/s`
+  );
 }
 
 interface EmbedFlags extends Common {
@@ -274,7 +277,8 @@ async function calibrateAction(file: string, f: CalibrateFlags): Promise<void> {
   else {
     process.stdout.write(
       `wrote ${out}: ${n.models.length} clean models × ${n.signatures} signatures, pooled ${n.pooledMatches}/${n.pooledTrials} matches, ` +
-        `${(100 * n.confidence).toFixed(1)}% upper bound ${n.upperBound.toPrecision(3)}, max model ${n.maxModelRate.toPrecision(3)} → null rate ${n.nullRate.toPrecision(4)}\n`,
+        `${(100 * n.confidence).toFixed(1)}% upper bound ${n.upperBound.toPrecision(3)}, max ` +
+        `model ${n.maxModelRate.toPrecision(3)} → null rate ${n.nullRate.toPrecision(4)}\n`,
     );
   }
 }

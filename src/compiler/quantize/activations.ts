@@ -154,7 +154,8 @@ export function activationParamsFor(g: TflGraph, ranges: CalibratedRanges): Map<
     if (prev && !sameParams(prev, f)) {
       throw new EdgelockError(
         'E_QUANT_RANGE',
-        `${prev.op.op} (node '${prev.op.onnxNode}') and ${f.op.op} (node '${f.op.onnxNode}') need different fixed int8 output parameters but feed one operator that requires equal parameters`,
+        `${prev.op.op} (node '${prev.op.onnxNode}') and ${f.op.op} (node '${f.op.onnxNode}') need different ` +
+          `fixed int8 output parameters but feed one operator that requires equal parameters`,
         { node: f.op.onnxNode, op: f.op.op },
       );
     }

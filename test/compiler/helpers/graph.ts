@@ -55,3 +55,16 @@ export class GraphBuilder {
     return writeOnnx(this.model);
   }
 }
+
+/** A Conv with seeded random weights [cout, cin, k, k] and bias [cout] (3×3, padding 1 unless told). */
+export function conv(
+  b: GraphBuilder,
+  x: string,
+  cin: number,
+  cout: number,
+  attrs: Record<string, number[] | number> = { pads: [1, 1, 1, 1] },
+  k = 3,
+): string {
+  const i = b.model.graph.initializers.size;
+  return b.node('Conv', [x, b.weight(`w${i}`, [cout, cin, k, k]), b.weight(`b${i}`, [cout])], attrs);
+}

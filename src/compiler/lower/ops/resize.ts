@@ -38,7 +38,10 @@ function flags(
   if (ct === 'tf_half_pixel_for_nn' && nm === 'floor') return { alignCorners: false, halfPixelCenters: true };
   if (halfPixel && nm === 'round_prefer_floor' && integerUpscale)
     return { alignCorners: false, halfPixelCenters: true };
-  return `nearest with coordinate_transformation_mode '${ct}' and nearest_mode '${nm}' has no TFLite equivalent${halfPixel ? ' (except at integer upscales)' : ''}`;
+  return (
+    `nearest with coordinate_transformation_mode '${ct}' and nearest_mode '${nm}' has no TFLite ` +
+    `equivalent${halfPixel ? ' (except at integer upscales)' : ''}`
+  );
 }
 
 export function lowerResize(node: Node, ctx: LowerContext): void {
