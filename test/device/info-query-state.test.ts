@@ -24,7 +24,14 @@ test('device info shows the query limits of the active package and the inference
   let { board, client, uid } = await provisionedBoard('host-sim');
   try {
     const before = await client.info();
-    expect(before.queries).toEqual({ limits: null, lifetimeUsed: 0, bootUsed: 0, windowUsed: 0, windowLeftMs: 0 });
+    expect(before.queries).toEqual({
+      limits: null,
+      lifetimeUsed: 0,
+      bootUsed: 0,
+      windowUsed: 0,
+      windowLeftMs: 0,
+      responseMark: false,
+    });
     const model = fcModelOfSize(21, 3000);
     const limits = { lifetime: 6, perBoot: 4, rateCount: 3, rateWindowMs: WINDOW };
     const pkg = buildPackage(model, {
@@ -42,6 +49,7 @@ test('device info shows the query limits of the active package and the inference
       bootUsed: 0,
       windowUsed: 0,
       windowLeftMs: 0,
+      responseMark: false,
     });
     await client.run(slot, input);
     await client.run(slot, input);
@@ -69,6 +77,7 @@ test('device info shows the query limits of the active package and the inference
       bootUsed: 0,
       windowUsed: 0,
       windowLeftMs: 0,
+      responseMark: false,
     });
     // three more fill the rate window; the fourth is refused with the same counts INFO reports
     for (let i = 0; i < 3; i++) await client.run(slot, input);
