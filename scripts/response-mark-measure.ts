@@ -29,7 +29,8 @@ import { deriveDeviceKey } from '../src/keys/derive';
 import { readOnnx } from '../src/onnx';
 import { writeOnnx } from '../src/onnx/writer';
 import { buildPackage } from '../src/package/build';
-import { RESPONSE_MARK_DEFAULTS, ResponseMarkParams, parseResponseMarkRate } from '../src/package/response-mark';
+import { RESPONSE_MARK_DEFAULTS, ResponseMarkParams } from '../src/package/response-mark';
+import { ratePpm } from '../src/cli/option-parsers';
 import { decide, markedAnswer, responseMarkKey } from '../src/response-mark/decision';
 import { loadMarkPool, poolCodes } from '../src/response-mark/pool';
 import { calibrateRate } from '../src/response-mark/calibrate';
@@ -90,7 +91,7 @@ function accuracy(pred: Int32Array, labels: Uint8Array, n: number): number {
 async function main(): Promise<void> {
   const baseFile = arg('base', 'test/watermark/fixtures/mnist-lenet-wm.tflite');
   const base = fs.readFileSync(baseFile);
-  const params: ResponseMarkParams = { ratePpm: parseResponseMarkRate(arg('rate', '0.4%')), ...RESPONSE_MARK_DEFAULTS };
+  const params: ResponseMarkParams = { ratePpm: ratePpm(arg('rate', '0.4%')), ...RESPONSE_MARK_DEFAULTS };
   // --calibrate <reference>: each board's rate lowered so it marks at most floor(rate × n) reference inputs
   const reference = arg('calibrate', '');
   const refCodes = reference ? poolCodes(base, reference.split(','), params) : null;

@@ -18,6 +18,7 @@ import { fineTune } from '../src/trace/attacks';
 import { fileVictim } from '../src/trace/victims';
 import { blackBoxEvidence } from '../src/trace/blackbox';
 import { whiteBoxEvidence } from '../src/trace/whitebox';
+import { mnistTestAccuracy, simulatedUid } from '../test/helpers/mnist-boards';
 
 const arg = (n: string, d: string) => {
   const i = process.argv.indexOf(`--${n}`);
@@ -29,12 +30,7 @@ const train = loadMnist('train');
 const test = loadMnist('test');
 const set0 = carriersOf(base, tk, DEFAULT_TRACE_PARAMS);
 const K = set0.carriers.length;
-const uid = (i: number) => {
-  const b = Buffer.alloc(16);
-  b.write('ed9e', 0, 'hex');
-  b.writeUInt32BE((i * 2654435761) >>> 0, 12);
-  return b;
-};
+const uid = (i: number) => Buffer.from(simulatedUid('ed9e', i), 'hex');
 const codes = Array.from({ length: 300 }, (_, i) => deviceCode(tk, uid(i), K));
 
 function fisher(fn: FloatNet, n: number, bs: number): Float64Array {
@@ -58,18 +54,6 @@ function fisher(fn: FloatNet, n: number, bs: number): Float64Array {
   return F;
 }
 
-async function acc(model: Uint8Array, n = 10000): Promise<number> {
-  const v = await fileVictim(model);
-  const s = await v.query(test.images.subarray(0, n * 784), n);
-  v.dispose();
-  let ok = 0;
-  for (let i = 0; i < n; i++) {
-    let b = 0;
-    for (let k = 1; k < 10; k++) if (s[i * 10 + k] > s[i * 10 + b]) b = k;
-    if (b === test.labels[i]) ok++;
-  }
-  return ok / n;
-}
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];
@@ -94,7 +78,7 @@ async function main() {
     seed = (seed * 1103515245 + 12345) >>> 0; // (not a true LCG in doubles; kept: the measured runs used it)
     noise[i] = (seed >>> 8) / 2 ** 24;
   }
-  const accBase = await acc(base);
+  const accBase = await mnistTestAccuracy(base);
   for (const scheme of arg('schemes', '1:1').split(',')) {
     const [k, amax] = scheme.split(':').map(Number);
     const amp = new Uint8Array(K);
@@ -115,7 +99,7 @@ async function main() {
       const leaked = new Uint8Array(base);
       const lv = set0.tensors.map((t) => new Int8Array(leaked.buffer, leaked.byteOffset + t.at, t.count));
       set0.carriers.forEach((c, j) => (lv[c.w][c.i] += code[j] * amp[j]));
-      const a = d === 0 ? await acc(leaked) : NaN;
+      const a = d === 0 ? await mnistTestAccuracy(leaked) : NaN;
       const n = 6000;
       const off = (d * 7919) % 54000;
       const tuned = fineTune(
@@ -123,7 +107,7 @@ async function main() {
         { x: train.images.subarray(off * 784, (off + n) * 784), labels: train.labels.subarray(off, off + n), count: n },
         { epochs: Number(arg('epochs', '2')), lr: Number(arg('lr', '0.01')), seed: 100 + d },
       );
-      const at = d === 0 ? await acc(tuned, 2000) : NaN;
+      const at = d === 0 ? await mnistTestAccuracy(tuned, 2000) : NaN;
       const wb = score(whiteBoxEvidence(tuned, base, set), d);
       const out: string[] = [];
       for (const [name, probes] of [

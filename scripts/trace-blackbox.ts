@@ -19,6 +19,7 @@ import { uniformProbes } from '../src/trace/probes';
 import { fileVictim } from '../src/trace/victims';
 import { blackBoxEvidence } from '../src/trace/blackbox';
 import { fineTune, requantize } from '../src/trace/attacks';
+import { mnistTestAccuracy, simulatedUid } from '../test/helpers/mnist-boards';
 
 const arg = (n: string, d: string) => {
   const i = process.argv.indexOf(`--${n}`);
@@ -26,30 +27,13 @@ const arg = (n: string, d: string) => {
 };
 const base = new Uint8Array(readFileSync(arg('base', '')));
 const tk = deriveTraceKey(Buffer.alloc(32, 0x5a));
-const uid = (i: number) => {
-  const b = Buffer.alloc(16);
-  b.write('ed9e', 0, 'hex');
-  b.writeUInt32BE((i * 2654435761) >>> 0, 12);
-  return b;
-};
+const uid = (i: number) => Buffer.from(simulatedUid('ed9e', i), 'hex');
 const test = loadMnist('test');
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];
   return s;
 };
-async function accuracy(model: Uint8Array, n: number): Promise<number> {
-  const v = await fileVictim(model);
-  const s = await v.query(test.images.subarray(0, n * 784), n);
-  v.dispose();
-  let ok = 0;
-  for (let i = 0; i < n; i++) {
-    let b = 0;
-    for (let k = 1; k < 10; k++) if (s[i * 10 + k] > s[i * 10 + b]) b = k;
-    if (b === test.labels[i]) ok++;
-  }
-  return ok / n;
-}
 
 async function main() {
   for (const density of arg('density', '0.1').split(',').map(Number)) {
@@ -65,7 +49,7 @@ async function main() {
         arg('probes', quiet ? 'uniform' : 'mnist-test') === 'uniform'
           ? uniformProbes(base, Q)
           : test.images.subarray(0, Q * 784);
-      let ref = base;
+      let ref: Uint8Array = base;
       if (arg('ftref', '0') !== '0') {
         const train = loadMnist('train');
         const n = 6000;
@@ -106,7 +90,9 @@ async function main() {
         }
         const v = await fileVictim(m);
         if (arg('acc', '0') !== '0')
-          console.log(`  device ${d} copy accuracy (2k test): ${(100 * (await accuracy(m, 2000))).toFixed(2)}%`);
+          console.log(
+            `  device ${d} copy accuracy (2k test): ${(100 * (await mnistTestAccuracy(m, 2000))).toFixed(2)}%`,
+          );
         const t0 = Date.now();
         const ev = await blackBoxEvidence(set, {
           base: floatNetFromTflite(ref),

@@ -22,6 +22,7 @@ import { uniformProbes } from '../src/trace/probes';
 import { familyP } from '../src/trace/score';
 import { fileVictim, withHardLabels, ScoreQuery } from '../src/trace/victims';
 import { whiteBoxEvidence } from '../src/trace/whitebox';
+import { mnistTestAccuracy, simulatedUids } from '../test/helpers/mnist-boards';
 
 const arg = (name: string, d: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -46,12 +47,7 @@ const PAR = QUIET ? quietTraceParams(QUIET) : DEFAULT_TRACE_PARAMS;
 const UNIFORM = arg('probes', QUIET ? 'uniform' : 'mnist-test') === 'uniform';
 const master = Buffer.alloc(32, 0x5a);
 const tk = deriveTraceKey(master);
-const uids = Array.from({ length: N }, (_, i) => {
-  const b = Buffer.alloc(16);
-  b.write('ed9e', 0, 'hex');
-  b.writeUInt32BE((i * 2654435761) >>> 0, 12);
-  return b.toString('hex');
-});
+const uids = simulatedUids('ed9e', N);
 const set = carriersOf(base, tk, PAR);
 const K = set.carriers.length;
 const codes = uids.map((u) => deviceCode(tk, Buffer.from(u, 'hex'), K));
@@ -73,19 +69,6 @@ function rank(e: Float64Array): Array<{ d: number; z: number }> {
 }
 const named = (r: Array<{ d: number; z: number }>) => r.filter((x) => familyP(x.z, N) <= alpha).map((x) => x.d);
 const leaked = (d: number) => embedTraceCode(base, tk, Buffer.from(uids[d], 'hex'), PAR).bytes;
-
-async function acc(model: Uint8Array, n = 10000): Promise<number> {
-  const v = await fileVictim(model);
-  const s = await v.query(test.images.subarray(0, n * size), n);
-  v.dispose();
-  let ok = 0;
-  for (let i = 0; i < n; i++) {
-    let b = 0;
-    for (let k = 1; k < 10; k++) if (s[i * 10 + k] > s[i * 10 + b]) b = k;
-    if (b === test.labels[i]) ok++;
-  }
-  return ok / n;
-}
 
 interface Tally {
   right: number;
@@ -154,9 +137,9 @@ async function main() {
 }
 
 async function accuracySection() {
-  const accBase = await acc(base);
+  const accBase = await mnistTestAccuracy(base);
   const accs: number[] = [];
-  for (let d = 0; d < 5; d++) accs.push(await acc(leaked(d)));
+  for (let d = 0; d < 5; d++) accs.push(await mnistTestAccuracy(leaked(d)));
   const mean = accs.reduce((a, b) => a + b, 0) / accs.length;
   console.log(
     `accuracy (10k MNIST test, TFLite runtime): base ${(100 * accBase).toFixed(2)}%, 5 fingerprinted ` +
@@ -178,7 +161,7 @@ async function whiteBoxSection() {
   }
   show(`white-box, ${L} leaked devices`, wb);
   show(`white-box after int8 re-quantisation (fresh per-channel scales), ${L} devices`, rq);
-  console.log(`  re-quantised copy accuracy: ${(100 * (await acc(requantize(leaked(0))))).toFixed(2)}%`);
+  console.log(`  re-quantised copy accuracy: ${(100 * (await mnistTestAccuracy(requantize(leaked(0))))).toFixed(2)}%`);
 }
 
 async function fineTuneSection() {
@@ -197,7 +180,7 @@ async function fineTuneSection() {
       },
       { epochs: FT_EPOCHS, lr: FT_LR, seed: 100 + d },
     );
-    ftAcc.push(await acc(tuned, 2000));
+    ftAcc.push(await mnistTestAccuracy(tuned, 2000));
     add(ft, rank(whiteBoxEvidence(tuned, base, set)), [d]);
     if (FT_BLACKBOX) add(ftb, rank(await blackBox(tuned, 300, false)), [d]);
   }
@@ -261,7 +244,9 @@ async function distilSection() {
     v.dispose();
     const { writeWeights } = await import('../src/trace/float-net');
     const copyFile = writeWeights(base, copy);
-    console.log(`  distilled copy ${d} accuracy (2k test): ${(100 * (await acc(copyFile, 2000))).toFixed(2)}%`);
+    console.log(
+      `  distilled copy ${d} accuracy (2k test): ${(100 * (await mnistTestAccuracy(copyFile, 2000))).toFixed(2)}%`,
+    );
     add(dist, rank(whiteBoxEvidence(copyFile, base, set)), [d]);
     add(distB, rank(await blackBox(netVictim(copy), 300, false)), [d]);
   }

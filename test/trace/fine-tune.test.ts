@@ -21,19 +21,14 @@ import { quietTraceParams } from '../../src/trace/params';
 import { uniformProbes } from '../../src/trace/probes';
 import { TraceRequest, TraceResult, traceLeak } from '../../src/trace/trace';
 import { fileVictim } from '../../src/trace/victims';
+import { mnistTestAccuracy, simulatedUids } from '../helpers/mnist-boards';
 import { whiteBoxEvidence } from '../../src/trace/whitebox';
 import { runCli } from '../helpers/cli';
 
 const MASTER = createHash('sha256').update('edgelock trace fine-tune test master').digest();
 const PARAMS = quietTraceParams('mnist-train');
 const train = loadMnist('train');
-const testSet = loadMnist('test');
-const uids = Array.from({ length: 1000 }, (_, i) => {
-  const b = Buffer.alloc(16);
-  b.write('f17e', 0, 'hex');
-  b.writeUInt32BE((i * 2654435761) >>> 0, 12);
-  return b.toString('hex');
-});
+const uids = simulatedUids('f17e', 1000);
 // the thief's 10%: 6,000 training images the owner's quiet-carrier search (the first 2,000) never saw
 const THIEF = {
   x: train.images.subarray(30000 * 784, 36000 * 784),
@@ -42,22 +37,6 @@ const THIEF = {
 };
 const TUNE = { epochs: 2, lr: 0.01, seed: 11 };
 let base: Uint8Array;
-
-async function accuracy(model: Uint8Array, n: number): Promise<number> {
-  const v = await fileVictim(model);
-  try {
-    const s = await v.query(testSet.images.subarray(0, n * 784), n);
-    let ok = 0;
-    for (let i = 0; i < n; i++) {
-      let b = 0;
-      for (let k = 1; k < 10; k++) if (s[i * 10 + k] > s[i * 10 + b]) b = k;
-      if (b === testSet.labels[i]) ok++;
-    }
-    return ok / n;
-  } finally {
-    v.dispose();
-  }
-}
 
 async function blackBox(model: Uint8Array, queries: number): Promise<TraceResult> {
   const v = await fileVictim(model);
@@ -89,7 +68,9 @@ test('quiet carriers: a third of the MLP, 8 steps each, no accuracy cost, and fi
   expect(quiet / set.carriers.length).toBeGreaterThan(0.2);
   const d = 123;
   const leaked = traceCodeForPackage(base, MASTER, Buffer.from(uids[d], 'hex'), PARAMS).model;
-  expect(Math.abs((await accuracy(leaked, 2000)) - (await accuracy(base, 2000)))).toBeLessThanOrEqual(0.002);
+  expect(Math.abs((await mnistTestAccuracy(leaked, 2000)) - (await mnistTestAccuracy(base, 2000)))).toBeLessThanOrEqual(
+    0.002,
+  );
   const tuned = fineTune(leaked, THIEF, TUNE);
   // white-box evidence in units of each carrier's own amplitude: ±1 where the code is intact
   const e = whiteBoxEvidence(tuned, base, set);
@@ -107,7 +88,7 @@ test('black-box after fine-tuning on 10% of MNIST train: 300 uniform probes name
   const leaked = traceCodeForPackage(base, MASTER, Buffer.from(uids[d], 'hex'), PARAMS).model;
   const tuned = fineTune(leaked, THIEF, TUNE);
   // the copy still works (fine-tuning costs the MLP about a point)
-  expect(await accuracy(tuned, 1000)).toBeGreaterThan(0.94);
+  expect(await mnistTestAccuracy(tuned, 1000)).toBeGreaterThan(0.94);
   const r = await blackBox(tuned, 300);
   expect(r.best.uid).toBe(uids[d]);
   expect(r.named.map((x) => x.uid)).toEqual([uids[d]]);

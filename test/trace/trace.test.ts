@@ -23,35 +23,15 @@ import { averageCopies, fineTune, requantize } from '../../src/trace/attacks';
 import { DEFAULT_TRACE_PARAMS } from '../../src/trace/params';
 import { TraceRequest, traceLeak } from '../../src/trace/trace';
 import { fileVictim } from '../../src/trace/victims';
+import { mnistTestAccuracy, simulatedUids } from '../helpers/mnist-boards';
 import { runCli } from '../helpers/cli';
 
 const MASTER = createHash('sha256').update('edgelock trace test master').digest();
 const train = loadMnist('train');
 const testSet = loadMnist('test');
-const uids = Array.from({ length: 1000 }, (_, i) => {
-  const b = Buffer.alloc(16);
-  b.write('c0de', 0, 'hex');
-  b.writeUInt32BE((i * 2654435761) >>> 0, 12);
-  return b.toString('hex');
-});
+const uids = simulatedUids('c0de', 1000);
 let sealed: Uint8Array;
 let plain: Uint8Array;
-
-async function accuracy(model: Uint8Array, n: number): Promise<number> {
-  const v = await fileVictim(model);
-  try {
-    const s = await v.query(testSet.images.subarray(0, n * 784), n);
-    let ok = 0;
-    for (let i = 0; i < n; i++) {
-      let b = 0;
-      for (let k = 1; k < 10; k++) if (s[i * 10 + k] > s[i * 10 + b]) b = k;
-      if (b === testSet.labels[i]) ok++;
-    }
-    return ok / n;
-  } finally {
-    v.dispose();
-  }
-}
 
 const packaged = (d: number) =>
   decodePackage(
@@ -89,8 +69,8 @@ describe('per-device trace codes', () => {
     // sealed again under a fresh salt: different keystreams, still the owner's key
     expect(readTfliteDescriptor(a)!.salt).not.toBe(readTfliteDescriptor(b)!.salt);
     const ua = unsealTflite(a, { master: MASTER });
-    const base = await accuracy(plain, 2000);
-    const marked = await accuracy(ua, 2000);
+    const base = await mnistTestAccuracy(plain, 2000);
+    const marked = await mnistTestAccuracy(ua, 2000);
     expect(Math.abs(marked - base)).toBeLessThanOrEqual(0.002);
     expect(base).toBeGreaterThan(0.95);
   }, 120000);
@@ -134,7 +114,7 @@ describe('per-device trace codes', () => {
       { x: train.images.subarray(0, n * 784), labels: train.labels.subarray(0, n), count: n },
       { epochs: 1, lr: 0.005, seed: 3 },
     );
-    expect(await accuracy(tuned, 1000)).toBeGreaterThan(0.94);
+    expect(await mnistTestAccuracy(tuned, 1000)).toBeGreaterThan(0.94);
     const r = await traceLeak(req({ leaked: tuned }));
     expect(r.named.map((x) => x.uid)).toEqual([uids[42]]);
     expect(r.best.z).toBeGreaterThan(20);
