@@ -2,9 +2,8 @@
 #include "el_firmware.h"
 #include "cmsdk.h"
 #include "emu_storage.h"
+#include "qemu_board_common.h"
 #include "uart.h"
-
-void board_cycles_init(void);
 
 int main(void) {
   board_cycles_init();

@@ -3,6 +3,7 @@
  * one on the AN505). The clock rate, and so board_millis, is each board's own. */
 #include "cmsdk.h"
 #include "el_board.h"
+#include "qemu_board_common.h"
 #include "semihosting.h"
 
 /* QEMU emulates no TRNG for these machines. Entropy comes from the host's /dev/urandom through semihosting: good

@@ -9,6 +9,7 @@
 #include "el_firmware.h"
 #include "el_tz_secure.h"
 #include "emu_storage.h"
+#include "qemu_board_common.h"
 
 extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss, _estack;
 extern uint8_t __sg_start[], __sg_end[];
@@ -20,7 +21,6 @@ void MemManage_Handler(void);
 void UsageFault_Handler(void);
 void Default_Handler(void);
 void SysTick_Handler(void);
-void board_cycles_init(void);
 
 typedef void (*vector_t)(void);
 

@@ -17,24 +17,10 @@
 
 #include "el_internal.h"
 #include "el_runtime.h"
+#include "qemu_board_common.h"
 #include "semihosting.h"
 
-#define SYST_CSR (*(volatile uint32_t *)0xE000E010u)
-#define SYST_RVR (*(volatile uint32_t *)0xE000E014u)
-#define SYST_CVR (*(volatile uint32_t *)0xE000E018u)
-
-static volatile uint32_t g_wraps;
-void SysTick_Handler(void) { g_wraps++; }
 void UART0RX_Handler(void) {}
-
-static uint64_t ticks(void) {
-  uint32_t hi, v;
-  do {
-    hi = g_wraps;
-    v = SYST_CVR;
-  } while (hi != g_wraps);
-  return ((uint64_t)hi << 24) + (0x00FFFFFFu - v);
-}
 
 static uint8_t g_model[1u << 20] __attribute__((aligned(16)));
 static uint8_t g_input[256u << 10] __attribute__((aligned(16)));
@@ -94,9 +80,9 @@ static uint64_t invoke_timed(el_model *m, uint32_t *per_op) {
   uint64_t total = 0;
   for (uint32_t i = 0; i < m->node_count; i++) {
     const el_node *n = &m->nodes[i];
-    const uint64_t t0 = ticks();
+    const uint64_t t0 = board_cycles();
     n->kernel->eval(n);
-    const uint64_t dt = ticks() - t0;
+    const uint64_t dt = board_cycles() - t0;
     per_op[i] = (uint32_t)dt;
     total += dt;
   }
@@ -179,9 +165,7 @@ static void run_one(int k, int32_t model_len) {
 }
 
 int main(void) {
-  SYST_RVR = 0x00FFFFFFu;
-  SYST_CVR = 0;
-  SYST_CSR = 0x7u;
+  board_cycles_init();
   g_tty = sh_open(":tt", 4);
   for (int k = 0;; k++) {
     char name[32];
