@@ -11,13 +11,13 @@ import { deriveTraceKey } from '../src/keys/derive';
 import { carriersOf } from '../src/trace/carriers';
 import { CarrierSet } from '../src/trace/weight-tensors';
 import { deviceCode } from '../src/trace/code';
-import { floatNetFromTflite, FloatNet } from '../src/trace/float-net';
+import { floatNetFromTflite } from '../src/trace/float-net';
 import { DEFAULT_TRACE_PARAMS } from '../src/trace/params';
-import { softmaxCrossEntropy } from '../src/train/loss';
 import { fineTune } from '../src/trace/attacks';
 import { fileVictim } from '../src/trace/victims';
 import { blackBoxEvidence } from '../src/trace/blackbox';
 import { whiteBoxEvidence } from '../src/trace/whitebox';
+import { carrierFisher } from './support/carrier-fisher';
 import { mnistTestAccuracy, simulatedUid } from '../test/helpers/mnist-boards';
 
 const arg = (n: string, d: string) => {
@@ -33,27 +33,6 @@ const K = set0.carriers.length;
 const uid = (i: number) => Buffer.from(simulatedUid('ed9e', i), 'hex');
 const codes = Array.from({ length: 300 }, (_, i) => deviceCode(tk, uid(i), K));
 
-function fisher(fn: FloatNet, n: number, bs: number): Float64Array {
-  const byW = new Map(fn.bindings.map((b) => [b.w, b]));
-  const ci = set0.carriers.map((c) => {
-    const b = byW.get(c.w)!;
-    const t = set0.tensors[c.w];
-    return { g: b.weight.grad, at: b.toParam(c.i), s: t.scales[t.channelOf(c.i)] };
-  });
-  const F = new Float64Array(K);
-  for (let s = 0; s < n; s += bs) {
-    fn.net.zeroGrad();
-    const x = train.images.subarray((30000 + s) * 784, (30000 + s + bs) * 784);
-    const y = fn.net.forward(x, bs, true);
-    const grad = new Float32Array(bs * 10);
-    softmaxCrossEntropy(y, train.labels.subarray(30000 + s, 30000 + s + bs), bs, 10, grad);
-    fn.net.backward(grad, bs);
-    for (let j = 0; j < K; j++) F[j] += (ci[j].g[ci[j].at] * ci[j].s) ** 2;
-  }
-  fn.net.zeroGrad();
-  return F;
-}
-
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];
@@ -67,7 +46,7 @@ function score(e: Float64Array, d: number) {
 
 async function main() {
   const fnBase = floatNetFromTflite(base);
-  const F = fisher(fnBase, Number(arg('fsamples', '2000')), 20);
+  const F = carrierFisher(set0, fnBase, train, Number(arg('fsamples', '2000')), 20);
   const sorted = Array.from(F).sort((a, b) => a - b);
   const fmed = sorted[K >> 1];
   const views = set0.tensors.map((t) => new Int8Array(base.buffer, base.byteOffset + t.at, t.count));

@@ -16,7 +16,7 @@ import { floatNetFromTflite, toNetLayout, FloatNet } from '../src/trace/float-ne
 import { DEFAULT_TRACE_PARAMS } from '../src/trace/params';
 import { fit } from '../src/train/fit';
 import { Sgd } from '../src/train/optim/sgd';
-import { softmaxCrossEntropy } from '../src/train/loss';
+import { carrierFisher, carrierIndex } from './support/carrier-fisher';
 
 const arg = (n: string, d: string) => {
   const i = process.argv.indexOf(`--${n}`);
@@ -28,31 +28,6 @@ const train = loadMnist('train');
 const test = loadMnist('test');
 const set = carriersOf(base, tk, DEFAULT_TRACE_PARAMS);
 const K = set.carriers.length;
-
-function carrierIndex(fn: FloatNet) {
-  const byW = new Map(fn.bindings.map((b) => [b.w, b]));
-  return set.carriers.map((c) => {
-    const b = byW.get(c.w)!;
-    const t = set.tensors[c.w];
-    return { v: b.weight.value, g: b.weight.grad, at: b.toParam(c.i), s: t.scales[t.channelOf(c.i)] };
-  });
-}
-
-function fisher(fn: FloatNet, n: number, bs: number): Float64Array {
-  const ci = carrierIndex(fn);
-  const F = new Float64Array(K);
-  for (let s = 0; s < n; s += bs) {
-    fn.net.zeroGrad();
-    const x = train.images.subarray((30000 + s) * 784, (30000 + s + bs) * 784);
-    const y = fn.net.forward(x, bs, true);
-    const grad = new Float32Array(bs * 10);
-    softmaxCrossEntropy(y, train.labels.subarray(30000 + s, 30000 + s + bs), bs, 10, grad);
-    fn.net.backward(grad, bs);
-    for (let j = 0; j < K; j++) F[j] += (ci[j].g[ci[j].at] * ci[j].s) ** 2;
-  }
-  fn.net.zeroGrad();
-  return F;
-}
 
 function sens(fn: FloatNet, probes: Float32Array, q: number): Float64Array {
   const J = carrierJacobian(set, fn, probes, q);
@@ -74,7 +49,7 @@ const rms = (a: ArrayLike<number>) => {
 
 async function main() {
   const fnBase = floatNetFromTflite(base);
-  const F = fisher(fnBase, 2000, 20);
+  const F = carrierFisher(set, fnBase, train, 2000, 20);
   const Q = 300;
   const mn = test.images.subarray(0, Q * 784);
   const noise = new Float32Array(Q * 784);
@@ -84,7 +59,7 @@ async function main() {
   // code on base (float), fine-tune
   const code = deviceCode(tk, Buffer.from('00'.repeat(16), 'hex'), K);
   const leaked = floatNetFromTflite(base);
-  const cl = carrierIndex(leaked);
+  const cl = carrierIndex(set, leaked);
   cl.forEach((c, j) => (c.v[c.at] += code[j] * c.s));
   const before = cl.map((c) => c.v[c.at]);
   const n = 6000;
@@ -138,7 +113,7 @@ async function main() {
     const fb = fnBase.net.forward(x, Q, false).slice();
     const fl = leaked.net.forward(x, Q, false).slice();
     const codeOnly = floatNetFromTflite(base);
-    carrierIndex(codeOnly).forEach((c, j) => (c.v[c.at] += code[j] * c.s));
+    carrierIndex(set, codeOnly).forEach((c, j) => (c.v[c.at] += code[j] * c.s));
     const fc = codeOnly.net.forward(x, Q, false).slice();
     console.log(
       `${name}: rms base out ${rms(fb).toFixed(2)}; code effect ${rms(fc.map((v, i) => v - fb[i])).toFixed(3)}; ` +

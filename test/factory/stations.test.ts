@@ -191,36 +191,16 @@ describe('several stations on one PostgreSQL', () => {
             port: b.port,
           }),
         ).toEqual({ ok: true });
-        const r = runCli([
-          'provision',
-          '--port',
-          b.port,
-          '--master-key',
-          keyFile,
-          '--db',
-          db,
-          '--station',
-          'line-2',
-          '--yes',
-        ]);
+        const provisionOnLine2 = () =>
+          runCli(['provision', '--port', b.port, '--master-key', keyFile, '--db', db, '--station', 'line-2', '--yes']);
+        const r = provisionOnLine2();
         expect(r.status).toBe(1);
         expect(r.stdout).toMatch(
           new RegExp(`${b.port}: FAILED E_FACTORY_CLAIMED: uid ${uid} is being provisioned by station line-1`),
         );
         expect((await infoOf(b.port)).keyProvisioned).toBe(false);
         await other.finishClaim(masterKeyId, uid, 'run-line-1', 'released');
-        const again = runCli([
-          'provision',
-          '--port',
-          b.port,
-          '--master-key',
-          keyFile,
-          '--db',
-          db,
-          '--station',
-          'line-2',
-          '--yes',
-        ]);
+        const again = provisionOnLine2();
         expect(again.status).toBe(0);
         expect((await withDevice(b.port, (c) => c.keyCheck(0))).equals(kcv(deviceKey(uid)))).toBe(true);
         expect(await other.claimOf(masterKeyId, uid)).toMatchObject({ state: 'done', station: 'line-2' });
