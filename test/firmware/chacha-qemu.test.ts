@@ -37,6 +37,8 @@ test('ChaCha20 on the Cortex-M4 board equals node:crypto; instructions per byte'
         BOARD,
         path.join(__dirname, 'bench', 'chacha_qemu.c'),
         path.join(BOARD, 'startup.c'),
+        path.join(BOARD, 'semihosting.c'),
+        path.join(BOARD, 'qemu_board_common.c'),
         path.join(CORE_DIR, 'chacha20.c'),
         path.join(CORE_DIR, 'sha256.c'),
         '-nostartfiles',

@@ -1,33 +1,22 @@
 /*
  * Bare-metal ChaCha20 measurement on QEMU mps2-an386 (test/firmware/chacha-qemu.test.ts builds and runs it with the
- * board's startup code and linker script under -icount shift=0, so 1 SysTick tick = 40 guest instructions).
+ * board's startup code, linker script and SysTick counter (qemu_board_common.c) under -icount shift=0, so 1 SysTick tick = 40 guest instructions).
  * Encrypts LEN zero bytes in place (key 00 01 .. 1f, nonce 00 .. 00 4a, counter 1), as the firmware unseals a locked
  * model, and prints over semihosting: "ticks <n> sha256 <hex of the result>".
  */
 #include <stdint.h>
 #include <stdio.h>
 
-#include "cmsdk.h"
 #include "el_chacha20.h"
 #include "el_sha256.h"
+#include "qemu_board_common.h"
 #include "semihosting.h"
 
 #ifndef LEN
 #define LEN 110000u
 #endif
 
-static volatile uint32_t g_wraps;
-void SysTick_Handler(void) { g_wraps++; }
 void UART0RX_Handler(void) {}
-
-static uint64_t ticks(void) {
-  uint32_t hi, v;
-  do {
-    hi = g_wraps;
-    v = SYST_CVR;
-  } while (hi != g_wraps);
-  return ((uint64_t)hi << 24) + (0x00FFFFFFu - v);
-}
 
 static uint8_t g_buf[LEN] __attribute__((aligned(16)));
 
@@ -39,13 +28,11 @@ int main(void) {
   unsigned i;
   int n;
   for (i = 0; i < sizeof key; i++) key[i] = (uint8_t)i;
-  SYST_RVR = 0x00FFFFFFu;
-  SYST_CVR = 0;
-  SYST_CSR = 0x7u;
+  board_cycles_init();
   for (volatile int spin = 0; spin < 1000; spin++) {} /* let the first reload happen */
-  t0 = ticks();
+  t0 = board_cycles();
   el_chacha20_xor(key, nonce, 1, g_buf, g_buf, sizeof g_buf);
-  t1 = ticks();
+  t1 = board_cycles();
   el_sha256(g_buf, sizeof g_buf, digest);
   n = snprintf(line, sizeof line, "ticks %lu sha256 ", (unsigned long)(t1 - t0));
   for (i = 0; i < 32; i++) n += snprintf(line + n, sizeof line - (size_t)n, "%02x", digest[i]);
