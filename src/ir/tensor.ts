@@ -70,22 +70,28 @@ export function scalarTensor(dtype: DType, value: number): Tensor {
 
 const INT64_CLAMP = BigInt(Number.MAX_SAFE_INTEGER);
 
-/** Values as JS numbers (int64 clamped to ±2^53; float16 decoded). */
-export function toNumbers(t: Tensor): number[] {
-  const out = new Array<number>(t.data.length);
+/** Reads a tensor's elements as JS numbers (int64 clamped to ±2^53, float16 decoded) without copying them. */
+export function numberReader(t: Tensor): (i: number) => number {
   if (t.dtype === 'int64') {
     const d = t.data as BigInt64Array;
-    for (let i = 0; i < d.length; i++) {
+    return (i) => {
       const v = d[i];
-      out[i] = v > INT64_CLAMP ? Number.MAX_SAFE_INTEGER : v < -INT64_CLAMP ? -Number.MAX_SAFE_INTEGER : Number(v);
-    }
-  } else if (t.dtype === 'float16') {
-    const d = t.data as Uint16Array;
-    for (let i = 0; i < d.length; i++) out[i] = halfToFloat(d[i]);
-  } else {
-    const d = t.data as Exclude<TensorArray, BigInt64Array>;
-    for (let i = 0; i < d.length; i++) out[i] = d[i];
+      return v > INT64_CLAMP ? Number.MAX_SAFE_INTEGER : v < -INT64_CLAMP ? -Number.MAX_SAFE_INTEGER : Number(v);
+    };
   }
+  if (t.dtype === 'float16') {
+    const d = t.data as Uint16Array;
+    return (i) => halfToFloat(d[i]);
+  }
+  const d = t.data as Exclude<TensorArray, BigInt64Array>;
+  return (i) => d[i];
+}
+
+/** Values as JS numbers (int64 clamped to ±2^53; float16 decoded). */
+export function toNumbers(t: Tensor): number[] {
+  const read = numberReader(t);
+  const out = new Array<number>(t.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = read(i);
   return out;
 }
 

@@ -1,5 +1,5 @@
 import { DType, Tensor, TensorArray } from '../../ir/types';
-import { allocArray, halfToFloat, shapeSize, stridesOf } from '../../ir/tensor';
+import { allocArray, numberReader, shapeSize, stridesOf } from '../../ir/tensor';
 
 /** Element access common to every typed array the IR holds (number or bigint elements). */
 type Elems = { [i: number]: number | bigint; length: number };
@@ -69,24 +69,6 @@ export function numberWriter(dtype: DType, data: TensorArray): (i: number, v: nu
     d[i] = v;
   };
 }
-
-/** Reads a tensor's elements as JS numbers (int64 clamped to ±2^53, float16 decoded) without copying them. */
-export function numberReader(t: Tensor): (i: number) => number {
-  if (t.dtype === 'int64') {
-    const d = t.data as BigInt64Array;
-    return (i) => {
-      const v = d[i];
-      return v > INT64_CLAMP ? Number.MAX_SAFE_INTEGER : v < -INT64_CLAMP ? -Number.MAX_SAFE_INTEGER : Number(v);
-    };
-  }
-  if (t.dtype === 'float16') {
-    const d = t.data as Uint16Array;
-    return (i) => halfToFloat(d[i]);
-  }
-  const d = t.data as Exclude<TensorArray, BigInt64Array>;
-  return (i) => d[i];
-}
-const INT64_CLAMP = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** Builds a tensor of `dtype` from JS numbers with ONNX storage rules (ints truncate, bool is non-zero, float16 encodes). */
 export function fromNumbers(dtype: DType, shape: number[], values: ArrayLike<number>): Tensor {
