@@ -31,7 +31,7 @@ import {
 import { humanBytes } from '../../text/bytes';
 import { quietTraceParams } from '../../trace/params';
 import { printJson } from '../output';
-import { decimalRange, queryRate, ratePpm } from '../option-parsers';
+import { commaList, decimalRange, queryRate, ratePpm } from '../option-parsers';
 
 const U32_MAX = 0xffffffff;
 /** a query limit of 0 is "no limit" in the record: on the command line that is leaving the flag out */
@@ -52,7 +52,7 @@ interface PackageFlags {
   maxQueriesPerBoot?: number;
   queryRate?: { rateCount: number; rateWindowMs: number };
   responseMark?: number;
-  markReference?: string;
+  markReference?: string[];
   json?: boolean;
   trace?: boolean;
   traceData?: string;
@@ -124,6 +124,7 @@ export function register(program: Command): Command {
       '--mark-reference <data,...>',
       "with --response-mark: lower this board's rate until it marks at most that fraction of these inputs " +
         "(e.g. the product's test set), so the accuracy cost there is bounded for every board, not only on average",
+      commaList((v) => v),
     )
     .option('--trace', 'mark the model with this board\'s trace code (docs/security.md, "Tracing a leak"); needs --db')
     .option(
@@ -152,11 +153,7 @@ export function register(program: Command): Command {
       let calibration: (Calibration & { reference: number; data: string }) | undefined;
       try {
         if (responseMark && f.markReference !== undefined) {
-          const codes = poolCodes(
-            tflite,
-            f.markReference.split(',').map((s) => s.trim()),
-            responseMark,
-          );
+          const codes = poolCodes(tflite, f.markReference, responseMark);
           if (Math.floor((responseMark.ratePpm * codes.length) / 1_000_000) < 1)
             throw new EdgelockError(
               'E_USAGE',
@@ -165,7 +162,7 @@ export function register(program: Command): Command {
             );
           const markKey = responseMarkKey(master, uid);
           try {
-            calibration = { ...calibrateRate(markKey, responseMark.ratePpm, codes), data: f.markReference };
+            calibration = { ...calibrateRate(markKey, responseMark.ratePpm, codes), data: f.markReference.join(',') };
           } finally {
             markKey.fill(0);
           }

@@ -24,7 +24,15 @@ import { MarkCandidate, MarkVerdict, VERIFY_DEFAULTS, verifyResponseMark } from 
 import { formatTable } from '../../text/table';
 import { parseCandidates } from '../../trace/candidates';
 import { ClassifierRunner } from '../../watermark/runners';
-import { collect, nonNegativeInt, nonNegativeNumber, openUnit, positiveInt, ratePpm } from '../option-parsers';
+import {
+  collect,
+  commaList,
+  nonNegativeInt,
+  nonNegativeNumber,
+  openUnit,
+  positiveInt,
+  ratePpm,
+} from '../option-parsers';
 import { printJson } from '../output';
 
 interface VerifyFlags {
@@ -36,7 +44,7 @@ interface VerifyFlags {
   base?: string;
   /** marked queries per million (parsed by ratePpm) */
   rate?: number;
-  markReference?: string;
+  markReference?: string[];
   uid: string[];
   db?: string;
   devices?: string;
@@ -155,13 +163,7 @@ export async function prepareMarkCheck(f: MarkCheckFlags): Promise<PreparedMarkC
   let candidates: MarkCandidate[];
   try {
     const uids = await candidateUids(f, master, uid);
-    const reference = f.markReference
-      ? poolCodes(
-          base,
-          f.markReference.split(',').map((s) => s.trim()),
-          params,
-        )
-      : undefined;
+    const reference = f.markReference ? poolCodes(base, f.markReference, params) : undefined;
     candidates = uids.map((u) => {
       const key = responseMarkKey(master, Buffer.from(u, 'hex'));
       // the package's own board: the rate in its record; others with --mark-reference: as `package` calibrated them
@@ -243,6 +245,7 @@ export function register(program: Command): Command {
       '--mark-reference <data,...>',
       'with --base/--rate: the boards were packaged with --mark-reference on these inputs ' +
         '(each board’s calibrated rate is recomputed)',
+      commaList((v) => v),
     )
     .option('--uid <uid>', 'a candidate board (repeatable)', collect, [] as string[])
     .option('--db <factory db>', 'candidates: every board the master key provisioned (factory database)')
