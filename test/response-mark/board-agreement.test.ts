@@ -21,7 +21,7 @@ import { decodePackage } from '../../src/package/decode';
 import { TAG_SIZE } from '../../src/package/format';
 import { derivePackageKey } from '../../src/package/keys';
 import { ResponseMarkParams } from '../../src/package/response-mark';
-import { decide, firstArgmax, markedAnswer, responseMarkKey } from '../../src/response-mark/decision';
+import { decide, firstArgmax, keyedClass, markedAnswer, responseMarkKey } from '../../src/response-mark/decision';
 import { quantizeAffine } from '../../src/tflite/affine';
 import { TfliteOracle } from '../../src/tflite/oracle';
 import { removeRunRoot, stopAllBoards } from '../device/helpers';
@@ -97,7 +97,11 @@ describe.each(Object.keys(SIZES))('response mark on %s', (boardName) => {
       expect(got).toEqual(markedAnswer(want, d));
       if (d.marked) {
         marked++;
-        expect(firstArgmax(got)).not.toBe(firstArgmax(want));
+        const top = firstArgmax(want);
+        // swapping a keyed class whose int8 score ties the arg-max's leaves the answer as it was (seen once in CI);
+        // otherwise the original arg-max is no longer the answer
+        if (want[keyedClass(top, d.offset, want.length)] === want[top]) expect(got).toEqual(want);
+        else expect(firstArgmax(got)).not.toBe(top);
       }
     }
     // a 30% rate: the decisions are neither all nor none (binomial: 6 sigma either side at these counts)
