@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { RunningBoard, listBoards, startBoard, stopBoard } from '../../src/board';
 import { DeviceClient } from '../../src/device/client';
+import { crc32 } from '../../src/protocol/crc32';
 
 /** Per-test-file registry and state directories, so parallel jest workers never share a board. */
 const RUN_ROOT = fs.mkdtempSync(path.join(os.tmpdir(), 'edgelock-test-'));
@@ -15,6 +16,22 @@ export const BOARD_NAMES = ['host-sim', ...QEMU_BOARDS] as const;
 
 export function freshStateDir(label: string): string {
   return fs.mkdtempSync(path.join(RUN_ROOT, `${label}-`));
+}
+
+/**
+ * A fresh state directory whose board has unique id `uidHex`: the identity record the firmware otherwise draws at
+ * first start (firmware-tools/core/identity.c: magic "EID1", the uid, CRC-32 over both, little-endian), so that a
+ * statistical test meets the same board — and the same derived device key — on every run.
+ */
+export function stateDirWithUid(label: string, uidHex: string): string {
+  const dir = freshStateDir(label);
+  const uid = Buffer.from(uidHex, 'hex');
+  const rec = Buffer.alloc(8 + uid.length);
+  rec.writeUInt32LE(0x31444945, 0);
+  uid.copy(rec, 4);
+  rec.writeUInt32LE(crc32(rec, 0, 4 + uid.length), 4 + uid.length);
+  fs.writeFileSync(path.join(dir, 'identity.bin'), rec);
+  return dir;
 }
 
 /** The development flavour (MODEL_LOAD_*, `device load-dev`): boards of tests that upload raw models start with it. */
