@@ -3,9 +3,10 @@
  *   npx tsx scripts/response-mark-measure.ts --base <victim.tflite> [--rate 0.4%] [--victim board|host]
  *     [--copies 6000:hard:same,6000:soft:mnist-mlp,...] [--independents 10] [--noise 0.05] [--attacker-data mnist-train]
  *     [--owner-pool mnist-train,mnist-test] [--collude] [--threads 1] [--seed 1] [--out /tmp/response-mark.json]
- *     [--calibrate mnist-test] [--save <dir>] [--reverify <dir>]
+ *     [--calibrate mnist-test] [--save <dir>] [--reverify <dir>] [--groups 196] [--levels 2]
  * --calibrate: each board's rate as `package --mark-reference` calibrates it; --save: write every copy and independent
- * model as ONNX; --reverify: verify the .onnx files of a directory instead (no training).
+ * model as ONNX; --reverify: verify the .onnx files of a directory instead (no training); --groups/--levels: the
+ * coarsening (package --response-mark's record; coarser codes are shared by more look-alike inputs).
  * Victim: board A marking at --rate. `--victim board` starts host-sim boards (the real firmware), provisions and
  * packages them with the mark and takes the attacker's answers from RUN; `--victim host` computes the same answers on
  * the host (TFLite runtime + the host's keyed decision; test/response-mark/board-agreement.test.ts shows they are
@@ -91,7 +92,11 @@ function accuracy(pred: Int32Array, labels: Uint8Array, n: number): number {
 async function main(): Promise<void> {
   const baseFile = arg('base', 'test/watermark/fixtures/mnist-lenet-wm.tflite');
   const base = fs.readFileSync(baseFile);
-  const params: ResponseMarkParams = { ratePpm: ratePpm(arg('rate', '0.4%')), ...RESPONSE_MARK_DEFAULTS };
+  const params: ResponseMarkParams = {
+    ratePpm: ratePpm(arg('rate', '0.4%')),
+    groups: Number(arg('groups', String(RESPONSE_MARK_DEFAULTS.groups))),
+    levels: Number(arg('levels', String(RESPONSE_MARK_DEFAULTS.levels))),
+  };
   // --calibrate <reference>: each board's rate lowered so it marks at most floor(rate × n) reference inputs
   const reference = arg('calibrate', '');
   const refCodes = reference ? poolCodes(base, reference.split(','), params) : null;
