@@ -25,7 +25,7 @@ import { DEFAULT_PREVIOUS_COUNTER } from '../../src/package/security-counter';
 import { DEFAULT_TEMPERATURE } from '../../src/attack/distill';
 import { DISTILL_CLI_DEFAULTS } from '../../src/cli/commands/attack-distill';
 import { TRACE_CLI_DEFAULTS } from '../../src/cli/commands/trace';
-import { runCli } from '../helpers/cli';
+import { expectUsageError, runCli } from '../helpers/cli';
 
 const oneLine = (s: string) => s.replace(/\s+/g, ' ');
 
@@ -134,10 +134,7 @@ test.each([
   [['response-mark', 'verify', '--key', 'k', '--decoys', '0'], /'--decoys <n>' argument '0' is invalid/],
 ])('%j is a one-line usage error before anything runs', (args, message) => {
   const r = runCli(args as string[]);
-  expect(r.status).toBe(2);
-  expect(r.stderr).toMatch(/^error E_USAGE: /);
-  expect(r.stderr).toMatch(message);
-  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  expectUsageError(r, message);
   expect(r.stdout).toBe('');
 });
 

@@ -27,6 +27,32 @@ export function runCli(
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** A one-line usage error (exit 2, `error E_USAGE: …`) whose message matches `text`. */
+export function expectUsageError(r: CliResult, text: RegExp): void {
+  expect(r.status).toBe(2);
+  expect(r.stderr).toMatch(/^error E_USAGE: /);
+  expect(r.stderr).toMatch(text);
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+}
+
+/** `edgelock package <model> -o <out> --key <key> --device-uid <uid>` at version 1.0.0, security counter 1. */
+export function packageArgs(model: string, out: string, key: string, uid: string): string[] {
+  return [
+    'package',
+    model,
+    '-o',
+    out,
+    '--key',
+    key,
+    '--device-uid',
+    uid,
+    '--version',
+    '1.0.0',
+    '--security-counter',
+    '1',
+  ];
+}
+
 /** The JSON objects of a `--json` run that prints one object per line. */
 export function jsonLines(stdout: string): Record<string, any>[] {
   return stdout

@@ -23,7 +23,7 @@ import { readOnnx } from '../../src/onnx';
 import { writeOnnx } from '../../src/onnx/writer';
 import { removeRunRoot, startTestBoard, stateDirWithUid, stopAllBoards } from '../device/helpers';
 import { simulatedUid, simulatedUids } from '../helpers/mnist-boards';
-import { runCli } from '../helpers/cli';
+import { jsonLines, packageArgs, runCli } from '../helpers/cli';
 
 const TFLITE = path.join(__dirname, '..', 'watermark', 'fixtures', 'mnist-lenet-wm.tflite');
 const OWNER_KEY = createHash('sha256').update('edgelock watermark robustness demo key').digest();
@@ -50,22 +50,7 @@ beforeAll(async () => {
     await client.close();
   }
   const pkg = path.join(dir, 'board.elp');
-  const p = runCli([
-    'package',
-    TFLITE,
-    '-o',
-    pkg,
-    '--key',
-    path.join(dir, 'master.key'),
-    '--device-uid',
-    uid,
-    '--version',
-    '1.0.0',
-    '--security-counter',
-    '1',
-    '--response-mark',
-    '5%',
-  ]);
+  const p = runCli([...packageArgs(TFLITE, pkg, path.join(dir, 'master.key'), uid), '--response-mark', '5%']);
   expect(p.stderr).toBe('');
   expect(p.stdout).toMatch(/response mark\s+on, rate 5%/);
   expect(runCli(['flash', '--port', port, pkg]).status).toBe(0);
@@ -127,10 +112,7 @@ test('`edgelock verify --response-mark`: the board answers with its own mark, be
   expect(v.stderr).toBe('');
   expect(v.status).toBe(0);
   noSecrets(v.stdout);
-  const lines = v.stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
+  const lines = jsonLines(v.stdout);
   const done = lines.find((l) => l.event === 'result')?.result;
   expect(done).toBeDefined();
   expect(done.verdict).toBe('genuine');

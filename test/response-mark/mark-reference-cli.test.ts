@@ -17,7 +17,7 @@ import { RESPONSE_MARK_DEFAULTS } from '../../src/package/response-mark';
 import { calibrateRate } from '../../src/response-mark/calibrate';
 import { responseMarkKey } from '../../src/response-mark/decision';
 import { poolCodes } from '../../src/response-mark/pool';
-import { runCli } from '../helpers/cli';
+import { expectUsageError, packageArgs, runCli } from '../helpers/cli';
 
 const TFLITE = path.join(__dirname, '..', 'watermark', 'fixtures', 'mnist-lenet-wm.tflite');
 const MASTER = createHash('sha256').update('edgelock mark-reference CLI test master').digest();
@@ -25,27 +25,8 @@ const NOMINAL = { ratePpm: 5000, ...RESPONSE_MARK_DEFAULTS };
 let UID = '';
 let dir = '';
 const at = (f: string) => path.join(dir, f);
-const packageArgs = (out: string, uid = UID || '00112233445566778899aabbccddeeff') => [
-  'package',
-  TFLITE,
-  '-o',
-  out,
-  '--key',
-  at('master.key'),
-  '--device-uid',
-  uid,
-  '--version',
-  '1.0.0',
-  '--security-counter',
-  '1',
-];
-
-function expectUsageError(r: { status: number; stderr: string }, text: RegExp): void {
-  expect(r.status).toBe(2);
-  expect(r.stderr.trim().split('\n')).toHaveLength(1);
-  expect(r.stderr).toMatch(/^error E_USAGE: /);
-  expect(r.stderr).toMatch(text);
-}
+const packageBoard = (out: string, uid = UID || '00112233445566778899aabbccddeeff') =>
+  packageArgs(TFLITE, out, at('master.key'), uid);
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgelock-mark-reference-'));
@@ -70,7 +51,7 @@ test('package --mark-reference writes the calibrated rate for this board into th
   expect(expected!.ratePpm).toBeLessThan(5000);
 
   const r = runCli([
-    ...packageArgs(at('board.elp')),
+    ...packageBoard(at('board.elp')),
     '--response-mark',
     '0.5%',
     '--mark-reference',
@@ -95,7 +76,7 @@ test('package --mark-reference writes the calibrated rate for this board into th
   expect(j.responseMark.ratePpm).toBe(c.ratePpm);
   for (const form of [MASTER.toString('hex'), MASTER.toString('base64')]) expect(r.stdout).not.toContain(form);
 
-  const text = runCli([...packageArgs(at('board2.elp')), '--response-mark', '0.5%', '--mark-reference', 'mnist-test']);
+  const text = runCli([...packageBoard(at('board2.elp')), '--response-mark', '0.5%', '--mark-reference', 'mnist-test']);
   expect(text.status).toBe(0);
   expect(text.stdout).toContain(
     `calibrated on mnist-test: marks ${c.marked} of 10000 inputs (at most 50; ${c.markedAtNominal} at the nominal 0.5%)`,
@@ -107,7 +88,7 @@ test('package --mark-reference writes the calibrated rate for this board into th
 
 test('--mark-reference is refused without --response-mark, with too few inputs, and beside a package', () => {
   expectUsageError(
-    runCli([...packageArgs(at('no-mark.elp')), '--mark-reference', 'mnist-test']),
+    runCli([...packageBoard(at('no-mark.elp')), '--mark-reference', 'mnist-test']),
     /--mark-reference needs --response-mark/,
   );
   expect(fs.existsSync(at('no-mark.elp'))).toBe(false);
@@ -116,12 +97,12 @@ test('--mark-reference is refused without --response-mark, with too few inputs, 
   const test = loadDataset('mnist-test');
   writeNpy(at('hundred.npy'), makeTensor('float32', [100, 1, 28, 28], Array.from(test.data.subarray(0, 100 * 784))));
   expectUsageError(
-    runCli([...packageArgs(at('small.elp')), '--response-mark', '0.5%', '--mark-reference', at('hundred.npy')]),
+    runCli([...packageBoard(at('small.elp')), '--response-mark', '0.5%', '--mark-reference', at('hundred.npy')]),
     /100 inputs are too few to calibrate a rate of 0.5%/,
   );
   expect(fs.existsSync(at('small.elp'))).toBe(false);
 
-  expect(runCli([...packageArgs(at('marked.elp')), '--response-mark', '1%']).status).toBe(0);
+  expect(runCli([...packageBoard(at('marked.elp')), '--response-mark', '1%']).status).toBe(0);
   expectUsageError(
     runCli([
       'response-mark',
