@@ -6,6 +6,7 @@ import { EdgelockError } from '../errors';
 import { keyId } from '../keys/derive';
 import { BuiltPackage } from '../package/build';
 import { TraceParams } from '../trace/params';
+import { CandidateGroup } from '../trace/candidates';
 import { FactoryDb } from './db';
 
 export async function recordPackageTrace(
@@ -26,22 +27,23 @@ export async function recordPackageTrace(
   });
 }
 
-/** The boards with a fingerprinted package under this master key, and the trace parameters they share. */
-export async function traceCandidates(
-  db: FactoryDb,
-  master: Uint8Array,
-): Promise<{ uids: string[]; params: TraceParams }> {
+/**
+ * The boards with a fingerprinted package under this master key, grouped by the trace parameters their packages were
+ * marked with (in the order the log first records each set; a board re-packaged with other parameters is listed
+ * under each). `edgelock trace` scores every board under its own set.
+ */
+export async function traceCandidates(db: FactoryDb, master: Uint8Array): Promise<CandidateGroup[]> {
   const rows = await db.traceCodes(keyId(master));
   if (rows.length === 0)
     throw new EdgelockError(
       'E_TRACE_CANDIDATES',
       `the factory database ${db.location} records no fingerprinted package for this master key`,
     );
-  const params = new Set(rows.map((r) => r.params));
-  if (params.size > 1)
-    throw new EdgelockError(
-      'E_TRACE_CANDIDATES',
-      `the database's fingerprinted packages use ${params.size} different trace parameter sets; trace with --devices for one of them`,
-    );
-  return { uids: [...new Set(rows.map((r) => r.uid))], params: JSON.parse(rows[0].params) as TraceParams };
+  const groups = new Map<string, Set<string>>();
+  for (const r of rows) {
+    const uids = groups.get(r.params) ?? new Set<string>();
+    uids.add(r.uid);
+    groups.set(r.params, uids);
+  }
+  return [...groups].map(([params, uids]) => ({ uids: [...uids], params: JSON.parse(params) as TraceParams }));
 }

@@ -1,6 +1,13 @@
 /** The boards a leak is traced among: device uids (hex) from a file, one per line (`#` starts a comment). */
 import { EdgelockError } from '../errors';
 import { LIMITS } from '../protocol/definition';
+import { TraceParams } from './params';
+
+/** Boards whose packages were marked with the same trace parameters. */
+export interface CandidateGroup {
+  uids: readonly string[];
+  params: TraceParams;
+}
 
 export function parseCandidates(text: string, source: string): string[] {
   const uids: string[] = [];

@@ -18,7 +18,11 @@ export interface CandidateScore {
 }
 
 export interface TraceVerdict {
+  /** candidate hypotheses: boards × the trace parameter sets they are listed under */
   candidates: number;
+  /** how many trace parameter sets the candidates use (a factory log can mix them) */
+  parameterSets: number;
+  /** carriers of the best candidate's parameter set */
   carriers: number;
   best: CandidateScore;
   runnerUp: CandidateScore | null;
@@ -28,7 +32,7 @@ export interface TraceVerdict {
   alpha: number;
   /** every candidate whose own family p-value is ≤ alpha (one board, or the colluders) */
   named: CandidateScore[];
-  /** evidence energy: 0 when the model carries no trace of any code (e.g. the base model itself) */
+  /** evidence energy (of the best candidate's parameter set): 0 when the model carries no trace of any code (e.g. the base model itself) */
   evidenceNorm: number;
 }
 
@@ -60,18 +64,41 @@ export function scoreCandidates(
   return scores.sort((a, b) => b.z - a.z || (a.uid < b.uid ? -1 : 1));
 }
 
-export function verdictOf(scores: CandidateScore[], evidence: Float64Array, alpha: number): TraceVerdict {
-  const n = scores.length;
+/** One group of candidates scored against the evidence read with their trace parameters. */
+export interface ScoredGroup {
+  scores: CandidateScore[];
+  evidence: Float64Array;
+}
+
+/**
+ * The verdict over every candidate of every group. Each (board, parameter set) pair is one hypothesis, so the family
+ * p-value counts all of them: the Hoeffding bound holds for an innocent board under whichever group's evidence it is
+ * scored, and Bonferroni over the total keeps "the chance that any innocent board scores as high".
+ */
+export function combinedVerdict(groups: readonly ScoredGroup[], alpha: number): TraceVerdict {
+  const n = groups.reduce((a, g) => a + g.scores.length, 0);
+  const all = groups
+    .flatMap((g, gi) => g.scores.map((s) => ({ ...s, gi })))
+    .sort((a, b) => b.z - a.z || (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : a.gi - b.gi));
+  const seen = new Set<string>();
+  const unique = all.filter((s) => !seen.has(s.uid) && seen.add(s.uid));
+  const strip = (s: { uid: string; z: number }): CandidateScore => ({ uid: s.uid, z: s.z });
+  const evidence = groups[unique[0].gi].evidence;
   let energy = 0;
   for (const e of evidence) energy += e * e;
   return {
     candidates: n,
+    parameterSets: groups.length,
     carriers: evidence.length,
-    best: scores[0],
-    runnerUp: scores[1] ?? null,
-    pValue: familyP(scores[0].z, n),
+    best: strip(unique[0]),
+    runnerUp: unique[1] ? strip(unique[1]) : null,
+    pValue: familyP(unique[0].z, n),
     alpha,
-    named: scores.filter((s) => familyP(s.z, n) <= alpha),
+    named: unique.filter((s) => familyP(s.z, n) <= alpha).map(strip),
     evidenceNorm: Math.sqrt(energy),
   };
+}
+
+export function verdictOf(scores: CandidateScore[], evidence: Float64Array, alpha: number): TraceVerdict {
+  return combinedVerdict([{ scores, evidence }], alpha);
 }

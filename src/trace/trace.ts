@@ -8,10 +8,11 @@ import { deriveTraceKey } from '../keys/derive';
 import { lockKeyFor } from '../lock/key-material';
 import { readTfliteDescriptor, unsealTfliteWithRootKey } from '../lock/tflite-lock';
 import { blackBoxEvidence } from './blackbox';
+import { CandidateGroup } from './candidates';
 import { carriersOf } from './carriers';
 import { floatNetFromTflite } from './float-net';
 import { TraceParams } from './params';
-import { scoreCandidates, TraceVerdict, verdictOf } from './score';
+import { combinedVerdict, scoreCandidates, TraceVerdict } from './score';
 import { fileVictim, ScoreQuery, withHardLabels } from './victims';
 import { whiteBoxEvidence } from './whitebox';
 
@@ -47,12 +48,52 @@ function leakedReadings(bytes: Uint8Array, master: Uint8Array): Uint8Array[] {
   }
 }
 
+/**
+ * A leaked file to query as a black box, in the reading that runs as the owner's model does: as stored, or unsealed
+ * with the master key when it carries a descriptor. A dump of unsealed weights keeps its descriptor, and unsealing
+ * it again would query noise, so the reading whose answers on the first probes sit closer to the base's is used.
+ */
+export async function leakedFileVictim(
+  bytes: Uint8Array,
+  master: Uint8Array,
+  base: Uint8Array,
+  probes: Float32Array,
+  count: number,
+): Promise<{ query: ScoreQuery; dispose: () => void }> {
+  const readings = leakedReadings(bytes, master);
+  const first = readings.length > 1 ? await fileVictim(readings[0]) : null;
+  if (!first) return fileVictim(readings[0]);
+  const n = Math.min(count, 32);
+  const sample = probes.subarray(0, (probes.length / count) * n);
+  const own = await fileVictim(plainModel(base, master, 'the base model'));
+  let ref: Float32Array;
+  try {
+    ref = await own.query(sample, n);
+  } finally {
+    own.dispose();
+  }
+  const distance = (a: Float32Array) => a.reduce((t, v, i) => t + Math.abs(v - ref[i]), 0);
+  let second: { query: ScoreQuery; dispose: () => void } | undefined;
+  try {
+    second = await fileVictim(readings[1]);
+    const keepFirst = distance(await first.query(sample, n)) <= distance(await second.query(sample, n));
+    (keepFirst ? second : first).dispose();
+    return keepFirst ? first : second;
+  } catch (e) {
+    first.dispose();
+    second?.dispose();
+    throw e;
+  }
+}
+
 const meanAbs = (e: Float64Array) => e.reduce((a, v) => a + Math.abs(v), 0) / Math.max(1, e.length);
 
 export interface BlackBoxSource {
   /** probes in the model's input layout (NHWC floats) */
   probes: Float32Array;
   count: number;
+  /** the probes for one trace parameter set, when they differ by set (default: `probes`) */
+  probesFor?: (params: TraceParams) => { probes: Float32Array; count: number };
   victim: ScoreQuery;
   /** the victim shows only its decision */
   hardLabels: boolean;
@@ -61,8 +102,8 @@ export interface BlackBoxSource {
 export interface TraceRequest {
   base: Uint8Array;
   master: Uint8Array;
-  uids: readonly string[];
-  params: TraceParams;
+  /** the candidates, by trace parameter set (a factory log may mix sets; each board is scored under its own) */
+  candidates: readonly CandidateGroup[];
   alpha: number;
   leaked?: Uint8Array;
   blackBox?: BlackBoxSource;
@@ -74,46 +115,69 @@ export interface TraceResult extends TraceVerdict {
   hardLabels?: boolean;
 }
 
+/** A query function that asks the victim each distinct probe set once (a board's answers are not free). */
+function askedOnce(victim: ScoreQuery): ScoreQuery {
+  const answers = new Map<Float32Array, Promise<Float32Array>>();
+  return (probes, count) => {
+    let a = answers.get(probes);
+    if (!a) answers.set(probes, (a = victim(probes, count)));
+    return a;
+  };
+}
+
 export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
-  if (r.uids.length === 0) throw new EdgelockError('E_TRACE_CANDIDATES', 'no candidate boards');
+  if (r.candidates.every((g) => g.uids.length === 0))
+    throw new EdgelockError('E_TRACE_CANDIDATES', 'no candidate boards');
+  const groups = r.candidates.filter((g) => g.uids.length > 0);
   const base = plainModel(r.base, r.master, 'the base model');
   const traceKey = deriveTraceKey(r.master);
   try {
-    const set = carriersOf(base, traceKey, r.params);
     if (r.leaked) {
-      const e = leakedReadings(r.leaked, r.master)
-        .map((m) => whiteBoxEvidence(m, base, set))
-        .reduce((a, b) => (meanAbs(b) < meanAbs(a) ? b : a));
-      return { mode: 'white-box', ...verdictOf(scoreCandidates(e, traceKey, r.uids), e, r.alpha) };
+      const readings = leakedReadings(r.leaked, r.master);
+      const scored = groups.map((g) => {
+        const set = carriersOf(base, traceKey, g.params);
+        const e = readings
+          .map((m) => whiteBoxEvidence(m, base, set))
+          .reduce((a, b) => (meanAbs(b) < meanAbs(a) ? b : a));
+        return { scores: scoreCandidates(e, traceKey, g.uids), evidence: e };
+      });
+      return { mode: 'white-box', ...combinedVerdict(scored, r.alpha) };
     }
     if (!r.blackBox) throw new EdgelockError('E_USAGE', 'nothing to trace: give a leaked model or a board');
     const bb = r.blackBox;
     const own = await fileVictim(base);
-    let baseQuery = own.query;
-    let victim = bb.victim;
+    let baseQuery = askedOnce(own.query);
+    let victim = askedOnce(bb.victim);
     const classes = (await own.query(bb.probes.subarray(0, bb.probes.length / bb.count), 1)).length;
     if (bb.hardLabels) {
       baseQuery = withHardLabels(baseQuery, classes);
       victim = withHardLabels(victim, classes);
     }
-    let baseScores: Float32Array;
+    const asked = new Map<Float32Array, number>();
+    const scored = [];
     try {
-      baseScores = await baseQuery(bb.probes, bb.count);
+      const net = floatNetFromTflite(base);
+      for (const g of groups) {
+        const { probes, count } = bb.probesFor?.(g.params) ?? bb;
+        asked.set(probes, count);
+        const set = carriersOf(base, traceKey, g.params);
+        const ev = await blackBoxEvidence(set, {
+          base: net,
+          baseScores: await baseQuery(probes, count),
+          probes,
+          count,
+          victim,
+        });
+        scored.push({ scores: scoreCandidates(ev.evidence, traceKey, g.uids), evidence: ev.evidence });
+      }
     } finally {
       own.dispose();
     }
-    const ev = await blackBoxEvidence(set, {
-      base: floatNetFromTflite(base),
-      baseScores,
-      probes: bb.probes,
-      count: bb.count,
-      victim,
-    });
     return {
       mode: 'black-box',
-      queries: ev.queries,
+      queries: [...asked.values()].reduce((a, b) => a + b, 0),
       hardLabels: bb.hardLabels,
-      ...verdictOf(scoreCandidates(ev.evidence, traceKey, r.uids), ev.evidence, r.alpha),
+      ...combinedVerdict(scored, r.alpha),
     };
   } finally {
     traceKey.fill(0);

@@ -44,8 +44,7 @@ async function blackBox(model: Uint8Array, queries: number): Promise<TraceResult
     const r: TraceRequest = {
       base,
       master: MASTER,
-      uids,
-      params: PARAMS,
+      candidates: [{ uids, params: PARAMS }],
       alpha: 1e-6,
       blackBox: { probes: uniformProbes(base, queries), count: queries, victim: v.query, hardLabels: false },
     };

@@ -24,7 +24,7 @@ import { DEFAULT_TRACE_PARAMS } from '../../src/trace/params';
 import { TraceRequest, traceLeak } from '../../src/trace/trace';
 import { fileVictim } from '../../src/trace/victims';
 import { mnistTestAccuracy, simulatedUids } from '../helpers/mnist-boards';
-import { runCli } from '../helpers/cli';
+import { packageArgs, runCli } from '../helpers/cli';
 
 const MASTER = createHash('sha256').update('edgelock trace test master').digest();
 const train = loadMnist('train');
@@ -46,8 +46,7 @@ const packaged = (d: number) =>
 const req = (r: Partial<TraceRequest>): TraceRequest => ({
   base: sealed,
   master: MASTER,
-  uids,
-  params: DEFAULT_TRACE_PARAMS,
+  candidates: [{ uids, params: DEFAULT_TRACE_PARAMS }],
   alpha: 1e-6,
   ...r,
 });
@@ -157,24 +156,7 @@ describe('per-device trace codes', () => {
     const db = join(dir, 'factory.db');
     const pkgs = [0, 1, 2].map((d) => {
       const out = join(dir, `${d}.elp`);
-      const r = runCli([
-        'package',
-        model,
-        '--key',
-        key,
-        '--device-uid',
-        uids[d],
-        '--version',
-        '1.0.0',
-        '--security-counter',
-        '1',
-        '--trace',
-        '--db',
-        db,
-        '-o',
-        out,
-        '--json',
-      ]);
+      const r = runCli([...packageArgs(model, out, key, uids[d]), '--trace', '--db', db, '--json']);
       expect(r.stderr).toBe('');
       expect(JSON.parse(r.stdout).trace.codeId).toMatch(/^[0-9a-f]{16}$/);
       return out;
@@ -208,6 +190,65 @@ describe('per-device trace codes', () => {
     const e3 = runCli(['trace', '--base', model, '--key', key, '--model', leaked]);
     expect(e3.stderr).toMatch(/^error E_TRACE_CANDIDATES: /);
   }, 120000);
+
+  test('a factory log mixing trace parameter sets: every board is scored under its own set, white-box and black-box', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'el-trace-mixed-'));
+    const key = join(dir, 'master.key');
+    writeFileSync(key, MASTER, { mode: 0o600 });
+    const model = join(dir, 'model.tflite');
+    writeFileSync(model, sealed);
+    const db = join(dir, 'factory.db');
+    // boards 0-2 with the default parameters, 3-4 with quiet carriers found on MNIST train; board 2 also re-packaged
+    // with quiet carriers (so it is listed under both sets: 6 hypotheses)
+    const pkg = (d: number, quiet: boolean, name = `${d}${quiet ? 'q' : ''}.elp`) => {
+      const out = join(dir, name);
+      const r = runCli([
+        ...packageArgs(model, out, key, uids[d]),
+        '--trace',
+        ...(quiet ? ['--trace-data', 'mnist-train'] : []),
+        '--db',
+        db,
+        '--json',
+      ]);
+      expect(r.stderr).toBe('');
+      return out;
+    };
+    const pkgs = [pkg(0, false), pkg(1, false), pkg(2, false), pkg(3, true), pkg(4, true), pkg(2, true)];
+    const trace = (leaked: Uint8Array, extra: string[] = []) => {
+      const file = join(dir, 'leaked.tflite');
+      writeFileSync(file, leaked);
+      const r = runCli(['trace', '--base', model, '--key', key, '--db', db, '--model', file, ...extra, '--json']);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      return JSON.parse(r.stdout);
+    };
+    for (const [i, d] of [
+      [1, 1],
+      [4, 4],
+    ]) {
+      const leaked = unsealTflite(decodePackage(readFileSync(pkgs[i])).model, { master: MASTER });
+      expect(readTfliteDescriptor(leaked)).not.toBeNull();
+      const white = trace(leaked);
+      expect(white.candidates).toBe(6);
+      expect(white.parameterSets).toBe(2);
+      expect(white.named.map((n: { uid: string }) => n.uid)).toEqual([uids[d]]);
+      const black = trace(leaked, ['--black-box', '--queries', '150']);
+      expect(black.mode).toBe('black-box');
+      // one probe set per parameter set (mnist-test for the default, uniform noise for the quiet), each asked once
+      expect(black.queries).toBe(300);
+      expect(black.named.map((n: { uid: string }) => n.uid)).toEqual([uids[d]]);
+    }
+    // a dump of unsealed weights keeps its descriptor (above) and runs as it is; the package's sealed model runs
+    // unsealed: either way the board is named
+    const asStored = trace(decodePackage(readFileSync(pkgs[3])).model, ['--black-box', '--queries', '150']);
+    expect(asStored.named.map((n: { uid: string }) => n.uid)).toEqual([uids[3]]);
+    // the base model names nobody among the 6
+    const none = trace(plain);
+    expect(none.named).toEqual([]);
+    expect(none.candidates).toBe(6);
+    const text = runCli(['trace', '--base', model, '--key', key, '--db', db, '--model', join(dir, 'leaked.tflite')]);
+    expect(text.stdout).toContain('6 candidate boards (listed under 2 trace parameter sets)');
+  }, 300000);
 
   test('a leaked model of another architecture is refused for white-box tracing (E_TRACE_MODEL)', async () => {
     const lenet = readOnnx(readFileSync(join(__dirname, '../../models/mnist-lenet.onnx')));

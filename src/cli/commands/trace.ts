@@ -14,11 +14,11 @@ import { readKeyFile } from '../../keys/key-file';
 import { toModelLayout } from '../../tflite/affine';
 import { recordedInputLayouts } from '../../tflite/provenance';
 import { readTflite } from '../../tflite/reader';
-import { parseCandidates } from '../../trace/candidates';
+import { CandidateGroup, parseCandidates } from '../../trace/candidates';
 import { log10FamilyP } from '../../trace/score';
 import { DEFAULT_TRACE_PARAMS, TraceParams } from '../../trace/params';
-import { BlackBoxSource, TraceResult, plainModel, traceLeak } from '../../trace/trace';
-import { boardVictim, fileVictim } from '../../trace/victims';
+import { BlackBoxSource, TraceResult, leakedFileVictim, traceLeak } from '../../trace/trace';
+import { boardVictim } from '../../trace/victims';
 import { UNIFORM_PROBES, uniformProbes } from '../../trace/probes';
 import { printJson } from '../output';
 import { fraction, intRange } from '../option-parsers';
@@ -89,14 +89,14 @@ export function register(program: Command): Command {
       const base = readFileBytes(f.base);
       const master = readKeyFile(f.key);
       try {
-        let uids: string[];
-        let params: TraceParams = DEFAULT_TRACE_PARAMS;
+        let candidates: CandidateGroup[];
         if (f.devices) {
-          uids = parseCandidates(Buffer.from(readFileBytes(f.devices)).toString('utf8'), `'${f.devices}'`);
+          const uids = parseCandidates(Buffer.from(readFileBytes(f.devices)).toString('utf8'), `'${f.devices}'`);
+          candidates = [{ uids, params: DEFAULT_TRACE_PARAMS }];
         } else {
           const db = await FactoryDb.open(dbSpec(f.db), { mustExist: true });
           try {
-            ({ uids, params } = await traceCandidates(db, master));
+            candidates = await traceCandidates(db, master);
           } finally {
             await db.close();
           }
@@ -104,41 +104,47 @@ export function register(program: Command): Command {
         let result: TraceResult;
         const blackBox = f.port !== undefined || f.blackBox === true;
         if (!blackBox) {
-          result = await traceLeak({ base, master, uids, params, alpha, leaked: readFileBytes(f.model!) });
+          result = await traceLeak({ base, master, candidates, alpha, leaked: readFileBytes(f.model!) });
         } else {
-          const queries = f.queries;
           const info = readTflite(base);
           const sg = info.subgraphs[0];
-          const probeSource = f.probes ?? (params.quiet ? UNIFORM_PROBES : 'mnist-test');
           const inShape = sg.tensors[sg.inputs[0]].shape;
           const size = inShape.slice(1).reduce((a, b) => a * b, 1);
-          let probes: Float32Array;
-          let count = queries;
-          if (probeSource === UNIFORM_PROBES) probes = uniformProbes(base, queries);
-          else {
-            const set = loadLabelledSet(probeSource, undefined, queries);
-            if (set.sampleShape.reduce((a, b) => a * b, 1) !== size)
-              throw new EdgelockError(
-                'E_USAGE',
-                `the probes' samples [${set.sampleShape}] do not fit the model input [${inShape}]`,
-              );
-            const layout = recordedInputLayouts(info.metadata)?.[0];
-            count = set.count;
-            probes = new Float32Array(set.count * size);
-            for (let i = 0; i < set.count; i++)
-              probes.set(
-                toModelLayout(set.x.subarray(i * size, (i + 1) * size), set.sampleShape, inShape, layout),
-                i * size,
-              );
-          }
+          const loaded = new Map<string, { probes: Float32Array; count: number }>();
+          const probesFrom = (source: string) => {
+            const got = loaded.get(source);
+            if (got) return got;
+            let probes: Float32Array;
+            let count = f.queries;
+            if (source === UNIFORM_PROBES) probes = uniformProbes(base, count);
+            else {
+              const set = loadLabelledSet(source, undefined, count);
+              if (set.sampleShape.reduce((a, b) => a * b, 1) !== size)
+                throw new EdgelockError(
+                  'E_USAGE',
+                  `the probes' samples [${set.sampleShape}] do not fit the model input [${inShape}]`,
+                );
+              const layout = recordedInputLayouts(info.metadata)?.[0];
+              count = set.count;
+              probes = new Float32Array(set.count * size);
+              for (let i = 0; i < set.count; i++)
+                probes.set(
+                  toModelLayout(set.x.subarray(i * size, (i + 1) * size), set.sampleShape, inShape, layout),
+                  i * size,
+                );
+            }
+            loaded.set(source, { probes, count });
+            return { probes, count };
+          };
+          // each parameter set's default probes: uniform noise reaches quiet carriers, natural inputs the others
+          const probesFor = (p: TraceParams) => probesFrom(f.probes ?? (p.quiet ? UNIFORM_PROBES : 'mnist-test'));
           const run = async (victim: BlackBoxSource['victim']) =>
             traceLeak({
               base,
               master,
-              uids,
-              params,
+              candidates,
               alpha,
-              blackBox: { probes, count, victim, hardLabels: f.hardLabels === true },
+              blackBox: { ...probesFor(candidates[0].params), probesFor, victim, hardLabels: f.hardLabels === true },
             });
           if (f.port) {
             result = await withDevice(f.port, async (client) => {
@@ -148,8 +154,10 @@ export function register(program: Command): Command {
               return run(await boardVictim(client, slot));
             });
           } else {
-            // a sealed file runs as its board would: unsealed (as stored its weights are ciphertext)
-            const v = await fileVictim(plainModel(readFileBytes(f.model!), master, 'the leaked model'));
+            // a sealed file runs as its board would, unsealed; a dump of unsealed weights (which keeps its
+            // descriptor) runs as it is
+            const first = probesFor(candidates[0].params);
+            const v = await leakedFileVictim(readFileBytes(f.model!), master, base, first.probes, first.count);
             try {
               result = await run(v.query);
             } finally {
@@ -169,7 +177,9 @@ export function register(program: Command): Command {
               : `leaked from ${result.named.length} boards together: ${result.named.map((n) => n.uid).join(', ')}`;
         process.stdout.write(
           `trace ${result.mode}${result.queries ? ` (${result.queries} queries${result.hardLabels ? ', arg-max only' : ''})` : ''}: ${result.carriers} ` +
-            `carrier weights, ${result.candidates} candidate boards\n` +
+            `carrier weights, ${result.candidates} candidate boards` +
+            (result.parameterSets > 1 ? ` (listed under ${result.parameterSets} trace parameter sets)` : '') +
+            '\n' +
             `  best       ${result.best.uid}  score z = ${result.best.z.toFixed(2)}\n` +
             (result.runnerUp
               ? `  runner-up  ${result.runnerUp.uid}  score z = ${result.runnerUp.z.toFixed(2)}\n`
