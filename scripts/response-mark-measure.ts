@@ -77,7 +77,7 @@ function hostMarking(victim: Victim, base: Uint8Array, params: ResponseMarkParam
         ),
       );
       const d = decide(key, params, q, C);
-      if (d.marked) s.set(markedAnswer(s.subarray(i * C, (i + 1) * C), d), i * C);
+      if (d.marked) s.set(markedAnswer(s.subarray(i * C, (i + 1) * C), d, 'float32'), i * C);
     }
     return s;
   };

@@ -11,7 +11,10 @@
  *   d          = HMAC-SHA256(mark key, "ELM1" | u32 n | u16 g | u8 levels | level_0 .. level_{g-1})
  *   marked     = u32(d[0..4]) * 1000000 < rate_ppm * 2^32          (u32 little-endian; exactly rate_ppm / 1e6)
  *   keyed class = (arg-max + 1 + u32(d[4..8]) mod (classes - 1)) mod classes
- *   answer     = the outputs with the scores of the arg-max and the keyed class swapped
+ *   answer     = the outputs with the scores of the arg-max and the keyed class swapped; when another class then
+ *                ties the keyed class's score, the keyed class is raised one step (int8: +1; float32: one ulp) or,
+ *                at int8 127 / float +inf, the tying classes are lowered one step: the keyed class is always the
+ *                first arg-max of a marked answer
  * src/response-mark/decision.ts computes the same on the host.
  */
 #ifndef EL_RESPONSE_MARK_H
@@ -42,6 +45,11 @@ const el_mark_params_t *el_mark_active(void);
 /* The keyed decision for an int8 input under `key`: true when marked, with the keyed class for `argmax`. */
 bool el_mark_decide(const uint8_t key[32], const el_mark_params_t *p, const int8_t *in, uint32_t n, uint32_t classes,
                     uint32_t argmax, uint32_t *keyed_class);
+
+/* A marked answer: the scores (`classes` int8 or float32, elem_size 1 or 4) of `top` and `keyed` swapped, then the
+ * keyed class made the first arg-max: when another class ties it, it is raised one step (int8 +1, float32 one ulp)
+ * or, at the largest value (127, +inf), the tying classes are lowered one step (126, the largest finite float). */
+void el_mark_answer(uint8_t *out, uint32_t classes, uint32_t elem_size, uint32_t top, uint32_t keyed);
 
 /* Applies the active package's mark to one answer: `out` holds `classes` int8 (elem_size 1) or float32 (4) scores,
  * the model's answer to the int8 input `in`. Returns 1 when the answer was marked, 0 when not, and the key store's

@@ -52,9 +52,60 @@ bool el_mark_decide(const uint8_t key[32], const el_mark_params_t *p, const int8
   return true;
 }
 
+/* The next float above v: one ulp for normal values; the smallest normal above zero and subnormals (so the step holds
+ * with flush-to-zero); the lowest finite value above -inf; +inf and NaN stay. */
+static float f32_step_up(float v) {
+  uint32_t bits;
+  if (v > -1.17549435e-38f && v < 1.17549435e-38f) return 1.17549435e-38f;
+  if (v < -3.40282347e38f) return -3.40282347e38f;
+  memcpy(&bits, &v, 4);
+  if ((bits & 0x7f800000u) == 0x7f800000u) return v;
+  bits = (bits & 0x80000000u) ? bits - 1u : bits + 1u;
+  memcpy(&v, &bits, 4);
+  return v;
+}
+
+void el_mark_answer(uint8_t *out, uint32_t classes, uint32_t elem_size, uint32_t top, uint32_t keyed) {
+  uint8_t tmp[4];
+  bool tie = false;
+  if (classes < 2u || top >= classes || keyed >= classes || (elem_size != 1u && elem_size != 4u)) return;
+  memcpy(tmp, out + elem_size * top, elem_size);
+  memmove(out + elem_size * top, out + elem_size * keyed, elem_size);
+  memcpy(out + elem_size * keyed, tmp, elem_size);
+  if (elem_size == 1u) {
+    int8_t *v = (int8_t *)out;
+    for (uint32_t i = 0; i < classes; i++) tie = tie || (i != keyed && v[i] == v[keyed]);
+    if (!tie) return;
+    if (v[keyed] < 127) {
+      v[keyed]++;
+    } else {
+      for (uint32_t i = 0; i < classes; i++)
+        if (i != keyed && v[i] == 127) v[i] = 126;
+    }
+  } else {
+    float k, v, up;
+    memcpy(&k, out + 4u * keyed, 4);
+    for (uint32_t i = 0; i < classes; i++) {
+      memcpy(&v, out + 4u * i, 4);
+      tie = tie || (i != keyed && v == k);
+    }
+    if (!tie) return;
+    up = f32_step_up(k);
+    if (up > k) {
+      memcpy(out + 4u * keyed, &up, 4);
+    } else { /* +inf: lower the ties to the largest finite value */
+      const float largest = 3.40282347e38f;
+      for (uint32_t i = 0; i < classes; i++) {
+        memcpy(&v, out + 4u * i, 4);
+        if (i != keyed && v == k) memcpy(out + 4u * i, &largest, 4);
+      }
+    }
+  }
+}
+
 int el_mark_apply(const int8_t *in, uint32_t n, uint8_t *out, uint32_t classes, uint32_t elem_size) {
   const el_mark_params_t *p = el_mark_active();
-  uint8_t key[32], tmp[4];
+  uint8_t key[32];
   uint32_t top, keyed;
   bool marked;
   if (p == NULL || classes < 2u || (elem_size != 1u && elem_size != 4u)) return 0;
@@ -77,8 +128,6 @@ int el_mark_apply(const int8_t *in, uint32_t n, uint8_t *out, uint32_t classes, 
   marked = el_mark_decide(key, p, in, n, classes, top, &keyed);
   el_wipe(key, sizeof key);
   if (!marked) return 0;
-  memcpy(tmp, out + elem_size * top, elem_size);
-  memmove(out + elem_size * top, out + elem_size * keyed, elem_size);
-  memcpy(out + elem_size * keyed, tmp, elem_size);
+  el_mark_answer(out, classes, elem_size, top, keyed);
   return 1;
 }

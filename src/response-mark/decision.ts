@@ -65,12 +65,51 @@ export function firstArgmax(scores: ArrayLike<number>): number {
   return best;
 }
 
-/** What a marking board answers for these scores: the arg-max's and the keyed class's scores swapped when marked. */
-export function markedAnswer<T extends ArrayLike<number>>(scores: T, d: MarkDecision): number[] {
+const FLOAT32_MIN_NORMAL = 1.1754943508222875e-38;
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/**
+ * The next float32 above v, as the board's f32_step_up: one ulp; the smallest normal from zero and subnormals; the
+ * lowest finite value from -inf; +inf and NaN stay.
+ */
+function float32StepUp(v: number): number {
+  if (v > -FLOAT32_MIN_NORMAL && v < FLOAT32_MIN_NORMAL) return FLOAT32_MIN_NORMAL;
+  if (v < -FLOAT32_MAX) return -FLOAT32_MAX;
+  const b = new Float32Array([v]);
+  const u = new Uint32Array(b.buffer);
+  if ((u[0] & 0x7f800000) === 0x7f800000) return b[0];
+  if (u[0] & 0x80000000) u[0] -= 1;
+  else u[0] += 1;
+  return b[0];
+}
+
+/**
+ * What a marking board answers for these scores: the arg-max's and the keyed class's scores swapped when marked, and,
+ * when another class then ties the keyed class, the keyed class raised one step (int8 +1, float32 one ulp) or, at
+ * the largest value (127, +inf), the tying classes lowered one step — the keyed class is the answer of every marked
+ * query (firmware-tools/core/response_mark.c).
+ */
+export function markedAnswer<T extends ArrayLike<number>>(
+  scores: T,
+  d: MarkDecision,
+  kind: 'int8' | 'float32' = 'int8',
+): number[] {
   const out = Array.from(scores);
   if (!d.marked) return out;
   const top = firstArgmax(scores);
   const k = keyedClass(top, d.offset, scores.length);
   [out[top], out[k]] = [out[k], out[top]];
+  if (!out.some((v, i) => i !== k && v === out[k])) return out;
+  if (kind === 'int8') {
+    if (out[k] < 127) out[k]++;
+    else out.forEach((v, i) => i !== k && v === 127 && (out[i] = 126));
+  } else {
+    const up = float32StepUp(out[k]);
+    if (up > out[k]) out[k] = up;
+    else {
+      const at = out[k];
+      out.forEach((v, i) => i !== k && v === at && (out[i] = FLOAT32_MAX));
+    }
+  }
   return out;
 }

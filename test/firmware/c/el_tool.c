@@ -3,6 +3,7 @@
  *   sha256 <hex> | sha256rep <hex> <count> | hmac <key> <msg> | hkdf <salt> <ikm> <info> <len> | crc32 <hex>
  *   cobs <hex> | uncobs <hex> | frame <type> <seq> <payload> | rx <wire hex> | init | wipe
  *   powerloss-key | powerloss-record <stores>
+ *   markanswer <elem size> <top> <keyed> <scores hex> (el_mark_answer: the marked answer's bytes)
  *   chacha <key> <nonce> <counter> <hex> (XOR with the keystream) | chachablock <key> <nonce> <counter>
  *   keywrite <key> (key slot 0; prints the status) | kshkdf <salt> <info hex> (el_keystore_hkdf on slot 0)
  *   lockkey <model slot> <binding> <lock id> <wrapped|-|raw> <binding hash> (marks the slot as holding an authenticated
@@ -20,6 +21,7 @@
 #include "el_keystore.h"
 #include "el_lock.h"
 #include "el_record.h"
+#include "el_response_mark.h"
 #include "el_sha256.h"
 #include "sim_board.h"
 #include <stdio.h>
@@ -201,6 +203,15 @@ int main(void) {
       sim_storage_reset();
       el_firmware_init();
       printf("ok\n");
+    } else if (strcmp(cmd, "markanswer") == 0) {
+      long n = unhex(a4, O);
+      uint32_t size = (uint32_t)atoi(a1);
+      if (n < 0 || size == 0u) {
+        printf("invalid\n");
+      } else {
+        el_mark_answer(O, (uint32_t)n / size, size, (uint32_t)atoi(a2), (uint32_t)atoi(a3));
+        puthex(O, (size_t)n);
+      }
     } else if (strcmp(cmd, "powerloss-key") == 0) {
       powerloss_key();
     } else if (strcmp(cmd, "powerloss-record") == 0) {
