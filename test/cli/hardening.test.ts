@@ -8,7 +8,7 @@ import { tmpdir } from 'os';
 import { join, resolve } from 'path';
 import { writeNpy } from '../../src/data/npy';
 import { makeTensor } from '../../src/ir/tensor';
-import { CLI, runCli } from '../helpers/cli';
+import { CLI, packageArgs, runCli } from '../helpers/cli';
 import * as H from './hostile-models';
 
 const dir = mkdtempSync(join(tmpdir(), 'edgelock-hardening-'));
@@ -193,20 +193,7 @@ describe('keys', () => {
       ),
     ).toContain('all zero');
     expectOneLineError(
-      runCli([
-        'package',
-        at('dense.onnx'),
-        '-o',
-        at('z.elp'),
-        '--key',
-        key('fives.key', Buffer.alloc(32, 0x55)),
-        '--device-uid',
-        UID,
-        '--version',
-        '1.0.0',
-        '--security-counter',
-        '1',
-      ]),
+      runCli([...packageArgs(at('dense.onnx'), at('z.elp'), key('fives.key', Buffer.alloc(32, 0x55)), UID)]),
       'E_KEY_WEAK',
     );
   });
@@ -301,21 +288,7 @@ describe('packages and flashing', () => {
     k = key('pkg.key');
   });
   const pkg = (out: string, counter: string, extra: string[] = [], uid = UID) =>
-    runCli([
-      'package',
-      tfl,
-      '-o',
-      at(out),
-      '--key',
-      k,
-      '--device-uid',
-      uid,
-      '--version',
-      '1.0.0',
-      '--security-counter',
-      counter,
-      ...extra,
-    ]);
+    runCli([...packageArgs(tfl, at(out), k, uid, { counter }), ...extra]);
 
   test('the reserved counter 4294967295 is refused', () => {
     expectOneLineError(pkg('max.elp', '4294967295'), 'E_COUNTER_RESERVED');

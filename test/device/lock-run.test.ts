@@ -35,7 +35,7 @@ import { TfliteOracle } from '../../src/tflite/oracle';
 import { readTflite } from '../../src/tflite/reader';
 import { NodeSpec, graphModel } from '../helpers/build';
 import { Tensor } from '../../src/ir/types';
-import { runCli } from '../helpers/cli';
+import { packageArgs, runCli } from '../helpers/cli';
 import { mnistInt8Options } from './models';
 import { DEV, removeRunRoot, startTestBoard, stopAllBoards } from './helpers';
 
@@ -378,22 +378,7 @@ describe('CLI on host-sim: lock + compile for one board, device run there and on
         [b.port, otherUid],
       ]) {
         const elp = path.join(dir, `${u}.elp`);
-        expect(
-          runCli([
-            'package',
-            tfl,
-            '-o',
-            elp,
-            '--key',
-            key,
-            '--device-uid',
-            u,
-            '--version',
-            '1.0.0',
-            '--security-counter',
-            '1',
-          ]).status,
-        ).toBe(0);
+        expect(runCli([...packageArgs(tfl, elp, key, u)]).status).toBe(0);
         expect(runCli(['flash', '--port', port, elp]).status).toBe(0);
       }
 

@@ -12,7 +12,7 @@ import { writeNpy } from '../../src/data/npy';
 import { deriveDeviceKey } from '../../src/keys/derive';
 import { fcModelOfSize } from '../device/models';
 import { freshStateDir, removeRunRoot, startTestBoard, stopAllBoards } from '../device/helpers';
-import { jsonLines, runCli } from '../helpers/cli';
+import { jsonLines, packageArgs, runCli } from '../helpers/cli';
 import { inputOf, oracleOutput } from './flash-helpers';
 
 const work = freshStateDir('flash-cli');
@@ -47,18 +47,7 @@ beforeAll(async () => {
 test('package: one per board, atomic write, --json summary; missing --device-uid is a usage error', () => {
   for (let i = 0; i < 3; i++) {
     const r = runCli([
-      'package',
-      modelFile,
-      '-o',
-      path.join(work, `b${i}.elp`),
-      '--key',
-      keyFile,
-      '--device-uid',
-      uids[i],
-      '--version',
-      '1.4.0',
-      '--security-counter',
-      '3',
+      ...packageArgs(modelFile, path.join(work, `b${i}.elp`), keyFile, uids[i], { version: '1.4.0', counter: 3 }),
       '--json',
     ]);
     expect(r.status).toBe(0);

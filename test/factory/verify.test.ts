@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DeviceClient, withDevice } from '../../src/device/client';
 import { freshStateDir, removeRunRoot, startTestBoard, stopAllBoards } from '../device/helpers';
-import { jsonLines, runCli } from '../helpers/cli';
+import { jsonLines, packageArgs, runCli } from '../helpers/cli';
 
 const FIXTURE = path.join(__dirname, '..', 'watermark', 'fixtures', 'mnist-lenet-wm.tflite');
 const work = freshStateDir('verify');
@@ -39,21 +39,7 @@ beforeAll(async () => {
     );
     return id;
   });
-  const p = runCli([
-    'package',
-    FIXTURE,
-    '-o',
-    pkgFile,
-    '--key',
-    masterFile,
-    '--device-uid',
-    uid,
-    '--version',
-    '2.0.0',
-    '--security-counter',
-    '1',
-    '--json',
-  ]);
+  const p = runCli([...packageArgs(FIXTURE, pkgFile, masterFile, uid, { version: '2.0.0' }), '--json']);
   expect(p.status).toBe(0);
   expect(JSON.parse(p.stdout)).toMatchObject({
     watermarked: true,

@@ -35,8 +35,14 @@ export function expectUsageError(r: CliResult, text: RegExp): void {
   expect(r.stderr.trim().split('\n')).toHaveLength(1);
 }
 
-/** `edgelock package <model> -o <out> --key <key> --device-uid <uid>` at version 1.0.0, security counter 1. */
-export function packageArgs(model: string, out: string, key: string, uid: string): string[] {
+/** `edgelock package <model> -o <out> --key <key> --device-uid <uid>` at a version and security counter. */
+export function packageArgs(
+  model: string,
+  out: string,
+  key: string,
+  uid: string,
+  { version = '1.0.0', counter = 1 }: { version?: string; counter?: number | string } = {},
+): string[] {
   return [
     'package',
     model,
@@ -47,9 +53,9 @@ export function packageArgs(model: string, out: string, key: string, uid: string
     '--device-uid',
     uid,
     '--version',
-    '1.0.0',
+    version,
     '--security-counter',
-    '1',
+    String(counter),
   ];
 }
 

@@ -17,7 +17,7 @@ import { fcModelOfSize } from '../device/models';
 import { EdgelockError } from '../../src/errors';
 import { errorCodeOf } from '../helpers/error-code';
 import { TEST_UID } from './support';
-import { runCli, runCommandsInProcess } from '../helpers/cli';
+import { packageArgs, runCli, runCommandsInProcess } from '../helpers/cli';
 
 const master = Buffer.alloc(32, 9);
 const uid = TEST_UID;
@@ -27,21 +27,7 @@ const code = errorCodeOf;
 
 describe('package flags', () => {
   // commander parses the flags before the command runs: a refused value never reaches a file
-  const flags = (...extra: string[]) => [
-    'package',
-    'm.tflite',
-    '-o',
-    'p.elp',
-    '--key',
-    'k',
-    '--device-uid',
-    uid.toString('hex'),
-    '--version',
-    '1.0.0',
-    '--security-counter',
-    '1',
-    ...extra,
-  ];
+  const flags = (...extra: string[]) => [...packageArgs('m.tflite', 'p.elp', 'k', uid.toString('hex')), ...extra];
   const refusal = (args: string[]): Promise<EdgelockError> =>
     runCommandsInProcess([registerPackage], args).then(
       () => {

@@ -11,7 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { withDevice } from '../../src/device/client';
 import { freshStateDir, removeRunRoot, startTestBoard, stopAllBoards } from '../device/helpers';
-import { runCli } from '../helpers/cli';
+import { packageArgs, runCli } from '../helpers/cli';
 
 const FIXTURE = path.join(__dirname, '..', 'watermark', 'fixtures', 'mnist-lenet-wm.tflite');
 const work = freshStateDir('trace');
@@ -42,8 +42,7 @@ beforeAll(async () => {
 
 function packageAndFlash(name: string, counter: number, trace: boolean): void {
   const pkg = path.join(work, `${name}.elp`);
-  const args = ['package', FIXTURE, '-o', pkg, '--key', masterFile, '--device-uid', uid, '--version', `1.0.${counter}`];
-  args.push('--security-counter', String(counter));
+  const args = packageArgs(FIXTURE, pkg, masterFile, uid, { version: `1.0.${counter}`, counter });
   if (trace) args.push('--trace', '--db', path.join(work, 'factory.db'));
   const p = runCli(args);
   expect(p.stderr).toBe('');

@@ -23,7 +23,7 @@ import { TraceRequest, TraceResult, traceLeak } from '../../src/trace/trace';
 import { fileVictim } from '../../src/trace/victims';
 import { mnistTestAccuracy, simulatedUids } from '../helpers/mnist-boards';
 import { whiteBoxEvidence } from '../../src/trace/whitebox';
-import { runCli } from '../helpers/cli';
+import { packageArgs, runCli } from '../helpers/cli';
 
 const MASTER = createHash('sha256').update('edgelock trace fine-tune test master').digest();
 const PARAMS = quietTraceParams('mnist-train');
@@ -111,20 +111,15 @@ test(
     const db = join(dir, 'factory.db');
     const pkgs = [0, 1].map((d) => {
       const out = join(dir, `${d}.elp`);
-      const r = runCli(
-        [
-          'package',
-          model,
-          '--key',
-          key,
-          '--device-uid',
-          uids[d],
-          '--version',
-          '1.0.0',
-          '--security-counter',
-          '1',
-        ].concat(['--trace', '--trace-data', 'mnist-train', '--db', db, '-o', out, '--json']),
-      );
+      const r = runCli([
+        ...packageArgs(model, out, key, uids[d]),
+        '--trace',
+        '--trace-data',
+        'mnist-train',
+        '--db',
+        db,
+        '--json',
+      ]);
       expect(r.stderr).toBe('');
       return out;
     });
