@@ -222,6 +222,11 @@ async function main(): Promise<void> {
         }),
         decoys: `${r.null.matches}/${r.null.trials} (${r.null.expected.toFixed(1)} exp) p ${r.null.p.toExponential(2)}`,
         named: r.named,
+        together: r.together
+          ? `${r.together.uids.map((u) => u.slice(0, 8)).join('+')} ${r.together.matches}/${r.together.trials} ` +
+            `(${r.together.expected.toFixed(1)} exp) familyP ${r.together.familyP.toExponential(2)}`
+          : null,
+        namedTogether: r.namedTogether,
       };
     };
     const reverify = arg('reverify', '');

@@ -61,6 +61,22 @@ export interface MarkScore extends CodeCount {
   familyP: number;
 }
 
+/**
+ * Two boards' marks tested together, for a copy trained on answers mixed from both (collusion, or a thief who spread
+ * the queries): the trials of both keys in one Poisson-binomial (their offsets are independent hashes, so the null is
+ * exact for the pair as well). A small joint p says that at least one of the two boards answered the copy's queries,
+ * not which one.
+ */
+export interface PairScore {
+  uids: [string, string];
+  trials: number;
+  matches: number;
+  expected: number;
+  p: number;
+  /** p × the number of pairs among all candidates (capped at 1) */
+  familyP: number;
+}
+
 export interface MarkVerdict {
   pool: { names: string[]; count: number };
   params: ResponseMarkParams;
@@ -81,6 +97,10 @@ export interface MarkVerdict {
   dropLeastConfident: number;
   /** the candidates with familyP ≤ alpha, best first */
   named: string[];
+  /** the best pair of candidates tested together (PairScore), or null with fewer than 2 candidates */
+  together: PairScore | null;
+  /** when no board is named alone: the best pair if its familyP ≤ alpha (at least one of them is the source) */
+  namedTogether: string[];
   alpha: number;
   /** suspect queries made */
   queries: number;
@@ -168,6 +188,44 @@ export function countCodes(
   };
 }
 
+/** Pairs are scored among this many candidates with the smallest single p (the family counts every pair). */
+const PAIR_POOL = 16;
+
+/**
+ * The pair of candidates whose marks together the suspect shows most strongly. Only pairs among the PAIR_POOL best
+ * single candidates are scored, while the family p counts all n(n−1)/2 pairs: a pair outside them can only be missed,
+ * never make a p smaller than it is.
+ */
+function bestPair(
+  candidates: readonly MarkCandidate[],
+  counts: readonly (CodeCount & { ps: number[] })[],
+): PairScore | null {
+  const n = candidates.length;
+  if (n < 2) return null;
+  const pairs = (n * (n - 1)) / 2;
+  const top = counts
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => a.c.p - b.c.p)
+    .slice(0, PAIR_POOL);
+  let best: PairScore | null = null;
+  for (let a = 0; a < top.length; a++)
+    for (let b = a + 1; b < top.length; b++) {
+      const [x, y] = [top[a], top[b]];
+      const matches = x.c.matches + y.c.matches;
+      const p = poissonBinomialTail(matches, [...x.c.ps, ...y.c.ps]);
+      if (best && p >= best.p) continue;
+      best = {
+        uids: [candidates[x.i].uid, candidates[y.i].uid],
+        trials: x.c.trials + y.c.trials,
+        matches,
+        expected: x.c.expected + y.c.expected,
+        p,
+        familyP: Math.min(1, p * pairs),
+      };
+    }
+  return best;
+}
+
 export async function verifyResponseMark(o: {
   pool: MarkPool;
   params: ResponseMarkParams;
@@ -234,8 +292,9 @@ export async function verifyResponseMark(o: {
     decoyScores.flatMap((d) => d.ps),
   );
   const holds = decoyP > VERIFY_DEFAULTS.decoyAlpha;
+  const counts = sel.map(score);
   const candidates = o.candidates.map((c, i): MarkScore => {
-    const m = score(sel[i]);
+    const m = counts[i];
     return {
       uid: c.uid,
       ratePpm: rateOf(c),
@@ -253,6 +312,8 @@ export async function verifyResponseMark(o: {
     .filter((c) => holds && c.familyP <= alpha)
     .sort((a, b) => a.familyP - b.familyP)
     .map((c) => c.uid);
+  const together = bestPair(o.candidates, counts);
+  const namedTogether = named.length === 0 && holds && together && together.familyP <= alpha ? [...together.uids] : [];
   return {
     pool: { names: pool.names, count: pool.count },
     params,
@@ -267,6 +328,8 @@ export async function verifyResponseMark(o: {
     },
     candidates,
     named,
+    together,
+    namedTogether,
     alpha,
     dropLeastConfident: drop,
     queries: wanted.length,

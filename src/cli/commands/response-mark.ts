@@ -130,13 +130,22 @@ export function markRows(r: MarkVerdict): string[][] {
         `(${c.expected.toFixed(1)} expected without the key; ${c.disagreements} disagreements ` +
         `on the ${c.counted} most confident of ${c.marked} marked inputs), p = ${c.familyP.toExponential(1)}`,
     ]);
+  if (r.together && r.named.length === 0)
+    rows.push([
+      `boards ${r.together.uids.join(' + ')}`,
+      `together: ${r.together.matches} of ${r.together.trials} codes answered with a keyed class ` +
+        `(${r.together.expected.toFixed(1)} expected), p = ${r.together.familyP.toExponential(1)} (over every pair)`,
+    ]);
   rows.push([
     'verdict',
     r.named.length
       ? `distilled from (or is) the model of board ${r.named.join(', ')} (alpha ${r.alpha})`
-      : r.null.holds
-        ? `no board's mark found among ${r.candidates.length} (alpha ${r.alpha})`
-        : `inconclusive: the suspect matches decoy keys too (no board named)`,
+      : r.namedTogether.length
+        ? `distilled from the answers of at least one of boards ${r.namedTogether.join(', ')} (together; neither ` +
+          `alone reaches alpha ${r.alpha})`
+        : r.null.holds
+          ? `no board's mark found among ${r.candidates.length} (alpha ${r.alpha})`
+          : `inconclusive: the suspect matches decoy keys too (no board named)`,
   ]);
   return rows;
 }
