@@ -5,21 +5,9 @@
  * host with ASan and UBSan) is run on score vectors full of ties and compared byte for byte with the host's
  * markedAnswer (src/response-mark/decision.ts); the keyed class must be the first arg-max of every marked answer.
  */
+import { Rng } from '../../src/train/rng';
 import { firstArgmax, keyedClass, markedAnswer } from '../../src/response-mark/decision';
 import { hex, runTool } from '../firmware/el-tool';
-
-/** A small deterministic generator (xorshift32), so a failure names its case. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 2 ** 32;
-  };
-}
 
 interface Case {
   scores: number[];
@@ -27,7 +15,8 @@ interface Case {
 }
 
 function cases(kind: 'int8' | 'float32'): Case[] {
-  const r = rng(kind === 'int8' ? 7 : 11);
+  const g = new Rng(kind === 'int8' ? 7 : 11);
+  const r = () => g.uniform();
   const palette =
     kind === 'int8'
       ? [-128, -3, 0, 5, 126, 127]

@@ -7,6 +7,7 @@
  * keyless suspects the joint p is no smaller than its exact null allows.
  */
 import { createHash } from 'crypto';
+import { Rng } from '../../src/train/rng';
 import { markRows } from '../../src/cli/commands/response-mark';
 import { decideCoarse } from '../../src/response-mark/decision';
 import { MarkPool } from '../../src/response-mark/pool';
@@ -19,18 +20,6 @@ const CLASSES = 10;
 const RATE = 20000; // 2%: about 100 marked inputs per board
 const params = { ...RESPONSE_MARK_DEFAULTS, ratePpm: RATE };
 const sha = (s: string) => createHash('sha256').update(s).digest();
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 2 ** 32;
-  };
-}
 
 // sample i holds the value i; its code is 16 bytes of its own hash (no two inputs share a code)
 const pool: MarkPool = {
@@ -48,7 +37,8 @@ const candidates: MarkCandidate[] = Array.from({ length: 10 }, (_, i) => ({ uid:
 
 /** Class 0 everywhere, a random wrong class on a `noise` share of inputs, and the keyed class of `repeat`'s marks. */
 function suspect(seed: number, noise: number, repeat: { key: Uint8Array; share: number }[]): ClassifierRunner {
-  const r = rng(seed);
+  const g = new Rng(seed);
+  const r = () => g.uniform();
   const answer = new Int32Array(N);
   for (let i = 0; i < N; i++) if (r() < noise) answer[i] = 1 + Math.floor(r() * (CLASSES - 1));
   for (const { key, share } of repeat)
@@ -66,12 +56,12 @@ function suspect(seed: number, noise: number, repeat: { key: Uint8Array; share: 
 
 const verify = (s: ClassifierRunner) => verifyResponseMark({ pool, params, candidates, suspect: s });
 
-test.each([2, 3])(
+test.each([2, 4, 5])(
   'a copy repeating a few marks of each of two boards (seed %i): neither is named alone, the pair is',
   async (seed) => {
     // about 90 counted marked inputs per board; the copy repeats 10% of A's and of B's, and disagrees on 10% of all
-    // inputs at random (fixed seeds: at this strength the pair is named in about half of the seeds, a board alone in a
-    // third, measured on seeds 1-3 at shares 6-12%)
+    // inputs at random (fixed seeds: at this strength, of seeds 1-8 the pair alone is named in 4, a board alone in 3,
+    // neither in 1)
     const r = await verify(
       suspect(seed, 0.1, [
         { key: candidates[2].key, share: 0.1 },
