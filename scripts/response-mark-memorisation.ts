@@ -2,7 +2,7 @@
  * How many of the marked answers it was trained on a hard-label copy repeats, by how the wrong class is chosen
  * (docs/watermark.md, "Response mark", the keyed-class trial):
  *   npx tsx scripts/response-mark-memorisation.ts --keyed random|runner-up|none [--seed 1] [--marks 19]
- *     [--arch mnist-lenet] [--queries 6000] [--epochs 20]
+ *     [--arch mnist-lenet] [--queries 6000] [--epochs 20] [--select hash|low-margin:<fraction>]
  * The attacker's queries as scripts/response-mark-measure.ts picks them (seed 1, MNIST train without the first 500),
  * labelled with the zoo LeNet victim's arg-max; `--marks` of them, chosen by a fixed hash of the query index (about
  * the count a 0.32% rate marks in 6,000 queries), are relabelled: `random` a hash-chosen wrong class (the response
@@ -52,10 +52,25 @@ async function main(): Promise<void> {
   const C = victim.classes;
   const s = await victim.scores(q.x, q.count);
   const labels = Uint8Array.from({ length: q.count }, (_, i) => topTwo(s, i, C)[0]);
+  // --select low-margin:<f>: the marks fall only on the fraction f of queries with the smallest victim margin
+  const select = arg('select', 'hash');
+  const lowMargin = /^low-margin:(0?\.\d+)$/.exec(select);
+  if (select !== 'hash' && !lowMargin) throw new Error(`--select hash|low-margin:<fraction>, got ${select}`);
+  const margin = (i: number) => {
+    const [a, b] = topTwo(s, i, C);
+    return s[i * C + a] - s[i * C + b];
+  };
+  const eligible = new Set<number>(
+    lowMargin
+      ? Array.from({ length: q.count }, (_, i) => i)
+          .sort((a, b) => margin(a) - margin(b))
+          .slice(0, Math.round(Number(lowMargin[1]) * q.count))
+      : Array.from({ length: q.count }, (_, i) => i),
+  );
   const target = new Map<number, number>();
   for (let i = 0; i < q.count && target.size < marks; i++) {
     const d = createHash('sha256').update(`mark ${i}`).digest();
-    if (d.readUInt32LE(0) / 2 ** 32 >= marks / q.count) continue;
+    if (!eligible.has(i) || d.readUInt32LE(0) / 2 ** 32 >= (lowMargin ? 2 * marks : marks) / eligible.size) continue;
     const [top, second] = topTwo(s, i, C);
     const k = keyed === 'runner-up' ? second : (top + 1 + (d.readUInt32LE(4) % (C - 1))) % C;
     target.set(i, k);
@@ -78,7 +93,9 @@ async function main(): Promise<void> {
   cv.dispose();
   victim.dispose();
   console.log(
-    `keyed ${keyed}, seed ${seed}, ${archName}: ${target.size} marked queries, the copy repeats ${repeated}; ` +
+    `keyed ${keyed}, select ${select}, seed ${seed}, ${archName}: ${target.size} marked queries, the copy repeats ` +
+      `${repeated}; victim accuracy on the marked queries' true labels ` +
+      `${[...target.keys()].filter((i) => topTwo(s, i, C)[0] === q.labels[i]).length}/${target.size}; ` +
       `test accuracy ${(acc * 100).toFixed(2)}%`,
   );
 }
