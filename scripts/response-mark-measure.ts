@@ -32,10 +32,10 @@ import { writeOnnx } from '../src/onnx/writer';
 import { buildPackage } from '../src/package/build';
 import { RESPONSE_MARK_DEFAULTS, ResponseMarkParams } from '../src/package/response-mark';
 import { ratePpm } from '../src/cli/option-parsers';
-import { decide, markedAnswer, responseMarkKey } from '../src/response-mark/decision';
+import { decide, firstArgmax, markedAnswer, responseMarkKey, runnerUp } from '../src/response-mark/decision';
 import { loadMarkPool, poolCodes } from '../src/response-mark/pool';
 import { calibrateRate } from '../src/response-mark/calibrate';
-import { verifyResponseMark } from '../src/response-mark/verify';
+import { gatedInputs, verifyResponseMark, VERIFY_DEFAULTS } from '../src/response-mark/verify';
 import { quantizeAffine, toModelLayout } from '../src/tflite/affine';
 import { recordedInputLayouts } from '../src/tflite/provenance';
 import { readTflite } from '../src/tflite/reader';
@@ -62,6 +62,8 @@ type Answerer = (x: Float32Array, count: number) => Promise<Float32Array>;
 function hostMarking(victim: Victim, base: Uint8Array, params: ResponseMarkParams, uid: Buffer): Answerer {
   const sg = readTflite(base).subgraphs[0];
   const input = sg.tensors[sg.inputs[0]];
+  // the victim answers dequantised scores; the gate is in the int8 output's units, as the board's
+  const outScale = sg.tensors[sg.outputs[0]].quantization!.scale[0];
   const layout = recordedInputLayouts(readTflite(base).metadata)?.[0];
   const key = responseMarkKey(master, uid);
   const size = input.shape.reduce((a, b) => a * b, 1);
@@ -76,8 +78,13 @@ function hostMarking(victim: Victim, base: Uint8Array, params: ResponseMarkParam
           input.quantization!.zeroPoint[0],
         ),
       );
-      const d = decide(key, params, q, C);
-      if (d.marked) s.set(markedAnswer(s.subarray(i * C, (i + 1) * C), d, 'float32'), i * C);
+      const row = s.subarray(i * C, (i + 1) * C);
+      if (params.gate) {
+        const top = firstArgmax(row);
+        if (Math.round((row[top] - row[runnerUp(row, top)]) / outScale) >= params.gate) continue;
+      }
+      const d = decide(key, params, q, C, params.skipRunnerUp);
+      if (d.marked) s.set(markedAnswer(row, d, 'float32', params.skipRunnerUp), i * C);
     }
     return s;
   };
@@ -96,14 +103,36 @@ async function main(): Promise<void> {
     ratePpm: ratePpm(arg('rate', '0.4%')),
     groups: Number(arg('groups', String(RESPONSE_MARK_DEFAULTS.groups))),
     levels: Number(arg('levels', String(RESPONSE_MARK_DEFAULTS.levels))),
+    // --skip-runner-up: scheme 2's keyed class, never the base model's runner-up
+    skipRunnerUp: flag('skip-runner-up'),
   };
+  // --drop <f>: the least confident fraction of marked inputs verification leaves out (its default 0.1)
+  const drop = Number(arg('drop', String(VERIFY_DEFAULTS.dropLeastConfident)));
   // --calibrate <reference>: each board's rate lowered so it marks at most floor(rate × n) reference inputs
   const reference = arg('calibrate', '');
-  const refCodes = reference ? poolCodes(base, reference.split(','), params) : null;
+  // --margin-gate <f> (scheme 2's gate): the board marks only answers whose top-two margin is among the smallest
+  // fraction f of the reference set's (int8 steps), at rate/f there, so the marked share of all answers stays `rate`;
+  // calibration and verification count only the gated inputs
+  const gateFraction = Number(arg('margin-gate', '0'));
+  let refCodes = reference ? poolCodes(base, reference.split(','), params) : null;
+  let nominalPpm = params.ratePpm;
+  if (gateFraction > 0) {
+    const refPool = await loadMarkPool(base, (reference || 'mnist-test').split(','), params);
+    const all = Array.from({ length: refPool.count }, (_, i) => i);
+    const margins = refPool.baseMargin(all);
+    const below = [...margins].sort((a, b) => a - b)[Math.floor(gateFraction * margins.length)];
+    params.gate = below;
+    refCodes = all.filter((i) => margins[i] < below).map((i) => refPool.coarse[i]);
+    nominalPpm = Math.min(1e6, Math.round(params.ratePpm / gateFraction));
+    refPool.dispose();
+    log(
+      `margin gate: int8 margin < ${below} (${refCodes.length} of ${all.length} reference inputs), rate ${nominalPpm} ppm there`,
+    );
+  }
   const boardParams = (uid: Buffer): ResponseMarkParams => {
-    if (!refCodes) return params;
+    if (!refCodes) return { ...params, ratePpm: nominalPpm };
     const key = responseMarkKey(master, uid);
-    const c = calibrateRate(key, params.ratePpm, refCodes);
+    const c = calibrateRate(key, nominalPpm, refCodes);
     key.fill(0);
     log(
       `board ${uid.toString('hex')}: rate ${params.ratePpm} ppm calibrated on ${reference} to ${c.ratePpm} ppm (${c.markedNominal} -> ${c.marked} of ` +
@@ -201,6 +230,7 @@ async function main(): Promise<void> {
     }
     log(`loading the owner's pool ${ownerPool.join(',')}`);
     const pool = await loadMarkPool(base, ownerPool, params);
+    if (params.gate) log(`margin gate: ${gatedInputs(pool, params).length} of ${pool.count} pool inputs below it`);
     const summary = (r: Awaited<ReturnType<typeof verifyResponseMark>>) => {
       const best = [...r.candidates].sort((a, b) => a.familyP - b.familyP)[0];
       const mine = r.candidates.filter((c) => uids.some((u) => u.toString('hex') === c.uid));
@@ -238,7 +268,7 @@ async function main(): Promise<void> {
         const s = await onnxVictim(fs.readFileSync(`${reverify}/${f}`), f);
         try {
           const acc = accuracy(await s.predict(testX, test.count), test.labels, test.count);
-          const r = await verifyResponseMark({ pool, params, candidates, suspect: s });
+          const r = await verifyResponseMark({ pool, params, candidates, suspect: s, dropLeastConfident: drop });
           const row = { kind: 'reverify', file: f, accuracy: acc, ...summary(r) };
           rows.push(row);
           log(JSON.stringify(row));
@@ -254,7 +284,7 @@ async function main(): Promise<void> {
       const s = await onnxVictim(model, name);
       try {
         const acc = accuracy(await s.predict(testX, test.count), test.labels, test.count);
-        const r = await verifyResponseMark({ pool, params, candidates, suspect: s });
+        const r = await verifyResponseMark({ pool, params, candidates, suspect: s, dropLeastConfident: drop });
         return { acc, r };
       } finally {
         s.dispose();

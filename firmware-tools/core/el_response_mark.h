@@ -10,7 +10,11 @@
  *                level_j = floor(sum(x + 128) * levels / (256 * run length))
  *   d          = HMAC-SHA256(mark key, "ELM1" | u32 n | u16 g | u8 levels | level_0 .. level_{g-1})
  *   marked     = u32(d[0..4]) * 1000000 < rate_ppm * 2^32          (u32 little-endian; exactly rate_ppm / 1e6)
- *   keyed class = (arg-max + 1 + u32(d[4..8]) mod (classes - 1)) mod classes
+ *   scheme 1: keyed class = (arg-max + 1 + u32(d[4..8]) mod (classes - 1)) mod classes
+ *   scheme 2: gate: only an answer whose margin (top score - runner-up's score, float32 in the output's units; the
+ *             runner-up is the first largest score other than the arg-max's) is below the record's gate is decided
+ *             on at all (gate 0: every answer); the keyed class is the (1 + u32(d[4..8]) mod (classes - 2))-th class
+ *             counting up cyclically from the arg-max and passing over the runner-up, so it is never the runner-up
  *   answer     = the outputs with the scores of the arg-max and the keyed class swapped; when another class then
  *                ties the keyed class's score, the keyed class is raised one step (int8: +1; float32: one ulp) or,
  *                at int8 127 / float +inf, the tying classes are lowered one step: the keyed class is always the
@@ -33,8 +37,11 @@ typedef struct {
   uint32_t rate_ppm; /* 1..EL_MARK_RATE_ONE */
   uint16_t groups;   /* 1..EL_MARK_MAX_GROUPS */
   uint8_t levels;    /* 2..EL_MARK_MAX_LEVELS */
+  uint8_t scheme;    /* 1 or 2 */
+  float gate;        /* scheme 2: finite, >= 0; 0 = no gate */
 } el_mark_params_t;  /* read from a package by el_package_parse, which refuses a record with a field out of range
-                       (u32 rate ppm | u16 groups | u8 levels | u8 scheme 1 | 8 zero bytes) */
+                       (u32 rate ppm | u16 groups | u8 levels | u8 scheme 1 | 8 zero bytes, or
+                        u32 rate ppm | u16 groups | u8 levels | u8 scheme 2 | f32 gate | 4 zero bytes) */
 
 void el_mark_init(void);
 /* The mark of the package verified in `slot` (NULL: none, or the slot is being overwritten). */
@@ -42,9 +49,10 @@ void el_mark_slot_params(uint8_t slot, const el_mark_params_t *params);
 /* The active package's mark, or NULL when it carries none (applies to every slot, as the query limits do). */
 const el_mark_params_t *el_mark_active(void);
 
-/* The keyed decision for an int8 input under `key`: true when marked, with the keyed class for `argmax`. */
+/* The keyed decision for an int8 input under `key`: true when marked, with the keyed class for `argmax` (scheme 2:
+ * never `runner_up`). The gate is the caller's (el_mark_apply). */
 bool el_mark_decide(const uint8_t key[32], const el_mark_params_t *p, const int8_t *in, uint32_t n, uint32_t classes,
-                    uint32_t argmax, uint32_t *keyed_class);
+                    uint32_t argmax, uint32_t runner_up, uint32_t *keyed_class);
 
 /* A marked answer: the scores (`classes` int8 or float32, elem_size 1 or 4) of `top` and `keyed` swapped, then the
  * keyed class made the first arg-max: when another class ties it, it is raised one step (int8 +1, float32 one ulp)

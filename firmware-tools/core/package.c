@@ -48,11 +48,18 @@ static bool parse_limits(const uint8_t *v, el_query_limits_t *out) {
  * checks). */
 static bool parse_mark(const uint8_t *v, el_mark_params_t *out) {
   uint8_t reserved = 0;
-  for (uint32_t i = 8; i < EL_MARK_PARAMS_SIZE; i++) reserved |= v[i];
+  uint32_t gate_bits = el_get_u32(v + 8);
   out->rate_ppm = el_get_u32(v);
   out->groups = el_get_u16(v + 4);
   out->levels = v[6];
-  if (v[7] != 1u || reserved != 0u) return false;
+  out->scheme = v[7];
+  if (out->scheme != 1u && out->scheme != 2u) return false;
+  for (uint32_t i = out->scheme == 2u ? 12u : 8u; i < EL_MARK_PARAMS_SIZE; i++) reserved |= v[i];
+  if (reserved != 0u) return false;
+  /* scheme 2's gate: a finite float32 >= 0 (not negative, not -0, no inf or NaN) */
+  if (out->scheme == 2u && ((gate_bits & 0x80000000u) != 0u || (gate_bits & 0x7f800000u) == 0x7f800000u)) return false;
+  memcpy(&out->gate, &gate_bits, 4);
+  if (out->scheme == 1u) out->gate = 0.0f;
   if (out->rate_ppm == 0u || out->rate_ppm > EL_MARK_RATE_ONE) return false;
   if (out->groups == 0u || out->groups > EL_MARK_MAX_GROUPS) return false;
   return out->levels >= 2u && out->levels <= EL_MARK_MAX_LEVELS;

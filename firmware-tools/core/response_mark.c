@@ -26,11 +26,15 @@ const el_mark_params_t *el_mark_active(void) {
 }
 
 bool el_mark_decide(const uint8_t key[32], const el_mark_params_t *p, const int8_t *in, uint32_t n, uint32_t classes,
-                    uint32_t argmax, uint32_t *keyed_class) {
+                    uint32_t argmax, uint32_t runner_up, uint32_t *keyed_class) {
   el_hmac_t h;
   uint8_t head[11], d[32];
   uint32_t g = p->groups < n ? p->groups : n;
-  if (n == 0u || classes < 2u) return false;
+  bool skip = p->scheme == 2u;
+  uint32_t choices = skip ? classes - 2u : classes - 1u;
+  if (n == 0u || classes < (skip ? 3u : 2u) || argmax >= classes ||
+      (skip && (runner_up >= classes || runner_up == argmax)))
+    return false;
   memcpy(head, "ELM1", 4);
   el_put_u32(head + 4, n);
   el_put_u16(head + 8, (uint16_t)g);
@@ -48,7 +52,12 @@ bool el_mark_decide(const uint8_t key[32], const el_mark_params_t *p, const int8
   el_hmac_final(&h, d);
   el_wipe(&h, sizeof h);
   if ((uint64_t)el_get_u32(d) * EL_MARK_RATE_ONE >= ((uint64_t)p->rate_ppm << 32)) return false;
-  *keyed_class = (argmax + 1u + el_get_u32(d + 4) % (classes - 1u)) % classes;
+  uint32_t offset = 1u + el_get_u32(d + 4) % choices, c = argmax;
+  for (uint32_t s = 0; s < offset;) {
+    c = c + 1u == classes ? 0u : c + 1u;
+    if (!skip || c != runner_up) s++;
+  }
+  *keyed_class = c;
   return true;
 }
 
@@ -103,29 +112,38 @@ void el_mark_answer(uint8_t *out, uint32_t classes, uint32_t elem_size, uint32_t
   }
 }
 
+/* Score i of an answer as float (int8 exactly; float32 read at any alignment). */
+static float score_at(const uint8_t *out, uint32_t elem_size, uint32_t i) {
+  float v;
+  if (elem_size == 1u) return (float)((const int8_t *)out)[i];
+  memcpy(&v, out + 4u * i, 4);
+  return v;
+}
+
+/* The first largest score among the classes other than `skip` (UINT32_MAX: none), compared with > as
+ * el_wm_argmax_f32. */
+static uint32_t first_max(const uint8_t *out, uint32_t classes, uint32_t elem_size, uint32_t skip) {
+  uint32_t best = UINT32_MAX;
+  for (uint32_t i = 0; i < classes; i++)
+    if (i != skip && (best == UINT32_MAX || score_at(out, elem_size, i) > score_at(out, elem_size, best))) best = i;
+  return best;
+}
+
 int el_mark_apply(const int8_t *in, uint32_t n, uint8_t *out, uint32_t classes, uint32_t elem_size) {
   const el_mark_params_t *p = el_mark_active();
   uint8_t key[32];
-  uint32_t top, keyed;
+  uint32_t top, second, keyed;
   bool marked;
   if (p == NULL || classes < 2u || (elem_size != 1u && elem_size != 4u)) return 0;
-  if (elem_size == 1u) {
-    top = el_wm_argmax_i8((const int8_t *)out, classes);
-  } else {
-    float v, best; /* the first largest, compared with > as el_wm_argmax_f32 (any alignment) */
-    top = 0;
-    memcpy(&best, out, 4);
-    for (uint32_t i = 1; i < classes; i++) {
-      memcpy(&v, out + 4u * i, 4);
-      if (v > best) {
-        best = v;
-        top = i;
-      }
-    }
+  top = first_max(out, classes, elem_size, UINT32_MAX);
+  second = first_max(out, classes, elem_size, top);
+  if (p->scheme == 2u && p->gate > 0.0f) {
+    float margin = score_at(out, elem_size, top) - score_at(out, elem_size, second);
+    if (!(margin < p->gate)) return 0; /* a confident answer is never marked (NaN included) */
   }
   uint8_t st = el_keystore_hkdf(0, NULL, 0, EL_MARK_KEY_INFO, key);
   if (st != EL_ST_OK) return -(int)st;
-  marked = el_mark_decide(key, p, in, n, classes, top, &keyed);
+  marked = el_mark_decide(key, p, in, n, classes, top, second, &keyed);
   el_wipe(key, sizeof key);
   if (!marked) return 0;
   el_mark_answer(out, classes, elem_size, top, keyed);

@@ -38,10 +38,17 @@ function countAt(w: Float64Array, ppm: number): number {
   return n;
 }
 
-/** The largest rate ≤ nominalPpm at which `key` marks at most floor(nominal × n) of the reference codes. */
-export function calibrateRate(key: Uint8Array, nominalPpm: number, codes: readonly Uint8Array[]): Calibration {
+/**
+ * The largest rate ≤ nominalPpm at which `key` marks at most `allowed` (default floor(nominal × n)) of the reference
+ * codes.
+ */
+export function calibrateRate(
+  key: Uint8Array,
+  nominalPpm: number,
+  codes: readonly Uint8Array[],
+  allowed = Math.floor((nominalPpm * codes.length) / RATE_ONE),
+): Calibration {
   const w = words(key, codes);
-  const allowed = Math.floor((nominalPpm * codes.length) / RATE_ONE);
   const markedNominal = countAt(w, nominalPpm);
   let lo = 1;
   let hi = nominalPpm;

@@ -39,29 +39,74 @@ export function coarseInput(x: Int8Array, p: Pick<ResponseMarkParams, 'groups' |
 
 export interface MarkDecision {
   marked: boolean;
-  /** 1..classes-1: the keyed class is (arg-max + offset) mod classes */
+  /**
+   * 1..choices: the keyed class is the offset-th class after the arg-max, counting cyclically upwards and, when the
+   * scheme skips it, passing over the runner-up (keyedClass)
+   */
   offset: number;
 }
 
+/**
+ * The classes a keyed class is drawn from: every class but the arg-max, and in scheme 2 (skipRunnerUp) not the
+ * runner-up either — a model trained without the key that disagrees with the base model mostly answers the runner-up,
+ * so leaving it out of the draw lets the verifier leave those answers out of the count.
+ */
+export function keyedChoices(classes: number, skipRunnerUp = false): number {
+  return classes - (skipRunnerUp ? 2 : 1);
+}
+
 /** The decision on a coarsened input (coarseInput): marked at rate ratePpm / 1e6, and the keyed offset. */
-export function decideCoarse(key: Uint8Array, ratePpm: number, coarse: Uint8Array, classes: number): MarkDecision {
+export function decideCoarse(
+  key: Uint8Array,
+  ratePpm: number,
+  coarse: Uint8Array,
+  classes: number,
+  skipRunnerUp = false,
+): MarkDecision {
+  const choices = keyedChoices(classes, skipRunnerUp);
   const d = createHmac('sha256', key).update(coarse).digest();
   const marked = BigInt(d.readUInt32LE(0)) * BigInt(RATE_ONE) < BigInt(ratePpm) << 32n;
-  return { marked: marked && classes >= 2, offset: classes >= 2 ? 1 + (d.readUInt32LE(4) % (classes - 1)) : 0 };
+  return { marked: marked && choices >= 1, offset: choices >= 1 ? 1 + (d.readUInt32LE(4) % choices) : 0 };
 }
 
-export function decide(key: Uint8Array, p: ResponseMarkParams, x: Int8Array, classes: number): MarkDecision {
-  return decideCoarse(key, p.ratePpm, coarseInput(x, p), classes);
+export function decide(
+  key: Uint8Array,
+  p: ResponseMarkParams,
+  x: Int8Array,
+  classes: number,
+  skipRunnerUp = false,
+): MarkDecision {
+  return decideCoarse(key, p.ratePpm, coarseInput(x, p), classes, skipRunnerUp);
 }
 
-export function keyedClass(argmax: number, offset: number, classes: number): number {
-  return (argmax + offset) % classes;
+/** The keyed class: `offset` steps up from the arg-max (cyclically), not counting `skip` (the runner-up, or -1). */
+export function keyedClass(argmax: number, offset: number, classes: number, skip = -1): number {
+  let c = argmax;
+  for (let s = 0; s < offset;) {
+    c = (c + 1) % classes;
+    if (c !== skip) s++;
+  }
+  return c;
+}
+
+/** The inverse of keyedClass: the offset at which `answer` is the keyed class, 0 for the arg-max and `skip`. */
+export function offsetOf(answer: number, argmax: number, classes: number, skip = -1): number {
+  if (answer === argmax || answer === skip) return 0;
+  const steps = (answer - argmax + classes) % classes;
+  return skip >= 0 && (skip - argmax + classes) % classes < steps ? steps - 1 : steps;
 }
 
 /** Index of the first largest score (the board's and argmaxRows' rule). */
 export function firstArgmax(scores: ArrayLike<number>): number {
   let best = 0;
   for (let i = 1; i < scores.length; i++) if (scores[i] > scores[best]) best = i;
+  return best;
+}
+
+/** Index of the first largest score other than `top`'s (the runner-up; a class tied with the arg-max counts). */
+export function runnerUp(scores: ArrayLike<number>, top: number): number {
+  let best = -1;
+  for (let i = 0; i < scores.length; i++) if (i !== top && (best < 0 || scores[i] > scores[best])) best = i;
   return best;
 }
 
@@ -93,11 +138,12 @@ export function markedAnswer<T extends ArrayLike<number>>(
   scores: T,
   d: MarkDecision,
   kind: 'int8' | 'float32' = 'int8',
+  skipRunnerUp = false,
 ): number[] {
   const out = Array.from(scores);
   if (!d.marked) return out;
   const top = firstArgmax(scores);
-  const k = keyedClass(top, d.offset, scores.length);
+  const k = keyedClass(top, d.offset, scores.length, skipRunnerUp ? runnerUp(scores, top) : -1);
   [out[top], out[k]] = [out[k], out[top]];
   if (!out.some((v, i) => i !== k && v === out[k])) return out;
   if (kind === 'int8') {
@@ -112,4 +158,34 @@ export function markedAnswer<T extends ArrayLike<number>>(
     }
   }
   return out;
+}
+
+/** A board's answer to one query, as el_mark_apply makes it: the decision (null when the gate kept it out) and the answer. */
+export interface AppliedMark {
+  decision: MarkDecision | null;
+  answer: number[];
+}
+
+/**
+ * What a board with these parameters answers for the int8 input `x` whose model scores are `scores`: scheme 2's gate
+ * first (the margin between the first and the runner-up score, float32, must be below `gate`), then the keyed decision
+ * and, when marked, markedAnswer.
+ */
+export function applyMark(
+  key: Uint8Array,
+  p: ResponseMarkParams,
+  x: Int8Array,
+  scores: ArrayLike<number>,
+  kind: 'int8' | 'float32' = 'int8',
+): AppliedMark {
+  if (p.gate && !passesGate(scores, p.gate)) return { decision: null, answer: Array.from(scores) };
+  const decision = decide(key, p, x, scores.length, p.skipRunnerUp);
+  return { decision, answer: markedAnswer(scores, decision, kind, p.skipRunnerUp) };
+}
+
+/** Scheme 2's gate: the answer's top-two margin (float32 subtraction, as the board's) is below `gate`. */
+export function passesGate(scores: ArrayLike<number>, gate: number): boolean {
+  const top = firstArgmax(scores);
+  const second = runnerUp(scores, top);
+  return second >= 0 && Math.fround(scores[top] - scores[second]) < gate;
 }

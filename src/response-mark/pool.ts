@@ -12,7 +12,7 @@ import { quantizeAffine, toModelLayout } from '../tflite/affine';
 import { TfliteOracle } from '../tflite/oracle';
 import { recordedInputLayouts } from '../tflite/provenance';
 import { readTflite } from '../tflite/reader';
-import { coarseInput } from './decision';
+import { coarseInput, firstArgmax, runnerUp } from './decision';
 
 export interface MarkPool {
   /** the datasets it was loaded from */
@@ -29,6 +29,8 @@ export interface MarkPool {
   baseArgmax(indices: readonly number[]): number[];
   /** the base model's margin (top score − second score, in its output's units) on the given samples (cached) */
   baseMargin(indices: readonly number[]): number[];
+  /** the base model's runner-up (runnerUp in decision.ts) on the given samples (cached) */
+  baseRunnerUp(indices: readonly number[]): number[];
   dispose(): void;
 }
 
@@ -112,16 +114,15 @@ export async function loadMarkPool(
   const { joined, count, size, classes, inputShape, int8 } = quantisedPool(base, pool, limit);
   const coarse = Array.from({ length: count }, (_, i) => coarseInput(int8(i), params));
   const oracle = await TfliteOracle.load(base);
-  const cache = new Map<number, { argmax: number; margin: number }>();
+  const cache = new Map<number, { argmax: number; margin: number; second: number }>();
   const answer = (i: number) => {
     let a = cache.get(i);
     if (a === undefined) {
       const [o] = oracle.run([{ data: Int32Array.from(int8(i)), shape: inputShape, dtype: 'int8' }]);
-      let top = 0;
-      for (let c = 1; c < classes; c++) if (o.data[c] > o.data[top]) top = c;
-      let second = -Infinity;
-      for (let c = 0; c < classes; c++) if (c !== top && o.data[c] > second) second = o.data[c];
-      a = { argmax: top, margin: o.data[top] - second };
+      const top = firstArgmax(o.data);
+      const second = runnerUp(o.data, top);
+      // float32 subtraction, as the board computes its margin gate
+      a = { argmax: top, margin: second < 0 ? Infinity : Math.fround(o.data[top] - o.data[second]), second };
       cache.set(i, a);
     }
     return a;
@@ -135,6 +136,7 @@ export async function loadMarkPool(
     coarse,
     baseArgmax: (indices) => indices.map((i) => answer(i).argmax),
     baseMargin: (indices) => indices.map((i) => answer(i).margin),
+    baseRunnerUp: (indices) => indices.map((i) => answer(i).second),
     dispose() {
       oracle.dispose();
     },

@@ -24,7 +24,7 @@ import { createHash } from 'crypto';
 import { EdgelockError } from '../errors';
 import { ResponseMarkParams } from '../package/response-mark';
 import { ClassifierRunner } from '../watermark/runners';
-import { decideCoarse } from './decision';
+import { decideCoarse, keyedChoices, offsetOf } from './decision';
 import { MarkPool } from './pool';
 
 export const VERIFY_DEFAULTS = { decoys: 4, alpha: 1e-6, decoyAlpha: 1e-3, dropLeastConfident: 0.1 } as const;
@@ -116,17 +116,36 @@ interface Selection {
   offsets: number[];
 }
 
-function select(pool: MarkPool, key: Uint8Array, ratePpm: number): Selection {
+/** The pool inputs the board would mark: those under its gate (scheme 2) whose code the key marks. */
+function select(pool: MarkPool, key: Uint8Array, ratePpm: number, params: ResponseMarkParams): Selection {
   const indices: number[] = [];
   const offsets: number[] = [];
-  for (let i = 0; i < pool.count; i++) {
-    const d = decideCoarse(key, ratePpm, pool.coarse[i], pool.classes);
+  const gated = gatedInputs(pool, params);
+  for (const i of gated) {
+    const d = decideCoarse(key, ratePpm, pool.coarse[i], pool.classes, params.skipRunnerUp);
     if (d.marked) {
       indices.push(i);
       offsets.push(d.offset);
     }
   }
   return { indices, offsets };
+}
+
+const gateCache = new WeakMap<MarkPool, Map<number, number[]>>();
+
+/** The pool inputs a board with these parameters may mark: all, or those whose base margin is below the gate. */
+export function gatedInputs(pool: MarkPool, params: Pick<ResponseMarkParams, 'gate'>): number[] {
+  const all = Array.from({ length: pool.count }, (_, i) => i);
+  if (!params.gate) return all;
+  let byGate = gateCache.get(pool);
+  if (!byGate) gateCache.set(pool, (byGate = new Map()));
+  let got = byGate.get(params.gate);
+  if (!got) {
+    const margins = pool.baseMargin(all);
+    got = all.filter((i) => margins[i] < params.gate!);
+    byGate.set(params.gate, got);
+  }
+  return got;
 }
 
 /** P[X ≥ k] for X a sum of independent Bernoulli(p_i) (exact, by convolution). */
@@ -158,23 +177,28 @@ export function countCodes(
   answers: ReadonlyMap<number, number>,
   base: ReadonlyMap<number, number>,
   classes: number,
+  /** scheme 2: the base model's runner-up per input; an answer equal to it is no trial (it is never keyed) */
+  second?: ReadonlyMap<number, number>,
 ): CodeCount & { ps: number[] } {
   const byCode = new Map<string, { offset: number; shown: Set<number> }>();
+  const choices = keyedChoices(classes, second !== undefined);
   let disagreements = 0;
   sel.indices.forEach((i, j) => {
     const a = answers.get(i)!;
     const b = base.get(i)!;
     if (a === b) return;
     disagreements++;
+    const skip = second ? second.get(i)! : -1;
+    if (a === skip) return;
     const code = Buffer.from(codes[i].buffer, codes[i].byteOffset, codes[i].byteLength).toString('latin1');
     const e = byCode.get(code) ?? { offset: sel.offsets[j], shown: new Set<number>() };
-    e.shown.add((a - b + classes) % classes);
+    e.shown.add(offsetOf(a, b, classes, skip));
     byCode.set(code, e);
   });
   const ps: number[] = [];
   let matches = 0;
   for (const e of byCode.values()) {
-    ps.push(e.shown.size / (classes - 1));
+    ps.push(e.shown.size / choices);
     if (e.shown.has(e.offset)) matches++;
   }
   return {
@@ -253,8 +277,8 @@ export async function verifyResponseMark(o: {
       `the suspect takes samples of [${suspect.sampleShape}], the pool holds [${pool.sampleShape}]`,
     );
   const rateOf = (c: MarkCandidate) => c.ratePpm ?? params.ratePpm;
-  const sel = o.candidates.map((c) => select(pool, c.key, rateOf(c)));
-  const dec = Array.from({ length: decoys }, (_, i) => select(pool, decoyKey(i), params.ratePpm));
+  const sel = o.candidates.map((c) => select(pool, c.key, rateOf(c), params));
+  const dec = Array.from({ length: decoys }, (_, i) => select(pool, decoyKey(i), params.ratePpm, params));
   const wanted = [...new Set([...sel, ...dec].flatMap((s) => s.indices))].sort((a, b) => a - b);
   const x = new Float32Array(wanted.length * size);
   wanted.forEach((i, j) => x.set(pool.samples.subarray(i * size, (i + 1) * size), j * size));
@@ -269,6 +293,11 @@ export async function verifyResponseMark(o: {
   const base = new Map<number, number>();
   const argmax = pool.baseArgmax(wanted);
   wanted.forEach((i, j) => base.set(i, argmax[j]));
+  let second: Map<number, number> | undefined;
+  if (params.skipRunnerUp) {
+    const ru = pool.baseRunnerUp(wanted);
+    second = new Map(wanted.map((i, j) => [i, ru[j]]));
+  }
   const drop = o.dropLeastConfident ?? VERIFY_DEFAULTS.dropLeastConfident;
   if (!(drop >= 0 && drop < 1))
     throw new EdgelockError(
@@ -282,7 +311,7 @@ export async function verifyResponseMark(o: {
     const at = s.indices.map((i, j) => (confident.has(i) ? j : -1)).filter((j) => j >= 0);
     return { indices: at.map((j) => s.indices[j]), offsets: at.map((j) => s.offsets[j]) };
   };
-  const score = (s: Selection) => countCodes(keep(s), pool.coarse, answers, base, pool.classes);
+  const score = (s: Selection) => countCodes(keep(s), pool.coarse, answers, base, pool.classes, second);
   const decoyScores = dec.map(score);
   const decoyTrials = decoyScores.reduce((n, d) => n + d.trials, 0);
   const decoyMatches = decoyScores.reduce((n, d) => n + d.matches, 0);
@@ -318,7 +347,7 @@ export async function verifyResponseMark(o: {
     pool: { names: pool.names, count: pool.count },
     params,
     null: {
-      uniform: 1 / (pool.classes - 1),
+      uniform: 1 / keyedChoices(pool.classes, params.skipRunnerUp),
       decoys,
       trials: decoyTrials,
       matches: decoyMatches,

@@ -21,7 +21,15 @@ import { decodePackage } from '../../src/package/decode';
 import { TAG_SIZE } from '../../src/package/format';
 import { derivePackageKey } from '../../src/package/keys';
 import { ResponseMarkParams } from '../../src/package/response-mark';
-import { decide, firstArgmax, keyedClass, markedAnswer, responseMarkKey } from '../../src/response-mark/decision';
+import {
+  applyMark,
+  decide,
+  firstArgmax,
+  keyedClass,
+  markedAnswer,
+  responseMarkKey,
+  runnerUp,
+} from '../../src/response-mark/decision';
 import { quantizeAffine } from '../../src/tflite/affine';
 import { TfliteOracle } from '../../src/tflite/oracle';
 import { removeRunRoot, stopAllBoards } from '../device/helpers';
@@ -130,11 +138,25 @@ describe.each(Object.keys(SIZES))('response mark on %s', (boardName) => {
     const off = packageFor(uid, 3);
     p.copy(off, off.length - TAG_SIZE, p.length - TAG_SIZE);
     expect(await errorCode(flashPackage(client, off))).toBe('E_PACKAGE_AUTH');
-    // rate 0, levels 1, scheme 2, signed with the real package key: the board's parser refuses what it cannot apply
+    // rate 0, levels 1, scheme 3, scheme 1 with a gate, scheme 2 with a gate below zero, -0, +inf or NaN or a
+    // non-zero reserved byte, signed with the real package key: the board's parser refuses what it cannot apply
+    const scheme2 =
+      (gate: number, reserved = 0) =>
+      (b: Buffer) => {
+        b[at + 7] = 2;
+        b.writeFloatLE(gate, at + 8);
+        b[at + 12] = reserved;
+      };
     const edits: ((b: Buffer) => void)[] = [
       (b) => b.writeUInt32LE(0, at),
       (b) => (b[at + 6] = 1),
-      (b) => (b[at + 7] = 2),
+      (b) => (b[at + 7] = 3),
+      (b) => b.writeFloatLE(20, at + 8),
+      scheme2(-1),
+      scheme2(-0),
+      scheme2(Infinity),
+      scheme2(NaN),
+      scheme2(20, 1),
     ];
     for (const edit of edits) {
       const bad = Buffer.from(p);
@@ -152,5 +174,38 @@ describe.each(Object.keys(SIZES))('response mark on %s', (boardName) => {
     const active = (await client.info()).package!.activeSlot;
     expect(active).not.toBeNull();
     expect(Array.from((await client.run(active!, x)).outputs[0].int8)).toEqual(reference(x));
+  }, 300_000);
+
+  test('scheme 2 with a gate: only unsure answers are marked, never with the runner-up, as applyMark computes', async () => {
+    // the gate at the median margin of these inputs, so that about half of the answers can be marked at all
+    const margins = xs.map((x) => {
+      const r = reference(x);
+      const top = firstArgmax(r);
+      return r[top] - r[runnerUp(r, top)];
+    });
+    const gate = [...margins].sort((a, b) => a - b)[Math.floor(margins.length / 2)];
+    const gated: ResponseMarkParams = { ...mark, skipRunnerUp: true, gate };
+    const slot = (await flashPackage(client, packageFor(uid, 4, gated))).slot;
+    const key = responseMarkKey(master, uid);
+    let marked = 0;
+    let closed = 0;
+    for (const x of xs) {
+      const want = reference(x);
+      const m = applyMark(key, gated, x, want);
+      const got = Array.from((await client.run(slot, x)).outputs[0].int8);
+      expect(got).toEqual(m.answer);
+      if (!m.decision) closed++;
+      if (m.decision?.marked) {
+        marked++;
+        const top = firstArgmax(want);
+        expect(firstArgmax(got)).not.toBe(runnerUp(want, top));
+        expect(firstArgmax(got)).toBe(keyedClass(top, m.decision.offset, want.length, runnerUp(want, top)));
+      }
+    }
+    // some answers closed by the gate, and 30% of the others marked (6 sigma either side)
+    const open = xs.length - closed;
+    expect(closed).toBeGreaterThan(0);
+    expect(marked).toBeGreaterThan(0.3 * open - 6 * Math.sqrt(0.21 * open));
+    expect(marked).toBeLessThan(0.3 * open + 6 * Math.sqrt(0.21 * open));
   }, 300_000);
 });

@@ -4,23 +4,27 @@
  * MNIST test images as the board receives them; the official TFLite runtime's answers with the host's keyed decision
  * at the calibrated rate (decision.ts, shown byte-identical to the firmware's by board-agreement.test.ts) change at
  * most floor(rate × 10,000) answers, so the accuracy cost on that set is at most the nominal rate for every key —
- * while at the nominal rate some keys exceed it. The Poisson-binomial tail is checked against the exact binomial
+ * while at the nominal rate some keys exceed it; with scheme 2's gate the same bound holds and every changed answer is
+ * one the gate lets through. The Poisson-binomial tail is checked against the exact binomial
  * (equal probabilities) and against enumeration of every outcome.
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadDataset } from '../../src/data/dataset';
-import { RESPONSE_MARK_DEFAULTS } from '../../src/package/response-mark';
+import { RESPONSE_MARK_DEFAULTS, ResponseMarkParams } from '../../src/package/response-mark';
 import { calibrateRate } from '../../src/response-mark/calibrate';
 import {
+  applyMark,
   coarseInput,
   decide,
   decideCoarse,
   firstArgmax,
   markedAnswer,
+  passesGate,
   responseMarkKey,
 } from '../../src/response-mark/decision';
+import { calibrateBoard, loadMarkReference } from '../../src/response-mark/reference';
 import { poolCodes } from '../../src/response-mark/pool';
 import { poissonBinomialTail } from '../../src/response-mark/verify';
 import { quantizeAffine } from '../../src/tflite/affine';
@@ -89,6 +93,45 @@ test('a calibrated rate changes at most floor(rate × n) answers on the referenc
     `20 keys at 0.5%: ${overNominal} mark more than ${allowed} test images uncalibrated; calibrated rates ${Math.min(...rates)}–${Math.max(...rates)} ` +
       `ppm, mean ${(rates.reduce((a, b) => a + b, 0) / rates.length).toFixed(0)}`,
   );
+}, 300_000);
+
+test('with a gate (scheme 2): a board changes at most floor(rate × n) answers, all of them unsure ones', async () => {
+  const model = fs.readFileSync(FIXTURE);
+  const params: ResponseMarkParams = { ratePpm: 5000, ...RESPONSE_MARK_DEFAULTS, skipRunnerUp: true };
+  const ref = await loadMarkReference(model, ['mnist-test'], params, 0.05);
+  const test = loadDataset('mnist-test');
+  const oracle = await TfliteOracle.load(model);
+  try {
+    const xs = Array.from({ length: test.count }, (_, i) =>
+      Int8Array.from(quantizeAffine(test.data.subarray(i * 784, (i + 1) * 784), 1 / 255, -128)),
+    );
+    const scores = xs.map((x) =>
+      Array.from(oracle.run([{ data: Int32Array.from(x), shape: [1, 28, 28, 1], dtype: 'int8' }])[0].data),
+    );
+    // the gate lets through the ~5% least sure answers (as the TFLite runtime scores them)
+    const open = scores.filter((s) => passesGate(s, ref.gate!)).length;
+    expect(open).toBe(ref.codes.length);
+    for (let k = 0; k < 6; k++) {
+      const key = responseMarkKey(master, createHash('sha256').update(`gated board ${k}`).digest().subarray(0, 16));
+      const c = calibrateBoard(key, params.ratePpm, ref);
+      const board = { ...params, ratePpm: c.ratePpm, gate: ref.gate };
+      let changed = 0;
+      xs.forEach((x, i) => {
+        const m = applyMark(key, board, x, scores[i]);
+        if (firstArgmax(m.answer) !== firstArgmax(scores[i])) {
+          changed++;
+          expect(m.decision?.marked).toBe(true);
+          expect(passesGate(scores[i], ref.gate!)).toBe(true);
+        }
+      });
+      expect(changed).toBe(c.marked);
+      expect(changed).toBeLessThanOrEqual(50);
+      // the rate among the gated answers is about 20 times the nominal one: ~50 of ~500 there
+      expect(c.ratePpm).toBeGreaterThan(40_000);
+    }
+  } finally {
+    oracle.dispose();
+  }
 }, 300_000);
 
 test('the Poisson-binomial tail equals the binomial tail for equal probabilities and enumeration otherwise', () => {

@@ -4,7 +4,9 @@
  * shown against the TFLite runtime by calibrate.test.ts), so that it marks at most floor(0.5% × 10,000) = 50 of the
  * reference inputs; the calibration is reported, never the key. Refused, with nothing written: the option without
  * `--response-mark`, a reference too small to allow one marked input, and `response-mark verify --mark-reference`
- * with a package (which holds its calibrated rate).
+ * with a package (which holds its calibrated rate). With `--mark-gate 5%` (scheme 2) the record carries the gate
+ * computed from the reference, and `response-mark verify --base --mark-reference --mark-gate` recomputes the same gate
+ * and calibrated rate without the package.
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
@@ -17,6 +19,7 @@ import { RESPONSE_MARK_DEFAULTS } from '../../src/package/response-mark';
 import { calibrateRate } from '../../src/response-mark/calibrate';
 import { responseMarkKey } from '../../src/response-mark/decision';
 import { poolCodes } from '../../src/response-mark/pool';
+import { calibrateBoard, loadMarkReference } from '../../src/response-mark/reference';
 import { expectUsageError, packageArgs, runCli } from '../helpers/cli';
 
 const TFLITE = path.join(__dirname, '..', 'watermark', 'fixtures', 'mnist-lenet-wm.tflite');
@@ -116,6 +119,98 @@ test('--mark-reference is refused without --response-mark, with too few inputs, 
       '--mark-reference',
       'mnist-test',
     ]),
-    /--mark-reference goes with --base\/--rate/,
+    /--mark-reference, --mark-gate and --mark-scheme go with --base\/--rate/,
   );
+}, 300_000);
+
+test('--mark-gate: the record carries scheme 2 and the gate; verify --base recomputes the same gate and rate', async () => {
+  const base = fs.readFileSync(TFLITE);
+  const params = { ...NOMINAL, skipRunnerUp: true };
+  const ref = await loadMarkReference(base, ['mnist-test'], params, 0.05);
+  // the gate is the base model's margin at the 5% quantile of the test images: about 500 of them fall below it
+  expect(ref.total).toBe(10_000);
+  expect(ref.codes.length).toBeGreaterThan(400);
+  expect(ref.codes.length).toBeLessThanOrEqual(500);
+  const uid = Buffer.from(UID || '00112233445566778899aabbccddeeff', 'hex');
+  const want = calibrateBoard(responseMarkKey(MASTER, uid), NOMINAL.ratePpm, ref);
+  // at most floor(0.5% × 10,000) = 50 marked, all among the gated inputs, at a rate there of up to 0.5% × 10,000 / gated
+  expect(want.allowed).toBe(50);
+  expect(want.marked).toBeLessThanOrEqual(50);
+  expect(want.nominalPpm).toBe(Math.floor((5000 * 10_000) / ref.codes.length));
+
+  const r = runCli([
+    ...packageBoard(at('gated.elp'), uid.toString('hex')),
+    '--response-mark',
+    '0.5%',
+    '--mark-reference',
+    'mnist-test',
+    '--mark-gate',
+    '5%',
+    '--json',
+  ]);
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  const j = JSON.parse(r.stdout);
+  expect(j.responseMark).toEqual({
+    ...RESPONSE_MARK_DEFAULTS,
+    ratePpm: want.ratePpm,
+    skipRunnerUp: true,
+    gate: ref.gate,
+  });
+  expect(j.responseMarkCalibration).toMatchObject({ inputs: ref.codes.length, allowed: 50, marked: want.marked });
+  expect(runCli(['inspect', at('gated.elp')]).stdout).toMatch(
+    new RegExp(
+      `response mark\\s+on, rate ${want.ratePpm / 1e4}% of the gated answers .*scheme 2: never the runner-up, margin below ${ref.gate}`,
+    ),
+  );
+
+  // the owner without the package: the same gate and calibrated rate from the base model and the reference
+  const v = runCli([
+    'response-mark',
+    'verify',
+    '--model',
+    TFLITE,
+    '--base',
+    TFLITE,
+    '--rate',
+    '0.5%',
+    '--mark-reference',
+    'mnist-test',
+    '--mark-gate',
+    '5%',
+    '--uid',
+    uid.toString('hex'),
+    '--pool',
+    'mnist-test',
+    '--json',
+  ]);
+  expect(v.stderr).toBe('');
+  expect(v.status).toBe(0);
+  const vj = JSON.parse(v.stdout);
+  expect(vj.params).toEqual({ ...j.responseMark, ratePpm: 5000 }); // the nominal rate; each board its calibrated one
+  expect(vj.candidates[0].ratePpm).toBe(want.ratePpm);
+  // the base model answers its own answers: no disagreement, no trial, not named
+  expect(vj.candidates[0]).toMatchObject({ trials: 0, matches: 0 });
+  expect(vj.named).toEqual([]);
+  expect(vj.null.uniform).toBeCloseTo(1 / 8);
+
+  expectUsageError(
+    runCli([...packageBoard(at('g1.elp')), '--response-mark', '0.5%', '--mark-gate', '5%']),
+    /--mark-gate needs --response-mark, --mark-reference and --mark-scheme 2/,
+  );
+  expectUsageError(
+    runCli([
+      ...packageBoard(at('g2.elp')),
+      '--response-mark',
+      '0.5%',
+      '--mark-reference',
+      'mnist-test',
+      '--mark-gate',
+      '5%',
+      '--mark-scheme',
+      '1',
+    ]),
+    /--mark-gate needs --response-mark, --mark-reference and --mark-scheme 2/,
+  );
+  for (const f of ['g1.elp', 'g2.elp']) expect(fs.existsSync(at(f))).toBe(false);
 }, 300_000);

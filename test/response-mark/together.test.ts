@@ -31,6 +31,7 @@ const pool: MarkPool = {
   coarse: Array.from({ length: N }, (_, i) => sha(`code ${i}`).subarray(0, 16)),
   baseArgmax: (idx) => idx.map(() => 0),
   baseMargin: (idx) => idx.map((i) => 1 + (i % 97)),
+  baseRunnerUp: (idx) => idx.map(() => 1),
   dispose: () => undefined,
 };
 const candidates: MarkCandidate[] = Array.from({ length: 10 }, (_, i) => ({ uid: `b${i}`, key: sha(`board ${i}`) }));

@@ -2,11 +2,11 @@
  * `edgelock package <model.tflite> -o <pkg.elp> --key <master> --device-uid <uid> --version <semver>
  *   --security-counter <n> [--previous-counter <n>] [--allow-counter-jump] [--max-queries <n>]
  *   [--max-queries-per-boot <n>] [--query-rate <n/duration>] [--response-mark <rate>
- *   [--mark-reference <data,...>]] [--trace --db <db>] [--json]`
+ *   [--mark-reference <data,...> [--mark-gate <fraction>]] [--mark-scheme 1|2]] [--trace --db <db>] [--json]`
  * an authenticated package for one board (docs/package.md)
  */
 import * as os from 'os';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { FactoryDb, dbSpec } from '../../factory/db';
 import { defaultOperator } from '../../factory/provision';
 import { recordPackageTrace } from '../../factory/trace-log';
@@ -19,7 +19,7 @@ import { EdgelockError } from '../../errors';
 import { readKeyFile } from '../../keys/key-file';
 import { BuiltPackage, buildPackage } from '../../package/build';
 import { QueryLimits } from '../../package/query-limits';
-import { RESPONSE_MARK_DEFAULTS } from '../../package/response-mark';
+import { RESPONSE_MARK_DEFAULTS, ResponseMarkParams } from '../../package/response-mark';
 import {
   COUNTER_JUMP_LIMIT,
   COUNTER_MAX,
@@ -36,9 +36,9 @@ import { commaList, decimalRange, queryRate, ratePpm } from '../option-parsers';
 const U32_MAX = 0xffffffff;
 /** a query limit of 0 is "no limit" in the record: on the command line that is leaving the flag out */
 const queryCount = decimalRange(1, U32_MAX, 'leave the flag out for no limit; 0 would answer nothing');
-import { Calibration, calibrateRate } from '../../response-mark/calibrate';
+import { Calibration } from '../../response-mark/calibrate';
 import { responseMarkKey } from '../../response-mark/decision';
-import { poolCodes } from '../../response-mark/pool';
+import { calibrateBoard, loadMarkReference } from '../../response-mark/reference';
 
 interface PackageFlags {
   output: string;
@@ -53,6 +53,9 @@ interface PackageFlags {
   queryRate?: { rateCount: number; rateWindowMs: number };
   responseMark?: number;
   markReference?: string[];
+  markScheme: string;
+  /** parsed by ratePpm: the gate's fraction of the reference, per million */
+  markGate?: number;
   json?: boolean;
   trace?: boolean;
   traceData?: string;
@@ -126,6 +129,22 @@ export function register(program: Command): Command {
         "(e.g. the product's test set), so the accuracy cost there is bounded for every board, not only on average",
       commaList((v) => v),
     )
+    .addOption(
+      new Option(
+        '--mark-scheme <n>',
+        'with --response-mark: 2 never answers the runner-up as the keyed class (the verifier then leaves those ' +
+          'answers out: less noise); 1 as packages before it',
+      )
+        .choices(['1', '2'])
+        .default('2'),
+    )
+    .option(
+      '--mark-gate <fraction>',
+      'with --response-mark and --mark-reference (scheme 2): mark only answers as unsure as the least sure ' +
+        'fraction (e.g. 5%) of the reference, at a rate raised to keep the same marked count; a convolutional copy ' +
+        'trained on hard labels learns those marks, a soft-label copy learns them less (docs/watermark.md)',
+      ratePpm,
+    )
     .option('--trace', 'mark the model with this board\'s trace code (docs/security.md, "Tracing a leak"); needs --db')
     .option(
       '--trace-data <data>',
@@ -143,8 +162,16 @@ export function register(program: Command): Command {
       checkCounterJump(f.securityCounter, f.previousCounter, f.allowCounterJump === true);
       if (f.markReference !== undefined && f.responseMark === undefined)
         throw new EdgelockError('E_USAGE', '--mark-reference needs --response-mark <rate>');
-      let responseMark =
-        f.responseMark === undefined ? undefined : { ratePpm: f.responseMark, ...RESPONSE_MARK_DEFAULTS };
+      if (f.markGate !== undefined && (f.markReference === undefined || f.markScheme !== '2'))
+        throw new EdgelockError('E_USAGE', '--mark-gate needs --response-mark, --mark-reference and --mark-scheme 2');
+      let responseMark: ResponseMarkParams | undefined =
+        f.responseMark === undefined
+          ? undefined
+          : {
+              ratePpm: f.responseMark,
+              ...RESPONSE_MARK_DEFAULTS,
+              ...(f.markScheme === '2' ? { skipRunnerUp: true } : {}),
+            };
       const uid = parseBoardUid(f.deviceUid);
       const tflite = readFileBytes(model);
       const master = readKeyFile(f.key);
@@ -153,20 +180,23 @@ export function register(program: Command): Command {
       let calibration: (Calibration & { reference: number; data: string }) | undefined;
       try {
         if (responseMark && f.markReference !== undefined) {
-          const codes = poolCodes(tflite, f.markReference, responseMark);
-          if (Math.floor((responseMark.ratePpm * codes.length) / 1_000_000) < 1)
-            throw new EdgelockError(
-              'E_USAGE',
-              `--mark-reference: ${codes.length} inputs are too few to calibrate a rate of ` +
-                `${responseMark.ratePpm / 10_000}% (it could mark none of them)`,
-            );
+          const ref = await loadMarkReference(
+            tflite,
+            f.markReference,
+            responseMark,
+            f.markGate === undefined ? undefined : f.markGate / 1_000_000,
+          );
           const markKey = responseMarkKey(master, uid);
           try {
-            calibration = { ...calibrateRate(markKey, responseMark.ratePpm, codes), data: f.markReference.join(',') };
+            calibration = { ...calibrateBoard(markKey, responseMark.ratePpm, ref), data: ref.data };
           } finally {
             markKey.fill(0);
           }
-          responseMark = { ...responseMark, ratePpm: calibration.ratePpm };
+          responseMark = {
+            ...responseMark,
+            ratePpm: calibration.ratePpm,
+            ...(ref.gate !== undefined ? { gate: ref.gate } : {}),
+          };
         }
         const db = f.trace ? await FactoryDb.open(dbSpec(f.db)) : null;
         try {

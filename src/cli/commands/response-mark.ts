@@ -1,11 +1,12 @@
 /**
  * `edgelock response-mark verify (--model <file> | --port <p> [--slot n]) --key <master>
- *     (--package <board.elp> | --base <model.tflite> --rate <r>) [--uid <uid>]... [--db <factory db>] [--devices <file>]
- *     [--mark-reference <data,...>] [--pool mnist-train,mnist-test] [--pool-limit n] [--decoys n] [--alpha a] [--json]`
+ *     (--package <board.elp> | --base <model.tflite> --rate <r> [--mark-scheme 1|2]) [--uid <uid>]... [--db <factory db>]
+ *     [--devices <file>] [--mark-reference <data,...> [--mark-gate <fraction>]] [--pool mnist-train,mnist-test]
+ *     [--pool-limit n] [--decoys n] [--alpha a] [--json]`
  * Does a suspect model answer a marking board's keyed wrong classes? Names the board a distilled copy came from
  * (src/response-mark/, docs/watermark.md "Response mark").
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { boardVictim, onnxVictim, tfliteVictim } from '../../attack/victim';
 import { withDevice } from '../../device/client';
 import { parseBoardUid } from '../../device/board-uid';
@@ -18,8 +19,8 @@ import { readKeyFile } from '../../keys/key-file';
 import { decodePackage } from '../../package/decode';
 import { RESPONSE_MARK_DEFAULTS, ResponseMarkParams, describeResponseMark } from '../../package/response-mark';
 import { responseMarkKey } from '../../response-mark/decision';
-import { MarkPool, loadMarkPool, poolCodes } from '../../response-mark/pool';
-import { calibrateRate } from '../../response-mark/calibrate';
+import { MarkPool, loadMarkPool } from '../../response-mark/pool';
+import { calibrateBoard, loadMarkReference } from '../../response-mark/reference';
 import { MarkCandidate, MarkVerdict, VERIFY_DEFAULTS, verifyResponseMark } from '../../response-mark/verify';
 import { formatTable } from '../../text/table';
 import { parseCandidates } from '../../trace/candidates';
@@ -45,6 +46,9 @@ interface VerifyFlags {
   /** marked queries per million (parsed by ratePpm) */
   rate?: number;
   markReference?: string[];
+  markScheme?: string;
+  /** parsed by ratePpm: the gate's fraction of the reference, per million */
+  markGate?: number;
   uid: string[];
   db?: string;
   devices?: string;
@@ -57,7 +61,7 @@ interface VerifyFlags {
 }
 
 /** The base model, the mark parameters and the uid a package names, or those of --base/--rate. */
-function baseOf(f: Pick<VerifyFlags, 'package' | 'base' | 'rate'>): {
+function baseOf(f: Pick<VerifyFlags, 'package' | 'base' | 'rate' | 'markScheme'>): {
   base: Uint8Array;
   params: ResponseMarkParams;
   uid?: string;
@@ -74,7 +78,11 @@ function baseOf(f: Pick<VerifyFlags, 'package' | 'base' | 'rate'>): {
     throw new EdgelockError('E_USAGE', '--base needs --rate <the rate the boards were packaged with>');
   return {
     base: readFileBytes(f.base!),
-    params: { ratePpm: f.rate, ...RESPONSE_MARK_DEFAULTS },
+    params: {
+      ratePpm: f.rate,
+      ...RESPONSE_MARK_DEFAULTS,
+      ...((f.markScheme ?? '2') === '2' ? { skipRunnerUp: true } : {}),
+    },
   };
 }
 
@@ -162,22 +170,28 @@ export interface PreparedMarkCheck {
 export type MarkCheckFlags = Omit<VerifyFlags, 'json' | 'model' | 'port' | 'slot'>;
 
 export async function prepareMarkCheck(f: MarkCheckFlags): Promise<PreparedMarkCheck> {
-  const { base, params, uid } = baseOf(f);
-  if (f.markReference !== undefined && f.package)
+  const { base, params: given, uid } = baseOf(f);
+  let params = given;
+  if ((f.markReference !== undefined || f.markGate !== undefined || f.markScheme !== undefined) && f.package)
     throw new EdgelockError(
       'E_USAGE',
-      '--mark-reference goes with --base/--rate (a package holds its calibrated rate)',
+      '--mark-reference, --mark-gate and --mark-scheme go with --base/--rate (a package holds its parameters)',
     );
+  if (f.markGate !== undefined && (f.markReference === undefined || !params.skipRunnerUp))
+    throw new EdgelockError('E_USAGE', '--mark-gate needs --mark-reference and --mark-scheme 2');
+  const reference = f.markReference
+    ? await loadMarkReference(base, f.markReference, params, f.markGate === undefined ? undefined : f.markGate / 1e6)
+    : undefined;
+  if (reference?.gate !== undefined) params = { ...params, gate: reference.gate };
   const master = readKeyFile(f.key);
   let candidates: MarkCandidate[];
   try {
     const uids = await candidateUids(f, master, uid);
-    const reference = f.markReference ? poolCodes(base, f.markReference, params) : undefined;
     candidates = uids.map((u) => {
       const key = responseMarkKey(master, Buffer.from(u, 'hex'));
       // the package's own board: the rate in its record; others with --mark-reference: as `package` calibrated them
       const ratePpm =
-        u === uid ? params.ratePpm : reference ? calibrateRate(key, params.ratePpm, reference).ratePpm : undefined;
+        u === uid ? params.ratePpm : reference ? calibrateBoard(key, params.ratePpm, reference).ratePpm : undefined;
       return { uid: u, key, ...(ratePpm !== undefined ? { ratePpm } : {}) };
     });
   } finally {
@@ -255,6 +269,17 @@ export function register(program: Command): Command {
       'with --base/--rate: the boards were packaged with --mark-reference on these inputs ' +
         '(each board’s calibrated rate is recomputed)',
       commaList((v) => v),
+    )
+    .addOption(
+      new Option(
+        '--mark-scheme <n>',
+        'with --base/--rate: the scheme the boards were packaged with (default 2)',
+      ).choices(['1', '2']),
+    )
+    .option(
+      '--mark-gate <fraction>',
+      'with --base/--rate and --mark-reference: the boards were packaged with this --mark-gate',
+      ratePpm,
     )
     .option('--uid <uid>', 'a candidate board (repeatable)', collect, [] as string[])
     .option('--db <factory db>', 'candidates: every board the master key provisioned (factory database)')
