@@ -170,6 +170,8 @@ test('--mark-gate: the record carries scheme 2 and the gate; verify --base recom
     'verify',
     '--model',
     TFLITE,
+    '--key',
+    at('master.key'),
     '--base',
     TFLITE,
     '--rate',
