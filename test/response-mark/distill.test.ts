@@ -6,8 +6,8 @@
  * --port`, whose ownership table's response-mark row names the board in the copy and in the board itself);
  * `edgelock response-mark verify` finds the board's mark in the copy among the boards of the factory candidates and
  * 3 others at p ≤ 1e-6 and names that board, over the owner's whole 60,000-image MNIST train pool, which holds every
- * input the attacker queried (measured p 2.3e-15: 67 of 210 marked codes keyed, 23.3 expected; over half the pool it
- * was 9.7e-6, too weak to name). Models trained on true labels without the key (a LeNet and an MLP), and the unmarked
+ * input the attacker queried (measured p 2.7e-33 with scheme 2: 84 of 160 marked codes keyed, 20.1 expected; scheme 1
+ * had 2.3e-15, 67 of 210 at 23.3 expected, and over half the pool 9.7e-6, too weak to name). Models trained on true labels without the key (a LeNet and an MLP), and the unmarked
  * base model itself, are not flagged (p > 1e-3). `watermark verify --response-mark` reports the same beside the
  * trigger watermark. Nothing secret is printed.
  */
@@ -117,7 +117,10 @@ test('`edgelock verify --response-mark`: the board answers with its own mark, be
   expect(done).toBeDefined();
   expect(done.verdict).toBe('genuine');
   expect(done.responseMark.detected).toBe(true);
-  expect(done.responseMark.matches).toBe(done.responseMark.trials); // every marked answer is the keyed class
+  // every marked answer is the keyed class; the verifier computes the runner-up scheme 2 passes over from the TFLite
+  // runtime's scores, and this board's default build differs from them by one step on a few outputs
+  // (docs/runtime.md), which can move the runner-up among near-equal low scores: at most 1% of the trials may miss
+  expect(done.responseMark.matches).toBeGreaterThanOrEqual(Math.floor(0.99 * done.responseMark.trials));
   expect(done.responseMark.trials).toBeGreaterThan(300); // 5% of 10,000, less the 10% least confident
 }, 900_000);
 
