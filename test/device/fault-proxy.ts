@@ -137,13 +137,23 @@ export async function startFaultProxy(
   seed = 1,
 ): Promise<FaultProxy> {
   const { proc, ptys } = await socatPair();
-  const inner = await openSerialLink(ptys[1]);
-  const board = await openSerialLink(boardPort);
+  let inner: Awaited<ReturnType<typeof openSerialLink>> | undefined;
+  let board: Awaited<ReturnType<typeof openSerialLink>>;
+  try {
+    inner = await openSerialLink(ptys[1]);
+    board = await openSerialLink(boardPort);
+  } catch (e) {
+    // nothing left behind when a port cannot be opened (the caller may try again with a new pty pair)
+    proc.kill();
+    await inner?.close();
+    throw e;
+  }
   const rnd = mulberry32(seed);
   const stats = { toBoard: emptyStats(), toHost: emptyStats() };
   const down = new Direction(board, toBoard, rnd, stats.toBoard, true);
   const up = new Direction(inner, toHost, rnd, stats.toHost, false);
-  inner.onData((b) => down.push(b));
+  const link = inner;
+  link.onData((b) => down.push(b));
   board.onData((b) => up.push(b));
   return {
     hostPort: ptys[0],
@@ -152,7 +162,7 @@ export async function startFaultProxy(
       down.stop();
       up.stop();
       proc.kill();
-      await inner.close();
+      await link.close();
       await board.close();
     },
   };

@@ -7,9 +7,9 @@
  * `edgelock response-mark verify` finds the board's mark in the copy among the boards of the factory candidates and
  * 3 others at p ≤ 1e-6 and names that board, over the owner's whole 60,000-image MNIST train pool, which holds every
  * input the attacker queried (measured p 2.7e-33 with scheme 2: 84 of 160 marked codes keyed, 20.1 expected; scheme 1
- * had 2.3e-15, 67 of 210 at 23.3 expected, and over half the pool 9.7e-6, too weak to name). Models trained on true labels without the key (a LeNet and an MLP), and the unmarked
- * base model itself, are not flagged (p > 1e-3). `watermark verify --response-mark` reports the same beside the
- * trigger watermark. Nothing secret is printed.
+ * had 2.3e-15, 67 of 210 at 23.3 expected, and over half the pool 9.7e-6, too weak to name). Models trained on true
+ * labels without the key (a LeNet and an MLP), and the unmarked base model itself, are not flagged (p > 1e-3).
+ * `watermark verify --response-mark` reports the same beside the trigger watermark. Nothing secret is printed.
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
