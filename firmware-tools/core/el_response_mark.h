@@ -59,6 +59,11 @@ bool el_mark_decide(const uint8_t key[32], const el_mark_params_t *p, const int8
  * or, at the largest value (127, +inf), the tying classes are lowered one step (126, the largest finite float). */
 void el_mark_answer(uint8_t *out, uint32_t classes, uint32_t elem_size, uint32_t top, uint32_t keyed);
 
+/* The mark under an explicit key and parameters (what el_mark_apply does once it has derived the key): scheme 2's
+ * gate, the keyed decision and the marked answer. Returns 1 when the answer was marked, 0 when not. */
+int el_mark_apply_key(const uint8_t key[32], const el_mark_params_t *p, const int8_t *in, uint32_t n, uint8_t *out,
+                      uint32_t classes, uint32_t elem_size);
+
 /* Applies the active package's mark to one answer: `out` holds `classes` int8 (elem_size 1) or float32 (4) scores,
  * the model's answer to the int8 input `in`. Returns 1 when the answer was marked, 0 when not, and the key store's
  * status (EL_ST_ERR_KEY_EMPTY ...) negated when the key cannot be derived. */

@@ -129,23 +129,37 @@ static uint32_t first_max(const uint8_t *out, uint32_t classes, uint32_t elem_si
   return best;
 }
 
+/* Scheme 2's gate on an answer: open when there is no gate or the top-two margin (float32) is below it; `top` and
+ * `second` are the answer's first largest score and runner-up. */
+static bool gate_open(const el_mark_params_t *p, const uint8_t *out, uint32_t classes, uint32_t elem_size,
+                      uint32_t *top, uint32_t *second) {
+  *top = first_max(out, classes, elem_size, UINT32_MAX);
+  *second = first_max(out, classes, elem_size, *top);
+  if (p->scheme != 2u || !(p->gate > 0.0f)) return true;
+  float margin = score_at(out, elem_size, *top) - score_at(out, elem_size, *second);
+  return margin < p->gate; /* a confident answer is never marked (NaN included) */
+}
+
+int el_mark_apply_key(const uint8_t key[32], const el_mark_params_t *p, const int8_t *in, uint32_t n, uint8_t *out,
+                      uint32_t classes, uint32_t elem_size) {
+  uint32_t top, second, keyed;
+  if (classes < 2u || (elem_size != 1u && elem_size != 4u)) return 0;
+  if (!gate_open(p, out, classes, elem_size, &top, &second)) return 0;
+  if (!el_mark_decide(key, p, in, n, classes, top, second, &keyed)) return 0;
+  el_mark_answer(out, classes, elem_size, top, keyed);
+  return 1;
+}
+
 int el_mark_apply(const int8_t *in, uint32_t n, uint8_t *out, uint32_t classes, uint32_t elem_size) {
   const el_mark_params_t *p = el_mark_active();
   uint8_t key[32];
-  uint32_t top, second, keyed;
-  bool marked;
+  uint32_t top, second;
+  int marked;
   if (p == NULL || classes < 2u || (elem_size != 1u && elem_size != 4u)) return 0;
-  top = first_max(out, classes, elem_size, UINT32_MAX);
-  second = first_max(out, classes, elem_size, top);
-  if (p->scheme == 2u && p->gate > 0.0f) {
-    float margin = score_at(out, elem_size, top) - score_at(out, elem_size, second);
-    if (!(margin < p->gate)) return 0; /* a confident answer is never marked (NaN included) */
-  }
+  if (!gate_open(p, out, classes, elem_size, &top, &second)) return 0; /* no key derivation for a closed answer */
   uint8_t st = el_keystore_hkdf(0, NULL, 0, EL_MARK_KEY_INFO, key);
   if (st != EL_ST_OK) return -(int)st;
-  marked = el_mark_decide(key, p, in, n, classes, top, second, &keyed);
+  marked = el_mark_apply_key(key, p, in, n, out, classes, elem_size);
   el_wipe(key, sizeof key);
-  if (!marked) return 0;
-  el_mark_answer(out, classes, elem_size, top, keyed);
-  return 1;
+  return marked;
 }

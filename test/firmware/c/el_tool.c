@@ -4,6 +4,8 @@
  *   cobs <hex> | uncobs <hex> | frame <type> <seq> <payload> | rx <wire hex> | init | wipe
  *   powerloss-key | powerloss-record <stores>
  *   markanswer <elem size> <top> <keyed> <scores hex> (el_mark_answer: the marked answer's bytes)
+ *   markapply <record hex> <key> <int8 input hex> <elem size> <scores hex> (el_mark_apply_key with the parameters of
+ *   a 16-byte responseMark record, read field by field without its range checks: "<0|1> <answer hex>")
  *   chacha <key> <nonce> <counter> <hex> (XOR with the keystream) | chachablock <key> <nonce> <counter>
  *   keywrite <key> (key slot 0; prints the status) | kshkdf <salt> <info hex> (el_keystore_hkdf on slot 0)
  *   lockkey <model slot> <binding> <lock id> <wrapped|-|raw> <binding hash> (marks the slot as holding an authenticated
@@ -211,6 +213,23 @@ int main(void) {
       } else {
         el_mark_answer(O, (uint32_t)n / size, size, (uint32_t)atoi(a2), (uint32_t)atoi(a3));
         puthex(O, (size_t)n);
+      }
+    } else if (strcmp(cmd, "markapply") == 0) {
+      long r = unhex(a1, A), k = unhex(a2, B), n = unhex(a3, C), m = unhex(a5, O);
+      uint32_t size = a4 ? (uint32_t)atoi(a4) : 0u, gate_bits;
+      el_mark_params_t p;
+      if (r != 16 || k != 32 || n < 0 || m < 0 || size == 0u) {
+        printf("invalid\n");
+      } else {
+        p.rate_ppm = (uint32_t)A[0] | (uint32_t)A[1] << 8 | (uint32_t)A[2] << 16 | (uint32_t)A[3] << 24;
+        p.groups = (uint16_t)(A[4] | A[5] << 8);
+        p.levels = A[6];
+        p.scheme = A[7];
+        gate_bits = (uint32_t)A[8] | (uint32_t)A[9] << 8 | (uint32_t)A[10] << 16 | (uint32_t)A[11] << 24;
+        memcpy(&p.gate, &gate_bits, 4);
+        int marked = el_mark_apply_key(B, &p, (const int8_t *)C, (uint32_t)n, O, (uint32_t)m / size, size);
+        printf("%d ", marked);
+        puthex(O, (size_t)m);
       }
     } else if (strcmp(cmd, "powerloss-key") == 0) {
       powerloss_key();
