@@ -3,7 +3,7 @@
  *   npx tsx scripts/response-mark-measure.ts --base <victim.tflite> [--rate 0.4%] [--victim board|host]
  *     [--copies 6000:hard:same,6000:soft:mnist-mlp,...] [--independents 10] [--noise 0.05] [--attacker-data mnist-train]
  *     [--owner-pool mnist-train,mnist-test] [--collude] [--threads 1] [--seed 1] [--out /tmp/response-mark.json]
- *     [--skip-runner-up] [--margin-gate <f>] [--drop <f>] [--board-offset <k>]
+ *     [--skip-runner-up] [--margin-gate <f>] [--drop <f>] [--board-offset <k>] [--statistic arg-max|scores]
  *     [--calibrate mnist-test] [--save <dir>] [--reverify <dir>] [--groups 196] [--levels 2]
  * --calibrate: each board's rate as `package --mark-reference` calibrates it; --save: write every copy and independent
  * model as ONNX; --reverify: verify the .onnx files of a directory instead (no training); --groups/--levels: the
@@ -36,7 +36,7 @@ import { ratePpm } from '../src/cli/option-parsers';
 import { decide, firstArgmax, markedAnswer, responseMarkKey, runnerUp } from '../src/response-mark/decision';
 import { loadMarkPool, poolCodes } from '../src/response-mark/pool';
 import { calibrateRate } from '../src/response-mark/calibrate';
-import { gatedInputs, verifyResponseMark, VERIFY_DEFAULTS } from '../src/response-mark/verify';
+import { gatedInputs, MarkStatistic, verifyResponseMark, VERIFY_DEFAULTS } from '../src/response-mark/verify';
 import { quantizeAffine, toModelLayout } from '../src/tflite/affine';
 import { recordedInputLayouts } from '../src/tflite/provenance';
 import { readTflite } from '../src/tflite/reader';
@@ -109,6 +109,8 @@ async function main(): Promise<void> {
   };
   // --drop <f>: the least confident fraction of marked inputs verification leaves out (its default 0.1)
   const drop = Number(arg('drop', String(VERIFY_DEFAULTS.dropLeastConfident)));
+  // --statistic scores: verification reads the suspects' scores (verify.ts, MarkStatistic)
+  const statistic = arg('statistic', VERIFY_DEFAULTS.statistic) as MarkStatistic;
   // --calibrate <reference>: each board's rate lowered so it marks at most floor(rate × n) reference inputs
   const reference = arg('calibrate', '');
   // --margin-gate <f> (scheme 2's gate): the board marks only answers whose top-two margin is among the smallest
@@ -274,7 +276,14 @@ async function main(): Promise<void> {
         const s = await onnxVictim(fs.readFileSync(`${reverify}/${f}`), f);
         try {
           const acc = accuracy(await s.predict(testX, test.count), test.labels, test.count);
-          const r = await verifyResponseMark({ pool, params, candidates, suspect: s, dropLeastConfident: drop });
+          const r = await verifyResponseMark({
+            pool,
+            params,
+            candidates,
+            suspect: s,
+            dropLeastConfident: drop,
+            statistic,
+          });
           const row = { kind: 'reverify', file: f, accuracy: acc, ...summary(r) };
           rows.push(row);
           log(JSON.stringify(row));
@@ -290,7 +299,14 @@ async function main(): Promise<void> {
       const s = await onnxVictim(model, name);
       try {
         const acc = accuracy(await s.predict(testX, test.count), test.labels, test.count);
-        const r = await verifyResponseMark({ pool, params, candidates, suspect: s, dropLeastConfident: drop });
+        const r = await verifyResponseMark({
+          pool,
+          params,
+          candidates,
+          suspect: s,
+          dropLeastConfident: drop,
+          statistic,
+        });
         return { acc, r };
       } finally {
         s.dispose();

@@ -27,7 +27,28 @@ import { ClassifierRunner } from '../watermark/runners';
 import { decideCoarse, keyedChoices, offsetOf } from './decision';
 import { MarkPool } from './pool';
 
-export const VERIFY_DEFAULTS = { decoys: 4, alpha: 1e-6, decoyAlpha: 1e-3, dropLeastConfident: 0.1 } as const;
+export const VERIFY_DEFAULTS = {
+  decoys: 4,
+  alpha: 1e-6,
+  decoyAlpha: 1e-3,
+  dropLeastConfident: 0.1,
+  statistic: 'arg-max',
+  scoreThreshold: 0.01,
+} as const;
+
+/**
+ * What is read from the suspect: its arg-max (any suspect), or its scores (a model file, a board through RUN, any
+ * deployment that answers probabilities). On scores, a marked code is a trial when the suspect gives at least
+ * `scoreThreshold` probability to one of the classes a keyed class is drawn from, and matches when the keyed class is
+ * among the most probable of them: a copy that raised the keyed class without flipping its answer counts too. The
+ * trial and the tied set use only the suspect's and the base model's scores, never the key, so the null stays exact.
+ */
+export type MarkStatistic = 'arg-max' | 'scores';
+
+/** A suspect that also answers its output scores (logits or probabilities). */
+export interface ScoringRunner extends ClassifierRunner {
+  scores(x: Float32Array, count: number): Promise<Float32Array>;
+}
 
 export interface MarkCandidate {
   uid: string;
@@ -95,6 +116,9 @@ export interface MarkVerdict {
   candidates: MarkScore[];
   /** the fraction of least confident marked inputs not counted */
   dropLeastConfident: number;
+  statistic: MarkStatistic;
+  /** with statistic 'scores': the probability an eligible class needs for the code to be a trial */
+  scoreThreshold?: number;
   /** the candidates with familyP ≤ alpha, best first */
   named: string[];
   /** the best pair of candidates tested together (PairScore), or null with fewer than 2 candidates */
@@ -212,6 +236,66 @@ export function countCodes(
   };
 }
 
+/** A row of outputs as probabilities: as it is when it already is a distribution, else its softmax. */
+export function asProbabilities(row: ArrayLike<number>): number[] {
+  const v = Array.from(row);
+  const sum = v.reduce((a, b) => a + b, 0);
+  if (v.every((x) => x >= 0 && x <= 1) && Math.abs(sum - 1) <= 0.02) return v;
+  const mx = Math.max(...v);
+  const e = v.map((x) => Math.exp(x - mx));
+  const z = e.reduce((a, b) => a + b, 0);
+  return e.map((x) => x / z);
+}
+
+/**
+ * The suspect's evidence on one key's marked inputs, read from its probabilities (MarkStatistic 'scores'): trials are
+ * marked codes where some eligible class (not the base arg-max; in scheme 2 not the runner-up either) has at least
+ * `threshold`; R = the offsets of the most probable eligible classes (ties included) over the code's inputs; the code
+ * matches when the keyed offset is in R.
+ */
+export function countCodesByScores(
+  sel: Selection,
+  codes: readonly Uint8Array[],
+  probs: ReadonlyMap<number, number[]>,
+  base: ReadonlyMap<number, number>,
+  classes: number,
+  threshold: number,
+  second?: ReadonlyMap<number, number>,
+): CodeCount & { ps: number[] } {
+  const byCode = new Map<string, { offset: number; shown: Set<number> }>();
+  const choices = keyedChoices(classes, second !== undefined);
+  let considered = 0;
+  sel.indices.forEach((i, j) => {
+    const pr = probs.get(i)!;
+    const b = base.get(i)!;
+    const skip = second ? second.get(i)! : -1;
+    let best = -Infinity;
+    for (let c = 0; c < classes; c++) if (c !== b && c !== skip && pr[c] > best) best = pr[c];
+    if (!(best >= threshold)) return;
+    considered++;
+    const code = Buffer.from(codes[i].buffer, codes[i].byteOffset, codes[i].byteLength).toString('latin1');
+    const e = byCode.get(code) ?? { offset: sel.offsets[j], shown: new Set<number>() };
+    for (let c = 0; c < classes; c++)
+      if (c !== b && c !== skip && pr[c] === best) e.shown.add(offsetOf(c, b, classes, skip));
+    byCode.set(code, e);
+  });
+  const ps: number[] = [];
+  let matches = 0;
+  for (const e of byCode.values()) {
+    ps.push(e.shown.size / choices);
+    if (e.shown.has(e.offset)) matches++;
+  }
+  return {
+    marked: sel.indices.length,
+    disagreements: considered,
+    trials: ps.length,
+    matches,
+    expected: ps.reduce((t, p) => t + p, 0),
+    p: poissonBinomialTail(matches, ps),
+    ps,
+  };
+}
+
 /** Pairs are scored among this many candidates with the smallest single p (the family counts every pair). */
 const PAIR_POOL = 16;
 
@@ -259,9 +343,18 @@ export async function verifyResponseMark(o: {
   alpha?: number;
   /** the fraction of marked inputs with the smallest base-model margin left out (0: count all) */
   dropLeastConfident?: number;
+  statistic?: MarkStatistic;
+  scoreThreshold?: number;
   onProgress?: (done: number, total: number) => void;
 }): Promise<MarkVerdict> {
   const { pool, params, suspect } = o;
+  const statistic = o.statistic ?? VERIFY_DEFAULTS.statistic;
+  const scoreThreshold = o.scoreThreshold ?? VERIFY_DEFAULTS.scoreThreshold;
+  const scoring = (suspect as Partial<ScoringRunner>).scores;
+  if (statistic === 'scores' && typeof scoring !== 'function')
+    throw new EdgelockError('E_USAGE', 'the scores statistic needs a suspect that answers its scores');
+  if (statistic === 'scores' && !(scoreThreshold >= 0 && scoreThreshold <= 1))
+    throw new EdgelockError('E_USAGE', `the score threshold must be in [0, 1], got ${scoreThreshold}`);
   const decoys = o.decoys ?? VERIFY_DEFAULTS.decoys;
   const alpha = o.alpha ?? VERIFY_DEFAULTS.alpha;
   if (o.candidates.length === 0) throw new EdgelockError('E_USAGE', 'response mark: no candidate board to check');
@@ -283,11 +376,19 @@ export async function verifyResponseMark(o: {
   const x = new Float32Array(wanted.length * size);
   wanted.forEach((i, j) => x.set(pool.samples.subarray(i * size, (i + 1) * size), j * size));
   const answers = new Map<number, number>();
+  const probs = new Map<number, number[]>();
   const step = 256;
   for (let s = 0; s < wanted.length; s += step) {
     const n = Math.min(step, wanted.length - s);
-    const got = await suspect.predict(x.subarray(s * size, (s + n) * size), n);
-    for (let j = 0; j < n; j++) answers.set(wanted[s + j], got[j]);
+    const chunk = x.subarray(s * size, (s + n) * size);
+    if (statistic === 'scores') {
+      const got = await scoring!.call(suspect, chunk, n);
+      for (let j = 0; j < n; j++)
+        probs.set(wanted[s + j], asProbabilities(got.subarray(j * pool.classes, (j + 1) * pool.classes)));
+    } else {
+      const got = await suspect.predict(chunk, n);
+      for (let j = 0; j < n; j++) answers.set(wanted[s + j], got[j]);
+    }
     o.onProgress?.(s + n, wanted.length);
   }
   const base = new Map<number, number>();
@@ -311,7 +412,10 @@ export async function verifyResponseMark(o: {
     const at = s.indices.map((i, j) => (confident.has(i) ? j : -1)).filter((j) => j >= 0);
     return { indices: at.map((j) => s.indices[j]), offsets: at.map((j) => s.offsets[j]) };
   };
-  const score = (s: Selection) => countCodes(keep(s), pool.coarse, answers, base, pool.classes, second);
+  const score = (s: Selection) =>
+    statistic === 'scores'
+      ? countCodesByScores(keep(s), pool.coarse, probs, base, pool.classes, scoreThreshold, second)
+      : countCodes(keep(s), pool.coarse, answers, base, pool.classes, second);
   const decoyScores = dec.map(score);
   const decoyTrials = decoyScores.reduce((n, d) => n + d.trials, 0);
   const decoyMatches = decoyScores.reduce((n, d) => n + d.matches, 0);
@@ -361,6 +465,8 @@ export async function verifyResponseMark(o: {
     namedTogether,
     alpha,
     dropLeastConfident: drop,
+    statistic,
+    ...(statistic === 'scores' ? { scoreThreshold } : {}),
     queries: wanted.length,
   };
 }

@@ -64,11 +64,12 @@ afterAll(async () => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const verify = (model: string) =>
+const verify = (model: string, extra: string[] = []) =>
   runCli(
     [
       'response-mark',
       'verify',
+      ...extra,
       '--model',
       model,
       '--package',
@@ -178,6 +179,18 @@ test("a LeNet distilled from 3,000 of the board's hard labels carries its mark: 
   expect(r.named).toEqual([uid]);
   expect(mine.familyP).toBeLessThanOrEqual(1e-6);
   for (const c of r.candidates.filter((c: { uid: string }) => c.uid !== uid)) expect(c.familyP).toBeGreaterThan(1e-3);
+  // read from the copy's scores: the same board named, the others not
+  const vs = verify(copy, ['--statistic', 'scores']);
+  expect(vs.status).toBe(0);
+  const rs = JSON.parse(vs.stdout);
+  expect(rs.statistic).toBe('scores');
+  expect(rs.scoreThreshold).toBe(0.01);
+  const mineS = rs.candidates.find((c: { uid: string }) => c.uid === uid);
+  console.log(
+    `copy, on its scores: ${mineS.matches} of ${mineS.trials} codes (${mineS.expected} expected); p ${mineS.familyP}`,
+  );
+  expect(rs.named).toEqual([uid]);
+  for (const c of rs.candidates.filter((c: { uid: string }) => c.uid !== uid)) expect(c.familyP).toBeGreaterThan(1e-3);
   // beside the trigger watermark (which a distilled copy does not carry)
   const w = runCli(
     [

@@ -2,7 +2,7 @@
  * `edgelock response-mark verify (--model <file> | --port <p> [--slot n]) --key <master>
  *     (--package <board.elp> | --base <model.tflite> --rate <r> [--mark-scheme 1|2]) [--uid <uid>]... [--db <factory db>]
  *     [--devices <file>] [--mark-reference <data,...> [--mark-gate <fraction>]] [--pool mnist-train,mnist-test]
- *     [--pool-limit n] [--decoys n] [--alpha a] [--json]`
+ *     [--pool-limit n] [--decoys n] [--alpha a] [--statistic arg-max|scores [--score-threshold p]] [--json]`
  * Does a suspect model answer a marking board's keyed wrong classes? Names the board a distilled copy came from
  * (src/response-mark/, docs/watermark.md "Response mark").
  */
@@ -21,7 +21,13 @@ import { RESPONSE_MARK_DEFAULTS, ResponseMarkParams, describeResponseMark } from
 import { responseMarkKey } from '../../response-mark/decision';
 import { MarkPool, loadMarkPool } from '../../response-mark/pool';
 import { calibrateBoard, loadMarkReference } from '../../response-mark/reference';
-import { MarkCandidate, MarkVerdict, VERIFY_DEFAULTS, verifyResponseMark } from '../../response-mark/verify';
+import {
+  MarkCandidate,
+  MarkStatistic,
+  MarkVerdict,
+  VERIFY_DEFAULTS,
+  verifyResponseMark,
+} from '../../response-mark/verify';
 import { formatTable } from '../../text/table';
 import { parseCandidates } from '../../trace/candidates';
 import { ClassifierRunner } from '../../watermark/runners';
@@ -57,6 +63,8 @@ interface VerifyFlags {
   decoys?: number;
   alpha?: number;
   dropLeastConfident?: number;
+  statistic?: MarkStatistic;
+  scoreThreshold?: number;
   json?: boolean;
 }
 
@@ -126,7 +134,10 @@ export function markRows(r: MarkVerdict): string[][] {
     ['pool', `${r.pool.names.join(', ')}: ${r.pool.count} inputs, ${r.queries} queried`],
     [
       'null',
-      `exact: a keyless model's wrong answer on a marked code is the keyed class with probability 1/${Math.round(1 / r.null.uniform)}; ` +
+      (r.statistic === 'scores'
+        ? `exact, on the suspect's scores (an eligible class at ≥ ${r.scoreThreshold}): a keyless model's most ` +
+          `probable eligible class is the keyed one with probability 1/${Math.round(1 / r.null.uniform)}; `
+        : `exact: a keyless model's wrong answer on a marked code is the keyed class with probability 1/${Math.round(1 / r.null.uniform)}; `) +
         `on ${r.null.decoys} decoy keys the suspect shows ${r.null.matches} of ${r.null.trials} (${r.null.expected.toFixed(1)} expected), ` +
         `p = ${r.null.p.toExponential(1)}: ${r.null.holds ? 'holds' : 'does NOT hold'}`,
     ],
@@ -216,6 +227,8 @@ export async function prepareMarkCheck(f: MarkCheckFlags): Promise<PreparedMarkC
         decoys: f.decoys,
         alpha: f.alpha,
         dropLeastConfident: f.dropLeastConfident,
+        statistic: f.statistic,
+        scoreThreshold: f.scoreThreshold,
       }),
     dispose() {
       pool.dispose();
@@ -300,6 +313,20 @@ export function register(program: Command): Command {
       '--drop-least-confident <fraction>',
       `leave out this fraction of marked inputs where the base model is least sure (default ${VERIFY_DEFAULTS.dropLeastConfident}; 0: count all)`,
       nonNegativeNumber,
+    )
+    .addOption(
+      new Option(
+        '--statistic <s>',
+        'read the suspect’s arg-max, or its scores (a file or a board: also counts a keyed class the copy raised ' +
+          'without answering it; docs/watermark.md "Scheme 2")',
+      )
+        .choices(['arg-max', 'scores'])
+        .default(VERIFY_DEFAULTS.statistic),
+    )
+    .option(
+      '--score-threshold <p>',
+      `with --statistic scores: the probability a candidate keyed class needs for a marked input to count (default ${VERIFY_DEFAULTS.scoreThreshold})`,
+      openUnit,
     )
     .option('--json', 'print one JSON object')
     .action(verifyAction);

@@ -1,0 +1,116 @@
+/**
+ * The response mark read from a suspect's scores (verify.ts, MarkStatistic 'scores'), on the synthetic pool of
+ * scheme2.test.ts with the real keyed decisions: keyless suspects with random scores are not named and their p-values
+ * keep the exact null; a copy that raised the keyed class without answering it is invisible to the arg-max statistic
+ * and named on its scores, with the counts recomputed here from its probabilities; a suspect without scores is refused.
+ */
+import { createHash } from 'crypto';
+import { ResponseMarkParams } from '../../src/package/response-mark';
+import { decideCoarse, keyedClass } from '../../src/response-mark/decision';
+import { MarkPool } from '../../src/response-mark/pool';
+import { asProbabilities, MarkCandidate, ScoringRunner, verifyResponseMark } from '../../src/response-mark/verify';
+import { Rng } from '../../src/train/rng';
+
+const sha = (s: string) => createHash('sha256').update(s).digest();
+const N = 5000;
+const C = 10;
+const RATE = 20000;
+const pool: MarkPool = {
+  names: ['synthetic'],
+  count: N,
+  sampleShape: [1],
+  samples: Float32Array.from({ length: N }, (_, i) => i),
+  classes: C,
+  coarse: Array.from({ length: N }, (_, i) => sha(`code ${i}`).subarray(0, 16)),
+  baseArgmax: (idx) => idx.map(() => 0),
+  baseMargin: (idx) => idx.map((i) => 1 + (i % 97)),
+  baseRunnerUp: (idx) => idx.map(() => 1),
+  dispose: () => undefined,
+};
+const candidates: MarkCandidate[] = Array.from({ length: 10 }, (_, i) => ({ uid: `b${i}`, key: sha(`board ${i}`) }));
+const params: ResponseMarkParams = { ratePpm: RATE, groups: 196, levels: 2, skipRunnerUp: true };
+
+/** Logits: class 0 first, class 1 second, the rest Gaussian; on `share` of `raise`'s marks the keyed class raised. */
+function suspect(seed: number, raise?: { key: Uint8Array; share: number }): ScoringRunner {
+  const g = new Rng(seed);
+  const logits = new Float32Array(N * C);
+  for (let i = 0; i < N; i++) {
+    for (let c = 2; c < C; c++) logits[i * C + c] = 1 + 1.5 * g.normal(); // now and then above 1%
+    logits[i * C] = 8;
+    logits[i * C + 1] = 4;
+    if (raise) {
+      const d = decideCoarse(raise.key, RATE, pool.coarse[i], C, true);
+      if (d.marked && g.uniform() < raise.share) logits[i * C + keyedClass(0, d.offset, C, 1)] = 6;
+    }
+  }
+  return {
+    classes: C,
+    sampleShape: [1],
+    predict: async (x, count) => Int32Array.from({ length: count }, () => 0),
+    scores: async (x, count) => {
+      const out = new Float32Array(count * C);
+      for (let j = 0; j < count; j++) out.set(logits.subarray(x[j] * C, (x[j] + 1) * C), j * C);
+      return out;
+    },
+    dispose: () => undefined,
+  };
+}
+
+test('keyless suspects with random scores: none named, p-values within the exact null', async () => {
+  let below = 0;
+  for (let s = 0; s < 30; s++) {
+    const r = await verifyResponseMark({ pool, params, candidates, suspect: suspect(500 + s), statistic: 'scores' });
+    expect(r.statistic).toBe('scores');
+    expect(r.null.holds).toBe(true);
+    expect(r.named).toEqual([]);
+    expect(r.namedTogether).toEqual([]);
+    below += r.candidates.filter((c) => c.p <= 0.1).length;
+  }
+  // P[p <= 0.1] <= 0.1: 30 expected of 300, 48 is 3.5 sigma above
+  expect(below).toBeLessThanOrEqual(48);
+}, 120_000);
+
+test('a copy that raised the keyed class without answering it: named on its scores only', async () => {
+  const copy = suspect(9, { key: candidates[6].key, share: 0.3 });
+  const onArgmax = await verifyResponseMark({ pool, params, candidates, suspect: copy });
+  expect(onArgmax.named).toEqual([]);
+  expect(onArgmax.candidates.every((c) => c.trials === 0)).toBe(true); // it always answers the base class
+  const r = await verifyResponseMark({
+    pool,
+    params,
+    candidates,
+    suspect: copy,
+    statistic: 'scores',
+    dropLeastConfident: 0,
+  });
+  expect(r.named).toEqual(['b6']);
+  // recount: every marked code where an eligible class has >= 1% is a trial; it matches when the keyed class leads
+  const b6 = r.candidates.find((c) => c.uid === 'b6')!;
+  const all = Float32Array.from({ length: N }, (_, i) => i);
+  const scores = await copy.scores(all, N);
+  let trials = 0;
+  let keyed = 0;
+  for (let i = 0; i < N; i++) {
+    const d = decideCoarse(candidates[6].key, RATE, pool.coarse[i], C, true);
+    if (!d.marked) continue;
+    const pr = asProbabilities(scores.subarray(i * C, (i + 1) * C));
+    const eligible = Array.from({ length: C }, (_, c) => c).filter((c) => c > 1);
+    const best = Math.max(...eligible.map((c) => pr[c]));
+    if (best < 0.01) continue;
+    trials++;
+    if (pr[keyedClass(0, d.offset, C, 1)] === best) keyed++;
+  }
+  expect(b6.trials).toBe(trials);
+  expect(b6.matches).toBe(keyed);
+  expect(keyed).toBeGreaterThan(20);
+});
+
+test('the scores statistic needs a suspect that answers its scores', async () => {
+  const { scores: _drop, ...argmaxOnly } = suspect(1);
+  void _drop;
+  await expect(
+    verifyResponseMark({ pool, params, candidates, suspect: argmaxOnly, statistic: 'scores' }),
+  ).rejects.toMatchObject({ code: 'E_USAGE' });
+  expect(asProbabilities([0.2, 0.8])).toEqual([0.2, 0.8]); // already a distribution: kept
+  expect(asProbabilities([0, Math.log(3)]).map((v) => Math.round(v * 100) / 100)).toEqual([0.25, 0.75]);
+});
