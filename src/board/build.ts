@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 import { EdgelockError } from '../errors';
 import { BOARDS, BoardDef, REPO_ROOT } from './boards';
@@ -73,13 +74,55 @@ export function buildDir(board: BoardDef, flavour = 'default'): string {
   return path.join(REPO_ROOT, 'build', name === 'default' ? board.name : `${board.name}-${name}`);
 }
 
+const LOCK_STALE_MS = 10 * 60_000;
+const LOCK_WAIT_MS = 15 * 60_000;
+
+/**
+ * Runs `fn` holding `<dir>.lock` (a directory: mkdir is atomic), so that two processes building the same firmware
+ * (two test workers, two CLI calls) never run make in one build directory at once: the makefiles write
+ * `firmware.elf.tmp` and, on the TrustZone board, the secure image's veneers, which a second make would move or
+ * overwrite under the first (seen once in CI: "mv: cannot stat firmware.elf.tmp"). A lock older than 10 minutes is
+ * a killed build's and is taken over.
+ */
+function withBuildLock<T>(dir: string, fn: () => T): T {
+  const lock = `${dir}.lock`;
+  fs.mkdirSync(path.dirname(lock), { recursive: true });
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    try {
+      if (Date.now() - fs.statSync(lock).mtimeMs > LOCK_STALE_MS) fs.rmSync(lock, { recursive: true, force: true });
+    } catch {
+      // released meanwhile: try again
+    }
+    if (Date.now() > deadline)
+      throw new EdgelockError('E_BOARD_BUILD', `building in ${dir}: another build has held ${lock} for too long`);
+    Atomics.wait(pause, 0, 0, 100);
+  }
+  try {
+    return fn();
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
+}
+
 /** Builds the board firmware (in `flavour`) if its sources changed (make decides) and returns the artefact path. */
 export function ensureBuilt(board: BoardDef, flavour = 'default'): string {
   const missing = board.tools.filter((t) => !hasTool(t));
   if (missing.length)
     throw new EdgelockError('E_BOARD_TOOL_MISSING', `board ${board.name} needs ${missing.join(', ')}`);
-  const flags = flavourFlags(flavour);
   const dir = buildDir(board, flavour);
+  return withBuildLock(dir, () => runMake(board, flavour, dir));
+}
+
+function runMake(board: BoardDef, flavour: string, dir: string): string {
+  const flags = flavourFlags(flavour);
   try {
     execFileSync(
       'make',
