@@ -10,11 +10,11 @@ import { Model } from '../ir/types';
 import { writeOnnx } from '../onnx/writer';
 import { LabelledData } from '../train/fit';
 import { Rng } from '../train/rng';
-import { RUNNERS, argmaxRows } from '../watermark/runners';
+import { argmaxRows } from '../watermark/runners';
 import { resolveArchitecture } from './architecture';
 import { DEFAULT_TEMPERATURE, LabelKind, answersFromScores, trainCopy } from './distill';
 import { OWNERSHIP_CHECKS, OwnershipCheck, OwnershipInputs, OwnershipVerdict } from './ownership';
-import { Victim } from './victim';
+import { Victim, onnxVictim } from './victim';
 
 export interface ExtractionOptions {
   /** queries the attacker may spend */
@@ -181,7 +181,8 @@ export async function runExtraction(victim: Victim, o: ExtractionOptions): Promi
   });
   const tTrain = performance.now();
 
-  const copyRunner = await RUNNERS.onnx!(writeOnnx(copy), 'the copy');
+  // a runner that also answers scores: the response mark's scores statistic reads them (the checks run on a file)
+  const copyRunner = await onnxVictim(writeOnnx(copy), 'the copy');
   try {
     const copyPred = await copyRunner.predict(o.test.x, o.test.count);
     // a board that refused for good answers nothing more: neither the test set nor the checks' queries

@@ -84,8 +84,11 @@ export const responseMark: OwnershipCheck = {
       pValue: best.familyP,
       log10PValue: Math.log10(best.familyP),
       evidence:
-        `board ${best.uid}: ${best.matches}/${best.trials} marked codes answered with the keyed class (${best.expected.toFixed(1)} expected ` +
-        `without the key)${r.null.holds ? '' : '; decoy check failed'}`,
+        `board ${best.uid}: ${best.matches}/${best.trials} marked codes ` +
+        (r.statistic === 'scores'
+          ? 'with the keyed class the most probable eligible one'
+          : 'answered with the keyed class') +
+        ` (${best.expected.toFixed(1)} expected without the key)${r.null.holds ? '' : '; decoy check failed'}`,
     };
   },
 };

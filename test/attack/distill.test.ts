@@ -241,6 +241,18 @@ describe('bad options and inputs: stable codes, nothing written', () => {
     [['attack', '--only', 'distill'], 'E_USAGE', /give the victim: a model file/],
     [[...base, '--owner', 'acme-vision'], 'E_USAGE', /--owner <id> and --owner-key <keyfile> go together/],
     [[...base, '--slot', '1'], 'E_USAGE', /--slot needs --port/],
+    [[...base, '--mark-statistic', 'scores'], 'E_USAGE', /--mark-statistic goes with --response-mark/],
+    [
+      [...base, '--mark-score-threshold', '0.05'],
+      'E_USAGE',
+      /--mark-score-threshold goes with --mark-statistic scores/,
+    ],
+    [[...base, '--mark-statistic', 'median'], 'E_USAGE', /'median' is invalid\. Allowed choices are arg-max, scores/],
+    [
+      ['attack', FIXTURE, '--data', 'mnist-train', '--fraction', '0.01', '--mark-statistic', 'scores'],
+      'E_USAGE',
+      /--mark-statistic applies to --only distill/,
+    ],
     [[...base, '--alpha', '2'], 'E_USAGE', /'--alpha <a>' argument '2' is invalid\. Expected a number in \(0, 1\)/],
     [['attack', 'package.json', '--only', 'distill'], 'E_FORMAT_UNKNOWN', /the attack queries ONNX or TFLite models/],
     [['attack', '/no/such/model.onnx', '--only', 'distill'], 'E_FILE_NOT_FOUND', /no\/such/],

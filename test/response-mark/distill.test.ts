@@ -149,6 +149,8 @@ test("a LeNet distilled from 3,000 of the board's hard labels carries its mark: 
     path.join(dir, 'master.key'),
     '--mark-pool',
     'mnist-train',
+    '--mark-statistic',
+    'scores',
     '-o',
     copy,
     '--json',
@@ -163,8 +165,11 @@ test("a LeNet distilled from 3,000 of the board's hard labels carries its mark: 
   console.log(
     `attack table: victim ${rm.victim.evidence} p ${rm.victim.pValue}; copy ${rm.copy.evidence} p ${rm.copy.pValue}`,
   );
+  // read from the scores (--mark-statistic scores): the copy's probabilities and the board's dequantised outputs
   expect(rm.copy.status).toBe('detected');
   expect(rm.copy.evidence).toContain(uid);
+  expect(rm.copy.evidence).toContain('the most probable eligible one');
+  expect(rm.copy.pValue).toBeLessThanOrEqual(1e-6);
   expect(rm.victim.status).toBe('detected');
   expect(aj.ownership.find((o: { check: string }) => o.check === 'watermark').copy.status).not.toBe('detected');
   const v = verify(copy);

@@ -27,6 +27,7 @@ import { Victim, boardVictim, fileVictim } from '../../attack/victim';
 import { printJson } from '../output';
 import { keyMaterialFromFlags } from './key-flags';
 import { prepareMarkCheck } from './response-mark';
+import { MarkStatistic } from '../../response-mark/verify';
 
 /** What the flags of the extraction attack are when not given (help prints them). */
 export const DISTILL_CLI_DEFAULTS = { queries: 6000, ownerCalib: 500 };
@@ -61,6 +62,8 @@ export interface DistillFlags {
   markKey?: string;
   markPool?: string;
   markPoolLimit?: number;
+  markStatistic?: MarkStatistic;
+  markScoreThreshold?: number;
   json?: boolean;
 }
 
@@ -87,6 +90,8 @@ export const DISTILL_ONLY_FLAGS: (keyof DistillFlags)[] = [
   'markKey',
   'markPool',
   'markPoolLimit',
+  'markStatistic',
+  'markScoreThreshold',
 ];
 
 const LABEL_KINDS: LabelKind[] = ['hard', 'soft'];
@@ -187,6 +192,10 @@ export async function distillAction(file: string | undefined, f: DistillFlags): 
   const { inputs, triggerBases } = ownershipInputs(f, file, bytes);
   if ((f.responseMark === undefined) !== (f.markKey === undefined))
     throw new EdgelockError('E_USAGE', '--response-mark <board.elp> and --mark-key <master key> go together');
+  if (f.markScoreThreshold !== undefined && f.markStatistic !== 'scores')
+    throw new EdgelockError('E_USAGE', '--mark-score-threshold goes with --mark-statistic scores');
+  if (f.markStatistic !== undefined && !f.responseMark)
+    throw new EdgelockError('E_USAGE', '--mark-statistic goes with --response-mark');
   const mark = f.responseMark
     ? await prepareMarkCheck({
         key: f.markKey!,
@@ -194,6 +203,8 @@ export async function distillAction(file: string | undefined, f: DistillFlags): 
         uid: [],
         pool: f.markPool ?? 'mnist-train,mnist-test',
         ...(f.markPoolLimit !== undefined ? { poolLimit: f.markPoolLimit } : {}),
+        ...(f.markStatistic !== undefined ? { statistic: f.markStatistic } : {}),
+        ...(f.markScoreThreshold !== undefined ? { scoreThreshold: f.markScoreThreshold } : {}),
       })
     : undefined;
   if (mark) inputs.responseMark = (subject) => mark.run(subject);

@@ -19,6 +19,7 @@ import { DEFAULT_ALPHA } from '../../watermark/score';
 import { DEFAULT_TEMPERATURE } from '../../attack/distill';
 import { fraction, integer, nonNegativeInt, openUnit, positiveInt, positiveNumber } from '../option-parsers';
 import { DISTILL_CLI_DEFAULTS } from './attack-distill';
+import { scoreThresholdOption, statisticOption } from './response-mark';
 
 interface AttackFlags extends DistillFlags {
   fraction?: number;
@@ -119,6 +120,8 @@ export function register(program: Command): Command {
       "distill: with --response-mark, the owner's natural inputs (default mnist-train,mnist-test)",
     )
     .option('--mark-pool-limit <n>', 'distill: with --response-mark, use the first n pool inputs', positiveInt)
+    .addOption(statisticOption('--mark-statistic <s>', 'distill: with --response-mark, '))
+    .addOption(scoreThresholdOption('--mark-score-threshold <p>', 'distill: with --mark-statistic scores'))
     .option('--json', 'print one JSON object')
     .action(async (file: string | undefined, flags: AttackFlags) => {
       if (flags.only?.split(',').some((s) => s.trim() === 'distill')) {

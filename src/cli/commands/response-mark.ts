@@ -262,6 +262,25 @@ async function verifyAction(f: VerifyFlags): Promise<void> {
   else process.stdout.write(formatTable(['check', 'result'], [['suspect', where], ...markRows(r)]) + '\n');
 }
 
+/**
+ * The statistic option (`response-mark verify --statistic`; `--mark-statistic` where the mark is one check of several).
+ * No default here: `attack` refuses distill flags that are set for other attacks; verifyResponseMark defaults it.
+ */
+export function statisticOption(flags: string, prefix: string): Option {
+  return new Option(
+    flags,
+    `${prefix}read the suspect’s arg-max, or its scores (a file or a board: also counts a keyed class the copy raised ` +
+      `without answering it; docs/watermark.md "Scheme 2"; default ${VERIFY_DEFAULTS.statistic})`,
+  ).choices(['arg-max', 'scores']);
+}
+
+export function scoreThresholdOption(flags: string, prefix: string): Option {
+  return new Option(
+    flags,
+    `${prefix}: the probability a candidate keyed class needs for a marked input to count (default ${VERIFY_DEFAULTS.scoreThreshold})`,
+  ).argParser(openUnit);
+}
+
 export function register(program: Command): Command {
   const rm = program
     .command('response-mark')
@@ -314,20 +333,8 @@ export function register(program: Command): Command {
       `leave out this fraction of marked inputs where the base model is least sure (default ${VERIFY_DEFAULTS.dropLeastConfident}; 0: count all)`,
       nonNegativeNumber,
     )
-    .addOption(
-      new Option(
-        '--statistic <s>',
-        'read the suspect’s arg-max, or its scores (a file or a board: also counts a keyed class the copy raised ' +
-          'without answering it; docs/watermark.md "Scheme 2")',
-      )
-        .choices(['arg-max', 'scores'])
-        .default(VERIFY_DEFAULTS.statistic),
-    )
-    .option(
-      '--score-threshold <p>',
-      `with --statistic scores: the probability a candidate keyed class needs for a marked input to count (default ${VERIFY_DEFAULTS.scoreThreshold})`,
-      openUnit,
-    )
+    .addOption(statisticOption('--statistic <s>', '').default(VERIFY_DEFAULTS.statistic))
+    .addOption(scoreThresholdOption('--score-threshold <p>', 'with --statistic scores'))
     .option('--json', 'print one JSON object')
     .action(verifyAction);
   return rm;
