@@ -110,7 +110,8 @@ async function main(): Promise<void> {
   // --drop <f>: the least confident fraction of marked inputs verification leaves out (its default 0.1)
   const drop = Number(arg('drop', String(VERIFY_DEFAULTS.dropLeastConfident)));
   // --statistic scores: verification reads the suspects' scores (verify.ts, MarkStatistic)
-  const statistic = arg('statistic', VERIFY_DEFAULTS.statistic) as MarkStatistic;
+  // arg-max unless asked: the documented measurements before scores became verify's default were on the arg-max
+  const statistic = arg('statistic', 'arg-max') as MarkStatistic;
   // --calibrate <reference>: each board's rate lowered so it marks at most floor(rate × n) reference inputs
   const reference = arg('calibrate', '');
   // --margin-gate <f> (scheme 2's gate): the board marks only answers whose top-two margin is among the smallest

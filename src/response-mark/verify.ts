@@ -32,7 +32,8 @@ export const VERIFY_DEFAULTS = {
   alpha: 1e-6,
   decoyAlpha: 1e-3,
   dropLeastConfident: 0.1,
-  statistic: 'arg-max',
+  /** for a suspect that answers its scores; one that answers labels only is read on its arg-max */
+  statistic: 'scores',
   scoreThreshold: 0.01,
 } as const;
 
@@ -42,6 +43,8 @@ export const VERIFY_DEFAULTS = {
  * `scoreThreshold` probability to one of the classes a keyed class is drawn from, and matches when the keyed class is
  * among the most probable of them: a copy that raised the keyed class without flipping its answer counts too. The
  * trial and the tied set use only the suspect's and the base model's scores, never the key, so the null stays exact.
+ * Scores are the default where the suspect answers them: on the measured hard-label LeNet copies they name 5 of 6
+ * where the arg-max names 1 (docs/watermark.md, "Scheme 2").
  */
 export type MarkStatistic = 'arg-max' | 'scores';
 
@@ -348,9 +351,9 @@ export async function verifyResponseMark(o: {
   onProgress?: (done: number, total: number) => void;
 }): Promise<MarkVerdict> {
   const { pool, params, suspect } = o;
-  const statistic = o.statistic ?? VERIFY_DEFAULTS.statistic;
-  const scoreThreshold = o.scoreThreshold ?? VERIFY_DEFAULTS.scoreThreshold;
   const scoring = (suspect as Partial<ScoringRunner>).scores;
+  const statistic = o.statistic ?? (typeof scoring === 'function' ? VERIFY_DEFAULTS.statistic : 'arg-max');
+  const scoreThreshold = o.scoreThreshold ?? VERIFY_DEFAULTS.scoreThreshold;
   if (statistic === 'scores' && typeof scoring !== 'function')
     throw new EdgelockError('E_USAGE', 'the scores statistic needs a suspect that answers its scores');
   if (statistic === 'scores' && !(scoreThreshold >= 0 && scoreThreshold <= 1))

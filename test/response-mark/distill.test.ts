@@ -172,7 +172,7 @@ test("a LeNet distilled from 3,000 of the board's hard labels carries its mark: 
   expect(rm.copy.pValue).toBeLessThanOrEqual(1e-6);
   expect(rm.victim.status).toBe('detected');
   expect(aj.ownership.find((o: { check: string }) => o.check === 'watermark').copy.status).not.toBe('detected');
-  const v = verify(copy);
+  const v = verify(copy, ['--statistic', 'arg-max']);
   expect(v.status).toBe(0);
   noSecrets(v.stdout);
   const r = JSON.parse(v.stdout);
@@ -184,8 +184,8 @@ test("a LeNet distilled from 3,000 of the board's hard labels carries its mark: 
   expect(r.named).toEqual([uid]);
   expect(mine.familyP).toBeLessThanOrEqual(1e-6);
   for (const c of r.candidates.filter((c: { uid: string }) => c.uid !== uid)) expect(c.familyP).toBeGreaterThan(1e-3);
-  // read from the copy's scores: the same board named, the others not
-  const vs = verify(copy, ['--statistic', 'scores']);
+  // read from the copy's scores (the default for a suspect that answers them): the same board named, the others not
+  const vs = verify(copy);
   expect(vs.status).toBe(0);
   const rs = JSON.parse(vs.stdout);
   expect(rs.statistic).toBe('scores');
@@ -243,14 +243,20 @@ test('models trained without the key, and the unmarked base model, are not flagg
     );
     const file = path.join(dir, `independent-${arch}.onnx`);
     fs.writeFileSync(file, writeOnnx(m));
-    const r = JSON.parse(verify(file).stdout);
-    console.log(
-      `independent ${arch}: ${r.candidates.map((c: { matches: number; trials: number }) => `${c.matches}/${c.trials}`).join(' ')}`,
-    );
-    expect(r.named).toEqual([]);
-    for (const c of r.candidates) expect(c.familyP).toBeGreaterThan(1e-3);
+    for (const statistic of ['scores', 'arg-max']) {
+      const r = JSON.parse(verify(file, ['--statistic', statistic]).stdout);
+      console.log(
+        `independent ${arch}, ${statistic}: ${r.candidates.map((c: { matches: number; trials: number }) => `${c.matches}/${c.trials}`).join(' ')}`,
+      );
+      expect(r.statistic).toBe(statistic);
+      expect(r.named).toEqual([]);
+      for (const c of r.candidates) expect(c.familyP).toBeGreaterThan(1e-3);
+    }
   }
   const b = JSON.parse(verify(TFLITE).stdout);
   expect(b.named).toEqual([]);
-  expect(b.candidates.every((c: { disagreements: number }) => c.disagreements === 0)).toBe(true);
+  // on its arg-max the base model never disagrees with itself: no trial at all
+  const ba = JSON.parse(verify(TFLITE, ['--statistic', 'arg-max']).stdout);
+  expect(ba.named).toEqual([]);
+  expect(ba.candidates.every((c: { disagreements: number }) => c.disagreements === 0)).toBe(true);
 }, 1_800_000);

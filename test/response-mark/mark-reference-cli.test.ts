@@ -184,6 +184,8 @@ test('--mark-gate: the record carries scheme 2 and the gate; verify --base recom
     uid.toString('hex'),
     '--pool',
     'mnist-test',
+    '--statistic',
+    'arg-max',
     '--json',
   ]);
   expect(v.stderr).toBe('');

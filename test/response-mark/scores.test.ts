@@ -72,7 +72,8 @@ test('keyless suspects with random scores: none named, p-values within the exact
 
 test('a copy that raised the keyed class without answering it: named on its scores only', async () => {
   const copy = suspect(9, { key: candidates[6].key, share: 0.3 });
-  const onArgmax = await verifyResponseMark({ pool, params, candidates, suspect: copy });
+  const onArgmax = await verifyResponseMark({ pool, params, candidates, suspect: copy, statistic: 'arg-max' });
+  expect(onArgmax.statistic).toBe('arg-max');
   expect(onArgmax.named).toEqual([]);
   expect(onArgmax.candidates.every((c) => c.trials === 0)).toBe(true); // it always answers the base class
   const r = await verifyResponseMark({
@@ -103,6 +104,10 @@ test('a copy that raised the keyed class without answering it: named on its scor
   expect(b6.trials).toBe(trials);
   expect(b6.matches).toBe(keyed);
   expect(keyed).toBeGreaterThan(20);
+  // scores are the default for a suspect that answers them
+  const byDefault = await verifyResponseMark({ pool, params, candidates, suspect: copy, dropLeastConfident: 0 });
+  expect(byDefault.statistic).toBe('scores');
+  expect(byDefault.named).toEqual(['b6']);
 });
 
 test('the scores statistic needs a suspect that answers its scores', async () => {
@@ -111,6 +116,8 @@ test('the scores statistic needs a suspect that answers its scores', async () =>
   await expect(
     verifyResponseMark({ pool, params, candidates, suspect: argmaxOnly, statistic: 'scores' }),
   ).rejects.toMatchObject({ code: 'E_USAGE' });
+  // by default, a suspect that answers labels only is read on its arg-max
+  expect((await verifyResponseMark({ pool, params, candidates, suspect: argmaxOnly })).statistic).toBe('arg-max');
   expect(asProbabilities([0.2, 0.8])).toEqual([0.2, 0.8]); // already a distribution: kept
   expect(asProbabilities([0, Math.log(3)]).map((v) => Math.round(v * 100) / 100)).toEqual([0.25, 0.75]);
 });

@@ -145,14 +145,21 @@ export function markRows(r: MarkVerdict): string[][] {
   for (const c of best.slice(0, 3))
     rows.push([
       `board ${c.uid}`,
-      `${c.matches} of ${c.trials} codes answered with the keyed class ` +
-        `(${c.expected.toFixed(1)} expected without the key; ${c.disagreements} disagreements ` +
-        `on the ${c.counted} most confident of ${c.marked} marked inputs), p = ${c.familyP.toExponential(1)}`,
+      (r.statistic === 'scores'
+        ? `${c.matches} of ${c.trials} codes with the keyed class the most probable eligible one ` +
+          `(${c.expected.toFixed(1)} expected without the key; ${c.disagreements} inputs with an eligible class at ` +
+          `≥ ${r.scoreThreshold}`
+        : `${c.matches} of ${c.trials} codes answered with the keyed class ` +
+          `(${c.expected.toFixed(1)} expected without the key; ${c.disagreements} disagreements`) +
+        ` on the ${c.counted} most confident of ${c.marked} marked inputs), p = ${c.familyP.toExponential(1)}`,
     ]);
   if (r.together && r.named.length === 0)
     rows.push([
       `boards ${r.together.uids.join(' + ')}`,
-      `together: ${r.together.matches} of ${r.together.trials} codes answered with a keyed class ` +
+      `together: ${r.together.matches} of ${r.together.trials} codes ` +
+        (r.statistic === 'scores'
+          ? 'with a keyed class the most probable eligible one '
+          : 'answered with a keyed class ') +
         `(${r.together.expected.toFixed(1)} expected), p = ${r.together.familyP.toExponential(1)} (over every pair)`,
     ]);
   rows.push([
@@ -333,7 +340,7 @@ export function register(program: Command): Command {
       `leave out this fraction of marked inputs where the base model is least sure (default ${VERIFY_DEFAULTS.dropLeastConfident}; 0: count all)`,
       nonNegativeNumber,
     )
-    .addOption(statisticOption('--statistic <s>', '').default(VERIFY_DEFAULTS.statistic))
+    .addOption(statisticOption('--statistic <s>', ''))
     .addOption(scoreThresholdOption('--score-threshold <p>', 'with --statistic scores'))
     .option('--json', 'print one JSON object')
     .action(verifyAction);

@@ -45,7 +45,7 @@ import { finiteNumber, integer, nonNegativeInt, openUnit, positiveInt } from '..
 import { fingerprintOnFile, fingerprintOnPort } from './fingerprint';
 import { fingerprintRows } from '../../fingerprint/check';
 import { checkResponseMark, markRows, scoreThresholdOption, statisticOption } from './response-mark';
-import { MarkStatistic, VERIFY_DEFAULTS } from '../../response-mark/verify';
+import { MarkStatistic } from '../../response-mark/verify';
 import { formatTable } from '../../text/table';
 
 interface Common {
@@ -145,7 +145,7 @@ interface VerifyFlags extends Common {
   markKey?: string;
   markPool: string;
   markPoolLimit?: number;
-  markStatistic: MarkStatistic;
+  markStatistic?: MarkStatistic;
   markScoreThreshold?: number;
   slot: number;
 }
@@ -196,7 +196,7 @@ async function verifyAction(file: string, f: VerifyFlags, cmd: Command): Promise
         uid: [],
         pool: f.markPool,
         ...(f.markPoolLimit !== undefined ? { poolLimit: f.markPoolLimit } : {}),
-        statistic: f.markStatistic,
+        ...(f.markStatistic !== undefined ? { statistic: f.markStatistic } : {}),
         ...(f.markScoreThreshold !== undefined ? { scoreThreshold: f.markScoreThreshold } : {}),
       })
     : null;
@@ -343,7 +343,7 @@ export function register(program: Command): Command {
       .option('--mark-key <master.key>', 'with --response-mark: the vendor master key')
       .option('--mark-pool <data,...>', "with --response-mark: the owner's natural inputs", 'mnist-train,mnist-test')
       .option('--mark-pool-limit <n>', 'with --response-mark: use the first n pool inputs', positiveInt)
-      .addOption(statisticOption('--mark-statistic <s>', 'with --response-mark: ').default(VERIFY_DEFAULTS.statistic))
+      .addOption(statisticOption('--mark-statistic <s>', 'with --response-mark: '))
       .addOption(scoreThresholdOption('--mark-score-threshold <p>', 'with --mark-statistic scores')),
   ).action(verifyAction);
   common(
