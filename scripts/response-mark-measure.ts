@@ -4,7 +4,7 @@
  *     [--copies 6000:hard:same,6000:soft:mnist-mlp,...] [--independents 10] [--noise 0.05] [--attacker-data mnist-train]
  *     [--owner-pool mnist-train,mnist-test] [--collude] [--threads 1] [--seed 1] [--out /tmp/response-mark.json]
  *     [--skip-runner-up] [--margin-gate <f>] [--drop <f>] [--board-offset <k>] [--statistic arg-max|scores]
- *     [--calibrate mnist-test] [--save <dir>] [--reverify <dir>] [--groups 196] [--levels 2]
+ *     [--calibrate mnist-test] [--save <dir>] [--reverify <dir>] [--groups 196] [--levels 2] [--candidates 10]
  * --calibrate: each board's rate as `package --mark-reference` calibrates it; --save: write every copy and independent
  * model as ONNX; --reverify: verify the .onnx files of a directory instead (no training); --groups/--levels: the
  * coarsening (package --response-mark's record; coarser codes are shared by more look-alike inputs).
@@ -14,7 +14,7 @@
  * byte-identical to the firmware's). The attacker queries a seeded random order of --attacker-data (without the
  * first 500, the owner's calibration images), optionally with Gaussian noise of std --noise (clipped to [0, 1]), and
  * with --collude half of the queries go to a second marking board B. Each copy (queries:labels:architecture, epochs
- * as `edgelock attack`) is verified with `verifyResponseMark` among 10 candidate boards (A, B and 8 others) over
+ * as `edgelock attack`) is verified with `verifyResponseMark` among --candidates boards (default 10: A, B and innocent others) over
  * --owner-pool; --independents models trained on true labels (LeNet and MLP alternating, 6,000 samples each from
  * other windows of MNIST train, other seeds) are verified the same way. Writes JSON rows; prints a Markdown table.
  */
@@ -205,7 +205,7 @@ async function main(): Promise<void> {
         answerers.push(hostMarking(file, base, boardParams(uid), uid));
       }
     }
-    const others = Array.from({ length: 10 - uids.length }, (_, i) =>
+    const others = Array.from({ length: Number(arg('candidates', '10')) - uids.length }, (_, i) =>
       createHash('sha256').update(`innocent board ${i}`).digest().subarray(0, 16),
     );
     const candidates = [...uids, ...others].map((u) => ({

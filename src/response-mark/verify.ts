@@ -143,8 +143,29 @@ interface Selection {
   offsets: number[];
 }
 
+/**
+ * Each pool's selections, by a digest of the key and the parameters that decide them: checking many suspects against
+ * the same candidates (a factory's boards) decides each board's marks on the pool once. The digest, never the key,
+ * is held; it dies with the pool.
+ */
+const selectionCache = new WeakMap<MarkPool, Map<string, Selection>>();
+
 /** The pool inputs the board would mark: those under its gate (scheme 2) whose code the key marks. */
 function select(pool: MarkPool, key: Uint8Array, ratePpm: number, params: ResponseMarkParams): Selection {
+  let cache = selectionCache.get(pool);
+  if (!cache) selectionCache.set(pool, (cache = new Map()));
+  const id = createHash('sha256')
+    .update(key)
+    .update(`|${ratePpm}|${params.gate ?? 0}|${params.skipRunnerUp ? 1 : 0}`)
+    .digest('hex');
+  const got = cache.get(id);
+  if (got) return got;
+  const made = decideSelection(pool, key, ratePpm, params);
+  cache.set(id, made);
+  return made;
+}
+
+function decideSelection(pool: MarkPool, key: Uint8Array, ratePpm: number, params: ResponseMarkParams): Selection {
   const indices: number[] = [];
   const offsets: number[] = [];
   const gated = gatedInputs(pool, params);

@@ -121,3 +121,23 @@ test('the scores statistic needs a suspect that answers its scores', async () =>
   expect(asProbabilities([0.2, 0.8])).toEqual([0.2, 0.8]); // already a distribution: kept
   expect(asProbabilities([0, Math.log(3)]).map((v) => Math.round(v * 100) / 100)).toEqual([0.25, 0.75]);
 });
+
+test("each board's marks are decided once per pool: a second check agrees, another rate or key is decided anew", async () => {
+  const copy = suspect(9, { key: candidates[6].key, share: 0.3 });
+  const check = (c: MarkCandidate[]) => verifyResponseMark({ pool, params, candidates: c, suspect: copy });
+  const first = await check(candidates);
+  expect(await check(candidates)).toEqual(first);
+  // half the rate: a subset of the marked inputs, decided again rather than read back
+  const half = await check(candidates.map((c) => ({ ...c, ratePpm: RATE / 2 })));
+  const b6 = (r: typeof first) => r.candidates.find((c) => c.uid === 'b6')!;
+  expect(b6(half).marked).toBeLessThan(b6(first).marked);
+  expect(b6(half).marked).toBeGreaterThan(0);
+  // the same array holding another key's bytes: the cache goes by the bytes, not by the object
+  const reused = Uint8Array.from(candidates[6].key);
+  const before = await check([{ uid: 'b6', key: reused }]);
+  reused.set(sha('board 7'));
+  const after = await check([{ uid: 'b6', key: reused }]);
+  const b7 = await check([{ uid: 'b6', key: sha('board 7') }]);
+  expect(after.candidates[0]).toEqual(b7.candidates[0]);
+  expect(after.candidates[0]).not.toEqual(before.candidates[0]);
+});
