@@ -3,7 +3,8 @@
  * input-determined fraction of its queries with a keyed wrong class, so that a copy trained on its answers repeats
  * them on those inputs and the owner, who can compute the same decision, recognises it. The rate and the coarsening
  * come from the active package's authenticated responseMark record; the key is derived in the key store from the
- * device key and wiped after each decision (on a TrustZone board all of this runs in the secure image).
+ * device key at the first answer decided on after boot, and only its HMAC state (after the key block) is kept, beside
+ * the key store's keys (on a TrustZone board all of this runs in the secure image).
  *
  *   mark key   = HKDF-SHA256(ikm = device key, salt = empty, info = "edgelock response mark key v1")
  *   coarse     = the int8 input (n values) cut into g = min(groups, n) runs, run j = elements [j*n/g, (j+1)*n/g);

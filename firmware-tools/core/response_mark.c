@@ -8,10 +8,18 @@
 
 static el_mark_params_t g_params[EL_MODEL_SLOTS];
 static bool g_has[EL_MODEL_SLOTS];
+/* The mark key's HMAC state after the key block (el_hmac_init), prepared once per boot from the key store: the key
+ * store is write-once, so it never goes stale. It is key material and stays where the key store's keys are (the secure
+ * image on a TrustZone board); deriving the key and hashing its block cost about 9 of the 14 SHA-256 blocks a decision
+ * took (docs/performance.md, "Response mark per RUN"). */
+static el_hmac_t g_prepared;
+static bool g_prepared_ok;
 
 void el_mark_init(void) {
   memset(g_params, 0, sizeof g_params);
   memset(g_has, 0, sizeof g_has);
+  el_wipe(&g_prepared, sizeof g_prepared);
+  g_prepared_ok = false;
 }
 
 void el_mark_slot_params(uint8_t slot, const el_mark_params_t *params) {
@@ -25,11 +33,15 @@ const el_mark_params_t *el_mark_active(void) {
   return active < EL_MODEL_SLOTS && g_has[active] ? &g_params[active] : NULL;
 }
 
-bool el_mark_decide(const uint8_t key[32], const el_mark_params_t *p, const int8_t *in, uint32_t n, uint32_t classes,
-                    uint32_t argmax, uint32_t runner_up, uint32_t *keyed_class) {
+/* Element bound below which the coarsening's sums, products and run bounds fit 32 bits (levels <= 16, groups <= 1024):
+ * (j + 1) * n < 2^32 and sum * levels <= 255 * n * 16 < 2^32. Larger inputs take the 64-bit path; both are exact. */
+#define MARK_N32 0x3FFFFFu
+
+static bool decide_prepared(const el_hmac_t *prepared, const el_mark_params_t *p, const int8_t *in, uint32_t n,
+                            uint32_t classes, uint32_t argmax, uint32_t runner_up, uint32_t *keyed_class) {
   el_hmac_t h;
-  uint8_t head[11], d[32];
-  uint32_t g = p->groups < n ? p->groups : n;
+  uint8_t head[11], d[32], buf[64];
+  uint32_t g = p->groups < n ? p->groups : n, used = 0, from = 0;
   bool skip = p->scheme == 2u;
   uint32_t choices = skip ? classes - 2u : classes - 1u;
   if (n == 0u || classes < (skip ? 3u : 2u) || argmax >= classes ||
@@ -39,18 +51,28 @@ bool el_mark_decide(const uint8_t key[32], const el_mark_params_t *p, const int8
   el_put_u32(head + 4, n);
   el_put_u16(head + 8, (uint16_t)g);
   head[10] = p->levels;
-  el_hmac_init(&h, key, 32);
+  h = *prepared;
   el_hmac_update(&h, head, sizeof head);
   for (uint32_t j = 0; j < g; j++) {
-    uint32_t from = (uint32_t)((uint64_t)j * n / g), to = (uint32_t)((uint64_t)(j + 1u) * n / g);
-    uint64_t sum = 0;
-    uint8_t level;
-    for (uint32_t i = from; i < to; i++) sum += (uint64_t)((int32_t)in[i] + 128);
-    level = (uint8_t)(sum * p->levels / (256u * (uint64_t)(to - from)));
-    el_hmac_update(&h, &level, 1);
+    uint32_t to = n <= MARK_N32 ? (j + 1u) * n / g : (uint32_t)((uint64_t)(j + 1u) * n / g);
+    if (n <= MARK_N32) {
+      uint32_t sum = 0;
+      for (uint32_t i = from; i < to; i++) sum += (uint32_t)((int32_t)in[i] + 128);
+      buf[used++] = (uint8_t)(sum * p->levels / (256u * (to - from)));
+    } else {
+      uint64_t sum = 0;
+      for (uint32_t i = from; i < to; i++) sum += (uint64_t)((int32_t)in[i] + 128);
+      buf[used++] = (uint8_t)(sum * p->levels / (256u * (uint64_t)(to - from)));
+    }
+    from = to;
+    if (used == sizeof buf || j + 1u == g) {
+      el_hmac_update(&h, buf, used);
+      used = 0;
+    }
   }
   el_hmac_final(&h, d);
   el_wipe(&h, sizeof h);
+  el_wipe(buf, sizeof buf);
   if ((uint64_t)el_get_u32(d) * EL_MARK_RATE_ONE >= ((uint64_t)p->rate_ppm << 32)) return false;
   uint32_t offset = 1u + el_get_u32(d + 4) % choices, c = argmax;
   for (uint32_t s = 0; s < offset;) {
@@ -59,6 +81,16 @@ bool el_mark_decide(const uint8_t key[32], const el_mark_params_t *p, const int8
   }
   *keyed_class = c;
   return true;
+}
+
+bool el_mark_decide(const uint8_t key[32], const el_mark_params_t *p, const int8_t *in, uint32_t n, uint32_t classes,
+                    uint32_t argmax, uint32_t runner_up, uint32_t *keyed_class) {
+  el_hmac_t prepared;
+  bool marked;
+  el_hmac_init(&prepared, key, 32);
+  marked = decide_prepared(&prepared, p, in, n, classes, argmax, runner_up, keyed_class);
+  el_wipe(&prepared, sizeof prepared);
+  return marked;
 }
 
 /* The next float above v: one ulp for normal values; the smallest normal above zero and subnormals (so the step holds
@@ -140,26 +172,38 @@ static bool gate_open(const el_mark_params_t *p, const uint8_t *out, uint32_t cl
   return margin < p->gate; /* a confident answer is never marked (NaN included) */
 }
 
-int el_mark_apply_key(const uint8_t key[32], const el_mark_params_t *p, const int8_t *in, uint32_t n, uint8_t *out,
-                      uint32_t classes, uint32_t elem_size) {
+static int apply_prepared(const el_hmac_t *prepared, const el_mark_params_t *p, const int8_t *in, uint32_t n,
+                          uint8_t *out, uint32_t classes, uint32_t elem_size) {
   uint32_t top, second, keyed;
   if (classes < 2u || (elem_size != 1u && elem_size != 4u)) return 0;
   if (!gate_open(p, out, classes, elem_size, &top, &second)) return 0;
-  if (!el_mark_decide(key, p, in, n, classes, top, second, &keyed)) return 0;
+  if (!decide_prepared(prepared, p, in, n, classes, top, second, &keyed)) return 0;
   el_mark_answer(out, classes, elem_size, top, keyed);
   return 1;
 }
 
+int el_mark_apply_key(const uint8_t key[32], const el_mark_params_t *p, const int8_t *in, uint32_t n, uint8_t *out,
+                      uint32_t classes, uint32_t elem_size) {
+  el_hmac_t prepared;
+  int marked;
+  el_hmac_init(&prepared, key, 32);
+  marked = apply_prepared(&prepared, p, in, n, out, classes, elem_size);
+  el_wipe(&prepared, sizeof prepared);
+  return marked;
+}
+
 int el_mark_apply(const int8_t *in, uint32_t n, uint8_t *out, uint32_t classes, uint32_t elem_size) {
   const el_mark_params_t *p = el_mark_active();
-  uint8_t key[32];
   uint32_t top, second;
-  int marked;
   if (p == NULL || classes < 2u || (elem_size != 1u && elem_size != 4u)) return 0;
   if (!gate_open(p, out, classes, elem_size, &top, &second)) return 0; /* no key derivation for a closed answer */
-  uint8_t st = el_keystore_hkdf(0, NULL, 0, EL_MARK_KEY_INFO, key);
-  if (st != EL_ST_OK) return -(int)st;
-  marked = el_mark_apply_key(key, p, in, n, out, classes, elem_size);
-  el_wipe(key, sizeof key);
-  return marked;
+  if (!g_prepared_ok) {
+    uint8_t key[32];
+    uint8_t st = el_keystore_hkdf(0, NULL, 0, EL_MARK_KEY_INFO, key);
+    if (st != EL_ST_OK) return -(int)st;
+    el_hmac_init(&g_prepared, key, 32);
+    el_wipe(key, sizeof key);
+    g_prepared_ok = true;
+  }
+  return apply_prepared(&g_prepared, p, in, n, out, classes, elem_size);
 }

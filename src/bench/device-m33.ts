@@ -3,7 +3,8 @@
  * package, locked (seal, device-bound) in RAM mode and locked in streaming mode (build flavour lock-streaming), the
  * instructions per inference of each (secure SysTick under -icount shift=0: 50 instructions per tick), the unseal RAM
  * each mode needs, the cost of the secure call around an inference (PROBE_CALL_CYCLES of a tz-probe build: the
- * non-secure SysTick around el_tz_command(RUN) minus the secure invoke), and the secure/non-secure image sizes.
+ * non-secure SysTick around el_tz_command(RUN) minus the secure invoke), the cost of the response mark per RUN (the same
+ * secure call with a package that marks, minus without), and the secure/non-secure image sizes.
  */
 import { execFileSync } from 'child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'fs';
@@ -20,6 +21,7 @@ import { compileLocked } from '../lock/compile-locked';
 import { lockModel } from '../lock/lock-model';
 import { readOnnx, writeOnnx } from '../onnx';
 import { buildPackage } from '../package/build';
+import { RESPONSE_MARK_DEFAULTS, ResponseMarkParams } from '../package/response-mark';
 import { readTfliteDescriptor } from '../lock/tflite-lock';
 import { readTflite } from '../tflite/reader';
 import { calibrationFor } from './compile';
@@ -32,6 +34,8 @@ const LOCK_RAM_BYTES = 128 * 1024;
 const MASTER = Buffer.alloc(32, 0x5a);
 
 const a16 = (n: number) => Math.ceil(n / 16) * 16;
+/** The response mark of the measured packages: 0.5%, scheme 2, no gate (the package defaults). */
+const MARK: ResponseMarkParams = { ratePpm: 5000, ...RESPONSE_MARK_DEFAULTS, skipRunnerUp: true };
 
 /** Unseal RAM of a locked .tflite: RAM mode (every sealed tensor) and streaming (the largest operator's sealed inputs). */
 export function unsealRam(locked: Uint8Array): { ram: number; streaming: number } {
@@ -76,10 +80,17 @@ async function flashAndRun(
   model: Uint8Array,
   uid: Buffer,
   counter: number,
+  responseMark?: ResponseMarkParams,
 ): Promise<{ ticks: number; slot: number }> {
   const { slot } = await flashPackage(
     c,
-    buildPackage(model, { master: MASTER, deviceUid: uid, version: `1.0.${counter}`, securityCounter: counter }).bytes,
+    buildPackage(model, {
+      master: MASTER,
+      deviceUid: uid,
+      version: `1.0.${counter}`,
+      securityCounter: counter,
+      ...(responseMark ? { responseMark } : {}),
+    }).bytes,
   );
   const io = await c.modelIo(slot);
   const input = new Int8Array(io.inputs[0].bytes).fill(io.inputs[0].zeroPoint);
@@ -129,6 +140,25 @@ export async function m33Rows(): Promise<(string | number)[][]> {
               `the secure invoke)`,
           ]);
           ramTicks.set(z.name, (await flashAndRun(c, p.locked, uid, counter++)).ticks);
+          // the same plain model with the response mark: the secure call now also derives the board's mark key in
+          // the key store and hashes the coarse input (every answer: there is no gate), whatever the decision
+          try {
+            const marked = await flashAndRun(c, p.plain, uid, counter++, MARK);
+            const markedCall = (await c.call('PROBE_CALL_CYCLES')).fields.cycles as number;
+            const extra = (markedCall - (call.cycles as number)) * M33_INSTRUCTIONS_PER_TICK;
+            const input = readTflite(p.plain).subgraphs[0];
+            const n = input.tensors[input.inputs[0]].shape.reduce((a, b) => a * b, 1);
+            rows.push([
+              `${z.name} on M33: response mark per RUN`,
+              `${extra} instructions (${((extra / (plain.ticks * M33_INSTRUCTIONS_PER_TICK)) * 100).toFixed(1)}% of ` +
+                `the inference; ${n} input bytes; the secure invoke ${marked.ticks === plain.ticks ? 'unchanged' : `${marked.ticks} ticks against ${plain.ticks}`})`,
+            ]);
+          } catch (e) {
+            rows.push([
+              `${z.name} on M33: response mark per RUN`,
+              `not measured: ${(e as { code?: string }).code ?? (e as Error).message}`,
+            ]);
+          }
         } catch (e) {
           p.error = `failed: ${(e as { code?: string }).code ?? ''} ${(e as Error).message}`;
         }
