@@ -68,6 +68,8 @@ interface Prepared {
   plain?: Uint8Array;
   locked?: Uint8Array;
   error?: string;
+  /** instructions the first marked RUN of the boot spent preparing the mark key (measured on the first model only) */
+  markPrepared?: number;
 }
 
 function session<T>(flavour: string, state: string, fn: (c: DeviceClient) => Promise<T>): Promise<T> {
@@ -144,14 +146,23 @@ export async function m33Rows(): Promise<(string | number)[][]> {
           // the key store and hashes the coarse input (every answer: there is no gate), whatever the decision
           try {
             const marked = await flashAndRun(c, p.plain, uid, counter++, MARK);
+            // a second RUN: the first of a boot also prepares the mark key's HMAC state (counted separately below)
+            const firstCall = (await c.call('PROBE_CALL_CYCLES')).fields.cycles as number;
+            const io = await c.modelIo(marked.slot);
+            await c.run(marked.slot, new Int8Array(io.inputs[0].bytes).fill(io.inputs[0].zeroPoint));
             const markedCall = (await c.call('PROBE_CALL_CYCLES')).fields.cycles as number;
+            if (!prepared.some((q) => q.markPrepared !== undefined))
+              p.markPrepared = (firstCall - markedCall) * M33_INSTRUCTIONS_PER_TICK;
             const extra = (markedCall - (call.cycles as number)) * M33_INSTRUCTIONS_PER_TICK;
             const input = readTflite(p.plain).subgraphs[0];
             const n = input.tensors[input.inputs[0]].shape.reduce((a, b) => a * b, 1);
             rows.push([
               `${z.name} on M33: response mark per RUN`,
               `${extra} instructions (${((extra / (plain.ticks * M33_INSTRUCTIONS_PER_TICK)) * 100).toFixed(1)}% of ` +
-                `the inference; ${n} input bytes; the secure invoke ${marked.ticks === plain.ticks ? 'unchanged' : `${marked.ticks} ticks against ${plain.ticks}`})`,
+                `the inference; ${n} input bytes; the secure invoke ${marked.ticks === plain.ticks ? 'unchanged' : `${marked.ticks} ticks against ${plain.ticks}`})` +
+                (p.markPrepared !== undefined
+                  ? `; the first marked RUN after boot also prepares the mark key: +${p.markPrepared} instructions once`
+                  : ''),
             ]);
           } catch (e) {
             rows.push([
