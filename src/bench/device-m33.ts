@@ -156,10 +156,11 @@ export async function m33Rows(): Promise<(string | number)[][]> {
             const extra = (markedCall - (call.cycles as number)) * M33_INSTRUCTIONS_PER_TICK;
             const input = readTflite(p.plain).subgraphs[0];
             const n = input.tensors[input.inputs[0]].shape.reduce((a, b) => a * b, 1);
+            const invoke = marked.ticks === plain.ticks ? 'unchanged' : `${marked.ticks} ticks against ${plain.ticks}`;
             rows.push([
               `${z.name} on M33: response mark per RUN`,
               `${extra} instructions (${((extra / (plain.ticks * M33_INSTRUCTIONS_PER_TICK)) * 100).toFixed(1)}% of ` +
-                `the inference; ${n} input bytes; the secure invoke ${marked.ticks === plain.ticks ? 'unchanged' : `${marked.ticks} ticks against ${plain.ticks}`})` +
+                `the inference; ${n} input bytes; the secure invoke ${invoke})` +
                 (p.markPrepared !== undefined
                   ? `; the first marked RUN after boot also prepares the mark key: +${p.markPrepared} instructions once`
                   : ''),
