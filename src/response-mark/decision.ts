@@ -65,7 +65,8 @@ export function decideCoarse(
 ): MarkDecision {
   const choices = keyedChoices(classes, skipRunnerUp);
   const d = createHmac('sha256', key).update(coarse).digest();
-  const marked = BigInt(d.readUInt32LE(0)) * BigInt(RATE_ONE) < BigInt(ratePpm) << 32n;
+  // exact in doubles: both sides are integers below 2^32 * 10^6 < 2^53 (BigInt cost 12% of a 1,000-board check)
+  const marked = d.readUInt32LE(0) * RATE_ONE < ratePpm * 2 ** 32;
   return { marked: marked && choices >= 1, offset: choices >= 1 ? 1 + (d.readUInt32LE(4) % choices) : 0 };
 }
 
