@@ -370,6 +370,8 @@ export async function verifyResponseMark(o: {
   statistic?: MarkStatistic;
   scoreThreshold?: number;
   onProgress?: (done: number, total: number) => void;
+  /** after each candidate board's marks on the pool are decided (the long part with many boards) */
+  onDecided?: (done: number, total: number) => void;
 }): Promise<MarkVerdict> {
   const { pool, params, suspect } = o;
   const scoring = (suspect as Partial<ScoringRunner>).scores;
@@ -394,7 +396,11 @@ export async function verifyResponseMark(o: {
       `the suspect takes samples of [${suspect.sampleShape}], the pool holds [${pool.sampleShape}]`,
     );
   const rateOf = (c: MarkCandidate) => c.ratePpm ?? params.ratePpm;
-  const sel = o.candidates.map((c) => select(pool, c.key, rateOf(c), params));
+  const sel = o.candidates.map((c, i) => {
+    const s = select(pool, c.key, rateOf(c), params);
+    o.onDecided?.(i + 1, o.candidates.length);
+    return s;
+  });
   const dec = Array.from({ length: decoys }, (_, i) => select(pool, decoyKey(i), params.ratePpm, params));
   const wanted = [...new Set([...sel, ...dec].flatMap((s) => s.indices))].sort((a, b) => a - b);
   const x = new Float32Array(wanted.length * size);

@@ -126,7 +126,16 @@ test("each board's marks are decided once per pool: a second check agrees, anoth
   const copy = suspect(9, { key: candidates[6].key, share: 0.3 });
   const check = (c: MarkCandidate[]) => verifyResponseMark({ pool, params, candidates: c, suspect: copy });
   const first = await check(candidates);
-  expect(await check(candidates)).toEqual(first);
+  const decided: number[] = [];
+  const again = await verifyResponseMark({
+    pool,
+    params,
+    candidates,
+    suspect: copy,
+    onDecided: (done, total) => decided.push(done / total),
+  });
+  expect(again).toEqual(first);
+  expect(decided).toEqual(candidates.map((_, i) => (i + 1) / candidates.length)); // once per board, in order
   // half the rate: a subset of the marked inputs, decided again rather than read back
   const half = await check(candidates.map((c) => ({ ...c, ratePpm: RATE / 2 })));
   const b6 = (r: typeof first) => r.candidates.find((c) => c.uid === 'b6')!;

@@ -176,6 +176,21 @@ export function markRows(r: MarkVerdict): string[][] {
   return rows;
 }
 
+/**
+ * On a terminal, with many candidate boards: one updating stderr line while their marks are decided (about a quarter
+ * of a second per board on a 70,000-input pool). Nothing otherwise, so piped and --json output stay as they are.
+ */
+function decidedProgress(boards: number): { onDecided: (done: number, total: number) => void } | undefined {
+  if (!process.stderr.isTTY || boards < 20) return undefined;
+  return {
+    onDecided: (done, total) => {
+      if (done % 10 !== 0 && done !== total) return;
+      process.stderr.write(`\rdeciding each board's marks on the pool: ${done}/${total}`);
+      if (done === total) process.stderr.write('\n');
+    },
+  };
+}
+
 /** What a response-mark check needs, prepared once from the flags: the pool, the parameters, the candidate boards. */
 export interface PreparedMarkCheck {
   pool: MarkPool;
@@ -236,6 +251,7 @@ export async function prepareMarkCheck(f: MarkCheckFlags): Promise<PreparedMarkC
         dropLeastConfident: f.dropLeastConfident,
         statistic: f.statistic,
         scoreThreshold: f.scoreThreshold,
+        ...(decidedProgress(candidates.length) ?? {}),
       }),
     dispose() {
       pool.dispose();
