@@ -24,8 +24,9 @@ import { createHash } from 'crypto';
 import { EdgelockError } from '../errors';
 import { ResponseMarkParams } from '../package/response-mark';
 import { ClassifierRunner } from '../watermark/runners';
-import { decideCoarse, keyedChoices, offsetOf } from './decision';
+import { keyedChoices, offsetOf } from './decision';
 import { MarkPool } from './pool';
+import { BoardJob, Selection, decideBoards } from './decide-boards';
 
 export const VERIFY_DEFAULTS = {
   decoys: 4,
@@ -138,11 +139,6 @@ export function decoyKey(i: number): Buffer {
   return createHash('sha256').update(`edgelock response mark decoy ${i}`).digest();
 }
 
-interface Selection {
-  indices: number[];
-  offsets: number[];
-}
-
 /**
  * Each pool's selections, by a digest of the key and the parameters that decide them: checking many suspects against
  * the same candidates (a factory's boards) decides each board's marks on the pool once. The digest, never the key,
@@ -150,33 +146,39 @@ interface Selection {
  */
 const selectionCache = new WeakMap<MarkPool, Map<string, Selection>>();
 
-/** The pool inputs the board would mark: those under its gate (scheme 2) whose code the key marks. */
-function select(pool: MarkPool, key: Uint8Array, ratePpm: number, params: ResponseMarkParams): Selection {
+/**
+ * The pool inputs each board would mark (those under its gate, scheme 2, whose code its key marks), in job order:
+ * from the cache, or decided (decide-boards.ts, on worker threads when there are many boards).
+ */
+async function selectAll(
+  pool: MarkPool,
+  jobs: readonly BoardJob[],
+  params: ResponseMarkParams,
+  onDecided?: (done: number, total: number) => void,
+): Promise<Selection[]> {
   let cache = selectionCache.get(pool);
   if (!cache) selectionCache.set(pool, (cache = new Map()));
-  const id = createHash('sha256')
-    .update(key)
-    .update(`|${ratePpm}|${params.gate ?? 0}|${params.skipRunnerUp ? 1 : 0}`)
-    .digest('hex');
-  const got = cache.get(id);
-  if (got) return got;
-  const made = decideSelection(pool, key, ratePpm, params);
-  cache.set(id, made);
-  return made;
-}
-
-function decideSelection(pool: MarkPool, key: Uint8Array, ratePpm: number, params: ResponseMarkParams): Selection {
-  const indices: number[] = [];
-  const offsets: number[] = [];
-  const gated = gatedInputs(pool, params);
-  for (const i of gated) {
-    const d = decideCoarse(key, ratePpm, pool.coarse[i], pool.classes, params.skipRunnerUp);
-    if (d.marked) {
-      indices.push(i);
-      offsets.push(d.offset);
-    }
-  }
-  return { indices, offsets };
+  const ids = jobs.map((j) =>
+    createHash('sha256')
+      .update(j.key)
+      .update(`|${j.ratePpm}|${params.gate ?? 0}|${params.skipRunnerUp ? 1 : 0}`)
+      .digest('hex'),
+  );
+  const missing = ids.map((id, i) => (cache!.has(id) ? -1 : i)).filter((i) => i >= 0);
+  const cached = jobs.length - missing.length;
+  for (let i = 0; i < cached; i++) onDecided?.(i + 1, jobs.length);
+  const made = await decideBoards(
+    {
+      codes: pool.coarse,
+      gated: gatedInputs(pool, params),
+      classes: pool.classes,
+      skipRunnerUp: !!params.skipRunnerUp,
+    },
+    missing.map((i) => jobs[i]),
+    { onDecided: (done) => onDecided?.(cached + done, jobs.length) },
+  );
+  missing.forEach((i, k) => cache!.set(ids[i], made[k]));
+  return ids.map((id) => cache!.get(id)!);
 }
 
 const gateCache = new WeakMap<MarkPool, Map<number, number[]>>();
@@ -396,12 +398,17 @@ export async function verifyResponseMark(o: {
       `the suspect takes samples of [${suspect.sampleShape}], the pool holds [${pool.sampleShape}]`,
     );
   const rateOf = (c: MarkCandidate) => c.ratePpm ?? params.ratePpm;
-  const sel = o.candidates.map((c, i) => {
-    const s = select(pool, c.key, rateOf(c), params);
-    o.onDecided?.(i + 1, o.candidates.length);
-    return s;
-  });
-  const dec = Array.from({ length: decoys }, (_, i) => select(pool, decoyKey(i), params.ratePpm, params));
+  const sel = await selectAll(
+    pool,
+    o.candidates.map((c) => ({ key: c.key, ratePpm: rateOf(c) })),
+    params,
+    o.onDecided,
+  );
+  const dec = await selectAll(
+    pool,
+    Array.from({ length: decoys }, (_, i) => ({ key: decoyKey(i), ratePpm: params.ratePpm })),
+    params,
+  );
   const wanted = [...new Set([...sel, ...dec].flatMap((s) => s.indices))].sort((a, b) => a - b);
   const x = new Float32Array(wanted.length * size);
   wanted.forEach((i, j) => x.set(pool.samples.subarray(i * size, (i + 1) * size), j * size));

@@ -6,9 +6,7 @@
  * order do not depend on the thread count, so neither do the trained weights: 1, 2 or 3 threads
  * give bit-identical results for a seed (test/train/parallel.test.ts).
  */
-import * as fs from 'fs';
 import * as os from 'os';
-import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { GradientEngine, LabelledData, localEngine } from './engine';
 import { EpochStats, FitOptions, fitWith } from './fit';
@@ -16,6 +14,7 @@ import { LayerSpec, specsOf } from './layers';
 import { Sequential } from './network';
 import { CTRL, WorkerSetup, runShards } from './parallel-shared';
 import { bindGrads, reduceShards, shardCount, shardRange, shardedLocalEngine } from './shards';
+import { workerScript } from './worker-script';
 
 export interface ParallelFitOptions extends FitOptions {
   /**
@@ -28,15 +27,6 @@ export interface ParallelFitOptions extends FitOptions {
 export function defaultThreads(): number {
   const avail = (os as { availableParallelism?: () => number }).availableParallelism;
   return Math.max(1, avail ? avail() : os.cpus().length);
-}
-
-/** The compiled worker script (under ts-jest the sources are .ts, so the built copy in dist/ is used). */
-function workerScript(): string {
-  const here = path.join(__dirname, 'parallel-worker.js');
-  if (fs.existsSync(here)) return here;
-  const built = path.resolve(__dirname, '..', '..', 'dist', 'train', 'parallel-worker.js');
-  if (fs.existsSync(built)) return built;
-  throw new Error('parallel trainer: dist/train/parallel-worker.js is missing (run npm run build)');
 }
 
 function shared(bytes: number): SharedArrayBuffer {
@@ -94,7 +84,7 @@ export async function fitParallel(
   const losses = new Float64Array(shards);
   const corrects = new Float64Array(shards);
   const workers: Worker[] = [];
-  const script = workerScript();
+  const script = workerScript(__dirname, 'train', 'parallel-worker');
   try {
     await Promise.all(
       Array.from({ length: threads - 1 }, (_, i) => {
