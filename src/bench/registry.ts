@@ -4,6 +4,7 @@ import { trainSpeed } from './train-speed';
 import { deviceBench } from './device';
 import { provisionBench } from './provision';
 import { flashBench } from './flash';
+import { responseMarkBench } from './response-mark';
 import { Benchmark } from './types';
 
 /** Every benchmark `npm run bench` runs, in order. `npm run bench -- <name>` runs one. */
@@ -14,4 +15,5 @@ export const BENCHMARKS: Benchmark[] = [
   deviceBench,
   provisionBench,
   flashBench,
+  responseMarkBench,
 ];

@@ -72,8 +72,9 @@ function pack(codes: readonly Uint8Array[]): { codes: Uint8Array; ends: Uint32Ar
 }
 
 /**
- * Every job's selection, in job order. `threads` (default: the available cores) counts the main thread; with fewer
- * than PARALLEL_BOARDS jobs or one thread everything is decided here. `onDecided` is called after each board.
+ * Every job's selection, in job order. With `threads` > 1 (default: the available cores) that many workers decide the
+ * boards while the main thread waits; with one thread or fewer than PARALLEL_BOARDS jobs everything is decided here.
+ * `onDecided` is called after each board.
  */
 export async function decideBoards(
   d: DecideInputs,
