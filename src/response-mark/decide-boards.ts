@@ -96,10 +96,13 @@ export async function decideBoards(
   const gated = Int32Array.from(d.gated);
   const script = workerScript(__dirname, 'response-mark', 'decide-worker');
   // boards dealt round-robin, so each worker gets a share of every part of the list
-  const shares = Array.from({ length: threads }, (_, t) =>
-    jobs
-      .map((j, index) => ({ index, key: Uint8Array.from(j.key), ratePpm: j.ratePpm }))
-      .filter((_, i) => i % threads === t),
+  const shares = Array.from(
+    { length: threads },
+    (_, t) =>
+      jobs
+        .map((j, index) => ({ j, index }))
+        .filter(({ index }) => index % threads === t)
+        .map(({ j, index }) => ({ index, key: Uint8Array.from(j.key), ratePpm: j.ratePpm })), // copies of its own keys only
   );
   await Promise.all(
     shares.map(
