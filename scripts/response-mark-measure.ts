@@ -268,34 +268,6 @@ async function main(): Promise<void> {
         namedTogether: r.namedTogether,
       };
     };
-    const reverify = arg('reverify', '');
-    if (reverify) {
-      for (const f of fs
-        .readdirSync(reverify)
-        .filter((n) => n.endsWith('.onnx'))
-        .sort()) {
-        const s = await onnxVictim(fs.readFileSync(`${reverify}/${f}`), f);
-        try {
-          const acc = accuracy(await s.predict(testX, test.count), test.labels, test.count);
-          const r = await verifyResponseMark({
-            pool,
-            params,
-            candidates,
-            suspect: s,
-            dropLeastConfident: drop,
-            statistic,
-          });
-          const row = { kind: 'reverify', file: f, accuracy: acc, ...summary(r) };
-          rows.push(row);
-          log(JSON.stringify(row));
-        } finally {
-          s.dispose();
-        }
-      }
-      fs.writeFileSync(out, JSON.stringify(rows, null, 1));
-      pool.dispose();
-      return;
-    }
     const verify = async (model: Uint8Array, name: string) => {
       const s = await onnxVictim(model, name);
       try {
@@ -313,6 +285,21 @@ async function main(): Promise<void> {
         s.dispose();
       }
     };
+    const reverify = arg('reverify', '');
+    if (reverify) {
+      for (const f of fs
+        .readdirSync(reverify)
+        .filter((n) => n.endsWith('.onnx'))
+        .sort()) {
+        const { acc, r } = await verify(fs.readFileSync(`${reverify}/${f}`), f);
+        const row = { kind: 'reverify', file: f, accuracy: acc, ...summary(r) };
+        rows.push(row);
+        log(JSON.stringify(row));
+      }
+      fs.writeFileSync(out, JSON.stringify(rows, null, 1));
+      pool.dispose();
+      return;
+    }
     // the attacker's queries
     const src = loadMnist(attackerData === 'mnist-test' ? 'test' : 'train');
     const maxQ = Math.max(0, ...copies.map((c) => c.queries));

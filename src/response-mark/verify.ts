@@ -218,6 +218,33 @@ export function poissonBinomialTail(k: number, ps: readonly number[]): number {
 }
 
 /**
+ * The count over a key's marked codes, from each code's keyed offset and the offsets the suspect showed there: a code
+ * matches when its keyed offset is among them, which without the key happens with probability |shown| / choices.
+ */
+function countFromCodes(
+  byCode: ReadonlyMap<string, { offset: number; shown: ReadonlySet<number> }>,
+  marked: number,
+  disagreements: number,
+  choices: number,
+): CodeCount & { ps: number[] } {
+  const ps: number[] = [];
+  let matches = 0;
+  for (const e of byCode.values()) {
+    ps.push(e.shown.size / choices);
+    if (e.shown.has(e.offset)) matches++;
+  }
+  return {
+    marked,
+    disagreements,
+    trials: ps.length,
+    matches,
+    expected: ps.reduce((t, p) => t + p, 0),
+    p: poissonBinomialTail(matches, ps),
+    ps,
+  };
+}
+
+/**
  * The suspect's evidence on one key's marked inputs: trials are marked codes where the suspect disagrees with the
  * base model somewhere; a trial matches when one of its answers is the keyed class (module comment).
  */
@@ -245,21 +272,7 @@ export function countCodes(
     e.shown.add(offsetOf(a, b, classes, skip));
     byCode.set(code, e);
   });
-  const ps: number[] = [];
-  let matches = 0;
-  for (const e of byCode.values()) {
-    ps.push(e.shown.size / choices);
-    if (e.shown.has(e.offset)) matches++;
-  }
-  return {
-    marked: sel.indices.length,
-    disagreements,
-    trials: ps.length,
-    matches,
-    expected: ps.reduce((t, p) => t + p, 0),
-    p: poissonBinomialTail(matches, ps),
-    ps,
-  };
+  return countFromCodes(byCode, sel.indices.length, disagreements, choices);
 }
 
 /** A row of outputs as probabilities: as it is when it already is a distribution, else its softmax. */
@@ -305,21 +318,7 @@ export function countCodesByScores(
       if (c !== b && c !== skip && pr[c] === best) e.shown.add(offsetOf(c, b, classes, skip));
     byCode.set(code, e);
   });
-  const ps: number[] = [];
-  let matches = 0;
-  for (const e of byCode.values()) {
-    ps.push(e.shown.size / choices);
-    if (e.shown.has(e.offset)) matches++;
-  }
-  return {
-    marked: sel.indices.length,
-    disagreements: considered,
-    trials: ps.length,
-    matches,
-    expected: ps.reduce((t, p) => t + p, 0),
-    p: poissonBinomialTail(matches, ps),
-    ps,
-  };
+  return countFromCodes(byCode, sel.indices.length, considered, choices);
 }
 
 /** Pairs are scored among this many candidates with the smallest single p (the family counts every pair). */
