@@ -3,10 +3,9 @@
  * those of the main thread, board for board, whatever the thread count; progress is reported once per board; the
  * callers' keys are left as they were; few boards are decided without workers.
  */
-import { createHash } from 'crypto';
 import { BoardJob, PARALLEL_BOARDS, decideBoard, decideBoards } from '../../src/response-mark/decide-boards';
+import { sha } from '../helpers/synthetic-mark-pool';
 
-const sha = (s: string) => createHash('sha256').update(s).digest();
 const N = 3000;
 const inputs = {
   codes: Array.from({ length: N }, (_, i) => sha(`code ${i}`).subarray(0, 16 + (i % 7))),

@@ -7,7 +7,6 @@
  * disagree mostly by answering the runner-up (as trained models do), while it removes those disagreements from a
  * copy's count.
  */
-import { createHash } from 'crypto';
 import { decodeResponseMark, encodeResponseMark, ResponseMarkParams } from '../../src/package/response-mark';
 import {
   applyMark,
@@ -18,12 +17,10 @@ import {
   passesGate,
   runnerUp,
 } from '../../src/response-mark/decision';
-import { MarkCandidate, verifyResponseMark } from '../../src/response-mark/verify';
-import { MarkPool } from '../../src/response-mark/pool';
+import { verifyResponseMark } from '../../src/response-mark/verify';
 import { Rng } from '../../src/train/rng';
 import { ClassifierRunner } from '../../src/watermark/runners';
-
-const sha = (s: string) => createHash('sha256').update(s).digest();
+import { sha, syntheticCandidates, syntheticPool } from '../helpers/synthetic-mark-pool';
 
 test('keyedClass and offsetOf are inverse bijections onto the classes other than the arg-max and the runner-up', () => {
   for (let classes = 3; classes <= 12; classes++)
@@ -93,19 +90,8 @@ test('applyMark: the gate closes answers whose float32 top-two margin is not bel
 const N = 5000;
 const CLASSES = 10;
 const RATE = 20000;
-const pool: MarkPool = {
-  names: ['synthetic'],
-  count: N,
-  sampleShape: [1],
-  samples: Float32Array.from({ length: N }, (_, i) => i),
-  classes: CLASSES,
-  coarse: Array.from({ length: N }, (_, i) => sha(`code ${i}`).subarray(0, 16)),
-  baseArgmax: (idx) => idx.map(() => 0),
-  baseMargin: (idx) => idx.map((i) => 1 + (i % 97)),
-  baseRunnerUp: (idx) => idx.map(() => 1),
-  dispose: () => undefined,
-};
-const candidates: MarkCandidate[] = Array.from({ length: 10 }, (_, i) => ({ uid: `b${i}`, key: sha(`board ${i}`) }));
+const pool = syntheticPool(N, CLASSES);
+const candidates = syntheticCandidates();
 const params = (scheme2: boolean): ResponseMarkParams => ({
   ratePpm: RATE,
   groups: 196,

@@ -4,30 +4,17 @@
  * keep the exact null; a copy that raised the keyed class without answering it is invisible to the arg-max statistic
  * and named on its scores, with the counts recomputed here from its probabilities; a suspect without scores is refused.
  */
-import { createHash } from 'crypto';
 import { ResponseMarkParams } from '../../src/package/response-mark';
 import { decideCoarse, keyedClass } from '../../src/response-mark/decision';
-import { MarkPool } from '../../src/response-mark/pool';
 import { asProbabilities, MarkCandidate, ScoringRunner, verifyResponseMark } from '../../src/response-mark/verify';
 import { Rng } from '../../src/train/rng';
+import { sha, syntheticCandidates, syntheticPool } from '../helpers/synthetic-mark-pool';
 
-const sha = (s: string) => createHash('sha256').update(s).digest();
 const N = 5000;
 const C = 10;
 const RATE = 20000;
-const pool: MarkPool = {
-  names: ['synthetic'],
-  count: N,
-  sampleShape: [1],
-  samples: Float32Array.from({ length: N }, (_, i) => i),
-  classes: C,
-  coarse: Array.from({ length: N }, (_, i) => sha(`code ${i}`).subarray(0, 16)),
-  baseArgmax: (idx) => idx.map(() => 0),
-  baseMargin: (idx) => idx.map((i) => 1 + (i % 97)),
-  baseRunnerUp: (idx) => idx.map(() => 1),
-  dispose: () => undefined,
-};
-const candidates: MarkCandidate[] = Array.from({ length: 10 }, (_, i) => ({ uid: `b${i}`, key: sha(`board ${i}`) }));
+const pool = syntheticPool(N, C);
+const candidates = syntheticCandidates();
 const params: ResponseMarkParams = { ratePpm: RATE, groups: 196, levels: 2, skipRunnerUp: true };
 
 /** Logits: class 0 first, class 1 second, the rest Gaussian; on `share` of `raise`'s marks the keyed class raised. */

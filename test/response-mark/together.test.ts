@@ -6,35 +6,22 @@
  * random elsewhere; a keyless model only disagrees at random. The pair is named where neither board is, and over 60
  * keyless suspects the joint p is no smaller than its exact null allows.
  */
-import { createHash } from 'crypto';
 import { Rng } from '../../src/train/rng';
 import { markRows } from '../../src/cli/commands/response-mark';
 import { decideCoarse } from '../../src/response-mark/decision';
-import { MarkPool } from '../../src/response-mark/pool';
-import { MarkCandidate, verifyResponseMark } from '../../src/response-mark/verify';
+import { verifyResponseMark } from '../../src/response-mark/verify';
 import { RESPONSE_MARK_DEFAULTS } from '../../src/package/response-mark';
 import { ClassifierRunner } from '../../src/watermark/runners';
+import { syntheticCandidates, syntheticPool } from '../helpers/synthetic-mark-pool';
 
 const N = 5000;
 const CLASSES = 10;
 const RATE = 20000; // 2%: about 100 marked inputs per board
 const params = { ...RESPONSE_MARK_DEFAULTS, ratePpm: RATE };
-const sha = (s: string) => createHash('sha256').update(s).digest();
 
 // sample i holds the value i; its code is 16 bytes of its own hash (no two inputs share a code)
-const pool: MarkPool = {
-  names: ['synthetic'],
-  count: N,
-  sampleShape: [1],
-  samples: Float32Array.from({ length: N }, (_, i) => i),
-  classes: CLASSES,
-  coarse: Array.from({ length: N }, (_, i) => sha(`code ${i}`).subarray(0, 16)),
-  baseArgmax: (idx) => idx.map(() => 0),
-  baseMargin: (idx) => idx.map((i) => 1 + (i % 97)),
-  baseRunnerUp: (idx) => idx.map(() => 1),
-  dispose: () => undefined,
-};
-const candidates: MarkCandidate[] = Array.from({ length: 10 }, (_, i) => ({ uid: `b${i}`, key: sha(`board ${i}`) }));
+const pool = syntheticPool(N, CLASSES);
+const candidates = syntheticCandidates();
 
 /** Class 0 everywhere, a random wrong class on a `noise` share of inputs, and the keyed class of `repeat`'s marks. */
 function suspect(seed: number, noise: number, repeat: { key: Uint8Array; share: number }[]): ClassifierRunner {

@@ -1,0 +1,29 @@
+/**
+ * The synthetic pool of the response-mark statistic tests (scheme2, scores, together): sample i holds the value i
+ * and a 16-byte code of its own hash (no two inputs share a code); the base model answers class 0 with class 1 as the
+ * runner-up and a margin of 1 + (i mod 97); ten candidate boards with keys from their names.
+ */
+import { createHash } from 'crypto';
+import { MarkPool } from '../../src/response-mark/pool';
+import { MarkCandidate } from '../../src/response-mark/verify';
+
+export const sha = (s: string): Buffer => createHash('sha256').update(s).digest();
+
+export function syntheticPool(count: number, classes: number): MarkPool {
+  return {
+    names: ['synthetic'],
+    count,
+    sampleShape: [1],
+    samples: Float32Array.from({ length: count }, (_, i) => i),
+    classes,
+    coarse: Array.from({ length: count }, (_, i) => sha(`code ${i}`).subarray(0, 16)),
+    baseArgmax: (idx) => idx.map(() => 0),
+    baseMargin: (idx) => idx.map((i) => 1 + (i % 97)),
+    baseRunnerUp: (idx) => idx.map(() => 1),
+    dispose: () => undefined,
+  };
+}
+
+/** Boards b0..b9, board i's mark key SHA-256("board i"). */
+export const syntheticCandidates = (): MarkCandidate[] =>
+  Array.from({ length: 10 }, (_, i) => ({ uid: `b${i}`, key: sha(`board ${i}`) }));
