@@ -50,11 +50,6 @@ void el_mark_slot_params(uint8_t slot, const el_mark_params_t *params);
 /* The active package's mark, or NULL when it carries none (applies to every slot, as the query limits do). */
 const el_mark_params_t *el_mark_active(void);
 
-/* The keyed decision for an int8 input under `key`: true when marked, with the keyed class for `argmax` (scheme 2:
- * never `runner_up`). The gate is the caller's (el_mark_apply). */
-bool el_mark_decide(const uint8_t key[32], const el_mark_params_t *p, const int8_t *in, uint32_t n, uint32_t classes,
-                    uint32_t argmax, uint32_t runner_up, uint32_t *keyed_class);
-
 /* A marked answer: the scores (`classes` int8 or float32, elem_size 1 or 4) of `top` and `keyed` swapped, then the
  * keyed class made the first arg-max: when another class ties it, it is raised one step (int8 +1, float32 one ulp)
  * or, at the largest value (127, +inf), the tying classes are lowered one step (126, the largest finite float). */

@@ -37,6 +37,8 @@ const el_mark_params_t *el_mark_active(void) {
  * (j + 1) * n < 2^32 and sum * levels <= 255 * n * 16 < 2^32. Larger inputs take the 64-bit path; both are exact. */
 #define MARK_N32 0x3FFFFFu
 
+/* The keyed decision for an int8 input under a prepared mark key: true when marked, with the keyed class for `argmax`
+ * (scheme 2: never `runner_up`). The gate is the caller's. */
 static bool decide_prepared(const el_hmac_t *prepared, const el_mark_params_t *p, const int8_t *in, uint32_t n,
                             uint32_t classes, uint32_t argmax, uint32_t runner_up, uint32_t *keyed_class) {
   el_hmac_t h;
@@ -81,16 +83,6 @@ static bool decide_prepared(const el_hmac_t *prepared, const el_mark_params_t *p
   }
   *keyed_class = c;
   return true;
-}
-
-bool el_mark_decide(const uint8_t key[32], const el_mark_params_t *p, const int8_t *in, uint32_t n, uint32_t classes,
-                    uint32_t argmax, uint32_t runner_up, uint32_t *keyed_class) {
-  el_hmac_t prepared;
-  bool marked;
-  el_hmac_init(&prepared, key, 32);
-  marked = decide_prepared(&prepared, p, in, n, classes, argmax, runner_up, keyed_class);
-  el_wipe(&prepared, sizeof prepared);
-  return marked;
 }
 
 /* The next float above v: one ulp for normal values; the smallest normal above zero and subnormals (so the step holds
