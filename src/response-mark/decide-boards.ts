@@ -104,25 +104,38 @@ export async function decideBoards(
         .filter(({ index }) => index % threads === t)
         .map(({ j, index }) => ({ index, key: Uint8Array.from(j.key), ratePpm: j.ratePpm })), // copies of its own keys only
   );
-  await Promise.all(
-    shares.map(
-      (share) =>
-        new Promise<void>((resolve, reject) => {
-          const task: WorkerTask = { ...packed, gated, classes: d.classes, skipRunnerUp: d.skipRunnerUp, jobs: share };
-          const w = new Worker(script, { workerData: task });
-          share.forEach((j) => j.key.fill(0)); // the worker holds its copy now
-          let left = share.length;
-          w.on('message', (r: WorkerResult) => {
-            out[r.index] = { indices: Array.from(r.indices), offsets: Array.from(r.offsets) };
-            finished();
-            if (--left === 0) void w.terminate().then(() => resolve());
-          });
-          w.once('error', reject);
-          w.once('exit', (code) => {
-            if (left > 0) reject(new Error(`response mark decision worker exited with code ${code}`));
-          });
-        }),
-    ),
-  );
+  // every worker is stopped however the decision ends: a failed worker must not leave the others holding keys
+  const workers: Worker[] = [];
+  try {
+    await Promise.all(
+      shares.map(
+        (share) =>
+          new Promise<void>((resolve, reject) => {
+            const task: WorkerTask = {
+              ...packed,
+              gated,
+              classes: d.classes,
+              skipRunnerUp: d.skipRunnerUp,
+              jobs: share,
+            };
+            const w = new Worker(script, { workerData: task });
+            workers.push(w);
+            share.forEach((j) => j.key.fill(0)); // the worker holds its copy now
+            let left = share.length;
+            w.on('message', (r: WorkerResult) => {
+              out[r.index] = { indices: Array.from(r.indices), offsets: Array.from(r.offsets) };
+              finished();
+              if (--left === 0) resolve();
+            });
+            w.once('error', reject);
+            w.once('exit', (code) => {
+              if (left > 0) reject(new Error(`response mark decision worker exited with code ${code}`));
+            });
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
   return out;
 }
