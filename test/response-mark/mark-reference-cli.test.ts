@@ -119,7 +119,7 @@ test('--mark-reference is refused without --response-mark, with too few inputs, 
       '--mark-reference',
       'mnist-test',
     ]),
-    /--mark-reference, --mark-gate and --mark-scheme go with --base\/--rate/,
+    /--mark-reference, --mark-gate, --mark-scheme, --mark-runs and --mark-levels go with --base\/--rate/,
   );
 }, 300_000);
 

@@ -2,7 +2,8 @@
  * `edgelock package <model.tflite> -o <pkg.elp> --key <master> --device-uid <uid> --version <semver>
  *   --security-counter <n> [--previous-counter <n>] [--allow-counter-jump] [--max-queries <n>]
  *   [--max-queries-per-boot <n>] [--query-rate <n/duration>] [--response-mark <rate>
- *   [--mark-reference <data,...> [--mark-gate <fraction>]] [--mark-scheme 1|2]] [--trace --db <db>] [--json]`
+ *   [--mark-reference <data,...> [--mark-gate <fraction>]] [--mark-scheme 1|2] [--mark-runs n] [--mark-levels n]]
+ *   [--trace --db <db>] [--json]`
  * an authenticated package for one board (docs/package.md)
  */
 import * as os from 'os';
@@ -19,7 +20,7 @@ import { EdgelockError } from '../../errors';
 import { readKeyFile } from '../../keys/key-file';
 import { BuiltPackage, buildPackage } from '../../package/build';
 import { QueryLimits } from '../../package/query-limits';
-import { RESPONSE_MARK_DEFAULTS, ResponseMarkParams } from '../../package/response-mark';
+import { ResponseMarkParams } from '../../package/response-mark';
 import {
   COUNTER_JUMP_LIMIT,
   COUNTER_MAX,
@@ -39,6 +40,7 @@ const queryCount = decimalRange(1, U32_MAX, 'leave the flag out for no limit; 0 
 import { Calibration } from '../../response-mark/calibrate';
 import { responseMarkKey } from '../../response-mark/decision';
 import { calibrateBoard, loadMarkReference } from '../../response-mark/reference';
+import { coarseningOf, markLevelsOption, markRunsOption } from './response-mark';
 
 interface PackageFlags {
   output: string;
@@ -56,6 +58,8 @@ interface PackageFlags {
   markScheme: string;
   /** parsed by ratePpm: the gate's fraction of the reference, per million */
   markGate?: number;
+  markRuns?: number;
+  markLevels?: number;
   json?: boolean;
   trace?: boolean;
   traceData?: string;
@@ -145,6 +149,8 @@ export function register(program: Command): Command {
         'trained on hard labels learns those marks, a soft-label copy learns them less (docs/watermark.md)',
       ratePpm,
     )
+    .addOption(markRunsOption('with --response-mark'))
+    .addOption(markLevelsOption('with --response-mark'))
     .option('--trace', 'mark the model with this board\'s trace code (docs/security.md, "Tracing a leak"); needs --db')
     .option(
       '--trace-data <data>',
@@ -162,6 +168,8 @@ export function register(program: Command): Command {
       checkCounterJump(f.securityCounter, f.previousCounter, f.allowCounterJump === true);
       if (f.markReference !== undefined && f.responseMark === undefined)
         throw new EdgelockError('E_USAGE', '--mark-reference needs --response-mark <rate>');
+      if ((f.markRuns !== undefined || f.markLevels !== undefined) && f.responseMark === undefined)
+        throw new EdgelockError('E_USAGE', '--mark-runs and --mark-levels need --response-mark <rate>');
       if (f.markGate !== undefined && (f.markReference === undefined || f.markScheme !== '2'))
         throw new EdgelockError('E_USAGE', '--mark-gate needs --response-mark, --mark-reference and --mark-scheme 2');
       let responseMark: ResponseMarkParams | undefined =
@@ -169,7 +177,7 @@ export function register(program: Command): Command {
           ? undefined
           : {
               ratePpm: f.responseMark,
-              ...RESPONSE_MARK_DEFAULTS,
+              ...coarseningOf(f),
               ...(f.markScheme === '2' ? { skipRunnerUp: true } : {}),
             };
       const uid = parseBoardUid(f.deviceUid);

@@ -1,6 +1,7 @@
 /**
  * `edgelock response-mark verify (--model <file> | --port <p> [--slot n]) --key <master>
- *     (--package <board.elp> | --base <model.tflite> --rate <r> [--mark-scheme 1|2]) [--uid <uid>]... [--db <factory db>]
+ *     (--package <board.elp> | --base <model.tflite> --rate <r> [--mark-scheme 1|2] [--mark-runs n] [--mark-levels n])
+ *     [--uid <uid>]... [--db <factory db>]
  *     [--devices <file>] [--mark-reference <data,...> [--mark-gate <fraction>]] [--pool mnist-train,mnist-test]
  *     [--pool-limit n] [--decoys n] [--alpha a] [--statistic arg-max|scores [--score-threshold p]] [--json]`
  * Does a suspect model answer a marking board's keyed wrong classes? Names the board a distilled copy came from
@@ -17,7 +18,13 @@ import { detectFormat } from '../../formats/detect';
 import { readFileBytes } from '../../formats/load';
 import { readKeyFile } from '../../keys/key-file';
 import { decodePackage } from '../../package/decode';
-import { RESPONSE_MARK_DEFAULTS, ResponseMarkParams, describeResponseMark } from '../../package/response-mark';
+import {
+  MAX_GROUPS,
+  MAX_LEVELS,
+  RESPONSE_MARK_DEFAULTS,
+  ResponseMarkParams,
+  describeResponseMark,
+} from '../../package/response-mark';
 import { responseMarkKey } from '../../response-mark/decision';
 import { MarkPool, loadMarkPool } from '../../response-mark/pool';
 import { calibrateBoard, loadMarkReference } from '../../response-mark/reference';
@@ -34,6 +41,7 @@ import { ClassifierRunner } from '../../watermark/runners';
 import {
   collect,
   commaList,
+  intRange,
   nonNegativeInt,
   nonNegativeNumber,
   openUnit,
@@ -55,6 +63,8 @@ interface VerifyFlags {
   markScheme?: string;
   /** parsed by ratePpm: the gate's fraction of the reference, per million */
   markGate?: number;
+  markRuns?: number;
+  markLevels?: number;
   uid: string[];
   db?: string;
   devices?: string;
@@ -69,7 +79,7 @@ interface VerifyFlags {
 }
 
 /** The base model, the mark parameters and the uid a package names, or those of --base/--rate. */
-function baseOf(f: Pick<VerifyFlags, 'package' | 'base' | 'rate' | 'markScheme'>): {
+function baseOf(f: Pick<VerifyFlags, 'package' | 'base' | 'rate' | 'markScheme' | 'markRuns' | 'markLevels'>): {
   base: Uint8Array;
   params: ResponseMarkParams;
   uid?: string;
@@ -88,7 +98,7 @@ function baseOf(f: Pick<VerifyFlags, 'package' | 'base' | 'rate' | 'markScheme'>
     base: readFileBytes(f.base!),
     params: {
       ratePpm: f.rate,
-      ...RESPONSE_MARK_DEFAULTS,
+      ...coarseningOf(f),
       ...((f.markScheme ?? '2') === '2' ? { skipRunnerUp: true } : {}),
     },
   };
@@ -205,10 +215,12 @@ export type MarkCheckFlags = Omit<VerifyFlags, 'json' | 'model' | 'port' | 'slot
 export async function prepareMarkCheck(f: MarkCheckFlags): Promise<PreparedMarkCheck> {
   const { base, params: given, uid } = baseOf(f);
   let params = given;
-  if ((f.markReference !== undefined || f.markGate !== undefined || f.markScheme !== undefined) && f.package)
+  const recordOptions = [f.markReference, f.markGate, f.markScheme, f.markRuns, f.markLevels];
+  if (recordOptions.some((v) => v !== undefined) && f.package)
     throw new EdgelockError(
       'E_USAGE',
-      '--mark-reference, --mark-gate and --mark-scheme go with --base/--rate (a package holds its parameters)',
+      '--mark-reference, --mark-gate, --mark-scheme, --mark-runs and --mark-levels go with --base/--rate ' +
+        '(a package holds its parameters)',
     );
   if (f.markGate !== undefined && (f.markReference === undefined || !params.skipRunnerUp))
     throw new EdgelockError('E_USAGE', '--mark-gate needs --mark-reference and --mark-scheme 2');
@@ -304,6 +316,31 @@ export function scoreThresholdOption(flags: string, prefix: string): Option {
   ).argParser(openUnit);
 }
 
+/** The coarsening the boards' decisions hash (package --response-mark's record): runs of the int8 input. */
+export function markRunsOption(prefix: string): Option {
+  return new Option(
+    '--mark-runs <n>',
+    `${prefix}: the int8 input is cut into this many runs for the mark decision (default ${RESPONSE_MARK_DEFAULTS.groups}; ` +
+      "fewer, longer runs keep a noisy query on its clean input's decision, docs/watermark.md)",
+  ).argParser(intRange(1, MAX_GROUPS));
+}
+
+/** Each run's mean quantised to this many levels (package --response-mark's record). */
+export function markLevelsOption(prefix: string): Option {
+  return new Option(
+    '--mark-levels <n>',
+    `${prefix}: each run's mean is quantised to this many levels (default ${RESPONSE_MARK_DEFAULTS.levels})`,
+  ).argParser(intRange(2, MAX_LEVELS));
+}
+
+/** The record's coarsening from --mark-runs / --mark-levels, the defaults where left out. */
+export function coarseningOf(f: {
+  markRuns?: number;
+  markLevels?: number;
+}): Pick<ResponseMarkParams, 'groups' | 'levels'> {
+  return { groups: f.markRuns ?? RESPONSE_MARK_DEFAULTS.groups, levels: f.markLevels ?? RESPONSE_MARK_DEFAULTS.levels };
+}
+
 export function register(program: Command): Command {
   const rm = program
     .command('response-mark')
@@ -336,6 +373,8 @@ export function register(program: Command): Command {
       'with --base/--rate and --mark-reference: the boards were packaged with this --mark-gate',
       ratePpm,
     )
+    .addOption(markRunsOption('with --base/--rate: the boards were packaged with this --mark-runs'))
+    .addOption(markLevelsOption('with --base/--rate: the boards were packaged with this --mark-levels'))
     .option('--uid <uid>', 'a candidate board (repeatable)', collect, [] as string[])
     .option('--db <factory db>', 'candidates: every board the master key provisioned (factory database)')
     .option('--devices <file>', 'candidates: device uids, one per line')
