@@ -1,17 +1,76 @@
 /**
  * What a thief does to a leaked model before using it, as functions (the tests and scripts/trace-measure.ts run
- * them): re-quantise it (dequantise, fresh per-channel int8 scales), fine-tune it on a fraction of the data, average
- * the weights of several leaked copies (collusion), or distil a fresh network from its answers.
+ * them): re-quantise it (dequantise, fresh per-channel int8 scales), re-order and re-scale its hidden units, fine-tune
+ * it on a fraction of the data, average the weights of several leaked copies (collusion), or distil a fresh network
+ * from its answers.
  */
+import { EdgelockError } from '../errors';
+import { readTflite } from '../tflite/reader';
 import { LabelledData, fit } from '../train/fit';
+import { Rng } from '../train/rng';
 import { buildNetwork, specsOf } from '../train/layers';
 import { Sgd } from '../train/optim/sgd';
 import { floatNetFromTflite, toNetLayout, writeWeights, FloatNet } from './float-net';
+import { sameSlotChannel, unitChain } from './unit-chain';
 import { ScoreQuery } from './victims';
 
 /** Dequantise and re-quantise every filter with fresh per-channel scales. */
 export function requantize(model: Uint8Array): Uint8Array {
   return writeWeights(model, floatNetFromTflite(model));
+}
+
+export interface UnitShuffle {
+  seed: number;
+  /** each hidden unit that can be scaled is scaled by a factor drawn uniformly from [lo, hi] (default: none) */
+  scale?: [number, number];
+}
+
+/**
+ * The free symmetries of the network: the units of every hidden layer in a random order, each (where its activation
+ * allows) scaled by a random positive factor with the next layer's inputs scaled back, then re-quantised with fresh
+ * per-channel scales. Re-ordering alone computes exactly what the model did; scaling changes only rounding (the
+ * activations keep their quantisation, so factors above 1 could saturate them: keep hi ≤ 1).
+ */
+export function shuffleUnits(model: Uint8Array, o: UnitShuffle): Uint8Array {
+  const chain = unitChain(readTflite(model));
+  if (!chain) throw new EdgelockError('E_TRACE_MODEL', 'the model is not a chain of conv and dense layers');
+  const fn = floatNetFromTflite(model);
+  const rng = new Rng(o.seed);
+  const [lo, hi] = o.scale ?? [1, 1];
+  const bindings = chain.map((link) => fn.bindings.find((b) => b.w === link.w)!);
+  const old = chain.map((link, k) =>
+    Float64Array.from(
+      { length: link.units * link.rowLength },
+      (_, i) => bindings[k].weight.value[bindings[k].toParam(i)],
+    ),
+  );
+  // new unit v is old unit order[k][v], scaled by factor[k][old unit]
+  const order = chain.map((link) => {
+    const q = Int32Array.from({ length: link.units }, (_, u) => u);
+    return link.hidden ? rng.shuffle(q) : q;
+  });
+  const factor = chain.map((link) =>
+    Float64Array.from({ length: link.units }, () => (link.hidden && link.scalable ? rng.range(lo, hi) : 1)),
+  );
+  chain.forEach((link, k) => {
+    const b = bindings[k];
+    const R = link.rowLength;
+    const bias = Float64Array.from(b.bias.value);
+    for (let v = 0; v < link.units; v++) {
+      const u = order[k][v];
+      for (let r = 0; r < R; r++) {
+        let x: number;
+        if (link.from < 0) x = old[k][u * R + r];
+        else {
+          const c = order[link.from][r % link.inChannels];
+          x = old[k][u * R + sameSlotChannel(link, r, c)] / factor[link.from][c];
+        }
+        b.weight.value[b.toParam(v * R + r)] = x * factor[k][u];
+      }
+      b.bias.value[v] = bias[u] * factor[k][u];
+    }
+  });
+  return writeWeights(model, fn);
 }
 
 export interface FineTuneOptions {

@@ -14,7 +14,7 @@ import { floatNetFromTflite } from './float-net';
 import { TraceParams } from './params';
 import { combinedVerdict, scoreCandidates, TraceVerdict } from './score';
 import { fileVictim, ScoreQuery, withHardLabels } from './victims';
-import { whiteBoxEvidence } from './whitebox';
+import { meanAbs, whiteBoxReading } from './whitebox';
 
 /** A sealed model with a per-model (product-line) key, unsealed in memory; a device-bound one cannot be. */
 export function plainModel(bytes: Uint8Array, master: Uint8Array, what: string): Uint8Array {
@@ -86,8 +86,6 @@ export async function leakedFileVictim(
   }
 }
 
-const meanAbs = (e: Float64Array) => e.reduce((a, v) => a + Math.abs(v), 0) / Math.max(1, e.length);
-
 export interface BlackBoxSource {
   /** probes in the model's input layout (NHWC floats) */
   probes: Float32Array;
@@ -111,6 +109,8 @@ export interface TraceRequest {
 
 export interface TraceResult extends TraceVerdict {
   mode: 'white-box' | 'black-box';
+  /** white-box: the copy's hidden units had been re-ordered or re-scaled and were put back before decoding */
+  unitsRealigned?: boolean;
   queries?: number;
   hardLabels?: boolean;
 }
@@ -134,14 +134,16 @@ export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
   try {
     if (r.leaked) {
       const readings = leakedReadings(r.leaked, r.master);
+      let unitsRealigned = false;
       const scored = groups.map((g) => {
         const set = carriersOf(base, traceKey, g.params);
-        const e = readings
-          .map((m) => whiteBoxEvidence(m, base, set))
-          .reduce((a, b) => (meanAbs(b) < meanAbs(a) ? b : a));
-        return { scores: scoreCandidates(e, traceKey, g.uids), evidence: e };
+        const reading = readings
+          .map((m) => whiteBoxReading(m, base, set))
+          .reduce((a, b) => (meanAbs(b.evidence) < meanAbs(a.evidence) ? b : a));
+        unitsRealigned ||= reading.aligned;
+        return { scores: scoreCandidates(reading.evidence, traceKey, g.uids), evidence: reading.evidence };
       });
-      return { mode: 'white-box', ...combinedVerdict(scored, r.alpha) };
+      return { mode: 'white-box', unitsRealigned, ...combinedVerdict(scored, r.alpha) };
     }
     if (!r.blackBox) throw new EdgelockError('E_USAGE', 'nothing to trace: give a leaked model or a board');
     const bb = r.blackBox;

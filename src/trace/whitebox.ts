@@ -2,16 +2,23 @@
  * White-box evidence from a leaked model file (a flash dump, an extracted .tflite, a re-quantised or fine-tuned
  * copy): for every carrier, how many base quantisation steps the leaked weight sits from the base weight. Weights
  * are matched to the base by filter order and shape; int8 weights are read through their own scales (a copy
- * re-quantised with other scales still lines up) and float32 weights as they are.
+ * re-quantised with other scales still lines up) and float32 weights as they are. A copy whose hidden units were
+ * re-ordered or re-scaled (src/trace/unit-chain.ts) is also read with its units put back (src/trace/align.ts), and
+ * the reading that sits closer to the base is the evidence.
  */
 import { EdgelockError } from '../errors';
 import { readTflite } from '../tflite/reader';
-import { CarrierSet, weightTensors } from './weight-tensors';
+import { alignUnits } from './align';
+import { unitChain } from './unit-chain';
+import { CarrierSet, WeightTensor, weightTensors } from './weight-tensors';
 
-/** Evidence values are clipped to ±CLIP steps, so a few weights moved far by fine-tuning cannot dominate. */
+/** Evidence values are clipped to ±CLIP_STEPS steps, so a few weights moved far by fine-tuning cannot dominate. */
 export const CLIP_STEPS = 3;
 
-export function whiteBoxEvidence(leaked: Uint8Array, base: Uint8Array, set: CarrierSet): Float64Array {
+const scaleOf = (t: WeightTensor, i: number) => t.scales[t.scales.length === 1 ? 0 : t.channelOf(i)];
+
+/** The leaked model's filter weights as floats (weightTensors order), checked to line up with the base's. */
+function leakedFloats(leaked: Uint8Array, set: CarrierSet): Float64Array[] {
   const info = readTflite(leaked);
   const lt = weightTensors(info);
   const sg = info.subgraphs[0];
@@ -24,26 +31,66 @@ export function whiteBoxEvidence(leaked: Uint8Array, base: Uint8Array, set: Carr
         `model's (${bt.map((t) => t.count).join(', ')}); white-box tracing needs the same architecture (use ` +
         `--probes for black-box tracing)`,
     );
-  const readers = lt.map((t) => {
+  return lt.map((t) => {
     const dtype = sg.tensors[t.tensor].dtype;
+    const out = new Float64Array(t.count);
     if (dtype === 'int8') {
       const v = new Int8Array(leaked.buffer, leaked.byteOffset + t.at, t.count);
       if (t.scales.length === 0) throw new EdgelockError('E_TRACE_MODEL', `leaked tensor ${t.tensor} has no scale`);
-      return (i: number) => v[i] * t.scales[t.scales.length === 1 ? 0 : t.channelOf(i)];
-    }
-    if (dtype === 'float32') {
+      for (let i = 0; i < t.count; i++) out[i] = v[i] * scaleOf(t, i);
+    } else if (dtype === 'float32') {
       const v = new DataView(leaked.buffer, leaked.byteOffset + t.at, t.count * 4);
-      return (i: number) => v.getFloat32(i * 4, true);
+      for (let i = 0; i < t.count; i++) out[i] = v.getFloat32(i * 4, true);
+    } else {
+      throw new EdgelockError('E_TRACE_MODEL', `leaked filter tensor ${t.tensor} is ${dtype}, not int8 or float32`);
     }
-    throw new EdgelockError('E_TRACE_MODEL', `leaked filter tensor ${t.tensor} is ${dtype}, not int8 or float32`);
+    return out;
   });
-  const baseViews = bt.map((t) => new Int8Array(base.buffer, base.byteOffset + t.at, t.count));
+}
+
+/** Each carrier's distance from the base, in base steps (divided by its amplitude), clipped. */
+function evidenceOf(weights: readonly Float64Array[], base: Uint8Array, set: CarrierSet): Float64Array {
+  const baseViews = set.tensors.map((t) => new Int8Array(base.buffer, base.byteOffset + t.at, t.count));
   const e = new Float64Array(set.carriers.length);
   set.carriers.forEach((c, j) => {
-    const t = bt[c.w];
-    const s = t.scales[t.scales.length === 1 ? 0 : t.channelOf(c.i)];
-    const d = (readers[c.w](c.i) / s - baseViews[c.w][c.i]) / (set.amplitude ? set.amplitude[j] : 1);
+    const t = set.tensors[c.w];
+    const d = (weights[c.w][c.i] / scaleOf(t, c.i) - baseViews[c.w][c.i]) / (set.amplitude ? set.amplitude[j] : 1);
     e[j] = Math.max(-CLIP_STEPS, Math.min(CLIP_STEPS, d));
   });
   return e;
+}
+
+export const meanAbs = (e: Float64Array) => e.reduce((a, v) => a + Math.abs(v), 0) / Math.max(1, e.length);
+
+/**
+ * The units-aligned reading replaces the reading in place only when it sits closer to the base by more than this
+ * fraction of its mean distance: on a copy whose units did not move, the two differ by the least-squares scales'
+ * small error alone, and the in-place reading is kept.
+ */
+export const ALIGNED_GAIN = 0.1;
+
+export interface WhiteBoxReading {
+  evidence: Float64Array;
+  /** whether the copy's hidden units were put back in the base's order and scale first */
+  aligned: boolean;
+}
+
+/** The evidence of `leaked`; `align` false reads the weights in place only (what tracing did before the alignment). */
+export function whiteBoxReading(leaked: Uint8Array, base: Uint8Array, set: CarrierSet, align = true): WhiteBoxReading {
+  const weights = leakedFloats(leaked, set);
+  const inPlace = evidenceOf(weights, base, set);
+  const chain = align ? unitChain(readTflite(base)) : null;
+  if (!chain) return { evidence: inPlace, aligned: false };
+  const baseWeights = set.tensors.map((t) => {
+    const v = new Int8Array(base.buffer, base.byteOffset + t.at, t.count);
+    return Float64Array.from(v, (x, i) => x * scaleOf(t, i));
+  });
+  const aligned = evidenceOf(alignUnits(weights, baseWeights, chain).weights, base, set);
+  return meanAbs(aligned) < (1 - ALIGNED_GAIN) * meanAbs(inPlace)
+    ? { evidence: aligned, aligned: true }
+    : { evidence: inPlace, aligned: false };
+}
+
+export function whiteBoxEvidence(leaked: Uint8Array, base: Uint8Array, set: CarrierSet): Float64Array {
+  return whiteBoxReading(leaked, base, set).evidence;
 }

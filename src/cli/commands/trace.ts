@@ -179,6 +179,7 @@ export function register(program: Command): Command {
           `trace ${result.mode}${result.queries ? ` (${result.queries} queries${result.hardLabels ? ', arg-max only' : ''})` : ''}: ${result.carriers} ` +
             `carrier weights, ${result.candidates} candidate boards` +
             (result.parameterSets > 1 ? ` (listed under ${result.parameterSets} trace parameter sets)` : '') +
+            (result.unitsRealigned ? '; its hidden units had been re-ordered or re-scaled and were put back' : '') +
             '\n' +
             `  best       ${result.best.uid}  score z = ${result.best.z.toFixed(2)}\n` +
             (result.runnerUp

@@ -1,0 +1,202 @@
+/**
+ * A thief's free re-parametrisation of a leaked model against white-box tracing (src/trace/align.ts,
+ * docs/security.md "Tracing a leaked model to its board"): re-ordering the hidden units of the zoo LeNet and MLP
+ * leaves every output of the TFLite runtime exactly as it was, and read in place the trace code is then noise
+ * (nobody named). With the units put back — and re-scaled units scaled back — the board is named among 1,000 again,
+ * also after a fine-tune of the shuffled copy, while the base model and a stranger's model, shuffled the same way,
+ * name nobody; an unshuffled dump is read exactly as before.
+ */
+import { createHash } from 'crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { compileModel } from '../../src/compiler/compile';
+import { loadMnist } from '../../src/data/mnist';
+import { deriveTraceKey } from '../../src/keys/derive';
+import { readOnnx, writeOnnx } from '../../src/onnx';
+import { readTflite } from '../../src/tflite/reader';
+import { fineTune, shuffleUnits } from '../../src/trace/attacks';
+import { carriersOf } from '../../src/trace/carriers';
+import { embedTraceCode } from '../../src/trace/embed';
+import { DEFAULT_TRACE_PARAMS } from '../../src/trace/params';
+import { scoreCandidates } from '../../src/trace/score';
+import { traceLeak } from '../../src/trace/trace';
+import { unitChain } from '../../src/trace/unit-chain';
+import { fileVictim } from '../../src/trace/victims';
+import { whiteBoxReading } from '../../src/trace/whitebox';
+import { runCli } from '../helpers/cli';
+import { mnistTestAccuracy, simulatedUids } from '../helpers/mnist-boards';
+
+const MASTER = createHash('sha256').update('edgelock unit alignment test master').digest();
+const traceKey = deriveTraceKey(MASTER);
+const uids = simulatedUids('a119', 1000);
+const train = loadMnist('train');
+const testSet = loadMnist('test');
+const models: Record<'lenet' | 'mlp', Uint8Array> = {} as never;
+
+const marked = (base: Uint8Array, d: number) =>
+  embedTraceCode(base, traceKey, Buffer.from(uids[d], 'hex'), DEFAULT_TRACE_PARAMS).bytes;
+const trace = (base: Uint8Array, leaked: Uint8Array) =>
+  traceLeak({ base, master: MASTER, candidates: [{ uids, params: DEFAULT_TRACE_PARAMS }], alpha: 1e-6, leaked });
+/** The true board's z and the best other board's z, read in place (before the alignment) or aligned. */
+function scores(base: Uint8Array, leaked: Uint8Array, d: number, align: boolean) {
+  const set = carriersOf(base, traceKey, DEFAULT_TRACE_PARAMS);
+  const r = whiteBoxReading(leaked, base, set, align);
+  const s = scoreCandidates(r.evidence, traceKey, uids);
+  return { aligned: r.aligned, own: s.find((x) => x.uid === uids[d])!.z, other: s.find((x) => x.uid !== uids[d])!.z };
+}
+async function outputs(model: Uint8Array, n: number): Promise<Float32Array> {
+  const v = await fileVictim(model);
+  try {
+    return await v.query(testSet.images.subarray(0, n * 784), n);
+  } finally {
+    v.dispose();
+  }
+}
+
+beforeAll(async () => {
+  const calibration = { data: train.images.subarray(0, 200 * 784), count: 200, sampleShape: [1, 28, 28] };
+  for (const name of ['lenet', 'mlp'] as const) {
+    const onnx = readOnnx(readFileSync(join(__dirname, `../../models/mnist-${name}.onnx`)));
+    models[name] = (await compileModel(writeOnnx(onnx), { precision: 'int8', calibration })).bytes;
+  }
+}, 120000);
+
+describe('white-box tracing against re-ordered and re-scaled hidden units', () => {
+  test('the units of the zoo models: which filter feeds which, and where each unit is an input channel', () => {
+    const lenet = unitChain(readTflite(models.lenet))!;
+    expect(lenet.map((l) => [l.units, l.rowLength, l.from, l.inChannels, l.hidden])).toEqual([
+      [6, 25, -1, 1, true],
+      [16, 150, 0, 6, true],
+      [120, 400, 1, 16, true], // the dense layer reads a 5×5×16 channels-last flatten: channel = column mod 16
+      [84, 120, 2, 120, true],
+      [10, 84, 3, 84, false],
+    ]);
+    expect(lenet.every((l) => l.scalable)).toBe(true);
+    const mlp = unitChain(readTflite(models.mlp))!;
+    expect(mlp.map((l) => [l.units, l.rowLength, l.from, l.hidden])).toEqual([
+      [128, 784, -1, true],
+      [64, 128, 0, true],
+      [10, 64, 1, false],
+    ]);
+  });
+
+  test('a model that is not such a chain (depthwise convolutions: the zoo DS-CNN) is read in place only', async () => {
+    const onnx = readOnnx(readFileSync(join(__dirname, '../../models/kws-dscnn.onnx')));
+    const data = Float32Array.from({ length: 8 * 490 }, (_, i) => Math.sin(i * 0.37));
+    const kws = (
+      await compileModel(writeOnnx(onnx), {
+        precision: 'int8',
+        calibration: { data, count: 8, sampleShape: [1, 49, 10] },
+      })
+    ).bytes;
+    expect(unitChain(readTflite(kws))).toBeNull();
+    const set = carriersOf(kws, traceKey, DEFAULT_TRACE_PARAMS);
+    const leaked = embedTraceCode(kws, traceKey, Buffer.from(uids[5], 'hex'), DEFAULT_TRACE_PARAMS).bytes;
+    const r = whiteBoxReading(leaked, kws, set);
+    expect(r.aligned).toBe(false);
+    expect(scoreCandidates(r.evidence, traceKey, uids)[0].uid).toBe(uids[5]);
+  }, 120000);
+
+  test.each(['lenet', 'mlp'] as const)(
+    '%s: re-ordered units answer exactly as before and hide the code in place; put back, the board is named among 1,000',
+    async (name) => {
+      const base = models[name];
+      const d = 617;
+      const leaked = marked(base, d);
+      const shuffled = shuffleUnits(leaked, { seed: 5 });
+      expect(Buffer.from(shuffled).equals(Buffer.from(leaked))).toBe(false);
+      // the attack costs the thief nothing: every int8 output of the TFLite runtime is unchanged
+      expect(Array.from(await outputs(shuffled, 300))).toEqual(Array.from(await outputs(leaked, 300)));
+      const before = scores(base, shuffled, d, false);
+      expect(before.own).toBeLessThan(5);
+      const after = scores(base, shuffled, d, true);
+      expect(after.aligned).toBe(true);
+      expect(after.own).toBeGreaterThan(0.98 * scores(base, leaked, d, false).own);
+      expect(after.other).toBeLessThan(5);
+      const r = await trace(base, shuffled);
+      expect(r.named.map((n) => n.uid)).toEqual([uids[d]]);
+      expect(r.unitsRealigned).toBe(true);
+      expect(r.pValue).toBeLessThan(1e-100);
+    },
+    120000,
+  );
+
+  test.each(['lenet', 'mlp'] as const)(
+    '%s: units also scaled by factors in [0.5, 1] (the copy within 0.5 points in the TFLite runtime): named',
+    async (name) => {
+      const base = models[name];
+      const leaked = marked(base, 3);
+      const scaled = shuffleUnits(leaked, { seed: 9, scale: [0.5, 1] });
+      expect(
+        Math.abs((await mnistTestAccuracy(scaled, 1000)) - (await mnistTestAccuracy(leaked, 1000))),
+      ).toBeLessThanOrEqual(0.005);
+      expect(scores(base, scaled, 3, false).own).toBeLessThan(5);
+      const r = await trace(base, scaled);
+      expect(r.named.map((n) => n.uid)).toEqual([uids[3]]);
+      expect(r.best.z).toBeGreaterThan(150);
+    },
+    120000,
+  );
+
+  test('mlp: shuffled, then fine-tuned on 6,000 training images: named', async () => {
+    const base = models.mlp;
+    const n = 6000;
+    const tuned = fineTune(
+      shuffleUnits(marked(base, 42), { seed: 11, scale: [0.5, 1] }),
+      { x: train.images.subarray(0, n * 784), labels: train.labels.subarray(0, n), count: n },
+      { epochs: 1, lr: 0.005, seed: 3 },
+    );
+    expect(await mnistTestAccuracy(tuned, 1000)).toBeGreaterThan(0.94);
+    expect(scores(base, tuned, 42, false).own).toBeLessThan(5);
+    const r = await trace(base, tuned);
+    expect(r.named.map((x) => x.uid)).toEqual([uids[42]]);
+    expect(r.best.z).toBeGreaterThan(20);
+  }, 300000);
+
+  test('the null holds: the base model and a stranger’s model, shuffled, name nobody; an unshuffled dump is read in place', async () => {
+    for (const name of ['lenet', 'mlp'] as const) {
+      const base = models[name];
+      const own = await trace(base, shuffleUnits(base, { seed: 21, scale: [0.5, 1] }));
+      expect(own.named).toEqual([]);
+      expect(own.best.z).toBeLessThan(5.5);
+      const strangerModel = embedTraceCode(
+        base,
+        traceKey,
+        Buffer.from('ff'.repeat(16), 'hex'),
+        DEFAULT_TRACE_PARAMS,
+      ).bytes;
+      const stranger = await trace(base, shuffleUnits(strangerModel, { seed: 22 }));
+      expect(stranger.named).toEqual([]);
+      expect(stranger.best.z).toBeLessThan(5.5);
+      // a dump whose units did not move: the in-place reading, unchanged
+      const dump = marked(base, 8);
+      const set = carriersOf(base, traceKey, DEFAULT_TRACE_PARAMS);
+      const a = whiteBoxReading(dump, base, set);
+      expect(a.aligned).toBe(false);
+      expect(Array.from(a.evidence)).toEqual(Array.from(whiteBoxReading(dump, base, set, false).evidence));
+      expect((await trace(base, dump)).unitsRealigned).toBe(false);
+    }
+  }, 120000);
+
+  test('edgelock trace on a shuffled copy names the board and says the units were put back', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'el-align-'));
+    const key = join(dir, 'master.key');
+    writeFileSync(key, MASTER, { mode: 0o600 });
+    const base = join(dir, 'lenet.tflite');
+    writeFileSync(base, models.lenet);
+    const devices = join(dir, 'devices.txt');
+    writeFileSync(devices, uids.slice(0, 100).join('\n') + '\n');
+    const leaked = join(dir, 'leaked.tflite');
+    writeFileSync(leaked, shuffleUnits(marked(models.lenet, 77), { seed: 4, scale: [0.5, 1] }));
+    const r = runCli(['trace', '--base', base, '--key', key, '--devices', devices, '--model', leaked]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('its hidden units had been re-ordered or re-scaled and were put back');
+    expect(r.stdout).toContain(`verdict    leaked from board ${uids[77]}`);
+    const j = JSON.parse(
+      runCli(['trace', '--base', base, '--key', key, '--devices', devices, '--model', leaked, '--json']).stdout,
+    );
+    expect(j.unitsRealigned).toBe(true);
+    expect(j.named.map((n: { uid: string }) => n.uid)).toEqual([uids[77]]);
+  }, 120000);
+});
