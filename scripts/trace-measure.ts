@@ -3,15 +3,15 @@
  *   npx tsx scripts/trace-measure.ts --base <compiled int8 .tflite> [--devices 1000] [--leaks 100] [--fine-tunes 5]
  *     [--bb-leaks 20] [--bb100-leaks 10] [--quiet <owner data, e.g. mnist-train>] [--probes uniform|mnist-test]
  *     [--ft-epochs 2] [--ft-lr 0.01] [--ft-blackbox 0] [--argmax-leaks 5] [--argmax-queries 1000]
- *     [--only accuracy,whitebox,finetune,blackbox,argmax,collusion,distil]
- * Prints one line per measurement (`--only`: the listed sections; all by default). The master key is a fixed test
+ *     [--only accuracy,whitebox,finetune,blackbox,argmax,collusion,distil,prune] [--prune-leaks 5] [--prune 0.3,0.5,0.7,0.9]
+ * Prints one line per measurement (`--only`: the listed sections; all but prune by default). The master key is a fixed test
  * key; candidates are `--devices` uids.
  */
 import { readFileSync } from 'fs';
 import { loadMnist } from '../src/data/mnist';
 import { deriveTraceKey } from '../src/keys/derive';
 import { TfliteOracle } from '../src/tflite/oracle';
-import { averageCopies, distil, fineTune, netVictim, requantize } from '../src/trace/attacks';
+import { averageCopies, distil, fineTune, netVictim, pruneWeights, requantize } from '../src/trace/attacks';
 import { blackBoxEvidence } from '../src/trace/blackbox';
 import { carriersOf } from '../src/trace/carriers';
 import { deviceCode } from '../src/trace/code';
@@ -133,6 +133,7 @@ async function main() {
   if (run('argmax')) await argMaxSection();
   if (run('collusion')) await collusionSection();
   if (run('distil')) await distilSection();
+  if (run('prune')) await pruneSection();
   console.log(`total ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }
 
@@ -232,6 +233,25 @@ async function collusionSection() {
     show(`collusion: ${k} copies averaged, white-box, ${trials} trials (named = only colluders)`, wbC);
     console.log(`  all ${k} colluders named in ${allNamed}/${trials}`);
     show(`collusion: ${k} copies averaged, black-box 300 queries, 5 trials`, bbC);
+  }
+}
+
+async function pruneSection() {
+  const leaks = Number(arg('prune-leaks', '5'));
+  for (const f of arg('prune', '0.3,0.5,0.7,0.9').split(',').map(Number)) {
+    const wb = tally();
+    const bb = tally();
+    for (let d = 0; d < leaks; d++) {
+      const pruned = pruneWeights(leaked(d), f);
+      add(wb, rank(whiteBoxEvidence(pruned, base, set)), [d]);
+      if (d < 2) add(bb, rank(await blackBox(pruned, 300, false)), [d]);
+    }
+    const acc = await mnistTestAccuracy(pruneWeights(leaked(0), f));
+    show(
+      `pruned ${Math.round(100 * f)}% (smallest weights of every filter), white-box, ${leaks} devices; copy ${(100 * acc).toFixed(2)}%`,
+      wb,
+    );
+    show(`  the same, black-box 300 queries, 2 devices`, bb);
   }
 }
 

@@ -2,7 +2,7 @@
  * Measures white-box tracing against a thief who re-orders and re-scales the hidden units of a leaked model (the
  * network's free symmetries; docs/security.md, "Tracing a leaked model to its board"):
  *   npx tsx scripts/trace-shuffle.ts --base <compiled int8 .tflite> [--devices 1000] [--leaks 10] [--scale 0.5,1]
- *     [--fine-tunes 3] [--ft-epochs 2] [--ft-lr 0.01]
+ *     [--fine-tunes 3] [--ft-epochs 2] [--ft-lr 0.01] [--quiet <owner data, e.g. mnist-train>]
  * For each leaked board's model: the shuffled copy's answers against the unshuffled one's in the TFLite runtime
  * (exactly equal when only re-ordered), and the white-box score read in place (as before the alignment) and with
  * the units put back (src/trace/align.ts); then the same after fine-tuning the shuffled copy on 10% of MNIST train.
@@ -14,7 +14,7 @@ import { fineTune, shuffleUnits } from '../src/trace/attacks';
 import { carriersOf } from '../src/trace/carriers';
 import { deviceCode } from '../src/trace/code';
 import { embedTraceCode } from '../src/trace/embed';
-import { DEFAULT_TRACE_PARAMS } from '../src/trace/params';
+import { DEFAULT_TRACE_PARAMS, describeParams, quietTraceParams } from '../src/trace/params';
 import { familyP } from '../src/trace/score';
 import { fileVictim } from '../src/trace/victims';
 import { whiteBoxReading } from '../src/trace/whitebox';
@@ -32,10 +32,11 @@ const FT_EPOCHS = Number(arg('ft-epochs', '2'));
 const FT_LR = Number(arg('ft-lr', '0.01'));
 const SCALE = arg('scale', '1,1').split(',').map(Number) as [number, number];
 const alpha = 1e-6;
+const PAR = arg('quiet', '') ? quietTraceParams(arg('quiet', '')) : DEFAULT_TRACE_PARAMS;
 const master = Buffer.alloc(32, 0x5a);
 const tk = deriveTraceKey(master);
 const uids = simulatedUids('ed9e', N);
-const set = carriersOf(base, tk, DEFAULT_TRACE_PARAMS);
+const set = carriersOf(base, tk, PAR);
 const K = set.carriers.length;
 const codes = uids.map((u) => deviceCode(tk, Buffer.from(u, 'hex'), K));
 const test = loadMnist('test');
@@ -69,9 +70,11 @@ const fmt = (r: { z: number; innocent: number; named: boolean }) =>
   `z ${r.z.toFixed(1)} (best innocent ${r.innocent.toFixed(2)}) ${r.named ? 'named' : 'not named'}`;
 
 async function main() {
-  console.log(`model ${arg('base', '')}: ${K} carriers, ${N} candidate devices, unit scale [${SCALE.join(', ')}]`);
+  console.log(
+    `model ${arg('base', '')}: ${K} carriers, ${N} candidate devices, ${describeParams(PAR)}, unit scale [${SCALE.join(', ')}]`,
+  );
   for (let d = 0; d < L; d++) {
-    const m = embedTraceCode(base, tk, Buffer.from(uids[d], 'hex'), DEFAULT_TRACE_PARAMS).bytes;
+    const m = embedTraceCode(base, tk, Buffer.from(uids[d], 'hex'), PAR).bytes;
     const s = shuffleUnits(m, { seed: 1000 + d, scale: SCALE });
     const [a, b] = await Promise.all([answers(m, 500), answers(s, 500)]);
     let same = 0;
@@ -92,7 +95,7 @@ async function main() {
     );
   }
   for (let d = 0; d < FT; d++) {
-    const m = embedTraceCode(base, tk, Buffer.from(uids[d], 'hex'), DEFAULT_TRACE_PARAMS).bytes;
+    const m = embedTraceCode(base, tk, Buffer.from(uids[d], 'hex'), PAR).bytes;
     const off = (d * 7919) % 54000;
     const data = {
       x: train.images.subarray(off * 784, (off + 6000) * 784),
