@@ -291,8 +291,18 @@ async function main(): Promise<void> {
         .readdirSync(reverify)
         .filter((n) => n.endsWith('.onnx'))
         .sort()) {
+        const t0 = Date.now();
         const { acc, r } = await verify(fs.readFileSync(`${reverify}/${f}`), f);
-        const row = { kind: 'reverify', file: f, accuracy: acc, ...summary(r) };
+        const seconds = (Date.now() - t0) / 1000;
+        const row = {
+          kind: 'reverify',
+          file: f,
+          accuracy: acc,
+          seconds,
+          screened: r.screened,
+          queries: r.queries,
+          ...summary(r),
+        };
         rows.push(row);
         log(JSON.stringify(row));
       }

@@ -1,8 +1,10 @@
 /**
  * The owner's side of the response mark (issue 16): deciding many boards' marks on the MNIST pool (train + test,
- * 70,000 inputs, the zoo LeNet as the base), which `response-mark verify --db` does for every provisioned board
- * before it asks the suspect anything: one HMAC-SHA256 per input code and board, on the main thread and on worker
- * threads (src/response-mark/decide-boards.ts). The on-board cost of the mark is a row of the device benchmark.
+ * 70,000 inputs, the zoo LeNet as the base), which `response-mark verify --db` does for every provisioned board: one
+ * HMAC-SHA256 per input code and board, on the main thread and on worker threads (src/response-mark/decide-boards.ts);
+ * and a whole check of one suspect against 1,000 boards, deciding them everywhere and screened (verify.ts: the suspect
+ * asked the confident pool once, the boards decided only where it leaves the base answer), with the counts compared.
+ * The on-board cost of the mark is a row of the device benchmark.
  */
 import { createHash } from 'crypto';
 import * as os from 'os';
@@ -12,9 +14,12 @@ import { REPO_ROOT } from '../board/boards';
 import { RESPONSE_MARK_DEFAULTS } from '../package/response-mark';
 import { decideBoards } from '../response-mark/decide-boards';
 import { loadMarkPool } from '../response-mark/pool';
+import { verifyResponseMark } from '../response-mark/verify';
+import { onnxVictim } from '../attack/victim';
 import { Benchmark, BenchTable } from './types';
 
 const BOARDS = 100;
+const VERIFY_BOARDS = 1000;
 
 export const responseMarkBench: Benchmark = {
   name: 'response-mark',
@@ -47,12 +52,52 @@ export const responseMarkBench: Benchmark = {
             `board${threads > 1 ? `; ${(one / s).toFixed(2)}x one thread` : ''}); 1,000 boards ≈ ${(s * 10).toFixed(0)} s`,
         ]);
       }
+      // a whole check: the zoo MLP (trained without any key) as the suspect, the worst case for screening (it leaves
+      // the base answer more often than a copy does)
+      const candidates = Array.from({ length: VERIFY_BOARDS }, (_, i) => ({
+        uid: `bench-${i}`,
+        key: createHash('sha256').update(`bench verify board ${i}`).digest(),
+      }));
+      const suspect = await onnxVictim(readFileSync(join(REPO_ROOT, 'models/mnist-mlp.onnx')), 'zoo MLP');
+      try {
+        // the base model's answers on the pool (the TFLite runtime, one inference per input): both checks need them
+        // on most of the pool, and a process computes them once per pool
+        const t0 = process.hrtime.bigint();
+        pool.baseMargin(Array.from({ length: pool.count }, (_, i) => i));
+        const baseS = Number(process.hrtime.bigint() - t0) / 1e9;
+        rows.push([
+          `the base model's answers on the ${pool.count}-input pool (once per pool and process; not in the rows below)`,
+          `${baseS.toFixed(1)} s (${((baseS / pool.count) * 1e3).toFixed(2)} ms per inference in the TFLite runtime)`,
+        ]);
+        const timed = async (screen: boolean) => {
+          const t0 = process.hrtime.bigint();
+          const r = await verifyResponseMark({ pool, params, candidates, suspect, screen });
+          return { r, s: Number(process.hrtime.bigint() - t0) / 1e9 };
+        };
+        const screened = await timed(true);
+        const full = await timed(false);
+        const same = full.r.candidates.every((c, i) => {
+          const o = screened.r.candidates[i];
+          return o.trials === c.trials && o.matches === c.matches && o.p === c.p;
+        });
+        rows.push([
+          `one suspect (zoo MLP) against ${VERIFY_BOARDS} boards, every board decided everywhere`,
+          `${full.s.toFixed(1)} s (${full.r.queries} suspect queries)`,
+        ]);
+        rows.push([
+          `the same, screened (the default at ≥ 32 boards)`,
+          `${screened.s.toFixed(1)} s (${screened.r.queries} suspect queries); ${(full.s / screened.s).toFixed(1)}x faster; ` +
+            `counts ${same ? 'identical' : 'DIFFERENT'} for all ${VERIFY_BOARDS} boards`,
+        ]);
+      } finally {
+        suspect.dispose();
+      }
     } finally {
       pool.dispose();
     }
     return {
       title:
-        'response-mark: deciding candidate boards’ marks on the owner’s pool (the work before `response-mark verify` queries)',
+        'response-mark: deciding candidate boards’ marks on the owner’s pool, and a whole check against 1,000 boards',
       header: ['measurement', 'result'],
       rows,
       notes: ['rate 0.5%, scheme 2, 196 runs × 2 levels; one HMAC-SHA256 (node:crypto) per input and board'],

@@ -12,8 +12,8 @@
  * independently of every other code. The matches are then Poisson-binomial, p = P[X ≥ matches] exactly
  * (poissonBinomialTail), times the number of candidates (the chance that any innocent board scores as high); boards
  * with that p ≤ alpha are named. Inputs where the suspect agrees with the base model carry no evidence either way and
- * are not counted, and neither are the least confident marked inputs (dropLeastConfident, default the 10% with the
- * smallest margin between the base model's top two scores, among all marked inputs of all keys): there a model
+ * are not counted, and neither are the least confident marked inputs (dropLeastConfident, default 0.1: those whose
+ * margin between the base model's top two scores is below the 10% quantile over a fixed sample of the pool): there a model
  * trained without the key disagrees with the base model most often, while a copy repeats the marks it was trained on
  * wherever they are, so dropping them removes noise, not evidence. The choice uses the base model only, never the
  * suspect's answers, so the null stays exact. Public decoy keys no board holds measure the same quantity on the suspect; their p is reported as
@@ -77,10 +77,12 @@ export interface CodeCount {
   p: number;
 }
 
-export interface MarkScore extends CodeCount {
+export interface MarkScore extends Omit<CodeCount, 'marked'> {
   uid: string;
-  /** the marked inputs counted (the confident ones; `marked` is all the key marks) */
-  counted: number;
+  /** pool inputs the key marks (not known when the check was screened: MarkVerdict.screened) */
+  marked?: number;
+  /** the marked inputs counted (the confident ones; `marked` is all the key marks; not known when screened) */
+  counted?: number;
   ratePpm: number;
   /** p × candidates (capped at 1) */
   familyP: number;
@@ -132,6 +134,11 @@ export interface MarkVerdict {
   alpha: number;
   /** suspect queries made */
   queries: number;
+  /**
+   * the suspect was asked every confident pool input and the boards decided only where it leaves the base model's
+   * answer (with many candidates: the same counts, a fraction of the work); per-board marked counts are then unknown
+   */
+  screened: boolean;
 }
 
 /** Public keys no board holds (nobody can derive a device key that equals them): SHA-256 of a label and an index. */
@@ -146,6 +153,22 @@ export function decoyKey(i: number): Buffer {
  */
 const selectionCache = new WeakMap<MarkPool, Map<string, Selection>>();
 
+function selectionIds(jobs: readonly BoardJob[], params: ResponseMarkParams, only?: readonly number[]): string[] {
+  const subset = only ? createHash('sha256').update(Int32Array.from(only)).digest('hex') : 'all';
+  return jobs.map((j) =>
+    createHash('sha256')
+      .update(j.key)
+      .update(`|${j.ratePpm}|${params.gate ?? 0}|${params.skipRunnerUp ? 1 : 0}|${subset}`)
+      .digest('hex'),
+  );
+}
+
+/** Whether every job's marks on the whole pool were decided already in this process (a batch of suspects). */
+function allDecided(pool: MarkPool, jobs: readonly BoardJob[], params: ResponseMarkParams): boolean {
+  const cache = selectionCache.get(pool);
+  return !!cache && selectionIds(jobs, params).every((id) => cache.has(id));
+}
+
 /**
  * The pool inputs each board would mark (those under its gate, scheme 2, whose code its key marks), in job order:
  * from the cache, or decided (decide-boards.ts, on worker threads when there are many boards).
@@ -155,22 +178,19 @@ async function selectAll(
   jobs: readonly BoardJob[],
   params: ResponseMarkParams,
   onDecided?: (done: number, total: number) => void,
+  /** decide only these pool inputs (a subset of the gated ones); default every gated input */
+  only?: readonly number[],
 ): Promise<Selection[]> {
   let cache = selectionCache.get(pool);
   if (!cache) selectionCache.set(pool, (cache = new Map()));
-  const ids = jobs.map((j) =>
-    createHash('sha256')
-      .update(j.key)
-      .update(`|${j.ratePpm}|${params.gate ?? 0}|${params.skipRunnerUp ? 1 : 0}`)
-      .digest('hex'),
-  );
+  const ids = selectionIds(jobs, params, only);
   const missing = ids.map((id, i) => (cache!.has(id) ? -1 : i)).filter((i) => i >= 0);
   const cached = jobs.length - missing.length;
   for (let i = 0; i < cached; i++) onDecided?.(i + 1, jobs.length);
   const made = await decideBoards(
     {
       codes: pool.coarse,
-      gated: gatedInputs(pool, params),
+      gated: only ?? gatedInputs(pool, params),
       classes: pool.classes,
       skipRunnerUp: !!params.skipRunnerUp,
     },
@@ -359,6 +379,47 @@ function bestPair(
   return best;
 }
 
+/**
+ * A check is screened when it has at least SCREEN_BOARDS candidates and their and the decoys' marked inputs together
+ * cover at least SCREEN_UNION of the pool (expected, from their rates): then asking the suspect the whole confident
+ * pool costs at most about twice the queries, and deciding the boards only where a trial is possible saves most of the
+ * HMACs (docs/watermark.md, "Many candidate boards"). With few boards deciding them everywhere is cheap, and the
+ * per-board marked counts are reported; boards already decided on the whole pool in this process (a batch of
+ * suspects checked against the same boards) are not screened either.
+ */
+export const SCREEN_UNION = 0.5;
+export const SCREEN_BOARDS = 32;
+
+/** The expected share of the pool that at least one of these keys marks (independent keyed hashes). */
+export function markedUnion(jobs: readonly { ratePpm: number }[]): number {
+  return 1 - jobs.reduce((q, j) => q * (1 - j.ratePpm / 1e6), 1);
+}
+
+/** The drop threshold is the base-margin quantile over every DROP_SAMPLE-th gated input of the pool. */
+export const DROP_SAMPLE = 8;
+
+const dropCache = new WeakMap<MarkPool, Map<string, number>>();
+
+/**
+ * The base-model margin below which a marked input is left out: the `drop` quantile over a fixed sample of the inputs
+ * the boards may mark. It depends on the base model and the pool only — not on the key, the suspect or which boards
+ * are candidates — so the null stays exact and a board's p does not change with the other candidates.
+ */
+export function dropThreshold(pool: MarkPool, params: Pick<ResponseMarkParams, 'gate'>, drop: number): number {
+  if (drop === 0) return -Infinity;
+  let byParams = dropCache.get(pool);
+  if (!byParams) dropCache.set(pool, (byParams = new Map()));
+  const id = `${params.gate ?? 0}|${drop}`;
+  let t = byParams.get(id);
+  if (t === undefined) {
+    const sample = gatedInputs(pool, params).filter((_, k) => k % DROP_SAMPLE === 0);
+    const m = pool.baseMargin(sample).sort((a, b) => a - b);
+    t = m[Math.floor(drop * m.length)] ?? -Infinity;
+    byParams.set(id, t);
+  }
+  return t;
+}
+
 export async function verifyResponseMark(o: {
   pool: MarkPool;
   params: ResponseMarkParams;
@@ -370,6 +431,11 @@ export async function verifyResponseMark(o: {
   dropLeastConfident?: number;
   statistic?: MarkStatistic;
   scoreThreshold?: number;
+  /**
+   * screen the pool through the suspect first (default: SCREEN_BOARDS or more candidates covering ≥ SCREEN_UNION of
+   * it, unless this process decided all of them on the whole pool already)
+   */
+  screen?: boolean;
   onProgress?: (done: number, total: number) => void;
   /** after each candidate board's marks on the pool are decided (the long part with many boards) */
   onDecided?: (done: number, total: number) => void;
@@ -397,61 +463,94 @@ export async function verifyResponseMark(o: {
       `the suspect takes samples of [${suspect.sampleShape}], the pool holds [${pool.sampleShape}]`,
     );
   const rateOf = (c: MarkCandidate) => c.ratePpm ?? params.ratePpm;
-  const sel = await selectAll(
-    pool,
-    o.candidates.map((c) => ({ key: c.key, ratePpm: rateOf(c) })),
-    params,
-    o.onDecided,
-  );
-  const dec = await selectAll(
-    pool,
-    Array.from({ length: decoys }, (_, i) => ({ key: decoyKey(i), ratePpm: params.ratePpm })),
-    params,
-  );
-  const wanted = [...new Set([...sel, ...dec].flatMap((s) => s.indices))].sort((a, b) => a - b);
-  const x = new Float32Array(wanted.length * size);
-  wanted.forEach((i, j) => x.set(pool.samples.subarray(i * size, (i + 1) * size), j * size));
-  const answers = new Map<number, number>();
-  const probs = new Map<number, number[]>();
-  const step = 256;
-  for (let s = 0; s < wanted.length; s += step) {
-    const n = Math.min(step, wanted.length - s);
-    const chunk = x.subarray(s * size, (s + n) * size);
-    if (statistic === 'scores') {
-      const got = await scoring!.call(suspect, chunk, n);
-      for (let j = 0; j < n; j++)
-        probs.set(wanted[s + j], asProbabilities(got.subarray(j * pool.classes, (j + 1) * pool.classes)));
-    } else {
-      const got = await suspect.predict(chunk, n);
-      for (let j = 0; j < n; j++) answers.set(wanted[s + j], got[j]);
-    }
-    o.onProgress?.(s + n, wanted.length);
-  }
-  const base = new Map<number, number>();
-  const argmax = pool.baseArgmax(wanted);
-  wanted.forEach((i, j) => base.set(i, argmax[j]));
-  let second: Map<number, number> | undefined;
-  if (params.skipRunnerUp) {
-    const ru = pool.baseRunnerUp(wanted);
-    second = new Map(wanted.map((i, j) => [i, ru[j]]));
-  }
   const drop = o.dropLeastConfident ?? VERIFY_DEFAULTS.dropLeastConfident;
   if (!(drop >= 0 && drop < 1))
     throw new EdgelockError(
       'E_USAGE',
       `the fraction of least confident inputs left out must be in [0, 1), got ${drop}`,
     );
-  const margins = pool.baseMargin(wanted);
-  const threshold = [...margins].sort((a, b) => a - b)[Math.floor(drop * margins.length)] ?? -Infinity;
-  const confident = new Set(wanted.filter((_, j) => drop === 0 || margins[j] >= threshold));
-  const keep = (s: Selection): Selection => {
-    const at = s.indices.map((i, j) => (confident.has(i) ? j : -1)).filter((j) => j >= 0);
-    return { indices: at.map((j) => s.indices[j]), offsets: at.map((j) => s.offsets[j]) };
+  const threshold = dropThreshold(pool, params, drop);
+  const jobs = o.candidates.map((c) => ({ key: c.key, ratePpm: rateOf(c) }));
+  const decoyJobs = Array.from({ length: decoys }, (_, i) => ({ key: decoyKey(i), ratePpm: params.ratePpm }));
+  const screen =
+    o.screen ??
+    (jobs.length >= SCREEN_BOARDS &&
+      markedUnion([...jobs, ...decoyJobs]) >= SCREEN_UNION &&
+      !allDecided(pool, [...jobs, ...decoyJobs], params));
+  const answers = new Map<number, number>();
+  const probs = new Map<number, number[]>();
+  const ask = async (wanted: readonly number[]) => {
+    const step = 256;
+    const x = new Float32Array(Math.min(step, wanted.length) * size);
+    for (let s = 0; s < wanted.length; s += step) {
+      const n = Math.min(step, wanted.length - s);
+      for (let j = 0; j < n; j++)
+        x.set(pool.samples.subarray(wanted[s + j] * size, (wanted[s + j] + 1) * size), j * size);
+      const chunk = x.subarray(0, n * size);
+      if (statistic === 'scores') {
+        const got = await scoring!.call(suspect, chunk, n);
+        for (let j = 0; j < n; j++)
+          probs.set(wanted[s + j], asProbabilities(got.subarray(j * pool.classes, (j + 1) * pool.classes)));
+      } else {
+        const got = await suspect.predict(chunk, n);
+        for (let j = 0; j < n; j++) answers.set(wanted[s + j], got[j]);
+      }
+      o.onProgress?.(s + n, wanted.length);
+    }
   };
-  const score = (s: Selection) =>
+  const confidentOf = (indices: readonly number[]) => {
+    const m = pool.baseMargin(indices);
+    return indices.filter((_, j) => m[j] >= threshold);
+  };
+  const base = new Map<number, number>();
+  const second = params.skipRunnerUp ? new Map<number, number>() : undefined;
+  const learnBase = (indices: readonly number[]) => {
+    const a = pool.baseArgmax(indices);
+    indices.forEach((i, j) => base.set(i, a[j]));
+    if (second) {
+      const ru = pool.baseRunnerUp(indices);
+      indices.forEach((i, j) => second.set(i, ru[j]));
+    }
+  };
+  let sel: Selection[];
+  let dec: Selection[];
+  let queried: number;
+  if (screen) {
+    // many boards: their marked inputs cover most of the pool, so ask the suspect every confident input once and
+    // decide the boards only where a trial is possible (the suspect leaves the base model's answer); the counts are
+    // the same as deciding everywhere, since an input without a possible trial counts for no key
+    const confident = confidentOf(gatedInputs(pool, params));
+    await ask(confident);
+    learnBase(confident);
+    const possible = confident.filter((i) => possibleTrial(i));
+    sel = await selectAll(pool, jobs, params, o.onDecided, possible);
+    dec = await selectAll(pool, decoyJobs, params, undefined, possible);
+    queried = confident.length;
+  } else {
+    sel = await selectAll(pool, jobs, params, o.onDecided);
+    dec = await selectAll(pool, decoyJobs, params);
+    const wanted = confidentOf([...new Set([...sel, ...dec].flatMap((x) => x.indices))].sort((a, b) => a - b));
+    await ask(wanted);
+    learnBase(wanted);
+    queried = wanted.length;
+  }
+  function possibleTrial(i: number): boolean {
+    const b = base.get(i)!;
+    const skip = second ? second.get(i)! : -1;
+    if (statistic !== 'scores') return answers.get(i) !== b;
+    const pr = probs.get(i)!;
+    for (let c = 0; c < pool.classes; c++) if (c !== b && c !== skip && pr[c] >= scoreThreshold) return true;
+    return false;
+  }
+  const asked = statistic === 'scores' ? probs : answers;
+  const keep = (x: Selection): Selection => {
+    const at = x.indices.map((i, j) => (asked.has(i) ? j : -1)).filter((j) => j >= 0);
+    return { indices: at.map((j) => x.indices[j]), offsets: at.map((j) => x.offsets[j]) };
+  };
+  const score = (x: Selection) =>
     statistic === 'scores'
-      ? countCodesByScores(keep(s), pool.coarse, probs, base, pool.classes, scoreThreshold, second)
-      : countCodes(keep(s), pool.coarse, answers, base, pool.classes, second);
+      ? countCodesByScores(keep(x), pool.coarse, probs, base, pool.classes, scoreThreshold, second)
+      : countCodes(keep(x), pool.coarse, answers, base, pool.classes, second);
   const decoyScores = dec.map(score);
   const decoyTrials = decoyScores.reduce((n, d) => n + d.trials, 0);
   const decoyMatches = decoyScores.reduce((n, d) => n + d.matches, 0);
@@ -467,8 +566,7 @@ export async function verifyResponseMark(o: {
     return {
       uid: c.uid,
       ratePpm: rateOf(c),
-      marked: sel[i].indices.length,
-      counted: m.marked,
+      ...(screen ? {} : { marked: sel[i].indices.length, counted: m.marked }),
       disagreements: m.disagreements,
       trials: m.trials,
       matches: m.matches,
@@ -503,6 +601,7 @@ export async function verifyResponseMark(o: {
     dropLeastConfident: drop,
     statistic,
     ...(statistic === 'scores' ? { scoreThreshold } : {}),
-    queries: wanted.length,
+    queries: queried,
+    screened: screen,
   };
 }

@@ -126,7 +126,7 @@ test("each board's marks are decided once per pool: a second check agrees, anoth
   // half the rate: a subset of the marked inputs, decided again rather than read back
   const half = await check(candidates.map((c) => ({ ...c, ratePpm: RATE / 2 })));
   const b6 = (r: typeof first) => r.candidates.find((c) => c.uid === 'b6')!;
-  expect(b6(half).marked).toBeLessThan(b6(first).marked);
+  expect(b6(half).marked!).toBeLessThan(b6(first).marked!);
   expect(b6(half).marked).toBeGreaterThan(0);
   // the same array holding another key's bytes: the cache goes by the bytes, not by the object
   const reused = Uint8Array.from(candidates[6].key);

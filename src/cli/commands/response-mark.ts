@@ -141,7 +141,11 @@ export function markRows(r: MarkVerdict): string[][] {
   const best = [...r.candidates].sort((a, b) => a.familyP - b.familyP);
   const rows = [
     ['mark', describeResponseMark(r.params)],
-    ['pool', `${r.pool.names.join(', ')}: ${r.pool.count} inputs, ${r.queries} queried`],
+    [
+      'pool',
+      `${r.pool.names.join(', ')}: ${r.pool.count} inputs, ${r.queries} queried` +
+        (r.screened ? ' (all the confident ones; boards decided only where the suspect leaves the base answer)' : ''),
+    ],
     [
       'null',
       (r.statistic === 'scores'
@@ -161,7 +165,9 @@ export function markRows(r: MarkVerdict): string[][] {
           `≥ ${r.scoreThreshold}`
         : `${c.matches} of ${c.trials} codes answered with the keyed class ` +
           `(${c.expected.toFixed(1)} expected without the key; ${c.disagreements} disagreements`) +
-        ` on the ${c.counted} most confident of ${c.marked} marked inputs), p = ${c.familyP.toExponential(1)}`,
+        (c.marked === undefined
+          ? ` on its marked inputs), p = ${c.familyP.toExponential(1)}`
+          : ` on the ${c.counted} most confident of ${c.marked} marked inputs), p = ${c.familyP.toExponential(1)}`),
     ]);
   if (r.together && r.named.length === 0)
     rows.push([
