@@ -247,7 +247,7 @@ async function main(): Promise<void> {
       return {
         boards: mine.map(
           (c) =>
-            `${c.matches}/${c.trials} codes (${c.expected.toFixed(1)} exp; ${c.disagreements} dis on ${c.counted}/${c.marked} marked) familyP ` +
+            `${c.matches}/${c.trials} codes (${c.expected.toFixed(1)} exp; ${c.disagreements} dis on ${c.counted ?? '-'}/${c.marked ?? '-'} marked) familyP ` +
             `${c.familyP.toExponential(2)}`,
         ),
         bestInnocent: [...innocent]
