@@ -12,7 +12,8 @@ import { quantizeAffine, toModelLayout } from '../tflite/affine';
 import { TfliteOracle } from '../tflite/oracle';
 import { recordedInputLayouts } from '../tflite/provenance';
 import { readTflite } from '../tflite/reader';
-import { coarseInput, firstArgmax, runnerUp } from './decision';
+import { BaseAnswer, answerOf, baseAnswers } from './base-answers';
+import { coarseInput } from './decision';
 
 export interface MarkPool {
   /** the datasets it was loaded from */
@@ -31,6 +32,8 @@ export interface MarkPool {
   baseMargin(indices: readonly number[]): number[];
   /** the base model's runner-up (runnerUp in decision.ts) on the given samples (cached) */
   baseRunnerUp(indices: readonly number[]): number[];
+  /** computes and caches the base model's answers on these samples ahead, on worker threads when they are many */
+  prepareBase?(indices: readonly number[]): Promise<void>;
   dispose(): void;
 }
 
@@ -114,18 +117,24 @@ export async function loadMarkPool(
   const { joined, count, size, classes, inputShape, int8 } = quantisedPool(base, pool, limit);
   const coarse = Array.from({ length: count }, (_, i) => coarseInput(int8(i), params));
   const oracle = await TfliteOracle.load(base);
-  const cache = new Map<number, { argmax: number; margin: number; second: number }>();
+  const cache = new Map<number, BaseAnswer>();
   const answer = (i: number) => {
     let a = cache.get(i);
     if (a === undefined) {
       const [o] = oracle.run([{ data: Int32Array.from(int8(i)), shape: inputShape, dtype: 'int8' }]);
-      const top = firstArgmax(o.data);
-      const second = runnerUp(o.data, top);
-      // float32 subtraction, as the board computes its margin gate
-      a = { argmax: top, margin: second < 0 ? Infinity : Math.fround(o.data[top] - o.data[second]), second };
+      a = answerOf(o.data);
       cache.set(i, a);
     }
     return a;
+  };
+  const prepareBase = async (indices: readonly number[]) => {
+    const missing = [...new Set(indices)].filter((i) => !cache.has(i));
+    if (missing.length === 0) return;
+    const size = inputShape.reduce((a, b) => a * b, 1);
+    const packed = new Int8Array(missing.length * size);
+    missing.forEach((i, j) => packed.set(int8(i), j * size));
+    const r = await baseAnswers(base, oracle, inputShape, packed);
+    missing.forEach((i, j) => cache.set(i, { argmax: r.argmax[j], margin: r.margin[j], second: r.second[j] }));
   };
   return {
     names: pool,
@@ -137,6 +146,7 @@ export async function loadMarkPool(
     baseArgmax: (indices) => indices.map((i) => answer(i).argmax),
     baseMargin: (indices) => indices.map((i) => answer(i).margin),
     baseRunnerUp: (indices) => indices.map((i) => answer(i).second),
+    prepareBase,
     dispose() {
       oracle.dispose();
     },

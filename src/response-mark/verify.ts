@@ -405,7 +405,11 @@ const dropCache = new WeakMap<MarkPool, Map<string, number>>();
  * the boards may mark. It depends on the base model and the pool only — not on the key, the suspect or which boards
  * are candidates — so the null stays exact and a board's p does not change with the other candidates.
  */
-export function dropThreshold(pool: MarkPool, params: Pick<ResponseMarkParams, 'gate'>, drop: number): number {
+export async function dropThreshold(
+  pool: MarkPool,
+  params: Pick<ResponseMarkParams, 'gate'>,
+  drop: number,
+): Promise<number> {
   if (drop === 0) return -Infinity;
   let byParams = dropCache.get(pool);
   if (!byParams) dropCache.set(pool, (byParams = new Map()));
@@ -413,6 +417,7 @@ export function dropThreshold(pool: MarkPool, params: Pick<ResponseMarkParams, '
   let t = byParams.get(id);
   if (t === undefined) {
     const sample = gatedInputs(pool, params).filter((_, k) => k % DROP_SAMPLE === 0);
+    await pool.prepareBase?.(sample);
     const m = pool.baseMargin(sample).sort((a, b) => a - b);
     t = m[Math.floor(drop * m.length)] ?? -Infinity;
     byParams.set(id, t);
@@ -469,7 +474,7 @@ export async function verifyResponseMark(o: {
       'E_USAGE',
       `the fraction of least confident inputs left out must be in [0, 1), got ${drop}`,
     );
-  const threshold = dropThreshold(pool, params, drop);
+  const threshold = await dropThreshold(pool, params, drop);
   const jobs = o.candidates.map((c) => ({ key: c.key, ratePpm: rateOf(c) }));
   const decoyJobs = Array.from({ length: decoys }, (_, i) => ({ key: decoyKey(i), ratePpm: params.ratePpm }));
   const screen =
@@ -498,7 +503,8 @@ export async function verifyResponseMark(o: {
       o.onProgress?.(s + n, wanted.length);
     }
   };
-  const confidentOf = (indices: readonly number[]) => {
+  const confidentOf = async (indices: readonly number[]) => {
+    await pool.prepareBase?.(indices);
     const m = pool.baseMargin(indices);
     return indices.filter((_, j) => m[j] >= threshold);
   };
@@ -519,7 +525,7 @@ export async function verifyResponseMark(o: {
     // many boards: their marked inputs cover most of the pool, so ask the suspect every confident input once and
     // decide the boards only where a trial is possible (the suspect leaves the base model's answer); the counts are
     // the same as deciding everywhere, since an input without a possible trial counts for no key
-    const confident = confidentOf(gatedInputs(pool, params));
+    const confident = await confidentOf(gatedInputs(pool, params));
     await ask(confident);
     learnBase(confident);
     const possible = confident.filter((i) => possibleTrial(i));
@@ -529,7 +535,7 @@ export async function verifyResponseMark(o: {
   } else {
     sel = await selectAll(pool, jobs, params, o.onDecided);
     dec = await selectAll(pool, decoyJobs, params);
-    const wanted = confidentOf([...new Set([...sel, ...dec].flatMap((x) => x.indices))].sort((a, b) => a - b));
+    const wanted = await confidentOf([...new Set([...sel, ...dec].flatMap((x) => x.indices))].sort((a, b) => a - b));
     await ask(wanted);
     learnBase(wanted);
     queried = wanted.length;
