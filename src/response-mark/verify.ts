@@ -486,12 +486,11 @@ export async function verifyResponseMark(o: {
   const probs = new Map<number, number[]>();
   const ask = async (wanted: readonly number[]) => {
     const step = 256;
-    const x = new Float32Array(Math.min(step, wanted.length) * size);
     for (let s = 0; s < wanted.length; s += step) {
       const n = Math.min(step, wanted.length - s);
+      const chunk = new Float32Array(n * size);
       for (let j = 0; j < n; j++)
-        x.set(pool.samples.subarray(wanted[s + j] * size, (wanted[s + j] + 1) * size), j * size);
-      const chunk = x.subarray(0, n * size);
+        chunk.set(pool.samples.subarray(wanted[s + j] * size, (wanted[s + j] + 1) * size), j * size);
       if (statistic === 'scores') {
         const got = await scoring!.call(suspect, chunk, n);
         for (let j = 0; j < n; j++)
@@ -505,6 +504,7 @@ export async function verifyResponseMark(o: {
   };
   const confidentOf = async (indices: readonly number[]) => {
     await pool.prepareBase?.(indices);
+    if (threshold === -Infinity) return [...indices];
     const m = pool.baseMargin(indices);
     return indices.filter((_, j) => m[j] >= threshold);
   };
