@@ -3,14 +3,18 @@
  * network's free symmetries; docs/security.md, "Tracing a leaked model to its board"):
  *   npx tsx scripts/trace-shuffle.ts --base <compiled int8 .tflite> [--devices 1000] [--leaks 10] [--scale 0.5,1]
  *     [--fine-tunes 3] [--ft-epochs 2] [--ft-lr 0.01] [--quiet <owner data, e.g. mnist-train>]
+ *     [--widen <units> --architecture <the base's ONNX, e.g. models/mnist-lenet.onnx>]
  * For each leaked board's model: the shuffled copy's answers against the unshuffled one's in the TFLite runtime
  * (exactly equal when only re-ordered), and the white-box score read in place (as before the alignment) and with
  * the units put back (src/trace/align.ts); then the same after fine-tuning the shuffled copy on 10% of MNIST train.
+ * With --widen, every hidden dense layer first gets that many units more (widenDense: recompiled to int8, so the
+ * answers are compared by accuracy only).
  */
 import { readFileSync } from 'fs';
 import { loadMnist } from '../src/data/mnist';
 import { deriveTraceKey } from '../src/keys/derive';
-import { fineTune, shuffleUnits } from '../src/trace/attacks';
+import { readOnnx } from '../src/onnx';
+import { fineTune, shuffleUnits, widenDense } from '../src/trace/attacks';
 import { carriersOf } from '../src/trace/carriers';
 import { deviceCode } from '../src/trace/code';
 import { embedTraceCode } from '../src/trace/embed';
@@ -32,6 +36,8 @@ const FT_EPOCHS = Number(arg('ft-epochs', '2'));
 const FT_LR = Number(arg('ft-lr', '0.01'));
 const SCALE = arg('scale', '1,1').split(',').map(Number) as [number, number];
 const alpha = 1e-6;
+const WIDEN = Number(arg('widen', '0'));
+const ARCH = WIDEN > 0 ? readOnnx(readFileSync(arg('architecture', ''))) : null;
 const PAR = arg('quiet', '') ? quietTraceParams(arg('quiet', '')) : DEFAULT_TRACE_PARAMS;
 const master = Buffer.alloc(32, 0x5a);
 const tk = deriveTraceKey(master);
@@ -75,7 +81,9 @@ async function main() {
   );
   for (let d = 0; d < L; d++) {
     const m = embedTraceCode(base, tk, Buffer.from(uids[d], 'hex'), PAR).bytes;
-    const s = shuffleUnits(m, { seed: 1000 + d, scale: SCALE });
+    const calibration = { data: train.images.subarray(0, 500 * 784), count: 500, sampleShape: [1, 28, 28] };
+    const wide = ARCH ? await widenDense(m, ARCH, WIDEN, 3000 + d, calibration) : m;
+    const s = shuffleUnits(wide, { seed: 1000 + d, scale: SCALE });
     const [a, b] = await Promise.all([answers(m, 500), answers(s, 500)]);
     let same = 0;
     let maxDiff = 0;
@@ -83,14 +91,16 @@ async function main() {
       if (a[i] === b[i]) same++;
       maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
     }
+    const inPlaceText = ARCH
+      ? 'in place: refused (other shapes)'
+      : `in place ${fmt(score(whiteBoxReading(s, base, set, false).evidence, d))}`;
     const acc =
       d < 3
         ? ` accuracy ${(100 * (await mnistTestAccuracy(s))).toFixed(2)}% (leaked ${(100 * (await mnistTestAccuracy(m))).toFixed(2)}%)`
         : '';
-    const inPlace = score(whiteBoxReading(s, base, set, false).evidence, d);
     const r = whiteBoxReading(s, base, set);
     console.log(
-      `leak ${d}: output scores equal on ${same}/${a.length} (max difference ${maxDiff.toPrecision(3)})${acc}; in place ${fmt(inPlace)}; ` +
+      `leak ${d}: output scores equal on ${same}/${a.length} (max difference ${maxDiff.toPrecision(3)})${acc}; ${inPlaceText}; ` +
         `aligned=${r.aligned} ${fmt(score(r.evidence, d))}; unshuffled dump ${fmt(score(whiteBoxReading(m, base, set).evidence, d))}`,
     );
   }
@@ -102,15 +112,21 @@ async function main() {
       labels: train.labels.subarray(off, off + 6000),
       count: 6000,
     };
-    const tuned = fineTune(shuffleUnits(m, { seed: 2000 + d, scale: SCALE }), data, {
+    const calibration = { data: train.images.subarray(0, 500 * 784), count: 500, sampleShape: [1, 28, 28] };
+    const wide = ARCH ? await widenDense(m, ARCH, WIDEN, 4000 + d, calibration) : m;
+    const tuned = fineTune(shuffleUnits(wide, { seed: 2000 + d, scale: SCALE }), data, {
       epochs: FT_EPOCHS,
       lr: FT_LR,
       seed: 100 + d,
     });
     const r = whiteBoxReading(tuned, base, set);
+    const acc = (100 * (await mnistTestAccuracy(tuned, 2000))).toFixed(2);
+    const inPlace = ARCH
+      ? 'in place: refused (other shapes)'
+      : `in place ${fmt(score(whiteBoxReading(tuned, base, set, false).evidence, d))}`;
     console.log(
-      `shuffled then fine-tuned (6k, ${FT_EPOCHS} epochs, lr ${FT_LR}) ${d}: accuracy ${(100 * (await mnistTestAccuracy(tuned, 2000))).toFixed(2)}% (2k); ` +
-        `in place ${fmt(score(whiteBoxReading(tuned, base, set, false).evidence, d))}; aligned=${r.aligned} ${fmt(score(r.evidence, d))}`,
+      `${ARCH ? `widened by ${WIDEN}, ` : ''}shuffled then fine-tuned (6k, ${FT_EPOCHS} epochs, lr ${FT_LR}) ${d}: ` +
+        `accuracy ${acc}% (2k); ${inPlace}; aligned=${r.aligned} ${fmt(score(r.evidence, d))}`,
     );
   }
 }

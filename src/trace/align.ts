@@ -11,7 +11,7 @@
  * alone, so a board whose code is not in the copy still scores under the bound of src/trace/score.ts.
  */
 import { munkres } from 'munkres';
-import { ChainLink, sameSlotChannel } from './unit-chain';
+import { ChainLink } from './unit-chain';
 
 export interface Alignment {
   /** per link: base unit u is leaked unit perm[u] */
@@ -24,59 +24,80 @@ export interface Alignment {
 
 /**
  * `leaked` and `base`: the float weights of every weight tensor (weightTensors order, TFLite layout); `chain`: the
- * base model's units. Tensors outside the chain are passed through.
+ * base model's units, `leakedChain` the leaked model's (default: the same shapes). The leaked chain may have more
+ * units in a hidden layer than the base (units added: each base unit is matched to one of them, the others are
+ * ignored); `lineUp` says whether two chains can be aligned at all. Tensors outside the chain are passed through.
  */
 export function alignUnits(
   leaked: readonly Float64Array[],
   base: readonly Float64Array[],
   chain: readonly ChainLink[],
+  leakedChain: readonly ChainLink[] = chain,
 ): Alignment {
-  const weights = leaked.map((t) => t);
+  const weights = base.map((t, w) => (leaked[w].length === t.length ? leaked[w] : t));
   const perm: Int32Array[] = [];
   const scale: Float64Array[] = [];
   chain.forEach((link, k) => {
-    const L = leaked[link.w];
+    const lk = leakedChain[k];
+    const L = leaked[lk.w];
     const B = base[link.w];
-    const { units: O, rowLength: R } = link;
-    // the input channels back in the base's order and scale
-    const inputs = new Float64Array(L.length);
+    const { units: O, rowLength: R, inChannels: C } = link;
+    const { units: OL, rowLength: RL, inChannels: CL } = lk;
+    // the input channels back in the base's order and scale (each row of the leaked filter, in the base's columns)
+    const inputs = new Float64Array(OL * R);
     const from = link.from >= 0 ? { perm: perm[link.from], scale: scale[link.from] } : null;
-    for (let o = 0; o < O; o++)
+    for (let v = 0; v < OL; v++)
       for (let r = 0; r < R; r++) {
-        const c = r % link.inChannels;
-        inputs[o * R + r] = from ? L[o * R + sameSlotChannel(link, r, from.perm[c])] * from.scale[c] : L[o * R + r];
+        const c = r % C;
+        const slot = (r - c) / C;
+        inputs[v * R + r] = from ? L[v * RL + slot * CL + from.perm[c]] * from.scale[c] : L[v * RL + slot * CL + c];
       }
-    const norm = (v: Float64Array, o: number) => {
-      let s = 0;
-      for (let r = 0; r < R; r++) s += v[o * R + r] ** 2;
-      return Math.sqrt(s);
+    const norm = (x: Float64Array, o: number) => {
+      let t = 0;
+      for (let r = 0; r < R; r++) t += x[o * R + r] ** 2;
+      return Math.sqrt(t);
     };
     const bn = Array.from({ length: O }, (_, o) => norm(B, o));
-    const ln = Array.from({ length: O }, (_, o) => norm(inputs, o));
+    const ln = Array.from({ length: OL }, (_, o) => norm(inputs, o));
     const dot = (u: number, v: number) => {
-      let s = 0;
-      for (let r = 0; r < R; r++) s += B[u * R + r] * inputs[v * R + r];
-      return s;
+      let t = 0;
+      for (let r = 0; r < R; r++) t += B[u * R + r] * inputs[v * R + r];
+      return t;
     };
-    const dots = Array.from({ length: O }, (_, u) => Array.from({ length: O }, (_, v) => dot(u, v)));
+    const dots = Array.from({ length: O }, (_, u) => Array.from({ length: OL }, (_, v) => dot(u, v)));
     // the output units of the last link are the model's outputs: they cannot move
-    const p = new Int32Array(O);
+    const p = Int32Array.from({ length: O }, (_, u) => u);
     if (link.hidden) {
       const cost = dots.map((row, u) => row.map((d, v) => 1 - d / ((bn[u] || 1) * (ln[v] || 1))));
       for (const [u, v] of munkres(cost)) p[u] = v;
-    } else {
-      for (let u = 0; u < O; u++) p[u] = u;
     }
-    const s = new Float64Array(O);
+    const sc = new Float64Array(O);
     for (let u = 0; u < O; u++) {
       const a = link.hidden && link.scalable && bn[u] > 0 ? dots[u][p[u]] / bn[u] ** 2 : 1;
-      s[u] = a > 0 && Number.isFinite(a) ? a : 1;
+      sc[u] = a > 0 && Number.isFinite(a) ? a : 1;
     }
-    const out = new Float64Array(L.length);
-    for (let u = 0; u < O; u++) for (let r = 0; r < R; r++) out[u * R + r] = inputs[p[u] * R + r] / s[u];
+    const out = new Float64Array(O * R);
+    for (let u = 0; u < O; u++) for (let r = 0; r < R; r++) out[u * R + r] = inputs[p[u] * R + r] / sc[u];
     weights[link.w] = out;
     perm[k] = p;
-    scale[k] = s;
+    scale[k] = sc;
   });
   return { perm, scale, weights };
+}
+
+/**
+ * Whether a leaked chain can be aligned to the base's: as many links, the same input, the same outputs, and every
+ * hidden layer with at least the base's units and the same spatial size (units may have been added, none removed).
+ */
+export function lineUp(base: readonly ChainLink[], leaked: readonly ChainLink[]): boolean {
+  return (
+    base.length === leaked.length &&
+    base.every((b, k) => {
+      const l = leaked[k];
+      const spatial = b.rowLength / b.inChannels === l.rowLength / l.inChannels;
+      const units = b.hidden ? l.units >= b.units : l.units === b.units;
+      const input = b.from >= 0 || l.inChannels === b.inChannels;
+      return spatial && units && input && b.hidden === l.hidden && b.from === l.from;
+    })
+  );
 }

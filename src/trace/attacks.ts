@@ -1,12 +1,16 @@
 /**
  * What a thief does to a leaked model before using it, as functions (the tests and scripts/trace-measure.ts run
  * them): re-quantise it (dequantise, fresh per-channel int8 scales), re-order and re-scale its hidden units, fine-tune
- * it on a fraction of the data, prune its smallest weights, average the weights of several leaked copies (collusion),
- * or distil a fresh network from its answers.
+ * it on a fraction of the data, prune its smallest weights, add units to its hidden dense layers, average the weights
+ * of several leaked copies (collusion), or distil a fresh network from its answers.
  */
+import { compileModel } from '../compiler/compile';
 import { EdgelockError } from '../errors';
+import { Model, Tensor } from '../ir/types';
+import { writeOnnx } from '../onnx/writer';
 import { readTflite } from '../tflite/reader';
 import { LabelledData, fit } from '../train/fit';
+import { trainableFromModel, writeBackWeights } from '../train/from-model';
 import { Rng } from '../train/rng';
 import { buildNetwork, specsOf } from '../train/layers';
 import { Sgd } from '../train/optim/sgd';
@@ -86,6 +90,65 @@ export function pruneWeights(model: Uint8Array, fraction: number): Uint8Array {
     for (let k = 0; k < Math.floor(fraction * t.count); k++) v[order[k]] = 0;
   }
   return out;
+}
+
+/**
+ * Units added to every hidden dense layer (ONNX Gemm) of a leaked model: its weights written into the owner's ONNX
+ * `architecture`, `extra` new units per hidden dense layer (incoming weights drawn with the spread of the layer's own,
+ * the mean bias, and zero outgoing weights, so the function is unchanged), compiled again to int8 on `calibration`.
+ * The copy no longer has the base's shapes.
+ */
+export async function widenDense(
+  leaked: Uint8Array,
+  architecture: Model,
+  extra: number,
+  seed: number,
+  calibration: { data: Float32Array; count: number; sampleShape: number[] },
+): Promise<Uint8Array> {
+  const fn = floatNetFromTflite(leaked);
+  const t = trainableFromModel(architecture);
+  const from = fn.net.params;
+  const to = t.net.params;
+  if (from.length !== to.length || from.some((p, k) => p.value.length !== to[k].value.length))
+    throw new EdgelockError('E_TRACE_MODEL', 'the leaked model does not have the architecture given');
+  to.forEach((p, k) => p.value.set(from[k].value));
+  const m = writeBackWeights(architecture, t);
+  const init = new Map(m.graph.initializers);
+  const rng = new Rng(seed);
+  const gemms = m.graph.nodes.filter((n) => n.opType === 'Gemm');
+  const transB = (n: (typeof gemms)[number]) => n.attrs.transB?.kind === 'int' && n.attrs.transB.value === 1;
+  const grow = (t0: Tensor, axis: 0 | 1, fill: () => number): Tensor => {
+    const [r, c] = t0.shape;
+    const [R, C] = axis === 0 ? [r + extra, c] : [r, c + extra];
+    const src = t0.data as Float32Array;
+    const data = new Float32Array(R * C);
+    for (let i = 0; i < R; i++) for (let j = 0; j < C; j++) data[i * C + j] = i < r && j < c ? src[i * c + j] : fill();
+    return { dtype: 'float32', shape: [R, C], data };
+  };
+  gemms.slice(0, -1).forEach((g, k) => {
+    const w = init.get(g.inputs[1])!;
+    const wd = w.data as Float32Array;
+    const std = Math.sqrt(wd.reduce((a, v) => a + v * v, 0) / wd.length);
+    init.set(
+      g.inputs[1],
+      grow(w, transB(g) ? 0 : 1, () => std * rng.normal()),
+    );
+    const b = init.get(g.inputs[2])!;
+    const bd = b.data as Float32Array;
+    const mean = bd.reduce((a, v) => a + v, 0) / bd.length;
+    init.set(g.inputs[2], {
+      dtype: 'float32',
+      shape: [bd.length + extra],
+      data: Float32Array.from({ length: bd.length + extra }, (_, i) => (i < bd.length ? bd[i] : mean)),
+    });
+    const next = gemms[k + 1];
+    init.set(
+      next.inputs[1],
+      grow(init.get(next.inputs[1])!, transB(next) ? 1 : 0, () => 0),
+    );
+  });
+  const wide: Model = { ...m, graph: { ...m.graph, initializers: init, valueInfo: new Map() } };
+  return (await compileModel(writeOnnx(wide), { precision: 'int8', calibration })).bytes;
 }
 
 export interface FineTuneOptions {

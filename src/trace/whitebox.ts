@@ -4,11 +4,12 @@
  * are matched to the base by filter order and shape; int8 weights are read through their own scales (a copy
  * re-quantised with other scales still lines up) and float32 weights as they are. A copy whose hidden units were
  * re-ordered or re-scaled (src/trace/unit-chain.ts) is also read with its units put back (src/trace/align.ts), and
- * the reading that sits closer to the base is the evidence.
+ * the reading that sits closer to the base is the evidence; a copy with units added to hidden layers is read with
+ * each base unit matched to one of its units.
  */
 import { EdgelockError } from '../errors';
-import { readTflite } from '../tflite/reader';
-import { alignUnits } from './align';
+import { TfliteModelInfo, readTflite } from '../tflite/reader';
+import { alignUnits, lineUp } from './align';
 import { unitChain } from './unit-chain';
 import { CarrierSet, WeightTensor, weightTensors } from './weight-tensors';
 
@@ -17,21 +18,17 @@ export const CLIP_STEPS = 3;
 
 const scaleOf = (t: WeightTensor, i: number) => t.scales[t.scales.length === 1 ? 0 : t.channelOf(i)];
 
-/** The leaked model's filter weights as floats (weightTensors order), checked to line up with the base's. */
-function leakedFloats(leaked: Uint8Array, set: CarrierSet): Float64Array[] {
+/** The leaked model's filter weights as floats (weightTensors order), and whether they line up with the base's. */
+function leakedFloats(
+  leaked: Uint8Array,
+  set: CarrierSet,
+): { floats: Float64Array[]; info: TfliteModelInfo; lines: boolean } {
   const info = readTflite(leaked);
   const lt = weightTensors(info);
   const sg = info.subgraphs[0];
   const bt = set.tensors;
   const lines = lt.length === bt.length && lt.every((t, k) => t.count === bt[k].count);
-  if (!lines)
-    throw new EdgelockError(
-      'E_TRACE_MODEL',
-      `the leaked model's filters (${lt.map((t) => t.count).join(', ')} weights) do not line up with the base ` +
-        `model's (${bt.map((t) => t.count).join(', ')}); white-box tracing needs the same architecture (use ` +
-        `--probes for black-box tracing)`,
-    );
-  return lt.map((t) => {
+  const floats = lt.map((t) => {
     const dtype = sg.tensors[t.tensor].dtype;
     const out = new Float64Array(t.count);
     if (dtype === 'int8') {
@@ -46,7 +43,16 @@ function leakedFloats(leaked: Uint8Array, set: CarrierSet): Float64Array[] {
     }
     return out;
   });
+  return { floats, info, lines };
 }
+
+const notLinedUp = (lt: readonly Float64Array[], set: CarrierSet) =>
+  new EdgelockError(
+    'E_TRACE_MODEL',
+    `the leaked model's filters (${lt.map((t) => t.length).join(', ')} weights) do not line up with the base ` +
+      `model's (${set.tensors.map((t) => t.count).join(', ')}); white-box tracing needs the same architecture, or ` +
+      `the same one with units added to hidden layers (use --probes for black-box tracing)`,
+  );
 
 /** Each carrier's distance from the base, in base steps (divided by its amplitude), clipped. */
 function evidenceOf(weights: readonly Float64Array[], base: Uint8Array, set: CarrierSet): Float64Array {
@@ -77,15 +83,25 @@ export interface WhiteBoxReading {
 
 /** The evidence of `leaked`; `align` false reads the weights in place only (what tracing did before the alignment). */
 export function whiteBoxReading(leaked: Uint8Array, base: Uint8Array, set: CarrierSet, align = true): WhiteBoxReading {
-  const weights = leakedFloats(leaked, set);
-  const inPlace = evidenceOf(weights, base, set);
+  const { floats, info, lines } = leakedFloats(leaked, set);
   const chain = align ? unitChain(readTflite(base)) : null;
+  const baseWeights = () =>
+    set.tensors.map((t) => {
+      const v = new Int8Array(base.buffer, base.byteOffset + t.at, t.count);
+      return Float64Array.from(v, (x, i) => x * scaleOf(t, i));
+    });
+  if (!lines) {
+    // units added to hidden layers: only the aligned reading exists
+    const leakedChain = chain ? unitChain(info) : null;
+    if (!chain || !leakedChain || !lineUp(chain, leakedChain)) throw notLinedUp(floats, set);
+    return {
+      evidence: evidenceOf(alignUnits(floats, baseWeights(), chain, leakedChain).weights, base, set),
+      aligned: true,
+    };
+  }
+  const inPlace = evidenceOf(floats, base, set);
   if (!chain) return { evidence: inPlace, aligned: false };
-  const baseWeights = set.tensors.map((t) => {
-    const v = new Int8Array(base.buffer, base.byteOffset + t.at, t.count);
-    return Float64Array.from(v, (x, i) => x * scaleOf(t, i));
-  });
-  const aligned = evidenceOf(alignUnits(weights, baseWeights, chain).weights, base, set);
+  const aligned = evidenceOf(alignUnits(floats, baseWeights(), chain).weights, base, set);
   return meanAbs(aligned) < (1 - ALIGNED_GAIN) * meanAbs(inPlace)
     ? { evidence: aligned, aligned: true }
     : { evidence: inPlace, aligned: false };

@@ -1,6 +1,6 @@
 import * as crypto from 'crypto';
 import { DeviceClient, withDevice } from '../../src/device';
-import { FaultProxy, Faults, startFaultProxy } from './fault-proxy';
+import { Faults, openClientThroughProxy, startFaultProxy } from './fault-proxy';
 import { DEV, QEMU_BOARDS, removeRunRoot, startTestBoard, stopAllBoards } from './helpers';
 import { fcModelOfSize } from './models';
 
@@ -56,29 +56,8 @@ async function session(c: DeviceClient, model: Buffer, pings: number) {
   }
 }
 
-/**
- * Starts the proxy and opens the client on its host end. Once (a full fresh-clone run, 2026-12-03) the freshly made
- * socat pty could not be opened: serialport's flock on it failed with EWOULDBLOCK, i.e. another process of the
- * suite held that pty node (not yet explained; suspected: a test in the other worker reopening a stopped board's
- * pty path whose number socat had just reused); in a later run (2026-12-04) the same refusal came from the proxy's own
- * opening of its pty pair. That is the test rig, not the link under test: a new proxy (a new pty pair, opened again)
- * is tried, at most twice more, and the refusal is logged. Any other error fails the test at once.
- */
-async function openThroughProxy(boardPort: string, s: Scenario, seed: number, timeoutScale = 0.05) {
-  for (let attempt = 0; ; attempt++) {
-    let proxy: FaultProxy | undefined;
-    try {
-      proxy = await startFaultProxy(boardPort, s.toBoard, s.toHost, seed);
-      return { proxy, client: await DeviceClient.open(proxy.hostPort, { attempts: 30, timeoutScale }) };
-    } catch (e) {
-      await proxy?.stop();
-      const msg = (e as Error).message;
-      if (attempt >= 2 || !/Cannot lock port/.test(msg)) throw e;
-      console.warn(`fault proxy: ${msg}; trying a new pty pair`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-}
+const openThroughProxy = (boardPort: string, s: Scenario, seed: number, timeoutScale = 0.05) =>
+  openClientThroughProxy(boardPort, s.toBoard, s.toHost, seed, { attempts: 30, timeoutScale });
 
 describe('fault injection between host and host-sim', () => {
   test.each(SCENARIOS.map((s, i) => [s.name, s, i] as const))(

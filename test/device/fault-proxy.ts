@@ -4,6 +4,7 @@
  * dropping, corrupting, duplicating and delaying bytes, and replaying whole earlier frames, from a seeded PRNG.
  */
 import { ChildProcess, spawn } from 'child_process';
+import { DeviceClient } from '../../src/device/client';
 import { ByteLink } from '../../src/device/link';
 import { openSerialLink } from '../../src/device/serial-link';
 import { rng as mulberry32 } from '../helpers/rng';
@@ -170,4 +171,34 @@ export async function startFaultProxy(
 
 function emptyStats(): FaultStats {
   return { bytes: 0, dropped: 0, corrupted: 0, duplicated: 0, delayed: 0, replayed: 0 };
+}
+
+/**
+ * Starts the proxy and opens a client on its host end. Now and then (three fresh-clone runs, 2026-12-03 and -04, in
+ * this file's users) a freshly made socat pty, or the board's pty reopened by the proxy, could not be opened:
+ * serialport's flock on it failed with EWOULDBLOCK, i.e. another process of the suite held that pty node for a
+ * moment (suspected: a test in the other worker reopening a stopped board's pty path whose number socat had just
+ * reused). That is the test rig, not the link under test: a new proxy (a new pty pair, opened again) is tried, at
+ * most twice more, and the refusal is logged. Any other error fails at once.
+ */
+export async function openClientThroughProxy(
+  boardPort: string,
+  toBoard: Faults,
+  toHost: Faults,
+  seed: number,
+  client: { attempts: number; timeoutScale: number },
+): Promise<{ proxy: FaultProxy; client: DeviceClient }> {
+  for (let attempt = 0; ; attempt++) {
+    let proxy: FaultProxy | undefined;
+    try {
+      proxy = await startFaultProxy(boardPort, toBoard, toHost, seed);
+      return { proxy, client: await DeviceClient.open(proxy.hostPort, client) };
+    } catch (e) {
+      await proxy?.stop();
+      const msg = (e as Error).message;
+      if (attempt >= 2 || !/Cannot lock port/.test(msg)) throw e;
+      console.warn(`fault proxy: ${msg}; trying a new pty pair`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
 }
