@@ -34,7 +34,7 @@ export function alignUnits(
   chain: readonly ChainLink[],
   leakedChain: readonly ChainLink[] = chain,
 ): Alignment {
-  const weights = base.map((t, w) => (leaked[w].length === t.length ? leaked[w] : t));
+  const weights = base.map((t, w) => (leaked[w]?.length === t.length ? leaked[w] : t));
   const perm: Int32Array[] = [];
   const scale: Float64Array[] = [];
   chain.forEach((link, k) => {
@@ -85,9 +85,13 @@ export function alignUnits(
   return { perm, scale, weights };
 }
 
+/** A hidden layer may have at most this many times the base's units (the assignment costs units³). */
+export const MAX_WIDENING = 4;
+
 /**
  * Whether a leaked chain can be aligned to the base's: as many links, the same input, the same outputs, and every
- * hidden layer with at least the base's units and the same spatial size (units may have been added, none removed).
+ * hidden layer with at least the base's units (and at most MAX_WIDENING times as many) and the same spatial size
+ * (units may have been added, none removed).
  */
 export function lineUp(base: readonly ChainLink[], leaked: readonly ChainLink[]): boolean {
   return (
@@ -95,7 +99,7 @@ export function lineUp(base: readonly ChainLink[], leaked: readonly ChainLink[])
     base.every((b, k) => {
       const l = leaked[k];
       const spatial = b.rowLength / b.inChannels === l.rowLength / l.inChannels;
-      const units = b.hidden ? l.units >= b.units : l.units === b.units;
+      const units = b.hidden ? l.units >= b.units && l.units <= MAX_WIDENING * b.units : l.units === b.units;
       const input = b.from >= 0 || l.inChannels === b.inChannels;
       return spatial && units && input && b.hidden === l.hidden && b.from === l.from;
     })

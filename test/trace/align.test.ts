@@ -22,6 +22,7 @@ import { DEFAULT_TRACE_PARAMS } from '../../src/trace/params';
 import { scoreCandidates } from '../../src/trace/score';
 import { traceLeak } from '../../src/trace/trace';
 import { unitChain } from '../../src/trace/unit-chain';
+import { lineUp } from '../../src/trace/align';
 import { fileVictim } from '../../src/trace/victims';
 import { whiteBoxReading } from '../../src/trace/whitebox';
 import { runCli } from '../helpers/cli';
@@ -79,6 +80,31 @@ describe('white-box tracing against re-ordered and re-scaled hidden units', () =
       [64, 128, 0, true],
       [10, 64, 1, false],
     ]);
+  });
+
+  test('which leaked chains line up with the base: units added up to 4×, none removed, same outputs and layers', () => {
+    const mlp = unitChain(readTflite(models.mlp))!;
+    const widened = (k: number, units: number) =>
+      mlp.map((l, j) =>
+        j === k
+          ? { ...l, units }
+          : j === k + 1
+            ? { ...l, rowLength: (l.rowLength / l.inChannels) * units, inChannels: units }
+            : l,
+      );
+    expect(lineUp(mlp, mlp)).toBe(true);
+    expect(lineUp(mlp, widened(0, 144))).toBe(true);
+    expect(lineUp(mlp, widened(0, 512))).toBe(true);
+    expect(lineUp(mlp, widened(0, 513))).toBe(false); // more than 4× the units: not aligned (Munkres is cubic)
+    expect(lineUp(mlp, widened(0, 100))).toBe(false); // units removed
+    expect(
+      lineUp(
+        mlp,
+        widened(1, 64).map((l, j) => (j === 2 ? { ...l, units: 12 } : l)),
+      ),
+    ).toBe(false); // other outputs
+    expect(lineUp(mlp, mlp.slice(0, 2))).toBe(false);
+    expect(lineUp(mlp, unitChain(readTflite(models.lenet))!)).toBe(false);
   });
 
   test('a model that is not such a chain (depthwise convolutions: the zoo DS-CNN) is read in place only', async () => {
