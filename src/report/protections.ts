@@ -153,10 +153,13 @@ export const PROTECTIONS: Readonly<Record<ProtectionId, ProtectionInfo>> = {
     aspects: {
       scenario: 'white-box: a dumped or extracted model file; black-box: the int8 output scores of a file or a board',
       method:
-        'a keyed ±1-step spread-spectrum code per device in ~10% of the int8 filter weights, added at package ' +
-        'time (no training); traced by correlating the weight change (or J^T of the output change) with ' +
-        "every provisioned board's code",
-      size: "about 10% of the weights of the filters with ≥ 1,024 weights (6,020 of the zoo LeNet's 61,706 parameters)",
+        'a keyed ±1-step spread-spectrum code per device in every eligible int8 filter weight, added at package ' +
+        'time (no training); traced by correlating the weight change (white-box, after putting back hidden units a ' +
+        'copy re-ordered, re-scaled or added) or the least-squares estimate of the code from the output change ' +
+        "(black-box) with every provisioned board's code",
+      size:
+        'every weight of the filters with ≥ 1,024 weights that leaves room for a step ' +
+        "(60,248 of the zoo LeNet's 61,706 parameters)",
       category: 'reactive (names the source of a leak after the fact)',
       function: 'traceability',
       targets: 'int8 TFLite chain models (CONV_2D, FULLY_CONNECTED, pooling)',
@@ -165,11 +168,14 @@ export const PROTECTIONS: Readonly<Record<ProtectionId, ProtectionInfo>> = {
       'a leak staying anonymous: a dump, an int8 re-quantised copy or a copy fine-tuned on 10% of the data names its board among 1,000 (p ≤ 1e-100)',
       'two or three colluders averaging their copies: every colluder is named, no innocent board',
       'a copy queried through its int8 output scores (black-box, ~300 queries)',
+      'a copy whose hidden units were re-ordered, re-scaled or added to (white-box: the units are put back first)',
+      'a copy with up to 70% of its weights pruned (white-box)',
     ],
     doesNotStop: [
       "a copy distilled from the board's answers (the code is not learned)",
-      'black-box tracing from arg-max answers only, or after fine-tuning (measured: no board named)',
-      'permuting hidden units before redistribution (white-box tracing assumes the weights line up)',
+      'black-box tracing from arg-max answers only, after fine-tuning a model without quiet weights (the zoo ' +
+        'LeNet), or after magnitude pruning (measured: no board named)',
+      'white-box tracing of a copy whose architecture changed otherwise (units split, layers added or merged)',
     ],
     docs: 'docs/security.md',
   },
