@@ -17,7 +17,7 @@ import { Sgd } from '../train/optim/sgd';
 import { floatNetFromTflite, toNetLayout, writeWeights, FloatNet } from './float-net';
 import { sameSlotChannel, unitChain } from './unit-chain';
 import { ScoreQuery } from './victims';
-import { weightTensors } from './weight-tensors';
+import { scaleOf, weightTensors } from './weight-tensors';
 
 /** Dequantise and re-quantise every filter with fresh per-channel scales. */
 export function requantize(model: Uint8Array): Uint8Array {
@@ -85,7 +85,7 @@ export function pruneWeights(model: Uint8Array, fraction: number): Uint8Array {
   for (const t of weightTensors(info)) {
     if (info.subgraphs[0].tensors[t.tensor].dtype !== 'int8') continue;
     const v = new Int8Array(out.buffer, out.byteOffset + t.at, t.count);
-    const mag = Float64Array.from(v, (x, i) => Math.abs(x * t.scales[t.scales.length === 1 ? 0 : t.channelOf(i)]));
+    const mag = Float64Array.from(v, (x, i) => Math.abs(x * scaleOf(t, i)));
     const order = Array.from({ length: t.count }, (_, i) => i).sort((a, b) => mag[a] - mag[b]);
     for (let k = 0; k < Math.floor(fraction * t.count); k++) v[order[k]] = 0;
   }

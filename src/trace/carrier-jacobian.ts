@@ -8,7 +8,7 @@
  *                  the largest |v|, the size of a code itself), exact for the linear part and free of the
  *                  second-order term.
  */
-import { CarrierSet } from './weight-tensors';
+import { CarrierSet, scaleOf } from './weight-tensors';
 import { FloatNet, toNetLayout } from './float-net';
 
 export interface CarrierJacobian {
@@ -34,7 +34,7 @@ export function carrierJacobian(set: CarrierSet, fn: FloatNet, probes: Float32Ar
     value[j] = bind.weight.value;
     grad[j] = bind.weight.grad;
     at[j] = bind.toParam(c.i);
-    step[j] = t.scales[t.scales.length === 1 ? 0 : t.channelOf(c.i)] * (set.amplitude ? set.amplitude[j] : 1);
+    step[j] = scaleOf(t, c.i) * (set.amplitude ? set.amplitude[j] : 1);
   });
   const size = probes.length / count;
   const x = toNetLayout(probes, count, modelInputShape);

@@ -57,6 +57,9 @@ export function weightTensors(info: TfliteModelInfo): WeightTensor[] {
   return out;
 }
 
+/** The quantisation scale of element i of a weight tensor (its channel's, or the tensor's one scale). */
+export const scaleOf = (t: WeightTensor, i: number): number => t.scales[t.scales.length === 1 ? 0 : t.channelOf(i)];
+
 export interface Carrier {
   /** index into the weight tensor list */
   w: number;

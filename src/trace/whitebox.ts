@@ -11,12 +11,10 @@ import { EdgelockError } from '../errors';
 import { TfliteModelInfo, readTflite } from '../tflite/reader';
 import { alignUnits, lineUp } from './align';
 import { unitChain } from './unit-chain';
-import { CarrierSet, WeightTensor, weightTensors } from './weight-tensors';
+import { CarrierSet, scaleOf, weightTensors } from './weight-tensors';
 
 /** Evidence values are clipped to ±CLIP_STEPS steps, so a few weights moved far by fine-tuning cannot dominate. */
 export const CLIP_STEPS = 3;
-
-const scaleOf = (t: WeightTensor, i: number) => t.scales[t.scales.length === 1 ? 0 : t.channelOf(i)];
 
 /** The leaked model's filter weights as floats (weightTensors order), and whether they line up with the base's. */
 function leakedFloats(
