@@ -188,16 +188,30 @@ export async function openClientThroughProxy(
   seed: number,
   client: { attempts: number; timeoutScale: number },
 ): Promise<{ proxy: FaultProxy; client: DeviceClient }> {
-  for (let attempt = 0; ; attempt++) {
+  return retryingPortLock('fault proxy', 'trying a new pty pair', async () => {
     let proxy: FaultProxy | undefined;
     try {
       proxy = await startFaultProxy(boardPort, toBoard, toHost, seed);
       return { proxy, client: await DeviceClient.open(proxy.hostPort, client) };
     } catch (e) {
       await proxy?.stop();
+      throw e;
+    }
+  });
+}
+
+/**
+ * Runs `open` (which leaves nothing open when it fails) up to three times while it fails with a pty lock refused
+ * ("Cannot lock port", above), 250 ms apart, logging each refusal; any other error is thrown at once.
+ */
+export async function retryingPortLock<T>(what: string, then: string, open: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await open();
+    } catch (e) {
       const msg = (e as Error).message;
       if (attempt >= 2 || !/Cannot lock port/.test(msg)) throw e;
-      console.warn(`fault proxy: ${msg}; trying a new pty pair`);
+      console.warn(`${what}: ${msg}; ${then}`);
       await new Promise((r) => setTimeout(r, 250));
     }
   }

@@ -13,7 +13,7 @@ import { FLASH_CHUNK_BYTES, flashPackage, flashPort } from '../../src/factory/fl
 import { decodePackage } from '../../src/package/decode';
 import { HEADER_SIZE, RECORD_HEADER_SIZE, TAG_SIZE, pad16 } from '../../src/package/format';
 import { fcModelOfSize } from '../device/models';
-import { openClientThroughProxy } from '../device/fault-proxy';
+import { openClientThroughProxy, retryingPortLock } from '../device/fault-proxy';
 import { removeRunRoot, stopAllBoards } from '../device/helpers';
 import {
   errorCode,
@@ -263,15 +263,7 @@ describe('flashing through a faulty link (dropped, corrupted, duplicated, replay
       await proxy.stop();
     }
     // the proxy has just let go of the board's pty; a lock still held for a moment is retried (fault-proxy.ts)
-    let after: Awaited<ReturnType<DeviceClient['info']>> | undefined;
-    for (let attempt = 0; !after; attempt++) {
-      try {
-        after = await withDevice(b.port, (c) => c.info());
-      } catch (e) {
-        if (attempt >= 2 || !/Cannot lock port/.test((e as Error).message)) throw e;
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    }
+    const after = await retryingPortLock('board port', 'trying again', () => withDevice(b.port, (c) => c.info()));
     expect(after.package).toEqual({ activeSlot: 0, securityCounter: 1 });
     expect(retries).toBeGreaterThan(0);
     expect(after.executed - before.executed).toBe(requests + 1); // + 1: the INFO that reads `after` counts itself
