@@ -474,7 +474,6 @@ export async function verifyResponseMark(o: {
       'E_USAGE',
       `the fraction of least confident inputs left out must be in [0, 1), got ${drop}`,
     );
-  const threshold = await dropThreshold(pool, params, drop);
   const jobs = o.candidates.map((c) => ({ key: c.key, ratePpm: rateOf(c) }));
   const decoyJobs = Array.from({ length: decoys }, (_, i) => ({ key: decoyKey(i), ratePpm: params.ratePpm }));
   const screen =
@@ -482,6 +481,9 @@ export async function verifyResponseMark(o: {
     (jobs.length >= SCREEN_BOARDS &&
       markedUnion([...jobs, ...decoyJobs]) >= SCREEN_UNION &&
       !allDecided(pool, [...jobs, ...decoyJobs], params));
+  // a screened check needs the base answers on every gated input: one pass, before the threshold's sample asks for some
+  if (screen) await pool.prepareBase?.(gatedInputs(pool, params));
+  const threshold = await dropThreshold(pool, params, drop);
   const answers = new Map<number, number>();
   const probs = new Map<number, number[]>();
   const ask = async (wanted: readonly number[]) => {
