@@ -22,7 +22,7 @@ import * as fs from 'fs';
 import { createHash } from 'crypto';
 import { answersFromScores, DEFAULT_TEMPERATURE } from '../src/attack/distill';
 import { defaultEpochs, pickQueries } from '../src/attack/extraction';
-import { boardVictim, onnxVictim, tfliteVictim, Victim } from '../src/attack/victim';
+import { boardVictim, onnxVictim, tfliteVictim } from '../src/attack/victim';
 import { startBoard, stopBoard, RunningBoard } from '../src/board';
 import { loadMnist } from '../src/data/mnist';
 import { DeviceClient } from '../src/device/client';
@@ -33,13 +33,11 @@ import { writeOnnx } from '../src/onnx/writer';
 import { buildPackage } from '../src/package/build';
 import { RESPONSE_MARK_DEFAULTS, ResponseMarkParams } from '../src/package/response-mark';
 import { ratePpm } from '../src/cli/option-parsers';
-import { decide, firstArgmax, markedAnswer, responseMarkKey, runnerUp } from '../src/response-mark/decision';
+import { responseMarkKey } from '../src/response-mark/decision';
 import { loadMarkPool, poolCodes } from '../src/response-mark/pool';
+import { hostMarking, MarkingAnswerer } from '../src/response-mark/host-marking';
 import { calibrateRate } from '../src/response-mark/calibrate';
 import { gatedInputs, MarkStatistic, verifyResponseMark, VERIFY_DEFAULTS } from '../src/response-mark/verify';
-import { quantizeAffine, toModelLayout } from '../src/tflite/affine';
-import { recordedInputLayouts } from '../src/tflite/provenance';
-import { readTflite } from '../src/tflite/reader';
 import { trainCopy } from '../src/attack/distill';
 import { Rng } from '../src/train/rng';
 
@@ -56,40 +54,6 @@ const ARCH: Record<string, string> = {
   'mnist-lenet': 'models/mnist-lenet.onnx',
   'mnist-mlp': 'models/mnist-mlp.onnx',
 };
-
-/** A marking answerer: the scores board `uid` answers for float samples (ONNX layout). */
-type Answerer = (x: Float32Array, count: number) => Promise<Float32Array>;
-
-function hostMarking(victim: Victim, base: Uint8Array, params: ResponseMarkParams, uid: Buffer): Answerer {
-  const sg = readTflite(base).subgraphs[0];
-  const input = sg.tensors[sg.inputs[0]];
-  // the victim answers dequantised scores; the gate is in the int8 output's units, as the board's
-  const outScale = sg.tensors[sg.outputs[0]].quantization!.scale[0];
-  const layout = recordedInputLayouts(readTflite(base).metadata)?.[0];
-  const key = responseMarkKey(master, uid);
-  const size = input.shape.reduce((a, b) => a * b, 1);
-  return async (x, count) => {
-    const s = await victim.scores(x, count);
-    const C = victim.classes;
-    for (let i = 0; i < count; i++) {
-      const q = Int8Array.from(
-        quantizeAffine(
-          toModelLayout(x.subarray(i * size, (i + 1) * size), victim.sampleShape, input.shape, layout),
-          input.quantization!.scale[0],
-          input.quantization!.zeroPoint[0],
-        ),
-      );
-      const row = s.subarray(i * C, (i + 1) * C);
-      if (params.gate) {
-        const top = firstArgmax(row);
-        if (Math.round((row[top] - row[runnerUp(row, top)]) / outScale) >= params.gate) continue;
-      }
-      const d = decide(key, params, q, C, params.skipRunnerUp);
-      if (d.marked) s.set(markedAnswer(row, d, 'float32', params.skipRunnerUp), i * C);
-    }
-    return s;
-  };
-}
 
 function accuracy(pred: Int32Array, labels: Uint8Array, n: number): number {
   let ok = 0;
@@ -174,7 +138,7 @@ async function main(): Promise<void> {
   const rows: Record<string, unknown>[] = [];
   const file = await tfliteVictim(base, baseFile);
   try {
-    const answerers: Answerer[] = [];
+    const answerers: MarkingAnswerer[] = [];
     for (let b = 0; b < (collude ? 2 : 1); b++) {
       if (victimKind === 'board') {
         const rb = await startBoard({ board: 'host-sim', stateDir: fs.mkdtempSync(`/tmp/rm-board-${b}-`) });
@@ -202,7 +166,7 @@ async function main(): Promise<void> {
           .digest()
           .subarray(0, 16);
         uids.push(uid);
-        answerers.push(hostMarking(file, base, boardParams(uid), uid));
+        answerers.push(hostMarking(file, base, boardParams(uid), responseMarkKey(master, uid)));
       }
     }
     const others = Array.from({ length: Number(arg('candidates', '10')) - uids.length }, (_, i) =>
@@ -248,7 +212,17 @@ async function main(): Promise<void> {
         boards: mine.map(
           (c) =>
             `${c.matches}/${c.trials} codes (${c.expected.toFixed(1)} exp; ${c.disagreements} dis on ${c.counted ?? '-'}/${c.marked ?? '-'} marked) familyP ` +
-            `${c.familyP.toExponential(2)}`,
+            `${c.familyP.toExponential(2)}` +
+            (c.logRatio
+              ? ` (lead p ${c.leadP!.toExponential(1)}; log-ratio ` +
+                c.logRatio
+                  .map(
+                    (x) =>
+                      `e^-${x.floor}: ${x.sum.toFixed(1)} (${x.expected.toFixed(1)} ± ${x.sd.toFixed(1)}) p ${x.p.toExponential(1)}`,
+                  )
+                  .join(', ') +
+                ')'
+              : ''),
         ),
         bestInnocent: [...innocent]
           .sort((a, b) => a.familyP - b.familyP)

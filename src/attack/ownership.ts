@@ -88,7 +88,12 @@ export const responseMark: OwnershipCheck = {
         (r.statistic === 'scores'
           ? 'with the keyed class the most probable eligible one'
           : 'answered with the keyed class') +
-        ` (${best.expected.toFixed(1)} expected without the key)${r.null.holds ? '' : '; decoy check failed'}`,
+        ` (${best.expected.toFixed(1)} expected without the key)` +
+        (best.logRatio
+          ? `, p ${best.leadP!.toExponential(1)}; log-ratio over ${best.logRatio[0].codes} codes ` +
+            best.logRatio.map((x) => `p ${x.p.toExponential(1)} (floor e^-${x.floor})`).join(', ')
+          : '') +
+        (r.null.holds ? '' : '; decoy check failed'),
     };
   },
 };

@@ -7,7 +7,7 @@ const task = workerData as BaseTask;
 (async () => {
   const oracle = await TfliteOracle.load(task.model);
   try {
-    parentPort!.postMessage(answerAll(oracle, task.inputShape, task.inputs));
+    parentPort!.postMessage(answerAll(oracle, task.inputShape, task.inputs, task.dequant));
   } finally {
     oracle.dispose();
   }
@@ -16,6 +16,7 @@ const task = workerData as BaseTask;
     argmax: new Int32Array(0),
     margin: new Float64Array(0),
     second: new Int32Array(0),
+    logProbs: new Float32Array(0),
     error: String(e),
   };
   parentPort!.postMessage(r);

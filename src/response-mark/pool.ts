@@ -12,7 +12,7 @@ import { quantizeAffine, toModelLayout } from '../tflite/affine';
 import { TfliteOracle } from '../tflite/oracle';
 import { recordedInputLayouts } from '../tflite/provenance';
 import { readTflite } from '../tflite/reader';
-import { BaseAnswer, answerOf, baseAnswers } from './base-answers';
+import { BaseAnswer, OutputDequant, answerOf, baseAnswers } from './base-answers';
 import { coarseInput } from './decision';
 
 export interface MarkPool {
@@ -32,6 +32,8 @@ export interface MarkPool {
   baseMargin(indices: readonly number[]): number[];
   /** the base model's runner-up (runnerUp in decision.ts) on the given samples (cached) */
   baseRunnerUp(indices: readonly number[]): number[];
+  /** the base model's log-probabilities (classes per input) on the given samples (cached) */
+  baseLogProbs(indices: readonly number[]): Float32Array[];
   /** computes and caches the base model's answers on these samples ahead, on worker threads when they are many */
   prepareBase?(indices: readonly number[]): Promise<void>;
   dispose(): void;
@@ -67,6 +69,7 @@ export function quantisedPool(
   classes: number;
   inputShape: number[];
   int8: (i: number) => Int8Array;
+  dequant: OutputDequant;
 } {
   const model = readTflite(base);
   const sg = model.subgraphs[0];
@@ -93,7 +96,12 @@ export function quantisedPool(
         zeroPoint[0],
       ),
     );
-  return { joined, count, size, classes, inputShape: input.shape, int8 };
+  const oq = output.quantization;
+  const dequant: OutputDequant =
+    (output.dtype === 'int8' || output.dtype === 'uint8') && oq?.scale.length
+      ? { scale: oq.scale[0], zeroPoint: oq.zeroPoint[0] }
+      : null;
+  return { joined, count, size, classes, inputShape: input.shape, int8, dequant };
 }
 
 /** The coarsened inputs (coarseInput) of a dataset as a board running `base` sees them: a calibration reference. */
@@ -114,7 +122,7 @@ export async function loadMarkPool(
   params: Pick<ResponseMarkParams, 'groups' | 'levels'>,
   limit?: number,
 ): Promise<MarkPool> {
-  const { joined, count, size, classes, inputShape, int8 } = quantisedPool(base, pool, limit);
+  const { joined, count, size, classes, inputShape, int8, dequant } = quantisedPool(base, pool, limit);
   const coarse = Array.from({ length: count }, (_, i) => coarseInput(int8(i), params));
   const oracle = await TfliteOracle.load(base);
   const cache = new Map<number, BaseAnswer>();
@@ -122,7 +130,7 @@ export async function loadMarkPool(
     let a = cache.get(i);
     if (a === undefined) {
       const [o] = oracle.run([{ data: Int32Array.from(int8(i)), shape: inputShape, dtype: 'int8' }]);
-      a = answerOf(o.data);
+      a = answerOf(o.data, dequant);
       cache.set(i, a);
     }
     return a;
@@ -133,8 +141,15 @@ export async function loadMarkPool(
     const size = inputShape.reduce((a, b) => a * b, 1);
     const packed = new Int8Array(missing.length * size);
     missing.forEach((i, j) => packed.set(int8(i), j * size));
-    const r = await baseAnswers(base, oracle, inputShape, packed);
-    missing.forEach((i, j) => cache.set(i, { argmax: r.argmax[j], margin: r.margin[j], second: r.second[j] }));
+    const r = await baseAnswers(base, oracle, inputShape, packed, dequant);
+    missing.forEach((i, j) =>
+      cache.set(i, {
+        argmax: r.argmax[j],
+        margin: r.margin[j],
+        second: r.second[j],
+        logProbs: r.logProbs.slice(j * classes, (j + 1) * classes),
+      }),
+    );
   };
   return {
     names: pool,
@@ -146,6 +161,7 @@ export async function loadMarkPool(
     baseArgmax: (indices) => indices.map((i) => answer(i).argmax),
     baseMargin: (indices) => indices.map((i) => answer(i).margin),
     baseRunnerUp: (indices) => indices.map((i) => answer(i).second),
+    baseLogProbs: (indices) => indices.map((i) => answer(i).logProbs),
     prepareBase,
     dispose() {
       oracle.dispose();

@@ -16,7 +16,10 @@
  * margin between the base model's top two scores is below the 10% quantile over a fixed sample of the pool): there a model
  * trained without the key disagrees with the base model most often, while a copy repeats the marks it was trained on
  * wherever they are, so dropping them removes noise, not evidence. The choice uses the base model only, never the
- * suspect's answers, so the null stays exact. Public decoy keys no board holds measure the same quantity on the suspect; their p is reported as
+ * suspect's answers, so the null stays exact. On a suspect's scores (MarkStatistic 'scores', the default where it answers
+ * them) the lead count is one of three parts: the log-ratio (log-ratio.ts) at two floors reads, on every marked code,
+ * how much more probability the suspect gives the keyed class than the base model does; the board's p is the smallest
+ * of the three times 3. Public decoy keys no board holds measure the same quantity on the suspect; their p is reported as
  * a check of the null (a suspect whose decoy p is below 1e-3 is not named: something other than the mark explains
  * its answers).
  */
@@ -26,7 +29,11 @@ import { ResponseMarkParams } from '../package/response-mark';
 import { ClassifierRunner } from '../watermark/runners';
 import { keyedChoices, offsetOf } from './decision';
 import { MarkPool } from './pool';
+import { asProbabilities } from './probabilities';
+
+export { asProbabilities };
 import { BoardJob, Selection, decideBoards } from './decide-boards';
+import { LOG_RATIO_FLOORS, RatioPart, ratioCodes, ratioPart } from './log-ratio';
 
 export const VERIFY_DEFAULTS = {
   decoys: 4,
@@ -45,7 +52,8 @@ export const VERIFY_DEFAULTS = {
  * among the most probable of them: a copy that raised the keyed class without flipping its answer counts too. The
  * trial and the tied set use only the suspect's and the base model's scores, never the key, so the null stays exact.
  * Scores are the default where the suspect answers them: on the measured hard-label LeNet copies they name 5 of 6
- * where the arg-max names 1 (docs/watermark.md, "Scheme 2").
+ * where the arg-max names 1 (docs/watermark.md, "Scheme 2"). With the scores come the log-ratio parts, which name
+ * copies trained on 60,000 queries that neither count names (docs/watermark.md, "Copies trained on many queries").
  */
 export type MarkStatistic = 'arg-max' | 'scores';
 
@@ -84,6 +92,12 @@ export interface MarkScore extends Omit<CodeCount, 'marked'> {
   /** the marked inputs counted (the confident ones; `marked` is all the key marks; not known when screened) */
   counted?: number;
   ratePpm: number;
+  /**
+   * statistic 'scores': the lead count's p (trials, matches and expected above are the lead count's) and the
+   * log-ratio parts (log-ratio.ts); p is then the smallest of the three times 3 (PARTS)
+   */
+  leadP?: number;
+  logRatio?: RatioPart[];
   /** p × candidates (capped at 1) */
   familyP: number;
 }
@@ -116,6 +130,9 @@ export interface MarkVerdict {
     matches: number;
     expected: number;
     p: number;
+    /** statistic 'scores': the lead count's p and the log-ratio parts over all decoys (p is the combined one) */
+    leadP?: number;
+    logRatio?: RatioPart[];
     /** decoy p > decoyAlpha: the null holds for this suspect */
     holds: boolean;
   };
@@ -295,17 +312,6 @@ export function countCodes(
   return countFromCodes(byCode, sel.indices.length, disagreements, choices);
 }
 
-/** A row of outputs as probabilities: as it is when it already is a distribution, else its softmax. */
-export function asProbabilities(row: ArrayLike<number>): number[] {
-  const v = Array.from(row);
-  const sum = v.reduce((a, b) => a + b, 0);
-  if (v.every((x) => x >= 0 && x <= 1) && Math.abs(sum - 1) <= 0.02) return v;
-  const mx = Math.max(...v);
-  const e = v.map((x) => Math.exp(x - mx));
-  const z = e.reduce((a, b) => a + b, 0);
-  return e.map((x) => x / z);
-}
-
 /**
  * The suspect's evidence on one key's marked inputs, read from its probabilities (MarkStatistic 'scores'): trials are
  * marked codes where some eligible class (not the base arg-max; in scheme 2 not the runner-up either) has at least
@@ -340,6 +346,9 @@ export function countCodesByScores(
   });
   return countFromCodes(byCode, sel.indices.length, considered, choices);
 }
+
+/** The parts of the scores statistic: the lead count and one log-ratio per floor (their smallest p is multiplied by it). */
+export const PARTS = 1 + LOG_RATIO_FLOORS.length;
 
 /** Pairs are scored among this many candidates with the smallest single p (the family counts every pair). */
 const PAIR_POOL = 16;
@@ -476,9 +485,15 @@ export async function verifyResponseMark(o: {
     );
   const jobs = o.candidates.map((c) => ({ key: c.key, ratePpm: rateOf(c) }));
   const decoyJobs = Array.from({ length: decoys }, (_, i) => ({ key: decoyKey(i), ratePpm: params.ratePpm }));
+  if (o.screen && statistic === 'scores')
+    throw new EdgelockError(
+      'E_USAGE',
+      "a check on the suspect's scores reads every marked code (the log-ratio) and cannot be screened",
+    );
   const screen =
     o.screen ??
-    (jobs.length >= SCREEN_BOARDS &&
+    (statistic === 'arg-max' &&
+      jobs.length >= SCREEN_BOARDS &&
       markedUnion([...jobs, ...decoyJobs]) >= SCREEN_UNION &&
       !allDecided(pool, [...jobs, ...decoyJobs], params));
   // a screened check needs the base answers on every gated input: one pass, before the threshold's sample asks for some
@@ -512,9 +527,14 @@ export async function verifyResponseMark(o: {
   };
   const base = new Map<number, number>();
   const second = params.skipRunnerUp ? new Map<number, number>() : undefined;
+  const baseLog = new Map<number, Float32Array>();
   const learnBase = (indices: readonly number[]) => {
     const a = pool.baseArgmax(indices);
     indices.forEach((i, j) => base.set(i, a[j]));
+    if (statistic === 'scores') {
+      const l = pool.baseLogProbs(indices);
+      indices.forEach((i, j) => baseLog.set(i, l[j]));
+    }
     if (second) {
       const ru = pool.baseRunnerUp(indices);
       indices.forEach((i, j) => second.set(i, ru[j]));
@@ -559,18 +579,51 @@ export async function verifyResponseMark(o: {
     statistic === 'scores'
       ? countCodesByScores(keep(x), pool.coarse, probs, base, pool.classes, scoreThreshold, second)
       : countCodes(keep(x), pool.coarse, answers, base, pool.classes, second);
+  // the log-ratio's value vectors of several keys' marked inputs (independent keys: their codes add up)
+  const logRatioOf = (xs: readonly Selection[]): RatioPart[] | undefined => {
+    if (statistic !== 'scores') return undefined;
+    const codeOf = (i: number) =>
+      Buffer.from(pool.coarse[i].buffer, pool.coarse[i].byteOffset, pool.coarse[i].byteLength).toString('latin1');
+    return LOG_RATIO_FLOORS.map((floor) =>
+      ratioPart(
+        floor,
+        xs.flatMap((x) => {
+          const k = keep(x);
+          return ratioCodes(
+            k.indices.map((index, j) => ({ index, offset: k.offsets[j] })),
+            {
+              classes: pool.classes,
+              floor,
+              code: codeOf,
+              suspectLog: (i) => probs.get(i)!.map(Math.log),
+              baseLog: (i) => baseLog.get(i)!,
+              top: (i) => base.get(i)!,
+              ...(second ? { second: (i: number) => second.get(i)! } : {}),
+            },
+          );
+        }),
+      ),
+    );
+  };
+  /** with the log-ratio parts: the smallest of the three p-values times PARTS (Bonferroni) */
+  const combined = (leadP: number, parts: RatioPart[] | undefined) =>
+    parts ? Math.min(1, PARTS * Math.min(leadP, ...parts.map((r) => r.p))) : leadP;
   const decoyScores = dec.map(score);
   const decoyTrials = decoyScores.reduce((n, d) => n + d.trials, 0);
   const decoyMatches = decoyScores.reduce((n, d) => n + d.matches, 0);
   // different keys' offsets are independent: all decoys' trials together are one Poisson-binomial
-  const decoyP = poissonBinomialTail(
+  const decoyLeadP = poissonBinomialTail(
     decoyMatches,
     decoyScores.flatMap((d) => d.ps),
   );
+  const decoyRatio = logRatioOf(dec);
+  const decoyP = combined(decoyLeadP, decoyRatio);
   const holds = decoyP > VERIFY_DEFAULTS.decoyAlpha;
   const counts = sel.map(score);
   const candidates = o.candidates.map((c, i): MarkScore => {
     const m = counts[i];
+    const ratio = logRatioOf([sel[i]]);
+    const p = combined(m.p, ratio);
     return {
       uid: c.uid,
       ratePpm: rateOf(c),
@@ -579,8 +632,9 @@ export async function verifyResponseMark(o: {
       trials: m.trials,
       matches: m.matches,
       expected: m.expected,
-      p: m.p,
-      familyP: Math.min(1, m.p * o.candidates.length),
+      p,
+      ...(ratio ? { leadP: m.p, logRatio: ratio } : {}),
+      familyP: Math.min(1, p * o.candidates.length),
     };
   });
   const named = candidates
@@ -599,6 +653,7 @@ export async function verifyResponseMark(o: {
       matches: decoyMatches,
       expected: decoyScores.reduce((t, d) => t + d.expected, 0),
       p: decoyP,
+      ...(decoyRatio ? { leadP: decoyLeadP, logRatio: decoyRatio } : {}),
       holds,
     },
     candidates,

@@ -1,15 +1,16 @@
 /**
  * Screening (verify.ts): with many candidate boards the suspect is asked every confident pool input once and the
  * boards are decided only where it leaves the base model's answer. On a synthetic pool whose inputs share codes, with
- * the real keyed decisions, keyless suspects and a copy that learned one board's marks, both statistics: the screened
+ * the real keyed decisions, keyless suspects and a copy that learned one board's marks, on the arg-max: the screened
  * check gives exactly the unscreened counts, p-values, null check and verdicts, and decides a fraction of the inputs.
+ * A check on the scores reads every marked code (the log-ratio) and is never screened.
  */
 import { ResponseMarkParams } from '../../src/package/response-mark';
 import { decideCoarse, keyedClass } from '../../src/response-mark/decision';
 import { MarkPool } from '../../src/response-mark/pool';
 import { MarkCandidate, ScoringRunner, SCREEN_BOARDS, verifyResponseMark } from '../../src/response-mark/verify';
 import { Rng } from '../../src/train/rng';
-import { sha } from '../helpers/synthetic-mark-pool';
+import { logSoftmax, sha } from '../helpers/synthetic-mark-pool';
 
 const N = 6000;
 const C = 10;
@@ -26,6 +27,8 @@ const shared: MarkPool = {
   baseArgmax: (idx) => idx.map((i) => i % C),
   baseMargin: (idx) => idx.map((i) => 1 + ((i * 37) % 101)),
   baseRunnerUp: (idx) => idx.map((i) => (i + 1) % C),
+  baseLogProbs: (idx) =>
+    idx.map((i) => logSoftmax(Array.from({ length: C }, (_, c) => (c === i % C ? 6 : c === (i + 1) % C ? 3 : 0)))),
   dispose: () => undefined,
 };
 const pool = shared;
@@ -78,7 +81,7 @@ const comparable = (r: Awaited<ReturnType<typeof verifyResponseMark>>) => ({
   namedTogether: r.namedTogether,
 });
 
-test.each(['scores', 'arg-max'] as const)(
+test.each(['arg-max'] as const)(
   'on the %s statistic, a screened check counts exactly what the unscreened one does',
   async (statistic) => {
     for (const s of [suspect(3), suspect(4, { key: candidates[41].key, share: 0.5 })]) {
@@ -103,18 +106,36 @@ test.each(['scores', 'arg-max'] as const)(
   },
 );
 
-test('checks with many boards are screened by default (unless already decided), checks with few are not', async () => {
+test('a check on the scores is never screened: it reads every marked code', async () => {
+  const pool = { ...shared };
+  const r = await verifyResponseMark({ pool, params, candidates, suspect: suspect(5) });
+  expect(r.statistic).toBe('scores');
+  expect(r.screened).toBe(false);
+  expect(r.candidates.every((c) => c.logRatio!.every((x) => x.codes > 0))).toBe(true);
+  await expect(
+    verifyResponseMark({ pool, params, candidates, suspect: suspect(5), statistic: 'scores', screen: true }),
+  ).rejects.toMatchObject({ code: 'E_USAGE' });
+});
+
+test('arg-max checks with many boards are screened by default (unless already decided), checks with few are not', async () => {
   expect(candidates.length).toBeGreaterThanOrEqual(SCREEN_BOARDS);
   const pool = { ...shared }; // a pool object of its own: nothing decided on it yet in this process
-  const many = await verifyResponseMark({ pool, params, candidates, suspect: suspect(5) });
+  const statistic = 'arg-max';
+  const many = await verifyResponseMark({ pool, params, candidates, suspect: suspect(5), statistic });
   expect(many.screened).toBe(true);
   // every input but the least confident 10% (margins 1..101 spread evenly: the threshold leaves out about a tenth)
   expect(many.queries).toBeGreaterThan(0.85 * N);
   expect(many.queries).toBeLessThan(0.95 * N);
   // once this process decided every board on the whole pool (a batch of suspects), the decisions are reused instead
-  await verifyResponseMark({ pool, params, candidates, suspect: suspect(6), screen: false });
-  expect((await verifyResponseMark({ pool, params, candidates, suspect: suspect(5) })).screened).toBe(false);
-  const few = await verifyResponseMark({ pool, params, candidates: candidates.slice(0, 10), suspect: suspect(5) });
+  await verifyResponseMark({ pool, params, candidates, suspect: suspect(6), statistic, screen: false });
+  expect((await verifyResponseMark({ pool, params, candidates, suspect: suspect(5), statistic })).screened).toBe(false);
+  const few = await verifyResponseMark({
+    pool,
+    params,
+    candidates: candidates.slice(0, 10),
+    suspect: suspect(5),
+    statistic,
+  });
   expect(few.screened).toBe(false);
   expect(few.candidates.every((c) => typeof c.marked === 'number')).toBe(true);
   // a board's counts do not depend on the other candidates: the drop threshold comes from the pool alone

@@ -33,8 +33,10 @@ import {
   MarkStatistic,
   MarkVerdict,
   VERIFY_DEFAULTS,
+  PARTS,
   verifyResponseMark,
 } from '../../response-mark/verify';
+import { RatioPart } from '../../response-mark/log-ratio';
 import { formatTable } from '../../text/table';
 import { parseCandidates } from '../../trace/candidates';
 import { ClassifierRunner } from '../../watermark/runners';
@@ -137,6 +139,20 @@ async function suspectFile(file: string): Promise<ClassifierRunner> {
   throw new EdgelockError('E_FORMAT_UNKNOWN', `'${file}' is neither an ONNX nor a .tflite model`, { file });
 }
 
+/** The log-ratio parts (log-ratio.ts) in words: the keyed classes' summed log-ratio against its spread without the key. */
+function logRatioText(parts: readonly RatioPart[]): string {
+  return (
+    'keyed classes raised over the base model by ' +
+    parts
+      .map(
+        (x) =>
+          `${x.sum.toFixed(1)} nats (floor e^-${x.floor}; ${x.expected.toFixed(1)} ± ${x.sd.toFixed(1)} without the key, p ${x.p.toExponential(1)})`,
+      )
+      .join(', ') +
+    ` over ${parts[0].codes} marked codes`
+  );
+}
+
 export function markRows(r: MarkVerdict): string[][] {
   const best = [...r.candidates].sort((a, b) => a.familyP - b.familyP);
   const rows = [
@@ -152,7 +168,8 @@ export function markRows(r: MarkVerdict): string[][] {
         ? `exact, on the suspect's scores (an eligible class at ≥ ${r.scoreThreshold}): a keyless model's most ` +
           `probable eligible class is the keyed one with probability 1/${Math.round(1 / r.null.uniform)}; `
         : `exact: a keyless model's wrong answer on a marked code is the keyed class with probability 1/${Math.round(1 / r.null.uniform)}; `) +
-        `on ${r.null.decoys} decoy keys the suspect shows ${r.null.matches} of ${r.null.trials} (${r.null.expected.toFixed(1)} expected), ` +
+        `on ${r.null.decoys} decoy keys the suspect shows ${r.null.matches} of ${r.null.trials} (${r.null.expected.toFixed(1)} expected)` +
+        (r.null.logRatio ? ` and ${logRatioText(r.null.logRatio)}, ` : ', ') +
         `p = ${r.null.p.toExponential(1)}: ${r.null.holds ? 'holds' : 'does NOT hold'}`,
     ],
   ];
@@ -166,8 +183,12 @@ export function markRows(r: MarkVerdict): string[][] {
         : `${c.matches} of ${c.trials} codes answered with the keyed class ` +
           `(${c.expected.toFixed(1)} expected without the key; ${c.disagreements} disagreements`) +
         (c.marked === undefined
-          ? ` on its marked inputs), p = ${c.familyP.toExponential(1)}`
-          : ` on the ${c.counted} most confident of ${c.marked} marked inputs), p = ${c.familyP.toExponential(1)}`),
+          ? ' on its marked inputs)'
+          : ` on the ${c.counted} most confident of ${c.marked} marked inputs)`) +
+        (c.logRatio
+          ? `, p ${c.leadP!.toExponential(1)}; ${logRatioText(c.logRatio)}; p = ${c.familyP.toExponential(1)} ` +
+            `(the smallest of its ${PARTS} parts × ${PARTS}, × ${r.candidates.length} candidates)`
+          : `, p = ${c.familyP.toExponential(1)}`),
     ]);
   if (r.together && r.named.length === 0)
     rows.push([
