@@ -16,6 +16,7 @@ import { ENTRY_KINDS } from '../lock/tflite-descriptor';
 import { readOnnx } from '../onnx';
 import { decodePackage } from '../package/decode';
 import { QueryLimits } from '../package/query-limits';
+import { ResponseMarkParams } from '../package/response-mark';
 import { readTflite } from '../tflite/reader';
 import { recordFromOnnx, recordFromTflite, WatermarkRecord } from '../watermark/metadata';
 
@@ -35,6 +36,8 @@ export interface PackageFacts {
   wrappedModelKey: boolean;
   /** the inference limits the board enforces, null when the package has none */
   queryLimits: QueryLimits | null;
+  /** the response mark's parameters, null when the package does not mark its answers */
+  responseMark: ResponseMarkParams | null;
   modelSha256: string;
   sha256: string;
   bytes: number;
@@ -154,6 +157,7 @@ export function readArtefact(bytes: Uint8Array, file: string): ArtefactFacts {
         deviceUid: p.deviceUid,
         wrappedModelKey: !!p.wrappedModelKey,
         queryLimits: p.queryLimits ?? null,
+        responseMark: p.responseMark ?? null,
         modelSha256: p.modelSha256,
         sha256: p.sha256,
         bytes: p.totalSize,

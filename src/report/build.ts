@@ -12,6 +12,7 @@ import { recordFromOnnx } from '../watermark/metadata';
 import { resolveNull } from '../watermark/null-rate';
 import { BaseData } from '../watermark/verify';
 import { describeQueryLimits } from '../package/query-limits';
+import { describeResponseMark } from '../package/response-mark';
 import { ArtefactFacts, readArtefact } from './artefact';
 import { BoardEvidence, measureBoard } from './board-evidence';
 import {
@@ -23,7 +24,7 @@ import {
   Owner,
   unlockedSource,
 } from './evidence';
-import { PROTECTION_ORDER, PROTECTIONS, ProtectionId, QUERY_LIMIT_APPLIED } from './protections';
+import { PROTECTION_ORDER, PROTECTIONS, ProtectionId, QUERY_LIMIT_APPLIED, RESPONSE_MARK_APPLIED } from './protections';
 import { Fingerprint } from '../fingerprint/artefact';
 import { ArtefactSummary, ProtectionEntry, ReportData } from './report-data';
 
@@ -230,6 +231,25 @@ function protectionsOf(f: ArtefactFacts, d: ReportData): ProtectionEntry[] {
       ...out['query-limit'],
       ...QUERY_LIMIT_APPLIED,
       aspects: { ...QUERY_LIMIT_APPLIED.aspects, size: out['query-limit'].aspects.size },
+    };
+  const mark = f.package?.responseMark;
+  out['response-mark'] = entry(
+    'response-mark',
+    !!mark,
+    mark
+      ? [
+          ['mark', describeResponseMark(mark)],
+          ['board', f.package!.deviceUid],
+        ]
+      : [],
+    [],
+    mark ? `${(mark.ratePpm / 10_000).toString()}% of the answers, decided per coarse input code` : undefined,
+  );
+  if (mark)
+    out['response-mark'] = {
+      ...out['response-mark'],
+      ...RESPONSE_MARK_APPLIED,
+      aspects: { ...RESPONSE_MARK_APPLIED.aspects, size: out['response-mark'].aspects.size },
     };
   // a trace code is told only against the base model (edgelock trace); the artefact alone does not show it
   out.trace = entry('trace', false, [], []);

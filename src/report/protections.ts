@@ -5,7 +5,8 @@
  * Pure data: which protections an artefact actually carries is decided in ./artefact.ts.
  */
 
-export type ProtectionId = 'lock' | 'watermark' | 'package' | 'attestation' | 'fingerprint' | 'query-limit' | 'trace';
+export type ProtectionId =
+  'lock' | 'watermark' | 'package' | 'attestation' | 'fingerprint' | 'query-limit' | 'response-mark' | 'trace';
 
 export interface Aspects {
   /** where the protection applies: white-box (the file), black-box (queries), on the device */
@@ -147,6 +148,21 @@ export const PROTECTIONS: Readonly<Record<ProtectionId, ProtectionInfo>> = {
     doesNotStop: ['(not applied)'],
     docs: 'docs/security.md',
   },
+  'response-mark': {
+    id: 'response-mark',
+    title: 'Response mark (keyed answers; catches distilled copies)',
+    aspects: {
+      scenario: "on the device (the answers); black-box (a suspect file, board or deployment asked the owner's inputs)",
+      method: 'not applied to this artefact',
+      size: '-',
+      category: "reactive (proves that a copy was trained on a board's answers, and names the board)",
+      function: 'ownership verification, traceability',
+      targets: 'classifiers with one int8 input and one output of scores (C ≥ 3 for scheme 2)',
+    },
+    stops: [],
+    doesNotStop: ['(not applied)'],
+    docs: 'docs/watermark.md',
+  },
   trace: {
     id: 'trace',
     title: 'Per-device trace code (which board leaked)',
@@ -202,6 +218,29 @@ export const QUERY_LIMIT_APPLIED: Pick<ProtectionInfo, 'aspects' | 'stops' | 'do
   ],
 };
 
+/** The response-mark entry when the package marks its answers (its record 10; docs/package.md, "Response mark"). */
+export const RESPONSE_MARK_APPLIED: Pick<ProtectionInfo, 'aspects' | 'stops' | 'doesNotStop'> = {
+  aspects: {
+    ...PROTECTIONS['response-mark'].aspects,
+    method:
+      'the firmware (the secure image on a TrustZone board) answers a keyed, input-determined fraction of its ' +
+      'queries with a keyed wrong class (the scores of the answer and the keyed class swapped), from a key derived ' +
+      'from the device key; the owner recomputes the decision from the master key and asks a suspect the same ' +
+      'inputs (edgelock response-mark verify): exact null, the board named',
+  },
+  stops: [
+    "a copy distilled from this board's answers staying unrecognised, when the owner holds the inputs the thief " +
+      'queried: measured with 6,000 and 60,000 queries, hard and soft labels (docs/watermark.md "Response mark")',
+    'a copy trained on many queries that generalised over the marks (the log-ratio reads what it kept)',
+    "two colluding boards' mixed answers (named as a pair: at least one of the two)",
+  ],
+  doesNotStop: [
+    'a thief who queries with inputs the owner does not hold, or adds noise to every query (measured: mostly not named)',
+    'every convolutional copy trained on 6,000 hard labels (measured: 5 of 12 named among 10 boards)',
+    'a suspect that answers labels only, asked on the arg-max (weaker than the scores)',
+  ],
+};
+
 export const PROTECTION_ORDER: readonly ProtectionId[] = [
   'lock',
   'watermark',
@@ -209,5 +248,6 @@ export const PROTECTION_ORDER: readonly ProtectionId[] = [
   'attestation',
   'fingerprint',
   'query-limit',
+  'response-mark',
   'trace',
 ];

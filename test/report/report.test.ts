@@ -93,6 +93,7 @@ describe('report on a locked, watermarked, packaged model with attacks and a boa
       attestation: true,
       fingerprint: false,
       'query-limit': false,
+      'response-mark': false,
       trace: false,
     });
     for (const p of report.protections) {
@@ -180,6 +181,7 @@ describe('report on a locked, watermarked, packaged model with attacks and a boa
       'attestation:true',
       'fingerprint:false',
       'query-limit:false',
+      'response-mark:false',
       'trace:false',
     ]);
     const ids = view.probe.charts.map((c) => c.id);

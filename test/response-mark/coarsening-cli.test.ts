@@ -3,7 +3,8 @@
  * the authenticated record (inspect prints them), and `response-mark verify --base --rate --mark-runs --mark-levels`
  * decides each board's marks on that coarsening, as the package's own record does: the marked pool inputs are those
  * the library's decision gives at 98 runs × 3 levels, not at the default 196 × 2. Refused with nothing written: the
- * options without --response-mark, out of the record's range, and beside --package (which holds its own).
+ * options without --response-mark, out of the record's range, and beside --package (which holds its own). `report`
+ * lists the mark among the package's protections.
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
@@ -53,6 +54,17 @@ test('package --mark-runs/--mark-levels: the record carries them, verify --base 
   expect(r.status).toBe(0);
   expect(JSON.parse(r.stdout).responseMark).toEqual({ ratePpm: RATE, groups: 98, levels: 3, skipRunnerUp: true });
   expect(runCli(['inspect', at('coarse.elp')]).stdout).toMatch(/response mark\s+on, rate 20% .*98 runs × 3 levels/);
+  // the report lists the mark among the package's protections, with its parameters and board
+  const rep = runCli(['report', at('coarse.elp'), '--json']);
+  expect(rep.status).toBe(0);
+  const entry = JSON.parse(rep.stdout).protections.find((p: { id: string }) => p.id === 'response-mark');
+  expect(entry.applied).toBe(true);
+  expect(entry.details).toEqual([
+    ['mark', expect.stringMatching(/rate 20% .*98 runs × 3 levels/)],
+    ['board', UID],
+  ]);
+  expect(entry.aspects.method).not.toMatch(/not applied/);
+  expect(entry.doesNotStop.join(' ')).toMatch(/noise/);
 
   const verify = (extra: string[]) =>
     runCli([
