@@ -153,17 +153,23 @@ export function chernoffTail(observed: number, codes: readonly RatioCode[]): num
   return Math.min(1, Math.exp(Math.min(f1, f2, 0)));
 }
 
+/** The smallest and largest of a code's values. */
+function range(values: Int32Array): [number, number] {
+  let mn = Infinity;
+  let mx = -Infinity;
+  for (const v of values) {
+    mn = Math.min(mn, v);
+    mx = Math.max(mx, v);
+  }
+  return [mn, mx];
+}
+
 /** P[Σ X_c ≥ observed] exactly, by convolving the codes' uniform distributions over their lattice values. */
 export function exactTail(observed: number, codes: readonly RatioCode[]): number {
   let lo = 0;
   let dist = new Float64Array([1]);
   for (const c of codes) {
-    let mn = Infinity;
-    let mx = -Infinity;
-    for (const v of c.values) {
-      mn = Math.min(mn, v);
-      mx = Math.max(mx, v);
-    }
+    const [mn, mx] = range(c.values);
     const next = new Float64Array(dist.length + mx - mn);
     const w = 1 / c.values.length;
     for (const v of c.values) {
@@ -183,12 +189,7 @@ function exactCost(codes: readonly RatioCode[]): number {
   let len = 1;
   let ops = 0;
   for (const c of codes) {
-    let mn = Infinity;
-    let mx = -Infinity;
-    for (const v of c.values) {
-      mn = Math.min(mn, v);
-      mx = Math.max(mx, v);
-    }
+    const [mn, mx] = range(c.values);
     ops += len * c.values.length;
     len += mx - mn;
   }
