@@ -5,12 +5,12 @@
  * test/response-mark/board-agreement.test.ts shows these are byte for byte the answers of host-sim, the QEMU M4 and
  * the QEMU M33 secure image.
  */
-import { Victim } from '../attack/victim';
 import { ResponseMarkParams } from '../package/response-mark';
 import { quantizeAffine, toModelLayout } from '../tflite/affine';
 import { recordedInputLayouts } from '../tflite/provenance';
 import { readTflite } from '../tflite/reader';
 import { decide, firstArgmax, markedAnswer, runnerUp } from './decision';
+import { ScoringRunner } from './verify';
 
 /** A marking answerer: the scores the board answers for float samples (ONNX layout). */
 export type MarkingAnswerer = (x: Float32Array, count: number) => Promise<Float32Array>;
@@ -20,7 +20,7 @@ export type MarkingAnswerer = (x: Float32Array, count: number) => Promise<Float3
  * the returned function (the caller's copy; the caller wipes it when done).
  */
 export function hostMarking(
-  victim: Victim,
+  victim: Pick<ScoringRunner, 'classes' | 'sampleShape' | 'scores'>,
   base: Uint8Array,
   params: ResponseMarkParams,
   key: Uint8Array,
