@@ -112,7 +112,11 @@ function moments(codes: readonly RatioCode[]): { observed: number; mean: number;
  * uniform over its code's values (lattice units).
  */
 export function chernoffTail(observed: number, codes: readonly RatioCode[]): number {
-  const { mean } = moments(codes);
+  return chernoff(observed, moments(codes).mean, codes);
+}
+
+/** chernoffTail with the statistic's mean without the key already known. */
+function chernoff(observed: number, mean: number, codes: readonly RatioCode[]): number {
   if (observed <= mean) return 1;
   const logBound = (theta: number) => {
     let t = -theta * observed;
@@ -199,7 +203,7 @@ function exactCost(codes: readonly RatioCode[]): number {
 /** The statistic on these codes and its p-value (module comment). */
 export function ratioPart(floor: number, codes: readonly RatioCode[]): RatioPart {
   const { observed, mean, variance } = moments(codes);
-  const bound = chernoffTail(observed, codes);
+  const bound = chernoff(observed, mean, codes);
   const p =
     bound > EXACT_BELOW || exactCost(codes) > EXACT_BUDGET ? bound : Math.min(bound, exactTail(observed, codes));
   return {

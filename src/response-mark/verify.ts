@@ -30,8 +30,6 @@ import { ClassifierRunner } from '../watermark/runners';
 import { keyedChoices, offsetOf } from './decision';
 import { MarkPool } from './pool';
 import { asProbabilities } from './probabilities';
-
-export { asProbabilities };
 import { BoardJob, Selection, decideBoards } from './decide-boards';
 import { LOG_RATIO_FLOORS, RatioPart, ratioCodes, ratioPart } from './log-ratio';
 
@@ -254,6 +252,11 @@ export function poissonBinomialTail(k: number, ps: readonly number[]): number {
   return Math.min(1, tail);
 }
 
+/** A coarse code as a map key (its bytes, one character each). */
+function codeKey(code: Uint8Array): string {
+  return Buffer.from(code.buffer, code.byteOffset, code.byteLength).toString('latin1');
+}
+
 /**
  * The count over a key's marked codes, from each code's keyed offset and the offsets the suspect showed there: a code
  * matches when its keyed offset is among them, which without the key happens with probability |shown| / choices.
@@ -304,7 +307,7 @@ export function countCodes(
     disagreements++;
     const skip = second ? second.get(i)! : -1;
     if (a === skip) return;
-    const code = Buffer.from(codes[i].buffer, codes[i].byteOffset, codes[i].byteLength).toString('latin1');
+    const code = codeKey(codes[i]);
     const e = byCode.get(code) ?? { offset: sel.offsets[j], shown: new Set<number>() };
     e.shown.add(offsetOf(a, b, classes, skip));
     byCode.set(code, e);
@@ -338,7 +341,7 @@ export function countCodesByScores(
     for (let c = 0; c < classes; c++) if (c !== b && c !== skip && pr[c] > best) best = pr[c];
     if (!(best >= threshold)) return;
     considered++;
-    const code = Buffer.from(codes[i].buffer, codes[i].byteOffset, codes[i].byteLength).toString('latin1');
+    const code = codeKey(codes[i]);
     const e = byCode.get(code) ?? { offset: sel.offsets[j], shown: new Set<number>() };
     for (let c = 0; c < classes; c++)
       if (c !== b && c !== skip && pr[c] === best) e.shown.add(offsetOf(c, b, classes, skip));
@@ -501,6 +504,8 @@ export async function verifyResponseMark(o: {
   const threshold = await dropThreshold(pool, params, drop);
   const answers = new Map<number, number>();
   const probs = new Map<number, number[]>();
+  /** statistic 'scores': the natural logs of `probs`, for the log-ratio */
+  const logProbs = new Map<number, number[]>();
   const ask = async (wanted: readonly number[]) => {
     const step = 256;
     for (let s = 0; s < wanted.length; s += step) {
@@ -510,8 +515,11 @@ export async function verifyResponseMark(o: {
         chunk.set(pool.samples.subarray(wanted[s + j] * size, (wanted[s + j] + 1) * size), j * size);
       if (statistic === 'scores') {
         const got = await scoring!.call(suspect, chunk, n);
-        for (let j = 0; j < n; j++)
-          probs.set(wanted[s + j], asProbabilities(got.subarray(j * pool.classes, (j + 1) * pool.classes)));
+        for (let j = 0; j < n; j++) {
+          const pr = asProbabilities(got.subarray(j * pool.classes, (j + 1) * pool.classes));
+          probs.set(wanted[s + j], pr);
+          logProbs.set(wanted[s + j], pr.map(Math.log));
+        }
       } else {
         const got = await suspect.predict(chunk, n);
         for (let j = 0; j < n; j++) answers.set(wanted[s + j], got[j]);
@@ -582,8 +590,6 @@ export async function verifyResponseMark(o: {
   // the log-ratio's value vectors of several keys' marked inputs (independent keys: their codes add up)
   const logRatioOf = (xs: readonly Selection[]): RatioPart[] | undefined => {
     if (statistic !== 'scores') return undefined;
-    const codeOf = (i: number) =>
-      Buffer.from(pool.coarse[i].buffer, pool.coarse[i].byteOffset, pool.coarse[i].byteLength).toString('latin1');
     return LOG_RATIO_FLOORS.map((floor) =>
       ratioPart(
         floor,
@@ -594,8 +600,8 @@ export async function verifyResponseMark(o: {
             {
               classes: pool.classes,
               floor,
-              code: codeOf,
-              suspectLog: (i) => probs.get(i)!.map(Math.log),
+              code: (i) => codeKey(pool.coarse[i]),
+              suspectLog: (i) => logProbs.get(i)!,
               baseLog: (i) => baseLog.get(i)!,
               top: (i) => base.get(i)!,
               ...(second ? { second: (i: number) => second.get(i)! } : {}),

@@ -6,7 +6,8 @@
  */
 import { ResponseMarkParams } from '../../src/package/response-mark';
 import { decideCoarse, keyedClass } from '../../src/response-mark/decision';
-import { asProbabilities, MarkCandidate, ScoringRunner, verifyResponseMark } from '../../src/response-mark/verify';
+import { asProbabilities } from '../../src/response-mark/probabilities';
+import { MarkCandidate, ScoringRunner, verifyResponseMark } from '../../src/response-mark/verify';
 import { Rng } from '../../src/train/rng';
 import { sha, syntheticCandidates, syntheticPool } from '../helpers/synthetic-mark-pool';
 
