@@ -21,7 +21,7 @@ import { createSession, ort } from '../onnx/ort-session';
 import { readOnnx } from '../onnx/reader';
 import { writeOnnx } from '../onnx/writer';
 import { TfliteOracle } from '../tflite/oracle';
-import { quantizeAffine, toModelLayout } from '../tflite/affine';
+import { quantizeAffine, tensorDequant, toModelLayout } from '../tflite/affine';
 import { recordedInputLayouts } from '../tflite/provenance';
 import { readTflite } from '../tflite/reader';
 import { ClassifierRunner, argmaxRows } from '../watermark/runners';
@@ -151,8 +151,7 @@ export async function tfliteVictim(bytes: Uint8Array, file: string, material?: K
   if (integer && (!q || q.scale.length !== 1))
     throw new EdgelockError('E_DATA_SHAPE', `input '${input.name}' of '${file}' has no per-tensor scale`, { file });
   const [lo, hi] = input.dtype === 'uint8' ? [0, 255] : [-128, 127];
-  const oq = output.quantization;
-  const dequant = (output.dtype === 'int8' || output.dtype === 'uint8') && oq ? oq : null;
+  const dequant = tensorDequant(output);
   const oracle = await TfliteOracle.load(model);
   const size = input.shape.reduce((a, b) => a * b, 1);
   return withLabels({
@@ -168,7 +167,7 @@ export async function tfliteVictim(bytes: Uint8Array, file: string, material?: K
         const feed = integer ? quantizeAffine(sample, q!.scale[0], q!.zeroPoint[0], lo, hi) : Float32Array.from(sample);
         const [o] = oracle.run([{ data: feed, shape: input.shape }]);
         for (let c = 0; c < classes; c++)
-          out[s * classes + c] = dequant ? (o.data[c] - dequant.zeroPoint[0]) * dequant.scale[0] : o.data[c];
+          out[s * classes + c] = dequant ? (o.data[c] - dequant.zeroPoint) * dequant.scale : o.data[c];
         if ((s + 1) % 256 === 0 || s + 1 === count) onProgress?.(s + 1);
       }
       return out;

@@ -11,6 +11,7 @@ import { TfliteOracle } from '../tflite/oracle';
 import { workerScript } from '../train/worker-script';
 import { firstArgmax, runnerUp } from './decision';
 import { asProbabilities } from './probabilities';
+import { Dequant } from '../tflite/affine';
 
 export interface BaseAnswer {
   argmax: number;
@@ -21,11 +22,14 @@ export interface BaseAnswer {
   logProbs: Float32Array;
 }
 
-/** How an int8/uint8 output is dequantised (null: the outputs are real values already). */
-export type OutputDequant = { scale: number; zeroPoint: number } | null;
+/** The base model's output: its classes, and how its raw values become real ones. */
+export interface BaseOutput {
+  classes: number;
+  dequant: Dequant;
+}
 
 /** The answer read from one raw output vector (the margin in raw output units, as the board's gate reads it). */
-export function answerOf(scores: ArrayLike<number>, dequant: OutputDequant = null): BaseAnswer {
+export function answerOf(scores: ArrayLike<number>, dequant: Dequant = null): BaseAnswer {
   const top = firstArgmax(scores);
   const second = runnerUp(scores, top);
   const real = Array.from(scores, (v) => (dequant ? (v - dequant.zeroPoint) * dequant.scale : v));
@@ -45,7 +49,7 @@ export interface BaseTask {
   model: Uint8Array;
   inputShape: number[];
   inputs: Int8Array;
-  dequant: OutputDequant;
+  output: BaseOutput;
 }
 
 /** A worker's answer: one entry per input, in order. */
@@ -72,23 +76,22 @@ export function answerAll(
   oracle: TfliteOracle,
   inputShape: number[],
   inputs: Int8Array,
-  dequant: OutputDequant,
+  output: BaseOutput,
 ): BaseResult {
   const size = inputShape.reduce((a, b) => a * b, 1);
   const n = inputs.length / size;
-  let out: BaseResult | undefined;
+  const out = emptyResult(n, output.classes);
   for (let j = 0; j < n; j++) {
     const [o] = oracle.run([
       { data: Int32Array.from(inputs.subarray(j * size, (j + 1) * size)), shape: inputShape, dtype: 'int8' },
     ]);
-    const a = answerOf(o.data, dequant);
-    out ??= emptyResult(n, a.logProbs.length);
+    const a = answerOf(o.data, output.dequant);
     out.argmax[j] = a.argmax;
     out.margin[j] = a.margin;
     out.second[j] = a.second;
-    out.logProbs.set(a.logProbs, j * a.logProbs.length);
+    out.logProbs.set(a.logProbs, j * output.classes);
   }
-  return out ?? emptyResult(0, 0);
+  return out;
 }
 
 /**
@@ -100,13 +103,13 @@ export async function baseAnswers(
   oracle: TfliteOracle,
   inputShape: number[],
   inputs: Int8Array,
-  dequant: OutputDequant,
+  output: BaseOutput,
   threads = os.availableParallelism(),
 ): Promise<BaseResult> {
   const size = inputShape.reduce((a, b) => a * b, 1);
   const n = inputs.length / size;
   const t = Math.max(1, Math.min(threads, Math.floor(n / (PARALLEL_INPUTS / 2))));
-  if (n < PARALLEL_INPUTS || t < 2) return answerAll(oracle, inputShape, inputs, dequant);
+  if (n < PARALLEL_INPUTS || t < 2) return answerAll(oracle, inputShape, inputs, output);
   const script = workerScript(__dirname, 'response-mark', 'base-worker');
   const bounds = Array.from({ length: t + 1 }, (_, k) => Math.round((k * n) / t));
   const workers: Worker[] = [];
@@ -119,7 +122,7 @@ export async function baseAnswers(
               model,
               inputShape,
               inputs: inputs.slice(from * size, bounds[k + 1] * size),
-              dequant,
+              output,
             };
             const w = new Worker(script, { workerData: task });
             workers.push(w);
@@ -128,7 +131,7 @@ export async function baseAnswers(
           }),
       ),
     );
-    const classes = parts[0].logProbs.length / Math.max(1, bounds[1] - bounds[0]);
+    const { classes } = output;
     const out = emptyResult(n, classes);
     parts.forEach((p, k) => {
       out.argmax.set(p.argmax, bounds[k]);

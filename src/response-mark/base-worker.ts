@@ -7,7 +7,7 @@ const task = workerData as BaseTask;
 (async () => {
   const oracle = await TfliteOracle.load(task.model);
   try {
-    parentPort!.postMessage(answerAll(oracle, task.inputShape, task.inputs, task.dequant));
+    parentPort!.postMessage(answerAll(oracle, task.inputShape, task.inputs, task.output));
   } finally {
     oracle.dispose();
   }

@@ -8,11 +8,11 @@
 import { Dataset, loadDataset } from '../data/dataset';
 import { EdgelockError } from '../errors';
 import { ResponseMarkParams } from '../package/response-mark';
-import { quantizeAffine, toModelLayout } from '../tflite/affine';
+import { Dequant, quantizeAffine, tensorDequant, toModelLayout } from '../tflite/affine';
 import { TfliteOracle } from '../tflite/oracle';
 import { recordedInputLayouts } from '../tflite/provenance';
 import { readTflite } from '../tflite/reader';
-import { BaseAnswer, OutputDequant, answerOf, baseAnswers } from './base-answers';
+import { BaseAnswer, answerOf, baseAnswers } from './base-answers';
 import { coarseInput } from './decision';
 
 export interface MarkPool {
@@ -69,7 +69,7 @@ export function quantisedPool(
   classes: number;
   inputShape: number[];
   int8: (i: number) => Int8Array;
-  dequant: OutputDequant;
+  dequant: Dequant;
 } {
   const model = readTflite(base);
   const sg = model.subgraphs[0];
@@ -96,11 +96,7 @@ export function quantisedPool(
         zeroPoint[0],
       ),
     );
-  const oq = output.quantization;
-  const dequant: OutputDequant =
-    (output.dtype === 'int8' || output.dtype === 'uint8') && oq?.scale.length
-      ? { scale: oq.scale[0], zeroPoint: oq.zeroPoint[0] }
-      : null;
+  const dequant = tensorDequant(output);
   return { joined, count, size, classes, inputShape: input.shape, int8, dequant };
 }
 
@@ -141,7 +137,7 @@ export async function loadMarkPool(
     const size = inputShape.reduce((a, b) => a * b, 1);
     const packed = new Int8Array(missing.length * size);
     missing.forEach((i, j) => packed.set(int8(i), j * size));
-    const r = await baseAnswers(base, oracle, inputShape, packed, dequant);
+    const r = await baseAnswers(base, oracle, inputShape, packed, { classes, dequant });
     missing.forEach((i, j) =>
       cache.set(i, {
         argmax: r.argmax[j],

@@ -46,3 +46,14 @@ export function toModelLayout(
   if (c === 1 || modelShape[1] !== h || modelShape[2] !== w || modelShape[3] !== c) return x;
   return nchwToNhwc(x, c, h, w);
 }
+
+/** How an integer tensor's values become real ones: (q − zeroPoint) × scale; null for a tensor that holds reals. */
+export type Dequant = { scale: number; zeroPoint: number } | null;
+
+/** The per-tensor dequantisation of an int8/uint8 tensor (a model's output), or null for a float one. */
+export function tensorDequant(t: { dtype: string; quantization?: { scale: number[]; zeroPoint: number[] } }): Dequant {
+  const q = t.quantization;
+  return (t.dtype === 'int8' || t.dtype === 'uint8') && q?.scale.length
+    ? { scale: q.scale[0], zeroPoint: q.zeroPoint[0] }
+    : null;
+}

@@ -24,8 +24,9 @@ test('answers on two worker threads equal the answers in this thread', async () 
   const oracle = await TfliteOracle.load(base);
   try {
     expect(q.dequant).not.toBeNull(); // an int8 output: log-probabilities of the dequantised scores
-    const here = answerAll(oracle, q.inputShape, packed, q.dequant);
-    const threaded = await baseAnswers(base, oracle, q.inputShape, packed, q.dequant, 2);
+    const output = { classes: q.classes, dequant: q.dequant };
+    const here = answerAll(oracle, q.inputShape, packed, output);
+    const threaded = await baseAnswers(base, oracle, q.inputShape, packed, output, 2);
     expect(Array.from(threaded.logProbs)).toEqual(Array.from(here.logProbs));
     expect(Array.from(threaded.argmax)).toEqual(Array.from(here.argmax));
     expect(Array.from(threaded.second)).toEqual(Array.from(here.second));
