@@ -24,7 +24,14 @@ import {
   Owner,
   unlockedSource,
 } from './evidence';
-import { PROTECTION_ORDER, PROTECTIONS, ProtectionId, QUERY_LIMIT_APPLIED, RESPONSE_MARK_APPLIED } from './protections';
+import {
+  PROTECTION_ORDER,
+  PROTECTIONS,
+  ProtectionId,
+  ProtectionInfo,
+  QUERY_LIMIT_APPLIED,
+  RESPONSE_MARK_APPLIED,
+} from './protections';
 import { Fingerprint } from '../fingerprint/artefact';
 import { ArtefactSummary, ProtectionEntry, ReportData } from './report-data';
 
@@ -83,15 +90,18 @@ function entry(
   details: [string, string][],
   evidence: string[],
   size?: string,
+  /** what the protection says when applied, where that differs from its 'not applied' entry (query limits, mark) */
+  appliedInfo?: Pick<ProtectionInfo, 'aspects' | 'stops' | 'doesNotStop'>,
 ): ProtectionEntry {
   const p = PROTECTIONS[id];
+  const info = appliedInfo ?? p;
   return {
     id,
     title: p.title,
     applied,
-    aspects: { ...p.aspects, ...(size ? { size } : {}) },
-    stops: p.stops,
-    doesNotStop: p.doesNotStop,
+    aspects: { ...info.aspects, ...(size ? { size } : {}) },
+    stops: info.stops,
+    doesNotStop: info.doesNotStop,
     details,
     evidence,
     docs: p.docs,
@@ -225,13 +235,8 @@ function protectionsOf(f: ArtefactFacts, d: ReportData): ProtectionEntry[] {
       : [],
     [],
     limits ? 'every inference the board answers with this package, on any slot' : undefined,
+    limits ? QUERY_LIMIT_APPLIED : undefined,
   );
-  if (limits)
-    out['query-limit'] = {
-      ...out['query-limit'],
-      ...QUERY_LIMIT_APPLIED,
-      aspects: { ...QUERY_LIMIT_APPLIED.aspects, size: out['query-limit'].aspects.size },
-    };
   const mark = f.package?.responseMark;
   out['response-mark'] = entry(
     'response-mark',
@@ -244,13 +249,8 @@ function protectionsOf(f: ArtefactFacts, d: ReportData): ProtectionEntry[] {
       : [],
     [],
     mark ? `${(mark.ratePpm / 10_000).toString()}% of the answers, decided per coarse input code` : undefined,
+    mark ? RESPONSE_MARK_APPLIED : undefined,
   );
-  if (mark)
-    out['response-mark'] = {
-      ...out['response-mark'],
-      ...RESPONSE_MARK_APPLIED,
-      aspects: { ...RESPONSE_MARK_APPLIED.aspects, size: out['response-mark'].aspects.size },
-    };
   // a trace code is told only against the base model (edgelock trace); the artefact alone does not show it
   out.trace = entry('trace', false, [], []);
   return PROTECTION_ORDER.map((id) => out[id]!);
