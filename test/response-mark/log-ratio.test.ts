@@ -2,7 +2,8 @@
  * The log-ratio statistic of the response mark (log-ratio.ts). Its exact tail is checked against enumeration and the
  * Chernoff bound is never below it. On the synthetic pool with the real keyed decisions, keyless suspects stay within
  * the exact null. A copy that only raised the keyed class a little (far below the lead, as the copies trained on tens
- * of thousands of answers do) is named on the log-ratio, while the lead count has no trial at all.
+ * of thousands of answers do) is named on the log-ratio, while the lead count has no trial at all. A hostile suspect
+ * answering NaN, infinities or degenerate rows names nobody.
  */
 import { ResponseMarkParams } from '../../src/package/response-mark';
 import { decideCoarse, keyedClass } from '../../src/response-mark/decision';
@@ -157,4 +158,35 @@ test('a copy that raised the keyed class a little, never near the lead: named on
   expect(b4.p).toBe(Math.min(1, PARTS * high.p));
   expect(r.named).toEqual(['b4']);
   expect(r.null.holds).toBe(true);
+});
+
+test('a hostile suspect (NaN, ±Infinity, one-hot and all-zero rows): no board named, every p a probability', async () => {
+  const rows = [
+    new Array(C).fill(NaN),
+    [Infinity, ...new Array(C - 1).fill(0)],
+    [-Infinity, ...new Array(C - 1).fill(-Infinity)],
+    [1, ...new Array(C - 1).fill(0)], // a one-hot distribution: every other class at probability 0 (log −∞)
+    new Array(C).fill(0),
+    [3e38, -3e38, ...new Array(C - 2).fill(0)],
+  ];
+  const hostile: ScoringRunner = {
+    classes: C,
+    sampleShape: [1],
+    predict: async (x, count) => Int32Array.from({ length: count }, () => 0),
+    scores: async (x, count) => {
+      const out = new Float32Array(count * C);
+      for (let j = 0; j < count; j++) out.set(rows[x[j] % rows.length], j * C);
+      return out;
+    },
+    dispose: () => undefined,
+  };
+  const r = await verifyResponseMark({ pool, params, candidates, suspect: hostile });
+  expect(r.named).toEqual([]);
+  expect(r.namedTogether).toEqual([]);
+  for (const c of [...r.candidates, r.null])
+    for (const p of [c.p, ...c.logRatio!.map((x) => x.p)]) {
+      expect(p).toBeGreaterThanOrEqual(0);
+      expect(p).toBeLessThanOrEqual(1);
+    }
+  for (const c of r.candidates) expect(c.familyP).toBeGreaterThan(1e-3);
 });
