@@ -214,7 +214,8 @@ async function main(): Promise<void> {
             `${c.matches}/${c.trials} codes (${c.expected.toFixed(1)} exp; ${c.disagreements} dis on ${c.counted ?? '-'}/${c.marked ?? '-'} marked) familyP ` +
             `${c.familyP.toExponential(2)}` +
             (c.logRatio
-              ? ` (lead p ${c.leadP!.toExponential(1)}; log-ratio ` +
+              ? ` (lead p ${c.leadP!.toExponential(1)}; weighted lead ${c.weightedLead!.sum.toFixed(1)} ` +
+                `(${c.weightedLead!.expected.toFixed(1)} ± ${c.weightedLead!.sd.toFixed(1)}) p ${c.weightedLead!.p.toExponential(1)}; log-ratio ` +
                 c.logRatio
                   .map(
                     (x) =>

@@ -90,7 +90,7 @@ export const responseMark: OwnershipCheck = {
           : 'answered with the keyed class') +
         ` (${best.expected.toFixed(1)} expected without the key)` +
         (best.logRatio
-          ? `, p ${best.leadP!.toExponential(1)}; log-ratio over ${best.logRatio[0].codes} codes ` +
+          ? `; weighted lead p ${best.weightedLead!.p.toExponential(1)}; log-ratio over ${best.logRatio[0].codes} codes ` +
             best.logRatio.map((x) => `p ${x.p.toExponential(1)} (floor e^-${x.floor})`).join(', ')
           : '') +
         (r.null.holds ? '' : '; decoy check failed'),

@@ -37,9 +37,8 @@ export interface RatioCode {
   values: Int32Array;
 }
 
-export interface RatioPart {
-  /** the floor F, nats */
-  floor: number;
+/** A sum over marked codes of the value at each code's keyed offset, with its exact null (module comment). */
+export interface LatticeSum {
   /** marked codes counted */
   codes: number;
   /** the statistic: Σ over codes of the keyed offset's value, in nats */
@@ -51,23 +50,31 @@ export interface RatioPart {
   p: number;
 }
 
+export interface RatioPart extends LatticeSum {
+  /** the floor F, nats */
+  floor: number;
+}
+
+/** What the parts of the scores statistic read of one key's marked inputs (module comment). */
+export interface MarkedReading {
+  classes: number;
+  code: (i: number) => string;
+  suspectLog: (i: number) => ArrayLike<number>;
+  baseLog: (i: number) => ArrayLike<number>;
+  top: (i: number) => number;
+  /** scheme 2: the base model's runner-up (never keyed); absent in scheme 1 */
+  second?: (i: number) => number;
+}
+
 /**
- * The value vectors of one key's marked inputs. `suspectLog` and `baseLog` give each input's log-probabilities,
- * `top`/`second` the base model's arg-max and runner-up, `code` the input's coarse code.
+ * Per marked code: its keyed offset and, for each offset k (1..choices), the mean over the code's inputs of
+ * value(suspect log-probabilities, base log-probabilities, class at offset k).
  */
-export function ratioCodes(
+export function codeMeans(
   inputs: readonly { index: number; offset: number }[],
-  o: {
-    classes: number;
-    floor: number;
-    code: (i: number) => string;
-    suspectLog: (i: number) => ArrayLike<number>;
-    baseLog: (i: number) => ArrayLike<number>;
-    top: (i: number) => number;
-    /** scheme 2: the base model's runner-up (never keyed); absent in scheme 1 */
-    second?: (i: number) => number;
-  },
-): RatioCode[] {
+  o: MarkedReading,
+  value: (s: ArrayLike<number>, b: ArrayLike<number>, c: number) => number,
+): { offset: number; means: Float64Array }[] {
   const skip = (i: number) => (o.second ? o.second(i) : -1);
   const choices = keyedChoices(o.classes, o.second !== undefined);
   const byCode = new Map<string, { offset: number; n: number; sum: Float64Array }>();
@@ -76,16 +83,26 @@ export function ratioCodes(
     const b = o.baseLog(i);
     const key = o.code(i);
     const e = byCode.get(key) ?? { offset, n: 0, sum: new Float64Array(choices) };
-    for (let k = 1; k <= choices; k++) {
-      const c = keyedClass(o.top(i), k, o.classes, skip(i));
-      e.sum[k - 1] += Math.max(-o.floor, s[c]) - Math.max(-o.floor, b[c]);
-    }
+    for (let k = 1; k <= choices; k++) e.sum[k - 1] += value(s, b, keyedClass(o.top(i), k, o.classes, skip(i)));
     e.n++;
     byCode.set(key, e);
   }
-  return [...byCode.values()].map((e) => ({
+  return [...byCode.values()].map((e) => ({ offset: e.offset, means: e.sum.map((v) => v / e.n) }));
+}
+
+/** The floored log-ratio of one class (module comment). */
+export function flooredRatio(floor: number): (s: ArrayLike<number>, b: ArrayLike<number>, c: number) => number {
+  return (s, b, c) => Math.max(-floor, s[c]) - Math.max(-floor, b[c]);
+}
+
+/** The value vectors of one key's marked inputs at the floor F (nats). */
+export function ratioCodes(
+  inputs: readonly { index: number; offset: number }[],
+  o: MarkedReading & { floor: number },
+): RatioCode[] {
+  return codeMeans(inputs, o, flooredRatio(o.floor)).map((e) => ({
     offset: e.offset,
-    values: Int32Array.from(e.sum, (v) => Math.round((v / e.n) * LATTICE_STEPS)),
+    values: Int32Array.from(e.means, (v) => Math.round(v * LATTICE_STEPS)),
   }));
 }
 
@@ -201,17 +218,21 @@ function exactCost(codes: readonly RatioCode[]): number {
 }
 
 /** The statistic on these codes and its p-value (module comment). */
-export function ratioPart(floor: number, codes: readonly RatioCode[]): RatioPart {
+export function latticeSum(codes: readonly RatioCode[]): LatticeSum {
   const { observed, mean, variance } = moments(codes);
   const bound = chernoff(observed, mean, codes);
   const p =
     bound > EXACT_BELOW || exactCost(codes) > EXACT_BUDGET ? bound : Math.min(bound, exactTail(observed, codes));
   return {
-    floor,
     codes: codes.length,
     sum: observed / LATTICE_STEPS,
     expected: mean / LATTICE_STEPS,
     sd: Math.sqrt(variance) / LATTICE_STEPS,
     p,
   };
+}
+
+/** The log-ratio at the floor F on these codes. */
+export function ratioPart(floor: number, codes: readonly RatioCode[]): RatioPart {
+  return { floor, ...latticeSum(codes) };
 }

@@ -17,9 +17,11 @@
  * trained without the key disagrees with the base model most often, while a copy repeats the marks it was trained on
  * wherever they are, so dropping them removes noise, not evidence. The choice uses the base model only, never the
  * suspect's answers, so the null stays exact. On a suspect's scores (MarkStatistic 'scores', the default where it answers
- * them) the lead count is one of three parts: the log-ratio (log-ratio.ts) at two floors reads, on every marked code,
- * how much more probability the suspect gives the keyed class than the base model does; the board's p is the smallest
- * of the three times 3. Public decoy keys no board holds measure the same quantity on the suspect; their p is reported as
+ * them) the statistic has three parts: the weighted lead (weighted-lead.ts), the lead count read as a likelihood ratio
+ * weighted by how confidently the suspect raised an eligible class, and the log-ratio (log-ratio.ts) at two floors,
+ * which reads on every marked code how much more probability the suspect gives the keyed class than the base model
+ * does; the board's p is the smallest of the three times 3. The lead count itself (its trials and matches) is still
+ * reported and is what the pair test counts. Public decoy keys no board holds measure the same quantity on the suspect; their p is reported as
  * a check of the null (a suspect whose decoy p is below 1e-3 is not named: something other than the mark explains
  * its answers).
  */
@@ -31,7 +33,8 @@ import { keyedChoices, offsetOf } from './decision';
 import { MarkPool } from './pool';
 import { asProbabilities } from './probabilities';
 import { BoardJob, Selection, decideBoards } from './decide-boards';
-import { LOG_RATIO_FLOORS, RatioPart, ratioCodes, ratioPart } from './log-ratio';
+import { LOG_RATIO_FLOORS, LatticeSum, MarkedReading, RatioPart, latticeSum, ratioCodes, ratioPart } from './log-ratio';
+import { weightedLeadCodes } from './weighted-lead';
 
 export const VERIFY_DEFAULTS = {
   decoys: 4,
@@ -91,10 +94,12 @@ export interface MarkScore extends Omit<CodeCount, 'marked'> {
   counted?: number;
   ratePpm: number;
   /**
-   * statistic 'scores': the lead count's p (trials, matches and expected above are the lead count's) and the
-   * log-ratio parts (log-ratio.ts); p is then the smallest of the three times 3 (PARTS)
+   * statistic 'scores': the lead count's own p (trials, matches and expected above are the lead count's; not a part),
+   * and the parts: the weighted lead (weighted-lead.ts) and the log-ratio at each floor (log-ratio.ts); p is then the
+   * smallest of the three times 3 (PARTS)
    */
   leadP?: number;
+  weightedLead?: LatticeSum;
   logRatio?: RatioPart[];
   /** p × candidates (capped at 1) */
   familyP: number;
@@ -128,8 +133,9 @@ export interface MarkVerdict {
     matches: number;
     expected: number;
     p: number;
-    /** statistic 'scores': the lead count's p and the log-ratio parts over all decoys (p is the combined one) */
+    /** statistic 'scores': the lead count's p and the parts over all decoys (p is the combined one) */
     leadP?: number;
+    weightedLead?: LatticeSum;
     logRatio?: RatioPart[];
     /** decoy p > decoyAlpha: the null holds for this suspect */
     holds: boolean;
@@ -350,7 +356,7 @@ export function countCodesByScores(
   return countFromCodes(byCode, sel.indices.length, considered, choices);
 }
 
-/** The parts of the scores statistic: the lead count and one log-ratio per floor (their smallest p is multiplied by it). */
+/** The parts of the scores statistic: the weighted lead and one log-ratio per floor (their smallest p is multiplied by it). */
 export const PARTS = 1 + LOG_RATIO_FLOORS.length;
 
 /** Pairs are scored among this many candidates with the smallest single p (the family counts every pair). */
@@ -587,33 +593,34 @@ export async function verifyResponseMark(o: {
     statistic === 'scores'
       ? countCodesByScores(keep(x), pool.coarse, probs, base, pool.classes, scoreThreshold, second)
       : countCodes(keep(x), pool.coarse, answers, base, pool.classes, second);
-  // the log-ratio's value vectors of several keys' marked inputs (independent keys: their codes add up)
-  const logRatioOf = (xs: readonly Selection[]): RatioPart[] | undefined => {
-    if (statistic !== 'scores') return undefined;
-    return LOG_RATIO_FLOORS.map((floor) =>
-      ratioPart(
-        floor,
-        xs.flatMap((x) => {
-          const k = keep(x);
-          return ratioCodes(
-            k.indices.map((index, j) => ({ index, offset: k.offsets[j] })),
-            {
-              classes: pool.classes,
-              floor,
-              code: (i) => codeKey(pool.coarse[i]),
-              suspectLog: (i) => logProbs.get(i)!,
-              baseLog: (i) => baseLog.get(i)!,
-              top: (i) => base.get(i)!,
-              ...(second ? { second: (i: number) => second.get(i)! } : {}),
-            },
-          );
-        }),
-      ),
-    );
+  // the parts on several keys' marked inputs (independent keys: their codes add up)
+  const reading: MarkedReading = {
+    classes: pool.classes,
+    code: (i) => codeKey(pool.coarse[i]),
+    suspectLog: (i) => logProbs.get(i)!,
+    baseLog: (i) => baseLog.get(i)!,
+    top: (i) => base.get(i)!,
+    ...(second ? { second: (i: number) => second.get(i)! } : {}),
   };
-  /** with the log-ratio parts: the smallest of the three p-values times PARTS (Bonferroni) */
-  const combined = (leadP: number, parts: RatioPart[] | undefined) =>
-    parts ? Math.min(1, PARTS * Math.min(leadP, ...parts.map((r) => r.p))) : leadP;
+  const partsOf = (xs: readonly Selection[]): { weightedLead: LatticeSum; logRatio: RatioPart[] } | undefined => {
+    if (statistic !== 'scores') return undefined;
+    const inputs = xs.map((x) => {
+      const k = keep(x);
+      return k.indices.map((index, j) => ({ index, offset: k.offsets[j] }));
+    });
+    return {
+      weightedLead: latticeSum(inputs.flatMap((xi) => weightedLeadCodes(xi, reading))),
+      logRatio: LOG_RATIO_FLOORS.map((floor) =>
+        ratioPart(
+          floor,
+          inputs.flatMap((xi) => ratioCodes(xi, { ...reading, floor })),
+        ),
+      ),
+    };
+  };
+  /** on the scores: the smallest of the parts' p-values times PARTS (Bonferroni); on the arg-max the count's p */
+  const combined = (leadP: number, parts: ReturnType<typeof partsOf>) =>
+    parts ? Math.min(1, PARTS * Math.min(parts.weightedLead.p, ...parts.logRatio.map((r) => r.p))) : leadP;
   const decoyScores = dec.map(score);
   const decoyTrials = decoyScores.reduce((n, d) => n + d.trials, 0);
   const decoyMatches = decoyScores.reduce((n, d) => n + d.matches, 0);
@@ -622,14 +629,14 @@ export async function verifyResponseMark(o: {
     decoyMatches,
     decoyScores.flatMap((d) => d.ps),
   );
-  const decoyRatio = logRatioOf(dec);
-  const decoyP = combined(decoyLeadP, decoyRatio);
+  const decoyParts = partsOf(dec);
+  const decoyP = combined(decoyLeadP, decoyParts);
   const holds = decoyP > VERIFY_DEFAULTS.decoyAlpha;
   const counts = sel.map(score);
   const candidates = o.candidates.map((c, i): MarkScore => {
     const m = counts[i];
-    const ratio = logRatioOf([sel[i]]);
-    const p = combined(m.p, ratio);
+    const parts = partsOf([sel[i]]);
+    const p = combined(m.p, parts);
     return {
       uid: c.uid,
       ratePpm: rateOf(c),
@@ -639,7 +646,7 @@ export async function verifyResponseMark(o: {
       matches: m.matches,
       expected: m.expected,
       p,
-      ...(ratio ? { leadP: m.p, logRatio: ratio } : {}),
+      ...(parts ? { leadP: m.p, ...parts } : {}),
       familyP: Math.min(1, p * o.candidates.length),
     };
   });
@@ -659,7 +666,7 @@ export async function verifyResponseMark(o: {
       matches: decoyMatches,
       expected: decoyScores.reduce((t, d) => t + d.expected, 0),
       p: decoyP,
-      ...(decoyRatio ? { leadP: decoyLeadP, logRatio: decoyRatio } : {}),
+      ...(decoyParts ? { leadP: decoyLeadP, ...decoyParts } : {}),
       holds,
     },
     candidates,

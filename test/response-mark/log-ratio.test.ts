@@ -134,14 +134,14 @@ test('keyless suspects: none named, the log-ratio p-values within the exact null
     expect(r.null.holds).toBe(true);
     expect(r.null.logRatio!.map((x) => x.floor)).toEqual([...LOG_RATIO_FLOORS]);
     for (const c of r.candidates)
-      for (const x of c.logRatio!) {
+      for (const x of [c.weightedLead!, ...c.logRatio!]) {
         parts++;
         if (x.p <= 0.1) below++;
       }
   }
-  // P[p <= 0.1] <= 0.1 for each part: 60 expected of 600, 84 is 3.3 sigma above
-  expect(parts).toBe(30 * 10 * LOG_RATIO_FLOORS.length);
-  expect(below).toBeLessThanOrEqual(84);
+  // P[p <= 0.1] <= 0.1 for each part: 90 expected of 900, 120 is 3.3 sigma above
+  expect(parts).toBe(30 * 10 * PARTS);
+  expect(below).toBeLessThanOrEqual(120);
 }, 120_000);
 
 test('a copy that raised the keyed class a little, never near the lead: named on the log-ratio only', async () => {
@@ -150,6 +150,7 @@ test('a copy that raised the keyed class a little, never near the lead: named on
   const b4 = r.candidates.find((c) => c.uid === 'b4')!;
   expect(b4.trials).toBe(0); // no eligible class reaches the lead count's 1%
   expect(b4.leadP).toBe(1);
+  expect(b4.weightedLead!.p).toBe(1); // nor does the weighted lead: at e^-10 a code's weight rounds to nothing
   const [low, high] = b4.logRatio!;
   // at the floor e^-8 every eligible class is clipped alike (about e^-10): nothing to read; e^-16 reads the rise
   expect(low.p).toBe(1);
@@ -184,7 +185,7 @@ test('a hostile suspect (NaN, ±Infinity, one-hot and all-zero rows): no board n
   expect(r.named).toEqual([]);
   expect(r.namedTogether).toEqual([]);
   for (const c of [...r.candidates, r.null])
-    for (const p of [c.p, ...c.logRatio!.map((x) => x.p)]) {
+    for (const p of [c.p, c.weightedLead!.p, ...c.logRatio!.map((x) => x.p)]) {
       expect(p).toBeGreaterThanOrEqual(0);
       expect(p).toBeLessThanOrEqual(1);
     }

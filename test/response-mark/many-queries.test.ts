@@ -62,6 +62,7 @@ test('a soft-label copy from 30,000 queries: not named by the lead count, named 
     const mine = r.candidates.find((c) => c.uid === candidates[3].uid)!;
     const text =
       `lead ${mine.matches}/${mine.trials} (${mine.expected.toFixed(1)}) p ${mine.leadP!.toExponential(1)}; ` +
+      `weighted lead p ${mine.weightedLead!.p.toExponential(1)}; ` +
       mine
         .logRatio!.map(
           (x) =>

@@ -36,7 +36,7 @@ import {
   PARTS,
   verifyResponseMark,
 } from '../../response-mark/verify';
-import { RatioPart } from '../../response-mark/log-ratio';
+import { LatticeSum, RatioPart } from '../../response-mark/log-ratio';
 import { formatTable } from '../../text/table';
 import { parseCandidates } from '../../trace/candidates';
 import { ClassifierRunner } from '../../watermark/runners';
@@ -139,10 +139,11 @@ async function suspectFile(file: string): Promise<ClassifierRunner> {
   throw new EdgelockError('E_FORMAT_UNKNOWN', `'${file}' is neither an ONNX nor a .tflite model`, { file });
 }
 
-/** The log-ratio parts (log-ratio.ts) in words: the keyed classes' summed log-ratio against its spread without the key. */
-function logRatioText(parts: readonly RatioPart[]): string {
+/** The parts of the scores statistic in words: the weighted lead and the keyed classes' summed log-ratio. */
+function partsText(wl: LatticeSum, parts: readonly RatioPart[]): string {
   return (
-    'keyed classes raised over the base model by ' +
+    `weighted lead ${wl.sum.toFixed(1)} nats (${wl.expected.toFixed(1)} ± ${wl.sd.toFixed(1)} without the key, ` +
+    `p ${wl.p.toExponential(1)}); keyed classes raised over the base model by ` +
     parts
       .map(
         (x) =>
@@ -169,7 +170,7 @@ export function markRows(r: MarkVerdict): string[][] {
           `probable eligible class is the keyed one with probability 1/${Math.round(1 / r.null.uniform)}; `
         : `exact: a keyless model's wrong answer on a marked code is the keyed class with probability 1/${Math.round(1 / r.null.uniform)}; `) +
         `on ${r.null.decoys} decoy keys the suspect shows ${r.null.matches} of ${r.null.trials} (${r.null.expected.toFixed(1)} expected)` +
-        (r.null.logRatio ? ` and ${logRatioText(r.null.logRatio)}, ` : ', ') +
+        (r.null.logRatio ? `; ${partsText(r.null.weightedLead!, r.null.logRatio)}; ` : ', ') +
         `p = ${r.null.p.toExponential(1)}: ${r.null.holds ? 'holds' : 'does NOT hold'}`,
     ],
   ];
@@ -186,8 +187,9 @@ export function markRows(r: MarkVerdict): string[][] {
           ? ' on its marked inputs)'
           : ` on the ${c.counted} most confident of ${c.marked} marked inputs)`) +
         (c.logRatio
-          ? `, p ${c.leadP!.toExponential(1)}; ${logRatioText(c.logRatio)}; p = ${c.familyP.toExponential(1)} ` +
-            `(the smallest of its ${PARTS} parts × ${PARTS}, × ${r.candidates.length} candidates)`
+          ? ` (this count alone: p ${c.leadP!.toExponential(1)}); ${partsText(c.weightedLead!, c.logRatio)}; ` +
+            `p = ${c.familyP.toExponential(1)} (the smallest of its ${PARTS} parts, weighted lead and log-ratios, ` +
+            `× ${PARTS}, × ${r.candidates.length} candidates)`
           : `, p = ${c.familyP.toExponential(1)}`),
     ]);
   if (r.together && r.named.length === 0)
