@@ -96,6 +96,14 @@ export function defaultEpochs(n: number): number {
   return Math.max(5, Math.min(50, Math.ceil(120000 / Math.max(1, n))));
 }
 
+/** A seeded random order of the indices 0..count−1 without the excluded ones (the attacker's query order). */
+export function queryOrder(count: number, exclude: Iterable<number>, seed: number): Int32Array {
+  const skip = new Set(exclude);
+  const order = Int32Array.from({ length: count }, (_, i) => i).filter((i) => !skip.has(i));
+  new Rng(seed).shuffle(order);
+  return order;
+}
+
 /** The attacker's queries: a seeded random order of `pool` without the excluded indices, the first `n` of it. */
 export function pickQueries(
   pool: LabelledData,
@@ -103,9 +111,7 @@ export function pickQueries(
   exclude: Iterable<number>,
   seed: number,
 ): { x: Float32Array; labels: Uint8Array; count: number; available: number } {
-  const skip = new Set(exclude);
-  const order = Int32Array.from({ length: pool.count }, (_, i) => i).filter((i) => !skip.has(i));
-  new Rng(seed).shuffle(order);
+  const order = queryOrder(pool.count, exclude, seed);
   const count = Math.min(n, order.length);
   const size = pool.x.length / pool.count;
   const x = new Float32Array(count * size);

@@ -1,0 +1,158 @@
+/**
+ * Where a copy's response-mark evidence is, and what reads it (docs/watermark.md, "The weighted lead"):
+ *   npx tsx scripts/response-mark-queried.ts [--base lenet.tflite] [--board-offset 0] [--queries 6000]
+ *     [--refs a.onnx,b.onnx] <suspect.onnx>[@<attacker seed>] ...
+ * For the measurement board of scripts/response-mark-measure.ts (scheme 2, rate 0.5% calibrated on MNIST test, the pool
+ * MNIST train + test, the least sure 10% left out), the single-board p (exact, log-ratio.ts's lattice) of:
+ *   all       the log-ratio at e^-8 on every marked code (the part verify uses);
+ *   queried   the same on the marked codes the attacker queried (known here from the seed: response-mark-measure.ts's
+ *             query order, the first --queries of MNIST train without the first 500), with how many of them have the
+ *             keyed class as the most raised eligible one — what an owner who knew the queries would see;
+ *   gap ≥ t   the keyed class the most raised on the codes whose most raised class leads the next by ≥ t nats
+ *             (a keyless choice of codes; binomial at 1/8);
+ *   refs      the log-ratio at e^-8 against the mean of reference models (keyless) instead of the base model;
+ *   weighted  the weighted lead (weighted-lead.ts).
+ * Every statistic's null is exact: the codes and values depend only on the suspect, the base model and the references.
+ */
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import { queryOrder } from '../src/attack/extraction';
+import { onnxVictim, tfliteVictim } from '../src/attack/victim';
+import { ratePpm } from '../src/cli/option-parsers';
+import { RESPONSE_MARK_DEFAULTS, ResponseMarkParams } from '../src/package/response-mark';
+import { decideCoarse, keyedChoices, responseMarkKey } from '../src/response-mark/decision';
+import {
+  codeMeans,
+  exactTail,
+  flooredRatio,
+  LATTICE_STEPS,
+  MarkedReading,
+  RatioCode,
+} from '../src/response-mark/log-ratio';
+import { loadMarkPool } from '../src/response-mark/pool';
+import { asProbabilities } from '../src/response-mark/probabilities';
+import { calibrateBoard, loadMarkReference } from '../src/response-mark/reference';
+import { dropThreshold, poissonBinomialTail } from '../src/response-mark/verify';
+import { weightedLeadCodes } from '../src/response-mark/weighted-lead';
+
+const master = createHash('sha256').update('edgelock response mark measurement master key').digest();
+const argv = process.argv.slice(2);
+const arg = (name: string, dflt: string) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv.splice(i, 2)[1] : dflt;
+};
+const FLOOR = 8;
+
+async function logProbsOf(file: string, x: Float32Array, count: number, C: number): Promise<number[][]> {
+  const v = await (file.endsWith('.tflite') ? tfliteVictim : onnxVictim)(fs.readFileSync(file), file);
+  const s = await v.scores(x, count);
+  v.dispose();
+  return Array.from({ length: count }, (_, j) => asProbabilities(s.subarray(j * C, (j + 1) * C)).map(Math.log));
+}
+
+const tail = (codes: RatioCode[]) =>
+  codes.length
+    ? exactTail(
+        codes.reduce((t, c) => t + c.values[c.offset - 1], 0),
+        codes,
+      )
+    : 1;
+const lattice = (means: Float64Array) => Int32Array.from(means, (v) => Math.round(v * LATTICE_STEPS));
+
+async function main(): Promise<void> {
+  const k = Number(arg('board-offset', '0'));
+  const queries = Number(arg('queries', '6000'));
+  const refs = arg('refs', '').split(',').filter(Boolean);
+  const params: ResponseMarkParams = { ratePpm: ratePpm('0.5%'), ...RESPONSE_MARK_DEFAULTS, skipRunnerUp: true };
+  const base = fs.readFileSync(arg('base', 'test/watermark/fixtures/mnist-lenet-wm.tflite'));
+  const uid = createHash('sha256').update(`measurement board ${k}`).digest().subarray(0, 16);
+  const key = responseMarkKey(master, uid);
+  const rate = calibrateBoard(key, params.ratePpm, await loadMarkReference(base, ['mnist-test'], params)).ratePpm;
+  const pool = await loadMarkPool(base, ['mnist-train', 'mnist-test'], params);
+  const C = pool.classes;
+  const thr = await dropThreshold(pool, params, 0.1);
+  const marked: { i: number; offset: number }[] = [];
+  for (let i = 0; i < pool.count; i++) {
+    const d = decideCoarse(key, rate, pool.coarse[i], C, true);
+    if (d.marked) marked.push({ i, offset: d.offset });
+  }
+  key.fill(0);
+  const margins = pool.baseMargin(marked.map((m) => m.i));
+  const sel = marked.filter((_, j) => margins[j] >= thr);
+  const idx = sel.map((m) => m.i);
+  const at = new Map(idx.map((i, j) => [i, j]));
+  const top = pool.baseArgmax(idx);
+  const second = pool.baseRunnerUp(idx);
+  const baseLog = pool.baseLogProbs(idx);
+  const size = pool.samples.length / pool.count;
+  const x = new Float32Array(idx.length * size);
+  idx.forEach((i, j) => x.set(pool.samples.subarray(i * size, (i + 1) * size), j * size));
+  // the references' mean floored log-probabilities, as a base model
+  let refLog: number[][] | undefined;
+  if (refs.length) {
+    const all = await Promise.all(refs.map((f) => logProbsOf(f, x, idx.length, C)));
+    refLog = idx.map((_, j) =>
+      Array.from({ length: C }, (_, c) => all.reduce((t, r) => t + Math.max(-FLOOR, r[j][c]), 0) / refs.length),
+    );
+  }
+  console.log(`board ${k}, rate ${rate} ppm: ${marked.length} marked pool inputs, ${sel.length} counted`);
+  const inputs = sel.map(({ i, offset }) => ({ index: i, offset }));
+  for (const spec of argv) {
+    const [file, seedText] = spec.split('@');
+    const lp = await logProbsOf(file, x, idx.length, C);
+    const reading: MarkedReading = {
+      classes: C,
+      code: (i) => pool.coarse[i].toString('latin1'),
+      suspectLog: (i) => lp[at.get(i)!],
+      baseLog: (i) => baseLog[at.get(i)!],
+      top: (i) => top[at.get(i)!],
+      second: (i) => second[at.get(i)!],
+    };
+    const cells: string[] = [];
+    const byCode = codeMeans(inputs, reading, flooredRatio(FLOOR));
+    const codes = byCode.map((e) => ({ offset: e.offset, values: lattice(e.means) }));
+    cells.push(`all ${tail(codes).toExponential(1)} (${codes.length} codes)`);
+    const mostRaised = (e: { offset: number; means: Float64Array }) => e.means[e.offset - 1] === Math.max(...e.means);
+    if (seedText) {
+      const asked = new Set(
+        queryOrder(
+          60000,
+          Array.from({ length: 500 }, (_, i) => i),
+          Number(seedText),
+        ).subarray(0, queries),
+      );
+      const q = codeMeans(
+        inputs.filter((m) => asked.has(m.index)),
+        reading,
+        flooredRatio(FLOOR),
+      );
+      const qc = q.map((e) => ({ offset: e.offset, values: lattice(e.means) }));
+      cells.push(`queried ${tail(qc).toExponential(1)} (${q.filter(mostRaised).length} of ${q.length} most raised)`);
+    }
+    for (const t of [1, 2]) {
+      const chosen = byCode.filter((e) => {
+        const v = [...e.means].sort((a, b) => b - a);
+        return v[0] - v[1] >= t;
+      });
+      const hits = chosen.filter(mostRaised).length;
+      const p = poissonBinomialTail(
+        hits,
+        chosen.map(() => 1 / keyedChoices(C, true)),
+      );
+      cells.push(`gap ≥ ${t}: ${hits}/${chosen.length} ${p.toExponential(1)}`);
+    }
+    if (refLog) {
+      const r = refLog;
+      const vsRefs = codeMeans(inputs, { ...reading, baseLog: (i) => r[at.get(i)!] }, flooredRatio(FLOOR));
+      cells.push(`refs ${tail(vsRefs.map((e) => ({ offset: e.offset, values: lattice(e.means) }))).toExponential(1)}`);
+    }
+    cells.push(`weighted ${tail(weightedLeadCodes(inputs, reading)).toExponential(1)}`);
+    console.log(`${file.split('/').slice(-2).join('/')}${seedText ? `@${seedText}` : ''}: ${cells.join(' | ')}`);
+  }
+  pool.dispose();
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
