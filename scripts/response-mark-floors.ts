@@ -7,19 +7,13 @@
  * the keyed class leading the eligible ones on every marked code ("lead-all": the lead count without a threshold).
  * Each is exact (the keyed offset is uniform per code), computed with log-ratio.ts.
  */
-import { createHash } from 'crypto';
 import * as fs from 'fs';
 import { onnxVictim, tfliteVictim } from '../src/attack/victim';
-import { ratePpm } from '../src/cli/option-parsers';
-import { RESPONSE_MARK_DEFAULTS, ResponseMarkParams } from '../src/package/response-mark';
-import { decideCoarse, keyedChoices, keyedClass, responseMarkKey } from '../src/response-mark/decision';
+import { keyedChoices, keyedClass } from '../src/response-mark/decision';
 import { exactTail, LATTICE_STEPS, RatioCode } from '../src/response-mark/log-ratio';
-import { loadMarkPool } from '../src/response-mark/pool';
 import { asProbabilities } from '../src/response-mark/probabilities';
-import { calibrateBoard, loadMarkReference } from '../src/response-mark/reference';
-import { dropThreshold } from '../src/response-mark/verify';
+import { countedMarks, measurementBoard } from './support/measurement-board';
 
-const master = createHash('sha256').update('edgelock response mark measurement master key').digest();
 const argv = process.argv.slice(2);
 const arg = (name: string, dflt: string) => {
   const i = argv.indexOf(`--${name}`);
@@ -28,29 +22,14 @@ const arg = (name: string, dflt: string) => {
 
 async function main(): Promise<void> {
   const k = Number(arg('board-offset', '0'));
-  const params: ResponseMarkParams = {
-    ratePpm: ratePpm(arg('rate', '0.5%')),
-    ...RESPONSE_MARK_DEFAULTS,
-    skipRunnerUp: true,
-  };
   const base = fs.readFileSync(arg('base', 'test/watermark/fixtures/mnist-lenet-wm.tflite'));
   const floors = arg('floors', '8,12,16,20').split(',').map(Number);
   const files = argv;
-  const uid = createHash('sha256').update(`measurement board ${k}`).digest().subarray(0, 16);
-  const key = responseMarkKey(master, uid);
-  const rate = calibrateBoard(key, params.ratePpm, await loadMarkReference(base, ['mnist-test'], params)).ratePpm;
-  const pool = await loadMarkPool(base, ['mnist-train', 'mnist-test'], params);
+  const board = await measurementBoard(base, k, arg('rate', '0.5%'));
+  const { pool, rate, marked } = board;
   const C = pool.classes;
   const K = keyedChoices(C, true);
-  const thr = await dropThreshold(pool, params, 0.1);
-  const marked: { i: number; offset: number }[] = [];
-  for (let i = 0; i < pool.count; i++) {
-    const d = decideCoarse(key, rate, pool.coarse[i], C, true);
-    if (d.marked) marked.push({ i, offset: d.offset });
-  }
-  key.fill(0);
-  const margins = pool.baseMargin(marked.map((m) => m.i));
-  const sel = marked.filter((_, j) => margins[j] >= thr);
+  const sel = await countedMarks(board);
   console.log(`board ${k}, rate ${rate} ppm: ${marked.length} marked pool inputs, ${sel.length} counted`);
   const idx = sel.map((m) => m.i);
   const top = pool.baseArgmax(idx);

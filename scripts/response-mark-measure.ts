@@ -40,6 +40,7 @@ import { calibrateRate } from '../src/response-mark/calibrate';
 import { gatedInputs, MarkStatistic, verifyResponseMark, VERIFY_DEFAULTS } from '../src/response-mark/verify';
 import { trainCopy } from '../src/attack/distill';
 import { Rng } from '../src/train/rng';
+import { MEASUREMENT_MASTER } from './support/measurement-board';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -48,7 +49,7 @@ function arg(name: string, fallback: string): string {
 const flag = (name: string) => process.argv.includes(`--${name}`);
 const log = (s: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 
-const master = createHash('sha256').update('edgelock response mark measurement master key').digest();
+const master = MEASUREMENT_MASTER;
 const ARCH: Record<string, string> = {
   same: 'models/mnist-lenet.onnx',
   'mnist-lenet': 'models/mnist-lenet.onnx',

@@ -14,13 +14,10 @@
  *   weighted  the weighted lead (weighted-lead.ts).
  * Every statistic's null is exact: the codes and values depend only on the suspect, the base model and the references.
  */
-import { createHash } from 'crypto';
 import * as fs from 'fs';
 import { queryOrder } from '../src/attack/extraction';
 import { onnxVictim, tfliteVictim } from '../src/attack/victim';
-import { ratePpm } from '../src/cli/option-parsers';
-import { RESPONSE_MARK_DEFAULTS, ResponseMarkParams } from '../src/package/response-mark';
-import { decideCoarse, keyedChoices, responseMarkKey } from '../src/response-mark/decision';
+import { keyedChoices } from '../src/response-mark/decision';
 import {
   codeMeans,
   exactTail,
@@ -29,13 +26,11 @@ import {
   MarkedReading,
   RatioCode,
 } from '../src/response-mark/log-ratio';
-import { loadMarkPool } from '../src/response-mark/pool';
 import { asProbabilities } from '../src/response-mark/probabilities';
-import { calibrateBoard, loadMarkReference } from '../src/response-mark/reference';
-import { dropThreshold, poissonBinomialTail } from '../src/response-mark/verify';
+import { poissonBinomialTail } from '../src/response-mark/verify';
 import { weightedLeadCodes } from '../src/response-mark/weighted-lead';
+import { countedMarks, measurementBoard } from './support/measurement-board';
 
-const master = createHash('sha256').update('edgelock response mark measurement master key').digest();
 const argv = process.argv.slice(2);
 const arg = (name: string, dflt: string) => {
   const i = argv.indexOf(`--${name}`);
@@ -63,22 +58,13 @@ async function main(): Promise<void> {
   const k = Number(arg('board-offset', '0'));
   const queries = Number(arg('queries', '6000'));
   const refs = arg('refs', '').split(',').filter(Boolean);
-  const params: ResponseMarkParams = { ratePpm: ratePpm('0.5%'), ...RESPONSE_MARK_DEFAULTS, skipRunnerUp: true };
-  const base = fs.readFileSync(arg('base', 'test/watermark/fixtures/mnist-lenet-wm.tflite'));
-  const uid = createHash('sha256').update(`measurement board ${k}`).digest().subarray(0, 16);
-  const key = responseMarkKey(master, uid);
-  const rate = calibrateBoard(key, params.ratePpm, await loadMarkReference(base, ['mnist-test'], params)).ratePpm;
-  const pool = await loadMarkPool(base, ['mnist-train', 'mnist-test'], params);
+  const board = await measurementBoard(
+    fs.readFileSync(arg('base', 'test/watermark/fixtures/mnist-lenet-wm.tflite')),
+    k,
+  );
+  const { pool, rate, marked } = board;
   const C = pool.classes;
-  const thr = await dropThreshold(pool, params, 0.1);
-  const marked: { i: number; offset: number }[] = [];
-  for (let i = 0; i < pool.count; i++) {
-    const d = decideCoarse(key, rate, pool.coarse[i], C, true);
-    if (d.marked) marked.push({ i, offset: d.offset });
-  }
-  key.fill(0);
-  const margins = pool.baseMargin(marked.map((m) => m.i));
-  const sel = marked.filter((_, j) => margins[j] >= thr);
+  const sel = await countedMarks(board);
   const idx = sel.map((m) => m.i);
   const at = new Map(idx.map((i, j) => [i, j]));
   const top = pool.baseArgmax(idx);

@@ -12,17 +12,12 @@
  * model's scores, never the key. A copy that did not flip its answer to the keyed class may still have raised it:
  * this counts that. Prints, per suspect, matches / trials (expected), single-board p for each threshold.
  */
-import { createHash } from 'crypto';
 import * as fs from 'fs';
 import { onnxVictim } from '../src/attack/victim';
-import { ratePpm } from '../src/cli/option-parsers';
-import { RESPONSE_MARK_DEFAULTS, ResponseMarkParams } from '../src/package/response-mark';
-import { decideCoarse, keyedChoices, keyedClass, responseMarkKey } from '../src/response-mark/decision';
-import { loadMarkPool } from '../src/response-mark/pool';
-import { calibrateBoard, loadMarkReference } from '../src/response-mark/reference';
+import { keyedChoices, keyedClass } from '../src/response-mark/decision';
 import { poissonBinomialTail } from '../src/response-mark/verify';
+import { measurementBoard } from './support/measurement-board';
 
-const master = createHash('sha256').update('edgelock response mark measurement master key').digest();
 const argv = process.argv.slice(2);
 const arg = (name: string, dflt: string) => {
   const i = argv.indexOf(`--${name}`);
@@ -31,29 +26,17 @@ const arg = (name: string, dflt: string) => {
 
 async function main(): Promise<void> {
   const k = Number(arg('board-offset', '0'));
-  const params: ResponseMarkParams = {
-    ratePpm: ratePpm(arg('rate', '0.5%')),
-    ...RESPONSE_MARK_DEFAULTS,
-    skipRunnerUp: true,
-  };
   const thresholds = arg('thresholds', '0,0.001,0.01,0.05,0.2').split(',').map(Number);
   const files = argv;
-  const base = fs.readFileSync('test/watermark/fixtures/mnist-lenet-wm.tflite');
-  const uid = createHash('sha256').update(`measurement board ${k}`).digest().subarray(0, 16);
-  const key = responseMarkKey(master, uid);
-  const rate = calibrateBoard(key, params.ratePpm, await loadMarkReference(base, ['mnist-test'], params)).ratePpm;
-  const pool = await loadMarkPool(base, ['mnist-train', 'mnist-test'], params);
+  const board = await measurementBoard(
+    fs.readFileSync('test/watermark/fixtures/mnist-lenet-wm.tflite'),
+    k,
+    arg('rate', '0.5%'),
+  );
+  const { pool, rate, uid } = board;
   const C = pool.classes;
-  const idx: number[] = [];
-  const offsets: number[] = [];
-  for (let i = 0; i < pool.count; i++) {
-    const d = decideCoarse(key, rate, pool.coarse[i], C, true);
-    if (d.marked) {
-      idx.push(i);
-      offsets.push(d.offset);
-    }
-  }
-  key.fill(0);
+  const idx = board.marked.map((m) => m.i);
+  const offsets = board.marked.map((m) => m.offset);
   console.log(`board ${k} (${uid.toString('hex')}), rate ${rate} ppm: ${idx.length} marked pool inputs`);
   const top = pool.baseArgmax(idx);
   const second = pool.baseRunnerUp(idx);

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'crypto';
 import { MarkPool } from '../../src/response-mark/pool';
-import { MarkCandidate } from '../../src/response-mark/verify';
+import { MarkCandidate, ScoringRunner } from '../../src/response-mark/verify';
 
 export const sha = (s: string): Buffer => createHash('sha256').update(s).digest();
 
@@ -37,3 +37,18 @@ export function syntheticPool(count: number, classes: number): MarkPool {
 /** Boards b0..b9, board i's mark key SHA-256("board i"). */
 export const syntheticCandidates = (): MarkCandidate[] =>
   Array.from({ length: 10 }, (_, i) => ({ uid: `b${i}`, key: sha(`board ${i}`) }));
+
+/** A suspect answering row i of `logits` for pool sample i (the samples hold their index), arg-max always class 0. */
+export function logitSuspect(logits: Float32Array, classes: number): ScoringRunner {
+  return {
+    classes,
+    sampleShape: [1],
+    predict: async (x, count) => Int32Array.from({ length: count }, () => 0),
+    scores: async (x, count) => {
+      const out = new Float32Array(count * classes);
+      for (let j = 0; j < count; j++) out.set(logits.subarray(x[j] * classes, (x[j] + 1) * classes), j * classes);
+      return out;
+    },
+    dispose: () => undefined,
+  };
+}

@@ -17,7 +17,7 @@ import {
 } from '../../src/response-mark/log-ratio';
 import { PARTS, ScoringRunner, verifyResponseMark } from '../../src/response-mark/verify';
 import { Rng } from '../../src/train/rng';
-import { syntheticCandidates, syntheticPool } from '../helpers/synthetic-mark-pool';
+import { logitSuspect, syntheticCandidates, syntheticPool } from '../helpers/synthetic-mark-pool';
 
 test('the exact tail equals enumeration over every keyed offset; the Chernoff bound is never below it', () => {
   const g = new Rng(11);
@@ -112,17 +112,7 @@ function suspect(seed: number, raise?: { key: Uint8Array; share: number; by: num
       if (d.marked && g.uniform() < raise.share) logits[i * C + keyedClass(0, d.offset, C, 1)] += raise.by;
     }
   }
-  return {
-    classes: C,
-    sampleShape: [1],
-    predict: async (x, count) => Int32Array.from({ length: count }, () => 0),
-    scores: async (x, count) => {
-      const out = new Float32Array(count * C);
-      for (let j = 0; j < count; j++) out.set(logits.subarray(x[j] * C, (x[j] + 1) * C), j * C);
-      return out;
-    },
-    dispose: () => undefined,
-  };
+  return logitSuspect(logits, C);
 }
 
 test('keyless suspects: none named, the log-ratio p-values within the exact null', async () => {

@@ -9,7 +9,7 @@ import { decideCoarse, keyedClass } from '../../src/response-mark/decision';
 import { asProbabilities } from '../../src/response-mark/probabilities';
 import { MarkCandidate, ScoringRunner, verifyResponseMark } from '../../src/response-mark/verify';
 import { Rng } from '../../src/train/rng';
-import { sha, syntheticCandidates, syntheticPool } from '../helpers/synthetic-mark-pool';
+import { logitSuspect, sha, syntheticCandidates, syntheticPool } from '../helpers/synthetic-mark-pool';
 
 const N = 5000;
 const C = 10;
@@ -31,17 +31,7 @@ function suspect(seed: number, raise?: { key: Uint8Array; share: number }): Scor
       if (d.marked && g.uniform() < raise.share) logits[i * C + keyedClass(0, d.offset, C, 1)] = 6;
     }
   }
-  return {
-    classes: C,
-    sampleShape: [1],
-    predict: async (x, count) => Int32Array.from({ length: count }, () => 0),
-    scores: async (x, count) => {
-      const out = new Float32Array(count * C);
-      for (let j = 0; j < count; j++) out.set(logits.subarray(x[j] * C, (x[j] + 1) * C), j * C);
-      return out;
-    },
-    dispose: () => undefined,
-  };
+  return logitSuspect(logits, C);
 }
 
 test('keyless suspects with random scores: none named, p-values within the exact null', async () => {

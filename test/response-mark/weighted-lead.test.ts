@@ -10,7 +10,7 @@ import { LATTICE_STEPS } from '../../src/response-mark/log-ratio';
 import { PARTS, ScoringRunner, verifyResponseMark } from '../../src/response-mark/verify';
 import { leadWeight, WEIGHTED_LEAD, weightedLeadCodes } from '../../src/response-mark/weighted-lead';
 import { Rng } from '../../src/train/rng';
-import { syntheticCandidates, syntheticPool } from '../helpers/synthetic-mark-pool';
+import { logitSuspect, syntheticCandidates, syntheticPool } from '../helpers/synthetic-mark-pool';
 
 test('the weight: cap/2 at the centre, rising with the probability, 0 for nothing', () => {
   expect(leadWeight(Math.exp(WEIGHTED_LEAD.centre))).toBeCloseTo(WEIGHTED_LEAD.cap / 2, 12);
@@ -83,17 +83,7 @@ function suspect(seed: number, confused: number, raise?: { key: Uint8Array; shar
       if (d.marked && g.uniform() < raise.share) logits[i * C + keyedClass(0, d.offset, C, 1)] = 5 + 4 * g.uniform();
     }
   }
-  return {
-    classes: C,
-    sampleShape: [1],
-    predict: async (x, count) => Int32Array.from({ length: count }, () => 0),
-    scores: async (x, count) => {
-      const out = new Float32Array(count * C);
-      for (let j = 0; j < count; j++) out.set(logits.subarray(x[j] * C, (x[j] + 1) * C), j * C);
-      return out;
-    },
-    dispose: () => undefined,
-  };
+  return logitSuspect(logits, C);
 }
 
 test('keyless suspects confused on some inputs: none named, the weighted lead within the exact null', async () => {
