@@ -93,15 +93,17 @@ export function pruneWeights(model: Uint8Array, fraction: number): Uint8Array {
 }
 
 /**
- * Units added to every hidden dense layer (ONNX Gemm) of a leaked model: its weights written into the owner's ONNX
- * `architecture`, `extra` new units per hidden dense layer (incoming weights drawn with the spread of the layer's own,
- * the mean bias, and zero outgoing weights, so the function is unchanged), compiled again to int8 on `calibration`.
- * The copy no longer has the base's shapes.
+ * Units added to the hidden layers of a leaked model: its weights written into the owner's ONNX `architecture`, and
+ * `extra.dense` new units per hidden dense layer (ONNX Gemm) and `extra.conv` new output channels per convolution
+ * (ONNX Conv; every convolution feeds another weight layer, so all are hidden) — incoming weights drawn with the spread
+ * of the layer's own, the mean bias, and zero outgoing weights, so the function is unchanged — then compiled again to
+ * int8 on `calibration`. A convolution's new channels enter the next convolution as new input channels, or a dense
+ * layer after a flatten as new features at the end (NCHW: channel-major). The copy no longer has the base's shapes.
  */
-export async function widenDense(
+export async function widenHidden(
   leaked: Uint8Array,
   architecture: Model,
-  extra: number,
+  extra: { dense: number; conv?: number },
   seed: number,
   calibration: { data: Float32Array; count: number; sampleShape: number[] },
 ): Promise<Uint8Array> {
@@ -115,37 +117,59 @@ export async function widenDense(
   const m = writeBackWeights(architecture, t);
   const init = new Map(m.graph.initializers);
   const rng = new Rng(seed);
-  const gemms = m.graph.nodes.filter((n) => n.opType === 'Gemm');
-  const transB = (n: (typeof gemms)[number]) => n.attrs.transB?.kind === 'int' && n.attrs.transB.value === 1;
-  const grow = (t0: Tensor, axis: 0 | 1, fill: () => number): Tensor => {
-    const [r, c] = t0.shape;
-    const [R, C] = axis === 0 ? [r + extra, c] : [r, c + extra];
+  const layers = m.graph.nodes.filter((n) => n.opType === 'Gemm' || n.opType === 'Conv');
+  const transB = (n: (typeof layers)[number]) => n.attrs.transB?.kind === 'int' && n.attrs.transB.value === 1;
+  // a weight tensor grown along `axis` by `add` slices of `block` consecutive values each (appended at the end)
+  const grow = (t0: Tensor, axis: number, add: number, fill: () => number): Tensor => {
+    const shape = [...t0.shape];
+    const outer = shape.slice(0, axis).reduce((a, b) => a * b, 1);
+    const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
     const src = t0.data as Float32Array;
-    const data = new Float32Array(R * C);
-    for (let i = 0; i < R; i++) for (let j = 0; j < C; j++) data[i * C + j] = i < r && j < c ? src[i * c + j] : fill();
-    return { dtype: 'float32', shape: [R, C], data };
+    const n = shape[axis];
+    shape[axis] = n + add;
+    const data = new Float32Array(outer * (n + add) * inner);
+    for (let o = 0; o < outer; o++)
+      for (let i = 0; i < n + add; i++)
+        for (let j = 0; j < inner; j++)
+          data[(o * (n + add) + i) * inner + j] = i < n ? src[(o * n + i) * inner + j] : fill();
+    return { dtype: 'float32', shape, data };
   };
-  gemms.slice(0, -1).forEach((g, k) => {
-    const w = init.get(g.inputs[1])!;
+  layers.slice(0, -1).forEach((layer, k) => {
+    const conv = layer.opType === 'Conv';
+    const add = conv ? (extra.conv ?? 0) : extra.dense;
+    if (add === 0) return;
+    const w = init.get(layer.inputs[1])!;
     const wd = w.data as Float32Array;
     const std = Math.sqrt(wd.reduce((a, v) => a + v * v, 0) / wd.length);
+    // output units: Conv [O, I, kh, kw] and Gemm with transB [O, I] on axis 0, Gemm [I, O] on axis 1
+    const units = conv || transB(layer) ? w.shape[0] : w.shape[1];
     init.set(
-      g.inputs[1],
-      grow(w, transB(g) ? 0 : 1, () => std * rng.normal()),
+      layer.inputs[1],
+      grow(w, conv || transB(layer) ? 0 : 1, add, () => std * rng.normal()),
     );
-    const b = init.get(g.inputs[2])!;
+    const b = init.get(layer.inputs[2])!;
     const bd = b.data as Float32Array;
     const mean = bd.reduce((a, v) => a + v, 0) / bd.length;
-    init.set(g.inputs[2], {
-      dtype: 'float32',
-      shape: [bd.length + extra],
-      data: Float32Array.from({ length: bd.length + extra }, (_, i) => (i < bd.length ? bd[i] : mean)),
-    });
-    const next = gemms[k + 1];
     init.set(
-      next.inputs[1],
-      grow(init.get(next.inputs[1])!, transB(next) ? 1 : 0, () => 0),
+      layer.inputs[2],
+      grow(b, 0, add, () => mean),
     );
+    const next = layers[k + 1];
+    const nw = init.get(next.inputs[1])!;
+    if (next.opType === 'Conv')
+      init.set(
+        next.inputs[1],
+        grow(nw, 1, add, () => 0),
+      );
+    else {
+      // a dense layer: its inputs are `units` channels of `spatial` features each, channel-major; new ones at the end
+      const inputs = transB(next) ? nw.shape[1] : nw.shape[0];
+      const spatial = inputs / units;
+      init.set(
+        next.inputs[1],
+        grow(nw, transB(next) ? 1 : 0, add * spatial, () => 0),
+      );
+    }
   });
   const wide: Model = { ...m, graph: { ...m.graph, initializers: init, valueInfo: new Map() } };
   return (await compileModel(writeOnnx(wide), { precision: 'int8', calibration })).bytes;

@@ -3,8 +3,9 @@
  * docs/security.md "Tracing a leaked model to its board"): re-ordering the hidden units of the zoo LeNet and MLP
  * leaves every output of the TFLite runtime exactly as it was, and read in place the trace code is then noise
  * (nobody named). With the units put back — and re-scaled units scaled back — the board is named among 1,000 again,
- * also after a fine-tune of the shuffled copy and when units were added to the hidden dense layers, while the base
- * model and a stranger's model, shuffled the same way, name nobody; an unshuffled dump is read exactly as before.
+ * also after a fine-tune of the shuffled copy and when units were added to the hidden dense layers and channels to
+ * the convolutions, while the base model and a stranger's model, shuffled the same way, name nobody; an unshuffled
+ * dump is read exactly as before.
  */
 import { createHash } from 'crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
@@ -15,7 +16,7 @@ import { loadMnist } from '../../src/data/mnist';
 import { deriveTraceKey } from '../../src/keys/derive';
 import { readOnnx, writeOnnx } from '../../src/onnx';
 import { readTflite } from '../../src/tflite/reader';
-import { fineTune, shuffleUnits, widenDense } from '../../src/trace/attacks';
+import { fineTune, shuffleUnits, widenHidden } from '../../src/trace/attacks';
 import { carriersOf } from '../../src/trace/carriers';
 import { embedTraceCode } from '../../src/trace/embed';
 import { DEFAULT_TRACE_PARAMS } from '../../src/trace/params';
@@ -170,7 +171,10 @@ describe('white-box tracing against re-ordered and re-scaled hidden units', () =
     const leaked = marked(base, 250);
     const arch = readOnnx(readFileSync(join(__dirname, '../../models/mnist-mlp.onnx')));
     const calibration = { data: train.images.subarray(0, 200 * 784), count: 200, sampleShape: [1, 28, 28] };
-    const wide = shuffleUnits(await widenDense(leaked, arch, 16, 7, calibration), { seed: 8, scale: [0.5, 1] });
+    const wide = shuffleUnits(await widenHidden(leaked, arch, { dense: 16 }, 7, calibration), {
+      seed: 8,
+      scale: [0.5, 1],
+    });
     const chain = unitChain(readTflite(wide))!;
     expect(chain.map((l) => l.units)).toEqual([144, 80, 10]);
     expect(
@@ -183,7 +187,43 @@ describe('white-box tracing against re-ordered and re-scaled hidden units', () =
     expect(r.named.map((n) => n.uid)).toEqual([uids[250]]);
     expect(r.best.z).toBeGreaterThan(150);
     // the base model widened the same way carries no code: nobody
-    const plain = await trace(base, shuffleUnits(await widenDense(base, arch, 16, 7, calibration), { seed: 8 }));
+    const plain = await trace(
+      base,
+      shuffleUnits(await widenHidden(base, arch, { dense: 16 }, 7, calibration), { seed: 8 }),
+    );
+    expect(plain.named).toEqual([]);
+    expect(plain.best.z).toBeLessThan(5.5);
+  }, 180000);
+
+  test('lenet: channels added to both convolutions and units to the hidden dense layers, then shuffled: named', async () => {
+    const base = models.lenet;
+    const leaked = marked(base, 610);
+    const arch = readOnnx(readFileSync(join(__dirname, '../../models/mnist-lenet.onnx')));
+    const calibration = { data: train.images.subarray(0, 200 * 784), count: 200, sampleShape: [1, 28, 28] };
+    const wide = shuffleUnits(await widenHidden(leaked, arch, { dense: 8, conv: 4 }, 9, calibration), {
+      seed: 10,
+      scale: [0.5, 1],
+    });
+    const chain = unitChain(readTflite(wide))!;
+    // the dense layer after the flatten reads 5×5×20 channels-last: the new channels interleaved in every position
+    expect(chain.map((l) => [l.units, l.rowLength, l.inChannels])).toEqual([
+      [10, 25, 1],
+      [20, 250, 10],
+      [128, 500, 20],
+      [92, 128, 128],
+      [10, 92, 92],
+    ]);
+    expect(
+      Math.abs((await mnistTestAccuracy(wide, 1000)) - (await mnistTestAccuracy(leaked, 1000))),
+    ).toBeLessThanOrEqual(0.005);
+    const r = await trace(base, wide);
+    expect(r.unitsRealigned).toBe(true);
+    expect(r.named.map((n) => n.uid)).toEqual([uids[610]]);
+    expect(r.best.z).toBeGreaterThan(150);
+    const plain = await trace(
+      base,
+      shuffleUnits(await widenHidden(base, arch, { dense: 8, conv: 4 }, 9, calibration), { seed: 10 }),
+    );
     expect(plain.named).toEqual([]);
     expect(plain.best.z).toBeLessThan(5.5);
   }, 180000);
