@@ -125,8 +125,9 @@ async function main() {
     const inPlace = ARCH
       ? 'in place: refused (other shapes)'
       : `in place ${fmt(score(whiteBoxReading(tuned, base, set, false).evidence, d))}`;
+    const widened = ARCH ? `widened by ${WIDEN} units${WIDEN_CONV ? ` and ${WIDEN_CONV} channels` : ''}, ` : '';
     console.log(
-      `${ARCH ? `widened by ${WIDEN} units${WIDEN_CONV ? ` and ${WIDEN_CONV} channels` : ''}, ` : ''}shuffled then fine-tuned (6k, ${FT_EPOCHS} epochs, lr ${FT_LR}) ${d}: ` +
+      `${widened}shuffled then fine-tuned (6k, ${FT_EPOCHS} epochs, lr ${FT_LR}) ${d}: ` +
         `accuracy ${acc}% (2k); ${inPlace}; aligned=${r.aligned} ${fmt(score(r.evidence, d))}`,
     );
   }
