@@ -1,8 +1,9 @@
 /**
  * What a thief does to a leaked model before using it, as functions (the tests and scripts/trace-measure.ts run
  * them): re-quantise it (dequantise, fresh per-channel int8 scales), re-order and re-scale its hidden units, fine-tune
- * it on a fraction of the data, prune its smallest weights, add units to its hidden dense layers, average the weights
- * of several leaked copies (collusion), or distil a fresh network from its answers.
+ * it on a fraction of the data, add units to its hidden layers, average the weights of several leaked copies
+ * (collusion), or distil a fresh network from its answers. Pruning its smallest weights is prune.ts (black-box tracing
+ * uses it too: reference.ts).
  */
 import { compileModel } from '../compiler/compile';
 import { EdgelockError } from '../errors';
@@ -17,7 +18,6 @@ import { Sgd } from '../train/optim/sgd';
 import { floatNetFromTflite, toNetLayout, writeWeights, FloatNet } from './float-net';
 import { sameSlotChannel, unitChain } from './unit-chain';
 import { ScoreQuery } from './victims';
-import { scaleOf, weightTensors } from './weight-tensors';
 
 /** Dequantise and re-quantise every filter with fresh per-channel scales. */
 export function requantize(model: Uint8Array): Uint8Array {
@@ -76,20 +76,6 @@ export function shuffleUnits(model: Uint8Array, o: UnitShuffle): Uint8Array {
     }
   });
   return writeWeights(model, fn);
-}
-
-/** Magnitude pruning: in every int8 filter tensor, the `fraction` of weights smallest in magnitude (through their scales) set to 0. */
-export function pruneWeights(model: Uint8Array, fraction: number): Uint8Array {
-  const out = new Uint8Array(model);
-  const info = readTflite(out);
-  for (const t of weightTensors(info)) {
-    if (info.subgraphs[0].tensors[t.tensor].dtype !== 'int8') continue;
-    const v = new Int8Array(out.buffer, out.byteOffset + t.at, t.count);
-    const mag = Float64Array.from(v, (x, i) => Math.abs(x * scaleOf(t, i)));
-    const order = Array.from({ length: t.count }, (_, i) => i).sort((a, b) => mag[a] - mag[b]);
-    for (let k = 0; k < Math.floor(fraction * t.count); k++) v[order[k]] = 0;
-  }
-  return out;
 }
 
 /**

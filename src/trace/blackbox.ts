@@ -33,6 +33,8 @@ export interface BlackBoxInput {
   victim: ScoreQuery;
   /** conjugate-gradient iterations (default CG_ITERATIONS) */
   iterations?: number;
+  /** carriers that cannot carry the code in this leak (1: pruned in the reference, reference.ts): no evidence there */
+  dead?: Uint8Array;
 }
 
 export interface BlackBoxEvidence {
@@ -95,6 +97,11 @@ export async function blackBoxEvidence(set: CarrierSet, b: BlackBoxInput): Promi
   const meanResidual = abs / Math.max(1, got.length);
   if (power === 0) return { evidence: new Float64Array(set.carriers.length), queries: b.count, meanResidual };
   const s2 = power / r.length;
-  const y = conjugateGradient((v) => J.jvp(J.vjp(v)), r, s2, b.iterations ?? CG_ITERATIONS);
-  return { evidence: J.vjp(y), queries: b.count, meanResidual };
+  // J restricted to the live carriers: J D Dᵀ Jᵀ, D the mask
+  const live = (v: Float64Array) => {
+    if (b.dead) for (let j = 0; j < v.length; j++) if (b.dead[j]) v[j] = 0;
+    return v;
+  };
+  const y = conjugateGradient((v) => J.jvp(live(J.vjp(v))), r, s2, b.iterations ?? CG_ITERATIONS);
+  return { evidence: live(J.vjp(y)), queries: b.count, meanResidual };
 }

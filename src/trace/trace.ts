@@ -8,6 +8,7 @@ import { deriveTraceKey } from '../keys/derive';
 import { lockKeyFor } from '../lock/key-material';
 import { readTfliteDescriptor, unsealTfliteWithRootKey } from '../lock/tflite-lock';
 import { blackBoxEvidence } from './blackbox';
+import { closestReference } from './reference';
 import { CandidateGroup } from './candidates';
 import { carriersOf } from './carriers';
 import { floatNetFromTflite } from './float-net';
@@ -113,6 +114,8 @@ export interface TraceResult extends TraceVerdict {
   unitsRealigned?: boolean;
   queries?: number;
   hardLabels?: boolean;
+  /** black-box: the leak's answers were closest to the base model pruned at this fraction, which was the reference */
+  prunedReference?: number;
 }
 
 /** A query function that asks the victim each distinct probe set once (a board's answers are not free). */
@@ -157,18 +160,30 @@ export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
     }
     const asked = new Map<Float32Array, number>();
     const scored = [];
+    let pruned = 0;
     try {
       const net = floatNetFromTflite(base);
       for (const g of groups) {
         const { probes, count } = bb.probesFor?.(g.params) ?? bb;
         asked.set(probes, count);
         const set = carriersOf(base, traceKey, g.params);
-        const ev = await blackBoxEvidence(set, {
-          base: net,
-          baseScores: await baseQuery(probes, count),
+        const ref = await closestReference(
+          base,
+          set,
+          probes,
+          count,
+          await victim(probes, count),
+          await baseQuery(probes, count),
+          bb.hardLabels ? (q) => withHardLabels(q, classes) : undefined,
+        );
+        pruned = Math.max(pruned, ref.pruned);
+        const ev = await blackBoxEvidence(ref.amplitude ? { ...set, amplitude: ref.amplitude } : set, {
+          base: ref.pruned ? floatNetFromTflite(ref.model) : net,
+          baseScores: ref.scores,
           probes,
           count,
           victim,
+          dead: ref.dead,
         });
         scored.push({ scores: scoreCandidates(ev.evidence, traceKey, g.uids), evidence: ev.evidence });
       }
@@ -179,6 +194,7 @@ export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
       mode: 'black-box',
       queries: [...asked.values()].reduce((a, b) => a + b, 0),
       hardLabels: bb.hardLabels,
+      ...(pruned ? { prunedReference: pruned } : {}),
       ...combinedVerdict(scored, r.alpha),
     };
   } finally {

@@ -20,6 +20,7 @@ import { readOnnx, writeOnnx } from '../../src/onnx';
 import { buildPackage } from '../../src/package/build';
 import { decodePackage } from '../../src/package/decode';
 import { averageCopies, fineTune, requantize } from '../../src/trace/attacks';
+import { pruneWeights } from '../../src/trace/prune';
 import { DEFAULT_TRACE_PARAMS } from '../../src/trace/params';
 import { TraceRequest, traceLeak } from '../../src/trace/trace';
 import { fileVictim } from '../../src/trace/victims';
@@ -136,11 +137,37 @@ describe('per-device trace codes', () => {
           }),
         );
         expect(r.mode).toBe('black-box');
+        expect(r.prunedReference).toBeUndefined(); // the unpruned base is the closest reference
         expect(r.best.uid).toBe(uids[61]);
         expect(r.named.map((x) => x.uid)).toEqual([uids[61]]);
         // the bar among 1,000 is z = 6.44; the least-squares estimate gives about 15 here (correlation alone: about 6)
         expect(r.best.z).toBeGreaterThan(10);
         expect(r.runnerUp!.z).toBeLessThan(5);
+      } finally {
+        v.dispose();
+      }
+    }
+  }, 300000);
+
+  test('black-box after magnitude pruning: compared with the base pruned alike, the board is named among 1,000', async () => {
+    const leaked = unsealTflite(packaged(62), { master: MASTER });
+    const probes = { probes: testSet.images.subarray(0, 300 * 784), count: 300, hardLabels: false };
+    for (const [model, board] of [
+      [pruneWeights(leaked, 0.5), uids[62]],
+      [pruneWeights(plain, 0.5), undefined], // the base model pruned: no code, nobody
+    ] as const) {
+      const v = await fileVictim(model);
+      try {
+        const r = await traceLeak(req({ blackBox: { ...probes, victim: v.query } }));
+        expect(r.prunedReference).toBeCloseTo(0.5, 5);
+        if (board) {
+          expect(r.named.map((x) => x.uid)).toEqual([board]);
+          expect(r.best.z).toBeGreaterThan(10);
+          expect(r.runnerUp!.z).toBeLessThan(5);
+        } else {
+          expect(r.named).toEqual([]);
+          expect(r.best.z).toBeLessThan(5);
+        }
       } finally {
         v.dispose();
       }
