@@ -180,6 +180,10 @@ export function register(program: Command): Command {
             `carrier weights, ${result.candidates} candidate boards` +
             (result.parameterSets > 1 ? ` (listed under ${result.parameterSets} trace parameter sets)` : '') +
             (result.unitsRealigned ? '; its hidden units had been re-ordered or re-scaled and were put back' : '') +
+            (result.prunedReference
+              ? `; its answers are closest to the base model with ${Math.round(100 * result.prunedReference)}% of ` +
+                'every filter pruned, which it was read against'
+              : '') +
             '\n' +
             `  best       ${result.best.uid}  score z = ${result.best.z.toFixed(2)}\n` +
             (result.runnerUp
