@@ -92,7 +92,7 @@ export const responseMarkBench: Benchmark = {
           return o.trials === c.trials && o.matches === c.matches && o.p === c.p;
         });
         rows.push([
-          `one suspect (zoo MLP) against ${VERIFY_BOARDS} boards on its scores (the default: lead count and ` +
+          `one suspect (zoo MLP) against ${VERIFY_BOARDS} boards on its scores (the default: weighted lead and ` +
             `log-ratio; every board decided everywhere)`,
           `${scoresS.toFixed(1)} s (${onScores.queries} suspect queries; ${onScores.named.length} named)`,
         ]);
