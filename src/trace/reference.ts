@@ -5,8 +5,9 @@
  * zeroes the smallest weights of every filter changes the outputs far more than the ±1-step code does, and read
  * against the unpruned base model the code is lost (measured: no board named at any fraction). The owner can prune
  * the base model the same way: a copy pruned at fraction f is the base pruned at f plus the code on the weights that
- * survive. So the reference is chosen among the base model and the base pruned at every PRUNE_STEP: the one whose
- * scores on the probes are closest to the leak's (mean squared difference). Then, per carrier:
+ * survive. So the reference is chosen among the base model and the base pruned at every PRUNE_STEP, then at every
+ * FINE_STEP within a PRUNE_STEP of the best: the one whose scores on the probes are closest to the leak's (mean squared
+ * difference). Then, per carrier:
  *   - far below the cut (the largest magnitude the reference pruned in that tensor): pruned in the leak too, whatever
  *     the code: no evidence there (`dead`);
  *   - within one quantisation step of the cut: the code decided which side the weight fell on. A weight w the
@@ -25,8 +26,9 @@ import { pruneWeights } from './prune';
 import { fileVictim, ScoreQuery } from './victims';
 import { CarrierSet, scaleOf, WeightTensor } from './weight-tensors';
 
-/** The pruning fractions tried: every 2% up to 98%. */
+/** The pruning fractions tried: every 2% up to 98%, then every 0.1% around the closest. */
 export const PRUNE_STEP = 0.02;
+export const FINE_STEP = 0.001;
 
 export interface TraceReference {
   /** the fraction of every filter's weights pruned (0: the base model itself) */
@@ -63,8 +65,7 @@ export async function closestReference(
   read: (q: ScoreQuery) => ScoreQuery = (q) => q,
 ): Promise<TraceReference> {
   let best = { pruned: 0, model: base, scores: baseScores, distance: meanSquare(answers, baseScores) };
-  for (let k = 1; k * PRUNE_STEP < 1 - 1e-9; k++) {
-    const fraction = Math.round(k * PRUNE_STEP * 1e6) / 1e6;
+  const tryFraction = async (fraction: number) => {
     const model = pruneWeights(base, fraction);
     const v = await fileVictim(model);
     try {
@@ -74,7 +75,16 @@ export async function closestReference(
     } finally {
       v.dispose();
     }
-  }
+  };
+  const round = (f: number) => Math.round(f * 1e6) / 1e6;
+  for (let k = 1; k * PRUNE_STEP < 1 - 1e-9; k++) await tryFraction(round(k * PRUNE_STEP));
+  const coarse = best.pruned;
+  const n = Math.round(PRUNE_STEP / FINE_STEP);
+  if (coarse > 0)
+    for (let k = 1 - n; k < n; k++) {
+      const f = round(coarse + k * FINE_STEP);
+      if (k !== 0 && f > 0 && f < 1) await tryFraction(f);
+    }
   if (best.pruned === 0) return { pruned: 0, model: base, scores: best.scores, distance: best.distance };
   const model = new Uint8Array(best.model);
   const view = (m: Uint8Array, t: WeightTensor) => new Int8Array(m.buffer, m.byteOffset + t.at, t.count);
