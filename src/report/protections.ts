@@ -185,12 +185,13 @@ export const PROTECTIONS: Readonly<Record<ProtectionId, ProtectionInfo>> = {
       'two or three colluders averaging their copies: every colluder is named, no innocent board',
       'a copy queried through its int8 output scores (black-box, ~300 queries)',
       'a copy whose hidden units were re-ordered, re-scaled or added to (white-box: the units are put back first)',
-      'a copy with up to 70% of its weights pruned (white-box)',
+      'a copy with up to 70% of its weights pruned (white-box), and up to 90% black-box (read against the base ' +
+        'model pruned alike)',
     ],
     doesNotStop: [
       "a copy distilled from the board's answers (the code is not learned)",
-      'black-box tracing from arg-max answers only, after fine-tuning a model without quiet weights (the zoo ' +
-        'LeNet), or after magnitude pruning (measured: no board named)',
+      'black-box tracing from arg-max answers only, or after fine-tuning a model without quiet weights (the zoo ' +
+        'LeNet; measured: no board named)',
       'white-box tracing of a copy whose architecture changed otherwise (units split, layers added or merged)',
     ],
     docs: 'docs/security.md',
