@@ -12,7 +12,7 @@ import { onnxVictim, tfliteVictim } from '../src/attack/victim';
 import { keyedChoices, keyedClass } from '../src/response-mark/decision';
 import { exactTail, LATTICE_STEPS, RatioCode } from '../src/response-mark/log-ratio';
 import { asProbabilities } from '../src/response-mark/probabilities';
-import { countedMarks, measurementBoard } from './support/measurement-board';
+import { countedMarks, markedInputs, measurementBoard } from './support/measurement-board';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, dflt: string) => {
@@ -31,13 +31,7 @@ async function main(): Promise<void> {
   const K = keyedChoices(C, true);
   const sel = await countedMarks(board);
   console.log(`board ${k}, rate ${rate} ppm: ${marked.length} marked pool inputs, ${sel.length} counted`);
-  const idx = sel.map((m) => m.i);
-  const top = pool.baseArgmax(idx);
-  const second = pool.baseRunnerUp(idx);
-  const baseLog = pool.baseLogProbs(idx);
-  const size = pool.samples.length / pool.count;
-  const x = new Float32Array(idx.length * size);
-  idx.forEach((i, j) => x.set(pool.samples.subarray(i * size, (i + 1) * size), j * size));
+  const { idx, top, second, baseLog, x } = markedInputs(pool, sel);
   const kinds = ['lead-all', ...floors.map((f) => `d${f}`), ...floors.map((f) => `l${f}`)];
   for (const f of files) {
     const v = await (f.endsWith('.tflite') ? tfliteVictim : onnxVictim)(fs.readFileSync(f), f);

@@ -29,7 +29,7 @@ import {
 import { asProbabilities } from '../src/response-mark/probabilities';
 import { poissonBinomialTail } from '../src/response-mark/verify';
 import { weightedLeadCodes } from '../src/response-mark/weighted-lead';
-import { countedMarks, measurementBoard } from './support/measurement-board';
+import { countedMarks, markedInputs, measurementBoard } from './support/measurement-board';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, dflt: string) => {
@@ -65,14 +65,8 @@ async function main(): Promise<void> {
   const { pool, rate, marked } = board;
   const C = pool.classes;
   const sel = await countedMarks(board);
-  const idx = sel.map((m) => m.i);
+  const { idx, top, second, baseLog, x } = markedInputs(pool, sel);
   const at = new Map(idx.map((i, j) => [i, j]));
-  const top = pool.baseArgmax(idx);
-  const second = pool.baseRunnerUp(idx);
-  const baseLog = pool.baseLogProbs(idx);
-  const size = pool.samples.length / pool.count;
-  const x = new Float32Array(idx.length * size);
-  idx.forEach((i, j) => x.set(pool.samples.subarray(i * size, (i + 1) * size), j * size));
   // the references' mean floored log-probabilities, as a base model
   let refLog: number[][] | undefined;
   if (refs.length) {

@@ -52,3 +52,15 @@ export async function countedMarks(b: MeasurementBoard): Promise<{ i: number; of
   const margins = b.pool.baseMargin(b.marked.map((m) => m.i));
   return b.marked.filter((_, j) => margins[j] >= thr);
 }
+
+/** The base model's answers on these marked inputs and their samples, for asking suspects. */
+export function markedInputs(
+  pool: MarkPool,
+  sel: readonly { i: number }[],
+): { idx: number[]; top: number[]; second: number[]; baseLog: ArrayLike<number>[]; x: Float32Array } {
+  const idx = sel.map((m) => m.i);
+  const size = pool.samples.length / pool.count;
+  const x = new Float32Array(idx.length * size);
+  idx.forEach((i, j) => x.set(pool.samples.subarray(i * size, (i + 1) * size), j * size));
+  return { idx, top: pool.baseArgmax(idx), second: pool.baseRunnerUp(idx), baseLog: pool.baseLogProbs(idx), x };
+}
