@@ -269,6 +269,27 @@ describe('per-device trace codes', () => {
     // unsealed: either way the board is named
     const asStored = trace(decodePackage(readFileSync(pkgs[3])).model, ['--black-box', '--queries', '150']);
     expect(asStored.named.map((n: { uid: string }) => n.uid)).toEqual([uids[3]]);
+    // a dump pruned by half: black-box read against the base pruned alike (the CLI says so), the board named
+    const pruned = unsealTflite(decodePackage(readFileSync(pkgs[1])).model, { master: MASTER });
+    const cut = trace(pruneWeights(pruned, 0.5), ['--black-box', '--queries', '300']);
+    expect(cut.prunedReference).toBeGreaterThan(0.45);
+    expect(cut.prunedReference).toBeLessThan(0.55);
+    expect(cut.named.map((n: { uid: string }) => n.uid)).toEqual([uids[1]]);
+    const cutText = runCli([
+      'trace',
+      '--base',
+      model,
+      '--key',
+      key,
+      '--db',
+      db,
+      '--model',
+      join(dir, 'leaked.tflite'),
+      '--black-box',
+      '--queries',
+      '300',
+    ]);
+    expect(cutText.stdout).toMatch(/closest to the base model with (49|50|51)% of every filter pruned/);
     // the base model names nobody among the 6
     const none = trace(plain);
     expect(none.named).toEqual([]);
