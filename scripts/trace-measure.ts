@@ -118,7 +118,7 @@ async function blackBox(model: Uint8Array | ScoreQuery, q: number, hard: boolean
   const answers = await read(victim)(probes, q);
   const ref = await closestReference(base, set, probes, q, answers, baseScores, read);
   if (ref.pruned) lastPrunedReference = ref.pruned;
-  const ev = await blackBoxEvidence(ref.amplitude ? { ...set, amplitude: ref.amplitude } : set, {
+  const ev = await blackBoxEvidence(ref.set, {
     base: floatNetFromTflite(ref.model),
     baseScores: ref.scores,
     probes,

@@ -21,9 +21,9 @@
  * weighted by how confidently the suspect raised an eligible class, and the log-ratio (log-ratio.ts) at two floors,
  * which reads on every marked code how much more probability the suspect gives the keyed class than the base model
  * does; the board's p is the smallest of the three times 3. The lead count itself (its trials and matches) is still
- * reported and is what the pair test counts. Public decoy keys no board holds measure the same quantity on the suspect; their p is reported as
- * a check of the null (a suspect whose decoy p is below 1e-3 is not named: something other than the mark explains
- * its answers).
+ * reported and is what the pair test counts. Public decoy keys no board holds measure the same quantity on the
+ * suspect; their p is reported as a check of the null (a suspect whose decoy p is below 1e-3 is not named: something
+ * other than the mark explains its answers).
  */
 import { createHash } from 'crypto';
 import { EdgelockError } from '../errors';

@@ -52,7 +52,7 @@ export function weightedLeadCodes(inputs: readonly { index: number; offset: numb
     const tied = inT.filter(Boolean).length;
     let q = 0;
     for (const v of probs[j].means) if (v > q) q = v;
-    const w = tied === 0 || !Number.isFinite(best) ? 0 : leadWeight(q);
+    const w = Number.isFinite(best) ? leadWeight(q) : 0; // no finite value (a hostile suspect's NaN): no weight
     return {
       offset: e.offset,
       values: Int32Array.from(inT, (t) => Math.round(Math.log(1 - w + (t ? (choices * w) / tied : 0)) * LATTICE_STEPS)),

@@ -105,7 +105,7 @@ export async function widenHidden(
   const rng = new Rng(seed);
   const layers = m.graph.nodes.filter((n) => n.opType === 'Gemm' || n.opType === 'Conv');
   const transB = (n: (typeof layers)[number]) => n.attrs.transB?.kind === 'int' && n.attrs.transB.value === 1;
-  // a weight tensor grown along `axis` by `add` slices of `block` consecutive values each (appended at the end)
+  // a tensor grown along `axis` by `add` slices filled by `fill`, appended after the existing ones
   const grow = (t0: Tensor, axis: number, add: number, fill: () => number): Tensor => {
     const shape = [...t0.shape];
     const outer = shape.slice(0, axis).reduce((a, b) => a * b, 1);

@@ -22,7 +22,7 @@
  * The choice looks at the leak's answers and the base model only, never at a candidate's code, so the Hoeffding
  * bound of score.ts holds unchanged.
  */
-import { pruneWeights } from './prune';
+import { magnitudePruner } from './prune';
 import { fileVictim, ScoreQuery } from './victims';
 import { CarrierSet, scaleOf, WeightTensor } from './weight-tensors';
 
@@ -35,14 +35,12 @@ export interface TraceReference {
   pruned: number;
   /** the reference model (the base model itself when pruned is 0) */
   model: Uint8Array;
-  /** its scores on the probes (as `answer` reads them: hard labels when the leak answers only those) */
+  /** its scores on the probes (as `read` reads them: hard labels when the leak answers only those) */
   scores: Float32Array;
+  /** the carriers with their code amplitudes in steps against this reference (module comment) */
+  set: CarrierSet;
   /** per carrier, 1 when the leak has it at 0 whatever the code (no evidence there) */
   dead?: Uint8Array;
-  /** per carrier, its code amplitude in steps in this reference (module comment) */
-  amplitude?: Uint8Array;
-  /** mean squared difference from the leak's scores */
-  distance: number;
 }
 
 function meanSquare(a: Float32Array, b: Float32Array): number {
@@ -65,8 +63,9 @@ export async function closestReference(
   read: (q: ScoreQuery) => ScoreQuery = (q) => q,
 ): Promise<TraceReference> {
   let best = { pruned: 0, model: base, scores: baseScores, distance: meanSquare(answers, baseScores) };
+  const prune = magnitudePruner(base);
   const tryFraction = async (fraction: number) => {
-    const model = pruneWeights(base, fraction);
+    const model = prune(fraction);
     const v = await fileVictim(model);
     try {
       const scores = await read(v.query)(probes, count);
@@ -85,7 +84,7 @@ export async function closestReference(
       const f = round(coarse + k * FINE_STEP);
       if (k !== 0 && f > 0 && f < 1) await tryFraction(f);
     }
-  if (best.pruned === 0) return { pruned: 0, model: base, scores: best.scores, distance: best.distance };
+  if (best.pruned === 0) return { pruned: 0, model: base, scores: best.scores, set };
   const model = new Uint8Array(best.model);
   const view = (m: Uint8Array, t: WeightTensor) => new Int8Array(m.buffer, m.byteOffset + t.at, t.count);
   // per tensor, the largest magnitude the reference pruned
@@ -116,5 +115,5 @@ export async function closestReference(
   } finally {
     v.dispose();
   }
-  return { pruned: best.pruned, model, scores, dead, amplitude, distance: best.distance };
+  return { pruned: best.pruned, model, scores, set: { ...set, amplitude }, dead };
 }

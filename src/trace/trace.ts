@@ -177,7 +177,7 @@ export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
           bb.hardLabels ? (q) => withHardLabels(q, classes) : undefined,
         );
         pruned = Math.max(pruned, ref.pruned);
-        const ev = await blackBoxEvidence(ref.amplitude ? { ...set, amplitude: ref.amplitude } : set, {
+        const ev = await blackBoxEvidence(ref.set, {
           base: ref.pruned ? floatNetFromTflite(ref.model) : net,
           baseScores: ref.scores,
           probes,

@@ -241,10 +241,13 @@ describe('per-device trace codes', () => {
       return out;
     };
     const pkgs = [pkg(0, false), pkg(1, false), pkg(2, false), pkg(3, true), pkg(4, true), pkg(2, true)];
+    const leakedFile = join(dir, 'leaked.tflite');
+    // `edgelock trace` on the last leaked model written, as text
+    const traceText = (extra: string[] = []) =>
+      runCli(['trace', '--base', model, '--key', key, '--db', db, '--model', leakedFile, ...extra]);
     const trace = (leaked: Uint8Array, extra: string[] = []) => {
-      const file = join(dir, 'leaked.tflite');
-      writeFileSync(file, leaked);
-      const r = runCli(['trace', '--base', model, '--key', key, '--db', db, '--model', file, ...extra, '--json']);
+      writeFileSync(leakedFile, leaked);
+      const r = traceText([...extra, '--json']);
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
       return JSON.parse(r.stdout);
@@ -275,26 +278,13 @@ describe('per-device trace codes', () => {
     expect(cut.prunedReference).toBeGreaterThan(0.45);
     expect(cut.prunedReference).toBeLessThan(0.55);
     expect(cut.named.map((n: { uid: string }) => n.uid)).toEqual([uids[1]]);
-    const cutText = runCli([
-      'trace',
-      '--base',
-      model,
-      '--key',
-      key,
-      '--db',
-      db,
-      '--model',
-      join(dir, 'leaked.tflite'),
-      '--black-box',
-      '--queries',
-      '300',
-    ]);
+    const cutText = traceText(['--black-box', '--queries', '300']);
     expect(cutText.stdout).toMatch(/closest to the base model with (49|50|51)% of every filter pruned/);
     // the base model names nobody among the 6
     const none = trace(plain);
     expect(none.named).toEqual([]);
     expect(none.candidates).toBe(6);
-    const text = runCli(['trace', '--base', model, '--key', key, '--db', db, '--model', join(dir, 'leaked.tflite')]);
+    const text = traceText();
     expect(text.stdout).toContain('6 candidate boards (listed under 2 trace parameter sets)');
   }, 300000);
 
