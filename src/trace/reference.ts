@@ -16,8 +16,8 @@
  *     mean over the two signs plus the code's sign times half the jump. So the reference takes that mean —
  *     (w + sign(w))/2 or w/2 — and the carrier's amplitude is half the jump, (|w| + 1)/2 or |w|/2 steps;
  *   - above: as in the base model, one step.
- * Measured on the zoo MLP pruned at 30–70%, 300 probes: the board's z 22.6–24.7, as for an unpruned leak, where
- * reading against the base model named nobody and masking the pruned carriers alone gave 4.3–12.5.
+ * Measured (docs/security.md, scripts/trace-measure.ts --only prune): the zoo LeNet and MLP pruned at 30–90% are named
+ * from 300 probes, z 10.4–25.3, where reading against the base model named nobody.
  *
  * The choice looks at the leak's answers and the base model only, never at a candidate's code, so the Hoeffding
  * bound of score.ts holds unchanged.
