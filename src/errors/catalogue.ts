@@ -222,6 +222,10 @@ export const ERROR_CATALOGUE = {
     summary: 'the candidate boards are missing or malformed',
     hint: 'pass --db <factory db> (its fingerprinted packages) or --devices <file> (one device uid in hex per line)',
   },
+  E_TRACE_ANSWERS: {
+    summary: 'the queried model answered no probe with finite scores (every answer held NaN or an infinity)',
+    hint: 'nothing can be read from such answers; query the leak with other probes (--probes) or trace its file white-box',
+  },
 
   // --- packages, flashing and attestation (statuses 0x50..0x5F map here)
   E_PACKAGE_INVALID: {

@@ -14,7 +14,7 @@ import { carriersOf } from './carriers';
 import { floatNetFromTflite } from './float-net';
 import { TraceParams } from './params';
 import { combinedVerdict, scoreCandidates, TraceVerdict } from './score';
-import { fileVictim, ScoreQuery, withHardLabels } from './victims';
+import { fileVictim, FiniteRows, finiteRows, ScoreQuery, withHardLabels } from './victims';
 import { meanAbs, whiteBoxReading } from './whitebox';
 
 /** A sealed model with a per-model (product-line) key, unsealed in memory; a device-bound one cannot be. */
@@ -73,11 +73,14 @@ export async function leakedFileVictim(
   } finally {
     own.dispose();
   }
-  const distance = (a: Float32Array) => a.reduce((t, v, i) => t + Math.abs(v - ref[i]), 0);
+  // over the scores both readings give finite values for (a hostile model may answer NaN; no such score: the first)
+  const distance = (a: Float32Array, b: Float32Array) =>
+    a.reduce((t, v, i) => (Number.isFinite(v) && Number.isFinite(b[i]) ? t + Math.abs(v - ref[i]) : t), 0);
   let second: { query: ScoreQuery; dispose: () => void } | undefined;
   try {
     second = await fileVictim(readings[1]);
-    const keepFirst = distance(await first.query(sample, n)) <= distance(await second.query(sample, n));
+    const [a, b] = [await first.query(sample, n), await second.query(sample, n)];
+    const keepFirst = distance(a, b) <= distance(b, a);
     (keepFirst ? second : first).dispose();
     return keepFirst ? first : second;
   } catch (e) {
@@ -116,6 +119,8 @@ export interface TraceResult extends TraceVerdict {
   hardLabels?: boolean;
   /** black-box: the leak's answers were closest to the base model pruned at this fraction, which was the reference */
   prunedReference?: number;
+  /** black-box: probes left out because the leak's answers to them held NaN or an infinity */
+  ignoredProbes?: number;
 }
 
 /** A query function that asks the victim each distinct probe set once (a board's answers are not free). */
@@ -159,20 +164,34 @@ export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
       victim = withHardLabels(victim, classes);
     }
     const asked = new Map<Float32Array, number>();
+    const answered = new Map<Float32Array, FiniteRows>();
+    let ignored = 0;
     const scored = [];
     let pruned = 0;
     try {
       const net = floatNetFromTflite(base);
       for (const g of groups) {
-        const { probes, count } = bb.probesFor?.(g.params) ?? bb;
-        asked.set(probes, count);
+        const asks = bb.probesFor?.(g.params) ?? bb;
+        if (!asked.has(asks.probes)) {
+          asked.set(asks.probes, asks.count);
+          // answers holding NaN or an infinity say nothing; the other probes are read
+          const kept = finiteRows(asks.probes, asks.count, await victim(asks.probes, asks.count));
+          if (kept.count === 0)
+            throw new EdgelockError(
+              'E_TRACE_ANSWERS',
+              `the queried model answered none of the ${asks.count} probes with finite scores`,
+            );
+          ignored += kept.ignored;
+          answered.set(asks.probes, kept);
+        }
+        const { probes, count, answers } = answered.get(asks.probes)!;
         const set = carriersOf(base, traceKey, g.params);
         const ref = await closestReference(
           base,
           set,
           probes,
           count,
-          await victim(probes, count),
+          answers,
           await baseQuery(probes, count),
           bb.hardLabels ? (q) => withHardLabels(q, classes) : undefined,
         );
@@ -182,7 +201,7 @@ export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
           baseScores: ref.scores,
           probes,
           count,
-          victim,
+          victim: async () => answers,
           dead: ref.dead,
         });
         scored.push({ scores: scoreCandidates(ev.evidence, traceKey, g.uids), evidence: ev.evidence });
@@ -195,6 +214,7 @@ export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
       queries: [...asked.values()].reduce((a, b) => a + b, 0),
       hardLabels: bb.hardLabels,
       ...(pruned ? { prunedReference: pruned } : {}),
+      ...(ignored ? { ignoredProbes: ignored } : {}),
       ...combinedVerdict(scored, r.alpha),
     };
   } finally {

@@ -18,10 +18,48 @@ function argmax(v: Float32Array, at: number, n: number): number {
   return best;
 }
 
+/** One-hot decisions; a probe whose scores are not all finite has no decision and stays NaN (see `finiteRows`). */
 function hard(scores: Float32Array, classes: number): Float32Array {
   const out = new Float32Array(scores.length);
-  for (let s = 0; s < scores.length / classes; s++) out[s * classes + argmax(scores, s * classes, classes)] = 1;
+  for (let s = 0; s < scores.length / classes; s++) {
+    if (!rowFinite(scores, s, classes)) out.fill(NaN, s * classes, (s + 1) * classes);
+    else out[s * classes + argmax(scores, s * classes, classes)] = 1;
+  }
   return out;
+}
+
+function rowFinite(scores: Float32Array, row: number, classes: number): boolean {
+  for (let k = row * classes; k < (row + 1) * classes; k++) if (!Number.isFinite(scores[k])) return false;
+  return true;
+}
+
+export interface FiniteRows {
+  probes: Float32Array;
+  count: number;
+  answers: Float32Array;
+  /** probes left out: their answers held NaN or an infinity */
+  ignored: number;
+}
+
+/**
+ * The probes a victim answered with finite scores only, with those answers. A hostile or broken model (a float output
+ * can be NaN or infinite) must not poison the evidence: one NaN in the residual would zero the whole estimate. Which
+ * probes are left out depends on the answers alone, never on a candidate's code, so the trace's bound is unchanged.
+ * When every answer is finite the probes are returned as they are (the same array).
+ */
+export function finiteRows(probes: Float32Array, count: number, answers: Float32Array): FiniteRows {
+  const classes = answers.length / count;
+  const size = probes.length / count;
+  const keep: number[] = [];
+  for (let s = 0; s < count; s++) if (rowFinite(answers, s, classes)) keep.push(s);
+  if (keep.length === count) return { probes, count, answers, ignored: 0 };
+  const p = new Float32Array(keep.length * size);
+  const a = new Float32Array(keep.length * classes);
+  keep.forEach((s, i) => {
+    p.set(probes.subarray(s * size, (s + 1) * size), i * size);
+    a.set(answers.subarray(s * classes, (s + 1) * classes), i * classes);
+  });
+  return { probes: p, count: keep.length, answers: a, ignored: count - keep.length };
 }
 
 export function withHardLabels(q: ScoreQuery, classes: number): ScoreQuery {

@@ -174,6 +174,47 @@ describe('per-device trace codes', () => {
     }
   }, 300000);
 
+  test('hostile answers: a leak answering NaN or ±Inf on a third of the probes is named from the rest; nothing finite is refused', async () => {
+    const leaked = unsealTflite(packaged(63), { master: MASTER });
+    const count = 150;
+    const probes = testSet.images.subarray(0, count * 784);
+    const poisoned =
+      (q: (x: Float32Array, n: number) => Promise<Float32Array>, every: number) =>
+      async (x: Float32Array, n: number) => {
+        const a = Float32Array.from(await q(x, n));
+        for (let s = 0; s < n; s += every) a[s * 10 + (s % 10)] = [NaN, Infinity, -Infinity][s % 3];
+        return a;
+      };
+    for (const [model, board] of [
+      [leaked, uids[63]],
+      [plain, undefined], // the base model answering NaN: nobody
+    ] as const) {
+      const v = await fileVictim(model);
+      try {
+        for (const hardLabels of [false, true]) {
+          if (hardLabels && board) continue; // arg-max only does not name LeNet/MLP leaks (docs/security.md)
+          const r = await traceLeak(req({ blackBox: { probes, count, victim: poisoned(v.query, 3), hardLabels } }));
+          expect(r.ignoredProbes).toBe(count / 3);
+          expect(r.queries).toBe(count);
+          if (board) {
+            // before, one NaN in the residual zeroed the whole estimate: z = 0 for every board, nobody named
+            expect(r.named.map((x) => x.uid)).toEqual([board]);
+            expect(r.best.z).toBeGreaterThan(8);
+          } else {
+            expect(r.named).toEqual([]);
+            expect(r.best.z).toBeLessThan(5);
+          }
+        }
+      } finally {
+        v.dispose();
+      }
+    }
+    const nan = async (_x: Float32Array, n: number) => new Float32Array(n * 10).fill(NaN);
+    await expect(traceLeak(req({ blackBox: { probes, count, victim: nan, hardLabels: false } }))).rejects.toMatchObject(
+      { code: 'E_TRACE_ANSWERS' },
+    );
+  }, 300000);
+
   test('the trace key and codes never reach the package or the factory log; bad input gets stable codes', () => {
     const dir = mkdtempSync(join(tmpdir(), 'el-trace-'));
     const key = join(dir, 'master.key');

@@ -184,6 +184,9 @@ export function register(program: Command): Command {
               ? `; its answers are closest to the base model with ${Math.round(100 * result.prunedReference)}% of ` +
                 'every filter pruned, which it was read against'
               : '') +
+            (result.ignoredProbes
+              ? `; ${result.ignoredProbes} probes answered with NaN or infinite scores were left out`
+              : '') +
             '\n' +
             `  best       ${result.best.uid}  score z = ${result.best.z.toFixed(2)}\n` +
             (result.runnerUp
