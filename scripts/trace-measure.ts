@@ -4,6 +4,7 @@
  *     [--bb-leaks 20] [--bb100-leaks 10] [--quiet <owner data, e.g. mnist-train>] [--probes uniform|mnist-test]
  *     [--ft-epochs 2] [--ft-lr 0.01] [--ft-blackbox 0] [--argmax-leaks 5] [--argmax-queries 1000]
  *     [--only accuracy,whitebox,finetune,blackbox,argmax,collusion,distil,prune] [--prune-leaks 5] [--prune 0.3,0.5,0.7,0.9]
+ *     [--prune-rule filter,global,units] [--prune-finetune 1]
  * Prints one line per measurement (`--only`: the listed sections; all but prune by default). The master key is a fixed test
  * key; candidates are `--devices` uids.
  */
@@ -12,7 +13,7 @@ import { loadMnist } from '../src/data/mnist';
 import { deriveTraceKey } from '../src/keys/derive';
 import { TfliteOracle } from '../src/tflite/oracle';
 import { averageCopies, distil, fineTune, netVictim, requantize } from '../src/trace/attacks';
-import { pruneWeights } from '../src/trace/prune';
+import { pruneWeights, PruneRule } from '../src/trace/prune';
 import { closestReference } from '../src/trace/reference';
 import { blackBoxEvidence } from '../src/trace/blackbox';
 import { carriersOf } from '../src/trace/carriers';
@@ -97,8 +98,8 @@ const show = (name: string, t: Tally) =>
       `max ${Math.max(...t.runner).toFixed(2)}`,
   );
 
-/** the pruning fraction of the last black-box reference that was not the base model itself */
-let lastPrunedReference = 0;
+/** the last black-box reference that was not the base model itself ("" until one was) */
+let lastPrunedReference = '';
 
 async function blackBox(model: Uint8Array | ScoreQuery, q: number, hard: boolean): Promise<Float64Array> {
   const probes = UNIFORM ? uniformProbes(base, q) : test.images.subarray(0, q * size);
@@ -117,7 +118,7 @@ async function blackBox(model: Uint8Array | ScoreQuery, q: number, hard: boolean
   // the reference traceLeak uses: the base model, or the base pruned as the leak's answers suggest (reference.ts)
   const answers = await read(victim)(probes, q);
   const ref = await closestReference(base, set, probes, q, answers, baseScores, read);
-  if (ref.pruned) lastPrunedReference = ref.pruned;
+  if (ref.pruned) lastPrunedReference = `${ref.rule} ${ref.pruned}`;
   const ev = await blackBoxEvidence(ref.set, {
     base: floatNetFromTflite(ref.model),
     baseScores: ref.scores,
@@ -249,22 +250,41 @@ async function collusionSection() {
 
 async function pruneSection() {
   const leaks = Number(arg('prune-leaks', '5'));
-  for (const f of arg('prune', '0.3,0.5,0.7,0.9').split(',').map(Number)) {
-    const wb = tally();
-    const bb = tally();
-    for (let d = 0; d < leaks; d++) {
-      const pruned = pruneWeights(leaked(d), f);
-      add(wb, rank(whiteBoxEvidence(pruned, base, set)), [d]);
-      if (d < 2) add(bb, rank(await blackBox(pruned, 300, false)), [d]);
+  const tune = arg('prune-finetune', '0') !== '0';
+  const rules = arg('prune-rule', 'filter').split(',') as PruneRule[];
+  const what = {
+    filter: 'smallest weights of every filter',
+    global: 'smallest weights of the model, one threshold',
+    units: 'output units of every layer but the last with the smallest L1 norm',
+  };
+  const attack = (m: Uint8Array, f: number, rule: PruneRule, d: number) => {
+    const cut = pruneWeights(m, f, rule);
+    if (!tune) return cut;
+    const subset = 6000;
+    const off = (d * 7919) % (60000 - subset);
+    const x = train.images.subarray(off * size, (off + subset) * size);
+    const data = { x, labels: train.labels.subarray(off, off + subset), count: subset };
+    return fineTune(cut, data, { epochs: FT_EPOCHS, lr: FT_LR, seed: 100 + d });
+  };
+  for (const rule of rules)
+    for (const f of arg('prune', '0.3,0.5,0.7,0.9').split(',').map(Number)) {
+      const wb = tally();
+      const bb = tally();
+      let acc = 0;
+      for (let d = 0; d < leaks; d++) {
+        const pruned = attack(leaked(d), f, rule, d);
+        if (d === 0) acc = await mnistTestAccuracy(pruned);
+        add(wb, rank(whiteBoxEvidence(pruned, base, set)), [d]);
+        if (d < 2) add(bb, rank(await blackBox(pruned, 300, false)), [d]);
+      }
+      show(
+        `pruned ${Math.round(100 * f)}% (${what[rule]})${tune ? `, then fine-tuned (${FT_EPOCHS} epochs, lr ${FT_LR}, 6k images)` : ''}, ` +
+          `white-box, ${leaks} devices; copy ${(100 * acc).toFixed(2)}%`,
+        wb,
+      );
+      show(`  the same, black-box 300 queries, 2 devices (reference: ${lastPrunedReference || 'the base model'})`, bb);
+      lastPrunedReference = '';
     }
-    const acc = await mnistTestAccuracy(pruneWeights(leaked(0), f));
-    show(
-      `pruned ${Math.round(100 * f)}% (smallest weights of every filter), white-box, ${leaks} devices; copy ${(100 * acc).toFixed(2)}%`,
-      wb,
-    );
-    show(`  the same, black-box 300 queries, 2 devices (reference: the base pruned at ${lastPrunedReference})`, bb);
-    lastPrunedReference = 0;
-  }
 }
 
 async function distilSection() {

@@ -5,9 +5,12 @@
  * zeroes the smallest weights of every filter changes the outputs far more than the ±1-step code does, and read
  * against the unpruned base model the code is lost (measured: no board named at any fraction). The owner can prune
  * the base model the same way: a copy pruned at fraction f is the base pruned at f plus the code on the weights that
- * survive. So the reference is chosen among the base model and the base pruned at every PRUNE_STEP, then at every
- * FINE_STEP within a PRUNE_STEP of the best: the one whose scores on the probes are closest to the leak's (mean squared
- * difference). Then, per carrier:
+ * survive. So the reference is chosen among the base model and the base pruned under each rule of prune.ts (per
+ * filter, global, whole units) at every PRUNE_STEP, then under the closest rule at every FINE_STEP within a PRUNE_STEP
+ * of the best: the one whose scores on the probes are closest to the leak's (mean squared difference), if it is
+ * clearly closer than the base model (CLEARLY_CLOSER). A reference with
+ * whole units removed has their carriers dead (the code moves a unit's norm by a hair, so the same units go). Under
+ * the magnitude rules, per carrier:
  *   - far below the cut (the largest magnitude the reference pruned in that tensor): pruned in the leak too, whatever
  *     the code: no evidence there (`dead`);
  *   - within one quantisation step of the cut: the code decided which side the weight fell on. A weight w the
@@ -22,17 +25,24 @@
  * The choice looks at the leak's answers and the base model only, never at a candidate's code, so the Hoeffding
  * bound of score.ts holds unchanged.
  */
-import { magnitudePruner } from './prune';
+import { PRUNE_RULES, PruneRule, Pruned, pruner, unitPruner } from './prune';
 import { fileVictim, ScoreQuery } from './victims';
 import { CarrierSet, scaleOf, WeightTensor } from './weight-tensors';
 
-/** The pruning fractions tried: every 2% up to 98%, then every 0.1% around the closest. */
+/** The pruning fractions tried: every 2% up to 98% under each rule, then every 0.1% around the closest. */
 export const PRUNE_STEP = 0.02;
 export const FINE_STEP = 0.001;
+/** a pruned reference is used only when its answers' mean squared distance to the leak's is at most this share of the base's */
+export const CLEARLY_CLOSER = 0.5;
+/** units: the swaps tried across each layer's cut (this many units on either side), for at most this many rounds */
+export const SWAP_WINDOW = 4;
+export const SWAP_PASSES = 12;
 
 export interface TraceReference {
-  /** the fraction of every filter's weights pruned (0: the base model itself) */
+  /** the fraction pruned (0: the base model itself) */
   pruned: number;
+  /** the pruning rule of the reference (prune.ts); absent for the base model itself */
+  rule?: PruneRule;
   /** the reference model (the base model itself when pruned is 0) */
   model: Uint8Array;
   /** its scores on the probes (as `read` reads them: hard labels when the leak answers only those) */
@@ -62,58 +72,105 @@ export async function closestReference(
   baseScores: Float32Array,
   read: (q: ScoreQuery) => ScoreQuery = (q) => q,
 ): Promise<TraceReference> {
-  let best = { pruned: 0, model: base, scores: baseScores, distance: meanSquare(answers, baseScores) };
-  const prune = magnitudePruner(base);
-  const tryFraction = async (fraction: number) => {
-    const model = prune(fraction);
+  // a pruned reference has to be clearly closer than the base model: pruning moves the answers far more than the
+  // code does, and among ~200 candidates one pruned at a few percent is otherwise picked by chance for an unpruned leak
+  let best: { pruned: number; rule?: PruneRule; cut?: Pruned; scores: Float32Array; distance: number } = {
+    pruned: 0,
+    scores: baseScores,
+    distance: CLEARLY_CLOSER * meanSquare(answers, baseScores),
+  };
+  const pruners = new Map(PRUNE_RULES.map((rule) => [rule, pruner(base, rule)]));
+  const ask = async (model: Uint8Array) => {
     const v = await fileVictim(model);
     try {
-      const scores = await read(v.query)(probes, count);
-      const distance = meanSquare(answers, scores);
-      if (distance < best.distance) best = { pruned: fraction, model, scores, distance };
+      return await read(v.query)(probes, count);
     } finally {
       v.dispose();
     }
   };
+  /** keeps `cut` as the best reference when its answers are closer; says whether they were */
+  const tryCut = async (cut: Pruned, rule: PruneRule, pruned: number) => {
+    const scores = await ask(cut.model);
+    const distance = meanSquare(answers, scores);
+    if (distance >= best.distance) return false;
+    best = { pruned, rule, cut, scores, distance };
+    return true;
+  };
+  const tryFraction = (rule: PruneRule, fraction: number) => tryCut(pruners.get(rule)!(fraction), rule, fraction);
   const round = (f: number) => Math.round(f * 1e6) / 1e6;
-  for (let k = 1; k * PRUNE_STEP < 1 - 1e-9; k++) await tryFraction(round(k * PRUNE_STEP));
-  const coarse = best.pruned;
+  for (const rule of PRUNE_RULES)
+    for (let k = 1; k * PRUNE_STEP < 1 - 1e-9; k++) await tryFraction(rule, round(k * PRUNE_STEP));
+  const coarse = best;
   const n = Math.round(PRUNE_STEP / FINE_STEP);
-  if (coarse > 0)
+  if (coarse.rule)
     for (let k = 1 - n; k < n; k++) {
-      const f = round(coarse + k * FINE_STEP);
-      if (k !== 0 && f > 0 && f < 1) await tryFraction(f);
+      const f = round(coarse.pruned + k * FINE_STEP);
+      if (k !== 0 && f > 0 && f < 1) await tryFraction(coarse.rule, f);
     }
-  if (best.pruned === 0) return { pruned: 0, model: base, scores: best.scores, set };
-  const model = new Uint8Array(best.model);
+  if (best.rule === 'units') {
+    // the code moves a unit's L1 norm by about √n steps, enough to swap it with a neighbour in the order: try the
+    // swaps across each layer's cut and keep those that bring the answers closer (the leak's answers only, no code)
+    const units = unitPruner(base);
+    const position = units.orders.map((o) => new Map(o.map((u, k) => [u, k])));
+    let removed = units.orders.map((o) => o.slice(0, Math.floor(best.pruned * o.length)));
+    for (let pass = 0, moved = true; pass < SWAP_PASSES && moved; pass++) {
+      moved = false;
+      for (const [layer, order] of units.orders.entries()) {
+        const gone = [...removed[layer]].sort((a, b) => position[layer].get(a)! - position[layer].get(b)!);
+        if (gone.length === 0 || gone.length === order.length) continue;
+        const kept = order.filter((u) => !gone.includes(u));
+        let better: number[][] | null = null;
+        for (const a of gone.slice(-SWAP_WINDOW))
+          for (const b of kept.slice(0, SWAP_WINDOW)) {
+            const trial = removed.map((r, l) => (l === layer ? [...gone.filter((u) => u !== a), b] : r));
+            if (await tryCut(units.remove(trial), 'units', best.pruned)) better = trial;
+          }
+        if (better) [removed, moved] = [better, true];
+      }
+    }
+  }
+  if (!best.rule || !best.cut) return { pruned: 0, model: base, scores: best.scores, set };
+  const model = new Uint8Array(best.cut.model);
+  const zeroed = best.cut.zeroed;
   const view = (m: Uint8Array, t: WeightTensor) => new Int8Array(m.buffer, m.byteOffset + t.at, t.count);
-  // per tensor, the largest magnitude the reference pruned
-  const cut = set.tensors.map((t) => {
-    const b = view(base, t);
-    const r = view(model, t);
-    let m = 0;
-    for (let i = 0; i < t.count; i++) if (r[i] === 0 && b[i] !== 0) m = Math.max(m, Math.abs(b[i] * scaleOf(t, i)));
-    return m;
-  });
   const dead = new Uint8Array(set.carriers.length);
   const amplitude = set.amplitude ? Uint8Array.from(set.amplitude) : new Uint8Array(set.carriers.length).fill(1);
-  set.carriers.forEach((c, j) => {
-    const t = set.tensors[c.w];
-    const w = view(base, t)[c.i];
-    const r = view(model, t);
-    const step = scaleOf(t, c.i);
-    if (cut[c.w] > 0 && Math.abs(Math.abs(w) * step - cut[c.w]) <= step * (1 + 1e-6)) {
-      const kept = r[c.i] !== 0;
-      r[c.i] = kept ? Math.round(w / 2) : Math.round((w + Math.sign(w)) / 2);
-      amplitude[j] = Math.max(1, Math.round((kept ? Math.abs(w) : Math.abs(w) + 1) / 2));
-    } else if (r[c.i] === 0 && w !== 0) dead[j] = 1;
-  });
-  const v = await fileVictim(model);
-  let scores: Float32Array;
-  try {
-    scores = await read(v.query)(probes, count);
-  } finally {
-    v.dispose();
+  if (best.rule === 'units') {
+    // a unit the reference removed is gone from the leak too, whatever the code: its carriers carry nothing
+    set.carriers.forEach((c, j) => {
+      if (zeroed.get(set.tensors[c.w].tensor)?.[c.i]) dead[j] = 1;
+    });
+  } else {
+    // per tensor, the largest magnitude the reference pruned
+    const cut = set.tensors.map((t) => {
+      const b = view(base, t);
+      const z = zeroed.get(t.tensor);
+      let m = 0;
+      if (z) for (let i = 0; i < t.count; i++) if (z[i] && b[i] !== 0) m = Math.max(m, Math.abs(b[i] * scaleOf(t, i)));
+      return m;
+    });
+    set.carriers.forEach((c, j) => {
+      const t = set.tensors[c.w];
+      const w = view(base, t)[c.i];
+      const r = view(model, t);
+      const step = scaleOf(t, c.i);
+      const a = amplitude[j];
+      if (a > 1 && cut[c.w] > 0) {
+        // a quiet carrier moves by a steps: the leak has w + a or w − a, each pruned when at most the cut
+        const alive = [1, -1].filter((s) => Math.abs(w + a * s) * step > cut[c.w] * (1 + 1e-9));
+        if (alive.length === 0) dead[j] = 1;
+        else if (alive.length === 1) {
+          // one sign survives as w + a·s, the other is pruned: read against the mean with half the jump
+          const kept = w + a * alive[0];
+          r[c.i] = Math.round(kept / 2);
+          amplitude[j] = Math.max(1, Math.round(Math.abs(kept) / 2));
+        }
+      } else if (cut[c.w] > 0 && Math.abs(Math.abs(w) * step - cut[c.w]) <= step * (1 + 1e-6)) {
+        const kept = r[c.i] !== 0;
+        r[c.i] = kept ? Math.round(w / 2) : Math.round((w + Math.sign(w)) / 2);
+        amplitude[j] = Math.max(1, Math.round((kept ? Math.abs(w) : Math.abs(w) + 1) / 2));
+      } else if (r[c.i] === 0 && w !== 0) dead[j] = 1;
+    });
   }
-  return { pruned: best.pruned, model, scores, set: { ...set, amplitude }, dead };
+  return { pruned: best.pruned, rule: best.rule, model, scores: await ask(model), set: { ...set, amplitude }, dead };
 }

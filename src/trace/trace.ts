@@ -8,6 +8,7 @@ import { deriveTraceKey } from '../keys/derive';
 import { lockKeyFor } from '../lock/key-material';
 import { readTfliteDescriptor, unsealTfliteWithRootKey } from '../lock/tflite-lock';
 import { blackBoxEvidence } from './blackbox';
+import { PruneRule } from './prune';
 import { closestReference } from './reference';
 import { CandidateGroup } from './candidates';
 import { carriersOf } from './carriers';
@@ -119,6 +120,8 @@ export interface TraceResult extends TraceVerdict {
   hardLabels?: boolean;
   /** black-box: the leak's answers were closest to the base model pruned at this fraction, which was the reference */
   prunedReference?: number;
+  /** black-box: the rule the reference was pruned by (prune.ts) */
+  pruneRule?: PruneRule;
   /** black-box: probes left out because the leak's answers to them held NaN or an infinity */
   ignoredProbes?: number;
 }
@@ -168,6 +171,7 @@ export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
     let ignored = 0;
     const scored = [];
     let pruned = 0;
+    let pruneRule: PruneRule | undefined;
     try {
       const net = floatNetFromTflite(base);
       for (const g of groups) {
@@ -195,7 +199,7 @@ export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
           await baseQuery(probes, count),
           bb.hardLabels ? (q) => withHardLabels(q, classes) : undefined,
         );
-        pruned = Math.max(pruned, ref.pruned);
+        if (ref.rule && ref.pruned > pruned) [pruned, pruneRule] = [ref.pruned, ref.rule];
         const ev = await blackBoxEvidence(ref.set, {
           base: ref.pruned ? floatNetFromTflite(ref.model) : net,
           baseScores: ref.scores,
@@ -213,7 +217,7 @@ export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
       mode: 'black-box',
       queries: [...asked.values()].reduce((a, b) => a + b, 0),
       hardLabels: bb.hardLabels,
-      ...(pruned ? { prunedReference: pruned } : {}),
+      ...(pruned ? { prunedReference: pruned, pruneRule } : {}),
       ...(ignored ? { ignoredProbes: ignored } : {}),
       ...combinedVerdict(scored, r.alpha),
     };

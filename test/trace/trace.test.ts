@@ -149,30 +149,37 @@ describe('per-device trace codes', () => {
     }
   }, 300000);
 
-  test('black-box after magnitude pruning: compared with the base pruned alike, the board is named among 1,000', async () => {
+  test('black-box after pruning (per filter, global, whole units): compared with the base pruned alike, the board is named among 1,000', async () => {
     const leaked = unsealTflite(packaged(62), { master: MASTER });
     const probes = { probes: testSet.images.subarray(0, 300 * 784), count: 300, hardLabels: false };
-    for (const [model, board] of [
-      [pruneWeights(leaked, 0.5), uids[62]],
-      [pruneWeights(plain, 0.5), undefined], // the base model pruned: no code, nobody
-    ] as const) {
-      const v = await fileVictim(model);
-      try {
-        const r = await traceLeak(req({ blackBox: { ...probes, victim: v.query } }));
-        expect(r.prunedReference).toBeCloseTo(0.5, 5);
-        if (board) {
-          expect(r.named.map((x) => x.uid)).toEqual([board]);
-          expect(r.best.z).toBeGreaterThan(10);
-          expect(r.runnerUp!.z).toBeLessThan(5);
-        } else {
-          expect(r.named).toEqual([]);
-          expect(r.best.z).toBeLessThan(5);
+    for (const [rule, fraction, bar] of [
+      ['filter', 0.5, 10],
+      ['global', 0.5, 10],
+      ['units', 0.3, 8],
+    ] as const)
+      for (const [model, board] of [
+        [pruneWeights(leaked, fraction, rule), uids[62]],
+        [pruneWeights(plain, fraction, rule), undefined], // the base model pruned: no code, nobody
+      ] as const) {
+        const v = await fileVictim(model);
+        try {
+          const r = await traceLeak(req({ blackBox: { ...probes, victim: v.query } }));
+          expect(r.pruneRule).toBe(rule);
+          // the code moves some weights across a global threshold, so the closest global fraction can be a step off
+          expect(Math.abs(r.prunedReference! - fraction)).toBeLessThan(rule === 'global' ? 0.03 : 0.005);
+          if (board) {
+            expect(r.named.map((x) => x.uid)).toEqual([board]);
+            expect(r.best.z).toBeGreaterThan(bar);
+            expect(r.runnerUp!.z).toBeLessThan(5);
+          } else {
+            expect(r.named).toEqual([]);
+            expect(r.best.z).toBeLessThan(5);
+          }
+        } finally {
+          v.dispose();
         }
-      } finally {
-        v.dispose();
       }
-    }
-  }, 300000);
+  }, 600000);
 
   test('hostile answers: a leak answering NaN or ±Inf on a third of the probes is named from the rest; nothing finite is refused', async () => {
     const leaked = unsealTflite(packaged(63), { master: MASTER });
@@ -318,9 +325,12 @@ describe('per-device trace codes', () => {
     const cut = trace(pruneWeights(pruned, 0.5), ['--black-box', '--queries', '300']);
     expect(cut.prunedReference).toBeGreaterThan(0.45);
     expect(cut.prunedReference).toBeLessThan(0.55);
+    expect(cut.pruneRule).toBe('filter');
     expect(cut.named.map((n: { uid: string }) => n.uid)).toEqual([uids[1]]);
     const cutText = traceText(['--black-box', '--queries', '300']);
-    expect(cutText.stdout).toMatch(/closest to the base model with (49|50|51)% of every filter pruned/);
+    expect(cutText.stdout).toMatch(
+      /closest to the base model with (49|50|51)(\.\d)?% of every filter's weights pruned by magnitude/,
+    );
     // the base model names nobody among the 6
     const none = trace(plain);
     expect(none.named).toEqual([]);

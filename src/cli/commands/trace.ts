@@ -17,6 +17,7 @@ import { readTflite } from '../../tflite/reader';
 import { CandidateGroup, parseCandidates } from '../../trace/candidates';
 import { log10FamilyP } from '../../trace/score';
 import { DEFAULT_TRACE_PARAMS, TraceParams } from '../../trace/params';
+import { PruneRule } from '../../trace/prune';
 import { BlackBoxSource, TraceResult, leakedFileVictim, traceLeak } from '../../trace/trace';
 import { boardVictim } from '../../trace/victims';
 import { UNIFORM_PROBES, uniformProbes } from '../../trace/probes';
@@ -41,6 +42,14 @@ interface TraceFlags {
 /** What the black-box and verdict flags are when not given (help prints them). */
 export const TRACE_CLI_DEFAULTS = { queries: 300, alpha: 1e-6 };
 const MAX_QUERIES = 100000;
+
+/** how the black-box reference was pruned, in words */
+function prunedText(fraction: number, rule: PruneRule | undefined): string {
+  const pct = `${Math.round(1000 * fraction) / 10}%`;
+  if (rule === 'global') return `${pct} of its weights pruned by magnitude (one threshold for the model)`;
+  if (rule === 'units') return `${pct} of every hidden layer's units removed (smallest L1 norm)`;
+  return `${pct} of every filter's weights pruned by magnitude`;
+}
 
 function pText(r: TraceResult): string {
   const l = log10FamilyP(r.best.z, r.candidates);
@@ -181,8 +190,8 @@ export function register(program: Command): Command {
             (result.parameterSets > 1 ? ` (listed under ${result.parameterSets} trace parameter sets)` : '') +
             (result.unitsRealigned ? '; its hidden units had been re-ordered or re-scaled and were put back' : '') +
             (result.prunedReference
-              ? `; its answers are closest to the base model with ${Math.round(100 * result.prunedReference)}% of ` +
-                'every filter pruned, which it was read against'
+              ? `; its answers are closest to the base model with ${prunedText(result.prunedReference, result.pruneRule)}, ` +
+                'which it was read against'
               : '') +
             (result.ignoredProbes
               ? `; ${result.ignoredProbes} probes answered with NaN or infinite scores were left out`
