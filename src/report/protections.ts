@@ -185,8 +185,9 @@ export const PROTECTIONS: Readonly<Record<ProtectionId, ProtectionInfo>> = {
       'two or three colluders averaging their copies: every colluder is named, no innocent board',
       'a copy queried through its int8 output scores (black-box, ~300 queries)',
       'a copy whose hidden units were re-ordered, re-scaled or added to (white-box: the units are put back first)',
-      'a copy with up to 70% of its weights pruned (white-box), and up to 90% black-box (read against the base ' +
-        'model pruned alike)',
+      'a copy pruned per filter, globally or by whole units: white-box up to 70% of its weights, black-box read ' +
+        'against the base model pruned alike (per filter or globally up to 90%, whole units up to 50%)',
+      'a copy pruned and then fine-tuned, white-box (and black-box where the model has quiet weights)',
     ],
     doesNotStop: [
       "a copy distilled from the board's answers (the code is not learned)",

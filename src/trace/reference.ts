@@ -19,8 +19,9 @@
  *     mean over the two signs plus the code's sign times half the jump. So the reference takes that mean —
  *     (w + sign(w))/2 or w/2 — and the carrier's amplitude is half the jump, (|w| + 1)/2 or |w|/2 steps;
  *   - above: as in the base model, one step.
- * Measured (docs/security.md, scripts/trace-measure.ts --only prune): the zoo LeNet and MLP pruned at 30–90% are named
- * from 300 probes, z 10.4–25.3, where reading against the base model named nobody.
+ * Measured (docs/security.md, scripts/trace-measure.ts --only prune): the zoo LeNet and MLP pruned per filter or
+ * globally at 30–90% are named from 300 probes, z 10.4–26.1, and by whole units at 30–50%, z 6.5–23.4, where reading
+ * against the base model (or per-filter references only, for the other rules) named nobody.
  *
  * The choice looks at the leak's answers and the base model only, never at a candidate's code, so the Hoeffding
  * bound of score.ts holds unchanged.
