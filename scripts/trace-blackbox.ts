@@ -9,7 +9,6 @@
  */
 import { readFileSync } from 'fs';
 import { loadMnist } from '../src/data/mnist';
-import { deriveTraceKey } from '../src/keys/derive';
 import { carriersOf } from '../src/trace/carriers';
 import { deviceCode } from '../src/trace/code';
 import { embedTraceCode } from '../src/trace/embed';
@@ -19,21 +18,13 @@ import { uniformProbes } from '../src/trace/probes';
 import { fileVictim } from '../src/trace/victims';
 import { blackBoxEvidence } from '../src/trace/blackbox';
 import { fineTune, requantize } from '../src/trace/attacks';
-import { mnistTestAccuracy, simulatedUid } from '../test/helpers/mnist-boards';
+import { mnistTestAccuracy } from '../test/helpers/mnist-boards';
+import { arg, dot, scriptTraceKey, scriptUid } from './support/trace-script';
 
-const arg = (n: string, d: string) => {
-  const i = process.argv.indexOf(`--${n}`);
-  return i > 0 ? process.argv[i + 1] : d;
-};
 const base = new Uint8Array(readFileSync(arg('base', '')));
-const tk = deriveTraceKey(Buffer.alloc(32, 0x5a));
-const uid = (i: number) => Buffer.from(simulatedUid('ed9e', i), 'hex');
+const tk = scriptTraceKey();
+const uid = scriptUid;
 const test = loadMnist('test');
-const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-};
 
 async function main() {
   for (const density of arg('density', '0.1').split(',').map(Number)) {

@@ -13,7 +13,6 @@
  */
 import { readFileSync } from 'fs';
 import { loadMnist } from '../src/data/mnist';
-import { deriveTraceKey } from '../src/keys/derive';
 import { carriersOf } from '../src/trace/carriers';
 import { deviceCode } from '../src/trace/code';
 import { embedTraceCode } from '../src/trace/embed';
@@ -24,22 +23,13 @@ import { fileVictim } from '../src/trace/victims';
 import { conjugateGradient } from '../src/trace/blackbox';
 import { carrierJacobian } from '../src/trace/carrier-jacobian';
 import { fineTune } from '../src/trace/attacks';
-import { simulatedUid } from '../test/helpers/mnist-boards';
+import { arg, dot, scriptTraceKey, scriptUid } from './support/trace-script';
 
-const arg = (n: string, d: string) => {
-  const i = process.argv.indexOf(`--${n}`);
-  return i > 0 ? process.argv[i + 1] : d;
-};
 const base = new Uint8Array(readFileSync(arg('base', '')));
-const tk = deriveTraceKey(Buffer.alloc(32, 0x5a));
-const uid = (i: number) => Buffer.from(simulatedUid('ed9e', i), 'hex');
+const tk = scriptTraceKey();
+const uid = scriptUid;
 const test = loadMnist('test');
 const train = loadMnist('train');
-const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-};
 async function main() {
   const set = carriersOf(base, tk, DEFAULT_TRACE_PARAMS);
   const K = set.carriers.length;

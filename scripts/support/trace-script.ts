@@ -1,0 +1,25 @@
+/**
+ * What the trace measurement scripts share: their command-line reading, the fixed test trace key and the simulated
+ * board uids (the same in every script, so their devices line up), and a dot product.
+ */
+import { deriveTraceKey } from '../../src/keys/derive';
+import { simulatedUid } from '../../test/helpers/mnist-boards';
+
+/** `--name value` from the command line, or `d` */
+export const arg = (name: string, d: string): string => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : d;
+};
+
+/** the scripts' master key (a fixed test key) and the trace key derived from it */
+export const SCRIPT_MASTER = Buffer.alloc(32, 0x5a);
+export const scriptTraceKey = (): Uint8Array => deriveTraceKey(SCRIPT_MASTER);
+
+/** simulated board i's uid */
+export const scriptUid = (i: number): Buffer => Buffer.from(simulatedUid('ed9e', i), 'hex');
+
+export const dot = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+};
