@@ -8,9 +8,10 @@
  * survive. So the reference is chosen among the base model and the base pruned under each rule of prune.ts (per
  * filter, global, whole units) at every PRUNE_STEP, then under the closest rule at every FINE_STEP within a PRUNE_STEP
  * of the best: the one whose scores on the probes are closest to the leak's (mean squared difference), if it is
- * clearly closer than the base model (CLEARLY_CLOSER). A reference with
- * whole units removed has their carriers dead (the code moves a unit's norm by a hair, so the same units go). Under
- * the magnitude rules, per carrier:
+ * clearly closer than the base model (CLEARLY_CLOSER). A reference with whole units removed has their carriers dead;
+ * as the code moves a unit's L1 norm by about √n steps, which reorders near-ties, swaps across each layer's cut are
+ * tried too (SWAP_WINDOW, SWAP_PASSES). Under the magnitude rules, per one-step carrier (a quiet carrier of a steps is
+ * read the same way with w ± a: dead when both are under the cut, at the cut when one is):
  *   - far below the cut (the largest magnitude the reference pruned in that tensor): pruned in the leak too, whatever
  *     the code: no evidence there (`dead`);
  *   - within one quantisation step of the cut: the code decided which side the weight fell on. A weight w the
