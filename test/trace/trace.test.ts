@@ -179,7 +179,7 @@ describe('per-device trace codes', () => {
           v.dispose();
         }
       }
-  }, 600000);
+  }, 900000);
 
   test('hostile answers: a leak answering NaN or ±Inf on a third of the probes is named from the rest; nothing finite is refused', async () => {
     const leaked = unsealTflite(packaged(63), { master: MASTER });
