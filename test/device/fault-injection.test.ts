@@ -1,6 +1,6 @@
 import * as crypto from 'crypto';
 import { DeviceClient, withDevice } from '../../src/device';
-import { Faults, openClientThroughProxy, startFaultProxy } from './fault-proxy';
+import { Faults, openClientThroughProxy, retryingPortLock, startFaultProxy } from './fault-proxy';
 import { DEV, QEMU_BOARDS, removeRunRoot, startTestBoard, stopAllBoards } from './helpers';
 import { fcModelOfSize } from './models';
 
@@ -66,7 +66,8 @@ describe('fault injection between host and host-sim', () => {
       const b = await startTestBoard('host-sim', undefined, DEV);
       const { proxy, client } = await openThroughProxy(b.port, s, 1000 + i);
       const run = await session(client, fcModelOfSize(1000 + i, 40 * 1024), 60).finally(() => proxy.stop());
-      const clean = await withDevice(b.port, (c) => c.info());
+      // the proxy has just let go of the board port; a refused pty lock there is retried, as flash.test does
+      const clean = await retryingPortLock('board port', 'trying again', () => withDevice(b.port, (c) => c.info()));
       expect(clean.executed).toBe(run.requests + 1);
       const injected = Object.values(proxy.stats).reduce(
         (n, st) => n + st.dropped + st.corrupted + st.duplicated + st.delayed + st.replayed,
@@ -108,7 +109,7 @@ describe.each(QEMU_BOARDS)('fault injection between host and the QEMU board %s',
     const { proxy, client } = await openThroughProxy(b.port, mixed, 99, 0.5);
     const run = await session(client, fcModelOfSize(99, 6 * 1024), 15).finally(() => proxy.stop());
     expect(run.retries).toBeGreaterThan(0);
-    const after = await withDevice(b.port, (c) => c.info());
+    const after = await retryingPortLock('board port', 'trying again', () => withDevice(b.port, (c) => c.info()));
     expect(after.executed - before.executed).toBe(run.requests + 1);
   }, 240000);
 });
