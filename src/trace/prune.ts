@@ -59,6 +59,8 @@ const ascending = (n: number, key: (k: number) => number) =>
 export interface UnitPruner {
   /** per hidden layer (every int8 filter tensor but the last), its output units from the smallest L1 norm up */
   orders: number[][];
+  /** per layer, the units pruning at `fraction` removes: that share of the order, smallest first */
+  at(fraction: number): number[][];
   /** the model with the listed units of each layer removed (weights and bias 0) */
   remove(units: readonly (readonly number[])[]): Pruned;
 }
@@ -76,8 +78,10 @@ export function unitPruner(model: Uint8Array): UnitPruner {
     const biasAt = bb && bb.dataOffset !== null && bb.size >= 4 * units ? bb.dataOffset : null;
     return { t, of, biasAt, order: ascending(units, (u) => norm[u]) };
   });
+  const orders = layers.map((l) => l.order);
   return {
-    orders: layers.map((l) => l.order),
+    orders,
+    at: (fraction) => orders.map((o) => o.slice(0, Math.floor(fraction * o.length))),
     remove(units) {
       const zeroed = zeroedAll();
       const biases: { at: number; units: number[] }[] = [];
@@ -95,7 +99,7 @@ export function unitPruner(model: Uint8Array): UnitPruner {
 export function pruner(model: Uint8Array, rule: PruneRule = 'filter'): (fraction: number) => Pruned {
   if (rule === 'units') {
     const u = unitPruner(model);
-    return (fraction) => u.remove(u.orders.map((o) => o.slice(0, Math.floor(fraction * o.length))));
+    return (fraction) => u.remove(u.at(fraction));
   }
   const { tensors, mags, zeroedAll, apply } = filterTensors(model);
   if (rule === 'filter') {

@@ -81,7 +81,11 @@ export async function closestReference(
     scores: baseScores,
     distance: CLEARLY_CLOSER * meanSquare(answers, baseScores),
   };
-  const pruners = new Map(PRUNE_RULES.map((rule) => [rule, pruner(base, rule)]));
+  // whole units: one pruner for the fractions and the swaps below
+  const units = unitPruner(base);
+  const pruners = new Map(
+    PRUNE_RULES.map((rule) => [rule, rule === 'units' ? (f: number) => units.remove(units.at(f)) : pruner(base, rule)]),
+  );
   const ask = async (model: Uint8Array) => {
     const v = await fileVictim(model);
     try {
@@ -112,9 +116,8 @@ export async function closestReference(
   if (best.rule === 'units') {
     // the code moves a unit's L1 norm by about √n steps, enough to swap it with a neighbour in the order: try the
     // swaps across each layer's cut and keep those that bring the answers closer (the leak's answers only, no code)
-    const units = unitPruner(base);
     const position = units.orders.map((o) => new Map(o.map((u, k) => [u, k])));
-    let removed = units.orders.map((o) => o.slice(0, Math.floor(best.pruned * o.length)));
+    let removed = units.at(best.pruned);
     for (let pass = 0, moved = true; pass < SWAP_PASSES && moved; pass++) {
       moved = false;
       for (const [layer, order] of units.orders.entries()) {

@@ -166,9 +166,8 @@ export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
       baseQuery = withHardLabels(baseQuery, classes);
       victim = withHardLabels(victim, classes);
     }
-    const asked = new Map<Float32Array, number>();
+    // each distinct probe set's finite answers (a probe set shared by several parameter sets is asked once)
     const answered = new Map<Float32Array, FiniteRows>();
-    let ignored = 0;
     const scored = [];
     let pruned = 0;
     let pruneRule: PruneRule | undefined;
@@ -176,8 +175,7 @@ export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
       const net = floatNetFromTflite(base);
       for (const g of groups) {
         const asks = bb.probesFor?.(g.params) ?? bb;
-        if (!asked.has(asks.probes)) {
-          asked.set(asks.probes, asks.count);
+        if (!answered.has(asks.probes)) {
           // answers holding NaN or an infinity say nothing; the other probes are read
           const kept = finiteRows(asks.probes, asks.count, await victim(asks.probes, asks.count));
           if (kept.count === 0)
@@ -185,7 +183,6 @@ export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
               'E_TRACE_ANSWERS',
               `the queried model answered none of the ${asks.count} probes with finite scores`,
             );
-          ignored += kept.ignored;
           answered.set(asks.probes, kept);
         }
         const { probes, count, answers } = answered.get(asks.probes)!;
@@ -213,9 +210,10 @@ export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
     } finally {
       own.dispose();
     }
+    const ignored = [...answered.values()].reduce((a, k) => a + k.ignored, 0);
     return {
       mode: 'black-box',
-      queries: [...asked.values()].reduce((a, b) => a + b, 0),
+      queries: [...answered.values()].reduce((a, k) => a + k.count + k.ignored, 0),
       hardLabels: bb.hardLabels,
       ...(pruned ? { prunedReference: pruned, pruneRule } : {}),
       ...(ignored ? { ignoredProbes: ignored } : {}),

@@ -165,8 +165,10 @@ describe('per-device trace codes', () => {
         try {
           const r = await traceLeak(req({ blackBox: { ...probes, victim: v.query } }));
           expect(r.pruneRule).toBe(rule);
-          // the code moves some weights across a global threshold, so the closest global fraction can be a step off
-          expect(Math.abs(r.prunedReference! - fraction)).toBeLessThan(rule === 'global' ? 0.03 : 0.005);
+          // the code moves some weights across a global threshold, so the closest global fraction can be a step off;
+          // per filter and by units the fraction is found exactly
+          if (rule === 'global') expect(Math.abs(r.prunedReference! - fraction)).toBeLessThan(0.03);
+          else expect(r.prunedReference).toBeCloseTo(fraction, 5);
           if (board) {
             expect(r.named.map((x) => x.uid)).toEqual([board]);
             expect(r.best.z).toBeGreaterThan(bar);
