@@ -1,7 +1,7 @@
 /**
  * Measures per-device tracing (docs/security.md, "Tracing a leaked model to its board"):
  *   npx tsx scripts/trace-measure.ts --base <compiled int8 .tflite> [--devices 1000] [--leaks 100] [--fine-tunes 5]
- *     [--bb-leaks 20] [--bb100-leaks 10] [--quiet <owner data, e.g. mnist-train>] [--probes uniform|mnist-test]
+ *     [--bb-leaks 20] [--bb100-leaks 10] [--quiet <owner data, e.g. mnist-train>] [--probes uniform|mnist-test|boundary]
  *     [--ft-epochs 2] [--ft-lr 0.01] [--ft-blackbox 0] [--argmax-leaks 5] [--argmax-queries 1000]
  *     [--only accuracy,whitebox,finetune,blackbox,argmax,collusion,distil,prune] [--prune-leaks 5] [--prune 0.3,0.5,0.7,0.9]
  *     [--prune-rule filter,global,units] [--prune-finetune 1]
@@ -22,6 +22,7 @@ import { embedTraceCode } from '../src/trace/embed';
 import { floatNetFromTflite } from '../src/trace/float-net';
 import { DEFAULT_TRACE_PARAMS, quietTraceParams, describeParams } from '../src/trace/params';
 import { uniformProbes } from '../src/trace/probes';
+import { boundaryProbes } from '../src/trace/boundary-probes';
 import { familyP } from '../src/trace/score';
 import { fileVictim, withHardLabels, ScoreQuery } from '../src/trace/victims';
 import { whiteBoxEvidence } from '../src/trace/whitebox';
@@ -47,7 +48,15 @@ const run = (section: string) => only.includes(section);
 const alpha = 1e-6;
 const QUIET = arg('quiet', '');
 const PAR = QUIET ? quietTraceParams(QUIET) : DEFAULT_TRACE_PARAMS;
-const UNIFORM = arg('probes', QUIET ? 'uniform' : 'mnist-test') === 'uniform';
+const PROBES = arg('probes', QUIET ? 'uniform' : 'mnist-test');
+const UNIFORM = PROBES === 'uniform';
+// --probes boundary: points on the base model's decision boundaries between pairs of MNIST test images
+const BOUNDARY = PROBES === 'boundary';
+const boundarySets = new Map<number, Promise<Float32Array>>();
+const boundaryOf = (q: number) => {
+  if (!boundarySets.has(q)) boundarySets.set(q, boundaryProbes(base, test.images, test.count, q));
+  return boundarySets.get(q)!;
+};
 const master = Buffer.alloc(32, 0x5a);
 const tk = deriveTraceKey(master);
 const uids = simulatedUids('ed9e', N);
@@ -104,7 +113,7 @@ async function blackBoxRead(
   q: number,
   hard: boolean,
 ): Promise<{ evidence: Float64Array; reference: string }> {
-  const probes = UNIFORM ? uniformProbes(base, q) : test.images.subarray(0, q * size);
+  const probes = UNIFORM ? uniformProbes(base, q) : BOUNDARY ? await boundaryOf(q) : test.images.subarray(0, q * size);
   const own = await fileVictim(base);
   const baseScores = await (hard ? withHardLabels(own.query, 10) : own.query)(probes, q);
   own.dispose();
@@ -139,7 +148,7 @@ async function main() {
   await TfliteOracle.load(base).then((o) => o.dispose());
   console.log(
     `model ${arg('base', '')}: ${K} carriers (${(set.amplitude ?? []).filter((a) => a > 1).length} quiet), ${N} ` +
-      `candidate devices, alpha ${alpha}, ${describeParams(PAR)}, probes ${UNIFORM ? 'uniform' : 'mnist-test'}`,
+      `candidate devices, alpha ${alpha}, ${describeParams(PAR)}, probes ${PROBES}`,
   );
   const t0 = Date.now();
   if (run('accuracy')) await accuracySection();
@@ -229,7 +238,14 @@ async function blackBoxSection() {
 async function argMaxSection() {
   const bbh = tally();
   for (let d = 0; d < ARGMAX; d++) add(bbh, rank(await blackBox(leaked(d), ARGMAX_Q, true)), [d]);
-  show(`black-box, arg-max only, ${ARGMAX_Q} queries, ${ARGMAX} devices`, bbh);
+  show(`black-box, arg-max only, ${ARGMAX_Q} queries, ${ARGMAX} devices, probes ${PROBES}`, bbh);
+  const rq = tally();
+  for (let d = 0; d < Math.min(2, ARGMAX); d++)
+    add(rq, rank(await blackBox(requantize(leaked(d)), ARGMAX_Q, true)), [d]);
+  show(`  the same after int8 re-quantisation, ${Math.min(2, ARGMAX)} devices`, rq);
+  const own = tally();
+  add(own, rank(await blackBox(base, ARGMAX_Q, true)), []);
+  show(`  the base model itself (no code): named ${own.right + own.wrong} (should be 0)`, own);
 }
 
 async function collusionSection() {

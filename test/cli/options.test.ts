@@ -145,7 +145,10 @@ test('attack, trace and fingerprint --help print the defaults their code uses', 
   expect(attack).toContain(`ownership checks (default ${DEFAULT_ALPHA})`);
   expect(attack).toContain(`not queried (default ${DISTILL_CLI_DEFAULTS.ownerCalib})`);
   const trace = oneLine(runCli(['trace', '--help']).stdout);
-  expect(trace).toContain(`how many probes to query (at most 100000) (default: ${TRACE_CLI_DEFAULTS.queries})`);
+  expect(trace).toContain(
+    `how many probes to query (at most 100000; ${TRACE_CLI_DEFAULTS.hardLabelQueries} with --hard-labels) ` +
+      `(default: ${TRACE_CLI_DEFAULTS.queries})`,
+  );
   expect(trace).toContain(`at most this (default: ${TRACE_CLI_DEFAULTS.alpha})`);
   expect(oneLine(runCli(['fingerprint', 'create', '--help']).stdout)).toContain(`fingerprint inputs (default: 200)`);
 });

@@ -20,6 +20,7 @@ import { readOnnx, writeOnnx } from '../../src/onnx';
 import { buildPackage } from '../../src/package/build';
 import { decodePackage } from '../../src/package/decode';
 import { averageCopies, fineTune, requantize } from '../../src/trace/attacks';
+import { boundaryProbes } from '../../src/trace/boundary-probes';
 import { pruneWeights } from '../../src/trace/prune';
 import { DEFAULT_TRACE_PARAMS } from '../../src/trace/params';
 import { TraceRequest, traceLeak } from '../../src/trace/trace';
@@ -183,6 +184,51 @@ describe('per-device trace codes', () => {
       }
   }, 900000);
 
+  test("black-box, arg-max only: decisions on the base model's decision boundaries name the board among 1,000; the base model names nobody", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'el-trace-argmax-'));
+    const key = join(dir, 'master.key');
+    writeFileSync(key, MASTER, { mode: 0o600 });
+    const model = join(dir, 'model.tflite');
+    writeFileSync(model, sealed);
+    const devices = join(dir, 'devices.txt');
+    writeFileSync(devices, uids.join('\n') + '\n');
+    const leaked = join(dir, 'leaked.tflite');
+    writeFileSync(leaked, unsealTflite(packaged(64), { master: MASTER }));
+    // --hard-labels alone: 1,000 probes on the boundaries between pairs of MNIST test images (the sealed base runs
+    // unsealed to find them); the leak's decisions there follow its code's push
+    const r = runCli([
+      'trace',
+      '--base',
+      model,
+      '--key',
+      key,
+      '--devices',
+      devices,
+      '--model',
+      leaked,
+      '--black-box',
+      '--hard-labels',
+      '--json',
+    ]);
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ mode: 'black-box', hardLabels: true, queries: 1000, candidates: 1000 });
+    expect(out.named.map((n: { uid: string }) => n.uid)).toEqual([uids[64]]);
+    // measured on the zoo MLP: z 8.2–9.8 at 1,000 decisions (the bar among 1,000 is 6.44)
+    expect(out.best.z).toBeGreaterThan(7);
+    expect(out.runnerUp.z).toBeLessThan(5);
+    // the same probes, with no code: the base model's decisions are its own, nobody is named
+    const probes = await boundaryProbes(plain, testSet.images, testSet.count, 1000);
+    const v = await fileVictim(plain);
+    try {
+      const none = await traceLeak(req({ blackBox: { probes, count: 1000, victim: v.query, hardLabels: true } }));
+      expect(none.named).toEqual([]);
+      expect(none.best.z).toBeLessThan(5);
+    } finally {
+      v.dispose();
+    }
+  }, 600000);
+
   test('hostile answers: a leak answering NaN or ±Inf on a third of the probes is named from the rest; nothing finite is refused', async () => {
     const leaked = unsealTflite(packaged(63), { master: MASTER });
     const count = 150;
@@ -201,7 +247,7 @@ describe('per-device trace codes', () => {
       const v = await fileVictim(model);
       try {
         for (const hardLabels of [false, true]) {
-          if (hardLabels && board) continue; // arg-max only does not name LeNet/MLP leaks (docs/security.md)
+          if (hardLabels && board) continue; // arg-max only names nobody on natural probes (boundary probes: above)
           const r = await traceLeak(req({ blackBox: { probes, count, victim: poisoned(v.query, 3), hardLabels } }));
           expect(r.ignoredProbes).toBe(count / 3);
           expect(r.queries).toBe(count);

@@ -1,6 +1,7 @@
 /**
  * `edgelock trace --base <model.tflite> --key <master> (--db <factory db> | --devices <file>)
- *   (--model <leaked.tflite> [--black-box] | --port <p>) [--probes <data>] [--queries <n>] [--hard-labels]
+ *   (--model <leaked.tflite> [--black-box] | --port <p>) [--probes <data>|uniform|boundary[:<data>]] [--queries <n>]
+ *   [--hard-labels]
  *   [--alpha <p>] [--json]`  names the board a leaked model came from (docs/security.md, "Tracing a leak")
  */
 import { Command, Option } from 'commander';
@@ -18,9 +19,10 @@ import { CandidateGroup, parseCandidates } from '../../trace/candidates';
 import { log10FamilyP } from '../../trace/score';
 import { DEFAULT_TRACE_PARAMS, TraceParams } from '../../trace/params';
 import { PruneRule } from '../../trace/prune';
-import { BlackBoxSource, TraceResult, leakedFileVictim, traceLeak } from '../../trace/trace';
+import { BlackBoxSource, TraceResult, leakedFileVictim, plainModel, traceLeak } from '../../trace/trace';
 import { boardVictim } from '../../trace/victims';
 import { UNIFORM_PROBES, uniformProbes } from '../../trace/probes';
+import { BOUNDARY_PROBES, boundaryProbes } from '../../trace/boundary-probes';
 import { printJson } from '../output';
 import { fraction, intRange } from '../option-parsers';
 
@@ -39,8 +41,11 @@ interface TraceFlags {
   json?: boolean;
 }
 
-/** What the black-box and verdict flags are when not given (help prints them). */
-export const TRACE_CLI_DEFAULTS = { queries: 300, alpha: 1e-6 };
+/**
+ * What the black-box and verdict flags are when not given (help prints them). An arg-max-only trace asks more
+ * probes: each boundary probe's answer is one decision between two classes, not a vector of scores.
+ */
+export const TRACE_CLI_DEFAULTS = { queries: 300, hardLabelQueries: 1000, alpha: 1e-6 };
 const MAX_QUERIES = 100000;
 
 /** how the black-box reference was pruned, in words */
@@ -72,12 +77,15 @@ export function register(program: Command): Command {
     .addOption(new Option('--port <port>', 'query a board over the serial protocol (black-box)').conflicts('model'))
     .option(
       '--probes <data>',
-      `black-box probe inputs: a float32 .npy, a named dataset, or '${UNIFORM_PROBES}' (seeded uniform noise; ` +
-        'the default when the packages carry quiet carriers, else mnist-test)',
+      `black-box probe inputs: a float32 .npy, a named dataset, '${UNIFORM_PROBES}' (seeded uniform noise; ` +
+        `the default when the packages carry quiet carriers, else mnist-test) or '${BOUNDARY_PROBES}[:<data>]' ` +
+        "(points on the base model's decision boundaries between pairs of the data's inputs, mnist-test unless " +
+        'given; the default with --hard-labels)',
     )
     .option(
       '--queries <n>',
-      `black-box: how many probes to query (at most ${MAX_QUERIES})`,
+      `black-box: how many probes to query (at most ${MAX_QUERIES}; ${TRACE_CLI_DEFAULTS.hardLabelQueries} with ` +
+        '--hard-labels)',
       intRange(1, MAX_QUERIES),
       TRACE_CLI_DEFAULTS.queries,
     )
@@ -89,7 +97,7 @@ export function register(program: Command): Command {
       TRACE_CLI_DEFAULTS.alpha,
     )
     .option('--json', 'print one JSON object')
-    .action(async (f: TraceFlags) => {
+    .action(async (f: TraceFlags, cmd: Command) => {
       if (!f.model && !f.port)
         throw new EdgelockError('E_USAGE', 'give the leaked model (--model) or a board (--port)');
       if (!f.db && !f.devices)
@@ -119,34 +127,48 @@ export function register(program: Command): Command {
           const sg = info.subgraphs[0];
           const inShape = sg.tensors[sg.inputs[0]].shape;
           const size = inShape.slice(1).reduce((a, b) => a * b, 1);
+          const queries =
+            f.hardLabels && cmd.getOptionValueSource('queries') === 'default'
+              ? TRACE_CLI_DEFAULTS.hardLabelQueries
+              : f.queries;
           const loaded = new Map<string, { probes: Float32Array; count: number }>();
-          const probesFrom = (source: string) => {
+          /** `limit` natural inputs of a data set in the model's input layout */
+          const naturalInputs = (source: string, limit?: number) => {
+            const set = loadLabelledSet(source, undefined, limit);
+            if (set.sampleShape.reduce((a, b) => a * b, 1) !== size)
+              throw new EdgelockError(
+                'E_USAGE',
+                `the probes' samples [${set.sampleShape}] do not fit the model input [${inShape}]`,
+              );
+            const layout = recordedInputLayouts(info.metadata)?.[0];
+            const x = new Float32Array(set.count * size);
+            for (let i = 0; i < set.count; i++)
+              x.set(
+                toModelLayout(set.x.subarray(i * size, (i + 1) * size), set.sampleShape, inShape, layout),
+                i * size,
+              );
+            return { probes: x, count: set.count };
+          };
+          const probesFrom = async (source: string) => {
             const got = loaded.get(source);
             if (got) return got;
-            let probes: Float32Array;
-            let count = f.queries;
-            if (source === UNIFORM_PROBES) probes = uniformProbes(base, count);
-            else {
-              const set = loadLabelledSet(source, undefined, count);
-              if (set.sampleShape.reduce((a, b) => a * b, 1) !== size)
-                throw new EdgelockError(
-                  'E_USAGE',
-                  `the probes' samples [${set.sampleShape}] do not fit the model input [${inShape}]`,
-                );
-              const layout = recordedInputLayouts(info.metadata)?.[0];
-              count = set.count;
-              probes = new Float32Array(set.count * size);
-              for (let i = 0; i < set.count; i++)
-                probes.set(
-                  toModelLayout(set.x.subarray(i * size, (i + 1) * size), set.sampleShape, inShape, layout),
-                  i * size,
-                );
-            }
-            loaded.set(source, { probes, count });
-            return { probes, count };
+            let probes: { probes: Float32Array; count: number };
+            if (source === UNIFORM_PROBES) probes = { probes: uniformProbes(base, queries), count: queries };
+            else if (source === BOUNDARY_PROBES || source.startsWith(`${BOUNDARY_PROBES}:`)) {
+              const natural = naturalInputs(source.slice(BOUNDARY_PROBES.length + 1) || 'mnist-test');
+              // the base model's own decisions (a sealed base runs unsealed, as its boards do)
+              const own = plainModel(base, master, 'the base model');
+              probes = { probes: await boundaryProbes(own, natural.probes, natural.count, queries), count: queries };
+            } else probes = naturalInputs(source, queries);
+            loaded.set(source, probes);
+            return probes;
           };
-          // each parameter set's default probes: uniform noise reaches quiet carriers, natural inputs the others
-          const probesFor = (p: TraceParams) => probesFrom(f.probes ?? (p.quiet ? UNIFORM_PROBES : 'mnist-test'));
+          // each parameter set's default probes: uniform noise reaches quiet carriers, natural inputs the others;
+          // an arg-max-only trace reads decisions on the base model's boundaries
+          const sourceFor = (p: TraceParams) =>
+            f.probes ?? (f.hardLabels ? BOUNDARY_PROBES : p.quiet ? UNIFORM_PROBES : 'mnist-test');
+          for (const g of candidates) await probesFrom(sourceFor(g.params));
+          const probesFor = (p: TraceParams) => loaded.get(sourceFor(p))!;
           const run = async (victim: BlackBoxSource['victim']) =>
             traceLeak({
               base,
