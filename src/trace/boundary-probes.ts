@@ -14,18 +14,12 @@
  * the copy answers on them.
  */
 import { EdgelockError } from '../errors';
-import { fileVictim } from './victims';
+import { argmax, fileVictim } from './victims';
 
 export const BOUNDARY_PROBES = 'boundary';
 
 /** Halvings of the segment between the two natural inputs. */
 export const BISECTION_STEPS = 12;
-
-function argmaxRow(scores: Float32Array, row: number, classes: number): number {
-  let best = 0;
-  for (let k = 1; k < classes; k++) if (scores[row * classes + k] > scores[row * classes + best]) best = k;
-  return best;
-}
 
 /**
  * `count` boundary probes from the natural inputs `natural` (`available` samples in the model's layout), paired in
@@ -43,15 +37,21 @@ export async function boundaryProbes(
     const decisions = async (x: Float32Array, n: number) => {
       const scores = await own.query(x, n);
       const classes = scores.length / n;
-      return Int32Array.from({ length: n }, (_, s) => argmaxRow(scores, s, classes));
+      return Int32Array.from({ length: n }, (_, s) => argmax(scores, s * classes, classes));
     };
-    // pairs the base model decides differently, reading the natural inputs a chunk at a time
+    // pairs the base model decides differently, reading the natural inputs a chunk at a time; sideA is the decision
+    // on each pair's first input, which the bisection keeps
     const pairs: number[] = [];
+    const sideA: number[] = [];
     for (let at = 0; pairs.length < count && at + 1 < available;) {
       const n = Math.min(available - at, 2 * Math.ceil(1.25 * (count - pairs.length)) + 2) & ~1;
       if (n < 2) break;
       const d = await decisions(natural.subarray(at * size, (at + n) * size), n);
-      for (let k = 0; k + 1 < n && pairs.length < count; k += 2) if (d[k] !== d[k + 1]) pairs.push(at + k);
+      for (let k = 0; k + 1 < n && pairs.length < count; k += 2)
+        if (d[k] !== d[k + 1]) {
+          pairs.push(at + k);
+          sideA.push(d[k]);
+        }
       at += n;
     }
     if (pairs.length < count)
@@ -69,7 +69,6 @@ export async function boundaryProbes(
       });
       return x;
     };
-    const sideA = await decisions(point(new Float64Array(count)), count);
     const lo = new Float64Array(count);
     const hi = new Float64Array(count).fill(1);
     for (let step = 0; step < BISECTION_STEPS; step++) {

@@ -12,7 +12,8 @@ import { readTflite } from '../tflite/reader';
 /** Scores of `count` probes (count × classes floats). */
 export type ScoreQuery = (x: Float32Array, count: number) => Promise<Float32Array>;
 
-function argmax(v: Float32Array, at: number, n: number): number {
+/** The index of the first largest of the `n` scores at `at` (a tie goes to the lower class). */
+export function argmax(v: Float32Array, at: number, n: number): number {
   let best = 0;
   for (let k = 1; k < n; k++) if (v[at + k] > v[at + best]) best = k;
   return best;

@@ -10,6 +10,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { compileModel } from '../../src/compiler/compile';
+import { writeNpy } from '../../src/data/npy';
+import { makeTensor } from '../../src/ir/tensor';
 import { loadMnist } from '../../src/data/mnist';
 import { EdgelockError } from '../../src/errors';
 import { deriveTraceKey, keyId } from '../../src/keys/derive';
@@ -312,6 +314,25 @@ describe('per-device trace codes', () => {
     expect(e2.stderr).not.toMatch(/at .*\.js/);
     const e3 = runCli(['trace', '--base', model, '--key', key, '--model', leaked]);
     expect(e3.stderr).toMatch(/^error E_TRACE_CANDIDATES: /);
+    // probes are inputs, not a labelled set: a .npy without labels is read; boundary probes need pairs the base model
+    // decides differently, and ten copies of one image have none
+    const same = join(dir, 'same.npy');
+    const image = testSet.images.subarray(0, 784);
+    writeNpy(
+      same,
+      makeTensor(
+        'float32',
+        [10, 1, 28, 28],
+        Float32Array.from({ length: 7840 }, (_, i) => image[i % 784]),
+      ),
+    );
+    const e4 = runCli([
+      ...['trace', '--base', model, '--key', key, '--db', db, '--model', leaked, '--black-box', '--hard-labels'],
+      ...['--probes', `boundary:${same}`],
+    ]);
+    expect(e4.status).toBe(2); // a usage error
+    expect(e4.stderr).toMatch(/^error E_USAGE: boundary probes: only 0 of the 5 pairs of natural inputs/);
+    expect(e4.stderr).not.toMatch(/at .*\.js/);
   }, 120000);
 
   test('a factory log mixing trace parameter sets: every board is scored under its own set, white-box and black-box', () => {

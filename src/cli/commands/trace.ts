@@ -7,7 +7,7 @@
 import { Command, Option } from 'commander';
 import { withDevice } from '../../device/client';
 import { EdgelockError } from '../../errors';
-import { loadLabelledSet } from '../../eval/labelled-data';
+import { loadDataset } from '../../data/dataset';
 import { FactoryDb, dbSpec } from '../../factory/db';
 import { traceCandidates } from '../../factory/trace-log';
 import { readFileBytes } from '../../formats/load';
@@ -132,22 +132,23 @@ export function register(program: Command): Command {
               ? TRACE_CLI_DEFAULTS.hardLabelQueries
               : f.queries;
           const loaded = new Map<string, { probes: Float32Array; count: number }>();
-          /** `limit` natural inputs of a data set in the model's input layout */
-          const naturalInputs = (source: string, limit?: number) => {
-            const set = loadLabelledSet(source, undefined, limit);
+          /** the first `limit` natural inputs of a data set (labels are not needed) in the model's input layout */
+          const naturalInputs = (source: string, limit = Infinity) => {
+            const set = loadDataset(source);
+            const count = Math.min(limit, set.count);
             if (set.sampleShape.reduce((a, b) => a * b, 1) !== size)
               throw new EdgelockError(
                 'E_USAGE',
                 `the probes' samples [${set.sampleShape}] do not fit the model input [${inShape}]`,
               );
             const layout = recordedInputLayouts(info.metadata)?.[0];
-            const x = new Float32Array(set.count * size);
-            for (let i = 0; i < set.count; i++)
+            const x = new Float32Array(count * size);
+            for (let i = 0; i < count; i++)
               x.set(
-                toModelLayout(set.x.subarray(i * size, (i + 1) * size), set.sampleShape, inShape, layout),
+                toModelLayout(set.data.subarray(i * size, (i + 1) * size), set.sampleShape, inShape, layout),
                 i * size,
               );
-            return { probes: x, count: set.count };
+            return { probes: x, count };
           };
           const probesFrom = async (source: string) => {
             const got = loaded.get(source);
