@@ -3,6 +3,7 @@
  *   npx tsx scripts/trace-measure.ts --base <compiled int8 .tflite> [--devices 1000] [--leaks 100] [--fine-tunes 5]
  *     [--bb-leaks 20] [--bb100-leaks 10] [--quiet <owner data, e.g. mnist-train>] [--probes uniform|mnist-test|boundary]
  *     [--ft-epochs 2] [--ft-lr 0.01] [--ft-blackbox 0] [--argmax-leaks 5] [--argmax-queries 1000]
+ *     [--argmax-attacks finetune,prune:0.5]
  *     [--only accuracy,whitebox,finetune,blackbox,argmax,collusion,distil,prune] [--prune-leaks 5] [--prune 0.3,0.5,0.7,0.9]
  *     [--prune-rule filter,global,units] [--prune-finetune 1]
  * Prints one line per measurement (`--only`: the listed sections; all but prune by default). The master key is a fixed test
@@ -14,12 +15,11 @@ import { deriveTraceKey } from '../src/keys/derive';
 import { TfliteOracle } from '../src/tflite/oracle';
 import { averageCopies, distil, fineTune, netVictim, requantize } from '../src/trace/attacks';
 import { pruneWeights, PruneRule } from '../src/trace/prune';
-import { closestReference } from '../src/trace/reference';
-import { blackBoxEvidence } from '../src/trace/blackbox';
 import { carriersOf } from '../src/trace/carriers';
 import { deviceCode } from '../src/trace/code';
 import { embedTraceCode } from '../src/trace/embed';
 import { floatNetFromTflite } from '../src/trace/float-net';
+import { readLeak } from '../src/trace/leak-reading';
 import { DEFAULT_TRACE_PARAMS, quietTraceParams, describeParams } from '../src/trace/params';
 import { uniformProbes } from '../src/trace/probes';
 import { boundaryProbes } from '../src/trace/boundary-probes';
@@ -61,6 +61,7 @@ const master = Buffer.alloc(32, 0x5a);
 const tk = deriveTraceKey(master);
 const uids = simulatedUids('ed9e', N);
 const set = carriersOf(base, tk, PAR);
+const baseNet = floatNetFromTflite(base);
 const K = set.carriers.length;
 const codes = uids.map((u) => deviceCode(tk, Buffer.from(u, 'hex'), K));
 const test = loadMnist('test');
@@ -126,19 +127,20 @@ async function blackBoxRead(
     dispose = v.dispose;
   }
   const read = hard ? (x: ScoreQuery) => withHardLabels(x, 10) : (x: ScoreQuery) => x;
-  // the reference traceLeak uses: the base model, or the base pruned as the leak's answers suggest (reference.ts)
+  // read as traceLeak reads it: against the base model, or the base pruned as the leak's answers suggest
   const answers = await read(victim)(probes, q);
-  const ref = await closestReference(base, set, probes, q, answers, baseScores, read);
-  const ev = await blackBoxEvidence(ref.set, {
-    base: floatNetFromTflite(ref.model),
-    baseScores: ref.scores,
+  const { evidence, reference: ref } = await readLeak({
+    base,
+    net: baseNet,
+    set,
     probes,
     count: q,
-    victim: async () => answers,
-    dead: ref.dead,
+    answers,
+    baseAnswers: baseScores,
+    hardLabels: hard,
   });
   dispose();
-  return { evidence: ev.evidence, reference: ref.pruned ? `${ref.rule} ${ref.pruned}` : '' };
+  return { evidence, reference: ref.pruned ? `${ref.rule} ${ref.pruned}` : '' };
 }
 
 const blackBox = async (model: Uint8Array | ScoreQuery, q: number, hard: boolean) =>
@@ -190,22 +192,24 @@ async function whiteBoxSection() {
   console.log(`  re-quantised copy accuracy: ${(100 * (await mnistTestAccuracy(requantize(leaked(0))))).toFixed(2)}%`);
 }
 
-async function fineTuneSection() {
+/** device d's copy fine-tuned by a thief on 10% of MNIST train (6k images, FT_EPOCHS epochs at FT_LR) */
+function fineTuned(m: Uint8Array, d: number): Uint8Array {
   const subset = 6000;
+  const off = (d * 7919) % (60000 - subset);
+  const data = {
+    x: train.images.subarray(off * size, (off + subset) * size),
+    labels: train.labels.subarray(off, off + subset),
+    count: subset,
+  };
+  return fineTune(m, data, { epochs: FT_EPOCHS, lr: FT_LR, seed: 100 + d });
+}
+
+async function fineTuneSection() {
   const ft = tally();
   const ftb = tally();
   const ftAcc: number[] = [];
   for (let d = 0; d < FT; d++) {
-    const off = (d * 7919) % (60000 - subset);
-    const tuned = fineTune(
-      leaked(d),
-      {
-        x: train.images.subarray(off * size, (off + subset) * size),
-        labels: train.labels.subarray(off, off + subset),
-        count: subset,
-      },
-      { epochs: FT_EPOCHS, lr: FT_LR, seed: 100 + d },
-    );
+    const tuned = fineTuned(leaked(d), d);
     ftAcc.push(await mnistTestAccuracy(tuned, 2000));
     add(ft, rank(whiteBoxEvidence(tuned, base, set)), [d]);
     if (FT_BLACKBOX) add(ftb, rank(await blackBox(tuned, 300, false)), [d]);
@@ -246,6 +250,22 @@ async function argMaxSection() {
   const own = tally();
   add(own, rank(await blackBox(base, ARGMAX_Q, true)), []);
   show(`  the base model itself (no code): named ${own.right + own.wrong} (should be 0)`, own);
+  // --argmax-attacks finetune,prune:<fraction>: decisions of copies fine-tuned or pruned (per filter) by the thief
+  for (const attack of arg('argmax-attacks', '').split(',').filter(Boolean)) {
+    const [what, fraction] = attack.split(':');
+    const copy = (d: number) =>
+      what === 'finetune' ? fineTuned(leaked(d), d) : pruneWeights(leaked(d), Number(fraction));
+    const t = tally();
+    const accs: string[] = [];
+    for (let d = 0; d < Math.min(2, ARGMAX); d++) {
+      const m = copy(d);
+      accs.push((100 * (await mnistTestAccuracy(m, 2000))).toFixed(2));
+      const r = await blackBoxRead(m, ARGMAX_Q, true);
+      add(t, rank(r.evidence), [d]);
+      console.log(`  ${attack} copy ${d}: reference ${r.reference || 'base'}`);
+    }
+    show(`  after ${attack}, ${Math.min(2, ARGMAX)} devices (copies ${accs.join(', ')}% on 2k test)`, t);
+  }
 }
 
 async function collusionSection() {
@@ -279,12 +299,7 @@ async function pruneSection() {
   };
   const attack = (m: Uint8Array, f: number, rule: PruneRule, d: number) => {
     const cut = pruneWeights(m, f, rule);
-    if (!tune) return cut;
-    const subset = 6000;
-    const off = (d * 7919) % (60000 - subset);
-    const x = train.images.subarray(off * size, (off + subset) * size);
-    const data = { x, labels: train.labels.subarray(off, off + subset), count: subset };
-    return fineTune(cut, data, { epochs: FT_EPOCHS, lr: FT_LR, seed: 100 + d });
+    return tune ? fineTuned(cut, d) : cut;
   };
   for (const rule of rules)
     for (const f of arg('prune', '0.3,0.5,0.7,0.9').split(',').map(Number)) {

@@ -60,6 +60,17 @@ export function cholesky(B: Float64Array, n: number): Float64Array {
   return L;
 }
 
+/** y = L⁻¹ v for a lower-triangular L (forward substitution). */
+function lowerSolve(L: Float64Array, n: number, v: Float64Array): Float64Array {
+  const y = new Float64Array(n);
+  for (let p = 0; p < n; p++) {
+    let t = v[p];
+    for (let k = 0; k < p; k++) t -= L[p * n + k] * y[k];
+    y[p] = t / L[p * n + p];
+  }
+  return y;
+}
+
 /**
  * The generalised problem A v = ρ B v (B positive definite): the ratios ρ, largest first, and their directions v,
  * each scaled to unit Euclidean length.
@@ -70,21 +81,18 @@ export function generalisedEigen(
   n: number,
 ): { ratios: number[]; directions: Float64Array[] } {
   const L = cholesky(B, n);
-  // X = L⁻¹ A, then C = X L⁻ᵀ = L⁻¹ A L⁻ᵀ (solved row by row: C = (L⁻¹ Xᵀ)ᵀ, and C is symmetric)
+  // X = L⁻¹ A column by column, then C = X L⁻ᵀ = L⁻¹ A L⁻ᵀ row by row (row r of C is L⁻¹ applied to row r of X)
   const X = new Float64Array(n * n);
-  for (let c = 0; c < n; c++)
-    for (let p = 0; p < n; p++) {
-      let t = A[p * n + c];
-      for (let k = 0; k < p; k++) t -= L[p * n + k] * X[k * n + c];
-      X[p * n + c] = t / L[p * n + p];
-    }
+  for (let c = 0; c < n; c++) {
+    const y = lowerSolve(
+      L,
+      n,
+      Float64Array.from({ length: n }, (_, p) => A[p * n + c]),
+    );
+    for (let p = 0; p < n; p++) X[p * n + c] = y[p];
+  }
   const C = new Float64Array(n * n);
-  for (let r = 0; r < n; r++)
-    for (let p = 0; p < n; p++) {
-      let t = X[r * n + p];
-      for (let k = 0; k < p; k++) t -= L[p * n + k] * C[r * n + k];
-      C[r * n + p] = t / L[p * n + p];
-    }
+  for (let r = 0; r < n; r++) C.set(lowerSolve(L, n, X.subarray(r * n, (r + 1) * n)), r * n);
   for (let p = 0; p < n; p++)
     for (let q = 0; q < p; q++) C[p * n + q] = C[q * n + p] = (C[p * n + q] + C[q * n + p]) / 2;
   const { values, vectors: Y } = symmetricEigen(C, n);

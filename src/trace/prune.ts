@@ -63,6 +63,8 @@ export interface UnitPruner {
   at(fraction: number): number[][];
   /** the model with the listed units of each layer removed (weights and bias 0) */
   remove(units: readonly (readonly number[])[]): Pruned;
+  /** the model pruned at `fraction`: remove(at(fraction)) */
+  prune(fraction: number): Pruned;
 }
 
 /** Structured pruning: whole output units of every filter tensor but the last (the output classes). */
@@ -79,28 +81,23 @@ export function unitPruner(model: Uint8Array): UnitPruner {
     return { t, of, biasAt, order: ascending(units, (u) => norm[u]) };
   });
   const orders = layers.map((l) => l.order);
-  return {
-    orders,
-    at: (fraction) => orders.map((o) => o.slice(0, Math.floor(fraction * o.length))),
-    remove(units) {
-      const zeroed = zeroedAll();
-      const biases: { at: number; units: number[] }[] = [];
-      layers.forEach(({ t, of, biasAt }, w) => {
-        const cut = new Set(units[w]);
-        for (let i = 0; i < t.count; i++) if (cut.has(of(i))) zeroed[w][i] = 1;
-        if (biasAt !== null && cut.size) biases.push({ at: biasAt, units: [...cut] });
-      });
-      return apply(zeroed, biases);
-    },
+  const at = (fraction: number) => orders.map((o) => o.slice(0, Math.floor(fraction * o.length)));
+  const remove = (units: readonly (readonly number[])[]) => {
+    const zeroed = zeroedAll();
+    const biases: { at: number; units: number[] }[] = [];
+    layers.forEach(({ t, of, biasAt }, w) => {
+      const cut = new Set(units[w]);
+      for (let i = 0; i < t.count; i++) if (cut.has(of(i))) zeroed[w][i] = 1;
+      if (biasAt !== null && cut.size) biases.push({ at: biasAt, units: [...cut] });
+    });
+    return apply(zeroed, biases);
   };
+  return { orders, at, remove, prune: (fraction) => remove(at(fraction)) };
 }
 
 /** A pruner of `model` under `rule`: the orders are computed once, and each fraction prunes a copy. */
 export function pruner(model: Uint8Array, rule: PruneRule = 'filter'): (fraction: number) => Pruned {
-  if (rule === 'units') {
-    const u = unitPruner(model);
-    return (fraction) => u.remove(u.at(fraction));
-  }
+  if (rule === 'units') return unitPruner(model).prune;
   const { tensors, mags, zeroedAll, apply } = filterTensors(model);
   if (rule === 'filter') {
     const orders = tensors.map((t, w) => ascending(t.count, (i) => mags[w][i]));

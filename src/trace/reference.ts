@@ -83,9 +83,7 @@ export async function closestReference(
   };
   // whole units: one pruner for the fractions and the swaps below
   const units = unitPruner(base);
-  const pruners = new Map(
-    PRUNE_RULES.map((rule) => [rule, rule === 'units' ? (f: number) => units.remove(units.at(f)) : pruner(base, rule)]),
-  );
+  const pruners = new Map(PRUNE_RULES.map((rule) => [rule, rule === 'units' ? units.prune : pruner(base, rule)]));
   const ask = async (model: Uint8Array) => {
     const v = await fileVictim(model);
     try {

@@ -7,9 +7,8 @@ import { EdgelockError } from '../errors';
 import { deriveTraceKey } from '../keys/derive';
 import { lockKeyFor } from '../lock/key-material';
 import { readTfliteDescriptor, unsealTfliteWithRootKey } from '../lock/tflite-lock';
-import { blackBoxEvidence } from './blackbox';
 import { PruneRule } from './prune';
-import { closestReference } from './reference';
+import { readLeak } from './leak-reading';
 import { CandidateGroup } from './candidates';
 import { carriersOf } from './carriers';
 import { floatNetFromTflite } from './float-net';
@@ -187,25 +186,18 @@ export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
         }
         const { probes, count, answers } = answered.get(asks.probes)!;
         const set = carriersOf(base, traceKey, g.params);
-        const ref = await closestReference(
+        const { evidence, reference: ref } = await readLeak({
           base,
+          net,
           set,
           probes,
           count,
           answers,
-          await baseQuery(probes, count),
-          bb.hardLabels ? (q) => withHardLabels(q, classes) : undefined,
-        );
-        if (ref.rule && ref.pruned > pruned) [pruned, pruneRule] = [ref.pruned, ref.rule];
-        const ev = await blackBoxEvidence(ref.set, {
-          base: ref.pruned ? floatNetFromTflite(ref.model) : net,
-          baseScores: ref.scores,
-          probes,
-          count,
-          victim: async () => answers,
-          dead: ref.dead,
+          baseAnswers: await baseQuery(probes, count),
+          hardLabels: bb.hardLabels,
         });
-        scored.push({ scores: scoreCandidates(ev.evidence, traceKey, g.uids), evidence: ev.evidence });
+        if (ref.rule && ref.pruned > pruned) [pruned, pruneRule] = [ref.pruned, ref.rule];
+        scored.push({ scores: scoreCandidates(evidence, traceKey, g.uids), evidence });
       }
     } finally {
       own.dispose();
