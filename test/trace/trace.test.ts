@@ -216,8 +216,9 @@ describe('per-device trace codes', () => {
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ mode: 'black-box', hardLabels: true, queries: 1000, candidates: 1000 });
     expect(out.named.map((n: { uid: string }) => n.uid)).toEqual([uids[64]]);
-    // measured on the zoo MLP: z 8.2–9.8 at 1,000 decisions (the bar among 1,000 is 6.44)
-    expect(out.best.z).toBeGreaterThan(7);
+    // z 10.5 for this leak against the centred reference (decision-reference.ts); 8.8 against the one-hot decisions
+    // read before it, which this bound fails (the bar among 1,000 is 6.44)
+    expect(out.best.z).toBeGreaterThan(9.9);
     expect(out.runnerUp.z).toBeLessThan(5);
     // the same probes, with no code: the base model's decisions are its own, nobody is named
     const probes = await boundaryProbes(plain, testSet.images, testSet.count, 1000);
