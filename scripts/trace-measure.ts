@@ -115,9 +115,8 @@ async function blackBoxRead(
   hard: boolean,
 ): Promise<{ evidence: Float64Array; reference: string }> {
   const probes = UNIFORM ? uniformProbes(base, q) : BOUNDARY ? await boundaryOf(q) : test.images.subarray(0, q * size);
+  const read = hard ? (x: ScoreQuery) => withHardLabels(x, 10) : (x: ScoreQuery) => x;
   const own = await fileVictim(base);
-  const baseScores = await (hard ? withHardLabels(own.query, 10) : own.query)(probes, q);
-  own.dispose();
   let victim: ScoreQuery;
   let dispose = () => undefined as void;
   if (typeof model === 'function') victim = model;
@@ -126,21 +125,35 @@ async function blackBoxRead(
     victim = v.query;
     dispose = v.dispose;
   }
-  const read = hard ? (x: ScoreQuery) => withHardLabels(x, 10) : (x: ScoreQuery) => x;
-  // read as traceLeak reads it: against the base model, or the base pruned as the leak's answers suggest
-  const answers = await read(victim)(probes, q);
-  const { evidence, reference: ref } = await readLeak({
-    base,
-    net: baseNet,
-    set,
-    probes,
-    count: q,
-    answers,
-    baseAnswers: baseScores,
-    hardLabels: hard,
-  });
-  dispose();
-  return { evidence, reference: ref.pruned ? `${ref.rule} ${ref.pruned}` : '' };
+  try {
+    // read as traceLeak reads it: against the base model, or the base pruned as the leak's answers suggest (on
+    // boundary probes, then asked again on the pruned reference's boundaries)
+    const {
+      evidence,
+      reference: ref,
+      secondRound,
+    } = await readLeak({
+      base,
+      net: baseNet,
+      set,
+      probes,
+      count: q,
+      answers: await read(victim)(probes, q),
+      baseAnswers: await read(own.query)(probes, q),
+      hardLabels: hard,
+      again: BOUNDARY
+        ? {
+            reprobe: (reference, n) => boundaryProbes(reference, test.images, test.count, n),
+            ask: read(victim),
+          }
+        : undefined,
+    });
+    const where = ref.pruned ? `${ref.rule} ${ref.pruned}` : '';
+    return { evidence, reference: secondRound ? `${where}, asked again on its boundaries` : where };
+  } finally {
+    own.dispose();
+    dispose();
+  }
 }
 
 const blackBox = async (model: Uint8Array | ScoreQuery, q: number, hard: boolean) =>

@@ -3,12 +3,20 @@
  * the base model, or the base pruned as the answers suggest) through that reference's Jacobian (blackbox.ts). When
  * the leak answers only its decision, the reference's decisions are centred on how often the leak answers the
  * reference's runner-up (decision-reference.ts). `edgelock trace` and scripts/trace-measure.ts read leaks this way.
+ *
+ * Probes on the base model's decision boundaries (boundary-probes.ts) are where the base model's top two classes tie;
+ * a pruned copy's boundaries have moved, so there its decisions follow the pruning, not the code (the zoo MLP pruned
+ * 50% per filter: the right reference found, yet z 4.3 and 4.5 from 1,000 decisions). When the leak is read against
+ * a pruned reference and `again` is given, it is asked a second round of probes on that reference's boundaries and
+ * read on those. The second probes depend on the leak's answers and the base model only (through the reference),
+ * never on a candidate's code, so the bound of score.ts holds.
  */
 import { blackBoxEvidence } from './blackbox';
 import { centredDecisions } from './decision-reference';
 import { FloatNet, floatNetFromTflite } from './float-net';
 import { closestReference, TraceReference } from './reference';
-import { fileVictim, ScoreQuery, withHardLabels } from './victims';
+import { EdgelockError } from '../errors';
+import { fileVictim, finiteRows, ScoreQuery, withHardLabels } from './victims';
 import { CarrierSet } from './weight-tensors';
 
 export interface LeakAnswers {
@@ -23,11 +31,20 @@ export interface LeakAnswers {
   /** the base model's answers in the same form */
   baseAnswers: Float32Array;
   hardLabels: boolean;
+  /** a second round on a pruned reference's decision boundaries (module comment) */
+  again?: {
+    /** `count` probes on the boundaries of `reference` */
+    reprobe: (reference: Uint8Array, count: number) => Promise<Float32Array>;
+    /** the leak, in the form it answers in */
+    ask: ScoreQuery;
+  };
 }
 
 export interface LeakReading {
   evidence: Float64Array;
   reference: TraceReference;
+  /** the second round, when one was asked: the probes read, and those left out for answers that were not finite */
+  secondRound?: { count: number; ignored: number };
 }
 
 async function scoresOf(model: Uint8Array, probes: Float32Array, count: number): Promise<Float32Array> {
@@ -42,10 +59,34 @@ async function scoresOf(model: Uint8Array, probes: Float32Array, count: number):
 export async function readLeak(a: LeakAnswers): Promise<LeakReading> {
   const classes = a.answers.length / a.count;
   const read = a.hardLabels ? (q: ScoreQuery) => withHardLabels(q, classes) : undefined;
-  const ref = await closestReference(a.base, a.set, a.probes, a.count, a.answers, a.baseAnswers, read);
+  const reference = await closestReference(a.base, a.set, a.probes, a.count, a.answers, a.baseAnswers, read);
+  const first = await readAgainst(a, reference, a.hardLabels ? undefined : reference.scores);
+  if (!reference.pruned || !a.again) return first;
+  let probes: Float32Array;
+  try {
+    probes = await a.again.reprobe(reference.model, a.count);
+  } catch (e) {
+    // a reference pruned so far that too few pairs of natural inputs get different decisions: the first reading
+    if (e instanceof EdgelockError && e.code === 'E_USAGE') return first;
+    throw e;
+  }
+  const kept = finiteRows(probes, a.count, await a.again.ask(probes, a.count));
+  const secondRound = { count: kept.count, ignored: kept.ignored };
+  if (kept.count === 0) return { ...first, secondRound };
+  // the same reference: on its own boundaries every decision is nearly tied, so the leak's answers there could not
+  // tell it from the base model by distance as the first round did
+  const again = { ...a, probes: kept.probes, count: kept.count, answers: kept.answers };
+  return { ...(await readAgainst(again, reference)), secondRound };
+}
+
+/**
+ * The evidence from the leak's answers against `ref`; `scores` are the reference's answers on the probes in the
+ * leak's form, asked when not given (with hard labels, the reference's own scores are read and centred instead).
+ */
+async function readAgainst(a: LeakAnswers, ref: TraceReference, scores?: Float32Array): Promise<LeakReading> {
   const against = a.hardLabels
     ? centredDecisions(await scoresOf(ref.model, a.probes, a.count), a.answers, a.count)
-    : ref.scores;
+    : (scores ?? (await scoresOf(ref.model, a.probes, a.count)));
   const ev = await blackBoxEvidence(ref.set, {
     base: ref.pruned ? floatNetFromTflite(ref.model) : a.net,
     baseScores: against,

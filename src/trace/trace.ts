@@ -90,12 +90,20 @@ export async function leakedFileVictim(
   }
 }
 
-export interface BlackBoxSource {
-  /** probes in the model's input layout (NHWC floats) */
+/** Probes in the model's input layout (NHWC floats). */
+export interface ProbeSet {
   probes: Float32Array;
   count: number;
-  /** the probes for one trace parameter set, when they differ by set (default: `probes`) */
-  probesFor?: (params: TraceParams) => { probes: Float32Array; count: number };
+  /**
+   * boundary probes: the same number on another model's decision boundaries, for a second round when the leak is
+   * read against a pruned reference (leak-reading.ts)
+   */
+  reprobe?: (reference: Uint8Array, count: number) => Promise<Float32Array>;
+}
+
+export interface BlackBoxSource extends ProbeSet {
+  /** the probes for one trace parameter set, when they differ by set (default: the source's own) */
+  probesFor?: (params: TraceParams) => ProbeSet;
   victim: ScoreQuery;
   /** the victim shows only its decision */
   hardLabels: boolean;
@@ -168,6 +176,8 @@ export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
     // each distinct probe set's finite answers (a probe set shared by several parameter sets is asked once)
     const answered = new Map<Float32Array, FiniteRows>();
     const scored = [];
+    // second rounds of probes on pruned references' boundaries (leak-reading.ts)
+    const asked: { count: number; ignored: number }[] = [];
     let pruned = 0;
     let pruneRule: PruneRule | undefined;
     try {
@@ -186,7 +196,12 @@ export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
         }
         const { probes, count, answers } = answered.get(asks.probes)!;
         const set = carriersOf(base, traceKey, g.params);
-        const { evidence, reference: ref } = await readLeak({
+        const again = asks.reprobe && { reprobe: asks.reprobe, ask: victim };
+        const {
+          evidence,
+          reference: ref,
+          secondRound,
+        } = await readLeak({
           base,
           net,
           set,
@@ -195,17 +210,20 @@ export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
           answers,
           baseAnswers: await baseQuery(probes, count),
           hardLabels: bb.hardLabels,
+          again,
         });
+        if (secondRound) asked.push(secondRound);
         if (ref.rule && ref.pruned > pruned) [pruned, pruneRule] = [ref.pruned, ref.rule];
         scored.push({ scores: scoreCandidates(evidence, traceKey, g.uids), evidence });
       }
     } finally {
       own.dispose();
     }
-    const ignored = [...answered.values()].reduce((a, k) => a + k.ignored, 0);
+    const rounds = [...answered.values(), ...asked];
+    const ignored = rounds.reduce((a, k) => a + k.ignored, 0);
     return {
       mode: 'black-box',
-      queries: [...answered.values()].reduce((a, k) => a + k.count + k.ignored, 0),
+      queries: rounds.reduce((a, k) => a + k.count + k.ignored, 0),
       hardLabels: bb.hardLabels,
       ...(pruned ? { prunedReference: pruned, pruneRule } : {}),
       ...(ignored ? { ignoredProbes: ignored } : {}),

@@ -146,7 +146,8 @@ test('attack, trace and fingerprint --help print the defaults their code uses', 
   expect(attack).toContain(`not queried (default ${DISTILL_CLI_DEFAULTS.ownerCalib})`);
   const trace = oneLine(runCli(['trace', '--help']).stdout);
   expect(trace).toContain(
-    `how many probes to query (at most 100000; ${TRACE_CLI_DEFAULTS.hardLabelQueries} with --hard-labels) ` +
+    `how many probes to query (at most 100000; ${TRACE_CLI_DEFAULTS.hardLabelQueries} with --hard-labels; on ` +
+      'boundary probes a pruned leak is asked as many again) ' +
       `(default: ${TRACE_CLI_DEFAULTS.queries})`,
   );
   expect(trace).toContain(`at most this (default: ${TRACE_CLI_DEFAULTS.alpha})`);

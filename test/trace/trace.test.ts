@@ -232,6 +232,39 @@ describe('per-device trace codes', () => {
     }
   }, 600000);
 
+  test("arg-max only, after pruning: asked again on the pruned reference's boundaries, the board is named; the base pruned alike names nobody", async () => {
+    const leaked = pruneWeights(unsealTflite(packaged(61), { master: MASTER }), 0.5);
+    const natural = testSet.images;
+    const probes = await boundaryProbes(plain, natural, testSet.count, 1000);
+    const reprobe = (reference: Uint8Array, n: number) => boundaryProbes(reference, natural, testSet.count, n);
+    for (const [model, board] of [
+      [leaked, uids[61]],
+      [pruneWeights(plain, 0.5), undefined], // no code: nobody
+    ] as const) {
+      const v = await fileVictim(model);
+      try {
+        const source = { probes, count: 1000, victim: v.query, hardLabels: true };
+        const r = await traceLeak(req({ blackBox: { ...source, reprobe } }));
+        expect(r).toMatchObject({ pruneRule: 'filter', queries: 2000 });
+        expect(r.prunedReference).toBeCloseTo(0.5, 2);
+        if (board) {
+          expect(r.named.map((x) => x.uid)).toEqual([board]);
+          expect(r.best.z).toBeGreaterThan(7); // 8.8
+          expect(r.runnerUp!.z).toBeLessThan(5);
+          // on the base model's boundaries alone the pruned copy's decisions follow the pruning: not named (z 5.4)
+          const once = await traceLeak(req({ blackBox: source }));
+          expect(once.queries).toBe(1000);
+          expect(once.named).toEqual([]);
+        } else {
+          expect(r.named).toEqual([]);
+          expect(r.best.z).toBeLessThan(5);
+        }
+      } finally {
+        v.dispose();
+      }
+    }
+  }, 900000);
+
   test('hostile answers: a leak answering NaN or ±Inf on a third of the probes is named from the rest; nothing finite is refused', async () => {
     const leaked = unsealTflite(packaged(63), { master: MASTER });
     const count = 150;

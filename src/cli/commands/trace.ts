@@ -19,7 +19,7 @@ import { CandidateGroup, parseCandidates } from '../../trace/candidates';
 import { log10FamilyP } from '../../trace/score';
 import { DEFAULT_TRACE_PARAMS, TraceParams } from '../../trace/params';
 import { PruneRule } from '../../trace/prune';
-import { BlackBoxSource, TraceResult, leakedFileVictim, plainModel, traceLeak } from '../../trace/trace';
+import { BlackBoxSource, ProbeSet, TraceResult, leakedFileVictim, plainModel, traceLeak } from '../../trace/trace';
 import { boardVictim } from '../../trace/victims';
 import { UNIFORM_PROBES, uniformProbes } from '../../trace/probes';
 import { BOUNDARY_PROBES, boundaryProbes } from '../../trace/boundary-probes';
@@ -85,7 +85,7 @@ export function register(program: Command): Command {
     .option(
       '--queries <n>',
       `black-box: how many probes to query (at most ${MAX_QUERIES}; ${TRACE_CLI_DEFAULTS.hardLabelQueries} with ` +
-        '--hard-labels)',
+        '--hard-labels; on boundary probes a pruned leak is asked as many again)',
       intRange(1, MAX_QUERIES),
       TRACE_CLI_DEFAULTS.queries,
     )
@@ -131,7 +131,7 @@ export function register(program: Command): Command {
             f.hardLabels && cmd.getOptionValueSource('queries') === 'default'
               ? TRACE_CLI_DEFAULTS.hardLabelQueries
               : f.queries;
-          const loaded = new Map<string, { probes: Float32Array; count: number }>();
+          const loaded = new Map<string, ProbeSet>();
           /** the first `limit` natural inputs of a data set (labels are not needed) in the model's input layout */
           const naturalInputs = (source: string, limit = Infinity) => {
             const set = loadDataset(source);
@@ -153,13 +153,18 @@ export function register(program: Command): Command {
           const probesFrom = async (source: string) => {
             const got = loaded.get(source);
             if (got) return got;
-            let probes: { probes: Float32Array; count: number };
+            let probes: ProbeSet;
             if (source === UNIFORM_PROBES) probes = { probes: uniformProbes(base, queries), count: queries };
             else if (source === BOUNDARY_PROBES || source.startsWith(`${BOUNDARY_PROBES}:`)) {
               const natural = naturalInputs(source.slice(BOUNDARY_PROBES.length + 1) || 'mnist-test');
               // the base model's own decisions (a sealed base runs unsealed, as its boards do)
               const own = plainModel(base, master, 'the base model');
-              probes = { probes: await boundaryProbes(own, natural.probes, natural.count, queries), count: queries };
+              probes = {
+                probes: await boundaryProbes(own, natural.probes, natural.count, queries),
+                count: queries,
+                // a leak read against a pruned reference is asked again on that reference's boundaries
+                reprobe: (reference, n) => boundaryProbes(reference, natural.probes, natural.count, n),
+              };
             } else probes = naturalInputs(source, queries);
             loaded.set(source, probes);
             return probes;
