@@ -3,12 +3,13 @@
  * network's free symmetries; docs/security.md, "Tracing a leaked model to its board"):
  *   npx tsx scripts/trace-shuffle.ts --base <compiled int8 .tflite> [--devices 1000] [--leaks 10] [--scale 0.5,1]
  *     [--fine-tunes 3] [--ft-epochs 2] [--ft-lr 0.01] [--quiet <owner data, e.g. mnist-train>]
- *     [--widen <units> [--widen-conv <channels>] --architecture <the base's ONNX, e.g. models/mnist-lenet.onnx>]
+ *     [--widen <units> [--widen-conv <channels>] [--split 1] --architecture <the base's ONNX, e.g. models/mnist-lenet.onnx>]
  * For each leaked board's model: the shuffled copy's answers against the unshuffled one's in the TFLite runtime
  * (exactly equal when only re-ordered), and the white-box score read in place (as before the alignment) and with
  * the units put back (src/trace/align.ts); then the same after fine-tuning the shuffled copy on 10% of MNIST train.
  * With --widen, every hidden dense layer first gets that many units more, and with --widen-conv every convolution
- * that many output channels more (widenHidden: recompiled to int8, so the answers are compared by accuracy only).
+ * that many output channels more (widenHidden: recompiled to int8, so the answers are compared by accuracy only);
+ * with --split 1 the new units are split-off halves of existing ones (Net2Net) instead of new random units.
  */
 import { readFileSync } from 'fs';
 import { loadMnist } from '../src/data/mnist';
@@ -38,6 +39,7 @@ const SCALE = arg('scale', '1,1').split(',').map(Number) as [number, number];
 const alpha = 1e-6;
 const WIDEN = Number(arg('widen', '0'));
 const WIDEN_CONV = Number(arg('widen-conv', '0'));
+const SPLIT = arg('split', '0') !== '0';
 const ARCH = WIDEN > 0 || WIDEN_CONV > 0 ? readOnnx(readFileSync(arg('architecture', ''))) : null;
 const PAR = arg('quiet', '') ? quietTraceParams(arg('quiet', '')) : DEFAULT_TRACE_PARAMS;
 const master = Buffer.alloc(32, 0x5a);
@@ -83,7 +85,9 @@ async function main() {
   for (let d = 0; d < L; d++) {
     const m = embedTraceCode(base, tk, Buffer.from(uids[d], 'hex'), PAR).bytes;
     const calibration = { data: train.images.subarray(0, 500 * 784), count: 500, sampleShape: [1, 28, 28] };
-    const wide = ARCH ? await widenHidden(m, ARCH, { dense: WIDEN, conv: WIDEN_CONV }, 3000 + d, calibration) : m;
+    const wide = ARCH
+      ? await widenHidden(m, ARCH, { dense: WIDEN, conv: WIDEN_CONV, split: SPLIT }, 3000 + d, calibration)
+      : m;
     const s = shuffleUnits(wide, { seed: 1000 + d, scale: SCALE });
     const [a, b] = await Promise.all([answers(m, 500), answers(s, 500)]);
     let same = 0;
@@ -114,7 +118,9 @@ async function main() {
       count: 6000,
     };
     const calibration = { data: train.images.subarray(0, 500 * 784), count: 500, sampleShape: [1, 28, 28] };
-    const wide = ARCH ? await widenHidden(m, ARCH, { dense: WIDEN, conv: WIDEN_CONV }, 4000 + d, calibration) : m;
+    const wide = ARCH
+      ? await widenHidden(m, ARCH, { dense: WIDEN, conv: WIDEN_CONV, split: SPLIT }, 4000 + d, calibration)
+      : m;
     const tuned = fineTune(shuffleUnits(wide, { seed: 2000 + d, scale: SCALE }), data, {
       epochs: FT_EPOCHS,
       lr: FT_LR,
@@ -125,7 +131,9 @@ async function main() {
     const inPlace = ARCH
       ? 'in place: refused (other shapes)'
       : `in place ${fmt(score(whiteBoxReading(tuned, base, set, false).evidence, d))}`;
-    const widened = ARCH ? `widened by ${WIDEN} units${WIDEN_CONV ? ` and ${WIDEN_CONV} channels` : ''}, ` : '';
+    const widened = ARCH
+      ? `${SPLIT ? 'split' : 'widened'} by ${WIDEN} units${WIDEN_CONV ? ` and ${WIDEN_CONV} channels` : ''}, `
+      : '';
     console.log(
       `${widened}shuffled then fine-tuned (6k, ${FT_EPOCHS} epochs, lr ${FT_LR}) ${d}: ` +
         `accuracy ${acc}% (2k); ${inPlace}; aligned=${r.aligned} ${fmt(score(r.evidence, d))}`,

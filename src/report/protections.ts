@@ -186,7 +186,8 @@ export const PROTECTIONS: Readonly<Record<ProtectionId, ProtectionInfo>> = {
       'a leak staying anonymous: a dump, an int8 re-quantised copy or a copy fine-tuned on 10% of the data names its board among 1,000 (p ≤ 1e-100)',
       'two or three colluders averaging their copies: every colluder is named, no innocent board',
       'a copy queried through its int8 output scores (black-box, ~300 queries), or through its decisions alone on ' +
-        "probes at the base model's decision boundaries (~1,000 queries)",
+        "probes at the base model's decision boundaries (~1,000 queries; a pruned copy is asked as many again on " +
+        "the pruned reference's boundaries)",
       'a copy whose hidden units were re-ordered, re-scaled or added to (white-box: the units are put back first)',
       'a copy pruned per filter, globally or by whole units: white-box up to 70% of its weights, black-box read ' +
         'against the base model pruned alike (per filter or globally up to 90%, whole units up to 50%)',
@@ -194,7 +195,8 @@ export const PROTECTIONS: Readonly<Record<ProtectionId, ProtectionInfo>> = {
     ],
     doesNotStop: [
       "a copy distilled from the board's answers (the code is not learned)",
-      'black-box tracing after fine-tuning a model without quiet weights (the zoo LeNet; measured: no board named)',
+      'black-box tracing after fine-tuning a model without quiet weights (the zoo LeNet; measured: no board named), ' +
+        'and from decisions alone after any fine-tuning',
       'white-box tracing of a copy whose architecture changed otherwise (units split, layers added or merged)',
     ],
     docs: 'docs/security.md',

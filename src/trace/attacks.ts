@@ -1,7 +1,7 @@
 /**
  * What a thief does to a leaked model before using it, as functions (the tests and scripts/trace-measure.ts run
  * them): re-quantise it (dequantise, fresh per-channel int8 scales), re-order and re-scale its hidden units, fine-tune
- * it on a fraction of the data, add units to its hidden layers, average the weights of several leaked copies
+ * it on a fraction of the data, add units to its hidden layers or split them, average the weights of several leaked copies
  * (collusion), or distil a fresh network from its answers. Pruning its smallest weights is prune.ts (black-box tracing
  * uses it too: reference.ts).
  */
@@ -81,15 +81,20 @@ export function shuffleUnits(model: Uint8Array, o: UnitShuffle): Uint8Array {
 /**
  * Units added to the hidden layers of a leaked model: its weights written into the owner's ONNX `architecture`, and
  * `extra.dense` new units per hidden dense layer (ONNX Gemm) and `extra.conv` new output channels per convolution
- * (ONNX Conv; every convolution feeds another weight layer, so all are hidden) — incoming weights drawn with the spread
- * of the layer's own, the mean bias, and zero outgoing weights, so the function is unchanged — then compiled again to
- * int8 on `calibration`. A convolution's new channels enter the next convolution as new input channels, or a dense
- * layer after a flatten as new features at the end (NCHW: channel-major). The copy no longer has the base's shapes.
+ * (ONNX Conv; every convolution feeds another weight layer, so all are hidden), so the function is unchanged, then
+ * compiled again to int8 on `calibration`. The copy no longer has the base's shapes. Two ways:
+ *   - new units (default): incoming weights drawn with the spread of the layer's own, the mean bias, and zero outgoing
+ *     weights;
+ *   - `extra.split`: units split in two (as Net2Net widens a network): each new unit copies the incoming weights and
+ *     bias of a distinct existing unit drawn at random, and the two share its outgoing weights, α and 1 − α of them
+ *     (α uniform in [0.3, 0.7]): both compute the same activation, so their sum is the original's.
+ * A convolution's new channels enter the next convolution as new input channels, or a dense layer after a flatten as
+ * new features at the end (NCHW: channel-major).
  */
 export async function widenHidden(
   leaked: Uint8Array,
   architecture: Model,
-  extra: { dense: number; conv?: number },
+  extra: { dense: number; conv?: number; split?: boolean },
   seed: number,
   calibration: { data: Float32Array; count: number; sampleShape: number[] },
 ): Promise<Uint8Array> {
@@ -105,8 +110,17 @@ export async function widenHidden(
   const rng = new Rng(seed);
   const layers = m.graph.nodes.filter((n) => n.opType === 'Gemm' || n.opType === 'Conv');
   const transB = (n: (typeof layers)[number]) => n.attrs.transB?.kind === 'int' && n.attrs.transB.value === 1;
-  // a tensor grown along `axis` by `add` slices filled by `fill`, appended after the existing ones
-  const grow = (t0: Tensor, axis: number, add: number, fill: () => number): Tensor => {
+  /**
+   * A tensor grown along `axis` by `add` slices appended after the existing ones: element j of slice q (within
+   * block o of the dimensions before `axis`) is fill(o, q, j); `share` scales existing slices (by index) in place.
+   */
+  const grow = (
+    t0: Tensor,
+    axis: number,
+    add: number,
+    fill: (o: number, q: number, j: number) => number,
+    share: Map<number, number> = new Map(),
+  ): Tensor => {
     const shape = [...t0.shape];
     const outer = shape.slice(0, axis).reduce((a, b) => a * b, 1);
     const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
@@ -117,9 +131,14 @@ export async function widenHidden(
     for (let o = 0; o < outer; o++)
       for (let i = 0; i < n + add; i++)
         for (let j = 0; j < inner; j++)
-          data[(o * (n + add) + i) * inner + j] = i < n ? src[(o * n + i) * inner + j] : fill();
+          data[(o * (n + add) + i) * inner + j] =
+            i < n ? src[(o * n + i) * inner + j] * (share.get(i) ?? 1) : fill(o, i - n, j);
     return { dtype: 'float32', shape, data };
   };
+  /** element j of slice i (in block o) of a tensor's data laid out with n slices along the axis */
+  const at = (t0: Tensor, n: number, inner: number) => (o: number, i: number, j: number) =>
+    (t0.data as Float32Array)[(o * n + i) * inner + j];
+  const innerOf = (t0: Tensor, axis: number) => t0.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
   layers.slice(0, -1).forEach((layer, k) => {
     const conv = layer.opType === 'Conv';
     const add = conv ? (extra.conv ?? 0) : extra.dense;
@@ -128,34 +147,48 @@ export async function widenHidden(
     const wd = w.data as Float32Array;
     const std = Math.sqrt(wd.reduce((a, v) => a + v * v, 0) / wd.length);
     // output units: Conv [O, I, kh, kw] and Gemm with transB [O, I] on axis 0, Gemm [I, O] on axis 1
-    const units = conv || transB(layer) ? w.shape[0] : w.shape[1];
+    const axis = conv || transB(layer) ? 0 : 1;
+    const units = w.shape[axis];
+    if (extra.split && add > units)
+      throw new EdgelockError('E_USAGE', `cannot split ${add} of a layer's ${units} units`);
+    const sources = extra.split
+      ? Array.from(rng.shuffle(Int32Array.from({ length: units }, (_, u) => u))).slice(0, add)
+      : [];
+    const alpha = sources.map(() => rng.range(0.3, 0.7));
+    const weightOf = at(w, units, innerOf(w, axis));
     init.set(
       layer.inputs[1],
-      grow(w, conv || transB(layer) ? 0 : 1, add, () => std * rng.normal()),
+      grow(w, axis, add, extra.split ? (o, q, j) => weightOf(o, sources[q], j) : () => std * rng.normal()),
     );
     const b = init.get(layer.inputs[2])!;
     const bd = b.data as Float32Array;
     const mean = bd.reduce((a, v) => a + v, 0) / bd.length;
-    init.set(
-      layer.inputs[2],
-      grow(b, 0, add, () => mean),
-    );
+    init.set(layer.inputs[2], grow(b, 0, add, extra.split ? (_o, q) => bd[sources[q]] : () => mean));
     const next = layers[k + 1];
     const nw = init.get(next.inputs[1])!;
-    if (next.opType === 'Conv')
-      init.set(
-        next.inputs[1],
-        grow(nw, 1, add, () => 0),
-      );
-    else {
-      // a dense layer: its inputs are `units` channels of `spatial` features each, channel-major; new ones at the end
-      const inputs = transB(next) ? nw.shape[1] : nw.shape[0];
-      const spatial = inputs / units;
-      init.set(
-        next.inputs[1],
-        grow(nw, transB(next) ? 1 : 0, add * spatial, () => 0),
-      );
-    }
+    // the next layer's inputs: a convolution's input channels (axis 1), or a dense layer's `units` channels of
+    // `spatial` features each, channel-major, new ones at the end
+    const inAxis = next.opType === 'Conv' ? 1 : transB(next) ? 1 : 0;
+    const inputs = nw.shape[inAxis];
+    const spatial = next.opType === 'Conv' ? 1 : inputs / units;
+    const inner = innerOf(nw, inAxis);
+    const inputOf = at(nw, inputs, inner);
+    // a split unit's outgoing weights: α stays with the source, 1 − α goes to the new unit
+    const share = new Map<number, number>();
+    sources.forEach((u, q) => {
+      for (let f = 0; f < spatial; f++) share.set(u * spatial + f, alpha[q]);
+    });
+    const sourceFeature = (q: number) => sources[Math.floor(q / spatial)] * spatial + (q % spatial);
+    init.set(
+      next.inputs[1],
+      grow(
+        nw,
+        inAxis,
+        add * spatial,
+        extra.split ? (o, q, j) => (1 - alpha[Math.floor(q / spatial)]) * inputOf(o, sourceFeature(q), j) : () => 0,
+        share,
+      ),
+    );
   });
   const wide: Model = { ...m, graph: { ...m.graph, initializers: init, valueInfo: new Map() } };
   return (await compileModel(writeOnnx(wide), { precision: 'int8', calibration })).bytes;

@@ -3,8 +3,8 @@
  * docs/security.md "Tracing a leaked model to its board"): re-ordering the hidden units of the zoo LeNet and MLP
  * leaves every output of the TFLite runtime exactly as it was, and read in place the trace code is then noise
  * (nobody named). With the units put back — and re-scaled units scaled back — the board is named among 1,000 again,
- * also after a fine-tune of the shuffled copy and when units were added to the hidden dense layers and channels to
- * the convolutions, while the base model and a stranger's model, shuffled the same way, name nobody; an unshuffled
+ * also after a fine-tune of the shuffled copy, when units were added to the hidden dense layers and channels to
+ * the convolutions, and when units were split in two, while the base model and a stranger's model, shuffled the same way, name nobody; an unshuffled
  * dump is read exactly as before.
  */
 import { createHash } from 'crypto';
@@ -224,6 +224,30 @@ describe('white-box tracing against re-ordered and re-scaled hidden units', () =
       base,
       shuffleUnits(await widenHidden(base, arch, { dense: 8, conv: 4 }, 9, calibration), { seed: 10 }),
     );
+    expect(plain.named).toEqual([]);
+    expect(plain.best.z).toBeLessThan(5.5);
+  }, 180000);
+
+  test('lenet: 6 channels of each convolution and 84 units of each hidden dense layer split in two, then shuffled: named at nearly the full z', async () => {
+    const base = models.lenet;
+    const leaked = marked(base, 733);
+    const arch = readOnnx(readFileSync(join(__dirname, '../../models/mnist-lenet.onnx')));
+    const calibration = { data: train.images.subarray(0, 200 * 784), count: 200, sampleShape: [1, 28, 28] };
+    const split = { dense: 84, conv: 6, split: true };
+    const wide = shuffleUnits(await widenHidden(leaked, arch, split, 11, calibration), { seed: 12, scale: [0.5, 1] });
+    expect(unitChain(readTflite(wide))!.map((l) => l.units)).toEqual([12, 22, 204, 168, 10]);
+    // a split changes nothing the model computes (the two halves' outgoing weights add up to the original's)
+    const [a, b] = [await outputs(leaked, 200), await outputs(wide, 200)];
+    const spread = Math.sqrt(a.reduce((t, v) => t + v * v, 0) / a.length);
+    const rms = Math.sqrt(a.reduce((t, v, i) => t + (v - b[i]) ** 2, 0) / a.length);
+    expect(rms).toBeLessThan(0.05 * spread);
+    // the split-off halves are summed back into their base units: z 223 (the unsplit dump: 245); read as added units
+    // they were left out and the matched halves' outgoing weights were α times the base's: z 30
+    const r = await trace(base, wide);
+    expect(r.unitsRealigned).toBe(true);
+    expect(r.named.map((n) => n.uid)).toEqual([uids[733]]);
+    expect(r.best.z).toBeGreaterThan(150);
+    const plain = await trace(base, shuffleUnits(await widenHidden(base, arch, split, 11, calibration), { seed: 12 }));
     expect(plain.named).toEqual([]);
     expect(plain.best.z).toBeLessThan(5.5);
   }, 180000);
