@@ -173,7 +173,7 @@ export const PROTECTIONS: Readonly<Record<ProtectionId, ProtectionInfo>> = {
       method:
         'a keyed ±1-step spread-spectrum code per device in every eligible int8 filter weight, added at package ' +
         'time (no training); traced by correlating the weight change (white-box, after putting back hidden units a ' +
-        'copy re-ordered, re-scaled or added) or the least-squares estimate of the code from the output change ' +
+        'copy re-ordered, re-scaled, added or split) or the least-squares estimate of the code from the output change ' +
         "(black-box) with every provisioned board's code",
       size:
         'every weight of the filters with ≥ 1,024 weights that leaves room for a step ' +
@@ -188,7 +188,8 @@ export const PROTECTIONS: Readonly<Record<ProtectionId, ProtectionInfo>> = {
       'a copy queried through its int8 output scores (black-box, ~300 queries), or through its decisions alone on ' +
         "probes at the base model's decision boundaries (~1,000 queries; a pruned copy is asked as many again on " +
         "the pruned reference's boundaries)",
-      'a copy whose hidden units were re-ordered, re-scaled or added to (white-box: the units are put back first)',
+      'a copy whose hidden units were re-ordered, re-scaled, added to or split in two (white-box: the units are put ' +
+        'back first)',
       'a copy pruned per filter, globally or by whole units: white-box up to 70% of its weights, black-box read ' +
         'against the base model pruned alike (per filter or globally up to 90%, whole units up to 50%)',
       'a copy pruned and then fine-tuned, white-box (and black-box where the model has quiet weights)',
@@ -197,7 +198,7 @@ export const PROTECTIONS: Readonly<Record<ProtectionId, ProtectionInfo>> = {
       "a copy distilled from the board's answers (the code is not learned)",
       'black-box tracing after fine-tuning a model without quiet weights (the zoo LeNet; measured: no board named), ' +
         'and from decisions alone after any fine-tuning',
-      'white-box tracing of a copy whose architecture changed otherwise (units split, layers added or merged)',
+      'white-box tracing of a copy whose architecture changed otherwise (layers added or merged)',
     ],
     docs: 'docs/security.md',
   },
