@@ -266,6 +266,7 @@ async function argMaxSection() {
   // --argmax-attacks finetune,prune:<fraction>: decisions of copies fine-tuned or pruned (per filter) by the thief
   for (const attack of arg('argmax-attacks', '').split(',').filter(Boolean)) {
     const [what, fraction] = attack.split(':');
+    if (what !== 'finetune' && what !== 'prune') throw new Error(`--argmax-attacks: unknown attack ${what}`);
     const copy = (d: number) =>
       what === 'finetune' ? fineTuned(leaked(d), d) : pruneWeights(leaked(d), Number(fraction));
     const t = tally();
