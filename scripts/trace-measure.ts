@@ -3,7 +3,7 @@
  *   npx tsx scripts/trace-measure.ts --base <compiled int8 .tflite> [--devices 1000] [--leaks 100] [--fine-tunes 5]
  *     [--bb-leaks 20] [--bb100-leaks 10] [--quiet <owner data, e.g. mnist-train>] [--probes uniform|mnist-test|boundary]
  *     [--ft-epochs 2] [--ft-lr 0.01] [--ft-blackbox 0] [--argmax-leaks 5] [--argmax-queries 1000]
- *     [--argmax-attacks finetune,prune:0.5]
+ *     [--argmax-attacks finetune,prune:0.5[:filter|global|units]]
  *     [--only accuracy,whitebox,finetune,blackbox,argmax,collusion,distil,prune] [--prune-leaks 5] [--prune 0.3,0.5,0.7,0.9]
  *     [--prune-rule filter,global,units] [--prune-finetune 1]
  * Prints one line per measurement (`--only`: the listed sections; all but prune by default). The master key is a fixed test
@@ -263,12 +263,13 @@ async function argMaxSection() {
   const own = tally();
   add(own, rank(await blackBox(base, ARGMAX_Q, true)), []);
   show(`  the base model itself (no code): named ${own.right + own.wrong} (should be 0)`, own);
-  // --argmax-attacks finetune,prune:<fraction>: decisions of copies fine-tuned or pruned (per filter) by the thief
+  // --argmax-attacks finetune,prune:<fraction>[:<rule>]: decisions of copies fine-tuned or pruned (per filter unless
+  // a rule of prune.ts is given) by the thief
   for (const attack of arg('argmax-attacks', '').split(',').filter(Boolean)) {
-    const [what, fraction] = attack.split(':');
+    const [what, fraction, rule = 'filter'] = attack.split(':');
     if (what !== 'finetune' && what !== 'prune') throw new Error(`--argmax-attacks: unknown attack ${what}`);
     const copy = (d: number) =>
-      what === 'finetune' ? fineTuned(leaked(d), d) : pruneWeights(leaked(d), Number(fraction));
+      what === 'finetune' ? fineTuned(leaked(d), d) : pruneWeights(leaked(d), Number(fraction), rule as PruneRule);
     const t = tally();
     const accs: string[] = [];
     for (let d = 0; d < Math.min(2, ARGMAX); d++) {
