@@ -24,7 +24,7 @@ import { DEFAULT_TRACE_PARAMS, quietTraceParams, describeParams } from '../src/t
 import { uniformProbes } from '../src/trace/probes';
 import { boundaryProbes } from '../src/trace/boundary-probes';
 import { familyP } from '../src/trace/score';
-import { fileVictim, withHardLabels, ScoreQuery } from '../src/trace/victims';
+import { fileVictim, modelScores, withHardLabels, ScoreQuery } from '../src/trace/victims';
 import { whiteBoxEvidence } from '../src/trace/whitebox';
 import { mnistTestAccuracy, simulatedUids } from '../test/helpers/mnist-boards';
 
@@ -116,7 +116,6 @@ async function blackBoxRead(
 ): Promise<{ evidence: Float64Array; reference: string }> {
   const probes = UNIFORM ? uniformProbes(base, q) : BOUNDARY ? await boundaryOf(q) : test.images.subarray(0, q * size);
   const read = hard ? (x: ScoreQuery) => withHardLabels(x, 10) : (x: ScoreQuery) => x;
-  const own = await fileVictim(base);
   let victim: ScoreQuery;
   let dispose = () => undefined as void;
   if (typeof model === 'function') victim = model;
@@ -139,7 +138,7 @@ async function blackBoxRead(
       probes,
       count: q,
       answers: await read(victim)(probes, q),
-      baseAnswers: await read(own.query)(probes, q),
+      baseScores: await modelScores(base, probes, q),
       hardLabels: hard,
       again: BOUNDARY
         ? {
@@ -151,7 +150,6 @@ async function blackBoxRead(
     const where = ref.pruned ? `${ref.rule} ${ref.pruned}` : '';
     return { evidence, reference: secondRound ? `${where}, asked again on its boundaries` : where };
   } finally {
-    own.dispose();
     dispose();
   }
 }

@@ -9,11 +9,12 @@
  *
  * A unit split in two (Net2Net widening: a copy of its incoming weights and bias, the outgoing weights shared α and
  * 1 − α) leaves one half unmatched. Read alone, the matched half's outgoing weights are α times the base's, far off
- * by more than the code (measured on the zoo LeNet with all 6 first-layer channels split: z 41 instead of 245). So a
- * leaked unit no base unit was assigned to, whose incoming row is parallel to a base unit's (cosine ≥ SPLIT_COSINE), is
- * that unit's split-off copy, and the next layer reads the base unit's input channel as the sum over its copies,
- * each times its own scale: the activation of a copy scaled by s is s times the base unit's, so the sum of its
- * outgoing weights times s is what the base unit's were. Units added with their own weights stay unmatched.
+ * by more than the code (measured on the zoo LeNet with 6 channels of each convolution split: z 41 instead of 245).
+ * So a leaked unit no base unit was assigned to, whose incoming row is parallel to a base unit's (cosine ≥
+ * SPLIT_COSINE), is that unit's split-off copy, and the next layer reads the base unit's input channel as the sum
+ * over its copies, each times its own scale: the activation of a copy scaled by s is s times the base unit's, so the
+ * sum of its outgoing weights times s is what the base unit's were. Units added with their own weights stay
+ * unmatched.
  *
  * Nothing here depends on a device code or key: the alignment is a function of the leaked and the base weights
  * alone, so a board whose code is not in the copy still scores under the bound of src/trace/score.ts.
@@ -39,7 +40,8 @@ export interface Alignment {
  * `leaked` and `base`: the float weights of every weight tensor (weightTensors order, TFLite layout); `chain`: the
  * base model's units, `leakedChain` the leaked model's (default: the same shapes). The leaked chain may have more
  * units in a hidden layer than the base (units added: each base unit is matched to one of them, the others are
- * ignored unless they are split-off copies); `lineUp` says whether two chains can be aligned at all. Tensors outside the chain are passed through.
+ * ignored unless they are split-off copies); `lineUp` says whether two chains can be aligned at all. Tensors outside
+ * the chain are passed through.
  */
 export function alignUnits(
   leaked: readonly Float64Array[],

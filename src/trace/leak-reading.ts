@@ -16,7 +16,7 @@ import { centredDecisions } from './decision-reference';
 import { FloatNet, floatNetFromTflite } from './float-net';
 import { closestReference, TraceReference } from './reference';
 import { EdgelockError } from '../errors';
-import { fileVictim, finiteRows, ScoreQuery, withHardLabels } from './victims';
+import { finiteRows, hardLabels, modelScores, ScoreQuery, withHardLabels } from './victims';
 import { CarrierSet } from './weight-tensors';
 
 export interface LeakAnswers {
@@ -28,8 +28,8 @@ export interface LeakAnswers {
   count: number;
   /** the leak's answers (one-hot when hardLabels), all finite (victims.ts finiteRows) */
   answers: Float32Array;
-  /** the base model's answers in the same form */
-  baseAnswers: Float32Array;
+  /** the base model's own scores on the probes (not hard-labelled: also the base reference's, for centring) */
+  baseScores: Float32Array;
   hardLabels: boolean;
   /** a second round on a pruned reference's decision boundaries (module comment) */
   again?: {
@@ -47,20 +47,15 @@ export interface LeakReading {
   secondRound?: { count: number; ignored: number };
 }
 
-async function scoresOf(model: Uint8Array, probes: Float32Array, count: number): Promise<Float32Array> {
-  const v = await fileVictim(model);
-  try {
-    return await v.query(probes, count);
-  } finally {
-    v.dispose();
-  }
-}
-
 export async function readLeak(a: LeakAnswers): Promise<LeakReading> {
   const classes = a.answers.length / a.count;
   const read = a.hardLabels ? (q: ScoreQuery) => withHardLabels(q, classes) : undefined;
-  const reference = await closestReference(a.base, a.set, a.probes, a.count, a.answers, a.baseAnswers, read);
-  const first = await readAgainst(a, reference, a.hardLabels ? undefined : reference.scores);
+  const baseAnswers = a.hardLabels ? hardLabels(a.baseScores, classes) : a.baseScores;
+  const reference = await closestReference(a.base, a.set, a.probes, a.count, a.answers, baseAnswers, read);
+  // the reference's own scores: as closestReference read them, unless those are hard labels; then the base model's
+  // are already there, and a pruned reference's are asked
+  const refScores = !a.hardLabels ? reference.scores : reference.pruned ? undefined : a.baseScores;
+  const first = await readAgainst(a, reference, refScores);
   if (!reference.pruned || !a.again) return first;
   let probes: Float32Array;
   try {
@@ -80,13 +75,13 @@ export async function readLeak(a: LeakAnswers): Promise<LeakReading> {
 }
 
 /**
- * The evidence from the leak's answers against `ref`; `scores` are the reference's answers on the probes in the
- * leak's form, asked when not given (with hard labels, the reference's own scores are read and centred instead).
+ * The evidence from the leak's answers against `ref`. `refScores` are the reference model's own scores on the probes
+ * (not hard-labelled), asked when not given; with hard labels they are centred on the leak's decisions
+ * (decision-reference.ts).
  */
-async function readAgainst(a: LeakAnswers, ref: TraceReference, scores?: Float32Array): Promise<LeakReading> {
-  const against = a.hardLabels
-    ? centredDecisions(await scoresOf(ref.model, a.probes, a.count), a.answers, a.count)
-    : (scores ?? (await scoresOf(ref.model, a.probes, a.count)));
+async function readAgainst(a: LeakAnswers, ref: TraceReference, refScores?: Float32Array): Promise<LeakReading> {
+  const own = async () => refScores ?? (await modelScores(ref.model, a.probes, a.count));
+  const against = a.hardLabels ? centredDecisions(await own(), a.answers, a.count) : await own();
   const ev = await blackBoxEvidence(ref.set, {
     base: ref.pruned ? floatNetFromTflite(ref.model) : a.net,
     baseScores: against,

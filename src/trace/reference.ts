@@ -28,7 +28,7 @@
  * bound of score.ts holds unchanged.
  */
 import { PRUNE_RULES, PruneRule, Pruned, pruner, unitPruner } from './prune';
-import { fileVictim, ScoreQuery } from './victims';
+import { modelScores, ScoreQuery } from './victims';
 import { CarrierSet, scaleOf, WeightTensor } from './weight-tensors';
 
 /** The pruning fractions tried: every 2% up to 98% under each rule, then every 0.1% around the closest. */
@@ -84,14 +84,7 @@ export async function closestReference(
   // whole units: one pruner for the fractions and the swaps below
   const units = unitPruner(base);
   const pruners = new Map(PRUNE_RULES.map((rule) => [rule, rule === 'units' ? units.prune : pruner(base, rule)]));
-  const ask = async (model: Uint8Array) => {
-    const v = await fileVictim(model);
-    try {
-      return await read(v.query)(probes, count);
-    } finally {
-      v.dispose();
-    }
-  };
+  const ask = (model: Uint8Array) => read((x, n) => modelScores(model, x, n))(probes, count);
   /** keeps `cut` as the best reference when its answers are closer; says whether they were */
   const tryCut = async (cut: Pruned, rule: PruneRule, pruned: number) => {
     const scores = await ask(cut.model);
@@ -133,19 +126,34 @@ export async function closestReference(
     }
   }
   if (!best.rule || !best.cut) return { pruned: 0, model: base, scores: best.scores, set };
-  const model = new Uint8Array(best.cut.model);
-  const zeroed = best.cut.zeroed;
+  const { model, set: weighed, dead } = prunedReference(base, set, best.rule, best.cut);
+  return { pruned: best.pruned, rule: best.rule, model, scores: await ask(model), set: weighed, dead };
+}
+
+/**
+ * The reference `cut` (the base model pruned under `rule`) as a leak pruned alike is read against it: carriers the
+ * leak has at 0 whatever the code are dead, and those within a step of a magnitude rule's cut are read against their
+ * mean over the code's two signs, at half the jump (module comment).
+ */
+export function prunedReference(
+  base: Uint8Array,
+  set: CarrierSet,
+  rule: PruneRule,
+  cut: Pruned,
+): { model: Uint8Array; set: CarrierSet; dead: Uint8Array } {
+  const model = new Uint8Array(cut.model);
+  const zeroed = cut.zeroed;
   const view = (m: Uint8Array, t: WeightTensor) => new Int8Array(m.buffer, m.byteOffset + t.at, t.count);
   const dead = new Uint8Array(set.carriers.length);
   const amplitude = set.amplitude ? Uint8Array.from(set.amplitude) : new Uint8Array(set.carriers.length).fill(1);
-  if (best.rule === 'units') {
+  if (rule === 'units') {
     // a unit the reference removed is gone from the leak too, whatever the code: its carriers carry nothing
     set.carriers.forEach((c, j) => {
       if (zeroed.get(set.tensors[c.w].tensor)?.[c.i]) dead[j] = 1;
     });
   } else {
     // per tensor, the largest magnitude the reference pruned
-    const cut = set.tensors.map((t) => {
+    const limit = set.tensors.map((t) => {
       const b = view(base, t);
       const z = zeroed.get(t.tensor);
       let m = 0;
@@ -158,9 +166,9 @@ export async function closestReference(
       const r = view(model, t);
       const step = scaleOf(t, c.i);
       const a = amplitude[j];
-      if (a > 1 && cut[c.w] > 0) {
+      if (a > 1 && limit[c.w] > 0) {
         // a quiet carrier moves by a steps: the leak has w + a or w − a, each pruned when at most the cut
-        const alive = [1, -1].filter((s) => Math.abs(w + a * s) * step > cut[c.w] * (1 + 1e-9));
+        const alive = [1, -1].filter((s) => Math.abs(w + a * s) * step > limit[c.w] * (1 + 1e-9));
         if (alive.length === 0) dead[j] = 1;
         else if (alive.length === 1) {
           // one sign survives as w + a·s, the other is pruned: read against the mean with half the jump
@@ -168,12 +176,12 @@ export async function closestReference(
           r[c.i] = Math.round(kept / 2);
           amplitude[j] = Math.max(1, Math.round(Math.abs(kept) / 2));
         }
-      } else if (cut[c.w] > 0 && Math.abs(Math.abs(w) * step - cut[c.w]) <= step * (1 + 1e-6)) {
+      } else if (limit[c.w] > 0 && Math.abs(Math.abs(w) * step - limit[c.w]) <= step * (1 + 1e-6)) {
         const kept = r[c.i] !== 0;
         r[c.i] = kept ? Math.round(w / 2) : Math.round((w + Math.sign(w)) / 2);
         amplitude[j] = Math.max(1, Math.round((kept ? Math.abs(w) : Math.abs(w) + 1) / 2));
       } else if (r[c.i] === 0 && w !== 0) dead[j] = 1;
     });
   }
-  return { pruned: best.pruned, rule: best.rule, model, scores: await ask(model), set: { ...set, amplitude }, dead };
+  return { model, set: { ...set, amplitude }, dead };
 }

@@ -14,7 +14,7 @@ import { carriersOf } from './carriers';
 import { floatNetFromTflite } from './float-net';
 import { TraceParams } from './params';
 import { combinedVerdict, scoreCandidates, TraceVerdict } from './score';
-import { fileVictim, FiniteRows, finiteRows, ScoreQuery, withHardLabels } from './victims';
+import { fileVictim, FiniteRows, finiteRows, modelScores, ScoreQuery, withHardLabels } from './victims';
 import { meanAbs, whiteBoxReading } from './whitebox';
 
 /** A sealed model with a per-model (product-line) key, unsealed in memory; a device-bound one cannot be. */
@@ -66,13 +66,7 @@ export async function leakedFileVictim(
   if (!first) return fileVictim(readings[0]);
   const n = Math.min(count, 32);
   const sample = probes.subarray(0, (probes.length / count) * n);
-  const own = await fileVictim(plainModel(base, master, 'the base model'));
-  let ref: Float32Array;
-  try {
-    ref = await own.query(sample, n);
-  } finally {
-    own.dispose();
-  }
+  const ref = await modelScores(plainModel(base, master, 'the base model'), sample, n);
   // over the scores both readings give finite values for (a hostile model may answer NaN; no such score: the first)
   const distance = (a: Float32Array, b: Float32Array) =>
     a.reduce((t, v, i) => (Number.isFinite(v) && Number.isFinite(b[i]) ? t + Math.abs(v - ref[i]) : t), 0);
@@ -166,13 +160,10 @@ export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
     if (!r.blackBox) throw new EdgelockError('E_USAGE', 'nothing to trace: give a leaked model or a board');
     const bb = r.blackBox;
     const own = await fileVictim(base);
-    let baseQuery = askedOnce(own.query);
+    const baseQuery = askedOnce(own.query);
     let victim = askedOnce(bb.victim);
     const classes = (await own.query(bb.probes.subarray(0, bb.probes.length / bb.count), 1)).length;
-    if (bb.hardLabels) {
-      baseQuery = withHardLabels(baseQuery, classes);
-      victim = withHardLabels(victim, classes);
-    }
+    if (bb.hardLabels) victim = withHardLabels(victim, classes);
     // each distinct probe set's finite answers (a probe set shared by several parameter sets is asked once)
     const answered = new Map<Float32Array, FiniteRows>();
     const scored = [];
@@ -208,7 +199,7 @@ export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
           probes,
           count,
           answers,
-          baseAnswers: await baseQuery(probes, count),
+          baseScores: await baseQuery(probes, count),
           hardLabels: bb.hardLabels,
           again,
         });

@@ -20,7 +20,7 @@ export function argmax(v: Float32Array, at: number, n: number): number {
 }
 
 /** One-hot decisions; a probe whose scores are not all finite has no decision and stays NaN (see `finiteRows`). */
-function hard(scores: Float32Array, classes: number): Float32Array {
+export function hardLabels(scores: Float32Array, classes: number): Float32Array {
   const out = new Float32Array(scores.length);
   for (let s = 0; s < scores.length / classes; s++) {
     if (!rowFinite(scores, s, classes)) out.fill(NaN, s * classes, (s + 1) * classes);
@@ -64,7 +64,7 @@ export function finiteRows(probes: Float32Array, count: number, answers: Float32
 }
 
 export function withHardLabels(q: ScoreQuery, classes: number): ScoreQuery {
-  return async (x, count) => hard(await q(x, count), classes);
+  return async (x, count) => hardLabels(await q(x, count), classes);
 }
 
 /** A .tflite model (plain) run in the official TFLite runtime; `dispose` frees it. */
@@ -112,4 +112,14 @@ export async function boardVictim(client: DeviceClient, slot: number): Promise<S
     }
     return out;
   };
+}
+
+/** A model file's scores on `count` probes, run once in the TFLite runtime and freed. */
+export async function modelScores(model: Uint8Array, probes: Float32Array, count: number): Promise<Float32Array> {
+  const v = await fileVictim(model);
+  try {
+    return await v.query(probes, count);
+  } finally {
+    v.dispose();
+  }
 }
