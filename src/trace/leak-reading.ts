@@ -15,6 +15,7 @@ import { blackBoxEvidence } from './blackbox';
 import { centredDecisions } from './decision-reference';
 import { FloatNet, floatNetFromTflite } from './float-net';
 import { closestReference, TraceReference } from './reference';
+import { refineByDecisions } from './refine-reference';
 import { EdgelockError } from '../errors';
 import { finiteRows, hardLabels, modelScores, ScoreQuery, withHardLabels } from './victims';
 import { CarrierSet } from './weight-tensors';
@@ -71,7 +72,9 @@ export async function readLeak(a: LeakAnswers): Promise<LeakReading> {
   // the same reference: on its own boundaries every decision is nearly tied, so the leak's answers there could not
   // tell it from the base model by distance as the first round did
   const again = { ...a, probes: kept.probes, count: kept.count, answers: kept.answers };
-  return { ...(await readAgainst(again, reference)), secondRound };
+  // decisions only: the fraction found again from both rounds' margins (refine-reference.ts)
+  const refined = a.hardLabels ? await refineByDecisions(a.base, a.set, reference, [a, again]) : reference;
+  return { ...(await readAgainst(again, refined)), secondRound };
 }
 
 /**

@@ -265,6 +265,25 @@ describe('per-device trace codes', () => {
     }
   }, 900000);
 
+  test('arg-max only, pruned globally: the fraction is found again from both rounds of decisions, and the board is named', async () => {
+    // under one global threshold the first round finds the fraction only within 1–3 points; the second round's
+    // margins put the reference back within about one (refine-reference.ts)
+    const leaked = pruneWeights(unsealTflite(packaged(62), { master: MASTER }), 0.5, 'global');
+    const natural = testSet.images;
+    const probes = await boundaryProbes(plain, natural, testSet.count, 1000);
+    const reprobe = (reference: Uint8Array, n: number) => boundaryProbes(reference, natural, testSet.count, n);
+    const v = await fileVictim(leaked);
+    try {
+      const r = await traceLeak(req({ blackBox: { probes, count: 1000, victim: v.query, hardLabels: true, reprobe } }));
+      expect(r).toMatchObject({ pruneRule: 'global', queries: 2000 });
+      // refit: 50.3%, z 10.3; the first round's 48.3% read alone: z 7.9
+      expect(Math.abs(r.prunedReference! - 0.5)).toBeLessThan(0.012);
+      expectVerdict(r, uids[62], 9);
+    } finally {
+      v.dispose();
+    }
+  }, 900000);
+
   test('hostile answers: a leak answering NaN or ±Inf on a third of the probes is named from the rest; nothing finite is refused', async () => {
     const leaked = unsealTflite(packaged(63), { master: MASTER });
     const count = 150;
