@@ -69,10 +69,10 @@ export async function readLeak(a: LeakAnswers): Promise<LeakReading> {
   const kept = finiteRows(probes, a.count, await a.again.ask(probes, a.count));
   const secondRound = { count: kept.count, ignored: kept.ignored };
   if (kept.count === 0) return { ...first, secondRound };
-  // the same reference: on its own boundaries every decision is nearly tied, so the leak's answers there could not
-  // tell it from the base model by distance as the first round did
+  // read against the same reference, not one chosen again among all as the first round did: on its own boundaries
+  // every decision is nearly tied, and counting agreements there picked the base model. With decisions only, a
+  // global reference's fraction is refitted from both rounds' margins (refine-reference.ts)
   const again = { ...a, probes: kept.probes, count: kept.count, answers: kept.answers };
-  // decisions only: the fraction found again from both rounds' margins (refine-reference.ts)
   const refined = a.hardLabels ? await refineByDecisions(a.base, a.set, reference, [a, again]) : reference;
   return { ...(await readAgainst(again, refined)), secondRound };
 }

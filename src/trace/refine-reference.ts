@@ -43,24 +43,28 @@ export async function refineByDecisions(
 ): Promise<TraceReference> {
   if (ref.rule !== 'global' || !ref.pruned) return ref;
   const cut = pruner(base, ref.rule);
+  /** the model's fit to the decisions of every round, and its scores on the first round's probes */
   const fit = async (model: Uint8Array) => {
     const margins: number[] = [];
-    for (const r of rounds) margins.push(...answerMargins(await modelScores(model, r.probes, r.count), r));
-    return decisionLogLikelihood(Float64Array.from(margins));
+    let first: Float32Array | undefined;
+    for (const r of rounds) {
+      const scores = await modelScores(model, r.probes, r.count);
+      first ??= scores;
+      margins.push(...answerMargins(scores, r));
+    }
+    return { fit: decisionLogLikelihood(Float64Array.from(margins)), first: first! };
   };
-  let best = { pruned: ref.pruned, fit: await fit(ref.model) };
+  let best: { fit: number; reference?: TraceReference } = { fit: (await fit(ref.model)).fit };
   const n = Math.round(REFINE_SPAN / REFINE_STEP);
   for (let k = -n; k <= n; k++) {
     const f = Math.round((ref.pruned + k * REFINE_STEP) * 1e6) / 1e6;
     if (k === 0 || f <= 0 || f >= 1) continue;
-    const score = await fit(prunedReference(base, set, ref.rule, cut(f)).model);
-    if (score > best.fit) best = { pruned: f, fit: score };
+    const built = prunedReference(base, set, ref.rule, cut(f));
+    const tried = await fit(built.model);
+    if (tried.fit <= best.fit) continue;
+    // its scores in the leak's form (one-hot), on the first round's probes, as closestReference gives them
+    const scores = hardLabels(tried.first, tried.first.length / rounds[0].count);
+    best = { fit: tried.fit, reference: { pruned: f, rule: ref.rule, ...built, scores } };
   }
-  if (best.pruned === ref.pruned) return ref;
-  const built = prunedReference(base, set, ref.rule, cut(best.pruned));
-  // scores on the first round's probes, in the leak's form (one-hot), as closestReference gives them
-  const first = rounds[0];
-  const classes = first.answers.length / first.count;
-  const scores = hardLabels(await modelScores(built.model, first.probes, first.count), classes);
-  return { pruned: best.pruned, rule: ref.rule, model: built.model, scores, set: built.set, dead: built.dead };
+  return best.reference ?? ref;
 }

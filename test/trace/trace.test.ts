@@ -67,6 +67,12 @@ function expectVerdict(r: TraceResult, board: string | undefined, bar: number, a
   }
 }
 
+/** 1,000 probes on the base model's decision boundaries (every arg-max test asks the same), found once */
+let boundary: Promise<Float32Array> | undefined;
+const baseBoundary = () => (boundary ??= boundaryProbes(plain, testSet.images, testSet.count, 1000));
+/** the second round's probes, on a pruned reference's boundaries */
+const reprobe = (reference: Uint8Array, n: number) => boundaryProbes(reference, testSet.images, testSet.count, n);
+
 beforeAll(async () => {
   const onnx = readOnnx(readFileSync(join(__dirname, '../../models/mnist-mlp.onnx')));
   const calibration = { data: train.images.subarray(0, 200 * 784), count: 200, sampleShape: [1, 28, 28] };
@@ -226,7 +232,7 @@ describe('per-device trace codes', () => {
     expect(out.best.z).toBeGreaterThan(9.9);
     expect(out.runnerUp.z).toBeLessThan(5);
     // the same probes, with no code: the base model's decisions are its own, nobody is named
-    const probes = await boundaryProbes(plain, testSet.images, testSet.count, 1000);
+    const probes = await baseBoundary();
     const v = await fileVictim(plain);
     try {
       const none = await traceLeak(req({ blackBox: { probes, count: 1000, victim: v.query, hardLabels: true } }));
@@ -239,9 +245,7 @@ describe('per-device trace codes', () => {
 
   test("arg-max only, after pruning: asked again on the pruned reference's boundaries, the board is named; the base pruned alike names nobody", async () => {
     const leaked = pruneWeights(unsealTflite(packaged(61), { master: MASTER }), 0.5);
-    const natural = testSet.images;
-    const probes = await boundaryProbes(plain, natural, testSet.count, 1000);
-    const reprobe = (reference: Uint8Array, n: number) => boundaryProbes(reference, natural, testSet.count, n);
+    const probes = await baseBoundary();
     for (const [model, board] of [
       [leaked, uids[61]],
       [pruneWeights(plain, 0.5), undefined], // no code: nobody
@@ -269,9 +273,7 @@ describe('per-device trace codes', () => {
     // under one global threshold the first round finds the fraction only within 1–3 points; the second round's
     // margins put the reference back within about one (refine-reference.ts)
     const leaked = pruneWeights(unsealTflite(packaged(62), { master: MASTER }), 0.5, 'global');
-    const natural = testSet.images;
-    const probes = await boundaryProbes(plain, natural, testSet.count, 1000);
-    const reprobe = (reference: Uint8Array, n: number) => boundaryProbes(reference, natural, testSet.count, n);
+    const probes = await baseBoundary();
     const v = await fileVictim(leaked);
     try {
       const r = await traceLeak(req({ blackBox: { probes, count: 1000, victim: v.query, hardLabels: true, reprobe } }));
