@@ -252,7 +252,13 @@ async function blackBoxSection() {
 
 async function argMaxSection() {
   const bbh = tally();
-  for (let d = 0; d < ARGMAX; d++) add(bbh, rank(await blackBox(leaked(d), ARGMAX_Q, true)), [d]);
+  for (let d = 0; d < ARGMAX; d++) {
+    // an unpruned leak is read against the base model unless a pruned reference explains its decisions by far more
+    // (reference.ts, LIKELIHOOD_MARGIN): any other reference is printed
+    const r = await blackBoxRead(leaked(d), ARGMAX_Q, true);
+    add(bbh, rank(r.evidence), [d]);
+    if (r.reference) console.log(`  copy ${d}: reference ${r.reference}`);
+  }
   show(`black-box, arg-max only, ${ARGMAX_Q} queries, ${ARGMAX} devices, probes ${PROBES}`, bbh);
   const rq = tally();
   for (let d = 0; d < Math.min(2, ARGMAX); d++)

@@ -17,7 +17,7 @@ import { FloatNet, floatNetFromTflite } from './float-net';
 import { closestReference, TraceReference } from './reference';
 import { refineByDecisions } from './refine-reference';
 import { EdgelockError } from '../errors';
-import { finiteRows, hardLabels, modelScores, ScoreQuery, withHardLabels } from './victims';
+import { finiteRows, modelScores, ScoreQuery } from './victims';
 import { CarrierSet } from './weight-tensors';
 
 export interface LeakAnswers {
@@ -49,10 +49,7 @@ export interface LeakReading {
 }
 
 export async function readLeak(a: LeakAnswers): Promise<LeakReading> {
-  const classes = a.answers.length / a.count;
-  const read = a.hardLabels ? (q: ScoreQuery) => withHardLabels(q, classes) : undefined;
-  const baseAnswers = a.hardLabels ? hardLabels(a.baseScores, classes) : a.baseScores;
-  const reference = await closestReference(a.base, a.set, a.probes, a.count, a.answers, baseAnswers, read);
+  const reference = await closestReference(a.base, a.set, a.probes, a.count, a.answers, a.baseScores, a.hardLabels);
   // the reference's own scores: as closestReference read them, unless those are hard labels; then the base model's
   // are already there, and a pruned reference's are asked
   const refScores = !a.hardLabels ? reference.scores : reference.pruned ? undefined : a.baseScores;

@@ -8,10 +8,11 @@
  * survive. So the reference is chosen among the base model and the base pruned under each rule of prune.ts (per
  * filter, global, whole units) at every PRUNE_STEP, then under the closest rule at every FINE_STEP within a PRUNE_STEP
  * of the best: the one whose scores on the probes are closest to the leak's (mean squared difference), if it is
- * clearly closer than the base model (CLEARLY_CLOSER). A reference with whole units removed has their carriers dead;
- * as the code moves a unit's L1 norm by about √n steps, which reorders near-ties, swaps across each layer's cut are
- * tried too (SWAP_WINDOW, SWAP_PASSES). Under the magnitude rules, per one-step carrier (a quiet carrier of a steps is
- * read the same way with w ± a: dead when both are under the cut, at the cut when one is):
+ * clearly closer than the base model (CLEARLY_CLOSER); for decisions only, the one whose margins explain them best
+ * (decision-fit.ts), if by LIKELIHOOD_MARGIN more than the base model. A reference with whole units removed has their
+ * carriers dead; as the code moves a unit's L1 norm by about √n steps, which reorders near-ties, swaps across each
+ * layer's cut are tried too (SWAP_WINDOW, SWAP_PASSES). Under the magnitude rules, per one-step carrier (a quiet
+ * carrier of a steps is read the same way with w ± a: dead when both are under the cut, at the cut when one is):
  *   - far below the cut (the largest magnitude the reference pruned in that tensor): pruned in the leak too, whatever
  *     the code: no evidence there (`dead`);
  *   - within one quantisation step of the cut: the code decided which side the weight fell on. A weight w the
@@ -28,7 +29,8 @@
  * bound of score.ts holds unchanged.
  */
 import { PRUNE_RULES, PruneRule, Pruned, pruner, unitPruner } from './prune';
-import { modelScores, ScoreQuery } from './victims';
+import { answerMargins, decisionLogLikelihood } from './decision-fit';
+import { hardLabels, modelScores } from './victims';
 import { CarrierSet, scaleOf, WeightTensor } from './weight-tensors';
 
 /** The pruning fractions tried: every 2% up to 98% under each rule, then every 0.1% around the closest. */
@@ -36,6 +38,13 @@ export const PRUNE_STEP = 0.02;
 export const FINE_STEP = 0.001;
 /** a pruned reference is used only when its answers' mean squared distance to the leak's is at most this share of the base's */
 export const CLEARLY_CLOSER = 0.5;
+/**
+ * decisions: a pruned reference is used only when it explains them by this many nats more than the base model. Set at
+ * 1,000 decisions on boundary probes (docs/security.md): over 50 unpruned leaks of the zoo MLP and LeNet the best of
+ * ~190 pruned references gained 1.7–57 by chance, and reading against such a chance pick can lose the board (z 10.1 →
+ * 3.4); leaks pruned 30% globally gained 158–301, 20% 56–138, 10% 15–120, per filter at 20% or by units 418 and more.
+ */
+export const LIKELIHOOD_MARGIN = 100;
 /** units: the swaps tried across each layer's cut (this many units on either side), for at most this many rounds */
 export const SWAP_WINDOW = 4;
 export const SWAP_PASSES = 12;
@@ -62,8 +71,11 @@ function meanSquare(a: Float32Array, b: Float32Array): number {
 }
 
 /**
- * The reference closest to the leak's answers. `answers` are the leak's scores on `probes`; `read` turns a model's
- * query into the form the leak answers in (hard labels or scores); `baseScores` are the base model's, already asked.
+ * The reference closest to the leak's answers. `answers` are the leak's scores on `probes` (one-hot when `hard`);
+ * `baseScores` are the base model's own scores, already asked. Scores are compared by mean squared difference;
+ * decisions by how well a reference's margins explain them (decision-fit.ts), counting agreements threw away how near
+ * each probe is to the reference's boundary (the zoo MLP pruned 30% globally: the base model kept by one
+ * disagreement in 500, then z 6.8).
  */
 export async function closestReference(
   base: Uint8Array,
@@ -72,23 +84,26 @@ export async function closestReference(
   count: number,
   answers: Float32Array,
   baseScores: Float32Array,
-  read: (q: ScoreQuery) => ScoreQuery = (q) => q,
+  hard = false,
 ): Promise<TraceReference> {
+  const distanceOf = (scores: Float32Array) =>
+    hard ? -decisionLogLikelihood(answerMargins(scores, { answers, count })) : meanSquare(answers, scores);
   // a pruned reference has to be clearly closer than the base model: pruning moves the answers far more than the
   // code does, and among ~200 candidates one pruned at a few percent is otherwise picked by chance for an unpruned leak
+  const baseDistance = distanceOf(baseScores);
   let best: { pruned: number; rule?: PruneRule; cut?: Pruned; scores: Float32Array; distance: number } = {
     pruned: 0,
     scores: baseScores,
-    distance: CLEARLY_CLOSER * meanSquare(answers, baseScores),
+    distance: hard ? baseDistance - LIKELIHOOD_MARGIN : CLEARLY_CLOSER * baseDistance,
   };
   // whole units: one pruner for the fractions and the swaps below
   const units = unitPruner(base);
   const pruners = new Map(PRUNE_RULES.map((rule) => [rule, rule === 'units' ? units.prune : pruner(base, rule)]));
-  const ask = (model: Uint8Array) => read((x, n) => modelScores(model, x, n))(probes, count);
+  const ask = (model: Uint8Array) => modelScores(model, probes, count);
   /** keeps `cut` as the best reference when its answers are closer; says whether they were */
   const tryCut = async (cut: Pruned, rule: PruneRule, pruned: number) => {
     const scores = await ask(cut.model);
-    const distance = meanSquare(answers, scores);
+    const distance = distanceOf(scores);
     if (distance >= best.distance) return false;
     best = { pruned, rule, cut, scores, distance };
     return true;
@@ -125,9 +140,10 @@ export async function closestReference(
       }
     }
   }
-  if (!best.rule || !best.cut) return { pruned: 0, model: base, scores: best.scores, set };
+  const form = (scores: Float32Array) => (hard ? hardLabels(scores, scores.length / count) : scores);
+  if (!best.rule || !best.cut) return { pruned: 0, model: base, scores: form(best.scores), set };
   const { model, set: weighed, dead } = prunedReference(base, set, best.rule, best.cut);
-  return { pruned: best.pruned, rule: best.rule, model, scores: await ask(model), set: weighed, dead };
+  return { pruned: best.pruned, rule: best.rule, model, scores: form(await ask(model)), set: weighed, dead };
 }
 
 /**

@@ -278,9 +278,10 @@ describe('per-device trace codes', () => {
     try {
       const r = await traceLeak(req({ blackBox: { probes, count: 1000, victim: v.query, hardLabels: true, reprobe } }));
       expect(r).toMatchObject({ pruneRule: 'global', queries: 2000 });
-      // refit: 50.3%, z 10.3; the first round's 48.3% read alone: z 7.9
+      // refit: 49.6%, z 8.9; the first round's 52.6% read alone: z 6.8 (first round by the likelihood of the
+      // decisions; when it counted agreements: 48.3%, z 7.9, refitted to 50.3%, z 10.3)
       expect(Math.abs(r.prunedReference! - 0.5)).toBeLessThan(0.012);
-      expectVerdict(r, uids[62], 9);
+      expectVerdict(r, uids[62], 8.5);
     } finally {
       v.dispose();
     }
