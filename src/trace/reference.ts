@@ -41,7 +41,7 @@ export const CLEARLY_CLOSER = 0.5;
 /**
  * decisions: a pruned reference is used only when it explains them by this many nats more than the base model. Set at
  * 1,000 decisions on boundary probes (docs/security.md): over 50 unpruned leaks of the zoo MLP and LeNet the best of
- * ~190 pruned references gained 1.7–57 by chance, and reading against such a chance pick can lose the board (z 10.1 →
+ * ~190 pruned references gained 3.3–57 by chance, and reading against such a chance pick can lose the board (z 10.1 →
  * 3.4); leaks pruned 30% globally gained 158–301, 20% 56–138, 10% 15–120, per filter at 20% or by units 418 and more.
  */
 export const LIKELIHOOD_MARGIN = 100;
