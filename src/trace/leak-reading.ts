@@ -50,10 +50,7 @@ export interface LeakReading {
 
 export async function readLeak(a: LeakAnswers): Promise<LeakReading> {
   const reference = await closestReference(a.base, a.set, a.probes, a.count, a.answers, a.baseScores, a.hardLabels);
-  // the reference's own scores: as closestReference read them, unless those are hard labels; then the base model's
-  // are already there, and a pruned reference's are asked
-  const refScores = !a.hardLabels ? reference.scores : reference.pruned ? undefined : a.baseScores;
-  const first = await readAgainst(a, reference, refScores);
+  const first = await readAgainst(a, reference, reference.scores);
   if (!reference.pruned || !a.again) return first;
   let probes: Float32Array;
   try {

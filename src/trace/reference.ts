@@ -30,7 +30,7 @@
  */
 import { PRUNE_RULES, PruneRule, Pruned, pruner, unitPruner } from './prune';
 import { answerMargins, decisionLogLikelihood } from './decision-fit';
-import { hardLabels, modelScores } from './victims';
+import { modelScores } from './victims';
 import { CarrierSet, scaleOf, WeightTensor } from './weight-tensors';
 
 /** The pruning fractions tried: every 2% up to 98% under each rule, then every 0.1% around the closest. */
@@ -56,7 +56,7 @@ export interface TraceReference {
   rule?: PruneRule;
   /** the reference model (the base model itself when pruned is 0) */
   model: Uint8Array;
-  /** its scores on the probes (as `read` reads them: hard labels when the leak answers only those) */
+  /** its own scores on the probes (never hard-labelled: the centred reference of decision-reference.ts reads them) */
   scores: Float32Array;
   /** the carriers with their code amplitudes in steps against this reference (module comment) */
   set: CarrierSet;
@@ -140,10 +140,9 @@ export async function closestReference(
       }
     }
   }
-  const form = (scores: Float32Array) => (hard ? hardLabels(scores, scores.length / count) : scores);
-  if (!best.rule || !best.cut) return { pruned: 0, model: base, scores: form(best.scores), set };
+  if (!best.rule || !best.cut) return { pruned: 0, model: base, scores: best.scores, set };
   const { model, set: weighed, dead } = prunedReference(base, set, best.rule, best.cut);
-  return { pruned: best.pruned, rule: best.rule, model, scores: form(await ask(model)), set: weighed, dead };
+  return { pruned: best.pruned, rule: best.rule, model, scores: await ask(model), set: weighed, dead };
 }
 
 /**

@@ -1,15 +1,17 @@
 /**
  * A leak pruned globally that answers only its decisions: the fraction it was pruned at, found again from both
- * rounds of its answers (leak-reading.ts). The first round (reference.ts) counts how many of the leak's decisions on
- * the base model's boundaries each candidate reference shares; under one global threshold the code moves weights
- * across it, and that count finds the fraction only within 1–3 points (the zoo MLP pruned 50% globally: references
- * at 47.3 and 51.6%, and z 6.5 and 6.8 from 2,000 decisions, on the bar). So once the second round is answered, the
- * same rule is tried every REFINE_STEP within REFINE_SPAN of the first pick, each scored by how well its margins
- * explain the leak's decisions in both rounds (decision-fit.ts), and the best is read.
+ * rounds of its answers (leak-reading.ts). The first round (reference.ts) scores each candidate reference on the
+ * leak's decisions on the base model's boundaries alone; under one global threshold the code moves weights across it,
+ * and the first round finds the fraction only within 1–3 points (the zoo MLP pruned 50% globally: references at 47.3
+ * and 51.6%, and z 6.5 and 6.8 from 2,000 decisions, on the bar, when it counted agreements; 52.6% and z 6.8 by the
+ * likelihood, trace.test). So once the second round is answered, the same rule is tried every REFINE_STEP within
+ * REFINE_SPAN of the first pick, each scored by how well its margins explain the leak's decisions in both rounds
+ * (decision-fit.ts), and the best is read.
  *
  * Measured (docs/security.md, scripts/trace-measure.ts --argmax-attacks prune:0.5:global): the MLP's two leaks go to
  * references at 51.05 and 49.1%, z 8.9 and 9.0 (from 6.5 and 6.8); LeNet's to 49.85 and 50.1%, z 9.1 and 9.1
- * (from 7.7 and 7.9).
+ * (from 7.7 and 7.9). With the first round by the likelihood: MLP 48.45 and 49.2%, z 9.3 and 10.0; LeNet 50.25 and
+ * 50.1%, z 8.8 and 9.1.
  *
  * The choice reads the leak's answers and references made from the base model only, never a candidate's code, so the
  * bound of score.ts holds.
@@ -17,7 +19,7 @@
 import { answerMargins, decisionLogLikelihood, Decisions } from './decision-fit';
 import { pruner } from './prune';
 import { prunedReference, TraceReference } from './reference';
-import { hardLabels, modelScores } from './victims';
+import { modelScores } from './victims';
 import { CarrierSet } from './weight-tensors';
 
 /** the fractions tried: every REFINE_STEP within REFINE_SPAN of the first pick */
@@ -62,9 +64,8 @@ export async function refineByDecisions(
     const built = prunedReference(base, set, ref.rule, cut(f));
     const tried = await fit(built.model);
     if (tried.fit <= best.fit) continue;
-    // its scores in the leak's form (one-hot), on the first round's probes, as closestReference gives them
-    const scores = hardLabels(tried.first, tried.first.length / rounds[0].count);
-    best = { fit: tried.fit, reference: { pruned: f, rule: ref.rule, ...built, scores } };
+    // its own scores on the first round's probes, as closestReference gives them
+    best = { fit: tried.fit, reference: { pruned: f, rule: ref.rule, ...built, scores: tried.first } };
   }
   return best.reference ?? ref;
 }
