@@ -26,7 +26,9 @@
 import { readFileSync } from 'fs';
 import { loadDataset } from '../src/data/dataset';
 import { loadMnist } from '../src/data/mnist';
+import { compileModel } from '../src/compiler/compile';
 import { readOnnx } from '../src/onnx/reader';
+import { writeOnnx } from '../src/onnx/writer';
 import { averageCopies, fineTune, requantize } from '../src/trace/attacks';
 import { floatNetFromTflite } from '../src/trace/float-net';
 import { pruneWeights } from '../src/trace/prune';
@@ -67,14 +69,11 @@ async function main() {
   const data = { x: train.images, labels: train.labels, count: train.count };
   const calib = loadDataset('mnist-train');
   const t0 = Date.now();
-  const { model: owner, params } = await triggerUnitsOwnerModel({
-    base,
-    architecture: readOnnx(readFileSync(arg('architecture', ''))),
-    traceKey,
-    data,
-    calibration: { data: calib.data, count: calib.count, sampleShape: calib.sampleShape },
-    training,
-  });
+  const architecture = readOnnx(readFileSync(arg('architecture', '')));
+  const made = triggerUnitsOwnerModel({ model: architecture, traceKey, data, training });
+  const calibration = { data: calib.data, count: calib.count, sampleShape: calib.sampleShape };
+  const owner = (await compileModel(writeOnnx(made.model), { precision: 'int8', calibration })).bytes;
+  const params = made.record;
   const seconds = (Date.now() - t0) / 1000;
   const testData = { x: test.images, labels: test.labels, count: test.count };
   const C = floatNetFromTflite(base).net.outputSize;

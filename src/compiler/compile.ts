@@ -4,6 +4,7 @@
  * model bytes, arena estimate, firmware registrations).
  */
 import { performance } from 'perf_hooks';
+import { TRIGGER_UNITS_METADATA_KEY, readTriggerUnitsRecord, widenRecordedRanges } from '../trace/units/record';
 import { EdgelockError } from '../errors';
 import { TFLITE_OPS, TfliteOpName } from '../tflite/builtins';
 import { microRegistrations } from '../tflite/opcodes';
@@ -102,6 +103,13 @@ export async function compileModel(onnxBytes: Uint8Array, opts: CompileOptions):
     file: opts.file,
   });
   let graph = float.graph;
+  // an owner model with trigger units: its record travels into the .tflite, and its layer's range is widened
+  const units = readTriggerUnitsRecord(float.model.metadata[TRIGGER_UNITS_METADATA_KEY]);
+  if (units)
+    graph.metadata = {
+      ...graph.metadata,
+      [TRIGGER_UNITS_METADATA_KEY]: new TextEncoder().encode(JSON.stringify(units)),
+    };
   let calibrationMs = 0;
   if (opts.precision === 'int8') {
     if (!opts.calibration) throw new EdgelockError('E_CALIB_DATA', 'an int8 compile needs calibration data (--calib)');
@@ -110,6 +118,7 @@ export async function compileModel(onnxBytes: Uint8Array, opts: CompileOptions):
       method: opts.calibrationMethod ?? COMPILE_DEFAULTS.calibrationMethod,
     });
     calibrationMs = performance.now() - c0;
+    if (units) widenRecordedRanges(units, ranges);
     graph = quantizeGraph(graph, ranges, { io: opts.io ?? COMPILE_DEFAULTS.io });
     stampProvenance(graph, float.sourceSha256, 'int8');
   }

@@ -13,7 +13,9 @@ import { deriveTraceKey } from '../../src/keys/derive';
 import { readOnnx, writeOnnx } from '../../src/onnx';
 import { fineTune } from '../../src/trace/attacks';
 import { boardClasses, writeBoardClasses } from '../../src/trace/units/board';
-import { OwnerModel, triggerUnitsOwnerModel } from '../../src/trace/units/owner-model';
+import { triggerUnitsOwnerModel } from '../../src/trace/units/owner-model';
+import { TRIGGER_UNITS_METADATA_KEY, TriggerUnitsRecord, readTriggerUnitsRecord } from '../../src/trace/units/record';
+import { readTflite } from '../../src/tflite/reader';
 import { TRIGGER_UNITS_DEFAULTS } from '../../src/trace/units/params';
 import { log10FamilyMatchP, matches, unitDecisions } from '../../src/trace/units/read';
 import { keyedStamps, triggerProbes } from '../../src/trace/units/stamps';
@@ -37,7 +39,8 @@ const THIEF = {
 };
 const TUNE = { epochs: 2, lr: 0.01, seed: 11 };
 let base: Uint8Array;
-let owner: OwnerModel;
+let owner: Uint8Array;
+let record: TriggerUnitsRecord;
 let probes: Float32Array;
 
 /** matches of every candidate, and the leaked model's natural answers */
@@ -52,29 +55,32 @@ beforeAll(async () => {
   const architecture = readOnnx(readFileSync(join(__dirname, '../../models/mnist-mlp.onnx')));
   const calibration = { data: train.images.subarray(0, 200 * SIZE), count: 200, sampleShape: [1, 28, 28] };
   base = (await compileModel(writeOnnx(architecture), { precision: 'int8', calibration })).bytes;
-  owner = await triggerUnitsOwnerModel({
-    base,
-    architecture,
+  const made = triggerUnitsOwnerModel({
+    model: architecture,
     traceKey: TRACE_KEY,
     data: { x: train.images, labels: train.labels, count: train.count },
-    calibration,
     training: TRIGGER_UNITS_DEFAULTS,
   });
+  record = made.record;
+  owner = (await compileModel(writeOnnx(made.model), { precision: 'int8', calibration })).bytes;
   const stamps = keyedStamps(TRACE_KEY, K, TRIGGER_UNITS_DEFAULTS.pixels, SIZE);
   probes = triggerProbes(stamps, VOTES, testSet.images.subarray(5000 * SIZE), SIZE);
 }, 600_000);
 
 test('the owner model keeps the base accuracy, and boards differ only where no natural input reaches', async () => {
-  expect(owner.params.units).toHaveLength(K);
-  const [b, o] = [await mnistTestAccuracy(base, 10000), await mnistTestAccuracy(owner.model, 10000)];
+  expect(record.units).toHaveLength(K);
+  // the record travels from the ONNX model into the compiled file, where package and trace find it
+  const text = readTflite(owner).metadata.find((m) => m.name === TRIGGER_UNITS_METADATA_KEY)?.text;
+  expect(readTriggerUnitsRecord(text)).toEqual(record);
+  const [b, o] = [await mnistTestAccuracy(base, 10000), await mnistTestAccuracy(owner, 10000)];
   // measured: -0.19 points with the base's full calibration (docs), -0.25 with this test's 200 samples; a guard
   expect(o).toBeGreaterThan(b - 0.005);
   const natural = testSet.images.subarray(0, 500 * SIZE);
   const answers = async (m: Uint8Array) => modelScores(m, natural, 500);
   const [own, one, two] = await Promise.all([
-    answers(owner.model),
-    answers(writeBoardClasses(owner.model, owner.params, candidates[0])),
-    answers(writeBoardClasses(owner.model, owner.params, candidates[1])),
+    answers(owner),
+    answers(writeBoardClasses(owner, record, candidates[0])),
+    answers(writeBoardClasses(owner, record, candidates[1])),
   ]);
   // the units never fire on natural images: every natural score is the owner model's, to the int8 output step
   expect(Array.from(one)).toEqual(Array.from(own));
@@ -83,7 +89,7 @@ test('the owner model keeps the base accuracy, and boards differ only where no n
 
 test('a copy fine-tuned on 10% of the data is named from its decisions among 1,000 boards', async () => {
   const leaker = 3;
-  const copy = fineTune(writeBoardClasses(owner.model, owner.params, candidates[leaker]), THIEF, TUNE);
+  const copy = fineTune(writeBoardClasses(owner, record, candidates[leaker]), THIEF, TUNE);
   const m = await read(copy);
   expect(familyLog10P(m[leaker])).toBeLessThanOrEqual(-6);
   const innocent = Math.max(...m.filter((_, i) => i !== leaker));
@@ -91,7 +97,7 @@ test('a copy fine-tuned on 10% of the data is named from its decisions among 1,0
 }, 300_000);
 
 test('the base model fine-tuned alike, and the owner model without classes, name nobody', async () => {
-  for (const model of [fineTune(base, THIEF, TUNE), owner.model]) {
+  for (const model of [fineTune(base, THIEF, TUNE), owner]) {
     const m = await read(model);
     expect(familyLog10P(Math.max(...m))).toBeGreaterThan(-3);
   }

@@ -15,7 +15,8 @@ export function boardClasses(traceKey: Uint8Array, uid: Uint8Array, units: numbe
 }
 
 export function writeBoardClasses(owner: Uint8Array, p: TriggerUnitsParams, classes: readonly number[]): Uint8Array {
-  const l = unitsLayout(floatNetFromTflite(owner));
+  const fn = floatNetFromTflite(owner);
+  const l = unitsLayout(fn.net);
   p.units.forEach((j, k) => {
     for (let c = 0; c < l.classes; c++) {
       let amp = 0;
@@ -23,5 +24,5 @@ export function writeBoardClasses(owner: Uint8Array, p: TriggerUnitsParams, clas
       l.wOut.value[c * l.hidden + j] = c === classes[k] ? amp : -amp;
     }
   });
-  return writeWeights(owner, l.fn);
+  return writeWeights(owner, fn);
 }

@@ -9,7 +9,7 @@
 import { LabelledData } from '../../train/fit';
 import { Sgd } from '../../train/optim/sgd';
 import { Rng } from '../../train/rng';
-import { FloatNet } from '../float-net';
+import { Sequential } from '../../train/network';
 import { UnitsLayout, detectorInputs } from './layout';
 import { TriggerUnitsTraining } from './params';
 import { applyStamp } from './stamps';
@@ -57,16 +57,16 @@ function softmaxRow(z: Float32Array, s: number, classes: number): Float64Array {
 /** Trains `l`'s network in place (see the header); `teacher` is the base model's network, `max` the natural maximum. */
 export function trainTriggerUnits(
   l: UnitsLayout,
-  teacher: FloatNet,
+  teacher: Sequential,
   data: LabelledData,
   units: readonly number[],
   stamps: readonly Int32Array[],
   max: number,
   o: TriggerUnitsTraining,
 ): void {
-  const { fn, hidden: H, classes: C } = l;
-  const layers = fn.net.layers;
-  const params = fn.net.params;
+  const { net, hidden: H, classes: C } = l;
+  const layers = net.layers;
+  const params = net.params;
   const size = data.x.length / data.count;
   const target = TARGET * max;
   const margin = MARGIN * max;
@@ -104,7 +104,7 @@ export function trainTriggerUnits(
         h = layers[i].forward(h, BATCH, true);
         if (i === l.det) z = Float32Array.from(h);
       }
-      const q = teacher.net.forward(x, BATCH, false);
+      const q = teacher.forward(x, BATCH, false);
       const g = new Float32Array(BATCH * C);
       for (let s = 0; s < BATCH; s++) {
         const ps = softmaxRow(h, s, C);

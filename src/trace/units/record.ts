@@ -1,0 +1,58 @@
+/**
+ * The trigger-unit record an owner model carries (ONNX `metadata_props` and, through compile, the .tflite metadata,
+ * under "edgelock.trace-units"): the public parameters, and which ONNX values are the penultimate dense layer's output,
+ * whose int8 range compile widens by `widen` so that a firing unit is clipped less. No key, stamp or class is in it.
+ */
+import { EdgelockError } from '../../errors';
+import { Range } from '../../compiler/quantize/params';
+import { TriggerUnitsParams } from './params';
+
+export const TRIGGER_UNITS_METADATA_KEY = 'edgelock.trace-units';
+
+export interface TriggerUnitsRecord extends TriggerUnitsParams {
+  widen: number;
+  /** the ONNX values whose calibrated range is widened (the layer's output, before and after its ReLU) */
+  values: string[];
+}
+
+function bad(why: string): never {
+  throw new EdgelockError('E_TRACE_MODEL', `the model's ${TRIGGER_UNITS_METADATA_KEY} record is malformed: ${why}`);
+}
+
+const count = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= 1 << 20;
+
+/** The record in a model's metadata, or null when it has none; a record that is not well formed is an error. */
+export function readTriggerUnitsRecord(text: string | undefined): TriggerUnitsRecord | null {
+  if (text === undefined) return null;
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    bad('not JSON');
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) bad('not an object');
+  const r = v as Record<string, unknown>;
+  if (r.scheme !== 'edgelock-tu1') bad(`unknown scheme ${JSON.stringify(r.scheme)}`);
+  if (!Array.isArray(r.units) || r.units.length === 0 || !r.units.every((u) => Number.isInteger(u) && u >= 0))
+    bad('units must be unit indices');
+  if (new Set(r.units).size !== r.units.length) bad('units repeat');
+  if (!count(r.pixels) || !count(r.votes)) bad('pixels and votes must be positive integers');
+  if (typeof r.widen !== 'number' || !(r.widen >= 1 && r.widen <= 16)) bad('widen must be in [1, 16]');
+  if (!Array.isArray(r.values) || !r.values.every((s) => typeof s === 'string')) bad('values must be value names');
+  return {
+    scheme: 'edgelock-tu1',
+    units: r.units as number[],
+    pixels: r.pixels,
+    votes: r.votes,
+    widen: r.widen,
+    values: r.values as string[],
+  };
+}
+
+/** Widens the recorded values' calibrated ranges in place (their maximum times `widen`). */
+export function widenRecordedRanges(record: TriggerUnitsRecord, ranges: Map<string, Range>): void {
+  for (const name of record.values) {
+    const r = ranges.get(name);
+    if (r) ranges.set(name, { ...r, max: r.max * record.widen });
+  }
+}
