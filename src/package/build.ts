@@ -38,7 +38,7 @@ export interface BuiltPackage {
   locked: null | { scheme: string; binding: string; keyId: string; wrappedKey: boolean };
   watermarked: boolean;
   /** the board's trace code id and how many weights carry it (null: no trace code) */
-  trace: null | { codeId: string; carriers: number; params: TraceParams };
+  trace: null | { codeId: string; carriers: number; units: number; params: TraceParams };
 }
 
 /** The board marks models with one int8 input and one output of at least two scores (int8 or float32). */
@@ -80,7 +80,7 @@ export function buildPackage(model: Uint8Array, o: BuildPackageOptions): BuiltPa
   if (o.trace) {
     const t = traceCodeForPackage(tflite, o.master, o.deviceUid, o.trace === true ? undefined : o.trace);
     tflite = t.model;
-    trace = { codeId: t.codeId, carriers: t.carriers, params: t.params };
+    trace = { codeId: t.codeId, carriers: t.carriers, units: t.units, params: t.params };
   }
   const info = readTflite(tflite);
   const contents: PackageContents = {

@@ -7,12 +7,15 @@ import { deriveTraceKey } from '../keys/derive';
 import { lockKeyFor } from '../lock/key-material';
 import { readTfliteDescriptor, resealTflite, unsealTfliteWithRootKey } from '../lock/tflite-lock';
 import { embedTraceCode } from './embed';
+import { markBoardUnits } from './units/board';
 import { DEFAULT_TRACE_PARAMS, TraceParams } from './params';
 
 export interface PackageTrace {
   model: Uint8Array;
   codeId: string;
   carriers: number;
+  /** trigger units given this board's classes (0: the model has none; src/trace/units/) */
+  units: number;
   params: TraceParams;
 }
 
@@ -26,17 +29,20 @@ export function traceCodeForPackage(
   try {
     const d = readTfliteDescriptor(tflite);
     if (!d) {
-      const e = embedTraceCode(tflite, traceKey, deviceUid, params);
-      return { model: e.bytes, codeId: e.codeId, carriers: e.carriers, params };
+      const marked = markBoardUnits(tflite, traceKey, deviceUid);
+      const e = embedTraceCode(marked.model, traceKey, deviceUid, params);
+      return { model: e.bytes, codeId: e.codeId, carriers: e.carriers, units: marked.units, params };
     }
     const root = lockKeyFor({ master, deviceUid }, d.binding, Buffer.from(d.lockId, 'hex'));
     try {
       const plain = unsealTfliteWithRootKey(tflite, root);
-      const e = embedTraceCode(plain, traceKey, deviceUid, params);
+      const marked = markBoardUnits(plain, traceKey, deviceUid);
+      const e = embedTraceCode(marked.model, traceKey, deviceUid, params);
       plain.fill(0);
+      marked.model.fill(0);
       const model = resealTflite(e.bytes, root);
       e.bytes.fill(0);
-      return { model, codeId: e.codeId, carriers: e.carriers, params };
+      return { model, codeId: e.codeId, carriers: e.carriers, units: marked.units, params };
     } finally {
       root.fill(0);
     }

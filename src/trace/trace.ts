@@ -16,6 +16,11 @@ import { TraceParams } from './params';
 import { combinedVerdict, scoreCandidates, TraceVerdict } from './score';
 import { fileVictim, FiniteRows, finiteRows, modelScores, ScoreQuery, withHardLabels } from './victims';
 import { meanAbs, whiteBoxReading } from './whitebox';
+import { unitsRecordOfTflite } from './units/board';
+import { TriggerUnitsRecord } from './units/record';
+import { unitDecisions } from './units/read';
+import { keyedStamps, triggerProbes } from './units/stamps';
+import { UnitsVerdict, unitClassesOfWeights, unitsVerdict } from './units/verdict';
 
 /** A sealed model with a per-model (product-line) key, unsealed in memory; a device-bound one cannot be. */
 export function plainModel(bytes: Uint8Array, master: Uint8Array, what: string): Uint8Array {
@@ -96,6 +101,8 @@ export interface ProbeSet {
 }
 
 export interface BlackBoxSource extends ProbeSet {
+  /** natural inputs (model layout) that carry the stamps when the base model has trigger units (units/) */
+  unitImages?: Float32Array;
   /** the probes for one trace parameter set, when they differ by set (default: the source's own) */
   probesFor?: (params: TraceParams) => ProbeSet;
   victim: ScoreQuery;
@@ -125,6 +132,47 @@ export interface TraceResult extends TraceVerdict {
   pruneRule?: PruneRule;
   /** black-box: probes left out because the leak's answers to them held NaN or an infinity */
   ignoredProbes?: number;
+  /** the base model has trigger units: their verdict, beside the code's (units/verdict.ts) */
+  units?: UnitsVerdict;
+}
+
+/** Every candidate uid once, over all parameter sets. */
+function allUids(groups: readonly CandidateGroup[]): string[] {
+  return [...new Set(groups.flatMap((g) => g.uids))];
+}
+
+/** The number of output classes of a compiled classifier. */
+function classesOf(model: Uint8Array): number {
+  return floatNetFromTflite(model).net.outputSize;
+}
+
+/**
+ * White-box trigger units: each reading of the leak (as stored, unsealed) read from its columns; the reading with the
+ * most matches counts, its p-value times the number of readings. A copy whose layers no longer line up with the base
+ * (units added) gives no unit verdict.
+ */
+function whiteBoxUnits(
+  readings: readonly Uint8Array[],
+  record: TriggerUnitsRecord,
+  classes: number,
+  traceKey: Uint8Array,
+  uids: readonly string[],
+  alpha: number,
+): UnitsVerdict | undefined {
+  let best: UnitsVerdict | undefined;
+  for (const m of readings) {
+    let decisions: number[];
+    try {
+      decisions = unitClassesOfWeights(m, record);
+    } catch {
+      continue;
+    }
+    const v = unitsVerdict(decisions, classes, traceKey, uids, alpha);
+    if (!best || v.matches > best.matches) best = v;
+  }
+  if (!best) return undefined;
+  const log10P = Math.min(0, best.log10P + Math.log10(readings.length));
+  return { ...best, log10P, named: log10P <= Math.log10(alpha) };
 }
 
 /** A query function that asks the victim each distinct probe set once (a board's answers are not free). */
@@ -155,7 +203,11 @@ export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
         unitsRealigned ||= reading.aligned;
         return { scores: scoreCandidates(reading.evidence, traceKey, g.uids), evidence: reading.evidence };
       });
-      return { mode: 'white-box', unitsRealigned, ...combinedVerdict(scored, r.alpha) };
+      const record = unitsRecordOfTflite(base);
+      const units = record
+        ? whiteBoxUnits(readings, record, classesOf(base), traceKey, allUids(groups), r.alpha)
+        : undefined;
+      return { mode: 'white-box', unitsRealigned, ...combinedVerdict(scored, r.alpha), ...(units ? { units } : {}) };
     }
     if (!r.blackBox) throw new EdgelockError('E_USAGE', 'nothing to trace: give a leaked model or a board');
     const bb = r.blackBox;
@@ -210,6 +262,25 @@ export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
     } finally {
       own.dispose();
     }
+    let units: UnitsVerdict | undefined;
+    const record = unitsRecordOfTflite(base);
+    if (record && bb.unitImages) {
+      const size = bb.probes.length / bb.count;
+      const k = record.units.length;
+      const stamps = keyedStamps(traceKey, k, record.pixels, size);
+      if (bb.unitImages.length < k * record.votes * size)
+        throw new EdgelockError('E_USAGE', `trigger units need ${k * record.votes} natural inputs to stamp`);
+      const probes = triggerProbes(stamps, record.votes, bb.unitImages, size);
+      const answers = await victim(probes, k * record.votes);
+      asked.push({ count: k * record.votes, ignored: 0 });
+      units = unitsVerdict(
+        unitDecisions(answers, k, record.votes, classes),
+        classes,
+        traceKey,
+        allUids(groups),
+        r.alpha,
+      );
+    }
     const rounds = [...answered.values(), ...asked];
     const ignored = rounds.reduce((a, k) => a + k.ignored, 0);
     return {
@@ -219,6 +290,7 @@ export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
       ...(pruned ? { prunedReference: pruned, pruneRule } : {}),
       ...(ignored ? { ignoredProbes: ignored } : {}),
       ...combinedVerdict(scored, r.alpha),
+      ...(units ? { units } : {}),
     };
   } finally {
     traceKey.fill(0);

@@ -18,6 +18,7 @@ import { register as flash } from './flash';
 import { register as verify } from './verify';
 import { register as report } from './report';
 import { register as trace } from './trace';
+import { register as traceUnits } from './trace-units';
 import { register as responseMark } from './response-mark';
 
 /** Every CLI command, registered in this one table (in the order `--help` lists them). */
@@ -41,5 +42,6 @@ export const COMMANDS: ReadonlyArray<(program: Command) => unknown> = [
   verify,
   report,
   trace,
+  traceUnits,
   responseMark,
 ];

@@ -82,7 +82,12 @@ function queryLimitsOf(f: PackageFlags): QueryLimits | undefined {
 function builtLines(b: BuiltPackage): string[] {
   return [
     ...(b.locked ? [`lock scheme       ${b.locked.scheme}, ${b.locked.binding} binding`] : []),
-    ...(b.trace ? [`trace code        ${b.trace.codeId} on ${b.trace.carriers} weights`] : []),
+    ...(b.trace
+      ? [
+          `trace code        ${b.trace.codeId} on ${b.trace.carriers} weights` +
+            (b.trace.units ? `, ${b.trace.units} trigger units` : ''),
+        ]
+      : []),
   ];
 }
 
@@ -248,7 +253,11 @@ export function register(program: Command): Command {
           watermarked: built.watermarked,
           queryLimits: report.queryLimits,
           responseMark: report.responseMark,
-          trace: built.trace && { codeId: built.trace.codeId, carriers: built.trace.carriers },
+          trace: built.trace && {
+            codeId: built.trace.codeId,
+            carriers: built.trace.carriers,
+            units: built.trace.units,
+          },
           ...(calibration
             ? {
                 responseMarkCalibration: {

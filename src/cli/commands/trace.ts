@@ -21,6 +21,7 @@ import { DEFAULT_TRACE_PARAMS, TraceParams } from '../../trace/params';
 import { PruneRule } from '../../trace/prune';
 import { BlackBoxSource, ProbeSet, TraceResult, leakedFileVictim, plainModel, traceLeak } from '../../trace/trace';
 import { boardVictim } from '../../trace/victims';
+import { unitsRecordOfTflite } from '../../trace/units/board';
 import { UNIFORM_PROBES, uniformProbes } from '../../trace/probes';
 import { BOUNDARY_PROBES, boundaryProbes } from '../../trace/boundary-probes';
 import { printJson } from '../output';
@@ -54,6 +55,10 @@ function prunedText(fraction: number, rule: PruneRule | undefined): string {
   if (rule === 'global') return `${pct} of its weights pruned by magnitude (one threshold for the model)`;
   if (rule === 'units') return `${pct} of every hidden layer's units removed (smallest L1 norm)`;
   return `${pct} of every filter's weights pruned by magnitude`;
+}
+
+function unitsPText(log10P: number): string {
+  return log10P > -300 ? (10 ** log10P).toExponential(1) : `1e${Math.floor(log10P)}`;
 }
 
 function pText(r: TraceResult): string {
@@ -175,13 +180,24 @@ export function register(program: Command): Command {
             f.probes ?? (f.hardLabels ? BOUNDARY_PROBES : p.quiet ? UNIFORM_PROBES : 'mnist-test');
           for (const g of candidates) await probesFrom(sourceFor(g.params));
           const probesFor = (p: TraceParams) => loaded.get(sourceFor(p))!;
+          // a base model with trigger units: natural inputs to carry its stamps
+          const record = unitsRecordOfTflite(base);
+          const unitImages = record
+            ? naturalInputs('mnist-test', record.units.length * record.votes).probes
+            : undefined;
           const run = async (victim: BlackBoxSource['victim']) =>
             traceLeak({
               base,
               master,
               candidates,
               alpha,
-              blackBox: { ...probesFor(candidates[0].params), probesFor, victim, hardLabels: f.hardLabels === true },
+              blackBox: {
+                ...probesFor(candidates[0].params),
+                probesFor,
+                victim,
+                hardLabels: f.hardLabels === true,
+                ...(unitImages ? { unitImages } : {}),
+              },
             });
           if (f.port) {
             result = await withDevice(f.port, async (client) => {
@@ -206,12 +222,14 @@ export function register(program: Command): Command {
           printJson({ ...result, log10PValue: log10FamilyP(result.best.z, result.candidates) });
           return;
         }
+        const units = result.units;
+        const named = [...new Set([...result.named.map((n) => n.uid), ...(units?.named ? [units.uid] : [])])];
         const verdict =
-          result.named.length === 0
-            ? `no board named (p = ${pText(result)} > alpha ${alpha})`
-            : result.named.length === 1
-              ? `leaked from board ${result.named[0].uid}`
-              : `leaked from ${result.named.length} boards together: ${result.named.map((n) => n.uid).join(', ')}`;
+          named.length === 0
+            ? `no board named (p = ${pText(result)}${units ? ` and ${unitsPText(units.log10P)}` : ''} > alpha ${alpha})`
+            : named.length === 1
+              ? `leaked from board ${named[0]}`
+              : `leaked from ${named.length} boards together: ${named.join(', ')}`;
         process.stdout.write(
           `trace ${result.mode}${result.queries ? ` (${result.queries} queries${result.hardLabels ? ', arg-max only' : ''})` : ''}: ${result.carriers} ` +
             `carrier weights, ${result.candidates} candidate boards` +
@@ -230,6 +248,10 @@ export function register(program: Command): Command {
               ? `  runner-up  ${result.runnerUp.uid}  score z = ${result.runnerUp.z.toFixed(2)}\n`
               : '') +
             `  p-value    ${pText(result)} (chance that any innocent board scores as high: Hoeffding bound × ${result.candidates} candidates)\n` +
+            (units
+              ? `  units      ${units.uid}  ${units.matches}/${units.of} trigger units answer with its classes, ` +
+                `p = ${unitsPText(units.log10P)} (exact binomial × ${result.candidates} candidates)\n`
+              : '') +
             `  verdict    ${verdict}\n`,
         );
       } finally {

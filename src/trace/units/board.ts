@@ -7,7 +7,9 @@ import { codeSeed } from '../code';
 import { floatNetFromTflite, writeWeights } from '../float-net';
 import { Sha256Stream } from '../../watermark/drbg';
 import { unitsLayout } from './layout';
+import { readTflite } from '../../tflite/reader';
 import { TriggerUnitsParams } from './params';
+import { TRIGGER_UNITS_METADATA_KEY, TriggerUnitsRecord, readTriggerUnitsRecord } from './record';
 
 export function boardClasses(traceKey: Uint8Array, uid: Uint8Array, units: number, classes: number): number[] {
   const stream = new Sha256Stream(codeSeed(traceKey, uid), 'trigger-unit classes');
@@ -25,4 +27,23 @@ export function writeBoardClasses(owner: Uint8Array, p: TriggerUnitsParams, clas
     }
   });
   return writeWeights(owner, fn);
+}
+
+/** The record a compiled model carries, or null (a model without trigger units). */
+export function unitsRecordOfTflite(model: Uint8Array): TriggerUnitsRecord | null {
+  const text = readTflite(model).metadata.find((m) => m.name === TRIGGER_UNITS_METADATA_KEY)?.text;
+  return readTriggerUnitsRecord(text);
+}
+
+/** A board's model: the owner model with the board's classes, or the model as it is when it has no trigger units. */
+export function markBoardUnits(
+  model: Uint8Array,
+  traceKey: Uint8Array,
+  uid: Uint8Array,
+): { model: Uint8Array; units: number } {
+  const record = unitsRecordOfTflite(model);
+  if (!record) return { model, units: 0 };
+  const classes = floatNetFromTflite(model).net.outputSize;
+  const mine = boardClasses(traceKey, uid, record.units.length, classes);
+  return { model: writeBoardClasses(model, record, mine), units: record.units.length };
 }

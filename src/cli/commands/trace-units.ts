@@ -1,0 +1,83 @@
+/**
+ * `edgelock trace-units <in.onnx> -o <out.onnx> --key <master> --data <train data> [--labels <npy>] [--units <n>]
+ *   [--pixels <n>] [--epochs <n>] [--lr <r>] [--json]`: the owner's one-time step that gives a model trigger units
+ * (docs/security.md, "Trigger units"). Compile the output as any model; `package --trace` then writes each board's
+ * classes into it, and `edgelock trace` reads them beside the trace code.
+ */
+import { Command } from 'commander';
+import { loadDataset, loadLabels } from '../../data/dataset';
+import { EdgelockError } from '../../errors';
+import { writeFileAtomic } from '../../formats/atomic-write';
+import { readFileBytes } from '../../formats/load';
+import { checkOutputPaths } from '../../formats/output-guard';
+import { deriveTraceKey } from '../../keys/derive';
+import { readKeyFile } from '../../keys/key-file';
+import { readOnnx } from '../../onnx/reader';
+import { writeOnnx } from '../../onnx/writer';
+import { triggerUnitsOwnerModel } from '../../trace/units/owner-model';
+import { TRIGGER_UNITS_DEFAULTS } from '../../trace/units/params';
+import { printJson } from '../output';
+import { finiteNumber, positiveInt } from '../option-parsers';
+
+interface Flags {
+  output: string;
+  key: string;
+  data: string;
+  labels?: string;
+  units: number;
+  pixels: number;
+  epochs: number;
+  lr: number;
+  json?: boolean;
+}
+
+export function register(program: Command): Command {
+  return program
+    .command('trace-units <in.onnx>')
+    .description(
+      "give a model trigger units, once per model: a black-box trace of each board's copy that survives fine-tuning",
+    )
+    .requiredOption('-o, --output <out.onnx>', 'the owner model to write (compile it as usual)')
+    .requiredOption('--key <keyfile>', 'the vendor master key (the stamps derive from its trace key)')
+    .requiredOption('--data <data>', "the owner's training data: a named dataset (mnist-train) or a float32 .npy")
+    .option('--labels <npy>', 'labels for a .npy --data')
+    .option('--units <n>', 'hidden units set aside (one stamp each)', positiveInt, TRIGGER_UNITS_DEFAULTS.units)
+    .option('--pixels <n>', 'input values a stamp sets', positiveInt, TRIGGER_UNITS_DEFAULTS.pixels)
+    .option('--epochs <n>', 'training epochs', positiveInt, TRIGGER_UNITS_DEFAULTS.epochs)
+    .option(
+      '--lr <r>',
+      'SGD learning rate of the first epoch (halved each epoch)',
+      finiteNumber,
+      TRIGGER_UNITS_DEFAULTS.lr,
+    )
+    .option('--json', 'print one JSON object')
+    .action(async (input: string, f: Flags) => {
+      checkOutputPaths([f.output], [input, f.key, f.data, f.labels]);
+      const model = readOnnx(readFileBytes(input), input);
+      const set = loadDataset(f.data);
+      const labels = f.labels ? loadLabels(f.labels, set.count) : set.labels;
+      if (!labels) throw new EdgelockError('E_USAGE', `'${set.name}' has no labels: pass --labels <npy>`);
+      const master = readKeyFile(f.key);
+      const traceKey = deriveTraceKey(master);
+      master.fill(0);
+      const t0 = Date.now();
+      try {
+        const r = triggerUnitsOwnerModel({
+          model,
+          traceKey,
+          data: { x: set.data, labels, count: set.count },
+          training: { ...TRIGGER_UNITS_DEFAULTS, units: f.units, pixels: f.pixels, epochs: f.epochs, lr: f.lr },
+        });
+        writeFileAtomic(f.output, writeOnnx(r.model));
+        const summary = { output: f.output, ...r.record, seconds: (Date.now() - t0) / 1000 };
+        if (f.json) printJson(summary);
+        else
+          process.stdout.write(
+            `wrote ${f.output}: ${r.record.units.length} trigger units (${r.record.pixels} stamped values, ` +
+              `${r.record.votes} votes each, range widened ${r.record.widen}x) in ${summary.seconds.toFixed(1)} s\n`,
+          );
+      } finally {
+        traceKey.fill(0);
+      }
+    });
+}
