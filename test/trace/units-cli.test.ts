@@ -1,0 +1,88 @@
+/**
+ * Trigger units end to end through the CLI (docs/security.md, "Trigger units"): `edgelock trace-units` makes the
+ * owner model once, `compile` carries its record into the .tflite, `package --trace` gives each board its classes,
+ * and `edgelock trace` names the board a fine-tuned copy came from, black-box from its decisions and white-box from
+ * its weights, beside the trace code; no secret reaches the output, the files or the factory log.
+ */
+import { createHash } from 'crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { loadMnist } from '../../src/data/mnist';
+import { writeNpy } from '../../src/data/npy';
+import { makeTensor } from '../../src/ir/tensor';
+import { deriveTraceKey } from '../../src/keys/derive';
+import { decodePackage } from '../../src/package/decode';
+import { fineTune } from '../../src/trace/attacks';
+import { simulatedUids } from '../helpers/mnist-boards';
+import { packageArgs, runCli } from '../helpers/cli';
+
+const MASTER = createHash('sha256').update('edgelock trigger units cli test master').digest();
+const train = loadMnist('train');
+const uids = simulatedUids('7c11', 3);
+
+test('trace-units, compile, package --trace and trace name the board of a fine-tuned copy', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'el-units-'));
+  const key = join(dir, 'master.key');
+  writeFileSync(key, MASTER, { mode: 0o600 });
+  const owner = join(dir, 'owner.onnx');
+  const made = runCli([
+    'trace-units',
+    'models/mnist-mlp.onnx',
+    '-o',
+    owner,
+    '--key',
+    key,
+    '--data',
+    'mnist-train',
+    '--json',
+  ]);
+  expect(made.stderr).toBe('');
+  const record = JSON.parse(made.stdout);
+  expect(record.units).toHaveLength(16);
+  const calib = join(dir, 'calib.npy');
+  writeNpy(calib, makeTensor('float32', [500, 1, 28, 28], train.images.slice(0, 500 * 784)));
+  const model = join(dir, 'owner.tflite');
+  expect(runCli(['compile', owner, '--int8', '--calib', calib, '-o', model]).status).toBe(0);
+  const db = join(dir, 'factory.db');
+  const pkgs = uids.map((uid, d) => {
+    const out = join(dir, `${d}.elp`);
+    const r = runCli([...packageArgs(model, out, key, uid), '--trace', '--db', db, '--json']);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout).trace.units).toBe(16);
+    return out;
+  });
+  // the thief fine-tunes board 2's model on 6,000 images of his own
+  const thief = {
+    x: train.images.subarray(30000 * 784, 36000 * 784),
+    labels: train.labels.subarray(30000, 36000),
+    count: 6000,
+  };
+  const leaked = join(dir, 'leaked.tflite');
+  writeFileSync(leaked, fineTune(decodePackage(readFileSync(pkgs[2])).model, thief, { epochs: 2, lr: 0.01, seed: 5 }));
+  const bb = runCli(['trace', '--base', model, '--key', key, '--db', db, '--model', leaked, '--black-box', '--json']);
+  expect(bb.status).toBe(0);
+  const out = JSON.parse(bb.stdout);
+  expect(out.units.uid).toBe(uids[2]);
+  expect(out.units.named).toBe(true);
+  expect(out.units.matches).toBeGreaterThanOrEqual(14);
+  const text = runCli(['trace', '--base', model, '--key', key, '--db', db, '--model', leaked, '--black-box']).stdout;
+  expect(text).toMatch(new RegExp(`units +${uids[2]} +\\d+/16 trigger units`));
+  expect(text).toContain(`verdict    leaked from board ${uids[2]}`);
+  // white-box: the package's model as dumped, read from its columns
+  const dump = join(dir, 'dump.tflite');
+  writeFileSync(dump, decodePackage(readFileSync(pkgs[0])).model);
+  const wb = JSON.parse(runCli(['trace', '--base', model, '--key', key, '--db', db, '--model', dump, '--json']).stdout);
+  expect(wb.units).toMatchObject({ uid: uids[0], matches: 16, named: true });
+  const traceKey = deriveTraceKey(MASTER);
+  for (const bytes of [
+    readFileSync(db),
+    readFileSync(owner),
+    readFileSync(model),
+    Buffer.from(made.stdout + bb.stdout + text),
+  ])
+    for (const secret of [MASTER, traceKey]) {
+      expect(bytes.includes(secret)).toBe(false);
+      expect(bytes.includes(Buffer.from(secret.toString('hex')))).toBe(false);
+    }
+}, 900_000);
