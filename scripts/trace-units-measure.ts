@@ -1,6 +1,6 @@
 /**
  * Trigger units, measured: a per-board trace read black-box from decisions alone that survives fine-tuning
- * (docs/security.md, "Trigger units"). A research measurement of src/trace/units/ (not yet used by `package --trace` or `edgelock trace`):
+ * (docs/security.md, "Trigger units"). It runs src/trace/units/ (what `edgelock trace-units`, `package --trace` and `edgelock trace` use):
  *   npx tsx scripts/trace-units-measure.ts --base <compiled int8 .tflite> --architecture <its ONNX, e.g.
  *     models/mnist-lenet.onnx> [--units 16] [--pixels 48] [--epochs 3] [--lr 0.005] [--ce 1] [--widen 1.5]
  *     [--votes 5] [--devices 2] [--candidates 1000] [--acc-n 10000]

@@ -17,7 +17,8 @@ import { combinedVerdict, scoreCandidates, TraceVerdict } from './score';
 import { fileVictim, FiniteRows, finiteRows, modelScores, ScoreQuery, withHardLabels } from './victims';
 import { meanAbs, whiteBoxReading } from './whitebox';
 import { unitsRecordOfTflite } from './units/board';
-import { TriggerUnitsRecord } from './units/record';
+import { TriggerUnitsRecord, checkRecordFits } from './units/record';
+import { unitsLayout } from './units/layout';
 import { unitDecisions } from './units/read';
 import { keyedStamps, triggerProbes } from './units/stamps';
 import { UnitsVerdict, unitClassesOfWeights, unitsVerdict } from './units/verdict';
@@ -266,6 +267,7 @@ export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
     const record = unitsRecordOfTflite(base);
     if (record && bb.unitImages) {
       const size = bb.probes.length / bb.count;
+      checkRecordFits(record, unitsLayout(floatNetFromTflite(base).net).hidden, size);
       const k = record.units.length;
       const stamps = keyedStamps(traceKey, k, record.pixels, size);
       if (bb.unitImages.length < k * record.votes * size)

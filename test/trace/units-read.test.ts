@@ -1,10 +1,12 @@
 /**
  * Reading trigger units (src/trace/units/read.ts): the plurality decision per unit, and the family p-value
  * N · P(Binomial(K, 1/classes) ≥ m) checked against the binomial sum written out here; answers a hostile model could
- * give (NaN, infinities, ties) decide a class deterministically and cannot name a board by themselves.
+ * give (NaN, infinities, ties) decide a class deterministically and cannot name a board by themselves; a record a
+ * hostile model file carries is checked before a trace acts on it.
  */
 import { Sha256Stream } from '../../src/watermark/drbg';
 import { log10FamilyMatchP, matches, unitDecisions } from '../../src/trace/units/read';
+import { checkRecordFits, readTriggerUnitsRecord } from '../../src/trace/units/record';
 
 /** P(Binomial(n, p) ≥ k) summed term by term with exact binomial coefficients */
 function tail(k: number, n: number, p: number): number {
@@ -68,4 +70,28 @@ test('NaN and infinite answers decide deterministically and match a keyed class 
   expect(mean).toBeGreaterThan(1.3);
   expect(mean).toBeLessThan(1.9);
   expect(Math.min(...counts.map((m) => log10FamilyMatchP(m, K, classes, 1000)))).toBeGreaterThan(-3);
+});
+
+test('a malformed or oversized trigger-unit record is refused with E_TRACE_MODEL, a good one read back', () => {
+  const good = { scheme: 'edgelock-tu1', units: [3, 1, 2], pixels: 48, votes: 5, widen: 1.5, values: ['a', 'b'] };
+  expect(readTriggerUnitsRecord(JSON.stringify(good))).toEqual(good);
+  expect(readTriggerUnitsRecord(undefined)).toBeNull();
+  for (const bad of [
+    'not json',
+    '[1]',
+    JSON.stringify({ ...good, scheme: 'other' }),
+    JSON.stringify({ ...good, units: [1, 1] }),
+    JSON.stringify({ ...good, units: [-1] }),
+    JSON.stringify({ ...good, units: [] }),
+    JSON.stringify({ ...good, votes: 1 << 20 }),
+    JSON.stringify({ ...good, pixels: 0 }),
+    JSON.stringify({ ...good, widen: 1000 }),
+    JSON.stringify({ ...good, values: [1] }),
+    JSON.stringify({ ...good, units: Array.from({ length: 5000 }, (_, i) => i) }),
+  ])
+    expect(() => readTriggerUnitsRecord(bad)).toThrow(expect.objectContaining({ code: 'E_TRACE_MODEL' }));
+  const record = readTriggerUnitsRecord(JSON.stringify(good))!;
+  expect(() => checkRecordFits(record, 4, 784)).not.toThrow();
+  expect(() => checkRecordFits(record, 3, 784)).toThrow(expect.objectContaining({ code: 'E_TRACE_MODEL' }));
+  expect(() => checkRecordFits(record, 4, 40)).toThrow(expect.objectContaining({ code: 'E_TRACE_MODEL' }));
 });

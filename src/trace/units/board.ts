@@ -3,6 +3,7 @@
  * counter mode over the board's code seed; written into the owner model with no training: the last layer's column
  * of unit k is +(that row's largest |weight|) for the board's class and −(row max) for the others.
  */
+import { EdgelockError } from '../../errors';
 import { codeSeed } from '../code';
 import { floatNetFromTflite, writeWeights } from '../float-net';
 import { Sha256Stream } from '../../watermark/drbg';
@@ -19,6 +20,8 @@ export function boardClasses(traceKey: Uint8Array, uid: Uint8Array, units: numbe
 export function writeBoardClasses(owner: Uint8Array, p: TriggerUnitsParams, classes: readonly number[]): Uint8Array {
   const fn = floatNetFromTflite(owner);
   const l = unitsLayout(fn.net);
+  if (p.units.some((u) => u >= l.hidden))
+    throw new EdgelockError('E_TRACE_MODEL', `the model's trigger-unit record names units beyond its ${l.hidden}`);
   p.units.forEach((j, k) => {
     for (let c = 0; c < l.classes; c++) {
       let amp = 0;

@@ -33,6 +33,16 @@ export function triggerUnitsOwnerModel(i: OwnerModelInput): { model: Model; reco
   if (shape.length === 3 && shape[0] !== 1)
     throw new EdgelockError('E_TRACE_MODEL', 'trigger units take single-channel inputs only for now');
   const o = i.training;
+  if (o.units > l.hidden / 2)
+    throw new EdgelockError(
+      'E_USAGE',
+      `--units ${o.units}: at most half the layer's ${l.hidden} units can be set aside`,
+    );
+  if (o.pixels > t.net.inputSize)
+    throw new EdgelockError(
+      'E_USAGE',
+      `--pixels ${o.pixels}: a stamp cannot set more than the input's ${t.net.inputSize} values`,
+    );
   const { units, max } = leastUsedUnits(l, i.data, o.units);
   const stamps = keyedStamps(i.traceKey, o.units, o.pixels, t.net.inputSize);
   trainTriggerUnits(l, teacher, i.data, units, stamps, max, o);

@@ -8,6 +8,15 @@ import { Range } from '../../compiler/quantize/params';
 import { TriggerUnitsParams } from './params';
 
 export const TRIGGER_UNITS_METADATA_KEY = 'edgelock.trace-units';
+/** bounds on what a record may ask a trace to query (a hostile file must not make it ask millions of probes) */
+const MAX_UNITS = 1024;
+const MAX_VOTES = 64;
+
+/** The record's units must be units of the model's layer, and its stamps must fit one input. */
+export function checkRecordFits(record: TriggerUnitsRecord, hidden: number, inputSize: number): void {
+  if (record.units.some((u) => u >= hidden)) bad(`a unit index is beyond the layer's ${hidden} units`);
+  if (record.pixels > inputSize) bad(`a stamp of ${record.pixels} values does not fit an input of ${inputSize}`);
+}
 
 export interface TriggerUnitsRecord extends TriggerUnitsParams {
   widen: number;
@@ -36,7 +45,9 @@ export function readTriggerUnitsRecord(text: string | undefined): TriggerUnitsRe
   if (!Array.isArray(r.units) || r.units.length === 0 || !r.units.every((u) => Number.isInteger(u) && u >= 0))
     bad('units must be unit indices');
   if (new Set(r.units).size !== r.units.length) bad('units repeat');
-  if (!count(r.pixels) || !count(r.votes)) bad('pixels and votes must be positive integers');
+  if (!count(r.pixels) || !count(r.votes) || r.votes > MAX_VOTES)
+    bad(`pixels and votes (at most ${MAX_VOTES}) must be positive integers`);
+  if (r.units.length > MAX_UNITS) bad(`at most ${MAX_UNITS} units`);
   if (typeof r.widen !== 'number' || !(r.widen >= 1 && r.widen <= 16)) bad('widen must be in [1, 16]');
   if (!Array.isArray(r.values) || !r.values.every((s) => typeof s === 'string')) bad('values must be value names');
   return {
