@@ -4,7 +4,7 @@
  * model bytes, arena estimate, firmware registrations).
  */
 import { performance } from 'perf_hooks';
-import { TRIGGER_UNITS_METADATA_KEY, readTriggerUnitsRecord, widenRecordedRanges } from '../trace/units/record';
+import { TRIGGER_UNITS_METADATA_KEY, readTriggerUnitsRecord, widenRecordedRanges } from './trigger-units-record';
 import { EdgelockError } from '../errors';
 import { TFLITE_OPS, TfliteOpName } from '../tflite/builtins';
 import { microRegistrations } from '../tflite/opcodes';

@@ -17,7 +17,7 @@ import { combinedVerdict, scoreCandidates, TraceVerdict } from './score';
 import { fileVictim, FiniteRows, finiteRows, modelScores, ScoreQuery, withHardLabels } from './victims';
 import { meanAbs, whiteBoxReading } from './whitebox';
 import { unitsRecordOfTflite } from './units/board';
-import { TriggerUnitsRecord, checkRecordFits } from './units/record';
+import { TriggerUnitsRecord, checkRecordFits } from '../compiler/trigger-units-record';
 import { unitsLayout } from './units/layout';
 import { unitDecisions } from './units/read';
 import { keyedStamps, triggerProbes } from './units/stamps';

@@ -6,7 +6,7 @@
  */
 import { Sha256Stream } from '../../src/watermark/drbg';
 import { log10FamilyMatchP, matches, unitDecisions } from '../../src/trace/units/read';
-import { checkRecordFits, readTriggerUnitsRecord } from '../../src/trace/units/record';
+import { checkRecordFits, readTriggerUnitsRecord } from '../../src/compiler/trigger-units-record';
 
 /** P(Binomial(n, p) ≥ k) summed term by term with exact binomial coefficients */
 function tail(k: number, n: number, p: number): number {

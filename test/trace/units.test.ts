@@ -14,7 +14,11 @@ import { readOnnx, writeOnnx } from '../../src/onnx';
 import { fineTune } from '../../src/trace/attacks';
 import { boardClasses, writeBoardClasses } from '../../src/trace/units/board';
 import { triggerUnitsOwnerModel } from '../../src/trace/units/owner-model';
-import { TRIGGER_UNITS_METADATA_KEY, TriggerUnitsRecord, readTriggerUnitsRecord } from '../../src/trace/units/record';
+import {
+  TRIGGER_UNITS_METADATA_KEY,
+  TriggerUnitsRecord,
+  readTriggerUnitsRecord,
+} from '../../src/compiler/trigger-units-record';
 import { readTflite } from '../../src/tflite/reader';
 import { TRIGGER_UNITS_DEFAULTS } from '../../src/trace/units/params';
 import { log10FamilyMatchP, matches, unitDecisions } from '../../src/trace/units/read';

@@ -10,7 +10,11 @@ import { Sha256Stream } from '../../watermark/drbg';
 import { unitsLayout } from './layout';
 import { readTflite } from '../../tflite/reader';
 import { TriggerUnitsParams } from './params';
-import { TRIGGER_UNITS_METADATA_KEY, TriggerUnitsRecord, readTriggerUnitsRecord } from './record';
+import {
+  TRIGGER_UNITS_METADATA_KEY,
+  TriggerUnitsRecord,
+  readTriggerUnitsRecord,
+} from '../../compiler/trigger-units-record';
 
 export function boardClasses(traceKey: Uint8Array, uid: Uint8Array, units: number, classes: number): number[] {
   const stream = new Sha256Stream(codeSeed(traceKey, uid), 'trigger-unit classes');

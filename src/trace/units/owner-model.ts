@@ -10,7 +10,7 @@ import { LabelledData } from '../../train/fit';
 import { trainableFromModel, writeBackWeights } from '../../train/from-model';
 import { unitsLayout } from './layout';
 import { TriggerUnitsTraining } from './params';
-import { TRIGGER_UNITS_METADATA_KEY, TriggerUnitsRecord } from './record';
+import { TRIGGER_UNITS_METADATA_KEY, TriggerUnitsRecord } from '../../compiler/trigger-units-record';
 import { keyedStamps } from './stamps';
 import { leastUsedUnits, trainTriggerUnits } from './train';
 

@@ -1,17 +1,6 @@
-/**
- * The public parameters of trigger units (docs/security.md, "Trigger units"): which hidden units carry a board's
- * classes, how many input values a stamp sets, how many stamped probes vote for each unit's class. Recorded with the
- * owner model; the stamps' positions and each board's classes are keyed draws and are not recorded.
- */
-export interface TriggerUnitsParams {
-  scheme: 'edgelock-tu1';
-  /** the units of the penultimate dense layer set aside, in stamp order (unit k answers stamp k) */
-  units: number[];
-  /** input values a stamp sets to 1 */
-  pixels: number;
-  /** stamped probes per unit, on different natural images */
-  votes: number;
-}
+/** The owner training's settings of trigger units (docs/security.md, "Trigger units"); the recorded parameters are
+ * in src/compiler/trigger-units-record.ts, where compile reads them. */
+export type { TriggerUnitsParams } from '../../compiler/trigger-units-record';
 
 /** The owner training's settings: the measured defaults of docs/security.md, "Trigger units". */
 export interface TriggerUnitsTraining {

@@ -7,7 +7,7 @@ import { floatNetFromTflite } from '../float-net';
 import { boardClasses } from './board';
 import { unitsLayout } from './layout';
 import { log10FamilyMatchP, matches } from './read';
-import { TriggerUnitsRecord } from './record';
+import { TriggerUnitsRecord } from '../../compiler/trigger-units-record';
 
 export interface UnitsVerdict {
   uid: string;

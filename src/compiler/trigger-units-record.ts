@@ -3,9 +3,8 @@
  * under "edgelock.trace-units"): the public parameters, and which ONNX values are the penultimate dense layer's output,
  * whose int8 range compile widens by `widen` so that a firing unit is clipped less. No key, stamp or class is in it.
  */
-import { EdgelockError } from '../../errors';
-import { Range } from '../../compiler/quantize/params';
-import { TriggerUnitsParams } from './params';
+import { EdgelockError } from '../errors';
+import { Range } from './quantize/params';
 
 export const TRIGGER_UNITS_METADATA_KEY = 'edgelock.trace-units';
 /** bounds on what a record may ask a trace to query (a hostile file must not make it ask millions of probes) */
@@ -16,6 +15,21 @@ const MAX_VOTES = 64;
 export function checkRecordFits(record: TriggerUnitsRecord, hidden: number, inputSize: number): void {
   if (record.units.some((u) => u >= hidden)) bad(`a unit index is beyond the layer's ${hidden} units`);
   if (record.pixels > inputSize) bad(`a stamp of ${record.pixels} values does not fit an input of ${inputSize}`);
+}
+
+/**
+ * The public parameters of trigger units: which hidden units carry a board's classes, how many input values a stamp
+ * sets, how many stamped probes vote for each unit's class. The stamps' positions and each board's classes are keyed
+ * draws and are not recorded.
+ */
+export interface TriggerUnitsParams {
+  scheme: 'edgelock-tu1';
+  /** the units of the penultimate dense layer set aside, in stamp order (unit k answers stamp k) */
+  units: number[];
+  /** input values a stamp sets to 1 */
+  pixels: number;
+  /** stamped probes per unit, on different natural images */
+  votes: number;
 }
 
 export interface TriggerUnitsRecord extends TriggerUnitsParams {
