@@ -137,6 +137,14 @@ export interface TraceResult extends TraceVerdict {
   units?: UnitsVerdict;
 }
 
+/**
+ * Each test's level: with trigger units two tests can name a board (the code's and the units'), so each runs at
+ * alpha / 2 and a board is named falsely with probability at most alpha (Bonferroni).
+ */
+function testAlpha(alpha: number, record: TriggerUnitsRecord | null): number {
+  return record ? alpha / 2 : alpha;
+}
+
 /** Every candidate uid once, over all parameter sets. */
 function allUids(groups: readonly CandidateGroup[]): string[] {
   return [...new Set(groups.flatMap((g) => g.uids))];
@@ -205,10 +213,11 @@ export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
         return { scores: scoreCandidates(reading.evidence, traceKey, g.uids), evidence: reading.evidence };
       });
       const record = unitsRecordOfTflite(base);
+      const alpha = testAlpha(r.alpha, record);
       const units = record
-        ? whiteBoxUnits(readings, record, classesOf(base), traceKey, allUids(groups), r.alpha)
+        ? whiteBoxUnits(readings, record, classesOf(base), traceKey, allUids(groups), alpha)
         : undefined;
-      return { mode: 'white-box', unitsRealigned, ...combinedVerdict(scored, r.alpha), ...(units ? { units } : {}) };
+      return { mode: 'white-box', unitsRealigned, ...combinedVerdict(scored, alpha), ...(units ? { units } : {}) };
     }
     if (!r.blackBox) throw new EdgelockError('E_USAGE', 'nothing to trace: give a leaked model or a board');
     const bb = r.blackBox;
@@ -280,7 +289,7 @@ export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
         classes,
         traceKey,
         allUids(groups),
-        r.alpha,
+        testAlpha(r.alpha, record),
       );
     }
     const rounds = [...answered.values(), ...asked];
@@ -291,7 +300,7 @@ export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
       hardLabels: bb.hardLabels,
       ...(pruned ? { prunedReference: pruned, pruneRule } : {}),
       ...(ignored ? { ignoredProbes: ignored } : {}),
-      ...combinedVerdict(scored, r.alpha),
+      ...combinedVerdict(scored, testAlpha(r.alpha, units ? record : null)),
       ...(units ? { units } : {}),
     };
   } finally {

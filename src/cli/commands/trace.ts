@@ -226,7 +226,7 @@ export function register(program: Command): Command {
         const named = [...new Set([...result.named.map((n) => n.uid), ...(units?.named ? [units.uid] : [])])];
         const verdict =
           named.length === 0
-            ? `no board named (p = ${pText(result)}${units ? ` and ${unitsPText(units.log10P)}` : ''} > alpha ${alpha})`
+            ? `no board named (p = ${pText(result)}${units ? ` and ${unitsPText(units.log10P)}` : ''} > alpha ${alpha}${units ? ' / 2 each' : ''})`
             : named.length === 1
               ? `leaked from board ${named[0]}`
               : `leaked from ${named.length} boards together: ${named.join(', ')}`;
