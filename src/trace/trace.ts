@@ -233,6 +233,8 @@ export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
     const asked: { count: number; ignored: number }[] = [];
     let pruned = 0;
     let pruneRule: PruneRule | undefined;
+    let units: UnitsVerdict | undefined;
+    const record = unitsRecordOfTflite(base);
     try {
       const net = floatNetFromTflite(base);
       for (const g of groups) {
@@ -269,28 +271,27 @@ export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
         if (ref.rule && ref.pruned > pruned) [pruned, pruneRule] = [ref.pruned, ref.rule];
         scored.push({ scores: scoreCandidates(evidence, traceKey, g.uids), evidence });
       }
+      // the trigger units, when the base model has them: their stamped probes
+      if (record && bb.unitImages) {
+        const size = bb.probes.length / bb.count;
+        checkRecordFits(record, unitsLayout(net.net).hidden, size);
+        const k = record.units.length;
+        const stamps = keyedStamps(traceKey, k, record.pixels, size);
+        if (bb.unitImages.length < k * record.votes * size)
+          throw new EdgelockError('E_USAGE', `trigger units need ${k * record.votes} natural inputs to stamp`);
+        const probes = triggerProbes(stamps, record.votes, bb.unitImages, size);
+        const answers = await victim(probes, k * record.votes);
+        asked.push({ count: k * record.votes, ignored: 0 });
+        units = unitsVerdict(
+          unitDecisions(answers, k, record.votes, classes),
+          classes,
+          traceKey,
+          allUids(groups),
+          testAlpha(r.alpha, record),
+        );
+      }
     } finally {
       own.dispose();
-    }
-    let units: UnitsVerdict | undefined;
-    const record = unitsRecordOfTflite(base);
-    if (record && bb.unitImages) {
-      const size = bb.probes.length / bb.count;
-      checkRecordFits(record, unitsLayout(floatNetFromTflite(base).net).hidden, size);
-      const k = record.units.length;
-      const stamps = keyedStamps(traceKey, k, record.pixels, size);
-      if (bb.unitImages.length < k * record.votes * size)
-        throw new EdgelockError('E_USAGE', `trigger units need ${k * record.votes} natural inputs to stamp`);
-      const probes = triggerProbes(stamps, record.votes, bb.unitImages, size);
-      const answers = await victim(probes, k * record.votes);
-      asked.push({ count: k * record.votes, ignored: 0 });
-      units = unitsVerdict(
-        unitDecisions(answers, k, record.votes, classes),
-        classes,
-        traceKey,
-        allUids(groups),
-        testAlpha(r.alpha, record),
-      );
     }
     const rounds = [...answered.values(), ...asked];
     const ignored = rounds.reduce((a, k) => a + k.ignored, 0);

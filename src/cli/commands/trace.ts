@@ -57,13 +57,13 @@ function prunedText(fraction: number, rule: PruneRule | undefined): string {
   return `${pct} of every filter's weights pruned by magnitude`;
 }
 
-function unitsPText(log10P: number): string {
-  return log10P > -300 ? (10 ** log10P).toExponential(1) : `1e${Math.floor(log10P)}`;
+/** A p-value given as its log10, printed (below 1e-300 as a power of ten, which a double cannot hold). */
+function pFromLog10(l: number): string {
+  return l > -300 ? (10 ** l).toExponential(1) : `1e${Math.floor(l)}`;
 }
 
 function pText(r: TraceResult): string {
-  const l = log10FamilyP(r.best.z, r.candidates);
-  return l > -300 ? `${(10 ** l).toExponential(1)}` : `1e${Math.floor(l)}`;
+  return pFromLog10(log10FamilyP(r.best.z, r.candidates));
 }
 
 export function register(program: Command): Command {
@@ -226,7 +226,7 @@ export function register(program: Command): Command {
         const named = [...new Set([...result.named.map((n) => n.uid), ...(units?.named ? [units.uid] : [])])];
         const verdict =
           named.length === 0
-            ? `no board named (p = ${pText(result)}${units ? ` and ${unitsPText(units.log10P)}` : ''} > alpha ${alpha}${units ? ' / 2 each' : ''})`
+            ? `no board named (p = ${pText(result)}${units ? ` and ${pFromLog10(units.log10P)}` : ''} > alpha ${alpha}${units ? ' / 2 each' : ''})`
             : named.length === 1
               ? `leaked from board ${named[0]}`
               : `leaked from ${named.length} boards together: ${named.join(', ')}`;
@@ -250,7 +250,7 @@ export function register(program: Command): Command {
             `  p-value    ${pText(result)} (chance that any innocent board scores as high: Hoeffding bound × ${result.candidates} candidates)\n` +
             (units
               ? `  units      ${units.uid}  ${units.matches}/${units.of} trigger units answer with its classes, ` +
-                `p = ${unitsPText(units.log10P)} (exact binomial × ${result.candidates} candidates)\n`
+                `p = ${pFromLog10(units.log10P)} (exact binomial × ${result.candidates} candidates)\n`
               : '') +
             `  verdict    ${verdict}\n`,
         );

@@ -5,7 +5,7 @@
  */
 import { EdgelockError } from '../../errors';
 import { codeSeed } from '../code';
-import { floatNetFromTflite, writeWeights } from '../float-net';
+import { FloatNet, floatNetFromTflite, writeWeights } from '../float-net';
 import { Sha256Stream } from '../../watermark/drbg';
 import { unitsLayout } from './layout';
 import { readTflite } from '../../tflite/reader';
@@ -22,7 +22,11 @@ export function boardClasses(traceKey: Uint8Array, uid: Uint8Array, units: numbe
 }
 
 export function writeBoardClasses(owner: Uint8Array, p: TriggerUnitsParams, classes: readonly number[]): Uint8Array {
-  const fn = floatNetFromTflite(owner);
+  return writeInto(owner, floatNetFromTflite(owner), p, classes);
+}
+
+/** Writes `classes` into the units' columns of `fn`, the float network of `owner`, and re-quantises. */
+function writeInto(owner: Uint8Array, fn: FloatNet, p: TriggerUnitsParams, classes: readonly number[]): Uint8Array {
   const l = unitsLayout(fn.net);
   if (p.units.some((u) => u >= l.hidden))
     throw new EdgelockError('E_TRACE_MODEL', `the model's trigger-unit record names units beyond its ${l.hidden}`);
@@ -50,7 +54,7 @@ export function markBoardUnits(
 ): { model: Uint8Array; units: number } {
   const record = unitsRecordOfTflite(model);
   if (!record) return { model, units: 0 };
-  const classes = floatNetFromTflite(model).net.outputSize;
-  const mine = boardClasses(traceKey, uid, record.units.length, classes);
-  return { model: writeBoardClasses(model, record, mine), units: record.units.length };
+  const fn = floatNetFromTflite(model);
+  const mine = boardClasses(traceKey, uid, record.units.length, fn.net.outputSize);
+  return { model: writeInto(model, fn, record, mine), units: record.units.length };
 }

@@ -5,16 +5,14 @@
  * candidates the family p-value of m matches of K is N · P(Binomial(K, 1/classes) ≥ m).
  */
 import { binomialLogTail } from '../../watermark/binomial';
+import { argmax } from '../victims';
 
 /** `scores` holds votes × units rows (stamp-major, as triggerProbes lays them out), `classes` wide. */
 export function unitDecisions(scores: Float32Array, units: number, votes: number, classes: number): number[] {
   return Array.from({ length: units }, (_, k) => {
     const tally = new Array<number>(classes).fill(0);
     for (let r = 0; r < votes; r++) {
-      const o = (k * votes + r) * classes;
-      let best = 0;
-      for (let c = 1; c < classes; c++) if (scores[o + c] > scores[o + best]) best = c;
-      tally[best]++;
+      tally[argmax(scores, (k * votes + r) * classes, classes)]++;
     }
     return tally.indexOf(Math.max(...tally));
   });

@@ -7,6 +7,7 @@
  * quarter of each batch is stamped. SGD with momentum 0.9, the learning rate halved each epoch.
  */
 import { LabelledData } from '../../train/fit';
+import { softmaxRows } from '../../train/loss';
 import { Sgd } from '../../train/optim/sgd';
 import { Rng } from '../../train/rng';
 import { Sequential } from '../../train/network';
@@ -41,17 +42,6 @@ export function leastUsedUnits(l: UnitsLayout, data: LabelledData, count: number
     return { j, v: mean[j] * Math.sqrt(norm) };
   }).sort((a, b) => a.v - b.v);
   return { units: use.slice(0, count).map((e) => e.j), max };
-}
-
-/** Softmax of row s of `z` (classes wide). */
-function softmaxRow(z: Float32Array, s: number, classes: number): Float64Array {
-  let m = -Infinity;
-  for (let c = 0; c < classes; c++) m = Math.max(m, z[s * classes + c]);
-  const p = new Float64Array(classes);
-  let sum = 0;
-  for (let c = 0; c < classes; c++) sum += p[c] = Math.exp(z[s * classes + c] - m);
-  for (let c = 0; c < classes; c++) p[c] /= sum;
-  return p;
 }
 
 /** Trains `l`'s network in place (see the header); `teacher` is the base model's network, `max` the natural maximum. */
@@ -106,11 +96,14 @@ export function trainTriggerUnits(
       }
       const q = teacher.forward(x, BATCH, false);
       const g = new Float32Array(BATCH * C);
+      const ps = softmaxRows(h, BATCH, C);
+      const qs = softmaxRows(q, BATCH, C);
       for (let s = 0; s < BATCH; s++) {
-        const ps = softmaxRow(h, s, C);
-        const qs = softmaxRow(q, s, C);
         const w = which[s] < 0 ? o.labelWeight : 0;
-        for (let c = 0; c < C; c++) g[s * C + c] = (ps[c] - (1 - w) * qs[c] - (c === labels[s] ? w : 0)) / BATCH;
+        for (let c = 0; c < C; c++) {
+          const i = s * C + c;
+          g[i] = (ps[i] - (1 - w) * qs[i] - (c === labels[s] ? w : 0)) / BATCH;
+        }
       }
       let grad: Float32Array | null = g;
       for (let i = layers.length - 1; i > l.det; i--) grad = layers[i].backward(grad!, BATCH, true);
