@@ -5,7 +5,7 @@
  * its weights, beside the trace code; no secret reaches the output, the files or the factory log.
  */
 import { createHash } from 'crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { loadMnist } from '../../src/data/mnist';
@@ -86,3 +86,21 @@ test('trace-units, compile, package --trace and trace name the board of a fine-t
       expect(bytes.includes(Buffer.from(secret.toString('hex')))).toBe(false);
     }
 }, 900_000);
+
+test('trace-units refuses settings that would break the model, with E_USAGE and nothing written', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'el-units-bad-'));
+  const key = join(dir, 'master.key');
+  writeFileSync(key, MASTER, { mode: 0o600 });
+  const out = join(dir, 'owner.onnx');
+  const base = ['trace-units', 'models/mnist-mlp.onnx', '-o', out, '--key', key, '--data', 'mnist-train'];
+  // the MLP's penultimate layer has 64 units; its input 784 values
+  for (const extra of [
+    ['--units', '40'],
+    ['--pixels', '785'],
+  ]) {
+    const r = runCli([...base, ...extra]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^error E_USAGE: /);
+    expect(existsSync(out)).toBe(false);
+  }
+}, 300_000);
