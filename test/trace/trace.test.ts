@@ -364,6 +364,23 @@ describe('per-device trace codes', () => {
     expect(e2.stderr).not.toMatch(/at .*\.js/);
     const e3 = runCli(['trace', '--base', model, '--key', key, '--model', leaked]);
     expect(e3.stderr).toMatch(/^error E_TRACE_CANDIDATES: /);
+    // stamp images for a base model without trigger units: refused, not silently ignored
+    const noUnits = runCli([
+      'trace',
+      '--base',
+      model,
+      '--key',
+      key,
+      '--db',
+      db,
+      '--model',
+      leaked,
+      '--black-box',
+      '--stamp-images',
+      'mnist-test',
+    ]);
+    expect(noUnits.status).toBe(2);
+    expect(noUnits.stderr).toBe('error E_USAGE: the base model has no trigger units to put --stamp-images under\n');
     // probes are inputs, not a labelled set: a .npy without labels is read; boundary probes need pairs the base model
     // decides differently, and ten copies of one image have none
     const same = join(dir, 'same.npy');

@@ -69,6 +69,26 @@ test('trace-units, compile, package --trace and trace name the board of a fine-t
   const text = runCli(['trace', '--base', model, '--key', key, '--db', db, '--model', leaked, '--black-box']).stdout;
   expect(text).toMatch(new RegExp(`units +${uids[2]} +\\d+/16 trigger units`));
   expect(text).toContain(`verdict    leaked from board ${uids[2]}`);
+  // the stamps on natural inputs the tracer chooses: 80 other MNIST test images; 40 are too few for 16 units × 5 votes
+  const test10k = loadMnist('test');
+  const stampNpy = (name: string, from: number, count: number) => {
+    const file = join(dir, name);
+    writeNpy(file, makeTensor('float32', [count, 1, 28, 28], test10k.images.slice(from * 784, (from + count) * 784)));
+    return file;
+  };
+  const traceBb = (...extra: string[]) =>
+    runCli(['trace', '--base', model, '--key', key, '--db', db, '--model', leaked, ...extra]);
+  const own = JSON.parse(traceBb('--black-box', '--stamp-images', stampNpy('own.npy', 5000, 80), '--json').stdout);
+  expect(own.units).toMatchObject({ uid: uids[2], named: true });
+  expect(own.units.matches).toBeGreaterThanOrEqual(14);
+  const few = traceBb('--black-box', '--stamp-images', stampNpy('few.npy', 5000, 40));
+  expect(few.status).toBe(2);
+  expect(few.stderr).toMatch(
+    /^error E_USAGE: the base model's 16 trigger units are read on 80 stamped inputs, but '.*few\.npy' has 40\n$/,
+  );
+  const white = traceBb('--stamp-images', 'mnist-test');
+  expect(white.status).toBe(2);
+  expect(white.stderr).toMatch(/^error E_USAGE: --stamp-images is for a black-box trace/);
   // white-box: the package's model as dumped, read from its columns
   const dump = join(dir, 'dump.tflite');
   writeFileSync(dump, decodePackage(readFileSync(pkgs[0])).model);

@@ -36,6 +36,7 @@ interface TraceFlags {
   port?: string;
   blackBox?: boolean;
   probes?: string;
+  stampImages?: string;
   queries: number;
   hardLabels?: boolean;
   alpha: number;
@@ -88,6 +89,11 @@ export function register(program: Command): Command {
         'given; the default with --hard-labels)',
     )
     .option(
+      '--stamp-images <data>',
+      'black-box, a base model with trigger units: the natural inputs their stamps are put on (a float32 .npy or a ' +
+        'named dataset; the first units × votes of it, 80 with the default record; mnist-test unless given)',
+    )
+    .option(
       '--queries <n>',
       `black-box: how many probes to query (at most ${MAX_QUERIES}; ${TRACE_CLI_DEFAULTS.hardLabelQueries} with ` +
         '--hard-labels; on boundary probes a pruned leak is asked as many again)',
@@ -125,6 +131,8 @@ export function register(program: Command): Command {
         }
         let result: TraceResult;
         const blackBox = f.port !== undefined || f.blackBox === true;
+        if (f.stampImages !== undefined && !blackBox)
+          throw new EdgelockError('E_USAGE', '--stamp-images is for a black-box trace (--port or --black-box)');
         if (!blackBox) {
           result = await traceLeak({ base, master, candidates, alpha, leaked: readFileBytes(f.model!) });
         } else {
@@ -182,9 +190,20 @@ export function register(program: Command): Command {
           const probesFor = (p: TraceParams) => loaded.get(sourceFor(p))!;
           // a base model with trigger units: natural inputs to carry its stamps
           const record = unitsRecordOfTflite(base);
-          const unitImages = record
-            ? naturalInputs('mnist-test', record.units.length * record.votes).probes
-            : undefined;
+          let unitImages: Float32Array | undefined;
+          if (record) {
+            const source = f.stampImages ?? 'mnist-test';
+            const want = record.units.length * record.votes;
+            const got = naturalInputs(source, want);
+            if (got.count < want)
+              throw new EdgelockError(
+                'E_USAGE',
+                `the base model's ${record.units.length} trigger units are read on ${want} stamped inputs, but ` +
+                  `'${source}' has ${got.count}`,
+              );
+            unitImages = got.probes;
+          } else if (f.stampImages !== undefined)
+            throw new EdgelockError('E_USAGE', 'the base model has no trigger units to put --stamp-images under');
           const run = async (victim: BlackBoxSource['victim']) =>
             traceLeak({
               base,
