@@ -3,7 +3,8 @@
  * (docs/security.md, "Trigger units"). It runs src/trace/units/ (what `edgelock trace-units`, `package --trace` and `edgelock trace` use):
  *   npx tsx scripts/trace-units-measure.ts --base <compiled int8 .tflite> --architecture <its ONNX, e.g.
  *     models/mnist-lenet.onnx> [--units 16] [--pixels 48] [--epochs 3] [--lr 0.005] [--ce 1] [--widen 1.5]
- *     [--votes 5] [--devices 2] [--candidates 1000] [--acc-n 10000]
+ *     [--votes 5] [--read-votes <n>] [--seed 77] [--devices 2] [--candidates 1000] [--acc-n 10000] [--attacks no]
+ *     [--save-owner <owner.tflite> | --owner <owner.tflite>]
  *
  * Owner, once per model (about 90 s for LeNet, 10 s for the MLP on this machine; nothing per board):
  *   - K units of the penultimate dense layer, those the model uses least (mean activation on 2,000 training images
@@ -18,12 +19,13 @@
  * Per board, no training: column u_k of the last layer = +(that row's largest |weight|) for the board's class c_k
  *   (uniform over the classes, SHA-256 counter mode over the board's code seed) and −(row max) for the others. A unit
  *   that never fires on natural data changes no natural answer, and gets no gradient when a thief fine-tunes.
- * Reading (black-box, decisions only): stamp k on R MNIST test images, the plurality decision is the board's class
- *   for k; a candidate matches m of K. For a model that does not carry that board's classes, each stamp matches with
- *   probability exactly 1/classes (the classes are keyed, independent of the model), so the family p-value among N
- *   candidates is N · P(Binomial(K, 1/classes) ≥ m).
+ * Reading (black-box, decisions only): stamp k on R MNIST test images (--read-votes, the record's votes unless
+ *   given); a candidate scores the decisions that fell on its classes (s of K·R). For a model that does not carry that
+ *   board's classes, its classes are keyed draws independent of the model, so given the decisions the score's
+ *   distribution is exact (src/trace/units/read.ts) and the family p-value among N candidates is N · P(S ≥ s). "units"
+ *   counts the stamps most of whose decisions fell on the board's class.
  */
-import { readFileSync } from 'fs';
+import { readFileSync, writeFileSync } from 'fs';
 import { loadDataset } from '../src/data/dataset';
 import { loadMnist } from '../src/data/mnist';
 import { compileModel } from '../src/compiler/compile';
@@ -33,10 +35,10 @@ import { averageCopies, fineTune, requantize } from '../src/trace/attacks';
 import { floatNetFromTflite } from '../src/trace/float-net';
 import { pruneWeights } from '../src/trace/prune';
 import { modelScores } from '../src/trace/victims';
-import { boardClasses, writeBoardClasses } from '../src/trace/units/board';
+import { boardClasses, unitsRecordOfTflite, writeBoardClasses } from '../src/trace/units/board';
 import { triggerUnitsOwnerModel } from '../src/trace/units/owner-model';
 import { TRIGGER_UNITS_DEFAULTS, TriggerUnitsParams } from '../src/trace/units/params';
-import { log10FamilyMatchP, matches, unitDecisions } from '../src/trace/units/read';
+import { familyVoteP, unitVotes, votesFor } from '../src/trace/units/read';
 import { keyedStamps, triggerProbes } from '../src/trace/units/stamps';
 import { accuracy } from '../src/train/fit';
 import { mnistTestAccuracy } from '../test/helpers/mnist-boards';
@@ -51,8 +53,11 @@ const training = {
   lr: Number(arg('lr', String(TRIGGER_UNITS_DEFAULTS.lr))),
   labelWeight: Number(arg('ce', String(TRIGGER_UNITS_DEFAULTS.labelWeight))),
   widen: Number(arg('widen', String(TRIGGER_UNITS_DEFAULTS.widen))),
+  seed: Number(arg('seed', String(TRIGGER_UNITS_DEFAULTS.seed))),
 };
 const K = training.units;
+/** stamped images per unit when reading (the record's votes unless given) */
+const READ_VOTES = Number(arg('read-votes', String(training.votes)));
 const DEVICES = Number(arg('devices', '2'));
 const N = Number(arg('candidates', '1000'));
 const ACC_N = Number(arg('acc-n', '10000'));
@@ -69,17 +74,26 @@ async function main() {
   const data = { x: train.images, labels: train.labels, count: train.count };
   const calib = loadDataset('mnist-train');
   const t0 = Date.now();
-  const architecture = readOnnx(readFileSync(arg('architecture', '')));
-  const made = triggerUnitsOwnerModel({ model: architecture, traceKey, data, training });
-  const calibration = { data: calib.data, count: calib.count, sampleShape: calib.sampleShape };
-  const owner = (await compileModel(writeOnnx(made.model), { precision: 'int8', calibration })).bytes;
-  const params = made.record;
+  let owner: Uint8Array;
+  let params: TriggerUnitsParams;
+  if (arg('owner', '')) {
+    // an owner model made before (--save-owner), read with its record
+    owner = new Uint8Array(readFileSync(arg('owner', '')));
+    params = unitsRecordOfTflite(owner)!;
+  } else {
+    const architecture = readOnnx(readFileSync(arg('architecture', '')));
+    const made = triggerUnitsOwnerModel({ model: architecture, traceKey, data, training });
+    const calibration = { data: calib.data, count: calib.count, sampleShape: calib.sampleShape };
+    owner = (await compileModel(writeOnnx(made.model), { precision: 'int8', calibration })).bytes;
+    params = made.record;
+    if (arg('save-owner', '')) writeFileSync(arg('save-owner', ''), owner);
+  }
   const seconds = (Date.now() - t0) / 1000;
   const testData = { x: test.images, labels: test.labels, count: test.count };
   const C = floatNetFromTflite(base).net.outputSize;
   const candidates = Array.from({ length: N }, (_, i) => boardClasses(traceKey, scriptUid(i), K, C));
   const stamps = keyedStamps(traceKey, K, training.pixels, SIZE);
-  const probes = triggerProbes(stamps, training.votes, test.images.subarray(PROBE_IMAGES * SIZE), SIZE);
+  const probes = triggerProbes(stamps, READ_VOTES, test.images.subarray(PROBE_IMAGES * SIZE), SIZE);
   console.log(
     `${K} units (${params.units}), ${training.pixels} stamp values, owner model in ${seconds.toFixed(1)} s; ` +
       `float accuracy on MNIST test: base ${accuracy(floatNetFromTflite(base).net, testData)}, owner ` +
@@ -87,15 +101,18 @@ async function main() {
       `${await mnistTestAccuracy(base, ACC_N)}, owner ${await mnistTestAccuracy(owner, ACC_N)}`,
   );
   const report = async (label: string, model: Uint8Array, leakers: number[], withAccuracy = true) => {
-    const d = unitDecisions(await modelScores(model, probes, K * training.votes), K, training.votes, C);
-    const m = candidates.map((c) => matches(d, c));
-    const own = leakers.map((i) => m[i]);
-    const innocent = Math.max(...m.filter((_, i) => !leakers.includes(i)));
-    const p = (x: number) => (10 ** log10FamilyMatchP(x, K, C, N)).toExponential(1);
+    const tally = unitVotes(await modelScores(model, probes, K * READ_VOTES), K, READ_VOTES, C);
+    const v = candidates.map((c) => votesFor(tally, c));
+    const family = familyVoteP(tally, N);
+    const p = (x: number) => (family(x) > -300 ? 10 ** family(x) : 0).toExponential(1);
+    // a unit whose votes mostly went to the board's class
+    const units = (i: number) => candidates[i].filter((c, k) => 2 * tally[k][c] > READ_VOTES).length;
+    const innocent = Math.max(...v.filter((_, i) => !leakers.includes(i)));
     const acc = withAccuracy ? `, accuracy ${await mnistTestAccuracy(model, ACC_N)}` : '';
     console.log(
-      `${label}: leaker(s) ${own.map((x) => `${x}/${K} (family p ${p(x)})`).join(', ') || '—'}; ` +
-        `best innocent ${innocent}/${K} (p ${p(innocent)})${acc}`,
+      `${label}: leaker(s) ` +
+        `${leakers.map((i) => `${v[i]}/${K * READ_VOTES} votes, ${units(i)}/${K} units (family p ${p(v[i])})`).join(', ') || '—'}; ` +
+        `best innocent ${innocent} votes (p ${p(innocent)})${acc}`,
     );
   };
   await report('base model (no units)', base, []);
@@ -112,6 +129,7 @@ async function main() {
   };
   for (let i = 0; i < DEVICES; i++) {
     await report(`board ${i}`, boards[i], [i]);
+    if (arg('attacks', 'yes') === 'no') continue;
     await report(`  re-quantised`, requantize(boards[i]), [i]);
     for (const rule of ['filter', 'global'] as const)
       await report(`  pruned 50% (${rule})`, pruneWeights(boards[i], 0.5, rule), [i]);

@@ -19,7 +19,7 @@ import { meanAbs, whiteBoxReading } from './whitebox';
 import { unitsRecordOfTflite } from './units/board';
 import { TriggerUnitsRecord, checkRecordFits } from '../compiler/trigger-units-record';
 import { unitsLayout } from './units/layout';
-import { unitDecisions } from './units/read';
+import { oneVoteEach, unitVotes } from './units/read';
 import { keyedStamps, triggerProbes } from './units/stamps';
 import { UnitsVerdict, unitClassesOfWeights, unitsVerdict } from './units/verdict';
 
@@ -104,6 +104,8 @@ export interface ProbeSet {
 export interface BlackBoxSource extends ProbeSet {
   /** natural inputs (model layout) that carry the stamps when the base model has trigger units (units/) */
   unitImages?: Float32Array;
+  /** stamped probes per trigger unit (default: the record's votes) */
+  stampVotes?: number;
   /** the probes for one trace parameter set, when they differ by set (default: the source's own) */
   probesFor?: (params: TraceParams) => ProbeSet;
   victim: ScoreQuery;
@@ -156,8 +158,8 @@ function classesOf(model: Uint8Array): number {
 }
 
 /**
- * White-box trigger units: each reading of the leak (as stored, unsealed) read from its columns; the reading with the
- * most matches counts, its p-value times the number of readings. A copy whose layers no longer line up with the base
+ * White-box trigger units: each reading of the leak (as stored, unsealed) read from its columns, one vote per unit;
+ * the reading with the most votes counts, its p-value times the number of readings. A copy whose layers no longer line up with the base
  * (units added) gives no unit verdict.
  */
 function whiteBoxUnits(
@@ -176,12 +178,10 @@ function whiteBoxUnits(
     } catch {
       continue;
     }
-    const v = unitsVerdict(decisions, classes, traceKey, uids, alpha);
+    const v = unitsVerdict(oneVoteEach(decisions, classes), classes, traceKey, uids, alpha, readings.length);
     if (!best || v.matches > best.matches) best = v;
   }
-  if (!best) return undefined;
-  const log10P = Math.min(0, best.log10P + Math.log10(readings.length));
-  return { ...best, log10P, named: log10P <= Math.log10(alpha) };
+  return best;
 }
 
 /** A query function that asks the victim each distinct probe set once (a board's answers are not free). */
@@ -276,14 +276,15 @@ export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
         const size = bb.probes.length / bb.count;
         checkRecordFits(record, unitsLayout(net.net).hidden, size);
         const k = record.units.length;
+        const votes = bb.stampVotes ?? record.votes;
         const stamps = keyedStamps(traceKey, k, record.pixels, size);
-        if (bb.unitImages.length < k * record.votes * size)
-          throw new EdgelockError('E_USAGE', `trigger units need ${k * record.votes} natural inputs to stamp`);
-        const probes = triggerProbes(stamps, record.votes, bb.unitImages, size);
-        const answers = await victim(probes, k * record.votes);
-        asked.push({ count: k * record.votes, ignored: 0 });
+        if (bb.unitImages.length < k * votes * size)
+          throw new EdgelockError('E_USAGE', `trigger units need ${k * votes} natural inputs to stamp`);
+        const probes = triggerProbes(stamps, votes, bb.unitImages, size);
+        const answers = await victim(probes, k * votes);
+        asked.push({ count: k * votes, ignored: 0 });
         units = unitsVerdict(
-          unitDecisions(answers, k, record.votes, classes),
+          unitVotes(answers, k, votes, classes),
           classes,
           traceKey,
           allUids(groups),

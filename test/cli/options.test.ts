@@ -119,6 +119,7 @@ test.each([
   [['attack', 'm.onnx', '--only', 'distill', '--lr', '0'], /'--lr <r>' argument '0' is invalid/],
   [['trace', '--base', 'b', '--key', 'k', '--queries', '100001'], /'--queries <n>' argument '100001' is invalid/],
   [['trace', '--base', 'b', '--key', 'k', '--alpha', '0'], /'--alpha <p>' argument '0' is invalid/],
+  [['trace', '--base', 'b', '--key', 'k', '--stamp-votes', '65'], /'--stamp-votes <n>' argument '65' is invalid/],
   [['trace', '--key', 'k', '--model', 'm.tflite'], /required option '--base <model.tflite>'/],
   [['fingerprint', 'create', 'm.onnx'], /required option '-o, --output <fp.json>'/],
   [['device', 'info'], /required option '--port <path>'/],

@@ -381,6 +381,11 @@ describe('per-device trace codes', () => {
     ]);
     expect(noUnits.status).toBe(2);
     expect(noUnits.stderr).toBe('error E_USAGE: the base model has no trigger units to put --stamp-images under\n');
+    const noVotes = runCli([
+      ...['trace', '--base', model, '--key', key, '--db', db, '--model', leaked, '--black-box'],
+      ...['--stamp-votes', '10'],
+    ]);
+    expect(noVotes.stderr).toBe('error E_USAGE: the base model has no trigger units to put --stamp-votes under\n');
     // probes are inputs, not a labelled set: a .npy without labels is read; boundary probes need pairs the base model
     // decides differently, and ten copies of one image have none
     const same = join(dir, 'same.npy');

@@ -65,9 +65,12 @@ test('trace-units, compile, package --trace and trace name the board of a fine-t
   const out = JSON.parse(bb.stdout);
   expect(out.units.uid).toBe(uids[2]);
   expect(out.units.named).toBe(true);
-  expect(out.units.matches).toBeGreaterThanOrEqual(14);
+  expect(out.units).toMatchObject({ of: 80, units: 16 });
+  expect(out.units.matches).toBeGreaterThanOrEqual(70);
   const text = runCli(['trace', '--base', model, '--key', key, '--db', db, '--model', leaked, '--black-box']).stdout;
-  expect(text).toMatch(new RegExp(`units +${uids[2]} +\\d+/16 trigger units`));
+  expect(text).toMatch(
+    new RegExp(`units +${uids[2]} +\\d+/80 decisions on stamped inputs \\(16 units × 5\\) carry its classes`),
+  );
   expect(text).toContain(`verdict    leaked from board ${uids[2]}`);
   // the stamps on natural inputs the tracer chooses: 80 other MNIST test images; 40 are too few for 16 units × 5 votes
   const test10k = loadMnist('test');
@@ -80,7 +83,10 @@ test('trace-units, compile, package --trace and trace name the board of a fine-t
     runCli(['trace', '--base', model, '--key', key, '--db', db, '--model', leaked, ...extra]);
   const own = JSON.parse(traceBb('--black-box', '--stamp-images', stampNpy('own.npy', 5000, 80), '--json').stdout);
   expect(own.units).toMatchObject({ uid: uids[2], named: true });
-  expect(own.units.matches).toBeGreaterThanOrEqual(14);
+  expect(own.units.matches).toBeGreaterThanOrEqual(70);
+  // more stamped inputs per unit: 16 × 10
+  const ten = JSON.parse(traceBb('--black-box', '--stamp-votes', '10', '--json').stdout);
+  expect(ten.units).toMatchObject({ uid: uids[2], named: true, of: 160 });
   const few = traceBb('--black-box', '--stamp-images', stampNpy('few.npy', 5000, 40));
   expect(few.status).toBe(2);
   expect(few.stderr).toMatch(

@@ -5,7 +5,14 @@
  * hostile model file carries is checked before a trace acts on it.
  */
 import { Sha256Stream } from '../../src/watermark/drbg';
-import { log10FamilyMatchP, matches, unitDecisions } from '../../src/trace/units/read';
+import {
+  familyVoteP,
+  log10FamilyVoteP,
+  oneVoteEach,
+  unitVotes,
+  voteLogTail,
+  votesFor,
+} from '../../src/trace/units/read';
 import { checkRecordFits, readTriggerUnitsRecord } from '../../src/compiler/trigger-units-record';
 
 /** P(Binomial(n, p) ≥ k) summed term by term with exact binomial coefficients */
@@ -19,7 +26,7 @@ function tail(k: number, n: number, p: number): number {
   return total;
 }
 
-test('the family p-value is the candidates times the binomial tail', () => {
+test('with one vote per unit (white-box) the family p-value is the candidates times the binomial tail', () => {
   for (const [m, K, C, N] of [
     [16, 16, 10, 1000],
     [12, 16, 10, 1000],
@@ -27,49 +34,97 @@ test('the family p-value is the candidates times the binomial tail', () => {
     [20, 32, 10, 1000],
     [5, 8, 4, 10],
   ]) {
+    const tally = oneVoteEach(new Array(K).fill(0), C);
     const expected = Math.min(1, N * tail(m, K, 1 / C));
-    expect(10 ** log10FamilyMatchP(m, K, C, N)).toBeCloseTo(expected, 12);
-    expect(Math.abs(log10FamilyMatchP(m, K, C, N) - Math.log10(expected))).toBeLessThan(1e-9);
+    expect(10 ** log10FamilyVoteP(tally, m, N)).toBeCloseTo(expected, 12);
+    expect(Math.abs(log10FamilyVoteP(tally, m, N) - Math.log10(expected))).toBeLessThan(1e-9);
   }
-  expect(log10FamilyMatchP(16, 16, 10, 1000)).toBeCloseTo(-13, 9);
-  expect(log10FamilyMatchP(0, 16, 10, 1000)).toBe(0);
+  const sixteen = oneVoteEach(new Array(16).fill(3), 10);
+  expect(log10FamilyVoteP(sixteen, 16, 1000)).toBeCloseTo(-13, 9);
+  expect(log10FamilyVoteP(sixteen, 0, 1000)).toBe(0);
 });
 
-test('each unit reads the plurality of its votes; a tie goes to the lower class', () => {
-  const classes = 3;
-  const votes = 3;
-  // unit 0: classes 2, 2, 1 -> 2; unit 1: 0, 1, 2 (a three-way tie) -> 0
+test('the vote tail is exact: enumerated over every class assignment, and the binomial tail with one vote per unit', () => {
+  // 3 units, 3 classes, 4 votes each, split as a leak averaged from two boards might split them
+  const tally = [
+    [2, 2, 0],
+    [4, 0, 0],
+    [1, 1, 2],
+  ];
+  const counts = new Map<number, number>();
+  for (let a = 0; a < 3; a++)
+    for (let b = 0; b < 3; b++)
+      for (let c = 0; c < 3; c++) {
+        const s = votesFor(tally, [a, b, c]);
+        counts.set(s, (counts.get(s) ?? 0) + 1);
+      }
+  for (let s = 0; s <= 9; s++) {
+    const expected = [...counts].filter(([v]) => v >= s).reduce((t, [, n]) => t + n, 0) / 27;
+    expect(Math.exp(voteLogTail(tally, s))).toBeCloseTo(expected, 12);
+  }
+  expect(voteLogTail(tally, 9)).toBe(-Infinity); // 2 + 4 + 2 is the most
+  // one vote per unit: the binomial tail of matches
+  for (const [m, K, C] of [
+    [16, 16, 10],
+    [9, 16, 10],
+    [5, 8, 4],
+  ]) {
+    const oneVote = Array.from({ length: K }, () => [1, ...new Array(C - 1).fill(0)]);
+    expect(Math.exp(voteLogTail(oneVote, m))).toBeCloseTo(tail(m, K, 1 / C), 14);
+  }
+  // 1,024 units all matched: 1e-1024, beyond a double, still a finite logarithm
+  const many = Array.from({ length: 1024 }, () => [5, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+  expect(voteLogTail(many, 5 * 1024) / Math.LN10).toBeCloseTo(-1024, 6);
+});
+
+test("votes tally each unit's decisions", () => {
   const rows = [
     [0, 0, 1],
     [0, 1, 0.5],
     [0, 0.2, 0.9],
-    [1, 0, 0],
-    [0, 1, 0],
-    [0, 0, 1],
   ];
-  const d = unitDecisions(Float32Array.from(rows.flat()), 2, votes, classes);
-  expect(d).toEqual([2, 0]);
-  expect(matches(d, [2, 0])).toBe(2);
-  expect(matches(d, [2, 1])).toBe(1);
+  expect(unitVotes(Float32Array.from(rows.flat()), 1, 3, 3)).toEqual([[0, 1, 2]]);
 });
 
-test('NaN and infinite answers decide deterministically and match a keyed class no more often than chance', () => {
+test('NaN and infinite answers vote deterministically and for a keyed class no more often than chance', () => {
   const K = 16;
   const votes = 5;
   const classes = 10;
   const hostile = new Float32Array(K * votes * classes).map((_, i) => [NaN, Infinity, -Infinity][i % 3]);
-  const d = unitDecisions(hostile, K, votes, classes);
-  expect(d).toEqual(unitDecisions(hostile, K, votes, classes));
-  expect(d.every((c) => Number.isInteger(c) && c >= 0 && c < classes)).toBe(true);
-  // whatever the hostile answers decide, boards' classes are keyed draws: over 2,000 boards the matches average
-  // K/classes = 1.6, and none comes near naming its board
+  const tally = unitVotes(hostile, K, votes, classes);
+  expect(tally).toEqual(unitVotes(hostile, K, votes, classes));
+  expect(tally.every((row) => row.reduce((a, b) => a + b, 0) === votes)).toBe(true);
+  // whatever the hostile answers decide, boards' classes are keyed draws: over 2,000 boards the votes average
+  // K × votes / classes = 8, and none comes near naming its board
   const stream = new Sha256Stream(Buffer.from('units-read test'), 'classes');
   const next = () => stream.uniform(classes);
-  const counts = Array.from({ length: 2000 }, () => matches(d, Array.from({ length: K }, next)));
+  const counts = Array.from({ length: 2000 }, () => votesFor(tally, Array.from({ length: K }, next)));
   const mean = counts.reduce((a, b) => a + b, 0) / counts.length;
-  expect(mean).toBeGreaterThan(1.3);
-  expect(mean).toBeLessThan(1.9);
-  expect(Math.min(...counts.map((m) => log10FamilyMatchP(m, K, classes, 1000)))).toBeGreaterThan(-3);
+  expect(mean).toBeGreaterThan(6.5);
+  expect(mean).toBeLessThan(9.5);
+  const family = familyVoteP(tally, 1000);
+  expect(Math.min(...counts.map(family))).toBeGreaterThan(-3);
+});
+
+test("votes split between two boards (an averaged copy) name both when there are enough; one board's votes name only it", () => {
+  const K = 16;
+  const classes = 10;
+  const stream = new Sha256Stream(Buffer.from('units-read colluders'), 'classes');
+  const draw = () => Array.from({ length: K }, () => stream.uniform(classes));
+  const [a, b] = [draw(), draw()];
+  // 20 votes per unit, 10 for each colluder's class (20 for one where their classes agree)
+  const tally = a.map((ca, k) => {
+    const row = new Array<number>(classes).fill(0);
+    row[ca] += 10;
+    row[b[k]] += 10;
+    return row;
+  });
+  const candidates = [a, b, ...Array.from({ length: 998 }, draw)];
+  const family = familyVoteP(tally, candidates.length);
+  const p = candidates.map((c) => family(votesFor(tally, c)));
+  expect(p[0]).toBeLessThan(-6);
+  expect(p[1]).toBeLessThan(-6);
+  expect(Math.min(...p.slice(2))).toBeGreaterThan(-3);
 });
 
 test('a malformed or oversized trigger-unit record is refused with E_TRACE_MODEL, a good one read back', () => {

@@ -21,7 +21,7 @@ import {
 } from '../../src/compiler/trigger-units-record';
 import { readTflite } from '../../src/tflite/reader';
 import { TRIGGER_UNITS_DEFAULTS } from '../../src/trace/units/params';
-import { log10FamilyMatchP, matches, unitDecisions } from '../../src/trace/units/read';
+import { VoteTally, log10FamilyVoteP, unitVotes, votesFor } from '../../src/trace/units/read';
 import { keyedStamps, triggerProbes } from '../../src/trace/units/stamps';
 import { modelScores } from '../../src/trace/victims';
 import { mnistTestAccuracy, simulatedUids } from '../helpers/mnist-boards';
@@ -47,13 +47,14 @@ let owner: Uint8Array;
 let record: TriggerUnitsRecord;
 let probes: Float32Array;
 
-/** matches of every candidate, and the leaked model's natural answers */
-async function read(model: Uint8Array): Promise<number[]> {
-  const d = unitDecisions(await modelScores(model, probes, K * VOTES), K, VOTES, CLASSES);
-  return candidates.map((c) => matches(d, c));
+/** every candidate's votes from a model's decisions on the stamped probes, and the family p-value of a score */
+async function read(model: Uint8Array): Promise<{ m: number[]; familyLog10P: (votes: number) => number }> {
+  const tally: VoteTally = unitVotes(await modelScores(model, probes, K * VOTES), K, VOTES, CLASSES);
+  return {
+    m: candidates.map((c) => votesFor(tally, c)),
+    familyLog10P: (votes) => log10FamilyVoteP(tally, votes, candidates.length),
+  };
 }
-
-const familyLog10P = (m: number) => log10FamilyMatchP(m, K, CLASSES, candidates.length);
 
 beforeAll(async () => {
   const architecture = readOnnx(readFileSync(join(__dirname, '../../models/mnist-mlp.onnx')));
@@ -94,7 +95,7 @@ test('the owner model keeps the base accuracy, and boards differ only where no n
 test('a copy fine-tuned on 10% of the data is named from its decisions among 1,000 boards', async () => {
   const leaker = 3;
   const copy = fineTune(writeBoardClasses(owner, record, candidates[leaker]), THIEF, TUNE);
-  const m = await read(copy);
+  const { m, familyLog10P } = await read(copy);
   expect(familyLog10P(m[leaker])).toBeLessThanOrEqual(-6);
   const innocent = Math.max(...m.filter((_, i) => i !== leaker));
   expect(familyLog10P(innocent)).toBeGreaterThan(-3);
@@ -102,7 +103,7 @@ test('a copy fine-tuned on 10% of the data is named from its decisions among 1,0
 
 test('the base model fine-tuned alike, and the owner model without classes, name nobody', async () => {
   for (const model of [fineTune(base, THIEF, TUNE), owner]) {
-    const m = await read(model);
+    const { m, familyLog10P } = await read(model);
     expect(familyLog10P(Math.max(...m))).toBeGreaterThan(-3);
   }
 }, 300_000);

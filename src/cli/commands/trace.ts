@@ -22,6 +22,7 @@ import { PruneRule } from '../../trace/prune';
 import { BlackBoxSource, ProbeSet, TraceResult, leakedFileVictim, plainModel, traceLeak } from '../../trace/trace';
 import { boardVictim } from '../../trace/victims';
 import { unitsRecordOfTflite } from '../../trace/units/board';
+import { UnitsVerdict } from '../../trace/units/verdict';
 import { UNIFORM_PROBES, uniformProbes } from '../../trace/probes';
 import { BOUNDARY_PROBES, boundaryProbes } from '../../trace/boundary-probes';
 import { printJson } from '../output';
@@ -37,6 +38,7 @@ interface TraceFlags {
   blackBox?: boolean;
   probes?: string;
   stampImages?: string;
+  stampVotes?: number;
   queries: number;
   hardLabels?: boolean;
   alpha: number;
@@ -61,6 +63,13 @@ function prunedText(fraction: number, rule: PruneRule | undefined): string {
 /** A p-value given as its log10, printed (below 1e-300 as a power of ten, which a double cannot hold). */
 function pFromLog10(l: number): string {
   return l > -300 ? (10 ** l).toExponential(1) : `1e${Math.floor(l)}`;
+}
+
+/** what a trigger-unit score counts */
+function unitsEvidence(mode: TraceResult['mode'], v: UnitsVerdict): string {
+  return mode === 'white-box'
+    ? "trigger units' weights favour"
+    : `decisions on stamped inputs (${v.units} units × ${v.of / v.units}) carry`;
 }
 
 function pText(r: TraceResult): string {
@@ -92,6 +101,12 @@ export function register(program: Command): Command {
       '--stamp-images <data>',
       'black-box, a base model with trigger units: the natural inputs their stamps are put on (a float32 .npy or a ' +
         'named dataset; the first units × votes of it, 80 with the default record; mnist-test unless given)',
+    )
+    .option(
+      '--stamp-votes <n>',
+      "black-box, trigger units: stamped inputs per unit (the record's votes, 5, unless given; more read copies " +
+        'averaged from several boards better)',
+      intRange(1, 64),
     )
     .option(
       '--queries <n>',
@@ -131,8 +146,12 @@ export function register(program: Command): Command {
         }
         let result: TraceResult;
         const blackBox = f.port !== undefined || f.blackBox === true;
-        if (f.stampImages !== undefined && !blackBox)
-          throw new EdgelockError('E_USAGE', '--stamp-images is for a black-box trace (--port or --black-box)');
+        for (const [given, name] of [
+          [f.stampImages, '--stamp-images'],
+          [f.stampVotes, '--stamp-votes'],
+        ] as const)
+          if (given !== undefined && !blackBox)
+            throw new EdgelockError('E_USAGE', `${name} is for a black-box trace (--port or --black-box)`);
         if (!blackBox) {
           result = await traceLeak({ base, master, candidates, alpha, leaked: readFileBytes(f.model!) });
         } else {
@@ -193,7 +212,7 @@ export function register(program: Command): Command {
           let unitImages: Float32Array | undefined;
           if (record) {
             const source = f.stampImages ?? 'mnist-test';
-            const want = record.units.length * record.votes;
+            const want = record.units.length * (f.stampVotes ?? record.votes);
             const got = naturalInputs(source, want);
             if (got.count < want)
               throw new EdgelockError(
@@ -202,8 +221,11 @@ export function register(program: Command): Command {
                   `'${source}' has ${got.count}`,
               );
             unitImages = got.probes;
-          } else if (f.stampImages !== undefined)
-            throw new EdgelockError('E_USAGE', 'the base model has no trigger units to put --stamp-images under');
+          } else if (f.stampImages !== undefined || f.stampVotes !== undefined)
+            throw new EdgelockError(
+              'E_USAGE',
+              `the base model has no trigger units to put ${f.stampImages !== undefined ? '--stamp-images' : '--stamp-votes'} under`,
+            );
           const run = async (victim: BlackBoxSource['victim']) =>
             traceLeak({
               base,
@@ -215,7 +237,7 @@ export function register(program: Command): Command {
                 probesFor,
                 victim,
                 hardLabels: f.hardLabels === true,
-                ...(unitImages ? { unitImages } : {}),
+                ...(unitImages ? { unitImages, stampVotes: f.stampVotes } : {}),
               },
             });
           if (f.port) {
@@ -242,7 +264,8 @@ export function register(program: Command): Command {
           return;
         }
         const units = result.units;
-        const named = [...new Set([...result.named.map((n) => n.uid), ...(units?.named ? [units.uid] : [])])];
+        const unitsNamed = units?.named ? [units.uid, ...units.others.map((o) => o.uid)] : [];
+        const named = [...new Set([...result.named.map((n) => n.uid), ...unitsNamed])];
         const verdict =
           named.length === 0
             ? `no board named (p = ${pText(result)}${units ? ` and ${pFromLog10(units.log10P)}` : ''} > alpha ${alpha}${units ? ' / 2 each' : ''})`
@@ -268,8 +291,13 @@ export function register(program: Command): Command {
               : '') +
             `  p-value    ${pText(result)} (chance that any innocent board scores as high: Hoeffding bound × ${result.candidates} candidates)\n` +
             (units
-              ? `  units      ${units.uid}  ${units.matches}/${units.of} trigger units answer with its classes, ` +
-                `p = ${pFromLog10(units.log10P)} (exact binomial × ${result.candidates} candidates)\n`
+              ? [units, ...units.others]
+                  .map(
+                    (u) =>
+                      `  units      ${u.uid}  ${u.matches}/${units.of} ${unitsEvidence(result.mode, units)} its classes, ` +
+                      `p = ${pFromLog10(u.log10P)} (exact × ${result.candidates} candidates)\n`,
+                  )
+                  .join('')
               : '') +
             `  verdict    ${verdict}\n`,
         );

@@ -1,37 +1,64 @@
 /**
- * The trigger-unit verdict of a trace (docs/security.md, "Trigger units"): every candidate board's classes matched
- * against the leak's decisions on the stamped probes (black-box) or against the classes its last layer's columns
- * favour (white-box); the board with the most matches, with the exact family p-value of read.ts.
+ * The trigger-unit verdict of a trace (docs/security.md, "Trigger units"): every candidate board's classes scored
+ * against the leak's votes (read.ts): its decisions on the stamped probes (black-box) or the class each unit's column
+ * favours (white-box, one vote per unit). The board with the most votes, with the exact family p-value, and every
+ * other board whose votes also reach the level (copies averaged from several boards split their votes between them).
  */
 import { floatNetFromTflite } from '../float-net';
 import { boardClasses } from './board';
 import { unitsLayout } from './layout';
-import { log10FamilyMatchP, matches } from './read';
+import { VoteTally, familyVoteP, votesFor } from './read';
 import { TriggerUnitsRecord } from '../../compiler/trigger-units-record';
 
-export interface UnitsVerdict {
+export interface UnitsCandidate {
   uid: string;
+  /** the votes its classes got */
   matches: number;
-  of: number;
   /** log10 of the family p-value over the candidates */
   log10P: number;
+}
+
+export interface UnitsVerdict extends UnitsCandidate {
+  /** the votes cast: units × stamped probes per unit (black-box), or the units (white-box) */
+  of: number;
+  units: number;
   named: boolean;
+  /** other boards named too, most votes first */
+  others: UnitsCandidate[];
 }
 
 export function unitsVerdict(
-  decisions: readonly number[],
+  tally: VoteTally,
   classes: number,
   traceKey: Uint8Array,
   uids: readonly string[],
   alpha: number,
+  /** the family p-value is multiplied by this too (several readings of one leak tried) */
+  readings = 1,
 ): UnitsVerdict {
-  let best = { uid: uids[0], matches: -1 };
-  for (const uid of uids) {
-    const m = matches(decisions, boardClasses(traceKey, Buffer.from(uid, 'hex'), decisions.length, classes));
-    if (m > best.matches) best = { uid, matches: m };
+  const level = Math.log10(alpha);
+  const scored = uids
+    .map((uid) => ({
+      uid,
+      matches: votesFor(tally, boardClasses(traceKey, Buffer.from(uid, 'hex'), tally.length, classes)),
+    }))
+    .sort((a, b) => b.matches - a.matches);
+  const family = familyVoteP(tally, uids.length);
+  const p = (m: number) => Math.min(0, family(m) + Math.log10(readings));
+  const best = { ...scored[0], log10P: p(scored[0].matches) };
+  const others: UnitsCandidate[] = [];
+  for (const c of scored.slice(1)) {
+    const log10P = p(c.matches);
+    if (log10P > level) break;
+    others.push({ ...c, log10P });
   }
-  const log10P = log10FamilyMatchP(best.matches, decisions.length, classes, uids.length);
-  return { ...best, of: decisions.length, log10P, named: log10P <= Math.log10(alpha) };
+  return {
+    ...best,
+    of: tally.reduce((s, row) => s + row.reduce((a, b) => a + b, 0), 0),
+    units: tally.length,
+    named: best.log10P <= level,
+    others,
+  };
 }
 
 /** White-box: the class each unit's outgoing weights favour in a leaked copy. */
