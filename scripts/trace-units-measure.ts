@@ -39,6 +39,7 @@ import { boardClasses, unitsRecordOfTflite, writeBoardClasses } from '../src/tra
 import { triggerUnitsOwnerModel } from '../src/trace/units/owner-model';
 import { TRIGGER_UNITS_DEFAULTS, TriggerUnitsParams } from '../src/trace/units/params';
 import { familyVoteP, unitVotes, votesFor } from '../src/trace/units/read';
+import { unitVotesOfWeights } from '../src/trace/units/verdict';
 import { keyedStamps, triggerProbes } from '../src/trace/units/stamps';
 import { accuracy } from '../src/train/fit';
 import { mnistTestAccuracy } from '../test/helpers/mnist-boards';
@@ -144,8 +145,32 @@ async function main() {
         [i],
       );
   }
-  await report('average of boards 0 and 1', averageCopies([boards[0], boards[1]]), [0, 1], false);
-  await report('average of boards 0, 1 and 2', averageCopies(boards.slice(0, 3)), [0, 1, 2], false);
+  // white-box, the units' columns (one vote for each class above the column's midpoint)
+  const whiteBox = (label: string, model: Uint8Array, leakers: number[]) => {
+    const tally = unitVotesOfWeights(model, params);
+    const v = candidates.map((c) => votesFor(tally, c));
+    const family = familyVoteP(tally, N);
+    const innocent = Math.max(...v.filter((_, i) => !leakers.includes(i)));
+    console.log(
+      `${label}, white-box: leaker(s) ${leakers.map((i) => `${v[i]} votes (p ${(10 ** family(v[i])).toExponential(1)})`).join(', ')}; ` +
+        `best innocent ${innocent} (p ${(10 ** family(innocent)).toExponential(1)})`,
+    );
+  };
+  for (const n of [2, 3]) {
+    const label = `average of boards ${Array.from({ length: n }, (_, i) => i).join(', ')}`;
+    const copy = averageCopies(boards.slice(0, n));
+    await report(
+      label,
+      copy,
+      Array.from({ length: n }, (_, i) => i),
+      false,
+    );
+    whiteBox(
+      label,
+      copy,
+      Array.from({ length: n }, (_, i) => i),
+    );
+  }
   await report(
     'the base fine-tuned (independent of every board)',
     fineTune(base, window(5), { epochs: 2, lr: 0.01, seed: 9 }),

@@ -19,9 +19,9 @@ import { meanAbs, whiteBoxReading } from './whitebox';
 import { unitsRecordOfTflite } from './units/board';
 import { TriggerUnitsRecord, checkRecordFits } from '../compiler/trigger-units-record';
 import { unitsLayout } from './units/layout';
-import { oneVoteEach, unitVotes } from './units/read';
+import { unitVotes } from './units/read';
 import { keyedStamps, triggerProbes } from './units/stamps';
-import { UnitsVerdict, unitClassesOfWeights, unitsVerdict } from './units/verdict';
+import { UnitsVerdict, unitVotesOfWeights, unitsVerdict } from './units/verdict';
 
 /** A sealed model with a per-model (product-line) key, unsealed in memory; a device-bound one cannot be. */
 export function plainModel(bytes: Uint8Array, master: Uint8Array, what: string): Uint8Array {
@@ -158,8 +158,8 @@ function classesOf(model: Uint8Array): number {
 }
 
 /**
- * White-box trigger units: each reading of the leak (as stored, unsealed) read from its columns, one vote per unit;
- * the reading with the most votes counts, its p-value times the number of readings. A copy whose layers no longer line up with the base
+ * White-box trigger units: each reading of the leak (as stored, unsealed) read from its columns (unitVotesOfWeights);
+ * the reading whose best board has the most votes counts, its p-value times the number of readings. A copy whose layers no longer line up with the base
  * (units added) gives no unit verdict.
  */
 function whiteBoxUnits(
@@ -172,13 +172,13 @@ function whiteBoxUnits(
 ): UnitsVerdict | undefined {
   let best: UnitsVerdict | undefined;
   for (const m of readings) {
-    let decisions: number[];
+    let tally: number[][];
     try {
-      decisions = unitClassesOfWeights(m, record);
+      tally = unitVotesOfWeights(m, record);
     } catch {
       continue;
     }
-    const v = unitsVerdict(oneVoteEach(decisions, classes), classes, traceKey, uids, alpha, readings.length);
+    const v = unitsVerdict(tally, classes, traceKey, uids, alpha, readings.length);
     if (!best || v.matches > best.matches) best = v;
   }
   return best;

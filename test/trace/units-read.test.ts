@@ -5,15 +5,12 @@
  * hostile model file carries is checked before a trace acts on it.
  */
 import { Sha256Stream } from '../../src/watermark/drbg';
-import {
-  familyVoteP,
-  log10FamilyVoteP,
-  oneVoteEach,
-  unitVotes,
-  voteLogTail,
-  votesFor,
-} from '../../src/trace/units/read';
+import { familyVoteP, log10FamilyVoteP, unitVotes, voteLogTail, votesFor } from '../../src/trace/units/read';
 import { checkRecordFits, readTriggerUnitsRecord } from '../../src/compiler/trigger-units-record';
+
+/** one vote per unit, for its class (a white-box reading of single boards' columns) */
+const oneVoteEach = (decisions: readonly number[], classes: number) =>
+  decisions.map((d) => Array.from({ length: classes }, (_, c) => (c === d ? 1 : 0)));
 
 /** P(Binomial(n, p) ≥ k) summed term by term with exact binomial coefficients */
 function tail(k: number, n: number, p: number): number {

@@ -11,7 +11,7 @@ import { compileModel } from '../../src/compiler/compile';
 import { loadMnist } from '../../src/data/mnist';
 import { deriveTraceKey } from '../../src/keys/derive';
 import { readOnnx, writeOnnx } from '../../src/onnx';
-import { fineTune } from '../../src/trace/attacks';
+import { fineTune, averageCopies } from '../../src/trace/attacks';
 import { boardClasses, writeBoardClasses } from '../../src/trace/units/board';
 import { triggerUnitsOwnerModel } from '../../src/trace/units/owner-model';
 import {
@@ -23,6 +23,7 @@ import { readTflite } from '../../src/tflite/reader';
 import { TRIGGER_UNITS_DEFAULTS } from '../../src/trace/units/params';
 import { VoteTally, log10FamilyVoteP, unitVotes, votesFor } from '../../src/trace/units/read';
 import { keyedStamps, triggerProbes } from '../../src/trace/units/stamps';
+import { unitVotesOfWeights, unitsVerdict } from '../../src/trace/units/verdict';
 import { modelScores } from '../../src/trace/victims';
 import { mnistTestAccuracy, simulatedUids } from '../helpers/mnist-boards';
 
@@ -107,3 +108,15 @@ test('the base model fine-tuned alike, and the owner model without classes, name
     expect(familyLog10P(Math.max(...m))).toBeGreaterThan(-3);
   }
 }, 300_000);
+
+test("white-box: a board's dump names it alone; a copy averaged from two boards names both from the units' columns", () => {
+  const hex = uids.map((u) => u.toString('hex'));
+  const named = (model: Uint8Array) => {
+    const v = unitsVerdict(unitVotesOfWeights(model, record), CLASSES, TRACE_KEY, hex, 1e-6 / 2);
+    return v.named ? [v.uid, ...v.others.map((o) => o.uid)].sort() : [];
+  };
+  const board = (i: number) => writeBoardClasses(owner, record, candidates[i]);
+  expect(named(board(7))).toEqual([hex[7]]);
+  expect(named(averageCopies([board(5), board(6)]))).toEqual([hex[5], hex[6]].sort());
+  expect(named(owner)).toEqual([]);
+});

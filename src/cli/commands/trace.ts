@@ -68,7 +68,7 @@ function pFromLog10(l: number): string {
 /** what a trigger-unit score counts */
 function unitsEvidence(mode: TraceResult['mode'], v: UnitsVerdict): string {
   return mode === 'white-box'
-    ? "trigger units' weights favour"
+    ? `votes of the ${v.units} trigger units' weights go to`
     : `decisions on stamped inputs (${v.units} units × ${v.of / v.units}) carry`;
 }
 

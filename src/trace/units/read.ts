@@ -19,11 +19,6 @@ export function unitVotes(scores: Float32Array, units: number, votes: number, cl
   });
 }
 
-/** One vote per unit, for its class. */
-export function oneVoteEach(decisions: readonly number[], classes: number): number[][] {
-  return decisions.map((d) => Array.from({ length: classes }, (_, c) => (c === d ? 1 : 0)));
-}
-
 /** The votes a candidate's keyed classes got. */
 export function votesFor(tally: VoteTally, classes: readonly number[]): number {
   return classes.reduce((s, c, k) => s + tally[k][c], 0);

@@ -8,7 +8,7 @@ import { floatNetFromTflite } from '../float-net';
 import { boardClasses } from './board';
 import { unitsLayout } from './layout';
 import { VoteTally, familyVoteP, votesFor } from './read';
-import { TriggerUnitsRecord } from '../../compiler/trigger-units-record';
+import { TriggerUnitsParams } from '../../compiler/trigger-units-record';
 
 export interface UnitsCandidate {
   uid: string;
@@ -61,14 +61,19 @@ export function unitsVerdict(
   };
 }
 
-/** White-box: the class each unit's outgoing weights favour in a leaked copy. */
-export function unitClassesOfWeights(leaked: Uint8Array, record: TriggerUnitsRecord): number[] {
+/**
+ * White-box: the votes of each unit's outgoing weights in a leaked copy — one for every class whose weight lies above
+ * the midpoint of the column's range. A board's column (+max for its class, −max for the others) votes for its class
+ * alone; a copy averaged from n boards has their classes at (2 − n)/n · max and the rest at −max, so each colluder's
+ * class gets a vote.
+ */
+export function unitVotesOfWeights(leaked: Uint8Array, record: TriggerUnitsParams): number[][] {
   const l = unitsLayout(floatNetFromTflite(leaked).net);
   if (record.units.some((j) => j >= l.hidden)) throw new Error('the copy has fewer units than the record');
   return record.units.map((j) => {
-    let best = 0;
-    for (let c = 1; c < l.classes; c++)
-      if (l.wOut.value[c * l.hidden + j] > l.wOut.value[best * l.hidden + j]) best = c;
-    return best;
+    const column = Array.from({ length: l.classes }, (_, c) => l.wOut.value[c * l.hidden + j]);
+    const mid = (Math.max(...column) + Math.min(...column)) / 2;
+    // a column of equal weights (or NaN) votes for nobody
+    return column.map((w) => (w > mid ? 1 : 0));
   });
 }
