@@ -38,8 +38,8 @@ import { modelScores } from '../src/trace/victims';
 import { boardClasses, unitsRecordOfTflite, writeBoardClasses } from '../src/trace/units/board';
 import { triggerUnitsOwnerModel } from '../src/trace/units/owner-model';
 import { TRIGGER_UNITS_DEFAULTS, TriggerUnitsParams } from '../src/trace/units/params';
-import { familyVoteP, unitVotes, votesFor } from '../src/trace/units/read';
-import { unitVotesOfWeights } from '../src/trace/units/verdict';
+import { unitVotes, votesFor } from '../src/trace/units/read';
+import { scoreBoards, unitVotesOfWeights } from '../src/trace/units/verdict';
 import { keyedStamps, triggerProbes } from '../src/trace/units/stamps';
 import { accuracy } from '../src/train/fit';
 import { mnistTestAccuracy } from '../test/helpers/mnist-boards';
@@ -101,20 +101,29 @@ async function main() {
       `${accuracy(floatNetFromTflite(owner).net, testData)}; int8 accuracy on ${ACC_N}: base ` +
       `${await mnistTestAccuracy(base, ACC_N)}, owner ${await mnistTestAccuracy(owner, ACC_N)}`,
   );
+  const uids = candidates.map((_, i) => scriptUid(i).toString('hex'));
+  /** the verdict's view (src/trace/units/verdict.ts): each leaker's votes and p-value, the best innocent's */
+  const verdict = (label: string, tally: number[][], leakers: number[], units: (i: number) => string) => {
+    const scored = new Map(scoreBoards(tally, C, traceKey, uids).map((c) => [c.uid, c]));
+    const p = (i: number) => {
+      const c = scored.get(uids[i])!;
+      return `family p ${c.log10P > -300 ? (10 ** c.log10P).toExponential(1) : 0}${c.setAside ? `, ${c.setAside} set aside` : ''}`;
+    };
+    const innocents = uids.map((_, i) => i).filter((i) => !leakers.includes(i));
+    const innocent = innocents.reduce((b, i) => (scored.get(uids[i])!.log10P < scored.get(uids[b])!.log10P ? i : b));
+    const of = tally.reduce((s, row) => s + row.reduce((a, b) => a + b, 0), 0);
+    const votes = (i: number) => votesFor(tally, candidates[i]);
+    return (
+      `${label}: leaker(s) ${leakers.map((i) => `${votes(i)}/${of} votes${units(i)} (${p(i)})`).join(', ') || '—'}; ` +
+      `best innocent ${votes(innocent)} votes (${p(innocent)})`
+    );
+  };
   const report = async (label: string, model: Uint8Array, leakers: number[], withAccuracy = true) => {
     const tally = unitVotes(await modelScores(model, probes, K * READ_VOTES), K, READ_VOTES, C);
-    const v = candidates.map((c) => votesFor(tally, c));
-    const family = familyVoteP(tally, N);
-    const p = (x: number) => (family(x) > -300 ? 10 ** family(x) : 0).toExponential(1);
-    // a unit whose votes mostly went to the board's class
-    const units = (i: number) => candidates[i].filter((c, k) => 2 * tally[k][c] > READ_VOTES).length;
-    const innocent = Math.max(...v.filter((_, i) => !leakers.includes(i)));
+    // units whose votes mostly went to the board's class
+    const units = (i: number) => `, ${candidates[i].filter((c, k) => 2 * tally[k][c] > READ_VOTES).length}/${K} units`;
     const acc = withAccuracy ? `, accuracy ${await mnistTestAccuracy(model, ACC_N)}` : '';
-    console.log(
-      `${label}: leaker(s) ` +
-        `${leakers.map((i) => `${v[i]}/${K * READ_VOTES} votes, ${units(i)}/${K} units (family p ${p(v[i])})`).join(', ') || '—'}; ` +
-        `best innocent ${innocent} votes (p ${p(innocent)})${acc}`,
-    );
+    console.log(verdict(label, tally, leakers, units) + acc);
   };
   await report('base model (no units)', base, []);
   await report('owner model (units, no board classes)', owner, []);
@@ -146,16 +155,8 @@ async function main() {
       );
   }
   // white-box, the units' columns (one vote for each class above the column's midpoint)
-  const whiteBox = (label: string, model: Uint8Array, leakers: number[]) => {
-    const tally = unitVotesOfWeights(model, params);
-    const v = candidates.map((c) => votesFor(tally, c));
-    const family = familyVoteP(tally, N);
-    const innocent = Math.max(...v.filter((_, i) => !leakers.includes(i)));
-    console.log(
-      `${label}, white-box: leaker(s) ${leakers.map((i) => `${v[i]} votes (p ${(10 ** family(v[i])).toExponential(1)})`).join(', ')}; ` +
-        `best innocent ${innocent} (p ${(10 ** family(innocent)).toExponential(1)})`,
-    );
-  };
+  const whiteBox = (label: string, model: Uint8Array, leakers: number[]) =>
+    console.log(verdict(`${label}, white-box`, unitVotesOfWeights(model, params), leakers, () => ''));
   for (const n of [2, 3]) {
     const label = `average of boards ${Array.from({ length: n }, (_, i) => i).join(', ')}`;
     const copy = averageCopies(boards.slice(0, n));

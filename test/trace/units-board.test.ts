@@ -4,7 +4,7 @@
  * --model-key` seals it, `compile` carries the units record into the .tflite, `provision` gives each QEMU board its
  * device key, `package --trace` writes the board's keyed classes into the sealed model (unsealed, marked, resealed),
  * `flash` installs it (on the mps2-an505 the package is verified and its model unsealed and run in the secure image)
- * and `edgelock trace --port` names the board among 100 candidates from its decisions on 80 stamped inputs. The same
+ * and `edgelock trace --port` names the board among 100 candidates from its decisions on 320 stamped inputs (16 units × 20). The same
  * owner model packaged without --trace carries no board's classes, and its units name nobody.
  */
 import { randomBytes } from 'crypto';
@@ -83,9 +83,9 @@ test.each(QEMU_BOARDS)(
     flash('marked', 1, ['--trace', '--db', db]);
     const marked = trace();
     expect(marked.mode).toBe('black-box');
-    // the board's int8 answers (TFLM on the board) to its stamps are its classes: 16 units × 5 stamped inputs
-    expect(marked.units).toMatchObject({ uid, of: 80, units: 16, named: true });
-    expect(marked.units.matches).toBeGreaterThanOrEqual(76);
+    // the board's int8 answers (TFLM on the board) to its stamps are its classes: 16 units × 20 stamped inputs
+    expect(marked.units).toMatchObject({ uid, of: 320, units: 16, named: true });
+    expect(marked.units.matches).toBeGreaterThanOrEqual(304);
 
     flash('plain', 2, []);
     const plain = trace();

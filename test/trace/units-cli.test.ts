@@ -65,14 +65,14 @@ test('trace-units, compile, package --trace and trace name the board of a fine-t
   const out = JSON.parse(bb.stdout);
   expect(out.units.uid).toBe(uids[2]);
   expect(out.units.named).toBe(true);
-  expect(out.units).toMatchObject({ of: 80, units: 16 });
-  expect(out.units.matches).toBeGreaterThanOrEqual(70);
+  expect(out.units).toMatchObject({ of: 320, units: 16 });
+  expect(out.units.matches).toBeGreaterThanOrEqual(280);
   const text = runCli(['trace', '--base', model, '--key', key, '--db', db, '--model', leaked, '--black-box']).stdout;
   expect(text).toMatch(
-    new RegExp(`units +${uids[2]} +\\d+/80 decisions on stamped inputs \\(16 units × 5\\) carry its classes`),
+    new RegExp(`units +${uids[2]} +\\d+/320 decisions on stamped inputs \\(16 units × 20\\) carry its classes`),
   );
   expect(text).toContain(`verdict    leaked from board ${uids[2]}`);
-  // the stamps on natural inputs the tracer chooses: 80 other MNIST test images; 40 are too few for 16 units × 5 votes
+  // the stamps on natural inputs the tracer chooses: 320 other MNIST test images; 40 are too few for 16 units × 20 votes
   const test10k = loadMnist('test');
   const stampNpy = (name: string, from: number, count: number) => {
     const file = join(dir, name);
@@ -81,16 +81,16 @@ test('trace-units, compile, package --trace and trace name the board of a fine-t
   };
   const traceBb = (...extra: string[]) =>
     runCli(['trace', '--base', model, '--key', key, '--db', db, '--model', leaked, ...extra]);
-  const own = JSON.parse(traceBb('--black-box', '--stamp-images', stampNpy('own.npy', 5000, 80), '--json').stdout);
+  const own = JSON.parse(traceBb('--black-box', '--stamp-images', stampNpy('own.npy', 5000, 320), '--json').stdout);
   expect(own.units).toMatchObject({ uid: uids[2], named: true });
-  expect(own.units.matches).toBeGreaterThanOrEqual(70);
-  // more stamped inputs per unit: 16 × 10
-  const ten = JSON.parse(traceBb('--black-box', '--stamp-votes', '10', '--json').stdout);
-  expect(ten.units).toMatchObject({ uid: uids[2], named: true, of: 160 });
+  expect(own.units.matches).toBeGreaterThanOrEqual(280);
+  // fewer stamped inputs per unit: 16 × 5
+  const five = JSON.parse(traceBb('--black-box', '--stamp-votes', '5', '--json').stdout);
+  expect(five.units).toMatchObject({ uid: uids[2], named: true, of: 80 });
   const few = traceBb('--black-box', '--stamp-images', stampNpy('few.npy', 5000, 40));
   expect(few.status).toBe(2);
   expect(few.stderr).toMatch(
-    /^error E_USAGE: the base model's 16 trigger units are read on 80 stamped inputs, but '.*few\.npy' has 40\n$/,
+    /^error E_USAGE: the base model's 16 trigger units are read on 320 stamped inputs, but '.*few\.npy' has 40\n$/,
   );
   const white = traceBb('--stamp-images', 'mnist-test');
   expect(white.status).toBe(2);

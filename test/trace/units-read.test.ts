@@ -4,7 +4,11 @@
  * give (NaN, infinities, ties) decide a class deterministically and cannot name a board by themselves; a record a
  * hostile model file carries is checked before a trace acts on it.
  */
+import { createHash } from 'crypto';
 import { Sha256Stream } from '../../src/watermark/drbg';
+import { boardClasses } from '../../src/trace/units/board';
+import { unitsVerdict } from '../../src/trace/units/verdict';
+import { simulatedUids } from '../helpers/mnist-boards';
 import { familyVoteP, log10FamilyVoteP, unitVotes, voteLogTail, votesFor } from '../../src/trace/units/read';
 import { checkRecordFits, readTriggerUnitsRecord } from '../../src/compiler/trigger-units-record';
 
@@ -146,4 +150,57 @@ test('a malformed or oversized trigger-unit record is refused with E_TRACE_MODEL
   expect(() => checkRecordFits(record, 4, 784)).not.toThrow();
   expect(() => checkRecordFits(record, 3, 784)).toThrow(expect.objectContaining({ code: 'E_TRACE_MODEL' }));
   expect(() => checkRecordFits(record, 4, 40)).toThrow(expect.objectContaining({ code: 'E_TRACE_MODEL' }));
+});
+
+describe('the verdict over candidate boards', () => {
+  const traceKey = createHash('sha256').update('units-read verdict').digest();
+  const uids = simulatedUids('5e7d', 1000);
+  const K = 16;
+  const classes = 10;
+  const of = (uid: string) => boardClasses(traceKey, Buffer.from(uid, 'hex'), K, classes);
+  const named = (tally: number[][], alpha: number) => {
+    const v = unitsVerdict(tally, classes, traceKey, uids, alpha);
+    return v.named ? [v.uid, ...v.others.map((o) => o.uid)].sort() : [];
+  };
+
+  test('a copy averaged from two boards: with the other colluder set aside, each is named', () => {
+    for (const colluders of [
+      [uids[3], uids[500]],
+      [uids[10], uids[20]],
+    ]) {
+      const [a, b] = colluders.map(of);
+      // 20 stamped inputs per unit: a third of the units answer one colluder's class, a third the other's, a third
+      // split evenly; on the whole tally neither colluder reaches the level
+      const tally = Array.from({ length: K }, (_, k) => {
+        const row = new Array<number>(classes).fill(0);
+        if (k % 3 === 0) row[a[k]] += 20;
+        else if (k % 3 === 1) row[b[k]] += 20;
+        else [row[a[k]], row[b[k]]] = [row[a[k]] + 10, row[b[k]] + 10];
+        return row;
+      });
+      for (const cs of [a, b])
+        expect(log10FamilyVoteP(tally, votesFor(tally, cs), 3 * uids.length)).toBeGreaterThan(-6.3);
+      const v = unitsVerdict(tally, classes, traceKey, uids, 5e-7);
+      expect([v.uid, ...v.others.map((o) => o.uid)].sort()).toEqual([...colluders].sort());
+      expect(v.setAside).toBe(1);
+    }
+  });
+
+  test("a leak that carries no board's classes names nobody, at the rate alpha promises", () => {
+    const stream = new Sha256Stream(Buffer.from('units-read null tallies'), 'tallies');
+    let falsely = 0;
+    for (let trial = 0; trial < 200; trial++) {
+      // 20 votes per unit over two or three classes, as an averaged copy's would fall
+      const tally = Array.from({ length: K }, () => {
+        const row = new Array<number>(classes).fill(0);
+        const spread = 1 + stream.uniform(3);
+        const favoured = Array.from({ length: spread }, () => stream.uniform(classes));
+        for (let j = 0; j < 20; j++) row[favoured[stream.uniform(spread)]]++;
+        return row;
+      });
+      if (named(tally, 0.05).length > 0) falsely++;
+    }
+    // at most alpha = 5% of the trials may name an innocent board; 200 trials at exactly 5% would give 10
+    expect(falsely).toBeLessThanOrEqual(18);
+  });
 });

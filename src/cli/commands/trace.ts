@@ -100,12 +100,12 @@ export function register(program: Command): Command {
     .option(
       '--stamp-images <data>',
       'black-box, a base model with trigger units: the natural inputs their stamps are put on (a float32 .npy or a ' +
-        'named dataset; the first units × votes of it, 80 with the default record; mnist-test unless given)',
+        'named dataset; the first units × votes of it, 320 with the default record; mnist-test unless given)',
     )
     .option(
       '--stamp-votes <n>',
-      "black-box, trigger units: stamped inputs per unit (the record's votes, 5, unless given; more read copies " +
-        'averaged from several boards better)',
+      "black-box, trigger units: stamped inputs per unit (the record's votes, 20 by default, unless given; " +
+        'more read copies averaged from several boards better)',
       intRange(1, 64),
     )
     .option(

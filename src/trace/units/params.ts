@@ -21,7 +21,7 @@ export interface TriggerUnitsTraining {
 export const TRIGGER_UNITS_DEFAULTS: TriggerUnitsTraining = {
   units: 16,
   pixels: 48,
-  votes: 5,
+  votes: 20,
   epochs: 3,
   lr: 0.005,
   labelWeight: 1,
