@@ -22,7 +22,7 @@ export const TRIGGER_UNITS_DEFAULTS: TriggerUnitsTraining = {
   units: 16,
   pixels: 48,
   votes: 20,
-  epochs: 3,
+  epochs: 5,
   lr: 0.005,
   labelWeight: 1,
   widen: 1.5,
