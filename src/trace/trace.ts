@@ -159,8 +159,8 @@ function classesOf(model: Uint8Array): number {
 
 /**
  * White-box trigger units: each reading of the leak (as stored, unsealed) read from its columns (unitVotesOfWeights);
- * the reading whose best board has the most votes counts, its p-value times the number of readings. A copy whose layers no longer line up with the base
- * (units added) gives no unit verdict.
+ * the reading with the smallest p-value counts, every p-value times the number of readings. A copy whose layers no
+ * longer line up with the base (units added) gives no unit verdict.
  */
 function whiteBoxUnits(
   readings: readonly Uint8Array[],
@@ -179,7 +179,7 @@ function whiteBoxUnits(
       continue;
     }
     const v = unitsVerdict(tally, classes, traceKey, uids, alpha, readings.length);
-    if (!best || v.matches > best.matches) best = v;
+    if (!best || v.log10P < best.log10P) best = v;
   }
   return best;
 }

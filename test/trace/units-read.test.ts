@@ -9,7 +9,10 @@ import { Sha256Stream } from '../../src/watermark/drbg';
 import { boardClasses } from '../../src/trace/units/board';
 import { unitsVerdict } from '../../src/trace/units/verdict';
 import { simulatedUids } from '../helpers/mnist-boards';
-import { familyVoteP, log10FamilyVoteP, unitVotes, voteLogTail, votesFor } from '../../src/trace/units/read';
+import { familyVoteP, unitVotes, voteLogTails, votesFor } from '../../src/trace/units/read';
+
+const voteLogTail = (tally: number[][], s: number) => voteLogTails(tally)(s);
+const log10FamilyVoteP = (tally: number[][], votes: number, n: number) => familyVoteP(tally, n)(votes);
 import { checkRecordFits, readTriggerUnitsRecord } from '../../src/compiler/trigger-units-record';
 
 /** one vote per unit, for its class (a white-box reading of single boards' columns) */

@@ -21,7 +21,7 @@ import {
 } from '../../src/compiler/trigger-units-record';
 import { readTflite } from '../../src/tflite/reader';
 import { TRIGGER_UNITS_DEFAULTS } from '../../src/trace/units/params';
-import { VoteTally, log10FamilyVoteP, unitVotes, votesFor } from '../../src/trace/units/read';
+import { VoteTally, familyVoteP, unitVotes, votesFor } from '../../src/trace/units/read';
 import { keyedStamps, triggerProbes } from '../../src/trace/units/stamps';
 import { unitVotesOfWeights, unitsVerdict } from '../../src/trace/units/verdict';
 import { modelScores } from '../../src/trace/victims';
@@ -53,7 +53,7 @@ async function read(model: Uint8Array): Promise<{ m: number[]; familyLog10P: (vo
   const tally: VoteTally = unitVotes(await modelScores(model, probes, K * VOTES), K, VOTES, CLASSES);
   return {
     m: candidates.map((c) => votesFor(tally, c)),
-    familyLog10P: (votes) => log10FamilyVoteP(tally, votes, candidates.length),
+    familyLog10P: familyVoteP(tally, candidates.length),
   };
 }
 

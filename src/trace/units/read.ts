@@ -3,7 +3,7 @@
  * tallied by class, and a candidate board scores the votes its keyed classes got. White-box, each unit casts one vote:
  * the class its outgoing weights favour. The classes are keyed draws independent of the model, so for a board the
  * leak did not come from the score is S = Σ_k tally[k][c_k] with every c_k uniform over the classes; its tail is
- * computed exactly given the tally (voteLogTail), and among N candidates the family p-value is N · P(S ≥ s).
+ * computed exactly given the tally (voteLogTails), and among N candidates the family p-value is N · P(S ≥ s).
  */
 import { argmax } from '../victims';
 
@@ -25,17 +25,12 @@ export function votesFor(tally: VoteTally, classes: readonly number[]): number {
 }
 
 /**
- * ln P(S ≥ s) where S = Σ_k tally[k][c_k] with each c_k uniform over the classes and independent: the chance that a
- * board whose classes are keyed draws independent of the model gets `s` votes or more, exact and conditional on the
- * votes the leak cast (log-space convolution, so it does not underflow). With one vote per unit it is the binomial
- * tail of the matches; with several it keeps what a plurality would throw away when a unit's votes split between
- * classes, as they do between colluders whose copies were averaged.
+ * s ↦ ln P(S ≥ s) where S = Σ_k tally[k][c_k] with each c_k uniform over the classes and independent: the chance that
+ * a board whose classes are keyed draws independent of the model gets `s` votes or more, exact and conditional on the
+ * votes the leak cast (a log-space convolution, done once per tally, so it does not underflow). With one vote per
+ * unit it is the binomial tail of the matches; with several it keeps what a plurality would throw away when a unit's
+ * votes split between classes, as they do between colluders whose copies were averaged.
  */
-export function voteLogTail(tally: VoteTally, s: number): number {
-  return voteLogTails(tally)(s);
-}
-
-/** voteLogTail for every score, the distribution convolved once. */
 export function voteLogTails(tally: VoteTally): (s: number) => number {
   let dist = [0]; // ln P(S = t) over the units so far
   for (const row of tally) {
@@ -59,12 +54,7 @@ function logAdd(a: number, b: number): number {
   return Math.max(a, b) + Math.log1p(Math.exp(-Math.abs(a - b)));
 }
 
-/** log10 of the family p-value of `votes` among `candidates` boards (at most 0). */
-export function log10FamilyVoteP(tally: VoteTally, votes: number, candidates: number): number {
-  return familyVoteP(tally, candidates)(votes);
-}
-
-/** log10FamilyVoteP for every score of one tally. */
+/** votes ↦ log10 of the family p-value of that score among `candidates` boards (at most 0). */
 export function familyVoteP(tally: VoteTally, candidates: number): (votes: number) => number {
   const tail = voteLogTails(tally);
   return (votes) => Math.min(0, Math.log10(candidates) + tail(votes) / Math.LN10);
