@@ -146,12 +146,11 @@ export function register(program: Command): Command {
         }
         let result: TraceResult;
         const blackBox = f.port !== undefined || f.blackBox === true;
-        for (const [given, name] of [
-          [f.stampImages, '--stamp-images'],
-          [f.stampVotes, '--stamp-votes'],
-        ] as const)
-          if (given !== undefined && !blackBox)
-            throw new EdgelockError('E_USAGE', `${name} is for a black-box trace (--port or --black-box)`);
+        // the first trigger-unit option given, for the errors of a trace it does not apply to
+        const stampFlag =
+          f.stampImages !== undefined ? '--stamp-images' : f.stampVotes !== undefined ? '--stamp-votes' : null;
+        if (stampFlag && !blackBox)
+          throw new EdgelockError('E_USAGE', `${stampFlag} is for a black-box trace (--port or --black-box)`);
         if (!blackBox) {
           result = await traceLeak({ base, master, candidates, alpha, leaked: readFileBytes(f.model!) });
         } else {
@@ -221,11 +220,8 @@ export function register(program: Command): Command {
                   `'${source}' has ${got.count}`,
               );
             unitImages = got.probes;
-          } else if (f.stampImages !== undefined || f.stampVotes !== undefined)
-            throw new EdgelockError(
-              'E_USAGE',
-              `the base model has no trigger units to put ${f.stampImages !== undefined ? '--stamp-images' : '--stamp-votes'} under`,
-            );
+          } else if (stampFlag)
+            throw new EdgelockError('E_USAGE', `the base model has no trigger units to put ${stampFlag} under`);
           const run = async (victim: BlackBoxSource['victim']) =>
             traceLeak({
               base,

@@ -73,7 +73,8 @@ export function scoreBoards(
     const cs = boardClasses(traceKey, Buffer.from(uid, 'hex'), tally.length, classes);
     return { uid, classes: cs, matches: votesFor(tally, cs) };
   });
-  const ranked = [...boards].sort((x, y) => y.matches - x.matches);
+  // the boards that can be set aside for any one board: the best SET_ASIDE + 1 (that board itself excluded)
+  const top = [...boards].sort((x, y) => y.matches - x.matches).slice(0, SET_ASIDE + 1);
   const penalty = Math.log10(readings) + Math.log10(SET_ASIDE + 1);
   // the residual tallies' tails, by the boards set aside (few distinct sets: the top r, or the top r + 1 but one)
   const tails = new Map<string, { tally: number[][]; p: (s: number) => number }>();
@@ -93,7 +94,7 @@ export function scoreBoards(
   const scored: UnitsCandidate[] = boards.map((b) => {
     let best = { log10P: 0, setAside: 0 };
     for (let r = 0; r <= Math.min(SET_ASIDE, boards.length - 1); r++) {
-      const aside = ranked.filter((o) => o !== b).slice(0, r);
+      const aside = top.filter((o) => o !== b).slice(0, r);
       const { tally: t, p } = residual(aside);
       const log10P = Math.min(0, p(votesFor(t, b.classes)) + penalty);
       if (log10P < best.log10P) best = { log10P, setAside: r };
