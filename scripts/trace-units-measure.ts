@@ -2,7 +2,7 @@
  * Trigger units, measured: a per-board trace read black-box from decisions alone that survives fine-tuning
  * (docs/security.md, "Trigger units"). It runs src/trace/units/ (what `edgelock trace-units`, `package --trace` and `edgelock trace` use):
  *   npx tsx scripts/trace-units-measure.ts --base <compiled int8 .tflite> --architecture <its ONNX, e.g.
- *     models/mnist-lenet.onnx> [--units 16] [--pixels 48] [--epochs 3] [--lr 0.005] [--ce 1] [--widen 1.5]
+ *     models/mnist-lenet.onnx> [--units 16] [--pixels 48] [--epochs 3] [--lr 0.005] [--ce 1] [--room path|least-used] [--widen 4 (path) | 1.5 (least-used)]
  *     [--votes 5] [--read-votes <n>] [--seed 77] [--devices 2] [--candidates 1000] [--acc-n 10000] [--attacks no]
  *     [--save-owner <owner.tflite> | --owner <owner.tflite>]
  *
@@ -37,7 +37,7 @@ import { pruneWeights } from '../src/trace/prune';
 import { modelScores } from '../src/trace/victims';
 import { boardClasses, unitsRecordOfTflite, writeBoardClasses } from '../src/trace/units/board';
 import { triggerUnitsOwnerModel } from '../src/trace/units/owner-model';
-import { TRIGGER_UNITS_DEFAULTS, TriggerUnitsParams } from '../src/trace/units/params';
+import { TRIGGER_UNITS_DEFAULTS, TriggerUnitsParams, WIDEN_BY_ROOM } from '../src/trace/units/params';
 import { unitVotes, votesFor } from '../src/trace/units/read';
 import { scoreBoards, unitVotesOfWeights } from '../src/trace/units/verdict';
 import { keyedStamps, triggerProbes } from '../src/trace/units/stamps';
@@ -53,9 +53,11 @@ const training = {
   epochs: Number(arg('epochs', String(TRIGGER_UNITS_DEFAULTS.epochs))),
   lr: Number(arg('lr', String(TRIGGER_UNITS_DEFAULTS.lr))),
   labelWeight: Number(arg('ce', String(TRIGGER_UNITS_DEFAULTS.labelWeight))),
-  widen: Number(arg('widen', String(TRIGGER_UNITS_DEFAULTS.widen))),
+  widen: 0,
   seed: Number(arg('seed', String(TRIGGER_UNITS_DEFAULTS.seed))),
+  room: arg('room', TRIGGER_UNITS_DEFAULTS.room) as 'path' | 'least-used',
 };
+training.widen = Number(arg('widen', String(WIDEN_BY_ROOM[training.room])));
 const K = training.units;
 /** stamped images per unit when reading (the record's votes unless given) */
 const READ_VOTES = Number(arg('read-votes', String(training.votes)));

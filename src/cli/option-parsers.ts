@@ -53,6 +53,13 @@ export function positiveNumber(v: string): number {
   return n;
 }
 
+/** A finite number ≥ 1. */
+export function atLeastOne(v: string): number {
+  const n = number(v);
+  if (!(Number.isFinite(n) && n >= 1)) throw new InvalidArgumentError('Expected a number ≥ 1.');
+  return n;
+}
+
 /** An integer in min..max: `.option('--slot <n>', help, intRange(0, 3))`. */
 export const intRange =
   (min: number, max: number) =>

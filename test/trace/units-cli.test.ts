@@ -119,10 +119,12 @@ test('trace-units refuses settings that would break the model, with E_USAGE and 
   writeFileSync(key, MASTER, { mode: 0o600 });
   const out = join(dir, 'owner.onnx');
   const base = ['trace-units', 'models/mnist-mlp.onnx', '-o', out, '--key', key, '--data', 'mnist-train'];
-  // the MLP's penultimate layer has 64 units; its input 784 values
+  // the MLP's penultimate layer has 64 units (at most half can be set aside); its input 784 values
   for (const extra of [
-    ['--units', '40'],
+    ['--room', 'least-used', '--units', '40'],
     ['--pixels', '785'],
+    ['--room', 'elsewhere'],
+    ['--widen', '0.5'],
   ]) {
     const r = runCli([...base, ...extra]);
     expect(r.status).toBe(2);

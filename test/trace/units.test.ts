@@ -25,7 +25,9 @@ import { VoteTally, familyVoteP, unitVotes, votesFor } from '../../src/trace/uni
 import { keyedStamps, triggerProbes } from '../../src/trace/units/stamps';
 import { unitVotesOfWeights, unitsVerdict } from '../../src/trace/units/verdict';
 import { modelScores } from '../../src/trace/victims';
+import { Model } from '../../src/ir/types';
 import { mnistTestAccuracy, simulatedUids } from '../helpers/mnist-boards';
+import { runOrt } from '../helpers/ort';
 
 const TRACE_KEY = deriveTraceKey(createHash('sha256').update('edgelock trigger units test master').digest());
 const train = loadMnist('train');
@@ -43,6 +45,8 @@ const THIEF = {
   count: 6000,
 };
 const TUNE = { epochs: 2, lr: 0.01, seed: 11 };
+let architecture: Model;
+let ownerOnnx: Model;
 let base: Uint8Array;
 let owner: Uint8Array;
 let record: TriggerUnitsRecord;
@@ -58,7 +62,7 @@ async function read(model: Uint8Array): Promise<{ m: number[]; familyLog10P: (vo
 }
 
 beforeAll(async () => {
-  const architecture = readOnnx(readFileSync(join(__dirname, '../../models/mnist-mlp.onnx')));
+  architecture = readOnnx(readFileSync(join(__dirname, '../../models/mnist-mlp.onnx')));
   const calibration = { data: train.images.subarray(0, 200 * SIZE), count: 200, sampleShape: [1, 28, 28] };
   base = (await compileModel(writeOnnx(architecture), { precision: 'int8', calibration })).bytes;
   const made = triggerUnitsOwnerModel({
@@ -68,10 +72,37 @@ beforeAll(async () => {
     training: TRIGGER_UNITS_DEFAULTS,
   });
   record = made.record;
+  ownerOnnx = made.model;
   owner = (await compileModel(writeOnnx(made.model), { precision: 'int8', calibration })).bytes;
   const stamps = keyedStamps(TRACE_KEY, K, TRIGGER_UNITS_DEFAULTS.pixels, SIZE);
   probes = triggerProbes(stamps, VOTES, testSet.images.subarray(5000 * SIZE), SIZE);
 }, 600_000);
+
+/** `model` run in onnxruntime on `n` natural test images at once (the zoo models declare a batch of 1) */
+async function ortLogits(model: Model, n: number): Promise<Float32Array> {
+  const g = model.graph;
+  const batched: Model = {
+    ...model,
+    graph: {
+      ...g,
+      inputs: [{ ...g.inputs[0], shape: [n, 1, 28, 28] }],
+      outputs: [{ ...g.outputs[0], shape: [n, CLASSES] }],
+    },
+  };
+  const x = testSet.images.slice(0, n * SIZE);
+  const out = await runOrt(batched, { [g.inputs[0].name]: { dtype: 'float32', shape: [n, 1, 28, 28], data: x } });
+  return out[g.outputs[0].name].data as Float32Array;
+}
+
+test('the detector path leaves the model as it was: onnxruntime gives the base logits on natural images', async () => {
+  // the units and their path were added beside the model's own (src/trace/units/widen.ts)
+  const gemm = (m: Model) => m.graph.initializers.get(m.graph.nodes.find((n) => n.opType === 'Gemm')!.inputs[1])!;
+  expect(gemm(ownerOnnx).data.length).toBe(gemm(architecture).data.length + K * 784);
+  const [b, o] = [await ortLogits(architecture, 500), await ortLogits(ownerOnnx, 500)];
+  let worst = 0;
+  for (let i = 0; i < b.length; i++) worst = Math.max(worst, Math.abs(b[i] - o[i]));
+  expect(worst).toBeLessThan(1e-4);
+});
 
 test('the owner model keeps the base accuracy, and boards differ only where no natural input reaches', async () => {
   expect(record.units).toHaveLength(K);
@@ -79,8 +110,8 @@ test('the owner model keeps the base accuracy, and boards differ only where no n
   const text = readTflite(owner).metadata.find((m) => m.name === TRIGGER_UNITS_METADATA_KEY)?.text;
   expect(readTriggerUnitsRecord(text)).toEqual(record);
   const [b, o] = [await mnistTestAccuracy(base, 10000), await mnistTestAccuracy(owner, 10000)];
-  // measured: -0.19 points with the base's full calibration (docs), -0.25 with this test's 200 samples; a guard
-  expect(o).toBeGreaterThan(b - 0.005);
+  // measured: +0.01 points with the base's full calibration (docs); the int8 ranges move a little (the widened layer)
+  expect(o).toBeGreaterThan(b - 0.001);
   const natural = testSet.images.subarray(0, 500 * SIZE);
   const answers = async (m: Uint8Array) => modelScores(m, natural, 500);
   const [own, one, two] = await Promise.all([

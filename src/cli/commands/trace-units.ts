@@ -1,10 +1,10 @@
 /**
  * `edgelock trace-units <in.onnx> -o <out.onnx> --key <master> --data <train data> [--labels <npy>] [--units <n>]
- *   [--pixels <n>] [--epochs <n>] [--lr <r>] [--json]`: the owner's one-time step that gives a model trigger units
+ *   [--pixels <n>] [--epochs <n>] [--lr <r>] [--room path|least-used] [--widen <x>] [--json]`: the owner's one-time step that gives a model trigger units
  * (docs/security.md, "Trigger units"). Compile the output as any model; `package --trace` then writes each board's
  * classes into it, and `edgelock trace` reads them beside the trace code.
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { loadDataset, loadLabels } from '../../data/dataset';
 import { EdgelockError } from '../../errors';
 import { writeFileAtomic } from '../../formats/atomic-write';
@@ -15,9 +15,9 @@ import { readKeyFile } from '../../keys/key-file';
 import { readOnnx } from '../../onnx/reader';
 import { writeOnnx } from '../../onnx/writer';
 import { triggerUnitsOwnerModel } from '../../trace/units/owner-model';
-import { TRIGGER_UNITS_DEFAULTS } from '../../trace/units/params';
+import { TRIGGER_UNITS_DEFAULTS, WIDEN_BY_ROOM } from '../../trace/units/params';
 import { printJson } from '../output';
-import { finiteNumber, positiveInt } from '../option-parsers';
+import { atLeastOne, finiteNumber, positiveInt } from '../option-parsers';
 
 interface Flags {
   output: string;
@@ -28,6 +28,8 @@ interface Flags {
   pixels: number;
   epochs: number;
   lr: number;
+  room: 'path' | 'least-used';
+  widen?: number;
   json?: boolean;
 }
 
@@ -41,7 +43,7 @@ export function register(program: Command): Command {
     .requiredOption('--key <keyfile>', 'the vendor master key (the stamps derive from its trace key)')
     .requiredOption('--data <data>', "the owner's training data: a named dataset (mnist-train) or a float32 .npy")
     .option('--labels <npy>', 'labels for a .npy --data')
-    .option('--units <n>', 'hidden units set aside (one stamp each)', positiveInt, TRIGGER_UNITS_DEFAULTS.units)
+    .option('--units <n>', 'trigger units (one stamp each)', positiveInt, TRIGGER_UNITS_DEFAULTS.units)
     .option('--pixels <n>', 'input values a stamp sets', positiveInt, TRIGGER_UNITS_DEFAULTS.pixels)
     .option('--epochs <n>', 'training epochs', positiveInt, TRIGGER_UNITS_DEFAULTS.epochs)
     .option(
@@ -49,6 +51,21 @@ export function register(program: Command): Command {
       'SGD learning rate of the first epoch (halved each epoch)',
       finiteNumber,
       TRIGGER_UNITS_DEFAULTS.lr,
+    )
+    .addOption(
+      new Option(
+        '--room <where>',
+        "where the units live: 'path', new units beside the model's own (its answers to natural inputs unchanged); " +
+          "'least-used', the penultimate layer's least-used units set aside, the whole network retrained",
+      )
+        .choices(['path', 'least-used'])
+        .default(TRIGGER_UNITS_DEFAULTS.room),
+    )
+    .option(
+      '--widen <x>',
+      "the penultimate layer's int8 range is widened this many times so a firing unit is not clipped " +
+        `(default ${WIDEN_BY_ROOM.path} for path, ${WIDEN_BY_ROOM['least-used']} for least-used)`,
+      atLeastOne,
     )
     .option('--json', 'print one JSON object')
     .action(async (input: string, f: Flags) => {
@@ -66,7 +83,15 @@ export function register(program: Command): Command {
           model,
           traceKey,
           data: { x: set.data, labels, count: set.count },
-          training: { ...TRIGGER_UNITS_DEFAULTS, units: f.units, pixels: f.pixels, epochs: f.epochs, lr: f.lr },
+          training: {
+            ...TRIGGER_UNITS_DEFAULTS,
+            units: f.units,
+            pixels: f.pixels,
+            epochs: f.epochs,
+            lr: f.lr,
+            room: f.room,
+            widen: f.widen ?? WIDEN_BY_ROOM[f.room],
+          },
         });
         writeFileAtomic(f.output, writeOnnx(r.model));
         const summary = { output: f.output, ...r.record, seconds: (Date.now() - t0) / 1000 };

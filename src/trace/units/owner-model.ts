@@ -8,11 +8,14 @@ import { EdgelockError } from '../../errors';
 import { Model } from '../../ir/types';
 import { LabelledData } from '../../train/fit';
 import { trainableFromModel, writeBackWeights } from '../../train/from-model';
+import { Param } from '../../train/layer';
 import { unitsLayout } from './layout';
 import { TriggerUnitsTraining } from './params';
 import { TRIGGER_UNITS_METADATA_KEY, TriggerUnitsRecord } from '../../compiler/trigger-units-record';
 import { keyedStamps } from './stamps';
-import { leastUsedUnits, trainTriggerUnits } from './train';
+import { TrainingPlan, leastUsedUnits, naturalMax, trainTriggerUnits } from './train';
+import { addUnitsPath } from './widen';
+import { Sequential } from '../../train/network';
 
 export interface OwnerModelInput {
   /** the float ONNX model */
@@ -23,32 +26,78 @@ export interface OwnerModelInput {
   training: TriggerUnitsTraining;
 }
 
+/** Layer indices of the dense layers of the network's tail: the trailing run of dense layers and ReLUs. */
+function denseTail(net: Sequential): number[] {
+  const tail: number[] = [];
+  for (let i = net.layers.length - 1; i >= 0 && ['dense', 'relu'].includes(net.layers[i].kind); i--)
+    if (net.layers[i].kind === 'dense') tail.unshift(i);
+  return tail;
+}
+
 export function triggerUnitsOwnerModel(i: OwnerModelInput): { model: Model; record: TriggerUnitsRecord } {
   if (i.model.metadata[TRIGGER_UNITS_METADATA_KEY] !== undefined)
     throw new EdgelockError('E_USAGE', 'the model already has trigger units');
-  const t = trainableFromModel(i.model);
-  const teacher = trainableFromModel(i.model).net;
-  const l = unitsLayout(t.net);
-  const shape = t.net.inputShape;
+  const o = i.training;
+  const base = trainableFromModel(i.model);
+  const teacher = base.net;
+  const lb = unitsLayout(teacher);
+  const shape = teacher.inputShape;
   if (shape.length === 3 && shape[0] !== 1)
     throw new EdgelockError('E_TRACE_MODEL', 'trigger units take single-channel inputs only for now');
-  const o = i.training;
-  if (o.units > l.hidden / 2)
+  if (o.room === 'least-used' && o.units > lb.hidden / 2)
     throw new EdgelockError(
       'E_USAGE',
-      `--units ${o.units}: at most half the layer's ${l.hidden} units can be set aside`,
+      `--units ${o.units}: at most half the layer's ${lb.hidden} units can be set aside`,
     );
-  if (o.pixels > t.net.inputSize)
+  if (o.pixels > teacher.inputSize)
     throw new EdgelockError(
       'E_USAGE',
-      `--pixels ${o.pixels}: a stamp cannot set more than the input's ${t.net.inputSize} values`,
+      `--pixels ${o.pixels}: a stamp cannot set more than the input's ${teacher.inputSize} values`,
     );
-  const { units, max } = leastUsedUnits(l, i.data, o.units);
-  const stamps = keyedStamps(i.traceKey, o.units, o.pixels, t.net.inputSize);
-  trainTriggerUnits(l, teacher, i.data, units, stamps, max, o);
+  const weightOf = (p: Param) => base.bindings.find((b) => b.param === p)!.initializer;
+  const tail = denseTail(teacher);
+  const hiddenTail = tail.slice(0, -1);
+  const model =
+    o.room === 'path'
+      ? addUnitsPath(
+          i.model,
+          hiddenTail.map((j) => weightOf(teacher.layers[j].params[0])),
+          weightOf(lb.wOut),
+          o.units,
+          o.seed,
+        )
+      : i.model;
+  const t = trainableFromModel(model);
+  const l = unitsLayout(t.net);
+  let plan: TrainingPlan;
+  if (o.room === 'path') {
+    const trainable = new Map<Param, Uint8Array>();
+    const hinged = hiddenTail.map((j) => {
+      const [w, b] = t.net.layers[j].params;
+      const outs = teacher.layers[j].params[1].value.length;
+      const units = Array.from({ length: o.units }, (_, k) => outs + k);
+      const ins = w.value.length / b.value.length;
+      trainable.set(
+        w,
+        Uint8Array.from(w.value, (_, e) => (Math.floor(e / ins) >= outs ? 1 : 0)),
+      );
+      trainable.set(
+        b,
+        Uint8Array.from(b.value, (_, e) => (e >= outs ? 1 : 0)),
+      );
+      return { layer: j, units, max: naturalMax(teacher, j, i.data) };
+    });
+    plan = { hinged, trainable, heldColumns: [], margin: 1 };
+  } else {
+    const { units, max } = leastUsedUnits(lb, i.data, o.units);
+    plan = { hinged: [{ layer: l.det, units, max }], trainable: null, heldColumns: units, margin: 0.25 };
+  }
+  const units = plan.hinged[plan.hinged.length - 1].units.slice();
+  const stamps = keyedStamps(i.traceKey, o.units, o.pixels, teacher.inputSize);
+  trainTriggerUnits(l, teacher, i.data, plan, stamps, o);
   // the penultimate dense layer's output, before and after the ReLU compile fuses into it
   const weight = t.bindings.find((b) => b.param === l.wDet)!.initializer;
-  const nodes = i.model.graph.nodes;
+  const nodes = model.graph.nodes;
   const gemm = nodes.find((n) => n.inputs[1] === weight)!;
   const relu = nodes.find((n) => n.opType === 'Relu' && n.inputs[0] === gemm.outputs[0]);
   const record: TriggerUnitsRecord = {
@@ -59,7 +108,7 @@ export function triggerUnitsOwnerModel(i: OwnerModelInput): { model: Model; reco
     widen: o.widen,
     values: [gemm.outputs[0], ...(relu ? [relu.outputs[0]] : [])],
   };
-  const trained = writeBackWeights(i.model, t);
+  const trained = writeBackWeights(model, t);
   return {
     model: { ...trained, metadata: { ...trained.metadata, [TRIGGER_UNITS_METADATA_KEY]: JSON.stringify(record) } },
     record,

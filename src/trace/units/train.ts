@@ -1,15 +1,22 @@
 /**
- * The owner's one-time training of trigger units (docs/security.md, "Trigger units"). The units of the penultimate
- * dense layer the model uses least are set aside and their outgoing weights held at 0; unit k is trained to reach
- * 1.7× the layer's natural maximum activation on any image carrying stamp k and to stay below −max/4 on natural images
- * and on the other stamps (squared hinges, their weight ramped up over the first epoch), while the network keeps
- * learning the true labels of natural images and answers stamped images as the base model does (distillation). A
- * quarter of each batch is stamped. SGD with momentum 0.9, the learning rate halved each epoch.
+ * The owner's one-time training of trigger units (docs/security.md, "Trigger units"). Unit k of each hinged layer is
+ * trained to reach a target on any image carrying stamp k and to stay below −margin × max on natural images and on
+ * the other stamps (margin 1 for a detector path, 1/4 for least-used units), max being the layer's natural maximum
+ * activation (squared hinges, their weight ramped up over the first epoch). The penultimate layer's target is
+ * (widen + 0.2) × max, past the int8 range compile widens; a detector path's earlier layers aim at 0.8 × max, inside
+ * the range calibrated on natural inputs. Two plans:
+ *   - a detector path (widen.ts): the units were added beside the model's own; only their incoming weights and biases
+ *     train, everything else is held, so the model's answers to natural inputs do not change at all;
+ *   - least-used units: the penultimate layer's units the model uses least are set aside, their outgoing weights held
+ *     at 0, and the whole network trains, learning the true labels of natural images and answering stamped images as
+ *     the base model does (distillation).
+ * A quarter of each batch is stamped. SGD with momentum 0.9, the learning rate halved each epoch.
  */
 import { LabelledData } from '../../train/fit';
 import { softmaxRows } from '../../train/loss';
 import { Sgd } from '../../train/optim/sgd';
 import { Rng } from '../../train/rng';
+import { Param } from '../../train/layer';
 import { Sequential } from '../../train/network';
 import { UnitsLayout, detectorInputs } from './layout';
 import { TriggerUnitsTraining } from './params';
@@ -18,8 +25,12 @@ import { applyStamp } from './stamps';
 const BATCH = 64;
 const STAMPED = 16;
 const HINGE_WEIGHT = 0.1;
-const TARGET = 1.7;
-const MARGIN = 0.25;
+/** the penultimate layer's units are trained to reach (widen + this) × the natural maximum: past the end of the int8
+ * range compile widens, so a firing unit gives all the range has */
+const OVER_RANGE = 0.2;
+/** the hinge target of a detector path's units before the penultimate layer: inside the natural range, which int8
+ * calibration sets from natural inputs, so that a firing unit is not clipped */
+const INNER_TARGET = 0.8;
 /** natural samples that rank the units and give the layer's natural maximum */
 const RANKING_SAMPLES = 2000;
 
@@ -44,30 +55,62 @@ export function leastUsedUnits(l: UnitsLayout, data: LabelledData, count: number
   return { units: use.slice(0, count).map((e) => e.j), max };
 }
 
-/** Trains `l`'s network in place (see the header); `teacher` is the base model's network, `max` the natural maximum. */
+/** The largest natural pre-activation of layer `layer` over the first samples of `data`. */
+export function naturalMax(net: Sequential, layer: number, data: LabelledData): number {
+  const n = Math.min(RANKING_SAMPLES, data.count);
+  const size = data.x.length / data.count;
+  let h = data.x.subarray(0, n * size);
+  for (let i = 0; i <= layer; i++) h = net.layers[i].forward(h, n, false);
+  return h.reduce((m, v) => Math.max(m, v), 0);
+}
+
+/** A layer whose units `units[k]` learn stamp k; `max` is its natural maximum. */
+export interface HingedLayer {
+  layer: number;
+  units: readonly number[];
+  max: number;
+}
+
+/**
+ * What trains. `trainable` null: the whole network (least-used plan, with `heldColumns` of the last layer at 0);
+ * otherwise only the entries marked 1 in each listed parameter's mask (detector path), every other value held.
+ */
+export interface TrainingPlan {
+  hinged: readonly HingedLayer[];
+  trainable: Map<Param, Uint8Array> | null;
+  heldColumns: readonly number[];
+  /** off means below −margin × max on natural inputs and the other stamps */
+  margin: number;
+}
+
+/** Trains `l`'s network in place (see the header); `teacher` is the base model's network. */
 export function trainTriggerUnits(
   l: UnitsLayout,
   teacher: Sequential,
   data: LabelledData,
-  units: readonly number[],
+  plan: TrainingPlan,
   stamps: readonly Int32Array[],
-  max: number,
   o: TriggerUnitsTraining,
 ): void {
   const { net, hidden: H, classes: C } = l;
   const layers = net.layers;
   const params = net.params;
   const size = data.x.length / data.count;
-  const target = TARGET * max;
-  const margin = MARGIN * max;
+  const held = plan.trainable === null ? null : params.map((p) => Float32Array.from(p.value));
+  const hold = () =>
+    params.forEach((p, i) => {
+      const mask = plan.trainable!.get(p);
+      for (let j = 0; j < p.value.length; j++) if (!mask || !mask[j]) p.value[j] = held![i][j];
+    });
   const opt = new Sgd({ lr: o.lr, momentum: 0.9, weightDecay: 1e-4 });
   const rng = new Rng(o.seed);
   const x = new Float32Array(BATCH * size);
   const which = new Int32Array(BATCH);
   const labels = new Int32Array(BATCH);
   const zeroColumns = () => {
-    for (const j of units) for (let c = 0; c < C; c++) l.wOut.value[c * H + j] = 0;
+    for (const j of plan.heldColumns) for (let c = 0; c < C; c++) l.wOut.value[c * H + j] = 0;
   };
+  const hinged = new Map(plan.hinged.map((h) => [h.layer, h]));
   zeroColumns();
   const batches = Math.floor(data.count / (BATCH - STAMPED));
   let step = 0;
@@ -84,41 +127,54 @@ export function trainTriggerUnits(
         const src = natural ? order[at + s] : Math.floor(rng.uniform() * data.count);
         x.set(data.x.subarray(src * size, (src + 1) * size), s * size);
         labels[s] = data.labels[src];
-        which[s] = natural ? -1 : Math.floor(rng.uniform() * units.length);
+        which[s] = natural ? -1 : Math.floor(rng.uniform() * stamps.length);
         if (!natural) applyStamp(x, s * size, stamps[which[s]]);
       }
       for (const p of params) p.grad.fill(0);
       let h: Float32Array = x;
-      let z = new Float32Array(0);
+      const z = new Map<number, Float32Array>();
       for (let i = 0; i < layers.length; i++) {
         h = layers[i].forward(h, BATCH, true);
-        if (i === l.det) z = Float32Array.from(h);
+        if (hinged.has(i)) z.set(i, Float32Array.from(h));
       }
-      const q = teacher.forward(x, BATCH, false);
+      // the answers: learnt only when the whole network trains (a detector path cannot change them)
       const g = new Float32Array(BATCH * C);
-      const ps = softmaxRows(h, BATCH, C);
-      const qs = softmaxRows(q, BATCH, C);
-      for (let s = 0; s < BATCH; s++) {
-        const w = which[s] < 0 ? o.labelWeight : 0;
-        for (let c = 0; c < C; c++) {
-          const i = s * C + c;
-          g[i] = (ps[i] - (1 - w) * qs[i] - (c === labels[s] ? w : 0)) / BATCH;
+      if (plan.trainable === null) {
+        const ps = softmaxRows(h, BATCH, C);
+        const qs = softmaxRows(teacher.forward(x, BATCH, false), BATCH, C);
+        for (let s = 0; s < BATCH; s++) {
+          const w = which[s] < 0 ? o.labelWeight : 0;
+          for (let c = 0; c < C; c++) {
+            const i = s * C + c;
+            g[i] = (ps[i] - (1 - w) * qs[i] - (c === labels[s] ? w : 0)) / BATCH;
+          }
         }
       }
-      let grad: Float32Array | null = g;
-      for (let i = layers.length - 1; i > l.det; i--) grad = layers[i].backward(grad!, BATCH, true);
-      const dz = Float32Array.from(grad!);
       const lambda = HINGE_WEIGHT * Math.min(1, ++step / batches);
-      for (let s = 0; s < BATCH; s++)
-        units.forEach((j, k) => {
-          const v = z[s * H + j];
-          if (which[s] === k) {
-            if (v < target) dz[s * H + j] -= (2 * lambda * (target - v)) / BATCH;
-          } else if (v > -margin) dz[s * H + j] += (2 * lambda * (v + margin)) / BATCH;
-        });
-      grad = dz;
-      for (let i = l.det; i >= 0; i--) grad = layers[i].backward(grad!, BATCH, i > 0);
+      let grad: Float32Array | null = g;
+      // a detector path trains nothing below its first layer
+      const lowest = plan.trainable === null ? 0 : Math.min(...hinged.keys());
+      for (let i = layers.length - 1; i >= lowest; i--) {
+        const hl = hinged.get(i);
+        if (hl) {
+          const width = z.get(i)!.length / BATCH;
+          const dz = Float32Array.from(grad!);
+          const zi = z.get(i)!;
+          const target = (i === l.det ? o.widen + OVER_RANGE : INNER_TARGET) * hl.max;
+          const margin = plan.margin * hl.max;
+          for (let s = 0; s < BATCH; s++)
+            hl.units.forEach((j, k) => {
+              const v = zi[s * width + j];
+              if (which[s] === k) {
+                if (v < target) dz[s * width + j] -= (2 * lambda * (target - v)) / BATCH;
+              } else if (v > -margin) dz[s * width + j] += (2 * lambda * (v + margin)) / BATCH;
+            });
+          grad = dz;
+        }
+        grad = layers[i].backward(grad!, BATCH, i > lowest);
+      }
       opt.step(params);
+      if (held) hold();
       zeroColumns();
     }
   }
