@@ -6,14 +6,19 @@
  *     [--votes 5] [--read-votes <n>] [--seed 77] [--devices 2] [--candidates 1000] [--acc-n 10000] [--attacks no]
  *     [--save-owner <owner.tflite> | --owner <owner.tflite>]
  *
- * Owner, once per model (about 90 s for LeNet, 10 s for the MLP on this machine; nothing per board):
- *   - K units of the penultimate dense layer, those the model uses least (mean activation on 2,000 training images
- *     times the norm of their outgoing weights), are set aside; their outgoing weights are held at 0.
+ * Owner, once per model (nothing per board), by default a detector path (--room path; LeNet about 90 s, the MLP 20 s
+ * on this machine):
+ *   - every hidden dense layer of the model's dense tail gets K new units that read everything their layer reads and
+ *     that only the next layer's new units read (src/trace/units/widen.ts); only they train, so the model's answers to
+ *     natural inputs do not change;
  *   - K keyed stamps (P input values set to 1, the input's maximum; positions from SHA-256 counter mode over the trace
- *     key) are drawn. Unit k is trained to reach 1.7× the layer's natural maximum activation on any image with stamp
- *     k and to stay below −max/4 on natural images and on the other stamps (squared hinges, their weight ramped up over
- *     the first epoch), while the network keeps learning the true labels of natural images (--ce; 1 − ce of it is
- *     distillation from the base) and answers stamped images as the base does; SGD, lr halved each epoch.
+ *     key) are drawn. New unit k of each layer is trained to fire on any image with stamp k (the penultimate layer's
+ *     to (widen + 0.2)× its natural maximum, the earlier layers' to 0.8×) and to stay below −max on natural images and
+ *     on the other stamps (squared hinges, their weight ramped up over the first epoch); SGD, lr halved each epoch.
+ *   - With --room least-used, the design before: the K penultimate units the model uses least (mean activation on
+ *     2,000 training images times the norm of their outgoing weights) are set aside, their outgoing weights held at 0,
+ *     and the whole network trains, learning the true labels of natural images (--ce; 1 − ce of it is distillation
+ *     from the base); off means below −max/4; widen 1.5.
  *   - The trained network is compiled again (activation ranges calibrated on MNIST train, as the base was), and the
  *     penultimate layer's int8 output range is widened (--widen) so that a firing unit is clipped less.
  * Per board, no training: column u_k of the last layer = +(that row's largest |weight|) for the board's class c_k
