@@ -412,9 +412,19 @@ export class FactoryDb {
   /** Records which trace code a package carries (ids only); the same package again is a no-op. */
   async recordTraceCode(t: Omit<TraceCodeRecord, 'recordedAt'>): Promise<void> {
     await this.driver.run(
-      `INSERT INTO trace_codes (master_key_id, uid, code_id, params, carriers, package_sha256, station, operator)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (master_key_id, uid, package_sha256) DO NOTHING`,
-      [t.masterKeyId, t.uid.toLowerCase(), t.codeId, t.params, t.carriers, t.packageSha256, t.station, t.operator],
+      `INSERT INTO trace_codes (master_key_id, uid, code_id, params, carriers, units, package_sha256, station, operator)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (master_key_id, uid, package_sha256) DO NOTHING`,
+      [
+        t.masterKeyId,
+        t.uid.toLowerCase(),
+        t.codeId,
+        t.params,
+        t.carriers,
+        t.units,
+        t.packageSha256,
+        t.station,
+        t.operator,
+      ],
       `recording the trace code of device ${t.uid}`,
     );
   }
@@ -431,6 +441,7 @@ export class FactoryDb {
       codeId: r.code_id,
       params: r.params,
       carriers: Number(r.carriers),
+      units: Number(r.units),
       packageSha256: r.package_sha256,
       station: r.station,
       operator: r.operator,
@@ -443,7 +454,7 @@ export class FactoryDb {
   }
 }
 
-/** One fingerprinted package in the factory log (ids only, see schema 3). */
+/** One fingerprinted package in the factory log (ids only, see schemas 3 and 4). */
 export interface TraceCodeRecord {
   masterKeyId: string;
   uid: string;
@@ -451,6 +462,8 @@ export interface TraceCodeRecord {
   /** the trace parameters as JSON (src/trace/params.ts) */
   params: string;
   carriers: number;
+  /** trigger units the package's model carries the board's classes in (0: none) */
+  units: number;
   packageSha256: string;
   station: string;
   operator: string;

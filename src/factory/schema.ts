@@ -225,6 +225,15 @@ function v3(d: Dialect): string[] {
   ];
 }
 
+/**
+ * Schema 4: how many trigger units each fingerprinted package carries (src/trace/units/; 0 for a package whose model
+ * has none, and for the records made before), so that `edgelock trace` reads the units only of the boards that have
+ * them. A count, never the board's classes or stamps.
+ */
+function v4(): string[] {
+  return ['ALTER TABLE trace_codes ADD COLUMN units INTEGER NOT NULL DEFAULT 0 CHECK (units >= 0)'];
+}
+
 /** Migration `i` brings a database from schema version i to i + 1. */
-export const MIGRATIONS: readonly ((d: Dialect) => string[])[] = [v1, v2, v3];
+export const MIGRATIONS: readonly ((d: Dialect) => string[])[] = [v1, v2, v3, v4];
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,6 +1,6 @@
 /**
- * The factory log's side of tracing: which trace code each fingerprinted package carries (ids only, schema 3), and
- * the candidate boards `edgelock trace` reads back from it.
+ * The factory log's side of tracing: which trace code each fingerprinted package carries and how many trigger units
+ * (ids and counts only, schemas 3 and 4), and the candidate boards `edgelock trace` reads back from it.
  */
 import { EdgelockError } from '../errors';
 import { keyId } from '../keys/derive';
@@ -21,6 +21,7 @@ export async function recordPackageTrace(
     codeId: built.trace.codeId,
     params: JSON.stringify(built.trace.params),
     carriers: built.trace.carriers,
+    units: built.trace.units,
     packageSha256: p.packageSha256,
     station: p.station,
     operator: p.operator,
@@ -39,11 +40,16 @@ export async function traceCandidates(db: FactoryDb, master: Uint8Array): Promis
       'E_TRACE_CANDIDATES',
       `the factory database ${db.location} records no fingerprinted package for this master key`,
     );
-  const groups = new Map<string, Set<string>>();
+  const groups = new Map<string, { uids: Set<string>; unitBoards: Set<string> }>();
   for (const r of rows) {
-    const uids = groups.get(r.params) ?? new Set<string>();
-    uids.add(r.uid);
-    groups.set(r.params, uids);
+    const g = groups.get(r.params) ?? { uids: new Set<string>(), unitBoards: new Set<string>() };
+    g.uids.add(r.uid);
+    if (r.units > 0) g.unitBoards.add(r.uid);
+    groups.set(r.params, g);
   }
-  return [...groups].map(([params, uids]) => ({ uids: [...uids], params: JSON.parse(params) as TraceParams }));
+  return [...groups].map(([params, g]) => ({
+    uids: [...g.uids],
+    params: JSON.parse(params) as TraceParams,
+    unitBoards: [...g.unitBoards],
+  }));
 }

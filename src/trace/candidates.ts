@@ -7,6 +7,9 @@ import { TraceParams } from './params';
 export interface CandidateGroup {
   uids: readonly string[];
   params: TraceParams;
+  /** those of `uids` whose packages carry trigger units (the factory log's record, schema 4); absent when not known
+   * (a --devices list): then every board is read for them */
+  unitBoards?: readonly string[];
 }
 
 export function parseCandidates(text: string, source: string): string[] {

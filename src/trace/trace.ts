@@ -147,9 +147,14 @@ function testAlpha(alpha: number, record: TriggerUnitsRecord | null): number {
   return record ? alpha / 2 : alpha;
 }
 
-/** Every candidate uid once, over all parameter sets. */
-function allUids(groups: readonly CandidateGroup[]): string[] {
-  return [...new Set(groups.flatMap((g) => g.uids))];
+/** The boards whose packages carry trigger units, over all parameter sets (every board where the log does not say). */
+function unitBoards(groups: readonly CandidateGroup[]): string[] {
+  return [...new Set(groups.flatMap((g) => g.unitBoards ?? g.uids))];
+}
+
+/** The base model's trigger units record, when it has one and some candidate board carries the units. */
+function unitsRecordFor(base: Uint8Array, groups: readonly CandidateGroup[]): TriggerUnitsRecord | null {
+  return unitBoards(groups).length > 0 ? unitsRecordOfTflite(base) : null;
 }
 
 /** The number of output classes of a compiled classifier. */
@@ -212,10 +217,10 @@ export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
         unitsRealigned ||= reading.aligned;
         return { scores: scoreCandidates(reading.evidence, traceKey, g.uids), evidence: reading.evidence };
       });
-      const record = unitsRecordOfTflite(base);
+      const record = unitsRecordFor(base, groups);
       const alpha = testAlpha(r.alpha, record);
       const units = record
-        ? whiteBoxUnits(readings, record, classesOf(base), traceKey, allUids(groups), alpha)
+        ? whiteBoxUnits(readings, record, classesOf(base), traceKey, unitBoards(groups), alpha)
         : undefined;
       return { mode: 'white-box', unitsRealigned, ...combinedVerdict(scored, alpha), ...(units ? { units } : {}) };
     }
@@ -234,7 +239,7 @@ export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
     let pruned = 0;
     let pruneRule: PruneRule | undefined;
     let units: UnitsVerdict | undefined;
-    const record = unitsRecordOfTflite(base);
+    const record = unitsRecordFor(base, groups);
     try {
       const net = floatNetFromTflite(base);
       for (const g of groups) {
@@ -287,7 +292,7 @@ export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
           unitVotes(answers, k, votes, classes),
           classes,
           traceKey,
-          allUids(groups),
+          unitBoards(groups),
           testAlpha(r.alpha, record),
         );
       }

@@ -11,6 +11,8 @@ import { Client } from 'pg';
 import { APPLICATION_ID, FactoryDb, SCHEMA_VERSION } from '../../src/factory/db';
 import { eventsToCsv } from '../../src/factory/export';
 import { MIGRATIONS, OPERATOR_BEFORE_V2, POSTGRES, SQLITE } from '../../src/factory/schema';
+import { traceCandidates } from '../../src/factory/trace-log';
+import { keyId } from '../../src/keys/derive';
 import { TestPostgres, freePort } from '../helpers/postgres';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgelock-db-'));
@@ -315,6 +317,47 @@ describe.each(BACKENDS)('factory database on $name', (b) => {
     expect(
       (await db.claim({ masterKeyId: 'm', uid: '00bb', runId: 'x', station: 'new', operator: 'o', port: 'p' })).ok,
     ).toBe(false);
+    await db.close();
+  });
+
+  test('schema 4: a schema-3 trace log gains a units count (0 for old rows); trace reads units only of boards that have them', async () => {
+    const spec = await b.fresh();
+    const raw = await b.raw(spec);
+    const d = b.name === 'sqlite' ? SQLITE : POSTGRES;
+    for (const m of MIGRATIONS.slice(0, 3)) for (const sql of m(d)) await raw.exec(sql);
+    if (b.name === 'sqlite') await raw.exec(`PRAGMA application_id = ${APPLICATION_ID}; PRAGMA user_version = 3`);
+    else
+      await raw.exec(
+        "CREATE TABLE edgelock_schema (application TEXT NOT NULL, version INTEGER NOT NULL); INSERT INTO edgelock_schema VALUES ('edgelock-factory', 3)",
+      );
+    const master = Buffer.alloc(32, 7);
+    const mk = keyId(master);
+    const row = (uid: string, sha: string) =>
+      `('${mk}', '${uid}', '0123456789abcdef', '{"density":1}', 100, '${sha.repeat(64)}', 'st', 'op')`;
+    await raw.exec(`INSERT INTO trace_codes (master_key_id, uid, code_id, params, carriers, package_sha256, station, operator)
+      VALUES ${row('00aa', 'a')}`);
+    await raw.close();
+    const db = await FactoryDb.open(spec);
+    expect(await db.schemaVersion()).toBe(SCHEMA_VERSION);
+    const rec = { masterKeyId: mk, codeId: '0123456789abcdef', params: '{"density":1}', carriers: 100 };
+    const who = { station: 'st', operator: 'op' };
+    await db.recordTraceCode({ ...rec, ...who, uid: '00bb', units: 16, packageSha256: 'b'.repeat(64) });
+    await db.recordTraceCode({ ...rec, ...who, uid: '00cc', units: 0, packageSha256: 'c'.repeat(64) });
+    // a board packaged again, now from the model with units
+    await db.recordTraceCode({ ...rec, ...who, uid: '00aa', units: 16, packageSha256: 'd'.repeat(64) });
+    expect((await db.traceCodes()).map((r) => [r.uid, r.units])).toEqual([
+      ['00aa', 0],
+      ['00bb', 16],
+      ['00cc', 0],
+      ['00aa', 16],
+    ]);
+    const [group] = await traceCandidates(db, master);
+    expect([...group.uids].sort()).toEqual(['00aa', '00bb', '00cc']);
+    expect([...group.unitBoards!].sort()).toEqual(['00aa', '00bb']);
+    // the count is a count: the database refuses a negative one
+    await expect(
+      db.recordTraceCode({ ...rec, ...who, uid: '00dd', units: -1, packageSha256: 'e'.repeat(64) }),
+    ).rejects.toThrow();
     await db.close();
   });
 

@@ -13,6 +13,7 @@ import { writeNpy } from '../../src/data/npy';
 import { makeTensor } from '../../src/ir/tensor';
 import { deriveTraceKey } from '../../src/keys/derive';
 import { decodePackage } from '../../src/package/decode';
+import { FactoryDb } from '../../src/factory/db';
 import { fineTune } from '../../src/trace/attacks';
 import { simulatedUids } from '../helpers/mnist-boards';
 import { packageArgs, runCli } from '../helpers/cli';
@@ -21,7 +22,7 @@ const MASTER = createHash('sha256').update('edgelock trigger units cli test mast
 const train = loadMnist('train');
 const uids = simulatedUids('7c11', 3);
 
-test('trace-units, compile, package --trace and trace name the board of a fine-tuned copy', () => {
+test('trace-units, compile, package --trace and trace name the board of a fine-tuned copy', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'el-units-'));
   const key = join(dir, 'master.key');
   writeFileSync(key, MASTER, { mode: 0o600 });
@@ -52,6 +53,10 @@ test('trace-units, compile, package --trace and trace name the board of a fine-t
     expect(JSON.parse(r.stdout).trace.units).toBe(16);
     return out;
   });
+  // the factory log records that each package carries the 16 units (a count; never the classes)
+  const log = await FactoryDb.open(db);
+  expect((await log.traceCodes()).map((r) => r.units)).toEqual([16, 16, 16]);
+  await log.close();
   // the thief fine-tunes board 2's model on 6,000 images of his own
   const thief = {
     x: train.images.subarray(30000 * 784, 36000 * 784),

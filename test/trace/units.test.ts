@@ -25,11 +25,14 @@ import { VoteTally, familyVoteP, unitVotes, votesFor } from '../../src/trace/uni
 import { keyedStamps, triggerProbes } from '../../src/trace/units/stamps';
 import { unitVotesOfWeights, unitsVerdict } from '../../src/trace/units/verdict';
 import { modelScores } from '../../src/trace/victims';
+import { traceLeak } from '../../src/trace/trace';
+import { DEFAULT_TRACE_PARAMS } from '../../src/trace/params';
 import { Model } from '../../src/ir/types';
 import { mnistTestAccuracy, simulatedUids } from '../helpers/mnist-boards';
 import { runOrt } from '../helpers/ort';
 
-const TRACE_KEY = deriveTraceKey(createHash('sha256').update('edgelock trigger units test master').digest());
+const MASTER = createHash('sha256').update('edgelock trigger units test master').digest();
+const TRACE_KEY = deriveTraceKey(MASTER);
 const train = loadMnist('train');
 const testSet = loadMnist('test');
 const SIZE = 784;
@@ -150,4 +153,25 @@ test("white-box: a board's dump names it alone; a copy averaged from two boards 
   expect(named(board(7))).toEqual([hex[7]]);
   expect(named(averageCopies([board(5), board(6)]))).toEqual([hex[5], hex[6]].sort());
   expect(named(owner)).toEqual([]);
+});
+
+test('edgelock trace reads the units only of the boards the factory log says carry them', async () => {
+  const hex = uids.map((u) => u.toString('hex'));
+  const leaked = writeBoardClasses(owner, record, candidates[7]);
+  const trace = (unitBoards?: string[]) =>
+    traceLeak({
+      base: owner,
+      master: MASTER,
+      candidates: [{ uids: hex, params: DEFAULT_TRACE_PARAMS, ...(unitBoards ? { unitBoards } : {}) }],
+      alpha: 1e-6,
+      leaked,
+    });
+  // not known (a --devices list): every board is read
+  expect((await trace()).units).toMatchObject({ uid: hex[7], named: true });
+  // the log says boards 0-9 carry units: the same board, among fewer
+  const some = (await trace(hex.slice(0, 10))).units!;
+  expect(some).toMatchObject({ uid: hex[7], named: true });
+  expect(some.log10P).toBeLessThan((await trace()).units!.log10P);
+  // no board carries them: no units verdict, and the code's test gets the whole alpha
+  expect((await trace([])).units).toBeUndefined();
 });
