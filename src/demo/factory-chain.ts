@@ -29,6 +29,7 @@ import { quantizeAffine, toModelLayout } from '../tflite/affine';
 import { recordedInputLayouts } from '../tflite/provenance';
 import { humanBytes } from '../text/bytes';
 import { WatermarkRecord } from '../watermark/metadata';
+import { traceBoard } from './trace-step';
 
 export interface FactoryChainInput {
   outDir: string;
@@ -67,6 +68,15 @@ export interface BoardSummary {
   /** the board's counter for one inference (QEMU: SysTick ticks, 40 instructions each; host-sim: ns) */
   cycles?: number;
   refused?: string;
+  /** board B only: asked black-box over its port which board it is (trace-step.ts) */
+  traced?: {
+    /** the boards named, by the trace code or by the trigger units */
+    named: string[];
+    queries: number;
+    codeZ: number;
+    /** the trigger units' votes for the best board, of how many stamped decisions, and its family p-value */
+    units?: { votes: number; of: number; log10P: number };
+  };
 }
 
 export interface FactoryChainResult {
@@ -296,6 +306,33 @@ export async function runFactoryChain(c: FactoryChainInput): Promise<FactoryChai
             `runtime ${summaries[i].sameTop1}/${c.runs.count} (outputs within ${summaries[i].maxSteps} step)`,
         )
         .join('; '),
+    );
+
+    // board B asked, black-box over its serial port, which board its model came from: as a competitor's device
+    // running a copy would be asked
+    const t = await traceBoard({ base: c.tflite, master: c.master, dbFile, port: started[1].port });
+    const unitsNamed = t.units?.named ? [t.units.uid, ...t.units.others.map((o) => o.uid)] : [];
+    const traced = [...new Set([...t.named.map((n) => n.uid), ...unitsNamed])];
+    summaries[1].traced = {
+      named: traced,
+      queries: t.queries ?? 0,
+      codeZ: t.best.z,
+      ...(t.units ? { units: { votes: t.units.matches, of: t.units.of, log10P: t.units.log10P } } : {}),
+    };
+    const nameOf = (uid: string) => names[summaries.findIndex((s) => s.uid === uid)] ?? uid;
+    const unitsText = t.units
+      ? `; trigger units: ${t.units.matches}/${t.units.of} stamped decisions on ${nameOf(t.units.uid)}'s classes ` +
+        `(p ${t.units.log10P > -300 ? (10 ** t.units.log10P).toExponential(1) : '< 1e-300'})`
+      : '';
+    const tracedText = traced.length ? `names ${traced.map(nameOf).join(', ')}` : 'names no board';
+    log(
+      `trace     ${names[1]} asked over its port (${t.queries} queries): ${tracedText}; ` +
+        `trace code z = ${t.best.z.toFixed(1)} for ${nameOf(t.best.uid)}${unitsText}`,
+    );
+    row(
+      'trace',
+      `${names[1]} asked black-box over its port, ${t.queries} queries: ${tracedText} among the ` +
+        `${t.candidates} boards in the factory log (trace code z = ${t.best.z.toFixed(1)}${unitsText})`,
     );
 
     // a copy of board A's package on the unprovisioned board

@@ -1,7 +1,7 @@
 /**
  * The main job (the README's first command, `edgelock demo`): the whole chain on the bundled default model —
- * watermark → lock → compile → (host check) → start boards → provision → package → flash → verify → run —
- * and a summary table. Keys live in the output folder (created once, mode 0600, never printed).
+ * watermark → trigger units → lock → compile → (host check) → start boards → provision → package → flash → verify
+ * → run → trace — and a summary table. Keys live in the output folder (created once, mode 0600, never printed).
  */
 import { existsSync, mkdirSync, readFileSync } from 'fs';
 import { join } from 'path';

@@ -1,8 +1,9 @@
 /**
- * The model half of the main job, on the host: watermark (embed the owner's signature by fine-tuning) →
- * lock (seal every learned tensor under a per-model key, `--model-key`, so one compiled image serves the
- * whole product line) → compile to int8 TFLite (calibrated, re-sealed) → check with the references:
- * onnxruntime for the ONNX models, the TFLite runtime for the compiled one, with and without the key.
+ * The model half of the main job, on the host: watermark (embed the owner's signature by fine-tuning) → trigger
+ * units (a detector path beside the model, for tracing a leak to its board) → lock (seal every learned tensor under
+ * a per-model key, `--model-key`, so one compiled image serves the whole product line) → compile to int8 TFLite
+ * (calibrated, re-sealed) → check with the references: onnxruntime for the ONNX models, the TFLite runtime for the
+ * compiled one, with and without the key.
  */
 import { join } from 'path';
 import { compileLocked } from '../lock/compile-locked';
@@ -16,7 +17,9 @@ import { writeOnnx } from '../onnx/writer';
 import { embedWatermark } from '../watermark/embed';
 import { WatermarkRecord } from '../watermark/metadata';
 import { humanBytes } from '../text/bytes';
-import { keyId } from '../keys/derive';
+import { deriveTraceKey, keyId } from '../keys/derive';
+import { triggerUnitsOwnerModel } from '../trace/units/owner-model';
+import { TRIGGER_UNITS_DEFAULTS } from '../trace/units/params';
 
 export interface ModelChainInput {
   model: Model;
@@ -81,7 +84,35 @@ export async function runModelChain(c: ModelChainInput): Promise<ModelChainResul
       `accuracy ${pct(original.accuracy)} → ${pct(watermarked.accuracy)} (ONNX, onnxruntime)`,
   );
 
-  const locked = lockModel(wm.model, { master: c.master }, { binding: 'model' });
+  // trigger units: a detector path beside the model, trained once, so that each board's package can carry its
+  // classes and a leaked copy names its board (docs/security.md, "Trigger units")
+  const t1 = Date.now();
+  const traceKey = deriveTraceKey(c.master);
+  let units: ReturnType<typeof triggerUnitsOwnerModel>;
+  try {
+    units = triggerUnitsOwnerModel({
+      model: wm.model,
+      traceKey,
+      data: { x: train.data, labels: train.labels!, count: train.count },
+      training: TRIGGER_UNITS_DEFAULTS,
+    });
+  } finally {
+    traceKey.fill(0);
+  }
+  const unitsBytes = writeOnnx(units.model);
+  writeFileAtomic(join(c.outDir, 'model.units.onnx'), unitsBytes);
+  const withUnits = await evaluateModelFile(unitsBytes, c.test);
+  log(
+    `units     ${units.record.units.length} trigger units beside the model in ${((Date.now() - t1) / 1000).toFixed(0)} s; ` +
+      `accuracy ${pct(watermarked.accuracy)} → ${pct(withUnits.accuracy)}`,
+  );
+  row(
+    'trigger units',
+    `${units.record.units.length} units beside the model, each firing on one keyed stamp (each board's package ` +
+      `carries its own classes in them); accuracy ${pct(watermarked.accuracy)} → ${pct(withUnits.accuracy)} (onnxruntime)`,
+  );
+
+  const locked = lockModel(units.model, { master: c.master }, { binding: 'model' });
   const lockedBytes = writeOnnx(locked.model);
   writeFileAtomic(join(c.outDir, 'model.locked.onnx'), lockedBytes);
   log(

@@ -32,6 +32,11 @@ test('demo runs the whole chain on the default model', () => {
     expect(board.correct).toBeGreaterThanOrEqual(7);
   }
   expect(a.uid).not.toBe(b.uid);
+  // board B, asked black-box over its port, is named: by its trigger units (16 x 20 stamped decisions) at least
+  expect(b.traced.named).toEqual([b.uid]);
+  expect(b.traced.units.of).toBe(320);
+  expect(b.traced.units.log10P).toBeLessThan(-6);
+  expect(a.traced).toBeUndefined();
   expect(c.provisioned).toBe(false);
   expect(c.refused).toMatch(/^E_DEVICE_KEY_EMPTY/);
   expect(res.rows.find((row: string[]) => row[0] === 'keys and plaintext weights')?.[1]).toMatch(

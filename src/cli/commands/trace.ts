@@ -7,20 +7,17 @@
 import { Command, Option } from 'commander';
 import { withDevice } from '../../device/client';
 import { EdgelockError } from '../../errors';
-import { loadDataset } from '../../data/dataset';
 import { FactoryDb, dbSpec } from '../../factory/db';
 import { traceCandidates } from '../../factory/trace-log';
 import { readFileBytes } from '../../formats/load';
 import { readKeyFile } from '../../keys/key-file';
-import { toModelLayout } from '../../tflite/affine';
-import { recordedInputLayouts } from '../../tflite/provenance';
-import { readTflite } from '../../tflite/reader';
 import { CandidateGroup, parseCandidates } from '../../trace/candidates';
 import { log10FamilyP } from '../../trace/score';
 import { DEFAULT_TRACE_PARAMS, TraceParams } from '../../trace/params';
 import { PruneRule } from '../../trace/prune';
 import { BlackBoxSource, ProbeSet, TraceResult, leakedFileVictim, plainModel, traceLeak } from '../../trace/trace';
 import { boardVictim } from '../../trace/victims';
+import { naturalInputs as naturalInputsOf } from '../../trace/natural-inputs';
 import { unitsRecordOfTflite } from '../../trace/units/board';
 import { UnitsVerdict } from '../../trace/units/verdict';
 import { UNIFORM_PROBES, uniformProbes } from '../../trace/probes';
@@ -154,33 +151,12 @@ export function register(program: Command): Command {
         if (!blackBox) {
           result = await traceLeak({ base, master, candidates, alpha, leaked: readFileBytes(f.model!) });
         } else {
-          const info = readTflite(base);
-          const sg = info.subgraphs[0];
-          const inShape = sg.tensors[sg.inputs[0]].shape;
-          const size = inShape.slice(1).reduce((a, b) => a * b, 1);
           const queries =
             f.hardLabels && cmd.getOptionValueSource('queries') === 'default'
               ? TRACE_CLI_DEFAULTS.hardLabelQueries
               : f.queries;
           const loaded = new Map<string, ProbeSet>();
-          /** the first `limit` natural inputs of a data set (labels are not needed) in the model's input layout */
-          const naturalInputs = (source: string, limit = Infinity) => {
-            const set = loadDataset(source);
-            const count = Math.min(limit, set.count);
-            if (set.sampleShape.reduce((a, b) => a * b, 1) !== size)
-              throw new EdgelockError(
-                'E_USAGE',
-                `the probes' samples [${set.sampleShape}] do not fit the model input [${inShape}]`,
-              );
-            const layout = recordedInputLayouts(info.metadata)?.[0];
-            const x = new Float32Array(count * size);
-            for (let i = 0; i < count; i++)
-              x.set(
-                toModelLayout(set.data.subarray(i * size, (i + 1) * size), set.sampleShape, inShape, layout),
-                i * size,
-              );
-            return { probes: x, count };
-          };
+          const naturalInputs = (source: string, limit = Infinity) => naturalInputsOf(base, source, limit);
           const probesFrom = async (source: string) => {
             const got = loaded.get(source);
             if (got) return got;
