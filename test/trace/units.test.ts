@@ -175,3 +175,41 @@ test('edgelock trace reads the units only of the boards the factory log says car
   // no board carries them: no units verdict, and the code's test gets the whole alpha
   expect((await trace([])).units).toBeUndefined();
 });
+
+test('a model whose last dense layers are not joined by ReLUs alone gets no detector path: E_TRACE_MODEL', () => {
+  // the MLP with a Flatten between its last hidden layer and the output layer
+  const g = architecture.graph;
+  const nodes = g.nodes.flatMap((n) =>
+    n.inputs[0] === 'relu2_out'
+      ? [
+          {
+            name: 'extra_flatten',
+            opType: 'Flatten',
+            domain: '',
+            inputs: ['relu2_out'],
+            outputs: ['flat2'],
+            attrs: {},
+          },
+          { ...n, inputs: ['flat2', ...n.inputs.slice(1)] },
+        ]
+      : [n],
+  );
+  const odd: Model = { ...architecture, graph: { ...g, nodes } };
+  const data = { x: train.images.subarray(0, 100 * SIZE), labels: train.labels.subarray(0, 100), count: 100 };
+  const make = (room: 'path' | 'least-used') => () =>
+    triggerUnitsOwnerModel({
+      model: odd,
+      traceKey: TRACE_KEY,
+      data,
+      training: { ...TRIGGER_UNITS_DEFAULTS, room, epochs: 1 },
+    });
+  let code = '';
+  try {
+    make('path')();
+  } catch (e) {
+    code = (e as { code?: string }).code ?? '';
+  }
+  expect(code).toBe('E_TRACE_MODEL');
+  // the earlier design needs only the last two dense layers
+  expect(() => make('least-used')()).not.toThrow();
+});
