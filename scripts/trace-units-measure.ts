@@ -2,8 +2,9 @@
  * Trigger units, measured: a per-board trace read black-box from decisions alone that survives fine-tuning
  * (docs/security.md, "Trigger units"). It runs src/trace/units/ (what `edgelock trace-units`, `package --trace` and `edgelock trace` use):
  *   npx tsx scripts/trace-units-measure.ts --base <compiled int8 .tflite> --architecture <its ONNX, e.g.
- *     models/mnist-lenet.onnx> [--units 16] [--pixels 48] [--epochs 3] [--lr 0.005] [--ce 1] [--room path|least-used] [--widen 4 (path) | 1.5 (least-used)]
- *     [--votes 5] [--read-votes <n>] [--seed 77] [--devices 2] [--candidates 1000] [--acc-n 10000] [--attacks no]
+ *     models/mnist-lenet.onnx> [--units 16] [--pixels 48] [--epochs 5] [--lr 0.005] [--ce 1] [--room path|least-used]
+ *     [--widen 2.5 (path) | 1.5 (least-used)]
+ *     [--votes 20] [--read-votes <n>] [--seed 77] [--devices 2] [--candidates 1000] [--acc-n 10000] [--attacks no]
  *     [--save-owner <owner.tflite> | --owner <owner.tflite>]
  *
  * Owner, once per model (nothing per board), by default a detector path (--room path; LeNet about 90 s, the MLP 20 s
@@ -50,19 +51,19 @@ import { accuracy } from '../src/train/fit';
 import { mnistTestAccuracy } from '../test/helpers/mnist-boards';
 import { arg, scriptTraceKey, scriptUid } from './support/trace-script';
 
+const room = arg('room', TRIGGER_UNITS_DEFAULTS.room) as 'path' | 'least-used';
 const training = {
   ...TRIGGER_UNITS_DEFAULTS,
+  room,
   units: Number(arg('units', String(TRIGGER_UNITS_DEFAULTS.units))),
   pixels: Number(arg('pixels', String(TRIGGER_UNITS_DEFAULTS.pixels))),
   votes: Number(arg('votes', String(TRIGGER_UNITS_DEFAULTS.votes))),
   epochs: Number(arg('epochs', String(TRIGGER_UNITS_DEFAULTS.epochs))),
   lr: Number(arg('lr', String(TRIGGER_UNITS_DEFAULTS.lr))),
   labelWeight: Number(arg('ce', String(TRIGGER_UNITS_DEFAULTS.labelWeight))),
-  widen: 0,
+  widen: Number(arg('widen', String(WIDEN_BY_ROOM[room]))),
   seed: Number(arg('seed', String(TRIGGER_UNITS_DEFAULTS.seed))),
-  room: arg('room', TRIGGER_UNITS_DEFAULTS.room) as 'path' | 'least-used',
 };
-training.widen = Number(arg('widen', String(WIDEN_BY_ROOM[training.room])));
 const K = training.units;
 /** stamped images per unit when reading (the record's votes unless given) */
 const READ_VOTES = Number(arg('read-votes', String(training.votes)));

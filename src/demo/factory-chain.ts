@@ -30,6 +30,8 @@ import { recordedInputLayouts } from '../tflite/provenance';
 import { humanBytes } from '../text/bytes';
 import { WatermarkRecord } from '../watermark/metadata';
 import { traceBoard } from './trace-step';
+import { namedBoards } from '../trace/trace';
+import { pFromLog10 } from '../text/p-value';
 
 export interface FactoryChainInput {
   outDir: string;
@@ -311,8 +313,7 @@ export async function runFactoryChain(c: FactoryChainInput): Promise<FactoryChai
     // board B asked, black-box over its serial port, which board its model came from: as a competitor's device
     // running a copy would be asked
     const t = await traceBoard({ base: c.tflite, master: c.master, dbFile, port: started[1].port });
-    const unitsNamed = t.units?.named ? [t.units.uid, ...t.units.others.map((o) => o.uid)] : [];
-    const traced = [...new Set([...t.named.map((n) => n.uid), ...unitsNamed])];
+    const traced = namedBoards(t);
     summaries[1].traced = {
       named: traced,
       queries: t.queries ?? 0,
@@ -322,7 +323,7 @@ export async function runFactoryChain(c: FactoryChainInput): Promise<FactoryChai
     const nameOf = (uid: string) => names[summaries.findIndex((s) => s.uid === uid)] ?? uid;
     const unitsText = t.units
       ? `; trigger units: ${t.units.matches}/${t.units.of} stamped decisions on ${nameOf(t.units.uid)}'s classes ` +
-        `(p ${t.units.log10P > -300 ? (10 ** t.units.log10P).toExponential(1) : '< 1e-300'})`
+        `(p ${pFromLog10(t.units.log10P)})`
       : '';
     const tracedText = traced.length ? `names ${traced.map(nameOf).join(', ')}` : 'names no board';
     log(

@@ -7,13 +7,10 @@ import { withDevice } from '../device/client';
 import { FactoryDb } from '../factory/db';
 import { traceCandidates } from '../factory/trace-log';
 import { naturalInputs } from '../trace/natural-inputs';
+import { TRACE_READ_DEFAULTS } from '../trace/params';
 import { TraceResult, traceLeak } from '../trace/trace';
 import { unitsRecordOfTflite } from '../trace/units/board';
 import { boardVictim } from '../trace/victims';
-
-/** natural inputs the trace code is read on (the CLI's default) */
-const CODE_QUERIES = 300;
-const ALPHA = 1e-6;
 
 export interface TraceStepInput {
   /** the compiled model every package was made from (sealed; the master key unseals it) */
@@ -26,7 +23,7 @@ export interface TraceStepInput {
 export async function traceBoard(c: TraceStepInput): Promise<TraceResult> {
   const db = await FactoryDb.open(c.dbFile, { mustExist: true });
   const candidates = await traceCandidates(db, c.master).finally(() => db.close());
-  const code = naturalInputs(c.base, 'mnist-test', CODE_QUERIES);
+  const code = naturalInputs(c.base, 'mnist-test', TRACE_READ_DEFAULTS.queries);
   const record = unitsRecordOfTflite(c.base);
   const unitImages = record
     ? naturalInputs(c.base, 'mnist-test', record.units.length * record.votes).probes
@@ -38,7 +35,7 @@ export async function traceBoard(c: TraceStepInput): Promise<TraceResult> {
       base: c.base,
       master: c.master,
       candidates,
-      alpha: ALPHA,
+      alpha: TRACE_READ_DEFAULTS.alpha,
       blackBox: { ...code, victim, hardLabels: false, ...(unitImages ? { unitImages } : {}) },
     });
   });

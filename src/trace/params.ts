@@ -26,6 +26,13 @@ export interface TraceParams {
  */
 export const DEFAULT_TRACE_PARAMS: TraceParams = { density: 1, minTensorElements: 1024 };
 
+/**
+ * How a leak is read when not told otherwise (`edgelock trace`'s flags, the demo's trace step): natural probes for a
+ * black-box trace, boundary probes for an arg-max-only one — more, since each answer is one decision between two
+ * classes, not a vector of scores — and the family level a board is named at.
+ */
+export const TRACE_READ_DEFAULTS = { queries: 300, hardLabelQueries: 1000, alpha: 1e-6 };
+
 /** What the factory log holds for one fingerprinted package: a derivation id, never the code or a key. */
 export function describeParams(p: TraceParams): string {
   const quiet = p.quiet ? `, quiet carriers x${p.quiet.amplitude} (${p.quiet.samples} samples of ${p.quiet.data})` : '';

@@ -139,6 +139,12 @@ export interface TraceResult extends TraceVerdict {
   units?: UnitsVerdict;
 }
 
+/** Every board the result names, by the trace code or by the trigger units, each once. */
+export function namedBoards(r: TraceResult): string[] {
+  const units = r.units?.named ? [r.units.uid, ...r.units.others.map((o) => o.uid)] : [];
+  return [...new Set([...r.named.map((n) => n.uid), ...units])];
+}
+
 /**
  * Each test's level: with trigger units two tests can name a board (the code's and the units'), so each runs at
  * alpha / 2 and a board is named falsely with probability at most alpha (Bonferroni).

@@ -13,9 +13,18 @@ import { readFileBytes } from '../../formats/load';
 import { readKeyFile } from '../../keys/key-file';
 import { CandidateGroup, parseCandidates } from '../../trace/candidates';
 import { log10FamilyP } from '../../trace/score';
-import { DEFAULT_TRACE_PARAMS, TraceParams } from '../../trace/params';
+import { DEFAULT_TRACE_PARAMS, TRACE_READ_DEFAULTS, TraceParams } from '../../trace/params';
+import { pFromLog10 } from '../../text/p-value';
 import { PruneRule } from '../../trace/prune';
-import { BlackBoxSource, ProbeSet, TraceResult, leakedFileVictim, plainModel, traceLeak } from '../../trace/trace';
+import {
+  BlackBoxSource,
+  ProbeSet,
+  TraceResult,
+  leakedFileVictim,
+  namedBoards,
+  plainModel,
+  traceLeak,
+} from '../../trace/trace';
 import { boardVictim } from '../../trace/victims';
 import { naturalInputs as naturalInputsOf } from '../../trace/natural-inputs';
 import { unitsRecordOfTflite } from '../../trace/units/board';
@@ -42,11 +51,8 @@ interface TraceFlags {
   json?: boolean;
 }
 
-/**
- * What the black-box and verdict flags are when not given (help prints them). An arg-max-only trace asks more
- * probes: each boundary probe's answer is one decision between two classes, not a vector of scores.
- */
-export const TRACE_CLI_DEFAULTS = { queries: 300, hardLabelQueries: 1000, alpha: 1e-6 };
+/** What the black-box and verdict flags are when not given (help prints them; src/trace/params.ts). */
+export const TRACE_CLI_DEFAULTS = TRACE_READ_DEFAULTS;
 const MAX_QUERIES = 100000;
 
 /** how the black-box reference was pruned, in words */
@@ -55,11 +61,6 @@ function prunedText(fraction: number, rule: PruneRule | undefined): string {
   if (rule === 'global') return `${pct} of its weights pruned by magnitude (one threshold for the model)`;
   if (rule === 'units') return `${pct} of every hidden layer's units removed (smallest L1 norm)`;
   return `${pct} of every filter's weights pruned by magnitude`;
-}
-
-/** A p-value given as its log10, printed (below 1e-300 as a power of ten, which a double cannot hold). */
-function pFromLog10(l: number): string {
-  return l > -300 ? (10 ** l).toExponential(1) : `1e${Math.floor(l)}`;
 }
 
 /** what a trigger-unit score counts */
@@ -236,8 +237,7 @@ export function register(program: Command): Command {
           return;
         }
         const units = result.units;
-        const unitsNamed = units?.named ? [units.uid, ...units.others.map((o) => o.uid)] : [];
-        const named = [...new Set([...result.named.map((n) => n.uid), ...unitsNamed])];
+        const named = namedBoards(result);
         const verdict =
           named.length === 0
             ? `no board named (p = ${pText(result)}${units ? ` and ${pFromLog10(units.log10P)}` : ''} > alpha ${alpha}${units ? ' / 2 each' : ''})`
