@@ -71,14 +71,14 @@ export function addUnitsPath(
     initializers.set(g.node.inputs[2], { dtype: 'float32', shape: [outs + count], data: bias });
     g.node.outputs.forEach((v) => widened.add(v));
   });
+  const out = gemmOf(model, outWeight);
   initializers.set(
     outWeight,
-    grow(gemmOf(model, outWeight), 0, count, () => 0),
+    grow(out, 0, count, () => 0),
   );
   // the values between the widened layers get wider: let shape inference find their shapes again
-  const outNode = gemmOf(model, outWeight).node;
   for (const n of model.graph.nodes)
-    if (n !== outNode && widened.has(n.inputs[0]) && n.opType !== 'Gemm') n.outputs.forEach((v) => widened.add(v));
+    if (n !== out.node && widened.has(n.inputs[0]) && n.opType !== 'Gemm') n.outputs.forEach((v) => widened.add(v));
   const valueInfo = new Map([...model.graph.valueInfo].filter(([name]) => !widened.has(name)));
   return { ...model, graph: { ...model.graph, initializers, valueInfo } };
 }
