@@ -8,6 +8,9 @@
  * --calibrate: each board's rate as `package --mark-reference` calibrates it; --save: write every copy and independent
  * model as ONNX; --reverify: verify the .onnx files of a directory instead (no training); --groups/--levels: the
  * coarsening (package --response-mark's record; coarser codes are shared by more look-alike inputs).
+ * --export-answers <dir>: write the attacker's queries and the marking board's answers to the first max(--copies)
+ * of them as x.npy (float32 [n, 1, 28, 28]) and scores.npy (float32 [n, 10]), for a student trained elsewhere
+ * (scripts/distill-pytorch.py), then verify its copies with --reverify.
  * Victim: board A marking at --rate. `--victim board` starts host-sim boards (the real firmware), provisions and
  * packages them with the mark and takes the attacker's answers from RUN; `--victim host` computes the same answers on
  * the host (TFLite runtime + the host's keyed decision; test/response-mark/board-agreement.test.ts shows they are
@@ -40,6 +43,8 @@ import { calibrateRate } from '../src/response-mark/calibrate';
 import { gatedInputs, MarkStatistic, verifyResponseMark, VERIFY_DEFAULTS } from '../src/response-mark/verify';
 import { trainCopy } from '../src/attack/distill';
 import { Rng } from '../src/train/rng';
+import { writeNpy } from '../src/data/npy';
+import { makeTensor } from '../src/ir/tensor';
 import { MEASUREMENT_MASTER } from './support/measurement-board';
 
 function arg(name: string, fallback: string): string {
@@ -308,6 +313,18 @@ async function main(): Promise<void> {
         scores.set(await a(x.subarray(s * size, (s + n) * size), n), s * 10);
       }
       log(`answers to ${picked.count} queries in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+      const exportDir = arg('export-answers', '');
+      if (exportDir) {
+        fs.mkdirSync(exportDir, { recursive: true });
+        writeNpy(
+          `${exportDir}/x.npy`,
+          makeTensor('float32', [picked.count, 1, 28, 28], x.slice(0, picked.count * size)),
+        );
+        writeNpy(`${exportDir}/scores.npy`, makeTensor('float32', [picked.count, 10], scores));
+        log(`wrote ${exportDir}/x.npy and scores.npy`);
+        pool.dispose();
+        return;
+      }
       for (const c of copies) {
         const n = Math.min(c.queries, picked.count);
         const epochs = Number(arg('epochs', String(defaultEpochs(n))));

@@ -6,7 +6,8 @@
  *     [--attacks global:0.1,global:0.2,global:0.3,filter:0.1,filter:0.2,units:0.1,units:0.3] [--copies 2]
  * For each leak (the same boards and master key as trace-measure.ts), on 1,000 probes on the base model's decision
  * boundaries: the gain in nats of the best reference among every rule at every PRUNE_STEP (`coarse`), then at every
- * FINE_STEP within a PRUNE_STEP under its rule (`fine`, as closestReference searches; the unit swaps are not tried).
+ * FINE_STEP within a PRUNE_STEP under its rule (`fine`; closestReference's own search, searchFractions, without its margin
+ * and without the unit swaps).
  * Gains of unpruned leaks are chance; a pruned reference is used only above the margin.
  */
 import { readFileSync } from 'fs';
@@ -18,7 +19,7 @@ import { answerMargins, decisionLogLikelihood } from '../src/trace/decision-fit'
 import { embedTraceCode } from '../src/trace/embed';
 import { DEFAULT_TRACE_PARAMS } from '../src/trace/params';
 import { PRUNE_RULES, PruneRule, pruneWeights, pruner, unitPruner } from '../src/trace/prune';
-import { FINE_STEP, PRUNE_STEP } from '../src/trace/reference';
+import { searchFractions } from '../src/trace/reference';
 import { hardLabels, modelScores } from '../src/trace/victims';
 import { simulatedUids } from '../test/helpers/mnist-boards';
 
@@ -33,22 +34,20 @@ const tk = deriveTraceKey(Buffer.alloc(32, 0x5a));
 const uids = simulatedUids('ed9e', 1000);
 const test = loadMnist('test');
 const leaked = (d: number) => embedTraceCode(base, tk, Buffer.from(uids[d], 'hex'), DEFAULT_TRACE_PARAMS).bytes;
-const round = (f: number) => Math.round(f * 1e6) / 1e6;
 
 async function main() {
   const t0 = Date.now();
   const probes = await boundaryProbes(base, test.images, test.count, Q);
   const units = unitPruner(base);
   const pruners = new Map(PRUNE_RULES.map((rule) => [rule, rule === 'units' ? units.prune : pruner(base, rule)]));
-  const scoresAt = (rule: PruneRule, f: number) => modelScores(pruners.get(rule)!(f).model, probes, Q);
+  // every reference's scores, asked once for all leaks
+  const asked = new Map<string, Promise<Float32Array>>();
+  const scoresAt = (rule: PruneRule, f: number) => {
+    const key = `${rule} ${f}`;
+    if (!asked.has(key)) asked.set(key, modelScores(pruners.get(rule)!(f).model, probes, Q));
+    return asked.get(key)!;
+  };
   const baseScores = await modelScores(base, probes, Q);
-  const candidates: Array<{ rule: PruneRule; fraction: number; scores: Float32Array }> = [];
-  for (const rule of PRUNE_RULES)
-    for (let k = 1; k * PRUNE_STEP < 1 - 1e-9; k++) {
-      const fraction = round(k * PRUNE_STEP);
-      candidates.push({ rule, fraction, scores: await scoresAt(rule, fraction) });
-    }
-  console.log(`${candidates.length} references asked in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   const leaks: Array<[string, () => Uint8Array]> = [];
   for (let d = 0; d < Number(arg('unpruned', '20')); d++) leaks.push([`unpruned ${d}`, () => leaked(d)]);
   for (let d = 0; d < Number(arg('requantised', '5')); d++)
@@ -64,22 +63,18 @@ async function main() {
     const answers = hardLabels(await modelScores(make(), probes, Q), CLASSES);
     const likelihood = (s: Float32Array) => decisionLogLikelihood(answerMargins(s, { answers, count: Q }));
     const own = likelihood(baseScores);
-    let best = { rule: candidates[0].rule, fraction: 0, ll: -Infinity };
-    for (const c of candidates) {
-      const ll = likelihood(c.scores);
-      if (ll > best.ll) best = { rule: c.rule, fraction: c.fraction, ll };
-    }
-    const coarse = best;
-    const n = Math.round(PRUNE_STEP / FINE_STEP);
-    for (let k = 1 - n; k < n; k++) {
-      const f = round(coarse.fraction + k * FINE_STEP);
-      if (k === 0 || f <= 0 || f >= 1) continue;
-      const ll = likelihood(await scoresAt(coarse.rule, f));
-      if (ll > best.ll) best = { rule: coarse.rule, fraction: f, ll };
-    }
+    // the best reference however small its gain (closestReference's search without the margin)
+    let best: { rule?: PruneRule; pruned: number; ll: number } = { pruned: 0, ll: -Infinity };
+    const coarse = await searchFractions(
+      async (rule, fraction) => {
+        const ll = likelihood(await scoresAt(rule, fraction));
+        if (ll > best.ll) best = { rule, pruned: fraction, ll };
+      },
+      () => best,
+    );
     console.log(
-      `${name}: base model ${own.toFixed(1)} nats; coarse ${coarse.rule} ${coarse.fraction} gains ` +
-        `${(coarse.ll - own).toFixed(1)}; fine ${best.rule} ${best.fraction} gains ${(best.ll - own).toFixed(1)}`,
+      `${name}: base model ${own.toFixed(1)} nats; coarse ${coarse.rule} ${coarse.pruned} gains ` +
+        `${(coarse.ll - own).toFixed(1)}; fine ${best.rule} ${best.pruned} gains ${(best.ll - own).toFixed(1)}`,
     );
   }
   console.log(`total ${((Date.now() - t0) / 1000).toFixed(0)} s`);

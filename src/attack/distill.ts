@@ -5,6 +5,7 @@
  * chosen architecture on them. The result is a copy of the victim's function that shares none of
  * its weights — which is why weight-level protections and trigger watermarks need not survive it.
  */
+import { EdgelockError } from '../errors';
 import { Model } from '../ir/types';
 import { LabelledData } from '../train/fit';
 import { trainableFromModel, writeBackWeights } from '../train/from-model';
@@ -12,6 +13,8 @@ import { buildNetwork } from '../train/layers';
 import { softmaxRows } from '../train/loss';
 import { Sgd } from '../train/optim/sgd';
 import { fitParallel } from '../train/parallel';
+import { Rng } from '../train/rng';
+import { shiftImages } from '../train/shift';
 
 /** Answers the victim gives: arg-max labels of `count` samples, or of the first ones only when it stops answering
  * (a board whose query budget is spent: src/attack/budgeted-board.ts). */
@@ -29,6 +32,8 @@ export interface DistillOptions {
   lr?: number;
   seed: number;
   threads?: number;
+  /** random-shift augmentation: each epoch every query image moved by up to this many pixels (train/shift.ts); 0: none */
+  shift?: number;
   onProgress?: Parameters<typeof fitParallel>[2]['onProgress'];
 }
 
@@ -87,6 +92,15 @@ export function answersFromScores(
   return { labels, soft: { probs, temperature } };
 }
 
+/** Refuses random shifts of `shift` pixels for samples of `shape` that are not images wider and higher than 2·shift. */
+export function checkShift(shape: readonly number[], shift: number): void {
+  if (shift > 0 && (shape.length !== 3 || shape[1] <= 2 * shift || shape[2] <= 2 * shift))
+    throw new EdgelockError(
+      'E_USAGE',
+      `--shift ${shift}: the copy's input [${shape.join(', ')}] is not an image [C, H, W] wider and higher than ${2 * shift} pixels`,
+    );
+}
+
 /**
  * Trains a copy with `architecture`'s graph, freshly initialised from `o.seed` (its weights and
  * metadata are not used: a thief's model carries none of the owner's records), on `count` samples
@@ -104,15 +118,30 @@ export async function trainCopy(
   const fresh = buildNetwork(shape, t.specs, o.seed);
   t.net.params.forEach((p, i) => p.value.set(fresh.params[i].value));
   const data: LabelledData = { x, labels: answers.labels, count, ...(answers.soft ? { soft: answers.soft } : {}) };
-  if (count > 0)
-    await fitParallel(t.net, data, {
-      epochs: o.epochs,
-      batchSize: 32,
-      optimizer: new Sgd({ lr: o.lr ?? 0.05, momentum: 0.9, weightDecay: 1e-4 }),
-      seed: o.seed + 1,
-      threads: o.threads,
-      onProgress: o.onProgress,
-    });
+  const shift = o.shift ?? 0;
+  checkShift(shape, shift);
+  const fitOptions = {
+    batchSize: 32,
+    optimizer: new Sgd({ lr: o.lr ?? 0.05, momentum: 0.9, weightDecay: 1e-4 }),
+    threads: o.threads,
+  };
+  if (count > 0 && shift === 0)
+    await fitParallel(t.net, data, { ...fitOptions, epochs: o.epochs, seed: o.seed + 1, onProgress: o.onProgress });
+  else if (count > 0) {
+    // every epoch on freshly shifted images (the optimizer, and its momentum, carried from one to the next)
+    const rng = new Rng(o.seed + 2);
+    for (let epoch = 0; epoch < o.epochs; epoch++)
+      await fitParallel(
+        t.net,
+        { ...data, x: shiftImages(x, count, shape, shift, rng) },
+        {
+          ...fitOptions,
+          epochs: 1,
+          seed: o.seed + 1 + epoch,
+          onProgress: o.onProgress && ((p) => o.onProgress!({ ...p, epoch, epochs: o.epochs })),
+        },
+      );
+  }
   return { ...writeBackWeights(architecture, t), metadata: {} };
 }
 

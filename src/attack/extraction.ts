@@ -12,7 +12,7 @@ import { LabelledData } from '../train/fit';
 import { Rng } from '../train/rng';
 import { argmaxRows } from '../watermark/runners';
 import { resolveArchitecture } from './architecture';
-import { DEFAULT_TEMPERATURE, LabelKind, answersFromScores, trainCopy } from './distill';
+import { DEFAULT_TEMPERATURE, LabelKind, answersFromScores, checkShift, trainCopy } from './distill';
 import { OWNERSHIP_CHECKS, OwnershipCheck, OwnershipInputs, OwnershipVerdict } from './ownership';
 import { Victim, onnxVictim } from './victim';
 
@@ -28,6 +28,8 @@ export interface ExtractionOptions {
   epochs?: number;
   /** SGD learning rate (default 0.05 for hard labels, 0.05 / T for soft ones: the T²-scaled loss's gradients are up to T times larger) */
   lr?: number;
+  /** random-shift augmentation of the copy's training images, in pixels (0 or absent: none) */
+  shift?: number;
   seed: number;
   threads?: number;
   /** the attacker's inputs (their labels, when `poolLabelled`, only score how often the victim was right) */
@@ -75,6 +77,8 @@ export interface ExtractionReport {
     excluded: { calibration: number; triggers: number };
     epochs: number;
     lr: number;
+    /** random-shift augmentation in pixels (0: none) */
+    shift: number;
     seed: number;
   };
   /** fraction of the queries on which the victim's answer was the true label (null: the query data has no labels) */
@@ -147,6 +151,7 @@ export async function runExtraction(victim: Victim, o: ExtractionOptions): Promi
         `the ${what} holds ${d.count ? d.x.length / d.count : 0} values per sample; the victim takes ${size}`,
       );
   const arch = resolveArchitecture(o.arch, victim);
+  checkShift((arch.model.graph.inputs[0].shape as number[]).slice(1), o.shift ?? 0);
   const t0 = performance.now();
 
   const calibration = new Set(o.exclude?.calibration ?? []);
@@ -178,6 +183,7 @@ export async function runExtraction(victim: Victim, o: ExtractionOptions): Promi
   const copy = await trainCopy(arch.model, x, n, answers, {
     epochs,
     lr,
+    shift: o.shift ?? 0,
     seed: o.seed,
     threads: o.threads,
     onProgress: (p) => {
@@ -232,6 +238,7 @@ export async function runExtraction(victim: Victim, o: ExtractionOptions): Promi
         excluded,
         epochs,
         lr,
+        shift: o.shift ?? 0,
         seed: o.seed,
       },
       victimQueryAccuracy:

@@ -71,6 +71,28 @@ function meanSquare(a: Float32Array, b: Float32Array): number {
 }
 
 /**
+ * The search over pruned references: every PRUNE_STEP under each rule, then every FINE_STEP within a PRUNE_STEP of the
+ * best found so far under its rule. `tryFraction` evaluates one and keeps it if it is the best; `best` says which is.
+ * Returns the best after the coarse steps.
+ */
+export async function searchFractions<T extends { rule?: PruneRule; pruned: number }>(
+  tryFraction: (rule: PruneRule, fraction: number) => Promise<unknown>,
+  best: () => T,
+): Promise<T> {
+  const round = (f: number) => Math.round(f * 1e6) / 1e6;
+  for (const rule of PRUNE_RULES)
+    for (let k = 1; k * PRUNE_STEP < 1 - 1e-9; k++) await tryFraction(rule, round(k * PRUNE_STEP));
+  const coarse = best();
+  const n = Math.round(PRUNE_STEP / FINE_STEP);
+  if (coarse.rule)
+    for (let k = 1 - n; k < n; k++) {
+      const f = round(coarse.pruned + k * FINE_STEP);
+      if (k !== 0 && f > 0 && f < 1) await tryFraction(coarse.rule, f);
+    }
+  return coarse;
+}
+
+/**
  * The reference closest to the leak's answers. `answers` are the leak's scores on `probes` (one-hot when `hard`);
  * `baseScores` are the base model's own scores, already asked. Scores are compared by mean squared difference;
  * decisions by how well a reference's margins explain them (decision-fit.ts), counting agreements threw away how near
@@ -108,17 +130,10 @@ export async function closestReference(
     best = { pruned, rule, cut, scores, distance };
     return true;
   };
-  const tryFraction = (rule: PruneRule, fraction: number) => tryCut(pruners.get(rule)!(fraction), rule, fraction);
-  const round = (f: number) => Math.round(f * 1e6) / 1e6;
-  for (const rule of PRUNE_RULES)
-    for (let k = 1; k * PRUNE_STEP < 1 - 1e-9; k++) await tryFraction(rule, round(k * PRUNE_STEP));
-  const coarse = best;
-  const n = Math.round(PRUNE_STEP / FINE_STEP);
-  if (coarse.rule)
-    for (let k = 1 - n; k < n; k++) {
-      const f = round(coarse.pruned + k * FINE_STEP);
-      if (k !== 0 && f > 0 && f < 1) await tryFraction(coarse.rule, f);
-    }
+  await searchFractions(
+    (rule, fraction) => tryCut(pruners.get(rule)!(fraction), rule, fraction),
+    () => best,
+  );
   if (best.rule === 'units') {
     // the code moves a unit's L1 norm by about √n steps, enough to swap it with a neighbour in the order: try the
     // swaps across each layer's cut and keep those that bring the answers closer (the leak's answers only, no code)

@@ -254,6 +254,17 @@ describe('bad options and inputs: stable codes, nothing written', () => {
       /--mark-statistic applies to --only distill/,
     ],
     [[...base, '--alpha', '2'], 'E_USAGE', /'--alpha <a>' argument '2' is invalid\. Expected a number in \(0, 1\)/],
+    [[...base, '--shift', '-1'], 'E_USAGE', /'--shift <px>' argument '-1' is invalid/],
+    [
+      [...base, '--shift', '14', '--queries', '10'],
+      'E_USAGE',
+      /--shift 14: the copy's input \[1, 28, 28\] is not an image \[C, H, W\] wider and higher than 28 pixels/,
+    ],
+    [
+      ['attack', FIXTURE, '--data', 'mnist-train', '--fraction', '0.01', '--shift', '2'],
+      'E_USAGE',
+      /--shift applies to --only distill/,
+    ],
     [['attack', 'package.json', '--only', 'distill'], 'E_FORMAT_UNKNOWN', /the attack queries ONNX or TFLite models/],
     [['attack', '/no/such/model.onnx', '--only', 'distill'], 'E_FILE_NOT_FOUND', /no\/such/],
   ])('%j → %s', (args, code, message) => {

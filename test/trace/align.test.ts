@@ -47,6 +47,22 @@ function scores(base: Uint8Array, leaked: Uint8Array, d: number, align: boolean)
   const s = scoreCandidates(r.evidence, traceKey, uids);
   return { aligned: r.aligned, own: s.find((x) => x.uid === uids[d])!.z, other: s.find((x) => x.uid !== uids[d])!.z };
 }
+/** The leak traced with its units put back: the board named, well above the bar. */
+async function expectNamedAligned(base: Uint8Array, leaked: Uint8Array, d: number): Promise<void> {
+  const r = await trace(base, leaked);
+  expect(r.unitsRealigned).toBe(true);
+  expect(r.named.map((n) => n.uid)).toEqual([uids[d]]);
+  expect(r.best.z).toBeGreaterThan(150);
+}
+/** A model that carries no board's code (or a stranger's) names nobody. */
+async function expectNobody(base: Uint8Array, model: Uint8Array): Promise<void> {
+  const r = await trace(base, model);
+  expect(r.named).toEqual([]);
+  expect(r.best.z).toBeLessThan(5.5);
+}
+const calibration = { data: train.images.subarray(0, 200 * 784), count: 200, sampleShape: [1, 28, 28] };
+const architecture = (name: 'lenet' | 'mlp') =>
+  readOnnx(readFileSync(join(__dirname, `../../models/mnist-${name}.onnx`)));
 async function outputs(model: Uint8Array, n: number): Promise<Float32Array> {
   const v = await fileVictim(model);
   try {
@@ -57,11 +73,8 @@ async function outputs(model: Uint8Array, n: number): Promise<Float32Array> {
 }
 
 beforeAll(async () => {
-  const calibration = { data: train.images.subarray(0, 200 * 784), count: 200, sampleShape: [1, 28, 28] };
-  for (const name of ['lenet', 'mlp'] as const) {
-    const onnx = readOnnx(readFileSync(join(__dirname, `../../models/mnist-${name}.onnx`)));
-    models[name] = (await compileModel(writeOnnx(onnx), { precision: 'int8', calibration })).bytes;
-  }
+  for (const name of ['lenet', 'mlp'] as const)
+    models[name] = (await compileModel(writeOnnx(architecture(name)), { precision: 'int8', calibration })).bytes;
 }, 120000);
 
 describe('white-box tracing against re-ordered and re-scaled hidden units', () => {
@@ -159,9 +172,7 @@ describe('white-box tracing against re-ordered and re-scaled hidden units', () =
         Math.abs((await mnistTestAccuracy(scaled, 1000)) - (await mnistTestAccuracy(leaked, 1000))),
       ).toBeLessThanOrEqual(0.005);
       expect(scores(base, scaled, 3, false).own).toBeLessThan(5);
-      const r = await trace(base, scaled);
-      expect(r.named.map((n) => n.uid)).toEqual([uids[3]]);
-      expect(r.best.z).toBeGreaterThan(150);
+      await expectNamedAligned(base, scaled, 3);
     },
     120000,
   );
@@ -169,8 +180,7 @@ describe('white-box tracing against re-ordered and re-scaled hidden units', () =
   test('units added to every hidden dense layer (recompiled from the ONNX architecture), then shuffled: named; the in-place reading refuses it', async () => {
     const base = models.mlp;
     const leaked = marked(base, 250);
-    const arch = readOnnx(readFileSync(join(__dirname, '../../models/mnist-mlp.onnx')));
-    const calibration = { data: train.images.subarray(0, 200 * 784), count: 200, sampleShape: [1, 28, 28] };
+    const arch = architecture('mlp');
     const wide = shuffleUnits(await widenHidden(leaked, arch, { dense: 16 }, 7, calibration), {
       seed: 8,
       scale: [0.5, 1],
@@ -182,24 +192,15 @@ describe('white-box tracing against re-ordered and re-scaled hidden units', () =
     ).toBeLessThanOrEqual(0.005);
     const set = carriersOf(base, traceKey, DEFAULT_TRACE_PARAMS);
     expect(() => whiteBoxReading(wide, base, set, false)).toThrow(expect.objectContaining({ code: 'E_TRACE_MODEL' }));
-    const r = await trace(base, wide);
-    expect(r.unitsRealigned).toBe(true);
-    expect(r.named.map((n) => n.uid)).toEqual([uids[250]]);
-    expect(r.best.z).toBeGreaterThan(150);
+    await expectNamedAligned(base, wide, 250);
     // the base model widened the same way carries no code: nobody
-    const plain = await trace(
-      base,
-      shuffleUnits(await widenHidden(base, arch, { dense: 16 }, 7, calibration), { seed: 8 }),
-    );
-    expect(plain.named).toEqual([]);
-    expect(plain.best.z).toBeLessThan(5.5);
+    await expectNobody(base, shuffleUnits(await widenHidden(base, arch, { dense: 16 }, 7, calibration), { seed: 8 }));
   }, 180000);
 
   test('lenet: channels added to both convolutions and units to the hidden dense layers, then shuffled: named', async () => {
     const base = models.lenet;
     const leaked = marked(base, 610);
-    const arch = readOnnx(readFileSync(join(__dirname, '../../models/mnist-lenet.onnx')));
-    const calibration = { data: train.images.subarray(0, 200 * 784), count: 200, sampleShape: [1, 28, 28] };
+    const arch = architecture('lenet');
     const wide = shuffleUnits(await widenHidden(leaked, arch, { dense: 8, conv: 4 }, 9, calibration), {
       seed: 10,
       scale: [0.5, 1],
@@ -216,23 +217,17 @@ describe('white-box tracing against re-ordered and re-scaled hidden units', () =
     expect(
       Math.abs((await mnistTestAccuracy(wide, 1000)) - (await mnistTestAccuracy(leaked, 1000))),
     ).toBeLessThanOrEqual(0.005);
-    const r = await trace(base, wide);
-    expect(r.unitsRealigned).toBe(true);
-    expect(r.named.map((n) => n.uid)).toEqual([uids[610]]);
-    expect(r.best.z).toBeGreaterThan(150);
-    const plain = await trace(
+    await expectNamedAligned(base, wide, 610);
+    await expectNobody(
       base,
       shuffleUnits(await widenHidden(base, arch, { dense: 8, conv: 4 }, 9, calibration), { seed: 10 }),
     );
-    expect(plain.named).toEqual([]);
-    expect(plain.best.z).toBeLessThan(5.5);
   }, 180000);
 
   test('lenet: 6 channels of each convolution and 84 units of each hidden dense layer split in two, then shuffled: named at nearly the full z', async () => {
     const base = models.lenet;
     const leaked = marked(base, 733);
-    const arch = readOnnx(readFileSync(join(__dirname, '../../models/mnist-lenet.onnx')));
-    const calibration = { data: train.images.subarray(0, 200 * 784), count: 200, sampleShape: [1, 28, 28] };
+    const arch = architecture('lenet');
     const split = { dense: 84, conv: 6, split: true };
     const wide = shuffleUnits(await widenHidden(leaked, arch, split, 11, calibration), { seed: 12, scale: [0.5, 1] });
     expect(unitChain(readTflite(wide))!.map((l) => l.units)).toEqual([12, 22, 204, 168, 10]);
@@ -243,13 +238,8 @@ describe('white-box tracing against re-ordered and re-scaled hidden units', () =
     expect(rms).toBeLessThan(0.05 * spread);
     // the split-off halves are summed back into their base units: z 223 (the unsplit dump: 245); read as added units
     // they were left out and the matched halves' outgoing weights were α times the base's: z 30
-    const r = await trace(base, wide);
-    expect(r.unitsRealigned).toBe(true);
-    expect(r.named.map((n) => n.uid)).toEqual([uids[733]]);
-    expect(r.best.z).toBeGreaterThan(150);
-    const plain = await trace(base, shuffleUnits(await widenHidden(base, arch, split, 11, calibration), { seed: 12 }));
-    expect(plain.named).toEqual([]);
-    expect(plain.best.z).toBeLessThan(5.5);
+    await expectNamedAligned(base, wide, 733);
+    await expectNobody(base, shuffleUnits(await widenHidden(base, arch, split, 11, calibration), { seed: 12 }));
   }, 180000);
 
   test('mlp: shuffled, then fine-tuned on 6,000 training images: named', async () => {
@@ -270,18 +260,14 @@ describe('white-box tracing against re-ordered and re-scaled hidden units', () =
   test('the null holds: the base model and a stranger’s model, shuffled, name nobody; an unshuffled dump is read in place', async () => {
     for (const name of ['lenet', 'mlp'] as const) {
       const base = models[name];
-      const own = await trace(base, shuffleUnits(base, { seed: 21, scale: [0.5, 1] }));
-      expect(own.named).toEqual([]);
-      expect(own.best.z).toBeLessThan(5.5);
+      await expectNobody(base, shuffleUnits(base, { seed: 21, scale: [0.5, 1] }));
       const strangerModel = embedTraceCode(
         base,
         traceKey,
         Buffer.from('ff'.repeat(16), 'hex'),
         DEFAULT_TRACE_PARAMS,
       ).bytes;
-      const stranger = await trace(base, shuffleUnits(strangerModel, { seed: 22 }));
-      expect(stranger.named).toEqual([]);
-      expect(stranger.best.z).toBeLessThan(5.5);
+      await expectNobody(base, shuffleUnits(strangerModel, { seed: 22 }));
       // a dump whose units did not move: the in-place reading, unchanged
       const dump = marked(base, 8);
       const set = carriersOf(base, traceKey, DEFAULT_TRACE_PARAMS);

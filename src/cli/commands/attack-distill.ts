@@ -57,6 +57,7 @@ export interface DistillFlags {
   ownerCalib?: number;
   threads?: number;
   lr?: number;
+  shift?: number;
   output?: string;
   responseMark?: string;
   markKey?: string;
@@ -85,6 +86,7 @@ export const DISTILL_ONLY_FLAGS: (keyof DistillFlags)[] = [
   'ownerCalib',
   'threads',
   'lr',
+  'shift',
   'output',
   'responseMark',
   'markKey',
@@ -169,7 +171,7 @@ export async function distillAction(file: string | undefined, f: DistillFlags): 
     throw new EdgelockError('E_USAGE', `--labels must be hard or soft for the extraction attack, got '${f.labels}'`);
   if (f.temperature !== undefined && labels !== 'soft')
     throw new EdgelockError('E_USAGE', '--temperature applies to --labels soft');
-  const { temperature, epochs, seed, threads, lr, slot } = f;
+  const { temperature, epochs, seed, threads, lr, shift, slot } = f;
   const calib = f.ownerCalib ?? DISTILL_CLI_DEFAULTS.ownerCalib;
   checkOutputPaths(
     [f.output],
@@ -219,6 +221,7 @@ export async function distillAction(file: string | undefined, f: DistillFlags): 
     arch: f.arch ?? 'same',
     ...(epochs !== undefined ? { epochs } : {}),
     ...(lr !== undefined ? { lr } : {}),
+    ...(shift ? { shift } : {}),
     seed,
     ...(threads !== undefined ? { threads } : {}),
     pool,

@@ -109,6 +109,11 @@ export function register(program: Command): Command {
     )
     .option('--threads <n>', 'distill: training threads', positiveInt)
     .option('--lr <r>', 'distill: SGD learning rate (default 0.05; soft labels 0.05 / T)', positiveNumber)
+    .option(
+      '--shift <px>',
+      'distill: train the copy on its queries shifted at random by up to px pixels each epoch (default 0: none)',
+      nonNegativeInt,
+    )
     .option('-o, --output <copy.onnx>', 'distill: write the stolen copy')
     .option(
       '--response-mark <board.elp>',
