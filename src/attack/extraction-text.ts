@@ -28,11 +28,12 @@ export function formatExtractionReport(r: ExtractionReport): string {
   const va = r.victim.accuracy;
   const gap = va === null ? null : (r.copy.accuracy - va) * 100;
   const refused = 'not measured: the victim refuses queries';
+  const shifted = a.shift ? ` on images shifted by up to ${a.shift} pixels` : '';
   return [
     `extraction by distillation from ${r.victim.name}${lock}`,
     `attacker: ${a.architecture} (${a.params} parameters), ${a.labels} labels${a.temperature !== undefined ? ` at T = ${a.temperature}` : ''}, ` +
       `${a.queries} queries${a.queries < a.queriesRequested ? ` (of ${a.queriesRequested} asked: the pool holds ${a.poolSize})` : ''} ` +
-      `from a pool of ${a.poolSize}${excluded.length ? ` (without ${excluded.join(' and ')} samples)` : ''}, ${a.epochs} epochs${a.shift ? ` on images shifted by up to ${a.shift} pixels` : ''}, lr ${a.lr}, seed ${a.seed}`,
+      `from a pool of ${a.poolSize}${excluded.length ? ` (without ${excluded.join(' and ')} samples)` : ''}, ${a.epochs} epochs${shifted}, lr ${a.lr}, seed ${a.seed}`,
     '',
     formatTable(
       ['measure', 'value'],
