@@ -5,6 +5,7 @@
  *     [--owner-pool mnist-train,mnist-test] [--collude] [--threads 1] [--seed 1] [--out /tmp/response-mark.json]
  *     [--skip-runner-up] [--margin-gate <f>] [--drop <f>] [--board-offset <k>] [--statistic arg-max|scores]
  *     [--calibrate mnist-test] [--save <dir>] [--reverify <dir>] [--groups 196] [--levels 2] [--candidates 10]
+ *     [--shift <px>] [--export-answers <dir>]
  * --calibrate: each board's rate as `package --mark-reference` calibrates it; --save: write every copy and independent
  * model as ONNX; --reverify: verify the .onnx files of a directory instead (no training); --groups/--levels: the
  * coarsening (package --response-mark's record; coarser codes are shared by more look-alike inputs).
@@ -118,6 +119,8 @@ async function main(): Promise<void> {
   const noise = Number(arg('noise', '0'));
   const collude = flag('collude');
   const threads = Number(arg('threads', '1'));
+  // --shift <px>: the copies trained on their queries shifted at random by up to px pixels (attack --shift)
+  const shift = Number(arg('shift', '0'));
   const seed = Number(arg('seed', '1'));
   const out = arg('out', '/tmp/response-mark.json');
   const saveDir = arg('save', '');
@@ -332,10 +335,10 @@ async function main(): Promise<void> {
         const answers = answersFromScores(scores.subarray(0, n * 10), n, 10, c.labels, DEFAULT_TEMPERATURE);
         const arch = readOnnx(fs.readFileSync(ARCH[c.arch] ?? c.arch));
         const t1 = Date.now();
-        const copy = await trainCopy(arch, x.subarray(0, n * size), n, answers, { epochs, lr, seed, threads });
+        const copy = await trainCopy(arch, x.subarray(0, n * size), n, answers, { epochs, lr, seed, threads, shift });
         const train = (Date.now() - t1) / 1000;
         save(
-          `copy-${n}-${c.labels}-${c.arch}${noise ? `-noise${noise}` : ''}${collude ? '-collude' : ''}`,
+          `copy-${n}-${c.labels}-${c.arch}${noise ? `-noise${noise}` : ''}${collude ? '-collude' : ''}${shift ? `-shift${shift}` : ''}`,
           writeOnnx(copy),
         );
         let verdict;
@@ -352,6 +355,7 @@ async function main(): Promise<void> {
           queries: n,
           epochs,
           lr,
+          shift,
           noise,
           collude,
           attackerData,
