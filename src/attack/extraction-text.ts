@@ -33,7 +33,8 @@ export function formatExtractionReport(r: ExtractionReport): string {
     `extraction by distillation from ${r.victim.name}${lock}`,
     `attacker: ${a.architecture} (${a.params} parameters), ${a.labels} labels${a.temperature !== undefined ? ` at T = ${a.temperature}` : ''}, ` +
       `${a.queries} queries${a.queries < a.queriesRequested ? ` (of ${a.queriesRequested} asked: the pool holds ${a.poolSize})` : ''} ` +
-      `from a pool of ${a.poolSize}${excluded.length ? ` (without ${excluded.join(' and ')} samples)` : ''}, ${a.epochs} epochs${shifted}, lr ${a.lr}, seed ${a.seed}`,
+      `from a pool of ${a.poolSize}${excluded.length ? ` (without ${excluded.join(' and ')} samples)` : ''}, ` +
+      `${a.epochs} epochs${shifted}, lr ${a.lr}, seed ${a.seed}`,
     '',
     formatTable(
       ['measure', 'value'],

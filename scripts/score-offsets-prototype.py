@@ -1,0 +1,135 @@
+"""Prototype (not in the product): keyed score offsets that a shifted soft-label student learns.
+
+    npx tsx scripts/victim-scores.ts --out <dir>
+    /usr/bin/python3 scripts/score-offsets-prototype.py <dir> [--delta 1.0] [--projections 16] [--sigma 6]
+        [--students marked-soft,clean-soft,marked-hard] [--seed 1] [--queries 6000] [--epochs 30]
+
+The response mark does not survive a student trained with random shifts (docs/watermark.md, "A PyTorch student").
+This tries a signal such a student can learn: a smooth function of the input added to every answer's scores.
+
+  key        m directions v_j in pixel space (seeded Gaussian noise blurred with a Gaussian of --sigma pixels, so a
+             shift of a few pixels barely moves <v_j, x>) and a sign matrix S (m x C, +-1)
+  features   u(x) = the m projections <v_j, x>, centred and whitened on the owner's pool, clipped to +-2.5
+  answer     logits z(x) + delta * u(x) S / sqrt(m), centred over the classes
+
+A student trained on the answers (PyTorch LeNet, Adam, cosine schedule, 30 epochs, batches shifted by up to 2 pixels,
+soft labels at T = 4 with T^2 KL, or hard labels) is read on the owner's pool: r(x) = its log-probabilities minus the
+base model's, centred over the classes; a = u^T r / n (m x C); statistic Z = sum(S * a) / sqrt(sum(a^2)). For a model
+trained without the key, S is uniform and independent of a, so P(Z >= z) <= exp(-z^2 / 2) (Hoeffding): the printed p
+is that bound. 200 decoy sign matrices give the statistic's spread on the same suspect.
+Run with Debian's /usr/bin/python3 (python3-torch).
+"""
+import argparse
+import importlib.util
+import os
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+spec = importlib.util.spec_from_file_location('distill_pytorch', os.path.join(HERE, 'distill-pytorch.py'))
+dp = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(dp)
+
+
+def blurred_direction(seed: int, sigma: float) -> np.ndarray:
+    v = np.random.default_rng(seed).standard_normal((28, 28))
+    k = np.exp(-0.5 * (np.arange(-12, 13) / sigma) ** 2)
+    k /= k.sum()
+    v = np.pad(v, 12, mode='wrap')
+    v = np.apply_along_axis(lambda r: np.convolve(r, k, 'valid'), 1, v)
+    v = np.apply_along_axis(lambda c: np.convolve(c, k, 'valid'), 0, v).reshape(-1)
+    return v / np.linalg.norm(v)
+
+
+def log_softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(1, keepdims=True)
+    return z - np.log(np.exp(z).sum(1, keepdims=True))
+
+
+def main() -> None:
+    a = argparse.ArgumentParser()
+    a.add_argument('dir')
+    a.add_argument('--delta', type=float, default=1.0)
+    a.add_argument('--projections', type=int, default=16)
+    a.add_argument('--sigma', type=float, default=6.0)
+    a.add_argument('--students', default='marked-soft,clean-soft,marked-hard')
+    a.add_argument('--seed', type=int, default=1)
+    a.add_argument('--queries', type=int, default=6000)
+    a.add_argument('--epochs', type=int, default=30)
+    o = a.parse_args()
+    torch.set_num_threads(1)
+    xq, zq = np.load(f'{o.dir}/xq.npy'), np.load(f'{o.dir}/zq.npy')
+    xt, zt, yt = np.load(f'{o.dir}/xtest.npy'), np.load(f'{o.dir}/ztest.npy'), np.load(f'{o.dir}/ytest.npy')
+    m = o.projections
+    V = np.stack([blurred_direction(11 + j, o.sigma) for j in range(m)])
+    pool = xt.reshape(len(xt), -1) @ V.T
+    mu = pool.mean(0)
+    ev, U = np.linalg.eigh(np.cov((pool - mu).T))
+    W = U @ np.diag(ev ** -0.5) @ U.T
+    S = np.random.default_rng(99).choice([-1.0, 1.0], size=(m, zq.shape[1]))
+
+    def features(x: np.ndarray) -> np.ndarray:
+        return np.clip((x.reshape(len(x), -1) @ V.T - mu) @ W, -2.5, 2.5)
+
+    def mark(z: np.ndarray, x: np.ndarray) -> np.ndarray:
+        off = o.delta * features(x) @ S / np.sqrt(m)
+        return z + off - off.mean(1, keepdims=True)
+
+    ut = features(xt)
+    base = log_softmax(zt)
+
+    def read(logp: np.ndarray) -> str:
+        r = logp - base
+        r = r - r.mean(1, keepdims=True)
+        c = ut.T @ r / len(r)
+        norm = np.sqrt((c * c).sum())
+        z = (S * c).sum() / norm
+        decoys = [(np.random.default_rng(1000 + k).choice([-1.0, 1.0], size=S.shape) * c).sum() / norm
+                  for k in range(200)]
+        p = np.exp(-z * z / 2) if z > 0 else 1.0
+        return f'Z {z:.1f}, p <= {p:.1e} (decoy keys: sd {np.std(decoys):.2f}, max {np.max(decoys):.2f})'
+
+    zq_marked, zt_marked = mark(zq, xq), mark(zt, xt)
+    changed = (zt.argmax(1) != zt_marked.argmax(1)).sum()
+    print(f'delta {o.delta}, {m} directions (sigma {o.sigma}): test accuracy {(zt.argmax(1) == yt).mean():.4f} -> '
+          f'{(zt_marked.argmax(1) == yt).mean():.4f} ({changed} answers changed); the marked answers themselves: '
+          f'{read(log_softmax(zt_marked))}', flush=True)
+
+    def student(target: np.ndarray, kind: str) -> np.ndarray:
+        torch.manual_seed(o.seed)
+        g = torch.Generator().manual_seed(o.seed)
+        n = o.queries
+        net = dp.lenet()
+        opt = torch.optim.Adam(net.parameters(), 1e-3)
+        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, o.epochs * ((n + 63) // 64))
+        x = torch.from_numpy(xq[:n])
+        z = torch.from_numpy(target[:n].astype(np.float32))
+        y = z.argmax(1) if kind == 'hard' else F.softmax(z / 4, 1)
+        for _ in range(o.epochs):
+            order = torch.randperm(n, generator=g)
+            for b in range(0, n, 64):
+                i = order[b:b + 64]
+                out = net(dp.shifted(x[i], 2, g))
+                loss = (F.cross_entropy(out, y[i]) if kind == 'hard'
+                        else F.kl_div(F.log_softmax(out / 4, 1), y[i], reduction='batchmean') * 16)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                sched.step()
+        net.eval()
+        with torch.no_grad():
+            return F.log_softmax(net(torch.from_numpy(xt)), 1).numpy()
+
+    targets = {'marked-soft': (zq_marked, 'soft'), 'clean-soft': (zq, 'soft'), 'marked-hard': (zq_marked, 'hard')}
+    for name in filter(None, o.students.split(',')):
+        t0 = time.time()
+        logp = student(*targets[name])
+        print(f'{name} student (seed {o.seed}): test accuracy {(logp.argmax(1) == yt).mean():.4f}; {read(logp)} '
+              f'({time.time() - t0:.0f} s)', flush=True)
+
+
+if __name__ == '__main__':
+    main()
