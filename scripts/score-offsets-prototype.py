@@ -2,7 +2,7 @@
 
     npx tsx scripts/victim-scores.ts --out <dir>
     /usr/bin/python3 scripts/score-offsets-prototype.py <dir> [--delta 1.0] [--projections 16] [--sigma 6]
-        [--students marked-soft,clean-soft,marked-hard] [--seed 1] [--queries 6000] [--epochs 30]
+        [--students marked-soft,clean-soft,marked-hard] [--seed 1] [--queries 6000] [--epochs 30] [--shift 2]
 
 The response mark does not survive a student trained with random shifts (docs/watermark.md, "A PyTorch student").
 This tries a signal such a student can learn: a smooth function of the input added to every answer's scores.
@@ -12,7 +12,7 @@ This tries a signal such a student can learn: a smooth function of the input add
   features   u(x) = the m projections <v_j, x>, centred and whitened on the owner's pool, clipped to +-2.5
   answer     logits z(x) + delta * u(x) S / sqrt(m), centred over the classes
 
-A student trained on the answers (PyTorch LeNet, Adam, cosine schedule, 30 epochs, batches shifted by up to 2 pixels,
+A student trained on the answers (PyTorch LeNet, Adam, cosine schedule, 30 epochs, batches shifted by up to --shift pixels,
 soft labels at T = 4 with T^2 KL, or hard labels) is read on the owner's pool: r(x) = its log-probabilities minus the
 base model's, centred over the classes; a = u^T r / n (m x C); statistic Z = sum(S * a) / sqrt(sum(a^2)). For a model
 trained without the key, S is uniform and independent of a, so P(Z >= z) <= exp(-z^2 / 2) (Hoeffding): the printed p
@@ -59,6 +59,7 @@ def main() -> None:
     a.add_argument('--seed', type=int, default=1)
     a.add_argument('--queries', type=int, default=6000)
     a.add_argument('--epochs', type=int, default=30)
+    a.add_argument('--shift', type=int, default=2)
     o = a.parse_args()
     torch.set_num_threads(1)
     xq, zq = np.load(f'{o.dir}/xq.npy'), np.load(f'{o.dir}/zq.npy')
@@ -112,7 +113,7 @@ def main() -> None:
             order = torch.randperm(n, generator=g)
             for b in range(0, n, 64):
                 i = order[b:b + 64]
-                out = net(dp.shifted(x[i], 2, g))
+                out = net(dp.shifted(x[i], o.shift, g))
                 loss = (F.cross_entropy(out, y[i]) if kind == 'hard'
                         else F.kl_div(F.log_softmax(out / 4, 1), y[i], reduction='batchmean') * 16)
                 opt.zero_grad()
@@ -127,7 +128,7 @@ def main() -> None:
     for name in filter(None, o.students.split(',')):
         t0 = time.time()
         logp = student(*targets[name])
-        print(f'{name} student (seed {o.seed}): test accuracy {(logp.argmax(1) == yt).mean():.4f}; {read(logp)} '
+        print(f'{name} student (seed {o.seed}, shift {o.shift}): test accuracy {(logp.argmax(1) == yt).mean():.4f}; {read(logp)} '
               f'({time.time() - t0:.0f} s)', flush=True)
 
 
