@@ -2,7 +2,7 @@
 
     npx tsx scripts/victim-scores.ts --out <dir>
     /usr/bin/python3 scripts/score-offsets-prototype.py <dir> [--delta 1.0] [--projections 16] [--sigma 6]
-        [--students marked-soft,clean-soft,marked-hard] [--seed 1] [--queries 6000] [--epochs 30] [--shift 2]
+        [--students marked-soft,clean-soft,marked-hard] [--seed 1] [--queries 6000] [--epochs 30] [--shift 2] [--arch lenet|mlp]
 
 The response mark does not survive a student trained with random shifts (docs/watermark.md, "A PyTorch student").
 This tries a signal such a student can learn: a smooth function of the input added to every answer's scores.
@@ -12,7 +12,7 @@ This tries a signal such a student can learn: a smooth function of the input add
   features   u(x) = the m projections <v_j, x>, centred and whitened on the owner's pool, clipped to +-2.5
   answer     logits z(x) + delta * u(x) S / sqrt(m), centred over the classes
 
-A student trained on the answers (PyTorch LeNet, Adam, cosine schedule, 30 epochs, batches shifted by up to --shift pixels,
+A student trained on the answers (PyTorch LeNet or MLP, Adam, cosine schedule, 30 epochs, batches shifted by up to --shift pixels,
 soft labels at T = 4 with T^2 KL, or hard labels) is read on the owner's pool: r(x) = its log-probabilities minus the
 base model's, centred over the classes; a = u^T r / n (m x C); statistic Z = sum(S * a) / sqrt(sum(a^2)). For a model
 trained without the key, S is uniform and independent of a, so P(Z >= z) <= exp(-z^2 / 2) (Hoeffding): the printed p
@@ -60,6 +60,7 @@ def main() -> None:
     a.add_argument('--queries', type=int, default=6000)
     a.add_argument('--epochs', type=int, default=30)
     a.add_argument('--shift', type=int, default=2)
+    a.add_argument('--arch', choices=['lenet', 'mlp'], default='lenet')
     o = a.parse_args()
     torch.set_num_threads(1)
     xq, zq = np.load(f'{o.dir}/xq.npy'), np.load(f'{o.dir}/zq.npy')
@@ -103,7 +104,7 @@ def main() -> None:
         torch.manual_seed(o.seed)
         g = torch.Generator().manual_seed(o.seed)
         n = o.queries
-        net = dp.lenet()
+        net = dp.lenet() if o.arch == 'lenet' else dp.mlp()
         opt = torch.optim.Adam(net.parameters(), 1e-3)
         sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, o.epochs * ((n + 63) // 64))
         x = torch.from_numpy(xq[:n])
@@ -128,7 +129,7 @@ def main() -> None:
     for name in filter(None, o.students.split(',')):
         t0 = time.time()
         logp = student(*targets[name])
-        print(f'{name} student (seed {o.seed}, shift {o.shift}): test accuracy {(logp.argmax(1) == yt).mean():.4f}; {read(logp)} '
+        print(f'{name} student ({o.arch}, seed {o.seed}, shift {o.shift}): test accuracy {(logp.argmax(1) == yt).mean():.4f}; {read(logp)} '
               f'({time.time() - t0:.0f} s)', flush=True)
 
 
