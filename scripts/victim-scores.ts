@@ -10,11 +10,7 @@ import { tfliteVictim } from '../src/attack/victim';
 import { loadMnist } from '../src/data/mnist';
 import { writeNpy } from '../src/data/npy';
 import { makeTensor } from '../src/ir/tensor';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-}
+import { arg } from './support/trace-script';
 
 async function main(): Promise<void> {
   const file = arg('base', 'test/watermark/fixtures/mnist-lenet-wm.tflite');

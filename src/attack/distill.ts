@@ -92,8 +92,14 @@ export function answersFromScores(
   return { labels, soft: { probs, temperature } };
 }
 
-/** Refuses random shifts of `shift` pixels for samples of `shape` that are not images wider and higher than 2·shift. */
-export function checkShift(shape: readonly number[], shift: number): void {
+/** The shape of one sample the model takes (its input without the batch dimension). */
+function sampleShape(model: Model): number[] {
+  return (model.graph.inputs[0].shape as number[]).slice(1);
+}
+
+/** Refuses random shifts of `shift` pixels for a model whose samples are not images wider and higher than 2·shift. */
+export function checkShift(model: Model, shift: number): void {
+  const shape = sampleShape(model);
   if (shift > 0 && (shape.length !== 3 || shape[1] <= 2 * shift || shape[2] <= 2 * shift))
     throw new EdgelockError(
       'E_USAGE',
@@ -114,12 +120,12 @@ export async function trainCopy(
   o: Omit<DistillOptions, 'queries'>,
 ): Promise<Model> {
   const t = trainableFromModel(architecture);
-  const shape = (architecture.graph.inputs[0].shape as number[]).slice(1);
+  const shape = sampleShape(architecture);
   const fresh = buildNetwork(shape, t.specs, o.seed);
   t.net.params.forEach((p, i) => p.value.set(fresh.params[i].value));
   const data: LabelledData = { x, labels: answers.labels, count, ...(answers.soft ? { soft: answers.soft } : {}) };
   const shift = o.shift ?? 0;
-  checkShift(shape, shift);
+  checkShift(architecture, shift);
   const fitOptions = {
     batchSize: 32,
     optimizer: new Sgd({ lr: o.lr ?? 0.05, momentum: 0.9, weightDecay: 1e-4 }),

@@ -151,7 +151,7 @@ export async function runExtraction(victim: Victim, o: ExtractionOptions): Promi
         `the ${what} holds ${d.count ? d.x.length / d.count : 0} values per sample; the victim takes ${size}`,
       );
   const arch = resolveArchitecture(o.arch, victim);
-  checkShift((arch.model.graph.inputs[0].shape as number[]).slice(1), o.shift ?? 0);
+  checkShift(arch.model, o.shift ?? 0);
   const t0 = performance.now();
 
   const calibration = new Set(o.exclude?.calibration ?? []);
