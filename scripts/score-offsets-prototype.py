@@ -61,20 +61,46 @@ def main() -> None:
     a.add_argument('--epochs', type=int, default=30)
     a.add_argument('--shift', type=int, default=2)
     a.add_argument('--arch', choices=['lenet', 'mlp'], default='lenet')
+    a.add_argument('--grid', type=int, default=0,
+                   help='G > 0 (with --basis K): the K x K polynomial moments (2i + 1 - G)^a (2j + 1 - G)^b of the int8 image '
+                        'pooled to G x G cells, as the boards compute them (src/score-offsets/), instead of DCT coefficients')
+    a.add_argument('--basis', type=int, default=0,
+                   help='K > 0: the features are the K x K lowest DCT-II coefficients of the int8 image, whitened '
+                        'on the pool (what a board computes cheaply); --projections and --sigma are then unused')
     o = a.parse_args()
     torch.set_num_threads(1)
     xq, zq = np.load(f'{o.dir}/xq.npy'), np.load(f'{o.dir}/zq.npy')
     xt, zt, yt = np.load(f'{o.dir}/xtest.npy'), np.load(f'{o.dir}/ztest.npy'), np.load(f'{o.dir}/ytest.npy')
-    m = o.projections
-    V = np.stack([blurred_direction(11 + j, o.sigma) for j in range(m)])
-    pool = xt.reshape(len(xt), -1) @ V.T
-    mu = pool.mean(0)
-    ev, U = np.linalg.eigh(np.cov((pool - mu).T))
-    W = U @ np.diag(ev ** -0.5) @ U.T
-    S = np.random.default_rng(99).choice([-1.0, 1.0], size=(m, zq.shape[1]))
+    if o.basis:
+        m = o.basis * o.basis
+        i = np.arange(28) + 0.5
+        cos = np.stack([np.cos(np.pi * i * f / 28) for f in range(o.basis)])  # K x 28
+        if o.grid:
+            cell = np.arange(28) * o.grid // 28
+            cos = np.stack([(2.0 * cell + 1 - o.grid) ** f for f in range(o.basis)])
+        V = np.einsum('ay,bx->abyx', cos, cos).reshape(m, 784)
 
-    def features(x: np.ndarray) -> np.ndarray:
-        return np.clip((x.reshape(len(x), -1) @ V.T - mu) @ W, -2.5, 2.5)
+        def raw(x: np.ndarray) -> np.ndarray:
+            return np.round(x.reshape(len(x), -1) * 255) @ V.T
+
+        pool = raw(xt)
+        mu = pool.mean(0)
+        ev, U = np.linalg.eigh(np.cov((pool - mu).T))
+        W = U @ np.diag(ev ** -0.5) @ U.T
+
+        def features(x: np.ndarray) -> np.ndarray:
+            return np.clip((raw(x) - mu) @ W, -2.5, 2.5)
+    else:
+        m = o.projections
+        V = np.stack([blurred_direction(11 + j, o.sigma) for j in range(m)])
+        pool = xt.reshape(len(xt), -1) @ V.T
+        mu = pool.mean(0)
+        ev, U = np.linalg.eigh(np.cov((pool - mu).T))
+        W = U @ np.diag(ev ** -0.5) @ U.T
+
+        def features(x: np.ndarray) -> np.ndarray:
+            return np.clip((x.reshape(len(x), -1) @ V.T - mu) @ W, -2.5, 2.5)
+    S = np.random.default_rng(99).choice([-1.0, 1.0], size=(m, zq.shape[1]))
 
     def mark(z: np.ndarray, x: np.ndarray) -> np.ndarray:
         off = o.delta * features(x) @ S / np.sqrt(m)
@@ -96,7 +122,8 @@ def main() -> None:
 
     zq_marked, zt_marked = mark(zq, xq), mark(zt, xt)
     changed = (zt.argmax(1) != zt_marked.argmax(1)).sum()
-    print(f'delta {o.delta}, {m} directions (sigma {o.sigma}): test accuracy {(zt.argmax(1) == yt).mean():.4f} -> '
+    what = f'{o.basis}x{o.basis} {f"moments on a {o.grid}x{o.grid} grid" if o.grid else "DCT basis"}' if o.basis else f'{m} directions (sigma {o.sigma})'
+    print(f'delta {o.delta}, {what}: test accuracy {(zt.argmax(1) == yt).mean():.4f} -> '
           f'{(zt_marked.argmax(1) == yt).mean():.4f} ({changed} answers changed); the marked answers themselves: '
           f'{read(log_softmax(zt_marked))}', flush=True)
 

@@ -49,6 +49,7 @@ static uint8_t prepare(uint8_t slot, const el_package_t *p) {
   el_lock_set_package(slot, p->wrapped_key); /* its tag verified (el_package_verify) */
   el_query_slot_limits(slot, p->has_limits ? &p->limits : NULL);
   el_mark_slot_params(slot, p->has_mark ? &p->mark : NULL);
+  el_offsets_slot_record(slot, p->offsets, p->offsets_len);
   if (!rt || !rt->prepare) return EL_ST_OK;
   return rt->prepare(slot, p->model, p->model_size);
 }

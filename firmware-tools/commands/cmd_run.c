@@ -13,6 +13,7 @@
 #include "el_protocol.h"
 #include "el_query_limit.h"
 #include "el_response_mark.h"
+#include "el_score_offsets.h"
 #include "el_runtime.h"
 #include "el_runtime_module.h"
 
@@ -107,14 +108,18 @@ static uint8_t cmd_run(const uint8_t *req, uint16_t req_len, uint8_t *rsp, uint1
     put_failure(rsp, rsp_len, st, m->failed_op);
     return EL_ST_ERR_RUN;
   }
-  /* The active package's response mark (el_response_mark.h) on a model with one int8 input and one output, decided on
-   * the request's input bytes (the arena may reuse the input tensor during the inference). */
+  /* The active package's score offsets (el_score_offsets.h), then its response mark (el_response_mark.h), on a model
+   * with one int8 input and one output, both on the request's input bytes (the arena may reuse the input tensor during
+   * the inference). A package whose offsets do not fit the answer gets no answer at all. */
   if (el_model_input_count(m) == 1u && n == 1u) {
     el_tensor_info o;
     (void)el_model_input(m, 0, &t);
     (void)el_model_output(m, 0, &o);
     if (t.type == EL_INT8) {
       uint32_t size = o.type == EL_INT8 ? 1u : 4u;
+      int offset = el_offsets_apply((const int8_t *)(req + EL_RUN_REQ_INPUT_OFF), (uint32_t)in_len, (uint8_t *)o.data,
+                                    (uint32_t)(o.bytes / size), size);
+      if (offset < 0) return (uint8_t)-offset;
       int marked = el_mark_apply((const int8_t *)(req + EL_RUN_REQ_INPUT_OFF), (uint32_t)in_len, (uint8_t *)o.data,
                                  (uint32_t)(o.bytes / size), size);
       if (marked < 0) return (uint8_t)-marked;

@@ -14,6 +14,7 @@
 #include "el_protocol.h"
 #include "el_query_limit.h"
 #include "el_response_mark.h"
+#include "el_score_offsets.h"
 
 #define EL_PKG_MAGIC 0x4B504C45u /* "ELPK" read as u32 LE */
 #define EL_PKG_FORMAT_VERSION 1u
@@ -38,7 +39,8 @@ enum {
   EL_PKG_REC_WRAPPED_MODEL_KEY = 8,
   EL_PKG_REC_QUERY_LIMITS = 9,
   EL_PKG_REC_RESPONSE_MARK = 10,
-  EL_PKG_REC_COUNT = 11 /* one past the last type */
+  EL_PKG_REC_SCORE_OFFSETS = 11,
+  EL_PKG_REC_COUNT = 12 /* one past the last type */
 };
 
 typedef struct {
@@ -56,6 +58,8 @@ typedef struct {
   el_query_limits_t limits;
   uint8_t has_mark; /* 1 when the package carries a responseMark record */
   el_mark_params_t mark;
+  const uint8_t *offsets; /* the scoreOffsets record value (checked by el_offsets_parse), or NULL */
+  uint32_t offsets_len;
 } el_package_t;
 
 /* Walks the header and records with bounds checks (no key needed). EL_ST_OK or EL_ST_ERR_PKG_INVALID (also for the

@@ -30,6 +30,7 @@ static const struct {
     [EL_PKG_REC_WRAPPED_MODEL_KEY] = {32u, 32u, false},
     [EL_PKG_REC_QUERY_LIMITS] = {EL_QUERY_LIMITS_SIZE, EL_QUERY_LIMITS_SIZE, false},
     [EL_PKG_REC_RESPONSE_MARK] = {EL_MARK_PARAMS_SIZE, EL_MARK_PARAMS_SIZE, false},
+    [EL_PKG_REC_SCORE_OFFSETS] = {EL_OFFSETS_MIN_SIZE, EL_OFFSETS_MAX_SIZE, false},
 };
 
 /* A queryLimits record value: false when every limit is 0, the rate count and the window disagree, or the window is
@@ -110,6 +111,12 @@ uint8_t el_package_parse(const uint8_t *b, uint32_t size, el_package_t *out) {
   if (value[EL_PKG_REC_RESPONSE_MARK] != NULL) {
     if (!parse_mark(value[EL_PKG_REC_RESPONSE_MARK], &out->mark)) return EL_ST_ERR_PKG_INVALID;
     out->has_mark = 1;
+  }
+  if (value[EL_PKG_REC_SCORE_OFFSETS] != NULL) {
+    if (!el_offsets_parse(value[EL_PKG_REC_SCORE_OFFSETS], length[EL_PKG_REC_SCORE_OFFSETS], NULL))
+      return EL_ST_ERR_PKG_INVALID;
+    out->offsets = value[EL_PKG_REC_SCORE_OFFSETS];
+    out->offsets_len = length[EL_PKG_REC_SCORE_OFFSETS];
   }
   out->device_uid = value[EL_PKG_REC_DEVICE_UID];
   out->wrapped_key = value[EL_PKG_REC_WRAPPED_MODEL_KEY];

@@ -5,6 +5,7 @@
 #include "el_lock.h"
 #include "el_query_limit.h"
 #include "el_response_mark.h"
+#include "el_score_offsets.h"
 #include "el_runtime_hook.h"
 #include "el_record.h"
 #include "el_sha256.h"
@@ -38,6 +39,7 @@ static void release(uint8_t slot) {
   el_lock_clear(slot);
   el_query_slot_limits(slot, NULL);
   el_mark_slot_params(slot, NULL);
+  el_offsets_slot_record(slot, NULL, 0);
 }
 
 void el_slots_init(void) {

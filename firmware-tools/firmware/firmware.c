@@ -6,6 +6,7 @@
 #include "el_keystore.h"
 #include "el_query_limit.h"
 #include "el_response_mark.h"
+#include "el_score_offsets.h"
 #include "el_runtime_hook.h"
 #include "el_slots.h"
 
@@ -36,8 +37,9 @@ void el_firmware_init(void) {
   el_frame_rx_init(&g_rx);
   el_dispatch_init();
   el_keystore_init();
-  el_query_init(); /* before the slots are prepared: verifying a package sets its query limits */
-  el_mark_init();  /* likewise its response mark */
+  el_query_init();   /* before the slots are prepared: verifying a package sets its query limits */
+  el_mark_init();    /* likewise its response mark */
+  el_offsets_init(); /* and its score offsets */
   el_slots_init();
   for (uint8_t s = 0; s < EL_MODEL_SLOTS; s++)
     if (el_slot_state(s) == EL_SLOT_STATE_READY) prepare_stored_slot(s);

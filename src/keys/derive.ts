@@ -9,6 +9,8 @@
  *          └─ device trace code seed = HKDF(ikm = trace key, salt = device uid, info = "edgelock trace code v1")
  *     └─ (device key) └─ response mark key = HKDF(ikm = device key, salt = empty, info = "edgelock response mark key v1")
  *                        derived by the board itself (firmware response_mark.c) and by the owner, never stored
+ *     └─ (device key) └─ score offsets key = HKDF(ikm = device key, salt = empty, info = "edgelock score offsets key v1")
+ *                        likewise (firmware score_offsets.c, src/score-offsets/signs.ts)
  *   .tflite lock key = HKDF(ikm = lock key or model key (the root), salt = the model's binding hash,
  *                           info = "edgelock tflite lock key v2")   (src/lock/model-binding.ts)
  *
@@ -28,6 +30,7 @@ export const LABELS = {
   traceKey: 'edgelock trace key v1',
   traceCode: 'edgelock trace code v1',
   responseMarkKey: 'edgelock response mark key v1',
+  scoreOffsetsKey: 'edgelock score offsets key v1',
 } as const;
 
 export const LOCK_ID_BYTES = 16;
@@ -74,6 +77,11 @@ export function deriveTraceCodeSeed(traceKey: Uint8Array, uid: Uint8Array): Buff
 /** The key of one board's response mark (src/response-mark/): the board derives it from its device key in the key store. */
 export function deriveResponseMarkKey(deviceKey: Uint8Array): Buffer {
   return hkdf(deviceKey, new Uint8Array(0), LABELS.responseMarkKey);
+}
+
+/** The key of one board's score offsets (src/score-offsets/): the board derives it from its device key in the key store. */
+export function deriveScoreOffsetsKey(deviceKey: Uint8Array): Buffer {
+  return hkdf(deviceKey, new Uint8Array(0), LABELS.scoreOffsetsKey);
 }
 
 export function keyId(key: Uint8Array): string {

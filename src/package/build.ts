@@ -18,6 +18,7 @@ import { PackageContents, encodePackage } from './encode';
 import { derivePackageKey } from './keys';
 import { QueryLimits } from './query-limits';
 import { ResponseMarkParams } from './response-mark';
+import { MAX_CLASSES, ScoreOffsetsParams } from './score-offsets';
 
 export interface BuildPackageOptions {
   master: Uint8Array;
@@ -28,6 +29,8 @@ export interface BuildPackageOptions {
   queryLimits?: QueryLimits;
   /** the response mark the board applies to its answers (docs/watermark.md, "Response mark") */
   responseMark?: ResponseMarkParams;
+  /** calibrated by src/score-offsets/calibrate.ts for this model's input */
+  scoreOffsets?: ScoreOffsetsParams;
   file?: string;
   /** mark the model with this board's trace code (src/trace/) before packaging it */
   trace?: boolean | TraceParams;
@@ -42,7 +45,7 @@ export interface BuiltPackage {
 }
 
 /** The board marks models with one int8 input and one output of at least two scores (int8 or float32). */
-function checkMarkable(tflite: Uint8Array, file?: string): void {
+function checkMarkable(tflite: Uint8Array, file?: string, flag = '--response-mark'): void {
   const sg = readTflite(tflite).subgraphs[0];
   const input = sg?.tensors[sg.inputs[0]];
   const output = sg?.tensors[sg.outputs[0]];
@@ -50,13 +53,31 @@ function checkMarkable(tflite: Uint8Array, file?: string): void {
   if (!sg || sg.inputs.length !== 1 || sg.outputs.length !== 1 || input?.dtype !== 'int8' || classes < 2)
     throw new EdgelockError(
       'E_USAGE',
-      `--response-mark needs a classifier with one int8 input and one output of at least 2 ` +
+      `${flag} needs a classifier with one int8 input and one output of at least 2 ` +
         `scores; ${file ? `'${file}'` : 'the model'} has ${sg?.inputs.length ?? 0} input(s) ` +
         `(${input?.dtype ?? 'none'}) and ${sg?.outputs.length ?? 0} output(s)`,
       file ? { file } : {},
     );
   if (output!.dtype !== 'int8' && output!.dtype !== 'float32')
-    throw new EdgelockError('E_USAGE', `--response-mark: the model's output is ${output!.dtype}, not int8 or float32`);
+    throw new EdgelockError('E_USAGE', `${flag}: the model's output is ${output!.dtype}, not int8 or float32`);
+}
+
+/** Score offsets need what a mark needs, an input of the record's H·W·C values and at most MAX_CLASSES scores. */
+function checkOffsetsFit(tflite: Uint8Array, p: ScoreOffsetsParams, file?: string): void {
+  checkMarkable(tflite, file, '--score-offsets');
+  const sg = readTflite(tflite).subgraphs[0];
+  const values = sg.tensors[sg.inputs[0]].shape.reduce((a, b) => a * b, 1);
+  const classes = sg.tensors[sg.outputs[0]].shape.reduce((a, b) => a * b, 1);
+  if (values !== p.height * p.width * p.channels)
+    throw new EdgelockError(
+      'E_USAGE',
+      `--score-offsets: the record is for ${p.height} × ${p.width} × ${p.channels} inputs, the model takes ${values} values`,
+    );
+  if (classes > MAX_CLASSES)
+    throw new EdgelockError(
+      'E_USAGE',
+      `--score-offsets: the model has ${classes} scores, boards add offsets to at most ${MAX_CLASSES}`,
+    );
 }
 
 export function buildPackage(model: Uint8Array, o: BuildPackageOptions): BuiltPackage {
@@ -76,6 +97,7 @@ export function buildPackage(model: Uint8Array, o: BuildPackageOptions): BuiltPa
   }
   validateTflite(readTflite(tflite));
   if (o.responseMark) checkMarkable(tflite, file);
+  if (o.scoreOffsets) checkOffsetsFit(tflite, o.scoreOffsets, file);
   let trace: BuiltPackage['trace'] = null;
   if (o.trace) {
     const t = traceCodeForPackage(tflite, o.master, o.deviceUid, o.trace === true ? undefined : o.trace);
@@ -90,6 +112,7 @@ export function buildPackage(model: Uint8Array, o: BuildPackageOptions): BuiltPa
     deviceUid: o.deviceUid,
     queryLimits: o.queryLimits,
     responseMark: o.responseMark,
+    scoreOffsets: o.scoreOffsets,
   };
   const deviceKey = deriveDeviceKey(o.master, o.deviceUid);
   let locked: BuiltPackage['locked'] = null;

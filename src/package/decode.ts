@@ -23,6 +23,7 @@ import {
 } from './format';
 import { QueryLimits, decodeQueryLimits } from './query-limits';
 import { ResponseMarkParams, decodeResponseMark } from './response-mark';
+import { ScoreOffsetsParams, decodeScoreOffsets } from './score-offsets';
 import { COUNTER_RESERVED } from './security-counter';
 
 export interface PackageRecord {
@@ -52,6 +53,7 @@ export interface DecodedPackage {
   queryLimits?: QueryLimits;
   /** the response mark the board applies (absent: none) */
   responseMark?: ResponseMarkParams;
+  scoreOffsets?: ScoreOffsetsParams;
   /** the bytes the tag covers and the tag */
   signed: Buffer;
   tag: Buffer;
@@ -130,6 +132,9 @@ export function decodePackage(bytes: Uint8Array, file?: string): DecodedPackage 
   const markValue = values.get('responseMark');
   const responseMark = markValue ? decodeResponseMark(markValue) : undefined;
   if (typeof responseMark === 'string') bad(`record responseMark: ${responseMark}`, file);
+  const offsetsValue = values.get('scoreOffsets');
+  const scoreOffsets = offsetsValue ? decodeScoreOffsets(offsetsValue) : undefined;
+  if (typeof scoreOffsets === 'string') bad(`record scoreOffsets: ${scoreOffsets}`, file);
   return {
     formatVersion,
     tagKind,
@@ -145,6 +150,7 @@ export function decodePackage(bytes: Uint8Array, file?: string): DecodedPackage 
     wrappedModelKey: values.get('wrappedModelKey'),
     queryLimits,
     responseMark,
+    scoreOffsets,
     signed: b.subarray(0, tagAt),
     tag: b.subarray(tagAt),
     sha256: createHash('sha256').update(b).digest('hex'),

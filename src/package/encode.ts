@@ -19,6 +19,7 @@ import {
 } from './format';
 import { QueryLimits, encodeQueryLimits } from './query-limits';
 import { ResponseMarkParams, encodeResponseMark } from './response-mark';
+import { ScoreOffsetsParams, encodeScoreOffsets } from './score-offsets';
 import { checkSecurityCounter } from './security-counter';
 
 export interface PackageContents {
@@ -31,6 +32,7 @@ export interface PackageContents {
   wrappedModelKey?: Uint8Array;
   queryLimits?: QueryLimits;
   responseMark?: ResponseMarkParams;
+  scoreOffsets?: ScoreOffsetsParams;
 }
 
 function u32(n: number): Buffer {
@@ -70,6 +72,7 @@ function recordValues(c: PackageContents): [RecordName, Uint8Array][] {
     wrappedModelKey: c.wrappedModelKey,
     queryLimits: c.queryLimits && encodeQueryLimits(c.queryLimits),
     responseMark: c.responseMark && encodeResponseMark(c.responseMark),
+    scoreOffsets: c.scoreOffsets && encodeScoreOffsets(c.scoreOffsets),
   };
   const out: [RecordName, Uint8Array][] = [];
   for (const t of RECORD_TYPES) {

@@ -26,6 +26,7 @@
 import { LIMITS } from '../protocol/definition';
 import { QUERY_LIMITS_SIZE } from './query-limits';
 import { RESPONSE_MARK_SIZE } from './response-mark';
+import { SCORE_OFFSETS_MAX_SIZE, SCORE_OFFSETS_MIN_SIZE } from './score-offsets';
 
 export const PACKAGE_MAGIC = 'ELPK';
 export const PACKAGE_FORMAT_VERSION = 1;
@@ -63,7 +64,8 @@ export type RecordName =
   | 'watermarkCommitment'
   | 'wrappedModelKey'
   | 'queryLimits'
-  | 'responseMark';
+  | 'responseMark'
+  | 'scoreOffsets';
 
 export interface RecordType {
   name: RecordName;
@@ -135,6 +137,15 @@ export const RECORD_TYPES: readonly RecordType[] = [
     length: RESPONSE_MARK_SIZE,
     required: false,
     doc: 'the response mark the board applies to its answers: u32 rate per million, u16 groups, u8 levels, u8 scheme 1, 8 zero bytes (response-mark.ts)',
+  },
+  {
+    name: 'scoreOffsets',
+    type: 11,
+    length: [SCORE_OFFSETS_MIN_SIZE, SCORE_OFFSETS_MAX_SIZE],
+    required: false,
+    doc:
+      'the keyed score offsets the board adds to its answers: u8 scheme 1, u8 degrees, u8 grid, input shape, ' +
+      'f32 delta and clip, f32 mean and whitening (score-offsets.ts)',
   },
 ];
 

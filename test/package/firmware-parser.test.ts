@@ -20,6 +20,7 @@ function build(): string {
   // pieces it uses and the simulated board.
   const src = [
     'package.c',
+    'score_offsets_record.c',
     'sha256.c',
     'hmac.c',
     'hkdf.c',

@@ -20,6 +20,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['trace'],
   ['eval', 'package'],
   ['response-mark'],
+  ['score-offsets'],
   ['attack'],
   ['inspect', 'factory', 'fingerprint'],
   ['report'],

@@ -3,6 +3,7 @@
  *   --security-counter <n> [--previous-counter <n>] [--allow-counter-jump] [--max-queries <n>]
  *   [--max-queries-per-boot <n>] [--query-rate <n/duration>] [--response-mark <rate>
  *   [--mark-reference <data,...> [--mark-gate <fraction>]] [--mark-scheme 1|2] [--mark-runs n] [--mark-levels n]]
+ *   [--score-offsets <delta> --offsets-reference <data,...>]
  *   [--trace --db <db>] [--json]`
  * an authenticated package for one board (docs/package.md)
  */
@@ -18,6 +19,7 @@ import { parseBoardUid } from '../../device/board-uid';
 import { inspectPackage, packageFieldLines } from '../../inspect/package';
 import { EdgelockError } from '../../errors';
 import { readKeyFile } from '../../keys/key-file';
+import { scoreOffsetsForModel } from '../../score-offsets/for-model';
 import { BuiltPackage, buildPackage } from '../../package/build';
 import { QueryLimits } from '../../package/query-limits';
 import { ResponseMarkParams } from '../../package/response-mark';
@@ -32,7 +34,7 @@ import {
 import { humanBytes } from '../../text/bytes';
 import { quietTraceParams } from '../../trace/params';
 import { printJson } from '../output';
-import { commaList, decimalRange, queryRate, ratePpm } from '../option-parsers';
+import { commaList, decimalRange, positiveNumber, queryRate, ratePpm } from '../option-parsers';
 
 const U32_MAX = 0xffffffff;
 /** a query limit of 0 is "no limit" in the record: on the command line that is leaving the flag out */
@@ -60,6 +62,8 @@ interface PackageFlags {
   markGate?: number;
   markRuns?: number;
   markLevels?: number;
+  scoreOffsets?: number;
+  offsetsReference?: string[];
   json?: boolean;
   trace?: boolean;
   traceData?: string;
@@ -156,6 +160,18 @@ export function register(program: Command): Command {
     )
     .addOption(markRunsOption('with --response-mark'))
     .addOption(markLevelsOption('with --response-mark'))
+    .option(
+      '--score-offsets <delta>',
+      "add a keyed function of the input of this size (in the output's units, e.g. 1 logit) to every answer's " +
+        'scores, a signal a copy trained on the scores learns even with shifted images (docs/watermark.md, ' +
+        '"Score offsets"); needs --offsets-reference',
+      positiveNumber,
+    )
+    .option(
+      '--offsets-reference <data,...>',
+      "with --score-offsets: the owner's inputs (named datasets or .npy) the features are standardised on",
+      commaList((v) => v),
+    )
     .option('--trace', 'mark the model with this board\'s trace code (docs/security.md, "Tracing a leak"); needs --db')
     .option(
       '--trace-data <data>',
@@ -177,6 +193,8 @@ export function register(program: Command): Command {
         throw new EdgelockError('E_USAGE', '--mark-runs and --mark-levels need --response-mark <rate>');
       if (f.markGate !== undefined && (f.markReference === undefined || f.markScheme !== '2'))
         throw new EdgelockError('E_USAGE', '--mark-gate needs --response-mark, --mark-reference and --mark-scheme 2');
+      if ((f.scoreOffsets === undefined) !== (f.offsetsReference === undefined))
+        throw new EdgelockError('E_USAGE', '--score-offsets and --offsets-reference go together');
       let responseMark: ResponseMarkParams | undefined =
         f.responseMark === undefined
           ? undefined
@@ -220,6 +238,10 @@ export function register(program: Command): Command {
             securityCounter: f.securityCounter,
             queryLimits: queryLimitsOf(f),
             responseMark,
+            scoreOffsets:
+              f.scoreOffsets === undefined
+                ? undefined
+                : scoreOffsetsForModel(tflite, f.scoreOffsets, f.offsetsReference!),
             file: model,
             trace: f.trace === true && (f.traceData ? quietTraceParams(f.traceData) : true),
           });
@@ -253,6 +275,7 @@ export function register(program: Command): Command {
           watermarked: built.watermarked,
           queryLimits: report.queryLimits,
           responseMark: report.responseMark,
+          scoreOffsets: report.scoreOffsets,
           trace: built.trace && {
             codeId: built.trace.codeId,
             carriers: built.trace.carriers,
