@@ -20,6 +20,7 @@ import { register as report } from './report';
 import { register as trace } from './trace';
 import { register as traceUnits } from './trace-units';
 import { register as responseMark } from './response-mark';
+import { register as scoreOffsets } from './score-offsets';
 
 /** Every CLI command, registered in this one table (in the order `--help` lists them). */
 export const COMMANDS: ReadonlyArray<(program: Command) => unknown> = [
@@ -44,4 +45,5 @@ export const COMMANDS: ReadonlyArray<(program: Command) => unknown> = [
   trace,
   traceUnits,
   responseMark,
+  scoreOffsets,
 ];

@@ -8,7 +8,7 @@
  * (src/response-mark/, docs/watermark.md "Response mark").
  */
 import { Command, Option } from 'commander';
-import { boardVictim, onnxVictim, tfliteVictim } from '../../attack/victim';
+import { Victim, boardVictim, onnxVictim, tfliteVictim } from '../../attack/victim';
 import { withDevice } from '../../device/client';
 import { parseBoardUid } from '../../device/board-uid';
 import { EdgelockError } from '../../errors';
@@ -106,7 +106,7 @@ function baseOf(f: Pick<VerifyFlags, 'package' | 'base' | 'rate' | 'markScheme' 
   };
 }
 
-async function candidateUids(
+export async function candidateUids(
   f: Pick<VerifyFlags, 'uid' | 'devices' | 'db'>,
   master: Uint8Array,
   packageUid?: string,
@@ -131,7 +131,7 @@ async function candidateUids(
   return [...new Set(uids)];
 }
 
-async function suspectFile(file: string): Promise<ClassifierRunner> {
+export async function suspectFile(file: string): Promise<Victim> {
   const bytes = readFileBytes(file);
   const format = detectFormat(bytes);
   if (format === 'onnx') return onnxVictim(bytes, file);

@@ -1,0 +1,121 @@
+/**
+ * Score offsets through the CLI: `package --score-offsets <delta> --offsets-reference <data>` writes the calibrated
+ * record (inspect prints it), and `score-offsets verify` reads a suspect: a host-sim board running the package (its
+ * answers carry the offsets) is named among several candidates, the base model file is not. Usage errors leave nothing
+ * written.
+ */
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { startBoard } from '../../src/board';
+import { checkScoreOffsets } from '../../src/cli/commands/score-offsets';
+import { DeviceClient } from '../../src/device/client';
+import { flashPackage } from '../../src/factory/flash';
+import { deriveDeviceKey } from '../../src/keys/derive';
+import { freshStateDir, removeRunRoot, stopAllBoards } from '../device/helpers';
+import { expectUsageError, packageArgs, runCli } from '../helpers/cli';
+
+const TFLITE = path.join(__dirname, '..', 'watermark', 'fixtures', 'mnist-lenet-wm.tflite');
+const MASTER = createHash('sha256').update('edgelock score offsets CLI test master').digest();
+let dir = '';
+const at = (f: string) => path.join(dir, f);
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgelock-score-offsets-'));
+  fs.writeFileSync(at('master.key'), MASTER, { mode: 0o600 });
+});
+
+afterAll(async () => {
+  await stopAllBoards();
+  removeRunRoot();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('package --score-offsets writes the calibrated record; the options go together', () => {
+  const uid = '0f1e2d3c4b5a69788796a5b4c3d2e1f0';
+  const r = runCli([
+    ...packageArgs(TFLITE, at('p.elp'), at('master.key'), uid),
+    '--score-offsets',
+    '1',
+    '--offsets-reference',
+    'mnist-test',
+    '--json',
+  ]);
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  const o = JSON.parse(r.stdout).scoreOffsets;
+  expect(o).toMatchObject({ degrees: 4, grid: 7, height: 28, width: 28, channels: 1, clip: 2.5 });
+  expect(o.delta).toBeCloseTo(1 / 0.180607, 4); // 1 logit in the int8 output's steps
+  expect(runCli(['inspect', at('p.elp')]).stdout).toMatch(/score offsets\s+on, δ 5\.5\d* output units, 16 features/);
+  for (const [args, text] of [
+    [['--score-offsets', '1'], /--score-offsets and --offsets-reference go together/],
+    [['--offsets-reference', 'mnist-test'], /go together/],
+  ] as const) {
+    expectUsageError(runCli([...packageArgs(TFLITE, at('q.elp'), at('master.key'), uid), ...args]), text);
+    expect(fs.existsSync(at('q.elp'))).toBe(false);
+  }
+  const zero = runCli([
+    ...packageArgs(TFLITE, at('q.elp'), at('master.key'), uid),
+    '--score-offsets',
+    '0',
+    '--offsets-reference',
+    'mnist-test',
+  ]);
+  expect(zero.status).toBe(2);
+  expect(fs.existsSync(at('q.elp'))).toBe(false);
+});
+
+test('score-offsets verify names the board whose answers carry its offsets, and not the base model', async () => {
+  const b = await startBoard({ board: 'host-sim', stateDir: freshStateDir('host-sim') });
+  const client = await DeviceClient.open(b.port);
+  const uid = (await client.info()).uid;
+  expect(await client.keyWrite(deriveDeviceKey(MASTER, Buffer.from(uid, 'hex')))).toBe('written');
+  const r = runCli([
+    ...packageArgs(TFLITE, at('b.elp'), at('master.key'), uid),
+    '--score-offsets',
+    '1',
+    '--offsets-reference',
+    'mnist-test',
+  ]);
+  expect(r.status).toBe(0);
+  await flashPackage(client, fs.readFileSync(at('b.elp')));
+  await client.close();
+  const others = ['a0', 'a1', 'a2'].map((x) => x.repeat(16));
+  const flags = {
+    key: at('master.key'),
+    package: at('b.elp'),
+    uid: [uid, ...others],
+    pool: 'mnist-test',
+    poolLimit: 1000,
+  };
+  const board = await checkScoreOffsets({ ...flags, port: b.port });
+  expect(board.named).toEqual([uid]);
+  const own = board.candidates.find((c) => c.uid === uid)!;
+  expect(own.z).toBeGreaterThan(10);
+  for (const c of board.candidates.filter((c) => c.uid !== uid)) expect(c.familyP).toBeGreaterThan(1e-3);
+  const file = await checkScoreOffsets({ ...flags, model: TFLITE });
+  expect(file.named).toEqual([]);
+  for (const c of file.candidates) expect(c.familyP).toBeGreaterThan(1e-3);
+  // the CLI prints the verdict; a package without offsets is refused
+  const v = runCli([
+    'score-offsets',
+    'verify',
+    '--model',
+    TFLITE,
+    '--key',
+    at('master.key'),
+    '--package',
+    at('b.elp'),
+    '--pool-limit',
+    '500',
+  ]);
+  expect(v.status).toBe(0);
+  expect(v.stdout).toMatch(/verdict\s+no board's score offsets found among 1/);
+  const plain = runCli([...packageArgs(TFLITE, at('plain.elp'), at('master.key'), uid)]);
+  expect(plain.status).toBe(0);
+  expectUsageError(
+    runCli(['score-offsets', 'verify', '--model', TFLITE, '--key', at('master.key'), '--package', at('plain.elp')]),
+    /carries no score offsets/,
+  );
+}, 300_000);
