@@ -8,6 +8,7 @@ import { ClassifierRunner } from '../watermark/runners';
 import { WatermarkRecord } from '../watermark/metadata';
 import { BaseData, verifyWithRunner } from '../watermark/verify';
 import { MarkVerdict } from '../response-mark/verify';
+import { OffsetsVerdict } from '../score-offsets/verify';
 
 /** What the owner brings to the checks; each check uses what it needs. */
 export interface OwnershipInputs {
@@ -25,6 +26,11 @@ export interface OwnershipInputs {
   /** the response mark's check on a subject (src/cli/commands/response-mark.ts prepareMarkCheck), from
    * --response-mark <board.elp> and --mark-key; it names a board at its own alpha (1e-6 by default) */
   responseMark?: (subject: ClassifierRunner) => Promise<MarkVerdict>;
+  /** the score offsets' check on a subject that answers scores (src/cli/commands/score-offsets.ts
+   * prepareOffsetsCheck), from --score-offsets <board.elp> and --mark-key; it names a board at p ≤ 1e-6 */
+  scoreOffsets?: (subject: {
+    scores(x: Float32Array, count: number): Promise<Float32Array>;
+  }) => Promise<OffsetsVerdict>;
 }
 
 export interface OwnershipVerdict {
@@ -98,4 +104,25 @@ export const responseMark: OwnershipCheck = {
   },
 };
 
-export const OWNERSHIP_CHECKS: OwnershipCheck[] = [triggerWatermark, responseMark];
+/** The score offsets (docs/watermark.md, "Score offsets"): the board's keyed offsets carried by the subject's scores. */
+export const scoreOffsets: OwnershipCheck = {
+  name: 'score-offsets',
+  title: 'score offsets',
+  async check(subject, inputs) {
+    if (!inputs.scoreOffsets) return skipped('needs --score-offsets <board.elp> and --mark-key <master key>');
+    const scoring = subject as ClassifierRunner & {
+      scores?: (x: Float32Array, count: number) => Promise<Float32Array>;
+    };
+    if (typeof scoring.scores !== 'function') return skipped('the subject answers no scores');
+    const r = await inputs.scoreOffsets(scoring as { scores(x: Float32Array, count: number): Promise<Float32Array> });
+    const best = [...r.candidates].sort((a, b) => b.z - a.z)[0];
+    return {
+      status: r.named.length ? 'detected' : 'not detected',
+      pValue: best.familyP,
+      log10PValue: Math.log10(best.familyP),
+      evidence: `board ${best.uid}: Z ${best.z.toFixed(2)} on ${r.pool.count} pool inputs (× ${r.candidates.length} candidates)`,
+    };
+  },
+};
+
+export const OWNERSHIP_CHECKS: OwnershipCheck[] = [triggerWatermark, responseMark, scoreOffsets];

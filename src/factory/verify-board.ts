@@ -48,11 +48,31 @@ export interface ResponseMarkVerdict {
 
 export type ResponseMarkHook = (client: DeviceClient, slot: number, uid: string) => Promise<ResponseMarkVerdict>;
 
+/** The score offsets in the board's answers (src/score-offsets/, the hook `verify --score-offsets` gives): does the
+ * board add its own board's keyed offsets to its scores? */
+export interface ScoreOffsetsVerdict {
+  detected: boolean;
+  z: number;
+  inputs: number;
+  pValue: number;
+  alpha: number;
+}
+
+export type ScoreOffsetsHook = (client: DeviceClient, slot: number, uid: string) => Promise<ScoreOffsetsVerdict>;
+
+/** The optional checks of the board's active model beside attestation (each from a `verify` option). */
+export interface BoardHooks {
+  fingerprint?: FingerprintHook;
+  responseMark?: ResponseMarkHook;
+  scoreOffsets?: ScoreOffsetsHook;
+}
+
 export interface Verdict extends Attestation {
   verdict: 'genuine' | 'not genuine';
   watermark?: OwnerVerdict;
   fingerprint?: FingerprintVerdict;
   responseMark?: ResponseMarkVerdict;
+  scoreOffsets?: ScoreOffsetsVerdict;
 }
 
 export function pText(w: { pValue: number; log10PValue: number }): string {
@@ -75,6 +95,10 @@ export function verdictSummary(v: Verdict): string {
       ? `, response mark ${v.responseMark.detected ? 'present' : 'NOT present'} (${v.responseMark.matches}/${v.responseMark.trials} marked codes, p ` +
         `${v.responseMark.pValue.toExponential(2)})`
       : '') +
+    (v.scoreOffsets
+      ? `, score offsets ${v.scoreOffsets.detected ? 'present' : 'NOT present'} (Z ${v.scoreOffsets.z.toFixed(1)} on ` +
+        `${v.scoreOffsets.inputs} inputs, p ${v.scoreOffsets.pValue.toExponential(2)})`
+      : '') +
     (v.reason ? ` — ${v.reason}` : '')
   );
 }
@@ -94,8 +118,7 @@ export async function verifyBoard(
   master: Uint8Array,
   owner: OwnerSetup | null,
   emit: Emit = () => undefined,
-  fingerprint?: FingerprintHook,
-  responseMark?: ResponseMarkHook,
+  { fingerprint, responseMark, scoreOffsets }: BoardHooks = {},
 ): Promise<Verdict> {
   emit({ event: 'attest', message: 'challenge-response with a fresh nonce' });
   const a = await attest(client, master);
@@ -136,6 +159,13 @@ export async function verifyBoard(
     if (!v.responseMark.detected) v.verdict = 'not genuine';
   } else if (responseMark) {
     v.reason = v.reason ?? 'no active model to check the response mark on';
+  }
+  if (scoreOffsets && a.activeSlot !== null) {
+    emit({ event: 'score-offsets', message: `querying the offsets pool on slot ${a.activeSlot}` });
+    v.scoreOffsets = await scoreOffsets(client, a.activeSlot, a.uid);
+    if (!v.scoreOffsets.detected) v.verdict = 'not genuine';
+  } else if (scoreOffsets) {
+    v.reason = v.reason ?? 'no active model to check the score offsets on';
   }
   if (v.verdict !== 'genuine')
     throw Object.assign(new EdgelockError('E_VERIFY_FAILED', verdictSummary(v)), { verdict: v });

@@ -124,7 +124,7 @@ export function decodeScoreOffsets(b: Uint8Array): ScoreOffsetsParams | string {
 /** "on, δ 5.5 output units, 16 features (4 × 4 moments on a 7 × 7 grid of a 28 × 28 × 1 input)": never a key. */
 export function describeScoreOffsets(p: Omit<ScoreOffsetsParams, 'mean' | 'whiten'>): string {
   return (
-    `on, δ ${p.delta} output units, ${p.degrees * p.degrees} features (${p.degrees} × ${p.degrees} moments on a ` +
+    `on, δ ${Number(p.delta.toPrecision(3))} output units, ${p.degrees * p.degrees} features (${p.degrees} × ${p.degrees} moments on a ` +
     `${p.grid} × ${p.grid} grid of a ${p.height} × ${p.width} × ${p.channels} input, clipped at ±${p.clip})`
   );
 }

@@ -5,11 +5,10 @@
  * need not hold the attacker's queries: the offsets are a smooth function of the input, which a copy carries to
  * inputs it never saw.
  */
-import { ScoreOffsetsParams } from '../package/score-offsets';
-import { loadMarkPool } from '../response-mark/pool';
-import { asProbabilities } from '../response-mark/probabilities';
-import { quantisedPool } from '../response-mark/pool';
 import { RESPONSE_MARK_DEFAULTS } from '../package/response-mark';
+import { ScoreOffsetsParams } from '../package/score-offsets';
+import { loadMarkPool, quantisedPool } from '../response-mark/pool';
+import { asProbabilities } from '../response-mark/probabilities';
 import { features } from './features';
 import { ScoreOffsetsReading, readScoreOffsets } from './read';
 import { keyedSigns } from './signs';
@@ -39,50 +38,71 @@ export function logProbabilities(row: ArrayLike<number>): number[] {
   return asProbabilities(row).map((p) => Math.max(LOG_FLOOR, Math.fround(Math.log(p))));
 }
 
-export async function verifyScoreOffsets(o: {
-  base: Uint8Array;
-  params: ScoreOffsetsParams;
-  candidates: readonly OffsetsCandidate[];
-  suspect: { scores(x: Float32Array, count: number): Promise<Float32Array> };
-  pool: string[];
-  poolLimit?: number;
-  alpha?: number;
-}): Promise<OffsetsVerdict> {
-  const alpha = o.alpha ?? OFFSETS_ALPHA;
-  const q = quantisedPool(o.base, o.pool, o.poolLimit);
+/** The owner's side of a reading, computed once for any number of suspects: the pool, its features, the base model's answers. */
+export interface OffsetsPool {
+  names: string[];
+  count: number;
+  classes: number;
+  /** the pool's samples (ONNX layout, float), count of them */
+  samples: Float32Array;
+  features: Float64Array[];
+  baseLogProbs: number[][];
+}
+
+export async function loadOffsetsPool(
+  base: Uint8Array,
+  params: ScoreOffsetsParams,
+  names: string[],
+  limit?: number,
+): Promise<OffsetsPool> {
+  const q = quantisedPool(base, names, limit);
   const n = q.count;
-  const classes = q.classes;
-  const u = Array.from({ length: n }, (_, i) => features(q.int8(i), o.params));
-  const pool = await loadMarkPool(o.base, o.pool, RESPONSE_MARK_DEFAULTS, o.poolLimit);
-  let base: Float32Array[];
+  const features_ = Array.from({ length: n }, (_, i) => features(q.int8(i), params));
+  const pool = await loadMarkPool(base, names, RESPONSE_MARK_DEFAULTS, limit);
   try {
     const all = Array.from({ length: n }, (_, i) => i);
     await pool.prepareBase?.(all);
-    base = pool.baseLogProbs(all);
+    return {
+      names,
+      count: n,
+      classes: q.classes,
+      samples: q.joined.samples.subarray(0, n * q.size),
+      features: features_,
+      baseLogProbs: pool.baseLogProbs(all).map((b) => Array.from(b, (v) => Math.max(LOG_FLOOR, v))),
+    };
   } finally {
     pool.dispose();
   }
-  const scores = await o.suspect.scores(q.joined.samples.subarray(0, n * q.size), n);
+}
+
+/** Every candidate's reading of a suspect's answers on the pool (count × classes scores). */
+export function readCandidates(
+  pool: OffsetsPool,
+  params: ScoreOffsetsParams,
+  candidates: readonly OffsetsCandidate[],
+  scores: Float32Array,
+  alpha = OFFSETS_ALPHA,
+): OffsetsVerdict {
+  const { count: n, classes } = pool;
   const suspect = Array.from({ length: n }, (_, i) =>
     logProbabilities(scores.subarray(i * classes, (i + 1) * classes)),
   );
-  const baseFloored = base.map((b) => Array.from(b, (v) => Math.max(LOG_FLOOR, v)));
-  const m = o.params.degrees * o.params.degrees;
-  const candidates = o.candidates.map((c) => {
+  const m = params.degrees * params.degrees;
+  const read = candidates.map((c) => {
     const r = readScoreOffsets(
       n,
-      (i) => u[i],
+      (i) => pool.features[i],
       (i) => suspect[i],
-      (i) => baseFloored[i],
+      (i) => pool.baseLogProbs[i],
       keyedSigns(c.key, m, classes),
       classes,
     );
-    return { uid: c.uid, ...r, familyP: Math.min(1, r.p * o.candidates.length) };
+    return { uid: c.uid, ...r, familyP: Math.min(1, r.p * candidates.length) };
   });
   return {
-    pool: { names: o.pool, count: n },
-    candidates,
-    named: candidates.filter((c) => c.familyP <= alpha).map((c) => c.uid),
+    pool: { names: pool.names, count: n },
+    candidates: read,
+    named: read.filter((c) => c.familyP <= alpha).map((c) => c.uid),
     alpha,
   };
 }

@@ -1,8 +1,9 @@
 /**
  * Score offsets through the CLI: `package --score-offsets <delta> --offsets-reference <data>` writes the calibrated
  * record (inspect prints it), and `score-offsets verify` reads a suspect: a host-sim board running the package (its
- * answers carry the offsets) is named among several candidates, the base model file is not. Usage errors leave nothing
- * written.
+ * answers carry the offsets) is named among several candidates, the base model file is not; `verify --score-offsets`
+ * finds the board's own offsets in its answers, and `watermark verify --score-offsets` reports them beside the trigger
+ * watermark, on the board and on the file. Usage errors leave nothing written.
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
@@ -18,12 +19,15 @@ import { expectUsageError, packageArgs, runCli } from '../helpers/cli';
 
 const TFLITE = path.join(__dirname, '..', 'watermark', 'fixtures', 'mnist-lenet-wm.tflite');
 const MASTER = createHash('sha256').update('edgelock score offsets CLI test master').digest();
+// the owner key the fixture's trigger watermark was embedded with (test/watermark/fixtures/README.md)
+const OWNER_KEY = createHash('sha256').update('edgelock watermark robustness demo key').digest();
 let dir = '';
 const at = (f: string) => path.join(dir, f);
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edgelock-score-offsets-'));
   fs.writeFileSync(at('master.key'), MASTER, { mode: 0o600 });
+  fs.writeFileSync(at('owner.key'), OWNER_KEY, { mode: 0o600 });
 });
 
 afterAll(async () => {
@@ -118,4 +122,68 @@ test('score-offsets verify names the board whose answers carry its offsets, and 
     runCli(['score-offsets', 'verify', '--model', TFLITE, '--key', at('master.key'), '--package', at('plain.elp')]),
     /carries no score offsets/,
   );
-}, 300_000);
+  // `verify` on the board: genuine, and its answers carry its own offsets
+  const vb = runCli([
+    'verify',
+    '--port',
+    b.port,
+    '--key',
+    at('master.key'),
+    '--score-offsets',
+    at('b.elp'),
+    '--offsets-pool-limit',
+    '500',
+  ]);
+  expect(vb.stderr).toBe('');
+  expect(vb.status).toBe(0);
+  expect(vb.stdout).toMatch(/score offsets present \(Z \d+\.\d on 500 inputs, p /);
+  // `watermark verify` beside the trigger watermark: on the board, the offsets are present; on the file, not
+  const wm = (where: string[]) =>
+    runCli([
+      'watermark',
+      'verify',
+      TFLITE,
+      ...where,
+      '--params',
+      TFLITE.replace(/\.tflite$/, '.onnx'),
+      '--owner',
+      'acme-vision',
+      '--key',
+      at('owner.key'),
+      '--data',
+      'mnist-train',
+      '--score-offsets',
+      at('b.elp'),
+      '--mark-key',
+      at('master.key'),
+      '--offsets-pool',
+      'mnist-test',
+      '--json',
+    ]);
+  const onBoard = wm(['--port', b.port]);
+  expect(onBoard.stderr).toBe('');
+  const jb = JSON.parse(onBoard.stdout);
+  expect(jb.verdict).toBe('detected'); // the fixture carries the owner's trigger watermark
+  expect(jb.scoreOffsets.named).toEqual([uid]);
+  const onFile = JSON.parse(wm([]).stdout);
+  expect(onFile.verdict).toBe('detected');
+  expect(onFile.scoreOffsets.named).toEqual([]);
+  expect(onFile.scoreOffsets.candidates[0].familyP).toBeGreaterThan(1e-3);
+  for (const out of [vb.stdout, onBoard.stdout]) expect(out).not.toContain(MASTER.toString('hex'));
+  expectUsageError(
+    runCli([
+      'watermark',
+      'verify',
+      TFLITE,
+      '--owner',
+      'acme-vision',
+      '--key',
+      at('owner.key'),
+      '--data',
+      'mnist-train',
+      '--score-offsets',
+      at('b.elp'),
+    ]),
+    /--score-offsets needs --mark-key/,
+  );
+}, 600_000);

@@ -27,6 +27,7 @@ import { Victim, boardVictim, fileVictim } from '../../attack/victim';
 import { printJson } from '../output';
 import { keyMaterialFromFlags } from './key-flags';
 import { prepareMarkCheck } from './response-mark';
+import { prepareOffsetsCheck } from './score-offsets';
 import { MarkStatistic } from '../../response-mark/verify';
 
 /** What the flags of the extraction attack are when not given (help prints them). */
@@ -60,6 +61,8 @@ export interface DistillFlags {
   shift?: number;
   output?: string;
   responseMark?: string;
+  scoreOffsets?: string;
+  offsetsPool?: string;
   markKey?: string;
   markPool?: string;
   markPoolLimit?: number;
@@ -89,6 +92,8 @@ export const DISTILL_ONLY_FLAGS: (keyof DistillFlags)[] = [
   'shift',
   'output',
   'responseMark',
+  'scoreOffsets',
+  'offsetsPool',
   'markKey',
   'markPool',
   'markPoolLimit',
@@ -181,6 +186,7 @@ export async function distillAction(file: string | undefined, f: DistillFlags): 
       f.ownerKey,
       f.params,
       f.responseMark,
+      f.scoreOffsets,
       f.markKey,
       f.data,
       f.test,
@@ -192,8 +198,13 @@ export async function distillAction(file: string | undefined, f: DistillFlags): 
   const bytes = file ? readFileBytes(file) : undefined;
   const material = keyMaterialFromFlags(f);
   const { inputs, triggerBases } = ownershipInputs(f, file, bytes);
-  if ((f.responseMark === undefined) !== (f.markKey === undefined))
-    throw new EdgelockError('E_USAGE', '--response-mark <board.elp> and --mark-key <master key> go together');
+  if ((f.responseMark === undefined && f.scoreOffsets === undefined) !== (f.markKey === undefined))
+    throw new EdgelockError(
+      'E_USAGE',
+      '--mark-key <master key> goes with --response-mark <board.elp> or --score-offsets <board.elp>',
+    );
+  if (f.offsetsPool !== undefined && f.scoreOffsets === undefined)
+    throw new EdgelockError('E_USAGE', '--offsets-pool goes with --score-offsets');
   if (f.markScoreThreshold !== undefined && f.markStatistic !== 'scores')
     throw new EdgelockError('E_USAGE', '--mark-score-threshold goes with --mark-statistic scores');
   if (f.markStatistic !== undefined && !f.responseMark)
@@ -210,6 +221,15 @@ export async function distillAction(file: string | undefined, f: DistillFlags): 
       })
     : undefined;
   if (mark) inputs.responseMark = (subject) => mark.run(subject);
+  const offsets = f.scoreOffsets
+    ? await prepareOffsetsCheck({
+        key: f.markKey!,
+        package: f.scoreOffsets,
+        uid: [],
+        pool: f.offsetsPool ?? 'mnist-test',
+      })
+    : undefined;
+  if (offsets) inputs.scoreOffsets = (subject) => offsets.run(subject);
   const poolSet = loadDataset(f.data ?? 'mnist-train');
   const poolLabels = poolSet.labels ?? new Uint8Array(poolSet.count).fill(255);
   const pool: LabelledData = { x: poolSet.data, labels: poolLabels, count: poolSet.count };
@@ -245,6 +265,7 @@ export async function distillAction(file: string | undefined, f: DistillFlags): 
       : await run(await fileVictim(file!, bytes!, material));
   } finally {
     mark?.dispose();
+    offsets?.dispose();
   }
   const { copyModel, ...rest } = report;
   if (f.output) writeFileAtomic(f.output, writeOnnx(copyModel));

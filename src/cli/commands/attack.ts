@@ -119,7 +119,15 @@ export function register(program: Command): Command {
       '--response-mark <board.elp>',
       "distill: also check the marking board's response mark (package --response-mark) on the copy and the victim",
     )
-    .option('--mark-key <master.key>', 'distill: with --response-mark, the vendor master key')
+    .option(
+      '--score-offsets <board.elp>',
+      "distill: also check the board's score offsets (package --score-offsets) on the copy and the victim",
+    )
+    .option('--mark-key <master.key>', 'distill: with --response-mark or --score-offsets, the vendor master key')
+    .option(
+      '--offsets-pool <data,...>',
+      "distill: with --score-offsets, the owner's inputs the offsets are read on (default mnist-test)",
+    )
     .option(
       '--mark-pool <data,...>',
       "distill: with --response-mark, the owner's natural inputs (default mnist-train,mnist-test)",

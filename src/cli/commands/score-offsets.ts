@@ -11,9 +11,16 @@ import { EdgelockError } from '../../errors';
 import { readFileBytes } from '../../formats/load';
 import { readKeyFile } from '../../keys/key-file';
 import { decodePackage } from '../../package/decode';
-import { describeScoreOffsets } from '../../package/score-offsets';
+import { ScoreOffsetsParams, describeScoreOffsets } from '../../package/score-offsets';
 import { scoreOffsetsKey } from '../../score-offsets/signs';
-import { OFFSETS_ALPHA, OffsetsCandidate, OffsetsVerdict, verifyScoreOffsets } from '../../score-offsets/verify';
+import {
+  OFFSETS_ALPHA,
+  OffsetsCandidate,
+  OffsetsPool,
+  OffsetsVerdict,
+  loadOffsetsPool,
+  readCandidates,
+} from '../../score-offsets/verify';
 import { formatTable } from '../../text/table';
 import { collect, nonNegativeInt, openUnit, positiveInt } from '../option-parsers';
 import { printJson } from '../output';
@@ -34,12 +41,27 @@ interface Flags {
   json?: boolean;
 }
 
-export async function checkScoreOffsets(f: Omit<Flags, 'json'>): Promise<OffsetsVerdict> {
-  if (!f.model === !f.port) throw new EdgelockError('E_USAGE', 'give one of --model <file> or --port <serial port>');
+/** What a score-offsets check needs, prepared once: the package's record and model, the candidates, the pool. */
+export interface PreparedOffsetsCheck {
+  params: ScoreOffsetsParams;
+  candidates: OffsetsCandidate[];
+  run(suspect: ScoringSuspect): Promise<OffsetsVerdict>;
+  dispose(): void;
+}
+
+/** A suspect that answers its output scores (logits or probabilities). */
+export interface ScoringSuspect {
+  scores(x: Float32Array, count: number): Promise<Float32Array>;
+}
+
+export type OffsetsCheckFlags = Pick<
+  Flags,
+  'key' | 'package' | 'uid' | 'db' | 'devices' | 'pool' | 'poolLimit' | 'alpha'
+>;
+
+export async function prepareOffsetsCheck(f: OffsetsCheckFlags): Promise<PreparedOffsetsCheck> {
   const p = decodePackage(readFileBytes(f.package), f.package);
-  if (!p.scoreOffsets)
-    throw new EdgelockError('E_USAGE', `'${f.package}' carries no score offsets (packaged without --score-offsets)`);
-  const params = p.scoreOffsets;
+  const params = packageOffsets(f.package);
   const master = readKeyFile(f.key);
   let candidates: OffsetsCandidate[];
   try {
@@ -48,29 +70,43 @@ export async function checkScoreOffsets(f: Omit<Flags, 'json'>): Promise<Offsets
   } finally {
     master.fill(0);
   }
-  const run = (suspect: { scores(x: Float32Array, count: number): Promise<Float32Array> }) =>
-    verifyScoreOffsets({
-      base: p.model,
-      params,
-      candidates,
-      suspect,
-      pool: f.pool.split(',').map((s) => s.trim()),
-      poolLimit: f.poolLimit,
-      alpha: f.alpha,
-    });
+  let pool: OffsetsPool | undefined;
+  return {
+    params,
+    candidates,
+    async run(suspect) {
+      pool ??= await loadOffsetsPool(
+        p.model,
+        params,
+        f.pool.split(',').map((s) => s.trim()),
+        f.poolLimit,
+      );
+      return readCandidates(pool, params, candidates, await suspect.scores(pool.samples, pool.count), f.alpha);
+    },
+    dispose() {
+      candidates.forEach((c) => c.key.fill(0));
+    },
+  };
+}
+
+export async function checkScoreOffsets(f: Omit<Flags, 'json'>): Promise<OffsetsVerdict> {
+  if (!f.model === !f.port) throw new EdgelockError('E_USAGE', 'give one of --model <file> or --port <serial port>');
+  const check = await prepareOffsetsCheck(f);
   try {
-    if (f.port) return await withDevice(f.port, async (client) => run(await boardVictim(client, f.port!, f.slot)));
+    if (f.port)
+      return await withDevice(f.port, async (client) => check.run(await boardVictim(client, f.port!, f.slot)));
     const s = await suspectFile(f.model!);
     try {
-      return await run(s);
+      return await check.run(s);
     } finally {
       s.dispose();
     }
   } finally {
-    candidates.forEach((c) => c.key.fill(0));
+    check.dispose();
   }
 }
 
+/** The check's table rows (also under `watermark verify --score-offsets`). */
 export function offsetsRows(r: OffsetsVerdict, description: string): string[][] {
   const best = [...r.candidates].sort((a, b) => b.z - a.z);
   const rows = [
@@ -92,6 +128,14 @@ export function offsetsRows(r: OffsetsVerdict, description: string): string[][] 
   return rows;
 }
 
+/** The record of a package given to a check (refused when it carries none). */
+export function packageOffsets(file: string): ScoreOffsetsParams {
+  const p = decodePackage(readFileBytes(file), file);
+  if (!p.scoreOffsets)
+    throw new EdgelockError('E_USAGE', `'${file}' carries no score offsets (packaged without --score-offsets)`);
+  return p.scoreOffsets;
+}
+
 async function verifyAction(f: Flags): Promise<void> {
   const r = await checkScoreOffsets(f);
   const where = f.port ? `board on ${f.port}` : f.model!;
@@ -99,7 +143,7 @@ async function verifyAction(f: Flags): Promise<void> {
     printJson({ suspect: where, ...r });
     return;
   }
-  const params = decodePackage(readFileBytes(f.package), f.package).scoreOffsets!;
+  const params = packageOffsets(f.package);
   process.stdout.write(
     formatTable(['check', 'result'], [['suspect', where], ...offsetsRows(r, describeScoreOffsets(params))]) + '\n',
   );

@@ -1,7 +1,8 @@
 /**
  * `edgelock verify --port <p>... --key <master> [--owner <id> --data <base> --params <pkg.elp|model|record.json>
  *   [--owner-key <file>] [--labels <npy>] [--null <file|rate>] [--alpha a]] [--fingerprint <fp.json>]
- *   [--response-mark <board.elp> [--mark-pool <data,...>]] [--json]`
+ *   [--response-mark <board.elp> [--mark-pool <data,...>]] [--score-offsets <board.elp> [--offsets-pool <data,...>]]
+ *   [--json]`
  * checks boards concurrently:
  *   - genuine device: challenge-response attestation under the device key derived from the master key;
  *   - genuine model: an authenticated package is active (the board activates nothing else), with its version,
@@ -10,6 +11,8 @@
  *     binomial p-value against the null match rate.
  *   - response mark present (with --response-mark): the board answers the pool inputs its key marks with its keyed
  *     classes (docs/watermark.md "Response mark"), named at p ≤ 1e-6.
+ *   - score offsets present (with --score-offsets): the board's scores on 1,000 pool inputs carry its own keyed
+ *     offsets (docs/watermark.md "Score offsets"), named at p ≤ 1e-6.
  * Exit code 1 when any board fails a check.
  */
 import { Command } from 'commander';
@@ -26,10 +29,11 @@ import { DEFAULT_ALPHA } from '../../watermark/score';
 import { ownerSignature } from '../../watermark/signature';
 import { readFingerprint } from '../../fingerprint/artefact';
 import { checkFingerprintOnBoard } from '../../fingerprint/check';
-import { FingerprintHook, ResponseMarkHook } from '../../factory/verify-board';
+import { FingerprintHook, ResponseMarkHook, ScoreOffsetsHook } from '../../factory/verify-board';
 import { boardVictim } from '../../attack/victim';
 import { prepareMarkCheck } from './response-mark';
-import { collectList, openUnit } from '../option-parsers';
+import { prepareOffsetsCheck } from './score-offsets';
+import { collectList, openUnit, positiveInt } from '../option-parsers';
 
 interface Flags {
   port: string[];
@@ -44,6 +48,9 @@ interface Flags {
   fingerprint?: string;
   responseMark?: string;
   markPool: string;
+  scoreOffsets?: string;
+  offsetsPool: string;
+  offsetsPoolLimit: number;
   json?: boolean;
 }
 
@@ -62,6 +69,27 @@ function responseMarkHook(f: Flags): ResponseMarkHook | undefined {
         pValue: c.familyP,
         alpha: r.alpha,
       };
+    } finally {
+      check.dispose();
+    }
+  };
+}
+
+/** --score-offsets: each board must add its own keyed offsets to its scores (its uid, the package's model and record). */
+function scoreOffsetsHook(f: Flags): ScoreOffsetsHook | undefined {
+  if (!f.scoreOffsets) return undefined;
+  return async (client, slot, uid) => {
+    const check = await prepareOffsetsCheck({
+      key: f.key,
+      package: f.scoreOffsets!,
+      uid: [uid],
+      pool: f.offsetsPool,
+      poolLimit: f.offsetsPoolLimit,
+    });
+    try {
+      const r = await check.run(await boardVictim(client, `board ${uid}`, slot));
+      const c = r.candidates[0];
+      return { detected: r.named.includes(uid), z: c.z, inputs: c.inputs, pValue: c.familyP, alpha: r.alpha };
     } finally {
       check.dispose();
     }
@@ -151,16 +179,26 @@ export function register(program: Command): Command {
         'survives distillation',
     )
     .option('--mark-pool <data,...>', "with --response-mark: the owner's natural inputs", 'mnist-train,mnist-test')
+    .option(
+      '--score-offsets <board.elp>',
+      "also check that each board adds its own score offsets to its answers (a package with --score-offsets: its model and record; the board's uid from INFO)",
+    )
+    .option('--offsets-pool <data,...>', "with --score-offsets: the owner's inputs", 'mnist-test')
+    .option('--offsets-pool-limit <n>', 'with --score-offsets: inputs queried per board', positiveInt, 1000)
     .option('--json', 'one JSON object per line per event')
     .action(async (f: Flags) => {
       const owner = ownerSetup(f);
       const fingerprint = fingerprintHook(f.fingerprint);
       const mark = responseMarkHook(f);
+      const offsets = scoreOffsetsHook(f);
       const master = readKeyFile(f.key);
       try {
         const outcomes = await runOnBoards(
           f.port,
-          (port, emit) => withDevice(port, (client) => verifyBoard(client, master, owner, emit, fingerprint, mark)),
+          (port, emit) =>
+            withDevice(port, (client) =>
+              verifyBoard(client, master, owner, emit, { fingerprint, responseMark: mark, scoreOffsets: offsets }),
+            ),
           { json: Boolean(f.json), title: 'verify', summary: verdictSummary },
         );
         process.exitCode = exitCodeFor(outcomes);

@@ -45,6 +45,8 @@ import { finiteNumber, integer, nonNegativeInt, openUnit, positiveInt } from '..
 import { fingerprintOnFile, fingerprintOnPort } from './fingerprint';
 import { fingerprintRows } from '../../fingerprint/check';
 import { checkResponseMark, markRows, scoreThresholdOption, statisticOption } from './response-mark';
+import { checkScoreOffsets, offsetsRows, packageOffsets } from './score-offsets';
+import { describeScoreOffsets } from '../../package/score-offsets';
 import { MarkStatistic } from '../../response-mark/verify';
 import { formatTable } from '../../text/table';
 
@@ -142,6 +144,8 @@ interface VerifyFlags extends Common {
   port?: string;
   fingerprint?: string;
   responseMark?: string;
+  scoreOffsets?: string;
+  offsetsPool: string;
   markKey?: string;
   markPool: string;
   markPoolLimit?: number;
@@ -200,6 +204,20 @@ async function verifyAction(file: string, f: VerifyFlags, cmd: Command): Promise
         ...(f.markScoreThreshold !== undefined ? { scoreThreshold: f.markScoreThreshold } : {}),
       })
     : null;
+  if (f.scoreOffsets && !f.markKey)
+    throw new EdgelockError(
+      'E_USAGE',
+      "--score-offsets needs --mark-key <master key> (the boards' score keys derive from it)",
+    );
+  const offsets = f.scoreOffsets
+    ? await checkScoreOffsets({
+        ...(port ? { port, slot: f.slot } : { model: file }),
+        key: f.markKey!,
+        package: f.scoreOffsets,
+        uid: [],
+        pool: f.offsetsPool,
+      })
+    : null;
   const paramsSource = applicable.compiledFromParams;
   if (f.json) {
     printJson({
@@ -213,6 +231,7 @@ async function verifyAction(file: string, f: VerifyFlags, cmd: Command): Promise
         : {}),
       ...(fp ? { fingerprint: fp } : {}),
       ...(mark ? { responseMark: mark } : {}),
+      ...(offsets ? { scoreOffsets: offsets } : {}),
     });
     return;
   }
@@ -230,6 +249,12 @@ async function verifyAction(file: string, f: VerifyFlags, cmd: Command): Promise
         ['verdict', `${r.verdict} (alpha ${v.alpha})`],
         ...(fp ? fingerprintRows(fp) : []),
         ...(mark ? markRows(mark).map(([k, v]) => [`response ${k}`, v]) : []),
+        ...(offsets
+          ? offsetsRows(offsets, describeScoreOffsets(packageOffsets(f.scoreOffsets!))).map(([k, v]) => [
+              `score offsets ${k}`,
+              v,
+            ])
+          : []),
       ],
     ) + '\n',
   );
@@ -340,7 +365,12 @@ export function register(program: Command): Command {
         '--response-mark <board.elp>',
         "also check a marking board's response mark (package --response-mark) on the same model: survives distillation",
       )
-      .option('--mark-key <master.key>', 'with --response-mark: the vendor master key')
+      .option(
+        '--score-offsets <board.elp>',
+        "also check a board's score offsets (package --score-offsets) on the same model's scores: survives distillation from scores",
+      )
+      .option('--mark-key <master.key>', 'with --response-mark or --score-offsets: the vendor master key')
+      .option('--offsets-pool <data,...>', "with --score-offsets: the owner's inputs", 'mnist-test')
       .option('--mark-pool <data,...>', "with --response-mark: the owner's natural inputs", 'mnist-train,mnist-test')
       .option('--mark-pool-limit <n>', 'with --response-mark: use the first n pool inputs', positiveInt)
       .addOption(statisticOption('--mark-statistic <s>', 'with --response-mark: '))
