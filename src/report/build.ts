@@ -13,6 +13,7 @@ import { resolveNull } from '../watermark/null-rate';
 import { BaseData } from '../watermark/verify';
 import { describeQueryLimits } from '../package/query-limits';
 import { describeResponseMark } from '../package/response-mark';
+import { describeScoreOffsets } from '../package/score-offsets';
 import { ArtefactFacts, readArtefact } from './artefact';
 import { BoardEvidence, measureBoard } from './board-evidence';
 import {
@@ -31,6 +32,7 @@ import {
   ProtectionInfo,
   QUERY_LIMIT_APPLIED,
   RESPONSE_MARK_APPLIED,
+  SCORE_OFFSETS_APPLIED,
 } from './protections';
 import { Fingerprint } from '../fingerprint/artefact';
 import { ArtefactSummary, ProtectionEntry, ReportData } from './report-data';
@@ -250,6 +252,20 @@ function protectionsOf(f: ArtefactFacts, d: ReportData): ProtectionEntry[] {
     [],
     mark ? `${(mark.ratePpm / 10_000).toString()}% of the answers, decided per coarse input code` : undefined,
     mark ? RESPONSE_MARK_APPLIED : undefined,
+  );
+  const offsets = f.package?.scoreOffsets;
+  out['score-offsets'] = entry(
+    'score-offsets',
+    !!offsets,
+    offsets
+      ? [
+          ['offsets', describeScoreOffsets(offsets)],
+          ['board', f.package!.deviceUid],
+        ]
+      : [],
+    [],
+    offsets ? 'every answer, on any slot' : undefined,
+    offsets ? SCORE_OFFSETS_APPLIED : undefined,
   );
   // a trace code is told only against the base model (edgelock trace); the artefact alone does not show it
   out.trace = entry('trace', false, [], []);

@@ -6,7 +6,15 @@
  */
 
 export type ProtectionId =
-  'lock' | 'watermark' | 'package' | 'attestation' | 'fingerprint' | 'query-limit' | 'response-mark' | 'trace';
+  | 'lock'
+  | 'watermark'
+  | 'package'
+  | 'attestation'
+  | 'fingerprint'
+  | 'query-limit'
+  | 'response-mark'
+  | 'score-offsets'
+  | 'trace';
 
 export interface Aspects {
   /** where the protection applies: white-box (the file), black-box (queries), on the device */
@@ -163,6 +171,22 @@ export const PROTECTIONS: Readonly<Record<ProtectionId, ProtectionInfo>> = {
     doesNotStop: ['(not applied)'],
     docs: 'docs/watermark.md',
   },
+  'score-offsets': {
+    id: 'score-offsets',
+    title: 'Score offsets (a keyed function in the scores; catches copies trained on them)',
+    aspects: {
+      scenario:
+        "on the device (the answers' scores); black-box (a suspect file, board or deployment asked the owner's inputs)",
+      method: 'not applied to this artefact',
+      size: '-',
+      category: "reactive (proves that a copy was trained on a board's scores, and names the board)",
+      function: 'ownership verification, traceability',
+      targets: 'classifiers with one int8 image input [1, H, W, C] and one output of at most 256 scores',
+    },
+    stops: [],
+    doesNotStop: ['(not applied)'],
+    docs: 'docs/watermark.md',
+  },
   trace: {
     id: 'trace',
     title: 'Per-device trace code (which board leaked)',
@@ -248,6 +272,28 @@ export const RESPONSE_MARK_APPLIED: Pick<ProtectionInfo, 'aspects' | 'stops' | '
   ],
 };
 
+/** The score-offsets entry when the package carries them (its record 11; docs/package.md, "Score offsets"). */
+export const SCORE_OFFSETS_APPLIED: Pick<ProtectionInfo, 'aspects' | 'stops' | 'doesNotStop'> = {
+  aspects: {
+    ...PROTECTIONS['score-offsets'].aspects,
+    method:
+      'the firmware (the secure image on a TrustZone board) adds to every answer a keyed linear function of 16 ' +
+      'smooth features of the input (whitened moments), with signs from a key derived from the device key; the ' +
+      "owner reads a suspect's log-probabilities on its own inputs against the board's signs (edgelock " +
+      'score-offsets verify): a bound that holds for any model trained without the key, the board named',
+  },
+  stops: [
+    "a copy trained on this board's scores (soft labels) staying unrecognised, also when the thief shifted the " +
+      'images at random, which the response mark misses, and without the owner holding the queried inputs ' +
+      '(docs/watermark.md "Score offsets")',
+  ],
+  doesNotStop: [
+    'a copy trained on hard labels (the offsets change about 0.5% of the arg-max answers)',
+    'a copy of another architecture trained with shifts (measured: the MLP student not named)',
+    "a thief who knows the scheme and removes the scores' linear dependence on the image's low-order moments",
+  ],
+};
+
 export const PROTECTION_ORDER: readonly ProtectionId[] = [
   'lock',
   'watermark',
@@ -256,5 +302,6 @@ export const PROTECTION_ORDER: readonly ProtectionId[] = [
   'fingerprint',
   'query-limit',
   'response-mark',
+  'score-offsets',
   'trace',
 ];

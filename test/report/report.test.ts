@@ -94,6 +94,7 @@ describe('report on a locked, watermarked, packaged model with attacks and a boa
       fingerprint: false,
       'query-limit': false,
       'response-mark': false,
+      'score-offsets': false,
       trace: false,
     });
     for (const p of report.protections) {
@@ -182,6 +183,7 @@ describe('report on a locked, watermarked, packaged model with attacks and a boa
       'fingerprint:false',
       'query-limit:false',
       'response-mark:false',
+      'score-offsets:false',
       'trace:false',
     ]);
     const ids = view.probe.charts.map((c) => c.id);

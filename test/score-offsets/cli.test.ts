@@ -52,6 +52,13 @@ test('package --score-offsets writes the calibrated record; the options go toget
   expect(o).toMatchObject({ degrees: 4, grid: 7, height: 28, width: 28, channels: 1, clip: 2.5 });
   expect(o.delta).toBeCloseTo(1 / 0.180607, 4); // 1 logit in the int8 output's steps
   expect(runCli(['inspect', at('p.elp')]).stdout).toMatch(/score offsets\s+on, δ 5\.5\d* output units, 16 features/);
+  // the report lists the offsets among the package's protections, with the record and the board
+  const rep = runCli(['report', at('p.elp'), '--json']);
+  expect(rep.status).toBe(0);
+  const entry = JSON.parse(rep.stdout).protections.find((p: { id: string }) => p.id === 'score-offsets');
+  expect(entry.applied).toBe(true);
+  expect(JSON.stringify(entry)).toContain(uid);
+  expect(JSON.stringify(entry)).toContain('16 features');
   for (const [args, text] of [
     [['--score-offsets', '1'], /--score-offsets and --offsets-reference go together/],
     [['--offsets-reference', 'mnist-test'], /go together/],
