@@ -7,7 +7,8 @@
  * dequantised answers: the package's model on the official TFLite runtime with the board's offsets added by
  * src/score-offsets/apply.ts, which test/score-offsets/board-agreement.test.ts shows are byte for byte the answers of
  * host-sim, the QEMU M4 and the QEMU M33), and devices.txt (the package's board and --decoy-boards other uids: the
- * candidates `score-offsets verify --devices` reads). No key is written.
+ * candidates `score-offsets verify --devices` reads). Prints the model's and the board's accuracy on the MNIST test
+ * images (the legitimate cost). No key is written.
  */
 import * as fs from 'fs';
 import { loadMnist } from '../src/data/mnist';
@@ -61,6 +62,27 @@ async function main(): Promise<void> {
       for (let c = 0; c < classes; c++)
         scores[i * classes + c] = dequant ? (a[c] - dequant.zeroPoint) * dequant.scale : a[c];
     }
+    // the legitimate cost: the board's accuracy on the 10,000 MNIST test images against the model's own
+    const test = loadMnist('test');
+    let base = 0;
+    let board = 0;
+    for (let i = 0; i < test.count; i++) {
+      const q = Int8Array.from(
+        quantizeAffine(
+          test.images.subarray(i * 784, (i + 1) * 784),
+          input.quantization!.scale[0],
+          input.quantization!.zeroPoint[0],
+        ),
+      );
+      const [o] = oracle.run([{ data: Int32Array.from(q), shape: input.shape, dtype: 'int8' }]);
+      const plain = Array.from(o.data);
+      const a = Array.from(offsetAnswer(key, pkg.scoreOffsets, q, plain, output.dtype === 'int8' ? 'int8' : 'float32'));
+      if (plain.indexOf(Math.max(...plain)) === test.labels[i]) base++;
+      if (a.indexOf(Math.max(...a)) === test.labels[i]) board++;
+    }
+    console.log(
+      `MNIST test accuracy: the model ${(base / 100).toFixed(2)}%, the board's answers ${(board / 100).toFixed(2)}%`,
+    );
     writeNpy(`${out}/x.npy`, makeTensor('float32', [n, 1, 28, 28], x));
     writeNpy(`${out}/scores.npy`, makeTensor('float32', [n, classes], scores));
     const uids = [
