@@ -41,7 +41,7 @@ export function offsetInt8(scores: ArrayLike<number>, o: Float64Array): Int8Arra
 
 /** The float32 scores with the offsets added, as the board answers them. */
 export function offsetFloat32(scores: ArrayLike<number>, o: Float64Array): Float32Array {
-  return Float32Array.from(scores, (v, c) => v + o[c]);
+  return Float32Array.from(scores, (v, c) => Math.fround(v) + o[c]); // the score as the float32 tensor holds it
 }
 
 /**

@@ -8,6 +8,7 @@ import { execFileSync } from 'child_process';
 import * as path from 'path';
 import { decodePackage } from '../../src/package/decode';
 import { encodePackage } from '../../src/package/encode';
+import { ScoreOffsetsParams } from '../../src/package/score-offsets';
 import { EdgelockError } from '../../src/errors';
 import { fcModelOfSize } from '../device/models';
 import { CORE_DIR, buildSanitizedTool } from '../firmware/firmware-sources';
@@ -41,6 +42,19 @@ function build(): string {
   ]);
 }
 
+/** A valid score-offsets record: 4 × 4 moments on a 7 × 7 grid of 28 × 28 × 1 inputs, identity whitening. */
+const OFFSETS: ScoreOffsetsParams = {
+  degrees: 4,
+  grid: 7,
+  height: 28,
+  width: 28,
+  channels: 1,
+  delta: 5,
+  clip: 2.5,
+  mean: new Float32Array(16).fill(1000),
+  whiten: Float32Array.from({ length: 256 }, (_, i) => (i % 17 === 0 ? 1e-4 : 0)),
+};
+
 function runTool(lines: string[]): string[] {
   return execFileSync(build(), [], {
     input: lines.join('\n') + '\n',
@@ -68,6 +82,8 @@ test('valid packages parse; 200k mutations: no out-of-bounds read, accepted muta
       watermarkCommitment: Buffer.alloc(32, 4),
       wrappedModelKey: Buffer.alloc(32, 5),
       queryLimits: { lifetime: 1000, perBoot: 100, rateCount: 5, rateWindowMs: 1000 },
+      responseMark: { ratePpm: 5000, groups: 196, levels: 2, skipRunnerUp: true, gate: 1.5 },
+      scoreOffsets: OFFSETS,
     },
     Buffer.alloc(32, 1),
   );
@@ -96,6 +112,64 @@ test('valid packages parse; 200k mutations: no out-of-bounds read, accepted muta
     expect(rej).toBeGreaterThan(50000);
     expect(acc).toBeGreaterThan(0); // mutations inside the model or value bytes keep the structure valid
   }
+});
+
+test('the firmware and the host agree on which score-offsets records a package may carry', () => {
+  const base = encodePackage(
+    {
+      model: fcModelOfSize(8, 1500),
+      version: '1.0.0',
+      securityCounter: 3,
+      deviceUid: Buffer.alloc(16, 3),
+      scoreOffsets: OFFSETS,
+    },
+    Buffer.alloc(32, 1),
+  );
+  const at = decodePackage(base).records.find((r) => r.name === 'scoreOffsets')!.valueOffset;
+  const cases: [string, (b: Buffer) => void, 'accepted' | 'rejected'][] = [
+    ['as built', () => undefined, 'accepted'],
+    ['grid 1', (b) => (b[at + 2] = 1), 'accepted'],
+    ['grid 16', (b) => (b[at + 2] = 16), 'accepted'],
+    ['grid = height', (b) => ((b[at + 2] = 16), b.writeUInt16LE(16, at + 4)), 'accepted'],
+    ['1024 x 1024 x 1 values', (b) => (b.writeUInt16LE(1024, at + 4), b.writeUInt16LE(1024, at + 6)), 'accepted'],
+    ['tiny delta and clip', (b) => (b.writeFloatLE(1e-30, at + 12), b.writeFloatLE(1e-30, at + 16)), 'accepted'],
+    ['negative weights', (b) => b.writeFloatLE(-3.4e38, at + 100), 'accepted'],
+    ['scheme 0', (b) => (b[at] = 0), 'rejected'],
+    ['scheme 2', (b) => (b[at] = 2), 'rejected'],
+    ['degrees 1', (b) => (b[at + 1] = 1), 'rejected'],
+    ['degrees 3 (length of 4)', (b) => (b[at + 1] = 3), 'rejected'],
+    ['grid 0', (b) => (b[at + 2] = 0), 'rejected'],
+    ['grid 17', (b) => (b[at + 2] = 17), 'rejected'],
+    ['reserved byte 3', (b) => (b[at + 3] = 1), 'rejected'],
+    ['reserved byte 11', (b) => (b[at + 11] = 1), 'rejected'],
+    ['width below the grid', (b) => b.writeUInt16LE(6, at + 6), 'rejected'],
+    ['no channels', (b) => b.writeUInt16LE(0, at + 8), 'rejected'],
+    ['over 2^20 values', (b) => (b.writeUInt16LE(1025, at + 4), b.writeUInt16LE(1024, at + 6)), 'rejected'],
+    ['delta 0', (b) => b.writeFloatLE(0, at + 12), 'rejected'],
+    ['delta -0', (b) => b.writeFloatLE(-0, at + 12), 'rejected'],
+    ['delta negative', (b) => b.writeFloatLE(-1, at + 12), 'rejected'],
+    ['clip NaN', (b) => b.writeFloatLE(NaN, at + 16), 'rejected'],
+    ['mean +inf', (b) => b.writeFloatLE(Infinity, at + 20), 'rejected'],
+    ['last weight NaN', (b) => b.writeFloatLE(NaN, at + 20 + 64 + 1020), 'rejected'],
+  ];
+  const lines: string[] = [];
+  const host: string[] = [];
+  for (const [, edit] of cases) {
+    const p = Buffer.from(base);
+    edit(p);
+    lines.push(`pkg ${p.toString('hex')}`, 'run 0 1');
+    let verdict = 'accepted';
+    try {
+      decodePackage(p);
+    } catch (e) {
+      if (!(e instanceof EdgelockError) || e.code !== 'E_PACKAGE_INVALID') throw e;
+      verdict = 'rejected';
+    }
+    host.push(verdict);
+  }
+  const firmware = runTool(lines).map((l) => (l.startsWith('accepted 1') ? 'accepted' : 'rejected'));
+  expect(cases.map(([name], i) => [name, firmware[i]])).toEqual(cases.map(([name], i) => [name, host[i]]));
+  expect(cases.map(([name], i) => [name, host[i]])).toEqual(cases.map(([name, , want]) => [name, want]));
 });
 
 test('the firmware and the host agree on which query limits and counters a package may carry', () => {

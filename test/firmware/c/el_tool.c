@@ -6,6 +6,8 @@
  *   markanswer <elem size> <top> <keyed> <scores hex> (el_mark_answer: the marked answer's bytes)
  *   markapply <record hex> <key> <int8 input hex> <elem size> <scores hex> (el_mark_apply_key with the parameters of
  *   a 16-byte responseMark record, read field by field without its range checks: "<0|1> <answer hex>")
+ *   offsetsapply <record hex> <key> <int8 input hex> <elem size> <scores hex> (el_offsets_apply_key with a scoreOffsets
+ *   record, checked by el_offsets_parse: "<1|-status|invalid record> <answer hex>")
  *   chacha <key> <nonce> <counter> <hex> (XOR with the keystream) | chachablock <key> <nonce> <counter>
  *   keywrite <key> (key slot 0; prints the status) | kshkdf <salt> <info hex> (el_keystore_hkdf on slot 0)
  *   lockkey <model slot> <binding> <lock id> <wrapped|-|raw> <binding hash> (marks the slot as holding an authenticated
@@ -24,6 +26,7 @@
 #include "el_lock.h"
 #include "el_record.h"
 #include "el_response_mark.h"
+#include "el_score_offsets.h"
 #include "el_sha256.h"
 #include "sim_board.h"
 #include <stdio.h>
@@ -229,6 +232,19 @@ int main(void) {
         memcpy(&p.gate, &gate_bits, 4);
         int marked = el_mark_apply_key(B, &p, (const int8_t *)C, (uint32_t)n, O, (uint32_t)m / size, size);
         printf("%d ", marked);
+        puthex(O, (size_t)m);
+      }
+    } else if (strcmp(cmd, "offsetsapply") == 0) {
+      static el_offsets_params_t op;
+      long r = unhex(a1, A), k = unhex(a2, B), n = unhex(a3, C), m = unhex(a5, O);
+      uint32_t size = a4 ? (uint32_t)atoi(a4) : 0u;
+      if (r < 0 || k != 32 || n < 0 || m < 0 || size == 0u) {
+        printf("invalid\n");
+      } else if (!el_offsets_parse(A, (uint32_t)r, &op)) {
+        printf("record\n");
+      } else {
+        int applied = el_offsets_apply_key(B, &op, (const int8_t *)C, (uint32_t)n, O, (uint32_t)m / size, size);
+        printf("%d ", applied);
         puthex(O, (size_t)m);
       }
     } else if (strcmp(cmd, "powerloss-key") == 0) {
