@@ -59,12 +59,18 @@ async function main(): Promise<void> {
         othersMaxZ: Math.max(...others.map((c) => c.z)),
         othersMinFamilyP: Math.min(...others.map((c) => c.familyP)),
         named: r.named,
+        together: r.together && { uids: r.together.uids, z: r.together.z, familyP: r.together.familyP },
+        namedTogether: r.namedTogether,
       };
       rows.push(row);
       console.log(
         `${path.basename(m)}: accuracy ${(100 * row.accuracy).toFixed(2)}%, Z ${own.z.toFixed(2)}, family p ` +
           `${own.familyP.toExponential(1)}; other ${others.length} boards max Z ${row.othersMaxZ.toFixed(2)}; named ` +
-          `[${r.named.join(', ')}]`,
+          `[${r.named.join(', ')}]` +
+          (r.together
+            ? `; best pair ${r.together.uids.map((u) => u.slice(0, 4)).join('+')} Z ${r.together.z.toFixed(2)}, ` +
+              `family p ${r.together.familyP.toExponential(1)}${r.namedTogether.length ? ' (named together)' : ''}`
+            : ''),
       );
     } finally {
       s.dispose();

@@ -10,7 +10,7 @@ import { ScoreOffsetsParams } from '../package/score-offsets';
 import { loadMarkPool, quantisedPool } from '../response-mark/pool';
 import { asProbabilities } from '../response-mark/probabilities';
 import { features } from './features';
-import { ScoreOffsetsReading, readScoreOffsets } from './read';
+import { ScoreOffsetsReading, offsetsMoments, readMoments, readPair } from './read';
 import { keyedSigns } from './signs';
 
 export const OFFSETS_ALPHA = 1e-6;
@@ -27,6 +27,12 @@ export interface OffsetsVerdict {
   pool: { names: string[]; count: number };
   candidates: (ScoreOffsetsReading & { uid: string; familyP: number })[];
   named: string[];
+  /**
+   * When no board is named alone: the pair of boards that reads highest together (read.ts readPair), its family p
+   * over every pair; `namedTogether` holds the pair when that p is at most alpha (a copy of both boards' answers)
+   */
+  together?: ScoreOffsetsReading & { uids: [string, string]; familyP: number };
+  namedTogether: string[];
   alpha: number;
 }
 
@@ -75,7 +81,7 @@ export async function loadOffsetsPool(
   }
 }
 
-/** Every candidate's reading of a suspect's answers on the pool (count × classes scores). */
+/** Every candidate's reading of a suspect's answers on the pool (count × classes scores), and the best pair's. */
 export function readCandidates(
   pool: OffsetsPool,
   params: ScoreOffsetsParams,
@@ -88,21 +94,38 @@ export function readCandidates(
     logProbabilities(scores.subarray(i * classes, (i + 1) * classes)),
   );
   const m = params.degrees * params.degrees;
-  const read = candidates.map((c) => {
-    const r = readScoreOffsets(
-      n,
-      (i) => pool.features[i],
-      (i) => suspect[i],
-      (i) => pool.baseLogProbs[i],
-      keyedSigns(c.key, m, classes),
-      classes,
-    );
+  const a = offsetsMoments(
+    n,
+    m,
+    classes,
+    (i) => pool.features[i],
+    (i) => suspect[i],
+    (i) => pool.baseLogProbs[i],
+  );
+  const signs = candidates.map((c) => keyedSigns(c.key, m, classes));
+  const read = candidates.map((c, k) => {
+    const r = readMoments(a, signs[k], n);
     return { uid: c.uid, ...r, familyP: Math.min(1, r.p * candidates.length) };
   });
+  const named = read.filter((c) => c.familyP <= alpha).map((c) => c.uid);
+  let together: OffsetsVerdict['together'];
+  if (named.length === 0 && candidates.length >= 2) {
+    const pairs = (candidates.length * (candidates.length - 1)) / 2;
+    // the pair of the two highest boards reads highest: Z_pair = (Z_A + Z_B) / sqrt(2)
+    const [first, second] = read.map((r, k) => [r.z, k]).sort((x, y) => y[0] - x[0]);
+    const r = readPair(a, signs[first[1]], signs[second[1]], n);
+    together = {
+      uids: [candidates[first[1]].uid, candidates[second[1]].uid],
+      ...r,
+      familyP: Math.min(1, r.p * pairs),
+    };
+  }
   return {
     pool: { names: pool.names, count: n },
     candidates: read,
-    named: read.filter((c) => c.familyP <= alpha).map((c) => c.uid),
+    named,
+    ...(together ? { together } : {}),
+    namedTogether: together && together.familyP <= alpha ? together.uids : [],
     alpha,
   };
 }

@@ -18,7 +18,7 @@ import {
 import { offsetAnswer } from '../../src/score-offsets/apply';
 import { features, moments } from '../../src/score-offsets/features';
 import { scoreOffsetsForModel } from '../../src/score-offsets/for-model';
-import { readScoreOffsets, signBound } from '../../src/score-offsets/read';
+import { offsetsMoments, readMoments, readPair, readScoreOffsets, signBound } from '../../src/score-offsets/read';
 import { keyedSigns, scoreOffsetsKey } from '../../src/score-offsets/signs';
 import { quantizeAffine } from '../../src/tflite/affine';
 import { TfliteOracle } from '../../src/tflite/oracle';
@@ -148,5 +148,31 @@ describe('the reading', () => {
     expect(Math.abs(read(other, (i) => logSoftmax(answers[i])).z)).toBeLessThan(4);
     expect(read(key, (i) => logSoftmax(logits[i]))).toEqual({ z: 0, p: 1, inputs: N });
     expect(signBound(3)).toBeCloseTo(Math.exp(-4.5));
+  });
+
+  test("answers mixed from two boards read higher for the pair than for either board, and any pair's statistic is (Z_A + Z_B) / √2", () => {
+    const keys = [scoreOffsetsKey(master, uid), scoreOffsetsKey(master, Buffer.alloc(16, 9))];
+    const third = keyedSigns(scoreOffsetsKey(master, Buffer.alloc(16, 7)), 16, 10);
+    const mixed = xs.map((x, i) => logSoftmax(offsetAnswer(keys[i % 2], params, x, logits[i], 'int8')));
+    const a = offsetsMoments(
+      N,
+      16,
+      10,
+      (i) => features(xs[i], params),
+      (i) => mixed[i],
+      (i) => logSoftmax(logits[i]),
+    );
+    const [sa, sb] = keys.map((k) => keyedSigns(k, 16, 10));
+    const [za, zb, zc] = [sa, sb, third].map((s) => readMoments(a, s, N).z);
+    const pair = readPair(a, sa, sb, N);
+    expect(pair.z).toBeCloseTo((za + zb) / Math.SQRT2, 10);
+    expect(readPair(a, sa, third, N).z).toBeCloseTo((za + zc) / Math.SQRT2, 10);
+    // half of each board's answers: each board alone at about half its own statistic, the pair above both
+    for (const z of [za, zb]) {
+      expect(z).toBeGreaterThan(4);
+      expect(z).toBeLessThan(pair.z);
+    }
+    expect(Math.abs(zc)).toBeLessThan(4);
+    expect(pair.p).toBe(signBound(pair.z));
   });
 });

@@ -119,11 +119,20 @@ export function offsetsRows(r: OffsetsVerdict, description: string): string[][] 
       `Z ${c.z.toFixed(2)} (about N(0, 1) for a model trained without the key); p ≤ ${c.p.toExponential(1)} ` +
         `(Hoeffding over the keyed signs), × ${r.candidates.length} candidates: ${c.familyP.toExponential(1)}`,
     ]);
+  if (r.together && r.named.length === 0)
+    rows.push([
+      `boards ${r.together.uids.join(' + ')}`,
+      `together Z ${r.together.z.toFixed(2)}; p ≤ ${r.together.p.toExponential(1)}, × every pair: ` +
+        r.together.familyP.toExponential(1),
+    ]);
   rows.push([
     'verdict',
     r.named.length
       ? `carries the score offsets of board ${r.named.join(', ')}: trained on its scores, or is its model (alpha ${r.alpha})`
-      : `no board's score offsets found among ${r.candidates.length} (alpha ${r.alpha})`,
+      : r.namedTogether.length
+        ? `carries the score offsets of boards ${r.namedTogether.join(' and ')} together: trained on both boards' ` +
+          `scores (neither alone reaches alpha ${r.alpha})`
+        : `no board's score offsets found among ${r.candidates.length} (alpha ${r.alpha})`,
   ]);
   return rows;
 }
