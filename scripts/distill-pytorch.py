@@ -2,6 +2,7 @@
 
     /usr/bin/python3 scripts/distill-pytorch.py <answers dir> -o copy.onnx [--queries 6000] [--labels hard|soft]
         [--arch lenet|mlp] [--epochs 20] [--lr 1e-3] [--batch 64] [--temperature 4] [--shift 0] [--seed 1]
+        [--finetune <labels dir> --finetune-out copy-ft.onnx [--finetune-epochs 5] [--finetune-lr 1e-4]]
 
 <answers dir> holds x.npy (float32 [n, 1, 28, 28], the attacker's queries) and scores.npy (float32 [n, 10], the
 victim's answers), as `scripts/response-mark-measure.ts --export-answers` writes them. The copy is a fresh network
@@ -63,6 +64,11 @@ def main() -> None:
     a.add_argument('--temperature', type=float, default=4.0)
     a.add_argument('--shift', type=int, default=0)
     a.add_argument('--seed', type=int, default=1)
+    a.add_argument('--finetune', help='then fine-tune the copy on the hard labels of this answers dir (e.g. true labels) '
+                                      'and write it to --finetune-out')
+    a.add_argument('--finetune-out')
+    a.add_argument('--finetune-epochs', type=int, default=5)
+    a.add_argument('--finetune-lr', type=float, default=1e-4)
     o = a.parse_args()
     torch.manual_seed(o.seed)
     torch.set_num_threads(1)
@@ -102,6 +108,25 @@ def main() -> None:
     torch.onnx.export(net, torch.zeros(1, 1, 28, 28), o.o, opset_version=13, input_names=['input'],
                       output_names=['logits'], dynamic_axes={'input': {0: 'n'}, 'logits': {0: 'n'}})
     print(f'{o.o}: {o.arch}, {n} {o.labels} labels, {o.epochs} epochs, {time.time() - t0:.0f} s', flush=True)
+    if o.finetune:
+        # the thief fine-tunes the stolen copy on labelled data of its own (hard labels, Adam at a low rate, same shifts)
+        fx = torch.from_numpy(np.load(f'{o.finetune}/x.npy'))
+        fy = torch.from_numpy(np.load(f'{o.finetune}/scores.npy')).argmax(1)
+        opt = torch.optim.Adam(net.parameters(), lr=o.finetune_lr)
+        for epoch in range(o.finetune_epochs):
+            net.train()
+            order = torch.randperm(fx.shape[0], generator=g)
+            for b in range(0, fx.shape[0], o.batch):
+                idx = order[b:b + o.batch]
+                loss = F.cross_entropy(net(shifted(fx[idx], o.shift, g)), fy[idx])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+        net.eval()
+        torch.onnx.export(net, torch.zeros(1, 1, 28, 28), o.finetune_out, opset_version=13, input_names=['input'],
+                          output_names=['logits'], dynamic_axes={'input': {0: 'n'}, 'logits': {0: 'n'}})
+        print(f'{o.finetune_out}: fine-tuned on {fx.shape[0]} labels of {o.finetune}, {o.finetune_epochs} epochs '
+              f'at lr {o.finetune_lr}', flush=True)
 
 
 if __name__ == '__main__':

@@ -3,8 +3,9 @@
  * package, locked (seal, device-bound) in RAM mode and locked in streaming mode (build flavour lock-streaming), the
  * instructions per inference of each (secure SysTick under -icount shift=0: 50 instructions per tick), the unseal RAM
  * each mode needs, the cost of the secure call around an inference (PROBE_CALL_CYCLES of a tz-probe build: the
- * non-secure SysTick around el_tz_command(RUN) minus the secure invoke), the cost of the response mark per RUN (the same
- * secure call with a package that marks, minus without), and the secure/non-secure image sizes.
+ * non-secure SysTick around el_tz_command(RUN) minus the secure invoke), the cost of the response mark and of the score
+ * offsets per RUN (the same secure call with a package that carries them, minus without), and the secure/non-secure
+ * image sizes.
  */
 import { execFileSync } from 'child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'fs';
@@ -22,6 +23,8 @@ import { lockModel } from '../lock/lock-model';
 import { readOnnx, writeOnnx } from '../onnx';
 import { buildPackage } from '../package/build';
 import { RESPONSE_MARK_DEFAULTS, ResponseMarkParams } from '../package/response-mark';
+import { ScoreOffsetsParams } from '../package/score-offsets';
+import { SCORE_OFFSETS_DEFAULTS } from '../score-offsets/calibrate';
 import { readTfliteDescriptor } from '../lock/tflite-lock';
 import { readTflite } from '../tflite/reader';
 import { calibrationFor } from './compile';
@@ -82,7 +85,7 @@ async function flashAndRun(
   model: Uint8Array,
   uid: Buffer,
   counter: number,
-  responseMark?: ResponseMarkParams,
+  extras: { responseMark?: ResponseMarkParams; scoreOffsets?: ScoreOffsetsParams } = {},
 ): Promise<{ ticks: number; slot: number }> {
   const { slot } = await flashPackage(
     c,
@@ -91,12 +94,36 @@ async function flashAndRun(
       deviceUid: uid,
       version: `1.0.${counter}`,
       securityCounter: counter,
-      ...(responseMark ? { responseMark } : {}),
+      ...extras,
     }).bytes,
   );
   const io = await c.modelIo(slot);
   const input = new Int8Array(io.inputs[0].bytes).fill(io.inputs[0].zeroPoint);
   return { ticks: (await c.run(slot, input)).cycles, slot };
+}
+
+/**
+ * A score-offsets record for a model's image input [1, H, W, C] (the cost does not depend on the calibration: the
+ * default shape, zero mean, identity whitening), or null for other inputs.
+ */
+function offsetsForCost(tflite: Uint8Array): ScoreOffsetsParams | null {
+  const sg = readTflite(tflite).subgraphs[0];
+  const s = sg.tensors[sg.inputs[0]].shape;
+  const classes = sg.tensors[sg.outputs[0]].shape.reduce((a, b) => a * b, 1);
+  if (s.length !== 4 || s[0] !== 1 || s[1] < 2 || s[2] < 2 || classes < 2) return null;
+  const { degrees, clip } = SCORE_OFFSETS_DEFAULTS;
+  const m = degrees * degrees;
+  return {
+    degrees,
+    grid: Math.min(SCORE_OFFSETS_DEFAULTS.grid, s[1], s[2]),
+    height: s[1],
+    width: s[2],
+    channels: s[3],
+    delta: 1,
+    clip,
+    mean: new Float32Array(m),
+    whiten: Float32Array.from({ length: m * m }, (_, i) => (i % (m + 1) === 0 ? 1 : 0)),
+  };
 }
 
 export async function m33Rows(): Promise<(string | number)[][]> {
@@ -145,7 +172,7 @@ export async function m33Rows(): Promise<(string | number)[][]> {
           // the same plain model with the response mark: the secure call now also derives the board's mark key in
           // the key store and hashes the coarse input (every answer: there is no gate), whatever the decision
           try {
-            const marked = await flashAndRun(c, p.plain, uid, counter++, MARK);
+            const marked = await flashAndRun(c, p.plain, uid, counter++, { responseMark: MARK });
             // a second RUN: the first of a boot also prepares the mark key's HMAC state (counted separately below)
             const firstCall = (await c.call('PROBE_CALL_CYCLES')).fields.cycles as number;
             const io = await c.modelIo(marked.slot);
@@ -170,6 +197,30 @@ export async function m33Rows(): Promise<(string | number)[][]> {
               `${z.name} on M33: response mark per RUN`,
               `not measured: ${(e as { code?: string }).code ?? (e as Error).message}`,
             ]);
+          }
+          // the same plain model with score offsets (an image input only): features, signs and offsets on every RUN
+          const offsets = offsetsForCost(p.plain);
+          if (offsets) {
+            try {
+              const withOffsets = await flashAndRun(c, p.plain, uid, counter++, { scoreOffsets: offsets });
+              const firstCall = (await c.call('PROBE_CALL_CYCLES')).fields.cycles as number;
+              const io = await c.modelIo(withOffsets.slot);
+              await c.run(withOffsets.slot, new Int8Array(io.inputs[0].bytes).fill(io.inputs[0].zeroPoint));
+              const offsetCall = (await c.call('PROBE_CALL_CYCLES')).fields.cycles as number;
+              const extra = (offsetCall - (call.cycles as number)) * M33_INSTRUCTIONS_PER_TICK;
+              rows.push([
+                `${z.name} on M33: score offsets per RUN`,
+                `${extra} instructions (${((extra / (plain.ticks * M33_INSTRUCTIONS_PER_TICK)) * 100).toFixed(1)}% of ` +
+                  `the inference; ${offsets.height} × ${offsets.width} × ${offsets.channels} input); the first RUN ` +
+                  `after boot also prepares the score key: +${(firstCall - offsetCall) * M33_INSTRUCTIONS_PER_TICK} ` +
+                  'instructions once',
+              ]);
+            } catch (e) {
+              rows.push([
+                `${z.name} on M33: score offsets per RUN`,
+                `not measured: ${(e as { code?: string }).code ?? (e as Error).message}`,
+              ]);
+            }
           }
         } catch (e) {
           p.error = `failed: ${(e as { code?: string }).code ?? ''} ${(e as Error).message}`;
