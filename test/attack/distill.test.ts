@@ -103,9 +103,11 @@ describe.each([
     expect(j.copy.accuracy).toBeGreaterThan(j.victim.accuracy - 0.1);
     expect(j.copy.agreement).toBeGreaterThan(0.85);
     expect(j.victimQueryAccuracy).toBeGreaterThan(0.97);
-    // ownership: the trigger watermark, on the victim (control) and on the copy; the response mark needs its flags
-    expect(j.ownership.map((o: any) => o.check)).toEqual(['watermark', 'response-mark']);
+    // ownership: the trigger watermark, on the victim (control) and on the copy; the response mark and the score
+    // offsets need their flags
+    expect(j.ownership.map((o: any) => o.check)).toEqual(['watermark', 'response-mark', 'score-offsets']);
     expect(j.ownership[1].copy).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/--response-mark/) });
+    expect(j.ownership[2].copy).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/--score-offsets/) });
     const wm = j.ownership[0];
     expect(wm.victim.status).toBe('detected');
     expect(wm.victim.pValue).toBeLessThanOrEqual(1e-6);
