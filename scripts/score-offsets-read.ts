@@ -9,7 +9,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { suspectFile } from '../src/cli/commands/response-mark';
+import { suspectFile } from '../src/cli/suspect';
 import { loadDataset } from '../src/data/dataset';
 import { readKeyFile } from '../src/keys/key-file';
 import { decodePackage } from '../src/package/decode';

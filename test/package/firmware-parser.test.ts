@@ -66,6 +66,23 @@ function runTool(lines: string[]): string[] {
     .split('\n');
 }
 
+/** Each package accepted or rejected by the host's decoder and by the firmware's parser. */
+function verdicts(packages: Buffer[]): { host: string[]; firmware: string[] } {
+  const host = packages.map((p) => {
+    try {
+      decodePackage(p);
+      return 'accepted';
+    } catch (e) {
+      if (!(e instanceof EdgelockError) || e.code !== 'E_PACKAGE_INVALID') throw e;
+      return 'rejected';
+    }
+  });
+  const firmware = runTool(packages.flatMap((p) => [`pkg ${p.toString('hex')}`, 'run 0 1'])).map((l) =>
+    l.startsWith('accepted 1') ? 'accepted' : 'rejected',
+  );
+  return { host, firmware };
+}
+
 test('valid packages parse; 200k mutations: no out-of-bounds read, accepted mutants stay in bounds', () => {
   const uid = Buffer.alloc(16, 3);
   const plain = encodePackage(
@@ -152,22 +169,13 @@ test('the firmware and the host agree on which score-offsets records a package m
     ['mean +inf', (b) => b.writeFloatLE(Infinity, at + 20), 'rejected'],
     ['last weight NaN', (b) => b.writeFloatLE(NaN, at + 20 + 64 + 1020), 'rejected'],
   ];
-  const lines: string[] = [];
-  const host: string[] = [];
-  for (const [, edit] of cases) {
-    const p = Buffer.from(base);
-    edit(p);
-    lines.push(`pkg ${p.toString('hex')}`, 'run 0 1');
-    let verdict = 'accepted';
-    try {
-      decodePackage(p);
-    } catch (e) {
-      if (!(e instanceof EdgelockError) || e.code !== 'E_PACKAGE_INVALID') throw e;
-      verdict = 'rejected';
-    }
-    host.push(verdict);
-  }
-  const firmware = runTool(lines).map((l) => (l.startsWith('accepted 1') ? 'accepted' : 'rejected'));
+  const { host, firmware } = verdicts(
+    cases.map(([, edit]) => {
+      const p = Buffer.from(base);
+      edit(p);
+      return p;
+    }),
+  );
   expect(cases.map(([name], i) => [name, firmware[i]])).toEqual(cases.map(([name], i) => [name, host[i]]));
   expect(cases.map(([name], i) => [name, host[i]])).toEqual(cases.map(([name, , want]) => [name, want]));
 });
@@ -200,23 +208,14 @@ test('the firmware and the host agree on which query limits and counters a packa
     ['counter 0xFFFFFFFE', [1, 0, 0, 0], 0xfffffffe],
     ['counter 0xFFFFFFFF (reserved)', [1, 0, 0, 0], U],
   ];
-  const lines: string[] = [];
-  const host: string[] = [];
-  for (const [, v, counter] of cases) {
-    const p = Buffer.from(base);
-    v.forEach((x, i) => p.writeUInt32LE(x, at + 4 * i));
-    p.writeUInt32LE(counter, counterAt);
-    lines.push(`pkg ${p.toString('hex')}`, 'run 0 1');
-    let verdict = 'accepted';
-    try {
-      decodePackage(p);
-    } catch (e) {
-      if (!(e instanceof EdgelockError) || e.code !== 'E_PACKAGE_INVALID') throw e;
-      verdict = 'rejected';
-    }
-    host.push(verdict);
-  }
-  const firmware = runTool(lines).map((l) => (l.startsWith('accepted 1') ? 'accepted' : 'rejected'));
+  const { host, firmware } = verdicts(
+    cases.map(([, v, counter]) => {
+      const p = Buffer.from(base);
+      v.forEach((x, i) => p.writeUInt32LE(x, at + 4 * i));
+      p.writeUInt32LE(counter, counterAt);
+      return p;
+    }),
+  );
   expect(cases.map(([name], i) => [name, firmware[i]])).toEqual(cases.map(([name], i) => [name, host[i]]));
   expect(host).toEqual([...Array(4).fill('accepted'), ...Array(5).fill('rejected'), 'accepted', 'rejected']);
 });

@@ -8,13 +8,11 @@
  * (src/response-mark/, docs/watermark.md "Response mark").
  */
 import { Command, Option } from 'commander';
-import { Victim, boardVictim, onnxVictim, tfliteVictim } from '../../attack/victim';
-import { withDevice } from '../../device/client';
+import { runOnSuspect } from '../suspect';
 import { parseBoardUid } from '../../device/board-uid';
 import { EdgelockError } from '../../errors';
 import { FactoryDb, dbSpec } from '../../factory/db';
 import { provisionedUids } from '../../factory/provisioned';
-import { detectFormat } from '../../formats/detect';
 import { readFileBytes } from '../../formats/load';
 import { readKeyFile } from '../../keys/key-file';
 import { decodePackage } from '../../package/decode';
@@ -129,14 +127,6 @@ export async function candidateUids(
       'no candidate board: give --uid <uid>, --db <factory db>, --devices <file> or --package',
     );
   return [...new Set(uids)];
-}
-
-export async function suspectFile(file: string): Promise<Victim> {
-  const bytes = readFileBytes(file);
-  const format = detectFormat(bytes);
-  if (format === 'onnx') return onnxVictim(bytes, file);
-  if (format === 'tflite') return tfliteVictim(bytes, file);
-  throw new EdgelockError('E_FORMAT_UNKNOWN', `'${file}' is neither an ONNX nor a .tflite model`, { file });
 }
 
 /** The parts of the scores statistic in words: the weighted lead and the keyed classes' summed log-ratio. */
@@ -303,20 +293,7 @@ export async function prepareMarkCheck(f: MarkCheckFlags): Promise<PreparedMarkC
 
 /** The check on a suspect file or board (also used by `watermark verify --response-mark`). */
 export async function checkResponseMark(f: Omit<VerifyFlags, 'json'>): Promise<MarkVerdict> {
-  if (!f.model === !f.port) throw new EdgelockError('E_USAGE', 'give one of --model <file> or --port <serial port>');
-  const check = await prepareMarkCheck(f);
-  try {
-    if (f.port)
-      return await withDevice(f.port, async (client) => check.run(await boardVictim(client, f.port!, f.slot)));
-    const s = await suspectFile(f.model!);
-    try {
-      return await check.run(s);
-    } finally {
-      s.dispose();
-    }
-  } finally {
-    check.dispose();
-  }
+  return runOnSuspect(f, () => prepareMarkCheck(f));
 }
 
 async function verifyAction(f: VerifyFlags): Promise<void> {

@@ -5,8 +5,6 @@
  * on its scores came from (src/score-offsets/, docs/watermark.md "Score offsets").
  */
 import { Command } from 'commander';
-import { boardVictim } from '../../attack/victim';
-import { withDevice } from '../../device/client';
 import { EdgelockError } from '../../errors';
 import { readFileBytes } from '../../formats/load';
 import { readKeyFile } from '../../keys/key-file';
@@ -24,7 +22,8 @@ import {
 import { formatTable } from '../../text/table';
 import { collect, nonNegativeInt, openUnit, positiveInt } from '../option-parsers';
 import { printJson } from '../output';
-import { candidateUids, suspectFile } from './response-mark';
+import { runOnSuspect } from '../suspect';
+import { candidateUids } from './response-mark';
 
 interface Flags {
   model?: string;
@@ -90,20 +89,7 @@ export async function prepareOffsetsCheck(f: OffsetsCheckFlags): Promise<Prepare
 }
 
 export async function checkScoreOffsets(f: Omit<Flags, 'json'>): Promise<OffsetsVerdict> {
-  if (!f.model === !f.port) throw new EdgelockError('E_USAGE', 'give one of --model <file> or --port <serial port>');
-  const check = await prepareOffsetsCheck(f);
-  try {
-    if (f.port)
-      return await withDevice(f.port, async (client) => check.run(await boardVictim(client, f.port!, f.slot)));
-    const s = await suspectFile(f.model!);
-    try {
-      return await check.run(s);
-    } finally {
-      s.dispose();
-    }
-  } finally {
-    check.dispose();
-  }
+  return runOnSuspect(f, () => prepareOffsetsCheck(f));
 }
 
 /** The check's table rows (also under `watermark verify --score-offsets`). */
