@@ -41,6 +41,14 @@ uint8_t el_keystore_hmac(uint8_t slot, const uint8_t *msg, size_t len, uint8_t o
   return EL_ST_OK;
 }
 
+uint8_t el_keystore_hmac_state(const char *info, el_hmac_t *out) {
+  uint8_t key[32];
+  uint8_t st = el_keystore_hkdf(0, NULL, 0, info, key);
+  if (st == EL_ST_OK) el_hmac_init(out, key, sizeof key);
+  el_wipe(key, sizeof key);
+  return st;
+}
+
 uint8_t el_keystore_hkdf(uint8_t slot, const uint8_t *salt, size_t salt_len, const char *info, uint8_t out[32]) {
   memset(out, 0, 32);
   if (slot >= EL_KEY_SLOTS) return EL_ST_ERR_KEY_SLOT;

@@ -12,14 +12,14 @@ static bool g_has[EL_MODEL_SLOTS];
  * store is write-once, so it never goes stale. It is key material and stays where the key store's keys are (the secure
  * image on a TrustZone board); deriving the key and hashing its block cost about 9 of the 14 SHA-256 blocks a decision
  * took (docs/performance.md, "Response mark per RUN"). */
-static el_hmac_t g_prepared;
-static bool g_prepared_ok;
+static el_hmac_t g_mark_state;
+static bool g_mark_ready;
 
 void el_mark_init(void) {
   memset(g_params, 0, sizeof g_params);
   memset(g_has, 0, sizeof g_has);
-  el_wipe(&g_prepared, sizeof g_prepared);
-  g_prepared_ok = false;
+  el_wipe(&g_mark_state, sizeof g_mark_state);
+  g_mark_ready = false;
 }
 
 void el_mark_slot_params(uint8_t slot, const el_mark_params_t *params) {
@@ -189,13 +189,10 @@ int el_mark_apply(const int8_t *in, uint32_t n, uint8_t *out, uint32_t classes, 
   uint32_t top, second;
   if (p == NULL || classes < 2u || (elem_size != 1u && elem_size != 4u)) return 0;
   if (!gate_open(p, out, classes, elem_size, &top, &second)) return 0; /* no key derivation for a closed answer */
-  if (!g_prepared_ok) {
-    uint8_t key[32];
-    uint8_t st = el_keystore_hkdf(0, NULL, 0, EL_MARK_KEY_INFO, key);
+  if (!g_mark_ready) {
+    uint8_t st = el_keystore_hmac_state(EL_MARK_KEY_INFO, &g_mark_state);
     if (st != EL_ST_OK) return -(int)st;
-    el_hmac_init(&g_prepared, key, 32);
-    el_wipe(key, sizeof key);
-    g_prepared_ok = true;
+    g_mark_ready = true;
   }
-  return apply_prepared(&g_prepared, p, in, n, out, classes, elem_size);
+  return apply_prepared(&g_mark_state, p, in, n, out, classes, elem_size);
 }

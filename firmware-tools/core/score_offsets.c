@@ -16,15 +16,15 @@ static el_offsets_params_t g_params[EL_MODEL_SLOTS];
 static bool g_has[EL_MODEL_SLOTS];
 /* The score key's HMAC state after the key block, prepared once per boot (the key store is write-once); key material,
  * kept where the key store's keys are. */
-static el_hmac_t g_prepared;
-static bool g_prepared_ok;
+static el_hmac_t g_score_state;
+static bool g_score_ready;
 static double g_offsets[EL_OFFSETS_MAX_CLASSES];
 
 void el_offsets_init(void) {
   memset(g_params, 0, sizeof g_params);
   memset(g_has, 0, sizeof g_has);
-  el_wipe(&g_prepared, sizeof g_prepared);
-  g_prepared_ok = false;
+  el_wipe(&g_score_state, sizeof g_score_state);
+  g_score_ready = false;
 }
 
 void el_offsets_slot_record(uint8_t slot, const uint8_t *value, uint32_t len) {
@@ -141,13 +141,10 @@ int el_offsets_apply_key(const uint8_t key[32], const el_offsets_params_t *p, co
 int el_offsets_apply(const int8_t *in, uint32_t n, uint8_t *out, uint32_t classes, uint32_t elem_size) {
   const el_offsets_params_t *p = el_offsets_active();
   if (p == NULL) return 0;
-  if (!g_prepared_ok) {
-    uint8_t key[32];
-    uint8_t st = el_keystore_hkdf(0, NULL, 0, EL_OFFSETS_KEY_INFO, key);
+  if (!g_score_ready) {
+    uint8_t st = el_keystore_hmac_state(EL_OFFSETS_KEY_INFO, &g_score_state);
     if (st != EL_ST_OK) return -(int)st;
-    el_hmac_init(&g_prepared, key, 32);
-    el_wipe(key, sizeof key);
-    g_prepared_ok = true;
+    g_score_ready = true;
   }
-  return apply_prepared(&g_prepared, p, in, n, out, classes, elem_size);
+  return apply_prepared(&g_score_state, p, in, n, out, classes, elem_size);
 }

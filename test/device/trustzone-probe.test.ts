@@ -112,6 +112,8 @@ async function attackedBoard(flavour: string) {
     ['key store (keystore.c g_body)', symbol(secureElf, 'g_body')],
     ['unsealed weights (el_lock_unseal.c g_ram)', symbol(secureElf, 'g_ram')],
     ['tensor arena (el_runtime_module.c g_arenas)', symbol(secureElf, 'g_arenas')],
+    ['response mark key state (response_mark.c g_mark_state)', symbol(secureElf, 'g_mark_state')],
+    ['score offsets key state (score_offsets.c g_score_state)', symbol(secureElf, 'g_score_state')],
     ['secure code (el_hmac_sha256)', symbol(secureElf, 'el_hmac_sha256') & ~1],
   ];
   for (const [, a] of targets) expect(a & 0x10000000).toBeTruthy(); // linked in the secure alias
