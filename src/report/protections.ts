@@ -283,12 +283,13 @@ export const SCORE_OFFSETS_APPLIED: Pick<ProtectionInfo, 'aspects' | 'stops' | '
       'score-offsets verify): a bound that holds for any model trained without the key, the board named',
   },
   stops: [
-    "a copy trained on this board's scores (soft labels) staying unrecognised, also when the thief shifted the " +
+    "a copy trained on this board's scores (soft labels at temperature 4) staying unrecognised, also when the thief shifted the " +
       'images at random, which the response mark misses, and without the owner holding the queried inputs ' +
       '(docs/watermark.md "Score offsets")',
   ],
   doesNotStop: [
-    'a copy trained on hard labels (the offsets change about 0.5% of the arg-max answers)',
+    'a copy trained on hard labels (the offsets change under 1% of the arg-max answers)',
+    "a copy trained on the board's probabilities as they are (temperature 1; measured: not named, nor at 2)",
     'a copy of another architecture trained with shifts (measured: the MLP student not named)',
     'a copy fine-tuned afterwards on labelled data of its own (measured: 10% of MNIST, 5 epochs: not named)',
     "a thief who knows the scheme and removes the scores' linear dependence on the image's low-order moments",
