@@ -116,12 +116,11 @@ static uint8_t cmd_run(const uint8_t *req, uint16_t req_len, uint8_t *rsp, uint1
     (void)el_model_input(m, 0, &t);
     (void)el_model_output(m, 0, &o);
     if (t.type == EL_INT8) {
-      uint32_t size = o.type == EL_INT8 ? 1u : 4u;
-      int offset = el_offsets_apply((const int8_t *)(req + EL_RUN_REQ_INPUT_OFF), (uint32_t)in_len, (uint8_t *)o.data,
-                                    (uint32_t)(o.bytes / size), size);
+      const int8_t *input = (const int8_t *)(req + EL_RUN_REQ_INPUT_OFF);
+      uint32_t size = o.type == EL_INT8 ? 1u : 4u, classes = (uint32_t)(o.bytes / size);
+      int offset = el_offsets_apply(input, (uint32_t)in_len, (uint8_t *)o.data, classes, size);
       if (offset < 0) return (uint8_t)-offset;
-      int marked = el_mark_apply((const int8_t *)(req + EL_RUN_REQ_INPUT_OFF), (uint32_t)in_len, (uint8_t *)o.data,
-                                 (uint32_t)(o.bytes / size), size);
+      int marked = el_mark_apply(input, (uint32_t)in_len, (uint8_t *)o.data, classes, size);
       if (marked < 0) return (uint8_t)-marked;
     }
   }

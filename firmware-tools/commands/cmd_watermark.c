@@ -46,12 +46,6 @@ static wm_check g_wm;
 
 static void wm_close(void) { el_wipe(&g_wm, sizeof g_wm); }
 
-static float f32_of(uint32_t bits) {
-  float f;
-  memcpy(&f, &bits, sizeof f);
-  return f;
-}
-
 static int is_finite(float f) { return f == f && f - f == 0.0f; }
 
 static uint32_t elem_size(el_type t) { return t == EL_FLOAT32 ? 4u : 1u; }
@@ -91,9 +85,9 @@ static uint8_t cmd_begin(const uint8_t *req, uint16_t req_len, uint8_t *rsp, uin
   channels = el_get_u16(req + EL_WATERMARK_BEGIN_REQ_CHANNELS_OFF);
   size = el_get_u32(req + EL_WATERMARK_BEGIN_REQ_SAMPLE_SIZE_OFF);
   positions = el_get_u32(req + EL_WATERMARK_BEGIN_REQ_POSITIONS_OFF);
-  g_wm.delta = f32_of(el_get_u32(req + EL_WATERMARK_BEGIN_REQ_DELTA_OFF));
-  g_wm.lo = f32_of(el_get_u32(req + EL_WATERMARK_BEGIN_REQ_LO_OFF));
-  g_wm.hi = f32_of(el_get_u32(req + EL_WATERMARK_BEGIN_REQ_HI_OFF));
+  g_wm.delta = el_get_f32(req + EL_WATERMARK_BEGIN_REQ_DELTA_OFF);
+  g_wm.lo = el_get_f32(req + EL_WATERMARK_BEGIN_REQ_LO_OFF);
+  g_wm.hi = el_get_f32(req + EL_WATERMARK_BEGIN_REQ_HI_OFF);
   st = wm_model(g_wm.slot, &m, &in, &out);
   if (st == EL_ST_OK) {
     st = EL_ST_ERR_WATERMARK_PARAMS;
@@ -109,8 +103,7 @@ static uint8_t cmd_begin(const uint8_t *req, uint16_t req_len, uint8_t *rsp, uin
     } else if (g_wm.encoding == WM_ENC_TABLE) {
       if (table_bytes == 0u || table_bytes % 4u != 0u || table_bytes / 4u > WM_TABLE_MAX) goto fail;
       g_wm.table_len = table_bytes / 4u;
-      for (i = 0; i < g_wm.table_len; i++)
-        g_wm.table[i] = f32_of(el_get_u32(req + EL_WATERMARK_BEGIN_REQ_TABLE_OFF + 4u * i));
+      for (i = 0; i < g_wm.table_len; i++) g_wm.table[i] = el_get_f32(req + EL_WATERMARK_BEGIN_REQ_TABLE_OFF + 4u * i);
     } else {
       goto fail;
     }
@@ -163,7 +156,7 @@ static uint8_t cmd_bases(const uint8_t *req, uint16_t req_len, uint8_t *rsp, uin
   for (k = 0; k < count; k++) {
     uint32_t i = g_wm.next % g_wm.sample_size;
     uint32_t dst = el_wm_channels_last(i, g_wm.channels, g_wm.plane);
-    float x = vsize == 4u ? f32_of(el_get_u32(v + 4u * k)) : g_wm.table[v[k]];
+    float x = vsize == 4u ? el_get_f32(v + 4u * k) : g_wm.table[v[k]];
     if (el_wm_bit(g_wm.stamped, i)) x = el_wm_stamp_value(x, el_wm_bit(g_wm.negative, i), g_wm.delta, g_wm.lo, g_wm.hi);
     if (in.type == EL_INT8)
       ((int8_t *)in.data)[dst] = (int8_t)el_wm_quantize(x, in.scale, in.zero_point, -128, 127);

@@ -3,10 +3,18 @@
 #define EL_BYTES_H
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 static inline uint16_t el_get_u16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
 static inline uint32_t el_get_u32(const uint8_t *p) {
   return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+/* A little-endian float32 field (any alignment). */
+static inline float el_get_f32(const uint8_t *p) {
+  uint32_t bits = el_get_u32(p);
+  float f;
+  memcpy(&f, &bits, sizeof f);
+  return f;
 }
 static inline void el_put_u16(uint8_t *p, uint16_t v) {
   p[0] = (uint8_t)v;

@@ -59,7 +59,7 @@ static bool parse_mark(const uint8_t *v, el_mark_params_t *out) {
   if (reserved != 0u) return false;
   /* scheme 2's gate: a finite float32 >= 0 (not negative, not -0, no inf or NaN) */
   if (out->scheme == 2u && ((gate_bits & 0x80000000u) != 0u || (gate_bits & 0x7f800000u) == 0x7f800000u)) return false;
-  memcpy(&out->gate, &gate_bits, 4);
+  out->gate = el_get_f32(v + 8);
   if (out->scheme == 1u) out->gate = 0.0f;
   if (out->rate_ppm == 0u || out->rate_ppm > EL_MARK_RATE_ONE) return false;
   if (out->groups == 0u || out->groups > EL_MARK_MAX_GROUPS) return false;

@@ -6,13 +6,6 @@
 
 static bool f32_finite(const uint8_t *v) { return (el_get_u32(v) & 0x7f800000u) != 0x7f800000u; }
 
-static float f32_at(const uint8_t *v) {
-  float f;
-  uint32_t bits = el_get_u32(v);
-  memcpy(&f, &bits, 4);
-  return f;
-}
-
 bool el_offsets_parse(const uint8_t *v, uint32_t len, el_offsets_params_t *out) {
   uint32_t k, m, h, w, c;
   if (len < EL_OFFSETS_HEADER_SIZE || v[0] != EL_OFFSETS_SCHEME) return false;
@@ -27,7 +20,7 @@ bool el_offsets_parse(const uint8_t *v, uint32_t len, el_offsets_params_t *out) 
   m = k * k;
   for (uint32_t i = 12u; i < len; i += 4u)
     if (!f32_finite(v + i)) return false;
-  if (!(f32_at(v + 12) > 0.0f) || !(f32_at(v + 16) > 0.0f)) return false;
+  if (!(el_get_f32(v + 12) > 0.0f) || !(el_get_f32(v + 16) > 0.0f)) return false;
   if (out == NULL) return true;
   memset(out, 0, sizeof *out);
   out->degrees = (uint8_t)k;
@@ -35,9 +28,9 @@ bool el_offsets_parse(const uint8_t *v, uint32_t len, el_offsets_params_t *out) 
   out->height = (uint16_t)h;
   out->width = (uint16_t)w;
   out->channels = (uint16_t)c;
-  out->delta = f32_at(v + 12);
-  out->clip = f32_at(v + 16);
-  for (uint32_t i = 0; i < m; i++) out->mean[i] = f32_at(v + EL_OFFSETS_HEADER_SIZE + 4u * i);
-  for (uint32_t i = 0; i < m * m; i++) out->whiten[i] = f32_at(v + EL_OFFSETS_HEADER_SIZE + 4u * m + 4u * i);
+  out->delta = el_get_f32(v + 12);
+  out->clip = el_get_f32(v + 16);
+  for (uint32_t i = 0; i < m; i++) out->mean[i] = el_get_f32(v + EL_OFFSETS_HEADER_SIZE + 4u * i);
+  for (uint32_t i = 0; i < m * m; i++) out->whiten[i] = el_get_f32(v + EL_OFFSETS_HEADER_SIZE + 4u * m + 4u * i);
   return true;
 }
