@@ -7,7 +7,7 @@
 import { ClassifierRunner } from '../watermark/runners';
 import { WatermarkRecord } from '../watermark/metadata';
 import { BaseData, verifyWithRunner } from '../watermark/verify';
-import { MarkVerdict } from '../response-mark/verify';
+import { MarkVerdict, ScoringRunner } from '../response-mark/verify';
 import { OffsetsVerdict } from '../score-offsets/verify';
 
 /** What the owner brings to the checks; each check uses what it needs. */
@@ -28,9 +28,7 @@ export interface OwnershipInputs {
   responseMark?: (subject: ClassifierRunner) => Promise<MarkVerdict>;
   /** the score offsets' check on a subject that answers scores (src/cli/commands/score-offsets.ts
    * prepareOffsetsCheck), from --score-offsets <board.elp> and --mark-key; it names a board at p ≤ 1e-6 */
-  scoreOffsets?: (subject: {
-    scores(x: Float32Array, count: number): Promise<Float32Array>;
-  }) => Promise<OffsetsVerdict>;
+  scoreOffsets?: (subject: Pick<ScoringRunner, 'scores'>) => Promise<OffsetsVerdict>;
 }
 
 export interface OwnershipVerdict {
@@ -110,11 +108,9 @@ export const scoreOffsets: OwnershipCheck = {
   title: 'score offsets',
   async check(subject, inputs) {
     if (!inputs.scoreOffsets) return skipped('needs --score-offsets <board.elp> and --mark-key <master key>');
-    const scoring = subject as ClassifierRunner & {
-      scores?: (x: Float32Array, count: number) => Promise<Float32Array>;
-    };
+    const scoring = subject as Partial<ScoringRunner>;
     if (typeof scoring.scores !== 'function') return skipped('the subject answers no scores');
-    const r = await inputs.scoreOffsets(scoring as { scores(x: Float32Array, count: number): Promise<Float32Array> });
+    const r = await inputs.scoreOffsets(scoring as ScoringRunner);
     const best = [...r.candidates].sort((a, b) => b.z - a.z)[0];
     return {
       status: r.named.length ? 'detected' : 'not detected',

@@ -5,7 +5,7 @@ import type { Inspector } from './inspector';
 import { decodePackage } from '../package/decode';
 import { QueryLimits, describeQueryLimits } from '../package/query-limits';
 import { ResponseMarkParams, describeResponseMark } from '../package/response-mark';
-import { ScoreOffsetsParams, describeScoreOffsets } from '../package/score-offsets';
+import { OffsetsShape, describeScoreOffsets, offsetsShape } from '../package/score-offsets';
 
 export interface PackageReport {
   format: 'elp';
@@ -22,7 +22,7 @@ export interface PackageReport {
   watermarkCommitment: string | null;
   queryLimits: QueryLimits | null;
   responseMark: ResponseMarkParams | null;
-  scoreOffsets: Omit<ScoreOffsetsParams, 'mean' | 'whiten'> | null;
+  scoreOffsets: OffsetsShape | null;
   records: { type: number; name: string; offset: number; valueOffset: number; length: number }[];
   tag: { kind: 'hmac-sha256-device'; valid: 'unknown'; note: string };
 }
@@ -44,7 +44,7 @@ export function inspectPackage(bytes: Uint8Array, file: string): PackageReport {
     watermarkCommitment: p.watermarkCommitment ?? null,
     queryLimits: p.queryLimits ?? null,
     responseMark: p.responseMark ?? null,
-    scoreOffsets: p.scoreOffsets ? (({ mean: _mean, whiten: _whiten, ...shape }) => shape)(p.scoreOffsets) : null,
+    scoreOffsets: p.scoreOffsets ? offsetsShape(p.scoreOffsets) : null,
     records: p.records.map((r) => ({
       type: r.type,
       name: r.name,

@@ -121,8 +121,15 @@ export function decodeScoreOffsets(b: Uint8Array): ScoreOffsetsParams | string {
   return scoreOffsetsProblem(p) ?? p;
 }
 
+/** A record as reports show it: its shape and sizes, without the calibration's mean and whitening. */
+export type OffsetsShape = Omit<ScoreOffsetsParams, 'mean' | 'whiten'>;
+
+export function offsetsShape({ mean: _mean, whiten: _whiten, ...shape }: ScoreOffsetsParams): OffsetsShape {
+  return shape;
+}
+
 /** "on, δ 5.5 output units, 16 features (4 × 4 moments on a 7 × 7 grid of a 28 × 28 × 1 input)": never a key. */
-export function describeScoreOffsets(p: Omit<ScoreOffsetsParams, 'mean' | 'whiten'>): string {
+export function describeScoreOffsets(p: OffsetsShape): string {
   return (
     `on, δ ${Number(p.delta.toPrecision(3))} output units, ${p.degrees * p.degrees} features (${p.degrees} × ${p.degrees} moments on a ` +
     `${p.grid} × ${p.grid} grid of a ${p.height} × ${p.width} × ${p.channels} input, clipped at ±${p.clip})`

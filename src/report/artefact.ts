@@ -17,7 +17,7 @@ import { readOnnx } from '../onnx';
 import { decodePackage } from '../package/decode';
 import { QueryLimits } from '../package/query-limits';
 import { ResponseMarkParams } from '../package/response-mark';
-import { ScoreOffsetsParams } from '../package/score-offsets';
+import { OffsetsShape, offsetsShape } from '../package/score-offsets';
 import { readTflite } from '../tflite/reader';
 import { recordFromOnnx, recordFromTflite, WatermarkRecord } from '../watermark/metadata';
 
@@ -39,7 +39,7 @@ export interface PackageFacts {
   queryLimits: QueryLimits | null;
   /** the response mark's parameters, null when the package does not mark its answers */
   responseMark: ResponseMarkParams | null;
-  scoreOffsets: Omit<ScoreOffsetsParams, 'mean' | 'whiten'> | null;
+  scoreOffsets: OffsetsShape | null;
   modelSha256: string;
   sha256: string;
   bytes: number;
@@ -160,7 +160,7 @@ export function readArtefact(bytes: Uint8Array, file: string): ArtefactFacts {
         wrappedModelKey: !!p.wrappedModelKey,
         queryLimits: p.queryLimits ?? null,
         responseMark: p.responseMark ?? null,
-        scoreOffsets: p.scoreOffsets ? (({ mean: _m, whiten: _w, ...shape }) => shape)(p.scoreOffsets) : null,
+        scoreOffsets: p.scoreOffsets ? offsetsShape(p.scoreOffsets) : null,
         modelSha256: p.modelSha256,
         sha256: p.sha256,
         bytes: p.totalSize,

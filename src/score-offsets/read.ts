@@ -68,16 +68,3 @@ export function readPair(a: Float64Array, first: Int8Array, second: Int8Array, i
   const z = norm > 0 ? (dot[0] + dot[1]) / (Math.SQRT2 * norm) : 0;
   return { z, p: signBound(z), inputs };
 }
-
-/** The reading over `n` inputs for one board (offsetsMoments, then readMoments). */
-export function readScoreOffsets(
-  n: number,
-  features: (i: number) => Float64Array,
-  suspect: (i: number) => ArrayLike<number>,
-  base: (i: number) => ArrayLike<number>,
-  signs: Int8Array,
-  classes: number,
-): ScoreOffsetsReading {
-  const m = signs.length / classes;
-  return readMoments(offsetsMoments(n, m, classes, features, suspect, base), signs, n);
-}

@@ -5,10 +5,11 @@
  * need not hold the attacker's queries: the offsets are a smooth function of the input, which a copy carries to
  * inputs it never saw.
  */
-import { RESPONSE_MARK_DEFAULTS } from '../package/response-mark';
-import { ScoreOffsetsParams } from '../package/score-offsets';
-import { loadMarkPool, quantisedPool } from '../response-mark/pool';
+import { OffsetsShape, ScoreOffsetsParams, offsetsShape } from '../package/score-offsets';
+import { baseAnswers } from '../response-mark/base-answers';
+import { quantisedPool } from '../response-mark/pool';
 import { asProbabilities } from '../response-mark/probabilities';
+import { TfliteOracle } from '../tflite/oracle';
 import { features } from './features';
 import { ScoreOffsetsReading, offsetsMoments, readMoments, readPair } from './read';
 import { keyedSigns } from './signs';
@@ -24,6 +25,8 @@ export interface OffsetsCandidate {
 }
 
 export interface OffsetsVerdict {
+  /** the package's record the boards apply */
+  params: OffsetsShape;
   pool: { names: string[]; count: number };
   candidates: (ScoreOffsetsReading & { uid: string; familyP: number })[];
   named: string[];
@@ -62,22 +65,29 @@ export async function loadOffsetsPool(
   limit?: number,
 ): Promise<OffsetsPool> {
   const q = quantisedPool(base, names, limit);
-  const n = q.count;
-  const features_ = Array.from({ length: n }, (_, i) => features(q.int8(i), params));
-  const pool = await loadMarkPool(base, names, RESPONSE_MARK_DEFAULTS, limit);
+  const { count: n, classes, size } = q;
+  // each input quantised once: its features here, the base model's answer below (worker threads for large pools)
+  const inputs = new Int8Array(n * size);
+  const features_ = Array.from({ length: n }, (_, i) => {
+    const x = q.int8(i);
+    inputs.set(x, i * size);
+    return features(x, params);
+  });
+  const oracle = await TfliteOracle.load(base);
   try {
-    const all = Array.from({ length: n }, (_, i) => i);
-    await pool.prepareBase?.(all);
+    const answers = await baseAnswers(base, oracle, q.inputShape, inputs, { classes, dequant: q.dequant });
     return {
       names,
       count: n,
-      classes: q.classes,
-      samples: q.joined.samples.subarray(0, n * q.size),
+      classes,
+      samples: q.joined.samples.subarray(0, n * size),
       features: features_,
-      baseLogProbs: pool.baseLogProbs(all).map((b) => Array.from(b, (v) => Math.max(LOG_FLOOR, v))),
+      baseLogProbs: Array.from({ length: n }, (_, i) =>
+        Array.from(answers.logProbs.subarray(i * classes, (i + 1) * classes), (v) => Math.max(LOG_FLOOR, v)),
+      ),
     };
   } finally {
-    pool.dispose();
+    oracle.dispose();
   }
 }
 
@@ -121,6 +131,7 @@ export function readCandidates(
     };
   }
   return {
+    params: offsetsShape(params),
     pool: { names: pool.names, count: n },
     candidates: read,
     named,

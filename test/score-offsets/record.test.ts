@@ -18,7 +18,7 @@ import {
 import { offsetAnswer } from '../../src/score-offsets/apply';
 import { features, moments } from '../../src/score-offsets/features';
 import { scoreOffsetsForModel } from '../../src/score-offsets/for-model';
-import { offsetsMoments, readMoments, readPair, readScoreOffsets, signBound } from '../../src/score-offsets/read';
+import { offsetsMoments, readMoments, readPair, signBound } from '../../src/score-offsets/read';
 import { keyedSigns, scoreOffsetsKey } from '../../src/score-offsets/signs';
 import { quantizeAffine } from '../../src/tflite/affine';
 import { TfliteOracle } from '../../src/tflite/oracle';
@@ -134,13 +134,17 @@ describe('the reading', () => {
     expect(answers.filter((a, i) => a.some((v, c) => v !== logits[i][c])).length).toBeGreaterThan(0.9 * N);
     expect(answers.filter((a, i) => argmax(a) !== argmax(logits[i])).length).toBeLessThan(0.02 * N);
     const read = (k: Buffer, suspect: (i: number) => number[]) =>
-      readScoreOffsets(
-        N,
-        (i) => features(xs[i], params),
-        suspect,
-        (i) => logSoftmax(logits[i]),
+      readMoments(
+        offsetsMoments(
+          N,
+          16,
+          10,
+          (i) => features(xs[i], params),
+          suspect,
+          (i) => logSoftmax(logits[i]),
+        ),
         keyedSigns(k, 16, 10),
-        10,
+        N,
       );
     const own = read(key, (i) => logSoftmax(answers[i]));
     expect(own.z).toBeGreaterThan(10); // sqrt(16 * 10) = 12.6 for exact offsets

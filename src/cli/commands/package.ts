@@ -229,6 +229,9 @@ export function register(program: Command): Command {
             ...(ref.gate !== undefined ? { gate: ref.gate } : {}),
           };
         }
+        // calibrated on the reference before anything is opened or written, like the mark's rate
+        const scoreOffsets =
+          f.scoreOffsets === undefined ? undefined : scoreOffsetsForModel(tflite, f.scoreOffsets, f.offsetsReference!);
         const db = f.trace ? await FactoryDb.open(dbSpec(f.db)) : null;
         try {
           built = buildPackage(tflite, {
@@ -238,10 +241,7 @@ export function register(program: Command): Command {
             securityCounter: f.securityCounter,
             queryLimits: queryLimitsOf(f),
             responseMark,
-            scoreOffsets:
-              f.scoreOffsets === undefined
-                ? undefined
-                : scoreOffsetsForModel(tflite, f.scoreOffsets, f.offsetsReference!),
+            scoreOffsets,
             file: model,
             trace: f.trace === true && (f.traceData ? quietTraceParams(f.traceData) : true),
           });

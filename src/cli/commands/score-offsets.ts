@@ -8,8 +8,9 @@ import { Command } from 'commander';
 import { EdgelockError } from '../../errors';
 import { readFileBytes } from '../../formats/load';
 import { readKeyFile } from '../../keys/key-file';
-import { decodePackage } from '../../package/decode';
+import { DecodedPackage, decodePackage } from '../../package/decode';
 import { ScoreOffsetsParams, describeScoreOffsets } from '../../package/score-offsets';
+import { ScoringRunner } from '../../response-mark/verify';
 import { scoreOffsetsKey } from '../../score-offsets/signs';
 import {
   OFFSETS_ALPHA,
@@ -44,13 +45,8 @@ interface Flags {
 export interface PreparedOffsetsCheck {
   params: ScoreOffsetsParams;
   candidates: OffsetsCandidate[];
-  run(suspect: ScoringSuspect): Promise<OffsetsVerdict>;
+  run(suspect: Pick<ScoringRunner, 'scores'>): Promise<OffsetsVerdict>;
   dispose(): void;
-}
-
-/** A suspect that answers its output scores (logits or probabilities). */
-export interface ScoringSuspect {
-  scores(x: Float32Array, count: number): Promise<Float32Array>;
 }
 
 export type OffsetsCheckFlags = Pick<
@@ -59,8 +55,8 @@ export type OffsetsCheckFlags = Pick<
 >;
 
 export async function prepareOffsetsCheck(f: OffsetsCheckFlags): Promise<PreparedOffsetsCheck> {
-  const p = decodePackage(readFileBytes(f.package), f.package);
-  const params = packageOffsets(f.package);
+  const p = offsetsPackage(f.package);
+  const params = p.scoreOffsets;
   const master = readKeyFile(f.key);
   let candidates: OffsetsCandidate[];
   try {
@@ -93,10 +89,10 @@ export async function checkScoreOffsets(f: Omit<Flags, 'json'>): Promise<Offsets
 }
 
 /** The check's table rows (also under `watermark verify --score-offsets`). */
-export function offsetsRows(r: OffsetsVerdict, description: string): string[][] {
+export function offsetsRows(r: OffsetsVerdict): string[][] {
   const best = [...r.candidates].sort((a, b) => b.z - a.z);
   const rows = [
-    ['offsets', description],
+    ['offsets', describeScoreOffsets(r.params)],
     ['pool', `${r.pool.names.join(', ')}: ${r.pool.count} inputs`],
   ];
   for (const c of best.slice(0, 3))
@@ -123,12 +119,12 @@ export function offsetsRows(r: OffsetsVerdict, description: string): string[][] 
   return rows;
 }
 
-/** The record of a package given to a check (refused when it carries none). */
-export function packageOffsets(file: string): ScoreOffsetsParams {
+/** A package given to a check, refused when it carries no score offsets. */
+function offsetsPackage(file: string): DecodedPackage & { scoreOffsets: ScoreOffsetsParams } {
   const p = decodePackage(readFileBytes(file), file);
   if (!p.scoreOffsets)
     throw new EdgelockError('E_USAGE', `'${file}' carries no score offsets (packaged without --score-offsets)`);
-  return p.scoreOffsets;
+  return { ...p, scoreOffsets: p.scoreOffsets };
 }
 
 async function verifyAction(f: Flags): Promise<void> {
@@ -138,10 +134,7 @@ async function verifyAction(f: Flags): Promise<void> {
     printJson({ suspect: where, ...r });
     return;
   }
-  const params = packageOffsets(f.package);
-  process.stdout.write(
-    formatTable(['check', 'result'], [['suspect', where], ...offsetsRows(r, describeScoreOffsets(params))]) + '\n',
-  );
+  process.stdout.write(formatTable(['check', 'result'], [['suspect', where], ...offsetsRows(r)]) + '\n');
 }
 
 export function register(program: Command): Command {

@@ -45,8 +45,7 @@ import { finiteNumber, integer, nonNegativeInt, openUnit, positiveInt } from '..
 import { fingerprintOnFile, fingerprintOnPort } from './fingerprint';
 import { fingerprintRows } from '../../fingerprint/check';
 import { checkResponseMark, markRows, scoreThresholdOption, statisticOption } from './response-mark';
-import { checkScoreOffsets, offsetsRows, packageOffsets } from './score-offsets';
-import { describeScoreOffsets } from '../../package/score-offsets';
+import { checkScoreOffsets, offsetsRows } from './score-offsets';
 import { MarkStatistic } from '../../response-mark/verify';
 import { formatTable } from '../../text/table';
 
@@ -249,12 +248,7 @@ async function verifyAction(file: string, f: VerifyFlags, cmd: Command): Promise
         ['verdict', `${r.verdict} (alpha ${v.alpha})`],
         ...(fp ? fingerprintRows(fp) : []),
         ...(mark ? markRows(mark).map(([k, v]) => [`response ${k}`, v]) : []),
-        ...(offsets
-          ? offsetsRows(offsets, describeScoreOffsets(packageOffsets(f.scoreOffsets!))).map(([k, v]) => [
-              `score offsets ${k}`,
-              v,
-            ])
-          : []),
+        ...(offsets ? offsetsRows(offsets).map(([k, v]) => [`score offsets ${k}`, v]) : []),
       ],
     ) + '\n',
   );
