@@ -24,12 +24,7 @@ import { readOnnx } from '../src/onnx';
 import { flashPackage } from '../src/factory/flash';
 import { buildPackage } from '../src/package/build';
 import { queryUntilRefused } from '../src/attack/budgeted-board';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-}
-const log = (s: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${s}\n`);
+import { arg, log } from './support/args';
 
 async function main(): Promise<void> {
   const boardName = arg('board', 'host-sim');

@@ -9,11 +9,7 @@
 import { loadMnist } from '../src/data/mnist';
 import { coarseInput } from '../src/response-mark/decision';
 import { Rng } from '../src/train/rng';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-}
+import { arg } from './support/args';
 
 const train = loadMnist('train');
 const test = loadMnist('test');

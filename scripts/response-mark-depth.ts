@@ -22,12 +22,7 @@ import { exactTail, LATTICE_STEPS, RatioCode } from '../src/response-mark/log-ra
 import { asProbabilities } from '../src/response-mark/probabilities';
 import { leadWeight, WEIGHTED_LEAD } from '../src/response-mark/weighted-lead';
 import { countedMarks, markedInputs, measurementBoard } from './support/measurement-board';
-
-const argv = process.argv.slice(2);
-const arg = (name: string, dflt: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv.splice(i, 2)[1] : dflt;
-};
+import { arg, positionals } from './support/args';
 
 interface Variant {
   name: string;
@@ -65,7 +60,7 @@ async function main(): Promise<void> {
     Array.from({ length: C }, (_, c) => c).sort((a, b) => baseLog[j][b] - baseLog[j][a]),
   );
   const floor = WEIGHTED_LEAD.floor;
-  for (const spec of argv) {
+  for (const spec of positionals()) {
     const [file, seedText] = spec.split('@');
     const v = await onnxVictim(fs.readFileSync(file), file);
     const s = await v.scores(x, idx.length);

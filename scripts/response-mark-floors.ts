@@ -13,18 +13,13 @@ import { keyedChoices, keyedClass } from '../src/response-mark/decision';
 import { exactTail, LATTICE_STEPS, RatioCode } from '../src/response-mark/log-ratio';
 import { asProbabilities } from '../src/response-mark/probabilities';
 import { countedMarks, markedInputs, measurementBoard } from './support/measurement-board';
-
-const argv = process.argv.slice(2);
-const arg = (name: string, dflt: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv.splice(i, 2)[1] : dflt;
-};
+import { arg, positionals } from './support/args';
 
 async function main(): Promise<void> {
   const k = Number(arg('board-offset', '0'));
   const base = fs.readFileSync(arg('base', 'test/watermark/fixtures/mnist-lenet-wm.tflite'));
   const floors = arg('floors', '8,12,16,20').split(',').map(Number);
-  const files = argv;
+  const files = positionals();
   const board = await measurementBoard(base, k, arg('rate', '0.5%'));
   const { pool, rate, marked } = board;
   const C = pool.classes;

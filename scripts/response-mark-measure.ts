@@ -47,13 +47,7 @@ import { Rng } from '../src/train/rng';
 import { writeNpy } from '../src/data/npy';
 import { makeTensor } from '../src/ir/tensor';
 import { MEASUREMENT_MASTER } from './support/measurement-board';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-}
-const flag = (name: string) => process.argv.includes(`--${name}`);
-const log = (s: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${s}\n`);
+import { arg, flag, log } from './support/args';
 
 const master = MEASUREMENT_MASTER;
 const ARCH: Record<string, string> = {

@@ -18,11 +18,7 @@ import { onnxVictim, tfliteVictim } from '../src/attack/victim';
 import { loadMnist } from '../src/data/mnist';
 import { readOnnx } from '../src/onnx';
 import { writeOnnx } from '../src/onnx/writer';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-}
+import { arg } from './support/args';
 
 /** The arg-max and the runner-up of row i of C scores. */
 function topTwo(s: Float32Array, i: number, C: number): [number, number] {

@@ -30,12 +30,8 @@ import { asProbabilities } from '../src/response-mark/probabilities';
 import { poissonBinomialTail } from '../src/response-mark/verify';
 import { weightedLeadCodes } from '../src/response-mark/weighted-lead';
 import { countedMarks, markedInputs, measurementBoard } from './support/measurement-board';
+import { arg, positionals } from './support/args';
 
-const argv = process.argv.slice(2);
-const arg = (name: string, dflt: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv.splice(i, 2)[1] : dflt;
-};
 const FLOOR = 8;
 
 async function logProbsOf(file: string, x: Float32Array, count: number, C: number): Promise<number[][]> {
@@ -77,7 +73,7 @@ async function main(): Promise<void> {
   }
   console.log(`board ${k}, rate ${rate} ppm: ${marked.length} marked pool inputs, ${sel.length} counted`);
   const inputs = sel.map(({ i, offset }) => ({ index: i, offset }));
-  for (const spec of argv) {
+  for (const spec of positionals()) {
     const [file, seedText] = spec.split('@');
     const lp = await logProbsOf(file, x, idx.length, C);
     const reading: MarkedReading = {

@@ -17,17 +17,12 @@ import { onnxVictim } from '../src/attack/victim';
 import { keyedChoices, keyedClass } from '../src/response-mark/decision';
 import { poissonBinomialTail } from '../src/response-mark/verify';
 import { measurementBoard } from './support/measurement-board';
-
-const argv = process.argv.slice(2);
-const arg = (name: string, dflt: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv.splice(i, 2)[1] : dflt;
-};
+import { arg, positionals } from './support/args';
 
 async function main(): Promise<void> {
   const k = Number(arg('board-offset', '0'));
   const thresholds = arg('thresholds', '0,0.001,0.01,0.05,0.2').split(',').map(Number);
-  const files = argv;
+  const files = positionals();
   const board = await measurementBoard(
     fs.readFileSync('test/watermark/fixtures/mnist-lenet-wm.tflite'),
     k,

@@ -21,7 +21,7 @@ import { scoreOffsetsKey } from '../src/score-offsets/signs';
 import { quantizeAffine, tensorDequant } from '../src/tflite/affine';
 import { TfliteOracle } from '../src/tflite/oracle';
 import { readTflite } from '../src/tflite/reader';
-import { arg } from './support/trace-script';
+import { arg } from './support/args';
 
 async function main(): Promise<void> {
   const pkg = decodePackage(fs.readFileSync(arg('package', '')), arg('package', ''));

@@ -16,7 +16,7 @@ import { decodePackage } from '../src/package/decode';
 import { parseCandidates } from '../src/trace/candidates';
 import { scoreOffsetsKey } from '../src/score-offsets/signs';
 import { loadOffsetsPool, readCandidates } from '../src/score-offsets/verify';
-import { arg } from './support/trace-script';
+import { arg } from './support/args';
 
 async function main(): Promise<void> {
   const file = arg('package', '');

@@ -19,11 +19,8 @@ import { blackBoxEvidence } from '../src/trace/blackbox';
 import { whiteBoxEvidence } from '../src/trace/whitebox';
 import { carrierFisher } from './support/carrier-fisher';
 import { mnistTestAccuracy, simulatedUid } from '../test/helpers/mnist-boards';
+import { arg } from './support/args';
 
-const arg = (n: string, d: string) => {
-  const i = process.argv.indexOf(`--${n}`);
-  return i > 0 ? process.argv[i + 1] : d;
-};
 const base = new Uint8Array(readFileSync(arg('base', '')));
 const tk = deriveTraceKey(Buffer.alloc(32, 0x5a));
 const train = loadMnist('train');

@@ -19,7 +19,8 @@ import { fileVictim } from '../src/trace/victims';
 import { blackBoxEvidence } from '../src/trace/blackbox';
 import { fineTune, requantize } from '../src/trace/attacks';
 import { mnistTestAccuracy } from '../test/helpers/mnist-boards';
-import { arg, dot, scriptTraceKey, scriptUid } from './support/trace-script';
+import { arg } from './support/args';
+import { dot, scriptTraceKey, scriptUid } from './support/trace-script';
 
 const base = new Uint8Array(readFileSync(arg('base', '')));
 const tk = scriptTraceKey();

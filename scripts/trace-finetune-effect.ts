@@ -17,11 +17,8 @@ import { DEFAULT_TRACE_PARAMS } from '../src/trace/params';
 import { fit } from '../src/train/fit';
 import { Sgd } from '../src/train/optim/sgd';
 import { carrierFisher, carrierIndex } from './support/carrier-fisher';
+import { arg } from './support/args';
 
-const arg = (n: string, d: string) => {
-  const i = process.argv.indexOf(`--${n}`);
-  return i > 0 ? process.argv[i + 1] : d;
-};
 const base = new Uint8Array(readFileSync(arg('base', '')));
 const tk = deriveTraceKey(Buffer.alloc(32, 0x5a));
 const train = loadMnist('train');

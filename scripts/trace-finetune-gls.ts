@@ -23,7 +23,8 @@ import { fileVictim } from '../src/trace/victims';
 import { conjugateGradient } from '../src/trace/blackbox';
 import { carrierJacobian } from '../src/trace/carrier-jacobian';
 import { fineTune } from '../src/trace/attacks';
-import { arg, dot, scriptTraceKey, scriptUid } from './support/trace-script';
+import { arg } from './support/args';
+import { dot, scriptTraceKey, scriptUid } from './support/trace-script';
 
 const base = new Uint8Array(readFileSync(arg('base', '')));
 const tk = scriptTraceKey();

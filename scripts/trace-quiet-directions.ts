@@ -29,11 +29,8 @@ import { im2col } from '../src/train/im2col';
 import { Conv2d } from '../src/train/layers/conv2d';
 import { Sgd } from '../src/train/optim/sgd';
 import { generalisedEigen, symmetricEigen } from './support/symmetric-eigen';
+import { arg } from './support/args';
 
-const arg = (n: string, d: string) => {
-  const i = process.argv.indexOf(`--${n}`);
-  return i > 0 ? process.argv[i + 1] : d;
-};
 const base = new Uint8Array(readFileSync(arg('base', '')));
 const train = loadMnist('train');
 const test = loadMnist('test');

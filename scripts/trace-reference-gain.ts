@@ -22,11 +22,8 @@ import { PRUNE_RULES, PruneRule, pruneWeights, pruner, unitPruner } from '../src
 import { searchFractions } from '../src/trace/reference';
 import { hardLabels, modelScores } from '../src/trace/victims';
 import { simulatedUids } from '../test/helpers/mnist-boards';
+import { arg } from './support/args';
 
-const arg = (name: string, d: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : d;
-};
 const base = new Uint8Array(readFileSync(arg('base', '')));
 const Q = 1000;
 const CLASSES = 10;

@@ -24,11 +24,8 @@ import { familyP } from '../src/trace/score';
 import { fileVictim } from '../src/trace/victims';
 import { whiteBoxReading } from '../src/trace/whitebox';
 import { mnistTestAccuracy, simulatedUids } from '../test/helpers/mnist-boards';
+import { arg } from './support/args';
 
-const arg = (name: string, d: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : d;
-};
 const base = new Uint8Array(readFileSync(arg('base', '')));
 const N = Number(arg('devices', '1000'));
 const L = Number(arg('leaks', '10'));

@@ -49,7 +49,8 @@ import { scoreBoards, unitVotesOfWeights } from '../src/trace/units/verdict';
 import { keyedStamps, triggerProbes } from '../src/trace/units/stamps';
 import { accuracy } from '../src/train/fit';
 import { mnistTestAccuracy } from '../test/helpers/mnist-boards';
-import { arg, scriptTraceKey, scriptUid } from './support/trace-script';
+import { arg } from './support/args';
+import { scriptTraceKey, scriptUid } from './support/trace-script';
 
 const room = arg('room', TRIGGER_UNITS_DEFAULTS.room) as 'path' | 'least-used';
 const training = {

@@ -10,7 +10,7 @@ import { tfliteVictim } from '../src/attack/victim';
 import { loadMnist } from '../src/data/mnist';
 import { writeNpy } from '../src/data/npy';
 import { makeTensor } from '../src/ir/tensor';
-import { arg } from './support/trace-script';
+import { arg } from './support/args';
 
 async function main(): Promise<void> {
   const file = arg('base', 'test/watermark/fixtures/mnist-lenet-wm.tflite');

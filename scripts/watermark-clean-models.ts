@@ -10,11 +10,7 @@ import * as path from 'path';
 import { loadMnist } from '../src/data/mnist';
 import { readOnnx, writeOnnx } from '../src/onnx';
 import { trainCleanModels } from '../src/watermark/calibrate';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-}
+import { arg } from './support/args';
 
 async function main(): Promise<void> {
   const model = readOnnx(fs.readFileSync(arg('model', 'models/mnist-lenet.onnx')));

@@ -27,6 +27,7 @@ import { fineTune, magnitudePrune } from '../src/attack/watermark-removal';
 import { RUNNERS } from '../src/watermark/runners';
 import { ownerSignature } from '../src/watermark/signature';
 import { BaseData, prepareTriggers, VerifyReport, verifyWithRunner } from '../src/watermark/verify';
+import { arg, log } from './support/args';
 
 function loadedWatermark(bytes: Uint8Array): EmbedResult {
   const model = readOnnx(bytes);
@@ -34,12 +35,6 @@ function loadedWatermark(bytes: Uint8Array): EmbedResult {
   if (!record) throw new Error('--watermarked: the model carries no watermark record');
   return { model, record, history: [], triggerAccuracy: NaN, stopped: false };
 }
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-}
-const log = (s: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 
 async function main(): Promise<void> {
   const modelFile = arg('model', 'models/mnist-lenet.onnx');

@@ -1,15 +1,9 @@
 /**
- * What the trace measurement scripts share: their command-line reading, the fixed test trace key and the simulated
+ * What the trace measurement scripts share: the fixed test trace key and the simulated
  * board uids (the same in every script, so their devices line up), and a dot product.
  */
 import { deriveTraceKey } from '../../src/keys/derive';
 import { simulatedUid } from '../../test/helpers/mnist-boards';
-
-/** `--name value` from the command line, or `d` */
-export const arg = (name: string, d: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : d;
-};
 
 /** the scripts' master key (a fixed test key) and the trace key derived from it */
 export const SCRIPT_MASTER = Buffer.alloc(32, 0x5a);
