@@ -9,11 +9,13 @@
  *   cells      the int8 input (H × W × C, channels last) pooled into G × G cells: row y in cell y·G/H, column x in
  *              x·G/W (integer division); s[cy][cx] = Σ (value + 128) over the cell
  *   moments    c[a·K + b] = Σ_cy Σ_cx (2cy + 1 − G)^a (2cx + 1 − G)^b s[cy][cx], a, b < K (int64, exact)
- *   features   u_j = clamp(Σ_k whiten[j][k] (c_k − mean_k), ±clip)            (double, k ascending from 0.0)
+ *   features   u_j = clamp(Σ_k whiten[j][k] (c_k − mean_k), ±clip)   (float32, c_k rounded from int64, k ascending
+ *              from 0.0; a NaN sum, from overflowed products, reads 0)
  *   signs      block b = HMAC-SHA256(score key, "ELS1" | u8 m | u16 classes | u32 b); S[j][c] = −1 when bit
- *              t = j·classes + c of the blocks is set (bit t%8 of byte t/8), else +1
- *   offsets    o_c = (Σ_j S[j][c] u_j) · delta / K, then minus their mean over the classes   (double)
- *   answer     int8: score + floor(o_c + 0.5) (clamped to ±256), saturated to −128..127; float32: (float)(score + o_c)
+ *              t = j·classes + c of the blocks is set (bit t%8 of byte t/8), else +1 (derived once per boot for the
+ *              answers' m and classes, kept beside the HMAC state)
+ *   offsets    o_c = (Σ_j S[j][c] u_j) · delta / K, then minus their mean over the classes     (float32, on the FPU)
+ *   answer     int8: score + floor(o_c + 0.5) (clamped to ±256), saturated to −128..127; float32: score + o_c
  *
  * Applied before the response mark, which then decides on the offset answer. src/score-offsets/ computes the same on
  * the host, bit for bit (no fused multiply-add here: see the pragma in score_offsets.c).
@@ -32,6 +34,8 @@
 #define EL_OFFSETS_MAX_GRID 16u
 #define EL_OFFSETS_MAX_VALUES (1u << 20)
 #define EL_OFFSETS_MAX_CLASSES 256u
+#define EL_OFFSETS_MAX_CLIP 64.0f
+#define EL_OFFSETS_MAX_DELTA 1048576.0f /* 2^20 */
 #define EL_OFFSETS_HEADER_SIZE 20u
 #define EL_OFFSETS_SIZE(k) (EL_OFFSETS_HEADER_SIZE + 4u * (k) * (k) + 4u * (k) * (k) * (k) * (k))
 #define EL_OFFSETS_MIN_SIZE EL_OFFSETS_SIZE(EL_OFFSETS_MIN_DEGREES)
@@ -48,7 +52,7 @@ typedef struct {
 
 /* A scoreOffsets record value (u8 scheme 1 | u8 K 2..4 | u8 G 1..16 | u8 0 | u16 H | u16 W | u16 C | u16 0 |
  * f32 delta | f32 clip | f32 mean[m] | f32 whiten[m][m]): false when its length or a field is out of range (G <= H,
- * G <= W, H·W·C <= EL_OFFSETS_MAX_VALUES, delta and clip finite > 0, every mean and weight finite). `out` may be NULL
+ * G <= W, H·W·C <= EL_OFFSETS_MAX_VALUES, 0 < delta <= 2^20, 0 < clip <= 64, every mean and weight finite). `out` may be NULL
  * (check only). */
 bool el_offsets_parse(const uint8_t *v, uint32_t len, el_offsets_params_t *out);
 

@@ -20,7 +20,8 @@ bool el_offsets_parse(const uint8_t *v, uint32_t len, el_offsets_params_t *out) 
   m = k * k;
   for (uint32_t i = 12u; i < len; i += 4u)
     if (!f32_finite(v + i)) return false;
-  if (!(el_get_f32(v + 12) > 0.0f) || !(el_get_f32(v + 16) > 0.0f)) return false;
+  if (!(el_get_f32(v + 12) > 0.0f && el_get_f32(v + 12) <= EL_OFFSETS_MAX_DELTA)) return false;
+  if (!(el_get_f32(v + 16) > 0.0f && el_get_f32(v + 16) <= EL_OFFSETS_MAX_CLIP)) return false;
   if (out == NULL) return true;
   memset(out, 0, sizeof *out);
   out->degrees = (uint8_t)k;

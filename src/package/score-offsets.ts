@@ -13,8 +13,8 @@
  *   6  u16  width        W
  *   8  u16  channels     C (H·W·C <= 2^20)
  *  10  u16  reserved     0
- *  12  f32  delta        the offsets' size, in the output's units (int8 steps for an int8 output); finite, > 0
- *  16  f32  clip         each whitened feature is clamped to ±clip; finite, > 0
+ *  12  f32  delta        the offsets' size, in the output's units (int8 steps for an int8 output); 0 < delta ≤ 2^20
+ *  16  f32  clip         each whitened feature is clamped to ±clip; 0 < clip ≤ 64
  *  20  f32  mean[m]      the moments' mean on the owner's data; finite
  *  20+4m  f32 whiten[m][m]  row j: feature j's weights on the m centred moments; finite
  */
@@ -27,6 +27,9 @@ export const MAX_GRID = 16;
 export const MAX_INPUT_VALUES = 1 << 20;
 /** the most scores a board adds offsets to (el_score_offsets.h EL_OFFSETS_MAX_CLASSES) */
 export const MAX_CLASSES = 256;
+/** the largest delta and clip a record may carry (EL_OFFSETS_MAX_DELTA, EL_OFFSETS_MAX_CLIP): every sum stays finite */
+export const MAX_DELTA = 2 ** 20;
+export const MAX_CLIP = 64;
 const HEADER = 20;
 
 export interface ScoreOffsetsParams {
@@ -69,8 +72,10 @@ export function scoreOffsetsProblem(p: ScoreOffsetsParams): string | null {
     return `a ${G} × ${G} grid needs an input of at least ${G} × ${G}, got ${p.height} × ${p.width}`;
   if (p.height * p.width * p.channels > MAX_INPUT_VALUES)
     return `the input has ${p.height * p.width * p.channels} values, at most ${MAX_INPUT_VALUES}`;
-  if (!(isF32(p.delta) && p.delta > 0)) return `delta must be a finite float32 > 0, got ${p.delta}`;
-  if (!(isF32(p.clip) && p.clip > 0)) return `clip must be a finite float32 > 0, got ${p.clip}`;
+  if (!(isF32(p.delta) && p.delta > 0 && p.delta <= MAX_DELTA))
+    return `delta must be a float32 in (0, ${MAX_DELTA}], got ${p.delta}`;
+  if (!(isF32(p.clip) && p.clip > 0 && p.clip <= MAX_CLIP))
+    return `clip must be a float32 in (0, ${MAX_CLIP}], got ${p.clip}`;
   const m = K * K;
   if (p.mean.length !== m || p.whiten.length !== m * m)
     return `${m} means and ${m * m} whitening weights expected, got ${p.mean.length} and ${p.whiten.length}`;

@@ -6,7 +6,9 @@
  *              column x in floor(x·G/W); s[cy][cx] = Σ (value + 128) over the cell's rows, columns and channels
  *   moments    c[a·K + b] = Σ_cy Σ_cx (2cy + 1 − G)^a · (2cx + 1 − G)^b · s[cy][cx], a, b < K: integers, exact (the
  *              firmware in int64; here in doubles, every partial sum below 2^53 by the record's bounds)
- *   features   u_j = clamp(Σ_k whiten[j][k] · (c_k − mean_k), ±clip), double precision, k ascending from 0.0
+ *   features   u_j = clamp(Σ_k whiten[j][k] · (c_k − mean_k), ±clip) in float32 (each operation rounded to float32 as
+ *              the board's FPU rounds it; c_k rounded to float32 from the exact integer), k ascending from 0.0; a
+ *              NaN sum (overflowed products, inf − inf) reads 0
  *
  * The moments are smooth functions of the image: a shift of a few pixels barely moves them, so a student trained
  * with random shifts still learns what the offsets make of them.
@@ -41,15 +43,17 @@ export function moments(
   return c;
 }
 
-/** The clamped whitened features of one input (m = degrees² doubles), as the board computes them. */
-export function features(x: Int8Array, p: ScoreOffsetsParams): Float64Array {
-  const c = moments(x, p);
+/** The clamped whitened features of one input (m = degrees² float32 values), as the board computes them. */
+export function features(x: Int8Array, p: ScoreOffsetsParams): Float32Array {
+  const f = Math.fround;
+  const c = moments(x, p).map(f);
   const m = p.degrees * p.degrees;
-  const u = new Float64Array(m);
+  const u = new Float32Array(m);
+  const clip = f(p.clip);
   for (let j = 0; j < m; j++) {
     let v = 0;
-    for (let k = 0; k < m; k++) v += p.whiten[j * m + k] * (c[k] - p.mean[k]);
-    u[j] = v > p.clip ? p.clip : v < -p.clip ? -p.clip : v;
+    for (let k = 0; k < m; k++) v = f(v + f(f(p.whiten[j * m + k]) * f(c[k] - f(p.mean[k]))));
+    u[j] = Number.isNaN(v) ? 0 : v > clip ? clip : v < -clip ? -clip : v;
   }
   return u;
 }

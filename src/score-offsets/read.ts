@@ -31,7 +31,7 @@ export function offsetsMoments(
   n: number,
   m: number,
   classes: number,
-  features: (i: number) => Float64Array,
+  features: (i: number) => ArrayLike<number>,
   suspect: (i: number) => ArrayLike<number>,
   base: (i: number) => ArrayLike<number>,
 ): Float64Array {

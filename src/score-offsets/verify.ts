@@ -54,7 +54,7 @@ export interface OffsetsPool {
   classes: number;
   /** the pool's samples (ONNX layout, float), count of them */
   samples: Float32Array;
-  features: Float64Array[];
+  features: Float32Array[];
   baseLogProbs: number[][];
 }
 

@@ -114,6 +114,7 @@ async function attackedBoard(flavour: string) {
     ['tensor arena (el_runtime_module.c g_arenas)', symbol(secureElf, 'g_arenas')],
     ['response mark key state (response_mark.c g_mark_state)', symbol(secureElf, 'g_mark_state')],
     ['score offsets key state (score_offsets.c g_score_state)', symbol(secureElf, 'g_score_state')],
+    ['score offsets signs (score_offsets.c g_sign_bits)', symbol(secureElf, 'g_sign_bits')],
     ['secure code (el_hmac_sha256)', symbol(secureElf, 'el_hmac_sha256') & ~1],
   ];
   for (const [, a] of targets) expect(a & 0x10000000).toBeTruthy(); // linked in the secure alias

@@ -132,7 +132,9 @@ describe.each(Object.keys(SIZES))('score offsets on %s', (boardName) => {
       (b) => (b.writeUInt16LE(2000, at + 4), b.writeUInt16LE(2000, at + 6)), // 4 M values
       (b) => b.writeFloatLE(0, at + 12), // delta
       (b) => b.writeFloatLE(-1, at + 12),
+      (b) => b.writeFloatLE(2 ** 21, at + 12), // above 2^20
       (b) => b.writeFloatLE(NaN, at + 16), // clip
+      (b) => b.writeFloatLE(64.5, at + 16), // above 64
       (b) => b.writeFloatLE(Infinity, at + 20), // a mean
       (b) => b.writeFloatLE(NaN, at + 20 + 4 * 16 + 4 * 255), // the last weight
     ];

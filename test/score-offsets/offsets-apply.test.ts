@@ -2,11 +2,12 @@
  * Score offsets on one answer, on the firmware (el_offsets_apply_key in firmware-tools/core/score_offsets.c, built for
  * the host with ASan and UBSan, fed the record through el_offsets_parse) and on the host (offsetAnswer in
  * src/score-offsets/apply.ts), byte for byte: random records (2 to 4 degrees, grids 1 to 16, inputs from 2 × 2 × 1 to
- * 40 × 36 × 3, random means and whitenings up to the float32 range, deltas from 1e-3 to 1e6 so that int8 answers
- * saturate), 2 to 256 classes (so the signs span up to 16 HMAC blocks), int8 and float32 scores with ±0, subnormals,
- * ±inf and NaN. The boards run the same function (board-agreement.test.ts checks a zoo model's int8 answers end to
- * end); this reaches the shapes, the saturation and the float32 paths no zoo model produces. A record for another
- * input size, too many classes or an element size other than 1 or 4 is refused (BAD_ARGUMENT) with the answer intact.
+ * 40 × 36 × 3, random means and whitenings up to the float32 range, so that the float32 sums overflow, clips up to the
+ * record's 64, deltas from 1e-3 to 1e6 so that int8 answers saturate), 2 to 256 classes (so the signs span up to 16
+ * HMAC blocks), int8 and float32 scores with ±0, subnormals, ±inf and NaN. The boards run the same function
+ * (board-agreement.test.ts checks a zoo model's int8 answers end to end); this reaches the shapes, the saturation and
+ * the float32 paths no zoo model produces. A record for another input size, too many classes or an element size other
+ * than 1 or 4 is refused (BAD_ARGUMENT) with the answer intact.
  */
 import { ScoreOffsetsParams, encodeScoreOffsets } from '../../src/package/score-offsets';
 import { offsetAnswer } from '../../src/score-offsets/apply';
@@ -41,7 +42,7 @@ function cases(): Case[] {
       width,
       channels,
       delta: Math.fround([1e-3, 1, 5.5, 1e6][int(4)]),
-      clip: Math.fround([0.5, 2.5, 1e30][int(3)]),
+      clip: Math.fround([0.5, 2.5, 64][int(3)]),
       mean: Float32Array.from({ length: m }, () => g.normal() * 1e6),
       whiten: Float32Array.from({ length: m * m }, () => Math.max(-3.4e38, Math.min(3.4e38, g.normal() * scale))),
     };
@@ -76,7 +77,7 @@ test('600 random records and answers: the firmware and the host agree byte for b
     if (!want.equals(bytes(c.scores, c.kind))) changed++;
     if (c.kind === 'int8' && Int8Array.from(want).some((v) => v === 127 || v === -128)) saturated++;
   });
-  expect(changed).toBeGreaterThan(500);
+  expect(changed).toBeGreaterThan(350); // 419: the rest move by less than half a step or a float32 ulp
   expect(saturated).toBeGreaterThan(50);
 });
 

@@ -54,7 +54,9 @@ test('the record round-trips, and the values the firmware refuses are refused he
     ['delta', (v) => v.writeFloatLE(0, 12)],
     ['delta', (v) => v.writeFloatLE(-1, 12)],
     ['delta', (v) => v.writeFloatLE(NaN, 12)],
+    ['delta', (v) => v.writeFloatLE(2 ** 21, 12)], // above 2^20
     ['clip', (v) => v.writeFloatLE(Infinity, 16)],
+    ['clip', (v) => v.writeFloatLE(64.5, 16)], // above 64
     ['finite', (v) => v.writeFloatLE(NaN, 20)],
     ['finite', (v) => v.writeFloatLE(-Infinity, v.length - 4)],
   ];
@@ -66,6 +68,8 @@ test('the record round-trips, and the values the firmware refuses are refused he
     );
   }
   expect(() => encodeScoreOffsets({ ...params, delta: 0 })).toThrow(/delta/);
+  expect(() => encodeScoreOffsets({ ...params, clip: 64 })).not.toThrow();
+  expect(() => encodeScoreOffsets({ ...params, delta: 2 ** 20 })).not.toThrow();
 });
 
 test('the moments are the cell sums weighted by integer powers, and the features are white on the reference', () => {
