@@ -61,6 +61,12 @@ def main() -> None:
     a.add_argument('--epochs', type=int, default=30)
     a.add_argument('--shift', type=int, default=2)
     a.add_argument('--arch', choices=['lenet', 'mlp'], default='lenet')
+    a.add_argument('--temperature', type=float, default=4.0, help='the soft-label students\' temperature')
+    a.add_argument('--gate', type=float, default=0.0,
+                   help='g > 0: the offsets grow with the base model\'s margin M (top logit minus runner-up): '
+                        'amplitude delta + g * max(0, M - tau), the extra part closing at most half of any class\'s '
+                        'gap to the top, so the arg-max is the one delta alone gives; the reading weighs each input by that amplitude')
+    a.add_argument('--tau', type=float, default=4.0)
     a.add_argument('--grid', type=int, default=0,
                    help='G > 0 (with --basis K): the K x K polynomial moments (2i + 1 - G)^a (2j + 1 - G)^b of the int8 image '
                         'pooled to G x G cells, as the boards compute them (src/score-offsets/), instead of DCT coefficients')
@@ -102,16 +108,33 @@ def main() -> None:
             return np.clip((x.reshape(len(x), -1) @ V.T - mu) @ W, -2.5, 2.5)
     S = np.random.default_rng(99).choice([-1.0, 1.0], size=(m, zq.shape[1]))
 
+    def amplitude(z: np.ndarray) -> np.ndarray:
+        top = np.sort(z, 1)
+        margin = top[:, -1] - top[:, -2]
+        return o.delta + o.gate * np.maximum(0, margin - o.tau)
+
     def mark(z: np.ndarray, x: np.ndarray) -> np.ndarray:
-        off = o.delta * features(x) @ S / np.sqrt(m)
-        return z + off - off.mean(1, keepdims=True)
+        v = features(x) @ S / np.sqrt(m)
+        v = v - v.mean(1, keepdims=True)
+        base_off = o.delta * v
+        if o.gate:
+            z1 = z + base_off
+            k = z1.argmax(1)
+            gap = z1[np.arange(len(z)), k][:, None] - z1          # >= 0, what delta alone leaves
+            dv = v - v[np.arange(len(z)), k][:, None]             # how the extra part closes each gap
+            room = np.where(dv > 0, gap / np.where(dv > 0, dv, 1), np.inf).min(1)
+            extra = np.minimum(amplitude(z) - o.delta, room / 2)  # closes at most half of any gap: arg-max kept
+            return z1 + extra[:, None] * v
+        return z + base_off
 
     ut = features(xt)
     base = log_softmax(zt)
 
+    wt = amplitude(zt) if o.gate else np.ones(len(zt))
+
     def read(logp: np.ndarray) -> str:
         r = logp - base
-        r = r - r.mean(1, keepdims=True)
+        r = (r - r.mean(1, keepdims=True)) * wt[:, None]
         c = ut.T @ r / len(r)
         norm = np.sqrt((c * c).sum())
         z = (S * c).sum() / norm
@@ -122,6 +145,9 @@ def main() -> None:
 
     zq_marked, zt_marked = mark(zq, xq), mark(zt, xt)
     changed = (zt.argmax(1) != zt_marked.argmax(1)).sum()
+    pb, pm = np.exp(base).max(1), np.exp(log_softmax(zt_marked))[np.arange(len(zt)), zt.argmax(1)]
+    print(f'top-class probability: mean |change| {np.abs(pm - pb).mean():.4f}, max {np.abs(pm - pb).max():.3f}; '
+          f'>= 0.9 before and < 0.9 after: {((pb >= 0.9) & (pm < 0.9)).sum()} of {len(zt)}', flush=True)
     what = f'{o.basis}x{o.basis} {f"moments on a {o.grid}x{o.grid} grid" if o.grid else "DCT basis"}' if o.basis else f'{m} directions (sigma {o.sigma})'
     print(f'delta {o.delta}, {what}: test accuracy {(zt.argmax(1) == yt).mean():.4f} -> '
           f'{(zt_marked.argmax(1) == yt).mean():.4f} ({changed} answers changed); the marked answers themselves: '
@@ -136,14 +162,15 @@ def main() -> None:
         sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, o.epochs * ((n + 63) // 64))
         x = torch.from_numpy(xq[:n])
         z = torch.from_numpy(target[:n].astype(np.float32))
-        y = z.argmax(1) if kind == 'hard' else F.softmax(z / 4, 1)
+        T = o.temperature
+        y = z.argmax(1) if kind == 'hard' else F.softmax(z / T, 1)
         for _ in range(o.epochs):
             order = torch.randperm(n, generator=g)
             for b in range(0, n, 64):
                 i = order[b:b + 64]
                 out = net(dp.shifted(x[i], o.shift, g))
                 loss = (F.cross_entropy(out, y[i]) if kind == 'hard'
-                        else F.kl_div(F.log_softmax(out / 4, 1), y[i], reduction='batchmean') * 16)
+                        else F.kl_div(F.log_softmax(out / T, 1), y[i], reduction='batchmean') * T * T)
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
@@ -156,7 +183,7 @@ def main() -> None:
     for name in filter(None, o.students.split(',')):
         t0 = time.time()
         logp = student(*targets[name])
-        print(f'{name} student ({o.arch}, seed {o.seed}, shift {o.shift}): test accuracy {(logp.argmax(1) == yt).mean():.4f}; {read(logp)} '
+        print(f'{name} student ({o.arch}, seed {o.seed}, shift {o.shift}, T {o.temperature}): test accuracy {(logp.argmax(1) == yt).mean():.4f}; {read(logp)} '
               f'({time.time() - t0:.0f} s)', flush=True)
 
 
