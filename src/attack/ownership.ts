@@ -28,7 +28,7 @@ export interface OwnershipInputs {
   responseMark?: (subject: ClassifierRunner) => Promise<MarkVerdict>;
   /** the score offsets' check on a subject that answers scores (src/cli/commands/score-offsets.ts
    * prepareOffsetsCheck), from --score-offsets <board.elp> and --mark-key; it names a board at p ≤ 1e-6 */
-  scoreOffsets?: (subject: Pick<ScoringRunner, 'scores'>) => Promise<OffsetsVerdict>;
+  scoreOffsets?: (subject: ScoringRunner) => Promise<OffsetsVerdict>;
 }
 
 export interface OwnershipVerdict {

@@ -28,7 +28,7 @@
 import { createHash } from 'crypto';
 import { EdgelockError } from '../errors';
 import { ResponseMarkParams } from '../package/response-mark';
-import { ClassifierRunner } from '../watermark/runners';
+import { ClassifierRunner, checkSameTask } from '../watermark/runners';
 import { keyedChoices, offsetOf } from './decision';
 import { MarkPool } from './pool';
 import { asProbabilities } from './probabilities';
@@ -474,17 +474,8 @@ export async function verifyResponseMark(o: {
   const decoys = o.decoys ?? VERIFY_DEFAULTS.decoys;
   const alpha = o.alpha ?? VERIFY_DEFAULTS.alpha;
   if (o.candidates.length === 0) throw new EdgelockError('E_USAGE', 'response mark: no candidate board to check');
-  if (suspect.classes !== pool.classes)
-    throw new EdgelockError(
-      'E_DATA_SHAPE',
-      `the suspect answers ${suspect.classes} classes, the base model ${pool.classes}`,
-    );
+  checkSameTask(suspect, pool.classes, pool.sampleShape);
   const size = pool.sampleShape.reduce((a, b) => a * b, 1);
-  if (suspect.sampleShape.reduce((a, b) => a * b, 1) !== size)
-    throw new EdgelockError(
-      'E_DATA_SHAPE',
-      `the suspect takes samples of [${suspect.sampleShape}], the pool holds [${pool.sampleShape}]`,
-    );
   const rateOf = (c: MarkCandidate) => c.ratePpm ?? params.ratePpm;
   const drop = o.dropLeastConfident ?? VERIFY_DEFAULTS.dropLeastConfident;
   if (!(drop >= 0 && drop < 1))

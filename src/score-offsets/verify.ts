@@ -52,8 +52,9 @@ export interface OffsetsPool {
   names: string[];
   count: number;
   classes: number;
-  /** the pool's samples (ONNX layout, float), count of them */
+  /** the pool's samples (ONNX layout, float), count of them, each of sampleShape */
   samples: Float32Array;
+  sampleShape: number[];
   features: Float32Array[];
   baseLogProbs: number[][];
 }
@@ -81,6 +82,7 @@ export async function loadOffsetsPool(
       count: n,
       classes,
       samples: q.joined.samples.subarray(0, n * size),
+      sampleShape: q.joined.sampleShape,
       features: features_,
       baseLogProbs: Array.from({ length: n }, (_, i) =>
         Array.from(answers.logProbs.subarray(i * classes, (i + 1) * classes), (v) => Math.max(LOG_FLOOR, v)),

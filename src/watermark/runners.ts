@@ -23,6 +23,28 @@ export interface ClassifierRunner {
   dispose(): void;
 }
 
+/**
+ * Refuses a suspect that does not take the base model's samples or answer its classes (E_DATA_SHAPE): an ownership
+ * check would otherwise feed it misaligned samples and read its scores misaligned, and report a verdict on nothing.
+ */
+export function checkSameTask(
+  suspect: Pick<ClassifierRunner, 'classes' | 'sampleShape'>,
+  classes: number,
+  sampleShape: readonly number[],
+): void {
+  if (suspect.classes !== classes)
+    throw new EdgelockError(
+      'E_DATA_SHAPE',
+      `the suspect answers ${suspect.classes} classes, the base model ${classes}`,
+    );
+  const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+  if (size(suspect.sampleShape) !== size(sampleShape))
+    throw new EdgelockError(
+      'E_DATA_SHAPE',
+      `the suspect takes samples of [${suspect.sampleShape}], the pool holds [${sampleShape}]`,
+    );
+}
+
 export function argmaxRows(logits: ArrayLike<number>, count: number, classes: number): Int32Array {
   const out = new Int32Array(count);
   for (let s = 0; s < count; s++) {

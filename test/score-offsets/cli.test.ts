@@ -15,7 +15,7 @@ import { DeviceClient } from '../../src/device/client';
 import { flashPackage } from '../../src/factory/flash';
 import { deriveDeviceKey } from '../../src/keys/derive';
 import { freshStateDir, removeRunRoot, stopAllBoards } from '../device/helpers';
-import { expectUsageError, packageArgs, runCli } from '../helpers/cli';
+import { ROOT, expectUsageError, packageArgs, runCli } from '../helpers/cli';
 
 const TFLITE = path.join(__dirname, '..', 'watermark', 'fixtures', 'mnist-lenet-wm.tflite');
 const MASTER = createHash('sha256').update('edgelock score offsets CLI test master').digest();
@@ -123,6 +123,22 @@ test('score-offsets verify names the board whose answers carry its offsets, and 
   ]);
   expect(v.status).toBe(0);
   expect(v.stdout).toMatch(/verdict\s+no board's score offsets found among 1/);
+  // a suspect of another task (12 classes, 490 values per sample) is refused, not read misaligned
+  const other = runCli([
+    'score-offsets',
+    'verify',
+    '--model',
+    path.join(ROOT, 'models', 'kws-dscnn.onnx'),
+    '--key',
+    at('master.key'),
+    '--package',
+    at('b.elp'),
+    '--pool-limit',
+    '100',
+  ]);
+  expect(other.status).toBe(1);
+  expect(other.stderr.trim()).toBe('error E_DATA_SHAPE: the suspect answers 12 classes, the base model 10');
+  expect(other.stdout).not.toMatch(/verdict/);
   const plain = runCli([...packageArgs(TFLITE, at('plain.elp'), at('master.key'), uid)]);
   expect(plain.status).toBe(0);
   expectUsageError(

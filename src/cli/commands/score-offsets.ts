@@ -24,6 +24,7 @@ import { formatTable } from '../../text/table';
 import { collect, nonNegativeInt, openUnit, positiveInt } from '../option-parsers';
 import { printJson } from '../output';
 import { runOnSuspect } from '../suspect';
+import { checkSameTask } from '../../watermark/runners';
 import { candidateUids } from './response-mark';
 
 interface Flags {
@@ -45,7 +46,7 @@ interface Flags {
 export interface PreparedOffsetsCheck {
   params: ScoreOffsetsParams;
   candidates: OffsetsCandidate[];
-  run(suspect: Pick<ScoringRunner, 'scores'>): Promise<OffsetsVerdict>;
+  run(suspect: Pick<ScoringRunner, 'scores' | 'classes' | 'sampleShape'>): Promise<OffsetsVerdict>;
   dispose(): void;
 }
 
@@ -76,6 +77,7 @@ export async function prepareOffsetsCheck(f: OffsetsCheckFlags): Promise<Prepare
         f.pool.split(',').map((s) => s.trim()),
         f.poolLimit,
       );
+      checkSameTask(suspect, pool.classes, pool.sampleShape);
       return readCandidates(pool, params, candidates, await suspect.scores(pool.samples, pool.count), f.alpha);
     },
     dispose() {
