@@ -4,7 +4,7 @@
  * int8 output's steps, and the mean and whitening calibrated on the reference as the board receives it.
  */
 import { EdgelockError } from '../errors';
-import { ScoreOffsetsParams } from '../package/score-offsets';
+import { MAX_DELTA, ScoreOffsetsParams } from '../package/score-offsets';
 import { quantisedPool } from '../response-mark/pool';
 import { readTflite } from '../tflite/reader';
 import { SCORE_OFFSETS_DEFAULTS, calibrateScoreOffsets } from './calibrate';
@@ -24,6 +24,12 @@ export function scoreOffsetsForModel(tflite: Uint8Array, delta: number, referenc
   const [height, width, channels] = [s[1], s[2], s[3]];
   const grid = Math.min(SCORE_OFFSETS_DEFAULTS.grid, height, width);
   const steps = output.dtype === 'int8' ? delta / output.quantization!.scale[0] : delta;
+  if (!(Math.fround(steps) > 0 && Math.fround(steps) <= MAX_DELTA))
+    throw new EdgelockError(
+      'E_USAGE',
+      `--score-offsets ${delta} is ${Number(steps.toPrecision(4))} steps of this model's ${output.dtype} output; ` +
+        `the record holds more than 0 and at most ${MAX_DELTA}`,
+    );
   const q = quantisedPool(tflite, reference, REFERENCE_LIMIT);
   return calibrateScoreOffsets(
     { degrees: SCORE_OFFSETS_DEFAULTS.degrees, grid, height, width, channels, clip: SCORE_OFFSETS_DEFAULTS.clip },

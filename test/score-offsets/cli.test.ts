@@ -62,6 +62,7 @@ test('package --score-offsets writes the calibrated record; the options go toget
   for (const [args, text] of [
     [['--score-offsets', '1'], /--score-offsets and --offsets-reference go together/],
     [['--offsets-reference', 'mnist-test'], /go together/],
+    [['--score-offsets', '1e9', '--offsets-reference', 'mnist-test'], /5537000000 steps .* at most 1048576/],
   ] as const) {
     expectUsageError(runCli([...packageArgs(TFLITE, at('q.elp'), at('master.key'), uid), ...args]), text);
     expect(fs.existsSync(at('q.elp'))).toBe(false);
