@@ -111,7 +111,7 @@ static bool fits(const el_offsets_params_t *p, uint32_t n, uint32_t classes, uin
          (elem_size == 1u || elem_size == 4u);
 }
 
-/* The record's bounds (clip <= 64, delta <= 2^20) keep every sum below finite: no NaN reaches an answer. */
+/* The record's bounds (clip <= 64, delta <= 2^20) keep every sum finite: no NaN reaches an answer. */
 static void apply_signs(const uint8_t *bits, const el_offsets_params_t *p, const int8_t *in, uint8_t *out,
                         uint32_t classes, uint32_t elem_size) {
   float u[EL_OFFSETS_MAX_FEATURES], total = 0.0f, mean;
