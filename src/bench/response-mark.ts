@@ -14,7 +14,8 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import { REPO_ROOT } from '../board/boards';
 import { RESPONSE_MARK_DEFAULTS } from '../package/response-mark';
-import { decideBoards } from '../response-mark/decide-boards';
+import { Selection, decideBoards } from '../response-mark/decide-boards';
+import { decideCoarse } from '../response-mark/decision';
 import { loadMarkPool } from '../response-mark/pool';
 import { verifyResponseMark } from '../response-mark/verify';
 import { onnxVictim } from '../attack/victim';
@@ -22,6 +23,7 @@ import { Benchmark, BenchTable } from './types';
 
 const BOARDS = 100;
 const VERIFY_BOARDS = 1000;
+const NODE_HMAC_BOARDS = 10;
 
 export const responseMarkBench: Benchmark = {
   name: 'response-mark',
@@ -42,16 +44,45 @@ export const responseMarkBench: Benchmark = {
         skipRunnerUp: true,
       };
       let one = 0;
+      let reference: Selection[] = [];
       for (const threads of [...new Set([1, os.availableParallelism()])]) {
         const t0 = process.hrtime.bigint();
         const got = await decideBoards(inputs, jobs, { threads });
         const s = Number(process.hrtime.bigint() - t0) / 1e9;
-        if (threads === 1) one = s;
+        if (threads === 1) {
+          one = s;
+          reference = got;
+        }
         const marked = got.reduce((n, g) => n + g.indices.length, 0) / BOARDS;
         rows.push([
           `${BOARDS} boards × ${pool.count} pool inputs, ${threads} thread(s)`,
           `${s.toFixed(1)} s (${((s / BOARDS) * 1000).toFixed(0)} ms per board; ${marked.toFixed(0)} inputs marked per ` +
             `board${threads > 1 ? `; ${(one / s).toFixed(2)}x one thread` : ''}); 1,000 boards ≈ ${(s * 10).toFixed(0)} s`,
+        ]);
+      }
+      // the same boards' decisions with Node's createHmac per input (decideCoarse, what decideBoard did until
+      // 2026-12-06), on the first few boards: the ratio to the precomputed key states of the rows above
+      {
+        const few = jobs.slice(0, NODE_HMAC_BOARDS);
+        const t0 = process.hrtime.bigint();
+        const same = few.every((j, b) => {
+          const indices: number[] = [];
+          const offsets: number[] = [];
+          inputs.gated.forEach((i) => {
+            const m = decideCoarse(j.key, j.ratePpm, inputs.codes[i], inputs.classes, true);
+            if (m.marked) {
+              indices.push(i);
+              offsets.push(m.offset);
+            }
+          });
+          return JSON.stringify({ indices, offsets }) === JSON.stringify(reference[b]);
+        });
+        const s = Number(process.hrtime.bigint() - t0) / 1e9;
+        rows.push([
+          `${NODE_HMAC_BOARDS} boards × ${pool.count} pool inputs, 1 thread, node:crypto createHmac per input`,
+          `${s.toFixed(1)} s (${((s / NODE_HMAC_BOARDS) * 1000).toFixed(0)} ms per board; ` +
+            `${(s / NODE_HMAC_BOARDS / (one / BOARDS)).toFixed(2)}x the precomputed states' time; ` +
+            `marks ${same ? 'identical' : 'DIFFERENT'})`,
         ]);
       }
       // a whole check: the zoo MLP (trained without any key) as the suspect, the worst case for screening (it leaves
@@ -116,7 +147,10 @@ export const responseMarkBench: Benchmark = {
         'response-mark: deciding candidate boards’ marks on the owner’s pool, and a whole check against 1,000 boards',
       header: ['measurement', 'result'],
       rows,
-      notes: ['rate 0.5%, scheme 2, 196 runs × 2 levels; one HMAC-SHA256 (node:crypto) per input and board'],
+      notes: [
+        'rate 0.5%, scheme 2, 196 runs × 2 levels; one HMAC-SHA256 per input and board, the key’s inner and outer ' +
+          'states computed once per board (src/response-mark/hmac-words.ts)',
+      ],
     };
   },
 };
