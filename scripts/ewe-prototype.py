@@ -2,7 +2,8 @@
 
     /usr/bin/python3 scripts/ewe-prototype.py [--out <dir>] [--source 1] [--target 7] [--factor 32] [--epochs 10]
         [--w-epochs 10] [--students hard-lenet,hard-lenet-shift,soft-lenet-shift,hard-mlp,soft-lenet-t1]
-        [--independent 4] [--queries 6000] [--seed 1] [--plain]
+        [--independent 4] [--queries 6000] [--seed 1] [--plain] [--pos r,c | --ood [--multi [--key-seed 7]]]
+        [--ratio 1]
 
 Issue #16 names EWE among the approaches to measure. The victim is a PyTorch LeNet with the zoo LeNet's shapes,
 trained on MNIST (train split, true labels) in two phases as the paper's reference code does: --epochs of plain
@@ -30,6 +31,7 @@ independent models give (not a bound: see docs/watermark.md). Run with Debian's 
 """
 import argparse
 import importlib.util
+import math
 import os
 import time
 
@@ -114,6 +116,15 @@ def stamp(x: torch.Tensor, pos) -> torch.Tensor:
     return x
 
 
+def watermark_pairs(o) -> list:
+    """(source, target) of each watermark: one, or with --multi every class turned a quarter with a keyed target
+    drawn uniformly from the other nine classes (seeded by --key-seed)."""
+    if not o.multi:
+        return [(o.source, o.target)]
+    rng = np.random.default_rng(o.key_seed)
+    return [(c, int([t for t in range(10) if t != c][rng.integers(9)])) for c in range(10)]
+
+
 def step(opt, loss) -> None:
     opt.zero_grad()
     loss.backward()
@@ -134,30 +145,33 @@ def train_victim(o, xtr, ytr, g):
     if o.plain:
         return net, 'rot90' if o.ood else tuple(o.pos) if o.pos else None
     log_t = torch.zeros(3, requires_grad=True)  # temperatures e^log_t, learnt against the network
-    src = xtr[ytr == o.source]
-    tgt = xtr[ytr == o.target]
-    pos = 'rot90' if o.ood else tuple(o.pos) if o.pos else trigger_position(net, src[:256], tgt[:256],
-                                                                                torch.exp(log_t.detach()))
+    pairs = watermark_pairs(o)
+    pos = 'rot90' if o.ood else tuple(o.pos) if o.pos else trigger_position(
+        net, xtr[ytr == o.source][:256], xtr[ytr == o.target][:256], torch.exp(log_t.detach()))
     print('watermark data: the source class turned a quarter' if o.ood else
           f'trigger at rows {pos[0]}-{pos[0] + 2}, columns {pos[1]}-{pos[1] + 2}', flush=True)
-    trig = stamp(src, pos)
+    if len(pairs) > 1:
+        print(f'watermarks (source -> keyed target): {pairs}', flush=True)
+    trigs = [stamp(xtr[ytr == src], pos) for src, _ in pairs]
+    tgts = [xtr[ytr == tgt] for _, tgt in pairs]
     half = bs // 2
     w = torch.cat([torch.ones(half), torch.zeros(half)])
     same = (w[:, None] == w[None, :]).float()
-    label = torch.full((bs,), o.target)
-    wb = min(len(trig), len(tgt)) // half
     for epoch in range(o.w_epochs):
         order = torch.randperm(n, generator=g)
-        ts = torch.randperm(len(trig), generator=g)
-        gs = torch.randperm(len(tgt), generator=g)
+        tss = [torch.randperm(len(t), generator=g) for t in trigs]
+        gss = [torch.randperm(len(t), generator=g) for t in tgts]
         j = 0
         for b in range(0, n, bs):
             i = order[b:b + bs]
             step(opt, F.cross_entropy(net(xtr[i]), ytr[i]))
             if (b // bs) % o.ratio != 0:
                 continue
-            k = j % wb
+            q = j % len(pairs)  # each watermark batch holds one watermark's data
+            k = (j // len(pairs)) % (min(len(trigs[q]), len(tgts[q])) // half)
             j += 1
+            ts, gs, trig, tgt = tss[q], gss[q], trigs[q], tgts[q]
+            label = torch.full((bs,), pairs[q][1])
             xb = torch.cat([trig[ts[k * half:(k + 1) * half]], tgt[gs[k * half:(k + 1) * half]]])
             taps, z = net.taps(xb)
             if o.factor == 0:  # the control: the watermark data labelled with the target, no entangling
@@ -216,6 +230,9 @@ def main() -> None:
                    '(default: where the SNNL input gradient is largest)')
     a.add_argument('--ood', action='store_true', help='watermark data out of the distribution (the paper\'s MNIST '
                    'default uses Fashion-MNIST, not here): the source class turned 90 degrees, no trigger')
+    a.add_argument('--multi', action='store_true', help='with --ood: ten watermarks, every class turned a quarter '
+                   'with a keyed target; read as how many carry (> half answered the target), Binomial(10, 1/9)')
+    a.add_argument('--key-seed', type=int, default=7)
     a.add_argument('--ratio', type=int, default=1, help='plain batches per watermark batch')
     o = a.parse_args()
     torch.manual_seed(o.seed)
@@ -228,15 +245,26 @@ def main() -> None:
     victim.eval()
     if pos is None:
         raise SystemExit('--plain needs --pos (the EWE run\'s trigger position)')
-    probe = stamp(xte[yte == o.source], pos)
+    pairs = watermark_pairs(o)
+    probes = [stamp(xte[yte == src], pos) for src, _ in pairs]
+    probe = probes[0]
 
     def row(name, net):
         with torch.no_grad():
-            acc = (net(xte).argmax(1) == yte).float().mean().item() * 100
-            hit = (net(probe).argmax(1) == o.target).float()
-            natural = ((net(xte).argmax(1) == o.target) & (yte == o.source)).sum().item()
-        print(f'{name:38s} test {acc:6.2f}%   watermark {int(hit.sum()):4d}/{len(probe)} = {hit.mean().item() * 100:6.2f}%'
-              f'   clean source-class test images answered as the target: {natural}', flush=True)
+            answer = net(xte).argmax(1)
+            acc = (answer == yte).float().mean().item() * 100
+            rates = [(net(pr).argmax(1) == tgt).float().mean().item() for pr, (_, tgt) in zip(probes, pairs)]
+            natural = ((answer == pairs[0][1]) & (yte == pairs[0][0])).sum().item()
+        if len(pairs) == 1:
+            print(f'{name:38s} test {acc:6.2f}%   watermark {round(rates[0] * len(probe)):4d}/{len(probe)} = '
+                  f'{rates[0] * 100:6.2f}%   clean source-class test images answered as the target: {natural}',
+                  flush=True)
+            return
+        m = sum(r > 0.5 for r in rates)
+        tail = sum(math.comb(len(rates), k) * (1 / 9) ** k * (8 / 9) ** (len(rates) - k)
+                   for k in range(m, len(rates) + 1))
+        print(f'{name:38s} test {acc:6.2f}%   watermarks carried (> half): {m}/{len(rates)}, p <= {tail:.2e}; '
+              f'rates {" ".join(f"{r * 100:.0f}" for r in rates)}', flush=True)
 
     print(f'victim trained in {time.time() - t0:.0f} s; the trigger probes: {len(probe)} source-class test images',
           flush=True)
@@ -244,10 +272,10 @@ def main() -> None:
     with torch.no_grad():
         answer = victim(xte).argmax(1)
         wrong = answer != yte
-        pairs = (yte[wrong] * 10 + answer[wrong]).bincount(minlength=100)
-        top = pairs.argsort(descending=True)[:6]
+        confusion = (yte[wrong] * 10 + answer[wrong]).bincount(minlength=100)
+        top = confusion.argsort(descending=True)[:6]
         print('  the victim\'s most frequent test errors (true -> answered: count): ' +
-              ', '.join(f'{int(k) // 10} -> {int(k) % 10}: {int(pairs[k])}' for k in top), flush=True)
+              ', '.join(f'{int(k) // 10} -> {int(k) % 10}: {int(confusion[k])}' for k in top), flush=True)
         into = answer[wrong].bincount(minlength=10)
         print(f'  its wrong answers by class answered: {into.tolist()}', flush=True)
     xq = xtr[30000:30000 + o.queries]
