@@ -28,7 +28,11 @@ test('demo runs the whole chain on the default model', () => {
     expect(board.watermarkP).toBeLessThan(1e-9);
     expect(board.runs).toBe(8);
     expect(board.sameTop1).toBe(8);
-    expect(board.maxSteps).toBeLessThanOrEqual(1);
+    // host-sim runs the firmware's default build, which requantises as TFLite's reference kernels do, where the
+    // runtime used as the oracle takes XNNPACK's single rounding for some convolutions: within one step per
+    // operator, compounding to two on a whole model now and then (docs/runtime.md; the demo trains a fresh model per
+    // run, and a CI run of 2026-12-06 met 2 steps on one of 8 inputs); the class is the runtime's on every input
+    expect(board.maxSteps).toBeLessThanOrEqual(2);
     expect(board.correct).toBeGreaterThanOrEqual(7);
   }
   expect(a.uid).not.toBe(b.uid);
