@@ -7,8 +7,8 @@
  * rate on any other data cannot exceed the nominal one. The result is an ordinary rate in the package record; the
  * board does nothing new. The owner can recompute it from the master key, the base model and the same reference.
  */
-import { createHmac } from 'crypto';
 import { RATE_ONE } from '../package/response-mark';
+import { KeyedHmac, padMessages } from './hmac-words';
 
 export interface Calibration {
   /** the calibrated rate (marked queries per million), 1..nominal */
@@ -25,7 +25,13 @@ export interface Calibration {
 
 /** The decision's first word for each code: marked at rate r iff word × 10^6 < r × 2^32 (decision.ts). */
 function words(key: Uint8Array, codes: readonly Uint8Array[]): Float64Array {
-  return Float64Array.from(codes, (c) => createHmac('sha256', key).update(c).digest().readUInt32LE(0));
+  const padded = padMessages(codes);
+  const hmac = new KeyedHmac(key);
+  try {
+    return Float64Array.from(codes, (_, i) => hmac.firstWord(padded, i));
+  } finally {
+    hmac.wipe();
+  }
 }
 
 const TWO32 = 2 ** 32;

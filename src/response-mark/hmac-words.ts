@@ -1,11 +1,12 @@
 /**
  * HMAC-SHA256 (RFC 2104, FIPS 180-4) of many short messages under one key, for deciding a factory's boards on a pool
- * (decide-boards.ts): one HMAC per input and board, 70 million for 1,000 boards on the MNIST pool. Node's createHmac
- * hashes the key's two padded blocks again for every message and allocates per call; here the key's inner and outer
- * states are computed once per board, and each message's padded blocks (whose length counts the key block before
- * them) once per pool, so a message costs its own blocks plus one outer block: five compressions for the MNIST pool's
- * 207-byte codes instead of seven, and no allocation (2.1x faster, `npm run bench -- response-mark`). Only the
- * digest's first two words are returned, which is all the decision reads.
+ * (decide-boards.ts; also one board's calibration, calibrate.ts): one HMAC per input and board, 70 million for 1,000
+ * boards on the MNIST pool. Node's createHmac hashes the key's two padded blocks again for every message and
+ * allocates per call; here the key's inner and outer states are computed once per board, and each message's padded
+ * blocks (whose length counts the key block before them) once per pool, so a message costs its own blocks plus one
+ * outer block: five compressions for the MNIST pool's 207-byte codes instead of seven, and no allocation (2.1x
+ * faster, `npm run bench -- response-mark`). Only the digest's first two words are returned, which is all the
+ * decision reads.
  * test/response-mark/hmac-words.test.ts checks the digests against RFC 4231's vectors and Node's crypto.
  *
  * The states are as secret as the key: wipe() zeroes them, as callers wipe the key.
