@@ -11,22 +11,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { suspectFile } from '../src/cli/suspect';
 import { loadDataset } from '../src/data/dataset';
-import { readKeyFile } from '../src/keys/key-file';
-import { decodePackage } from '../src/package/decode';
-import { parseCandidates } from '../src/trace/candidates';
-import { scoreOffsetsKey } from '../src/score-offsets/signs';
 import { loadOffsetsPool, readCandidates } from '../src/score-offsets/verify';
 import { arg } from './support/args';
+import { offsetsBoards } from './support/offsets-boards';
 
 async function main(): Promise<void> {
-  const file = arg('package', '');
-  const pkg = decodePackage(fs.readFileSync(file), file);
-  if (!pkg.scoreOffsets) throw new Error('the package carries no score offsets');
-  const params = pkg.scoreOffsets;
-  const uids = parseCandidates(fs.readFileSync(arg('devices', ''), 'utf8'), 'devices');
-  const master = readKeyFile(arg('key', ''));
-  const candidates = uids.map((uid) => ({ uid, key: scoreOffsetsKey(master, Buffer.from(uid, 'hex')) }));
-  master.fill(0);
+  const { pkg, params, candidates } = offsetsBoards();
   const spec = arg('models', '');
   const models =
     fs.existsSync(spec) && fs.statSync(spec).isDirectory()

@@ -12,16 +12,13 @@
  *   temp-pool  r minus one factor, fitted over the pool, times the base model's centred log-probabilities
  *   classes    each class's r weighted by the base model's probability to the power 0.5
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { suspectFile } from '../src/cli/suspect';
-import { readKeyFile } from '../src/keys/key-file';
-import { decodePackage } from '../src/package/decode';
 import { offsetsMoments, readMoments } from '../src/score-offsets/read';
-import { keyedSigns, scoreOffsetsKey } from '../src/score-offsets/signs';
+import { keyedSigns } from '../src/score-offsets/signs';
 import { loadOffsetsPool, logProbabilities } from '../src/score-offsets/verify';
-import { parseCandidates } from '../src/trace/candidates';
 import { arg } from './support/args';
+import { offsetsBoards } from './support/offsets-boards';
 
 const centred = (v: number[]) => {
   const mu = v.reduce((a, b) => a + b, 0) / v.length;
@@ -30,18 +27,12 @@ const centred = (v: number[]) => {
 const dot = (a: number[], b: number[]) => a.reduce((s, v, i) => s + v * b[i], 0);
 
 async function main(): Promise<void> {
-  const file = arg('package', '');
-  const pkg = decodePackage(fs.readFileSync(file), file);
-  if (!pkg.scoreOffsets) throw new Error('the package carries no score offsets');
-  const params = pkg.scoreOffsets;
-  const uids = parseCandidates(fs.readFileSync(arg('devices', ''), 'utf8'), 'devices');
-  const master = readKeyFile(arg('key', ''));
+  const { pkg, params, candidates } = offsetsBoards();
   const m = params.degrees * params.degrees;
   const pool = await loadOffsetsPool(pkg.model, params, arg('pool', 'mnist-test').split(','));
   const { count: n, classes: C } = pool;
-  const signs = uids.map((u) => keyedSigns(scoreOffsetsKey(master, Buffer.from(u, 'hex')), m, C));
-  master.fill(0);
-  const own = uids.indexOf(pkg.deviceUid);
+  const signs = candidates.map((c) => keyedSigns(c.key, m, C));
+  const own = candidates.findIndex((c) => c.uid === pkg.deviceUid);
   const baseP = pool.baseLogProbs.map((r) => r.map(Math.exp));
   const baseC = pool.baseLogProbs.map(centred);
   for (const model of arg('models', '').split(',')) {
