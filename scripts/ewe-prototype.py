@@ -190,7 +190,7 @@ def train_victim(o, xtr, ytr, g):
     return net, pos
 
 
-def fit(net, x, target, o, g, epochs=30, shift=0, soft_t=None):
+def fit(net, x, target, g, epochs=30, shift=0, soft_t=None):
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
     bs = 64
     n = len(x)
@@ -289,16 +289,16 @@ def main() -> None:
         torch.manual_seed(o.seed)
         net = dp.lenet() if arch == 'lenet' else dp.mlp()
         if kind == 'hard':
-            fit(net, xq, zq.argmax(1), o, gs, shift=shift)
+            fit(net, xq, zq.argmax(1), gs, shift=shift)
         else:
-            fit(net, xq, F.softmax(zq / t, 1), o, gs, shift=shift, soft_t=t)
+            fit(net, xq, F.softmax(zq / t, 1), gs, shift=shift, soft_t=t)
         row(f'student {s}', net)
     for k in range(o.independent):
         gs = torch.Generator().manual_seed(101 + k)
         torch.manual_seed(101 + k)
         arch = 'lenet' if k % 2 == 0 else 'mlp'
         net = dp.lenet() if arch == 'lenet' else dp.mlp()
-        fit(net, xtr[:30000], ytr[:30000], o, gs, epochs=10)
+        fit(net, xtr[:30000], ytr[:30000], gs, epochs=10)
         row(f'independent {arch} seed {101 + k}', net)
     print(f'total {time.time() - t0:.0f} s', flush=True)
 
