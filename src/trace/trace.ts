@@ -20,7 +20,7 @@ import { unitsRecordOfTflite } from './units/board';
 import { TriggerUnitsRecord, checkRecordFits } from '../compiler/trigger-units-record';
 import { unitsLayout } from './units/layout';
 import { unitVotes } from './units/read';
-import { keyedStamps, triggerProbes } from './units/stamps';
+import { modelStamps, triggerProbes } from './units/stamps';
 import { UnitsVerdict, unitVotesOfWeights, unitsVerdict } from './units/verdict';
 
 /** A sealed model with a per-model (product-line) key, unsealed in memory; a device-bound one cannot be. */
@@ -288,7 +288,7 @@ export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
         checkRecordFits(record, unitsLayout(net.net).hidden, size);
         const k = record.units.length;
         const votes = bb.stampVotes ?? record.votes;
-        const stamps = keyedStamps(traceKey, k, record.pixels, size);
+        const stamps = modelStamps(traceKey, k, record.pixels, base);
         if (bb.unitImages.length < k * votes * size)
           throw new EdgelockError('E_USAGE', `trigger units need ${k * votes} natural inputs to stamp`);
         const probes = triggerProbes(stamps, votes, bb.unitImages, size);

@@ -12,10 +12,11 @@ import { readFileBytes } from '../../formats/load';
 import { checkOutputPaths } from '../../formats/output-guard';
 import { deriveTraceKey } from '../../keys/derive';
 import { readKeyFile } from '../../keys/key-file';
+import { Model } from '../../ir/types';
 import { readOnnx } from '../../onnx/reader';
 import { writeOnnx } from '../../onnx/writer';
 import { triggerUnitsOwnerModel } from '../../trace/units/owner-model';
-import { TRIGGER_UNITS_DEFAULTS, WIDEN_BY_ROOM } from '../../trace/units/params';
+import { COLOUR_STAMPS, TRIGGER_UNITS_DEFAULTS, WIDEN_BY_ROOM, stampDefaults } from '../../trace/units/params';
 import { printJson } from '../output';
 import { atLeastOne, finiteNumber, positiveInt } from '../option-parsers';
 
@@ -25,12 +26,18 @@ interface Flags {
   data: string;
   labels?: string;
   units: number;
-  pixels: number;
+  pixels?: number;
   epochs: number;
-  lr: number;
+  lr?: number;
   room: 'path' | 'least-used';
   widen?: number;
   json?: boolean;
+}
+
+/** Channels of an image input [N, C, H, W] (ONNX order); 1 for any other input. */
+function inputChannels(model: Model): number {
+  const shape = model.graph.inputs[0]?.shape ?? [];
+  return shape.length === 4 && typeof shape[1] === 'number' ? shape[1] : 1;
 }
 
 export function register(program: Command): Command {
@@ -44,13 +51,18 @@ export function register(program: Command): Command {
     .requiredOption('--data <data>', "the owner's training data: a named dataset (mnist-train) or a float32 .npy")
     .option('--labels <npy>', 'labels for a .npy --data')
     .option('--units <n>', 'trigger units (one stamp each)', positiveInt, TRIGGER_UNITS_DEFAULTS.units)
-    .option('--pixels <n>', 'input values a stamp sets', positiveInt, TRIGGER_UNITS_DEFAULTS.pixels)
+    .option(
+      '--pixels <n>',
+      `pixels a stamp sets, every channel of each (default ${TRIGGER_UNITS_DEFAULTS.pixels}; ` +
+        `${COLOUR_STAMPS.pixels} on a colour input)`,
+      positiveInt,
+    )
     .option('--epochs <n>', 'training epochs', positiveInt, TRIGGER_UNITS_DEFAULTS.epochs)
     .option(
       '--lr <r>',
-      'SGD learning rate of the first epoch (halved each epoch)',
+      `SGD learning rate of the first epoch, halved each epoch (default ${TRIGGER_UNITS_DEFAULTS.lr}; ` +
+        `${COLOUR_STAMPS.lr} on a colour input)`,
       finiteNumber,
-      TRIGGER_UNITS_DEFAULTS.lr,
     )
     .addOption(
       new Option(
@@ -74,6 +86,7 @@ export function register(program: Command): Command {
       const set = loadDataset(f.data);
       const labels = f.labels ? loadLabels(f.labels, set.count) : set.labels;
       if (!labels) throw new EdgelockError('E_USAGE', `'${set.name}' has no labels: pass --labels <npy>`);
+      const stamps = stampDefaults(inputChannels(model));
       const master = readKeyFile(f.key);
       const traceKey = deriveTraceKey(master);
       master.fill(0);
@@ -86,9 +99,9 @@ export function register(program: Command): Command {
           training: {
             ...TRIGGER_UNITS_DEFAULTS,
             units: f.units,
-            pixels: f.pixels,
+            pixels: f.pixels ?? stamps.pixels,
             epochs: f.epochs,
-            lr: f.lr,
+            lr: f.lr ?? stamps.lr,
             room: f.room,
             widen: f.widen ?? WIDEN_BY_ROOM[f.room],
           },
@@ -98,7 +111,7 @@ export function register(program: Command): Command {
         if (f.json) printJson(summary);
         else
           process.stdout.write(
-            `wrote ${f.output}: ${r.record.units.length} trigger units (${r.record.pixels} stamped values, ` +
+            `wrote ${f.output}: ${r.record.units.length} trigger units (${r.record.pixels} stamped pixels, ` +
               `${r.record.votes} votes each, range widened ${r.record.widen}x) in ${summary.seconds.toFixed(1)} s\n`,
           );
       } finally {

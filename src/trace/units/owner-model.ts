@@ -41,18 +41,17 @@ export function triggerUnitsOwnerModel(i: OwnerModelInput): { model: Model; reco
   const base = trainableFromModel(i.model);
   const teacher = base.net;
   const lb = unitsLayout(teacher);
-  const shape = teacher.inputShape;
-  if (shape.length === 3 && shape[0] !== 1)
-    throw new EdgelockError('E_TRACE_MODEL', 'trigger units take single-channel inputs only for now');
   if (o.room === 'least-used' && o.units > lb.hidden / 2)
     throw new EdgelockError(
       'E_USAGE',
       `--units ${o.units}: at most half the layer's ${lb.hidden} units can be set aside`,
     );
-  if (o.pixels > teacher.inputSize)
+  const shape = teacher.inputShape;
+  const channels = shape.length === 3 ? shape[0] : 1;
+  if (o.pixels > teacher.inputSize / channels)
     throw new EdgelockError(
       'E_USAGE',
-      `--pixels ${o.pixels}: a stamp cannot set more than the input's ${teacher.inputSize} values`,
+      `--pixels ${o.pixels}: a stamp cannot set more than the input's ${teacher.inputSize / channels} pixels`,
     );
   const weightOf = (p: Param) => base.bindings.find((b) => b.param === p)!.initializer;
   const tail = denseTail(teacher);
@@ -98,7 +97,7 @@ export function triggerUnitsOwnerModel(i: OwnerModelInput): { model: Model; reco
     plan = { hinged: [{ layer: l.det, units, max }], trainable: null, heldColumns: units, margin: 0.25 };
   }
   const units = plan.hinged[plan.hinged.length - 1].units.slice();
-  const stamps = keyedStamps(i.traceKey, o.units, o.pixels, teacher.inputSize);
+  const stamps = keyedStamps(i.traceKey, o.units, o.pixels, teacher.inputSize, channels);
   trainTriggerUnits(l, teacher, i.data, plan, stamps, o);
   // the penultimate dense layer's output, before and after the ReLU compile fuses into it
   const weight = t.bindings.find((b) => b.param === l.wDet)!.initializer;

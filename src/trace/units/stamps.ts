@@ -1,14 +1,58 @@
 /**
  * Trigger-unit stamps: K keyed sets of input positions (SHA-256 counter mode over the trace key), each set to 1 on
- * an image; and the probes that read them, each stamp on `votes` natural images. Positions index one sample of the
- * model's input as the trainer lays it out (C, H, W); single-channel inputs only, where that is also the model's
- * layout (owner-model.ts checks).
+ * an image; and the probes that read them, each stamp on `votes` natural images. Positions index one sample in the
+ * ONNX model's input order, (C, H, W) for an image, which is also the trainer's; a compiled model that takes its
+ * input channels-last reads them where compile moved those values (stampsInModelLayout).
  */
+import { toModelLayout } from '../../tflite/affine';
+import { recordedInputLayouts } from '../../tflite/provenance';
+import { readTflite } from '../../tflite/reader';
 import { Sha256Stream, distinctDraws } from '../../watermark/drbg';
 
-export function keyedStamps(traceKey: Uint8Array, count: number, pixels: number, size: number): Int32Array[] {
+/**
+ * K stamps of `pixels` pixels each over a `size`-value sample of `channels` channels ((C, H, W), ONNX order): every
+ * channel of a stamped pixel is set, so a colour stamp is white pixels. One channel draws exactly the positions it
+ * always has.
+ */
+export function keyedStamps(
+  traceKey: Uint8Array,
+  count: number,
+  pixels: number,
+  size: number,
+  channels = 1,
+): Int32Array[] {
   const stream = new Sha256Stream(traceKey, 'trigger-unit stamps');
-  return Array.from({ length: count }, () => Int32Array.from(distinctDraws(stream, pixels, size)));
+  const plane = size / channels;
+  return Array.from({ length: count }, () => {
+    const at = distinctDraws(stream, pixels, plane);
+    return Int32Array.from({ length: pixels * channels }, (_, i) => at[i % pixels] + Math.floor(i / pixels) * plane);
+  });
+}
+
+/**
+ * The K stamps as a compiled model takes them: drawn over the ONNX-order sample (channels from the model's input) and
+ * moved to where the model takes each value, as natural inputs are moved (toModelLayout, by the layout compile
+ * recorded), so a stamp lands on the same pixels of a natural input in either order.
+ */
+export function modelStamps(traceKey: Uint8Array, count: number, pixels: number, model: Uint8Array): Int32Array[] {
+  const info = readTflite(model);
+  const sg = info.subgraphs[0];
+  const shape = sg.tensors[sg.inputs[0]].shape;
+  const layout = recordedInputLayouts(info.metadata)?.[0];
+  const size = shape.slice(1).reduce((a, b) => a * b, 1);
+  // an image the ONNX model takes as [C, H, W]: the model takes it so (nchw) or channels-last, [1, H, W, C]
+  const image = shape.length === 4 && (layout === undefined || layout === 'nhwc' || layout === 'nchw');
+  const onnx = image && layout !== 'nchw' ? [shape[3], shape[1], shape[2]] : shape.slice(1);
+  const channels = image ? onnx[0] : 1;
+  const moved = toModelLayout(
+    Float32Array.from({ length: size }, (_, p) => p),
+    onnx,
+    shape,
+    layout,
+  );
+  const at = new Int32Array(size);
+  moved.forEach((p, q) => (at[p] = q));
+  return keyedStamps(traceKey, count, pixels, size, channels).map((s) => s.map((p) => at[p]));
 }
 
 /** Sets the stamp's positions of the sample at `at` to 1. */

@@ -1,0 +1,148 @@
+/**
+ * Trigger units on a colour input, measured (docs/security.md, "Trigger units"): the VGG-style RGB CNN of
+ * test/helpers/rgb-cnn.ts trained on the synthetic-cifar task, given a detector path with colour stamps, compiled to
+ * int8 (input moved channels-last), and each board's copy attacked as trace-units-measure.ts attacks the MNIST models:
+ *   npx tsx scripts/trace-units-rgb.ts [--own 10000] [--pixels 144] [--lr 0.01] [--epochs 5] [--devices 3]
+ *     [--candidates 1000] [--acc-n 10000]
+ * It runs src/trace/units/ (what `edgelock trace-units`, `package --trace` and `edgelock trace` use); the stamped
+ * probes are synthetic-cifar test images moved channels-last, each stamp on the record's votes of them, read from
+ * decisions alone among the candidates (src/trace/units/verdict.ts).
+ */
+import { createHash } from 'crypto';
+import { compileModel } from '../src/compiler/compile';
+import { deriveTraceKey } from '../src/keys/derive';
+import { writeOnnx } from '../src/onnx';
+import { toModelLayout } from '../src/tflite/affine';
+import { averageCopies, fineTune, requantize } from '../src/trace/attacks';
+import { pruneWeights } from '../src/trace/prune';
+import { boardClasses, writeBoardClasses } from '../src/trace/units/board';
+import { triggerUnitsOwnerModel } from '../src/trace/units/owner-model';
+import { COLOUR_STAMPS, TRIGGER_UNITS_DEFAULTS } from '../src/trace/units/params';
+import { unitVotes, votesFor } from '../src/trace/units/read';
+import { modelStamps, triggerProbes } from '../src/trace/units/stamps';
+import { unitVotesOfWeights, unitsVerdict } from '../src/trace/units/verdict';
+import { argmax, modelScores } from '../src/trace/victims';
+import { simulatedUids } from '../test/helpers/mnist-boards';
+import { RGB_SHAPE, RGB_SIZE, rgbTask, trainRgbCnn } from '../test/helpers/rgb-cnn';
+import { arg } from './support/args';
+
+const OWN = Number(arg('own', '10000'));
+const DEVICES = Number(arg('devices', '3'));
+const N = Number(arg('candidates', '1000'));
+const ACC_N = Number(arg('acc-n', '10000'));
+const training = {
+  ...TRIGGER_UNITS_DEFAULTS,
+  pixels: Number(arg('pixels', String(COLOUR_STAMPS.pixels))),
+  lr: Number(arg('lr', String(COLOUR_STAMPS.lr))),
+  epochs: Number(arg('epochs', String(TRIGGER_UNITS_DEFAULTS.epochs))),
+};
+const K = training.units;
+const VOTES = training.votes;
+const C = 10;
+const traceKey = deriveTraceKey(createHash('sha256').update('edgelock trace-units-rgb measurement').digest());
+
+function channelsLast(x: Float32Array, count: number): Float32Array {
+  const out = new Float32Array(count * RGB_SIZE);
+  for (let i = 0; i < count; i++)
+    out.set(
+      toModelLayout(x.subarray(i * RGB_SIZE, (i + 1) * RGB_SIZE), RGB_SHAPE, [1, 32, 32, 3], 'nhwc'),
+      i * RGB_SIZE,
+    );
+  return out;
+}
+
+async function main() {
+  const data = rgbTask('train', OWN + 6000 * (DEVICES + 1));
+  const held = rgbTask('test', ACC_N + K * VOTES);
+  const calib = rgbTask('calib', 500);
+  const calibration = { data: calib.data, count: calib.count, sampleShape: RGB_SHAPE };
+  const own = { x: data.data.subarray(0, OWN * RGB_SIZE), labels: data.labels.subarray(0, OWN), count: OWN };
+  let t = Date.now();
+  const architecture = trainRgbCnn({ ...data, data: own.x, count: OWN }, 3);
+  const base = (await compileModel(writeOnnx(architecture), { precision: 'int8', calibration })).bytes;
+  const trained = (Date.now() - t) / 1000;
+  t = Date.now();
+  const made = triggerUnitsOwnerModel({ model: architecture, traceKey, data: own, training });
+  const owner = (await compileModel(writeOnnx(made.model), { precision: 'int8', calibration })).bytes;
+  const seconds = (Date.now() - t) / 1000;
+  const testX = channelsLast(held.data, ACC_N);
+  const accuracy = async (m: Uint8Array) => {
+    const s = await modelScores(m, testX, ACC_N);
+    let ok = 0;
+    for (let i = 0; i < ACC_N; i++) if (argmax(s, i * C, C) === held.labels[i]) ok++;
+    return `${((100 * ok) / ACC_N).toFixed(2)}%`;
+  };
+  const uids = simulatedUids('c010', N);
+  const candidates = uids.map((u) => boardClasses(traceKey, Buffer.from(u, 'hex'), K, C));
+  const probes = triggerProbes(
+    modelStamps(traceKey, K, training.pixels, owner),
+    VOTES,
+    channelsLast(held.data.subarray(ACC_N * RGB_SIZE), K * VOTES),
+    RGB_SIZE,
+  );
+  console.log(
+    `base trained in ${trained.toFixed(1)} s on ${OWN}; ${K} units, ${training.pixels} stamped pixels, lr ` +
+      `${training.lr}, owner model in ${seconds.toFixed(1)} s; int8 accuracy on ${ACC_N} synthetic-cifar test ` +
+      `images: base ${await accuracy(base)}, owner ${await accuracy(owner)}`,
+  );
+  const verdict = (label: string, tally: number[][], leakers: number[]) => {
+    const v = unitsVerdict(tally, C, traceKey, uids, 1e-6 / 2);
+    const named = v.named ? [v.uid, ...v.others.map((o) => o.uid)] : [];
+    const of = tally.reduce((s, row) => s + row.reduce((a, b) => a + b, 0), 0);
+    const p = (l: number) => `${(10 ** l).toExponential(1)}`;
+    const leaked = leakers
+      .map((i) => `${votesFor(tally, candidates[i])}/${of}${named.includes(uids[i]) ? ' named' : ''}`)
+      .join(', ');
+    const wrong = named.filter((u) => !leakers.map((i) => uids[i]).includes(u));
+    return `${label}: leaker votes ${leaked || '—'}; best board ${v.uid.slice(-8)} family p ${p(v.log10P)}; innocents named ${wrong.length}`;
+  };
+  const report = async (label: string, model: Uint8Array, leakers: number[], withAccuracy = true) => {
+    const tally = unitVotes(await modelScores(model, probes, K * VOTES), K, VOTES, C);
+    console.log(verdict(label, tally, leakers) + (withAccuracy ? `; accuracy ${await accuracy(model)}` : ''));
+  };
+  const window = (i: number) => {
+    const from = OWN + i * 6000;
+    return {
+      x: data.data.subarray(from * RGB_SIZE, (from + 6000) * RGB_SIZE),
+      labels: data.labels.subarray(from, from + 6000),
+      count: 6000,
+    };
+  };
+  await report('base model (no units)', base, []);
+  await report('owner model (units, no board classes)', owner, []);
+  const boards = Array.from({ length: Math.max(DEVICES, 3) }, (_, i) =>
+    writeBoardClasses(owner, made.record, candidates[i]),
+  );
+  for (let i = 0; i < DEVICES; i++) {
+    await report(`board ${i}`, boards[i], [i]);
+    await report(`  re-quantised`, requantize(boards[i]), [i]);
+    for (const rule of ['filter', 'global'] as const)
+      await report(`  pruned 50% (${rule})`, pruneWeights(boards[i], 0.5, rule), [i]);
+    for (const [epochs, lr] of [
+      [2, 0.01],
+      [5, 0.01],
+      [3, 0.03],
+    ])
+      await report(
+        `  fine-tuned ${epochs} epochs lr ${lr} on 6k`,
+        fineTune(boards[i], window(i), { epochs, lr, seed: i + 1 }),
+        [i],
+      );
+  }
+  for (const n of [2, 3]) {
+    const leakers = Array.from({ length: n }, (_, i) => i);
+    const copy = averageCopies(boards.slice(0, n));
+    await report(`average of ${n} boards`, copy, leakers, false);
+    console.log(verdict(`average of ${n} boards, white-box`, unitVotesOfWeights(copy, made.record), leakers));
+  }
+  await report(
+    'the base fine-tuned (independent of every board)',
+    fineTune(base, window(DEVICES), { epochs: 2, lr: 0.01, seed: 9 }),
+    [],
+  );
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
