@@ -4,9 +4,15 @@
  * its input moved channels-last. The stamps must land on the same pixels in the compiled model's layout as in the
  * ONNX order the owner trained in; the path must leave the model's answers as they were (onnxruntime); and a board's
  * copy, as is and fine-tuned on 6,000 images, must be named from its decisions among 1,000 boards by `traceLeak`,
- * while the base model fine-tuned alike names nobody.
+ * while the base model fine-tuned alike names nobody. Through the CLI: `trace-units` takes the colour defaults from
+ * the model's input, and `trace --stamp-images` with a .npy in ONNX order names a board's copy.
  */
 import { createHash } from 'crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { writeNpy } from '../../src/data/npy';
+import { makeTensor } from '../../src/ir/tensor';
 import { compileModel } from '../../src/compiler/compile';
 import { Model } from '../../src/ir/types';
 import { deriveTraceKey } from '../../src/keys/derive';
@@ -23,6 +29,7 @@ import { applyStamp, keyedStamps, modelStamps } from '../../src/trace/units/stam
 import { argmax, modelScores } from '../../src/trace/victims';
 import { simulatedUids } from '../helpers/mnist-boards';
 import { runOrt } from '../helpers/ort';
+import { runCli } from '../helpers/cli';
 import { RGB_SHAPE, RGB_SIZE, rgbTask, trainRgbCnn } from '../helpers/rgb-cnn';
 
 const MASTER = createHash('sha256').update('edgelock trigger units rgb test master').digest();
@@ -151,4 +158,83 @@ test("a board's copy, as is and fine-tuned on 6,000 images, is named from its de
   const innocent = (await trace(fineTune(base, window(OWN + 6000), { epochs: 2, lr: 0.01, seed: 9 }))).units!;
   expect(innocent.named).toBe(false);
   expect(innocent.log10P).toBeGreaterThan(-3);
+}, 600_000);
+
+test('the CLI: trace-units takes colour stamps from the input, trace reads a .npy of colour images', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'el-units-rgb-'));
+  const key = join(dir, 'master.key');
+  writeFileSync(key, MASTER, { mode: 0o600 });
+  const file = (name: string, shape: number[], x: ArrayLike<number>, dtype: 'float32' | 'int32' = 'float32') => {
+    const at = join(dir, name);
+    writeNpy(at, makeTensor(dtype, shape, dtype === 'float32' ? Float32Array.from(x) : Int32Array.from(x)));
+    return at;
+  };
+  const n = OWN;
+  writeFileSync(join(dir, 'rgb.onnx'), writeOnnx(architecture));
+  const made = runCli([
+    'trace-units',
+    join(dir, 'rgb.onnx'),
+    '-o',
+    join(dir, 'owner.onnx'),
+    '--key',
+    key,
+    '--data',
+    file('x.npy', [n, ...RGB_SHAPE], data.data.subarray(0, n * RGB_SIZE)),
+    '--labels',
+    file('y.npy', [n], data.labels.subarray(0, n), 'int32'),
+    '--json',
+  ]);
+  expect(made.stderr).toBe('');
+  const cliRecord = JSON.parse(made.stdout);
+  expect(cliRecord.pixels).toBe(COLOUR_STAMPS.pixels);
+  const calibNpy = file('calib.npy', [calib.count, ...RGB_SHAPE], calib.data);
+  const model = join(dir, 'owner.tflite');
+  expect(runCli(['compile', join(dir, 'owner.onnx'), '--int8', '--calib', calibNpy, '-o', model]).stderr).toBe('');
+  const compiled = new Uint8Array(readFileSync(model));
+  const leaker = 5;
+  writeFileSync(join(dir, 'leaked.tflite'), writeBoardClasses(compiled, cliRecord, candidates[leaker]));
+  writeFileSync(join(dir, 'uids.txt'), uids.join('\n') + '\n');
+  const natural = file('natural.npy', [320, ...RGB_SHAPE], held.data.subarray(1000 * RGB_SIZE, 1320 * RGB_SIZE));
+  const r = runCli([
+    'trace',
+    '--base',
+    model,
+    '--key',
+    key,
+    '--devices',
+    join(dir, 'uids.txt'),
+    '--model',
+    join(dir, 'leaked.tflite'),
+    '--black-box',
+    '--probes',
+    natural,
+    '--queries',
+    '100',
+    '--stamp-images',
+    natural,
+    '--json',
+  ]);
+  expect(r.stderr).toBe('');
+  const out = JSON.parse(r.stdout);
+  expect({ ...out.units, matches: undefined }).toMatchObject({ uid: uids[leaker], named: true, of: 320 });
+  expect(out.units.matches).toBeGreaterThan(200);
+  // the default stamp images (MNIST) do not fit a colour input: a usage error, not a wrong reading
+  const wrong = runCli([
+    'trace',
+    '--base',
+    model,
+    '--key',
+    key,
+    '--devices',
+    join(dir, 'uids.txt'),
+    '--model',
+    join(dir, 'leaked.tflite'),
+    '--black-box',
+    '--probes',
+    natural,
+    '--queries',
+    '100',
+  ]);
+  expect(wrong.status).toBe(2);
+  expect(wrong.stderr).toMatch(/^error E_USAGE: .*do not fit the model input/);
 }, 600_000);
