@@ -12,7 +12,6 @@ import { createHash } from 'crypto';
 import { compileModel } from '../src/compiler/compile';
 import { deriveTraceKey } from '../src/keys/derive';
 import { writeOnnx } from '../src/onnx';
-import { toModelLayout } from '../src/tflite/affine';
 import { averageCopies, fineTune, requantize } from '../src/trace/attacks';
 import { pruneWeights } from '../src/trace/prune';
 import { boardClasses, writeBoardClasses } from '../src/trace/units/board';
@@ -23,7 +22,7 @@ import { modelStamps, triggerProbes } from '../src/trace/units/stamps';
 import { unitVotesOfWeights, unitsVerdict } from '../src/trace/units/verdict';
 import { argmax, modelScores } from '../src/trace/victims';
 import { simulatedUids } from '../test/helpers/mnist-boards';
-import { RGB_SHAPE, RGB_SIZE, rgbTask, trainRgbCnn } from '../test/helpers/rgb-cnn';
+import { RGB_SHAPE, RGB_SIZE, channelsLast, rgbTask, trainRgbCnn } from '../test/helpers/rgb-cnn';
 import { arg } from './support/args';
 
 const OWN = Number(arg('own', '10000'));
@@ -40,16 +39,6 @@ const K = training.units;
 const VOTES = training.votes;
 const C = 10;
 const traceKey = deriveTraceKey(createHash('sha256').update('edgelock trace-units-rgb measurement').digest());
-
-function channelsLast(x: Float32Array, count: number): Float32Array {
-  const out = new Float32Array(count * RGB_SIZE);
-  for (let i = 0; i < count; i++)
-    out.set(
-      toModelLayout(x.subarray(i * RGB_SIZE, (i + 1) * RGB_SIZE), RGB_SHAPE, [1, 32, 32, 3], 'nhwc'),
-      i * RGB_SIZE,
-    );
-  return out;
-}
 
 async function main() {
   const data = rgbTask('train', OWN + 6000 * (DEVICES + 1));

@@ -17,7 +17,6 @@ import { compileModel } from '../../src/compiler/compile';
 import { Model } from '../../src/ir/types';
 import { deriveTraceKey } from '../../src/keys/derive';
 import { writeOnnx } from '../../src/onnx';
-import { toModelLayout } from '../../src/tflite/affine';
 import { fineTune } from '../../src/trace/attacks';
 import { DEFAULT_TRACE_PARAMS } from '../../src/trace/params';
 import { traceLeak } from '../../src/trace/trace';
@@ -30,7 +29,7 @@ import { argmax, modelScores } from '../../src/trace/victims';
 import { simulatedUids } from '../helpers/mnist-boards';
 import { runOrt } from '../helpers/ort';
 import { runCli } from '../helpers/cli';
-import { RGB_SHAPE, RGB_SIZE, rgbTask, trainRgbCnn } from '../helpers/rgb-cnn';
+import { RGB_SHAPE, RGB_SIZE, channelsLast, rgbTask, trainRgbCnn } from '../helpers/rgb-cnn';
 
 const MASTER = createHash('sha256').update('edgelock trigger units rgb test master').digest();
 const TRACE_KEY = deriveTraceKey(MASTER);
@@ -49,17 +48,6 @@ const window = (from: number) => ({
   labels: data.labels.subarray(from, from + 6000),
   count: 6000,
 });
-
-/** `count` ONNX-order samples moved to the compiled model's channels-last input */
-function channelsLast(x: Float32Array, count: number): Float32Array {
-  const out = new Float32Array(count * RGB_SIZE);
-  for (let i = 0; i < count; i++)
-    out.set(
-      toModelLayout(x.subarray(i * RGB_SIZE, (i + 1) * RGB_SIZE), RGB_SHAPE, [1, 32, 32, 3], 'nhwc'),
-      i * RGB_SIZE,
-    );
-  return out;
-}
 
 let architecture: Model;
 let ownerOnnx: Model;
@@ -195,7 +183,7 @@ test('the CLI: trace-units takes colour stamps from the input, trace reads a .np
   writeFileSync(join(dir, 'leaked.tflite'), writeBoardClasses(compiled, cliRecord, candidates[leaker]));
   writeFileSync(join(dir, 'uids.txt'), uids.join('\n') + '\n');
   const natural = file('natural.npy', [320, ...RGB_SHAPE], held.data.subarray(1000 * RGB_SIZE, 1320 * RGB_SIZE));
-  const r = runCli([
+  const traceArgs = [
     'trace',
     '--base',
     model,
@@ -210,31 +198,14 @@ test('the CLI: trace-units takes colour stamps from the input, trace reads a .np
     natural,
     '--queries',
     '100',
-    '--stamp-images',
-    natural,
-    '--json',
-  ]);
+  ];
+  const r = runCli([...traceArgs, '--stamp-images', natural, '--json']);
   expect(r.stderr).toBe('');
   const out = JSON.parse(r.stdout);
-  expect({ ...out.units, matches: undefined }).toMatchObject({ uid: uids[leaker], named: true, of: 320 });
+  expect(out.units).toMatchObject({ uid: uids[leaker], named: true, of: 320 });
   expect(out.units.matches).toBeGreaterThan(200);
   // the default stamp images (MNIST) do not fit a colour input: a usage error, not a wrong reading
-  const wrong = runCli([
-    'trace',
-    '--base',
-    model,
-    '--key',
-    key,
-    '--devices',
-    join(dir, 'uids.txt'),
-    '--model',
-    join(dir, 'leaked.tflite'),
-    '--black-box',
-    '--probes',
-    natural,
-    '--queries',
-    '100',
-  ]);
+  const wrong = runCli(traceArgs);
   expect(wrong.status).toBe(2);
   expect(wrong.stderr).toMatch(/^error E_USAGE: .*do not fit the model input/);
 }, 600_000);
