@@ -2,7 +2,7 @@
  * Trigger units on a colour input, measured (docs/security.md, "Trigger units"): the VGG-style RGB CNN of
  * test/helpers/rgb-cnn.ts trained on the synthetic-cifar task, given a detector path with colour stamps, compiled to
  * int8 (input moved channels-last), and each board's copy attacked as trace-units-measure.ts attacks the MNIST models:
- *   npx tsx scripts/trace-units-rgb.ts [--own 10000] [--pixels 144] [--lr 0.01] [--epochs 5] [--devices 3]
+ *   npx tsx scripts/trace-units-rgb.ts [--own 10000] [--units 16] [--pixels 144] [--lr 0.01] [--epochs 5] [--devices 3]
  *     [--candidates 1000] [--acc-n 10000]
  * It runs src/trace/units/ (what `edgelock trace-units`, `package --trace` and `edgelock trace` use); the stamped
  * probes are synthetic-cifar test images moved channels-last, each stamp on the record's votes of them, read from
@@ -31,6 +31,7 @@ const N = Number(arg('candidates', '1000'));
 const ACC_N = Number(arg('acc-n', '10000'));
 const training = {
   ...TRIGGER_UNITS_DEFAULTS,
+  units: Number(arg('units', String(TRIGGER_UNITS_DEFAULTS.units))),
   pixels: Number(arg('pixels', String(COLOUR_STAMPS.pixels))),
   lr: Number(arg('lr', String(COLOUR_STAMPS.lr))),
   epochs: Number(arg('epochs', String(TRIGGER_UNITS_DEFAULTS.epochs))),
