@@ -37,9 +37,8 @@ import { loadMnist } from '../src/data/mnist';
 import { compileModel } from '../src/compiler/compile';
 import { readOnnx } from '../src/onnx/reader';
 import { writeOnnx } from '../src/onnx/writer';
-import { averageCopies, fineTune, requantize } from '../src/trace/attacks';
+import { averageCopies, fineTune } from '../src/trace/attacks';
 import { floatNetFromTflite } from '../src/trace/float-net';
-import { pruneWeights } from '../src/trace/prune';
 import { modelScores } from '../src/trace/victims';
 import { boardClasses, unitsRecordOfTflite, writeBoardClasses } from '../src/trace/units/board';
 import { triggerUnitsOwnerModel } from '../src/trace/units/owner-model';
@@ -50,6 +49,7 @@ import { keyedStamps, triggerProbes } from '../src/trace/units/stamps';
 import { accuracy } from '../src/train/fit';
 import { mnistTestAccuracy } from '../test/helpers/mnist-boards';
 import { arg } from './support/args';
+import { boardAttacks } from './support/units-attacks';
 import { scriptTraceKey, scriptUid } from './support/trace-script';
 
 const room = arg('room', TRIGGER_UNITS_DEFAULTS.room) as 'path' | 'least-used';
@@ -149,19 +149,7 @@ async function main() {
   for (let i = 0; i < DEVICES; i++) {
     await report(`board ${i}`, boards[i], [i]);
     if (arg('attacks', 'yes') === 'no') continue;
-    await report(`  re-quantised`, requantize(boards[i]), [i]);
-    for (const rule of ['filter', 'global'] as const)
-      await report(`  pruned 50% (${rule})`, pruneWeights(boards[i], 0.5, rule), [i]);
-    for (const [epochs, lr] of [
-      [2, 0.01],
-      [5, 0.01],
-      [3, 0.03],
-    ])
-      await report(
-        `  fine-tuned ${epochs} epochs lr ${lr} on 6k`,
-        fineTune(boards[i], window(i), { epochs, lr, seed: i + 1 }),
-        [i],
-      );
+    for (const [label, copy] of boardAttacks(boards[i], window(i), i + 1)) await report(label, copy, [i]);
   }
   // white-box, the units' columns (one vote for each class above the column's midpoint)
   const whiteBox = (label: string, model: Uint8Array, leakers: number[]) =>

@@ -12,8 +12,7 @@ import { createHash } from 'crypto';
 import { compileModel } from '../src/compiler/compile';
 import { deriveTraceKey } from '../src/keys/derive';
 import { writeOnnx } from '../src/onnx';
-import { averageCopies, fineTune, requantize } from '../src/trace/attacks';
-import { pruneWeights } from '../src/trace/prune';
+import { averageCopies, fineTune } from '../src/trace/attacks';
 import { boardClasses, writeBoardClasses } from '../src/trace/units/board';
 import { triggerUnitsOwnerModel } from '../src/trace/units/owner-model';
 import { COLOUR_STAMPS, TRIGGER_UNITS_DEFAULTS } from '../src/trace/units/params';
@@ -24,6 +23,7 @@ import { argmax, modelScores } from '../src/trace/victims';
 import { simulatedUids } from '../test/helpers/mnist-boards';
 import { RGB_SHAPE, RGB_SIZE, channelsLast, rgbTask, trainRgbCnn } from '../test/helpers/rgb-cnn';
 import { arg } from './support/args';
+import { boardAttacks } from './support/units-attacks';
 
 const OWN = Number(arg('own', '10000'));
 const DEVICES = Number(arg('devices', '3'));
@@ -105,19 +105,7 @@ async function main() {
   );
   for (let i = 0; i < DEVICES; i++) {
     await report(`board ${i}`, boards[i], [i]);
-    await report(`  re-quantised`, requantize(boards[i]), [i]);
-    for (const rule of ['filter', 'global'] as const)
-      await report(`  pruned 50% (${rule})`, pruneWeights(boards[i], 0.5, rule), [i]);
-    for (const [epochs, lr] of [
-      [2, 0.01],
-      [5, 0.01],
-      [3, 0.03],
-    ])
-      await report(
-        `  fine-tuned ${epochs} epochs lr ${lr} on 6k`,
-        fineTune(boards[i], window(i), { epochs, lr, seed: i + 1 }),
-        [i],
-      );
+    for (const [label, copy] of boardAttacks(boards[i], window(i), i + 1)) await report(label, copy, [i]);
   }
   for (const n of [2, 3]) {
     const leakers = Array.from({ length: n }, (_, i) => i);

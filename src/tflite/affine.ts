@@ -47,6 +47,21 @@ export function toModelLayout(
   return nchwToNhwc(x, c, h, w);
 }
 
+/** The first `count` samples of `x` (each of `sampleShape`, ONNX layout), one after another, in the model input's layout. */
+export function samplesToModelLayout(
+  x: Float32Array,
+  count: number,
+  sampleShape: readonly number[],
+  modelShape: readonly number[],
+  layout?: string,
+): Float32Array {
+  const size = sampleShape.reduce((a, b) => a * b, 1);
+  const out = new Float32Array(count * size);
+  for (let i = 0; i < count; i++)
+    out.set(toModelLayout(x.subarray(i * size, (i + 1) * size), sampleShape, modelShape, layout), i * size);
+  return out;
+}
+
 /** How an integer tensor's values become real ones: (q − zeroPoint) × scale; null for a tensor that holds reals. */
 export type Dequant = { scale: number; zeroPoint: number } | null;
 

@@ -4,7 +4,7 @@
  */
 import { loadDataset } from '../data/dataset';
 import { EdgelockError } from '../errors';
-import { toModelLayout } from '../tflite/affine';
+import { samplesToModelLayout } from '../tflite/affine';
 import { recordedInputLayouts } from '../tflite/provenance';
 import { readTflite } from '../tflite/reader';
 
@@ -26,8 +26,5 @@ export function naturalInputs(
       `the probes' samples [${set.sampleShape}] do not fit the model input [${inShape}]`,
     );
   const layout = recordedInputLayouts(info.metadata)?.[0];
-  const x = new Float32Array(count * size);
-  for (let i = 0; i < count; i++)
-    x.set(toModelLayout(set.data.subarray(i * size, (i + 1) * size), set.sampleShape, inShape, layout), i * size);
-  return { probes: x, count };
+  return { probes: samplesToModelLayout(set.data, count, set.sampleShape, inShape, layout), count };
 }

@@ -12,7 +12,7 @@
  */
 import { loadDataset } from '../data/dataset';
 import { EdgelockError } from '../errors';
-import { toModelLayout } from '../tflite/affine';
+import { samplesToModelLayout } from '../tflite/affine';
 import { recordedInputLayouts } from '../tflite/provenance';
 import { readTflite } from '../tflite/reader';
 import { CarrierSet } from './weight-tensors';
@@ -63,10 +63,7 @@ export function quietSamples(base: Uint8Array, p: QuietParams): { x: Float32Arra
     );
   const count = Math.min(p.samples, ds.count);
   const layout = recordedInputLayouts(info.metadata)?.[0];
-  const x = new Float32Array(count * size);
-  for (let i = 0; i < count; i++)
-    x.set(toModelLayout(ds.data.subarray(i * size, (i + 1) * size), ds.sampleShape, inShape, layout), i * size);
-  return { x, count };
+  return { x: samplesToModelLayout(ds.data, count, ds.sampleShape, inShape, layout), count };
 }
 
 /** Each carrier's amplitude: `p.amplitude` steps on quiet carriers (less where the int8 range ends), 1 elsewhere. */

@@ -12,7 +12,7 @@ import { emitNetwork } from '../../src/zoo/from-network';
 import { GraphBuilder } from '../../src/zoo/graph-builder';
 import { SyntheticSet, TaskSplit, syntheticTask } from '../../src/zoo/synthetic-task';
 import { Model } from '../../src/ir/types';
-import { toModelLayout } from '../../src/tflite/affine';
+import { samplesToModelLayout } from '../../src/tflite/affine';
 
 export const RGB_SHAPE = [3, 32, 32];
 export const RGB_SIZE = 3 * 32 * 32;
@@ -57,11 +57,5 @@ export function trainRgbCnn(train: SyntheticSet, epochs = 2, seed = 4004): Model
 
 /** `count` ONNX-order samples moved to the compiled model's channels-last input [1, 32, 32, 3] */
 export function channelsLast(x: Float32Array, count: number): Float32Array {
-  const out = new Float32Array(count * RGB_SIZE);
-  for (let i = 0; i < count; i++)
-    out.set(
-      toModelLayout(x.subarray(i * RGB_SIZE, (i + 1) * RGB_SIZE), RGB_SHAPE, [1, 32, 32, 3], 'nhwc'),
-      i * RGB_SIZE,
-    );
-  return out;
+  return samplesToModelLayout(x, count, RGB_SHAPE, [1, 32, 32, 3], 'nhwc');
 }

@@ -12,10 +12,9 @@ import { readFileBytes } from '../../formats/load';
 import { checkOutputPaths } from '../../formats/output-guard';
 import { deriveTraceKey } from '../../keys/derive';
 import { readKeyFile } from '../../keys/key-file';
-import { Model } from '../../ir/types';
 import { readOnnx } from '../../onnx/reader';
 import { writeOnnx } from '../../onnx/writer';
-import { triggerUnitsOwnerModel } from '../../trace/units/owner-model';
+import { stampChannels, triggerUnitsOwnerModel } from '../../trace/units/owner-model';
 import { COLOUR_STAMPS, TRIGGER_UNITS_DEFAULTS, WIDEN_BY_ROOM, stampDefaults } from '../../trace/units/params';
 import { printJson } from '../output';
 import { atLeastOne, finiteNumber, positiveInt } from '../option-parsers';
@@ -32,12 +31,6 @@ interface Flags {
   room: 'path' | 'least-used';
   widen?: number;
   json?: boolean;
-}
-
-/** Channels of an image input [N, C, H, W] (ONNX order); 1 for any other input. */
-function inputChannels(model: Model): number {
-  const shape = model.graph.inputs[0]?.shape ?? [];
-  return shape.length === 4 && typeof shape[1] === 'number' ? shape[1] : 1;
 }
 
 export function register(program: Command): Command {
@@ -86,7 +79,7 @@ export function register(program: Command): Command {
       const set = loadDataset(f.data);
       const labels = f.labels ? loadLabels(f.labels, set.count) : set.labels;
       if (!labels) throw new EdgelockError('E_USAGE', `'${set.name}' has no labels: pass --labels <npy>`);
-      const stamps = stampDefaults(inputChannels(model));
+      const stamps = stampDefaults(stampChannels(model));
       const master = readKeyFile(f.key);
       const traceKey = deriveTraceKey(master);
       master.fill(0);

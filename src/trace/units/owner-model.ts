@@ -34,6 +34,12 @@ function denseTail(net: Sequential): number[] {
   return tail;
 }
 
+/** The channels a stamp sets at each pixel: C of an image input [N, C, H, W] (ONNX order), 1 for any other input. */
+export function stampChannels(model: Model): number {
+  const shape = model.graph.inputs[0]?.shape ?? [];
+  return shape.length === 4 && typeof shape[1] === 'number' ? shape[1] : 1;
+}
+
 export function triggerUnitsOwnerModel(i: OwnerModelInput): { model: Model; record: TriggerUnitsRecord } {
   if (i.model.metadata[TRIGGER_UNITS_METADATA_KEY] !== undefined)
     throw new EdgelockError('E_USAGE', 'the model already has trigger units');
@@ -46,8 +52,7 @@ export function triggerUnitsOwnerModel(i: OwnerModelInput): { model: Model; reco
       'E_USAGE',
       `--units ${o.units}: at most half the layer's ${lb.hidden} units can be set aside`,
     );
-  const shape = teacher.inputShape;
-  const channels = shape.length === 3 ? shape[0] : 1;
+  const channels = stampChannels(i.model);
   if (o.pixels > teacher.inputSize / channels)
     throw new EdgelockError(
       'E_USAGE',

@@ -2,7 +2,7 @@
  * Trigger-unit stamps: K keyed sets of input positions (SHA-256 counter mode over the trace key), each set to 1 on
  * an image; and the probes that read them, each stamp on `votes` natural images. Positions index one sample in the
  * ONNX model's input order, (C, H, W) for an image, which is also the trainer's; a compiled model that takes its
- * input channels-last reads them where compile moved those values (stampsInModelLayout).
+ * input channels-last reads them where compile moved those values (modelStamps).
  */
 import { toModelLayout } from '../../tflite/affine';
 import { recordedInputLayouts } from '../../tflite/provenance';

@@ -1,0 +1,19 @@
+/**
+ * The attacks a trigger-unit measurement runs on each board's copy (scripts/trace-units-measure.ts, trace-units-rgb.ts;
+ * docs/security.md, "Trigger units"): re-quantised, pruned 50% per filter and globally, and fine-tuned on the thief's
+ * 6,000 images for 2 and 5 epochs at lr 0.01 and 3 at lr 0.03. Each copy is made when the caller asks for it.
+ */
+import { LabelledData } from '../../src/train/fit';
+import { fineTune, requantize } from '../../src/trace/attacks';
+import { pruneWeights } from '../../src/trace/prune';
+
+export function* boardAttacks(board: Uint8Array, thief: LabelledData, seed: number): Generator<[string, Uint8Array]> {
+  yield ['  re-quantised', requantize(board)];
+  for (const rule of ['filter', 'global'] as const) yield [`  pruned 50% (${rule})`, pruneWeights(board, 0.5, rule)];
+  for (const [epochs, lr] of [
+    [2, 0.01],
+    [5, 0.01],
+    [3, 0.03],
+  ])
+    yield [`  fine-tuned ${epochs} epochs lr ${lr} on 6k`, fineTune(board, thief, { epochs, lr, seed })];
+}
