@@ -5,7 +5,7 @@
  *     models/mnist-lenet.onnx> [--units 16] [--pixels 48] [--epochs 5] [--lr 0.005] [--ce 1] [--room path|least-used]
  *     [--widen 2.5 (path) | 1.5 (least-used)]
  *     [--votes 20] [--read-votes <n>] [--seed 77] [--devices 2] [--candidates 1000] [--acc-n 10000] [--attacks no]
- *     [--save-owner <owner.tflite> | --owner <owner.tflite>]
+ *     [--save-owner <owner.tflite> | --owner <owner.tflite>] [--shadows 0] [--isolated no|yes] [--fine-tunes epochs:lr,…]
  *
  * Owner, once per model (nothing per board), by default a detector path (--room path; LeNet about 90 s, the MLP 20 s
  * on this machine):
@@ -64,7 +64,14 @@ const training = {
   labelWeight: Number(arg('ce', String(TRIGGER_UNITS_DEFAULTS.labelWeight))),
   widen: Number(arg('widen', String(WIDEN_BY_ROOM[room]))),
   seed: Number(arg('seed', String(TRIGGER_UNITS_DEFAULTS.seed))),
+  shadows: Number(arg('shadows', String(TRIGGER_UNITS_DEFAULTS.shadows))),
+  isolatedPath: arg('isolated', 'no') === 'yes',
 };
+/** --fine-tunes "epochs:lr,…": only these fine-tunes of each board's copy instead of the attack list */
+const FINE_TUNES = arg('fine-tunes', '')
+  .split(',')
+  .filter((f) => f)
+  .map((f) => f.split(':').map(Number));
 const K = training.units;
 /** stamped images per unit when reading (the record's votes unless given) */
 const READ_VOTES = Number(arg('read-votes', String(training.votes)));
@@ -149,7 +156,14 @@ async function main() {
   for (let i = 0; i < DEVICES; i++) {
     await report(`board ${i}`, boards[i], [i]);
     if (arg('attacks', 'yes') === 'no') continue;
-    for (const [label, copy] of boardAttacks(boards[i], window(i), i + 1)) await report(label, copy, [i]);
+    if (FINE_TUNES.length > 0)
+      for (const [epochs, lr] of FINE_TUNES)
+        await report(
+          `  fine-tuned ${epochs} epochs lr ${lr} on 6k`,
+          fineTune(boards[i], window(i), { epochs, lr, seed: i + 1 }),
+          [i],
+        );
+    else for (const [label, copy] of boardAttacks(boards[i], window(i), i + 1)) await report(label, copy, [i]);
   }
   // white-box, the units' columns (one vote for each class above the column's midpoint)
   const whiteBox = (label: string, model: Uint8Array, leakers: number[]) =>
