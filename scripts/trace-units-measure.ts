@@ -5,7 +5,7 @@
  *     models/mnist-lenet.onnx> [--units 16] [--pixels 48] [--epochs 5] [--lr 0.005] [--ce 1] [--room path|least-used]
  *     [--widen 2.5 (path) | 1.5 (least-used)]
  *     [--votes 20] [--read-votes <n>] [--seed 77] [--devices 2] [--candidates 1000] [--acc-n 10000] [--attacks no]
- *     [--save-owner <owner.tflite> | --owner <owner.tflite>] [--shadows 0] [--isolated no|yes] [--fine-tunes epochs:lr,…]
+ *     [--save-owner <owner.tflite> | --owner <owner.tflite>] [--fine-tunes epochs:lr,…]
  *
  * Owner, once per model (nothing per board), by default a detector path (--room path; LeNet about 90 s, the MLP 20 s
  * on this machine):
@@ -64,8 +64,6 @@ const training = {
   labelWeight: Number(arg('ce', String(TRIGGER_UNITS_DEFAULTS.labelWeight))),
   widen: Number(arg('widen', String(WIDEN_BY_ROOM[room]))),
   seed: Number(arg('seed', String(TRIGGER_UNITS_DEFAULTS.seed))),
-  shadows: Number(arg('shadows', String(TRIGGER_UNITS_DEFAULTS.shadows))),
-  isolatedPath: arg('isolated', 'no') === 'yes',
 };
 /** --fine-tunes "epochs:lr,…": only these fine-tunes of each board's copy instead of the attack list */
 const FINE_TUNES = arg('fine-tunes', '')

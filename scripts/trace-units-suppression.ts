@@ -68,7 +68,8 @@ function firstLayerResponse(net: Sequential): string {
   const n = K * VOTES;
   let h: Float32Array = stamped;
   for (let i = 0; i <= firstDense(net); i++) h = net.layers[i].forward(h, n, false);
-  const width = h.length / n;
+  // a layer's output buffer can be longer than this batch's output (it is kept from a larger batch)
+  const width = net.layers[firstDense(net)].outShape[0];
   const own = width - K;
   return Array.from({ length: K }, (_, k) => {
     let m = 0;
@@ -90,10 +91,14 @@ const copy = floatNetFromTflite(board).net;
 const l = unitsLayout(copy);
 const natural = thief.x.subarray(0, 600 * SIZE);
 console.log(`fine-tuning board ${BOARD}'s copy, ${EPOCHS} epochs of SGD at lr ${LR} on 6,000 images:`);
+// the natural images go through a separate network holding the copy's weights, so that the training's layers keep
+// their buffers
+const probe = floatNetFromTflite(board).net;
 harshFineTune(copy, (batch) => {
   if (batch % 30 !== 0) return;
+  probe.params.forEach((p, i) => p.value.set(copy.params[i].value));
   let h: Float32Array = natural;
-  for (let i = 0; i <= l.det; i++) h = copy.layers[i].forward(h, 600, false);
+  for (let i = 0; i <= l.det; i++) h = probe.layers[i].forward(h, 600, false);
   let firing = 0;
   let max = -Infinity;
   for (let s = 0; s < 600; s++) {

@@ -15,7 +15,6 @@ import { TRIGGER_UNITS_METADATA_KEY, TriggerUnitsRecord } from '../../compiler/t
 import { keyedStamps } from './stamps';
 import { TrainingPlan, leastUsedUnits, naturalMax, trainTriggerUnits } from './train';
 import { addUnitsPath } from './widen';
-import { shadowCopies } from './shadows';
 import { Sequential } from '../../train/network';
 
 export interface OwnerModelInput {
@@ -67,17 +66,16 @@ export function triggerUnitsOwnerModel(i: OwnerModelInput): { model: Model; reco
       'E_TRACE_MODEL',
       'a detector path needs the model to end in dense layers joined by ReLUs only; --room least-used needs less',
     );
-  const widen = (m: Model) =>
-    addUnitsPath(
-      m,
-      hiddenTail.map((j) => weightOf(teacher.layers[j].params[0])),
-      weightOf(lb.wOut),
-      o.units,
-      { seed: o.seed, isolated: o.isolatedPath },
-    );
-  if ((o.shadows > 0 || o.isolatedPath) && o.room !== 'path')
-    throw new EdgelockError('E_USAGE', 'shadow copies and an isolated path need a detector path (--room path)');
-  const model = o.room === 'path' ? widen(i.model) : i.model;
+  const model =
+    o.room === 'path'
+      ? addUnitsPath(
+          i.model,
+          hiddenTail.map((j) => weightOf(teacher.layers[j].params[0])),
+          weightOf(lb.wOut),
+          o.units,
+          o.seed,
+        )
+      : i.model;
   const t = trainableFromModel(model);
   const l = unitsLayout(t.net);
   let plan: TrainingPlan;
@@ -88,12 +86,9 @@ export function triggerUnitsOwnerModel(i: OwnerModelInput): { model: Model; reco
       const outs = teacher.layers[j].params[1].value.length;
       const units = Array.from({ length: o.units }, (_, k) => outs + k);
       const ins = w.value.length / b.value.length;
-      const first = j === hiddenTail[0];
-      const isolated = o.isolatedPath && !first;
-      const ownIns = ins - (first ? 0 : o.units);
       trainable.set(
         w,
-        Uint8Array.from(w.value, (_, e) => (Math.floor(e / ins) >= outs && !(isolated && e % ins < ownIns) ? 1 : 0)),
+        Uint8Array.from(w.value, (_, e) => (Math.floor(e / ins) >= outs ? 1 : 0)),
       );
       trainable.set(
         b,
@@ -101,8 +96,7 @@ export function triggerUnitsOwnerModel(i: OwnerModelInput): { model: Model; reco
       );
       return { layer: j, units, max: naturalMax(teacher, j, i.data) };
     });
-    const shadows = o.shadows > 0 ? shadowCopies(i.model, i.data, o.shadows, o.seed, widen) : [];
-    plan = { hinged, trainable, heldColumns: [], margin: 1, shadows };
+    plan = { hinged, trainable, heldColumns: [], margin: 1 };
   } else {
     const { units, max } = leastUsedUnits(lb, i.data, o.units);
     plan = { hinged: [{ layer: l.det, units, max }], trainable: null, heldColumns: units, margin: 0.25 };

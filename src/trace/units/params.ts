@@ -19,16 +19,7 @@ export interface TriggerUnitsTraining {
   room: 'path' | 'least-used';
   /** seeds the owner training's batches */
   seed: number;
-  /** shadow copies (detector path only): the owner fine-tunes the base model this many times as a thief would
-   * (SHADOW_FINE_TUNE) and the path learns to fire through each copy's features as well as the model's own */
-  shadows: number;
-  /** detector path only: a path layer after the first reads only the path's earlier units, not the model's own */
-  isolatedPath: boolean;
 }
-
-/** How the owner fine-tunes each shadow copy: SGD (momentum 0.9) at `lr` for `epochs` on `images` of its own data,
- * a different window and seed per copy; the harsh fine-tune that erased LeNet's path (docs/security.md) */
-export const SHADOW_FINE_TUNE = { images: 6000, epochs: 3, lr: 0.03, batchSize: 32, snapshotsPerEpoch: 2 } as const;
 
 /** the measured range widening of each room (docs/security.md, "Trigger units"): a detector path's units fire well
  * past the natural range (2.5×; 3× and 4× name more colluders but make a LeNet copy's fine-tuning unstable); set-aside
@@ -46,8 +37,6 @@ export const TRIGGER_UNITS_DEFAULTS: TriggerUnitsTraining = {
   widen: WIDEN_BY_ROOM.path,
   room: 'path',
   seed: 77,
-  shadows: 0,
-  isolatedPath: false,
 };
 
 /**

@@ -81,9 +81,6 @@ export interface TrainingPlan {
   heldColumns: readonly number[];
   /** off means below −margin × max on natural inputs and the other stamps */
   margin: number;
-  /** detector path only: other values of the held entries (every parameter's, in `net.params` order), one set per
-   * shadow copy; batches take the model's own values and each shadow's in turn */
-  shadows?: readonly (readonly Float32Array[])[];
 }
 
 /** Trains `l`'s network in place (see the header); `teacher` is the base model's network. */
@@ -99,14 +96,11 @@ export function trainTriggerUnits(
   const layers = net.layers;
   const params = net.params;
   const size = data.x.length / data.count;
-  const own = params.map((p) => Float32Array.from(p.value));
-  const variants = plan.trainable === null ? [] : [own, ...(plan.shadows ?? [])];
-  /** the held entries set to variant `v`'s values */
-  const hold = (v: number) =>
+  const held = plan.trainable === null ? null : params.map((p) => Float32Array.from(p.value));
+  const hold = () =>
     params.forEach((p, i) => {
       const mask = plan.trainable!.get(p);
-      const from = variants[v][i];
-      for (let j = 0; j < p.value.length; j++) if (!mask || !mask[j]) p.value[j] = from[j];
+      for (let j = 0; j < p.value.length; j++) if (!mask || !mask[j]) p.value[j] = held![i][j];
     });
   const opt = new Sgd({ lr: o.lr, momentum: 0.9, weightDecay: 1e-4 });
   const rng = new Rng(o.seed);
@@ -136,8 +130,6 @@ export function trainTriggerUnits(
         which[s] = natural ? -1 : Math.floor(rng.uniform() * stamps.length);
         if (!natural) applyStamp(x, s * size, stamps[which[s]]);
       }
-      const variant = variants.length > 1 && step % 2 === 1 ? 1 + ((step >> 1) % (variants.length - 1)) : 0;
-      if (variants.length > 1) hold(variant);
       for (const p of params) p.grad.fill(0);
       let h: Float32Array = x;
       const z = new Map<number, Float32Array>();
@@ -182,9 +174,8 @@ export function trainTriggerUnits(
         grad = layers[i].backward(grad!, BATCH, i > lowest);
       }
       opt.step(params);
-      if (variants.length > 0) hold(variant);
+      if (held) hold();
       zeroColumns();
     }
   }
-  if (variants.length > 1) hold(0);
 }

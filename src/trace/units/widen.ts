@@ -2,8 +2,7 @@
  * Room for trigger units without touching what the model computes (docs/security.md, "Trigger units"): each dense
  * layer of the model's dense tail but the last (for an MLP every hidden layer, for LeNet the layers after the
  * convolutions) gets `count` new units after its own. A new unit reads everything its layer reads (the earlier new
- * units included; with `isolated`, a layer after the first reads only the earlier new units); the model's own units get
- * weight 0 from the new ones, and so do the last layer's outputs. The new
+ * units included); the model's own units get weight 0 from the new ones, and so do the last layer's outputs. The new
  * units start with small random incoming weights and a negative bias. The widened model computes exactly what the model
  * did, and the owner training (train.ts) trains the new units alone: a detector path beside the model.
  */
@@ -44,17 +43,16 @@ function grow(
 
 /**
  * `model` with `count` units added to each Gemm of `hiddenWeights` (the tail's dense layers in order, all but the last)
- * and zero weights from the last hidden layer's new units into the Gemm of `outWeight`; `o.isolated`: the new units of
- * a layer after the first get weight 0 from the model's own units.
+ * and zero weights from the last hidden layer's new units into the Gemm of `outWeight`.
  */
 export function addUnitsPath(
   model: Model,
   hiddenWeights: readonly string[],
   outWeight: string,
   count: number,
-  o: { seed: number; isolated: boolean },
+  seed: number,
 ): Model {
-  const rng = new Rng(o.seed);
+  const rng = new Rng(seed);
   const initializers = new Map(model.graph.initializers);
   const widened = new Set<string>();
   hiddenWeights.forEach((name, layer) => {
@@ -64,10 +62,9 @@ export function addUnitsPath(
     const addIn = layer === 0 ? 0 : count;
     const std = Math.sqrt(2 / (ins + addIn)) / 4;
     // the model's units get 0 from the new ones; a new unit reads everything
-    const isolated = o.isolated && layer > 0;
     initializers.set(
       name,
-      grow(g, count, addIn, (o, i) => (o < outs || (isolated && i < ins) ? 0 : rng.normal() * std)),
+      grow(g, count, addIn, (o) => (o < outs ? 0 : rng.normal() * std)),
     );
     const bias = new Float32Array(outs + count).fill(-0.1);
     bias.set(g.b.data as Float32Array);
