@@ -49,7 +49,7 @@ import { keyedStamps, triggerProbes } from '../src/trace/units/stamps';
 import { accuracy } from '../src/train/fit';
 import { mnistTestAccuracy } from '../test/helpers/mnist-boards';
 import { arg } from './support/args';
-import { boardAttacks } from './support/units-attacks';
+import { THIEF_SAMPLES, boardAttacks, thiefWindow } from './support/units-attacks';
 import { scriptTraceKey, scriptUid } from './support/trace-script';
 
 const room = arg('room', TRIGGER_UNITS_DEFAULTS.room) as 'path' | 'least-used';
@@ -143,14 +143,7 @@ async function main() {
   await report('owner model (units, no board classes)', owner, []);
   const boardOf = (p: TriggerUnitsParams, i: number) => writeBoardClasses(owner, p, candidates[i]);
   const boards = Array.from({ length: Math.max(DEVICES, 3) }, (_, i) => boardOf(params, i));
-  const window = (i: number) => {
-    const from = 10000 + i * 6000;
-    return {
-      x: train.images.subarray(from * SIZE, (from + 6000) * SIZE),
-      labels: train.labels.subarray(from, from + 6000),
-      count: 6000,
-    };
-  };
+  const window = (i: number) => thiefWindow(train.images, train.labels, SIZE, 10000 + i * THIEF_SAMPLES);
   for (let i = 0; i < DEVICES; i++) {
     await report(`board ${i}`, boards[i], [i]);
     if (arg('attacks', 'yes') === 'no') continue;

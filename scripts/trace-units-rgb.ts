@@ -23,7 +23,7 @@ import { argmax, modelScores } from '../src/trace/victims';
 import { simulatedUids } from '../test/helpers/mnist-boards';
 import { RGB_SHAPE, RGB_SIZE, channelsLast, rgbTask, trainRgbCnn } from '../test/helpers/rgb-cnn';
 import { arg } from './support/args';
-import { boardAttacks } from './support/units-attacks';
+import { THIEF_SAMPLES, boardAttacks, thiefWindow } from './support/units-attacks';
 
 const OWN = Number(arg('own', '10000'));
 const DEVICES = Number(arg('devices', '3'));
@@ -90,14 +90,7 @@ async function main() {
     const tally = unitVotes(await modelScores(model, probes, K * VOTES), K, VOTES, C);
     console.log(verdict(label, tally, leakers) + (withAccuracy ? `; accuracy ${await accuracy(model)}` : ''));
   };
-  const window = (i: number) => {
-    const from = OWN + i * 6000;
-    return {
-      x: data.data.subarray(from * RGB_SIZE, (from + 6000) * RGB_SIZE),
-      labels: data.labels.subarray(from, from + 6000),
-      count: 6000,
-    };
-  };
+  const window = (i: number) => thiefWindow(data.data, data.labels, RGB_SIZE, OWN + i * THIEF_SAMPLES);
   await report('base model (no units)', base, []);
   await report('owner model (units, no board classes)', owner, []);
   const boards = Array.from({ length: Math.max(DEVICES, 3) }, (_, i) =>

@@ -23,6 +23,7 @@ import { unitsLayout } from '../src/trace/units/layout';
 import { applyStamp, keyedStamps } from '../src/trace/units/stamps';
 import { arg } from './support/args';
 import { scriptTraceKey, scriptUid } from './support/trace-script';
+import { THIEF_SAMPLES, thiefWindow } from './support/units-attacks';
 
 const owner = new Uint8Array(readFileSync(arg('owner', '')));
 const BOARD = Number(arg('board', '0'));
@@ -37,12 +38,7 @@ const SIZE = train.images.length / train.count;
 const traceKey = scriptTraceKey();
 const board = writeBoardClasses(owner, record, boardClasses(traceKey, scriptUid(BOARD), K, 10));
 // the thief's data as in trace-units-measure.ts: 6,000 training images from 10,000 + 6,000 · board
-const from = 10000 + BOARD * 6000;
-const thief: LabelledData = {
-  x: train.images.subarray(from * SIZE, (from + 6000) * SIZE),
-  labels: train.labels.subarray(from, from + 6000),
-  count: 6000,
-};
+const thief: LabelledData = thiefWindow(train.images, train.labels, SIZE, 10000 + BOARD * THIEF_SAMPLES);
 const stamps = keyedStamps(traceKey, K, record.pixels, SIZE);
 const stamped = new Float32Array(K * VOTES * SIZE);
 for (let k = 0; k < K; k++)

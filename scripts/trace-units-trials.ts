@@ -21,6 +21,7 @@ import { scoreBoards } from '../src/trace/units/verdict';
 import { mnistTestAccuracy } from '../test/helpers/mnist-boards';
 import { arg } from './support/args';
 import { scriptTraceKey, scriptUid } from './support/trace-script';
+import { THIEF_SAMPLES, thiefWindow } from './support/units-attacks';
 
 const FROM = Number(arg('from', '0'));
 const TO = Number(arg('to', '100'));
@@ -57,12 +58,7 @@ async function main() {
     tried++;
     const classes = boardClasses(traceKey, scriptUid(i), K, C);
     const board = writeBoardClasses(owner, record, classes);
-    const from = (i % 9) * 6000;
-    const thief = {
-      x: train.images.subarray(from * SIZE, (from + 6000) * SIZE),
-      labels: train.labels.subarray(from, from + 6000),
-      count: 6000,
-    };
+    const thief = thiefWindow(train.images, train.labels, SIZE, (i % 9) * THIEF_SAMPLES);
     const copy = fineTune(board, thief, { epochs: EPOCHS, lr: LR, seed: i + 1 });
     const tally = unitVotes(await modelScores(copy, probes, K * record.votes), K, record.votes, C);
     // the leaker among the first N candidates (itself included when i ≥ N)
