@@ -10,7 +10,8 @@
  *     board's convolutions under the copy's, and the convolutions of the owner model (every unit's column 0, so a
  *     firing unit changes no answer and gets no gradient) fine-tuned alike.
  *   npx tsx scripts/trace-units-suppression.ts --owner <owner.tflite, e.g. saved by trace-units-measure.ts
- *     --save-owner> [--board 0] [--lr 0.03] [--epochs 3]
+ *     --save-owner> [--board 0] [--lr 0.03] [--epochs 3] [--window <first sample; 10,000 + 6,000 · board>]
+ *     [--seed <board + 1>]
  */
 import { readFileSync } from 'fs';
 import { loadMnist } from '../src/data/mnist';
@@ -37,8 +38,13 @@ const test = loadMnist('test');
 const SIZE = train.images.length / train.count;
 const traceKey = scriptTraceKey();
 const board = writeBoardClasses(owner, record, boardClasses(traceKey, scriptUid(BOARD), K, 10));
-// the thief's data as in trace-units-measure.ts: 6,000 training images from 10,000 + 6,000 · board
-const thief: LabelledData = thiefWindow(train.images, train.labels, SIZE, 10000 + BOARD * THIEF_SAMPLES);
+// the thief's data as in trace-units-measure.ts unless --window says: 6,000 training images from 10,000 + 6,000 · board
+const thief: LabelledData = thiefWindow(
+  train.images,
+  train.labels,
+  SIZE,
+  Number(arg('window', String(10000 + BOARD * THIEF_SAMPLES))),
+);
 const stamps = keyedStamps(traceKey, K, record.pixels, SIZE);
 const stamped = new Float32Array(K * VOTES * SIZE);
 for (let k = 0; k < K; k++)
@@ -54,7 +60,7 @@ const harshFineTune = (net: Sequential, onBatch?: (batch: number) => void) =>
     epochs: EPOCHS,
     batchSize: 32,
     optimizer: new Sgd({ lr: LR, momentum: 0.9, weightDecay: 1e-4 }),
-    seed: BOARD + 1,
+    seed: Number(arg('seed', String(BOARD + 1))),
     progressEvery: 1,
     onProgress: onBatch ? (p) => onBatch(p.epoch * p.batches + p.batch) : undefined,
   });
