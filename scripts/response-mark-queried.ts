@@ -30,7 +30,7 @@ import { asProbabilities } from '../src/response-mark/probabilities';
 import { poissonBinomialTail } from '../src/response-mark/verify';
 import { weightedLeadCodes } from '../src/response-mark/weighted-lead';
 import { countedMarks, markedInputs, measurementBoard } from './support/measurement-board';
-import { arg, positionals } from './support/args';
+import { arg, listArg, positionals } from './support/args';
 
 const FLOOR = 8;
 
@@ -53,7 +53,7 @@ const lattice = (means: Float64Array) => Int32Array.from(means, (v) => Math.roun
 async function main(): Promise<void> {
   const k = Number(arg('board-offset', '0'));
   const queries = Number(arg('queries', '6000'));
-  const refs = arg('refs', '').split(',').filter(Boolean);
+  const refs = listArg('refs');
   const board = await measurementBoard(
     fs.readFileSync(arg('base', 'test/watermark/fixtures/mnist-lenet-wm.tflite')),
     k,

@@ -48,7 +48,7 @@ import { scoreBoards, unitVotesOfWeights } from '../src/trace/units/verdict';
 import { keyedStamps, triggerProbes } from '../src/trace/units/stamps';
 import { accuracy } from '../src/train/fit';
 import { mnistTestAccuracy } from '../test/helpers/mnist-boards';
-import { arg } from './support/args';
+import { arg, listArg } from './support/args';
 import { THIEF_SAMPLES, boardAttacks, thiefWindow } from './support/units-attacks';
 import { scriptTraceKey, scriptUid } from './support/trace-script';
 
@@ -66,10 +66,7 @@ const training = {
   seed: Number(arg('seed', String(TRIGGER_UNITS_DEFAULTS.seed))),
 };
 /** --fine-tunes "epochs:lr,…": only these fine-tunes of each board's copy instead of the attack list */
-const FINE_TUNES = arg('fine-tunes', '')
-  .split(',')
-  .filter((f) => f)
-  .map((f) => f.split(':').map(Number));
+const FINE_TUNES = listArg('fine-tunes').map((f) => f.split(':').map(Number));
 const K = training.units;
 /** stamped images per unit when reading (the record's votes unless given) */
 const READ_VOTES = Number(arg('read-votes', String(training.votes)));
@@ -147,14 +144,8 @@ async function main() {
   for (let i = 0; i < DEVICES; i++) {
     await report(`board ${i}`, boards[i], [i]);
     if (arg('attacks', 'yes') === 'no') continue;
-    if (FINE_TUNES.length > 0)
-      for (const [epochs, lr] of FINE_TUNES)
-        await report(
-          `  fine-tuned ${epochs} epochs lr ${lr} on 6k`,
-          fineTune(boards[i], window(i), { epochs, lr, seed: i + 1 }),
-          [i],
-        );
-    else for (const [label, copy] of boardAttacks(boards[i], window(i), i + 1)) await report(label, copy, [i]);
+    const only = FINE_TUNES.length > 0 ? FINE_TUNES : undefined;
+    for (const [label, copy] of boardAttacks(boards[i], window(i), i + 1, only)) await report(label, copy, [i]);
   }
   // white-box, the units' columns (one vote for each class above the column's midpoint)
   const whiteBox = (label: string, model: Uint8Array, leakers: number[]) =>

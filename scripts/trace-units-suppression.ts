@@ -13,29 +13,22 @@
  *     --save-owner> [--board 0] [--lr 0.03] [--epochs 3] [--window <first sample; 10,000 + 6,000 · board>]
  *     [--seed <board + 1>]
  */
-import { readFileSync } from 'fs';
-import { loadMnist } from '../src/data/mnist';
 import { LabelledData, fit } from '../src/train/fit';
 import { Sgd } from '../src/train/optim/sgd';
 import { Sequential } from '../src/train/network';
 import { floatNetFromTflite } from '../src/trace/float-net';
-import { boardClasses, unitsRecordOfTflite, writeBoardClasses } from '../src/trace/units/board';
+import { boardClasses, writeBoardClasses } from '../src/trace/units/board';
 import { unitsLayout } from '../src/trace/units/layout';
 import { applyStamp, keyedStamps } from '../src/trace/units/stamps';
 import { arg } from './support/args';
-import { scriptTraceKey, scriptUid } from './support/trace-script';
+import { mnistOwner, scriptTraceKey, scriptUid } from './support/trace-script';
 import { THIEF_SAMPLES, thiefWindow } from './support/units-attacks';
 
-const owner = new Uint8Array(readFileSync(arg('owner', '')));
+const { owner, record, K, train, test, SIZE } = mnistOwner(arg('owner', ''));
 const BOARD = Number(arg('board', '0'));
 const LR = Number(arg('lr', '0.03'));
 const EPOCHS = Number(arg('epochs', '3'));
 const VOTES = 20;
-const record = unitsRecordOfTflite(owner)!;
-const K = record.units.length;
-const train = loadMnist('train');
-const test = loadMnist('test');
-const SIZE = train.images.length / train.count;
 const traceKey = scriptTraceKey();
 const board = writeBoardClasses(owner, record, boardClasses(traceKey, scriptUid(BOARD), K, 10));
 // the thief's data as in trace-units-measure.ts unless --window says: 6,000 training images from 10,000 + 6,000 · board
@@ -46,6 +39,7 @@ const thief: LabelledData = thiefWindow(
   Number(arg('window', String(10000 + BOARD * THIEF_SAMPLES))),
 );
 const stamps = keyedStamps(traceKey, K, record.pixels, SIZE);
+// the same 20 test images under every stamp (triggerProbes gives each stamp its own), so the stamps' responses compare
 const stamped = new Float32Array(K * VOTES * SIZE);
 for (let k = 0; k < K; k++)
   for (let r = 0; r < VOTES; r++) {

@@ -10,17 +10,15 @@
  *   npx tsx scripts/trace-units-trials.ts --owner <owner.tflite, saved by trace-units-measure.ts --save-owner>
  *     [--from 0] [--to 100] [--windows <i mod 9, …>] [--epochs 2] [--lr 0.01] [--candidates 1000] [--acc-n 1000]
  */
-import { readFileSync } from 'fs';
-import { loadMnist } from '../src/data/mnist';
 import { fineTune } from '../src/trace/attacks';
 import { modelScores } from '../src/trace/victims';
-import { boardClasses, unitsRecordOfTflite, writeBoardClasses } from '../src/trace/units/board';
+import { boardClasses, writeBoardClasses } from '../src/trace/units/board';
 import { unitVotes, votesFor } from '../src/trace/units/read';
 import { keyedStamps, triggerProbes } from '../src/trace/units/stamps';
 import { scoreBoards } from '../src/trace/units/verdict';
 import { mnistTestAccuracy } from '../test/helpers/mnist-boards';
-import { arg } from './support/args';
-import { scriptTraceKey, scriptUid } from './support/trace-script';
+import { arg, listArg } from './support/args';
+import { mnistOwner, scriptTraceKey, scriptUid } from './support/trace-script';
 import { THIEF_SAMPLES, thiefWindow } from './support/units-attacks';
 
 const FROM = Number(arg('from', '0'));
@@ -30,20 +28,12 @@ const LR = Number(arg('lr', '0.01'));
 const N = Number(arg('candidates', '1000'));
 const ACC_N = Number(arg('acc-n', '1000'));
 /** --windows "4,7": only boards whose data window (i mod 9) is listed */
-const WINDOWS = arg('windows', '')
-  .split(',')
-  .filter((w) => w)
-  .map(Number);
+const WINDOWS = listArg('windows').map(Number);
 const LEVEL = 5e-7;
 const C = 10;
 
 async function main() {
-  const owner = new Uint8Array(readFileSync(arg('owner', '')));
-  const record = unitsRecordOfTflite(owner)!;
-  const K = record.units.length;
-  const train = loadMnist('train');
-  const test = loadMnist('test');
-  const SIZE = train.images.length / train.count;
+  const { owner, record, K, train, test, SIZE } = mnistOwner(arg('owner', ''));
   const traceKey = scriptTraceKey();
   const uids = Array.from({ length: Math.max(N, TO) }, (_, i) => scriptUid(i).toString('hex'));
   const stamps = keyedStamps(traceKey, K, record.pixels, SIZE);

@@ -9,6 +9,9 @@ export function arg(name: string, fallback: string): string {
   return i > 0 ? process.argv[i + 1] : fallback;
 }
 
+/** `--name a,b,c` as its non-empty comma-separated items, or none */
+export const listArg = (name: string): string[] => arg(name, '').split(',').filter(Boolean);
+
 /** whether `--name` is on the command line */
 export const flag = (name: string): boolean => process.argv.includes(`--${name}`);
 

@@ -20,13 +20,24 @@ export function thiefWindow(x: Float32Array, labels: ArrayLike<number>, size: nu
   };
 }
 
-export function* boardAttacks(board: Uint8Array, thief: LabelledData, seed: number): Generator<[string, Uint8Array]> {
-  yield ['  re-quantised', requantize(board)];
-  for (const rule of ['filter', 'global'] as const) yield [`  pruned 50% (${rule})`, pruneWeights(board, 0.5, rule)];
-  for (const [epochs, lr] of [
-    [2, 0.01],
-    [5, 0.01],
-    [3, 0.03],
-  ])
+/** the fine-tunes of the attack list, [epochs, lr] */
+const FINE_TUNES: readonly (readonly [number, number])[] = [
+  [2, 0.01],
+  [5, 0.01],
+  [3, 0.03],
+];
+
+/** the attack list, or with `only` just those fine-tunes ([epochs, lr] each) */
+export function* boardAttacks(
+  board: Uint8Array,
+  thief: LabelledData,
+  seed: number,
+  only?: readonly (readonly number[])[],
+): Generator<[string, Uint8Array]> {
+  if (!only) {
+    yield ['  re-quantised', requantize(board)];
+    for (const rule of ['filter', 'global'] as const) yield [`  pruned 50% (${rule})`, pruneWeights(board, 0.5, rule)];
+  }
+  for (const [epochs, lr] of only ?? FINE_TUNES)
     yield [`  fine-tuned ${epochs} epochs lr ${lr} on 6k`, fineTune(board, thief, { epochs, lr, seed })];
 }
