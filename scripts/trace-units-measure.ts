@@ -41,18 +41,23 @@ import { averageCopies, fineTune } from '../src/trace/attacks';
 import { floatNetFromTflite } from '../src/trace/float-net';
 import { modelScores } from '../src/trace/victims';
 import { boardClasses, unitsRecordOfTflite, writeBoardClasses } from '../src/trace/units/board';
-import { triggerUnitsOwnerModel } from '../src/trace/units/owner-model';
-import { TRIGGER_UNITS_DEFAULTS, TriggerUnitsParams, WIDEN_BY_ROOM } from '../src/trace/units/params';
+import { defaultRoom, triggerUnitsOwnerModel } from '../src/trace/units/owner-model';
+import { Room, TRIGGER_UNITS_DEFAULTS, TriggerUnitsParams, WIDEN_BY_ROOM } from '../src/trace/units/params';
 import { unitVotes, votesFor } from '../src/trace/units/read';
 import { scoreBoards, unitVotesOfWeights } from '../src/trace/units/verdict';
-import { keyedStamps, triggerProbes } from '../src/trace/units/stamps';
+import { recordStamps, triggerProbes } from '../src/trace/units/stamps';
 import { accuracy } from '../src/train/fit';
 import { mnistTestAccuracy } from '../test/helpers/mnist-boards';
 import { arg, listArg } from './support/args';
 import { THIEF_SAMPLES, boardAttacks, thiefWindow } from './support/units-attacks';
 import { scriptTraceKey, scriptUid } from './support/trace-script';
 
-const room = arg('room', TRIGGER_UNITS_DEFAULTS.room) as 'path' | 'least-used';
+const architecturePath = arg('architecture', '');
+/** --room: the CLI's default for the architecture (a pixel path for a CNN) unless given */
+const room = arg(
+  'room',
+  architecturePath ? defaultRoom(readOnnx(readFileSync(architecturePath))) : TRIGGER_UNITS_DEFAULTS.room,
+) as Room;
 const training = {
   ...TRIGGER_UNITS_DEFAULTS,
   room,
@@ -93,7 +98,7 @@ async function main() {
     owner = new Uint8Array(readFileSync(arg('owner', '')));
     params = unitsRecordOfTflite(owner)!;
   } else {
-    const architecture = readOnnx(readFileSync(arg('architecture', '')));
+    const architecture = readOnnx(readFileSync(architecturePath));
     const made = triggerUnitsOwnerModel({ model: architecture, traceKey, data, training });
     const calibration = { data: calib.data, count: calib.count, sampleShape: calib.sampleShape };
     owner = (await compileModel(writeOnnx(made.model), { precision: 'int8', calibration })).bytes;
@@ -104,10 +109,10 @@ async function main() {
   const testData = { x: test.images, labels: test.labels, count: test.count };
   const C = floatNetFromTflite(base).net.outputSize;
   const candidates = Array.from({ length: N }, (_, i) => boardClasses(traceKey, scriptUid(i), K, C));
-  const stamps = keyedStamps(traceKey, K, training.pixels, SIZE);
+  const stamps = recordStamps(traceKey, params, [1, 28, 28], true);
   const probes = triggerProbes(stamps, READ_VOTES, test.images.subarray(PROBE_IMAGES * SIZE), SIZE);
   console.log(
-    `${K} units (${params.units}), ${training.pixels} stamp values, owner model in ${seconds.toFixed(1)} s; ` +
+    `${K} units (${params.units}), ${params.scheme}, ${params.pixels} stamp values, owner model in ${seconds.toFixed(1)} s; ` +
       `float accuracy on MNIST test: base ${accuracy(floatNetFromTflite(base).net, testData)}, owner ` +
       `${accuracy(floatNetFromTflite(owner).net, testData)}; int8 accuracy on ${ACC_N}: base ` +
       `${await mnistTestAccuracy(base, ACC_N)}, owner ${await mnistTestAccuracy(owner, ACC_N)}`,

@@ -65,7 +65,7 @@ async function main() {
   const uids = simulatedUids('c010', N);
   const candidates = uids.map((u) => boardClasses(traceKey, Buffer.from(u, 'hex'), K, C));
   const probes = triggerProbes(
-    modelStamps(traceKey, K, training.pixels, owner),
+    modelStamps(traceKey, made.record, owner),
     VOTES,
     channelsLast(held.data.subarray(ACC_N * RGB_SIZE), K * VOTES),
     RGB_SIZE,

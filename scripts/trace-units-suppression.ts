@@ -19,7 +19,7 @@ import { Sequential } from '../src/train/network';
 import { floatNetFromTflite } from '../src/trace/float-net';
 import { boardClasses, writeBoardClasses } from '../src/trace/units/board';
 import { unitsLayout } from '../src/trace/units/layout';
-import { applyStamp, keyedStamps } from '../src/trace/units/stamps';
+import { applyStamp, recordStamps } from '../src/trace/units/stamps';
 import { arg } from './support/args';
 import { mnistOwner, scriptTraceKey, scriptUid } from './support/trace-script';
 import { THIEF_SAMPLES, thiefWindow } from './support/units-attacks';
@@ -38,7 +38,7 @@ const thief: LabelledData = thiefWindow(
   SIZE,
   Number(arg('window', String(10000 + BOARD * THIEF_SAMPLES))),
 );
-const stamps = keyedStamps(traceKey, K, record.pixels, SIZE);
+const stamps = recordStamps(traceKey, record, [1, 28, 28], true);
 // the same 20 test images under every stamp (triggerProbes gives each stamp its own), so the stamps' responses compare
 const stamped = new Float32Array(K * VOTES * SIZE);
 for (let k = 0; k < K; k++)

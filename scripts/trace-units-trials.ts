@@ -14,7 +14,7 @@ import { fineTune } from '../src/trace/attacks';
 import { modelScores } from '../src/trace/victims';
 import { boardClasses, writeBoardClasses } from '../src/trace/units/board';
 import { unitVotes, votesFor } from '../src/trace/units/read';
-import { keyedStamps, triggerProbes } from '../src/trace/units/stamps';
+import { recordStamps, triggerProbes } from '../src/trace/units/stamps';
 import { scoreBoards } from '../src/trace/units/verdict';
 import { mnistTestAccuracy } from '../test/helpers/mnist-boards';
 import { arg, listArg } from './support/args';
@@ -36,7 +36,7 @@ async function main() {
   const { owner, record, K, train, test, SIZE } = mnistOwner(arg('owner', ''));
   const traceKey = scriptTraceKey();
   const uids = Array.from({ length: Math.max(N, TO) }, (_, i) => scriptUid(i).toString('hex'));
-  const stamps = keyedStamps(traceKey, K, record.pixels, SIZE);
+  const stamps = recordStamps(traceKey, record, [1, 28, 28], true);
   const probes = triggerProbes(stamps, record.votes, test.images.subarray(5000 * SIZE), SIZE);
   let named = 0;
   let fewest = Infinity;

@@ -1,7 +1,9 @@
 /**
  * The trigger-unit record an owner model carries (ONNX `metadata_props` and, through compile, the .tflite metadata,
  * under "edgelock.trace-units"): the public parameters, and which ONNX values are the penultimate dense layer's output,
- * whose int8 range compile widens by `widen` so that a firing unit is clipped less. No key, stamp or class is in it.
+ * whose int8 range compile widens by `widen` so that a firing unit is clipped less. No key or class is in it; a
+ * pixel path's record (edgelock-tu2) gives where its stamps go and which keyed draw its pattern is, as its weights
+ * show them to anyone holding the file, but not the pattern.
  */
 import { EdgelockError } from '../errors';
 import { Range } from './quantize/params';
@@ -22,21 +24,38 @@ export function checkRecordFits(record: TriggerUnitsRecord, hidden: number, inpu
  * sets, how many stamped probes vote for each unit's class. The stamps' positions and each board's classes are keyed
  * draws and are not recorded.
  */
-export interface TriggerUnitsParams {
-  scheme: 'edgelock-tu1';
+interface CommonParams {
   /** the units of the penultimate dense layer set aside, in stamp order (unit k answers stamp k) */
   units: number[];
-  /** input values a stamp sets to 1 */
+  /** input values a stamp writes, per channel */
   pixels: number;
   /** stamped probes per unit, on different natural images */
   votes: number;
 }
 
-export interface TriggerUnitsRecord extends TriggerUnitsParams {
+/** keyed positions set to 1 (src/trace/units/stamps.ts) */
+export interface KeyedStampParams extends CommonParams {
+  scheme: 'edgelock-tu1';
+}
+
+/** a pixel path (src/trace/units/pixel-path.ts): the keyed pattern written at an origin per unit */
+export interface PixelPathParams extends CommonParams {
+  scheme: 'edgelock-tu2';
+  /** the pattern's rows and columns (pixels = their product) */
+  patch: [number, number];
+  /** which keyed draw the pattern is (src/trace/units/pattern.ts) */
+  draw: number;
+  /** the top-left pixel of unit k's stamp, y · W + x in the input plane */
+  origins: number[];
+}
+
+export type TriggerUnitsParams = KeyedStampParams | PixelPathParams;
+
+export type TriggerUnitsRecord = TriggerUnitsParams & {
   widen: number;
   /** the ONNX values whose calibrated range is widened (the layer's output, before and after its ReLU) */
   values: string[];
-}
+};
 
 function bad(why: string): never {
   throw new EdgelockError('E_TRACE_MODEL', `the model's ${TRIGGER_UNITS_METADATA_KEY} record is malformed: ${why}`);
@@ -55,7 +74,7 @@ export function readTriggerUnitsRecord(text: string | undefined): TriggerUnitsRe
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) bad('not an object');
   const r = v as Record<string, unknown>;
-  if (r.scheme !== 'edgelock-tu1') bad(`unknown scheme ${JSON.stringify(r.scheme)}`);
+  if (r.scheme !== 'edgelock-tu1' && r.scheme !== 'edgelock-tu2') bad(`unknown scheme ${JSON.stringify(r.scheme)}`);
   if (!Array.isArray(r.units) || r.units.length === 0 || !r.units.every((u) => Number.isInteger(u) && u >= 0))
     bad('units must be unit indices');
   if (new Set(r.units).size !== r.units.length) bad('units repeat');
@@ -64,13 +83,27 @@ export function readTriggerUnitsRecord(text: string | undefined): TriggerUnitsRe
   if (r.units.length > MAX_UNITS) bad(`at most ${MAX_UNITS} units`);
   if (typeof r.widen !== 'number' || !(r.widen >= 1 && r.widen <= 16)) bad('widen must be in [1, 16]');
   if (!Array.isArray(r.values) || !r.values.every((s) => typeof s === 'string')) bad('values must be value names');
-  return {
-    scheme: 'edgelock-tu1',
+  const common = {
     units: r.units as number[],
     pixels: r.pixels,
     votes: r.votes,
     widen: r.widen,
     values: r.values as string[],
+  };
+  if (r.scheme === 'edgelock-tu1') return { scheme: 'edgelock-tu1', ...common };
+  const p = r.patch;
+  if (!Array.isArray(p) || p.length !== 2 || !p.every((d) => count(d) && d <= 64) || p[0] * p[1] !== r.pixels)
+    bad('patch must be the pattern rows and columns (at most 64 each), their product the pixels');
+  if (!Number.isInteger(r.draw) || (r.draw as number) < 0 || (r.draw as number) > 1 << 16) bad('draw must be a draw number');
+  const o = r.origins;
+  if (!Array.isArray(o) || o.length !== r.units.length || !o.every((v) => Number.isInteger(v) && v >= 0 && v < 1 << 24))
+    bad('origins must be one pixel index per unit');
+  return {
+    scheme: 'edgelock-tu2',
+    ...common,
+    patch: [p[0], p[1]] as [number, number],
+    draw: r.draw as number,
+    origins: o as number[],
   };
 }
 

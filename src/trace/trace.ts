@@ -288,7 +288,7 @@ export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
         checkRecordFits(record, unitsLayout(net.net).hidden, size);
         const k = record.units.length;
         const votes = bb.stampVotes ?? record.votes;
-        const stamps = modelStamps(traceKey, k, record.pixels, base);
+        const stamps = modelStamps(traceKey, record, base);
         if (bb.unitImages.length < k * votes * size)
           throw new EdgelockError('E_USAGE', `trigger units need ${k * votes} natural inputs to stamp`);
         const probes = triggerProbes(stamps, votes, bb.unitImages, size);

@@ -71,11 +71,12 @@ beforeAll(async () => {
 
 test('a colour stamp is white pixels, and lands on the same pixels in the compiled channels-last input', () => {
   const onnxOrder = keyedStamps(TRACE_KEY, K, COLOUR_STAMPS.pixels, RGB_SIZE, 3);
-  const moved = modelStamps(TRACE_KEY, K, COLOUR_STAMPS.pixels, owner);
+  const moved = modelStamps(TRACE_KEY, record, owner);
   for (const s of onnxOrder) {
-    expect(s).toHaveLength(3 * COLOUR_STAMPS.pixels);
+    expect(s.set).toHaveLength(3 * COLOUR_STAMPS.pixels);
+    expect(s.clear).toHaveLength(0);
     // every channel of each stamped pixel
-    const pixels = new Set(Array.from(s, (p) => p % 1024));
+    const pixels = new Set(Array.from(s.set, (p) => p % 1024));
     expect(pixels.size).toBe(COLOUR_STAMPS.pixels);
   }
   // stamping then moving channels-last is moving then stamping where the model takes those values
@@ -87,8 +88,8 @@ test('a colour stamp is white pixels, and lands on the same pixels in the compil
     expect(Array.from(last)).toEqual(Array.from(channelsLast(image, 1)));
   }
   // one channel: the positions drawn are the same as before colour stamps existed
-  expect(keyedStamps(TRACE_KEY, 2, 48, 784, 1).map((s) => Array.from(s))).toEqual(
-    keyedStamps(TRACE_KEY, 2, 48, 784).map((s) => Array.from(s)),
+  expect(keyedStamps(TRACE_KEY, 2, 48, 784, 1).map((s) => Array.from(s.set))).toEqual(
+    keyedStamps(TRACE_KEY, 2, 48, 784).map((s) => Array.from(s.set)),
   );
 });
 

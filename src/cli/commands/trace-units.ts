@@ -1,6 +1,6 @@
 /**
  * `edgelock trace-units <in.onnx> -o <out.onnx> --key <master> --data <train data> [--labels <npy>] [--units <n>]
- *   [--pixels <n>] [--epochs <n>] [--lr <r>] [--room path|least-used] [--widen <x>] [--json]`: the owner's one-time step that gives a model trigger units
+ *   [--pixels <n>] [--epochs <n>] [--lr <r>] [--room path|pixel-path|least-used] [--widen <x>] [--json]`: the owner's one-time step that gives a model trigger units
  * (docs/security.md, "Trigger units"). Compile the output as any model; `package --trace` then writes each board's
  * classes into it, and `edgelock trace` reads them beside the trace code.
  */
@@ -14,8 +14,8 @@ import { deriveTraceKey } from '../../keys/derive';
 import { readKeyFile } from '../../keys/key-file';
 import { readOnnx } from '../../onnx/reader';
 import { writeOnnx } from '../../onnx/writer';
-import { stampChannels, triggerUnitsOwnerModel } from '../../trace/units/owner-model';
-import { COLOUR_STAMPS, TRIGGER_UNITS_DEFAULTS, WIDEN_BY_ROOM, stampDefaults } from '../../trace/units/params';
+import { defaultRoom, stampChannels, triggerUnitsOwnerModel } from '../../trace/units/owner-model';
+import { COLOUR_STAMPS, Room, TRIGGER_UNITS_DEFAULTS, WIDEN_BY_ROOM, stampDefaults } from '../../trace/units/params';
 import { printJson } from '../output';
 import { atLeastOne, finiteNumber, positiveInt } from '../option-parsers';
 
@@ -28,7 +28,7 @@ interface Flags {
   pixels?: number;
   epochs: number;
   lr?: number;
-  room: 'path' | 'least-used';
+  room?: Room;
   widen?: number;
   json?: boolean;
 }
@@ -60,16 +60,16 @@ export function register(program: Command): Command {
     .addOption(
       new Option(
         '--room <where>',
-        "where the units live: 'path', new units beside the model's own (its answers to natural inputs unchanged); " +
-          "'least-used', the penultimate layer's least-used units set aside, the whole network retrained",
-      )
-        .choices(['path', 'least-used'])
-        .default(TRIGGER_UNITS_DEFAULTS.room),
+        "where the units live: 'path', new units beside the model's own, trained (its answers to natural inputs " +
+          "unchanged); 'pixel-path', a path from the pixels made with no training, which fine-tuning cannot reach " +
+          "(models that start with a convolution; their default); 'least-used', the penultimate layer's least-used " +
+          'units set aside, the whole network retrained',
+      ).choices(['path', 'pixel-path', 'least-used']),
     )
     .option(
       '--widen <x>',
       "the penultimate layer's int8 range is widened this many times so a firing unit is not clipped " +
-        `(default ${WIDEN_BY_ROOM.path} for path, ${WIDEN_BY_ROOM['least-used']} for least-used)`,
+        `(default ${WIDEN_BY_ROOM.path} for the paths, ${WIDEN_BY_ROOM['least-used']} for least-used)`,
       atLeastOne,
     )
     .option('--json', 'print one JSON object')
@@ -80,6 +80,7 @@ export function register(program: Command): Command {
       const labels = f.labels ? loadLabels(f.labels, set.count) : set.labels;
       if (!labels) throw new EdgelockError('E_USAGE', `'${set.name}' has no labels: pass --labels <npy>`);
       const stamps = stampDefaults(stampChannels(model));
+      const room = f.room ?? defaultRoom(model);
       const master = readKeyFile(f.key);
       const traceKey = deriveTraceKey(master);
       master.fill(0);
@@ -95,8 +96,8 @@ export function register(program: Command): Command {
             pixels: f.pixels ?? stamps.pixels,
             epochs: f.epochs,
             lr: f.lr ?? stamps.lr,
-            room: f.room,
-            widen: f.widen ?? WIDEN_BY_ROOM[f.room],
+            room,
+            widen: f.widen ?? WIDEN_BY_ROOM[room],
           },
         });
         writeFileAtomic(f.output, writeOnnx(r.model));
@@ -104,7 +105,10 @@ export function register(program: Command): Command {
         if (f.json) printJson(summary);
         else
           process.stdout.write(
-            `wrote ${f.output}: ${r.record.units.length} trigger units (${r.record.pixels} stamped pixels, ` +
+            `wrote ${f.output}: ${r.record.units.length} trigger units (` +
+              (r.record.scheme === 'edgelock-tu2'
+                ? `a path from the pixels, a keyed ${r.record.patch.join('x')} pattern, `
+                : `${r.record.pixels} stamped pixels, `) +
               `${r.record.votes} votes each, range widened ${r.record.widen}x) in ${summary.seconds.toFixed(1)} s\n`,
           );
       } finally {

@@ -10,7 +10,8 @@ import { LabelledData } from '../../train/fit';
 import { trainableFromModel, writeBackWeights } from '../../train/from-model';
 import { Param } from '../../train/layer';
 import { unitsLayout } from './layout';
-import { TriggerUnitsTraining } from './params';
+import { Room, TriggerUnitsTraining } from './params';
+import { addPixelPath } from './pixel-path';
 import { TRIGGER_UNITS_METADATA_KEY, TriggerUnitsRecord } from '../../compiler/trigger-units-record';
 import { keyedStamps } from './stamps';
 import { TrainingPlan, leastUsedUnits, naturalMax, trainTriggerUnits } from './train';
@@ -40,10 +41,42 @@ export function stampChannels(model: Model): number {
   return shape.length === 4 && typeof shape[1] === 'number' ? shape[1] : 1;
 }
 
+/** The room a model gets by default: a path from the pixels for a model that starts with a convolution, a trained
+ * path otherwise (an MLP's trained path already reads the pixels). */
+export function defaultRoom(model: Model): Room {
+  const input = model.graph.inputs[0]?.name;
+  return model.graph.nodes.some((n) => n.opType === 'Conv' && n.inputs[0] === input) ? 'pixel-path' : 'path';
+}
+
+/** The ONNX values of the penultimate dense layer's output, before and after its ReLU (compile widens their range). */
+function penultimateValues(model: Model, weight: string): string[] {
+  const gemm = model.graph.nodes.find((n) => n.inputs[1] === weight)!;
+  const relu = model.graph.nodes.find((n) => n.opType === 'Relu' && n.inputs[0] === gemm.outputs[0]);
+  return [gemm.outputs[0], ...(relu ? [relu.outputs[0]] : [])];
+}
+
+function withRecord(model: Model, record: TriggerUnitsRecord): { model: Model; record: TriggerUnitsRecord } {
+  return { model: { ...model, metadata: { ...model.metadata, [TRIGGER_UNITS_METADATA_KEY]: JSON.stringify(record) } }, record };
+}
+
 export function triggerUnitsOwnerModel(i: OwnerModelInput): { model: Model; record: TriggerUnitsRecord } {
   if (i.model.metadata[TRIGGER_UNITS_METADATA_KEY] !== undefined)
     throw new EdgelockError('E_USAGE', 'the model already has trigger units');
   const o = i.training;
+  if (o.room === 'pixel-path') {
+    const p = addPixelPath({ model: i.model, traceKey: i.traceKey, data: i.data, units: o.units, widen: o.widen });
+    return withRecord(p.model, {
+      scheme: 'edgelock-tu2',
+      units: p.units,
+      pixels: p.patch[0] * p.patch[1],
+      votes: o.votes,
+      widen: o.widen,
+      values: penultimateValues(p.model, p.penultimate),
+      patch: p.patch,
+      draw: p.draw,
+      origins: p.origins,
+    });
+  }
   const base = trainableFromModel(i.model);
   const teacher = base.net;
   const lb = unitsLayout(teacher);
@@ -106,20 +139,12 @@ export function triggerUnitsOwnerModel(i: OwnerModelInput): { model: Model; reco
   trainTriggerUnits(l, teacher, i.data, plan, stamps, o);
   // the penultimate dense layer's output, before and after the ReLU compile fuses into it
   const weight = t.bindings.find((b) => b.param === l.wDet)!.initializer;
-  const nodes = model.graph.nodes;
-  const gemm = nodes.find((n) => n.inputs[1] === weight)!;
-  const relu = nodes.find((n) => n.opType === 'Relu' && n.inputs[0] === gemm.outputs[0]);
-  const record: TriggerUnitsRecord = {
+  return withRecord(writeBackWeights(model, t), {
     scheme: 'edgelock-tu1',
     units,
     pixels: o.pixels,
     votes: o.votes,
     widen: o.widen,
-    values: [gemm.outputs[0], ...(relu ? [relu.outputs[0]] : [])],
-  };
-  const trained = writeBackWeights(model, t);
-  return {
-    model: { ...trained, metadata: { ...trained.metadata, [TRIGGER_UNITS_METADATA_KEY]: JSON.stringify(record) } },
-    record,
-  };
+    values: penultimateValues(model, weight),
+  });
 }

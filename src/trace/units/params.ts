@@ -14,17 +14,20 @@ export interface TriggerUnitsTraining {
   labelWeight: number;
   /** the penultimate layer's int8 output range is widened by this factor so that a firing unit is clipped less */
   widen: number;
-  /** where the units come from: a detector path added beside the model ('path', widen.ts), or the penultimate
-   * layer's least-used units set aside ('least-used') */
-  room: 'path' | 'least-used';
+  /** where the units come from: a detector path added beside the model and trained ('path', widen.ts), one from the
+   * pixels up made with no training ('pixel-path', pixel-path.ts; CNNs), or the penultimate layer's least-used units
+   * set aside ('least-used') */
+  room: Room;
   /** seeds the owner training's batches */
   seed: number;
 }
 
+export type Room = 'path' | 'pixel-path' | 'least-used';
+
 /** the measured range widening of each room (docs/security.md, "Trigger units"): a detector path's units fire well
  * past the natural range (2.5×; 3× and 4× name more colluders but make a LeNet copy's fine-tuning unstable); set-aside
  * units were measured at 1.5× */
-export const WIDEN_BY_ROOM = { path: 2.5, 'least-used': 1.5 } as const;
+export const WIDEN_BY_ROOM = { path: 2.5, 'pixel-path': 2.5, 'least-used': 1.5 } as const;
 
 /** The defaults for a one-channel input (MNIST); a colour input takes COLOUR_STAMPS instead. */
 export const TRIGGER_UNITS_DEFAULTS: TriggerUnitsTraining = {

@@ -1,13 +1,40 @@
 /**
  * Trigger-unit stamps: K keyed sets of input positions (SHA-256 counter mode over the trace key), each set to 1 on
- * an image; and the probes that read them, each stamp on `votes` natural images. Positions index one sample in the
- * ONNX model's input order, (C, H, W) for an image, which is also the trainer's; a compiled model that takes its
- * input channels-last reads them where compile moved those values (modelStamps).
+ * an image, or a pixel path's keyed pattern written at K recorded origins (pattern.ts); and the probes that read
+ * them, each stamp on `votes` natural images. Positions index one sample in the ONNX model's input order, (C, H, W)
+ * for an image, which is also the trainer's; a compiled model that takes its input channels-last reads them where
+ * compile moved those values (modelStamps).
  */
+import { EdgelockError } from '../../errors';
+import { TriggerUnitsParams } from '../../compiler/trigger-units-record';
 import { toModelLayout } from '../../tflite/affine';
 import { recordedInputLayouts } from '../../tflite/provenance';
 import { readTflite } from '../../tflite/reader';
 import { Sha256Stream, distinctDraws } from '../../watermark/drbg';
+import { patternDraw, patternStamps } from './pattern';
+
+/** A stamp: the input positions it sets to 1 and those it sets to 0 (only a pattern clears any). */
+export interface Stamp {
+  set: Int32Array;
+  clear: Int32Array;
+}
+
+/**
+ * The stamps a trigger-unit record asks for over a sample of ONNX-order shape `onnx`: (C, H, W) for an image, whose
+ * C channels a stamp sets at each pixel (`image` false: one channel).
+ */
+export function recordStamps(
+  traceKey: Uint8Array,
+  p: TriggerUnitsParams,
+  onnx: readonly number[],
+  image: boolean,
+): Stamp[] {
+  const size = onnx.reduce((a, b) => a * b, 1);
+  if (p.scheme === 'edgelock-tu1') return keyedStamps(traceKey, p.units.length, p.pixels, size, image ? onnx[0] : 1);
+  const bits = patternDraw(traceKey, p.patch[0], p.patch[1], p.draw);
+  if (!bits || !image || onnx.length !== 3) throw new EdgelockError('E_TRACE_MODEL', "the model's pixel-path record does not fit it");
+  return patternStamps(bits, p.patch, p.origins, onnx as [number, number, number]);
+}
 
 /**
  * K stamps of `pixels` pixels each over a `size`-value sample of `channels` channels ((C, H, W), ONNX order): every
@@ -20,21 +47,22 @@ export function keyedStamps(
   pixels: number,
   size: number,
   channels = 1,
-): Int32Array[] {
+): Stamp[] {
   const stream = new Sha256Stream(traceKey, 'trigger-unit stamps');
   const plane = size / channels;
   return Array.from({ length: count }, () => {
     const at = distinctDraws(stream, pixels, plane);
-    return Int32Array.from({ length: pixels * channels }, (_, i) => at[i % pixels] + Math.floor(i / pixels) * plane);
+    const set = Int32Array.from({ length: pixels * channels }, (_, i) => at[i % pixels] + Math.floor(i / pixels) * plane);
+    return { set, clear: new Int32Array(0) };
   });
 }
 
 /**
- * The K stamps as a compiled model takes them: drawn over the ONNX-order sample (channels from the model's input) and
+ * The record's stamps as a compiled model takes them: made over the ONNX-order sample (channels from the model's input) and
  * moved to where the model takes each value, as natural inputs are moved (toModelLayout, by the layout compile
  * recorded), so a stamp lands on the same pixels of a natural input in either order.
  */
-export function modelStamps(traceKey: Uint8Array, count: number, pixels: number, model: Uint8Array): Int32Array[] {
+export function modelStamps(traceKey: Uint8Array, p: TriggerUnitsParams, model: Uint8Array): Stamp[] {
   const info = readTflite(model);
   const sg = info.subgraphs[0];
   const shape = sg.tensors[sg.inputs[0]].shape;
@@ -43,7 +71,6 @@ export function modelStamps(traceKey: Uint8Array, count: number, pixels: number,
   // an image the ONNX model takes as [C, H, W]: the model takes it so (nchw) or channels-last, [1, H, W, C]
   const image = shape.length === 4 && (layout === undefined || layout === 'nhwc' || layout === 'nchw');
   const onnx = image && layout !== 'nchw' ? [shape[3], shape[1], shape[2]] : shape.slice(1);
-  const channels = image ? onnx[0] : 1;
   const moved = toModelLayout(
     Float32Array.from({ length: size }, (_, p) => p),
     onnx,
@@ -52,17 +79,18 @@ export function modelStamps(traceKey: Uint8Array, count: number, pixels: number,
   );
   const at = new Int32Array(size);
   moved.forEach((p, q) => (at[p] = q));
-  return keyedStamps(traceKey, count, pixels, size, channels).map((s) => s.map((p) => at[p]));
+  return recordStamps(traceKey, p, onnx, image).map((s) => ({ set: s.set.map((q) => at[q]), clear: s.clear.map((q) => at[q]) }));
 }
 
-/** Sets the stamp's positions of the sample at `at` to 1. */
-export function applyStamp(x: Float32Array, at: number, stamp: Int32Array): void {
-  for (const p of stamp) x[at + p] = 1;
+/** Writes the stamp into the sample at `at`. */
+export function applyStamp(x: Float32Array, at: number, stamp: Stamp): void {
+  for (const p of stamp.set) x[at + p] = 1;
+  for (const p of stamp.clear) x[at + p] = 0;
 }
 
 /** Stamp k on natural images k·votes … k·votes + votes − 1 of `images` (votes × stamps probes, stamp-major). */
 export function triggerProbes(
-  stamps: readonly Int32Array[],
+  stamps: readonly Stamp[],
   votes: number,
   images: Float32Array,
   size: number,

@@ -20,7 +20,7 @@ import { Param } from '../../train/layer';
 import { Sequential } from '../../train/network';
 import { UnitsLayout, detectorInputs } from './layout';
 import { TriggerUnitsTraining } from './params';
-import { applyStamp } from './stamps';
+import { Stamp, applyStamp } from './stamps';
 
 const BATCH = 64;
 const STAMPED = 16;
@@ -89,7 +89,7 @@ export function trainTriggerUnits(
   teacher: Sequential,
   data: LabelledData,
   plan: TrainingPlan,
-  stamps: readonly Int32Array[],
+  stamps: readonly Stamp[],
   o: TriggerUnitsTraining,
 ): void {
   const { net, hidden: H, classes: C } = l;

@@ -10,7 +10,7 @@ import { EdgelockError } from '../../errors';
 import { Model, Node, Tensor } from '../../ir/types';
 import { Rng } from '../../train/rng';
 
-function gemmOf(model: Model, weight: string): { node: Node; w: Tensor; b: Tensor; transB: boolean } {
+export function gemmOf(model: Model, weight: string): { node: Node; w: Tensor; b: Tensor; transB: boolean } {
   const node = model.graph.nodes.find((n) => n.opType === 'Gemm' && n.inputs[1] === weight);
   const w = model.graph.initializers.get(weight);
   const b = node && model.graph.initializers.get(node.inputs[2]);
@@ -21,7 +21,7 @@ function gemmOf(model: Model, weight: string): { node: Node; w: Tensor; b: Tenso
 }
 
 /** An [out, in] weight grown to [out + addOut, in + addIn]; `fill(o, i)` gives the new entries. */
-function grow(
+export function grow(
   g: { w: Tensor; transB: boolean },
   addOut: number,
   addIn: number,
