@@ -94,7 +94,8 @@ export function readTriggerUnitsRecord(text: string | undefined): TriggerUnitsRe
   const p = r.patch;
   if (!Array.isArray(p) || p.length !== 2 || !p.every((d) => count(d) && d <= 64) || p[0] * p[1] !== r.pixels)
     bad('patch must be the pattern rows and columns (at most 64 each), their product the pixels');
-  if (!Number.isInteger(r.draw) || (r.draw as number) < 0 || (r.draw as number) > 1 << 16) bad('draw must be a draw number');
+  if (!Number.isInteger(r.draw) || (r.draw as number) < 0 || (r.draw as number) > 1 << 16)
+    bad('draw must be a draw number');
   const o = r.origins;
   if (!Array.isArray(o) || o.length !== r.units.length || !o.every((v) => Number.isInteger(v) && v >= 0 && v < 1 << 24))
     bad('origins must be one pixel index per unit');

@@ -18,7 +18,7 @@ import { embedWatermark } from '../watermark/embed';
 import { WatermarkRecord } from '../watermark/metadata';
 import { humanBytes } from '../text/bytes';
 import { deriveTraceKey, keyId } from '../keys/derive';
-import { triggerUnitsOwnerModel } from '../trace/units/owner-model';
+import { defaultRoom, triggerUnitsOwnerModel } from '../trace/units/owner-model';
 import { TRIGGER_UNITS_DEFAULTS } from '../trace/units/params';
 
 export interface ModelChainInput {
@@ -84,8 +84,9 @@ export async function runModelChain(c: ModelChainInput): Promise<ModelChainResul
       `accuracy ${pct(original.accuracy)} → ${pct(watermarked.accuracy)} (ONNX, onnxruntime)`,
   );
 
-  // trigger units: a detector path beside the model, trained once, so that each board's package can carry its
-  // classes and a leaked copy names its board (docs/security.md, "Trigger units")
+  // trigger units: a detector path beside the model, made once (for LeNet a path from the pixels, with no training), so
+  // that each board's package can carry its classes and a leaked copy names its board (docs/security.md, "Trigger
+  // units")
   const t1 = Date.now();
   const traceKey = deriveTraceKey(c.master);
   let units: ReturnType<typeof triggerUnitsOwnerModel>;
@@ -94,7 +95,7 @@ export async function runModelChain(c: ModelChainInput): Promise<ModelChainResul
       model: wm.model,
       traceKey,
       data: { x: train.data, labels: train.labels!, count: train.count },
-      training: TRIGGER_UNITS_DEFAULTS,
+      training: { ...TRIGGER_UNITS_DEFAULTS, room: defaultRoom(wm.model) },
     });
   } finally {
     traceKey.fill(0);

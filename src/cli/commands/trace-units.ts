@@ -1,8 +1,9 @@
 /**
  * `edgelock trace-units <in.onnx> -o <out.onnx> --key <master> --data <train data> [--labels <npy>] [--units <n>]
- *   [--pixels <n>] [--epochs <n>] [--lr <r>] [--room path|pixel-path|least-used] [--widen <x>] [--json]`: the owner's one-time step that gives a model trigger units
- * (docs/security.md, "Trigger units"). Compile the output as any model; `package --trace` then writes each board's
- * classes into it, and `edgelock trace` reads them beside the trace code.
+ *   [--pixels <n>] [--epochs <n>] [--lr <r>] [--room path|pixel-path|least-used] [--widen <x>] [--json]`:
+ * the owner's one-time step that gives a model trigger units (docs/security.md, "Trigger units"). Compile the output
+ * as any model; `package --trace` then writes each board's classes into it, and `edgelock trace` reads them beside the
+ * trace code.
  */
 import { Command, Option } from 'commander';
 import { loadDataset, loadLabels } from '../../data/dataset';

@@ -56,7 +56,10 @@ function penultimateValues(model: Model, weight: string): string[] {
 }
 
 function withRecord(model: Model, record: TriggerUnitsRecord): { model: Model; record: TriggerUnitsRecord } {
-  return { model: { ...model, metadata: { ...model.metadata, [TRIGGER_UNITS_METADATA_KEY]: JSON.stringify(record) } }, record };
+  return {
+    model: { ...model, metadata: { ...model.metadata, [TRIGGER_UNITS_METADATA_KEY]: JSON.stringify(record) } },
+    record,
+  };
 }
 
 export function triggerUnitsOwnerModel(i: OwnerModelInput): { model: Model; record: TriggerUnitsRecord } {

@@ -116,7 +116,11 @@ function naturalMaxima(net: ReturnType<typeof chainOf>['net'], at: readonly numb
   let h = data.x.subarray(0, n * size);
   for (let i = 0; i <= Math.max(...at); i++) {
     h = net.layers[i].forward(h, n, false);
-    if (at.includes(i)) max.set(i, h.subarray(0, n * sizeOf(net.layers[i].outShape)).reduce((m, v) => Math.max(m, v), 0));
+    if (at.includes(i))
+      max.set(
+        i,
+        h.subarray(0, n * sizeOf(net.layers[i].outShape)).reduce((m, v) => Math.max(m, v), 0),
+      );
   }
   return at.map((i) => max.get(i)!);
 }
@@ -305,9 +309,7 @@ export function addPixelPath(i: PixelPathInput): PixelPath {
   }
   const usable = [...originOf.keys()].sort((a, b) => a - b);
   if (usable.length < K) unfit(`reaches only ${usable.length} cells alone, fewer than ${K} units`);
-  const cells = distinctDraws(new Sha256Stream(i.traceKey, 'pixel-path cells'), K, usable.length).map(
-    (j) => usable[j],
-  );
+  const cells = distinctDraws(new Sha256Stream(i.traceKey, 'pixel-path cells'), K, usable.length).map((j) => usable[j]);
   const model = build(cells);
   const outs = gemmOf(i.model, denseWeights[denseWeights.length - 2]).b.data.length;
   return {

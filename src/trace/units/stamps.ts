@@ -32,7 +32,8 @@ export function recordStamps(
   const size = onnx.reduce((a, b) => a * b, 1);
   if (p.scheme === 'edgelock-tu1') return keyedStamps(traceKey, p.units.length, p.pixels, size, image ? onnx[0] : 1);
   const bits = patternDraw(traceKey, p.patch[0], p.patch[1], p.draw);
-  if (!bits || !image || onnx.length !== 3) throw new EdgelockError('E_TRACE_MODEL', "the model's pixel-path record does not fit it");
+  if (!bits || !image || onnx.length !== 3)
+    throw new EdgelockError('E_TRACE_MODEL', "the model's pixel-path record does not fit it");
   return patternStamps(bits, p.patch, p.origins, onnx as [number, number, number]);
 }
 
@@ -41,18 +42,15 @@ export function recordStamps(
  * channel of a stamped pixel is set, so a colour stamp is white pixels. One channel draws exactly the positions it
  * always has.
  */
-export function keyedStamps(
-  traceKey: Uint8Array,
-  count: number,
-  pixels: number,
-  size: number,
-  channels = 1,
-): Stamp[] {
+export function keyedStamps(traceKey: Uint8Array, count: number, pixels: number, size: number, channels = 1): Stamp[] {
   const stream = new Sha256Stream(traceKey, 'trigger-unit stamps');
   const plane = size / channels;
   return Array.from({ length: count }, () => {
     const at = distinctDraws(stream, pixels, plane);
-    const set = Int32Array.from({ length: pixels * channels }, (_, i) => at[i % pixels] + Math.floor(i / pixels) * plane);
+    const set = Int32Array.from(
+      { length: pixels * channels },
+      (_, i) => at[i % pixels] + Math.floor(i / pixels) * plane,
+    );
     return { set, clear: new Int32Array(0) };
   });
 }
@@ -79,7 +77,10 @@ export function modelStamps(traceKey: Uint8Array, p: TriggerUnitsParams, model: 
   );
   const at = new Int32Array(size);
   moved.forEach((p, q) => (at[p] = q));
-  return recordStamps(traceKey, p, onnx, image).map((s) => ({ set: s.set.map((q) => at[q]), clear: s.clear.map((q) => at[q]) }));
+  return recordStamps(traceKey, p, onnx, image).map((s) => ({
+    set: s.set.map((q) => at[q]),
+    clear: s.clear.map((q) => at[q]),
+  }));
 }
 
 /** Writes the stamp into the sample at `at`. */

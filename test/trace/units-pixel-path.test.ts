@@ -1,0 +1,227 @@
+/**
+ * Trigger units from the pixels (docs/security.md, "Trigger units: a path from the pixels"), on the zoo LeNet: the
+ * path made with no training leaves the model's logits as they were (onnxruntime), no natural input gives any of its
+ * weights a gradient, and a board's copy fine-tuned hard enough to erase the trained path (3 epochs at lr 0.03 on
+ * 10% of the data) still answers its stamps with the board's classes in the official TFLite runtime; the base model
+ * fine-tuned alike names nobody. A record whose stamps do not fit the model is refused.
+ */
+import { createHash } from 'crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { compileModel } from '../../src/compiler/compile';
+import { PixelPathParams, readTriggerUnitsRecord } from '../../src/compiler/trigger-units-record';
+import { loadMnist } from '../../src/data/mnist';
+import { Model } from '../../src/ir/types';
+import { deriveTraceKey } from '../../src/keys/derive';
+import { readOnnx, writeOnnx } from '../../src/onnx';
+import { softmaxRows } from '../../src/train/loss';
+import { trainableFromModel } from '../../src/train/from-model';
+import { fineTune } from '../../src/trace/attacks';
+import { boardClasses, unitsRecordOfTflite, writeBoardClasses } from '../../src/trace/units/board';
+import { triggerUnitsOwnerModel } from '../../src/trace/units/owner-model';
+import { TRIGGER_UNITS_DEFAULTS } from '../../src/trace/units/params';
+import { VoteTally, familyVoteP, unitVotes, votesFor } from '../../src/trace/units/read';
+import { applyStamp, modelStamps, recordStamps, triggerProbes } from '../../src/trace/units/stamps';
+import { modelScores } from '../../src/trace/victims';
+import { mnistTestAccuracy, simulatedUids } from '../helpers/mnist-boards';
+import { runOrt } from '../helpers/ort';
+import { runCli } from '../helpers/cli';
+
+const MASTER = createHash('sha256').update('edgelock pixel path test master').digest();
+const TRACE_KEY = deriveTraceKey(MASTER);
+const train = loadMnist('train');
+const testSet = loadMnist('test');
+const SIZE = 784;
+const CLASSES = 10;
+const K = TRIGGER_UNITS_DEFAULTS.units;
+const VOTES = TRIGGER_UNITS_DEFAULTS.votes;
+const uids = simulatedUids('91c5', 1000).map((u) => Buffer.from(u, 'hex'));
+const candidates = uids.map((u) => boardClasses(TRACE_KEY, u, K, CLASSES));
+const THIEF = {
+  x: train.images.subarray(24000 * SIZE, 30000 * SIZE),
+  labels: train.labels.subarray(24000, 30000),
+  count: 6000,
+};
+let architecture: Model;
+let ownerOnnx: Model;
+let record: PixelPathParams;
+let base: Uint8Array;
+let owner: Uint8Array;
+let probes: Float32Array;
+
+beforeAll(async () => {
+  architecture = readOnnx(readFileSync(join(__dirname, '../../models/mnist-lenet.onnx')));
+  const made = triggerUnitsOwnerModel({
+    model: architecture,
+    traceKey: TRACE_KEY,
+    data: { x: train.images, labels: train.labels, count: train.count },
+    training: { ...TRIGGER_UNITS_DEFAULTS, room: 'pixel-path' },
+  });
+  if (made.record.scheme !== 'edgelock-tu2') throw new Error('not a pixel path');
+  record = made.record;
+  ownerOnnx = made.model;
+  const calibration = { data: train.images.subarray(0, 500 * SIZE), count: 500, sampleShape: [1, 28, 28] };
+  base = (await compileModel(writeOnnx(architecture), { precision: 'int8', calibration })).bytes;
+  owner = (await compileModel(writeOnnx(ownerOnnx), { precision: 'int8', calibration })).bytes;
+  probes = triggerProbes(modelStamps(TRACE_KEY, record, owner), VOTES, testSet.images.subarray(5000 * SIZE), SIZE);
+}, 600_000);
+
+async function read(model: Uint8Array): Promise<{ m: number[]; familyLog10P: (votes: number) => number }> {
+  const tally: VoteTally = unitVotes(await modelScores(model, probes, K * VOTES), K, VOTES, CLASSES);
+  return { m: candidates.map((c) => votesFor(tally, c)), familyLog10P: familyVoteP(tally, candidates.length) };
+}
+
+test('the path changes no logit (onnxruntime), and each stamp writes the keyed pattern over its 5x5 patch alone', async () => {
+  const n = 500;
+  const batched = (m: Model): Model => ({
+    ...m,
+    graph: {
+      ...m.graph,
+      inputs: [{ ...m.graph.inputs[0], shape: [n, 1, 28, 28] }],
+      outputs: [{ ...m.graph.outputs[0], shape: [n, CLASSES] }],
+    },
+  });
+  const logits = async (m: Model) => {
+    const x = testSet.images.slice(0, n * SIZE);
+    const out = await runOrt(batched(m), { input: { dtype: 'float32', shape: [n, 1, 28, 28], data: x } });
+    return out[m.graph.outputs[0].name].data as Float32Array;
+  };
+  const [b, o] = [await logits(architecture), await logits(ownerOnnx)];
+  let worst = 0;
+  for (let i = 0; i < b.length; i++) worst = Math.max(worst, Math.abs(b[i] - o[i]));
+  expect(worst).toBeLessThan(1e-4);
+  // one more filter in each convolution, 16 more units in each hidden dense layer
+  const shape = (m: Model, name: string) => m.graph.initializers.get(name)!.shape;
+  expect(shape(ownerOnnx, 'conv1.weight')).toEqual([7, 1, 5, 5]);
+  expect(shape(ownerOnnx, 'conv2.weight')).toEqual([17, 7, 5, 5]);
+  expect(shape(ownerOnnx, 'fc1.weight')).toEqual([136, 425]);
+  expect(shape(ownerOnnx, 'fc2.weight')).toEqual([100, 136]);
+  expect(shape(ownerOnnx, 'fc3.weight')).toEqual([10, 100]);
+  expect(record).toMatchObject({ units: Array.from({ length: K }, (_, k) => 84 + k), pixels: 25, patch: [5, 5] });
+  // the record travels into the compiled file
+  expect(unitsRecordOfTflite(owner)).toEqual(record);
+  // a stamp writes 25 values (ones and zeros) at its origin, and nothing else; origins differ
+  const stamps = recordStamps(TRACE_KEY, record, [1, 28, 28], true);
+  expect(new Set(record.origins).size).toBe(K);
+  stamps.forEach((s, k) => {
+    expect(s.set.length + s.clear.length).toBe(25);
+    const image = testSet.images.slice(0, SIZE);
+    const before = Float32Array.from(image);
+    applyStamp(image, 0, s);
+    const [y0, x0] = [Math.floor(record.origins[k] / 28), record.origins[k] % 28];
+    for (let p = 0; p < SIZE; p++) {
+      const [y, x] = [Math.floor(p / 28), p % 28];
+      if (y < y0 || y >= y0 + 5 || x < x0 || x >= x0 + 5) expect(image[p]).toBe(before[p]);
+    }
+  });
+  // int8: the owner model's accuracy is the base model's to 0.1 point
+  const [accBase, accOwner] = [await mnistTestAccuracy(base, 10000), await mnistTestAccuracy(owner, 10000)];
+  expect(accOwner).toBeGreaterThanOrEqual(accBase - 0.001);
+}, 300_000);
+
+test('natural inputs give no path weight a gradient: the board classes written in, a training step moves none', () => {
+  // the owner model with a board's classes in the last layer's columns (as package --trace writes them)
+  const t = trainableFromModel(ownerOnnx);
+  const net = t.net;
+  const [, , , conv2, , , , fc1, , fc2, , fc3] = net.layers;
+  const [w3] = fc3.params;
+  candidates[0].forEach((c, k) => {
+    for (let o = 0; o < CLASSES; o++) w3.value[o * 100 + 84 + k] = o === c ? 0.5 : -0.5;
+  });
+  const B = 256;
+  const x = train.images.slice(0, B * SIZE);
+  for (const p of net.params) p.grad.fill(0);
+  const logits = net.forward(x, B, true);
+  const probs = softmaxRows(logits, B, CLASSES);
+  const g = new Float32Array(B * CLASSES);
+  for (let s = 0; s < B; s++)
+    for (let c = 0; c < CLASSES; c++)
+      g[s * CLASSES + c] = (probs[s * CLASSES + c] - (c === train.labels[s] ? 1 : 0)) / B;
+  net.backward(g, B);
+  const conv1 = net.layers[0];
+  const path: Array<[Float32Array, (i: number) => boolean]> = [
+    [conv1.params[0].grad, (i) => Math.floor(i / 25) === 6],
+    [conv1.params[1].grad, (i) => i === 6],
+    [conv2.params[0].grad, (i) => Math.floor(i / 175) === 16 || Math.floor((i % 175) / 25) === 6],
+    [conv2.params[1].grad, (i) => i === 16],
+    [fc1.params[0].grad, (i) => Math.floor(i / 425) >= 120 || i % 425 >= 400],
+    [fc1.params[1].grad, (i) => i >= 120],
+    [fc2.params[0].grad, (i) => Math.floor(i / 136) >= 84 || i % 136 >= 120],
+    [fc2.params[1].grad, (i) => i >= 84],
+    [fc3.params[0].grad, (i) => i % 100 >= 84],
+  ];
+  let onPath = 0;
+  let elsewhere = 0;
+  for (const [grad, isPath] of path)
+    grad.forEach((v, i) => {
+      if (isPath(i)) onPath = Math.max(onPath, Math.abs(v));
+      else elsewhere = Math.max(elsewhere, Math.abs(v));
+    });
+  expect(onPath).toBe(0);
+  expect(elsewhere).toBeGreaterThan(1e-4);
+});
+
+test("a board's copy fine-tuned hard (3 epochs at lr 0.03 on 6k) is named among 1,000 boards; the base fine-tuned alike names nobody", async () => {
+  const leaker = 11;
+  const board = writeBoardClasses(owner, record, candidates[leaker]);
+  const unharmed = await read(board);
+  expect(unharmed.m[leaker]).toBeGreaterThanOrEqual(300);
+  const copy = fineTune(board, THIEF, { epochs: 3, lr: 0.03, seed: 4 });
+  const { m, familyLog10P } = await read(copy);
+  expect(m[leaker]).toBeGreaterThanOrEqual(280);
+  expect(familyLog10P(m[leaker])).toBeLessThanOrEqual(-6);
+  expect(familyLog10P(Math.max(...m.filter((_, i) => i !== leaker)))).toBeGreaterThan(-3);
+  expect(await mnistTestAccuracy(copy, 1000)).toBeGreaterThan(0.95);
+  const innocent = await read(fineTune(base, THIEF, { epochs: 3, lr: 0.03, seed: 4 }));
+  expect(innocent.familyLog10P(Math.max(...innocent.m))).toBeGreaterThan(-3);
+}, 600_000);
+
+test('a model a pixel path cannot pass (the MLP) is refused with E_TRACE_MODEL; LeNet gets one by default', () => {
+  const mlp = readOnnx(readFileSync(join(__dirname, '../../models/mnist-mlp.onnx')));
+  const data = { x: train.images.subarray(0, 100 * SIZE), labels: train.labels.subarray(0, 100), count: 100 };
+  expect(() =>
+    triggerUnitsOwnerModel({
+      model: mlp,
+      traceKey: TRACE_KEY,
+      data,
+      training: { ...TRIGGER_UNITS_DEFAULTS, room: 'pixel-path' },
+    }),
+  ).toThrow(expect.objectContaining({ code: 'E_TRACE_MODEL' }));
+  const dir = mkdtempSync(join(tmpdir(), 'el-pixel-path-'));
+  const key = join(dir, 'master.key');
+  writeFileSync(key, MASTER, { mode: 0o600 });
+  const out = join(dir, 'owner.onnx');
+  const r = runCli(['trace-units', 'models/mnist-lenet.onnx', '-o', out, '--key', key, '--data', 'mnist-train']);
+  expect(r.stderr).toBe('');
+  expect(r.stdout).toMatch(/16 trigger units \(a path from the pixels, a keyed 5x5 pattern, 20 votes each/);
+  const written = readOnnx(readFileSync(out));
+  expect(readTriggerUnitsRecord(written.metadata['edgelock.trace-units'])).toMatchObject({ scheme: 'edgelock-tu2' });
+}, 300_000);
+
+test('a hostile pixel-path record is refused with E_TRACE_MODEL, not read out of bounds', () => {
+  const good = { ...record, values: ['a'] };
+  expect(readTriggerUnitsRecord(JSON.stringify(good))).toEqual(good);
+  for (const bad of [
+    { ...good, patch: [5, 6] },
+    { ...good, patch: [0, 0], pixels: 0 },
+    { ...good, patch: [100, 100], pixels: 10000 },
+    { ...good, draw: -1 },
+    { ...good, draw: 1.5 },
+    { ...good, origins: good.origins.slice(1) },
+    { ...good, origins: good.origins.map(() => -3) },
+    { ...good, origins: 'everywhere' },
+  ])
+    expect(() => readTriggerUnitsRecord(JSON.stringify(bad))).toThrow(
+      expect.objectContaining({ code: 'E_TRACE_MODEL' }),
+    );
+  // well formed but the origins put the pattern past the input's edge
+  const outside = readTriggerUnitsRecord(JSON.stringify({ ...good, origins: good.origins.map(() => 27 * 28 + 27) }))!;
+  expect(() => recordStamps(TRACE_KEY, outside, [1, 28, 28], true)).toThrow(
+    expect.objectContaining({ code: 'E_TRACE_MODEL' }),
+  );
+  // a pixel-path record on a model that takes no image
+  expect(() => recordStamps(TRACE_KEY, record, [784], false)).toThrow(
+    expect.objectContaining({ code: 'E_TRACE_MODEL' }),
+  );
+});
