@@ -3,7 +3,9 @@
  * test/helpers/rgb-cnn.ts trained on the synthetic-cifar task, given a detector path with colour stamps, compiled to
  * int8 (input moved channels-last), and each board's copy attacked as trace-units-measure.ts attacks the MNIST models:
  *   npx tsx scripts/trace-units-rgb.ts [--own 10000] [--units 16] [--pixels 144] [--lr 0.01] [--epochs 5] [--devices 3]
- *     [--candidates 1000] [--acc-n 10000]
+ *     [--candidates 1000] [--acc-n 10000] [--room path|pixel-path]
+ * (--room path, the trained path, is what the colour rows measured before the pixel path; --pixels, --lr and --epochs
+ * are its settings)
  * It runs src/trace/units/ (what `edgelock trace-units`, `package --trace` and `edgelock trace` use); the stamped
  * probes are synthetic-cifar test images moved channels-last, each stamp on the record's votes of them, read from
  * decisions alone among the candidates (src/trace/units/verdict.ts).
@@ -15,7 +17,7 @@ import { writeOnnx } from '../src/onnx';
 import { averageCopies, fineTune } from '../src/trace/attacks';
 import { boardClasses, writeBoardClasses } from '../src/trace/units/board';
 import { triggerUnitsOwnerModel } from '../src/trace/units/owner-model';
-import { COLOUR_STAMPS, TRIGGER_UNITS_DEFAULTS } from '../src/trace/units/params';
+import { COLOUR_STAMPS, Room, TRIGGER_UNITS_DEFAULTS } from '../src/trace/units/params';
 import { unitVotes, votesFor } from '../src/trace/units/read';
 import { modelStamps, triggerProbes } from '../src/trace/units/stamps';
 import { unitVotesOfWeights, unitsVerdict } from '../src/trace/units/verdict';
@@ -35,6 +37,7 @@ const training = {
   pixels: Number(arg('pixels', String(COLOUR_STAMPS.pixels))),
   lr: Number(arg('lr', String(COLOUR_STAMPS.lr))),
   epochs: Number(arg('epochs', String(TRIGGER_UNITS_DEFAULTS.epochs))),
+  room: arg('room', 'path') as Room,
 };
 const K = training.units;
 const VOTES = training.votes;
@@ -71,8 +74,9 @@ async function main() {
     RGB_SIZE,
   );
   console.log(
-    `base trained in ${trained.toFixed(1)} s on ${OWN}; ${K} units, ${training.pixels} stamped pixels, lr ` +
-      `${training.lr}, owner model in ${seconds.toFixed(1)} s; int8 accuracy on ${ACC_N} synthetic-cifar test ` +
+    `base trained in ${trained.toFixed(1)} s on ${OWN}; ${K} units, ${made.record.scheme}, ` +
+      `${made.record.pixels} stamped pixels, lr ${training.lr}, owner model in ${seconds.toFixed(1)} s; int8 accuracy ` +
+      `on ${ACC_N} synthetic-cifar test ` +
       `images: base ${await accuracy(base)}, owner ${await accuracy(owner)}`,
   );
   const verdict = (label: string, tally: number[][], leakers: number[]) => {

@@ -100,16 +100,17 @@ export async function runModelChain(c: ModelChainInput): Promise<ModelChainResul
   } finally {
     traceKey.fill(0);
   }
+  const where = units.record.scheme === 'edgelock-tu2' ? 'on a path from the pixels' : 'beside the model';
   const unitsBytes = writeOnnx(units.model);
   writeFileAtomic(join(c.outDir, 'model.units.onnx'), unitsBytes);
   const withUnits = await evaluateModelFile(unitsBytes, c.test);
   log(
-    `units     ${units.record.units.length} trigger units beside the model in ${((Date.now() - t1) / 1000).toFixed(0)} s; ` +
+    `units     ${units.record.units.length} trigger units ${where} in ${((Date.now() - t1) / 1000).toFixed(0)} s; ` +
       `accuracy ${pct(watermarked.accuracy)} → ${pct(withUnits.accuracy)}`,
   );
   row(
     'trigger units',
-    `${units.record.units.length} units beside the model, each firing on one keyed stamp (each board's package ` +
+    `${units.record.units.length} units ${where}, each firing on one keyed stamp (each board's package ` +
       `carries its own classes in them); accuracy ${pct(watermarked.accuracy)} → ${pct(withUnits.accuracy)} (onnxruntime)`,
   );
 
