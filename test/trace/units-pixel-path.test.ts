@@ -6,7 +6,7 @@
  * fine-tuned alike names nobody. A record whose stamps do not fit the model is refused.
  */
 import { createHash } from 'crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { compileModel } from '../../src/compiler/compile';
@@ -197,6 +197,22 @@ test('a model a pixel path cannot pass (the MLP) is refused with E_TRACE_MODEL; 
   expect(r.stdout).toMatch(/16 trigger units \(a path from the pixels, a keyed 5x5 pattern, 20 votes each/);
   const written = readOnnx(readFileSync(out));
   expect(readTriggerUnitsRecord(written.metadata['edgelock.trace-units'])).toMatchObject({ scheme: 'edgelock-tu2' });
+  // the trained path's settings mean nothing to it: a usage error, nothing written; the MLP asked for one: refused
+  const other = join(dir, 'other.onnx');
+  const cli = (model: string, ...extra: string[]) =>
+    runCli(['trace-units', model, '-o', other, '--key', key, '--data', 'mnist-train', ...extra]);
+  for (const extra of [
+    ['--pixels', '48'],
+    ['--epochs', '3'],
+    ['--lr', '0.01'],
+  ]) {
+    const bad = cli('models/mnist-lenet.onnx', ...extra);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^error E_USAGE: --pixels, --epochs and --lr set a trained path/);
+  }
+  const mlpPath = cli('models/mnist-mlp.onnx', '--room', 'pixel-path');
+  expect(mlpPath.stderr).toMatch(/^error E_TRACE_MODEL: a pixel path needs a model that starts with a convolution/);
+  expect(existsSync(other)).toBe(false);
 }, 300_000);
 
 test('a hostile pixel-path record is refused with E_TRACE_MODEL, not read out of bounds', () => {

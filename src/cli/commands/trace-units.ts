@@ -27,7 +27,7 @@ interface Flags {
   labels?: string;
   units: number;
   pixels?: number;
-  epochs: number;
+  epochs?: number;
   lr?: number;
   room?: Room;
   widen?: number;
@@ -51,7 +51,7 @@ export function register(program: Command): Command {
         `${COLOUR_STAMPS.pixels} on a colour input)`,
       positiveInt,
     )
-    .option('--epochs <n>', 'training epochs', positiveInt, TRIGGER_UNITS_DEFAULTS.epochs)
+    .option('--epochs <n>', `training epochs (default ${TRIGGER_UNITS_DEFAULTS.epochs})`, positiveInt)
     .option(
       '--lr <r>',
       `SGD learning rate of the first epoch, halved each epoch (default ${TRIGGER_UNITS_DEFAULTS.lr}; ` +
@@ -82,6 +82,11 @@ export function register(program: Command): Command {
       if (!labels) throw new EdgelockError('E_USAGE', `'${set.name}' has no labels: pass --labels <npy>`);
       const stamps = stampDefaults(stampChannels(model));
       const room = f.room ?? defaultRoom(model);
+      if (room === 'pixel-path' && (f.pixels !== undefined || f.epochs !== undefined || f.lr !== undefined))
+        throw new EdgelockError(
+          'E_USAGE',
+          '--pixels, --epochs and --lr set a trained path; the path from the pixels has none (use --room path for one)',
+        );
       const master = readKeyFile(f.key);
       const traceKey = deriveTraceKey(master);
       master.fill(0);
@@ -95,7 +100,7 @@ export function register(program: Command): Command {
             ...TRIGGER_UNITS_DEFAULTS,
             units: f.units,
             pixels: f.pixels ?? stamps.pixels,
-            epochs: f.epochs,
+            epochs: f.epochs ?? TRIGGER_UNITS_DEFAULTS.epochs,
             lr: f.lr ?? stamps.lr,
             room,
             widen: f.widen ?? WIDEN_BY_ROOM[room],
