@@ -214,6 +214,10 @@ export const ERROR_CATALOGUE = {
       'the leaked model cannot be traced against the base model (no carrier weights, or its weights do not line up)',
     hint: 'pass the base model the packages were built from (--base); for a copy of another architecture use black-box tracing (--probes)',
   },
+  E_UNITS_MODEL: {
+    summary: 'the model cannot take trigger units of the kind asked for (edgelock trace-units)',
+    hint: "--room path trains a path after the convolutions, --room least-used needs only two dense layers at the end; see docs/security.md, 'Trigger units'",
+  },
   E_TRACE_LOCKED: {
     summary: 'the model is sealed; tracing reads plain weights',
     hint: 'pass the master key (--key) so the sealed model is unsealed in memory',

@@ -18,6 +18,7 @@ import { readTflite } from '../tflite/reader';
 import { CarrierSet } from './weight-tensors';
 import { floatNetFromTflite, toNetLayout } from './float-net';
 import { QuietParams } from './params';
+import { pixelPathOutputs } from './units/path-rows';
 
 const BATCH = 50;
 
@@ -66,12 +67,14 @@ export function quietSamples(base: Uint8Array, p: QuietParams): { x: Float32Arra
   return { x: samplesToModelLayout(ds.data, count, ds.sampleShape, inShape, layout), count };
 }
 
-/** Each carrier's amplitude: `p.amplitude` steps on quiet carriers (less where the int8 range ends), 1 elsewhere. */
+/** Each carrier's amplitude: `p.amplitude` steps on quiet carriers (less where the int8 range ends), 1 elsewhere and on
+ * a pixel path's rows (units/path-rows.ts). */
 export function quietAmplitudes(base: Uint8Array, set: CarrierSet, p: QuietParams): Uint8Array {
   const { x, count } = quietSamples(base, p);
   const quiet = quietMask(base, set, x, count);
+  const onPath = pixelPathOutputs(readTflite(base), set.tensors);
   const views = set.tensors.map((t) => new Int8Array(base.buffer, base.byteOffset + t.at, t.count));
   return Uint8Array.from(set.carriers, (c, j) =>
-    quiet[j] ? Math.max(1, Math.min(p.amplitude, 127 - Math.abs(views[c.w][c.i]))) : 1,
+    quiet[j] && !onPath(c.w, c.i) ? Math.max(1, Math.min(p.amplitude, 127 - Math.abs(views[c.w][c.i]))) : 1,
   );
 }

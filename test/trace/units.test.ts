@@ -176,7 +176,7 @@ test('edgelock trace reads the units only of the boards the factory log says car
   expect((await trace([])).units).toBeUndefined();
 });
 
-test('a model whose last dense layers are not joined by ReLUs alone gets no detector path: E_TRACE_MODEL', () => {
+test('a model whose last dense layers are not joined by ReLUs alone gets no detector path: E_UNITS_MODEL', () => {
   // the MLP with a Flatten between its last hidden layer and the output layer
   const g = architecture.graph;
   const nodes = g.nodes.flatMap((n) =>
@@ -209,7 +209,7 @@ test('a model whose last dense layers are not joined by ReLUs alone gets no dete
   } catch (e) {
     code = (e as { code?: string }).code ?? '';
   }
-  expect(code).toBe('E_TRACE_MODEL');
+  expect(code).toBe('E_UNITS_MODEL');
   // the earlier design needs only the last two dense layers
   expect(() => make('least-used')()).not.toThrow();
 });

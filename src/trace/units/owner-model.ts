@@ -99,7 +99,7 @@ export function triggerUnitsOwnerModel(i: OwnerModelInput): { model: Model; reco
   const hiddenTail = tail.slice(0, -1);
   if (o.room === 'path' && hiddenTail[hiddenTail.length - 1] !== lb.det)
     throw new EdgelockError(
-      'E_TRACE_MODEL',
+      'E_UNITS_MODEL',
       'a detector path needs the model to end in dense layers joined by ReLUs only; --room least-used needs less',
     );
   const model =

@@ -1,5 +1,5 @@
 /**
- * A detector path from the pixels for a CNN (docs/security.md, "Trigger units: a path from the pixels"), made with
+ * A detector path from the pixels for a CNN (docs/security.md, "A path from the pixels"), made with
  * no training. A path that reads the model's own features dies when a fine-tune moves them (natural images start to
  * fire its units, and the board's classes then teach the convolutions to silence it); this one reads nothing a
  * fine-tune moves:
@@ -24,8 +24,8 @@ import { LabelledData } from '../../train/fit';
 import { trainableFromModel } from '../../train/from-model';
 import { Param, sizeOf } from '../../train/layer';
 import { Sha256Stream, distinctDraws } from '../../watermark/drbg';
-import { patternDraw, patternStamps } from './pattern';
-import { applyStamp } from './stamps';
+import { patternDraw } from './pattern';
+import { applyStamp, patternStamps } from './stamps';
 import { gemmOf, grow } from './widen';
 
 /** the pattern's natural maximum is measured over this many samples of the owner's data */
@@ -65,7 +65,7 @@ export interface PixelPath {
 }
 
 function unfit(why: string): never {
-  throw new EdgelockError('E_TRACE_MODEL', `a pixel path ${why}; --room path adds a trained one`);
+  throw new EdgelockError('E_UNITS_MODEL', `a pixel path ${why}`);
 }
 
 function ints(node: Node, name: string, fallback: number[]): number[] {

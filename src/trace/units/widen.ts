@@ -15,7 +15,7 @@ export function gemmOf(model: Model, weight: string): { node: Node; w: Tensor; b
   const w = model.graph.initializers.get(weight);
   const b = node && model.graph.initializers.get(node.inputs[2]);
   if (!node || !w || !b || w.dtype !== 'float32' || b.dtype !== 'float32' || w.shape.length !== 2)
-    throw new EdgelockError('E_TRACE_MODEL', 'trigger units need dense layers as Gemm with float32 weights and bias');
+    throw new EdgelockError('E_UNITS_MODEL', 'trigger units need dense layers as Gemm with float32 weights and bias');
   const t = node.attrs.transB;
   return { node, w, b, transB: t !== undefined && t.kind === 'int' && t.value === 1 };
 }
