@@ -45,8 +45,9 @@ export interface PixelPathParams extends CommonParams {
   patch: [number, number];
   /** which keyed draw the pattern is (src/trace/units/pattern.ts) */
   draw: number;
-  /** the top-left pixel of unit k's stamp, y · W + x in the input plane */
-  origins: number[];
+  /** where unit k's stamp writes the pattern: its top-left pixels, y · W + x in the input plane (one, or two when
+   * there are more units than cells and each unit reads two) */
+  origins: number[][];
 }
 
 export type TriggerUnitsParams = KeyedStampParams | PixelPathParams;
@@ -97,14 +98,19 @@ export function readTriggerUnitsRecord(text: string | undefined): TriggerUnitsRe
   if (!Number.isInteger(r.draw) || (r.draw as number) < 0 || (r.draw as number) > 1 << 16)
     bad('draw must be a draw number');
   const o = r.origins;
-  if (!Array.isArray(o) || o.length !== r.units.length || !o.every((v) => Number.isInteger(v) && v >= 0 && v < 1 << 24))
-    bad('origins must be one pixel index per unit');
+  const pixel = (v: unknown) => Number.isInteger(v) && (v as number) >= 0 && (v as number) < 1 << 24;
+  if (
+    !Array.isArray(o) ||
+    o.length !== r.units.length ||
+    !o.every((at) => Array.isArray(at) && at.length >= 1 && at.length <= 2 && at.every(pixel))
+  )
+    bad('origins must be one or two pixel indices per unit');
   return {
     scheme: 'edgelock-tu2',
     ...common,
     patch: [p[0], p[1]] as [number, number],
     draw: r.draw as number,
-    origins: o as number[],
+    origins: o as number[][],
   };
 }
 

@@ -12,7 +12,8 @@
  *     path channel's map, unit k of the next reads unit k before it; the last layer reads the new units with weight
  *     0 (a board writes its classes there, board.ts);
  *   - stamp k is the pattern written at an origin found to fire cell k alone (on a blank input and on natural ones),
- *     the cells a keyed choice.
+ *     the cells a keyed choice; asked for more units than there are cells, unit k reads two cells and fires only when
+ *     both do, and its stamp writes the pattern at both origins.
  * Every new filter and unit has a negative bias and reads 0 on natural inputs, so it is off on them and gets no
  * gradient from them: the model's answers do not change, and a fine-tune on natural data cannot move the path. Each
  * layer fires at INNER_TARGET of its natural maximum (inside the int8 range calibrated on natural inputs), the
@@ -57,7 +58,8 @@ export interface PixelPath {
   units: number[];
   patch: [number, number];
   draw: number;
-  origins: number[];
+  /** where each unit's stamp writes the pattern (one origin, or two when there are more units than cells) */
+  origins: number[][];
   /** the penultimate Gemm's weight initializer */
   penultimate: string;
   /** the pattern's margin over natural patches, in pixels */
@@ -217,7 +219,7 @@ export function addPixelPath(i: PixelPathInput): PixelPath {
   const fires = maxima.map((m, j) => (j === maxima.length - 1 ? i.widen + OVER_RANGE : INNER_TARGET) * m);
   if (maxima.some((m) => !(m > 0))) unfit('needs layers with positive natural outputs');
 
-  const build = (cells: readonly number[]): Model => {
+  const build = (cells: readonly (readonly number[])[]): Model => {
     const inits = new Map(i.model.graph.initializers);
     convNodes.forEach((node, j) => {
       const w = inits.get(node.inputs[1])!;
@@ -250,14 +252,22 @@ export function addPixelPath(i: PixelPathInput): PixelPath {
       const f = fires[convs.length + j];
       const fPrev = fires[convs.length + j - 1];
       const weight = (2 * f) / fPrev;
-      // the first reads one cell of the path channel (the flatten puts it last); the others, the unit before
+      // the first reads its cells of the path channel (the flatten puts it last): it fires only when all of them do
+      // (m cells at fPrev: m·weight·fPrev − (m − ½)·weight·fPrev = f; one fewer: −f); the others, the unit before
+      const reads = (k: number): number[] => (j === 0 ? (cells[k] ?? []).map((c) => ins + c) : [ins + k]);
       const addIn = j === 0 ? cellCount : K;
-      const from = (k: number) => (j === 0 ? (cells.length ? ins + cells[k] : -1) : ins + k);
       inits.set(
         denseWeights[j],
-        grow(gm, K, addIn, (o, n) => (o >= outs && n === from(o - outs) ? weight : 0)),
+        grow(gm, K, addIn, (o, n) => (o >= outs && reads(o - outs).includes(n) ? weight : 0)),
       );
-      inits.set(gm.node.inputs[2], withBias(gm.b, new Array<number>(K).fill(-f)));
+      const bias = (k: number) => -(reads(k).length - 0.5) * weight * fPrev;
+      inits.set(
+        gm.node.inputs[2],
+        withBias(
+          gm.b,
+          Array.from({ length: K }, (_, k) => (j === 0 ? bias(k) : -f)),
+        ),
+      );
     });
     const last = gemmOf(model, denseWeights[denseWeights.length - 1]);
     inits.set(
@@ -287,7 +297,12 @@ export function addPixelPath(i: PixelPathInput): PixelPath {
   const origins = [];
   for (let y = 0; y + patch[0] <= H; y++) for (let x = 0; x + patch[1] <= W; x++) origins.push(y * W + x);
   const blank = new Float32Array(origins.length * size);
-  const stamps = patternStamps(bits, patch, origins, [C, H, W]);
+  const stamps = patternStamps(
+    bits,
+    patch,
+    origins.map((o) => [o]),
+    [C, H, W],
+  );
   stamps.forEach((s, o) => applyStamp(blank, o * size, s));
   const byCell = new Map<number, number[]>();
   firing(blank, origins.length).forEach((on, o) => {
@@ -307,9 +322,37 @@ export function addPixelPath(i: PixelPathInput): PixelPath {
       }
     }
   }
+  /** more units than cells: each unit reads two cells whose patterns do not overlap, and its stamp writes both; the
+   * pairs in a keyed order, kept when the two patterns fire their two cells alone, on a blank input and natural ones */
+  const cellPairs = (usable: readonly number[], at: ReadonlyMap<number, number>): number[][] => {
+    const pairs: number[][] = [];
+    for (let a = 0; a < usable.length; a++)
+      for (let b = a + 1; b < usable.length; b++) {
+        const [p, q] = [at.get(usable[a])!, at.get(usable[b])!];
+        const apart =
+          Math.abs(Math.floor(p / W) - Math.floor(q / W)) >= patch[0] || Math.abs((p % W) - (q % W)) >= patch[1];
+        if (apart) pairs.push([usable[a], usable[b]]);
+      }
+    const chosen: number[][] = [];
+    const order = distinctDraws(new Sha256Stream(i.traceKey, 'pixel-path cell pairs'), pairs.length, pairs.length);
+    for (const j of order) {
+      if (chosen.length === K) break;
+      const pair = pairs[j];
+      const stamp = patternStamps(bits!, patch, [pair.map((c) => at.get(c)!)], [C, H, W])[0];
+      const x = new Float32Array((checks + 1) * size);
+      x.set(i.data.x.subarray(0, checks * size), size);
+      for (let s = 0; s <= checks; s++) applyStamp(x, s * size, stamp);
+      if (firing(x, checks + 1).every((on) => on.length === 2 && on[0] === pair[0] && on[1] === pair[1]))
+        chosen.push(pair);
+    }
+    if (chosen.length < K) unfit(`reaches only ${chosen.length} pairs of cells, fewer than ${K} units`);
+    return chosen;
+  };
   const usable = [...originOf.keys()].sort((a, b) => a - b);
-  if (usable.length < K) unfit(`reaches only ${usable.length} cells alone, fewer than ${K} units`);
-  const cells = distinctDraws(new Sha256Stream(i.traceKey, 'pixel-path cells'), K, usable.length).map((j) => usable[j]);
+  const cells =
+    K <= usable.length
+      ? distinctDraws(new Sha256Stream(i.traceKey, 'pixel-path cells'), K, usable.length).map((j) => [usable[j]])
+      : cellPairs(usable, originOf);
   const model = build(cells);
   const outs = gemmOf(i.model, denseWeights[denseWeights.length - 2]).b.data.length;
   return {
@@ -317,7 +360,7 @@ export function addPixelPath(i: PixelPathInput): PixelPath {
     units: Array.from({ length: K }, (_, k) => outs + k),
     patch,
     draw,
-    origins: cells.map((c) => originOf.get(c)!),
+    origins: cells.map((cs) => cs.map((c) => originOf.get(c)!)),
     penultimate: denseWeights[denseWeights.length - 2],
     margin: own - natural,
   };

@@ -108,26 +108,28 @@ export function triggerProbes(
 }
 
 /**
- * The stamps of a pixel path over a (C, H, W) sample: the pattern written with its top-left pixel at each origin
- * (y · W + x), on every channel.
+ * The stamps of a pixel path over a (C, H, W) sample: stamp k writes the pattern with its top-left pixel at each of
+ * its origins (y · W + x), on every channel.
  */
 export function patternStamps(
   bits: Uint8Array,
   patch: readonly [number, number],
-  origins: readonly number[],
+  origins: readonly (readonly number[])[],
   shape: readonly [number, number, number],
 ): Stamp[] {
   const [C, H, W] = shape;
   const [kh, kw] = patch;
-  return origins.map((o) => {
-    const [y0, x0] = [Math.floor(o / W), o % W];
-    if (y0 + kh > H || x0 + kw > W)
-      throw new EdgelockError('E_TRACE_MODEL', `a stamp origin (${y0}, ${x0}) puts the pattern outside the input`);
+  return origins.map((at) => {
     const set: number[] = [];
     const clear: number[] = [];
-    for (let c = 0; c < C; c++)
-      for (let dy = 0; dy < kh; dy++)
-        for (let dx = 0; dx < kw; dx++) (bits[dy * kw + dx] ? set : clear).push(c * H * W + (y0 + dy) * W + x0 + dx);
+    for (const o of at) {
+      const [y0, x0] = [Math.floor(o / W), o % W];
+      if (y0 + kh > H || x0 + kw > W)
+        throw new EdgelockError('E_TRACE_MODEL', `a stamp origin (${y0}, ${x0}) puts the pattern outside the input`);
+      for (let c = 0; c < C; c++)
+        for (let dy = 0; dy < kh; dy++)
+          for (let dx = 0; dx < kw; dx++) (bits[dy * kw + dx] ? set : clear).push(c * H * W + (y0 + dy) * W + x0 + dx);
+    }
     return { set: Int32Array.from(set), clear: Int32Array.from(clear) };
   });
 }
