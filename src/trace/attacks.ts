@@ -268,3 +268,49 @@ export async function distil(
 export function netVictim(fn: FloatNet): ScoreQuery {
   return async (x, count) => fn.net.forward(toNetLayout(x, count, fn.modelInputShape), count, false).slice();
 }
+
+/**
+ * The scheme-aware thief's pruning: every convolution filter and hidden dense unit (one a ReLU follows) whose
+ * pre-activation never exceeds 0 on his data is removed — its incoming weights and bias set to 0, so it outputs 0
+ * everywhere. On his data the model answers exactly as before; a detector path that is off on natural inputs by
+ * design (trigger units, src/trace/units/) goes with it. Returns the pruned model and how many outputs were removed.
+ */
+export function pruneDeadUnits(model: Uint8Array, data: LabelledData): { model: Uint8Array; removed: number } {
+  const fn = floatNetFromTflite(model);
+  const layers = fn.net.layers;
+  const size = data.x.length / data.count;
+  const BATCH = 500;
+  const max = layers.map((l) =>
+    new Float64Array(l.kind === 'conv2d' || l.kind === 'dense' ? l.params[1].value.length : 0).fill(-Infinity),
+  );
+  for (let s = 0; s < data.count; s += BATCH) {
+    const n = Math.min(BATCH, data.count - s);
+    let h: Float32Array = data.x.subarray(s * size, (s + n) * size);
+    layers.forEach((l, i) => {
+      h = l.forward(h, n, false);
+      const outs = max[i].length;
+      if (outs === 0) return;
+      const width = l.outShape.reduce((a, b) => a * b, 1);
+      const per = width / outs;
+      for (let k = 0; k < n; k++)
+        for (let o = 0; o < outs; o++)
+          for (let p = 0; p < per; p++) {
+            const v = h[k * width + o * per + p];
+            if (v > max[i][o]) max[i][o] = v;
+          }
+    });
+  }
+  let removed = 0;
+  layers.forEach((l, i) => {
+    if (max[i].length === 0 || layers[i + 1]?.kind !== 'relu') return;
+    const [w, b] = l.params;
+    const row = w.value.length / b.value.length;
+    max[i].forEach((m, o) => {
+      if (m > 0) return;
+      w.value.fill(0, o * row, (o + 1) * row);
+      b.value[o] = 0;
+      removed++;
+    });
+  });
+  return { model: writeWeights(model, fn), removed };
+}

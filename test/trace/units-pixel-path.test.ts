@@ -17,7 +17,7 @@ import { deriveTraceKey } from '../../src/keys/derive';
 import { readOnnx, writeOnnx } from '../../src/onnx';
 import { softmaxRows } from '../../src/train/loss';
 import { trainableFromModel } from '../../src/train/from-model';
-import { averageCopies, fineTune } from '../../src/trace/attacks';
+import { averageCopies, fineTune, pruneDeadUnits } from '../../src/trace/attacks';
 import { carriersOf } from '../../src/trace/carriers';
 import { traceCodeForPackage } from '../../src/trace/package-code';
 import { quietTraceParams } from '../../src/trace/params';
@@ -230,6 +230,18 @@ test('32 units on 25 cells: each reads two, its stamp writes both; three average
   expect(await mnistTestAccuracy(owner32, 10000)).toBeGreaterThanOrEqual(
     (await mnistTestAccuracy(base, 10000)) - 0.001,
   );
+}, 300_000);
+
+test('the limit, pinned: a thief who prunes what never fires on his data removes the path at no cost', async () => {
+  const board = writeBoardClasses(owner, record, candidates[9]);
+  const pruned = pruneDeadUnits(board, THIEF);
+  // the two path filters and the 32 path units, and nothing his data uses (measured: 34 outputs removed)
+  expect(pruned.removed).toBeGreaterThanOrEqual(2 + 2 * K);
+  expect(await mnistTestAccuracy(pruned.model, 10000)).toBeGreaterThanOrEqual(
+    (await mnistTestAccuracy(board, 10000)) - 0.001,
+  );
+  const { m, familyLog10P } = await read(pruned.model);
+  expect(familyLog10P(m[9])).toBeGreaterThan(-3);
 }, 300_000);
 
 test('a model a pixel path cannot pass (the MLP) is refused with E_UNITS_MODEL; LeNet gets one by default', () => {
