@@ -24,6 +24,14 @@ export interface TriggerUnitsTraining {
 
 export type Room = 'path' | 'pixel-path' | 'least-used';
 
+/**
+ * Where a detector path's units fire, trained (train.ts) or made (pixel-path.ts): a layer before the penultimate at
+ * `inner` × its natural maximum, inside the int8 range calibration gives it on natural inputs, so a firing unit is
+ * not clipped; the penultimate at (widen + `overRange`) × its maximum, past the end of the range compile widens, so a
+ * firing unit gives all that range has.
+ */
+export const PATH_LEVELS = { inner: 0.8, overRange: 0.2 } as const;
+
 /** the measured range widening of each room (docs/security.md, "Trigger units"): a detector path's units fire well
  * past the natural range (2.5×; 3× and 4× name more colluders but make a LeNet copy's fine-tuning unstable); set-aside
  * units were measured at 1.5× */

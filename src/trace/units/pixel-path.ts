@@ -16,31 +16,28 @@
  *     both do, and its stamp writes the pattern at both origins.
  * Every new filter and unit has a negative bias and reads 0 on natural inputs, so it is off on them and gets no
  * gradient from them: the model's answers do not change, and a fine-tune on natural data cannot move the path. Each
- * layer fires at INNER_TARGET of its natural maximum (inside the int8 range calibrated on natural inputs), the
- * penultimate at (widen + OVER_RANGE) × its maximum, as the trained path's units aim.
+ * layer fires where the trained path's units aim (PATH_LEVELS, params.ts).
  */
 import { EdgelockError } from '../../errors';
 import { Model, Node, Tensor } from '../../ir/types';
 import { LabelledData } from '../../train/fit';
 import { trainableFromModel } from '../../train/from-model';
-import { Param, sizeOf } from '../../train/layer';
+import { Param } from '../../train/layer';
 import { Sha256Stream, distinctDraws } from '../../watermark/drbg';
 import { patternDraw } from './pattern';
 import { applyStamp, patternStamps } from './stamps';
 import { gemmOf, grow } from './widen';
+import { PATH_LEVELS } from './params';
+import { naturalMax } from './train';
 
 /** the pattern's natural maximum is measured over this many samples of the owner's data */
 const PATTERN_SAMPLES = 10000;
-/** layers' natural maxima over this many samples */
-const RANGE_SAMPLES = 2000;
 /** a pattern is kept only if its own response exceeds every natural patch's by this many pixels' worth */
 const MIN_MARGIN = 2;
 /** keyed pattern draws tried before giving up */
 const MAX_DRAWS = 256;
 /** natural images an origin is checked on: the stamp there must fire its cell alone on each */
 const ORIGIN_CHECKS = 50;
-const INNER_TARGET = 0.8;
-const OVER_RANGE = 0.2;
 
 export interface PixelPathInput {
   model: Model;
@@ -108,23 +105,6 @@ function chainOf(model: Model) {
     return node;
   });
   return { net: t.net, convs, dense, flat, convNodes, denseWeights: dense.map((i) => weightOf(layers[i].params[0])) };
-}
-
-/** Each listed layer's largest natural output over the first samples of `data`. */
-function naturalMaxima(net: ReturnType<typeof chainOf>['net'], at: readonly number[], data: LabelledData): number[] {
-  const n = Math.min(RANGE_SAMPLES, data.count);
-  const size = net.inputSize;
-  const max = new Map<number, number>();
-  let h = data.x.subarray(0, n * size);
-  for (let i = 0; i <= Math.max(...at); i++) {
-    h = net.layers[i].forward(h, n, false);
-    if (at.includes(i))
-      max.set(
-        i,
-        h.subarray(0, n * sizeOf(net.layers[i].outShape)).reduce((m, v) => Math.max(m, v), 0),
-      );
-  }
-  return at.map((i) => max.get(i)!);
 }
 
 /** The largest Σ_ones x − Σ_zeros x over every window the first convolution sees (its pads read 0) of natural data. */
@@ -215,8 +195,10 @@ export function addPixelPath(i: PixelPathInput): PixelPath {
 
   // each layer's firing value
   const hidden = dense.slice(0, -1);
-  const maxima = naturalMaxima(net, [...convs, ...hidden], i.data);
-  const fires = maxima.map((m, j) => (j === maxima.length - 1 ? i.widen + OVER_RANGE : INNER_TARGET) * m);
+  const maxima = [...convs, ...hidden].map((l) => naturalMax(net, l, i.data));
+  const fires = maxima.map(
+    (m, j) => (j === maxima.length - 1 ? i.widen + PATH_LEVELS.overRange : PATH_LEVELS.inner) * m,
+  );
   if (maxima.some((m) => !(m > 0))) unfit('needs layers with positive natural outputs');
 
   const build = (cells: readonly (readonly number[])[]): Model => {

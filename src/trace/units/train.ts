@@ -19,18 +19,12 @@ import { Rng } from '../../train/rng';
 import { Param } from '../../train/layer';
 import { Sequential } from '../../train/network';
 import { UnitsLayout, detectorInputs } from './layout';
-import { TriggerUnitsTraining } from './params';
+import { PATH_LEVELS, TriggerUnitsTraining } from './params';
 import { Stamp, applyStamp } from './stamps';
 
 const BATCH = 64;
 const STAMPED = 16;
 const HINGE_WEIGHT = 0.1;
-/** the penultimate layer's units are trained to reach (widen + this) × the natural maximum: past the end of the int8
- * range compile widens, so a firing unit gives all the range has */
-const OVER_RANGE = 0.2;
-/** the hinge target of a detector path's units before the penultimate layer: inside the natural range, which int8
- * calibration sets from natural inputs, so that a firing unit is not clipped */
-const INNER_TARGET = 0.8;
 /** natural samples that rank the units and give the layer's natural maximum */
 const RANKING_SAMPLES = 2000;
 
@@ -160,7 +154,7 @@ export function trainTriggerUnits(
           const width = z.get(i)!.length / BATCH;
           const dz = Float32Array.from(grad!);
           const zi = z.get(i)!;
-          const target = (i === l.det ? o.widen + OVER_RANGE : INNER_TARGET) * hl.max;
+          const target = (i === l.det ? o.widen + PATH_LEVELS.overRange : PATH_LEVELS.inner) * hl.max;
           const margin = plan.margin * hl.max;
           for (let s = 0; s < BATCH; s++)
             hl.units.forEach((j, k) => {
