@@ -1,6 +1,7 @@
 /**
- * The owner model with trigger units, made once per model (docs/security.md, "Trigger units"): the float ONNX
- * model's network trained (train.ts), written back into the model with the record (record.ts) in its metadata.
+ * The owner model with trigger units, made once per model (docs/security.md, "Trigger units"): a path from the pixels
+ * added with no training (pixel-path.ts), or the float ONNX model's network widened and trained (widen.ts, train.ts)
+ * and written back, with the record (src/compiler/trigger-units-record.ts) in the model's metadata.
  * Compiling it to int8 then widens the recorded layer's range; every board's package is that model with the board's
  * classes written in (board.ts).
  */
