@@ -149,64 +149,73 @@ test("a board's copy, as is and fine-tuned on 6,000 images, is named from its de
   expect(innocent.log10P).toBeGreaterThan(-3);
 }, 600_000);
 
-test('the CLI: trace-units takes colour stamps from the input, trace reads a .npy of colour images', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'el-units-rgb-'));
-  const key = join(dir, 'master.key');
-  writeFileSync(key, MASTER, { mode: 0o600 });
-  const file = (name: string, shape: number[], x: ArrayLike<number>, dtype: 'float32' | 'int32' = 'float32') => {
-    const at = join(dir, name);
-    writeNpy(at, makeTensor(dtype, shape, dtype === 'float32' ? Float32Array.from(x) : Int32Array.from(x)));
-    return at;
-  };
-  const n = OWN;
-  writeFileSync(join(dir, 'rgb.onnx'), writeOnnx(architecture));
-  const made = runCli([
-    'trace-units',
-    join(dir, 'rgb.onnx'),
-    '-o',
-    join(dir, 'owner.onnx'),
-    '--key',
-    key,
-    '--data',
-    file('x.npy', [n, ...RGB_SHAPE], data.data.subarray(0, n * RGB_SIZE)),
-    '--labels',
-    file('y.npy', [n], data.labels.subarray(0, n), 'int32'),
-    '--json',
-  ]);
-  expect(made.stderr).toBe('');
-  const cliRecord = JSON.parse(made.stdout);
-  expect(cliRecord.pixels).toBe(COLOUR_STAMPS.pixels);
-  const calibNpy = file('calib.npy', [calib.count, ...RGB_SHAPE], calib.data);
-  const model = join(dir, 'owner.tflite');
-  expect(runCli(['compile', join(dir, 'owner.onnx'), '--int8', '--calib', calibNpy, '-o', model]).stderr).toBe('');
-  const compiled = new Uint8Array(readFileSync(model));
-  const leaker = 5;
-  writeFileSync(join(dir, 'leaked.tflite'), writeBoardClasses(compiled, cliRecord, candidates[leaker]));
-  writeFileSync(join(dir, 'uids.txt'), uids.join('\n') + '\n');
-  const natural = file('natural.npy', [320, ...RGB_SHAPE], held.data.subarray(1000 * RGB_SIZE, 1320 * RGB_SIZE));
-  const traceArgs = [
-    'trace',
-    '--base',
-    model,
-    '--key',
-    key,
-    '--devices',
-    join(dir, 'uids.txt'),
-    '--model',
-    join(dir, 'leaked.tflite'),
-    '--black-box',
-    '--probes',
-    natural,
-    '--queries',
-    '100',
-  ];
-  const r = runCli([...traceArgs, '--stamp-images', natural, '--json']);
-  expect(r.stderr).toBe('');
-  const out = JSON.parse(r.stdout);
-  expect(out.units).toMatchObject({ uid: uids[leaker], named: true, of: 320 });
-  expect(out.units.matches).toBeGreaterThan(200);
-  // the default stamp images (MNIST) do not fit a colour input: a usage error, not a wrong reading
-  const wrong = runCli(traceArgs);
-  expect(wrong.status).toBe(2);
-  expect(wrong.stderr).toMatch(/^error E_USAGE: .*do not fit the model input/);
-}, 600_000);
+test.each([
+  ['--room path', ['--room', 'path'], COLOUR_STAMPS.pixels, 'edgelock-tu1'],
+  // the default for a model that starts with a convolution: the keyed 3x3 pattern on every channel
+  ['the default room', [], 9, 'edgelock-tu2'],
+])(
+  'the CLI (%s): trace-units takes colour stamps from the input, trace reads a .npy of colour images',
+  (_label, room, pixels, scheme) => {
+    const dir = mkdtempSync(join(tmpdir(), 'el-units-rgb-'));
+    const key = join(dir, 'master.key');
+    writeFileSync(key, MASTER, { mode: 0o600 });
+    const file = (name: string, shape: number[], x: ArrayLike<number>, dtype: 'float32' | 'int32' = 'float32') => {
+      const at = join(dir, name);
+      writeNpy(at, makeTensor(dtype, shape, dtype === 'float32' ? Float32Array.from(x) : Int32Array.from(x)));
+      return at;
+    };
+    const n = OWN;
+    writeFileSync(join(dir, 'rgb.onnx'), writeOnnx(architecture));
+    const made = runCli([
+      'trace-units',
+      ...room,
+      join(dir, 'rgb.onnx'),
+      '-o',
+      join(dir, 'owner.onnx'),
+      '--key',
+      key,
+      '--data',
+      file('x.npy', [n, ...RGB_SHAPE], data.data.subarray(0, n * RGB_SIZE)),
+      '--labels',
+      file('y.npy', [n], data.labels.subarray(0, n), 'int32'),
+      '--json',
+    ]);
+    expect(made.stderr).toBe('');
+    const cliRecord = JSON.parse(made.stdout);
+    expect(cliRecord).toMatchObject({ pixels, scheme });
+    const calibNpy = file('calib.npy', [calib.count, ...RGB_SHAPE], calib.data);
+    const model = join(dir, 'owner.tflite');
+    expect(runCli(['compile', join(dir, 'owner.onnx'), '--int8', '--calib', calibNpy, '-o', model]).stderr).toBe('');
+    const compiled = new Uint8Array(readFileSync(model));
+    const leaker = 5;
+    writeFileSync(join(dir, 'leaked.tflite'), writeBoardClasses(compiled, cliRecord, candidates[leaker]));
+    writeFileSync(join(dir, 'uids.txt'), uids.join('\n') + '\n');
+    const natural = file('natural.npy', [320, ...RGB_SHAPE], held.data.subarray(1000 * RGB_SIZE, 1320 * RGB_SIZE));
+    const traceArgs = [
+      'trace',
+      '--base',
+      model,
+      '--key',
+      key,
+      '--devices',
+      join(dir, 'uids.txt'),
+      '--model',
+      join(dir, 'leaked.tflite'),
+      '--black-box',
+      '--probes',
+      natural,
+      '--queries',
+      '100',
+    ];
+    const r = runCli([...traceArgs, '--stamp-images', natural, '--json']);
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout);
+    expect(out.units).toMatchObject({ uid: uids[leaker], named: true, of: 320 });
+    expect(out.units.matches).toBeGreaterThan(200);
+    // the default stamp images (MNIST) do not fit a colour input: a usage error, not a wrong reading
+    const wrong = runCli(traceArgs);
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toMatch(/^error E_USAGE: .*do not fit the model input/);
+  },
+  600_000,
+);
