@@ -26,12 +26,13 @@ import { readTflite } from '../../src/tflite/reader';
 import { boardClasses, unitsRecordOfTflite, writeBoardClasses } from '../../src/trace/units/board';
 import { triggerUnitsOwnerModel } from '../../src/trace/units/owner-model';
 import { TRIGGER_UNITS_DEFAULTS } from '../../src/trace/units/params';
-import { VoteTally, familyVoteP, unitVotes, votesFor } from '../../src/trace/units/read';
+import { unitVotes } from '../../src/trace/units/read';
 import { applyStamp, modelStamps, recordStamps, triggerProbes } from '../../src/trace/units/stamps';
 import { modelScores } from '../../src/trace/victims';
 import { unitsVerdict } from '../../src/trace/units/verdict';
 import { mnistTestAccuracy, simulatedUids } from '../helpers/mnist-boards';
 import { runOrt } from '../helpers/ort';
+import { readUnits } from '../helpers/units-reading';
 import { runCli } from '../helpers/cli';
 
 const MASTER = createHash('sha256').update('edgelock pixel path test master').digest();
@@ -73,10 +74,7 @@ beforeAll(async () => {
   probes = triggerProbes(modelStamps(TRACE_KEY, record, owner), VOTES, testSet.images.subarray(5000 * SIZE), SIZE);
 }, 600_000);
 
-async function read(model: Uint8Array): Promise<{ m: number[]; familyLog10P: (votes: number) => number }> {
-  const tally: VoteTally = unitVotes(await modelScores(model, probes, K * VOTES), K, VOTES, CLASSES);
-  return { m: candidates.map((c) => votesFor(tally, c)), familyLog10P: familyVoteP(tally, candidates.length) };
-}
+const read = (model: Uint8Array) => readUnits(model, probes, candidates, VOTES, CLASSES);
 
 test('the path changes no logit (onnxruntime), and each stamp writes the keyed pattern over its 5x5 patch alone', async () => {
   const n = 500;

@@ -21,7 +21,6 @@ import {
 } from '../../src/compiler/trigger-units-record';
 import { readTflite } from '../../src/tflite/reader';
 import { TRIGGER_UNITS_DEFAULTS } from '../../src/trace/units/params';
-import { VoteTally, familyVoteP, unitVotes, votesFor } from '../../src/trace/units/read';
 import { keyedStamps, triggerProbes } from '../../src/trace/units/stamps';
 import { unitVotesOfWeights, unitsVerdict } from '../../src/trace/units/verdict';
 import { modelScores } from '../../src/trace/victims';
@@ -30,6 +29,7 @@ import { DEFAULT_TRACE_PARAMS } from '../../src/trace/params';
 import { Model } from '../../src/ir/types';
 import { mnistTestAccuracy, simulatedUids } from '../helpers/mnist-boards';
 import { runOrt } from '../helpers/ort';
+import { readUnits } from '../helpers/units-reading';
 
 const MASTER = createHash('sha256').update('edgelock trigger units test master').digest();
 const TRACE_KEY = deriveTraceKey(MASTER);
@@ -56,13 +56,7 @@ let record: TriggerUnitsRecord;
 let probes: Float32Array;
 
 /** every candidate's votes from a model's decisions on the stamped probes, and the family p-value of a score */
-async function read(model: Uint8Array): Promise<{ m: number[]; familyLog10P: (votes: number) => number }> {
-  const tally: VoteTally = unitVotes(await modelScores(model, probes, K * VOTES), K, VOTES, CLASSES);
-  return {
-    m: candidates.map((c) => votesFor(tally, c)),
-    familyLog10P: familyVoteP(tally, candidates.length),
-  };
-}
+const read = (model: Uint8Array) => readUnits(model, probes, candidates, VOTES, CLASSES);
 
 beforeAll(async () => {
   architecture = readOnnx(readFileSync(join(__dirname, '../../models/mnist-mlp.onnx')));

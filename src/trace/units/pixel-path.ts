@@ -25,7 +25,7 @@ import { trainableFromModel } from '../../train/from-model';
 import { Param } from '../../train/layer';
 import { Sha256Stream, distinctDraws } from '../../watermark/drbg';
 import { patternDraw } from './pattern';
-import { applyStamp, patternStamps } from './stamps';
+import { Stamp, applyStamp, patternStamps } from './stamps';
 import { gemmOf, grow } from './widen';
 import { PATH_LEVELS } from './params';
 import { naturalMax } from './train';
@@ -59,8 +59,6 @@ export interface PixelPath {
   origins: number[][];
   /** the penultimate Gemm's weight initializer */
   penultimate: string;
-  /** the pattern's margin over natural patches, in pixels */
-  margin: number;
 }
 
 function unfit(why: string): never {
@@ -200,6 +198,8 @@ export function addPixelPath(i: PixelPathInput): PixelPath {
     (m, j) => (j === maxima.length - 1 ? i.widen + PATH_LEVELS.overRange : PATH_LEVELS.inner) * m,
   );
   if (maxima.some((m) => !(m > 0))) unfit('needs layers with positive natural outputs');
+  // the cells of the last convolution's map, one per position of a channel the flatten reads
+  const cellCount = net.layers[flat].outShape[0] / net.layers[convs[convs.length - 1]].outShape[0];
 
   const build = (cells: readonly (readonly number[])[]): Model => {
     const inits = new Map(i.model.graph.initializers);
@@ -226,7 +226,6 @@ export function addPixelPath(i: PixelPathInput): PixelPath {
       }
     });
     const model: Model = { ...i.model, graph: { ...i.model.graph, initializers: inits } };
-    const cellCount = net.layers[flat].outShape[0] / net.layers[convs[convs.length - 1]].outShape[0];
     hidden.forEach((_, j) => {
       const gm = gemmOf(model, denseWeights[j]);
       const outs = gm.b.data.length;
@@ -262,9 +261,7 @@ export function addPixelPath(i: PixelPathInput): PixelPath {
 
   // where a stamp fires one cell of the path channel's map alone
   const trunk = trainableFromModel(build([])).net;
-  const lastConv = convs[convs.length - 1];
   const flatWidth = trunk.layers[flat].outShape[0];
-  const cellCount = flatWidth / trunk.layers[lastConv].outShape[0];
   const firstCell = flatWidth - cellCount;
   const size = C * H * W;
   const firing = (x: Float32Array, n: number): number[][] => {
@@ -290,15 +287,20 @@ export function addPixelPath(i: PixelPathInput): PixelPath {
   firing(blank, origins.length).forEach((on, o) => {
     if (on.length === 1) byCell.set(on[0], [...(byCell.get(on[0]) ?? []), o]);
   });
-  // an origin in the middle of its cell's, kept if the stamp there fires that cell alone on natural images too
   const checks = Math.min(ORIGIN_CHECKS, i.data.count);
+  /** whether `stamp` fires exactly `cells` (ascending), on a blank input and on the first natural images */
+  const firesExactly = (stamp: Stamp, cells: readonly number[]): boolean => {
+    const x = new Float32Array((checks + 1) * size);
+    x.set(i.data.x.subarray(0, checks * size), size);
+    for (let s = 0; s <= checks; s++) applyStamp(x, s * size, stamp);
+    return firing(x, checks + 1).every((on) => on.length === cells.length && on.every((c, k) => c === cells[k]));
+  };
+  // an origin in the middle of its cell's, kept if the stamp there fires that cell alone on natural images too
   const originOf = new Map<number, number>();
   for (const [cell, os] of byCell) {
     const ranked = os.map((o, r) => ({ o, d: Math.abs(r - (os.length - 1) / 2) })).sort((a, b) => a.d - b.d);
     for (const { o } of ranked) {
-      const x = Float32Array.from(i.data.x.subarray(0, checks * size));
-      for (let s = 0; s < checks; s++) applyStamp(x, s * size, stamps[o]);
-      if (firing(x, checks).every((on) => on.length === 1 && on[0] === cell)) {
+      if (firesExactly(stamps[o], [cell])) {
         originOf.set(cell, origins[o]);
         break;
       }
@@ -320,11 +322,7 @@ export function addPixelPath(i: PixelPathInput): PixelPath {
     for (const j of order) {
       if (chosen.length === K) break;
       const pair = pairs[j];
-      const stamp = patternStamps(bits!, patch, [pair.map((c) => at.get(c)!)], [C, H, W])[0];
-      const x = new Float32Array((checks + 1) * size);
-      x.set(i.data.x.subarray(0, checks * size), size);
-      for (let s = 0; s <= checks; s++) applyStamp(x, s * size, stamp);
-      if (firing(x, checks + 1).every((on) => on.length === 2 && on[0] === pair[0] && on[1] === pair[1]))
+      if (firesExactly(patternStamps(bits!, patch, [pair.map((c) => at.get(c)!)], [C, H, W])[0], pair))
         chosen.push(pair);
     }
     if (chosen.length < K) unfit(`reaches only ${chosen.length} pairs of cells, fewer than ${K} units`);
@@ -344,6 +342,5 @@ export function addPixelPath(i: PixelPathInput): PixelPath {
     draw,
     origins: cells.map((cs) => cs.map((c) => originOf.get(c)!)),
     penultimate: denseWeights[denseWeights.length - 2],
-    margin: own - natural,
   };
 }
