@@ -9,14 +9,15 @@
  * p-value of a leaker and the smallest of any innocent board.
  *   npx tsx scripts/trace-units-trials.ts --owner <owner.tflite, saved by trace-units-measure.ts --save-owner>
  *     [--from 0] [--to 100] [--windows <i mod 9, …>] [--epochs 2] [--lr 0.01] [--candidates 1000] [--acc-n 1000]
+ *     [--input <mean>,<deviation>]   (a model that takes standardised pixels: every image becomes (x − mean)/deviation)
  */
+import { evaluateModelFile } from '../src/eval/evaluate';
 import { fineTune } from '../src/trace/attacks';
 import { modelScores } from '../src/trace/victims';
 import { boardClasses, writeBoardClasses } from '../src/trace/units/board';
 import { unitVotes, votesFor } from '../src/trace/units/read';
 import { recordStamps, triggerProbes } from '../src/trace/units/stamps';
 import { scoreBoards } from '../src/trace/units/verdict';
-import { mnistTestAccuracy } from '../test/helpers/mnist-boards';
 import { arg, listArg } from './support/args';
 import { mnistOwner, scriptTraceKey, scriptUid } from './support/trace-script';
 import { THIEF_SAMPLES, thiefWindow } from './support/units-attacks';
@@ -29,11 +30,23 @@ const N = Number(arg('candidates', '1000'));
 const ACC_N = Number(arg('acc-n', '1000'));
 /** --windows "4,7": only boards whose data window (i mod 9) is listed */
 const WINDOWS = listArg('windows').map(Number);
+const INPUT = listArg('input').map(Number);
 const LEVEL = 5e-7;
 const C = 10;
 
 async function main() {
-  const { owner, record, K, train, test, SIZE } = mnistOwner(arg('owner', ''));
+  const input = INPUT.length === 2 ? ([INPUT[0], INPUT[1]] as const) : undefined;
+  const { owner, record, K, train, test, SIZE } = mnistOwner(arg('owner', ''), input);
+  const accuracy = async (model: Uint8Array) =>
+    (
+      await evaluateModelFile(model, {
+        name: 'mnist-test',
+        sampleShape: [1, 28, 28],
+        count: ACC_N,
+        x: test.images.subarray(0, ACC_N * SIZE),
+        labels: test.labels.subarray(0, ACC_N),
+      })
+    ).accuracy;
   const traceKey = scriptTraceKey();
   const uids = Array.from({ length: Math.max(N, TO) }, (_, i) => scriptUid(i).toString('hex'));
   const stamps = recordStamps(traceKey, record, [1, 28, 28], true);
@@ -65,7 +78,7 @@ async function main() {
     console.log(
       `board ${i}: ${votes}/${K * record.votes} votes, family p ${(10 ** mine.log10P).toExponential(1)}` +
         `${ok ? ' named' : ' NOT named'}; best innocent p ${(10 ** innocent).toExponential(1)}; ` +
-        `copy accuracy ${await mnistTestAccuracy(copy, ACC_N)}`,
+        `copy accuracy ${await accuracy(copy)}`,
     );
   }
   console.log(

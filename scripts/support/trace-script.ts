@@ -22,18 +22,27 @@ export const dot = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
   return s;
 };
 
-/** An owner model with trigger units (a .tflite saved by trace-units-measure.ts --save-owner), its record, and MNIST. */
-export function mnistOwner(path: string) {
+/** An MNIST split as a model for inputs (x − mean)/deviation takes it (`input` absent: pixels in [0, 1]). */
+function mnistFor(split: 'train' | 'test', input?: readonly [number, number]) {
+  const m = loadMnist(split);
+  if (!input) return m;
+  const [mean, deviation] = input;
+  return { ...m, images: Float32Array.from(m.images, (v) => (v - mean) / deviation) };
+}
+
+/** An owner model with trigger units (a .tflite saved by trace-units-measure.ts --save-owner, or compiled from
+ * `edgelock trace-units`), its record, and MNIST as the model takes it (`input`: its mean and deviation). */
+export function mnistOwner(path: string, input?: readonly [number, number]) {
   const owner = new Uint8Array(readFileSync(path));
   const record = unitsRecordOfTflite(owner);
   if (!record) throw new Error(`${path} has no trigger units`);
-  const train = loadMnist('train');
+  const train = mnistFor('train', input);
   return {
     owner,
     record,
     K: record.units.length,
     train,
-    test: loadMnist('test'),
+    test: mnistFor('test', input),
     SIZE: train.images.length / train.count,
   };
 }

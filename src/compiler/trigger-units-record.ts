@@ -12,6 +12,8 @@ export const TRIGGER_UNITS_METADATA_KEY = 'edgelock.trace-units';
 /** bounds on what a record may ask a trace to query (a hostile file must not make it ask millions of probes) */
 const MAX_UNITS = 1024;
 const MAX_VOTES = 64;
+/** a pixel path's stamp levels are input values: bounded so a hostile record cannot ask for absurd ones */
+const MAX_LEVEL = 1e6;
 
 /** The record's units must be units of the model's layer, and its stamps must fit one input. */
 export function checkRecordFits(record: TriggerUnitsRecord, hidden: number, inputSize: number): void {
@@ -48,6 +50,9 @@ export interface PixelPathParams extends CommonParams {
   /** where unit k's stamp writes the pattern: its top-left pixels, y · W + x in the input plane (one, or two when
    * there are more units than cells and each unit reads two) */
   origins: number[][];
+  /** the values a stamp writes on the pattern's zeros and ones: the owner data's smallest and largest input value
+   * (absent in records made before 2026-12-07: 0 and 1) */
+  levels?: [number, number];
 }
 
 export type TriggerUnitsParams = KeyedStampParams | PixelPathParams;
@@ -105,12 +110,17 @@ export function readTriggerUnitsRecord(text: string | undefined): TriggerUnitsRe
     !o.every((at) => Array.isArray(at) && at.length >= 1 && at.length <= 2 && at.every(pixel))
   )
     bad('origins must be one or two pixel indices per unit');
+  const l = r.levels;
+  const level = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= MAX_LEVEL;
+  if (l !== undefined && (!Array.isArray(l) || l.length !== 2 || !l.every(level) || !(l[0] < l[1])))
+    bad(`levels must be two finite values (at most ${MAX_LEVEL} in size), the first below the second`);
   return {
     scheme: 'edgelock-tu2',
     ...common,
     patch: [p[0], p[1]] as [number, number],
     draw: r.draw as number,
     origins: o as number[][],
+    ...(l === undefined ? {} : { levels: [l[0], l[1]] as [number, number] }),
   };
 }
 

@@ -295,6 +295,13 @@ test('a hostile pixel-path record is refused with E_TRACE_MODEL, not read out of
     { ...good, origins: good.origins.map(() => []) },
     { ...good, origins: good.origins.map(() => [1, 2, 3]) },
     { ...good, origins: 'everywhere' },
+    { ...good, levels: [1, 0] },
+    { ...good, levels: [0, 0] },
+    { ...good, levels: [0] },
+    { ...good, levels: [null, 1] },
+    { ...good, levels: ['0', '1'] },
+    { ...good, levels: [0, 1e9] },
+    { ...good, levels: 1 },
   ])
     expect(() => readTriggerUnitsRecord(JSON.stringify(bad))).toThrow(
       expect.objectContaining({ code: 'E_TRACE_MODEL' }),

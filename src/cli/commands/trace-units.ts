@@ -79,9 +79,11 @@ export function register(program: Command): Command {
       const model = readOnnx(readFileBytes(input), input);
       const set = loadDataset(f.data);
       const labels = f.labels ? loadLabels(f.labels, set.count) : set.labels;
-      if (!labels) throw new EdgelockError('E_USAGE', `'${set.name}' has no labels: pass --labels <npy>`);
       const stamps = stampDefaults(stampChannels(model));
       const room = f.room ?? defaultRoom(model);
+      // the path from the pixels trains nothing, so it needs the owner's inputs only
+      if (!labels && room !== 'pixel-path')
+        throw new EdgelockError('E_USAGE', `'${set.name}' has no labels: pass --labels <npy>`);
       if (room === 'pixel-path' && (f.pixels !== undefined || f.epochs !== undefined || f.lr !== undefined))
         throw new EdgelockError(
           'E_USAGE',

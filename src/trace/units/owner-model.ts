@@ -23,8 +23,9 @@ export interface OwnerModelInput {
   /** the float ONNX model */
   model: Model;
   traceKey: Uint8Array;
-  /** the owner's training data, in the model's layout (N, C, H, W) */
-  data: LabelledData;
+  /** the owner's training data, in the model's layout (N, C, H, W); the trained rooms need its labels, the path from
+   * the pixels only its inputs */
+  data: Omit<LabelledData, 'labels'> & { labels?: LabelledData['labels'] };
   training: TriggerUnitsTraining;
 }
 
@@ -79,8 +80,12 @@ export function triggerUnitsOwnerModel(i: OwnerModelInput): { model: Model; reco
       patch: p.patch,
       draw: p.draw,
       origins: p.origins,
+      levels: p.levels,
     });
   }
+  const { labels } = i.data;
+  if (!labels) throw new EdgelockError('E_USAGE', `the ${o.room} room trains: its data needs labels (--labels <npy>)`);
+  const data: LabelledData = { ...i.data, labels };
   const base = trainableFromModel(i.model);
   const teacher = base.net;
   const lb = unitsLayout(teacher);
@@ -131,16 +136,16 @@ export function triggerUnitsOwnerModel(i: OwnerModelInput): { model: Model; reco
         b,
         Uint8Array.from(b.value, (_, e) => (e >= outs ? 1 : 0)),
       );
-      return { layer: j, units, max: naturalMax(teacher, j, i.data) };
+      return { layer: j, units, max: naturalMax(teacher, j, data) };
     });
     plan = { hinged, trainable, heldColumns: [], margin: 1 };
   } else {
-    const { units, max } = leastUsedUnits(lb, i.data, o.units);
+    const { units, max } = leastUsedUnits(lb, data, o.units);
     plan = { hinged: [{ layer: l.det, units, max }], trainable: null, heldColumns: units, margin: 0.25 };
   }
   const units = plan.hinged[plan.hinged.length - 1].units.slice();
   const stamps = keyedStamps(i.traceKey, o.units, o.pixels, teacher.inputSize, channels);
-  trainTriggerUnits(l, teacher, i.data, plan, stamps, o);
+  trainTriggerUnits(l, teacher, data, plan, stamps, o);
   // the penultimate dense layer's output, before and after the ReLU compile fuses into it
   const weight = t.bindings.find((b) => b.param === l.wDet)!.initializer;
   return withRecord(writeBackWeights(model, t), {

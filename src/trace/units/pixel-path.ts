@@ -32,7 +32,8 @@ import { naturalMax } from './train';
 
 /** the pattern's natural maximum is measured over this many samples of the owner's data */
 const PATTERN_SAMPLES = 10000;
-/** a pattern is kept only if its own response exceeds every natural patch's by this many pixels' worth */
+/** a pattern is kept only if its own response exceeds every natural patch's by this many pixels' worth (a pixel's
+ * worth: the step from the off level to the on level) */
 const MIN_MARGIN = 2;
 /** keyed pattern draws tried before giving up */
 const MAX_DRAWS = 256;
@@ -42,8 +43,8 @@ const ORIGIN_CHECKS = 50;
 export interface PixelPathInput {
   model: Model;
   traceKey: Uint8Array;
-  /** the owner's data, in the model's layout (N, C, H, W) */
-  data: LabelledData;
+  /** the owner's inputs, in the model's layout (N, C, H, W) (no labels: nothing is trained) */
+  data: Pick<LabelledData, 'x' | 'count'>;
   units: number;
   /** the penultimate layer's range widening (compile) */
   widen: number;
@@ -57,6 +58,8 @@ export interface PixelPath {
   draw: number;
   /** where each unit's stamp writes the pattern (one origin, or two when there are more units than cells) */
   origins: number[][];
+  /** the values a stamp writes on the pattern's zeros and ones: the owner data's smallest and largest */
+  levels: [number, number];
   /** the penultimate Gemm's weight initializer */
   penultimate: string;
 }
@@ -110,7 +113,7 @@ function naturalPatternMax(
   bits: Uint8Array,
   conv: Node,
   shape: readonly number[],
-  data: LabelledData,
+  data: Pick<LabelledData, 'x' | 'count'>,
   patch: readonly [number, number],
 ): number {
   const [C, H, W] = shape;
@@ -175,8 +178,15 @@ export function addPixelPath(i: PixelPathInput): PixelPath {
   const g0 = i.model.graph.initializers.get(convNodes[0].inputs[1])!;
   const patch: [number, number] = [g0.shape[2], g0.shape[3]];
   if (patch[0] > H || patch[1] > W) unfit('needs a first kernel no larger than the input');
+  // a stamp writes the data's extremes: 0 and 1 for pixels in [0, 1], its own for standardised or [−1, 1] inputs
+  let [off, on] = [Infinity, -Infinity];
+  for (const v of i.data.x) [off, on] = [Math.min(off, v), Math.max(on, v)];
+  if (!(on > off)) unfit('needs owner data whose inputs are not all one value');
+  const levels: [number, number] = [off, on];
 
   // the keyed pattern: the first draw that every natural window stays MIN_MARGIN pixels short of
+  // the pattern's own response: Σ_ones on − Σ_zeros off, over every channel
+  const ownResponse = (b: Uint8Array) => C * b.reduce((a, bit) => a + (bit ? on : -off), 0);
   let draw = 0;
   let bits: Uint8Array | null = null;
   let natural = 0;
@@ -184,11 +194,11 @@ export function addPixelPath(i: PixelPathInput): PixelPath {
     bits = patternDraw(i.traceKey, patch[0], patch[1], draw);
     if (!bits) continue;
     natural = naturalPatternMax(bits, convNodes[0], shape, i.data, patch);
-    if (C * bits.reduce((a, b) => a + b, 0) - natural >= MIN_MARGIN) break;
+    if (ownResponse(bits) - natural >= MIN_MARGIN * (on - off)) break;
   }
   if (draw === MAX_DRAWS || !bits)
     unfit(`found no keyed pattern that natural inputs stay ${MIN_MARGIN} pixels short of (${MAX_DRAWS} draws)`);
-  const own = C * bits.reduce((a, b) => a + b, 0);
+  const own = ownResponse(bits);
   const threshold = (own + natural) / 2;
 
   // each layer's firing value
@@ -275,12 +285,13 @@ export function addPixelPath(i: PixelPathInput): PixelPath {
   };
   const origins = [];
   for (let y = 0; y + patch[0] <= H; y++) for (let x = 0; x + patch[1] <= W; x++) origins.push(y * W + x);
-  const blank = new Float32Array(origins.length * size);
+  const blank = new Float32Array(origins.length * size).fill(off);
   const stamps = patternStamps(
     bits,
     patch,
     origins.map((o) => [o]),
     [C, H, W],
+    levels,
   );
   stamps.forEach((s, o) => applyStamp(blank, o * size, s));
   const byCell = new Map<number, number[]>();
@@ -291,6 +302,7 @@ export function addPixelPath(i: PixelPathInput): PixelPath {
   /** whether `stamp` fires exactly `cells` (ascending), on a blank input and on the first natural images */
   const firesExactly = (stamp: Stamp, cells: readonly number[]): boolean => {
     const x = new Float32Array((checks + 1) * size);
+    x.fill(off, 0, size);
     x.set(i.data.x.subarray(0, checks * size), size);
     for (let s = 0; s <= checks; s++) applyStamp(x, s * size, stamp);
     return firing(x, checks + 1).every((on) => on.length === cells.length && on.every((c, k) => c === cells[k]));
@@ -322,7 +334,7 @@ export function addPixelPath(i: PixelPathInput): PixelPath {
     for (const j of order) {
       if (chosen.length === K) break;
       const pair = pairs[j];
-      if (firesExactly(patternStamps(bits!, patch, [pair.map((c) => at.get(c)!)], [C, H, W])[0], pair))
+      if (firesExactly(patternStamps(bits!, patch, [pair.map((c) => at.get(c)!)], [C, H, W], levels)[0], pair))
         chosen.push(pair);
     }
     if (chosen.length < K) unfit(`reaches only ${chosen.length} pairs of cells, fewer than ${K} units`);
@@ -341,6 +353,7 @@ export function addPixelPath(i: PixelPathInput): PixelPath {
     patch,
     draw,
     origins: cells.map((cs) => cs.map((c) => originOf.get(c)!)),
+    levels,
     penultimate: denseWeights[denseWeights.length - 2],
   };
 }

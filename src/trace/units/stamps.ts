@@ -6,18 +6,25 @@
  * compile moved those values (modelStamps).
  */
 import { EdgelockError } from '../../errors';
-import { TriggerUnitsParams } from '../../compiler/trigger-units-record';
+import { PixelPathParams, TriggerUnitsParams } from '../../compiler/trigger-units-record';
 import { toModelLayout } from '../../tflite/affine';
 import { recordedInputLayouts } from '../../tflite/provenance';
 import { readTflite } from '../../tflite/reader';
 import { Sha256Stream, distinctDraws } from '../../watermark/drbg';
 import { patternDraw } from './pattern';
 
-/** A stamp: the input positions it sets to 1 and those it sets to 0 (only a pattern clears any). */
+/** A stamp: the input positions it sets to `on` and those it sets to `off` (only a pattern clears any). Keyed stamps
+ * write 1; a pixel path writes the levels of its record (the owner data's smallest and largest value: 0 and 1 for
+ * pixels in [0, 1], other values for a model that takes standardised or [−1, 1] inputs). */
 export interface Stamp {
   set: Int32Array;
   clear: Int32Array;
+  on: number;
+  off: number;
 }
+
+/** The levels a pixel-path record writes: its own, or 0 and 1 for a record made before levels were recorded. */
+export const recordLevels = (p: PixelPathParams): readonly [number, number] => p.levels ?? [0, 1];
 
 /**
  * The stamps a trigger-unit record asks for over a sample of ONNX-order shape `onnx`: (C, H, W) for an image, whose
@@ -34,7 +41,7 @@ export function recordStamps(
   const bits = patternDraw(traceKey, p.patch[0], p.patch[1], p.draw);
   if (!bits || !image || onnx.length !== 3)
     throw new EdgelockError('E_TRACE_MODEL', "the model's pixel-path record does not fit it");
-  return patternStamps(bits, p.patch, p.origins, onnx as [number, number, number]);
+  return patternStamps(bits, p.patch, p.origins, onnx as [number, number, number], recordLevels(p));
 }
 
 /**
@@ -51,7 +58,7 @@ export function keyedStamps(traceKey: Uint8Array, count: number, pixels: number,
       { length: pixels * channels },
       (_, i) => at[i % pixels] + Math.floor(i / pixels) * plane,
     );
-    return { set, clear: new Int32Array(0) };
+    return { set, clear: new Int32Array(0), on: 1, off: 0 };
   });
 }
 
@@ -78,6 +85,7 @@ export function modelStamps(traceKey: Uint8Array, p: TriggerUnitsParams, model: 
   const at = new Int32Array(size);
   moved.forEach((p, q) => (at[p] = q));
   return recordStamps(traceKey, p, onnx, image).map((s) => ({
+    ...s,
     set: s.set.map((q) => at[q]),
     clear: s.clear.map((q) => at[q]),
   }));
@@ -85,8 +93,8 @@ export function modelStamps(traceKey: Uint8Array, p: TriggerUnitsParams, model: 
 
 /** Writes the stamp into the sample at `at`. */
 export function applyStamp(x: Float32Array, at: number, stamp: Stamp): void {
-  for (const p of stamp.set) x[at + p] = 1;
-  for (const p of stamp.clear) x[at + p] = 0;
+  for (const p of stamp.set) x[at + p] = stamp.on;
+  for (const p of stamp.clear) x[at + p] = stamp.off;
 }
 
 /** Stamp k on natural images k·votes … k·votes + votes − 1 of `images` (votes × stamps probes, stamp-major). */
@@ -109,13 +117,14 @@ export function triggerProbes(
 
 /**
  * The stamps of a pixel path over a (C, H, W) sample: stamp k writes the pattern with its top-left pixel at each of
- * its origins (y · W + x), on every channel.
+ * its origins (y · W + x), on every channel: `levels[1]` on its ones, `levels[0]` on its zeros.
  */
 export function patternStamps(
   bits: Uint8Array,
   patch: readonly [number, number],
   origins: readonly (readonly number[])[],
   shape: readonly [number, number, number],
+  levels: readonly [number, number],
 ): Stamp[] {
   const [C, H, W] = shape;
   const [kh, kw] = patch;
@@ -130,6 +139,6 @@ export function patternStamps(
         for (let dy = 0; dy < kh; dy++)
           for (let dx = 0; dx < kw; dx++) (bits[dy * kw + dx] ? set : clear).push(c * H * W + (y0 + dy) * W + x0 + dx);
     }
-    return { set: Int32Array.from(set), clear: Int32Array.from(clear) };
+    return { set: Int32Array.from(set), clear: Int32Array.from(clear), on: levels[1], off: levels[0] };
   });
 }

@@ -50,7 +50,7 @@ export function leastUsedUnits(l: UnitsLayout, data: LabelledData, count: number
 }
 
 /** The largest natural pre-activation of layer `layer` over the first samples of `data`. */
-export function naturalMax(net: Sequential, layer: number, data: LabelledData): number {
+export function naturalMax(net: Sequential, layer: number, data: Pick<LabelledData, 'x' | 'count'>): number {
   const n = Math.min(RANKING_SAMPLES, data.count);
   const size = data.x.length / data.count;
   let h = data.x.subarray(0, n * size);
