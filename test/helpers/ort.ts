@@ -70,6 +70,23 @@ export async function runOrt(
   }
 }
 
+/** A one-input, one-output float model run on `n` samples at once: its batch dimension set to n, the samples `x`
+ * one after another (each of the input's sample shape), the outputs one after another. */
+export async function runOrtBatch(model: Model, x: Float32Array, n: number): Promise<Float32Array> {
+  const [input, output] = [model.graph.inputs[0], model.graph.outputs[0]];
+  const inShape = [n, ...(input.shape ?? []).slice(1)] as number[];
+  const batched: Model = {
+    ...model,
+    graph: {
+      ...model.graph,
+      inputs: [{ ...input, shape: inShape }],
+      outputs: [{ ...output, shape: output.shape && [n, ...output.shape.slice(1)] }],
+    },
+  };
+  const out = await runOrt(batched, { [input.name]: { dtype: 'float32', shape: inShape, data: x } });
+  return out[output.name].data as Float32Array;
+}
+
 /** The tests' seeded generator (test/helpers/rng.ts) under the name the op and compiler tests use. */
 export const seededRandom = rng;
 

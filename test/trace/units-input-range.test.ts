@@ -27,7 +27,7 @@ import { TRIGGER_UNITS_DEFAULTS } from '../../src/trace/units/params';
 import { modelStamps, triggerProbes } from '../../src/trace/units/stamps';
 import { runCli } from '../helpers/cli';
 import { simulatedUids } from '../helpers/mnist-boards';
-import { runOrt } from '../helpers/ort';
+import { runOrtBatch } from '../helpers/ort';
 import { readUnits } from '../helpers/units-reading';
 
 const MASTER = createHash('sha256').update('edgelock input range test master').digest();
@@ -93,18 +93,7 @@ describe.each([
 
     // onnxruntime: the owner model answers as the fixture does
     const n = 500;
-    const batched = (m: Model): Model => ({
-      ...m,
-      graph: {
-        ...m.graph,
-        inputs: [{ ...m.graph.inputs[0], shape: [n, 1, 28, 28] }],
-        outputs: [{ ...m.graph.outputs[0], shape: [n, CLASSES] }],
-      },
-    });
-    const logits = async (m: Model) =>
-      (await runOrt(batched(m), { input: { dtype: 'float32', shape: [n, 1, 28, 28], data: tx.slice(0, n * SIZE) } }))[
-        m.graph.outputs[0].name
-      ].data as Float32Array;
+    const logits = (m: Model) => runOrtBatch(m, tx.slice(0, n * SIZE), n);
     const [b, o] = [await logits(fixture), await logits(made.model)];
     let worst = 0;
     for (let i = 0; i < b.length; i++) worst = Math.max(worst, Math.abs(b[i] - o[i]));

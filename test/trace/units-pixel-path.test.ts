@@ -31,7 +31,7 @@ import { applyStamp, modelStamps, recordStamps, triggerProbes } from '../../src/
 import { modelScores } from '../../src/trace/victims';
 import { unitsVerdict } from '../../src/trace/units/verdict';
 import { mnistTestAccuracy, simulatedUids } from '../helpers/mnist-boards';
-import { runOrt } from '../helpers/ort';
+import { runOrtBatch } from '../helpers/ort';
 import { readUnits } from '../helpers/units-reading';
 import { runCli } from '../helpers/cli';
 
@@ -78,19 +78,7 @@ const read = (model: Uint8Array) => readUnits(model, probes, candidates, VOTES, 
 
 test('the path changes no logit (onnxruntime), and each stamp writes the keyed pattern over its 5x5 patch alone', async () => {
   const n = 500;
-  const batched = (m: Model): Model => ({
-    ...m,
-    graph: {
-      ...m.graph,
-      inputs: [{ ...m.graph.inputs[0], shape: [n, 1, 28, 28] }],
-      outputs: [{ ...m.graph.outputs[0], shape: [n, CLASSES] }],
-    },
-  });
-  const logits = async (m: Model) => {
-    const x = testSet.images.slice(0, n * SIZE);
-    const out = await runOrt(batched(m), { input: { dtype: 'float32', shape: [n, 1, 28, 28], data: x } });
-    return out[m.graph.outputs[0].name].data as Float32Array;
-  };
+  const logits = (m: Model) => runOrtBatch(m, testSet.images.slice(0, n * SIZE), n);
   const [b, o] = [await logits(architecture), await logits(ownerOnnx)];
   let worst = 0;
   for (let i = 0; i < b.length; i++) worst = Math.max(worst, Math.abs(b[i] - o[i]));
