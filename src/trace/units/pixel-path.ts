@@ -108,13 +108,15 @@ function chainOf(model: Model) {
   return { net: t.net, convs, dense, flat, convNodes, denseWeights: dense.map((i) => weightOf(layers[i].params[0])) };
 }
 
-/** The largest Σ_ones x − Σ_zeros x over every window the first convolution sees (its pads read 0) of natural data. */
+/** The largest Σ_ones x − Σ_zeros x over every window the first convolution sees (its pads read 0) of natural data;
+ * the first value above `enough` as soon as one is found (the draw is refused then, whatever the rest). */
 function naturalPatternMax(
   bits: Uint8Array,
   conv: Node,
   shape: readonly number[],
   data: Pick<LabelledData, 'x' | 'count'>,
   patch: readonly [number, number],
+  enough: number,
 ): number {
   const [C, H, W] = shape;
   const [kh, kw] = patch;
@@ -141,6 +143,7 @@ function naturalPatternMax(
           }
         }
         if (v > best) best = v;
+        if (best > enough) return best;
       }
   }
   return best;
@@ -193,8 +196,9 @@ export function addPixelPath(i: PixelPathInput): PixelPath {
   for (; draw < MAX_DRAWS; draw++) {
     bits = patternDraw(i.traceKey, patch[0], patch[1], draw);
     if (!bits) continue;
-    natural = naturalPatternMax(bits, convNodes[0], shape, i.data, patch);
-    if (ownResponse(bits) - natural >= MIN_MARGIN * (on - off)) break;
+    const allowed = ownResponse(bits) - MIN_MARGIN * (on - off);
+    natural = naturalPatternMax(bits, convNodes[0], shape, i.data, patch, allowed);
+    if (natural <= allowed) break;
   }
   if (draw === MAX_DRAWS || !bits)
     unfit(`found no keyed pattern that natural inputs stay ${MIN_MARGIN} pixels short of (${MAX_DRAWS} draws)`);
