@@ -43,7 +43,10 @@ export function register(program: Command): Command {
     .requiredOption('-o, --output <out.onnx>', 'the owner model to write (compile it as usual)')
     .requiredOption('--key <keyfile>', 'the vendor master key (the stamps derive from its trace key)')
     .requiredOption('--data <data>', "the owner's training data: a named dataset (mnist-train) or a float32 .npy")
-    .option('--labels <npy>', 'labels for a .npy --data')
+    .option(
+      '--labels <npy>',
+      'integer labels for a .npy --data (the trained rooms; the path from the pixels needs none)',
+    )
     .option('--units <n>', 'trigger units (one stamp each)', positiveInt, TRIGGER_UNITS_DEFAULTS.units)
     .option(
       '--pixels <n>',
