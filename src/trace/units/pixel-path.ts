@@ -182,8 +182,12 @@ export function addPixelPath(i: PixelPathInput): PixelPath {
   const patch: [number, number] = [g0.shape[2], g0.shape[3]];
   if (patch[0] > H || patch[1] > W) unfit('needs a first kernel no larger than the input');
   // a stamp writes the data's extremes: 0 and 1 for pixels in [0, 1], its own for standardised or [−1, 1] inputs
-  let [off, on] = [Infinity, -Infinity];
-  for (const v of i.data.x) [off, on] = [Math.min(off, v), Math.max(on, v)];
+  let off = Infinity;
+  let on = -Infinity;
+  for (const v of i.data.x) {
+    if (v < off) off = v;
+    if (v > on) on = v;
+  }
   if (!(on > off)) unfit('needs owner data whose inputs are not all one value');
   const levels: [number, number] = [off, on];
 

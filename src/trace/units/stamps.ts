@@ -24,7 +24,7 @@ export interface Stamp {
 }
 
 /** The levels a pixel-path record writes: its own, or 0 and 1 for a record made before levels were recorded. */
-export const recordLevels = (p: PixelPathParams): readonly [number, number] => p.levels ?? [0, 1];
+const recordLevels = (p: PixelPathParams): readonly [number, number] => p.levels ?? [0, 1];
 
 /**
  * The stamps a trigger-unit record asks for over a sample of ONNX-order shape `onnx`: (C, H, W) for an image, whose
