@@ -1,5 +1,6 @@
 /**
- * A compiled chain model (CONV_2D, MAX_POOL_2D, FULLY_CONNECTED, RESHAPE; fused RELU) as a float network of the
+ * A compiled chain model (CONV_2D, MAX_POOL_2D, FULLY_CONNECTED, RESHAPE; fused RELU; a trailing SOFTMAX, which the
+ * network stops before) as a float network of the
  * trainer (src/train), with its weights dequantised: what black-box tracing differentiates (the outputs' change per
  * weight step, src/trace/blackbox.ts) and what the tracing attacks fine-tune. `writeWeights` puts float weights
  * back into the file with fresh per-channel int8 scales (the int8 re-quantisation an attacker's converter does).
@@ -28,6 +29,8 @@ export interface FloatNet {
   /** the model's input shape without the batch (NHWC) */
   modelInputShape: number[];
   bindings: FloatBinding[];
+  /** the model ends in a SOFTMAX: the network computes the logits before it, the model answers probabilities */
+  softmax: boolean;
 }
 
 function unsupported(why: string): never {
@@ -91,9 +94,13 @@ export function floatNetFromTflite(bytes: Uint8Array): FloatNet {
           : dv.getFloat32(c * 4, true);
     return out;
   };
-  for (const op of sg.operators) {
+  let softmax = false;
+  for (const [at, op] of sg.operators.entries()) {
     const fields = op.options?.fields ?? {};
-    if (op.op === 'CONV_2D') {
+    if (op.op === 'SOFTMAX' && at === sg.operators.length - 1 && shape.length === 1 && Number(fields.beta ?? 1) === 1) {
+      // a trailing softmax (Keras' last Dense): the network stops at the logits
+      softmax = true;
+    } else if (op.op === 'CONV_2D') {
       if (shape.length !== 3) unsupported('a conv after a flatten');
       const t = sg.tensors[op.inputs[1]];
       const [O, KH, KW, I] = t.shape;
@@ -194,7 +201,7 @@ export function floatNetFromTflite(bytes: Uint8Array): FloatNet {
     bias.value.set(Float32Array.from(pd.bias));
     bindings.push({ w: pd.w, weight, bias, toParam: pd.toParam, outChannels: pd.outChannels });
   });
-  return { net, inputShape, modelInputShape, bindings };
+  return { net, inputShape, modelInputShape, bindings, softmax };
 }
 
 /** NHWC model-layout samples → the trainer's NCHW layout. */

@@ -248,6 +248,13 @@ export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
     const record = unitsRecordFor(base, groups);
     try {
       const net = floatNetFromTflite(base);
+      if (net.softmax && !bb.hardLabels)
+        throw new EdgelockError(
+          'E_USAGE',
+          'the model answers probabilities (it ends in a softmax), which int8 rounds to exactly 0 for almost ' +
+            'every class but the top one, so the code cannot be read from them: trace it by its decisions ' +
+            '(--hard-labels)',
+        );
       for (const g of groups) {
         const asks = bb.probesFor?.(g.params) ?? bb;
         if (!answered.has(asks.probes)) {

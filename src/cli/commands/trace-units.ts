@@ -15,6 +15,7 @@ import { deriveTraceKey } from '../../keys/derive';
 import { readKeyFile } from '../../keys/key-file';
 import { readOnnx } from '../../onnx/reader';
 import { writeOnnx } from '../../onnx/writer';
+import { trainerForm } from '../../trace/units/trainer-form';
 import { defaultRoom, stampChannels, triggerUnitsOwnerModel } from '../../trace/units/owner-model';
 import { COLOUR_STAMPS, Room, TRIGGER_UNITS_DEFAULTS, WIDEN_BY_ROOM, stampDefaults } from '../../trace/units/params';
 import { printJson } from '../output';
@@ -82,8 +83,10 @@ export function register(program: Command): Command {
       const model = readOnnx(readFileBytes(input), input);
       const set = loadDataset(f.data);
       const labels = f.labels ? loadLabels(f.labels, set.count) : set.labels;
-      const stamps = stampDefaults(stampChannels(model));
-      const room = f.room ?? defaultRoom(model);
+      // the network as the trainer reads it (an exporter's Transposes, Softmax and folded nodes aside)
+      const form = trainerForm(model).model;
+      const stamps = stampDefaults(stampChannels(form));
+      const room = f.room ?? defaultRoom(form);
       // the path from the pixels trains nothing, so it needs the owner's inputs only
       if (!labels && room !== 'pixel-path')
         throw new EdgelockError('E_USAGE', `'${set.name}' has no labels: pass --labels <npy>`);
@@ -100,7 +103,7 @@ export function register(program: Command): Command {
         const r = triggerUnitsOwnerModel({
           model,
           traceKey,
-          data: { x: set.data, labels, count: set.count },
+          data: { x: set.data, labels, count: set.count, sampleShape: set.sampleShape },
           training: {
             ...TRIGGER_UNITS_DEFAULTS,
             units: f.units,

@@ -17,15 +17,20 @@ import { TRIGGER_UNITS_METADATA_KEY, TriggerUnitsRecord } from '../../compiler/t
 import { keyedStamps } from './stamps';
 import { TrainingPlan, leastUsedUnits, naturalMax, trainTriggerUnits } from './train';
 import { addUnitsPath } from './widen';
+import { trainerForm } from './trainer-form';
 import { Sequential } from '../../train/network';
 
 export interface OwnerModelInput {
   /** the float ONNX model */
   model: Model;
   traceKey: Uint8Array;
-  /** the owner's training data, in the model's layout (N, C, H, W); the trained rooms need its labels, the path from
-   * the pixels only its inputs */
-  data: Omit<LabelledData, 'labels'> & { labels?: LabelledData['labels'] };
+  /** the owner's training data, in the model's layout ((N, C, H, W); a model that takes channels-last may also have
+   * it so); the trained rooms need its labels, the path from the pixels only its inputs */
+  data: Omit<LabelledData, 'labels'> & {
+    labels?: LabelledData['labels'];
+    /** each input's shape, when known: the model's own layout, or (C, H, W) for a model that takes channels-last */
+    sampleShape?: readonly number[];
+  };
   training: TriggerUnitsTraining;
 }
 
@@ -64,9 +69,23 @@ function withRecord(model: Model, record: TriggerUnitsRecord): { model: Model; r
   };
 }
 
+/**
+ * The owner model: made in the trainer's form of the model (trainer-form.ts: NCHW, logits, the exporter's extra
+ * nodes folded), with the model's own interface put back around it.
+ */
 export function triggerUnitsOwnerModel(i: OwnerModelInput): { model: Model; record: TriggerUnitsRecord } {
   if (i.model.metadata[TRIGGER_UNITS_METADATA_KEY] !== undefined)
     throw new EdgelockError('E_USAGE', 'the model already has trigger units');
+  const form = trainerForm(i.model);
+  const made = ownerModelInForm({
+    ...i,
+    model: form.model,
+    data: { ...i.data, x: form.inputs(i.data.x, i.data.count, i.data.sampleShape) },
+  });
+  return { model: form.restore(made.model), record: made.record };
+}
+
+function ownerModelInForm(i: OwnerModelInput): { model: Model; record: TriggerUnitsRecord } {
   const o = i.training;
   if (o.room === 'pixel-path') {
     const p = addPixelPath({ model: i.model, traceKey: i.traceKey, data: i.data, units: o.units, widen: o.widen });

@@ -71,9 +71,12 @@ export function modelStamps(traceKey: Uint8Array, p: TriggerUnitsParams, model: 
   const info = readTflite(model);
   const sg = info.subgraphs[0];
   const shape = sg.tensors[sg.inputs[0]].shape;
-  const layout = recordedInputLayouts(info.metadata)?.[0];
+  const recorded = recordedInputLayouts(info.metadata)?.[0];
   const size = shape.slice(1).reduce((a, b) => a * b, 1);
-  // an image the ONNX model takes as [C, H, W]: the model takes it so (nchw) or channels-last, [1, H, W, C]
+  // an ONNX model that takes its image channels-last (a Keras export) has its units made over (C, H, W), as the
+  // trainer takes it (trainer-form.ts): its stamps move as a channels-last compile moves an NCHW image
+  const layout = recorded === 'onnx-nhwc' ? 'nhwc' : recorded;
+  // an image the units were made over as [C, H, W]: the model takes it so (nchw) or channels-last, [1, H, W, C]
   const image = shape.length === 4 && (layout === undefined || layout === 'nhwc' || layout === 'nchw');
   const onnx = image && layout !== 'nchw' ? [shape[3], shape[1], shape[2]] : shape.slice(1);
   const moved = toModelLayout(
