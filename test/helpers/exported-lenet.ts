@@ -1,5 +1,5 @@
 /**
- * The zoo LeNet as two exporters write it, the same trained weights and the same function:
+ * The zoo LeNet as exporters write it, the same trained weights and the same function:
  *   - kerasLenet: laid out the way tf2onnx writes a Keras Sequential model — an NHWC input with a symbolic batch,
  *     a Transpose [0,3,1,2] into the convolutions, a Transpose [0,2,3,1] back before Keras' channels-last Flatten
  *     (a Reshape to [-1, 400]), each Dense as MatMul + Add (its kernel [in, out], the first one's rows in (H, W, C)
@@ -196,6 +196,57 @@ export function torchViewLenet(zoo: Model): Model {
       ['logits'],
       { alpha: { kind: 'float', value: 1 }, beta: { kind: 'float', value: 1 }, transB: { kind: 'int', value: 1 } },
     ),
+  ];
+  return m;
+}
+
+/**
+ * The zoo LeNet the way paddle2onnx writes a Paddle model at opset 9: an input with a symbolic batch, height and width
+ * (["N", 1, "H", "W"]: the exporter leaves them open; compile and trace-units pin them with --input-shape), the
+ * flatten as a Reshape to [0, -1], each Linear as MatMul + Add (Paddle keeps its weight [in, out]), and a softmax.
+ */
+export function paddleLenet(zoo: Model): Model {
+  const z = zoo.graph.initializers;
+  const m = base(zoo, 'paddle2onnx', 9);
+  const g = m.graph;
+  g.inputs = [{ name: 'x', dtype: 'float32', shape: ['N', 1, 'H', 'W'] }];
+  g.outputs = [{ name: 'softmax_0.tmp_0', dtype: 'float32', shape: ['N', 10] }];
+  const init = (name: string, t: Tensor) => (g.initializers.set(name, t), name);
+  const linear = (i: number, from: string, to: string): Node[] => [
+    node(
+      `p2o.MatMul.${i}`,
+      'MatMul',
+      [from, init(`linear_${i}.w_0`, kernel(z.get(`fc${i + 1}.weight`)!))],
+      [`${to}.mm`],
+    ),
+    node(`p2o.Add.${i}`, 'Add', [`${to}.mm`, init(`linear_${i}.b_0`, z.get(`fc${i + 1}.bias`)!)], [to]),
+  ];
+  g.nodes = [
+    node(
+      'p2o.Conv.0',
+      'Conv',
+      ['x', init('conv2d_0.w_0', z.get('conv1.weight')!), init('conv2d_0.b_0', z.get('conv1.bias')!)],
+      ['c1'],
+      convAttrs(zoo, 'conv1'),
+    ),
+    node('p2o.Relu.0', 'Relu', ['c1'], ['r1']),
+    node('p2o.MaxPool.0', 'MaxPool', ['r1'], ['p1'], convAttrs(zoo, 'pool1')),
+    node(
+      'p2o.Conv.1',
+      'Conv',
+      ['p1', init('conv2d_1.w_0', z.get('conv2.weight')!), init('conv2d_1.b_0', z.get('conv2.bias')!)],
+      ['c2'],
+      convAttrs(zoo, 'conv2'),
+    ),
+    node('p2o.Relu.1', 'Relu', ['c2'], ['r2']),
+    node('p2o.MaxPool.1', 'MaxPool', ['r2'], ['p2'], convAttrs(zoo, 'pool2')),
+    node('p2o.Reshape.0', 'Reshape', ['p2', init('p2o.helper.constant.0', i64([2], [0, -1]))], ['f']),
+    ...linear(0, 'f', 'l0'),
+    node('p2o.Relu.2', 'Relu', ['l0'], ['a0']),
+    ...linear(1, 'a0', 'l1'),
+    node('p2o.Relu.3', 'Relu', ['l1'], ['a1']),
+    ...linear(2, 'a1', 'l2'),
+    node('p2o.Softmax.0', 'Softmax', ['l2'], ['softmax_0.tmp_0'], { axis: { kind: 'int', value: 1 } }),
   ];
   return m;
 }

@@ -1,9 +1,10 @@
 /**
  * Trigger units on models as exporters write them (docs/security.md, "Exports as users bring them"): the zoo LeNet's
  * trained weights laid out the way tf2onnx writes a Keras model (NHWC input and Transposes, Reshape, MatMul + Add, a
- * softmax) and the way torch.onnx writes a module with BatchNorm kept and `x.view(x.size(0), -1)`, each with a
- * symbolic batch (test/helpers/exported-lenet.ts). Before, `trace-units` refused both (E_TRAIN_UNSUPPORTED: "needs a
- * fixed shape", then the Transposes, the BatchNorm and the shape chain). Now the units are made in the trainer's
+ * softmax), the way torch.onnx writes a module with BatchNorm kept and `x.view(x.size(0), -1)`, and the way
+ * paddle2onnx writes one at opset 9 with H and W left symbolic (test/helpers/exported-lenet.ts). Before, `trace-units`
+ * refused all three (E_TRAIN_UNSUPPORTED: "needs a fixed shape", then the Transposes, the BatchNorm, the shape chain,
+ * MatMul and Softmax). Now the units are made in the trainer's
  * form of the model (src/trace/units/trainer-form.ts) and the exporter's interface is put back: onnxruntime gives the
  * export's own answers, the compiled model reads the stamps where it takes them, and a fine-tuned board's copy is
  * named among 1,000 boards in the official TFLite runtime; through the CLI, `trace` reads a softmax model by its
@@ -30,7 +31,7 @@ import { modelStamps, triggerProbes } from '../../src/trace/units/stamps';
 import { trainerForm } from '../../src/trace/units/trainer-form';
 import { packageArgs, runCli } from '../helpers/cli';
 import { errorCodeOf } from '../helpers/error-code';
-import { kerasLenet, torchViewLenet } from '../helpers/exported-lenet';
+import { kerasLenet, paddleLenet, torchViewLenet } from '../helpers/exported-lenet';
 import { simulatedUids } from '../helpers/mnist-boards';
 import { runOrtBatch } from '../helpers/ort';
 import { readUnits } from '../helpers/units-reading';
@@ -45,6 +46,9 @@ const testSet = loadMnist('test');
 const zoo = readOnnx(readFileSync(join(__dirname, '../../models/mnist-lenet.onnx')));
 const keras = kerasLenet(zoo);
 const torch = torchViewLenet(zoo);
+// written and read back: the importer upgrades its opset 9 to 11, as it does for a paddle2onnx file
+const paddle = readOnnx(writeOnnx(paddleLenet(zoo)));
+const PADDLE_SHAPE = new Map([['x', [1, 1, 28, 28]]]);
 const data = { x: train.images, labels: train.labels, count: train.count };
 const training = { ...TRIGGER_UNITS_DEFAULTS, room: 'pixel-path' as const };
 const thief = {
@@ -95,6 +99,18 @@ test("the trainer's form computes the zoo's logits, and the owner model in the e
     expect(made.model.graph.outputs).toEqual(fixture.graph.outputs);
     expect(worst(await runOrtBatch(made.model, x, N), await runOrtBatch(fixture, x, N))).toBeLessThan(1e-4);
   }
+  // paddle2onnx leaves H and W open: pinned as for compile, or refused with the option to pin them
+  expect(paddle.upgradedFrom).toBe(9);
+  expect(errorCodeOf(() => trainerForm(paddle))).toBe('E_USAGE');
+  const pinned = triggerUnitsOwnerModel({
+    model: paddle,
+    inputShapes: PADDLE_SHAPE,
+    traceKey: TRACE_KEY,
+    data,
+    training,
+  });
+  expect(pinned.model.graph.inputs[0].shape).toEqual([1, 1, 28, 28]);
+  expect(worst(await runOrtBatch(pinned.model, x, N), softmax(logits))).toBeLessThan(1e-5);
   // an input transposed some other way is not an image the form knows: refused, not mis-stamped
   const odd: Model = {
     ...keras,
@@ -167,6 +183,30 @@ test('through the CLI: trace-units, compile, package --trace and trace on a Kera
     "error E_USAGE: the model takes samples of shape (28, 28, 1); the data's are (3, 28, 28)\n",
   );
   expect(existsSync(owner)).toBe(false);
+  // paddle2onnx's open H and W: the usage error says how to pin them, and --input-shape does
+  const paddleFile = join(dir, 'paddle-lenet.onnx');
+  writeFileSync(paddleFile, writeOnnx(paddleLenet(zoo)));
+  const open = runCli(['trace-units', paddleFile, '-o', owner, '--key', key, '--data', 'mnist-train']);
+  expect(open.status).toBe(2);
+  expect(open.stderr).toMatch(
+    /^error E_USAGE: input 'x' has symbolic dimensions \(shape \[N,1,H,W\]\): pin them with --input-shape x:<dims>/,
+  );
+  expect(existsSync(owner)).toBe(false);
+  const paddleOwner = join(dir, 'paddle-owner.onnx');
+  const p = runCli([
+    'trace-units',
+    paddleFile,
+    '-o',
+    paddleOwner,
+    '--key',
+    key,
+    '--data',
+    'mnist-train',
+    '--input-shape',
+    'x:1,1,28,28',
+  ]);
+  expect(p.stderr).toBe('');
+  expect(readOnnx(readFileSync(paddleOwner)).graph.inputs[0].shape).toEqual([1, 1, 28, 28]);
   const made = runCli(['trace-units', exported, '-o', owner, '--key', key, '--data', 'mnist-train', '--json']);
   expect(made.stderr).toBe('');
   expect(JSON.parse(made.stdout)).toMatchObject({ scheme: 'edgelock-tu2', patch: [5, 5] });

@@ -1,6 +1,7 @@
 /**
  * `edgelock trace-units <in.onnx> -o <out.onnx> --key <master> --data <train data> [--labels <npy>] [--units <n>]
- *   [--pixels <n>] [--epochs <n>] [--lr <r>] [--room path|pixel-path|least-used] [--widen <x>] [--json]`:
+ *   [--pixels <n>] [--epochs <n>] [--lr <r>] [--room path|pixel-path|least-used] [--widen <x>]
+ *   [--input-shape <name:dims> …] [--json]`:
  * the owner's one-time step that gives a model trigger units (docs/security.md, "Trigger units"). Compile the output
  * as any model; `package --trace` then writes each board's classes into it, and `edgelock trace` reads them beside the
  * trace code.
@@ -19,7 +20,8 @@ import { trainerForm } from '../../trace/units/trainer-form';
 import { defaultRoom, stampChannels, triggerUnitsOwnerModel } from '../../trace/units/owner-model';
 import { COLOUR_STAMPS, Room, TRIGGER_UNITS_DEFAULTS, WIDEN_BY_ROOM, stampDefaults } from '../../trace/units/params';
 import { printJson } from '../output';
-import { atLeastOne, finiteNumber, positiveInt } from '../option-parsers';
+import { atLeastOne, collect, finiteNumber, positiveInt } from '../option-parsers';
+import { parseInputShapes } from '../../ir/pin-inputs';
 
 interface Flags {
   output: string;
@@ -32,6 +34,7 @@ interface Flags {
   lr?: number;
   room?: Room;
   widen?: number;
+  inputShape: string[];
   json?: boolean;
 }
 
@@ -77,6 +80,12 @@ export function register(program: Command): Command {
         `(default ${WIDEN_BY_ROOM.path} for the paths, ${WIDEN_BY_ROOM['least-used']} for least-used)`,
       atLeastOne,
     )
+    .option(
+      '--input-shape <name:dims>',
+      "pin the model input's symbolic dims, as for compile (a paddle2onnx export's H and W), e.g. x:1,1,28,28",
+      collect,
+      [],
+    )
     .option('--json', 'print one JSON object')
     .action(async (input: string, f: Flags) => {
       checkOutputPaths([f.output], [input, f.key, f.data, f.labels]);
@@ -84,7 +93,8 @@ export function register(program: Command): Command {
       const set = loadDataset(f.data);
       const labels = f.labels ? loadLabels(f.labels, set.count) : set.labels;
       // the network as the trainer reads it (an exporter's Transposes, Softmax and folded nodes aside)
-      const form = trainerForm(model).model;
+      const inputShapes = parseInputShapes(f.inputShape);
+      const form = trainerForm(model, inputShapes).model;
       const stamps = stampDefaults(stampChannels(form));
       const room = f.room ?? defaultRoom(form);
       // the path from the pixels trains nothing, so it needs the owner's inputs only
@@ -102,6 +112,7 @@ export function register(program: Command): Command {
       try {
         const r = triggerUnitsOwnerModel({
           model,
+          inputShapes,
           traceKey,
           data: { x: set.data, labels, count: set.count, sampleShape: set.sampleShape },
           training: {

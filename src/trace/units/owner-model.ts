@@ -18,6 +18,7 @@ import { keyedStamps } from './stamps';
 import { TrainingPlan, leastUsedUnits, naturalMax, trainTriggerUnits } from './train';
 import { addUnitsPath } from './widen';
 import { trainerForm } from './trainer-form';
+import { InputShapes } from '../../ir/pin-inputs';
 import { Sequential } from '../../train/network';
 
 export interface OwnerModelInput {
@@ -32,6 +33,8 @@ export interface OwnerModelInput {
     sampleShape?: readonly number[];
   };
   training: TriggerUnitsTraining;
+  /** the model input's symbolic dimensions pinned (compile's --input-shape) */
+  inputShapes?: InputShapes;
 }
 
 /** Layer indices of the dense layers of the network's tail: the trailing run of dense layers and ReLUs. */
@@ -76,7 +79,7 @@ function withRecord(model: Model, record: TriggerUnitsRecord): { model: Model; r
 export function triggerUnitsOwnerModel(i: OwnerModelInput): { model: Model; record: TriggerUnitsRecord } {
   if (i.model.metadata[TRIGGER_UNITS_METADATA_KEY] !== undefined)
     throw new EdgelockError('E_USAGE', 'the model already has trigger units');
-  const form = trainerForm(i.model);
+  const form = trainerForm(i.model, i.inputShapes);
   const made = ownerModelInForm({
     ...i,
     model: form.model,

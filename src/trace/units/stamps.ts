@@ -1,9 +1,10 @@
 /**
  * Trigger-unit stamps: K keyed sets of input positions (SHA-256 counter mode over the trace key), each set to 1 on
  * an image, or a pixel path's keyed pattern written at K recorded origins (pattern.ts); and the probes that read
- * them, each stamp on `votes` natural images. Positions index one sample in the ONNX model's input order, (C, H, W)
- * for an image, which is also the trainer's; a compiled model that takes its input channels-last reads them where
- * compile moved those values (modelStamps).
+ * them, each stamp on `votes` natural images. Positions index one sample in the trainer's order, (C, H, W) for an
+ * image, which is the ONNX model's input order unless the export takes its image channels-last (a Keras model:
+ * trainer-form.ts); a compiled model that takes its input channels-last reads them where compile moved those values
+ * (modelStamps).
  */
 import { EdgelockError } from '../../errors';
 import { PixelPathParams, TriggerUnitsParams } from '../../compiler/trigger-units-record';

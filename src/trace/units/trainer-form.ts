@@ -9,12 +9,13 @@
  *     map and the next dense layer's columns are permuted to match, the same function;
  *   - a Reshape of a map to one row per sample is a Flatten;
  *   - a trailing Softmax (Keras' `activation='softmax'`): the form ends in the logits.
- * `restore` puts the exporter's interface back around the owner model: its input (NHWC, symbolic batch) with the
- * Transpose, and its Softmax; the model inside stays in the form, which computes the same function.
+ * `restore` puts the exporter's interface back around the owner model: its input (NHWC, symbolic batch; other
+ * symbolic dimensions pinned as the units were made) with the Transpose, and its Softmax; the model inside stays in
+ * the form, which computes the same function.
  */
 import { EdgelockError } from '../../errors';
 import { consumerMap } from '../../ir/graph-utils';
-import { hasSymbolicBatch, pinBatch } from '../../ir/pin-inputs';
+import { InputShapes, hasSymbolicBatch, pinBatch, pinInputShapes } from '../../ir/pin-inputs';
 import { Model, Node, Tensor, ValueInfo } from '../../ir/types';
 import { runPipeline } from '../../passes/pipeline';
 import { valueTypes } from '../../passes/value-types';
@@ -54,13 +55,33 @@ function fixedShape(v: ValueInfo | undefined): number[] | null {
   return v?.shape && v.shape.every((d) => typeof d === 'number') ? (v.shape as number[]) : null;
 }
 
-export function trainerForm(original: Model): TrainerForm {
+/**
+ * The trainer's form of `original`, its symbolic input dimensions first pinned by `shapes` (`--input-shape`, as for
+ * compile: a paddle2onnx export's symbolic H and W) and its batch to 1.
+ */
+/** The output's batch dimension as the input's was pinned, when the export named both alike. */
+function withBatch(output: ValueInfo, input: ValueInfo, pinned: ValueInfo): ValueInfo {
+  const [o, i, p] = [output.shape?.[0], input.shape?.[0], pinned.shape?.[0]];
+  return typeof o === 'string' && o === i && typeof p === 'number'
+    ? { ...output, shape: [p, ...output.shape!.slice(1)] }
+    : output;
+}
+
+export function trainerForm(original: Model, shapes: InputShapes = new Map()): TrainerForm {
   const changes: string[] = [];
-  let m = hasSymbolicBatch(original) ? pinBatch(original) : original;
+  if (original.graph.inputs.length !== 1 || original.graph.outputs.length !== 1)
+    throw new EdgelockError('E_UNITS_MODEL', 'trigger units need a model with one input and one output');
+  const pinned = pinInputShapes(original, shapes);
+  const given = pinned.graph.inputs[0];
+  if (!given.shape || given.shape.slice(1).some((d) => typeof d !== 'number'))
+    throw new EdgelockError(
+      'E_USAGE',
+      `input '${given.name}' has symbolic dimensions (shape [${(given.shape ?? []).map((d) => d ?? '?').join(',')}]):` +
+        ` pin them with --input-shape ${given.name}:<dims>, as for compile`,
+    );
+  let m = hasSymbolicBatch(pinned) ? pinBatch(pinned) : pinned;
   m = runPipeline(m).model;
   const g = m.graph;
-  if (g.inputs.length !== 1 || g.outputs.length !== 1)
-    throw new EdgelockError('E_UNITS_MODEL', 'trigger units need a model with one input and one output');
   let nodes = g.nodes.slice();
   const inits = new Map(g.initializers);
   const types = valueTypes(m);
@@ -162,8 +183,9 @@ export function trainerForm(original: Model): TrainerForm {
         graph: {
           ...owner.graph,
           nodes: on,
-          inputs: [original.graph.inputs[0]],
-          outputs: [original.graph.outputs[0]],
+          // the export's input, its batch as the export has it, its other dimensions as the units were made for
+          inputs: [given],
+          outputs: [withBatch(original.graph.outputs[0], original.graph.inputs[0], given)],
           valueInfo: new Map(),
         },
       };
