@@ -18,6 +18,7 @@ import { consumerMap } from '../../ir/graph-utils';
 import { InputShapes, hasSymbolicBatch, pinBatch, pinInputShapes } from '../../ir/pin-inputs';
 import { Model, Node, Tensor, ValueInfo } from '../../ir/types';
 import { runPipeline } from '../../passes/pipeline';
+import { toNetLayout } from '../float-net';
 import { valueTypes } from '../../passes/value-types';
 
 export interface TrainerForm {
@@ -166,13 +167,7 @@ export function trainerForm(original: Model, shapes: InputShapes = new Map()): T
           'E_USAGE',
           `the model takes samples of shape (${H}, ${W}, ${C}); the data's are (${sampleShape!.join(', ')})`,
         );
-      const out = new Float32Array(x.length);
-      const n = C * H * W;
-      for (let s = 0; s < count; s++)
-        for (let h = 0; h < H; h++)
-          for (let w = 0; w < W; w++)
-            for (let c = 0; c < C; c++) out[s * n + (c * H + h) * W + w] = x[s * n + (h * W + w) * C + c];
-      return out;
+      return toNetLayout(x, count, [H, W, C]);
     },
     restore(owner) {
       let on = owner.graph.nodes;
