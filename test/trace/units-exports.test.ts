@@ -236,6 +236,28 @@ test('through the CLI: trace-units, compile, package --trace and trace on a Kera
   const bb = JSON.parse(trace('--black-box', '--hard-labels', '--queries', '200', '--json').stdout);
   expect(bb.units).toMatchObject({ uid: uids[2], named: true, of: 320 });
   expect(bb.units.matches).toBeGreaterThanOrEqual(280);
+  // a board's model as dumped, asked black-box: the trace code too is read from its decisions (z 10.9 when written)
+  const dump = join(dir, 'dump.tflite');
+  writeFileSync(dump, decodePackage(readFileSync(pkgs[0])).model);
+  const asked = JSON.parse(
+    runCli([
+      'trace',
+      '--base',
+      model,
+      '--key',
+      key,
+      '--db',
+      db,
+      '--model',
+      dump,
+      '--black-box',
+      '--hard-labels',
+      '--json',
+    ]).stdout,
+  );
+  expect(asked.best.uid).toBe(uids[0]);
+  expect(asked.best.z).toBeGreaterThan(7);
+  expect(asked.units).toMatchObject({ uid: uids[0], named: true });
   const wb = JSON.parse(trace('--json').stdout);
   expect(wb.units).toMatchObject({ uid: uids[2], named: true });
   expect(wb.best.uid).toBe(uids[2]);
