@@ -1,9 +1,9 @@
 /**
- * A compiled chain model (CONV_2D, MAX_POOL_2D, FULLY_CONNECTED, RESHAPE; fused RELU; a trailing SOFTMAX, which the
- * network stops before) as a float network of the
- * trainer (src/train), with its weights dequantised: what black-box tracing differentiates (the outputs' change per
- * weight step, src/trace/blackbox.ts) and what the tracing attacks fine-tune. `writeWeights` puts float weights
- * back into the file with fresh per-channel int8 scales (the int8 re-quantisation an attacker's converter does).
+ * A compiled chain model (CONV_2D, DEPTHWISE_CONV_2D, MAX_POOL_2D, MEAN over H and W, FULLY_CONNECTED, RESHAPE; fused
+ * RELU; a trailing SOFTMAX, which the network stops before) as a float network of the trainer (src/train), with its
+ * weights dequantised: what black-box tracing differentiates (the outputs' change per weight step,
+ * src/trace/blackbox.ts) and what the tracing attacks fine-tune. `writeWeights` puts float weights back into the file
+ * with fresh per-channel int8 scales (the int8 re-quantisation an attacker's converter does).
  */
 import { EdgelockError } from '../errors';
 import { Param } from '../train/layer';
@@ -95,6 +95,16 @@ export function floatNetFromTflite(bytes: Uint8Array): FloatNet {
     return out;
   };
   let softmax = false;
+  // a PAD before a convolution (an ONNX Conv whose pads SAME cannot express): [top, bottom, left, right], added to
+  // the next convolution's own
+  let padded: [number, number, number, number] | null = null;
+  const takePads = (pads: [number, number, number, number]): [number, number, number, number] => {
+    const p = padded;
+    padded = null;
+    if (!p) return pads;
+    if (pads.some((v) => v !== 0)) unsupported('a PAD before a convolution that pads again');
+    return p;
+  };
   for (const [at, op] of sg.operators.entries()) {
     const fields = op.options?.fields ?? {};
     if (op.op === 'SOFTMAX' && at === sg.operators.length - 1 && shape.length === 1 && Number(fields.beta ?? 1) === 1) {
@@ -109,8 +119,10 @@ export function floatNetFromTflite(bytes: Uint8Array): FloatNet {
       const sW = Number(fields.strideW ?? 1);
       if (Number(fields.dilationHFactor ?? 1) !== 1 || Number(fields.dilationWFactor ?? 1) !== 1)
         unsupported('dilated convolution');
-      const [pt, pb] = fields.padding === 'SAME' ? samePads(H, KH, sH) : [0, 0];
-      const [pl, pr] = fields.padding === 'SAME' ? samePads(W, KW, sW) : [0, 0];
+      const [pt, pb, pl, pr] = takePads([
+        ...(fields.padding === 'SAME' ? samePads(H, KH, sH) : [0, 0]),
+        ...(fields.padding === 'SAME' ? samePads(W, KW, sW) : [0, 0]),
+      ] as [number, number, number, number]);
       specs.push({
         kind: 'conv2d',
         filters: O,
@@ -139,6 +151,68 @@ export function floatNetFromTflite(bytes: Uint8Array): FloatNet {
       const oh = Math.floor((H + pt + pb - KH) / sH) + 1;
       const ow = Math.floor((W + pl + pr - KW) / sW) + 1;
       shape = [oh, ow, O];
+    } else if (op.op === 'PAD') {
+      // zeros (the zero point) around H and W, read by the next convolution as padding of its own
+      const t = sg.tensors[op.inputs[1]];
+      const b = t && info.buffers[t.buffer];
+      const next = sg.operators[at + 1]?.op;
+      if (!b || b.dataOffset === null || t.dtype !== 'int32' || b.size !== 32 || shape.length !== 3 || padded)
+        unsupported('a PAD the float network cannot read');
+      if (next !== 'CONV_2D' && next !== 'DEPTHWISE_CONV_2D') unsupported('a PAD before anything but a convolution');
+      const dv = new DataView(bytes.buffer, bytes.byteOffset + b.dataOffset, b.size);
+      const p = Array.from({ length: 8 }, (_, k) => dv.getInt32(4 * k, true));
+      if (p[0] || p[1] || p[6] || p[7] || p.some((v) => v < 0)) unsupported('a PAD of the batch or channel axes');
+      padded = [p[2], p[3], p[4], p[5]];
+    } else if (op.op === 'DEPTHWISE_CONV_2D') {
+      // weights [1, KH, KW, C·M]: output channel o reads input channel floor(o / M), the trainer's conv with C groups
+      if (shape.length !== 3) unsupported('a conv after a flatten');
+      const t = sg.tensors[op.inputs[1]];
+      const [, KH, KW, O] = t.shape;
+      const [H, W, C] = shape;
+      if (O !== C * Number(fields.depthMultiplier ?? 1)) unsupported('a depthwise convolution of another width');
+      const sH = Number(fields.strideH ?? 1);
+      const sW = Number(fields.strideW ?? 1);
+      if (Number(fields.dilationHFactor ?? 1) !== 1 || Number(fields.dilationWFactor ?? 1) !== 1)
+        unsupported('dilated convolution');
+      const [pt, pb, pl, pr] = takePads([
+        ...(fields.padding === 'SAME' ? samePads(H, KH, sH) : [0, 0]),
+        ...(fields.padding === 'SAME' ? samePads(W, KW, sW) : [0, 0]),
+      ] as [number, number, number, number]);
+      specs.push({
+        kind: 'conv2d',
+        filters: O,
+        kernel: [KH, KW],
+        strides: [sH, sW],
+        pads: [pt, pl, pb, pr],
+        bias: true,
+        group: C,
+      });
+      weightValues.push(constData(bytes, info, t));
+      pending.push({
+        w: wts.findIndex((x) => x.tensor === op.inputs[1]),
+        outChannels: O,
+        bias: biasOf(op, O),
+        toParam: (i) => {
+          const o = i % O;
+          const r = Math.floor(i / O);
+          return (o * KH + Math.floor(r / KW)) * KW + (r % KW);
+        },
+      });
+      act(op);
+      shape = [Math.floor((H + pt + pb - KH) / sH) + 1, Math.floor((W + pl + pr - KW) / sW) + 1, O];
+    } else if (op.op === 'MEAN') {
+      // a global average pool: the mean over both spatial axes
+      const axes = sg.tensors[op.inputs[1]];
+      const b = axes && info.buffers[axes.buffer];
+      const read: number[] = [];
+      if (b && b.dataOffset !== null && axes.dtype === 'int32')
+        for (let k = 0; k < b.size / 4; k++)
+          read.push(new DataView(bytes.buffer, bytes.byteOffset + b.dataOffset, b.size).getInt32(4 * k, true));
+      if (shape.length !== 3 || read.sort().join(',') !== '1,2') unsupported('a mean over other axes than H and W');
+      specs.push({ kind: 'globalavgpool' });
+      const C = shape[2];
+      shape = fields.keepDims === true ? [1, 1, C] : [C];
+      if (shape.length === 1) flattenedFrom = [1, 1, C];
     } else if (op.op === 'MAX_POOL_2D') {
       const kH = Number(fields.filterHeight);
       const kW = Number(fields.filterWidth);
@@ -232,18 +306,15 @@ export function writeWeights(bytes: Uint8Array, fn: FloatNet): Uint8Array {
     const op = sg.operators.find((o) => o.inputs[1] === wt.tensor)!;
     if (t.dtype !== 'int8' || !t.quantization || t.quantization.scale.length !== b.outChannels)
       unsupported('re-quantisation needs per-channel int8 filters');
-    const perC = wt.count / b.outChannels;
-    const scales: number[] = [];
-    for (let c = 0; c < b.outChannels; c++) {
-      let m = 0;
-      for (let i = c * perC; i < (c + 1) * perC; i++) m = Math.max(m, Math.abs(b.weight.value[b.toParam(i)]));
-      scales.push(m > 0 ? m / 127 : 1);
-    }
+    // each output channel's largest weight (the quantised dimension: the first for CONV_2D and FULLY_CONNECTED, the
+    // last for DEPTHWISE_CONV_2D)
+    const largest = new Float64Array(b.outChannels);
+    for (let i = 0; i < wt.count; i++)
+      largest[wt.channelOf(i)] = Math.max(largest[wt.channelOf(i)], Math.abs(b.weight.value[b.toParam(i)]));
+    const scales = Array.from(largest, (m) => (m > 0 ? m / 127 : 1));
     const v = new Int8Array(out.buffer, out.byteOffset + wt.at, wt.count);
-    for (let i = 0; i < wt.count; i++) {
-      const c = Math.floor(i / perC);
-      v[i] = Math.max(-127, Math.min(127, Math.round(b.weight.value[b.toParam(i)] / scales[c])));
-    }
+    for (let i = 0; i < wt.count; i++)
+      v[i] = Math.max(-127, Math.min(127, Math.round(b.weight.value[b.toParam(i)] / scales[wt.channelOf(i)])));
     writeScales(out, info, t, scales);
     const bt = sg.tensors[op.inputs[2]];
     const inScale = sg.tensors[op.inputs[0]].quantization!.scale[0];

@@ -1,0 +1,110 @@
+/**
+ * Per-device tracing on the zoo's keyword-spotting DS-CNN (docs/security.md, "Tracing a leaked model to its board",
+ * "Depthwise and pooled models"): its depthwise convolutions and global average pool are what the float network
+ * (src/trace/float-net.ts) reads since 2026-12-07, so the trace code is read black-box there too. For boards
+ * --from … --to, each board's marked model (`package --trace`) leaks as dumped, re-quantised, and fine-tuned on 6,000
+ * synthetic-kws training samples (2 epochs of SGD at --lr, board i's seed i + 1); each leak is traced white-box and
+ * black-box (--queries answers to synthetic-kws test inputs, scores) among --candidates boards, as `edgelock trace`
+ * does. Prints one line per board and leak, then a summary per leak kind: named, the smallest z of the leaker, the
+ * largest of any innocent board; and the accuracy of the base and of each marked model on 2,000 test samples.
+ *   npx tsx scripts/trace-kws.ts --base <kws-dscnn compiled int8 .tflite> [--from 0] [--to 5] [--candidates 1000]
+ *     [--queries 300] [--epochs 2] [--lr 0.01]
+ */
+import { readFileSync } from 'fs';
+import { evaluateModelFile } from '../src/eval/evaluate';
+import { fineTune, requantize } from '../src/trace/attacks';
+import { embedTraceCode } from '../src/trace/embed';
+import { DEFAULT_TRACE_PARAMS } from '../src/trace/params';
+import { traceLeak } from '../src/trace/trace';
+import { fileVictim } from '../src/trace/victims';
+import { syntheticTask } from '../src/zoo/synthetic-task';
+import { arg } from './support/args';
+import { SCRIPT_MASTER, scriptTraceKey, scriptUid } from './support/trace-script';
+
+const base = new Uint8Array(readFileSync(arg('base', '')));
+const FROM = Number(arg('from', '0'));
+const TO = Number(arg('to', '5'));
+const N = Number(arg('candidates', '1000'));
+const Q = Number(arg('queries', '300'));
+const EPOCHS = Number(arg('epochs', '2'));
+const LR = Number(arg('lr', '0.01'));
+const ALPHA = 1e-6;
+
+async function main() {
+  const test = syntheticTask('kws-dscnn', 'test', 2000);
+  const train = syntheticTask('kws-dscnn', 'train', 6000);
+  const thief = { x: train.data, labels: Uint8Array.from(train.labels), count: train.count };
+  const accuracy = async (m: Uint8Array) =>
+    (
+      await evaluateModelFile(m, {
+        name: 'synthetic-kws test',
+        sampleShape: test.sampleShape,
+        count: test.count,
+        x: test.data,
+        labels: Uint8Array.from(test.labels),
+      })
+    ).accuracy;
+  const uids = Array.from({ length: N }, (_, i) => scriptUid(i).toString('hex'));
+  const candidates = [{ uids, params: DEFAULT_TRACE_PARAMS }];
+  const probes = test.data.subarray(0, (Q * test.data.length) / test.count);
+  console.log(`base accuracy ${(100 * (await accuracy(base))).toFixed(2)}%`);
+  const summary = new Map<string, { named: number; of: number; zMin: number; innocentMax: number }>();
+  const note = (kind: string, named: boolean, z: number, innocent: number) => {
+    const s = summary.get(kind) ?? { named: 0, of: 0, zMin: Infinity, innocentMax: -Infinity };
+    summary.set(kind, {
+      named: s.named + (named ? 1 : 0),
+      of: s.of + 1,
+      zMin: Math.min(s.zMin, z),
+      innocentMax: Math.max(s.innocentMax, innocent),
+    });
+  };
+  for (let d = FROM; d < TO; d++) {
+    const marked = embedTraceCode(base, scriptTraceKey(), scriptUid(d), DEFAULT_TRACE_PARAMS).bytes;
+    const leaks: [string, Uint8Array][] = [
+      ['as dumped', marked],
+      ['re-quantised', requantize(marked)],
+      [`fine-tuned ${EPOCHS} epochs at lr ${LR}`, fineTune(marked, thief, { epochs: EPOCHS, lr: LR, seed: d + 1 })],
+    ];
+    const acc = await accuracy(marked);
+    for (const [kind, leak] of leaks) {
+      const white = await traceLeak({ base, master: SCRIPT_MASTER, candidates, alpha: ALPHA, leaked: leak });
+      const v = await fileVictim(leak);
+      let black;
+      try {
+        black = await traceLeak({
+          base,
+          master: SCRIPT_MASTER,
+          candidates,
+          alpha: ALPHA,
+          blackBox: { probes, count: Q, victim: v.query, hardLabels: false },
+        });
+      } finally {
+        v.dispose();
+      }
+      for (const [how, r] of [
+        ['white-box', white],
+        ['black-box', black],
+      ] as const) {
+        const named = r.named.length === 1 && r.named[0].uid === uids[d];
+        const z = r.best.uid === uids[d] ? r.best.z : -Infinity;
+        const innocent = r.best.uid === uids[d] ? (r.runnerUp?.z ?? -Infinity) : r.best.z;
+        note(`${kind}, ${how}`, named, z, innocent);
+        console.log(
+          `board ${d} ${kind} (${kind === 'as dumped' ? `${(100 * acc).toFixed(2)}%` : `${(100 * (await accuracy(leak))).toFixed(2)}%`}), ` +
+            `${how}: ${named ? 'named' : 'not named'}, z ${Number.isFinite(z) ? z.toFixed(2) : '(not the best)'}, ` +
+            `best innocent z ${innocent.toFixed(2)}`,
+        );
+      }
+    }
+  }
+  for (const [kind, s] of summary)
+    console.log(
+      `${kind}: ${s.named} of ${s.of} named; leaker z min ${Number.isFinite(s.zMin) ? s.zMin.toFixed(2) : '(not the best)'}; ` +
+        `innocent z max ${s.innocentMax.toFixed(2)}`,
+    );
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

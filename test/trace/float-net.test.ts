@@ -1,0 +1,146 @@
+/**
+ * The float network tracing differentiates and fine-tunes (src/trace/float-net.ts), held to the official TFLite
+ * runtime on the chains it takes beyond the MNIST models: the zoo's keyword-spotting DS-CNN (depthwise convolutions
+ * whose int8 scales sit on the last axis, a global average pool as MEAN) and the tf2onnx-style KWS CNN of the
+ * conformance corpus on its real log-mel features (depthwise convolutions, max-pools, Keras' flatten, a trailing
+ * softmax). Before 2026-12-07 both were refused (E_TRACE_MODEL: "operator DEPTHWISE_CONV_2D"), so neither could be
+ * traced black-box; now a DS-CNN board's model is named from its answers.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as zlib from 'zlib';
+import { createHash } from 'crypto';
+import { compileModel } from '../../src/compiler/compile';
+import { embedTraceCode } from '../../src/trace/embed';
+import { floatNetFromTflite, toNetLayout, writeWeights } from '../../src/trace/float-net';
+import { DEFAULT_TRACE_PARAMS } from '../../src/trace/params';
+import { traceLeak } from '../../src/trace/trace';
+import { fileVictim, modelScores } from '../../src/trace/victims';
+import { deriveTraceKey } from '../../src/keys/derive';
+import { syntheticTask } from '../../src/zoo/synthetic-task';
+import { simulatedUids } from '../helpers/mnist-boards';
+
+const MASTER = createHash('sha256').update('edgelock float-net test master').digest();
+const ROOT = path.join(__dirname, '../..');
+
+/** The float network's outputs and the TFLite runtime's on n samples (model layout), and how far apart they are. */
+async function compare(model: Uint8Array, x: Float32Array, n: number) {
+  const fn = floatNetFromTflite(model);
+  const runtime = await modelScores(model, x, n);
+  const logits = fn.net.forward(toNetLayout(x, n, fn.modelInputShape), n, false);
+  const classes = runtime.length / n;
+  const out = fn.softmax
+    ? Float32Array.from(logits, (_, i) => {
+        const row = logits.subarray(i - (i % classes), i - (i % classes) + classes);
+        const top = Math.max(...row);
+        return Math.exp(logits[i] - top) / row.reduce((a, v) => a + Math.exp(v - top), 0);
+      })
+    : logits;
+  let worst = 0;
+  let largest = 0;
+  let agree = 0;
+  for (let s = 0; s < n; s++) {
+    let [a, b] = [0, 0];
+    for (let c = 0; c < classes; c++) {
+      const k = s * classes + c;
+      worst = Math.max(worst, Math.abs(runtime[k] - out[k]));
+      largest = Math.max(largest, Math.abs(runtime[k]));
+      if (runtime[k] > runtime[s * classes + a]) a = c;
+      if (out[k] > out[s * classes + b]) b = c;
+    }
+    if (a === b) agree++;
+  }
+  return { fn, worst, largest, agree, runtime };
+}
+
+describe('the zoo DS-CNN', () => {
+  const calib = syntheticTask('kws-dscnn', 'calib', 200);
+  const held = syntheticTask('kws-dscnn', 'test', 300);
+  let model: Uint8Array;
+  beforeAll(async () => {
+    model = (
+      await compileModel(new Uint8Array(fs.readFileSync(path.join(ROOT, 'models/kws-dscnn.onnx'))), {
+        precision: 'int8',
+        calibration: { data: calib.data, count: calib.count, sampleShape: calib.sampleShape },
+      })
+    ).bytes;
+  }, 120_000);
+
+  test('its float network answers as the TFLite runtime does, and re-quantising it changes no answer', async () => {
+    const { fn, worst, largest, agree, runtime } = await compare(model, held.data, held.count);
+    expect(fn.net.layers.map((l) => l.kind).join(' ')).toBe(`${'conv2d relu '.repeat(9)}avgpool flatten dense`);
+    expect(fn.softmax).toBe(false);
+    // int8 activations against float ones: a few percent of the logits' range (measured 0.24 of 10.5 on 200 inputs)
+    expect(worst).toBeLessThan(0.05 * largest);
+    expect(agree).toBeGreaterThanOrEqual(held.count - 3);
+    // the depthwise weights' scales are per channel on their last axis: written back, every int8 answer is the same
+    const again = await modelScores(writeWeights(model, fn), held.data, held.count);
+    expect(Array.from(again)).toEqual(Array.from(runtime));
+  });
+
+  test("a board's model is named from its answers among 100 boards (the trace code, black-box)", async () => {
+    const uids = simulatedUids('d5c1', 100);
+    const leaked = embedTraceCode(
+      model,
+      deriveTraceKey(MASTER),
+      Buffer.from(uids[7], 'hex'),
+      DEFAULT_TRACE_PARAMS,
+    ).bytes;
+    const v = await fileVictim(leaked);
+    try {
+      const r = await traceLeak({
+        base: model,
+        master: MASTER,
+        candidates: [{ uids, params: DEFAULT_TRACE_PARAMS }],
+        alpha: 1e-6,
+        blackBox: { probes: held.data.subarray(0, 150 * 490), count: 150, victim: v.query, hardLabels: false },
+      });
+      expect(r.named.map((b) => b.uid)).toEqual([uids[7]]);
+      expect(r.runnerUp!.z).toBeLessThan(4);
+    } finally {
+      v.dispose();
+    }
+    // the base model answering names nobody
+    const own = await fileVictim(model);
+    try {
+      const r = await traceLeak({
+        base: model,
+        master: MASTER,
+        candidates: [{ uids, params: DEFAULT_TRACE_PARAMS }],
+        alpha: 1e-6,
+        blackBox: { probes: held.data.subarray(0, 150 * 490), count: 150, victim: own.query, hardLabels: false },
+      });
+      expect(r.named).toEqual([]);
+    } finally {
+      own.dispose();
+    }
+  }, 300_000);
+});
+
+test('the tf2onnx-style KWS CNN on real log-mel features: the network stops before its softmax', async () => {
+  const FIXTURES = path.join(__dirname, '../conformance/fixtures');
+  const meta = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'audio-kws-features.json'), 'utf8')) as {
+    lo: number;
+    step: number;
+    shape: number[];
+    calibration: number;
+    evaluation: number;
+  };
+  const codes = zlib.gunzipSync(fs.readFileSync(path.join(FIXTURES, 'audio-kws-features.bin.gz')));
+  const size = meta.shape.reduce((a, b) => a * b, 1);
+  const clips = (from: number, n: number) =>
+    Float32Array.from(codes.subarray(from * size, (from + n) * size), (c) => meta.lo + c * meta.step);
+  const model = (
+    await compileModel(new Uint8Array(fs.readFileSync(path.join(FIXTURES, 'tf2onnx-kws-opset13.onnx'))), {
+      precision: 'int8',
+      calibration: { data: clips(0, meta.calibration), count: meta.calibration, sampleShape: meta.shape },
+    })
+  ).bytes;
+  const n = 100;
+  const { fn, worst, agree } = await compare(model, clips(meta.calibration, n), n);
+  expect(fn.softmax).toBe(true);
+  expect(fn.net.layers.some((l) => l.kind === 'maxpool')).toBe(true);
+  // probabilities in [0, 1]: int8 steps of 1/256 and the activations' rounding
+  expect(worst).toBeLessThan(0.05);
+  expect(agree).toBeGreaterThanOrEqual(n - 3);
+}, 120_000);
