@@ -29,6 +29,7 @@ import { triggerUnitsOwnerModel } from '../../src/trace/units/owner-model';
 import { TRIGGER_UNITS_DEFAULTS } from '../../src/trace/units/params';
 import { modelStamps, triggerProbes } from '../../src/trace/units/stamps';
 import { trainerForm } from '../../src/trace/units/trainer-form';
+import { syntheticTask } from '../../src/zoo/synthetic-task';
 import { packageArgs, runCli } from '../helpers/cli';
 import { errorCodeOf } from '../helpers/error-code';
 import { kerasLenet, paddleLenet, torchViewLenet } from '../helpers/exported-lenet';
@@ -262,3 +263,19 @@ test('through the CLI: trace-units, compile, package --trace and trace on a Kera
   expect(wb.units).toMatchObject({ uid: uids[2], named: true });
   expect(wb.best.uid).toBe(uids[2]);
 }, 900_000);
+
+test('a model with one dense layer after a global pool (the zoo DS-CNN) is refused with E_UNITS_MODEL, in both rooms', () => {
+  const dscnn = readOnnx(readFileSync(join(__dirname, '../../models/kws-dscnn.onnx')));
+  const kws = syntheticTask('kws-dscnn', 'train', 200);
+  const owner = (room: 'pixel-path' | 'path') => () =>
+    triggerUnitsOwnerModel({
+      model: dscnn,
+      traceKey: TRACE_KEY,
+      data: { x: kws.data, labels: Uint8Array.from(kws.labels), count: kws.count },
+      training: { ...TRIGGER_UNITS_DEFAULTS, room },
+    });
+  for (const room of ['pixel-path', 'path'] as const) {
+    expect(errorCodeOf(owner(room))).toBe('E_UNITS_MODEL');
+    expect(owner(room)).toThrow(/a DS-CNN or a ResNet after its global pool\) is traced by its trace code alone/);
+  }
+});

@@ -12,7 +12,7 @@ import { trainableFromModel, writeBackWeights } from '../../train/from-model';
 import { Param } from '../../train/layer';
 import { unitsLayout } from './layout';
 import { Room, TriggerUnitsTraining } from './params';
-import { addPixelPath } from './pixel-path';
+import { ONE_DENSE_LAYER, addPixelPath } from './pixel-path';
 import { TRIGGER_UNITS_METADATA_KEY, TriggerUnitsRecord } from '../../compiler/trigger-units-record';
 import { keyedStamps } from './stamps';
 import { TrainingPlan, leastUsedUnits, naturalMax, trainTriggerUnits } from './train';
@@ -110,6 +110,7 @@ function ownerModelInForm(i: OwnerModelInput): { model: Model; record: TriggerUn
   const data: LabelledData = { ...i.data, labels };
   const base = trainableFromModel(i.model);
   const teacher = base.net;
+  if (denseTail(teacher).length < 2) throw new EdgelockError('E_UNITS_MODEL', `the ${o.room} room: ${ONE_DENSE_LAYER}`);
   const lb = unitsLayout(teacher);
   if (o.room === 'least-used' && o.units > lb.hidden / 2)
     throw new EdgelockError(

@@ -64,6 +64,11 @@ export interface PixelPath {
   penultimate: string;
 }
 
+/** why a model that pools its last convolution into its only dense layer takes no units */
+export const ONE_DENSE_LAYER =
+  'the units need two dense layers at the end, and a model with one (a DS-CNN or a ResNet after its global pool) ' +
+  'is traced by its trace code alone';
+
 function unfit(why: string): never {
   throw new EdgelockError('E_UNITS_MODEL', `a pixel path ${why}`);
 }
@@ -86,7 +91,8 @@ function chainOf(model: Model) {
     if (l.kind === 'conv2d') {
       if (layers[i + 1]?.kind !== 'relu') unfit('needs a ReLU after every convolution');
       convs.push(i);
-    } else if (l.kind !== 'relu' && l.kind !== 'maxpool') unfit(`cannot pass a ${l.kind} layer`);
+    } else if (t.specs[i].kind === 'globalavgpool') unfit(`cannot pass a global average pool: ${ONE_DENSE_LAYER}`);
+    else if (l.kind !== 'relu' && l.kind !== 'maxpool') unfit(`cannot pass a ${l.kind} layer`);
   });
   const dense: number[] = [];
   layers.slice(flat + 1).forEach((l, j) => {
