@@ -216,7 +216,10 @@ export const ERROR_CATALOGUE = {
   },
   E_UNITS_MODEL: {
     summary: 'the model cannot take trigger units of the kind asked for (edgelock trace-units)',
-    hint: "--room path trains a path after the convolutions, --room least-used needs only two dense layers at the end; a model with one dense layer after a global pool (a DS-CNN, a ResNet) is traced by its trace code alone (package --trace); see docs/security.md, 'Trigger units'",
+    hint:
+      '--room path trains a path after the convolutions, --room least-used needs only two dense layers at the end; ' +
+      'a model with one dense layer after a global pool (a DS-CNN, a ResNet) is traced by its trace code alone ' +
+      "(package --trace); see docs/security.md, 'Trigger units'",
   },
   E_TRACE_LOCKED: {
     summary: 'the model is sealed; tracing reads plain weights',
