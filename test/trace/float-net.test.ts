@@ -18,6 +18,8 @@ import { traceLeak } from '../../src/trace/trace';
 import { fileVictim, modelScores } from '../../src/trace/victims';
 import { deriveTraceKey } from '../../src/keys/derive';
 import { syntheticTask } from '../../src/zoo/synthetic-task';
+import { readTflite } from '../../src/tflite/reader';
+import { errorCodeOf } from '../helpers/error-code';
 import { simulatedUids } from '../helpers/mnist-boards';
 
 const MASTER = createHash('sha256').update('edgelock float-net test master').digest();
@@ -78,6 +80,37 @@ describe('the zoo DS-CNN', () => {
     expect(Array.from(again)).toEqual(Array.from(runtime));
   });
 
+  test('a hostile model is refused with E_TRACE_MODEL: a mean over other axes, a PAD with negative or channel padding', async () => {
+    const info = readTflite(model);
+    const sg = info.subgraphs[0];
+    /** the model with one int32 constant of operator `op`'s input `input` overwritten */
+    const patched = (op: string, input: number, values: number[]) => {
+      const o = sg.operators.find((x) => x.op === op)!;
+      const b = info.buffers[sg.tensors[o.inputs[input]].buffer];
+      const out = new Uint8Array(model);
+      const dv = new DataView(out.buffer, out.byteOffset + b.dataOffset!, b.size);
+      values.forEach((v, k) => dv.setInt32(4 * k, v, true));
+      return out;
+    };
+    expect(errorCodeOf(() => floatNetFromTflite(patched('MEAN', 1, [1, 3])))).toBe('E_TRACE_MODEL');
+    expect(() => floatNetFromTflite(patched('MEAN', 1, [2, 2]))).toThrow(/a mean over other axes than H and W/);
+    // the tf2onnx KWS CNN has a PAD before its first convolution
+    const kws = await tf2onnxKws();
+    const pad = readTflite(kws.model).subgraphs[0].operators.find((o) => o.op === 'PAD');
+    expect(pad).toBeDefined();
+    const kwsInfo = readTflite(kws.model);
+    const padAt = (values: number[]) => {
+      const b = kwsInfo.buffers[kwsInfo.subgraphs[0].tensors[pad!.inputs[1]].buffer];
+      const out = new Uint8Array(kws.model);
+      const dv = new DataView(out.buffer, out.byteOffset + b.dataOffset!, b.size);
+      values.forEach((v, k) => dv.setInt32(4 * k, v, true));
+      return out;
+    };
+    expect(errorCodeOf(() => floatNetFromTflite(padAt([0, 0, -1, 4, 1, 1, 0, 0])))).toBe('E_TRACE_MODEL');
+    expect(errorCodeOf(() => floatNetFromTflite(padAt([0, 0, 4, 4, 1, 1, 0, 2])))).toBe('E_TRACE_MODEL');
+    expect(errorCodeOf(() => floatNetFromTflite(kws.model))).toBe('accepted');
+  }, 120_000);
+
   test("a board's model is named from its answers among 100 boards (the trace code, black-box)", async () => {
     const uids = simulatedUids('d5c1', 100);
     const leaked = embedTraceCode(
@@ -117,7 +150,8 @@ describe('the zoo DS-CNN', () => {
   }, 300_000);
 });
 
-test('the tf2onnx-style KWS CNN on real log-mel features: the network stops before its softmax', async () => {
+/** The tf2onnx-style KWS CNN of the conformance corpus compiled to int8 on its calibration clips, and its clips. */
+async function tf2onnxKws() {
   const FIXTURES = path.join(__dirname, '../conformance/fixtures');
   const meta = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'audio-kws-features.json'), 'utf8')) as {
     lo: number;
@@ -136,6 +170,11 @@ test('the tf2onnx-style KWS CNN on real log-mel features: the network stops befo
       calibration: { data: clips(0, meta.calibration), count: meta.calibration, sampleShape: meta.shape },
     })
   ).bytes;
+  return { model, meta, clips };
+}
+
+test('the tf2onnx-style KWS CNN on real log-mel features: the network stops before its softmax', async () => {
+  const { model, meta, clips } = await tf2onnxKws();
   const n = 100;
   const { fn, worst, agree } = await compare(model, clips(meta.calibration, n), n);
   expect(fn.softmax).toBe(true);
