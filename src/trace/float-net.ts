@@ -105,6 +105,23 @@ export function floatNetFromTflite(bytes: Uint8Array): FloatNet {
     if (pads.some((v) => v !== 0)) unsupported('a PAD before a convolution that pads again');
     return p;
   };
+  /** a convolution's strides, pads (the trainer's order: top, left, bottom, right) and output size, from its options */
+  const convWindow = (fields: Record<string, unknown>, KH: number, KW: number) => {
+    const [H, W] = shape;
+    const [sH, sW] = [Number(fields.strideH ?? 1), Number(fields.strideW ?? 1)];
+    if (Number(fields.dilationHFactor ?? 1) !== 1 || Number(fields.dilationWFactor ?? 1) !== 1)
+      unsupported('dilated convolution');
+    const same = fields.padding === 'SAME';
+    const [pt, pb, pl, pr] = takePads([
+      ...(same ? samePads(H, KH, sH) : [0, 0]),
+      ...(same ? samePads(W, KW, sW) : [0, 0]),
+    ] as [number, number, number, number]);
+    return {
+      strides: [sH, sW] as [number, number],
+      pads: [pt, pl, pb, pr] as [number, number, number, number],
+      out: [Math.floor((H + pt + pb - KH) / sH) + 1, Math.floor((W + pl + pr - KW) / sW) + 1],
+    };
+  };
   for (const [at, op] of sg.operators.entries()) {
     const fields = op.options?.fields ?? {};
     if (op.op === 'SOFTMAX' && at === sg.operators.length - 1 && shape.length === 1 && Number(fields.beta ?? 1) === 1) {
@@ -114,23 +131,8 @@ export function floatNetFromTflite(bytes: Uint8Array): FloatNet {
       if (shape.length !== 3) unsupported('a conv after a flatten');
       const t = sg.tensors[op.inputs[1]];
       const [O, KH, KW, I] = t.shape;
-      const [H, W] = shape;
-      const sH = Number(fields.strideH ?? 1);
-      const sW = Number(fields.strideW ?? 1);
-      if (Number(fields.dilationHFactor ?? 1) !== 1 || Number(fields.dilationWFactor ?? 1) !== 1)
-        unsupported('dilated convolution');
-      const [pt, pb, pl, pr] = takePads([
-        ...(fields.padding === 'SAME' ? samePads(H, KH, sH) : [0, 0]),
-        ...(fields.padding === 'SAME' ? samePads(W, KW, sW) : [0, 0]),
-      ] as [number, number, number, number]);
-      specs.push({
-        kind: 'conv2d',
-        filters: O,
-        kernel: [KH, KW],
-        strides: [sH, sW],
-        pads: [pt, pl, pb, pr],
-        bias: true,
-      });
+      const win = convWindow(fields, KH, KW);
+      specs.push({ kind: 'conv2d', filters: O, kernel: [KH, KW], strides: win.strides, pads: win.pads, bias: true });
       const w = wts.findIndex((x) => x.tensor === op.inputs[1]);
       weightValues.push(constData(bytes, info, t));
       pending.push({
@@ -148,9 +150,7 @@ export function floatNetFromTflite(bytes: Uint8Array): FloatNet {
         },
       });
       act(op);
-      const oh = Math.floor((H + pt + pb - KH) / sH) + 1;
-      const ow = Math.floor((W + pl + pr - KW) / sW) + 1;
-      shape = [oh, ow, O];
+      shape = [...win.out, O];
     } else if (op.op === 'PAD') {
       // zeros (the zero point) around H and W, read by the next convolution as padding of its own
       const t = sg.tensors[op.inputs[1]];
@@ -168,25 +168,11 @@ export function floatNetFromTflite(bytes: Uint8Array): FloatNet {
       if (shape.length !== 3) unsupported('a conv after a flatten');
       const t = sg.tensors[op.inputs[1]];
       const [, KH, KW, O] = t.shape;
-      const [H, W, C] = shape;
+      const C = shape[2];
       if (O !== C * Number(fields.depthMultiplier ?? 1)) unsupported('a depthwise convolution of another width');
-      const sH = Number(fields.strideH ?? 1);
-      const sW = Number(fields.strideW ?? 1);
-      if (Number(fields.dilationHFactor ?? 1) !== 1 || Number(fields.dilationWFactor ?? 1) !== 1)
-        unsupported('dilated convolution');
-      const [pt, pb, pl, pr] = takePads([
-        ...(fields.padding === 'SAME' ? samePads(H, KH, sH) : [0, 0]),
-        ...(fields.padding === 'SAME' ? samePads(W, KW, sW) : [0, 0]),
-      ] as [number, number, number, number]);
-      specs.push({
-        kind: 'conv2d',
-        filters: O,
-        kernel: [KH, KW],
-        strides: [sH, sW],
-        pads: [pt, pl, pb, pr],
-        bias: true,
-        group: C,
-      });
+      const win = convWindow(fields, KH, KW);
+      const { strides, pads } = win;
+      specs.push({ kind: 'conv2d', filters: O, kernel: [KH, KW], strides, pads, bias: true, group: C });
       weightValues.push(constData(bytes, info, t));
       pending.push({
         w: wts.findIndex((x) => x.tensor === op.inputs[1]),
@@ -199,7 +185,7 @@ export function floatNetFromTflite(bytes: Uint8Array): FloatNet {
         },
       });
       act(op);
-      shape = [Math.floor((H + pt + pb - KH) / sH) + 1, Math.floor((W + pl + pr - KW) / sW) + 1, O];
+      shape = [...win.out, O];
     } else if (op.op === 'MEAN') {
       // a global average pool: the mean over both spatial axes
       const axes = sg.tensors[op.inputs[1]];

@@ -119,34 +119,26 @@ describe('the zoo DS-CNN', () => {
       Buffer.from(uids[7], 'hex'),
       DEFAULT_TRACE_PARAMS,
     ).bytes;
-    const v = await fileVictim(leaked);
-    try {
-      const r = await traceLeak({
-        base: model,
-        master: MASTER,
-        candidates: [{ uids, params: DEFAULT_TRACE_PARAMS }],
-        alpha: 1e-6,
-        blackBox: { probes: held.data.subarray(0, 150 * 490), count: 150, victim: v.query, hardLabels: false },
-      });
-      expect(r.named.map((b) => b.uid)).toEqual([uids[7]]);
-      expect(r.runnerUp!.z).toBeLessThan(4);
-    } finally {
-      v.dispose();
-    }
+    /** `edgelock trace`'s black-box reading of a model's answers to the first 150 held-out inputs */
+    const traced = async (answering: Uint8Array) => {
+      const v = await fileVictim(answering);
+      try {
+        return await traceLeak({
+          base: model,
+          master: MASTER,
+          candidates: [{ uids, params: DEFAULT_TRACE_PARAMS }],
+          alpha: 1e-6,
+          blackBox: { probes: held.data.subarray(0, 150 * 490), count: 150, victim: v.query, hardLabels: false },
+        });
+      } finally {
+        v.dispose();
+      }
+    };
+    const r = await traced(leaked);
+    expect(r.named.map((b) => b.uid)).toEqual([uids[7]]);
+    expect(r.runnerUp!.z).toBeLessThan(4);
     // the base model answering names nobody
-    const own = await fileVictim(model);
-    try {
-      const r = await traceLeak({
-        base: model,
-        master: MASTER,
-        candidates: [{ uids, params: DEFAULT_TRACE_PARAMS }],
-        alpha: 1e-6,
-        blackBox: { probes: held.data.subarray(0, 150 * 490), count: 150, victim: own.query, hardLabels: false },
-      });
-      expect(r.named).toEqual([]);
-    } finally {
-      own.dispose();
-    }
+    expect((await traced(model)).named).toEqual([]);
   }, 300_000);
 });
 
