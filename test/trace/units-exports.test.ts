@@ -8,7 +8,7 @@
  * form of the model (src/trace/units/trainer-form.ts) and the exporter's interface is put back: onnxruntime gives the
  * export's own answers, the compiled model reads the stamps where it takes them, and a fine-tuned board's copy is
  * named among 1,000 boards in the official TFLite runtime; through the CLI, `trace` reads a softmax model by its
- * decisions and says so when asked for its scores.
+ * decisions (a library caller asking for its scores is told to).
  */
 import { createHash } from 'crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
@@ -29,6 +29,9 @@ import { triggerUnitsOwnerModel } from '../../src/trace/units/owner-model';
 import { TRIGGER_UNITS_DEFAULTS } from '../../src/trace/units/params';
 import { modelStamps, triggerProbes } from '../../src/trace/units/stamps';
 import { trainerForm } from '../../src/trace/units/trainer-form';
+import { DEFAULT_TRACE_PARAMS } from '../../src/trace/params';
+import { traceLeak } from '../../src/trace/trace';
+import { fileVictim } from '../../src/trace/victims';
 import { syntheticTask } from '../../src/zoo/synthetic-task';
 import { packageArgs, runCli } from '../helpers/cli';
 import { errorCodeOf } from '../helpers/error-code';
@@ -166,6 +169,20 @@ test("a Keras export's board: its fine-tuned copy is named among 1,000 in the TF
   expect(copy.familyLog10P(Math.max(...copy.m.filter((_, i) => i !== leaker)))).toBeGreaterThan(-3);
   const innocent = await read(fineTune(base, thief, { epochs: 2, lr: 0.01, seed: 4 }));
   expect(innocent.familyLog10P(Math.max(...innocent.m))).toBeGreaterThan(-3);
+  // a library caller asking for the scores of a softmax model's answers is told to read its decisions
+  const v = await fileVictim(board);
+  try {
+    const asked = traceLeak({
+      base: owner,
+      master: MASTER,
+      candidates: [{ uids: simulatedUids('e4a5', 3), params: DEFAULT_TRACE_PARAMS }],
+      alpha: 1e-6,
+      blackBox: { probes: testSet.images.subarray(0, 50 * SIZE), count: 50, victim: v.query, hardLabels: false },
+    });
+    await expect(asked).rejects.toMatchObject({ code: 'E_USAGE', message: expect.stringMatching(/--hard-labels/) });
+  } finally {
+    v.dispose();
+  }
 }, 600_000);
 
 test('through the CLI: trace-units, compile, package --trace and trace on a Keras export', () => {
@@ -228,33 +245,20 @@ test('through the CLI: trace-units, compile, package --trace and trace on a Kera
   writeFileSync(leaked, fineTune(decodePackage(readFileSync(pkgs[2])).model, thief, { epochs: 2, lr: 0.01, seed: 5 }));
   const trace = (...extra: string[]) =>
     runCli(['trace', '--base', model, '--key', key, '--db', db, '--model', leaked, ...extra]);
-  // its answers are int8 probabilities: the code's scores cannot be read from them, and trace says how to read it
-  const scores = trace('--black-box');
-  expect(scores.status).toBe(2);
-  expect(scores.stderr).toMatch(
-    /^error E_USAGE: the model answers probabilities \(it ends in a softmax\).*--hard-labels\)\n$/,
-  );
+  // its answers are int8 probabilities, exactly 0 for almost every class but the top one: read as decisions
+  const text = trace('--black-box', '--queries', '200');
+  expect(text.status).toBe(0);
+  expect(text.stdout).toMatch(/^trace black-box \(520 queries, arg-max only: the model answers probabilities\)/);
+  expect(text.stdout).toContain(`verdict    leaked from board ${uids[2]}`);
   const bb = JSON.parse(trace('--black-box', '--hard-labels', '--queries', '200', '--json').stdout);
   expect(bb.units).toMatchObject({ uid: uids[2], named: true, of: 320 });
   expect(bb.units.matches).toBeGreaterThanOrEqual(280);
-  // a board's model as dumped, asked black-box: the trace code too is read from its decisions (z 10.9 when written)
+  // a board's model as dumped, asked black-box (no flag: a softmax model is read by its decisions): the trace code too
+  // is read from them (z 10.9 when written)
   const dump = join(dir, 'dump.tflite');
   writeFileSync(dump, decodePackage(readFileSync(pkgs[0])).model);
   const asked = JSON.parse(
-    runCli([
-      'trace',
-      '--base',
-      model,
-      '--key',
-      key,
-      '--db',
-      db,
-      '--model',
-      dump,
-      '--black-box',
-      '--hard-labels',
-      '--json',
-    ]).stdout,
+    runCli(['trace', '--base', model, '--key', key, '--db', db, '--model', dump, '--black-box', '--json']).stdout,
   );
   expect(asked.best.uid).toBe(uids[0]);
   expect(asked.best.z).toBeGreaterThan(7);

@@ -26,6 +26,7 @@ import {
   traceLeak,
 } from '../../trace/trace';
 import { boardVictim } from '../../trace/victims';
+import { floatNetFromTflite } from '../../trace/float-net';
 import { naturalInputs as naturalInputsOf } from '../../trace/natural-inputs';
 import { unitsRecordOfTflite } from '../../trace/units/board';
 import { UnitsVerdict } from '../../trace/units/verdict';
@@ -113,7 +114,10 @@ export function register(program: Command): Command {
       intRange(1, MAX_QUERIES),
       TRACE_CLI_DEFAULTS.queries,
     )
-    .option('--hard-labels', 'black-box: use only the arg-max of each answer')
+    .option(
+      '--hard-labels',
+      'black-box: use only the arg-max of each answer (always, for a model that ends in a softmax: int8 probabilities)',
+    )
     .option(
       '--alpha <p>',
       'name a board only when the chance an innocent one scores as high is at most this',
@@ -143,6 +147,7 @@ export function register(program: Command): Command {
           }
         }
         let result: TraceResult;
+        let softmaxBase = false;
         const blackBox = f.port !== undefined || f.blackBox === true;
         // the first trigger-unit option given, for the errors of a trace it does not apply to
         const stampFlag =
@@ -152,8 +157,12 @@ export function register(program: Command): Command {
         if (!blackBox) {
           result = await traceLeak({ base, master, candidates, alpha, leaked: readFileBytes(f.model!) });
         } else {
+          // a base that ends in a softmax answers int8 probabilities, exactly 0 for almost every class but the top
+          // one: its answers are read as decisions, as with --hard-labels
+          softmaxBase = floatNetFromTflite(plainModel(base, master, 'the base model')).softmax;
+          const hardLabels = f.hardLabels === true || softmaxBase;
           const queries =
-            f.hardLabels && cmd.getOptionValueSource('queries') === 'default'
+            hardLabels && cmd.getOptionValueSource('queries') === 'default'
               ? TRACE_CLI_DEFAULTS.hardLabelQueries
               : f.queries;
           const loaded = new Map<string, ProbeSet>();
@@ -180,7 +189,7 @@ export function register(program: Command): Command {
           // each parameter set's default probes: uniform noise reaches quiet carriers, natural inputs the others;
           // an arg-max-only trace reads decisions on the base model's boundaries
           const sourceFor = (p: TraceParams) =>
-            f.probes ?? (f.hardLabels ? BOUNDARY_PROBES : p.quiet ? UNIFORM_PROBES : 'mnist-test');
+            f.probes ?? (hardLabels ? BOUNDARY_PROBES : p.quiet ? UNIFORM_PROBES : 'mnist-test');
           for (const g of candidates) await probesFrom(sourceFor(g.params));
           const probesFor = (p: TraceParams) => loaded.get(sourceFor(p))!;
           // a base model with trigger units: natural inputs to carry its stamps
@@ -209,7 +218,7 @@ export function register(program: Command): Command {
                 ...probesFor(candidates[0].params),
                 probesFor,
                 victim,
-                hardLabels: f.hardLabels === true,
+                hardLabels,
                 ...(unitImages ? { unitImages, stampVotes: f.stampVotes } : {}),
               },
             });
@@ -238,6 +247,9 @@ export function register(program: Command): Command {
         }
         const units = result.units;
         const named = namedBoards(result);
+        const decisionsOnly = result.hardLabels
+          ? `, arg-max only${softmaxBase ? ': the model answers probabilities' : ''}`
+          : '';
         const verdict =
           named.length === 0
             ? `no board named (p = ${pText(result)}${units ? ` and ${pFromLog10(units.log10P)}` : ''} > alpha ${alpha}${units ? ' / 2 each' : ''})`
@@ -245,7 +257,7 @@ export function register(program: Command): Command {
               ? `leaked from board ${named[0]}`
               : `leaked from ${named.length} boards together: ${named.join(', ')}`;
         process.stdout.write(
-          `trace ${result.mode}${result.queries ? ` (${result.queries} queries${result.hardLabels ? ', arg-max only' : ''})` : ''}: ${result.carriers} ` +
+          `trace ${result.mode}${result.queries ? ` (${result.queries} queries${decisionsOnly})` : ''}: ${result.carriers} ` +
             `carrier weights, ${result.candidates} candidate boards` +
             (result.parameterSets > 1 ? ` (listed under ${result.parameterSets} trace parameter sets)` : '') +
             (result.unitsRealigned ? '; its hidden units had been re-ordered or re-scaled and were put back' : '') +
