@@ -110,7 +110,8 @@ function ownerModelInForm(i: OwnerModelInput): { model: Model; record: TriggerUn
   const data: LabelledData = { ...i.data, labels };
   const base = trainableFromModel(i.model);
   const teacher = base.net;
-  if (denseTail(teacher).length < 2) throw new EdgelockError('E_UNITS_MODEL', `the ${o.room} room: ${ONE_DENSE_LAYER}`);
+  if (teacher.layers.filter((l) => l.kind === 'dense').length < 2)
+    throw new EdgelockError('E_UNITS_MODEL', `the ${o.room} room: ${ONE_DENSE_LAYER}`);
   const lb = unitsLayout(teacher);
   if (o.room === 'least-used' && o.units > lb.hidden / 2)
     throw new EdgelockError(
