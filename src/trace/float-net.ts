@@ -55,6 +55,14 @@ function constData(bytes: Uint8Array, info: TfliteModelInfo, t: TfliteTensorInfo
   return out;
 }
 
+/** The values of a constant int32 tensor (a PAD's paddings, a MEAN's axes), or null when it holds none. */
+function int32Constant(bytes: Uint8Array, info: TfliteModelInfo, t: TfliteTensorInfo | undefined): number[] | null {
+  const b = t && info.buffers[t.buffer];
+  if (!t || !b || b.dataOffset === null || t.dtype !== 'int32') return null;
+  const dv = new DataView(bytes.buffer, bytes.byteOffset + b.dataOffset, b.size);
+  return Array.from({ length: b.size / 4 }, (_, k) => dv.getInt32(4 * k, true));
+}
+
 function samePads(inSize: number, k: number, s: number): [number, number] {
   const out = Math.ceil(inSize / s);
   const total = Math.max((out - 1) * s + k - inSize, 0);
@@ -153,14 +161,10 @@ export function floatNetFromTflite(bytes: Uint8Array): FloatNet {
       shape = [...win.out, O];
     } else if (op.op === 'PAD') {
       // zeros (the zero point) around H and W, read by the next convolution as padding of its own
-      const t = sg.tensors[op.inputs[1]];
-      const b = t && info.buffers[t.buffer];
+      const p = int32Constant(bytes, info, sg.tensors[op.inputs[1]]);
       const next = sg.operators[at + 1]?.op;
-      if (!b || b.dataOffset === null || t.dtype !== 'int32' || b.size !== 32 || shape.length !== 3 || padded)
-        unsupported('a PAD the float network cannot read');
+      if (!p || p.length !== 8 || shape.length !== 3 || padded) unsupported('a PAD the float network cannot read');
       if (next !== 'CONV_2D' && next !== 'DEPTHWISE_CONV_2D') unsupported('a PAD before anything but a convolution');
-      const dv = new DataView(bytes.buffer, bytes.byteOffset + b.dataOffset, b.size);
-      const p = Array.from({ length: 8 }, (_, k) => dv.getInt32(4 * k, true));
       if (p[0] || p[1] || p[6] || p[7] || p.some((v) => v < 0)) unsupported('a PAD of the batch or channel axes');
       padded = [p[2], p[3], p[4], p[5]];
     } else if (op.op === 'DEPTHWISE_CONV_2D') {
@@ -188,13 +192,8 @@ export function floatNetFromTflite(bytes: Uint8Array): FloatNet {
       shape = [...win.out, O];
     } else if (op.op === 'MEAN') {
       // a global average pool: the mean over both spatial axes
-      const axes = sg.tensors[op.inputs[1]];
-      const b = axes && info.buffers[axes.buffer];
-      const read: number[] = [];
-      if (b && b.dataOffset !== null && axes.dtype === 'int32')
-        for (let k = 0; k < b.size / 4; k++)
-          read.push(new DataView(bytes.buffer, bytes.byteOffset + b.dataOffset, b.size).getInt32(4 * k, true));
-      if (shape.length !== 3 || read.sort().join(',') !== '1,2') unsupported('a mean over other axes than H and W');
+      const axes = int32Constant(bytes, info, sg.tensors[op.inputs[1]]) ?? [];
+      if (shape.length !== 3 || axes.sort().join(',') !== '1,2') unsupported('a mean over other axes than H and W');
       specs.push({ kind: 'globalavgpool' });
       const C = shape[2];
       shape = fields.keepDims === true ? [1, 1, C] : [C];
