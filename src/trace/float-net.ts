@@ -1,6 +1,7 @@
 /**
- * A compiled chain model (CONV_2D, DEPTHWISE_CONV_2D, MAX_POOL_2D, MEAN over H and W, FULLY_CONNECTED, RESHAPE; fused
- * RELU; a trailing SOFTMAX, which the network stops before) as a float network of the trainer (src/train), with its
+ * A compiled chain model (CONV_2D, DEPTHWISE_CONV_2D, MAX_POOL_2D, AVERAGE_POOL_2D, MEAN over H and W,
+ * FULLY_CONNECTED, RESHAPE; fused RELU; a trailing SOFTMAX, which the network stops before; residual joins, an ADD of
+ * two branches from one tensor, src/trace/graph-items.ts) as a float network of the trainer (src/train), with its
  * weights dequantised: what black-box tracing differentiates (the outputs' change per weight step,
  * src/trace/blackbox.ts) and what the tracing attacks fine-tune. `writeWeights` puts float weights back into the file
  * with fresh per-channel int8 scales (the int8 re-quantisation an attacker's converter does).
@@ -9,7 +10,8 @@ import { EdgelockError } from '../errors';
 import { Param } from '../train/layer';
 import { LayerSpec, buildNetwork } from '../train/layers';
 import { Sequential } from '../train/network';
-import { TfliteModelInfo, TfliteTensorInfo, readTflite } from '../tflite/reader';
+import { TfliteModelInfo, TfliteOperatorInfo, TfliteTensorInfo, readTflite } from '../tflite/reader';
+import { GraphItem, graphItems } from './graph-items';
 import { weightTensors } from './weight-tensors';
 
 export interface FloatBinding {
@@ -78,7 +80,7 @@ export function floatNetFromTflite(bytes: Uint8Array): FloatNet {
   const modelInputShape = input.shape.slice(1);
   // current activation shape, NHWC without batch
   let shape = modelInputShape.slice();
-  const specs: LayerSpec[] = [];
+  let specs: LayerSpec[] = [];
   const pending: Array<{ w: number; toParam: (i: number) => number; bias: Float64Array; outChannels: number }> = [];
   const weightValues: Float64Array[] = [];
   let flattenedFrom: number[] | null = shape.length === 3 ? null : shape;
@@ -130,9 +132,9 @@ export function floatNetFromTflite(bytes: Uint8Array): FloatNet {
       out: [Math.floor((H + pt + pb - KH) / sH) + 1, Math.floor((W + pl + pr - KW) / sW) + 1],
     };
   };
-  for (const [at, op] of sg.operators.entries()) {
+  const parseOp = (op: TfliteOperatorInfo, next: TfliteOperatorInfo | undefined, last: boolean) => {
     const fields = op.options?.fields ?? {};
-    if (op.op === 'SOFTMAX' && at === sg.operators.length - 1 && shape.length === 1 && Number(fields.beta ?? 1) === 1) {
+    if (op.op === 'SOFTMAX' && last && shape.length === 1 && Number(fields.beta ?? 1) === 1) {
       // a trailing softmax (Keras' last Dense): the network stops at the logits
       softmax = true;
     } else if (op.op === 'CONV_2D') {
@@ -162,9 +164,8 @@ export function floatNetFromTflite(bytes: Uint8Array): FloatNet {
     } else if (op.op === 'PAD') {
       // zeros (the zero point) around H and W, read by the next convolution as padding of its own
       const p = int32Constant(bytes, info, sg.tensors[op.inputs[1]]);
-      const next = sg.operators[at + 1]?.op;
       if (!p || p.length !== 8 || shape.length !== 3 || padded) unsupported('a PAD the float network cannot read');
-      if (next !== 'CONV_2D' && next !== 'DEPTHWISE_CONV_2D') unsupported('a PAD before anything but a convolution');
+      if (next?.op !== 'CONV_2D' && next?.op !== 'DEPTHWISE_CONV_2D') unsupported('a PAD before anything but a convolution');
       if (p[0] || p[1] || p[6] || p[7] || p.some((v) => v < 0)) unsupported('a PAD of the batch or channel axes');
       padded = [p[2], p[3], p[4], p[5]];
     } else if (op.op === 'DEPTHWISE_CONV_2D') {
@@ -198,7 +199,8 @@ export function floatNetFromTflite(bytes: Uint8Array): FloatNet {
       const C = shape[2];
       shape = fields.keepDims === true ? [1, 1, C] : [C];
       if (shape.length === 1) flattenedFrom = [1, 1, C];
-    } else if (op.op === 'MAX_POOL_2D') {
+    } else if (op.op === 'MAX_POOL_2D' || op.op === 'AVERAGE_POOL_2D') {
+      // an average counts only the cells inside the input, in TFLite as in the trainer's pool
       const kH = Number(fields.filterHeight);
       const kW = Number(fields.filterWidth);
       const sH = Number(fields.strideH ?? 1);
@@ -206,7 +208,8 @@ export function floatNetFromTflite(bytes: Uint8Array): FloatNet {
       const [H, W, C] = shape;
       const [pt, pb] = fields.padding === 'SAME' ? samePads(H, kH, sH) : [0, 0];
       const [pl, pr] = fields.padding === 'SAME' ? samePads(W, kW, sW) : [0, 0];
-      specs.push({ kind: 'maxpool', kernel: [kH, kW], strides: [sH, sW], pads: [pt, pl, pb, pr] });
+      const kind = op.op === 'MAX_POOL_2D' ? 'maxpool' : 'avgpool';
+      specs.push({ kind, kernel: [kH, kW], strides: [sH, sW], pads: [pt, pl, pb, pr] });
       act(op);
       shape = [Math.floor((H + pt + pb - kH) / sH) + 1, Math.floor((W + pl + pr - kW) / sW) + 1, C];
     } else if (op.op === 'RESHAPE') {
@@ -245,7 +248,34 @@ export function floatNetFromTflite(bytes: Uint8Array): FloatNet {
     } else {
       unsupported(`operator ${op.op}`);
     }
-  }
+  };
+  /** a chain of items in order; a residual join parses each branch from the fork's shape, then adds them */
+  const parseItems = (items: GraphItem[], top: boolean) => {
+    items.forEach((item, k) => {
+      const next = items[k + 1];
+      if ('op' in item) return parseOp(item.op, next && 'op' in next ? next.op : undefined, top && k === items.length - 1);
+      if (shape.length !== 3 || padded) unsupported('a residual join after a flatten or a PAD');
+      const start = shape;
+      const outer = specs;
+      const ends = item.branches.map((ops) => {
+        specs = [];
+        shape = start.slice();
+        parseItems(
+          ops.map((op) => ({ op })),
+          false,
+        );
+        if (padded) unsupported('a PAD at the end of a residual branch');
+        return { specs, shape };
+      });
+      specs = outer;
+      if (ends[0].shape.join(',') !== ends[1].shape.join(','))
+        unsupported(`residual branches of shapes [${ends[0].shape.join(',')}] and [${ends[1].shape.join(',')}]`);
+      specs.push({ kind: 'residual', branches: [ends[0].specs, ends[1].specs] });
+      act(item.add);
+      shape = ends[0].shape;
+    });
+  };
+  parseItems(graphItems(sg), true);
   const inputShape =
     modelInputShape.length === 3 ? [modelInputShape[2], modelInputShape[0], modelInputShape[1]] : modelInputShape;
   const net = buildNetwork(inputShape, specs, 1);

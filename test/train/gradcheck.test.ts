@@ -100,3 +100,34 @@ test('the check itself catches a wrong gradient', () => {
   expect(Math.abs(numeric - w.grad[0])).toBeLessThan(1e-3);
   expect(Math.abs(numeric - 1.1 * w.grad[0])).toBeGreaterThan(1e-3);
 });
+
+test('residual joins: an identity shortcut and a strided 1x1 convolution shortcut, each followed by a ReLU', () => {
+  const specs: LayerSpec[] = [
+    { kind: 'conv2d', filters: 3, kernel: [3, 3], pads: [1, 1, 1, 1] },
+    { kind: 'relu' },
+    {
+      kind: 'residual',
+      branches: [
+        [
+          { kind: 'conv2d', filters: 3, kernel: [3, 3], pads: [1, 1, 1, 1] },
+          { kind: 'relu' },
+          { kind: 'conv2d', filters: 3, kernel: [3, 3], pads: [1, 1, 1, 1] },
+        ],
+        [],
+      ],
+    },
+    { kind: 'relu' },
+    {
+      kind: 'residual',
+      branches: [
+        [{ kind: 'conv2d', filters: 4, kernel: [3, 3], pads: [1, 1, 1, 1], strides: [2, 2] }],
+        [{ kind: 'conv2d', filters: 4, kernel: [1, 1], strides: [2, 2] }],
+      ],
+    },
+    { kind: 'relu' },
+    { kind: 'globalavgpool' },
+    { kind: 'flatten' },
+    { kind: 'dense', units: 3 },
+  ];
+  expect(check([2, 6, 6], specs, 2, 13)).toBeLessThan(1e-2);
+});

@@ -11,6 +11,7 @@ import { Dense } from './dense';
 import { Flatten } from './flatten';
 import { MaxPool } from './max-pool';
 import { Relu } from './relu';
+import { Residual } from './residual';
 
 export type LayerSpec =
   | ({ kind: 'conv2d'; name?: string } & Conv2dSpec)
@@ -19,7 +20,9 @@ export type LayerSpec =
   | { kind: 'flatten'; name?: string }
   | ({ kind: 'maxpool'; name?: string } & WindowSpec)
   | ({ kind: 'avgpool'; name?: string } & WindowSpec)
-  | { kind: 'globalavgpool'; name?: string };
+  | { kind: 'globalavgpool'; name?: string }
+  /** two branches from one input, added; an empty branch is the identity */
+  | { kind: 'residual'; branches: [LayerSpec[], LayerSpec[]]; name?: string };
 
 type Factory<K extends LayerSpec['kind']> = (spec: Extract<LayerSpec, { kind: K }>) => Layer;
 
@@ -31,6 +34,7 @@ export const LAYER_FACTORIES: { [K in LayerSpec['kind']]: Factory<K> } = {
   maxpool: (s) => new MaxPool(s, s.name ?? 'maxpool'),
   avgpool: (s) => new AvgPool(s, s.name ?? 'avgpool'),
   globalavgpool: (s) => new AvgPool(null, s.name ?? 'gap'),
+  residual: (s) => new Residual([s.branches[0].map(makeLayer), s.branches[1].map(makeLayer)], s.name ?? 'residual'),
 };
 
 export function makeLayer(spec: LayerSpec): Layer {

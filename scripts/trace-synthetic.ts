@@ -1,14 +1,15 @@
 /**
- * Per-device tracing on the zoo's keyword-spotting DS-CNN (docs/security.md, "Tracing a leaked model to its board",
- * "Depthwise and pooled models"): its depthwise convolutions and global average pool are what the float network
- * (src/trace/float-net.ts) reads since 2026-12-07, so the trace code is read black-box there too. For boards
- * --from … --to, each board's marked model (`package --trace`) leaks as dumped, re-quantised, and fine-tuned on 6,000
- * synthetic-kws training samples (2 epochs of SGD at --lr, board i's seed i + 1); each leak is traced white-box and
- * black-box (--queries answers to synthetic-kws test inputs, scores) among --candidates boards, as `edgelock trace`
- * does. Prints one line per board and leak, then a summary per leak kind: named, the smallest z of the leaker, the
- * largest of any innocent board; and the accuracy of the base and of each marked model on 2,000 test samples.
- *   npx tsx scripts/trace-kws.ts --base <kws-dscnn compiled int8 .tflite> [--from 0] [--to 5] [--candidates 1000]
- *     [--queries 300] [--epochs 2] [--lr 0.01]
+ * Per-device tracing on the zoo models trained on synthetic tasks (docs/security.md, "Tracing a leaked model to its
+ * board", "Depthwise and pooled models", "Residual models"): the keyword-spotting DS-CNN (depthwise convolutions, a
+ * global average pool) and the CIFAR ResNet-8 (residual joins) are what the float network (src/trace/float-net.ts)
+ * reads since 2026-12-07, so the trace code is read black-box there too. For boards --from … --to, each board's
+ * marked model (`package --trace`) leaks as dumped, re-quantised, and fine-tuned on 6,000 training samples of the
+ * task (2 epochs of SGD at --lr, board i's seed i + 1); each leak is traced white-box and black-box (--queries
+ * answers to test inputs of the task, scores) among --candidates boards, as `edgelock trace` does. Prints one line
+ * per board and leak, then a summary per leak kind: named, the smallest z of the leaker, the largest of any innocent
+ * board; and the accuracy of the base and of each marked model on 2,000 test samples.
+ *   npx tsx scripts/trace-synthetic.ts --base <the zoo model compiled int8 .tflite> [--task kws-dscnn|cifar-resnet8]
+ *     [--from 0] [--to 5] [--candidates 1000] [--queries 300] [--epochs 2] [--lr 0.01]
  */
 import { readFileSync } from 'fs';
 import { evaluateModelFile } from '../src/eval/evaluate';
@@ -17,6 +18,9 @@ import { embedTraceCode } from '../src/trace/embed';
 import { DEFAULT_TRACE_PARAMS } from '../src/trace/params';
 import { traceLeak } from '../src/trace/trace';
 import { fileVictim } from '../src/trace/victims';
+import { samplesToModelLayout } from '../src/tflite/affine';
+import { recordedInputLayouts } from '../src/tflite/provenance';
+import { readTflite } from '../src/tflite/reader';
 import { syntheticTask } from '../src/zoo/synthetic-task';
 import { arg } from './support/args';
 import { SCRIPT_MASTER, scriptTraceKey, scriptUid } from './support/trace-script';
@@ -28,16 +32,17 @@ const N = Number(arg('candidates', '1000'));
 const Q = Number(arg('queries', '300'));
 const EPOCHS = Number(arg('epochs', '2'));
 const LR = Number(arg('lr', '0.01'));
+const TASK = arg('task', 'kws-dscnn');
 const ALPHA = 1e-6;
 
 async function main() {
-  const test = syntheticTask('kws-dscnn', 'test', 2000);
-  const train = syntheticTask('kws-dscnn', 'train', 6000);
+  const test = syntheticTask(TASK, 'test', 2000);
+  const train = syntheticTask(TASK, 'train', 6000);
   const thief = { x: train.data, labels: Uint8Array.from(train.labels), count: train.count };
   const accuracy = async (m: Uint8Array) =>
     (
       await evaluateModelFile(m, {
-        name: 'synthetic-kws test',
+        name: `${TASK} test`,
         sampleShape: test.sampleShape,
         count: test.count,
         x: test.data,
@@ -46,7 +51,11 @@ async function main() {
     ).accuracy;
   const uids = Array.from({ length: N }, (_, i) => scriptUid(i).toString('hex'));
   const candidates = [{ uids, params: DEFAULT_TRACE_PARAMS }];
-  const probes = test.data.subarray(0, (Q * test.data.length) / test.count);
+  // the task's samples are NCHW; the compiled model reads them channels-last, as its recorded input layout says
+  const info = readTflite(base);
+  const inShape = info.subgraphs[0].tensors[info.subgraphs[0].inputs[0]].shape;
+  const layout = recordedInputLayouts(info.metadata)?.[0];
+  const probes = samplesToModelLayout(test.data, Q, test.sampleShape, inShape, layout);
   console.log(`base accuracy ${(100 * (await accuracy(base))).toFixed(2)}%`);
   const summary = new Map<string, { named: number; of: number; zMin: number; innocentMax: number }>();
   const note = (kind: string, named: boolean, z: number, innocent: number) => {
