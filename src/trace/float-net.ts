@@ -165,7 +165,8 @@ export function floatNetFromTflite(bytes: Uint8Array): FloatNet {
       // zeros (the zero point) around H and W, read by the next convolution as padding of its own
       const p = int32Constant(bytes, info, sg.tensors[op.inputs[1]]);
       if (!p || p.length !== 8 || shape.length !== 3 || padded) unsupported('a PAD the float network cannot read');
-      if (next?.op !== 'CONV_2D' && next?.op !== 'DEPTHWISE_CONV_2D') unsupported('a PAD before anything but a convolution');
+      if (next?.op !== 'CONV_2D' && next?.op !== 'DEPTHWISE_CONV_2D')
+        unsupported('a PAD before anything but a convolution');
       if (p[0] || p[1] || p[6] || p[7] || p.some((v) => v < 0)) unsupported('a PAD of the batch or channel axes');
       padded = [p[2], p[3], p[4], p[5]];
     } else if (op.op === 'DEPTHWISE_CONV_2D') {
@@ -253,7 +254,8 @@ export function floatNetFromTflite(bytes: Uint8Array): FloatNet {
   const parseItems = (items: GraphItem[], top: boolean) => {
     items.forEach((item, k) => {
       const next = items[k + 1];
-      if ('op' in item) return parseOp(item.op, next && 'op' in next ? next.op : undefined, top && k === items.length - 1);
+      if ('op' in item)
+        return parseOp(item.op, next && 'op' in next ? next.op : undefined, top && k === items.length - 1);
       if (shape.length !== 3 || padded) unsupported('a residual join after a flatten or a PAD');
       const start = shape;
       const outer = specs;

@@ -7,7 +7,8 @@
 import { EdgelockError } from '../errors';
 import { TfliteOperatorInfo, TfliteSubgraphInfo } from '../tflite/reader';
 
-export type GraphItem = { op: TfliteOperatorInfo } | { branches: [TfliteOperatorInfo[], TfliteOperatorInfo[]]; add: TfliteOperatorInfo };
+export type GraphItem =
+  { op: TfliteOperatorInfo } | { branches: [TfliteOperatorInfo[], TfliteOperatorInfo[]]; add: TfliteOperatorInfo };
 
 function refuse(why: string): never {
   throw new EdgelockError('E_TRACE_MODEL', `black-box tracing needs a chain of conv, pool and dense layers: ${why}`);
@@ -21,8 +22,7 @@ function dataInputs(op: TfliteOperatorInfo): number[] {
 export function graphItems(sg: TfliteSubgraphInfo): GraphItem[] {
   if (sg.inputs.length !== 1 || sg.outputs.length !== 1) refuse('a model of one input and one output');
   const readers = new Map<number, TfliteOperatorInfo[]>();
-  for (const op of sg.operators)
-    for (const t of dataInputs(op)) readers.set(t, [...(readers.get(t) ?? []), op]);
+  for (const op of sg.operators) for (const t of dataInputs(op)) readers.set(t, [...(readers.get(t) ?? []), op]);
   const items: GraphItem[] = [];
   const seen = new Set<number>();
   const take = (op: TfliteOperatorInfo) => {
@@ -47,7 +47,8 @@ export function graphItems(sg: TfliteSubgraphInfo): GraphItem[] {
     const next = readers.get(t) ?? [];
     if (next.length === 0) break;
     if (next.length === 1) {
-      if (next[0].op === 'ADD') refuse(`an ADD (operator ${next[0].index}) that does not join two branches of one tensor`);
+      if (next[0].op === 'ADD')
+        refuse(`an ADD (operator ${next[0].index}) that does not join two branches of one tensor`);
       take(next[0]);
       items.push({ op: next[0] });
       t = next[0].outputs[0];
