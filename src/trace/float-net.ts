@@ -295,6 +295,15 @@ export function floatNetFromTflite(bytes: Uint8Array): FloatNet {
   return { net, inputShape, modelInputShape, bindings, softmax };
 }
 
+/**
+ * Whether a compiled model answers probabilities: its last operator is a SOFTMAX (the float network stops before it,
+ * `softmax`). Reads the operator list only, for callers that need no network.
+ */
+export function endsInSoftmax(bytes: Uint8Array): boolean {
+  const ops = readTflite(bytes).subgraphs[0].operators;
+  return ops[ops.length - 1]?.op === 'SOFTMAX';
+}
+
 /** NHWC model-layout samples → the trainer's NCHW layout. */
 export function toNetLayout(x: Float32Array, count: number, modelShape: number[]): Float32Array {
   if (modelShape.length !== 3) return x;

@@ -94,9 +94,9 @@ export function register(program: Command): Command {
       const labels = f.labels ? loadLabels(f.labels, set.count) : set.labels;
       // the network as the trainer reads it (an exporter's Transposes, Softmax and folded nodes aside)
       const inputShapes = parseInputShapes(f.inputShape);
-      const form = trainerForm(model, inputShapes).model;
-      const stamps = stampDefaults(stampChannels(form));
-      const room = f.room ?? defaultRoom(form);
+      const form = trainerForm(model, inputShapes);
+      const stamps = stampDefaults(stampChannels(form.model));
+      const room = f.room ?? defaultRoom(form.model);
       // the path from the pixels trains nothing, so it needs the owner's inputs only
       if (!labels && room !== 'pixel-path')
         throw new EdgelockError('E_USAGE', `'${set.name}' has no labels: pass --labels <npy>`);
@@ -113,6 +113,7 @@ export function register(program: Command): Command {
         const r = triggerUnitsOwnerModel({
           model,
           inputShapes,
+          form,
           traceKey,
           data: { x: set.data, labels, count: set.count, sampleShape: set.sampleShape },
           training: {

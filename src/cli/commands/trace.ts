@@ -26,7 +26,7 @@ import {
   traceLeak,
 } from '../../trace/trace';
 import { boardVictim } from '../../trace/victims';
-import { floatNetFromTflite } from '../../trace/float-net';
+import { endsInSoftmax } from '../../trace/float-net';
 import { naturalInputs as naturalInputsOf } from '../../trace/natural-inputs';
 import { unitsRecordOfTflite } from '../../trace/units/board';
 import { UnitsVerdict } from '../../trace/units/verdict';
@@ -159,7 +159,7 @@ export function register(program: Command): Command {
         } else {
           // a base that ends in a softmax answers int8 probabilities, exactly 0 for almost every class but the top
           // one: its answers are read as decisions, as with --hard-labels
-          softmaxBase = floatNetFromTflite(plainModel(base, master, 'the base model')).softmax;
+          softmaxBase = endsInSoftmax(plainModel(base, master, 'the base model'));
           const hardLabels = f.hardLabels === true || softmaxBase;
           const queries =
             hardLabels && cmd.getOptionValueSource('queries') === 'default'

@@ -17,7 +17,7 @@ import { TRIGGER_UNITS_METADATA_KEY, TriggerUnitsRecord } from '../../compiler/t
 import { keyedStamps } from './stamps';
 import { TrainingPlan, leastUsedUnits, naturalMax, trainTriggerUnits } from './train';
 import { addUnitsPath } from './widen';
-import { trainerForm } from './trainer-form';
+import { TrainerForm, trainerForm } from './trainer-form';
 import { InputShapes } from '../../ir/pin-inputs';
 import { Sequential } from '../../train/network';
 
@@ -35,6 +35,8 @@ export interface OwnerModelInput {
   training: TriggerUnitsTraining;
   /** the model input's symbolic dimensions pinned (compile's --input-shape) */
   inputShapes?: InputShapes;
+  /** trainerForm(model, inputShapes), when the caller has it already (the CLI reads it to choose the room) */
+  form?: TrainerForm;
 }
 
 /** Layer indices of the dense layers of the network's tail: the trailing run of dense layers and ReLUs. */
@@ -79,7 +81,7 @@ function withRecord(model: Model, record: TriggerUnitsRecord): { model: Model; r
 export function triggerUnitsOwnerModel(i: OwnerModelInput): { model: Model; record: TriggerUnitsRecord } {
   if (i.model.metadata[TRIGGER_UNITS_METADATA_KEY] !== undefined)
     throw new EdgelockError('E_USAGE', 'the model already has trigger units');
-  const form = trainerForm(i.model, i.inputShapes);
+  const form = i.form ?? trainerForm(i.model, i.inputShapes);
   const made = ownerModelInForm({
     ...i,
     model: form.model,
