@@ -1,5 +1,7 @@
 import { spawnSync } from 'child_process';
-import { resolve } from 'path';
+import { mkdtempSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join, resolve } from 'path';
 import { Command, CommanderError } from 'commander';
 import { usageError } from '../../src/cli/usage-error';
 
@@ -92,4 +94,12 @@ export async function runCommandsInProcess(
     spy.mockRestore();
   }
   return out;
+}
+
+/** A fresh temporary directory holding `master` as master.key (mode 0600), as a user's key file would be. */
+export function keyDir(prefix: string, master: Uint8Array): { dir: string; key: string } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const key = join(dir, 'master.key');
+  writeFileSync(key, master, { mode: 0o600 });
+  return { dir, key };
 }

@@ -8,8 +8,7 @@
  * dump is read exactly as before.
  */
 import { createHash } from 'crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { compileModel } from '../../src/compiler/compile';
 import { loadMnist } from '../../src/data/mnist';
@@ -26,7 +25,7 @@ import { unitChain } from '../../src/trace/unit-chain';
 import { lineUp } from '../../src/trace/align';
 import { fileVictim } from '../../src/trace/victims';
 import { whiteBoxReading } from '../../src/trace/whitebox';
-import { runCli } from '../helpers/cli';
+import { runCli, keyDir } from '../helpers/cli';
 import { mnistTestAccuracy, simulatedUids } from '../helpers/mnist-boards';
 
 const MASTER = createHash('sha256').update('edgelock unit alignment test master').digest();
@@ -279,9 +278,7 @@ describe('white-box tracing against re-ordered and re-scaled hidden units', () =
   }, 120000);
 
   test('edgelock trace on a shuffled copy names the board and says the units were put back', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'el-align-'));
-    const key = join(dir, 'master.key');
-    writeFileSync(key, MASTER, { mode: 0o600 });
+    const { dir, key } = keyDir('el-align-', MASTER);
     const base = join(dir, 'lenet.tflite');
     writeFileSync(base, models.lenet);
     const devices = join(dir, 'devices.txt');

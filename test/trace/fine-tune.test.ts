@@ -6,8 +6,7 @@
  * base model names nobody.
  */
 import { createHash } from 'crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { compileModel } from '../../src/compiler/compile';
 import { loadMnist } from '../../src/data/mnist';
@@ -23,7 +22,7 @@ import { TraceRequest, TraceResult, traceLeak } from '../../src/trace/trace';
 import { fileVictim } from '../../src/trace/victims';
 import { mnistTestAccuracy, simulatedUids } from '../helpers/mnist-boards';
 import { whiteBoxEvidence } from '../../src/trace/whitebox';
-import { packageArgs, runCli } from '../helpers/cli';
+import { packageArgs, runCli, keyDir } from '../helpers/cli';
 
 const MASTER = createHash('sha256').update('edgelock trace fine-tune test master').digest();
 const PARAMS = quietTraceParams('mnist-train');
@@ -103,9 +102,7 @@ test(
   'the CLI end to end: `package --trace --trace-data mnist-train` records the quiet parameters, and `trace ' +
     '--black-box` on the fine-tuned copy probes with uniform noise by default and names the board',
   () => {
-    const dir = mkdtempSync(join(tmpdir(), 'el-trace-ft-'));
-    const key = join(dir, 'master.key');
-    writeFileSync(key, MASTER, { mode: 0o600 });
+    const { dir, key } = keyDir('el-trace-ft-', MASTER);
     const model = join(dir, 'model.tflite');
     writeFileSync(model, base);
     const db = join(dir, 'factory.db');

@@ -6,8 +6,7 @@
  * colluders of an averaged pair — while the base model, and models carrying no candidate's code, name nobody.
  */
 import { createHash } from 'crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { compileModel } from '../../src/compiler/compile';
 import { writeNpy } from '../../src/data/npy';
@@ -28,7 +27,7 @@ import { DEFAULT_TRACE_PARAMS } from '../../src/trace/params';
 import { TraceRequest, TraceResult, traceLeak } from '../../src/trace/trace';
 import { fileVictim } from '../../src/trace/victims';
 import { mnistTestAccuracy, simulatedUids } from '../helpers/mnist-boards';
-import { packageArgs, runCli } from '../helpers/cli';
+import { packageArgs, runCli, keyDir } from '../helpers/cli';
 
 const MASTER = createHash('sha256').update('edgelock trace test master').digest();
 const train = loadMnist('train');
@@ -198,9 +197,7 @@ describe('per-device trace codes', () => {
   }, 900000);
 
   test("black-box, arg-max only: decisions on the base model's decision boundaries name the board among 1,000; the base model names nobody", async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'el-trace-argmax-'));
-    const key = join(dir, 'master.key');
-    writeFileSync(key, MASTER, { mode: 0o600 });
+    const { dir, key } = keyDir('el-trace-argmax-', MASTER);
     const model = join(dir, 'model.tflite');
     writeFileSync(model, sealed);
     const devices = join(dir, 'devices.txt');
@@ -323,9 +320,7 @@ describe('per-device trace codes', () => {
   }, 300000);
 
   test('the trace key and codes never reach the package or the factory log; bad input gets stable codes', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'el-trace-'));
-    const key = join(dir, 'master.key');
-    writeFileSync(key, MASTER, { mode: 0o600 });
+    const { dir, key } = keyDir('el-trace-', MASTER);
     const model = join(dir, 'model.tflite');
     writeFileSync(model, sealed);
     const db = join(dir, 'factory.db');
@@ -408,9 +403,7 @@ describe('per-device trace codes', () => {
   }, 120000);
 
   test('a factory log mixing trace parameter sets: every board is scored under its own set, white-box and black-box', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'el-trace-mixed-'));
-    const key = join(dir, 'master.key');
-    writeFileSync(key, MASTER, { mode: 0o600 });
+    const { dir, key } = keyDir('el-trace-mixed-', MASTER);
     const model = join(dir, 'model.tflite');
     writeFileSync(model, sealed);
     const db = join(dir, 'factory.db');

@@ -5,8 +5,7 @@
  * its weights, beside the trace code; no secret reaches the output, the files or the factory log.
  */
 import { createHash } from 'crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { existsSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { loadMnist } from '../../src/data/mnist';
 import { writeNpy } from '../../src/data/npy';
@@ -16,16 +15,14 @@ import { decodePackage } from '../../src/package/decode';
 import { FactoryDb } from '../../src/factory/db';
 import { fineTune } from '../../src/trace/attacks';
 import { simulatedUids } from '../helpers/mnist-boards';
-import { packageArgs, runCli } from '../helpers/cli';
+import { packageArgs, runCli, keyDir } from '../helpers/cli';
 
 const MASTER = createHash('sha256').update('edgelock trigger units cli test master').digest();
 const train = loadMnist('train');
 const uids = simulatedUids('7c11', 3);
 
 test('trace-units, compile, package --trace and trace name the board of a fine-tuned copy', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'el-units-'));
-  const key = join(dir, 'master.key');
-  writeFileSync(key, MASTER, { mode: 0o600 });
+  const { dir, key } = keyDir('el-units-', MASTER);
   const owner = join(dir, 'owner.onnx');
   const made = runCli([
     'trace-units',
@@ -119,9 +116,7 @@ test('trace-units, compile, package --trace and trace name the board of a fine-t
 }, 900_000);
 
 test('trace-units refuses settings that would break the model, with E_USAGE and nothing written', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'el-units-bad-'));
-  const key = join(dir, 'master.key');
-  writeFileSync(key, MASTER, { mode: 0o600 });
+  const { dir, key } = keyDir('el-units-bad-', MASTER);
   const out = join(dir, 'owner.onnx');
   const base = ['trace-units', 'models/mnist-mlp.onnx', '-o', out, '--key', key, '--data', 'mnist-train'];
   // the MLP's penultimate layer has 64 units (at most half can be set aside); its input 784 values

@@ -11,8 +11,7 @@
  * decisions (a library caller asking for its scores is told to).
  */
 import { createHash } from 'crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { existsSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { compileModel } from '../../src/compiler/compile';
 import { loadMnist } from '../../src/data/mnist';
@@ -33,7 +32,7 @@ import { DEFAULT_TRACE_PARAMS } from '../../src/trace/params';
 import { traceLeak } from '../../src/trace/trace';
 import { fileVictim } from '../../src/trace/victims';
 import { syntheticTask } from '../../src/zoo/synthetic-task';
-import { packageArgs, runCli } from '../helpers/cli';
+import { packageArgs, runCli, keyDir } from '../helpers/cli';
 import { errorCodeOf } from '../helpers/error-code';
 import { kerasLenet, paddleLenet, torchViewLenet } from '../helpers/exported-lenet';
 import { simulatedUids } from '../helpers/mnist-boards';
@@ -186,9 +185,7 @@ test("a Keras export's board: its fine-tuned copy is named among 1,000 in the TF
 }, 600_000);
 
 test('through the CLI: trace-units, compile, package --trace and trace on a Keras export', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'el-units-exports-'));
-  const key = join(dir, 'master.key');
-  writeFileSync(key, MASTER, { mode: 0o600 });
+  const { dir, key } = keyDir('el-units-exports-', MASTER);
   const exported = join(dir, 'keras-lenet.onnx');
   writeFileSync(exported, writeOnnx(keras));
   const owner = join(dir, 'owner.onnx');

@@ -6,8 +6,7 @@
  * fine-tuned alike names nobody. A record whose stamps do not fit the model is refused.
  */
 import { createHash } from 'crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { existsSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { compileModel } from '../../src/compiler/compile';
 import { PixelPathParams, readTriggerUnitsRecord } from '../../src/compiler/trigger-units-record';
@@ -33,7 +32,7 @@ import { unitsVerdict } from '../../src/trace/units/verdict';
 import { mnistTestAccuracy, simulatedUids } from '../helpers/mnist-boards';
 import { runOrtBatch } from '../helpers/ort';
 import { readUnits } from '../helpers/units-reading';
-import { runCli } from '../helpers/cli';
+import { runCli, keyDir } from '../helpers/cli';
 
 const MASTER = createHash('sha256').update('edgelock pixel path test master').digest();
 const TRACE_KEY = deriveTraceKey(MASTER);
@@ -241,9 +240,7 @@ test('a model a pixel path cannot pass (the MLP) is refused with E_UNITS_MODEL; 
       training: { ...TRIGGER_UNITS_DEFAULTS, room: 'pixel-path' },
     }),
   ).toThrow(expect.objectContaining({ code: 'E_UNITS_MODEL' }));
-  const dir = mkdtempSync(join(tmpdir(), 'el-pixel-path-'));
-  const key = join(dir, 'master.key');
-  writeFileSync(key, MASTER, { mode: 0o600 });
+  const { dir, key } = keyDir('el-pixel-path-', MASTER);
   const out = join(dir, 'owner.onnx');
   const r = runCli(['trace-units', 'models/mnist-lenet.onnx', '-o', out, '--key', key, '--data', 'mnist-train']);
   expect(r.stderr).toBe('');

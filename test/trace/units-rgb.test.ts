@@ -8,8 +8,7 @@
  * the model's input, and `trace --stamp-images` with a .npy in ONNX order names a board's copy.
  */
 import { createHash } from 'crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { writeNpy } from '../../src/data/npy';
 import { makeTensor } from '../../src/ir/tensor';
@@ -28,7 +27,7 @@ import { applyStamp, keyedStamps, modelStamps } from '../../src/trace/units/stam
 import { argmax, modelScores } from '../../src/trace/victims';
 import { simulatedUids } from '../helpers/mnist-boards';
 import { runOrt } from '../helpers/ort';
-import { runCli } from '../helpers/cli';
+import { runCli, keyDir } from '../helpers/cli';
 import { RGB_SHAPE, RGB_SIZE, channelsLast, rgbTask, trainRgbCnn } from '../helpers/rgb-cnn';
 
 const MASTER = createHash('sha256').update('edgelock trigger units rgb test master').digest();
@@ -156,9 +155,7 @@ test.each([
 ])(
   'the CLI (%s): trace-units takes colour stamps from the input, trace reads a .npy of colour images',
   (_label, room, pixels, scheme) => {
-    const dir = mkdtempSync(join(tmpdir(), 'el-units-rgb-'));
-    const key = join(dir, 'master.key');
-    writeFileSync(key, MASTER, { mode: 0o600 });
+    const { dir, key } = keyDir('el-units-rgb-', MASTER);
     const file = (name: string, shape: number[], x: ArrayLike<number>, dtype: 'float32' | 'int32' = 'float32') => {
       const at = join(dir, name);
       writeNpy(at, makeTensor(dtype, shape, dtype === 'float32' ? Float32Array.from(x) : Int32Array.from(x)));
