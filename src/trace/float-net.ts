@@ -1,7 +1,8 @@
 /**
  * A compiled chain model (CONV_2D, DEPTHWISE_CONV_2D, MAX_POOL_2D, AVERAGE_POOL_2D, MEAN over H and W,
- * FULLY_CONNECTED, RESHAPE; fused RELU; a trailing SOFTMAX, which the network stops before; residual joins, an ADD of
- * two branches from one tensor, src/trace/graph-items.ts) as a float network of the trainer (src/train), with its
+ * FULLY_CONNECTED, RESHAPE; RELU and RELU6, fused or not; a trailing SOFTMAX, which the network stops before; residual
+ * joins, an ADD of two branches from one tensor, src/trace/graph-items.ts; a float input's QUANTIZE and a float
+ * output's DEQUANTIZE, compile --io float) as a float network of the trainer (src/train), with its
  * weights dequantised: what black-box tracing differentiates (the outputs' change per weight step,
  * src/trace/blackbox.ts) and what the tracing attacks fine-tune. `writeWeights` puts float weights back into the file
  * with fresh per-channel int8 scales (the int8 re-quantisation an attacker's converter does).
@@ -71,6 +72,8 @@ function samePads(inSize: number, k: number, s: number): [number, number] {
   return [Math.floor(total / 2), total - Math.floor(total / 2)];
 }
 
+const isOp = (item: GraphItem | undefined, op: string) => !!item && 'op' in item && item.op.op === op;
+
 /** Builds the float network of a plain (unsealed) compiled model. */
 export function floatNetFromTflite(bytes: Uint8Array): FloatNet {
   const info = readTflite(bytes);
@@ -87,6 +90,7 @@ export function floatNetFromTflite(bytes: Uint8Array): FloatNet {
   const act = (o: { options: { fields: Record<string, unknown> } | null }) => {
     const f = o.options?.fields.fusedActivationFunction ?? 'NONE';
     if (f === 'RELU') specs.push({ kind: 'relu' });
+    else if (f === 'RELU6') specs.push({ kind: 'relu6' });
     else if (f !== 'NONE') unsupported(`fused activation ${String(f)}`);
   };
   const biasOf = (op: { inputs: number[] }, outC: number): Float64Array => {
@@ -132,9 +136,15 @@ export function floatNetFromTflite(bytes: Uint8Array): FloatNet {
       out: [Math.floor((H + pt + pb - KH) / sH) + 1, Math.floor((W + pl + pr - KW) / sW) + 1],
     };
   };
-  const parseOp = (op: TfliteOperatorInfo, next: TfliteOperatorInfo | undefined, last: boolean) => {
+  const parseOp = (op: TfliteOperatorInfo, next: TfliteOperatorInfo | undefined, at: 'first' | 'last' | null) => {
     const fields = op.options?.fields ?? {};
-    if (op.op === 'SOFTMAX' && last && shape.length === 1 && Number(fields.beta ?? 1) === 1) {
+    if (op.op === 'QUANTIZE' && at === 'first') {
+      // a float input quantised (compile --io float): the network takes the floats, as the int8 input's scale reads them
+    } else if (op.op === 'DEQUANTIZE' && at === 'last') {
+      // float outputs: the network's are
+    } else if (op.op === 'RELU' || op.op === 'RELU6') {
+      specs.push({ kind: op.op === 'RELU' ? 'relu' : 'relu6' });
+    } else if (op.op === 'SOFTMAX' && at === 'last' && shape.length === 1 && Number(fields.beta ?? 1) === 1) {
       // a trailing softmax (Keras' last Dense): the network stops at the logits
       softmax = true;
     } else if (op.op === 'CONV_2D') {
@@ -252,10 +262,12 @@ export function floatNetFromTflite(bytes: Uint8Array): FloatNet {
   };
   /** a chain of items in order; a residual join parses each branch from the fork's shape, then adds them */
   const parseItems = (items: GraphItem[], top: boolean) => {
+    // the last operator that computes: a float output's DEQUANTIZE follows it
+    const final = items.length - (top && items.length > 1 && isOp(items[items.length - 1], 'DEQUANTIZE') ? 2 : 1);
     items.forEach((item, k) => {
       const next = items[k + 1];
-      if ('op' in item)
-        return parseOp(item.op, next && 'op' in next ? next.op : undefined, top && k === items.length - 1);
+      const at = !top ? null : k === 0 ? 'first' : k === final || k === items.length - 1 ? 'last' : null;
+      if ('op' in item) return parseOp(item.op, next && 'op' in next ? next.op : undefined, at);
       if (shape.length !== 3 || padded) unsupported('a residual join after a flatten or a PAD');
       const start = shape;
       const outer = specs;
@@ -297,10 +309,10 @@ export function floatNetFromTflite(bytes: Uint8Array): FloatNet {
 
 /**
  * Whether a compiled model answers probabilities: its last operator is a SOFTMAX (the float network stops before it,
- * `softmax`). Reads the operator list only, for callers that need no network.
+ * `softmax`), a float output's DEQUANTIZE aside. Reads the operator list only, for callers that need no network.
  */
 export function endsInSoftmax(bytes: Uint8Array): boolean {
-  const ops = readTflite(bytes).subgraphs[0].operators;
+  const ops = readTflite(bytes).subgraphs[0].operators.filter((o) => o.op !== 'DEQUANTIZE');
   return ops[ops.length - 1]?.op === 'SOFTMAX';
 }
 

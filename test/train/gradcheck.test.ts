@@ -14,13 +14,13 @@ function lossOf(net: Sequential, x: Float32Array, labels: number[], grad: Float3
 }
 
 /** Max relative error over sampled parameter entries and input-independent checks. */
-function check(inputShape: number[], specs: LayerSpec[], batch: number, seed: number): number {
+function check(inputShape: number[], specs: LayerSpec[], batch: number, seed: number, inputSpread = 1): number {
   const net = buildNetwork(inputShape, specs, seed);
   const rng = new Rng(seed + 1);
   // Bias entries start at zero; give them values so relu boundaries are not all at 0.
   for (const p of net.params)
     if (p.role === 'bias') for (let i = 0; i < p.value.length; i++) p.value[i] = rng.range(-0.1, 0.1);
-  const x = rng.normalArray(batch * net.inputSize, 1);
+  const x = rng.normalArray(batch * net.inputSize, inputSpread);
   const labels = Array.from({ length: batch }, () => rng.int(net.outputSize));
   const grad = new Float32Array(batch * net.outputSize);
   lossOf(net, x, labels, grad);
@@ -130,4 +130,14 @@ test('residual joins: an identity shortcut and a strided 1x1 convolution shortcu
     { kind: 'dense', units: 3 },
   ];
   expect(check([2, 6, 6], specs, 2, 13)).toBeLessThan(1e-2);
+});
+
+test('relu6 (MobileNet): the gradient is cut below 0 and above 6', () => {
+  const specs: LayerSpec[] = [{ kind: 'dense', units: 8 }, { kind: 'relu6' }, { kind: 'dense', units: 4 }];
+  // inputs of spread 6 put pre-activations (spread about 8) on both sides of both bends
+  const net = buildNetwork([5], specs, 21);
+  const y = net.layers[1].forward(net.layers[0].forward(new Rng(22).normalArray(5 * 4, 6), 4, false), 4, false);
+  expect(y.filter((v) => v === 6).length).toBeGreaterThan(2);
+  expect(y.filter((v) => v === 0).length).toBeGreaterThan(2);
+  expect(check([5], specs, 4, 21, 6)).toBeLessThan(1e-2);
 });

@@ -11,12 +11,14 @@ import { Dense } from './dense';
 import { Flatten } from './flatten';
 import { MaxPool } from './max-pool';
 import { Relu } from './relu';
+import { Relu6 } from './relu6';
 import { Residual } from './residual';
 
 export type LayerSpec =
   | ({ kind: 'conv2d'; name?: string } & Conv2dSpec)
   | { kind: 'dense'; units: number; name?: string }
   | { kind: 'relu'; name?: string }
+  | { kind: 'relu6'; name?: string }
   | { kind: 'flatten'; name?: string }
   | ({ kind: 'maxpool'; name?: string } & WindowSpec)
   | ({ kind: 'avgpool'; name?: string } & WindowSpec)
@@ -30,6 +32,7 @@ export const LAYER_FACTORIES: { [K in LayerSpec['kind']]: Factory<K> } = {
   conv2d: (s) => new Conv2d(s, s.name ?? 'conv'),
   dense: (s) => new Dense(s.units, s.name ?? 'dense'),
   relu: (s) => new Relu(s.name ?? 'relu'),
+  relu6: (s) => new Relu6(s.name ?? 'relu6'),
   flatten: (s) => new Flatten(s.name ?? 'flatten'),
   maxpool: (s) => new MaxPool(s, s.name ?? 'maxpool'),
   avgpool: (s) => new AvgPool(s, s.name ?? 'avgpool'),
