@@ -49,6 +49,8 @@ interface RunnerTensorInfo {
   name: string;
   dataType: string;
   shape: string;
+  /** the tensor's values: a view of the interpreter's WebAssembly memory */
+  data(): ArrayLike<number>;
 }
 interface TfliteModelHandle {
   inputs: TensorInfo[];
@@ -271,7 +273,11 @@ export class TfliteOracle {
         }
         return this.model.outputs.map((info, i) => {
           const t = byName[info.name];
-          const raw = t.dataSync();
+          let raw = t.dataSync();
+          // A float32 output is handed back as a view of the interpreter's WebAssembly memory, not a copy; when that
+          // memory grew during the inference (a model loaded earlier in the process allocating its arena), the view
+          // is detached and reads as empty. The values are still in the memory: read them through a fresh view.
+          if (raw.length === 0 && t.shape.every((d) => d > 0)) raw = this.freshOutput(i);
           const data = raw instanceof Float32Array ? Float32Array.from(raw) : Int32Array.from(raw);
           return { data, shape: [...t.shape], dtype: this.outputDtypes[i] };
         });
@@ -284,6 +290,15 @@ export class TfliteOracle {
     } finally {
       tensors.forEach((t) => t.dispose());
     }
+  }
+
+  /** Output i of the last inference through a view made now (float32 outputs only; see run). */
+  private freshOutput(i: number): Float32Array | Int32Array {
+    const out = this.model.modelRunner?.getOutputs()[i];
+    const view = out?.data();
+    if (!(view instanceof Float32Array) || view.length === 0)
+      throw new EdgelockError('E_RUNTIME', `the TFLite runtime lost output ${i} of the inference`);
+    return view;
   }
 
   /** Frees the interpreter's WebAssembly memory. */
