@@ -37,7 +37,10 @@ export interface FloatNet {
 }
 
 function unsupported(why: string): never {
-  throw new EdgelockError('E_TRACE_MODEL', `black-box tracing needs a chain of conv, pool and dense layers: ${why}`);
+  throw new EdgelockError(
+    'E_TRACE_MODEL',
+    `black-box tracing reads convolutions, pools, dense layers and residual joins only: ${why}`,
+  );
 }
 
 function constData(bytes: Uint8Array, info: TfliteModelInfo, t: TfliteTensorInfo): Float64Array {

@@ -11,7 +11,10 @@ export type GraphItem =
   { op: TfliteOperatorInfo } | { branches: [TfliteOperatorInfo[], TfliteOperatorInfo[]]; add: TfliteOperatorInfo };
 
 function refuse(why: string): never {
-  throw new EdgelockError('E_TRACE_MODEL', `black-box tracing needs a chain of conv, pool and dense layers: ${why}`);
+  throw new EdgelockError(
+    'E_TRACE_MODEL',
+    `black-box tracing reads convolutions, pools, dense layers and residual joins only: ${why}`,
+  );
 }
 
 /** The tensors an operator reads as activations: both of an ADD's inputs, the first of any other. */
