@@ -63,6 +63,45 @@ async function compare(model: Uint8Array, x: Float32Array, n: number) {
   return { fn, worst, largest, agree, runtime };
 }
 
+/**
+ * A board's marked model (`package --trace` on `base`, board `leaker` of 100) read black-box as `edgelock trace`
+ * reads it, from its scores on the first 150 of `probes` (model layout): it names that board alone, no other board
+ * comes near, and the base model answering names nobody.
+ */
+async function expectNamedFromAnswers(
+  base: Uint8Array,
+  probes: Float32Array,
+  count: number,
+  tag: string,
+  leaker: number,
+) {
+  const uids = simulatedUids(tag, 100);
+  const leaked = embedTraceCode(base, deriveTraceKey(MASTER), Buffer.from(uids[leaker], 'hex'), DEFAULT_TRACE_PARAMS);
+  const traced = async (answering: Uint8Array) => {
+    const v = await fileVictim(answering);
+    try {
+      return await traceLeak({
+        base,
+        master: MASTER,
+        candidates: [{ uids, params: DEFAULT_TRACE_PARAMS }],
+        alpha: 1e-6,
+        blackBox: {
+          probes: probes.subarray(0, (150 * probes.length) / count),
+          count: 150,
+          victim: v.query,
+          hardLabels: false,
+        },
+      });
+    } finally {
+      v.dispose();
+    }
+  };
+  const r = await traced(leaked.bytes);
+  expect(r.named.map((b) => b.uid)).toEqual([uids[leaker]]);
+  expect(r.runnerUp!.z).toBeLessThan(4);
+  expect((await traced(base)).named).toEqual([]);
+}
+
 describe('the zoo DS-CNN', () => {
   const calib = syntheticTask('kws-dscnn', 'calib', 200);
   const held = syntheticTask('kws-dscnn', 'test', 300);
@@ -120,33 +159,7 @@ describe('the zoo DS-CNN', () => {
   }, 120_000);
 
   test("a board's model is named from its answers among 100 boards (the trace code, black-box)", async () => {
-    const uids = simulatedUids('d5c1', 100);
-    const leaked = embedTraceCode(
-      model,
-      deriveTraceKey(MASTER),
-      Buffer.from(uids[7], 'hex'),
-      DEFAULT_TRACE_PARAMS,
-    ).bytes;
-    /** `edgelock trace`'s black-box reading of a model's answers to the first 150 held-out inputs */
-    const traced = async (answering: Uint8Array) => {
-      const v = await fileVictim(answering);
-      try {
-        return await traceLeak({
-          base: model,
-          master: MASTER,
-          candidates: [{ uids, params: DEFAULT_TRACE_PARAMS }],
-          alpha: 1e-6,
-          blackBox: { probes: held.data.subarray(0, 150 * 490), count: 150, victim: v.query, hardLabels: false },
-        });
-      } finally {
-        v.dispose();
-      }
-    };
-    const r = await traced(leaked);
-    expect(r.named.map((b) => b.uid)).toEqual([uids[7]]);
-    expect(r.runnerUp!.z).toBeLessThan(4);
-    // the base model answering names nobody
-    expect((await traced(model)).named).toEqual([]);
+    await expectNamedFromAnswers(model, held.data, held.count, 'd5c1', 7);
   }, 300_000);
 });
 
@@ -248,36 +261,7 @@ describe('the zoo ResNet-8', () => {
   });
 
   test("a board's model is named from its answers among 100 boards (the trace code, black-box)", async () => {
-    const uids = simulatedUids('4e58', 100);
-    const leaked = embedTraceCode(
-      model,
-      deriveTraceKey(MASTER),
-      Buffer.from(uids[3], 'hex'),
-      DEFAULT_TRACE_PARAMS,
-    ).bytes;
-    const traced = async (answering: Uint8Array) => {
-      const v = await fileVictim(answering);
-      try {
-        return await traceLeak({
-          base: model,
-          master: MASTER,
-          candidates: [{ uids, params: DEFAULT_TRACE_PARAMS }],
-          alpha: 1e-6,
-          blackBox: {
-            probes: held.subarray(0, (150 * held.length) / N),
-            count: 150,
-            victim: v.query,
-            hardLabels: false,
-          },
-        });
-      } finally {
-        v.dispose();
-      }
-    };
-    const r = await traced(leaked);
-    expect(r.named.map((b) => b.uid)).toEqual([uids[3]]);
-    expect(r.runnerUp!.z).toBeLessThan(4);
-    expect((await traced(model)).named).toEqual([]);
+    await expectNamedFromAnswers(model, held, N, '4e58', 3);
   }, 300_000);
 });
 
@@ -323,30 +307,6 @@ describe('a MobileNetV2 as torch.onnx exports one', () => {
   }, 120_000);
 
   test("a float-I/O board's model is named from its answers among 100 boards, the base model naming none", async () => {
-    const uids = simulatedUids('3b02', 100);
-    const leaked = embedTraceCode(floatio, deriveTraceKey(MASTER), Buffer.from(uids[41], 'hex'), DEFAULT_TRACE_PARAMS);
-    const traced = async (answering: Uint8Array) => {
-      const v = await fileVictim(answering);
-      try {
-        return await traceLeak({
-          base: floatio,
-          master: MASTER,
-          candidates: [{ uids, params: DEFAULT_TRACE_PARAMS }],
-          alpha: 1e-6,
-          blackBox: {
-            probes: held.subarray(0, (150 * held.length) / N),
-            count: 150,
-            victim: v.query,
-            hardLabels: false,
-          },
-        });
-      } finally {
-        v.dispose();
-      }
-    };
-    const r = await traced(leaked.bytes);
-    expect(r.named.map((b) => b.uid)).toEqual([uids[41]]);
-    expect(r.runnerUp!.z).toBeLessThan(4);
-    expect((await traced(floatio)).named).toEqual([]);
+    await expectNamedFromAnswers(floatio, held, N, '3b02', 41);
   }, 300_000);
 });
