@@ -5,7 +5,7 @@
 import { EdgelockError } from '../errors';
 import { keyId } from '../keys/derive';
 import { BuiltPackage } from '../package/build';
-import { TraceParams } from '../trace/params';
+import { traceParamsFromLog } from '../trace/params';
 import { CandidateGroup } from '../trace/candidates';
 import { FactoryDb } from './db';
 
@@ -49,7 +49,7 @@ export async function traceCandidates(db: FactoryDb, master: Uint8Array): Promis
   }
   return [...groups].map(([params, g]) => ({
     uids: [...g.uids],
-    params: JSON.parse(params) as TraceParams,
+    params: traceParamsFromLog(params),
     unitBoards: [...g.unitBoards],
   }));
 }

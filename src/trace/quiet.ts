@@ -67,12 +67,13 @@ export function quietSamples(base: Uint8Array, p: QuietParams): { x: Float32Arra
   return { x: samplesToModelLayout(ds.data, count, ds.sampleShape, inShape, layout), count };
 }
 
-/** Each carrier's amplitude: `p.amplitude` steps on quiet carriers (less where the int8 range ends), 1 elsewhere and on
- * a pixel path's rows (units/path-rows.ts). */
+/** Each carrier's amplitude: `p.amplitude` steps on quiet carriers (less where the int8 range ends), 1 elsewhere and,
+ * under rule 2 (QuietParams.rule), on a pixel path's rows (units/path-rows.ts). */
 export function quietAmplitudes(base: Uint8Array, set: CarrierSet, p: QuietParams): Uint8Array {
   const { x, count } = quietSamples(base, p);
   const quiet = quietMask(base, set, x, count);
-  const onPath = pixelPathOutputs(readTflite(base), set.tensors);
+  // rule 1 (packages marked before the path's rows were set aside) gives them the amplitude too
+  const onPath = (p.rule ?? 1) >= 2 ? pixelPathOutputs(readTflite(base), set.tensors) : () => false;
   const views = set.tensors.map((t) => new Int8Array(base.buffer, base.byteOffset + t.at, t.count));
   return Uint8Array.from(set.carriers, (c, j) =>
     quiet[j] && !onPath(c.w, c.i) ? Math.max(1, Math.min(p.amplitude, 127 - Math.abs(views[c.w][c.i]))) : 1,

@@ -19,7 +19,7 @@ import { trainableFromModel } from '../../src/train/from-model';
 import { averageCopies, fineTune, pruneDeadUnits } from '../../src/trace/attacks';
 import { carriersOf } from '../../src/trace/carriers';
 import { traceCodeForPackage } from '../../src/trace/package-code';
-import { quietTraceParams } from '../../src/trace/params';
+import { QUIET_RULE, quietTraceParams, traceParamsFromLog } from '../../src/trace/params';
 import { pixelPathOutputs } from '../../src/trace/units/path-rows';
 import { readTflite } from '../../src/tflite/reader';
 import { boardClasses, unitsRecordOfTflite, writeBoardClasses } from '../../src/trace/units/board';
@@ -180,6 +180,19 @@ test("a quiet-carrier trace code (--trace-data) leaves the path's rows at one st
   expect(path.length).toBeGreaterThan(1000);
   expect(Math.max(...path)).toBe(1);
   expect(Math.max(...amp)).toBe(params.quiet!.amplitude);
+  // the rule is recorded with the package: a row from before the rows were set aside (no rule: rule 1) is traced with
+  // the amplitudes its packages were marked with, the path's rows at the full amplitude
+  expect(params.quiet!.rule).toBe(QUIET_RULE);
+  expect(traceParamsFromLog(JSON.stringify(params))).toEqual(params);
+  const old = traceParamsFromLog(JSON.stringify({ ...params, quiet: { ...params.quiet!, rule: undefined } }));
+  expect(old.quiet!.rule).toBeUndefined();
+  const before = carriersOf(owner, TRACE_KEY, old).amplitude!;
+  expect(Math.max(...set.carriers.flatMap((c, j) => (onPath(c.w, c.i) ? [before[j]] : [])))).toBe(
+    params.quiet!.amplitude,
+  );
+  expect(before.filter((a, j) => a !== amp[j]).length).toBe(
+    set.carriers.filter((c, j) => onPath(c.w, c.i) && before[j] > 1).length,
+  );
   const marked = traceCodeForPackage(owner, MASTER, uid, params).model;
   // measured before the rows were left out: 98.47% against 99.01%, 294 of 320 votes
   expect(await mnistTestAccuracy(marked, 10000)).toBeGreaterThanOrEqual(
