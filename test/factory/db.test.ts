@@ -333,13 +333,18 @@ describe.each(BACKENDS)('factory database on $name', (b) => {
     const master = Buffer.alloc(32, 7);
     const mk = keyId(master);
     const row = (uid: string, sha: string) =>
-      `('${mk}', '${uid}', '0123456789abcdef', '{"density":1}', 100, '${sha.repeat(64)}', 'st', 'op')`;
+      `('${mk}', '${uid}', '0123456789abcdef', '{"density":1,"minTensorElements":1024}', 100, '${sha.repeat(64)}', 'st', 'op')`;
     await raw.exec(`INSERT INTO trace_codes (master_key_id, uid, code_id, params, carriers, package_sha256, station, operator)
       VALUES ${row('00aa', 'a')}`);
     await raw.close();
     const db = await FactoryDb.open(spec);
     expect(await db.schemaVersion()).toBe(SCHEMA_VERSION);
-    const rec = { masterKeyId: mk, codeId: '0123456789abcdef', params: '{"density":1}', carriers: 100 };
+    const rec = {
+      masterKeyId: mk,
+      codeId: '0123456789abcdef',
+      params: '{"density":1,"minTensorElements":1024}',
+      carriers: 100,
+    };
     const who = { station: 'st', operator: 'op' };
     await db.recordTraceCode({ ...rec, ...who, uid: '00bb', units: 16, packageSha256: 'b'.repeat(64) });
     await db.recordTraceCode({ ...rec, ...who, uid: '00cc', units: 0, packageSha256: 'c'.repeat(64) });
