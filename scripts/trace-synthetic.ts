@@ -18,8 +18,7 @@ import { embedTraceCode } from '../src/trace/embed';
 import { DEFAULT_TRACE_PARAMS } from '../src/trace/params';
 import { traceLeak } from '../src/trace/trace';
 import { fileVictim } from '../src/trace/victims';
-import { samplesToModelLayout } from '../src/tflite/affine';
-import { recordedInputLayouts } from '../src/tflite/provenance';
+import { toModelInputs } from '../src/trace/natural-inputs';
 import { readTflite } from '../src/tflite/reader';
 import { syntheticTask } from '../src/zoo/synthetic-task';
 import { arg } from './support/args';
@@ -52,10 +51,7 @@ async function main() {
   const uids = Array.from({ length: N }, (_, i) => scriptUid(i).toString('hex'));
   const candidates = [{ uids, params: DEFAULT_TRACE_PARAMS }];
   // the task's samples are NCHW; the compiled model reads them channels-last, as its recorded input layout says
-  const info = readTflite(base);
-  const inShape = info.subgraphs[0].tensors[info.subgraphs[0].inputs[0]].shape;
-  const layout = recordedInputLayouts(info.metadata)?.[0];
-  const probes = samplesToModelLayout(test.data, Q, test.sampleShape, inShape, layout);
+  const probes = toModelInputs(readTflite(base), test.data, Q, test.sampleShape);
   console.log(`base accuracy ${(100 * (await accuracy(base))).toFixed(2)}%`);
   const summary = new Map<string, { named: number; of: number; zMin: number; innocentMax: number }>();
   const note = (kind: string, named: boolean, z: number, innocent: number) => {

@@ -7,12 +7,11 @@
  * src/trace/blackbox.ts) and what the tracing attacks fine-tune. `writeWeights` puts float weights back into the file
  * with fresh per-channel int8 scales (the int8 re-quantisation an attacker's converter does).
  */
-import { EdgelockError } from '../errors';
 import { Param } from '../train/layer';
 import { LayerSpec, buildNetwork } from '../train/layers';
 import { Sequential } from '../train/network';
 import { TfliteModelInfo, TfliteOperatorInfo, TfliteTensorInfo, readTflite } from '../tflite/reader';
-import { GraphItem, graphItems } from './graph-items';
+import { GraphItem, graphItems, refuse as unsupported } from './graph-items';
 import { weightTensors } from './weight-tensors';
 
 export interface FloatBinding {
@@ -34,13 +33,6 @@ export interface FloatNet {
   bindings: FloatBinding[];
   /** the model ends in a SOFTMAX: the network computes the logits before it, the model answers probabilities */
   softmax: boolean;
-}
-
-function unsupported(why: string): never {
-  throw new EdgelockError(
-    'E_TRACE_MODEL',
-    `black-box tracing reads convolutions, pools, dense layers and residual joins only: ${why}`,
-  );
 }
 
 function constData(bytes: Uint8Array, info: TfliteModelInfo, t: TfliteTensorInfo): Float64Array {

@@ -10,7 +10,8 @@ import { TfliteOperatorInfo, TfliteSubgraphInfo } from '../tflite/reader';
 export type GraphItem =
   { op: TfliteOperatorInfo } | { branches: [TfliteOperatorInfo[], TfliteOperatorInfo[]]; add: TfliteOperatorInfo };
 
-function refuse(why: string): never {
+/** E_TRACE_MODEL for a model the float network cannot read (float-net.ts refuses its operators the same way). */
+export function refuse(why: string): never {
   throw new EdgelockError(
     'E_TRACE_MODEL',
     `black-box tracing reads convolutions, pools, dense layers and residual joins only: ${why}`,

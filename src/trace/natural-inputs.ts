@@ -6,7 +6,7 @@ import { loadDataset } from '../data/dataset';
 import { EdgelockError } from '../errors';
 import { samplesToModelLayout } from '../tflite/affine';
 import { recordedInputLayouts } from '../tflite/provenance';
-import { readTflite } from '../tflite/reader';
+import { TfliteModelInfo, readTflite } from '../tflite/reader';
 
 /** The first `limit` samples of `source` (a named data set or a .npy) in `model`'s input layout. */
 export function naturalInputs(
@@ -25,6 +25,20 @@ export function naturalInputs(
       'E_USAGE',
       `the probes' samples [${set.sampleShape}] do not fit the model input [${inShape}]`,
     );
+  return { probes: toModelInputs(info, set.data, count, set.sampleShape), count };
+}
+
+/**
+ * `count` samples laid out as `sampleShape` (a data set's layout, e.g. NCHW) in a compiled model's input layout, as
+ * its recorded input layout says (a channels-last compile moves an image's channels last).
+ */
+export function toModelInputs(
+  info: TfliteModelInfo,
+  x: Float32Array,
+  count: number,
+  sampleShape: readonly number[],
+): Float32Array {
+  const sg = info.subgraphs[0];
   const layout = recordedInputLayouts(info.metadata)?.[0];
-  return { probes: samplesToModelLayout(set.data, count, set.sampleShape, inShape, layout), count };
+  return samplesToModelLayout(x, count, sampleShape, sg.tensors[sg.inputs[0]].shape, layout);
 }

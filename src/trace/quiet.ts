@@ -12,11 +12,10 @@
  */
 import { loadDataset } from '../data/dataset';
 import { EdgelockError } from '../errors';
-import { samplesToModelLayout } from '../tflite/affine';
-import { recordedInputLayouts } from '../tflite/provenance';
 import { readTflite } from '../tflite/reader';
 import { CarrierSet } from './weight-tensors';
 import { floatNetFromTflite, toNetLayout } from './float-net';
+import { toModelInputs } from './natural-inputs';
 import { QuietParams } from './params';
 import { pixelPathOutputs } from './units/path-rows';
 
@@ -63,8 +62,7 @@ export function quietSamples(base: Uint8Array, p: QuietParams): { x: Float32Arra
       `the quiet-carrier data '${p.data}' has samples [${ds.sampleShape}], the model input is [${inShape}]`,
     );
   const count = Math.min(p.samples, ds.count);
-  const layout = recordedInputLayouts(info.metadata)?.[0];
-  return { x: samplesToModelLayout(ds.data, count, ds.sampleShape, inShape, layout), count };
+  return { x: toModelInputs(info, ds.data, count, ds.sampleShape), count };
 }
 
 /** Each carrier's amplitude: `p.amplitude` steps on quiet carriers (less where the int8 range ends), 1 elsewhere and,

@@ -23,8 +23,7 @@ import { fileVictim, modelScores } from '../../src/trace/victims';
 import { deriveTraceKey } from '../../src/keys/derive';
 import { syntheticTask } from '../../src/zoo/synthetic-task';
 import { readTflite } from '../../src/tflite/reader';
-import { samplesToModelLayout } from '../../src/tflite/affine';
-import { recordedInputLayouts } from '../../src/tflite/provenance';
+import { toModelInputs } from '../../src/trace/natural-inputs';
 import { errorCodeOf } from '../helpers/error-code';
 import { simulatedUids } from '../helpers/mnist-boards';
 import { mobilenetV2 } from '../helpers/mobilenet-v2';
@@ -210,10 +209,8 @@ describe('the zoo ResNet-8', () => {
       })
     ).bytes;
     // the task's images are NCHW; the compiled model reads them channels-last
-    const info = readTflite(model);
     const test = syntheticTask('cifar-resnet8', 'test', N);
-    const inShape = info.subgraphs[0].tensors[info.subgraphs[0].inputs[0]].shape;
-    held = samplesToModelLayout(test.data, N, test.sampleShape, inShape, recordedInputLayouts(info.metadata)?.[0]);
+    held = toModelInputs(readTflite(model), test.data, N, test.sampleShape);
   }, 120_000);
 
   test('its float network, residual joins and all, answers as the TFLite runtime does; re-quantised, the same int8 answers', async () => {
@@ -283,10 +280,8 @@ describe('a MobileNetV2 as torch.onnx exports one', () => {
       ).bytes;
     int8io = await compiled('int8');
     floatio = await compiled('float');
-    const info = readTflite(int8io);
     const test = syntheticTask('cifar-resnet8', 'test', N);
-    const inShape = info.subgraphs[0].tensors[info.subgraphs[0].inputs[0]].shape;
-    held = samplesToModelLayout(test.data, N, test.sampleShape, inShape, recordedInputLayouts(info.metadata)?.[0]);
+    held = toModelInputs(readTflite(int8io), test.data, N, test.sampleShape);
   }, 120_000);
 
   test('with int8 and with float inputs and outputs, its float network answers as the TFLite runtime does', async () => {
