@@ -5,15 +5,18 @@
  * reads since 2026-12-07, so the trace code is read black-box there too. For boards --from … --to, each board's
  * marked model (`package --trace`) leaks as dumped, re-quantised, and fine-tuned on 6,000 training samples of the
  * task (2 epochs of SGD at --lr, board i's seed i + 1); each leak is traced white-box and black-box (--queries
- * answers to test inputs of the task, scores) among --candidates boards, as `edgelock trace` does. Prints one line
- * per board and leak, then a summary per leak kind: named, the smallest z of the leaker, the largest of any innocent
- * board; and the accuracy of the base and of each marked model on 2,000 test samples.
+ * answers to test inputs of the task, scores) among --candidates boards, as `edgelock trace` does. --kinds also
+ * takes `shuffled` (the channels of every free space re-ordered and scaled by factors in [0.5, 1], src/trace/unit-graph.ts)
+ * and `shuffled-fine-tuned` (that copy then fine-tuned as above); --black-box 0 traces white-box only. Prints one
+ * line per board and leak, then a summary per leak kind: named, the smallest z of the leaker, the largest of any
+ * innocent board; and the accuracy of the base and of each marked model on 2,000 test samples.
  *   npx tsx scripts/trace-synthetic.ts --base <the zoo model compiled int8 .tflite> [--task kws-dscnn|cifar-resnet8]
  *     [--from 0] [--to 5] [--candidates 1000] [--queries 300] [--epochs 2] [--lr 0.01]
+ *     [--kinds dumped,re-quantised,fine-tuned] [--black-box 1]
  */
 import { readFileSync } from 'fs';
 import { evaluateModelFile } from '../src/eval/evaluate';
-import { fineTune, requantize } from '../src/trace/attacks';
+import { fineTune, requantize, shuffleUnits } from '../src/trace/attacks';
 import { embedTraceCode } from '../src/trace/embed';
 import { DEFAULT_TRACE_PARAMS } from '../src/trace/params';
 import { traceLeak } from '../src/trace/trace';
@@ -32,6 +35,8 @@ const Q = Number(arg('queries', '300'));
 const EPOCHS = Number(arg('epochs', '2'));
 const LR = Number(arg('lr', '0.01'));
 const TASK = arg('task', 'kws-dscnn');
+const KINDS = arg('kinds', 'dumped,re-quantised,fine-tuned').split(',');
+const BLACK_BOX = arg('black-box', '1') !== '0';
 const ALPHA = 1e-6;
 
 async function main() {
@@ -65,31 +70,36 @@ async function main() {
   };
   for (let d = FROM; d < TO; d++) {
     const marked = embedTraceCode(base, scriptTraceKey(), scriptUid(d), DEFAULT_TRACE_PARAMS).bytes;
-    const leaks: [string, Uint8Array][] = [
-      ['as dumped', marked],
-      ['re-quantised', requantize(marked)],
-      [`fine-tuned ${EPOCHS} epochs at lr ${LR}`, fineTune(marked, thief, { epochs: EPOCHS, lr: LR, seed: d + 1 })],
-    ];
+    const tune = (m: Uint8Array) => fineTune(m, thief, { epochs: EPOCHS, lr: LR, seed: d + 1 });
+    const shuffled = () => shuffleUnits(marked, { seed: 100 + d, scale: [0.5, 1] });
+    const make: Record<string, [string, () => Uint8Array]> = {
+      dumped: ['as dumped', () => marked],
+      're-quantised': ['re-quantised', () => requantize(marked)],
+      'fine-tuned': [`fine-tuned ${EPOCHS} epochs at lr ${LR}`, () => tune(marked)],
+      shuffled: ['channels shuffled and scaled', shuffled],
+      'shuffled-fine-tuned': [`shuffled, scaled, fine-tuned ${EPOCHS} epochs at lr ${LR}`, () => tune(shuffled())],
+    };
+    const leaks = KINDS.map((k) => {
+      if (!make[k]) throw new Error(`--kinds: unknown ${k}; known: ${Object.keys(make).join(', ')}`);
+      return [make[k][0], make[k][1]()] as const;
+    });
     const acc = await accuracy(marked);
     for (const [kind, leak] of leaks) {
       const white = await traceLeak({ base, master: SCRIPT_MASTER, candidates, alpha: ALPHA, leaked: leak });
-      const v = await fileVictim(leak);
-      let black;
-      try {
-        black = await traceLeak({
-          base,
-          master: SCRIPT_MASTER,
-          candidates,
-          alpha: ALPHA,
-          blackBox: { probes, count: Q, victim: v.query, hardLabels: false },
-        });
-      } finally {
-        v.dispose();
+      const readings: [string, Awaited<ReturnType<typeof traceLeak>>][] = [['white-box', white]];
+      if (BLACK_BOX) {
+        const v = await fileVictim(leak);
+        try {
+          const blackBox = { probes, count: Q, victim: v.query, hardLabels: false };
+          readings.push([
+            'black-box',
+            await traceLeak({ base, master: SCRIPT_MASTER, candidates, alpha: ALPHA, blackBox }),
+          ]);
+        } finally {
+          v.dispose();
+        }
       }
-      for (const [how, r] of [
-        ['white-box', white],
-        ['black-box', black],
-      ] as const) {
+      for (const [how, r] of readings) {
         const named = r.named.length === 1 && r.named[0].uid === uids[d];
         const z = r.best.uid === uids[d] ? r.best.z : -Infinity;
         const innocent = r.best.uid === uids[d] ? (r.runnerUp?.z ?? -Infinity) : r.best.z;

@@ -1,11 +1,15 @@
 /**
  * Undoing a leaked copy's re-ordered and re-scaled hidden units before white-box decoding. A thief can permute the
- * units of every hidden layer and scale each by a positive factor (src/trace/unit-chain.ts) without changing what
- * the model computes; the trace code then sits at other positions and other magnitudes, and read in place it is
- * noise. Layer by layer from the input, this finds which leaked unit is which base unit and by how much it was
- * scaled: the next layer's input channels are first put back in the base's order and scale (known from the layer
- * before), then each base unit is matched to a leaked unit by the cosine of their weight rows (an optimal
- * assignment: Munkres), and its scale is the least-squares factor between the two rows.
+ * channels of every space that is not the input or the output and scale each by a positive factor
+ * (src/trace/unit-graph.ts) without changing what the model computes; the trace code then sits at other positions and
+ * other magnitudes, and read in place it is noise. Space by space from the input, this finds which leaked channel is
+ * which base channel and by how much it was scaled: the input channels of the filters writing the space are first put
+ * back in the base's order and scale (known from the spaces they read), then each base channel is matched to a
+ * leaked channel by the cosine of their weight rows — across every filter writing the space, so a residual join's
+ * shortcut and branch agree — by an optimal assignment (Munkres), and its scale is the least-squares factor between
+ * the rows. A space joined by an ADD to one written later (an identity shortcut around a block that reads it) is
+ * matched on the filters whose inputs are already put back. A depthwise convolution's output keeps its input's order,
+ * and only its scale is found.
  *
  * A unit split in two (Net2Net widening: a copy of its incoming weights and bias, the outgoing weights shared α and
  * 1 − α) leaves one half unmatched. Read alone, the matched half's outgoing weights are α times the base's, far off
@@ -20,124 +24,203 @@
  * alone, so a board whose code is not in the copy still scores under the bound of src/trace/score.ts.
  */
 import { munkres } from 'munkres';
-import { ChainLink } from './unit-chain';
+import { UnitGraph, UnitLink, elementOf } from './unit-graph';
 
 /** A leaked unit no base unit was matched to is a split-off copy of the one whose row it is this parallel to. */
 export const SPLIT_COSINE = 0.95;
 
+interface Copy {
+  v: number;
+  s: number;
+}
+
 export interface Alignment {
-  /** per link: base unit u is leaked unit perm[u] */
+  /** per space: base channel u is leaked channel perm[u] */
   perm: Int32Array[];
-  /** per link: leaked unit perm[u] is base unit u times scale[u] */
+  /** per space: leaked channel perm[u] is base channel u times scale[u] */
   scale: Float64Array[];
-  /** per link, per base unit: its split-off copies (leaked unit v is the base unit times s) */
-  copies: { v: number; s: number }[][][];
+  /** per space, per base channel: its split-off copies (leaked channel v is the base channel times s) */
+  copies: Copy[][][];
   /** the leaked weights in the base's unit order and scale, one array per weight tensor */
   weights: Float64Array[];
 }
 
 /**
- * `leaked` and `base`: the float weights of every weight tensor (weightTensors order, TFLite layout); `chain`: the
- * base model's units, `leakedChain` the leaked model's (default: the same shapes). The leaked chain may have more
- * units in a hidden layer than the base (units added: each base unit is matched to one of them, the others are
- * ignored unless they are split-off copies); `lineUp` says whether two chains can be aligned at all. Tensors outside
- * the chain are passed through.
+ * `leaked` and `base`: the float weights of every weight tensor (weightTensors order, TFLite layout); `graph`: the
+ * base model's units, `leakedGraph` the leaked model's (default: the same shapes). A space of the leaked graph may
+ * have more channels than the base's (units added: each base channel is matched to one of them, the others are
+ * ignored unless they are split-off copies); `lineUp` says whether two graphs can be aligned at all. Tensors outside
+ * the graph are passed through.
  */
 export function alignUnits(
   leaked: readonly Float64Array[],
   base: readonly Float64Array[],
-  chain: readonly ChainLink[],
-  leakedChain: readonly ChainLink[] = chain,
+  graph: UnitGraph,
+  leakedGraph: UnitGraph = graph,
 ): Alignment {
   const weights = base.map((t, w) => (leaked[w]?.length === t.length ? leaked[w] : t));
-  const perm: Int32Array[] = [];
-  const scale: Float64Array[] = [];
-  const copies: { v: number; s: number }[][][] = [];
-  chain.forEach((link, k) => {
-    const lk = leakedChain[k];
+  const n = graph.spaces.length;
+  const perm: Int32Array[] = new Array(n);
+  const scale: Float64Array[] = new Array(n);
+  const copies: Copy[][][] = new Array(n);
+  const identity = (s: number) => {
+    const O = graph.spaces[s].units;
+    perm[s] = Int32Array.from({ length: O }, (_, u) => u);
+    scale[s] = new Float64Array(O).fill(1);
+    copies[s] = Array.from({ length: O }, () => []);
+  };
+  /**
+   * The rows of link k of the leaked model with their input channels back in the base's order and scale, one row
+   * per leaked unit (R = the base row length) — for a depthwise convolution one row per base unit, already in the
+   * base's order, since its units are its input channels.
+   */
+  const inputsOf = (k: number): Float64Array => {
+    const link = graph.links[k];
+    const lk = leakedGraph.links[k];
     const L = leaked[lk.w];
-    const B = base[link.w];
-    const { units: O, rowLength: R, inChannels: C } = link;
-    const { units: OL, rowLength: RL, inChannels: CL } = lk;
-    // the input channels back in the base's order and scale (each row of the leaked filter, in the base's columns)
-    const inputs = new Float64Array(OL * R);
-    const from = link.from >= 0 ? { perm: perm[link.from], scale: scale[link.from], copies: copies[link.from] } : null;
-    for (let v = 0; v < OL; v++)
+    const { rowLength: R, inChannels: C, from } = link;
+    const [p, sc, cp] = [perm[from], scale[from], copies[from]];
+    if (link.depthwise) {
+      const x = new Float64Array(link.units * R);
+      for (let u = 0; u < link.units; u++) for (let r = 0; r < R; r++) x[u * R + r] = L[elementOf(lk, p[u], r)] * sc[u];
+      return x;
+    }
+    const x = new Float64Array(lk.units * R);
+    for (let v = 0; v < lk.units; v++)
       for (let r = 0; r < R; r++) {
         const c = r % C;
-        const slot = (r - c) / C;
-        const row = v * RL + slot * CL;
-        let x = from ? L[row + from.perm[c]] * from.scale[c] : L[row + c];
-        if (from) for (const copy of from.copies[c]) x += L[row + copy.v] * copy.s;
-        inputs[v * R + r] = x;
+        const at = v * lk.rowLength + ((r - c) / C) * lk.inChannels;
+        let y = L[at + p[c]] * sc[c];
+        for (const copy of cp[c]) y += L[at + copy.v] * copy.s;
+        x[v * R + r] = y;
       }
-    const norm = (x: Float64Array, o: number) => {
-      let t = 0;
-      for (let r = 0; r < R; r++) t += x[o * R + r] ** 2;
-      return Math.sqrt(t);
-    };
-    const bn = Array.from({ length: O }, (_, o) => norm(B, o));
-    const ln = Array.from({ length: OL }, (_, o) => norm(inputs, o));
-    const dot = (u: number, v: number) => {
-      let t = 0;
-      for (let r = 0; r < R; r++) t += B[u * R + r] * inputs[v * R + r];
-      return t;
-    };
-    const dots = Array.from({ length: O }, (_, u) => Array.from({ length: OL }, (_, v) => dot(u, v)));
-    // the output units of the last link are the model's outputs: they cannot move
-    const p = Int32Array.from({ length: O }, (_, u) => u);
-    if (link.hidden) {
-      const cost = dots.map((row, u) => row.map((d, v) => 1 - d / ((bn[u] || 1) * (ln[v] || 1))));
-      for (const [u, v] of munkres(cost)) p[u] = v;
+    return x;
+  };
+  const baseRow = (link: UnitLink, u: number, r: number) => base[link.w][elementOf(link, u, r)];
+  /** matches the channels of space s on the filters writing it whose inputs are put back */
+  const resolve = (s: number, writers: number[]) => {
+    const space = graph.spaces[s];
+    const O = space.units;
+    if (space.follows >= 0) {
+      // a depthwise output: its input's order; its scale from the least-squares factor of each channel's row
+      const k = writers[0];
+      const link = graph.links[k];
+      const x = inputsOf(k);
+      const R = link.rowLength;
+      perm[s] = Int32Array.from(perm[space.follows]);
+      scale[s] = Float64Array.from({ length: O }, (_, u) => {
+        let [d, b] = [0, 0];
+        for (let r = 0; r < R; r++) {
+          d += baseRow(link, u, r) * x[u * R + r];
+          b += baseRow(link, u, r) ** 2;
+        }
+        const a = space.scalable && b > 0 ? d / b : 1;
+        return a > 0 && Number.isFinite(a) ? a : 1;
+      });
+      copies[s] = Array.from({ length: O }, () => []);
+      return;
     }
-    // the least-squares factor of leaked unit v against base unit u (1 where units cannot be scaled)
+    const OL = leakedGraph.spaces[s].units;
+    const bn = new Float64Array(O);
+    const ln = new Float64Array(OL);
+    const dots = Array.from({ length: O }, () => new Float64Array(OL));
+    for (const k of writers) {
+      const link = graph.links[k];
+      const R = link.rowLength;
+      const x = inputsOf(k);
+      for (let u = 0; u < O; u++) for (let r = 0; r < R; r++) bn[u] += baseRow(link, u, r) ** 2;
+      for (let v = 0; v < OL; v++) for (let r = 0; r < R; r++) ln[v] += x[v * R + r] ** 2;
+      for (let u = 0; u < O; u++)
+        for (let v = 0; v < OL; v++) {
+          let t = 0;
+          for (let r = 0; r < R; r++) t += baseRow(link, u, r) * x[v * R + r];
+          dots[u][v] += t;
+        }
+    }
+    const cosine = (u: number, v: number) => dots[u][v] / ((Math.sqrt(bn[u]) || 1) * (Math.sqrt(ln[v]) || 1));
+    const p = Int32Array.from({ length: O }, (_, u) => u);
+    const cost = Array.from({ length: O }, (_, u) => Array.from({ length: OL }, (_v, v) => 1 - cosine(u, v)));
+    for (const [u, v] of munkres(cost)) p[u] = v;
+    // the least-squares factor of leaked channel v against base channel u (1 where channels cannot be scaled)
     const factor = (u: number, v: number) => {
-      const a = link.hidden && link.scalable && bn[u] > 0 ? dots[u][v] / bn[u] ** 2 : 1;
+      const a = space.scalable && bn[u] > 0 ? dots[u][v] / bn[u] : 1;
       return a > 0 && Number.isFinite(a) ? a : 1;
     };
-    const sc = Float64Array.from({ length: O }, (_, u) => factor(u, p[u]));
-    // the unmatched leaked units whose row is parallel to a base unit's: its split-off copies
-    const split = Array.from({ length: O }, () => [] as { v: number; s: number }[]);
-    if (link.hidden && OL > O) {
+    const split = Array.from({ length: O }, () => [] as Copy[]);
+    if (OL > O) {
+      // the unmatched leaked channels whose rows are parallel to a base channel's: its split-off copies
       const matched = new Set(p);
       for (let v = 0; v < OL; v++) {
         if (matched.has(v) || !(ln[v] > 0)) continue;
         let best = -1;
         let cos = SPLIT_COSINE;
         for (let u = 0; u < O; u++) {
-          const c = bn[u] > 0 ? dots[u][v] / (bn[u] * ln[v]) : 0;
+          const c = bn[u] > 0 ? cosine(u, v) : 0;
           if (c >= cos) [best, cos] = [u, c];
         }
         if (best >= 0) split[best].push({ v, s: factor(best, v) });
       }
     }
-    const out = new Float64Array(O * R);
-    for (let u = 0; u < O; u++) for (let r = 0; r < R; r++) out[u * R + r] = inputs[p[u] * R + r] / sc[u];
+    perm[s] = p;
+    scale[s] = Float64Array.from({ length: O }, (_, u) => factor(u, p[u]));
+    copies[s] = split;
+  };
+  // spaces in an order where the filters writing one read spaces already matched: when none has all its writers
+  // ready (an identity shortcut joins a space to the output of a block that reads it), the first with any
+  graph.spaces.forEach((sp, s) => sp.pinned && identity(s));
+  const writers = graph.spaces.map((_, s) => graph.links.flatMap((l, k) => (l.to === s ? [k] : [])));
+  const ready = (k: number) => perm[graph.links[k].from] !== undefined;
+  for (;;) {
+    const open = graph.spaces.map((_, s) => s).filter((s) => perm[s] === undefined);
+    if (open.length === 0) break;
+    const next =
+      open.find((s) => writers[s].length > 0 && writers[s].every(ready)) ?? open.find((s) => writers[s].some(ready));
+    if (next === undefined) {
+      open.forEach(identity); // written by nothing reachable from the input: left as they are
+      break;
+    }
+    resolve(next, writers[next].filter(ready));
+  }
+  // every filter's rows in the base's order and scale of both its spaces
+  graph.links.forEach((link, k) => {
+    const x = inputsOf(k);
+    const R = link.rowLength;
+    const out = new Float64Array(link.units * R);
+    const [p, sc] = [perm[link.to], scale[link.to]];
+    for (let u = 0; u < link.units; u++) {
+      const row = link.depthwise ? u : p[u];
+      for (let r = 0; r < R; r++) out[elementOf(link, u, r)] = x[row * R + r] / sc[u];
+    }
     weights[link.w] = out;
-    perm[k] = p;
-    scale[k] = sc;
-    copies[k] = split;
   });
   return { perm, scale, copies, weights };
 }
 
-/** A hidden layer may have at most this many times the base's units (the assignment costs units³). */
+/** A space may have at most this many times the base's channels (the assignment costs channels³). */
 export const MAX_WIDENING = 4;
 
 /**
- * Whether a leaked chain can be aligned to the base's: as many links, the same input, the same outputs, and every
- * hidden layer with at least the base's units (and at most MAX_WIDENING times as many) and the same spatial size
- * (units may have been added, none removed).
+ * Whether a leaked graph can be aligned to the base's: the same filters between the same spaces, the same input
+ * and outputs, and every free space with at least the base's channels (and at most MAX_WIDENING times as many) and
+ * every filter the same spatial size (units may have been added, none removed). A depthwise convolution's spaces
+ * keep their widths.
  */
-export function lineUp(base: readonly ChainLink[], leaked: readonly ChainLink[]): boolean {
+export function lineUp(base: UnitGraph, leaked: UnitGraph): boolean {
+  const spaces =
+    base.spaces.length === leaked.spaces.length &&
+    base.spaces.every((b, s) => {
+      const l = leaked.spaces[s];
+      const fixed = b.pinned || b.follows >= 0 || base.links.some((k) => k.depthwise && k.from === s);
+      const units = fixed ? l.units === b.units : l.units >= b.units && l.units <= MAX_WIDENING * b.units;
+      return units && l.pinned === b.pinned && l.follows === b.follows;
+    });
   return (
-    base.length === leaked.length &&
-    base.every((b, k) => {
-      const l = leaked[k];
+    spaces &&
+    base.links.length === leaked.links.length &&
+    base.links.every((b, k) => {
+      const l = leaked.links[k];
       const spatial = b.rowLength / b.inChannels === l.rowLength / l.inChannels;
-      const units = b.hidden ? l.units >= b.units && l.units <= MAX_WIDENING * b.units : l.units === b.units;
-      const input = b.from >= 0 || l.inChannels === b.inChannels;
-      return spatial && units && input && b.hidden === l.hidden && b.from === l.from;
+      return spatial && b.from === l.from && b.to === l.to && b.depthwise === l.depthwise && b.w === l.w;
     })
   );
 }

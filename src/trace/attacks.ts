@@ -16,7 +16,7 @@ import { Rng } from '../train/rng';
 import { buildNetwork, specsOf } from '../train/layers';
 import { Sgd } from '../train/optim/sgd';
 import { floatNetFromTflite, toNetLayout, writeWeights, FloatNet } from './float-net';
-import { sameSlotChannel, unitChain } from './unit-chain';
+import { elementOf, sameSlotChannel, unitGraph } from './unit-graph';
 import { ScoreQuery } from './victims';
 
 /** Dequantise and re-quantise every filter with fresh per-channel scales. */
@@ -31,48 +31,52 @@ export interface UnitShuffle {
 }
 
 /**
- * The free symmetries of the network: the units of every hidden layer in a random order, each (where its activation
- * allows) scaled by a random positive factor with the next layer's inputs scaled back, then re-quantised with fresh
+ * The free symmetries of the network (src/trace/unit-graph.ts): the channels of every space that is not the input or
+ * the output in a random order (a depthwise convolution's output in its input's), each (where the space allows)
+ * scaled by a random positive factor with the readers' input channels scaled back, then re-quantised with fresh
  * per-channel scales. Re-ordering alone computes exactly what the model did; scaling changes only rounding (the
  * activations keep their quantisation, so factors above 1 could saturate them: keep hi ≤ 1).
  */
 export function shuffleUnits(model: Uint8Array, o: UnitShuffle): Uint8Array {
-  const chain = unitChain(readTflite(model));
-  if (!chain) throw new EdgelockError('E_TRACE_MODEL', 'the model is not a chain of conv and dense layers');
+  const graph = unitGraph(readTflite(model));
+  if (!graph)
+    throw new EdgelockError('E_TRACE_MODEL', 'the model is not built of filters, channel-wise operators and ADDs');
   const fn = floatNetFromTflite(model);
   const rng = new Rng(o.seed);
   const [lo, hi] = o.scale ?? [1, 1];
-  const bindings = chain.map((link) => fn.bindings.find((b) => b.w === link.w)!);
-  const old = chain.map((link, k) =>
+  const bindings = graph.links.map((link) => fn.bindings.find((b) => b.w === link.w)!);
+  const old = graph.links.map((link, k) =>
     Float64Array.from(
       { length: link.units * link.rowLength },
       (_, i) => bindings[k].weight.value[bindings[k].toParam(i)],
     ),
   );
-  // new unit v is old unit order[k][v], scaled by factor[k][old unit]
-  const order = chain.map((link) => {
-    const q = Int32Array.from({ length: link.units }, (_, u) => u);
-    return link.hidden ? rng.shuffle(q) : q;
+  // new channel v of space s is old channel order[s][v], scaled by factor[s][old channel]
+  const order: Int32Array[] = [];
+  graph.spaces.forEach((space, s) => {
+    const q = Int32Array.from({ length: space.units }, (_, u) => u);
+    order[s] = space.pinned ? q : space.follows >= 0 ? order[space.follows] : rng.shuffle(q);
   });
-  const factor = chain.map((link) =>
-    Float64Array.from({ length: link.units }, () => (link.hidden && link.scalable ? rng.range(lo, hi) : 1)),
+  const factor = graph.spaces.map((space) =>
+    Float64Array.from({ length: space.units }, () => (space.scalable ? rng.range(lo, hi) : 1)),
   );
-  chain.forEach((link, k) => {
+  graph.links.forEach((link, k) => {
     const b = bindings[k];
     const R = link.rowLength;
     const bias = Float64Array.from(b.bias.value);
+    const [into, from] = [order[link.to], order[link.from]];
     for (let v = 0; v < link.units; v++) {
-      const u = order[k][v];
+      const u = into[v];
+      const a = factor[link.to][u];
       for (let r = 0; r < R; r++) {
-        let x: number;
-        if (link.from < 0) x = old[k][u * R + r];
-        else {
-          const c = order[link.from][r % link.inChannels];
-          x = old[k][u * R + sameSlotChannel(link, r, c)] / factor[link.from][c];
-        }
-        b.weight.value[b.toParam(v * R + r)] = x * factor[k][u];
+        // the old weight that new row element r of unit v holds: its input channel re-ordered the same way
+        const x = link.depthwise
+          ? old[k][elementOf(link, u, r)] / factor[link.from][u]
+          : old[k][u * R + sameSlotChannel(link, r, from[r % link.inChannels])] /
+            factor[link.from][from[r % link.inChannels]];
+        b.weight.value[b.toParam(elementOf(link, v, r))] = x * a;
       }
-      b.bias.value[v] = bias[u] * factor[k][u];
+      b.bias.value[v] = bias[u] * a;
     }
   });
   return writeWeights(model, fn);

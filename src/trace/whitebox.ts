@@ -3,14 +3,14 @@
  * copy): for every carrier, how many base quantisation steps the leaked weight sits from the base weight. Weights
  * are matched to the base by filter order and shape; int8 weights are read through their own scales (a copy
  * re-quantised with other scales still lines up) and float32 weights as they are. A copy whose hidden units were
- * re-ordered or re-scaled (src/trace/unit-chain.ts) is also read with its units put back (src/trace/align.ts), and
+ * re-ordered or re-scaled (src/trace/unit-graph.ts) is also read with its units put back (src/trace/align.ts), and
  * the reading that sits closer to the base is the evidence; a copy with units added to hidden layers is read with
  * each base unit matched to one of its units.
  */
 import { EdgelockError } from '../errors';
 import { TfliteModelInfo, readTflite } from '../tflite/reader';
 import { alignUnits, lineUp } from './align';
-import { unitChain } from './unit-chain';
+import { unitGraph } from './unit-graph';
 import { CarrierSet, scaleOf, weightTensors } from './weight-tensors';
 
 /** Evidence values are clipped to ±CLIP_STEPS steps, so a few weights moved far by fine-tuning cannot dominate. */
@@ -82,7 +82,7 @@ export interface WhiteBoxReading {
 /** The evidence of `leaked`; `align` false reads the weights in place only (what tracing did before the alignment). */
 export function whiteBoxReading(leaked: Uint8Array, base: Uint8Array, set: CarrierSet, align = true): WhiteBoxReading {
   const { floats, info, lines } = leakedFloats(leaked, set);
-  const chain = align ? unitChain(readTflite(base)) : null;
+  const graph = align ? unitGraph(readTflite(base)) : null;
   const baseWeights = () =>
     set.tensors.map((t) => {
       const v = new Int8Array(base.buffer, base.byteOffset + t.at, t.count);
@@ -90,16 +90,16 @@ export function whiteBoxReading(leaked: Uint8Array, base: Uint8Array, set: Carri
     });
   if (!lines) {
     // units added to hidden layers: only the aligned reading exists
-    const leakedChain = chain ? unitChain(info) : null;
-    if (!chain || !leakedChain || !lineUp(chain, leakedChain)) throw notLinedUp(floats, set);
+    const leakedGraph = graph ? unitGraph(info) : null;
+    if (!graph || !leakedGraph || !lineUp(graph, leakedGraph)) throw notLinedUp(floats, set);
     return {
-      evidence: evidenceOf(alignUnits(floats, baseWeights(), chain, leakedChain).weights, base, set),
+      evidence: evidenceOf(alignUnits(floats, baseWeights(), graph, leakedGraph).weights, base, set),
       aligned: true,
     };
   }
   const inPlace = evidenceOf(floats, base, set);
-  if (!chain) return { evidence: inPlace, aligned: false };
-  const aligned = evidenceOf(alignUnits(floats, baseWeights(), chain).weights, base, set);
+  if (!graph) return { evidence: inPlace, aligned: false };
+  const aligned = evidenceOf(alignUnits(floats, baseWeights(), graph).weights, base, set);
   return meanAbs(aligned) < (1 - ALIGNED_GAIN) * meanAbs(inPlace)
     ? { evidence: aligned, aligned: true }
     : { evidence: inPlace, aligned: false };
