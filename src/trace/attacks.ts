@@ -14,6 +14,8 @@ import { LabelledData, fit } from '../train/fit';
 import { trainableFromModel, writeBackWeights } from '../train/from-model';
 import { Rng } from '../train/rng';
 import { buildNetwork, specsOf } from '../train/layers';
+import { Layer } from '../train/layer';
+import { Residual } from '../train/layers/residual';
 import { Sgd } from '../train/optim/sgd';
 import { floatNetFromTflite, toNetLayout, writeWeights, FloatNet } from './float-net';
 import { elementOf, sameSlotChannel, unitGraph } from './unit-graph';
@@ -274,47 +276,59 @@ export function netVictim(fn: FloatNet): ScoreQuery {
 }
 
 /**
- * The scheme-aware thief's pruning: every convolution filter and hidden dense unit (one a ReLU follows) whose
- * pre-activation never exceeds 0 on his data is removed — its incoming weights and bias set to 0, so it outputs 0
- * everywhere. On his data the model answers exactly as before; a detector path that is off on natural inputs by
- * design (trigger units, src/trace/units/) goes with it. Returns the pruned model and how many outputs were removed.
+ * The scheme-aware thief's pruning: every convolution filter and hidden dense unit (one a ReLU or ReLU6 follows,
+ * inside a residual branch too) whose pre-activation never exceeds 0 on his data is removed — its incoming weights
+ * and bias set to 0, so it outputs 0 everywhere. On his data the model answers exactly as before; a detector path
+ * that is off on natural inputs by design (trigger units, src/trace/units/) goes with it. A filter whose output is
+ * added to a shortcut before the activation is kept: its own sign says nothing. Returns the pruned model and how many
+ * outputs were removed.
  */
 export function pruneDeadUnits(model: Uint8Array, data: LabelledData): { model: Uint8Array; removed: number } {
   const fn = floatNetFromTflite(model);
-  const layers = fn.net.layers;
   const size = data.x.length / data.count;
   const BATCH = 500;
-  const max = layers.map((l) =>
-    new Float64Array(l.kind === 'conv2d' || l.kind === 'dense' ? l.params[1].value.length : 0).fill(-Infinity),
-  );
+  /** per filter a ReLU follows in its chain, the largest pre-activation of each output channel */
+  const max = new Map<Layer, Float64Array>();
+  const gated = (layers: readonly Layer[]) =>
+    layers.forEach((l, i) => {
+      if (l instanceof Residual) l.branches.forEach(gated);
+      const next = layers[i + 1]?.kind;
+      if ((l.kind === 'conv2d' || l.kind === 'dense') && (next === 'relu' || next === 'relu6'))
+        max.set(l, new Float64Array(l.params[1].value.length).fill(-Infinity));
+    });
+  gated(fn.net.layers);
+  /** runs a chain on h, noting each gated filter's largest outputs; a residual join's branches walked the same way */
+  const walk = (layers: readonly Layer[], h: Float32Array, n: number): Float32Array =>
+    layers.reduce((x, l) => {
+      let y: Float32Array;
+      if (l instanceof Residual) {
+        const [a, b] = l.branches.map((branch) => Float32Array.from(walk(branch, x, n)));
+        y = a.map((v, i) => v + b[i]);
+      } else y = l.forward(x, n, false);
+      const m = max.get(l);
+      if (m) {
+        const width = y.length / n;
+        const per = width / m.length;
+        for (let k = 0; k < n; k++)
+          for (let o = 0; o < m.length; o++)
+            for (let p = 0; p < per; p++) m[o] = Math.max(m[o], y[k * width + o * per + p]);
+      }
+      return y;
+    }, h);
   for (let s = 0; s < data.count; s += BATCH) {
     const n = Math.min(BATCH, data.count - s);
-    let h: Float32Array = data.x.subarray(s * size, (s + n) * size);
-    layers.forEach((l, i) => {
-      h = l.forward(h, n, false);
-      const outs = max[i].length;
-      if (outs === 0) return;
-      const width = l.outShape.reduce((a, b) => a * b, 1);
-      const per = width / outs;
-      for (let k = 0; k < n; k++)
-        for (let o = 0; o < outs; o++)
-          for (let p = 0; p < per; p++) {
-            const v = h[k * width + o * per + p];
-            if (v > max[i][o]) max[i][o] = v;
-          }
-    });
+    walk(fn.net.layers, data.x.subarray(s * size, (s + n) * size), n);
   }
   let removed = 0;
-  layers.forEach((l, i) => {
-    if (max[i].length === 0 || layers[i + 1]?.kind !== 'relu') return;
+  for (const [l, m] of max) {
     const [w, b] = l.params;
     const row = w.value.length / b.value.length;
-    max[i].forEach((m, o) => {
-      if (m > 0) return;
+    m.forEach((v, o) => {
+      if (v > 0) return;
       w.value.fill(0, o * row, (o + 1) * row);
       b.value[o] = 0;
       removed++;
     });
-  });
+  }
   return { model: writeWeights(model, fn), removed };
 }
