@@ -4,18 +4,21 @@
  *   npx tsx scripts/trace-shuffle.ts --base <compiled int8 .tflite> [--devices 1000] [--leaks 10] [--scale 0.5,1]
  *     [--fine-tunes 3] [--ft-epochs 2] [--ft-lr 0.01] [--quiet <owner data, e.g. mnist-train>]
  *     [--widen <units> [--widen-conv <channels>] [--split 1] --architecture <the base's ONNX, e.g. models/mnist-lenet.onnx>]
+ *     [--deepen <layer indices, e.g. 0,2> --architecture <the base's ONNX>]
  * For each leaked board's model: the shuffled copy's answers against the unshuffled one's in the TFLite runtime
  * (exactly equal when only re-ordered), and the white-box score read in place (as before the alignment) and with
  * the units put back (src/trace/align.ts); then the same after fine-tuning the shuffled copy on 10% of MNIST train.
  * With --widen, every hidden dense layer first gets that many units more, and with --widen-conv every convolution
  * that many output channels more (widenHidden: recompiled to int8, so the answers are compared by accuracy only);
- * with --split 1 the new units are split-off halves of existing ones (Net2Net) instead of new random units.
+ * with --split 1 the new units are split-off halves of existing ones (Net2Net) instead of new random units. With
+ * --deepen, an identity layer and a ReLU are added after each listed Conv/Gemm of the architecture (deepenHidden,
+ * Net2Net deepening; not with --widen), recompiled to int8.
  */
 import { readFileSync } from 'fs';
 import { loadMnist } from '../src/data/mnist';
 import { deriveTraceKey } from '../src/keys/derive';
 import { readOnnx } from '../src/onnx';
-import { fineTune, shuffleUnits, widenHidden } from '../src/trace/attacks';
+import { deepenHidden, fineTune, shuffleUnits, widenHidden } from '../src/trace/attacks';
 import { carriersOf } from '../src/trace/carriers';
 import { deviceCode } from '../src/trace/code';
 import { embedTraceCode } from '../src/trace/embed';
@@ -37,7 +40,8 @@ const alpha = 1e-6;
 const WIDEN = Number(arg('widen', '0'));
 const WIDEN_CONV = Number(arg('widen-conv', '0'));
 const SPLIT = arg('split', '0') !== '0';
-const ARCH = WIDEN > 0 || WIDEN_CONV > 0 ? readOnnx(readFileSync(arg('architecture', ''))) : null;
+const DEEPEN = arg('deepen', '') ? arg('deepen', '').split(',').map(Number) : [];
+const ARCH = WIDEN > 0 || WIDEN_CONV > 0 || DEEPEN.length > 0 ? readOnnx(readFileSync(arg('architecture', ''))) : null;
 const PAR = arg('quiet', '') ? quietTraceParams(arg('quiet', '')) : DEFAULT_TRACE_PARAMS;
 const master = Buffer.alloc(32, 0x5a);
 const tk = deriveTraceKey(master);
@@ -72,6 +76,22 @@ async function answers(model: Uint8Array, n: number): Promise<Float32Array> {
   }
 }
 
+/** The leaked model widened and deepened as the options say (recompiled), or as it is. */
+async function changed(
+  m: Uint8Array,
+  seed: number,
+  calibration: { data: Float32Array; count: number; sampleShape: number[] },
+): Promise<Uint8Array> {
+  if (!ARCH) return m;
+  const wide =
+    WIDEN || WIDEN_CONV
+      ? await widenHidden(m, ARCH, { dense: WIDEN, conv: WIDEN_CONV, split: SPLIT }, seed, calibration)
+      : m;
+  // deepening writes the leak's weights into ARCH, which a widened copy no longer fits
+  if (DEEPEN.length && wide !== m) throw new Error('--deepen with --widen is not supported');
+  return DEEPEN.length ? deepenHidden(wide, ARCH, DEEPEN, calibration) : wide;
+}
+
 const fmt = (r: { z: number; innocent: number; named: boolean }) =>
   `z ${r.z.toFixed(1)} (best innocent ${r.innocent.toFixed(2)}) ${r.named ? 'named' : 'not named'}`;
 
@@ -82,9 +102,7 @@ async function main() {
   for (let d = 0; d < L; d++) {
     const m = embedTraceCode(base, tk, Buffer.from(uids[d], 'hex'), PAR).bytes;
     const calibration = { data: train.images.subarray(0, 500 * 784), count: 500, sampleShape: [1, 28, 28] };
-    const wide = ARCH
-      ? await widenHidden(m, ARCH, { dense: WIDEN, conv: WIDEN_CONV, split: SPLIT }, 3000 + d, calibration)
-      : m;
+    const wide = await changed(m, 3000 + d, calibration);
     const s = shuffleUnits(wide, { seed: 1000 + d, scale: SCALE });
     const [a, b] = await Promise.all([answers(m, 500), answers(s, 500)]);
     let same = 0;
@@ -115,9 +133,7 @@ async function main() {
       count: 6000,
     };
     const calibration = { data: train.images.subarray(0, 500 * 784), count: 500, sampleShape: [1, 28, 28] };
-    const wide = ARCH
-      ? await widenHidden(m, ARCH, { dense: WIDEN, conv: WIDEN_CONV, split: SPLIT }, 4000 + d, calibration)
-      : m;
+    const wide = await changed(m, 4000 + d, calibration);
     const tuned = fineTune(shuffleUnits(wide, { seed: 2000 + d, scale: SCALE }), data, {
       epochs: FT_EPOCHS,
       lr: FT_LR,
@@ -128,9 +144,10 @@ async function main() {
     const inPlace = ARCH
       ? 'in place: refused (other shapes)'
       : `in place ${fmt(score(whiteBoxReading(tuned, base, set, false).evidence, d))}`;
-    const widened = ARCH
-      ? `${SPLIT ? 'split' : 'widened'} by ${WIDEN} units${WIDEN_CONV ? ` and ${WIDEN_CONV} channels` : ''}, `
-      : '';
+    const widened =
+      (WIDEN || WIDEN_CONV
+        ? `${SPLIT ? 'split' : 'widened'} by ${WIDEN} units${WIDEN_CONV ? ` and ${WIDEN_CONV} channels` : ''}, `
+        : '') + (DEEPEN.length ? `deepened after layers ${DEEPEN.join(', ')}, ` : '');
     console.log(
       `${widened}shuffled then fine-tuned (6k, ${FT_EPOCHS} epochs, lr ${FT_LR}) ${d}: ` +
         `accuracy ${acc}% (2k); ${inPlace}; aligned=${r.aligned} ${fmt(score(r.evidence, d))}`,

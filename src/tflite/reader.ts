@@ -200,6 +200,17 @@ export function readTflite(bytes: Uint8Array): TfliteModelInfo {
   return info;
 }
 
+/**
+ * The byte offset in `bytes` (a file readTflite accepts) of the first float32 of tensor `tensor`'s quantisation scale
+ * vector, or null when it has none: where a tool that re-quantises weights in place writes their new scales.
+ */
+export function tfliteScaleOffset(bytes: Uint8Array, tensor: number, subgraph = 0): number | null {
+  const q = Model.getRootAsModel(new CheckedByteBuffer(bytes)).subgraphs(subgraph)?.tensors(tensor)?.quantization();
+  if (!q || !q.bb) return null;
+  const field = q.bb.__offset(q.bb_pos, 8); // QuantizationParameters.scale
+  return field ? q.bb.__vector(q.bb_pos + field) : null;
+}
+
 function decode(bb: CheckedByteBuffer): TfliteModelInfo {
   const model = Model.getRootAsModel(bb);
   const opcodes = list(model.operatorCodesLength(), (i) => model.operatorCodes(i)).map((oc, index) => {

@@ -79,7 +79,17 @@ export function alignUnits(
     const lk = leakedGraph.links[k];
     const L = leaked[lk.w];
     const { rowLength: R, inChannels: C, from } = link;
-    const [p, sc, cp] = [perm[from], scale[from], copies[from]];
+    let [p, sc, cp] = [perm[from], scale[from], copies[from]];
+    // through layers the thief added (src/trace/added-layers.ts): base channel c is the added layer's output
+    // channel its input channel p[c] was passed to, times that factor
+    for (const e of lk.through ?? []) {
+      const m = throughMap(e, leaked[e.w]);
+      [p, sc, cp] = [
+        Int32Array.from(p, (a) => m.to[a]),
+        Float64Array.from(sc, (s, c) => s * m.by[p[c]]),
+        cp.map((list) => list.map((copy) => ({ v: m.to[copy.v], s: copy.s * m.by[copy.v] }))),
+      ];
+    }
     if (link.depthwise) {
       const x = new Float64Array(link.units * R);
       for (let u = 0; u < link.units; u++) for (let r = 0; r < R; r++) x[u * R + r] = L[elementOf(lk, p[u], r)] * sc[u];
@@ -196,6 +206,32 @@ export function alignUnits(
   return { perm, scale, copies, weights };
 }
 
+/** The channel map through one added layer: A's channel a is T's channel to[a] divided by by[a]. */
+export interface ThroughMap {
+  to: Int32Array;
+  by: Float64Array;
+}
+
+/**
+ * The channel map through added layer `e` (src/trace/added-layers.ts; its weights `w`, TFLite layout, leaked order):
+ * each channel a of its input reaches the channel to[a] of its output that its weights pass it to (an optimal
+ * assignment on the sum of each row's weights over its positions, the response to a constant channel: for the
+ * identity, 1 at (a, a)), with the factor by[a] = that sum, so the output channel is by[a] times the input channel
+ * (the ReLU between them passes a positive factor). A copy re-ordered, re-scaled or fine-tuned after deepening keeps
+ * that structure to the extent the added layer stays near a scaled permutation.
+ */
+export function throughMap(e: UnitLink, w: Float64Array): ThroughMap {
+  const C = e.inChannels;
+  const R = e.rowLength;
+  const sum = Array.from({ length: C }, () => new Float64Array(e.units));
+  for (let t = 0; t < e.units; t++) for (let r = 0; r < R; r++) sum[r % C][t] += w[t * R + r];
+  const largest = Math.max(1e-12, ...sum.map((row) => Math.max(...row.map(Math.abs))));
+  const to = new Int32Array(C);
+  for (const [a, t] of munkres(sum.map((row) => Array.from(row, (v) => -v / largest)))) to[a] = t;
+  const by = Float64Array.from({ length: C }, (_, a) => (sum[a][to[a]] > 0 ? sum[a][to[a]] : 1));
+  return { to, by };
+}
+
 /** A space may have at most this many times the base's channels (the assignment costs channels³). */
 export const MAX_WIDENING = 4;
 
@@ -220,7 +256,7 @@ export function lineUp(base: UnitGraph, leaked: UnitGraph): boolean {
     base.links.every((b, k) => {
       const l = leaked.links[k];
       const spatial = b.rowLength / b.inChannels === l.rowLength / l.inChannels;
-      return spatial && b.from === l.from && b.to === l.to && b.depthwise === l.depthwise && b.w === l.w;
+      return spatial && b.from === l.from && b.to === l.to && b.depthwise === l.depthwise;
     })
   );
 }

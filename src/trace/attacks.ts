@@ -7,7 +7,7 @@
  */
 import { compileModel } from '../compiler/compile';
 import { EdgelockError } from '../errors';
-import { Model, Tensor } from '../ir/types';
+import { Model, Node, Tensor } from '../ir/types';
 import { writeOnnx } from '../onnx/writer';
 import { readTflite } from '../tflite/reader';
 import { LabelledData, fit } from '../train/fit';
@@ -84,6 +84,18 @@ export function shuffleUnits(model: Uint8Array, o: UnitShuffle): Uint8Array {
   return writeWeights(model, fn);
 }
 
+/** The owner's ONNX `architecture` with a leaked model's float weights written into it. */
+function withLeakedWeights(leaked: Uint8Array, architecture: Model): Model {
+  const fn = floatNetFromTflite(leaked);
+  const t = trainableFromModel(architecture);
+  const from = fn.net.params;
+  const to = t.net.params;
+  if (from.length !== to.length || from.some((p, k) => p.value.length !== to[k].value.length))
+    throw new EdgelockError('E_TRACE_MODEL', 'the leaked model does not have the architecture given');
+  to.forEach((p, k) => p.value.set(from[k].value));
+  return writeBackWeights(architecture, t);
+}
+
 /**
  * Units added to the hidden layers of a leaked model: its weights written into the owner's ONNX `architecture`, and
  * `extra.dense` new units per hidden dense layer (ONNX Gemm) and `extra.conv` new output channels per convolution
@@ -104,14 +116,7 @@ export async function widenHidden(
   seed: number,
   calibration: { data: Float32Array; count: number; sampleShape: number[] },
 ): Promise<Uint8Array> {
-  const fn = floatNetFromTflite(leaked);
-  const t = trainableFromModel(architecture);
-  const from = fn.net.params;
-  const to = t.net.params;
-  if (from.length !== to.length || from.some((p, k) => p.value.length !== to[k].value.length))
-    throw new EdgelockError('E_TRACE_MODEL', 'the leaked model does not have the architecture given');
-  to.forEach((p, k) => p.value.set(from[k].value));
-  const m = writeBackWeights(architecture, t);
+  const m = withLeakedWeights(leaked, architecture);
   const init = new Map(m.graph.initializers);
   const rng = new Rng(seed);
   const layers = m.graph.nodes.filter((n) => n.opType === 'Gemm' || n.opType === 'Conv');
@@ -198,6 +203,68 @@ export async function widenHidden(
   });
   const wide: Model = { ...m, graph: { ...m.graph, initializers: init, valueInfo: new Map() } };
   return (await compileModel(writeOnnx(wide), { precision: 'int8', calibration })).bytes;
+}
+
+/**
+ * Layers added to a leaked model (Net2Net deepening): after the ReLU of each listed hidden filter (`after`: indices
+ * among the ONNX Conv and Gemm nodes of the owner's `architecture`, not the last), a new layer of the same width that
+ * computes the identity — a 3×3 convolution (pads 1) whose centre tap passes channel c to channel c, or a dense layer
+ * with the identity matrix — and a ReLU (its input is already ≥ 0, so nothing changes), with the leaked weights
+ * written into the architecture and compiled to int8 on `calibration`. The copy computes what the leak did up to the
+ * new activations' rounding, and has more filters than the base.
+ */
+export async function deepenHidden(
+  leaked: Uint8Array,
+  architecture: Model,
+  after: readonly number[],
+  calibration: { data: Float32Array; count: number; sampleShape: number[] },
+): Promise<Uint8Array> {
+  const m = withLeakedWeights(leaked, architecture);
+  const init = new Map(m.graph.initializers);
+  let nodes = m.graph.nodes.map((n) => ({ ...n, inputs: [...n.inputs] }));
+  const layers = nodes.filter((n) => n.opType === 'Gemm' || n.opType === 'Conv');
+  after.forEach((k, i) => {
+    const layer = layers[k];
+    const relu = layer && nodes.find((n) => n.opType === 'Relu' && n.inputs[0] === layer.outputs[0]);
+    if (!relu || k === layers.length - 1)
+      throw new EdgelockError('E_USAGE', `layer ${k} is not a hidden Conv or Gemm that a ReLU follows`);
+    const conv = layer.opType === 'Conv';
+    const w = init.get(layer.inputs[1])!;
+    const transB = layer.attrs.transB?.kind === 'int' && layer.attrs.transB.value === 1;
+    const C = conv || transB ? w.shape[0] : w.shape[1];
+    const name = `deepen${i}`;
+    const data = new Float32Array(conv ? C * C * 9 : C * C);
+    for (let c = 0; c < C; c++) data[conv ? (c * C + c) * 9 + 4 : c * C + c] = 1;
+    init.set(`${name}.weight`, { dtype: 'float32', shape: conv ? [C, C, 3, 3] : [C, C], data });
+    init.set(`${name}.bias`, { dtype: 'float32', shape: [C], data: new Float32Array(C) });
+    const x = relu.outputs[0];
+    const y = `${name}_relu`;
+    for (const n of nodes) n.inputs = n.inputs.map((v) => (v === x ? y : v));
+    const attrs: Node['attrs'] = conv
+      ? {
+          kernel_shape: { kind: 'ints', value: [3, 3] },
+          strides: { kind: 'ints', value: [1, 1] },
+          pads: { kind: 'ints', value: [1, 1, 1, 1] },
+          dilations: { kind: 'ints', value: [1, 1] },
+          group: { kind: 'int', value: 1 },
+        }
+      : { transB: { kind: 'int', value: 1 } };
+    const added: Node[] = [
+      {
+        name,
+        opType: conv ? 'Conv' : 'Gemm',
+        domain: '',
+        inputs: [x, `${name}.weight`, `${name}.bias`],
+        outputs: [`${name}_out`],
+        attrs,
+      },
+      { name: `${name}_relu`, opType: 'Relu', domain: '', inputs: [`${name}_out`], outputs: [y], attrs: {} },
+    ];
+    const at = nodes.indexOf(relu) + 1;
+    nodes = [...nodes.slice(0, at), ...added, ...nodes.slice(at)];
+  });
+  const deep: Model = { ...m, graph: { ...m.graph, nodes, initializers: init, valueInfo: new Map() } };
+  return (await compileModel(writeOnnx(deep), { precision: 'int8', calibration })).bytes;
 }
 
 export interface FineTuneOptions {

@@ -10,7 +10,7 @@
 import { Param } from '../train/layer';
 import { LayerSpec, buildNetwork } from '../train/layers';
 import { Sequential } from '../train/network';
-import { TfliteModelInfo, TfliteOperatorInfo, TfliteTensorInfo, readTflite } from '../tflite/reader';
+import { TfliteModelInfo, TfliteOperatorInfo, TfliteTensorInfo, readTflite, tfliteScaleOffset } from '../tflite/reader';
 import { GraphItem, graphItems, refuse as unsupported } from './graph-items';
 import { weightTensors } from './weight-tensors';
 
@@ -348,7 +348,7 @@ export function writeWeights(bytes: Uint8Array, fn: FloatNet): Uint8Array {
     const v = new Int8Array(out.buffer, out.byteOffset + wt.at, wt.count);
     for (let i = 0; i < wt.count; i++)
       v[i] = Math.max(-127, Math.min(127, Math.round(b.weight.value[b.toParam(i)] / scales[wt.channelOf(i)])));
-    writeScales(out, info, t, scales);
+    writeScales(out, t, scales);
     const bt = sg.tensors[op.inputs[2]];
     const inScale = sg.tensors[op.inputs[0]].quantization!.scale[0];
     const bb = info.buffers[bt.buffer];
@@ -357,7 +357,6 @@ export function writeWeights(bytes: Uint8Array, fn: FloatNet): Uint8Array {
       dv.setInt32(c * 4, Math.round(b.bias.value[c] / (inScale * scales[c])), true);
     writeScales(
       out,
-      info,
       bt,
       scales.map((s) => s * inScale),
     );
@@ -365,18 +364,11 @@ export function writeWeights(bytes: Uint8Array, fn: FloatNet): Uint8Array {
   return out;
 }
 
-/** Overwrites tensor `t`'s scale vector in `out` (found as its length-prefixed float32 bytes; must be unique). */
-function writeScales(out: Uint8Array, info: TfliteModelInfo, t: TfliteTensorInfo, scales: number[]): void {
-  void info;
-  const old = t.quantization!.scale;
-  const pat = Buffer.alloc(4 + 4 * old.length);
-  pat.writeUInt32LE(old.length, 0);
-  old.forEach((s, i) => pat.writeFloatLE(s, 4 + 4 * i));
-  const buf = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
-  const at = buf.indexOf(pat);
-  if (at < 0 || buf.indexOf(pat, at + 1) >= 0)
-    unsupported(`the scales of tensor ${t.index} are not unique in the file`);
-  const neu = Buffer.alloc(4 * scales.length);
-  scales.forEach((s, i) => neu.writeFloatLE(s, 4 * i));
-  neu.copy(buf, at + 4);
+/** Overwrites tensor `t`'s scale vector in `out` (as many scales as it had). */
+function writeScales(out: Uint8Array, t: TfliteTensorInfo, scales: number[]): void {
+  const at = tfliteScaleOffset(out, t.index);
+  if (at === null || scales.length !== t.quantization!.scale.length)
+    unsupported(`tensor ${t.index} has no scale vector of ${scales.length} scales`);
+  const view = new DataView(out.buffer, out.byteOffset + at, 4 * scales.length);
+  scales.forEach((s, i) => view.setFloat32(4 * i, s, true));
 }

@@ -47,6 +47,8 @@ export interface UnitLink {
   /** the input channel of row element r is r mod inChannels (1 for a depthwise convolution: unit u reads channel u) */
   inChannels: number;
   depthwise: boolean;
+  /** in a leaked graph with layers added (src/trace/added-layers.ts): the added filters it reads `from` through */
+  through?: UnitLink[];
 }
 
 export interface UnitGraph {

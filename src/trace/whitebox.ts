@@ -5,11 +5,12 @@
  * re-quantised with other scales still lines up) and float32 weights as they are. A copy whose hidden units were
  * re-ordered or re-scaled (src/trace/unit-graph.ts) is also read with its units put back (src/trace/align.ts), and
  * the reading that sits closer to the base is the evidence; a copy with units added to hidden layers is read with
- * each base unit matched to one of its units.
+ * each base unit matched to one of its units, and a copy with layers added (src/trace/added-layers.ts) through them.
  */
 import { EdgelockError } from '../errors';
 import { TfliteModelInfo, readTflite } from '../tflite/reader';
-import { alignUnits, lineUp } from './align';
+import { alignUnits } from './align';
+import { withoutAddedLayers } from './added-layers';
 import { unitGraph } from './unit-graph';
 import { CarrierSet, scaleOf, weightTensors } from './weight-tensors';
 
@@ -49,7 +50,7 @@ const notLinedUp = (lt: readonly Float64Array[], set: CarrierSet) =>
     'E_TRACE_MODEL',
     `the leaked model's filters (${lt.map((t) => t.length).join(', ')} weights) do not line up with the base ` +
       `model's (${set.tensors.map((t) => t.count).join(', ')}); white-box tracing needs the same architecture, or ` +
-      `the same one with units added to hidden layers (use --probes for black-box tracing)`,
+      `the same one with units or layers added (use --probes for black-box tracing)`,
   );
 
 /** Each carrier's distance from the base, in base steps (divided by its amplitude), clipped. */
@@ -89,9 +90,10 @@ export function whiteBoxReading(leaked: Uint8Array, base: Uint8Array, set: Carri
       return Float64Array.from(v, (x, i) => x * scaleOf(t, i));
     });
   if (!lines) {
-    // units added to hidden layers: only the aligned reading exists
-    const leakedGraph = graph ? unitGraph(info) : null;
-    if (!graph || !leakedGraph || !lineUp(graph, leakedGraph)) throw notLinedUp(floats, set);
+    // units added to hidden layers, or layers added: only the aligned reading exists
+    const found = graph ? unitGraph(info) : null;
+    const leakedGraph = graph && found ? withoutAddedLayers(graph, found) : null;
+    if (!graph || !leakedGraph) throw notLinedUp(floats, set);
     return {
       evidence: evidenceOf(alignUnits(floats, baseWeights(), graph, leakedGraph).weights, base, set),
       aligned: true,

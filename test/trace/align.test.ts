@@ -15,7 +15,8 @@ import { loadMnist } from '../../src/data/mnist';
 import { deriveTraceKey } from '../../src/keys/derive';
 import { readOnnx, writeOnnx } from '../../src/onnx';
 import { readTflite } from '../../src/tflite/reader';
-import { fineTune, shuffleUnits, widenHidden } from '../../src/trace/attacks';
+import { deepenHidden, fineTune, shuffleUnits, widenHidden } from '../../src/trace/attacks';
+import { withoutAddedLayers } from '../../src/trace/added-layers';
 import { carriersOf } from '../../src/trace/carriers';
 import { embedTraceCode } from '../../src/trace/embed';
 import { DEFAULT_TRACE_PARAMS } from '../../src/trace/params';
@@ -232,6 +233,60 @@ describe('white-box tracing against re-ordered and re-scaled hidden units', () =
     await expectNamedAligned(base, wide, 733);
     await expectNobody(base, shuffleUnits(await widenHidden(base, arch, split, 11, calibration), { seed: 12 }));
   }, 180000);
+
+  test('layers added (identity layers after a convolution and a dense layer, Net2Net deepening), shuffled and scaled: named, also fine-tuned', async () => {
+    const base = models.lenet;
+    const leaked = marked(base, 321);
+    const arch = architecture('lenet');
+    const deep = await deepenHidden(leaked, arch, [0, 2], calibration);
+    const g = unitGraph(readTflite(deep))!;
+    // a 6-channel convolution after the first, a 120-unit dense layer after the first hidden one
+    expect(g.links.map((l) => [l.from, l.to, l.units])).toEqual([
+      [0, 1, 6],
+      [1, 2, 6],
+      [2, 3, 16],
+      [3, 4, 120],
+      [4, 5, 120],
+      [5, 6, 84],
+      [6, 7, 10],
+    ]);
+    const lined = withoutAddedLayers(unitGraph(readTflite(base))!, g)!;
+    expect(lined.links.map((l) => (l.through ?? []).map((e) => e.w))).toEqual([[], [1], [], [4], []]);
+    expect(
+      Math.abs((await mnistTestAccuracy(deep, 1000)) - (await mnistTestAccuracy(leaked, 1000))),
+    ).toBeLessThanOrEqual(0.005);
+    const set = carriersOf(base, traceKey, DEFAULT_TRACE_PARAMS);
+    expect(() => whiteBoxReading(deep, base, set, false)).toThrow(expect.objectContaining({ code: 'E_TRACE_MODEL' }));
+    // measured: z 244.4 as deepened, 231.3 shuffled and scaled (the dump: 245)
+    const full = scores(base, leaked, 321, false).own;
+    await expectNamedAligned(base, deep, 321, 0.98 * full);
+    const shuffled = shuffleUnits(deep, { seed: 3, scale: [0.5, 1] });
+    await expectNamedAligned(base, shuffled, 321, 0.9 * full);
+    // fine-tuned after: the added layers drift from the identity, and are still looked through (measured z 187)
+    const n = 6000;
+    const tuned = fineTune(
+      shuffled,
+      { x: train.images.subarray(0, n * 784), labels: train.labels.subarray(0, n), count: n },
+      { epochs: 1, lr: 0.005, seed: 2 },
+    );
+    await expectNamedAligned(base, tuned, 321, 100);
+    // the base deepened alike names nobody
+    await expectNobody(base, shuffleUnits(await deepenHidden(base, arch, [0, 2], calibration), { seed: 3 }));
+  }, 300000);
+
+  test('mlp: three layers added (two after the first hidden layer, one after the second), shuffled: named', async () => {
+    const base = models.mlp;
+    const deep = shuffleUnits(await deepenHidden(marked(base, 11), architecture('mlp'), [0, 0, 1], calibration), {
+      seed: 6,
+      scale: [0.5, 1],
+    });
+    expect(unitGraph(readTflite(deep))!.links.map((l) => l.units)).toEqual([128, 128, 128, 64, 64, 10]);
+    await expectNamedAligned(base, deep, 11);
+    // one layer more than the search looks for: refused, as another architecture is
+    const deeper = await deepenHidden(marked(base, 11), architecture('mlp'), [0, 0, 1, 1], calibration);
+    const set = carriersOf(base, traceKey, DEFAULT_TRACE_PARAMS);
+    expect(() => whiteBoxReading(deeper, base, set)).toThrow(expect.objectContaining({ code: 'E_TRACE_MODEL' }));
+  }, 300000);
 
   test('mlp: shuffled, then fine-tuned on 6,000 training images: named', async () => {
     const base = models.mlp;
