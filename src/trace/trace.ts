@@ -127,6 +127,8 @@ export interface TraceResult extends TraceVerdict {
   mode: 'white-box' | 'black-box';
   /** white-box: the copy's hidden units had been re-ordered or re-scaled and were put back before decoding */
   unitsRealigned?: boolean;
+  /** white-box: layers added to the copy (Net2Net deepening) were looked through */
+  layersAdded?: number;
   queries?: number;
   hardLabels?: boolean;
   /** black-box: the leak's answers were closest to the base model pruned at this fraction, which was the reference */
@@ -215,12 +217,14 @@ export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
     if (r.leaked) {
       const readings = leakedReadings(r.leaked, r.master);
       let unitsRealigned = false;
+      let layersAdded = 0;
       const scored = groups.map((g) => {
         const set = carriersOf(base, traceKey, g.params);
         const reading = readings
           .map((m) => whiteBoxReading(m, base, set))
           .reduce((a, b) => (meanAbs(b.evidence) < meanAbs(a.evidence) ? b : a));
         unitsRealigned ||= reading.aligned;
+        layersAdded = Math.max(layersAdded, reading.layersAdded ?? 0);
         return { scores: scoreCandidates(reading.evidence, traceKey, g.uids), evidence: reading.evidence };
       });
       const record = unitsRecordFor(base, groups);
@@ -228,7 +232,13 @@ export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
       const units = record
         ? whiteBoxUnits(readings, record, classesOf(base), traceKey, unitBoards(groups), alpha)
         : undefined;
-      return { mode: 'white-box', unitsRealigned, ...combinedVerdict(scored, alpha), ...(units ? { units } : {}) };
+      return {
+        mode: 'white-box',
+        unitsRealigned,
+        ...(layersAdded > 0 ? { layersAdded } : {}),
+        ...combinedVerdict(scored, alpha),
+        ...(units ? { units } : {}),
+      };
     }
     if (!r.blackBox) throw new EdgelockError('E_USAGE', 'nothing to trace: give a leaked model or a board');
     const bb = r.blackBox;

@@ -78,6 +78,8 @@ export interface WhiteBoxReading {
   evidence: Float64Array;
   /** whether the copy's hidden units were put back in the base's order and scale first */
   aligned: boolean;
+  /** layers the thief added to the copy, looked through (src/trace/added-layers.ts) */
+  layersAdded?: number;
 }
 
 /** The evidence of `leaked`; `align` false reads the weights in place only (what tracing did before the alignment). */
@@ -93,10 +95,12 @@ export function whiteBoxReading(leaked: Uint8Array, base: Uint8Array, set: Carri
     // units added to hidden layers, or layers added: only the aligned reading exists
     const found = graph ? unitGraph(info) : null;
     const leakedGraph = graph && found ? withoutAddedLayers(graph, found) : null;
-    if (!graph || !leakedGraph) throw notLinedUp(floats, set);
+    if (!graph || !found || !leakedGraph) throw notLinedUp(floats, set);
+    const added = found.links.length - leakedGraph.links.length;
     return {
       evidence: evidenceOf(alignUnits(floats, baseWeights(), graph, leakedGraph).weights, base, set),
       aligned: true,
+      ...(added > 0 ? { layersAdded: added } : {}),
     };
   }
   const inPlace = evidenceOf(floats, base, set);

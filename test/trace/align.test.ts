@@ -324,7 +324,7 @@ describe('white-box tracing against re-ordered and re-scaled hidden units', () =
     }
   }, 120000);
 
-  test('edgelock trace on a shuffled copy names the board and says the units were put back', () => {
+  test('edgelock trace on a shuffled copy names the board and says the units were put back; on a deepened one, the layers added', async () => {
     const { dir, key } = keyDir('el-align-', MASTER);
     const base = join(dir, 'lenet.tflite');
     writeFileSync(base, models.lenet);
@@ -341,6 +341,18 @@ describe('white-box tracing against re-ordered and re-scaled hidden units', () =
     );
     expect(j.unitsRealigned).toBe(true);
     expect(j.named.map((n: { uid: string }) => n.uid)).toEqual([uids[77]]);
+    expect(j.layersAdded).toBeUndefined();
+    // a copy with two layers added says so
+    const deep = join(dir, 'deep.tflite');
+    writeFileSync(deep, await deepenHidden(marked(models.lenet, 78), architecture('lenet'), [0, 2], calibration));
+    const d = runCli(['trace', '--base', base, '--key', key, '--devices', devices, '--model', deep]);
+    expect(d.stderr).toBe('');
+    expect(d.stdout).toContain('; 2 layers added to it were looked through');
+    expect(d.stdout).toContain(`verdict    leaked from board ${uids[78]}`);
+    const dj = JSON.parse(
+      runCli(['trace', '--base', base, '--key', key, '--devices', devices, '--model', deep, '--json']).stdout,
+    );
+    expect(dj.layersAdded).toBe(2);
   }, 120000);
 });
 

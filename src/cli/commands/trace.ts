@@ -261,6 +261,9 @@ export function register(program: Command): Command {
             `carrier weights, ${result.candidates} candidate boards` +
             (result.parameterSets > 1 ? ` (listed under ${result.parameterSets} trace parameter sets)` : '') +
             (result.unitsRealigned ? '; its hidden units had been re-ordered or re-scaled and were put back' : '') +
+            (result.layersAdded
+              ? `; ${result.layersAdded} layer${result.layersAdded > 1 ? 's' : ''} added to it ${result.layersAdded > 1 ? 'were' : 'was'} looked through`
+              : '') +
             (result.prunedReference
               ? `; its answers are closest to the base model with ${prunedText(result.prunedReference, result.pruneRule)}, ` +
                 'which it was read against'
