@@ -7,12 +7,14 @@
  * task (2 epochs of SGD at --lr, board i's seed i + 1); each leak is traced white-box and black-box (--queries
  * answers to test inputs of the task, scores) among --candidates boards, as `edgelock trace` does. --kinds also
  * takes `shuffled` (the channels of every free space re-ordered and scaled by factors in [0.5, 1], src/trace/unit-graph.ts)
- * and `shuffled-fine-tuned` (that copy then fine-tuned as above); --black-box 0 traces white-box only. Prints one
+ * and `shuffled-fine-tuned` (that copy then fine-tuned as above); --black-box 0 traces white-box only; --tune-data 1
+ * gives black-box tracing 6,000 other training samples of the task (never the thief's) to fine-tune the base model on
+ * (src/trace/tuned-reference.ts, `edgelock trace --tune-data`). Prints one
  * line per board and leak, then a summary per leak kind: named, the smallest z of the leaker, the largest of any
  * innocent board; and the accuracy of the base and of each marked model on 2,000 test samples.
  *   npx tsx scripts/trace-synthetic.ts --base <the zoo model compiled int8 .tflite> [--task kws-dscnn|cifar-resnet8]
  *     [--from 0] [--to 5] [--candidates 1000] [--queries 300] [--epochs 2] [--lr 0.01]
- *     [--kinds dumped,re-quantised,fine-tuned] [--black-box 1]
+ *     [--kinds dumped,re-quantised,fine-tuned] [--black-box 1] [--tune-data 0]
  */
 import { readFileSync } from 'fs';
 import { evaluateModelFile } from '../src/eval/evaluate';
@@ -37,12 +39,22 @@ const LR = Number(arg('lr', '0.01'));
 const TASK = arg('task', 'kws-dscnn');
 const KINDS = arg('kinds', 'dumped,re-quantised,fine-tuned').split(',');
 const BLACK_BOX = arg('black-box', '1') !== '0';
+const TUNE = arg('tune-data', '0') !== '0';
 const ALPHA = 1e-6;
 
 async function main() {
   const test = syntheticTask(TASK, 'test', 2000);
   const train = syntheticTask(TASK, 'train', 6000);
   const thief = { x: train.data, labels: Uint8Array.from(train.labels), count: train.count };
+  // the owner's own inputs for fine-tuned references: the 6,000 training samples after the thief's
+  const owner = syntheticTask(TASK, 'train', 12000);
+  const size = owner.data.length / owner.count;
+  const tuneData = TUNE
+    ? {
+        x: toModelInputs(readTflite(base), owner.data.subarray(6000 * size), 6000, owner.sampleShape),
+        count: 6000,
+      }
+    : undefined;
   const accuracy = async (m: Uint8Array) =>
     (
       await evaluateModelFile(m, {
@@ -90,7 +102,13 @@ async function main() {
       if (BLACK_BOX) {
         const v = await fileVictim(leak);
         try {
-          const blackBox = { probes, count: Q, victim: v.query, hardLabels: false };
+          const blackBox = {
+            probes,
+            count: Q,
+            victim: v.query,
+            hardLabels: false,
+            ...(tuneData ? { tune: tuneData } : {}),
+          };
           readings.push([
             'black-box',
             await traceLeak({ base, master: SCRIPT_MASTER, candidates, alpha: ALPHA, blackBox }),
@@ -104,10 +122,11 @@ async function main() {
         const z = r.best.uid === uids[d] ? r.best.z : -Infinity;
         const innocent = r.best.uid === uids[d] ? (r.runnerUp?.z ?? -Infinity) : r.best.z;
         note(`${kind}, ${how}`, named, z, innocent);
+        const tuned = r.tunedReference ? ` (read against the base fine-tuned at lr ${r.tunedReference.lr})` : '';
         console.log(
           `board ${d} ${kind} (${kind === 'as dumped' ? `${(100 * acc).toFixed(2)}%` : `${(100 * (await accuracy(leak))).toFixed(2)}%`}), ` +
             `${how}: ${named ? 'named' : 'not named'}, z ${Number.isFinite(z) ? z.toFixed(2) : '(not the best)'}, ` +
-            `best innocent z ${innocent.toFixed(2)}`,
+            `best innocent z ${innocent.toFixed(2)}${tuned}`,
         );
       }
     }

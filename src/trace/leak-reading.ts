@@ -1,6 +1,7 @@
 /**
  * One black-box reading of a leak: its answers on the probes, read against the closest reference (reference.ts:
- * the base model, or the base pruned as the answers suggest) through that reference's Jacobian (blackbox.ts). When
+ * the base model, or the base pruned as the answers suggest; given the owner's inputs, the base fine-tuned on them,
+ * tuned-reference.ts) through that reference's Jacobian (blackbox.ts). When
  * the leak answers only its decision, the reference's decisions are centred on how often the leak answers the
  * reference's runner-up (decision-reference.ts). `edgelock trace` and scripts/trace-measure.ts read leaks this way.
  *
@@ -14,8 +15,9 @@
 import { blackBoxEvidence } from './blackbox';
 import { centredDecisions } from './decision-reference';
 import { FloatNet, floatNetFromTflite } from './float-net';
-import { closestReference, TraceReference } from './reference';
+import { CLEARLY_CLOSER, closestReference, meanSquare, TraceReference } from './reference';
 import { refineByDecisions } from './refine-reference';
+import { TuneData, tunedReference } from './tuned-reference';
 import { EdgelockError } from '../errors';
 import { finiteRows, modelScores, ScoreQuery } from './victims';
 import { CarrierSet } from './weight-tensors';
@@ -39,6 +41,8 @@ export interface LeakAnswers {
     /** the leak, in the form it answers in */
     ask: ScoreQuery;
   };
+  /** the owner's inputs to fine-tune the base model on, for a leak the thief fine-tuned (tuned-reference.ts) */
+  tune?: TuneData;
 }
 
 export interface LeakReading {
@@ -50,6 +54,14 @@ export interface LeakReading {
 
 export async function readLeak(a: LeakAnswers): Promise<LeakReading> {
   const reference = await closestReference(a.base, a.set, a.probes, a.count, a.answers, a.baseScores, a.hardLabels);
+  if (a.tune && !a.hardLabels && !reference.rule) {
+    // a fine-tuned reference, when its answers are clearly closer to the leak's than the base model's are
+    const t = await tunedReference(a.base, a.tune, a.probes, a.count, a.answers);
+    if (t.distance < CLEARLY_CLOSER * meanSquare(a.answers, a.baseScores)) {
+      const tuned = { pruned: 0, model: t.model, scores: t.scores, set: a.set, tuned: { lr: t.lr, runs: t.runs } };
+      return readAgainst(a, tuned, t.scores);
+    }
+  }
   const first = await readAgainst(a, reference, reference.scores);
   if (!reference.pruned || !a.again) return first;
   let probes: Float32Array;
@@ -80,7 +92,7 @@ async function readAgainst(a: LeakAnswers, ref: TraceReference, refScores?: Floa
   const own = async () => refScores ?? (await modelScores(ref.model, a.probes, a.count));
   const against = a.hardLabels ? centredDecisions(await own(), a.answers, a.count) : await own();
   const ev = await blackBoxEvidence(ref.set, {
-    base: ref.pruned ? floatNetFromTflite(ref.model) : a.net,
+    base: ref.model === a.base ? a.net : floatNetFromTflite(ref.model),
     baseScores: against,
     probes: a.probes,
     count: a.count,

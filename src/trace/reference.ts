@@ -62,9 +62,11 @@ export interface TraceReference {
   set: CarrierSet;
   /** per carrier, 1 when the leak has it at 0 whatever the code (no evidence there) */
   dead?: Uint8Array;
+  /** the base model fine-tuned on the owner's inputs (tuned-reference.ts): `model` is its first run, `scores` the mean */
+  tuned?: { lr: number; runs: number };
 }
 
-function meanSquare(a: Float32Array, b: Float32Array): number {
+export function meanSquare(a: Float32Array, b: Float32Array): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
   return s / Math.max(1, a.length);

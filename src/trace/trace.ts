@@ -8,6 +8,8 @@ import { deriveTraceKey } from '../keys/derive';
 import { lockKeyFor } from '../lock/key-material';
 import { readTfliteDescriptor, unsealTfliteWithRootKey } from '../lock/tflite-lock';
 import { PruneRule } from './prune';
+import { TraceReference } from './reference';
+import { TuneData } from './tuned-reference';
 import { readLeak } from './leak-reading';
 import { CandidateGroup } from './candidates';
 import { carriersOf } from './carriers';
@@ -111,6 +113,8 @@ export interface BlackBoxSource extends ProbeSet {
   victim: ScoreQuery;
   /** the victim shows only its decision */
   hardLabels: boolean;
+  /** the owner's inputs to fine-tune the base model on, for a leak the thief fine-tuned (tuned-reference.ts) */
+  tune?: TuneData;
 }
 
 export interface TraceRequest {
@@ -133,6 +137,8 @@ export interface TraceResult extends TraceVerdict {
   hardLabels?: boolean;
   /** black-box: the leak's answers were closest to the base model pruned at this fraction, which was the reference */
   prunedReference?: number;
+  /** black-box: the leak was read against the base model fine-tuned on the owner's inputs (tuned-reference.ts) */
+  tunedReference?: { lr: number; runs: number };
   /** black-box: the rule the reference was pruned by (prune.ts) */
   pruneRule?: PruneRule;
   /** black-box: probes left out because the leak's answers to them held NaN or an infinity */
@@ -254,6 +260,7 @@ export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
     const asked: { count: number; ignored: number }[] = [];
     let pruned = 0;
     let pruneRule: PruneRule | undefined;
+    let tuned: TraceReference['tuned'];
     let units: UnitsVerdict | undefined;
     const record = unitsRecordFor(base, groups);
     try {
@@ -294,8 +301,10 @@ export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
           baseScores: await baseQuery(probes, count),
           hardLabels: bb.hardLabels,
           again,
+          tune: bb.tune,
         });
         if (secondRound) asked.push(secondRound);
+        if (ref.tuned) tuned = ref.tuned;
         if (ref.rule && ref.pruned > pruned) [pruned, pruneRule] = [ref.pruned, ref.rule];
         scored.push({ scores: scoreCandidates(evidence, traceKey, g.uids), evidence });
       }
@@ -329,6 +338,7 @@ export async function traceLeak(r: TraceRequest): Promise<TraceResult> {
       queries: rounds.reduce((a, k) => a + k.count + k.ignored, 0),
       hardLabels: bb.hardLabels,
       ...(pruned ? { prunedReference: pruned, pruneRule } : {}),
+      ...(tuned ? { tunedReference: tuned } : {}),
       ...(ignored ? { ignoredProbes: ignored } : {}),
       ...combinedVerdict(scored, testAlpha(r.alpha, units ? record : null)),
       ...(units ? { units } : {}),

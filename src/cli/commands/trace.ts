@@ -1,7 +1,7 @@
 /**
  * `edgelock trace --base <model.tflite> --key <master> (--db <factory db> | --devices <file>)
  *   (--model <leaked.tflite> [--black-box] | --port <p>) [--probes <data>|uniform|boundary[:<data>]] [--queries <n>]
- *   [--hard-labels]
+ *   [--hard-labels] [--tune-data <data>]
  *   [--alpha <p>] [--json]`  names the board a leaked model came from (docs/security.md, "Tracing a leak")
  */
 import { Command, Option } from 'commander';
@@ -32,6 +32,7 @@ import { unitsRecordOfTflite } from '../../trace/units/board';
 import { UnitsVerdict } from '../../trace/units/verdict';
 import { UNIFORM_PROBES, uniformProbes } from '../../trace/probes';
 import { BOUNDARY_PROBES, boundaryProbes } from '../../trace/boundary-probes';
+import { TUNE_SAMPLES } from '../../trace/tuned-reference';
 import { printJson } from '../output';
 import { fraction, intRange } from '../option-parsers';
 
@@ -48,6 +49,7 @@ interface TraceFlags {
   stampVotes?: number;
   queries: number;
   hardLabels?: boolean;
+  tuneData?: string;
   alpha: number;
   json?: boolean;
 }
@@ -119,6 +121,13 @@ export function register(program: Command): Command {
       'black-box: use only the arg-max of each answer (always, for a model that ends in a softmax: int8 probabilities)',
     )
     .option(
+      '--tune-data <data>',
+      `black-box, scores: also read the leak against the base model fine-tuned on the first ${TUNE_SAMPLES} of these ` +
+        "inputs (the owner's, of " +
+        'the task; a float32 .npy or a named dataset, labelled by the base model itself), for a copy the thief ' +
+        "fine-tuned: taken when its answers are clearly closer to the leak's (minutes: several fine-tunes)",
+    )
+    .option(
       '--alpha <p>',
       'name a board only when the chance an innocent one scores as high is at most this',
       fraction,
@@ -154,6 +163,8 @@ export function register(program: Command): Command {
           f.stampImages !== undefined ? '--stamp-images' : f.stampVotes !== undefined ? '--stamp-votes' : null;
         if (stampFlag && !blackBox)
           throw new EdgelockError('E_USAGE', `${stampFlag} is for a black-box trace (--port or --black-box)`);
+        if (f.tuneData !== undefined && (!blackBox || f.hardLabels))
+          throw new EdgelockError('E_USAGE', '--tune-data is for a black-box trace on scores (--port or --black-box)');
         if (!blackBox) {
           result = await traceLeak({ base, master, candidates, alpha, leaked: readFileBytes(f.model!) });
         } else {
@@ -208,6 +219,8 @@ export function register(program: Command): Command {
             unitImages = got.probes;
           } else if (stampFlag)
             throw new EdgelockError('E_USAGE', `the base model has no trigger units to put ${stampFlag} under`);
+          const tuneInputs = f.tuneData !== undefined ? naturalInputs(f.tuneData, TUNE_SAMPLES) : undefined;
+          const tune = tuneInputs && { x: tuneInputs.probes, count: tuneInputs.count };
           const run = async (victim: BlackBoxSource['victim']) =>
             traceLeak({
               base,
@@ -220,6 +233,7 @@ export function register(program: Command): Command {
                 victim,
                 hardLabels,
                 ...(unitImages ? { unitImages, stampVotes: f.stampVotes } : {}),
+                ...(tune && !hardLabels ? { tune } : {}),
               },
             });
           if (f.port) {
@@ -263,6 +277,10 @@ export function register(program: Command): Command {
             (result.unitsRealigned ? '; its hidden units had been re-ordered or re-scaled and were put back' : '') +
             (result.layersAdded
               ? `; ${result.layersAdded} layer${result.layersAdded > 1 ? 's' : ''} added to it ${result.layersAdded > 1 ? 'were' : 'was'} looked through`
+              : '') +
+            (result.tunedReference
+              ? `; its answers are closest to the base model fine-tuned on --tune-data (lr ${result.tunedReference.lr}, ` +
+                `${result.tunedReference.runs} runs averaged), which it was read against`
               : '') +
             (result.prunedReference
               ? `; its answers are closest to the base model with ${prunedText(result.prunedReference, result.pruneRule)}, ` +
