@@ -74,7 +74,13 @@ export function alignUnits(
    * per leaked unit (R = the base row length) — for a depthwise convolution one row per base unit, already in the
    * base's order, since its units are its input channels.
    */
+  const inputs = new Map<number, Float64Array>();
   const inputsOf = (k: number): Float64Array => {
+    if (!inputs.has(k)) inputs.set(k, putBack(k));
+    return inputs.get(k)!;
+  };
+  /** inputsOf, computed: once a link's input space is matched its order and scale never change */
+  const putBack = (k: number): Float64Array => {
     const link = graph.links[k];
     const lk = leakedGraph.links[k];
     const L = leaked[lk.w];
