@@ -14,7 +14,7 @@
 import { fineTune } from './attacks';
 import { floatNetFromTflite, toNetLayout } from './float-net';
 import { meanSquare } from './reference';
-import { modelScores } from './victims';
+import { argmax, modelScores } from './victims';
 
 /** The learning rates tried (SGD, momentum 0.9, as attacks.ts fineTune). */
 export const TUNE_RATES: readonly number[] = [0.003, 0.01, 0.03];
@@ -45,7 +45,7 @@ export interface TunedReference {
  * The fine-tuned models of one base model and one set of the owner's inputs, by learning rate and run: the same for
  * every leak read in a process (each parameter set of a trace, the tests' several leaks), so each is tuned once.
  */
-const tunedModels = new WeakMap<TuneData, { base: Uint8Array; models: Map<string, Uint8Array>; tune: Tuner }>();
+const tunedModels = new WeakMap<TuneData, { base: Uint8Array; tune: Tuner }>();
 type Tuner = (lr: number, run: number) => Uint8Array;
 
 /** Fine-tunes the base model on the owner's inputs, labelled by the base model's own decisions (the int8 runtime). */
@@ -55,11 +55,7 @@ async function tunerFor(base: Uint8Array, data: TuneData): Promise<Tuner> {
   const own = await modelScores(base, data.x, data.count);
   const fn = floatNetFromTflite(base);
   const classes = own.length / data.count;
-  const labels = Uint8Array.from({ length: data.count }, (_, s) => {
-    let b = 0;
-    for (let k = 1; k < classes; k++) if (own[s * classes + k] > own[s * classes + b]) b = k;
-    return b;
-  });
+  const labels = Uint8Array.from({ length: data.count }, (_, s) => argmax(own, s * classes, classes));
   const labelled = { x: toNetLayout(data.x, data.count, fn.modelInputShape), labels, count: data.count };
   const models = new Map<string, Uint8Array>();
   const tune: Tuner = (lr, run) => {
@@ -67,7 +63,7 @@ async function tunerFor(base: Uint8Array, data: TuneData): Promise<Tuner> {
     if (!models.has(key)) models.set(key, fineTune(base, labelled, { epochs: TUNE_EPOCHS, lr, seed: 7001 + run }));
     return models.get(key)!;
   };
-  tunedModels.set(data, { base, models, tune });
+  tunedModels.set(data, { base, tune });
   return tune;
 }
 
