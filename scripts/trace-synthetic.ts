@@ -7,19 +7,25 @@
  * task (2 epochs of SGD at --lr, board i's seed i + 1); each leak is traced white-box and black-box (--queries
  * answers to test inputs of the task, scores) among --candidates boards, as `edgelock trace` does. --kinds also
  * takes `shuffled` (the channels of every free space re-ordered and scaled by factors in [0.5, 1], src/trace/unit-graph.ts)
- * and `shuffled-fine-tuned` (that copy then fine-tuned as above); --black-box 0 traces white-box only; --tune-data 1
+ * and `shuffled-fine-tuned` (that copy then fine-tuned as above), `deepened` (identity layers added after the filters
+ * --deepen lists, counted in the float network's order, on the leak re-exported as ONNX: deepenHidden) and
+ * `deepened-shuffled` (that copy re-ordered and scaled), `widened` (--widen channels added to every space that can
+ * grow, split off existing ones with --split 1, else new: widenSpaces) and `widened-shuffled`; --black-box 0 traces
+ * white-box only; --tune-data 1
  * gives black-box tracing 6,000 other training samples of the task (never the thief's) to fine-tune the base model on
  * (src/trace/tuned-reference.ts, `edgelock trace --tune-data`). Prints one
  * line per board and leak, then a summary per leak kind: named, the smallest z of the leaker, the largest of any
  * innocent board; and the accuracy of the base and of each marked model on 2,000 test samples.
  *   npx tsx scripts/trace-synthetic.ts --base <the zoo model compiled int8 .tflite> [--task kws-dscnn|cifar-resnet8]
  *     [--from 0] [--to 5] [--candidates 1000] [--queries 300] [--epochs 2] [--lr 0.01]
- *     [--kinds dumped,re-quantised,fine-tuned] [--black-box 1] [--tune-data 0]
+ *     [--kinds dumped,re-quantised,fine-tuned] [--black-box 1] [--tune-data 0] [--deepen 1,3,6]
+ *     [--widen 8] [--split 1]
  */
 import { readFileSync } from 'fs';
 import { evaluateModelFile } from '../src/eval/evaluate';
-import { fineTune, requantize, shuffleUnits } from '../src/trace/attacks';
+import { deepenHidden, fineTune, requantize, shuffleUnits } from '../src/trace/attacks';
 import { embedTraceCode } from '../src/trace/embed';
+import { widenSpaces } from '../src/trace/widen-spaces';
 import { DEFAULT_TRACE_PARAMS } from '../src/trace/params';
 import { traceLeak } from '../src/trace/trace';
 import { fileVictim } from '../src/trace/victims';
@@ -40,6 +46,9 @@ const TASK = arg('task', 'kws-dscnn');
 const KINDS = arg('kinds', 'dumped,re-quantised,fine-tuned').split(',');
 const BLACK_BOX = arg('black-box', '1') !== '0';
 const TUNE = arg('tune-data', '0') !== '0';
+const DEEPEN = arg('deepen', '1').split(',').map(Number);
+const WIDEN = Number(arg('widen', '8'));
+const SPLIT = arg('split', '1') !== '0';
 const ALPHA = 1e-6;
 
 async function main() {
@@ -84,17 +93,32 @@ async function main() {
     const marked = embedTraceCode(base, scriptTraceKey(), scriptUid(d), DEFAULT_TRACE_PARAMS).bytes;
     const tune = (m: Uint8Array) => fineTune(m, thief, { epochs: EPOCHS, lr: LR, seed: d + 1 });
     const shuffled = () => shuffleUnits(marked, { seed: 100 + d, scale: [0.5, 1] });
-    const make: Record<string, [string, () => Uint8Array]> = {
+    const calib = syntheticTask(TASK, 'calib', 500);
+    const deepened = () => deepenHidden(marked, null, DEEPEN, calib);
+    const widened = () => widenSpaces(marked, { extra: WIDEN, split: SPLIT, seed: 300 + d }, calib);
+    const wide = `${WIDEN} channels ${SPLIT ? 'split off' : 'added'} per space`;
+    const make: Record<string, [string, () => Uint8Array | Promise<Uint8Array>]> = {
       dumped: ['as dumped', () => marked],
       're-quantised': ['re-quantised', () => requantize(marked)],
       'fine-tuned': [`fine-tuned ${EPOCHS} epochs at lr ${LR}`, () => tune(marked)],
       shuffled: ['channels shuffled and scaled', shuffled],
       'shuffled-fine-tuned': [`shuffled, scaled, fine-tuned ${EPOCHS} epochs at lr ${LR}`, () => tune(shuffled())],
+      deepened: [`layers added after filters ${DEEPEN.join(',')}`, deepened],
+      'deepened-shuffled': [
+        `layers added after filters ${DEEPEN.join(',')}, shuffled and scaled`,
+        async () => shuffleUnits(await deepened(), { seed: 200 + d, scale: [0.5, 1] }),
+      ],
+      widened: [wide, widened],
+      'widened-shuffled': [
+        `${wide}, shuffled and scaled`,
+        async () => shuffleUnits(await widened(), { seed: 400 + d, scale: [0.5, 1] }),
+      ],
     };
-    const leaks = KINDS.map((k) => {
+    const leaks: (readonly [string, Uint8Array])[] = [];
+    for (const k of KINDS) {
       if (!make[k]) throw new Error(`--kinds: unknown ${k}; known: ${Object.keys(make).join(', ')}`);
-      return [make[k][0], make[k][1]()] as const;
-    });
+      leaks.push([make[k][0], await make[k][1]()]);
+    }
     const acc = await accuracy(marked);
     for (const [kind, leak] of leaks) {
       const white = await traceLeak({ base, master: SCRIPT_MASTER, candidates, alpha: ALPHA, leaked: leak });

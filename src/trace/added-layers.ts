@@ -18,8 +18,7 @@ function candidate(g: UnitGraph, k: number): boolean {
   if (e.depthwise || e.from === e.to) return false;
   const [a, t] = [g.spaces[e.from], g.spaces[e.to]];
   const onlyWriter = g.links.every((l, j) => j === k || l.to !== e.to);
-  const noDepthwiseReader = g.links.every((l) => !(l.depthwise && l.from === e.to));
-  return !t.pinned && t.follows < 0 && a.units === t.units && onlyWriter && noDepthwiseReader;
+  return !t.pinned && t.follows < 0 && a.units === t.units && onlyWriter;
 }
 
 /** `g` with link k dropped: its readers read its input space through it, and its output space is gone. */
@@ -37,27 +36,34 @@ function contract(g: UnitGraph, k: number): UnitGraph {
     });
   const spaces = g.spaces
     .filter((_, s) => s !== T)
-    .map((sp) => ({ ...sp, follows: sp.follows >= 0 ? renumber(sp.follows) : -1 }));
+    // a depthwise convolution that read T reads A through E: its output follows A (align.ts carries the order)
+    .map((sp) => ({
+      ...sp,
+      follows: sp.follows === T ? renumber(e.from) : sp.follows >= 0 ? renumber(sp.follows) : -1,
+    }));
   return { spaces, links };
 }
 
 /**
- * The leaked graph with its added layers contracted so that it lines up with `base`, or null when it has fewer filters
- * than the base, more than MAX_ADDED more, or no set of candidates lines it up. Each contraction removes one filter,
- * so exactly the difference is looked for, each set once (candidates in operator order); a graph that lines up as it
- * is comes back unchanged.
+ * The leaked graph with its added layers contracted so that it lines up with `base`: every set of candidates that does
+ * (none when the leak has fewer filters than the base, more than MAX_ADDED more, or no set lines it up). Each
+ * contraction removes one filter, so exactly the difference is looked for, each set once (candidates in operator
+ * order); a graph that lines up as it is comes back unchanged. More than one set can line up: where an original
+ * filter maps a space to another of the same width that it alone writes (a residual branch's inner convolution), it
+ * could have been the added one by shape; the weights decide (whitebox.ts reads each and keeps the closest).
  */
-export function withoutAddedLayers(base: UnitGraph, leaked: UnitGraph): UnitGraph | null {
+export function withoutAddedLayers(base: UnitGraph, leaked: UnitGraph): UnitGraph[] {
   const extra = leaked.links.length - base.links.length;
-  if (extra < 0 || extra > MAX_ADDED) return null;
-  const search = (g: UnitGraph, left: number, first: number): UnitGraph | null => {
-    if (left === 0) return lineUp(base, g) ? g : null;
-    for (let k = first; k < g.links.length; k++) {
-      // after link k is gone, the links after it are one place earlier: the next candidate is at k or later
-      const hit = candidate(g, k) ? search(contract(g, k), left - 1, k) : null;
-      if (hit) return hit;
+  if (extra < 0 || extra > MAX_ADDED) return [];
+  const found: UnitGraph[] = [];
+  const search = (g: UnitGraph, left: number, first: number): void => {
+    if (left === 0) {
+      if (lineUp(base, g)) found.push(g);
+      return;
     }
-    return null;
+    // after link k is gone, the links after it are one place earlier: the next candidate is at k or later
+    for (let k = first; k < g.links.length; k++) if (candidate(g, k)) search(contract(g, k), left - 1, k);
   };
-  return search(leaked, extra, 0);
+  search(leaked, extra, 0);
+  return found;
 }

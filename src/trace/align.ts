@@ -80,15 +80,15 @@ export function alignUnits(
     return inputs.get(k)!;
   };
   /** inputsOf, computed: once a link's input space is matched its order and scale never change */
-  const putBack = (k: number): Float64Array => {
-    const link = graph.links[k];
-    const lk = leakedGraph.links[k];
-    const L = leaked[lk.w];
-    const { rowLength: R, inChannels: C, from } = link;
+  /**
+   * Where link k's input channels are in the leaked model: its input space's order, scale and copies, carried through
+   * the layers the thief added before it (src/trace/added-layers.ts): base channel c is the added layer's output
+   * channel its input channel p[c] was passed to, times that factor.
+   */
+  const inputOrder = (k: number): [Int32Array, Float64Array, Copy[][]] => {
+    const from = graph.links[k].from;
     let [p, sc, cp] = [perm[from], scale[from], copies[from]];
-    // through layers the thief added (src/trace/added-layers.ts): base channel c is the added layer's output
-    // channel its input channel p[c] was passed to, times that factor
-    for (const e of lk.through ?? []) {
+    for (const e of leakedGraph.links[k].through ?? []) {
       const m = throughMap(e, leaked[e.w]);
       [p, sc, cp] = [
         Int32Array.from(p, (a) => m.to[a]),
@@ -96,6 +96,14 @@ export function alignUnits(
         cp.map((list) => list.map((copy) => ({ v: m.to[copy.v], s: copy.s * m.by[copy.v] }))),
       ];
     }
+    return [p, sc, cp];
+  };
+  const putBack = (k: number): Float64Array => {
+    const link = graph.links[k];
+    const lk = leakedGraph.links[k];
+    const L = leaked[lk.w];
+    const { rowLength: R, inChannels: C } = link;
+    const [p, sc, cp] = inputOrder(k);
     if (link.depthwise) {
       const x = new Float64Array(link.units * R);
       for (let u = 0; u < link.units; u++) for (let r = 0; r < R; r++) x[u * R + r] = L[elementOf(lk, p[u], r)] * sc[u];
@@ -118,12 +126,13 @@ export function alignUnits(
     const space = graph.spaces[s];
     const O = space.units;
     if (space.follows >= 0) {
-      // a depthwise output: its input's order; its scale from the least-squares factor of each channel's row
+      // a depthwise output: its input's order (through any layer added before it); its scale from the least-squares
+      // factor of each channel's row
       const k = writers[0];
       const link = graph.links[k];
       const x = inputsOf(k);
       const R = link.rowLength;
-      perm[s] = Int32Array.from(perm[space.follows]);
+      perm[s] = Int32Array.from(inputOrder(k)[0]);
       scale[s] = Float64Array.from({ length: O }, (_, u) => {
         let [d, b] = [0, 0];
         for (let r = 0; r < R; r++) {

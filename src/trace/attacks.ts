@@ -18,6 +18,7 @@ import { Layer } from '../train/layer';
 import { Residual } from '../train/layers/residual';
 import { Sgd } from '../train/optim/sgd';
 import { floatNetFromTflite, toNetLayout, writeWeights, FloatNet } from './float-net';
+import { onnxOfFloatNet } from './net-onnx';
 import { elementOf, sameSlotChannel, unitGraph } from './unit-graph';
 import { ScoreQuery } from './victims';
 
@@ -210,16 +211,18 @@ export async function widenHidden(
  * among the ONNX Conv and Gemm nodes of the owner's `architecture`, not the last), a new layer of the same width that
  * computes the identity — a 3×3 convolution (pads 1) whose centre tap passes channel c to channel c, or a dense layer
  * with the identity matrix — and a ReLU (its input is already ≥ 0, so nothing changes), with the leaked weights
- * written into the architecture and compiled to int8 on `calibration`. The copy computes what the leak did up to the
+ * written into the architecture (or, with none, into the leak's own float network written out as ONNX, net-onnx.ts:
+ * residual and depthwise models, whose ONNX the trainer cannot read) and compiled to int8 on `calibration`. Indices
+ * count the filters in the float network's order (a residual block's branch before its shortcut). The copy computes what the leak did up to the
  * new activations' rounding, and has more filters than the base.
  */
 export async function deepenHidden(
   leaked: Uint8Array,
-  architecture: Model,
+  architecture: Model | null,
   after: readonly number[],
   calibration: { data: Float32Array; count: number; sampleShape: number[] },
 ): Promise<Uint8Array> {
-  const m = withLeakedWeights(leaked, architecture);
+  const m = architecture ? withLeakedWeights(leaked, architecture) : onnxOfFloatNet(floatNetFromTflite(leaked));
   const init = new Map(m.graph.initializers);
   let nodes = m.graph.nodes.map((n) => ({ ...n, inputs: [...n.inputs] }));
   const layers = nodes.filter((n) => n.opType === 'Gemm' || n.opType === 'Conv');

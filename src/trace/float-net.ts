@@ -326,14 +326,18 @@ export function toNetLayout(x: Float32Array, count: number, modelShape: number[]
 
 /**
  * Writes the network's weights and biases into a copy of `bytes` (int8 filters, int32 biases), with fresh
- * per-channel weight scales max|w|/127; activation scales are kept.
+ * per-channel weight scales max|w|/127; activation scales are kept. The scales are written where the flatbuffer
+ * says each tensor's are; where the file shares one vector between tensors (identical filters, written once), they
+ * get one scale per channel, and a vector that would need two different contents is refused (E_TRACE_MODEL) instead
+ * of giving one tensor the other's scales (before 2026-12-07, two identity layers a thief added after neighbouring
+ * filters read each other's scales once re-scaled, and the copy's scores moved by 47% rms).
  */
 export function writeWeights(bytes: Uint8Array, fn: FloatNet): Uint8Array {
   const out = new Uint8Array(bytes);
   const info = readTflite(out);
   const sg = info.subgraphs[0];
   const wts = weightTensors(info);
-  for (const b of fn.bindings) {
+  const plans = fn.bindings.map((b) => {
     const wt = wts[b.w];
     const t = sg.tensors[wt.tensor];
     const op = sg.operators.find((o) => o.inputs[1] === wt.tensor)!;
@@ -344,31 +348,57 @@ export function writeWeights(bytes: Uint8Array, fn: FloatNet): Uint8Array {
     const largest = new Float64Array(b.outChannels);
     for (let i = 0; i < wt.count; i++)
       largest[wt.channelOf(i)] = Math.max(largest[wt.channelOf(i)], Math.abs(b.weight.value[b.toParam(i)]));
-    const scales = Array.from(largest, (m) => (m > 0 ? m / 127 : 1));
+    return { b, wt, t, op, scales: Array.from(largest, (m) => (m > 0 ? m / 127 : 1)) };
+  });
+  // filters whose scale vectors the file shares (src/tflite/builder.ts writes identical vectors once: two identity
+  // layers a thief added, for one) take one scale per channel, the larger, so that neither saturates
+  const at = (t: TfliteTensorInfo) => tfliteScaleOffset(out, t.index);
+  const byVector = new Map<number | null, typeof plans>();
+  for (const p of plans) byVector.set(at(p.t), [...(byVector.get(at(p.t)) ?? []), p]);
+  for (const [offset, group] of byVector)
+    if (offset !== null && group.length > 1) {
+      const common = group[0].scales.map((_, c) => Math.max(...group.map((p) => p.scales[c])));
+      for (const p of group) p.scales = common;
+    }
+  const writes = new Map<number, { values: number[]; tensors: number[] }>();
+  const plan = (t: TfliteTensorInfo, values: number[]) => {
+    const offset = at(t);
+    if (offset === null || values.length !== t.quantization!.scale.length)
+      unsupported(`tensor ${t.index} has no scale vector of ${values.length} scales`);
+    const f32 = Array.from(Float32Array.from(values));
+    const known = writes.get(offset);
+    if (known && known.values.some((v, i) => v !== f32[i]))
+      unsupported(
+        `tensors ${known.tensors.join(', ')} and ${t.index} share one scale vector but need different scales`,
+      );
+    writes.set(offset, { values: f32, tensors: [...(known?.tensors ?? []), t.index] });
+  };
+  for (const { b, wt, t, op, scales } of plans) {
     const v = new Int8Array(out.buffer, out.byteOffset + wt.at, wt.count);
     for (let i = 0; i < wt.count; i++)
       v[i] = Math.max(-127, Math.min(127, Math.round(b.weight.value[b.toParam(i)] / scales[wt.channelOf(i)])));
-    writeScales(out, t, scales);
+    plan(t, scales);
     const bt = sg.tensors[op.inputs[2]];
     const inScale = sg.tensors[op.inputs[0]].quantization!.scale[0];
     const bb = info.buffers[bt.buffer];
     const dv = new DataView(out.buffer, out.byteOffset + bb.dataOffset!, bb.size);
     for (let c = 0; c < b.outChannels; c++)
       dv.setInt32(c * 4, Math.round(b.bias.value[c] / (inScale * scales[c])), true);
-    writeScales(
-      out,
+    plan(
       bt,
       scales.map((s) => s * inScale),
     );
   }
+  // a vector some other tensor also reads (an activation's single scale, say) may only be written with what it holds
+  sg.tensors.forEach((t) => {
+    const offset = at(t);
+    const w = offset === null ? undefined : writes.get(offset);
+    if (w && !w.tensors.includes(t.index) && t.quantization!.scale.some((v, i) => Math.fround(v) !== w.values[i]))
+      unsupported(`tensor ${t.index} shares its scale vector with tensor ${w.tensors[0]}, whose scales change`);
+  });
+  for (const [offset, { values }] of writes) {
+    const view = new DataView(out.buffer, out.byteOffset + offset, 4 * values.length);
+    values.forEach((s, i) => view.setFloat32(4 * i, s, true));
+  }
   return out;
-}
-
-/** Overwrites tensor `t`'s scale vector in `out` (as many scales as it had). */
-function writeScales(out: Uint8Array, t: TfliteTensorInfo, scales: number[]): void {
-  const at = tfliteScaleOffset(out, t.index);
-  if (at === null || scales.length !== t.quantization!.scale.length)
-    unsupported(`tensor ${t.index} has no scale vector of ${scales.length} scales`);
-  const view = new DataView(out.buffer, out.byteOffset + at, 4 * scales.length);
-  scales.forEach((s, i) => view.setFloat32(4 * i, s, true));
 }

@@ -94,14 +94,15 @@ export function whiteBoxReading(leaked: Uint8Array, base: Uint8Array, set: Carri
   if (!lines) {
     // units added to hidden layers, or layers added: only the aligned reading exists
     const found = graph ? unitGraph(info) : null;
-    const leakedGraph = graph && found ? withoutAddedLayers(graph, found) : null;
-    if (!graph || !found || !leakedGraph) throw notLinedUp(floats, set);
-    const added = found.links.length - leakedGraph.links.length;
-    return {
-      evidence: evidenceOf(alignUnits(floats, baseWeights(), graph, leakedGraph).weights, base, set),
-      aligned: true,
-      ...(added > 0 ? { layersAdded: added } : {}),
-    };
+    const readings = graph && found ? withoutAddedLayers(graph, found) : [];
+    if (!graph || !found || readings.length === 0) throw notLinedUp(floats, set);
+    const added = found.links.length - readings[0].links.length;
+    // where several sets of filters could be the added ones, the reading closest to the base is the right one
+    const baseFloats = baseWeights();
+    const evidence = readings
+      .map((g) => evidenceOf(alignUnits(floats, baseFloats, graph, g).weights, base, set))
+      .reduce((best, e) => (meanAbs(e) < meanAbs(best) ? e : best));
+    return { evidence, aligned: true, ...(added > 0 ? { layersAdded: added } : {}) };
   }
   const inPlace = evidenceOf(floats, base, set);
   if (!graph) return { evidence: inPlace, aligned: false };

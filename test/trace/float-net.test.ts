@@ -22,15 +22,14 @@ import { traceLeak } from '../../src/trace/trace';
 import { fileVictim, modelScores } from '../../src/trace/victims';
 import { deriveTraceKey } from '../../src/keys/derive';
 import { syntheticTask } from '../../src/zoo/synthetic-task';
+import { compileOnTask, taskInputs } from '../helpers/synthetic-zoo';
 import { readTflite } from '../../src/tflite/reader';
-import { toModelInputs } from '../../src/trace/natural-inputs';
 import { errorCodeOf } from '../helpers/error-code';
 import { simulatedUids } from '../helpers/mnist-boards';
 import { mobilenetV2 } from '../helpers/mobilenet-v2';
 import { writeOnnx } from '../../src/onnx/writer';
 
 const MASTER = createHash('sha256').update('edgelock float-net test master').digest();
-const ROOT = path.join(__dirname, '../..');
 
 /** The float network's outputs and the TFLite runtime's on n samples (model layout), and how far apart they are. */
 async function compare(model: Uint8Array, x: Float32Array, n: number) {
@@ -102,16 +101,10 @@ async function expectNamedFromAnswers(
 }
 
 describe('the zoo DS-CNN', () => {
-  const calib = syntheticTask('kws-dscnn', 'calib', 200);
   const held = syntheticTask('kws-dscnn', 'test', 300);
   let model: Uint8Array;
   beforeAll(async () => {
-    model = (
-      await compileModel(new Uint8Array(fs.readFileSync(path.join(ROOT, 'models/kws-dscnn.onnx'))), {
-        precision: 'int8',
-        calibration: { data: calib.data, count: calib.count, sampleShape: calib.sampleShape },
-      })
-    ).bytes;
+    model = await compileOnTask('kws-dscnn');
   }, 120_000);
 
   test('its float network answers as the TFLite runtime does, and re-quantising it changes no answer', async () => {
@@ -201,16 +194,8 @@ describe('the zoo ResNet-8', () => {
   let held: Float32Array;
   const N = 300;
   beforeAll(async () => {
-    const calib = syntheticTask('cifar-resnet8', 'calib', 200);
-    model = (
-      await compileModel(new Uint8Array(fs.readFileSync(path.join(ROOT, 'models/cifar-resnet8.onnx'))), {
-        precision: 'int8',
-        calibration: { data: calib.data, count: calib.count, sampleShape: calib.sampleShape },
-      })
-    ).bytes;
-    // the task's images are NCHW; the compiled model reads them channels-last
-    const test = syntheticTask('cifar-resnet8', 'test', N);
-    held = toModelInputs(readTflite(model), test.data, N, test.sampleShape);
+    model = await compileOnTask('cifar-resnet8');
+    held = taskInputs(model, 'cifar-resnet8', 'test', N);
   }, 120_000);
 
   test('its float network, residual joins and all, answers as the TFLite runtime does; re-quantised, the same int8 answers', async () => {
@@ -269,19 +254,9 @@ describe('a MobileNetV2 as torch.onnx exports one', () => {
   let held: Float32Array;
   beforeAll(async () => {
     const onnx = writeOnnx(mobilenetV2());
-    const calib = syntheticTask('cifar-resnet8', 'calib', 200);
-    const compiled = async (io: 'int8' | 'float') =>
-      (
-        await compileModel(onnx, {
-          precision: 'int8',
-          io,
-          calibration: { data: calib.data, count: calib.count, sampleShape: calib.sampleShape },
-        })
-      ).bytes;
-    int8io = await compiled('int8');
-    floatio = await compiled('float');
-    const test = syntheticTask('cifar-resnet8', 'test', N);
-    held = toModelInputs(readTflite(int8io), test.data, N, test.sampleShape);
+    int8io = await compileOnTask('cifar-resnet8', onnx, 'int8');
+    floatio = await compileOnTask('cifar-resnet8', onnx, 'float');
+    held = taskInputs(int8io, 'cifar-resnet8', 'test', N);
   }, 120_000);
 
   test('with int8 and with float inputs and outputs, its float network answers as the TFLite runtime does', async () => {

@@ -5,28 +5,18 @@
  * convolution made as negative is kept, because its output is added to the shortcut before the ReLU, and removing it
  * changes what the model answers. Before 2026-12-07 the pruning looked at the outer chain only and removed neither.
  */
-import * as fs from 'fs';
-import * as path from 'path';
-import { compileModel } from '../../src/compiler/compile';
 import { pruneDeadUnits } from '../../src/trace/attacks';
 import { floatNetFromTflite, writeWeights } from '../../src/trace/float-net';
-import { toModelInputs } from '../../src/trace/natural-inputs';
 import { modelScores } from '../../src/trace/victims';
 import { readTflite } from '../../src/tflite/reader';
 import { weightTensors } from '../../src/trace/weight-tensors';
 import { syntheticTask } from '../../src/zoo/synthetic-task';
+import { compileOnTask, taskInputs } from '../helpers/synthetic-zoo';
 
-const ROOT = path.join(__dirname, '../..');
 const N = 200;
 
 test('a dead filter inside a residual branch is removed; one whose output meets the shortcut first is kept', async () => {
-  const calib = syntheticTask('cifar-resnet8', 'calib', 200);
-  const base = (
-    await compileModel(new Uint8Array(fs.readFileSync(path.join(ROOT, 'models/cifar-resnet8.onnx'))), {
-      precision: 'int8',
-      calibration: { data: calib.data, count: calib.count, sampleShape: calib.sampleShape },
-    })
-  ).bytes;
+  const base = await compileOnTask('cifar-resnet8');
   // block 1: weight tensor 1 is its inner convolution (a ReLU follows), 2 its second (added to the shortcut)
   const fn = floatNetFromTflite(base);
   const [inner, second] = [1, 2].map((w) => fn.bindings.find((b) => b.w === w)!);
@@ -48,7 +38,6 @@ test('a dead filter inside a residual branch is removed; one whose output meets 
   expect(row(1, 3).every((v) => v === 0)).toBe(true);
   expect(row(2, 5).some((v) => v !== 0)).toBe(true);
   // the thief's copy answers as the model did, on his data and on inputs he never used
-  const test = syntheticTask('cifar-resnet8', 'test', N);
-  const held = toModelInputs(info, test.data, N, test.sampleShape);
+  const held = taskInputs(pruned, 'cifar-resnet8', 'test', N);
   expect(Array.from(await modelScores(pruned, held, N))).toEqual(Array.from(await modelScores(model, held, N)));
 }, 120_000);

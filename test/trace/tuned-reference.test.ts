@@ -10,7 +10,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { createHash } from 'crypto';
-import { compileModel } from '../../src/compiler/compile';
 import { deriveTraceKey } from '../../src/keys/derive';
 import { fineTune } from '../../src/trace/attacks';
 import { embedTraceCode } from '../../src/trace/embed';
@@ -22,6 +21,7 @@ import { modelScores } from '../../src/trace/victims';
 import { readTflite } from '../../src/tflite/reader';
 import { syntheticTask } from '../../src/zoo/synthetic-task';
 import { keyDir, runCli } from '../helpers/cli';
+import { compileOnTask, taskInputs } from '../helpers/synthetic-zoo';
 import { simulatedUids } from '../helpers/mnist-boards';
 
 const MASTER = createHash('sha256').update('edgelock tuned reference test master').digest();
@@ -40,17 +40,9 @@ const thief = {
 };
 
 beforeAll(async () => {
-  const calib = syntheticTask('kws-dscnn', 'calib', 200);
-  base = (
-    await compileModel(new Uint8Array(fs.readFileSync(path.join(__dirname, '../../models/kws-dscnn.onnx'))), {
-      precision: 'int8',
-      calibration: { data: calib.data, count: calib.count, sampleShape: calib.sampleShape },
-    })
-  ).bytes;
-  const info = readTflite(base);
-  const test = syntheticTask('kws-dscnn', 'test', Q);
-  probes = toModelInputs(info, test.data, Q, test.sampleShape);
-  tune = { x: toModelInputs(info, train.data.subarray(6000 * size), 6000, train.sampleShape), count: 6000 };
+  base = await compileOnTask('kws-dscnn');
+  probes = taskInputs(base, 'kws-dscnn', 'test', Q);
+  tune = { x: toModelInputs(readTflite(base), train.data.subarray(6000 * size), 6000, train.sampleShape), count: 6000 };
 }, 120_000);
 
 const marked = (uid: string) =>
