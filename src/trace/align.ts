@@ -132,17 +132,30 @@ export function alignUnits(
       const link = graph.links[k];
       const x = inputsOf(k);
       const R = link.rowLength;
-      perm[s] = Int32Array.from(inputOrder(k)[0]);
-      scale[s] = Float64Array.from({ length: O }, (_, u) => {
+      const [order, , inCopies] = inputOrder(k);
+      perm[s] = Int32Array.from(order);
+      /** the least-squares factor of a leaked depthwise row (its input put back) against base channel u's */
+      const fit = (u: number, row: ArrayLike<number>) => {
         let [d, b] = [0, 0];
         for (let r = 0; r < R; r++) {
-          d += baseRow(link, u, r) * x[u * R + r];
+          d += baseRow(link, u, r) * row[r];
           b += baseRow(link, u, r) ** 2;
         }
         const a = space.scalable && b > 0 ? d / b : 1;
         return a > 0 && Number.isFinite(a) ? a : 1;
-      });
-      copies[s] = Array.from({ length: O }, () => []);
+      };
+      scale[s] = Float64Array.from({ length: O }, (_, u) => fit(u, x.subarray(u * R, (u + 1) * R)));
+      // a split-off input channel's own filter computes a split-off copy of the output (a widened depthwise model)
+      const L = leaked[leakedGraph.links[k].w];
+      copies[s] = inCopies.map((list, u) =>
+        list.map((copy) => ({
+          v: copy.v,
+          s: fit(
+            u,
+            Float64Array.from({ length: R }, (_, r) => L[elementOf(leakedGraph.links[k], copy.v, r)] * copy.s),
+          ),
+        })),
+      );
       return;
     }
     const OL = leakedGraph.spaces[s].units;
@@ -253,16 +266,15 @@ export const MAX_WIDENING = 4;
 /**
  * Whether a leaked graph can be aligned to the base's: the same filters between the same spaces, the same input
  * and outputs, and every free space with at least the base's channels (and at most MAX_WIDENING times as many) and
- * every filter the same spatial size (units may have been added, none removed). A depthwise convolution's spaces
- * keep their widths.
+ * every filter the same spatial size (units may have been added, none removed). A depthwise convolution's output is
+ * as wide as its input in either graph (unit-graph.ts), so a depthwise model widened on both sides lines up too.
  */
 export function lineUp(base: UnitGraph, leaked: UnitGraph): boolean {
   const spaces =
     base.spaces.length === leaked.spaces.length &&
     base.spaces.every((b, s) => {
       const l = leaked.spaces[s];
-      const fixed = b.pinned || b.follows >= 0 || base.links.some((k) => k.depthwise && k.from === s);
-      const units = fixed ? l.units === b.units : l.units >= b.units && l.units <= MAX_WIDENING * b.units;
+      const units = b.pinned ? l.units === b.units : l.units >= b.units && l.units <= MAX_WIDENING * b.units;
       return units && l.pinned === b.pinned && l.follows === b.follows;
     });
   return (

@@ -1,14 +1,15 @@
 /**
- * Units added to every channel space of a leaked model that can grow (Net2Net widening), on any model the float
- * network reads — residual joins included, which widenHidden (attacks.ts) cannot, since it edits the owner's ONNX
- * chain. A space grows when it is free (not the input or output) and no depthwise convolution writes or reads it
- * (those keep one channel per input channel); an ADD's space grows in every filter writing it and every filter
- * reading it at once, and an identity shortcut carries the new channels along. Two ways, as widenHidden:
+ * Units added to every free channel space of a leaked model (Net2Net widening; every space but the input and the
+ * output), on any model the float network reads — residual joins and depthwise convolutions included, which
+ * widenHidden (attacks.ts) cannot, since it edits the owner's ONNX chain. An ADD's space grows in every filter
+ * writing it and every filter reading it at once, an identity shortcut carrying the new channels along; a depthwise
+ * convolution's output grows with its input, each new channel a filter of its own that reads the new input channel.
+ * Two ways, as widenHidden:
  *   - new units (default): incoming weights drawn with the spread of each writer's own, its mean bias, and zero
  *     weights out of them, so nothing the model computes changes;
- *   - `split`: each new channel copies a distinct existing one in every writer (weights and bias), so it computes
- *     the same activation, and every reader shares that channel's weights α and 1 − α between the two (α uniform in
- *     [0.3, 0.7]).
+ *   - `split`: each new channel copies a distinct existing one in every writer (weights and bias; a depthwise
+ *     convolution's copy reads the copy of its source's input), so it computes the same activation, and every reader
+ *     shares that channel's weights α and 1 − α between the two (α uniform in [0.3, 0.7]).
  * The widened network is written out as ONNX (net-onnx.ts) and compiled again to int8 on `calibration`.
  */
 import { compileModel } from '../compiler/compile';
@@ -38,16 +39,17 @@ export async function widenSpaces(
   if (!graph || graph.links.length !== fn.bindings.length)
     throw new EdgelockError('E_TRACE_MODEL', 'the model is not built of filters, channel-wise operators and ADDs');
   const rng = new Rng(o.seed);
-  const grows = graph.spaces.map(
-    (sp, s) => !sp.pinned && sp.follows < 0 && !graph.links.some((l) => l.depthwise && (l.from === s || l.to === s)),
-  );
-  // per space: each new channel's source (split) and the share α its source keeps
-  const sources = graph.spaces.map((sp, s) => {
-    if (!grows[s] || !o.split) return [];
-    if (o.extra > sp.units)
+  // a depthwise output grows with its input (one channel per input channel), with the same sources
+  const grows = graph.spaces.map((sp) => !sp.pinned);
+  const sources: number[][] = [];
+  graph.spaces.forEach((sp, s) => {
+    if (sp.follows >= 0) sources[s] = sources[sp.follows];
+    else if (!grows[s] || !o.split) sources[s] = [];
+    else if (o.extra > sp.units)
       throw new EdgelockError('E_USAGE', `cannot split ${o.extra} of a space's ${sp.units} channels`);
-    return Array.from(rng.shuffle(Int32Array.from({ length: sp.units }, (_, u) => u))).slice(0, o.extra);
+    else sources[s] = Array.from(rng.shuffle(Int32Array.from({ length: sp.units }, (_, u) => u))).slice(0, o.extra);
   });
+  // per space: the share α each new channel's source keeps in the filters that read it
   const alpha = sources.map((list) => list.map(() => rng.range(0.3, 0.7)));
   const added = (s: number) => (grows[s] ? o.extra : 0);
   // the new parameters of each filter, trainer layout: [O, C, K] (a convolution's kernel taps, or a dense layer's
@@ -55,8 +57,22 @@ export async function widenSpaces(
   const params = fn.bindings.map((b) => {
     const link = graph.links.find((l) => l.w === b.w)!;
     const [w, bias] = [b.weight.value, b.bias.value];
-    if (link.depthwise) return { filters: b.outChannels, weight: Float32Array.from(w), bias: Float32Array.from(bias) };
     const O = b.outChannels;
+    if (link.depthwise) {
+      // channel u reads input channel u alone: a new channel copies its source's filter whole (it reads the copy of
+      // its source's input), or is a new filter of its own
+      const K = w.length / O;
+      const std = Math.sqrt(w.reduce((a, v) => a + v * v, 0) / w.length);
+      const O2 = O + added(link.to);
+      const rowOf = (u: number) => (u < O ? u : o.split ? sources[link.to][u - O] : -1);
+      const weight = Float32Array.from({ length: O2 * K }, (_, i) => {
+        const row = rowOf(Math.floor(i / K));
+        return row >= 0 ? w[row * K + (i % K)] : std * rng.normal();
+      });
+      const meanBias = bias.reduce((a, v) => a + v, 0) / bias.length;
+      const outBias = Float32Array.from({ length: O2 }, (_, u) => (rowOf(u) >= 0 ? bias[rowOf(u)] : meanBias));
+      return { filters: O2, weight, bias: outBias };
+    }
     const C = graph.spaces[link.from].units;
     const K = w.length / (O * C);
     const [O2, C2] = [O + added(link.to), C + added(link.from)];

@@ -477,27 +477,40 @@ describe('re-ordered and re-scaled channels of residual and depthwise models', (
     300000,
   );
 
-  test('resnet: every space widened (split-off copies, then new units), re-ordered and scaled: named; the base widened names nobody', async () => {
-    const { model: base, held } = zoo.resnet;
-    const calib = syntheticTask('cifar-resnet8', 'calib', 200);
-    const d = 88;
-    const leaked = marked(base, d);
-    const full = scores(base, leaked, d, false).own;
-    const split = await widenSpaces(leaked, { extra: 8, split: true, seed: 3 }, calib);
-    // every free space 8 channels wider, the shortcuts' too; the copy answers as the leak did up to rounding
-    expect(unitGraph(readTflite(split))!.spaces.map((s) => s.units)).toEqual([3, 24, 24, 40, 40, 72, 72, 10]);
-    const [a, b] = [await answers(leaked, held), await answers(split, held)];
-    const rms = (v: number[]) => Math.sqrt(v.reduce((t, x) => t + x * x, 0) / v.length);
-    expect(rms(a.map((v, i) => v - b[i]))).toBeLessThan(0.05 * rms(a));
-    // measured: split 271 and shuffled 254 of the dump's 275; new units 274 and 258
-    await expectNamedAligned(base, shuffleUnits(split, { seed: 13, scale: [0.5, 1] }), d, 0.88 * full);
-    const fresh = await widenSpaces(leaked, { extra: 16, seed: 4 }, calib);
-    await expectNamedAligned(base, shuffleUnits(fresh, { seed: 14, scale: [0.5, 1] }), d, 0.88 * full);
-    await expectNobody(
-      base,
-      shuffleUnits(await widenSpaces(base, { extra: 8, split: true, seed: 3 }, calib), { seed: 13 }),
-    );
-  }, 300000);
+  test.each([
+    ['resnet', [3, 24, 24, 40, 40, 72, 72, 10]],
+    ['dscnn', [1, ...Array(9).fill(72), 12]],
+    ['mobilenet', null],
+  ] as const)(
+    '%s: every free space widened (split-off copies, then new units), re-ordered and scaled: named; the base widened names nobody',
+    async (name, widths) => {
+      const { model: base, held } = zoo[name];
+      const calib = syntheticTask(name === 'dscnn' ? 'kws-dscnn' : 'cifar-resnet8', 'calib', 200);
+      const d = 88;
+      const leaked = marked(base, d);
+      const full = scores(base, leaked, d, false).own;
+      const split = await widenSpaces(leaked, { extra: 8, split: true, seed: 3 }, calib);
+      // every free space 8 channels wider (a shortcut's and a depthwise output's too); the copy answers as the leak
+      // did up to rounding
+      const before = unitGraph(readTflite(base))!.spaces.map((s) => s.units);
+      const after = unitGraph(readTflite(split))!.spaces.map((s) => s.units);
+      expect(after).toEqual(before.map((u, s) => (s === 0 || s === before.length - 1 ? u : u + 8)));
+      if (widths) expect(after).toEqual(widths);
+      const [a, b] = [await answers(leaked, held), await answers(split, held)];
+      const rms = (v: number[]) => Math.sqrt(v.reduce((t, x) => t + x * x, 0) / v.length);
+      expect(rms(a.map((v, i) => v - b[i]))).toBeLessThan(0.05 * rms(a));
+      // measured: ResNet-8 split 271 and shuffled 254 of the dump's 275, new units 274 and 258; the DS-CNN (16
+      // channels) 134 and 127 of 136, new units 135 and 129
+      await expectNamedAligned(base, shuffleUnits(split, { seed: 13, scale: [0.5, 1] }), d, 0.88 * full);
+      const fresh = await widenSpaces(leaked, { extra: 16, seed: 4 }, calib);
+      await expectNamedAligned(base, shuffleUnits(fresh, { seed: 14, scale: [0.5, 1] }), d, 0.88 * full);
+      await expectNobody(
+        base,
+        shuffleUnits(await widenSpaces(base, { extra: 8, split: true, seed: 3 }, calib), { seed: 13 }),
+      );
+    },
+    300000,
+  );
 
   test('resnet: a layer added after the stem, before the identity shortcut joins, is refused white-box', async () => {
     const base = zoo.resnet.model;
