@@ -53,7 +53,7 @@ export async function widenSpaces(
   const alpha = sources.map((list) => list.map(() => rng.range(0.3, 0.7)));
   const added = (s: number) => (grows[s] ? o.extra : 0);
   // the new parameters of each filter, trainer layout: [O, C, K] (a convolution's kernel taps, or a dense layer's
-  // features per channel after a channel-major flatten); a depthwise convolution's spaces do not grow
+  // features per channel after a channel-major flatten); a depthwise convolution's [O, 1, K]
   const params = fn.bindings.map((b) => {
     const link = graph.links.find((l) => l.w === b.w)!;
     const [w, bias] = [b.weight.value, b.bias.value];
