@@ -53,7 +53,7 @@ function packageAndFlash(name: string, counter: number, trace: boolean): void {
 }
 
 // 1,000 arg-max queries over the emulated serial port took over runCli's default 5 minutes on a loaded 2-core
-// machine (2026-12-08: the process was stopped and printed nothing); the test itself allows 10
+// machine (2026-12-08: the process was stopped and printed nothing); the test itself allows 15
 const trace = (extra = ['--queries', '100']) =>
   runCli(['trace', '--base', FIXTURE, '--key', masterFile, '--devices', devices, '--port', port, ...extra, '--json'], {
     timeout: 540000,
@@ -77,7 +77,7 @@ describe('edgelock trace --port', () => {
     const arg = JSON.parse(h.stdout);
     expect(arg).toMatchObject({ mode: 'black-box', hardLabels: true, queries: 1000 });
     expect(arg.named.map((n: { uid: string }) => n.uid)).toEqual([uid]);
-  }, 600000);
+  }, 900000);
 
   test('a board running the unmarked model names nobody', () => {
     packageAndFlash('plain', 2, false);
