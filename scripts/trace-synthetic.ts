@@ -74,6 +74,8 @@ async function main() {
         labels: Uint8Array.from(test.labels),
       })
     ).accuracy;
+  // the calibration samples the deepened and widened copies are compiled again on
+  const calib = syntheticTask(TASK, 'calib', 500);
   const uids = Array.from({ length: N }, (_, i) => scriptUid(i).toString('hex'));
   const candidates = [{ uids, params: DEFAULT_TRACE_PARAMS }];
   // the task's samples are NCHW; the compiled model reads them channels-last, as its recorded input layout says
@@ -93,7 +95,6 @@ async function main() {
     const marked = embedTraceCode(base, scriptTraceKey(), scriptUid(d), DEFAULT_TRACE_PARAMS).bytes;
     const tune = (m: Uint8Array) => fineTune(m, thief, { epochs: EPOCHS, lr: LR, seed: d + 1 });
     const shuffled = () => shuffleUnits(marked, { seed: 100 + d, scale: [0.5, 1] });
-    const calib = syntheticTask(TASK, 'calib', 500);
     const deepened = () => deepenHidden(marked, null, DEEPEN, calib);
     const widened = () => widenSpaces(marked, { extra: WIDEN, split: SPLIT, seed: 300 + d }, calib);
     const wide = `${WIDEN} channels ${SPLIT ? 'split off' : 'added'} per space`;

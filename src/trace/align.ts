@@ -85,7 +85,13 @@ export function alignUnits(
    * the layers the thief added before it (src/trace/added-layers.ts): base channel c is the added layer's output
    * channel its input channel p[c] was passed to, times that factor.
    */
+  const orders = new Map<number, [Int32Array, Float64Array, Copy[][]]>();
   const inputOrder = (k: number): [Int32Array, Float64Array, Copy[][]] => {
+    if (!orders.has(k)) orders.set(k, throughAdded(k));
+    return orders.get(k)!;
+  };
+  /** inputOrder, computed (an assignment per added layer): once per link, as inputsOf */
+  const throughAdded = (k: number): [Int32Array, Float64Array, Copy[][]] => {
     const from = graph.links[k].from;
     let [p, sc, cp] = [perm[from], scale[from], copies[from]];
     for (const e of leakedGraph.links[k].through ?? []) {

@@ -354,7 +354,10 @@ export function writeWeights(bytes: Uint8Array, fn: FloatNet): Uint8Array {
   // layers a thief added, for one) take one scale per channel, the larger, so that neither saturates
   const at = (t: TfliteTensorInfo) => tfliteScaleOffset(out, t.index);
   const byVector = new Map<number | null, typeof plans>();
-  for (const p of plans) byVector.set(at(p.t), [...(byVector.get(at(p.t)) ?? []), p]);
+  for (const p of plans) {
+    const offset = at(p.t);
+    byVector.set(offset, [...(byVector.get(offset) ?? []), p]);
+  }
   for (const [offset, group] of byVector)
     if (offset !== null && group.length > 1) {
       const common = group[0].scales.map((_, c) => Math.max(...group.map((p) => p.scales[c])));

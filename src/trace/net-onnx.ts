@@ -7,12 +7,17 @@
  * and a trailing Softmax when the model answers probabilities. The input is NCHW, as the network's is; compiled
  * again, the model reads its input in the layout compile records.
  */
+import { EdgelockError } from '../errors';
 import { Model } from '../ir/types';
 import { Param } from '../train/layer';
 import { LayerSpec, specsOf } from '../train/layers';
 import { GraphBuilder } from '../zoo/graph-builder';
 import { FloatNet } from './float-net';
-import { refuse } from './graph-items';
+
+/** The network cannot be written out (none of the float networks float-net.ts builds is refused). */
+function refuse(why: string): never {
+  throw new EdgelockError('E_TRACE_MODEL', `the float network cannot be written out as ONNX: ${why}`);
+}
 
 export function onnxOfFloatNet(fn: Pick<FloatNet, 'net' | 'inputShape' | 'softmax'>, name = 'leaked'): Model {
   const specs = specsOf(fn.net);

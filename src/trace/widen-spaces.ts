@@ -58,34 +58,30 @@ export async function widenSpaces(
     const link = graph.links.find((l) => l.w === b.w)!;
     const [w, bias] = [b.weight.value, b.bias.value];
     const O = b.outChannels;
+    const O2 = O + added(link.to);
+    const std = Math.sqrt(w.reduce((a, v) => a + v * v, 0) / w.length);
+    const meanBias = bias.reduce((a, v) => a + v, 0) / bias.length;
+    /** the old unit new unit u computes (its source when split), or -1 for a new unit of its own */
+    const rowOf = (u: number) => (u < O ? u : o.split ? sources[link.to][u - O] : -1);
+    const outBias = Float32Array.from({ length: O2 }, (_, u) => (rowOf(u) >= 0 ? bias[rowOf(u)] : meanBias));
     if (link.depthwise) {
       // channel u reads input channel u alone: a new channel copies its source's filter whole (it reads the copy of
       // its source's input), or is a new filter of its own
       const K = w.length / O;
-      const std = Math.sqrt(w.reduce((a, v) => a + v * v, 0) / w.length);
-      const O2 = O + added(link.to);
-      const rowOf = (u: number) => (u < O ? u : o.split ? sources[link.to][u - O] : -1);
       const weight = Float32Array.from({ length: O2 * K }, (_, i) => {
         const row = rowOf(Math.floor(i / K));
         return row >= 0 ? w[row * K + (i % K)] : std * rng.normal();
       });
-      const meanBias = bias.reduce((a, v) => a + v, 0) / bias.length;
-      const outBias = Float32Array.from({ length: O2 }, (_, u) => (rowOf(u) >= 0 ? bias[rowOf(u)] : meanBias));
       return { filters: O2, weight, bias: outBias };
     }
     const C = graph.spaces[link.from].units;
     const K = w.length / (O * C);
-    const [O2, C2] = [O + added(link.to), C + added(link.from)];
+    const C2 = C + added(link.from);
     const inShare = new Float64Array(C).fill(1);
     sources[link.from].forEach((c, q) => (inShare[c] = alpha[link.from][q]));
-    const std = Math.sqrt(w.reduce((a, v) => a + v * v, 0) / w.length);
-    const meanBias = bias.reduce((a, v) => a + v, 0) / bias.length;
     const weight = new Float32Array(O2 * C2 * K);
-    const outBias = new Float32Array(O2);
     for (let u = 0; u < O2; u++) {
-      // the old row this unit computes, or -1 for a new unit of its own
-      const row = u < O ? u : o.split ? sources[link.to][u - O] : -1;
-      outBias[u] = row >= 0 ? bias[row] : meanBias;
+      const row = rowOf(u);
       for (let c = 0; c < C2; c++)
         for (let t = 0; t < K; t++) {
           let v: number;
